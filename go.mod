@@ -1,0 +1,3 @@
+module github.com/nnclang/nnc
+
+go 1.26

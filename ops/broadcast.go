@@ -1,0 +1,110 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// broadcast_to and sum_to are each other's adjoints: the first repeats an
+// operand along broadcast axes, the second sums those axes away.
+
+func init() {
+	Register(&Op{
+		Name: "broadcast_to", Arity: 1,
+		Doc: "broadcast_to(x, shape): repeat x along axes where it has size 1 or is missing",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			s := a.Shape("shape")
+			got, err := BroadcastShapes(in[0].Shape, s)
+			if err != nil || !got.Equal(s) {
+				return Type{}, fmt.Errorf("broadcast_to: %v does not broadcast to %v", in[0], s)
+			}
+			return Type{in[0].DType, s}, nil
+		},
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			return []*Node{SumTo(b, g, n.In[0].Type.Shape)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			return BroadcastTo(b, t[0], n.Type.Shape)
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			p := kernels.NewBcast(out, in[0])
+			idx, off := p.Scratch(), make([]int, 1)
+			return floatKernel(n,
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { bcastCopy(p, o.F32, in[0].F32, idx, off) },
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { bcastCopy(p, o.F64, in[0].F64, idx, off) })
+		},
+		Check: []CheckCase{
+			{In: []Type{T(3)}, Attrs: Attrs{"shape": ShapeOf(2, 3)}},
+			{In: []Type{T(2, 1)}, Attrs: Attrs{"shape": ShapeOf(4, 2, 3)}},
+		},
+	})
+	Register(&Op{
+		Name: "sum_to", Arity: 1,
+		Doc: "sum_to(x, shape): sum x over the axes that broadcasting from shape added",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			s := a.Shape("shape")
+			got, err := BroadcastShapes(in[0].Shape, s)
+			if err != nil || !got.Equal(in[0].Shape) {
+				return Type{}, fmt.Errorf("sum_to: %v is not a broadcast of %v", in[0], s)
+			}
+			return Type{in[0].DType, s}, nil
+		},
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			return []*Node{BroadcastTo(b, g, n.In[0].Type.Shape)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			return SumTo(b, t[0], n.Type.Shape)
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			p := kernels.NewBcast(in[0], out) // walk the big shape; out is the broadcast operand
+			idx, off := p.Scratch(), make([]int, 1)
+			return floatKernel(n,
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { sumTo(p, o.F32, in[0].F32, idx, off) },
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { sumTo(p, o.F64, in[0].F64, idx, off) })
+		},
+		Check: []CheckCase{
+			{In: []Type{T(2, 3)}, Attrs: Attrs{"shape": ShapeOf(3)}},
+			{In: []Type{T(4, 2, 3)}, Attrs: Attrs{"shape": ShapeOf(2, 1)}},
+			{In: []Type{T(4, 3)}, Attrs: Attrs{"shape": ShapeOf()}},
+		},
+	})
+}
+
+func bcastCopy[T kernels.Float](p *kernels.Bcast, dst, src []T, idx, off []int) {
+	n := p.Row
+	for r := 0; r < p.Rows; r++ {
+		p.Offsets(r, idx, off)
+		d := dst[r*n : (r+1)*n]
+		if p.Inner[0] == 1 {
+			copy(d, src[off[0]:off[0]+n])
+		} else {
+			c := src[off[0]]
+			for i := range d {
+				d[i] = c
+			}
+		}
+	}
+}
+
+func sumTo[T kernels.Float](p *kernels.Bcast, dst, src []T, idx, off []int) {
+	clear(dst)
+	n := p.Row
+	for r := 0; r < p.Rows; r++ {
+		p.Offsets(r, idx, off)
+		s := src[r*n : (r+1)*n]
+		if p.Inner[0] == 1 {
+			d := dst[off[0] : off[0]+n]
+			for i, v := range s {
+				d[i] += v
+			}
+		} else {
+			var acc T
+			for _, v := range s {
+				acc += v
+			}
+			dst[off[0]] += acc
+		}
+	}
+}

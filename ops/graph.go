@@ -1,0 +1,215 @@
+package ops
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Pos is a position in .nn source, carried by every node so that diagnostics
+// (shape errors, NaN reports, per-line timings) can name the line.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// String prints "file:line:col", or "" for an unknown position.
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col)
+}
+
+// Node is one value of the graph: an op applied to input nodes.
+type Node struct {
+	ID    int // index in Graph.Nodes
+	Op    *Op
+	In    []*Node
+	Attrs Attrs
+	Type  Type
+	Pos   Pos
+}
+
+// Name is the "name" attribute of inputs, params and states ("" otherwise).
+func (n *Node) Name() string { return n.Attrs.Str("name", "") }
+
+// String prints "%3".
+func (n *Node) String() string { return "%" + strconv.Itoa(n.ID) }
+
+// Update says that after a step, the param or state Target takes Value.
+type Update struct {
+	Target *Node // an op "param" or "state" node
+	Value  *Node
+}
+
+// Output is a named result of a graph.
+type Output struct {
+	Name string
+	Node *Node
+}
+
+// Graph is a DAG of nodes in topological order (every node's inputs come
+// before it). Inputs, params and states are nodes with those ops.
+type Graph struct {
+	Nodes   []*Node
+	Outputs []Output
+	Updates []Update
+}
+
+// Inputs returns the "input" nodes in creation order.
+func (g *Graph) Inputs() []*Node { return g.ofOp("input") }
+
+// Params returns the "param" nodes in creation order.
+func (g *Graph) Params() []*Node { return g.ofOp("param") }
+
+// States returns the "state" nodes in creation order.
+func (g *Graph) States() []*Node { return g.ofOp("state") }
+
+func (g *Graph) ofOp(name string) []*Node {
+	var out []*Node
+	for _, n := range g.Nodes {
+		if n.Op.Name == name {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Output returns the output named name, or nil.
+func (g *Graph) Output(name string) *Node {
+	for _, o := range g.Outputs {
+		if o.Name == name {
+			return o.Node
+		}
+	}
+	return nil
+}
+
+// Builder adds nodes to a graph, hash-consing them: applying the same op to
+// the same inputs with the same attributes returns the existing node.
+type Builder struct {
+	G     *Graph
+	pos   Pos
+	cons  map[string]*Node
+	named map[string]*Node
+	seeds int
+}
+
+// NewBuilder starts an empty graph.
+func NewBuilder() *Builder {
+	return &Builder{G: &Graph{}, cons: map[string]*Node{}, named: map[string]*Node{}}
+}
+
+// SetPos sets the source position given to new nodes and returns the old one.
+func (b *Builder) SetPos(p Pos) Pos {
+	old := b.pos
+	b.pos = p
+	return old
+}
+
+// Pos is the position new nodes get.
+func (b *Builder) Pos() Pos { return b.pos }
+
+// NextSeed returns a fresh integer for the "seed" attribute of a random op, so
+// that two dropout calls draw different masks.
+func (b *Builder) NextSeed() int {
+	b.seeds++
+	return b.seeds
+}
+
+func (b *Builder) add(op *Op, attrs Attrs, t Type, in []*Node) *Node {
+	n := &Node{ID: len(b.G.Nodes), Op: op, In: in, Attrs: attrs, Type: t, Pos: b.pos}
+	b.G.Nodes = append(b.G.Nodes, n)
+	return n
+}
+
+func (b *Builder) leaf(op, name string, t Type, attrs Attrs) *Node {
+	key := op + ":" + name
+	if n, ok := b.named[key]; ok {
+		if !n.Type.Equal(t) {
+			panic(fmt.Sprintf("ops: %s %q declared as %v and %v", op, name, n.Type, t))
+		}
+		return n
+	}
+	a := attrs.With("name", name)
+	n := b.add(MustLookup(op), a, t, nil)
+	b.named[key] = n
+	return n
+}
+
+// Input declares (or returns the existing) graph input name of type t.
+func (b *Builder) Input(name string, t Type) *Node { return b.leaf("input", name, t, nil) }
+
+// Param declares a trainable parameter named by its path ("l1.W"); init holds
+// the initializer ("init" name and its arguments).
+func (b *Builder) Param(path string, t Type, init Attrs) *Node {
+	return b.leaf("param", path, t, init)
+}
+
+// State declares a non-trainable tensor (running statistics, optimizer moments).
+func (b *Builder) State(path string, t Type, init Attrs) *Node {
+	return b.leaf("state", path, t, init)
+}
+
+// Scalar returns a constant scalar of type dt.
+func (b *Builder) Scalar(dt DType, v float64) *Node {
+	return b.Must("const", Attrs{"value": v, "dtype": dt})
+}
+
+// Full returns a constant tensor of type t filled with v.
+func (b *Builder) Full(t Type, v float64) *Node {
+	return b.Must("full", Attrs{"value": v, "dtype": t.DType, "shape": t.Shape})
+}
+
+// Apply adds op(in...) with attributes, checking types with the op's rule.
+// Errors are the user's (shape mismatches) and name both operands' types.
+func (b *Builder) Apply(op string, attrs Attrs, in ...*Node) (*Node, error) {
+	o, ok := Lookup(op)
+	if !ok {
+		return nil, fmt.Errorf("unknown op %q", op)
+	}
+	if o.Arity >= 0 && len(in) != o.Arity {
+		return nil, fmt.Errorf("%s takes %d operands, got %d", op, o.Arity, len(in))
+	}
+	if attrs == nil {
+		attrs = Attrs{}
+	}
+	key := op + "(" + attrs.Key() + ")"
+	for _, x := range in {
+		key += " " + strconv.Itoa(x.ID)
+	}
+	if n, ok := b.cons[key]; ok {
+		return n, nil
+	}
+	types := make([]Type, len(in))
+	for i, x := range in {
+		types[i] = x.Type
+	}
+	t, err := o.Infer(types, attrs)
+	if err != nil {
+		return nil, err
+	}
+	n := b.add(o, attrs, t, in)
+	b.cons[key] = n
+	return n, nil
+}
+
+// Must is Apply for callers (gradient rules, passes) whose operands are
+// correct by construction; an error there is a broken invariant.
+func (b *Builder) Must(op string, attrs Attrs, in ...*Node) *Node {
+	n, err := b.Apply(op, attrs, in...)
+	if err != nil {
+		panic(fmt.Sprintf("ops: %s: %v", op, err))
+	}
+	return n
+}
+
+// Output names a result of the graph.
+func (b *Builder) Output(name string, n *Node) {
+	b.G.Outputs = append(b.G.Outputs, Output{name, n})
+}
+
+// Update records that target (a param or state) takes value after a step.
+func (b *Builder) Update(target, value *Node) {
+	b.G.Updates = append(b.G.Updates, Update{target, value})
+}

@@ -1,0 +1,90 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// floatKernel picks the f32 or f64 variant of a kernel by the node's type.
+func floatKernel(n *Node, f32, f64 KernelFunc) (KernelFunc, error) {
+	switch n.Type.DType {
+	case F32:
+		return f32, nil
+	case F64:
+		return f64, nil
+	}
+	return nil, fmt.Errorf("%s: no kernel for %v", n.Op.Name, n.Type.DType)
+}
+
+// sameFloat checks that every operand has one float element type.
+func sameFloat(name string, in []Type) (DType, error) {
+	dt := in[0].DType
+	for _, t := range in {
+		if t.DType != dt {
+			return 0, fmt.Errorf("%s: element types differ: %v and %v", name, in[0], t)
+		}
+	}
+	if !dt.IsFloat() {
+		return 0, fmt.Errorf("%s: needs f32 or f64 operands, got %v", name, in[0])
+	}
+	return dt, nil
+}
+
+// binaryInfer is the type rule of elementwise binary float ops: equal element
+// types, NumPy broadcasting.
+func binaryInfer(name string) func([]Type, Attrs) (Type, error) {
+	return func(in []Type, a Attrs) (Type, error) {
+		dt, err := sameFloat(name, in)
+		if err != nil {
+			return Type{}, err
+		}
+		s, err := BroadcastShapes(in[0].Shape, in[1].Shape)
+		if err != nil {
+			return Type{}, fmt.Errorf("%s: %v is not compatible with %v: %v", name, in[0], in[1], err)
+		}
+		return Type{dt, s}, nil
+	}
+}
+
+// binaryKernel prepares a broadcasting elementwise kernel from row functions.
+func binaryKernel(r32 func(dst, x, y []float32), r64 func(dst, x, y []float64)) func(*Node, [][]int, []int) (KernelFunc, error) {
+	return func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+		p := kernels.NewBcast(out, in[0], in[1])
+		idx, off := p.Scratch(), make([]int, 2)
+		return floatKernel(n,
+			func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+				kernels.Binary(p, o.F32, in[0].F32, in[1].F32, idx, off, r32)
+			},
+			func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+				kernels.Binary(p, o.F64, in[0].F64, in[1].F64, idx, off, r64)
+			})
+	}
+}
+
+// SumTo reduces g (broadcast from shape s) back to s: the adjoint of
+// broadcasting. It returns g itself when the shapes already agree.
+func SumTo(b *Builder, g *Node, s Shape) *Node {
+	if g.Type.Shape.Equal(s) {
+		return g
+	}
+	return b.Must("sum_to", Attrs{"shape": s}, g)
+}
+
+// BroadcastTo broadcasts x to shape s, or returns x when it has that shape.
+func BroadcastTo(b *Builder, x *Node, s Shape) *Node {
+	if x.Type.Shape.Equal(s) {
+		return x
+	}
+	return b.Must("broadcast_to", Attrs{"shape": s}, x)
+}
+
+// Tangent returns t, or zeros of n's type when t is nil: JVP rules use it for
+// operands without a tangent.
+func Tangent(b *Builder, t *Node, like *Node) *Node {
+	if t != nil {
+		return t
+	}
+	return b.Full(like.Type, 0)
+}

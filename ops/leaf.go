@@ -1,0 +1,61 @@
+package ops
+
+import (
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// Leaf ops: values that come from outside the graph, and constants.
+
+func leafInfer(in []Type, a Attrs) (Type, error) {
+	panic("ops: leaf nodes are made by the Builder, not applied")
+}
+
+func init() {
+	for _, name := range []string{"input", "param", "state"} {
+		Register(&Op{Name: name, Arity: 0, Leaf: true, Infer: leafInfer,
+			Doc:    "a value bound from outside the graph, named by its \"name\" attribute",
+			NoGrad: "a leaf: gradients flow to it, not through it"})
+	}
+	Register(&Op{
+		Name: "const", Arity: 0,
+		Doc: "a scalar constant: attributes value (float64) and dtype",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			return Scalar(a.DType("dtype", F32)), nil
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			v := n.Attrs.Float("value", 0)
+			return func(ctx *Ctx, o *tensor.Tensor, _ []*tensor.Tensor) { fill(o, v) }, nil
+		},
+		NoGrad: "a constant",
+	})
+	Register(&Op{
+		Name: "full", Arity: 0,
+		Doc: "a tensor filled with one value: attributes value, dtype and shape",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			return Type{a.DType("dtype", F32), a.Shape("shape")}, nil
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			v := n.Attrs.Float("value", 0)
+			return func(ctx *Ctx, o *tensor.Tensor, _ []*tensor.Tensor) { fill(o, v) }, nil
+		},
+		NoGrad: "a constant",
+	})
+}
+
+func fill(t *tensor.Tensor, v float64) {
+	switch t.DType {
+	case F32:
+		x := float32(v)
+		for i := range t.F32 {
+			t.F32[i] = x
+		}
+	case F64:
+		for i := range t.F64 {
+			t.F64[i] = v
+		}
+	default:
+		for i := 0; i < t.Len(); i++ {
+			t.Set(i, v)
+		}
+	}
+}

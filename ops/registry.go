@@ -1,0 +1,128 @@
+package ops
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// Op declares one operation, once: its type rule, its derivatives (written
+// with other ops, so that they can themselves be differentiated) and its
+// reference kernel.
+type Op struct {
+	Name  string
+	Doc   string
+	Arity int // number of operands; -1 for any
+
+	// Infer computes the result type from the operand types and attributes,
+	// on symbolic shapes. Its errors are shown to users and name both shapes.
+	Infer func(in []Type, a Attrs) (Type, error)
+
+	// VJP returns, for each operand, the gradient contribution given the
+	// output's gradient g (same type as n). A nil entry means no gradient flows
+	// to that operand (integer operands, indices).
+	VJP func(b *Builder, n *Node, g *Node) []*Node
+
+	// JVP returns the output's tangent given the operands' tangents (nil for an
+	// operand without one).
+	JVP func(b *Builder, n *Node, t []*Node) *Node
+
+	// Kernel prepares the op for concrete shapes, once per plan, and returns
+	// the function that runs it. in holds the operands' shapes and out the
+	// result's; n gives the attributes and element types.
+	Kernel func(n *Node, in [][]int, out []int) (KernelFunc, error)
+
+	// NoGrad, when not empty, says why the op has no gradient (its output is
+	// an integer, a constant, or a random draw); such ops are skipped by the
+	// gradient checker. Every other op must give Check cases.
+	NoGrad string
+
+	// Check lists the cases the registry-wide gradient checker runs.
+	Check []CheckCase
+
+	// Leaf marks ops whose value comes from outside the graph (input, param,
+	// state): they have no kernel.
+	Leaf bool
+}
+
+// KernelFunc runs an op: it reads in and writes out, whose buffers the
+// runtime provides. It must not allocate.
+type KernelFunc func(ctx *Ctx, out *tensor.Tensor, in []*tensor.Tensor)
+
+// Ctx is what a kernel may use besides its operands.
+type Ctx struct {
+	// Seed is the random seed of this execution; random ops combine it with
+	// their node's "seed" attribute.
+	Seed uint64
+}
+
+// Domain says which values the gradient checker may draw for an operand.
+type Domain int
+
+// Domains of operands for gradient checks.
+const (
+	AnyReal   Domain = iota // normal(0, 1)
+	Positive                // uniform(0.5, 2)
+	AwayZero                // ±uniform(0.5, 2): where a kink or a pole sits at 0
+	Labels                  // integers in [0, C) where C is the last dim of operand 0
+	Distinct                // well-separated values (for max/argmax ties)
+)
+
+// CheckCase is one configuration the gradient checker differentiates: the
+// operand types (concrete shapes, broadcasting included), attributes and the
+// domain of each operand.
+type CheckCase struct {
+	In     []Type
+	Attrs  Attrs
+	Domain []Domain // per operand; missing entries mean AnyReal
+}
+
+var registry = map[string]*Op{}
+
+// Register adds op to the registry; it panics on a duplicate (init-time bug).
+func Register(op *Op) *Op {
+	if _, dup := registry[op.Name]; dup {
+		panic("ops: duplicate op " + op.Name)
+	}
+	if op.Infer == nil {
+		panic("ops: op " + op.Name + " has no type rule")
+	}
+	registry[op.Name] = op
+	return op
+}
+
+// Lookup finds an op by name.
+func Lookup(name string) (*Op, bool) {
+	op, ok := registry[name]
+	return op, ok
+}
+
+// MustLookup finds an op that must exist.
+func MustLookup(name string) *Op {
+	op, ok := registry[name]
+	if !ok {
+		panic("ops: unknown op " + name)
+	}
+	return op
+}
+
+// All returns every registered op, sorted by name.
+func All() []*Op {
+	out := make([]*Op, 0, len(registry))
+	for _, op := range registry {
+		out = append(out, op)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Type constructors for Check cases.
+
+// T is a concrete f64 type, for gradient-check cases.
+func T(dims ...int) Type { return Type{DType: F64, Shape: ShapeOf(dims...)} }
+
+// TI is a concrete i32 type, for gradient-check cases.
+func TI(dims ...int) Type { return Type{DType: I32, Shape: ShapeOf(dims...)} }
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
