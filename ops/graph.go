@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Pos is a position in .nn source, carried by every node so that diagnostics
@@ -187,6 +188,9 @@ func (b *Builder) Apply(op string, attrs Attrs, in ...*Node) (*Node, error) {
 	}
 	t, err := o.Infer(types, attrs)
 	if err != nil {
+		if _, ok := err.(*InferError); !ok {
+			err = &InferError{Op: op, Msg: strings.TrimPrefix(err.Error(), op+": ")}
+		}
 		return nil, err
 	}
 	n := b.add(o, attrs, t, in)

@@ -21,13 +21,13 @@ func floatKernel(n *Node, f32, f64 KernelFunc) (KernelFunc, error) {
 // sameFloat checks that every operand has one float element type.
 func sameFloat(name string, in []Type) (DType, error) {
 	dt := in[0].DType
-	for _, t := range in {
+	for i, t := range in {
 		if t.DType != dt {
-			return 0, fmt.Errorf("%s: element types differ: %v and %v", name, in[0], t)
+			return 0, &InferError{name, fmt.Sprintf("element types differ: {0} is %v, {%d} is %v", in[0], i, t)}
 		}
 	}
 	if !dt.IsFloat() {
-		return 0, fmt.Errorf("%s: needs f32 or f64 operands, got %v", name, in[0])
+		return 0, &InferError{name, fmt.Sprintf("needs f32 or f64 operands, {0} is %v", in[0])}
 	}
 	return dt, nil
 }
@@ -42,7 +42,7 @@ func binaryInfer(name string) func([]Type, Attrs) (Type, error) {
 		}
 		s, err := BroadcastShapes(in[0].Shape, in[1].Shape)
 		if err != nil {
-			return Type{}, fmt.Errorf("%s: %v is not compatible with %v: %v", name, in[0], in[1], err)
+			return Type{}, &InferError{name, fmt.Sprintf("shapes do not broadcast: {0} is %v, {1} is %v (%v)", in[0], in[1], err)}
 		}
 		return Type{dt, s}, nil
 	}
