@@ -62,11 +62,11 @@ type Domain int
 
 // Domains of operands for gradient checks.
 const (
-	AnyReal   Domain = iota // normal(0, 1)
-	Positive                // uniform(0.5, 2)
-	AwayZero                // ±uniform(0.5, 2): where a kink or a pole sits at 0
-	Labels                  // integers in [0, C) where C is the last dim of operand 0
-	Distinct                // well-separated values (for max/argmax ties)
+	AnyReal  Domain = iota // normal(0, 1)
+	Positive               // uniform(0.5, 2)
+	AwayZero               // ±uniform(0.5, 2): where a kink or a pole sits at 0
+	Labels                 // integers in [0, C) where C is the last dim of operand 0
+	Distinct               // well-separated values (for max/argmax ties)
 )
 
 // CheckCase is one configuration the gradient checker differentiates: the
