@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+var errHelp = errors.New("help shown")
+
+// parse parses flags that may come before or after positional arguments
+// (nnc grad f.nn --entry f) and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+	fs.SetOutput(stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, &usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// listFlag collects a repeated flag (--in x=1 --in y=2).
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// shapesFlag parses --shapes B=64,T=10 (repeatable).
+type shapesFlag map[string]int
+
+func (s shapesFlag) String() string { return fmt.Sprint(map[string]int(s)) }
+
+func (s shapesFlag) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		name, val, ok := strings.Cut(part, "=")
+		n, err := strconv.Atoi(val)
+		if !ok || err != nil || n < 0 {
+			return fmt.Errorf("want NAME=SIZE, got %q", part)
+		}
+		s[strings.TrimSpace(name)] = n
+	}
+	return nil
+}
+
+// oneFile checks that exactly one positional FILE was given.
+func oneFile(pos []string) (string, error) {
+	if len(pos) != 1 {
+		return "", usagef("want exactly one FILE, got %d arguments", len(pos))
+	}
+	return pos[0], nil
+}

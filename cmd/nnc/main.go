@@ -1,0 +1,87 @@
+// Command nnc compiles, checks, runs, differentiates and trains .nn models.
+//
+// Usage:
+//
+//	nnc check FILE [--shapes B=64]
+//	nnc graph FILE --entry M.fn [--grad] [--format text|dot]
+//	nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
+//	nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
+//	nnc train FILE [--model M] [--epochs N] [--batch N] [--lr X] [--seed N] [-o P.safetensors]
+//	nnc eval  FILE --params P.safetensors [--data D]
+//
+// Results are one JSON object on stdout. Exit status: 0 success, 1 an error in
+// the program or its data (printed as file:line:col: message), 2 a usage error.
+// See docs/cli.md.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// usageError is a mistake in the command line itself (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+const usage = `nnc: a neural-network compiler for Go
+
+Usage:
+  nnc check FILE [--shapes B=64]         types and shapes; parameter count, peak memory
+  nnc graph FILE --entry M.fn [--grad] [--format text|dot]
+  nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
+  nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
+  nnc train FILE [--model M] [flags overriding the train block] [-o P.safetensors]
+  nnc eval  FILE --params P.safetensors [--data D]
+
+Run 'nnc COMMAND -h' for a command's flags.
+`
+
+var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
+	"check": cmdCheck,
+	"graph": cmdGraph,
+	"run":   cmdRun,
+	"grad":  cmdGrad,
+	"train": cmdTrain,
+	"eval":  cmdEval,
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "nnc: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	err := cmd(args[1:], stdout, stderr)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "nnc %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+}

@@ -1,0 +1,184 @@
+package nnc
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nnclang/nnc/lang"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// Summary is what `nnc check` reports about a program that checks.
+type Summary struct {
+	Entries []EntrySummary `json:"entries"`
+	Models  []ModelSummary `json:"models"`
+}
+
+// EntrySummary describes one function or method.
+type EntrySummary struct {
+	Name    string   `json:"name"`
+	Inputs  []Arg    `json:"inputs"`
+	Results []string `json:"results"`
+	// PeakBytes is the arena size of the inference plan for the given shape
+	// values; 0 when some shape variable had no value.
+	PeakBytes int64 `json:"peak_bytes,omitempty"`
+	// NaiveBytes is what the plan would need without buffer reuse.
+	NaiveBytes int64 `json:"naive_bytes,omitempty"`
+	// Missing names the shape variables that had no value.
+	Missing []string `json:"missing_shapes,omitempty"`
+}
+
+// ModelSummary describes the parameters of a model built with its defaults.
+type ModelSummary struct {
+	Name   string         `json:"name"`
+	Count  int64          `json:"parameters"`
+	Params []ParamSummary `json:"tensors"`
+}
+
+// ParamSummary is one parameter tensor.
+type ParamSummary struct {
+	Path  string `json:"path"`
+	Type  string `json:"type"`
+	Count int64  `json:"count"`
+}
+
+// Summary checks every entry and reports signatures, parameter counts and,
+// where shapes gives every shape variable a value, the peak memory of each
+// entry's plan.
+func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
+	defer recoverInternal(&err)
+	s = &Summary{}
+	env := map[string]int64{}
+	for k, v := range shapes {
+		env[k] = int64(v)
+	}
+	seenModel := map[string]bool{}
+	for _, e := range p.mod.Entries() {
+		low, err := p.mod.Lower(e, lang.LowerOptions{})
+		if err != nil {
+			return nil, err
+		}
+		es := EntrySummary{Name: e}
+		for _, n := range low.Inputs {
+			es.Inputs = append(es.Inputs, argOf(n))
+		}
+		for _, o := range low.Outputs {
+			es.Results = append(es.Results, o.Type.String())
+		}
+		if err := planMemory(low, env, &es); err != nil {
+			return nil, err
+		}
+		s.Entries = append(s.Entries, es)
+		if model, _, ok := strings.Cut(e, "."); ok && !seenModel[model] {
+			seenModel[model] = true
+			s.Models = append(s.Models, modelSummary(model, low.Params))
+		}
+	}
+	return s, nil
+}
+
+func argOf(n *ops.Node) Arg {
+	return Arg{Name: n.Name(), Type: n.Type.String(), DType: n.Type.DType.String()}
+}
+
+func modelSummary(name string, params []*ops.Node) ModelSummary {
+	m := ModelSummary{Name: name}
+	for _, n := range params {
+		c, ok := n.Type.Shape.NumElems().IsConst()
+		if !ok {
+			c = 0
+		}
+		m.Params = append(m.Params, ParamSummary{Path: n.Name(), Type: n.Type.String(), Count: c})
+		m.Count += c
+	}
+	return m
+}
+
+// planMemory builds the entry's plan for the shape values in env.
+func planMemory(low *lang.Lowered, env map[string]int64, es *EntrySummary) error {
+	missing := map[string]bool{}
+	var vals []*tensor.Tensor
+	for _, n := range low.Inputs {
+		for _, d := range n.Type.Shape {
+			for _, v := range d.Vars() {
+				if _, ok := env[v]; !ok {
+					missing[v] = true
+				}
+			}
+		}
+		if len(missing) > 0 {
+			continue
+		}
+		dims, err := n.Type.Shape.Eval(env)
+		if err != nil {
+			return err
+		}
+		vals = append(vals, tensor.New(n.Type.DType, dims...))
+	}
+	if len(missing) > 0 {
+		for v := range missing {
+			es.Missing = append(es.Missing, v)
+		}
+		sort.Strings(es.Missing)
+		return nil
+	}
+	for i, o := range low.Outputs {
+		low.B.Output(outName(i, len(low.Outputs)), o)
+	}
+	store := runtime.NewStore()
+	if err := runtime.InitParams(store, low.B.G, 0); err != nil {
+		return err
+	}
+	plan, err := runtime.NewSession(low.B.G, store).Plan(vals...)
+	if err != nil {
+		return err
+	}
+	es.PeakBytes, es.NaiveBytes = plan.PeakBytes(), plan.NaiveBytes()
+	return nil
+}
+
+// Text renders the summary for people.
+func (s *Summary) Text() string {
+	var sb strings.Builder
+	for _, m := range s.Models {
+		fmt.Fprintf(&sb, "model %s: %s parameters\n", m.Name, groupDigits(m.Count))
+		for _, p := range m.Params {
+			fmt.Fprintf(&sb, "  %-24s %-20s %s\n", p.Path, p.Type, groupDigits(p.Count))
+		}
+	}
+	for _, e := range s.Entries {
+		args := make([]string, len(e.Inputs))
+		for i, a := range e.Inputs {
+			args[i] = a.Name + ": " + a.Type
+		}
+		fmt.Fprintf(&sb, "%s(%s) -> %s\n", e.Name, strings.Join(args, ", "), strings.Join(e.Results, ", "))
+		switch {
+		case e.PeakBytes > 0:
+			fmt.Fprintf(&sb, "  peak memory %s (%s without buffer reuse)\n", bytesString(e.PeakBytes), bytesString(e.NaiveBytes))
+		case len(e.Missing) > 0:
+			fmt.Fprintf(&sb, "  peak memory: give --shapes %s=N\n", strings.Join(e.Missing, "=N,"))
+		}
+	}
+	return sb.String()
+}
+
+func groupDigits(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func bytesString(b int64) string {
+	switch {
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", b)
+}
