@@ -1,3 +1,5 @@
+//go:build nncwip
+
 package nnc
 
 import "fmt"

@@ -1,3 +1,5 @@
+//go:build nncwip
+
 // Command nnc compiles, checks, runs, differentiates and trains .nn models.
 //
 // Usage:
