@@ -1,0 +1,129 @@
+package runtime
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// InitParams allocates and initializes every param and state of g that store
+// does not hold yet, from the node's attributes: "init" names the
+// initializer (zeros when absent) and float64 attributes give its arguments,
+// with PyTorch's defaults:
+//
+//	zeros, ones
+//	constant        value (0)
+//	normal          mean (0), std (1)
+//	uniform         low (0), high (1)
+//	glorot_uniform  U(-a, a), a = gain·√(6/(fan_in+fan_out)), gain (1)
+//	glorot_normal   N(0, s²), s = gain·√(2/(fan_in+fan_out)), gain (1)
+//	he_uniform      U(-a, a), a = gain·√(3/fan_in), gain (√2): √(6/fan_in)
+//	he_normal       N(0, s²), s = gain/√fan_in, gain (√2): √(2/fan_in)
+//
+// Fan-in and fan-out come from the declared shape: [n] → n, n; [in, out] →
+// in, out; [out, in, k...] → in·∏k, out·∏k; a scalar → 1, 1.
+//
+// The shapes of params and states must be constant. Values are deterministic:
+// each tensor draws from a PCG generator seeded with seed and a hash of its
+// path, so adding a parameter leaves the others unchanged.
+func InitParams(store *Store, g *ops.Graph, seed uint64) error {
+	for _, n := range g.Nodes {
+		if n.Op.Name != "param" && n.Op.Name != "state" {
+			continue
+		}
+		name := n.Name()
+		if store.Get(name) != nil {
+			continue
+		}
+		t, err := initTensor(n, seed)
+		if err != nil {
+			return err
+		}
+		store.Set(name, t)
+	}
+	return nil
+}
+
+func initTensor(n *ops.Node, seed uint64) (*tensor.Tensor, error) {
+	name := n.Name()
+	shape, ok := n.Type.Shape.Concrete()
+	if !ok {
+		return nil, fmt.Errorf("%s %s: shape %v must be constant", n.Op.Name, name, n.Type.Shape)
+	}
+	a := n.Attrs
+	init := a.Str("init", "zeros")
+	t := tensor.New(n.Type.DType, shape...)
+	fanIn, fanOut := fans(shape)
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	rng := rand.New(rand.NewPCG(seed, h.Sum64()))
+	switch init {
+	case "zeros", "ones", "constant":
+		v := 0.0
+		switch init {
+		case "ones":
+			v = 1
+		case "constant":
+			v = a.Float("value", 0)
+		}
+		for i := 0; i < t.Len(); i++ {
+			t.Set(i, v)
+		}
+		return t, nil
+	}
+	if !t.DType.IsFloat() {
+		return nil, fmt.Errorf("%s %s: initializer %s needs a float type, not %v", n.Op.Name, name, init, n.Type)
+	}
+	var draw func() float64
+	normal := func(mean, std float64) func() float64 {
+		return func() float64 { return mean + std*rng.NormFloat64() }
+	}
+	uniform := func(lo, hi float64) func() float64 {
+		return func() float64 { return lo + (hi-lo)*rng.Float64() }
+	}
+	switch init {
+	case "normal":
+		draw = normal(a.Float("mean", 0), a.Float("std", 1))
+	case "uniform":
+		draw = uniform(a.Float("low", 0), a.Float("high", 1))
+	case "glorot_uniform":
+		l := a.Float("gain", 1) * math.Sqrt(6/float64(fanIn+fanOut))
+		draw = uniform(-l, l)
+	case "glorot_normal":
+		draw = normal(0, a.Float("gain", 1)*math.Sqrt(2/float64(fanIn+fanOut)))
+	case "he_uniform":
+		l := a.Float("gain", math.Sqrt2) * math.Sqrt(3/float64(fanIn))
+		draw = uniform(-l, l)
+	case "he_normal":
+		draw = normal(0, a.Float("gain", math.Sqrt2)/math.Sqrt(float64(fanIn)))
+	default:
+		return nil, fmt.Errorf("%s %s: unknown initializer %q", n.Op.Name, name, init)
+	}
+	for i := 0; i < t.Len(); i++ {
+		t.Set(i, draw())
+	}
+	return t, nil
+}
+
+// fans returns the fan-in and fan-out of a declared shape (at least 1 each).
+func fans(shape []int) (in, out int) {
+	switch len(shape) {
+	case 0:
+		in, out = 1, 1
+	case 1:
+		in, out = shape[0], shape[0]
+	case 2:
+		in, out = shape[0], shape[1]
+	default:
+		k := 1
+		for _, d := range shape[2:] {
+			k *= d
+		}
+		in, out = shape[1]*k, shape[0]*k
+	}
+	return max(in, 1), max(out, 1)
+}

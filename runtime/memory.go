@@ -1,0 +1,135 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// assignBuffers places every scheduled value in a buffer. Walking the
+// schedule, a value takes a free buffer of its element type (the smallest one
+// large enough, else the largest free one, grown, else a new one); once the
+// step that reads a value last has run, its buffer is free again. A step's
+// result never shares a buffer with its own operands, since the operands are
+// freed only after the result is placed. Outputs and update values stay live
+// to the end of the run. Buffers are then laid out one after another in one
+// arena per element type, and p.values gets a view of each value.
+func (p *Plan) assignBuffers(sched []*ops.Node) error {
+	nn := len(p.values)
+	at := make([]int, nn) // step index of scheduled nodes; -1 for others
+	for i := range at {
+		at[i] = -1
+	}
+	last := make([]int, nn) // step index of the last reader
+	for i, n := range sched {
+		at[n.ID], last[n.ID] = i, i
+	}
+	for i, n := range sched {
+		for _, x := range n.In {
+			if at[x.ID] >= 0 {
+				last[x.ID] = i
+			}
+		}
+	}
+	end := len(sched)
+	for _, o := range p.Graph.Outputs {
+		last[o.Node.ID] = end
+	}
+	for _, u := range p.updates {
+		last[u.value] = end
+	}
+
+	p.bufOf = make([]int, nn)
+	freed := make([]bool, nn)
+	free := map[tensor.DType][]int{} // free buffer indices per element type
+	release := func(id int, dt tensor.DType) {
+		if !freed[id] {
+			freed[id] = true
+			free[dt] = append(free[dt], p.bufOf[id])
+		}
+	}
+	for i, n := range sched {
+		dt := n.Type.DType
+		if dt.Size() == 0 {
+			return fmt.Errorf("%s%s: no storage for element type %v", posPrefix(n), n.Op.Name, dt)
+		}
+		size := tensor.NumElems(p.shapes[n.ID])
+		p.naive += int64(size) * int64(dt.Size())
+		p.bufOf[n.ID] = p.takeBuffer(free, dt, size)
+		for _, x := range n.In {
+			if at[x.ID] >= 0 && last[x.ID] == i {
+				release(x.ID, x.Type.DType)
+			}
+		}
+		if last[n.ID] == i {
+			release(n.ID, dt) // read by nobody
+		}
+	}
+
+	// Layout: buffers of one element type back to back.
+	total := map[tensor.DType]int{}
+	for i := range p.Buffers {
+		b := &p.Buffers[i]
+		b.Offset = total[b.DType]
+		total[b.DType] += b.Cap
+		p.peak += int64(b.Cap) * int64(b.DType.Size())
+	}
+	arenas := map[tensor.DType]*tensor.Tensor{}
+	for dt, n := range total {
+		arenas[dt] = tensor.New(dt, n)
+	}
+	for _, n := range sched {
+		b := p.Buffers[p.bufOf[n.ID]]
+		p.values[n.ID] = view(arenas[b.DType], b.Offset, p.shapes[n.ID])
+	}
+	return nil
+}
+
+// takeBuffer returns a free buffer of type dt for size elements, or a new one.
+func (p *Plan) takeBuffer(free map[tensor.DType][]int, dt tensor.DType, size int) int {
+	list := free[dt]
+	best, largest := -1, -1
+	for j, b := range list {
+		c := p.Buffers[b].Cap
+		if c >= size && (best < 0 || c < p.Buffers[list[best]].Cap) {
+			best = j
+		}
+		if largest < 0 || c > p.Buffers[list[largest]].Cap {
+			largest = j
+		}
+	}
+	pick := best
+	if pick < 0 {
+		pick = largest
+	}
+	if pick < 0 {
+		p.Buffers = append(p.Buffers, Buffer{DType: dt, Cap: size})
+		return len(p.Buffers) - 1
+	}
+	b := list[pick]
+	free[dt] = append(list[:pick], list[pick+1:]...)
+	if p.Buffers[b].Cap < size {
+		p.Buffers[b].Cap = size // buffers are laid out after planning, so they can grow
+	}
+	return b
+}
+
+// view is a tensor of the given shape over arena's elements from off.
+func view(arena *tensor.Tensor, off int, shape []int) *tensor.Tensor {
+	n := tensor.NumElems(shape)
+	t := &tensor.Tensor{DType: arena.DType, Shape: shape}
+	switch arena.DType {
+	case tensor.F32:
+		t.F32 = arena.F32[off : off+n : off+n]
+	case tensor.F64:
+		t.F64 = arena.F64[off : off+n : off+n]
+	case tensor.I32:
+		t.I32 = arena.I32[off : off+n : off+n]
+	case tensor.I64:
+		t.I64 = arena.I64[off : off+n : off+n]
+	case tensor.Bool:
+		t.Bool = arena.Bool[off : off+n : off+n]
+	}
+	return t
+}

@@ -1,0 +1,226 @@
+package runtime
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// Plan is how one graph runs for one set of concrete shape-variable values:
+// the schedule (Steps, in topological order, leaves excluded), every value's
+// concrete shape, the prepared kernels, and the placement of every computed
+// value in one arena per element type (Buffers).
+//
+// The schedule and the buffer assignment are plain data, so that an executor
+// other than the sequential one (a worker pool) can run the same plan: a step
+// may start once the steps computing its operands are done and no later
+// reader of its buffer's previous occupant is still running.
+type Plan struct {
+	// Graph is the graph the plan runs.
+	Graph *ops.Graph
+	// Steps are the kernel calls in execution order.
+	Steps []Step
+	// Buffers are the regions of the arenas; Step.Buffer indexes them.
+	Buffers []Buffer
+
+	env     map[string]int64
+	shapes  [][]int          // by node ID: concrete shapes of scheduled nodes and leaves
+	values  []*tensor.Tensor // by node ID: arena views for scheduled nodes, bound tensors for leaves
+	leaves  []*ops.Node      // leaves bound per run: the graph's inputs, then the params and states it uses
+	nInputs int
+	inShape [][]int // concrete shapes of the inputs, to recognize the plan
+	patches []patch // operands of steps that are leaves, rebound per run
+	bufOf   []int   // by node ID: buffer index, while planning
+	outputs []*tensor.Tensor
+	updates []planUpdate
+	peak    int64
+	naive   int64
+	ctx     ops.Ctx
+	cur     int // the step running, for panic reports
+}
+
+// Step is one kernel call of a plan.
+type Step struct {
+	// Node is the node the step computes; its operands are Node.In.
+	Node *ops.Node
+	// Kernel is the node's kernel prepared for the plan's shapes.
+	Kernel ops.KernelFunc
+	// Buffer is the index in Plan.Buffers of the region holding the result.
+	Buffer int
+
+	out  *tensor.Tensor   // view of the buffer with the node's shape
+	args []*tensor.Tensor // operands
+}
+
+// Buffer is a region of the arena of one element type. Values whose
+// lifetimes do not overlap share a buffer.
+type Buffer struct {
+	DType  tensor.DType
+	Offset int // in elements, from the start of the arena of DType
+	Cap    int // in elements
+}
+
+type patch struct{ step, arg, node int }
+
+type planUpdate struct {
+	target, value int // node IDs
+}
+
+// PeakBytes is the size of the arenas: the memory the plan's computed values
+// take with buffer reuse.
+func (p *Plan) PeakBytes() int64 { return p.peak }
+
+// NaiveBytes is the sum of the sizes of every computed value: the memory the
+// plan would take without buffer reuse.
+func (p *Plan) NaiveBytes() int64 { return p.naive }
+
+// Env returns the values of the shape variables the plan was built for.
+func (p *Plan) Env() map[string]int64 {
+	out := make(map[string]int64, len(p.env))
+	for k, v := range p.env {
+		out[k] = v
+	}
+	return out
+}
+
+// Shape returns the concrete shape of node n in this plan, or nil when the
+// plan neither computes nor binds n.
+func (p *Plan) Shape(n *ops.Node) []int {
+	if n.ID < len(p.shapes) {
+		return p.shapes[n.ID]
+	}
+	return nil
+}
+
+// NewPlan builds the plan of g for the shape-variable values env: it
+// schedules the nodes that the outputs and updates need, evaluates their
+// shapes, prepares their kernels and assigns their buffers.
+func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
+	p := &Plan{Graph: g, env: env, cur: -1}
+	nn := len(g.Nodes)
+	p.shapes = make([][]int, nn)
+	p.values = make([]*tensor.Tensor, nn)
+
+	// What the outputs and updates need.
+	needed := neededNodes(g)
+	seen := map[int]bool{}
+	for _, u := range g.Updates {
+		if u.Target.Op.Name != "param" && u.Target.Op.Name != "state" {
+			return nil, fmt.Errorf("update of %v: the target is a %s, not a param or state", u.Target, u.Target.Op.Name)
+		}
+		if seen[u.Target.ID] {
+			return nil, fmt.Errorf("%s %s is updated twice", u.Target.Op.Name, u.Target.Name())
+		}
+		seen[u.Target.ID] = true
+		p.updates = append(p.updates, planUpdate{u.Target.ID, u.Value.ID})
+	}
+	for _, u := range g.Updates {
+		// Updates are copied one after another; one that reads another's
+		// target directly would see the new value.
+		if seen[u.Value.ID] && u.Value != u.Target {
+			return nil, fmt.Errorf("update of %s reads %s, which is updated too", u.Target.Name(), u.Value.Name())
+		}
+	}
+
+	// Leaves: every input (Run takes them all), then the params and states used.
+	for _, n := range g.Nodes {
+		if n.Op.Name == "input" {
+			p.leaves = append(p.leaves, n)
+		}
+	}
+	p.nInputs = len(p.leaves)
+	for _, n := range g.Nodes {
+		if n.Op.Leaf && n.Op.Name != "input" && needed[n.ID] {
+			p.leaves = append(p.leaves, n)
+		}
+	}
+	for _, n := range p.leaves {
+		s, err := n.Type.Shape.Eval(env)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %v", n.Op.Name, n.Name(), err)
+		}
+		p.shapes[n.ID] = s
+	}
+	for _, n := range p.leaves[:p.nInputs] {
+		p.inShape = append(p.inShape, p.shapes[n.ID])
+	}
+
+	// Schedule and shapes.
+	var sched []*ops.Node
+	for _, n := range g.Nodes {
+		if !needed[n.ID] || n.Op.Leaf {
+			continue
+		}
+		s, err := n.Type.Shape.Eval(env)
+		if err != nil {
+			return nil, fmt.Errorf("%s%s: %v", posPrefix(n), n.Op.Name, err)
+		}
+		p.shapes[n.ID] = s
+		sched = append(sched, n)
+	}
+
+	if err := p.assignBuffers(sched); err != nil {
+		return nil, err
+	}
+
+	// Kernels and their operands.
+	p.Steps = make([]Step, len(sched))
+	for i, n := range sched {
+		st := &p.Steps[i]
+		st.Node = n
+		st.Buffer = p.bufOf[n.ID]
+		st.out = p.values[n.ID]
+		if n.Op.Kernel == nil {
+			return nil, fmt.Errorf("%sop %s has no kernel", posPrefix(n), n.Op.Name)
+		}
+		in := make([][]int, len(n.In))
+		st.args = make([]*tensor.Tensor, len(n.In))
+		for k, x := range n.In {
+			in[k] = p.shapes[x.ID]
+			if x.Op.Leaf {
+				p.patches = append(p.patches, patch{i, k, x.ID})
+			} else {
+				st.args[k] = p.values[x.ID]
+			}
+		}
+		k, err := prepare(n, in, p.shapes[n.ID])
+		if err != nil {
+			return nil, fmt.Errorf("%s%s: %v", posPrefix(n), n.Op.Name, err)
+		}
+		st.Kernel = k
+	}
+	p.bufOf = nil
+	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
+	return p, nil
+}
+
+// prepare calls an op's Kernel, turning a panic (a broken invariant of the
+// op) into an error.
+func prepare(n *ops.Node, in [][]int, out []int) (k ops.KernelFunc, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			k, err = nil, fmt.Errorf("internal error preparing the kernel: %v", r)
+		}
+	}()
+	return n.Op.Kernel(n, in, out)
+}
+
+// posPrefix is "file:line:col: " for a node with a position, "" otherwise.
+func posPrefix(n *ops.Node) string {
+	if s := n.Pos.String(); s != "" {
+		return s + ": "
+	}
+	return ""
+}
+
+// sortedVars lists env's variables, sorted.
+func sortedVars(env map[string]int64) []string {
+	out := make([]string, 0, len(env))
+	for k := range env {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,249 @@
+package runtime
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// Session runs one graph repeatedly. It binds the graph's inputs to the
+// tensors given to Run and its params and states to the tensors of a Store,
+// keeps one Plan per concrete input signature, and applies the graph's
+// updates to the store after each run. A Session is not safe for concurrent
+// use.
+type Session struct {
+	g      *ops.Graph
+	store  *Store
+	inputs []*ops.Node // the graph's inputs, in order
+	stored []*ops.Node // the params and states the outputs and updates use
+	plans  map[string]*Plan
+	last   *Plan
+	key    []byte // scratch for plan keys
+}
+
+// NewSession prepares to run g with the params and states of store. Plans
+// are built by the first Run (or Plan) for each input signature.
+func NewSession(g *ops.Graph, store *Store) *Session {
+	s := &Session{g: g, store: store, inputs: g.Inputs(), plans: map[string]*Plan{}}
+	needed := neededNodes(g)
+	for _, n := range g.Nodes {
+		if n.Op.Leaf && n.Op.Name != "input" && needed[n.ID] {
+			s.stored = append(s.stored, n)
+		}
+	}
+	return s
+}
+
+// Run executes the graph once. inputs are the graph's inputs in the order of
+// g.Inputs(); they are read in place, not copied. seed is the random seed of
+// this execution (dropout masks), the same for the forward and backward
+// parts of one run. After the kernels have run, each update's value is copied
+// into its param or state in the store.
+//
+// The result holds the graph's outputs in the order of g.Outputs. The
+// tensors (and the slice) belong to the session: they are views of its
+// arena, valid until the next Run, which overwrites them; Clone what must be
+// kept. An output that is a param or state is the store's tensor, seen after
+// the updates.
+//
+// Errors about the inputs name the input, its declared type and the given
+// tensor's type ("input x: expected f32[B, 64], got f32[32, 10]"). A panic in
+// a kernel is reported as an error naming the op and its source position.
+// Once a plan exists for the input shapes, Run allocates nothing.
+func (s *Session) Run(seed uint64, inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	p, err := s.Plan(inputs...)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.bind(s.store, inputs); err != nil {
+		return nil, err
+	}
+	return p.exec(seed)
+}
+
+// Plan returns the plan Run would use for these inputs, building it when
+// needed (to read its memory use, for example), without running anything.
+func (s *Session) Plan(inputs ...*tensor.Tensor) (*Plan, error) {
+	if len(inputs) != len(s.inputs) {
+		names := make([]string, len(s.inputs))
+		for i, n := range s.inputs {
+			names[i] = n.Name()
+		}
+		return nil, fmt.Errorf("expected %d inputs (%s), got %d", len(s.inputs), strings.Join(names, ", "), len(inputs))
+	}
+	if p := s.last; p != nil && p.matches(inputs) {
+		return p, nil
+	}
+	if s.makeKey(inputs) {
+		if p, ok := s.plans[string(s.key)]; ok && p.matches(inputs) {
+			s.last = p
+			return p, nil
+		}
+	}
+
+	vals := make([]*tensor.Tensor, 0, len(s.inputs)+len(s.stored))
+	vals = append(vals, inputs...)
+	for _, n := range s.stored {
+		t := s.store.Get(n.Name())
+		if t == nil {
+			return nil, fmt.Errorf("%s has no value in the store (initialize it with InitParams or load it)", leafLabel(n))
+		}
+		vals = append(vals, t)
+	}
+	env, err := bindShapes(append(append([]*ops.Node(nil), s.inputs...), s.stored...), vals)
+	if err != nil {
+		return nil, err
+	}
+	p, err := NewPlan(s.g, env)
+	if err != nil {
+		return nil, err
+	}
+	if s.makeKey(inputs) {
+		s.plans[string(s.key)] = p
+	}
+	s.last = p
+	return p, nil
+}
+
+// makeKey writes the inputs' element types and shapes into s.key; false
+// when an input is missing.
+func (s *Session) makeKey(inputs []*tensor.Tensor) bool {
+	k := s.key[:0]
+	for _, t := range inputs {
+		if t == nil {
+			return false
+		}
+		k = append(k, byte(t.DType), byte(len(t.Shape)))
+		for _, d := range t.Shape {
+			k = strconv.AppendInt(k, int64(d), 10)
+			k = append(k, ',')
+		}
+	}
+	s.key = k
+	return true
+}
+
+// neededNodes marks the nodes the outputs and updates depend on.
+func neededNodes(g *ops.Graph) []bool {
+	needed := make([]bool, len(g.Nodes))
+	for _, o := range g.Outputs {
+		needed[o.Node.ID] = true
+	}
+	for _, u := range g.Updates {
+		needed[u.Target.ID] = true
+		needed[u.Value.ID] = true
+	}
+	for i := len(g.Nodes) - 1; i >= 0; i-- {
+		if needed[i] {
+			for _, in := range g.Nodes[i].In {
+				needed[in.ID] = true
+			}
+		}
+	}
+	return needed
+}
+
+// matches reports whether the plan was built for inputs of these types.
+func (p *Plan) matches(inputs []*tensor.Tensor) bool {
+	for i, t := range inputs {
+		if t == nil || t.DType != p.leaves[i].Type.DType || !sameShape(t.Shape, p.inShape[i]) || dataLen(t) != tensor.NumElems(t.Shape) {
+			return false
+		}
+	}
+	return true
+}
+
+// bind points the plan's leaves at the given inputs and at the store's
+// tensors, checking store tensors that changed since the last run.
+func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
+	for i, t := range inputs {
+		p.values[p.leaves[i].ID] = t
+	}
+	for _, n := range p.leaves[p.nInputs:] {
+		t := store.Get(n.Name())
+		if t == p.values[n.ID] {
+			continue
+		}
+		if t == nil {
+			return fmt.Errorf("%s has no value in the store (initialize it with InitParams or load it)", leafLabel(n))
+		}
+		if t.DType != n.Type.DType || !sameShape(t.Shape, p.shapes[n.ID]) {
+			return fmt.Errorf("%s: expected %v, got %s", leafLabel(n), n.Type, typeString(t))
+		}
+		if err := checkData(n, t); err != nil {
+			return err
+		}
+		p.values[n.ID] = t
+	}
+	for _, q := range p.patches {
+		p.Steps[q.step].args[q.arg] = p.values[q.node]
+	}
+	for i, o := range p.Graph.Outputs {
+		p.outputs[i] = p.values[o.Node.ID]
+	}
+	return nil
+}
+
+// exec runs the steps in order, then applies the updates.
+func (p *Plan) exec(seed uint64) (out []*tensor.Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, p.panicError(r)
+		}
+	}()
+	p.ctx.Seed = seed
+	for i := range p.Steps {
+		p.cur = i
+		st := &p.Steps[i]
+		st.Kernel(&p.ctx, st.out, st.args)
+	}
+	p.cur = -1
+	for _, u := range p.updates {
+		if u.target != u.value {
+			p.values[u.target].CopyFrom(p.values[u.value])
+		}
+	}
+	return p.outputs, nil
+}
+
+// panicError turns a panic of the running step into an error naming the
+// node's op and its position in the .nn source.
+func (p *Plan) panicError(r any) error {
+	if p.cur < 0 {
+		return fmt.Errorf("internal error applying updates: %v", r)
+	}
+	n := p.Steps[p.cur].Node
+	p.cur = -1
+	return fmt.Errorf("%s%s: internal error in the kernel for %v: %v", posPrefix(n), n.Op.Name, n.Type, r)
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func dataLen(t *tensor.Tensor) int {
+	switch t.DType {
+	case tensor.F32:
+		return len(t.F32)
+	case tensor.F64:
+		return len(t.F64)
+	case tensor.I32:
+		return len(t.I32)
+	case tensor.I64:
+		return len(t.I64)
+	case tensor.Bool:
+		return len(t.Bool)
+	}
+	return -1
+}
