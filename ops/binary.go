@@ -4,13 +4,25 @@ import "github.com/nnclang/nnc/runtime/kernels"
 
 // Elementwise binary ops with NumPy broadcasting.
 
-func init() {
-	bcastCases := []CheckCase{
-		{In: []Type{T(3, 4), T(3, 4)}},
-		{In: []Type{T(3, 4), T(4)}},
-		{In: []Type{T(2, 1, 3), T(4, 1)}},
-		{In: []Type{T(), T(2, 3)}},
+// bcastCases are the operand shapes every broadcasting binary op is checked on.
+var bcastCases = []CheckCase{
+	{In: []Type{T(3, 4), T(3, 4)}},
+	{In: []Type{T(3, 4), T(4)}},
+	{In: []Type{T(2, 1, 3), T(4, 1)}},
+	{In: []Type{T(), T(2, 3)}},
+}
+
+// withDomain returns cases with the given operand domains.
+func withDomain(cases []CheckCase, d ...Domain) []CheckCase {
+	out := make([]CheckCase, len(cases))
+	for i, c := range cases {
+		c.Domain = d
+		out[i] = c
 	}
+	return out
+}
+
+func init() {
 	Register(&Op{
 		Name: "add", Arity: 2,
 		Doc:   "x + y",
@@ -19,11 +31,132 @@ func init() {
 			return []*Node{SumTo(b, g, n.In[0].Type.Shape), SumTo(b, g, n.In[1].Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			x := BroadcastTo(b, Tangent(b, t[0], n.In[0]), n.Type.Shape)
-			y := BroadcastTo(b, Tangent(b, t[1], n.In[1]), n.Type.Shape)
-			return b.Must("add", nil, x, y)
+			return sumTangents(b, n.Type, t[0], t[1])
 		},
 		Kernel: binaryKernel(kernels.AddRow[float32], kernels.AddRow[float64]),
 		Check:  bcastCases,
 	})
+	Register(&Op{
+		Name: "sub", Arity: 2,
+		Doc:   "x - y",
+		Infer: binaryInfer("sub"),
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			return []*Node{SumTo(b, g, n.In[0].Type.Shape), SumTo(b, neg(b, g), n.In[1].Type.Shape)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			var ty *Node
+			if t[1] != nil {
+				ty = neg(b, t[1])
+			}
+			return sumTangents(b, n.Type, t[0], ty)
+		},
+		Kernel: binaryKernel(kernels.SubRow[float32], kernels.SubRow[float64]),
+		Check:  bcastCases,
+	})
+	Register(&Op{
+		Name: "mul", Arity: 2,
+		Doc:   "x * y",
+		Infer: binaryInfer("mul"),
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			x, y := n.In[0], n.In[1]
+			return []*Node{SumTo(b, mul(b, g, y), x.Type.Shape), SumTo(b, mul(b, g, x), y.Type.Shape)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			x, y := n.In[0], n.In[1]
+			var a, c *Node
+			if t[0] != nil {
+				a = mul(b, t[0], y)
+			}
+			if t[1] != nil {
+				c = mul(b, x, t[1])
+			}
+			return sumTangents(b, n.Type, a, c)
+		},
+		Kernel: binaryKernel(kernels.MulRow[float32], kernels.MulRow[float64]),
+		Check:  bcastCases,
+	})
+	Register(&Op{
+		Name: "div", Arity: 2,
+		Doc:   "x / y",
+		Infer: binaryInfer("div"),
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			x, y := n.In[0], n.In[1]
+			gy := div(b, g, y) // d/dx = 1/y; d/dy = -x/y² = -(x/y)/y
+			return []*Node{SumTo(b, gy, x.Type.Shape), SumTo(b, neg(b, mul(b, gy, n)), y.Type.Shape)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			y := n.In[1]
+			var a, c *Node
+			if t[0] != nil {
+				a = div(b, t[0], y)
+			}
+			if t[1] != nil {
+				c = neg(b, div(b, mul(b, t[1], n), y))
+			}
+			return sumTangents(b, n.Type, a, c)
+		},
+		Kernel: binaryKernel(kernels.DivRow[float32], kernels.DivRow[float64]),
+		Check:  withDomain(bcastCases, AnyReal, AwayZero),
+	})
+	Register(&Op{
+		Name: "pow", Arity: 2,
+		Doc:   "x ** y",
+		Infer: binaryInfer("pow"),
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			x, y := n.In[0], n.In[1]
+			dx := mul(b, g, mul(b, y, b.Must("pow", nil, x, sub(b, y, scalar(b, y, 1)))))
+			dy := mul(b, g, mul(b, n, b.Must("log", nil, x)))
+			return []*Node{SumTo(b, dx, x.Type.Shape), SumTo(b, dy, y.Type.Shape)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			x, y := n.In[0], n.In[1]
+			var a, c *Node
+			if t[0] != nil {
+				a = mul(b, t[0], mul(b, y, b.Must("pow", nil, x, sub(b, y, scalar(b, y, 1)))))
+			}
+			if t[1] != nil {
+				c = mul(b, t[1], mul(b, n, b.Must("log", nil, x)))
+			}
+			return sumTangents(b, n.Type, a, c)
+		},
+		Kernel: binaryKernel(kernels.PowRow[float32], kernels.PowRow[float64]),
+		Check:  withDomain(bcastCases, Positive, AnyReal),
+	})
+	for _, name := range []string{"maximum", "minimum"} {
+		first := "greater" // maximum: x wins where x > y
+		r32, r64 := kernels.MaxRow[float32], kernels.MaxRow[float64]
+		if name == "minimum" {
+			first = "less"
+			r32, r64 = kernels.MinRow[float32], kernels.MinRow[float64]
+		}
+		// win returns the masks of where x and where y is the result; ties
+		// share the gradient equally, as PyTorch does.
+		win := func(b *Builder, n *Node) (*Node, *Node) {
+			x, y := n.In[0], n.In[1]
+			half := mul(b, scalar(b, x, 0.5), b.Must("equal", nil, x, y))
+			return add(b, b.Must(first, nil, x, y), half), add(b, b.Must(first, nil, y, x), half)
+		}
+		Register(&Op{
+			Name: name, Arity: 2,
+			Doc:   name + "(x, y), elementwise; at ties each operand gets half the gradient",
+			Infer: binaryInfer(name),
+			VJP: func(b *Builder, n *Node, g *Node) []*Node {
+				mx, my := win(b, n)
+				return []*Node{SumTo(b, mul(b, g, mx), n.In[0].Type.Shape), SumTo(b, mul(b, g, my), n.In[1].Type.Shape)}
+			},
+			JVP: func(b *Builder, n *Node, t []*Node) *Node {
+				mx, my := win(b, n)
+				var a, c *Node
+				if t[0] != nil {
+					a = mul(b, t[0], mx)
+				}
+				if t[1] != nil {
+					c = mul(b, t[1], my)
+				}
+				return sumTangents(b, n.Type, a, c)
+			},
+			Kernel: binaryKernel(r32, r64),
+			Check:  withDomain(bcastCases, Distinct, Distinct),
+		})
+	}
 }

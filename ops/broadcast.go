@@ -61,8 +61,8 @@ func init() {
 			p := kernels.NewBcast(in[0], out) // walk the big shape; out is the broadcast operand
 			idx, off := p.Scratch(), make([]int, 1)
 			return floatKernel(n,
-				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { sumTo(p, o.F32, in[0].F32, idx, off) },
-				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { sumTo(p, o.F64, in[0].F64, idx, off) })
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { kernels.SumTo(p, o.F32, in[0].F32, idx, off) },
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { kernels.SumTo(p, o.F64, in[0].F64, idx, off) })
 		},
 		Check: []CheckCase{
 			{In: []Type{T(2, 3)}, Attrs: Attrs{"shape": ShapeOf(3)}},
@@ -84,27 +84,6 @@ func bcastCopy[T kernels.Float](p *kernels.Bcast, dst, src []T, idx, off []int) 
 			for i := range d {
 				d[i] = c
 			}
-		}
-	}
-}
-
-func sumTo[T kernels.Float](p *kernels.Bcast, dst, src []T, idx, off []int) {
-	clear(dst)
-	n := p.Row
-	for r := 0; r < p.Rows; r++ {
-		p.Offsets(r, idx, off)
-		s := src[r*n : (r+1)*n]
-		if p.Inner[0] == 1 {
-			d := dst[off[0] : off[0]+n]
-			for i, v := range s {
-				d[i] += v
-			}
-		} else {
-			var acc T
-			for _, v := range s {
-				acc += v
-			}
-			dst[off[0]] += acc
 		}
 	}
 }

@@ -88,3 +88,52 @@ func Tangent(b *Builder, t *Node, like *Node) *Node {
 	}
 	return b.Full(like.Type, 0)
 }
+
+// unaryInfer is the type rule of elementwise unary float ops.
+func unaryInfer(name string) func([]Type, Attrs) (Type, error) {
+	return func(in []Type, a Attrs) (Type, error) {
+		if !in[0].DType.IsFloat() {
+			return Type{}, &InferError{name, fmt.Sprintf("needs an f32 or f64 operand, {0} is %v", in[0])}
+		}
+		return in[0], nil
+	}
+}
+
+// unaryKernel prepares an elementwise unary kernel from row functions.
+func unaryKernel(r32 func(dst, x []float32), r64 func(dst, x []float64)) func(*Node, [][]int, []int) (KernelFunc, error) {
+	return func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+		return floatKernel(n,
+			func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r32(o.F32, in[0].F32) },
+			func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r64(o.F64, in[0].F64) })
+	}
+}
+
+// Shorthands for gradient rules, whose operands are right by construction.
+
+func add(b *Builder, x, y *Node) *Node { return b.Must("add", nil, x, y) }
+func sub(b *Builder, x, y *Node) *Node { return b.Must("sub", nil, x, y) }
+func mul(b *Builder, x, y *Node) *Node { return b.Must("mul", nil, x, y) }
+func div(b *Builder, x, y *Node) *Node { return b.Must("div", nil, x, y) }
+func neg(b *Builder, x *Node) *Node    { return b.Must("neg", nil, x) }
+
+// scalar is a constant of like's element type.
+func scalar(b *Builder, like *Node, v float64) *Node { return b.Scalar(like.Type.DType, v) }
+
+// sumTangents adds the non-nil tangent terms and broadcasts the sum to t;
+// with no terms it is zeros of type t.
+func sumTangents(b *Builder, t Type, terms ...*Node) *Node {
+	var s *Node
+	for _, x := range terms {
+		switch {
+		case x == nil:
+		case s == nil:
+			s = x
+		default:
+			s = add(b, s, x)
+		}
+	}
+	if s == nil {
+		return b.Full(t, 0)
+	}
+	return BroadcastTo(b, s, t.Shape)
+}

@@ -1,0 +1,120 @@
+package kernels
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// Matmul is a prepared batched matrix product with NumPy's rules: x is
+// [..., M, K] and w is [..., K, N] with broadcast batch dimensions; a 1-D x is
+// a row [1, K] and a 1-D w a column [K, 1]. Each batch is one row-major gemm.
+type Matmul struct {
+	M, K, N int
+	XOff    []int // per output batch, the element offset of its x matrix
+	WOff    []int // per output batch, the element offset of its w matrix
+}
+
+// NewMatmul prepares the product of shapes x and w, which must be compatible
+// (the IR's type rule has checked them). When w has no batch dimensions the
+// batches of x are folded into one tall gemm.
+func NewMatmul(x, w []int) *Matmul {
+	if len(x) == 1 {
+		x = []int{1, x[0]}
+	}
+	if len(w) == 1 {
+		w = []int{w[0], 1}
+	}
+	p := &Matmul{M: x[len(x)-2], K: x[len(x)-1], N: w[len(w)-1]}
+	if w[len(w)-2] != p.K {
+		panic("kernels.NewMatmul: inner dimensions differ")
+	}
+	bx, bw := x[:len(x)-2], w[:len(w)-2]
+	if NumElems(bw) == 1 {
+		p.M *= NumElems(bx)
+		p.XOff, p.WOff = []int{0}, []int{0}
+		return p
+	}
+	r := max(len(bx), len(bw))
+	out := make([]int, r)
+	for i := range out {
+		out[i] = 1
+		if j := i - (r - len(bx)); j >= 0 {
+			out[i] = bx[j]
+		}
+		if j := i - (r - len(bw)); j >= 0 && bw[j] != 1 {
+			out[i] = bw[j]
+		}
+	}
+	sx := batchStrides(bx, r, p.M*p.K)
+	sw := batchStrides(bw, r, p.K*p.N)
+	n := NumElems(out)
+	p.XOff, p.WOff = make([]int, n), make([]int, n)
+	idx := make([]int, r)
+	for b := 0; b < n; b++ {
+		rem := b
+		for i := r - 1; i >= 0; i-- {
+			idx[i] = rem % out[i]
+			rem /= out[i]
+		}
+		for i, v := range idx {
+			p.XOff[b] += v * sx[i]
+			p.WOff[b] += v * sw[i]
+		}
+	}
+	return p
+}
+
+// batchStrides gives the element strides of batch shape s aligned right to
+// rank r, with 0 for broadcast (size-1 or missing) axes; mat is the size of
+// one matrix.
+func batchStrides(s []int, r, mat int) []int {
+	st := make([]int, r)
+	acc := mat
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] != 1 {
+			st[i+r-len(s)] = acc
+		}
+		acc *= s[i]
+	}
+	return st
+}
+
+// NumElems is the product of the dimensions of a shape.
+func NumElems(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// F32 computes out = x @ w in float32.
+func (p *Matmul) F32(out, x, w []float32) {
+	if p.K == 0 {
+		clear(out)
+		return
+	}
+	impl := blas32.Implementation()
+	xs, ws, os := p.M*p.K, p.K*p.N, p.M*p.N
+	for b := range p.XOff {
+		impl.Sgemm(blas.NoTrans, blas.NoTrans, p.M, p.N, p.K, 1,
+			x[p.XOff[b]:p.XOff[b]+xs], p.K, w[p.WOff[b]:p.WOff[b]+ws], max(1, p.N),
+			0, out[b*os:(b+1)*os], max(1, p.N))
+	}
+}
+
+// F64 computes out = x @ w in float64.
+func (p *Matmul) F64(out, x, w []float64) {
+	if p.K == 0 {
+		clear(out)
+		return
+	}
+	impl := blas64.Implementation()
+	xs, ws, os := p.M*p.K, p.K*p.N, p.M*p.N
+	for b := range p.XOff {
+		impl.Dgemm(blas.NoTrans, blas.NoTrans, p.M, p.N, p.K, 1,
+			x[p.XOff[b]:p.XOff[b]+xs], p.K, w[p.WOff[b]:p.WOff[b]+ws], max(1, p.N),
+			0, out[b*os:(b+1)*os], max(1, p.N))
+	}
+}

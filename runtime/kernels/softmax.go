@@ -1,0 +1,83 @@
+package kernels
+
+import "math"
+
+// Softmax computes dst = softmax(x) along the middle axis of x viewed as
+// [outer, n, inner]; with log it computes log_softmax. Both subtract the
+// maximum first, so large inputs do not overflow.
+func Softmax[T Float](dst, x []T, outer, n, inner int, log bool) {
+	for o := 0; o < outer; o++ {
+		for in := 0; in < inner; in++ {
+			base := o*n*inner + in
+			m := math.Inf(-1)
+			for j := 0; j < n; j++ {
+				m = max(m, float64(x[base+j*inner]))
+			}
+			if math.IsInf(m, -1) {
+				m = 0 // every entry is -Inf: let exp give 0 and the sum 0
+			}
+			var s float64
+			for j := 0; j < n; j++ {
+				k := base + j*inner
+				e := math.Exp(float64(x[k]) - m)
+				s += e
+				if !log {
+					dst[k] = T(e)
+				}
+			}
+			if log {
+				lse := m + math.Log(s)
+				for j := 0; j < n; j++ {
+					k := base + j*inner
+					dst[k] = T(float64(x[k]) - lse)
+				}
+			} else {
+				inv := 1 / s
+				for j := 0; j < n; j++ {
+					k := base + j*inner
+					dst[k] = T(float64(dst[k]) * inv)
+				}
+			}
+		}
+	}
+}
+
+// Label is the integer types of class labels.
+type Label interface{ ~int32 | ~int64 }
+
+// CrossEntropy returns the mean over the N rows of logits [N, C] of
+// logsumexp(row) - row[label]. A label outside [0, C) makes that row's loss,
+// and so the mean, NaN: loaders validate labels, and a NaN is a visible
+// failure where clamping would silently train on a wrong class.
+func CrossEntropy[T Float, L Label](logits []T, labels []L, n, c int) T {
+	var total float64
+	for i := 0; i < n; i++ {
+		row := logits[i*c : (i+1)*c]
+		l := int64(labels[i])
+		if l < 0 || l >= int64(c) {
+			total += math.NaN()
+			continue
+		}
+		m := math.Inf(-1)
+		for _, v := range row {
+			m = max(m, float64(v))
+		}
+		var s float64
+		for _, v := range row {
+			s += math.Exp(float64(v) - m)
+		}
+		total += m + math.Log(s) - float64(row[l])
+	}
+	return T(total / float64(n))
+}
+
+// OneHot writes dst [len(labels), c] with 1 at each label's column and 0
+// elsewhere; a label outside [0, c) gives a row of zeros.
+func OneHot[T Float | ~int32 | ~int64, L Label](dst []T, labels []L, c int) {
+	clear(dst)
+	for i, l := range labels {
+		if l >= 0 && int64(l) < int64(c) {
+			dst[i*c+int(l)] = 1
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package kernels
+
+// Transpose is a prepared permutation of axes: out's axis i is in's axis
+// perm[i].
+type Transpose struct {
+	out    []int // output shape
+	stride []int // per output axis, the stride of that axis in the input
+	idx    []int // scratch: the index of the current output row
+}
+
+// NewTranspose prepares the permutation perm of a tensor of shape in.
+func NewTranspose(in []int, perm []int) *Transpose {
+	r := len(in)
+	st := make([]int, r)
+	acc := 1
+	for i := r - 1; i >= 0; i-- {
+		st[i] = acc
+		acc *= in[i]
+	}
+	t := &Transpose{out: make([]int, r), stride: make([]int, r), idx: make([]int, r)}
+	for i, p := range perm {
+		t.out[i] = in[p]
+		t.stride[i] = st[p]
+	}
+	return t
+}
+
+// TransposeRun writes the permutation of src into dst.
+func TransposeRun[T any](t *Transpose, dst, src []T) {
+	r := len(t.out)
+	if r == 0 {
+		copy(dst, src)
+		return
+	}
+	n := NumElems(t.out)
+	if n == 0 {
+		return
+	}
+	row, s := t.out[r-1], t.stride[r-1]
+	idx := t.idx[:r-1]
+	clear(idx)
+	base := 0
+	for o := 0; o < n; o += row {
+		d := dst[o : o+row]
+		for j, k := 0, base; j < row; j, k = j+1, k+s {
+			d[j] = src[k]
+		}
+		// Advance the outer index like an odometer, keeping base in step.
+		for i := r - 2; i >= 0; i-- {
+			idx[i]++
+			base += t.stride[i]
+			if idx[i] < t.out[i] {
+				break
+			}
+			base -= idx[i] * t.stride[i]
+			idx[i] = 0
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package kernels
+
+import "math"
+
+// Unary elementwise rows: dst and x have the same length (dst may alias x).
+
+// NegRow computes dst = -x.
+func NegRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = -v
+	}
+}
+
+// ExpRow computes dst = exp(x).
+func ExpRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(math.Exp(float64(v)))
+	}
+}
+
+// LogRow computes dst = log(x).
+func LogRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(math.Log(float64(v)))
+	}
+}
+
+// Log1pRow computes dst = log(1 + x), accurate for small x.
+func Log1pRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(math.Log1p(float64(v)))
+	}
+}
+
+// TanhRow computes dst = tanh(x).
+func TanhRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(math.Tanh(float64(v)))
+	}
+}
+
+// SigmoidRow computes dst = 1 / (1 + exp(-x)) without overflow for large |x|.
+func SigmoidRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(Sigmoid(float64(v)))
+	}
+}
+
+// Sigmoid is the logistic function, computed so that exp never overflows.
+func Sigmoid(v float64) float64 {
+	if v >= 0 {
+		return 1 / (1 + math.Exp(-v))
+	}
+	e := math.Exp(v)
+	return e / (1 + e)
+}
+
+// ReluRow computes dst = max(x, 0) (NaN stays NaN).
+func ReluRow[T Float](dst, x []T) {
+	for i, v := range x {
+		if v < 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// SqrtRow computes dst = sqrt(x).
+func SqrtRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(math.Sqrt(float64(v)))
+	}
+}
+
+// AbsRow computes dst = |x|.
+func AbsRow[T Float](dst, x []T) {
+	for i, v := range x {
+		if v < 0 {
+			v = -v
+		}
+		dst[i] = v
+	}
+}
+
+// SquareRow computes dst = x * x.
+func SquareRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = v * v
+	}
+}
+
+// SignRow computes dst = -1, 0 or 1 by the sign of x (NaN stays NaN).
+func SignRow[T Float](dst, x []T) {
+	for i, v := range x {
+		switch {
+		case v > 0:
+			v = 1
+		case v < 0:
+			v = -1
+		}
+		dst[i] = v
+	}
+}
+
+// ScaleRow computes dst = x * c.
+func ScaleRow[T Float](dst, x []T, c T) {
+	for i, v := range x {
+		dst[i] = v * c
+	}
+}
