@@ -1,0 +1,225 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/csv"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// HeaderMode says how LoadCSV treats the first line.
+type HeaderMode int
+
+// Header modes.
+const (
+	// HeaderAuto skips the first line when it holds a non-numeric field or
+	// has fewer fields than the second line (scikit-learn's first lines
+	// such as "150,4,setosa,versicolor,virginica" or "569,30,malignant,benign").
+	HeaderAuto HeaderMode = iota
+	// HeaderNone reads the first line as data.
+	HeaderNone
+	// HeaderSkip always skips the first line.
+	HeaderSkip
+)
+
+// CSVOptions configures LoadCSV and ReadCSV. The zero value reads a label in
+// the last column, detects a header and keeps values unscaled.
+type CSVOptions struct {
+	// LabelColumn picks the label column: 0 (the default) is the last
+	// column; k > 0 is the k-th column counted from 1; k < 0 counts from
+	// the end (-1 is the last column).
+	LabelColumn int
+	// NoLabel reads every column as a feature and produces no "y" array.
+	NoLabel bool
+	// Header says whether the first line is a header.
+	Header HeaderMode
+	// Scale multiplies every feature value; 0 means 1 (digits' 0..16
+	// pixels use 1.0/16).
+	Scale float64
+	// Comma is the field separator; 0 means ','.
+	Comma rune
+}
+
+// LoadCSV reads a CSV file of numbers into a dataset with "x" f32[N, F]
+// (the features, times Scale) and "y" i32[N] (the integer labels). A file
+// that is gzip-compressed (by its content, whatever its name) is
+// decompressed on the fly. Errors name the file and line.
+func LoadCSV(path string, opts CSVOptions) (*Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadCSV(f, path, opts)
+}
+
+// ReadCSV is LoadCSV reading from r; name is used in errors.
+func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
+	r, err := maybeGunzip(r, name)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
+	if opts.Comma != 0 {
+		cr.Comma = opts.Comma
+	}
+	scale := opts.Scale
+	if scale == 0 {
+		scale = 1
+	}
+
+	var (
+		feats    []float32
+		labels   []int32
+		nf       = -1 // fields per record
+		label    = -1 // label column index
+		first    []string
+		firstLn  int
+		rows     int
+		haveHead bool
+	)
+	parseRow := func(rec []string, line int) error {
+		if nf < 0 {
+			nf = len(rec)
+			if !opts.NoLabel {
+				switch {
+				case opts.LabelColumn == 0:
+					label = nf - 1
+				case opts.LabelColumn > 0:
+					label = opts.LabelColumn - 1
+				default:
+					label = nf + opts.LabelColumn
+				}
+				if label < 0 || label >= nf {
+					return lineErr(name, line, "label column %d is out of range for %d fields", opts.LabelColumn, nf)
+				}
+				if nf < 2 {
+					return lineErr(name, line, "a labelled row needs at least 2 fields, got %d", nf)
+				}
+			}
+		}
+		if len(rec) != nf {
+			return lineErr(name, line, "row has %d fields, expected %d", len(rec), nf)
+		}
+		for i, s := range rec {
+			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil {
+				return lineErr(name, line, "field %d: %q is not a number", i+1, s)
+			}
+			if i == label {
+				if v != math.Trunc(v) || v < math.MinInt32 || v > math.MaxInt32 {
+					return lineErr(name, line, "label %q is not an integer", s)
+				}
+				labels = append(labels, int32(v))
+				continue
+			}
+			feats = append(feats, float32(v*scale))
+		}
+		rows++
+		return nil
+	}
+
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, lineErr(name, pe.Line, "%v", pe.Err)
+			}
+			return nil, fileErr(name, "%v", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if first == nil && !haveHead && rows == 0 && opts.Header != HeaderNone {
+			// Hold the first line until the second decides whether it is
+			// a header.
+			first = append([]string(nil), rec...)
+			firstLn = line
+			if opts.Header == HeaderSkip {
+				first, haveHead = nil, true
+			}
+			continue
+		}
+		if first != nil {
+			if !isHeader(first, rec) {
+				if err := parseRow(first, firstLn); err != nil {
+					return nil, err
+				}
+			}
+			first, haveHead = nil, true
+		}
+		if err := parseRow(rec, line); err != nil {
+			return nil, err
+		}
+	}
+	if first != nil && !isHeader(first, nil) {
+		if err := parseRow(first, firstLn); err != nil {
+			return nil, err
+		}
+	}
+	if rows == 0 {
+		return nil, fileErr(name, "no data rows")
+	}
+	f := nf
+	if !opts.NoLabel {
+		f--
+	}
+	x := &tensor.Tensor{DType: tensor.F32, Shape: []int{rows, f}, F32: feats}
+	arrays := map[string]*tensor.Tensor{"x": x}
+	if !opts.NoLabel {
+		arrays["y"] = &tensor.Tensor{DType: tensor.I32, Shape: []int{rows}, I32: labels}
+	}
+	return &Dataset{Arrays: arrays}, nil
+}
+
+// isHeader decides whether the first record is a header, given the second
+// (nil when the file has one line).
+func isHeader(first, second []string) bool {
+	for _, s := range first {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil {
+			return true
+		}
+	}
+	return second != nil && len(first) < len(second)
+}
+
+// maybeGunzip wraps r in a gzip reader when its content starts with the gzip
+// magic bytes.
+func maybeGunzip(r io.Reader, name string) (io.Reader, error) {
+	br := bufio.NewReader(r)
+	magic, _ := br.Peek(2)
+	if !bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		return br, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fileErr(name, "gzip: %v", err)
+	}
+	return zr, nil
+}
+
+// readAll reads r (decompressing gzip) into memory for the binary loaders.
+func readAll(r io.Reader, name string) ([]byte, error) {
+	r, err := maybeGunzip(r, name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fileErr(name, "reading: %v", err)
+	}
+	return b, nil
+}

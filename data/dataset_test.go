@@ -1,0 +1,202 @@
+package data
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// rowsDataset has x[i] = (10i, 10i+1) and y[i] = i.
+func rowsDataset(n int) *Dataset {
+	x := tensor.New(tensor.F32, n, 2)
+	y := tensor.New(tensor.I32, n)
+	for i := range n {
+		x.F32[2*i], x.F32[2*i+1] = float32(10*i), float32(10*i+1)
+		y.I32[i] = int32(i)
+	}
+	d, err := NewDataset(map[string]*tensor.Tensor{"x": x, "y": y})
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func TestNewDatasetChecks(t *testing.T) {
+	if _, err := NewDataset(map[string]*tensor.Tensor{"x": tensor.New(tensor.F32, 3, 2), "y": tensor.New(tensor.I32, 4)}); err == nil {
+		t.Error("mismatched rows: no error")
+	}
+	if _, err := NewDataset(map[string]*tensor.Tensor{"x": tensor.New(tensor.F32)}); err == nil {
+		t.Error("scalar array: no error")
+	}
+	if _, err := NewDataset(nil); err == nil {
+		t.Error("empty dataset: no error")
+	}
+}
+
+func TestSubsetAndSplit(t *testing.T) {
+	d := rowsDataset(10)
+	s := d.Subset([]int{3, 0, 3})
+	if s.Len() != 3 || s.Get("y").I32[0] != 3 || s.Get("x").F32[1] != 31 || s.Get("x").F32[2] != 0 {
+		t.Errorf("Subset: %v %v", s.Get("x"), s.Get("y"))
+	}
+	parts, err := d.Split(0, 0.7, 0.15, 0.15)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// round(7) = 7, round(1.5) = 2, the rest 1.
+	if parts[0].Len() != 7 || parts[1].Len() != 2 || parts[2].Len() != 1 {
+		t.Fatalf("split sizes %d %d %d", parts[0].Len(), parts[1].Len(), parts[2].Len())
+	}
+	var all []int
+	for _, p := range parts {
+		x, y := p.Get("x"), p.Get("y")
+		for i, v := range y.I32 {
+			all = append(all, int(v))
+			if x.F32[2*i] != float32(10*v) {
+				t.Errorf("row %d of a part: x %v with label %d", i, x.F32[2*i], v)
+			}
+		}
+	}
+	sort.Ints(all)
+	for i, v := range all {
+		if v != i {
+			t.Fatalf("split rows %v are not a partition of 0..9", all)
+		}
+	}
+	again, _ := d.Split(0, 0.7, 0.15, 0.15)
+	other, _ := d.Split(1, 0.7, 0.15, 0.15)
+	if !sameTensor(again[0].Get("y"), parts[0].Get("y")) {
+		t.Error("Split with the same seed differs")
+	}
+	if sameTensor(other[0].Get("y"), parts[0].Get("y")) {
+		t.Error("Split with another seed is the same")
+	}
+	for _, bad := range [][]float64{{}, {0.5, 0.4}, {1.5, -0.5}, {0, 1}} {
+		if _, err := d.Split(0, bad...); err == nil {
+			t.Errorf("Split(%v): no error", bad)
+		}
+	}
+}
+
+func TestDigitsSplitSizes(t *testing.T) {
+	d, err := Builtin("digits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := d.Split(0, 0.7, 0.15, 0.15)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts[0].Len() != 1258 || parts[1].Len() != 270 || parts[2].Len() != 269 {
+		t.Errorf("digits split %d %d %d, documented 1258 270 269", parts[0].Len(), parts[1].Len(), parts[2].Len())
+	}
+}
+
+func TestPermutation(t *testing.T) {
+	p := Permutation(1000, 7, 3)
+	seen := make([]bool, 1000)
+	moved := 0
+	for i, v := range p {
+		if seen[v] {
+			t.Fatalf("%d repeated", v)
+		}
+		seen[v] = true
+		if v != i {
+			moved++
+		}
+	}
+	if moved < 900 {
+		t.Errorf("only %d of 1000 elements moved", moved)
+	}
+	// Uniformity: over many draws of a 3-permutation each of the 6 orders
+	// appears about 1/6 of the time.
+	counts := map[[3]int]int{}
+	for s := range uint64(6000) {
+		q := Permutation(3, s, 0)
+		counts[[3]int{q[0], q[1], q[2]}]++
+	}
+	for k, c := range counts {
+		if c < 850 || c > 1150 {
+			t.Errorf("order %v drawn %d of 6000 times", k, c)
+		}
+	}
+	if len(counts) != 6 {
+		t.Errorf("%d orders drawn, want 6", len(counts))
+	}
+}
+
+func TestBatches(t *testing.T) {
+	d := rowsDataset(10)
+	bs, err := NewBatches(d, 4, true, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bs.Len() != 3 {
+		t.Fatalf("Len %d, want 3", bs.Len())
+	}
+	var orders [][]int
+	for epoch := range 3 {
+		var sizes, seen []int
+		for bs.Start(epoch); bs.Next(); {
+			b := bs.Batch()
+			sizes = append(sizes, b.Size)
+			x, y := b.Arrays["x"], b.Arrays["y"]
+			if x.Shape[0] != b.Size || y.Shape[0] != b.Size {
+				t.Fatalf("batch shapes %v %v for size %d", x.Shape, y.Shape, b.Size)
+			}
+			for i, v := range y.I32 {
+				seen = append(seen, int(v))
+				if x.F32[2*i+1] != float32(10*v+1) {
+					t.Errorf("batch row %d: x %v, label %d", i, x.F32[2*i:2*i+2], v)
+				}
+			}
+		}
+		if !equalInts(sizes, []int{4, 4, 2}) {
+			t.Errorf("epoch %d batch sizes %v", epoch, sizes)
+		}
+		orders = append(orders, seen)
+		sorted := append([]int(nil), seen...)
+		sort.Ints(sorted)
+		for i, v := range sorted {
+			if v != i {
+				t.Fatalf("epoch %d visits %v", epoch, seen)
+			}
+		}
+	}
+	if equalInts(orders[0], orders[1]) && equalInts(orders[1], orders[2]) {
+		t.Error("every epoch has the same order")
+	}
+	bs2, _ := NewBatches(d, 4, true, 42)
+	var again []int
+	for bs2.Start(1); bs2.Next(); {
+		for _, v := range bs2.Batch().Arrays["y"].I32 {
+			again = append(again, int(v))
+		}
+	}
+	if !equalInts(again, orders[1]) {
+		t.Errorf("epoch 1 with the same seed: %v then %v", orders[1], again)
+	}
+	// Unshuffled batches keep the dataset order; a batch larger than the
+	// dataset is one batch.
+	bs3, _ := NewBatches(d, 64, false, 0)
+	if !bs3.Next() || bs3.Batch().Size != 10 || bs3.Batch().Arrays["y"].I32[9] != 9 || bs3.Next() {
+		t.Error("one unshuffled batch of 10 expected")
+	}
+	if _, err := NewBatches(d, 0, false, 0); err == nil {
+		t.Error("batch size 0: no error")
+	}
+}
+
+func TestBatchesAllocateNothing(t *testing.T) {
+	bs, _ := NewBatches(rowsDataset(100), 16, true, 1)
+	epoch := 0
+	allocs := testing.AllocsPerRun(10, func() {
+		for bs.Start(epoch); bs.Next(); {
+		}
+		epoch++
+	})
+	if allocs != 0 {
+		t.Errorf("an epoch allocates %v times", allocs)
+	}
+}
