@@ -202,7 +202,7 @@ func init() {
 	}
 	Register(&Op{
 		Name: "size", Arity: 1,
-		Doc:  "size(x, axes, dtype): the number of elements of x along axes (all when absent), as a scalar; its derivative is zero",
+		Doc: "size(x, axes, dtype): the number of elements of x along axes (all when absent), as a scalar; its derivative is zero",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if _, err := resolveReduction("size", in[0], a); err != nil {
 				return Type{}, err
