@@ -286,3 +286,51 @@ func TestStopGradient(t *testing.T) {
 		}
 	}
 }
+
+func TestGradTanhMatmulAndSecondOrder(t *testing.T) {
+	// f = sum(tanh(x @ W) ** 2), the example of the issue; then
+	// h = sum((df/dx)²), differentiated with respect to W through df/dx.
+	b := ops.NewBuilder()
+	x := b.Input("x", f64(3, 4))
+	w := b.Input("W", f64(4, 2))
+	f := must(b, "sum", must(b, "pow", must(b, "tanh", must(b, "matmul", x, w)), b.Scalar(ops.F64, 2)))
+	g1, err := Grad(b, f, []*ops.Node{x, w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := must(b, "sum", must(b, "mul", g1[0], g1[0]))
+	g2, err := Grad(b, h, []*ops.Node{w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	in := []*tensor.Tensor{randTensor(r, 3, 4), randTensor(r, 4, 2)}
+
+	bf := func(y *ops.Node, grads ...*ops.Node) *ops.Graph {
+		g := &ops.Graph{Nodes: b.G.Nodes, Outputs: []ops.Output{{Name: "y", Node: y}}}
+		for _, gr := range grads {
+			g.Outputs = append(g.Outputs, ops.Output{Name: "g", Node: gr})
+		}
+		return g
+	}
+	for _, c := range []struct {
+		name  string
+		g     *ops.Graph
+		wrt   []int
+		grads int
+	}{
+		{"df/dx, df/dW", bf(f, g1...), []int{0, 1}, 2},
+		{"dh/dW", bf(h, g2[0]), []int{1}, 1},
+	} {
+		out := evalAll(t, c.g, in...)
+		for j, k := range c.wrt {
+			fd := finiteDiff(t, c.g, k, in)
+			got := out[1+j].F64
+			for i := range fd {
+				if !close(got[i], fd[i], 1e-6) {
+					t.Errorf("%s: input %d: grad[%d] = %v, finite difference %v", c.name, k, i, got[i], fd[i])
+				}
+			}
+		}
+	}
+}

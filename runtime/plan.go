@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime/tensor"
@@ -213,14 +212,4 @@ func posPrefix(n *ops.Node) string {
 		return s + ": "
 	}
 	return ""
-}
-
-// sortedVars lists env's variables, sorted.
-func sortedVars(env map[string]int64) []string {
-	out := make([]string, 0, len(env))
-	for k := range env {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

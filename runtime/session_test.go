@@ -387,3 +387,66 @@ func TestSteadyRunAllocatesNothing(t *testing.T) {
 	p, _ := s.Plan(x, target)
 	checkPlan(t, p)
 }
+
+// mlpGraph is a training step of a two-layer perceptron: matmul, add, relu,
+// a squared loss summed with "sum", gradients by autodiff and SGD updates.
+func mlpGraph(t testing.TB) *ops.Graph {
+	b := ops.NewBuilder()
+	x := b.Input("x", f32T(dimB, ops.DimConst(6)))
+	target := b.Input("target", f32T(dimB, ops.DimConst(2)))
+	w1 := b.Param("l1.W", f32T(ops.DimConst(6), ops.DimConst(16)), ops.Attrs{"init": "glorot_uniform"})
+	b1 := b.Param("l1.b", f32T(ops.DimConst(16)), nil)
+	w2 := b.Param("l2.W", f32T(ops.DimConst(16), ops.DimConst(2)), ops.Attrs{"init": "glorot_uniform"})
+	h := b.Must("relu", nil, b.Must("add", nil, b.Must("matmul", nil, x, w1), b1))
+	d := b.Must("sub", nil, b.Must("matmul", nil, h, w2), target)
+	loss := b.Must("sum", nil, b.Must("mul", nil, d, d))
+	params := []*ops.Node{w1, b1, w2}
+	gs, err := autodiff.Grad(b, loss, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := b.Scalar(ops.F32, 0.01)
+	for i, p := range params {
+		b.Update(p, b.Must("sub", nil, p, b.Must("mul", nil, lr, gs[i])))
+	}
+	b.Output("loss", loss)
+	return b.G
+}
+
+func TestSteadyMLPStepAllocatesNothing(t *testing.T) {
+	g := mlpGraph(t)
+	store := NewStore()
+	if err := InitParams(store, g, 5); err != nil {
+		t.Fatal(err)
+	}
+	x, target := tensor.New(tensor.F32, 16, 6), tensor.New(tensor.F32, 16, 2)
+	for i := range x.F32 {
+		x.F32[i] = float32((i*7)%11)/11 - 0.5
+	}
+	for i := range target.F32 {
+		target.F32[i] = float32(i % 2)
+	}
+	s := NewSession(g, store)
+	first, err := s.Run(0, x, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss0 := first[0].F32[0]
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, err := s.Run(0, x, target); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("steady Run allocates %v times", allocs)
+	}
+	out, _ := s.Run(0, x, target)
+	if !(out[0].F32[0] < loss0) {
+		t.Errorf("loss did not decrease: %v then %v", loss0, out[0].F32[0])
+	}
+	p, _ := s.Plan(x, target)
+	checkPlan(t, p)
+	if p.PeakBytes() >= p.NaiveBytes() {
+		t.Errorf("no reuse: PeakBytes %d, NaiveBytes %d", p.PeakBytes(), p.NaiveBytes())
+	}
+}
