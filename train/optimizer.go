@@ -1,0 +1,167 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nnclang/nnc/autodiff"
+	"github.com/nnclang/nnc/ops"
+)
+
+// Optimizer adds to a step graph the update of one parameter p given its
+// gradient g (of p's type): it builds the new value, records it with
+// b.Update(p, value), and declares and updates any state it keeps (named
+// after p's path, "l1.W/adam.m", initialized to zeros).
+type Optimizer interface {
+	Update(b *ops.Builder, p, g *ops.Node) error
+}
+
+// SGD is stochastic gradient descent as torch.optim.SGD defines it (with
+// dampening 0):
+//
+//	d = g + WeightDecay·p
+//	buf = Momentum·buf + d              (when Momentum ≠ 0; buf starts at 0)
+//	d = d + Momentum·buf if Nesterov, else buf
+//	p = p - LR·d
+type SGD struct {
+	LR          float64
+	Momentum    float64
+	Nesterov    bool
+	WeightDecay float64
+}
+
+// Update implements Optimizer.
+func (o *SGD) Update(b *ops.Builder, p, g *ops.Node) error {
+	if err := checkParam(p, g); err != nil {
+		return err
+	}
+	if o.Nesterov && o.Momentum == 0 {
+		return fmt.Errorf("sgd: nesterov needs a non-zero momentum")
+	}
+	d := g
+	if o.WeightDecay != 0 {
+		d = add(b, d, mul(b, scalar(b, p, o.WeightDecay), p))
+	}
+	if o.Momentum != 0 {
+		buf := b.State(p.Name()+"/sgd.momentum", p.Type, ops.Attrs{"init": "zeros"})
+		nbuf := add(b, mul(b, scalar(b, p, o.Momentum), buf), d)
+		b.Update(buf, nbuf)
+		if o.Nesterov {
+			d = add(b, d, mul(b, scalar(b, p, o.Momentum), nbuf))
+		} else {
+			d = nbuf
+		}
+	}
+	b.Update(p, sub(b, p, mul(b, scalar(b, p, o.LR), d)))
+	return nil
+}
+
+// Adam is torch.optim.Adam (amsgrad off), with L2 weight decay added to the
+// gradient as PyTorch does:
+//
+//	g = g + WeightDecay·p
+//	m = β1·m + (1-β1)·g
+//	v = β2·v + (1-β2)·g²
+//	t = t + 1
+//	p = p - LR/(1-β1^t) · m / (√v/√(1-β2^t) + Eps)
+//
+// The step counter t and the bias corrections are computed in f64, as
+// PyTorch computes them in Python floats. Use NewAdam for PyTorch's
+// defaults; fields are used as given.
+type Adam struct {
+	LR, Beta1, Beta2, Eps float64
+	WeightDecay           float64
+}
+
+// NewAdam returns Adam with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8.
+func NewAdam(lr float64) *Adam { return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
+
+// Update implements Optimizer.
+func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
+	if err := checkParam(p, g); err != nil {
+		return err
+	}
+	if !(o.Beta1 >= 0 && o.Beta1 < 1 && o.Beta2 >= 0 && o.Beta2 < 1) {
+		return fmt.Errorf("adam: betas must be in [0, 1), got %v and %v", o.Beta1, o.Beta2)
+	}
+	dt := p.Type.DType
+	path := p.Name()
+	if o.WeightDecay != 0 {
+		g = add(b, g, mul(b, scalar(b, p, o.WeightDecay), p))
+	}
+	m := b.State(path+"/adam.m", p.Type, ops.Attrs{"init": "zeros"})
+	v := b.State(path+"/adam.v", p.Type, ops.Attrs{"init": "zeros"})
+	t := b.State(path+"/adam.step", ops.Scalar(ops.F64), ops.Attrs{"init": "zeros"})
+	nm := add(b, mul(b, scalar(b, p, o.Beta1), m), mul(b, scalar(b, p, 1-o.Beta1), g))
+	nv := add(b, mul(b, scalar(b, p, o.Beta2), v), mul(b, scalar(b, p, 1-o.Beta2), mul(b, g, g)))
+	nt := add(b, t, b.Scalar(ops.F64, 1))
+	b.Update(m, nm)
+	b.Update(v, nv)
+	b.Update(t, nt)
+
+	// 1 - β^t in f64; exp(t·ln β) with ln β a constant (β = 0 gives 1).
+	one := b.Scalar(ops.F64, 1)
+	bias := func(beta float64) *ops.Node {
+		if beta == 0 {
+			return one
+		}
+		return sub(b, one, b.Must("exp", nil, mul(b, nt, b.Scalar(ops.F64, math.Log(beta)))))
+	}
+	stepSize := div(b, b.Scalar(ops.F64, o.LR), bias(o.Beta1))
+	bc2Sqrt := b.Must("sqrt", nil, bias(o.Beta2))
+	if dt != ops.F64 {
+		stepSize = b.Must("cast", ops.Attrs{"dtype": dt}, stepSize)
+		bc2Sqrt = b.Must("cast", ops.Attrs{"dtype": dt}, bc2Sqrt)
+	}
+	denom := add(b, div(b, b.Must("sqrt", nil, nv), bc2Sqrt), scalar(b, p, o.Eps))
+	b.Update(p, sub(b, p, mul(b, stepSize, div(b, nm, denom))))
+	return nil
+}
+
+// BuildStep completes a training-step graph: it differentiates loss with
+// respect to params (all the graph's params when params is nil), adds the
+// optimizer's update of each, and names loss the output "loss" (unless it
+// already is). Forward, backward and update are one graph.
+func BuildStep(b *ops.Builder, loss *ops.Node, params []*ops.Node, opt Optimizer) error {
+	if params == nil {
+		params = b.G.Params()
+	}
+	if len(params) == 0 {
+		return fmt.Errorf("train: the loss has no parameters to train")
+	}
+	grads, err := autodiff.Grad(b, loss, params)
+	if err != nil {
+		return err
+	}
+	for i, p := range params {
+		if err := opt.Update(b, p, grads[i]); err != nil {
+			return fmt.Errorf("%s: %w", p.Name(), err)
+		}
+	}
+	if b.G.Output("loss") != loss {
+		b.Output("loss", loss)
+	}
+	return nil
+}
+
+func checkParam(p, g *ops.Node) error {
+	if p.Op.Name != "param" {
+		return fmt.Errorf("optimizer: %v is a %s node, not a param", p, p.Op.Name)
+	}
+	if !p.Type.DType.IsFloat() {
+		return fmt.Errorf("optimizer: param %s has type %v, not a float type", p.Name(), p.Type)
+	}
+	if !g.Type.Equal(p.Type) {
+		return fmt.Errorf("optimizer: gradient of %s has type %v, want %v", p.Name(), g.Type, p.Type)
+	}
+	return nil
+}
+
+func add(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must("add", nil, x, y) }
+func sub(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must("sub", nil, x, y) }
+func mul(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must("mul", nil, x, y) }
+func div(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must("div", nil, x, y) }
+
+func scalar(b *ops.Builder, like *ops.Node, v float64) *ops.Node {
+	return b.Scalar(like.Type.DType, v)
+}
