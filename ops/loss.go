@@ -28,7 +28,7 @@ func init() {
 			return Scalar(lg.DType), nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{mul(b, crossEntropyResidual(b, n), div(b, g, batchSize(b, n)))}
+			return []*Node{mul(b, crossEntropyResidual(b, n), div(b, g, batchSize(b, n))), nil}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
