@@ -12,7 +12,7 @@ import (
 )
 
 // randomGraph builds a graph of random ops over f64 values of shapes [B, 4],
-// [4], [4, 4] and scalars, dropout included, with a gradient of a random scalar and an update
+// [4], [4, 4] and scalars, dropout and reshapes included, with a gradient of a random scalar and an update
 // of a param, so that sessions can be compared with ops.Evaluate.
 func randomGraph(r *rand.Rand) *ops.Builder {
 	b := ops.NewBuilder()
@@ -36,7 +36,7 @@ func randomGraph(r *rand.Rand) *ops.Builder {
 	unary := []string{"neg", "tanh", "sigmoid", "relu", "square", "abs"}
 	binary := []string{"add", "sub", "mul", "maximum"}
 	for len(pool) < 30 {
-		switch r.IntN(9) {
+		switch r.IntN(10) {
 		case 0, 1:
 			apply(unary[r.IntN(len(unary))], nil, pick())
 		case 2, 3:
@@ -55,6 +55,9 @@ func randomGraph(r *rand.Rand) *ops.Builder {
 			apply("transpose", ops.Attrs{"perm": []int{1, 0}}, pick())
 		case 8: // seeded by the run's seed: the session and Evaluate draw one mask
 			pool = append(pool, ops.Dropout(b, pick(), 0.5))
+		case 9: // flatten, often aliasing its operand's buffer
+			n := pick()
+			apply("reshape", ops.Attrs{"shape": ops.Shape{n.Type.Shape.NumElems()}}, n)
 		}
 	}
 	last := pool[len(pool)-1]

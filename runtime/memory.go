@@ -13,7 +13,8 @@ import (
 // step that reads a value last has run, its buffer is free again. A step's
 // result never shares a buffer with its own operands, since the operands are
 // freed only after the result is placed. Outputs and update values stay live
-// to the end of the run. Buffers are then laid out one after another in one
+// to the end of the run. A reshape whose operand dies at it takes over the
+// operand's buffer instead of copying it (an alias step). Buffers are then laid out one after another in one
 // arena per element type, and p.values gets a view of each value.
 func (p *Plan) assignBuffers(sched []*ops.Node) error {
 	nn := len(p.values)
@@ -41,6 +42,7 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 	}
 
 	p.bufOf = make([]int, nn)
+	p.alias = make([]bool, nn)
 	freed := make([]bool, nn)
 	free := map[tensor.DType][]int{} // free buffer indices per element type
 	release := func(id int, dt tensor.DType) {
@@ -56,6 +58,17 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 		}
 		size := tensor.NumElems(p.shapes[n.ID])
 		p.naive += int64(size) * int64(dt.Size())
+		if x := n.In; n.Op.Name == "reshape" && at[x[0].ID] >= 0 && last[x[0].ID] == i {
+			// The operand dies here: the result takes over its buffer as
+			// it is (a reshape keeps the row-major order), with no copy.
+			p.bufOf[n.ID] = p.bufOf[x[0].ID]
+			freed[x[0].ID] = true // the buffer now belongs to n
+			p.alias[n.ID] = true
+			if last[n.ID] == i {
+				release(n.ID, dt)
+			}
+			continue
+		}
 		p.bufOf[n.ID] = p.takeBuffer(free, dt, size)
 		for _, x := range n.In {
 			if at[x.ID] >= 0 && last[x.ID] == i {

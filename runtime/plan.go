@@ -32,6 +32,7 @@ type Plan struct {
 	inShape [][]int // concrete shapes of the inputs, to recognize the plan
 	patches []patch // operands of steps that are leaves, rebound per run
 	bufOf   []int   // by node ID: buffer index, while planning
+	alias   []bool  // by node ID: the step reuses its operand's buffer as is
 	outputs []*tensor.Tensor
 	updates []planUpdate
 	peak    int64
@@ -48,6 +49,10 @@ type Step struct {
 	Kernel ops.KernelFunc
 	// Buffer is the index in Plan.Buffers of the region holding the result.
 	Buffer int
+	// Alias marks a step with nothing to run: its result is its operand's
+	// value, in the operand's buffer, seen with another shape (a reshape
+	// whose operand is not read afterwards). Kernel is nil.
+	Alias bool
 
 	out  *tensor.Tensor   // view of the buffer with the node's shape
 	args []*tensor.Tensor // operands
@@ -171,6 +176,10 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		st.Node = n
 		st.Buffer = p.bufOf[n.ID]
 		st.out = p.values[n.ID]
+		if p.alias[n.ID] {
+			st.Alias = true
+			continue
+		}
 		if n.Op.Kernel == nil {
 			return nil, fmt.Errorf("%sop %s has no kernel", posPrefix(n), n.Op.Name)
 		}
@@ -190,7 +199,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		}
 		st.Kernel = k
 	}
-	p.bufOf = nil
+	p.bufOf, p.alias = nil, nil
 	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
 	return p, nil
 }

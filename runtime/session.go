@@ -197,8 +197,9 @@ func (p *Plan) exec(seed uint64) (out []*tensor.Tensor, err error) {
 	p.ctx.Seed = seed
 	for i := range p.Steps {
 		p.cur = i
-		st := &p.Steps[i]
-		st.Kernel(&p.ctx, st.out, st.args)
+		if st := &p.Steps[i]; !st.Alias {
+			st.Kernel(&p.ctx, st.out, st.args)
+		}
 	}
 	p.cur = -1
 	for _, u := range p.updates {
