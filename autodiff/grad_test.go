@@ -155,10 +155,22 @@ func TestGradOnlyBuildsWhatIsNeeded(t *testing.T) {
 	x := b.Input("x", f64(3))
 	w := b.Input("w", f64(3))
 	side := must(b, "mul", w, w) // does not depend on x
-	y := total(b, must(b, "mul", x, side))
+	at := ops.Pos{File: "f.nn", Line: 2, Col: 5}
+	b.SetPos(at)
+	prod := must(b, "mul", x, side)
+	b.SetPos(ops.Pos{File: "f.nn", Line: 3, Col: 9})
+	y := total(b, prod)
+	end := ops.Pos{File: "f.nn", Line: 4, Col: 1}
+	b.SetPos(end)
 	before := len(b.G.Nodes)
-	if _, err := Grad(b, y, []*ops.Node{x}); err != nil {
+	gs, err := Grad(b, y, []*ops.Node{x})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The gradient of x comes from the rule of prod, and has its position;
+	// the builder's position is restored.
+	if gs[0].Pos != at || b.Pos() != end {
+		t.Errorf("gradient at %v, builder at %v; want %v, %v", gs[0].Pos, b.Pos(), at, end)
 	}
 	// dy/dx = side: a scalar one, its broadcast, mul by side, and mul's
 	// rule also gives the (unused) contribution for side. Nothing for w's branch.

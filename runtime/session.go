@@ -25,7 +25,8 @@ type Session struct {
 }
 
 // NewSession prepares to run g with the params and states of store. Plans
-// are built by the first Run (or Plan) for each input signature.
+// are built by the first Run (or Plan) for each input signature. g must not
+// change once the session exists.
 func NewSession(g *ops.Graph, store *Store) *Session {
 	s := &Session{g: g, store: store, inputs: g.Inputs(), plans: map[string]*Plan{}}
 	needed := neededNodes(g)

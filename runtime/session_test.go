@@ -448,6 +448,24 @@ func TestSteadyMLPStepAllocatesNothing(t *testing.T) {
 	}
 	p, _ := s.Plan(x, target)
 	checkPlan(t, p)
+
+	// Alternating batch sizes (a last, smaller batch) finds both plans in
+	// the cache without allocating.
+	xs, ts := tensor.New(tensor.F32, 5, 6), tensor.New(tensor.F32, 5, 2)
+	if _, err := s.Run(0, xs, ts); err != nil {
+		t.Fatal(err)
+	}
+	allocs = testing.AllocsPerRun(10, func() {
+		if _, err := s.Run(0, x, target); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Run(0, xs, ts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 || len(s.plans) != 2 {
+		t.Errorf("alternating batch sizes: %v allocations, %d plans", allocs, len(s.plans))
+	}
 	if p.PeakBytes() >= p.NaiveBytes() {
 		t.Errorf("no reuse: PeakBytes %d, NaiveBytes %d", p.PeakBytes(), p.NaiveBytes())
 	}
