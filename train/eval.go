@@ -1,0 +1,171 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nnclang/nnc/data"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// Metrics are a model's mean loss and accuracy on one dataset. HasLoss and
+// HasAccuracy say which were measured (an evaluation without a loss graph
+// has no loss).
+type Metrics struct {
+	Loss, Accuracy       float64
+	HasLoss, HasAccuracy bool
+}
+
+// Evaluator measures loss and accuracy of a model on datasets, in batches,
+// with evaluation graphs (lowered with training=false) sharing the model's
+// store.
+type Evaluator struct {
+	forward, loss *ops.Graph
+	store         *runtime.Store
+	label         string
+	batch         int
+	fwdIdx        int
+	lossIdx       int
+	sessions      map[*ops.Graph]*bound
+}
+
+// NewEvaluator prepares evaluation. forward computes the logits ([..., C],
+// output "logits" or its only output) and gives accuracy against the labels
+// array named label ([...] integers; "y" when empty); loss computes the mean
+// loss (output "loss" or its only output). Either may be nil, and both may be
+// the same graph. batch is the evaluation batch size (256 when 0); the last,
+// smaller batch gets its own plan.
+func NewEvaluator(forward, loss *ops.Graph, store *runtime.Store, label string, batch int) (*Evaluator, error) {
+	if forward == nil && loss == nil {
+		return nil, fmt.Errorf("train: evaluation needs a forward or a loss graph")
+	}
+	if label == "" {
+		label = "y"
+	}
+	if batch <= 0 {
+		batch = 256
+	}
+	e := &Evaluator{forward: forward, loss: loss, store: store, label: label, batch: batch, fwdIdx: -1, lossIdx: -1,
+		sessions: map[*ops.Graph]*bound{}}
+	var err error
+	if forward != nil {
+		if e.fwdIdx, err = pickOutput(forward, "logits", "forward graph"); err != nil {
+			return nil, err
+		}
+	}
+	if loss != nil {
+		if e.lossIdx, err = pickOutput(loss, "loss", "loss graph"); err != nil {
+			return nil, err
+		}
+		if t := loss.Outputs[e.lossIdx].Node.Type; len(t.Shape) != 0 || !t.DType.IsFloat() {
+			return nil, fmt.Errorf("train: the loss graph's output %q is %v, not a float scalar", loss.Outputs[e.lossIdx].Name, t)
+		}
+	}
+	return e, nil
+}
+
+func pickOutput(g *ops.Graph, name, what string) (int, error) {
+	if i := outputIndex(g, name); i >= 0 {
+		return i, nil
+	}
+	if len(g.Outputs) == 1 {
+		return 0, nil
+	}
+	return -1, fmt.Errorf("train: the %s has no output %q", what, name)
+}
+
+func (e *Evaluator) session(what string, g *ops.Graph, d *data.Dataset) (*bound, error) {
+	if s, ok := e.sessions[g]; ok {
+		return s, checkInputs(what, g, d)
+	}
+	s, err := bindGraph(what, g, e.store, d)
+	if err != nil {
+		return nil, err
+	}
+	e.sessions[g] = s
+	return s, nil
+}
+
+// Evaluate runs the evaluation graphs over d in order, in batches, and
+// returns the mean loss (weighted by batch size) and the fraction of
+// examples whose largest logit is at their label.
+func (e *Evaluator) Evaluate(d *data.Dataset) (Metrics, error) {
+	var m Metrics
+	var fwd, lss *bound
+	var err error
+	if e.forward != nil {
+		if d.Get(e.label) == nil {
+			return m, fmt.Errorf("train: accuracy needs the labels array %q, the data has %v", e.label, d.Names())
+		}
+		if fwd, err = e.session("forward graph", e.forward, d); err != nil {
+			return m, err
+		}
+	}
+	if e.loss != nil {
+		if lss, err = e.session("loss graph", e.loss, d); err != nil {
+			return m, err
+		}
+	}
+	bs, err := data.NewBatches(d, e.batch, false, 0)
+	if err != nil {
+		return m, err
+	}
+	var lossSum float64
+	var correct, total int
+	for bs.Next() {
+		b := bs.Batch()
+		if lss != nil {
+			out, err := lss.run(0, b.Arrays)
+			if err != nil {
+				return m, err
+			}
+			lossSum += out[e.lossIdx].At(0) * float64(b.Size)
+		}
+		if fwd != nil {
+			out, err := fwd.run(0, b.Arrays)
+			if err != nil {
+				return m, err
+			}
+			c, n, err := countCorrect(out[e.fwdIdx], b.Arrays[e.label])
+			if err != nil {
+				return m, err
+			}
+			correct += c
+			total += n
+		}
+	}
+	if lss != nil {
+		m.Loss, m.HasLoss = lossSum/float64(d.Len()), true
+	}
+	if fwd != nil && total > 0 {
+		m.Accuracy, m.HasAccuracy = float64(correct)/float64(total), true
+	}
+	return m, nil
+}
+
+// countCorrect compares the argmax of logits [..., C] with labels [...].
+func countCorrect(logits, labels *tensor.Tensor) (correct, total int, err error) {
+	if len(logits.Shape) == 0 || !logits.DType.IsFloat() || !labels.DType.IsInt() {
+		return 0, 0, fmt.Errorf("train: accuracy needs float logits [..., C] and integer labels, got %v%v and %v%v",
+			logits.DType, logits.Shape, labels.DType, labels.Shape)
+	}
+	c := logits.Shape[len(logits.Shape)-1]
+	rows := labels.Len()
+	if c == 0 || rows*c != logits.Len() {
+		return 0, 0, fmt.Errorf("train: logits %v do not match labels %v", logits.Shape, labels.Shape)
+	}
+	for r := 0; r < rows; r++ {
+		best, bi := math.Inf(-1), -1
+		for j := 0; j < c; j++ {
+			if v := logits.At(r*c + j); v > best || bi < 0 {
+				best, bi = v, j
+			}
+		}
+		if float64(bi) == labels.At(r) {
+			correct++
+		}
+	}
+	return correct, rows, nil
+}

@@ -1,0 +1,235 @@
+package train
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/nnclang/nnc/data"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+)
+
+// Config is what Run needs. The graphs share Store, which must already hold
+// the initialized (or loaded) params and states of all of them
+// (runtime.InitParams on each graph).
+type Config struct {
+	// Step is the training-step graph (lowered with training=true and
+	// completed by BuildStep): output "loss", and the updates of the params
+	// and optimizer states. Its inputs are bound by name to the arrays of
+	// Train ("x", "y").
+	Step *ops.Graph
+	// Forward (output "logits", [..., C]) and Loss (output "loss") are the
+	// evaluation graphs, lowered with training=false. Either may be nil; they
+	// may be the same graph. Accuracy compares the logits' argmax with the
+	// array named Label.
+	Forward, Loss *ops.Graph
+	Store         *runtime.Store
+
+	// Train is required; Val (evaluated after every epoch) and Test
+	// (evaluated once at the end) may be nil.
+	Train, Val, Test *data.Dataset
+	// Label names the labels array for accuracy ("y" when empty).
+	Label string
+
+	BatchSize int // rows per step; the last batch of an epoch may be smaller
+	Epochs    int
+	// EvalBatchSize is the batch size of evaluation (256 when 0).
+	EvalBatchSize int
+	// Seed drives the shuffling of every epoch and the random seed of every
+	// step (dropout masks): the same seed gives the same training.
+	Seed uint64
+	// SkipTrainEval leaves out the evaluation of the training set after each
+	// epoch (train_acc), which costs a forward pass over it; the final
+	// training metrics are still measured.
+	SkipTrainEval bool
+
+	// Progress, when not nil, gets one line per epoch:
+	//	epoch 3/20  loss 0.2312  train_acc 0.945  val_acc 0.951  1.2s
+	Progress io.Writer
+	// AfterEpoch, when not nil, is called after each epoch's evaluation
+	// (to save a checkpoint, or to stop early by returning ErrStop).
+	AfterEpoch func(EpochStats) error
+}
+
+// ErrStop, returned by Config.AfterEpoch, ends training after that epoch
+// without error.
+var ErrStop = errors.New("train: stop")
+
+// EpochStats describe one finished epoch.
+type EpochStats struct {
+	Epoch    int     // from 1
+	Loss     float64 // mean training loss of the epoch's steps
+	Train    Metrics // evaluation of the training set (zero when skipped)
+	Val      Metrics // evaluation of the validation set (zero without one)
+	Duration time.Duration
+}
+
+// Result holds the final metrics of a run: loss and accuracy on the
+// training set (measured in evaluation mode after the last epoch), the
+// validation set and the test set. It marshals to a JSON object with the
+// measured metrics only: {"test_accuracy": 0.97, "test_loss": 0.11, ...}.
+type Result struct {
+	TrainLoss, TrainAccuracy float64
+	ValLoss, ValAccuracy     float64
+	TestLoss, TestAccuracy   float64
+	Epochs                   int // epochs run
+	Steps                    int // steps run
+	Duration                 time.Duration
+	History                  []EpochStats
+	metrics                  map[string]float64
+}
+
+// Metrics returns the measured metrics keyed "train_loss", "train_accuracy",
+// "val_loss", "val_accuracy", "test_loss", "test_accuracy".
+func (r *Result) Metrics() map[string]float64 {
+	out := make(map[string]float64, len(r.metrics))
+	for k, v := range r.metrics {
+		out[k] = v
+	}
+	return out
+}
+
+// MarshalJSON writes Metrics as one JSON object, keys sorted.
+func (r *Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.metrics) }
+
+func (r *Result) record(prefix string, m Metrics, loss, acc *float64) {
+	if m.HasLoss {
+		*loss = m.Loss
+		r.metrics[prefix+"_loss"] = m.Loss
+	}
+	if m.HasAccuracy {
+		*acc = m.Accuracy
+		r.metrics[prefix+"_accuracy"] = m.Accuracy
+	}
+}
+
+// Run trains: for each epoch it shuffles Train (seeded), runs the step graph
+// on every batch, then evaluates the training and validation sets and
+// prints a progress line; at the end it evaluates the test set. A NaN or
+// infinite loss stops training with an error naming the epoch and step.
+func Run(cfg Config) (*Result, error) {
+	if cfg.Step == nil || cfg.Store == nil || cfg.Train == nil {
+		return nil, fmt.Errorf("train: Run needs a step graph, a store and training data")
+	}
+	if cfg.BatchSize <= 0 || cfg.Epochs <= 0 {
+		return nil, fmt.Errorf("train: batch size (%d) and epochs (%d) must be positive", cfg.BatchSize, cfg.Epochs)
+	}
+	lossIdx := outputIndex(cfg.Step, "loss")
+	if lossIdx < 0 {
+		return nil, fmt.Errorf("train: the step graph has no output \"loss\"")
+	}
+	step, err := bindGraph("step graph", cfg.Step, cfg.Store, cfg.Train)
+	if err != nil {
+		return nil, err
+	}
+	var ev *Evaluator
+	if cfg.Forward != nil || cfg.Loss != nil {
+		if ev, err = NewEvaluator(cfg.Forward, cfg.Loss, cfg.Store, cfg.Label, cfg.EvalBatchSize); err != nil {
+			return nil, err
+		}
+	}
+	batches, err := data.NewBatches(cfg.Train, cfg.BatchSize, true, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{metrics: map[string]float64{}}
+	start := time.Now()
+	var trainM, valM Metrics
+	trainFresh := false
+	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		t0 := time.Now()
+		var sum float64
+		for batches.Start(epoch - 1); batches.Next(); {
+			b := batches.Batch()
+			out, err := step.run(stepSeed(cfg.Seed, res.Steps), b.Arrays)
+			if err != nil {
+				return nil, fmt.Errorf("epoch %d, step %d: %w", epoch, b.Index+1, err)
+			}
+			l := out[lossIdx].At(0)
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return nil, fmt.Errorf("epoch %d, step %d: the loss is %v", epoch, b.Index+1, l)
+			}
+			sum += l * float64(b.Size)
+			res.Steps++
+		}
+		st := EpochStats{Epoch: epoch, Loss: sum / float64(cfg.Train.Len())}
+		trainFresh = false
+		if ev != nil && (!cfg.SkipTrainEval || epoch == cfg.Epochs) {
+			if trainM, err = ev.Evaluate(cfg.Train); err != nil {
+				return nil, fmt.Errorf("evaluating the training set: %w", err)
+			}
+			st.Train, trainFresh = trainM, true
+		}
+		if ev != nil && cfg.Val != nil {
+			if valM, err = ev.Evaluate(cfg.Val); err != nil {
+				return nil, fmt.Errorf("evaluating the validation set: %w", err)
+			}
+			st.Val = valM
+		}
+		st.Duration = time.Since(t0)
+		res.History = append(res.History, st)
+		res.Epochs = epoch
+		if cfg.Progress != nil {
+			fmt.Fprintln(cfg.Progress, progressLine(st, cfg.Epochs))
+		}
+		if cfg.AfterEpoch != nil {
+			if err := cfg.AfterEpoch(st); err == ErrStop {
+				break
+			} else if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if ev != nil && !trainFresh {
+		if trainM, err = ev.Evaluate(cfg.Train); err != nil {
+			return nil, fmt.Errorf("evaluating the training set: %w", err)
+		}
+	}
+	if ev == nil {
+		// Without evaluation graphs, the training loss is the last epoch's
+		// mean step loss.
+		trainM = Metrics{Loss: res.History[len(res.History)-1].Loss, HasLoss: true}
+	}
+	res.record("train", trainM, &res.TrainLoss, &res.TrainAccuracy)
+	if cfg.Val != nil {
+		res.record("val", valM, &res.ValLoss, &res.ValAccuracy)
+	}
+	if ev != nil && cfg.Test != nil {
+		testM, err := ev.Evaluate(cfg.Test)
+		if err != nil {
+			return nil, fmt.Errorf("evaluating the test set: %w", err)
+		}
+		res.record("test", testM, &res.TestLoss, &res.TestAccuracy)
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// progressLine formats "epoch 3/20  loss 0.2312  train_acc 0.945  val_acc 0.951  1.2s".
+func progressLine(st EpochStats, epochs int) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "epoch %d/%d  loss %.4f", st.Epoch, epochs, st.Loss)
+	if st.Train.HasAccuracy {
+		fmt.Fprintf(&sb, "  train_acc %.3f", st.Train.Accuracy)
+	}
+	if st.Val.HasAccuracy {
+		fmt.Fprintf(&sb, "  val_acc %.3f", st.Val.Accuracy)
+	}
+	fmt.Fprintf(&sb, "  %.1fs", st.Duration.Seconds())
+	return sb.String()
+}
+
+// stepSeed derives the random seed of step k from the run's seed
+// (splitmix64), so that every step draws fresh dropout masks.
+func stepSeed(seed uint64, k int) uint64 {
+	z := seed + uint64(k+1)*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
