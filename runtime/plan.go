@@ -102,7 +102,10 @@ func (p *Plan) Shape(n *ops.Node) []int {
 // schedules the nodes that the outputs and updates need, evaluates their
 // shapes, prepares their kernels and assigns their buffers.
 func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
-	p := &Plan{Graph: g, env: env, cur: -1}
+	p := &Plan{Graph: g, env: map[string]int64{}, cur: -1}
+	for k, v := range env {
+		p.env[k] = v
+	}
 	nn := len(g.Nodes)
 	p.shapes = make([][]int, nn)
 	p.values = make([]*tensor.Tensor, nn)
