@@ -65,16 +65,27 @@ func (o *SGD) Update(b *ops.Builder, p, g *ops.Node) error {
 //	t = t + 1
 //	p = p - LR/(1-β1^t) · m / (√v/√(1-β2^t) + Eps)
 //
+// With Decoupled, weight decay is AdamW's (torch.optim.AdamW) instead: the
+// parameter is first scaled, p = p·(1 - LR·WeightDecay), and the gradient is
+// left alone.
+//
 // The step counter t and the bias corrections are computed in f64, as
-// PyTorch computes them in Python floats. Use NewAdam for PyTorch's
-// defaults; fields are used as given.
+// PyTorch computes them in Python floats. Use NewAdam or NewAdamW for
+// PyTorch's defaults; fields are used as given.
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
 	WeightDecay           float64
+	Decoupled             bool
 }
 
 // NewAdam returns Adam with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8.
 func NewAdam(lr float64) *Adam { return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
+
+// NewAdamW returns AdamW with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8
+// and the given decoupled weight decay (PyTorch's default is 0.01).
+func NewAdamW(lr, weightDecay float64) *Adam {
+	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay, Decoupled: true}
+}
 
 // Update implements Optimizer.
 func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
@@ -86,7 +97,10 @@ func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
 	}
 	dt := p.Type.DType
 	path := p.Name()
-	if o.WeightDecay != 0 {
+	param := p
+	if o.WeightDecay != 0 && o.Decoupled {
+		param = mul(b, p, scalar(b, p, 1-o.LR*o.WeightDecay))
+	} else if o.WeightDecay != 0 {
 		g = add(b, g, mul(b, scalar(b, p, o.WeightDecay), p))
 	}
 	m := b.State(path+"/adam.m", p.Type, ops.Attrs{"init": "zeros"})
@@ -114,7 +128,7 @@ func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
 		bc2Sqrt = b.Must("cast", ops.Attrs{"dtype": dt}, bc2Sqrt)
 	}
 	denom := add(b, div(b, b.Must("sqrt", nil, nv), bc2Sqrt), scalar(b, p, o.Eps))
-	b.Update(p, sub(b, p, mul(b, stepSize, div(b, nm, denom))))
+	b.Update(p, sub(b, param, mul(b, stepSize, div(b, nm, denom))))
 	return nil
 }
 

@@ -36,6 +36,7 @@ func TestOptimizersMatchPyTorch(t *testing.T) {
 		"sgd_nesterov_wd": &SGD{LR: 0.05, Momentum: 0.8, Nesterov: true, WeightDecay: 0.01},
 		"adam":            NewAdam(0.01),
 		"adam_custom":     &Adam{LR: 0.1, Beta1: 0.8, Beta2: 0.99, Eps: 1e-6, WeightDecay: 0.1},
+		"adamw":           NewAdamW(0.05, 0.2),
 	}
 	if len(ref.Runs) != len(configs) {
 		t.Fatalf("reference has %d runs, test %d", len(ref.Runs), len(configs))

@@ -26,6 +26,7 @@ configs = {
     "sgd_nesterov_wd": lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.01),
     "adam": lambda ps: torch.optim.Adam(ps, lr=0.01),
     "adam_custom": lambda ps: torch.optim.Adam(ps, lr=0.1, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+    "adamw": lambda ps: torch.optim.AdamW(ps, lr=0.05, weight_decay=0.2),
 }
 
 out = {
