@@ -1,0 +1,303 @@
+package lang
+
+import (
+	"fmt"
+
+	"github.com/nnclang/nnc/ops"
+)
+
+const maxDepth = 64
+
+// argSet is a call's arguments matched to the callee's parameters.
+type argSet struct {
+	vals   []value   // per parameter; nil when not given
+	pos    []ops.Pos // where each given argument is
+	labels []string  // its source text
+}
+
+// call evaluates f(args).
+func (i *interp) call(f *frame, e *CallExpr) value {
+	path, pathOK := i.instPath, i.instOK
+	i.instOK = false
+	callee := i.eval(f, e.Fn)
+	if isBad(callee) {
+		return bad
+	}
+	args := make([]value, len(e.Args))
+	for k, a := range e.Args {
+		args[k] = i.eval(f, a)
+	}
+	kw := map[string]value{}
+	for _, k := range e.Kwargs {
+		if _, dup := kw[k.Name]; dup {
+			i.errorf(k.Pos, CodeArgs, "keyword argument %s given twice", k.Name)
+		}
+		kw[k.Name] = i.eval(f, k.Value)
+	}
+	if b, ok := callee.(builtinV); ok {
+		return i.builtin(f, e, string(b), args, kw)
+	}
+	if isBad(args...) {
+		return bad
+	}
+	for _, v := range kw {
+		if isBad(v) {
+			return bad
+		}
+	}
+	i.pos = e.Pos
+	switch c := callee.(type) {
+	case fnV:
+		as, ok := i.matchArgs(e, c.fn.Name, c.fn.Params, args, kw)
+		if !ok {
+			return bad
+		}
+		return i.invoke(e.Pos, c.fn, c.file, nil, as, c.fn.Name)
+	case methodV:
+		name := c.inst.decl.Name + "." + c.fn.Name
+		as, ok := i.matchArgs(e, name, c.fn.Params, args, kw)
+		if !ok {
+			return bad
+		}
+		return i.invoke(e.Pos, c.fn, c.inst.file, c.inst, as, name)
+	case *instance:
+		m, ok := c.members["forward"].(methodV)
+		if !ok {
+			i.errorf(e.Pos, CodeNoMember, "%s has no forward method to call", c.decl.Name)
+			return bad
+		}
+		name := c.decl.Name + ".forward"
+		as, ok := i.matchArgs(e, name, m.fn.Params, args, kw)
+		if !ok {
+			return bad
+		}
+		return i.invoke(e.Pos, m.fn, c.file, c, as, name)
+	case modelDeclV:
+		if !pathOK {
+			i.errorf(e.Pos, CodeNotCallable, "model %s can only be built in a member declaration (name = %s(...))", c.m.Name, c.m.Name)
+			return bad
+		}
+		as, ok := i.matchArgs(e, c.m.Name, c.m.Args, args, kw)
+		if !ok {
+			return bad
+		}
+		return i.instantiate(e.Pos, c.m, c.file, path, as, false)
+	}
+	i.errorf(e.Pos, CodeNotCallable, "%s is %s, not a function", exprString(e.Fn), kindOf(callee))
+	return bad
+}
+
+// matchArgs pairs positional and keyword arguments with parameters.
+func (i *interp) matchArgs(e *CallExpr, name string, params []*Param, args []value, kw map[string]value) (argSet, bool) {
+	as := argSet{vals: make([]value, len(params)), pos: make([]ops.Pos, len(params)), labels: make([]string, len(params))}
+	ok := true
+	if len(args) > len(params) {
+		i.errorf(e.Args[len(params)].Position(), CodeArgs, "%s takes %d arguments, got %d", name, len(params), len(args))
+		return as, false
+	}
+	for k, a := range args {
+		as.vals[k], as.pos[k], as.labels[k] = a, e.Args[k].Position(), exprString(e.Args[k])
+	}
+	names := make([]string, len(params))
+	for k, p := range params {
+		names[k] = p.Name
+	}
+	for _, kwa := range e.Kwargs {
+		idx := -1
+		for k, p := range params {
+			if p.Name == kwa.Name {
+				idx = k
+			}
+		}
+		if idx < 0 {
+			msg := fmt.Sprintf("%s has no parameter %s", name, kwa.Name)
+			if s := suggest(kwa.Name, names); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			i.errorf(kwa.Pos, CodeArgs, "%s", msg)
+			ok = false
+			continue
+		}
+		if as.vals[idx] != nil {
+			i.errorf(kwa.Pos, CodeArgs, "%s: argument %s given twice", name, kwa.Name)
+			ok = false
+			continue
+		}
+		as.vals[idx], as.pos[idx], as.labels[idx] = kw[kwa.Name], kwa.Pos, exprString(kwa.Value)
+	}
+	return as, ok
+}
+
+// kinds are the types of compile-time parameters.
+func isKind(t *TypeExpr) bool {
+	if t == nil || t.Tuple != nil || t.HasDims {
+		return false
+	}
+	switch t.Name {
+	case "int", "float", "bool", "str", "string":
+		return true
+	}
+	return false
+}
+
+// coerceKind converts a compile-time value to a parameter's kind.
+func coerceKind(kind string, v value) (value, bool) {
+	switch kind {
+	case "int":
+		if x, ok := v.(intV); ok {
+			return x, true
+		}
+	case "float":
+		if n, ok := number(v); ok {
+			return floatV(n), true
+		}
+	case "bool":
+		if x, ok := v.(boolV); ok {
+			return x, true
+		}
+	case "str", "string":
+		if x, ok := v.(stringV); ok {
+			return x, true
+		}
+	}
+	return nil, false
+}
+
+// invoke inlines fn with matched arguments: it binds the shape variables of
+// the declared parameter types, runs the body and checks the result against
+// the declared result type.
+func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, as argSet, name string) value {
+	if i.depth >= maxDepth {
+		i.errorf(callPos, CodeValue, "calls nested more than %d deep (is %s recursive?)", maxDepth, name)
+		return bad
+	}
+	i.depth++
+	defer func() { i.depth-- }()
+	fr := &frame{vars: map[string]value{}, inst: inst, file: fs, fnName: name}
+	bd := newBinding()
+	ok := true
+	for k, p := range fn.Params {
+		v := as.vals[k]
+		where := as.pos[k]
+		if v == nil {
+			if p.Default == nil {
+				i.errorf(callPos, CodeArgs, "%s: missing argument %s", name, p.Name)
+				ok = false
+				continue
+			}
+			v = i.eval(fr, p.Default)
+			where = p.Default.Position()
+			if isBad(v) {
+				ok = false
+				continue
+			}
+		}
+		if isKind(p.Type) {
+			if _, isT := v.(tensorV); !(isT && p.Type.Name == "bool") {
+				c, good := coerceKind(p.Type.Name, v)
+				if !good {
+					i.errorf(where, CodeArgType, "%s: argument %s must be a compile-time %s, got %s", name, p.Name, p.Type.Name, kindOf(v))
+					ok = false
+					continue
+				}
+				fr.vars[p.Name] = c
+				continue
+			}
+		}
+		if p.Type == nil || p.Type.Tuple != nil {
+			fr.vars[p.Name] = v
+			continue
+		}
+		if _, isT := v.(tensorV); !isT {
+			if n, isNum := number(v); isNum && !p.Type.HasDims {
+				if dt, good := parseDType(p.Type.Name); good {
+					v = tensorV{i.b.Scalar(dt, n)}
+				}
+			}
+		}
+		t, isT := v.(tensorV)
+		if !isT {
+			i.errorf(where, CodeArgType, "%s: argument %s must be a tensor of type %s, got %s", name, p.Name, i.renderType(fr, bd, p.Type), kindOf(v))
+			ok = false
+			continue
+		}
+		if ue := i.unify(fr, bd, p.Type, t.n.Type, p.Name); ue != nil {
+			i.errorf(where, ue.code, "%s: %s", name, ue.msg)
+			ok = false
+			continue
+		}
+		fr.vars[p.Name] = v
+	}
+	if !ok {
+		return bad
+	}
+	for v, d := range bd.dims {
+		if _, taken := fr.vars[v]; !taken {
+			fr.vars[v] = intV{d}
+		}
+	}
+	res, returned := i.execBlock(fr, fn.Body)
+	if !returned {
+		if fn.Result != nil {
+			i.errorf(fn.Pos, CodeMissingRet, "%s: missing return (declared result %s)", name, i.renderType(fr, bd, fn.Result))
+			return bad
+		}
+		return tupleV{}
+	}
+	if fn.Result == nil || isBad(res) {
+		return res
+	}
+	if ue := i.checkResult(fr, bd, fn.Result, res); ue != nil {
+		i.errorf(fr.retPos, CodeReturn, "%s returns %s, declared %s", name, ue.msg, i.renderType(fr, bd, fn.Result))
+		return bad
+	}
+	return res
+}
+
+// checkResult unifies a result with the declared result type; the error's
+// msg is the result's type.
+func (i *interp) checkResult(fr *frame, bd *binding, t *TypeExpr, v value) *unifyErr {
+	if t.Tuple != nil {
+		tv, ok := v.(tupleV)
+		if !ok || len(tv) != len(t.Tuple) {
+			return &unifyErr{CodeReturn, describeValue(v)}
+		}
+		for k := range tv {
+			if ue := i.checkResult(fr, bd, t.Tuple[k], tv[k]); ue != nil {
+				return &unifyErr{CodeReturn, describeValue(v)}
+			}
+		}
+		return nil
+	}
+	if isKind(t) {
+		if _, ok := coerceKind(t.Name, v); ok {
+			return nil
+		}
+		return &unifyErr{CodeReturn, describeValue(v)}
+	}
+	tv, ok := v.(tensorV)
+	if !ok {
+		return &unifyErr{CodeReturn, describeValue(v)}
+	}
+	if ue := i.unify(fr, bd, t, tv.n.Type, "the result"); ue != nil {
+		return &unifyErr{CodeReturn, tv.n.Type.String()}
+	}
+	return nil
+}
+
+func describeValue(v value) string {
+	switch x := v.(type) {
+	case tensorV:
+		return x.n.Type.String()
+	case tupleV:
+		s := "("
+		for k, e := range x {
+			if k > 0 {
+				s += ", "
+			}
+			s += describeValue(e)
+		}
+		return s + ")"
+	}
+	return kindOf(v)
+}

@@ -1,0 +1,772 @@
+package lang
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/nnclang/nnc/ops"
+)
+
+// fileScope holds one file's top-level declarations.
+type fileScope struct {
+	name    string // import name ("nn") or the file name
+	ast     *File
+	consts  map[string]value
+	fns     map[string]*Fn
+	models  map[string]*Model
+	imports map[string]*fileScope
+}
+
+// interp interprets .nn code symbolically on an ops.Builder.
+type interp struct {
+	b        *ops.Builder
+	training bool
+	checking bool // checking declared signatures at Load: free model args are symbolic
+	errs     ErrorList
+	depth    int
+	pos      ops.Pos // what is being interpreted (for internal errors)
+	instPath string  // path of the next model instantiated (set by member declarations)
+	instOK   bool
+}
+
+// frame is the scope of one function invocation.
+type frame struct {
+	vars    map[string]value
+	inst    *instance // the model whose method runs; nil in a top-level fn
+	file    *fileScope
+	retPos  ops.Pos
+	fnName  string
+	inModel bool
+}
+
+func (i *interp) errorf(p ops.Pos, code, format string, args ...any) {
+	i.errs = append(i.errs, &Error{Pos: p, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+// builtinNames are the built-in functions of this version.
+var builtinNames = map[string]bool{
+	"exp": true, "log": true, "tanh": true, "sigmoid": true, "relu": true, "sqrt": true,
+	"abs": true, "square": true, "log1p": true, "neg": true,
+	"sum": true, "mean": true, "max": true, "min": true,
+	"maximum": true, "minimum": true, "pow": true,
+	"reshape": true, "transpose": true, "softmax": true, "log_softmax": true,
+	"cross_entropy": true, "dropout": true, "one_hot": true, "cast": true,
+	"l1": true, "l2": true, "zeros": true, "ones": true, "full": true, "grad": true,
+	"stop_gradient": true,
+}
+
+// futureBuiltins are built-ins of the language that this version does not
+// implement yet: using one is E401, not an undefined name.
+var futureBuiltins = map[string]bool{
+	"arange": true, "eye": true, "normal": true, "uniform": true, "rsqrt": true,
+	"sin": true, "cos": true, "leaky_relu": true, "elu": true, "gelu": true, "silu": true,
+	"softplus": true, "sign": true, "clip": true, "where": true, "prod": true,
+	"logsumexp": true, "var": true, "std": true, "norm": true, "argmax": true, "argmin": true,
+	"squeeze": true, "unsqueeze": true, "broadcast_to": true, "concat": true, "stack": true,
+	"split": true, "pad": true, "flatten": true, "gather": true, "take": true,
+	"binary_cross_entropy": true, "mse": true, "huber": true, "conv1d": true, "conv2d": true,
+	"max_pool2d": true, "avg_pool2d": true, "layer_norm": true, "batch_norm": true,
+	"embedding": true, "attention": true, "scan": true,
+}
+
+// lookup resolves a name: locals, then the model's members and arguments,
+// then the file's declarations, then built-ins.
+func (i *interp) lookup(f *frame, id *Ident) value {
+	if v, ok := f.vars[id.Name]; ok {
+		return v
+	}
+	if f.inst != nil {
+		if v, ok := f.inst.members[id.Name]; ok {
+			return v
+		}
+		if v, ok := f.inst.args[id.Name]; ok {
+			return v
+		}
+	}
+	if v, ok := i.global(f.file, id.Name); ok {
+		return v
+	}
+	switch id.Name {
+	case "training":
+		return boolV(i.training)
+	case "params":
+		if f.inst == nil {
+			i.errorf(id.Pos, CodeUndefined, "params is only defined inside a model")
+			return bad
+		}
+		return paramsV{f.inst}
+	}
+	if dt, ok := parseDType(id.Name); ok {
+		return dtypeV(dt)
+	}
+	if builtinNames[id.Name] {
+		return builtinV(id.Name)
+	}
+	if futureBuiltins[id.Name] {
+		i.errorf(id.Pos, CodeUnsupported, "built-in %s is not supported yet", id.Name)
+		return bad
+	}
+	msg := fmt.Sprintf("undefined name %q", id.Name)
+	if s := suggest(id.Name, i.namesInScope(f)); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	i.errorf(id.Pos, CodeUndefined, "%s", msg)
+	return bad
+}
+
+func (i *interp) global(fs *fileScope, name string) (value, bool) {
+	if fs == nil {
+		return nil, false
+	}
+	if v, ok := fs.consts[name]; ok {
+		return v, true
+	}
+	if fn, ok := fs.fns[name]; ok {
+		return fnV{fn, fs}, true
+	}
+	if m, ok := fs.models[name]; ok {
+		return modelDeclV{m, fs}, true
+	}
+	if im, ok := fs.imports[name]; ok {
+		return namespaceV{im}, true
+	}
+	return nil, false
+}
+
+func (i *interp) namesInScope(f *frame) []string {
+	var out []string
+	for k := range f.vars {
+		out = append(out, k)
+	}
+	if f.inst != nil {
+		for k := range f.inst.members {
+			out = append(out, k)
+		}
+		for k := range f.inst.args {
+			out = append(out, k)
+		}
+		out = append(out, "params")
+	}
+	if fs := f.file; fs != nil {
+		for k := range fs.consts {
+			out = append(out, k)
+		}
+		for k := range fs.fns {
+			out = append(out, k)
+		}
+		for k := range fs.models {
+			out = append(out, k)
+		}
+		for k := range fs.imports {
+			out = append(out, k)
+		}
+	}
+	for k := range builtinNames {
+		out = append(out, k)
+	}
+	out = append(out, "training", "f32", "f64", "i32", "i64", "bool")
+	sort.Strings(out)
+	return out
+}
+
+// apply adds an op at pos; a type error is reported with the operands
+// labelled by their source text.
+func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, in ...*ops.Node) value {
+	if _, ok := ops.Lookup(op); !ok {
+		i.errorf(p, CodeUnsupported, "%s is not supported yet (no op %q)", op, op)
+		return bad
+	}
+	old := i.b.SetPos(p)
+	defer i.b.SetPos(old)
+	n, err := i.b.Apply(op, attrs, in...)
+	if err != nil {
+		if ie, ok := err.(*ops.InferError); ok {
+			i.errorf(p, CodeShape, "%s", ie.Format(labels))
+		} else {
+			i.errorf(p, CodeShape, "%s: %v", op, err)
+		}
+		return bad
+	}
+	return tensorV{n}
+}
+
+// ---- statements ----
+
+// execBlock runs statements; it reports whether a return ran, and its value.
+func (i *interp) execBlock(f *frame, stmts []Stmt) (value, bool) {
+	for _, s := range stmts {
+		if v, ret := i.exec(f, s); ret {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+const maxUnroll = 10000
+
+func (i *interp) exec(f *frame, s Stmt) (value, bool) {
+	switch s := s.(type) {
+	case *ReturnStmt:
+		i.pos = s.Pos
+		f.retPos = s.Pos
+		switch len(s.Values) {
+		case 0:
+			return tupleV{}, true
+		case 1:
+			return i.eval(f, s.Values[0]), true
+		}
+		t := make(tupleV, len(s.Values))
+		for k, e := range s.Values {
+			t[k] = i.eval(f, e)
+		}
+		return t, true
+	case *AssignStmt:
+		i.pos = s.Pos
+		v := i.eval(f, s.Value)
+		if len(s.Names) == 1 {
+			f.vars[s.Names[0]] = v
+			return nil, false
+		}
+		t, ok := v.(tupleV)
+		if !ok || len(t) != len(s.Names) {
+			if !isBad(v) {
+				i.errorf(s.Pos, CodeArgs, "cannot assign %s to %d names", kindOf(v), len(s.Names))
+			}
+			for _, n := range s.Names {
+				f.vars[n] = bad
+			}
+			return nil, false
+		}
+		for k, n := range s.Names {
+			f.vars[n] = t[k]
+		}
+	case *UpdateStmt:
+		i.pos = s.Pos
+		i.update(f, s)
+	case *IfStmt:
+		i.pos = s.Pos
+		c := i.eval(f, s.Cond)
+		if isBad(c) {
+			return nil, false
+		}
+		b, ok := c.(boolV)
+		if !ok {
+			i.errorf(s.Cond.Position(), CodeNotConst, "if condition must be a compile-time bool, not %s", kindOf(c))
+			return nil, false
+		}
+		if b {
+			return i.execBlock(f, s.Then)
+		}
+		return i.execBlock(f, s.Else)
+	case *ForStmt:
+		i.pos = s.Pos
+		lo, hi, ok := i.rangeBounds(f, s.From, s.To)
+		if !ok {
+			return nil, false
+		}
+		for k := lo; k < hi; k++ {
+			f.vars[s.Var] = intV{ops.DimConst(k)}
+			if v, ret := i.execBlock(f, s.Body); ret {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// rangeBounds evaluates lo..hi, both compile-time constant ints.
+func (i *interp) rangeBounds(f *frame, from, to Expr) (int64, int64, bool) {
+	a, b := i.eval(f, from), i.eval(f, to)
+	if isBad(a, b) {
+		return 0, 0, false
+	}
+	lo, ok1 := constInt(a)
+	hi, ok2 := constInt(b)
+	if !ok1 || !ok2 {
+		e := from
+		if ok1 {
+			e = to
+		}
+		i.errorf(e.Position(), CodeNotConst, "range bound %s must be a constant int (unrolled at compile time)", exprString(e))
+		return 0, 0, false
+	}
+	if hi-lo > maxUnroll {
+		i.errorf(from.Position(), CodeValue, "range %d..%d is too long to unroll (more than %d)", lo, hi, maxUnroll)
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
+func (i *interp) update(f *frame, s *UpdateStmt) {
+	v := i.eval(f, s.Value)
+	if f.inst == nil {
+		i.errorf(s.Pos, CodeNotCallable, "%s <- ...: state updates are only allowed in model methods", s.Name)
+		return
+	}
+	var target *ops.Node
+	for _, st := range f.inst.states {
+		if st.Name() == joinPath(f.inst.path, s.Name) {
+			target = st
+		}
+	}
+	if target == nil {
+		i.errorf(s.Pos, CodeUndefined, "%s is not a state of %s", s.Name, f.inst.decl.Name)
+		return
+	}
+	if isBad(v) {
+		return
+	}
+	t, ok := v.(tensorV)
+	if !ok || !t.n.Type.Equal(target.Type) {
+		i.errorf(s.Value.Position(), CodeArgType, "state %s is %v; cannot update it with %s", s.Name, target.Type, kindOf(v))
+		return
+	}
+	if i.training {
+		i.b.Update(target, t.n)
+	}
+}
+
+// ---- expressions ----
+
+func (i *interp) eval(f *frame, e Expr) value {
+	i.pos = e.Position()
+	switch e := e.(type) {
+	case *Ident:
+		return i.lookup(f, e)
+	case *IntLit:
+		return intV{ops.DimConst(e.Value)}
+	case *FloatLit:
+		return floatV(e.Value)
+	case *StringLit:
+		return stringV(e.Value)
+	case *BoolLit:
+		return boolV(e.Value)
+	case *Unary:
+		return i.unary(f, e)
+	case *Binary:
+		return i.binary(f, e)
+	case *CallExpr:
+		return i.call(f, e)
+	case *Attr:
+		return i.attr(f, e)
+	case *Index:
+		return i.index(f, e)
+	case *TupleLit:
+		t := make(tupleV, len(e.Elems))
+		for k, el := range e.Elems {
+			t[k] = i.eval(f, el)
+		}
+		return t
+	case *ListLit:
+		l := make(listV, len(e.Elems))
+		for k, el := range e.Elems {
+			l[k] = i.eval(f, el)
+		}
+		return l
+	case *ListComp:
+		return i.listComp(f, e)
+	}
+	i.errorf(e.Position(), CodeInternal, "internal compiler error: unknown expression %T", e)
+	return bad
+}
+
+func (i *interp) listComp(f *frame, e *ListComp) value {
+	base, ok := i.instPath, i.instOK
+	i.instOK = false
+	lo, hi, good := i.rangeBounds(f, e.From, e.To)
+	if !good {
+		return bad
+	}
+	saved, had := f.vars[e.Var]
+	out := listV{}
+	for k := lo; k < hi; k++ {
+		f.vars[e.Var] = intV{ops.DimConst(k)}
+		if ok {
+			i.instPath, i.instOK = fmt.Sprintf("%s.%d", base, k), true
+		}
+		out = append(out, i.eval(f, e.Elem))
+		i.instOK = false
+	}
+	if had {
+		f.vars[e.Var] = saved
+	} else {
+		delete(f.vars, e.Var)
+	}
+	return out
+}
+
+func (i *interp) unary(f *frame, e *Unary) value {
+	x := i.eval(f, e.X)
+	if isBad(x) {
+		return bad
+	}
+	switch e.Op {
+	case "-":
+		switch x := x.(type) {
+		case intV:
+			return intV{x.d.Neg()}
+		case floatV:
+			return -x
+		case tensorV:
+			return i.apply(e.Pos, "neg", nil, []string{exprString(e.X)}, x.n)
+		}
+	case "!":
+		if b, ok := x.(boolV); ok {
+			return !b
+		}
+	}
+	i.errorf(e.Pos, CodeNotCallable, "operator %s does not apply to %s", e.Op, kindOf(x))
+	return bad
+}
+
+var binaryOps = map[string]string{
+	"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
+	"<": "less", ">": "greater", "==": "equal",
+}
+
+func (i *interp) binary(f *frame, e *Binary) value {
+	x, y := i.eval(f, e.X), i.eval(f, e.Y)
+	if isBad(x, y) {
+		return bad
+	}
+	xt, xIsT := x.(tensorV)
+	yt, yIsT := y.(tensorV)
+	if !xIsT && !yIsT {
+		return i.constBinary(e, x, y)
+	}
+	labels := []string{exprString(e.X), exprString(e.Y)}
+	// Weak scalars: a compile-time number takes the tensor's element type.
+	if !xIsT {
+		n, ok := i.weakScalar(e.X, x, yt.n.Type.DType)
+		if !ok {
+			return bad
+		}
+		xt = tensorV{n}
+	}
+	if !yIsT {
+		n, ok := i.weakScalar(e.Y, y, xt.n.Type.DType)
+		if !ok {
+			return bad
+		}
+		yt = tensorV{n}
+	}
+	switch e.Op {
+	case "<=", ">=", "!=":
+		inv := map[string]string{"<=": "greater", ">=": "less", "!=": "equal"}[e.Op]
+		m := i.apply(e.Pos, inv, nil, labels, xt.n, yt.n)
+		mt, ok := m.(tensorV)
+		if !ok {
+			return bad
+		}
+		one := i.b.Scalar(mt.n.Type.DType, 1)
+		return i.apply(e.Pos, "sub", nil, []string{"1", exprString(e)}, one, mt.n)
+	case "&&", "||", "%":
+		i.errorf(e.Pos, CodeUnsupported, "operator %s on tensors is not supported yet", e.Op)
+		return bad
+	}
+	return i.apply(e.Pos, binaryOps[e.Op], nil, labels, xt.n, yt.n)
+}
+
+// weakScalar turns a compile-time number into a constant of element type dt.
+func (i *interp) weakScalar(e Expr, v value, dt ops.DType) (*ops.Node, bool) {
+	n, ok := number(v)
+	if !ok {
+		if b, isB := v.(boolV); isB {
+			n, ok = 0, true
+			if b {
+				n = 1
+			}
+		}
+	}
+	if !ok {
+		if iv, isInt := v.(intV); isInt {
+			i.errorf(e.Position(), CodeNotConst, "%s is the symbolic dimension %v, not a value known at compile time", exprString(e), iv.d)
+		} else {
+			i.errorf(e.Position(), CodeNotCallable, "%s is %s, not a number or tensor", exprString(e), kindOf(v))
+		}
+		return nil, false
+	}
+	old := i.b.SetPos(e.Position())
+	defer i.b.SetPos(old)
+	return i.b.Scalar(dt, n), true
+}
+
+// constBinary folds an operation on compile-time values.
+func (i *interp) constBinary(e *Binary, x, y value) value {
+	fail := func() value {
+		i.errorf(e.Pos, CodeNotCallable, "operator %s does not apply to %s and %s", e.Op, kindOf(x), kindOf(y))
+		return bad
+	}
+	switch e.Op {
+	case "&&", "||":
+		a, ok1 := x.(boolV)
+		b, ok2 := y.(boolV)
+		if !ok1 || !ok2 {
+			return fail()
+		}
+		if e.Op == "&&" {
+			return a && b
+		}
+		return a || b
+	}
+	xi, xInt := x.(intV)
+	yi, yInt := y.(intV)
+	if xInt && yInt {
+		a, b := xi.d, yi.d
+		switch e.Op {
+		case "+":
+			return intV{a.Add(b)}
+		case "-":
+			return intV{a.Sub(b)}
+		case "*":
+			return intV{a.Mul(b)}
+		case "/", "%":
+			bc, bconst := b.IsConst()
+			if bconst && bc == 0 {
+				i.errorf(e.Pos, CodeValue, "integer division by zero")
+				return bad
+			}
+			if e.Op == "%" {
+				ac, aconst := a.IsConst()
+				if !aconst || !bconst {
+					return fail()
+				}
+				return intV{ops.DimConst(ac % bc)}
+			}
+			if ac, aconst := a.IsConst(); aconst && bconst {
+				return intV{ops.DimConst(ac / bc)} // Go's truncation, as written
+			}
+			if bconst && bc < 0 {
+				return fail()
+			}
+			q, err := a.Div(b)
+			if err != nil {
+				i.errorf(e.Pos, CodeValue, "%v", err)
+				return bad
+			}
+			return intV{q}
+		case "**":
+			ac, ok1 := a.IsConst()
+			bc, ok2 := b.IsConst()
+			if ok1 && ok2 && bc >= 0 && bc < 64 {
+				r := int64(1)
+				for k := int64(0); k < bc; k++ {
+					r *= ac
+				}
+				return intV{ops.DimConst(r)}
+			}
+			if !ok1 && ok2 && bc >= 0 && bc < 8 {
+				r := ops.DimConst(1)
+				for k := int64(0); k < bc; k++ {
+					r = r.Mul(a)
+				}
+				return intV{r}
+			}
+			return fail()
+		case "==", "!=", "<", "<=", ">", ">=":
+			ac, ok1 := a.IsConst()
+			bc, ok2 := b.IsConst()
+			if !ok1 || !ok2 {
+				if e.Op == "==" || e.Op == "!=" {
+					return boolV((a == b) == (e.Op == "=="))
+				}
+				return fail()
+			}
+			return cmpNum(e.Op, float64(ac), float64(bc))
+		}
+		return fail()
+	}
+	if s1, ok := x.(stringV); ok {
+		if s2, ok := y.(stringV); ok {
+			switch e.Op {
+			case "==":
+				return boolV(s1 == s2)
+			case "!=":
+				return boolV(s1 != s2)
+			case "+":
+				return s1 + s2
+			}
+		}
+		return fail()
+	}
+	if b1, ok := x.(boolV); ok {
+		if b2, ok := y.(boolV); ok && (e.Op == "==" || e.Op == "!=") {
+			return boolV((b1 == b2) == (e.Op == "=="))
+		}
+		return fail()
+	}
+	a, ok1 := number(x)
+	b, ok2 := number(y)
+	if !ok1 || !ok2 {
+		if xInt || yInt {
+			i.errorf(e.Pos, CodeNotConst, "operator %s: a symbolic dimension is not a value known at compile time", e.Op)
+			return bad
+		}
+		return fail()
+	}
+	switch e.Op {
+	case "+":
+		return floatV(a + b)
+	case "-":
+		return floatV(a - b)
+	case "*":
+		return floatV(a * b)
+	case "/":
+		return floatV(a / b)
+	case "**":
+		return floatV(math.Pow(a, b))
+	case "==", "!=", "<", "<=", ">", ">=":
+		return cmpNum(e.Op, a, b)
+	}
+	return fail()
+}
+
+func cmpNum(op string, a, b float64) value {
+	switch op {
+	case "==":
+		return boolV(a == b)
+	case "!=":
+		return boolV(a != b)
+	case "<":
+		return boolV(a < b)
+	case "<=":
+		return boolV(a <= b)
+	case ">":
+		return boolV(a > b)
+	}
+	return boolV(a >= b)
+}
+
+func (i *interp) attr(f *frame, e *Attr) value {
+	x := i.eval(f, e.X)
+	if isBad(x) {
+		return bad
+	}
+	switch x := x.(type) {
+	case namespaceV:
+		if v, ok := i.global(x.file, e.Name); ok {
+			return v
+		}
+		return i.noMember(e, x.file.name, i.fileNames(x.file))
+	case *instance:
+		if v, ok := x.members[e.Name]; ok {
+			return v
+		}
+		if v, ok := x.args[e.Name]; ok {
+			return v
+		}
+		var names []string
+		for k := range x.members {
+			names = append(names, k)
+		}
+		for k := range x.args {
+			names = append(names, k)
+		}
+		return i.noMember(e, x.decl.Name, names)
+	case tensorV:
+		if e.Name == "T" {
+			return i.transpose(e.Pos, x, nil, exprString(e.X))
+		}
+		return i.noMember(e, x.n.Type.String(), []string{"T"})
+	}
+	i.errorf(e.Pos, CodeNoMember, "%s has no attribute %s", kindOf(x), e.Name)
+	return bad
+}
+
+func (i *interp) fileNames(fs *fileScope) []string {
+	var out []string
+	for k := range fs.consts {
+		out = append(out, k)
+	}
+	for k := range fs.fns {
+		out = append(out, k)
+	}
+	for k := range fs.models {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (i *interp) noMember(e *Attr, owner string, names []string) value {
+	msg := fmt.Sprintf("%s has no member %s", owner, e.Name)
+	if s := suggest(e.Name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	i.errorf(e.Pos, CodeNoMember, "%s", msg)
+	return bad
+}
+
+func (i *interp) index(f *frame, e *Index) value {
+	x := i.eval(f, e.X)
+	if isBad(x) {
+		return bad
+	}
+	switch xv := x.(type) {
+	case listV, tupleV:
+		var elems []value
+		if l, ok := xv.(listV); ok {
+			elems = l
+		} else {
+			elems = xv.(tupleV)
+		}
+		if len(e.Indices) != 1 || e.Indices[0].Slice || e.Indices[0].Ellipsis {
+			i.errorf(e.Pos, CodeUnsupported, "lists are indexed by one compile-time int")
+			return bad
+		}
+		k := i.eval(f, e.Indices[0].Lo)
+		if isBad(k) {
+			return bad
+		}
+		n, ok := constInt(k)
+		if !ok {
+			i.errorf(e.Indices[0].Pos, CodeNotConst, "index %s must be a compile-time int", exprString(e.Indices[0].Lo))
+			return bad
+		}
+		if n < 0 {
+			n += int64(len(elems))
+		}
+		if n < 0 || n >= int64(len(elems)) {
+			i.errorf(e.Indices[0].Pos, CodeValue, "index %s out of range [0, %d)", exprString(e.Indices[0].Lo), len(elems))
+			return bad
+		}
+		return elems[n]
+	case tensorV:
+		i.errorf(e.Pos, CodeUnsupported, "indexing and slicing tensors is not supported yet")
+		return bad
+	}
+	i.errorf(e.Pos, CodeNotCallable, "%s cannot be indexed", kindOf(x))
+	return bad
+}
+
+func (i *interp) transpose(p ops.Pos, x tensorV, perm []int, label string) value {
+	r := len(x.n.Type.Shape)
+	if perm == nil {
+		if r < 2 {
+			return x
+		}
+		perm = make([]int, r)
+		for k := range perm {
+			perm[k] = r - 1 - k
+		}
+	}
+	return i.apply(p, "transpose", ops.Attrs{"perm": perm}, []string{label}, x.n)
+}
+
+// parseDType reads an element type name.
+func parseDType(s string) (ops.DType, bool) {
+	switch s {
+	case "f32":
+		return ops.F32, true
+	case "f64":
+		return ops.F64, true
+	case "i32":
+		return ops.I32, true
+	case "i64":
+		return ops.I64, true
+	case "bool":
+		return ops.Bool, true
+	}
+	return 0, false
+}

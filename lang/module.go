@@ -1,0 +1,379 @@
+package lang
+
+import (
+	"embed"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/nnclang/nnc/ops"
+)
+
+//go:embed std/*.nn
+var stdFS embed.FS
+
+// Module is a loaded and checked .nn file.
+type Module struct {
+	file   *fileScope
+	trains map[string]*TrainSpec
+	order  []string // models with a train block, in file order
+}
+
+// Arg is a named, typed input of an entry.
+type Arg struct {
+	Name string
+	Type ops.Type
+}
+
+// LowerOptions control Lower.
+type LowerOptions struct {
+	Training  bool           // lower for a training step (dropout, state updates, `if training`)
+	Builder   *ops.Builder   // the builder to add to; nil makes a new one
+	ModelArgs map[string]any // values for the entry model's arguments (int, int64, float64, bool, string)
+}
+
+// Lowered is an entry inlined into a graph.
+type Lowered struct {
+	B       *ops.Builder
+	Inputs  []*ops.Node // the entry's parameters in order; input node names are parameter names
+	Outputs []*ops.Node // the return values (a tuple gives several)
+	Params  []*ops.Node // every param of the model instance, sorted by path
+	States  []*ops.Node // every state of the model instance, sorted by path
+}
+
+// Load parses and checks a .nn file: every function with its declared
+// symbolic signature and every model's methods with its argument defaults.
+// The error, when not nil, is an ErrorList sorted by position.
+func Load(filename string, src []byte) (m *Module, err error) {
+	var errs ErrorList
+	defer recoverInternal(filename, &err)
+	ast, perr := Parse(filename, src)
+	if perr != nil {
+		return nil, perr
+	}
+	fs := newFileScope(ast, path.Base(filename), &errs, map[string]bool{})
+	m = &Module{file: fs, trains: map[string]*TrainSpec{}}
+	m.checkAll(&errs)
+	m.loadTrains(ast, &errs)
+	if err := errs.errOrNil(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// newFileScope collects a file's declarations, resolves its imports and
+// evaluates its constants.
+func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bool) *fileScope {
+	fs := &fileScope{name: name, ast: ast, consts: map[string]value{}, fns: map[string]*Fn{},
+		models: map[string]*Model{}, imports: map[string]*fileScope{}}
+	seen := map[string]ops.Pos{}
+	declare := func(n string, p ops.Pos) bool {
+		if prev, dup := seen[n]; dup {
+			*errs = append(*errs, &Error{Pos: p, Code: CodeDuplicate, Msg: fmt.Sprintf("%s is already declared at %v", n, prev)})
+			return false
+		}
+		seen[n] = p
+		return true
+	}
+	for _, im := range ast.Imports {
+		if !strings.HasPrefix(im.Path, "std/") {
+			*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeUnsupported, Msg: fmt.Sprintf("importing %q: imports of the user's own files are not supported yet", im.Path)})
+			continue
+		}
+		src, err := stdFS.ReadFile(im.Path[len("std/"):] + ".nn")
+		if err != nil || strings.Contains(im.Path[4:], "/") {
+			*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeImport, Msg: fmt.Sprintf("unknown standard library module %q", im.Path)})
+			continue
+		}
+		n := im.As
+		if n == "" {
+			n = path.Base(im.Path)
+		}
+		if !declare(n, im.Pos) {
+			continue
+		}
+		if loading[im.Path] {
+			continue
+		}
+		loading[im.Path] = true
+		sub, perr := Parse(im.Path+".nn", src)
+		if perr != nil {
+			*errs = append(*errs, perr.(ErrorList)...)
+			continue
+		}
+		fs.imports[n] = newFileScope(sub, n, errs, loading)
+	}
+	for _, f := range ast.Fns {
+		if declare(f.Name, f.Pos) {
+			fs.fns[f.Name] = f
+		}
+	}
+	for _, md := range ast.Models {
+		if declare(md.Name, md.Pos) {
+			fs.models[md.Name] = md
+		}
+	}
+	i := &interp{b: ops.NewBuilder(), checking: true}
+	for _, c := range ast.Consts {
+		if !declare(c.Name, c.Pos) {
+			continue
+		}
+		v := i.eval(&frame{vars: map[string]value{}, file: fs}, c.Value)
+		switch v.(type) {
+		case intV, floatV, boolV, stringV, invalidV:
+		default:
+			i.errorf(c.Value.Position(), CodeNotConst, "const %s must be a compile-time int, float, bool or string, not %s", c.Name, kindOf(v))
+			v = bad
+		}
+		fs.consts[c.Name] = v
+	}
+	*errs = append(*errs, i.errs...)
+	return fs
+}
+
+// checkAll checks every function and every model method of the file, in
+// evaluation and training modes.
+func (m *Module) checkAll(errs *ErrorList) {
+	for _, training := range []bool{false, true} {
+		for _, f := range m.file.ast.Fns {
+			if m.file.fns[f.Name] != f {
+				continue
+			}
+			i := &interp{b: ops.NewBuilder(), training: training, checking: true}
+			i.lowerFn(f, m.file, nil)
+			*errs = append(*errs, i.errs...)
+		}
+		for _, md := range m.file.ast.Models {
+			if m.file.models[md.Name] != md {
+				continue
+			}
+			i := &interp{b: ops.NewBuilder(), training: training, checking: true}
+			inst := i.entryModel(md, m.file, nil)
+			if inst != nil {
+				for _, mem := range md.Members {
+					if f, ok := mem.(*Fn); ok {
+						i.lowerFn(f, m.file, inst)
+					}
+				}
+			}
+			*errs = append(*errs, i.errs...)
+		}
+	}
+}
+
+// entryModel builds model md as the entry (path ""), with args given by
+// the caller and symbolic dimensions for the rest.
+func (i *interp) entryModel(md *Model, fs *fileScope, args map[string]any) *instance {
+	as := argSet{vals: make([]value, len(md.Args)), pos: make([]ops.Pos, len(md.Args)), labels: make([]string, len(md.Args))}
+	for _, k := range sortedKeys(args) {
+		idx := -1
+		var names []string
+		for j, a := range md.Args {
+			names = append(names, a.Name)
+			if a.Name == k {
+				idx = j
+			}
+		}
+		if idx < 0 {
+			msg := fmt.Sprintf("model %s has no argument %s", md.Name, k)
+			if s := suggest(k, names); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			i.errorf(md.Pos, CodeArgs, "%s", msg)
+			return nil
+		}
+		var v value
+		switch x := args[k].(type) {
+		case int:
+			v = intV{ops.DimConst(int64(x))}
+		case int64:
+			v = intV{ops.DimConst(x)}
+		case float64:
+			v = floatV(x)
+		case float32:
+			v = floatV(x)
+		case bool:
+			v = boolV(x)
+		case string:
+			v = stringV(x)
+		case ops.Dim:
+			v = intV{x}
+		default:
+			i.errorf(md.Pos, CodeArgType, "model argument %s: unsupported Go value %T", k, x)
+			return nil
+		}
+		as.vals[idx], as.pos[idx] = v, md.Pos
+	}
+	v := i.instantiate(md.Pos, md, fs, "", as, true)
+	inst, _ := v.(*instance)
+	return inst
+}
+
+// lowerFn makes graph inputs for fn's parameters and inlines its body.
+func (i *interp) lowerFn(f *Fn, fs *fileScope, inst *instance) (inputs []*ops.Node, outputs []*ops.Node) {
+	name := f.Name
+	if inst != nil {
+		name = inst.decl.Name + "." + f.Name
+	}
+	fr := &frame{vars: map[string]value{}, inst: inst, file: fs, fnName: name}
+	as := argSet{vals: make([]value, len(f.Params)), pos: make([]ops.Pos, len(f.Params)), labels: make([]string, len(f.Params))}
+	ok := true
+	for k, p := range f.Params {
+		as.pos[k], as.labels[k] = p.Pos, p.Name
+		if isKind(p.Type) {
+			switch {
+			case p.Default != nil:
+				continue // the default is used
+			case i.checking && p.Type.Name == "int":
+				as.vals[k] = intV{ops.DimVar(p.Name)}
+				fr.vars[p.Name] = as.vals[k]
+			case i.checking && p.Type.Name == "bool":
+				as.vals[k] = boolV(false)
+			case i.checking && p.Type.Name == "float":
+				as.vals[k] = floatV(0.5)
+			case i.checking:
+				as.vals[k] = stringV("")
+			default:
+				i.errorf(p.Pos, CodeArgType, "entry %s: parameter %s is a compile-time %s without a default; entries take tensors", name, p.Name, p.Type.Name)
+				ok = false
+			}
+			continue
+		}
+		t, ue := i.symbolicType(fr, p.Type)
+		if ue != nil {
+			i.errorf(p.Type.Pos, ue.code, "%s: parameter %s: %s", name, p.Name, ue.msg)
+			ok = false
+			continue
+		}
+		clash := false
+		for _, n := range i.b.G.Nodes {
+			if n.Op.Name == "input" && n.Name() == p.Name && !n.Type.Equal(t) {
+				i.errorf(p.Pos, CodeArgType, "input %s is %v here but %v in the graph being built", p.Name, t, n.Type)
+				clash = true
+			}
+		}
+		if clash {
+			ok = false
+			continue
+		}
+		old := i.b.SetPos(p.Pos)
+		n := i.b.Input(p.Name, t)
+		i.b.SetPos(old)
+		inputs = append(inputs, n)
+		as.vals[k] = tensorV{n}
+	}
+	if !ok {
+		return inputs, nil
+	}
+	res := i.invoke(f.Pos, f, fs, inst, as, name)
+	if isBad(res) {
+		return inputs, nil
+	}
+	var flat []value
+	if t, isT := res.(tupleV); isT {
+		flat = t
+	} else {
+		flat = []value{res}
+	}
+	for _, v := range flat {
+		t, isT := v.(tensorV)
+		if !isT {
+			i.errorf(f.Pos, CodeReturn, "entry %s returns %s; entries return tensors", name, kindOf(v))
+			return inputs, nil
+		}
+		outputs = append(outputs, t.n)
+	}
+	return inputs, outputs
+}
+
+// Entries lists the entry points: top-level functions ("f") and model
+// methods ("Classifier.forward"), in file order.
+func (m *Module) Entries() []string {
+	var out []string
+	for _, f := range m.file.ast.Fns {
+		out = append(out, f.Name)
+	}
+	for _, md := range m.file.ast.Models {
+		for _, mem := range md.Members {
+			if f, ok := mem.(*Fn); ok {
+				out = append(out, md.Name+"."+f.Name)
+			}
+		}
+	}
+	return out
+}
+
+// findEntry resolves "f" or "Model.method".
+func (m *Module) findEntry(entry string) (*Fn, *Model, error) {
+	if mname, meth, ok := strings.Cut(entry, "."); ok {
+		md := m.file.models[mname]
+		if md != nil {
+			for _, mem := range md.Members {
+				if f, isFn := mem.(*Fn); isFn && f.Name == meth {
+					return f, md, nil
+				}
+			}
+		}
+	} else if f := m.file.fns[entry]; f != nil {
+		return f, nil, nil
+	}
+	msg := fmt.Sprintf("no entry %q", entry)
+	if s := suggest(entry, m.Entries()); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	} else {
+		msg += fmt.Sprintf(" (entries: %s)", strings.Join(m.Entries(), ", "))
+	}
+	return nil, nil, ErrorList{{Pos: ops.Pos{File: m.file.ast.Name}, Code: CodeEntry, Msg: msg}}
+}
+
+// Lower inlines entry ("f" or "Model.method") into a graph. A model entry
+// is built with its argument defaults, overridden by opts.ModelArgs.
+// Lowering the same entry twice into one builder reuses its params.
+func (m *Module) Lower(entry string, opts LowerOptions) (l *Lowered, err error) {
+	fn, md, err := m.findEntry(entry)
+	if err != nil {
+		return nil, err
+	}
+	b := opts.Builder
+	if b == nil {
+		b = ops.NewBuilder()
+	}
+	i := &interp{b: b, training: opts.Training}
+	defer func() {
+		if r := recover(); r != nil {
+			l, err = nil, ErrorList{{Pos: i.pos, Code: CodeInternal, Msg: fmt.Sprintf("internal compiler error: %v (please report this)", r)}}
+		}
+	}()
+	l = &Lowered{B: b}
+	var inst *instance
+	if md != nil {
+		inst = i.entryModel(md, m.file, opts.ModelArgs)
+		if inst == nil {
+			return nil, i.errs.errOrNil()
+		}
+		l.Params, l.States = inst.allLeaves(false), inst.allLeaves(true)
+	} else if len(opts.ModelArgs) > 0 {
+		return nil, ErrorList{{Pos: fn.Pos, Code: CodeArgs, Msg: fmt.Sprintf("%s is a function, not a model method: it takes no model arguments", entry)}}
+	}
+	l.Inputs, l.Outputs = i.lowerFn(fn, m.file, inst)
+	if err := i.errs.errOrNil(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Signature gives an entry's inputs and result types (shape variables are
+// symbolic dimensions of their own name).
+func (m *Module) Signature(entry string) (inputs []Arg, results []ops.Type, err error) {
+	l, err := m.Lower(entry, LowerOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range l.Inputs {
+		inputs = append(inputs, Arg{Name: n.Name(), Type: n.Type})
+	}
+	for _, n := range l.Outputs {
+		results = append(results, n.Type)
+	}
+	return inputs, results, nil
+}

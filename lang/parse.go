@@ -1,0 +1,356 @@
+package lang
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+	"github.com/nnclang/nnc/ops"
+)
+
+var parser = participle.MustBuild[gFile](
+	participle.Lexer(nnLexer{}),
+	participle.UseLookahead(4),
+)
+
+// Parse parses one .nn file into its AST. Errors are positioned (code E101).
+func Parse(filename string, src []byte) (f *File, err error) {
+	defer recoverInternal(filename, &err)
+	g, perr := parser.ParseBytes(filename, src)
+	if perr != nil {
+		return nil, ErrorList{syntaxError(filename, perr)}
+	}
+	c := &converter{file: filename}
+	f = c.file_(g)
+	if len(c.errs) > 0 {
+		return nil, c.errs.sortDedup()
+	}
+	return f, nil
+}
+
+// syntaxError turns a participle error into a positioned Error.
+func syntaxError(filename string, err error) *Error {
+	var pe participle.Error
+	if errors.As(err, &pe) {
+		msg := pe.Message()
+		msg = strings.ReplaceAll(msg, `"\n"`, "newline")
+		msg = strings.ReplaceAll(msg, "<EOF>", "end of file")
+		return &Error{Pos: toPos(pe.Position()), Code: CodeSyntax, Msg: "syntax error: " + msg}
+	}
+	return &Error{Pos: ops.Pos{File: filename}, Code: CodeSyntax, Msg: "syntax error: " + err.Error()}
+}
+
+func toPos(p lexer.Position) ops.Pos {
+	return ops.Pos{File: p.Filename, Line: p.Line, Col: p.Column}
+}
+
+// converter builds the AST from the participle structs.
+type converter struct {
+	file string
+	errs ErrorList
+}
+
+func (c *converter) errorf(p ops.Pos, msg string) {
+	c.errs = append(c.errs, &Error{Pos: p, Code: CodeSyntax, Msg: msg})
+}
+
+func (c *converter) file_(g *gFile) *File {
+	f := &File{Name: c.file}
+	for _, d := range g.Decls {
+		switch {
+		case d.Import != nil:
+			p, err := strconv.Unquote(d.Import.Path)
+			if err != nil {
+				c.errorf(toPos(d.Import.Pos), "malformed import path "+d.Import.Path)
+			}
+			f.Imports = append(f.Imports, &Import{Pos: toPos(d.Import.Pos), Path: p, As: d.Import.As})
+		case d.Const != nil:
+			f.Consts = append(f.Consts, &Const{Pos: toPos(d.Const.Pos), Name: d.Const.Name, Value: c.expr(d.Const.Value)})
+		case d.Fn != nil:
+			f.Fns = append(f.Fns, c.fn(d.Fn))
+		case d.Model != nil:
+			f.Models = append(f.Models, c.model(d.Model))
+		case d.Train != nil:
+			t := &Train{Pos: toPos(d.Train.Pos), Model: d.Train.Model}
+			for _, fl := range d.Train.Fields {
+				t.Fields = append(t.Fields, &Field{Pos: toPos(fl.Pos), Name: fl.Name, Value: c.expr(fl.Value)})
+			}
+			f.Trains = append(f.Trains, t)
+		}
+	}
+	return f
+}
+
+func (c *converter) fn(g *gFn) *Fn {
+	f := &Fn{Pos: toPos(g.Pos), Name: g.Name, Body: c.block(g.Body)}
+	for _, p := range g.Params {
+		f.Params = append(f.Params, c.param(p))
+	}
+	if g.Result != nil {
+		f.Result = c.typ(g.Result)
+	}
+	return f
+}
+
+func (c *converter) param(g *gParam) *Param {
+	p := &Param{Pos: toPos(g.Pos), Name: g.Name, Type: c.typ(g.Type)}
+	if g.Default != nil {
+		p.Default = c.expr(g.Default)
+	}
+	return p
+}
+
+func (c *converter) model(g *gModel) *Model {
+	m := &Model{Pos: toPos(g.Pos), Name: g.Name}
+	for _, a := range g.Args {
+		m.Args = append(m.Args, c.param(a))
+	}
+	for _, mem := range g.Members {
+		switch {
+		case mem.Param != nil, mem.State != nil:
+			l, state := mem.Param, false
+			if l == nil {
+				l, state = mem.State, true
+			}
+			d := &LeafDecl{Pos: toPos(l.Pos), State: state, Name: l.Name, Type: c.typ(l.Type)}
+			if l.Init != nil {
+				d.Init = c.expr(l.Init)
+			}
+			m.Members = append(m.Members, d)
+		case mem.Fn != nil:
+			m.Members = append(m.Members, c.fn(mem.Fn))
+		case mem.Sub != nil:
+			m.Members = append(m.Members, &SubDecl{Pos: toPos(mem.Sub.Pos), Name: mem.Sub.Name, Value: c.expr(mem.Sub.Value)})
+		}
+	}
+	return m
+}
+
+func (c *converter) typ(g *gType) *TypeExpr {
+	if g == nil {
+		return nil
+	}
+	t := &TypeExpr{Pos: toPos(g.Pos), Name: g.Name}
+	if g.Tuple != nil {
+		for _, e := range g.Tuple {
+			t.Tuple = append(t.Tuple, c.typ(e))
+		}
+		return t
+	}
+	if g.Dims != nil {
+		t.HasDims = true
+	}
+	for _, d := range g.Dims {
+		de := &DimExpr{Pos: toPos(d.Pos), Ellipsis: d.Ellipsis}
+		if d.Expr != nil {
+			de.Expr = c.expr(d.Expr)
+		}
+		t.Dims = append(t.Dims, de)
+	}
+	return t
+}
+
+func (c *converter) block(g *gBlock) []Stmt {
+	if g == nil {
+		return nil
+	}
+	out := []Stmt{}
+	for _, s := range g.Stmts {
+		if st := c.stmt(s); st != nil {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func (c *converter) stmt(g *gStmt) Stmt {
+	switch {
+	case g.Return != nil:
+		r := &ReturnStmt{Pos: toPos(g.Return.Pos)}
+		for _, v := range g.Return.Values {
+			r.Values = append(r.Values, c.expr(v))
+		}
+		return r
+	case g.If != nil:
+		return c.ifStmt(g.If)
+	case g.For != nil:
+		return &ForStmt{Pos: toPos(g.For.Pos), Var: g.For.Var, From: c.expr(g.For.From), To: c.expr(g.For.To), Body: c.block(g.For.Body)}
+	case g.Assign != nil:
+		a := g.Assign
+		if a.Update {
+			if len(a.Names) != 1 {
+				c.errorf(toPos(a.Pos), "a state update names one state")
+			}
+			return &UpdateStmt{Pos: toPos(a.Pos), Name: a.Names[0], Value: c.expr(a.Value)}
+		}
+		return &AssignStmt{Pos: toPos(a.Pos), Names: a.Names, Value: c.expr(a.Value)}
+	}
+	return nil
+}
+
+func (c *converter) ifStmt(g *gIf) *IfStmt {
+	s := &IfStmt{Pos: toPos(g.Pos), Cond: c.expr(g.Cond), Then: c.block(g.Then)}
+	switch {
+	case g.ElseIf != nil:
+		s.Else = []Stmt{c.ifStmt(g.ElseIf)}
+	case g.Else != nil:
+		s.Else = c.block(g.Else)
+	}
+	return s
+}
+
+func (c *converter) expr(g *gExpr) Expr {
+	x := c.and(g.Left)
+	for _, r := range g.Rest {
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.and(r.Right)}
+	}
+	return x
+}
+
+func (c *converter) and(g *gAnd) Expr {
+	x := c.cmp(g.Left)
+	for _, r := range g.Rest {
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.cmp(r.Right)}
+	}
+	return x
+}
+
+func (c *converter) cmp(g *gCmp) Expr {
+	x := c.add(g.Left)
+	for _, r := range g.Rest {
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.add(r.Right)}
+	}
+	return x
+}
+
+func (c *converter) add(g *gAdd) Expr {
+	x := c.mul(g.Left)
+	for _, r := range g.Rest {
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.mul(r.Right)}
+	}
+	return x
+}
+
+func (c *converter) mul(g *gMul) Expr {
+	x := c.unary(g.Left)
+	for _, r := range g.Rest {
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.unary(r.Right)}
+	}
+	return x
+}
+
+func (c *converter) unary(g *gUnary) Expr {
+	if g.Power != nil {
+		return c.power(g.Power)
+	}
+	return &Unary{Pos: toPos(g.Pos), Op: g.Op, X: c.unary(g.Operand)}
+}
+
+func (c *converter) power(g *gPower) Expr {
+	x := c.postfix(g.Base)
+	if g.Exp != nil {
+		return &Binary{Pos: toPos(g.Exp.Pos), Op: "**", X: x, Y: c.unary(g.Exp.Right)}
+	}
+	return x
+}
+
+func (c *converter) postfix(g *gPostfix) Expr {
+	x := c.primary(g.Primary)
+	start := toPos(g.Pos)
+	for _, s := range g.Suffix {
+		p := toPos(s.Pos)
+		switch {
+		case s.Call != nil:
+			call := &CallExpr{Pos: start, Fn: x}
+			for _, a := range s.Call.Args {
+				v := c.expr(a.Value)
+				if a.Name != "" {
+					call.Kwargs = append(call.Kwargs, &Kwarg{Pos: toPos(a.Pos), Name: a.Name, Value: v})
+					continue
+				}
+				if len(call.Kwargs) > 0 {
+					c.errorf(v.Position(), "positional argument after a keyword argument")
+				}
+				call.Args = append(call.Args, v)
+			}
+			x = call
+		case s.Index != nil:
+			ix := &Index{Pos: p, X: x}
+			for _, it := range s.Index {
+				item := &IndexItem{Pos: toPos(it.Pos), Ellipsis: it.Ellipsis}
+				if it.Lo != nil {
+					item.Lo = c.expr(it.Lo)
+				}
+				if it.Slice != nil {
+					item.Slice = true
+					if it.Slice.Hi != nil {
+						item.Hi = c.expr(it.Slice.Hi)
+					}
+					if it.Slice.Step != nil && it.Slice.Step.Step != nil {
+						item.Step = c.expr(it.Slice.Step.Step)
+					}
+				}
+				if !item.Ellipsis && !item.Slice && item.Lo == nil {
+					c.errorf(item.Pos, "empty index")
+				}
+				ix.Indices = append(ix.Indices, item)
+			}
+			x = ix
+		default:
+			p.Col++ // the name after the dot
+			x = &Attr{Pos: p, X: x, Name: s.Attr}
+		}
+	}
+	return x
+}
+
+func (c *converter) primary(g *gPrimary) Expr {
+	p := toPos(g.Pos)
+	switch {
+	case g.Float != nil:
+		v, err := strconv.ParseFloat(*g.Float, 64)
+		if err != nil {
+			c.errorf(p, "malformed number "+*g.Float)
+		}
+		return &FloatLit{Pos: p, Value: v, Text: *g.Float}
+	case g.Int != nil:
+		v, err := strconv.ParseInt(*g.Int, 10, 64)
+		if err != nil {
+			c.errorf(p, "integer literal "+*g.Int+" out of range")
+		}
+		return &IntLit{Pos: p, Value: v}
+	case g.Str != nil:
+		v, err := strconv.Unquote(*g.Str)
+		if err != nil {
+			c.errorf(p, "malformed string literal")
+		}
+		return &StringLit{Pos: p, Value: v}
+	case g.Bool != nil:
+		return &BoolLit{Pos: p, Value: *g.Bool == "true"}
+	case g.Paren != nil:
+		if len(g.Paren) == 1 {
+			return c.expr(g.Paren[0])
+		}
+		t := &TupleLit{Pos: p}
+		for _, e := range g.Paren {
+			t.Elems = append(t.Elems, c.expr(e))
+		}
+		return t
+	case g.List != nil:
+		l := g.List
+		if l.For != nil {
+			return &ListComp{Pos: p, Elem: c.expr(l.First), Var: l.For.Var, From: c.expr(l.For.From), To: c.expr(l.For.To)}
+		}
+		out := &ListLit{Pos: p, Elems: []Expr{}}
+		if l.First != nil {
+			out.Elems = append(out.Elems, c.expr(l.First))
+		}
+		for _, e := range l.More {
+			out.Elems = append(out.Elems, c.expr(e))
+		}
+		return out
+	}
+	return &Ident{Pos: p, Name: g.Ident}
+}

@@ -1,0 +1,268 @@
+package lang
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nnclang/nnc/ops"
+)
+
+// binding holds the shape variables bound while unifying one signature.
+type binding struct {
+	dims     map[string]ops.Dim
+	where    map[string]string
+	ell      ops.Shape
+	ellSet   bool
+	ellWhere string
+}
+
+func newBinding() *binding {
+	return &binding{dims: map[string]ops.Dim{}, where: map[string]string{}}
+}
+
+type unifyErr struct{ code, msg string }
+
+// dimName resolves a name used in a type: a compile-time int in scope (a
+// constant, a model argument, an int parameter, a loop variable). ok is
+// false for a shape variable; err is set for a name bound to a non-int.
+func (i *interp) dimName(fr *frame, name string) (d ops.Dim, ok bool, err string) {
+	var v value
+	var found bool
+	if v, found = fr.vars[name]; !found && fr.inst != nil {
+		v, found = fr.inst.args[name]
+	}
+	if !found && fr.file != nil {
+		v, found = fr.file.consts[name]
+	}
+	if !found {
+		return ops.Dim{}, false, ""
+	}
+	if x, isInt := v.(intV); isInt {
+		return x.d, true, ""
+	}
+	if isBad(v) {
+		return ops.Dim{}, false, "bad"
+	}
+	return ops.Dim{}, false, fmt.Sprintf("%s is %s, not a dimension", name, kindOf(v))
+}
+
+// shapeVar reports whether a dimension expression is a bare shape variable.
+func (i *interp) shapeVar(fr *frame, e Expr) (string, bool) {
+	id, ok := e.(*Ident)
+	if !ok {
+		return "", false
+	}
+	_, known, err := i.dimName(fr, id.Name)
+	if known || err != "" {
+		return "", false
+	}
+	return id.Name, true
+}
+
+// evalDim evaluates a dimension expression; unbound shape variables stay
+// symbolic.
+func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
+	switch e := e.(type) {
+	case *IntLit:
+		return ops.DimConst(e.Value), ""
+	case *Ident:
+		if bd != nil {
+			if d, ok := bd.dims[e.Name]; ok {
+				return d, ""
+			}
+		}
+		d, ok, err := i.dimName(fr, e.Name)
+		if err != "" {
+			return ops.Dim{}, err
+		}
+		if ok {
+			return d, ""
+		}
+		return ops.DimVar(e.Name), ""
+	case *Unary:
+		if e.Op == "-" {
+			d, err := i.evalDim(fr, bd, e.X)
+			return d.Neg(), err
+		}
+	case *Binary:
+		x, err := i.evalDim(fr, bd, e.X)
+		if err != "" {
+			return x, err
+		}
+		y, err := i.evalDim(fr, bd, e.Y)
+		if err != "" {
+			return y, err
+		}
+		switch e.Op {
+		case "+":
+			return x.Add(y), ""
+		case "-":
+			return x.Sub(y), ""
+		case "*":
+			return x.Mul(y), ""
+		case "/":
+			q, derr := x.Div(y)
+			if derr != nil {
+				return q, derr.Error()
+			}
+			return q, ""
+		}
+	}
+	return ops.Dim{}, exprString(e) + " is not a dimension expression"
+}
+
+// unify matches a declared tensor type against an actual type, binding
+// shape variables in bd. what names the value ("x").
+func (i *interp) unify(fr *frame, bd *binding, t *TypeExpr, got ops.Type, what string) *unifyErr {
+	mismatch := func() *unifyErr {
+		return &unifyErr{CodeArgType, fmt.Sprintf("%s is %v, want %s", what, got, i.renderType(fr, bd, t))}
+	}
+	if t.Tuple != nil {
+		return mismatch()
+	}
+	dt, ok := parseDType(t.Name)
+	if !ok {
+		return &unifyErr{CodeUndefined, fmt.Sprintf("unknown element type %s", t.Name)}
+	}
+	if dt != got.DType {
+		return mismatch()
+	}
+	ell := -1
+	for k, d := range t.Dims {
+		if d.Ellipsis {
+			if ell >= 0 {
+				return &unifyErr{CodeSyntax, "... appears twice in one shape"}
+			}
+			ell = k
+		}
+	}
+	rank := len(got.Shape)
+	fixed := len(t.Dims)
+	if ell >= 0 {
+		fixed--
+		if rank < fixed {
+			return mismatch()
+		}
+	} else if rank != fixed {
+		return mismatch()
+	}
+	actual := func(k int) ops.Dim {
+		if ell >= 0 && k > ell {
+			return got.Shape[rank-(len(t.Dims)-k)]
+		}
+		return got.Shape[k]
+	}
+	if ell >= 0 {
+		run := got.Shape[ell : rank-(len(t.Dims)-1-ell)]
+		if bd.ellSet {
+			if !bd.ell.Equal(run) {
+				return &unifyErr{CodeShapeVar, fmt.Sprintf("... is %v in %s but %v in %s", bd.ell, bd.ellWhere, ops.Shape(run), what)}
+			}
+		} else {
+			bd.ell, bd.ellSet, bd.ellWhere = append(ops.Shape(nil), run...), true, what
+		}
+	}
+	// Bare shape variables bind first, then compound dimensions are checked.
+	for k, d := range t.Dims {
+		if d.Ellipsis {
+			continue
+		}
+		name, isVar := i.shapeVar(fr, d.Expr)
+		if !isVar {
+			continue
+		}
+		a := actual(k)
+		if prev, bound := bd.dims[name]; bound {
+			if prev != a {
+				return &unifyErr{CodeShapeVar, fmt.Sprintf("shape variable %s is %v in %s but %v in %s", name, prev, bd.where[name], a, what)}
+			}
+			continue
+		}
+		bd.dims[name], bd.where[name] = a, what
+	}
+	for k, d := range t.Dims {
+		if d.Ellipsis {
+			continue
+		}
+		if _, isVar := i.shapeVar(fr, d.Expr); isVar {
+			continue
+		}
+		want, err := i.evalDim(fr, bd, d.Expr)
+		if err != "" {
+			return &unifyErr{CodeValue, err}
+		}
+		if want != actual(k) {
+			return mismatch()
+		}
+	}
+	return nil
+}
+
+// renderType prints a declared type with the bindings known so far.
+func (i *interp) renderType(fr *frame, bd *binding, t *TypeExpr) string {
+	if t == nil {
+		return "nothing"
+	}
+	if t.Tuple != nil {
+		parts := make([]string, len(t.Tuple))
+		for k, e := range t.Tuple {
+			parts[k] = i.renderType(fr, bd, e)
+		}
+		return "(" + strings.Join(parts, ", ") + ")"
+	}
+	if !t.HasDims {
+		return t.Name
+	}
+	var parts []string
+	for _, d := range t.Dims {
+		if d.Ellipsis {
+			if bd != nil && bd.ellSet {
+				for _, x := range bd.ell {
+					parts = append(parts, x.String())
+				}
+			} else {
+				parts = append(parts, "...")
+			}
+			continue
+		}
+		v, err := i.evalDim(fr, bd, d.Expr)
+		if err != "" {
+			parts = append(parts, exprString(d.Expr))
+		} else {
+			parts = append(parts, v.String())
+		}
+	}
+	return t.Name + "[" + strings.Join(parts, ", ") + "]"
+}
+
+// ellipsisDim stands for the leading dimensions `...` of an entry's input:
+// one symbolic dimension, printed as "...".
+var ellipsisDim = ops.DimVar("...")
+
+// symbolicType evaluates a declared type for an entry's input: shape
+// variables become symbolic dimensions of their own name.
+func (i *interp) symbolicType(fr *frame, t *TypeExpr) (ops.Type, *unifyErr) {
+	if t.Tuple != nil {
+		return ops.Type{}, &unifyErr{CodeUnsupported, "tuple-typed entry inputs are not supported"}
+	}
+	dt, ok := parseDType(t.Name)
+	if !ok {
+		return ops.Type{}, &unifyErr{CodeUndefined, fmt.Sprintf("unknown element type %s", t.Name)}
+	}
+	var s ops.Shape
+	for _, d := range t.Dims {
+		if d.Ellipsis {
+			s = append(s, ellipsisDim)
+			continue
+		}
+		v, err := i.evalDim(fr, nil, d.Expr)
+		if err != "" {
+			return ops.Type{}, &unifyErr{CodeValue, err}
+		}
+		if c, isC := v.IsConst(); isC && c < 0 {
+			return ops.Type{}, &unifyErr{CodeValue, fmt.Sprintf("dimension %s is negative (%d)", exprString(d.Expr), c)}
+		}
+		s = append(s, v)
+	}
+	return ops.Type{DType: dt, Shape: s}, nil
+}

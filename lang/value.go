@@ -1,0 +1,289 @@
+package lang
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nnclang/nnc/ops"
+)
+
+// The checker interprets a program symbolically: every expression evaluates
+// to one of these values.
+
+type value any
+
+// invalidV is the value of an expression whose error was already reported;
+// operations on it report nothing and give invalidV again (no cascades).
+type invalidV struct{}
+
+var bad value = invalidV{}
+
+type tensorV struct{ n *ops.Node } // a graph node
+type intV struct{ d ops.Dim }      // a compile-time int, possibly symbolic
+type floatV float64                // a compile-time float
+type boolV bool                    // a compile-time bool
+type stringV string                // a compile-time string
+type dtypeV ops.DType              // an element type used as a value (cast(x, f64))
+type tupleV []value                // several values (returned, destructured)
+type listV []value                 // [a, b]: shapes, axes, sub-model lists
+type fnV struct {                  // a top-level function
+	fn   *Fn
+	file *fileScope
+}
+type methodV struct { // a model instance's method
+	inst *instance
+	fn   *Fn
+}
+type builtinV string // a built-in function
+type modelDeclV struct {
+	m    *Model
+	file *fileScope
+}
+type namespaceV struct{ file *fileScope } // an imported module (nn)
+type paramsV struct{ inst *instance }     // `params`
+
+// instance is a model built with concrete (or symbolic) arguments.
+type instance struct {
+	decl    *Model
+	file    *fileScope
+	path    string // "" for the entry model, "l1", "blocks.3"
+	args    map[string]value
+	members map[string]value
+	params  []*ops.Node // own params, in declaration order
+	states  []*ops.Node
+	subs    []*instance // direct sub-models, in declaration order
+}
+
+// allLeaves collects the params (or states) of inst and its sub-models.
+func (inst *instance) allLeaves(states bool) []*ops.Node {
+	var out []*ops.Node
+	var walk func(*instance)
+	walk = func(x *instance) {
+		if states {
+			out = append(out, x.states...)
+		} else {
+			out = append(out, x.params...)
+		}
+		for _, s := range x.subs {
+			walk(s)
+		}
+	}
+	walk(inst)
+	sortByName(out)
+	return out
+}
+
+func sortByName(ns []*ops.Node) {
+	for i := 1; i < len(ns); i++ {
+		for j := i; j > 0 && ns[j].Name() < ns[j-1].Name(); j-- {
+			ns[j], ns[j-1] = ns[j-1], ns[j]
+		}
+	}
+}
+
+func joinPath(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "." + name
+}
+
+// kindOf names a value's kind for messages.
+func kindOf(v value) string {
+	switch x := v.(type) {
+	case tensorV:
+		return "a tensor of type " + x.n.Type.String()
+	case intV:
+		return "an int"
+	case floatV:
+		return "a float"
+	case boolV:
+		return "a bool"
+	case stringV:
+		return "a string"
+	case dtypeV:
+		return "an element type"
+	case tupleV:
+		return fmt.Sprintf("a tuple of %d values", len(x))
+	case listV:
+		return "a list"
+	case fnV:
+		return "function " + x.fn.Name
+	case methodV:
+		return "method " + x.fn.Name
+	case builtinV:
+		return "built-in " + string(x)
+	case modelDeclV:
+		return "model " + x.m.Name
+	case namespaceV:
+		return "module " + x.file.name
+	case paramsV:
+		return "params"
+	case *instance:
+		return "a " + x.decl.Name + " instance"
+	}
+	return "a value"
+}
+
+// constInt reports whether v is a compile-time int with a known value.
+func constInt(v value) (int64, bool) {
+	if x, ok := v.(intV); ok {
+		return x.d.IsConst()
+	}
+	return 0, false
+}
+
+// number returns a compile-time numeric value as float64.
+func number(v value) (float64, bool) {
+	switch x := v.(type) {
+	case floatV:
+		return float64(x), true
+	case intV:
+		if c, ok := x.d.IsConst(); ok {
+			return float64(c), true
+		}
+	}
+	return 0, false
+}
+
+func isBad(vs ...value) bool {
+	for _, v := range vs {
+		if _, ok := v.(invalidV); ok {
+			return true
+		}
+		if t, ok := v.(tupleV); ok && isBad(t...) {
+			return true
+		}
+		if l, ok := v.(listV); ok && isBad(l...) {
+			return true
+		}
+	}
+	return false
+}
+
+// exprString prints an expression as source text (used to label operands
+// in messages: "x is f32[B, 64], W is f32[32, 128]").
+func exprString(e Expr) string {
+	var sb strings.Builder
+	writeExpr(&sb, e, 0)
+	return sb.String()
+}
+
+var precOf = map[string]int{
+	"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 3, "<=": 3, ">": 3, ">=": 3,
+	"+": 4, "-": 4, "*": 5, "/": 5, "@": 5, "%": 5, "**": 7,
+}
+
+func writeExpr(sb *strings.Builder, e Expr, prec int) {
+	switch x := e.(type) {
+	case *Ident:
+		sb.WriteString(x.Name)
+	case *IntLit:
+		fmt.Fprint(sb, x.Value)
+	case *FloatLit:
+		sb.WriteString(x.Text)
+	case *StringLit:
+		fmt.Fprintf(sb, "%q", x.Value)
+	case *BoolLit:
+		fmt.Fprint(sb, x.Value)
+	case *Binary:
+		p := precOf[x.Op]
+		if p < prec {
+			sb.WriteString("(")
+		}
+		if x.Op == "**" {
+			writeExpr(sb, x.X, p+1)
+			sb.WriteString(" ** ")
+			writeExpr(sb, x.Y, 6)
+		} else {
+			writeExpr(sb, x.X, p)
+			sb.WriteString(" " + x.Op + " ")
+			writeExpr(sb, x.Y, p+1)
+		}
+		if p < prec {
+			sb.WriteString(")")
+		}
+	case *Unary:
+		if prec > 6 {
+			sb.WriteString("(")
+		}
+		sb.WriteString(x.Op)
+		writeExpr(sb, x.X, 6)
+		if prec > 6 {
+			sb.WriteString(")")
+		}
+	case *CallExpr:
+		writeExpr(sb, x.Fn, 8)
+		sb.WriteString("(")
+		for i, a := range x.Args {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			writeExpr(sb, a, 0)
+		}
+		for i, k := range x.Kwargs {
+			if i > 0 || len(x.Args) > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(k.Name + " = ")
+			writeExpr(sb, k.Value, 0)
+		}
+		sb.WriteString(")")
+	case *Attr:
+		writeExpr(sb, x.X, 8)
+		sb.WriteString("." + x.Name)
+	case *Index:
+		writeExpr(sb, x.X, 8)
+		sb.WriteString("[")
+		for i, it := range x.Indices {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			switch {
+			case it.Ellipsis:
+				sb.WriteString("...")
+			default:
+				if it.Lo != nil {
+					writeExpr(sb, it.Lo, 0)
+				}
+				if it.Slice {
+					sb.WriteString(":")
+					if it.Hi != nil {
+						writeExpr(sb, it.Hi, 0)
+					}
+					if it.Step != nil {
+						sb.WriteString(":")
+						writeExpr(sb, it.Step, 0)
+					}
+				}
+			}
+		}
+		sb.WriteString("]")
+	case *TupleLit:
+		sb.WriteString("(")
+		for i, el := range x.Elems {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			writeExpr(sb, el, 0)
+		}
+		sb.WriteString(")")
+	case *ListLit:
+		sb.WriteString("[")
+		for i, el := range x.Elems {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			writeExpr(sb, el, 0)
+		}
+		sb.WriteString("]")
+	case *ListComp:
+		sb.WriteString("[")
+		writeExpr(sb, x.Elem, 0)
+		sb.WriteString(" for " + x.Var + " in ")
+		writeExpr(sb, x.From, 4)
+		sb.WriteString("..")
+		writeExpr(sb, x.To, 4)
+		sb.WriteString("]")
+	}
+}
