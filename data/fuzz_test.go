@@ -96,3 +96,15 @@ func FuzzIDX(f *testing.F) {
 		}
 	})
 }
+
+func FuzzNPZ(f *testing.F) {
+	b, err := os.ReadFile("testdata/arrays.npz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := ParseNPZ(b, "f.npz", "x")
+		checkFormatErr(t, err)
+	})
+}

@@ -50,3 +50,11 @@ with open("reference.safetensors", "wb") as f:
 expect = {name: {"shape": list(a.shape), "data": a.astype(float).ravel().tolist()} for name, a in tensors.items()}
 with open("reference_safetensors.json", "w") as f:
     json.dump(expect, f, indent=1, sort_keys=True)
+
+# An .npz archive, compressed, with one array NumPy can only pickle.
+np.savez_compressed(
+    "arrays.npz",
+    x=np.array([[1.0, 2.0], [3.0, 4.5]], dtype="<f4"),
+    y=np.array([1, 0], dtype="<i8"),
+    names=np.array(["a", None], dtype=object),
+)

@@ -1,0 +1,98 @@
+package data
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// LoadNPZ reads the arrays of a NumPy .npz archive (numpy.savez or
+// savez_compressed), keyed by name without the ".npy" suffix. With names,
+// only those arrays are read (each must exist) and the others, which may be
+// of unsupported types such as pickled objects, are ignored; without names,
+// every member must be a supported .npy array.
+func LoadNPZ(path string, names ...string) (map[string]*tensor.Tensor, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNPZ(b, path, names...)
+}
+
+// ParseNPZ is LoadNPZ on an archive held in memory; name is used in errors.
+func ParseNPZ(b []byte, name string, names ...string) (map[string]*tensor.Tensor, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, fileErr(name, "not a .npz archive: %v", err)
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	out := map[string]*tensor.Tensor{}
+	for _, f := range zr.File {
+		key := strings.TrimSuffix(f.Name, ".npy")
+		if len(names) > 0 && !want[key] {
+			continue
+		}
+		member := name + "[" + f.Name + "]"
+		if f.UncompressedSize64 > uint64(len(b))*1032+1<<20 { // deflate expands at most ~1032x
+			return nil, fileErr(member, "declared size %d is impossible for the archive", f.UncompressedSize64)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fileErr(member, "%v", err)
+		}
+		data, err := io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+		rc.Close()
+		if err != nil {
+			return nil, fileErr(member, "%v", err)
+		}
+		t, err := ParseNPY(data, member)
+		if err != nil {
+			return nil, err
+		}
+		out[key] = t
+	}
+	var missing []string
+	for n := range want {
+		if out[n] == nil {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fileErr(name, "no array named %s in the archive", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// SaveNPZ writes the arrays as an uncompressed .npz archive (as
+// numpy.savez does), members sorted by name.
+func SaveNPZ(path string, arrays map[string]*tensor.Tensor) error {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, n := range sortedNames(arrays) {
+		enc, err := EncodeNPY(arrays[n])
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: n + ".npy", Method: zip.Store})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(enc); err != nil {
+			return err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}
