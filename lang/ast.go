@@ -269,7 +269,7 @@ func (*StringLit) exprNode() {}
 func (*BoolLit) exprNode()   {}
 func (*Binary) exprNode()    {}
 func (*Unary) exprNode()     {}
-func (*CallExpr) exprNode()      {}
+func (*CallExpr) exprNode()  {}
 func (*Attr) exprNode()      {}
 func (*Index) exprNode()     {}
 func (*TupleLit) exprNode()  {}

@@ -78,11 +78,9 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 	for _, im := range ast.Imports {
 		if !strings.HasPrefix(im.Path, "std/") {
 			*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeUnsupported, Msg: fmt.Sprintf("importing %q: imports of the user's own files are not supported yet", im.Path)})
-			continue
-		}
-		src, err := stdFS.ReadFile(im.Path[len("std/"):] + ".nn")
-		if err != nil || strings.Contains(im.Path[4:], "/") {
-			*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeImport, Msg: fmt.Sprintf("unknown standard library module %q", im.Path)})
+			if im.As != "" {
+				fs.consts[im.As] = bad
+			}
 			continue
 		}
 		n := im.As
@@ -90,6 +88,12 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 			n = path.Base(im.Path)
 		}
 		if !declare(n, im.Pos) {
+			continue
+		}
+		src, err := stdFS.ReadFile(im.Path + ".nn")
+		if err != nil || strings.Contains(im.Path[4:], "/") {
+			*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeImport, Msg: fmt.Sprintf("unknown standard library module %q", im.Path)})
+			fs.consts[n] = bad // no cascade of "undefined name"
 			continue
 		}
 		if loading[im.Path] {
