@@ -50,8 +50,47 @@ func TestGradients(t *testing.T) {
 				rng := rand.New(rand.NewPCG(uint64(len(op.Name)), uint64(ci)))
 				checkCase(t, op, c, rng)
 			})
+			if r, ok := resized(c, rand.New(rand.NewPCG(uint64(ci), 99))); ok {
+				t.Run(fmt.Sprintf("%s/%d/%v", op.Name, ci, r.In), func(t *testing.T) {
+					rng := rand.New(rand.NewPCG(uint64(len(op.Name)), uint64(ci)+1000))
+					checkCase(t, op, r, rng)
+				})
+			}
 		}
 	}
+}
+
+// resized is c with its operand shapes drawn at random: every dimension
+// larger than 1 is replaced by a random size in [2, 5], equal dimensions by
+// equal sizes, so that broadcasting and matching inner dimensions survive.
+// Cases whose attributes hold sizes (shapes, class counts) are not resized.
+func resized(c ops.CheckCase, rng *rand.Rand) (ops.CheckCase, bool) {
+	for _, v := range c.Attrs {
+		if _, ok := v.(ops.Shape); ok {
+			return c, false
+		}
+	}
+	if _, ok := c.Attrs["n"]; ok {
+		return c, false
+	}
+	sizes := map[ops.Dim]int{}
+	r := c
+	r.In = make([]ops.Type, len(c.In))
+	for i, ty := range c.In {
+		shape := make(ops.Shape, len(ty.Shape))
+		for j, d := range ty.Shape {
+			if d == ops.DimConst(1) {
+				shape[j] = d
+				continue
+			}
+			if _, ok := sizes[d]; !ok {
+				sizes[d] = 2 + rng.IntN(4)
+			}
+			shape[j] = ops.DimConst(int64(sizes[d]))
+		}
+		r.In[i] = ops.Type{DType: ty.DType, Shape: shape}
+	}
+	return r, true
 }
 
 // problem is one check case made concrete: a graph y = op(a0, a1, ...) and
