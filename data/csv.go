@@ -51,7 +51,7 @@ type CSVOptions struct {
 // LoadCSV reads a CSV file of numbers into a dataset with "x" f32[N, F]
 // (the features, times Scale) and "y" i32[N] (the integer labels). A file
 // that is gzip-compressed (by its content, whatever its name) is
-// decompressed on the fly. Errors name the file and line.
+// decompressed on the fly. Errors name the file, line and column.
 func LoadCSV(path string, opts CSVOptions) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -80,16 +80,17 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 	}
 
 	var (
-		feats    []float32
-		labels   []int32
-		nf       = -1 // fields per record
-		label    = -1 // label column index
-		first    []string
-		firstLn  int
-		rows     int
-		haveHead bool
+		feats           []float32
+		labels          []int32
+		nf              = -1 // fields per record
+		label           = -1 // label column index
+		first           []string
+		firstLn         int
+		firstCols, cols []int
+		rows            int
+		haveHead        bool
 	)
-	parseRow := func(rec []string, line int) error {
+	parseRow := func(rec []string, line int, cols []int) error {
 		if nf < 0 {
 			nf = len(rec)
 			if !opts.NoLabel {
@@ -115,11 +116,11 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 		for i, s := range rec {
 			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 			if err != nil {
-				return lineErr(name, line, "field %d: %q is not a number", i+1, s)
+				return colErr(name, line, cols[i], "field %d: %q is not a number", i+1, s)
 			}
 			if i == label {
 				if v != math.Trunc(v) || v < math.MinInt32 || v > math.MaxInt32 {
-					return lineErr(name, line, "label %q is not an integer", s)
+					return colErr(name, line, cols[i], "label %q is not an integer", s)
 				}
 				labels = append(labels, int32(v))
 				continue
@@ -138,16 +139,22 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, lineErr(name, pe.Line, "%v", pe.Err)
+				return nil, colErr(name, pe.Line, pe.Column, "%v", pe.Err)
 			}
 			return nil, fileErr(name, "%v", err)
 		}
 		line, _ := cr.FieldPos(0)
+		cols = cols[:0]
+		for i := range rec {
+			_, c := cr.FieldPos(i)
+			cols = append(cols, c)
+		}
 		if first == nil && !haveHead && rows == 0 && opts.Header != HeaderNone {
 			// Hold the first line until the second decides whether it is
 			// a header.
 			first = append([]string(nil), rec...)
 			firstLn = line
+			firstCols = append([]int(nil), cols...)
 			if opts.Header == HeaderSkip {
 				first, haveHead = nil, true
 			}
@@ -155,18 +162,18 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 		}
 		if first != nil {
 			if !isHeader(first, rec) {
-				if err := parseRow(first, firstLn); err != nil {
+				if err := parseRow(first, firstLn, firstCols); err != nil {
 					return nil, err
 				}
 			}
 			first, haveHead = nil, true
 		}
-		if err := parseRow(rec, line); err != nil {
+		if err := parseRow(rec, line, cols); err != nil {
 			return nil, err
 		}
 	}
 	if first != nil && !isHeader(first, nil) {
-		if err := parseRow(first, firstLn); err != nil {
+		if err := parseRow(first, firstLn, firstCols); err != nil {
 			return nil, err
 		}
 	}

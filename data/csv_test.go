@@ -108,8 +108,9 @@ func TestCSVOptions(t *testing.T) {
 func TestCSVErrors(t *testing.T) {
 	cases := []struct{ src, want string }{
 		{"1,2,3\n4,5\n", "t.csv:2: row has 2 fields, expected 3"},
-		{"a,b\n1,2\n3,x\n", `t.csv:3: field 2: "x" is not a number`},
-		{"1,2\n3,2.5\n", `t.csv:2: label "2.5" is not an integer`},
+		{"a,b\n1,2\n3,x\n", `t.csv:3:3: field 2: "x" is not a number`},
+		{"1,2\n3,2.5\n", `t.csv:2:3: label "2.5" is not an integer`},
+		{"1,2,3\n4,  y,5\n", `t.csv:2:5: field 2: "y" is not a number`},
 		{"h\n", "t.csv: no data rows"},
 		{"", "t.csv: no data rows"},
 		{"1,2\n\"3,4\n", "t.csv:2:"},

@@ -11,15 +11,19 @@ import (
 type FormatError struct {
 	File   string
 	Line   int
+	Col    int // column of the field, when known (with Line)
 	Offset int64
 	Msg    string
 }
 
-// Error prints "file:line: msg" or "file: offset N: msg".
+// Error prints "file:line:col: msg", "file:line: msg" or "file: offset N: msg".
 func (e *FormatError) Error() string {
 	name := e.File
 	if name == "" {
 		name = "<input>"
+	}
+	if e.Line > 0 && e.Col > 0 {
+		return name + ":" + strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Col) + ": " + e.Msg
 	}
 	if e.Line > 0 {
 		return name + ":" + strconv.Itoa(e.Line) + ": " + e.Msg
@@ -32,6 +36,10 @@ func (e *FormatError) Error() string {
 
 func lineErr(file string, line int, format string, args ...any) error {
 	return &FormatError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+func colErr(file string, line, col int, format string, args ...any) error {
+	return &FormatError{File: file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
 
 func offErr(file string, off int64, format string, args ...any) error {
