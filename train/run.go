@@ -86,7 +86,7 @@ type Result struct {
 
 // Metrics returns the measured metrics keyed "train_loss", "train_accuracy",
 // "val_loss", "val_accuracy", "test_loss", "test_accuracy".
-func (r *Result) Metrics() map[string]float64 {
+func (r Result) Metrics() map[string]float64 {
 	out := make(map[string]float64, len(r.metrics))
 	for k, v := range r.metrics {
 		out[k] = v
@@ -95,7 +95,7 @@ func (r *Result) Metrics() map[string]float64 {
 }
 
 // MarshalJSON writes Metrics as one JSON object, keys sorted.
-func (r *Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.metrics) }
+func (r Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.metrics) }
 
 func (r *Result) record(prefix string, m Metrics, loss, acc *float64) {
 	if m.HasLoss {
