@@ -26,7 +26,7 @@ func to32(s []float64) []float32 {
 // sizes, in both precisions, with and without batches.
 func TestMatmulNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	sizes := []int{1, 7, 33}
+	sizes := []int{1, 7, 33, 200}
 	for _, m := range sizes {
 		for _, k := range sizes {
 			for _, n := range sizes {
@@ -79,8 +79,9 @@ func TestMatmulNaive(t *testing.T) {
 }
 
 func TestMatmulDoesNotAllocate(t *testing.T) {
-	p := NewMatmul([]int{4, 16, 32}, []int{32, 8})
-	x, w, out := make([]float32, 4*16*32), make([]float32, 32*8), make([]float32, 4*16*8)
+	// 512×300 results would take gonum's parallel path in one call.
+	p := NewMatmul([]int{4, 128, 32}, []int{32, 300})
+	x, w, out := make([]float32, 4*128*32), make([]float32, 32*300), make([]float32, 4*128*300)
 	if a := testing.AllocsPerRun(10, func() { p.F32(out, x, w) }); a != 0 {
 		t.Errorf("%g allocations per run", a)
 	}

@@ -89,6 +89,14 @@ func NumElems(s []int) int {
 	return n
 }
 
+// Each gemm is issued in panels of at most panelRows×panelCols of the result,
+// small enough that gonum runs it serially: its parallel path starts
+// goroutines and allocates, and a planned step must not allocate.
+const (
+	panelRows = 64
+	panelCols = 3 * 64
+)
+
 // F32 computes out = x @ w in float32.
 func (p *Matmul) F32(out, x, w []float32) {
 	if p.K == 0 {
@@ -96,11 +104,18 @@ func (p *Matmul) F32(out, x, w []float32) {
 		return
 	}
 	impl := blas32.Implementation()
-	xs, ws, os := p.M*p.K, p.K*p.N, p.M*p.N
+	m, k, n := p.M, p.K, p.N
+	xs, ws, os := m*k, k*n, m*n
 	for b := range p.XOff {
-		impl.Sgemm(blas.NoTrans, blas.NoTrans, p.M, p.N, p.K, 1,
-			x[p.XOff[b]:p.XOff[b]+xs], p.K, w[p.WOff[b]:p.WOff[b]+ws], max(1, p.N),
-			0, out[b*os:(b+1)*os], max(1, p.N))
+		xb, wb, ob := x[p.XOff[b]:p.XOff[b]+xs], w[p.WOff[b]:p.WOff[b]+ws], out[b*os:(b+1)*os]
+		for i := 0; i < m; i += panelRows {
+			r := min(panelRows, m-i)
+			for j := 0; j < n; j += panelCols {
+				c := min(panelCols, n-j)
+				impl.Sgemm(blas.NoTrans, blas.NoTrans, r, c, k, 1,
+					xb[i*k:], k, wb[j:], n, 0, ob[i*n+j:], n)
+			}
+		}
 	}
 }
 
@@ -111,10 +126,17 @@ func (p *Matmul) F64(out, x, w []float64) {
 		return
 	}
 	impl := blas64.Implementation()
-	xs, ws, os := p.M*p.K, p.K*p.N, p.M*p.N
+	m, k, n := p.M, p.K, p.N
+	xs, ws, os := m*k, k*n, m*n
 	for b := range p.XOff {
-		impl.Dgemm(blas.NoTrans, blas.NoTrans, p.M, p.N, p.K, 1,
-			x[p.XOff[b]:p.XOff[b]+xs], p.K, w[p.WOff[b]:p.WOff[b]+ws], max(1, p.N),
-			0, out[b*os:(b+1)*os], max(1, p.N))
+		xb, wb, ob := x[p.XOff[b]:p.XOff[b]+xs], w[p.WOff[b]:p.WOff[b]+ws], out[b*os:(b+1)*os]
+		for i := 0; i < m; i += panelRows {
+			r := min(panelRows, m-i)
+			for j := 0; j < n; j += panelCols {
+				c := min(panelCols, n-j)
+				impl.Dgemm(blas.NoTrans, blas.NoTrans, r, c, k, 1,
+					xb[i*k:], k, wb[j:], n, 0, ob[i*n+j:], n)
+			}
+		}
 	}
 }
