@@ -105,6 +105,11 @@ func init() {
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, y := n.In[0], n.In[1]
 			dx := mul(b, g, mul(b, y, b.Must("pow", nil, x, sub(b, y, scalar(b, y, 1)))))
+			if isConst(y) {
+				// x ** 2 with x < 0 is common; log(x) would put NaNs in the
+				// graph for a gradient nobody asks for.
+				return []*Node{SumTo(b, dx, x.Type.Shape), nil}
+			}
 			dy := mul(b, g, mul(b, n, b.Must("log", nil, x)))
 			return []*Node{SumTo(b, dx, x.Type.Shape), SumTo(b, dy, y.Type.Shape)}
 		},
@@ -114,7 +119,7 @@ func init() {
 			if t[0] != nil {
 				a = mul(b, t[0], mul(b, y, b.Must("pow", nil, x, sub(b, y, scalar(b, y, 1)))))
 			}
-			if t[1] != nil {
+			if t[1] != nil && !isConst(y) {
 				c = mul(b, t[1], mul(b, n, b.Must("log", nil, x)))
 			}
 			return sumTangents(b, n.Type, a, c)

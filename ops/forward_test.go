@@ -413,3 +413,28 @@ func TestDropoutMask(t *testing.T) {
 		}
 	}
 }
+
+// TestPowConstantExponent: the gradient of x ** 2 at negative x is 2x, with
+// no NaN anywhere in the graph (log(x) is not built for a constant exponent).
+func TestPowConstantExponent(t *testing.T) {
+	b := ops.NewBuilder()
+	x := b.Input("x", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(3)})
+	y := b.Must("pow", nil, x, b.Scalar(ops.F64, 2))
+	g := b.Must("full", ops.Attrs{"value": 1.0, "dtype": ops.F64, "shape": ops.ShapeOf(3)})
+	d := y.Op.VJP(b, y, g)
+	if d[1] != nil {
+		t.Errorf("gradient for the constant exponent: %v", d[1])
+	}
+	res, err := ops.Evaluate(b.G, map[string]*tensor.Tensor{"x": tensor.FromFloat64s(ops.F64, []int{3}, []float64{-2, 0.5, 3})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkValues(t, "d/dx x**2", res[d[0]], []int{3}, []float64{-4, 1, 6}, 1e-15)
+	for n, v := range res {
+		for _, f := range v.Float64s() {
+			if math.IsNaN(f) {
+				t.Errorf("%v (%s) holds NaN", n, n.Op.Name)
+			}
+		}
+	}
+}

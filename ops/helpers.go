@@ -137,3 +137,7 @@ func sumTangents(b *Builder, t Type, terms ...*Node) *Node {
 	}
 	return BroadcastTo(b, s, t.Shape)
 }
+
+// isConst reports whether n is a constant (op const or full): no gradient is
+// ever asked of it.
+func isConst(n *Node) bool { return n.Op.Name == "const" || n.Op.Name == "full" }
