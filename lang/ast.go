@@ -314,3 +314,17 @@ func (e *ListLit) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
 func (e *ListComp) Position() ops.Pos { return e.Pos }
+
+// startPos is where an expression's text begins (Position gives a binary
+// expression's operator).
+func startPos(e Expr) ops.Pos {
+	switch x := e.(type) {
+	case *Binary:
+		return startPos(x.X)
+	case *Attr:
+		return startPos(x.X)
+	case *Index:
+		return startPos(x.X)
+	}
+	return e.Position()
+}

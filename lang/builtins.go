@@ -33,7 +33,7 @@ func (c *builtinCall) label(k int) string {
 
 func (c *builtinCall) argPos(k int) ops.Pos {
 	if k < len(c.e.Args) {
-		return c.e.Args[k].Position()
+		return startPos(c.e.Args[k])
 	}
 	return c.e.Pos
 }

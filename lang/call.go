@@ -92,11 +92,11 @@ func (i *interp) matchArgs(e *CallExpr, name string, params []*Param, args []val
 	as := argSet{vals: make([]value, len(params)), pos: make([]ops.Pos, len(params)), labels: make([]string, len(params))}
 	ok := true
 	if len(args) > len(params) {
-		i.errorf(e.Args[len(params)].Position(), CodeArgs, "%s takes %d arguments, got %d", name, len(params), len(args))
+		i.errorf(startPos(e.Args[len(params)]), CodeArgs, "%s takes %d arguments, got %d", name, len(params), len(args))
 		return as, false
 	}
 	for k, a := range args {
-		as.vals[k], as.pos[k], as.labels[k] = a, e.Args[k].Position(), exprString(e.Args[k])
+		as.vals[k], as.pos[k], as.labels[k] = a, startPos(e.Args[k]), exprString(e.Args[k])
 	}
 	names := make([]string, len(params))
 	for k, p := range params {
@@ -186,7 +186,7 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 				continue
 			}
 			v = i.eval(fr, p.Default)
-			where = p.Default.Position()
+			where = startPos(p.Default)
 			if isBad(v) {
 				ok = false
 				continue

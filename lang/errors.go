@@ -124,7 +124,7 @@ func suggest(name string, candidates []string) string {
 			continue
 		}
 		d := editDistance(name, c)
-		if d <= limit && (d < bestD || d == bestD && c < best) {
+		if d <= limit && d < len([]rune(name)) && (d < bestD || d == bestD && c < best) {
 			best, bestD = c, d
 		}
 	}

@@ -252,7 +252,7 @@ func (i *interp) exec(f *frame, s Stmt) (value, bool) {
 		}
 		b, ok := c.(boolV)
 		if !ok {
-			i.errorf(s.Cond.Position(), CodeNotConst, "if condition must be a compile-time bool, not %s", kindOf(c))
+			i.errorf(startPos(s.Cond), CodeNotConst, "if condition must be a compile-time bool, not %s", kindOf(c))
 			return nil, false
 		}
 		if b {
@@ -288,11 +288,11 @@ func (i *interp) rangeBounds(f *frame, from, to Expr) (int64, int64, bool) {
 		if ok1 {
 			e = to
 		}
-		i.errorf(e.Position(), CodeNotConst, "range bound %s must be a constant int (unrolled at compile time)", exprString(e))
+		i.errorf(startPos(e), CodeNotConst, "range bound %s must be a constant int (unrolled at compile time)", exprString(e))
 		return 0, 0, false
 	}
 	if hi-lo > maxUnroll {
-		i.errorf(from.Position(), CodeValue, "range %d..%d is too long to unroll (more than %d)", lo, hi, maxUnroll)
+		i.errorf(startPos(from), CodeValue, "range %d..%d is too long to unroll (more than %d)", lo, hi, maxUnroll)
 		return 0, 0, false
 	}
 	return lo, hi, true
@@ -319,7 +319,7 @@ func (i *interp) update(f *frame, s *UpdateStmt) {
 	}
 	t, ok := v.(tensorV)
 	if !ok || !t.n.Type.Equal(target.Type) {
-		i.errorf(s.Value.Position(), CodeArgType, "state %s is %v; cannot update it with %s", s.Name, target.Type, kindOf(v))
+		i.errorf(startPos(s.Value), CodeArgType, "state %s is %v; cannot update it with %s", s.Name, target.Type, kindOf(v))
 		return
 	}
 	if i.training {
@@ -330,7 +330,7 @@ func (i *interp) update(f *frame, s *UpdateStmt) {
 // ---- expressions ----
 
 func (i *interp) eval(f *frame, e Expr) value {
-	i.pos = e.Position()
+	i.pos = startPos(e)
 	switch e := e.(type) {
 	case *Ident:
 		return i.lookup(f, e)
@@ -367,7 +367,7 @@ func (i *interp) eval(f *frame, e Expr) value {
 	case *ListComp:
 		return i.listComp(f, e)
 	}
-	i.errorf(e.Position(), CodeInternal, "internal compiler error: unknown expression %T", e)
+	i.errorf(startPos(e), CodeInternal, "internal compiler error: unknown expression %T", e)
 	return bad
 }
 
@@ -481,13 +481,13 @@ func (i *interp) weakScalar(e Expr, v value, dt ops.DType) (*ops.Node, bool) {
 	}
 	if !ok {
 		if iv, isInt := v.(intV); isInt {
-			i.errorf(e.Position(), CodeNotConst, "%s is the symbolic dimension %v, not a value known at compile time", exprString(e), iv.d)
+			i.errorf(startPos(e), CodeNotConst, "%s is the symbolic dimension %v, not a value known at compile time", exprString(e), iv.d)
 		} else {
-			i.errorf(e.Position(), CodeNotCallable, "%s is %s, not a number or tensor", exprString(e), kindOf(v))
+			i.errorf(startPos(e), CodeNotCallable, "%s is %s, not a number or tensor", exprString(e), kindOf(v))
 		}
 		return nil, false
 	}
-	old := i.b.SetPos(e.Position())
+	old := i.b.SetPos(startPos(e))
 	defer i.b.SetPos(old)
 	return i.b.Scalar(dt, n), true
 }

@@ -38,7 +38,7 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 		if v == nil {
 			switch {
 			case a.Default != nil:
-				v, where = i.eval(fr, a.Default), a.Default.Position()
+				v, where = i.eval(fr, a.Default), startPos(a.Default)
 			case symbolic && a.Type != nil && (a.Type.Name == "int" || !isKind(a.Type)):
 				v = intV{ops.DimVar(a.Name)}
 			default:
@@ -112,7 +112,7 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 					}
 				}
 			case tensorV:
-				i.errorf(d.Value.Position(), CodeNotConst, "member %s of %s must be a sub-model or a compile-time value, not %s", name, m.Name, kindOf(v))
+				i.errorf(startPos(d.Value), CodeNotConst, "member %s of %s must be a sub-model or a compile-time value, not %s", name, m.Name, kindOf(v))
 				v = bad
 			}
 			inst.members[name] = v
@@ -210,7 +210,7 @@ func (i *interp) initAttrs(fr *frame, d *LeafDecl) (ops.Attrs, bool) {
 	keys, known := initializers[name]
 	if !known {
 		if name == "" {
-			i.errorf(d.Init.Position(), CodeNotCallable, "the initializer of %s must be a call such as glorot_uniform() or zeros()", d.Name)
+			i.errorf(startPos(d.Init), CodeNotCallable, "the initializer of %s must be a call such as glorot_uniform() or zeros()", d.Name)
 			return nil, false
 		}
 		var names []string
@@ -232,7 +232,7 @@ func (i *interp) initAttrs(fr *frame, d *LeafDecl) (ops.Attrs, bool) {
 		}
 		n, isNum := number(v)
 		if !isNum {
-			i.errorf(e.Position(), CodeArgType, "%s: %s must be a compile-time number, got %s", name, key, kindOf(v))
+			i.errorf(startPos(e), CodeArgType, "%s: %s must be a compile-time number, got %s", name, key, kindOf(v))
 			return false
 		}
 		attrs[key] = n

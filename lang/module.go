@@ -126,7 +126,7 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 		switch v.(type) {
 		case intV, floatV, boolV, stringV, invalidV:
 		default:
-			i.errorf(c.Value.Position(), CodeNotConst, "const %s must be a compile-time int, float, bool or string, not %s", c.Name, kindOf(v))
+			i.errorf(startPos(c.Value), CodeNotConst, "const %s must be a compile-time int, float, bool or string, not %s", c.Name, kindOf(v))
 			v = bad
 		}
 		fs.consts[c.Name] = v

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,6 @@ import (
 
 var parser = participle.MustBuild[gFile](
 	participle.Lexer(nnLexer{}),
-	participle.UseLookahead(4),
 )
 
 // Parse parses one .nn file into its AST. Errors are positioned (code E101).
@@ -30,13 +30,25 @@ func Parse(filename string, src []byte) (f *File, err error) {
 	return f, nil
 }
 
+var grammarName = regexp.MustCompile(`\bG[A-Z][A-Za-z]*`)
+
 // syntaxError turns a participle error into a positioned Error.
 func syntaxError(filename string, err error) *Error {
 	var pe participle.Error
 	if errors.As(err, &pe) {
 		msg := pe.Message()
 		msg = strings.ReplaceAll(msg, `"\n"`, "newline")
+		msg = strings.ReplaceAll(msg, `"<EOF>"`, "end of file")
 		msg = strings.ReplaceAll(msg, "<EOF>", "end of file")
+		msg = strings.ReplaceAll(msg, "<nl>", "newline")
+		msg = strings.ReplaceAll(msg, "<ident>", "name")
+		msg = strings.ReplaceAll(msg, "<string>", "string")
+		msg = grammarName.ReplaceAllStringFunc(msg, func(s string) string {
+			if s == "GExpr" {
+				return "expression"
+			}
+			return strings.ToLower(s[1:])
+		})
 		return &Error{Pos: toPos(pe.Position()), Code: CodeSyntax, Msg: "syntax error: " + msg}
 	}
 	return &Error{Pos: ops.Pos{File: filename}, Code: CodeSyntax, Msg: "syntax error: " + err.Error()}
