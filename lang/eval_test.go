@@ -17,6 +17,10 @@ type in struct {
 
 func f64(shape []int, v ...float64) in { return in{ops.F64, shape, v} }
 
+type tensorT = tensor.Tensor
+
+func fromFloats(x in) *tensor.Tensor { return tensor.FromFloat64s(x.dt, x.shape, x.v) }
+
 // evalEntry loads src, lowers entry (eval mode) and runs it with the
 // reference interpreter, returning each output's values and shape.
 func evalEntry(t *testing.T, src, entry string, inputs map[string]in) ([][]float64, [][]int) {
