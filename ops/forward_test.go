@@ -173,8 +173,24 @@ func TestMatmulValues(t *testing.T) {
 				tol = 1e-5
 			}
 			checkValues(t, "matmul", run(t, "matmul", nil, 0, x, w), c.out, want, tol)
+			if len(c.x) >= 2 && len(c.w) >= 2 {
+				// The same product from transposed storage.
+				xt := run(t, "transpose", ops.Attrs{"perm": lastSwapped(len(c.x))}, 0, x)
+				wt := run(t, "transpose", ops.Attrs{"perm": lastSwapped(len(c.w))}, 0, w)
+				got := run(t, "matmul", ops.Attrs{"transpose_x": true, "transpose_w": true}, 0, xt, wt)
+				checkValues(t, "matmul transposed", got, c.out, want, tol)
+			}
 		}
 	}
+}
+
+func lastSwapped(r int) []int {
+	p := make([]int, r)
+	for i := range p {
+		p[i] = i
+	}
+	p[r-1], p[r-2] = r-2, r-1
+	return p
 }
 
 // naiveMatmul multiplies by NumPy's definition, one output element at a time.

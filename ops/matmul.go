@@ -9,27 +9,32 @@ import (
 
 // matmul follows NumPy's matmul: x [..., n, k] @ w [..., k, m] with broadcast
 // batch dimensions; a 1-D x is a row and a 1-D w a column, whose added axis is
-// dropped from the result.
+// dropped from the result. The bool attributes "transpose_x" and
+// "transpose_w" say that an operand (of rank 2 or more) holds the transposes
+// of its matrices, so that gradient rules multiply by transposes without
+// copying them.
 
 func init() {
 	Register(&Op{
 		Name: "matmul", Arity: 2,
-		Doc:   "x @ w: matrix product, batched over leading dimensions (NumPy rules)",
+		Doc:   "x @ w: matrix product, batched over leading dimensions (NumPy rules); transpose_x, transpose_w",
 		Infer: matmulInfer,
 		VJP:   matmulVJP,
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			x, w := n.In[0], n.In[1]
+			tx, tw := matmulFlags(n.Attrs)
 			var a, c *Node
 			if t[0] != nil {
-				a = b.Must("matmul", nil, t[0], w)
+				a = mm(b, t[0], w, tx, tw)
 			}
 			if t[1] != nil {
-				c = b.Must("matmul", nil, x, t[1])
+				c = mm(b, x, t[1], tx, tw)
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			p := kernels.NewMatmul(in[0], in[1])
+			tx, tw := matmulFlags(n.Attrs)
+			p := kernels.NewMatmul(in[0], in[1], tx, tw)
 			return floatKernel(n,
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F32(o.F32, in[0].F32, in[1].F32) },
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F64(o.F64, in[0].F64, in[1].F64) })
@@ -44,8 +49,33 @@ func init() {
 			{In: []Type{T(3, 4), T(4)}},
 			{In: []Type{T(4), T(4)}},
 			{In: []Type{T(2, 3, 4), T(4)}},
+			{In: []Type{T(4, 3), T(4, 5)}, Attrs: Attrs{"transpose_x": true}},
+			{In: []Type{T(3, 4), T(5, 4)}, Attrs: Attrs{"transpose_w": true}},
+			{In: []Type{T(2, 4, 3), T(2, 5, 4)}, Attrs: Attrs{"transpose_x": true, "transpose_w": true}},
+			{In: []Type{T(2, 3, 4), T(5, 4)}, Attrs: Attrs{"transpose_w": true}},
+			{In: []Type{T(2, 4, 3), T(4, 5)}, Attrs: Attrs{"transpose_x": true}},
+			{In: []Type{T(4, 3), T(2, 4, 5)}, Attrs: Attrs{"transpose_x": true}},
 		},
 	})
+}
+
+func matmulFlags(a Attrs) (tx, tw bool) {
+	return a.Bool("transpose_x", false), a.Bool("transpose_w", false)
+}
+
+// mm is matmul with transpose flags, set as attributes only when true.
+func mm(b *Builder, x, w *Node, tx, tw bool) *Node {
+	var a Attrs
+	if tx || tw {
+		a = Attrs{}
+		if tx {
+			a["transpose_x"] = true
+		}
+		if tw {
+			a["transpose_w"] = true
+		}
+	}
+	return b.Must("matmul", a, x, w)
 }
 
 // matrixShapes promotes 1-D operands to matrices as NumPy does.
@@ -59,6 +89,14 @@ func matrixShapes(x, w Shape) (Shape, Shape) {
 	return x, w
 }
 
+// swapped is s with its last two dimensions exchanged.
+func swapped(s Shape) Shape {
+	out := append(Shape(nil), s...)
+	r := len(out)
+	out[r-1], out[r-2] = out[r-2], out[r-1]
+	return out
+}
+
 func matmulInfer(in []Type, a Attrs) (Type, error) {
 	dt, err := sameFloat("matmul", in)
 	if err != nil {
@@ -67,9 +105,19 @@ func matmulInfer(in []Type, a Attrs) (Type, error) {
 	if len(in[0].Shape) == 0 || len(in[1].Shape) == 0 {
 		return Type{}, &InferError{"matmul", fmt.Sprintf("operands must have at least one axis: {0} is %v, {1} is %v", in[0], in[1])}
 	}
+	tx, tw := matmulFlags(a)
+	if (tx && len(in[0].Shape) < 2) || (tw && len(in[1].Shape) < 2) {
+		return Type{}, &InferError{"matmul", fmt.Sprintf("only operands of rank 2 or more can be transposed: {0} is %v, {1} is %v", in[0], in[1])}
+	}
 	x, w := matrixShapes(in[0].Shape, in[1].Shape)
+	if tx {
+		x = swapped(x)
+	}
+	if tw {
+		w = swapped(w)
+	}
 	if x[len(x)-1] != w[len(w)-2] {
-		return Type{}, &InferError{"matmul", fmt.Sprintf("inner dimensions differ: {0} is %v, {1} is %v", in[0], in[1])}
+		return Type{}, &InferError{"matmul", fmt.Sprintf("inner dimensions differ: {0} is %v, {1} is %v%s", in[0], in[1], flagNote(tx, tw))}
 	}
 	batch, err := BroadcastShapes(x[:len(x)-2], w[:len(w)-2])
 	if err != nil {
@@ -85,15 +133,16 @@ func matmulInfer(in []Type, a Attrs) (Type, error) {
 	return Type{dt, out}, nil
 }
 
-// swapLast transposes the last two axes of x.
-func swapLast(b *Builder, x *Node) *Node {
-	r := x.Type.Shape.Rank()
-	perm := make([]int, r)
-	for i := range perm {
-		perm[i] = i
+func flagNote(tx, tw bool) string {
+	switch {
+	case tx && tw:
+		return " (both transposed)"
+	case tx:
+		return " ({0} transposed)"
+	case tw:
+		return " ({1} transposed)"
 	}
-	perm[r-1], perm[r-2] = r-2, r-1
-	return b.Must("transpose", Attrs{"perm": perm}, x)
+	return ""
 }
 
 // reshapeTo reshapes x to s, or returns x when it already has that shape.
@@ -104,26 +153,51 @@ func reshapeTo(b *Builder, x *Node, s Shape) *Node {
 	return b.Must("reshape", Attrs{"shape": s}, x)
 }
 
+// matmulVJP: with X = op(x), W = op(w) and out = X @ W, dX = g @ Wᵀ and
+// dW = Xᵀ @ g; an operand stored transposed gets the transpose of its
+// gradient, which is again one matmul with flags. Broadcast batch axes are
+// summed away.
 func matmulVJP(b *Builder, n *Node, g *Node) []*Node {
 	x, w := n.In[0], n.In[1]
+	tx, tw := matmulFlags(n.Attrs)
 	xs, ws := matrixShapes(x.Type.Shape, w.Type.Shape)
 	xe, we := reshapeTo(b, x, xs), reshapeTo(b, w, ws)
+	lx, lw := xs, ws // logical (untransposed) shapes
+	if tx {
+		lx = swapped(xs)
+	}
+	if tw {
+		lw = swapped(ws)
+	}
 	// g with the promoted axes put back: batch + [n, m].
-	gs := matmulOutShape(xs, ws)
-	ge := reshapeTo(b, g, gs)
+	ge := reshapeTo(b, g, matmulOutShape(lx, lw))
 
-	dx := SumTo(b, b.Must("matmul", nil, ge, swapLast(b, we)), xs)
+	var dx *Node
+	if !tx {
+		dx = mm(b, ge, we, false, !tw) // g @ Wᵀ
+	} else {
+		dx = mm(b, we, ge, tw, true) // (g @ Wᵀ)ᵀ = W @ gᵀ
+	}
+	dx = SumTo(b, dx, xs)
 
 	var dw *Node
-	if len(ws) == 2 && len(xs) > 2 {
-		// Fold x's batch axes into rows: one [k, rows] @ [rows, m] product.
+	if len(ws) == 2 && len(xs) > 2 && !tx {
+		// Fold x's batch axes into rows: one product over all of them.
 		rows := xs[:len(xs)-1].NumElems()
-		k, m := xs[len(xs)-1], ws[1]
-		x2 := reshapeTo(b, xe, Shape{rows, k})
-		g2 := reshapeTo(b, ge, Shape{rows, m})
-		dw = b.Must("matmul", nil, swapLast(b, x2), g2)
+		x2 := reshapeTo(b, xe, Shape{rows, xs[len(xs)-1]})
+		g2 := reshapeTo(b, ge, Shape{rows, lw[1]})
+		if !tw {
+			dw = mm(b, x2, g2, true, false) // Xᵀ @ g
+		} else {
+			dw = mm(b, g2, x2, true, false) // gᵀ @ X
+		}
 	} else {
-		dw = SumTo(b, b.Must("matmul", nil, swapLast(b, xe), ge), ws)
+		if !tw {
+			dw = mm(b, xe, ge, !tx, false) // Xᵀ @ g
+		} else {
+			dw = mm(b, ge, xe, true, tx) // (Xᵀ @ g)ᵀ = gᵀ @ X
+		}
+		dw = SumTo(b, dw, ws)
 	}
 	return []*Node{reshapeTo(b, dx, x.Type.Shape), reshapeTo(b, dw, w.Type.Shape)}
 }

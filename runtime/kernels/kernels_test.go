@@ -35,7 +35,6 @@ func TestMatmulNaive(t *testing.T) {
 					xs := append(append([]int(nil), bx...), m, k)
 					ws := append(append([]int(nil), bw...), k, n)
 					x, w := randSlice(rng, NumElems(xs)), randSlice(rng, NumElems(ws))
-					p := NewMatmul(xs, ws)
 					nb := max(NumElems(bx), NumElems(bw))
 					if len(bx) == 2 {
 						nb = 2 * 3
@@ -60,16 +59,28 @@ func TestMatmulNaive(t *testing.T) {
 							}
 						}
 					}
-					got := make([]float64, len(want))
-					p.F64(got, x, w)
-					got32 := make([]float32, len(want))
-					p.F32(got32, to32(x), to32(w))
-					for i := range want {
-						if math.Abs(got[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
-							t.Fatalf("f64 %v @ %v: [%d] = %g, want %g", xs, ws, i, got[i], want[i])
+					for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+						// Store the operands transposed as the flags say.
+						xd, xsh := x, xs
+						if tr[0] {
+							xd, xsh = transposeLast(x, xs), swapLastDims(xs)
 						}
-						if math.Abs(float64(got32[i])-want[i]) > 1e-4*(1+math.Abs(want[i])) {
-							t.Fatalf("f32 %v @ %v: [%d] = %g, want %g", xs, ws, i, got32[i], want[i])
+						wd, wsh := w, ws
+						if tr[1] {
+							wd, wsh = transposeLast(w, ws), swapLastDims(ws)
+						}
+						p := NewMatmul(xsh, wsh, tr[0], tr[1])
+						got := make([]float64, len(want))
+						p.F64(got, xd, wd)
+						got32 := make([]float32, len(want))
+						p.F32(got32, to32(xd), to32(wd))
+						for i := range want {
+							if math.Abs(got[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
+								t.Fatalf("f64 %v @ %v %v: [%d] = %g, want %g", xs, ws, tr, i, got[i], want[i])
+							}
+							if math.Abs(float64(got32[i])-want[i]) > 1e-4*(1+math.Abs(want[i])) {
+								t.Fatalf("f32 %v @ %v %v: [%d] = %g, want %g", xs, ws, tr, i, got32[i], want[i])
+							}
 						}
 					}
 				}
@@ -78,9 +89,29 @@ func TestMatmulNaive(t *testing.T) {
 	}
 }
 
+// transposeLast swaps the last two axes of s (shape sh) by index arithmetic.
+func transposeLast(s []float64, sh []int) []float64 {
+	r, c := sh[len(sh)-2], sh[len(sh)-1]
+	out := make([]float64, len(s))
+	for b := 0; b < len(s)/(r*c); b++ {
+		for i := range r {
+			for j := range c {
+				out[b*r*c+j*r+i] = s[b*r*c+i*c+j]
+			}
+		}
+	}
+	return out
+}
+
+func swapLastDims(sh []int) []int {
+	out := append([]int(nil), sh...)
+	out[len(out)-1], out[len(out)-2] = out[len(out)-2], out[len(out)-1]
+	return out
+}
+
 func TestMatmulDoesNotAllocate(t *testing.T) {
 	// 512×300 results would take gonum's parallel path in one call.
-	p := NewMatmul([]int{4, 128, 32}, []int{32, 300})
+	p := NewMatmul([]int{4, 128, 32}, []int{32, 300}, false, false)
 	x, w, out := make([]float32, 4*128*32), make([]float32, 32*300), make([]float32, 4*128*300)
 	if a := testing.AllocsPerRun(10, func() { p.F32(out, x, w) }); a != 0 {
 		t.Errorf("%g allocations per run", a)

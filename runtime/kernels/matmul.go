@@ -8,29 +8,43 @@ import (
 
 // Matmul is a prepared batched matrix product with NumPy's rules: x is
 // [..., M, K] and w is [..., K, N] with broadcast batch dimensions; a 1-D x is
-// a row [1, K] and a 1-D w a column [K, 1]. Each batch is one row-major gemm.
+// a row [1, K] and a 1-D w a column [K, 1]. With TX, x holds the transposes
+// ([..., K, M]); with TW, w does ([..., N, K]). Each batch is one row-major
+// gemm.
 type Matmul struct {
 	M, K, N int
+	TX, TW  bool
 	XOff    []int // per output batch, the element offset of its x matrix
 	WOff    []int // per output batch, the element offset of its w matrix
 }
 
 // NewMatmul prepares the product of shapes x and w, which must be compatible
-// (the IR's type rule has checked them). When w has no batch dimensions the
-// batches of x are folded into one tall gemm.
-func NewMatmul(x, w []int) *Matmul {
+// (the IR's type rule has checked them); tx and tw say that x and w are
+// stored transposed (only for operands of rank 2 or more). When w has no batch
+// dimensions and x is not transposed, the batches of x are folded into one
+// tall gemm.
+func NewMatmul(x, w []int, tx, tw bool) *Matmul {
 	if len(x) == 1 {
 		x = []int{1, x[0]}
 	}
 	if len(w) == 1 {
 		w = []int{w[0], 1}
 	}
-	p := &Matmul{M: x[len(x)-2], K: x[len(x)-1], N: w[len(w)-1]}
-	if w[len(w)-2] != p.K {
+	p := &Matmul{TX: tx, TW: tw}
+	p.M, p.K = x[len(x)-2], x[len(x)-1]
+	if tx {
+		p.M, p.K = p.K, p.M
+	}
+	k, n := w[len(w)-2], w[len(w)-1]
+	if tw {
+		k, n = n, k
+	}
+	if k != p.K {
 		panic("kernels.NewMatmul: inner dimensions differ")
 	}
+	p.N = n
 	bx, bw := x[:len(x)-2], w[:len(w)-2]
-	if NumElems(bw) == 1 {
+	if NumElems(bw) == 1 && !tx {
 		p.M *= NumElems(bx)
 		p.XOff, p.WOff = []int{0}, []int{0}
 		return p
@@ -48,10 +62,10 @@ func NewMatmul(x, w []int) *Matmul {
 	}
 	sx := batchStrides(bx, r, p.M*p.K)
 	sw := batchStrides(bw, r, p.K*p.N)
-	n := NumElems(out)
-	p.XOff, p.WOff = make([]int, n), make([]int, n)
+	nb := NumElems(out)
+	p.XOff, p.WOff = make([]int, nb), make([]int, nb)
 	idx := make([]int, r)
-	for b := 0; b < n; b++ {
+	for b := 0; b < nb; b++ {
 		rem := b
 		for i := r - 1; i >= 0; i-- {
 			idx[i] = rem % out[i]
@@ -97,7 +111,23 @@ const (
 	panelCols = 3 * 64
 )
 
-// F32 computes out = x @ w in float32.
+// panel returns, for the rows [i, ...) of op(x) and columns [j, ...) of
+// op(w), the offsets into one batch's x and w, their leading dimensions and
+// transpose flags.
+func (p *Matmul) panel(i, j int) (xo, lda, wo, ldb int, ta, tb blas.Transpose) {
+	ta, tb = blas.NoTrans, blas.NoTrans
+	xo, lda = i*p.K, p.K
+	if p.TX { // x is K×M: rows of op(x) are its columns
+		xo, lda, ta = i, p.M, blas.Trans
+	}
+	wo, ldb = j, p.N
+	if p.TW { // w is N×K: columns of op(w) are its rows
+		wo, ldb, tb = j*p.K, p.K, blas.Trans
+	}
+	return
+}
+
+// F32 computes out = op(x) @ op(w) in float32.
 func (p *Matmul) F32(out, x, w []float32) {
 	if p.K == 0 {
 		clear(out)
@@ -112,14 +142,14 @@ func (p *Matmul) F32(out, x, w []float32) {
 			r := min(panelRows, m-i)
 			for j := 0; j < n; j += panelCols {
 				c := min(panelCols, n-j)
-				impl.Sgemm(blas.NoTrans, blas.NoTrans, r, c, k, 1,
-					xb[i*k:], k, wb[j:], n, 0, ob[i*n+j:], n)
+				xo, lda, wo, ldb, ta, tb := p.panel(i, j)
+				impl.Sgemm(ta, tb, r, c, k, 1, xb[xo:], lda, wb[wo:], ldb, 0, ob[i*n+j:], n)
 			}
 		}
 	}
 }
 
-// F64 computes out = x @ w in float64.
+// F64 computes out = op(x) @ op(w) in float64.
 func (p *Matmul) F64(out, x, w []float64) {
 	if p.K == 0 {
 		clear(out)
@@ -134,8 +164,8 @@ func (p *Matmul) F64(out, x, w []float64) {
 			r := min(panelRows, m-i)
 			for j := 0; j < n; j += panelCols {
 				c := min(panelCols, n-j)
-				impl.Dgemm(blas.NoTrans, blas.NoTrans, r, c, k, 1,
-					xb[i*k:], k, wb[j:], n, 0, ob[i*n+j:], n)
+				xo, lda, wo, ldb, ta, tb := p.panel(i, j)
+				impl.Dgemm(ta, tb, r, c, k, 1, xb[xo:], lda, wb[wo:], ldb, 0, ob[i*n+j:], n)
 			}
 		}
 	}
