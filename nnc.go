@@ -1,5 +1,3 @@
-//go:build nncwip
-
 // Package nnc is the Go API of the nnc neural-network compiler: compile a
 // .nn file, run and differentiate its functions and model methods, and train
 // its models.

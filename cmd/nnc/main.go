@@ -1,5 +1,3 @@
-//go:build nncwip
-
 // Command nnc compiles, checks, runs, differentiates and trains .nn models.
 //
 // Usage:

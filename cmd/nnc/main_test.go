@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// nnc runs the command line in-process.
+func nncCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return o.String(), e.String(), code
+}
+
+type tensorJSON struct {
+	DType string    `json:"dtype"`
+	Shape []int     `json:"shape"`
+	Data  []float64 `json:"data"`
+}
+
+// TestGradMatchesPyTorch is the foundation issue's acceptance check: nnc grad
+// on sum(tanh(x @ W) ** 2) against PyTorch's float64 autograd (grad_ref.py).
+func TestGradMatchesPyTorch(t *testing.T) {
+	raw, err := os.ReadFile("testdata/grad_ref.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		X, W  [][]float64
+		Out   float64
+		GradX []float64 `json:"grad_x"`
+		GradW []float64 `json:"grad_W"`
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	xs, _ := json.Marshal(ref.X)
+	ws, _ := json.Marshal(ref.W)
+	out, errOut, code := nncCmd(t, "grad", "testdata/f.nn", "--entry", "f", "--wrt", "x,W", "--in", "x="+string(xs), "--in", "W="+string(ws))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]tensorJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	check := func(name string, want []float64, shape []int) {
+		g := got[name]
+		if g.DType != "f32" || len(g.Data) != len(want) || !equalInts(g.Shape, shape) {
+			t.Fatalf("%s: got %s%v with %d values", name, g.DType, g.Shape, len(g.Data))
+		}
+		for i := range want {
+			if rel := math.Abs(g.Data[i]-want[i]) / math.Max(math.Abs(want[i]), 1e-3); rel > 1e-5 {
+				t.Errorf("%s[%d] = %.9g, PyTorch %.9g (relative error %.2g)", name, i, g.Data[i], want[i], rel)
+			}
+		}
+	}
+	check("out", []float64{ref.Out}, []int{})
+	check("x", ref.GradX, []int{3, 4})
+	check("W", ref.GradW, []int{4, 2})
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func writeFile(t *testing.T, name, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestUserErrors: malformed files, unknown names and wrong shapes give
+// "file:line:col: message" on stderr and exit status 1, never a panic.
+func TestUserErrors(t *testing.T) {
+	cases := []struct{ name, src, want string }{
+		{"syntax.nn", "fn f(x: f32[3]) -> f32 {\n    return sum(x +)\n}\n", "syntax.nn:2:"},
+		{"unknown.nn", "fn f(x: f32[3]) -> f32 {\n    return sum(y)\n}\n", "unknown.nn:2:16: "},
+		{"shape.nn", "fn f(x: f32[2, 3], W: f32[4, 5]) -> f32 {\n    return sum(x @ W)\n}\n", "shape.nn:2:"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeFile(t, c.name, c.src)
+			_, errOut, code := nncCmd(t, "check", p)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1; stderr %q", code, errOut)
+			}
+			if !strings.Contains(errOut, c.want) || strings.Contains(errOut, "panic") || strings.Contains(errOut, "internal error") {
+				t.Fatalf("stderr %q lacks %q", errOut, c.want)
+			}
+			if !strings.HasPrefix(errOut, filepath.Dir(p)) {
+				t.Fatalf("stderr %q does not start with the file's path", errOut)
+			}
+		})
+	}
+	if _, errOut, code := nncCmd(t, "check", "no/such/file.nn"); code != 1 {
+		t.Errorf("missing file: exit %d (%s)", code, errOut)
+	}
+}
+
+func TestShapeErrorMessage(t *testing.T) {
+	p := writeFile(t, "digits.nn", "fn f(x: f32[B, 64], W: f32[32, 128]) -> f32[B, 128] {\n    return x @ W\n}\n")
+	_, errOut, code := nncCmd(t, "check", p)
+	want := "digits.nn:2:14: matmul: inner dimensions differ: x is f32[B, 64], W is f32[32, 128]"
+	if code != 1 || !strings.Contains(errOut, want) {
+		t.Fatalf("exit %d, stderr %q; want %q", code, errOut, want)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"run", "testdata/f.nn"},
+		{"grad", "testdata/f.nn", "--entry", "f"},
+		{"check", "--no-such-flag", "testdata/f.nn"},
+		{"check"},
+	} {
+		if _, _, code := nncCmd(t, args...); code != 2 {
+			t.Errorf("nnc %v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestRunJSON(t *testing.T) {
+	p := writeFile(t, "g.nn", "fn g(x: f32[2, 2]) -> f32[2, 2] {\n    return x * 2 + 1\n}\n")
+	out, errOut, code := nncCmd(t, "run", p, "--entry", "g", "--in", "x=[[1, 2], [3, 4]]")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]tensorJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	o := got["out"]
+	want := []float64{3, 5, 7, 9}
+	if o.DType != "f32" || !equalInts(o.Shape, []int{2, 2}) {
+		t.Fatalf("got %+v", o)
+	}
+	for i := range want {
+		if o.Data[i] != want[i] {
+			t.Fatalf("data %v, want %v", o.Data, want)
+		}
+	}
+}
