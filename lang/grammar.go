@@ -243,8 +243,9 @@ type gArg struct {
 
 type gIndex struct {
 	Pos      lexer.Position
-	Ellipsis bool    `parser:"(  @\"...\""`
-	Lo       *gExpr  `parser:" | @@?"`
+	Ellipsis bool    `parser:"(  @'...'"`
+	Head     *gSlice `parser:" | @@"`
+	Lo       *gExpr  `parser:" | @@"`
 	Slice    *gSlice `parser:"   @@? )"`
 }
 

@@ -70,6 +70,12 @@ var futureBuiltins = map[string]bool{
 	"embedding": true, "attention": true, "scan": true,
 }
 
+// futureStd are std/nn models of the language not written yet.
+var futureStd = map[string]bool{
+	"Conv2D": true, "Embedding": true, "LayerNorm": true, "BatchNorm": true, "LSTM": true,
+	"GRU": true, "MultiHeadAttention": true, "TransformerBlock": true,
+}
+
 // lookup resolves a name: locals, then the model's members and arguments,
 // then the file's declarations, then built-ins.
 func (i *interp) lookup(f *frame, id *Ident) value {
@@ -647,6 +653,10 @@ func (i *interp) attr(f *frame, e *Attr) value {
 	case namespaceV:
 		if v, ok := i.global(x.file, e.Name); ok {
 			return v
+		}
+		if x.file.name == "nn" && futureStd[e.Name] {
+			i.errorf(e.Pos, CodeUnsupported, "nn.%s is not in the standard library yet", e.Name)
+			return bad
 		}
 		return i.noMember(e, x.file.name, i.fileNames(x.file))
 	case *instance:

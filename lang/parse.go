@@ -295,13 +295,17 @@ func (c *converter) postfix(g *gPostfix) Expr {
 				if it.Lo != nil {
 					item.Lo = c.expr(it.Lo)
 				}
-				if it.Slice != nil {
+				sl := it.Slice
+				if it.Head != nil {
+					sl = it.Head
+				}
+				if sl != nil {
 					item.Slice = true
-					if it.Slice.Hi != nil {
-						item.Hi = c.expr(it.Slice.Hi)
+					if sl.Hi != nil {
+						item.Hi = c.expr(sl.Hi)
 					}
-					if it.Slice.Step != nil && it.Slice.Step.Step != nil {
-						item.Step = c.expr(it.Slice.Step.Step)
+					if sl.Step != nil && sl.Step.Step != nil {
+						item.Step = c.expr(sl.Step.Step)
 					}
 				}
 				if !item.Ellipsis && !item.Slice && item.Lo == nil {
