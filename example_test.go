@@ -1,0 +1,61 @@
+package nnc_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/nnclang/nnc"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+func ExampleCompile_error() {
+	_, err := nnc.Compile("bad.nn", []byte("fn f(x: f32[2, 3], W: f32[4, 5]) -> f32 {\n    return sum(x @ W)\n}\n"))
+	fmt.Println(err)
+	// Output: bad.nn:2:18: matmul: inner dimensions differ: x is f32[2, 3], W is f32[4, 5]
+}
+
+func ExampleFunc_Grad() {
+	prog, err := nnc.Compile("sq.nn", []byte("fn f(x: f64[3]) -> f64 { return sum(x * x) / 2 }\n"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := prog.Func("f")
+	if err != nil {
+		log.Fatal(err)
+	}
+	x := tensor.FromFloat64s(tensor.F64, []int{3}, []float64{1, -2, 3})
+	val, grads, err := f.Grad([]string{"x"}, map[string]*nnc.Tensor{"x": x})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// f = (1 + 4 + 9) / 2 = 7 and df/dx = x.
+	fmt.Println(val.F64[0], grads[0].F64)
+	// Output: 7 [1 -2 3]
+}
+
+func ExampleFunc_Run() {
+	prog, err := nnc.Compile("affine.nn", []byte(`
+fn affine(x: f32[B, 2], W: f32[2, 2], b: f32[2]) -> f32[B, 2] {
+    return x @ W + b
+}
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := prog.Func("affine")
+	if err != nil {
+		log.Fatal(err)
+	}
+	in := map[string]*nnc.Tensor{
+		"x": tensor.FromFloat64s(tensor.F32, []int{1, 2}, []float64{1, 2}),
+		"W": tensor.FromFloat64s(tensor.F32, []int{2, 2}, []float64{1, 0, 0, 10}),
+		"b": tensor.FromFloat64s(tensor.F32, []int{2}, []float64{0.5, 0.5}),
+	}
+	out, err := f.Run(in)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// [1, 2] @ [[1, 0], [0, 10]] + 0.5 = [1.5, 20.5]
+	fmt.Println(out[0].F32)
+	// Output: [1.5 20.5]
+}
