@@ -160,3 +160,59 @@ func TestRunJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainThenEval trains briefly, writes the parameters, and checks that
+// eval on them reproduces train's test metrics.
+func TestTrainThenEval(t *testing.T) {
+	params := filepath.Join(t.TempDir(), "p.safetensors")
+	out, errOut, code := nncCmd(t, "train", "../../models/digits.nn", "--epochs", "3", "--json", "-o", params)
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errOut)
+	}
+	var trained map[string]float64
+	if err := json.Unmarshal([]byte(out), &trained); err != nil {
+		t.Fatalf("train --json printed %q: %v", out, err)
+	}
+	if !strings.Contains(errOut, "epoch 3/3") {
+		t.Errorf("progress lines missing from stderr: %q", errOut)
+	}
+	acc, ok := trained["test_accuracy"]
+	if !ok || acc < 0.5 || acc > 1 {
+		t.Fatalf("test_accuracy %v in %v", acc, trained)
+	}
+	out, errOut, code = nncCmd(t, "eval", "../../models/digits.nn", "--params", params)
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errOut)
+	}
+	var evaluated map[string]float64
+	if err := json.Unmarshal([]byte(out), &evaluated); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"test_accuracy", "test_loss"} {
+		if math.Abs(evaluated[k]-trained[k]) > 1e-6 {
+			t.Errorf("%s: eval %v, train %v", k, evaluated[k], trained[k])
+		}
+	}
+	// Parameters of the wrong model are refused with the file's name.
+	other := writeFile(t, "other.nn", "model M() {\n    param W: f32[3, 3] = zeros()\n    fn forward(x: f32[B, 3]) -> f32[B, 3] {\n        return x @ W\n    }\n    fn loss(x: f32[B, 3], y: i32[B]) -> f32 {\n        return cross_entropy(forward(x), y)\n    }\n}\ntrain M {\n    data = \"digits\"\n}\n")
+	_, errOut, code = nncCmd(t, "eval", other, "--params", params)
+	if code != 1 || !strings.Contains(errOut, "p.safetensors") {
+		t.Errorf("eval with foreign params: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestGraphGrad(t *testing.T) {
+	out, errOut, code := nncCmd(t, "graph", "testdata/f.nn", "--entry", "f", "--grad")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"tanh(", "matmul(", "output d/x = ", "output d/W = ", "f.nn:1:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("graph --grad lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, code = nncCmd(t, "graph", "testdata/f.nn", "--entry", "f", "--format", "dot")
+	if code != 0 || !strings.HasPrefix(out, "digraph nnc {") {
+		t.Errorf("dot: exit %d, %q", code, out)
+	}
+}
