@@ -2,6 +2,7 @@ package nnc
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -91,7 +92,7 @@ func (f *Func) SetParam(path string, t *Tensor) error {
 			continue
 		}
 		cur := f.store.Get(path)
-		if t.DType != cur.DType || !sameShape(t.Shape, cur.Shape) {
+		if t.DType != cur.DType || !slices.Equal(t.Shape, cur.Shape) {
 			return fmt.Errorf("parameter %s is %v, got %v%v", path, n.Type, t.DType, t.Shape)
 		}
 		cur.CopyFrom(t)
@@ -110,18 +111,6 @@ func (f *Func) InitParams(seed uint64) error {
 	f.sess = runtime.NewSession(f.low.B.G, store)
 	f.grads = map[string]*gradFunc{}
 	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // inputsInOrder picks the entry's inputs from the map, in signature order.

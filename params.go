@@ -2,6 +2,7 @@ package nnc
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
@@ -17,7 +18,7 @@ func setParams(store *runtime.Store, leaves []*ops.Node, m map[string]*Tensor, f
 			return fmt.Errorf("%s: no tensor named %s (%v)", file, n.Name(), n.Type)
 		}
 		cur := store.Get(n.Name())
-		if cur == nil || t.DType != cur.DType || !sameShape(t.Shape, cur.Shape) {
+		if cur == nil || t.DType != cur.DType || !slices.Equal(t.Shape, cur.Shape) {
 			return fmt.Errorf("%s: tensor %s is %v%v, but the model declares %v", file, n.Name(), t.DType, t.Shape, n.Type)
 		}
 		cur.CopyFrom(t)

@@ -37,6 +37,42 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// entryFlags are the flags of the commands that run one entry.
+type entryFlags struct {
+	entry, params, out string
+	seed               uint64
+	ins                listFlag
+}
+
+func (ef *entryFlags) define(fs *flag.FlagSet, entryHelp string) {
+	fs.StringVar(&ef.entry, "entry", "", entryHelp)
+	fs.StringVar(&ef.params, "params", "", "parameters to load (.safetensors)")
+	fs.Uint64Var(&ef.seed, "seed", 0, "seed for initializing parameters when --params is not given")
+	fs.StringVar(&ef.out, "out", "", "write the results to this .npy or .safetensors file instead of stdout")
+	fs.Var(&ef.ins, "in", "an input, NAME=VALUE: inline JSON or a .npy file (repeatable)")
+}
+
+// load parses the command line, compiles FILE and reads the inputs.
+func (ef *entryFlags) load(fs *flag.FlagSet, args []string, stderr io.Writer) (*nnc.Func, map[string]*nnc.Tensor, error) {
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	file, err := oneFile(pos)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := loadFunc(file, ef.entry, ef.params, ef.seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := inputs(f, ef.ins)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, in, nil
+}
+
 // loadFunc compiles FILE and prepares --entry with --params (or --seed).
 func loadFunc(file, entry, params string, seed uint64) (*nnc.Func, error) {
 	if entry == "" {
@@ -95,25 +131,9 @@ func inputs(f *nnc.Func, ins []string) (map[string]*nnc.Tensor, error) {
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	entry := fs.String("entry", "", "the function or method to run: f or Model.fn")
-	params := fs.String("params", "", "parameters to load (.safetensors)")
-	seed := fs.Uint64("seed", 0, "seed for initializing parameters when --params is not given")
-	out := fs.String("out", "", "write the results to this .npy or .safetensors file instead of stdout")
-	var ins listFlag
-	fs.Var(&ins, "in", "an input, NAME=VALUE: inline JSON or a .npy file (repeatable)")
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
-	if err != nil {
-		return err
-	}
-	f, err := loadFunc(file, *entry, *params, *seed)
-	if err != nil {
-		return err
-	}
-	in, err := inputs(f, ins)
+	var ef entryFlags
+	ef.define(fs, "the function or method to run: f or Model.fn")
+	f, in, err := ef.load(fs, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -128,43 +148,27 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			names[i] = fmt.Sprintf("out%d", i)
 		}
 	}
-	return emit(stdout, *out, names, res)
+	return emit(stdout, ef.out, names, res)
 }
 
 func cmdGrad(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("grad", flag.ContinueOnError)
-	entry := fs.String("entry", "", "the function or method: f or Model.fn; it must return a float scalar")
+	var ef entryFlags
+	ef.define(fs, "the function or method: f or Model.fn; it must return a float scalar")
 	wrt := fs.String("wrt", "", "comma-separated input names and parameter paths")
-	params := fs.String("params", "", "parameters to load (.safetensors)")
-	seed := fs.Uint64("seed", 0, "seed for initializing parameters when --params is not given")
-	out := fs.String("out", "", "write the results to this .npy or .safetensors file instead of stdout")
-	var ins listFlag
-	fs.Var(&ins, "in", "an input, NAME=VALUE: inline JSON or a .npy file (repeatable)")
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	f, in, err := ef.load(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	if *wrt == "" {
 		return usagef("--wrt is required")
 	}
-	f, err := loadFunc(file, *entry, *params, *seed)
-	if err != nil {
-		return err
-	}
-	in, err := inputs(f, ins)
-	if err != nil {
-		return err
-	}
 	names := strings.Split(*wrt, ",")
 	val, grads, err := f.Grad(names, in)
 	if err != nil {
 		return err
 	}
-	return emit(stdout, *out, append([]string{"out"}, names...), append([]*nnc.Tensor{val}, grads...))
+	return emit(stdout, ef.out, append([]string{"out"}, names...), append([]*nnc.Tensor{val}, grads...))
 }
 
 func cmdGraph(args []string, stdout, stderr io.Writer) error {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,7 +53,7 @@ func TestGradMatchesPyTorch(t *testing.T) {
 	}
 	check := func(name string, want []float64, shape []int) {
 		g := got[name]
-		if g.DType != "f32" || len(g.Data) != len(want) || !equalInts(g.Shape, shape) {
+		if g.DType != "f32" || len(g.Data) != len(want) || !slices.Equal(g.Shape, shape) {
 			t.Fatalf("%s: got %s%v with %d values", name, g.DType, g.Shape, len(g.Data))
 		}
 		for i := range want {
@@ -64,18 +65,6 @@ func TestGradMatchesPyTorch(t *testing.T) {
 	check("out", []float64{ref.Out}, []int{})
 	check("x", ref.GradX, []int{3, 4})
 	check("W", ref.GradW, []int{4, 2})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func writeFile(t *testing.T, name, src string) string {
@@ -151,7 +140,7 @@ func TestRunJSON(t *testing.T) {
 	}
 	o := got["out"]
 	want := []float64{3, 5, 7, 9}
-	if o.DType != "f32" || !equalInts(o.Shape, []int{2, 2}) {
+	if o.DType != "f32" || !slices.Equal(o.Shape, []int{2, 2}) {
 		t.Fatalf("got %+v", o)
 	}
 	for i := range want {
