@@ -1,5 +1,3 @@
-//go:build nncwip
-
 package spectests
 
 import (

@@ -208,4 +208,27 @@ fn f(a: f32[2, 2, 3], w: f32[3, 4], c: f32[4]) -> f32 {
 }
 """).input("a", a).input("w", w).input("c", np.arange(4.0)).out(n(val)).grad("a", n(ta.grad)).grad("w", n(tw.grad)).tolerance(1e-5, 1e-5)
 
+# Gradients of the binary operators (Grad API).
+r = rng(15)
+x, y = grid(r, (2, 3)), grid(r, (3,), 0.5, 2)
+tx, ty = t(x, True), t(y, True)
+val = ((tx - ty) / (ty * ty + 1) * -tx).sum() + (2 - tx * ty).sum() / 4
+val.backward()
+case("binary_grads", "Gradients of -, *, / and unary minus, with broadcasting, w.r.t. both operands.", """
+fn f(x: f32[2, 3], y: f32[3]) -> f32 {
+    return sum((x - y) / (y * y + 1) * -x) + sum(2 - x * y) / 4
+}
+""").input("x", x).input("y", y).out(n(val)).grad("x", n(tx.grad)).grad("y", n(ty.grad)).tolerance(1e-5, 1e-5)
+
+r = rng(16)
+x, p = grid(r, (2, 3), 0.25, 2), grid(r, (2, 3), -1, 2, 4)
+tx, tp = t(x, True), t(p, True)
+val = (tx ** tp).sum() + (tx ** 3).sum()
+val.backward()
+case("pow_grads", "Gradients of `**` w.r.t. the base and a tensor exponent (x ** p * log x).", """
+fn f(x: f32[2, 3], p: f32[2, 3]) -> f32 {
+    return sum(x ** p) + sum(x ** 3)
+}
+""").input("x", x).input("p", p).out(n(val)).grad("x", n(tx.grad)).grad("p", n(tp.grad)).tolerance(1e-5, 1e-5)
+
 write_all(cases)

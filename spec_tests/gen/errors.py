@@ -1,10 +1,12 @@
 """Programs that must be rejected, each with its expected error line(s).
 
 Positions are computed from the program text (pos()), at the token that fails:
-a binary operator's error is at the operator, a call's at the first character
-of the callee. Where the column is a matter of taste (a return statement, a
-keyword argument) only the line is checked. Messages are checked by fragments
-that must all appear.
+a binary operator's error is at the operator, an unknown name at the name, a
+call with missing arguments at the first character of the callee, a syntax
+error at the unexpected token. Where the column is a matter of taste (a return
+statement, a keyword argument, an error that may sit at the call or at the
+offending argument) only the line is checked (line_of()). Messages are checked
+by fragments that must all appear.
 """
 
 from common import Case, line_of, pos, write_all
@@ -29,6 +31,14 @@ fn f(x: f32[3]) -> f32[3] {
 """
 err(case("syntax_error", "A syntax error is reported at the unexpected token.", src),
     pos(src.strip("\n") + "\n", ")\n"), "unexpected")
+
+src = """
+fn f(x: f32[3) -> f32[3] {
+    return x
+}
+"""
+err(case("syntax_error_type", "An unclosed bracket in a type is a syntax error at the token found instead of `]`.", src),
+    pos(src.strip("\n") + "\n", ")"), "unexpected")
 
 src = """
 fn f(hidden: f32[3]) -> f32[3] {
@@ -80,7 +90,7 @@ fn f(x: f32[3], y: f32[4]) -> f32[3] {
 }
 """
 err(case("shape_var_disagreement", "A shape variable bound to 3 by one argument and 4 by another is an error at the call.", src),
-    pos(src.strip("\n") + "\n", "g(x, y)"), "N", "3", "4")
+    line_of(src.strip("\n") + "\n", "g(x, y)"), "N", "3", "4")
 
 src = """
 fn f(x: f32[3]) -> f32[4] {
@@ -120,7 +130,7 @@ fn f(x: f32[3]) -> f32[3] {
 }
 """
 err(case("too_many_arguments", "Calling a two-parameter function with three arguments is an error at the call.", src),
-    pos(src.strip("\n") + "\n", "g(x, x, x)"), "argument")
+    line_of(src.strip("\n") + "\n", "g(x, x, x)"), "argument")
 
 src = """
 fn f(x: f32[3]) -> f32[3] {
@@ -128,7 +138,7 @@ fn f(x: f32[3]) -> f32[3] {
 }
 """
 err(case("grad_non_scalar", "grad of a non-scalar value is an error at the grad call.", src),
-    pos(src.strip("\n") + "\n", "grad"), "scalar")
+    line_of(src.strip("\n") + "\n", "grad"), "scalar")
 
 src = """
 fn f(x: f32[3], k: i32[3]) -> i32[3] {
@@ -136,7 +146,7 @@ fn f(x: f32[3], k: i32[3]) -> i32[3] {
 }
 """
 err(case("grad_wrt_integer", "grad with respect to an integer value is an error at the grad call.", src),
-    pos(src.strip("\n") + "\n", "grad"), "i32")
+    line_of(src.strip("\n") + "\n", "grad"), "i32")
 
 src = """
 fn f(logits: f32[N, 3], labels: i32[N]) -> f32 {
@@ -181,6 +191,42 @@ model Net() {
 }
 """
 c = case("submodel_input_shape", "Passing f32[B, 3] to a Dense(4, 2) is an error at the call of the sub-model.", src, "Net.forward")
-err(c, pos(src.strip("\n") + "\n", "layer(x)"), "f32[B, 3]")
+err(c, line_of(src.strip("\n") + "\n", "layer(x)"), "f32[B, 3]")
+
+src = """
+fn f(x: f32[3]) -> f32[3] {
+    return x * 2
+}
+"""
+c = case("entry_not_found", "Asking for an entry the program does not define is an error (from Func) naming it.", src, "nosuch")
+c.error("nosuch")
+
+src = """
+fn f(x: f32[3]) -> f32[3] {
+    return x * 2
+}
+"""
+c = case("run_input_shape", "An input whose shape differs from the declared one is an error from Run naming both types, not a panic.", src)
+c.input("x", [1, 2, 3, 4]).error("x ... f32[3] ... f32[4]")
+
+src = """
+fn f(x: f32[N], y: f32[N]) -> f32[N] {
+    return x + y
+}
+"""
+c = case("run_shape_var_mismatch", "Inputs that bind the entry's shape variable N to 3 and to 4 are an error from Run.", src)
+c.input("x", [1, 2, 3]).input("y", [1, 2, 3, 4]).error("N")
+
+src = """
+fn f(x: f32[3]) -> f32[3] {
+    return x * 2
+}
+
+fn f(x: f32[3]) -> f32[3] {
+    return x * 3
+}
+"""
+c = case("duplicate_declaration", "Declaring a function twice is an error at the second declaration.", src)
+err(c, line_of(src.strip("\n") + "\n", "fn f", 1), "f")
 
 write_all(cases)

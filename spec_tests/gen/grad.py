@@ -136,4 +136,12 @@ model M() {
 }
 """, "M.dW").input("x", x).param("W", W).param("b", b).out(n(gW))
 
+r = rng(59)
+x, c = grid(r, (3,)), grid(r, (3,))
+case("grad_of_grad_api", "The Grad API differentiates an entry that uses grad: d/dx sum(3 x ** 2 * c) = 6 x c.", """
+fn f(x: f32[3], c: f32[3]) -> f32 {
+    return sum(grad(sum(x ** 3), x) * c)
+}
+""").input("x", x).input("c", c).out(np.sum(3 * x ** 2 * c)).grad("x", 6 * x * c)
+
 write_all(cases)

@@ -207,4 +207,44 @@ c.input("x", x).input("y", y).param("l1.W", lW).param("l1.b", lb).param("head.W"
 c.out(n(val)).grad("head.W", n(thW.grad)).grad("head.b", n(thb.grad)).grad("l1.b", n(tlb.grad)).grad("x", n(tx.grad))
 c.tolerance(1e-4, 1e-6)
 
+r = rng(47)
+x = grid(r, (2, 3))
+A1, A2 = grid(r, (3, 3), -1, 1), grid(r, (3, 3), -1, 1)
+a1, a2 = grid(r, (3,), -1, 1), grid(r, (3,), -1, 1)
+case("nested_submodels", "A user model used as a sub-model twice; its nn.Dense params are named by the full path (b1.lin.W).", """
+import "std/nn"
+
+model Block(n: int) {
+    lin = nn.Dense(n, n)
+
+    fn forward(x: f32[B, n]) -> f32[B, n] {
+        return x + tanh(lin(x))
+    }
+}
+
+model Net(d: int = 3) {
+    b1 = Block(d)
+    b2 = Block(d)
+
+    fn forward(x: f32[B, d]) -> f32[B, d] {
+        return b2(b1(x))
+    }
+}
+""", "Net.forward").input("x", x).param("b1.lin.W", A1).param("b1.lin.b", a1).param("b2.lin.W", A2).param("b2.lin.b", a2)
+h = x + np.tanh(x @ A1 + a1)
+cases[-1].out(h + np.tanh(h @ A2 + a2))
+
+r = rng(48)
+x, U, v = grid(r, (2, 2)), grid(r, (2, 4)), grid(r, (4,))
+case("model_dim_arithmetic", "Param shapes may be arithmetic in model arguments: f32[d, 2 * d].", """
+model M(d: int = 2) {
+    param U: f32[d, 2 * d] = glorot_uniform()
+    param v: f32[2 * d]    = zeros()
+
+    fn forward(x: f32[B, d]) -> f32[B, 2 * d] {
+        return x @ U + v
+    }
+}
+""", "M.forward").input("x", x).param("U", U).param("v", v).out(x @ U + v)
+
 write_all(cases)

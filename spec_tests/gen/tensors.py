@@ -218,4 +218,10 @@ fn f(x: f32[3], y: f64[3]) -> f64[3] {
 }
 """).input("x", xf).input("y", xf + 0.5).out(xf * (xf + 0.5), "f64")
 
+case("nn", "cast_grad", "The gradient flows back through cast: an f64 value, an f32 gradient 2x.", """
+fn f(x: f32[3]) -> f64 {
+    return sum(cast(x, f64) ** 2)
+}
+""").input("x", xf).out(np.sum(xf ** 2), "f64").grad("x", 2 * xf)
+
 write_all(cases)
