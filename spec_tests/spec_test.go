@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -169,22 +170,66 @@ func execute(c *specCase) (res *results, err error) {
 			return nil, &stageError{stage, err}
 		}
 	}
-	if len(c.grads) == 0 {
-		stage = "Run"
-		outs, err := f.Run(inputs)
+	saved := map[string]*tensor.Tensor{}
+	for name, v := range inputs {
+		saved[name] = v.Clone()
+	}
+	run := func() (*results, error) {
+		if len(c.grads) == 0 {
+			stage = "Run"
+			outs, err := f.Run(inputs)
+			if err != nil {
+				return nil, &stageError{stage, err}
+			}
+			return &results{outs: outs}, nil
+		}
+		wrt := make([]string, len(c.grads))
+		for i, g := range c.grads {
+			wrt[i] = g.name
+		}
+		stage = "Grad(" + strings.Join(wrt, ", ") + ")"
+		val, grads, err := f.Grad(wrt, inputs)
 		if err != nil {
 			return nil, &stageError{stage, err}
 		}
-		return &results{outs: outs}, nil
+		return &results{outs: []*tensor.Tensor{val}, grads: grads}, nil
 	}
-	wrt := make([]string, len(c.grads))
-	for i, g := range c.grads {
-		wrt[i] = g.name
-	}
-	stage = "Grad(" + strings.Join(wrt, ", ") + ")"
-	val, grads, err := f.Grad(wrt, inputs)
+	// Run twice: the second run reuses the cached plan and its buffers, and
+	// must give bitwise the same results without touching the inputs.
+	first, err := run()
 	if err != nil {
-		return nil, &stageError{stage, err}
+		return nil, err
 	}
-	return &results{outs: []*tensor.Tensor{val}, grads: grads}, nil
+	second, err := run()
+	if err != nil {
+		return nil, fmt.Errorf("the second run failed: %v", err)
+	}
+	if !sameBits(first.outs, second.outs) || !sameBits(first.grads, second.grads) {
+		return nil, fmt.Errorf("the second run differs from the first: %s, then %s", first, second)
+	}
+	for name, v := range inputs {
+		if !sameBits([]*tensor.Tensor{v}, []*tensor.Tensor{saved[name]}) {
+			return nil, fmt.Errorf("running changed input %s: %v, was %v", name, v, saved[name])
+		}
+	}
+	return first, nil
+}
+
+// sameBits reports whether two lists of tensors are bitwise identical.
+func sameBits(a, b []*tensor.Tensor) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x == nil || y == nil || x.DType != y.DType || !equalInts(x.Shape, y.Shape) {
+			return false
+		}
+		for k := 0; k < x.Len(); k++ {
+			if math.Float64bits(x.At(k)) != math.Float64bits(y.At(k)) {
+				return false
+			}
+		}
+	}
+	return true
 }

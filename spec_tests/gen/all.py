@@ -1,0 +1,15 @@
+"""Runs every generator in this folder, rewriting spec_tests/cases/.
+
+    /usr/bin/python3 spec_tests/gen/all.py && git diff --exit-code spec_tests/cases
+
+The second command checks that the committed cases are exactly what the
+scripts produce (they are deterministic: seeded inputs, float64 references).
+"""
+
+import os
+import runpy
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+for script in ["arith.py", "tensors.py", "lang.py", "model.py", "grad.py", "errors.py"]:
+    runpy.run_path(os.path.join(HERE, script), run_name="__main__")
