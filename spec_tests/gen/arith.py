@@ -231,4 +231,26 @@ fn f(x: f32[2, 3], p: f32[2, 3]) -> f32 {
 }
 """).input("x", x).input("p", p).out(n(val)).grad("x", n(tx.grad)).grad("p", n(tp.grad)).tolerance(1e-5, 1e-5)
 
+r = rng(17)
+a, c, w = grid(r, (2, 1, 3)), grid(r, (4, 1)), grid(r, (2, 4, 3))
+ta, tc = t(a, True), t(c, True)
+val = (torch.tanh(ta - tc) * t(w)).sum()
+val.backward()
+case("broadcast_rank_mismatch_grads", "Gradients through broadcasting on both sides: each operand's gradient is summed back to its own shape.", """
+fn f(a: f32[2, 1, 3], c: f32[4, 1], w: f32[2, 4, 3]) -> f32 {
+    return sum(tanh(a - c) * w)
+}
+""").input("a", a).input("c", c).input("w", w).out(n(val)).grad("a", n(ta.grad)).grad("c", n(tc.grad)).tolerance(1e-5, 1e-5)
+
+r = rng(18)
+m, v, u = grid(r, (2, 3)), grid(r, (3,)), grid(r, (2,))
+tm, tv, tu = t(m, True), t(v, True), t(u, True)
+val = torch.tanh(tm @ tv).sum() + (tu @ tm).square().sum() + tv @ tv
+val.backward()
+case("matmul_vector_grads", "Gradients of the matrix-vector, vector-matrix and vector-vector products.", """
+fn f(m: f32[2, 3], v: f32[3], u: f32[2]) -> f32 {
+    return sum(tanh(m @ v)) + sum(square(u @ m)) + v @ v
+}
+""").input("m", m).input("v", v).input("u", u).out(n(val)).grad("m", n(tm.grad)).grad("v", n(tv.grad)).grad("u", n(tu.grad)).tolerance(1e-5, 1e-5)
+
 write_all(cases)

@@ -247,4 +247,23 @@ model M(d: int = 2) {
 }
 """, "M.forward").input("x", x).param("U", U).param("v", v).out(x @ U + v)
 
+r = rng(49)
+x3 = grid(r, (2, 2, 3))
+D1, d1 = grid(r, (3, 4)), grid(r, (4,), -0.5, 0.5)
+tx, tD, td = t(x3, True), t(D1, True), t(d1, True)
+val = torch.tanh(tx @ tD + td).square().sum()
+val.backward()
+case("dense_ellipsis_grads", "Gradients of nn.Dense on a rank-3 input: the shared W and b sum over both leading axes.", """
+import "std/nn"
+
+model Net(d_in: int = 3, hidden: int = 4) {
+    first = nn.Dense(d_in, hidden)
+
+    fn loss(x: f32[B, T, d_in]) -> f32 {
+        return sum(square(tanh(first(x))))
+    }
+}
+""", "Net.loss").input("x", x3).param("first.W", D1).param("first.b", d1).out(n(val)) \
+    .grad("first.W", n(tD.grad)).grad("first.b", n(td.grad)).grad("x", n(tx.grad)).tolerance(1e-5, 1e-5)
+
 write_all(cases)

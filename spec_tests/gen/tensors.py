@@ -224,4 +224,40 @@ fn f(x: f32[3]) -> f64 {
 }
 """).input("x", xf).out(np.sum(xf ** 2), "f64").grad("x", 2 * xf)
 
+r = rng(25)
+xk = (r.permutation(24).reshape(2, 3, 4) - 12) / 8.0  # distinct values
+w = grid(r, (2, 3, 4))
+tx = t(xk, True)
+val = ((tx - tx.max(dim=-1, keepdim=True).values) * t(w)).sum() + tx.min(dim=0).values.sum() * 2 \
+    + tx.sum(dim=1, keepdim=True).square().sum()
+val.backward()
+case("reduce", "keepdims_grads", "Gradients through max and sum with keepdims and through min over axis 0.", """
+fn f(x: f32[2, 3, 4], w: f32[2, 3, 4]) -> f32 {
+    a = sum((x - max(x, axis = -1, keepdims = true)) * w)
+    return a + sum(min(x, axis = 0)) * 2 + sum(square(sum(x, axis = 1, keepdims = true)))
+}
+""").input("x", xk).input("w", w).out(n(val)).grad("x", n(tx.grad)).tolerance(1e-5, 1e-5)
+
+z3 = grid(r, (2, 3, 4), -3, 3)
+c3 = grid(r, (2, 3, 4))
+tz = t(z3, True)
+val = (torch.log_softmax(tz, dim=1) * t(c3)).sum()
+val.backward()
+case("nn", "log_softmax_axis_grads", "The gradient of log_softmax over a middle axis of a rank-3 tensor.", """
+fn f(z: f32[2, 3, 4], c: f32[2, 3, 4]) -> f32 {
+    return sum(log_softmax(z, axis = 1) * c)
+}
+""").input("z", z3).input("c", c3).out(n(val)).grad("z", n(tz.grad)).tolerance(1e-5, 1e-5)
+
+logits64 = grid(r, (3, 4), -3, 3)
+labels64 = np.array([3, 1, 0], dtype=np.int32)
+tl = t(logits64, True)
+val = F.cross_entropy(tl, torch.tensor(labels64, dtype=torch.long))
+val.backward()
+case("nn", "cross_entropy_f64", "cross_entropy on f64 logits computes in f64, with its gradient (1e-10 relative).", """
+fn f(logits: f64[N, C], labels: i32[N]) -> f64 {
+    return cross_entropy(logits, labels)
+}
+""").input("logits", logits64).input("labels", labels64).out(n(val), "f64").grad("logits", n(tl.grad), "f64")
+
 write_all(cases)
