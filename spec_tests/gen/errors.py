@@ -9,6 +9,8 @@ offending argument) only the line is checked (line_of()). Messages are checked
 by fragments that must all appear.
 """
 
+import numpy as np
+
 from common import Case, line_of, pos, write_all
 
 cases = []
@@ -154,7 +156,7 @@ fn f(logits: f32[N, 3], labels: i32[N]) -> f32 {
 }
 """
 c = case("grad_api_wrt_integer", "The Grad API refuses an integer input in wrt (grad/labels.json); the error names it.", src)
-c.input("logits", [[1, 2, 3], [0, 0, 1]]).input("labels", __import__("numpy").array([2, 0], dtype="int32"))
+c.input("logits", [[1, 2, 3], [0, 0, 1]]).input("labels", np.array([2, 0], dtype=np.int32))
 c.grad("labels", [0, 0], "i32")
 c.error("differentiate ... labels ... i32")
 
