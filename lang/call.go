@@ -167,8 +167,12 @@ func coerceKind(kind string, v value) (value, bool) {
 // the declared parameter types, runs the body and checks the result against
 // the declared result type.
 func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, as argSet, name string) value {
+	if i.aborted {
+		return bad
+	}
 	if i.depth >= maxDepth {
 		i.errorf(callPos, CodeValue, "calls nested more than %d deep (is %s recursive?)", maxDepth, name)
+		i.aborted = true
 		return bad
 	}
 	i.depth++

@@ -28,7 +28,13 @@ type interp struct {
 	pos      ops.Pos // what is being interpreted (for internal errors)
 	instPath string  // path of the next model instantiated (set by member declarations)
 	instOK   bool
+	steps    int  // expressions evaluated, against maxSteps
+	aborted  bool // maxSteps was exceeded and reported
 }
+
+// maxSteps bounds the work of interpreting one entry (unrolled loops and
+// inlined calls), so that no program can make the checker run for ever.
+const maxSteps = 200_000
 
 // frame is the scope of one function invocation.
 type frame struct {
@@ -271,7 +277,7 @@ func (i *interp) exec(f *frame, s Stmt) (value, bool) {
 		if !ok {
 			return nil, false
 		}
-		for k := lo; k < hi; k++ {
+		for k := lo; k < hi && !i.aborted; k++ {
 			f.vars[s.Var] = intV{ops.DimConst(k)}
 			if v, ret := i.execBlock(f, s.Body); ret {
 				return v, true
@@ -337,6 +343,14 @@ func (i *interp) update(f *frame, s *UpdateStmt) {
 
 func (i *interp) eval(f *frame, e Expr) value {
 	i.pos = startPos(e)
+	i.steps++
+	if i.steps > maxSteps {
+		if !i.aborted {
+			i.aborted = true
+			i.errorf(i.pos, CodeValue, "the program is too large to unroll (more than %d steps of loops and inlined calls)", maxSteps)
+		}
+		return bad
+	}
 	switch e := e.(type) {
 	case *Ident:
 		return i.lookup(f, e)

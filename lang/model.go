@@ -21,6 +21,7 @@ var initializers = map[string][]string{
 func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path string, as argSet, symbolic bool) value {
 	if i.depth >= maxDepth {
 		i.errorf(callPos, CodeValue, "models nested more than %d deep (is %s recursive?)", maxDepth, m.Name)
+		i.aborted = true
 		return bad
 	}
 	i.depth++
