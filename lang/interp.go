@@ -540,6 +540,10 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 		case "-":
 			return intV{a.Sub(b)}
 		case "*":
+			if tooComplex(a, b) {
+				i.errorf(e.Pos, CodeValue, "dimension expression %s is too complex", exprString(e))
+				return bad
+			}
 			return intV{a.Mul(b)}
 		case "/", "%":
 			bc, bconst := b.IsConst()
@@ -576,7 +580,7 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 				}
 				return intV{ops.DimConst(r)}
 			}
-			if !ok1 && ok2 && bc >= 0 && bc < 8 {
+			if !ok1 && ok2 && bc >= 0 && bc < 8 && len(a.String()) < 20 {
 				r := ops.DimConst(1)
 				for k := int64(0); k < bc; k++ {
 					r = r.Mul(a)
@@ -640,6 +644,17 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 		return cmpNum(e.Op, a, b)
 	}
 	return fail()
+}
+
+// tooComplex reports whether the product of two symbolic dimensions would
+// be too large a polynomial to be a sensible dimension.
+func tooComplex(a, b ops.Dim) bool {
+	_, ca := a.IsConst()
+	_, cb := b.IsConst()
+	if ca || cb {
+		return false
+	}
+	return len(a.String())*len(b.String()) > 400
 }
 
 func cmpNum(op string, a, b float64) value {

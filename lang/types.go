@@ -99,6 +99,9 @@ func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
 		case "-":
 			return x.Sub(y), ""
 		case "*":
+			if tooComplex(x, y) {
+				return x, exprString(e) + " is too complex a dimension"
+			}
 			return x.Mul(y), ""
 		case "/":
 			q, derr := x.Div(y)
