@@ -1,0 +1,232 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// More elementwise unary float ops: sin cos rsqrt erf silu softplus, and the
+// ones with attributes: leaky_relu (slope), elu (alpha), gelu (approximate),
+// clip (lo, hi). As in unary.go, each derivative is a factor d(n) written
+// with ops, so that the VJP is g*d and the JVP t*d, and both can be
+// differentiated again.
+
+// ewUnary declares one elementwise op from its row kernels and derivative.
+type ewUnary struct {
+	name, doc string
+	check     func(a Attrs) error // validates the attributes; may be nil
+	kernel    func(n *Node) (func(dst, x []float32), func(dst, x []float64))
+	d         func(b *Builder, n *Node) *Node // dy/dx as a node of n's type
+	cases     []CheckCase
+}
+
+func (u ewUnary) register() {
+	infer := unaryInfer(u.name)
+	Register(&Op{
+		Name: u.name, Arity: 1, Doc: u.doc,
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			if u.check != nil {
+				if err := u.check(a); err != nil {
+					return Type{}, err
+				}
+			}
+			return infer(in, a)
+		},
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			return []*Node{mul(b, g, u.d(b, n))}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			if t[0] == nil {
+				return b.Full(n.Type, 0)
+			}
+			return mul(b, t[0], u.d(b, n))
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			r32, r64 := u.kernel(n)
+			return floatKernel(n,
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r32(o.F32, in[0].F32) },
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r64(o.F64, in[0].F64) })
+		},
+		Check: u.cases,
+	})
+}
+
+// plainRows is the kernel of an op without attributes.
+func plainRows(r32 func(dst, x []float32), r64 func(dst, x []float64)) func(*Node) (func(dst, x []float32), func(dst, x []float64)) {
+	return func(*Node) (func(dst, x []float32), func(dst, x []float64)) { return r32, r64 }
+}
+
+// unaryCases are the shapes an elementwise op is checked on.
+func unaryCases(dom Domain, a Attrs) []CheckCase {
+	return []CheckCase{
+		{In: []Type{T(3, 4)}, Attrs: a, Domain: []Domain{dom}},
+		{In: []Type{T()}, Attrs: a, Domain: []Domain{dom}},
+	}
+}
+
+func un(b *Builder, op string, x *Node) *Node { return b.Must(op, nil, x) }
+
+// floatAttr checks that a[key] is absent or a float64.
+func floatAttr(name string, a Attrs, key string) error {
+	if v, ok := a[key]; ok {
+		if _, ok := v.(float64); !ok {
+			return &InferError{name, fmt.Sprintf("attribute %s must be a number, got %v", key, v)}
+		}
+	}
+	return nil
+}
+
+// Defaults of the attributed ops.
+const (
+	// DefaultLeakySlope is leaky_relu's slope when the "slope" attribute is absent (PyTorch's).
+	DefaultLeakySlope = 0.01
+	// DefaultEluAlpha is elu's alpha when the "alpha" attribute is absent.
+	DefaultEluAlpha = 1.0
+)
+
+func init() {
+	for _, u := range []ewUnary{
+		{name: "sin", doc: "sin(x), elementwise",
+			kernel: plainRows(kernels.SinRow[float32], kernels.SinRow[float64]),
+			d:      func(b *Builder, n *Node) *Node { return un(b, "cos", n.In[0]) },
+			cases:  unaryCases(AnyReal, nil)},
+		{name: "cos", doc: "cos(x), elementwise",
+			kernel: plainRows(kernels.CosRow[float32], kernels.CosRow[float64]),
+			d:      func(b *Builder, n *Node) *Node { return neg(b, un(b, "sin", n.In[0])) },
+			cases:  unaryCases(AnyReal, nil)},
+		{name: "rsqrt", doc: "rsqrt(x) = 1/sqrt(x), elementwise",
+			kernel: plainRows(kernels.RsqrtRow[float32], kernels.RsqrtRow[float64]),
+			d: func(b *Builder, n *Node) *Node { // -y³/2
+				return mul(b, scalar(b, n, -0.5), mul(b, n, mul(b, n, n)))
+			},
+			cases: unaryCases(Positive, nil)},
+		{name: "erf", doc: "erf(x), the error function, elementwise",
+			kernel: plainRows(kernels.ErfRow[float32], kernels.ErfRow[float64]),
+			d: func(b *Builder, n *Node) *Node { // 2/√π e^(-x²)
+				x := n.In[0]
+				return mul(b, scalar(b, n, 2/math.SqrtPi), un(b, "exp", neg(b, mul(b, x, x))))
+			},
+			cases: unaryCases(AnyReal, nil)},
+		{name: "silu", doc: "silu(x) = x * sigmoid(x) (swish), elementwise",
+			kernel: plainRows(kernels.SiluRow[float32], kernels.SiluRow[float64]),
+			d: func(b *Builder, n *Node) *Node { // s * (1 + x*(1-s))
+				x := n.In[0]
+				s := un(b, "sigmoid", x)
+				one := scalar(b, n, 1)
+				return mul(b, s, add(b, one, mul(b, x, sub(b, one, s))))
+			},
+			cases: unaryCases(AnyReal, nil)},
+		{name: "softplus", doc: "softplus(x) = log(1 + exp(x)), computed stably, elementwise",
+			kernel: plainRows(kernels.SoftplusRow[float32], kernels.SoftplusRow[float64]),
+			d:      func(b *Builder, n *Node) *Node { return un(b, "sigmoid", n.In[0]) },
+			cases:  unaryCases(AnyReal, nil)},
+		{name: "leaky_relu",
+			doc:   "leaky_relu(x; slope float64 = 0.01): x where x > 0, slope*x elsewhere; the derivative at 0 is slope",
+			check: func(a Attrs) error { return floatAttr("leaky_relu", a, "slope") },
+			kernel: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
+				s := n.Attrs.Float("slope", DefaultLeakySlope)
+				return func(dst, x []float32) { kernels.LeakyReluRow(dst, x, float32(s)) },
+					func(dst, x []float64) { kernels.LeakyReluRow(dst, x, s) }
+			},
+			d: func(b *Builder, n *Node) *Node { // slope + (1-slope)*[x > 0]
+				s := n.Attrs.Float("slope", DefaultLeakySlope)
+				x := n.In[0]
+				pos := b.Must("greater", nil, x, scalar(b, x, 0))
+				return add(b, scalar(b, x, s), mul(b, scalar(b, x, 1-s), pos))
+			},
+			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"slope": 0.2})...)},
+		{name: "elu",
+			doc:   "elu(x; alpha float64 = 1): x where x > 0, alpha*(exp(x)-1) elsewhere",
+			check: func(a Attrs) error { return floatAttr("elu", a, "alpha") },
+			kernel: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
+				al := n.Attrs.Float("alpha", DefaultEluAlpha)
+				return func(dst, x []float32) { kernels.EluRow(dst, x, al) },
+					func(dst, x []float64) { kernels.EluRow(dst, x, al) }
+			},
+			d: func(b *Builder, n *Node) *Node { // [x > 0] + [x <= 0]*(y + alpha)
+				al := n.Attrs.Float("alpha", DefaultEluAlpha)
+				x := n.In[0]
+				pos := b.Must("greater", nil, x, scalar(b, x, 0))
+				negp := sub(b, scalar(b, x, 1), pos)
+				return add(b, pos, mul(b, negp, add(b, n, scalar(b, x, al))))
+			},
+			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"alpha": 0.5})...)},
+		{name: "gelu",
+			doc: "gelu(x; approximate string = \"\"): x*Φ(x) with Φ the standard normal distribution function " +
+				"(exact, through erf); approximate = \"tanh\" gives 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))) (PyTorch's forms)",
+			check: func(a Attrs) error {
+				v, ok := a["approximate"]
+				if !ok {
+					return nil
+				}
+				if s, ok := v.(string); !ok || (s != "" && s != "none" && s != "tanh") {
+					return &InferError{"gelu", fmt.Sprintf("approximate must be \"none\" or \"tanh\", got %v", v)}
+				}
+				return nil
+			},
+			kernel: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
+				th := n.Attrs.Str("approximate", "") == "tanh"
+				return func(dst, x []float32) { kernels.GeluRow(dst, x, th) },
+					func(dst, x []float64) { kernels.GeluRow(dst, x, th) }
+			},
+			d:     geluDerivative,
+			cases: append(unaryCases(AnyReal, nil), unaryCases(AnyReal, Attrs{"approximate": "tanh"})...)},
+		{name: "clip",
+			doc: "clip(x; lo float64 = -Inf, hi float64 = +Inf): min(max(x, lo), hi); the gradient is 1 where " +
+				"lo <= x <= hi (bounds included, as PyTorch's clamp) and 0 elsewhere",
+			check: func(a Attrs) error {
+				if err := floatAttr("clip", a, "lo"); err != nil {
+					return err
+				}
+				if err := floatAttr("clip", a, "hi"); err != nil {
+					return err
+				}
+				if lo, hi := a.Float("lo", math.Inf(-1)), a.Float("hi", math.Inf(1)); lo > hi {
+					return &InferError{"clip", fmt.Sprintf("lo %g is above hi %g", lo, hi)}
+				}
+				return nil
+			},
+			kernel: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
+				lo, hi := n.Attrs.Float("lo", math.Inf(-1)), n.Attrs.Float("hi", math.Inf(1))
+				return func(dst, x []float32) { kernels.ClipRow(dst, x, float32(lo), float32(hi)) },
+					func(dst, x []float64) { kernels.ClipRow(dst, x, lo, hi) }
+			},
+			d: func(b *Builder, n *Node) *Node { // 1 - [x < lo] - [x > hi]
+				x := n.In[0]
+				d := scalar(b, x, 1)
+				if lo := n.Attrs.Float("lo", math.Inf(-1)); !math.IsInf(lo, -1) {
+					d = sub(b, d, b.Must("less", nil, x, scalar(b, x, lo)))
+				}
+				if hi := n.Attrs.Float("hi", math.Inf(1)); !math.IsInf(hi, 1) {
+					d = sub(b, d, b.Must("greater", nil, x, scalar(b, x, hi)))
+				}
+				return BroadcastTo(b, d, n.Type.Shape)
+			},
+			cases: append(unaryCases(AnyReal, Attrs{"lo": -0.5, "hi": 0.7}), unaryCases(AnyReal, Attrs{"hi": 0.1})...)},
+	} {
+		u.register()
+	}
+}
+
+// geluDerivative is Φ(x) + x φ(x) for the exact form, and the derivative of
+// the tanh form for approximate = "tanh".
+func geluDerivative(b *Builder, n *Node) *Node {
+	x := n.In[0]
+	one, half := scalar(b, x, 1), scalar(b, x, 0.5)
+	if n.Attrs.Str("approximate", "") == "tanh" {
+		// u = c(x + k x³), y = x(1 + tanh u)/2:
+		// dy/dx = (1 + t)/2 + x (1 - t²) c (1 + 3k x²) / 2.
+		c, k := math.Sqrt(2/math.Pi), 0.044715
+		x2 := mul(b, x, x)
+		u := mul(b, scalar(b, x, c), add(b, x, mul(b, scalar(b, x, k), mul(b, x2, x))))
+		t := un(b, "tanh", u)
+		du := mul(b, scalar(b, x, c), add(b, one, mul(b, scalar(b, x, 3*k), x2)))
+		return mul(b, half, add(b, add(b, one, t), mul(b, mul(b, x, sub(b, one, mul(b, t, t))), du)))
+	}
+	phiCDF := mul(b, half, add(b, one, un(b, "erf", mul(b, x, scalar(b, x, 1/math.Sqrt2)))))
+	pdf := mul(b, scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, "exp", mul(b, scalar(b, x, -0.5), mul(b, x, x))))
+	return add(b, phiCDF, mul(b, x, pdf))
+}

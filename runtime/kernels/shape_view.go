@@ -1,0 +1,148 @@
+package kernels
+
+// View is a prepared strided walk: element (i0, i1, ...) of a tensor of shape
+// Shape sits at Base + Σ ik*Stride[k] in another tensor's data. Slicing reads
+// through a View (Gather); its adjoint and padding write through one
+// (Scatter). Strides may be negative (NumPy's negative steps).
+type View struct {
+	Shape  []int
+	Base   int
+	Stride []int
+	idx    []int // scratch for the odometer
+}
+
+// NewView prepares a view; shape and stride have one entry per axis.
+func NewView(shape []int, base int, stride []int) *View {
+	return &View{Shape: shape, Base: base, Stride: stride, idx: make([]int, len(shape))}
+}
+
+// Gather writes dst (of the view's shape, row-major) from src through v.
+func Gather[T any](v *View, dst, src []T) {
+	r := len(v.Shape)
+	if r == 0 {
+		dst[0] = src[v.Base]
+		return
+	}
+	total := NumElems(v.Shape)
+	if total == 0 {
+		return
+	}
+	n, s := v.Shape[r-1], v.Stride[r-1]
+	idx := v.idx[:r-1]
+	clear(idx)
+	off := v.Base
+	for flat := 0; flat < total; flat += n {
+		d := dst[flat : flat+n]
+		for j, k := 0, off; j < n; j, k = j+1, k+s {
+			d[j] = src[k]
+		}
+		off = v.next(idx, off)
+	}
+}
+
+// Scatter writes src (of the view's shape, row-major) into dst through v;
+// the other elements of dst are left as they are.
+func Scatter[T any](v *View, dst, src []T) {
+	r := len(v.Shape)
+	if r == 0 {
+		dst[v.Base] = src[0]
+		return
+	}
+	total := NumElems(v.Shape)
+	if total == 0 {
+		return
+	}
+	n, s := v.Shape[r-1], v.Stride[r-1]
+	idx := v.idx[:r-1]
+	clear(idx)
+	off := v.Base
+	for flat := 0; flat < total; flat += n {
+		d := src[flat : flat+n]
+		for j, k := 0, off; j < n; j, k = j+1, k+s {
+			dst[k] = d[j]
+		}
+		off = v.next(idx, off)
+	}
+}
+
+// next advances the outer index idx like an odometer and returns the offset
+// of the next row.
+func (v *View) next(idx []int, off int) int {
+	for i := len(idx) - 1; i >= 0; i-- {
+		idx[i]++
+		off += v.Stride[i]
+		if idx[i] < v.Shape[i] {
+			return off
+		}
+		off -= idx[i] * v.Stride[i]
+		idx[i] = 0
+	}
+	return off
+}
+
+// Fill sets every element of dst to c.
+func Fill[T any](dst []T, c T) {
+	for i := range dst {
+		dst[i] = c
+	}
+}
+
+// Concat joins srcs along an axis: every operand is viewed as [outer, rows_k]
+// where rows_k is its size along the axis times the size of the axes after
+// it, and dst as [outer, Σ rows_k].
+func Concat[T any](dst []T, srcs [][]T, rows []int, outer int) {
+	o := 0
+	for i := 0; i < outer; i++ {
+		for k, s := range srcs {
+			n := rows[k]
+			copy(dst[o:o+n], s[i*n:(i+1)*n])
+			o += n
+		}
+	}
+}
+
+// Take gathers along the middle axis of src, viewed as [outer, n, inner]:
+// dst [outer, len(ids), inner] holds src[o, ids[j], i]. Negative ids count
+// from the end; ids outside [-n, n) give zeros.
+func Take[T any, I ~int32 | ~int64](dst, src []T, ids []I, outer, n, inner int) {
+	m := len(ids)
+	var zero T
+	for o := 0; o < outer; o++ {
+		for j, id := range ids {
+			k := int(id)
+			if k < 0 {
+				k += n
+			}
+			d := dst[(o*m+j)*inner : (o*m+j+1)*inner]
+			if k < 0 || k >= n {
+				for i := range d {
+					d[i] = zero
+				}
+				continue
+			}
+			copy(d, src[(o*n+k)*inner:(o*n+k+1)*inner])
+		}
+	}
+}
+
+// ScatterAdd is Take's adjoint: dst [outer, n, inner] is zeroed, then
+// src[o, j, i] is added to dst[o, ids[j], i]. Ids outside [-n, n) are skipped.
+func ScatterAdd[T Float, I ~int32 | ~int64](dst, src []T, ids []I, outer, n, inner int) {
+	clear(dst)
+	m := len(ids)
+	for o := 0; o < outer; o++ {
+		for j, id := range ids {
+			k := int(id)
+			if k < 0 {
+				k += n
+			}
+			if k < 0 || k >= n {
+				continue
+			}
+			d := dst[(o*n+k)*inner : (o*n+k+1)*inner]
+			for i, v := range src[(o*m+j)*inner : (o*m+j+1)*inner] {
+				d[i] += v
+			}
+		}
+	}
+}
