@@ -122,7 +122,8 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 		if !declare(c.Name, c.Pos) {
 			continue
 		}
-		v := i.eval(&frame{vars: map[string]value{}, file: fs}, c.Value)
+		var v value = bad
+		i.guard(func() { v = i.eval(&frame{vars: map[string]value{}, file: fs}, c.Value) })
 		switch v.(type) {
 		case intV, floatV, boolV, stringV, invalidV:
 		default:
@@ -144,7 +145,7 @@ func (m *Module) checkAll(errs *ErrorList) {
 				continue
 			}
 			i := &interp{b: ops.NewBuilder(), training: training, checking: true}
-			i.lowerFn(f, m.file, nil)
+			i.guard(func() { i.lowerFn(f, m.file, nil) })
 			*errs = append(*errs, i.errs...)
 		}
 		for _, md := range m.file.ast.Models {
@@ -152,14 +153,17 @@ func (m *Module) checkAll(errs *ErrorList) {
 				continue
 			}
 			i := &interp{b: ops.NewBuilder(), training: training, checking: true}
-			inst := i.entryModel(md, m.file, nil)
-			if inst != nil {
+			i.guard(func() {
+				inst := i.entryModel(md, m.file, nil)
+				if inst == nil {
+					return
+				}
 				for _, mem := range md.Members {
 					if f, ok := mem.(*Fn); ok {
-						i.lowerFn(f, m.file, inst)
+						i.guard(func() { i.lowerFn(f, m.file, inst) })
 					}
 				}
-			}
+			})
 			*errs = append(*errs, i.errs...)
 		}
 	}

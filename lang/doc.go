@@ -1,0 +1,30 @@
+// Package lang is the front end of nnc: it parses .nn source, checks it and
+// lowers it to an ops graph.
+//
+// The pipeline is a straight line:
+//
+//	lexer.go    tokens; newlines end statements except inside ( ) and [ ]
+//	grammar.go  the participle grammar (concrete syntax)
+//	parse.go    concrete syntax → the AST of ast.go, with positions
+//	interp.go   a symbolic interpreter: every expression evaluates to a value
+//	            (a graph node, a compile-time int/float/bool/string, a tuple, a
+//	            model instance, a function)
+//	call.go     calls are inlined; declared parameter types are unified with
+//	            the arguments (types.go), binding shape variables
+//	model.go    model instances: arguments, params and states (builder
+//	            leaves named by path), sub-models, methods
+//	builtins.go the built-in functions, each lowered to registered ops
+//	module.go   Load, Lower, Signature, Entries; train.go: train blocks
+//
+// Shapes are checked by the ops' own type rules through ops.Builder.Apply:
+// there is one shape-rule implementation, and its errors name the operands
+// by their source text. Load checks every function with its declared
+// symbolic signature and every model method with the model's defaults (an
+// argument without a default is a symbolic dimension), in evaluation and
+// training modes. All errors are collected, sorted and deduplicated, with
+// stable codes (errors.go); an expression whose error was reported evaluates
+// to an invalid value that silences further errors. No input makes the API
+// panic: a panic is recovered into an E901 error with a position.
+//
+// The standard library (std/nn.nn) is .nn source embedded in the binary.
+package lang
