@@ -174,6 +174,12 @@ var unaryBuiltins = map[string]bool{
 	"abs": true, "square": true, "log1p": true, "neg": true, "stop_gradient": true,
 }
 
+// optionalUnary are elementwise built-ins without options that are
+// available when the op registry has them.
+var optionalUnary = map[string]bool{
+	"sin": true, "cos": true, "rsqrt": true, "silu": true, "softplus": true, "sign": true,
+}
+
 // builtin evaluates a call of a built-in function.
 func (i *interp) builtin(f *frame, e *CallExpr, name string, args []value, kw map[string]value) value {
 	if isBad(args...) {
@@ -187,7 +193,7 @@ func (i *interp) builtin(f *frame, e *CallExpr, name string, args []value, kw ma
 	c := &builtinCall{i: i, f: f, e: e, name: name, args: args, kw: kw}
 	i.pos = e.Pos
 	switch {
-	case unaryBuiltins[name]:
+	case unaryBuiltins[name] || optionalUnary[name]:
 		if !c.check(1, 1) {
 			return bad
 		}
@@ -420,7 +426,11 @@ func inferHole(in, s ops.Shape, hole int) (ops.Dim, bool) {
 }
 
 func (c *builtinCall) dropout() value {
-	if !c.check(2, 2, "p") && !(len(c.args) == 1 && c.kw["p"] != nil) {
+	nargs := 2
+	if _, kw := c.kw["p"]; kw {
+		nargs = 1
+	}
+	if !c.check(nargs, nargs, "p") {
 		return bad
 	}
 	x, ok := c.tensor(0)

@@ -115,6 +115,11 @@ func (i *interp) lookup(f *frame, id *Ident) value {
 	if builtinNames[id.Name] {
 		return builtinV(id.Name)
 	}
+	if optionalUnary[id.Name] {
+		if op, ok := ops.Lookup(id.Name); ok && op.Arity == 1 {
+			return builtinV(id.Name)
+		}
+	}
 	if futureBuiltins[id.Name] {
 		i.errorf(id.Pos, CodeUnsupported, "built-in %s is not supported yet", id.Name)
 		return bad

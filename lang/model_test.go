@@ -135,3 +135,30 @@ func TestComparisons(t *testing.T) {
 	near(t, "==", out[2], []float64{0, 1, 0, 0}, 0)
 	near(t, "!=", out[3], []float64{1, 0, 1, 1}, 0)
 }
+
+func TestDropoutAndOptionalUnary(t *testing.T) {
+	m, err := Load("d.nn", []byte("fn f(x: f32[4]) -> f32[4] { return dropout(x, p = 0.5) }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := m.Lower("f", LowerOptions{Training: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	masks := 0
+	for _, n := range l.B.G.Nodes {
+		if n.Op.Name == "dropout_mask" {
+			masks++
+		}
+	}
+	if masks != 1 {
+		t.Errorf("%d dropout masks in the training graph", masks)
+	}
+	src := "fn f(x: f64[2]) -> f64[2] { return sin(x) }\n"
+	if _, ok := ops.Lookup("sin"); ok {
+		out, _ := evalEntry(t, src, "f", map[string]in{"x": f64([]int{2}, 0, 1.5707963267948966)})
+		near(t, "sin", out[0], []float64{0, 1}, 1e-12)
+	} else if _, err := Load("s.nn", []byte(src)); err == nil || err.Error() != "s.nn:1:37: built-in sin is not supported yet" {
+		t.Errorf("sin without the op: %v", err)
+	}
+}
