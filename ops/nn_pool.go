@@ -1,0 +1,295 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// 2-D pooling over NCHW inputs, as PyTorch's max_pool2d and avg_pool2d with
+// ceil_mode false. Attributes: "k" (the window: an int or [kH, kW]),
+// "stride" (default k) and "pad" (default 0, at most half the window; an int
+// or [top/bottom, left/right]); avg_pool2d also takes "count_include_pad"
+// (bool, default true: padding counts in the divisor).
+//
+// Companion ops make the gradients differentiable again:
+//
+//	max_pool2d_grad(x, g)   x-shaped: g routed to the first maximum of each window
+//	max_pool2d_pick(x, h)   pooled-shaped: h read at the first maximum of each window
+//	avg_pool2d_grad(g) {shape: x's shape}   the adjoint of avg_pool2d
+
+type poolParams struct {
+	k, stride, pad []int
+	includePad     bool
+}
+
+func resolvePool(name string, a Attrs) (poolParams, error) {
+	var p poolParams
+	var err error
+	if _, ok := a["k"]; !ok {
+		return p, &InferError{name, "needs the window size k"}
+	}
+	if p.k, err = spatialInts(name, a, "k", 2, 1, 1); err != nil {
+		return p, err
+	}
+	if _, ok := a["stride"]; ok {
+		if p.stride, err = spatialInts(name, a, "stride", 2, 1, 1); err != nil {
+			return p, err
+		}
+	} else {
+		p.stride = p.k
+	}
+	if p.pad, err = spatialInts(name, a, "pad", 2, 0, 0); err != nil {
+		return p, err
+	}
+	for i := range p.pad {
+		if 2*p.pad[i] > p.k[i] {
+			return p, &InferError{name, fmt.Sprintf("pad %v is more than half the window %v", p.pad, p.k)}
+		}
+	}
+	p.includePad = a.Bool("count_include_pad", true)
+	return p, nil
+}
+
+// poolOutShape is the pooled shape of x [N, C, H, W]; xl labels x in messages.
+func poolOutShape(name string, x Type, p poolParams, xl string) (Shape, error) {
+	if !x.DType.IsFloat() || x.Shape.Rank() != 4 {
+		return nil, &InferError{name, fmt.Sprintf("needs an f32 or f64 [N, C, H, W] input: %s is %v", xl, x)}
+	}
+	out := Shape{x.Shape[0], x.Shape[1]}
+	for i := 0; i < 2; i++ {
+		num := x.Shape[2+i].Add(DimConst(int64(2*p.pad[i] - p.k[i])))
+		if c, ok := num.IsConst(); ok && c < 0 {
+			return nil, &InferError{name, fmt.Sprintf("the window %v is larger than the padded input: %s is %v, pad %v", p.k, xl, x, p.pad)}
+		}
+		q, err := num.Div(DimConst(int64(p.stride[i])))
+		if err != nil {
+			return nil, &InferError{name, err.Error()}
+		}
+		out = append(out, q.Add(DimConst(1)))
+	}
+	return out, nil
+}
+
+func (p poolParams) plan(x []int) *kernels.Pool {
+	return kernels.NewPool(x, [2]int{p.k[0], p.k[1]}, [2]int{p.stride[0], p.stride[1]}, [2]int{p.pad[0], p.pad[1]}, p.includePad)
+}
+
+// poolKernel prepares a pooling kernel on input shape x: f32 and f64 run the
+// same generic function over the operands' slices.
+func poolKernel(n *Node, x []int, f32 func(*kernels.Pool, []float32, [][]float32), f64 func(*kernels.Pool, []float64, [][]float64)) (KernelFunc, error) {
+	p, err := resolvePool(n.Op.Name, n.Attrs)
+	if err != nil {
+		return nil, err
+	}
+	pl := p.plan(x)
+	a32, a64 := make([][]float32, len(n.In)), make([][]float64, len(n.In))
+	return floatKernel(n,
+		func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			for i, t := range in {
+				a32[i] = t.F32
+			}
+			f32(pl, o.F32, a32)
+		},
+		func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			for i, t := range in {
+				a64[i] = t.F64
+			}
+			f64(pl, o.F64, a64)
+		})
+}
+
+func poolAttrs(a Attrs) Attrs {
+	c := make(Attrs, len(a))
+	for k, v := range a {
+		if k != "shape" {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+func maxPoolGrad(b *Builder, a Attrs, x, g *Node) *Node {
+	return b.Must("max_pool2d_grad", poolAttrs(a), x, g)
+}
+
+func maxPoolPick(b *Builder, a Attrs, x, h *Node) *Node {
+	return b.Must("max_pool2d_pick", poolAttrs(a), x, h)
+}
+
+// poolPairInfer checks that x and y have one float type and that pooling x
+// gives pooled (y's shape when pooledY, else x's own shape is y's).
+func poolPairInfer(name string, pooledY bool) func([]Type, Attrs) (Type, error) {
+	return func(in []Type, a Attrs) (Type, error) {
+		if _, err := sameFloat(name, in); err != nil {
+			return Type{}, err
+		}
+		p, err := resolvePool(name, a)
+		if err != nil {
+			return Type{}, err
+		}
+		out, err := poolOutShape(name, in[0], p, "{0}")
+		if err != nil {
+			return Type{}, err
+		}
+		want, res := out, in[0]
+		if !pooledY {
+			want, res = in[1].Shape, Type{in[0].DType, out}
+			if !in[1].Shape.Equal(in[0].Shape) {
+				return Type{}, &InferError{name, fmt.Sprintf("{1} must have the shape of {0}: {0} is %v, {1} is %v", in[0], in[1])}
+			}
+			return res, nil
+		}
+		if !in[1].Shape.Equal(want) {
+			return Type{}, &InferError{name, fmt.Sprintf("{1} must have the pooled shape %v of {0}: {0} is %v, {1} is %v", want, in[0], in[1])}
+		}
+		return res, nil
+	}
+}
+
+func init() {
+	Register(&Op{
+		Name: "max_pool2d", Arity: 1,
+		Doc: "max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0): the maximum of each window; " +
+			"the gradient goes to the first maximum, as in PyTorch",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			p, err := resolvePool("max_pool2d", a)
+			if err != nil {
+				return Type{}, err
+			}
+			out, err := poolOutShape("max_pool2d", in[0], p, "{0}")
+			return Type{in[0].DType, out}, err
+		},
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			return []*Node{maxPoolGrad(b, n.Attrs, n.In[0], g)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			if t[0] == nil {
+				return b.Full(n.Type, 0)
+			}
+			return maxPoolPick(b, n.Attrs, n.In[0], t[0])
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			return poolKernel(n, in[0],
+				func(p *kernels.Pool, o []float32, a [][]float32) { kernels.MaxPool(p, o, a[0]) },
+				func(p *kernels.Pool, o []float64, a [][]float64) { kernels.MaxPool(p, o, a[0]) })
+		},
+		Check: []CheckCase{
+			{In: []Type{T(2, 3, 4, 4)}, Attrs: Attrs{"k": 2}, Domain: []Domain{Distinct}},
+			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}}, Domain: []Domain{Distinct}},
+		},
+	})
+	Register(&Op{
+		Name: "max_pool2d_grad", Arity: 2,
+		Doc:   "max_pool2d_grad(x, g; k, stride, pad): the gradient of max_pool2d(x) given its result's gradient g",
+		Infer: poolPairInfer("max_pool2d_grad", true),
+		VJP: func(b *Builder, n *Node, h *Node) []*Node {
+			return []*Node{nil, maxPoolPick(b, n.Attrs, n.In[0], h)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			if t[1] == nil {
+				return b.Full(n.Type, 0)
+			}
+			return maxPoolGrad(b, n.Attrs, n.In[0], t[1])
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			return poolKernel(n, in[0],
+				func(p *kernels.Pool, o []float32, a [][]float32) { kernels.MaxPoolGrad(p, o, a[0], a[1]) },
+				func(p *kernels.Pool, o []float64, a [][]float64) { kernels.MaxPoolGrad(p, o, a[0], a[1]) })
+		},
+		// Windows of 3 with stride 1 and pad 1 keep the shape, so the
+		// checker may resize x and g together; nn_pool_test.go checks more.
+		Check: []CheckCase{
+			{In: []Type{T(2, 2, 4, 5), T(2, 2, 4, 5)}, Attrs: Attrs{"k": 3, "stride": 1, "pad": 1}, Domain: []Domain{Distinct}},
+		},
+	})
+	Register(&Op{
+		Name: "max_pool2d_pick", Arity: 2,
+		Doc: "max_pool2d_pick(x, h; k, stride, pad): h (shaped as x) read at the first maximum of each window of x; " +
+			"the JVP of max_pool2d and the VJP of max_pool2d_grad",
+		Infer: poolPairInfer("max_pool2d_pick", false),
+		VJP: func(b *Builder, n *Node, q *Node) []*Node {
+			return []*Node{nil, maxPoolGrad(b, n.Attrs, n.In[0], q)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			if t[1] == nil {
+				return b.Full(n.Type, 0)
+			}
+			return maxPoolPick(b, n.Attrs, n.In[0], t[1])
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			return poolKernel(n, in[0],
+				func(p *kernels.Pool, o []float32, a [][]float32) { kernels.MaxPoolPick(p, o, a[0], a[1]) },
+				func(p *kernels.Pool, o []float64, a [][]float64) { kernels.MaxPoolPick(p, o, a[0], a[1]) })
+		},
+		Check: []CheckCase{
+			{In: []Type{T(2, 2, 4, 5), T(2, 2, 4, 5)}, Attrs: Attrs{"k": 3, "stride": 1, "pad": 1}, Domain: []Domain{Distinct}},
+			{In: []Type{T(1, 2, 5, 4), T(1, 2, 5, 4)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}}, Domain: []Domain{Distinct}},
+		},
+	})
+	Register(&Op{
+		Name: "avg_pool2d", Arity: 1,
+		Doc: "avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			p, err := resolvePool("avg_pool2d", a)
+			if err != nil {
+				return Type{}, err
+			}
+			out, err := poolOutShape("avg_pool2d", in[0], p, "{0}")
+			return Type{in[0].DType, out}, err
+		},
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			return []*Node{b.Must("avg_pool2d_grad", n.Attrs.With("shape", n.In[0].Type.Shape), g)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			return b.Must("avg_pool2d", n.Attrs, Tangent(b, t[0], n.In[0]))
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			return poolKernel(n, in[0],
+				func(p *kernels.Pool, o []float32, a [][]float32) { kernels.AvgPool(p, o, a[0]) },
+				func(p *kernels.Pool, o []float64, a [][]float64) { kernels.AvgPool(p, o, a[0]) })
+		},
+		Check: []CheckCase{
+			{In: []Type{T(2, 3, 4, 4)}, Attrs: Attrs{"k": 2}},
+			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}}},
+			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": 1, "count_include_pad": false}},
+		},
+	})
+	Register(&Op{
+		Name: "avg_pool2d_grad", Arity: 1,
+		Doc: "avg_pool2d_grad(g; shape, k, stride, pad, count_include_pad): the gradient of avg_pool2d(x) " +
+			"for x of the given shape, given its result's gradient g",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			p, err := resolvePool("avg_pool2d_grad", a)
+			if err != nil {
+				return Type{}, err
+			}
+			x := Type{in[0].DType, a.Shape("shape")}
+			out, err := poolOutShape("avg_pool2d_grad", x, p, "the input "+x.String())
+			if err != nil {
+				return Type{}, err
+			}
+			if !out.Equal(in[0].Shape) {
+				return Type{}, &InferError{"avg_pool2d_grad", fmt.Sprintf("{0} is %v, but pooling %v gives %v", in[0], x, out)}
+			}
+			return x, nil
+		},
+		VJP: func(b *Builder, n *Node, h *Node) []*Node {
+			return []*Node{b.Must("avg_pool2d", poolAttrs(n.Attrs), h)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			return b.Must("avg_pool2d_grad", n.Attrs, Tangent(b, t[0], n.In[0]))
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			return poolKernel(n, out,
+				func(p *kernels.Pool, o []float32, a [][]float32) { kernels.AvgPoolGrad(p, o, a[0]) },
+				func(p *kernels.Pool, o []float64, a [][]float64) { kernels.AvgPoolGrad(p, o, a[0]) })
+		},
+		Check: []CheckCase{
+			{In: []Type{T(2, 3, 2, 2)}, Attrs: Attrs{"k": 2, "shape": ShapeOf(2, 3, 4, 5)}},
+			{In: []Type{T(1, 2, 3, 5)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}, "shape": ShapeOf(1, 2, 5, 4)}},
+			{In: []Type{T(1, 2, 3, 2)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": 1, "count_include_pad": false, "shape": ShapeOf(1, 2, 5, 4)}},
+		},
+	})
+}

@@ -1,0 +1,146 @@
+package kernels
+
+import "math"
+
+// Pool is a prepared 2-D pooling of x [N, C, H, W] with windows KH×KW,
+// strides SH, SW and symmetric padding PH, PW, giving [N, C, OH, OW]
+// (PyTorch's max_pool2d and avg_pool2d with ceil_mode false). Padding never
+// wins a maximum; an average counts it when IncludePad is set (PyTorch's
+// count_include_pad, true by default).
+type Pool struct {
+	NC, H, W   int
+	KH, KW     int
+	SH, SW     int
+	PH, PW     int
+	OH, OW     int
+	IncludePad bool
+}
+
+// NewPool prepares the pooling of shape x [N, C, H, W]; k, stride and pad
+// are [vertical, horizontal].
+func NewPool(x []int, k, stride, pad [2]int, includePad bool) *Pool {
+	p := &Pool{NC: x[0] * x[1], H: x[2], W: x[3], KH: k[0], KW: k[1], SH: stride[0], SW: stride[1],
+		PH: pad[0], PW: pad[1], IncludePad: includePad}
+	p.OH = (p.H+2*p.PH-p.KH)/p.SH + 1
+	p.OW = (p.W+2*p.PW-p.KW)/p.SW + 1
+	return p
+}
+
+// window returns the rows [h0, h1) and columns [w0, w1) of the input that
+// output (oh, ow) sees, clipped to the input.
+func (p *Pool) window(oh, ow int) (h0, h1, w0, w1 int) {
+	h0, w0 = oh*p.SH-p.PH, ow*p.SW-p.PW
+	h1, w1 = min(h0+p.KH, p.H), min(w0+p.KW, p.W)
+	return max(h0, 0), h1, max(w0, 0), w1
+}
+
+// argmax is the flat index within one plane of the first maximum of the
+// window of (oh, ow) in xp (NaN wins, as in PyTorch).
+func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
+	h0, h1, w0, w1 := p.window(oh, ow)
+	best, at := T(math.Inf(-1)), h0*p.W+w0
+	for h := h0; h < h1; h++ {
+		for w := w0; w < w1; w++ {
+			if v := xp[h*p.W+w]; v > best || v != v {
+				best, at = v, h*p.W+w
+				if v != v {
+					return at
+				}
+			}
+		}
+	}
+	return at
+}
+
+// MaxPool computes out = the maximum of each window of x.
+func MaxPool[T Float](p *Pool, out, x []T) {
+	hw, ohw := p.H*p.W, p.OH*p.OW
+	for c := 0; c < p.NC; c++ {
+		xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				op[oh*p.OW+ow] = xp[argmax(p, xp, oh, ow)]
+			}
+		}
+	}
+}
+
+// MaxPoolGrad computes dx: each output's gradient g goes to the first
+// maximum of its window of x (summed where windows overlap).
+func MaxPoolGrad[T Float](p *Pool, dx, x, g []T) {
+	clear(dx)
+	hw, ohw := p.H*p.W, p.OH*p.OW
+	for c := 0; c < p.NC; c++ {
+		xp, dp, gp := x[c*hw:(c+1)*hw], dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				dp[argmax(p, xp, oh, ow)] += gp[oh*p.OW+ow]
+			}
+		}
+	}
+}
+
+// MaxPoolPick computes out [N, C, OH, OW] = h at the first maximum of each
+// window of x: the adjoint of MaxPoolGrad in its gradient operand.
+func MaxPoolPick[T Float](p *Pool, out, x, h []T) {
+	hw, ohw := p.H*p.W, p.OH*p.OW
+	for c := 0; c < p.NC; c++ {
+		xp, hp, op := x[c*hw:(c+1)*hw], h[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				op[oh*p.OW+ow] = hp[argmax(p, xp, oh, ow)]
+			}
+		}
+	}
+}
+
+// divisor is the number of elements the average of (oh, ow) divides by.
+func (p *Pool) divisor(oh, ow int) int {
+	if p.IncludePad {
+		return p.KH * p.KW
+	}
+	h0, h1, w0, w1 := p.window(oh, ow)
+	return (h1 - h0) * (w1 - w0)
+}
+
+// AvgPool computes out = the mean of each window of x.
+func AvgPool[T Float](p *Pool, out, x []T) {
+	hw, ohw := p.H*p.W, p.OH*p.OW
+	for c := 0; c < p.NC; c++ {
+		xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				h0, h1, w0, w1 := p.window(oh, ow)
+				var s T
+				for h := h0; h < h1; h++ {
+					for _, v := range xp[h*p.W+w0 : h*p.W+w1] {
+						s += v
+					}
+				}
+				op[oh*p.OW+ow] = s / T(p.divisor(oh, ow))
+			}
+		}
+	}
+}
+
+// AvgPoolGrad computes dx, the gradient of AvgPool given the output's
+// gradient g: each window's share g/divisor is added to its elements.
+func AvgPoolGrad[T Float](p *Pool, dx, g []T) {
+	clear(dx)
+	hw, ohw := p.H*p.W, p.OH*p.OW
+	for c := 0; c < p.NC; c++ {
+		dp, gp := dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				h0, h1, w0, w1 := p.window(oh, ow)
+				v := gp[oh*p.OW+ow] / T(p.divisor(oh, ow))
+				for h := h0; h < h1; h++ {
+					d := dp[h*p.W+w0 : h*p.W+w1]
+					for i := range d {
+						d[i] += v
+					}
+				}
+			}
+		}
+	}
+}
