@@ -42,6 +42,12 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 				v, where = i.eval(fr, a.Default), startPos(a.Default)
 			case symbolic && a.Type != nil && (a.Type.Name == "int" || !isKind(a.Type)):
 				v = intV{ops.DimVar(a.Name)}
+			case symbolic && i.checking && a.Type != nil:
+				// Checking only: a stand-in value of the argument's kind.
+				v = map[string]value{"float": floatV(0.5), "bool": boolV(false), "str": stringV(""), "string": stringV("")}[a.Type.Name]
+			case symbolic:
+				i.errorf(callPos, CodeArgs, "model %s: argument %s has no default: give it a value", m.Name, a.Name)
+				v = bad
 			default:
 				i.errorf(callPos, CodeArgs, "%s: missing argument %s", m.Name, a.Name)
 				v = bad

@@ -162,3 +162,21 @@ func TestDropoutAndOptionalUnary(t *testing.T) {
 		t.Errorf("sin without the op: %v", err)
 	}
 }
+
+func TestRequiredModelArguments(t *testing.T) {
+	m, err := Load("r.nn", []byte("model M(n: int, p: float, on: bool) {\n    param w: f32[n] = zeros()\n\n    fn f(x: f32[n]) -> f32[n] {\n        if on {\n            return x * p\n        }\n        return x * w\n    }\n}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Lower("M.f", LowerOptions{ModelArgs: map[string]any{"n": 3}})
+	if err == nil || err.Error() != "r.nn:1:1: model M: argument p has no default: give it a value\nr.nn:1:1: model M: argument on has no default: give it a value" {
+		t.Errorf("got %v", err)
+	}
+	l, err := m.Lower("M.f", LowerOptions{ModelArgs: map[string]any{"n": 3, "p": 2.0, "on": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Outputs[0].Type.String(); got != "f32[3]" {
+		t.Errorf("result %s", got)
+	}
+}
