@@ -1,0 +1,342 @@
+package kernels
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// GemmPlan is a general matrix product prepared for one shape:
+//
+//	C = alpha·op(A)·op(B) + beta·C
+//
+// with op(A) of M×K and op(B) of K×N, all row-major with leading dimensions
+// (row strides). op(A) is A, or with TransA the transpose of A stored as K×M;
+// op(B) likewise with TransB.
+//
+// A run packs op(A) into panels of MR rows and op(B) into panels of NR
+// columns, both cut into blocks of KC steps of K, then computes C in blocks
+// of whole MR×NR tiles with a register-tiled microkernel (AVX-512 or AVX2+FMA
+// assembly when the processor has it, else pure Go). The packing buffers are
+// allocated once, here, so a run allocates nothing; a GemmPlan must therefore not
+// be run by two goroutines at once.
+//
+// Runs are parallel over tasks, each a block of C tiles, on up to GOMAXPROCS
+// goroutines of a persistent pool. The result does not depend on the number
+// of goroutines nor on which one takes which task: each element of C is
+// written by exactly one task, which sums over K in the same order every time
+// (KC blocks in increasing order, each a fused multiply-add chain over
+// increasing k into a zeroed accumulator, then one addition into C).
+type GemmPlan[T Float] struct {
+	M, N, K        int
+	TransA, TransB bool
+
+	kern         gemmKernel[T]
+	mr, nr, kc   int // tile and K block
+	nkc          int // number of K blocks
+	mPan, nPan   int // panels of op(A) and op(B)
+	mtp, ntp     int // panels per task along M and N
+	mBlk, nBlk   int // tasks along M and N
+	packA, packB []T
+	tiles        []T // one mr×nr edge tile per participant
+	maxPar       int // participants that tiles has room for
+	serial       bool
+
+	// Per-run state, read by the participants.
+	alpha, beta   T
+	a, b, c       []T
+	lda, ldb, ldc int
+	phase         int
+	next          atomic.Int64
+	wg            sync.WaitGroup
+}
+
+// gemmKernel is a microkernel and its tile; see gemm_gen.go for the contract
+// of fn.
+type gemmKernel[T Float] struct {
+	name   string
+	mr, nr int
+	fn     func(k int, a, b, c *T, ldc int, acc int)
+}
+
+// Blocking for this machine's caches (AMD EPYC: L1d 32 KiB and L2 1 MiB per
+// core, L3 32 MiB): a packed A micro-panel of KC steps (MR·KC elements, about
+// 12 KiB) stays in L1 while the microkernel sweeps the B panels of a task's
+// block, whose KC×(gemmNT) elements (512 KiB) stay in L2.
+const (
+	gemmKCBytes = 1024 // KC·sizeof(T)
+	gemmNT      = 512  // columns of C per task, at most
+	gemmMT      = 192  // rows of C per task, at most
+	// Products of fewer multiply-adds run on the calling goroutine alone.
+	gemmSerialMACs = 96 * 96 * 96
+)
+
+// NewGemmPlan prepares C = alpha·op(A)·op(B) + beta·C for op(A) of m×k and op(B)
+// of k×n, with the fastest microkernel this machine supports.
+func NewGemmPlan[T Float](transA, transB bool, m, n, k int) *GemmPlan[T] {
+	return newGemmWith(gemmKernelsFor[T]()[0], transA, transB, m, n, k)
+}
+
+// gemmKernelsFor lists the microkernels for T that this machine runs, the
+// fastest first and the pure-Go one last.
+func gemmKernelsFor[T Float]() []gemmKernel[T] {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return any(gemmKernels32()).([]gemmKernel[T])
+	case float64:
+		return any(gemmKernels64()).([]gemmKernel[T])
+	}
+	panic(fmt.Sprintf("kernels: no gemm for %T", z))
+}
+
+func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) *GemmPlan[T] {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels.NewGemmPlan: negative size %d×%d×%d", m, n, k))
+	}
+	var z T
+	size := int(unsafe.Sizeof(z))
+	g := &GemmPlan[T]{M: m, N: n, K: k, TransA: transA, TransB: transB, kern: kern, mr: kern.mr, nr: kern.nr}
+	if m == 0 || n == 0 || k == 0 {
+		return g
+	}
+	// K blocks of nearly equal size, none longer than gemmKCBytes allows.
+	kcMax := gemmKCBytes / size
+	g.nkc = (k + kcMax - 1) / kcMax
+	g.kc = (k + g.nkc - 1) / g.nkc
+	g.nkc = (k + g.kc - 1) / g.kc
+	g.mPan = (m + g.mr - 1) / g.mr
+	g.nPan = (n + g.nr - 1) / g.nr
+	g.packA = make([]T, g.mPan*g.mr*k) // the padding stays zero
+	g.packB = make([]T, g.nPan*g.nr*k)
+
+	par := max(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	g.maxPar = par
+	g.tiles = make([]T, par*g.mr*g.nr)
+	g.serial = m*n*k < gemmSerialMACs
+	g.mtp = min(g.mPan, max(1, gemmMT/g.mr))
+	g.ntp = min(g.nPan, max(1, gemmNT/g.nr))
+	if !g.serial {
+		// Enough tasks to keep every participant busy: split along M, then N.
+		for blocks(g.mPan, g.mtp)*blocks(g.nPan, g.ntp) < 3*par {
+			if g.mtp > 1 {
+				g.mtp = (g.mtp + 1) / 2
+			} else if g.ntp > 1 {
+				g.ntp = (g.ntp + 1) / 2
+			} else {
+				break
+			}
+		}
+		poolReserve(par)
+	}
+	g.mBlk, g.nBlk = blocks(g.mPan, g.mtp), blocks(g.nPan, g.ntp)
+	return g
+}
+
+func blocks(n, per int) int { return (n + per - 1) / per }
+
+// Kernel names the microkernel this plan uses: "avx512", "avx2" or "go".
+func (g *GemmPlan[T]) Kernel() string { return g.kern.name }
+
+const (
+	gemmPhasePack = iota
+	gemmPhaseCompute
+)
+
+// Run computes c = alpha·op(a)·op(b) + beta·c. Element (i, j) of a matrix
+// with leading dimension ld is at [i*ld+j]; a is M×K (K×M with TransA), b is
+// K×N (N×K with TransB) and c is M×N. When beta is 0, c is not read. The
+// slices must be long enough (a broken invariant panics).
+func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	m, n, k := g.M, g.N, g.K
+	if m == 0 || n == 0 {
+		return
+	}
+	checkMatrix("c", len(c), m, n, ldc)
+	if k == 0 || alpha == 0 {
+		scaleBlock(c, ldc, 0, m, 0, n, beta)
+		return
+	}
+	ar, ac := m, k
+	if g.TransA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if g.TransB {
+		br, bc = n, k
+	}
+	checkMatrix("a", len(a), ar, ac, lda)
+	checkMatrix("b", len(b), br, bc, ldb)
+
+	g.alpha, g.beta = alpha, beta
+	g.a, g.b, g.c = a, b, c
+	g.lda, g.ldb, g.ldc = lda, ldb, ldc
+	par := 1
+	if !g.serial {
+		par = min(poolWorkers(), g.maxPar)
+	}
+	g.phase = gemmPhasePack
+	g.next.Store(0)
+	poolRun(g, min(par, g.mPan+g.nPan), &g.wg)
+	g.phase = gemmPhaseCompute
+	g.next.Store(0)
+	poolRun(g, min(par, g.mBlk*g.nBlk), &g.wg)
+	g.a, g.b, g.c = nil, nil, nil
+}
+
+func checkMatrix(name string, n, rows, cols, ld int) {
+	if ld < cols || n < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels.GemmPlan: %s is %d×%d with leading dimension %d in %d elements", name, rows, cols, ld, n))
+	}
+}
+
+// work is one participant of a run: it takes tasks of the current phase until
+// none is left.
+func (g *GemmPlan[T]) work(id int) {
+	if g.phase == gemmPhasePack {
+		for {
+			t := int(g.next.Add(1)) - 1
+			switch {
+			case t < g.mPan:
+				g.packAPanel(t)
+			case t < g.mPan+g.nPan:
+				g.packBPanel(t - g.mPan)
+			default:
+				return
+			}
+		}
+	}
+	tile := g.tiles[id*g.mr*g.nr : (id+1)*g.mr*g.nr]
+	for {
+		t := int(g.next.Add(1)) - 1
+		if t >= g.mBlk*g.nBlk {
+			return
+		}
+		g.computeBlock(t/g.nBlk, t%g.nBlk, tile)
+	}
+}
+
+// The packed layout: K block p (steps [p·kc, p·kc+kl)) of panel i of A is
+// the kl·mr elements at p·kc·mPan·mr + i·kl·mr, step-major (element (r, l)
+// at l·mr+r); B's panels likewise with nr.
+
+// packAPanel packs rows [i·mr, i·mr+mr) of alpha·op(A), every K block.
+func (g *GemmPlan[T]) packAPanel(i int) {
+	mr, alpha, a, lda := g.mr, g.alpha, g.a, g.lda
+	i0 := i * mr
+	rows := min(mr, g.M-i0)
+	for k0 := 0; k0 < g.K; k0 += g.kc {
+		kl := min(g.kc, g.K-k0)
+		dst := g.packA[k0*g.mPan*mr+i*kl*mr:][:kl*mr]
+		if g.TransA { // op(A)[r, l] = a[l*lda + r]: rows of a are steps
+			for l := range kl {
+				src := a[(k0+l)*lda+i0:][:rows]
+				d := dst[l*mr:][:rows]
+				if alpha == 1 {
+					copy(d, src)
+				} else {
+					for r, v := range src {
+						d[r] = alpha * v
+					}
+				}
+			}
+			continue
+		}
+		for r := range rows {
+			src := a[(i0+r)*lda+k0:][:kl]
+			for l, v := range src {
+				dst[l*mr+r] = alpha * v
+			}
+		}
+	}
+}
+
+// packBPanel packs columns [j·nr, j·nr+nr) of op(B), every K block.
+func (g *GemmPlan[T]) packBPanel(j int) {
+	nr, b, ldb := g.nr, g.b, g.ldb
+	j0 := j * nr
+	cols := min(nr, g.N-j0)
+	for k0 := 0; k0 < g.K; k0 += g.kc {
+		kl := min(g.kc, g.K-k0)
+		dst := g.packB[k0*g.nPan*nr+j*kl*nr:][:kl*nr]
+		if !g.TransB {
+			for l := range kl {
+				copy(dst[l*nr:][:cols], b[(k0+l)*ldb+j0:][:cols])
+			}
+			continue
+		}
+		for c := range cols { // op(B)[l, c] = b[c*ldb + l]
+			src := b[(j0+c)*ldb+k0:][:kl]
+			for l, v := range src {
+				dst[l*nr+c] = v
+			}
+		}
+	}
+}
+
+// computeBlock computes the C tiles of panels [bi·mtp, …) of A by panels
+// [bj·ntp, …) of B over all of K.
+func (g *GemmPlan[T]) computeBlock(bi, bj int, tile []T) {
+	mr, nr, c, ldc, fn := g.mr, g.nr, g.c, g.ldc, g.kern.fn
+	ip0, ip1 := bi*g.mtp, min((bi+1)*g.mtp, g.mPan)
+	jp0, jp1 := bj*g.ntp, min((bj+1)*g.ntp, g.nPan)
+	if g.beta != 0 && g.beta != 1 {
+		scaleBlock(c, ldc, ip0*mr, min(ip1*mr, g.M), jp0*nr, min(jp1*nr, g.N), g.beta)
+	}
+	for k0 := 0; k0 < g.K; k0 += g.kc {
+		kl := min(g.kc, g.K-k0)
+		acc := 1
+		if k0 == 0 && g.beta == 0 {
+			acc = 0
+		}
+		pa := g.packA[k0*g.mPan*mr:]
+		pb := g.packB[k0*g.nPan*nr:]
+		for ip := ip0; ip < ip1; ip++ {
+			ap := &pa[ip*kl*mr]
+			i0 := ip * mr
+			rows := min(mr, g.M-i0)
+			for jp := jp0; jp < jp1; jp++ {
+				bp := &pb[jp*kl*nr]
+				j0 := jp * nr
+				cols := min(nr, g.N-j0)
+				if rows == mr && cols == nr {
+					fn(kl, ap, bp, &c[i0*ldc+j0], ldc, acc)
+					continue
+				}
+				// An edge tile: compute it whole, write back its inside.
+				fn(kl, ap, bp, &tile[0], nr, 0)
+				for r := range rows {
+					dst := c[(i0+r)*ldc+j0:][:cols]
+					src := tile[r*nr:][:cols]
+					if acc == 0 {
+						copy(dst, src)
+					} else {
+						for j, v := range src {
+							dst[j] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// scaleBlock multiplies rows [i0, i1) and columns [j0, j1) of c by beta
+// (stores zeros when beta is 0, whatever c held).
+func scaleBlock[T Float](c []T, ldc, i0, i1, j0, j1 int, beta T) {
+	if beta == 1 {
+		return
+	}
+	for i := i0; i < i1; i++ {
+		row := c[i*ldc+j0 : i*ldc+j1]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
