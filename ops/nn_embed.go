@@ -1,0 +1,152 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// embedding(ids int[...], table [V, D]) gives [..., D]: row ids[i] of the
+// table for each id (PyTorch's F.embedding(input, weight) order). An id
+// outside [0, V) gives a row of NaNs. Its gradient with respect to the table
+// is embedding_grad, a scatter-add; ids get none.
+
+func embedInfer(in []Type, a Attrs) (Type, error) {
+	ids, table := in[0], in[1]
+	if !ids.DType.IsInt() {
+		return Type{}, &InferError{"embedding", fmt.Sprintf("ids must be i32 or i64: {0} is %v", ids)}
+	}
+	if !table.DType.IsFloat() || table.Shape.Rank() != 2 {
+		return Type{}, &InferError{"embedding", fmt.Sprintf("the table must be f32 or f64 [V, D]: {1} is %v", table)}
+	}
+	return Type{table.DType, append(append(Shape(nil), ids.Shape...), table.Shape[1])}, nil
+}
+
+func embedGradInfer(in []Type, a Attrs) (Type, error) {
+	ids, g := in[0], in[1]
+	s := a.Shape("shape")
+	if len(s) != 2 {
+		return Type{}, &InferError{"embedding_grad", fmt.Sprintf("needs the table's shape [V, D], got %v", s)}
+	}
+	if !ids.DType.IsInt() || !g.DType.IsFloat() {
+		return Type{}, &InferError{"embedding_grad", fmt.Sprintf("needs int ids and a float gradient: {0} is %v, {1} is %v", ids, g)}
+	}
+	want := append(append(Shape(nil), ids.Shape...), s[1])
+	if !g.Shape.Equal(want) {
+		return Type{}, &InferError{"embedding_grad", fmt.Sprintf("{1} must be %v for ids {0}: {0} is %v, {1} is %v", want, ids, g)}
+	}
+	return Type{g.DType, s}, nil
+}
+
+// gather copies table rows into out, NaN rows for ids out of range.
+func gatherRows[T kernels.Float, L kernels.Label](out, table []T, ids []L, v, d int) {
+	nan := T(math.NaN())
+	for i, id := range ids {
+		o := out[i*d : (i+1)*d]
+		if id < 0 || int64(id) >= int64(v) {
+			for j := range o {
+				o[j] = nan
+			}
+			continue
+		}
+		copy(o, table[int(id)*d:(int(id)+1)*d])
+	}
+}
+
+// scatterRows sets dt = 0 and adds each row of g to row ids[i] of dt; ids
+// out of range are skipped.
+func scatterRows[T kernels.Float, L kernels.Label](dt, g []T, ids []L, v, d int) {
+	clear(dt)
+	for i, id := range ids {
+		if id < 0 || int64(id) >= int64(v) {
+			continue
+		}
+		r := dt[int(id)*d : (int(id)+1)*d]
+		for j, x := range g[i*d : (i+1)*d] {
+			r[j] += x
+		}
+	}
+}
+
+// embedKernel prepares gather (or scatter) for table shape [v, d].
+func embedKernel(n *Node, v, d int, scatter bool) (KernelFunc, error) {
+	i32 := n.In[0].Type.DType == I32
+	switch {
+	case n.Type.DType == F32 && i32:
+		f := gatherRows[float32, int32]
+		if scatter {
+			f = scatterRows[float32, int32]
+		}
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f(o.F32, in[1].F32, in[0].I32, v, d) }, nil
+	case n.Type.DType == F32:
+		f := gatherRows[float32, int64]
+		if scatter {
+			f = scatterRows[float32, int64]
+		}
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f(o.F32, in[1].F32, in[0].I64, v, d) }, nil
+	case n.Type.DType == F64 && i32:
+		f := gatherRows[float64, int32]
+		if scatter {
+			f = scatterRows[float64, int32]
+		}
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f(o.F64, in[1].F64, in[0].I32, v, d) }, nil
+	case n.Type.DType == F64:
+		f := gatherRows[float64, int64]
+		if scatter {
+			f = scatterRows[float64, int64]
+		}
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f(o.F64, in[1].F64, in[0].I64, v, d) }, nil
+	}
+	return nil, fmt.Errorf("%s: no kernel for %v", n.Op.Name, n.Type.DType)
+}
+
+func init() {
+	Register(&Op{
+		Name: "embedding", Arity: 2,
+		Doc:   "embedding(ids int[...], table [V, D]): [..., D], the table's row for each id (NaNs for an id outside [0, V))",
+		Infer: embedInfer,
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			ids, table := n.In[0], n.In[1]
+			return []*Node{nil, b.Must("embedding_grad", Attrs{"shape": table.Type.Shape}, ids, g)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			if t[1] == nil {
+				return b.Full(n.Type, 0)
+			}
+			return b.Must("embedding", nil, n.In[0], t[1])
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			return embedKernel(n, in[1][0], in[1][1], false)
+		},
+		// The ids' last axis has the table's V rows, so that the checker's
+		// labels (drawn below operand 0's last dimension) are valid ids,
+		// also after resizing.
+		Check: []CheckCase{
+			{In: []Type{TI(2, 5), T(5, 3)}, Domain: []Domain{Labels}},
+			{In: []Type{{DType: I64, Shape: ShapeOf(4)}, T(4, 2)}, Domain: []Domain{Labels}},
+		},
+	})
+	Register(&Op{
+		Name: "embedding_grad", Arity: 2,
+		Doc: "embedding_grad(ids int[...], g [..., D]; shape [V, D]): the gradient of embedding(ids, table) " +
+			"with respect to the table: g's rows added into row ids[i] (ids outside [0, V) are skipped)",
+		Infer: embedGradInfer,
+		VJP: func(b *Builder, n *Node, h *Node) []*Node {
+			return []*Node{nil, b.Must("embedding", nil, n.In[0], h)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			if t[1] == nil {
+				return b.Full(n.Type, 0)
+			}
+			return b.Must("embedding_grad", n.Attrs, n.In[0], t[1])
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			return embedKernel(n, out[0], out[1], true)
+		},
+		Check: []CheckCase{
+			{In: []Type{TI(2, 5), T(2, 5, 3)}, Attrs: Attrs{"shape": ShapeOf(5, 3)}, Domain: []Domain{Labels}},
+		},
+	})
+}
