@@ -1,0 +1,169 @@
+package ops
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// fused_elementwise is a tree of elementwise ops run as one kernel, made by
+// the optimizer's fusion pass. Its attribute "program" lists the member ops
+// as instructions over registers, separated by "; ":
+//
+//	t0=mul(x0,x1); t1=exp(t0); t2=add(t1,0.5)
+//
+// xK is operand K, tK the result of instruction K (defined in order), and a
+// number is an immediate (a scalar constant of the result's element type).
+// The last instruction's result is the node's value. "shape" is the result's
+// shape (every operand broadcasts to it) and "dtype" its element type.
+
+// FusedOps lists the ops a fused_elementwise program may contain: the
+// elementwise float ops whose kernels are row functions.
+func FusedOps() (unary, binary []string) {
+	return slices.Clone(kernels.FusedUnaryOps), slices.Clone(kernels.FusedBinaryOps)
+}
+
+// ParseFused reads a fused_elementwise program with nIn operands into
+// instructions over registers (operands, then immediates, then one per
+// instruction) and the immediates' values.
+func ParseFused(program string, nIn int) ([]kernels.FusedInstr, []float64, error) {
+	type operand struct {
+		reg int // operand or temporary register (temps offset later); -1: immediate
+		tmp bool
+		imm int
+	}
+	type instr struct {
+		op   string
+		args []operand
+	}
+	var raw []instr
+	var imms []float64
+	parts := strings.Split(program, "; ")
+	parseOperand := func(s string, i int) (operand, error) {
+		switch {
+		case strings.HasPrefix(s, "x"):
+			k, err := strconv.Atoi(s[1:])
+			if err != nil || k < 0 || k >= nIn {
+				return operand{}, fmt.Errorf("bad operand %q (the node has %d operands)", s, nIn)
+			}
+			return operand{reg: k}, nil
+		case strings.HasPrefix(s, "t"):
+			k, err := strconv.Atoi(s[1:])
+			if err != nil || k < 0 || k >= i {
+				return operand{}, fmt.Errorf("%q is not an earlier instruction's result", s)
+			}
+			return operand{reg: k, tmp: true}, nil
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return operand{}, fmt.Errorf("bad operand %q", s)
+		}
+		imms = append(imms, v)
+		return operand{reg: -1, imm: len(imms) - 1}, nil
+	}
+	for i, p := range parts {
+		lhs, rhs, ok := strings.Cut(p, "=")
+		if !ok || lhs != "t"+strconv.Itoa(i) {
+			return nil, nil, fmt.Errorf("instruction %d: %q is not t%d=op(...)", i, p, i)
+		}
+		op, args, ok := strings.Cut(rhs, "(")
+		if !ok || !strings.HasSuffix(args, ")") {
+			return nil, nil, fmt.Errorf("instruction %d: %q is not op(args)", i, rhs)
+		}
+		var ops []operand
+		for _, a := range strings.Split(strings.TrimSuffix(args, ")"), ",") {
+			o, err := parseOperand(a, i)
+			if err != nil {
+				return nil, nil, fmt.Errorf("instruction %d: %v", i, err)
+			}
+			ops = append(ops, o)
+		}
+		un, bin := slices.Contains(kernels.FusedUnaryOps, op), slices.Contains(kernels.FusedBinaryOps, op)
+		if !(un && len(ops) == 1 || bin && len(ops) == 2) {
+			return nil, nil, fmt.Errorf("instruction %d: %s with %d operands is not a fusible op", i, op, len(ops))
+		}
+		raw = append(raw, instr{op, ops})
+	}
+	base := nIn + len(imms)
+	reg := func(o operand) int {
+		switch {
+		case o.reg < 0:
+			return nIn + o.imm
+		case o.tmp:
+			return base + o.reg
+		}
+		return o.reg
+	}
+	prog := make([]kernels.FusedInstr, len(raw))
+	for i, r := range raw {
+		prog[i] = kernels.FusedInstr{Op: r.op, A: reg(r.args[0]), B: -1}
+		if len(r.args) == 2 {
+			prog[i].B = reg(r.args[1])
+		}
+	}
+	return prog, imms, nil
+}
+
+func init() {
+	Register(&Op{
+		Name: "fused_elementwise", Arity: -1,
+		Doc: "a tree of elementwise ops run as one kernel over cache-sized tiles " +
+			"(attributes program, shape, dtype; made by the optimizer)",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			dt := a.DType("dtype", tensor.Invalid)
+			if !dt.IsFloat() {
+				return Type{}, &InferError{"fused_elementwise", fmt.Sprintf("dtype %v is not f32 or f64", dt)}
+			}
+			s := a.Shape("shape")
+			for i, t := range in {
+				if t.DType != dt {
+					return Type{}, &InferError{"fused_elementwise", fmt.Sprintf("{%d} is %v, not %v", i, t, dt)}
+				}
+				got, err := BroadcastShapes(t.Shape, s)
+				if err != nil || !got.Equal(s) {
+					return Type{}, &InferError{"fused_elementwise", fmt.Sprintf("{%d} of type %v does not broadcast to %v", i, t, s)}
+				}
+			}
+			if _, _, err := ParseFused(a.Str("program", ""), len(in)); err != nil {
+				return Type{}, &InferError{"fused_elementwise", err.Error()}
+			}
+			return Type{dt, s}, nil
+		},
+		NoGrad: "fusion runs after differentiation",
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			prog, imms, err := ParseFused(n.Attrs.Str("program", ""), len(in))
+			if err != nil {
+				return nil, err
+			}
+			switch n.Type.DType {
+			case F32:
+				f, err := kernels.NewFused[float32](prog, imms, out, in)
+				if err != nil {
+					return nil, err
+				}
+				return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+					for k, x := range in {
+						f.SetInput(k, x.F32)
+					}
+					f.RunData(o.F32)
+				}, nil
+			case F64:
+				f, err := kernels.NewFused[float64](prog, imms, out, in)
+				if err != nil {
+					return nil, err
+				}
+				return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+					for k, x := range in {
+						f.SetInput(k, x.F64)
+					}
+					f.RunData(o.F64)
+				}, nil
+			}
+			return nil, fmt.Errorf("fused_elementwise: no kernel for %v", n.Type.DType)
+		},
+	})
+}

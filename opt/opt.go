@@ -1,0 +1,141 @@
+// Package opt is nnc's graph optimizer: one list of passes, run in order
+// between differentiation and planning. Every pass is a graph-to-graph
+// function that rebuilds the graph through a fresh ops.Builder (so
+// hash-consing merges whatever the rewrite made equal), keeps the graph's
+// leaves in order with their names, attributes and positions, and keeps its
+// outputs and updates.
+//
+// The passes assume the graph is final: differentiation has already run
+// (stop_gradient is dropped and fused nodes have no gradient).
+package opt
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nnclang/nnc/ops"
+)
+
+// Pass is one step of the pipeline.
+type Pass struct {
+	// Name is what --dump-after takes.
+	Name string
+	// Doc says what the pass does, in one line.
+	Doc string
+	// Run returns the rewritten graph; g is not modified.
+	Run func(g *ops.Graph) (*ops.Graph, error)
+	// After names the passes that must come earlier in Passes.
+	After []string
+}
+
+// Passes is the pipeline, in order. Its ordering constraints (After) are
+// asserted by a test.
+var Passes = []Pass{
+	{Name: "dce", Run: DCE,
+		Doc: "drop the nodes no output or update needs (leaves stay)"},
+	{Name: "fold", Run: Fold, After: []string{"dce"},
+		Doc: "evaluate nodes whose operands are all constants"},
+	{Name: "simplify", Run: Simplify, After: []string{"fold"},
+		Doc: "algebraic identities (x*1, x-0, neg(neg x), transpose and reshape chains, no-op casts and broadcasts)"},
+	{Name: "stability", Run: Stability, After: []string{"simplify"},
+		Doc: "numerically stable forms (log(softmax) → log_softmax, log(1+x) → log1p)"},
+	{Name: "cse", Run: CSE, After: []string{"simplify", "stability"},
+		Doc: "merge equal nodes, commutative operands in a canonical order"},
+	{Name: "fuse", Run: Fuse, After: []string{"dce", "fold", "simplify", "stability", "cse"},
+		Doc: "trees of elementwise ops become one fused_elementwise kernel"},
+}
+
+// Lookup returns the pass named name.
+func Lookup(name string) (Pass, bool) {
+	for _, p := range Passes {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Pass{}, false
+}
+
+// Names lists the passes in order.
+func Names() []string {
+	out := make([]string, len(Passes))
+	for i, p := range Passes {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// Options say how Optimize runs.
+type Options struct {
+	// Level 0 runs no pass and returns the graph as it is; 1 or more runs
+	// every pass.
+	Level int
+	// DumpAfter names a pass after which the graph is printed to Dump (in
+	// ops.Fprint's text form). Empty prints nothing.
+	DumpAfter string
+	// Dump receives the graph named by DumpAfter.
+	Dump io.Writer
+	// Verify runs ops.Verify on the input and after every pass (tests set it).
+	Verify bool
+}
+
+// DefaultLevel is the optimization level of compiled programs.
+const DefaultLevel = 1
+
+// Optimize runs the passes on g and returns the optimized graph; g itself is
+// not modified. Leaves keep their order, names and attributes, so a session
+// binds the result exactly as it binds g; outputs keep their names and
+// updates their targets. An error is a broken invariant of a pass (or an
+// unknown DumpAfter name).
+func Optimize(g *ops.Graph, o Options) (*ops.Graph, error) {
+	if o.DumpAfter != "" {
+		if _, ok := Lookup(o.DumpAfter); !ok {
+			return nil, fmt.Errorf("unknown pass %q (the passes are %s)", o.DumpAfter, strings.Join(Names(), ", "))
+		}
+		if o.Level <= 0 {
+			return nil, fmt.Errorf("no pass runs at optimization level 0, so there is nothing to dump after %s", o.DumpAfter)
+		}
+		if o.Dump == nil {
+			return nil, fmt.Errorf("dump after %s: no writer", o.DumpAfter)
+		}
+	}
+	if o.Level <= 0 {
+		return g, nil
+	}
+	if o.Verify {
+		if err := ops.Verify(g); err != nil {
+			return nil, fmt.Errorf("opt: the input graph is broken: %v", err)
+		}
+	}
+	for _, p := range Passes {
+		ng, err := runPass(p, g)
+		if err != nil {
+			return nil, err
+		}
+		if o.Verify {
+			if err := ops.Verify(ng); err != nil {
+				return nil, fmt.Errorf("opt: after pass %s: %v", p.Name, err)
+			}
+		}
+		if p.Name == o.DumpAfter {
+			ops.Fprint(o.Dump, ng)
+		}
+		g = ng
+	}
+	return g, nil
+}
+
+// runPass runs p, turning a panic (Builder.Must on a rewrite that broke an
+// invariant) into an error naming the pass.
+func runPass(p Pass, g *ops.Graph) (out *ops.Graph, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("opt: pass %s: internal error: %v", p.Name, r)
+		}
+	}()
+	out, err = p.Run(g)
+	if err != nil {
+		return nil, fmt.Errorf("opt: pass %s: %v", p.Name, err)
+	}
+	return out, nil
+}

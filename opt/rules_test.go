@@ -1,0 +1,172 @@
+package opt
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// ruleCase builds y from inputs x [2, 3] and w [3] (f64) and says which op
+// computes y once the pass has run ("input" when y is x itself).
+type ruleCase struct {
+	rule  string
+	build func(b *ops.Builder, x, w *ops.Node) *ops.Node
+	want  string
+}
+
+// zeroSign lists the rules that may turn a +0 into -0 (0 == -0 still holds).
+var zeroSign = map[string]bool{"sum_to the same shape": true}
+
+func neg0(b *ops.Builder) *ops.Node { return b.Scalar(ops.F64, math.Copysign(0, -1)) }
+
+var simplifyCases = []ruleCase{
+	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, x, neg0(b)) }, "input"},
+	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, b.Full(f64(2, 3), math.Copysign(0, -1)), x) }, "input"},
+	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, w, b.Full(f64(2, 3), math.Copysign(0, -1))) }, "broadcast_to"},
+	{"x-0", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("sub", nil, x, b.Scalar(ops.F64, 0)) }, "input"},
+	{"x*1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, b.Scalar(ops.F64, 1), x) }, "input"},
+	{"x*1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, x, b.Full(f64(3), 1)) }, "input"},
+	{"x*-1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, x, b.Scalar(ops.F64, -1)) }, "neg"},
+	{"x/1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("div", nil, x, b.Scalar(ops.F64, 1)) }, "input"},
+	{"x**1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("pow", nil, x, b.Scalar(ops.F64, 1)) }, "input"},
+	{"neg(neg(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("neg", nil, b.Must("neg", nil, x)) }, "input"},
+	{"neg(neg(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("neg", nil, b.Must("neg", nil, b.Must("neg", nil, x)))
+	}, "neg"},
+	{"transpose(transpose(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("transpose", nil, b.Must("transpose", nil, x))
+	}, "input"},
+	{"transpose(transpose(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		x3 := b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(1, 2, 3)}, x)
+		t := b.Must("transpose", ops.Attrs{"perm": []int{1, 0, 2}}, x3)
+		return b.Must("transpose", ops.Attrs{"perm": []int{0, 2, 1}}, t)
+	}, "transpose"},
+	{"reshape to the same shape", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
+	}, "input"},
+	{"reshape(reshape(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		r := b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(6)}, x)
+		return b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(3, 2)}, r)
+	}, "reshape"},
+	{"reshape(reshape(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		r := b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(6)}, x)
+		return b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, r)
+	}, "input"},
+	{"broadcast_to the same shape", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("broadcast_to", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
+	}, "input"},
+	{"sum_to the same shape", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("sum_to", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
+	}, "input"},
+	{"cast to the same dtype", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("cast", ops.Attrs{"dtype": ops.F64}, x)
+	}, "input"},
+	{"stop_gradient after differentiation", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("stop_gradient", nil, x)
+	}, "input"},
+	// Identities that would lose NaN, Inf or the sign of zero stay.
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, x, b.Scalar(ops.F64, 0)) }, "mul"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, x, b.Scalar(ops.F64, 0)) }, "add"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("sub", nil, x, neg0(b)) }, "sub"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("sub", nil, x, x) }, "sub"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("div", nil, x, x) }, "div"},
+}
+
+// TestSimplifyRules runs every case through the simplify pass: y must be
+// computed by the expected op and keep its value bitwise on inputs full of
+// ±0, ±Inf and NaN. Every rule must have a case.
+func TestSimplifyRules(t *testing.T) {
+	runRuleCases(t, "simplify", SimplifyRules, simplifyCases, true)
+}
+
+func runRuleCases(t *testing.T, pass string, rules []Rule, cases []ruleCase, bitwise bool) {
+	covered := map[string]bool{}
+	for _, c := range cases {
+		covered[c.rule] = true
+	}
+	for _, r := range rules {
+		if !covered[r.Name] {
+			t.Errorf("rule %q has no test case", r.Name)
+		}
+	}
+	for i, c := range cases {
+		b := ops.NewBuilder()
+		x := b.Input("x", f64(2, 3))
+		w := b.Input("w", f64(3))
+		b.Output("y", c.build(b, x, w))
+		g := b.G
+		after := mustPass(t, pass, g)
+		if got := after.Output("y").Op.Name; got != c.want {
+			t.Errorf("case %d (%s): y is computed by %s, want %s\n%v", i, c.rule, got, c.want, after)
+			continue
+		}
+		for seed := range uint64(5) {
+			in := randomInputs(g, rand.New(rand.NewPCG(seed, uint64(i))), bitwise)
+			switch {
+			case bitwise && zeroSign[c.rule]:
+				compare(t, c.rule, outputs(t, g, in), outputs(t, after, in), 0, math.SmallestNonzeroFloat64)
+			case bitwise:
+				compare(t, c.rule, outputs(t, g, in), outputs(t, after, in), 0, 0)
+			default:
+				compare(t, c.rule, outputs(t, g, in), outputs(t, after, in), 1e-12, 1e-12)
+			}
+		}
+	}
+}
+
+var stabilityCases = []ruleCase{
+	{"log(softmax(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("log", nil, b.Must("softmax", ops.Attrs{"axis": 0}, x))
+	}, "log_softmax"},
+	{"log(1+x)", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		sq := b.Must("square", nil, x) // 1 + x² > 0
+		return b.Must("log", nil, b.Must("add", nil, b.Scalar(ops.F64, 1), sq))
+	}, "log1p"},
+	{"log(1+x)", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		e := b.Must("exp", nil, x)
+		return b.Must("log", nil, b.Must("add", nil, e, b.Full(f64(2, 3), 1)))
+	}, "log1p"},
+	{"-mean(sum(one_hot(y)*log_softmax(x)))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		y := b.Input("labels", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(2)})
+		oh := b.Must("one_hot", ops.Attrs{"n": 3, "dtype": ops.F64}, y)
+		ls := b.Must("log_softmax", nil, x)
+		s := b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("mul", nil, ls, oh))
+		return b.Must("neg", nil, b.Must("mean", nil, s))
+	}, "cross_entropy"},
+	// The same with a 1 that is not exactly one: no log1p.
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("log", nil, b.Must("add", nil, b.Scalar(ops.F64, 1.5), b.Must("square", nil, x)))
+	}, "log"},
+}
+
+// TestStabilityRules checks the stability rules on ordinary inputs
+// (agreement to 1e-12) and that they do what they are for.
+func TestStabilityRules(t *testing.T) {
+	runRuleCases(t, "stability", StabilityRules, stabilityCases, false)
+
+	// log(softmax) of a wide row: softmax underflows to 0 and its log is
+	// -Inf; log_softmax is x - max - log(sum exp) = -1000 - log(1 + e^-1000).
+	b := ops.NewBuilder()
+	x := b.Input("x", f64(2))
+	b.Output("y", b.Must("log", nil, b.Must("softmax", nil, x)))
+	after := mustPass(t, "stability", b.G)
+	in := map[string]*tensor.Tensor{"x": tensor.FromFloat64s(ops.F64, []int{2}, []float64{0, -1000})}
+	before := outputs(t, b.G, in)["y"].F64
+	got := outputs(t, after, in)["y"].F64
+	if !math.IsInf(before[1], -1) || got[1] != -1000 || got[0] != 0 {
+		t.Errorf("log(softmax([0, -1000])) = %v before and %v after, want -Inf before and [0 -1000] after", before, got)
+	}
+
+	// log(1 + 1e-20): 0 in floating point, 1e-20 with log1p.
+	b = ops.NewBuilder()
+	x = b.Input("x", f64())
+	b.Output("y", b.Must("log", nil, b.Must("add", nil, x, b.Scalar(ops.F64, 1))))
+	after = mustPass(t, "stability", b.G)
+	in = map[string]*tensor.Tensor{"x": tensor.FromFloat64s(ops.F64, nil, []float64{1e-20})}
+	if y := outputs(t, after, in)["y"].F64[0]; y != 1e-20 {
+		t.Errorf("log(1 + 1e-20) = %v after the pass, want 1e-20", y)
+	}
+}

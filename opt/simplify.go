@@ -1,0 +1,201 @@
+package opt
+
+import (
+	"math"
+
+	"github.com/nnclang/nnc/ops"
+)
+
+// Rule is one rewrite of a rule table: on a node of op Op whose operands
+// have been rebuilt as in, Rewrite returns the replacement (of the node's
+// type) or nil when the rule does not apply.
+type Rule struct {
+	Name    string
+	Op      string
+	Rewrite func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node
+}
+
+// SimplifyRules are the algebraic identities of the simplify pass. Each
+// rewrite gives bitwise the value of the node it replaces, NaN and Inf
+// included: so x*0 is never rewritten (Inf*0 is NaN), nor x+0 (-0+0 is +0):
+// only x + (-0) is. The one exception is sum_to to its operand's own shape,
+// whose kernel sums into a zeroed buffer and so turns -0 into +0; dropping it
+// keeps the -0.
+var SimplifyRules = []Rule{
+	{"x+(-0)", "add", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if isValue(in[1], negZero) {
+			return keep(b, n, in[0])
+		}
+		if isValue(in[0], negZero) {
+			return keep(b, n, in[1])
+		}
+		return nil
+	}},
+	{"x-0", "sub", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if isValue(in[1], 0) {
+			return keep(b, n, in[0])
+		}
+		return nil
+	}},
+	{"x*1", "mul", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if isValue(in[1], 1) {
+			return keep(b, n, in[0])
+		}
+		if isValue(in[0], 1) {
+			return keep(b, n, in[1])
+		}
+		return nil
+	}},
+	{"x*-1", "mul", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if isValue(in[1], -1) && in[0].Type.Equal(n.Type) {
+			return b.Must("neg", nil, in[0])
+		}
+		if isValue(in[0], -1) && in[1].Type.Equal(n.Type) {
+			return b.Must("neg", nil, in[1])
+		}
+		return nil
+	}},
+	{"x/1", "div", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if isValue(in[1], 1) {
+			return keep(b, n, in[0])
+		}
+		return nil
+	}},
+	{"x**1", "pow", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if isValue(in[1], 1) {
+			return keep(b, n, in[0])
+		}
+		return nil
+	}},
+	{"neg(neg(x))", "neg", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if in[0].Op.Name == "neg" {
+			return in[0].In[0]
+		}
+		return nil
+	}},
+	{"transpose(transpose(x))", "transpose", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		inner := in[0]
+		if inner.Op.Name != "transpose" {
+			return nil
+		}
+		p1 := perm(inner)
+		p2 := perm(n)
+		// result axis i is inner's axis p2[i], which is x's axis p1[p2[i]].
+		comp := make([]int, len(p2))
+		identity := true
+		for i, p := range p2 {
+			comp[i] = p1[p]
+			identity = identity && comp[i] == i
+		}
+		if identity {
+			return inner.In[0]
+		}
+		return b.Must("transpose", ops.Attrs{"perm": comp}, inner.In[0])
+	}},
+	{"reshape to the same shape", "reshape", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if in[0].Type.Equal(n.Type) {
+			return in[0]
+		}
+		return nil
+	}},
+	{"reshape(reshape(x))", "reshape", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if in[0].Op.Name != "reshape" {
+			return nil
+		}
+		x := in[0].In[0]
+		if x.Type.Equal(n.Type) {
+			return x
+		}
+		return b.Must("reshape", n.Attrs, x)
+	}},
+	{"broadcast_to the same shape", "broadcast_to", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if in[0].Type.Equal(n.Type) {
+			return in[0]
+		}
+		return nil
+	}},
+	{"sum_to the same shape", "sum_to", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if in[0].Type.Equal(n.Type) {
+			return in[0]
+		}
+		return nil
+	}},
+	{"cast to the same dtype", "cast", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if in[0].Type.Equal(n.Type) {
+			return in[0]
+		}
+		return nil
+	}},
+	{"stop_gradient after differentiation", "stop_gradient", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		return in[0]
+	}},
+}
+
+var negZero = math.Copysign(0, -1)
+
+// isValue reports whether n is a constant whose every element is v (bitwise:
+// 0 and -0 differ).
+func isValue(n *ops.Node, v float64) bool {
+	c, ok := constValue(n)
+	return ok && math.Float64bits(c) == math.Float64bits(v)
+}
+
+// keep returns x as the replacement of n: x itself when it has n's type,
+// else x broadcast to n's shape (the constant operand widened it).
+func keep(b *ops.Builder, n, x *ops.Node) *ops.Node {
+	if x.Type.Equal(n.Type) {
+		return x
+	}
+	if x.Type.DType != n.Type.DType {
+		return nil
+	}
+	return ops.BroadcastTo(b, x, n.Type.Shape)
+}
+
+// perm is the permutation of transpose node n.
+func perm(n *ops.Node) []int {
+	if p, ok := n.Attrs.Ints("perm"); ok {
+		return p
+	}
+	r := n.Type.Shape.Rank()
+	p := make([]int, r)
+	for i := range p {
+		p[i] = r - 1 - i
+	}
+	return p
+}
+
+// applyRules returns a rule that tries, on each node, the rules of its op in
+// table order, applying them again to each replacement until none applies.
+func applyRules(rules []Rule) rule {
+	byOp := map[string][]Rule{}
+	for _, r := range rules {
+		byOp[r.Op] = append(byOp[r.Op], r)
+	}
+	return func(b *ops.Builder, n *ops.Node, in, _ []*ops.Node) *ops.Node {
+		var out *ops.Node
+		for range 8 { // each rewrite removes a node, so chains end fast
+			var next *ops.Node
+			for _, r := range byOp[n.Op.Name] {
+				if next = r.Rewrite(b, n, in); next != nil {
+					break
+				}
+			}
+			if next == nil || next == n {
+				return out
+			}
+			out = next
+			if len(byOp[next.Op.Name]) == 0 || next.Op.Leaf {
+				return out
+			}
+			// The replacement is a node of b: try the rules on it too.
+			n, in = next, next.In
+		}
+		return out
+	}
+}
+
+// Simplify applies SimplifyRules.
+func Simplify(g *ops.Graph) (*ops.Graph, error) {
+	return rebuild(g, applyRules(SimplifyRules))
+}

@@ -1,0 +1,301 @@
+package kernels
+
+import "fmt"
+
+// FusedInstr is one instruction of a fused elementwise program: register Dst
+// gets Op applied to registers A and B (B is -1 for unary ops). Registers
+// number the program's inputs first, then its immediates, then one result
+// per instruction in order, so Dst is always the next free number.
+type FusedInstr struct {
+	Op   string
+	A, B int
+}
+
+// FusedTile is the number of elements a fused program works on at once: a
+// few registers of this size stay in the L1/L2 cache while each instruction
+// runs a tight loop over them.
+const FusedTile = 1024
+
+// Fused is a fused elementwise program prepared for concrete shapes. Run
+// evaluates it over the output in tiles of FusedTile elements: every
+// instruction is one row function (AddRow, ExpRow...) applied to a whole
+// tile, so the interpretation costs one call per instruction per tile, and
+// the arithmetic is exactly that of the unfused ops, in the same order.
+// Inputs with the output's element count are read in place, scalar inputs
+// and immediates are length-1 registers, and inputs broadcast along some
+// axes are gathered tile by tile into scratch. Every buffer is allocated by
+// NewFused; Run allocates nothing.
+type Fused[T Float] struct {
+	n     int // output elements
+	tile  int
+	nIn   int
+	ins   []fusedInput[T]
+	steps []fusedStep[T]
+	regs  [][]T // the current slice of each register
+	imms  []T   // backing store of the immediates
+	data  [][]T // the inputs of the current run
+}
+
+type fusedInput[T Float] struct {
+	mode    int // inFull, inScalar or inGather
+	b       *Bcast
+	idx     []int
+	off     []int
+	scratch []T
+}
+
+const (
+	inFull = iota
+	inScalar
+	inGather
+)
+
+type fusedStep[T Float] struct {
+	un     func(dst, x []T)
+	bin    func(dst, x, y []T)
+	a, b   int
+	dst    int
+	scalar bool // every operand is a scalar: the result is one element
+	buf    []T  // the tile (or single element) the result is written to
+	last   bool // the program's result: written to the output tile
+}
+
+// NewFused prepares program prog with nIn inputs of the given shapes and the
+// immediates imms for an output of shape out. Every input shape must
+// broadcast to out.
+func NewFused[T Float](prog []FusedInstr, imms []float64, out []int, in [][]int) (*Fused[T], error) {
+	f := &Fused[T]{n: NumElems(out), nIn: len(in)}
+	f.tile = min(FusedTile, max(f.n, 1))
+	nr := len(in) + len(imms) + len(prog)
+	f.regs = make([][]T, nr)
+	f.data = make([][]T, len(in))
+	scalar := make([]bool, nr)
+	for k, s := range in {
+		var fi fusedInput[T]
+		switch m := NumElems(s); {
+		case m == f.n:
+			fi.mode = inFull
+		case m == 1:
+			fi.mode = inScalar
+			scalar[k] = true
+		default:
+			fi.mode = inGather
+			fi.b = NewBcast(out, s)
+			fi.idx, fi.off = fi.b.Scratch(), make([]int, 1)
+			fi.scratch = make([]T, f.tile)
+		}
+		f.ins = append(f.ins, fi)
+	}
+	f.imms = make([]T, len(imms))
+	for i, v := range imms {
+		f.imms[i] = T(v)
+		r := len(in) + i
+		f.regs[r] = f.imms[i : i+1 : i+1]
+		scalar[r] = true
+	}
+	if len(prog) == 0 {
+		return nil, fmt.Errorf("fused program has no instructions")
+	}
+	// Last use of every register, to reuse temporaries' tiles.
+	base := len(in) + len(imms)
+	lastUse := make([]int, nr)
+	for i, ins := range prog {
+		for _, r := range []int{ins.A, ins.B} {
+			if r >= 0 {
+				if r >= base+i {
+					return nil, fmt.Errorf("instruction %d reads register %d before it is set", i, r)
+				}
+				lastUse[r] = i
+			}
+		}
+	}
+	var free [][]T
+	tileOf := make([][]T, nr)
+	for i, ins := range prog {
+		st := fusedStep[T]{a: ins.A, b: ins.B, dst: base + i, last: i == len(prog)-1}
+		if ins.B < 0 {
+			st.un = fusedUnary[T](ins.Op)
+			if st.un == nil {
+				return nil, fmt.Errorf("fused program: unknown unary op %q", ins.Op)
+			}
+			st.scalar = scalar[ins.A]
+		} else {
+			st.bin = fusedBinary[T](ins.Op)
+			if st.bin == nil {
+				return nil, fmt.Errorf("fused program: unknown binary op %q", ins.Op)
+			}
+			st.scalar = scalar[ins.A] && scalar[ins.B]
+		}
+		scalar[st.dst] = st.scalar
+		// Operands that die here give their tiles back first: every row
+		// function writes dst[i] from x[i] and y[i] only, so dst may alias
+		// them.
+		for _, r := range []int{ins.A, ins.B} {
+			if r >= base && lastUse[r] == i && tileOf[r] != nil {
+				free = append(free, tileOf[r])
+				tileOf[r] = nil
+			}
+		}
+		switch {
+		case st.scalar:
+			st.buf = make([]T, 1)
+		case st.last:
+			// written into the output tile
+		case len(free) > 0:
+			st.buf = free[len(free)-1]
+			free = free[:len(free)-1]
+			tileOf[st.dst] = st.buf
+		default:
+			st.buf = make([]T, f.tile)
+			tileOf[st.dst] = st.buf
+		}
+		if lastUse[st.dst] < i && !st.last && tileOf[st.dst] != nil {
+			// never read: free again at once
+			free = append(free, tileOf[st.dst])
+			tileOf[st.dst] = nil
+		}
+		f.steps = append(f.steps, st)
+	}
+	return f, nil
+}
+
+// Run computes out from the inputs in (each of its input's shape).
+func (f *Fused[T]) Run(out []T, in ...[]T) {
+	copy(f.data, in)
+	f.run(out)
+}
+
+// RunData is Run with the inputs already stored by SetInput, so that a
+// caller holding tensors need not build a slice per call.
+func (f *Fused[T]) RunData(out []T) { f.run(out) }
+
+// SetInput stores input k's data for the next RunData.
+func (f *Fused[T]) SetInput(k int, x []T) { f.data[k] = x }
+
+func (f *Fused[T]) run(out []T) {
+	for o := 0; o < f.n; o += f.tile {
+		l := min(f.tile, f.n-o)
+		for k := range f.ins {
+			fi := &f.ins[k]
+			x := f.data[k]
+			switch fi.mode {
+			case inFull:
+				f.regs[k] = x[o : o+l]
+			case inScalar:
+				f.regs[k] = x[:1]
+			default:
+				fi.gather(x, o, l)
+				f.regs[k] = fi.scratch[:l]
+			}
+		}
+		dst := out[o : o+l]
+		for i := range f.steps {
+			st := &f.steps[i]
+			var d []T
+			switch {
+			case st.scalar:
+				d = st.buf
+			case st.last:
+				d = dst
+			default:
+				d = st.buf[:l]
+			}
+			if st.un != nil {
+				st.un(d, f.regs[st.a])
+			} else {
+				st.bin(d, f.regs[st.a], f.regs[st.b])
+			}
+			f.regs[st.dst] = d
+		}
+		if st := &f.steps[len(f.steps)-1]; st.scalar {
+			c := st.buf[0]
+			for i := range dst {
+				dst[i] = c
+			}
+		}
+	}
+}
+
+// gather copies elements [o, o+l) of the broadcast view of x into scratch.
+func (fi *fusedInput[T]) gather(x []T, o, l int) {
+	b := fi.b
+	row := b.Row
+	r, col := o/row, o%row
+	pos := 0
+	for pos < l {
+		seg := min(row-col, l-pos)
+		b.Offsets(r, fi.idx, fi.off)
+		d := fi.scratch[pos : pos+seg]
+		if b.Inner[0] == 1 {
+			s := fi.off[0] + col
+			copy(d, x[s:s+seg])
+		} else {
+			c := x[fi.off[0]]
+			for i := range d {
+				d[i] = c
+			}
+		}
+		pos += seg
+		r, col = r+1, 0
+	}
+}
+
+// FusedUnaryOps and FusedBinaryOps are the op names a fused program may use.
+var (
+	FusedUnaryOps  = []string{"neg", "exp", "log", "log1p", "tanh", "sigmoid", "relu", "sqrt", "abs", "square", "sign"}
+	FusedBinaryOps = []string{"add", "sub", "mul", "div", "pow", "maximum", "minimum", "greater", "less", "equal"}
+)
+
+func fusedUnary[T Float](op string) func(dst, x []T) {
+	switch op {
+	case "neg":
+		return NegRow[T]
+	case "exp":
+		return ExpRow[T]
+	case "log":
+		return LogRow[T]
+	case "log1p":
+		return Log1pRow[T]
+	case "tanh":
+		return TanhRow[T]
+	case "sigmoid":
+		return SigmoidRow[T]
+	case "relu":
+		return ReluRow[T]
+	case "sqrt":
+		return SqrtRow[T]
+	case "abs":
+		return AbsRow[T]
+	case "square":
+		return SquareRow[T]
+	case "sign":
+		return SignRow[T]
+	}
+	return nil
+}
+
+func fusedBinary[T Float](op string) func(dst, x, y []T) {
+	switch op {
+	case "add":
+		return AddRow[T]
+	case "sub":
+		return SubRow[T]
+	case "mul":
+		return MulRow[T]
+	case "div":
+		return DivRow[T]
+	case "pow":
+		return PowRow[T]
+	case "maximum":
+		return MaxRow[T]
+	case "minimum":
+		return MinRow[T]
+	case "greater":
+		return GreaterRow[T]
+	case "less":
+		return func(dst, x, y []T) { GreaterRow(dst, y, x) }
+	case "equal":
+		return EqualRow[T]
+	}
+	return nil
+}
