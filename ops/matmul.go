@@ -35,6 +35,13 @@ func init() {
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			tx, tw := matmulFlags(n.Attrs)
 			p := kernels.NewMatmul(in[0], in[1], tx, tw)
+			// Allocate the packing buffers now: a planned run allocates nothing.
+			switch n.Type.DType {
+			case F32:
+				p.PrepareF32()
+			case F64:
+				p.PrepareF64()
+			}
 			return floatKernel(n,
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F32(o.F32, in[0].F32, in[1].F32) },
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F64(o.F64, in[0].F64, in[1].F64) })

@@ -1,21 +1,19 @@
 package kernels
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
-)
-
 // Matmul is a prepared batched matrix product with NumPy's rules: x is
 // [..., M, K] and w is [..., K, N] with broadcast batch dimensions; a 1-D x is
 // a row [1, K] and a 1-D w a column [K, 1]. With TX, x holds the transposes
 // ([..., K, M]); with TW, w does ([..., N, K]). Each batch is one row-major
-// gemm.
+// gemm (see GemmPlan), whose packing buffers are allocated once, by
+// PrepareF32 or PrepareF64 or else by the first call.
 type Matmul struct {
 	M, K, N int
 	TX, TW  bool
 	XOff    []int // per output batch, the element offset of its x matrix
 	WOff    []int // per output batch, the element offset of its w matrix
+
+	g32 *GemmPlan[float32]
+	g64 *GemmPlan[float64]
 }
 
 // NewMatmul prepares the product of shapes x and w, which must be compatible
@@ -103,70 +101,52 @@ func NumElems(s []int) int {
 	return n
 }
 
-// Each gemm is issued in panels of at most panelRows×panelCols of the result,
-// small enough that gonum runs it serially: its parallel path starts
-// goroutines and allocates, and a planned step must not allocate.
-const (
-	panelRows = 64
-	panelCols = 3 * 64
-)
+// gemmArgs returns the leading dimensions of one batch's x and w.
+func (p *Matmul) gemmArgs() (lda, ldb int) {
+	lda, ldb = p.K, p.N
+	if p.TX { // x is K×M
+		lda = p.M
+	}
+	if p.TW { // w is N×K
+		ldb = p.K
+	}
+	return lda, ldb
+}
 
-// panel returns, for the rows [i, ...) of op(x) and columns [j, ...) of
-// op(w), the offsets into one batch's x and w, their leading dimensions and
-// transpose flags.
-func (p *Matmul) panel(i, j int) (xo, lda, wo, ldb int, ta, tb blas.Transpose) {
-	ta, tb = blas.NoTrans, blas.NoTrans
-	xo, lda = i*p.K, p.K
-	if p.TX { // x is K×M: rows of op(x) are its columns
-		xo, lda, ta = i, p.M, blas.Trans
+// PrepareF32 allocates the float32 product's packing buffers now rather than
+// on the first call to F32 (a planned kernel calls it, so that even its first
+// run allocates nothing).
+func (p *Matmul) PrepareF32() {
+	if p.g32 == nil {
+		p.g32 = NewGemmPlan[float32](p.TX, p.TW, p.M, p.N, p.K)
 	}
-	wo, ldb = j, p.N
-	if p.TW { // w is N×K: columns of op(w) are its rows
-		wo, ldb, tb = j*p.K, p.K, blas.Trans
+}
+
+// PrepareF64 is PrepareF32 for float64.
+func (p *Matmul) PrepareF64() {
+	if p.g64 == nil {
+		p.g64 = NewGemmPlan[float64](p.TX, p.TW, p.M, p.N, p.K)
 	}
-	return
 }
 
 // F32 computes out = op(x) @ op(w) in float32.
 func (p *Matmul) F32(out, x, w []float32) {
-	if p.K == 0 {
-		clear(out)
-		return
-	}
-	impl := blas32.Implementation()
-	m, k, n := p.M, p.K, p.N
-	xs, ws, os := m*k, k*n, m*n
-	for b := range p.XOff {
-		xb, wb, ob := x[p.XOff[b]:p.XOff[b]+xs], w[p.WOff[b]:p.WOff[b]+ws], out[b*os:(b+1)*os]
-		for i := 0; i < m; i += panelRows {
-			r := min(panelRows, m-i)
-			for j := 0; j < n; j += panelCols {
-				c := min(panelCols, n-j)
-				xo, lda, wo, ldb, ta, tb := p.panel(i, j)
-				impl.Sgemm(ta, tb, r, c, k, 1, xb[xo:], lda, wb[wo:], ldb, 0, ob[i*n+j:], n)
-			}
-		}
-	}
+	p.PrepareF32()
+	matmulBatches(p, p.g32, out, x, w)
 }
 
 // F64 computes out = op(x) @ op(w) in float64.
 func (p *Matmul) F64(out, x, w []float64) {
-	if p.K == 0 {
-		clear(out)
-		return
-	}
-	impl := blas64.Implementation()
-	m, k, n := p.M, p.K, p.N
-	xs, ws, os := m*k, k*n, m*n
+	p.PrepareF64()
+	matmulBatches(p, p.g64, out, x, w)
+}
+
+// matmulBatches runs one gemm per output batch.
+func matmulBatches[T Float](p *Matmul, g *GemmPlan[T], out, x, w []T) {
+	xs, ws, os := p.M*p.K, p.K*p.N, p.M*p.N
+	lda, ldb := p.gemmArgs()
 	for b := range p.XOff {
-		xb, wb, ob := x[p.XOff[b]:p.XOff[b]+xs], w[p.WOff[b]:p.WOff[b]+ws], out[b*os:(b+1)*os]
-		for i := 0; i < m; i += panelRows {
-			r := min(panelRows, m-i)
-			for j := 0; j < n; j += panelCols {
-				c := min(panelCols, n-j)
-				xo, lda, wo, ldb, ta, tb := p.panel(i, j)
-				impl.Dgemm(ta, tb, r, c, k, 1, xb[xo:], lda, wb[wo:], ldb, 0, ob[i*n+j:], n)
-			}
-		}
+		ob := out[b*os : (b+1)*os]
+		g.Run(1, x[p.XOff[b]:p.XOff[b]+xs], lda, w[p.WOff[b]:p.WOff[b]+ws], ldb, 0, ob, p.N)
 	}
 }
