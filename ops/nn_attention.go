@@ -1,0 +1,269 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// attention(q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], mask?) is scaled
+// dot-product attention: softmax(q·kᵀ·scale + bias)·v, [..., Tq, dv]. The
+// optional mask is bool, or a float 0/1 of q's type, broadcastable to
+// [..., Tq, Tk]: where it is false (0) the score is -Inf before the softmax
+// (a row with every position masked gives NaNs, as in PyTorch). Attribute
+// "scale" defaults to 1/sqrt(d). q, k and v share their batch dimensions.
+//
+// The kernel is fused (one score matrix per batch, reused); the VJP and JVP
+// recompute the attention weights with matmul and softmax, so they
+// differentiate again. attention_bias turns the mask into the additive
+// 0/-Inf term.
+
+func attentionInfer(in []Type, a Attrs) (Type, error) {
+	if len(in) != 3 && len(in) != 4 {
+		return Type{}, &InferError{"attention", fmt.Sprintf("takes q, k, v and an optional mask, got %d operands", len(in))}
+	}
+	dt, err := sameFloat("attention", in[:3])
+	if err != nil {
+		return Type{}, err
+	}
+	q, k, v := in[0].Shape, in[1].Shape, in[2].Shape
+	if q.Rank() < 2 || k.Rank() < 2 || v.Rank() < 2 {
+		return Type{}, &InferError{"attention", fmt.Sprintf("q, k and v must be [..., T, d]: {0} is %v, {1} is %v, {2} is %v", in[0], in[1], in[2])}
+	}
+	r := q.Rank()
+	if k.Rank() != r || v.Rank() != r || !q[:r-2].Equal(k[:r-2]) || !q[:r-2].Equal(v[:r-2]) {
+		return Type{}, &InferError{"attention", fmt.Sprintf("q, k and v must share their batch dimensions: {0} is %v, {1} is %v, {2} is %v", in[0], in[1], in[2])}
+	}
+	if q[r-1] != k[r-1] {
+		return Type{}, &InferError{"attention", fmt.Sprintf("q and k must have the same feature size: {0} is %v, {1} is %v", in[0], in[1])}
+	}
+	if k[r-2] != v[r-2] {
+		return Type{}, &InferError{"attention", fmt.Sprintf("k and v must have the same length: {1} is %v, {2} is %v", in[1], in[2])}
+	}
+	if len(in) == 4 {
+		m := in[3]
+		if m.DType != Bool && m.DType != dt {
+			return Type{}, &InferError{"attention", fmt.Sprintf("the mask must be bool or %v: {3} is %v", dt, m)}
+		}
+		scores := append(append(Shape(nil), q[:r-1]...), k[r-2])
+		if s, err := BroadcastShapes(scores, m.Shape); err != nil || !s.Equal(scores) {
+			return Type{}, &InferError{"attention", fmt.Sprintf("the mask {3} (%v) does not broadcast to the scores %v of {0} (%v) and {1} (%v)", m, scores, in[0], in[1])}
+		}
+	}
+	return Type{dt, append(append(Shape(nil), q[:r-1]...), v[r-1])}, nil
+}
+
+// attentionWeights builds P = softmax(q·kᵀ·scale + bias) with ops, and the
+// scale as a node.
+func attentionWeights(b *Builder, n *Node) (p, scale *Node) {
+	q, k := n.In[0], n.In[1]
+	scale = attentionScale(b, n)
+	s := mul(b, mm(b, q, k, false, true), scale)
+	if len(n.In) == 4 {
+		s = add(b, s, b.Must("attention_bias", Attrs{"dtype": q.Type.DType}, n.In[3]))
+	}
+	return b.Must("softmax", Attrs{"axis": -1}, s), scale
+}
+
+func attentionScale(b *Builder, n *Node) *Node {
+	q := n.In[0]
+	if _, ok := n.Attrs["scale"]; ok {
+		return scalar(b, q, n.Attrs.Float("scale", 1))
+	}
+	d := b.Must("size", Attrs{"axes": []int{-1}, "dtype": q.Type.DType}, q)
+	return div(b, scalar(b, q, 1), b.Must("sqrt", nil, d))
+}
+
+// softmaxTangent is P·(t - sum(t·P)) along the last axis: the derivative of
+// softmax at P along t, and (being symmetric) its VJP.
+func softmaxTangent(b *Builder, p, t *Node) *Node {
+	return mul(b, p, sub(b, t, sumAxis(b, mul(b, t, p), -1)))
+}
+
+func attentionVJP(b *Builder, n *Node, g *Node) []*Node {
+	q, k, v := n.In[0], n.In[1], n.In[2]
+	p, scale := attentionWeights(b, n)
+	dv := mm(b, p, g, true, false)
+	ds := mul(b, softmaxTangent(b, p, mm(b, g, v, false, true)), scale)
+	out := []*Node{mm(b, ds, k, false, false), mm(b, ds, q, true, false), dv}
+	if len(n.In) == 4 {
+		out = append(out, nil)
+	}
+	return out
+}
+
+func attentionJVP(b *Builder, n *Node, t []*Node) *Node {
+	q, k, v := n.In[0], n.In[1], n.In[2]
+	p, scale := attentionWeights(b, n)
+	var ts *Node
+	if t[0] != nil {
+		ts = mm(b, t[0], k, false, true)
+	}
+	if t[1] != nil {
+		x := mm(b, q, t[1], false, true)
+		if ts == nil {
+			ts = x
+		} else {
+			ts = add(b, ts, x)
+		}
+	}
+	var terms []*Node
+	if ts != nil {
+		terms = append(terms, mm(b, softmaxTangent(b, p, mul(b, ts, scale)), v, false, false))
+	}
+	if t[2] != nil {
+		terms = append(terms, mm(b, p, t[2], false, false))
+	}
+	return sumTangents(b, n.Type, terms...)
+}
+
+// attentionPlan is the attention kernel prepared for concrete shapes.
+type attentionPlan struct {
+	batch, tq, tk, d, dv int
+	scale                float64
+	qk, pv               *kernels.Matmul
+	mask                 bool
+	moff                 []int // per batch, the mask's offset
+	msq, msk             int   // the mask's strides along Tq and Tk (0 when broadcast)
+}
+
+func newAttentionPlan(n *Node, in [][]int) *attentionPlan {
+	q, k, v := in[0], in[1], in[2]
+	r := len(q)
+	p := &attentionPlan{batch: tensor.NumElems(q[:r-2]), tq: q[r-2], tk: k[r-2], d: q[r-1], dv: v[r-1]}
+	p.scale = 1 / math.Sqrt(float64(p.d))
+	if _, ok := n.Attrs["scale"]; ok {
+		p.scale = n.Attrs.Float("scale", 1)
+	}
+	p.qk = kernels.NewMatmul([]int{p.tq, p.d}, []int{p.tk, p.d}, false, true)
+	p.pv = kernels.NewMatmul([]int{p.tq, p.tk}, []int{p.tk, p.dv}, false, false)
+	if len(in) == 4 {
+		p.mask = true
+		full := append(append([]int(nil), q[:r-1]...), p.tk)
+		ms := in[3]
+		st := make([]int, r) // the mask's strides aligned to full, 0 where broadcast
+		acc := 1
+		for i := len(ms) - 1; i >= 0; i-- {
+			if ms[i] != 1 {
+				st[i+r-len(ms)] = acc
+			}
+			acc *= ms[i]
+		}
+		p.msq, p.msk = st[r-2], st[r-1]
+		p.moff = make([]int, p.batch)
+		for bi := range p.moff {
+			rem, off := bi, 0
+			for i := r - 3; i >= 0; i-- {
+				off += (rem % full[i]) * st[i]
+				rem /= full[i]
+			}
+			p.moff[bi] = off
+		}
+	}
+	return p
+}
+
+// run computes one batch: scores in s, then out = softmax(s)·v.
+func attentionRun[T kernels.Float](p *attentionPlan, out, q, k, v, s []T, mm kernels.Gemm[T], keep func(i int) bool) {
+	for bi := 0; bi < p.batch; bi++ {
+		mm(p.qk, s, q[bi*p.tq*p.d:(bi+1)*p.tq*p.d], k[bi*p.tk*p.d:(bi+1)*p.tk*p.d])
+		sc := T(p.scale)
+		ninf := T(math.Inf(-1))
+		for i := 0; i < p.tq; i++ {
+			row := s[i*p.tk : (i+1)*p.tk]
+			for j := range row {
+				row[j] *= sc
+				if p.mask && !keep(p.moff[bi]+i*p.msq+j*p.msk) {
+					row[j] = ninf
+				}
+			}
+		}
+		kernels.Softmax(s, s, p.tq, p.tk, 1, false)
+		mm(p.pv, out[bi*p.tq*p.dv:(bi+1)*p.tq*p.dv], s, v[bi*p.tk*p.dv:(bi+1)*p.tk*p.dv])
+	}
+}
+
+func attentionKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
+	p := newAttentionPlan(n, in)
+	dt := n.Type.DType
+	// keep reads the mask tensor of the current call (set before each run).
+	var m *tensor.Tensor
+	keep := func(i int) bool {
+		switch m.DType {
+		case Bool:
+			return m.Bool[i]
+		case F32:
+			return m.F32[i] != 0
+		}
+		return m.F64[i] != 0
+	}
+	switch dt {
+	case F32:
+		s := make([]float32, p.tq*p.tk)
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if p.mask {
+				m = in[3]
+			}
+			attentionRun(p, o.F32, in[0].F32, in[1].F32, in[2].F32, s, (*kernels.Matmul).F32, keep)
+		}, nil
+	case F64:
+		s := make([]float64, p.tq*p.tk)
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if p.mask {
+				m = in[3]
+			}
+			attentionRun(p, o.F64, in[0].F64, in[1].F64, in[2].F64, s, (*kernels.Matmul).F64, keep)
+		}, nil
+	}
+	return nil, fmt.Errorf("attention: no kernel for %v", dt)
+}
+
+func init() {
+	Register(&Op{
+		Name: "attention", Arity: -1,
+		Doc: "attention(q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], mask?; scale = 1/sqrt(d)): " +
+			"softmax(q·kᵀ·scale, masked to -Inf where mask is false)·v",
+		Infer:  attentionInfer,
+		VJP:    attentionVJP,
+		JVP:    attentionJVP,
+		Kernel: attentionKernel,
+		Check: []CheckCase{
+			{In: []Type{T(2, 3, 4), T(2, 5, 4), T(2, 5, 6)}},
+			{In: []Type{T(3, 2), T(4, 2), T(4, 3)}, Attrs: Attrs{"scale": 0.7}},
+			// A mask of one row drawn at random (false with probability
+			// 1/d): rows with every position masked are NaN, as in PyTorch,
+			// and cannot be checked. The PyTorch comparison masks [Tq, Tk].
+			{In: []Type{T(2, 3, 4), T(2, 5, 4), T(2, 5, 3), {DType: Bool, Shape: ShapeOf(5)}},
+				Domain: []Domain{AnyReal, AnyReal, AnyReal, Labels}},
+		},
+	})
+	Register(&Op{
+		Name: "attention_bias", Arity: 1,
+		Doc: "attention_bias(mask; dtype): 0 where mask is true (non-zero) and -Inf elsewhere, for attention's scores",
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			dt := a.DType("dtype", F32)
+			if !dt.IsFloat() {
+				return Type{}, &InferError{"attention_bias", fmt.Sprintf("dtype %v is not f32 or f64", dt)}
+			}
+			if in[0].DType != Bool && !in[0].DType.IsFloat() {
+				return Type{}, &InferError{"attention_bias", fmt.Sprintf("the mask must be bool or float: {0} is %v", in[0])}
+			}
+			return Type{dt, in[0].Shape}, nil
+		},
+		NoGrad: "a mask: its result is 0 or -Inf",
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			ninf := math.Inf(-1)
+			return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+				for i := range o.Len() {
+					if in[0].At(i) != 0 {
+						o.Set(i, 0)
+					} else {
+						o.Set(i, ninf)
+					}
+				}
+			}, nil
+		},
+	})
+}
