@@ -24,8 +24,12 @@ func neg0(b *ops.Builder) *ops.Node { return b.Scalar(ops.F64, math.Copysign(0, 
 
 var simplifyCases = []ruleCase{
 	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, x, neg0(b)) }, "input"},
-	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, b.Full(f64(2, 3), math.Copysign(0, -1)), x) }, "input"},
-	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, w, b.Full(f64(2, 3), math.Copysign(0, -1))) }, "broadcast_to"},
+	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("add", nil, b.Full(f64(2, 3), math.Copysign(0, -1)), x)
+	}, "input"},
+	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return b.Must("add", nil, w, b.Full(f64(2, 3), math.Copysign(0, -1)))
+	}, "broadcast_to"},
 	{"x-0", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("sub", nil, x, b.Scalar(ops.F64, 0)) }, "input"},
 	{"x*1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, b.Scalar(ops.F64, 1), x) }, "input"},
 	{"x*1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, x, b.Full(f64(3), 1)) }, "input"},

@@ -1,0 +1,128 @@
+package opt
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// TestFuseProgram: y = tanh(x*w + b) * 0.5 with a bias broadcast along rows
+// becomes one node whose program lists the member ops in order.
+func TestFuseProgram(t *testing.T) {
+	b := ops.NewBuilder()
+	x, w, bias := b.Input("x", f64(4, 3)), b.Input("w", f64(4, 3)), b.Input("b", f64(3))
+	h := b.Must("add", nil, b.Must("mul", nil, x, w), bias)
+	b.Output("y", b.Must("mul", nil, b.Must("tanh", nil, h), b.Scalar(ops.F64, 0.5)))
+	after := mustPass(t, "fuse", b.G)
+	y := after.Output("y")
+	if y.Op.Name != "fused_elementwise" || opCount(after, "fused_elementwise") != 1 || len(after.Nodes) != 4 {
+		t.Fatalf("not one fused node:\n%v", after)
+	}
+	if p := y.Attrs.Str("program", ""); p != "t0=mul(x0,x1); t1=add(t0,x2); t2=tanh(t1); t3=mul(t2,0.5)" {
+		t.Errorf("program %q", p)
+	}
+	for i, name := range []string{"x", "w", "b"} {
+		if y.In[i].Name() != name {
+			t.Errorf("operand %d is %v, want %s", i, y.In[i], name)
+		}
+	}
+}
+
+// TestFuseBoundaries: a value read outside the tree, an output or an update
+// value is not absorbed; neither is a member smaller than the root
+// (recomputed per row) nor a non-elementwise op; lone ops stay.
+func TestFuseBoundaries(t *testing.T) {
+	b := ops.NewBuilder()
+	x, v := b.Input("x", f64(4, 3)), b.Input("v", f64(3))
+	p := b.Param("p", f64(3), nil)
+	e := b.Must("exp", nil, x)                       // read by two trees
+	b.Output("a", b.Must("add", nil, e, x))          // tree 1: add alone (e is shared)
+	b.Output("b", b.Must("mul", nil, e, e))          // tree 2: mul alone
+	sv := b.Must("sqrt", nil, b.Must("abs", nil, v)) // [3] under a [4, 3] root
+	b.Output("c", b.Must("sub", nil, x, sv))         // sub alone; sqrt(abs) fused
+	o := b.Must("neg", nil, x)
+	b.Output("o", o)
+	b.Output("d", b.Must("exp", nil, o)) // o is an output: not absorbed
+	s := b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("relu", nil, x))
+	b.Output("s", b.Must("log", nil, s)) // sum is no elementwise op
+	nv := b.Must("mul", nil, p, b.Scalar(ops.F64, 0.9))
+	b.Update(p, nv)
+	b.Output("u", b.Must("tanh", nil, nv)) // nv is an update value
+	after := mustPass(t, "fuse", b.G)
+	if n := opCount(after, "fused_elementwise"); n != 1 {
+		t.Errorf("%d fused nodes, want 1 (sqrt(abs(v)))\n%v", n, after)
+	}
+	for _, op := range []string{"exp", "add", "mul", "sub", "neg", "relu", "sum", "log", "tanh"} {
+		if opCount(after, op) == 0 {
+			t.Errorf("%s was fused away:\n%v", op, after)
+		}
+	}
+	in := randomInputs(b.G, rand.New(rand.NewPCG(3, 4)), true)
+	compare(t, "fuse boundaries", outputs(t, b.G, in), outputs(t, after, in), 0, 0)
+}
+
+// TestFusedBitwise: fused trees give bitwise the values of the unfused ops,
+// in f32 and f64, through a runtime session (planned buffers), for shapes
+// below and above a tile and with every kind of broadcast operand.
+func TestFusedBitwise(t *testing.T) {
+	for _, dt := range []ops.DType{ops.F32, ops.F64} {
+		for _, n := range []int{1, 5, 700} {
+			ty := func(d ...int) ops.Type { return ops.Type{DType: dt, Shape: ops.ShapeOf(d...)} }
+			b := ops.NewBuilder()
+			x := b.Input("x", ty(n, 7))
+			col := b.Input("col", ty(n, 1))
+			row := b.Input("row", ty(7))
+			s := b.Input("s", ty())
+			c := func(v float64) *ops.Node { return b.Scalar(dt, v) }
+			// GELU's tanh form and a normalization-like chain.
+			x3 := b.Must("mul", nil, b.Must("mul", nil, x, x), x)
+			inner := b.Must("mul", nil, c(0.7978845608), b.Must("add", nil, x, b.Must("mul", nil, c(0.044715), x3)))
+			gelu := b.Must("mul", nil, b.Must("mul", nil, c(0.5), x), b.Must("add", nil, c(1), b.Must("tanh", nil, inner)))
+			d := b.Must("sub", nil, gelu, col)
+			norm := b.Must("div", nil, d, b.Must("sqrt", nil, b.Must("add", nil, b.Must("square", nil, col), c(1e-5))))
+			y := b.Must("add", nil, b.Must("mul", nil, norm, row), b.Must("sigmoid", nil, s))
+			m := b.Must("maximum", nil, b.Must("minimum", nil, y, c(3)), b.Must("neg", nil, b.Must("abs", nil, s)))
+			z := b.Must("mul", nil, m, b.Must("greater", nil, x, c(0)))
+			z = b.Must("add", nil, z, b.Must("mul", nil, b.Must("less", nil, x, row), b.Must("pow", nil, b.Must("exp", nil, row), c(2))))
+			b.Output("z", z)
+			after := mustPass(t, "fuse", b.G)
+			if opCount(after, "fused_elementwise") == 0 || len(after.Nodes) > 8 {
+				t.Fatalf("%v n=%d: not fused:\n%v", dt, n, after)
+			}
+			in := randomInputs(b.G, rand.New(rand.NewPCG(uint64(n), 7)), false)
+			want := outputs(t, b.G, in)
+			got := runSession(t, after, in)
+			compare(t, "fused", want, got, 0, 0)
+		}
+	}
+}
+
+// runSession runs g once with a runtime session (params from in) and returns
+// its outputs and update values by name, cloned.
+func runSession(t *testing.T, g *ops.Graph, in map[string]*tensor.Tensor) map[string]*tensor.Tensor {
+	t.Helper()
+	store := runtime.NewStore()
+	for _, n := range append(g.Params(), g.States()...) {
+		store.Set(n.Name(), in[n.Name()].Clone())
+	}
+	sess := runtime.NewSession(g, store)
+	var args []*tensor.Tensor
+	for _, n := range g.Inputs() {
+		args = append(args, in[n.Name()])
+	}
+	res, err := sess.Run(0, args...)
+	if err != nil {
+		t.Fatalf("run: %v\n%v", err, g)
+	}
+	out := map[string]*tensor.Tensor{}
+	for i, o := range g.Outputs {
+		out[o.Name] = res[i].Clone()
+	}
+	for _, u := range g.Updates {
+		out["update "+u.Target.Name()] = store.Get(u.Target.Name()).Clone()
+	}
+	return out
+}
