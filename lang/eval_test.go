@@ -253,3 +253,25 @@ model Inner(k: int) {
 		t.Errorf("W with n=5 is %s", got)
 	}
 }
+
+func TestEvalTransposePerm(t *testing.T) {
+	// x[i, j, k] = 6i + 3j + k over [2, 2, 3]; transpose to [3, 2, 2] with perm [2, 0, 1]:
+	// y[k, i, j] = x[i, j, k].
+	x := make([]float64, 12)
+	for k := range x {
+		x[k] = float64(k)
+	}
+	out, shapes := evalEntry(t, `fn f(x: f64[2, 2, 3]) -> f64[3, 2, 2] { return transpose(x, [2, 0, 1]) }`, "f", map[string]in{"x": f64([]int{2, 2, 3}, x...)})
+	var want []float64
+	for k := 0; k < 3; k++ {
+		for i := 0; i < 2; i++ {
+			for j := 0; j < 2; j++ {
+				want = append(want, float64(6*i+3*j+k))
+			}
+		}
+	}
+	near(t, "transpose", out[0], want, 0)
+	if len(shapes[0]) != 3 || shapes[0][0] != 3 {
+		t.Errorf("shape %v", shapes[0])
+	}
+}

@@ -75,7 +75,7 @@ func TestDigits(t *testing.T) {
 		len(res) != 1 || res[0].String() != "f32" {
 		t.Errorf("Signature = %v, %v", in, res)
 	}
-	l, err := m.Lower("Classifier.forward", LowerOptions{ModelArgs: map[string]any{"hidden": 32}})
+	l, err := m.Lower("Classifier.forward", LowerOptions{ModelArgs: map[string]any{"hidden": 32.0, "p": 0.25}})
 	if err != nil {
 		t.Fatal(err)
 	}

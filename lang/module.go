@@ -198,6 +198,9 @@ func (i *interp) entryModel(md *Model, fs *fileScope, args map[string]any) *inst
 			v = intV{ops.DimConst(x)}
 		case float64:
 			v = floatV(x)
+			if md.Args[idx].Type != nil && md.Args[idx].Type.Name == "int" && x == float64(int64(x)) {
+				v = intV{ops.DimConst(int64(x))} // integral numbers decoded from JSON
+			}
 		case float32:
 			v = floatV(x)
 		case bool:
@@ -346,7 +349,7 @@ func (m *Module) Lower(entry string, opts LowerOptions) (l *Lowered, err error) 
 	if b == nil {
 		b = ops.NewBuilder()
 	}
-	i := &interp{b: b, training: opts.Training}
+	i := &interp{b: b, training: opts.Training, pos: fn.Pos}
 	defer func() {
 		if r := recover(); r != nil {
 			l, err = nil, ErrorList{{Pos: i.pos, Code: CodeInternal, Msg: fmt.Sprintf("internal compiler error: %v (please report this)", r)}}
