@@ -149,6 +149,8 @@ func newProblem(t *testing.T, op *ops.Op, c ops.CheckCase, rng *rand.Rand) *prob
 			case ops.Distinct:
 				v.Set(j, (float64(pool[next])-float64(total)/2+0.5)*0.3)
 				next++
+			case ops.Unit:
+				v.Set(j, 0.1+0.8*rng.Float64())
 			}
 		}
 		p.vals[argName(i)] = v

@@ -67,6 +67,7 @@ const (
 	AwayZero               // ±uniform(0.5, 2): where a kink or a pole sits at 0
 	Labels                 // integers in [0, C) where C is the last dim of operand 0
 	Distinct               // well-separated values (for max/argmax ties)
+	Unit                   // uniform(0.1, 0.9): probabilities
 )
 
 // CheckCase is one configuration the gradient checker differentiates: the
