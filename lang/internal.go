@@ -2,16 +2,27 @@ package lang
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 
 	"github.com/nnclang/nnc/ops"
 )
+
+var panicPos = regexp.MustCompile(`^[^\s:]*:(\d+):(\d+):`)
 
 // recoverInternal turns a panic escaping the API into an internal error
 // (code E901) so that no input can crash a caller.
 func recoverInternal(file string, err *error) {
 	if r := recover(); r != nil {
-		*err = ErrorList{{Pos: ops.Pos{File: file, Line: 1, Col: 1}, Code: CodeInternal,
-			Msg: fmt.Sprintf("internal compiler error: %v (please report this)", r)}}
+		pos := ops.Pos{File: file, Line: 1, Col: 1}
+		msg := fmt.Sprint(r)
+		// Panics of the parser library start with the position.
+		if m := panicPos.FindStringSubmatch(msg); m != nil {
+			pos.Line, _ = strconv.Atoi(m[1])
+			pos.Col, _ = strconv.Atoi(m[2])
+		}
+		*err = ErrorList{{Pos: pos, Code: CodeInternal,
+			Msg: fmt.Sprintf("internal compiler error: %s (please report this)", msg)}}
 	}
 }
 

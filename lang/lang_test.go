@@ -240,3 +240,43 @@ func runLowered(t *testing.T, l *Lowered, inputs map[string]in) [][]float64 {
 	}
 	return out
 }
+
+func TestFileImports(t *testing.T) {
+	src, err := os.ReadFile("testdata/imports/main.nn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load("testdata/imports/main.nn", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := evalModule(t, m, "f", map[string]in{"x": f64([]int{3}, 1, 2, 3)})
+	near(t, "L.double", out[0], []float64{2, 4, 6}, 0)
+	out, l := evalModule(t, m, "Net.forward", map[string]in{"x": f64([]int{1, 3}, 1, 2, 3), "sc.s": f64([]int{3}, 2, 3, 4)})
+	near(t, "Net.forward", out[0], []float64{3, 7, 13}, 0)
+	if len(l.Params) != 1 || l.Params[0].Name() != "sc.s" {
+		t.Errorf("params %v", l.Params)
+	}
+	for name, want := range map[string]string{
+		"x.nn":                       `x.nn:1:1: cannot import "nope.nn": open nope.nn: no such file or directory`,
+		"testdata/imports/cycle_a.nn": `testdata/imports/cycle_b.nn:1:1: import cycle: cycle_b.nn imports itself`,
+	} {
+		src := []byte(`import "nope.nn" as N` + "\n")
+		if name != "x.nn" {
+			src, _ = os.ReadFile(name)
+		}
+		if _, err := Load(name, src); err == nil || err.Error() != want {
+			t.Errorf("%s: got %v, want %s", name, err, want)
+		}
+	}
+}
+
+// evalModule lowers entry of m and runs it with the reference interpreter.
+func evalModule(t *testing.T, m *Module, entry string, inputs map[string]in) ([][]float64, *Lowered) {
+	t.Helper()
+	l, err := m.Lower(entry, LowerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runLowered(t, l, inputs), l
+}

@@ -3,7 +3,9 @@ package lang
 import (
 	"embed"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/nnclang/nnc/ops"
@@ -77,10 +79,7 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 	}
 	for _, im := range ast.Imports {
 		if !strings.HasPrefix(im.Path, "std/") {
-			*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeUnsupported, Msg: fmt.Sprintf("importing %q: imports of the user's own files are not supported yet", im.Path)})
-			if im.As != "" {
-				fs.consts[im.As] = bad
-			}
+			fs.importFile(im, errs, loading, declare)
 			continue
 		}
 		n := im.As
@@ -134,6 +133,43 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 	}
 	*errs = append(*errs, i.errs...)
 	return fs
+}
+
+// importFile resolves `import "path.nn" as name`, relative to the
+// directory of the importing file.
+func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading map[string]bool, declare func(string, ops.Pos) bool) {
+	fail := func(format string, a ...any) {
+		*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeImport, Msg: fmt.Sprintf(format, a...)})
+		if im.As != "" {
+			fs.consts[im.As] = bad
+		}
+	}
+	if im.As == "" {
+		fail("import %q needs a name: import %q as name", im.Path, im.Path)
+		return
+	}
+	if !declare(im.As, im.Pos) {
+		return
+	}
+	p := filepath.Join(filepath.Dir(fs.ast.Name), filepath.FromSlash(im.Path))
+	if loading[p] {
+		fail("import cycle: %s imports itself", im.Path)
+		return
+	}
+	src, err := os.ReadFile(p)
+	if err != nil {
+		fail("cannot import %q: %v", im.Path, err)
+		return
+	}
+	sub, perr := Parse(p, src)
+	if perr != nil {
+		*errs = append(*errs, perr.(ErrorList)...)
+		fs.consts[im.As] = bad
+		return
+	}
+	loading[p] = true
+	fs.imports[im.As] = newFileScope(sub, im.As, errs, loading)
+	delete(loading, p)
 }
 
 // checkAll checks every function and every model method of the file, in

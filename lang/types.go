@@ -79,6 +79,14 @@ func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
 			return d, ""
 		}
 		return ops.DimVar(e.Name), ""
+	case *Attr:
+		if id, ok := e.X.(*Ident); ok && fr.file != nil {
+			if im, ok := fr.file.imports[id.Name]; ok {
+				if v, ok := im.consts[e.Name].(intV); ok {
+					return v.d, ""
+				}
+			}
+		}
 	case *Unary:
 		if e.Op == "-" {
 			d, err := i.evalDim(fr, bd, e.X)
