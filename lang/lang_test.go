@@ -258,7 +258,7 @@ func TestFileImports(t *testing.T) {
 		t.Errorf("params %v", l.Params)
 	}
 	for name, want := range map[string]string{
-		"x.nn":                       `x.nn:1:1: cannot import "nope.nn": open nope.nn: no such file or directory`,
+		"x.nn":                        `x.nn:1:1: cannot import "nope.nn": open nope.nn: no such file or directory`,
 		"testdata/imports/cycle_a.nn": `testdata/imports/cycle_b.nn:1:1: import cycle: cycle_b.nn imports itself`,
 	} {
 		src := []byte(`import "nope.nn" as N` + "\n")
