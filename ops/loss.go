@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/nnclang/nnc/runtime/kernels"
 	"github.com/nnclang/nnc/runtime/tensor"
@@ -11,57 +12,23 @@ import (
 
 func init() {
 	Register(&Op{
-		Name: "cross_entropy", Arity: 2,
-		Doc: "cross_entropy(logits [N, C], labels int[N]): the mean over N of -log_softmax(logits)[i, labels[i]]; " +
+		Name: "cross_entropy", Arity: -1,
+		Doc: "cross_entropy(logits [N, C], labels int[N], weights? [C]; label_smoothing = 0): PyTorch's " +
+			"cross entropy with reduction mean: the per-row loss (1-ε)·w[y]·nll(y) + ε/C·Σ_c w[c]·nll(c), " +
+			"nll = -log_softmax(logits), summed and divided by Σ w[labels] (N without weights); " +
 			"a label outside [0, C) makes the loss NaN",
-		Infer: func(in []Type, a Attrs) (Type, error) {
-			lg, lb := in[0], in[1]
-			if !lg.DType.IsFloat() || lg.Shape.Rank() != 2 {
-				return Type{}, &InferError{"cross_entropy", fmt.Sprintf("logits must be f32 or f64 [N, C]: {0} is %v", lg)}
-			}
-			if !lb.DType.IsInt() || lb.Shape.Rank() != 1 {
-				return Type{}, &InferError{"cross_entropy", fmt.Sprintf("labels must be i32 or i64 [N]: {1} is %v", lb)}
-			}
-			if lg.Shape[0] != lb.Shape[0] {
-				return Type{}, &InferError{"cross_entropy", fmt.Sprintf("batch sizes differ: {0} is %v, {1} is %v", lg, lb)}
-			}
-			return Scalar(lg.DType), nil
-		},
-		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{mul(b, crossEntropyResidual(b, n), div(b, g, batchSize(b, n))), nil}
-		},
+		Infer: crossEntropyInfer,
+		VJP:   crossEntropyVJP,
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			if t[0] == nil {
-				return b.Full(n.Type, 0)
-			}
-			s := b.Must("sum", nil, mul(b, crossEntropyResidual(b, n), t[0]))
-			return div(b, s, batchSize(b, n))
+			return scalarJVP(b, n, t, crossEntropyVJP)
 		},
-		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			rows, c := in[0][0], in[0][1]
-			switch {
-			case n.Type.DType == F32 && n.In[1].Type.DType == I32:
-				return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-					o.F32[0] = kernels.CrossEntropy(in[0].F32, in[1].I32, rows, c)
-				}, nil
-			case n.Type.DType == F32 && n.In[1].Type.DType == I64:
-				return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-					o.F32[0] = kernels.CrossEntropy(in[0].F32, in[1].I64, rows, c)
-				}, nil
-			case n.Type.DType == F64 && n.In[1].Type.DType == I32:
-				return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-					o.F64[0] = kernels.CrossEntropy(in[0].F64, in[1].I32, rows, c)
-				}, nil
-			case n.Type.DType == F64 && n.In[1].Type.DType == I64:
-				return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-					o.F64[0] = kernels.CrossEntropy(in[0].F64, in[1].I64, rows, c)
-				}, nil
-			}
-			return nil, fmt.Errorf("cross_entropy: no kernel for %v, %v", n.In[0].Type, n.In[1].Type)
-		},
+		Kernel: crossEntropyKernel,
 		Check: []CheckCase{
 			{In: []Type{T(4, 5), TI(4)}, Domain: []Domain{AnyReal, Labels}},
 			{In: []Type{T(1, 3), {DType: I64, Shape: ShapeOf(1)}}, Domain: []Domain{AnyReal, Labels}},
+			{In: []Type{T(4, 5), TI(4)}, Attrs: Attrs{"label_smoothing": 0.2}, Domain: []Domain{AnyReal, Labels}},
+			{In: []Type{T(4, 3), TI(4), T(3)}, Domain: []Domain{AnyReal, Labels, Positive}},
+			{In: []Type{T(5, 4), TI(5), T(4)}, Attrs: Attrs{"label_smoothing": 0.3}, Domain: []Domain{AnyReal, Labels, Positive}},
 		},
 	})
 	Register(&Op{
@@ -126,6 +93,161 @@ func oneHotKernel[T float32 | float64 | int32 | int64](data func(*tensor.Tensor)
 			kernels.OneHot(data(o), in[0].I64, c)
 		}
 	}
+}
+
+func crossEntropyInfer(in []Type, a Attrs) (Type, error) {
+	if len(in) != 2 && len(in) != 3 {
+		return Type{}, &InferError{"cross_entropy", fmt.Sprintf("takes logits, labels and optional weights, got %d operands", len(in))}
+	}
+	lg, lb := in[0], in[1]
+	if !lg.DType.IsFloat() || lg.Shape.Rank() != 2 {
+		return Type{}, &InferError{"cross_entropy", fmt.Sprintf("logits must be f32 or f64 [N, C]: {0} is %v", lg)}
+	}
+	if !lb.DType.IsInt() || lb.Shape.Rank() != 1 {
+		return Type{}, &InferError{"cross_entropy", fmt.Sprintf("labels must be i32 or i64 [N]: {1} is %v", lb)}
+	}
+	if lg.Shape[0] != lb.Shape[0] {
+		return Type{}, &InferError{"cross_entropy", fmt.Sprintf("batch sizes differ: {0} is %v, {1} is %v", lg, lb)}
+	}
+	if len(in) == 3 && (in[2].DType != lg.DType || !in[2].Shape.Equal(Shape{lg.Shape[1]})) {
+		return Type{}, &InferError{"cross_entropy", fmt.Sprintf("weights must be %v[%v], one per class: {0} is %v, {2} is %v", lg.DType, lg.Shape[1], lg, in[2])}
+	}
+	if e := a.Float("label_smoothing", 0); !(e >= 0 && e <= 1) {
+		return Type{}, &InferError{"cross_entropy", fmt.Sprintf("label_smoothing is %g, not in [0, 1]", e)}
+	}
+	return Scalar(lg.DType), nil
+}
+
+// crossEntropyVJP: with P = softmax(z), Y = one_hot(labels), w the weights
+// (1 without), w_y = Y·w, W = Σ w_y and ε the smoothing, the loss is
+// L = Σ_i [(1-ε)·w_yi·nll_i + ε/C·Σ_c w_c·NLL_ic] / W with NLL = -log P, so
+//
+//	dL/dz = [(1-ε)·w_y·(P - Y) + ε/C·(Σw·P - w)] / W
+//	dL/dw = [Σ_i Y_i·((1-ε)·nll_i - L) + ε/C·Σ_i NLL_i] / W
+func crossEntropyVJP(b *Builder, n *Node, g *Node) []*Node {
+	eps := n.Attrs.Float("label_smoothing", 0)
+	if len(n.In) == 2 && eps == 0 {
+		return []*Node{mul(b, crossEntropyResidual(b, n), div(b, g, batchSize(b, n))), nil}
+	}
+	z, labels := n.In[0], n.In[1]
+	oh := b.Must("one_hot", Attrs{"depth": Shape{z.Type.Shape[1]}, "dtype": z.Type.DType}, labels)
+	p := b.Must("softmax", Attrs{"axis": -1}, z)
+	c := b.Must("size", Attrs{"axes": []int{1}, "dtype": z.Type.DType}, z)
+	ec := div(b, scalar(b, z, eps), c) // ε/C
+	rows := Attrs{"axes": []int{1}, "keepdims": true}
+	if len(n.In) == 2 {
+		// w = 1: dL/dz = (P - (1-ε)·Y - ε/C) / N.
+		t := add(b, mul(b, scalar(b, z, 1-eps), oh), ec)
+		return []*Node{mul(b, sub(b, p, t), div(b, g, batchSize(b, n))), nil}
+	}
+	w := n.In[2]
+	wy := b.Must("sum", rows, mul(b, oh, w)) // [N, 1]
+	sw := div(b, g, b.Must("sum", nil, wy))  // g / W
+	dz := mul(b, scalar(b, z, 1-eps), mul(b, wy, sub(b, p, oh)))
+	if eps != 0 {
+		dz = add(b, dz, mul(b, ec, sub(b, mul(b, b.Must("sum", nil, w), p), w)))
+	}
+	nll := neg(b, b.Must("log_softmax", Attrs{"axis": -1}, z))
+	nlly := b.Must("sum", rows, mul(b, oh, nll)) // [N, 1]
+	per := mul(b, oh, sub(b, mul(b, scalar(b, z, 1-eps), nlly), n))
+	if eps != 0 {
+		per = add(b, per, mul(b, ec, nll))
+	}
+	dw := b.Must("sum", Attrs{"axes": []int{0}}, per)
+	return []*Node{mul(b, dz, sw), nil, mul(b, dw, sw)}
+}
+
+func crossEntropyKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
+	rows, c := in[0][0], in[0][1]
+	eps := n.Attrs.Float("label_smoothing", 0)
+	weighted := len(n.In) == 3
+	plain := !weighted && eps == 0
+	i32 := n.In[1].Type.DType == I32
+	var w32 []float32
+	var w64 []float64
+	switch {
+	case n.Type.DType == F32 && i32:
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if plain {
+				o.F32[0] = kernels.CrossEntropy(in[0].F32, in[1].I32, rows, c)
+				return
+			}
+			if weighted {
+				w32 = in[2].F32
+			}
+			o.F32[0] = crossEntropyFull(in[0].F32, in[1].I32, w32, rows, c, eps)
+		}, nil
+	case n.Type.DType == F32:
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if plain {
+				o.F32[0] = kernels.CrossEntropy(in[0].F32, in[1].I64, rows, c)
+				return
+			}
+			if weighted {
+				w32 = in[2].F32
+			}
+			o.F32[0] = crossEntropyFull(in[0].F32, in[1].I64, w32, rows, c, eps)
+		}, nil
+	case n.Type.DType == F64 && i32:
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if plain {
+				o.F64[0] = kernels.CrossEntropy(in[0].F64, in[1].I32, rows, c)
+				return
+			}
+			if weighted {
+				w64 = in[2].F64
+			}
+			o.F64[0] = crossEntropyFull(in[0].F64, in[1].I32, w64, rows, c, eps)
+		}, nil
+	case n.Type.DType == F64:
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if plain {
+				o.F64[0] = kernels.CrossEntropy(in[0].F64, in[1].I64, rows, c)
+				return
+			}
+			if weighted {
+				w64 = in[2].F64
+			}
+			o.F64[0] = crossEntropyFull(in[0].F64, in[1].I64, w64, rows, c, eps)
+		}, nil
+	}
+	return nil, fmt.Errorf("cross_entropy: no kernel for %v, %v", n.In[0].Type, n.In[1].Type)
+}
+
+// crossEntropyFull is cross entropy with class weights w (nil: all 1) and
+// label smoothing eps, as PyTorch defines them (see crossEntropyVJP).
+func crossEntropyFull[T kernels.Float, L kernels.Label](logits []T, labels []L, w []T, n, c int, eps float64) T {
+	weight := func(j int) float64 {
+		if w == nil {
+			return 1
+		}
+		return float64(w[j])
+	}
+	var num, den float64
+	for i := 0; i < n; i++ {
+		row := logits[i*c : (i+1)*c]
+		l := int64(labels[i])
+		if l < 0 || l >= int64(c) {
+			return T(math.NaN())
+		}
+		m := math.Inf(-1)
+		for _, v := range row {
+			m = max(m, float64(v))
+		}
+		var s float64
+		for _, v := range row {
+			s += math.Exp(float64(v) - m)
+		}
+		lse := m + math.Log(s)
+		var smooth float64
+		for j, v := range row {
+			smooth += weight(j) * (lse - float64(v))
+		}
+		wy := weight(int(l))
+		num += (1-eps)*wy*(lse-float64(row[l])) + eps/float64(c)*smooth
+		den += wy
+	}
+	return T(num / den)
 }
 
 // crossEntropyResidual is softmax(logits) - one_hot(labels): the gradient of
