@@ -26,5 +26,6 @@
 // to an invalid value that silences further errors. No input makes the API
 // panic: a panic is recovered into an E901 error with a position.
 //
-// The standard library (std/nn.nn) is .nn source embedded in the binary.
+// The standard library (std/nn.nn) is .nn source embedded in the binary;
+// `import "path.nn" as name` reads a file relative to the importing one.
 package lang

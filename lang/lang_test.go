@@ -38,6 +38,9 @@ func TestDigits(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Lower(%s, training=%v): %v", entry, training, err)
 			}
+			if err := ops.Verify(l.B.G); err != nil {
+				t.Errorf("%s: the graph does not verify: %v", entry, err)
+			}
 			if len(l.Outputs) != 1 || l.Outputs[0].Type.String() != result {
 				t.Errorf("%s: outputs %v, want one %s", entry, l.Outputs, result)
 			}

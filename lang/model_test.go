@@ -101,6 +101,9 @@ func TestModelFeatures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := ops.Verify(l.B.G); err != nil {
+			t.Fatalf("%s: the graph does not verify: %v", entry, err)
+		}
 		res, err := ops.Evaluate(l.B.G, vals, nil)
 		if err != nil {
 			t.Fatal(err)
