@@ -208,3 +208,32 @@ func TestDCE(t *testing.T) {
 		t.Errorf("outputs or updates lost:\n%v", after)
 	}
 }
+
+// TestRootsStayComputed: an output or update value that simplifies to a
+// param stays computed, since a session shows a param output as it is after
+// the updates and an update may not read another's target.
+func TestRootsStayComputed(t *testing.T) {
+	b := ops.NewBuilder()
+	w := b.Param("w", f64(3), nil)
+	v := b.Param("v", f64(3), nil)
+	x := b.Input("x", f64(3))
+	b.Output("w0", b.Must("sub", nil, w, b.Scalar(ops.F64, 0)))
+	b.Output("x1", b.Must("mul", nil, x, b.Scalar(ops.F64, 1)))
+	b.Update(w, b.Must("add", nil, w, x))
+	b.Update(v, b.Must("mul", nil, w, b.Scalar(ops.F64, 1)))
+	out, err := Optimize(b.G, Options{Level: 1, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := out.Output("w0"); n.Op.Leaf {
+		t.Errorf("output w0 became the param itself:\n%v", out)
+	}
+	if n := out.Output("x1"); n.Op.Name != "input" {
+		t.Errorf("output x1 is %s, want the input x:\n%v", n.Op.Name, out)
+	}
+	if u := out.Updates[1]; u.Value.Op.Leaf {
+		t.Errorf("update of v reads param %s:\n%v", u.Value.Name(), out)
+	}
+	in := randomInputs(b.G, rand.New(rand.NewPCG(5, 6)), false)
+	compare(t, "roots", runSession(t, b.G, in), runSession(t, out, in), 0, 0)
+}

@@ -31,6 +31,13 @@ func rebuild(g *ops.Graph, r rule) (*ops.Graph, error) {
 		m[n.ID] = nn
 	}
 	needed := neededNodes(g)
+	root := make([]bool, len(g.Nodes)) // outputs and update values
+	for _, o := range g.Outputs {
+		root[o.Node.ID] = true
+	}
+	for _, u := range g.Updates {
+		root[u.Value.ID] = true
+	}
 	for _, n := range g.Nodes {
 		if n.Op.Leaf || !needed[n.ID] {
 			continue
@@ -43,6 +50,12 @@ func rebuild(g *ops.Graph, r rule) (*ops.Graph, error) {
 		var nn *ops.Node
 		if r != nil {
 			nn = r(b, n, in, m)
+		}
+		if nn != nil && root[n.ID] && nn.Op.Leaf && nn.Op.Name != "input" {
+			// A session shows a param or state output as it is after the
+			// updates, and an update may not read another's target: a
+			// computed output or update value stays computed.
+			nn = nil
 		}
 		if nn == nil {
 			nn = b.Must(n.Op.Name, n.Attrs, in...)
@@ -105,6 +118,13 @@ func neededNodes(g *ops.Graph) []bool {
 // hasDead reports whether some non-leaf node of g is needed by nothing.
 func hasDead(g *ops.Graph) bool {
 	needed := neededNodes(g)
+	root := make([]bool, len(g.Nodes)) // outputs and update values
+	for _, o := range g.Outputs {
+		root[o.Node.ID] = true
+	}
+	for _, u := range g.Updates {
+		root[u.Value.ID] = true
+	}
 	for _, n := range g.Nodes {
 		if !n.Op.Leaf && !needed[n.ID] {
 			return true
