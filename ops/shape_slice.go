@@ -124,7 +124,12 @@ func sliceOne(d Dim, start, stop, step int) sliceAxis {
 	if s < 0 {
 		s = -s
 	}
-	count, err := hi.Sub(lo).Add(DimConst(int64(s - 1))).Div(DimConst(int64(s)))
+	// ceil(span/s): exactly span/s when s divides every coefficient.
+	span := hi.Sub(lo)
+	count, err := span.Div(DimConst(int64(s)))
+	if err == nil && count.Mul(DimConst(int64(s))) != span {
+		count, err = span.Add(DimConst(int64(s - 1))).Div(DimConst(int64(s)))
+	}
 	if err != nil {
 		panic("ops: division by a positive constant: " + err.Error())
 	}
