@@ -46,6 +46,27 @@ func joinKernel(n *Node, rows []int, outer int) (KernelFunc, error) {
 		})
 }
 
+// cut is x[..., off:off+d, ...] along axis, or nil when the slice's kernel
+// could not evaluate off from its shapes.
+func cut(b *Builder, x *Node, axis int, off, d Dim) *Node {
+	begin := make(Shape, len(x.Type.Shape))
+	for j := range begin {
+		begin[j] = DimConst(0)
+	}
+	begin[axis] = off
+	end := append(Shape(nil), x.Type.Shape...)
+	end[axis] = off.Add(d)
+	part := append(Shape(nil), x.Type.Shape...)
+	part[axis] = d
+	if !boundsResolvable(begin, end, x.Type.Shape, part) {
+		return nil
+	}
+	if off == DimConst(0) && d == x.Type.Shape[axis] {
+		return x
+	}
+	return b.Must("slice", Attrs{"begin": begin, "end": end}, x)
+}
+
 // joinTangents are the tangents of a joining op n, zeros for the missing ones.
 func joinTangents(b *Builder, n *Node, t []*Node) []*Node {
 	out := make([]*Node, len(t))
@@ -87,17 +108,20 @@ func init() {
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ax, _ := NormAxis(n.Attrs.Int("axis", 0), n.Type.Shape.Rank())
 			out := make([]*Node, len(n.In))
-			off := DimConst(0)
+			// Each part is g[..., off:off+d, ...]. When a symbolic offset
+			// cannot be read back from the shapes the kernel sees, the part
+			// is cut from the tail g[..., off:, ...] instead, whose start is
+			// its size's complement.
+			rest, off := g, DimConst(0)
 			for i, x := range n.In {
-				begin := make(Shape, len(n.Type.Shape))
-				for j := range begin {
-					begin[j] = DimConst(0)
+				part := cut(b, rest, ax, off, x.Type.Shape[ax])
+				if part == nil {
+					rest = cut(b, rest, ax, off, rest.Type.Shape[ax].Sub(off))
+					off = DimConst(0)
+					part = cut(b, rest, ax, off, x.Type.Shape[ax])
 				}
-				begin[ax] = off
-				end := append(Shape(nil), x.Type.Shape...)
-				end[ax] = off.Add(x.Type.Shape[ax])
-				out[i] = b.Must("slice", Attrs{"begin": begin, "end": end}, g)
-				off = end[ax]
+				out[i] = part
+				off = off.Add(x.Type.Shape[ax])
 			}
 			return out
 		},

@@ -163,3 +163,31 @@ func TestNormGradientAtZero(t *testing.T) {
 	checkValues(t, "norm", res[n], []int{2}, []float64{0, 5}, 0)
 	checkValues(t, "d norm", res[d], []int{2, 2}, []float64{0, 0, 0.6, 0.8}, 1e-15)
 }
+
+// TestConcatGradientThreeSymbolic: with three symbolic parts the middle
+// offset T cannot be read from g [B, T+S+U] and the part [B, S]; the VJP cuts
+// that part from a tail instead.
+func TestConcatGradientThreeSymbolic(t *testing.T) {
+	dims := []ops.Dim{ops.DimVar("T"), ops.DimVar("S"), ops.DimVar("U")}
+	b := ops.NewBuilder()
+	var xs []*ops.Node
+	for i, d := range dims {
+		xs = append(xs, b.Input(argName(i), ops.Type{DType: ops.F64, Shape: ops.Shape{dB, d}}))
+	}
+	n := b.Must("concat", ops.Attrs{"axis": -1}, xs...)
+	g := b.Input("g", n.Type)
+	d := n.Op.VJP(b, n, g)
+	// B = 2; T, S, U = 1, 2, 3; g = 0..11 in a [2, 6] grid.
+	gv := tensor.New(ops.F64, 2, 6)
+	for i := range gv.F64 {
+		gv.F64[i] = float64(i)
+	}
+	res, err := ops.Evaluate(b.G, map[string]*tensor.Tensor{
+		"a0": tensor.New(ops.F64, 2, 1), "a1": tensor.New(ops.F64, 2, 2), "a2": tensor.New(ops.F64, 2, 3), "g": gv}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkValues(t, "d0", res[d[0]], []int{2, 1}, []float64{0, 6}, 0)
+	checkValues(t, "d1", res[d[1]], []int{2, 2}, []float64{1, 2, 7, 8}, 0)
+	checkValues(t, "d2", res[d[2]], []int{2, 3}, []float64{3, 4, 5, 9, 10, 11}, 0)
+}

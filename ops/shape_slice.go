@@ -187,9 +187,12 @@ func sliceView(n *Node, a Attrs, fullSym, partSym Shape, full, part []int) (*ker
 	base := 0
 	if _, ok := a["begin"]; ok {
 		env := bindConcrete([]Shape{fullSym, partSym}, [][]int{full, part})
-		begin := a.Shape("begin")
+		begin, end := a.Shape("begin"), a.Shape("end")
 		for i := range full {
 			b, err := begin[i].Eval(env)
+			if err != nil && end[i] == fullSym[i] {
+				b, err = int64(full[i]-part[i]), nil // a slice to the end
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: cannot evaluate the bound %v from the shapes %v and %v", n.Op.Name, begin[i], full, part)
 			}
@@ -226,6 +229,32 @@ func sliceView(n *Node, a Attrs, fullSym, partSym Shape, full, part []int) (*ker
 		vs[i] = step * strides[i]
 	}
 	return kernels.NewView(part, base, vs), nil
+}
+
+// boundsResolvable reports whether the kernel of a slice with explicit
+// bounds begin and end can evaluate them from the shapes full (sliced) and
+// part (the result), by binding the variables with arbitrary values.
+func boundsResolvable(begin, end, full, part Shape) bool {
+	env0 := map[string]int64{}
+	for _, s := range []Shape{begin, end, full, part} {
+		for _, d := range s {
+			for _, v := range d.Vars() {
+				env0[v] = 1000 + int64(len(env0))*37
+			}
+		}
+	}
+	fc, err1 := full.Eval(env0)
+	pc, err2 := part.Eval(env0)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	env := bindConcrete([]Shape{full, part}, [][]int{fc, pc})
+	for i, d := range begin {
+		if _, err := d.Eval(env); err != nil && end[i] != full[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // bindConcrete binds the shape variables of symbolic shapes from their
