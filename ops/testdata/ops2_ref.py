@@ -86,6 +86,15 @@ for o in range(2):
             acc[o, ids[j, k] % 3, :] += g[o, j, k, :]
 add("scatter_add", [g, ids], acc, {"axis": 1, "shape": [2, 3, 4]}, in_dtypes={1: "i32"})
 
+# gather is take_along_axis (torch.gather); scatter_add_along is its adjoint.
+gids = rng.integers(-3, 3, size=(2, 5, 4))
+add("gather", [x3, gids], np.take_along_axis(x3, gids, axis=1), {"axis": 1}, in_dtypes={1: "i64"})
+gids2 = rng.integers(0, 4, size=(2, 3, 6))
+add("gather", [x3, gids2], torch.gather(t(x3), 2, torch.tensor(gids2)).numpy(), in_dtypes={1: "i32"})
+g2 = rng.normal(size=(2, 3, 6))
+acc2 = torch.zeros(2, 3, 4, dtype=torch.float64).scatter_add_(2, torch.tensor(gids2), t(g2)).numpy()
+add("scatter_add_along", [g2, gids2], acc2, {"axis": -1, "shape": [2, 3, 4]}, in_dtypes={1: "i32"})
+
 a = rng.normal(size=(2, 1, 4))
 b = rng.normal(size=(2, 3, 4))
 c = rng.normal(size=(2, 2, 4))

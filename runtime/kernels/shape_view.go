@@ -146,3 +146,47 @@ func ScatterAdd[T Float, I ~int32 | ~int64](dst, src []T, ids []I, outer, n, inn
 		}
 	}
 }
+
+// GatherAlong is NumPy's take_along_axis on src viewed as [outer, n, inner]
+// with ids viewed as [outer, m, inner]: dst[o, j, i] = src[o, ids[o, j, i], i].
+// Negative ids count from the end; ids outside [-n, n) give zeros.
+func GatherAlong[T any, I ~int32 | ~int64](dst, src []T, ids []I, outer, n, m, inner int) {
+	var zero T
+	for o := 0; o < outer; o++ {
+		for j := 0; j < m; j++ {
+			row := (o*m + j) * inner
+			for i := 0; i < inner; i++ {
+				k := int(ids[row+i])
+				if k < 0 {
+					k += n
+				}
+				if k < 0 || k >= n {
+					dst[row+i] = zero
+					continue
+				}
+				dst[row+i] = src[(o*n+k)*inner+i]
+			}
+		}
+	}
+}
+
+// ScatterAddAlong is GatherAlong's adjoint: dst [outer, n, inner] is zeroed,
+// then src[o, j, i] is added to dst[o, ids[o, j, i], i]; ids outside [-n, n)
+// are skipped.
+func ScatterAddAlong[T Float, I ~int32 | ~int64](dst, src []T, ids []I, outer, n, m, inner int) {
+	clear(dst)
+	for o := 0; o < outer; o++ {
+		for j := 0; j < m; j++ {
+			row := (o*m + j) * inner
+			for i := 0; i < inner; i++ {
+				k := int(ids[row+i])
+				if k < 0 {
+					k += n
+				}
+				if k >= 0 && k < n {
+					dst[(o*n+k)*inner+i] += src[row+i]
+				}
+			}
+		}
+	}
+}
