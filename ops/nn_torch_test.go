@@ -14,8 +14,9 @@ import (
 
 // The network ops against PyTorch: testdata/torch/gen.py (run with
 // /usr/bin/python3, torch 1.13) wrote each case's inputs, result and the
-// gradients of sum(result * r) for a random r, in float64. Each case runs in
-// f64 (to 1e-9) and in f32 (to 1e-4).
+// gradients of sum(result * r) for a random r, and second derivatives (the
+// gradient of Σᵢ sum(gradᵢ · sᵢ) for random sᵢ), in float64. Each case runs
+// in f64 (to 1e-9) and in f32 (to 1e-4).
 
 type torchTensor struct {
 	DType string    `json:"dtype"`
@@ -31,6 +32,8 @@ type torchCase struct {
 	Cotangent torchTensor    `json:"cotangent"`
 	Output    torchTensor    `json:"output"`
 	Grads     []*torchTensor `json:"grads"`
+	S         []torchTensor  `json:"s"`      // one per float input
+	Grads2    []torchTensor  `json:"grads2"` // d/d input of Σ sum(grad_i · s_i)
 }
 
 // torchFloatAttrs are the attributes that are float64 in nnc; other numbers
@@ -132,6 +135,24 @@ func runTorchCase(t *testing.T, c torchCase, dt ops.DType, tol float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var grads2 []*ops.Node
+	if len(c.Grads2) > 0 {
+		var f *ops.Node
+		for k, g := range grads {
+			name := fmt.Sprintf("s%d", k)
+			s := b.Input(name, g.Type)
+			vals[name] = tensor.FromFloat64s(dt, c.S[k].Shape, c.S[k].Data)
+			term := b.Must("sum", nil, b.Must("mul", nil, g, s))
+			if f == nil {
+				f = term
+			} else {
+				f = b.Must("add", nil, f, term)
+			}
+		}
+		if grads2, err = autodiff.Grad(b, f, floats); err != nil {
+			t.Fatal(err)
+		}
+	}
 	res, err := ops.Evaluate(b.G, vals, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +162,9 @@ func runTorchCase(t *testing.T, c torchCase, dt ops.DType, tol float64) {
 		if want := c.Grads[i]; want != nil {
 			compareTorch(t, fmt.Sprintf("gradient of input %d", i), res[grads[k]], *want, tol)
 		}
+	}
+	for k, g := range grads2 {
+		compareTorch(t, fmt.Sprintf("second derivative for input %d", floatIdx[k]), res[g], c.Grads2[k], tol)
 	}
 }
 

@@ -7,8 +7,10 @@ Run from this directory with /usr/bin/python3 (Debian's python3-torch, 1.13):
 
 Each case applies one nnc op (named as in nnc's registry, with nnc's
 attributes) to inputs and records the result and, for a random cotangent r,
-the gradient of sum(result * r) with respect to every float input (null where
-PyTorch gives none: integer inputs, masks). ops/torch_test.go compares.
+the gradient of sum(result * r) with respect to every float input (null for
+integer inputs and masks), and a second derivative: for random s_i, the
+gradient of sum_i sum(grad_i * s_i) with respect to the float inputs.
+ops/nn_torch_test.go compares.
 """
 import json
 
@@ -28,8 +30,11 @@ def t(x):
 cases = []
 
 
-def case(name, op, attrs, inputs, fn, grad_of=None):
-    """inputs: tensors; fn(*inputs) -> result. Float inputs get gradients."""
+def case(name, op, attrs, inputs, fn, second=True):
+    """inputs: tensors; fn(*inputs) -> result. Float inputs get gradients.
+
+    With second, the case also records random s_i (one per float input) and
+    the gradient of F = sum_i sum(grad_i * s_i), a second derivative."""
     leaves = []
     for x in inputs:
         x = x.clone()
@@ -38,15 +43,25 @@ def case(name, op, attrs, inputs, fn, grad_of=None):
         leaves.append(x)
     out = fn(*leaves)
     r = torch.randn(out.shape, dtype=D)
-    (out * r).sum().backward()
-    grads = []
-    for i, x in enumerate(leaves):
-        if x.dtype != D or (grad_of is not None and i not in grad_of):
+    fl = [x for x in leaves if x.dtype == D]
+    g = torch.autograd.grad((out * r).sum(), fl, create_graph=second, allow_unused=True)
+    g = [torch.zeros_like(x) if gi is None else gi for x, gi in zip(fl, g)]
+    grads, k = [], 0
+    for x in leaves:
+        if x.dtype != D:
             grads.append(None)
         else:
-            grads.append(t(x.grad) if x.grad is not None else None)
-    cases.append({"name": name, "op": op, "attrs": attrs, "inputs": [t(x) for x in leaves],
-                  "cotangent": t(r), "output": t(out), "grads": grads})
+            grads.append(t(g[k]))
+            k += 1
+    c = {"name": name, "op": op, "attrs": attrs, "inputs": [t(x) for x in leaves],
+         "cotangent": t(r), "output": t(out), "grads": grads}
+    if second:
+        ss = [torch.randn(x.shape, dtype=D) for x in fl]
+        F = sum((gi * si).sum() for gi, si in zip(g, ss))
+        g2 = torch.autograd.grad(F, fl, allow_unused=True) if F.requires_grad else [None] * len(fl)
+        c["s"] = [t(si) for si in ss]
+        c["grads2"] = [t(torch.zeros_like(x) if gi is None else gi) for x, gi in zip(fl, g2)]
+    cases.append(c)
 
 
 def randn(*s):
