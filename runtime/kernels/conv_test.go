@@ -207,3 +207,41 @@ func TestNorms(t *testing.T) {
 		t.Errorf("batch norm = %v, want %v", out, want)
 	}
 }
+
+// BenchmarkConv runs the layers of the ConvNet benchmark (issue 6) in f32:
+// forward, input gradient and weight gradient.
+func BenchmarkConv(b *testing.B) {
+	layers := []struct {
+		name string
+		x, k []int
+	}{
+		{"1x28x28-32", []int{64, 1, 28, 28}, []int{32, 1, 3, 3}},
+		{"32x13x13-64", []int{64, 32, 13, 13}, []int{64, 32, 3, 3}},
+	}
+	for _, l := range layers {
+		c := NewConv(l.x, l.k, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1)
+		x := make([]float32, NumElems(l.x))
+		k := make([]float32, NumElems(l.k))
+		out := make([]float32, c.N*c.CO*c.OH*c.OW)
+		col, tmp := make([]float32, c.ColLen()), make([]float32, c.TmpLen())
+		flops := float64(2 * len(out) * c.ck)
+		b.Run(l.name+"/forward", func(b *testing.B) {
+			for range b.N {
+				ConvForward(c, out, x, k, col, (*Matmul).F32)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(l.name+"/input_grad", func(b *testing.B) {
+			for range b.N {
+				ConvInputGrad(c, x, out, k, col, (*Matmul).F32)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(l.name+"/weight_grad", func(b *testing.B) {
+			for range b.N {
+				ConvWeightGrad(c, k, x, out, col, tmp, (*Matmul).F32)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
