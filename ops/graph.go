@@ -138,6 +138,14 @@ func (b *Builder) leaf(op, name string, t Type, attrs Attrs) *Node {
 	return n
 }
 
+// Leaf returns the existing leaf of op ("input", "param" or "state") named
+// name, if any; front ends use it to report a redeclaration with a different
+// type as a user error instead of reaching Input/Param/State's panic.
+func (b *Builder) Leaf(op, name string) (*Node, bool) {
+	n, ok := b.named[op+":"+name]
+	return n, ok
+}
+
 // Input declares (or returns the existing) graph input name of type t.
 func (b *Builder) Input(name string, t Type) *Node { return b.leaf("input", name, t, nil) }
 
