@@ -63,6 +63,8 @@ func init() {
 			}
 			return nil, fmt.Errorf("where: no kernel for %v", n.Type)
 		},
+		// Labels on the integer condition draws values in [0, C) for C its
+		// last dimension: a mix of zeros (false) and nonzeros (true).
 		Check: []CheckCase{
 			{In: []Type{TI(3, 2), T(3, 2), T(3, 2)}, Domain: []Domain{Labels}},
 			{In: []Type{TI(4, 2), T(2), T(4, 1)}, Domain: []Domain{Labels}},

@@ -323,7 +323,7 @@ func init() {
 		Doc: "slice(x; starts, stops, steps []int) is NumPy's x[start:stop:step, ...] on the leading axes " +
 			"(ops.SliceNone for an absent bound; negative bounds count from the end; negative steps reverse); " +
 			"or slice(x; begin, end Shape): x[begin:end] per axis with symbolic bounds. " +
-			"x[0] is a slice [0:1] then a reshape dropping the axis.",
+			"x[i] is a slice [i:i+1] (for i = -1: [-1:SliceNone]) then a reshape dropping the axis.",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if err := floatOperand("slice", in[0]); err != nil {
 				return Type{}, err
