@@ -114,24 +114,7 @@ func init() {
 		Doc: "a tree of elementwise ops run as one kernel over cache-sized tiles " +
 			"(attributes program, shape, dtype; made by the optimizer)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
-			dt := a.DType("dtype", tensor.Invalid)
-			if !dt.IsFloat() {
-				return Type{}, &InferError{"fused_elementwise", fmt.Sprintf("dtype %v is not f32 or f64", dt)}
-			}
-			s := a.Shape("shape")
-			for i, t := range in {
-				if t.DType != dt {
-					return Type{}, &InferError{"fused_elementwise", fmt.Sprintf("{%d} is %v, not %v", i, t, dt)}
-				}
-				got, err := BroadcastShapes(t.Shape, s)
-				if err != nil || !got.Equal(s) {
-					return Type{}, &InferError{"fused_elementwise", fmt.Sprintf("{%d} of type %v does not broadcast to %v", i, t, s)}
-				}
-			}
-			if _, _, err := ParseFused(a.Str("program", ""), len(in)); err != nil {
-				return Type{}, &InferError{"fused_elementwise", err.Error()}
-			}
-			return Type{dt, s}, nil
+			return fusedInfer("fused_elementwise", in, a)
 		},
 		NoGrad: "fusion runs after differentiation",
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {

@@ -25,54 +25,158 @@ type group struct {
 	members []*ops.Node // in graph order; the root is last
 }
 
-// Fuse turns trees of elementwise ops into fused_elementwise nodes. Walking
-// the graph from its end, each fusible node not yet taken roots a group,
-// which then takes every fusible operand all of whose readers are in the
-// group, that is not an output or update, and whose element count is the
-// root's (or 1: scalars are computed once per tile, so a member smaller than
-// the root would otherwise be recomputed for every row it is broadcast to).
+// Fuse turns trees of elementwise ops into fused kernels. Walking the graph
+// from its end, each fusible node not yet taken roots a group, which then
+// takes every fusible operand all of whose readers are in the group, that is
+// not an output or update, and whose element count is the root's (or 1:
+// scalars are computed once per tile, so a member smaller than the root
+// would otherwise be recomputed for every row it is broadcast to).
 // Constants become immediates of the program; every other operand is read
-// once per element. Groups of one op stay as they are.
+// once per element. A group becomes
+//
+//   - fused_reduce, when its root's only reader is a sum or mean over the
+//     last axis or every axis: the values are summed as they are made;
+//   - fused_matmul, when one of its operands is a matmul read by the group
+//     only, of the root's shape: the group is the matmul's epilogue;
+//   - fused_elementwise otherwise, when it has two ops or more.
 func Fuse(g *ops.Graph) (*ops.Graph, error) {
-	groups := findGroups(g)
-	if len(groups) == 0 {
-		return g, nil
-	}
-	byRoot := map[*ops.Node]*group{}
-	for _, gr := range groups {
-		byRoot[gr.root] = gr
-	}
-	return rebuild(g, func(b *ops.Builder, n *ops.Node, _, m []*ops.Node) *ops.Node {
-		gr := byRoot[n]
-		if gr == nil {
-			return nil
-		}
-		prog, ext := program(gr)
-		if len(ext) == 0 {
-			return nil // only constants: nothing to read, leave it to folding
-		}
-		nin := make([]*ops.Node, len(ext))
-		for i, x := range ext {
-			nin[i] = m[x.ID]
-		}
-		return b.Must("fused_elementwise", ops.Attrs{
-			"program": prog, "shape": n.Type.Shape, "dtype": n.Type.DType,
-		}, nin...)
-	})
-}
-
-// findGroups returns the groups of two or more nodes.
-func findGroups(g *ops.Graph) []*group {
-	readers := consumers(g)
-	external := make([]bool, len(g.Nodes))
+	f := &fuser{readers: consumers(g), external: make([]bool, len(g.Nodes))}
 	for _, o := range g.Outputs {
-		external[o.Node.ID] = true
+		f.external[o.Node.ID] = true
 	}
 	for _, u := range g.Updates {
-		external[u.Value.ID] = true
+		f.external[u.Value.ID] = true
 	}
+	f.findGroups(g)
+	return rebuild(g, f.rewrite)
+}
+
+// fuser holds what the fusion pass knows of the old graph.
+type fuser struct {
+	readers  [][]*ops.Node
+	external []bool   // by node ID: an output or update value
+	in       []*group // by node ID: the group holding the node
+	byRoot   map[*ops.Node]*group
+}
+
+func (f *fuser) rewrite(b *ops.Builder, n *ops.Node, _, m []*ops.Node) *ops.Node {
+	if (n.Op.Name == "sum" || n.Op.Name == "mean") && n.Type.DType.IsFloat() {
+		return f.reduce(b, n, m)
+	}
+	gr := f.byRoot[n]
+	if gr == nil {
+		return nil
+	}
+	if mx := f.epilogueOf(gr); mx != nil {
+		prog, ext := program(gr, mx)
+		attrs := ops.Attrs{"program": prog, "shape": n.Type.Shape, "dtype": n.Type.DType}
+		for _, k := range []string{"transpose_x", "transpose_w"} {
+			if mx.Attrs.Bool(k, false) {
+				attrs[k] = true
+			}
+		}
+		in := []*ops.Node{m[mx.In[0].ID], m[mx.In[1].ID]}
+		for _, x := range ext[1:] {
+			in = append(in, m[x.ID])
+		}
+		return b.Must("fused_matmul", attrs, in...)
+	}
+	if len(gr.members) < 2 {
+		return nil
+	}
+	prog, ext := program(gr, nil)
+	if len(ext) == 0 {
+		return nil // only constants: nothing to read, leave it to folding
+	}
+	return b.Must("fused_elementwise", ops.Attrs{
+		"program": prog, "shape": n.Type.Shape, "dtype": n.Type.DType,
+	}, mapAll(ext, m)...)
+}
+
+// reduce makes sum or mean node n one fused_reduce with the group computing
+// its operand, when that group is read by n only and n reduces the last
+// axis or every axis.
+func (f *fuser) reduce(b *ops.Builder, n *ops.Node, m []*ops.Node) *ops.Node {
+	p := n.In[0]
+	gr := f.byRoot[p]
+	if gr == nil || f.external[p.ID] || len(f.readers[p.ID]) != 1 || p.Type.Shape.Rank() == 0 {
+		return nil
+	}
+	attrs := ops.Attrs{"reduce": n.Op.Name, "shape": p.Type.Shape, "dtype": p.Type.DType,
+		"keepdims": n.Attrs.Bool("keepdims", false)}
+	if axes, ok := n.Attrs.Ints("axes"); ok {
+		r := p.Type.Shape.Rank()
+		all := len(axes) == r // every axis, listed
+		if !all && (len(axes) != 1 || (axes[0] != r-1 && axes[0] != -1)) {
+			return nil
+		}
+		if !all {
+			attrs["axes"] = []int{r - 1}
+		}
+	}
+	prog, ext := program(gr, nil)
+	if len(ext) == 0 || !dimsFromOperands(p.Type.Shape, ext) {
+		return nil
+	}
+	attrs["program"] = prog
+	return b.Must("fused_reduce", attrs, mapAll(ext, m)...)
+}
+
+// epilogueOf returns the operand of gr that is a matmul of the root's
+// shape and type read by gr alone, or nil.
+func (f *fuser) epilogueOf(gr *group) *ops.Node {
+	for _, mem := range gr.members {
+		for _, x := range mem.In {
+			if x.Op.Name != "matmul" || f.external[x.ID] || !x.Type.Equal(gr.root.Type) {
+				continue
+			}
+			all := true
+			for _, r := range f.readers[x.ID] {
+				all = all && f.in[r.ID] == gr
+			}
+			if all {
+				return x
+			}
+		}
+	}
+	return nil
+}
+
+// dimsFromOperands reports whether every symbolic dimension of s is the
+// dimension of some operand at the same (right-aligned) axis, so that the
+// kernel can find its value.
+func dimsFromOperands(s ops.Shape, ext []*ops.Node) bool {
+	for i, d := range s {
+		if _, ok := d.IsConst(); ok {
+			continue
+		}
+		found := false
+		for _, x := range ext {
+			xs := x.Type.Shape
+			if j := i - (len(s) - len(xs)); j >= 0 && xs[j] == d {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func mapAll(xs []*ops.Node, m []*ops.Node) []*ops.Node {
+	out := make([]*ops.Node, len(xs))
+	for i, x := range xs {
+		out[i] = m[x.ID]
+	}
+	return out
+}
+
+// findGroups puts every fusible node in a group.
+func (f *fuser) findGroups(g *ops.Graph) {
+	readers, external := f.readers, f.external
 	in := make([]*group, len(g.Nodes))
-	var groups []*group
+	f.in, f.byRoot = in, map[*ops.Node]*group{}
 	for i := len(g.Nodes) - 1; i >= 0; i-- {
 		root := g.Nodes[i]
 		if !fusible[root.Op.Name] || !root.Type.DType.IsFloat() || in[root.ID] != nil {
@@ -104,26 +208,26 @@ func findGroups(g *ops.Graph) []*group {
 				}
 			}
 		}
-		if len(members) < 2 {
-			in[root.ID] = nil
-			continue
-		}
 		for _, n := range g.Nodes[:i+1] {
 			if in[n.ID] == gr {
 				gr.members = append(gr.members, n)
 			}
 		}
-		groups = append(groups, gr)
+		f.byRoot[root] = gr
 	}
-	return groups
 }
 
-// program writes gr as a fused_elementwise program and returns its external
-// operands (nodes of the old graph) in the order of x0, x1, ...
-func program(gr *group) (string, []*ops.Node) {
+// program writes gr as a fused program and returns its external operands
+// (nodes of the old graph) in the order of x0, x1, ...; first, when not nil,
+// is x0.
+func program(gr *group, first *ops.Node) (string, []*ops.Node) {
 	tmp := map[*ops.Node]int{}
 	opnd := map[*ops.Node]int{}
 	var ext []*ops.Node
+	if first != nil {
+		opnd[first] = 0
+		ext = append(ext, first)
+	}
 	var sb strings.Builder
 	for i, m := range gr.members {
 		tmp[m] = i

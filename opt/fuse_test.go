@@ -33,7 +33,8 @@ func TestFuseProgram(t *testing.T) {
 
 // TestFuseBoundaries: a value read outside the tree, an output or an update
 // value is not absorbed; neither is a member smaller than the root
-// (recomputed per row) nor a non-elementwise op; lone ops stay.
+// (recomputed per row) nor a non-elementwise op; lone ops stay; a sum
+// over the first axis is not fused with its operand.
 func TestFuseBoundaries(t *testing.T) {
 	b := ops.NewBuilder()
 	x, v := b.Input("x", f64(4, 3)), b.Input("v", f64(3))
@@ -46,8 +47,8 @@ func TestFuseBoundaries(t *testing.T) {
 	o := b.Must("neg", nil, x)
 	b.Output("o", o)
 	b.Output("d", b.Must("exp", nil, o)) // o is an output: not absorbed
-	s := b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("relu", nil, x))
-	b.Output("s", b.Must("log", nil, s)) // sum is no elementwise op
+	s := b.Must("sum", ops.Attrs{"axes": []int{0}}, b.Must("relu", nil, x))
+	b.Output("s", b.Must("log", nil, s)) // sum over the first axis: no fused_reduce
 	nv := b.Must("mul", nil, p, b.Scalar(ops.F64, 0.9))
 	b.Update(p, nv)
 	b.Output("u", b.Must("tanh", nil, nv)) // nv is an update value
@@ -125,4 +126,56 @@ func runSession(t *testing.T, g *ops.Graph, in map[string]*tensor.Tensor) map[st
 		out["update "+u.Target.Name()] = store.Get(u.Target.Name()).Clone()
 	}
 	return out
+}
+
+// TestFuseReduce: sums and means over the last axis or every axis of an
+// elementwise tree become fused_reduce, bitwise equal to the unfused ops, in
+// f32 and f64, for rows shorter and longer than a tile.
+func TestFuseReduce(t *testing.T) {
+	for _, dt := range []ops.DType{ops.F32, ops.F64} {
+		for _, dims := range [][2]int{{3, 5}, {70, 33}, {2, 3000}} {
+			r, c := dims[0], dims[1]
+			ty := func(d ...int) ops.Type { return ops.Type{DType: dt, Shape: ops.ShapeOf(d...)} }
+			b := ops.NewBuilder()
+			x, col := b.Input("x", ty(r, c)), b.Input("col", ty(r, 1))
+			d := b.Must("sub", nil, x, col)
+			sq := b.Must("square", nil, d)
+			b.Output("var", b.Must("mean", ops.Attrs{"axes": []int{-1}, "keepdims": true}, sq))
+			b.Output("sum", b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("exp", nil, x)))
+			b.Output("all", b.Must("mean", nil, b.Must("abs", nil, b.Must("mul", nil, x, x))))
+			b.Output("both", b.Must("sum", ops.Attrs{"axes": []int{0, 1}}, b.Must("tanh", nil, x)))
+			after := mustPass(t, "fuse", b.G)
+			if n := opCount(after, "fused_reduce"); n != 4 || opCount(after, "sum")+opCount(after, "mean") != 0 {
+				t.Fatalf("%d fused reductions, want 4:\n%v", n, after)
+			}
+			in := randomInputs(b.G, rand.New(rand.NewPCG(uint64(r), uint64(c))), false)
+			compare(t, "fused reductions", outputs(t, b.G, in), runSession(t, after, in), 0, 0)
+		}
+	}
+}
+
+// TestFuseMatmulEpilogue: relu(x @ w + b) becomes one fused_matmul (with the
+// transpose flags kept), bitwise equal to the unfused ops; a matmul read
+// elsewhere too is not fused.
+func TestFuseMatmulEpilogue(t *testing.T) {
+	for _, dt := range []ops.DType{ops.F32, ops.F64} {
+		ty := func(d ...int) ops.Type { return ops.Type{DType: dt, Shape: ops.ShapeOf(d...)} }
+		b := ops.NewBuilder()
+		x, w, bias := b.Input("x", ty(37, 20)), b.Input("w", ty(30, 20)), b.Input("b", ty(30))
+		mm := b.Must("matmul", ops.Attrs{"transpose_w": true}, x, w)
+		b.Output("h", b.Must("relu", nil, b.Must("add", nil, mm, bias)))
+		mm2 := b.Must("matmul", nil, x, b.Must("transpose", nil, w))
+		b.Output("shared", b.Must("add", nil, mm2, bias))
+		b.Output("shared2", b.Must("exp", nil, mm2))
+		after := mustPass(t, "fuse", b.G)
+		if opCount(after, "fused_matmul") != 1 || opCount(after, "matmul") != 1 {
+			t.Fatalf("want one fused_matmul and one matmul:\n%v", after)
+		}
+		h := after.Output("h")
+		if h.Op.Name != "fused_matmul" || !h.Attrs.Bool("transpose_w", false) || h.Attrs.Str("program", "") != "t0=add(x0,x1); t1=relu(t0)" {
+			t.Errorf("h is %v %v", h.Op.Name, h.Attrs)
+		}
+		in := randomInputs(b.G, rand.New(rand.NewPCG(8, 9)), false)
+		compare(t, "epilogue", outputs(t, b.G, in), runSession(t, after, in), 0, 0)
+	}
 }

@@ -175,43 +175,51 @@ func (f *Fused[T]) SetInput(k int, x []T) { f.data[k] = x }
 func (f *Fused[T]) run(out []T) {
 	for o := 0; o < f.n; o += f.tile {
 		l := min(f.tile, f.n-o)
-		for k := range f.ins {
-			fi := &f.ins[k]
-			x := f.data[k]
-			switch fi.mode {
-			case inFull:
-				f.regs[k] = x[o : o+l]
-			case inScalar:
-				f.regs[k] = x[:1]
-			default:
-				fi.gather(x, o, l)
-				f.regs[k] = fi.scratch[:l]
-			}
+		f.Range(out[o:o+l], o)
+	}
+}
+
+// Range computes the output elements [o, o+len(dst)) into dst, which holds
+// at most FusedTile elements; the inputs are those of the last SetInput or
+// Run. Reductions and matmul epilogues use it to evaluate a program one
+// piece at a time.
+func (f *Fused[T]) Range(dst []T, o int) {
+	l := len(dst)
+	for k := range f.ins {
+		fi := &f.ins[k]
+		x := f.data[k]
+		switch fi.mode {
+		case inFull:
+			f.regs[k] = x[o : o+l]
+		case inScalar:
+			f.regs[k] = x[:1]
+		default:
+			fi.gather(x, o, l)
+			f.regs[k] = fi.scratch[:l]
 		}
-		dst := out[o : o+l]
-		for i := range f.steps {
-			st := &f.steps[i]
-			var d []T
-			switch {
-			case st.scalar:
-				d = st.buf
-			case st.last:
-				d = dst
-			default:
-				d = st.buf[:l]
-			}
-			if st.un != nil {
-				st.un(d, f.regs[st.a])
-			} else {
-				st.bin(d, f.regs[st.a], f.regs[st.b])
-			}
-			f.regs[st.dst] = d
+	}
+	for i := range f.steps {
+		st := &f.steps[i]
+		var d []T
+		switch {
+		case st.scalar:
+			d = st.buf
+		case st.last:
+			d = dst
+		default:
+			d = st.buf[:l]
 		}
-		if st := &f.steps[len(f.steps)-1]; st.scalar {
-			c := st.buf[0]
-			for i := range dst {
-				dst[i] = c
-			}
+		if st.un != nil {
+			st.un(d, f.regs[st.a])
+		} else {
+			st.bin(d, f.regs[st.a], f.regs[st.b])
+		}
+		f.regs[st.dst] = d
+	}
+	if st := &f.steps[len(f.steps)-1]; st.scalar {
+		c := st.buf[0]
+		for i := range dst {
+			dst[i] = c
 		}
 	}
 }
