@@ -26,6 +26,7 @@ func init() {
 			return Type{dt, a.Shape("shape")}, nil
 		},
 		NoGrad: "a random draw",
+		JVP:    zeroJVP,
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			p := n.Attrs.Float("p", 0)
 			stream := uint64(n.Attrs.Int("seed", 0))

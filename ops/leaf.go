@@ -27,6 +27,7 @@ func init() {
 			return func(ctx *Ctx, o *tensor.Tensor, _ []*tensor.Tensor) { fill(o, v) }, nil
 		},
 		NoGrad: "a constant",
+		JVP:    zeroJVP,
 	})
 	Register(&Op{
 		Name: "full", Arity: 0,
@@ -39,6 +40,7 @@ func init() {
 			return func(ctx *Ctx, o *tensor.Tensor, _ []*tensor.Tensor) { fill(o, v) }, nil
 		},
 		NoGrad: "a constant",
+		JVP:    zeroJVP,
 	})
 }
 

@@ -51,6 +51,7 @@ func init() {
 			return Type{dt, append(append(Shape(nil), in[0].Shape...), d)}, nil
 		},
 		NoGrad: "its operand is integer labels",
+		JVP:    zeroJVP,
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			c := out[len(out)-1]
 			var f KernelFunc
