@@ -59,6 +59,12 @@ type gemmKernel[T Float] struct {
 	name   string
 	mr, nr int
 	fn     func(k int, a, b, c *T, ldc int, acc int)
+	// packT, when not nil, transposes four rows for packing: see
+	// packStrided.
+	packT func(dst, src *T, lds, n, ld int, alpha T)
+	// packRows, when not nil, copies rows of a multiple of four elements
+	// for packing: see packCopy.
+	packRows func(dst, src *T, lds, n, w, ld int, alpha T)
 }
 
 // Blocking for this machine's caches (AMD EPYC: L1d 32 KiB and L2 1 MiB per
@@ -231,25 +237,10 @@ func (g *GemmPlan[T]) packAPanel(i int) {
 		kl := min(g.kc, g.K-k0)
 		dst := g.packA[k0*g.mPan*mr+i*kl*mr:][:kl*mr]
 		if g.TransA { // op(A)[r, l] = a[l*lda + r]: rows of a are steps
-			for l := range kl {
-				src := a[(k0+l)*lda+i0:][:rows]
-				d := dst[l*mr:][:rows]
-				if alpha == 1 {
-					copy(d, src)
-				} else {
-					for r, v := range src {
-						d[r] = alpha * v
-					}
-				}
-			}
+			packCopy(dst, mr, a[k0*lda+i0:], lda, rows, kl, alpha, g.kern.packRows)
 			continue
 		}
-		for r := range rows {
-			src := a[(i0+r)*lda+k0:][:kl]
-			for l, v := range src {
-				dst[l*mr+r] = alpha * v
-			}
-		}
+		packStrided(dst, mr, a[i0*lda+k0:], lda, rows, kl, alpha, g.kern.packT)
 	}
 }
 
@@ -262,15 +253,69 @@ func (g *GemmPlan[T]) packBPanel(j int) {
 		kl := min(g.kc, g.K-k0)
 		dst := g.packB[k0*g.nPan*nr+j*kl*nr:][:kl*nr]
 		if !g.TransB {
-			for l := range kl {
-				copy(dst[l*nr:][:cols], b[(k0+l)*ldb+j0:][:cols])
-			}
+			packCopy(dst, nr, b[k0*ldb+j0:], ldb, cols, kl, 1, g.kern.packRows)
 			continue
 		}
-		for c := range cols { // op(B)[l, c] = b[c*ldb + l]
-			src := b[(j0+c)*ldb+k0:][:kl]
-			for l, v := range src {
-				dst[l*nr+c] = v
+		packStrided(dst, nr, b[j0*ldb+k0:], ldb, cols, kl, 1, g.kern.packT) // op(B)[l, c] = b[c*ldb + l]
+	}
+}
+
+// packCopy sets dst[l*ld+j] = alpha*src[l*lds+j] for j < w and l < kl, with
+// packRows (when not nil) on the first multiple of four columns.
+func packCopy[T Float](dst []T, ld int, src []T, lds, w, kl int, alpha T, packRows func(dst, src *T, lds, n, w, ld int, alpha T)) {
+	w4 := 0
+	if packRows != nil && w >= 4 {
+		w4 = w &^ 3
+		_ = src[(kl-1)*lds+w4-1] // what packRows reads and writes is in range
+		_ = dst[(kl-1)*ld+w4-1]
+		packRows(&dst[0], &src[0], lds, kl, w4, ld, alpha)
+		if w4 == w {
+			return
+		}
+	}
+	for l := range kl {
+		s := src[l*lds+w4 : l*lds+w]
+		d := dst[l*ld+w4 : l*ld+w]
+		if alpha == 1 {
+			copy(d, s)
+			continue
+		}
+		for j, v := range s {
+			d[j] = alpha * v
+		}
+	}
+}
+
+// packStrided sets dst[l*ld+r] = alpha*src[r*lds+l] for r < rows and l < kl:
+// it gathers rows of src into columns of dst. With a transposing routine
+// (packT, for four rows at a time) it runs that on groups of four rows and
+// columns; the rest goes a cache line of each source row at a time, so that
+// each line read is used whole while its destination is in L1.
+func packStrided[T Float](dst []T, ld int, src []T, lds, rows, kl int, alpha T, packT func(dst, src *T, lds, n, ld int, alpha T)) {
+	r0, n4 := 0, 0
+	if packT != nil && kl >= 4 && rows >= 4 {
+		n4 = kl &^ 3
+		for ; r0+4 <= rows; r0 += 4 {
+			_ = src[(r0+3)*lds+n4-1] // what packT reads and writes is in range
+			_ = dst[(n4-1)*ld+r0+3]
+			packT(&dst[r0], &src[r0*lds], lds, n4, ld, alpha)
+		}
+	}
+	const chunk = 16
+	for l0 := 0; l0 < kl; l0 += chunk {
+		l1 := min(l0+chunk, kl)
+		for r := range rows {
+			lo := l0
+			if r < r0 { // columns [0, n4) of these rows are done
+				lo = max(l0, n4)
+			}
+			if lo >= l1 {
+				continue
+			}
+			s := src[r*lds+lo : r*lds+l1]
+			d := dst[lo*ld+r:]
+			for i, v := range s {
+				d[i*ld] = alpha * v
 			}
 		}
 	}

@@ -18,17 +18,29 @@ func dgemmKernAVX512(k int, a, b, c *float64, ldc int, acc int)
 //go:noescape
 func dgemmKernAVX2(k int, a, b, c *float64, ldc int, acc int)
 
+// packT4 sets dst[l*ld+r] = alpha*src[r*lds+l] for r < 4 and l < n, a
+// multiple of 4 (gemm_pack_amd64.s).
+//
+//go:noescape
+func packT4(dst, src *float32, lds, n, ld int, alpha float32)
+
+// packRows4 sets dst[l*ld+j] = alpha*src[l*lds+j] for l < n and j < w, a
+// positive multiple of 4 (gemm_pack_amd64.s).
+//
+//go:noescape
+func packRows4(dst, src *float32, lds, n, w, ld int, alpha float32)
+
 // gemmKernels32 lists the float32 microkernels this machine can run, the
 // fastest first; the pure-Go one is always last.
 func gemmKernels32() []gemmKernel[float32] {
 	var ks []gemmKernel[float32]
 	if X86.HasAVX512F {
-		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512})
+		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512, packT4, packRows4})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
-		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2})
+		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2, packT4, packRows4})
 	}
-	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32]})
+	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil})
 }
 
 // gemmKernels64 lists the float64 microkernels this machine can run, the
@@ -36,12 +48,12 @@ func gemmKernels32() []gemmKernel[float32] {
 func gemmKernels64() []gemmKernel[float64] {
 	var ks []gemmKernel[float64]
 	if X86.HasAVX512F {
-		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512})
+		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512, nil, nil})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
-		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2})
+		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2, nil, nil})
 	}
-	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64]})
+	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil})
 }
 
 // gemmAsm says that this build has the assembly microkernels.

@@ -1,0 +1,94 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// func packT4(dst, src *float32, lds, n, ld int, alpha float32)
+//
+// For r < 4 and l < n (n a multiple of 4): dst[l*ld+r] = alpha*src[r*lds+l].
+// Four rows of src are read four columns at a time and transposed in
+// registers (SSE, which every amd64 processor has).
+TEXT ·packT4(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	SHLQ $2, R8
+	MOVQ n+24(FP), CX
+	SHRQ $2, CX
+	JZ   done
+	MOVQ ld+32(FP), R9
+	SHLQ $2, R9
+	MOVSS alpha+40(FP), X7
+	SHUFPS $0, X7, X7
+	LEAQ (R8)(R8*2), R10 // 3 rows of src
+	LEAQ (R9)(R9*2), R11 // 3 rows of dst
+
+loop:
+	MOVUPS (SI), X0        // a0 a1 a2 a3
+	MOVUPS (SI)(R8*1), X1  // b0 b1 b2 b3
+	MOVUPS (SI)(R8*2), X2  // c0 c1 c2 c3
+	MOVUPS (SI)(R10*1), X3 // d0 d1 d2 d3
+	MOVAPS X0, X4
+	UNPCKLPS X1, X4        // a0 b0 a1 b1
+	UNPCKHPS X1, X0        // a2 b2 a3 b3
+	MOVAPS X2, X5
+	UNPCKLPS X3, X5        // c0 d0 c1 d1
+	UNPCKHPS X3, X2        // c2 d2 c3 d3
+	MOVAPS X4, X1
+	MOVLHPS X5, X1         // a0 b0 c0 d0
+	MOVHLPS X4, X5         // a1 b1 c1 d1
+	MOVAPS X0, X6
+	MOVLHPS X2, X6         // a2 b2 c2 d2
+	MOVHLPS X0, X2         // a3 b3 c3 d3
+	MULPS X7, X1
+	MULPS X7, X5
+	MULPS X7, X6
+	MULPS X7, X2
+	MOVUPS X1, (DI)
+	MOVUPS X5, (DI)(R9*1)
+	MOVUPS X6, (DI)(R9*2)
+	MOVUPS X2, (DI)(R11*1)
+	ADDQ $16, SI
+	LEAQ (DI)(R9*4), DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	RET
+
+// func packRows4(dst, src *float32, lds, n, w, ld int, alpha float32)
+//
+// For l < n and j < w (w a positive multiple of 4):
+// dst[l*ld+j] = alpha*src[l*lds+j].
+TEXT ·packRows4(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	SHLQ $2, R8
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JZ   rdone
+	MOVQ w+32(FP), R10
+	SHRQ $2, R10
+	MOVQ ld+40(FP), R9
+	SHLQ $2, R9
+	MOVSS alpha+48(FP), X7
+	SHUFPS $0, X7, X7
+
+rrow:
+	XORQ AX, AX
+	MOVQ R10, DX
+
+rcol:
+	MOVUPS (SI)(AX*1), X0
+	MULPS X7, X0
+	MOVUPS X0, (DI)(AX*1)
+	ADDQ $16, AX
+	DECQ DX
+	JNZ  rcol
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  rrow
+
+rdone:
+	RET
