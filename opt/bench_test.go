@@ -1,6 +1,7 @@
 package opt
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -181,37 +182,59 @@ func BenchmarkSoftmaxCrossEntropy(b *testing.B) { benchWorkload(b, softmaxHead(b
 // tensor), far beyond the caches.
 const chainElems = 1 << 22
 
-// BenchmarkFusedChain runs y = relu(x*a + b) * c - x/2 (one input, one
-// output, five ops) as one fused kernel; the throughput (SetBytes) counts
-// one read of x and one write of y.
+// chain is the first k ops of y = relu(x*1.5 + 0.25)*0.75 - x on f32[n]:
+// one input, one output.
+func chain(k, n int) *ops.Graph {
+	b := ops.NewBuilder()
+	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(n)})
+	c := func(v float64) *ops.Node { return b.Scalar(ops.F32, v) }
+	steps := []func(h *ops.Node) *ops.Node{
+		func(h *ops.Node) *ops.Node { return b.Must("mul", nil, h, c(1.5)) },
+		func(h *ops.Node) *ops.Node { return b.Must("add", nil, h, c(0.25)) },
+		func(h *ops.Node) *ops.Node { return b.Must("relu", nil, h) },
+		func(h *ops.Node) *ops.Node { return b.Must("mul", nil, h, c(0.75)) },
+		func(h *ops.Node) *ops.Node { return b.Must("sub", nil, h, x) },
+	}
+	h := x
+	for _, f := range steps[:k] {
+		h = f(h)
+	}
+	b.Output("y", h)
+	return b.G
+}
+
+// BenchmarkFusedChain runs chains of 2, 3 and 5 elementwise ops on 4M f32,
+// fused (O1: one kernel) and, for 5 ops, unfused (O0: five kernels). The
+// throughput (SetBytes) counts one read of x and one write of y, to compare
+// with BenchmarkCopyLoop.
 func BenchmarkFusedChain(b *testing.B) {
-	bb := ops.NewBuilder()
-	ty := ops.Type{DType: ops.F32, Shape: ops.ShapeOf(chainElems)}
-	x := bb.Input("x", ty)
-	c := func(v float64) *ops.Node { return bb.Scalar(ops.F32, v) }
-	h := bb.Must("relu", nil, bb.Must("add", nil, bb.Must("mul", nil, x, c(1.5)), c(0.25)))
-	bb.Output("y", bb.Must("sub", nil, bb.Must("mul", nil, h, c(0.75)), bb.Must("div", nil, x, c(2))))
-	g, err := Optimize(bb.G, Options{Level: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if opCount(g, "fused_elementwise") != 1 || len(g.Nodes) != 2 {
-		b.Fatalf("not one fused node:\n%v", g)
-	}
-	xt := tensor.New(tensor.F32, chainElems)
-	for i := range xt.F32 {
-		xt.F32[i] = float32(i%17) - 8
-	}
-	sess := runtime.NewSession(g, runtime.NewStore())
-	if _, err := sess.Run(0, xt); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(2 * 4 * chainElems)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := sess.Run(0, xt); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct {
+		k, level int
+	}{{2, 1}, {3, 1}, {5, 1}, {5, 0}} {
+		b.Run(fmt.Sprintf("ops=%d/O%d", c.k, c.level), func(b *testing.B) {
+			g, err := Optimize(chain(c.k, chainElems), Options{Level: c.level})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c.level == 1 && (opCount(g, "fused_elementwise") != 1 || len(g.Nodes) != 2) {
+				b.Fatalf("not one fused node:\n%v", g)
+			}
+			xt := tensor.New(tensor.F32, chainElems)
+			for i := range xt.F32 {
+				xt.F32[i] = float32(i%17) - 8
+			}
+			sess := runtime.NewSession(g, runtime.NewStore())
+			if _, err := sess.Run(0, xt); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(2 * 4 * chainElems)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := sess.Run(0, xt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

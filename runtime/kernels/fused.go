@@ -257,7 +257,7 @@ var (
 func fusedUnary[T Float](op string) func(dst, x []T) {
 	switch op {
 	case "neg":
-		return NegRow[T]
+		return negF[T]
 	case "exp":
 		return ExpRow[T]
 	case "log":
@@ -269,13 +269,13 @@ func fusedUnary[T Float](op string) func(dst, x []T) {
 	case "sigmoid":
 		return SigmoidRow[T]
 	case "relu":
-		return ReluRow[T]
+		return reluF[T]
 	case "sqrt":
 		return SqrtRow[T]
 	case "abs":
-		return AbsRow[T]
+		return absF[T]
 	case "square":
-		return SquareRow[T]
+		return squareF[T]
 	case "sign":
 		return SignRow[T]
 	}
@@ -285,19 +285,19 @@ func fusedUnary[T Float](op string) func(dst, x []T) {
 func fusedBinary[T Float](op string) func(dst, x, y []T) {
 	switch op {
 	case "add":
-		return AddRow[T]
+		return addF[T]
 	case "sub":
-		return SubRow[T]
+		return subF[T]
 	case "mul":
-		return MulRow[T]
+		return mulF[T]
 	case "div":
-		return DivRow[T]
+		return divF[T]
 	case "pow":
 		return PowRow[T]
 	case "maximum":
-		return MaxRow[T]
+		return maxF[T]
 	case "minimum":
-		return MinRow[T]
+		return minF[T]
 	case "greater":
 		return GreaterRow[T]
 	case "less":
