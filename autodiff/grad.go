@@ -1,8 +1,20 @@
-// Package autodiff differentiates nnc graphs symbolically. Reverse mode is a
-// graph-to-graph transform: Grad adds the gradient nodes to the same builder,
-// built from each op's VJP rule. Since VJP rules are themselves written with
-// ops, a graph that already holds gradients can be differentiated again
-// (second and higher order).
+// Package autodiff differentiates nnc graphs symbolically. Both modes are
+// graph-to-graph transforms that add nodes to the same builder:
+//
+//   - reverse mode (Grad, VJP) propagates cotangents from outputs to inputs
+//     with each op's VJP rule;
+//   - forward mode (JVP) propagates tangents from inputs to outputs with each
+//     op's JVP rule;
+//   - HVP composes them (forward over reverse).
+//
+// Since every rule is itself written with ops, the result can be
+// differentiated again, in either mode, to any order. Custom gradients
+// (Custom, RegisterCustom) replace the VJP of one call site by a
+// user-supplied rule.
+//
+// The transforms build only what is needed: no node for an operand that no
+// requested input reaches, nor for integer operands; no addition of a zero
+// contribution; and the builder's hash-consing shares equal subexpressions.
 package autodiff
 
 import (
@@ -23,29 +35,82 @@ const StopGradient = "stop_gradient"
 // a path from some x to y are differentiated; an x on no such path gets zeros.
 // Contributions to a node used several times are summed with "add".
 // Positions of the new nodes are those of the forward nodes they come from.
-func Grad(b *ops.Builder, y *ops.Node, xs []*ops.Node) (grads []*ops.Node, err error) {
+func Grad(b *ops.Builder, y *ops.Node, xs []*ops.Node) ([]*ops.Node, error) {
 	if y == nil {
 		return nil, fmt.Errorf("grad: no value to differentiate")
 	}
 	if !y.Type.DType.IsFloat() || len(y.Type.Shape) != 0 {
 		return nil, fmt.Errorf("grad: can only differentiate a float scalar, got %v", y.Type)
 	}
-	g := b.G
-	if y.ID >= len(g.Nodes) || g.Nodes[y.ID] != y {
-		return nil, fmt.Errorf("grad: %v is not a node of this graph", y)
+	if err := checkNodes(b, "grad", []*ops.Node{y}); err != nil {
+		return nil, err
 	}
-	for _, x := range xs {
-		if x == nil || x.ID >= len(g.Nodes) || g.Nodes[x.ID] != x {
-			return nil, fmt.Errorf("grad: %v is not a node of this graph", x)
+	return reverse(b, "grad", []*ops.Node{y}, []*ops.Node{b.Scalar(y.Type.DType, 1)}, xs)
+}
+
+// VJP adds to b's graph the vector-Jacobian product of ys with respect to
+// xs: for each x, the sum over k of cotangents[k] pulled back through ys[k].
+// Each cotangent has its y's type (a nil cotangent is zero). The result has
+// one node per x, of x's type; xs must be float.
+func VJP(b *ops.Builder, ys, xs, cotangents []*ops.Node) ([]*ops.Node, error) {
+	if len(ys) != len(cotangents) {
+		return nil, fmt.Errorf("vjp: %d outputs but %d cotangents", len(ys), len(cotangents))
+	}
+	if err := checkNodes(b, "vjp", ys); err != nil {
+		return nil, err
+	}
+	for k, y := range ys {
+		c := cotangents[k]
+		if c == nil {
+			continue
 		}
+		if err := checkNodes(b, "vjp", []*ops.Node{c}); err != nil {
+			return nil, err
+		}
+		if !c.Type.Equal(y.Type) {
+			return nil, fmt.Errorf("vjp: cotangent %d is %v but its output is %v", k+1, c.Type, y.Type)
+		}
+		if !y.Type.DType.IsFloat() {
+			return nil, fmt.Errorf("vjp: output %d is %v, not a float tensor", k+1, y.Type)
+		}
+	}
+	return reverse(b, "vjp", ys, cotangents, xs)
+}
+
+// checkNodes reports nodes that are nil or not in b's graph.
+func checkNodes(b *ops.Builder, what string, ns []*ops.Node) error {
+	g := b.G
+	for _, x := range ns {
+		if x == nil || x.ID >= len(g.Nodes) || g.Nodes[x.ID] != x {
+			return fmt.Errorf("%s: %v is not a node of this graph", what, x)
+		}
+	}
+	return nil
+}
+
+// checkFloat reports an x that cannot be differentiated against.
+func checkFloat(xs []*ops.Node) error {
+	for _, x := range xs {
 		if !x.Type.DType.IsFloat() {
 			kind := "integer"
 			if x.Type.DType == ops.Bool {
 				kind = "bool"
 			}
-			return nil, fmt.Errorf("cannot differentiate with respect to %s %s: %v", kind, label(x), x.Type)
+			return fmt.Errorf("cannot differentiate with respect to %s %s: %v", kind, label(x), x.Type)
 		}
 	}
+	return nil
+}
+
+// reverse is reverse mode from seeds cts at ys (nil seeds are zero).
+func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops.Node, err error) {
+	if err := checkNodes(b, what, xs); err != nil {
+		return nil, err
+	}
+	if err := checkFloat(xs); err != nil {
+		return nil, err
+	}
+	g := b.G
 
 	// A VJP rule that fails is a broken invariant of the op registry (its
 	// operands are right by construction); report it as an error naming the
@@ -54,51 +119,39 @@ func Grad(b *ops.Builder, y *ops.Node, xs []*ops.Node) (grads []*ops.Node, err e
 	defer func() {
 		b.SetPos(oldPos)
 		if r := recover(); r != nil {
-			grads, err = nil, fmt.Errorf("grad: internal error: %v", r)
+			grads, err = nil, recovered(what, r)
 		}
 	}()
 
-	// Nodes past y cannot influence it: only the first y.ID+1 nodes matter,
-	// and the new gradient nodes appended below are never visited.
-	n := y.ID + 1
-	nodes := g.Nodes[:n:n]
-
-	// dep[i]: node i depends on some x (or is one).
-	dep := make([]bool, n)
-	for _, x := range xs {
-		if x.ID < n {
-			dep[x.ID] = true
-		}
+	// Nodes past the last y cannot influence the ys: only the first n nodes
+	// matter, and the new gradient nodes appended below are never visited.
+	n := 0
+	for _, y := range ys {
+		n = max(n, y.ID+1)
 	}
-	for _, v := range nodes {
-		if dep[v.ID] {
+	nodes := g.Nodes[:n:n]
+	dep := dependsOn(nodes, xs)
+	// live[i]: node i lies on a path from some x to some seeded y.
+	live := make([]bool, n)
+	ct := make([]*ops.Node, n) // cotangents, summed
+	for k, y := range ys {
+		if cts[k] == nil || isZero(cts[k]) || !dep[y.ID] {
 			continue
 		}
-		for _, in := range v.In {
-			if dep[in.ID] {
-				dep[v.ID] = true
-				break
-			}
-		}
+		live[y.ID] = true
+		ct[y.ID] = accumulate(b, ct[y.ID], cts[k])
 	}
-	// live[i]: node i lies on a path from some x to y.
-	live := make([]bool, n)
-	live[y.ID] = dep[y.ID]
 	for i := n - 1; i >= 0; i-- {
 		if !live[i] {
 			continue
 		}
 		for _, in := range nodes[i].In {
-			if dep[in.ID] {
+			if dep[in.ID] && nodes[i].Op.Name != StopGradient {
 				live[in.ID] = true
 			}
 		}
 	}
 
-	ct := make([]*ops.Node, n) // cotangents, summed
-	if live[y.ID] {
-		ct[y.ID] = b.Scalar(y.Type.DType, 1)
-	}
 	for i := n - 1; i >= 0; i-- {
 		v, gv := nodes[i], ct[i]
 		if gv == nil || !live[i] || len(v.In) == 0 || v.Op.Name == StopGradient {
@@ -118,25 +171,22 @@ func Grad(b *ops.Builder, y *ops.Node, xs []*ops.Node) (grads []*ops.Node, err e
 			if v.Op.NoGrad != "" {
 				continue // no gradient by definition (a random draw, an integer result)
 			}
-			return nil, fmt.Errorf("%s: grad: op %s has no gradient rule", v.Pos, v.Op.Name)
+			return nil, fmt.Errorf("%s: %s: op %s has no gradient rule", v.Pos, what, v.Op.Name)
 		}
 		b.SetPos(v.Pos)
 		contrib := v.Op.VJP(b, v, gv)
 		if len(contrib) != len(v.In) {
-			return nil, fmt.Errorf("%s: grad: VJP of %s returned %d gradients for %d operands", v.Pos, v.Op.Name, len(contrib), len(v.In))
+			return nil, fmt.Errorf("%s: %s: VJP of %s returned %d gradients for %d operands", v.Pos, what, v.Op.Name, len(contrib), len(v.In))
 		}
 		for k, in := range v.In {
 			c := contrib[k]
-			if c == nil || !live[in.ID] || !in.Type.DType.IsFloat() {
+			if c == nil || !live[in.ID] || !in.Type.DType.IsFloat() || isZero(c) {
 				continue
 			}
 			if !c.Type.Equal(in.Type) {
-				return nil, fmt.Errorf("%s: grad: VJP of %s gives %v for operand %d of type %v", v.Pos, v.Op.Name, c.Type, k+1, in.Type)
+				return nil, fmt.Errorf("%s: %s: VJP of %s gives %v for operand %d of type %v", v.Pos, what, v.Op.Name, c.Type, k+1, in.Type)
 			}
-			if old := ct[in.ID]; old != nil {
-				c = b.Must("add", nil, old, c)
-			}
-			ct[in.ID] = c
+			ct[in.ID] = accumulate(b, ct[in.ID], c)
 		}
 	}
 	b.SetPos(oldPos)
@@ -150,6 +200,46 @@ func Grad(b *ops.Builder, y *ops.Node, xs []*ops.Node) (grads []*ops.Node, err e
 		}
 	}
 	return grads, nil
+}
+
+// dependsOn marks the nodes that depend on some x (or are one).
+func dependsOn(nodes []*ops.Node, xs []*ops.Node) []bool {
+	dep := make([]bool, len(nodes))
+	for _, x := range xs {
+		if x.ID < len(nodes) {
+			dep[x.ID] = true
+		}
+	}
+	for _, v := range nodes {
+		if dep[v.ID] {
+			continue
+		}
+		for _, in := range v.In {
+			if dep[in.ID] {
+				dep[v.ID] = true
+				break
+			}
+		}
+	}
+	return dep
+}
+
+// accumulate adds c to the running sum old (nil when empty).
+func accumulate(b *ops.Builder, old, c *ops.Node) *ops.Node {
+	if old == nil {
+		return c
+	}
+	return b.Must("add", nil, old, c)
+}
+
+// isZero reports whether n is a constant zero (op const or full of value 0):
+// a contribution that adds nothing.
+func isZero(n *ops.Node) bool {
+	switch n.Op.Name {
+	case "const", "full":
+		return n.Attrs.Float("value", 1) == 0
+	}
+	return false
 }
 
 // label names a node in messages: its "name" attribute, or %id.
