@@ -85,8 +85,9 @@ func elementwiseBlock(rows, cols int) workload {
 
 // softmaxHead is logits = x @ W + b with the cross entropy written out as
 // -mean(sum(one_hot(y) * log(softmax(logits)))), and its training step
-// (plain SGD).
-func softmaxHead(tb testing.TB, n, k, classes int) workload {
+// (plain SGD); with prepare, the stability rewrites run before
+// differentiation (Prepare).
+func softmaxHead(tb testing.TB, n, k, classes int, prepare bool) workload {
 	b := ops.NewBuilder()
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(n, k)})
 	y := b.Input("y", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(n)})
@@ -97,6 +98,14 @@ func softmaxHead(tb testing.TB, n, k, classes int) workload {
 	oh := b.Must("one_hot", ops.Attrs{"n": classes, "dtype": ops.F32}, y)
 	s := b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("mul", nil, oh, lp))
 	loss := b.Must("neg", nil, b.Must("mean", nil, s))
+	b.Output("loss", loss)
+	if prepare {
+		var err error
+		if b, err = Prepare(b.G); err != nil {
+			tb.Fatal(err)
+		}
+		loss = b.G.Output("loss")
+	}
 	if err := train.BuildStep(b, loss, nil, &train.SGD{LR: 0.1}); err != nil {
 		tb.Fatal(err)
 	}
@@ -176,7 +185,16 @@ func BenchmarkGELULayerNorm(b *testing.B) { benchWorkload(b, elementwiseBlock(25
 
 // BenchmarkSoftmaxCrossEntropy: a linear softmax head's SGD training step,
 // x f32[256, 128], 100 classes.
-func BenchmarkSoftmaxCrossEntropy(b *testing.B) { benchWorkload(b, softmaxHead(b, 256, 128, 100)) }
+func BenchmarkSoftmaxCrossEntropy(b *testing.B) {
+	benchWorkload(b, softmaxHead(b, 256, 128, 100, false))
+}
+
+// BenchmarkSoftmaxCrossEntropyPrepared is the same head with Prepare run
+// before differentiation: the loss is one cross_entropy and its gradient
+// (softmax - one_hot)/N.
+func BenchmarkSoftmaxCrossEntropyPrepared(b *testing.B) {
+	benchWorkload(b, softmaxHead(b, 256, 128, 100, true))
+}
 
 // chainElems is the size of the bandwidth benchmarks: 4M f32 (16 MiB per
 // tensor), far beyond the caches.

@@ -139,3 +139,34 @@ func runPass(p Pass, g *ops.Graph) (out *ops.Graph, err error) {
 	}
 	return out, nil
 }
+
+// Prepare applies the stability rewrites to a graph before it is
+// differentiated and returns a Builder holding the result, to which
+// autodiff.Grad or train.BuildStep can add the gradients: the loss and its
+// gradient are then both computed in the stable form. (Optimize applies the
+// same rewrites after differentiation, but by then the gradient of
+// log(softmax(x)) has been written with a division by softmax(x).) Leaves
+// keep their order, names and attributes and outputs their names, so the
+// loss is found again with Output; the Builder's NextSeed continues after
+// the seeds of the graph's random ops.
+func Prepare(g *ops.Graph) (b *ops.Builder, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("opt: prepare: internal error: %v", r)
+		}
+	}()
+	b, err = rebuildBuilder(g, applyRules(StabilityRules))
+	if err != nil {
+		return nil, err
+	}
+	maxSeed := 0
+	for _, n := range g.Nodes {
+		if s, ok := n.Attrs["seed"].(int); ok {
+			maxSeed = max(maxSeed, s)
+		}
+	}
+	for s := 0; s < maxSeed; s = b.NextSeed() {
+		// Skip the seeds the graph's random ops use.
+	}
+	return b, nil
+}

@@ -18,6 +18,15 @@ type rule func(b *ops.Builder, n *ops.Node, in, m []*ops.Node) *ops.Node
 // replacements left unused are dropped at the end, so every rebuilt graph
 // is free of dead code.
 func rebuild(g *ops.Graph, r rule) (*ops.Graph, error) {
+	b, err := rebuildBuilder(g, r)
+	if err != nil {
+		return nil, err
+	}
+	return b.G, nil
+}
+
+// rebuildBuilder is rebuild returning the Builder of the new graph.
+func rebuildBuilder(g *ops.Graph, r rule) (*ops.Builder, error) {
 	b := ops.NewBuilder()
 	m := make([]*ops.Node, len(g.Nodes))
 	for _, n := range g.Nodes {
@@ -72,9 +81,9 @@ func rebuild(g *ops.Graph, r rule) (*ops.Graph, error) {
 		b.Update(m[u.Target.ID], m[u.Value.ID])
 	}
 	if hasDead(b.G) {
-		return rebuild(b.G, nil)
+		return rebuildBuilder(b.G, nil)
 	}
-	return b.G, nil
+	return b, nil
 }
 
 // copyLeaf declares leaf n in b with its name, type, attributes and position.
