@@ -43,13 +43,14 @@ type GemmPlan[T Float] struct {
 	tiles        []T // one mr×nr edge tile per participant
 	maxPar       int // participants that tiles has room for
 	serial       bool
+	rowTasks     bool // tasks span all of N, so each packs its own rows of A
 
 	// Per-run state, read by the participants.
 	alpha, beta   T
 	a, b, c       []T
 	lda, ldb, ldc int
 	phase         int
-	next          atomic.Int64
+	next          atomic.Int64 // the next task of the phase
 	wg            sync.WaitGroup
 }
 
@@ -77,6 +78,8 @@ const (
 	gemmMT      = 192  // rows of C per task, at most
 	// Products of fewer multiply-adds run on the calling goroutine alone.
 	gemmSerialMACs = 96 * 96 * 96
+	// Packings of fewer elements run on the calling goroutine alone.
+	gemmSerialPack = 256 * 256
 )
 
 // NewGemmPlan prepares C = alpha·op(A)·op(B) + beta·C for op(A) of m×k and op(B)
@@ -138,6 +141,7 @@ func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) 
 		poolReserve(par)
 	}
 	g.mBlk, g.nBlk = blocks(g.mPan, g.mtp), blocks(g.nPan, g.ntp)
+	g.rowTasks = g.nBlk == 1
 	return g
 }
 
@@ -145,11 +149,6 @@ func blocks(n, per int) int { return (n + per - 1) / per }
 
 // Kernel names the microkernel this plan uses: "avx512", "avx2" or "go".
 func (g *GemmPlan[T]) Kernel() string { return g.kern.name }
-
-const (
-	gemmPhasePack = iota
-	gemmPhaseCompute
-)
 
 // Run computes c = alpha·op(a)·op(b) + beta·c. Element (i, j) of a matrix
 // with leading dimension ld is at [i*ld+j]; a is M×K (K×M with TransA), b is
@@ -183,13 +182,46 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	if !g.serial {
 		par = min(poolWorkers(), g.maxPar)
 	}
-	g.phase = gemmPhasePack
+	// Pack what the tasks share, then compute. Waiting for the packing is a
+	// round trip through the pool, which costs more than small packings.
 	g.next.Store(0)
-	poolRun(g, min(par, g.mPan+g.nPan), &g.wg)
+	if pt := g.prePanels(); par == 1 || pt*g.K < gemmSerialPack {
+		g.packTasks(pt)
+	} else {
+		g.phase = gemmPhasePack
+		poolRun(g, min(par, pt), &g.wg)
+	}
 	g.phase = gemmPhaseCompute
 	g.next.Store(0)
 	poolRun(g, min(par, g.mBlk*g.nBlk), &g.wg)
 	g.a, g.b, g.c = nil, nil, nil
+}
+
+// prePanels is the number of panels packed before the blocks of C are
+// computed: B's, and A's unless each task packs its own (rowTasks).
+func (g *GemmPlan[T]) prePanels() int {
+	if g.rowTasks {
+		return g.nPan
+	}
+	return g.mPan + g.nPan
+}
+
+// packTasks takes panels to pack until none of the n is left: first B's,
+// then (when shared) A's.
+func (g *GemmPlan[T]) packTasks(n int) {
+	for {
+		t := int(g.next.Add(1)) - 1
+		switch {
+		case t >= n:
+			return
+		case t < g.nPan:
+			g.packBPanel(t)
+		default:
+			for k0 := 0; k0 < g.K; k0 += g.kc {
+				g.packAPanel(t-g.nPan, k0)
+			}
+		}
+	}
 }
 
 func checkMatrix(name string, n, rows, cols, ld int) {
@@ -198,21 +230,17 @@ func checkMatrix(name string, n, rows, cols, ld int) {
 	}
 }
 
-// work is one participant of a run: it takes tasks of the current phase until
-// none is left.
+const (
+	gemmPhasePack = iota
+	gemmPhaseCompute
+)
+
+// work is one participant of a run: it takes tasks of the current phase
+// (packing or blocks of C) until none is left.
 func (g *GemmPlan[T]) work(id int) {
 	if g.phase == gemmPhasePack {
-		for {
-			t := int(g.next.Add(1)) - 1
-			switch {
-			case t < g.mPan:
-				g.packAPanel(t)
-			case t < g.mPan+g.nPan:
-				g.packBPanel(t - g.mPan)
-			default:
-				return
-			}
-		}
+		g.packTasks(g.prePanels())
+		return
 	}
 	tile := g.tiles[id*g.mr*g.nr : (id+1)*g.mr*g.nr]
 	for {
@@ -228,20 +256,18 @@ func (g *GemmPlan[T]) work(id int) {
 // the kl·mr elements at p·kc·mPan·mr + i·kl·mr, step-major (element (r, l)
 // at l·mr+r); B's panels likewise with nr.
 
-// packAPanel packs rows [i·mr, i·mr+mr) of alpha·op(A), every K block.
-func (g *GemmPlan[T]) packAPanel(i int) {
+// packAPanel packs rows [i·mr, i·mr+mr) of alpha·op(A), K block k0.
+func (g *GemmPlan[T]) packAPanel(i, k0 int) {
 	mr, alpha, a, lda := g.mr, g.alpha, g.a, g.lda
 	i0 := i * mr
 	rows := min(mr, g.M-i0)
-	for k0 := 0; k0 < g.K; k0 += g.kc {
-		kl := min(g.kc, g.K-k0)
-		dst := g.packA[k0*g.mPan*mr+i*kl*mr:][:kl*mr]
-		if g.TransA { // op(A)[r, l] = a[l*lda + r]: rows of a are steps
-			packCopy(dst, mr, a[k0*lda+i0:], lda, rows, kl, alpha, g.kern.packRows)
-			continue
-		}
-		packStrided(dst, mr, a[i0*lda+k0:], lda, rows, kl, alpha, g.kern.packT)
+	kl := min(g.kc, g.K-k0)
+	dst := g.packA[k0*g.mPan*mr+i*kl*mr:][:kl*mr]
+	if g.TransA { // op(A)[r, l] = a[l*lda + r]: rows of a are steps
+		packCopy(dst, mr, a[k0*lda+i0:], lda, rows, kl, alpha, g.kern.packRows)
+		return
 	}
+	packStrided(dst, mr, a[i0*lda+k0:], lda, rows, kl, alpha, g.kern.packT)
 }
 
 // packBPanel packs columns [j·nr, j·nr+nr) of op(B), every K block.
@@ -335,6 +361,11 @@ func (g *GemmPlan[T]) computeBlock(bi, bj int, tile []T) {
 		acc := 1
 		if k0 == 0 && g.beta == 0 {
 			acc = 0
+		}
+		if g.rowTasks { // this task's panels of A are its own to pack
+			for ip := ip0; ip < ip1; ip++ {
+				g.packAPanel(ip, k0)
+			}
 		}
 		pa := g.packA[k0*g.mPan*mr:]
 		pb := g.packB[k0*g.nPan*nr:]
