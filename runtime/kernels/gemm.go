@@ -185,7 +185,7 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	// Pack what the tasks share, then compute. Waiting for the packing is a
 	// round trip through the pool, which costs more than small packings.
 	g.next.Store(0)
-	if pt := g.prePanels(); par == 1 || pt*g.K < gemmSerialPack {
+	if pt := g.prePanels(); par == 1 || g.prePackSize() < gemmSerialPack {
 		g.packTasks(pt)
 	} else {
 		g.phase = gemmPhasePack
@@ -204,6 +204,16 @@ func (g *GemmPlan[T]) prePanels() int {
 		return g.nPan
 	}
 	return g.mPan + g.nPan
+}
+
+// prePackSize is the number of elements packed before the blocks of C are
+// computed.
+func (g *GemmPlan[T]) prePackSize() int {
+	n := g.nPan * g.nr * g.K
+	if !g.rowTasks {
+		n += g.mPan * g.mr * g.K
+	}
+	return n
 }
 
 // packTasks takes panels to pack until none of the n is left: first B's,

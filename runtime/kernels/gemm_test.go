@@ -196,10 +196,12 @@ func TestGemmSmallShapes(t *testing.T) {
 }
 
 // TestGemmLargeShapes covers several K blocks, several tasks along M and N
-// (the parallel path) and partial tiles at every edge.
+// (the parallel path: tasks that pack their own rows of A, and tasks over
+// blocks of N with A packed first, serially or in parallel) and partial tiles
+// at every edge.
 func TestGemmLargeShapes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 2))
-	shapes := [][3]int{{257, 257, 257}, {257, 33, 65}, {65, 257, 17}, {33, 17, 257}, {1, 257, 600}, {257, 1, 300}, {130, 530, 70}, {100, 64, 513}}
+	shapes := [][3]int{{257, 257, 257}, {257, 33, 65}, {65, 257, 17}, {33, 17, 257}, {1, 257, 600}, {257, 1, 300}, {130, 530, 70}, {100, 64, 513}, {130, 530, 300}}
 	if testing.Short() {
 		shapes = shapes[1:]
 	}
@@ -232,7 +234,7 @@ func TestGemmDegenerate(t *testing.T) {
 func TestGemmSameForAnyGOMAXPROCS(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 	rng := rand.New(rand.NewPCG(6, 4))
-	for _, s := range [][3]int{{300, 270, 530}, {128, 512, 784}} {
+	for _, s := range [][3]int{{300, 270, 530}, {128, 512, 784}, {200, 700, 300}} {
 		m, n, k := s[0], s[1], s[2]
 		a, b := to32s(randSlice(rng, m*k)), to32s(randSlice(rng, k*n))
 		g := NewGemmPlan[float32](false, true, m, n, k)
