@@ -6,13 +6,17 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime/tensor"
 )
 
 // The registry-wide gradient checker: every op that has a gradient gives
 // Check cases, and on each its VJP, its JVP and the VJP of its VJP must agree
-// with central finite differences in f64.
+// with central finite differences in f64; the forward and reverse transforms
+// of package autodiff must pass the dot-product test against each other; and
+// their composition (the Hessian-vector product, forward over reverse) must
+// agree with finite differences of the gradient.
 
 const (
 	fdStep = 1e-6
@@ -269,6 +273,7 @@ func checkCase(t *testing.T, op *ops.Op, c ops.CheckCase, rng *rand.Rand) {
 
 	checkJVP(t, op, p)
 	checkSecondOrder(t, p, vjp)
+	checkDotAndHVP(t, op, c, rng)
 }
 
 // checkJVP compares the JVP along random tangents of every float operand (all
@@ -390,4 +395,109 @@ func reverse(t *testing.T, b *ops.Builder, y *ops.Node) map[*ops.Node]*ops.Node 
 		}
 	}
 	return grads
+}
+
+// checkDotAndHVP runs the transforms of package autodiff on y = op(args):
+//
+//   - the dot-product test: for random u (one per float operand) and v (of
+//     y's type), ⟨v, J u⟩ from autodiff.JVP equals Σᵢ ⟨Jᵢᵀ v, uᵢ⟩ from
+//     autodiff.VJP, to rounding;
+//   - the Hessian-vector product of F = ⟨r, y⟩ (random r) along u, from
+//     autodiff.HVP, against the central difference of ∇F along u.
+func checkDotAndHVP(t *testing.T, op *ops.Op, c ops.CheckCase, rng *rand.Rand) {
+	p := newProblem(t, op, c, rng)
+	b, y := p.b, p.y
+	fl := p.floatArgs()
+	xs := make([]*ops.Node, len(fl))
+	us := make([]*ops.Node, len(fl))
+	for k, i := range fl {
+		xs[k] = p.args[i]
+		us[k] = p.input("u"+argName(i), p.args[i].Type)
+	}
+	v := p.input("v", y.Type)
+	jus, err := autodiff.JVP(b, []*ops.Node{y}, xs, us)
+	if err != nil {
+		t.Fatalf("autodiff.JVP: %v", err)
+	}
+	vjs, err := autodiff.VJP(b, []*ops.Node{y}, xs, []*ops.Node{v})
+	if err != nil {
+		t.Fatalf("autodiff.VJP: %v", err)
+	}
+	F := dot(b, y, p.input("r", y.Type))
+	grads, err := autodiff.Grad(b, F, xs)
+	if err != nil {
+		t.Fatalf("autodiff.Grad: %v", err)
+	}
+	hvs, err := autodiff.HVP(b, F, xs, us)
+	if err != nil {
+		t.Fatalf("autodiff.HVP: %v", err)
+	}
+
+	res := p.eval(t)
+	lhs := inner(res[v], res[jus[0]])
+	rhs := 0.0
+	for k := range xs {
+		rhs += inner(res[vjs[k]], res[us[k]])
+	}
+	if math.Abs(lhs-rhs) > 1e-10*(1+math.Abs(lhs)+math.Abs(rhs)) {
+		t.Errorf("dot-product test: <v, J u> = %.15g but <J^T v, u> = %.15g", lhs, rhs)
+	}
+
+	// ∇F at x ± h·u, every float operand moved at once.
+	move := func(sign float64) map[*ops.Node]*tensor.Tensor {
+		saved := map[string][]float64{}
+		for _, i := range fl {
+			a := p.vals[argName(i)]
+			saved[argName(i)] = a.Float64s()
+			u := p.vals["u"+argName(i)]
+			for j := range a.Len() {
+				a.Set(j, a.At(j)+sign*fdStep*u.At(j))
+			}
+		}
+		out := p.eval(t)
+		for name, s := range saved {
+			for j, x := range s {
+				p.vals[name].Set(j, x)
+			}
+		}
+		return out
+	}
+	hi, lo := move(1), move(-1)
+	for k, i := range fl {
+		got := res[hvs[k]].Float64s()
+		want := diff(hi[grads[k]].Float64s(), lo[grads[k]].Float64s())
+		for j := range want {
+			if !near(got[j], want[j]) {
+				t.Errorf("HVP d/d%s[%d] = %.10g, finite differences of the gradient %.10g", argName(i), j, got[j], want[j])
+			}
+		}
+	}
+}
+
+// inner is Σ a·b over the elements of two tensors of one shape.
+func inner(a, b *tensor.Tensor) float64 {
+	s := 0.0
+	for j := range a.Len() {
+		s += a.At(j) * b.At(j)
+	}
+	return s
+}
+
+// TestGradientCoverage states what the checker covers: every op with a
+// gradient has Check cases, and each case runs every mode (VJP, JVP, the
+// dot-product test, second order, HVP). Run with -v for the table.
+func TestGradientCoverage(t *testing.T) {
+	nOps, cases := 0, 0
+	for _, op := range ops.All() {
+		if op.NoGrad != "" {
+			continue
+		}
+		if op.VJP == nil || op.JVP == nil {
+			t.Errorf("%s: VJP %v, JVP %v: both are needed", op.Name, op.VJP != nil, op.JVP != nil)
+		}
+		nOps++
+		cases += len(op.Check)
+		t.Logf("%-34s cases %2d  VJP JVP dot 2nd HVP", op.Name, len(op.Check))
+	}
+	t.Logf("%d differentiable ops, %d cases (each also resized at random when its attributes hold no sizes), 5 modes each", nOps, cases)
 }
