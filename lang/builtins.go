@@ -70,6 +70,9 @@ func (c *builtinCall) check(minArgs, maxArgs int, kws ...string) bool {
 
 // tensor returns positional argument k as a node.
 func (c *builtinCall) tensor(k int) (*ops.Node, bool) {
+	if _, isList := c.args[k].(listV); isList && k < len(c.e.Args) {
+		return c.i.literalTensor(c.e.Args[k], c.args[k], ops.F32, true)
+	}
 	t, ok := c.args[k].(tensorV)
 	if !ok {
 		c.errorf(c.argPos(k), CodeArgType, "%s: %s must be a tensor, got %s", c.name, c.label(k), kindOf(c.args[k]))
@@ -246,15 +249,7 @@ func (i *interp) builtin(f *frame, e *CallExpr, name string, args []value, kw ma
 		}
 		return i.apply(e.Pos, name, ops.Attrs{"axis": axis}, []string{c.label(0)}, x)
 	case "cross_entropy":
-		if !c.check(2, 2) {
-			return bad
-		}
-		x, ok1 := c.tensor(0)
-		y, ok2 := c.tensor(1)
-		if !ok1 || !ok2 {
-			return bad
-		}
-		return i.apply(e.Pos, name, nil, []string{c.label(0), c.label(1)}, x, y)
+		return c.crossEntropy()
 	case "dropout":
 		return c.dropout()
 	case "one_hot":
@@ -299,6 +294,9 @@ func (i *interp) builtin(f *frame, e *CallExpr, name string, args []value, kw ma
 		return c.creator()
 	case "grad":
 		return c.grad()
+	}
+	if v, handled := c.more(); handled {
+		return v
 	}
 	return c.errorf(e.Pos, CodeUnsupported, "built-in %s is not supported yet", name)
 }

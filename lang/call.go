@@ -212,6 +212,13 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 			fr.vars[p.Name] = v
 			continue
 		}
+		if _, isList := v.(listV); isList {
+			if dt, good := parseDType(p.Type.Name); good {
+				if n, good := i.literalTensor(&Ident{Pos: where, Name: p.Name}, v, dt, false); good {
+					v = tensorV{n}
+				}
+			}
+		}
 		if _, isT := v.(tensorV); !isT {
 			if n, isNum := number(v); isNum && !p.Type.HasDims {
 				if dt, good := parseDType(p.Type.Name); good {
@@ -226,7 +233,9 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 			continue
 		}
 		if ue := i.unify(fr, bd, p.Type, t.n.Type, p.Name); ue != nil {
-			i.errorf(where, ue.code, "%s: %s", name, ue.msg)
+			if ue.msg != silent {
+				i.errorf(where, ue.code, "%s: %s", name, ue.msg)
+			}
 			ok = false
 			continue
 		}
@@ -251,8 +260,11 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 	if fn.Result == nil || isBad(res) {
 		return res
 	}
+	res = i.resultLiterals(fn.Result, res)
 	if ue := i.checkResult(fr, bd, fn.Result, res); ue != nil {
-		i.errorf(fr.retPos, CodeReturn, "%s returns %s, declared %s", name, ue.msg, i.renderType(fr, bd, fn.Result))
+		if ue.msg != silent {
+			i.errorf(fr.retPos, CodeReturn, "%s returns %s, declared %s", name, ue.msg, i.renderType(fr, bd, fn.Result))
+		}
 		return bad
 	}
 	return res
@@ -268,6 +280,9 @@ func (i *interp) checkResult(fr *frame, bd *binding, t *TypeExpr, v value) *unif
 		}
 		for k := range tv {
 			if ue := i.checkResult(fr, bd, t.Tuple[k], tv[k]); ue != nil {
+				if ue.msg == silent {
+					return ue
+				}
 				return &unifyErr{CodeReturn, describeValue(v)}
 			}
 		}
@@ -284,6 +299,9 @@ func (i *interp) checkResult(fr *frame, bd *binding, t *TypeExpr, v value) *unif
 		return &unifyErr{CodeReturn, describeValue(v)}
 	}
 	if ue := i.unify(fr, bd, t, tv.n.Type, "the result"); ue != nil {
+		if ue.msg == silent {
+			return ue
+		}
 		return &unifyErr{CodeReturn, tv.n.Type.String()}
 	}
 	return nil

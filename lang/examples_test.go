@@ -3,33 +3,31 @@ package lang
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/nnclang/nnc/ops"
 )
 
-// exampleStatus records, for each design example, what this version of the
-// checker says: "" when it loads cleanly, otherwise the errors, all E401
-// (built-ins, std models and indexing not implemented yet). Every example
-// must parse.
+// exampleStatus records, for each design example, what the checker says:
+// "" when it loads cleanly. Every example must parse.
 var exampleStatus = map[string]string{
-	"gcn.nn": "",
-	"char_lstm.nn": `char_lstm.nn:5:16: nn.Embedding is not in the standard library yet
-char_lstm.nn:6:16: nn.LSTM is not in the standard library yet`,
-	"lenet.nn": `lenet.nn:5:14: nn.Conv2D is not in the standard library yet
-lenet.nn:6:14: nn.Conv2D is not in the standard library yet
-lenet.nn:11:13: built-in max_pool2d is not supported yet
-lenet.nn:12:13: built-in max_pool2d is not supported yet
-lenet.nn:13:29: built-in flatten is not supported yet`,
-	"matrix_factorization.nn": `matrix_factorization.nn:5:13: nn.Embedding is not in the standard library yet
-matrix_factorization.nn:6:13: nn.Embedding is not in the standard library yet
-matrix_factorization.nn:7:13: nn.Embedding is not in the standard library yet
-matrix_factorization.nn:8:13: nn.Embedding is not in the standard library yet
-matrix_factorization.nn:13:22: built-in squeeze is not supported yet
-matrix_factorization.nn:13:49: built-in squeeze is not supported yet
-matrix_factorization.nn:17:16: built-in mse is not supported yet`,
-	"tiny_gpt.nn": `tiny_gpt.nn:5:17: nn.Embedding is not in the standard library yet
-tiny_gpt.nn:7:18: nn.TransformerBlock is not in the standard library yet
-tiny_gpt.nn:8:17: nn.LayerNorm is not in the standard library yet
-tiny_gpt.nn:12:27: indexing and slicing tensors is not supported yet`,
+	"gcn.nn":                  "",
+	"char_lstm.nn":            "",
+	"lenet.nn":                "",
+	"matrix_factorization.nn": "",
+	"tiny_gpt.nn":             "",
+}
+
+// exampleShapes are the shape variables and model arguments given when the
+// examples' entries are lowered.
+var exampleShapes = map[string]int64{"B": 2, "T": 3, "N": 4}
+
+var exampleArgs = map[string]map[string]any{
+	"matrix_factorization.nn": {"users": 5, "items": 6},
+	"gcn.nn":                  {"features": 8},
+	"char_lstm.nn":            {"hidden": 8, "dim": 4},
+	"tiny_gpt.nn":             {"d": 8, "heads": 2, "layers": 2, "ctx": 5},
 }
 
 func TestExamples(t *testing.T) {
@@ -54,6 +52,31 @@ func TestExamples(t *testing.T) {
 		}
 		if want := exampleStatus[name]; got != want {
 			t.Errorf("%s: got\n%s\nwant\n%s", name, got, want)
+		}
+		if err == nil {
+			m, _ := Load(name, src)
+			for _, entry := range m.Entries() {
+				for _, training := range []bool{false, true} {
+					md, _, _ := strings.Cut(entry, ".")
+					opts := LowerOptions{Training: training, Shapes: exampleShapes}
+					if m.file.models[md] != nil {
+						opts.ModelArgs = exampleArgs[name]
+					}
+					l, err := m.Lower(entry, opts)
+					if err != nil {
+						t.Errorf("%s: lowering %s (training %v): %v", name, entry, training, err)
+						continue
+					}
+					if err := ops.Verify(l.B.G); err != nil {
+						t.Errorf("%s: %s: %v", name, entry, err)
+					}
+					for _, n := range l.Inputs {
+						if _, ok := n.Type.Shape.Concrete(); !ok {
+							t.Errorf("%s: %s: input %s is %v with Shapes given", name, entry, n.Name(), n.Type)
+						}
+					}
+				}
+			}
 		}
 		if list, ok := err.(ErrorList); ok {
 			for _, e := range list {

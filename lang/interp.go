@@ -30,7 +30,16 @@ type interp struct {
 	instOK   bool
 	steps    int  // expressions evaluated, against maxSteps
 	aborted  bool // maxSteps was exceeded and reported
+	// types is set for lowering that only needs types (Signature): loops
+	// and scans of symbolic length run once, as when checking.
+	types  bool
+	shapes map[string]int64 // LowerOptions.Shapes
 }
+
+// typesOnly reports whether the graph being built is only for its types
+// (checking, Signature): then a loop or scan whose length is a shape
+// variable runs its body once instead of being unrolled.
+func (i *interp) typesOnly() bool { return i.checking || i.types }
 
 // maxSteps bounds the work of interpreting one entry (unrolled loops and
 // inlined calls), so that no program can make the checker run for ever.
@@ -300,6 +309,17 @@ func (i *interp) rangeBounds(f *frame, from, to Expr) (int64, int64, bool) {
 	}
 	lo, ok1 := constInt(a)
 	hi, ok2 := constInt(b)
+	if ok1 && !ok2 && i.typesOnly() {
+		if _, isInt := b.(intV); isInt {
+			return lo, lo + 1, true // one representative iteration
+		}
+	}
+	if ok1 && !ok2 {
+		if d, isInt := b.(intV); isInt {
+			i.errorf(startPos(to), CodeNotConst, "range bound %s is the shape variable %v: the loop is unrolled, so lower it with concrete shapes (LowerOptions.Shapes, --shapes %v=...)", exprString(to), d.d, d.d)
+			return 0, 0, false
+		}
+	}
 	if !ok1 || !ok2 {
 		e := from
 		if ok1 {
@@ -423,6 +443,7 @@ func (i *interp) listComp(f *frame, e *ListComp) value {
 
 func (i *interp) unary(f *frame, e *Unary) value {
 	x := i.eval(f, e.X)
+	x = i.asTensorLike(e.X, x, ops.F32)
 	if isBad(x) {
 		return bad
 	}
@@ -452,6 +473,15 @@ var binaryOps = map[string]string{
 
 func (i *interp) binary(f *frame, e *Binary) value {
 	x, y := i.eval(f, e.X), i.eval(f, e.Y)
+	if isBad(x, y) {
+		return bad
+	}
+	if _, xl := x.(listV); xl {
+		x = i.asTensorLike(e.X, x, listDType(y))
+	}
+	if _, yl := y.(listV); yl {
+		y = i.asTensorLike(e.Y, y, listDType(x))
+	}
 	if isBad(x, y) {
 		return bad
 	}
@@ -571,6 +601,9 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 			}
 			q, err := a.Div(b)
 			if err != nil {
+				if !bconst && i.checking {
+					return bad // d / heads: known once the model is built
+				}
 				i.errorf(e.Pos, CodeValue, "%v", err)
 				return bad
 			}
@@ -708,6 +741,13 @@ func (i *interp) attr(f *frame, e *Attr) value {
 			names = append(names, k)
 		}
 		return i.noMember(e, x.decl.Name, names)
+	case listV:
+		if e.Name == "T" {
+			if t, ok := i.asTensorLike(e.X, x, ops.F32).(tensorV); ok {
+				return i.transpose(e.Pos, t, nil, exprString(e.X))
+			}
+			return bad
+		}
 	case tensorV:
 		if e.Name == "T" {
 			return i.transpose(e.Pos, x, nil, exprString(e.X))
@@ -777,8 +817,7 @@ func (i *interp) index(f *frame, e *Index) value {
 		}
 		return elems[n]
 	case tensorV:
-		i.errorf(e.Pos, CodeUnsupported, "indexing and slicing tensors is not supported yet")
-		return bad
+		return i.indexTensor(f, e, xv.n)
 	}
 	i.errorf(e.Pos, CodeNotCallable, "%s cannot be indexed", kindOf(x))
 	return bad

@@ -159,7 +159,7 @@ func (i *interp) leaf(fr *frame, inst *instance, d *LeafDecl) value {
 		}
 		v, err := i.evalDim(fr, nil, de.Expr)
 		if err != "" {
-			if err != "bad" {
+			if err != silent {
 				i.errorf(de.Pos, CodeValue, "%s", err)
 			}
 			return bad
@@ -183,11 +183,9 @@ func (i *interp) leaf(fr *frame, inst *instance, d *LeafDecl) value {
 	if d.State {
 		op = "state"
 	}
-	for _, n := range i.b.G.Nodes {
-		if n.Op.Name == op && n.Name() == path && !n.Type.Equal(t) {
-			i.errorf(d.Pos, CodeParamShape, "%s %s is %v here but %v in the graph being built", what, path, t, n.Type)
-			return bad
-		}
+	if n, exists := i.b.Leaf(op, path); exists && !n.Type.Equal(t) {
+		i.errorf(d.Pos, CodeParamShape, "%s %s is %v here but %v in the graph being built", what, path, t, n.Type)
+		return bad
 	}
 	old := i.b.SetPos(d.Pos)
 	defer i.b.SetPos(old)

@@ -32,6 +32,12 @@ type LowerOptions struct {
 	Training  bool           // lower for a training step (dropout, state updates, `if training`)
 	Builder   *ops.Builder   // the builder to add to; nil makes a new one
 	ModelArgs map[string]any // values for the entry model's arguments (int, int64, float64, bool, string)
+	// Shapes gives values to the entry's shape variables ("B": 64): the
+	// inputs get those concrete dimensions. Loops (`for t in 0..T`) and
+	// scans whose length is a shape variable are unrolled, so lowering
+	// them needs the variable's value here; the session lowers once per
+	// concrete input signature for such entries.
+	Shapes map[string]int64
 }
 
 // Lowered is an entry inlined into a graph.
@@ -286,28 +292,13 @@ func (i *interp) lowerFn(f *Fn, fs *fileScope, inst *instance) (inputs []*ops.No
 			}
 			continue
 		}
-		t, ue := i.symbolicType(fr, p.Type)
-		if ue != nil {
-			i.errorf(p.Type.Pos, ue.code, "%s: parameter %s: %s", name, p.Name, ue.msg)
+		v, ns, good := i.entryInput(fr, name, p, p.Name, p.Type)
+		if !good {
 			ok = false
 			continue
 		}
-		clash := false
-		for _, n := range i.b.G.Nodes {
-			if n.Op.Name == "input" && n.Name() == p.Name && !n.Type.Equal(t) {
-				i.errorf(p.Pos, CodeArgType, "input %s is %v here but %v in the graph being built", p.Name, t, n.Type)
-				clash = true
-			}
-		}
-		if clash {
-			ok = false
-			continue
-		}
-		old := i.b.SetPos(p.Pos)
-		n := i.b.Input(p.Name, t)
-		i.b.SetPos(old)
-		inputs = append(inputs, n)
-		as.vals[k] = tensorV{n}
+		inputs = append(inputs, ns...)
+		as.vals[k] = v
 	}
 	if !ok {
 		return inputs, nil
@@ -317,11 +308,17 @@ func (i *interp) lowerFn(f *Fn, fs *fileScope, inst *instance) (inputs []*ops.No
 		return inputs, nil
 	}
 	var flat []value
-	if t, isT := res.(tupleV); isT {
-		flat = t
-	} else {
-		flat = []value{res}
+	var flatten func(v value)
+	flatten = func(v value) {
+		if t, isT := v.(tupleV); isT {
+			for _, x := range t {
+				flatten(x)
+			}
+			return
+		}
+		flat = append(flat, v)
 	}
+	flatten(res)
 	for _, v := range flat {
 		t, isT := v.(tensorV)
 		if !isT {
@@ -331,6 +328,48 @@ func (i *interp) lowerFn(f *Fn, fs *fileScope, inst *instance) (inputs []*ops.No
 		outputs = append(outputs, t.n)
 	}
 	return inputs, outputs
+}
+
+// entryInput makes the graph input(s) of an entry's parameter p: one
+// input named name for a tensor type; for a tuple type, one per element,
+// named name.0, name.1, ... (recursively), given to the body as a tuple.
+func (i *interp) entryInput(fr *frame, fnName string, p *Param, name string, t *TypeExpr) (value, []*ops.Node, bool) {
+	if t.Tuple != nil {
+		var out tupleV
+		var all []*ops.Node
+		for k, el := range t.Tuple {
+			v, ns, ok := i.entryInput(fr, fnName, p, fmt.Sprintf("%s.%d", name, k), el)
+			if !ok {
+				return bad, all, false
+			}
+			out, all = append(out, v), append(all, ns...)
+		}
+		return out, all, true
+	}
+	ty, ue := i.symbolicType(fr, t)
+	if ue != nil {
+		if ue.msg != silent {
+			i.errorf(t.Pos, ue.code, "%s: parameter %s: %s", fnName, p.Name, ue.msg)
+		}
+		return bad, nil, false
+	}
+	if len(i.shapes) > 0 {
+		env := map[string]ops.Dim{}
+		for k, v := range i.shapes {
+			env[k] = ops.DimConst(v)
+		}
+		for k, d := range ty.Shape {
+			ty.Shape[k] = d.Subst(env)
+		}
+	}
+	if n, exists := i.b.Leaf("input", name); exists && !n.Type.Equal(ty) {
+		i.errorf(p.Pos, CodeArgType, "input %s is %v here but %v in the graph being built", name, ty, n.Type)
+		return bad, nil, false
+	}
+	old := i.b.SetPos(p.Pos)
+	n := i.b.Input(name, ty)
+	i.b.SetPos(old)
+	return tensorV{n}, []*ops.Node{n}, true
 }
 
 // Entries lists the entry points: top-level functions ("f") and model
@@ -377,6 +416,12 @@ func (m *Module) findEntry(entry string) (*Fn, *Model, error) {
 // is built with its argument defaults, overridden by opts.ModelArgs.
 // Lowering the same entry twice into one builder reuses its params.
 func (m *Module) Lower(entry string, opts LowerOptions) (l *Lowered, err error) {
+	return m.lower(entry, opts, false)
+}
+
+// lower is Lower; with types, loops and scans of symbolic length are
+// checked with one iteration (the graph is good for its types only).
+func (m *Module) lower(entry string, opts LowerOptions, types bool) (l *Lowered, err error) {
 	fn, md, err := m.findEntry(entry)
 	if err != nil {
 		return nil, err
@@ -385,7 +430,7 @@ func (m *Module) Lower(entry string, opts LowerOptions) (l *Lowered, err error) 
 	if b == nil {
 		b = ops.NewBuilder()
 	}
-	i := &interp{b: b, training: opts.Training, pos: fn.Pos}
+	i := &interp{b: b, training: opts.Training, pos: fn.Pos, types: types, shapes: opts.Shapes}
 	defer func() {
 		if r := recover(); r != nil {
 			l, err = nil, ErrorList{{Pos: i.pos, Code: CodeInternal, Msg: fmt.Sprintf("internal compiler error: %v (please report this)", r)}}
@@ -412,7 +457,7 @@ func (m *Module) Lower(entry string, opts LowerOptions) (l *Lowered, err error) 
 // Signature gives an entry's inputs and result types (shape variables are
 // symbolic dimensions of their own name).
 func (m *Module) Signature(entry string) (inputs []Arg, results []ops.Type, err error) {
-	l, err := m.Lower(entry, LowerOptions{})
+	l, err := m.lower(entry, LowerOptions{}, true)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -41,7 +41,7 @@ func (i *interp) dimName(fr *frame, name string) (d ops.Dim, ok bool, err string
 		return x.d, true, ""
 	}
 	if isBad(v) {
-		return ops.Dim{}, false, "bad"
+		return ops.Dim{}, false, silent
 	}
 	return ops.Dim{}, false, fmt.Sprintf("%s is %s, not a dimension", name, kindOf(v))
 }
@@ -114,6 +114,9 @@ func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
 		case "/":
 			q, derr := x.Div(y)
 			if derr != nil {
+				if _, yc := y.IsConst(); !yc && i.checking {
+					return q, silent
+				}
 				return q, derr.Error()
 			}
 			return q, ""
@@ -121,6 +124,12 @@ func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
 	}
 	return ops.Dim{}, exprString(e) + " is not a dimension expression"
 }
+
+// silent is the message of an error already reported or not to report:
+// an invalid value, or (while checking a model whose arguments have no
+// defaults) a division by a symbolic argument, such as d / heads, that is
+// only known once the model is built.
+const silent = "bad"
 
 // unify matches a declared tensor type against an actual type, binding
 // shape variables in bd. what names the value ("x").
@@ -254,7 +263,7 @@ var ellipsisDim = ops.DimVar("...")
 // variables become symbolic dimensions of their own name.
 func (i *interp) symbolicType(fr *frame, t *TypeExpr) (ops.Type, *unifyErr) {
 	if t.Tuple != nil {
-		return ops.Type{}, &unifyErr{CodeUnsupported, "tuple-typed entry inputs are not supported"}
+		return ops.Type{}, &unifyErr{CodeArgType, "a tuple type is not a tensor type"}
 	}
 	dt, ok := parseDType(t.Name)
 	if !ok {
