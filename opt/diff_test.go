@@ -174,18 +174,35 @@ func TestModels(t *testing.T) {
 // same random inputs (every shape variable 4; integers 0 or 1) and params
 // initialized alike, and compares every output of every step and the store
 // at the end, within the stated tolerance.
-func diffGraph(t *testing.T, g *ops.Graph, steps int) {
+func diffGraph(t *testing.T, g *ops.Graph, steps int) { diffGraphShapes(t, g, steps, nil) }
+
+// diffGraphShapes is diffGraph with the shapes of some inputs given by name;
+// the shape variables they do not bind are 4.
+func diffGraphShapes(t *testing.T, g *ops.Graph, steps int, shapes map[string][]int) {
 	t.Helper()
 	og, err := Optimize(g, Options{Level: 1, Verify: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d nodes, %d after optimization (%d fused)", len(g.Nodes), len(og.Nodes), opCount(og, "fused_elementwise"))
-	env := map[string]int64{}
+	var known []*ops.Node
+	var vals []*tensor.Tensor
+	for _, n := range g.Inputs() {
+		if s, ok := shapes[n.Name()]; ok {
+			known = append(known, n)
+			vals = append(vals, tensor.New(n.Type.DType, s...))
+		}
+	}
+	env, err := ops.BindShapes(known, vals)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range g.Inputs() {
 		for _, v := range n.Type.Shape {
 			for _, name := range v.Vars() {
-				env[name] = 4
+				if _, ok := env[name]; !ok {
+					env[name] = 4
+				}
 			}
 		}
 	}
