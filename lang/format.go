@@ -72,7 +72,7 @@ type printer struct {
 	indent   int
 	trails   []int // offsets in buf of the " //" of trailing comments
 	lastLine int   // source line of what was printed last
-	start    bool // at the start of a block: no blank line
+	start    bool  // at the start of a block: no blank line
 	err      error
 }
 
@@ -82,7 +82,7 @@ func (p *printer) alignComments() []byte {
 	text := p.buf.Bytes()
 	type row struct {
 		code, comment string // comment "" when the line has none
-		indent              int
+		indent        int
 	}
 	var rows []row
 	k := 0 // next trailing comment
