@@ -23,6 +23,10 @@ import (
 //	glorot_normal   N(0, s²), s = gain·√(2/(fan_in+fan_out)), gain (1)
 //	he_uniform      U(-a, a), a = gain·√(3/fan_in), gain (√2): √(6/fan_in)
 //	he_normal       N(0, s²), s = gain/√fan_in, gain (√2): √(2/fan_in)
+//	orthogonal      gain (1) times a (semi-)orthogonal matrix: the tensor as
+//	                [shape[0], rest] has orthonormal rows or columns
+//	                (whichever are fewer), made by Gram-Schmidt from normal
+//	                draws, as PyTorch's orthogonal_ (QR of a normal matrix)
 //
 // Fan-in and fan-out come from the declared shape: [n] → n, n; [in, out] →
 // in, out; [out, in, k...] → in·∏k, out·∏k; a scalar → 1, 1.
@@ -100,6 +104,9 @@ func initTensor(n *ops.Node, seed uint64) (*tensor.Tensor, error) {
 		draw = uniform(-l, l)
 	case "he_normal":
 		draw = normal(0, a.Float("gain", math.Sqrt2)/math.Sqrt(float64(fanIn)))
+	case "orthogonal":
+		orthogonal(t, shape, a.Float("gain", 1), normal(0, 1))
+		return t, nil
 	default:
 		return nil, fmt.Errorf("%s %s: unknown initializer %q", n.Op.Name, name, init)
 	}
@@ -126,4 +133,59 @@ func fans(shape []int) (in, out int) {
 		in, out = shape[1]*k, shape[0]*k
 	}
 	return max(in, 1), max(out, 1)
+}
+
+// orthogonal fills t, seen as a [rows, cols] matrix (rows = shape[0]), with
+// gain times a matrix whose rows (rows <= cols) or columns (rows > cols)
+// are orthonormal: normal draws orthonormalized by modified Gram-Schmidt.
+func orthogonal(t *tensor.Tensor, shape []int, gain float64, draw func() float64) {
+	if len(shape) == 0 {
+		t.Set(0, gain)
+		return
+	}
+	rows := shape[0]
+	if rows == 0 {
+		return
+	}
+	cols := t.Len() / rows
+	// Vectors to orthonormalize: n of them, of length m.
+	n, m := rows, cols
+	if rows > cols {
+		n, m = cols, rows
+	}
+	v := make([][]float64, n)
+	for i := range v {
+		v[i] = make([]float64, m)
+		for j := range v[i] {
+			v[i][j] = draw()
+		}
+		for k := 0; k < i; k++ {
+			dot := 0.0
+			for j := range v[i] {
+				dot += v[i][j] * v[k][j]
+			}
+			for j := range v[i] {
+				v[i][j] -= dot * v[k][j]
+			}
+		}
+		norm := 0.0
+		for _, x := range v[i] {
+			norm += x * x
+		}
+		norm = math.Sqrt(norm)
+		for j := range v[i] {
+			v[i][j] /= norm
+		}
+	}
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			x := 0.0
+			if rows <= cols {
+				x = v[r][c]
+			} else {
+				x = v[c][r]
+			}
+			t.Set(r*cols+c, gain*x)
+		}
+	}
 }
