@@ -1,0 +1,172 @@
+package runtime_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/nnclang/nnc/autodiff"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// stepGraph is a training step of a depth-layer MLP (relu, dropout in the
+// middle layer, cross entropy, plain SGD) and the size of its forward part.
+func stepGraph(depth, width int) (*ops.Graph, int) {
+	b := ops.NewBuilder()
+	f32 := func(dims ...ops.Dim) ops.Type { return ops.Type{DType: ops.F32, Shape: ops.Shape(dims)} }
+	c := func(n int) ops.Dim { return ops.DimConst(int64(n)) }
+	bd := ops.DimVar("B")
+	h := b.Input("x", f32(bd, c(width)))
+	y := b.Input("y", ops.Type{DType: ops.I32, Shape: ops.Shape{bd}})
+	var params []*ops.Node
+	for i := range depth {
+		w := b.Param(fmt.Sprintf("l%d.W", i), f32(c(width), c(width)), ops.Attrs{"init": "he_uniform"})
+		bias := b.Param(fmt.Sprintf("l%d.b", i), f32(c(width)), ops.Attrs{"init": "normal", "std": 0.1})
+		params = append(params, w, bias)
+		h = b.Must("relu", nil, b.Must("add", nil, b.Must("matmul", nil, h, w), bias))
+		if i == depth/2 {
+			h = ops.Dropout(b, h, 0.2)
+		}
+	}
+	head := b.Param("head.W", f32(c(width), c(10)), ops.Attrs{"init": "glorot_uniform"})
+	params = append(params, head)
+	loss := b.Must("cross_entropy", nil, b.Must("matmul", nil, h, head), y)
+	split := loss.ID + 1
+	gs, err := autodiff.Grad(b, loss, params)
+	if err != nil {
+		panic(err)
+	}
+	lr := b.Scalar(ops.F32, 0.05)
+	for i, p := range params {
+		b.Update(p, b.Must("sub", nil, p, b.Must("mul", nil, lr, gs[i])))
+	}
+	b.Output("loss", loss)
+	return b.G, split
+}
+
+// runSteps runs three steps of g from the same initial params and returns
+// the losses and the final params, copied.
+func runSteps(t *testing.T, g *ops.Graph, batch int) ([]*tensor.Tensor, map[string]*tensor.Tensor) {
+	t.Helper()
+	store := runtime.NewStore()
+	if err := runtime.InitParams(store, g, 7); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	x := tensor.New(tensor.F32, batch, 32)
+	for i := range x.F32 {
+		x.F32[i] = float32(r.NormFloat64())
+	}
+	y := tensor.New(tensor.I32, batch)
+	for i := range y.I32 {
+		y.I32[i] = int32(r.IntN(10))
+	}
+	s := runtime.NewSession(g, store)
+	var losses []*tensor.Tensor
+	for step := range 3 {
+		out, err := s.Run(uint64(step+1), x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses = append(losses, out[0].Clone())
+	}
+	params := map[string]*tensor.Tensor{}
+	for _, name := range store.Names() {
+		params[name] = store.Get(name).Clone()
+	}
+	return losses, params
+}
+
+func TestRematBitwiseAndSmaller(t *testing.T) {
+	g, split := stepGraph(20, 32)
+	env := map[string]int64{"B": 64}
+	rg, rep, err := runtime.Remat(g, env, runtime.RematOptions{Split: split})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(rep)
+	if rep.After >= rep.Before || rep.Recomputed == 0 || !rep.Fits {
+		t.Fatalf("no saving: %+v", rep)
+	}
+	// The plan built for the rematerialized graph has the peak the planner
+	// measured, and the plain graph's plan the one it started from.
+	for _, c := range []struct {
+		g    *ops.Graph
+		want int64
+	}{{g, rep.Before}, {rg, rep.After}} {
+		p, err := runtime.NewPlan(c.g, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.PeakBytes() != c.want {
+			t.Errorf("plan peak %d, planner said %d", p.PeakBytes(), c.want)
+		}
+	}
+	l0, p0 := runSteps(t, g, 64)
+	l1, p1 := runSteps(t, rg, 64)
+	for i := range l0 {
+		if l0[i].F32[0] != l1[i].F32[0] {
+			t.Errorf("step %d: loss %v without remat, %v with", i, l0[i].F32[0], l1[i].F32[0])
+		}
+	}
+	if len(p0) != len(p1) {
+		t.Fatalf("%d params vs %d", len(p0), len(p1))
+	}
+	for name, v := range p0 {
+		if !slices.Equal(v.F32, p1[name].F32) {
+			t.Errorf("param %s differs after three steps with remat", name)
+		}
+	}
+}
+
+func TestRematBudget(t *testing.T) {
+	g, split := stepGraph(12, 32)
+	env := map[string]int64{"B": 64}
+	_, least, err := runtime.Remat(g, env, runtime.RematOptions{Split: split})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A budget between the least peak and the plain one is met, with the
+	// smallest stride that meets it.
+	budget := (least.Before + least.After) / 2
+	_, rep, err := runtime.Remat(g, env, runtime.RematOptions{Split: split, Budget: budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Fits || rep.After > budget || rep.Stride > least.Stride {
+		t.Errorf("budget %d: %+v (least: %+v)", budget, rep, least)
+	}
+	// A budget above the plain peak changes nothing.
+	same, rep, err := runtime.Remat(g, env, runtime.RematOptions{Split: split, Budget: least.Before})
+	if err != nil || same != g || rep.Stride != 1 || !rep.Fits {
+		t.Errorf("generous budget: %+v, %v", rep, err)
+	}
+	// One below the least peak cannot be met: the least is returned.
+	_, rep, err = runtime.Remat(g, env, runtime.RematOptions{Split: split, Budget: least.After - 1})
+	if err != nil || rep.Fits || rep.After != least.After {
+		t.Errorf("impossible budget: %+v, %v", rep, err)
+	}
+	if _, _, err := runtime.Remat(g, env, runtime.RematOptions{}); err == nil {
+		t.Error("no error without a split")
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for s, want := range map[string]int64{"2MB": 2 << 20, "512KB": 512 << 10, "1.5GiB": 3 << 29, "4096": 4096, "10 B": 10, "3k": 3072} {
+		got, err := runtime.ParseBytes(s)
+		if err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "MB", "-1MB", "2XB"} {
+		if _, err := runtime.ParseBytes(s); err == nil {
+			t.Errorf("ParseBytes(%q): no error", s)
+		}
+	}
+	if got := runtime.FormatBytes(3 << 19); got != "1.50 MiB" {
+		t.Errorf("FormatBytes = %q", got)
+	}
+}
