@@ -153,7 +153,7 @@ func savedValues(g *ops.Graph, split int) []*ops.Node {
 // returns the new graph and the number of recomputed nodes.
 func rematerialize(g *ops.Graph, split int, keep []bool) (*ops.Graph, int, error) {
 	b := ops.NewBuilder()
-	m := make([]*ops.Node, len(g.Nodes))   // old ID -> new node
+	m := make([]*ops.Node, len(g.Nodes))     // old ID -> new node
 	clone := make([]*ops.Node, len(g.Nodes)) // old ID -> recomputed copy
 	recomputed := 0
 	var copyOf func(v *ops.Node) (*ops.Node, error)
