@@ -2,6 +2,7 @@ package lang
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +21,9 @@ func Parse(filename string, src []byte) (f *File, err error) {
 	defer recoverInternal(filename, &err)
 	g, perr := parser.ParseBytes(filename, src)
 	if perr != nil {
+		if e := missingOperand(filename, src); e != nil {
+			return nil, ErrorList{e}
+		}
 		return nil, ErrorList{syntaxError(filename, perr)}
 	}
 	c := &converter{file: filename}
@@ -52,6 +56,49 @@ func syntaxError(filename string, err error) *Error {
 		return &Error{Pos: toPos(pe.Position()), Code: CodeSyntax, Msg: "syntax error: " + msg}
 	}
 	return &Error{Pos: ops.Pos{File: filename}, Code: CodeSyntax, Msg: "syntax error: " + err.Error()}
+}
+
+// binaryOps are the operators that need an operand after them.
+var binaryOpTokens = map[string]bool{
+	"+": true, "-": true, "*": true, "/": true, "@": true, "**": true, "%": true,
+	"<": true, ">": true, "<=": true, ">=": true, "==": true, "!=": true, "&&": true, "||": true,
+}
+
+// cannotStart are tokens that cannot begin an operand.
+var cannotStart = map[string]bool{
+	")": true, "]": true, "}": true, ",": true, ":": true, "=": true, "<-": true, "->": true, "..": true,
+	"*": true, "/": true, "@": true, "**": true, "%": true, "<": true, ">": true, "<=": true,
+	">=": true, "==": true, "!=": true, "&&": true, "||": true,
+}
+
+// missingOperand finds a binary operator followed by a token that cannot
+// start its right operand (`x + )`) and reports that token: participle
+// backtracks out of the operator and would blame the operator instead.
+func missingOperand(filename string, src []byte) *Error {
+	toks, err := tokenize(filename, src)
+	if err != nil {
+		return nil
+	}
+	for k := 0; k+1 < len(toks); k++ {
+		op, next := toks[k], toks[k+1]
+		if op.Type != tokPunct || !binaryOpTokens[op.Value] {
+			continue
+		}
+		what := ""
+		switch {
+		case next.Type == tokEOF:
+			what = "end of file"
+		case next.Type == tokNL:
+			what = "newline"
+		case next.Type == tokPunct && cannotStart[next.Value]:
+			what = strconv.Quote(next.Value)
+		default:
+			continue
+		}
+		return &Error{Pos: toPos(next.Pos), Code: CodeSyntax,
+			Msg: fmt.Sprintf("syntax error: unexpected %s (expected an operand after %q)", what, op.Value)}
+	}
+	return nil
 }
 
 func toPos(p lexer.Position) ops.Pos {
