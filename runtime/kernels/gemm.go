@@ -76,8 +76,10 @@ const (
 	gemmKCBytes = 1024 // KC·sizeof(T)
 	gemmNT      = 512  // columns of C per task, at most
 	gemmMT      = 192  // rows of C per task, at most
-	// Products of fewer multiply-adds run on the calling goroutine alone.
-	gemmSerialMACs = 96 * 96 * 96
+	// Products of fewer multiply-adds run on the calling goroutine alone:
+	// waking a pool goroutine takes tens of microseconds on this machine, so
+	// that a 128³ product (40 µs on one core) gains nothing from a second.
+	gemmSerialMACs = 160 * 160 * 160
 	// Packings of fewer elements run on the calling goroutine alone.
 	gemmSerialPack = 256 * 256
 )
