@@ -255,6 +255,9 @@ var (
 )
 
 func fusedUnary[T Float](op string) func(dst, x []T) {
+	if f := asmUnary[T](op); f != nil {
+		return f
+	}
 	switch op {
 	case "neg":
 		return negF[T]
@@ -283,6 +286,9 @@ func fusedUnary[T Float](op string) func(dst, x []T) {
 }
 
 func fusedBinary[T Float](op string) func(dst, x, y []T) {
+	if f := asmBinary[T](op); f != nil {
+		return f
+	}
 	switch op {
 	case "add":
 		return addF[T]

@@ -92,3 +92,124 @@ func TestFusedErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedRowsMatchGo: the row functions the interpreter picks (AVX2 where
+// the processor has it) give bitwise Go's scalar arithmetic, for every
+// length up to 40 (vector body and tail), with one repeated operand on
+// either side, special values included, and in place.
+func TestFusedRowsMatchGo(t *testing.T) {
+	t.Logf("AVX2: %v", X86.HasAVX2)
+	ops := map[string]func(a, b float64) float64{
+		"add": func(a, b float64) float64 { return a + b },
+		"sub": func(a, b float64) float64 { return a - b },
+		"mul": func(a, b float64) float64 { return a * b },
+		"div": func(a, b float64) float64 { return a / b },
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e-310, 3}
+	draw := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+			if rng.IntN(4) == 0 {
+				v[i] = special[rng.IntN(len(special))]
+			}
+		}
+		return v
+	}
+	for name, op := range ops {
+		r32, r64 := fusedBinary[float32](name), fusedBinary[float64](name)
+		for n := 1; n <= 40; n++ {
+			for mode := range 3 {
+				x, y := draw(n), draw(n)
+				switch mode {
+				case 1:
+					y = y[:1]
+				case 2:
+					x = x[:1]
+				}
+				at := func(v []float64, i int) float64 { return v[min(i, len(v)-1)] }
+				d64 := make([]float64, n)
+				r64(d64, x, y)
+				x32, y32 := make([]float32, len(x)), make([]float32, len(y))
+				for i, v := range x {
+					x32[i] = float32(v)
+				}
+				for i, v := range y {
+					y32[i] = float32(v)
+				}
+				d32 := make([]float32, n)
+				r32(d32, x32, y32)
+				for i := range n {
+					want := op(at(x, i), at(y, i))
+					if math.Float64bits(d64[i]) != math.Float64bits(want) && !(math.IsNaN(want) && math.IsNaN(d64[i])) {
+						t.Fatalf("%s f64 n=%d mode %d: [%d] = %v, want %v", name, n, mode, i, d64[i], want)
+					}
+					a, b := x32[min(i, len(x32)-1)], y32[min(i, len(y32)-1)]
+					var w32 float32
+					switch name {
+					case "add":
+						w32 = a + b
+					case "sub":
+						w32 = a - b
+					case "mul":
+						w32 = a * b
+					case "div":
+						w32 = a / b
+					}
+					if math.Float32bits(d32[i]) != math.Float32bits(w32) && !(w32 != w32 && d32[i] != d32[i]) {
+						t.Fatalf("%s f32 n=%d mode %d: [%d] = %v, want %v", name, n, mode, i, d32[i], w32)
+					}
+				}
+				if mode == 0 { // in place: dst is x
+					r64(x, x, y)
+					for i := range n {
+						if math.Float64bits(x[i]) != math.Float64bits(d64[i]) && !(math.IsNaN(x[i]) && math.IsNaN(d64[i])) {
+							t.Fatalf("%s in place: [%d] = %v, want %v", name, i, x[i], d64[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestFusedUnaryRowsMatch: the unary rows the interpreter picks give bitwise
+// NegRow, ReluRow and SquareRow (the unfused ops' kernels), ±0 and NaN
+// included, for every length up to 40.
+func TestFusedUnaryRowsMatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), -math.NaN(), 1e-310}
+	refs64 := map[string]func(dst, x []float64){"neg": NegRow[float64], "relu": ReluRow[float64], "square": SquareRow[float64]}
+	refs32 := map[string]func(dst, x []float32){"neg": NegRow[float32], "relu": ReluRow[float32], "square": SquareRow[float32]}
+	for name, ref64 := range refs64 {
+		f64, f32 := fusedUnary[float64](name), fusedUnary[float32](name)
+		for n := 1; n <= 40; n++ {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = rng.NormFloat64()
+				if rng.IntN(3) == 0 {
+					x[i] = special[rng.IntN(len(special))]
+				}
+			}
+			x32 := make([]float32, n)
+			for i, v := range x {
+				x32[i] = float32(v)
+			}
+			got, want := make([]float64, n), make([]float64, n)
+			f64(got, x)
+			ref64(want, x)
+			got32, want32 := make([]float32, n), make([]float32, n)
+			f32(got32, x32)
+			refs32[name](want32, x32)
+			for i := range n {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("%s f64 n=%d: %v → %v, want %v", name, n, x[i], got[i], want[i])
+				}
+				if math.Float32bits(got32[i]) != math.Float32bits(want32[i]) {
+					t.Fatalf("%s f32 n=%d: %v → %v, want %v", name, n, x32[i], got32[i], want32[i])
+				}
+			}
+		}
+	}
+}

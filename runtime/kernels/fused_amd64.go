@@ -1,0 +1,187 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+// Declarations of fused_amd64.s: dst[i] = x[i] OP y[i] (VV), x[i] OP c (VS)
+// and c OP x[i] (SV) for i < n, with AVX2.
+
+//go:noescape
+func addVV32(dst, x, y *float32, n int)
+
+//go:noescape
+func addVS32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func addSV32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func subVV32(dst, x, y *float32, n int)
+
+//go:noescape
+func subVS32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func subSV32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func mulVV32(dst, x, y *float32, n int)
+
+//go:noescape
+func mulVS32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func mulSV32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func divVV32(dst, x, y *float32, n int)
+
+//go:noescape
+func divVS32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func divSV32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func addVV64(dst, x, y *float64, n int)
+
+//go:noescape
+func addVS64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func addSV64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func subVV64(dst, x, y *float64, n int)
+
+//go:noescape
+func subVS64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func subSV64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func mulVV64(dst, x, y *float64, n int)
+
+//go:noescape
+func mulVS64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func mulSV64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func divVV64(dst, x, y *float64, n int)
+
+//go:noescape
+func divVS64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func divSV64(dst, x *float64, n int, c float64)
+
+// asmBinary returns the AVX2 row function of op for element type T, or nil
+// when the processor lacks AVX2 or op has none.
+func asmBinary[T Float](op string) func(dst, x, y []T) {
+	if !X86.HasAVX2 {
+		return nil
+	}
+	var z T
+	var f any
+	switch any(z).(type) {
+	case float32:
+		f = rows32[op]
+	case float64:
+		f = rows64[op]
+	}
+	g, _ := f.(func(dst, x, y []T))
+	return g
+}
+
+var rows32 = map[string]func(dst, x, y []float32){
+	"add": asmRow(addVV32, addVS32, addSV32, func(a, b float32) float32 { return a + b }),
+	"sub": asmRow(subVV32, subVS32, subSV32, func(a, b float32) float32 { return a - b }),
+	"mul": asmRow(mulVV32, mulVS32, mulSV32, func(a, b float32) float32 { return a * b }),
+	"div": asmRow(divVV32, divVS32, divSV32, func(a, b float32) float32 { return a / b }),
+}
+
+var rows64 = map[string]func(dst, x, y []float64){
+	"add": asmRow(addVV64, addVS64, addSV64, func(a, b float64) float64 { return a + b }),
+	"sub": asmRow(subVV64, subVS64, subSV64, func(a, b float64) float64 { return a - b }),
+	"mul": asmRow(mulVV64, mulVS64, mulSV64, func(a, b float64) float64 { return a * b }),
+	"div": asmRow(divVV64, divVS64, divSV64, func(a, b float64) float64 { return a / b }),
+}
+
+// asmRow makes a row function (x or y may be one repeated element) from the
+// three assembly loops of one op and its scalar form.
+func asmRow[T Float](vv func(dst, x, y *T, n int), vs, sv func(dst, x *T, n int, c T), op func(a, b T) T) func(dst, x, y []T) {
+	return func(dst, x, y []T) {
+		n := len(dst)
+		if n == 0 {
+			return
+		}
+		switch {
+		case len(x) == n && len(y) == n:
+			vv(&dst[0], &x[0], &y[0], n)
+		case len(x) == n:
+			vs(&dst[0], &x[0], n, y[0])
+		case len(y) == n:
+			sv(&dst[0], &y[0], n, x[0])
+		default:
+			c := op(x[0], y[0])
+			for i := range dst {
+				dst[i] = c
+			}
+		}
+	}
+}
+
+// Unary rows of fused_amd64.s: dst[i] = OP(x[i]) for i < n.
+
+//go:noescape
+func negV32(dst, x *float32, n int)
+
+//go:noescape
+func reluV32(dst, x *float32, n int)
+
+//go:noescape
+func squareV32(dst, x *float32, n int)
+
+//go:noescape
+func negV64(dst, x *float64, n int)
+
+//go:noescape
+func reluV64(dst, x *float64, n int)
+
+//go:noescape
+func squareV64(dst, x *float64, n int)
+
+// asmUnary returns the AVX2 row function of unary op for element type T, or
+// nil when the processor lacks AVX2 or op has none.
+func asmUnary[T Float](op string) func(dst, x []T) {
+	if !X86.HasAVX2 {
+		return nil
+	}
+	var z T
+	var f any
+	switch any(z).(type) {
+	case float32:
+		if r, ok := unary32[op]; ok {
+			f = asmUnaryRow(r)
+		}
+	case float64:
+		if r, ok := unary64[op]; ok {
+			f = asmUnaryRow(r)
+		}
+	}
+	g, _ := f.(func(dst, x []T))
+	return g
+}
+
+var unary32 = map[string]func(dst, x *float32, n int){"neg": negV32, "relu": reluV32, "square": squareV32}
+var unary64 = map[string]func(dst, x *float64, n int){"neg": negV64, "relu": reluV64, "square": squareV64}
+
+func asmUnaryRow[T Float](r func(dst, x *T, n int)) func(dst, x []T) {
+	return func(dst, x []T) {
+		if n := len(x); n > 0 {
+			r(&dst[0], &x[0], n)
+		}
+	}
+}
