@@ -236,9 +236,13 @@ func (c *builtinCall) more() (v value, handled bool) {
 
 // apply3 applies op to the first three positional tensor arguments.
 func (c *builtinCall) apply3(op string, attrs ops.Attrs) value {
-	var in []*ops.Node
-	for k := 0; k < 3; k++ {
-		n, ok := c.tensor(k)
+	x, ok := c.tensor(0)
+	if !ok {
+		return bad
+	}
+	in := []*ops.Node{x}
+	for k := 1; k < 3; k++ {
+		n, ok := c.tensorAs(k, x.Type.DType)
 		if !ok {
 			return bad
 		}
@@ -782,8 +786,8 @@ func (c *builtinCall) batchNorm() value {
 	if !ok1 || !ok2 {
 		return c.errorf(c.e.Pos, CodeArgType, "batch_norm: mean and var must be tensors")
 	}
-	gamma, ok1 := c.tensor(1)
-	beta, ok2 := c.tensor(2)
+	gamma, ok1 := c.tensorAs(1, x.Type.DType)
+	beta, ok2 := c.tensorAs(2, x.Type.DType)
 	if !ok1 || !ok2 {
 		return bad
 	}

@@ -26,6 +26,16 @@
 // to an invalid value that silences further errors. No input makes the API
 // panic: a panic is recovered into an E901 error with a position.
 //
+// Comparisons (< <= > >= == !=) of tensors give 0/1 masks of the operands'
+// element type, not bool tensors: the ops registry compares into float
+// masks (less, greater, equal), and a mask is directly usable in
+// arithmetic and as where's condition. On masks, a && b is a*b, a || b is
+// maximum(a, b) and !a is 1-a. On compile-time values they are bools.
+//
+// Loops (`for t in 0..T`) and scan are unrolled when the graph is built. A
+// bound that is a shape variable is resolved from LowerOptions.Shapes;
+// while checking (Load) and for Signature such a loop runs once, for types.
+//
 // The standard library (std/nn.nn) is .nn source embedded in the binary;
 // `import "path.nn" as name` reads a file relative to the importing one.
 package lang

@@ -461,6 +461,10 @@ func (i *interp) unary(f *frame, e *Unary) value {
 		if b, ok := x.(boolV); ok {
 			return !b
 		}
+		if t, ok := x.(tensorV); ok {
+			one := i.b.Scalar(t.n.Type.DType, 1)
+			return i.apply(e.Pos, "sub", nil, []string{"1", exprString(e.X)}, one, t.n)
+		}
 	}
 	i.errorf(e.Pos, CodeNotCallable, "operator %s does not apply to %s", e.Op, kindOf(x))
 	return bad
@@ -516,8 +520,12 @@ func (i *interp) binary(f *frame, e *Binary) value {
 		}
 		one := i.b.Scalar(mt.n.Type.DType, 1)
 		return i.apply(e.Pos, "sub", nil, []string{"1", exprString(e)}, one, mt.n)
-	case "&&", "||", "%":
-		i.errorf(e.Pos, CodeUnsupported, "operator %s on tensors is not supported yet", e.Op)
+	case "&&":
+		return i.apply(e.Pos, "mul", nil, labels, xt.n, yt.n)
+	case "||":
+		return i.apply(e.Pos, "maximum", nil, labels, xt.n, yt.n)
+	case "%":
+		i.errorf(e.Pos, CodeUnsupported, "operator %% on tensors is not supported yet")
 		return bad
 	}
 	return i.apply(e.Pos, binaryOps[e.Op], nil, labels, xt.n, yt.n)

@@ -64,7 +64,14 @@ func (i *interp) literalTensor(e Expr, v value, dt ops.DType, report bool) (*ops
 			return nil, false
 		}
 	}
+	want := dt
+	if !dt.IsFloat() {
+		dt = ops.F64 // stack joins floats: integer literals are cast after
+	}
 	n, msg := build(v)
+	if msg == "" && n.Type.DType != want {
+		n = i.b.Must("cast", ops.Attrs{"dtype": want}, n)
+	}
 	if msg != "" {
 		if report {
 			i.errorf(startPos(e), CodeArgType, "%s is not a tensor literal: %s", exprString(e), msg)
