@@ -27,6 +27,11 @@ type TrainOptions struct {
 	Data      string    // a builtin data set ("digits") or a CSV, NPZ file
 	Output    string    // write the trained parameters here (.safetensors)
 	Progress  io.Writer // one line per epoch; nil for none
+	// Remat recomputes forward values in the backward pass instead of
+	// keeping them, to fit MaxMemory bytes (0: the smallest peak found);
+	// results are bitwise the same (see options.go).
+	Remat     bool
+	MaxMemory int64
 }
 
 // TrainResult is the outcome of Train.
@@ -87,6 +92,12 @@ func (p *Program) Train(opts TrainOptions) (res *TrainResult, err error) {
 	if err := train.BuildStep(b, low.Outputs[0], low.Params, opt); err != nil {
 		return nil, err
 	}
+	step := b.G
+	if opts.Remat {
+		if step, _, err = rematStep(b.G, low.Outputs[0], splits[0], batch, opts.MaxMemory, opts.Progress); err != nil {
+			return nil, err
+		}
+	}
 	store := runtime.NewStore()
 	if err := runtime.InitParams(store, b.G, seed); err != nil {
 		return nil, err
@@ -96,7 +107,7 @@ func (p *Program) Train(opts TrainOptions) (res *TrainResult, err error) {
 		return nil, err
 	}
 	r, err := train.Run(train.Config{
-		Step: b.G, Forward: fwd, Loss: lossG, Store: store,
+		Step: step, Forward: fwd, Loss: lossG, Store: store,
 		Train: splits[0], Val: splits[1], Test: splits[2],
 		BatchSize: batch, Epochs: epochs, Seed: seed, Progress: opts.Progress,
 	})

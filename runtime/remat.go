@@ -21,10 +21,11 @@ import (
 // readers. Recomputation runs the same kernels on the same operands (random
 // draws keep their seed), so results are bitwise those of the plain graph.
 //
-// The planner keeps every s-th saved value in forward order (checkpoints)
-// and drops the others, trying growing strides s (more recomputation, less
-// memory down to the optimum near √n checkpoints) until the plan's
-// PeakBytes fits the budget.
+// The planner keeps every s-th saved value in forward order (checkpoints,
+// at each offset in a segment of s for short strides) and drops the others,
+// trying growing strides s (more recomputation, less memory down to the
+// optimum near √n checkpoints) until the plan's PeakBytes, measured with the
+// runtime's own buffer assignment, fits the budget.
 
 // RematOptions say how Remat chooses what to recompute.
 type RematOptions struct {
@@ -79,29 +80,35 @@ func Remat(g *ops.Graph, env map[string]int64, o RematOptions) (*ops.Graph, Rema
 		best.Fits = true
 		return g, best, nil
 	}
+search:
 	for _, s := range strides(len(saved)) {
-		keep := make([]bool, len(g.Nodes))
-		kept := 0
-		for j, v := range saved {
-			if (j+1)%s == 0 {
-				keep[v.ID] = true
-				kept++
+		for off := range s {
+			if s > 8 && off < s-1 {
+				continue // long strides: only the last value of each segment
 			}
-		}
-		rg, recomputed, err := rematerialize(g, o.Split, keep)
-		if err != nil {
-			return nil, RematReport{}, err
-		}
-		peak, err := peakBytes(rg, env)
-		if err != nil {
-			return nil, RematReport{}, err
-		}
-		if peak < best.After {
-			best = RematReport{Before: before, After: peak, Saved: len(saved), Kept: kept, Recomputed: recomputed, Stride: s}
-			bestG = rg
-		}
-		if o.Budget > 0 && peak <= o.Budget {
-			break
+			keep := make([]bool, len(g.Nodes))
+			kept := 0
+			for j, v := range saved {
+				if j%s == off {
+					keep[v.ID] = true
+					kept++
+				}
+			}
+			rg, recomputed, err := rematerialize(g, o.Split, keep)
+			if err != nil {
+				return nil, RematReport{}, err
+			}
+			peak, err := peakBytes(rg, env)
+			if err != nil {
+				return nil, RematReport{}, err
+			}
+			if peak < best.After {
+				best = RematReport{Before: before, After: peak, Saved: len(saved), Kept: kept, Recomputed: recomputed, Stride: s}
+				bestG = rg
+			}
+			if o.Budget > 0 && peak <= o.Budget {
+				break search
+			}
 		}
 	}
 	best.Fits = o.Budget <= 0 || best.After <= o.Budget

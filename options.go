@@ -1,0 +1,106 @@
+package nnc
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/nnclang/nnc/data"
+	"github.com/nnclang/nnc/lang"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/train"
+)
+
+// Rematerialization in training (TrainOptions.Remat and MaxMemory): the
+// step graph's forward values chosen by runtime.Remat are recomputed during
+// the backward pass instead of kept, so that the plan for one training batch
+// fits the budget. Results are bitwise those without it.
+
+// ParseBytes reads a memory size such as "2MB", "512KB" or "1.5GB" (units
+// are powers of 1024), as --max-memory takes it.
+func ParseBytes(s string) (int64, error) { return runtime.ParseBytes(s) }
+
+// RematInfo is what rematerialization chose for a training step.
+type RematInfo = runtime.RematReport
+
+// rematStep rewrites the training step g (whose forward part ends at the
+// loss node) for batches of batch rows of d, to fit budget bytes (0: as
+// small as the planner finds). It fails when the budget cannot be met,
+// giving the smallest peak found. The choice is printed to progress.
+func rematStep(g *ops.Graph, loss *ops.Node, d *data.Dataset, batch int, budget int64, progress io.Writer) (*ops.Graph, RematInfo, error) {
+	env, err := batchEnv(g, d, batch)
+	if err != nil {
+		return nil, RematInfo{}, err
+	}
+	rg, rep, err := runtime.Remat(g, env, runtime.RematOptions{Budget: budget, Split: loss.ID + 1})
+	if err != nil {
+		return nil, rep, err
+	}
+	if !rep.Fits {
+		return nil, rep, fmt.Errorf("--max-memory %s: the training step needs at least %s with rematerialization (%s without)",
+			runtime.FormatBytes(budget), runtime.FormatBytes(rep.After), runtime.FormatBytes(rep.Before))
+	}
+	if progress != nil {
+		fmt.Fprintln(progress, rep)
+	}
+	return rg, rep, nil
+}
+
+// batchEnv binds the shape variables of g's inputs for one batch of d: each
+// input has the shape of its array in d with batch rows.
+func batchEnv(g *ops.Graph, d *data.Dataset, batch int) (map[string]int64, error) {
+	in := g.Inputs()
+	vals := make([]*tensor.Tensor, len(in))
+	for i, n := range in {
+		a := d.Get(n.Name())
+		if a == nil || len(a.Shape) == 0 {
+			return nil, fmt.Errorf("step input %q has no array of that name in the data", n.Name())
+		}
+		shape := append([]int{min(batch, a.Shape[0])}, a.Shape[1:]...)
+		vals[i] = &tensor.Tensor{DType: a.DType, Shape: shape} // only the type is read
+	}
+	return ops.BindShapes(in, vals)
+}
+
+// TrainMemory builds the training step of the model as Train would and
+// reports the peak memory of its plan for one batch, without and with
+// rematerialization to fit opts.MaxMemory (0: the smallest peak found). It
+// trains nothing.
+func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
+	defer recoverInternal(&err)
+	s, err := p.settings(opts.Model)
+	if err != nil {
+		return info, err
+	}
+	batch, err := s.int("batch", opts.Batch, 32)
+	if err != nil {
+		return info, err
+	}
+	opt, err := s.optimizer(opts.Optimizer, opts.LR)
+	if err != nil {
+		return info, err
+	}
+	splits, err := p.loadData(s, opts.Data)
+	if err != nil {
+		return info, err
+	}
+	entry := s.model + "." + s.str("entry", "loss")
+	b := ops.NewBuilder()
+	low, err := p.mod.Lower(entry, lang.LowerOptions{Training: true, Builder: b})
+	if err != nil {
+		return info, err
+	}
+	if err := checkLoss(entry, low); err != nil {
+		return info, err
+	}
+	if err := train.BuildStep(b, low.Outputs[0], low.Params, opt); err != nil {
+		return info, err
+	}
+	env, err := batchEnv(b.G, splits[0], batch)
+	if err != nil {
+		return info, err
+	}
+	_, info, err = runtime.Remat(b.G, env, runtime.RematOptions{Budget: opts.MaxMemory, Split: low.Outputs[0].ID + 1})
+	return info, err
+}
