@@ -263,7 +263,11 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 	res = i.resultLiterals(fn.Result, res)
 	if ue := i.checkResult(fr, bd, fn.Result, res); ue != nil {
 		if ue.msg != silent {
-			i.errorf(fr.retPos, CodeReturn, "%s returns %s, declared %s", name, ue.msg, i.renderType(fr, bd, fn.Result))
+			diff := ""
+			if tv, isT := res.(tensorV); isT {
+				diff = i.typeDiff(fr, bd, fn.Result, tv.n.Type)
+			}
+			i.errorf(fr.retPos, CodeReturn, "%s returns %s, declared %s%s", name, ue.msg, i.renderType(fr, bd, fn.Result), diff)
 		}
 		return bad
 	}
@@ -301,6 +305,9 @@ func (i *interp) checkResult(fr *frame, bd *binding, t *TypeExpr, v value) *unif
 	if ue := i.unify(fr, bd, t, tv.n.Type, "the result"); ue != nil {
 		if ue.msg == silent {
 			return ue
+		}
+		if ue.code == CodeShapeVar {
+			return &unifyErr{CodeReturn, tv.n.Type.String() + " (" + ue.msg + ")"}
 		}
 		return &unifyErr{CodeReturn, tv.n.Type.String()}
 	}

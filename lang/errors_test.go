@@ -48,7 +48,22 @@ fn f(a: f32[32, 3], c: f32[64, 3]) -> f32[32, 3] {
 `, "v.nn:6:20: add2: shape variable B is 32 in x but 64 in y"},
 
 	{"return type", "r.nn", "fn f(x: f32[B, 3]) -> f32[B, 4] {\n    return x\n}\n",
-		"r.nn:2:5: f returns f32[B, 3], declared f32[B, 4]"},
+		"r.nn:2:5: f returns f32[B, 3], declared f32[B, 4] (axis 1 is 3, not 4)"},
+
+	{"argument type names the axis", "a.nn", "fn g(x: f32[N, 4]) -> f32[N, 4] { return x }\nfn f(x: f32[B, 3]) -> f32[B, 3] {\n    return g(x)\n}\n",
+		"a.nn:3:14: g: x is f32[B, 3], want f32[B, 4] (axis 1 is 3, not 4)"},
+
+	{"broadcast names the axis", "b.nn", "fn f(x: f32[B, 3], y: f32[C, 3]) -> f32[B, 3] {\n    return x + y\n}\n",
+		"b.nn:2:14: add: shapes do not broadcast: x is f32[B, 3], y is f32[C, 3] (cannot broadcast [B, 3] with [C, 3]: axis 0 is B against C)"},
+
+	{"normalized dimensions", "n.nn", "fn f(x: f32[n + 1, 2 * d / 2], y: f32[1 + n, d]) -> f32[1 + n, d] {\n    return x + y\n}\nfn g(x: f32[n + 1]) -> f32[n + 2] {\n    return x\n}\n",
+		"n.nn:5:5: g returns f32[n + 1], declared f32[n + 2] (axis 0 is n + 1, not n + 2)"},
+
+	{"transposed letters", "t.nn", "fn f(x: f32[3]) -> f32[3] {\n    return rleu(x)\n}\n",
+		`t.nn:2:12: undefined name "rleu"; did you mean "relu"?`},
+
+	{"all errors, sorted, no cascade", "m.nn", "fn f(x: f32[3]) -> f32[3] {\n    y = undefined1 + x\n    z = y * 2.0\n    return z + undefined2\n}\n",
+		"m.nn:2:9: undefined name \"undefined1\"\nm.nn:4:16: undefined name \"undefined2\""},
 
 	{"grad of integer", "g.nn", "fn f(x: f32[3], n: i32[3]) -> f32[3] {\n    return grad(sum(x), n)\n}\n",
 		"g.nn:2:25: grad: cannot differentiate with respect to n of integer type i32[3]"},

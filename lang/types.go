@@ -135,7 +135,7 @@ const silent = "bad"
 // shape variables in bd. what names the value ("x").
 func (i *interp) unify(fr *frame, bd *binding, t *TypeExpr, got ops.Type, what string) *unifyErr {
 	mismatch := func() *unifyErr {
-		return &unifyErr{CodeArgType, fmt.Sprintf("%s is %v, want %s", what, got, i.renderType(fr, bd, t))}
+		return &unifyErr{CodeArgType, fmt.Sprintf("%s is %v, want %s%s", what, got, i.renderType(fr, bd, t), i.typeDiff(fr, bd, t, got))}
 	}
 	if t.Tuple != nil {
 		return mismatch()
@@ -285,4 +285,34 @@ func (i *interp) symbolicType(fr *frame, t *TypeExpr) (ops.Type, *unifyErr) {
 		s = append(s, v)
 	}
 	return ops.Type{DType: dt, Shape: s}, nil
+}
+
+// typeDiff says where a type differs from a declared one: " (axis 1 is 3,
+// not 4)", " (rank 2, not 3)", " (element type f64, not f32)"; "" when it
+// cannot tell.
+func (i *interp) typeDiff(fr *frame, bd *binding, t *TypeExpr, got ops.Type) string {
+	if t.Tuple != nil {
+		return ""
+	}
+	if dt, ok := parseDType(t.Name); ok && dt != got.DType {
+		return fmt.Sprintf(" (element type %v, not %v)", got.DType, dt)
+	}
+	for _, d := range t.Dims {
+		if d.Ellipsis {
+			return ""
+		}
+	}
+	if len(t.Dims) != len(got.Shape) {
+		return fmt.Sprintf(" (rank %d, not %d)", len(got.Shape), len(t.Dims))
+	}
+	for k, d := range t.Dims {
+		want, err := i.evalDim(fr, bd, d.Expr)
+		if err != "" {
+			return ""
+		}
+		if want != got.Shape[k] {
+			return fmt.Sprintf(" (axis %d is %v, not %v)", k, got.Shape[k], want)
+		}
+	}
+	return ""
 }
