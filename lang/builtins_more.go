@@ -29,11 +29,9 @@ func init() {
 	for _, n := range moreUnary {
 		unaryBuiltins[n] = true
 		builtinNames[n] = true
-		delete(futureBuiltins, n)
 	}
 	for _, n := range moreBuiltins {
 		builtinNames[n] = true
-		delete(futureBuiltins, n)
 	}
 }
 

@@ -72,24 +72,12 @@ var builtinNames = map[string]bool{
 }
 
 // futureBuiltins are built-ins of the language that this version does not
-// implement yet: using one is E401, not an undefined name.
-var futureBuiltins = map[string]bool{
-	"arange": true, "eye": true, "normal": true, "uniform": true, "rsqrt": true,
-	"sin": true, "cos": true, "leaky_relu": true, "elu": true, "gelu": true, "silu": true,
-	"softplus": true, "sign": true, "clip": true, "where": true, "prod": true,
-	"logsumexp": true, "var": true, "std": true, "norm": true, "argmax": true, "argmin": true,
-	"squeeze": true, "unsqueeze": true, "broadcast_to": true, "concat": true, "stack": true,
-	"split": true, "pad": true, "flatten": true, "gather": true, "take": true,
-	"binary_cross_entropy": true, "mse": true, "huber": true, "conv1d": true, "conv2d": true,
-	"max_pool2d": true, "avg_pool2d": true, "layer_norm": true, "batch_norm": true,
-	"embedding": true, "attention": true, "scan": true,
-}
+// implement yet: using one is E401, not an undefined name. Every built-in of
+// LANGUAGE.md is implemented now; the mechanism stays for additions.
+var futureBuiltins = map[string]bool{}
 
-// futureStd are std/nn models of the language not written yet.
-var futureStd = map[string]bool{
-	"Conv2D": true, "Embedding": true, "LayerNorm": true, "BatchNorm": true, "LSTM": true,
-	"GRU": true, "MultiHeadAttention": true, "TransformerBlock": true,
-}
+// futureStd are std/nn models of the language not written yet (none now).
+var futureStd = map[string]bool{}
 
 // lookup resolves a name: locals, then the model's members and arguments,
 // then the file's declarations, then built-ins.
