@@ -18,7 +18,7 @@ func init() {
 	}
 }
 
-// group is a tree of fusible nodes computed by one fused_elementwise node:
+// group is a tree of fusible nodes computed by one fused node:
 // its root's value is the only one used outside it.
 type group struct {
 	root    *ops.Node
