@@ -250,3 +250,19 @@ func TestSymbolicLoops(t *testing.T) {
 		t.Errorf("Lower with T = 4: %v", err)
 	}
 }
+
+// TestMethodsWithClashingInputs: two methods may name inputs alike with
+// different types; Load checks them in one model instance.
+func TestMethodsWithClashingInputs(t *testing.T) {
+	src := "model M() {\n    fn a(x: f32[B, 3]) -> f32[B, 3] { return x }\n    fn b(x: f32[4]) -> f32[4] { return x }\n}\n"
+	m, err := Load("m.nn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{"M.a", "M.b"} {
+		l, err := m.Lower(e, LowerOptions{})
+		if err != nil || l.Inputs[0].Name() != "x" {
+			t.Errorf("%s: %v", e, err)
+		}
+	}
+}

@@ -292,7 +292,13 @@ func (i *interp) lowerFn(f *Fn, fs *fileScope, inst *instance) (inputs []*ops.No
 			}
 			continue
 		}
-		v, ns, good := i.entryInput(fr, name, p, p.Name, p.Type)
+		input := p.Name
+		if i.checking {
+			// Every method is checked in one builder (they share the
+			// model's params); their inputs must not clash.
+			input = name + "/" + p.Name
+		}
+		v, ns, good := i.entryInput(fr, name, p, input, p.Type)
 		if !good {
 			ok = false
 			continue
