@@ -18,7 +18,8 @@ import (
 //
 // A run packs op(A) into panels of MR rows and op(B) into panels of NR
 // columns, both cut into blocks of KC steps of K, then computes C in blocks
-// of whole MR×NR tiles with a register-tiled microkernel (AVX-512 or AVX2+FMA
+// of whole MR×NR tiles (of Cᵀ, as op(B)ᵀ·op(A)ᵀ, when that pads the tiles
+// less: a C of few columns) with a register-tiled microkernel (AVX-512 or AVX2+FMA
 // assembly when the processor has it, else pure Go). The packing buffers are
 // allocated once, here, so a run allocates nothing; a GemmPlan must therefore not
 // be run by two goroutines at once.
@@ -34,11 +35,14 @@ type GemmPlan[T Float] struct {
 	TransA, TransB bool
 
 	kern         gemmKernel[T]
-	mr, nr, kc   int // tile and K block
-	nkc          int // number of K blocks
-	mPan, nPan   int // panels of op(A) and op(B)
-	mtp, ntp     int // panels per task along M and N
-	mBlk, nBlk   int // tasks along M and N
+	m, n         int  // the product as computed: swapped when swap
+	ta, tb       bool // the transposes of the operands as computed
+	swap         bool // computes Cᵀ = op(B)ᵀ·op(A)ᵀ, which pads less
+	mr, nr, kc   int  // tile and K block
+	nkc          int  // number of K blocks
+	mPan, nPan   int  // panels of op(A) and op(B)
+	mtp, ntp     int  // panels per task along M and N
+	mBlk, nBlk   int  // tasks along M and N
 	packA, packB []T
 	tiles        []T // one mr×nr edge tile per participant
 	maxPar       int // participants that tiles has room for
@@ -113,6 +117,17 @@ func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) 
 	if m == 0 || n == 0 || k == 0 {
 		return g
 	}
+	// A narrow C (n much less than the tile's NR columns) wastes most of
+	// each tile; its transpose, computed as op(B)ᵀ·op(A)ᵀ, may fill them.
+	used := func(m, n int) float64 {
+		return float64(m*n) / float64(blocks(m, g.mr)*g.mr*blocks(n, g.nr)*g.nr)
+	}
+	g.m, g.n, g.ta, g.tb = m, n, transA, transB
+	if used(n, m) > 1.25*used(m, n) {
+		g.swap = true
+		g.m, g.n, g.ta, g.tb = n, m, !transB, !transA
+	}
+	m, n = g.m, g.n
 	// K blocks of nearly equal size, none longer than gemmKCBytes allows.
 	kcMax := gemmKCBytes / size
 	g.nkc = (k + kcMax - 1) / kcMax
@@ -180,6 +195,9 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	g.alpha, g.beta = alpha, beta
 	g.a, g.b, g.c = a, b, c
 	g.lda, g.ldb, g.ldc = lda, ldb, ldc
+	if g.swap {
+		g.a, g.b, g.lda, g.ldb = b, a, ldb, lda
+	}
 	par := 1
 	if !g.serial {
 		par = min(poolWorkers(), g.maxPar)
@@ -272,10 +290,10 @@ func (g *GemmPlan[T]) work(id int) {
 func (g *GemmPlan[T]) packAPanel(i, k0 int) {
 	mr, alpha, a, lda := g.mr, g.alpha, g.a, g.lda
 	i0 := i * mr
-	rows := min(mr, g.M-i0)
+	rows := min(mr, g.m-i0)
 	kl := min(g.kc, g.K-k0)
 	dst := g.packA[k0*g.mPan*mr+i*kl*mr:][:kl*mr]
-	if g.TransA { // op(A)[r, l] = a[l*lda + r]: rows of a are steps
+	if g.ta { // op(A)[r, l] = a[l*lda + r]: rows of a are steps
 		packCopy(dst, mr, a[k0*lda+i0:], lda, rows, kl, alpha, g.kern.packRows)
 		return
 	}
@@ -286,11 +304,11 @@ func (g *GemmPlan[T]) packAPanel(i, k0 int) {
 func (g *GemmPlan[T]) packBPanel(j int) {
 	nr, b, ldb := g.nr, g.b, g.ldb
 	j0 := j * nr
-	cols := min(nr, g.N-j0)
+	cols := min(nr, g.n-j0)
 	for k0 := 0; k0 < g.K; k0 += g.kc {
 		kl := min(g.kc, g.K-k0)
 		dst := g.packB[k0*g.nPan*nr+j*kl*nr:][:kl*nr]
-		if !g.TransB {
+		if !g.tb {
 			packCopy(dst, nr, b[k0*ldb+j0:], ldb, cols, kl, 1, g.kern.packRows)
 			continue
 		}
@@ -366,7 +384,11 @@ func (g *GemmPlan[T]) computeBlock(bi, bj int, tile []T) {
 	ip0, ip1 := bi*g.mtp, min((bi+1)*g.mtp, g.mPan)
 	jp0, jp1 := bj*g.ntp, min((bj+1)*g.ntp, g.nPan)
 	if g.beta != 0 && g.beta != 1 {
-		scaleBlock(c, ldc, ip0*mr, min(ip1*mr, g.M), jp0*nr, min(jp1*nr, g.N), g.beta)
+		i0, i1, j0, j1 := ip0*mr, min(ip1*mr, g.m), jp0*nr, min(jp1*nr, g.n)
+		if g.swap {
+			i0, i1, j0, j1 = j0, j1, i0, i1
+		}
+		scaleBlock(c, ldc, i0, i1, j0, j1, g.beta)
 	}
 	for k0 := 0; k0 < g.K; k0 += g.kc {
 		kl := min(g.kc, g.K-k0)
@@ -384,17 +406,30 @@ func (g *GemmPlan[T]) computeBlock(bi, bj int, tile []T) {
 		for ip := ip0; ip < ip1; ip++ {
 			ap := &pa[ip*kl*mr]
 			i0 := ip * mr
-			rows := min(mr, g.M-i0)
+			rows := min(mr, g.m-i0)
 			for jp := jp0; jp < jp1; jp++ {
 				bp := &pb[jp*kl*nr]
 				j0 := jp * nr
-				cols := min(nr, g.N-j0)
-				if rows == mr && cols == nr {
+				cols := min(nr, g.n-j0)
+				if rows == mr && cols == nr && !g.swap {
 					fn(kl, ap, bp, &c[i0*ldc+j0], ldc, acc)
 					continue
 				}
 				// An edge tile: compute it whole, write back its inside.
 				fn(kl, ap, bp, &tile[0], nr, 0)
+				if g.swap { // the tile is of Cᵀ: rows i0… are columns of C
+					for r := range rows {
+						src := tile[r*nr:][:cols]
+						for j, v := range src {
+							if at := (j0+j)*ldc + i0 + r; acc == 0 {
+								c[at] = v
+							} else {
+								c[at] += v
+							}
+						}
+					}
+					continue
+				}
 				for r := range rows {
 					dst := c[(i0+r)*ldc+j0:][:cols]
 					src := tile[r*nr:][:cols]

@@ -213,6 +213,27 @@ func TestGemmLargeShapes(t *testing.T) {
 	}
 }
 
+// TestGemmSwap: with the SIMD kernels' wide tiles, narrow products are
+// computed transposed (the shape tests above cover them too), wide ones are
+// not.
+func TestGemmSwap(t *testing.T) {
+	for _, c := range []struct {
+		m, n, k int
+		swap    bool
+	}{{128, 10, 512, true}, {512, 1, 64, true}, {10, 128, 512, false}, {128, 128, 128, false}, {5, 3, 7, false}} {
+		g := NewGemmPlan[float32](false, true, c.m, c.n, c.k)
+		// Only tiles wider than tall (the SIMD kernels') pad narrow C more.
+		if want := c.swap && g.nr > g.mr; g.swap != want {
+			t.Errorf("%d×%d×%d with %d×%d tiles: swap %v, want %v", c.m, c.n, c.k, g.mr, g.nr, g.swap, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(6, 5))
+	for tr := range 4 {
+		runGemmCase(t, rng, gemmCase{300, 10, 200, tr&1 != 0, tr&2 != 0, 0.5, 2})
+		runGemmCase(t, rng, gemmCase{300, 10, 200, tr&1 != 0, tr&2 != 0, 1, 0})
+	}
+}
+
 // TestGemmDegenerate: empty products and alpha 0 only scale C by beta.
 func TestGemmDegenerate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 3))
