@@ -44,12 +44,13 @@ Run 'nnc COMMAND -h' for a command's flags.
 `
 
 var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
-	"check": cmdCheck,
-	"graph": cmdGraph,
-	"run":   cmdRun,
-	"grad":  cmdGrad,
-	"train": cmdTrain,
-	"eval":  cmdEval,
+	"check":     cmdCheck,
+	"graph":     cmdGraph,
+	"run":       cmdRun,
+	"grad":      cmdGrad,
+	"train":     cmdTrain,
+	"eval":      cmdEval,
+	"gradcheck": cmdGradcheck,
 }
 
 func main() {

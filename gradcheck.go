@@ -1,0 +1,395 @@
+package nnc
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/nnclang/nnc/autodiff"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/runtime/tensor"
+)
+
+// GradCheckOptions say how GradCheck runs.
+type GradCheckOptions struct {
+	// Inputs are values for the entry's inputs by name; the others are
+	// drawn at random: floats from normal(0, 1), integers from {0, 1}.
+	Inputs map[string]*Tensor
+	// Shapes gives the sizes of shape variables for random inputs; a
+	// variable not given is 3.
+	Shapes map[string]int
+	// Seed drives the random inputs, the random output weights and the
+	// sampled elements.
+	Seed uint64
+	// Eps is the central-difference step (default 1e-5; the check runs in
+	// f64).
+	Eps float64
+	// Tol is the largest accepted relative error (default 1e-5).
+	Tol float64
+	// Samples is the number of elements checked per input or parameter,
+	// drawn at random without repetition (default 64; negative: all).
+	Samples int
+}
+
+// GradCheckItem is the check of the gradient with respect to one input or
+// parameter.
+type GradCheckItem struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"` // "input" or "param"
+	Type    string `json:"type"`
+	Checked int    `json:"checked"` // elements compared
+	// MaxRelErr is the worst relative error over the checked elements:
+	// |a - n| / max(|a|, |n|, 1e-3·max|n| + 1e-8) for analytic a and
+	// numeric n, so that elements near zero are measured against the
+	// tensor's scale.
+	MaxRelErr float64 `json:"max_rel_err"`
+	At        int     `json:"at"` // flat index of the worst element
+	Analytic  float64 `json:"analytic"`
+	Numeric   float64 `json:"numeric"`
+}
+
+// GradCheckReport is the outcome of GradCheck.
+type GradCheckReport struct {
+	Entry  string          `json:"entry"`
+	Eps    float64         `json:"eps"`
+	Tol    float64         `json:"tol"`
+	OK     bool            `json:"ok"`
+	Checks []GradCheckItem `json:"checks"`
+}
+
+// Worst returns the item with the largest relative error (nil when there
+// is nothing to check).
+func (r *GradCheckReport) Worst() *GradCheckItem {
+	var w *GradCheckItem
+	for i := range r.Checks {
+		if w == nil || r.Checks[i].MaxRelErr > w.MaxRelErr || math.IsNaN(r.Checks[i].MaxRelErr) {
+			w = &r.Checks[i]
+		}
+	}
+	return w
+}
+
+// Table prints the report as an aligned table, one row per input and
+// parameter, with a verdict line.
+func (r *GradCheckReport) Table() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%-24s %-6s %-18s %8s %12s %14s %14s\n", "name", "kind", "type", "checked", "max rel err", "analytic", "numeric")
+	for _, c := range r.Checks {
+		flag := ""
+		if !(c.MaxRelErr <= r.Tol) {
+			flag = "  FAIL"
+		}
+		fmt.Fprintf(&sb, "%-24s %-6s %-18s %8d %12.3g %14.6g %14.6g%s\n", c.Name, c.Kind, c.Type, c.Checked, c.MaxRelErr, c.Analytic, c.Numeric, flag)
+	}
+	verdict := "ok"
+	if !r.OK {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(&sb, "%s: %s (tolerance %g, step %g, in f64)\n", r.Entry, verdict, r.Tol, r.Eps)
+	return sb.String()
+}
+
+// GradCheck checks the entry's gradient numerically: the entry's graph is
+// rebuilt in f64, its outputs are contracted with fixed random weights into
+// a scalar (a scalar output is used as it is), and the gradient with respect
+// to every float input and parameter, built by autodiff, is compared with
+// central differences at sampled elements. Custom gradients are checked
+// like any other. Parameters are the Func's current values.
+func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error) {
+	defer recoverInternal(&err)
+	if opts.Eps <= 0 {
+		opts.Eps = 1e-5
+	}
+	if opts.Tol <= 0 {
+		opts.Tol = 1e-5
+	}
+	if opts.Samples == 0 {
+		opts.Samples = 64
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x6772616463686b))
+
+	b := ops.NewBuilder()
+	m, err := promote(b, f.low.B.G)
+	if err != nil {
+		return nil, fmt.Errorf("gradcheck %s: %v", f.entry, err)
+	}
+	vals := map[string]*tensor.Tensor{}
+	env := map[string]int64{}
+	for k, v := range opts.Shapes {
+		env[k] = int64(v)
+	}
+	for name := range opts.Inputs {
+		if !hasInput(f.low.Inputs, name) {
+			return nil, fmt.Errorf("gradcheck: %s has no input %q", f.entry, name)
+		}
+	}
+	// Given inputs bind shape variables first; random ones use them.
+	var given []*ops.Node
+	var givenVals []*tensor.Tensor
+	for _, n := range f.low.Inputs {
+		if t, ok := opts.Inputs[n.Name()]; ok {
+			given = append(given, n)
+			givenVals = append(givenVals, t)
+		}
+	}
+	if len(given) > 0 {
+		bound, err := ops.BindShapes(given, givenVals)
+		if err != nil {
+			return nil, fmt.Errorf("gradcheck: %v", err)
+		}
+		for k, v := range bound {
+			env[k] = v
+		}
+	}
+	for _, n := range f.low.Inputs {
+		if t, ok := opts.Inputs[n.Name()]; ok {
+			vals[n.Name()] = toF64(t)
+			continue
+		}
+		for _, d := range n.Type.Shape {
+			for _, v := range d.Vars() {
+				if _, ok := env[v]; !ok {
+					env[v] = 3
+				}
+			}
+		}
+		shape, err := n.Type.Shape.Eval(env)
+		if err != nil {
+			return nil, fmt.Errorf("gradcheck: input %s: %v", n.Name(), err)
+		}
+		vals[n.Name()] = randomTensor(rng, m[n.ID].Type.DType, shape)
+	}
+	for _, n := range append(append([]*ops.Node(nil), f.low.Params...), f.low.States...) {
+		t := f.store.Get(n.Name())
+		if t == nil {
+			return nil, fmt.Errorf("gradcheck: %s has no value", n.Name())
+		}
+		vals[n.Name()] = toF64(t)
+	}
+
+	// The scalar: the output itself, or Σ_k sum(out_k · R_k).
+	var y *ops.Node
+	for k, o := range f.low.Outputs {
+		o64 := m[o.ID]
+		if !o64.Type.DType.IsFloat() {
+			continue
+		}
+		term := o64
+		if len(f.low.Outputs) > 1 || len(o64.Type.Shape) > 0 {
+			name := fmt.Sprintf("gradcheck.weight%d", k)
+			w := b.Input(name, o64.Type)
+			shape, err := o64.Type.Shape.Eval(env)
+			if err != nil {
+				return nil, fmt.Errorf("gradcheck: output %d: %v", k, err)
+			}
+			vals[name] = randomTensor(rng, ops.F64, shape)
+			term = ops.SumTo(b, b.Must("mul", nil, o64, w), ops.Shape{})
+		}
+		if y == nil {
+			y = term
+		} else {
+			y = b.Must("add", nil, y, term)
+		}
+	}
+	if y == nil {
+		return nil, fmt.Errorf("gradcheck: %s has no float output", f.entry)
+	}
+
+	type wrt struct {
+		node *ops.Node
+		name string
+		kind string
+		typ  ops.Type
+	}
+	var xs []wrt
+	for _, n := range f.low.Inputs {
+		if n.Type.DType.IsFloat() {
+			xs = append(xs, wrt{m[n.ID], n.Name(), "input", n.Type})
+		}
+	}
+	for _, n := range f.low.Params {
+		if n.Type.DType.IsFloat() {
+			xs = append(xs, wrt{m[n.ID], n.Name(), "param", n.Type})
+		}
+	}
+	nodes := make([]*ops.Node, len(xs))
+	for i, x := range xs {
+		nodes[i] = x.node
+	}
+	grads, err := autodiff.Grad(b, y, nodes)
+	if err != nil {
+		return nil, fmt.Errorf("gradcheck %s: %v", f.entry, err)
+	}
+	b.Output("y", y)
+	for i, g := range grads {
+		b.Output(xs[i].name, g)
+	}
+	all, err := ops.Evaluate(b.G, vals, &ops.Ctx{})
+	if err != nil {
+		return nil, fmt.Errorf("gradcheck %s: %v", f.entry, err)
+	}
+	// Finite differences run y alone through a session.
+	yg := &ops.Graph{Nodes: b.G.Nodes, Outputs: []ops.Output{{Name: "y", Node: y}}}
+	store := runtime.NewStore()
+	var inputs []*tensor.Tensor
+	for _, n := range yg.Inputs() {
+		inputs = append(inputs, vals[n.Name()])
+	}
+	for _, n := range append(yg.Params(), yg.States()...) {
+		store.Set(n.Name(), vals[n.Name()])
+	}
+	sess := runtime.NewSession(yg, store)
+	eval := func() (float64, error) {
+		out, err := sess.Run(0, inputs...)
+		if err != nil {
+			return 0, err
+		}
+		return out[0].F64[0], nil
+	}
+
+	rep = &GradCheckReport{Entry: f.entry, Eps: opts.Eps, Tol: opts.Tol, OK: true}
+	for i, x := range xs {
+		v := vals[x.name]
+		an := all[grads[i]].F64
+		idx := sample(rng, v.Len(), opts.Samples)
+		num := make([]float64, len(idx))
+		scale := 0.0
+		for k, j := range idx {
+			old := v.F64[j]
+			v.F64[j] = old + opts.Eps
+			hi, err := eval()
+			if err != nil {
+				return nil, err
+			}
+			v.F64[j] = old - opts.Eps
+			lo, err := eval()
+			if err != nil {
+				return nil, err
+			}
+			v.F64[j] = old
+			num[k] = (hi - lo) / (2 * opts.Eps)
+			scale = math.Max(scale, math.Abs(num[k]))
+		}
+		item := GradCheckItem{Name: x.name, Kind: x.kind, Type: x.typ.String(), Checked: len(idx), At: -1}
+		floor := 1e-3*scale + 1e-8
+		for k, j := range idx {
+			a, n := an[j], num[k]
+			e := math.Abs(a-n) / math.Max(math.Max(math.Abs(a), math.Abs(n)), floor)
+			if math.IsNaN(a) || math.IsNaN(n) {
+				e = math.NaN()
+			}
+			if item.At < 0 || e > item.MaxRelErr || math.IsNaN(e) {
+				item.MaxRelErr, item.At, item.Analytic, item.Numeric = e, j, a, n
+			}
+			if math.IsNaN(e) {
+				break
+			}
+		}
+		if !(item.MaxRelErr <= opts.Tol) {
+			rep.OK = false
+		}
+		rep.Checks = append(rep.Checks, item)
+	}
+	return rep, nil
+}
+
+func hasInput(inputs []*ops.Node, name string) bool {
+	for _, n := range inputs {
+		if n.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// sample returns up to k distinct indices in [0, n), sorted; all of them
+// when k is negative or at least n.
+func sample(rng *rand.Rand, n, k int) []int {
+	if k < 0 || k >= n {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	out := rng.Perm(n)[:k]
+	sort.Ints(out)
+	return out
+}
+
+func randomTensor(rng *rand.Rand, dt ops.DType, shape []int) *tensor.Tensor {
+	t := tensor.New(dt, shape...)
+	for j := range t.Len() {
+		if dt.IsFloat() {
+			t.Set(j, rng.NormFloat64())
+		} else {
+			t.Set(j, float64(rng.IntN(2)))
+		}
+	}
+	return t
+}
+
+// toF64 copies a float tensor into f64 (other tensors are copied as they are).
+func toF64(t *tensor.Tensor) *tensor.Tensor {
+	if !t.DType.IsFloat() {
+		return t.Clone()
+	}
+	out := tensor.New(tensor.F64, t.Shape...)
+	for j := range t.Len() {
+		out.F64[j] = t.At(j)
+	}
+	return out
+}
+
+// promote copies g into b with every f32 made f64: leaf types and the dtype
+// attributes of constants, casts and random draws. It returns the map from
+// g's node IDs to the copies.
+func promote(b *ops.Builder, g *ops.Graph) ([]*ops.Node, error) {
+	m := make([]*ops.Node, len(g.Nodes))
+	for _, v := range g.Nodes {
+		b.SetPos(v.Pos)
+		t := v.Type
+		if t.DType == ops.F32 {
+			t.DType = ops.F64
+		}
+		switch v.Op.Name {
+		case "input":
+			m[v.ID] = b.Input(v.Name(), t)
+			continue
+		case "param":
+			m[v.ID] = b.Param(v.Name(), t, v.Attrs)
+			continue
+		case "state":
+			m[v.ID] = b.State(v.Name(), t, v.Attrs)
+			continue
+		}
+		attrs := ops.Attrs{}
+		for k, a := range v.Attrs {
+			switch x := a.(type) {
+			case ops.DType:
+				if x == ops.F32 {
+					a = ops.F64
+				}
+			case ops.Type:
+				if x.DType == ops.F32 {
+					x.DType = ops.F64
+					a = x
+				}
+			}
+			attrs[k] = a
+		}
+		in := make([]*ops.Node, len(v.In))
+		for k, x := range v.In {
+			in[k] = m[x.ID]
+		}
+		n, err := b.Apply(v.Op.Name, attrs, in...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: promoting %s to f64: %v", v.Pos, v.Op.Name, err)
+		}
+		m[v.ID] = n
+	}
+	return m, nil
+}
