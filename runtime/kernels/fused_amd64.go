@@ -96,17 +96,23 @@ func asmBinary[T Float](op string) func(dst, x, y []T) {
 }
 
 var rows32 = map[string]func(dst, x, y []float32){
-	"add": asmRow(addVV32, addVS32, addSV32, func(a, b float32) float32 { return a + b }),
-	"sub": asmRow(subVV32, subVS32, subSV32, func(a, b float32) float32 { return a - b }),
-	"mul": asmRow(mulVV32, mulVS32, mulSV32, func(a, b float32) float32 { return a * b }),
-	"div": asmRow(divVV32, divVS32, divSV32, func(a, b float32) float32 { return a / b }),
+	"add":     asmRow(addVV32, addVS32, addSV32, func(a, b float32) float32 { return a + b }),
+	"sub":     asmRow(subVV32, subVS32, subSV32, func(a, b float32) float32 { return a - b }),
+	"mul":     asmRow(mulVV32, mulVS32, mulSV32, func(a, b float32) float32 { return a * b }),
+	"div":     asmRow(divVV32, divVS32, divSV32, func(a, b float32) float32 { return a / b }),
+	"greater": asmRow(greaterVV32, greaterVS32, greaterSV32, func(a, b float32) float32 { return b2f[float32](a > b) }),
+	"less":    swapped(asmRow(greaterVV32, greaterVS32, greaterSV32, func(a, b float32) float32 { return b2f[float32](a > b) })),
+	"equal":   asmRow(equalVV32, equalVS32, equalSV32, func(a, b float32) float32 { return b2f[float32](a == b) }),
 }
 
 var rows64 = map[string]func(dst, x, y []float64){
-	"add": asmRow(addVV64, addVS64, addSV64, func(a, b float64) float64 { return a + b }),
-	"sub": asmRow(subVV64, subVS64, subSV64, func(a, b float64) float64 { return a - b }),
-	"mul": asmRow(mulVV64, mulVS64, mulSV64, func(a, b float64) float64 { return a * b }),
-	"div": asmRow(divVV64, divVS64, divSV64, func(a, b float64) float64 { return a / b }),
+	"add":     asmRow(addVV64, addVS64, addSV64, func(a, b float64) float64 { return a + b }),
+	"sub":     asmRow(subVV64, subVS64, subSV64, func(a, b float64) float64 { return a - b }),
+	"mul":     asmRow(mulVV64, mulVS64, mulSV64, func(a, b float64) float64 { return a * b }),
+	"div":     asmRow(divVV64, divVS64, divSV64, func(a, b float64) float64 { return a / b }),
+	"greater": asmRow(greaterVV64, greaterVS64, greaterSV64, func(a, b float64) float64 { return b2f[float64](a > b) }),
+	"less":    swapped(asmRow(greaterVV64, greaterVS64, greaterSV64, func(a, b float64) float64 { return b2f[float64](a > b) })),
+	"equal":   asmRow(equalVV64, equalVS64, equalSV64, func(a, b float64) float64 { return b2f[float64](a == b) }),
 }
 
 // asmRow makes a row function (x or y may be one repeated element) from the
@@ -175,8 +181,13 @@ func asmUnary[T Float](op string) func(dst, x []T) {
 	return g
 }
 
-var unary32 = map[string]func(dst, x *float32, n int){"neg": negV32, "relu": reluV32, "square": squareV32}
-var unary64 = map[string]func(dst, x *float64, n int){"neg": negV64, "relu": reluV64, "square": squareV64}
+var unary32 = map[string]func(dst, x *float32, n int){"neg": negV32, "relu": reluV32, "square": squareV32, "sqrt": sqrtV32}
+var unary64 = map[string]func(dst, x *float64, n int){"neg": negV64, "relu": reluV64, "square": squareV64, "sqrt": sqrtV64}
+
+// swapped is row with its operands exchanged: x < y is y > x.
+func swapped[T Float](row func(dst, x, y []T)) func(dst, x, y []T) {
+	return func(dst, x, y []T) { row(dst, y, x) }
+}
 
 func asmUnaryRow[T Float](r func(dst, x *T, n int)) func(dst, x []T) {
 	return func(dst, x []T) {
@@ -185,3 +196,48 @@ func asmUnaryRow[T Float](r func(dst, x *T, n int)) func(dst, x []T) {
 		}
 	}
 }
+
+// Comparison rows of fused_amd64.s: dst[i] = 1 where x[i] OP y[i] (VV),
+// x[i] OP c (VS) or c OP x[i] (SV), else 0.
+
+//go:noescape
+func greaterVV32(dst, x, y *float32, n int)
+
+//go:noescape
+func greaterVS32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func greaterSV32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func equalVV32(dst, x, y *float32, n int)
+
+//go:noescape
+func equalVS32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func equalSV32(dst, x *float32, n int, c float32)
+
+//go:noescape
+func sqrtV32(dst, x *float32, n int)
+
+//go:noescape
+func greaterVV64(dst, x, y *float64, n int)
+
+//go:noescape
+func greaterVS64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func greaterSV64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func equalVV64(dst, x, y *float64, n int)
+
+//go:noescape
+func equalVS64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func equalSV64(dst, x *float64, n int, c float64)
+
+//go:noescape
+func sqrtV64(dst, x *float64, n int)

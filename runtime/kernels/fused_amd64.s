@@ -424,3 +424,304 @@ done:
 	VZEROUPPER
 	RET
 
+
+// Comparisons: 1 where x > y (predicate GT_OQ) or x == y (EQ_OQ), else
+// +0, as b2f gives: NaN compares false, -0 equals +0.
+
+#define CVV32(NAME, PRED) \
+TEXT NAME(SB), NOSPLIT, $0-32; \
+	MOVQ dst+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ y+16(FP), DX; \
+	MOVQ n+24(FP), CX; \
+	MOVL $0x3f800000, AX; \
+	VMOVD AX, X5; \
+	VPBROADCASTD X5, Y5; \
+loop: \
+	CMPQ CX, $8; \
+	JL tail; \
+	VMOVUPS (SI), Y0; \
+	VMOVUPS (DX), Y1; \
+	VCMPPS PRED, Y1, Y0, Y2; \
+	VANDPS Y5, Y2, Y2; \
+	VMOVUPS Y2, (DI); \
+	ADDQ $32, SI; \
+	ADDQ $32, DX; \
+	ADDQ $32, DI; \
+	SUBQ $8, CX; \
+	JMP loop; \
+tail: \
+	TESTQ CX, CX; \
+	JE done; \
+	VMOVSS (SI), X0; \
+	VMOVSS (DX), X1; \
+	VCMPSS PRED, X1, X0, X2; \
+	VANDPS X5, X2, X2; \
+	VMOVSS X2, (DI); \
+	ADDQ $4, SI; \
+	ADDQ $4, DX; \
+	ADDQ $4, DI; \
+	DECQ CX; \
+	JMP tail; \
+done: \
+	VZEROUPPER; \
+	RET
+
+#define CVS32(NAME, PRED) \
+TEXT NAME(SB), NOSPLIT, $0-28; \
+	MOVQ dst+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	VBROADCASTSS c+24(FP), Y1; \
+	MOVL $0x3f800000, AX; \
+	VMOVD AX, X5; \
+	VPBROADCASTD X5, Y5; \
+loop: \
+	CMPQ CX, $8; \
+	JL tail; \
+	VMOVUPS (SI), Y0; \
+	VCMPPS PRED, Y1, Y0, Y2; \
+	VANDPS Y5, Y2, Y2; \
+	VMOVUPS Y2, (DI); \
+	ADDQ $32, SI; \
+	ADDQ $32, DI; \
+	SUBQ $8, CX; \
+	JMP loop; \
+tail: \
+	TESTQ CX, CX; \
+	JE done; \
+	VMOVSS (SI), X0; \
+	VCMPSS PRED, X1, X0, X2; \
+	VANDPS X5, X2, X2; \
+	VMOVSS X2, (DI); \
+	ADDQ $4, SI; \
+	ADDQ $4, DI; \
+	DECQ CX; \
+	JMP tail; \
+done: \
+	VZEROUPPER; \
+	RET
+
+#define CSV32(NAME, PRED) \
+TEXT NAME(SB), NOSPLIT, $0-28; \
+	MOVQ dst+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	VBROADCASTSS c+24(FP), Y1; \
+	MOVL $0x3f800000, AX; \
+	VMOVD AX, X5; \
+	VPBROADCASTD X5, Y5; \
+loop: \
+	CMPQ CX, $8; \
+	JL tail; \
+	VMOVUPS (SI), Y0; \
+	VCMPPS PRED, Y0, Y1, Y2; \
+	VANDPS Y5, Y2, Y2; \
+	VMOVUPS Y2, (DI); \
+	ADDQ $32, SI; \
+	ADDQ $32, DI; \
+	SUBQ $8, CX; \
+	JMP loop; \
+tail: \
+	TESTQ CX, CX; \
+	JE done; \
+	VMOVSS (SI), X0; \
+	VCMPSS PRED, X0, X1, X2; \
+	VANDPS X5, X2, X2; \
+	VMOVSS X2, (DI); \
+	ADDQ $4, SI; \
+	ADDQ $4, DI; \
+	DECQ CX; \
+	JMP tail; \
+done: \
+	VZEROUPPER; \
+	RET
+
+#define CVV64(NAME, PRED) \
+TEXT NAME(SB), NOSPLIT, $0-32; \
+	MOVQ dst+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ y+16(FP), DX; \
+	MOVQ n+24(FP), CX; \
+	MOVQ $0x3ff0000000000000, AX; \
+	VMOVQ AX, X5; \
+	VPBROADCASTQ X5, Y5; \
+loop: \
+	CMPQ CX, $4; \
+	JL tail; \
+	VMOVUPD (SI), Y0; \
+	VMOVUPD (DX), Y1; \
+	VCMPPD PRED, Y1, Y0, Y2; \
+	VANDPD Y5, Y2, Y2; \
+	VMOVUPD Y2, (DI); \
+	ADDQ $32, SI; \
+	ADDQ $32, DX; \
+	ADDQ $32, DI; \
+	SUBQ $4, CX; \
+	JMP loop; \
+tail: \
+	TESTQ CX, CX; \
+	JE done; \
+	VMOVSD (SI), X0; \
+	VMOVSD (DX), X1; \
+	VCMPSD PRED, X1, X0, X2; \
+	VANDPD X5, X2, X2; \
+	VMOVSD X2, (DI); \
+	ADDQ $8, SI; \
+	ADDQ $8, DX; \
+	ADDQ $8, DI; \
+	DECQ CX; \
+	JMP tail; \
+done: \
+	VZEROUPPER; \
+	RET
+
+#define CVS64(NAME, PRED) \
+TEXT NAME(SB), NOSPLIT, $0-32; \
+	MOVQ dst+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	VBROADCASTSD c+24(FP), Y1; \
+	MOVQ $0x3ff0000000000000, AX; \
+	VMOVQ AX, X5; \
+	VPBROADCASTQ X5, Y5; \
+loop: \
+	CMPQ CX, $4; \
+	JL tail; \
+	VMOVUPD (SI), Y0; \
+	VCMPPD PRED, Y1, Y0, Y2; \
+	VANDPD Y5, Y2, Y2; \
+	VMOVUPD Y2, (DI); \
+	ADDQ $32, SI; \
+	ADDQ $32, DI; \
+	SUBQ $4, CX; \
+	JMP loop; \
+tail: \
+	TESTQ CX, CX; \
+	JE done; \
+	VMOVSD (SI), X0; \
+	VCMPSD PRED, X1, X0, X2; \
+	VANDPD X5, X2, X2; \
+	VMOVSD X2, (DI); \
+	ADDQ $8, SI; \
+	ADDQ $8, DI; \
+	DECQ CX; \
+	JMP tail; \
+done: \
+	VZEROUPPER; \
+	RET
+
+#define CSV64(NAME, PRED) \
+TEXT NAME(SB), NOSPLIT, $0-32; \
+	MOVQ dst+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	VBROADCASTSD c+24(FP), Y1; \
+	MOVQ $0x3ff0000000000000, AX; \
+	VMOVQ AX, X5; \
+	VPBROADCASTQ X5, Y5; \
+loop: \
+	CMPQ CX, $4; \
+	JL tail; \
+	VMOVUPD (SI), Y0; \
+	VCMPPD PRED, Y0, Y1, Y2; \
+	VANDPD Y5, Y2, Y2; \
+	VMOVUPD Y2, (DI); \
+	ADDQ $32, SI; \
+	ADDQ $32, DI; \
+	SUBQ $4, CX; \
+	JMP loop; \
+tail: \
+	TESTQ CX, CX; \
+	JE done; \
+	VMOVSD (SI), X0; \
+	VCMPSD PRED, X0, X1, X2; \
+	VANDPD X5, X2, X2; \
+	VMOVSD X2, (DI); \
+	ADDQ $8, SI; \
+	ADDQ $8, DI; \
+	DECQ CX; \
+	JMP tail; \
+done: \
+	VZEROUPPER; \
+	RET
+
+CVV32(·greaterVV32, $0x1E)
+CVS32(·greaterVS32, $0x1E)
+CSV32(·greaterSV32, $0x1E)
+CVV32(·equalVV32, $0x00)
+CVS32(·equalVS32, $0x00)
+CSV32(·equalSV32, $0x00)
+CVV64(·greaterVV64, $0x1E)
+CVS64(·greaterVS64, $0x1E)
+CSV64(·greaterSV64, $0x1E)
+CVV64(·equalVV64, $0x00)
+CVS64(·equalVS64, $0x00)
+CSV64(·equalSV64, $0x00)
+
+// sqrt is correctly rounded in both widths, as math.Sqrt is (and an f64
+// square root rounded to f32 is the correctly rounded f32 one).
+
+// sqrtV32: see fused_amd64.go.
+TEXT ·sqrtV32(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+
+loop:
+	CMPQ CX, $8
+	JL   tail
+	VMOVUPS (SI), Y0
+	VSQRTPS Y0, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  loop
+
+tail:
+	TESTQ CX, CX
+	JE    done
+	VMOVSS (SI), X0
+	VSQRTSS X0, X0, X2
+	VMOVSS X2, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
+
+// sqrtV64: see fused_amd64.go.
+TEXT ·sqrtV64(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+
+loop:
+	CMPQ CX, $4
+	JL   tail
+	VMOVUPD (SI), Y0
+	VSQRTPD Y0, Y2
+	VMOVUPD Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  loop
+
+tail:
+	TESTQ CX, CX
+	JE    done
+	VMOVSD (SI), X0
+	VSQRTSD X0, X0, X2
+	VMOVSD X2, (DI)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET

@@ -175,13 +175,13 @@ func TestFusedRowsMatchGo(t *testing.T) {
 }
 
 // TestFusedUnaryRowsMatch: the unary rows the interpreter picks give bitwise
-// NegRow, ReluRow and SquareRow (the unfused ops' kernels), ±0 and NaN
-// included, for every length up to 40.
+// NegRow, ReluRow, SquareRow and SqrtRow (the unfused ops' kernels), ±0,
+// negative numbers and NaN included, for every length up to 40.
 func TestFusedUnaryRowsMatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), -math.NaN(), 1e-310}
-	refs64 := map[string]func(dst, x []float64){"neg": NegRow[float64], "relu": ReluRow[float64], "square": SquareRow[float64]}
-	refs32 := map[string]func(dst, x []float32){"neg": NegRow[float32], "relu": ReluRow[float32], "square": SquareRow[float32]}
+	refs64 := map[string]func(dst, x []float64){"neg": NegRow[float64], "relu": ReluRow[float64], "square": SquareRow[float64], "sqrt": SqrtRow[float64]}
+	refs32 := map[string]func(dst, x []float32){"neg": NegRow[float32], "relu": ReluRow[float32], "square": SquareRow[float32], "sqrt": SqrtRow[float32]}
 	for name, ref64 := range refs64 {
 		f64, f32 := fusedUnary[float64](name), fusedUnary[float32](name)
 		for n := 1; n <= 40; n++ {
@@ -208,6 +208,60 @@ func TestFusedUnaryRowsMatch(t *testing.T) {
 				}
 				if math.Float32bits(got32[i]) != math.Float32bits(want32[i]) {
 					t.Fatalf("%s f32 n=%d: %v → %v, want %v", name, n, x32[i], got32[i], want32[i])
+				}
+			}
+		}
+	}
+}
+
+// TestFusedMaskRowsMatch: the comparison rows the interpreter picks give
+// bitwise GreaterRow, EqualRow and GreaterRow with swapped operands (less),
+// with one repeated operand on either side, NaN and ±0 included.
+func TestFusedMaskRowsMatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.NaN(), 1, -1}
+	less := func(dst, x, y []float64) { GreaterRow(dst, y, x) }
+	refs := map[string]func(dst, x, y []float64){"greater": GreaterRow[float64], "equal": EqualRow[float64], "less": less}
+	less32 := func(dst, x, y []float32) { GreaterRow(dst, y, x) }
+	refs32 := map[string]func(dst, x, y []float32){"greater": GreaterRow[float32], "equal": EqualRow[float32], "less": less32}
+	draw := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = special[rng.IntN(len(special))]
+			if rng.IntN(3) == 0 {
+				v[i] = rng.NormFloat64()
+			}
+		}
+		return v
+	}
+	to32 := func(v []float64) []float32 {
+		o := make([]float32, len(v))
+		for i, x := range v {
+			o[i] = float32(x)
+		}
+		return o
+	}
+	for name, ref := range refs {
+		f64, f32 := fusedBinary[float64](name), fusedBinary[float32](name)
+		for n := 1; n <= 40; n++ {
+			for mode := range 3 {
+				x, y := draw(n), draw(n)
+				switch mode {
+				case 1:
+					y = y[:1]
+				case 2:
+					x = x[:1]
+				}
+				got, want := make([]float64, n), make([]float64, n)
+				f64(got, x, y)
+				ref(want, x, y)
+				got32, want32 := make([]float32, n), make([]float32, n)
+				f32(got32, to32(x), to32(y))
+				refs32[name](want32, to32(x), to32(y))
+				for i := range n {
+					if math.Float64bits(got[i]) != math.Float64bits(want[i]) || math.Float32bits(got32[i]) != math.Float32bits(want32[i]) {
+						t.Fatalf("%s n=%d mode %d [%d]: got %v/%v, want %v/%v", name, n, mode, i, got[i], got32[i], want[i], want32[i])
+					}
 				}
 			}
 		}
