@@ -25,8 +25,8 @@ type block struct {
 	// unformatted marks a block that shows a layout nnc fmt changes (it
 	// must load, and differ from its canonical form).
 	unformatted bool
-	line int    // line of the block's first code line in the Markdown file
-	src  string
+	line        int // line of the block's first code line in the Markdown file
+	src         string
 }
 
 // nnBlocks extracts the nn blocks of a Markdown file.
