@@ -403,7 +403,8 @@ func reverse(t *testing.T, b *ops.Builder, y *ops.Node) map[*ops.Node]*ops.Node 
 //     y's type), ⟨v, J u⟩ from autodiff.JVP equals Σᵢ ⟨Jᵢᵀ v, uᵢ⟩ from
 //     autodiff.VJP, to rounding;
 //   - the Hessian-vector product of F = ⟨r, y⟩ (random r) along u, from
-//     autodiff.HVP, against the central difference of ∇F along u.
+//     autodiff.HVP (forward over reverse) and from the gradient of ⟨∇F, u⟩
+//     (reverse over reverse), against the central difference of ∇F along u.
 func checkDotAndHVP(t *testing.T, op *ops.Op, c ops.CheckCase, rng *rand.Rand) {
 	p := newProblem(t, op, c, rng)
 	b, y := p.b, p.y
@@ -431,6 +432,22 @@ func checkDotAndHVP(t *testing.T, op *ops.Op, c ops.CheckCase, rng *rand.Rand) {
 	hvs, err := autodiff.HVP(b, F, xs, us)
 	if err != nil {
 		t.Fatalf("autodiff.HVP: %v", err)
+	}
+	// The same product reverse over reverse: ∇⟨∇F, u⟩.
+	var gu *ops.Node
+	for k := range xs {
+		term := dot(b, grads[k], us[k])
+		if gu == nil {
+			gu = term
+		} else {
+			gu = b.Must("add", nil, gu, term)
+		}
+	}
+	var rrs []*ops.Node
+	if gu != nil {
+		if rrs, err = autodiff.Grad(b, gu, xs); err != nil {
+			t.Fatalf("autodiff.Grad of the gradient: %v", err)
+		}
 	}
 
 	res := p.eval(t)
@@ -471,6 +488,12 @@ func checkDotAndHVP(t *testing.T, op *ops.Op, c ops.CheckCase, rng *rand.Rand) {
 				t.Errorf("HVP d/d%s[%d] = %.10g, finite differences of the gradient %.10g", argName(i), j, got[j], want[j])
 			}
 		}
+		rr := res[rrs[k]].Float64s()
+		for j := range want {
+			if !near(rr[j], want[j]) {
+				t.Errorf("reverse-over-reverse HVP d/d%s[%d] = %.10g, finite differences of the gradient %.10g", argName(i), j, rr[j], want[j])
+			}
+		}
 	}
 }
 
@@ -485,7 +508,8 @@ func inner(a, b *tensor.Tensor) float64 {
 
 // TestGradientCoverage states what the checker covers: every op with a
 // gradient has Check cases, and each case runs every mode (VJP, JVP, the
-// dot-product test, second order, HVP). Run with -v for the table.
+// dot-product test, second order, HVP forward-over-reverse and
+// reverse-over-reverse). Run with -v for the table.
 func TestGradientCoverage(t *testing.T) {
 	nOps, cases := 0, 0
 	for _, op := range ops.All() {
