@@ -2,11 +2,13 @@ package autodiff_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/opt"
+	"github.com/nnclang/nnc/runtime/tensor"
 )
 
 // deepMLP builds the loss of a depth-layer MLP, relu(h @ W + b) per layer
@@ -110,6 +112,52 @@ func TestNoBranchForUnaskedOrIntegerInputs(t *testing.T) {
 		}
 		if n.Op.Name == "relu" || n.Op.Name == "greater" {
 			t.Errorf("gradient builds %s: the hidden layers were differentiated", n.Op.Name)
+		}
+	}
+}
+
+// A graph holding a custom gradient goes through the optimizer and runs
+// with the same results.
+func TestCustomGradientSurvivesOptimizer(t *testing.T) {
+	if err := autodiff.RegisterCustom("compact_test:clip_grad", autodiff.CustomRule{
+		VJP: func(b *ops.Builder, in []*ops.Node, out, g *ops.Node) ([]*ops.Node, error) {
+			return []*ops.Node{b.Must("clip", ops.Attrs{"lo": -0.5, "hi": 0.5}, g)}, nil
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b := ops.NewBuilder()
+	x := b.Input("x", ops.T(4))
+	c := b.Input("c", ops.T(4))
+	id, err := autodiff.Custom(b, "compact_test:clip_grad", []*ops.Node{x}, b.Must("mul", nil, x, b.Scalar(ops.F64, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := b.Must("sum", nil, b.Must("mul", nil, id, c))
+	gs, err := autodiff.Grad(b, y, []*ops.Node{x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Output("y", y)
+	b.Output("g", gs[0])
+	og, err := opt.Optimize(b.G, opt.Options{Level: 1, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]*tensor.Tensor{
+		"x": tensor.FromFloat64s(tensor.F64, []int{4}, []float64{1, 2, 3, 4}),
+		"c": tensor.FromFloat64s(tensor.F64, []int{4}, []float64{-2, 0.25, 0.5, 3}),
+	}
+	for _, g := range []*ops.Graph{b.G, og} {
+		res, err := ops.Evaluate(g, in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res[g.Output("y")].F64[0]; got != -2+0.5+1.5+12 {
+			t.Errorf("y = %g", got)
+		}
+		if got := res[g.Output("g")].F64; !slices.Equal(got, []float64{-0.5, 0.25, 0.5, 0.5}) {
+			t.Errorf("clipped gradient = %v", got)
 		}
 	}
 }
