@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"sort"
+	"sync"
 	"testing"
+	"time"
 )
 
 // BenchmarkGemm times square products C = A·B with a prepared plan and
@@ -44,4 +47,43 @@ func benchGemm[T Float](b *testing.B, n int) {
 	if cpu1, ok := threadCPUSeconds(); serial && cpuOK && ok && cpu1 > cpu0 {
 		b.ReportMetric(flop/(cpu1-cpu0)/1e9, "cpu-GFLOP/s")
 	}
+}
+
+// wakeProbe is a pool job that records when its helper starts, while the
+// caller's share busy-waits for spin.
+type wakeProbe struct {
+	sent, started time.Time
+	spin          time.Duration
+}
+
+func (w *wakeProbe) work(id int) {
+	if id == 1 {
+		w.started = time.Now()
+		return
+	}
+	for t0 := time.Now(); time.Since(t0) < w.spin; {
+	}
+}
+
+// BenchmarkPoolWake measures how long a parked pool goroutine takes to start
+// on a job while the caller computes its own share (200 µs): the cost that
+// keeps small products serial (gemmSerialMACs). It reports the median and
+// the 10th percentile in µs; 200 means the helper started only when the
+// caller was done.
+func BenchmarkPoolWake(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs GOMAXPROCS >= 2")
+	}
+	w := &wakeProbe{spin: 200 * time.Microsecond}
+	var wg sync.WaitGroup
+	var lat []float64
+	for b.Loop() {
+		w.sent = time.Now()
+		poolRun(w, 2, &wg)
+		lat = append(lat, float64(w.started.Sub(w.sent).Nanoseconds())/1e3)
+		time.Sleep(50 * time.Microsecond) // let the helper park
+	}
+	sort.Float64s(lat)
+	b.ReportMetric(lat[len(lat)/2], "p50-µs")
+	b.ReportMetric(lat[len(lat)/10], "p10-µs")
 }
