@@ -215,6 +215,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Output, "o", "", "write the trained parameters to this .safetensors file")
 	asJSON := fs.Bool("json", false, "print the final metrics as one JSON object on stdout")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	fs.BoolVar(&o.Remat, "remat", false, "recompute forward values in the backward pass to save memory (bitwise-identical results)")
+	maxMem := fs.String("max-memory", "", "peak memory budget of a training step, e.g. 2MB (implies --remat)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -222,6 +224,13 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	file, err := oneFile(pos)
 	if err != nil {
 		return err
+	}
+	if *maxMem != "" {
+		n, err := nnc.ParseBytes(*maxMem)
+		if err != nil {
+			return usagef("--max-memory: %v", err)
+		}
+		o.MaxMemory, o.Remat = n, true
 	}
 	if *seed >= 0 {
 		s := uint64(*seed)

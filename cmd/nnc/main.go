@@ -8,6 +8,7 @@
 //	nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
 //	nnc train FILE [--model M] [--epochs N] [--batch N] [--lr X] [--seed N] [-o P.safetensors]
 //	nnc eval  FILE --params P.safetensors [--data D]
+//	nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
 //
 // Results are one JSON object on stdout. Exit status: 0 success, 1 an error in
 // the program or its data (printed as file:line:col: message), 2 a usage error.
@@ -38,7 +39,10 @@ Usage:
   nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
   nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
   nnc train FILE [--model M] [flags overriding the train block] [-o P.safetensors]
+            [--remat] [--max-memory 2MB]
   nnc eval  FILE --params P.safetensors [--data D]
+  nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
+                                         check gradients against finite differences
 
 Run 'nnc COMMAND -h' for a command's flags.
 `
