@@ -380,7 +380,8 @@ func (p *printer) model(m *Model) {
 
 // alignMembers gives the text of each one-line member, aligned within its
 // section: a run of one-line members on consecutive source lines with no
-// comment line between them.
+// comment line between them once formatted (a comment inside a member
+// written over several lines moves above it, so it ends the run too).
 func (p *printer) alignMembers(ms []Member) []string {
 	type part struct{ left, right string }
 	parts := make([]part, len(ms))
@@ -416,7 +417,7 @@ func (p *printer) alignMembers(ms []Member) []string {
 			continue
 		}
 		j := i + 1
-		for j < len(ms) && oneLine(j) && lines[j][0] == lines[j-1][1]+1 && !p.commentBetween(lines[j-1][1], lines[j][0]) {
+		for j < len(ms) && oneLine(j) && lines[j][0] == lines[j-1][1]+1 && !p.commentBetween(lines[j-1][1], lines[j][1]) {
 			j++
 		}
 		leafW, subW := 0, 0
@@ -445,11 +446,12 @@ func (p *printer) alignMembers(ms []Member) []string {
 	return texts
 }
 
-// commentBetween reports whether a comment starts a line strictly between
-// source lines a and b.
-func (p *printer) commentBetween(a, b int) bool {
+// commentBetween reports whether a comment not yet printed lies strictly
+// between source lines prevEnd (where one member ends) and end (where the
+// next ends): it will be printed on a line of its own between them.
+func (p *printer) commentBetween(prevEnd, end int) bool {
 	for _, c := range p.comments {
-		if c.line > a && c.line < b && !c.trailing {
+		if c.line > prevEnd && c.line < end {
 			return true
 		}
 	}
@@ -479,7 +481,7 @@ func (p *printer) train(t *Train) {
 // source (no blank or comment line between them).
 func (p *printer) fieldsAdjacent(a, b *Field) bool {
 	e := p.ix.endLine(a.Pos)
-	return b.Pos.Line == e+1 && !p.commentBetween(e, b.Pos.Line)
+	return b.Pos.Line == e+1 && !p.commentBetween(e, p.ix.endLine(b.Pos))
 }
 
 // fail records an AST node the printer does not know (a broken invariant:

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -82,5 +83,87 @@ func TestRepoFormatted(t *testing.T) {
 		} else if d := sameAST(f, f2); d != "" {
 			t.Errorf("%s: syntax tree changed:\n%s", name, d)
 		}
+	}
+}
+
+// TestFormatCommentsEverywhere puts a comment at the end of every line and
+// on a line of its own before every line of each program, and checks that
+// formatting keeps each comment exactly once, keeps the syntax tree and is
+// idempotent.
+func TestFormatCommentsEverywhere(t *testing.T) {
+	for name, src := range repoSources(t) {
+		if _, err := Parse("main.nn", src); err != nil {
+			continue // a syntax-error case
+		}
+		lines := strings.Split(strings.TrimRight(string(src), "\n"), "\n")
+		var sb strings.Builder
+		var marks []string
+		for i, l := range lines {
+			own, trail := fmt.Sprintf("<o%d>", i), fmt.Sprintf("<t%d>", i)
+			marks = append(marks, own, trail)
+			fmt.Fprintf(&sb, "// %s\n%s // %s\n", own, l, trail)
+		}
+		commented := sb.String()
+		checkKeepsComments(t, name, commented, marks)
+	}
+}
+
+func checkKeepsComments(t *testing.T, name, src string, marks []string) {
+	t.Helper()
+	got, err := Format("main.nn", []byte(src))
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return
+	}
+	for _, m := range marks {
+		if n := strings.Count(string(got), m); n != 1 {
+			t.Errorf("%s: comment %s appears %d times in\n%s", name, m, n, got)
+			return
+		}
+	}
+	again, err := Format("main.nn", got)
+	if err != nil || string(again) != string(got) {
+		t.Errorf("%s: not idempotent (%v):\n%s\nthen\n%s", name, err, got, again)
+		return
+	}
+	f1, _ := Parse("main.nn", []byte(src))
+	f2, err := Parse("main.nn", got)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+	} else if d := sameAST(f1, f2); d != "" {
+		t.Errorf("%s: syntax tree changed:\n%s", name, d)
+	}
+}
+
+// TestFormatJoinsLines breaks every line of each program after each comma
+// (where a newline does not end a statement) and checks that formatting
+// gives the same text as for the original program.
+func TestFormatJoinsLines(t *testing.T) {
+	n := 0
+	for name, src := range repoSources(t) {
+		want, err := Format("main.nn", src)
+		if err != nil {
+			continue // a syntax-error case
+		}
+		lines := strings.Split(string(src), "\n")
+		for i, l := range lines {
+			if !strings.Contains(l, "//") && !strings.Contains(l, `"`) {
+				lines[i] = strings.ReplaceAll(l, ", ", ",\n        ")
+			}
+		}
+		broken := strings.Join(lines, "\n")
+		if broken == string(src) {
+			continue
+		}
+		n++
+		got, err := Format("main.nn", []byte(broken))
+		if err != nil {
+			t.Errorf("%s: %v\n%s", name, err, broken)
+		} else if string(got) != string(want) {
+			t.Errorf("%s: formatted as\n%s\nwant\n%s", name, got, want)
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d programs have commas", n)
 	}
 }
