@@ -84,9 +84,12 @@ const (
 	// waking a pool goroutine takes tens of microseconds on this machine, so
 	// that a 128³ product (40 µs on one core) gains nothing from a second.
 	gemmSerialMACs = 160 * 160 * 160
-	// Packings of fewer elements run on the calling goroutine alone.
-	gemmSerialPack = 256 * 256
 )
+
+// Packings of fewer elements run on the calling goroutine alone (at about
+// 20 GB/s, 2 MiB take about 100 µs, the wake-up cost it saves). A variable
+// so that tests can take the parallel path on small shapes.
+var gemmSerialPack = 512 * 1024
 
 // NewGemmPlan prepares C = alpha·op(A)·op(B) + beta·C for op(A) of m×k and op(B)
 // of k×n, with the fastest microkernel this machine supports.
