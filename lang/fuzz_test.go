@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // FuzzLoad checks that no input makes Load, Lower or Signature panic: every
@@ -28,18 +29,39 @@ func FuzzLoad(f *testing.F) {
 		f.Add([]byte(src))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			loadAll(t, src)
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("Load, Lower and Signature took more than 20s")
+		}
+	})
+}
+
+// loadAll loads src and lowers and signs every entry, failing on a panic
+// or an internal error. It runs on its own goroutine, so it reports with
+// Errorf.
+func loadAll(t *testing.T, src []byte) {
+	{
 		m, err := Load("fuzz.nn", src)
 		if err != nil {
 			list, ok := err.(ErrorList)
 			if !ok || len(list) == 0 {
-				t.Fatalf("error %T %v is not a non-empty ErrorList", err, err)
+				t.Errorf("error %T %v is not a non-empty ErrorList", err, err)
+				return
 			}
 			for _, e := range list {
 				if e.Code == CodeInternal {
-					t.Fatalf("internal error: %v", e)
+					t.Errorf("internal error: %v", e)
+					return
 				}
 				if e.Pos.Line == 0 {
-					t.Fatalf("error without a position: %v", e)
+					t.Errorf("error without a position: %v", e)
+					return
 				}
 			}
 			return
@@ -50,7 +72,8 @@ func FuzzLoad(f *testing.F) {
 					if list, ok := err.(ErrorList); ok {
 						for _, e := range list {
 							if e.Code == CodeInternal {
-								t.Fatalf("internal error: %v", e)
+								t.Errorf("internal error: %v", e)
+								return
 							}
 						}
 					}
@@ -58,7 +81,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			_, _, _ = m.Signature(entry)
 		}
-	})
+	}
 }
 
 // fuzzConstructSeeds exercise indexing, literals, scan, loops over shape
