@@ -24,17 +24,19 @@ type FlopCount struct {
 }
 
 // Flops is the total FLOPs of one execution of g with its shape variables
-// given by env.
+// given by env (see CountFlops).
 func Flops(g *Graph, env map[string]int64) (int64, error) {
 	c, err := CountFlops(g, env)
 	return c.Total, err
 }
 
 // CountFlops counts the FLOPs of one execution of g with its shape
-// variables given by env, per op. A shape variable missing from env is an
-// error.
+// variables given by env, per op. Only the nodes that g's outputs and
+// updates depend on are counted (every node when g has neither), as a
+// plan would run them. A shape variable missing from env is an error.
 func CountFlops(g *Graph, env map[string]int64) (FlopCount, error) {
 	c := FlopCount{ByOp: map[string]int64{}}
+	live := liveNodes(g)
 	shapes := make(map[*Node][]int, len(g.Nodes))
 	shapeOf := func(n *Node) ([]int, error) {
 		if s, ok := shapes[n]; ok {
@@ -49,6 +51,9 @@ func CountFlops(g *Graph, env map[string]int64) (FlopCount, error) {
 	}
 	estimated := map[string]bool{}
 	for _, n := range g.Nodes {
+		if live != nil && !live[n] {
+			continue
+		}
 		out, err := shapeOf(n)
 		if err != nil {
 			return FlopCount{}, err
@@ -73,6 +78,32 @@ func CountFlops(g *Graph, env map[string]int64) (FlopCount, error) {
 	}
 	sort.Strings(c.Estimated)
 	return c, nil
+}
+
+// liveNodes is the set of nodes g's outputs and updates depend on, or nil
+// when g has neither.
+func liveNodes(g *Graph) map[*Node]bool {
+	var stack []*Node
+	for _, o := range g.Outputs {
+		stack = append(stack, o.Node)
+	}
+	for _, u := range g.Updates {
+		stack = append(stack, u.Value)
+	}
+	if len(stack) == 0 {
+		return nil
+	}
+	live := map[*Node]bool{}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if live[n] {
+			continue
+		}
+		live[n] = true
+		stack = append(stack, n.In...)
+	}
+	return live
 }
 
 // NodeFlops counts one node's FLOPs from the table; for an op without a

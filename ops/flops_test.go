@@ -125,6 +125,23 @@ func TestFlopsGraph(t *testing.T) {
 	if _, err := Flops(b.G, nil); err == nil {
 		t.Error("no error without a value for B")
 	}
+
+	// A node the output does not depend on is not counted once the graph
+	// has outputs; without outputs every node counts.
+	dead := b.Must("exp", nil, h)
+	if got, _ := Flops(b.G, map[string]int64{"B": 16}); got != total {
+		t.Errorf("with a dead node: %d FLOPs, want %d", got, total)
+	}
+	b.G.Outputs = nil
+	if got, _ := Flops(b.G, map[string]int64{"B": 16}); got != total+16*32 {
+		t.Errorf("without outputs: %d FLOPs, want %d (node %v counted)", got, total+16*32, dead)
+	}
+	// An update's value counts like an output.
+	s := b.State("s", Type{DType: F32, Shape: ShapeOf(32)}, nil)
+	b.Update(s, b.Must("add", nil, s, b.Must("sum", Attrs{"axes": []int{0}}, h)))
+	if got, _ := Flops(b.G, map[string]int64{"B": 16}); got != 2*16*32*64+512+512+16*32+32 {
+		t.Errorf("update only: %d FLOPs", got)
+	}
 }
 
 // TestFlopsUnknownOp checks the fallback: an op without a rule counts one
