@@ -176,7 +176,8 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 		return bad
 	}
 	i.depth++
-	defer func() { i.depth-- }()
+	i.calls = append(i.calls, callPos)
+	defer func() { i.depth--; i.calls = i.calls[:len(i.calls)-1] }()
 	fr := &frame{vars: map[string]value{}, inst: inst, file: fs, fnName: name}
 	bd := newBinding()
 	ok := true

@@ -266,3 +266,16 @@ func TestMethodsWithClashingInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestStdErrorsNameTheCall: an error inside std/nn names the user's call.
+func TestStdErrorsNameTheCall(t *testing.T) {
+	src := "import \"std/nn\"\n\nmodel M() {\n    rnn = nn.LSTM(2, 3)\n\n    fn forward(x: f32[B, T, 2]) -> f32[B, T, 3] {\n        return rnn(x)\n    }\n}\n"
+	m, err := Load("m.nn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Lower("M.forward", LowerOptions{})
+	if err == nil || !strings.HasSuffix(err.Error(), "(in the call at m.nn:7:16)") || !strings.HasPrefix(err.Error(), "std/nn.nn:") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/nnclang/nnc/ops"
 )
@@ -34,6 +35,7 @@ type interp struct {
 	// and scans of symbolic length run once, as when checking.
 	types  bool
 	shapes map[string]int64 // LowerOptions.Shapes
+	calls  []ops.Pos        // the positions of the calls being inlined
 }
 
 // typesOnly reports whether the graph being built is only for its types
@@ -56,7 +58,18 @@ type frame struct {
 }
 
 func (i *interp) errorf(p ops.Pos, code, format string, args ...any) {
-	i.errs = append(i.errs, &Error{Pos: p, Code: code, Msg: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	if strings.HasPrefix(p.File, "std/") {
+		// An error inside the standard library: say which call of the
+		// user's code led there.
+		for k := len(i.calls) - 1; k >= 0; k-- {
+			if c := i.calls[k]; c.File != "" && !strings.HasPrefix(c.File, "std/") {
+				msg += fmt.Sprintf(" (in the call at %v)", c)
+				break
+			}
+		}
+	}
+	i.errs = append(i.errs, &Error{Pos: p, Code: code, Msg: msg})
 }
 
 // builtinNames are the built-in functions of this version.

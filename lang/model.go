@@ -25,7 +25,8 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 		return bad
 	}
 	i.depth++
-	defer func() { i.depth-- }()
+	i.calls = append(i.calls, callPos)
+	defer func() { i.depth--; i.calls = i.calls[:len(i.calls)-1] }()
 	inst := &instance{decl: m, file: fs, path: path, args: map[string]value{}, members: map[string]value{}}
 	fr := &frame{vars: map[string]value{}, inst: inst, file: fs, fnName: m.Name}
 	ok := true
