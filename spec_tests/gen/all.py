@@ -11,5 +11,12 @@ import runpy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-for script in ["arith.py", "tensors.py", "lang.py", "model.py", "grad.py", "errors.py"]:
+SCRIPTS = [
+    "arith.py", "tensors.py", "lang.py", "model.py", "grad.py", "errors.py",
+    "builtins2.py",
+]
+
+# Each script keeps the cases that fail today (a bug or a missing feature in
+# nnc) in its PENDING list and does not write them.
+for script in SCRIPTS:
     runpy.run_path(os.path.join(HERE, script), run_name="__main__")
