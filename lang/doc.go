@@ -36,6 +36,24 @@
 // bound that is a shape variable is resolved from LowerOptions.Shapes;
 // while checking (Load) and for Signature such a loop runs once, for types.
 //
+// Syntax chosen where LANGUAGE.md is silent:
+//   - scan(step, init, xs): step is a function or method value (`cell`,
+//     `layer.cell`) taking (carry, x_t) and returning (carry, y_t); the
+//     carry and xs may be tuples; the result is the tuple (carry, ys).
+//   - Tensor literals take the element type of their context (the other
+//     operand, the parameter or result type), f32 otherwise, i32 as ids.
+//   - split(x, n or [sizes], axis = 0) gives a tuple; pad(x, p, value = 0)
+//     with p an int (every side of every axis) or [before, after, ...] for
+//     the last axes; concat and stack take tensors or one list of them.
+//   - attention(q, k, v, mask = m, scale = s, causal = false);
+//     batch_norm(x, gamma, beta, mean = m, var = v) normalizes with given
+//     (running) statistics, without them with the batch's.
+//   - arange(stop) or arange(start, stop, step); eye(n, m); normal(shape,
+//     mean, std) and uniform(shape, low, high) are seeded per call site.
+//   - Indexing: integers, negative indices, `...`, steps, bounds that are
+//     shape variables (pos[:T], step 1), and one integer tensor index
+//     (NumPy's take along that axis).
+//
 // The standard library (std/nn.nn) is .nn source embedded in the binary;
 // `import "path.nn" as name` reads a file relative to the importing one.
 package lang

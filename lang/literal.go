@@ -47,7 +47,7 @@ func (i *interp) literalTensor(e Expr, v value, dt ops.DType, report bool) (*ops
 					return nil, msg
 				}
 				if len(parts) > 0 && !n.Type.Equal(parts[0].Type) {
-					return nil, "its elements have different shapes (" + parts[0].Type.String() + " and " + n.Type.String() + ")"
+					return nil, "its elements have different shapes (" + parts[0].Type.Shape.String() + " and " + n.Type.Shape.String() + ")"
 				}
 				parts = append(parts, n)
 			}
