@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
 )
 
@@ -66,6 +67,13 @@ func TestExamples(t *testing.T) {
 					if err != nil {
 						t.Errorf("%s: lowering %s (training %v): %v", name, entry, training, err)
 						continue
+					}
+					if training && strings.HasSuffix(entry, ".loss") {
+						// The training step differentiates the loss with
+						// respect to every param: every op used has a VJP.
+						if _, err := autodiff.Grad(l.B, l.Outputs[0], l.Params); err != nil {
+							t.Errorf("%s: grad of %s: %v", name, entry, err)
+						}
 					}
 					if err := ops.Verify(l.B.G); err != nil {
 						t.Errorf("%s: %s: %v", name, entry, err)
