@@ -863,6 +863,10 @@ func (c *builtinCall) attention() value {
 	}
 	var mask *ops.Node
 	if v, p := c.opt("mask", 3); v != nil {
+		v = c.i.asTensorLike(&Ident{Pos: p, Name: "mask"}, v, in[0].Type.DType)
+		if isBad(v) {
+			return bad
+		}
 		t, isT := v.(tensorV)
 		if !isT {
 			return c.errorf(p, CodeArgType, "attention: mask must be a tensor, got %s", kindOf(v))
@@ -929,6 +933,10 @@ func (c *builtinCall) crossEntropy() value {
 	in := []*ops.Node{x, y}
 	labels := []string{c.label(0), c.label(1)}
 	if v, p := c.opt("weights", 2); v != nil {
+		v = c.i.asTensorLike(&Ident{Pos: p, Name: "weights"}, v, x.Type.DType)
+		if isBad(v) {
+			return bad
+		}
 		w, isT := v.(tensorV)
 		if !isT {
 			return c.errorf(p, CodeArgType, "cross_entropy: weights must be a tensor, got %s", kindOf(v))

@@ -279,3 +279,79 @@ func TestStdErrorsNameTheCall(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestBuiltinOptions checks that each built-in's options reach its op
+// (values from Python's math module, by hand for the shape ops).
+func TestBuiltinOptions(t *testing.T) {
+	cases := []struct {
+		name, src string
+		inputs    map[string]in
+		want      []float64
+	}{
+		{"elu alpha", `fn f(x: f64[1]) -> f64[1] { return elu(x, alpha = 2.0) }`,
+			map[string]in{"x": f64([]int{1}, -1)}, []float64{-1.2642411176571153}},
+		{"gelu forms", `fn f(x: f64[1]) -> f64[2] { return concat(gelu(x), gelu(x, approximate = "tanh")) }`,
+			map[string]in{"x": f64([]int{1}, 1)}, []float64{0.8413447460685429, 0.8411919906082768}},
+		{"unary functions", `fn f(x: f64[1]) -> f64[6] { return concat(silu(x), softplus(x - 1.0), sign(x - 3.0), erf(x * 0.5), rsqrt(x * 4.0), sin(x * 0.0) + cos(x * 0.0)) }`,
+			map[string]in{"x": f64([]int{1}, 1)}, []float64{0.7310585786300049, 0.6931471805599453, -1, 0.5204998778130465, 0.5, 1}},
+		{"argmin keepdims", `fn f(x: f64[2, 3]) -> i32[2, 1] { return argmin(x, axis = -1, keepdims = true) }`,
+			map[string]in{"x": f64([]int{2, 3}, 3, 1, 2, 0, 5, 6)}, []float64{1, 0}},
+		{"broadcast_to", `fn f(x: f64[1, 2]) -> f64[3, 2] { return broadcast_to(x, [3, 2]) }`,
+			map[string]in{"x": f64([]int{1, 2}, 1, 2)}, []float64{1, 2, 1, 2, 1, 2}},
+		{"split in equal parts", "fn f(x: f64[4]) -> f64[2] {\n    a, b = split(x, 2)\n    return a * b\n}",
+			map[string]in{"x": f64([]int{4}, 1, 2, 3, 4)}, []float64{3, 8}},
+		{"stack on the last axis", `fn f(x: f64[2]) -> f64[2, 2] { return stack(x, x * 2.0, axis = -1) }`,
+			map[string]in{"x": f64([]int{2}, 1, 2)}, []float64{1, 2, 2, 4}},
+		{"eye n m", `fn f() -> f64[2, 3] { return eye(2, m = 3, dtype = f64) }`,
+			nil, []float64{1, 0, 0, 0, 1, 0}},
+		{"arange start stop step", `fn f() -> f64[3] { return arange(1, 7, 2, dtype = f64) }`,
+			nil, []float64{1, 3, 5}},
+		{"conv1d stride and pad", `fn f(x: f64[1, 1, 4], k: f64[1, 1, 2]) -> f64[1, 1, 3] { return conv1d(x, k, stride = 2, pad = 1) }`,
+			// padded 0 1 2 3 4 0, windows at 0, 2, 4: 0+1, 2+3, 4+0 with k = [1, 1]
+			map[string]in{"x": f64([]int{1, 1, 4}, 1, 2, 3, 4), "k": f64([]int{1, 1, 2}, 1, 1)}, []float64{1, 5, 4}},
+		{"conv2d groups and dilation", `fn f(x: f64[1, 2, 3, 3], k: f64[2, 1, 2, 2]) -> f64[1, 2, 1, 1] { return conv2d(x, k, dilation = 2, groups = 2) }`,
+			// each channel: corners of its 3x3 with k = 1s: channel 0 is 1..9 → 1+3+7+9; channel 1 is 10..18 → 10+12+16+18
+			map[string]in{"x": f64([]int{1, 2, 3, 3}, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18), "k": f64([]int{2, 1, 2, 2}, 1, 1, 1, 1, 1, 1, 1, 1)},
+			[]float64{20, 56}},
+		{"avg_pool2d without the padding", `fn f(x: f64[1, 1, 2, 2]) -> f64[1, 1, 3, 3] { return avg_pool2d(x, 2, stride = 1, pad = 1, count_include_pad = false) }`,
+			// 3x3 windows over the padded 4x4: the means of the real elements each covers
+			map[string]in{"x": f64([]int{1, 1, 2, 2}, 1, 2, 3, 4)}, []float64{1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4}},
+		{"binary cross entropies", `fn f(p: f64[2], y: f64[2]) -> f64[2] { return stack(binary_cross_entropy(p, y), binary_cross_entropy_with_logits(p * 8.0 - 2.0, y)) }`,
+			// p = 0.25, 0.5; y = 1, 0; logits 0, 2
+			map[string]in{"p": f64([]int{2}, 0.25, 0.5), "y": f64([]int{2}, 1, 0)}, []float64{1.0397207708399179, 1.410037595801459}},
+		{"layer_norm eps", `fn f(x: f64[2]) -> f64[2] { return layer_norm(x, [1.0, 1.0], [0.0, 0.5], eps = 0.0) }`,
+			// mean 2, variance 1: -1, 1 (+ beta)
+			map[string]in{"x": f64([]int{2}, 1, 3)}, []float64{-1, 1.5}},
+		{"cross_entropy weights", `fn f(x: f64[2, 2], y: i32[2]) -> f64 { return cross_entropy(x, y, weights = [1.0, 3.0]) }`,
+			// zero logits: nll = log 2 per row; weighted mean = log 2
+			map[string]in{"x": f64([]int{2, 2}, 0, 0, 0, 0), "y": i32([]int{2}, 0, 1)}, []float64{0.6931471805599453}},
+		{"clip one bound", `fn f(x: f64[2]) -> f64[2] { return clip(x, hi = 0.5) }`,
+			map[string]in{"x": f64([]int{2}, -3, 3)}, []float64{-3, 0.5}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			outs, _, _, _ := evalWith(t, c.src, "f", LowerOptions{}, c.inputs)
+			near(t, c.name, outs[0], c.want, 1e-12)
+		})
+	}
+}
+
+// TestRandomCreators: normal and uniform give their shape and range, and two
+// calls draw differently.
+func TestRandomCreators(t *testing.T) {
+	src := `fn f() -> (f32[100], f32[100], f32[2, 3]) { return uniform([100], low = 2.0, high = 3.0), uniform([100], 2.0, 3.0), normal([2, 3], std = 0.1) }`
+	outs, shapes, _, _ := evalWith(t, src, "f", LowerOptions{}, nil)
+	same := true
+	for k, v := range outs[0] {
+		if v < 2 || v > 3 {
+			t.Fatalf("uniform drew %v", v)
+		}
+		same = same && v == outs[1][k]
+	}
+	if same {
+		t.Errorf("two uniform calls drew the same values")
+	}
+	if fmtShape(shapes[2]) != fmtShape([]int{2, 3}) {
+		t.Errorf("normal shape %v", shapes[2])
+	}
+}
