@@ -43,7 +43,7 @@ type LowerOptions struct {
 // Lowered is an entry inlined into a graph.
 type Lowered struct {
 	B       *ops.Builder
-	Inputs  []*ops.Node // the entry's parameters in order; input node names are parameter names
+	Inputs  []*ops.Node // the entry's parameters in order; input node names are parameter names (a tuple parameter p gives p.0, p.1, ...)
 	Outputs []*ops.Node // the return values (a tuple gives several)
 	Params  []*ops.Node // every param of the model instance, sorted by path
 	States  []*ops.Node // every state of the model instance, sorted by path
