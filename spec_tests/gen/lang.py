@@ -120,10 +120,10 @@ fn f(x: f32[B, 2 * D]) -> f32[B, D, 2] {
 case("rebinding_comments", "Rebinding a name shadows the old value; // comments run to the end of the line.", """
 // A comment before the function.
 fn f(x: f32[3]) -> f32[3] {
-    y = x * 2   // y is 2x
-    y = y + 1   // rebinding: now 2x + 1
-    x = y * x   // parameters may be rebound too
-    return x    // (2x + 1) * x
+    y = x * 2 // y is 2x
+    y = y + 1 // rebinding: now 2x + 1
+    x = y * x // parameters may be rebound too
+    return x  // (2x + 1) * x
 }
 """).input("x", [1, 2, -3]).out([3, 10, 15])
 
