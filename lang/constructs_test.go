@@ -242,7 +242,7 @@ func TestSymbolicLoops(t *testing.T) {
 		t.Errorf("Signature: %v %v %v", ins, outs, err)
 	}
 	_, err = m.Lower("f", LowerOptions{})
-	if err == nil || !strings.Contains(err.Error(), "symbolic length T") || err.(ErrorList)[0].Code != CodeNotConst {
+	if err == nil || !strings.Contains(err.Error(), "symbolic length T") || err.(ErrorList)[0].Code != CodeNeedShapes {
 		t.Errorf("Lower without shapes: %v", err)
 	}
 	l, err := m.Lower("f", LowerOptions{Shapes: map[string]int64{"T": 4}})
@@ -353,5 +353,31 @@ func TestRandomCreators(t *testing.T) {
 	}
 	if fmtShape(shapes[2]) != fmtShape([]int{2, 3}) {
 		t.Errorf("normal shape %v", shapes[2])
+	}
+}
+
+// TestBindShapes: the shapes of concrete inputs give LowerOptions.Shapes.
+func TestBindShapes(t *testing.T) {
+	m, err := Load("b.nn", []byte("fn step(c: f32[2], x: f32[2]) -> (f32[2], f32[2]) { return c + x, c }\nfn f(xs: f32[T, 2], y: f32[T + 1]) -> f32[T, 2] {\n    last, ys = scan(step, xs[0], xs)\n    return ys\n}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Lower("f", LowerOptions{})
+	if !NeedsShapes(err) {
+		t.Fatalf("Lower without shapes: %v", err)
+	}
+	ins, _, err := m.Signature("f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := BindShapes(ins, [][]int{{5, 2}, {6}})
+	if err != nil || env["T"] != 5 || len(env) != 1 {
+		t.Fatalf("BindShapes: %v %v", env, err)
+	}
+	if _, err := BindShapes(ins, [][]int{{5, 2}, {5}}); err == nil || !strings.Contains(err.Error(), "axis 0 is 5, not 6") {
+		t.Errorf("mismatch: %v", err)
+	}
+	if _, err := m.Lower("f", LowerOptions{Shapes: env}); err != nil {
+		t.Error(err)
 	}
 }

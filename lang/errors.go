@@ -19,6 +19,7 @@ const (
 	CodeArgs        = "E204" // wrong number of arguments, unknown or missing keyword arguments
 	CodeNotConst    = "E205" // a compile-time value was required (condition, loop bound, axis, shape)
 	CodeEntry       = "E206" // an entry point that does not exist
+	CodeNeedShapes  = "E207" // an unrolled loop or scan whose length is a shape variable, lowered without its value (LowerOptions.Shapes)
 	CodeShape       = "E301" // an op's type rule rejected its operands (shapes or element types)
 	CodeReturn      = "E302" // the result does not have the declared return type
 	CodeShapeVar    = "E303" // a shape variable bound to different dimensions in one signature
