@@ -27,6 +27,10 @@ type EntrySummary struct {
 	PeakBytes int64 `json:"peak_bytes,omitempty"`
 	// NaiveBytes is what the plan would need without buffer reuse.
 	NaiveBytes int64 `json:"naive_bytes,omitempty"`
+	// Flops is the number of floating-point operations of one call (a
+	// multiply-add counts 2); FlopsEstimated names ops counted roughly.
+	Flops          int64    `json:"flops,omitempty"`
+	FlopsEstimated []string `json:"flops_estimated,omitempty"`
 	// Missing names the shape variables that had no value.
 	Missing []string `json:"missing_shapes,omitempty"`
 }
@@ -128,6 +132,11 @@ func planMemory(low *lang.Lowered, env map[string]int64, es *EntrySummary) error
 	for i, o := range low.Outputs {
 		low.B.Output(outName(i, len(low.Outputs)), o)
 	}
+	fc, err := ops.CountFlops(low.B.G, env)
+	if err != nil {
+		return err
+	}
+	es.Flops, es.FlopsEstimated = fc.Total, fc.Estimated
 	store := runtime.NewStore()
 	if err := runtime.InitParams(store, low.B.G, 0); err != nil {
 		return err
@@ -157,9 +166,13 @@ func (s *Summary) Text() string {
 		fmt.Fprintf(&sb, "%s(%s) -> %s\n", e.Name, strings.Join(args, ", "), strings.Join(e.Results, ", "))
 		switch {
 		case e.PeakBytes > 0:
-			fmt.Fprintf(&sb, "  peak memory %s (%s without buffer reuse)\n", bytesString(e.PeakBytes), bytesString(e.NaiveBytes))
+			fmt.Fprintf(&sb, "  FLOPs %s per call", groupDigits(e.Flops))
+			if len(e.FlopsEstimated) > 0 {
+				fmt.Fprintf(&sb, " (estimated for %s)", strings.Join(e.FlopsEstimated, ", "))
+			}
+			fmt.Fprintf(&sb, "\n  peak memory %s (%s without buffer reuse)\n", bytesString(e.PeakBytes), bytesString(e.NaiveBytes))
 		case len(e.Missing) > 0:
-			fmt.Fprintf(&sb, "  peak memory: give --shapes %s=N\n", strings.Join(e.Missing, "=N,"))
+			fmt.Fprintf(&sb, "  FLOPs and peak memory: give --shapes %s=N\n", strings.Join(e.Missing, "=N,"))
 		}
 	}
 	return sb.String()

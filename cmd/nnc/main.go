@@ -3,6 +3,7 @@
 // Usage:
 //
 //	nnc check FILE [--shapes B=64]
+//	nnc fmt   [-w] [-l] FILE...
 //	nnc graph FILE --entry M.fn [--grad] [--format text|dot]
 //	nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
 //	nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
@@ -22,6 +23,9 @@ import (
 	"os"
 )
 
+// errReported means the command already printed its errors (exit status 1).
+var errReported = errors.New("errors reported")
+
 // usageError is a mistake in the command line itself (exit status 2).
 type usageError struct{ msg string }
 
@@ -34,7 +38,8 @@ func usagef(format string, args ...any) error {
 const usage = `nnc: a neural-network compiler for Go
 
 Usage:
-  nnc check FILE [--shapes B=64]         types and shapes; parameter count, peak memory
+  nnc check FILE [--shapes B=64]         types and shapes; parameters, FLOPs, peak memory
+  nnc fmt   [-w] [-l] FILE...            canonical formatting, like gofmt
   nnc graph FILE --entry M.fn [--grad] [--format text|dot]
   nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
   nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
@@ -49,6 +54,7 @@ Run 'nnc COMMAND -h' for a command's flags.
 
 var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"check":     cmdCheck,
+	"fmt":       cmdFmt,
 	"graph":     cmdGraph,
 	"run":       cmdRun,
 	"grad":      cmdGrad,
@@ -82,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errHelp):
 		return 0
+	case errors.Is(err, errReported):
+		return 1
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "nnc %s: %v\n", args[0], err)
 		return 2

@@ -205,3 +205,56 @@ func TestGraphGrad(t *testing.T) {
 		t.Errorf("dot: exit %d, %q", code, out)
 	}
 }
+
+func TestFmt(t *testing.T) {
+	p := writeFile(t, "u.nn", "fn f(x:f32[3])->f32{return sum(x*2)} // doubled\n")
+	want := "fn f(x: f32[3]) -> f32 { // doubled\n    return sum(x * 2)\n}\n"
+	out, errOut, code := nncCmd(t, "fmt", p)
+	if code != 0 || out != want {
+		t.Fatalf("fmt: exit %d, stdout %q, stderr %q; want %q", code, out, errOut, want)
+	}
+	if out, _, _ := nncCmd(t, "fmt", "-l", p); out != p+"\n" {
+		t.Errorf("fmt -l printed %q", out)
+	}
+	if _, errOut, code := nncCmd(t, "fmt", "-w", p); code != 0 {
+		t.Fatalf("fmt -w: exit %d: %s", code, errOut)
+	}
+	if b, _ := os.ReadFile(p); string(b) != want {
+		t.Errorf("after -w the file is %q", b)
+	}
+	if out, _, _ := nncCmd(t, "fmt", "-l", p); out != "" {
+		t.Errorf("formatted file still listed: %q", out)
+	}
+	bad := writeFile(t, "bad.nn", "fn f(x: f32[3] -> f32 {\n}\n")
+	if _, errOut, code := nncCmd(t, "fmt", bad); code != 1 || !strings.Contains(errOut, "bad.nn:1:") {
+		t.Errorf("fmt of a bad file: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestCheckFlops(t *testing.T) {
+	out, errOut, code := nncCmd(t, "check", "../../models/digits.nn", "--shapes", "B=2", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var s struct {
+		Entries []struct {
+			Name      string `json:"name"`
+			Flops     int64  `json:"flops"`
+			PeakBytes int64  `json:"peak_bytes"`
+		} `json:"entries"`
+		Models []struct {
+			Count int64 `json:"parameters"`
+		} `json:"models"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	// forward at B=2: x@W1 2*2*64*128, +b 2*128, relu 2*128, h@W2 2*2*128*10,
+	// +b 2*10 = 32768 + 256 + 256 + 5120 + 20 = 38420 (dropout is off).
+	if len(s.Entries) == 0 || s.Entries[0].Name != "Classifier.forward" || s.Entries[0].Flops != 38420 || s.Entries[0].PeakBytes <= 0 {
+		t.Errorf("entries %+v", s.Entries)
+	}
+	if len(s.Models) != 1 || s.Models[0].Count != 64*128+128+128*10+10 {
+		t.Errorf("models %+v", s.Models)
+	}
+}
