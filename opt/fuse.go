@@ -23,6 +23,16 @@ func init() {
 type group struct {
 	root    *ops.Node
 	members []*ops.Node // in graph order; the root is last
+	// dup holds the members the group recomputes although other groups
+	// read them too: cheap ops whose operands are stored anyway.
+	dup map[*ops.Node]bool
+}
+
+// cheap ops cost less to recompute in every group that reads them than to
+// store and load again.
+var cheap = map[string]bool{
+	"add": true, "sub": true, "mul": true, "div": true, "neg": true, "square": true,
+	"abs": true, "relu": true, "greater": true, "less": true, "equal": true,
 }
 
 // Fuse turns trees of elementwise ops into fused kernels. Walking the graph
@@ -30,9 +40,12 @@ type group struct {
 // takes every fusible operand all of whose readers are in the group, that is
 // not an output or update, and whose element count is the root's (or 1:
 // scalars are computed once per tile, so a member smaller than the root
-// would otherwise be recomputed for every row it is broadcast to).
-// Constants become immediates of the program; every other operand is read
-// once per element. A group becomes
+// would otherwise be recomputed for every row it is broadcast to). A cheap
+// op (add, mul, ...) whose readers are all fusible and whose operands are
+// stored anyway is recomputed by every group that reads it instead of being
+// stored: layer norm's x - mean feeds both the variance and the
+// normalization without a pass of its own. Constants become immediates of
+// the program; every other operand is read once per element. A group becomes
 //
 //   - fused_reduce, when its root's only reader is a sum or mean over the
 //     last axis or every axis: the values are summed as they are made;
@@ -172,17 +185,18 @@ func mapAll(xs []*ops.Node, m []*ops.Node) []*ops.Node {
 	return out
 }
 
-// findGroups puts every fusible node in a group.
+// findGroups puts every fusible node in a group, except cheap nodes that
+// every group reading them recomputes.
 func (f *fuser) findGroups(g *ops.Graph) {
 	readers, external := f.readers, f.external
 	in := make([]*group, len(g.Nodes))
 	f.in, f.byRoot = in, map[*ops.Node]*group{}
 	for i := len(g.Nodes) - 1; i >= 0; i-- {
 		root := g.Nodes[i]
-		if !fusible[root.Op.Name] || !root.Type.DType.IsFloat() || in[root.ID] != nil {
+		if !fusible[root.Op.Name] || !root.Type.DType.IsFloat() || in[root.ID] != nil || f.inlined(root) {
 			continue
 		}
-		gr := &group{root: root}
+		gr := &group{root: root, dup: map[*ops.Node]bool{}}
 		in[root.ID] = gr
 		members := []*ops.Node{root}
 		rootElems := root.Type.Shape.NumElems()
@@ -190,31 +204,74 @@ func (f *fuser) findGroups(g *ops.Graph) {
 			changed = false
 			for _, m := range members {
 				for _, x := range m.In {
-					if in[x.ID] != nil || external[x.ID] || !fusible[x.Op.Name] || x.Type.DType != root.Type.DType {
+					if in[x.ID] != nil || gr.dup[x] || external[x.ID] || !fusible[x.Op.Name] || x.Type.DType != root.Type.DType {
 						continue
 					}
-					if e := x.Type.Shape.NumElems(); e != rootElems && e != ops.DimConst(1) {
+					e := x.Type.Shape.NumElems()
+					if e != rootElems && e != ops.DimConst(1) {
 						continue
 					}
 					all := true
 					for _, r := range readers[x.ID] {
 						all = all && in[r.ID] == gr
 					}
-					if all {
+					switch {
+					case all:
 						in[x.ID] = gr
-						members = append(members, x)
-						changed = true
+					case e == rootElems && f.duplicable(x):
+						gr.dup[x] = true
+					default:
+						continue
 					}
+					members = append(members, x)
+					changed = true
 				}
 			}
 		}
 		for _, n := range g.Nodes[:i+1] {
-			if in[n.ID] == gr {
+			if in[n.ID] == gr || gr.dup[n] {
 				gr.members = append(gr.members, n)
 			}
 		}
 		f.byRoot[root] = gr
 	}
+}
+
+// duplicable reports whether x, read by several nodes, can be recomputed by
+// each: it is cheap, every reader is a fusible op, and none of its operands
+// would have been computed in its own group (so recomputing x reads the
+// same stored values that computing it once would).
+func (f *fuser) duplicable(x *ops.Node) bool {
+	if !cheap[x.Op.Name] || len(f.readers[x.ID]) < 2 {
+		return false
+	}
+	for _, r := range f.readers[x.ID] {
+		if !fusible[r.Op.Name] {
+			return false
+		}
+	}
+	for _, o := range x.In {
+		if fusible[o.Op.Name] && !f.external[o.ID] && len(f.readers[o.ID]) == 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// inlined reports whether every reader of n recomputes it, so that n itself
+// is never stored.
+func (f *fuser) inlined(n *ops.Node) bool {
+	rs := f.readers[n.ID]
+	if len(rs) == 0 || f.external[n.ID] {
+		return false
+	}
+	for _, r := range rs {
+		gr := f.in[r.ID]
+		if gr == nil || !gr.dup[n] {
+			return false
+		}
+	}
+	return true
 }
 
 // program writes gr as a fused program and returns its external operands

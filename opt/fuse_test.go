@@ -179,3 +179,27 @@ func TestFuseMatmulEpilogue(t *testing.T) {
 		compare(t, "epilogue", outputs(t, b.G, in), runSession(t, after, in), 0, 0)
 	}
 }
+
+// TestFuseDuplicatesCheapOps: layer norm's d = x - mean feeds the variance
+// and the normalization; both recompute it, so it is never stored, and the
+// result is bitwise the unfused one. An expensive shared op (exp) is stored.
+func TestFuseDuplicatesCheapOps(t *testing.T) {
+	b := ops.NewBuilder()
+	x := b.Input("x", f64(5, 300))
+	gamma := b.Input("gamma", f64(300))
+	keep := ops.Attrs{"axes": []int{1}, "keepdims": true}
+	mean := b.Must("mean", keep, x)
+	d := b.Must("sub", nil, x, mean)
+	v := b.Must("mean", keep, b.Must("square", nil, d))
+	norm := b.Must("div", nil, d, b.Must("sqrt", nil, b.Must("add", nil, v, b.Scalar(ops.F64, 1e-5))))
+	b.Output("y", b.Must("mul", nil, norm, gamma))
+	e := b.Must("exp", nil, x)
+	b.Output("z", b.Must("add", nil, b.Must("mul", nil, e, e), e))
+	b.Output("w", b.Must("add", nil, e, x))
+	after := mustPass(t, "fuse", b.G)
+	if opCount(after, "sub") != 0 || opCount(after, "fused_reduce") != 1 || opCount(after, "exp") != 1 {
+		t.Errorf("x - mean stored, or exp recomputed:\n%v", after)
+	}
+	in := randomInputs(b.G, rand.New(rand.NewPCG(4, 4)), false)
+	compare(t, "duplicated", outputs(t, b.G, in), runSession(t, after, in), 0, 0)
+}
