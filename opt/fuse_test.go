@@ -1,6 +1,7 @@
 package opt
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -202,4 +203,44 @@ func TestFuseDuplicatesCheapOps(t *testing.T) {
 	}
 	in := randomInputs(b.G, rand.New(rand.NewPCG(4, 4)), false)
 	compare(t, "duplicated", outputs(t, b.G, in), runSession(t, after, in), 0, 0)
+}
+
+// TestFusedSymbolicShapes: fused nodes of a graph with a batch dimension B
+// run in one session at several batch sizes (a plan per size), bitwise
+// equal to the reference interpreter on the unfused graph.
+func TestFusedSymbolicShapes(t *testing.T) {
+	B := ops.DimVar("B")
+	b := ops.NewBuilder()
+	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.Shape{B, ops.DimConst(7)}})
+	w := b.Input("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(7, 5)})
+	bias := b.Input("bias", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(5)})
+	h := b.Must("relu", nil, b.Must("add", nil, b.Must("matmul", nil, x, w), bias))
+	b.Output("s", b.Must("sum", ops.Attrs{"axes": []int{-1}}, b.Must("square", nil, b.Must("tanh", nil, h))))
+	b.Output("m", b.Must("mean", nil, b.Must("exp", nil, b.Must("neg", nil, x))))
+	g, err := Optimize(b.G, Options{Level: 1, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opCount(g, "fused_reduce") != 2 || len(g.Nodes) != 6 {
+		t.Fatalf("not fused:\n%v", g)
+	}
+	sess := runtime.NewSession(g, runtime.NewStore())
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, n := range []int{3, 70, 1, 300} {
+		in := map[string]*tensor.Tensor{}
+		for _, leaf := range b.G.Inputs() {
+			s, _ := leaf.Type.Shape.Eval(map[string]int64{"B": int64(n)})
+			v := tensor.New(ops.F32, s...)
+			for i := range v.F32 {
+				v.F32[i] = float32(rng.NormFloat64())
+			}
+			in[leaf.Name()] = v
+		}
+		want := outputs(t, b.G, in)
+		res, err := sess.Run(0, in["x"], in["w"], in["bias"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		compare(t, fmt.Sprintf("B=%d", n), want, map[string]*tensor.Tensor{"s": res[0], "m": res[1]}, 0, 0)
+	}
 }
