@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,7 @@ type specCase struct {
 	grads   []namedGrad // grad/NAME.json, in file order (the wrt list)
 	tol     *tolerance  // nil: the dtype's default
 	errors  []wantError // the error file, one per line
+	codes   []string    // the code file: the stable codes of the errors, in order
 }
 
 // namedJSON is an inline JSON value (a number or nested arrays) with a name.
@@ -110,6 +112,16 @@ func parseCase(name string, data []byte) (*specCase, error) {
 			if len(c.errors) == 0 {
 				return fail("error file is empty")
 			}
+		case f.Name == "code":
+			c.codes = strings.Fields(body)
+			if len(c.codes) == 0 {
+				return fail("code file is empty")
+			}
+			for _, k := range c.codes {
+				if !codeRE.MatchString(k) {
+					return fail("code %q: want E and three digits", k)
+				}
+			}
 		case f.Name == "out.json":
 			e, err := parseExpected(f.Name, f.Data)
 			if err != nil {
@@ -170,6 +182,8 @@ func parseCase(name string, data []byte) (*specCase, error) {
 		c.outs = append(c.outs, e)
 	}
 	switch {
+	case len(c.codes) > 0 && len(c.errors) == 0:
+		return fail("a code file without an error file")
 	case len(c.errors) > 0 && len(c.outs) > 0:
 		return fail("an error case has out files")
 	case len(c.errors) == 0 && len(c.outs) == 0:
@@ -179,6 +193,9 @@ func parseCase(name string, data []byte) (*specCase, error) {
 	}
 	return c, nil
 }
+
+// codeRE is the form of a stable error code (lang's E101 ... E901).
+var codeRE = regexp.MustCompile(`^E[0-9]{3}$`)
 
 // parseTol reads "REL ABS".
 func parseTol(s string) (tolerance, error) {

@@ -75,6 +75,9 @@ func runCase(c *specCase) error {
 		if e := matchErrors(se.err, c.errors); e != nil {
 			return fmt.Errorf("%s: %v", se.stage, e)
 		}
+		if e := matchCodes(se.err, c.codes); e != nil {
+			return fmt.Errorf("%s: %v", se.stage, e)
+		}
 		return nil
 	}
 	if err != nil {

@@ -85,6 +85,7 @@ class Case:
         self.grads = []    # (name, dtype, value)
         self.tol = None    # (rel, abs)
         self.errors = []   # "main.nn:L:C: fragment ... fragment"
+        self.codes = []    # the stable codes of the errors, in order
 
     def input(self, name, value):
         self.inputs.append((name, np.asarray(value)))
@@ -110,6 +111,10 @@ class Case:
         self.errors.append(line)
         return self
 
+    def code(self, *codes):
+        self.codes.extend(codes)
+        return self
+
     def render(self):
         files = [("main.nn", self.program), ("entry", self.entry + "\n")]
         for n, v in self.inputs:
@@ -127,6 +132,8 @@ class Case:
             files.append(("tol", "%g %g\n" % self.tol))
         if self.errors:
             files.append(("error", "".join(e + "\n" for e in self.errors)))
+        if self.codes:
+            files.append(("code", " ".join(self.codes) + "\n"))
         text = self.header + "\n"
         for name, body in files:
             text += "-- %s --\n%s" % (name, body)
@@ -152,3 +159,20 @@ def write_all(cases):
     for c in cases:
         c.write()
     print("wrote %d cases (%s)" % (len(cases), ", ".join(sorted(topics))))
+
+
+def select(cases, pending):
+    """The cases to write: those not named "topic/name" in pending. With
+    SPEC_PENDING=1 in the environment, only the pending ones instead, to see
+    how they fail (then rerun without it to restore the committed cases):
+
+        SPEC_PENDING=1 /usr/bin/python3 spec_tests/gen/all.py
+        go test ./spec_tests/ ; /usr/bin/python3 spec_tests/gen/all.py
+    """
+    names = set(pending)
+    known = {c.topic + "/" + c.name for c in cases}
+    for p in names - known:
+        raise SystemExit("PENDING names no case: %s" % p)
+    if os.environ.get("SPEC_PENDING") == "1":
+        return [c for c in cases if c.topic + "/" + c.name in names]
+    return [c for c in cases if c.topic + "/" + c.name not in names]

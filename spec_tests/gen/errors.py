@@ -231,4 +231,31 @@ fn f(x: f32[3]) -> f32[3] {
 c = case("duplicate_declaration", "Declaring a function twice is an error at the second declaration.", src)
 err(c, line_of(src.strip("\n") + "\n", "fn f", 1), "f")
 
+# The stable codes (lang/errors.go) of each case's errors, in order; the
+# runner checks them through the case's code file. Errors of the Grad API and
+# of Run come from the runtime, without codes.
+CODES = {
+    "syntax_error": ["E101"],
+    "syntax_error_type": ["E101"],
+    "undefined_name": ["E201"],
+    "undefined_function": ["E201"],
+    "matmul_inner_mismatch": ["E301"],
+    "broadcast_failure": ["E301"],
+    "dtype_mismatch": ["E301"],
+    "shape_var_disagreement": ["E303"],
+    "wrong_return_shape": ["E302"],
+    "wrong_return_dtype": ["E302"],
+    "too_few_arguments": ["E204"],
+    "too_many_arguments": ["E204"],
+    "grad_non_scalar": ["E305"],
+    "grad_wrt_integer": ["E305"],
+    "unknown_keyword": ["E204"],
+    "errors_sorted": ["E201", "E201"],
+    "submodel_input_shape": ["E304"],
+    "entry_not_found": ["E206"],
+    "duplicate_declaration": ["E103"],
+}
+for c in cases:
+    c.code(*CODES.get(c.name, []))
+
 write_all(cases)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn as tnn
 
-from common import Case, grid, rng, write_all
+from common import Case, select, grid, rng, write_all
 
 T = torch.float64
 
@@ -281,7 +281,7 @@ for k_, v_ in P.items():
     c.param("block." + k_, v_)
 c.out(n(want)).tolerance(1e-5, 1e-5)
 
-live = [c for c in cases if ("stdnn/" + c.name) not in PENDING]
+live = select(cases, PENDING)
 
 if __name__ == "__main__":
     write_all(live)
