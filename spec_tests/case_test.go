@@ -24,6 +24,7 @@ type specCase struct {
 	tol     *tolerance  // nil: the dtype's default
 	errors  []wantError // the error file, one per line
 	codes   []string    // the code file: the stable codes of the errors, in order
+	files   []namedJSON // other .nn files, imported by main.nn (name, source)
 }
 
 // namedJSON is an inline JSON value (a number or nested arrays) with a name.
@@ -89,6 +90,11 @@ func parseCase(name string, data []byte) (*specCase, error) {
 		switch {
 		case f.Name == "main.nn":
 			c.program = f.Data
+		case strings.HasSuffix(f.Name, ".nn"):
+			if strings.ContainsAny(f.Name, "/\\") || strings.HasPrefix(f.Name, ".") {
+				return fail("file %q: imported files sit beside main.nn (a plain name)", f.Name)
+			}
+			c.files = append(c.files, namedJSON{f.Name, string(f.Data)})
 		case f.Name == "entry":
 			c.entry = strings.TrimSpace(body)
 			haveEntry = true

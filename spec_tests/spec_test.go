@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnclang/nnc"
 	"github.com/nnclang/nnc/runtime/tensor"
 )
 
@@ -134,7 +133,7 @@ func execute(c *specCase) (res *results, err error) {
 			err = &stageError{stage, fmt.Errorf("panic: %v", r)}
 		}
 	}()
-	prog, err := nnc.Compile("main.nn", c.program)
+	prog, err := compileCase(c)
 	if err != nil {
 		return nil, &stageError{stage, err}
 	}

@@ -86,6 +86,7 @@ class Case:
         self.tol = None    # (rel, abs)
         self.errors = []   # "main.nn:L:C: fragment ... fragment"
         self.codes = []    # the stable codes of the errors, in order
+        self.files = []    # (name, source) of other .nn files beside main.nn
 
     def input(self, name, value):
         self.inputs.append((name, np.asarray(value)))
@@ -111,12 +112,16 @@ class Case:
         self.errors.append(line)
         return self
 
+    def file(self, name, source):
+        self.files.append((name, source.strip("\n") + "\n"))
+        return self
+
     def code(self, *codes):
         self.codes.extend(codes)
         return self
 
     def render(self):
-        files = [("main.nn", self.program), ("entry", self.entry + "\n")]
+        files = [("main.nn", self.program)] + self.files + [("entry", self.entry + "\n")]
         for n, v in self.inputs:
             files.append(("in/%s.json" % n, value_json(v) + "\n"))
         for p, v in self.params:

@@ -334,6 +334,53 @@ model RNN() {
 }
 """, "RNN.loss").input("xs", xs).param("W", W).param("U", U).out(n(val), "f64").grad("W", n(tW.grad), "f64").grad("U", n(tU.grad), "f64")
 
+# ---- imports of the user's own files ----
+x = grid(r, (2, 3))
+sc = grid(r, (3,))
+case("import_user_file", "import \"layers.nn\" as L: its constant (in a shape), function and model are used as L.NAME; the imported model's param is set by its path.", """
+import "layers.nn" as L
+
+model Net() {
+    sc = L.Scale()
+
+    fn forward(x: f64[B, L.WIDTH]) -> f64[B, L.WIDTH] {
+        return L.double(sc(x)) + L.WIDTH
+    }
+}
+""", "Net.forward").file("layers.nn", """
+const WIDTH = 3
+
+fn double(x: f64[...]) -> f64[...] {
+    return x * 2.0
+}
+
+model Scale() {
+    param s: f64[WIDTH] = ones()
+
+    fn forward(x: f64[B, WIDTH]) -> f64[B, WIDTH] {
+        return x * s
+    }
+}
+""").input("x", x).param("sc.s", sc).out(x * sc * 2 + 3, "f64")
+
+case("import_chain", "An imported file imports another (paths relative to the importing file), and std/nn through it.", """
+import "outer.nn" as O
+
+fn f(x: f32[2, 2]) -> f32[2, 2] {
+    return O.twice(x)
+}
+""").file("outer.nn", """
+import "inner.nn" as I
+
+fn twice(x: f32[N, 2]) -> f32[N, 2] {
+    return I.inc(I.inc(x))
+}
+""").file("inner.nn", """
+fn inc(x: f32[N, 2]) -> f32[N, 2] {
+    return x + 1.0
+}
+""").input("x", x[:, :2]).out(x[:, :2] + 2)
+
 live = select(cases, PENDING)
 
 if __name__ == "__main__":

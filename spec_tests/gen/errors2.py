@@ -389,6 +389,32 @@ fn f(x: f32[3, 3], i: i32[2]) -> f32[2] {
 """)
 err(c, line_of(c.src, "x[i, i]"), "take", "gather").code("E401")
 
+c = case("e102_import_cycle", "E102: files that import each other form a cycle, an error at the import that closes it.", """
+import "a.nn" as A
+
+fn f(x: f32[3]) -> f32[3] {
+    return x
+}
+""").file("a.nn", """
+import "b.nn" as B
+""").file("b.nn", """
+import "a.nn" as A
+""")
+c.error("b.nn:1:1: import cycle ... a.nn").code("E102")
+
+c = case("e101_in_imported_file", "E101: a syntax error in an imported file is reported at its position in that file.", """
+import "bad.nn" as bad
+
+fn f(x: f32[3]) -> f32[3] {
+    return x
+}
+""").file("bad.nn", """
+fn g(x: f32[3]) -> f32[3] {
+    return x *
+}
+""")
+c.error("bad.nn:3:1: ... unexpected ... }").code("E101")
+
 live = select(cases, PENDING)
 
 if __name__ == "__main__":
