@@ -181,8 +181,8 @@ func asmUnary[T Float](op string) func(dst, x []T) {
 	return g
 }
 
-var unary32 = map[string]func(dst, x *float32, n int){"neg": negV32, "relu": reluV32, "square": squareV32, "sqrt": sqrtV32}
-var unary64 = map[string]func(dst, x *float64, n int){"neg": negV64, "relu": reluV64, "square": squareV64, "sqrt": sqrtV64}
+var unary32 = map[string]func(dst, x *float32, n int){"neg": negV32, "relu": reluV32, "square": squareV32, "sqrt": sqrtV32, "abs": absV32}
+var unary64 = map[string]func(dst, x *float64, n int){"neg": negV64, "relu": reluV64, "square": squareV64, "sqrt": sqrtV64, "abs": absV64}
 
 // swapped is row with its operands exchanged: x < y is y > x.
 func swapped[T Float](row func(dst, x, y []T)) func(dst, x, y []T) {
@@ -241,3 +241,9 @@ func equalSV64(dst, x *float64, n int, c float64)
 
 //go:noescape
 func sqrtV64(dst, x *float64, n int)
+
+//go:noescape
+func absV32(dst, x *float32, n int)
+
+//go:noescape
+func absV64(dst, x *float64, n int)

@@ -725,3 +725,86 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// abs flips the sign of x where x < 0 only, as AbsRow does (so -0 and a
+// negative NaN keep their sign bit).
+
+// absV32: see fused_amd64.go.
+TEXT ·absV32(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVL $0x80000000, AX
+	VMOVD AX, X6
+	VPBROADCASTD X6, Y6
+	VXORPS Y7, Y7, Y7
+
+loop:
+	CMPQ CX, $8
+	JL   tail
+	VMOVUPS (SI), Y0
+	VCMPPS $1, Y7, Y0, Y2
+	VANDPS Y6, Y2, Y2
+	VXORPS Y0, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  loop
+
+tail:
+	TESTQ CX, CX
+	JE    done
+	VMOVSS (SI), X0
+	VCMPSS $1, X7, X0, X2
+	VANDPS X6, X2, X2
+	VXORPS X0, X2, X2
+	VMOVSS X2, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
+
+// absV64: see fused_amd64.go.
+TEXT ·absV64(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ $0x8000000000000000, AX
+	VMOVQ AX, X6
+	VPBROADCASTQ X6, Y6
+	VXORPD Y7, Y7, Y7
+
+loop:
+	CMPQ CX, $4
+	JL   tail
+	VMOVUPD (SI), Y0
+	VCMPPD $1, Y7, Y0, Y2
+	VANDPD Y6, Y2, Y2
+	VXORPD Y0, Y2, Y2
+	VMOVUPD Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  loop
+
+tail:
+	TESTQ CX, CX
+	JE    done
+	VMOVSD (SI), X0
+	VCMPSD $1, X7, X0, X2
+	VANDPD X6, X2, X2
+	VXORPD X0, X2, X2
+	VMOVSD X2, (DI)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET

@@ -175,13 +175,13 @@ func TestFusedRowsMatchGo(t *testing.T) {
 }
 
 // TestFusedUnaryRowsMatch: the unary rows the interpreter picks give bitwise
-// NegRow, ReluRow, SquareRow and SqrtRow (the unfused ops' kernels), ±0,
+// NegRow, ReluRow, SquareRow, SqrtRow and AbsRow (the unfused ops' kernels), ±0,
 // negative numbers and NaN included, for every length up to 40.
 func TestFusedUnaryRowsMatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), -math.NaN(), 1e-310}
-	refs64 := map[string]func(dst, x []float64){"neg": NegRow[float64], "relu": ReluRow[float64], "square": SquareRow[float64], "sqrt": SqrtRow[float64]}
-	refs32 := map[string]func(dst, x []float32){"neg": NegRow[float32], "relu": ReluRow[float32], "square": SquareRow[float32], "sqrt": SqrtRow[float32]}
+	refs64 := map[string]func(dst, x []float64){"neg": NegRow[float64], "relu": ReluRow[float64], "square": SquareRow[float64], "sqrt": SqrtRow[float64], "abs": AbsRow[float64]}
+	refs32 := map[string]func(dst, x []float32){"neg": NegRow[float32], "relu": ReluRow[float32], "square": SquareRow[float32], "sqrt": SqrtRow[float32], "abs": AbsRow[float32]}
 	for name, ref64 := range refs64 {
 		f64, f32 := fusedUnary[float64](name), fusedUnary[float32](name)
 		for n := 1; n <= 40; n++ {
