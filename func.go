@@ -14,14 +14,26 @@ import (
 
 // Func is one entry of a program, ready to run: a top-level function, or a
 // method of a model instance built with its argument defaults.
+//
+// Most entries lower once, generic in their shape variables. An entry that
+// unrolls a loop or a scan over a shape variable (an LSTM over T steps) is
+// lowered again for each concrete signature it is called with; its params
+// are the same in every lowering.
 type Func struct {
-	prog  *Program
-	entry string
-	store *runtime.Store
-	seed  uint64
-	low   *lang.Lowered
-	sess  *runtime.Session
-	grads map[string]*gradFunc
+	prog     *Program
+	entry    string
+	store    *runtime.Store
+	seed     uint64
+	low      *lang.Lowered // the generic lowering (or, per shape, one with every variable 1)
+	sig      []lang.Arg
+	perShape bool
+	cache    map[string]*compiled
+}
+
+// compiled is one lowering of the entry, outputs named, and its session.
+type compiled struct {
+	low  *lang.Lowered
+	sess *runtime.Session
 }
 
 // Arg is a named, typed parameter of an entry.
@@ -35,19 +47,83 @@ type Arg struct {
 // from seed 0; see InitParams and SetParam.
 func (p *Program) Func(entry string) (f *Func, err error) {
 	defer recoverInternal(&err)
-	low, err := p.mod.Lower(entry, lang.LowerOptions{})
+	f = &Func{prog: p, entry: entry, store: runtime.NewStore(), cache: map[string]*compiled{}}
+	f.low, err = p.lower(entry, lang.LowerOptions{})
+	if lang.NeedsShapes(err) {
+		// Lower once with every shape variable 1 to learn the params.
+		if f.sig, _, err = p.mod.Signature(entry); err != nil {
+			return nil, err
+		}
+		probe := map[string]int64{}
+		for _, a := range f.sig {
+			for _, d := range a.Type.Shape {
+				for _, v := range d.Vars() {
+					probe[v] = 1
+				}
+			}
+		}
+		f.perShape = true
+		f.low, err = p.lower(entry, lang.LowerOptions{Shapes: probe})
+	}
 	if err != nil {
 		return nil, err
 	}
+	nameOutputs(f.low)
+	if err := runtime.InitParams(f.store, f.low.B.G, f.seed); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func nameOutputs(low *lang.Lowered) {
 	for i, o := range low.Outputs {
 		low.B.Output(outName(i, len(low.Outputs)), o)
 	}
-	f = &Func{prog: p, entry: entry, store: runtime.NewStore(), low: low, grads: map[string]*gradFunc{}}
+}
+
+// variant returns the lowering of the entry for these inputs, built by
+// finish (which names its outputs) and cached under kind and the shapes.
+func (f *Func) variant(kind string, inputs map[string]*Tensor, finish func(*lang.Lowered) error) (*compiled, error) {
+	var env map[string]int64
+	key := kind
+	if f.perShape {
+		shapes := make([][]int, len(f.sig))
+		for i, a := range f.sig {
+			t, ok := inputs[a.Name]
+			if !ok {
+				return nil, fmt.Errorf("missing input %s: %v", a.Name, a.Type)
+			}
+			shapes[i] = t.Shape
+		}
+		var err error
+		if env, err = lang.BindShapes(f.sig, shapes); err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(env))
+		for k := range env {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			key += fmt.Sprintf("|%s=%d", k, env[k])
+		}
+	}
+	if c := f.cache[key]; c != nil {
+		return c, nil
+	}
+	low, err := f.prog.lower(f.entry, lang.LowerOptions{Shapes: env})
+	if err != nil {
+		return nil, err
+	}
+	if err := finish(low); err != nil {
+		return nil, err
+	}
 	if err := runtime.InitParams(f.store, low.B.G, f.seed); err != nil {
 		return nil, err
 	}
-	f.sess = runtime.NewSession(low.B.G, f.store)
-	return f, nil
+	c := &compiled{low: low, sess: runtime.NewSession(low.B.G, f.store)}
+	f.cache[key] = c
+	return c, nil
 }
 
 func outName(i, n int) string {
@@ -108,8 +184,7 @@ func (f *Func) InitParams(seed uint64) error {
 		return err
 	}
 	f.seed, f.store = seed, store
-	f.sess = runtime.NewSession(f.low.B.G, store)
-	f.grads = map[string]*gradFunc{}
+	f.cache = map[string]*compiled{}
 	return nil
 }
 
@@ -139,11 +214,18 @@ func inputsInOrder(nodes []*ops.Node, in map[string]*Tensor) ([]*Tensor, error) 
 // name and returns its results in order (copies the caller owns).
 func (f *Func) Run(inputs map[string]*Tensor) (out []*Tensor, err error) {
 	defer recoverInternal(&err)
-	vals, err := inputsInOrder(f.low.Inputs, inputs)
+	c, err := f.variant("run", inputs, func(low *lang.Lowered) error {
+		nameOutputs(low)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	res, err := f.sess.Run(0, vals...)
+	vals, err := inputsInOrder(c.low.Inputs, inputs)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.sess.Run(0, vals...)
 	if err != nil {
 		return nil, err
 	}
@@ -154,29 +236,21 @@ func (f *Func) Run(inputs map[string]*Tensor) (out []*Tensor, err error) {
 	return out, nil
 }
 
-// gradFunc is the graph of an entry's value and its gradients w.r.t. a list.
-type gradFunc struct {
-	low  *lang.Lowered
-	sess *runtime.Session
-}
-
 // Grad evaluates the entry, which must return a float scalar, and its
 // gradient with respect to each name of wrt: input names or parameter paths.
 func (f *Func) Grad(wrt []string, inputs map[string]*Tensor) (value *Tensor, grads []*Tensor, err error) {
 	defer recoverInternal(&err)
-	key := strings.Join(wrt, ",")
-	gf := f.grads[key]
-	if gf == nil {
-		if gf, err = f.buildGrad(wrt); err != nil {
-			return nil, nil, err
-		}
-		f.grads[key] = gf
-	}
-	vals, err := inputsInOrder(gf.low.Inputs, inputs)
+	c, err := f.variant("grad:"+strings.Join(wrt, ","), inputs, func(low *lang.Lowered) error {
+		return f.addGrads(low, wrt)
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := gf.sess.Run(0, vals...)
+	vals, err := inputsInOrder(c.low.Inputs, inputs)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := c.sess.Run(0, vals...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,34 +261,32 @@ func (f *Func) Grad(wrt []string, inputs map[string]*Tensor) (value *Tensor, gra
 	return value, grads, nil
 }
 
-func (f *Func) buildGrad(wrt []string) (*gradFunc, error) {
-	low, err := f.prog.mod.Lower(f.entry, lang.LowerOptions{})
-	if err != nil {
-		return nil, err
-	}
+// addGrads adds the gradients of low's scalar result w.r.t. wrt as outputs
+// named after them, after the value "out".
+func (f *Func) addGrads(low *lang.Lowered, wrt []string) error {
 	if len(low.Outputs) != 1 {
-		return nil, fmt.Errorf("grad: %s returns %d values; it must return one scalar", f.entry, len(low.Outputs))
+		return fmt.Errorf("grad: %s returns %d values; it must return one scalar", f.entry, len(low.Outputs))
 	}
 	y := low.Outputs[0]
 	if len(y.Type.Shape) != 0 || !y.Type.DType.IsFloat() {
-		return nil, fmt.Errorf("grad: %s returns %v; it must return a float scalar", f.entry, y.Type)
+		return fmt.Errorf("grad: %s returns %v; it must return a float scalar", f.entry, y.Type)
 	}
 	xs := make([]*ops.Node, len(wrt))
 	for i, name := range wrt {
 		xs[i] = findLeaf(low, name)
 		if xs[i] == nil {
-			return nil, fmt.Errorf("grad: --wrt %s is neither an input of %s nor a parameter", name, f.entry)
+			return fmt.Errorf("grad: --wrt %s is neither an input of %s nor a parameter", name, f.entry)
 		}
 	}
 	gs, err := autodiff.Grad(low.B, y, xs)
 	if err != nil {
-		return nil, fmt.Errorf("grad: %v", err)
+		return fmt.Errorf("grad: %v", err)
 	}
 	low.B.Output("out", y)
 	for i, g := range gs {
 		low.B.Output(wrt[i], g)
 	}
-	return &gradFunc{low: low, sess: runtime.NewSession(low.B.G, f.store)}, nil
+	return nil
 }
 
 func findLeaf(low *lang.Lowered, name string) *ops.Node {

@@ -14,7 +14,7 @@ import (
 // "d/NAME".
 func (p *Program) Graph(entry string, grad bool, format string) (s string, err error) {
 	defer recoverInternal(&err)
-	low, err := p.mod.Lower(entry, lang.LowerOptions{})
+	low, err := p.lower(entry, lang.LowerOptions{})
 	if err != nil {
 		return "", err
 	}

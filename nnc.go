@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/runtime/tensor"
@@ -28,6 +29,7 @@ type ErrorList = lang.ErrorList
 type Program struct {
 	mod  *lang.Module
 	path string
+	args map[string]any
 }
 
 // Compile parses and checks a .nn program. filename is used in positions.
@@ -72,4 +74,23 @@ func recoverInternal(err *error) {
 	if r := recover(); r != nil {
 		*err = &InternalError{Value: r, Stack: string(debug.Stack())}
 	}
+}
+
+// SetModelArgs gives values to model arguments ("users": 943) for every
+// model of the program that declares them, overriding their defaults; a
+// model argument without a default needs a value before its model can run.
+// Values are int, float64, bool or string.
+func (p *Program) SetModelArgs(args map[string]any) { p.args = args }
+
+// lower lowers an entry with the program's model arguments.
+func (p *Program) lower(entry string, o lang.LowerOptions) (*lang.Lowered, error) {
+	if model, _, ok := strings.Cut(entry, "."); ok && len(p.args) > 0 {
+		o.ModelArgs = map[string]any{}
+		for _, name := range p.mod.ModelArgs(model) {
+			if v, ok := p.args[name]; ok {
+				o.ModelArgs[name] = v
+			}
+		}
+	}
+	return p.mod.Lower(entry, o)
 }

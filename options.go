@@ -87,7 +87,7 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	}
 	entry := s.model + "." + s.str("entry", "loss")
 	b := ops.NewBuilder()
-	low, err := p.mod.Lower(entry, lang.LowerOptions{Training: true, Builder: b})
+	low, err := p.lower(entry, lang.LowerOptions{Training: true, Builder: b})
 	if err != nil {
 		return info, err
 	}

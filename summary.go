@@ -61,18 +61,45 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 	}
 	seenModel := map[string]bool{}
 	for _, e := range p.mod.Entries() {
-		low, err := p.mod.Lower(e, lang.LowerOptions{})
+		es := EntrySummary{Name: e}
+		low, err := p.lower(e, lang.LowerOptions{})
+		probe := false
+		if lang.NeedsShapes(err) {
+			// The entry unrolls over a shape variable: lower it for the
+			// given shapes, or with 1 for the missing ones just to read its
+			// params (its memory then needs --shapes).
+			if low, err = p.lower(e, lang.LowerOptions{Shapes: env}); lang.NeedsShapes(err) {
+				low, err = p.lower(e, lang.LowerOptions{Shapes: withOnes(p.mod, e, env)})
+				probe = true
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
-		es := EntrySummary{Name: e}
 		for _, n := range low.Inputs {
 			es.Inputs = append(es.Inputs, argOf(n))
 		}
 		for _, o := range low.Outputs {
 			es.Results = append(es.Results, o.Type.String())
 		}
-		if err := planMemory(low, env, &es); err != nil {
+		if sig, res, err := p.mod.Signature(e); err == nil && len(sig) == len(es.Inputs) {
+			for i, a := range sig {
+				es.Inputs[i].Type = a.Type.String()
+			}
+			for i, t := range res {
+				if i < len(es.Results) {
+					es.Results[i] = t.String()
+				}
+			}
+		}
+		if probe {
+			for v := range withOnes(p.mod, e, nil) {
+				if _, ok := env[v]; !ok {
+					es.Missing = append(es.Missing, v)
+				}
+			}
+			sort.Strings(es.Missing)
+		} else if err := planMemory(low, env, &es); err != nil {
 			return nil, err
 		}
 		s.Entries = append(s.Entries, es)
@@ -82,6 +109,25 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 		}
 	}
 	return s, nil
+}
+
+// withOnes returns env plus the value 1 for every other shape variable of
+// the entry's signature.
+func withOnes(m *lang.Module, entry string, env map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	if sig, _, err := m.Signature(entry); err == nil {
+		for _, a := range sig {
+			for _, d := range a.Type.Shape {
+				for _, v := range d.Vars() {
+					out[v] = 1
+				}
+			}
+		}
+	}
+	for k, v := range env {
+		out[k] = v
+	}
+	return out
 }
 
 func argOf(n *ops.Node) Arg {

@@ -82,7 +82,7 @@ func (p *Program) Train(opts TrainOptions) (res *TrainResult, err error) {
 	entry := s.model + "." + s.str("entry", "loss")
 
 	b := ops.NewBuilder()
-	low, err := p.mod.Lower(entry, lang.LowerOptions{Training: true, Builder: b})
+	low, err := p.lower(entry, lang.LowerOptions{Training: true, Builder: b})
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (p *Program) Eval(opts EvalOptions) (m map[string]float64, err error) {
 // evalGraphs lowers the model's forward (output "logits") and its loss
 // (output "loss") in inference mode.
 func (p *Program) evalGraphs(model, lossEntry string) (fwd, loss *ops.Graph, err error) {
-	lf, err := p.mod.Lower(model+".forward", lang.LowerOptions{})
+	lf, err := p.lower(model+".forward", lang.LowerOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -182,7 +182,7 @@ func (p *Program) evalGraphs(model, lossEntry string) (fwd, loss *ops.Graph, err
 		return nil, nil, fmt.Errorf("%s.forward must return the logits, one tensor", model)
 	}
 	lf.B.Output("logits", lf.Outputs[0])
-	ll, err := p.mod.Lower(lossEntry, lang.LowerOptions{})
+	ll, err := p.lower(lossEntry, lang.LowerOptions{})
 	if err != nil {
 		return nil, nil, err
 	}

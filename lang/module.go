@@ -475,3 +475,17 @@ func (m *Module) Signature(entry string) (inputs []Arg, results []ops.Type, err 
 	}
 	return inputs, results, nil
 }
+
+// ModelArgs lists the argument names of model, in declaration order (nil for
+// an unknown model): the names LowerOptions.ModelArgs may set.
+func (m *Module) ModelArgs(model string) []string {
+	md := m.file.models[model]
+	if md == nil {
+		return nil
+	}
+	var out []string
+	for _, a := range md.Args {
+		out = append(out, a.Name)
+	}
+	return out
+}

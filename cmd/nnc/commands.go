@@ -10,7 +10,7 @@ import (
 )
 
 func cmdCheck(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs := newFlagSet("check")
 	shapes := shapesFlag{}
 	fs.Var(shapes, "shapes", "values of shape variables for the memory estimate, e.g. B=64")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
@@ -22,7 +22,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p, err := nnc.CompileFile(file)
+	p, err := compileFile(file)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func loadFunc(file, entry, params string, seed uint64) (*nnc.Func, error) {
 	if entry == "" {
 		return nil, usagef("--entry is required (a function f or a method Model.fn)")
 	}
-	p, err := nnc.CompileFile(file)
+	p, err := compileFile(file)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func inputs(f *nnc.Func, ins []string) (map[string]*nnc.Tensor, error) {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlagSet("run")
 	var ef entryFlags
 	ef.define(fs, "the function or method to run: f or Model.fn")
 	f, in, err := ef.load(fs, args, stderr)
@@ -152,7 +152,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdGrad(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("grad", flag.ContinueOnError)
+	fs := newFlagSet("grad")
 	var ef entryFlags
 	ef.define(fs, "the function or method: f or Model.fn; it must return a float scalar")
 	wrt := fs.String("wrt", "", "comma-separated input names and parameter paths")
@@ -172,7 +172,7 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdGraph(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
+	fs := newFlagSet("graph")
 	entry := fs.String("entry", "", "the function or method: f or Model.fn")
 	grad := fs.Bool("grad", false, "include the gradient of the (scalar) result w.r.t. every parameter and float input")
 	format := fs.String("format", "text", "text or dot")
@@ -190,7 +190,7 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	if *format != "text" && *format != "dot" {
 		return usagef("--format is text or dot, not %q", *format)
 	}
-	p, err := nnc.CompileFile(file)
+	p, err := compileFile(file)
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs := newFlagSet("train")
 	var o nnc.TrainOptions
 	fs.StringVar(&o.Model, "model", "", "the model to train (default: the one with a train block)")
 	fs.IntVar(&o.Epochs, "epochs", 0, "epochs (overrides the train block)")
@@ -242,7 +242,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			o.Progress = stdout
 		}
 	}
-	p, err := nnc.CompileFile(file)
+	p, err := compileFile(file)
 	if err != nil {
 		return err
 	}
@@ -261,7 +261,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdEval(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs := newFlagSet("eval")
 	var o nnc.EvalOptions
 	fs.StringVar(&o.Model, "model", "", "the model (default: the one with a train block)")
 	fs.StringVar(&o.Params, "params", "", "trained parameters (.safetensors)")
@@ -280,7 +280,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if o.Params == "" {
 		return usagef("--params is required")
 	}
-	p, err := nnc.CompileFile(file)
+	p, err := compileFile(file)
 	if err != nil {
 		return err
 	}

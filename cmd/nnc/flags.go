@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/nnclang/nnc"
 )
 
 var errHelp = errors.New("help shown")
@@ -61,4 +63,47 @@ func oneFile(pos []string) (string, error) {
 		return "", usagef("want exactly one FILE, got %d arguments", len(pos))
 	}
 	return pos[0], nil
+}
+
+// argsFlag collects --arg NAME=VALUE model arguments.
+type argsFlag map[string]any
+
+func (a argsFlag) String() string { return fmt.Sprint(map[string]any(a)) }
+
+func (a argsFlag) Set(v string) error {
+	name, val, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", v)
+	}
+	if n, err := strconv.Atoi(val); err == nil {
+		a[name] = n
+	} else if f, err := strconv.ParseFloat(val, 64); err == nil {
+		a[name] = f
+	} else if b, err := strconv.ParseBool(val); err == nil {
+		a[name] = b
+	} else {
+		a[name] = val
+	}
+	return nil
+}
+
+// modelArgs are this command line's --arg values (reset by run).
+var modelArgs = argsFlag{}
+
+// newFlagSet starts the flags of a command that compiles a program; every
+// such command takes --arg.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Var(modelArgs, "arg", "a model argument, NAME=VALUE, overriding its default (repeatable)")
+	return fs
+}
+
+// compileFile compiles FILE with the command line's model arguments.
+func compileFile(file string) (*nnc.Program, error) {
+	p, err := nnc.CompileFile(file)
+	if err != nil {
+		return nil, err
+	}
+	p.SetModelArgs(modelArgs)
+	return p, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,7 +17,7 @@ import (
 // (unless --quiet), and exits with status 1 when the worst relative error
 // exceeds the tolerance.
 func cmdGradcheck(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gradcheck", flag.ContinueOnError)
+	fs := newFlagSet("gradcheck")
 	entry := fs.String("entry", "", "the function or method to check: f or Model.fn")
 	params := fs.String("params", "", "parameters to load (.safetensors); default: initialized from --seed")
 	seed := fs.Uint64("seed", 0, "seed of the parameters (without --params), the random inputs and the sampled elements")
