@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 SCRIPTS = [
     "arith.py", "tensors.py", "lang.py", "model.py", "grad.py", "errors.py",
-    "builtins2.py", "layers.py", "constructs.py", "stdnn.py", "errors2.py",
+    "builtins2.py", "layers.py", "constructs.py", "stdnn.py", "errors2.py", "init.py",
 ]
 
 # Each script keeps the cases that fail today (a bug or a missing feature in
