@@ -8,8 +8,9 @@ import (
 	"github.com/nnclang/nnc/runtime/tensor"
 )
 
-// foldLimit is the largest result (in elements) constant folding evaluates;
-// bigger constants are left for the plan to compute.
+// foldLimit is the largest operand or result (in elements) constant folding
+// makes as a tensor; bigger constants fold only when their value does not
+// depend on their shape, else they are left for the plan to compute.
 const foldLimit = 1 << 16
 
 // Fold replaces nodes whose operands are all constants (const or full) by
@@ -109,9 +110,12 @@ type errPanic struct{ v any }
 
 func (e errPanic) Error() string { return "panic while folding" }
 
+// allConcrete reports whether every operand has a concrete shape of at most
+// foldLimit elements (folding makes them as tensors).
 func allConcrete(in []*ops.Node) bool {
 	for _, x := range in {
-		if _, ok := x.Type.Shape.Concrete(); !ok {
+		s, ok := x.Type.Shape.Concrete()
+		if !ok || tensor.NumElems(s) > foldLimit {
 			return false
 		}
 	}

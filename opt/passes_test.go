@@ -108,6 +108,12 @@ func TestFold(t *testing.T) {
 		{"big result stays", func(b *ops.Builder) *ops.Node {
 			return b.Must("sum", ops.Attrs{"axes": []int{0}}, b.Full(f64(2, foldLimit+1), 1))
 		}, "sum", 0},
+		{"big operand stays", func(b *ops.Builder) *ops.Node {
+			return b.Must("sum", nil, b.Full(f64(1<<20, 1<<20), 1))
+		}, "sum", 0},
+		{"big elementwise folds by value", func(b *ops.Builder) *ops.Node {
+			return b.Must("sqrt", nil, b.Full(f64(1<<20, 1<<20), 4))
+		}, "full", 2},
 	}
 	for _, c := range cases {
 		b := ops.NewBuilder()
