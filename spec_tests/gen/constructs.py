@@ -20,6 +20,7 @@ PENDING = [
     "constructs/submodel_list_int_arg",  # an int model argument is a symbolic dimension, not a value, when checked
     "constructs/for_shape_variable_entry",  # Func lowers without shapes: a loop over an entry's shape variable needs --shapes
     "constructs/scan_symbolic_length",  # likewise for scan over an entry's symbolic length
+    "constructs/fn_short_form",  # not implemented yet (docs/language.md)
 ]
 
 
@@ -380,6 +381,54 @@ fn inc(x: f32[N, 2]) -> f32[N, 2] {
     return x + 1.0
 }
 """).input("x", x[:, :2]).out(x[:, :2] + 2)
+
+# ---- masks ----
+x, y = grid(r, (2, 4)), grid(r, (2, 4))
+m1, m2 = (x > 0).astype(float), (y <= 0.5).astype(float)
+case("masks", "Comparisons give 0/1 in the operands' type; && || ! combine such masks elementwise.", """
+fn f(x: f32[2, 4], y: f32[2, 4]) -> (f32[2, 4], f32[2, 4], f32[2, 4], f32[2, 4]) {
+    a = x > 0.0
+    b = y <= 0.5
+    return a && b, a || b, !a, (x == y) + (x != y) * 2.0
+}
+""").input("x", x).input("y", y).out(m1 * m2).out(np.maximum(m1, m2)).out(1 - m1).out((x == y) + (x != y) * 2.0)
+
+# ---- the short function form (not implemented yet) ----
+x = grid(r, (3,))
+case("fn_short_form", "fn name(params) -> type = expr, the short form of a function.", """
+fn square(x: f32[N]) -> f32[N] = x * x
+
+fn f(x: f32[3]) -> f32[3] {
+    return square(x) + 1.0
+}
+""").input("x", x).out(x * x + 1)
+
+# ---- scan with tuples ----
+xs, ws = grid(r, (3, 2)), grid(r, (3, 2))
+s_ = np.zeros(2)
+p_ = np.ones(2)
+ys1, ys2 = [], []
+for k in range(3):
+    s_ = s_ + xs[k] * ws[k]
+    p_ = p_ * 0.5 + xs[k]
+    ys1.append(s_.copy())
+    ys2.append(s_ - p_)
+case("scan_tuples", "scan with a tuple carry, a tuple of sequences and a tuple of per-step outputs, stacked along axis 0.", """
+fn step(carry: (f32[2], f32[2]), inp: (f32[2], f32[2])) -> ((f32[2], f32[2]), (f32[2], f32[2])) {
+    s, p = carry
+    x, w = inp
+    s2 = s + x * w
+    p2 = p * 0.5 + x
+    return (s2, p2), (s2, s2 - p2)
+}
+
+fn f(xs: f32[3, 2], ws: f32[3, 2]) -> (f32[2], f32[2], f32[3, 2], f32[3, 2]) {
+    last, outs = scan(step, (zeros([2]), ones([2])), (xs, ws))
+    s, p = last
+    a, b = outs
+    return s, p, a, b
+}
+""").input("xs", xs).input("ws", ws).out(s_).out(p_).out(np.array(ys1)).out(np.array(ys2))
 
 live = select(cases, PENDING)
 

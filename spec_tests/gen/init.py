@@ -130,6 +130,15 @@ model M() {
 }
 """, "M.forward", 2)
 
+case("random_creators", "The creators normal(shape, mean, std) and uniform(shape, low, high) in a function: statistics on 60000 draws, two call sites draw different numbers, and a second run draws the same (the runner checks that runs are bitwise equal).", """
+fn f() -> (f32, f32, f32, f32, f32) {
+    n = normal([200, 300], mean = -1.0, std = 2.0)
+    u = uniform([200, 300], low = 1.0, high = 2.0)
+    v = uniform([200, 300], low = 1.0, high = 2.0)
+    return abs(mean(n) + 1.0) < 0.04, abs(std(n) / 2.0 - 1.0) < 0.03, (min(u) >= 1.0) * (max(u) <= 2.0), abs(mean(u) - 1.5) < 0.01, max(abs(u - v)) > 0.5
+}
+""", "f", 5)
+
 live = select(cases, PENDING)
 
 if __name__ == "__main__":
