@@ -374,6 +374,19 @@ fn f(x: f64[3, 4], ids: i32[4], w: f64[4, 4]) -> f64 {
 }
 """).input("x", x).input("ids", [2, 0, 2, 2]).input("w", wt).out(n(val), "f64").grad("x", n(tx.grad), "f64")
 
+x = grid(r, (2, 1, 3))
+tx = t(x, True)
+wq = grid(r, (3, 2))
+y = torch.flatten(tx.squeeze(1).unsqueeze(0), 1).reshape(3, 2)  # [1, 2, 3] -> [1, 6] -> [3, 2]
+val = (y * t(wq)).sum() + (tx.permute(2, 1, 0) ** 2).sum()
+val.backward()
+case("layout", "reshape_family_grad", "Gradients through squeeze, unsqueeze, flatten, reshape and .T (which permutes the gradient back).", """
+fn f(x: f64[2, 1, 3], w: f64[3, 2]) -> f64 {
+    y = reshape(flatten(unsqueeze(squeeze(x, axis = 1), 0)), [3, 2])
+    return sum(y * w) + sum(x.T ** 2)
+}
+""").input("x", x).input("w", wq).out(n(val), "f64").grad("x", n(tx.grad), "f64")
+
 # ---- creation ----
 case("creation", "zeros_ones_full", "zeros, ones and full with a shape list; dtype = i32 and f64 options.", """
 fn f() -> (f32[2, 3], f64[3], i32[2, 2], f32[2, 2]) {

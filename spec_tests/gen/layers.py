@@ -175,6 +175,22 @@ fn f(x: f64[4, 2, 3], g: f64[2], b: f64[2], w: f64[4, 2, 3]) -> f64 {
 """).input("x", x3).input("g", g).input("b", b).input("w", w).out(n(val), "f64") \
     .grad("x", n(tx.grad), "f64").grad("g", n(tg.grad), "f64").grad("b", n(tb.grad), "f64")
 
+x, g, b = grid(r, (3, 2, 4)), grid(r, (2,)), grid(r, (2,))
+m, v = grid(r, (2,)), grid(r, (2,), 0.25, 2)
+tx, tg, tb, tm, tv = t(x, True), t(g, True), t(b, True), t(m, True), t(v, True)
+sh = (1, 2, 1)
+y = (tx - tm.reshape(sh)) / torch.sqrt(tv.reshape(sh) + 1e-5) * tg.reshape(sh) + tb.reshape(sh)
+w = grid(r, (3, 2, 4))
+val = (y * t(w)).sum()
+val.backward()
+case("norm", "batch_norm_given_stats_grads", "batch_norm with given mean and var is (x - mean) / sqrt(var + eps) * gamma + beta per channel; gradients w.r.t. all five operands.", """
+fn f(x: f64[3, 2, 4], g: f64[2], b: f64[2], m: f64[2], v: f64[2], w: f64[3, 2, 4]) -> f64 {
+    return sum(batch_norm(x, g, b, mean = m, var = v) * w)
+}
+""").input("x", x).input("g", g).input("b", b).input("m", m).input("v", v).input("w", w).out(n(val), "f64") \
+    .grad("x", n(tx.grad), "f64").grad("g", n(tg.grad), "f64").grad("b", n(tb.grad), "f64") \
+    .grad("m", n(tm.grad), "f64").grad("v", n(tv.grad), "f64")
+
 # ---- embedding ----
 r = rng(231)
 table = grid(r, (5, 3))
@@ -234,6 +250,21 @@ fn f(q: f64[1, 2, 4, 3], k: f64[1, 2, 4, 3], v: f64[1, 2, 4, 3], w: f64[1, 2, 4,
     return sum(attention(q, k, v, causal = true) * w)
 }
 """).input("q", q).input("k", k).input("v", v).input("w", w).out(n(val), "f64") \
+    .grad("q", n(tq.grad), "f64").grad("k", n(tk.grad), "f64").grad("v", n(tv.grad), "f64")
+
+q, k, v = grid(r, (2, 3, 4)), grid(r, (2, 5, 4)), grid(r, (2, 5, 2))
+bmask = np.array([[[1, 0, 1, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 1]],
+                  [[0, 1, 0, 0, 0], [1, 1, 0, 0, 1], [1, 0, 1, 0, 1]]])
+tq, tk, tv = t(q, True), t(k, True), t(v, True)
+y = attn(tq, tk, tv, bmask)
+w = grid(r, (2, 3, 2))
+val = (y * t(w)).sum()
+val.backward()
+case("attention", "attention_batch_mask_grads", "A mask per batch element [B, Tq, Tk]; hidden keys get no gradient in k and v.", """
+fn f(q: f64[2, 3, 4], k: f64[2, 5, 4], v: f64[2, 5, 2], m: f64[2, 3, 5], w: f64[2, 3, 2]) -> f64 {
+    return sum(attention(q, k, v, mask = m) * w)
+}
+""").input("q", q).input("k", k).input("v", v).input("m", bmask).input("w", w).out(n(val), "f64") \
     .grad("q", n(tq.grad), "f64").grad("k", n(tk.grad), "f64").grad("v", n(tv.grad), "f64")
 
 # ---- losses ----
