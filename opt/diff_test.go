@@ -15,8 +15,9 @@ import (
 )
 
 // Tolerances of the differential tests. The simplify, fold, CSE, DCE and
-// fusion passes keep values bitwise (fused programs run the unfused ops' own
-// row functions in the same order, in the same precision); only the
+// fusion passes keep values bitwise, any NaN matching any NaN (fused
+// programs do the unfused ops' arithmetic in the same order, in the same
+// precision, some of it in AVX2 lanes); only the
 // stability rewrites change them, by rounding, so graphs where one may apply
 // are compared within these bounds.
 const (

@@ -6,7 +6,8 @@
 // x[i] OP y[i] (VV), x[i] OP c (VS) and c OP x[i] (SV) for n elements,
 // eight f32 or four f64 at a time, then one at a time. Each lane is the
 // same IEEE operation as Go's scalar arithmetic, so the results are bitwise
-// those of the pure-Go loops. dst may alias x or y.
+// those of the pure-Go loops (where both operands are NaN, which NaN comes
+// out may differ). dst may alias x or y.
 
 #define VV32(NAME, VOP, SOP) \
 TEXT NAME(SB), NOSPLIT, $0-32; \

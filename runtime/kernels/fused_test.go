@@ -219,7 +219,7 @@ func TestFusedUnaryRowsMatch(t *testing.T) {
 // with one repeated operand on either side, NaN and ±0 included.
 func TestFusedMaskRowsMatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.NaN(), 1, -1}
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.NaN(), -math.NaN(), 1, -1}
 	less := func(dst, x, y []float64) { GreaterRow(dst, y, x) }
 	refs := map[string]func(dst, x, y []float64){"greater": GreaterRow[float64], "equal": EqualRow[float64], "less": less}
 	less32 := func(dst, x, y []float32) { GreaterRow(dst, y, x) }
