@@ -18,9 +18,11 @@ const FusedTile = 1024
 
 // Fused is a fused elementwise program prepared for concrete shapes. Run
 // evaluates it over the output in tiles of FusedTile elements: every
-// instruction is one row function (AddRow, ExpRow...) applied to a whole
-// tile, so the interpretation costs one call per instruction per tile, and
-// the arithmetic is exactly that of the unfused ops, in the same order.
+// instruction is one row function applied to a whole tile, so the
+// interpretation costs one call per instruction per tile. The row functions
+// are the unfused ops' own (ExpRow, TanhRow...) or loops doing the same
+// arithmetic (fused_rows.go, and AVX2 loops in fused_amd64.s), so the
+// results are those of the unfused ops, bitwise (NaN payloads aside).
 // Inputs with the output's element count are read in place, scalar inputs
 // and immediates are length-1 registers, and inputs broadcast along some
 // axes are gathered tile by tile into scratch. Every buffer is allocated by
