@@ -30,7 +30,6 @@ const FusedTile = 1024
 type Fused[T Float] struct {
 	n     int // output elements
 	tile  int
-	nIn   int
 	ins   []fusedInput[T]
 	steps []fusedStep[T]
 	regs  [][]T // the current slice of each register
@@ -62,11 +61,11 @@ type fusedStep[T Float] struct {
 	last   bool // the program's result: written to the output tile
 }
 
-// NewFused prepares program prog with nIn inputs of the given shapes and the
-// immediates imms for an output of shape out. Every input shape must
-// broadcast to out.
+// NewFused prepares program prog with len(in) inputs of the given shapes
+// and the immediates imms for an output of shape out. Every input shape
+// must broadcast to out.
 func NewFused[T Float](prog []FusedInstr, imms []float64, out []int, in [][]int) (*Fused[T], error) {
-	f := &Fused[T]{n: NumElems(out), nIn: len(in)}
+	f := &Fused[T]{n: NumElems(out)}
 	f.tile = min(FusedTile, max(f.n, 1))
 	nr := len(in) + len(imms) + len(prog)
 	f.regs = make([][]T, nr)
