@@ -18,8 +18,6 @@ T = torch.float64
 # script does not write them (the conformance report lists why).
 PENDING = [
     "constructs/submodel_list_int_arg",  # an int model argument is a symbolic dimension, not a value, when checked
-    "constructs/for_shape_variable_entry",  # Func lowers without shapes: a loop over an entry's shape variable needs --shapes
-    "constructs/scan_symbolic_length",  # likewise for scan over an entry's symbolic length
     "constructs/fn_short_form",  # not implemented yet (docs/language.md)
 ]
 
