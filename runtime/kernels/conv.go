@@ -18,6 +18,10 @@ type Conv struct {
 	hw, ohw        int
 	direct         bool // 1×1 kernel, stride 1, no padding: x is its own column buffer
 	fwd, dcol, dwt *Matmul
+
+	tasks, per int // images split into tasks of per images (see splitTasks)
+	r32        *convRunner[float32]
+	r64        *convRunner[float64]
 }
 
 // NewConv prepares the convolution of x [N, C, H, W] with k [CO, C/G, KH, KW];
@@ -42,6 +46,11 @@ func NewConv(x, k []int, stride, pad, dil [2]int, groups int) *Conv {
 	c.fwd = NewMatmul([]int{c.cog, c.ck}, []int{c.ck, c.ohw}, false, false)
 	c.dcol = NewMatmul([]int{c.cog, c.ck}, []int{c.cog, c.ohw}, true, false)
 	c.dwt = NewMatmul([]int{c.cog, c.ohw}, []int{c.ck, c.ohw}, false, true)
+	c.tasks, c.per = 1, c.N
+	if c.cog*c.ck*c.ohw < gemmSerialMACs {
+		// Each image's products are serial, so images can run in parallel.
+		c.tasks, c.per = splitTasks(c.N, c.G*c.cog*c.ck*c.ohw/8)
+	}
 	return c
 }
 
@@ -125,7 +134,18 @@ func col2im[T Float](c *Conv, dxg, col []T) {
 // ConvForward computes out [N, CO, OH, OW] = conv(x, k); col has ColLen
 // elements.
 func ConvForward[T Float](c *Conv, out, x, k, col []T, mm Gemm[T]) {
-	for n := 0; n < c.N; n++ {
+	if c.tasks > 1 {
+		r := convRunnerOf[T](c)
+		r.kind, r.out, r.a, r.b, r.mm = convFwdKind, out, x, k, mm
+		r.par.run()
+		r.clear()
+		return
+	}
+	convForward(c, c.fwd, out, x, k, col, mm, 0, c.N)
+}
+
+func convForward[T Float](c *Conv, fwd *Matmul, out, x, k, col []T, mm Gemm[T], n0, n1 int) {
+	for n := n0; n < n1; n++ {
 		for g := 0; g < c.G; g++ {
 			xg := x[(n*c.C+g*c.cg)*c.hw : (n*c.C+(g+1)*c.cg)*c.hw]
 			cl := xg
@@ -134,7 +154,7 @@ func ConvForward[T Float](c *Conv, out, x, k, col []T, mm Gemm[T]) {
 				cl = col
 			}
 			o := out[(n*c.CO+g*c.cog)*c.ohw : (n*c.CO+(g+1)*c.cog)*c.ohw]
-			mm(c.fwd, o, k[g*c.cog*c.ck:(g+1)*c.cog*c.ck], cl)
+			mm(fwd, o, k[g*c.cog*c.ck:(g+1)*c.cog*c.ck], cl)
 		}
 	}
 }
@@ -143,19 +163,30 @@ func ConvForward[T Float](c *Conv, out, x, k, col []T, mm Gemm[T]) {
 // respect to x given the output's gradient gout (a transposed convolution);
 // col has ColLen elements.
 func ConvInputGrad[T Float](c *Conv, dx, gout, k, col []T, mm Gemm[T]) {
-	if !c.direct {
-		clear(dx)
+	if c.tasks > 1 {
+		r := convRunnerOf[T](c)
+		r.kind, r.out, r.a, r.b, r.mm = convInKind, dx, gout, k, mm
+		r.par.run()
+		r.clear()
+		return
 	}
-	for n := 0; n < c.N; n++ {
+	convInputGrad(c, c.dcol, dx, gout, k, col, mm, 0, c.N)
+}
+
+func convInputGrad[T Float](c *Conv, dcol *Matmul, dx, gout, k, col []T, mm Gemm[T], n0, n1 int) {
+	if !c.direct {
+		clear(dx[n0*c.C*c.hw : n1*c.C*c.hw])
+	}
+	for n := n0; n < n1; n++ {
 		for g := 0; g < c.G; g++ {
 			dxg := dx[(n*c.C+g*c.cg)*c.hw : (n*c.C+(g+1)*c.cg)*c.hw]
 			gg := gout[(n*c.CO+g*c.cog)*c.ohw : (n*c.CO+(g+1)*c.cog)*c.ohw]
 			kg := k[g*c.cog*c.ck : (g+1)*c.cog*c.ck]
 			if c.direct {
-				mm(c.dcol, dxg, kg, gg)
+				mm(dcol, dxg, kg, gg)
 				continue
 			}
-			mm(c.dcol, col, kg, gg)
+			mm(dcol, col, kg, gg)
 			col2im(c, dxg, col)
 		}
 	}
@@ -164,9 +195,33 @@ func ConvInputGrad[T Float](c *Conv, dx, gout, k, col []T, mm Gemm[T]) {
 // ConvWeightGrad computes dk [CO, C/G, KH, KW], the gradient of conv(x, k)
 // with respect to k given the output's gradient gout; col has ColLen
 // elements and tmp TmpLen.
+//
+// With several tasks, each sums its images' terms into its own partial, in
+// image order, and the partials are added into dk in task order.
 func ConvWeightGrad[T Float](c *Conv, dk, x, gout, col, tmp []T, mm Gemm[T]) {
+	if c.tasks > 1 {
+		r := convRunnerOf[T](c)
+		r.kind, r.out, r.a, r.b, r.mm = convWtKind, dk, x, gout, mm
+		r.par.run()
+		r.clear()
+		clear(dk)
+		for t := 0; t < c.tasks; t++ {
+			addTo(dk, r.parts[t*len(dk):(t+1)*len(dk)])
+		}
+		return
+	}
+	convWeightGrad(c, c.dwt, dk, x, gout, col, tmp, mm, 0, c.N)
+}
+
+func addTo[T Float](dst, src []T) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+func convWeightGrad[T Float](c *Conv, dwt *Matmul, dk, x, gout, col, tmp []T, mm Gemm[T], n0, n1 int) {
 	clear(dk)
-	for n := 0; n < c.N; n++ {
+	for n := n0; n < n1; n++ {
 		for g := 0; g < c.G; g++ {
 			xg := x[(n*c.C+g*c.cg)*c.hw : (n*c.C+(g+1)*c.cg)*c.hw]
 			cl := xg
@@ -175,11 +230,81 @@ func ConvWeightGrad[T Float](c *Conv, dk, x, gout, col, tmp []T, mm Gemm[T]) {
 				cl = col
 			}
 			gg := gout[(n*c.CO+g*c.cog)*c.ohw : (n*c.CO+(g+1)*c.cog)*c.ohw]
-			mm(c.dwt, tmp, gg, cl)
+			mm(dwt, tmp, gg, cl)
 			d := dk[g*c.cog*c.ck : (g+1)*c.cog*c.ck]
 			for i, v := range tmp {
 				d[i] += v
 			}
 		}
 	}
+}
+
+// The convolution kernels a convRunner runs.
+const (
+	convFwdKind = iota
+	convInKind
+	convWtKind
+)
+
+// convRunner runs one convolution kernel over tasks of whole images. Every
+// participant has its own column buffer, product plans and weight-gradient
+// scratch; every task of the weight gradient has its own partial sum.
+type convRunner[T Float] struct {
+	c          *Conv
+	kind       int
+	out, a, b  []T
+	mm         Gemm[T]
+	fwd, dcol  []*Matmul // per participant
+	dwt        []*Matmul
+	cols, tmps [][]T // per participant
+	parts      []T   // per task: a partial weight gradient
+	par        *parFor
+}
+
+func (r *convRunner[T]) clear() { r.out, r.a, r.b, r.mm = nil, nil, nil, nil }
+
+func (r *convRunner[T]) task(w, t int) {
+	c := r.c
+	n0, n1 := t*c.per, min((t+1)*c.per, c.N)
+	switch r.kind {
+	case convFwdKind:
+		convForward(c, r.fwd[w], r.out, r.a, r.b, r.cols[w], r.mm, n0, n1)
+	case convInKind:
+		convInputGrad(c, r.dcol[w], r.out, r.a, r.b, r.cols[w], r.mm, n0, n1)
+	case convWtKind:
+		nk := len(r.out)
+		convWeightGrad(c, r.dwt[w], r.parts[t*nk:(t+1)*nk], r.a, r.b, r.cols[w], r.tmps[w], r.mm, n0, n1)
+	}
+}
+
+// convRunnerOf returns c's runner for T, made on first use.
+func convRunnerOf[T Float](c *Conv) *convRunner[T] {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		if c.r32 == nil {
+			c.r32 = newConvRunner[float32](c)
+		}
+		return any(c.r32).(*convRunner[T])
+	default:
+		if c.r64 == nil {
+			c.r64 = newConvRunner[float64](c)
+		}
+		return any(c.r64).(*convRunner[T])
+	}
+}
+
+func newConvRunner[T Float](c *Conv) *convRunner[T] {
+	r := &convRunner[T]{c: c}
+	r.par = newParFor(c.tasks, r.task)
+	np := r.par.participants()
+	for w := 0; w < np; w++ {
+		r.fwd = append(r.fwd, NewMatmul([]int{c.cog, c.ck}, []int{c.ck, c.ohw}, false, false))
+		r.dcol = append(r.dcol, NewMatmul([]int{c.cog, c.ck}, []int{c.cog, c.ohw}, true, false))
+		r.dwt = append(r.dwt, NewMatmul([]int{c.cog, c.ohw}, []int{c.ck, c.ohw}, false, true))
+		r.cols = append(r.cols, make([]T, c.ColLen()))
+		r.tmps = append(r.tmps, make([]T, c.TmpLen()))
+	}
+	r.parts = make([]T, c.tasks*c.CO*c.ck)
+	return r
 }

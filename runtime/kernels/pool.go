@@ -14,6 +14,10 @@ type Pool struct {
 	PH, PW     int
 	OH, OW     int
 	IncludePad bool
+
+	tasks, per int // planes split into tasks of per planes (see splitTasks)
+	r32        *planeRunner[float32]
+	r64        *planeRunner[float64]
 }
 
 // NewPool prepares the pooling of shape x [N, C, H, W]; k, stride and pad
@@ -23,6 +27,7 @@ func NewPool(x []int, k, stride, pad [2]int, includePad bool) *Pool {
 		PH: pad[0], PW: pad[1], IncludePad: includePad}
 	p.OH = (p.H+2*p.PH-p.KH)/p.SH + 1
 	p.OW = (p.W+2*p.PW-p.KW)/p.SW + 1
+	p.tasks, p.per = splitTasks(p.NC, p.H*p.W+p.OH*p.OW*p.KH*p.KW)
 	return p
 }
 
@@ -37,6 +42,9 @@ func (p *Pool) window(oh, ow int) (h0, h1, w0, w1 int) {
 // argmax is the flat index within one plane of the first maximum of the
 // window of (oh, ow) in xp (NaN wins, as in PyTorch).
 func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
+	if p.PH == 0 && p.PW == 0 && p.KH == 2 && p.KW == 2 {
+		return argmax2x2(xp, oh*p.SH*p.W+ow*p.SW, p.W)
+	}
 	h0, h1, w0, w1 := p.window(oh, ow)
 	best, at := T(math.Inf(-1)), h0*p.W+w0
 	for h := h0; h < h1; h++ {
@@ -52,10 +60,40 @@ func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
 	return at
 }
 
+// argmax2x2 is argmax for an unpadded 2×2 window whose first element is
+// xp[i] in a plane of width w (the window is inside the plane).
+func argmax2x2[T Float](xp []T, i, w int) int {
+	a, b, c, d := xp[i], xp[i+1], xp[i+w], xp[i+w+1]
+	best, at := a, i
+	if a != a {
+		return i
+	}
+	if b > best || b != b {
+		if b != b {
+			return i + 1
+		}
+		best, at = b, i+1
+	}
+	if c > best || c != c {
+		if c != c {
+			return i + w
+		}
+		best, at = c, i+w
+	}
+	if d > best || d != d {
+		at = i + w + 1
+	}
+	return at
+}
+
 // MaxPool computes out = the maximum of each window of x.
 func MaxPool[T Float](p *Pool, out, x []T) {
+	runPlanes(p, planeMax, out, x, nil)
+}
+
+func maxPoolPlanes[T Float](p *Pool, out, x []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
-	for c := 0; c < p.NC; c++ {
+	for c := c0; c < c1; c++ {
 		xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
@@ -68,9 +106,13 @@ func MaxPool[T Float](p *Pool, out, x []T) {
 // MaxPoolGrad computes dx: each output's gradient g goes to the first
 // maximum of its window of x (summed where windows overlap).
 func MaxPoolGrad[T Float](p *Pool, dx, x, g []T) {
-	clear(dx)
+	runPlanes(p, planeMaxGrad, dx, x, g)
+}
+
+func maxPoolGradPlanes[T Float](p *Pool, dx, x, g []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
-	for c := 0; c < p.NC; c++ {
+	clear(dx[c0*hw : c1*hw])
+	for c := c0; c < c1; c++ {
 		xp, dp, gp := x[c*hw:(c+1)*hw], dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
@@ -83,8 +125,12 @@ func MaxPoolGrad[T Float](p *Pool, dx, x, g []T) {
 // MaxPoolPick computes out [N, C, OH, OW] = h at the first maximum of each
 // window of x: the adjoint of MaxPoolGrad in its gradient operand.
 func MaxPoolPick[T Float](p *Pool, out, x, h []T) {
+	runPlanes(p, planeMaxPick, out, x, h)
+}
+
+func maxPoolPickPlanes[T Float](p *Pool, out, x, h []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
-	for c := 0; c < p.NC; c++ {
+	for c := c0; c < c1; c++ {
 		xp, hp, op := x[c*hw:(c+1)*hw], h[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
@@ -105,8 +151,12 @@ func (p *Pool) divisor(oh, ow int) int {
 
 // AvgPool computes out = the mean of each window of x.
 func AvgPool[T Float](p *Pool, out, x []T) {
+	runPlanes(p, planeAvg, out, x, nil)
+}
+
+func avgPoolPlanes[T Float](p *Pool, out, x []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
-	for c := 0; c < p.NC; c++ {
+	for c := c0; c < c1; c++ {
 		xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
@@ -126,9 +176,13 @@ func AvgPool[T Float](p *Pool, out, x []T) {
 // AvgPoolGrad computes dx, the gradient of AvgPool given the output's
 // gradient g: each window's share g/divisor is added to its elements.
 func AvgPoolGrad[T Float](p *Pool, dx, g []T) {
-	clear(dx)
+	runPlanes(p, planeAvgGrad, dx, g, nil)
+}
+
+func avgPoolGradPlanes[T Float](p *Pool, dx, g []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
-	for c := 0; c < p.NC; c++ {
+	clear(dx[c0*hw : c1*hw])
+	for c := c0; c < c1; c++ {
 		dp, gp := dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
@@ -143,4 +197,78 @@ func AvgPoolGrad[T Float](p *Pool, dx, g []T) {
 			}
 		}
 	}
+}
+
+// The pooling kernels, by the planes they run on.
+const (
+	planeMax = iota
+	planeMaxGrad
+	planeMaxPick
+	planeAvg
+	planeAvgGrad
+)
+
+// planeRunner runs one pooling kernel over tasks of whole planes (every
+// output element depends on one plane, so the split changes nothing in
+// the result).
+type planeRunner[T Float] struct {
+	p    *Pool
+	kind int
+	out  []T
+	a, b []T // the operands: x and g or h, or g alone
+	par  *parFor
+}
+
+func (r *planeRunner[T]) task(_, t int) {
+	p := r.p
+	c0, c1 := t*p.per, min((t+1)*p.per, p.NC)
+	switch r.kind {
+	case planeMax:
+		maxPoolPlanes(p, r.out, r.a, c0, c1)
+	case planeMaxGrad:
+		maxPoolGradPlanes(p, r.out, r.a, r.b, c0, c1)
+	case planeMaxPick:
+		maxPoolPickPlanes(p, r.out, r.a, r.b, c0, c1)
+	case planeAvg:
+		avgPoolPlanes(p, r.out, r.a, c0, c1)
+	case planeAvgGrad:
+		avgPoolGradPlanes(p, r.out, r.a, c0, c1)
+	}
+}
+
+// runPlanes runs kernel kind on out and operands a, b: in tasks of planes
+// when p has several, else directly.
+func runPlanes[T Float](p *Pool, kind int, out, a, b []T) {
+	if p.tasks <= 1 {
+		r := planeRunner[T]{p: p, kind: kind, out: out, a: a, b: b}
+		r.task(0, 0)
+		return
+	}
+	r := planeRunnerOf[T](p)
+	r.kind, r.out, r.a, r.b = kind, out, a, b
+	r.par.run()
+	r.out, r.a, r.b = nil, nil, nil
+}
+
+// planeRunnerOf returns p's runner for T, made on first use.
+func planeRunnerOf[T Float](p *Pool) *planeRunner[T] {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		if p.r32 == nil {
+			p.r32 = newPlaneRunner[float32](p)
+		}
+		return any(p.r32).(*planeRunner[T])
+	default:
+		if p.r64 == nil {
+			p.r64 = newPlaneRunner[float64](p)
+		}
+		return any(p.r64).(*planeRunner[T])
+	}
+}
+
+func newPlaneRunner[T Float](p *Pool) *planeRunner[T] {
+	r := &planeRunner[T]{p: p}
+	r.par = newParFor(p.tasks, r.task)
+	return r
 }

@@ -1,0 +1,95 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Parallel kernels split their work into a fixed number of tasks that
+// depends on the shape alone (never on GOMAXPROCS) and run them on the
+// worker pool of gemm_pool.go. A task writes its own part of the result, or
+// its own partial sum, which the calling goroutine then combines in task
+// order, so the result is bitwise the same however many goroutines run the
+// tasks and whichever takes which.
+//
+// Tasks do not nest: while one parallel kernel runs on the pool, another
+// (from a second session on another goroutine) runs its tasks serially on
+// its own goroutine, and a parallel kernel runs its tasks in parallel only
+// when every matrix product inside them is serial (a pool goroutine waiting
+// for pool work could wait for ever).
+
+// parMinWork is the least work (in element visits, roughly ns on one core)
+// worth splitting: waking a pool goroutine and waiting for it costs about
+// 5-20 µs on this machine (BenchmarkParallelOverhead).
+const parMinWork = 64 * 1024
+
+// parMaxTasks bounds the tasks of one kernel call: enough to balance two to
+// sixteen participants, few enough that per-task partial sums stay small.
+const parMaxTasks = 16
+
+// parFor runs fn(worker, task) for every task of a fixed partition. fn is set
+// when the kernel is prepared and reads the per-call operands from the
+// kernel's prepared state, so that a call allocates nothing.
+type parFor struct {
+	fn     func(worker, task int)
+	tasks  int
+	maxPar int // participants the kernel has scratch for
+	next   atomic.Int64
+	wg     sync.WaitGroup
+}
+
+// parBusy is set while some parallel kernel's tasks are on the pool.
+var parBusy atomic.Bool
+
+// newParFor prepares a partition of tasks tasks, run by at most
+// max(GOMAXPROCS, NumCPU) participants (as many scratch sets as the caller
+// must prepare: see participants).
+func newParFor(tasks int, fn func(worker, task int)) *parFor {
+	p := &parFor{fn: fn, tasks: tasks, maxPar: max(runtime.GOMAXPROCS(0), runtime.NumCPU())}
+	if tasks > 1 {
+		poolReserve(p.maxPar)
+	}
+	return p
+}
+
+// participants is how many scratch sets fn may need: worker is in [0, participants).
+func (p *parFor) participants() int { return p.maxPar }
+
+// work takes tasks until none is left.
+func (p *parFor) work(id int) {
+	for {
+		t := int(p.next.Add(1) - 1)
+		if t >= p.tasks {
+			return
+		}
+		p.fn(id, t)
+	}
+}
+
+// run calls fn for every task and returns when all are done.
+func (p *parFor) run() {
+	par := min(poolWorkers(), p.tasks, p.maxPar)
+	if par > 1 && parBusy.CompareAndSwap(false, true) {
+		defer parBusy.Store(false)
+		p.next.Store(0)
+		poolRun(p, par, &p.wg)
+		return
+	}
+	for t := 0; t < p.tasks; t++ {
+		p.fn(0, t)
+	}
+}
+
+// splitTasks splits n items of work each into at most parMaxTasks tasks of
+// equal size (the last may be shorter), or into one task when the whole is
+// less than parMinWork: it returns the number of tasks and the items per
+// task.
+func splitTasks(n, work int) (tasks, per int) {
+	if n <= 1 || n*work < parMinWork {
+		return 1, max(n, 1)
+	}
+	tasks = min(n, parMaxTasks, max(2, n*work/parMinWork))
+	per = (n + tasks - 1) / tasks
+	return (n + per - 1) / per, per
+}
