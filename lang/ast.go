@@ -36,6 +36,18 @@ type Fn struct {
 	Params []*Param
 	Result *TypeExpr // nil when the function declares no result
 	Body   []Stmt
+	Grad   *GradDef // nil when the function has no gradient of its own
+}
+
+// GradDef is a function's own gradient, written after its body:
+// `fn f(x: T, ...) -> R { ... } grad(x, ..., y, g) { ... }`. Names are one
+// per parameter of the function, then the primal output, then the output's
+// cotangent; the body returns one cotangent per float tensor parameter (a
+// tuple when there are several).
+type GradDef struct {
+	Pos   ops.Pos
+	Names []string
+	Body  []Stmt
 }
 
 // Param is a function parameter or a model argument: `name: type = default`.

@@ -294,6 +294,8 @@ func (i *interp) builtin(f *frame, e *CallExpr, name string, args []value, kw ma
 		return c.creator()
 	case "grad":
 		return c.grad()
+	case "jvp", "vjp", "hvp":
+		return c.products()
 	}
 	if v, handled := c.more(); handled {
 		return v

@@ -166,7 +166,7 @@ func coerceKind(kind string, v value) (value, bool) {
 // invoke inlines fn with matched arguments: it binds the shape variables of
 // the declared parameter types, runs the body and checks the result against
 // the declared result type.
-func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, as argSet, name string) value {
+func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, as argSet, name string) (ret value) {
 	if i.aborted {
 		return bad
 	}
@@ -249,6 +249,17 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 		if _, taken := fr.vars[v]; !taken {
 			fr.vars[v] = intV{d}
 		}
+	}
+	if fn.Grad != nil {
+		bound := make(map[string]value, len(fr.vars))
+		for k, v := range fr.vars {
+			bound[k] = v
+		}
+		defer func() {
+			if !isBad(ret) {
+				ret = i.withGrad(callPos, fn, fs, inst, bound, ret, name)
+			}
+		}()
 	}
 	res, returned := i.execBlock(fr, fn.Body)
 	if !returned {

@@ -28,6 +28,7 @@ const (
 	CodeParamShape  = "E306" // a param or state whose shape is not constant once the model is built
 	CodeMissingRet  = "E307" // a function with a declared result that does not return
 	CodeValue       = "E308" // a compile-time value out of range (negative dims, bad axis, division by zero)
+	CodeCustomGrad  = "E309" // a function's own gradient (grad block) with the wrong names, count or types of cotangents
 	CodeUnsupported = "E401" // a construct of the language this version does not implement yet
 	CodeInternal    = "E901" // a bug in nnc (a recovered panic); please report it
 )

@@ -285,6 +285,13 @@ func (p *printer) fn(f *Fn) {
 	_, closeLine, _ := p.header(f.Pos, s, false)
 	p.stmts(f.Body)
 	p.closeBlock(closeLine, len(f.Body) == 0)
+	if g := f.Grad; g != nil {
+		// The gradient follows the body's "}" on its line, as else does.
+		p.buf.WriteString(" ")
+		_, closeLine, _ = p.header(g.Pos, "grad("+strings.Join(g.Names, ", ")+")", true)
+		p.stmts(g.Body)
+		p.closeBlock(closeLine, len(g.Body) == 0)
+	}
 	p.trailing(closeLine)
 }
 

@@ -36,6 +36,15 @@ type gFn struct {
 	Params []*gParam `parser:"(@@ (\",\" @@)*)? \",\"? \")\""`
 	Result *gType    `parser:"(\"->\" @@)?"`
 	Body   *gBlock   `parser:"@@"`
+	Grad   *gGrad    `parser:"@@?"`
+}
+
+// gGrad is a function's own gradient, after its body on the line of its
+// closing brace: `} grad(x, y, g) { ... }`.
+type gGrad struct {
+	Pos   lexer.Position
+	Names []string `parser:"\"grad\" \"(\" (@Ident (\",\" @Ident)*)? \",\"? \")\""`
+	Body  *gBlock  `parser:"@@"`
 }
 
 type gParam struct {

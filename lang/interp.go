@@ -81,7 +81,7 @@ var builtinNames = map[string]bool{
 	"reshape": true, "transpose": true, "softmax": true, "log_softmax": true,
 	"cross_entropy": true, "dropout": true, "one_hot": true, "cast": true,
 	"l1": true, "l2": true, "zeros": true, "ones": true, "full": true, "grad": true,
-	"stop_gradient": true,
+	"stop_gradient": true, "jvp": true, "vjp": true, "hvp": true,
 }
 
 // futureBuiltins are built-ins of the language that this version does not

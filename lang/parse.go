@@ -150,6 +150,9 @@ func (c *converter) fn(g *gFn) *Fn {
 	if g.Result != nil {
 		f.Result = c.typ(g.Result)
 	}
+	if g.Grad != nil {
+		f.Grad = &GradDef{Pos: toPos(g.Grad.Pos), Names: g.Grad.Names, Body: c.block(g.Grad.Body)}
+	}
 	return f
 }
 
