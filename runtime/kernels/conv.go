@@ -87,18 +87,37 @@ func im2col[T Float](c *Conv, col, xg []T) {
 					}
 					row := xc[ih*c.W : (ih+1)*c.W]
 					iw := kw*c.DW - c.PW
-					for ow := range d {
-						if iw >= 0 && iw < c.W {
-							d[ow] = row[iw]
-						} else {
-							d[ow] = 0
-						}
-						iw += c.SW
+					lo, hi := c.validCols(iw)
+					clear(d[:lo])
+					clear(d[hi:])
+					if c.SW == 1 {
+						copy(d[lo:hi], row[iw+lo:iw+hi])
+						continue
+					}
+					for ow := lo; ow < hi; ow++ {
+						d[ow] = row[iw+ow*c.SW]
 					}
 				}
 			}
 		}
 	}
+}
+
+// validCols is the range [lo, hi) of output columns ow whose input column
+// iw + ow·SW lies in [0, W).
+func (c *Conv) validCols(iw int) (lo, hi int) {
+	if iw < 0 {
+		lo = (-iw + c.SW - 1) / c.SW
+	}
+	hi = c.OW
+	if last := iw + (c.OW-1)*c.SW; last >= c.W {
+		hi = (c.W-1-iw)/c.SW + 1
+		if c.W-1-iw < 0 {
+			hi = 0
+		}
+	}
+	lo = min(lo, hi)
+	return lo, hi
 }
 
 // col2im adds the columns col [ck, ohw] back into one image's group of
@@ -119,11 +138,16 @@ func col2im[T Float](c *Conv, dxg, col []T) {
 					s := src[oh*c.OW : (oh+1)*c.OW]
 					row := xc[ih*c.W : (ih+1)*c.W]
 					iw := kw*c.DW - c.PW
-					for _, v := range s {
-						if iw >= 0 && iw < c.W {
-							row[iw] += v
+					lo, hi := c.validCols(iw)
+					if c.SW == 1 {
+						r := row[iw+lo : iw+hi]
+						for j, v := range s[lo:hi] {
+							r[j] += v
 						}
-						iw += c.SW
+						continue
+					}
+					for ow := lo; ow < hi; ow++ {
+						row[iw+ow*c.SW] += s[ow]
 					}
 				}
 			}

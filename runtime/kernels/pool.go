@@ -42,7 +42,7 @@ func (p *Pool) window(oh, ow int) (h0, h1, w0, w1 int) {
 // argmax is the flat index within one plane of the first maximum of the
 // window of (oh, ow) in xp (NaN wins, as in PyTorch).
 func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
-	if p.PH == 0 && p.PW == 0 && p.KH == 2 && p.KW == 2 {
+	if p.fast2x2() {
 		return argmax2x2(xp, oh*p.SH*p.W+ow*p.SW, p.W)
 	}
 	h0, h1, w0, w1 := p.window(oh, ow)
@@ -58,6 +58,34 @@ func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
 		}
 	}
 	return at
+}
+
+// fast2x2 says that the windows are 2×2 and unpadded (every window lies in
+// the plane), so that argmax2x2 and max4 apply.
+func (p *Pool) fast2x2() bool { return p.PH == 0 && p.PW == 0 && p.KH == 2 && p.KW == 2 }
+
+// max4 is the value at argmax2x2 of a, b, c, d (row-major window): the
+// first NaN, else the maximum.
+func max4[T Float](a, b, c, d T) T {
+	if a != a {
+		return a
+	}
+	if b > a || b != b {
+		a = b
+		if b != b {
+			return b
+		}
+	}
+	if c > a || c != c {
+		a = c
+		if c != c {
+			return c
+		}
+	}
+	if d > a || d != d {
+		a = d
+	}
+	return a
 }
 
 // argmax2x2 is argmax for an unpadded 2×2 window whose first element is
@@ -93,6 +121,22 @@ func MaxPool[T Float](p *Pool, out, x []T) {
 
 func maxPoolPlanes[T Float](p *Pool, out, x []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
+	if p.fast2x2() {
+		for c := c0; c < c1; c++ {
+			xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
+			for oh := 0; oh < p.OH; oh++ {
+				r0 := xp[oh*p.SH*p.W : (oh*p.SH+2)*p.W]
+				r1 := r0[p.W:]
+				orow := op[oh*p.OW : (oh+1)*p.OW]
+				i := 0
+				for ow := range orow {
+					orow[ow] = max4(r0[i], r0[i+1], r1[i], r1[i+1])
+					i += p.SW
+				}
+			}
+		}
+		return
+	}
 	for c := c0; c < c1; c++ {
 		xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
@@ -112,6 +156,21 @@ func MaxPoolGrad[T Float](p *Pool, dx, x, g []T) {
 func maxPoolGradPlanes[T Float](p *Pool, dx, x, g []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
 	clear(dx[c0*hw : c1*hw])
+	if p.fast2x2() {
+		for c := c0; c < c1; c++ {
+			xp, dp, gp := x[c*hw:(c+1)*hw], dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
+			for oh := 0; oh < p.OH; oh++ {
+				base := oh * p.SH * p.W
+				grow := gp[oh*p.OW : (oh+1)*p.OW]
+				i := base
+				for _, v := range grow {
+					dp[argmax2x2(xp, i, p.W)] += v
+					i += p.SW
+				}
+			}
+		}
+		return
+	}
 	for c := c0; c < c1; c++ {
 		xp, dp, gp := x[c*hw:(c+1)*hw], dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
