@@ -118,10 +118,14 @@ func (f *Func) variant(kind string, inputs map[string]*Tensor, finish func(*lang
 	if err := finish(low); err != nil {
 		return nil, err
 	}
-	if err := runtime.InitParams(f.store, low.B.G, f.seed); err != nil {
+	g, err := f.prog.optimize(low.B.G)
+	if err != nil {
 		return nil, err
 	}
-	c := &compiled{low: low, sess: runtime.NewSession(low.B.G, f.store)}
+	if err := runtime.InitParams(f.store, g, f.seed); err != nil {
+		return nil, err
+	}
+	c := &compiled{low: low, sess: runtime.NewSession(g, f.store)}
 	f.cache[key] = c
 	return c, nil
 }

@@ -6,13 +6,27 @@ import (
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/opt"
 )
 
-// Graph returns the IR of an entry as text (format "text") or Graphviz DOT
-// ("dot"). With grad, the graph also holds the gradient of the entry's scalar
-// result with respect to every parameter and float input, as outputs named
-// "d/NAME".
-func (p *Program) Graph(entry string, grad bool, format string) (s string, err error) {
+// GraphOptions say which graph Graph prints and how.
+type GraphOptions struct {
+	// Grad adds the gradient of the entry's scalar result with respect to
+	// every parameter and float input, as outputs named "d/NAME".
+	Grad bool
+	// Opt prints the graph after the optimizer's passes (at the program's
+	// level), fused kernels named with their member ops.
+	Opt bool
+	// DumpAfter, with Opt, prints the graph after the named pass instead.
+	DumpAfter string
+	// Format is "text" (the default) or "dot" (Graphviz).
+	Format string
+}
+
+// Graph returns the IR of an entry, each node with the .nn position it came
+// from.
+func (p *Program) Graph(entry string, o GraphOptions) (s string, err error) {
+	grad, format := o.Grad, o.Format
 	defer recoverInternal(&err)
 	low, err := p.lower(entry, lang.LowerOptions{})
 	if err != nil {
@@ -39,11 +53,23 @@ func (p *Program) Graph(entry string, grad bool, format string) (s string, err e
 			low.B.Output("d/"+xs[i].Name(), g)
 		}
 	}
+	g := low.B.G
 	var sb strings.Builder
+	if o.DumpAfter != "" {
+		if _, err := opt.Optimize(g, opt.Options{Level: max(p.level, 1), DumpAfter: o.DumpAfter, Dump: &sb}); err != nil {
+			return "", err
+		}
+		return sb.String(), nil
+	}
+	if o.Opt {
+		if g, err = p.optimize(g); err != nil {
+			return "", err
+		}
+	}
 	if format == "dot" {
-		ops.FprintDot(&sb, low.B.G)
+		ops.FprintDot(&sb, g)
 	} else {
-		ops.Fprint(&sb, low.B.G)
+		ops.Fprint(&sb, g)
 	}
 	return sb.String(), nil
 }

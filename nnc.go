@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/nnclang/nnc/lang"
+	"github.com/nnclang/nnc/opt"
 	"github.com/nnclang/nnc/runtime/tensor"
 )
 
@@ -27,9 +28,10 @@ type ErrorList = lang.ErrorList
 
 // Program is a compiled .nn file.
 type Program struct {
-	mod  *lang.Module
-	path string
-	args map[string]any
+	mod   *lang.Module
+	path  string
+	args  map[string]any
+	level int
 }
 
 // Compile parses and checks a .nn program. filename is used in positions.
@@ -39,7 +41,7 @@ func Compile(filename string, src []byte) (p *Program, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Program{mod: m, path: filename}, nil
+	return &Program{mod: m, path: filename, level: opt.DefaultLevel}, nil
 }
 
 // CompileFile reads and compiles a .nn file.

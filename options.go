@@ -5,11 +5,9 @@ import (
 	"io"
 
 	"github.com/nnclang/nnc/data"
-	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
 	"github.com/nnclang/nnc/runtime/tensor"
-	"github.com/nnclang/nnc/train"
 )
 
 // Rematerialization in training (TrainOptions.Remat and MaxMemory): the
@@ -86,21 +84,14 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 		return info, err
 	}
 	entry := s.model + "." + s.str("entry", "loss")
-	b := ops.NewBuilder()
-	low, err := p.lower(entry, lang.LowerOptions{Training: true, Builder: b})
+	step, _, loss, err := p.buildStep(entry, opt)
 	if err != nil {
 		return info, err
 	}
-	if err := checkLoss(entry, low); err != nil {
-		return info, err
-	}
-	if err := train.BuildStep(b, low.Outputs[0], low.Params, opt); err != nil {
-		return info, err
-	}
-	env, err := batchEnv(b.G, splits[0], batch)
+	env, err := batchEnv(step, splits[0], batch)
 	if err != nil {
 		return info, err
 	}
-	_, info, err = runtime.Remat(b.G, env, runtime.RematOptions{Budget: opts.MaxMemory, Split: low.Outputs[0].ID + 1})
+	_, info, err = runtime.Remat(step, env, runtime.RematOptions{Budget: opts.MaxMemory, Split: loss.ID + 1})
 	return info, err
 }

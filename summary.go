@@ -7,6 +7,7 @@ import (
 
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/opt"
 	"github.com/nnclang/nnc/runtime"
 	"github.com/nnclang/nnc/runtime/tensor"
 )
@@ -99,7 +100,7 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 				}
 			}
 			sort.Strings(es.Missing)
-		} else if err := planMemory(low, env, &es); err != nil {
+		} else if err := planMemory(low, env, p.level, &es); err != nil {
 			return nil, err
 		}
 		s.Entries = append(s.Entries, es)
@@ -148,7 +149,7 @@ func modelSummary(name string, params []*ops.Node) ModelSummary {
 }
 
 // planMemory builds the entry's plan for the shape values in env.
-func planMemory(low *lang.Lowered, env map[string]int64, es *EntrySummary) error {
+func planMemory(low *lang.Lowered, env map[string]int64, level int, es *EntrySummary) error {
 	missing := map[string]bool{}
 	var vals []*tensor.Tensor
 	for _, n := range low.Inputs {
@@ -183,11 +184,15 @@ func planMemory(low *lang.Lowered, env map[string]int64, es *EntrySummary) error
 		return err
 	}
 	es.Flops, es.FlopsEstimated = fc.Total, fc.Estimated
-	store := runtime.NewStore()
-	if err := runtime.InitParams(store, low.B.G, 0); err != nil {
+	g, err := opt.Optimize(low.B.G, opt.Options{Level: level})
+	if err != nil {
 		return err
 	}
-	plan, err := runtime.NewSession(low.B.G, store).Plan(vals...)
+	store := runtime.NewStore()
+	if err := runtime.InitParams(store, g, 0); err != nil {
+		return err
+	}
+	plan, err := runtime.NewSession(g, store).Plan(vals...)
 	if err != nil {
 		return err
 	}

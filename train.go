@@ -81,25 +81,17 @@ func (p *Program) Train(opts TrainOptions) (res *TrainResult, err error) {
 	}
 	entry := s.model + "." + s.str("entry", "loss")
 
-	b := ops.NewBuilder()
-	low, err := p.lower(entry, lang.LowerOptions{Training: true, Builder: b})
+	step, low, loss, err := p.buildStep(entry, opt)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLoss(entry, low); err != nil {
-		return nil, err
-	}
-	if err := train.BuildStep(b, low.Outputs[0], low.Params, opt); err != nil {
-		return nil, err
-	}
-	step := b.G
 	if opts.Remat {
-		if step, _, err = rematStep(b.G, low.Outputs[0], splits[0], batch, opts.MaxMemory, opts.Progress); err != nil {
+		if step, _, err = rematStep(step, loss, splits[0], batch, opts.MaxMemory, opts.Progress); err != nil {
 			return nil, err
 		}
 	}
 	store := runtime.NewStore()
-	if err := runtime.InitParams(store, b.G, seed); err != nil {
+	if err := runtime.InitParams(store, step, seed); err != nil {
 		return nil, err
 	}
 	fwd, lossG, err := p.evalGraphs(s.model, entry)
@@ -187,7 +179,13 @@ func (p *Program) evalGraphs(model, lossEntry string) (fwd, loss *ops.Graph, err
 		return nil, nil, err
 	}
 	ll.B.Output("loss", ll.Outputs[0])
-	return lf.B.G, ll.B.G, nil
+	if fwd, err = p.optimize(lf.B.G); err != nil {
+		return nil, nil, err
+	}
+	if loss, err = p.optimize(ll.B.G); err != nil {
+		return nil, nil, err
+	}
+	return fwd, loss, nil
 }
 
 func checkLoss(entry string, low *lang.Lowered) error {

@@ -174,8 +174,11 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("graph")
 	entry := fs.String("entry", "", "the function or method: f or Model.fn")
-	grad := fs.Bool("grad", false, "include the gradient of the (scalar) result w.r.t. every parameter and float input")
-	format := fs.String("format", "text", "text or dot")
+	var o nnc.GraphOptions
+	fs.BoolVar(&o.Grad, "grad", false, "include the gradient of the (scalar) result w.r.t. every parameter and float input")
+	fs.StringVar(&o.Format, "format", "text", "text or dot")
+	fs.BoolVar(&o.Opt, "opt", false, "print the graph after the optimizer's passes")
+	fs.StringVar(&o.DumpAfter, "dump-after", "", "print the graph after the named pass (dce, fold, simplify, stability, cse, fuse)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -187,14 +190,14 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	if *entry == "" {
 		return usagef("--entry is required")
 	}
-	if *format != "text" && *format != "dot" {
-		return usagef("--format is text or dot, not %q", *format)
+	if o.Format != "text" && o.Format != "dot" {
+		return usagef("--format is text or dot, not %q", o.Format)
 	}
 	p, err := compileFile(file)
 	if err != nil {
 		return err
 	}
-	g, err := p.Graph(*entry, *grad, *format)
+	g, err := p.Graph(*entry, o)
 	if err != nil {
 		return err
 	}

@@ -87,14 +87,19 @@ func (a argsFlag) Set(v string) error {
 	return nil
 }
 
-// modelArgs are this command line's --arg values (reset by run).
-var modelArgs = argsFlag{}
+// modelArgs are this command line's --arg values and o0 its -O0 (both
+// reset by run).
+var (
+	modelArgs = argsFlag{}
+	o0        bool
+)
 
 // newFlagSet starts the flags of a command that compiles a program; every
 // such command takes --arg.
 func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.Var(modelArgs, "arg", "a model argument, NAME=VALUE, overriding its default (repeatable)")
+	fs.BoolVar(&o0, "O0", false, "run the graphs as lowered, without the optimizer's passes")
 	return fs
 }
 
@@ -105,5 +110,8 @@ func compileFile(file string) (*nnc.Program, error) {
 		return nil, err
 	}
 	p.SetModelArgs(modelArgs)
+	if o0 {
+		p.SetOptLevel(0)
+	}
 	return p, nil
 }

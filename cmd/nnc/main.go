@@ -76,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	modelArgs = argsFlag{}
+	modelArgs, o0 = argsFlag{}, false
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "nnc: unknown command %q\n\n%s", args[0], usage)

@@ -258,3 +258,36 @@ func TestCheckFlops(t *testing.T) {
 		t.Errorf("models %+v", s.Models)
 	}
 }
+
+func TestGraphOpt(t *testing.T) {
+	out, errOut, code := nncCmd(t, "graph", "../../models/digits.nn", "--entry", "Classifier.forward", "--opt")
+	if code != 0 || !strings.Contains(out, "fused_matmul(") || strings.Contains(out, "relu(") {
+		t.Fatalf("graph --opt: exit %d, stderr %q, graph:\n%s", code, errOut, out)
+	}
+	out, _, code = nncCmd(t, "graph", "../../models/digits.nn", "--entry", "Classifier.forward", "--dump-after", "dce")
+	if code != 0 || !strings.Contains(out, "relu(") || strings.Contains(out, "fused_") {
+		t.Fatalf("--dump-after dce: exit %d:\n%s", code, out)
+	}
+	if _, errOut, code := nncCmd(t, "graph", "../../models/digits.nn", "--entry", "Classifier.forward", "--dump-after", "nosuch"); code != 1 || !strings.Contains(errOut, "fuse") {
+		t.Errorf("unknown pass: exit %d, %q", code, errOut)
+	}
+	// -O0 and the optimized program give the same results.
+	var outs [2]string
+	for i, extra := range [][]string{nil, {"-O0"}} {
+		args := append([]string{"run", "../../models/digits.nn", "--entry", "Classifier.forward", "--in", "x=[[" + strings.Repeat("0.5, ", 63) + "0.25]]"}, extra...)
+		o, e, c := nncCmd(t, args...)
+		if c != 0 {
+			t.Fatalf("run %v: exit %d: %s", extra, c, e)
+		}
+		outs[i] = o
+	}
+	var a, b map[string]tensorJSON
+	if json.Unmarshal([]byte(outs[0]), &a) != nil || json.Unmarshal([]byte(outs[1]), &b) != nil {
+		t.Fatalf("outputs %q %q", outs[0], outs[1])
+	}
+	for i := range a["out"].Data {
+		if d := math.Abs(a["out"].Data[i] - b["out"].Data[i]); d > 1e-5 {
+			t.Errorf("logit %d: optimized %v, -O0 %v", i, a["out"].Data[i], b["out"].Data[i])
+		}
+	}
+}
