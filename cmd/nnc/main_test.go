@@ -261,11 +261,11 @@ func TestCheckFlops(t *testing.T) {
 
 func TestGraphOpt(t *testing.T) {
 	out, errOut, code := nncCmd(t, "graph", "../../models/digits.nn", "--entry", "Classifier.forward", "--opt")
-	if code != 0 || !strings.Contains(out, "fused_matmul(") || strings.Contains(out, "relu(") {
+	if code != 0 || !strings.Contains(out, "fused_matmul(") || strings.Contains(out, "= relu(") {
 		t.Fatalf("graph --opt: exit %d, stderr %q, graph:\n%s", code, errOut, out)
 	}
 	out, _, code = nncCmd(t, "graph", "../../models/digits.nn", "--entry", "Classifier.forward", "--dump-after", "dce")
-	if code != 0 || !strings.Contains(out, "relu(") || strings.Contains(out, "fused_") {
+	if code != 0 || !strings.Contains(out, "= relu(") || strings.Contains(out, "fused_") {
 		t.Fatalf("--dump-after dce: exit %d:\n%s", code, out)
 	}
 	if _, errOut, code := nncCmd(t, "graph", "../../models/digits.nn", "--entry", "Classifier.forward", "--dump-after", "nosuch"); code != 1 || !strings.Contains(errOut, "fuse") {
