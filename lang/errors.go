@@ -24,7 +24,7 @@ const (
 	CodeReturn      = "E302" // the result does not have the declared return type
 	CodeShapeVar    = "E303" // a shape variable bound to different dimensions in one signature
 	CodeArgType     = "E304" // an argument does not have the declared parameter type
-	CodeGrad        = "E305" // grad of a non-scalar, or with respect to an integer or a non-leaf
+	CodeGrad        = "E305" // grad or hvp of a non-scalar, with respect to an integer, or jvp/vjp/hvp vectors of the wrong types
 	CodeParamShape  = "E306" // a param or state whose shape is not constant once the model is built
 	CodeMissingRet  = "E307" // a function with a declared result that does not return
 	CodeValue       = "E308" // a compile-time value out of range (negative dims, bad axis, division by zero)
