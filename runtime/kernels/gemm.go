@@ -348,8 +348,7 @@ func packCopy[T Float](dst []T, ld int, src []T, lds, w, kl int, alpha T, packRo
 // packStrided sets dst[l*ld+r] = alpha*src[r*lds+l] for r < rows and l < kl:
 // it gathers rows of src into columns of dst. With a transposing routine
 // (packT, for four rows at a time) it runs that on groups of four rows and
-// columns; the rest goes a cache line of each source row at a time, so that
-// each line read is used whole while its destination is in L1.
+// columns, and gatherRows on the rest.
 func packStrided[T Float](dst []T, ld int, src []T, lds, rows, kl int, alpha T, packT func(dst, src *T, lds, n, ld int, alpha T)) {
 	r0, n4 := 0, 0
 	if packT != nil && kl >= 4 && rows >= 4 {
@@ -360,19 +359,24 @@ func packStrided[T Float](dst []T, ld int, src []T, lds, rows, kl int, alpha T, 
 			packT(&dst[r0], &src[r0*lds], lds, n4, ld, alpha)
 		}
 	}
+	// The rest: columns [n4, kl) of rows [0, r0), all of rows [r0, rows).
+	gatherRows(dst[n4*ld:], ld, src[n4:], lds, 0, r0, kl-n4, alpha)
+	gatherRows(dst, ld, src, lds, r0, rows, kl, alpha)
+}
+
+// gatherRows sets dst[l*ld+r] = alpha*src[r*lds+l] for r in [r0, r1) and
+// l < kl, a cache line of each source row at a time, so that each line read
+// is used whole while its destination is in L1.
+func gatherRows[T Float](dst []T, ld int, src []T, lds, r0, r1, kl int, alpha T) {
+	if r0 >= r1 || kl <= 0 {
+		return
+	}
 	const chunk = 16
 	for l0 := 0; l0 < kl; l0 += chunk {
 		l1 := min(l0+chunk, kl)
-		for r := range rows {
-			lo := l0
-			if r < r0 { // columns [0, n4) of these rows are done
-				lo = max(l0, n4)
-			}
-			if lo >= l1 {
-				continue
-			}
-			s := src[r*lds+lo : r*lds+l1]
-			d := dst[lo*ld+r:]
+		for r := r0; r < r1; r++ {
+			s := src[r*lds+l0 : r*lds+l1]
+			d := dst[l0*ld+r:]
 			for i, v := range s {
 				d[i*ld] = alpha * v
 			}
@@ -421,13 +425,16 @@ func (g *GemmPlan[T]) computeBlock(bi, bj int, tile []T) {
 				// An edge tile: compute it whole, write back its inside.
 				fn(kl, ap, bp, &tile[0], nr, 0)
 				if g.swap { // the tile is of Cᵀ: rows i0… are columns of C
-					for r := range rows {
-						src := tile[r*nr:][:cols]
-						for j, v := range src {
-							if at := (j0+j)*ldc + i0 + r; acc == 0 {
-								c[at] = v
-							} else {
-								c[at] += v
+					for j := range cols {
+						dst := c[(j0+j)*ldc+i0:][:rows]
+						src := tile[j:]
+						if acc == 0 {
+							for r := range dst {
+								dst[r] = src[r*nr]
+							}
+						} else {
+							for r := range dst {
+								dst[r] += src[r*nr]
 							}
 						}
 					}

@@ -87,3 +87,68 @@ func BenchmarkPoolWake(b *testing.B) {
 	b.ReportMetric(lat[len(lat)/2], "p50-µs")
 	b.ReportMetric(lat[len(lat)/10], "p10-µs")
 }
+
+// BenchmarkGemmMicrokernel runs the microkernels alone on packed panels that
+// stay in L1 (KC = 256 steps, accumulating into one tile): the ceiling of the
+// whole product.
+func BenchmarkGemmMicrokernel(b *testing.B) {
+	for _, kern := range gemmKernelsFor[float32]() {
+		b.Run("f32/"+kern.name, func(b *testing.B) {
+			const kc = 256
+			pa, pb, c := make([]float32, kc*kern.mr), make([]float32, kc*kern.nr), make([]float32, kern.mr*kern.nr)
+			for b.Loop() {
+				kern.fn(kc, &pa[0], &pb[0], &c[0], kern.nr, 1)
+			}
+			b.ReportMetric(2*float64(kc*kern.mr*kern.nr)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// gemmMLPShapes are the products of a training step of the MLP
+// 784-512-512-10 on batches of 128 (forward, weight gradients with the
+// input transposed, input gradients with the weights transposed);
+// bench/sgemm_numpy.py --mlp times the same.
+var gemmMLPShapes = []struct {
+	name    string
+	m, n, k int
+	ta, tb  bool
+}{
+	{"x.W1", 128, 512, 784, false, false},
+	{"h1.W2", 128, 512, 512, false, false},
+	{"h2.W3", 128, 10, 512, false, false},
+	{"dW1", 784, 512, 128, true, false},
+	{"dW2", 512, 512, 128, true, false},
+	{"dW3", 512, 10, 128, true, false},
+	{"dh2", 128, 512, 10, false, true},
+	{"dh1", 128, 512, 512, false, true},
+}
+
+// BenchmarkGemmMLP times the MLP step's products (f32); with GOMAXPROCS=1
+// also by the thread's CPU time.
+func BenchmarkGemmMLP(b *testing.B) {
+	for _, s := range gemmMLPShapes {
+		b.Run(s.name, func(b *testing.B) {
+			g := NewGemmPlan[float32](s.ta, s.tb, s.m, s.n, s.k)
+			x, y, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
+			lda, ldb := s.k, s.n
+			if s.ta {
+				lda = s.m
+			}
+			if s.tb {
+				ldb = s.k
+			}
+			serial := runtime.GOMAXPROCS(0) == 1
+			if serial {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+			}
+			cpu0, cpuOK := threadCPUSeconds()
+			for b.Loop() {
+				g.Run(1, x, lda, y, ldb, 0, c, s.n)
+			}
+			if cpu1, ok := threadCPUSeconds(); serial && cpuOK && ok && cpu1 > cpu0 {
+				b.ReportMetric((cpu1-cpu0)/float64(b.N)*1e6, "cpu-µs/op")
+			}
+		})
+	}
+}
