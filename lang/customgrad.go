@@ -31,7 +31,15 @@ type customCall struct {
 	consts   map[string]value // compile-time parameters and shape variables
 	tensors  []int            // fn.Params indices bound to tensors, in operand order
 	training bool
+	checking bool
+	types    bool
 	shapes   map[string]int64
+	outDType ops.DType // the output's element type at the call
+	anyFloat bool      // the call was inlined with interp.anyFloat
+	// active are the functions whose gradient blocks are being checked
+	// further up (a block may call its own function: exp's gradient uses
+	// exp), so that checking one does not start again.
+	active map[*Fn]bool
 }
 
 // withGrad wraps the result res of a call of fn, whose parameters were
@@ -51,7 +59,7 @@ func (i *interp) withGrad(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance
 		i.errorf(fn.Pos, CodeCustomGrad, "%s: a function with its own gradient must return one float tensor, not %s", name, kindOf(res))
 		return bad
 	}
-	cc := &customCall{fn: fn, file: fs, consts: map[string]value{}, training: i.training, shapes: i.shapes}
+	cc := &customCall{fn: fn, file: fs, consts: map[string]value{}, training: i.training, checking: i.checking, types: i.types, shapes: i.shapes, outDType: out.n.Type.DType, anyFloat: i.anyFloat, active: i.activeCustom}
 	var operands []*ops.Node
 	paramNames := map[string]bool{}
 	for k, p := range fn.Params {
@@ -100,7 +108,11 @@ func (cc *customCall) name() string {
 	sort.Strings(keys)
 	var cfg []string
 	for _, k := range keys {
-		cfg = append(cfg, fmt.Sprintf("%s=%v", k, cc.consts[k]))
+		v := cc.consts[k]
+		if d, isInt := v.(intV); isInt {
+			v = d.d.String()
+		}
+		cfg = append(cfg, fmt.Sprintf("%s=%v", k, v))
 	}
 	return fmt.Sprintf("%v %s #%016x [%s]", cc.fn.Pos, cc.fn.Name, h.Sum64(), strings.Join(cfg, " "))
 }
@@ -142,7 +154,11 @@ func joinExprs(es []Expr) string {
 // User errors come back in errs.
 func (cc *customCall) run(b *ops.Builder, operands []*ops.Node, out, g *ops.Node) ([]*ops.Node, ErrorList) {
 	fn, gd := cc.fn, cc.fn.Grad
-	sub := &interp{b: b, training: cc.training, shapes: cc.shapes}
+	sub := &interp{b: b, training: cc.training, checking: cc.checking, types: cc.types, shapes: cc.shapes, activeCustom: cc.active}
+	// Differentiated in another float type than the call's (nnc gradcheck
+	// rebuilds graphs in f64): declared float types of the functions the
+	// block calls accept any float type.
+	sub.anyFloat = cc.anyFloat || out.Type.DType != cc.outDType
 	label := fn.Name + "'s gradient"
 	fr := &frame{vars: map[string]value{}, file: cc.file, fnName: label, retPos: gd.Pos}
 	for k, v := range cc.consts {
@@ -214,6 +230,15 @@ func (cc *customCall) vjp(b *ops.Builder, inputs []*ops.Node, out, g *ops.Node) 
 // checkCustom runs the gradient block once on a scratch graph with inputs
 // of the call's types and reports its errors.
 func (i *interp) checkCustom(cc *customCall, operands []*ops.Node, out *ops.Node) bool {
+	if cc.active[cc.fn] {
+		return true // checked further up
+	}
+	active := map[*Fn]bool{cc.fn: true}
+	for f := range cc.active {
+		active[f] = true
+	}
+	defer func(old map[*Fn]bool) { cc.active = old }(cc.active)
+	cc.active = active
 	b := ops.NewBuilder()
 	ins := make([]*ops.Node, len(operands))
 	for k, o := range operands {

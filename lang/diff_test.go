@@ -177,6 +177,14 @@ fn scaled(x: f64[N], w: f64[N], k: float) -> f64[N] {
     return g * b * k, g * a * k
 }
 
+// The block calls its own function.
+fn myexp(x: f64[N]) -> f64[N] {
+    return exp(x)
+} grad(x, y, g) {
+    return g * myexp(x)
+}
+
+fn exp_hvp(x: f64[N], u: f64[N]) -> (f64[N], f64[N]) { return grad(sum(myexp(x)), x), hvp(sum(myexp(x)), x, u) }
 fn sp_grad(x: f64[N]) -> f64[N] { return grad(sum(softplus_s(x)), x) }
 fn sp_value(x: f64[N]) -> f64[N] { return softplus_s(x) }
 fn sp_hvp(x: f64[N], u: f64[N]) -> f64[N] { return hvp(sum(softplus_s(x)), x, u) }
@@ -212,6 +220,10 @@ func TestCustomGradients(t *testing.T) {
 	out, _ = evalEntry(t, customSrc, "ste", map[string]in{"x": f64([]int{3}, -1.5, 0.25, 2)})
 	near(t, "ste value", out[0], []float64{-1, 1, 1}, 0)
 	near(t, "ste gradient", out[1], []float64{-1.5 - 1, 0.25 + 1, 2 + 1}, 1e-12)
+	// exp's gradient and Hessian through a block that calls itself.
+	out, _ = evalEntry(t, customSrc, "exp_hvp", map[string]in{"x": f64([]int{2}, 0.5, -1), "u": f64([]int{2}, 2, 3)})
+	near(t, "exp grad", out[0], []float64{math.Exp(0.5), math.Exp(-1)}, 1e-12)
+	near(t, "exp hvp", out[1], []float64{2 * math.Exp(0.5), 3 * math.Exp(-1)}, 1e-12)
 	// d/dx sum(3xw·x) = 6xw, d/dw = 3x².
 	out, _ = evalEntry(t, customSrc, "two", map[string]in{"x": f64([]int{2}, 1, -2), "w": f64([]int{2}, 0.5, 4)})
 	near(t, "d/dx", out[0], []float64{3, -48}, 1e-12)

@@ -11,7 +11,7 @@ import (
 // failure is an ErrorList of positioned errors.
 func FuzzLoad(f *testing.F) {
 	var seeds []string
-	for _, pat := range []string{"testdata/*.nn", "testdata/examples/*.nn", "std/*.nn"} {
+	for _, pat := range []string{"testdata/*.nn", "testdata/examples/*.nn", "testdata/customgrad/*.nn", "std/*.nn"} {
 		files, _ := filepath.Glob(pat)
 		seeds = append(seeds, files...)
 	}

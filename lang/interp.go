@@ -36,6 +36,12 @@ type interp struct {
 	types  bool
 	shapes map[string]int64 // LowerOptions.Shapes
 	calls  []ops.Pos        // the positions of the calls being inlined
+	// activeCustom are the functions whose gradient blocks are being
+	// checked (customgrad.go).
+	activeCustom map[*Fn]bool
+	// anyFloat makes declared float element types match any float type
+	// (a custom gradient differentiated in f64, see customgrad.go).
+	anyFloat bool
 }
 
 // typesOnly reports whether the graph being built is only for its types

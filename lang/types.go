@@ -144,7 +144,7 @@ func (i *interp) unify(fr *frame, bd *binding, t *TypeExpr, got ops.Type, what s
 	if !ok {
 		return &unifyErr{CodeUndefined, fmt.Sprintf("unknown element type %s", t.Name)}
 	}
-	if dt != got.DType {
+	if dt != got.DType && !(i.anyFloat && dt.IsFloat() && got.DType.IsFloat()) {
 		return mismatch()
 	}
 	ell := -1
