@@ -54,6 +54,14 @@ func (i *interp) withGrad(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance
 		i.errorf(gd.Pos, CodeCustomGrad, "%s: the gradient takes %d names (one per parameter, the output, its cotangent), got %d", name, want, len(gd.Names))
 		return bad
 	}
+	seen := map[string]bool{}
+	for _, n := range gd.Names {
+		if seen[n] {
+			i.errorf(gd.Pos, CodeCustomGrad, "%s: the gradient's name %s is given twice", name, n)
+			return bad
+		}
+		seen[n] = true
+	}
 	out, ok := res.(tensorV)
 	if !ok || !out.n.Type.DType.IsFloat() {
 		i.errorf(fn.Pos, CodeCustomGrad, "%s: a function with its own gradient must return one float tensor, not %s", name, kindOf(res))

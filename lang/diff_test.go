@@ -234,6 +234,8 @@ func TestCustomGradientErrors(t *testing.T) {
 	cases := []struct{ name, src, want string }{
 		{"names", "fn f(x: f32[3]) -> f32[3] {\n return x\n} grad(x, g) {\n return g\n}\n",
 			"t.nn:3:3: E309 f: the gradient takes 3 names"},
+		{"duplicate", "fn f(x: f32[3]) -> f32[3] {\n return x\n} grad(x, x, g) {\n return g\n}\n",
+			"t.nn:3:3: E309 f: the gradient's name x is given twice"},
 		{"shape", "fn f(x: f32[N]) -> f32[N] {\n return x * 2.0\n} grad(x, y, g) {\n return sum(g)\n}\n",
 			"t.nn:4:2: E309 f's gradient: the cotangent of x is f32; it must have x's type f32[N]"},
 		{"count", "fn f(x: f32[3], w: f32[3]) -> f32[3] {\n return x * w\n} grad(x, w, y, g) {\n return g * w\n}\n",
