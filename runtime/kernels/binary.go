@@ -7,6 +7,12 @@ import "math"
 
 // SubRow computes dst = x - y.
 func SubRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewSub, dst, x, y) {
+		subRow(dst, x, y)
+	}
+}
+
+func subRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -32,6 +38,12 @@ func SubRow[T Float](dst, x, y []T) {
 
 // MulRow computes dst = x * y.
 func MulRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewMul, dst, x, y) {
+		mulRow(dst, x, y)
+	}
+}
+
+func mulRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -57,6 +69,12 @@ func MulRow[T Float](dst, x, y []T) {
 
 // DivRow computes dst = x / y.
 func DivRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewDiv, dst, x, y) {
+		divRow(dst, x, y)
+	}
+}
+
+func divRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -82,6 +100,12 @@ func DivRow[T Float](dst, x, y []T) {
 
 // PowRow computes dst = x ** y.
 func PowRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewPow, dst, x, y) {
+		powRow(dst, x, y)
+	}
+}
+
+func powRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -107,6 +131,12 @@ func PowRow[T Float](dst, x, y []T) {
 
 // MaxRow computes dst = max(x, y) (NaN if either is NaN).
 func MaxRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewMax, dst, x, y) {
+		maxRow(dst, x, y)
+	}
+}
+
+func maxRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -132,6 +162,12 @@ func MaxRow[T Float](dst, x, y []T) {
 
 // MinRow computes dst = min(x, y) (NaN if either is NaN).
 func MinRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewMin, dst, x, y) {
+		minRow(dst, x, y)
+	}
+}
+
+func minRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -157,6 +193,12 @@ func MinRow[T Float](dst, x, y []T) {
 
 // GreaterRow computes dst = 1 where x > y, else 0.
 func GreaterRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewGreater, dst, x, y) {
+		greaterRow(dst, x, y)
+	}
+}
+
+func greaterRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -182,6 +224,12 @@ func GreaterRow[T Float](dst, x, y []T) {
 
 // EqualRow computes dst = 1 where x == y, else 0.
 func EqualRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewEqual, dst, x, y) {
+		equalRow(dst, x, y)
+	}
+}
+
+func equalRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {

@@ -2,6 +2,12 @@ package kernels
 
 // AddRow computes dst = x + y where x or y may be a single repeated element.
 func AddRow[T Float](dst, x, y []T) {
+	if !parallelEW(ewAdd, dst, x, y) {
+		addRow(dst, x, y)
+	}
+}
+
+func addRow[T Float](dst, x, y []T) {
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 )
 
@@ -15,13 +14,15 @@ import (
 //
 // Tasks do not nest: while one parallel kernel runs on the pool, another
 // (from a second session on another goroutine) runs its tasks serially on
-// its own goroutine, and a parallel kernel runs its tasks in parallel only
-// when every matrix product inside them is serial (a pool goroutine waiting
-// for pool work could wait for ever).
+// its own goroutine, and a convolution runs its images in parallel only
+// when every matrix product inside them is serial, so that the cores are
+// not oversubscribed.
 
 // parMinWork is the least work (in element visits, roughly ns on one core)
 // worth splitting: waking a pool goroutine and waiting for it costs about
-// 5-20 µs on this machine (BenchmarkParallelOverhead).
+// 9 µs on this machine when the pool goroutine has parked
+// (BenchmarkParallelOverheadCold against BenchmarkSerialWork), 0.3 µs when
+// it is still spinning (BenchmarkParallelOverhead).
 const parMinWork = 64 * 1024
 
 // parMaxTasks bounds the tasks of one kernel call: enough to balance two to
@@ -36,7 +37,7 @@ type parFor struct {
 	tasks  int
 	maxPar int // participants the kernel has scratch for
 	next   atomic.Int64
-	wg     sync.WaitGroup
+	sync   poolSync
 }
 
 // parBusy is set while some parallel kernel's tasks are on the pool.
@@ -47,9 +48,8 @@ var parBusy atomic.Bool
 // must prepare: see participants).
 func newParFor(tasks int, fn func(worker, task int)) *parFor {
 	p := &parFor{fn: fn, tasks: tasks, maxPar: max(runtime.GOMAXPROCS(0), runtime.NumCPU())}
-	if tasks > 1 {
-		poolReserve(p.maxPar)
-	}
+	p.sync = newPoolSync(p.maxPar)
+	poolReserve(p.maxPar)
 	return p
 }
 
@@ -73,7 +73,7 @@ func (p *parFor) run() {
 	if par > 1 && parBusy.CompareAndSwap(false, true) {
 		defer parBusy.Store(false)
 		p.next.Store(0)
-		poolRun(p, par, &p.wg)
+		poolRun(p, par, &p.sync)
 		return
 	}
 	for t := 0; t < p.tasks; t++ {

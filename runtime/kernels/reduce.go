@@ -5,10 +5,14 @@ import "math"
 // Reductions walk the input with a Bcast prepared as NewBcast(in, keep),
 // where keep is the result's shape with reduced axes kept as size 1: the
 // result is then the "broadcast operand" of the walk, and off[0] is where each
-// input row lands.
+// input row lands. Large reductions run in tasks of rows whose partial
+// results are combined in task order (see parallelReduce).
 
 // SumTo computes dst = the sum of src over the axes where dst's shape has 1.
 func SumTo[T Float](p *Bcast, dst, src []T, idx, off []int) {
+	if parallelReduce(rowSumTo, p, dst, src) {
+		return
+	}
 	clear(dst)
 	n := p.Row
 	for r := 0; r < p.Rows; r++ {
@@ -32,6 +36,9 @@ func SumTo[T Float](p *Bcast, dst, src []T, idx, off []int) {
 // ReduceMax computes dst = the maximum of src over the axes where dst's shape
 // has 1 (-Inf for an empty reduction; NaN propagates).
 func ReduceMax[T Float](p *Bcast, dst, src []T, idx, off []int) {
+	if parallelReduce(rowMax, p, dst, src) {
+		return
+	}
 	inf := T(math.Inf(-1))
 	for i := range dst {
 		dst[i] = inf
@@ -58,6 +65,9 @@ func ReduceMax[T Float](p *Bcast, dst, src []T, idx, off []int) {
 // ReduceMin computes dst = the minimum of src over the axes where dst's shape
 // has 1 (+Inf for an empty reduction; NaN propagates).
 func ReduceMin[T Float](p *Bcast, dst, src []T, idx, off []int) {
+	if parallelReduce(rowMin, p, dst, src) {
+		return
+	}
 	inf := T(math.Inf(1))
 	for i := range dst {
 		dst[i] = inf

@@ -6,7 +6,14 @@ import "math"
 // [outer, n, inner]; with log it computes log_softmax. Both subtract the
 // maximum first, so large inputs do not overflow.
 func Softmax[T Float](dst, x []T, outer, n, inner int, log bool) {
-	for o := 0; o < outer; o++ {
+	if !parallelSoftmax(dst, x, outer, n, inner, log) {
+		softmaxLines(dst, x, n, inner, log, 0, outer)
+	}
+}
+
+// softmaxLines is Softmax for the outer indices [o0, o1).
+func softmaxLines[T Float](dst, x []T, n, inner int, log bool, o0, o1 int) {
+	for o := o0; o < o1; o++ {
 		for in := 0; in < inner; in++ {
 			base := o*n*inner + in
 			m := math.Inf(-1)
@@ -49,9 +56,20 @@ type Label interface{ ~int32 | ~int64 }
 // logsumexp(row) - row[label]. A label outside [0, C) makes that row's loss,
 // and so the mean, NaN: loaders validate labels, and a NaN is a visible
 // failure where clamping would silently train on a wrong class.
+//
+// Many rows run in tasks, whose sums are added in task order.
 func CrossEntropy[T Float, L Label](logits []T, labels []L, n, c int) T {
+	total, ok := parallelCrossEntropy(logits, labels, n, c)
+	if !ok {
+		total = crossEntropyRows(logits, labels, c, 0, n)
+	}
+	return T(total / float64(n))
+}
+
+// crossEntropyRows is the sum of the losses of rows [lo, hi).
+func crossEntropyRows[T Float, L Label](logits []T, labels []L, c, lo, hi int) float64 {
 	var total float64
-	for i := 0; i < n; i++ {
+	for i := lo; i < hi; i++ {
 		row := logits[i*c : (i+1)*c]
 		l := int64(labels[i])
 		if l < 0 || l >= int64(c) {
@@ -68,7 +86,7 @@ func CrossEntropy[T Float, L Label](logits []T, labels []L, n, c int) T {
 		}
 		total += m + math.Log(s) - float64(row[l])
 	}
-	return T(total / float64(n))
+	return total
 }
 
 // OneHot writes dst [len(labels), c] with 1 at each label's column and 0

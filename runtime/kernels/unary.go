@@ -3,9 +3,16 @@ package kernels
 import "math"
 
 // Unary elementwise rows: dst and x have the same length (dst may alias x).
+// Long rows run in parallel tasks (see parallelEW).
 
 // NegRow computes dst = -x.
 func NegRow[T Float](dst, x []T) {
+	if !parallelEW(ewNeg, dst, x, nil) {
+		negRow(dst, x)
+	}
+}
+
+func negRow[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = -v
 	}
@@ -13,6 +20,12 @@ func NegRow[T Float](dst, x []T) {
 
 // ExpRow computes dst = exp(x).
 func ExpRow[T Float](dst, x []T) {
+	if !parallelEW(ewExp, dst, x, nil) {
+		expRow(dst, x)
+	}
+}
+
+func expRow[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = T(math.Exp(float64(v)))
 	}
@@ -20,6 +33,12 @@ func ExpRow[T Float](dst, x []T) {
 
 // LogRow computes dst = log(x).
 func LogRow[T Float](dst, x []T) {
+	if !parallelEW(ewLog, dst, x, nil) {
+		logRow(dst, x)
+	}
+}
+
+func logRow[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = T(math.Log(float64(v)))
 	}
@@ -27,6 +46,12 @@ func LogRow[T Float](dst, x []T) {
 
 // Log1pRow computes dst = log(1 + x), accurate for small x.
 func Log1pRow[T Float](dst, x []T) {
+	if !parallelEW(ewLog1p, dst, x, nil) {
+		log1pRow(dst, x)
+	}
+}
+
+func log1pRow[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = T(math.Log1p(float64(v)))
 	}
@@ -34,6 +59,12 @@ func Log1pRow[T Float](dst, x []T) {
 
 // TanhRow computes dst = tanh(x).
 func TanhRow[T Float](dst, x []T) {
+	if !parallelEW(ewTanh, dst, x, nil) {
+		tanhRow(dst, x)
+	}
+}
+
+func tanhRow[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = T(math.Tanh(float64(v)))
 	}
@@ -41,6 +72,12 @@ func TanhRow[T Float](dst, x []T) {
 
 // SigmoidRow computes dst = 1 / (1 + exp(-x)) without overflow for large |x|.
 func SigmoidRow[T Float](dst, x []T) {
+	if !parallelEW(ewSigmoid, dst, x, nil) {
+		sigmoidRow(dst, x)
+	}
+}
+
+func sigmoidRow[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = T(Sigmoid(float64(v)))
 	}
@@ -57,6 +94,12 @@ func Sigmoid(v float64) float64 {
 
 // ReluRow computes dst = max(x, 0) (NaN stays NaN).
 func ReluRow[T Float](dst, x []T) {
+	if !parallelEW(ewRelu, dst, x, nil) {
+		reluRow(dst, x)
+	}
+}
+
+func reluRow[T Float](dst, x []T) {
 	for i, v := range x {
 		if v < 0 {
 			v = 0
@@ -67,6 +110,12 @@ func ReluRow[T Float](dst, x []T) {
 
 // SqrtRow computes dst = sqrt(x).
 func SqrtRow[T Float](dst, x []T) {
+	if !parallelEW(ewSqrt, dst, x, nil) {
+		sqrtRow(dst, x)
+	}
+}
+
+func sqrtRow[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = T(math.Sqrt(float64(v)))
 	}
@@ -74,6 +123,12 @@ func SqrtRow[T Float](dst, x []T) {
 
 // AbsRow computes dst = |x|.
 func AbsRow[T Float](dst, x []T) {
+	if !parallelEW(ewAbs, dst, x, nil) {
+		absRow(dst, x)
+	}
+}
+
+func absRow[T Float](dst, x []T) {
 	for i, v := range x {
 		if v < 0 {
 			v = -v
@@ -84,6 +139,12 @@ func AbsRow[T Float](dst, x []T) {
 
 // SquareRow computes dst = x * x.
 func SquareRow[T Float](dst, x []T) {
+	if !parallelEW(ewSquare, dst, x, nil) {
+		squareRow(dst, x)
+	}
+}
+
+func squareRow[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = v * v
 	}
@@ -91,6 +152,12 @@ func SquareRow[T Float](dst, x []T) {
 
 // SignRow computes dst = -1, 0 or 1 by the sign of x (NaN stays NaN).
 func SignRow[T Float](dst, x []T) {
+	if !parallelEW(ewSign, dst, x, nil) {
+		signRow(dst, x)
+	}
+}
+
+func signRow[T Float](dst, x []T) {
 	for i, v := range x {
 		switch {
 		case v > 0:

@@ -1,0 +1,398 @@
+package kernels
+
+import (
+	"math"
+	"sync"
+)
+
+// Parallel variants of the elementwise, reduction and softmax kernels: each
+// exported kernel checks its size and, when the work pays for waking the
+// pool (parMinWork), hands a fixed partition of it to a rowRunner instead
+// of running its serial loop. Elementwise kernels split the flat range;
+// reductions split the input rows, sum each task's rows in order into the
+// task's own partial result and add the partials in task order; softmax
+// splits its independent lines.
+
+// Kinds of work a rowRunner does.
+const (
+	rowUnary  = iota // dst = f1(a)
+	rowBinary        // dst = f2(a, b), a or b possibly one repeated element
+	rowSumTo
+	rowMax
+	rowMin
+	rowSoftmax
+	rowLogSoftmax
+)
+
+// Elementwise ops a rowRunner runs (the op field).
+const (
+	ewNeg = iota
+	ewExp
+	ewLog
+	ewLog1p
+	ewTanh
+	ewSigmoid
+	ewRelu
+	ewSqrt
+	ewAbs
+	ewSquare
+	ewSign
+	ewAdd
+	ewSub
+	ewMul
+	ewDiv
+	ewPow
+	ewMax
+	ewMin
+	ewGreater
+	ewEqual
+)
+
+// ewWork is the cost of one element of each op, in the units of parMinWork
+// (about a nanosecond): the transcendental functions run in scalar Go.
+var ewWork = [...]int{
+	ewExp: 8, ewLog: 8, ewLog1p: 8, ewTanh: 12, ewSigmoid: 8, ewPow: 20, ewSqrt: 2, ewDiv: 2,
+	ewEqual: 1,
+}
+
+// rowRunner is the prepared state of one parallel call; runners are kept in
+// a free list per element type, so that a call allocates nothing once a
+// runner of large enough scratch exists.
+type rowRunner[T Float] struct {
+	par         *parFor
+	kind, op    int
+	dst, a, b   []T
+	n, per      int // items (elements, rows or lines) and items per task
+	bc          *Bcast
+	idx         [][]int // per participant: Bcast scratch
+	off         [][]int
+	parts       []T // per task: a partial result of len(dst)
+	outer, line int // softmax: [outer, line, inner]
+	inner       int
+}
+
+// freeList is a stack of idle runners of one type.
+type freeList[R any] struct {
+	mu    sync.Mutex
+	items []*R
+}
+
+// freeLists maps (*R)(nil) to the *freeList[R] of runner type R.
+var freeLists sync.Map
+
+func listOf[R any]() *freeList[R] {
+	l, ok := freeLists.Load((*R)(nil))
+	if !ok {
+		l, _ = freeLists.LoadOrStore((*R)(nil), &freeList[R]{})
+	}
+	return l.(*freeList[R])
+}
+
+// takeRunner pops an idle runner of type R, or returns nil.
+func takeRunner[R any]() *R {
+	l := listOf[R]()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.items); n > 0 {
+		r := l.items[n-1]
+		l.items = l.items[:n-1]
+		return r
+	}
+	return nil
+}
+
+// putRunner returns r to its free list.
+func putRunner[R any](r *R) {
+	l := listOf[R]()
+	l.mu.Lock()
+	l.items = append(l.items, r)
+	l.mu.Unlock()
+}
+
+// getRowRunner returns an idle runner for T.
+func getRowRunner[T Float]() *rowRunner[T] {
+	if r := takeRunner[rowRunner[T]](); r != nil {
+		return r
+	}
+	r := &rowRunner[T]{}
+	r.par = newParFor(0, r.task)
+	np := r.par.participants()
+	r.idx, r.off = make([][]int, np), make([][]int, np)
+	for w := range r.off {
+		r.off[w] = make([]int, 1)
+	}
+	return r
+}
+
+// start splits n items of the given work each; false (and nothing done)
+// when one task would do.
+func (r *rowRunner[T]) start(n, work int) bool {
+	tasks, per := splitTasks(n, work)
+	if tasks < 2 {
+		return false
+	}
+	r.n, r.per, r.par.tasks = n, per, tasks
+	return true
+}
+
+// finish runs the tasks, forgets the operands and returns r to its list.
+func (r *rowRunner[T]) finish() {
+	r.par.run()
+	r.dst, r.a, r.b, r.bc = nil, nil, nil, nil
+	putRunner(r)
+}
+
+// parallelEW runs the elementwise op on dst, a (and b for binary ops) in
+// tasks when that pays; false when the caller must run it serially.
+func parallelEW[T Float](op int, dst, a, b []T) bool {
+	work := max(ewWork[op], 1)
+	if len(dst)*work < parMinWork {
+		return false
+	}
+	r := getRowRunner[T]()
+	if !r.start(len(dst), work) {
+		putRunner(r)
+		return false
+	}
+	r.kind, r.op, r.dst, r.a, r.b = rowUnary, op, dst, a, b
+	if op >= ewAdd {
+		r.kind = rowBinary
+	}
+	r.finish()
+	return true
+}
+
+// part is the part [lo, hi) of an operand of length n (all of it when it is
+// one repeated element).
+func part[T any](s []T, n, lo, hi int) []T {
+	if len(s) == n {
+		return s[lo:hi]
+	}
+	return s
+}
+
+func (r *rowRunner[T]) task(w, t int) {
+	lo, hi := t*r.per, min((t+1)*r.per, r.n)
+	switch r.kind {
+	case rowUnary:
+		unaryOp(r.op, r.dst[lo:hi], r.a[lo:hi])
+	case rowBinary:
+		n := len(r.dst)
+		binaryOp(r.op, r.dst[lo:hi], part(r.a, n, lo, hi), part(r.b, n, lo, hi))
+	case rowSumTo, rowMax, rowMin:
+		m := len(r.dst)
+		reduceRows(r.kind, r.bc, r.parts[t*m:(t+1)*m], r.a, r.idx[w], r.off[w], lo, hi)
+	case rowSoftmax, rowLogSoftmax:
+		softmaxLines(r.dst, r.a, r.line, r.inner, r.kind == rowLogSoftmax, lo, hi)
+	}
+}
+
+func unaryOp[T Float](op int, dst, x []T) {
+	switch op {
+	case ewNeg:
+		negRow(dst, x)
+	case ewExp:
+		expRow(dst, x)
+	case ewLog:
+		logRow(dst, x)
+	case ewLog1p:
+		log1pRow(dst, x)
+	case ewTanh:
+		tanhRow(dst, x)
+	case ewSigmoid:
+		sigmoidRow(dst, x)
+	case ewRelu:
+		reluRow(dst, x)
+	case ewSqrt:
+		sqrtRow(dst, x)
+	case ewAbs:
+		absRow(dst, x)
+	case ewSquare:
+		squareRow(dst, x)
+	case ewSign:
+		signRow(dst, x)
+	}
+}
+
+func binaryOp[T Float](op int, dst, x, y []T) {
+	switch op {
+	case ewAdd:
+		addRow(dst, x, y)
+	case ewSub:
+		subRow(dst, x, y)
+	case ewMul:
+		mulRow(dst, x, y)
+	case ewDiv:
+		divRow(dst, x, y)
+	case ewPow:
+		powRow(dst, x, y)
+	case ewMax:
+		maxRow(dst, x, y)
+	case ewMin:
+		minRow(dst, x, y)
+	case ewGreater:
+		greaterRow(dst, x, y)
+	case ewEqual:
+		equalRow(dst, x, y)
+	}
+}
+
+// parallelReduce runs SumTo (kind rowSumTo), ReduceMax or ReduceMin in
+// tasks of input rows when that pays and the partial results stay small
+// (a quarter of the input at most); false when the caller must run it
+// serially.
+func parallelReduce[T Float](kind int, p *Bcast, dst, src []T) bool {
+	if len(src) < parMinWork {
+		return false
+	}
+	tasks, _ := splitTasks(p.Rows, p.Row)
+	if tasks < 2 || tasks*len(dst)*4 > len(src) {
+		return false
+	}
+	r := getRowRunner[T]()
+	r.start(p.Rows, p.Row)
+	m := len(dst)
+	if need := r.par.tasks * m; cap(r.parts) < need {
+		r.parts = make([]T, need)
+	}
+	r.parts = r.parts[:r.par.tasks*m]
+	for w := range r.idx {
+		if cap(r.idx[w]) < len(p.outer) {
+			r.idx[w] = make([]int, len(p.outer))
+		}
+		r.idx[w] = r.idx[w][:len(p.outer)]
+	}
+	r.kind, r.bc, r.dst, r.a = kind, p, dst, src
+	tasks = r.par.tasks
+	r.par.run()
+	// Combine the partials in task order.
+	copy(dst, r.parts[:m])
+	for t := 1; t < tasks; t++ {
+		pt := r.parts[t*m : (t+1)*m]
+		switch kind {
+		case rowSumTo:
+			for i, v := range pt {
+				dst[i] += v
+			}
+		case rowMax:
+			for i, v := range pt {
+				dst[i] = max(dst[i], v)
+			}
+		case rowMin:
+			for i, v := range pt {
+				dst[i] = min(dst[i], v)
+			}
+		}
+	}
+	r.dst, r.a, r.bc = nil, nil, nil
+	putRunner(r)
+	return true
+}
+
+// reduceRows reduces the input rows [lo, hi) into dst (one task's partial),
+// starting from the reduction's identity.
+func reduceRows[T Float](kind int, p *Bcast, dst, src []T, idx, off []int, lo, hi int) {
+	var init T
+	switch kind {
+	case rowMax:
+		init = T(math.Inf(-1))
+	case rowMin:
+		init = T(math.Inf(1))
+	}
+	for i := range dst {
+		dst[i] = init
+	}
+	n := p.Row
+	for r := lo; r < hi; r++ {
+		p.Offsets(r, idx, off)
+		s := src[r*n : (r+1)*n]
+		if p.Inner[0] == 1 {
+			d := dst[off[0] : off[0]+n]
+			switch kind {
+			case rowSumTo:
+				for i, v := range s {
+					d[i] += v
+				}
+			case rowMax:
+				for i, v := range s {
+					d[i] = max(d[i], v)
+				}
+			case rowMin:
+				for i, v := range s {
+					d[i] = min(d[i], v)
+				}
+			}
+			continue
+		}
+		acc := dst[off[0]]
+		switch kind {
+		case rowSumTo:
+			var s0 T
+			for _, v := range s {
+				s0 += v
+			}
+			acc += s0
+		case rowMax:
+			for _, v := range s {
+				acc = max(acc, v)
+			}
+		case rowMin:
+			for _, v := range s {
+				acc = min(acc, v)
+			}
+		}
+		dst[off[0]] = acc
+	}
+}
+
+// parallelSoftmax runs Softmax in tasks of outer indices when that pays.
+func parallelSoftmax[T Float](dst, x []T, outer, n, inner int, log bool) bool {
+	r := getRowRunner[T]()
+	if !r.start(outer, n*inner*12) {
+		putRunner(r)
+		return false
+	}
+	r.kind, r.dst, r.a, r.line, r.inner = rowSoftmax, dst, x, n, inner
+	if log {
+		r.kind = rowLogSoftmax
+	}
+	r.finish()
+	return true
+}
+
+// ceRunner is a parallel call of CrossEntropy: each task sums its rows'
+// losses in order; the tasks' sums are added in task order.
+type ceRunner[T Float, L Label] struct {
+	par       *parFor
+	logits    []T
+	labels    []L
+	c, n, per int
+	sums      [parMaxTasks]float64
+}
+
+func (r *ceRunner[T, L]) task(_, t int) {
+	lo, hi := t*r.per, min((t+1)*r.per, r.n)
+	r.sums[t] = crossEntropyRows(r.logits, r.labels, r.c, lo, hi)
+}
+
+// parallelCrossEntropy returns the summed row losses of CrossEntropy, in
+// tasks when that pays; ok is false when the caller must run it serially.
+func parallelCrossEntropy[T Float, L Label](logits []T, labels []L, n, c int) (total float64, ok bool) {
+	tasks, per := splitTasks(n, c*10)
+	if tasks < 2 {
+		return 0, false
+	}
+	r := takeRunner[ceRunner[T, L]]()
+	if r == nil {
+		r = &ceRunner[T, L]{}
+		r.par = newParFor(0, r.task)
+	}
+	r.logits, r.labels, r.c, r.n, r.per, r.par.tasks = logits, labels, c, n, per, tasks
+	r.par.run()
+	for t := 0; t < tasks; t++ {
+		total += r.sums[t]
+	}
+	r.logits, r.labels = nil, nil
+	putRunner(r)
+	return total, true
+}
