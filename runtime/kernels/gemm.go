@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -55,7 +54,7 @@ type GemmPlan[T Float] struct {
 	lda, ldb, ldc int
 	phase         int
 	next          atomic.Int64 // the next task of the phase
-	wg            sync.WaitGroup
+	sync          poolSync
 }
 
 // gemmKernel is a microkernel and its tile; see gemm_gen.go for the contract
@@ -144,6 +143,7 @@ func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) 
 	par := max(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	g.maxPar = par
 	g.tiles = make([]T, par*g.mr*g.nr)
+	g.sync = newPoolSync(par)
 	g.serial = m*n*k < gemmSerialMACs
 	g.mtp = min(g.mPan, max(1, gemmMT/g.mr))
 	g.ntp = min(g.nPan, max(1, gemmNT/g.nr))
@@ -212,11 +212,11 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 		g.packTasks(pt)
 	} else {
 		g.phase = gemmPhasePack
-		poolRun(g, min(par, pt), &g.wg)
+		poolRun(g, min(par, pt), &g.sync)
 	}
 	g.phase = gemmPhaseCompute
 	g.next.Store(0)
-	poolRun(g, min(par, g.mBlk*g.nBlk), &g.wg)
+	poolRun(g, min(par, g.mBlk*g.nBlk), &g.sync)
 	g.a, g.b, g.c = nil, nil, nil
 }
 

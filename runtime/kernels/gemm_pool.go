@@ -10,18 +10,42 @@ import (
 // so that a call starts no goroutine and allocates nothing. A kernel splits
 // its work into tasks that it hands out itself (an atomic counter in its
 // prepared plan); the pool only lends it goroutines.
+//
+// A helper that has not started by the time the caller has finished its own
+// share (every task taken) is cancelled rather than waited for: waking a
+// parked goroutine can take longer than a small kernel, and a caller that is
+// itself a pool worker (nested parallelism) never waits on a job that no
+// free worker may ever pick up.
 
 // poolRunner is a prepared kernel that can run in parallel: work is called
-// once for each participant id in [0, n), id 0 on the calling goroutine; it
-// takes tasks until none is left.
+// once for each participant id in [0, n) that starts, id 0 on the calling
+// goroutine; it takes tasks until none is left, so that any subset of the
+// participants completes the kernel.
 type poolRunner interface {
 	work(id int)
 }
 
+// Participant states in poolSync.state.
+const (
+	poolPending   = iota // handed to the pool, not started
+	poolStarted          // a worker runs it
+	poolCancelled        // the caller finished first
+)
+
+// poolSync is where a prepared kernel waits for its helpers; it belongs to
+// the kernel's plan and is reused from call to call.
+type poolSync struct {
+	state []atomic.Int32 // per participant id
+	wg    sync.WaitGroup // the started helpers
+}
+
+// newPoolSync makes room for n participants.
+func newPoolSync(n int) poolSync { return poolSync{state: make([]atomic.Int32, n)} }
+
 type poolJob struct {
 	r  poolRunner
 	id int
-	wg *sync.WaitGroup
+	s  *poolSync
 }
 
 var workerPool struct {
@@ -52,26 +76,42 @@ func poolReserve(n int) {
 	}
 }
 
+// poolLoop runs the jobs that are still pending when it receives them. A
+// job cancelled by its caller may be received during a later call of the
+// same plan, whose state it then finds pending again: it runs it for that
+// call, and the later job for the same id finds it started and is dropped,
+// so each id runs at most once per call either way.
 func poolLoop(jobs <-chan poolJob) {
 	for j := range jobs {
-		j.r.work(j.id)
-		j.wg.Done()
+		if j.s.state[j.id].CompareAndSwap(poolPending, poolStarted) {
+			j.r.work(j.id)
+			j.s.wg.Done()
+		}
 	}
 }
 
-// poolRun runs r.work(id) for id in [0, n) on n goroutines, the caller's
-// among them, and returns when all have returned. wg belongs to the caller's
-// prepared plan (it is reused from call to call, so nothing is allocated).
-func poolRun(r poolRunner, n int, wg *sync.WaitGroup) {
+// poolRun runs r.work(0) on the caller and r.work(id) for the ids in [1, n)
+// whose helpers start before the caller is done, then waits for those. n
+// must not exceed the participants s has room for.
+func poolRun(r poolRunner, n int, s *poolSync) {
 	if n > 1 {
 		poolReserve(n)
-		wg.Add(n - 1)
+		// Add before the states are pending: a stale job may start at once.
+		s.wg.Add(n - 1)
 		for id := 1; id < n; id++ {
-			workerPool.jobs <- poolJob{r, id, wg}
+			s.state[id].Store(poolPending)
+		}
+		for id := 1; id < n; id++ {
+			workerPool.jobs <- poolJob{r, id, s}
 		}
 	}
 	r.work(0)
+	for id := 1; id < n; id++ {
+		if s.state[id].CompareAndSwap(poolPending, poolCancelled) {
+			s.wg.Done()
+		}
+	}
 	if n > 1 {
-		wg.Wait()
+		s.wg.Wait()
 	}
 }
