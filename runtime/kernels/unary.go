@@ -26,6 +26,9 @@ func ExpRow[T Float](dst, x []T) {
 }
 
 func expRow[T Float](dst, x []T) {
+	if simdUnary(simdExp, dst, x) {
+		return
+	}
 	for i, v := range x {
 		dst[i] = T(math.Exp(float64(v)))
 	}
@@ -65,6 +68,9 @@ func TanhRow[T Float](dst, x []T) {
 }
 
 func tanhRow[T Float](dst, x []T) {
+	if simdUnary(simdTanh, dst, x) {
+		return
+	}
 	for i, v := range x {
 		dst[i] = T(math.Tanh(float64(v)))
 	}
@@ -78,6 +84,9 @@ func SigmoidRow[T Float](dst, x []T) {
 }
 
 func sigmoidRow[T Float](dst, x []T) {
+	if simdUnary(simdSigmoid, dst, x) {
+		return
+	}
 	for i, v := range x {
 		dst[i] = T(Sigmoid(float64(v)))
 	}
