@@ -43,6 +43,13 @@ func TestJVPVJPHVPHandValues(t *testing.T) {
 		// grad of a jvp: d/dx sum(3x²u) = 6xu.
 		{"grad of jvp", `fn f(x: f64[3], u: f64[3]) -> f64[3] { return grad(sum(jvp(x ** 3, x, u)), x) }`,
 			map[string]in{"x": x, "u": u}, [][]float64{{3, -36, -3}}},
+		// Third order: d/dx sum(d/dx sum(d/dx sum(x⁴))) = d/dx sum(12x²) = 24x.
+		{"grad of grad of grad", `fn f(x: f64[3], u: f64[3]) -> f64[3] { return grad(sum(grad(sum(grad(sum(x ** 4), x)), x)), x) }`,
+			map[string]in{"x": x, "u": u}, [][]float64{{24, -48, 12}}},
+		// hvp of a jvp: jvp(sum(x⁴), x, u) = sum(4x³·u), whose Hessian is
+		// diag(24x·u); times w.
+		{"hvp of jvp", `fn f(x: f64[3], u: f64[3], w: f64[3]) -> f64[3] { return hvp(jvp(sum(x ** 4), x, u), x, w) }`,
+			map[string]in{"x": x, "u": u, "w": w}, [][]float64{{24 * 1 * 0.5 * 1, 24 * -2 * 3 * -1, 24 * 0.5 * -1 * 2}}},
 		// jvp of a grad is the hvp.
 		{"jvp of grad", `fn f(x: f64[3], u: f64[3]) -> f64[3] { return jvp(grad(sum(x ** 3), x), x, u) }`,
 			map[string]in{"x": x, "u": u}, [][]float64{{3, -36, -3}}},
