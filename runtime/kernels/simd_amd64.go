@@ -1,0 +1,112 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+// Declarations of simd_amd64.s: dst[i] = OP(x[i]) for i < n, n a multiple
+// of four, with AVX2 and FMA.
+
+//go:noescape
+func expAVX2F64(dst, x *float64, n int)
+
+//go:noescape
+func expAVX2F32(dst, x *float32, n int)
+
+//go:noescape
+func sigmoidAVX2F64(dst, x *float64, n int)
+
+//go:noescape
+func sigmoidAVX2F32(dst, x *float32, n int)
+
+//go:noescape
+func tanhAVX2F32(dst, x *float32, n int)
+
+// simdMath says whether the vector math routines can run here.
+func simdMath() bool { return X86.HasAVX2 && X86.HasFMA }
+
+func simdCall64(op simdOp, dst, x *float64, n int) bool {
+	switch op {
+	case simdExp:
+		expAVX2F64(dst, x, n)
+	case simdSigmoid:
+		sigmoidAVX2F64(dst, x, n)
+	default:
+		return false
+	}
+	return true
+}
+
+func simdCall32(op simdOp, dst, x *float32, n int) bool {
+	switch op {
+	case simdExp:
+		expAVX2F32(dst, x, n)
+	case simdSigmoid:
+		sigmoidAVX2F32(dst, x, n)
+	case simdTanh:
+		tanhAVX2F32(dst, x, n)
+	default:
+		return false
+	}
+	return true
+}
+
+// simdRow64 applies op to x in four-lane blocks; the last n%4 elements go
+// through a zero-padded block, so that every element gets the same lane
+// arithmetic wherever it sits in the row.
+func simdRow64(op simdOp, dst, x []float64) bool {
+	n := len(x)
+	if n == 0 {
+		return true
+	}
+	dst = dst[:n]
+	m := n &^ 3
+	if m > 0 && !simdCall64(op, &dst[0], &x[0], m) {
+		return false
+	}
+	if m < n {
+		var buf [4]float64
+		copy(buf[:], x[m:])
+		if !simdCall64(op, &buf[0], &buf[0], 4) {
+			return false
+		}
+		copy(dst[m:], buf[:n-m])
+	}
+	return true
+}
+
+// simdRow32 is simdRow64 for float32.
+func simdRow32(op simdOp, dst, x []float32) bool {
+	n := len(x)
+	if n == 0 {
+		return true
+	}
+	dst = dst[:n]
+	m := n &^ 3
+	if m > 0 && !simdCall32(op, &dst[0], &x[0], m) {
+		return false
+	}
+	if m < n {
+		var buf [4]float32
+		copy(buf[:], x[m:])
+		if !simdCall32(op, &buf[0], &buf[0], 4) {
+			return false
+		}
+		copy(dst[m:], buf[:n-m])
+	}
+	return true
+}
+
+// simdUnary computes dst = op(x) with the vector routines and reports
+// whether it did: false for an element type or op without one, or a
+// processor without AVX2 and FMA.
+func simdUnary[T Float](op simdOp, dst, x []T) bool {
+	if !simdMath() {
+		return false
+	}
+	switch d := any(dst).(type) {
+	case []float32:
+		return simdRow32(op, d, any(x).([]float32))
+	case []float64:
+		return simdRow64(op, d, any(x).([]float64))
+	}
+	return false
+}
