@@ -21,26 +21,22 @@ func gemmKernGo[T Float](k int, a, b, c *T, ldc int, acc int) {
 	var c10, c11, c12, c13 T
 	var c20, c21, c22, c23 T
 	var c30, c31, c32, c33 T
-	for l := 0; l < k; l++ {
-		ap := as[l*goMR : l*goMR+4 : l*goMR+4]
-		bp := bs[l*goNR : l*goNR+4 : l*goNR+4]
-		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
-		a0 := ap[0]
+	for len(as) >= goMR && len(bs) >= goNR {
+		b0, b1, b2, b3 := bs[0], bs[1], bs[2], bs[3]
+		a0, a1, a2, a3 := as[0], as[1], as[2], as[3]
+		as, bs = as[goMR:], bs[goNR:]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
 		c03 += a0 * b3
-		a1 := ap[1]
 		c10 += a1 * b0
 		c11 += a1 * b1
 		c12 += a1 * b2
 		c13 += a1 * b3
-		a2 := ap[2]
 		c20 += a2 * b0
 		c21 += a2 * b1
 		c22 += a2 * b2
 		c23 += a2 * b3
-		a3 := ap[3]
 		c30 += a3 * b0
 		c31 += a3 * b1
 		c32 += a3 * b2
