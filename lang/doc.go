@@ -53,6 +53,16 @@
 //   - Indexing: integers, negative indices, `...`, steps, bounds that are
 //     shape variables (pos[:T], step 1), and one integer tensor index
 //     (NumPy's take along that axis).
+//   - jvp(y, x, t), vjp(y, x, v), hvp(y, x, v) (builtins_diff.go): J·t,
+//     vᵀJ and the Hessian of a scalar y times v, x a tensor or a tuple (vjp
+//     also params), lowered to autodiff.JVP, VJP and HVP, so they nest.
+//   - Custom gradients (customgrad.go): `fn f(x: T) -> R { ... } grad(x,
+//     y, g) { ... }`, the block on the line of the body's `}`, one name per
+//     parameter, then the output and its cotangent; it returns one
+//     cotangent per float tensor parameter. Each call is wrapped with
+//     autodiff.Custom, its rule (registered per definition and compile-time
+//     configuration) inlining the block; each call also checks the block on
+//     a scratch graph (E309).
 //
 // The standard library (std/nn.nn) is .nn source embedded in the binary;
 // `import "path.nn" as name` reads a file relative to the importing one.
