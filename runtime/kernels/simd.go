@@ -3,6 +3,9 @@ package kernels
 // simdOp names a vectorized elementwise routine (simd_amd64.s).
 type simdOp int
 
+// simdOff turns the vector routines off (benchmarks compare with it).
+var simdOff bool
+
 const (
 	simdExp simdOp = iota
 	simdSigmoid

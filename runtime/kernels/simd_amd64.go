@@ -21,7 +21,7 @@ func sigmoidAVX2F32(dst, x *float32, n int)
 func tanhAVX2F32(dst, x *float32, n int)
 
 // simdMath says whether the vector math routines can run here.
-func simdMath() bool { return X86.HasAVX2 && X86.HasFMA }
+func simdMath() bool { return X86.HasAVX2 && X86.HasFMA && !simdOff }
 
 func simdCall64(op simdOp, dst, x *float64, n int) bool {
 	switch op {
