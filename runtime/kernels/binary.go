@@ -13,6 +13,9 @@ func SubRow[T Float](dst, x, y []T) {
 }
 
 func subRow[T Float](dst, x, y []T) {
+	if simdBinary(simdSub, dst, x, y) {
+		return
+	}
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -44,6 +47,9 @@ func MulRow[T Float](dst, x, y []T) {
 }
 
 func mulRow[T Float](dst, x, y []T) {
+	if simdBinary(simdMul, dst, x, y) {
+		return
+	}
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {
@@ -75,6 +81,9 @@ func DivRow[T Float](dst, x, y []T) {
 }
 
 func divRow[T Float](dst, x, y []T) {
+	if simdBinary(simdDiv, dst, x, y) {
+		return
+	}
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {

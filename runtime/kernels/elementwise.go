@@ -8,6 +8,9 @@ func AddRow[T Float](dst, x, y []T) {
 }
 
 func addRow[T Float](dst, x, y []T) {
+	if simdBinary(simdAdd, dst, x, y) {
+		return
+	}
 	switch {
 	case len(x) == len(dst) && len(y) == len(dst):
 		for i := range dst {

@@ -20,6 +20,9 @@ func SumTo[T Float](p *Bcast, dst, src []T, idx, off []int) {
 		s := src[r*n : (r+1)*n]
 		if p.Inner[0] == 1 {
 			d := dst[off[0] : off[0]+n]
+			if simdUnary(simdAddAcc, d, s) {
+				continue
+			}
 			for i, v := range s {
 				d[i] += v
 			}
@@ -49,6 +52,9 @@ func ReduceMax[T Float](p *Bcast, dst, src []T, idx, off []int) {
 		s := src[r*n : (r+1)*n]
 		if p.Inner[0] == 1 {
 			d := dst[off[0] : off[0]+n]
+			if simdUnary(simdMaxAcc, d, s) {
+				continue
+			}
 			for i, v := range s {
 				d[i] = max(d[i], v)
 			}

@@ -10,6 +10,19 @@ const (
 	simdExp simdOp = iota
 	simdSigmoid
 	simdTanh
+	// The ops below run fused_amd64.s's loops, bitwise equal to the Go
+	// loops they replace.
+	simdNeg
+	simdRelu
+	simdSquare
+	simdSqrt
+	simdAbs
+	simdAdd
+	simdSub
+	simdMul
+	simdDiv
+	simdAddAcc // dst += x
+	simdMaxAcc // dst = max(dst, x) with Go's max (NaN wins, +0 over -0)
 )
 
 // Accuracy of the vector routines, in units in the last place of the

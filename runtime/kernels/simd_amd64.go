@@ -104,9 +104,23 @@ func simdUnary[T Float](op simdOp, dst, x []T) bool {
 	}
 	switch d := any(dst).(type) {
 	case []float32:
-		return simdRow32(op, d, any(x).([]float32))
+		x := any(x).([]float32)
+		if n := len(x); op >= simdNeg {
+			if n > 0 && len(d) >= n {
+				return simdCheap32(op, &d[0], &x[0], n)
+			}
+			return n == 0
+		}
+		return simdRow32(op, d, x)
 	case []float64:
-		return simdRow64(op, d, any(x).([]float64))
+		x := any(x).([]float64)
+		if n := len(x); op >= simdNeg {
+			if n > 0 && len(d) >= n {
+				return simdCheap64(op, &d[0], &x[0], n)
+			}
+			return n == 0
+		}
+		return simdRow64(op, d, x)
 	}
 	return false
 }

@@ -13,6 +13,9 @@ func NegRow[T Float](dst, x []T) {
 }
 
 func negRow[T Float](dst, x []T) {
+	if simdUnary(simdNeg, dst, x) {
+		return
+	}
 	for i, v := range x {
 		dst[i] = -v
 	}
@@ -109,6 +112,9 @@ func ReluRow[T Float](dst, x []T) {
 }
 
 func reluRow[T Float](dst, x []T) {
+	if simdUnary(simdRelu, dst, x) {
+		return
+	}
 	for i, v := range x {
 		if v < 0 {
 			v = 0
@@ -125,6 +131,9 @@ func SqrtRow[T Float](dst, x []T) {
 }
 
 func sqrtRow[T Float](dst, x []T) {
+	if simdUnary(simdSqrt, dst, x) {
+		return
+	}
 	for i, v := range x {
 		dst[i] = T(math.Sqrt(float64(v)))
 	}
@@ -138,6 +147,9 @@ func AbsRow[T Float](dst, x []T) {
 }
 
 func absRow[T Float](dst, x []T) {
+	if simdUnary(simdAbs, dst, x) {
+		return
+	}
 	for i, v := range x {
 		if v < 0 {
 			v = -v
@@ -154,6 +166,9 @@ func SquareRow[T Float](dst, x []T) {
 }
 
 func squareRow[T Float](dst, x []T) {
+	if simdUnary(simdSquare, dst, x) {
+		return
+	}
 	for i, v := range x {
 		dst[i] = v * v
 	}
