@@ -154,6 +154,10 @@ func parallelEW[T Float](op int, dst, a, b []T) bool {
 		putRunner(r)
 		return false
 	}
+	// Whole vectors per task, so that every element takes the same
+	// (vector or scalar tail) path as in a serial run.
+	r.per = (r.per + 63) &^ 63
+	r.par.tasks = (r.n + r.per - 1) / r.per
 	r.kind, r.op, r.dst, r.a, r.b = rowUnary, op, dst, a, b
 	if op >= ewAdd {
 		r.kind = rowBinary

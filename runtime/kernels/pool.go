@@ -61,55 +61,38 @@ func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
 }
 
 // fast2x2 says that the windows are 2×2 and unpadded (every window lies in
-// the plane), so that argmax2x2 and max4 apply.
+// the plane), so that argmax2x2 applies.
 func (p *Pool) fast2x2() bool { return p.PH == 0 && p.PW == 0 && p.KH == 2 && p.KW == 2 }
 
-// max4 is the value at argmax2x2 of a, b, c, d (row-major window): the
-// first NaN, else the maximum.
-func max4[T Float](a, b, c, d T) T {
-	if a != a {
-		return a
-	}
-	if b > a || b != b {
-		a = b
-		if b != b {
-			return b
-		}
-	}
-	if c > a || c != c {
-		a = c
-		if c != c {
-			return c
-		}
-	}
-	if d > a || d != d {
-		a = d
-	}
-	return a
-}
-
 // argmax2x2 is argmax for an unpadded 2×2 window whose first element is
-// xp[i] in a plane of width w (the window is inside the plane).
+// xp[i] in a plane of width w (the window is inside the plane). It finds
+// the maximum without branches and then the first element equal to it
+// (selections the compiler makes conditional moves): on data such as a
+// relu's output, a compare-and-branch scan mispredicts about every other
+// window.
 func argmax2x2[T Float](xp []T, i, w int) int {
 	a, b, c, d := xp[i], xp[i+1], xp[i+w], xp[i+w+1]
-	best, at := a, i
-	if a != a {
-		return i
-	}
-	if b > best || b != b {
-		if b != b {
+	m := max(max(a, b), max(c, d))
+	if m != m { // a NaN: the first one wins
+		switch {
+		case a != a:
+			return i
+		case b != b:
 			return i + 1
-		}
-		best, at = b, i+1
-	}
-	if c > best || c != c {
-		if c != c {
+		case c != c:
 			return i + w
 		}
-		best, at = c, i+w
+		return i + w + 1
 	}
-	if d > best || d != d {
-		at = i + w + 1
+	at := i + w + 1
+	if c == m {
+		at = i + w
+	}
+	if b == m {
+		at = i + 1
+	}
+	if a == m {
+		at = i
 	}
 	return at
 }
@@ -125,12 +108,10 @@ func maxPoolPlanes[T Float](p *Pool, out, x []T, c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
 			for oh := 0; oh < p.OH; oh++ {
-				r0 := xp[oh*p.SH*p.W : (oh*p.SH+2)*p.W]
-				r1 := r0[p.W:]
 				orow := op[oh*p.OW : (oh+1)*p.OW]
-				i := 0
+				i := oh * p.SH * p.W
 				for ow := range orow {
-					orow[ow] = max4(r0[i], r0[i+1], r1[i], r1[i+1])
+					orow[ow] = xp[argmax2x2(xp, i, p.W)]
 					i += p.SW
 				}
 			}
