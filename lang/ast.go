@@ -37,6 +37,9 @@ type Fn struct {
 	Result *TypeExpr // nil when the function declares no result
 	Body   []Stmt
 	Grad   *GradDef // nil when the function has no gradient of its own
+	// Short is set for the short form `fn name(args) -> type = expr`, whose
+	// Body is the one statement `return expr`.
+	Short bool
 }
 
 // GradDef is a function's own gradient, written after its body:

@@ -55,6 +55,10 @@ func TestConstructs(t *testing.T) {
 	}{
 		{"index int", `fn f(x: f64[2, 3]) -> f64[3] { return x[1] }`, nil,
 			map[string]in{"x": x23}, []float64{4, 5, 6}, []int{3}},
+		{"short function form", "fn sq(x: f64[...]) -> f64[...] = x * x\nfn f(x: f64[2, 3]) -> f64[2, 3] { return sq(x) + 1.0 }", nil,
+			map[string]in{"x": x23}, []float64{2, 5, 10, 17, 26, 37}, []int{2, 3}},
+		{"short method form", "model M(k: float = 3.0) {\n    fn scale(x: f64[..., N]) -> f64[..., N] = x * k\n    fn forward(x: f64[2, 3]) -> f64[2, 3] = scale(x) - 1.0\n}", nil,
+			map[string]in{"x": x23}, []float64{2, 5, 8, 11, 14, 17}, []int{2, 3}},
 		{"index negative", `fn f(x: f64[2, 3]) -> f64[2] { return x[:, -1] }`, nil,
 			map[string]in{"x": x23}, []float64{3, 6}, []int{2}},
 		{"index ellipsis", `fn f(x: f64[2, 3]) -> f64[2] { return x[..., 0] }`, nil,

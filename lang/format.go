@@ -33,6 +33,8 @@ import (
 //     A comment inside a statement or header written over several lines
 //     moves above the statement (for a block's header: to the block's
 //     first line);
+//   - a function written in the short form (`fn f(x: T) -> T = expr`)
+//     prints on one line; one written with a block keeps its block;
 //   - `else { if ... }` with nothing else in the else block prints as
 //     `else if ...`; a model without arguments prints as `model M() {`;
 //     an empty block prints as `{}`;
@@ -281,6 +283,10 @@ func (p *printer) fn(f *Fn) {
 	s := "fn " + f.Name + "(" + p.params(f.Params) + ")"
 	if f.Result != nil {
 		s += " -> " + p.typ(f.Result)
+	}
+	if f.Short {
+		p.simple(f.Pos, s+" = "+p.expr(f.Body[0].(*ReturnStmt).Values[0]))
+		return
 	}
 	_, closeLine, _ := p.header(f.Pos, s, false)
 	p.stmts(f.Body)

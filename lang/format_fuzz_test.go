@@ -15,6 +15,7 @@ func FuzzFormat(f *testing.F) {
 		f.Add([]byte(c.src))
 	}
 	f.Add([]byte(firstLook))
+	f.Add([]byte("fn sq(x: f32[N]) -> f32[N] = x * x // c\nmodel M() {\n    fn g(x: f32) = -(x + 1) ** 2\n}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		out, err := Format("fuzz.nn", src)
 		f1, perr := Parse("fuzz.nn", src)

@@ -87,6 +87,7 @@ func loadAll(t *testing.T, src []byte) {
 // fuzzConstructSeeds exercise indexing, literals, scan, loops over shape
 // variables, tuples, sub-model lists and the network built-ins.
 var fuzzConstructSeeds = []string{
+	"fn sq(x: f32[...]) -> f32[...] = x * x\nmodel M(k: int = 2) {\n    fn forward(x: f32[B, 3]) -> f32[B, 3] = sq(x) * k\n}\n",
 	"fn f(x: f32[B, T, 4], p: f32[8, 4]) -> f32[B, T] {\n    y = x + p[:T]\n    return y[..., -1] + y[:, ::-1, 0] + x[:, :, 1:3][..., 0]\n}\n",
 	"fn f(x: f32[2, 2]) -> f32[2, 2] {\n    return x * [[1, 2], [3, 4]] + [1.5, 2].T\n}\n",
 	"fn step(c: (f32[B, 2], f32[B, 2]), x: f32[B, 2]) -> ((f32[B, 2], f32[B, 2]), f32[B, 2]) {\n    a, b = c\n    return (b, a + b * x), a\n}\nfn f(xs: f32[T, B, 2]) -> f32[T, B, 2] {\n    last, ys = scan(step, (xs[0], xs[0]), xs)\n    return ys\n}\n",

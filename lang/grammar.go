@@ -35,8 +35,9 @@ type gFn struct {
 	Name   string    `parser:"\"fn\" @Ident \"(\""`
 	Params []*gParam `parser:"(@@ (\",\" @@)*)? \",\"? \")\""`
 	Result *gType    `parser:"(\"->\" @@)?"`
-	Body   *gBlock   `parser:"@@"`
-	Grad   *gGrad    `parser:"@@?"`
+	Short  *gExpr    `parser:"(  \"=\" @@"`
+	Body   *gBlock   `parser:" | @@"`
+	Grad   *gGrad    `parser:"   @@? )"`
 }
 
 // gGrad is a function's own gradient, after its body on the line of its

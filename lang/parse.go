@@ -143,7 +143,14 @@ func (c *converter) file_(g *gFile) *File {
 }
 
 func (c *converter) fn(g *gFn) *Fn {
-	f := &Fn{Pos: toPos(g.Pos), Name: g.Name, Body: c.block(g.Body)}
+	f := &Fn{Pos: toPos(g.Pos), Name: g.Name}
+	if g.Short != nil {
+		e := c.expr(g.Short)
+		f.Short = true
+		f.Body = []Stmt{&ReturnStmt{Pos: startPos(e), Values: []Expr{e}}}
+	} else {
+		f.Body = c.block(g.Body)
+	}
 	for _, p := range g.Params {
 		f.Params = append(f.Params, c.param(p))
 	}

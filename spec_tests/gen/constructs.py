@@ -18,7 +18,6 @@ T = torch.float64
 # script does not write them (the conformance report lists why).
 PENDING = [
     "constructs/submodel_list_int_arg",  # an int model argument is a symbolic dimension, not a value, when checked
-    "constructs/fn_short_form",  # not implemented yet (docs/language.md)
 ]
 
 
@@ -391,7 +390,7 @@ fn f(x: f32[2, 4], y: f32[2, 4]) -> (f32[2, 4], f32[2, 4], f32[2, 4], f32[2, 4])
 }
 """).input("x", x).input("y", y).out(m1 * m2).out(np.maximum(m1, m2)).out(1 - m1).out((x == y) + (x != y) * 2.0)
 
-# ---- the short function form (not implemented yet) ----
+# ---- the short function form ----
 x = grid(r, (3,))
 case("fn_short_form", "fn name(params) -> type = expr, the short form of a function.", """
 fn square(x: f32[N]) -> f32[N] = x * x
