@@ -11,6 +11,12 @@ func expAVX2F64(dst, x *float64, n int)
 //go:noescape
 func expAVX2F32(dst, x *float32, n int)
 
+// expAVX2F32N is exp in float32 arithmetic, eight lanes at a time
+// (simd_exp32_amd64.s): n a multiple of eight.
+//
+//go:noescape
+func expAVX2F32N(dst, x *float32, n int)
+
 //go:noescape
 func sigmoidAVX2F64(dst, x *float64, n int)
 
@@ -38,7 +44,7 @@ func simdCall64(op simdOp, dst, x *float64, n int) bool {
 func simdCall32(op simdOp, dst, x *float32, n int) bool {
 	switch op {
 	case simdExp:
-		expAVX2F32(dst, x, n)
+		expAVX2F32N(dst, x, n)
 	case simdSigmoid:
 		sigmoidAVX2F32(dst, x, n)
 	case simdTanh:
@@ -73,21 +79,21 @@ func simdRow64(op simdOp, dst, x []float64) bool {
 	return true
 }
 
-// simdRow32 is simdRow64 for float32.
+// simdRow32 is simdRow64 for float32, in blocks of eight.
 func simdRow32(op simdOp, dst, x []float32) bool {
 	n := len(x)
 	if n == 0 {
 		return true
 	}
 	dst = dst[:n]
-	m := n &^ 3
+	m := n &^ 7
 	if m > 0 && !simdCall32(op, &dst[0], &x[0], m) {
 		return false
 	}
 	if m < n {
-		var buf [4]float32
+		var buf [8]float32
 		copy(buf[:], x[m:])
-		if !simdCall32(op, &buf[0], &buf[0], 4) {
+		if !simdCall32(op, &buf[0], &buf[0], 8) {
 			return false
 		}
 		copy(dst[m:], buf[:n-m])

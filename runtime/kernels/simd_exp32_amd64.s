@@ -1,0 +1,196 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// Native float32 exp, eight lanes at a time with AVX2 and FMA, for n a
+// multiple of eight: x clamped to [-104, 89] (NaN passes), n = round(x
+// log2(e)) as an int32, r = x - n ln2 with ln2 in two parts, exp(r) by its
+// Taylor polynomial of degree 7 (error below 2^-27 on |r| <= ln2/2), times
+// 2^(n>>1) and 2^(n-(n>>1)), so that subnormal results are rounded once and
+// x above the threshold overflows to +Inf.
+
+// log2e
+DATA simdk32<>+0(SB)/4, $0x3fb8aa3b
+DATA simdk32<>+4(SB)/4, $0x3fb8aa3b
+DATA simdk32<>+8(SB)/4, $0x3fb8aa3b
+DATA simdk32<>+12(SB)/4, $0x3fb8aa3b
+DATA simdk32<>+16(SB)/4, $0x3fb8aa3b
+DATA simdk32<>+20(SB)/4, $0x3fb8aa3b
+DATA simdk32<>+24(SB)/4, $0x3fb8aa3b
+DATA simdk32<>+28(SB)/4, $0x3fb8aa3b
+// ln2hi
+DATA simdk32<>+32(SB)/4, $0x3f318000
+DATA simdk32<>+36(SB)/4, $0x3f318000
+DATA simdk32<>+40(SB)/4, $0x3f318000
+DATA simdk32<>+44(SB)/4, $0x3f318000
+DATA simdk32<>+48(SB)/4, $0x3f318000
+DATA simdk32<>+52(SB)/4, $0x3f318000
+DATA simdk32<>+56(SB)/4, $0x3f318000
+DATA simdk32<>+60(SB)/4, $0x3f318000
+// ln2lo
+DATA simdk32<>+64(SB)/4, $0xb95e8083
+DATA simdk32<>+68(SB)/4, $0xb95e8083
+DATA simdk32<>+72(SB)/4, $0xb95e8083
+DATA simdk32<>+76(SB)/4, $0xb95e8083
+DATA simdk32<>+80(SB)/4, $0xb95e8083
+DATA simdk32<>+84(SB)/4, $0xb95e8083
+DATA simdk32<>+88(SB)/4, $0xb95e8083
+DATA simdk32<>+92(SB)/4, $0xb95e8083
+// hi
+DATA simdk32<>+96(SB)/4, $0x42b20000
+DATA simdk32<>+100(SB)/4, $0x42b20000
+DATA simdk32<>+104(SB)/4, $0x42b20000
+DATA simdk32<>+108(SB)/4, $0x42b20000
+DATA simdk32<>+112(SB)/4, $0x42b20000
+DATA simdk32<>+116(SB)/4, $0x42b20000
+DATA simdk32<>+120(SB)/4, $0x42b20000
+DATA simdk32<>+124(SB)/4, $0x42b20000
+// lo
+DATA simdk32<>+128(SB)/4, $0xc2d00000
+DATA simdk32<>+132(SB)/4, $0xc2d00000
+DATA simdk32<>+136(SB)/4, $0xc2d00000
+DATA simdk32<>+140(SB)/4, $0xc2d00000
+DATA simdk32<>+144(SB)/4, $0xc2d00000
+DATA simdk32<>+148(SB)/4, $0xc2d00000
+DATA simdk32<>+152(SB)/4, $0xc2d00000
+DATA simdk32<>+156(SB)/4, $0xc2d00000
+// bias
+DATA simdk32<>+160(SB)/4, $0x0000007f
+DATA simdk32<>+164(SB)/4, $0x0000007f
+DATA simdk32<>+168(SB)/4, $0x0000007f
+DATA simdk32<>+172(SB)/4, $0x0000007f
+DATA simdk32<>+176(SB)/4, $0x0000007f
+DATA simdk32<>+180(SB)/4, $0x0000007f
+DATA simdk32<>+184(SB)/4, $0x0000007f
+DATA simdk32<>+188(SB)/4, $0x0000007f
+// c0
+DATA simdk32<>+192(SB)/4, $0x3f800000
+DATA simdk32<>+196(SB)/4, $0x3f800000
+DATA simdk32<>+200(SB)/4, $0x3f800000
+DATA simdk32<>+204(SB)/4, $0x3f800000
+DATA simdk32<>+208(SB)/4, $0x3f800000
+DATA simdk32<>+212(SB)/4, $0x3f800000
+DATA simdk32<>+216(SB)/4, $0x3f800000
+DATA simdk32<>+220(SB)/4, $0x3f800000
+// c1
+DATA simdk32<>+224(SB)/4, $0x3f800000
+DATA simdk32<>+228(SB)/4, $0x3f800000
+DATA simdk32<>+232(SB)/4, $0x3f800000
+DATA simdk32<>+236(SB)/4, $0x3f800000
+DATA simdk32<>+240(SB)/4, $0x3f800000
+DATA simdk32<>+244(SB)/4, $0x3f800000
+DATA simdk32<>+248(SB)/4, $0x3f800000
+DATA simdk32<>+252(SB)/4, $0x3f800000
+// c2
+DATA simdk32<>+256(SB)/4, $0x3f000000
+DATA simdk32<>+260(SB)/4, $0x3f000000
+DATA simdk32<>+264(SB)/4, $0x3f000000
+DATA simdk32<>+268(SB)/4, $0x3f000000
+DATA simdk32<>+272(SB)/4, $0x3f000000
+DATA simdk32<>+276(SB)/4, $0x3f000000
+DATA simdk32<>+280(SB)/4, $0x3f000000
+DATA simdk32<>+284(SB)/4, $0x3f000000
+// c3
+DATA simdk32<>+288(SB)/4, $0x3e2aaaab
+DATA simdk32<>+292(SB)/4, $0x3e2aaaab
+DATA simdk32<>+296(SB)/4, $0x3e2aaaab
+DATA simdk32<>+300(SB)/4, $0x3e2aaaab
+DATA simdk32<>+304(SB)/4, $0x3e2aaaab
+DATA simdk32<>+308(SB)/4, $0x3e2aaaab
+DATA simdk32<>+312(SB)/4, $0x3e2aaaab
+DATA simdk32<>+316(SB)/4, $0x3e2aaaab
+// c4
+DATA simdk32<>+320(SB)/4, $0x3d2aaaab
+DATA simdk32<>+324(SB)/4, $0x3d2aaaab
+DATA simdk32<>+328(SB)/4, $0x3d2aaaab
+DATA simdk32<>+332(SB)/4, $0x3d2aaaab
+DATA simdk32<>+336(SB)/4, $0x3d2aaaab
+DATA simdk32<>+340(SB)/4, $0x3d2aaaab
+DATA simdk32<>+344(SB)/4, $0x3d2aaaab
+DATA simdk32<>+348(SB)/4, $0x3d2aaaab
+// c5
+DATA simdk32<>+352(SB)/4, $0x3c088889
+DATA simdk32<>+356(SB)/4, $0x3c088889
+DATA simdk32<>+360(SB)/4, $0x3c088889
+DATA simdk32<>+364(SB)/4, $0x3c088889
+DATA simdk32<>+368(SB)/4, $0x3c088889
+DATA simdk32<>+372(SB)/4, $0x3c088889
+DATA simdk32<>+376(SB)/4, $0x3c088889
+DATA simdk32<>+380(SB)/4, $0x3c088889
+// c6
+DATA simdk32<>+384(SB)/4, $0x3ab60b61
+DATA simdk32<>+388(SB)/4, $0x3ab60b61
+DATA simdk32<>+392(SB)/4, $0x3ab60b61
+DATA simdk32<>+396(SB)/4, $0x3ab60b61
+DATA simdk32<>+400(SB)/4, $0x3ab60b61
+DATA simdk32<>+404(SB)/4, $0x3ab60b61
+DATA simdk32<>+408(SB)/4, $0x3ab60b61
+DATA simdk32<>+412(SB)/4, $0x3ab60b61
+// c7
+DATA simdk32<>+416(SB)/4, $0x39500d01
+DATA simdk32<>+420(SB)/4, $0x39500d01
+DATA simdk32<>+424(SB)/4, $0x39500d01
+DATA simdk32<>+428(SB)/4, $0x39500d01
+DATA simdk32<>+432(SB)/4, $0x39500d01
+DATA simdk32<>+436(SB)/4, $0x39500d01
+DATA simdk32<>+440(SB)/4, $0x39500d01
+DATA simdk32<>+444(SB)/4, $0x39500d01
+GLOBL simdk32<>(SB), RODATA|NOPTR, $448
+#define F_LOG2E simdk32<>+0(SB)
+#define F_LN2HI simdk32<>+32(SB)
+#define F_LN2LO simdk32<>+64(SB)
+#define F_HI simdk32<>+96(SB)
+#define F_LO simdk32<>+128(SB)
+#define F_BIAS simdk32<>+160(SB)
+#define F_C0 simdk32<>+192(SB)
+#define F_C1 simdk32<>+224(SB)
+#define F_C2 simdk32<>+256(SB)
+#define F_C3 simdk32<>+288(SB)
+#define F_C4 simdk32<>+320(SB)
+#define F_C5 simdk32<>+352(SB)
+#define F_C6 simdk32<>+384(SB)
+#define F_C7 simdk32<>+416(SB)
+
+// func expAVX2F32N(dst, x *float32, n int)
+TEXT ·expAVX2F32N(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVUPS F_HI, Y14
+	VMOVUPS F_LO, Y15
+	VMOVUPS F_BIAS, Y13
+loop:
+	CMPQ CX, $8
+	JL done
+	VMOVUPS (SI), Y0
+	VMINPS Y0, Y14, Y0
+	VMAXPS Y0, Y15, Y0
+	VMULPS F_LOG2E, Y0, Y1
+	VCVTPS2DQ Y1, Y5
+	VCVTDQ2PS Y5, Y1
+	VFNMADD231PS F_LN2HI, Y1, Y0
+	VFNMADD231PS F_LN2LO, Y1, Y0
+	VMOVUPS F_C7, Y2
+	VFMADD213PS F_C6, Y0, Y2
+	VFMADD213PS F_C5, Y0, Y2
+	VFMADD213PS F_C4, Y0, Y2
+	VFMADD213PS F_C3, Y0, Y2
+	VFMADD213PS F_C2, Y0, Y2
+	VFMADD213PS F_C1, Y0, Y2
+	VFMADD213PS F_C0, Y0, Y2
+	VPSRAD $1, Y5, Y3
+	VPSUBD Y3, Y5, Y4
+	VPADDD Y13, Y3, Y3
+	VPSLLD $23, Y3, Y3
+	VPADDD Y13, Y4, Y4
+	VPSLLD $23, Y4, Y4
+	VMULPS Y3, Y2, Y2
+	VMULPS Y4, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
