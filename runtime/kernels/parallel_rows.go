@@ -22,6 +22,8 @@ const (
 	rowMin
 	rowSoftmax
 	rowLogSoftmax
+	rowLayerNorm
+	rowBatchNorm
 )
 
 // Elementwise ops a rowRunner runs (the op field).
@@ -69,6 +71,9 @@ type rowRunner[T Float] struct {
 	parts       []T // per task: a partial result of len(dst)
 	outer, line int // softmax: [outer, line, inner]
 	inner       int
+	gamma, beta []T // norms
+	nb, cb, sb  int // norms: LayerNorm [nb rows, cb]; BatchNorm [nb, cb, sb]
+	eps         float64
 }
 
 // freeList is a stack of idle runners of one type.
@@ -188,6 +193,10 @@ func (r *rowRunner[T]) task(w, t int) {
 		reduceRows(r.kind, r.bc, r.parts[t*m:(t+1)*m], r.a, r.idx[w], r.off[w], lo, hi)
 	case rowSoftmax, rowLogSoftmax:
 		softmaxLines(r.dst, r.a, r.line, r.inner, r.kind == rowLogSoftmax, lo, hi)
+	case rowLayerNorm:
+		layerNormRows(r.dst, r.a, r.gamma, r.beta, r.cb, r.eps, lo, hi)
+	case rowBatchNorm:
+		batchNormChannels(r.dst, r.a, r.gamma, r.beta, r.nb, r.cb, r.sb, r.eps, lo, hi)
 	}
 }
 
@@ -361,6 +370,28 @@ func parallelSoftmax[T Float](dst, x []T, outer, n, inner int, log bool) bool {
 		r.kind = rowLogSoftmax
 	}
 	r.finish()
+	return true
+}
+
+// parallelNorm runs LayerNorm (kind rowLayerNorm, x [n, c], tasks of rows)
+// or BatchNorm (rowBatchNorm, x [n, c, s], tasks of channels) when that
+// pays; every row or channel is computed as in a serial run.
+func parallelNorm[T Float](kind int, out, x, gamma, beta []T, n, c, s int, eps float64) bool {
+	items, work := n, c*12
+	if kind == rowBatchNorm {
+		items, work = c, n*s*12
+	}
+	r := getRowRunner[T]()
+	if !r.start(items, work) {
+		putRunner(r)
+		return false
+	}
+	r.kind, r.dst, r.a, r.gamma, r.beta = kind, out, x, gamma, beta
+	r.nb, r.cb, r.sb, r.eps = n, c, s, eps
+	r.par.run()
+	r.gamma, r.beta = nil, nil
+	r.dst, r.a = nil, nil
+	putRunner(r)
 	return true
 }
 

@@ -201,6 +201,7 @@ func TestParallelRowsAllocateNothing(t *testing.T) {
 		SumTo(p, sum, x, idx, off)
 		Softmax(dst[:100000], x[:100000], 2000, 50, 1, false)
 		CrossEntropy(x[:100000], labels, 2000, 50)
+		LayerNorm(dst[:64000], x[:64000], sum, sum, 1000, 64, 1e-5)
 	}
 	for _, procs := range []int{1, 2} {
 		withProcs(procs, func() {
@@ -209,5 +210,65 @@ func TestParallelRowsAllocateNothing(t *testing.T) {
 				t.Errorf("GOMAXPROCS %d: %v allocations per run", procs, a)
 			}
 		})
+	}
+}
+
+// TestParallelNorms: layer norm over many rows and batch norm over many
+// channels, split into tasks, against float64 definitions, bitwise the same
+// with GOMAXPROCS 1 and 2.
+func TestParallelNorms(t *testing.T) {
+	const rows, d = 1000, 64
+	const n, c, s = 8, 32, 100
+	rng := rand.New(rand.NewPCG(10, 10))
+	x := make([]float32, rows*d)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64()*2 + 1)
+	}
+	gamma, beta := make([]float32, max(d, c)), make([]float32, max(d, c))
+	for i := range gamma {
+		gamma[i], beta[i] = float32(rng.Float64()+0.5), float32(rng.NormFloat64())
+	}
+	var ln, bn [2][]float32
+	for r, procs := range []int{1, 2} {
+		withProcs(procs, func() {
+			ln[r], bn[r] = make([]float32, rows*d), make([]float32, n*c*s)
+			LayerNorm(ln[r], x, gamma[:d], beta[:d], rows, d, 1e-5)
+			BatchNorm(bn[r], x[:n*c*s], gamma[:c], beta[:c], n, c, s, 1e-5)
+		})
+	}
+	check := func(what string, got float32, vals []float64, v float64, g, b float32) {
+		var mu, q float64
+		for _, u := range vals {
+			mu += u
+		}
+		mu /= float64(len(vals))
+		for _, u := range vals {
+			q += (u - mu) * (u - mu)
+		}
+		want := (v-mu)/math.Sqrt(q/float64(len(vals))+1e-5)*float64(g) + float64(b)
+		if math.Abs(float64(got)-want) > 1e-5*(1+math.Abs(want)) {
+			t.Fatalf("%s = %v, want %v", what, got, want)
+		}
+	}
+	vals := make([]float64, d)
+	for r := 0; r < rows; r += 37 {
+		for i := range vals {
+			vals[i] = float64(x[r*d+i])
+		}
+		for i := 0; i < d; i += 5 {
+			check("layer norm", ln[0][r*d+i], vals, vals[i], gamma[i], beta[i])
+		}
+	}
+	for j := 0; j < c; j += 3 {
+		var ch []float64
+		for i := 0; i < n; i++ {
+			for k := 0; k < s; k++ {
+				ch = append(ch, float64(x[(i*c+j)*s+k]))
+			}
+		}
+		check("batch norm", bn[0][(2*c+j)*s+7], ch, float64(x[(2*c+j)*s+7]), gamma[j], beta[j])
+	}
+	if !bitsEqual32(ln[0], ln[1]) || !bitsEqual32(bn[0], bn[1]) {
+		t.Errorf("norms differ between GOMAXPROCS 1 and 2")
 	}
 }
