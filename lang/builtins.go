@@ -106,7 +106,11 @@ func (c *builtinCall) intList(v value, p ops.Pos, what string) ([]int, bool) {
 	case tupleV:
 		items = x
 	default:
-		c.errorf(p, CodeArgType, "%s: %s must be an int or a list of ints, got %s", c.name, what, kindOf(v))
+		code := CodeArgType
+		if _, ok := v.(tensorV); ok {
+			code = CodeNotConst // a value known only when the graph runs
+		}
+		c.errorf(p, code, "%s: %s must be an int or a list of ints, got %s", c.name, what, kindOf(v))
 		return nil, false
 	}
 	out := make([]int, len(items))

@@ -174,6 +174,30 @@ func TestErrorCodes(t *testing.T) {
 	check("fn f(x: f32[3, 3], i: i32[2]) -> f32[2] { return x[i, i] }", CodeUnsupported)
 }
 
+// TestErrorCodePositions checks the code and the position of the one error
+// of each program.
+func TestErrorCodePositions(t *testing.T) {
+	cases := []struct{ src, want, code string }{
+		{"fn f(x: f32[3], x: f32[3]) -> f32[3] {\n    return x\n}",
+			"c.nn:1:17: parameter x of f is already declared at c.nn:1:6", CodeDuplicate},
+		{"model M() {\n    fn forward(a: f32, b: f32, a: f32) -> f32 = a\n}",
+			"c.nn:2:32: parameter a of forward is already declared at c.nn:2:16", CodeDuplicate},
+		{"fn f(x: f32[2, 3], a: i32) -> f32[2] {\n    return sum(x, axis = a)\n}",
+			"c.nn:2:19: sum: axis must be an int or a list of ints, got a tensor of type i32", CodeNotConst},
+		{"fn f(x: f32[2, 3]) -> f32[2] {\n    return sum(x, axis = 2)\n}",
+			"c.nn:2:12: sum: axis 2 is out of range for x of type f32[2, 3]", CodeValue},
+		{"fn f(x: f32[2, 3]) -> f32[2, 3] {\n    return softmax(x, axis = -3)\n}",
+			"c.nn:2:12: softmax: axis -3 is out of range for x of type f32[2, 3]", CodeValue},
+	}
+	for _, c := range cases {
+		_, err := Load("c.nn", []byte(c.src))
+		list, ok := err.(ErrorList)
+		if !ok || len(list) != 1 || list[0].Error() != c.want || list[0].Code != c.code {
+			t.Errorf("%q: got %v (%T), want %s %s", c.src, err, err, c.code, c.want)
+		}
+	}
+}
+
 func TestLowerErrors(t *testing.T) {
 	src, err := os.ReadFile("testdata/digits.nn")
 	if err != nil {

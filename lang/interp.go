@@ -3,6 +3,7 @@ package lang
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -203,6 +204,10 @@ func (i *interp) namesInScope(f *frame) []string {
 	return out
 }
 
+// badAxis matches the type-rule errors of ops that reject an axis
+// attribute out of range: E308 rather than E301.
+var badAxis = regexp.MustCompile(`^(\w+: )?axis -?\d+ is out of range`)
+
 // apply adds an op at pos; a type error is reported with the operands
 // labelled by their source text.
 func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, in ...*ops.Node) value {
@@ -214,10 +219,14 @@ func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, i
 	defer i.b.SetPos(old)
 	n, err := i.b.Apply(op, attrs, in...)
 	if err != nil {
+		code := CodeShape
+		if badAxis.MatchString(err.Error()) {
+			code = CodeValue // a compile-time axis out of range for the operand's rank
+		}
 		if ie, ok := err.(*ops.InferError); ok {
-			i.errorf(p, CodeShape, "%s", ie.Format(labels))
+			i.errorf(p, code, "%s", ie.Format(labels))
 		} else {
-			i.errorf(p, CodeShape, "%s: %v", op, err)
+			i.errorf(p, code, "%s: %v", op, err)
 		}
 		return bad
 	}

@@ -122,6 +122,7 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 			fs.models[md.Name] = md
 		}
 	}
+	checkParamNames(ast, errs)
 	i := &interp{b: ops.NewBuilder(), checking: true}
 	for _, c := range ast.Consts {
 		if !declare(c.Name, c.Pos) {
@@ -488,4 +489,30 @@ func (m *Module) ModelArgs(model string) []string {
 		out = append(out, a.Name)
 	}
 	return out
+}
+
+// checkParamNames reports a parameter name used twice in the signature of
+// one function or method (E103, at the second).
+func checkParamNames(ast *File, errs *ErrorList) {
+	check := func(f *Fn) {
+		seen := map[string]ops.Pos{}
+		for _, p := range f.Params {
+			if prev, dup := seen[p.Name]; dup {
+				*errs = append(*errs, &Error{Pos: p.Pos, Code: CodeDuplicate,
+					Msg: fmt.Sprintf("parameter %s of %s is already declared at %v", p.Name, f.Name, prev)})
+				continue
+			}
+			seen[p.Name] = p.Pos
+		}
+	}
+	for _, f := range ast.Fns {
+		check(f)
+	}
+	for _, md := range ast.Models {
+		for _, mem := range md.Members {
+			if f, ok := mem.(*Fn); ok {
+				check(f)
+			}
+		}
+	}
 }

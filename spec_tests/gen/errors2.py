@@ -13,11 +13,7 @@ from common import Case, select, line_of, pos, write_all
 
 # Cases that fail today because of a bug or a missing feature in nnc; this
 # script does not write them (the conformance report lists why).
-PENDING = [
-    "diagnostics/e103_duplicate_argument",  # accepted: two parameters named x compile, the run asks for input x
-    "diagnostics/e205_axis",  # reported with code E304, not E205 (a compile-time axis was required)
-    "diagnostics/e308_axis_range",  # reported with code E301, not E308 (errors.go: E308 is a bad axis)
-]
+PENDING = []
 
 cases = []
 
