@@ -35,6 +35,6 @@ const (
 	simdExpULP64     = 2
 	simdExpULP32     = 1
 	simdSigmoidULP64 = 2
-	simdSigmoidULP32 = 1
+	simdSigmoidULP32 = 2
 	simdTanhULP32    = 1
 )

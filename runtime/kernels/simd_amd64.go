@@ -8,20 +8,19 @@ package kernels
 //go:noescape
 func expAVX2F64(dst, x *float64, n int)
 
-//go:noescape
-func expAVX2F32(dst, x *float32, n int)
-
 // expAVX2F32N is exp in float32 arithmetic, eight lanes at a time
 // (simd_exp32_amd64.s): n a multiple of eight.
 //
 //go:noescape
 func expAVX2F32N(dst, x *float32, n int)
 
+// sigmoidAVX2F32N is sigmoid in float32 arithmetic on expAVX2F32N's exp.
+//
 //go:noescape
-func sigmoidAVX2F64(dst, x *float64, n int)
+func sigmoidAVX2F32N(dst, x *float32, n int)
 
 //go:noescape
-func sigmoidAVX2F32(dst, x *float32, n int)
+func sigmoidAVX2F64(dst, x *float64, n int)
 
 //go:noescape
 func tanhAVX2F32(dst, x *float32, n int)
@@ -46,7 +45,7 @@ func simdCall32(op simdOp, dst, x *float32, n int) bool {
 	case simdExp:
 		expAVX2F32N(dst, x, n)
 	case simdSigmoid:
-		sigmoidAVX2F32(dst, x, n)
+		sigmoidAVX2F32N(dst, x, n)
 	case simdTanh:
 		tanhAVX2F32(dst, x, n)
 	default:

@@ -2,10 +2,12 @@
 
 #include "textflag.h"
 
-// Vectorized exp, sigmoid and tanh (AVX2 + FMA), four lanes at a time, for
-// n a multiple of four (simd_amd64.go handles the rest). Every lane is
-// computed in float64, so the float32 routines widen, compute and round
-// once: lanes never depend on their neighbours or on where a row starts.
+// Vectorized exp and sigmoid in float64 and tanh for float32 (AVX2 + FMA),
+// four lanes at a time, for n a multiple of four (simd_amd64.go handles the
+// rest). Every lane is computed in float64 (tanh widens its float32
+// arguments, computes and rounds once): lanes never depend on their
+// neighbours or on where a row starts. float32 exp and sigmoid are in
+// simd_exp32_amd64.s.
 //
 // exp(x): x is clamped to a range where the result still over- or
 // underflows (NaN passes the clamps), n = round(x/ln2), r = x - n*ln2 with
@@ -280,30 +282,6 @@ exp64done:
 	VZEROUPPER
 	RET
 
-// func expAVX2F32(dst, x *float32, n int)
-TEXT ·expAVX2F32(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	VMOVUPD K_HI32, Y14
-	VMOVUPD K_LO32, Y15
-exp32loop:
-	CMPQ CX, $4
-	JL exp32done
-	VCVTPS2PD (SI), Y0
-	VMINPD Y0, Y14, Y0
-	VMAXPD Y0, Y15, Y0
-	EXP32
-	VCVTPD2PSY Y2, X2
-	VMOVUPS X2, (DI)
-	ADDQ $16, SI
-	ADDQ $16, DI
-	SUBQ $4, CX
-	JMP exp32loop
-exp32done:
-	VZEROUPPER
-	RET
-
 // SIGMOID: Y5 = x (clamp bound in Y15) -> Y0 = 1/(1+exp(-x)), as
 // 1/(1+e) for x >= 0 and e/(1+e) for x < 0 with e = exp(-|x|), so that
 // nothing overflows and tiny results keep their precision.
@@ -335,29 +313,6 @@ sig64loop:
 	SUBQ $4, CX
 	JMP sig64loop
 sig64done:
-	VZEROUPPER
-	RET
-
-// func sigmoidAVX2F32(dst, x *float32, n int)
-TEXT ·sigmoidAVX2F32(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	VMOVUPD K_ONE, Y12
-	VXORPD Y13, Y13, Y13
-	VMOVUPD K_LO32, Y15
-sig32loop:
-	CMPQ CX, $4
-	JL sig32done
-	VCVTPS2PD (SI), Y5
-	SIGMOID(EXP32)
-	VCVTPD2PSY Y0, X0
-	VMOVUPS X0, (DI)
-	ADDQ $16, SI
-	ADDQ $16, DI
-	SUBQ $4, CX
-	JMP sig32loop
-sig32done:
 	VZEROUPPER
 	RET
 
