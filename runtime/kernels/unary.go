@@ -21,7 +21,9 @@ func negRow[T Float](dst, x []T) {
 	}
 }
 
-// ExpRow computes dst = exp(x).
+// ExpRow computes dst = exp(x). With AVX2 and FMA it runs vector code
+// (simd_amd64.s, simd_exp32_amd64.s) within 2 ulp of math.Exp for float64
+// and 1 ulp of the rounded float64 result for float32 (see simdExpULP64).
 func ExpRow[T Float](dst, x []T) {
 	if !parallelEW(ewExp, dst, x, nil) {
 		expRow(dst, x)
@@ -63,7 +65,9 @@ func log1pRow[T Float](dst, x []T) {
 	}
 }
 
-// TanhRow computes dst = tanh(x).
+// TanhRow computes dst = tanh(x). float32 rows run vector code with AVX2
+// and FMA, within 1 ulp of the rounded math.Tanh; float64 rows call
+// math.Tanh.
 func TanhRow[T Float](dst, x []T) {
 	if !parallelEW(ewTanh, dst, x, nil) {
 		tanhRow(dst, x)
@@ -80,6 +84,8 @@ func tanhRow[T Float](dst, x []T) {
 }
 
 // SigmoidRow computes dst = 1 / (1 + exp(-x)) without overflow for large |x|.
+// With AVX2 and FMA it runs vector code within 2 ulp of Sigmoid (float64)
+// and 2 ulp of its rounded result (float32).
 func SigmoidRow[T Float](dst, x []T) {
 	if !parallelEW(ewSigmoid, dst, x, nil) {
 		sigmoidRow(dst, x)
