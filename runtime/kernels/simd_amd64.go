@@ -8,6 +8,9 @@ package kernels
 //go:noescape
 func expAVX2F64(dst, x *float64, n int)
 
+//go:noescape
+func expAVX512F64(dst, x *float64, n int)
+
 // expAVX2F32N is exp in float32 arithmetic, eight lanes at a time
 // (simd_exp32_amd64.s): n a multiple of eight.
 //
@@ -31,6 +34,13 @@ func simdMath() bool { return X86.HasAVX2 && X86.HasFMA && !simdOff }
 func simdCall64(op simdOp, dst, x *float64, n int) bool {
 	switch op {
 	case simdExp:
+		if m := n &^ 7; X86.HasAVX512F && m > 0 {
+			expAVX512F64(dst, x, m)
+			if m == n {
+				break
+			}
+			dst, x, n = ptrAt(dst, m), ptrAt(x, m), n-m
+		}
 		expAVX2F64(dst, x, n)
 	case simdSigmoid:
 		sigmoidAVX2F64(dst, x, n)

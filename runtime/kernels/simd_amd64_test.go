@@ -1,0 +1,29 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The AVX-512 routines give bitwise the AVX2 ones' results (the rows mix
+// them: eight-lane blocks, then four).
+func TestSIMDAVX512MatchesAVX2(t *testing.T) {
+	if !X86.HasAVX512F || !X86.HasAVX2 || !X86.HasFMA {
+		t.Logf("no AVX-512F here: nothing to compare")
+		return
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	x := sample64(rng, 1<<16, -750, 712)
+	x = x[:len(x)&^7]
+	a, b := make([]float64, len(x)), make([]float64, len(x))
+	expAVX2F64(&a[0], &x[0], len(x))
+	expAVX512F64(&b[0], &x[0], len(x))
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) && !(math.IsNaN(a[i]) && math.IsNaN(b[i])) {
+			t.Fatalf("exp(%v): AVX2 %v, AVX-512 %v", x[i], a[i], b[i])
+		}
+	}
+}
