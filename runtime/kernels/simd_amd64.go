@@ -17,6 +17,9 @@ func expAVX512F64(dst, x *float64, n int)
 //go:noescape
 func expAVX2F32N(dst, x *float32, n int)
 
+//go:noescape
+func expAVX512F32N(dst, x *float32, n int)
+
 // sigmoidAVX2F32N is sigmoid in float32 arithmetic on expAVX2F32N's exp.
 //
 //go:noescape
@@ -53,6 +56,13 @@ func simdCall64(op simdOp, dst, x *float64, n int) bool {
 func simdCall32(op simdOp, dst, x *float32, n int) bool {
 	switch op {
 	case simdExp:
+		if m := n &^ 15; X86.HasAVX512F && m > 0 {
+			expAVX512F32N(dst, x, m)
+			if m == n {
+				break
+			}
+			dst, x, n = ptrAt(dst, m), ptrAt(x, m), n-m
+		}
 		expAVX2F32N(dst, x, n)
 	case simdSigmoid:
 		sigmoidAVX2F32N(dst, x, n)
