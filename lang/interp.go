@@ -43,6 +43,46 @@ type interp struct {
 	// anyFloat makes declared float element types match any float type
 	// (a custom gradient differentiated in f64, see customgrad.go).
 	anyFloat bool
+	// valueDims are the names of the symbolic dimensions that stand for int
+	// values not known yet: model arguments without a default and, while
+	// checking, int parameters of an entry. Used as numbers in tensor
+	// arithmetic while checking, they become placeholder scalars
+	// (weakScalar); when lowering, they are errors that ask for the value.
+	valueDims map[string]bool
+}
+
+// valueDim makes a symbolic dimension for the int value name, a model
+// argument without a default or, while checking, an entry's int parameter
+// (see valueDims).
+func (i *interp) valueDim(name string) intV {
+	if i.valueDims == nil {
+		i.valueDims = map[string]bool{}
+	}
+	i.valueDims[name] = true
+	return intV{ops.DimVar(name)}
+}
+
+// placeholderScalar stands for an int value d not known while checking
+// (a model argument without a default): a scalar input of element type dt,
+// so that the expression using it is checked for its types.
+func (i *interp) placeholderScalar(d ops.Dim, dt ops.DType) (*ops.Node, bool) {
+	if !i.checking {
+		return nil, false
+	}
+	vars := d.Vars()
+	for _, v := range vars {
+		if !i.valueDims[v] {
+			return nil, false
+		}
+	}
+	if len(vars) == 0 {
+		return nil, false
+	}
+	name := fmt.Sprintf("%%value/%v/%v", d, dt)
+	if n, exists := i.b.Leaf("input", name); exists {
+		return n, true
+	}
+	return i.b.Input(name, ops.Type{DType: dt}), true
 }
 
 // typesOnly reports whether the graph being built is only for its types
@@ -560,6 +600,16 @@ func (i *interp) weakScalar(e Expr, v value, dt ops.DType) (*ops.Node, bool) {
 	}
 	if !ok {
 		if iv, isInt := v.(intV); isInt {
+			old := i.b.SetPos(startPos(e))
+			n, ok := i.placeholderScalar(iv.d, dt)
+			i.b.SetPos(old)
+			if ok {
+				return n, true
+			}
+			if vars := iv.d.Vars(); len(vars) == 1 && i.valueDims[vars[0]] {
+				i.errorf(startPos(e), CodeNotConst, "%s needs the value of int argument %s, which has no default: give it a value", exprString(e), vars[0])
+				return nil, false
+			}
 			i.errorf(startPos(e), CodeNotConst, "%s is the symbolic dimension %v, not a value known at compile time", exprString(e), iv.d)
 		} else {
 			i.errorf(startPos(e), CodeNotCallable, "%s is %s, not a number or tensor", exprString(e), kindOf(v))

@@ -41,6 +41,8 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 			switch {
 			case a.Default != nil:
 				v, where = i.eval(fr, a.Default), startPos(a.Default)
+			case symbolic && a.Type != nil && a.Type.Name == "int":
+				v = i.valueDim(a.Name)
 			case symbolic && a.Type != nil && (a.Type.Name == "int" || !isKind(a.Type)):
 				v = intV{ops.DimVar(a.Name)}
 			case symbolic && i.checking && a.Type != nil:

@@ -183,3 +183,45 @@ func TestRequiredModelArguments(t *testing.T) {
 		t.Errorf("result %s", got)
 	}
 }
+
+// TestIntArgAsValue: an int model argument used as a number. Without a
+// default it is checked with a placeholder scalar; lowering asks for its
+// value; given (or built by a parent), it is that number.
+func TestIntArgAsValue(t *testing.T) {
+	src := `model Layer(k: int) {
+    fn forward(x: f64[B, 2]) -> f64[B, 2] {
+        return x * k + 1.0
+    }
+}
+
+model Two(n: int = 2) {
+    a = Layer(n + 1)
+
+    fn forward(x: f64[B, 2]) -> f64[B, 2] {
+        return a(x) * n
+    }
+}
+`
+	m, err := Load("t.nn", []byte(src))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if _, err := m.Lower("Layer.forward", LowerOptions{}); err == nil ||
+		err.Error() != "t.nn:3:20: k needs the value of int argument k, which has no default: give it a value" {
+		t.Errorf("Lower without k: %v", err)
+	}
+	x := f64([]int{1, 2}, 1, -2)
+	// x*3+1 = [4, -5]
+	outs, _, _, _ := evalWith(t, src, "Layer.forward", LowerOptions{ModelArgs: map[string]any{"k": 3}}, map[string]in{"x": x})
+	near(t, "Layer k=3", outs[0], []float64{4, -5}, 0)
+	// (x*3+1)*2 = [8, -10]
+	outs, _, _, _ = evalWith(t, src, "Two.forward", LowerOptions{}, map[string]in{"x": x})
+	near(t, "Two", outs[0], []float64{8, -10}, 0)
+
+	// A shape variable is not a value, at Load already.
+	_, err = Load("t.nn", []byte("fn f(x: f32[N]) -> f32[N] {\n    return x * N\n}\n"))
+	if list, ok := err.(ErrorList); !ok || len(list) != 1 || list[0].Code != CodeNotConst ||
+		list[0].Error() != "t.nn:2:16: N is the symbolic dimension N, not a value known at compile time" {
+		t.Errorf("shape variable as a value: %v", err)
+	}
+}

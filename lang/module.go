@@ -279,7 +279,7 @@ func (i *interp) lowerFn(f *Fn, fs *fileScope, inst *instance) (inputs []*ops.No
 			case p.Default != nil:
 				continue // the default is used
 			case i.checking && p.Type.Name == "int":
-				as.vals[k] = intV{ops.DimVar(p.Name)}
+				as.vals[k] = i.valueDim(p.Name)
 				fr.vars[p.Name] = as.vals[k]
 			case i.checking && p.Type.Name == "bool":
 				as.vals[k] = boolV(false)

@@ -16,9 +16,7 @@ T = torch.float64
 
 # Cases that fail today because of a bug or a missing feature in nnc; this
 # script does not write them (the conformance report lists why).
-PENDING = [
-    "constructs/submodel_list_int_arg",  # an int model argument is a symbolic dimension, not a value, when checked
-]
+PENDING = []
 
 
 def t(a, grad=False):
