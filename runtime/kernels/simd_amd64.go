@@ -26,6 +26,9 @@ func expAVX512F32N(dst, x *float32, n int)
 func sigmoidAVX2F32N(dst, x *float32, n int)
 
 //go:noescape
+func sigmoidAVX512F32N(dst, x *float32, n int)
+
+//go:noescape
 func sigmoidAVX2F64(dst, x *float64, n int)
 
 //go:noescape
@@ -65,6 +68,13 @@ func simdCall32(op simdOp, dst, x *float32, n int) bool {
 		}
 		expAVX2F32N(dst, x, n)
 	case simdSigmoid:
+		if m := n &^ 15; X86.HasAVX512F && m > 0 {
+			sigmoidAVX512F32N(dst, x, m)
+			if m == n {
+				break
+			}
+			dst, x, n = ptrAt(dst, m), ptrAt(x, m), n-m
+		}
 		sigmoidAVX2F32N(dst, x, n)
 	case simdTanh:
 		tanhAVX2F32(dst, x, n)

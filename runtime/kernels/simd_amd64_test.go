@@ -29,11 +29,16 @@ func TestSIMDAVX512MatchesAVX2(t *testing.T) {
 	y := sample32(rng, 1<<16, -105, 90)
 	y = y[:len(y)&^15]
 	c, d := make([]float32, len(y)), make([]float32, len(y))
-	expAVX2F32N(&c[0], &y[0], len(y))
-	expAVX512F32N(&d[0], &y[0], len(y))
-	for i := range c {
-		if math.Float32bits(c[i]) != math.Float32bits(d[i]) && !(c[i] != c[i] && d[i] != d[i]) {
-			t.Fatalf("exp(%v) f32: AVX2 %v, AVX-512 %v", y[i], c[i], d[i])
+	for _, k := range []struct {
+		name         string
+		avx2, avx512 func(dst, x *float32, n int)
+	}{{"exp", expAVX2F32N, expAVX512F32N}, {"sigmoid", sigmoidAVX2F32N, sigmoidAVX512F32N}} {
+		k.avx2(&c[0], &y[0], len(y))
+		k.avx512(&d[0], &y[0], len(y))
+		for i := range c {
+			if math.Float32bits(c[i]) != math.Float32bits(d[i]) && !(c[i] != c[i] && d[i] != d[i]) {
+				t.Fatalf("%s(%v) f32: AVX2 %v, AVX-512 %v", k.name, y[i], c[i], d[i])
+			}
 		}
 	}
 }
