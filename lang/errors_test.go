@@ -33,10 +33,10 @@ model Classifier(hidden: int = 128) {
 `, `digits.nn:4:23: undefined name "hiden"; did you mean "hidden"?`},
 
 	{"syntax", "s.nn", "fn f(x: f32[3]) -> f32 {\n    return sum(x +)\n}\n",
-		`s.nn:2:19: syntax error: unexpected ")" (expected an operand after "+")`},
+		`s.nn:2:19: syntax error: unexpected ")", expected an operand after "+"`},
 
 	{"operand missing at the end of a line", "s.nn", "fn f(x: f32) -> f32 {\n    return x *\n}\n",
-		`s.nn:3:1: syntax error: unexpected "}" (expected an operand after "*")`},
+		`s.nn:3:1: syntax error: unexpected "}", expected an operand after "*"`},
 
 	{"shape variable", "v.nn", `fn add2(x: f32[B, 3], y: f32[B, 3]) -> f32[B, 3] {
     return x + y

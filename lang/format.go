@@ -51,7 +51,7 @@ func Format(filename string, src []byte) (out []byte, err error) {
 	}
 	toks, err := tokenize(filename, src)
 	if err != nil {
-		return nil, ErrorList{syntaxError(filename, err)}
+		return nil, ErrorList{syntaxError(filename, src, err)}
 	}
 	p := &printer{ix: &tokenIndex{toks: toks}, comments: scanComments(src), start: true}
 	p.file(f)

@@ -1,11 +1,8 @@
 package lang
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -24,7 +21,7 @@ func Parse(filename string, src []byte) (f *File, err error) {
 		if e := missingOperand(filename, src); e != nil {
 			return nil, ErrorList{e}
 		}
-		return nil, ErrorList{syntaxError(filename, perr)}
+		return nil, ErrorList{syntaxError(filename, src, perr)}
 	}
 	c := &converter{file: filename}
 	f = c.file_(g)
@@ -32,30 +29,6 @@ func Parse(filename string, src []byte) (f *File, err error) {
 		return nil, c.errs.sortDedup()
 	}
 	return f, nil
-}
-
-var grammarName = regexp.MustCompile(`\bG[A-Z][A-Za-z]*`)
-
-// syntaxError turns a participle error into a positioned Error.
-func syntaxError(filename string, err error) *Error {
-	var pe participle.Error
-	if errors.As(err, &pe) {
-		msg := pe.Message()
-		msg = strings.ReplaceAll(msg, `"\n"`, "newline")
-		msg = strings.ReplaceAll(msg, `"<EOF>"`, "end of file")
-		msg = strings.ReplaceAll(msg, "<EOF>", "end of file")
-		msg = strings.ReplaceAll(msg, "<nl>", "newline")
-		msg = strings.ReplaceAll(msg, "<ident>", "name")
-		msg = strings.ReplaceAll(msg, "<string>", "string")
-		msg = grammarName.ReplaceAllStringFunc(msg, func(s string) string {
-			if s == "GExpr" {
-				return "expression"
-			}
-			return strings.ToLower(s[1:])
-		})
-		return &Error{Pos: toPos(pe.Position()), Code: CodeSyntax, Msg: "syntax error: " + msg}
-	}
-	return &Error{Pos: ops.Pos{File: filename}, Code: CodeSyntax, Msg: "syntax error: " + err.Error()}
 }
 
 // binaryOps are the operators that need an operand after them.
@@ -96,7 +69,7 @@ func missingOperand(filename string, src []byte) *Error {
 			continue
 		}
 		return &Error{Pos: toPos(next.Pos), Code: CodeSyntax,
-			Msg: fmt.Sprintf("syntax error: unexpected %s (expected an operand after %q)", what, op.Value)}
+			Msg: fmt.Sprintf("syntax error: unexpected %s, expected an operand after %q", what, op.Value)}
 	}
 	return nil
 }
