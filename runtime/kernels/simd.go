@@ -10,6 +10,7 @@ const (
 	simdExp simdOp = iota
 	simdSigmoid
 	simdTanh
+	simdLog
 	// The ops below run fused_amd64.s's loops, bitwise equal to the Go
 	// loops they replace.
 	simdNeg
@@ -41,4 +42,6 @@ const (
 	simdSigmoidULP64 = 2
 	simdSigmoidULP32 = 2
 	simdTanhULP32    = 1
+	simdLogULP64     = 1
+	simdLogULP32     = 1
 )

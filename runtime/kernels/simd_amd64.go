@@ -34,6 +34,14 @@ func sigmoidAVX2F64(dst, x *float64, n int)
 //go:noescape
 func tanhAVX2F32(dst, x *float32, n int)
 
+// Natural logarithm, simd_log_amd64.s: n a multiple of four.
+//
+//go:noescape
+func logAVX2F64(dst, x *float64, n int)
+
+//go:noescape
+func logAVX2F32(dst, x *float32, n int)
+
 // simdMath says whether the vector math routines can run here.
 func simdMath() bool { return X86.HasAVX2 && X86.HasFMA && !simdOff }
 
@@ -50,6 +58,8 @@ func simdCall64(op simdOp, dst, x *float64, n int) bool {
 		expAVX2F64(dst, x, n)
 	case simdSigmoid:
 		sigmoidAVX2F64(dst, x, n)
+	case simdLog:
+		logAVX2F64(dst, x, n)
 	default:
 		return false
 	}
@@ -78,6 +88,8 @@ func simdCall32(op simdOp, dst, x *float32, n int) bool {
 		sigmoidAVX2F32N(dst, x, n)
 	case simdTanh:
 		tanhAVX2F32(dst, x, n)
+	case simdLog:
+		logAVX2F32(dst, x, n)
 	default:
 		return false
 	}

@@ -38,6 +38,8 @@ func BenchmarkSIMDRows(b *testing.B) {
 		b.Run("sigmoid/f32/"+mode.name, func(b *testing.B) { benchRow(b, sigmoidRow[float32], mode.simd) })
 		b.Run("sigmoid/f64/"+mode.name, func(b *testing.B) { benchRow(b, sigmoidRow[float64], mode.simd) })
 		b.Run("tanh/f32/"+mode.name, func(b *testing.B) { benchRow(b, tanhRow[float32], mode.simd) })
+		b.Run("log/f32/"+mode.name, func(b *testing.B) { benchRow(b, logRow[float32], mode.simd) })
+		b.Run("log/f64/"+mode.name, func(b *testing.B) { benchRow(b, logRow[float64], mode.simd) })
 		b.Run("relu/f32/"+mode.name, func(b *testing.B) { benchRow(b, reluRow[float32], mode.simd) })
 		b.Run("add/f32/"+mode.name, func(b *testing.B) {
 			benchRow(b, func(dst, x []float32) { addRow(dst, x, x) }, mode.simd)

@@ -7,6 +7,17 @@ import (
 	"testing"
 )
 
+// refLog is math.Log, except for subnormal x, where Go's amd64 math.Log
+// is far off (log(5e-324) gives -709.09, not -744.44): there it is
+// log(x 2^54) - 54 ln2, with ln2 in two parts so that 54 ln2hi is exact.
+func refLog(x float64) float64 {
+	if x <= 0 || x >= 0x1p-1022 || math.IsNaN(x) {
+		return math.Log(x)
+	}
+	const ln2hi, ln2lo = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+	return (math.Log(x*0x1p54) - 54*ln2hi) - 54*ln2lo
+}
+
 // refExp is math.Exp, except between 709.43 and the true overflow
 // threshold, where Go's amd64 math.Exp already returns +Inf: there the
 // value comes from a 200-bit evaluation, exp(x - 1024 ln2) 2^1024.
@@ -144,6 +155,9 @@ func TestSIMDAccuracy(t *testing.T) {
 	// Thresholds: overflow, the subnormal range and total underflow.
 	exp64Edges := []float64{709.782712893384, -708.3964185322641, -745.1332191019411, -745.1332191019412, 1e-300, -1e-300}
 	exp32Edges := []float32{88.72283, -87.33654, -103.27893, -103.97208, 1e-30, -1e-30}
+	// log: around 1 and the point where the reduction doubles m.
+	logEdges64 := []float64{1, math.Sqrt2 / 2, math.Sqrt2, 2, 0.5, 1e-320}
+	logEdges32 := []float32{1, math.Sqrt2 / 2, math.Sqrt2, 2, 0.5, 1e-40}
 	tests := []struct {
 		name   string
 		row64  func(dst, x []float64)
@@ -157,17 +171,20 @@ func TestSIMDAccuracy(t *testing.T) {
 		{name: "sigmoid/f64", row64: SigmoidRow[float64], ref: Sigmoid, lo: -750, hi: 40, max: simdSigmoidULP64},
 		{name: "sigmoid/f32", row32: SigmoidRow[float32], ref: Sigmoid, lo: -105, hi: 20, max: simdSigmoidULP32},
 		{name: "tanh/f32", row32: TanhRow[float32], ref: math.Tanh, lo: -10, hi: 10, max: simdTanhULP32},
+		{name: "log/f64", row64: LogRow[float64], ref: refLog, lo: 0, hi: 4, max: simdLogULP64},
+		{name: "log/f32", row32: LogRow[float32], ref: math.Log, lo: 0, hi: 4, max: simdLogULP32},
 	}
 	for _, tc := range tests {
-		if !simdMath() && tc.name == "exp/f64" {
-			// The rows are math.Exp itself, early overflow included.
-			tc.ref = math.Exp
+		if !simdMath() && (tc.name == "exp/f64" || tc.name == "log/f64") {
+			// The rows are math.Exp and math.Log themselves, early
+			// overflow and subnormal errors included.
+			tc.ref = map[string]func(float64) float64{"exp/f64": math.Exp, "log/f64": math.Log}[tc.name]
 		}
 		if tc.row64 != nil {
-			x := sample64(rng, simdSamples, tc.lo, tc.hi, exp64Edges...)
+			x := sample64(rng, simdSamples, tc.lo, tc.hi, append(exp64Edges, logEdges64...)...)
 			// Small arguments too, where tanh and sigmoid change formula.
 			for range 1 << 16 {
-				x = append(x, (rng.Float64()-0.5)*0x1p-8)
+				x = append(x, (rng.Float64()-0.5)*0x1p-8, 1+(rng.Float64()-0.5)*0x1p-8)
 			}
 			worst, at := maxULP64(tc.row64, tc.ref, x)
 			t.Logf("%s: max %.0f ulp at %g", tc.name, worst, at)
@@ -175,9 +192,9 @@ func TestSIMDAccuracy(t *testing.T) {
 				t.Errorf("%s: %g ulp at x = %v, want <= %g", tc.name, worst, at, tc.max)
 			}
 		} else {
-			x := sample32(rng, simdSamples, float32(tc.lo), float32(tc.hi), exp32Edges...)
+			x := sample32(rng, simdSamples, float32(tc.lo), float32(tc.hi), append(exp32Edges, logEdges32...)...)
 			for range 1 << 16 {
-				x = append(x, float32(rng.Float64()-0.5)*0x1p-8)
+				x = append(x, float32(rng.Float64()-0.5)*0x1p-8, 1+float32(rng.Float64()-0.5)*0x1p-8)
 			}
 			worst, at := maxULP32(tc.row32, tc.ref, x)
 			t.Logf("%s: max %.0f ulp at %g", tc.name, worst, at)
@@ -199,8 +216,8 @@ func TestSIMDPositionIndependent(t *testing.T) {
 		x64[i] = (rng.Float64() - 0.5) * 40
 		x32[i] = float32(x64[i])
 	}
-	rows64 := map[string]func(dst, x []float64){"exp": ExpRow[float64], "sigmoid": SigmoidRow[float64], "tanh": TanhRow[float64]}
-	rows32 := map[string]func(dst, x []float32){"exp": ExpRow[float32], "sigmoid": SigmoidRow[float32], "tanh": TanhRow[float32]}
+	rows64 := map[string]func(dst, x []float64){"exp": ExpRow[float64], "sigmoid": SigmoidRow[float64], "tanh": TanhRow[float64], "log": LogRow[float64]}
+	rows32 := map[string]func(dst, x []float32){"exp": ExpRow[float32], "sigmoid": SigmoidRow[float32], "tanh": TanhRow[float32], "log": LogRow[float32]}
 	for name, row := range rows64 {
 		whole := make([]float64, len(x64))
 		row(whole, x64)
