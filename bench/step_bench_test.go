@@ -1,9 +1,7 @@
 package bench
 
 import (
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/nnclang/nnc/runtime"
 )
@@ -28,56 +26,9 @@ func benchRun(b *testing.B, w Workload, err error) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
-	n := 0
 	for i := 0; b.Loop(); i++ {
 		if _, err := sess.Run(uint64(i), w.Inputs...); err != nil {
 			b.Fatal(err)
 		}
-		n++
 	}
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(n), "cpu-ns/op")
-}
-
-// cpuTime is the CPU time (user and system) the process has used: with
-// GOMAXPROCS 1 it is the time of the step alone, which other processes on a
-// shared machine do not inflate.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// BenchmarkMLPStepSGD: MLP 784-512-512-10, batch 128, forward, backward and
-// a plain SGD update.
-func BenchmarkMLPStepSGD(b *testing.B) {
-	w, err := Step(MLP, "sgd", 1, 128, 1)
-	benchRun(b, w, err)
-}
-
-// BenchmarkMLPStepAdam: the same step with an Adam update.
-func BenchmarkMLPStepAdam(b *testing.B) {
-	w, err := Step(MLP, "adam", 1, 128, 1)
-	benchRun(b, w, err)
-}
-
-// BenchmarkMLPInference: the MLP's forward pass, batch 128.
-func BenchmarkMLPInference(b *testing.B) {
-	w, err := Inference(MLP, 1, 128, 1)
-	benchRun(b, w, err)
-}
-
-// BenchmarkConvNetStepSGD: the ConvNet, batch 64, forward, backward and a
-// plain SGD update.
-func BenchmarkConvNetStepSGD(b *testing.B) {
-	w, err := Step(ConvNet, "sgd", 1, 64, 1)
-	benchRun(b, w, err)
-}
-
-// BenchmarkConvNetInference: the ConvNet's forward pass, batch 64.
-func BenchmarkConvNetInference(b *testing.B) {
-	w, err := Inference(ConvNet, 1, 64, 1)
-	benchRun(b, w, err)
 }

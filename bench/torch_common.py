@@ -7,8 +7,7 @@ import torch
 
 def median_ms(fn, warmup=10, reps=7, min_s=0.3):
     """Median and best over reps of the mean time of fn in a batch of calls
-    lasting min_s, and the best CPU time of the process per call (with one
-    thread: the call's own time, which other processes do not inflate)."""
+    lasting min_s."""
     for _ in range(warmup):
         fn()
     n = 1
@@ -19,14 +18,13 @@ def median_ms(fn, warmup=10, reps=7, min_s=0.3):
         if time.perf_counter() - t >= min_s / 4:
             break
         n *= 2
-    times, cpus = [], []
+    times = []
     for _ in range(reps):
-        t, c = time.perf_counter(), time.process_time()
+        t = time.perf_counter()
         for _ in range(n):
             fn()
         times.append((time.perf_counter() - t) / n * 1e3)
-        cpus.append((time.process_time() - c) / n * 1e3)
-    return statistics.median(times), min(times), min(cpus)
+    return statistics.median(times), min(times)
 
 
 def step_fn(model, x, y, optimizer):
@@ -57,7 +55,7 @@ def run(name, make_model, x, y, threads):
                                    ("adam", lambda p: torch.optim.Adam(p, lr=1e-3))]:
             if name == "convnet" and opt_name == "adam":
                 continue
-            med, best, cpu = median_ms(step_fn(model, x, y, make_opt(model.parameters())))
-            print(f"torch {name} step-{opt_name} threads={t} median_ms={med:.3f} best_ms={best:.3f} cpu_ms={cpu:.3f}")
-        med, best, cpu = median_ms(infer_fn(model, x))
-        print(f"torch {name} inference threads={t} median_ms={med:.3f} best_ms={best:.3f} cpu_ms={cpu:.3f}")
+            med, best = median_ms(step_fn(model, x, y, make_opt(model.parameters())))
+            print(f"torch {name} step-{opt_name} threads={t} median_ms={med:.3f} best_ms={best:.3f}")
+        med, best = median_ms(infer_fn(model, x))
+        print(f"torch {name} inference threads={t} median_ms={med:.3f} best_ms={best:.3f}")
