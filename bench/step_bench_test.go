@@ -32,3 +32,35 @@ func benchRun(b *testing.B, w Workload, err error) {
 		}
 	}
 }
+
+// BenchmarkMLPStepSGD: MLP 784-512-512-10, batch 128, forward, backward and
+// a plain SGD update.
+func BenchmarkMLPStepSGD(b *testing.B) {
+	w, err := Step(MLP, "sgd", 1, 128, 1)
+	benchRun(b, w, err)
+}
+
+// BenchmarkMLPStepAdam: the same step with an Adam update.
+func BenchmarkMLPStepAdam(b *testing.B) {
+	w, err := Step(MLP, "adam", 1, 128, 1)
+	benchRun(b, w, err)
+}
+
+// BenchmarkMLPInference: the MLP's forward pass, batch 128.
+func BenchmarkMLPInference(b *testing.B) {
+	w, err := Inference(MLP, 1, 128, 1)
+	benchRun(b, w, err)
+}
+
+// BenchmarkConvNetStepSGD: the ConvNet, batch 64, forward, backward and a
+// plain SGD update.
+func BenchmarkConvNetStepSGD(b *testing.B) {
+	w, err := Step(ConvNet, "sgd", 1, 64, 1)
+	benchRun(b, w, err)
+}
+
+// BenchmarkConvNetInference: the ConvNet's forward pass, batch 64.
+func BenchmarkConvNetInference(b *testing.B) {
+	w, err := Inference(ConvNet, 1, 64, 1)
+	benchRun(b, w, err)
+}
