@@ -54,6 +54,13 @@ func NewSession(g *ops.Graph, store *Store) *Session {
 // tensor's type ("input x: expected f32[B, 64], got f32[32, 10]"). A panic in
 // a kernel is reported as an error naming the op and its source position.
 // Once a plan exists for the input shapes, Run allocates nothing.
+//
+// The steps run one after another on the calling goroutine; a large step
+// (a matrix product, a convolution, a pooling, a long elementwise row, a
+// reduction, softmax or norm rows) splits itself into tasks fixed by its
+// shapes and runs them on up to GOMAXPROCS goroutines of the kernels'
+// worker pool. Partial sums are combined in task order, so the results are
+// bitwise the same for any GOMAXPROCS.
 func (s *Session) Run(seed uint64, inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 	p, err := s.Plan(inputs...)
 	if err != nil {
