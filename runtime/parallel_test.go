@@ -116,3 +116,31 @@ func TestStepsSameForAnyGOMAXPROCS(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelStepsAllocateNothing: the ConvNet and MLP steps, whose
+// kernels split into tasks on the pool, allocate nothing per steady step
+// with GOMAXPROCS 2.
+func TestParallelStepsAllocateNothing(t *testing.T) {
+	old := goruntime.GOMAXPROCS(2)
+	defer goruntime.GOMAXPROCS(old)
+	for _, m := range []bench.Model{bench.ConvNet, bench.MLP} {
+		w, err := bench.Step(m, "sgd", 1, 32, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := runtime.NewStore()
+		if err := runtime.InitParams(store, w.Graph, 1); err != nil {
+			t.Fatal(err)
+		}
+		sess := runtime.NewSession(w.Graph, store)
+		run := func() {
+			if _, err := sess.Run(1, w.Inputs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run()
+		if a := testing.AllocsPerRun(5, run); a != 0 {
+			t.Errorf("%s: %v allocations per step", m.Name, a)
+		}
+	}
+}
