@@ -59,3 +59,16 @@ fn affine(x: f32[B, 2], W: f32[2, 2], b: f32[2]) -> f32[B, 2] {
 	fmt.Println(out[0].F32)
 	// Output: [1.5 20.5]
 }
+
+func ExampleProgram_Train() {
+	prog, err := nnc.CompileFile("models/digits.nn")
+	if err != nil {
+		log.Fatal(err) // file:line:col: message, one line per error
+	}
+	res, err := prog.Train(nnc.TrainOptions{Epochs: 5})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Metrics["test_accuracy"] > 0.85)
+	// Output: true
+}
