@@ -33,8 +33,9 @@ func init() {
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return sumTangents(b, n.Type, t[0], t[1])
 		},
-		Kernel: binaryKernel(kernels.AddRow[float32], kernels.AddRow[float64]),
-		Check:  bcastCases,
+		InPlace: []int{0, 1},
+		Kernel:  binaryKernel(kernels.AddRow[float32], kernels.AddRow[float64]),
+		Check:   bcastCases,
 	})
 	Register(&Op{
 		Name: "sub", Arity: 2,
@@ -50,8 +51,9 @@ func init() {
 			}
 			return sumTangents(b, n.Type, t[0], ty)
 		},
-		Kernel: binaryKernel(kernels.SubRow[float32], kernels.SubRow[float64]),
-		Check:  bcastCases,
+		InPlace: []int{0, 1},
+		Kernel:  binaryKernel(kernels.SubRow[float32], kernels.SubRow[float64]),
+		Check:   bcastCases,
 	})
 	Register(&Op{
 		Name: "mul", Arity: 2,
@@ -72,8 +74,9 @@ func init() {
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
-		Kernel: binaryKernel(kernels.MulRow[float32], kernels.MulRow[float64]),
-		Check:  bcastCases,
+		InPlace: []int{0, 1},
+		Kernel:  binaryKernel(kernels.MulRow[float32], kernels.MulRow[float64]),
+		Check:   bcastCases,
 	})
 	Register(&Op{
 		Name: "div", Arity: 2,
@@ -95,8 +98,9 @@ func init() {
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
-		Kernel: binaryKernel(kernels.DivRow[float32], kernels.DivRow[float64]),
-		Check:  withDomain(bcastCases, AnyReal, AwayZero),
+		InPlace: []int{0, 1},
+		Kernel:  binaryKernel(kernels.DivRow[float32], kernels.DivRow[float64]),
+		Check:   withDomain(bcastCases, AnyReal, AwayZero),
 	})
 	Register(&Op{
 		Name: "pow", Arity: 2,
@@ -124,8 +128,9 @@ func init() {
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
-		Kernel: binaryKernel(kernels.PowRow[float32], kernels.PowRow[float64]),
-		Check:  withDomain(bcastCases, Positive, AnyReal),
+		InPlace: []int{0, 1},
+		Kernel:  binaryKernel(kernels.PowRow[float32], kernels.PowRow[float64]),
+		Check:   withDomain(bcastCases, Positive, AnyReal),
 	})
 	for _, name := range []string{"maximum", "minimum"} {
 		first := "greater" // maximum: x wins where x > y
@@ -160,8 +165,9 @@ func init() {
 				}
 				return sumTangents(b, n.Type, a, c)
 			},
-			Kernel: binaryKernel(r32, r64),
-			Check:  withDomain(bcastCases, Distinct, Distinct),
+			InPlace: []int{0, 1},
+			Kernel:  binaryKernel(r32, r64),
+			Check:   withDomain(bcastCases, Distinct, Distinct),
 		})
 	}
 }

@@ -117,6 +117,9 @@ func init() {
 			return fusedInfer("fused_elementwise", in, a)
 		},
 		NoGrad: "fusion runs after differentiation",
+		// Operands of the result's size are read in place, tile by tile,
+		// before the tile of the result is written.
+		InPlace: []int{-1},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			prog, imms, err := ParseFused(n.Attrs.Str("program", ""), len(in))
 			if err != nil {

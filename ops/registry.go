@@ -44,6 +44,14 @@ type Op struct {
 	// Leaf marks ops whose value comes from outside the graph (input, param,
 	// state): they have no kernel.
 	Leaf bool
+
+	// InPlace lists the operands whose buffer the result may take over
+	// when the operand is read by nothing afterwards and has the result's
+	// element type and element count: the kernel reads every element of
+	// such an operand, at the result's own index, before it writes that
+	// element of the result (elementwise ops; not matmul, transpose or
+	// reductions). -1 stands for every operand (variadic fused ops).
+	InPlace []int
 }
 
 // KernelFunc runs an op: it reads in and writes out, whose buffers the

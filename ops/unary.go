@@ -56,7 +56,8 @@ func init() {
 				}
 				return factor(b, n, t[0])
 			},
-			Kernel: unaryKernel(u.r32, u.r64),
+			InPlace: []int{0},
+			Kernel:  unaryKernel(u.r32, u.r64),
 			Check: []CheckCase{
 				{In: []Type{T(3, 4)}, Domain: []Domain{u.dom}},
 				{In: []Type{T()}, Domain: []Domain{u.dom}},

@@ -91,6 +91,12 @@ func sameFloats(a, b []float64) bool {
 }
 
 func TestSessionMatchesEvaluate(t *testing.T) {
+	inPlace := 0 // steps written over a dying operand, over all graphs
+	defer func() {
+		if inPlace == 0 {
+			t.Errorf("no random graph ran a step in place")
+		}
+	}()
 	for seed := range uint64(25) {
 		r := rand.New(rand.NewPCG(seed, 99))
 		g := randomGraph(r).G
@@ -119,6 +125,11 @@ func TestSessionMatchesEvaluate(t *testing.T) {
 			}
 			p, _ := s.Plan(x, v)
 			checkPlan(t, p)
+			for _, st := range p.Steps {
+				if st.InPlace >= 0 {
+					inPlace++
+				}
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime/tensor"
@@ -11,11 +12,15 @@ import (
 // schedule, a value takes a free buffer of its element type (the smallest one
 // large enough, else the largest free one, grown, else a new one); once the
 // step that reads a value last has run, its buffer is free again. A step's
-// result never shares a buffer with its own operands, since the operands are
-// freed only after the result is placed. Outputs and update values stay live
-// to the end of the run. A reshape whose operand dies at it takes over the
-// operand's buffer instead of copying it (an alias step). Buffers are then laid out one after another in one
-// arena per element type, and p.values gets a view of each value.
+// result shares a buffer with one of its operands only in two cases: a
+// reshape whose operand dies at it takes over the operand's buffer instead
+// of copying it (an alias step), and a kernel declared safe in place for an
+// operand (ops.Op.InPlace) writes its result over that operand when the
+// operand dies at it and has the result's element type and size (an
+// in-place step). Otherwise the operands are freed only after the result is
+// placed. Outputs and update values stay live to the end of the run. Buffers
+// are then laid out one after another in one arena per element type, and
+// p.values gets a view of each value.
 func (p *Plan) assignBuffers(sched []*ops.Node) error {
 	nn := len(p.values)
 	at := make([]int, nn) // step index of scheduled nodes; -1 for others
@@ -43,6 +48,10 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 
 	p.bufOf = make([]int, nn)
 	p.alias = make([]bool, nn)
+	p.inPlace = make([]int, nn)
+	for i := range p.inPlace {
+		p.inPlace[i] = -1
+	}
 	freed := make([]bool, nn)
 	free := map[tensor.DType][]int{} // free buffer indices per element type
 	release := func(id int, dt tensor.DType) {
@@ -69,7 +78,16 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 			}
 			continue
 		}
-		p.bufOf[n.ID] = p.takeBuffer(free, dt, size)
+		if k := p.inPlaceOperand(n, i, at, last, size); k >= 0 {
+			// The kernel writes over operand k, which dies here: the
+			// result takes over its buffer.
+			x := n.In[k]
+			p.bufOf[n.ID] = p.bufOf[x.ID]
+			freed[x.ID] = true
+			p.inPlace[n.ID] = k
+		} else {
+			p.bufOf[n.ID] = p.takeBuffer(free, dt, size)
+		}
 		for _, x := range n.In {
 			if at[x.ID] >= 0 && last[x.ID] == i {
 				release(x.ID, x.Type.DType)
@@ -145,4 +163,28 @@ func view(arena *tensor.Tensor, off int, shape []int) *tensor.Tensor {
 		t.Bool = arena.Bool[off : off+n : off+n]
 	}
 	return t
+}
+
+// inPlaceOperand returns the operand of n (the step at index i) whose buffer
+// n's result may take over, or -1: an operand the op declares safe in place,
+// computed by an earlier step (not a leaf, whose tensor belongs to the
+// caller or the store), read last by n (so neither an output nor an update
+// value, which live to the end), still owning its buffer, and of n's
+// element type and element count.
+func (p *Plan) inPlaceOperand(n *ops.Node, i int, at, last []int, size int) int {
+	allowed := n.Op.InPlace
+	if len(allowed) == 0 {
+		return -1
+	}
+	for k, x := range n.In {
+		if !slices.Contains(allowed, k) && !slices.Contains(allowed, -1) {
+			continue
+		}
+		if at[x.ID] < 0 || last[x.ID] != i || x.Type.DType != n.Type.DType ||
+			tensor.NumElems(p.shapes[x.ID]) != size {
+			continue
+		}
+		return k
+	}
+	return -1
 }

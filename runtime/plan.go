@@ -33,6 +33,7 @@ type Plan struct {
 	patches []patch // operands of steps that are leaves, rebound per run
 	bufOf   []int   // by node ID: buffer index, while planning
 	alias   []bool  // by node ID: the step reuses its operand's buffer as is
+	inPlace []int   // by node ID: the operand whose buffer the step writes over; -1: none
 	outputs []*tensor.Tensor
 	updates []planUpdate
 	peak    int64
@@ -53,6 +54,10 @@ type Step struct {
 	// value, in the operand's buffer, seen with another shape (a reshape
 	// whose operand is not read afterwards). Kernel is nil.
 	Alias bool
+	// InPlace is the index of the operand whose buffer the kernel writes
+	// its result over (the operand is read by no later step and the op
+	// declares the kernel safe for it, ops.Op.InPlace), or -1.
+	InPlace int
 
 	out  *tensor.Tensor   // view of the buffer with the node's shape
 	args []*tensor.Tensor // operands
@@ -179,6 +184,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		st.Node = n
 		st.Buffer = p.bufOf[n.ID]
 		st.out = p.values[n.ID]
+		st.InPlace = p.inPlace[n.ID]
 		if p.alias[n.ID] {
 			st.Alias = true
 			continue
@@ -202,7 +208,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		}
 		st.Kernel = k
 	}
-	p.bufOf, p.alias = nil, nil
+	p.bufOf, p.alias, p.inPlace = nil, nil, nil
 	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
 	return p, nil
 }
