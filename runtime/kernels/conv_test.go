@@ -37,6 +37,37 @@ func naiveConv(c *Conv, x, k []float64) []float64 {
 	return out
 }
 
+// naiveConvGrads is the definition of both gradients: each term x·k of
+// naiveConv adds gout·k to dx and gout·x to dk.
+func naiveConvGrads(c *Conv, x, k, gout []float64) (dx, dk []float64) {
+	dx, dk = make([]float64, len(x)), make([]float64, len(k))
+	cg, cog := c.C/c.G, c.CO/c.G
+	for n := 0; n < c.N; n++ {
+		for o := 0; o < c.CO; o++ {
+			g := o / cog
+			for oy := 0; oy < c.OH; oy++ {
+				for ox := 0; ox < c.OW; ox++ {
+					gv := gout[((n*c.CO+o)*c.OH+oy)*c.OW+ox]
+					for ci := 0; ci < cg; ci++ {
+						for i := 0; i < c.KH; i++ {
+							for j := 0; j < c.KW; j++ {
+								iy, ix := oy*c.SH-c.PH+i*c.DH, ox*c.SW-c.PW+j*c.DW
+								if iy < 0 || iy >= c.H || ix < 0 || ix >= c.W {
+									continue
+								}
+								xi, ki := ((n*c.C+g*cg+ci)*c.H+iy)*c.W+ix, ((o*cg+ci)*c.KH+i)*c.KW+j
+								dx[xi] += gv * k[ki]
+								dk[ki] += gv * x[xi]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx, dk
+}
+
 func dotF(a, b []float64) float64 {
 	var s float64
 	for i := range a {
@@ -61,11 +92,21 @@ func TestConv(t *testing.T) {
 		{[4]int{1, 6, 5, 5}, [4]int{6, 1, 2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{1, 1}, 6},  // depthwise
 		{[4]int{3, 2, 1, 33}, [4]int{7, 2, 1, 4}, [2]int{1, 2}, [2]int{0, 3}, [2]int{1, 3}, 1}, // 1-D
 		{[4]int{1, 1, 1, 1}, [4]int{1, 1, 1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1},
+		// Several images per product, the last batch shorter: 5 = 2+2+1
+		// images of 15×20, 7 = 3+3+1 of 16×16 (dilated "same" padding),
+		// 7 = 5+2 of 12×12 in two groups, and 4 = 3+1 without "same" shape.
+		{[4]int{5, 2, 15, 20}, [4]int{3, 2, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1},
+		{[4]int{7, 3, 16, 16}, [4]int{4, 3, 3, 3}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, 1},
+		{[4]int{7, 4, 12, 12}, [4]int{6, 2, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 2},
+		{[4]int{4, 2, 16, 13}, [4]int{3, 2, 3, 2}, [2]int{1, 1}, [2]int{0, 1}, [2]int{1, 1}, 1},
 	}
 	for i, g := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(i)))
 			c := NewConv(g.x[:], g.k[:], g.stride, g.pad, g.dil, g.groups)
+			if i >= 6 && (c.IPG < 2 || c.N%c.IPG == 0) {
+				t.Fatalf("%d images per product of %d, want a shorter last batch", c.IPG, c.N)
+			}
 			x := randSlice(rng, NumElems(g.x[:]))
 			k := randSlice(rng, NumElems(g.k[:]))
 			gout := randSlice(rng, c.N*c.CO*c.OH*c.OW)
@@ -87,6 +128,17 @@ func TestConv(t *testing.T) {
 			ConvInputGrad(c, dx, gout, k, col, (*Matmul).F64)
 			dk := make([]float64, len(k))
 			ConvWeightGrad(c, dk, x, gout, col, tmp, (*Matmul).F64)
+			wdx, wdk := naiveConvGrads(c, x, k, gout)
+			for j := range wdx {
+				if math.Abs(dx[j]-wdx[j]) > 1e-12*(1+math.Abs(wdx[j])) {
+					t.Fatalf("dx[%d] = %g, want %g", j, dx[j], wdx[j])
+				}
+			}
+			for j := range wdk {
+				if math.Abs(dk[j]-wdk[j]) > 1e-12*(1+math.Abs(wdk[j])) {
+					t.Fatalf("dk[%d] = %g, want %g", j, dk[j], wdk[j])
+				}
+			}
 			ref := dotF(want, gout)
 			if a := dotF(x, dx); math.Abs(a-ref) > 1e-10*(1+math.Abs(ref)) {
 				t.Errorf("⟨x, dx⟩ = %g, ⟨conv, g⟩ = %g", a, ref)
