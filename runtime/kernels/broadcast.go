@@ -123,3 +123,79 @@ func Binary[T any](p *Bcast, dst, a, b []T, idx, off []int, row func(dst, x, y [
 
 // Unary runs dst = f(a) elementwise (a has dst's shape).
 func Unary[T any](dst, a []T, f func(dst, x []T)) { f(dst, a) }
+
+// NewBcastMerged is NewBcast with adjacent output axes merged wherever every
+// operand is contiguous across both or repeated across both, and axes of
+// size 1 dropped: a [C, 1, 1] bias over [N, C, H, W] is walked in N·C rows
+// of H·W repeated elements rather than N·C·H rows of W. Rows then span
+// several axes, so it suits elementwise kernels; a reduction walked with it
+// would sum in a different order than with NewBcast.
+func NewBcastMerged(out []int, in ...[]int) *Bcast {
+	b := NewBcast(out, in...)
+	if b.Same || len(out) == 0 {
+		return b
+	}
+	r := len(out)
+	full := make([][]int, len(in)) // per operand, strides aligned to out
+	for k, s := range in {
+		full[k] = make([]int, r)
+		st := 1
+		for i := len(s) - 1; i >= 0; i-- {
+			if s[i] != 1 {
+				full[k][i+r-len(s)] = st
+			}
+			st *= s[i]
+		}
+	}
+	// Merged axes from the innermost out: size and per-operand stride.
+	var dims []int
+	var strides [][]int
+	for i := r - 1; i >= 0; i-- {
+		if out[i] == 1 {
+			continue
+		}
+		if n := len(dims); n > 0 {
+			merge := true
+			for k := range in {
+				if full[k][i] != strides[n-1][k]*dims[n-1] {
+					merge = false
+					break
+				}
+			}
+			if merge {
+				dims[n-1] *= out[i]
+				continue
+			}
+		}
+		st := make([]int, len(in))
+		for k := range in {
+			st[k] = full[k][i]
+		}
+		dims = append(dims, out[i])
+		strides = append(strides, st)
+	}
+	if len(dims) == 0 { // every axis has size 1
+		return b
+	}
+	// dims and strides run innermost first; the walk wants them outermost first.
+	m := len(dims)
+	b.Row = dims[0]
+	for k := range in {
+		b.Inner[k] = min(strides[0][k], 1)
+	}
+	b.outer = make([]int, m-1)
+	for i := range b.outer {
+		b.outer[i] = dims[m-1-i]
+	}
+	b.Rows = 1
+	for _, d := range b.outer {
+		b.Rows *= d
+	}
+	for k := range in {
+		b.strides[k] = make([]int, m-1)
+		for i := range b.outer {
+			b.strides[k][i] = strides[m-1-i][k]
+		}
+	}
+	return b
+}

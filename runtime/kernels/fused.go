@@ -81,7 +81,7 @@ func NewFused[T Float](prog []FusedInstr, imms []float64, out []int, in [][]int)
 			scalar[k] = true
 		default:
 			fi.mode = inGather
-			fi.b = NewBcast(out, s)
+			fi.b = NewBcastMerged(out, s)
 			fi.idx, fi.off = fi.b.Scratch(), make([]int, 1)
 			fi.scratch = make([]T, f.tile)
 		}

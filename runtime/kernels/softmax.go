@@ -13,6 +13,12 @@ func Softmax[T Float](dst, x []T, outer, n, inner int, log bool) {
 
 // softmaxLines is Softmax for the outer indices [o0, o1).
 func softmaxLines[T Float](dst, x []T, n, inner int, log bool, o0, o1 int) {
+	if inner == 1 {
+		for o := o0; o < o1; o++ {
+			softmaxRow(dst[o*n:(o+1)*n], x[o*n:(o+1)*n], log)
+		}
+		return
+	}
 	for o := o0; o < o1; o++ {
 		for in := 0; in < inner; in++ {
 			base := o*n*inner + in
@@ -49,6 +55,64 @@ func softmaxLines[T Float](dst, x []T, n, inner int, log bool, o0, o1 int) {
 	}
 }
 
+// softmaxRow is softmax (or log_softmax) of one contiguous row, its
+// exponentials computed by expRow's vector code in dst.
+func softmaxRow[T Float](dst, x []T, log bool) {
+	m := lineMax(x)
+	for j, v := range x {
+		dst[j] = v - m
+	}
+	expRow(dst, dst)
+	var s float64
+	for _, e := range dst {
+		s += float64(e)
+	}
+	if log {
+		lse := float64(m) + math.Log(s)
+		for j, v := range x {
+			dst[j] = T(float64(v) - lse)
+		}
+		return
+	}
+	inv := 1 / s
+	for j, e := range dst {
+		dst[j] = T(float64(e) * inv)
+	}
+}
+
+// lineMax is the maximum of a non-empty row, or 0 when every entry is -Inf
+// (exp then gives 0 and the sum 0, as for the definition's limit).
+func lineMax[T Float](x []T) T {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = max(m, float64(v))
+	}
+	if math.IsInf(m, -1) {
+		return 0
+	}
+	return T(m)
+}
+
+// sumExpShifted is Σ exp(x[j] - m), the exponentials computed by expRow's
+// vector code in chunks on the stack.
+func sumExpShifted[T Float](x []T, m T) float64 {
+	var buf [256]T
+	var s float64
+	for len(x) > 0 {
+		c := min(len(x), len(buf))
+		b := buf[:c]
+		for j, v := range x[:c] {
+			b[j] = v - m
+		}
+		expRow(b, b)
+		for _, e := range b {
+			s += float64(e)
+		}
+		x = x[c:]
+	}
+	return s
+}
+
 // Label is the integer types of class labels.
 type Label interface{ ~int32 | ~int64 }
 
@@ -76,15 +140,8 @@ func crossEntropyRows[T Float, L Label](logits []T, labels []L, c, lo, hi int) f
 			total += math.NaN()
 			continue
 		}
-		m := math.Inf(-1)
-		for _, v := range row {
-			m = max(m, float64(v))
-		}
-		var s float64
-		for _, v := range row {
-			s += math.Exp(float64(v) - m)
-		}
-		total += m + math.Log(s) - float64(row[l])
+		m := lineMax(row)
+		total += float64(m) + math.Log(sumExpShifted(row, m)) - float64(row[l])
 	}
 	return total
 }

@@ -1,0 +1,41 @@
+package kernels
+
+import "testing"
+
+// TestBcastMergedWalk checks NewBcastMerged's offsets against index
+// arithmetic (source, in kernels_test.go) for every output element, and
+// that it merges the axes it should.
+func TestBcastMergedWalk(t *testing.T) {
+	cases := []struct {
+		out, a, b []int
+		row, rows int // the merged walk's rows
+	}{
+		{[]int{4, 3, 5, 6}, []int{3, 1, 1}, []int{4, 3, 5, 6}, 30, 12},   // a bias over planes
+		{[]int{4, 3, 5, 6}, []int{1, 3, 5, 6}, []int{4, 3, 5, 6}, 90, 4}, // whole trailing block
+		{[]int{2, 4, 3}, []int{2, 1, 3}, []int{4, 1}, 3, 8},
+		{[]int{2, 1, 4}, []int{1, 1, 4}, []int{2, 1, 1}, 4, 2},
+		{[]int{3, 1}, []int{3, 1}, []int{1, 1}, 3, 1},
+		{[]int{1, 1}, []int{1}, []int{1, 1}, 1, 1},
+		{[]int{2, 3, 4, 5}, []int{3, 1, 5}, []int{2, 1, 1, 1}, 5, 24},
+	}
+	for _, c := range cases {
+		p := NewBcastMerged(c.out, c.a, c.b)
+		idx, off := p.Scratch(), make([]int, 2)
+		n := NumElems(c.out)
+		if p.Rows*p.Row != n || p.Row != c.row || p.Rows != c.rows {
+			t.Fatalf("%v: %d rows of %d, want %d of %d", c.out, p.Rows, p.Row, c.rows, c.row)
+		}
+		for r := range p.Rows {
+			p.Offsets(r, idx, off)
+			for j := range p.Row {
+				o := r*p.Row + j
+				for k, s := range [][]int{c.a, c.b} {
+					got := off[k] + j*p.Inner[k]
+					if want := source(o, c.out, s); got != want {
+						t.Fatalf("%v: output %d reads operand %d at %d, want %d", c.out, o, k, got, want)
+					}
+				}
+			}
+		}
+	}
+}
