@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/nnclang/nnc/runtime/kernels"
 	"github.com/nnclang/nnc/runtime/tensor"
@@ -16,13 +17,21 @@ import (
 // target); SGDWrites and AdamWrites list those operands. Only the pass may
 // build them: it checks that the node is the only reader of those states.
 //
-//	fused_sgd(p, g, buf, lr, momentum [, decay])             nesterov: bool
-//	fused_adam(p, g, m, v, β1, 1-β1, β2, 1-β2, ε, step size, √(1-β2^t) [, decay])
-//	                                                           decay: "l2" or "decoupled"
+//	fused_sgd(p, g, buf [, gradient operands...])
+//	fused_adam(p, g, m, v, step size, √(1-β2^t) [, gradient operands...])
 //
-// p, g and the states have one float type; the rest are scalars of its
-// element type. decay is the L2 weight decay added to the gradient or, for
-// Adam's "decoupled", the factor the parameter is first scaled by.
+// p and the states have one float type; Adam's step size and bias
+// correction are scalars of its element type (computed each step from the
+// step counter). The constant coefficients are attributes, rounded to the
+// element type as the unfused graph's constants are: "lr", "momentum" and
+// "nesterov" (fused_sgd); "beta1", "one_minus_beta1", "beta2",
+// "one_minus_beta2" and "eps" (fused_adam); "decay", "l2" for weight decay
+// added to the gradient (g + weight_decay·p) or, for fused_adam,
+// "decoupled" for AdamW's scaling of the parameter by weight_decay first,
+// with its factor "weight_decay"; and "grad", a fused_elementwise program
+// (see fused_elementwise) computing the gradient tile by tile from g (its
+// x0) and the trailing gradient operands (x1, x2...), all broadcasting to
+// p's shape. Without "grad", g is the gradient, of p's type.
 
 // SGDWrites and AdamWrites are the state operands fused_sgd and fused_adam
 // write besides their result.
@@ -31,37 +40,156 @@ var (
 	AdamWrites = []int{2, 3}
 )
 
-// updateInfer checks the operands of a fused update: nTensor operands of
-// one float type, then scalars (nScalar, or one more with a decay).
-func updateInfer(name string, nTensor, nScalar int) func([]Type, Attrs) (Type, error) {
+// updateInfer checks the operands of a fused update: p and the nState
+// states after g (of p's type), then scalars up to nBase, then the
+// gradient program's operands.
+func updateInfer(name string, nState, nBase int, decays ...string) func([]Type, Attrs) (Type, error) {
 	return func(in []Type, a Attrs) (Type, error) {
-		if len(in) != nTensor+nScalar && len(in) != nTensor+nScalar+1 {
-			return Type{}, &InferError{name, fmt.Sprintf("takes %d or %d operands, got %d", nTensor+nScalar, nTensor+nScalar+1, len(in))}
+		if d := a.Str("decay", ""); d != "" && !contains(decays, d) {
+			return Type{}, &InferError{name, fmt.Sprintf("decay must be one of %s, got %q", strings.Join(decays, ", "), d)}
+		}
+		nFixed := nBase
+		prog := a.Str("grad", "")
+		if len(in) < nFixed || prog == "" && len(in) != nFixed {
+			return Type{}, &InferError{name, fmt.Sprintf("takes %d operands and the gradient program's, got %d", nFixed, len(in))}
 		}
 		p := in[0]
 		if !p.DType.IsFloat() {
 			return Type{}, &InferError{name, fmt.Sprintf("needs a float parameter, {0} is %v", p)}
 		}
-		for i, t := range in[:nTensor] {
-			if !t.Equal(p) {
-				return Type{}, &InferError{name, fmt.Sprintf("operand %d is %v, the parameter is %v", i, t, p)}
+		for i, t := range in {
+			grad := i == 1 || i >= nFixed
+			switch {
+			case grad && prog != "":
+				got, err := BroadcastShapes(t.Shape, p.Shape)
+				if t.DType != p.DType || err != nil || !got.Equal(p.Shape) {
+					return Type{}, &InferError{name, fmt.Sprintf("gradient operand {%d} of type %v does not broadcast to %v", i, t, p)}
+				}
+			case i < 2+nState:
+				if !t.Equal(p) {
+					return Type{}, &InferError{name, fmt.Sprintf("operand {%d} is %v, the parameter is %v", i, t, p)}
+				}
+			case t.DType != p.DType || t.Shape.Rank() != 0:
+				return Type{}, &InferError{name, fmt.Sprintf("operand {%d} is %v, want a %v scalar", i, t, p.DType)}
 			}
 		}
-		for i, t := range in[nTensor:] {
-			if t.DType != p.DType || t.Shape.Rank() != 0 {
-				return Type{}, &InferError{name, fmt.Sprintf("operand %d is %v, want a %v scalar", nTensor+i, t, p.DType)}
+		if prog != "" {
+			if _, _, err := ParseFused(prog, len(in)-nFixed+1); err != nil {
+				return Type{}, &InferError{name, "gradient program: " + err.Error()}
 			}
 		}
 		return p, nil
 	}
 }
 
-// scalarAt is element 0 of a scalar operand as T.
-func scalarAt[T kernels.Float](x *tensor.Tensor) T {
+// scalarAt is element 0 of a scalar operand.
+func scalarAt(x *tensor.Tensor) float64 {
 	if x.DType == tensor.F32 {
-		return T(x.F32[0])
+		return float64(x.F32[0])
 	}
-	return T(x.F64[0])
+	return x.F64[0]
+}
+
+// gradTiles gives an update its gradient in tiles: with a "grad" program,
+// tiles of FusedTile elements computed from g0 and the operands from
+// nFixed; without one, g0 itself as one tile.
+type gradTiles[T kernels.Float] struct {
+	f       *kernels.Fused[T]
+	scratch []T
+	n, tile int
+	g0      []T
+}
+
+func newGradTiles[T kernels.Float](n *Node, in [][]int, out []int, nFixed int) (*gradTiles[T], error) {
+	gt := &gradTiles[T]{n: tensor.NumElems(out)}
+	gt.tile = max(gt.n, 1)
+	prog := n.Attrs.Str("grad", "")
+	if prog == "" {
+		return gt, nil
+	}
+	shapes := append([][]int{in[1]}, in[nFixed:]...)
+	instr, imms, err := ParseFused(prog, len(shapes))
+	if err != nil {
+		return nil, err
+	}
+	if gt.f, err = kernels.NewFused[T](instr, imms, out, shapes); err != nil {
+		return nil, err
+	}
+	gt.tile = kernels.FusedTile
+	gt.scratch = make([]T, gt.tile)
+	return gt, nil
+}
+
+// bind stores the run's gradient operands.
+func (gt *gradTiles[T]) bind(in []*tensor.Tensor, nFixed int, data func(*tensor.Tensor) []T) {
+	gt.g0 = data(in[1])
+	if gt.f == nil {
+		return
+	}
+	gt.f.SetInput(0, gt.g0)
+	for k, x := range in[nFixed:] {
+		gt.f.SetInput(1+k, data(x))
+	}
+}
+
+// at returns the gradient of the elements [o, o+tile) (fewer at the end).
+func (gt *gradTiles[T]) at(o int) []T {
+	l := min(gt.tile, gt.n-o)
+	if gt.f == nil {
+		return gt.g0[o : o+l]
+	}
+	g := gt.scratch[:l]
+	gt.f.Range(g, o)
+	return g
+}
+
+// sgdKernel prepares fused_sgd for element type T.
+func sgdKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tensor.Tensor) []T) (KernelFunc, error) {
+	const nFixed = 3
+	gt, err := newGradTiles[T](n, in, out, nFixed)
+	if err != nil {
+		return nil, err
+	}
+	a := n.Attrs
+	c := kernels.SGDCoef[T]{LR: T(a.Float("lr", 0)), Momentum: T(a.Float("momentum", 0)),
+		Decay: T(a.Float("weight_decay", 0)), L2: a.Str("decay", "") == "l2", Nesterov: a.Bool("nesterov", false)}
+	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		dst, p, buf := data(o), data(in[0]), data(in[2])
+		gt.bind(in, nFixed, data)
+		for i := 0; i < gt.n; i += gt.tile {
+			g := gt.at(i)
+			e := i + len(g)
+			kernels.SGDUpdate(dst[i:e], p[i:e], g, buf[i:e], c)
+		}
+	}, nil
+}
+
+// adamKernel prepares fused_adam for element type T.
+func adamKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tensor.Tensor) []T) (KernelFunc, error) {
+	const nFixed = 6
+	gt, err := newGradTiles[T](n, in, out, nFixed)
+	if err != nil {
+		return nil, err
+	}
+	a := n.Attrs
+	decay := a.Str("decay", "")
+	coef := kernels.AdamCoef[T]{
+		B1: T(a.Float("beta1", 0)), C1: T(a.Float("one_minus_beta1", 0)),
+		B2: T(a.Float("beta2", 0)), C2: T(a.Float("one_minus_beta2", 0)),
+		Eps: T(a.Float("eps", 0)), Decay: T(a.Float("weight_decay", 0)),
+		L2: decay == "l2", Decoupled: decay == "decoupled",
+	}
+	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		c := coef
+		c.StepSize, c.BC2Sqrt = T(scalarAt(in[4])), T(scalarAt(in[5]))
+		dst, p, m, v := data(o), data(in[0]), data(in[2]), data(in[3])
+		gt.bind(in, nFixed, data)
+		for i := 0; i < gt.n; i += gt.tile {
+			g := gt.at(i)
+			e := i + len(g)
+			kernels.AdamUpdate(dst[i:e], p[i:e], g, m[i:e], v[i:e], c)
+		}
+	}, nil
 }
 
 func init() {
@@ -69,84 +197,43 @@ func init() {
 		Name: "fused_sgd", Arity: -1,
 		Doc: "SGD with momentum on one parameter in one kernel: the result is the new parameter, " +
 			"the new momentum buffer is written into operand 2 (made by the optimizer)",
-		Infer:   updateInfer("fused_sgd", 3, 2),
+		Infer:   updateInfer("fused_sgd", 1, 3, "l2"),
 		NoGrad:  "optimizer updates run after differentiation",
 		InPlace: []int{1}, // the gradient, read at each index before it is written
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			nest, l2 := n.Attrs.Bool("nesterov", false), len(in) == 6
-			coef := func(c *kernels.SGDCoef[float64], in []*tensor.Tensor) {
-				c.LR, c.Momentum = scalarAt[float64](in[3]), scalarAt[float64](in[4])
-				if l2 {
-					c.Decay = scalarAt[float64](in[5])
-				}
+			switch n.Type.DType {
+			case F32:
+				return sgdKernel(n, in, out, f32s)
+			case F64:
+				return sgdKernel(n, in, out, f64s)
 			}
-			return floatKernel(n,
-				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-					var c64 kernels.SGDCoef[float64]
-					coef(&c64, in)
-					c := kernels.SGDCoef[float32]{LR: float32(c64.LR), Momentum: float32(c64.Momentum),
-						Decay: float32(c64.Decay), L2: l2, Nesterov: nest}
-					kernels.SGDUpdate(o.F32, in[0].F32, in[1].F32, in[2].F32, c)
-				},
-				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-					var c kernels.SGDCoef[float64]
-					coef(&c, in)
-					c.L2, c.Nesterov = l2, nest
-					kernels.SGDUpdate(o.F64, in[0].F64, in[1].F64, in[2].F64, c)
-				})
+			return nil, fmt.Errorf("fused_sgd: no kernel for %v", n.Type.DType)
 		},
 	})
 	Register(&Op{
 		Name: "fused_adam", Arity: -1,
 		Doc: "Adam on one parameter in one kernel: the result is the new parameter, " +
 			"the new moments are written into operands 2 and 3 (made by the optimizer)",
-		Infer: func(in []Type, a Attrs) (Type, error) {
-			t, err := updateInfer("fused_adam", 4, 7)(in, a)
-			if err == nil && len(in) == 12 {
-				if d := a.Str("decay", ""); d != "l2" && d != "decoupled" {
-					return Type{}, &InferError{"fused_adam", fmt.Sprintf("decay must be l2 or decoupled, got %q", d)}
-				}
-			}
-			return t, err
-		},
+		Infer:   updateInfer("fused_adam", 2, 6, "l2", "decoupled"),
 		NoGrad:  "optimizer updates run after differentiation",
 		InPlace: []int{1},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			decay := ""
-			if len(in) == 12 {
-				decay = n.Attrs.Str("decay", "")
+			switch n.Type.DType {
+			case F32:
+				return adamKernel(n, in, out, f32s)
+			case F64:
+				return adamKernel(n, in, out, f64s)
 			}
-			coef := func(in []*tensor.Tensor) kernels.AdamCoef[float64] {
-				c := kernels.AdamCoef[float64]{
-					B1: scalarAt[float64](in[4]), C1: scalarAt[float64](in[5]),
-					B2: scalarAt[float64](in[6]), C2: scalarAt[float64](in[7]),
-					Eps: scalarAt[float64](in[8]), StepSize: scalarAt[float64](in[9]),
-					BC2Sqrt: scalarAt[float64](in[10]),
-					L2:      decay == "l2", Decoupled: decay == "decoupled",
-				}
-				if decay != "" {
-					c.Decay = scalarAt[float64](in[11])
-				}
-				return c
-			}
-			return floatKernel(n,
-				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-					c := coef(in)
-					c32 := kernels.AdamCoef[float32]{B1: float32(c.B1), C1: float32(c.C1), B2: float32(c.B2),
-						C2: float32(c.C2), Eps: float32(c.Eps), StepSize: float32(c.StepSize),
-						BC2Sqrt: float32(c.BC2Sqrt), Decay: float32(c.Decay), L2: c.L2, Decoupled: c.Decoupled}
-					kernels.AdamUpdate(o.F32, in[0].F32, in[1].F32, in[2].F32, in[3].F32, c32)
-				},
-				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-					kernels.AdamUpdate(o.F64, in[0].F64, in[1].F64, in[2].F64, in[3].F64, coef(in))
-				})
+			return nil, fmt.Errorf("fused_adam: no kernel for %v", n.Type.DType)
 		},
 	})
-	// Per element: SGD 2 (momentum) + 2 (step) + 2 (decay) + 2 (Nesterov);
-	// Adam 3 (m) + 4 (v) + 3 (denominator) + 3 (step) + 2 (decay).
+	// Per element: SGD 2 (momentum) + 2 (step) [+ 2 decay, + 2 Nesterov];
+	// Adam 3 (m) + 4 (v) + 3 (denominator) + 3 (step) [+ 2 decay]; plus
+	// the gradient program's instructions.
+	gradFlops := func(n *Node) int64 { return int64(strings.Count(n.Attrs.Str("grad", ""), "=")) }
 	flopTable["fused_sgd"] = func(n *Node, in [][]int, out []int) int64 {
-		f := int64(4)
-		if len(in) == 6 {
+		f := 4 + gradFlops(n)
+		if n.Attrs.Str("decay", "") != "" {
 			f += 2
 		}
 		if n.Attrs.Bool("nesterov", false) {
@@ -155,8 +242,8 @@ func init() {
 		return f * elems(out)
 	}
 	flopTable["fused_adam"] = func(n *Node, in [][]int, out []int) int64 {
-		f := int64(13)
-		if len(in) == 12 {
+		f := 13 + gradFlops(n)
+		if n.Attrs.Str("decay", "") != "" {
 			f += 2
 		}
 		return f * elems(out)

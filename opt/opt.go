@@ -42,7 +42,9 @@ var Passes = []Pass{
 		Doc: "numerically stable forms (log(softmax) → log_softmax, log(1+x) → log1p)"},
 	{Name: "cse", Run: CSE, After: []string{"simplify", "stability"},
 		Doc: "merge equal nodes, commutative operands in a canonical order"},
-	{Name: "fuse", Run: Fuse, After: []string{"dce", "fold", "simplify", "stability", "cse"},
+	{Name: "update", Run: FuseUpdates, After: []string{"simplify", "stability", "cse"},
+		Doc: "each SGD-with-momentum or Adam parameter update becomes one fused_sgd or fused_adam kernel that computes its gradient's elementwise tail and writes its state in place (before fuse takes the update's ops)"},
+	{Name: "fuse", Run: Fuse, After: []string{"dce", "update", "fold", "simplify", "stability", "cse"},
 		Doc: "trees of elementwise ops become one fused_elementwise kernel"},
 }
 
