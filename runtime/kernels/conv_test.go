@@ -94,11 +94,11 @@ func TestConv(t *testing.T) {
 		{[4]int{1, 1, 1, 1}, [4]int{1, 1, 1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1},
 		// Several images per product, the last batch shorter: 5 = 2+2+1
 		// images of 15×20, 7 = 3+3+1 of 16×16 (dilated "same" padding),
-		// 7 = 5+2 of 12×12 in two groups, and 4 = 3+1 without "same" shape.
+		// 7 = 5+2 of 12×12 in two groups, and 5 = 4+1 without "same" shape.
 		{[4]int{5, 2, 15, 20}, [4]int{3, 2, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1},
 		{[4]int{7, 3, 16, 16}, [4]int{4, 3, 3, 3}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, 1},
 		{[4]int{7, 4, 12, 12}, [4]int{6, 2, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 2},
-		{[4]int{4, 2, 16, 13}, [4]int{3, 2, 3, 2}, [2]int{1, 1}, [2]int{0, 1}, [2]int{1, 1}, 1},
+		{[4]int{5, 2, 16, 13}, [4]int{3, 2, 3, 2}, [2]int{1, 1}, [2]int{0, 1}, [2]int{1, 1}, 1},
 	}
 	for i, g := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

@@ -64,6 +64,12 @@ func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
 // the plane), so that argmax2x2 applies.
 func (p *Pool) fast2x2() bool { return p.PH == 0 && p.PW == 0 && p.KH == 2 && p.KW == 2 }
 
+// tiles2x2 says that the windows are 2×2 with stride 2 and tile the plane
+// exactly (H = 2·OH, W = 2·OW): every element lies in one window.
+func (p *Pool) tiles2x2() bool {
+	return p.fast2x2() && p.SH == 2 && p.SW == 2 && p.H == 2*p.OH && p.W == 2*p.OW
+}
+
 // argmax2x2 is argmax for an unpadded 2×2 window whose first element is
 // xp[i] in a plane of width w (the window is inside the plane). It finds
 // the maximum without branches and then the first element equal to it
@@ -136,6 +142,23 @@ func MaxPoolGrad[T Float](p *Pool, dx, x, g []T) {
 
 func maxPoolGradPlanes[T Float](p *Pool, dx, x, g []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
+	if p.tiles2x2() {
+		// Every element of x is in exactly one window: each window's four
+		// gradients are written at once, without clearing dx first.
+		for c := c0; c < c1; c++ {
+			xp, dp, gp := x[c*hw:(c+1)*hw], dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
+			for oh := 0; oh < p.OH; oh++ {
+				i := 2 * oh * p.W
+				for _, v := range gp[oh*p.OW : (oh+1)*p.OW] {
+					at := argmax2x2(xp, i, p.W)
+					dp[i], dp[i+1], dp[i+p.W], dp[i+p.W+1] = 0, 0, 0, 0
+					dp[at] = v
+					i += 2
+				}
+			}
+		}
+		return
+	}
 	clear(dx[c0*hw : c1*hw])
 	if p.fast2x2() {
 		for c := c0; c < c1; c++ {
