@@ -153,13 +153,14 @@ func sgdKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tenso
 	a := n.Attrs
 	c := kernels.SGDCoef[T]{LR: T(a.Float("lr", 0)), Momentum: T(a.Float("momentum", 0)),
 		Decay: T(a.Float("weight_decay", 0)), L2: a.Str("decay", "") == "l2", Nesterov: a.Bool("nesterov", false)}
+	ut := kernels.NewUpdateTiles[T]()
 	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 		dst, p, buf := data(o), data(in[0]), data(in[2])
 		gt.bind(in, nFixed, data)
 		for i := 0; i < gt.n; i += gt.tile {
 			g := gt.at(i)
 			e := i + len(g)
-			kernels.SGDUpdate(dst[i:e], p[i:e], g, buf[i:e], c)
+			ut.SGD(dst[i:e], p[i:e], g, buf[i:e], c)
 		}
 	}, nil
 }
@@ -179,6 +180,7 @@ func adamKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tens
 		Eps: T(a.Float("eps", 0)), Decay: T(a.Float("weight_decay", 0)),
 		L2: decay == "l2", Decoupled: decay == "decoupled",
 	}
+	ut := kernels.NewUpdateTiles[T]()
 	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 		c := coef
 		c.StepSize, c.BC2Sqrt = T(scalarAt(in[4])), T(scalarAt(in[5]))
@@ -187,7 +189,7 @@ func adamKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tens
 		for i := 0; i < gt.n; i += gt.tile {
 			g := gt.at(i)
 			e := i + len(g)
-			kernels.AdamUpdate(dst[i:e], p[i:e], g, m[i:e], v[i:e], c)
+			ut.Adam(dst[i:e], p[i:e], g, m[i:e], v[i:e], c)
 		}
 	}, nil
 }
