@@ -17,7 +17,7 @@ import (
 // of copying it (an alias step), and a kernel declared safe in place for an
 // operand (ops.Op.InPlace) writes its result over that operand when the
 // operand dies at it and has the result's element type and size (an
-// in-place step). Otherwise the operands are freed only after the result is
+// in-place step), unless a smaller free buffer would hold the result. Otherwise the operands are freed only after the result is
 // placed. Outputs and update values stay live to the end of the run. Buffers
 // are then laid out one after another in one arena per element type, and
 // p.values gets a view of each value.
@@ -78,7 +78,7 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 			}
 			continue
 		}
-		if k := p.inPlaceOperand(n, i, at, last, size); k >= 0 {
+		if k := p.inPlaceOperand(n, i, at, last, size); k >= 0 && p.inPlaceFits(free, dt, size, p.bufOf[n.In[k].ID]) {
 			// The kernel writes over operand k, which dies here: the
 			// result takes over its buffer.
 			x := n.In[k]
@@ -187,4 +187,19 @@ func (p *Plan) inPlaceOperand(n *ops.Node, i int, at, last []int, size int) int 
 		return k
 	}
 	return -1
+}
+
+// inPlaceFits reports whether writing over the buffer b of a dying operand
+// leaves memory no worse than placing the result elsewhere: when no free
+// buffer holds size elements (another would grow or be added), or when b is
+// no larger than the best fitting one (the larger stays free for later
+// values either way).
+func (p *Plan) inPlaceFits(free map[tensor.DType][]int, dt tensor.DType, size, b int) bool {
+	best := -1
+	for _, f := range free[dt] {
+		if c := p.Buffers[f].Cap; c >= size && (best < 0 || c < best) {
+			best = c
+		}
+	}
+	return best < 0 || p.Buffers[b].Cap <= best
 }
