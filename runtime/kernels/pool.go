@@ -110,6 +110,26 @@ func MaxPool[T Float](p *Pool, out, x []T) {
 
 func maxPoolPlanes[T Float](p *Pool, out, x []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
+	if p.tiles2x2() {
+		for c := c0; c < c1; c++ {
+			xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
+			for oh := 0; oh < p.OH; oh++ {
+				r0, r1 := xp[2*oh*p.W:(2*oh+1)*p.W], xp[(2*oh+1)*p.W:(2*oh+2)*p.W]
+				orow := op[oh*p.OW : (oh+1)*p.OW]
+				for ow := range orow {
+					i := 2 * ow
+					m := max(max(r0[i], r0[i+1]), max(r1[i], r1[i+1]))
+					if m == 0 || m != m {
+						// The first maximum decides the sign of a zero
+						// and which NaN.
+						m = xp[argmax2x2(xp, 2*oh*p.W+i, p.W)]
+					}
+					orow[ow] = m
+				}
+			}
+		}
+		return
+	}
 	if p.fast2x2() {
 		for c := c0; c < c1; c++ {
 			xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]

@@ -42,3 +42,28 @@ func TestMaxPoolGradTiles(t *testing.T) {
 		t.Errorf("max = %v, want %v", out, want)
 	}
 }
+
+// TestMaxPoolTilesFirstMax checks that the 2×2 tiling forward pass returns
+// the window's first maximum where the maxima differ in bits: -0 before +0,
+// +0 before -0, and the first NaN.
+func TestMaxPoolTilesFirstMax(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	nan1 := math.Float64frombits(0x7ff8000000000001)
+	nan2 := math.Float64frombits(0x7ff8000000000002)
+	x := []float64{
+		negZero, 0, 0, negZero, 1, nan2,
+		-1, -2, -3, -4, nan1, 2,
+	}
+	p := NewPool([]int{1, 1, 2, 6}, [2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}, true)
+	out := make([]float64, 3)
+	MaxPool(p, out, x)
+	if !math.Signbit(out[0]) || out[0] != 0 {
+		t.Errorf("window 0: %v, want -0", out[0])
+	}
+	if math.Signbit(out[1]) || out[1] != 0 {
+		t.Errorf("window 1: %v, want +0", out[1])
+	}
+	if b := math.Float64bits(out[2]); b != math.Float64bits(nan2) {
+		t.Errorf("window 2: %#x, want the first NaN %#x", b, math.Float64bits(nan2))
+	}
+}
