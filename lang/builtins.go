@@ -461,7 +461,11 @@ func (c *builtinCall) leavesOf(v value, k int) ([]*ops.Node, bool) {
 	case tensorV:
 		return []*ops.Node{x.n}, true
 	case paramsV:
-		return x.inst.allLeaves(false), true
+		ls := x.inst.allLeaves(false)
+		if !c.i.spend(c.argPos(k), len(ls)) {
+			return nil, false
+		}
+		return ls, true
 	case tupleV, listV:
 		var items []value
 		if t, ok := x.(tupleV); ok {
@@ -617,6 +621,9 @@ func (c *builtinCall) grad() value {
 	}
 	old := c.i.b.SetPos(c.e.Pos)
 	defer c.i.b.SetPos(old)
+	if !c.i.spend(c.e.Pos, len(c.i.b.G.Nodes)) {
+		return bad
+	}
 	gs, err := autodiff.Grad(c.i.b, y, xs)
 	if err != nil {
 		return c.errorf(c.e.Pos, CodeGrad, "%v", err)

@@ -120,6 +120,9 @@ func (c *builtinCall) products() value {
 	}
 	old := c.i.b.SetPos(c.e.Pos)
 	defer c.i.b.SetPos(old)
+	if !c.i.spend(c.e.Pos, len(c.i.b.G.Nodes)) {
+		return bad
+	}
 	var gs []*ops.Node
 	var err error
 	switch c.name {

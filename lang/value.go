@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/nnclang/nnc/ops"
@@ -73,11 +74,19 @@ func (inst *instance) allLeaves(states bool) []*ops.Node {
 	return out
 }
 
+// sortByName sorts leaves by their name (path), stably.
 func sortByName(ns []*ops.Node) {
-	for i := 1; i < len(ns); i++ {
-		for j := i; j > 0 && ns[j].Name() < ns[j-1].Name(); j-- {
-			ns[j], ns[j-1] = ns[j-1], ns[j]
-		}
+	type named struct {
+		name string
+		n    *ops.Node
+	}
+	ks := make([]named, len(ns))
+	for i, n := range ns {
+		ks[i] = named{n.Name(), n}
+	}
+	sort.SliceStable(ks, func(i, j int) bool { return ks[i].name < ks[j].name })
+	for i, k := range ks {
+		ns[i] = k.n
 	}
 }
 
