@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/nnclang/nnc/ops"
 )
@@ -105,7 +106,7 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 			continue
 		}
 		loading[im.Path] = true
-		sub, perr := Parse(im.Path+".nn", src)
+		sub, perr := parseStd(im.Path+".nn", src)
 		if perr != nil {
 			*errs = append(*errs, perr.(ErrorList)...)
 			continue
@@ -515,4 +516,21 @@ func checkParamNames(ast *File, errs *ErrorList) {
 			}
 		}
 	}
+}
+
+// stdParsed caches the syntax trees of the embedded standard library files
+// (the checker does not modify a tree), by path.
+var stdParsed sync.Map
+
+// parseStd parses an embedded standard library file once per process.
+func parseStd(name string, src []byte) (*File, error) {
+	if f, ok := stdParsed.Load(name); ok {
+		return f.(*File), nil
+	}
+	f, err := Parse(name, src)
+	if err != nil {
+		return nil, err
+	}
+	stdParsed.Store(name, f)
+	return f, nil
 }
