@@ -90,13 +90,14 @@ func (i *interp) placeholderScalar(d ops.Dim, dt ops.DType) (*ops.Node, bool) {
 // variable runs its body once instead of being unrolled.
 func (i *interp) typesOnly() bool { return i.checking || i.types }
 
-// maxSteps bounds the work of interpreting one entry (unrolled loops and
+// maxSteps bounds the work of checking a program (Load: one budget for all
+// of it in each mode) and of lowering one entry (unrolled loops and
 // inlined calls), so that no program can make the checker run for ever:
 // every expression evaluated is one step, and the built-ins whose work
 // grows with the graph (grad, jvp, vjp, hvp: the graph's nodes; params:
-// the parameters) spend that many. The examples and conformance cases
-// need under 3,000 at sequence lengths of 64; an unrolled scan over 1,000
-// steps of an LSTM about 40,000.
+// the parameters) spend that many. The examples and conformance cases need
+// under 3,000 at sequence lengths of 64; an unrolled scan over 1,000 steps
+// of an LSTM about 40,000.
 const maxSteps = 100_000
 
 // maxRank bounds the rank of a tensor (NumPy's is 64).

@@ -37,3 +37,18 @@ func TestWorkLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkLimitPerProgram: checking a file has one budget for all of it;
+// lowering one entry has its own.
+func TestWorkLimitPerProgram(t *testing.T) {
+	body := " {\n    y = x\n    for i in 0..200 {\n        for j in 0..100 {\n            y = y + 1.0\n        }\n    }\n    return y\n}\n"
+	one := "fn a(x: f32) -> f32" + body
+	if _, err := Load("p.nn", []byte(one)); err != nil {
+		t.Fatalf("one function of 60,000 steps: %v", err)
+	}
+	_, err := Load("p.nn", []byte(one+"fn b(x: f32) -> f32"+body))
+	list, ok := err.(ErrorList)
+	if !ok || len(list) != 1 || list[0].Code != CodeValue || list[0].Pos.Line != 14 {
+		t.Errorf("two functions of 60,000 steps: got %v, want one E308 in b (line 14)", err)
+	}
+}

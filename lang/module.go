@@ -183,20 +183,24 @@ func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading map[string]
 // checkAll checks every function and every model method of the file, in
 // evaluation and training modes.
 func (m *Module) checkAll(errs *ErrorList) {
+	// One budget of maxSteps for checking the whole program in each mode:
+	// once it is spent (and reported), the rest is not checked.
 	for _, training := range []bool{false, true} {
+		used := 0
 		for _, f := range m.file.ast.Fns {
-			if m.file.fns[f.Name] != f {
+			if m.file.fns[f.Name] != f || used > maxSteps {
 				continue
 			}
-			i := &interp{b: ops.NewBuilder(), training: training, checking: true}
+			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used}
 			i.guard(func() { i.lowerFn(f, m.file, nil) })
+			used = i.steps
 			*errs = append(*errs, i.errs...)
 		}
 		for _, md := range m.file.ast.Models {
-			if m.file.models[md.Name] != md {
+			if m.file.models[md.Name] != md || used > maxSteps {
 				continue
 			}
-			i := &interp{b: ops.NewBuilder(), training: training, checking: true}
+			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used}
 			i.guard(func() {
 				inst := i.entryModel(md, m.file, nil)
 				if inst == nil {
@@ -208,6 +212,7 @@ func (m *Module) checkAll(errs *ErrorList) {
 					}
 				}
 			})
+			used = i.steps
 			*errs = append(*errs, i.errs...)
 		}
 	}
