@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nnclang/nnc/internal/safefile"
 	"github.com/nnclang/nnc/runtime/tensor"
 )
 
@@ -231,16 +232,10 @@ func SaveNPY(path string, t *tensor.Tensor) error {
 	return writeFileAtomic(path, b)
 }
 
-// writeFileAtomic writes through a temporary file and a rename, so that a
-// crash never leaves a half-written file under path.
+// writeFileAtomic writes b to path through internal/safefile: a fresh
+// temporary file in the same directory, synced and renamed over path. A
+// target that exists and is not a regular file (a link, a directory, a
+// device) is refused.
 func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return safefile.WriteBytes(path, b, 0o644)
 }
