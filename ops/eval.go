@@ -10,7 +10,9 @@ import (
 // allocating a fresh tensor for each, with the op's kernel. inputs holds a
 // tensor for every leaf (input, param, state), keyed by its name; shape
 // variables are bound by unifying the leaves' types with those tensors. A nil
-// ctx means seed 0. The leaves' own tensors are returned for leaf nodes.
+// ctx means seed 0. The leaves' own tensors are returned for leaf nodes. A
+// kernel that finds an operand invalid (ctx.Err, an index out of range) ends
+// the evaluation with that error.
 func Evaluate(g *Graph, inputs map[string]*tensor.Tensor, ctx *Ctx) (map[*Node]*tensor.Tensor, error) {
 	if ctx == nil {
 		ctx = &Ctx{}
@@ -59,6 +61,11 @@ func Evaluate(g *Graph, inputs map[string]*tensor.Tensor, ctx *Ctx) (map[*Node]*
 		}
 		t := tensor.New(n.Type.DType, shape...)
 		k(ctx, t, append([]*tensor.Tensor(nil), ins...))
+		if ctx.Err != nil {
+			err := ctx.Err
+			ctx.Err = nil
+			return nil, err
+		}
 		out[n] = t
 	}
 	return out, nil

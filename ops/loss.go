@@ -16,7 +16,7 @@ func init() {
 		Doc: "cross_entropy(logits [N, C], labels int[N], weights? [C]; label_smoothing = 0): PyTorch's " +
 			"cross entropy with reduction mean: the per-row loss (1-ε)·w[y]·nll(y) + ε/C·Σ_c w[c]·nll(c), " +
 			"nll = -log_softmax(logits), summed and divided by Σ w[labels] (N without weights); " +
-			"a label outside [0, C) makes the loss NaN",
+			"a label outside [0, C) is an error at run time",
 		Infer: crossEntropyInfer,
 		VJP:   crossEntropyVJP,
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
@@ -34,7 +34,7 @@ func init() {
 	Register(&Op{
 		Name: "one_hot", Arity: 1,
 		Doc: "one_hot(labels int[...], n, dtype): [..., n] with 1 at each label's position; " +
-			"a label outside [0, n) gives a row of zeros. Gradient rules whose class count is " +
+			"a label outside [0, n) is an error at run time. Gradient rules whose class count is " +
 			"symbolic pass it as \"depth\", a Shape of one dimension, instead of n.",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if !in[0].DType.IsInt() {
@@ -57,13 +57,13 @@ func init() {
 			var f KernelFunc
 			switch n.Type.DType {
 			case F32:
-				f = oneHotKernel(func(o *tensor.Tensor) []float32 { return o.F32 }, c)
+				f = oneHotKernel(n, func(o *tensor.Tensor) []float32 { return o.F32 }, c)
 			case F64:
-				f = oneHotKernel(func(o *tensor.Tensor) []float64 { return o.F64 }, c)
+				f = oneHotKernel(n, func(o *tensor.Tensor) []float64 { return o.F64 }, c)
 			case I32:
-				f = oneHotKernel(func(o *tensor.Tensor) []int32 { return o.I32 }, c)
+				f = oneHotKernel(n, func(o *tensor.Tensor) []int32 { return o.I32 }, c)
 			case I64:
-				f = oneHotKernel(func(o *tensor.Tensor) []int64 { return o.I64 }, c)
+				f = oneHotKernel(n, func(o *tensor.Tensor) []int64 { return o.I64 }, c)
 			default:
 				return nil, fmt.Errorf("one_hot: no kernel for %v", n.Type.DType)
 			}
@@ -86,11 +86,16 @@ func oneHotDepth(a Attrs) (Dim, error) {
 	return Dim{}, &InferError{"one_hot", "needs the number of classes n"}
 }
 
-func oneHotKernel[T float32 | float64 | int32 | int64](data func(*tensor.Tensor) []T, c int) KernelFunc {
-	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+// oneHotKernel checks every label against [0, c) (the first one outside is
+// the run's error), then writes the rows.
+func oneHotKernel[T float32 | float64 | int32 | int64](n *Node, data func(*tensor.Tensor) []T, c int) KernelFunc {
+	hi := int64(c)
+	return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 		if in[0].DType == I32 {
-			kernels.OneHot(data(o), in[0].I32, c)
-		} else {
+			if checkRange(ctx, n, in[0].I32, in[0].Shape, 0, hi, "label", "labels") {
+				kernels.OneHot(data(o), in[0].I32, c)
+			}
+		} else if checkRange(ctx, n, in[0].I64, in[0].Shape, 0, hi, "label", "labels") {
 			kernels.OneHot(data(o), in[0].I64, c)
 		}
 	}
@@ -164,11 +169,15 @@ func crossEntropyKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 	weighted := len(n.In) == 3
 	plain := !weighted && eps == 0
 	i32 := n.In[1].Type.DType == I32
+	hi := int64(c)
 	var w32 []float32
 	var w64 []float64
 	switch {
 	case n.Type.DType == F32 && i32:
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if !checkRange(ctx, n, in[1].I32, in[1].Shape, 0, hi, "label", "labels") {
+				return
+			}
 			if plain {
 				o.F32[0] = kernels.CrossEntropy(in[0].F32, in[1].I32, rows, c)
 				return
@@ -179,7 +188,10 @@ func crossEntropyKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			o.F32[0] = crossEntropyFull(in[0].F32, in[1].I32, w32, rows, c, eps)
 		}, nil
 	case n.Type.DType == F32:
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if !checkRange(ctx, n, in[1].I64, in[1].Shape, 0, hi, "label", "labels") {
+				return
+			}
 			if plain {
 				o.F32[0] = kernels.CrossEntropy(in[0].F32, in[1].I64, rows, c)
 				return
@@ -190,7 +202,10 @@ func crossEntropyKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			o.F32[0] = crossEntropyFull(in[0].F32, in[1].I64, w32, rows, c, eps)
 		}, nil
 	case n.Type.DType == F64 && i32:
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if !checkRange(ctx, n, in[1].I32, in[1].Shape, 0, hi, "label", "labels") {
+				return
+			}
 			if plain {
 				o.F64[0] = kernels.CrossEntropy(in[0].F64, in[1].I32, rows, c)
 				return
@@ -201,7 +216,10 @@ func crossEntropyKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			o.F64[0] = crossEntropyFull(in[0].F64, in[1].I32, w64, rows, c, eps)
 		}, nil
 	case n.Type.DType == F64:
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if !checkRange(ctx, n, in[1].I64, in[1].Shape, 0, hi, "label", "labels") {
+				return
+			}
 			if plain {
 				o.F64[0] = kernels.CrossEntropy(in[0].F64, in[1].I64, rows, c)
 				return

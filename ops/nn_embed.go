@@ -10,7 +10,8 @@ import (
 
 // embedding(ids int[...], table [V, D]) gives [..., D]: row ids[i] of the
 // table for each id (PyTorch's F.embedding(input, weight) order). An id
-// outside [0, V) gives a row of NaNs. Its gradient with respect to the table
+// outside [0, V) is an error at run time (the kernel checks the ids before
+// it copies). Its gradient with respect to the table
 // is embedding_grad, a scatter-add; ids get none.
 
 func embedInfer(in []Type, a Attrs) (Type, error) {
@@ -40,7 +41,9 @@ func embedGradInfer(in []Type, a Attrs) (Type, error) {
 	return Type{g.DType, s}, nil
 }
 
-// gather copies table rows into out, NaN rows for ids out of range.
+// gatherRows copies table rows into out. The ids are checked by the kernel
+// beforehand; an id out of range would still give a row of NaNs, never a
+// read outside the table.
 func gatherRows[T kernels.Float, L kernels.Label](out, table []T, ids []L, v, d int) {
 	nan := T(math.NaN())
 	for i, id := range ids {
@@ -55,8 +58,9 @@ func gatherRows[T kernels.Float, L kernels.Label](out, table []T, ids []L, v, d 
 	}
 }
 
-// scatterRows sets dt = 0 and adds each row of g to row ids[i] of dt; ids
-// out of range are skipped.
+// scatterRows sets dt = 0 and adds each row of g to row ids[i] of dt. The
+// ids are checked by the kernel beforehand; one out of range would be
+// skipped, never written outside dt.
 func scatterRows[T kernels.Float, L kernels.Label](dt, g []T, ids []L, v, d int) {
 	clear(dt)
 	for i, id := range ids {
@@ -70,34 +74,53 @@ func scatterRows[T kernels.Float, L kernels.Label](dt, g []T, ids []L, v, d int)
 	}
 }
 
-// embedKernel prepares gather (or scatter) for table shape [v, d].
+// embedKernel prepares gather (or scatter) for table shape [v, d]. The
+// kernel first checks every id against [0, v): the first one outside is the
+// run's error, naming the op, its position and the id.
 func embedKernel(n *Node, v, d int, scatter bool) (KernelFunc, error) {
 	i32 := n.In[0].Type.DType == I32
+	hi := int64(v)
 	switch {
 	case n.Type.DType == F32 && i32:
 		f := gatherRows[float32, int32]
 		if scatter {
 			f = scatterRows[float32, int32]
 		}
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f(o.F32, in[1].F32, in[0].I32, v, d) }, nil
+		return func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if checkRange(c, n, in[0].I32, in[0].Shape, 0, hi, "id", "ids") {
+				f(o.F32, in[1].F32, in[0].I32, v, d)
+			}
+		}, nil
 	case n.Type.DType == F32:
 		f := gatherRows[float32, int64]
 		if scatter {
 			f = scatterRows[float32, int64]
 		}
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f(o.F32, in[1].F32, in[0].I64, v, d) }, nil
+		return func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if checkRange(c, n, in[0].I64, in[0].Shape, 0, hi, "id", "ids") {
+				f(o.F32, in[1].F32, in[0].I64, v, d)
+			}
+		}, nil
 	case n.Type.DType == F64 && i32:
 		f := gatherRows[float64, int32]
 		if scatter {
 			f = scatterRows[float64, int32]
 		}
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f(o.F64, in[1].F64, in[0].I32, v, d) }, nil
+		return func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if checkRange(c, n, in[0].I32, in[0].Shape, 0, hi, "id", "ids") {
+				f(o.F64, in[1].F64, in[0].I32, v, d)
+			}
+		}, nil
 	case n.Type.DType == F64:
 		f := gatherRows[float64, int64]
 		if scatter {
 			f = scatterRows[float64, int64]
 		}
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f(o.F64, in[1].F64, in[0].I64, v, d) }, nil
+		return func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if checkRange(c, n, in[0].I64, in[0].Shape, 0, hi, "id", "ids") {
+				f(o.F64, in[1].F64, in[0].I64, v, d)
+			}
+		}, nil
 	}
 	return nil, fmt.Errorf("%s: no kernel for %v", n.Op.Name, n.Type.DType)
 }
@@ -105,7 +128,7 @@ func embedKernel(n *Node, v, d int, scatter bool) (KernelFunc, error) {
 func init() {
 	Register(&Op{
 		Name: "embedding", Arity: 2,
-		Doc:   "embedding(ids int[...], table [V, D]): [..., D], the table's row for each id (NaNs for an id outside [0, V))",
+		Doc:   "embedding(ids int[...], table [V, D]): [..., D], the table's row for each id (an id outside [0, V) is an error at run time)",
 		Infer: embedInfer,
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ids, table := n.In[0], n.In[1]
@@ -131,7 +154,7 @@ func init() {
 	Register(&Op{
 		Name: "embedding_grad", Arity: 2,
 		Doc: "embedding_grad(ids int[...], g [..., D]; shape [V, D]): the gradient of embedding(ids, table) " +
-			"with respect to the table: g's rows added into row ids[i] (ids outside [0, V) are skipped)",
+			"with respect to the table: g's rows added into row ids[i] (an id outside [0, V) is an error at run time)",
 		Infer: embedGradInfer,
 		VJP: func(b *Builder, n *Node, h *Node) []*Node {
 			return []*Node{nil, b.Must("embedding", nil, n.In[0], h)}

@@ -45,8 +45,8 @@ func init() {
 		Name: "gather", Arity: 2,
 		Doc: "gather(x, ids; axis int = -1): NumPy's take_along_axis (PyTorch's gather(x, axis, ids)): ids " +
 			"(i32 or i64) has x's rank and x's dimensions except along axis, and the result, of ids' shape, holds " +
-			"x[..., ids[..., j, ...], ...] at [..., j, ...]. Negative ids count from the end; ids outside " +
-			"[-n, n) give zeros. The gradient is scatter_add_along.",
+			"x[..., ids[..., j, ...], ...] at [..., j, ...]. Negative ids count from the end; an id outside " +
+			"[-n, n) is an error at run time. The gradient is scatter_add_along.",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if err := floatOperand("gather", in[0]); err != nil {
 				return Type{}, err
@@ -71,7 +71,7 @@ func init() {
 				return nil, err
 			}
 			outer, d, m, inner := alongDims(in[0], in[1], ax)
-			return idsKernel(n, n.In[1].Type.DType,
+			return idsKernel(n, n.In[1].Type.DType, d,
 				func(o, x []float32, ids []int32) { kernels.GatherAlong(o, x, ids, outer, d, m, inner) },
 				func(o, x []float32, ids []int64) { kernels.GatherAlong(o, x, ids, outer, d, m, inner) },
 				func(o, x []float64, ids []int32) { kernels.GatherAlong(o, x, ids, outer, d, m, inner) },
@@ -86,7 +86,7 @@ func init() {
 	Register(&Op{
 		Name: "scatter_add_along", Arity: 2,
 		Doc: "scatter_add_along(g, ids; shape Shape, axis int = -1): zeros of shape with g[..., j, ...] added at " +
-			"[..., ids[..., j, ...], ...] (repeated ids add up); the adjoint of gather",
+			"[..., ids[..., j, ...], ...] (repeated ids add up; an id outside [-n, n) is an error at run time); the adjoint of gather",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if err := floatOperand("scatter_add_along", in[0]); err != nil {
 				return Type{}, err
@@ -119,7 +119,7 @@ func init() {
 				return nil, err
 			}
 			outer, d, m, inner := alongDims(out, in[1], ax)
-			return idsKernel(n, n.In[1].Type.DType,
+			return idsKernel(n, n.In[1].Type.DType, d,
 				func(o, g []float32, ids []int32) { kernels.ScatterAddAlong(o, g, ids, outer, d, m, inner) },
 				func(o, g []float32, ids []int64) { kernels.ScatterAddAlong(o, g, ids, outer, d, m, inner) },
 				func(o, g []float64, ids []int32) { kernels.ScatterAddAlong(o, g, ids, outer, d, m, inner) },

@@ -56,7 +56,7 @@ func init() {
 		Name: "take", Arity: 2,
 		Doc: "take(x, ids; axis int): NumPy's take: x[..., ids, ...] with ids (i32 or i64, any shape) indexing " +
 			"axis, giving x.shape[:axis] + ids.shape + x.shape[axis+1:]; without axis x is flattened. " +
-			"Negative ids count from the end; ids outside [-n, n) give zeros. The gradient is scatter_add.",
+			"Negative ids count from the end; an id outside [-n, n) is an error at run time. The gradient is scatter_add.",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if err := floatOperand("take", in[0]); err != nil {
 				return Type{}, err
@@ -85,7 +85,7 @@ func init() {
 				return nil, err
 			}
 			outer, m, inner := takeDims(in[0], ax, all)
-			return idsKernel(n, n.In[1].Type.DType,
+			return idsKernel(n, n.In[1].Type.DType, m,
 				func(o, x []float32, ids []int32) { kernels.Take(o, x, ids, outer, m, inner) },
 				func(o, x []float32, ids []int64) { kernels.Take(o, x, ids, outer, m, inner) },
 				func(o, x []float64, ids []int32) { kernels.Take(o, x, ids, outer, m, inner) },
@@ -101,7 +101,8 @@ func init() {
 	Register(&Op{
 		Name: "scatter_add", Arity: 2,
 		Doc: "scatter_add(g, ids; shape Shape, axis int): zeros of shape with each slice of g added at the " +
-			"position ids gives along axis (repeated ids add up); the adjoint of take(x, ids, axis) for x of that shape",
+			"position ids gives along axis (repeated ids add up; an id outside [-n, n) is an error at run time); "+
+			"the adjoint of take(x, ids, axis) for x of that shape",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if err := floatOperand("scatter_add", in[0]); err != nil {
 				return Type{}, err
@@ -138,7 +139,7 @@ func init() {
 				return nil, err
 			}
 			outer, m, inner := takeDims(out, ax, all)
-			return idsKernel(n, n.In[1].Type.DType,
+			return idsKernel(n, n.In[1].Type.DType, m,
 				func(o, g []float32, ids []int32) { kernels.ScatterAdd(o, g, ids, outer, m, inner) },
 				func(o, g []float32, ids []int64) { kernels.ScatterAdd(o, g, ids, outer, m, inner) },
 				func(o, g []float64, ids []int32) { kernels.ScatterAdd(o, g, ids, outer, m, inner) },
@@ -153,18 +154,38 @@ func init() {
 }
 
 // idsKernel picks the kernel for the float type of n and the ids' type.
-func idsKernel(n *Node, ids DType,
+// Before the kernel runs, every id is checked against [-bound, bound) (the
+// size of the indexed axis; negative ids count from the end): the first one
+// outside is the run's error, naming the op, its position and the id.
+func idsKernel(n *Node, ids DType, bound int,
 	f32i32 func(o, x []float32, ids []int32), f32i64 func(o, x []float32, ids []int64),
 	f64i32 func(o, x []float64, ids []int32), f64i64 func(o, x []float64, ids []int64)) (KernelFunc, error) {
+	lo, hi := -int64(bound), int64(bound)
 	switch {
 	case n.Type.DType == F32 && ids == I32:
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f32i32(o.F32, in[0].F32, in[1].I32) }, nil
+		return func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if checkRange(c, n, in[1].I32, in[1].Shape, lo, hi, "index", "indices") {
+				f32i32(o.F32, in[0].F32, in[1].I32)
+			}
+		}, nil
 	case n.Type.DType == F32 && ids == I64:
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f32i64(o.F32, in[0].F32, in[1].I64) }, nil
+		return func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if checkRange(c, n, in[1].I64, in[1].Shape, lo, hi, "index", "indices") {
+				f32i64(o.F32, in[0].F32, in[1].I64)
+			}
+		}, nil
 	case n.Type.DType == F64 && ids == I32:
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f64i32(o.F64, in[0].F64, in[1].I32) }, nil
+		return func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if checkRange(c, n, in[1].I32, in[1].Shape, lo, hi, "index", "indices") {
+				f64i32(o.F64, in[0].F64, in[1].I32)
+			}
+		}, nil
 	case n.Type.DType == F64 && ids == I64:
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { f64i64(o.F64, in[0].F64, in[1].I64) }, nil
+		return func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			if checkRange(c, n, in[1].I64, in[1].Shape, lo, hi, "index", "indices") {
+				f64i64(o.F64, in[0].F64, in[1].I64)
+			}
+		}, nil
 	}
 	return nil, fmt.Errorf("%s: no kernel for %v with %v ids", n.Op.Name, n.Type, ids)
 }

@@ -51,8 +51,12 @@ func NewSession(g *ops.Graph, store *Store) *Session {
 // the updates.
 //
 // Errors about the inputs name the input, its declared type and the given
-// tensor's type ("input x: expected f32[B, 64], got f32[32, 10]"). A panic in
-// a kernel is reported as an error naming the op and its source position.
+// tensor's type ("input x: expected f32[B, 64], got f32[32, 10]"). An
+// integer operand out of its op's range (take's ids, embedding's ids,
+// cross_entropy's labels) ends the run, before the updates, with an
+// *ops.IndexError naming the op, its source position, the value, the range
+// and where the value sits. A panic in a kernel is reported as an error
+// naming the op and its source position.
 // Once a plan exists for the input shapes, Run allocates nothing.
 //
 // The steps run one after another on the calling goroutine; a large step
@@ -202,11 +206,18 @@ func (p *Plan) exec(seed uint64) (out []*tensor.Tensor, err error) {
 			out, err = nil, p.panicError(r)
 		}
 	}()
-	p.ctx.Seed = seed
+	p.ctx.Seed, p.ctx.Err = seed, nil
 	for i := range p.Steps {
 		p.cur = i
 		if st := &p.Steps[i]; !st.Alias {
 			st.Kernel(&p.ctx, st.out, st.args)
+			if p.ctx.Err != nil {
+				// A kernel found an operand invalid (an index out of
+				// range): the run stops before the updates.
+				err := p.ctx.Err
+				p.ctx.Err, p.cur = nil, -1
+				return nil, err
+			}
 		}
 	}
 	p.cur = -1
