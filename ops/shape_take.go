@@ -101,7 +101,7 @@ func init() {
 	Register(&Op{
 		Name: "scatter_add", Arity: 2,
 		Doc: "scatter_add(g, ids; shape Shape, axis int): zeros of shape with each slice of g added at the " +
-			"position ids gives along axis (repeated ids add up; an id outside [-n, n) is an error at run time); "+
+			"position ids gives along axis (repeated ids add up; an id outside [-n, n) is an error at run time); " +
 			"the adjoint of take(x, ids, axis) for x of that shape",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if err := floatOperand("scatter_add", in[0]); err != nil {
