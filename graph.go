@@ -28,6 +28,12 @@ type GraphOptions struct {
 func (p *Program) Graph(entry string, o GraphOptions) (s string, err error) {
 	grad, format := o.Grad, o.Format
 	defer recoverInternal(&err)
+	if !p.ok() {
+		return "", errNoProgram
+	}
+	if format != "" && format != "text" && format != "dot" {
+		return "", errorf("graph: unknown format %q (want text or dot)", format)
+	}
 	low, err := p.lower(entry, lang.LowerOptions{})
 	if err != nil {
 		return "", err
@@ -56,7 +62,7 @@ func (p *Program) Graph(entry string, o GraphOptions) (s string, err error) {
 	g := low.B.G
 	var sb strings.Builder
 	if o.DumpAfter != "" {
-		if _, err := opt.Optimize(g, opt.Options{Level: max(p.level, 1), DumpAfter: o.DumpAfter, Dump: &sb}); err != nil {
+		if _, err := opt.Optimize(g, opt.Options{Level: max(p.optLevel(), 1), DumpAfter: o.DumpAfter, Dump: &sb}); err != nil {
 			return "", err
 		}
 		return sb.String(), nil

@@ -13,11 +13,27 @@ import (
 // from now on: 0 runs the graphs as lowered, 1 (the default) runs the pass
 // list of package opt (folding, CSE, simplification, stability rewrites,
 // fusion). Results agree within rounding; see opt's differential tests.
-func (p *Program) SetOptLevel(level int) { p.level = level }
+// Levels below 0 count as 0 and levels above 1 as 1. Like SetModelArgs, it
+// applies to what is compiled afterwards. A nil Program ignores it.
+func (p *Program) SetOptLevel(level int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.level = min(max(level, 0), 1)
+}
+
+// optLevel is the optimization level, read under the program's lock.
+func (p *Program) optLevel() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.level
+}
 
 // optimize runs the pass list on a graph whose outputs and updates are set.
 func (p *Program) optimize(g *ops.Graph) (*ops.Graph, error) {
-	return opt.Optimize(g, opt.Options{Level: p.level})
+	return opt.Optimize(g, opt.Options{Level: p.optLevel()})
 }
 
 // buildStep lowers entry in training mode and builds the whole training
@@ -34,7 +50,7 @@ func (p *Program) buildStep(entry string, o train.Optimizer) (step *ops.Graph, l
 	}
 	b.Output("loss", low.Outputs[0])
 	loss, params := low.Outputs[0], low.Params
-	if p.level > 0 {
+	if p.optLevel() > 0 {
 		// Stability rewrites before differentiation, so that the gradient
 		// is taken of the stable form too.
 		if b, err = opt.Prepare(b.G); err != nil {
