@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -46,12 +47,21 @@ type CSVOptions struct {
 	Scale float64
 	// Comma is the field separator; 0 means ','.
 	Comma rune
+	// MaxBytes bounds the bytes the file inflates to and the bytes of the
+	// arrays it produces; 0 means DefaultMaxBytes(), negative is an error.
+	MaxBytes int64
+	// AllowNonFinite accepts NaN and infinite feature values (and values
+	// beyond the f32 range, which become infinite). By default they are an
+	// error naming the file, line and column.
+	AllowNonFinite bool
 }
 
 // LoadCSV reads a CSV file of numbers into a dataset with "x" f32[N, F]
 // (the features, times Scale) and "y" i32[N] (the integer labels). A file
 // that is gzip-compressed (by its content, whatever its name) is
-// decompressed on the fly. Errors name the file, line and column.
+// decompressed on the fly. Errors name the file, line and column. The
+// dataset's Source records the file and the line of every row, so that
+// later checks (labels against a model's classes) can name them.
 func LoadCSV(path string, opts CSVOptions) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -63,11 +73,16 @@ func LoadCSV(path string, opts CSVOptions) (*Dataset, error) {
 
 // ReadCSV is LoadCSV reading from r; name is used in errors.
 func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
-	r, err := maybeGunzip(r, name)
+	limit, err := Options{MaxBytes: opts.MaxBytes}.limit()
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(r)
+	r, err = maybeGunzip(r, name)
+	if err != nil {
+		return nil, err
+	}
+	guard := &lineGuard{r: r, limit: limit, line: 1}
+	cr := csv.NewReader(guard)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
@@ -82,6 +97,7 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 	var (
 		feats           []float32
 		labels          []int32
+		lines           []int
 		nf              = -1 // fields per record
 		label           = -1 // label column index
 		first           []string
@@ -119,15 +135,30 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 				return colErr(name, line, cols[i], "field %d: %q is not a number", i+1, s)
 			}
 			if i == label {
-				if v != math.Trunc(v) || v < math.MinInt32 || v > math.MaxInt32 {
+				if v != math.Trunc(v) {
 					return colErr(name, line, cols[i], "label %q is not an integer", s)
+				}
+				if v < math.MinInt32 || v > math.MaxInt32 {
+					return colErr(name, line, cols[i], "label %q is out of the i32 range", s)
 				}
 				labels = append(labels, int32(v))
 				continue
 			}
-			feats = append(feats, float32(v*scale))
+			f := float32(v * scale)
+			if !opts.AllowNonFinite && (math.IsNaN(float64(f)) || math.IsInf(float64(f), 0)) {
+				what := "is not a finite number"
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					what = "is beyond the f32 range"
+				}
+				return colErr(name, line, cols[i], "field %d: %q %s (NaN and infinite values are refused unless allowed)", i+1, s, what)
+			}
+			feats = append(feats, f)
 		}
+		lines = append(lines, line)
 		rows++
+		if used := int64(len(feats))*4 + int64(len(labels))*4 + int64(len(lines))*8; used > limit {
+			return lineErr(name, line, "the data is more than the limit of %d bytes", limit)
+		}
 		return nil
 	}
 
@@ -138,7 +169,14 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 		}
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+			var le *limitError
+			var te *lineTooLong
+			switch {
+			case errors.As(err, &le):
+				return nil, fileErr(name, "%v", le)
+			case errors.As(err, &te):
+				return nil, lineErr(name, te.line, "%v", te)
+			case errors.As(err, &pe):
 				return nil, colErr(name, pe.Line, pe.Column, "%v", pe.Err)
 			}
 			return nil, fileErr(name, "%v", err)
@@ -189,7 +227,7 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 	if !opts.NoLabel {
 		arrays["y"] = &tensor.Tensor{DType: tensor.I32, Shape: []int{rows}, I32: labels}
 	}
-	return &Dataset{Arrays: arrays}, nil
+	return &Dataset{Arrays: arrays, Source: &Source{File: name, Lines: true, Rows: lines}}, nil
 }
 
 // isHeader decides whether the first record is a header, given the second
@@ -229,4 +267,51 @@ func readAll(r io.Reader, name string) ([]byte, error) {
 		return nil, fileErr(name, "reading: %v", err)
 	}
 	return b, nil
+}
+
+// lineTooLong is the error of a line longer than MaxLineBytes.
+type lineTooLong struct{ line int }
+
+func (e *lineTooLong) Error() string {
+	return fmt.Sprintf("the line is longer than %d bytes", MaxLineBytes)
+}
+
+// lineGuard passes r through, failing once more than limit bytes were read
+// in all or a line grows past MaxLineBytes, so that neither a bomb nor an
+// endless line is buffered whole.
+type lineGuard struct {
+	r     io.Reader
+	n     int64 // bytes read
+	limit int64
+	line  int   // current line, from 1
+	cur   int64 // bytes of the current line so far
+}
+
+func (g *lineGuard) Read(p []byte) (int, error) {
+	if g.n > g.limit {
+		return 0, &limitError{g.limit}
+	}
+	k, err := g.r.Read(p)
+	g.n += int64(k)
+	for q := p[:k]; len(q) > 0; {
+		i := bytes.IndexByte(q, '\n')
+		if i < 0 {
+			g.cur += int64(len(q))
+			break
+		}
+		g.cur += int64(i)
+		if g.cur > MaxLineBytes {
+			return k, &lineTooLong{g.line}
+		}
+		g.cur = 0
+		g.line++
+		q = q[i+1:]
+	}
+	if g.cur > MaxLineBytes {
+		return k, &lineTooLong{g.line}
+	}
+	if g.n > g.limit {
+		return k, &limitError{g.limit}
+	}
+	return k, err
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/nnclang/nnc/runtime/tensor"
 )
@@ -13,6 +15,50 @@ import (
 // example i. Arrays are bound to a graph's inputs by name.
 type Dataset struct {
 	Arrays map[string]*tensor.Tensor
+	// Source says where the rows came from, for errors; nil when unknown.
+	// Subset and Split carry it along.
+	Source *Source
+}
+
+// Source names the file a dataset was loaded from and, for each row, its
+// place in the file.
+type Source struct {
+	File string
+	// Lines says that Rows holds line numbers (CSV, from 1); otherwise
+	// Rows holds row indices of the file's arrays (from 0).
+	Lines bool
+	// Rows holds row i's line or index; nil means row i is index i.
+	Rows []int
+}
+
+// Where describes row i of a dataset with source s: "file:17" (a line),
+// "file: row 17" (an array row) or "row 17" (no source).
+func (s *Source) Where(i int) string {
+	if s == nil {
+		return "row " + strconv.Itoa(i)
+	}
+	if s.Rows != nil && i >= 0 && i < len(s.Rows) {
+		i = s.Rows[i]
+	}
+	if s.Lines {
+		return s.File + ":" + strconv.Itoa(i)
+	}
+	return s.File + ": row " + strconv.Itoa(i)
+}
+
+// subset returns the source of rows idx of s.
+func (s *Source) subset(idx []int) *Source {
+	if s == nil {
+		return nil
+	}
+	rows := make([]int, len(idx))
+	for i, j := range idx {
+		rows[i] = j
+		if s.Rows != nil {
+			rows[i] = s.Rows[j]
+		}
+	}
+	return &Source{File: s.File, Lines: s.Lines, Rows: rows}
 }
 
 // NewDataset checks that every array has rank ≥ 1 and the same leading
@@ -67,7 +113,7 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		}
 		out[name] = s
 	}
-	return &Dataset{Arrays: out}
+	return &Dataset{Arrays: out, Source: d.Source.subset(idx)}
 }
 
 // Split divides the dataset into len(fractions) parts by a seeded random
@@ -137,4 +183,60 @@ func copyRow(dst *tensor.Tensor, i int, src *tensor.Tensor, j int) {
 	default:
 		panic("data: invalid dtype")
 	}
+}
+
+// CheckFinite returns an error naming the array, the row (with its source)
+// and the value of the first NaN or infinite element of a float array, or
+// nil.
+func (d *Dataset) CheckFinite() error {
+	for _, name := range d.Names() {
+		t := d.Arrays[name]
+		if !t.DType.IsFloat() || t.Len() == 0 {
+			continue
+		}
+		r := rowLen(t)
+		for i := 0; i < t.Len(); i++ {
+			v := t.At(i)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				row, col := i, 0
+				if r > 0 {
+					row, col = i/r, i%r
+				}
+				return fmt.Errorf("%s: array %q, element %d of the row: %v is not finite (NaN and infinite values are refused unless allowed)", d.Source.Where(row), name, col, v)
+			}
+		}
+	}
+	return nil
+}
+
+// LoadDataset loads a dataset file by its name: ".csv" and ".csv.gz" as
+// LoadCSV does with default CSV options, ".npz" as an archive of arrays that
+// share their leading dimension. o.MaxBytes bounds the file's size after
+// inflation; unless o.AllowNonFinite, a NaN or infinite feature is an error
+// naming the file and the row (and the column, for CSV).
+func LoadDataset(path string, o Options) (*Dataset, error) {
+	if _, err := o.limit(); err != nil {
+		return nil, err
+	}
+	switch {
+	case strings.HasSuffix(path, ".csv"), strings.HasSuffix(path, ".csv.gz"):
+		return LoadCSV(path, CSVOptions{MaxBytes: o.MaxBytes, AllowNonFinite: o.AllowNonFinite})
+	case strings.HasSuffix(path, ".npz"):
+		arrays, err := LoadNPZWith(path, o)
+		if err != nil {
+			return nil, err
+		}
+		d, err := NewDataset(arrays)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		d.Source = &Source{File: path}
+		if !o.AllowNonFinite {
+			if err := d.CheckFinite(); err != nil {
+				return nil, err
+			}
+		}
+		return d, nil
+	}
+	return nil, fmt.Errorf("%s: unknown data format (want .csv, .csv.gz or .npz)", path)
 }

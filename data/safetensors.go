@@ -36,17 +36,47 @@ func stName(dt tensor.DType) string {
 const maxSTHeader = 100 << 20
 
 // LoadSafetensors reads every tensor of a safetensors file, keyed by name.
+// A file larger than the default size limit (see Options) is refused
+// before it is read.
 func LoadSafetensors(path string) (map[string]*tensor.Tensor, error) {
-	b, err := os.ReadFile(path)
+	return LoadSafetensorsWith(path, Options{})
+}
+
+// LoadSafetensorsWith is LoadSafetensors with options (only MaxBytes
+// applies).
+func LoadSafetensorsWith(path string, o Options) (map[string]*tensor.Tensor, error) {
+	limit, err := o.limit()
 	if err != nil {
 		return nil, err
 	}
-	return ParseSafetensors(b, path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode().IsRegular() && fi.Size() > limit+maxSTHeader {
+		return nil, fileErr(path, "the file is %d bytes, more than the limit of %d bytes", fi.Size(), limit)
+	}
+	return ReadSafetensorsWith(f, path, o)
 }
 
 // ReadSafetensors is LoadSafetensors reading from r; name is used in errors.
 func ReadSafetensors(r io.Reader, name string) (map[string]*tensor.Tensor, error) {
-	b, err := io.ReadAll(r)
+	return ReadSafetensorsWith(r, name, Options{})
+}
+
+// ReadSafetensorsWith is ReadSafetensors with options: reading stops with
+// an error past MaxBytes (plus the largest header allowed, 100 MB).
+func ReadSafetensorsWith(r io.Reader, name string, o Options) (map[string]*tensor.Tensor, error) {
+	limit, err := o.limit()
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(&limitedReader{r: r, limit: limit + maxSTHeader})
 	if err != nil {
 		return nil, fileErr(name, "reading: %v", err)
 	}
@@ -76,6 +106,9 @@ func ParseSafetensors(b []byte, name string) (map[string]*tensor.Tensor, error) 
 	dec := json.NewDecoder(bytes.NewReader(header))
 	if err := dec.Decode(&raw); err != nil {
 		return nil, offErr(name, 8, "safetensors header: %v", err)
+	}
+	if dup := duplicateKey(header); dup != "" {
+		return nil, offErr(name, 8, "safetensors header: the name %q appears twice", dup)
 	}
 	if rest := bytes.TrimRight(header[dec.InputOffset():], " \x00"); len(rest) > 0 {
 		return nil, offErr(name, 8+dec.InputOffset(), "safetensors header: text after the JSON object")
@@ -132,6 +165,32 @@ func ParseSafetensors(b []byte, name string) (map[string]*tensor.Tensor, error) 
 		}
 	}
 	return out, nil
+}
+
+// duplicateKey returns a key that appears twice in the top-level JSON
+// object of header (already decoded once without error), or "".
+func duplicateKey(header []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(header))
+	if _, err := dec.Token(); err != nil { // {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return key
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 func needBytes(dims []int, dt tensor.DType) string {

@@ -2,6 +2,8 @@ package train
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/nnclang/nnc/data"
@@ -43,10 +45,130 @@ func checkInputs(what string, g *ops.Graph, d *data.Dataset) error {
 			return fmt.Errorf("%s input %q has no array of that name in the data (arrays: %s)", what, name, strings.Join(d.Names(), ", "))
 		}
 		if t.DType != n.Type.DType {
-			return fmt.Errorf("%s input %q is %v but the data's array %q is %v%v", what, name, n.Type, name, t.DType, t.Shape)
+			return fmt.Errorf("%s input %q is %v but the data's array %q is %v", what, name, n.Type, name, typeOf(t))
+		}
+	}
+	return checkIndices(g, d)
+}
+
+// indexUse is a graph input whose values index a dimension of known size:
+// the labels of cross_entropy (the class count), the ids of embedding (the
+// table's rows), the labels of one_hot.
+type indexUse struct {
+	input string // the graph input
+	op    string // the op using it
+	what  string // "label", "id"
+	bound int64  // values must lie in [0, bound)
+	cast  bool   // the input is a float array cast to integers
+}
+
+// indexUses finds the inputs of g used as class labels or ids, through
+// value-preserving ops (reshape, squeeze, stop_gradient, cast).
+func indexUses(g *ops.Graph) []indexUse {
+	var out []indexUse
+	for _, n := range g.Nodes {
+		var idx *ops.Node
+		var bound ops.Dim
+		what := "label"
+		switch n.Op.Name {
+		case "cross_entropy":
+			if len(n.In) < 2 || len(n.In[0].Type.Shape) != 2 {
+				continue
+			}
+			idx, bound = n.In[1], n.In[0].Type.Shape[1]
+		case "embedding":
+			if len(n.In) != 2 || len(n.In[1].Type.Shape) < 1 {
+				continue
+			}
+			idx, bound, what = n.In[0], n.In[1].Type.Shape[0], "id"
+		case "one_hot":
+			if len(n.In) != 1 {
+				continue
+			}
+			if _, ok := n.Attrs["n"]; ok {
+				bound = ops.DimConst(int64(n.Attrs.Int("n", 0)))
+			} else if s := n.Attrs.Shape("depth"); len(s) == 1 {
+				bound = s[0]
+			} else {
+				continue
+			}
+			idx = n.In[0]
+		default:
+			continue
+		}
+		c, ok := bound.IsConst()
+		if !ok {
+			continue
+		}
+		if in, cast := traceInput(idx); in != nil {
+			out = append(out, indexUse{input: in.Name(), op: n.Op.Name, what: what, bound: c, cast: cast})
+		}
+	}
+	return out
+}
+
+// traceInput follows n back through value-preserving ops to a graph input,
+// or returns nil; cast says a float was cast to an integer on the way.
+func traceInput(n *ops.Node) (in *ops.Node, cast bool) {
+	for n.Op.Name != "input" {
+		if len(n.In) != 1 {
+			return nil, false
+		}
+		switch n.Op.Name {
+		case "reshape", "squeeze", "stop_gradient":
+		case "cast":
+			cast = cast || n.In[0].Type.DType.IsFloat()
+		default:
+			return nil, false
+		}
+		n = n.In[0]
+	}
+	return n, cast
+}
+
+// checkIndices checks, when data is bound, that every label or id array of
+// d lies in its range (and holds integers, when a float array is cast), so
+// that a label 10 for 10 classes is an error naming the file and row rather
+// than a NaN loss.
+func checkIndices(g *ops.Graph, d *data.Dataset) error {
+	for _, u := range indexUses(g) {
+		t := d.Get(u.input)
+		if t == nil || len(t.Shape) == 0 {
+			continue
+		}
+		per := 1
+		for _, s := range t.Shape[1:] {
+			per *= s
+		}
+		for i := 0; i < t.Len(); i++ {
+			v := t.At(i)
+			if t.DType == tensor.I64 {
+				v = float64(t.I64[i])
+			}
+			row := i
+			if per > 0 {
+				row = i / per
+			}
+			if u.cast && v != math.Trunc(v) {
+				return fmt.Errorf("%s: %s %q: %s %v is not an integer", d.Source.Where(row), u.op, u.input, u.what, v)
+			}
+			if v < 0 || v >= float64(u.bound) || math.IsNaN(v) {
+				return fmt.Errorf("%s: %s %q: %s %s out of range [0, %d)", d.Source.Where(row), u.op, u.input, u.what, fmtIndex(t, i), u.bound)
+			}
 		}
 	}
 	return nil
+}
+
+// fmtIndex prints element i of an index array exactly.
+func fmtIndex(t *tensor.Tensor, i int) string {
+	switch t.DType {
+	case tensor.I64:
+		return strconv.FormatInt(t.I64[i], 10)
+	case tensor.I32:
+		return strconv.FormatInt(int64(t.I32[i]), 10)
+	}
+	return strconv.FormatFloat(t.At(i), 'g', -1, 64)
 }
 
 // run executes the graph on the arrays of m (a batch or a dataset).
@@ -65,4 +187,9 @@ func outputIndex(g *ops.Graph, name string) int {
 		}
 	}
 	return -1
+}
+
+// typeOf prints a tensor's type as the model's types print ("f32[8, 1]").
+func typeOf(t *tensor.Tensor) string {
+	return ops.Type{DType: t.DType, Shape: ops.ShapeOf(t.Shape...)}.String()
 }

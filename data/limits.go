@@ -1,0 +1,143 @@
+package data
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// FallbackMaxBytes is the default size limit of a loader when the machine's
+// memory cannot be read: 4 GiB.
+const FallbackMaxBytes int64 = 4 << 30
+
+// MaxLineBytes bounds one line of a CSV file (64 MiB): a longer line is an
+// error, not an unbounded buffer.
+const MaxLineBytes = 64 << 20
+
+// maxNPYHeader bounds a .npy header (NumPy's own reader stops at 10000
+// bytes by default).
+const maxNPYHeader = 1 << 20
+
+// Options configures the loaders that take them (LoadDataset, the ...With
+// readers). The zero value is the default.
+type Options struct {
+	// MaxBytes bounds what one file may decode to: the bytes of the arrays
+	// it produces and, for compressed files, the bytes it inflates to. The
+	// sizes a header declares are checked against it before anything is
+	// allocated. 0 means DefaultMaxBytes(); a negative value is an error.
+	MaxBytes int64
+	// AllowNonFinite lets a dataset hold NaN and infinite feature values.
+	// By default LoadDataset and ReadCSV reject them, naming the file, the
+	// row (line) and the column. The array readers (NPY, NPZ, IDX,
+	// safetensors) return values as they are and do not consult it.
+	AllowNonFinite bool
+}
+
+// DefaultMaxBytes is the limit used when Options.MaxBytes is 0: the memory
+// available to the process — the smaller of half of MemAvailable (Linux)
+// and a quarter of the address-space limit (ulimit -v) when they are known,
+// else FallbackMaxBytes — and never more than FallbackMaxBytes·4 (16 GiB).
+func DefaultMaxBytes() int64 {
+	limit := int64(-1)
+	if avail := memAvailable(); avail > 0 {
+		limit = avail / 2
+	}
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err == nil && rl.Cur != ^uint64(0) && rl.Cur < 1<<62 {
+		if q := int64(rl.Cur / 4); limit < 0 || q < limit {
+			limit = q
+		}
+	}
+	if limit < 0 {
+		return FallbackMaxBytes
+	}
+	return min(limit, 4*FallbackMaxBytes)
+}
+
+// memAvailable reads MemAvailable from /proc/meminfo, or returns -1.
+func memAvailable() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		if err != nil || kb <= 0 || kb > 1<<52 {
+			return -1
+		}
+		return kb << 10
+	}
+	return -1
+}
+
+// limit returns the effective MaxBytes.
+func (o Options) limit() (int64, error) {
+	switch {
+	case o.MaxBytes < 0:
+		return 0, fmt.Errorf("data: MaxBytes is %d, not positive (0 means the default)", o.MaxBytes)
+	case o.MaxBytes == 0:
+		return DefaultMaxBytes(), nil
+	}
+	return o.MaxBytes, nil
+}
+
+// sizeOf multiplies the dimensions and the element size, failing when a
+// dimension is negative or the product exceeds limit bytes. It returns the
+// element count and the byte count.
+func sizeOf(dims []int, elemSize int, limit int64) (int, int64, error) {
+	n := int64(1)
+	for _, d := range dims {
+		if d < 0 {
+			return 0, 0, fmt.Errorf("negative dimension %d", d)
+		}
+		if d == 0 {
+			return 0, 0, nil
+		}
+	}
+	for _, d := range dims {
+		if n > limit/int64(elemSize)/int64(d) {
+			return 0, 0, fmt.Errorf("shape %v of %d-byte elements is more than the limit of %d bytes", dims, elemSize, limit)
+		}
+		n *= int64(d)
+	}
+	return int(n), n * int64(elemSize), nil
+}
+
+// limitError is returned by a limitedReader past its limit.
+type limitError struct{ limit int64 }
+
+func (e *limitError) Error() string {
+	return fmt.Sprintf("it inflates to more than the limit of %d bytes", e.limit)
+}
+
+// limitedReader fails once more than limit bytes have been read.
+type limitedReader struct {
+	r     io.Reader
+	n     int64 // bytes read so far
+	limit int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n > l.limit {
+		return 0, &limitError{l.limit}
+	}
+	if rest := l.limit + 1 - l.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	k, err := l.r.Read(p)
+	l.n += int64(k)
+	if l.n > l.limit {
+		return k, &limitError{l.limit}
+	}
+	return k, err
+}
