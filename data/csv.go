@@ -273,7 +273,7 @@ func readAll(r io.Reader, name string) ([]byte, error) {
 type lineTooLong struct{ line int }
 
 func (e *lineTooLong) Error() string {
-	return fmt.Sprintf("the line is longer than %d bytes", MaxLineBytes)
+	return fmt.Sprintf("the line is longer than %d bytes", maxLine)
 }
 
 // lineGuard passes r through, failing once more than limit bytes were read
@@ -300,18 +300,18 @@ func (g *lineGuard) Read(p []byte) (int, error) {
 			break
 		}
 		g.cur += int64(i)
-		if g.cur > MaxLineBytes {
-			return k, &lineTooLong{g.line}
+		if g.cur > maxLine {
+			return 0, &lineTooLong{g.line}
 		}
 		g.cur = 0
 		g.line++
 		q = q[i+1:]
 	}
-	if g.cur > MaxLineBytes {
-		return k, &lineTooLong{g.line}
+	if g.cur > maxLine {
+		return 0, &lineTooLong{g.line}
 	}
 	if g.n > g.limit {
-		return k, &limitError{g.limit}
+		return 0, &limitError{g.limit}
 	}
 	return k, err
 }

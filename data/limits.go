@@ -18,6 +18,9 @@ const FallbackMaxBytes int64 = 4 << 30
 // error, not an unbounded buffer.
 const MaxLineBytes = 64 << 20
 
+// maxLine is MaxLineBytes, lowered by tests.
+var maxLine int64 = MaxLineBytes
+
 // maxNPYHeader bounds a .npy header (NumPy's own reader stops at 10000
 // bytes by default).
 const maxNPYHeader = 1 << 20
@@ -117,7 +120,7 @@ func sizeOf(dims []int, elemSize int, limit int64) (int, int64, error) {
 type limitError struct{ limit int64 }
 
 func (e *limitError) Error() string {
-	return fmt.Sprintf("it inflates to more than the limit of %d bytes", e.limit)
+	return fmt.Sprintf("the input (decompressed) is more than the limit of %d bytes", e.limit)
 }
 
 // limitedReader fails once more than limit bytes have been read.
