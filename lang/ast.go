@@ -211,6 +211,9 @@ type Binary struct {
 	Pos  ops.Pos
 	Op   string
 	X, Y Expr
+	// Start is the position of the expression's first token, set by the
+	// parser so that startPos is O(1) on long chains; zero: walk X.
+	Start ops.Pos
 }
 
 // Unary is `-x` or `!x`.
@@ -240,6 +243,8 @@ type Attr struct {
 	Pos  ops.Pos
 	X    Expr
 	Name string
+	// Start is as in Binary.
+	Start ops.Pos
 }
 
 // Index is `x[i, lo:hi, ...]`.
@@ -247,6 +252,8 @@ type Index struct {
 	Pos     ops.Pos
 	X       Expr
 	Indices []*IndexItem
+	// Start is as in Binary.
+	Start ops.Pos
 }
 
 // IndexItem is one index: an expression, a slice lo:hi:step, or `...`.
@@ -335,10 +342,19 @@ func (e *ListComp) Position() ops.Pos { return e.Pos }
 func startPos(e Expr) ops.Pos {
 	switch x := e.(type) {
 	case *Binary:
+		if x.Start.Line != 0 {
+			return x.Start
+		}
 		return startPos(x.X)
 	case *Attr:
+		if x.Start.Line != 0 {
+			return x.Start
+		}
 		return startPos(x.X)
 	case *Index:
+		if x.Start.Line != 0 {
+			return x.Start
+		}
 		return startPos(x.X)
 	}
 	return e.Position()

@@ -26,7 +26,7 @@ func (c *builtinCall) errorf(p ops.Pos, code, format string, a ...any) value {
 // label is the source text of positional argument k.
 func (c *builtinCall) label(k int) string {
 	if k < len(c.e.Args) {
-		return exprString(c.e.Args[k])
+		return exprLabel(c.e.Args[k])
 	}
 	return fmt.Sprintf("argument %d", k+1)
 }
@@ -607,7 +607,7 @@ func (c *builtinCall) grad() value {
 			xs = append(xs, t.n)
 			lbl := fmt.Sprintf("element %d of %s", k, c.label(1))
 			if tl, ok := c.e.Args[1].(*TupleLit); ok && k < len(tl.Elems) {
-				lbl = exprString(tl.Elems[k])
+				lbl = exprLabel(tl.Elems[k])
 			}
 			labels = append(labels, lbl)
 		}

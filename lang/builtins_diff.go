@@ -45,7 +45,7 @@ func (c *builtinCall) wrt(k int, allowParams bool) (xs []*ops.Node, labels []str
 			xs = append(xs, t.n)
 			lbl := fmt.Sprintf("element %d of %s", j, c.label(k))
 			if tl, isLit := c.e.Args[k].(*TupleLit); isLit && j < len(tl.Elems) {
-				lbl = exprString(tl.Elems[j])
+				lbl = exprLabel(tl.Elems[j])
 			}
 			labels = append(labels, lbl)
 		}

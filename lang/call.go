@@ -83,7 +83,7 @@ func (i *interp) call(f *frame, e *CallExpr) value {
 		}
 		return i.instantiate(e.Pos, c.m, c.file, path, as, false)
 	}
-	i.errorf(e.Pos, CodeNotCallable, "%s is %s, not a function", exprString(e.Fn), kindOf(callee))
+	i.errorf(e.Pos, CodeNotCallable, "%s is %s, not a function", exprLabel(e.Fn), kindOf(callee))
 	return bad
 }
 
@@ -96,7 +96,7 @@ func (i *interp) matchArgs(e *CallExpr, name string, params []*Param, args []val
 		return as, false
 	}
 	for k, a := range args {
-		as.vals[k], as.pos[k], as.labels[k] = a, startPos(e.Args[k]), exprString(e.Args[k])
+		as.vals[k], as.pos[k], as.labels[k] = a, startPos(e.Args[k]), exprLabel(e.Args[k])
 	}
 	names := make([]string, len(params))
 	for k, p := range params {
@@ -123,7 +123,7 @@ func (i *interp) matchArgs(e *CallExpr, name string, params []*Param, args []val
 			ok = false
 			continue
 		}
-		as.vals[idx], as.pos[idx], as.labels[idx] = kw[kwa.Name], kwa.Pos, exprString(kwa.Value)
+		as.vals[idx], as.pos[idx], as.labels[idx] = kw[kwa.Name], kwa.Pos, exprLabel(kwa.Value)
 	}
 	return as, ok
 }

@@ -13,6 +13,7 @@ const (
 	CodeSyntax      = "E101" // malformed source: the lexer or the parser rejected it
 	CodeImport      = "E102" // an import that cannot be resolved
 	CodeDuplicate   = "E103" // a name declared twice in one scope
+	CodeNesting     = "E104" // source nested deeper than maxNesting (brackets, blocks, prefix operators, ** chains)
 	CodeUndefined   = "E201" // a name that is not declared (with a did-you-mean hint)
 	CodeNotCallable = "E202" // a value used as something it is not (calling a tensor, indexing a number)
 	CodeNoMember    = "E203" // an attribute a model or module does not have
@@ -29,6 +30,7 @@ const (
 	CodeMissingRet  = "E307" // a function with a declared result that does not return
 	CodeValue       = "E308" // a compile-time value out of range (negative dims, bad axis, division by zero)
 	CodeCustomGrad  = "E309" // a function's own gradient (grad block) with the wrong names, count or types of cotangents
+	CodeTooLarge    = "E310" // a tensor larger than ops.MaxTensorBytes (2^48 bytes), or integer arithmetic on dimensions that overflows int64
 	CodeUnsupported = "E401" // a construct of the language this version does not implement yet
 	CodeInternal    = "E901" // a bug in nnc (a recovered panic); please report it
 )

@@ -23,7 +23,7 @@ type idxAxis struct {
 }
 
 func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
-	label := exprString(e.X)
+	label := exprLabel(e.X)
 	r := len(x.Type.Shape)
 	nItems, ell := 0, -1
 	for k, it := range e.Indices {
@@ -61,7 +61,7 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 				a.drop, a.lo = true, iv
 			case tensorV:
 				if !iv.n.Type.DType.IsInt() {
-					i.errorf(startPos(it.Lo), CodeArgType, "index %s is %v; a tensor index must be i32 or i64", exprString(it.Lo), iv.n.Type)
+					i.errorf(startPos(it.Lo), CodeArgType, "index %s is %v; a tensor index must be i32 or i64", exprLabel(it.Lo), iv.n.Type)
 					return bad
 				}
 				a.ids = iv.n
@@ -72,7 +72,7 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 				}
 				a.ids = n
 			default:
-				i.errorf(startPos(it.Lo), CodeArgType, "index %s is %s, not an int", exprString(it.Lo), kindOf(v))
+				i.errorf(startPos(it.Lo), CodeArgType, "index %s is %s, not an int", exprLabel(it.Lo), kindOf(v))
 				return bad
 			}
 		} else {
@@ -88,7 +88,7 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 					return bad
 				}
 				if _, ok := v.(intV); !ok {
-					i.errorf(startPos(b.e), CodeNotConst, "slice bound %s must be a compile-time int, got %s", exprString(b.e), kindOf(v))
+					i.errorf(startPos(b.e), CodeNotConst, "slice bound %s must be a compile-time int, got %s", exprLabel(b.e), kindOf(v))
 					return bad
 				}
 				*b.dst = v
@@ -100,7 +100,7 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 				}
 				s, ok := constInt(v)
 				if !ok {
-					i.errorf(startPos(it.Step), CodeNotConst, "slice step %s must be a constant int, got %s", exprString(it.Step), kindOf(v))
+					i.errorf(startPos(it.Step), CodeNotConst, "slice step %s must be a constant int, got %s", exprLabel(it.Step), kindOf(v))
 					return bad
 				}
 				if s == 0 {
@@ -168,7 +168,7 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 	}
 	for k, a := range axes {
 		if a.ids != nil {
-			if cur, ok = node(i.apply(e.Pos, "take", ops.Attrs{"axis": k}, []string{label, exprString(a.item.Lo)}, cur, a.ids)); !ok {
+			if cur, ok = node(i.apply(e.Pos, "take", ops.Attrs{"axis": k}, []string{label, exprLabel(a.item.Lo)}, cur, a.ids)); !ok {
 				return bad
 			}
 		}

@@ -297,6 +297,10 @@ func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, i
 		i.errorf(p, CodeValue, "%s: the result has rank %d, more than %d", op, len(n.Type.Shape), maxRank)
 		return bad
 	}
+	if err := n.Type.CheckSize(); err != nil {
+		i.errorf(p, CodeTooLarge, "%s: the result %v", op, err)
+		return bad
+	}
 	return tensorV{n}
 }
 
@@ -399,7 +403,7 @@ func (i *interp) rangeBounds(f *frame, from, to Expr) (int64, int64, bool) {
 	}
 	if ok1 && !ok2 {
 		if d, isInt := b.(intV); isInt {
-			i.errorf(startPos(to), CodeNeedShapes, "range bound %s is the shape variable %v: the loop is unrolled, so lower it with concrete shapes (LowerOptions.Shapes, --shapes %v=...)", exprString(to), d.d, d.d)
+			i.errorf(startPos(to), CodeNeedShapes, "range bound %s is the shape variable %v: the loop is unrolled, so lower it with concrete shapes (LowerOptions.Shapes, --shapes %v=...)", exprLabel(to), d.d, d.d)
 			return 0, 0, false
 		}
 	}
@@ -408,7 +412,7 @@ func (i *interp) rangeBounds(f *frame, from, to Expr) (int64, int64, bool) {
 		if ok1 {
 			e = to
 		}
-		i.errorf(startPos(e), CodeNotConst, "range bound %s must be a constant int (unrolled at compile time)", exprString(e))
+		i.errorf(startPos(e), CodeNotConst, "range bound %s must be a constant int (unrolled at compile time)", exprLabel(e))
 		return 0, 0, false
 	}
 	if hi-lo > maxUnroll {
@@ -533,7 +537,7 @@ func (i *interp) unary(f *frame, e *Unary) value {
 		case floatV:
 			return -x
 		case tensorV:
-			return i.apply(e.Pos, "neg", nil, []string{exprString(e.X)}, x.n)
+			return i.apply(e.Pos, "neg", nil, []string{exprLabel(e.X)}, x.n)
 		}
 	case "!":
 		if b, ok := x.(boolV); ok {
@@ -541,7 +545,7 @@ func (i *interp) unary(f *frame, e *Unary) value {
 		}
 		if t, ok := x.(tensorV); ok {
 			one := i.b.Scalar(t.n.Type.DType, 1)
-			return i.apply(e.Pos, "sub", nil, []string{"1", exprString(e.X)}, one, t.n)
+			return i.apply(e.Pos, "sub", nil, []string{"1", exprLabel(e.X)}, one, t.n)
 		}
 	}
 	i.errorf(e.Pos, CodeNotCallable, "operator %s does not apply to %s", e.Op, kindOf(x))
@@ -572,7 +576,7 @@ func (i *interp) binary(f *frame, e *Binary) value {
 	if !xIsT && !yIsT {
 		return i.constBinary(e, x, y)
 	}
-	labels := []string{exprString(e.X), exprString(e.Y)}
+	labels := []string{exprLabel(e.X), exprLabel(e.Y)}
 	// Weak scalars: a compile-time number takes the tensor's element type.
 	if !xIsT {
 		n, ok := i.weakScalar(e.X, x, yt.n.Type.DType)
@@ -597,7 +601,7 @@ func (i *interp) binary(f *frame, e *Binary) value {
 			return bad
 		}
 		one := i.b.Scalar(mt.n.Type.DType, 1)
-		return i.apply(e.Pos, "sub", nil, []string{"1", exprString(e)}, one, mt.n)
+		return i.apply(e.Pos, "sub", nil, []string{"1", exprLabel(e)}, one, mt.n)
 	case "&&":
 		return i.apply(e.Pos, "mul", nil, labels, xt.n, yt.n)
 	case "||":
@@ -629,12 +633,12 @@ func (i *interp) weakScalar(e Expr, v value, dt ops.DType) (*ops.Node, bool) {
 				return n, true
 			}
 			if vars := iv.d.Vars(); len(vars) == 1 && i.valueDims[vars[0]] {
-				i.errorf(startPos(e), CodeNotConst, "%s needs the value of int argument %s, which has no default: give it a value", exprString(e), vars[0])
+				i.errorf(startPos(e), CodeNotConst, "%s needs the value of int argument %s, which has no default: give it a value", exprLabel(e), vars[0])
 				return nil, false
 			}
-			i.errorf(startPos(e), CodeNotConst, "%s is the symbolic dimension %v, not a value known at compile time", exprString(e), iv.d)
+			i.errorf(startPos(e), CodeNotConst, "%s is the symbolic dimension %v, not a value known at compile time", exprLabel(e), iv.d)
 		} else {
-			i.errorf(startPos(e), CodeNotCallable, "%s is %s, not a number or tensor", exprString(e), kindOf(v))
+			i.errorf(startPos(e), CodeNotCallable, "%s is %s, not a number or tensor", exprLabel(e), kindOf(v))
 		}
 		return nil, false
 	}
@@ -664,7 +668,20 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 	xi, xInt := x.(intV)
 	yi, yInt := y.(intV)
 	if xInt && yInt {
-		a, b := xi.d, yi.d
+		v := i.intBinary(e, xi.d, yi.d, fail)
+		if r, ok := v.(intV); ok && r.d.Overflowed() {
+			i.errorf(e.Pos, CodeTooLarge, "integer overflow: %s does not fit in int64", exprLabel(e))
+			return bad
+		}
+		return v
+	}
+	return i.otherBinary(e, x, y, fail)
+}
+
+// intBinary applies a binary operator to two compile-time ints (or
+// dimensions); an overflow gives ops.DimOverflow.
+func (i *interp) intBinary(e *Binary, a, b ops.Dim, fail func() value) value {
+	{
 		switch e.Op {
 		case "+":
 			return intV{a.Add(b)}
@@ -672,7 +689,7 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 			return intV{a.Sub(b)}
 		case "*":
 			if tooComplex(a, b) {
-				i.errorf(e.Pos, CodeValue, "dimension expression %s is too complex", exprString(e))
+				i.errorf(e.Pos, CodeValue, "dimension expression %s is too complex", exprLabel(e))
 				return bad
 			}
 			return intV{a.Mul(b)}
@@ -690,6 +707,9 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 				return intV{ops.DimConst(ac % bc)}
 			}
 			if ac, aconst := a.IsConst(); aconst && bconst {
+				if ac == math.MinInt64 && bc == -1 {
+					return intV{ops.DimOverflow}
+				}
 				return intV{ops.DimConst(ac / bc)} // Go's truncation, as written
 			}
 			if bconst && bc < 0 {
@@ -708,11 +728,11 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 			ac, ok1 := a.IsConst()
 			bc, ok2 := b.IsConst()
 			if ok1 && ok2 && bc >= 0 && bc < 64 {
-				r := int64(1)
-				for k := int64(0); k < bc; k++ {
-					r *= ac
+				r := ops.DimConst(1)
+				for k := int64(0); k < bc && !r.Overflowed(); k++ {
+					r = r.Mul(ops.DimConst(ac))
 				}
-				return intV{ops.DimConst(r)}
+				return intV{r}
 			}
 			if !ok1 && ok2 && bc >= 0 && bc < 8 && len(a.String()) < 20 {
 				r := ops.DimConst(1)
@@ -735,6 +755,13 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 		}
 		return fail()
 	}
+}
+
+// otherBinary applies a binary operator to compile-time strings, bools and
+// numbers.
+func (i *interp) otherBinary(e *Binary, x, y value, fail func() value) value {
+	_, xInt := x.(intV)
+	_, yInt := y.(intV)
 	if s1, ok := x.(stringV); ok {
 		if s2, ok := y.(stringV); ok {
 			switch e.Op {
@@ -840,13 +867,13 @@ func (i *interp) attr(f *frame, e *Attr) value {
 	case listV:
 		if e.Name == "T" {
 			if t, ok := i.asTensorLike(e.X, x, ops.F32).(tensorV); ok {
-				return i.transpose(e.Pos, t, nil, exprString(e.X))
+				return i.transpose(e.Pos, t, nil, exprLabel(e.X))
 			}
 			return bad
 		}
 	case tensorV:
 		if e.Name == "T" {
-			return i.transpose(e.Pos, x, nil, exprString(e.X))
+			return i.transpose(e.Pos, x, nil, exprLabel(e.X))
 		}
 		return i.noMember(e, x.n.Type.String(), []string{"T"})
 	}
@@ -901,14 +928,14 @@ func (i *interp) index(f *frame, e *Index) value {
 		}
 		n, ok := constInt(k)
 		if !ok {
-			i.errorf(e.Indices[0].Pos, CodeNotConst, "index %s must be a compile-time int", exprString(e.Indices[0].Lo))
+			i.errorf(e.Indices[0].Pos, CodeNotConst, "index %s must be a compile-time int", exprLabel(e.Indices[0].Lo))
 			return bad
 		}
 		if n < 0 {
 			n += int64(len(elems))
 		}
 		if n < 0 || n >= int64(len(elems)) {
-			i.errorf(e.Indices[0].Pos, CodeValue, "index %s out of range [0, %d)", exprString(e.Indices[0].Lo), len(elems))
+			i.errorf(e.Indices[0].Pos, CodeValue, "index %s out of range [0, %d)", exprLabel(e.Indices[0].Lo), len(elems))
 			return bad
 		}
 		return elems[n]

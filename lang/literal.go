@@ -74,7 +74,7 @@ func (i *interp) literalTensor(e Expr, v value, dt ops.DType, report bool) (*ops
 	}
 	if msg != "" {
 		if report {
-			i.errorf(startPos(e), CodeArgType, "%s is not a tensor literal: %s", exprString(e), msg)
+			i.errorf(startPos(e), CodeArgType, "%s is not a tensor literal: %s", exprLabel(e), msg)
 		}
 		return nil, false
 	}

@@ -168,11 +168,11 @@ func (i *interp) leaf(fr *frame, inst *instance, d *LeafDecl) value {
 			return bad
 		}
 		if c, isC := v.IsConst(); isC && c < 0 {
-			i.errorf(de.Pos, CodeValue, "%s %s: dimension %s is negative (%d)", what, d.Name, exprString(de.Expr), c)
+			i.errorf(de.Pos, CodeValue, "%s %s: dimension %s is negative (%d)", what, d.Name, exprLabel(de.Expr), c)
 			return bad
 		}
 		if _, isC := v.IsConst(); !isC && !i.checking {
-			i.errorf(de.Pos, CodeParamShape, "%s %s: dimension %s is not known when the model is built: give model argument %v a value", what, path, exprString(de.Expr), v)
+			i.errorf(de.Pos, CodeParamShape, "%s %s: dimension %s is not known when the model is built: give model argument %v a value", what, path, exprLabel(de.Expr), v)
 			return bad
 		}
 		shape = append(shape, v)

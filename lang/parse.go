@@ -245,40 +245,45 @@ func (c *converter) ifStmt(g *gIf) *IfStmt {
 
 func (c *converter) expr(g *gExpr) Expr {
 	x := c.and(g.Left)
+	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.and(r.Right)}
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.and(r.Right), Start: start}
 	}
 	return x
 }
 
 func (c *converter) and(g *gAnd) Expr {
 	x := c.cmp(g.Left)
+	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.cmp(r.Right)}
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.cmp(r.Right), Start: start}
 	}
 	return x
 }
 
 func (c *converter) cmp(g *gCmp) Expr {
 	x := c.add(g.Left)
+	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.add(r.Right)}
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.add(r.Right), Start: start}
 	}
 	return x
 }
 
 func (c *converter) add(g *gAdd) Expr {
 	x := c.mul(g.Left)
+	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.mul(r.Right)}
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.mul(r.Right), Start: start}
 	}
 	return x
 }
 
 func (c *converter) mul(g *gMul) Expr {
 	x := c.unary(g.Left)
+	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.unary(r.Right)}
+		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.unary(r.Right), Start: start}
 	}
 	return x
 }
@@ -293,7 +298,7 @@ func (c *converter) unary(g *gUnary) Expr {
 func (c *converter) power(g *gPower) Expr {
 	x := c.postfix(g.Base)
 	if g.Exp != nil {
-		return &Binary{Pos: toPos(g.Exp.Pos), Op: "**", X: x, Y: c.unary(g.Exp.Right)}
+		return &Binary{Pos: toPos(g.Exp.Pos), Op: "**", X: x, Y: c.unary(g.Exp.Right), Start: startPos(x)}
 	}
 	return x
 }
@@ -301,6 +306,7 @@ func (c *converter) power(g *gPower) Expr {
 func (c *converter) postfix(g *gPostfix) Expr {
 	x := c.primary(g.Primary)
 	start := toPos(g.Pos)
+	first := startPos(x)
 	for _, s := range g.Suffix {
 		p := toPos(s.Pos)
 		switch {
@@ -319,7 +325,7 @@ func (c *converter) postfix(g *gPostfix) Expr {
 			}
 			x = call
 		case s.Index != nil:
-			ix := &Index{Pos: p, X: x}
+			ix := &Index{Pos: p, X: x, Start: first}
 			for _, it := range s.Index {
 				item := &IndexItem{Pos: toPos(it.Pos), Ellipsis: it.Ellipsis}
 				if it.Lo != nil {
@@ -346,8 +352,9 @@ func (c *converter) postfix(g *gPostfix) Expr {
 			x = ix
 		default:
 			p.Col++ // the name after the dot
-			x = &Attr{Pos: p, X: x, Name: s.Attr}
+			x = &Attr{Pos: p, X: x, Name: s.Attr, Start: first}
 		}
+		first = startPos(x)
 	}
 	return x
 }

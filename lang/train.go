@@ -130,6 +130,6 @@ func (m *Module) trainValue(e Expr, errs *ErrorList) (Value, bool) {
 		}
 		return c, true
 	}
-	*errs = append(*errs, &Error{Pos: startPos(e), Code: CodeNotConst, Msg: fmt.Sprintf("train block values are numbers, strings, bools, lists, names or calls such as adam(lr = 1e-3), not %s", exprString(e))})
+	*errs = append(*errs, &Error{Pos: startPos(e), Code: CodeNotConst, Msg: fmt.Sprintf("train block values are numbers, strings, bools, lists, names or calls such as adam(lr = 1e-3), not %s", exprLabel(e))})
 	return nil, false
 }

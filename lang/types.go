@@ -108,7 +108,7 @@ func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
 			return x.Sub(y), ""
 		case "*":
 			if tooComplex(x, y) {
-				return x, exprString(e) + " is too complex a dimension"
+				return x, exprLabel(e) + " is too complex a dimension"
 			}
 			return x.Mul(y), ""
 		case "/":
@@ -122,7 +122,7 @@ func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
 			return q, ""
 		}
 	}
-	return ops.Dim{}, exprString(e) + " is not a dimension expression"
+	return ops.Dim{}, exprLabel(e) + " is not a dimension expression"
 }
 
 // silent is the message of an error already reported or not to report:
@@ -247,7 +247,7 @@ func (i *interp) renderType(fr *frame, bd *binding, t *TypeExpr) string {
 		}
 		v, err := i.evalDim(fr, bd, d.Expr)
 		if err != "" {
-			parts = append(parts, exprString(d.Expr))
+			parts = append(parts, exprLabel(d.Expr))
 		} else {
 			parts = append(parts, v.String())
 		}
@@ -280,7 +280,7 @@ func (i *interp) symbolicType(fr *frame, t *TypeExpr) (ops.Type, *unifyErr) {
 			return ops.Type{}, &unifyErr{CodeValue, err}
 		}
 		if c, isC := v.IsConst(); isC && c < 0 {
-			return ops.Type{}, &unifyErr{CodeValue, fmt.Sprintf("dimension %s is negative (%d)", exprString(d.Expr), c)}
+			return ops.Type{}, &unifyErr{CodeValue, fmt.Sprintf("dimension %s is negative (%d)", exprLabel(d.Expr), c)}
 		}
 		s = append(s, v)
 	}

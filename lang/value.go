@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nnclang/nnc/ops"
 )
@@ -170,12 +171,45 @@ func isBad(vs ...value) bool {
 	return false
 }
 
-// exprString prints an expression as source text (used to label operands
-// in messages: "x is f32[B, 64], W is f32[32, 128]").
+// exprString prints an expression as source text, in full (used where the
+// text is a key; messages use exprLabel).
 func exprString(e Expr) string {
-	var sb strings.Builder
-	writeExpr(&sb, e, 0)
-	return sb.String()
+	w := &exprWriter{maxDepth: 1 << 30, maxLen: 1 << 62}
+	writeExpr(w, e, 0)
+	return w.String()
+}
+
+// Operand labels in messages are cut to this depth of the expression tree
+// and about this many bytes, so that labelling costs O(1) per operand and
+// checking stays linear in the size of the source.
+const (
+	maxLabelDepth = 12
+	maxLabelLen   = 100
+)
+
+// exprLabel prints an expression as source text to label an operand in a
+// message ("x is f32[B, 64], W is f32[32, 128]"): subexpressions deeper
+// than maxLabelDepth print as "…", and a label longer than maxLabelLen
+// is cut and ends in "…".
+func exprLabel(e Expr) string {
+	w := &exprWriter{maxDepth: maxLabelDepth, maxLen: maxLabelLen}
+	writeExpr(w, e, 0)
+	s := w.String()
+	if len(s) <= maxLabelLen+len("…") {
+		return s
+	}
+	cut := maxLabelLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// exprWriter collects the text of an expression, with limits on the depth
+// it descends to and the length it writes.
+type exprWriter struct {
+	strings.Builder
+	depth, maxDepth, maxLen int
 }
 
 var precOf = map[string]int{
@@ -183,116 +217,122 @@ var precOf = map[string]int{
 	"+": 4, "-": 4, "*": 5, "/": 5, "@": 5, "%": 5, "**": 7,
 }
 
-func writeExpr(sb *strings.Builder, e Expr, prec int) {
+func writeExpr(w *exprWriter, e Expr, prec int) {
+	if w.depth >= w.maxDepth || w.Len() >= w.maxLen {
+		w.WriteString("…")
+		return
+	}
+	w.depth++
+	defer func() { w.depth-- }()
 	switch x := e.(type) {
 	case *Ident:
-		sb.WriteString(x.Name)
+		w.WriteString(x.Name)
 	case *IntLit:
-		fmt.Fprint(sb, x.Value)
+		fmt.Fprint(w, x.Value)
 	case *FloatLit:
-		sb.WriteString(x.Text)
+		w.WriteString(x.Text)
 	case *StringLit:
-		fmt.Fprintf(sb, "%q", x.Value)
+		fmt.Fprintf(w, "%q", x.Value)
 	case *BoolLit:
-		fmt.Fprint(sb, x.Value)
+		fmt.Fprint(w, x.Value)
 	case *Binary:
 		p := precOf[x.Op]
 		if p < prec {
-			sb.WriteString("(")
+			w.WriteString("(")
 		}
 		if x.Op == "**" {
-			writeExpr(sb, x.X, p+1)
-			sb.WriteString(" ** ")
-			writeExpr(sb, x.Y, 6)
+			writeExpr(w, x.X, p+1)
+			w.WriteString(" ** ")
+			writeExpr(w, x.Y, 6)
 		} else {
-			writeExpr(sb, x.X, p)
-			sb.WriteString(" " + x.Op + " ")
-			writeExpr(sb, x.Y, p+1)
+			writeExpr(w, x.X, p)
+			w.WriteString(" " + x.Op + " ")
+			writeExpr(w, x.Y, p+1)
 		}
 		if p < prec {
-			sb.WriteString(")")
+			w.WriteString(")")
 		}
 	case *Unary:
 		if prec > 6 {
-			sb.WriteString("(")
+			w.WriteString("(")
 		}
-		sb.WriteString(x.Op)
-		writeExpr(sb, x.X, 6)
+		w.WriteString(x.Op)
+		writeExpr(w, x.X, 6)
 		if prec > 6 {
-			sb.WriteString(")")
+			w.WriteString(")")
 		}
 	case *CallExpr:
-		writeExpr(sb, x.Fn, 8)
-		sb.WriteString("(")
+		writeExpr(w, x.Fn, 8)
+		w.WriteString("(")
 		for i, a := range x.Args {
 			if i > 0 {
-				sb.WriteString(", ")
+				w.WriteString(", ")
 			}
-			writeExpr(sb, a, 0)
+			writeExpr(w, a, 0)
 		}
 		for i, k := range x.Kwargs {
 			if i > 0 || len(x.Args) > 0 {
-				sb.WriteString(", ")
+				w.WriteString(", ")
 			}
-			sb.WriteString(k.Name + " = ")
-			writeExpr(sb, k.Value, 0)
+			w.WriteString(k.Name + " = ")
+			writeExpr(w, k.Value, 0)
 		}
-		sb.WriteString(")")
+		w.WriteString(")")
 	case *Attr:
-		writeExpr(sb, x.X, 8)
-		sb.WriteString("." + x.Name)
+		writeExpr(w, x.X, 8)
+		w.WriteString("." + x.Name)
 	case *Index:
-		writeExpr(sb, x.X, 8)
-		sb.WriteString("[")
+		writeExpr(w, x.X, 8)
+		w.WriteString("[")
 		for i, it := range x.Indices {
 			if i > 0 {
-				sb.WriteString(", ")
+				w.WriteString(", ")
 			}
 			switch {
 			case it.Ellipsis:
-				sb.WriteString("...")
+				w.WriteString("...")
 			default:
 				if it.Lo != nil {
-					writeExpr(sb, it.Lo, 0)
+					writeExpr(w, it.Lo, 0)
 				}
 				if it.Slice {
-					sb.WriteString(":")
+					w.WriteString(":")
 					if it.Hi != nil {
-						writeExpr(sb, it.Hi, 0)
+						writeExpr(w, it.Hi, 0)
 					}
 					if it.Step != nil {
-						sb.WriteString(":")
-						writeExpr(sb, it.Step, 0)
+						w.WriteString(":")
+						writeExpr(w, it.Step, 0)
 					}
 				}
 			}
 		}
-		sb.WriteString("]")
+		w.WriteString("]")
 	case *TupleLit:
-		sb.WriteString("(")
+		w.WriteString("(")
 		for i, el := range x.Elems {
 			if i > 0 {
-				sb.WriteString(", ")
+				w.WriteString(", ")
 			}
-			writeExpr(sb, el, 0)
+			writeExpr(w, el, 0)
 		}
-		sb.WriteString(")")
+		w.WriteString(")")
 	case *ListLit:
-		sb.WriteString("[")
+		w.WriteString("[")
 		for i, el := range x.Elems {
 			if i > 0 {
-				sb.WriteString(", ")
+				w.WriteString(", ")
 			}
-			writeExpr(sb, el, 0)
+			writeExpr(w, el, 0)
 		}
-		sb.WriteString("]")
+		w.WriteString("]")
 	case *ListComp:
-		sb.WriteString("[")
-		writeExpr(sb, x.Elem, 0)
-		sb.WriteString(" for " + x.Var + " in ")
-		writeExpr(sb, x.From, 4)
-		sb.WriteString("..")
-		writeExpr(sb, x.To, 4)
-		sb.WriteString("]")
+		w.WriteString("[")
+		writeExpr(w, x.Elem, 0)
+		w.WriteString(" for " + x.Var + " in ")
+		writeExpr(w, x.From, 4)
+		w.WriteString("..")
+		writeExpr(w, x.To, 4)
+		w.WriteString("]")
 	}
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,21 @@ type divDef struct {
 	den int64
 }
 
+// overflowEnc is the encoding of DimOverflow: an atom no variable can be
+// named, so the overflowed dimension is never constant and never equal to
+// another.
+const overflowEnc = "1:!overflow"
+
+// DimOverflow is the dimension that stands for an integer overflow in
+// dimension arithmetic: Add, Sub, Mul and Neg return it (and propagate it)
+// instead of wrapping around, Eval fails on it, and it prints as
+// "<overflow>". Type rules and front ends report a shape holding it as too
+// large.
+var DimOverflow = Dim{e: overflowEnc}
+
+// Overflowed reports whether d is DimOverflow.
+func (d Dim) Overflowed() bool { return d.e == overflowEnc }
+
 // DimConst returns the constant dimension n.
 func DimConst(n int64) Dim { return Dim{c: n} }
 
@@ -53,7 +69,7 @@ func (d Dim) Vars() []string {
 			for _, a := range t.atoms {
 				if v, ok := divAtoms.Load(a); ok {
 					walk(v.(divDef).num)
-				} else {
+				} else if a != "!overflow" {
 					set[a] = true
 				}
 			}
@@ -109,15 +125,44 @@ func fromPoly(p poly) Dim {
 	return Dim{e: strings.Join(parts, ";")}
 }
 
-// Add returns d + o.
+// addInt is a + b and whether it did not overflow int64.
+func addInt(a, b int64) (int64, bool) {
+	s := a + b
+	return s, (b >= 0) == (s >= a)
+}
+
+// mulInt is a * b and whether it did not overflow int64.
+func mulInt(a, b int64) (int64, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	p := a * b
+	if p/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+		return 0, false
+	}
+	return p, true
+}
+
+// Add returns d + o, or DimOverflow when a coefficient overflows int64.
 func (d Dim) Add(o Dim) Dim {
+	if d.Overflowed() || o.Overflowed() {
+		return DimOverflow
+	}
 	if d.e == "" && o.e == "" {
-		return Dim{c: d.c + o.c}
+		s, ok := addInt(d.c, o.c)
+		if !ok {
+			return DimOverflow
+		}
+		return Dim{c: s}
 	}
 	p := d.poly()
 	for k, t := range o.poly() {
 		q := p[k]
-		q.coef += t.coef
+		c, ok := addInt(q.coef, t.coef)
+		if !ok {
+			return DimOverflow
+		}
+		q.coef = c
 		q.atoms = t.atoms
 		p[k] = q
 	}
@@ -130,10 +175,17 @@ func (d Dim) Neg() Dim { return d.Mul(DimConst(-1)) }
 // Sub returns d - o.
 func (d Dim) Sub(o Dim) Dim { return d.Add(o.Neg()) }
 
-// Mul returns d * o.
+// Mul returns d * o, or DimOverflow when a coefficient overflows int64.
 func (d Dim) Mul(o Dim) Dim {
+	if d.Overflowed() || o.Overflowed() {
+		return DimOverflow
+	}
 	if d.e == "" && o.e == "" {
-		return Dim{c: d.c * o.c}
+		m, ok := mulInt(d.c, o.c)
+		if !ok {
+			return DimOverflow
+		}
+		return Dim{c: m}
 	}
 	p := poly{}
 	for _, a := range d.poly() {
@@ -142,7 +194,13 @@ func (d Dim) Mul(o Dim) Dim {
 			sort.Strings(atoms)
 			k := strings.Join(atoms, "*")
 			q := p[k]
-			q.coef += a.coef * b.coef
+			m, ok := mulInt(a.coef, b.coef)
+			if ok {
+				q.coef, ok = addInt(q.coef, m)
+			}
+			if !ok {
+				return DimOverflow
+			}
 			q.atoms = atoms
 			p[k] = q
 		}
@@ -153,6 +211,9 @@ func (d Dim) Mul(o Dim) Dim {
 // Div returns d / k for a positive constant k, exact when every coefficient
 // divides (2*d/2 == d); otherwise the floor quotient becomes an atom of its own.
 func (d Dim) Div(o Dim) (Dim, error) {
+	if d.Overflowed() || o.Overflowed() {
+		return DimOverflow, nil
+	}
 	k, ok := o.IsConst()
 	if !ok {
 		if d == o {
@@ -185,10 +246,18 @@ func (d Dim) Div(o Dim) (Dim, error) {
 	return DimVar(name), nil
 }
 
-// Eval computes d's value given values for its variables.
+// ErrDimOverflow is the error of Eval on a dimension whose value does not
+// fit in int64 (or on DimOverflow).
+var ErrDimOverflow = fmt.Errorf("the dimension overflows int64")
+
+// Eval computes d's value given values for its variables. A value (or an
+// intermediate product or sum) that overflows int64 is ErrDimOverflow.
 func (d Dim) Eval(env map[string]int64) (int64, error) {
 	if d.e == "" {
 		return d.c, nil
+	}
+	if d.Overflowed() {
+		return 0, ErrDimOverflow
 	}
 	var sum int64
 	for _, t := range d.poly() {
@@ -198,9 +267,15 @@ func (d Dim) Eval(env map[string]int64) (int64, error) {
 			if err != nil {
 				return 0, err
 			}
-			v *= x
+			var ok bool
+			if v, ok = mulInt(v, x); !ok {
+				return 0, ErrDimOverflow
+			}
 		}
-		sum += v
+		var ok bool
+		if sum, ok = addInt(sum, v); !ok {
+			return 0, ErrDimOverflow
+		}
 	}
 	return sum, nil
 }
@@ -224,7 +299,7 @@ func evalAtom(a string, env map[string]int64) (int64, error) {
 // Subst replaces variables by dimensions (used when a generic signature is
 // instantiated at a call).
 func (d Dim) Subst(env map[string]Dim) Dim {
-	if d.e == "" {
+	if d.e == "" || d.Overflowed() {
 		return d
 	}
 	sum := DimConst(0)
@@ -255,6 +330,9 @@ func (d Dim) Subst(env map[string]Dim) Dim {
 func (d Dim) String() string {
 	if d.e == "" {
 		return strconv.FormatInt(d.c, 10)
+	}
+	if d.Overflowed() {
+		return "<overflow>"
 	}
 	p := d.poly()
 	keys := make([]string, 0, len(p))

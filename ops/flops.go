@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -69,8 +70,8 @@ func CountFlops(g *Graph, env map[string]int64) (FlopCount, error) {
 			estimated[n.Op.Name] = true
 		}
 		if f != 0 {
-			c.ByOp[n.Op.Name] += f
-			c.Total += f
+			c.ByOp[n.Op.Name] = satAdd(c.ByOp[n.Op.Name], f)
+			c.Total = satAdd(c.Total, f)
 		}
 	}
 	for name := range estimated {
@@ -115,23 +116,46 @@ func NodeFlops(n *Node, in [][]int, out []int) (flops int64, known bool) {
 	return elems(out), false
 }
 
-// elems is the number of elements of a shape.
+// MaxFlops is the FLOP count that stands for "this many or more": counts
+// saturate at it instead of wrapping around.
+const MaxFlops int64 = math.MaxInt64
+
+// satAdd is a + b for non-negative counts, saturating at MaxFlops.
+func satAdd(a, b int64) int64 {
+	if s, ok := addInt(a, b); ok && s >= 0 {
+		return s
+	}
+	return MaxFlops
+}
+
+// satMul is a * b for non-negative counts, saturating at MaxFlops.
+func satMul(a, b int64) int64 {
+	if p, ok := mulInt(a, b); ok && p >= 0 {
+		return p
+	}
+	return MaxFlops
+}
+
+// elems is the number of elements of a shape, saturating at MaxFlops.
 func elems(s []int) int64 {
 	n := int64(1)
 	for _, d := range s {
-		n *= int64(d)
+		if d == 0 {
+			return 0
+		}
+		n = satMul(n, int64(d))
 	}
 	return n
 }
 
 // perOut counts k FLOPs per output element.
 func perOut(k int64) FlopFunc {
-	return func(_ *Node, _ [][]int, out []int) int64 { return k * elems(out) }
+	return func(_ *Node, _ [][]int, out []int) int64 { return satMul(k, elems(out)) }
 }
 
 // perIn counts k FLOPs per element of the first operand.
 func perIn(k int64) FlopFunc {
-	return func(_ *Node, in [][]int, _ []int) int64 { return k * elems(in[0]) }
+	return func(_ *Node, in [][]int, _ []int) int64 { return satMul(k, elems(in[0])) }
 }
 
 func zeroFlops(*Node, [][]int, []int) int64 { return 0 }
@@ -185,12 +209,12 @@ func init() {
 	flopTable["binary_cross_entropy_with_logits"] = perIn(5) // softplus form, multiply, add
 	flopTable["cross_entropy"] = func(_ *Node, in [][]int, _ []int) int64 {
 		// log_softmax over [N, C], pick and average one value per row.
-		return 5*elems(in[0]) + 2*elems(in[0][:len(in[0])-1])
+		return satAdd(satMul(5, elems(in[0])), satMul(2, elems(in[0][:len(in[0])-1])))
 	}
 
 	flopTable["matmul"] = matmulFlops
 	flopTable["fused_matmul"] = func(n *Node, in [][]int, out []int) int64 {
-		return matmulFlops(n, in[:2], out) + programFlops(n, len(in)-1, out)
+		return satAdd(matmulFlops(n, in[:2], out), programFlops(n, len(in)-1, out))
 	}
 	flopTable["fused_elementwise"] = func(n *Node, in [][]int, out []int) int64 {
 		return programFlops(n, len(in), out)
@@ -201,32 +225,32 @@ func init() {
 			// A symbolic program shape: the operands' largest.
 			s = largest(in)
 		}
-		return programFlops(n, len(in), s) + elems(s)
+		return satAdd(programFlops(n, len(in), s), elems(s))
 	}
 
 	// Convolutions: a multiply-add per output element and kernel tap of its
 	// group; the gradients do the same products.
 	for _, name := range []string{"conv1d", "conv2d"} {
 		flopTable[name] = func(_ *Node, in [][]int, out []int) int64 {
-			return 2 * elems(out) * elems(in[1][1:])
+			return satMul(satMul(2, elems(out)), elems(in[1][1:]))
 		}
 	}
 	for _, name := range []string{"conv1d_input_grad", "conv2d_input_grad"} {
 		flopTable[name] = func(_ *Node, in [][]int, _ []int) int64 { // (g, K)
-			return 2 * elems(in[0]) * elems(in[1][1:])
+			return satMul(satMul(2, elems(in[0])), elems(in[1][1:]))
 		}
 	}
 	for _, name := range []string{"conv1d_weight_grad", "conv2d_weight_grad"} {
 		flopTable[name] = func(_ *Node, in [][]int, out []int) int64 { // (x, g) -> K
-			return 2 * elems(in[1]) * elems(out[1:])
+			return satMul(satMul(2, elems(in[1])), elems(out[1:]))
 		}
 	}
 
 	// Pooling: one comparison or add per output element and window tap.
 	flopTable["max_pool2d"] = poolFlops
-	flopTable["avg_pool2d"] = func(n *Node, in [][]int, out []int) int64 { return poolFlops(n, in, out) + elems(out) }
+	flopTable["avg_pool2d"] = func(n *Node, in [][]int, out []int) int64 { return satAdd(poolFlops(n, in, out), elems(out)) }
 	flopTable["max_pool2d_grad"] = func(n *Node, in [][]int, _ []int) int64 { return poolFlops(n, in[1:], in[1]) }
-	flopTable["avg_pool2d_grad"] = func(n *Node, in [][]int, _ []int) int64 { return poolFlops(n, in, in[0]) + elems(in[0]) }
+	flopTable["avg_pool2d_grad"] = func(n *Node, in [][]int, _ []int) int64 { return satAdd(poolFlops(n, in, in[0]), elems(in[0])) }
 
 	flopTable["attention"] = attentionFlops
 }
@@ -244,7 +268,7 @@ func matmulFlops(n *Node, in [][]int, out []int) int64 {
 	default:
 		k = x[len(x)-1]
 	}
-	return 2 * elems(out) * int64(k)
+	return satMul(satMul(2, elems(out)), int64(k))
 }
 
 // programFlops counts a fused_elementwise program's instructions once per
@@ -254,7 +278,7 @@ func programFlops(n *Node, nIn int, out []int) int64 {
 	if err != nil {
 		return elems(out)
 	}
-	return int64(len(prog)) * elems(out)
+	return satMul(int64(len(prog)), elems(out))
 }
 
 func largest(in [][]int) []int {
@@ -274,7 +298,7 @@ func poolFlops(n *Node, _ [][]int, out []int) int64 {
 	if err != nil {
 		return elems(out)
 	}
-	return elems(out) * int64(k[0]*k[1])
+	return satMul(elems(out), satMul(int64(k[0]), int64(k[1])))
 }
 
 // attentionFlops counts q·kᵀ (2·d per score), the scale and the mask (one
@@ -283,10 +307,10 @@ func poolFlops(n *Node, _ [][]int, out []int) int64 {
 func attentionFlops(_ *Node, in [][]int, _ []int) int64 {
 	q, v := in[0], in[2]
 	r := len(q)
-	scores := elems(q[:r-1]) * int64(in[1][r-2]) // [..., Tq] × Tk
-	per := 2*int64(q[r-1]) + 2*int64(v[r-1]) + 6
+	scores := satMul(elems(q[:r-1]), int64(in[1][r-2])) // [..., Tq] × Tk
+	per := satAdd(satAdd(satMul(2, int64(q[r-1])), satMul(2, int64(v[r-1]))), 6)
 	if len(in) > 3 {
-		per++
+		per = satAdd(per, 1)
 	}
-	return scores * per
+	return satMul(scores, per)
 }
