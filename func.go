@@ -298,8 +298,10 @@ func (f *Func) Run(inputs map[string]*Tensor) ([]*Tensor, error) {
 }
 
 // RunContext is Run, cancellable: it returns ctx.Err() when ctx is done
-// before the run starts (while the variant compiles or while a parameter
-// write holds the parameters). A run that has started finishes.
+// before the run starts. The context is checked on entry, while waiting for
+// another call to compile the variant, and once the parameters are held for
+// reading (after any parameter write in progress). A run that has started
+// finishes: the kernels do not check the context.
 func (f *Func) RunContext(ctx context.Context, inputs map[string]*Tensor) (out []*Tensor, err error) {
 	defer recoverInternal(&err)
 	if err := f.checkCall(ctx, inputs); err != nil {
