@@ -65,8 +65,15 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 		if dt.Size() == 0 {
 			return fmt.Errorf("%s%s: no storage for element type %v", posPrefix(n), n.Op.Name, dt)
 		}
-		size := tensor.NumElems(p.shapes[n.ID])
-		p.naive += int64(size) * int64(dt.Size())
+		elems, bytes, err := ShapeBytes(dt, p.shapes[n.ID])
+		if err != nil {
+			return fmt.Errorf("%s%s: %v", posPrefix(n), n.Op.Name, err)
+		}
+		size := int(elems)
+		p.naive = addBytes(p.naive, bytes)
+		if bytes > p.largestBytes {
+			p.largest, p.largestBytes = n, bytes
+		}
 		if x := n.In; n.Op.Name == "reshape" && at[x[0].ID] >= 0 && last[x[0].ID] == i {
 			// The operand dies here: the result takes over its buffer as
 			// it is (a reshape keeps the row-major order), with no copy.
@@ -98,22 +105,64 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 		}
 	}
 
-	// Layout: buffers of one element type back to back.
-	total := map[tensor.DType]int{}
+	// Layout: buffers of one element type back to back. The arenas are
+	// allocated by allocate, when the plan first runs.
+	total := map[tensor.DType]int64{}
 	for i := range p.Buffers {
 		b := &p.Buffers[i]
-		b.Offset = total[b.DType]
-		total[b.DType] += b.Cap
-		p.peak += int64(b.Cap) * int64(b.DType.Size())
+		b.Offset = int(total[b.DType])
+		total[b.DType] += int64(b.Cap)
+		if total[b.DType] > MaxBytes/int64(b.DType.Size()) {
+			return fmt.Errorf("the values of the plan need more than %s of %v elements, more than this machine can address",
+				FormatBytes(MaxBytes), b.DType)
+		}
+		p.peak = addBytes(p.peak, int64(b.Cap)*int64(b.DType.Size()))
+	}
+	p.sched = sched
+	return nil
+}
+
+// allocate makes the plan's arenas, once, and points every computed value
+// and every step at its view. A plan whose peak exceeds the memory limit
+// (SetMemoryLimit, by default the memory available) is refused with a
+// *MemoryError before anything is allocated. This is the one place where
+// a plan's memory is allocated: Session.Run calls it before the first run.
+func (p *Plan) allocate() error {
+	if p.allocated {
+		return nil
+	}
+	if err := checkMemory("the plan", p.peak); err != nil {
+		if n := p.largest; n != nil {
+			err.Largest, err.LargestBytes = n, p.largestBytes
+			err.LargestType = shapeString(n.Type.DType, p.shapes[n.ID])
+		}
+		return err
+	}
+	total := map[tensor.DType]int{}
+	for _, b := range p.Buffers {
+		total[b.DType] = max(total[b.DType], b.Offset+b.Cap)
 	}
 	arenas := map[tensor.DType]*tensor.Tensor{}
 	for dt, n := range total {
 		arenas[dt] = tensor.New(dt, n)
 	}
-	for _, n := range sched {
+	for _, n := range p.sched {
 		b := p.Buffers[p.bufOf[n.ID]]
 		p.values[n.ID] = view(arenas[b.DType], b.Offset, p.shapes[n.ID])
 	}
+	for i := range p.Steps {
+		st := &p.Steps[i]
+		st.out = p.values[st.Node.ID]
+		if st.Alias {
+			continue
+		}
+		for k, x := range st.Node.In {
+			if !x.Op.Leaf {
+				st.args[k] = p.values[x.ID]
+			}
+		}
+	}
+	p.allocated = true
 	return nil
 }
 

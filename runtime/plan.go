@@ -38,6 +38,11 @@ type Plan struct {
 	updates []planUpdate
 	peak    int64
 	naive   int64
+	sched   []*ops.Node // the scheduled nodes, in step order
+	// largest is the scheduled node with the largest value, for messages.
+	largest      *ops.Node
+	largestBytes int64
+	allocated    bool // the arenas exist (allocate)
 	ctx     ops.Ctx
 	cur     int // the step running, for panic reports
 }
@@ -105,7 +110,11 @@ func (p *Plan) Shape(n *ops.Node) []int {
 
 // NewPlan builds the plan of g for the shape-variable values env: it
 // schedules the nodes that the outputs and updates need, evaluates their
-// shapes, prepares their kernels and assigns their buffers.
+// shapes, prepares their kernels and assigns their buffers. It allocates no
+// buffer: PeakBytes and NaiveBytes are computed from the sizes, with every
+// product checked for overflow (a value larger than MaxBytes is an error
+// naming its op and position), and the arenas are allocated when the plan
+// first runs, if its peak is within the memory limit (SetMemoryLimit).
 func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	p := &Plan{Graph: g, env: map[string]int64{}, cur: -1}
 	for k, v := range env {
@@ -153,6 +162,9 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %v", n.Op.Name, n.Name(), err)
 		}
+		if err := CheckShape(n.Type.DType, s); err != nil {
+			return nil, fmt.Errorf("%s %s: %v", n.Op.Name, n.Name(), err)
+		}
 		p.shapes[n.ID] = s
 	}
 	for _, n := range p.leaves[:p.nInputs] {
@@ -183,7 +195,6 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		st := &p.Steps[i]
 		st.Node = n
 		st.Buffer = p.bufOf[n.ID]
-		st.out = p.values[n.ID]
 		st.InPlace = p.inPlace[n.ID]
 		if p.alias[n.ID] {
 			st.Alias = true
@@ -198,8 +209,6 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 			in[k] = p.shapes[x.ID]
 			if x.Op.Leaf {
 				p.patches = append(p.patches, patch{i, k, x.ID})
-			} else {
-				st.args[k] = p.values[x.ID]
 			}
 		}
 		k, err := prepare(n, in, p.shapes[n.ID])
@@ -208,7 +217,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		}
 		st.Kernel = k
 	}
-	p.bufOf, p.alias, p.inPlace = nil, nil, nil
+	p.alias, p.inPlace = nil, nil
 	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
 	return p, nil
 }

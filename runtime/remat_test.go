@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nnclang/nnc/autodiff"
@@ -155,18 +156,39 @@ func TestRematBudget(t *testing.T) {
 }
 
 func TestParseBytes(t *testing.T) {
-	for s, want := range map[string]int64{"2MB": 2 << 20, "512KB": 512 << 10, "1.5GiB": 3 << 29, "4096": 4096, "10 B": 10, "3k": 3072} {
-		got, err := runtime.ParseBytes(s)
-		if err != nil || got != want {
-			t.Errorf("ParseBytes(%q) = %d, %v; want %d", s, got, err, want)
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{
+		{"2MB", 2 << 20}, {"512KB", 512 << 10}, {"1.5GiB", 3 << 29}, {"4096", 4096}, {"10 B", 10},
+		{"3k", 3072}, {" 1gb ", 1 << 30}, {"2TB", 2 << 40}, {".5KB", 512}, {"2.", 2},
+		// Rounded to the nearest byte, halves up: 1.0005 KiB = 1024.512 B; 0.5 B.
+		{"1.0005KB", 1025}, {"1.0004KB", 1024}, {"0.5B", 1}, {"1.5", 2},
+		// 2^63-1 bytes is the largest size.
+		{"9223372036854775807", 1<<63 - 1}, {"8388607.99999999999TiB", 1<<63 - 11}, // 2^63 - 1e-11·2^40 = 2^63 - 10.995
+	} {
+		got, err := runtime.ParseBytes(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", c.in, got, err, c.want)
 		}
 	}
-	for _, s := range []string{"", "MB", "-1MB", "2XB"} {
-		if _, err := runtime.ParseBytes(s); err == nil {
-			t.Errorf("ParseBytes(%q): no error", s)
+	for _, c := range []struct{ in, why string }{
+		{"", "want a number"}, {"MB", "want a number"}, {"-1MB", "want a number"}, {"2XB", "want a number"},
+		{"NaNMB", "want a number"}, {"NaN", "want a number"}, {"Inf", "want a number"}, {"+Inf GB", "want a number"},
+		{"-0", "want a number"}, {"+5MB", "want a number"}, {"1e30B", "want a number"}, {"1e3", "want a number"},
+		{"0x10", "want a number"}, {"1_000", "want a number"}, {"1..5MB", "want a number"}, {".", "want a number"},
+		{"0", "less than one byte"}, {"0.0GB", "less than one byte"}, {"0.4B", "less than one byte"},
+		{"99999999999GB", "more than 2^63-1 bytes"}, {"9223372036854775808", "more than 2^63-1 bytes"},
+		{"8388608TiB", "more than 2^63-1 bytes"},
+	} {
+		got, err := runtime.ParseBytes(c.in)
+		if err == nil || !strings.Contains(err.Error(), c.why) || got != 0 {
+			t.Errorf("ParseBytes(%q) = %d, %v; want an error saying %q", c.in, got, err, c.why)
 		}
 	}
-	if got := runtime.FormatBytes(3 << 19); got != "1.50 MiB" {
-		t.Errorf("FormatBytes = %q", got)
+	for n, want := range map[int64]string{3 << 19: "1.50 MiB", 1023: "1023 B", 1 << 40: "1.00 TiB", 3 << 29: "1.50 GiB"} {
+		if got := runtime.FormatBytes(n); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

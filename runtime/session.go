@@ -57,7 +57,10 @@ func NewSession(g *ops.Graph, store *Store) *Session {
 // *ops.IndexError naming the op, its source position, the value, the range
 // and where the value sits. A panic in a kernel is reported as an error
 // naming the op and its source position.
-// Once a plan exists for the input shapes, Run allocates nothing.
+// Once a plan exists for the input shapes, Run allocates nothing. The first
+// run of a plan allocates its arenas, unless its peak exceeds the memory
+// limit (SetMemoryLimit; by default the memory available): then Run returns
+// a *MemoryError giving the peak and the limit, having allocated nothing.
 //
 // The steps run one after another on the calling goroutine; a large step
 // (a matrix product, a convolution, a pooling, a long elementwise row, a
@@ -70,6 +73,9 @@ func (s *Session) Run(seed uint64, inputs ...*tensor.Tensor) ([]*tensor.Tensor, 
 	if err != nil {
 		return nil, err
 	}
+	if err := p.allocate(); err != nil {
+		return nil, err
+	}
 	if err := p.bind(s.store, inputs); err != nil {
 		return nil, err
 	}
@@ -77,7 +83,8 @@ func (s *Session) Run(seed uint64, inputs ...*tensor.Tensor) ([]*tensor.Tensor, 
 }
 
 // Plan returns the plan Run would use for these inputs, building it when
-// needed (to read its memory use, for example), without running anything.
+// needed (to read its memory use, for example), without running anything
+// and without allocating its buffers.
 func (s *Session) Plan(inputs ...*tensor.Tensor) (*Plan, error) {
 	if len(inputs) != len(s.inputs) {
 		names := make([]string, len(s.inputs))
