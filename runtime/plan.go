@@ -43,8 +43,8 @@ type Plan struct {
 	largest      *ops.Node
 	largestBytes int64
 	allocated    bool // the arenas exist (allocate)
-	ctx     ops.Ctx
-	cur     int // the step running, for panic reports
+	ctx          ops.Ctx
+	cur          int // the step running, for panic reports
 }
 
 // Step is one kernel call of a plan.
