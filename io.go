@@ -30,8 +30,26 @@ func ReadValue(spec string, typ string) (*Tensor, error) {
 }
 
 // WriteTensors writes named results to a .npy file (exactly one tensor) or a
-// .safetensors file.
+// .safetensors file, safely (see WriteFile). names and ts must have the same
+// length, the names must be distinct and not empty, and no tensor may be
+// nil; anything else is an error.
 func WriteTensors(path string, names []string, ts []*Tensor) error {
+	if len(names) != len(ts) {
+		return fmt.Errorf("%s: %d names for %d tensors", path, len(names), len(ts))
+	}
+	seen := map[string]bool{}
+	for i, t := range ts {
+		if t == nil {
+			return fmt.Errorf("%s: tensor %d (%q) is nil", path, i, names[i])
+		}
+		if names[i] == "" {
+			return fmt.Errorf("%s: tensor %d has an empty name", path, i)
+		}
+		if seen[names[i]] {
+			return fmt.Errorf("%s: the name %q appears twice", path, names[i])
+		}
+		seen[names[i]] = true
+	}
 	switch filepath.Ext(path) {
 	case ".npy":
 		if len(ts) != 1 {

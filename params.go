@@ -3,6 +3,8 @@ package nnc
 import (
 	"fmt"
 	"slices"
+	"sort"
+	"strings"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
@@ -10,27 +12,79 @@ import (
 )
 
 // setParams copies tensors named by path from m into store; every leaf must
-// be present with its declared type.
+// be present with its declared type. Nothing is copied unless every leaf
+// matches. The error lists every missing tensor and every mismatched type,
+// sorted by name, and then the file's tensors that the leaves do not name
+// (which alone are not an error: a model's function may use only some of
+// the model's parameters).
 func setParams(store *runtime.Store, leaves []*ops.Node, m map[string]*Tensor, file string) error {
+	var missing, wrong []string
+	want := map[string]bool{}
 	for _, n := range leaves {
-		t, ok := m[n.Name()]
-		if !ok {
-			return fmt.Errorf("%s: no tensor named %s (%v)", file, n.Name(), n.Type)
+		name := n.Name()
+		want[name] = true
+		t, ok := m[name]
+		if !ok || t == nil {
+			missing = append(missing, name+" "+n.Type.String())
+			continue
 		}
-		cur := store.Get(n.Name())
-		if cur == nil || t.DType != cur.DType || !slices.Equal(t.Shape, cur.Shape) {
-			return fmt.Errorf("%s: tensor %s is %v%v, but the model declares %v", file, n.Name(), t.DType, t.Shape, n.Type)
+		cur := store.Get(name)
+		if cur == nil {
+			return fmt.Errorf("%s: internal error: parameter %s has no value in the store", file, name)
 		}
-		cur.CopyFrom(t)
+		if t.DType != cur.DType || !slices.Equal(t.Shape, cur.Shape) {
+			wrong = append(wrong, fmt.Sprintf("tensor %s is %s, but the model declares %s", name, tensorType(t), n.Type))
+		}
 	}
-	return nil
+	if len(missing) == 0 && len(wrong) == 0 {
+		for _, n := range leaves {
+			store.Get(n.Name()).CopyFrom(m[n.Name()])
+		}
+		return nil
+	}
+	var extra []string
+	for name := range m {
+		if !want[name] {
+			extra = append(extra, name)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(wrong)
+	sort.Strings(extra)
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, fmt.Sprintf("%s missing: %s", count(len(missing), "tensor"), strings.Join(missing, ", ")))
+	}
+	parts = append(parts, wrong...)
+	if len(extra) > 0 {
+		parts = append(parts, fmt.Sprintf("the file also holds %s the model does not have: %s", count(len(extra), "tensor"), strings.Join(extra, ", ")))
+	}
+	return fmt.Errorf("%s: %s", file, strings.Join(parts, "; "))
+}
+
+// count prints "1 tensor" or "3 tensors".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// tensorType prints a tensor's type the way the model's types print, such as
+// "f32[8, 1, 1]" (and "f32" for a scalar).
+func tensorType(t *Tensor) string {
+	return ops.Type{DType: t.DType, Shape: ops.ShapeOf(t.Shape...)}.String()
 }
 
 // saveParams writes the leaves' values from store to a safetensors file.
 func saveParams(store *runtime.Store, leaves []*ops.Node, file string) error {
 	m := map[string]*Tensor{}
 	for _, n := range leaves {
-		m[n.Name()] = store.Get(n.Name())
+		t := store.Get(n.Name())
+		if t == nil {
+			return fmt.Errorf("%s: internal error: parameter %s has no value in the store", file, n.Name())
+		}
+		m[n.Name()] = t
 	}
 	return data.SaveSafetensors(file, m)
 }
