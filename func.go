@@ -428,7 +428,7 @@ func (f *Func) addGrads(low *lang.Lowered, wrt []string) error {
 	for i, name := range wrt {
 		xs[i] = findLeaf(low, name)
 		if xs[i] == nil {
-			return fmt.Errorf("grad: --wrt %s is neither an input of %s nor a parameter", name, f.entry)
+			return fmt.Errorf("grad: %q is neither an input of %s nor a parameter (inputs: %s; parameters: %s)", name, f.entry, strings.Join(leafNames(low.Inputs), ", "), strings.Join(leafNames(low.Params), ", "))
 		}
 	}
 	gs, err := autodiff.Grad(low.B, y, xs)
@@ -440,6 +440,15 @@ func (f *Func) addGrads(low *lang.Lowered, wrt []string) error {
 		low.B.Output(wrt[i], g)
 	}
 	return nil
+}
+
+// leafNames lists the names of leaves, in order.
+func leafNames(nodes []*ops.Node) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = n.Name()
+	}
+	return out
 }
 
 func findLeaf(low *lang.Lowered, name string) *ops.Node {
