@@ -570,9 +570,13 @@ func (c *builtinCall) creator() value {
 			return c.errorf(c.argPos(0), CodeValue, "%s: negative dimension in %v", c.name, s)
 		}
 	}
+	t := ops.Type{DType: dt, Shape: s}
+	if err := t.CheckSize(); err != nil {
+		return c.errorf(c.e.Pos, CodeTooLarge, "%s: the result %v", c.name, err)
+	}
 	old := c.i.b.SetPos(c.e.Pos)
 	defer c.i.b.SetPos(old)
-	return tensorV{c.i.b.Full(ops.Type{DType: dt, Shape: s}, fill)}
+	return tensorV{c.i.b.Full(t, fill)}
 }
 
 // grad is grad(y, x): x is a tensor, a tuple of them, or params.

@@ -283,6 +283,10 @@ func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, i
 	n, err := i.b.Apply(op, attrs, in...)
 	if err != nil {
 		code := CodeShape
+		if se, ok := err.(*ops.SizeError); ok {
+			i.errorf(p, CodeTooLarge, "%v", se)
+			return bad
+		}
 		if badAxis.MatchString(err.Error()) {
 			code = CodeValue // a compile-time axis out of range for the operand's rank
 		}
@@ -295,10 +299,6 @@ func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, i
 	}
 	if len(n.Type.Shape) > maxRank {
 		i.errorf(p, CodeValue, "%s: the result has rank %d, more than %d", op, len(n.Type.Shape), maxRank)
-		return bad
-	}
-	if err := n.Type.CheckSize(); err != nil {
-		i.errorf(p, CodeTooLarge, "%s: the result %v", op, err)
 		return bad
 	}
 	return tensorV{n}
@@ -727,12 +727,8 @@ func (i *interp) intBinary(e *Binary, a, b ops.Dim, fail func() value) value {
 		case "**":
 			ac, ok1 := a.IsConst()
 			bc, ok2 := b.IsConst()
-			if ok1 && ok2 && bc >= 0 && bc < 64 {
-				r := ops.DimConst(1)
-				for k := int64(0); k < bc && !r.Overflowed(); k++ {
-					r = r.Mul(ops.DimConst(ac))
-				}
-				return intV{r}
+			if ok1 && ok2 && bc >= 0 {
+				return intV{intPow(ac, bc)}
 			}
 			if !ok1 && ok2 && bc >= 0 && bc < 8 && len(a.String()) < 20 {
 				r := ops.DimConst(1)
@@ -755,6 +751,23 @@ func (i *interp) intBinary(e *Binary, a, b ops.Dim, fail func() value) value {
 		}
 		return fail()
 	}
+}
+
+// intPow is a ** b for b >= 0, or ops.DimOverflow.
+func intPow(a, b int64) ops.Dim {
+	switch {
+	case b == 0 || a == 1:
+		return ops.DimConst(1)
+	case a == 0:
+		return ops.DimConst(0)
+	case a == -1:
+		return ops.DimConst(1 - 2*(b%2))
+	}
+	r := ops.DimConst(1)
+	for k := int64(0); k < b && !r.Overflowed(); k++ { // |a| >= 2: at most 64 steps
+		r = r.Mul(ops.DimConst(a))
+	}
+	return r
 }
 
 // otherBinary applies a binary operator to compile-time strings, bools and

@@ -178,6 +178,10 @@ func (i *interp) leaf(fr *frame, inst *instance, d *LeafDecl) value {
 		shape = append(shape, v)
 	}
 	t := ops.Type{DType: dt, Shape: shape}
+	if err := t.CheckSize(); err != nil {
+		i.errorf(d.Pos, CodeTooLarge, "%s %s: %v", what, path, err)
+		return bad
+	}
 	attrs, ok := i.initAttrs(fr, d)
 	if !ok {
 		return bad

@@ -374,6 +374,10 @@ func (i *interp) entryInput(fr *frame, fnName string, p *Param, name string, t *
 		for k, d := range ty.Shape {
 			ty.Shape[k] = d.Subst(env)
 		}
+		if err := ty.CheckSize(); err != nil {
+			i.errorf(t.Pos, CodeTooLarge, "%s: parameter %s: %v", fnName, p.Name, err)
+			return bad, nil, false
+		}
 	}
 	if n, exists := i.b.Leaf("input", name); exists && !n.Type.Equal(ty) {
 		i.errorf(p.Pos, CodeArgType, "input %s is %v here but %v in the graph being built", name, ty, n.Type)

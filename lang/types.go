@@ -284,7 +284,11 @@ func (i *interp) symbolicType(fr *frame, t *TypeExpr) (ops.Type, *unifyErr) {
 		}
 		s = append(s, v)
 	}
-	return ops.Type{DType: dt, Shape: s}, nil
+	ty := ops.Type{DType: dt, Shape: s}
+	if err := ty.CheckSize(); err != nil {
+		return ops.Type{}, &unifyErr{CodeTooLarge, err.Error()}
+	}
+	return ty, nil
 }
 
 // typeDiff says where a type differs from a declared one: " (axis 1 is 3,

@@ -201,10 +201,26 @@ func (b *Builder) Apply(op string, attrs Attrs, in ...*Node) (*Node, error) {
 		}
 		return nil, err
 	}
+	if err := t.CheckSize(); err != nil {
+		return nil, &SizeError{Op: op, Err: err}
+	}
 	n := b.add(o, attrs, t, in)
 	b.cons[key] = n
 	return n, nil
 }
+
+// SizeError is the error of Apply for a result too large to exist (see
+// MaxTensorBytes and Type.CheckSize), or with a dimension that overflowed.
+type SizeError struct {
+	Op  string
+	Err error
+}
+
+// Error renders "op: the result f32[...] is too large: ...".
+func (e *SizeError) Error() string { return e.Op + ": the result " + e.Err.Error() }
+
+// Unwrap returns the size check's error.
+func (e *SizeError) Unwrap() error { return e.Err }
 
 // Must is Apply for callers (gradient rules, passes) whose operands are
 // correct by construction; an error there is a broken invariant.

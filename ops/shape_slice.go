@@ -413,7 +413,7 @@ func init() {
 			}
 			out := make(Shape, len(lo))
 			for i, d := range in[0].Shape {
-				out[i] = d.Add(DimConst(int64(lo[i] + hi[i])))
+				out[i] = d.Add(DimConst(int64(lo[i]))).Add(DimConst(int64(hi[i])))
 			}
 			return Type{in[0].DType, out}, nil
 		},
@@ -476,6 +476,9 @@ func padWidths(t Type, a Attrs) (lo, hi []int, err error) {
 	for k := 0; k < len(p)/2; k++ {
 		if p[2*k] < 0 || p[2*k+1] < 0 {
 			return nil, nil, &InferError{"pad", fmt.Sprintf("pads %v are negative", p)}
+		}
+		if int64(p[2*k]) > MaxTensorBytes || int64(p[2*k+1]) > MaxTensorBytes {
+			return nil, nil, &InferError{"pad", fmt.Sprintf("pads %v are more than the limit of %d", p, MaxTensorBytes)}
 		}
 		lo[first+k], hi[first+k] = p[2*k], p[2*k+1]
 	}
