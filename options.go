@@ -16,7 +16,10 @@ import (
 // fits the budget. Results are bitwise those without it.
 
 // ParseBytes reads a memory size such as "2MB", "512KB" or "1.5GB" (units
-// are powers of 1024), as --max-memory takes it.
+// B, KB, MB, GB, TB, powers of 1024, case-insensitive; KiB... accepted), as
+// --max-memory takes it, rounded to the nearest byte. An empty string, a
+// sign, NaN, Inf, an exponent, less than one byte or more than 2^63-1 bytes
+// is an error.
 func ParseBytes(s string) (int64, error) { return runtime.ParseBytes(s) }
 
 // RematInfo is what rematerialization chose for a training step.

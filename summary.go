@@ -9,7 +9,6 @@ import (
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/opt"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
 )
 
 // Summary is what `nnc check` reports about a program that checks.
@@ -32,6 +31,10 @@ type EntrySummary struct {
 	// multiply-add counts 2); FlopsEstimated names ops counted roughly.
 	Flops          int64    `json:"flops,omitempty"`
 	FlopsEstimated []string `json:"flops_estimated,omitempty"`
+	// MemoryLimit is set, to the limit, when PeakBytes exceeds the memory
+	// limit in force (SetMemoryLimit; by default the memory available):
+	// running the entry for these shapes would be refused.
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
 	// Missing names the shape variables that had no value.
 	Missing []string `json:"missing_shapes,omitempty"`
 }
@@ -148,10 +151,12 @@ func modelSummary(name string, params []*ops.Node) ModelSummary {
 	return m
 }
 
-// planMemory builds the entry's plan for the shape values in env.
+// planMemory builds the entry's plan for the shape values in env. It
+// computes sizes only: neither the inputs, the params nor the plan's arena
+// are allocated, so that checking a program too large to run reports its
+// size instead of running out of memory.
 func planMemory(low *lang.Lowered, env map[string]int64, level int, es *EntrySummary) error {
 	missing := map[string]bool{}
-	var vals []*tensor.Tensor
 	for _, n := range low.Inputs {
 		for _, d := range n.Type.Shape {
 			for _, v := range d.Vars() {
@@ -160,14 +165,6 @@ func planMemory(low *lang.Lowered, env map[string]int64, level int, es *EntrySum
 				}
 			}
 		}
-		if len(missing) > 0 {
-			continue
-		}
-		dims, err := n.Type.Shape.Eval(env)
-		if err != nil {
-			return err
-		}
-		vals = append(vals, tensor.New(n.Type.DType, dims...))
 	}
 	if len(missing) > 0 {
 		for v := range missing {
@@ -188,15 +185,14 @@ func planMemory(low *lang.Lowered, env map[string]int64, level int, es *EntrySum
 	if err != nil {
 		return err
 	}
-	store := runtime.NewStore()
-	if err := runtime.InitParams(store, g, 0); err != nil {
-		return err
-	}
-	plan, err := runtime.NewSession(g, store).Plan(vals...)
+	plan, err := runtime.NewPlan(g, env)
 	if err != nil {
 		return err
 	}
 	es.PeakBytes, es.NaiveBytes = plan.PeakBytes(), plan.NaiveBytes()
+	if limit, _ := runtime.MemoryLimit(); es.PeakBytes > limit {
+		es.MemoryLimit = limit
+	}
 	return nil
 }
 
@@ -222,6 +218,9 @@ func (s *Summary) Text() string {
 				fmt.Fprintf(&sb, " (estimated for %s)", strings.Join(e.FlopsEstimated, ", "))
 			}
 			fmt.Fprintf(&sb, "\n  peak memory %s (%s without buffer reuse)\n", bytesString(e.PeakBytes), bytesString(e.NaiveBytes))
+			if e.MemoryLimit > 0 {
+				fmt.Fprintf(&sb, "  more than the memory limit of %s: running it for these shapes would be refused\n", bytesString(e.MemoryLimit))
+			}
 		case len(e.Missing) > 0:
 			fmt.Fprintf(&sb, "  FLOPs and peak memory: give --shapes %s=N\n", strings.Join(e.Missing, "=N,"))
 		}
@@ -239,6 +238,10 @@ func groupDigits(n int64) string {
 
 func bytesString(b int64) string {
 	switch {
+	case b >= 1<<40:
+		return fmt.Sprintf("%.1f TiB", float64(b)/(1<<40))
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
 	case b >= 1<<20:
 		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
 	case b >= 1<<10:

@@ -31,7 +31,9 @@ import (
 // Fan-in and fan-out come from the declared shape: [n] → n, n; [in, out] →
 // in, out; [out, in, k...] → in·∏k, out·∏k; a scalar → 1, 1.
 //
-// The shapes of params and states must be constant. Values are deterministic:
+// The shapes of params and states must be constant, and each tensor within
+// MaxBytes and the memory limit (SetMemoryLimit): a larger one is an error,
+// before anything is allocated. Values are deterministic:
 // each tensor draws from a PCG generator seeded with seed and a hash of its
 // path, so adding a parameter leaves the others unchanged.
 func InitParams(store *Store, g *ops.Graph, seed uint64) error {
@@ -57,6 +59,16 @@ func initTensor(n *ops.Node, seed uint64) (*tensor.Tensor, error) {
 	shape, ok := n.Type.Shape.Concrete()
 	if !ok {
 		return nil, fmt.Errorf("%s %s: shape %v must be constant", n.Op.Name, name, n.Type.Shape)
+	}
+	_, bytes, err := ShapeBytes(n.Type.DType, shape)
+	if err != nil {
+		return nil, fmt.Errorf("%s%s %s: %v", posPrefix(n), n.Op.Name, name, err)
+	}
+	if err := checkMemory(fmt.Sprintf("%s %s %s", n.Op.Name, name, shapeString(n.Type.DType, shape)), bytes); err != nil {
+		if n.Pos.Line > 0 {
+			return nil, fmt.Errorf("%s%w", posPrefix(n), err)
+		}
+		return nil, err
 	}
 	a := n.Attrs
 	init := a.Str("init", "zeros")

@@ -124,16 +124,11 @@ func TestDefaultLimit(t *testing.T) {
 	}
 }
 
-// A shape beyond what can be addressed is an error at plan time naming
-// the op, its position and the element count (it used to wrap to 0 and
-// print an empty tensor).
+// A shape beyond what can be addressed, known only once shape variables
+// have values, is an error at plan time naming the op, its position and the
+// element count (constant shapes are refused earlier, by the type rules).
 func TestPlanShapeOverflow(t *testing.T) {
-	_, err := NewSession(bigZeros(4294967296, 4294967296), NewStore()).Plan()
-	want := "f.nn:1:20: full: f32[4294967296, 4294967296] has 18446744073709551616 elements, more than this machine can address (256.00 TiB at most)"
-	if err == nil || err.Error() != want {
-		t.Fatalf("error %v, want %q", err, want)
-	}
-	// Concrete shapes bound from a shape variable are checked the same.
+	var err error
 	b := ops.NewBuilder()
 	b.SetPos(ops.Pos{File: "f.nn", Line: 2, Col: 5})
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.Shape{ops.DimVar("B")}})
@@ -141,5 +136,25 @@ func TestPlanShapeOverflow(t *testing.T) {
 	_, err = NewPlan(b.G, map[string]int64{"B": 1 << 40})
 	if err == nil || !strings.Contains(err.Error(), "f.nn:2:5: broadcast_to: f32[1099511627776, 1099511627776] has 1208925819614629174706176 elements") {
 		t.Fatalf("B = 2^40: error %v", err)
+	}
+}
+
+// Parameters are checked before they are allocated.
+func TestInitParamsLimit(t *testing.T) {
+	setLimit(t, 1<<20)
+	b := ops.NewBuilder()
+	b.SetPos(ops.Pos{File: "m.nn", Line: 4, Col: 3})
+	w := b.Param("l1.W", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(1000, 1000)}, nil)
+	b.Output("y", w)
+	err := InitParams(NewStore(), b.G, 0)
+	want := "m.nn:4:3: param l1.W f32[1000, 1000] needs 3.81 MiB of memory, more than the memory limit of 1.00 MiB"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	b = ops.NewBuilder()
+	b.Output("y", b.Param("big", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(1<<40, 1<<40)}, nil))
+	err = InitParams(NewStore(), b.G, 0)
+	if err == nil || !strings.Contains(err.Error(), "param big: f64[1099511627776, 1099511627776] has 1208925819614629174706176 elements") {
+		t.Errorf("error %v", err)
 	}
 }

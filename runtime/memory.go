@@ -122,8 +122,8 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 	return nil
 }
 
-// allocate makes the plan's arenas, once, and points every computed value
-// and every step at its view. A plan whose peak exceeds the memory limit
+// allocate prepares the plan's kernels and makes its arenas, once, and
+// points every computed value and every step at its view. A plan whose peak exceeds the memory limit
 // (SetMemoryLimit, by default the memory available) is refused with a
 // *MemoryError before anything is allocated. This is the one place where
 // a plan's memory is allocated: Session.Run calls it before the first run.
@@ -136,6 +136,9 @@ func (p *Plan) allocate() error {
 			err.Largest, err.LargestBytes = n, p.largestBytes
 			err.LargestType = shapeString(n.Type.DType, p.shapes[n.ID])
 		}
+		return err
+	}
+	if err := p.prepareKernels(); err != nil {
 		return err
 	}
 	total := map[tensor.DType]int{}

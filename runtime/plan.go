@@ -51,7 +51,8 @@ type Plan struct {
 type Step struct {
 	// Node is the node the step computes; its operands are Node.In.
 	Node *ops.Node
-	// Kernel is the node's kernel prepared for the plan's shapes.
+	// Kernel is the node's kernel prepared for the plan's shapes; nil until
+	// the plan first runs.
 	Kernel ops.KernelFunc
 	// Buffer is the index in Plan.Buffers of the region holding the result.
 	Buffer int
@@ -110,8 +111,9 @@ func (p *Plan) Shape(n *ops.Node) []int {
 
 // NewPlan builds the plan of g for the shape-variable values env: it
 // schedules the nodes that the outputs and updates need, evaluates their
-// shapes, prepares their kernels and assigns their buffers. It allocates no
-// buffer: PeakBytes and NaiveBytes are computed from the sizes, with every
+// shapes and assigns their buffers. It allocates no buffer and prepares no
+// kernel (kernels may allocate scratch memory; they are prepared when the
+// plan first runs): PeakBytes and NaiveBytes are computed from the sizes, with every
 // product checked for overflow (a value larger than MaxBytes is an error
 // naming its op and position), and the arenas are allocated when the plan
 // first runs, if its peak is within the memory limit (SetMemoryLimit).
@@ -203,23 +205,40 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		if n.Op.Kernel == nil {
 			return nil, fmt.Errorf("%sop %s has no kernel", posPrefix(n), n.Op.Name)
 		}
-		in := make([][]int, len(n.In))
 		st.args = make([]*tensor.Tensor, len(n.In))
 		for k, x := range n.In {
-			in[k] = p.shapes[x.ID]
 			if x.Op.Leaf {
 				p.patches = append(p.patches, patch{i, k, x.ID})
 			}
 		}
-		k, err := prepare(n, in, p.shapes[n.ID])
-		if err != nil {
-			return nil, fmt.Errorf("%s%s: %v", posPrefix(n), n.Op.Name, err)
-		}
-		st.Kernel = k
 	}
 	p.alias, p.inPlace = nil, nil
 	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
 	return p, nil
+}
+
+// prepareKernels prepares the kernel of every step for the plan's shapes.
+// Kernels may allocate scratch memory (a matrix product packs its
+// operands), so this runs only once the plan is allowed to run (allocate),
+// never when a plan is built just to read its sizes.
+func (p *Plan) prepareKernels() error {
+	for i := range p.Steps {
+		st := &p.Steps[i]
+		if st.Alias || st.Kernel != nil {
+			continue
+		}
+		n := st.Node
+		in := make([][]int, len(n.In))
+		for k, x := range n.In {
+			in[k] = p.shapes[x.ID]
+		}
+		k, err := prepare(n, in, p.shapes[n.ID])
+		if err != nil {
+			return fmt.Errorf("%s%s: %v", posPrefix(n), n.Op.Name, err)
+		}
+		st.Kernel = k
+	}
+	return nil
 }
 
 // prepare calls an op's Kernel, turning a panic (a broken invariant of the
