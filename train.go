@@ -1,11 +1,16 @@
 package nnc
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nnclang/nnc/data"
@@ -15,17 +20,21 @@ import (
 	"github.com/nnclang/nnc/train"
 )
 
-// TrainOptions override the settings of a model's train block. Zero values
-// keep the block's setting (or the default given with each field).
+// TrainOptions override the settings of a model's train block. The zero
+// value of a field means "not given": the block's setting, or else the
+// default given with the field, applies. A value no setting can take is an
+// error that Train returns before it does any work: a negative Epochs, Batch
+// or MaxMemory, an LR that is negative, NaN or infinite, an unknown
+// Optimizer.
 type TrainOptions struct {
 	Model     string    // the model to train; default: the first with a train block
-	Epochs    int       // default 10
-	Batch     int       // default 32
-	LR        float64   // overrides the optimizer's learning rate
-	Optimizer string    // "sgd", "adam" or "adamw"; default adam(lr = 1e-3)
-	Seed      *uint64   // initialization, shuffling and dropout; default 0
-	Data      string    // a builtin data set ("digits") or a CSV, NPZ file
-	Output    string    // write the trained parameters here (.safetensors)
+	Epochs    int       // 0: the block's epochs, default 10
+	Batch     int       // 0: the block's batch, default 32
+	LR        float64   // 0: the optimizer's learning rate
+	Optimizer string    // "sgd", "adam" or "adamw"; "": the block's, default adam(lr = 1e-3)
+	Seed      *uint64   // initialization, shuffling and dropout; nil: the block's seed, default 0
+	Data      string    // a builtin data set ("digits") or a CSV, NPZ file; "": the block's data
+	Output    string    // write the trained parameters here (.safetensors); "": not written
 	Progress  io.Writer // one line per epoch; nil for none
 	// Remat recomputes forward values in the backward pass instead of
 	// keeping them, to fit MaxMemory bytes (0: the smallest peak found);
@@ -34,12 +43,33 @@ type TrainOptions struct {
 	MaxMemory int64
 }
 
+// check reports the fields no setting can take.
+func (o *TrainOptions) check() error {
+	switch {
+	case o.Epochs < 0:
+		return fmt.Errorf("TrainOptions.Epochs is %d: want a positive number of epochs (0: the train block's)", o.Epochs)
+	case o.Batch < 0:
+		return fmt.Errorf("TrainOptions.Batch is %d: want a positive batch size (0: the train block's)", o.Batch)
+	case math.IsNaN(o.LR) || math.IsInf(o.LR, 0) || o.LR < 0:
+		return fmt.Errorf("TrainOptions.LR is %v: want a positive, finite learning rate (0: the optimizer's)", o.LR)
+	case o.MaxMemory < 0:
+		return fmt.Errorf("TrainOptions.MaxMemory is %d: want a positive number of bytes (0: no budget)", o.MaxMemory)
+	case o.Optimizer != "" && !slices.Contains(optimizerNames, o.Optimizer):
+		return fmt.Errorf("TrainOptions.Optimizer is %q: want one of %s", o.Optimizer, strings.Join(optimizerNames, ", "))
+	}
+	return nil
+}
+
+// optimizerNames are the optimizers a train block or TrainOptions may name.
+var optimizerNames = []string{"sgd", "adam", "adamw"}
+
 // TrainResult is the outcome of Train.
 type TrainResult struct {
 	// Metrics holds the final measurements: "train_loss", "train_accuracy",
-	// "val_loss", "val_accuracy", "test_loss", "test_accuracy".
+	// "val_loss", "val_accuracy", "test_loss", "test_accuracy". It is empty
+	// when training was cancelled.
 	Metrics map[string]float64
-	// Details has the per-epoch history.
+	// Details has the per-epoch history and the number of steps run.
 	Details *train.Result
 }
 
@@ -48,9 +78,22 @@ var trainKeys = []string{"batch", "data", "entry", "epochs", "optimizer", "seed"
 
 // Train trains a model of the program with its train block's settings,
 // overridden by opts, on the data's fixed 70/15/15 split (seed 0) and returns
-// the final metrics.
-func (p *Program) Train(opts TrainOptions) (res *TrainResult, err error) {
+// the final metrics. It is TrainContext with a context that is never
+// cancelled.
+func (p *Program) Train(opts TrainOptions) (*TrainResult, error) {
+	return p.TrainContext(context.Background(), opts)
+}
+
+// TrainContext is Train, stopped by ctx: when ctx is cancelled, training
+// stops before its next step (or its next evaluation batch), writes the
+// parameters reached to opts.Output when that is set, and returns the result
+// so far (the epochs and steps run, no final metrics) with an error wrapping
+// ctx.Err(). Cancelling is checked once before every step.
+func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *TrainResult, err error) {
 	defer recoverInternal(&err)
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
 	s, err := p.settings(opts.Model)
 	if err != nil {
 		return nil, err
@@ -98,34 +141,48 @@ func (p *Program) Train(opts TrainOptions) (res *TrainResult, err error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := train.Run(train.Config{
+	r, runErr := train.RunContext(ctx, train.Config{
 		Step: step, Forward: fwd, Loss: lossG, Store: store,
 		Train: splits[0], Val: splits[1], Test: splits[2],
 		BatchSize: batch, Epochs: epochs, Seed: seed, Progress: opts.Progress,
 	})
-	if err != nil {
-		return nil, err
+	if runErr != nil && r == nil {
+		return nil, runErr
 	}
 	if opts.Output != "" {
 		if err := saveParams(store, append(low.Params, low.States...), opts.Output); err != nil {
 			return nil, err
 		}
 	}
-	return &TrainResult{Metrics: r.Metrics(), Details: r}, nil
+	return &TrainResult{Metrics: r.Metrics(), Details: r}, runErr
 }
 
-// EvalOptions say what Eval measures.
+// EvalOptions say what Eval measures. The zero value of a field means "not
+// given" and the default given with it applies; a negative Batch is an error.
 type EvalOptions struct {
 	Model  string // default: the first model with a train block
 	Params string // trained parameters (.safetensors), required
 	Data   string // default: the train block's data
-	Batch  int    // default 256
+	Batch  int    // 0: 256
 }
 
 // Eval measures trained parameters on the test split of the data (the same
-// fixed split Train uses) and returns "test_loss" and "test_accuracy".
-func (p *Program) Eval(opts EvalOptions) (m map[string]float64, err error) {
+// fixed split Train uses) and returns "test_loss" and "test_accuracy". It is
+// EvalContext with a context that is never cancelled.
+func (p *Program) Eval(opts EvalOptions) (map[string]float64, error) {
+	return p.EvalContext(context.Background(), opts)
+}
+
+// EvalContext is Eval, stopped by ctx: when ctx is cancelled, evaluation
+// stops before its next batch and returns an error wrapping ctx.Err().
+func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[string]float64, err error) {
 	defer recoverInternal(&err)
+	if opts.Batch < 0 {
+		return nil, fmt.Errorf("EvalOptions.Batch is %d: want a positive batch size (0: 256)", opts.Batch)
+	}
+	if opts.Params == "" {
+		return nil, fmt.Errorf("EvalOptions.Params is required: the trained parameters (.safetensors)")
+	}
 	s, err := p.settings(opts.Model)
 	if err != nil {
 		return nil, err
@@ -156,11 +213,28 @@ func (p *Program) Eval(opts EvalOptions) (m map[string]float64, err error) {
 	if err != nil {
 		return nil, err
 	}
-	met, err := ev.Evaluate(splits[2])
+	met, err := ev.EvaluateContext(ctx, splits[2])
 	if err != nil {
 		return nil, err
 	}
 	return map[string]float64{"test_loss": met.Loss, "test_accuracy": met.Accuracy}, nil
+}
+
+// ModelArgNames lists the argument names of the program's models that have
+// methods (the names SetModelArgs may set), sorted, each once.
+func (p *Program) ModelArgNames() []string {
+	var out []string
+	for _, e := range p.mod.Entries() {
+		if model, _, ok := strings.Cut(e, "."); ok {
+			for _, a := range p.mod.ModelArgs(model) {
+				if !slices.Contains(out, a) {
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // evalGraphs lowers the model's forward (output "logits") and its loss
@@ -195,7 +269,8 @@ func checkLoss(entry string, low *lang.Lowered) error {
 	return nil
 }
 
-// settings is a model's train block with typed accessors.
+// settings is a model's train block with typed accessors. Its values are
+// checked when it is made (see check), so the accessors cannot fail.
 type settings struct {
 	model string
 	spec  *lang.TrainSpec
@@ -219,26 +294,77 @@ func (p *Program) settings(model string) (*settings, error) {
 		if !found {
 			return nil, fmt.Errorf("%s: no model %q with methods", p.path, model)
 		}
-		spec = &lang.TrainSpec{Model: model, Fields: map[string]lang.Value{}}
+		spec = &lang.TrainSpec{Model: model, Pos: ops.Pos{File: p.path}, Fields: map[string]lang.Value{}}
 	}
 	s.spec = spec
-	var keys []string
-	for k := range spec.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if i := sort.SearchStrings(trainKeys, k); i == len(trainKeys) || trainKeys[i] != k {
-			return nil, fmt.Errorf("%s: train %s: unknown setting %q (known: %s)", spec.Pos, model, k, strings.Join(trainKeys, ", "))
-		}
+	if errs := s.check(); len(errs) > 0 {
+		return nil, errs
 	}
 	return s, nil
 }
 
-func (s *settings) errorf(key, format string, args ...any) error {
-	return fmt.Errorf("%s: train %s: %s: %s", s.spec.Pos, s.model, key, fmt.Sprintf(format, args...))
+// check reports every setting of the block that is unknown or out of
+// range, each as its own error.
+func (s *settings) check() lang.ErrorList {
+	var errs lang.ErrorList
+	keys := make([]string, 0, len(s.spec.Fields))
+	for k := range s.spec.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := s.spec.Fields[k]
+		var err *lang.Error
+		switch k {
+		case "epochs", "batch":
+			if n, ok := v.(int64); !ok {
+				err = s.errorf(lang.CodeArgType, k, "want a positive integer, got %s", showValue(v))
+			} else if n < 1 {
+				err = s.errorf(lang.CodeValue, k, "want a positive integer, got %d", n)
+			}
+		case "seed":
+			if n, ok := v.(int64); !ok {
+				err = s.errorf(lang.CodeArgType, k, "want a non-negative integer, got %s", showValue(v))
+			} else if n < 0 {
+				err = s.errorf(lang.CodeValue, k, "want a non-negative integer, got %d", n)
+			}
+		case "entry", "data":
+			if _, ok := v.(string); !ok {
+				err = s.errorf(lang.CodeArgType, k, "want a name in quotes, got %s", showValue(v))
+			}
+		case "optimizer":
+			if _, e := s.optimizer("", 0); e != nil && !errors.As(e, &err) {
+				err = s.errorf(lang.CodeValue, k, "%v", e)
+			}
+		default:
+			err = s.errorf(lang.CodeArgs, k, "unknown setting (known: %s)", strings.Join(trainKeys, ", "))
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
+// showValue prints a train block value for a message.
+func showValue(v lang.Value) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case lang.Call:
+		return x.Name + "(...)"
+	}
+	return fmt.Sprint(v)
+}
+
+// errorf makes the error of one setting. (The train block's position
+// stands for the setting's until lang records the position of each.)
+func (s *settings) errorf(code, key, format string, args ...any) *lang.Error {
+	return &lang.Error{Pos: s.spec.Pos, Code: code, Msg: fmt.Sprintf("train %s: %s: %s", s.model, key, fmt.Sprintf(format, args...))}
+}
+
+// int is the block's integer setting key, or def when the block does not
+// give it; a positive override takes precedence.
 func (s *settings) int(key string, override, def int) (int, error) {
 	if override > 0 {
 		return override, nil
@@ -248,8 +374,8 @@ func (s *settings) int(key string, override, def int) (int, error) {
 		return def, nil
 	}
 	n, ok := v.(int64)
-	if !ok || n < 0 {
-		return 0, s.errorf(key, "want a non-negative integer, got %v", v)
+	if !ok || n < 0 || n > int64(math.MaxInt) {
+		return 0, s.errorf(lang.CodeValue, key, "want a non-negative integer, got %s", showValue(v))
 	}
 	return int(n), nil
 }
@@ -272,38 +398,49 @@ func number(v lang.Value) (float64, bool) {
 }
 
 // optimizer builds the optimizer from the block's optimizer = adam(lr = ...)
-// and the overrides.
+// and the overrides (a name replaces the block's optimizer, and its
+// settings, when it differs; a positive lr replaces the learning rate). The
+// hyperparameters are checked (see train.SGD.Check and train.Adam.Check).
 func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
-	call := lang.Call{Name: "adam", Kwargs: map[string]lang.Value{}}
-	if v, ok := s.spec.Fields["optimizer"]; ok {
-		switch x := v.(type) {
-		case lang.Call:
-			call = x
-		case string:
-			call.Name = x
-		default:
-			return nil, s.errorf("optimizer", "want a call such as adam(lr = 1e-3), got %v", v)
-		}
+	call, err := s.optimizerCall()
+	if err != nil {
+		return nil, err
 	}
 	if name != "" && name != call.Name {
 		call = lang.Call{Name: name, Kwargs: map[string]lang.Value{}}
 	}
+	if !slices.Contains(optimizerNames, call.Name) {
+		return nil, s.errorf(lang.CodeArgs, "optimizer", "unknown optimizer %q (%s)", call.Name, strings.Join(optimizerNames, ", "))
+	}
 	kw := map[string]float64{}
-	for k, v := range call.Kwargs {
-		if b, ok := v.(bool); ok {
+	keys := make([]string, 0, len(call.Kwargs))
+	for k := range call.Kwargs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := call.Kwargs[k]
+		if b, ok := v.(bool); ok && k == "nesterov" {
 			kw[k] = map[bool]float64{false: 0, true: 1}[b]
 			continue
 		}
 		f, ok := number(v)
-		if !ok {
-			return nil, s.errorf("optimizer", "%s = %v is not a number", k, v)
+		if !ok || k == "nesterov" {
+			want := "a number"
+			if k == "nesterov" {
+				want = "true or false"
+			}
+			return nil, s.errorf(lang.CodeArgType, "optimizer", "%s = %s: want %s", k, showValue(v), want)
 		}
 		kw[k] = f
 	}
 	if len(call.Args) > 0 {
 		f, ok := number(call.Args[0])
 		if !ok || len(call.Args) > 1 {
-			return nil, s.errorf("optimizer", "%s takes the learning rate as its only positional argument", call.Name)
+			return nil, s.errorf(lang.CodeArgs, "optimizer", "%s takes the learning rate as its only positional argument", call.Name)
+		}
+		if _, dup := kw["lr"]; dup {
+			return nil, s.errorf(lang.CodeArgs, "optimizer", "%s: the learning rate is given twice (positional and lr =)", call.Name)
 		}
 		kw["lr"] = f
 	}
@@ -318,10 +455,12 @@ func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
 		return def
 	}
 	var opt train.Optimizer
+	var checkErr error
 	switch call.Name {
 	case "sgd":
-		opt = &train.SGD{LR: get("lr", 1e-2), Momentum: get("momentum", 0), Nesterov: get("nesterov", 0) != 0, WeightDecay: get("weight_decay", 0)}
-	case "adam", "adamw":
+		o := &train.SGD{LR: get("lr", 1e-2), Momentum: get("momentum", 0), Nesterov: get("nesterov", 0) != 0, WeightDecay: get("weight_decay", 0)}
+		opt, checkErr = o, o.Check()
+	default: // adam, adamw
 		a := train.NewAdam(get("lr", 1e-3))
 		if call.Name == "adamw" {
 			a = train.NewAdamW(a.LR, get("weight_decay", 1e-2))
@@ -329,14 +468,38 @@ func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
 			a.WeightDecay = get("weight_decay", 0)
 		}
 		a.Beta1, a.Beta2, a.Eps = get("beta1", a.Beta1), get("beta2", a.Beta2), get("eps", a.Eps)
-		opt = a
-	default:
-		return nil, s.errorf("optimizer", "unknown optimizer %q (sgd, adam, adamw)", call.Name)
+		opt, checkErr = a, a.Check()
 	}
-	for k := range kw {
-		return nil, s.errorf("optimizer", "%s has no setting %q", call.Name, k)
+	if len(kw) > 0 {
+		var unknown []string
+		for k := range kw {
+			unknown = append(unknown, k)
+		}
+		sort.Strings(unknown)
+		return nil, s.errorf(lang.CodeArgs, "optimizer", "%s has no setting %s", call.Name, strings.Join(unknown, ", "))
+	}
+	if checkErr != nil {
+		return nil, s.errorf(lang.CodeValue, "optimizer", "%v", checkErr)
 	}
 	return opt, nil
+}
+
+// optimizerCall is the block's optimizer setting as a call (adam() when
+// the block has none).
+func (s *settings) optimizerCall() (lang.Call, error) {
+	call := lang.Call{Name: "adam", Kwargs: map[string]lang.Value{}}
+	v, ok := s.spec.Fields["optimizer"]
+	if !ok {
+		return call, nil
+	}
+	switch x := v.(type) {
+	case lang.Call:
+		return x, nil
+	case string:
+		call.Name = x
+		return call, nil
+	}
+	return call, s.errorf(lang.CodeArgType, "optimizer", "want a call such as adam(lr = 1e-3), got %s", showValue(v))
 }
 
 // loadData loads the data set named by override or the block's data setting
@@ -350,7 +513,7 @@ func (p *Program) loadData(s *settings, override string) ([]*data.Dataset, error
 		}
 		str, ok := v.(string)
 		if !ok {
-			return nil, s.errorf("data", "want a builtin name or a file path in quotes, got %v", v)
+			return nil, s.errorf(lang.CodeArgType, "data", "want a builtin name or a file path in quotes, got %s", showValue(v))
 		}
 		src = str
 		if !filepath.IsAbs(src) && strings.ContainsAny(src, "./") {

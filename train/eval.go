@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -92,6 +93,12 @@ func (e *Evaluator) session(what string, g *ops.Graph, d *data.Dataset) (*bound,
 // returns the mean loss (weighted by batch size) and the fraction of
 // examples whose largest logit is at their label.
 func (e *Evaluator) Evaluate(d *data.Dataset) (Metrics, error) {
+	return e.EvaluateContext(context.Background(), d)
+}
+
+// EvaluateContext is Evaluate, stopped by ctx: it is checked before every
+// batch, and once it is cancelled EvaluateContext returns ctx.Err().
+func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metrics, error) {
 	var m Metrics
 	var fwd, lss *bound
 	var err error
@@ -115,6 +122,9 @@ func (e *Evaluator) Evaluate(d *data.Dataset) (Metrics, error) {
 	var lossSum float64
 	var correct, total int
 	for bs.Next() {
+		if err := ctx.Err(); err != nil {
+			return m, err
+		}
 		b := bs.Batch()
 		if lss != nil {
 			out, err := lss.run(0, b.Arrays)

@@ -30,13 +30,34 @@ type SGD struct {
 	WeightDecay float64
 }
 
-// Update implements Optimizer.
+// Check reports hyperparameters SGD cannot train with: a learning rate
+// that is not positive and finite, a momentum outside [0, 1), a negative or
+// non-finite weight decay, Nesterov without momentum.
+func (o *SGD) Check() error {
+	switch {
+	case !positive(o.LR):
+		return fmt.Errorf("sgd: the learning rate must be positive and finite, got %v", o.LR)
+	case !(o.Momentum >= 0 && o.Momentum < 1):
+		return fmt.Errorf("sgd: momentum must be in [0, 1), got %v", o.Momentum)
+	case !nonNegative(o.WeightDecay):
+		return fmt.Errorf("sgd: weight_decay must be non-negative and finite, got %v", o.WeightDecay)
+	case o.Nesterov && o.Momentum == 0:
+		return fmt.Errorf("sgd: nesterov needs a non-zero momentum")
+	}
+	return nil
+}
+
+func positive(x float64) bool    { return x > 0 && !math.IsInf(x, 0) }
+func nonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 0) }
+
+// Update implements Optimizer. It refuses the hyperparameters Check
+// refuses.
 func (o *SGD) Update(b *ops.Builder, p, g *ops.Node) error {
 	if err := checkParam(p, g); err != nil {
 		return err
 	}
-	if o.Nesterov && o.Momentum == 0 {
-		return fmt.Errorf("sgd: nesterov needs a non-zero momentum")
+	if err := o.Check(); err != nil {
+		return err
 	}
 	d := g
 	if o.WeightDecay != 0 {
@@ -87,13 +108,34 @@ func NewAdamW(lr, weightDecay float64) *Adam {
 	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay, Decoupled: true}
 }
 
-// Update implements Optimizer.
+// Check reports hyperparameters Adam cannot train with: a learning rate
+// or ε that is not positive and finite, betas outside [0, 1), a negative or
+// non-finite weight decay (with Decoupled, also LR·WeightDecay ≥ 1, which
+// would flip or zero every parameter at each step).
+func (o *Adam) Check() error {
+	switch {
+	case !positive(o.LR):
+		return fmt.Errorf("adam: the learning rate must be positive and finite, got %v", o.LR)
+	case !(o.Beta1 >= 0 && o.Beta1 < 1 && o.Beta2 >= 0 && o.Beta2 < 1):
+		return fmt.Errorf("adam: betas must be in [0, 1), got %v and %v", o.Beta1, o.Beta2)
+	case !positive(o.Eps):
+		return fmt.Errorf("adam: eps must be positive and finite, got %v", o.Eps)
+	case !nonNegative(o.WeightDecay):
+		return fmt.Errorf("adam: weight_decay must be non-negative and finite, got %v", o.WeightDecay)
+	case o.Decoupled && o.LR*o.WeightDecay >= 1:
+		return fmt.Errorf("adamw: lr·weight_decay must be below 1, got %v·%v", o.LR, o.WeightDecay)
+	}
+	return nil
+}
+
+// Update implements Optimizer. It refuses the hyperparameters Check
+// refuses.
 func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
 	if err := checkParam(p, g); err != nil {
 		return err
 	}
-	if !(o.Beta1 >= 0 && o.Beta1 < 1 && o.Beta2 >= 0 && o.Beta2 < 1) {
-		return fmt.Errorf("adam: betas must be in [0, 1), got %v and %v", o.Beta1, o.Beta2)
+	if err := o.Check(); err != nil {
+		return err
 	}
 	dt := p.Type.DType
 	path := p.Name()

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,8 +95,25 @@ func (r Result) Metrics() map[string]float64 {
 	return out
 }
 
-// MarshalJSON writes Metrics as one JSON object, keys sorted.
-func (r Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.metrics) }
+// MarshalJSON writes Metrics as one JSON object, keys sorted; NaN and the
+// infinities are written as the strings "NaN", "Inf" and "-Inf", as nnc
+// writes them everywhere.
+func (r Result) MarshalJSON() ([]byte, error) {
+	m := make(map[string]any, len(r.metrics))
+	for k, v := range r.metrics {
+		switch {
+		case math.IsNaN(v):
+			m[k] = "NaN"
+		case math.IsInf(v, 1):
+			m[k] = "Inf"
+		case math.IsInf(v, -1):
+			m[k] = "-Inf"
+		default:
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
+}
 
 func (r *Result) record(prefix string, m Metrics, loss, acc *float64) {
 	if m.HasLoss {
@@ -112,7 +130,16 @@ func (r *Result) record(prefix string, m Metrics, loss, acc *float64) {
 // on every batch, then evaluates the training and validation sets and
 // prints a progress line; at the end it evaluates the test set. A NaN or
 // infinite loss stops training with an error naming the epoch and step.
-func Run(cfg Config) (*Result, error) {
+// It is RunContext with a context that is never cancelled.
+func Run(cfg Config) (*Result, error) { return RunContext(context.Background(), cfg) }
+
+// RunContext is Run, stopped by ctx. ctx is checked once before every step
+// and every evaluation batch; once it is cancelled, RunContext returns at
+// once with the result so far (Epochs: the epochs completed, Steps, History;
+// no final metrics) and an error wrapping ctx.Err() that says where
+// training stopped. Store holds the parameters of the last step run. Every
+// other error comes with a nil result.
+func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Step == nil || cfg.Store == nil || cfg.Train == nil {
 		return nil, fmt.Errorf("train: Run needs a step graph, a store and training data")
 	}
@@ -140,6 +167,10 @@ func Run(cfg Config) (*Result, error) {
 
 	res := &Result{metrics: map[string]float64{}}
 	start := time.Now()
+	stopped := func(what string, err error) (*Result, error) {
+		res.Duration = time.Since(start)
+		return res, fmt.Errorf("training stopped %s after %d steps (%d epochs completed): %w", what, res.Steps, res.Epochs, err)
+	}
 	var trainM, valM Metrics
 	trainFresh := false
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
@@ -147,6 +178,9 @@ func Run(cfg Config) (*Result, error) {
 		var sum float64
 		for batches.Start(epoch - 1); batches.Next(); {
 			b := batches.Batch()
+			if err := ctx.Err(); err != nil {
+				return stopped(fmt.Sprintf("before epoch %d, step %d", epoch, b.Index+1), err)
+			}
 			out, err := step.run(stepSeed(cfg.Seed, res.Steps), b.Arrays)
 			if err != nil {
 				return nil, fmt.Errorf("epoch %d, step %d: %w", epoch, b.Index+1, err)
@@ -161,14 +195,14 @@ func Run(cfg Config) (*Result, error) {
 		st := EpochStats{Epoch: epoch, Loss: sum / float64(cfg.Train.Len())}
 		trainFresh = false
 		if ev != nil && (!cfg.SkipTrainEval || epoch == cfg.Epochs) {
-			if trainM, err = ev.Evaluate(cfg.Train); err != nil {
-				return nil, fmt.Errorf("evaluating the training set: %w", err)
+			if trainM, err = ev.EvaluateContext(ctx, cfg.Train); err != nil {
+				return evalFailed(ctx, stopped, "evaluating the training set", err)
 			}
 			st.Train, trainFresh = trainM, true
 		}
 		if ev != nil && cfg.Val != nil {
-			if valM, err = ev.Evaluate(cfg.Val); err != nil {
-				return nil, fmt.Errorf("evaluating the validation set: %w", err)
+			if valM, err = ev.EvaluateContext(ctx, cfg.Val); err != nil {
+				return evalFailed(ctx, stopped, "evaluating the validation set", err)
 			}
 			st.Val = valM
 		}
@@ -187,8 +221,8 @@ func Run(cfg Config) (*Result, error) {
 		}
 	}
 	if ev != nil && !trainFresh {
-		if trainM, err = ev.Evaluate(cfg.Train); err != nil {
-			return nil, fmt.Errorf("evaluating the training set: %w", err)
+		if trainM, err = ev.EvaluateContext(ctx, cfg.Train); err != nil {
+			return evalFailed(ctx, stopped, "evaluating the training set", err)
 		}
 	}
 	if ev == nil {
@@ -201,14 +235,23 @@ func Run(cfg Config) (*Result, error) {
 		res.record("val", valM, &res.ValLoss, &res.ValAccuracy)
 	}
 	if ev != nil && cfg.Test != nil {
-		testM, err := ev.Evaluate(cfg.Test)
+		testM, err := ev.EvaluateContext(ctx, cfg.Test)
 		if err != nil {
-			return nil, fmt.Errorf("evaluating the test set: %w", err)
+			return evalFailed(ctx, stopped, "evaluating the test set", err)
 		}
 		res.record("test", testM, &res.TestLoss, &res.TestAccuracy)
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// evalFailed returns the error of an evaluation: a cancellation (with the
+// result so far) or a failure (with none).
+func evalFailed(ctx context.Context, stopped func(string, error) (*Result, error), what string, err error) (*Result, error) {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return stopped("while "+what, ctx.Err())
+	}
+	return nil, fmt.Errorf("%s: %w", what, err)
 }
 
 // progressLine formats "epoch 3/20  loss 0.2312  train_acc 0.945  val_acc 0.951  1.2s".

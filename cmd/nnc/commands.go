@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/nnclang/nnc"
@@ -22,12 +24,13 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p, err := compileFile(file)
+	sum, err := summarize(file, shapes)
 	if err != nil {
-		return err
-	}
-	sum, err := p.Summary(shapes)
-	if err != nil {
+		if *asJSON && !isUsage(err) {
+			if jerr := writeErrorsJSON(stdout, file, err); jerr != nil {
+				return jerr
+			}
+		}
 		return err
 	}
 	if *asJSON {
@@ -35,6 +38,35 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stdout, sum.Text())
 	return nil
+}
+
+// summarize compiles FILE and summarizes it for the --shapes values, whose
+// names must be shape variables of its entries.
+func summarize(file string, shapes shapesFlag) (*nnc.Summary, error) {
+	p, err := compileFile(file)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := p.Summary(shapes)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]bool{}
+	for _, e := range sum.Entries {
+		for _, a := range e.Inputs {
+			shapeVars(vars, a.Type)
+		}
+	}
+	if err := checkShapeNames(shapes, vars); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// isUsage reports whether err is a usage error (exit status 2).
+func isUsage(err error) bool {
+	var ue *usageError
+	return errors.As(err, &ue)
 }
 
 // entryFlags are the flags of the commands that run one entry.
@@ -60,6 +92,9 @@ func (ef *entryFlags) load(fs *flag.FlagSet, args []string, stderr io.Writer) (*
 	}
 	file, err := oneFile(pos)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := nonEmpty(fs, "entry", "params", "out"); err != nil {
 		return nil, nil, err
 	}
 	f, err := loadFunc(file, ef.entry, ef.params, ef.seed)
@@ -99,11 +134,27 @@ func loadFunc(file, entry, params string, seed uint64) (*nnc.Func, error) {
 	return f, nil
 }
 
-// inputs parses --in name=V for f's parameters.
+// inputs parses --in name=V for every parameter of f.
 func inputs(f *nnc.Func, ins []string) (map[string]*nnc.Tensor, error) {
+	out, err := someInputs(f, ins)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range f.Inputs() {
+		if _, ok := out[a.Name]; !ok {
+			return nil, usagef("missing --in %s=VALUE (%s)", a.Name, a.Type)
+		}
+	}
+	return out, nil
+}
+
+// someInputs parses --in name=V for parameters of f, each at most once.
+func someInputs(f *nnc.Func, ins []string) (map[string]*nnc.Tensor, error) {
 	types := map[string]string{}
+	names := map[string]bool{}
 	for _, a := range f.Inputs() {
 		types[a.Name] = a.Type
+		names[a.Name] = true
 	}
 	out := map[string]*nnc.Tensor{}
 	for _, in := range ins {
@@ -113,18 +164,16 @@ func inputs(f *nnc.Func, ins []string) (map[string]*nnc.Tensor, error) {
 		}
 		t, ok := types[name]
 		if !ok {
-			return nil, fmt.Errorf("--in %s: %s has no parameter %q", name, f.Entry(), name)
+			return nil, usagef("--in %s: %s has no parameter %q (%s)", name, f.Entry(), name, known(names))
+		}
+		if _, dup := out[name]; dup {
+			return nil, usagef("--in %s is given twice", name)
 		}
 		v, err := nnc.ReadValue(val, t)
 		if err != nil {
 			return nil, fmt.Errorf("--in %s: %v", name, err)
 		}
 		out[name] = v
-	}
-	for _, a := range f.Inputs() {
-		if _, ok := out[a.Name]; !ok {
-			return nil, usagef("missing --in %s=VALUE (%s)", a.Name, a.Type)
-		}
 	}
 	return out, nil
 }
@@ -164,6 +213,14 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 		return usagef("--wrt is required")
 	}
 	names := strings.Split(*wrt, ",")
+	for i, name := range names {
+		if name == "" {
+			return usagef("--wrt %q: an empty name", *wrt)
+		}
+		if slices.Contains(names[:i], name) {
+			return usagef("--wrt %q: %s is given twice", *wrt, name)
+		}
+	}
 	val, grads, err := f.Grad(names, in)
 	if err != nil {
 		return err
@@ -190,6 +247,9 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	if *entry == "" {
 		return usagef("--entry is required")
 	}
+	if err := nonEmpty(fs, "dump-after"); err != nil {
+		return err
+	}
 	if o.Format != "text" && o.Format != "dot" {
 		return usagef("--format is text or dot, not %q", o.Format)
 	}
@@ -203,93 +263,4 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stdout, g)
 	return nil
-}
-
-func cmdTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("train")
-	var o nnc.TrainOptions
-	fs.StringVar(&o.Model, "model", "", "the model to train (default: the one with a train block)")
-	fs.IntVar(&o.Epochs, "epochs", 0, "epochs (overrides the train block)")
-	fs.IntVar(&o.Batch, "batch", 0, "batch size (overrides the train block)")
-	fs.Float64Var(&o.LR, "lr", 0, "learning rate (overrides the optimizer's)")
-	fs.StringVar(&o.Optimizer, "optimizer", "", "sgd or adam (overrides the train block)")
-	seed := fs.Int64("seed", -1, "seed for initialization, shuffling and dropout (default: the train block's, else 0)")
-	fs.StringVar(&o.Data, "data", "", "data set: a builtin name (digits) or a CSV/IDX file")
-	fs.StringVar(&o.Output, "o", "", "write the trained parameters to this .safetensors file")
-	asJSON := fs.Bool("json", false, "print the final metrics as one JSON object on stdout")
-	quiet := fs.Bool("quiet", false, "no progress lines")
-	fs.BoolVar(&o.Remat, "remat", false, "recompute forward values in the backward pass to save memory (bitwise-identical results)")
-	maxMem := fs.String("max-memory", "", "peak memory budget of a training step, e.g. 2MB (implies --remat)")
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
-	if err != nil {
-		return err
-	}
-	if *maxMem != "" {
-		n, err := nnc.ParseBytes(*maxMem)
-		if err != nil {
-			return usagef("--max-memory: %v", err)
-		}
-		o.MaxMemory, o.Remat = n, true
-	}
-	if *seed >= 0 {
-		s := uint64(*seed)
-		o.Seed = &s
-	}
-	if !*quiet {
-		o.Progress = stderr
-		if !*asJSON {
-			o.Progress = stdout
-		}
-	}
-	p, err := compileFile(file)
-	if err != nil {
-		return err
-	}
-	res, err := p.Train(o)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(stdout, res.Metrics)
-	}
-	fmt.Fprintf(stdout, "test accuracy %.4f  test loss %.4f\n", res.Metrics["test_accuracy"], res.Metrics["test_loss"])
-	if o.Output != "" {
-		fmt.Fprintf(stdout, "parameters written to %s\n", o.Output)
-	}
-	return nil
-}
-
-func cmdEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval")
-	var o nnc.EvalOptions
-	fs.StringVar(&o.Model, "model", "", "the model (default: the one with a train block)")
-	fs.StringVar(&o.Params, "params", "", "trained parameters (.safetensors)")
-	fs.StringVar(&o.Data, "data", "", "data set: a builtin name (digits) or a CSV/IDX file")
-	fs.IntVar(&o.Batch, "batch", 0, "evaluation batch size")
-	asJSON := fs.Bool("json", false, "print the metrics as one JSON object (the default)")
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	_ = asJSON
-	file, err := oneFile(pos)
-	if err != nil {
-		return err
-	}
-	if o.Params == "" {
-		return usagef("--params is required")
-	}
-	p, err := compileFile(file)
-	if err != nil {
-		return err
-	}
-	m, err := p.Eval(o)
-	if err != nil {
-		return err
-	}
-	return writeJSON(stdout, m)
 }

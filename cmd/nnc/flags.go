@@ -5,6 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -34,6 +38,50 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) 
 	}
 }
 
+// given lists the flags the command line set.
+func given(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// nonEmpty checks that the string flags the command line set are not empty
+// (an empty --data or -o would otherwise mean "not given").
+func nonEmpty(fs *flag.FlagSet, names ...string) error {
+	set := given(fs)
+	for _, name := range names {
+		if f := fs.Lookup(name); set[name] && f.Value.String() == "" {
+			return usagef("-%s: want a value, got an empty string", dashes(name))
+		}
+	}
+	return nil
+}
+
+// dashes is the spelling of a flag in messages: -o, --epochs.
+func dashes(name string) string {
+	if len(name) == 1 {
+		return name
+	}
+	return "-" + name
+}
+
+// positiveInt checks an integer flag the command line set.
+func positiveInt(fs *flag.FlagSet, name string, v int) error {
+	if given(fs)[name] && v < 1 {
+		return usagef("--%s must be a positive integer, got %d", name, v)
+	}
+	return nil
+}
+
+// positiveFloat checks a float flag the command line set: positive and
+// finite.
+func positiveFloat(fs *flag.FlagSet, name string, v float64) error {
+	if given(fs)[name] && !(v > 0 && !math.IsInf(v, 0)) {
+		return usagef("--%s must be a positive, finite number, got %v", name, v)
+	}
+	return nil
+}
+
 // listFlag collects a repeated flag (--in x=1 --in y=2).
 type listFlag []string
 
@@ -48,13 +96,63 @@ func (s shapesFlag) String() string { return fmt.Sprint(map[string]int(s)) }
 func (s shapesFlag) Set(v string) error {
 	for _, part := range strings.Split(v, ",") {
 		name, val, ok := strings.Cut(part, "=")
-		n, err := strconv.Atoi(val)
-		if !ok || err != nil || n < 0 {
-			return fmt.Errorf("want NAME=SIZE, got %q", part)
+		name = strings.TrimSpace(name)
+		n, err := strconv.Atoi(strings.TrimSpace(val))
+		if !ok || err != nil || n < 0 || !identifier.MatchString(name) {
+			return fmt.Errorf("want NAME=SIZE with a size from 0, got %q", part)
 		}
-		s[strings.TrimSpace(name)] = n
+		if _, dup := s[name]; dup {
+			return fmt.Errorf("%s is given twice", name)
+		}
+		s[name] = n
 	}
 	return nil
+}
+
+// identifier is a name in .nn source; word finds them in a type.
+var (
+	identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	word       = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+)
+
+// shapeVars adds to vars the shape variables of the types written as in .nn
+// source ("f32[B, 2 * T]" has B and T).
+func shapeVars(vars map[string]bool, types ...string) {
+	for _, t := range types {
+		if i := strings.IndexByte(t, '['); i >= 0 {
+			for _, name := range word.FindAllString(t[i:], -1) {
+				vars[name] = true
+			}
+		}
+	}
+}
+
+// checkShapeNames refuses --shapes names that are no shape variable.
+func checkShapeNames(shapes shapesFlag, vars map[string]bool) error {
+	var unknown []string
+	for name := range shapes {
+		if !vars[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return usagef("--shapes %s: no such shape variable (%s)", strings.Join(unknown, ", "), known(vars))
+}
+
+// known lists names for a message.
+func known(names map[string]bool) string {
+	if len(names) == 0 {
+		return "there are none"
+	}
+	list := make([]string, 0, len(names))
+	for n := range names {
+		list = append(list, n)
+	}
+	sort.Strings(list)
+	return "known: " + strings.Join(list, ", ")
 }
 
 // oneFile checks that exactly one positional FILE was given.
@@ -72,12 +170,18 @@ func (a argsFlag) String() string { return fmt.Sprint(map[string]any(a)) }
 
 func (a argsFlag) Set(v string) error {
 	name, val, ok := strings.Cut(v, "=")
-	if !ok || name == "" {
+	if !ok || !identifier.MatchString(name) {
 		return fmt.Errorf("want NAME=VALUE, got %q", v)
+	}
+	if _, dup := a[name]; dup {
+		return fmt.Errorf("%s is given twice", name)
 	}
 	if n, err := strconv.Atoi(val); err == nil {
 		a[name] = n
-	} else if f, err := strconv.ParseFloat(val, 64); err == nil {
+	} else if f, err := strconv.ParseFloat(val, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%s: %s is not a finite number", name, val)
+		}
 		a[name] = f
 	} else if b, err := strconv.ParseBool(val); err == nil {
 		a[name] = b
@@ -103,11 +207,27 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
-// compileFile compiles FILE with the command line's model arguments.
+// compileFile compiles FILE with the command line's model arguments, which
+// must all be arguments of its models.
 func compileFile(file string) (*nnc.Program, error) {
 	p, err := nnc.CompileFile(file)
 	if err != nil {
 		return nil, err
+	}
+	names := p.ModelArgNames()
+	var unknown []string
+	for name := range modelArgs {
+		if !slices.Contains(names, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		have := "its models take no arguments"
+		if len(names) > 0 {
+			have = "arguments: " + strings.Join(names, ", ")
+		}
+		return nil, usagef("--arg %s: no model of %s has such an argument (%s)", strings.Join(unknown, ", "), file, have)
 	}
 	p.SetModelArgs(modelArgs)
 	if o0 {

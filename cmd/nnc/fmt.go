@@ -51,11 +51,7 @@ func formatFile(file string, write, list bool, stdout io.Writer) error {
 		}
 	case write:
 		if changed {
-			info, err := os.Stat(file)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(file, out, info.Mode().Perm())
+			return nnc.WriteFile(file, out)
 		}
 	default:
 		_, err = stdout.Write(out)

@@ -1,9 +1,10 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
-	"strings"
+	"math"
 
 	"github.com/nnclang/nnc"
 )
@@ -37,32 +38,23 @@ func cmdGradcheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *eps <= 0 || *tol <= 0 || *samples == 0 {
-		return usagef("--eps and --tol must be positive and --samples not 0")
+	if err := gradcheckFlags(fs, *eps, *tol, *samples); err != nil {
+		return err
 	}
 	f, err := loadFunc(file, *entry, *params, *seed)
 	if err != nil {
 		return err
 	}
-	types := map[string]string{}
+	vars := map[string]bool{}
 	for _, a := range f.Inputs() {
-		types[a.Name] = a.Type
+		shapeVars(vars, a.Type)
 	}
-	given := map[string]*nnc.Tensor{}
-	for _, in := range ins {
-		name, val, ok := strings.Cut(in, "=")
-		if !ok {
-			return usagef("--in wants NAME=VALUE, got %q", in)
-		}
-		t, ok := types[name]
-		if !ok {
-			return fmt.Errorf("--in %s: %s has no parameter %q", name, f.Entry(), name)
-		}
-		v, err := nnc.ReadValue(val, t)
-		if err != nil {
-			return fmt.Errorf("--in %s: %v", name, err)
-		}
-		given[name] = v
+	if err := checkShapeNames(shapes, vars); err != nil {
+		return err
+	}
+	given, err := someInputs(f, ins)
+	if err != nil {
+		return err
 	}
 	rep, err := f.GradCheck(nnc.GradCheckOptions{
 		Inputs: given, Shapes: shapes, Seed: *seed, Eps: *eps, Tol: *tol, Samples: *samples,
@@ -80,6 +72,21 @@ func cmdGradcheck(args []string, stdout, stderr io.Writer) error {
 		w := rep.Worst()
 		return fmt.Errorf("gradcheck %s: the gradient w.r.t. %s %s is off: relative error %.3g > %g (analytic %g, numeric %g at element %d)",
 			rep.Entry, w.Kind, w.Name, w.MaxRelErr, rep.Tol, w.Analytic, w.Numeric, w.At)
+	}
+	return nil
+}
+
+// gradcheckFlags checks --eps, --tol (positive and finite) and --samples
+// (-1 for all, or from 1).
+func gradcheckFlags(fs *flag.FlagSet, eps, tol float64, samples int) error {
+	if err := nonEmpty(fs, "entry", "params"); err != nil {
+		return err
+	}
+	if !(eps > 0 && !math.IsInf(eps, 0)) || !(tol > 0 && !math.IsInf(tol, 0)) {
+		return usagef("--eps and --tol must be positive, finite numbers, got %v and %v", eps, tol)
+	}
+	if samples != -1 && samples < 1 {
+		return usagef("--samples is -1 (every element) or a count from 1, got %d", samples)
 	}
 	return nil
 }

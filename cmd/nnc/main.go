@@ -12,8 +12,8 @@
 //	nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
 //
 // Results are one JSON object on stdout. Exit status: 0 success, 1 an error in
-// the program or its data (printed as file:line:col: message), 2 a usage error.
-// See docs/cli.md.
+// the program or its data (printed as file:line:col: CODE: message), 2 a
+// usage error, 130 training aborted by a second interrupt. See docs/cli.md.
 package main
 
 import (
@@ -95,7 +95,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nnc %s: %v\n", args[0], err)
 		return 2
 	default:
-		fmt.Fprintln(stderr, err)
+		printError(stderr, err)
 		return 1
 	}
 }

@@ -107,7 +107,7 @@ func TestUserErrors(t *testing.T) {
 func TestShapeErrorMessage(t *testing.T) {
 	p := writeFile(t, "digits.nn", "fn f(x: f32[B, 64], W: f32[32, 128]) -> f32[B, 128] {\n    return x @ W\n}\n")
 	_, errOut, code := nncCmd(t, "check", p)
-	want := "digits.nn:2:14: matmul: inner dimensions differ: x is f32[B, 64], W is f32[32, 128]"
+	want := "digits.nn:2:14: E301: matmul: inner dimensions differ: x is f32[B, 64], W is f32[32, 128]"
 	if code != 1 || !strings.Contains(errOut, want) {
 		t.Fatalf("exit %d, stderr %q; want %q", code, errOut, want)
 	}

@@ -1,15 +1,17 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/nnclang/nnc"
 )
 
+// writeJSON prints v as one line of JSON with nnc's encoding of NaN and the
+// infinities (nnc.EncodeJSON); every JSON document nnc prints goes through
+// it.
 func writeJSON(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
+	b, err := nnc.EncodeJSON(v)
 	if err != nil {
 		return err
 	}
@@ -22,6 +24,10 @@ func emit(stdout io.Writer, file string, names []string, ts []*nnc.Tensor) error
 	if file != "" {
 		return nnc.WriteTensors(file, names, ts)
 	}
-	_, err := fmt.Fprintf(stdout, "%s\n", nnc.MarshalTensors(names, ts))
+	b, err := nnc.MarshalTensors(names, ts)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", b)
 	return err
 }

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nnclang/nnc/lang"
+)
+
+// codedLines renders a program's errors as docs/cli.md says, one per line:
+// "file:line:col: E203: message" (the code left out where an error has none).
+func codedLines(l lang.ErrorList) string {
+	parts := make([]string, len(l))
+	for i, e := range l {
+		parts[i] = coded(e)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func coded(e *lang.Error) string {
+	msg := e.Msg
+	if e.Code != "" {
+		msg = e.Code + ": " + msg
+	}
+	if p := e.Pos.String(); p != "" {
+		return p + ": " + msg
+	}
+	return msg
+}
+
+// errorText is what the command line prints for err: the errors of a
+// program with their codes (after the context a wrapper added), anything
+// else as it reads.
+func errorText(err error) string {
+	msg := err.Error()
+	var list lang.ErrorList
+	var one *lang.Error
+	switch {
+	case errors.As(err, &list):
+		if strings.HasSuffix(msg, list.Error()) {
+			return msg[:len(msg)-len(list.Error())] + codedLines(list)
+		}
+	case errors.As(err, &one):
+		if strings.HasSuffix(msg, one.Error()) {
+			return msg[:len(msg)-len(one.Error())] + coded(one)
+		}
+	}
+	return msg
+}
+
+// errorJSON is one error as check --json prints it.
+type errorJSON struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// errorsJSON lists err as JSON objects: each error of a program with its
+// position and code, any other error as one object naming file.
+func errorsJSON(file string, err error) []errorJSON {
+	var list lang.ErrorList
+	var one *lang.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = lang.ErrorList{one}
+	default:
+		return []errorJSON{{File: file, Message: err.Error()}}
+	}
+	out := make([]errorJSON, len(list))
+	for i, e := range list {
+		f := e.Pos.File
+		if f == "" {
+			f = file
+		}
+		out[i] = errorJSON{File: f, Line: e.Pos.Line, Column: e.Pos.Col, Code: e.Code, Message: e.Msg}
+	}
+	return out
+}
+
+// writeErrorsJSON prints {"errors": [...]} on w.
+func writeErrorsJSON(w io.Writer, file string, err error) error {
+	return writeJSON(w, map[string]any{"errors": errorsJSON(file, err)})
+}
+
+// printError prints a command's error on stderr.
+func printError(stderr io.Writer, err error) {
+	fmt.Fprintln(stderr, errorText(err))
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nnclang/nnc"
+)
+
+func cmdTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train")
+	var o nnc.TrainOptions
+	fs.StringVar(&o.Model, "model", "", "the model to train (default: the one with a train block)")
+	fs.IntVar(&o.Epochs, "epochs", 0, "epochs, from 1 (overrides the train block)")
+	fs.IntVar(&o.Batch, "batch", 0, "batch size, from 1 (overrides the train block)")
+	fs.Float64Var(&o.LR, "lr", 0, "learning rate, positive (overrides the optimizer's)")
+	fs.StringVar(&o.Optimizer, "optimizer", "", "sgd, adam or adamw (overrides the train block)")
+	seed := fs.Uint64("seed", 0, "seed for initialization, shuffling and dropout (default: the train block's, else 0)")
+	fs.StringVar(&o.Data, "data", "", "data set: a builtin name (digits) or a CSV/NPZ file")
+	fs.StringVar(&o.Output, "o", "", "write the trained parameters to this .safetensors file")
+	asJSON := fs.Bool("json", false, "print the final metrics as one JSON object on stdout")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	fs.BoolVar(&o.Remat, "remat", false, "recompute forward values in the backward pass to save memory (bitwise-identical results)")
+	maxMem := fs.String("max-memory", "", "peak memory budget of a training step, e.g. 2MB (implies --remat)")
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	file, err := oneFile(pos)
+	if err != nil {
+		return err
+	}
+	if err := trainFlags(fs, &o, *maxMem); err != nil {
+		return err
+	}
+	if given(fs)["seed"] {
+		o.Seed = seed
+	}
+	if !*quiet {
+		o.Progress = stderr
+		if !*asJSON {
+			o.Progress = stdout
+		}
+	}
+	p, err := compileFile(file)
+	if err != nil {
+		return err
+	}
+	ctx, stop := interruptible(stderr)
+	defer stop()
+	res, err := p.TrainContext(ctx, o)
+	if err != nil {
+		if res != nil && errors.Is(err, context.Canceled) {
+			fmt.Fprintf(stderr, "nnc train: interrupted: %v\n", err)
+			if o.Output != "" {
+				fmt.Fprintf(stderr, "parameters after %d steps written to %s\n", res.Details.Steps, o.Output)
+			}
+			return errReported
+		}
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, res.Metrics)
+	}
+	fmt.Fprintf(stdout, "test accuracy %.4f  test loss %.4f\n", res.Metrics["test_accuracy"], res.Metrics["test_loss"])
+	if o.Output != "" {
+		fmt.Fprintf(stdout, "parameters written to %s\n", o.Output)
+	}
+	return nil
+}
+
+// trainFlags checks the values of train's flags that the command line set:
+// a value that cannot be used is a usage error, never the default.
+func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions, maxMem string) error {
+	for _, err := range []error{
+		nonEmpty(fs, "model", "data", "o", "max-memory", "optimizer"),
+		positiveInt(fs, "epochs", o.Epochs),
+		positiveInt(fs, "batch", o.Batch),
+		positiveFloat(fs, "lr", o.LR),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	switch o.Optimizer {
+	case "", "sgd", "adam", "adamw":
+	default:
+		return usagef("--optimizer is sgd, adam or adamw, not %q", o.Optimizer)
+	}
+	if maxMem != "" {
+		n, err := nnc.ParseBytes(maxMem)
+		if err != nil {
+			return usagef("--max-memory: %v", err)
+		}
+		if n <= 0 {
+			return usagef("--max-memory must be positive, got %q", maxMem)
+		}
+		o.MaxMemory, o.Remat = n, true
+	}
+	return nil
+}
+
+func cmdEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval")
+	var o nnc.EvalOptions
+	fs.StringVar(&o.Model, "model", "", "the model (default: the one with a train block)")
+	fs.StringVar(&o.Params, "params", "", "trained parameters (.safetensors)")
+	fs.StringVar(&o.Data, "data", "", "data set: a builtin name (digits) or a CSV/NPZ file")
+	fs.IntVar(&o.Batch, "batch", 0, "evaluation batch size, from 1 (default 256)")
+	fs.Bool("json", true, "print the metrics as one JSON object (always on)")
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	file, err := oneFile(pos)
+	if err != nil {
+		return err
+	}
+	if err := nonEmpty(fs, "model", "data", "params"); err != nil {
+		return err
+	}
+	if err := positiveInt(fs, "batch", o.Batch); err != nil {
+		return err
+	}
+	if o.Params == "" {
+		return usagef("--params is required")
+	}
+	p, err := compileFile(file)
+	if err != nil {
+		return err
+	}
+	ctx, stop := interruptible(stderr)
+	defer stop()
+	m, err := p.EvalContext(ctx, o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(stdout, m)
+}
+
+// interruptible returns a context that the first SIGINT or SIGTERM
+// cancels (the command stops at its next step); a second one removes the
+// temporary files of writes in progress and exits at once with status 130.
+// stop ends the handling.
+func interruptible(stderr io.Writer) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	done := make(chan struct{})
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-sig:
+			fmt.Fprintf(stderr, "nnc: %v: stopping after the current step (again to abort)\n", s)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-sig:
+			n := nnc.RemoveTempFiles()
+			fmt.Fprintf(stderr, "nnc: aborted (%d unfinished files removed)\n", n)
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sig)
+		close(done)
+		cancel()
+	}
+}
