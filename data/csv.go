@@ -97,7 +97,7 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 	var (
 		feats           []float32
 		labels          []int32
-		lines           []int
+		lines           []int32
 		nf              = -1 // fields per record
 		label           = -1 // label column index
 		first           []string
@@ -141,7 +141,10 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 				if v < math.MinInt32 || v > math.MaxInt32 {
 					return colErr(name, line, cols[i], "label %q is out of the i32 range", s)
 				}
-				labels = append(labels, int32(v))
+				var ok bool
+				if labels, ok = appendBounded(labels, int32(v), room(limit, 4, cap(feats)*4, cap(lines)*4)); !ok {
+					return lineErr(name, line, "the data is more than the limit of %d bytes", limit)
+				}
 				continue
 			}
 			f := float32(v * scale)
@@ -152,13 +155,16 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 				}
 				return colErr(name, line, cols[i], "field %d: %q %s (NaN and infinite values are refused unless allowed)", i+1, s, what)
 			}
-			feats = append(feats, f)
+			var ok bool
+			if feats, ok = appendBounded(feats, f, room(limit, 4, cap(labels)*4, cap(lines)*4)); !ok {
+				return lineErr(name, line, "the data is more than the limit of %d bytes", limit)
+			}
 		}
-		lines = append(lines, line)
-		rows++
-		if used := int64(len(feats))*4 + int64(len(labels))*4 + int64(len(lines))*8; used > limit {
+		var ok bool
+		if lines, ok = appendBounded(lines, int32(min(line, math.MaxInt32)), room(limit, 4, cap(feats)*4, cap(labels)*4)); !ok {
 			return lineErr(name, line, "the data is more than the limit of %d bytes", limit)
 		}
+		rows++
 		return nil
 	}
 
@@ -314,4 +320,30 @@ func (g *lineGuard) Read(p []byte) (int, error) {
 		return 0, &limitError{g.limit}
 	}
 	return k, err
+}
+
+// room is how many elements of size bytes fit in limit beside the used bytes.
+func room(limit int64, size int, used ...int) int {
+	left := limit
+	for _, u := range used {
+		left -= int64(u)
+	}
+	if left <= 0 {
+		return 0
+	}
+	return int(min(left/int64(size), math.MaxInt32*16))
+}
+
+// appendBounded appends v to s, growing its capacity at most twofold and
+// never beyond limit elements; it reports false when s is full at limit.
+func appendBounded[T any](s []T, v T, limit int) ([]T, bool) {
+	if len(s) == cap(s) {
+		if len(s) >= limit {
+			return s, false
+		}
+		ns := make([]T, len(s), min(max(2*cap(s), 256), limit))
+		copy(ns, s)
+		s = ns
+	}
+	return append(s, v), true
 }

@@ -28,7 +28,7 @@ type Source struct {
 	// Rows holds row indices of the file's arrays (from 0).
 	Lines bool
 	// Rows holds row i's line or index; nil means row i is index i.
-	Rows []int
+	Rows []int32
 }
 
 // Where describes row i of a dataset with source s: "file:17" (a line),
@@ -38,7 +38,7 @@ func (s *Source) Where(i int) string {
 		return "row " + strconv.Itoa(i)
 	}
 	if s.Rows != nil && i >= 0 && i < len(s.Rows) {
-		i = s.Rows[i]
+		i = int(s.Rows[i])
 	}
 	if s.Lines {
 		return s.File + ":" + strconv.Itoa(i)
@@ -51,11 +51,15 @@ func (s *Source) subset(idx []int) *Source {
 	if s == nil {
 		return nil
 	}
-	rows := make([]int, len(idx))
+	rows := make([]int32, len(idx))
 	for i, j := range idx {
-		rows[i] = j
-		if s.Rows != nil {
+		switch {
+		case s.Rows != nil:
 			rows[i] = s.Rows[j]
+		case j > math.MaxInt32:
+			return nil // too many rows to record
+		default:
+			rows[i] = int32(j)
 		}
 	}
 	return &Source{File: s.File, Lines: s.Lines, Rows: rows}

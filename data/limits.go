@@ -40,18 +40,19 @@ type Options struct {
 	AllowNonFinite bool
 }
 
-// DefaultMaxBytes is the limit used when Options.MaxBytes is 0: the memory
-// available to the process — the smaller of half of MemAvailable (Linux)
-// and a quarter of the address-space limit (ulimit -v) when they are known,
-// else FallbackMaxBytes — and never more than FallbackMaxBytes·4 (16 GiB).
+// DefaultMaxBytes is the limit used when Options.MaxBytes is 0, a share of
+// the memory available to the process (a dataset is copied when it is split
+// and batched): the smaller of a quarter of MemAvailable (Linux) and an
+// eighth of the address-space limit (ulimit -v) when they are known, else
+// FallbackMaxBytes; never more than 16 GiB.
 func DefaultMaxBytes() int64 {
 	limit := int64(-1)
 	if avail := memAvailable(); avail > 0 {
-		limit = avail / 2
+		limit = avail / 4
 	}
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err == nil && rl.Cur != ^uint64(0) && rl.Cur < 1<<62 {
-		if q := int64(rl.Cur / 4); limit < 0 || q < limit {
+		if q := int64(rl.Cur / 8); limit < 0 || q < limit {
 			limit = q
 		}
 	}
