@@ -144,6 +144,13 @@ func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error
 			env[k] = v
 		}
 	}
+	// Random values are drawn, in this order, once the memory is checked.
+	type draw struct {
+		name  string
+		dt    ops.DType
+		shape []int
+	}
+	var draws []draw
 	for _, n := range f.low.Inputs {
 		if t, ok := opts.Inputs[n.Name()]; ok {
 			vals[n.Name()] = toF64(t)
@@ -160,7 +167,10 @@ func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error
 		if err != nil {
 			return nil, fmt.Errorf("gradcheck: input %s: %v", n.Name(), err)
 		}
-		vals[n.Name()] = randomTensor(rng, m[n.ID].Type.DType, shape)
+		if err := runtime.CheckShape(m[n.ID].Type.DType, shape); err != nil {
+			return nil, fmt.Errorf("gradcheck: input %s: %v", n.Name(), err)
+		}
+		draws = append(draws, draw{n.Name(), m[n.ID].Type.DType, shape})
 	}
 	for _, n := range append(append([]*ops.Node(nil), f.low.Params...), f.low.States...) {
 		t := f.store.Get(n.Name())
@@ -185,7 +195,10 @@ func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error
 			if err != nil {
 				return nil, fmt.Errorf("gradcheck: output %d: %v", k, err)
 			}
-			vals[name] = randomTensor(rng, ops.F64, shape)
+			if err := runtime.CheckShape(ops.F64, shape); err != nil {
+				return nil, fmt.Errorf("gradcheck: output %d: %v", k, err)
+			}
+			draws = append(draws, draw{name, ops.F64, shape})
 			term = ops.SumTo(b, b.Must("mul", nil, o64, w), ops.Shape{})
 		}
 		if y == nil {
@@ -226,6 +239,19 @@ func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error
 	b.Output("y", y)
 	for i, g := range grads {
 		b.Output(xs[i].name, g)
+	}
+	// The reference interpreter keeps every value: refuse, before anything
+	// large is allocated, a check that would not fit the memory limit.
+	var drawn int64
+	for _, d := range draws {
+		_, n, _ := runtime.ShapeBytes(d.dt, d.shape) // checked when listed
+		drawn = min(drawn+n, math.MaxInt64/2)
+	}
+	if err := gradcheckMemory(b.G, env, drawn); err != nil {
+		return nil, fmt.Errorf("gradcheck %s: %w", f.entry, err)
+	}
+	for _, d := range draws {
+		vals[d.name] = randomTensor(rng, d.dt, d.shape)
 	}
 	all, err := ops.Evaluate(b.G, vals, &ops.Ctx{})
 	if err != nil {
@@ -294,6 +320,26 @@ func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error
 		rep.Checks = append(rep.Checks, item)
 	}
 	return rep, nil
+}
+
+// gradcheckMemory refuses a gradient check whose values would not fit the
+// memory limit: the random inputs (drawn bytes), every value of g as the
+// reference interpreter keeps it (the plan's NaiveBytes) and the plan of
+// the finite differences (its PeakBytes).
+func gradcheckMemory(g *ops.Graph, env map[string]int64, drawn int64) error {
+	p, err := runtime.NewPlan(g, env)
+	if err != nil {
+		return err
+	}
+	need := drawn
+	for _, b := range []int64{p.NaiveBytes(), p.PeakBytes()} {
+		need = min(need+b, math.MaxInt64/2)
+	}
+	limit, set := runtime.MemoryLimit()
+	if need <= limit {
+		return nil
+	}
+	return &runtime.MemoryError{What: "the check", Need: need, Limit: limit, Set: set}
 }
 
 func hasInput(inputs []*ops.Node, name string) bool {

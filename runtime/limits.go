@@ -118,7 +118,7 @@ type MemoryError struct {
 func (e *MemoryError) Error() string {
 	limit := fmt.Sprintf("the memory limit of %s", FormatBytes(e.Limit))
 	if !e.Set {
-		limit = fmt.Sprintf("the %s of memory available (set a limit with --max-memory or NNC_MAX_MEMORY)", FormatBytes(e.Limit))
+		limit = fmt.Sprintf("the %s of memory available (the default limit; --max-memory or NNC_MAX_MEMORY sets another)", FormatBytes(e.Limit))
 	}
 	msg := fmt.Sprintf("%s needs %s of memory, more than %s", e.What, FormatBytes(e.Need), limit)
 	if n := e.Largest; n != nil {
