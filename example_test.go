@@ -3,6 +3,7 @@ package nnc_test
 import (
 	"fmt"
 	"log"
+	"sync"
 
 	"github.com/nnclang/nnc"
 	"github.com/nnclang/nnc/runtime/tensor"
@@ -71,4 +72,38 @@ func ExampleProgram_Train() {
 	}
 	fmt.Println(res.Metrics["test_accuracy"] > 0.85)
 	// Output: true
+}
+
+// A Func is safe for concurrent use: goroutines share it, each call uses a
+// session of its own, and every result is the one the call gives alone.
+func ExampleFunc_Run_concurrent() {
+	prog, err := nnc.Compile("scale.nn", []byte("fn scale(x: f64[N]) -> f64[N] { return x * 3 }\n"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := prog.Func("scale")
+	if err != nil {
+		log.Fatal(err)
+	}
+	sums := make([]float64, 8)
+	var wg sync.WaitGroup
+	for g := range sums {
+		wg.Go(func() {
+			// Goroutine g scales [1, ..., g+1]: the sum is 3(g+1)(g+2)/2.
+			v := make([]float64, g+1)
+			for i := range v {
+				v[i] = float64(i + 1)
+			}
+			out, err := f.Run(map[string]*nnc.Tensor{"x": tensor.FromFloat64s(tensor.F64, []int{g + 1}, v)})
+			if err != nil {
+				log.Fatal(err)
+			}
+			for _, y := range out[0].F64 {
+				sums[g] += y
+			}
+		})
+	}
+	wg.Wait()
+	fmt.Println(sums)
+	// Output: [3 9 18 30 45 63 84 108]
 }

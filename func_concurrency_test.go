@@ -307,3 +307,40 @@ func TestFuncSteadyRunAllocs(t *testing.T) {
 		t.Errorf("a steady Run allocates %v times, want at most 5", n)
 	}
 }
+
+// Funcs and graphs of one Program are made from many goroutines at once,
+// while others set its (unchanged) settings; each Func works and every graph
+// is the one made alone.
+func TestProgramConcurrentUse(t *testing.T) {
+	p, err := Compile("mlp.nn", []byte(mlpSrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := p.Graph("M.loss", GraphOptions{Grad: true, Opt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			p.SetModelArgs(map[string]any{"unused": g})
+			p.SetOptLevel(1)
+			entry := []string{"M.forward", "M.loss"}[g%2]
+			f, err := p.Func(entry)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := f.Run(map[string]*Tensor{"x": rowsInput(g+1, g)}); err != nil {
+				t.Error(err)
+			}
+			s, err := p.Graph("M.loss", GraphOptions{Grad: true, Opt: true})
+			if err != nil {
+				t.Error(err)
+			} else if s != alone {
+				t.Errorf("goroutine %d: the graph differs from the one made alone", g)
+			}
+		})
+	}
+	wg.Wait()
+}
