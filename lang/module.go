@@ -60,7 +60,7 @@ func Load(filename string, src []byte) (m *Module, err error) {
 	if perr != nil {
 		return nil, perr
 	}
-	fs := newFileScope(ast, path.Base(filename), &errs, map[string]bool{})
+	fs := newFileScope(ast, path.Base(filename), &errs, &loadState{std: map[string]bool{}, chain: []string{filepath.Clean(filename)}})
 	m = &Module{file: fs, trains: map[string]*TrainSpec{}}
 	m.checkAll(&errs)
 	m.loadTrains(ast, &errs)
@@ -70,9 +70,55 @@ func Load(filename string, src []byte) (m *Module, err error) {
 	return m, nil
 }
 
+// loadState is what loading a program knows about its imports: the
+// standard library modules loaded (each once), and the chain of files
+// being loaded, from the root, to report an import cycle.
+type loadState struct {
+	std   map[string]bool
+	chain []string
+}
+
+// cycle describes the import cycle that importing p closes, or "" when
+// p is not being loaded: "a.nn imports b.nn, which imports a.nn".
+func (ls *loadState) cycle(p string) string {
+	start := -1
+	for k, c := range ls.chain {
+		if c == p {
+			start = k
+			break
+		}
+	}
+	if start < 0 {
+		return ""
+	}
+	dir := filepath.Dir(ls.chain[0])
+	show := func(f string) string {
+		if r, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(r, "..") {
+			return filepath.ToSlash(r)
+		}
+		return filepath.ToSlash(f)
+	}
+	files := append(append([]string(nil), ls.chain[start:]...), p)
+	if len(files) == 2 {
+		return show(p) + " imports itself"
+	}
+	var sb strings.Builder
+	for k, f := range files {
+		switch k {
+		case 0:
+		case 1:
+			sb.WriteString(" imports ")
+		default:
+			sb.WriteString(", which imports ")
+		}
+		sb.WriteString(show(f))
+	}
+	return sb.String()
+}
+
 // newFileScope collects a file's declarations, resolves its imports and
 // evaluates its constants.
-func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bool) *fileScope {
+func newFileScope(ast *File, name string, errs *ErrorList, loading *loadState) *fileScope {
 	fs := &fileScope{name: name, ast: ast, consts: map[string]value{}, fns: map[string]*Fn{},
 		models: map[string]*Model{}, imports: map[string]*fileScope{}}
 	seen := map[string]ops.Pos{}
@@ -102,10 +148,10 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 			fs.consts[n] = bad // no cascade of "undefined name"
 			continue
 		}
-		if loading[im.Path] {
+		if loading.std[im.Path] {
 			continue
 		}
-		loading[im.Path] = true
+		loading.std[im.Path] = true
 		sub, perr := parseStd(im.Path+".nn", src)
 		if perr != nil {
 			*errs = append(*errs, perr.(ErrorList)...)
@@ -145,7 +191,11 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading map[string]bo
 
 // importFile resolves `import "path.nn" as name`, relative to the
 // directory of the importing file.
-func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading map[string]bool, declare func(string, ops.Pos) bool) {
+//
+// An absolute path is an error (E102): a program names its files relative
+// to itself, so that it can be moved as a folder and so that a source file
+// cannot read arbitrary files of the machine it is compiled on.
+func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading *loadState, declare func(string, ops.Pos) bool) {
 	fail := func(format string, a ...any) {
 		*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeImport, Msg: fmt.Sprintf(format, a...)})
 		if im.As != "" {
@@ -159,9 +209,13 @@ func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading map[string]
 	if !declare(im.As, im.Pos) {
 		return
 	}
+	if im.Path == "" || path.IsAbs(im.Path) || filepath.IsAbs(im.Path) || filepath.VolumeName(im.Path) != "" || strings.HasPrefix(im.Path, `\\`) {
+		fail("cannot import %q: an import path must be relative to the folder of the importing file (absolute paths are not allowed)", im.Path)
+		return
+	}
 	p := filepath.Join(filepath.Dir(fs.ast.Name), filepath.FromSlash(im.Path))
-	if loading[p] {
-		fail("import cycle: %s imports itself", im.Path)
+	if c := loading.cycle(p); c != "" {
+		fail("import cycle: %s", c)
 		return
 	}
 	src, err := os.ReadFile(p)
@@ -175,9 +229,9 @@ func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading map[string]
 		fs.consts[im.As] = bad
 		return
 	}
-	loading[p] = true
+	loading.chain = append(loading.chain, p)
 	fs.imports[im.As] = newFileScope(sub, im.As, errs, loading)
-	delete(loading, p)
+	loading.chain = loading.chain[:len(loading.chain)-1]
 }
 
 // checkAll checks every function and every model method of the file, in
