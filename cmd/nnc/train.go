@@ -144,6 +144,9 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	return writeJSON(stdout, m)
 }
 
+// exitProcess ends the process (a variable for tests).
+var exitProcess = os.Exit
+
 // interruptible returns a context that the first SIGINT or SIGTERM
 // cancels (the command stops at its next step); a second one removes the
 // temporary files of writes in progress and exits at once with status 130.
@@ -165,7 +168,7 @@ func interruptible(stderr io.Writer) (ctx context.Context, stop func()) {
 		case <-sig:
 			n := nnc.RemoveTempFiles()
 			fmt.Fprintf(stderr, "nnc: aborted (%d unfinished files removed)\n", n)
-			os.Exit(130)
+			exitProcess(130)
 		case <-done:
 		}
 	}()
