@@ -21,10 +21,16 @@
 // unroll over a shape, input shapes) is compiled once, by the first call that
 // needs it, and keeps a pool of sessions (plans and their buffers), one per
 // call running at the same time; the parameters are shared, read-only, by
-// all of them. Parameter writes (SetParam, InitParams, LoadParams) wait for
-// the runs in progress and hold off new ones until they are done, so every
-// run sees the parameters wholly before or wholly after a write. Results are
-// bitwise the same whether calls run alone or together.
+// all of them. Parameter writes (SetParam, InitParams) wait for the runs in
+// progress and hold off new ones until they are done, so every run sees the
+// parameters wholly before or wholly after a write. Results are bitwise the
+// same whether calls run alone or together. Param returns a copy. LoadParams,
+// SaveParams and GradCheck are not yet serialized with the other calls: do
+// not call them while other calls on the same Func are in progress.
+//
+// The pool of a variant keeps as many sessions as calls ran on it at the
+// same time, each with its own buffers (each held to the memory limit of
+// package runtime on its own), and keeps them for the life of the Func.
 //
 // Tensors given as inputs are read in place, not copied: do not modify them
 // while a call that uses them is running. Results are copies the caller owns.
