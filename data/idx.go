@@ -99,9 +99,20 @@ func readIDX(r io.Reader, name string, limit, size int64) (*tensor.Tensor, error
 			return nil, offErr(name, off, "IDX shape %v needs %d bytes of data, the file has %d", shape, n*size1, avail)
 		}
 	}
-	n, nbytes, err := sizeOf(shape, size1, limit)
-	if err != nil {
+	// The tensor's elements (i32 for bytes) may be wider than the file's.
+	if _, _, err := sizeOf(shape, dt.Size(), limit); err != nil {
 		return nil, offErr(name, 4, "IDX %v", err)
+	}
+	n, nbytes, _ := sizeOf(shape, size1, limit)
+	if size < 0 {
+		var err error
+		var got int64
+		if r, got, err = bufferData(r, nbytes); err != nil {
+			return nil, offErr(name, off, "%v", err)
+		}
+		if got < nbytes {
+			return nil, offErr(name, off, "IDX shape %v needs %d bytes of data, the file has %d", shape, nbytes, got)
+		}
 	}
 	t := tensor.New(dt, shape...)
 	buf := make([]byte, min(nbytes, 1<<16))

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -141,7 +142,7 @@ func TestIDXLimits(t *testing.T) {
 		head = binary.BigEndian.AppendUint32(head, 65535)
 	}
 	_, err := ReadIDX(bytes.NewReader(gzipped(head)), "huge.idx")
-	wantErr(t, "huge", err, "huge.idx: offset 4: IDX shape [65535 65535 65535] of 1-byte elements is more than the limit")
+	wantErr(t, "huge", err, "huge.idx: offset 4: IDX shape [65535 65535 65535] of 4-byte elements is more than the limit")
 	bomb := append([]byte{0, 0, 0x08, 1}, binary.BigEndian.AppendUint32(nil, 8<<20)...)
 	bomb = gzipped(append(bomb, make([]byte, 8<<20)...))
 	_, err = ReadIDXWith(bytes.NewReader(bomb), "bomb.idx.gz", Options{MaxBytes: 1 << 20})
@@ -259,3 +260,31 @@ func TestDefaultMaxBytes(t *testing.T) {
 }
 
 func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+// allocated is the bytes f allocates.
+func allocated(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// A short stream whose header declares a large array (within the limit)
+// fails without allocating the declared size (the fuzzer's finding: 13
+// bytes declaring 2.7 GB of i32).
+func TestShortStreamsAllocateLittle(t *testing.T) {
+	idx := []byte("\x00\x00\x08\x02\x37\x00\x00\x25\x00\x00\x00\x03\xf2")
+	var err error
+	n := allocated(func() { _, err = ReadIDXWith(bytes.NewReader(idx), "f.idx", Options{MaxBytes: 1 << 40}) })
+	wantErr(t, "idx", err, "f.idx: offset 12: IDX shape [922746917 3] needs 2768240751 bytes of data, the file has 1")
+	if n > 1<<20 {
+		t.Errorf("ReadIDX allocated %d bytes for a 13-byte stream", n)
+	}
+	npy := npyFile("<f8", "(100000000,)", []byte{1, 2, 3})
+	n = allocated(func() { _, err = ReadNPYWith(bytes.NewReader(npy), "f.npy", Options{MaxBytes: 1 << 40}) })
+	wantErr(t, "npy", err, "f.npy: offset 128: .npy shape [100000000] of f64 needs 800000000 bytes of data, the file has 3")
+	if n > 1<<20 {
+		t.Errorf("ReadNPY allocated %d bytes for a %d-byte stream", n, len(npy))
+	}
+}

@@ -112,6 +112,17 @@ func readNPY(r io.Reader, name string, limit, size int64) (*tensor.Tensor, error
 	if err != nil {
 		return nil, offErr(name, off, ".npy %v", err)
 	}
+	if size < 0 {
+		// Buffer what the stream holds before allocating what the header
+		// declares, so that a short stream cannot claim much memory.
+		var got int64
+		if r, got, err = bufferData(r, nbytes); err != nil {
+			return nil, offErr(name, start, "%v", err)
+		}
+		if got < nbytes {
+			return nil, offErr(name, start, ".npy shape %v of %v needs %d bytes of data, the file has %d", dims, dt, nbytes, got)
+		}
+	}
 	t := tensor.New(dt, dims...)
 	got, err := decodeStream(t, r, binary.LittleEndian)
 	if err != nil {
@@ -152,6 +163,16 @@ func npyHeader(h string) (tensor.DType, []int, error) {
 		return 0, nil, fmt.Errorf(".npy header has no shape tuple")
 	}
 	return dt, dims, nil
+}
+
+// bufferData reads up to nbytes+1 bytes of r into memory (as much as r
+// holds) and returns a reader of them and their count.
+func bufferData(r io.Reader, nbytes int64) (io.Reader, int64, error) {
+	b, err := io.ReadAll(io.LimitReader(r, nbytes+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	return bytes.NewReader(b), int64(len(b)), nil
 }
 
 // checkedElems multiplies dims, failing when a dimension is negative or the
