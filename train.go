@@ -369,6 +369,9 @@ func (s *settings) int(key string, override, def int) (int, error) {
 	if override > 0 {
 		return override, nil
 	}
+	if override < 0 {
+		return 0, fmt.Errorf("%s is %d: want a positive number (0: the train block's)", key, override)
+	}
 	v, ok := s.spec.Fields[key]
 	if !ok {
 		return def, nil
@@ -402,6 +405,9 @@ func number(v lang.Value) (float64, bool) {
 // settings, when it differs; a positive lr replaces the learning rate). The
 // hyperparameters are checked (see train.SGD.Check and train.Adam.Check).
 func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
+	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr < 0 {
+		return nil, fmt.Errorf("the learning rate is %v: want a positive, finite number (0: the optimizer's)", lr)
+	}
 	call, err := s.optimizerCall()
 	if err != nil {
 		return nil, err

@@ -117,6 +117,13 @@ func TestTrainOptionsInvalid(t *testing.T) {
 			t.Errorf("Train(%+v) = %v, %v; want %q", c.o, res, err, c.want)
 		}
 	}
+	// TrainMemory reads the same settings.
+	if _, err := p.TrainMemory(TrainOptions{Batch: -3}); err == nil || !strings.Contains(err.Error(), "batch is -3") {
+		t.Errorf("TrainMemory with Batch -3: %v", err)
+	}
+	if _, err := p.TrainMemory(TrainOptions{LR: math.NaN()}); err == nil || !strings.Contains(err.Error(), "learning rate is NaN") {
+		t.Errorf("TrainMemory with LR NaN: %v", err)
+	}
 	if _, err := p.Eval(EvalOptions{Params: "x.safetensors", Batch: -1}); err == nil || !strings.Contains(err.Error(), "EvalOptions.Batch is -1") {
 		t.Errorf("Eval with Batch -1: %v", err)
 	}

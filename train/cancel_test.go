@@ -98,3 +98,16 @@ func TestOptimizerCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalBatchNegative: a negative evaluation batch size is an error, not
+// the default of 256.
+func TestEvalBatchNegative(t *testing.T) {
+	cfg := digitsConfig(t, 1, 3)
+	if _, err := NewEvaluator(cfg.Forward, cfg.Loss, cfg.Store, "", -1); err == nil || !strings.Contains(err.Error(), "batch size is -1") {
+		t.Errorf("NewEvaluator with batch -1: %v", err)
+	}
+	cfg.EvalBatchSize = -5
+	if _, err := Run(cfg); err == nil || !strings.Contains(err.Error(), "batch size is -5") {
+		t.Errorf("Run with EvalBatchSize -5: %v", err)
+	}
+}

@@ -36,11 +36,14 @@ type Evaluator struct {
 // output "logits" or its only output) and gives accuracy against the labels
 // array named label ([...] integers; "y" when empty); loss computes the mean
 // loss (output "loss" or its only output). Either may be nil, and both may be
-// the same graph. batch is the evaluation batch size (256 when 0); the last,
-// smaller batch gets its own plan.
+// the same graph. batch is the evaluation batch size (256 when 0; negative
+// is an error); the last, smaller batch gets its own plan.
 func NewEvaluator(forward, loss *ops.Graph, store *runtime.Store, label string, batch int) (*Evaluator, error) {
 	if forward == nil && loss == nil {
 		return nil, fmt.Errorf("train: evaluation needs a forward or a loss graph")
+	}
+	if batch < 0 {
+		return nil, fmt.Errorf("train: the evaluation batch size is %d: want a positive number (0: 256)", batch)
 	}
 	if label == "" {
 		label = "y"

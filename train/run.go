@@ -39,7 +39,8 @@ type Config struct {
 
 	BatchSize int // rows per step; the last batch of an epoch may be smaller
 	Epochs    int
-	// EvalBatchSize is the batch size of evaluation (256 when 0).
+	// EvalBatchSize is the batch size of evaluation (256 when 0; negative
+	// is an error).
 	EvalBatchSize int
 	// Seed drives the shuffling of every epoch and the random seed of every
 	// step (dropout masks): the same seed gives the same training.

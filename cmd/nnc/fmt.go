@@ -25,7 +25,7 @@ func cmdFmt(args []string, stdout, stderr io.Writer) error {
 	var firstErr error
 	for _, file := range files {
 		if err := formatFile(file, *write, *list, stdout); err != nil {
-			fmt.Fprintln(stderr, err)
+			printError(stderr, err)
 			if firstErr == nil {
 				firstErr = errReported
 			}

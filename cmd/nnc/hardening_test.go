@@ -200,6 +200,10 @@ func TestErrorCodes(t *testing.T) {
 	if e.File != p || e.Line != 2 || e.Column != 16 || e.Code != "E201" || !strings.Contains(e.Message, `"y"`) {
 		t.Errorf("first error %+v", e)
 	}
+	bad := writeFile(t, "bad.nn", "fn f(x: f32[3] -> f32 {\n}\n")
+	if _, errOut, code := nncCmd(t, "fmt", bad); code != 1 || !strings.Contains(errOut, "bad.nn:1:16: E101: ") {
+		t.Errorf("fmt of a bad file: exit %d, stderr %q", code, errOut)
+	}
 	out, _, code = nncCmd(t, "check", "no/such.nn", "--json")
 	if code != 1 || !strings.Contains(out, `"file":"no/such.nn"`) || !strings.Contains(out, `"code":""`) {
 		t.Errorf("check --json of a missing file: exit %d, %q", code, out)
