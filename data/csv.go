@@ -94,79 +94,13 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 		scale = 1
 	}
 
+	p := &csvRows{opts: opts, name: name, limit: limit, scale: scale, nf: -1, label: -1}
 	var (
-		feats           []float32
-		labels          []int32
-		lines           []int32
-		nf              = -1 // fields per record
-		label           = -1 // label column index
 		first           []string
 		firstLn         int
 		firstCols, cols []int
-		rows            int
 		haveHead        bool
 	)
-	parseRow := func(rec []string, line int, cols []int) error {
-		if nf < 0 {
-			nf = len(rec)
-			if !opts.NoLabel {
-				switch {
-				case opts.LabelColumn == 0:
-					label = nf - 1
-				case opts.LabelColumn > 0:
-					label = opts.LabelColumn - 1
-				default:
-					label = nf + opts.LabelColumn
-				}
-				if label < 0 || label >= nf {
-					return lineErr(name, line, "label column %d is out of range for %d fields", opts.LabelColumn, nf)
-				}
-				if nf < 2 {
-					return lineErr(name, line, "a labelled row needs at least 2 fields, got %d", nf)
-				}
-			}
-		}
-		if len(rec) != nf {
-			return lineErr(name, line, "row has %d fields, expected %d", len(rec), nf)
-		}
-		for i, s := range rec {
-			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-			if err != nil {
-				return colErr(name, line, cols[i], "field %d: %q is not a number", i+1, s)
-			}
-			if i == label {
-				if v != math.Trunc(v) {
-					return colErr(name, line, cols[i], "label %q is not an integer", s)
-				}
-				if v < math.MinInt32 || v > math.MaxInt32 {
-					return colErr(name, line, cols[i], "label %q is out of the i32 range", s)
-				}
-				var ok bool
-				if labels, ok = appendBounded(labels, int32(v), room(limit, 4, cap(feats)*4, cap(lines)*4)); !ok {
-					return lineErr(name, line, "the data is more than the limit of %d bytes", limit)
-				}
-				continue
-			}
-			f := float32(v * scale)
-			if !opts.AllowNonFinite && (math.IsNaN(float64(f)) || math.IsInf(float64(f), 0)) {
-				what := "is not a finite number"
-				if !math.IsNaN(v) && !math.IsInf(v, 0) {
-					what = "is beyond the f32 range"
-				}
-				return colErr(name, line, cols[i], "field %d: %q %s (NaN and infinite values are refused unless allowed)", i+1, s, what)
-			}
-			var ok bool
-			if feats, ok = appendBounded(feats, f, room(limit, 4, cap(labels)*4, cap(lines)*4)); !ok {
-				return lineErr(name, line, "the data is more than the limit of %d bytes", limit)
-			}
-		}
-		var ok bool
-		if lines, ok = appendBounded(lines, int32(min(line, math.MaxInt32)), room(limit, 4, cap(feats)*4, cap(labels)*4)); !ok {
-			return lineErr(name, line, "the data is more than the limit of %d bytes", limit)
-		}
-		rows++
-		return nil
-	}
 
 	for {
 		rec, err := cr.Read()
@@ -174,18 +108,7 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			var le *limitError
-			var te *lineTooLong
-			switch {
-			case errors.As(err, &le):
-				return nil, fileErr(name, "%v", le)
-			case errors.As(err, &te):
-				return nil, lineErr(name, te.line, "%v", te)
-			case errors.As(err, &pe):
-				return nil, colErr(name, pe.Line, pe.Column, "%v", pe.Err)
-			}
-			return nil, fileErr(name, "%v", err)
+			return nil, csvReadErr(name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		cols = cols[:0]
@@ -193,7 +116,7 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 			_, c := cr.FieldPos(i)
 			cols = append(cols, c)
 		}
-		if first == nil && !haveHead && rows == 0 && opts.Header != HeaderNone {
+		if first == nil && !haveHead && p.rows == 0 && opts.Header != HeaderNone {
 			// Hold the first line until the second decides whether it is
 			// a header.
 			first = append([]string(nil), rec...)
@@ -206,34 +129,111 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 		}
 		if first != nil {
 			if !isHeader(first, rec) {
-				if err := parseRow(first, firstLn, firstCols); err != nil {
+				if err := p.row(first, firstLn, firstCols); err != nil {
 					return nil, err
 				}
 			}
 			first, haveHead = nil, true
 		}
-		if err := parseRow(rec, line, cols); err != nil {
+		if err := p.row(rec, line, cols); err != nil {
 			return nil, err
 		}
 	}
 	if first != nil && !isHeader(first, nil) {
-		if err := parseRow(first, firstLn, firstCols); err != nil {
+		if err := p.row(first, firstLn, firstCols); err != nil {
 			return nil, err
 		}
 	}
-	if rows == 0 {
+	if p.rows == 0 {
 		return nil, fileErr(name, "no data rows")
 	}
-	f := nf
+	f := p.nf
 	if !opts.NoLabel {
 		f--
 	}
-	x := &tensor.Tensor{DType: tensor.F32, Shape: []int{rows, f}, F32: feats}
+	x := &tensor.Tensor{DType: tensor.F32, Shape: []int{p.rows, f}, F32: p.feats}
 	arrays := map[string]*tensor.Tensor{"x": x}
 	if !opts.NoLabel {
-		arrays["y"] = &tensor.Tensor{DType: tensor.I32, Shape: []int{rows}, I32: labels}
+		arrays["y"] = &tensor.Tensor{DType: tensor.I32, Shape: []int{p.rows}, I32: p.labels}
 	}
-	return &Dataset{Arrays: arrays, Source: &Source{File: name, Lines: true, Rows: lines}}, nil
+	return &Dataset{Arrays: arrays, Source: &Source{File: name, Lines: true, Rows: p.lines}}, nil
+}
+
+// csvRows accumulates the parsed rows of a CSV file.
+type csvRows struct {
+	opts   CSVOptions
+	name   string
+	limit  int64
+	scale  float64
+	feats  []float32
+	labels []int32
+	lines  []int32
+	nf     int // fields per record, -1 before the first row
+	label  int // label column index, -1 without
+	rows   int
+}
+
+// row parses one record on line, whose fields start at columns cols.
+func (p *csvRows) row(rec []string, line int, cols []int) error {
+	if p.nf < 0 {
+		p.nf = len(rec)
+		if !p.opts.NoLabel {
+			switch {
+			case p.opts.LabelColumn == 0:
+				p.label = p.nf - 1
+			case p.opts.LabelColumn > 0:
+				p.label = p.opts.LabelColumn - 1
+			default:
+				p.label = p.nf + p.opts.LabelColumn
+			}
+			if p.label < 0 || p.label >= p.nf {
+				return lineErr(p.name, line, "label column %d is out of range for %d fields", p.opts.LabelColumn, p.nf)
+			}
+			if p.nf < 2 {
+				return lineErr(p.name, line, "a labelled row needs at least 2 fields, got %d", p.nf)
+			}
+		}
+	}
+	if len(rec) != p.nf {
+		return lineErr(p.name, line, "row has %d fields, expected %d", len(rec), p.nf)
+	}
+	for i, s := range rec {
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return colErr(p.name, line, cols[i], "field %d: %q is not a number", i+1, s)
+		}
+		if i == p.label {
+			if v != math.Trunc(v) {
+				return colErr(p.name, line, cols[i], "label %q is not an integer", s)
+			}
+			if v < math.MinInt32 || v > math.MaxInt32 {
+				return colErr(p.name, line, cols[i], "label %q is out of the i32 range", s)
+			}
+			var ok bool
+			if p.labels, ok = appendBounded(p.labels, int32(v), room(p.limit, 4, cap(p.feats)*4, cap(p.lines)*4)); !ok {
+				return lineErr(p.name, line, "the data is more than the limit of %d bytes", p.limit)
+			}
+			continue
+		}
+		f := float32(v * p.scale)
+		if !p.opts.AllowNonFinite && (math.IsNaN(float64(f)) || math.IsInf(float64(f), 0)) {
+			what := "is not a finite number"
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				what = "is beyond the f32 range"
+			}
+			return colErr(p.name, line, cols[i], "field %d: %q %s (NaN and infinite values are refused unless allowed)", i+1, s, what)
+		}
+		var ok bool
+		if p.feats, ok = appendBounded(p.feats, f, room(p.limit, 4, cap(p.labels)*4, cap(p.lines)*4)); !ok {
+			return lineErr(p.name, line, "the data is more than the limit of %d bytes", p.limit)
+		}
+	}
+	var ok bool
+	if p.lines, ok = appendBounded(p.lines, int32(min(line, math.MaxInt32)), room(p.limit, 4, cap(p.feats)*4, cap(p.labels)*4)); !ok {
+		return lineErr(p.name, line, "the data is more than the limit of %d bytes", p.limit)
+	}
+	p.rows++
+	return nil
 }
 
 // isHeader decides whether the first record is a header, given the second
@@ -346,4 +346,20 @@ func appendBounded[T any](s []T, v T, limit int) ([]T, bool) {
 		s = ns
 	}
 	return append(s, v), true
+}
+
+// csvReadErr turns an error of the CSV reader into a *FormatError.
+func csvReadErr(name string, err error) error {
+	var pe *csv.ParseError
+	var le *limitError
+	var te *lineTooLong
+	switch {
+	case errors.As(err, &le):
+		return fileErr(name, "%v", le)
+	case errors.As(err, &te):
+		return lineErr(name, te.line, "%v", te)
+	case errors.As(err, &pe):
+		return colErr(name, pe.Line, pe.Column, "%v", pe.Err)
+	}
+	return fileErr(name, "%v", err)
 }
