@@ -30,7 +30,8 @@ type interp struct {
 	pos      ops.Pos // what is being interpreted (for internal errors)
 	instPath string  // path of the next model instantiated (set by member declarations)
 	instOK   bool
-	steps    int  // expressions evaluated, against maxSteps
+	steps    int  // expressions evaluated, against the budget
+	budget   int  // the step budget (stepBudget); 0: maxSteps
 	aborted  bool // maxSteps was exceeded and reported
 	// types is set for lowering that only needs types (Signature): loops
 	// and scans of symbolic length run once, as when checking.
@@ -100,19 +101,32 @@ func (i *interp) typesOnly() bool { return i.checking || i.types }
 // of an LSTM about 40,000.
 const maxSteps = 100_000
 
+// stepsPerByte scales the step budget with the size of the source, so that
+// checking is linear in it: a program of n bytes may spend
+// max(maxSteps, stepsPerByte·n) steps (one expression is at least two
+// bytes, "x+"; the rest of the budget is for loops and inlined calls).
+const stepsPerByte = 4
+
+// stepBudget is the step budget of a program whose sources are n bytes.
+func stepBudget(n int) int { return max(maxSteps, stepsPerByte*n) }
+
 // maxRank bounds the rank of a tensor (NumPy's is 64).
 const maxRank = 64
 
 // spend counts n steps of work at p against maxSteps; it reports false,
 // with one E308 error per entry, once the budget is spent.
 func (i *interp) spend(p ops.Pos, n int) bool {
+	limit := i.budget
+	if limit == 0 {
+		limit = maxSteps
+	}
 	i.steps += n
-	if i.steps <= maxSteps {
+	if i.steps <= limit {
 		return true
 	}
 	if !i.aborted {
 		i.aborted = true
-		i.errorf(p, CodeValue, "the program is too large to unroll (more than %d steps of loops, inlined calls and differentiation)", maxSteps)
+		i.errorf(p, CodeValue, "the program is too large to unroll (more than %d steps of loops, inlined calls and differentiation)", limit)
 	}
 	return false
 }

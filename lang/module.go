@@ -20,6 +20,7 @@ type Module struct {
 	file   *fileScope
 	trains map[string]*TrainSpec
 	order  []string // models with a train block, in file order
+	budget int      // the step budget of checking (per mode) and of lowering one entry; see stepBudget
 }
 
 // Arg is a named, typed input of an entry.
@@ -60,8 +61,9 @@ func Load(filename string, src []byte) (m *Module, err error) {
 	if perr != nil {
 		return nil, perr
 	}
-	fs := newFileScope(ast, path.Base(filename), &errs, &loadState{std: map[string]bool{}, chain: []string{filepath.Clean(filename)}})
-	m = &Module{file: fs, trains: map[string]*TrainSpec{}}
+	ls := &loadState{std: map[string]bool{}, chain: []string{filepath.Clean(filename)}, bytes: len(src)}
+	fs := newFileScope(ast, path.Base(filename), &errs, ls)
+	m = &Module{file: fs, trains: map[string]*TrainSpec{}, budget: stepBudget(ls.bytes)}
 	m.checkAll(&errs)
 	m.loadTrains(ast, &errs)
 	if err := errs.errOrNil(); err != nil {
@@ -76,6 +78,7 @@ func Load(filename string, src []byte) (m *Module, err error) {
 type loadState struct {
 	std   map[string]bool
 	chain []string
+	bytes int // the size of the sources read, for stepBudget
 }
 
 // cycle describes the import cycle that importing p closes, or "" when
@@ -152,6 +155,7 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading *loadState) *
 			continue
 		}
 		loading.std[im.Path] = true
+		loading.bytes += len(src)
 		sub, perr := parseStd(im.Path+".nn", src)
 		if perr != nil {
 			*errs = append(*errs, perr.(ErrorList)...)
@@ -223,6 +227,7 @@ func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading *loadState,
 		fail("cannot import %q: %v", im.Path, err)
 		return
 	}
+	loading.bytes += len(src)
 	sub, perr := Parse(p, src)
 	if perr != nil {
 		*errs = append(*errs, perr.(ErrorList)...)
@@ -242,19 +247,19 @@ func (m *Module) checkAll(errs *ErrorList) {
 	for _, training := range []bool{false, true} {
 		used := 0
 		for _, f := range m.file.ast.Fns {
-			if m.file.fns[f.Name] != f || used > maxSteps {
+			if m.file.fns[f.Name] != f || used > m.budget {
 				continue
 			}
-			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used}
+			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used, budget: m.budget}
 			i.guard(func() { i.lowerFn(f, m.file, nil) })
 			used = i.steps
 			*errs = append(*errs, i.errs...)
 		}
 		for _, md := range m.file.ast.Models {
-			if m.file.models[md.Name] != md || used > maxSteps {
+			if m.file.models[md.Name] != md || used > m.budget {
 				continue
 			}
-			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used}
+			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used, budget: m.budget}
 			i.guard(func() {
 				inst := i.entryModel(md, m.file, nil)
 				if inst == nil {
@@ -501,7 +506,7 @@ func (m *Module) lower(entry string, opts LowerOptions, types bool) (l *Lowered,
 	if b == nil {
 		b = ops.NewBuilder()
 	}
-	i := &interp{b: b, training: opts.Training, pos: fn.Pos, types: types, shapes: opts.Shapes}
+	i := &interp{b: b, training: opts.Training, pos: fn.Pos, types: types, shapes: opts.Shapes, budget: m.budget}
 	defer func() {
 		if r := recover(); r != nil {
 			l, err = nil, ErrorList{{Pos: i.pos, Code: CodeInternal, Msg: fmt.Sprintf("internal compiler error: %v (please report this)", r)}}

@@ -13,6 +13,9 @@ import (
 // small whatever the input; real programs stay far below it.
 const maxNesting = 256
 
+// operandKeywords are the keywords that an operand may follow.
+var operandKeywords = map[string]bool{"return": true, "if": true, "in": true, "else": true}
+
 // checkNesting scans the tokens for nesting deeper than maxNesting and
 // reports the token that goes past it (E104). It runs before the parser,
 // which would otherwise recurse as deep as the input.
@@ -43,6 +46,8 @@ func checkNesting(toks []lexer.Token) *Error {
 		case t.Type == tokPunct || t.Type == tokNL:
 			depth -= chain
 			chain = 0
+		case t.Type == tokIdent && operandKeywords[t.Value]:
+			// a keyword before an operand: a minus after it is a prefix
 		default: // names, numbers, strings
 			ends = true
 		}

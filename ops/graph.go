@@ -196,13 +196,16 @@ func (b *Builder) Apply(op string, attrs Attrs, in ...*Node) (*Node, error) {
 	}
 	t, err := o.Infer(types, attrs)
 	if err != nil {
+		if se, ok := err.(*SizeError); ok {
+			return nil, se
+		}
 		if _, ok := err.(*InferError); !ok {
 			err = &InferError{Op: op, Msg: strings.TrimPrefix(err.Error(), op+": ")}
 		}
 		return nil, err
 	}
 	if err := t.CheckSize(); err != nil {
-		return nil, &SizeError{Op: op, Err: err}
+		return nil, &SizeError{Op: op, Err: fmt.Errorf("the result %w", err)}
 	}
 	n := b.add(o, attrs, t, in)
 	b.cons[key] = n
@@ -217,7 +220,7 @@ type SizeError struct {
 }
 
 // Error renders "op: the result f32[...] is too large: ...".
-func (e *SizeError) Error() string { return e.Op + ": the result " + e.Err.Error() }
+func (e *SizeError) Error() string { return e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns the size check's error.
 func (e *SizeError) Unwrap() error { return e.Err }

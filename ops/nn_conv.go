@@ -64,7 +64,7 @@ func spatialInts(name string, a Attrs, key string, nsp, def, least int) ([]int, 
 			return nil, &InferError{name, fmt.Sprintf("%s is %v, must be at least %d", key, v, least)}
 		}
 		if int64(x) > MaxTensorBytes {
-			return nil, &InferError{name, fmt.Sprintf("%s is %v, more than the limit of %d", key, v, MaxTensorBytes)}
+			return nil, &SizeError{name, fmt.Errorf("%s is %v, more than the limit of %d", key, v, MaxTensorBytes)}
 		}
 	}
 	return out, nil

@@ -478,7 +478,7 @@ func padWidths(t Type, a Attrs) (lo, hi []int, err error) {
 			return nil, nil, &InferError{"pad", fmt.Sprintf("pads %v are negative", p)}
 		}
 		if int64(p[2*k]) > MaxTensorBytes || int64(p[2*k+1]) > MaxTensorBytes {
-			return nil, nil, &InferError{"pad", fmt.Sprintf("pads %v are more than the limit of %d", p, MaxTensorBytes)}
+			return nil, nil, &SizeError{"pad", fmt.Errorf("pads %v are more than the limit of %d", p, MaxTensorBytes)}
 		}
 		lo[first+k], hi[first+k] = p[2*k], p[2*k+1]
 	}
