@@ -11,10 +11,10 @@ import (
 )
 
 // MaxBytes is the largest size, in bytes, of one tensor or one arena the
-// runtime will allocate: 2^48 bytes (256 TiB), the most a Go slice may hold
+// runtime will allocate: ops.MaxTensorBytes, 2^48 bytes (256 TiB), the most a Go slice may hold
 // on 64-bit machines (less on 32-bit ones). A shape whose byte size exceeds
 // it, or overflows, is an error before anything is allocated.
-const MaxBytes int64 = min(1<<48, math.MaxInt)
+const MaxBytes int64 = min(ops.MaxTensorBytes, math.MaxInt)
 
 // ShapeBytes returns the element count and the byte size of a tensor of
 // element type dt and the given shape, checking every product for overflow:
