@@ -229,3 +229,21 @@ func TestImportErrors(t *testing.T) {
 		oneError(t, c.file, string(src), CodeImport, c.want)
 	}
 }
+
+// TestHugeCompileTimeInts: ints near the int64 limits as slice bounds and
+// steps follow NumPy's clamping (no wrap-around), and a huge arange is E310.
+func TestHugeCompileTimeInts(t *testing.T) {
+	src := "fn g(x: f32[3]) -> (f32[1], f32[1], f32[2]) {\n" +
+		"    return x[-9223372036854775807:9223372036854775807:9223372036854775807], x[::-9223372036854775807 - 1], x[9223372036854775807:-9223372036854775807:-2]\n}\n"
+	m, err := Load("h.nn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := evalModule(t, m, "g", map[string]in{"x": {ops.F32, []int{3}, []float64{1, 2, 3}}})
+	// NumPy: x[-big:big:big] = [1], x[::-2**63] = [3], x[big:-big:-2] = [3, 1].
+	near(t, "huge step", out[0], []float64{1}, 0)
+	near(t, "most negative step", out[1], []float64{3}, 0)
+	near(t, "reversed huge bounds", out[2], []float64{3, 1}, 0)
+	oneError(t, "h.nn", "fn g(x: f32[2]) -> f32 { return sum(arange(9223372036854775807)) }\n", CodeTooLarge,
+		"h.nn:1:37: arange: the result has 9.223372036854776e+18 elements, more than the limit of 281474976710656 bytes (2^48)")
+}

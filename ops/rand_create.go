@@ -101,6 +101,10 @@ func arangeParams(a Attrs) (start, step float64, length Dim, err error) {
 	if !(n > 0) {
 		n = 0
 	}
+	if n > float64(MaxTensorBytes) {
+		err = &SizeError{"arange", fmt.Errorf("the result has %g elements, more than the limit of %d bytes (2^48)", n, MaxTensorBytes)}
+		return
+	}
 	return start, step, DimConst(int64(n)), nil
 }
 

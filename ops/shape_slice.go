@@ -152,13 +152,13 @@ func numpySlice(n, start, stop, step int) (first, count int) {
 		first = norm(start, 0, 0, n)
 		end := norm(stop, n, 0, n)
 		if end > first {
-			count = (end - first + step - 1) / step
+			count = (end-first-1)/step + 1 // no overflow for a huge step
 		}
 	} else {
 		first = norm(start, n-1, -1, n-1)
 		end := norm(stop, -1, -1, n-1)
 		if first > end {
-			count = (first - end - step - 1) / -step
+			count = int(uint64(first-end-1)/(0-uint64(step))) + 1 // |step|, even for the most negative int
 		}
 	}
 	return first, count

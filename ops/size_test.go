@@ -101,8 +101,8 @@ func TestCheckedSizes(t *testing.T) {
 // over MaxTensorBytes instead of adding the node.
 func TestBuilderRefusesHugeResults(t *testing.T) {
 	b := NewBuilder()
-	x := b.Input("x", Type{F32, ShapeOf(1 << 24, 1)})
-	y := b.Input("y", Type{F32, ShapeOf(1, 1 << 24)})
+	x := b.Input("x", Type{F32, ShapeOf(1<<24, 1)})
+	y := b.Input("y", Type{F32, ShapeOf(1, 1<<24)})
 	_, err := b.Apply("add", nil, x, y)
 	var se *SizeError
 	if !errors.As(err, &se) || se.Op != "add" {

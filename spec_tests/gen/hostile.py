@@ -64,7 +64,7 @@ err(c, pos(c.src, "* 3037000500"), "integer overflow", "3037000500 * 3037000500"
 
 c = case("e310_int_power", "E310: 2 ** 63 does not fit in int64.", """
 fn f(x: f32[4]) -> f32 {
-    return sum(x) * (2 ** 63)
+    return sum(x) * 2 ** 63
 }
 """)
 err(c, pos(c.src, "**"), "integer overflow", "2 ** 63").code("E310")
