@@ -3,6 +3,7 @@ package ops_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
@@ -31,6 +32,26 @@ func run(t *testing.T, op string, attrs ops.Attrs, seed uint64, args ...*tensor.
 		t.Fatalf("%s: %v", op, err)
 	}
 	return res[n]
+}
+
+// runErr is run for inputs the op must refuse at run time: the error.
+func runErr(t *testing.T, op string, attrs ops.Attrs, args ...*tensor.Tensor) error {
+	t.Helper()
+	b := ops.NewBuilder()
+	vals := map[string]*tensor.Tensor{}
+	nodes := make([]*ops.Node, len(args))
+	for i, a := range args {
+		nodes[i] = b.Input(argName(i), ops.Type{DType: a.DType, Shape: ops.ShapeOf(a.Shape...)})
+		vals[argName(i)] = a
+	}
+	if _, err := b.Apply(op, attrs, nodes...); err != nil {
+		t.Fatalf("%s: %v", op, err)
+	}
+	_, err := ops.Evaluate(b.G, vals, nil)
+	if err == nil {
+		t.Fatalf("%s: no error", op)
+	}
+	return err
 }
 
 func randTensor(rng *rand.Rand, dt ops.DType, lo, hi float64, shape ...int) *tensor.Tensor {
@@ -366,14 +387,23 @@ func TestCrossEntropyValues(t *testing.T) {
 	for _, lt := range []ops.DType{ops.I32, ops.I64} {
 		labels := tensor.FromFloat64s(lt, []int{2}, []float64{0, 1})
 		checkValues(t, "cross_entropy", run(t, "cross_entropy", nil, 0, logits, labels), []int{}, []float64{1.5 * math.Ln2}, 1e-6)
+		// Labels out of [0, C) are errors naming the label and the range.
 		bad := tensor.FromFloat64s(lt, []int{2}, []float64{0, 2})
-		checkValues(t, "cross_entropy out of range", run(t, "cross_entropy", nil, 0, logits, bad), []int{}, []float64{math.NaN()}, 0)
+		if err := runErr(t, "cross_entropy", nil, logits, bad); !strings.Contains(err.Error(), "label 2 out of range [0, 2)") {
+			t.Errorf("label 2 of 2 classes: %v", err)
+		}
 		neg := tensor.FromFloat64s(lt, []int{2}, []float64{-1, 0})
-		checkValues(t, "cross_entropy negative", run(t, "cross_entropy", nil, 0, logits, neg), []int{}, []float64{math.NaN()}, 0)
+		if err := runErr(t, "cross_entropy", nil, logits, neg); !strings.Contains(err.Error(), "label -1 out of range [0, 2)") {
+			t.Errorf("label -1: %v", err)
+		}
 	}
-	labels := tensor.FromFloat64s(ops.I64, []int{3}, []float64{2, 0, 5})
+	labels := tensor.FromFloat64s(ops.I64, []int{3}, []float64{2, 0, 1})
 	checkValues(t, "one_hot", run(t, "one_hot", ops.Attrs{"n": 3, "dtype": ops.F32}, 0, labels), []int{3, 3},
-		[]float64{0, 0, 1, 1, 0, 0, 0, 0, 0}, 0)
+		[]float64{0, 0, 1, 1, 0, 0, 0, 1, 0}, 0)
+	bad := tensor.FromFloat64s(ops.I64, []int{3}, []float64{2, 0, 5})
+	if err := runErr(t, "one_hot", ops.Attrs{"n": 3, "dtype": ops.F32}, bad); !strings.Contains(err.Error(), "label 5 out of range [0, 3)") {
+		t.Errorf("one_hot label 5 of 3: %v", err)
+	}
 }
 
 func TestCastValues(t *testing.T) {

@@ -2,6 +2,7 @@ package ops_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -138,14 +139,20 @@ func TestSliceOutOfRangeAtPlanTime(t *testing.T) {
 	}
 }
 
-// TestTakeOutOfRangeIds: ids outside [-n, n) give zeros and add nothing.
+// TestTakeOutOfRangeIds: ids in [-n, n) index from the end as NumPy's
+// take does; ids outside are errors naming the id and the range (issue 9,
+// item 2: they used to give zeros).
 func TestTakeOutOfRangeIds(t *testing.T) {
 	x := tensor.FromFloat64s(ops.F64, []int{3}, []float64{10, 20, 30})
-	ids := tensor.FromFloat64s(ops.I32, []int{4}, []float64{3, -4, -3, 2})
-	checkValues(t, "take", run(t, "take", ops.Attrs{"axis": 0}, 0, x, ids), []int{4}, []float64{0, 0, 10, 30}, 0)
-	g := tensor.FromFloat64s(ops.F64, []int{4}, []float64{1, 2, 3, 4})
-	checkValues(t, "scatter_add", run(t, "scatter_add", ops.Attrs{"axis": 0, "shape": ops.ShapeOf(3)}, 0, g, ids),
-		[]int{3}, []float64{3, 0, 4}, 0)
+	ok := tensor.FromFloat64s(ops.I32, []int{3}, []float64{-3, 2, -1})
+	checkValues(t, "take", run(t, "take", ops.Attrs{"axis": 0}, 0, x, ok), []int{3}, []float64{10, 30, 30}, 0)
+	for _, id := range []float64{3, -4} {
+		ids := tensor.FromFloat64s(ops.I32, []int{2}, []float64{0, id})
+		err := runErr(t, "take", ops.Attrs{"axis": 0}, x, ids)
+		if want := fmt.Sprintf("index %v out of range [-3, 3)", id); !strings.Contains(err.Error(), want) {
+			t.Errorf("take id %v: %v, want %q", id, err, want)
+		}
+	}
 }
 
 // TestNormGradientAtZero: the gradient of norm at 0 is 0, not NaN.
