@@ -283,3 +283,50 @@ func evalModule(t *testing.T, m *Module, entry string, inputs map[string]in) ([]
 	}
 	return runLowered(t, l, inputs), l
 }
+
+// TestTrainPositions: each setting of a train block keeps the position of
+// its name and of its value; a key the block does not give, and a spec
+// made by hand, answer the block's position.
+func TestTrainPositions(t *testing.T) {
+	src := `model M() {
+    param w: f32 = zeros()
+    fn loss(x: f32) -> f32 { return w * x }
+}
+train M {
+    epochs = -3
+  batch     = 64
+    optimizer = adam(lr = 1e-3)
+    entry = "loss"
+}
+`
+	m, err := Load("t.nn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := m.TrainBlock("M")
+	at := func(line, col int) ops.Pos { return ops.Pos{File: "t.nn", Line: line, Col: col} }
+	for _, c := range []struct {
+		key       string
+		name, val ops.Pos
+	}{
+		{"epochs", at(6, 5), at(6, 14)},
+		{"batch", at(7, 3), at(7, 15)},
+		{"optimizer", at(8, 5), at(8, 17)},
+		{"entry", at(9, 5), at(9, 13)},
+		{"seed", at(5, 1), at(5, 1)},
+	} {
+		if got := spec.KeyPos(c.key); got != c.name {
+			t.Errorf("KeyPos(%s) = %v, want %v", c.key, got, c.name)
+		}
+		if got := spec.ValuePos(c.key); got != c.val {
+			t.Errorf("ValuePos(%s) = %v, want %v", c.key, got, c.val)
+		}
+	}
+	if spec.Pos != at(5, 1) {
+		t.Errorf("Pos = %v", spec.Pos)
+	}
+	hand := &TrainSpec{Model: "M", Pos: at(1, 1), Fields: map[string]Value{"epochs": int64(1)}}
+	if hand.KeyPos("epochs") != at(1, 1) || hand.ValuePos("epochs") != at(1, 1) {
+		t.Errorf("a spec made by hand: %v %v", hand.KeyPos("epochs"), hand.ValuePos("epochs"))
+	}
+}

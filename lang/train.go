@@ -7,10 +7,38 @@ import (
 )
 
 // TrainSpec is a model's train block: the defaults `nnc train` uses.
+//
+// Pos is the position of the block's `train` keyword. Each setting's own
+// position is kept too: KeyPos gives where its name is written and ValuePos
+// where its value starts, so that an error about one setting (an unknown
+// key, a wrong type, a value out of range) points at that setting. A spec
+// built by hand, without positions, answers Pos for every key.
 type TrainSpec struct {
 	Model  string
 	Pos    ops.Pos
 	Fields map[string]Value
+
+	keyPos   map[string]ops.Pos
+	valuePos map[string]ops.Pos
+}
+
+// KeyPos returns the position of the name of setting key (`epochs` in
+// `epochs = 20`), or the block's Pos when the block does not give key.
+func (t *TrainSpec) KeyPos(key string) ops.Pos {
+	if p, ok := t.keyPos[key]; ok {
+		return p
+	}
+	return t.Pos
+}
+
+// ValuePos returns the position where the value of setting key starts
+// (`20` in `epochs = 20`, `adam` in `optimizer = adam(lr = 1e-3)`), or
+// the block's Pos when the block does not give key.
+func (t *TrainSpec) ValuePos(key string) ops.Pos {
+	if p, ok := t.valuePos[key]; ok {
+		return p
+	}
+	return t.Pos
 }
 
 // Value is a compile-time value of a train block: int64, float64, string,
@@ -47,7 +75,8 @@ func (m *Module) loadTrains(ast *File, errs *ErrorList) {
 			*errs = append(*errs, &Error{Pos: t.Pos, Code: CodeDuplicate, Msg: fmt.Sprintf("model %s already has a train block", t.Model)})
 			continue
 		}
-		spec := &TrainSpec{Model: t.Model, Pos: t.Pos, Fields: map[string]Value{}}
+		spec := &TrainSpec{Model: t.Model, Pos: t.Pos, Fields: map[string]Value{},
+			keyPos: map[string]ops.Pos{}, valuePos: map[string]ops.Pos{}}
 		for _, f := range t.Fields {
 			if _, dup := spec.Fields[f.Name]; dup {
 				*errs = append(*errs, &Error{Pos: f.Pos, Code: CodeDuplicate, Msg: fmt.Sprintf("train field %s given twice", f.Name)})
@@ -56,6 +85,8 @@ func (m *Module) loadTrains(ast *File, errs *ErrorList) {
 			v, ok := m.trainValue(f.Value, errs)
 			if ok {
 				spec.Fields[f.Name] = v
+				spec.keyPos[f.Name] = f.Pos
+				spec.valuePos[f.Name] = startPos(f.Value)
 			}
 		}
 		m.trains[t.Model] = spec
