@@ -1,18 +1,15 @@
 package data
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
-	"strings"
-	"syscall"
+
+	"github.com/nnclang/nnc/internal/sysmem"
 )
 
-// FallbackMaxBytes is the default size limit of a loader when the machine's
-// memory cannot be read: 4 GiB.
-const FallbackMaxBytes int64 = 4 << 30
+// FallbackMaxBytes is the memory assumed available when the machine's
+// memory cannot be read (4 GiB); four times it caps DefaultMaxBytes.
+const FallbackMaxBytes = sysmem.Fallback
 
 // MaxLineBytes bounds one line of a CSV file (64 MiB): a longer line is an
 // error, not an unbounded buffer.
@@ -40,48 +37,13 @@ type Options struct {
 	AllowNonFinite bool
 }
 
-// DefaultMaxBytes is the limit used when Options.MaxBytes is 0, a share of
-// the memory available to the process (a dataset is copied when it is split
-// and batched): the smaller of a quarter of MemAvailable (Linux) and an
-// eighth of the address-space limit (ulimit -v) when they are known, else
-// FallbackMaxBytes; never more than 16 GiB.
+// DefaultMaxBytes is the limit used when Options.MaxBytes is 0: a quarter
+// of the memory available to the process (a dataset is copied when it is
+// split and batched), as the runtime measures it (on Linux the smallest of
+// MemAvailable, the room under the cgroup limit and the address space left
+// under ulimit -v; FallbackMaxBytes elsewhere), and never more than 16 GiB.
 func DefaultMaxBytes() int64 {
-	limit := int64(-1)
-	if avail := memAvailable(); avail > 0 {
-		limit = avail / 4
-	}
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err == nil && rl.Cur != ^uint64(0) && rl.Cur < 1<<62 {
-		if q := int64(rl.Cur / 8); limit < 0 || q < limit {
-			limit = q
-		}
-	}
-	if limit < 0 {
-		return FallbackMaxBytes
-	}
-	return min(limit, 4*FallbackMaxBytes)
-}
-
-// memAvailable reads MemAvailable from /proc/meminfo, or returns -1.
-func memAvailable() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:")
-		if !ok {
-			continue
-		}
-		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-		if err != nil || kb <= 0 || kb > 1<<52 {
-			return -1
-		}
-		return kb << 10
-	}
-	return -1
+	return min(sysmem.Available()/4, 4*FallbackMaxBytes)
 }
 
 // limit returns the effective MaxBytes.

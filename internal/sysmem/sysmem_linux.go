@@ -1,4 +1,4 @@
-package runtime
+package sysmem
 
 import (
 	"bufio"
@@ -8,14 +8,14 @@ import (
 	"syscall"
 )
 
-// AvailableMemory is the memory this process may still take, in bytes: the
+// Available is the memory this process may still take, in bytes: the
 // smallest of the system's available memory (MemAvailable in
 // /proc/meminfo), the room left under the process's cgroup limit (v2
 // memory.max, or v1 memory.limit_in_bytes, less what the cgroup uses) and
 // the address space left under its RLIMIT_AS (ulimit -v, less the
-// process's current size). It is read anew at each call; 4 GiB when none of
+// process's current size). It is read anew at each call; Fallback when none of
 // these can be read.
-func AvailableMemory() int64 {
+func Available() int64 {
 	avail := int64(-1)
 	take := func(v int64, ok bool) {
 		if ok && (avail < 0 || v < avail) {
@@ -26,7 +26,7 @@ func AvailableMemory() int64 {
 	take(cgroupRoom())
 	take(addressSpaceRoom())
 	if avail < 0 {
-		return fallbackMemory
+		return Fallback
 	}
 	return avail
 }
