@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,5 +138,57 @@ func TestCastLabelsMustBeIntegers(t *testing.T) {
 	d.Arrays["y"].F32[2] = 2
 	if err := checkInputs("loss graph", b.G, d); err != nil {
 		t.Errorf("labels 0 2 2: %v", err)
+	}
+}
+
+// A bad label in the validation or the test data is reported before the
+// first step: no epoch runs (no progress line, AfterEpoch never called) and
+// the parameters are those initialized.
+func TestHeldOutLabelsCheckedBeforeTraining(t *testing.T) {
+	good := loadLabelCSV(t, 20, -1, "")
+	for _, tc := range []struct {
+		split string
+		row   int
+		label string
+		want  string
+	}{
+		{"test", 11, "10", `the test data: train.csv:13: cross_entropy "y": label 10 out of range [0, 10)`},
+		{"validation", 3, "-1", `the validation data: train.csv:5: cross_entropy "y": label -1 out of range [0, 10)`},
+	} {
+		bad := loadLabelCSV(t, 20, tc.row, tc.label)
+		sb := ops.NewBuilder()
+		_, loss := mlp(sb, 8, true)
+		if err := BuildStep(sb, loss, nil, NewAdam(0.01)); err != nil {
+			t.Fatal(err)
+		}
+		eb := ops.NewBuilder()
+		logits, eloss := mlp(eb, 8, false)
+		eb.Output("logits", logits)
+		eb.Output("loss", eloss)
+		store := runtime.NewStore()
+		if err := runtime.InitParams(store, sb.G, 1); err != nil {
+			t.Fatal(err)
+		}
+		w0 := append([]float32(nil), store.Get("head.b").F32...)
+		var progress strings.Builder
+		epochs := 0
+		cfg := Config{Step: sb.G, Forward: eb.G, Loss: eb.G, Store: store, Train: good, Val: good, Test: good,
+			BatchSize: 8, Epochs: 3, Progress: &progress,
+			AfterEpoch: func(EpochStats) error { epochs++; return nil }}
+		if tc.split == "test" {
+			cfg.Test = bad
+		} else {
+			cfg.Val = bad
+		}
+		res, err := Run(cfg)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: err = %v, want %q", tc.split, err, tc.want)
+		}
+		if res != nil || epochs != 0 || progress.Len() != 0 {
+			t.Errorf("%s: trained before the error: result %v, %d epochs, progress %q", tc.split, res, epochs, progress.String())
+		}
+		if w := store.Get("head.b").F32; !slices.Equal(w, w0) {
+			t.Errorf("%s: the parameters changed before the error", tc.split)
+		}
 	}
 }

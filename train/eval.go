@@ -92,6 +92,24 @@ func (e *Evaluator) session(what string, g *ops.Graph, d *data.Dataset) (*bound,
 	return s, nil
 }
 
+// check checks d as EvaluateContext does before its first batch: the
+// labels array for accuracy, and each graph's inputs (arrays, element types,
+// labels and ids in range).
+func (e *Evaluator) check(d *data.Dataset) error {
+	if e.forward != nil {
+		if d.Get(e.label) == nil {
+			return fmt.Errorf("train: accuracy needs the labels array %q, the data has %v", e.label, d.Names())
+		}
+		if err := checkInputs("forward graph", e.forward, d); err != nil {
+			return err
+		}
+	}
+	if e.loss != nil && e.loss != e.forward {
+		return checkInputs("loss graph", e.loss, d)
+	}
+	return nil
+}
+
 // Evaluate runs the evaluation graphs over d in order, in batches, and
 // returns the mean loss (weighted by batch size) and the fraction of
 // examples whose largest logit is at their label.

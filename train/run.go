@@ -129,8 +129,11 @@ func (r *Result) record(prefix string, m Metrics, loss, acc *float64) {
 
 // Run trains: for each epoch it shuffles Train (seeded), runs the step graph
 // on every batch, then evaluates the training and validation sets and
-// prints a progress line; at the end it evaluates the test set. A NaN or
-// infinite loss stops training with an error naming the epoch and step.
+// prints a progress line; at the end it evaluates the test set. Before the
+// first step, every data set is checked against the graphs that will read
+// it (arrays, element types, labels and ids in range), so that a bad label
+// in the test data is reported before training. A NaN or infinite loss
+// stops training with an error naming the epoch and step.
 // It is RunContext with a context that is never cancelled.
 func Run(cfg Config) (*Result, error) { return RunContext(context.Background(), cfg) }
 
@@ -159,6 +162,18 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Forward != nil || cfg.Loss != nil {
 		if ev, err = NewEvaluator(cfg.Forward, cfg.Loss, cfg.Store, cfg.Label, cfg.EvalBatchSize); err != nil {
 			return nil, err
+		}
+		// The validation and test data are checked now, so that a bad label
+		// among them is reported before training rather than after it.
+		if cfg.Val != nil {
+			if err := ev.check(cfg.Val); err != nil {
+				return nil, fmt.Errorf("the validation data: %w", err)
+			}
+		}
+		if cfg.Test != nil {
+			if err := ev.check(cfg.Test); err != nil {
+				return nil, fmt.Errorf("the test data: %w", err)
+			}
 		}
 	}
 	batches, err := data.NewBatches(cfg.Train, cfg.BatchSize, true, cfg.Seed)
