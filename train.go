@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -23,9 +22,9 @@ import (
 // TrainOptions override the settings of a model's train block. The zero
 // value of a field means "not given": the block's setting, or else the
 // default given with the field, applies. A value no setting can take is an
-// error that Train returns before it does any work: a negative Epochs, Batch
-// or MaxMemory, an LR that is negative, NaN or infinite, an unknown
-// Optimizer.
+// error that Train returns before it does any work: a negative Epochs, Batch,
+// MaxMemory or MaxDataBytes, an LR that is negative, NaN or infinite, an
+// unknown Optimizer.
 type TrainOptions struct {
 	Model     string    // the model to train; default: the first with a train block
 	Epochs    int       // 0: the block's epochs, default 10
@@ -41,6 +40,14 @@ type TrainOptions struct {
 	// results are bitwise the same (see options.go).
 	Remat     bool
 	MaxMemory int64
+	// AllowNonFinite accepts NaN and infinite feature values in a data file
+	// (CSV or NPZ); by default the first one is an error naming the file and
+	// its row (and column, for CSV) when the data is loaded.
+	AllowNonFinite bool
+	// MaxDataBytes bounds what the data file may decode to (its arrays, and
+	// the bytes a compressed file inflates to); 0: data.DefaultMaxBytes(), a
+	// share of the memory available.
+	MaxDataBytes int64
 }
 
 // check reports the fields no setting can take.
@@ -54,10 +61,17 @@ func (o *TrainOptions) check() error {
 		return fmt.Errorf("TrainOptions.LR is %v: want a positive, finite learning rate (0: the optimizer's)", o.LR)
 	case o.MaxMemory < 0:
 		return fmt.Errorf("TrainOptions.MaxMemory is %d: want a positive number of bytes (0: no budget)", o.MaxMemory)
+	case o.MaxDataBytes < 0:
+		return fmt.Errorf("TrainOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", o.MaxDataBytes)
 	case o.Optimizer != "" && !slices.Contains(optimizerNames, o.Optimizer):
 		return fmt.Errorf("TrainOptions.Optimizer is %q: want one of %s", o.Optimizer, strings.Join(optimizerNames, ", "))
 	}
 	return nil
+}
+
+// dataOptions are the loaders' options of the data file.
+func (o *TrainOptions) dataOptions() data.Options {
+	return data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}
 }
 
 // optimizerNames are the optimizers a train block or TrainOptions may name.
@@ -91,6 +105,9 @@ func (p *Program) Train(opts TrainOptions) (*TrainResult, error) {
 // ctx.Err(). Cancelling is checked once before every step.
 func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *TrainResult, err error) {
 	defer recoverInternal(&err)
+	if !p.ok() {
+		return nil, errNoProgram
+	}
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -118,7 +135,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err != nil {
 		return nil, err
 	}
-	splits, err := p.loadData(s, opts.Data)
+	splits, err := p.loadDataWith(s, opts.Data, opts.dataOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -158,12 +175,23 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 }
 
 // EvalOptions say what Eval measures. The zero value of a field means "not
-// given" and the default given with it applies; a negative Batch is an error.
+// given" and the default given with it applies; a negative Batch or
+// MaxDataBytes is an error.
 type EvalOptions struct {
 	Model  string // default: the first model with a train block
 	Params string // trained parameters (.safetensors), required
 	Data   string // default: the train block's data
 	Batch  int    // 0: 256
+	// AllowNonFinite and MaxDataBytes apply to the data file as in
+	// TrainOptions: NaN and infinite features are refused unless allowed,
+	// and MaxDataBytes (0: data.DefaultMaxBytes()) bounds its size.
+	AllowNonFinite bool
+	MaxDataBytes   int64
+}
+
+// dataOptions are the loaders' options of the data file.
+func (o *EvalOptions) dataOptions() data.Options {
+	return data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}
 }
 
 // Eval measures trained parameters on the test split of the data (the same
@@ -177,8 +205,14 @@ func (p *Program) Eval(opts EvalOptions) (map[string]float64, error) {
 // stops before its next batch and returns an error wrapping ctx.Err().
 func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[string]float64, err error) {
 	defer recoverInternal(&err)
+	if !p.ok() {
+		return nil, errNoProgram
+	}
 	if opts.Batch < 0 {
 		return nil, fmt.Errorf("EvalOptions.Batch is %d: want a positive batch size (0: 256)", opts.Batch)
+	}
+	if opts.MaxDataBytes < 0 {
+		return nil, fmt.Errorf("EvalOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", opts.MaxDataBytes)
 	}
 	if opts.Params == "" {
 		return nil, fmt.Errorf("EvalOptions.Params is required: the trained parameters (.safetensors)")
@@ -187,7 +221,7 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 	if err != nil {
 		return nil, err
 	}
-	splits, err := p.loadData(s, opts.Data)
+	splits, err := p.loadDataWith(s, opts.Data, opts.dataOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -221,8 +255,12 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 }
 
 // ModelArgNames lists the argument names of the program's models that have
-// methods (the names SetModelArgs may set), sorted, each once.
+// methods (the names SetModelArgs may set), sorted, each once; none for a nil
+// or zero Program.
 func (p *Program) ModelArgNames() []string {
+	if !p.ok() {
+		return nil
+	}
 	var out []string
 	for _, e := range p.mod.Entries() {
 		if model, _, ok := strings.Cut(e, "."); ok {
@@ -508,9 +546,14 @@ func (s *settings) optimizerCall() (lang.Call, error) {
 	return call, s.errorf(lang.CodeArgType, "optimizer", "want a call such as adam(lr = 1e-3), got %s", showValue(v))
 }
 
-// loadData loads the data set named by override or the block's data setting
-// and splits it 70/15/15 with seed 0.
+// loadData is loadDataWith with the loaders' default options.
 func (p *Program) loadData(s *settings, override string) ([]*data.Dataset, error) {
+	return p.loadDataWith(s, override, data.Options{})
+}
+
+// loadDataWith loads the data set named by override or the block's data
+// setting and splits it 70/15/15 with seed 0. o applies to a data file.
+func (p *Program) loadDataWith(s *settings, override string, o data.Options) ([]*data.Dataset, error) {
 	src := override
 	if src == "" {
 		v, ok := s.spec.Fields["data"]
@@ -526,29 +569,18 @@ func (p *Program) loadData(s *settings, override string) ([]*data.Dataset, error
 			src = filepath.Join(p.Dir(), src)
 		}
 	}
-	d, err := loadDataset(src)
+	d, err := loadDataset(src, o)
 	if err != nil {
 		return nil, err
 	}
 	return d.Split(0, 0.7, 0.15, 0.15)
 }
 
-func loadDataset(src string) (*data.Dataset, error) {
+// loadDataset loads a builtin data set (a name without '.' or '/') or a
+// data file (.csv, .csv.gz, .npz) with the loaders' options o.
+func loadDataset(src string, o data.Options) (*data.Dataset, error) {
 	if !strings.ContainsAny(src, "./") {
 		return data.Builtin(src)
 	}
-	if _, err := os.Stat(src); err != nil {
-		return nil, err
-	}
-	switch {
-	case strings.HasSuffix(src, ".csv"), strings.HasSuffix(src, ".csv.gz"):
-		return data.LoadCSV(src, data.CSVOptions{})
-	case strings.HasSuffix(src, ".npz"):
-		arrays, err := data.LoadNPZ(src)
-		if err != nil {
-			return nil, err
-		}
-		return data.NewDataset(arrays)
-	}
-	return nil, fmt.Errorf("%s: unknown data format (want .csv, .csv.gz or .npz)", src)
+	return data.LoadDataset(src, o)
 }
