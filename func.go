@@ -301,7 +301,9 @@ func (f *Func) Run(inputs map[string]*Tensor) ([]*Tensor, error) {
 // before the run starts. The context is checked on entry, while waiting for
 // another call to compile the variant, and once the parameters are held for
 // reading (after any parameter write in progress). A run that has started
-// finishes: the kernels do not check the context.
+// stops before its next kernel step once ctx is done, with an error that
+// wraps ctx.Err() and names that step (runtime.Session.RunContext); a
+// kernel step that has started finishes first.
 func (f *Func) RunContext(ctx context.Context, inputs map[string]*Tensor) (out []*Tensor, err error) {
 	defer recoverInternal(&err)
 	if err := f.checkCall(ctx, inputs); err != nil {
@@ -345,7 +347,7 @@ func (f *Func) exec(ctx context.Context, c *compiled, inputs map[string]*Tensor)
 		c.release(s)
 		return nil, err
 	}
-	res, err := s.Run(0, vals...)
+	res, err := s.RunContext(ctx, 0, vals...)
 	if err != nil {
 		c.release(s)
 		return nil, err

@@ -45,6 +45,10 @@ type Plan struct {
 	allocated    bool // the arenas exist (allocate)
 	ctx          ops.Ctx
 	cur          int // the step running, for panic reports
+	// commit is the index of the first step that writes a param or state
+	// in place (len(Steps) when none does): once it has started, a run is
+	// no longer cancelled.
+	commit int
 }
 
 // Step is one kernel call of a plan.
@@ -214,7 +218,34 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	}
 	p.alias, p.inPlace = nil, nil
 	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
+	p.commit = p.firstStoreWrite()
 	return p, nil
+}
+
+// firstStoreWrite returns the index of the first step that may write a
+// param or state in place, or len(p.Steps). A leaf updated to itself (an
+// update whose value is its target) is written in place by a kernel that
+// reads it (a fused optimizer update writes its moments into its state
+// operands; the optimizer makes it the state's only reader), so the first
+// step reading such a leaf is where the store starts to change.
+func (p *Plan) firstStoreWrite() int {
+	self := map[int]bool{}
+	for _, u := range p.updates {
+		if u.target == u.value {
+			self[u.target] = true
+		}
+	}
+	if len(self) == 0 {
+		return len(p.Steps)
+	}
+	for i, st := range p.Steps {
+		for _, x := range st.Node.In {
+			if self[x.ID] {
+				return i
+			}
+		}
+	}
+	return len(p.Steps)
 }
 
 // prepareKernels prepares the kernel of every step for the plan's shapes.

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -68,10 +70,39 @@ func NewSession(g *ops.Graph, store *Store) *Session {
 // shapes and runs them on up to GOMAXPROCS goroutines of the kernels'
 // worker pool. Partial sums are combined in task order, so the results are
 // bitwise the same for any GOMAXPROCS.
+//
+// Run is RunContext with a context that is never cancelled.
 func (s *Session) Run(seed uint64, inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	return s.RunContext(context.Background(), seed, inputs...)
+}
+
+// RunContext is Run, cancellable between kernel steps: before each step it
+// looks, without waiting, whether ctx is done, and if so stops there and
+// returns an error wrapping ctx.Err() that names the step it stopped before
+// ("run cancelled before step 3 of 12 (matmul at f.nn:4:9): context
+// canceled"). A cancelled run applies no update, so the params and states
+// in the store are those before the run, with one exception: once a step
+// that writes a state in place has started (a fused optimizer update,
+// fused_sgd or fused_adam, writes its moments into the store), the run is
+// no longer cancelled and finishes, so that params and states stay
+// consistent. A context whose Done channel is nil (context.Background)
+// costs nothing per step. A nil ctx is an error.
+func (s *Session) RunContext(ctx context.Context, seed uint64, inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if ctx == nil {
+		return nil, errNilContext
+	}
 	p, err := s.Plan(inputs...)
 	if err != nil {
 		return nil, err
+	}
+	done := ctx.Done()
+	if done != nil {
+		// Nothing is allocated for a run cancelled before it starts.
+		select {
+		case <-done:
+			return nil, p.cancelled(ctx, 0)
+		default:
+		}
 	}
 	if err := p.allocate(); err != nil {
 		return nil, err
@@ -79,8 +110,11 @@ func (s *Session) Run(seed uint64, inputs ...*tensor.Tensor) ([]*tensor.Tensor, 
 	if err := p.bind(s.store, inputs); err != nil {
 		return nil, err
 	}
-	return p.exec(seed)
+	return p.exec(ctx, done, seed)
 }
+
+// errNilContext is RunContext's error for a nil context.
+var errNilContext = errors.New("runtime: nil context")
 
 // Plan returns the plan Run would use for these inputs, building it when
 // needed (to read its memory use, for example), without running anything
@@ -206,8 +240,11 @@ func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
 	return nil
 }
 
-// exec runs the steps in order, then applies the updates.
-func (p *Plan) exec(seed uint64) (out []*tensor.Tensor, err error) {
+// exec runs the steps in order, then applies the updates. It looks
+// whether done (ctx.Done(), nil for a context that is never cancelled) is
+// closed, without waiting, before every step up to the first that writes
+// the store in place, that one included.
+func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64) (out []*tensor.Tensor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, p.panicError(r)
@@ -215,6 +252,14 @@ func (p *Plan) exec(seed uint64) (out []*tensor.Tensor, err error) {
 	}()
 	p.ctx.Seed, p.ctx.Err = seed, nil
 	for i := range p.Steps {
+		if done != nil && i <= p.commit {
+			select {
+			case <-done:
+				p.cur = -1
+				return nil, p.cancelled(ctx, i)
+			default:
+			}
+		}
 		p.cur = i
 		if st := &p.Steps[i]; !st.Alias {
 			st.Kernel(&p.ctx, st.out, st.args)
@@ -234,6 +279,19 @@ func (p *Plan) exec(seed uint64) (out []*tensor.Tensor, err error) {
 		}
 	}
 	return p.outputs, nil
+}
+
+// cancelled is the error of a run stopped by ctx before step i.
+func (p *Plan) cancelled(ctx context.Context, i int) error {
+	if i >= len(p.Steps) {
+		return fmt.Errorf("run cancelled before it started: %w", ctx.Err())
+	}
+	n := p.Steps[i].Node
+	at := ""
+	if s := n.Pos.String(); s != "" {
+		at = " at " + s
+	}
+	return fmt.Errorf("run cancelled before step %d of %d (%s%s): %w", i+1, len(p.Steps), n.Op.Name, at, ctx.Err())
 }
 
 // panicError turns a panic of the running step into an error naming the
