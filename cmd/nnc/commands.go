@@ -16,12 +16,16 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	shapes := shapesFlag{}
 	fs.Var(shapes, "shapes", "values of shape variables for the memory estimate, e.g. B=64")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	memoryFlag(fs, "the memory limit the peaks are compared with, e.g. 2GB (default: $"+envMaxMemory+", else the memory available)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	file, err := oneFile(pos)
 	if err != nil {
+		return err
+	}
+	if _, err := setMemoryLimit(fs); err != nil {
 		return err
 	}
 	sum, err := summarize(file, shapes)
@@ -82,6 +86,7 @@ func (ef *entryFlags) define(fs *flag.FlagSet, entryHelp string) {
 	fs.Uint64Var(&ef.seed, "seed", 0, "seed for initializing parameters when --params is not given")
 	fs.StringVar(&ef.out, "out", "", "write the results to this .npy or .safetensors file instead of stdout")
 	fs.Var(&ef.ins, "in", "an input, NAME=VALUE: inline JSON or a .npy file (repeatable)")
+	memoryFlag(fs, memoryHelp)
 }
 
 // load parses the command line, compiles FILE and reads the inputs.
@@ -95,6 +100,9 @@ func (ef *entryFlags) load(fs *flag.FlagSet, args []string, stderr io.Writer) (*
 		return nil, nil, err
 	}
 	if err := nonEmpty(fs, "entry", "params", "out"); err != nil {
+		return nil, nil, err
+	}
+	if _, err := setMemoryLimit(fs); err != nil {
 		return nil, nil, err
 	}
 	f, err := loadFunc(file, ef.entry, ef.params, ef.seed)

@@ -13,6 +13,7 @@ import (
 //
 //	nnc gradcheck FILE --entry M.fn [--in x=V ...] [--params P] [--seed N]
 //	    [--shapes B=3] [--eps 1e-5] [--tol 1e-5] [--samples 64] [--quiet]
+//	    [--max-memory 2GB]
 //
 // It prints the report as one JSON object on stdout and as a table on stderr
 // (unless --quiet), and exits with status 1 when the worst relative error
@@ -30,6 +31,7 @@ func cmdGradcheck(args []string, stdout, stderr io.Writer) error {
 	tol := fs.Float64("tol", 1e-5, "largest accepted relative error")
 	samples := fs.Int("samples", 64, "elements checked per input and parameter (-1: all)")
 	quiet := fs.Bool("quiet", false, "no table on stderr")
+	memoryFlag(fs, memoryHelp)
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -39,6 +41,9 @@ func cmdGradcheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := gradcheckFlags(fs, *eps, *tol, *samples); err != nil {
+		return err
+	}
+	if _, err := setMemoryLimit(fs); err != nil {
 		return err
 	}
 	f, err := loadFunc(file, *entry, *params, *seed)

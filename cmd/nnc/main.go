@@ -11,6 +11,10 @@
 //	nnc eval  FILE --params P.safetensors [--data D]
 //	nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
 //
+// check, run, grad, train, eval and gradcheck take --max-memory 2GB, the
+// most memory one plan may take (default: the environment variable
+// NNC_MAX_MEMORY, else the memory available).
+//
 // Results are one JSON object on stdout. Exit status: 0 success, 1 an error in
 // the program or its data (printed as file:line:col: CODE: message), 2 a
 // usage error, 130 training aborted by a second interrupt. See docs/cli.md.
@@ -44,10 +48,13 @@ Usage:
   nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
   nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
   nnc train FILE [--model M] [flags overriding the train block] [-o P.safetensors]
-            [--remat] [--max-memory 2MB]
-  nnc eval  FILE --params P.safetensors [--data D]
+            [--remat] [--allow-nonfinite]
+  nnc eval  FILE --params P.safetensors [--data D] [--allow-nonfinite]
   nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
                                          check gradients against finite differences
+
+check, run, grad, train, eval and gradcheck take --max-memory 2GB: the most
+memory one plan may take (default: $NNC_MAX_MEMORY, else the memory available).
 
 Run 'nnc COMMAND -h' for a command's flags.
 `
@@ -76,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	modelArgs, o0 = argsFlag{}, false
+	modelArgs, o0, maxMemory = argsFlag{}, false, ""
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "nnc: unknown command %q\n\n%s", args[0], usage)

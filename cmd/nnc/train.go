@@ -26,8 +26,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Output, "o", "", "write the trained parameters to this .safetensors file")
 	asJSON := fs.Bool("json", false, "print the final metrics as one JSON object on stdout")
 	quiet := fs.Bool("quiet", false, "no progress lines")
-	fs.BoolVar(&o.Remat, "remat", false, "recompute forward values in the backward pass to save memory (bitwise-identical results)")
-	maxMem := fs.String("max-memory", "", "peak memory budget of a training step, e.g. 2MB (implies --remat)")
+	fs.BoolVar(&o.Remat, "remat", false, "recompute forward values in the backward pass to fit --max-memory (bitwise-identical results)")
+	fs.BoolVar(&o.AllowNonFinite, "allow-nonfinite", false, "accept NaN and infinite feature values in a data file")
+	memoryFlag(fs, "the most memory one plan (a training step, an evaluation) may take, e.g. 2MB, and with --remat the step's budget (default: $"+envMaxMemory+", else the memory available)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -36,7 +37,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := trainFlags(fs, &o, *maxMem); err != nil {
+	if err := trainFlags(fs, &o); err != nil {
 		return err
 	}
 	if given(fs)["seed"] {
@@ -76,10 +77,12 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 // trainFlags checks the values of train's flags that the command line set:
-// a value that cannot be used is a usage error, never the default.
-func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions, maxMem string) error {
+// a value that cannot be used is a usage error, never the default. It sets
+// the memory limit (--max-memory, else NNC_MAX_MEMORY); --max-memory is also
+// the budget of --remat.
+func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions) error {
 	for _, err := range []error{
-		nonEmpty(fs, "model", "data", "o", "max-memory", "optimizer"),
+		nonEmpty(fs, "model", "data", "o", "optimizer"),
 		positiveInt(fs, "epochs", o.Epochs),
 		positiveInt(fs, "batch", o.Batch),
 		positiveFloat(fs, "lr", o.LR),
@@ -93,15 +96,12 @@ func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions, maxMem string) error {
 	default:
 		return usagef("--optimizer is sgd, adam or adamw, not %q", o.Optimizer)
 	}
-	if maxMem != "" {
-		n, err := nnc.ParseBytes(maxMem)
-		if err != nil {
-			return usagef("--max-memory: %v", err)
-		}
-		if n <= 0 {
-			return usagef("--max-memory must be positive, got %q", maxMem)
-		}
-		o.MaxMemory, o.Remat = n, true
+	n, err := setMemoryLimit(fs)
+	if err != nil {
+		return err
+	}
+	if o.Remat {
+		o.MaxMemory = n
 	}
 	return nil
 }
@@ -114,6 +114,8 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Data, "data", "", "data set: a builtin name (digits) or a CSV/NPZ file")
 	fs.IntVar(&o.Batch, "batch", 0, "evaluation batch size, from 1 (default 256)")
 	fs.Bool("json", true, "print the metrics as one JSON object (always on)")
+	fs.BoolVar(&o.AllowNonFinite, "allow-nonfinite", false, "accept NaN and infinite feature values in a data file")
+	memoryFlag(fs, memoryHelp)
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -130,6 +132,9 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Params == "" {
 		return usagef("--params is required")
+	}
+	if _, err := setMemoryLimit(fs); err != nil {
+		return err
 	}
 	p, err := compileFile(file)
 	if err != nil {
