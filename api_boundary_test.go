@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -44,6 +45,19 @@ func TestAPIBadArguments(t *testing.T) {
 	}
 	w1 := func(shape []int, n int) *Tensor {
 		return &Tensor{DType: tensor.F32, Shape: shape, F32: make([]float32, n)}
+	}
+	gradcheck := func(f *Func, o GradCheckOptions) func() error {
+		return func() error { _, err := f.GradCheck(o); return err }
+	}
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "out.safetensors")
+	paramsFile := filepath.Join(dir, "params.safetensors")
+	if err := fwd.SaveParams(paramsFile); err != nil {
+		t.Fatal(err)
+	}
+	otherParams := filepath.Join(dir, "other.safetensors")
+	if err := WriteTensors(otherParams, []string{"V"}, []*Tensor{tensor.New(tensor.F32, 2)}); err != nil {
+		t.Fatal(err)
 	}
 	var nilFunc *Func
 	var nilProg *Program
@@ -104,6 +118,42 @@ func TestAPIBadArguments(t *testing.T) {
 		{"Graph unknown format", func() error { _, err := p.Graph("M.forward", GraphOptions{Format: "svg"}); return err }, `unknown format "svg"`},
 		{"CompileFile empty", func() error { _, err := CompileFile(""); return err }, "empty file name"},
 		{"CompileFile missing", func() error { _, err := CompileFile(t.TempDir() + "/none.nn"); return err }, "no such file"},
+		{"nil Func LoadParams", func() error { return nilFunc.LoadParams(paramsFile) }, "nil or empty Func"},
+		{"zero Func LoadParams", func() error { return (&Func{}).LoadParams(paramsFile) }, "nil or empty Func"},
+		{"nil Func SaveParams", func() error { return nilFunc.SaveParams(outFile) }, "nil or empty Func"},
+		{"zero Func SaveParams", func() error { return (&Func{}).SaveParams(outFile) }, "nil or empty Func"},
+		{"LoadParams empty path", func() error { return fwd.LoadParams("") }, "LoadParams: empty file name"},
+		{"LoadParams missing file", func() error { return fwd.LoadParams(outFile + ".none") }, "no such file"},
+		{"LoadParams wrong model", func() error { return loss.LoadParams(otherParams) }, "tensors missing: W1 f32[4, 8]"},
+		{"SaveParams empty path", func() error { return fwd.SaveParams("") }, "SaveParams: empty file name"},
+		{"SaveParams to a directory", func() error { return fwd.SaveParams(t.TempDir()) }, "not a regular file"},
+		{"nil Func GradCheck", gradcheck(nilFunc, GradCheckOptions{}), "nil or empty Func"},
+		{"zero Func GradCheck", gradcheck(&Func{}, GradCheckOptions{}), "nil or empty Func"},
+		{"GradCheck nil input", gradcheck(loss, GradCheckOptions{Inputs: x(nil)}), "input x: nil tensor"},
+		{"GradCheck short input", gradcheck(loss, GradCheckOptions{Inputs: x(w1([]int{2, 4}, 7))}), "holds 7 values, not 8"},
+		{"GradCheck unknown input", gradcheck(loss, GradCheckOptions{Inputs: map[string]*Tensor{"q": good}}), `M.loss has no input "q"`},
+		{"GradCheck Eps NaN", gradcheck(loss, GradCheckOptions{Eps: math.NaN()}), "GradCheckOptions.Eps is NaN"},
+		{"GradCheck Tol negative", gradcheck(loss, GradCheckOptions{Tol: -1}), "GradCheckOptions.Tol is -1"},
+		{"GradCheck negative shape", gradcheck(loss, GradCheckOptions{Shapes: map[string]int{"B": -1}}), "Shapes gives B = -1"},
+		{"GradCheck unknown shape", gradcheck(loss, GradCheckOptions{Shapes: map[string]int{"N": 2}}), "Shapes gives N, which is no shape variable"},
+		{"GradCheck per-shape short input", gradcheck(score, GradCheckOptions{Inputs: x(w1([]int{2, 3}, 5))}), "holds 5 values, not 6"},
+		{"nil Program Summary", func() error { _, err := nilProg.Summary(nil); return err }, "nil or empty Program"},
+		{"zero Program Summary", func() error { _, err := (&Program{}).Summary(nil); return err }, "nil or empty Program"},
+		{"Summary negative shape", func() error { _, err := p.Summary(map[string]int{"B": -1}); return err }, "dimension B is -1, negative"},
+		{"nil Program TrainMemory", func() error { _, err := nilProg.TrainMemory(TrainOptions{}); return err }, "nil or empty Program"},
+		{"zero Program TrainMemory", func() error { _, err := (&Program{}).TrainMemory(TrainOptions{}); return err }, "nil or empty Program"},
+		{"TrainMemory negative MaxMemory", func() error { _, err := p.TrainMemory(TrainOptions{MaxMemory: -1}); return err }, "TrainOptions.MaxMemory is -1"},
+		{"WriteTensors short .npy", func() error { return WriteTensors(outFile+".npy", []string{"a"}, []*Tensor{w1([]int{2, 4}, 7)}) }, "holds 7 elements, its shape says 8"},
+		{"WriteTensors short .safetensors", func() error { return WriteTensors(outFile, []string{"a"}, []*Tensor{w1([]int{2, 4}, 7)}) }, "holds 7 elements, its shape says 8"},
+		{"WriteTensors mismatched lengths", func() error { return WriteTensors(outFile, []string{"a"}, nil) }, "1 names for 0 tensors"},
+		{"WriteTensors other extension", func() error { return WriteTensors(outFile+".csv", []string{"a"}, []*Tensor{good}) }, "want a .npy or .safetensors file"},
+		{"MarshalTensors short", func() error { _, err := MarshalTensors([]string{"a"}, []*Tensor{w1([]int{3}, 2)}); return err }, "holds 2 elements, its shape says 3"},
+		{"MarshalTensors nil", func() error { _, err := MarshalTensors([]string{"a"}, []*Tensor{nil}); return err }, "MarshalTensors: a: nil tensor"},
+		{"MarshalTensors mismatched lengths", func() error { _, err := MarshalTensors(nil, []*Tensor{good}); return err }, "0 names for 1 tensors"},
+		{"EncodeJSON float map key", func() error { _, err := EncodeJSON(map[float64]float64{1: math.NaN()}); return err }, "unsupported map key type float64"},
+		{"ReadValue unknown type", func() error { _, err := ReadValue("[1]", "q8[1]"); return err }, `unknown element type "q8"`},
+		{"ReadValue missing .npy", func() error { _, err := ReadValue(filepath.Join(dir, "none.npy"), "f32[2]"); return err }, "no such file"},
+		{"ParseValue ragged", func() error { _, err := ParseValue("[[1], [2, 3]]", "f32"); return err }, "ragged array"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

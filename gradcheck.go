@@ -2,36 +2,67 @@ package nnc
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/nnclang/nnc/autodiff"
+	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
 	"github.com/nnclang/nnc/runtime/tensor"
 )
 
-// GradCheckOptions say how GradCheck runs.
+// GradCheckOptions say how GradCheck runs. The zero value of a field means
+// "not given" and takes the default said with it; a value no setting can
+// take (a negative, NaN or infinite Eps or Tol, a negative size in Shapes)
+// is an error.
 type GradCheckOptions struct {
 	// Inputs are values for the entry's inputs by name; the others are
 	// drawn at random: floats from normal(0, 1), integers from {0, 1}.
+	// Each must be a well-formed tensor of the input's type.
 	Inputs map[string]*Tensor
 	// Shapes gives the sizes of shape variables for random inputs; a
-	// variable not given is 3.
+	// variable not given is 3. Every name must be a shape variable of the
+	// entry's inputs, and agree with the given Inputs.
 	Shapes map[string]int
 	// Seed drives the random inputs, the random output weights and the
 	// sampled elements.
 	Seed uint64
-	// Eps is the central-difference step (default 1e-5; the check runs in
-	// f64).
+	// Eps is the central-difference step (0: 1e-5; the check runs in f64).
 	Eps float64
-	// Tol is the largest accepted relative error (default 1e-5).
+	// Tol is the largest accepted relative error (0: 1e-5).
 	Tol float64
 	// Samples is the number of elements checked per input or parameter,
-	// drawn at random without repetition (default 64; negative: all).
+	// drawn at random without repetition (0: 64; negative: all).
 	Samples int
+}
+
+// check validates the options and fills in the defaults.
+func (o *GradCheckOptions) check() error {
+	for _, v := range []struct {
+		name string
+		x    *float64
+	}{{"Eps", &o.Eps}, {"Tol", &o.Tol}} {
+		if math.IsNaN(*v.x) || math.IsInf(*v.x, 0) || *v.x < 0 {
+			return fmt.Errorf("gradcheck: GradCheckOptions.%s is %v: want a positive, finite number (0: the default 1e-5)", v.name, *v.x)
+		}
+		if *v.x == 0 {
+			*v.x = 1e-5
+		}
+	}
+	if o.Samples == 0 {
+		o.Samples = 64
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.Shapes)) {
+		if o.Shapes[k] < 0 {
+			return fmt.Errorf("gradcheck: GradCheckOptions.Shapes gives %s = %d: want a size from 0", k, o.Shapes[k])
+		}
+	}
+	return nil
 }
 
 // GradCheckItem is the check of the gradient with respect to one input or
@@ -61,8 +92,11 @@ type GradCheckReport struct {
 }
 
 // Worst returns the item with the largest relative error (nil when there
-// is nothing to check).
+// is nothing to check, or for a nil report).
 func (r *GradCheckReport) Worst() *GradCheckItem {
+	if r == nil {
+		return nil
+	}
 	var w *GradCheckItem
 	for i := range r.Checks {
 		if w == nil || r.Checks[i].MaxRelErr > w.MaxRelErr || math.IsNaN(r.Checks[i].MaxRelErr) {
@@ -73,8 +107,11 @@ func (r *GradCheckReport) Worst() *GradCheckItem {
 }
 
 // Table prints the report as an aligned table, one row per input and
-// parameter, with a verdict line.
+// parameter, with a verdict line ("" for a nil report).
 func (r *GradCheckReport) Table() string {
+	if r == nil {
+		return ""
+	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%-24s %-6s %-18s %8s %12s %14s %14s\n", "name", "kind", "type", "checked", "max rel err", "analytic", "numeric")
 	for _, c := range r.Checks {
@@ -92,76 +129,55 @@ func (r *GradCheckReport) Table() string {
 	return sb.String()
 }
 
+// gradWrt is one float input or parameter GradCheck differentiates by.
+type gradWrt struct {
+	node *ops.Node
+	name string
+	kind string
+	typ  ops.Type
+}
+
+// gradDraw is a random tensor GradCheck draws once the memory is checked.
+type gradDraw struct {
+	name  string
+	dt    ops.DType
+	shape []int
+}
+
 // GradCheck checks the entry's gradient numerically: the entry's graph is
 // rebuilt in f64, its outputs are contracted with fixed random weights into
 // a scalar (a scalar output is used as it is), and the gradient with respect
 // to every float input and parameter, built by autodiff, is compared with
 // central differences at sampled elements. Custom gradients are checked
-// like any other. Parameters are the Func's current values.
+// like any other. Parameters are the Func's current values, copied when the
+// check starts (parameter writes wait for the copy, runs proceed). An entry
+// that unrolls over a shape variable is checked for the sizes given by
+// opts.Inputs and opts.Shapes (3 for the others).
 func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error) {
 	defer recoverInternal(&err)
-	if opts.Eps <= 0 {
-		opts.Eps = 1e-5
+	if !f.ok() {
+		return nil, errNoFunc
 	}
-	if opts.Tol <= 0 {
-		opts.Tol = 1e-5
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
-	if opts.Samples == 0 {
-		opts.Samples = 64
+	low, env, err := f.gradcheckLowering(opts)
+	if err != nil {
+		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x6772616463686b))
-
 	b := ops.NewBuilder()
-	m, err := promote(b, f.low.B.G)
+	m, err := promote(b, low.B.G)
 	if err != nil {
 		return nil, fmt.Errorf("gradcheck %s: %v", f.entry, err)
 	}
 	vals := map[string]*tensor.Tensor{}
-	env := map[string]int64{}
-	for k, v := range opts.Shapes {
-		env[k] = int64(v)
-	}
-	for name := range opts.Inputs {
-		if !hasInput(f.low.Inputs, name) {
-			return nil, fmt.Errorf("gradcheck: %s has no input %q", f.entry, name)
-		}
-	}
-	// Given inputs bind shape variables first; random ones use them.
-	var given []*ops.Node
-	var givenVals []*tensor.Tensor
-	for _, n := range f.low.Inputs {
-		if t, ok := opts.Inputs[n.Name()]; ok {
-			given = append(given, n)
-			givenVals = append(givenVals, t)
-		}
-	}
-	if len(given) > 0 {
-		bound, err := ops.BindShapes(given, givenVals)
-		if err != nil {
-			return nil, fmt.Errorf("gradcheck: %v", err)
-		}
-		for k, v := range bound {
-			env[k] = v
-		}
-	}
 	// Random values are drawn, in this order, once the memory is checked.
-	type draw struct {
-		name  string
-		dt    ops.DType
-		shape []int
-	}
-	var draws []draw
-	for _, n := range f.low.Inputs {
+	var draws []gradDraw
+	for _, n := range low.Inputs {
 		if t, ok := opts.Inputs[n.Name()]; ok {
 			vals[n.Name()] = toF64(t)
 			continue
-		}
-		for _, d := range n.Type.Shape {
-			for _, v := range d.Vars() {
-				if _, ok := env[v]; !ok {
-					env[v] = 3
-				}
-			}
 		}
 		shape, err := n.Type.Shape.Eval(env)
 		if err != nil {
@@ -170,62 +186,34 @@ func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error
 		if err := runtime.CheckShape(m[n.ID].Type.DType, shape); err != nil {
 			return nil, fmt.Errorf("gradcheck: input %s: %v", n.Name(), err)
 		}
-		draws = append(draws, draw{n.Name(), m[n.ID].Type.DType, shape})
+		draws = append(draws, gradDraw{n.Name(), m[n.ID].Type.DType, shape})
 	}
-	for _, n := range append(append([]*ops.Node(nil), f.low.Params...), f.low.States...) {
-		t := f.store.Get(n.Name())
-		if t == nil {
-			return nil, fmt.Errorf("gradcheck: %s has no value", n.Name())
-		}
-		vals[n.Name()] = toF64(t)
-	}
-
-	// The scalar: the output itself, or Σ_k sum(out_k · R_k).
-	var y *ops.Node
-	for k, o := range f.low.Outputs {
-		o64 := m[o.ID]
-		if !o64.Type.DType.IsFloat() {
-			continue
-		}
-		term := o64
-		if len(f.low.Outputs) > 1 || len(o64.Type.Shape) > 0 {
-			name := fmt.Sprintf("gradcheck.weight%d", k)
-			w := b.Input(name, o64.Type)
-			shape, err := o64.Type.Shape.Eval(env)
-			if err != nil {
-				return nil, fmt.Errorf("gradcheck: output %d: %v", k, err)
+	err = f.readParams(func(store *runtime.Store) error {
+		for _, n := range append(append([]*ops.Node(nil), low.Params...), low.States...) {
+			t := store.Get(n.Name())
+			if t == nil {
+				return fmt.Errorf("gradcheck: %s has no value", n.Name())
 			}
-			if err := runtime.CheckShape(ops.F64, shape); err != nil {
-				return nil, fmt.Errorf("gradcheck: output %d: %v", k, err)
-			}
-			draws = append(draws, draw{name, ops.F64, shape})
-			term = ops.SumTo(b, b.Must("mul", nil, o64, w), ops.Shape{})
+			vals[n.Name()] = toF64(t)
 		}
-		if y == nil {
-			y = term
-		} else {
-			y = b.Must("add", nil, y, term)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if y == nil {
-		return nil, fmt.Errorf("gradcheck: %s has no float output", f.entry)
+	y, draws, err := f.gradcheckScalar(b, low, m, env, draws)
+	if err != nil {
+		return nil, err
 	}
-
-	type wrt struct {
-		node *ops.Node
-		name string
-		kind string
-		typ  ops.Type
-	}
-	var xs []wrt
-	for _, n := range f.low.Inputs {
+	var xs []gradWrt
+	for _, n := range low.Inputs {
 		if n.Type.DType.IsFloat() {
-			xs = append(xs, wrt{m[n.ID], n.Name(), "input", n.Type})
+			xs = append(xs, gradWrt{m[n.ID], n.Name(), "input", n.Type})
 		}
 	}
-	for _, n := range f.low.Params {
+	for _, n := range low.Params {
 		if n.Type.DType.IsFloat() {
-			xs = append(xs, wrt{m[n.ID], n.Name(), "param", n.Type})
+			xs = append(xs, gradWrt{m[n.ID], n.Name(), "param", n.Type})
 		}
 	}
 	nodes := make([]*ops.Node, len(xs))
@@ -257,8 +245,26 @@ func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error
 	if err != nil {
 		return nil, fmt.Errorf("gradcheck %s: %v", f.entry, err)
 	}
-	// Finite differences run y alone through a session.
-	yg := &ops.Graph{Nodes: b.G.Nodes, Outputs: []ops.Output{{Name: "y", Node: y}}}
+	eval := scalarEval(b.G, y, vals)
+	rep = &GradCheckReport{Entry: f.entry, Eps: opts.Eps, Tol: opts.Tol, OK: true}
+	for i, x := range xs {
+		item, err := checkOne(rng, x, vals[x.name], all[grads[i]].F64, opts, eval)
+		if err != nil {
+			return nil, err
+		}
+		if !(item.MaxRelErr <= opts.Tol) {
+			rep.OK = false
+		}
+		rep.Checks = append(rep.Checks, item)
+	}
+	return rep, nil
+}
+
+// scalarEval returns a function that computes y, of graph g, from the
+// values in vals (read at each call, so that finite differences can change
+// them in place), through a session that runs y alone.
+func scalarEval(g *ops.Graph, y *ops.Node, vals map[string]*tensor.Tensor) func() (float64, error) {
+	yg := &ops.Graph{Nodes: g.Nodes, Outputs: []ops.Output{{Name: "y", Node: y}}}
 	store := runtime.NewStore()
 	var inputs []*tensor.Tensor
 	for _, n := range yg.Inputs() {
@@ -268,58 +274,172 @@ func (f *Func) GradCheck(opts GradCheckOptions) (rep *GradCheckReport, err error
 		store.Set(n.Name(), vals[n.Name()])
 	}
 	sess := runtime.NewSession(yg, store)
-	eval := func() (float64, error) {
+	return func() (float64, error) {
 		out, err := sess.Run(0, inputs...)
 		if err != nil {
 			return 0, err
 		}
 		return out[0].F64[0], nil
 	}
+}
 
-	rep = &GradCheckReport{Entry: f.entry, Eps: opts.Eps, Tol: opts.Tol, OK: true}
-	for i, x := range xs {
-		v := vals[x.name]
-		an := all[grads[i]].F64
-		idx := sample(rng, v.Len(), opts.Samples)
-		num := make([]float64, len(idx))
-		scale := 0.0
-		for k, j := range idx {
-			old := v.F64[j]
-			v.F64[j] = old + opts.Eps
-			hi, err := eval()
-			if err != nil {
-				return nil, err
-			}
-			v.F64[j] = old - opts.Eps
-			lo, err := eval()
-			if err != nil {
-				return nil, err
-			}
-			v.F64[j] = old
-			num[k] = (hi - lo) / (2 * opts.Eps)
-			scale = math.Max(scale, math.Abs(num[k]))
+// gradcheckLowering validates opts.Inputs and opts.Shapes against the
+// entry's inputs and binds every shape variable: from the given inputs,
+// then from Shapes, then 3. It returns the lowering to check: the Func's
+// own, or, for an entry that unrolls over a shape variable, one lowered for
+// those sizes.
+func (f *Func) gradcheckLowering(opts GradCheckOptions) (*lang.Lowered, map[string]int64, error) {
+	// The inputs with their declared types, shape variables and all.
+	sig := f.low.Inputs
+	if f.perShape {
+		sb := ops.NewBuilder()
+		sig = make([]*ops.Node, len(f.sig))
+		for i, a := range f.sig {
+			sig[i] = sb.Input(a.Name, a.Type)
 		}
-		item := GradCheckItem{Name: x.name, Kind: x.kind, Type: x.typ.String(), Checked: len(idx), At: -1}
-		floor := 1e-3*scale + 1e-8
-		for k, j := range idx {
-			a, n := an[j], num[k]
-			e := math.Abs(a-n) / math.Max(math.Max(math.Abs(a), math.Abs(n)), floor)
-			if math.IsNaN(a) || math.IsNaN(n) {
-				e = math.NaN()
-			}
-			if item.At < 0 || e > item.MaxRelErr || math.IsNaN(e) {
-				item.MaxRelErr, item.At, item.Analytic, item.Numeric = e, j, a, n
-			}
-			if math.IsNaN(e) {
-				break
-			}
-		}
-		if !(item.MaxRelErr <= opts.Tol) {
-			rep.OK = false
-		}
-		rep.Checks = append(rep.Checks, item)
 	}
-	return rep, nil
+	vars := map[string]bool{}
+	var names []string
+	for _, n := range sig {
+		names = append(names, n.Name())
+		for _, d := range n.Type.Shape {
+			for _, v := range d.Vars() {
+				vars[v] = true
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(opts.Inputs)) {
+		if !slices.Contains(names, name) {
+			return nil, nil, fmt.Errorf("gradcheck: %s has no input %q (inputs: %s)", f.entry, name, strings.Join(names, ", "))
+		}
+		if err := checkTensor("input", name, opts.Inputs[name]); err != nil {
+			return nil, nil, fmt.Errorf("gradcheck: %w", err)
+		}
+	}
+	// Given inputs bind shape variables first; random ones use them.
+	var given []*ops.Node
+	var givenVals []*tensor.Tensor
+	for _, n := range sig {
+		if t, ok := opts.Inputs[n.Name()]; ok {
+			given = append(given, n)
+			givenVals = append(givenVals, t)
+		}
+	}
+	env := map[string]int64{}
+	if len(given) > 0 {
+		bound, err := ops.BindShapes(given, givenVals)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gradcheck: %v", err)
+		}
+		env = bound
+	}
+	for _, k := range slices.Sorted(maps.Keys(opts.Shapes)) {
+		v := int64(opts.Shapes[k])
+		if !vars[k] {
+			return nil, nil, fmt.Errorf("gradcheck: GradCheckOptions.Shapes gives %s, which is no shape variable of %s's inputs (%s)", k, f.entry, knownNames(vars))
+		}
+		if have, ok := env[k]; ok && have != v {
+			return nil, nil, fmt.Errorf("gradcheck: GradCheckOptions.Shapes gives %s = %d, but the given inputs have %s = %d", k, v, k, have)
+		}
+		env[k] = v
+	}
+	for v := range vars {
+		if _, ok := env[v]; !ok {
+			env[v] = 3
+		}
+	}
+	if !f.perShape {
+		return f.low, env, nil
+	}
+	low, err := f.prog.lower(f.entry, lang.LowerOptions{Shapes: env})
+	if err != nil {
+		return nil, nil, fmt.Errorf("gradcheck %s: %w", f.entry, err)
+	}
+	return low, env, nil
+}
+
+// knownNames lists a set's names, sorted, for a message.
+func knownNames(set map[string]bool) string {
+	if len(set) == 0 {
+		return "there are none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(set)), ", ")
+}
+
+// gradcheckScalar builds the scalar GradCheck differentiates: the output
+// itself, or Σ_k sum(out_k · R_k) with random weights R_k, which it adds to
+// draws.
+func (f *Func) gradcheckScalar(b *ops.Builder, low *lang.Lowered, m []*ops.Node, env map[string]int64, draws []gradDraw) (*ops.Node, []gradDraw, error) {
+	var y *ops.Node
+	for k, o := range low.Outputs {
+		o64 := m[o.ID]
+		if !o64.Type.DType.IsFloat() {
+			continue
+		}
+		term := o64
+		if len(low.Outputs) > 1 || len(o64.Type.Shape) > 0 {
+			name := fmt.Sprintf("gradcheck.weight%d", k)
+			w := b.Input(name, o64.Type)
+			shape, err := o64.Type.Shape.Eval(env)
+			if err != nil {
+				return nil, nil, fmt.Errorf("gradcheck: output %d: %v", k, err)
+			}
+			if err := runtime.CheckShape(ops.F64, shape); err != nil {
+				return nil, nil, fmt.Errorf("gradcheck: output %d: %v", k, err)
+			}
+			draws = append(draws, gradDraw{name, ops.F64, shape})
+			term = ops.SumTo(b, b.Must("mul", nil, o64, w), ops.Shape{})
+		}
+		if y == nil {
+			y = term
+		} else {
+			y = b.Must("add", nil, y, term)
+		}
+	}
+	if y == nil {
+		return nil, nil, fmt.Errorf("gradcheck: %s has no float output", f.entry)
+	}
+	return y, draws, nil
+}
+
+// checkOne compares the analytic gradient an of x, whose f64 value v eval
+// reads, with central differences at sampled elements.
+func checkOne(rng *rand.Rand, x gradWrt, v *tensor.Tensor, an []float64, opts GradCheckOptions, eval func() (float64, error)) (GradCheckItem, error) {
+	idx := sample(rng, v.Len(), opts.Samples)
+	num := make([]float64, len(idx))
+	scale := 0.0
+	for k, j := range idx {
+		old := v.F64[j]
+		v.F64[j] = old + opts.Eps
+		hi, err := eval()
+		if err != nil {
+			return GradCheckItem{}, err
+		}
+		v.F64[j] = old - opts.Eps
+		lo, err := eval()
+		if err != nil {
+			return GradCheckItem{}, err
+		}
+		v.F64[j] = old
+		num[k] = (hi - lo) / (2 * opts.Eps)
+		scale = math.Max(scale, math.Abs(num[k]))
+	}
+	item := GradCheckItem{Name: x.name, Kind: x.kind, Type: x.typ.String(), Checked: len(idx), At: -1}
+	floor := 1e-3*scale + 1e-8
+	for k, j := range idx {
+		a, n := an[j], num[k]
+		e := math.Abs(a-n) / math.Max(math.Max(math.Abs(a), math.Abs(n)), floor)
+		if math.IsNaN(a) || math.IsNaN(n) {
+			e = math.NaN()
+		}
+		if item.At < 0 || e > item.MaxRelErr || math.IsNaN(e) {
+			item.MaxRelErr, item.At, item.Analytic, item.Numeric = e, j, a, n
+		}
+		if math.IsNaN(e) {
+			break
+		}
+	}
+	return item, nil
 }
 
 // gradcheckMemory refuses a gradient check whose values would not fit the
@@ -340,15 +460,6 @@ func gradcheckMemory(g *ops.Graph, env map[string]int64, drawn int64) error {
 		return nil
 	}
 	return &runtime.MemoryError{What: "the check", Need: need, Limit: limit, Set: set}
-}
-
-func hasInput(inputs []*ops.Node, name string) bool {
-	for _, n := range inputs {
-		if n.Name() == name {
-			return true
-		}
-	}
-	return false
 }
 
 // sample returns up to k distinct indices in [0, n), sorted; all of them

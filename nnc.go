@@ -24,9 +24,11 @@
 // all of them. Parameter writes (SetParam, InitParams) wait for the runs in
 // progress and hold off new ones until they are done, so every run sees the
 // parameters wholly before or wholly after a write. Results are bitwise the
-// same whether calls run alone or together. Param returns a copy. LoadParams,
-// SaveParams and GradCheck are not yet serialized with the other calls: do
-// not call them while other calls on the same Func are in progress.
+// same whether calls run alone or together. LoadParams is a parameter write
+// like SetParam (the file is read before it waits). Param, SaveParams and
+// GradCheck read the parameters as they are at one moment: they run
+// alongside runs, and parameter writes wait for them (SaveParams writes its
+// file, and GradCheck computes, after letting go). Param returns a copy.
 //
 // The pool of a variant keeps as many sessions as calls ran on it at the
 // same time, each with its own buffers (each held to the memory limit of
@@ -128,6 +130,9 @@ type InternalError struct {
 
 // Error describes the broken invariant.
 func (e *InternalError) Error() string {
+	if e == nil {
+		return "internal error (a bug in nnc): <nil>"
+	}
 	return fmt.Sprintf("internal error (a bug in nnc): %v", e.Value)
 }
 

@@ -67,9 +67,16 @@ func batchEnv(g *ops.Graph, d *data.Dataset, batch int) (map[string]int64, error
 // TrainMemory builds the training step of the model as Train would and
 // reports the peak memory of its plan for one batch, without and with
 // rematerialization to fit opts.MaxMemory (0: the smallest peak found). It
-// trains nothing.
+// trains nothing. Its options are checked as Train checks them (a nil or
+// zero Program, or an option no setting can take, is an error).
 func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	defer recoverInternal(&err)
+	if !p.ok() {
+		return info, errNoProgram
+	}
+	if err := opts.check(); err != nil {
+		return info, err
+	}
 	s, err := p.settings(opts.Model)
 	if err != nil {
 		return info, err

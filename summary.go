@@ -55,9 +55,14 @@ type ParamSummary struct {
 
 // Summary checks every entry and reports signatures, parameter counts and,
 // where shapes gives every shape variable a value, the peak memory of each
-// entry's plan.
+// entry's plan. Names in shapes that no entry uses are ignored. A nil or
+// zero Program is an error.
 func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 	defer recoverInternal(&err)
+	if !p.ok() {
+		return nil, errNoProgram
+	}
+	level := p.optLevel()
 	s = &Summary{}
 	env := map[string]int64{}
 	for k, v := range shapes {
@@ -66,6 +71,7 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 	seenModel := map[string]bool{}
 	for _, e := range p.mod.Entries() {
 		es := EntrySummary{Name: e}
+		sig, res, sigErr := p.signatureTypes(e)
 		low, err := p.lower(e, lang.LowerOptions{})
 		probe := false
 		if lang.NeedsShapes(err) {
@@ -73,7 +79,7 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 			// given shapes, or with 1 for the missing ones just to read its
 			// params (its memory then needs --shapes).
 			if low, err = p.lower(e, lang.LowerOptions{Shapes: env}); lang.NeedsShapes(err) {
-				low, err = p.lower(e, lang.LowerOptions{Shapes: withOnes(p.mod, e, env)})
+				low, err = p.lower(e, lang.LowerOptions{Shapes: withOnes(sig, env)})
 				probe = true
 			}
 		}
@@ -86,7 +92,7 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 		for _, o := range low.Outputs {
 			es.Results = append(es.Results, o.Type.String())
 		}
-		if sig, res, err := p.mod.Signature(e); err == nil && len(sig) == len(es.Inputs) {
+		if sigErr == nil && len(sig) == len(es.Inputs) {
 			for i, a := range sig {
 				es.Inputs[i].Type = a.Type.String()
 			}
@@ -97,13 +103,13 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 			}
 		}
 		if probe {
-			for v := range withOnes(p.mod, e, nil) {
+			for v := range withOnes(sig, nil) {
 				if _, ok := env[v]; !ok {
 					es.Missing = append(es.Missing, v)
 				}
 			}
 			sort.Strings(es.Missing)
-		} else if err := planMemory(low, env, p.level, &es); err != nil {
+		} else if err := planMemory(low, env, level, &es); err != nil {
 			return nil, err
 		}
 		s.Entries = append(s.Entries, es)
@@ -115,16 +121,22 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 	return s, nil
 }
 
+// signatureTypes returns an entry's inputs and result types, under the
+// program's lock (reading a signature lowers the entry).
+func (p *Program) signatureTypes(entry string) ([]lang.Arg, []ops.Type, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mod.Signature(entry)
+}
+
 // withOnes returns env plus the value 1 for every other shape variable of
-// the entry's signature.
-func withOnes(m *lang.Module, entry string, env map[string]int64) map[string]int64 {
+// the signature sig.
+func withOnes(sig []lang.Arg, env map[string]int64) map[string]int64 {
 	out := map[string]int64{}
-	if sig, _, err := m.Signature(entry); err == nil {
-		for _, a := range sig {
-			for _, d := range a.Type.Shape {
-				for _, v := range d.Vars() {
-					out[v] = 1
-				}
+	for _, a := range sig {
+		for _, d := range a.Type.Shape {
+			for _, v := range d.Vars() {
+				out[v] = 1
 			}
 		}
 	}
@@ -196,8 +208,11 @@ func planMemory(low *lang.Lowered, env map[string]int64, level int, es *EntrySum
 	return nil
 }
 
-// Text renders the summary for people.
+// Text renders the summary for people ("" for a nil Summary).
 func (s *Summary) Text() string {
+	if s == nil {
+		return ""
+	}
 	var sb strings.Builder
 	for _, m := range s.Models {
 		fmt.Fprintf(&sb, "model %s: %s parameters\n", m.Name, groupDigits(m.Count))

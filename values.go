@@ -2,6 +2,7 @@ package nnc
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -252,9 +253,14 @@ type TensorJSON struct {
 	Data  []any  `json:"data"`
 }
 
-// ToJSON converts a tensor for printing. The tensor must be well formed
-// (see CheckTensor).
+// ToJSON converts a tensor for printing. A nil or malformed tensor (one
+// CheckTensor rejects) gives the zero TensorJSON, which has no element type
+// and no data: call CheckTensor first where that can happen, or use
+// MarshalTensors, which returns the error.
 func ToJSON(t *Tensor) TensorJSON {
+	if CheckTensor(t) != nil {
+		return TensorJSON{}
+	}
 	j := TensorJSON{DType: t.DType.String(), Shape: append([]int{}, t.Shape...), Data: make([]any, t.Len())}
 	for i := range j.Data {
 		switch t.DType {
@@ -468,34 +474,60 @@ func encodeMap(buf *bytes.Buffer, v reflect.Value, depth int) error {
 		buf.WriteString("null")
 		return nil
 	}
-	if v.Type().Key().Kind() != reflect.String {
-		// Integer keys and text marshalers: encoding/json's own rules.
-		b, err := json.Marshal(v.Interface())
+	type entry struct {
+		key string
+		val reflect.Value
+	}
+	entries := make([]entry, 0, v.Len())
+	for it := v.MapRange(); it.Next(); {
+		k, err := mapKey(it.Key())
 		if err != nil {
 			return err
 		}
-		buf.Write(b)
-		return nil
+		entries = append(entries, entry{k, it.Value()})
 	}
-	keys := v.MapKeys()
-	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	sort.Slice(entries, func(i, j int) bool { return entries[i].key < entries[j].key })
 	buf.WriteByte('{')
-	for i, k := range keys {
+	for i, e := range entries {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		kb, err := json.Marshal(k.String())
+		kb, err := json.Marshal(e.key)
 		if err != nil {
 			return err
 		}
 		buf.Write(kb)
 		buf.WriteByte(':')
-		if err := encodeJSON(buf, v.MapIndex(k), depth+1); err != nil {
+		if err := encodeJSON(buf, e.val, depth+1); err != nil {
 			return err
 		}
 	}
 	buf.WriteByte('}')
 	return nil
+}
+
+var textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+
+// mapKey is the JSON name of a map key, by encoding/json's rules: a string
+// kind as it is, then a text marshaler's text, then an integer in decimal.
+func mapKey(k reflect.Value) (string, error) {
+	if k.Kind() == reflect.String {
+		return k.String(), nil
+	}
+	if k.Type().Implements(textMarshalerType) {
+		if k.Kind() == reflect.Pointer && k.IsNil() {
+			return "", nil
+		}
+		b, err := k.Interface().(encoding.TextMarshaler).MarshalText()
+		return string(b), err
+	}
+	switch k.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(k.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(k.Uint(), 10), nil
+	}
+	return "", fmt.Errorf("EncodeJSON: unsupported map key type %v", k.Type())
 }
 
 // encodeFields writes the exported fields of struct v (and, inline, those
