@@ -342,7 +342,8 @@ func (p *Program) settings(model string) (*settings, error) {
 }
 
 // check reports every setting of the block that is unknown or out of
-// range, each as its own error.
+// range, each as its own error at that setting's position, in the order of
+// the block.
 func (s *settings) check() lang.ErrorList {
 	var errs lang.ErrorList
 	keys := make([]string, 0, len(s.spec.Fields))
@@ -350,6 +351,13 @@ func (s *settings) check() lang.ErrorList {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	slices.SortStableFunc(keys, func(a, b string) int {
+		pa, pb := s.spec.KeyPos(a), s.spec.KeyPos(b)
+		if pa.Line != pb.Line {
+			return pa.Line - pb.Line
+		}
+		return pa.Col - pb.Col
+	})
 	for _, k := range keys {
 		v := s.spec.Fields[k]
 		var err *lang.Error
@@ -375,7 +383,7 @@ func (s *settings) check() lang.ErrorList {
 				err = s.errorf(lang.CodeValue, k, "%v", e)
 			}
 		default:
-			err = s.errorf(lang.CodeArgs, k, "unknown setting (known: %s)", strings.Join(trainKeys, ", "))
+			err = s.errorAt(s.spec.KeyPos(k), lang.CodeArgs, k, "unknown setting (known: %s)", strings.Join(trainKeys, ", "))
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -395,10 +403,16 @@ func showValue(v lang.Value) string {
 	return fmt.Sprint(v)
 }
 
-// errorf makes the error of one setting. (The train block's position
-// stands for the setting's until lang records the position of each.)
+// errorf makes the error of the value of one setting, at the position
+// where that value starts (the block's, for a setting the block does not
+// give).
 func (s *settings) errorf(code, key, format string, args ...any) *lang.Error {
-	return &lang.Error{Pos: s.spec.Pos, Code: code, Msg: fmt.Sprintf("train %s: %s: %s", s.model, key, fmt.Sprintf(format, args...))}
+	return s.errorAt(s.spec.ValuePos(key), code, key, format, args...)
+}
+
+// errorAt makes the error of one setting at pos.
+func (s *settings) errorAt(pos ops.Pos, code, key, format string, args ...any) *lang.Error {
+	return &lang.Error{Pos: pos, Code: code, Msg: fmt.Sprintf("train %s: %s: %s", s.model, key, fmt.Sprintf(format, args...))}
 }
 
 // int is the block's integer setting key, or def when the block does not

@@ -117,11 +117,11 @@ func TestTrainOptionsInvalid(t *testing.T) {
 			t.Errorf("Train(%+v) = %v, %v; want %q", c.o, res, err, c.want)
 		}
 	}
-	// TrainMemory reads the same settings.
-	if _, err := p.TrainMemory(TrainOptions{Batch: -3}); err == nil || !strings.Contains(err.Error(), "batch is -3") {
+	// TrainMemory checks the options as Train does.
+	if _, err := p.TrainMemory(TrainOptions{Batch: -3}); err == nil || !strings.Contains(err.Error(), "TrainOptions.Batch is -3") {
 		t.Errorf("TrainMemory with Batch -3: %v", err)
 	}
-	if _, err := p.TrainMemory(TrainOptions{LR: math.NaN()}); err == nil || !strings.Contains(err.Error(), "learning rate is NaN") {
+	if _, err := p.TrainMemory(TrainOptions{LR: math.NaN()}); err == nil || !strings.Contains(err.Error(), "TrainOptions.LR is NaN") {
 		t.Errorf("TrainMemory with LR NaN: %v", err)
 	}
 	if _, err := p.Eval(EvalOptions{Params: "x.safetensors", Batch: -1}); err == nil || !strings.Contains(err.Error(), "EvalOptions.Batch is -1") {
@@ -137,14 +137,16 @@ func TestTrainOptionsInvalid(t *testing.T) {
 }
 
 // TestTrainBlockInvalid: every bad setting of a train block is reported,
-// each with its code, at the block's position.
+// each with its code, in the order of the block, at the setting's position
+// (the block, from line 13, gives data on line 14 and the settings below).
 func TestTrainBlockInvalid(t *testing.T) {
 	for _, c := range []struct {
 		block string
 		want  []string
 	}{
-		{"    epochs = -1", []string{"m.nn:13:1: train M: epochs: want a positive integer, got -1"}},
-		{"    epochs = 0\n    batch = 2.5", []string{"train M: batch: want a positive integer, got 2.5", "train M: epochs: want a positive integer, got 0"}},
+		{"    epochs = -1", []string{"m.nn:15:14: train M: epochs: want a positive integer, got -1"}},
+		{"    epochs = 0\n    batch = 2.5", []string{"m.nn:15:14: train M: epochs: want a positive integer, got 0", "m.nn:16:13: train M: batch: want a positive integer, got 2.5"}},
+		{"    batch = 0\n    epoch = 3", []string{"m.nn:15:13: train M: batch: want a positive integer, got 0", "m.nn:16:5: train M: epoch: unknown setting"}},
 		{"    seed = -3", []string{"seed: want a non-negative integer, got -3"}},
 		{"    epoch = 3\n    lr = 0.1", []string{`epoch: unknown setting`, `lr: unknown setting`}},
 		{"    entry = 5", []string{"entry: want a name in quotes, got 5"}},

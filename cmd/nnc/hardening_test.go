@@ -109,22 +109,35 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
-// TestTrainBlockErrors: bad train-block settings are reported with the
-// file's position and their codes, every one of them.
+// TestTrainBlockErrors: bad train-block settings are reported with their
+// codes, every one of them, in the order of the block, each at its own
+// position: a bad value where the value starts, an unknown key at the key.
+// The block (train M on line 13) holds, each line indented by 4 spaces:
+//
+//	data = "d.csv"
+//	epochs = -1        line 15, the value at column 14
+//	batch = 0          line 16, column 13
+//	bogus = 3          line 17, the key at column 5
+//	optimizer = sgd(lr = -1, momentum = 0.5)   line 18, column 17
 func TestTrainBlockErrors(t *testing.T) {
-	m := tinyModel(t, "    epochs = -1\n    batch = 0\n    bogus = 3\n")
+	m := tinyModel(t, "    epochs = -1\n    batch = 0\n    bogus = 3\n    optimizer = sgd(lr = -1, momentum = 0.5)\n")
 	_, errOut, code := nncCmd(t, "train", m)
 	wants := []string{
-		"m.nn:13:1: E308: train M: batch: want a positive integer, got 0",
-		"m.nn:13:1: E204: train M: bogus: unknown setting (known: batch, data, entry, epochs, optimizer, seed)",
-		"m.nn:13:1: E308: train M: epochs: want a positive integer, got -1",
+		m + ":15:14: E308: train M: epochs: want a positive integer, got -1",
+		m + ":16:13: E308: train M: batch: want a positive integer, got 0",
+		m + ":17:5: E204: train M: bogus: unknown setting (known: batch, data, entry, epochs, optimizer, seed)",
+		m + ":18:17: E308: train M: optimizer: ",
 	}
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	for _, w := range wants {
-		if !strings.Contains(errOut, w) {
-			t.Errorf("stderr %q lacks %q", errOut, w)
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) != len(wants) {
+		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(wants), errOut)
+	}
+	for i, w := range wants {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want the prefix %q", i+1, lines[i], w)
 		}
 	}
 }
