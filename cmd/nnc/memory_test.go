@@ -102,9 +102,18 @@ func TestTrainMaxMemory(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "remat: peak ") || !strings.Contains(errOut, "more than the memory limit of 100 B") {
 		t.Errorf("NNC_MAX_MEMORY=100B train --remat: exit %d, stdout %q, stderr %q; want remat's smallest peak, then the step refused", code, out, errOut)
 	}
-	out, errOut, code = nncCmd(t, "train", m, "--max-memory", "64MB", "--json", "--quiet")
+	params := filepath.Join(filepath.Dir(m), "p.safetensors")
+	out, errOut, code = nncCmd(t, "train", m, "--max-memory", "64MB", "--json", "--quiet", "-o", params)
 	if code != 0 || !strings.Contains(out, `"test_accuracy":`) {
 		t.Errorf("--max-memory 64MB over NNC_MAX_MEMORY=100B: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	_, errOut, code = nncCmd(t, "eval", m, "--params", params)
+	if code != 1 || !strings.Contains(errOut, "more than the memory limit of 100 B") {
+		t.Errorf("NNC_MAX_MEMORY=100B eval: exit %d, stderr %q; want the evaluation refused", code, errOut)
+	}
+	out, errOut, code = nncCmd(t, "eval", m, "--params", params, "--max-memory", "1MB")
+	if code != 0 || !strings.Contains(out, `"test_accuracy":`) {
+		t.Errorf("eval --max-memory 1MB: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	t.Setenv(envMaxMemory, "lots")
 	_, errOut, code = nncCmd(t, "train", m)
