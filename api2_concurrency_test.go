@@ -42,6 +42,31 @@ func sameParams(a, b map[string]*Tensor) bool {
 	return true
 }
 
+// loadedResults loads path into f and returns, alone, M.forward(x) (checked
+// against the float64 reference tanh(x @ W1 + b1) @ W2 of the loaded
+// values) and the gradient check for gopts.
+func loadedResults(t *testing.T, f *Func, path string, x *Tensor, gopts GradCheckOptions) (*Tensor, *GradCheckReport) {
+	t.Helper()
+	if err := f.LoadParams(path); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.Run(map[string]*Tensor{"x": x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mlpRef(t, f, x)
+	for i, v := range out[0].F32 {
+		if math.Abs(float64(v)-want[i]) > 1e-5 {
+			t.Fatalf("%s: out[%d] = %v, want %v", path, i, v, want[i])
+		}
+	}
+	rep, err := f.GradCheck(gopts)
+	if err != nil || !rep.OK {
+		t.Fatalf("%s: GradCheck = %v, %v", path, rep.Table(), err)
+	}
+	return out[0], rep
+}
+
 // TestLoadParamsDuringRuns: while LoadParams swaps the parameters of a Func
 // between two files, runs on eight goroutines, SaveParams and GradCheck on
 // the same Func each see the parameters wholly before or wholly after a
@@ -70,30 +95,8 @@ func TestLoadParamsDuringRuns(t *testing.T) {
 	x := rowsInput(16, 3)
 	in := map[string]*Tensor{"x": x}
 	gopts := GradCheckOptions{Seed: 5, Samples: 6}
-	// The results for each file, alone: the run checked against the
-	// float64 reference tanh(x @ W1 + b1) @ W2 of the loaded values.
-	ref := func(path string) (*Tensor, *GradCheckReport) {
-		if err := f.LoadParams(path); err != nil {
-			t.Fatal(err)
-		}
-		out, err := f.Run(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := mlpRef(t, f, x)
-		for i, v := range out[0].F32 {
-			if math.Abs(float64(v)-want[i]) > 1e-5 {
-				t.Fatalf("%s: out[%d] = %v, want %v", path, i, v, want[i])
-			}
-		}
-		rep, err := f.GradCheck(gopts)
-		if err != nil || !rep.OK {
-			t.Fatalf("%s: GradCheck = %v, %v", path, rep.Table(), err)
-		}
-		return out[0], rep
-	}
-	outA, repA := ref(fileA)
-	outB, repB := ref(fileB)
+	outA, repA := loadedResults(t, f, fileA, x, gopts)
+	outB, repB := loadedResults(t, f, fileB, x, gopts)
 	if sameBits(outA, outB) || reflect.DeepEqual(repA, repB) {
 		t.Fatal("the two files give the same results")
 	}
