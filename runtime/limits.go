@@ -106,23 +106,50 @@ type MemoryError struct {
 	Need  int64  // bytes the allocation needs
 	Limit int64  // the limit in force
 	Set   bool   // whether the limit was set (SetMemoryLimit) or is the memory available
+	// Values and Scratch split a plan's Need: its arenas (PeakBytes) and
+	// its kernels' scratch (ScratchBytes).
+	Values, Scratch int64
 	// Largest is the node of the largest value of the plan, nil if unknown;
 	// LargestBytes its size.
 	Largest      *ops.Node
 	LargestType  string
 	LargestBytes int64
+	// ScratchNode is the node whose kernel needs the most scratch, nil if
+	// none needs any; ScratchMax that scratch.
+	ScratchNode *ops.Node
+	ScratchMax  int64
 }
 
 // Error names the size needed and the limit, with the position and type of
-// the largest value.
+// the largest value, and the split between values and kernel scratch with
+// the op needing the most scratch when the kernels need any. The position
+// that starts the message is that of the largest value, or of the op
+// needing the most scratch when that is larger.
 func (e *MemoryError) Error() string {
 	limit := fmt.Sprintf("the memory limit of %s", FormatBytes(e.Limit))
 	if !e.Set {
 		limit = fmt.Sprintf("the %s of memory available (the default limit; --max-memory or NNC_MAX_MEMORY sets another)", FormatBytes(e.Limit))
 	}
 	msg := fmt.Sprintf("%s needs %s of memory, more than %s", e.What, FormatBytes(e.Need), limit)
+	if e.Scratch > 0 {
+		msg = fmt.Sprintf("%s; its values take %s and its kernels' scratch %s", msg, FormatBytes(e.Values), FormatBytes(e.Scratch))
+	}
+	at := e.Largest
 	if n := e.Largest; n != nil {
-		msg = fmt.Sprintf("%s%s; its largest value is %s %s (%s)", posPrefix(n), msg, n.Op.Name, e.LargestType, FormatBytes(e.LargestBytes))
+		msg = fmt.Sprintf("%s; its largest value is %s %s (%s)", msg, n.Op.Name, e.LargestType, FormatBytes(e.LargestBytes))
+	}
+	if n := e.ScratchNode; n != nil {
+		where := ""
+		if s := n.Pos.String(); s != "" {
+			where = " at " + s
+		}
+		msg = fmt.Sprintf("%s; the most kernel scratch is %s's%s (%s)", msg, n.Op.Name, where, FormatBytes(e.ScratchMax))
+		if at == nil || e.ScratchMax > e.LargestBytes {
+			at = n
+		}
+	}
+	if at != nil {
+		msg = posPrefix(at) + msg
 	}
 	return msg
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"math"
 	goruntime "runtime"
 	"strings"
 	"testing"
@@ -156,5 +157,63 @@ func TestInitParamsLimit(t *testing.T) {
 	err = InitParams(NewStore(), b.G, 0)
 	if err == nil || !strings.Contains(err.Error(), "param big: f64[1099511627776, 1099511627776] has 1208925819614629174706176 elements") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// A plan whose values fit the limit but whose kernels' scratch does not is
+// refused before anything is allocated: x [1, 10^6] @ w [10^6, 1] has a
+// 4-byte result, but the product packs both operands, 8 MB at least
+// (each padded to whole tiles of rows or columns).
+func TestRunRefusedForScratch(t *testing.T) {
+	const k = 1000000
+	b := ops.NewBuilder()
+	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(1, k)})
+	w := b.Input("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(k, 1)})
+	b.SetPos(ops.Pos{File: "f.nn", Line: 2, Col: 5})
+	b.Output("y", b.Must("matmul", nil, x, w))
+	xs, ws := tensor.New(tensor.F32, 1, k), tensor.New(tensor.F32, k, 1)
+	for i := range k {
+		xs.F32[i], ws.F32[i] = float32(i%7)-3, float32(i%5)*0.5
+	}
+	s := NewSession(b.G, NewStore())
+	p, err := s.Plan(xs, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.PeakBytes() != 4 || p.ScratchBytes() < 8*k || p.ScratchBytes() > 8*k*64 {
+		t.Fatalf("peak %d, scratch %d; want 4 and at least %d", p.PeakBytes(), p.ScratchBytes(), 8*k)
+	}
+
+	setLimit(t, 4<<20)
+	before := heapAlloc()
+	_, err = s.Run(0, xs, ws)
+	if got := heapAlloc() - before; got > 64<<10 {
+		t.Errorf("the refused run allocated %d bytes", got)
+	}
+	var me *MemoryError
+	if !errors.As(err, &me) || me.Values != 4 || me.Scratch != p.ScratchBytes() || me.Need != 4+me.Scratch || me.Limit != 4<<20 {
+		t.Fatalf("error %v (%+v), want a MemoryError for 4 bytes of values and the scratch", err, me)
+	}
+	scratch := FormatBytes(p.ScratchBytes())
+	want := "f.nn:2:5: the plan needs " + FormatBytes(4+p.ScratchBytes()) + " of memory, more than the memory limit of 4.00 MiB; " +
+		"its values take 4 B and its kernels' scratch " + scratch + "; its largest value is matmul f32[1, 1] (4 B); " +
+		"the most kernel scratch is matmul's at f.nn:2:5 (" + scratch + ")"
+	if err.Error() != want {
+		t.Errorf("error\n %s\nwant\n %s", err, want)
+	}
+
+	// Within a limit that holds the scratch, the same session runs, and
+	// computes the product: the sum over i of (i%7 - 3)·(i%5)/2.
+	setLimit(t, 1<<30)
+	out, err := s.Run(0, xs, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for i := range k {
+		sum += float64(i%7-3) * float64(i%5) * 0.5
+	}
+	if got := float64(out[0].F32[0]); math.Abs(got-sum) > 1e-3*math.Max(1, math.Abs(sum)) {
+		t.Errorf("x @ w = %v, want %v", got, sum)
 	}
 }

@@ -123,18 +123,24 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 }
 
 // allocate prepares the plan's kernels and makes its arenas, once, and
-// points every computed value and every step at its view. A plan whose peak exceeds the memory limit
-// (SetMemoryLimit, by default the memory available) is refused with a
-// *MemoryError before anything is allocated. This is the one place where
-// a plan's memory is allocated: Session.Run calls it before the first run.
+// points every computed value and every step at its view. A plan whose
+// arenas and kernel scratch together (PeakBytes + ScratchBytes) exceed the
+// memory limit (SetMemoryLimit, by default the memory available) is
+// refused with a *MemoryError before anything is allocated. This is the
+// one place where a plan's memory is allocated: Session.Run calls it
+// before the first run.
 func (p *Plan) allocate() error {
 	if p.allocated {
 		return nil
 	}
-	if err := checkMemory("the plan", p.peak); err != nil {
+	if err := checkMemory("the plan", addBytes(p.peak, p.scratch)); err != nil {
+		err.Values, err.Scratch = p.peak, p.scratch
 		if n := p.largest; n != nil {
 			err.Largest, err.LargestBytes = n, p.largestBytes
 			err.LargestType = shapeString(n.Type.DType, p.shapes[n.ID])
+		}
+		if n := p.scratchNode; n != nil {
+			err.ScratchNode, err.ScratchMax = n, p.scratchMax
 		}
 		return err
 	}

@@ -45,6 +45,11 @@ type Plan struct {
 	allocated    bool // the arenas exist (allocate)
 	ctx          ops.Ctx
 	cur          int // the step running, for panic reports
+	// scratch bounds the memory the kernels allocate for themselves
+	// (stepScratch); scratchNode is the step needing the most, scratchMax.
+	scratch     int64
+	scratchNode *ops.Node
+	scratchMax  int64
 	// commit is the index of the first step that writes a param or state
 	// in place (len(Steps) when none does): once it has started, a run is
 	// no longer cancelled.
@@ -91,6 +96,13 @@ type planUpdate struct {
 // take with buffer reuse.
 func (p *Plan) PeakBytes() int64 { return p.peak }
 
+// ScratchBytes bounds the memory the plan's kernels allocate for
+// themselves when the plan first runs (a matrix product's packed operands,
+// a convolution's columns, a fused program's tiles): computed from the
+// shapes, with the plan, and counted with PeakBytes against the memory
+// limit.
+func (p *Plan) ScratchBytes() int64 { return p.scratch }
+
 // NaiveBytes is the sum of the sizes of every computed value: the memory the
 // plan would take without buffer reuse.
 func (p *Plan) NaiveBytes() int64 { return p.naive }
@@ -116,11 +128,12 @@ func (p *Plan) Shape(n *ops.Node) []int {
 // NewPlan builds the plan of g for the shape-variable values env: it
 // schedules the nodes that the outputs and updates need, evaluates their
 // shapes and assigns their buffers. It allocates no buffer and prepares no
-// kernel (kernels may allocate scratch memory; they are prepared when the
-// plan first runs): PeakBytes and NaiveBytes are computed from the sizes, with every
-// product checked for overflow (a value larger than MaxBytes is an error
-// naming its op and position), and the arenas are allocated when the plan
-// first runs, if its peak is within the memory limit (SetMemoryLimit).
+// kernel (kernels allocate scratch memory; they are prepared when the plan
+// first runs): PeakBytes, NaiveBytes and ScratchBytes are computed from the
+// sizes, with every product checked for overflow (a value larger than
+// MaxBytes is an error naming its op and position), and the arenas and the
+// kernels' scratch are allocated when the plan first runs, if together
+// they are within the memory limit (SetMemoryLimit).
 func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	p := &Plan{Graph: g, env: map[string]int64{}, cur: -1}
 	for k, v := range env {
@@ -210,10 +223,17 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 			return nil, fmt.Errorf("%sop %s has no kernel", posPrefix(n), n.Op.Name)
 		}
 		st.args = make([]*tensor.Tensor, len(n.In))
+		in := make([][]int, len(n.In))
 		for k, x := range n.In {
 			if x.Op.Leaf {
 				p.patches = append(p.patches, patch{i, k, x.ID})
 			}
+			in[k] = p.shapes[x.ID]
+		}
+		b := stepScratch(n, in, p.shapes[n.ID])
+		p.scratch = addBytes(p.scratch, b)
+		if b > p.scratchMax {
+			p.scratchNode, p.scratchMax = n, b
 		}
 	}
 	p.alias, p.inPlace = nil, nil

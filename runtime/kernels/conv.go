@@ -54,28 +54,34 @@ func NewConv(x, k []int, stride, pad, dil [2]int, groups int) *Conv {
 	}
 	c.OH = (c.H+2*c.PH-c.DH*(c.KH-1)-1)/c.SH + 1
 	c.OW = (c.W+2*c.PW-c.DW*(c.KW-1)-1)/c.SW + 1
-	c.cg, c.cog = c.C/groups, c.CO/groups
-	if k[1] != c.cg {
+	if k[1] != c.C/groups {
 		panic("kernels.NewConv: kernel channels do not match the input's")
 	}
+	c.layout()
+	return c
+}
+
+// layout fixes, from the shapes, the channels per group, the images per
+// product and the tasks (ConvScratch lays out a Conv the same way).
+func (c *Conv) layout() {
+	c.cg, c.cog = c.C/c.G, c.CO/c.G
 	c.ck = c.cg * c.KH * c.KW
 	c.hw, c.ohw = c.H*c.W, c.OH*c.OW
 	c.IPG, c.tasks, c.per = 1, 1, 1
 	if c.N == 0 {
-		return c
+		return
 	}
 	macs := c.cog * c.ck * c.ohw
 	if macs >= gemmSerialMACs {
 		// One image's product is large enough to run on every core.
 		c.direct = c.KH == 1 && c.KW == 1 && c.SH == 1 && c.SW == 1 && c.PH == 0 && c.PW == 0
 		c.per = c.N
-		return c
+		return
 	}
 	c.serial = true
 	c.IPG = min(c.N, max(1, convTargetCols/max(c.ohw, 1)), max(1, convMaxColBytes/4/max(c.ck*c.ohw, 1)))
 	batches := (c.N + c.IPG - 1) / c.IPG
 	c.tasks, c.per = splitTasks(batches, c.G*c.IPG*macs/8)
-	return c
 }
 
 // ColLen is the number of elements of the column buffer that the callers of
@@ -475,11 +481,10 @@ func convRunnerOf[T Float](c *Conv) *convRunner[T] {
 func newConvRunner[T Float](c *Conv) *convRunner[T] {
 	r := &convRunner[T]{c: c}
 	r.par = newParFor(c.tasks, r.task)
-	np := min(r.par.participants(), c.tasks)
-	sizes := [2]int{c.IPG, c.N % c.IPG}
-	for w := 0; w < np; w++ {
+	buf := convBuffers(c) // ConvScratch counts these
+	for w := 0; w < buf.np; w++ {
 		var p convPlans
-		for i, s := range sizes {
+		for i, s := range buf.sizes {
 			if s == 0 {
 				continue
 			}
@@ -489,18 +494,18 @@ func newConvRunner[T Float](c *Conv) *convRunner[T] {
 		}
 		r.plans = append(r.plans, p)
 		var col, y []T
-		if !c.direct {
-			col = make([]T, c.ck*c.IPG*c.ohw)
+		if buf.withCol {
+			col = make([]T, buf.col)
 		}
-		if c.IPG > 1 {
-			y = make([]T, c.cog*c.IPG*c.ohw)
+		if buf.withY {
+			y = make([]T, buf.y)
 		}
 		r.cols = append(r.cols, col)
 		r.ys = append(r.ys, y)
-		r.tmps = append(r.tmps, make([]T, c.cog*c.ck))
+		r.tmps = append(r.tmps, make([]T, buf.tmp))
 	}
-	if c.tasks > 1 {
-		r.parts = make([]T, c.tasks*c.CO*c.ck)
+	if buf.parts > 0 {
+		r.parts = make([]T, buf.parts)
 	}
 	return r
 }

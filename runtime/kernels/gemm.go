@@ -119,13 +119,8 @@ func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) 
 	if m == 0 || n == 0 || k == 0 {
 		return g
 	}
-	// A narrow C (n much less than the tile's NR columns) wastes most of
-	// each tile; its transpose, computed as op(B)ᵀ·op(A)ᵀ, may fill them.
-	used := func(m, n int) float64 {
-		return float64(m*n) / float64(blocks(m, g.mr)*g.mr*blocks(n, g.nr)*g.nr)
-	}
 	g.m, g.n, g.ta, g.tb = m, n, transA, transB
-	if used(n, m) > 1.25*used(m, n) {
+	if gemmSwap(g.mr, g.nr, m, n) {
 		g.swap = true
 		g.m, g.n, g.ta, g.tb = n, m, !transB, !transA
 	}
@@ -137,10 +132,11 @@ func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) 
 	g.nkc = (k + g.kc - 1) / g.kc
 	g.mPan = (m + g.mr - 1) / g.mr
 	g.nPan = (n + g.nr - 1) / g.nr
+	// The buffers: gemmScratch counts them, keep the two in step.
 	g.packA = make([]T, g.mPan*g.mr*k) // the padding stays zero
 	g.packB = make([]T, g.nPan*g.nr*k)
 
-	par := max(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	par := gemmParticipants()
 	g.maxPar = par
 	g.tiles = make([]T, par*g.mr*g.nr)
 	g.sync = newPoolSync(par)
@@ -166,6 +162,21 @@ func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) 
 }
 
 func blocks(n, per int) int { return (n + per - 1) / per }
+
+// gemmSwap says whether an m×n product with mr×nr tiles is computed as its
+// transpose: a narrow C (n much less than the tile's NR columns) wastes
+// most of each tile; its transpose, computed as op(B)ᵀ·op(A)ᵀ, may fill
+// them.
+func gemmSwap(mr, nr, m, n int) bool {
+	used := func(m, n int) float64 {
+		return float64(m) * float64(n) / (float64(blocks(m, mr)*mr) * float64(blocks(n, nr)*nr))
+	}
+	return used(n, m) > 1.25*used(m, n)
+}
+
+// gemmParticipants is the number of goroutines a product prepares scratch
+// for: GOMAXPROCS or the number of CPUs, whichever is larger.
+func gemmParticipants() int { return max(runtime.GOMAXPROCS(0), runtime.NumCPU()) }
 
 // Kernel names the microkernel this plan uses: "avx512", "avx2" or "go".
 func (g *GemmPlan[T]) Kernel() string { return g.kern.name }
