@@ -353,8 +353,9 @@ func (c *builtinCall) operands() ([]*ops.Node, []string, bool) {
 		case tupleV:
 			items = x
 		}
+		whole := c.label(0)
 		for k := range items {
-			labels = append(labels, c.label(0)+"["+itoa(k)+"]")
+			labels = append(labels, whole+"["+itoa(k)+"]")
 		}
 	}
 	if items == nil {

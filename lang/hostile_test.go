@@ -160,6 +160,50 @@ func TestLongChains(t *testing.T) {
 		"c.nn:1:12045: add: shapes do not broadcast: … + … + x + x + x + x + x + x + x + x + x + x + x is f32[2], y is f32[3] (cannot broadcast [2] with [3]: axis 0 is 2 against 3)")
 }
 
+// TestWideLabels: the label of a wide expression (a list, tuple, call or
+// index of many items) stops at the label's length instead of writing "…"
+// for every remaining item: concat of a 6,000-item list built a label of
+// the whole list for each item and took 8 s of CPU; 20,000 items, 71 s.
+func TestWideLabels(t *testing.T) {
+	const n = 100000
+	items := make([]Expr, n)
+	for k := range items {
+		items[k] = &Ident{Name: "x"}
+	}
+	idx := make([]*IndexItem, n)
+	kws := make([]*Kwarg, n)
+	for k := range idx {
+		idx[k] = &IndexItem{Lo: &IntLit{Value: int64(k)}}
+		kws[k] = &Kwarg{Name: "k", Value: &Ident{Name: "y"}}
+	}
+	x := &Ident{Name: "x"}
+	for _, c := range []struct {
+		what, prefix string
+		e            Expr
+	}{
+		{"list", "[x, x, x", &ListLit{Elems: items}},
+		{"tuple", "(x, x, x", &TupleLit{Elems: items}},
+		{"call", "f(x, x, x", &CallExpr{Fn: &Ident{Name: "f"}, Args: items}},
+		{"keywords", "f(k = y, k = y", &CallExpr{Fn: &Ident{Name: "f"}, Kwargs: kws}},
+		{"index", "x[0, 1, 2, 3", &Index{X: x, Indices: idx}},
+	} {
+		w := &exprWriter{maxDepth: maxLabelDepth, maxLen: maxLabelLen}
+		writeExpr(w, c.e, 0)
+		if w.Len() > maxLabelLen+20 {
+			t.Errorf("%s of %d items: the writer wrote %d bytes for a label of %d", c.what, n, w.Len(), maxLabelLen)
+		}
+		l := exprLabel(c.e)
+		if !strings.HasPrefix(l, c.prefix) || !strings.HasSuffix(l, "…") || len(l) > maxLabelLen+len("…") {
+			t.Errorf("%s: label %q", c.what, l)
+		}
+	}
+	// Through the checker: the error of one bad item among many names it
+	// with the list's label (cut at 100 bytes: "[" and 33 "x, ") and the
+	// item's index.
+	src := "fn f(x: f32[2]) -> f32[40002] {\n    return concat([" + strings.Repeat("x, ", 20000) + "1.5, x])\n}\n"
+	oneError(t, "w.nn", src, CodeArgType, "w.nn:2:19: concat: ["+strings.Repeat("x, ", 33)+"…[20000] must be a tensor, got a float")
+}
+
 // TestCheckLinear: checking is linear in the size of the source. A
 // generated program of about 1 MB must check within 25 times the time of
 // one of about 100 KB (10 times smaller): a quadratic checker takes 100

@@ -217,8 +217,12 @@ var precOf = map[string]int{
 	"+": 4, "-": 4, "*": 5, "/": 5, "@": 5, "%": 5, "**": 7,
 }
 
+// full reports whether the label has reached its length: what follows is
+// cut, so a list stops there instead of writing "…" once per element.
+func (w *exprWriter) full() bool { return w.Len() >= w.maxLen }
+
 func writeExpr(w *exprWriter, e Expr, prec int) {
-	if w.depth >= w.maxDepth || w.Len() >= w.maxLen {
+	if w.depth >= w.maxDepth || w.full() {
 		w.WriteString("…")
 		return
 	}
@@ -266,12 +270,20 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		w.WriteString("(")
 		for i, a := range x.Args {
 			if i > 0 {
+				if w.full() {
+					w.WriteString(", …")
+					break
+				}
 				w.WriteString(", ")
 			}
 			writeExpr(w, a, 0)
 		}
 		for i, k := range x.Kwargs {
 			if i > 0 || len(x.Args) > 0 {
+				if w.full() {
+					w.WriteString(", …")
+					break
+				}
 				w.WriteString(", ")
 			}
 			w.WriteString(k.Name + " = ")
@@ -286,6 +298,10 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		w.WriteString("[")
 		for i, it := range x.Indices {
 			if i > 0 {
+				if w.full() {
+					w.WriteString(", …")
+					break
+				}
 				w.WriteString(", ")
 			}
 			switch {
@@ -312,6 +328,10 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		w.WriteString("(")
 		for i, el := range x.Elems {
 			if i > 0 {
+				if w.full() {
+					w.WriteString(", …")
+					break
+				}
 				w.WriteString(", ")
 			}
 			writeExpr(w, el, 0)
@@ -321,6 +341,10 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		w.WriteString("[")
 		for i, el := range x.Elems {
 			if i > 0 {
+				if w.full() {
+					w.WriteString(", …")
+					break
+				}
 				w.WriteString(", ")
 			}
 			writeExpr(w, el, 0)
