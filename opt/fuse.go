@@ -53,7 +53,7 @@ var cheap = map[string]bool{
 //     only, of the root's shape: the group is the matmul's epilogue;
 //   - fused_elementwise otherwise, when it has two ops or more.
 func Fuse(g *ops.Graph) (*ops.Graph, error) {
-	f := &fuser{readers: consumers(g), external: make([]bool, len(g.Nodes))}
+	f := &fuser{readers: consumers(g), external: make([]bool, len(g.Nodes)), cheapDup: make([]int8, len(g.Nodes))}
 	for _, o := range g.Outputs {
 		f.external[o.Node.ID] = true
 	}
@@ -61,6 +61,7 @@ func Fuse(g *ops.Graph) (*ops.Graph, error) {
 		f.external[u.Value.ID] = true
 	}
 	f.findGroups(g)
+	f.findSole(g)
 	return rebuild(g, f.rewrite)
 }
 
@@ -70,6 +71,8 @@ type fuser struct {
 	external []bool   // by node ID: an output or update value
 	in       []*group // by node ID: the group holding the node
 	byRoot   map[*ops.Node]*group
+	sole     []*group // by node ID: the group holding all the node's readers
+	cheapDup []int8   // by node ID: duplicable's answer, 1 yes, 2 no, 0 not known yet
 }
 
 func (f *fuser) rewrite(b *ops.Builder, n *ops.Node, _, m []*ops.Node) *ops.Node {
@@ -143,11 +146,7 @@ func (f *fuser) epilogueOf(gr *group) *ops.Node {
 			if x.Op.Name != "matmul" || f.external[x.ID] || !x.Type.Equal(gr.root.Type) {
 				continue
 			}
-			all := true
-			for _, r := range f.readers[x.ID] {
-				all = all && f.in[r.ID] == gr
-			}
-			if all {
+			if f.sole[x.ID] == gr {
 				return x
 			}
 		}
@@ -185,63 +184,24 @@ func mapAll(xs []*ops.Node, m []*ops.Node) []*ops.Node {
 	return out
 }
 
-// findGroups puts every fusible node in a group, except cheap nodes that
-// every group reading them recomputes.
-func (f *fuser) findGroups(g *ops.Graph) {
-	readers, external := f.readers, f.external
-	in := make([]*group, len(g.Nodes))
-	f.in, f.byRoot = in, map[*ops.Node]*group{}
-	for i := len(g.Nodes) - 1; i >= 0; i-- {
-		root := g.Nodes[i]
-		if !fusible[root.Op.Name] || !root.Type.DType.IsFloat() || in[root.ID] != nil || f.inlined(root) {
-			continue
-		}
-		gr := &group{root: root, dup: map[*ops.Node]bool{}}
-		in[root.ID] = gr
-		members := []*ops.Node{root}
-		rootElems := root.Type.Shape.NumElems()
-		for changed := true; changed; {
-			changed = false
-			for _, m := range members {
-				for _, x := range m.In {
-					if in[x.ID] != nil || gr.dup[x] || external[x.ID] || !fusible[x.Op.Name] || x.Type.DType != root.Type.DType {
-						continue
-					}
-					e := x.Type.Shape.NumElems()
-					if e != rootElems && e != ops.DimConst(1) {
-						continue
-					}
-					all := true
-					for _, r := range readers[x.ID] {
-						all = all && in[r.ID] == gr
-					}
-					switch {
-					case all:
-						in[x.ID] = gr
-					case e == rootElems && f.duplicable(x):
-						gr.dup[x] = true
-					default:
-						continue
-					}
-					members = append(members, x)
-					changed = true
-				}
-			}
-		}
-		for _, n := range g.Nodes[:i+1] {
-			if in[n.ID] == gr || gr.dup[n] {
-				gr.members = append(gr.members, n)
-			}
-		}
-		f.byRoot[root] = gr
-	}
-}
-
 // duplicable reports whether x, read by several nodes, can be recomputed by
 // each: it is cheap, every reader is a fusible op, and none of its operands
 // would have been computed in its own group (so recomputing x reads the
 // same stored values that computing it once would).
 func (f *fuser) duplicable(x *ops.Node) bool {
+	if c := f.cheapDup[x.ID]; c != 0 {
+		return c == 1
+	}
+	ok := f.recomputable(x)
+	f.cheapDup[x.ID] = 2
+	if ok {
+		f.cheapDup[x.ID] = 1
+	}
+	return ok
+}
+
+// recomputable is duplicable's test.
+func (f *fuser) recomputable(x *ops.Node) bool {
 	if !cheap[x.Op.Name] || len(f.readers[x.ID]) < 2 {
 		return false
 	}
