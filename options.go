@@ -89,7 +89,7 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	if err != nil {
 		return info, err
 	}
-	splits, err := p.loadData(s, opts.Data)
+	splits, err := p.loadDataWith(s, opts.Data, opts.dataOptions())
 	if err != nil {
 		return info, err
 	}

@@ -560,11 +560,6 @@ func (s *settings) optimizerCall() (lang.Call, error) {
 	return call, s.errorf(lang.CodeArgType, "optimizer", "want a call such as adam(lr = 1e-3), got %s", showValue(v))
 }
 
-// loadData is loadDataWith with the loaders' default options.
-func (p *Program) loadData(s *settings, override string) ([]*data.Dataset, error) {
-	return p.loadDataWith(s, override, data.Options{})
-}
-
 // loadDataWith loads the data set named by override or the block's data
 // setting and splits it 70/15/15 with seed 0. o applies to a data file.
 func (p *Program) loadDataWith(s *settings, override string, o data.Options) ([]*data.Dataset, error) {

@@ -126,3 +126,18 @@ func TestTrainNilProgram(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainMemoryDataOptions: TrainMemory loads the data with the same
+// options as Train (MaxDataBytes bounds the file there too).
+func TestTrainMemoryDataOptions(t *testing.T) {
+	p, err := CompileFile(tinyModel(t, `    data = "d.csv"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.TrainMemory(TrainOptions{MaxDataBytes: 1000, Remat: true, MaxMemory: 1 << 20}); err == nil || !strings.Contains(err.Error(), "more than the limit of 1000 bytes") {
+		t.Errorf("TrainMemory with MaxDataBytes 1000: err = %v, want the data file over the limit", err)
+	}
+	if _, err := p.TrainMemory(TrainOptions{MaxDataBytes: 1 << 20, Remat: true, MaxMemory: 1 << 20}); err != nil {
+		t.Errorf("TrainMemory with MaxDataBytes 1 MiB: %v", err)
+	}
+}
