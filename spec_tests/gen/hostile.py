@@ -106,6 +106,14 @@ fn f(x: f32[3]) -> f32[3] {
 """)
 err(c, "1:1", "/etc/passwd", "absolute paths are not allowed").code("E102")
 
+c = case("e304_wide_list_label", "E304: one float among 3,000 tensors in concat's list: the error labels the list with its first 100 characters (a label of the whole list per item was quadratic) and the item's index.", """
+fn f(x: f32[2]) -> f32[6002] {
+    return concat([%s1.5, x])
+}
+""" % ("x, " * 3000))
+# "[" and 33 items "x, " are the label's 100 characters, then "…".
+err(c, pos(c.src, "concat([", offset=len("concat(")), "concat: [" + "x, " * 33 + "\u2026[3000] must be a tensor, got a float").code("E304")
+
 live = select(cases, PENDING)
 
 if __name__ == "__main__":
