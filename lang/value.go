@@ -221,6 +221,21 @@ var precOf = map[string]int{
 // cut, so a list stops there instead of writing "…" once per element.
 func (w *exprWriter) full() bool { return w.Len() >= w.maxLen }
 
+// sep writes the separator before an item of a list (nothing before the
+// first) and reports whether to write the item: once the label is full, it
+// writes ", …" instead and the list stops.
+func (w *exprWriter) sep(first bool) bool {
+	switch {
+	case first:
+		return true
+	case w.full():
+		w.WriteString(", …")
+		return false
+	}
+	w.WriteString(", ")
+	return true
+}
+
 func writeExpr(w *exprWriter, e Expr, prec int) {
 	if w.depth >= w.maxDepth || w.full() {
 		w.WriteString("…")
@@ -269,22 +284,14 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		writeExpr(w, x.Fn, 8)
 		w.WriteString("(")
 		for i, a := range x.Args {
-			if i > 0 {
-				if w.full() {
-					w.WriteString(", …")
-					break
-				}
-				w.WriteString(", ")
+			if !w.sep(i == 0) {
+				break
 			}
 			writeExpr(w, a, 0)
 		}
 		for i, k := range x.Kwargs {
-			if i > 0 || len(x.Args) > 0 {
-				if w.full() {
-					w.WriteString(", …")
-					break
-				}
-				w.WriteString(", ")
+			if !w.sep(i == 0 && len(x.Args) == 0) {
+				break
 			}
 			w.WriteString(k.Name + " = ")
 			writeExpr(w, k.Value, 0)
@@ -297,42 +304,17 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		writeExpr(w, x.X, 8)
 		w.WriteString("[")
 		for i, it := range x.Indices {
-			if i > 0 {
-				if w.full() {
-					w.WriteString(", …")
-					break
-				}
-				w.WriteString(", ")
+			if !w.sep(i == 0) {
+				break
 			}
-			switch {
-			case it.Ellipsis:
-				w.WriteString("...")
-			default:
-				if it.Lo != nil {
-					writeExpr(w, it.Lo, 0)
-				}
-				if it.Slice {
-					w.WriteString(":")
-					if it.Hi != nil {
-						writeExpr(w, it.Hi, 0)
-					}
-					if it.Step != nil {
-						w.WriteString(":")
-						writeExpr(w, it.Step, 0)
-					}
-				}
-			}
+			writeIndexItem(w, it)
 		}
 		w.WriteString("]")
 	case *TupleLit:
 		w.WriteString("(")
 		for i, el := range x.Elems {
-			if i > 0 {
-				if w.full() {
-					w.WriteString(", …")
-					break
-				}
-				w.WriteString(", ")
+			if !w.sep(i == 0) {
+				break
 			}
 			writeExpr(w, el, 0)
 		}
@@ -340,12 +322,8 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 	case *ListLit:
 		w.WriteString("[")
 		for i, el := range x.Elems {
-			if i > 0 {
-				if w.full() {
-					w.WriteString(", …")
-					break
-				}
-				w.WriteString(", ")
+			if !w.sep(i == 0) {
+				break
 			}
 			writeExpr(w, el, 0)
 		}
@@ -358,5 +336,27 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		w.WriteString("..")
 		writeExpr(w, x.To, 4)
 		w.WriteString("]")
+	}
+}
+
+// writeIndexItem writes one index of x[...]: `...`, an expression or a
+// slice lo:hi:step.
+func writeIndexItem(w *exprWriter, it *IndexItem) {
+	if it.Ellipsis {
+		w.WriteString("...")
+		return
+	}
+	if it.Lo != nil {
+		writeExpr(w, it.Lo, 0)
+	}
+	if it.Slice {
+		w.WriteString(":")
+		if it.Hi != nil {
+			writeExpr(w, it.Hi, 0)
+		}
+		if it.Step != nil {
+			w.WriteString(":")
+			writeExpr(w, it.Step, 0)
+		}
 	}
 }
