@@ -145,44 +145,14 @@ func tokenize(filename string, src []byte) ([]lexer.Token, error) {
 			}
 			tok = lexer.Token{Type: tokIdent, Value: string(src[i:j])}
 		case c >= '0' && c <= '9':
-			j := i
-			for j < len(src) && src[j] >= '0' && src[j] <= '9' {
-				j++
-			}
-			typ := tokInt
-			if j+1 < len(src) && src[j] == '.' && src[j+1] >= '0' && src[j+1] <= '9' {
-				typ = tokFloat
-				j++
-				for j < len(src) && src[j] >= '0' && src[j] <= '9' {
-					j++
-				}
-			}
-			if j < len(src) && (src[j] == 'e' || src[j] == 'E') {
-				k := j + 1
-				if k < len(src) && (src[k] == '+' || src[k] == '-') {
-					k++
-				}
-				if k < len(src) && src[k] >= '0' && src[k] <= '9' {
-					typ = tokFloat
-					for k < len(src) && src[k] >= '0' && src[k] <= '9' {
-						k++
-					}
-					j = k
-				}
-			}
+			typ, j := scanNumber(src, i)
 			tok = lexer.Token{Type: typ, Value: string(src[i:j])}
 		case c == '"':
-			j := i + 1
-			for j < len(src) && src[j] != '"' && src[j] != '\n' {
-				if src[j] == '\\' && j+1 < len(src) && src[j+1] != '\n' {
-					j++
-				}
-				j++
-			}
-			if j >= len(src) || src[j] != '"' {
+			j, ok := scanString(src, i)
+			if !ok {
 				return nil, &lexError{start, "string literal not terminated"}
 			}
-			tok = lexer.Token{Type: tokString, Value: string(src[i : j+1])}
+			tok = lexer.Token{Type: tokString, Value: string(src[i:j])}
 		default:
 			for _, p := range puncts {
 				if i+len(p) <= len(src) && string(src[i:i+len(p)]) == p {
@@ -217,4 +187,48 @@ func tokenize(filename string, src []byte) ([]lexer.Token, error) {
 	emitNL(pos)
 	out = append(out, lexer.EOFToken(pos))
 	return out, nil
+}
+
+// scanNumber returns the type and end of the number literal at src[i]
+// (an int, or a float with a fraction or an exponent).
+func scanNumber(src []byte, i int) (lexer.TokenType, int) {
+	digits := func(j int) int {
+		for j < len(src) && src[j] >= '0' && src[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	j := digits(i)
+	typ := tokInt
+	if j+1 < len(src) && src[j] == '.' && src[j+1] >= '0' && src[j+1] <= '9' {
+		typ = tokFloat
+		j = digits(j + 1)
+	}
+	if j < len(src) && (src[j] == 'e' || src[j] == 'E') {
+		k := j + 1
+		if k < len(src) && (src[k] == '+' || src[k] == '-') {
+			k++
+		}
+		if k < len(src) && src[k] >= '0' && src[k] <= '9' {
+			typ = tokFloat
+			j = digits(k)
+		}
+	}
+	return typ, j
+}
+
+// scanString returns the end (after the closing quote) of the string
+// literal at src[i], or false when the line or the source ends first.
+func scanString(src []byte, i int) (int, bool) {
+	j := i + 1
+	for j < len(src) && src[j] != '"' && src[j] != '\n' {
+		if src[j] == '\\' && j+1 < len(src) && src[j+1] != '\n' {
+			j++
+		}
+		j++
+	}
+	if j >= len(src) || src[j] != '"' {
+		return 0, false
+	}
+	return j + 1, true
 }
