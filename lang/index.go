@@ -50,65 +50,9 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 			}
 			continue
 		}
-		a := idxAxis{step: 1, item: it}
-		if !it.Slice {
-			v := i.eval(f, it.Lo)
-			if isBad(v) {
-				return bad
-			}
-			switch iv := v.(type) {
-			case intV:
-				a.drop, a.lo = true, iv
-			case tensorV:
-				if !iv.n.Type.DType.IsInt() {
-					i.errorf(startPos(it.Lo), CodeArgType, "index %s is %v; a tensor index must be i32 or i64", exprLabel(it.Lo), iv.n.Type)
-					return bad
-				}
-				a.ids = iv.n
-			case listV:
-				n, ok := i.literalTensor(it.Lo, iv, ops.I32, true)
-				if !ok {
-					return bad
-				}
-				a.ids = n
-			default:
-				i.errorf(startPos(it.Lo), CodeArgType, "index %s is %s, not an int", exprLabel(it.Lo), kindOf(v))
-				return bad
-			}
-		} else {
-			for _, b := range []struct {
-				e   Expr
-				dst *value
-			}{{it.Lo, &a.lo}, {it.Hi, &a.hi}} {
-				if b.e == nil {
-					continue
-				}
-				v := i.eval(f, b.e)
-				if isBad(v) {
-					return bad
-				}
-				if _, ok := v.(intV); !ok {
-					i.errorf(startPos(b.e), CodeNotConst, "slice bound %s must be a compile-time int, got %s", exprLabel(b.e), kindOf(v))
-					return bad
-				}
-				*b.dst = v
-			}
-			if it.Step != nil {
-				v := i.eval(f, it.Step)
-				if isBad(v) {
-					return bad
-				}
-				s, ok := constInt(v)
-				if !ok {
-					i.errorf(startPos(it.Step), CodeNotConst, "slice step %s must be a constant int, got %s", exprLabel(it.Step), kindOf(v))
-					return bad
-				}
-				if s == 0 {
-					i.errorf(startPos(it.Step), CodeValue, "slice step cannot be 0")
-					return bad
-				}
-				a.step = int(s)
-			}
+		a, ok := i.indexAxis(f, it)
+		if !ok {
+			return bad
 		}
 		axes = append(axes, a)
 	}
@@ -179,6 +123,73 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 		}
 	}
 	return tensorV{cur}
+}
+
+// indexAxis evaluates one index item that is not `...`: an int (the axis is
+// dropped), an integer tensor or list (taken along), or a slice with its
+// compile-time bounds and constant step.
+func (i *interp) indexAxis(f *frame, it *IndexItem) (idxAxis, bool) {
+	a := idxAxis{step: 1, item: it}
+	if !it.Slice {
+		v := i.eval(f, it.Lo)
+		if isBad(v) {
+			return idxAxis{}, false
+		}
+		switch iv := v.(type) {
+		case intV:
+			a.drop, a.lo = true, iv
+		case tensorV:
+			if !iv.n.Type.DType.IsInt() {
+				i.errorf(startPos(it.Lo), CodeArgType, "index %s is %v; a tensor index must be i32 or i64", exprLabel(it.Lo), iv.n.Type)
+				return idxAxis{}, false
+			}
+			a.ids = iv.n
+		case listV:
+			n, ok := i.literalTensor(it.Lo, iv, ops.I32, true)
+			if !ok {
+				return idxAxis{}, false
+			}
+			a.ids = n
+		default:
+			i.errorf(startPos(it.Lo), CodeArgType, "index %s is %s, not an int", exprLabel(it.Lo), kindOf(v))
+			return idxAxis{}, false
+		}
+	} else {
+		for _, b := range []struct {
+			e   Expr
+			dst *value
+		}{{it.Lo, &a.lo}, {it.Hi, &a.hi}} {
+			if b.e == nil {
+				continue
+			}
+			v := i.eval(f, b.e)
+			if isBad(v) {
+				return idxAxis{}, false
+			}
+			if _, ok := v.(intV); !ok {
+				i.errorf(startPos(b.e), CodeNotConst, "slice bound %s must be a compile-time int, got %s", exprLabel(b.e), kindOf(v))
+				return idxAxis{}, false
+			}
+			*b.dst = v
+		}
+		if it.Step != nil {
+			v := i.eval(f, it.Step)
+			if isBad(v) {
+				return idxAxis{}, false
+			}
+			s, ok := constInt(v)
+			if !ok {
+				i.errorf(startPos(it.Step), CodeNotConst, "slice step %s must be a constant int, got %s", exprLabel(it.Step), kindOf(v))
+				return idxAxis{}, false
+			}
+			if s == 0 {
+				i.errorf(startPos(it.Step), CodeValue, "slice step cannot be 0")
+				return idxAxis{}, false
+			}
+			a.step = int(s)
+		}
+	}
+	return a, true
 }
 
 // sliceConst is one NumPy-form slice op (every bound a constant).
