@@ -1,13 +1,11 @@
 package nnc
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -46,7 +44,7 @@ func TestGradCheckPerShapeEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !rep.OK || len(rep.Checks) != 2 {
-		t.Fatalf("report:\n%s", rep.Table())
+		t.Fatalf("report:\n%s", reportText(rep))
 	}
 	cx, cw := rep.Checks[0], rep.Checks[1]
 	if cx.Name != "x" || cx.Type != "f32[5, 3]" || cx.Checked != 15 {
@@ -72,7 +70,7 @@ func TestGradCheckPerShapeEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c := rep.Checks[0]; !rep.OK || c.Type != "f32[4, 3]" || c.Checked != 12 {
-		t.Errorf("T = 4: report\n%s", rep.Table())
+		t.Errorf("T = 4: report\n%s", reportText(rep))
 	}
 }
 
@@ -104,7 +102,7 @@ func TestGradCheckOptionsInvalid(t *testing.T) {
 		var ie *InternalError
 		switch {
 		case err == nil:
-			t.Errorf("%s: no error, report\n%s", c.name, rep.Table())
+			t.Errorf("%s: no error, report\n%s", c.name, reportText(rep))
 		case errors.As(err, &ie):
 			t.Errorf("%s: internal error %v", c.name, err)
 		case !strings.Contains(err.Error(), c.want):
@@ -152,81 +150,13 @@ func TestWriteTensorsMalformed(t *testing.T) {
 	}
 }
 
-// ToJSON never panics: a nil or malformed tensor gives the zero TensorJSON.
-func TestToJSONMalformed(t *testing.T) {
-	for name, x := range map[string]*Tensor{
-		"nil":      nil,
-		"short":    {DType: tensor.F32, Shape: []int{2, 4}, F32: make([]float32, 3)},
-		"no dtype": {Shape: []int{1}},
-		"negative": {DType: tensor.I64, Shape: []int{-2}},
-	} {
-		var j TensorJSON
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Errorf("%s: panic %v", name, r)
-				}
-			}()
-			j = ToJSON(x)
-		}()
-		if !reflect.DeepEqual(j, TensorJSON{}) {
-			t.Errorf("%s: ToJSON = %+v, want the zero TensorJSON", name, j)
-		}
-	}
-	b, err := EncodeJSON(ToJSON(&Tensor{DType: tensor.I32, Shape: []int{2}, I32: []int32{-3, 7}}))
-	if err != nil || string(b) != `{"dtype":"i32","shape":[2],"data":[-3,7]}` {
-		t.Errorf("ToJSON(i32[2]) encodes as %s, %v", b, err)
-	}
-}
-
-// textKey is a map key with a text form.
-type textKey struct{ n int }
-
-func (k textKey) MarshalText() ([]byte, error) { return []byte(fmt.Sprintf("k%d", k.n)), nil }
-
-// EncodeJSON spells NaN and the infinities as strings in maps of every key
-// type encoding/json takes, with keys named and ordered as encoding/json
-// names and orders them.
-func TestEncodeJSONMapKeys(t *testing.T) {
-	for _, c := range []struct {
-		v, finite any // finite: v with NaN and ±Inf replaced by 0
-		want      string
-	}{
-		{map[int]float64{2: math.NaN(), 10: 1.5, -1: math.Inf(1)}, map[int]float64{2: 0, 10: 1.5, -1: 0},
-			`{"-1":"Inf","10":1.5,"2":"NaN"}`},
-		{map[uint8]float32{200: float32(math.Inf(-1)), 3: 0.25}, map[uint8]float32{200: 0, 3: 0.25},
-			`{"200":"-Inf","3":0.25}`},
-		{map[textKey][]float64{{2}: {math.NaN()}, {10}: {1}}, map[textKey][]float64{{2}: {0}, {10}: {1}},
-			`{"k10":[1],"k2":["NaN"]}`},
-		{map[string]map[int]float64{"m": {1: math.NaN()}}, map[string]map[int]float64{"m": {1: 0}},
-			`{"m":{"1":"NaN"}}`},
-	} {
-		got, err := EncodeJSON(c.v)
-		if err != nil || string(got) != c.want {
-			t.Errorf("EncodeJSON(%v) = %s, %v; want %s", c.v, got, err, c.want)
-		}
-		// The key order is encoding/json's.
-		std, err := json.Marshal(c.finite)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mine, _ := EncodeJSON(c.finite)
-		if string(std) != string(mine) {
-			t.Errorf("EncodeJSON(%v) = %s, encoding/json gives %s", c.finite, mine, std)
-		}
-	}
-	if _, err := EncodeJSON(map[float64]int{1: 1}); err == nil || !strings.Contains(err.Error(), "unsupported map key type float64") {
-		t.Errorf("a float key: err = %v", err)
-	}
-}
-
 // The exported methods of the value types work on a nil receiver.
 func TestNilReceivers(t *testing.T) {
 	var s *Summary
 	var r *GradCheckReport
 	var ie *InternalError
-	if s.Text() != "" || r.Worst() != nil || r.Table() != "" || !strings.Contains(ie.Error(), "internal error") {
-		t.Errorf("nil receivers: %q, %v, %q, %q", s.Text(), r.Worst(), r.Table(), ie.Error())
+	if s != nil || r.Worst() != nil || !strings.Contains(ie.Error(), "internal error") {
+		t.Errorf("nil receivers: %v, %q", r.Worst(), ie.Error())
 	}
 	if w := (&GradCheckReport{}).Worst(); w != nil {
 		t.Errorf("Worst of an empty report = %+v", w)

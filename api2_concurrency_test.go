@@ -62,7 +62,7 @@ func loadedResults(t *testing.T, f *Func, path string, x *Tensor, gopts GradChec
 	}
 	rep, err := f.GradCheck(gopts)
 	if err != nil || !rep.OK {
-		t.Fatalf("%s: GradCheck = %v, %v", path, rep.Table(), err)
+		t.Fatalf("%s: GradCheck = %v, %v", path, reportText(rep), err)
 	}
 	return out[0], rep
 }
@@ -149,7 +149,7 @@ func TestLoadParamsDuringRuns(t *testing.T) {
 			if err != nil {
 				fail("GradCheck %d: %v", i, err)
 			} else if !reflect.DeepEqual(rep, repA) && !reflect.DeepEqual(rep, repB) {
-				fail("GradCheck %d reports as neither file:\n%s", i, rep.Table())
+				fail("GradCheck %d reports as neither file:\n%s", i, reportText(rep))
 			}
 		}
 	})
@@ -203,7 +203,7 @@ func TestSummaryWhileSetOptLevel(t *testing.T) {
 					return
 				}
 				if !reflect.DeepEqual(s, refs[0]) && !reflect.DeepEqual(s, refs[1]) && fails.Add(1) <= 3 {
-					t.Errorf("goroutine %d, summary %d is neither level's:\n%s", g, i, s.Text())
+					t.Errorf("goroutine %d, summary %d is neither level's:\n%+v", g, i, s)
 				}
 			}
 		})

@@ -147,13 +147,13 @@ func TestAPIBadArguments(t *testing.T) {
 		{"WriteTensors short .safetensors", func() error { return WriteTensors(outFile, []string{"a"}, []*Tensor{w1([]int{2, 4}, 7)}) }, "holds 7 elements, its shape says 8"},
 		{"WriteTensors mismatched lengths", func() error { return WriteTensors(outFile, []string{"a"}, nil) }, "1 names for 0 tensors"},
 		{"WriteTensors other extension", func() error { return WriteTensors(outFile+".csv", []string{"a"}, []*Tensor{good}) }, "want a .npy or .safetensors file"},
-		{"MarshalTensors short", func() error { _, err := MarshalTensors([]string{"a"}, []*Tensor{w1([]int{3}, 2)}); return err }, "holds 2 elements, its shape says 3"},
-		{"MarshalTensors nil", func() error { _, err := MarshalTensors([]string{"a"}, []*Tensor{nil}); return err }, "MarshalTensors: a: nil tensor"},
-		{"MarshalTensors mismatched lengths", func() error { _, err := MarshalTensors(nil, []*Tensor{good}); return err }, "0 names for 1 tensors"},
-		{"EncodeJSON float map key", func() error { _, err := EncodeJSON(map[float64]float64{1: math.NaN()}); return err }, "unsupported map key type float64"},
-		{"ReadValue unknown type", func() error { _, err := ReadValue("[1]", "q8[1]"); return err }, `unknown element type "q8"`},
-		{"ReadValue missing .npy", func() error { _, err := ReadValue(filepath.Join(dir, "none.npy"), "f32[2]"); return err }, "no such file"},
-		{"ParseValue ragged", func() error { _, err := ParseValue("[[1], [2, 3]]", "f32"); return err }, "ragged array"},
+		{"LoadTensor missing .npy", func() error { _, err := LoadTensor(filepath.Join(dir, "none.npy")); return err }, "no such file"},
+		{"LoadTensor other extension", func() error { _, err := LoadTensor(filepath.Join(dir, "x.safetensors")); return err }, "LoadTensor reads .npy files"},
+		{"LoadTensor empty name", func() error { _, err := LoadTensor(""); return err }, "LoadTensor: empty file name"},
+		{"NewTensor unknown type", func() error { _, err := NewTensor(DType(0), 2); return err }, "NewTensor: unknown element type"},
+		{"NewTensor negative", func() error { _, err := NewTensor(F32, 2, -1); return err }, "negative dimension"},
+		{"NewTensor too large", func() error { _, err := NewTensor(F64, 1<<40, 1<<40); return err }, "more than this machine can address"},
+		{"TensorOf count", func() error { _, err := TensorOf(I32, []int{2, 2}, []float64{1, 2, 3}); return err }, "3 values for shape [2 2] (4 elements)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

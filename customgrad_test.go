@@ -9,7 +9,7 @@ import (
 // `nnc gradcheck` runs): right ones pass, a wrong one fails with the
 // analytic and numeric derivatives where they differ.
 
-func gradcheckFile(t *testing.T, path string, inputs map[string]string) *GradCheckReport {
+func gradcheckFile(t *testing.T, path string, inputs map[string][]float64) *GradCheckReport {
 	t.Helper()
 	p, err := CompileFile(path)
 	if err != nil {
@@ -20,8 +20,8 @@ func gradcheckFile(t *testing.T, path string, inputs map[string]string) *GradChe
 		t.Fatal(err)
 	}
 	given := map[string]*Tensor{}
-	for name, text := range inputs {
-		v, err := ParseValue(text, "f32")
+	for name, xs := range inputs {
+		v, err := TensorOf(F32, []int{len(xs)}, xs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +37,7 @@ func gradcheckFile(t *testing.T, path string, inputs map[string]string) *GradChe
 func TestGradCheckCustomGradientRight(t *testing.T) {
 	rep := gradcheckFile(t, "lang/testdata/customgrad/good.nn", nil)
 	if !rep.OK || len(rep.Checks) != 2 {
-		t.Fatalf("right custom gradients fail:\n%s", rep.Table())
+		t.Fatalf("right custom gradients fail:\n%s", reportText(rep))
 	}
 	for _, c := range rep.Checks {
 		if c.Checked != 3 || c.MaxRelErr > 1e-6 {
@@ -48,9 +48,9 @@ func TestGradCheckCustomGradientRight(t *testing.T) {
 
 func TestGradCheckCustomGradientWrong(t *testing.T) {
 	xs := []float64{0.5, -1.25, 2}
-	rep := gradcheckFile(t, "lang/testdata/customgrad/wrong.nn", map[string]string{"x": "[0.5, -1.25, 2]"})
+	rep := gradcheckFile(t, "lang/testdata/customgrad/wrong.nn", map[string][]float64{"x": {0.5, -1.25, 2}})
 	if rep.OK {
-		t.Fatalf("a wrong custom gradient passes:\n%s", rep.Table())
+		t.Fatalf("a wrong custom gradient passes:\n%s", reportText(rep))
 	}
 	w := rep.Worst()
 	if w.Name != "x" || w.At < 0 || w.At >= len(xs) {
@@ -69,9 +69,9 @@ func TestGradCheckCustomGradientWrong(t *testing.T) {
 }
 
 func TestGradCheckStraightThroughIsNotTheDerivative(t *testing.T) {
-	rep := gradcheckFile(t, "lang/testdata/customgrad/ste.nn", map[string]string{"x": "[0.5, -1.25, 2]"})
+	rep := gradcheckFile(t, "lang/testdata/customgrad/ste.nn", map[string][]float64{"x": {0.5, -1.25, 2}})
 	if rep.OK {
-		t.Fatalf("a straight-through gradient passes as the derivative:\n%s", rep.Table())
+		t.Fatalf("a straight-through gradient passes as the derivative:\n%s", reportText(rep))
 	}
 	// f = sum(sign(x)·x): the derivative is sign(x); through the block it
 	// is x + sign(x).

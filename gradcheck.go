@@ -106,29 +106,6 @@ func (r *GradCheckReport) Worst() *GradCheckItem {
 	return w
 }
 
-// Table prints the report as an aligned table, one row per input and
-// parameter, with a verdict line ("" for a nil report).
-func (r *GradCheckReport) Table() string {
-	if r == nil {
-		return ""
-	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%-24s %-6s %-18s %8s %12s %14s %14s\n", "name", "kind", "type", "checked", "max rel err", "analytic", "numeric")
-	for _, c := range r.Checks {
-		flag := ""
-		if !(c.MaxRelErr <= r.Tol) {
-			flag = "  FAIL"
-		}
-		fmt.Fprintf(&sb, "%-24s %-6s %-18s %8d %12.3g %14.6g %14.6g%s\n", c.Name, c.Kind, c.Type, c.Checked, c.MaxRelErr, c.Analytic, c.Numeric, flag)
-	}
-	verdict := "ok"
-	if !r.OK {
-		verdict = "FAIL"
-	}
-	fmt.Fprintf(&sb, "%s: %s (tolerance %g, step %g, in f64)\n", r.Entry, verdict, r.Tol, r.Eps)
-	return sb.String()
-}
-
 // gradWrt is one float input or parameter GradCheck differentiates by.
 type gradWrt struct {
 	node *ops.Node

@@ -10,8 +10,8 @@ import "github.com/nnclang/nnc/runtime"
 // the memory available to the process when the plan first runs (on Linux
 // the smallest of MemAvailable, the cgroup's room and the address space
 // left under ulimit -v; 4 GiB elsewhere). A negative limit is an error.
-// The limit holds for the whole process. The CLI sets it from --max-memory
-// or the environment variable NNC_MAX_MEMORY (parsed with ParseBytes).
+// The limit holds for the whole process. (The nnc command sets it from its
+// --max-memory flag or the environment variable NNC_MAX_MEMORY.)
 func SetMemoryLimit(bytes int64) error { return runtime.SetMemoryLimit(bytes) }
 
 // MemoryLimit returns the limit in force: the one set by SetMemoryLimit, or

@@ -41,9 +41,6 @@ func TestSummaryAllocatesNothing(t *testing.T) {
 	if e.PeakBytes != 4e10 || e.MemoryLimit != 1<<30 {
 		t.Errorf("peak %d, limit %d; want 4e10 and 1 GiB", e.PeakBytes, e.MemoryLimit)
 	}
-	if txt := s.Text(); !strings.Contains(txt, "peak memory 37.3 GiB") || !strings.Contains(txt, "more than the memory limit of 1.0 GiB") {
-		t.Errorf("text:\n%s", txt)
-	}
 
 	// Running it is refused with the peak, the limit and the position.
 	f, err := p.Func("f")

@@ -63,6 +63,10 @@ type Tensor = tensor.Tensor
 // ErrorList is the list of positioned errors of a .nn program, sorted.
 type ErrorList = lang.ErrorList
 
+// Error is one positioned error of a .nn program: its position, its stable
+// code (lang/errors.go: "E203") and its message.
+type Error = lang.Error
+
 // Program is a compiled .nn file. Make one with Compile or CompileFile; the
 // zero Program is not usable (its methods return an error).
 type Program struct {

@@ -1,7 +1,6 @@
 package nnc
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -77,7 +76,7 @@ func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 		if lang.NeedsShapes(err) {
 			// The entry unrolls over a shape variable: lower it for the
 			// given shapes, or with 1 for the missing ones just to read its
-			// params (its memory then needs --shapes).
+			// params (its memory then needs their values).
 			if low, err = p.lower(e, lang.LowerOptions{Shapes: env}); lang.NeedsShapes(err) {
 				low, err = p.lower(e, lang.LowerOptions{Shapes: withOnes(sig, env)})
 				probe = true
@@ -206,61 +205,4 @@ func planMemory(low *lang.Lowered, env map[string]int64, level int, es *EntrySum
 		es.MemoryLimit = limit
 	}
 	return nil
-}
-
-// Text renders the summary for people ("" for a nil Summary).
-func (s *Summary) Text() string {
-	if s == nil {
-		return ""
-	}
-	var sb strings.Builder
-	for _, m := range s.Models {
-		fmt.Fprintf(&sb, "model %s: %s parameters\n", m.Name, groupDigits(m.Count))
-		for _, p := range m.Params {
-			fmt.Fprintf(&sb, "  %-24s %-20s %s\n", p.Path, p.Type, groupDigits(p.Count))
-		}
-	}
-	for _, e := range s.Entries {
-		args := make([]string, len(e.Inputs))
-		for i, a := range e.Inputs {
-			args[i] = a.Name + ": " + a.Type
-		}
-		fmt.Fprintf(&sb, "%s(%s) -> %s\n", e.Name, strings.Join(args, ", "), strings.Join(e.Results, ", "))
-		switch {
-		case e.PeakBytes > 0:
-			fmt.Fprintf(&sb, "  FLOPs %s per call", groupDigits(e.Flops))
-			if len(e.FlopsEstimated) > 0 {
-				fmt.Fprintf(&sb, " (estimated for %s)", strings.Join(e.FlopsEstimated, ", "))
-			}
-			fmt.Fprintf(&sb, "\n  peak memory %s (%s without buffer reuse)\n", bytesString(e.PeakBytes), bytesString(e.NaiveBytes))
-			if e.MemoryLimit > 0 {
-				fmt.Fprintf(&sb, "  more than the memory limit of %s: running it for these shapes would be refused\n", bytesString(e.MemoryLimit))
-			}
-		case len(e.Missing) > 0:
-			fmt.Fprintf(&sb, "  FLOPs and peak memory: give --shapes %s=N\n", strings.Join(e.Missing, "=N,"))
-		}
-	}
-	return sb.String()
-}
-
-func groupDigits(n int64) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-func bytesString(b int64) string {
-	switch {
-	case b >= 1<<40:
-		return fmt.Sprintf("%.1f TiB", float64(b)/(1<<40))
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", b)
 }

@@ -37,7 +37,7 @@ type TrainOptions struct {
 	Progress  io.Writer // one line per epoch; nil for none
 	// Remat recomputes forward values in the backward pass instead of
 	// keeping them, to fit MaxMemory bytes (0: the smallest peak found);
-	// results are bitwise the same (see options.go).
+	// results are bitwise the same (see remat.go).
 	Remat     bool
 	MaxMemory int64
 	// AllowNonFinite accepts NaN and infinite feature values in a data file

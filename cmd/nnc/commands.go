@@ -40,7 +40,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, sum)
 	}
-	fmt.Fprint(stdout, sum.Text())
+	fmt.Fprint(stdout, summaryText(sum))
 	return nil
 }
 
@@ -177,7 +177,7 @@ func someInputs(f *nnc.Func, ins []string) (map[string]*nnc.Tensor, error) {
 		if _, dup := out[name]; dup {
 			return nil, usagef("--in %s is given twice", name)
 		}
-		v, err := nnc.ReadValue(val, t)
+		v, err := readValue(val, t)
 		if err != nil {
 			return nil, fmt.Errorf("--in %s: %v", name, err)
 		}

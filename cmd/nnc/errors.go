@@ -6,12 +6,12 @@ import (
 	"io"
 	"strings"
 
-	"github.com/nnclang/nnc/lang"
+	"github.com/nnclang/nnc"
 )
 
 // codedLines renders a program's errors as docs/cli.md says, one per line:
 // "file:line:col: E203: message" (the code left out where an error has none).
-func codedLines(l lang.ErrorList) string {
+func codedLines(l nnc.ErrorList) string {
 	parts := make([]string, len(l))
 	for i, e := range l {
 		parts[i] = coded(e)
@@ -19,7 +19,7 @@ func codedLines(l lang.ErrorList) string {
 	return strings.Join(parts, "\n")
 }
 
-func coded(e *lang.Error) string {
+func coded(e *nnc.Error) string {
 	msg := e.Msg
 	if e.Code != "" {
 		msg = e.Code + ": " + msg
@@ -35,8 +35,8 @@ func coded(e *lang.Error) string {
 // else as it reads.
 func errorText(err error) string {
 	msg := err.Error()
-	var list lang.ErrorList
-	var one *lang.Error
+	var list nnc.ErrorList
+	var one *nnc.Error
 	switch {
 	case errors.As(err, &list):
 		if strings.HasSuffix(msg, list.Error()) {
@@ -62,12 +62,12 @@ type errorJSON struct {
 // errorsJSON lists err as JSON objects: each error of a program with its
 // position and code, any other error as one object naming file.
 func errorsJSON(file string, err error) []errorJSON {
-	var list lang.ErrorList
-	var one *lang.Error
+	var list nnc.ErrorList
+	var one *nnc.Error
 	switch {
 	case errors.As(err, &list):
 	case errors.As(err, &one):
-		list = lang.ErrorList{one}
+		list = nnc.ErrorList{one}
 	default:
 		return []errorJSON{{File: file, Message: err.Error()}}
 	}

@@ -68,7 +68,7 @@ func cmdGradcheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !*quiet {
-		fmt.Fprint(stderr, rep.Table())
+		fmt.Fprint(stderr, gradcheckTable(rep))
 	}
 	if err := writeJSON(stdout, rep); err != nil {
 		return err

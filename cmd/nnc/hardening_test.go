@@ -160,7 +160,7 @@ func TestJSONNonFinite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := nnc.ParseValue(`[["NaN","NaN"],["NaN","NaN"],["NaN","NaN"],["NaN","NaN"]]`, "f32")
+	w, err := parseValue(`[["NaN","NaN"],["NaN","NaN"],["NaN","NaN"],["NaN","NaN"]]`, "f32")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ const memoryHelp = "the most memory one plan may take, e.g. 2GB (default: $" + e
 // setMemoryLimit sets the process's memory limit (nnc.SetMemoryLimit) from
 // --max-memory when the command line gives it, else from NNC_MAX_MEMORY
 // when that is set and not empty; otherwise it restores the default, the
-// memory available (so that each command line of a process starts afresh). A value ParseBytes refuses is a usage error naming
+// memory available (so that each command line of a process starts afresh). A value parseBytes refuses is a usage error naming
 // the flag or the variable. It returns the bytes --max-memory gave (0 when
 // it was not given).
 func setMemoryLimit(fs *flag.FlagSet) (flagBytes int64, err error) {
@@ -37,7 +37,7 @@ func setMemoryLimit(fs *flag.FlagSet) (flagBytes int64, err error) {
 			return 0, nnc.SetMemoryLimit(0)
 		}
 	}
-	n, err := nnc.ParseBytes(val)
+	n, err := parseBytes(val)
 	if err != nil {
 		return 0, usagef("%s: %v", src, err)
 	}

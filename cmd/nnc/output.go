@@ -8,10 +8,10 @@ import (
 )
 
 // writeJSON prints v as one line of JSON with nnc's encoding of NaN and the
-// infinities (nnc.EncodeJSON); every JSON document nnc prints goes through
+// infinities (marshalJSON); every JSON document nnc prints goes through
 // it.
 func writeJSON(w io.Writer, v any) error {
-	b, err := nnc.EncodeJSON(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		return err
 	}
@@ -24,7 +24,7 @@ func emit(stdout io.Writer, file string, names []string, ts []*nnc.Tensor) error
 	if file != "" {
 		return nnc.WriteTensors(file, names, ts)
 	}
-	b, err := nnc.MarshalTensors(names, ts)
+	b, err := marshalTensors(names, ts)
 	if err != nil {
 		return err
 	}

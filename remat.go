@@ -15,13 +15,6 @@ import (
 // the backward pass instead of kept, so that the plan for one training batch
 // fits the budget. Results are bitwise those without it.
 
-// ParseBytes reads a memory size such as "2MB", "512KB" or "1.5GB" (units
-// B, KB, MB, GB, TB, powers of 1024, case-insensitive; KiB... accepted), as
-// --max-memory takes it, rounded to the nearest byte. An empty string, a
-// sign, NaN, Inf, an exponent, less than one byte or more than 2^63-1 bytes
-// is an error.
-func ParseBytes(s string) (int64, error) { return runtime.ParseBytes(s) }
-
 // RematInfo is what rematerialization chose for a training step.
 type RematInfo = runtime.RematReport
 

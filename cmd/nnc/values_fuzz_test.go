@@ -1,8 +1,10 @@
-package nnc
+package main
 
 import (
 	"math"
 	"testing"
+
+	"github.com/nnclang/nnc"
 )
 
 // FuzzParseValue feeds the command line's value parser arbitrary text for
@@ -22,23 +24,23 @@ func FuzzParseValue(f *testing.F) {
 	dtypes := []string{"f32", "f64", "i32", "i64", "bool"}
 	f.Fuzz(func(t *testing.T, text string, which uint8) {
 		dt := dtypes[int(which)%len(dtypes)]
-		v, err := ParseValue(text, dt)
+		v, err := parseValue(text, dt)
 		if err != nil {
 			return
 		}
-		if err := CheckTensor(v); err != nil {
-			t.Fatalf("ParseValue(%q, %s) gave a malformed tensor: %v", text, dt, err)
+		if err := nnc.CheckTensor(v); err != nil {
+			t.Fatalf("parseValue(%q, %s) gave a malformed tensor: %v", text, dt, err)
 		}
 		if v.DType.String() != dt {
-			t.Fatalf("ParseValue(%q, %s) gave %v", text, dt, v.DType)
+			t.Fatalf("parseValue(%q, %s) gave %v", text, dt, v.DType)
 		}
-		b, err := EncodeJSON(ToJSON(v).Data)
+		b, err := marshalJSON(toJSON(v).Data)
 		if err != nil {
 			t.Fatalf("printing %v: %v", v, err)
 		}
-		w, err := ParseValue(string(b), dt)
+		w, err := parseValue(string(b), dt)
 		if err != nil {
-			t.Fatalf("ParseValue(%q, %s) read back %s: %v", text, dt, b, err)
+			t.Fatalf("parseValue(%q, %s) read back %s: %v", text, dt, b, err)
 		}
 		if w.Len() != v.Len() {
 			t.Fatalf("read back %d elements of %d", w.Len(), v.Len())
@@ -53,7 +55,7 @@ func FuzzParseValue(f *testing.F) {
 				same = math.Float32bits(v.F32[i]) == math.Float32bits(w.F32[i]) || a != a && c != c
 			}
 			if !same {
-				t.Fatalf("ParseValue(%q, %s): element %d is %v, printed %s and read back as %v", text, dt, i, a, b, c)
+				t.Fatalf("parseValue(%q, %s): element %d is %v, printed %s and read back as %v", text, dt, i, a, b, c)
 			}
 		}
 	})

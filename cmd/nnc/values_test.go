@@ -1,4 +1,4 @@
-package nnc
+package main
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc"
 )
 
 // TestParseValueRanges: integers that do not fit their type, non-integers
@@ -38,13 +38,13 @@ func TestParseValueRanges(t *testing.T) {
 		{strings.Repeat("[", 65) + "1" + strings.Repeat("]", 65), "f32", "nested deeper than 64"},
 	}
 	for _, c := range bad {
-		v, err := ParseValue(c.text, c.dt)
+		v, err := parseValue(c.text, c.dt)
 		if err == nil {
-			t.Errorf("ParseValue(%.40q, %s) = %v, want an error", c.text, c.dt, v)
+			t.Errorf("parseValue(%.40q, %s) = %v, want an error", c.text, c.dt, v)
 			continue
 		}
 		if !strings.Contains(err.Error(), c.want) {
-			t.Errorf("ParseValue(%.40q, %s): %v; want %q", c.text, c.dt, err, c.want)
+			t.Errorf("parseValue(%.40q, %s): %v; want %q", c.text, c.dt, err, c.want)
 		}
 	}
 	i32 := []struct {
@@ -56,23 +56,23 @@ func TestParseValueRanges(t *testing.T) {
 		{"[true, false]", []int32{1, 0}},
 	}
 	for _, c := range i32 {
-		v, err := ParseValue(c.text, "i32")
+		v, err := parseValue(c.text, "i32")
 		if err != nil || len(v.I32) != len(c.want) {
-			t.Fatalf("ParseValue(%s): %v, %v", c.text, v, err)
+			t.Fatalf("parseValue(%s): %v, %v", c.text, v, err)
 		}
 		for i := range c.want {
 			if v.I32[i] != c.want[i] {
-				t.Errorf("ParseValue(%s)[%d] = %d, want %d", c.text, i, v.I32[i], c.want[i])
+				t.Errorf("parseValue(%s)[%d] = %d, want %d", c.text, i, v.I32[i], c.want[i])
 			}
 		}
 	}
 	// i64 values beyond 2^53 are exact, not rounded through a float64.
-	v, err := ParseValue("[9007199254740993, 9223372036854775807, -9223372036854775808]", "i64")
+	v, err := parseValue("[9007199254740993, 9223372036854775807, -9223372036854775808]", "i64")
 	if err != nil || v.I64[0] != 9007199254740993 || v.I64[1] != math.MaxInt64 || v.I64[2] != math.MinInt64 {
 		t.Errorf("i64: %v, %v", v, err)
 	}
 	// f32 rounds once, from the decimal text (0.1 is float32(0.1)).
-	v, err = ParseValue(`[0.1, 3.4028235e38, 1e-50, "NaN", "Inf", "-Inf", "+Inf"]`, "f32")
+	v, err = parseValue(`[0.1, 3.4028235e38, 1e-50, "NaN", "Inf", "-Inf", "+Inf"]`, "f32")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +80,11 @@ func TestParseValueRanges(t *testing.T) {
 		!math.IsInf(float64(v.F32[4]), 1) || !math.IsInf(float64(v.F32[5]), -1) || !math.IsInf(float64(v.F32[6]), 1) {
 		t.Errorf("f32: %v", v.F32)
 	}
-	v, err = ParseValue("[[true, 0], [1, false]]", "bool")
+	v, err = parseValue("[[true, 0], [1, false]]", "bool")
 	if err != nil || v.Bool[0] != true || v.Bool[1] != false || v.Bool[2] != true || v.Bool[3] != false {
 		t.Errorf("bool: %v, %v", v, err)
 	}
-	v, err = ParseValue("[[], []]", "f32")
+	v, err = parseValue("[[], []]", "f32")
 	if err != nil || len(v.Shape) != 2 || v.Shape[0] != 2 || v.Shape[1] != 0 {
 		t.Errorf("empty rows: %v, %v", v, err)
 	}
@@ -93,13 +93,13 @@ func TestParseValueRanges(t *testing.T) {
 // TestToJSONExact: integers print exactly (not through a float64) and
 // non-finite floats as strings.
 func TestToJSONExact(t *testing.T) {
-	i := tensor.New(tensor.I64, 3)
+	i := mustTensor(nnc.I64, 3)
 	copy(i.I64, []int64{9007199254740993, math.MaxInt64, math.MinInt64})
-	f := tensor.New(tensor.F32, 4)
+	f := mustTensor(nnc.F32, 4)
 	copy(f.F32, []float32{0.1, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))})
-	d := tensor.New(tensor.F64, 2)
+	d := mustTensor(nnc.F64, 2)
 	copy(d.F64, []float64{1e-7, math.Inf(-1)})
-	b, err := MarshalTensors([]string{"i", "f", "d"}, []*Tensor{i, f, d})
+	b, err := marshalTensors([]string{"i", "f", "d"}, []*nnc.Tensor{i, f, d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,26 +114,26 @@ func TestToJSONExact(t *testing.T) {
 // TestMarshalTensorsErrors: mismatched lengths, nil or malformed tensors and
 // repeated names are errors, not panics or a JSON object with a key twice.
 func TestMarshalTensorsErrors(t *testing.T) {
-	one := tensor.New(tensor.F32, 2)
-	short := &Tensor{DType: tensor.F32, Shape: []int{3}, F32: []float32{1}}
+	one := mustTensor(nnc.F32, 2)
+	short := &nnc.Tensor{DType: nnc.F32, Shape: []int{3}, F32: []float32{1}}
 	cases := []struct {
 		names []string
-		ts    []*Tensor
+		ts    []*nnc.Tensor
 		want  string
 	}{
-		{[]string{"a", "b"}, []*Tensor{one}, "2 names for 1 tensors"},
-		{[]string{"a"}, []*Tensor{one, one}, "1 names for 2 tensors"},
-		{[]string{"a"}, []*Tensor{nil}, "a: nil tensor"},
-		{[]string{"a"}, []*Tensor{short}, "a: f32[3] holds 1 elements, its shape says 3"},
-		{[]string{"a"}, []*Tensor{{DType: tensor.F32, Shape: []int{-1}}}, "negative dimension"},
-		{[]string{"a"}, []*Tensor{{DType: tensor.Invalid}}, "unknown element type"},
-		{[]string{"a"}, []*Tensor{{DType: tensor.F32, Shape: []int{1 << 40, 1 << 40}}}, "more elements than this machine can address"},
-		{[]string{"x", "x"}, []*Tensor{one, one}, `the name "x" is given twice`},
+		{[]string{"a", "b"}, []*nnc.Tensor{one}, "2 names for 1 tensors"},
+		{[]string{"a"}, []*nnc.Tensor{one, one}, "1 names for 2 tensors"},
+		{[]string{"a"}, []*nnc.Tensor{nil}, "a: nil tensor"},
+		{[]string{"a"}, []*nnc.Tensor{short}, "a: f32[3] holds 1 elements, its shape says 3"},
+		{[]string{"a"}, []*nnc.Tensor{{DType: nnc.F32, Shape: []int{-1}}}, "negative dimension"},
+		{[]string{"a"}, []*nnc.Tensor{{DType: nnc.DType(0)}}, "unknown element type"},
+		{[]string{"a"}, []*nnc.Tensor{{DType: nnc.F32, Shape: []int{1 << 40, 1 << 40}}}, "more elements than this machine can address"},
+		{[]string{"x", "x"}, []*nnc.Tensor{one, one}, `the name "x" is given twice`},
 	}
 	for _, c := range cases {
-		b, err := MarshalTensors(c.names, c.ts)
+		b, err := marshalTensors(c.names, c.ts)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("MarshalTensors(%v): %s, %v; want an error with %q", c.names, b, err, c.want)
+			t.Errorf("marshalTensors(%v): %s, %v; want an error with %q", c.names, b, err, c.want)
 		}
 	}
 }
@@ -165,26 +165,35 @@ func TestEncodeJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := EncodeJSON(finite)
+	got, err := marshalJSON(finite)
 	if err != nil || string(got) != string(want) {
 		t.Errorf("finite values:\ngot  %s (%v)\nwant %s", got, err, want)
 	}
 	nan := outer{Num: math.NaN(), M: map[string]float64{"loss": math.Inf(1), "acc": math.Inf(-1)},
 		In: []inner{{float32(math.NaN())}}, P: &inner{float32(math.Inf(1))}, Any: math.NaN()}
-	got, err = EncodeJSON(nan)
+	got, err = marshalJSON(nan)
 	wantNaN := `{"e":0,"name":"","num":"NaN","m":{"acc":"-Inf","loss":"Inf"},"in":[{"x":"NaN"}],"p":{"x":"Inf"},"any":"NaN","NoTag":false}`
 	if err != nil || string(got) != wantNaN {
 		t.Errorf("non-finite values:\ngot  %s (%v)\nwant %s", got, err, wantNaN)
 	}
 	// A report type of the package with a NaN.
-	rep := GradCheckReport{Entry: "f", Eps: math.NaN(), Tol: 1e-5, Checks: []GradCheckItem{{Name: "x", MaxRelErr: math.Inf(1)}}}
-	got, err = EncodeJSON(rep)
+	rep := nnc.GradCheckReport{Entry: "f", Eps: math.NaN(), Tol: 1e-5, Checks: []nnc.GradCheckItem{{Name: "x", MaxRelErr: math.Inf(1)}}}
+	got, err = marshalJSON(rep)
 	if err != nil || !strings.Contains(string(got), `"eps":"NaN"`) || !strings.Contains(string(got), `"max_rel_err":"Inf"`) {
-		t.Errorf("GradCheckReport: %s, %v", got, err)
+		t.Errorf("nnc.GradCheckReport: %s, %v", got, err)
 	}
 	var cyc struct{ P any }
 	cyc.P = &cyc
-	if _, err := EncodeJSON(&cyc); err == nil {
+	if _, err := marshalJSON(&cyc); err == nil {
 		t.Errorf("a cycle encoded without error")
 	}
+}
+
+// mustTensor is nnc.NewTensor for shapes that cannot fail.
+func mustTensor(dt nnc.DType, shape ...int) *nnc.Tensor {
+	t, err := nnc.NewTensor(dt, shape...)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }
