@@ -287,6 +287,13 @@ var badAxis = regexp.MustCompile(`^(\w+: )?axis -?\d+ is out of range`)
 // apply adds an op at pos; a type error is reported with the operands
 // labelled by their source text.
 func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, in ...*ops.Node) value {
+	return i.applyLabelled(p, op, attrs, func() []string { return labels }, in...)
+}
+
+// applyLabelled is apply with the operands' labels made only when an error
+// needs them: operators, which are most of a long flat expression, would
+// otherwise print two subexpressions each.
+func (i *interp) applyLabelled(p ops.Pos, op string, attrs ops.Attrs, labels func() []string, in ...*ops.Node) value {
 	if _, ok := ops.Lookup(op); !ok {
 		i.errorf(p, CodeUnsupported, "%s is not supported yet (no op %q)", op, op)
 		return bad
@@ -304,7 +311,7 @@ func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, i
 			code = CodeValue // a compile-time axis out of range for the operand's rank
 		}
 		if ie, ok := err.(*ops.InferError); ok {
-			i.errorf(p, code, "%s", ie.Format(labels))
+			i.errorf(p, code, "%s", ie.Format(labels()))
 		} else {
 			i.errorf(p, code, "%s: %v", op, err)
 		}
@@ -550,7 +557,7 @@ func (i *interp) unary(f *frame, e *Unary) value {
 		case floatV:
 			return -x
 		case tensorV:
-			return i.apply(e.Pos, "neg", nil, []string{exprLabel(e.X)}, x.n)
+			return i.applyLabelled(e.Pos, "neg", nil, func() []string { return []string{exprLabel(e.X)} }, x.n)
 		}
 	case "!":
 		if b, ok := x.(boolV); ok {
@@ -558,7 +565,7 @@ func (i *interp) unary(f *frame, e *Unary) value {
 		}
 		if t, ok := x.(tensorV); ok {
 			one := i.b.Scalar(t.n.Type.DType, 1)
-			return i.apply(e.Pos, "sub", nil, []string{"1", exprLabel(e.X)}, one, t.n)
+			return i.applyLabelled(e.Pos, "sub", nil, func() []string { return []string{"1", exprLabel(e.X)} }, one, t.n)
 		}
 	}
 	i.errorf(e.Pos, CodeNotCallable, "operator %s does not apply to %s", e.Op, kindOf(x))
@@ -589,7 +596,7 @@ func (i *interp) binary(f *frame, e *Binary) value {
 	if !xIsT && !yIsT {
 		return i.constBinary(e, x, y)
 	}
-	labels := []string{exprLabel(e.X), exprLabel(e.Y)}
+	labels := func() []string { return []string{exprLabel(e.X), exprLabel(e.Y)} }
 	// Weak scalars: a compile-time number takes the tensor's element type.
 	if !xIsT {
 		n, ok := i.weakScalar(e.X, x, yt.n.Type.DType)
@@ -608,22 +615,22 @@ func (i *interp) binary(f *frame, e *Binary) value {
 	switch e.Op {
 	case "<=", ">=", "!=":
 		inv := map[string]string{"<=": "greater", ">=": "less", "!=": "equal"}[e.Op]
-		m := i.apply(e.Pos, inv, nil, labels, xt.n, yt.n)
+		m := i.applyLabelled(e.Pos, inv, nil, labels, xt.n, yt.n)
 		mt, ok := m.(tensorV)
 		if !ok {
 			return bad
 		}
 		one := i.b.Scalar(mt.n.Type.DType, 1)
-		return i.apply(e.Pos, "sub", nil, []string{"1", exprLabel(e)}, one, mt.n)
+		return i.applyLabelled(e.Pos, "sub", nil, func() []string { return []string{"1", exprLabel(e)} }, one, mt.n)
 	case "&&":
-		return i.apply(e.Pos, "mul", nil, labels, xt.n, yt.n)
+		return i.applyLabelled(e.Pos, "mul", nil, labels, xt.n, yt.n)
 	case "||":
-		return i.apply(e.Pos, "maximum", nil, labels, xt.n, yt.n)
+		return i.applyLabelled(e.Pos, "maximum", nil, labels, xt.n, yt.n)
 	case "%":
 		i.errorf(e.Pos, CodeUnsupported, "operator %% on tensors is not supported yet")
 		return bad
 	}
-	return i.apply(e.Pos, binaryOps[e.Op], nil, labels, xt.n, yt.n)
+	return i.applyLabelled(e.Pos, binaryOps[e.Op], nil, labels, xt.n, yt.n)
 }
 
 func (i *interp) attr(f *frame, e *Attr) value {
