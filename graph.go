@@ -43,7 +43,7 @@ func (p *Program) Graph(entry string, o GraphOptions) (s string, err error) {
 	}
 	if grad {
 		if len(low.Outputs) != 1 || len(low.Outputs[0].Type.Shape) != 0 || !low.Outputs[0].Type.DType.IsFloat() {
-			return "", errorf("graph --grad: %s must return one float scalar", entry)
+			return "", &OptionError{Option: "GraphOptions.Grad", Msg: entry + " must return one float scalar"}
 		}
 		var xs []*ops.Node
 		for _, n := range append(append([]*ops.Node{}, low.Inputs...), low.Params...) {

@@ -32,8 +32,9 @@ func rematStep(g *ops.Graph, loss *ops.Node, d *data.Dataset, batch int, budget 
 		return nil, rep, err
 	}
 	if !rep.Fits {
-		return nil, rep, fmt.Errorf("--max-memory %s: the training step needs at least %s with rematerialization (%s without)",
-			runtime.FormatBytes(budget), runtime.FormatBytes(rep.After), runtime.FormatBytes(rep.Before))
+		return nil, rep, &OptionError{Option: "TrainOptions.MaxMemory", Value: runtime.FormatBytes(budget),
+			Msg: fmt.Sprintf("the training step needs at least %s with rematerialization (%s without)",
+				runtime.FormatBytes(rep.After), runtime.FormatBytes(rep.Before))}
 	}
 	if progress != nil {
 		fmt.Fprintln(progress, rep)
@@ -70,7 +71,7 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	if err := opts.check(); err != nil {
 		return info, err
 	}
-	s, err := p.settings(opts.Model)
+	s, err := p.settings("TrainOptions", opts.Model)
 	if err != nil {
 		return info, err
 	}
@@ -82,7 +83,7 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	if err != nil {
 		return info, err
 	}
-	splits, err := p.loadDataWith(s, opts.Data, opts.dataOptions())
+	trainSet, _, _, err := p.loadData(s, opts.dataRequest())
 	if err != nil {
 		return info, err
 	}
@@ -91,7 +92,7 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	if err != nil {
 		return info, err
 	}
-	env, err := batchEnv(step, splits[0], batch)
+	env, err := batchEnv(step, trainSet, batch)
 	if err != nil {
 		return info, err
 	}

@@ -2,14 +2,11 @@ package nnc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/nnclang/nnc/data"
@@ -24,7 +21,7 @@ import (
 // default given with the field, applies. A value no setting can take is an
 // error that Train returns before it does any work: a negative Epochs, Batch,
 // MaxMemory or MaxDataBytes, an LR that is negative, NaN or infinite, an
-// unknown Optimizer.
+// unknown Optimizer, a Split that is given and fails Split.Check.
 type TrainOptions struct {
 	Model     string    // the model to train; default: the first with a train block
 	Epochs    int       // 0: the block's epochs, default 10
@@ -33,6 +30,7 @@ type TrainOptions struct {
 	Optimizer string    // "sgd", "adam" or "adamw"; "": the block's, default adam(lr = 1e-3)
 	Seed      *uint64   // initialization, shuffling and dropout; nil: the block's seed, default 0
 	Data      string    // a builtin data set ("digits") or a CSV, NPZ file; "": the block's data
+	Split     Split     // the training, validation and test fractions; zero: the block's split, default 0.7/0.15/0.15
 	Output    string    // write the trained parameters here (.safetensors); "": not written
 	Progress  io.Writer // one line per epoch; nil for none
 	// Remat recomputes forward values in the backward pass instead of
@@ -66,12 +64,12 @@ func (o *TrainOptions) check() error {
 	case o.Optimizer != "" && !slices.Contains(optimizerNames, o.Optimizer):
 		return fmt.Errorf("TrainOptions.Optimizer is %q: want one of %s", o.Optimizer, strings.Join(optimizerNames, ", "))
 	}
-	return nil
+	return checkSplitOption("TrainOptions.Split", o.Split)
 }
 
-// dataOptions are the loaders' options of the data file.
-func (o *TrainOptions) dataOptions() data.Options {
-	return data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}
+// dataRequest is the data set, split and loaders' options Train loads.
+func (o *TrainOptions) dataRequest() dataRequest {
+	return dataRequest{src: o.Data, split: o.Split, opts: data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}}
 }
 
 // optimizerNames are the optimizers a train block or TrainOptions may name.
@@ -88,11 +86,11 @@ type TrainResult struct {
 }
 
 // trainKeys are the settings a train block may give.
-var trainKeys = []string{"batch", "data", "entry", "epochs", "optimizer", "seed"}
+var trainKeys = []string{"batch", "data", "entry", "epochs", "optimizer", "seed", "split"}
 
 // Train trains a model of the program with its train block's settings,
-// overridden by opts, on the data's fixed 70/15/15 split (seed 0) and returns
-// the final metrics. It is TrainContext with a context that is never
+// overridden by opts, on the data divided by the split (opts.Split, else
+// the block's, else DefaultSplit; see Split) and returns the final metrics. It is TrainContext with a context that is never
 // cancelled.
 func (p *Program) Train(opts TrainOptions) (*TrainResult, error) {
 	return p.TrainContext(context.Background(), opts)
@@ -111,7 +109,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	s, err := p.settings(opts.Model)
+	s, err := p.settings("TrainOptions", opts.Model)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +133,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err != nil {
 		return nil, err
 	}
-	splits, err := p.loadDataWith(s, opts.Data, opts.dataOptions())
+	trainSet, valSet, testSet, err := p.loadData(s, opts.dataRequest())
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +144,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 		return nil, err
 	}
 	if opts.Remat {
-		if step, _, err = rematStep(step, loss, splits[0], batch, opts.MaxMemory, opts.Progress); err != nil {
+		if step, _, err = rematStep(step, loss, trainSet, batch, opts.MaxMemory, opts.Progress); err != nil {
 			return nil, err
 		}
 	}
@@ -160,7 +158,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	}
 	r, runErr := train.RunContext(ctx, train.Config{
 		Step: step, Forward: fwd, Loss: lossG, Store: store,
-		Train: splits[0], Val: splits[1], Test: splits[2],
+		Train: trainSet, Val: valSet, Test: testSet,
 		BatchSize: batch, Epochs: epochs, Seed: seed, Progress: opts.Progress,
 	})
 	if runErr != nil && r == nil {
@@ -176,12 +174,13 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 
 // EvalOptions say what Eval measures. The zero value of a field means "not
 // given" and the default given with it applies; a negative Batch or
-// MaxDataBytes is an error.
+// MaxDataBytes, or a Split that is given and fails Split.Check, is an error.
 type EvalOptions struct {
 	Model  string // default: the first model with a train block
 	Params string // trained parameters (.safetensors), required
 	Data   string // default: the train block's data
 	Batch  int    // 0: 256
+	Split  Split  // the split whose test set is measured; zero: the block's split, default 0.7/0.15/0.15
 	// AllowNonFinite and MaxDataBytes apply to the data file as in
 	// TrainOptions: NaN and infinite features are refused unless allowed,
 	// and MaxDataBytes (0: data.DefaultMaxBytes()) bounds its size.
@@ -189,13 +188,14 @@ type EvalOptions struct {
 	MaxDataBytes   int64
 }
 
-// dataOptions are the loaders' options of the data file.
-func (o *EvalOptions) dataOptions() data.Options {
-	return data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}
+// dataRequest is the data set, split and loaders' options Eval loads.
+func (o *EvalOptions) dataRequest() dataRequest {
+	return dataRequest{src: o.Data, split: o.Split, opts: data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}}
 }
 
-// Eval measures trained parameters on the test split of the data (the same
-// fixed split Train uses) and returns "test_loss" and "test_accuracy". It is
+// Eval measures trained parameters on the test set of the data (divided as
+// Train divides it, by opts.Split, else the block's split, else
+// DefaultSplit) and returns "test_loss" and "test_accuracy". It is
 // EvalContext with a context that is never cancelled.
 func (p *Program) Eval(opts EvalOptions) (map[string]float64, error) {
 	return p.EvalContext(context.Background(), opts)
@@ -217,13 +217,19 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 	if opts.Params == "" {
 		return nil, fmt.Errorf("EvalOptions.Params is required: the trained parameters (.safetensors)")
 	}
-	s, err := p.settings(opts.Model)
+	if err := checkSplitOption("EvalOptions.Split", opts.Split); err != nil {
+		return nil, err
+	}
+	s, err := p.settings("EvalOptions", opts.Model)
 	if err != nil {
 		return nil, err
 	}
-	splits, err := p.loadDataWith(s, opts.Data, opts.dataOptions())
+	_, _, testSet, err := p.loadData(s, opts.dataRequest())
 	if err != nil {
 		return nil, err
+	}
+	if testSet == nil {
+		return nil, s.noTestSet(opts.Split)
 	}
 	entry := s.model + "." + s.str("entry", "loss")
 	fwd, lossG, err := p.evalGraphs(s.model, entry)
@@ -247,7 +253,7 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 	if err != nil {
 		return nil, err
 	}
-	met, err := ev.EvaluateContext(ctx, splits[2])
+	met, err := ev.EvaluateContext(ctx, testSet)
 	if err != nil {
 		return nil, err
 	}
@@ -305,291 +311,4 @@ func checkLoss(entry string, low *lang.Lowered) error {
 		return fmt.Errorf("%s: a training entry must return one float scalar (the loss)", entry)
 	}
 	return nil
-}
-
-// settings is a model's train block with typed accessors. Its values are
-// checked when it is made (see check), so the accessors cannot fail.
-type settings struct {
-	model string
-	spec  *lang.TrainSpec
-}
-
-func (p *Program) settings(model string) (*settings, error) {
-	if model == "" {
-		ms := p.mod.TrainModels()
-		if len(ms) == 0 {
-			return nil, fmt.Errorf("%s: no train block; name the model with --model", p.path)
-		}
-		model = ms[0]
-	}
-	s := &settings{model: model}
-	spec, ok := p.mod.TrainBlock(model)
-	if !ok {
-		found := false
-		for _, e := range p.mod.Entries() {
-			found = found || strings.HasPrefix(e, model+".")
-		}
-		if !found {
-			return nil, fmt.Errorf("%s: no model %q with methods", p.path, model)
-		}
-		spec = &lang.TrainSpec{Model: model, Pos: ops.Pos{File: p.path}, Fields: map[string]lang.Value{}}
-	}
-	s.spec = spec
-	if errs := s.check(); len(errs) > 0 {
-		return nil, errs
-	}
-	return s, nil
-}
-
-// check reports every setting of the block that is unknown or out of
-// range, each as its own error at that setting's position, in the order of
-// the block.
-func (s *settings) check() lang.ErrorList {
-	var errs lang.ErrorList
-	keys := make([]string, 0, len(s.spec.Fields))
-	for k := range s.spec.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	slices.SortStableFunc(keys, func(a, b string) int {
-		pa, pb := s.spec.KeyPos(a), s.spec.KeyPos(b)
-		if pa.Line != pb.Line {
-			return pa.Line - pb.Line
-		}
-		return pa.Col - pb.Col
-	})
-	for _, k := range keys {
-		v := s.spec.Fields[k]
-		var err *lang.Error
-		switch k {
-		case "epochs", "batch":
-			if n, ok := v.(int64); !ok {
-				err = s.errorf(lang.CodeArgType, k, "want a positive integer, got %s", showValue(v))
-			} else if n < 1 {
-				err = s.errorf(lang.CodeValue, k, "want a positive integer, got %d", n)
-			}
-		case "seed":
-			if n, ok := v.(int64); !ok {
-				err = s.errorf(lang.CodeArgType, k, "want a non-negative integer, got %s", showValue(v))
-			} else if n < 0 {
-				err = s.errorf(lang.CodeValue, k, "want a non-negative integer, got %d", n)
-			}
-		case "entry", "data":
-			if _, ok := v.(string); !ok {
-				err = s.errorf(lang.CodeArgType, k, "want a name in quotes, got %s", showValue(v))
-			}
-		case "optimizer":
-			if _, e := s.optimizer("", 0); e != nil && !errors.As(e, &err) {
-				err = s.errorf(lang.CodeValue, k, "%v", e)
-			}
-		default:
-			err = s.errorAt(s.spec.KeyPos(k), lang.CodeArgs, k, "unknown setting (known: %s)", strings.Join(trainKeys, ", "))
-		}
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errs
-}
-
-// showValue prints a train block value for a message.
-func showValue(v lang.Value) string {
-	switch x := v.(type) {
-	case string:
-		return strconv.Quote(x)
-	case lang.Call:
-		return x.Name + "(...)"
-	}
-	return fmt.Sprint(v)
-}
-
-// errorf makes the error of the value of one setting, at the position
-// where that value starts (the block's, for a setting the block does not
-// give).
-func (s *settings) errorf(code, key, format string, args ...any) *lang.Error {
-	return s.errorAt(s.spec.ValuePos(key), code, key, format, args...)
-}
-
-// errorAt makes the error of one setting at pos.
-func (s *settings) errorAt(pos ops.Pos, code, key, format string, args ...any) *lang.Error {
-	return &lang.Error{Pos: pos, Code: code, Msg: fmt.Sprintf("train %s: %s: %s", s.model, key, fmt.Sprintf(format, args...))}
-}
-
-// int is the block's integer setting key, or def when the block does not
-// give it; a positive override takes precedence.
-func (s *settings) int(key string, override, def int) (int, error) {
-	if override > 0 {
-		return override, nil
-	}
-	if override < 0 {
-		return 0, fmt.Errorf("%s is %d: want a positive number (0: the train block's)", key, override)
-	}
-	v, ok := s.spec.Fields[key]
-	if !ok {
-		return def, nil
-	}
-	n, ok := v.(int64)
-	if !ok || n < 0 || n > int64(math.MaxInt) {
-		return 0, s.errorf(lang.CodeValue, key, "want a non-negative integer, got %s", showValue(v))
-	}
-	return int(n), nil
-}
-
-func (s *settings) str(key, def string) string {
-	if v, ok := s.spec.Fields[key].(string); ok {
-		return v
-	}
-	return def
-}
-
-func number(v lang.Value) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
-}
-
-// optimizer builds the optimizer from the block's optimizer = adam(lr = ...)
-// and the overrides (a name replaces the block's optimizer, and its
-// settings, when it differs; a positive lr replaces the learning rate). The
-// hyperparameters are checked (see train.SGD.Check and train.Adam.Check).
-func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
-	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr < 0 {
-		return nil, fmt.Errorf("the learning rate is %v: want a positive, finite number (0: the optimizer's)", lr)
-	}
-	call, err := s.optimizerCall()
-	if err != nil {
-		return nil, err
-	}
-	if name != "" && name != call.Name {
-		call = lang.Call{Name: name, Kwargs: map[string]lang.Value{}}
-	}
-	if !slices.Contains(optimizerNames, call.Name) {
-		return nil, s.errorf(lang.CodeArgs, "optimizer", "unknown optimizer %q (%s)", call.Name, strings.Join(optimizerNames, ", "))
-	}
-	kw := map[string]float64{}
-	keys := make([]string, 0, len(call.Kwargs))
-	for k := range call.Kwargs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := call.Kwargs[k]
-		if b, ok := v.(bool); ok && k == "nesterov" {
-			kw[k] = map[bool]float64{false: 0, true: 1}[b]
-			continue
-		}
-		f, ok := number(v)
-		if !ok || k == "nesterov" {
-			want := "a number"
-			if k == "nesterov" {
-				want = "true or false"
-			}
-			return nil, s.errorf(lang.CodeArgType, "optimizer", "%s = %s: want %s", k, showValue(v), want)
-		}
-		kw[k] = f
-	}
-	if len(call.Args) > 0 {
-		f, ok := number(call.Args[0])
-		if !ok || len(call.Args) > 1 {
-			return nil, s.errorf(lang.CodeArgs, "optimizer", "%s takes the learning rate as its only positional argument", call.Name)
-		}
-		if _, dup := kw["lr"]; dup {
-			return nil, s.errorf(lang.CodeArgs, "optimizer", "%s: the learning rate is given twice (positional and lr =)", call.Name)
-		}
-		kw["lr"] = f
-	}
-	if lr > 0 {
-		kw["lr"] = lr
-	}
-	get := func(k string, def float64) float64 {
-		if v, ok := kw[k]; ok {
-			delete(kw, k)
-			return v
-		}
-		return def
-	}
-	var opt train.Optimizer
-	var checkErr error
-	switch call.Name {
-	case "sgd":
-		o := &train.SGD{LR: get("lr", 1e-2), Momentum: get("momentum", 0), Nesterov: get("nesterov", 0) != 0, WeightDecay: get("weight_decay", 0)}
-		opt, checkErr = o, o.Check()
-	default: // adam, adamw
-		a := train.NewAdam(get("lr", 1e-3))
-		if call.Name == "adamw" {
-			a = train.NewAdamW(a.LR, get("weight_decay", 1e-2))
-		} else {
-			a.WeightDecay = get("weight_decay", 0)
-		}
-		a.Beta1, a.Beta2, a.Eps = get("beta1", a.Beta1), get("beta2", a.Beta2), get("eps", a.Eps)
-		opt, checkErr = a, a.Check()
-	}
-	if len(kw) > 0 {
-		var unknown []string
-		for k := range kw {
-			unknown = append(unknown, k)
-		}
-		sort.Strings(unknown)
-		return nil, s.errorf(lang.CodeArgs, "optimizer", "%s has no setting %s", call.Name, strings.Join(unknown, ", "))
-	}
-	if checkErr != nil {
-		return nil, s.errorf(lang.CodeValue, "optimizer", "%v", checkErr)
-	}
-	return opt, nil
-}
-
-// optimizerCall is the block's optimizer setting as a call (adam() when
-// the block has none).
-func (s *settings) optimizerCall() (lang.Call, error) {
-	call := lang.Call{Name: "adam", Kwargs: map[string]lang.Value{}}
-	v, ok := s.spec.Fields["optimizer"]
-	if !ok {
-		return call, nil
-	}
-	switch x := v.(type) {
-	case lang.Call:
-		return x, nil
-	case string:
-		call.Name = x
-		return call, nil
-	}
-	return call, s.errorf(lang.CodeArgType, "optimizer", "want a call such as adam(lr = 1e-3), got %s", showValue(v))
-}
-
-// loadDataWith loads the data set named by override or the block's data
-// setting and splits it 70/15/15 with seed 0. o applies to a data file.
-func (p *Program) loadDataWith(s *settings, override string, o data.Options) ([]*data.Dataset, error) {
-	src := override
-	if src == "" {
-		v, ok := s.spec.Fields["data"]
-		if !ok {
-			return nil, fmt.Errorf("%s: train %s: no data: set data = \"digits\" (or a file) in the train block, or pass --data", p.path, s.model)
-		}
-		str, ok := v.(string)
-		if !ok {
-			return nil, s.errorf(lang.CodeArgType, "data", "want a builtin name or a file path in quotes, got %s", showValue(v))
-		}
-		src = str
-		if !filepath.IsAbs(src) && strings.ContainsAny(src, "./") {
-			src = filepath.Join(p.Dir(), src)
-		}
-	}
-	d, err := loadDataset(src, o)
-	if err != nil {
-		return nil, err
-	}
-	return d.Split(0, 0.7, 0.15, 0.15)
-}
-
-// loadDataset loads a builtin data set (a name without '.' or '/') or a
-// data file (.csv, .csv.gz, .npz) with the loaders' options o.
-func loadDataset(src string, o data.Options) (*data.Dataset, error) {
-	if !strings.ContainsAny(src, "./") {
-		return data.Builtin(src)
-	}
-	return data.LoadDataset(src, o)
 }

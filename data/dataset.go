@@ -123,8 +123,10 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 // Split divides the dataset into len(fractions) parts by a seeded random
 // permutation of its rows: part k gets round(fractions[k]·N) rows, and the
 // last part gets whatever remains, so every row lands in exactly one part.
-// The fractions must be positive and sum to 1 (within 1e-9). The same seed
-// gives the same split on every platform.
+// The fractions must be non-negative and finite, at least one of them
+// positive, and sum to 1 (within 1e-9); a part whose fraction is 0 is
+// empty (the remainder goes to the last part with a positive fraction). The
+// same seed gives the same split on every platform.
 //
 // The project's convention is Split(0, 0.7, 0.15, 0.15): train, validation
 // and test.
@@ -132,10 +134,13 @@ func (d *Dataset) Split(seed uint64, fractions ...float64) ([]*Dataset, error) {
 	if len(fractions) == 0 {
 		return nil, fmt.Errorf("data: Split needs at least one fraction")
 	}
-	sum := 0.0
-	for _, f := range fractions {
-		if !(f > 0) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("data: Split fraction %v is not positive", f)
+	sum, last := 0.0, -1
+	for k, f := range fractions {
+		if !(f >= 0) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("data: Split fraction %v is not a non-negative, finite number", f)
+		}
+		if f > 0 {
+			last = k
 		}
 		sum += f
 	}
@@ -148,7 +153,7 @@ func (d *Dataset) Split(seed uint64, fractions ...float64) ([]*Dataset, error) {
 	start := 0
 	for k, f := range fractions {
 		size := n - start
-		if k < len(fractions)-1 {
+		if k != last {
 			size = min(int(math.Round(f*float64(n))), n-start)
 		}
 		out[k] = d.Subset(perm[start : start+size])
@@ -213,12 +218,22 @@ func (d *Dataset) CheckFinite() error {
 	return nil
 }
 
-// LoadDataset loads a dataset file by its name: ".csv" and ".csv.gz" as
-// LoadCSV does with default CSV options, ".npz" as an archive of arrays that
-// share their leading dimension. o.MaxBytes bounds the file's size after
-// inflation; unless o.AllowNonFinite, a NaN or infinite feature is an error
-// naming the file and the row (and the column, for CSV).
+// IsBuiltinName reports whether src names a builtin dataset rather than a
+// file: a name without '.' or '/' ("digits"). LoadDataset reads such a name
+// with Builtin, anything else as a file.
+func IsBuiltinName(src string) bool { return !strings.ContainsAny(src, "./") }
+
+// LoadDataset loads a dataset by its name; it is the one place that chooses
+// the format. A builtin name (IsBuiltinName) is read by Builtin; a file by
+// its suffix: ".csv" and ".csv.gz" as LoadCSV does with default CSV
+// options, ".npz" as an archive of arrays that share their leading
+// dimension. o.MaxBytes bounds the file's size after inflation; unless
+// o.AllowNonFinite, a NaN or infinite feature is an error naming the file
+// and the row (and the column, for CSV). o does not apply to builtin sets.
 func LoadDataset(path string, o Options) (*Dataset, error) {
+	if IsBuiltinName(path) {
+		return Builtin(path)
+	}
 	if _, err := o.limit(); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"math"
 	"sort"
 	"testing"
 
@@ -72,7 +73,7 @@ func TestSubsetAndSplit(t *testing.T) {
 	if sameTensor(other[0].Get("y"), parts[0].Get("y")) {
 		t.Error("Split with another seed is the same")
 	}
-	for _, bad := range [][]float64{{}, {0.5, 0.4}, {1.5, -0.5}, {0, 1}} {
+	for _, bad := range [][]float64{{}, {0.5, 0.4}, {1.5, -0.5}, {math.NaN(), 1}, {math.Inf(1), 0}, {0, 0}} {
 		if _, err := d.Split(0, bad...); err == nil {
 			t.Errorf("Split(%v): no error", bad)
 		}
@@ -198,5 +199,58 @@ func TestBatchesAllocateNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("an epoch allocates %v times", allocs)
+	}
+}
+
+// TestSplitZeroFraction: a part whose fraction is 0 is empty, and the rows
+// left by rounding go to the last part with a positive fraction.
+func TestSplitZeroFraction(t *testing.T) {
+	d := rowsDataset(10)
+	for _, c := range []struct {
+		fractions []float64
+		sizes     []int
+	}{
+		{[]float64{0.5, 0, 0.5}, []int{5, 0, 5}},
+		// round(3.4) = 3 rows; the 7 others go to the second part, none to the third.
+		{[]float64{0.34, 0.66, 0}, []int{3, 7, 0}},
+		{[]float64{1, 0, 0}, []int{10, 0, 0}},
+		{[]float64{0, 1}, []int{0, 10}},
+	} {
+		parts, err := d.Split(0, c.fractions...)
+		if err != nil {
+			t.Fatalf("Split(%v): %v", c.fractions, err)
+		}
+		seen := map[int32]bool{}
+		for k, p := range parts {
+			if p.Len() != c.sizes[k] {
+				t.Errorf("Split(%v): part %d has %d rows, want %d", c.fractions, k, p.Len(), c.sizes[k])
+			}
+			for _, y := range p.Get("y").I32 {
+				seen[y] = true
+			}
+		}
+		if len(seen) != 10 {
+			t.Errorf("Split(%v): %d distinct rows of 10", c.fractions, len(seen))
+		}
+	}
+}
+
+// TestLoadDatasetBuiltin: a name without '.' or '/' is a builtin set, read
+// by LoadDataset as Builtin reads it; any other name is a file.
+func TestLoadDatasetBuiltin(t *testing.T) {
+	d, err := LoadDataset("digits", Options{})
+	if err != nil || d.Len() != 1797 {
+		t.Fatalf("LoadDataset(digits): %v rows, %v", d, err)
+	}
+	if _, err := LoadDataset("nosuch", Options{}); err == nil || err.Error() != `data: no builtin dataset "nosuch" (known: digits)` {
+		t.Errorf("unknown builtin: %v", err)
+	}
+	if _, err := LoadDataset("dir/nosuch", Options{}); err == nil || err.Error() != "dir/nosuch: unknown data format (want .csv, .csv.gz or .npz)" {
+		t.Errorf("a file without a known suffix: %v", err)
+	}
+	for name, want := range map[string]bool{"digits": true, "mnist": true, "d.csv": false, "./digits": false, "a/b": false} {
+		if IsBuiltinName(name) != want {
+			t.Errorf("IsBuiltinName(%q) = %v", name, !want)
+		}
 	}
 }

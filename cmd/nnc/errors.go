@@ -37,7 +37,12 @@ func errorText(err error) string {
 	msg := err.Error()
 	var list nnc.ErrorList
 	var one *nnc.Error
+	var opt *nnc.OptionError
 	switch {
+	case errors.As(err, &opt):
+		if strings.HasSuffix(msg, opt.Error()) {
+			return msg[:len(msg)-len(opt.Error())] + optionText(opt)
+		}
 	case errors.As(err, &list):
 		if strings.HasSuffix(msg, list.Error()) {
 			return msg[:len(msg)-len(list.Error())] + codedLines(list)
@@ -90,4 +95,50 @@ func writeErrorsJSON(w io.Writer, file string, err error) error {
 // printError prints a command's error on stderr.
 func printError(stderr io.Writer, err error) {
 	fmt.Fprintln(stderr, errorText(err))
+}
+
+// optionFlags are the flags that set the fields of the API's options, as
+// the messages of the command line name them.
+var optionFlags = map[string]string{
+	"TrainOptions.MaxMemory": "--max-memory",
+	"TrainOptions.Model":     "--model",
+	"EvalOptions.Model":      "--model",
+	"TrainOptions.Data":      "--data",
+	"EvalOptions.Data":       "--data",
+	"TrainOptions.Split":     "--split",
+	"EvalOptions.Split":      "--split",
+	"GraphOptions.Grad":      "graph --grad",
+}
+
+// optionHints say how a missing option's flag fixes an error.
+var optionHints = map[string]string{
+	"--model": "; name the model with --model",
+	"--data":  ", or pass --data",
+}
+
+// optionText is an nnc.OptionError as the command line says it: with the
+// flag that sets the option instead of the option's name ("--max-memory
+// 100 B: ..."), or, for a missing option, a hint naming the flag.
+func optionText(e *nnc.OptionError) string {
+	flag, ok := optionFlags[e.Option]
+	if !ok {
+		return e.Error()
+	}
+	var s string
+	switch {
+	case e.Missing:
+		hint, ok := optionHints[flag]
+		if !ok {
+			hint = " (set " + flag + ")"
+		}
+		s = e.Msg + hint
+	case e.Value != "":
+		s = flag + " " + e.Value + ": " + e.Msg
+	default:
+		s = flag + ": " + e.Msg
+	}
+	if e.Where != "" {
+		s = e.Where + ": " + s
+	}
+	return s
 }

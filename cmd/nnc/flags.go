@@ -235,3 +235,38 @@ func compileFile(file string) (*nnc.Program, error) {
 	}
 	return p, nil
 }
+
+// splitFlag parses --split TRAIN,VAL,TEST (0.8,0.1,0.1): three fractions
+// that nnc.Split.Check accepts.
+type splitFlag struct{ s *nnc.Split }
+
+func (f splitFlag) String() string {
+	if f.s == nil || *f.s == (nnc.Split{}) {
+		return ""
+	}
+	return fmt.Sprintf("%v,%v,%v", f.s.Train, f.s.Val, f.s.Test)
+}
+
+func (f splitFlag) Set(v string) error {
+	parts := strings.Split(v, ",")
+	if len(parts) != 3 {
+		return fmt.Errorf("want three fractions TRAIN,VAL,TEST such as 0.8,0.1,0.1, got %q", v)
+	}
+	var x [3]float64
+	for i, p := range parts {
+		n, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return fmt.Errorf("want three fractions TRAIN,VAL,TEST such as 0.8,0.1,0.1, got %q", v)
+		}
+		x[i] = n
+	}
+	s := nnc.Split{Train: x[0], Val: x[1], Test: x[2]}
+	if err := s.Check(); err != nil {
+		return err
+	}
+	*f.s = s
+	return nil
+}
+
+// splitHelp is the help of --split.
+const splitHelp = "fractions of the data for training, validation and test, e.g. 0.8,0.1,0.1 (overrides the train block; default 0.7,0.15,0.15)"

@@ -1,0 +1,325 @@
+package nnc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nnclang/nnc/lang"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/train"
+)
+
+// settings is a model's train block with typed accessors. Its values are
+// checked when it is made (see check), so the accessors cannot fail.
+type settings struct {
+	model   string
+	options string // the options type that overrides it: "TrainOptions", "EvalOptions"
+	spec    *lang.TrainSpec
+}
+
+// settings returns the train block of model, or of the first model with a
+// train block when model is "". options names the options type the call
+// took ("TrainOptions"), for errors.
+func (p *Program) settings(options, model string) (*settings, error) {
+	if model == "" {
+		ms := p.mod.TrainModels()
+		if len(ms) == 0 {
+			return nil, &OptionError{Where: p.path, Option: options + ".Model", Missing: true, Msg: "no train block"}
+		}
+		model = ms[0]
+	}
+	s := &settings{model: model, options: options}
+	spec, ok := p.mod.TrainBlock(model)
+	if !ok {
+		found := false
+		for _, e := range p.mod.Entries() {
+			found = found || strings.HasPrefix(e, model+".")
+		}
+		if !found {
+			return nil, fmt.Errorf("%s: no model %q with methods", p.path, model)
+		}
+		spec = &lang.TrainSpec{Model: model, Pos: ops.Pos{File: p.path}, Fields: map[string]lang.Value{}}
+	}
+	s.spec = spec
+	if errs := s.check(); len(errs) > 0 {
+		return nil, errs
+	}
+	return s, nil
+}
+
+// check reports every setting of the block that is unknown or out of
+// range, each as its own error at that setting's position, in the order of
+// the block.
+func (s *settings) check() lang.ErrorList {
+	var errs lang.ErrorList
+	keys := make([]string, 0, len(s.spec.Fields))
+	for k := range s.spec.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	slices.SortStableFunc(keys, func(a, b string) int {
+		pa, pb := s.spec.KeyPos(a), s.spec.KeyPos(b)
+		if pa.Line != pb.Line {
+			return pa.Line - pb.Line
+		}
+		return pa.Col - pb.Col
+	})
+	for _, k := range keys {
+		v := s.spec.Fields[k]
+		var err *lang.Error
+		switch k {
+		case "epochs", "batch":
+			if n, ok := v.(int64); !ok {
+				err = s.errorf(lang.CodeArgType, k, "want a positive integer, got %s", showValue(v))
+			} else if n < 1 {
+				err = s.errorf(lang.CodeValue, k, "want a positive integer, got %d", n)
+			}
+		case "seed":
+			if n, ok := v.(int64); !ok {
+				err = s.errorf(lang.CodeArgType, k, "want a non-negative integer, got %s", showValue(v))
+			} else if n < 0 {
+				err = s.errorf(lang.CodeValue, k, "want a non-negative integer, got %d", n)
+			}
+		case "entry", "data":
+			if _, ok := v.(string); !ok {
+				err = s.errorf(lang.CodeArgType, k, "want a name in quotes, got %s", showValue(v))
+			}
+		case "optimizer":
+			if _, e := s.optimizer("", 0); e != nil && !errors.As(e, &err) {
+				err = s.errorf(lang.CodeValue, k, "%v", e)
+			}
+		case "split":
+			_, err = s.blockSplit()
+		default:
+			err = s.errorAt(s.spec.KeyPos(k), lang.CodeArgs, k, "unknown setting (known: %s)", strings.Join(trainKeys, ", "))
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// showValue prints a train block value for a message.
+func showValue(v lang.Value) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case lang.Call:
+		return x.Name + "(...)"
+	case []lang.Value:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = showValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+// errorf makes the error of the value of one setting, at the position
+// where that value starts (the block's, for a setting the block does not
+// give).
+func (s *settings) errorf(code, key, format string, args ...any) *lang.Error {
+	return s.errorAt(s.spec.ValuePos(key), code, key, format, args...)
+}
+
+// errorAt makes the error of one setting at pos.
+func (s *settings) errorAt(pos ops.Pos, code, key, format string, args ...any) *lang.Error {
+	return &lang.Error{Pos: pos, Code: code, Msg: fmt.Sprintf("train %s: %s: %s", s.model, key, fmt.Sprintf(format, args...))}
+}
+
+// int is the block's integer setting key, or def when the block does not
+// give it; a positive override takes precedence.
+func (s *settings) int(key string, override, def int) (int, error) {
+	if override > 0 {
+		return override, nil
+	}
+	if override < 0 {
+		return 0, fmt.Errorf("%s is %d: want a positive number (0: the train block's)", key, override)
+	}
+	v, ok := s.spec.Fields[key]
+	if !ok {
+		return def, nil
+	}
+	n, ok := v.(int64)
+	if !ok || n < 0 || n > int64(math.MaxInt) {
+		return 0, s.errorf(lang.CodeValue, key, "want a non-negative integer, got %s", showValue(v))
+	}
+	return int(n), nil
+}
+
+func (s *settings) str(key, def string) string {
+	if v, ok := s.spec.Fields[key].(string); ok {
+		return v
+	}
+	return def
+}
+
+func number(v lang.Value) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
+// optimizer builds the optimizer from the block's optimizer = adam(lr = ...)
+// and the overrides (a name replaces the block's optimizer, and its
+// settings, when it differs; a positive lr replaces the learning rate). The
+// hyperparameters are checked (see train.SGD.Check and train.Adam.Check).
+func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
+	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr < 0 {
+		return nil, fmt.Errorf("the learning rate is %v: want a positive, finite number (0: the optimizer's)", lr)
+	}
+	call, err := s.optimizerCall()
+	if err != nil {
+		return nil, err
+	}
+	if name != "" && name != call.Name {
+		call = lang.Call{Name: name, Kwargs: map[string]lang.Value{}}
+	}
+	if !slices.Contains(optimizerNames, call.Name) {
+		return nil, s.errorf(lang.CodeArgs, "optimizer", "unknown optimizer %q (%s)", call.Name, strings.Join(optimizerNames, ", "))
+	}
+	kw := map[string]float64{}
+	keys := make([]string, 0, len(call.Kwargs))
+	for k := range call.Kwargs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := call.Kwargs[k]
+		if b, ok := v.(bool); ok && k == "nesterov" {
+			kw[k] = map[bool]float64{false: 0, true: 1}[b]
+			continue
+		}
+		f, ok := number(v)
+		if !ok || k == "nesterov" {
+			want := "a number"
+			if k == "nesterov" {
+				want = "true or false"
+			}
+			return nil, s.errorf(lang.CodeArgType, "optimizer", "%s = %s: want %s", k, showValue(v), want)
+		}
+		kw[k] = f
+	}
+	if len(call.Args) > 0 {
+		f, ok := number(call.Args[0])
+		if !ok || len(call.Args) > 1 {
+			return nil, s.errorf(lang.CodeArgs, "optimizer", "%s takes the learning rate as its only positional argument", call.Name)
+		}
+		if _, dup := kw["lr"]; dup {
+			return nil, s.errorf(lang.CodeArgs, "optimizer", "%s: the learning rate is given twice (positional and lr =)", call.Name)
+		}
+		kw["lr"] = f
+	}
+	if lr > 0 {
+		kw["lr"] = lr
+	}
+	get := func(k string, def float64) float64 {
+		if v, ok := kw[k]; ok {
+			delete(kw, k)
+			return v
+		}
+		return def
+	}
+	var opt train.Optimizer
+	var checkErr error
+	switch call.Name {
+	case "sgd":
+		o := &train.SGD{LR: get("lr", 1e-2), Momentum: get("momentum", 0), Nesterov: get("nesterov", 0) != 0, WeightDecay: get("weight_decay", 0)}
+		opt, checkErr = o, o.Check()
+	default: // adam, adamw
+		a := train.NewAdam(get("lr", 1e-3))
+		if call.Name == "adamw" {
+			a = train.NewAdamW(a.LR, get("weight_decay", 1e-2))
+		} else {
+			a.WeightDecay = get("weight_decay", 0)
+		}
+		a.Beta1, a.Beta2, a.Eps = get("beta1", a.Beta1), get("beta2", a.Beta2), get("eps", a.Eps)
+		opt, checkErr = a, a.Check()
+	}
+	if len(kw) > 0 {
+		var unknown []string
+		for k := range kw {
+			unknown = append(unknown, k)
+		}
+		sort.Strings(unknown)
+		return nil, s.errorf(lang.CodeArgs, "optimizer", "%s has no setting %s", call.Name, strings.Join(unknown, ", "))
+	}
+	if checkErr != nil {
+		return nil, s.errorf(lang.CodeValue, "optimizer", "%v", checkErr)
+	}
+	return opt, nil
+}
+
+// optimizerCall is the block's optimizer setting as a call (adam() when
+// the block has none).
+func (s *settings) optimizerCall() (lang.Call, error) {
+	call := lang.Call{Name: "adam", Kwargs: map[string]lang.Value{}}
+	v, ok := s.spec.Fields["optimizer"]
+	if !ok {
+		return call, nil
+	}
+	switch x := v.(type) {
+	case lang.Call:
+		return x, nil
+	case string:
+		call.Name = x
+		return call, nil
+	}
+	return call, s.errorf(lang.CodeArgType, "optimizer", "want a call such as adam(lr = 1e-3), got %s", showValue(v))
+}
+
+// blockSplit reads the block's split = [train, val, test] (DefaultSplit
+// when the block gives none): three numbers, each a non-negative, finite
+// fraction, summing to 1 within 1e-9, the first positive (Split.Check).
+func (s *settings) blockSplit() (Split, *lang.Error) {
+	v, ok := s.spec.Fields["split"]
+	if !ok {
+		return DefaultSplit(), nil
+	}
+	list, ok := v.([]lang.Value)
+	if !ok || len(list) != 3 {
+		return Split{}, s.errorf(lang.CodeArgType, "split", "want three fractions [train, val, test] such as [0.8, 0.1, 0.1], got %s", showValue(v))
+	}
+	var f [3]float64
+	for i, x := range list {
+		n, ok := number(x)
+		if !ok {
+			return Split{}, s.errorf(lang.CodeArgType, "split", "want three fractions [train, val, test] such as [0.8, 0.1, 0.1], got %s", showValue(v))
+		}
+		f[i] = n
+	}
+	sp := Split{Train: f[0], Val: f[1], Test: f[2]}
+	if err := sp.Check(); err != nil {
+		return Split{}, s.errorf(lang.CodeValue, "split", "%v", err)
+	}
+	return sp, nil
+}
+
+// split is the block's split; the block was checked when s was made.
+func (s *settings) split() Split {
+	sp, err := s.blockSplit()
+	if err != nil {
+		return DefaultSplit()
+	}
+	return sp
+}
+
+// noTestSet is Eval's error for a split without a test set: given gives the
+// option's split (the zero Split when the block's applies).
+func (s *settings) noTestSet(given Split) error {
+	if given != (Split{}) {
+		return &OptionError{Option: s.options + ".Split", Value: given.String(), Msg: "the test fraction is 0: there is nothing to evaluate"}
+	}
+	return s.errorf(lang.CodeValue, "split", "the test fraction is 0: there is nothing to evaluate")
+}
