@@ -1,6 +1,7 @@
 package nnc_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"sync"
@@ -106,4 +107,49 @@ func ExampleFunc_Run_concurrent() {
 	wg.Wait()
 	fmt.Println(sums)
 	// Output: [3 9 18 30 45 63 84 108]
+}
+
+// Tensors for inputs are made with NewTensor (zeros) or TensorOf (values in
+// row-major order); a shape or a count that does not fit is an error.
+func ExampleTensorOf() {
+	x, err := nnc.TensorOf(nnc.F32, []int{2, 2}, []float64{1, 2, 3, 4})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(x.DType, x.Shape, x.F32)
+	_, err = nnc.TensorOf(nnc.I32, []int{3}, []float64{1, 2})
+	fmt.Println(err)
+	// Output:
+	// f32 [2 2] [1 2 3 4]
+	// TensorOf: 2 values for shape [3] (3 elements)
+}
+
+// A Split gives Train and Eval the fractions of the data for training,
+// validation and test (TrainOptions.Split, EvalOptions.Split); Check says
+// why one cannot be used.
+func ExampleSplit_Check() {
+	fmt.Println(nnc.DefaultSplit(), nnc.DefaultSplit().Check())
+	fmt.Println(nnc.Split{Train: 0.8, Val: 0.1, Test: 0.2}.Check())
+	fmt.Println(nnc.Split{Train: 0.9, Test: 0.1}.Check())
+	// Output:
+	// [0.7, 0.15, 0.15] <nil>
+	// the fractions sum to 1.1, not 1
+	// <nil>
+}
+
+// The library's errors about options are *OptionError values that name
+// the option; a program with its own way of taking options (the nnc
+// command's flags) finds them with errors.As.
+func ExampleOptionError() {
+	prog, err := nnc.Compile("m.nn", []byte("fn f(x: f32[2]) -> f32[2] { return x * 2 }\n"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = prog.Train(nnc.TrainOptions{})
+	var oe *nnc.OptionError
+	fmt.Println(errors.As(err, &oe), oe.Option, oe.Missing)
+	fmt.Println(err)
+	// Output:
+	// true TrainOptions.Model true
+	// m.nn: no train block (set TrainOptions.Model)
 }
