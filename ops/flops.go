@@ -37,7 +37,10 @@ func Flops(g *Graph, env map[string]int64) (int64, error) {
 // plan would run them. A shape variable missing from env is an error.
 func CountFlops(g *Graph, env map[string]int64) (FlopCount, error) {
 	c := FlopCount{ByOp: map[string]int64{}}
-	live := liveNodes(g)
+	var live []bool // nil: every node counts
+	if len(g.Outputs) > 0 || len(g.Updates) > 0 {
+		live = g.Needed()
+	}
 	shapes := make(map[*Node][]int, len(g.Nodes))
 	shapeOf := func(n *Node) ([]int, error) {
 		if s, ok := shapes[n]; ok {
@@ -52,7 +55,7 @@ func CountFlops(g *Graph, env map[string]int64) (FlopCount, error) {
 	}
 	estimated := map[string]bool{}
 	for _, n := range g.Nodes {
-		if live != nil && !live[n] {
+		if live != nil && !live[n.ID] {
 			continue
 		}
 		out, err := shapeOf(n)
@@ -79,32 +82,6 @@ func CountFlops(g *Graph, env map[string]int64) (FlopCount, error) {
 	}
 	sort.Strings(c.Estimated)
 	return c, nil
-}
-
-// liveNodes is the set of nodes g's outputs and updates depend on, or nil
-// when g has neither.
-func liveNodes(g *Graph) map[*Node]bool {
-	var stack []*Node
-	for _, o := range g.Outputs {
-		stack = append(stack, o.Node)
-	}
-	for _, u := range g.Updates {
-		stack = append(stack, u.Value)
-	}
-	if len(stack) == 0 {
-		return nil
-	}
-	live := map[*Node]bool{}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if live[n] {
-			continue
-		}
-		live[n] = true
-		stack = append(stack, n.In...)
-	}
-	return live
 }
 
 // NodeFlops counts one node's FLOPs from the table; for an op without a

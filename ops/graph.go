@@ -244,3 +244,25 @@ func (b *Builder) Output(name string, n *Node) {
 func (b *Builder) Update(target, value *Node) {
 	b.G.Updates = append(b.G.Updates, Update{target, value})
 }
+
+// Needed marks, by node ID, the nodes g's outputs and updates (targets and
+// values) depend on: what a plan runs. It is the one such walk; the
+// optimizer, the runtime and the FLOP count use it.
+func (g *Graph) Needed() []bool {
+	needed := make([]bool, len(g.Nodes))
+	for _, o := range g.Outputs {
+		needed[o.Node.ID] = true
+	}
+	for _, u := range g.Updates {
+		needed[u.Target.ID] = true
+		needed[u.Value.ID] = true
+	}
+	for i := len(g.Nodes) - 1; i >= 0; i-- {
+		if needed[i] {
+			for _, x := range g.Nodes[i].In {
+				needed[x.ID] = true
+			}
+		}
+	}
+	return needed
+}

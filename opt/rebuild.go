@@ -39,7 +39,7 @@ func rebuildBuilder(g *ops.Graph, r rule) (*ops.Builder, error) {
 		}
 		m[n.ID] = nn
 	}
-	needed := neededNodes(g)
+	needed := g.Needed()
 	root := make([]bool, len(g.Nodes)) // outputs and update values
 	for _, o := range g.Outputs {
 		root[o.Node.ID] = true
@@ -104,29 +104,9 @@ func copyLeaf(b *ops.Builder, n *ops.Node) (*ops.Node, error) {
 	return nn, nil
 }
 
-// neededNodes marks the nodes the outputs and updates depend on.
-func neededNodes(g *ops.Graph) []bool {
-	needed := make([]bool, len(g.Nodes))
-	for _, o := range g.Outputs {
-		needed[o.Node.ID] = true
-	}
-	for _, u := range g.Updates {
-		needed[u.Target.ID] = true
-		needed[u.Value.ID] = true
-	}
-	for i := len(g.Nodes) - 1; i >= 0; i-- {
-		if needed[i] {
-			for _, x := range g.Nodes[i].In {
-				needed[x.ID] = true
-			}
-		}
-	}
-	return needed
-}
-
 // hasDead reports whether some non-leaf node of g is needed by nothing.
 func hasDead(g *ops.Graph) bool {
-	needed := neededNodes(g)
+	needed := g.Needed()
 	root := make([]bool, len(g.Nodes)) // outputs and update values
 	for _, o := range g.Outputs {
 		root[o.Node.ID] = true

@@ -144,7 +144,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	p.values = make([]*tensor.Tensor, nn)
 
 	// What the outputs and updates need.
-	needed := neededNodes(g)
+	needed := g.Needed()
 	seen := map[int]bool{}
 	for _, u := range g.Updates {
 		if u.Target.Op.Name != "param" && u.Target.Op.Name != "state" {

@@ -240,7 +240,7 @@ func peakBytes(g *ops.Graph, env map[string]int64) (int64, error) {
 	for _, u := range g.Updates {
 		p.updates = append(p.updates, planUpdate{u.Target.ID, u.Value.ID})
 	}
-	needed := neededNodes(g)
+	needed := g.Needed()
 	var sched []*ops.Node
 	for _, n := range g.Nodes {
 		if !needed[n.ID] || n.Op.Leaf {

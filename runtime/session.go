@@ -31,7 +31,7 @@ type Session struct {
 // change once the session exists.
 func NewSession(g *ops.Graph, store *Store) *Session {
 	s := &Session{g: g, store: store, inputs: g.Inputs(), plans: map[string]*Plan{}}
-	needed := neededNodes(g)
+	needed := g.Needed()
 	for _, n := range g.Nodes {
 		if n.Op.Leaf && n.Op.Name != "input" && needed[n.ID] {
 			s.stored = append(s.stored, n)
@@ -177,26 +177,6 @@ func (s *Session) makeKey(inputs []*tensor.Tensor) bool {
 	}
 	s.key = k
 	return true
-}
-
-// neededNodes marks the nodes the outputs and updates depend on.
-func neededNodes(g *ops.Graph) []bool {
-	needed := make([]bool, len(g.Nodes))
-	for _, o := range g.Outputs {
-		needed[o.Node.ID] = true
-	}
-	for _, u := range g.Updates {
-		needed[u.Target.ID] = true
-		needed[u.Value.ID] = true
-	}
-	for i := len(g.Nodes) - 1; i >= 0; i-- {
-		if needed[i] {
-			for _, in := range g.Nodes[i].In {
-				needed[in.ID] = true
-			}
-		}
-	}
-	return needed
 }
 
 // matches reports whether the plan was built for inputs of these types.
