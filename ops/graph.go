@@ -183,10 +183,16 @@ func (b *Builder) Apply(op string, attrs Attrs, in ...*Node) (*Node, error) {
 	if attrs == nil {
 		attrs = Attrs{}
 	}
-	key := op + "(" + attrs.Key() + ")"
+	var kb strings.Builder
+	kb.WriteString(op)
+	kb.WriteByte('(')
+	kb.WriteString(attrs.Key())
+	kb.WriteByte(')')
 	for _, x := range in {
-		key += " " + strconv.Itoa(x.ID)
+		kb.WriteByte(' ')
+		kb.WriteString(strconv.Itoa(x.ID))
 	}
+	key := kb.String()
 	if n, ok := b.cons[key]; ok {
 		return n, nil
 	}
