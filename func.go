@@ -259,6 +259,15 @@ func (f *Func) Inputs() []Arg {
 	if !f.ok() {
 		return nil
 	}
+	if f.perShape {
+		// The probe lowering fixed every shape variable at 1; the signature
+		// keeps them symbolic.
+		out := make([]Arg, len(f.sig))
+		for i, a := range f.sig {
+			out[i] = Arg{Name: a.Name, Type: a.Type.String(), DType: a.Type.DType.String()}
+		}
+		return out
+	}
 	out := make([]Arg, len(f.low.Inputs))
 	for i, n := range f.low.Inputs {
 		out[i] = argOf(n)
