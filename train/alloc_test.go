@@ -1,15 +1,19 @@
 package train
 
 import (
+	"context"
 	"testing"
 
 	"github.com/nnclang/nnc/data"
 )
 
-// A steady epoch of the loop (batching, binding by name, the step) allocates
-// nothing once the plans exist.
+// A steady epoch of the loop (batching, binding by name, the step run under
+// a cancellable context, as nnc train runs it) allocates nothing once the
+// plans exist.
 func TestEpochAllocatesNothing(t *testing.T) {
 	cfg := digitsConfig(t, 1, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	step, err := bindGraph("step graph", cfg.Step, cfg.Store, cfg.Train)
 	if err != nil {
 		t.Fatal(err)
@@ -21,7 +25,7 @@ func TestEpochAllocatesNothing(t *testing.T) {
 	epoch := 0
 	runEpoch := func() {
 		for bs.Start(epoch); bs.Next(); {
-			if _, err := step.run(stepSeed(0, bs.Batch().Index), bs.Batch().Arrays); err != nil {
+			if _, err := step.run(ctx, stepSeed(0, bs.Batch().Index), bs.Batch().Arrays); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -171,12 +172,15 @@ func fmtIndex(t *tensor.Tensor, i int) string {
 	return strconv.FormatFloat(t.At(i), 'g', -1, 64)
 }
 
-// run executes the graph on the arrays of m (a batch or a dataset).
-func (b *bound) run(seed uint64, m map[string]*tensor.Tensor) ([]*tensor.Tensor, error) {
+// run executes the graph on the arrays of m (a batch or a dataset),
+// stopped by ctx between kernel steps (runtime.Session.RunContext: a
+// cancelled run applies no update, so the store keeps the values of the
+// previous run).
+func (b *bound) run(ctx context.Context, seed uint64, m map[string]*tensor.Tensor) ([]*tensor.Tensor, error) {
 	for i, name := range b.names {
 		b.inputs[i] = m[name]
 	}
-	return b.sess.Run(seed, b.inputs...)
+	return b.sess.RunContext(ctx, seed, b.inputs...)
 }
 
 // outputIndex finds the output named name, or -1.

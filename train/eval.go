@@ -148,14 +148,14 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 		}
 		b := bs.Batch()
 		if lss != nil {
-			out, err := lss.run(0, b.Arrays)
+			out, err := lss.run(ctx, 0, b.Arrays)
 			if err != nil {
 				return m, err
 			}
 			lossSum += out[e.lossIdx].At(0) * float64(b.Size)
 		}
 		if fwd != nil {
-			out, err := fwd.run(0, b.Arrays)
+			out, err := fwd.run(ctx, 0, b.Arrays)
 			if err != nil {
 				return m, err
 			}

@@ -137,12 +137,15 @@ func (r *Result) record(prefix string, m Metrics, loss, acc *float64) {
 // It is RunContext with a context that is never cancelled.
 func Run(cfg Config) (*Result, error) { return RunContext(context.Background(), cfg) }
 
-// RunContext is Run, stopped by ctx. ctx is checked once before every step
-// and every evaluation batch; once it is cancelled, RunContext returns at
-// once with the result so far (Epochs: the epochs completed, Steps, History;
-// no final metrics) and an error wrapping ctx.Err() that says where
-// training stopped. Store holds the parameters of the last step run. Every
-// other error comes with a nil result.
+// RunContext is Run, stopped by ctx. ctx is checked before every step and
+// every evaluation batch, and inside them between kernel steps
+// (runtime.Session.RunContext); once it is cancelled, RunContext returns
+// with the result so far (Epochs: the epochs completed, Steps: the steps
+// completed, History; no final metrics) and an error wrapping ctx.Err()
+// that says where training stopped. A step cancelled while it runs applies
+// no update, so Store holds the parameters after the last completed step
+// (a step whose fused optimizer update has begun runs to its end and
+// counts as completed). Every other error comes with a nil result.
 func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Step == nil || cfg.Store == nil || cfg.Train == nil {
 		return nil, fmt.Errorf("train: Run needs a step graph, a store and training data")
@@ -197,8 +200,12 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 			if err := ctx.Err(); err != nil {
 				return stopped(fmt.Sprintf("before epoch %d, step %d", epoch, b.Index+1), err)
 			}
-			out, err := step.run(stepSeed(cfg.Seed, res.Steps), b.Arrays)
+			out, err := step.run(ctx, stepSeed(cfg.Seed, res.Steps), b.Arrays)
 			if err != nil {
+				if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+					// Cancelled inside the step, which applied no update.
+					return stopped(fmt.Sprintf("during epoch %d, step %d", epoch, b.Index+1), ctx.Err())
+				}
 				return nil, fmt.Errorf("epoch %d, step %d: %w", epoch, b.Index+1, err)
 			}
 			l := out[lossIdx].At(0)
