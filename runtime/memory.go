@@ -10,17 +10,18 @@ import (
 
 // assignBuffers places every scheduled value in a buffer. Walking the
 // schedule, a value takes a free buffer of its element type (the smallest one
-// large enough, else the largest free one, grown, else a new one); once the
-// step that reads a value last has run, its buffer is free again. A step's
-// result shares a buffer with one of its operands only in two cases: a
-// reshape whose operand dies at it takes over the operand's buffer instead
-// of copying it (an alias step), and a kernel declared safe in place for an
-// operand (ops.Op.InPlace) writes its result over that operand when the
-// operand dies at it and has the result's element type and size (an
-// in-place step), unless a smaller free buffer would hold the result. Otherwise the operands are freed only after the result is
-// placed. Outputs and update values stay live to the end of the run. Buffers
-// are then laid out one after another in one arena per element type, and
-// p.values gets a view of each value.
+// large enough, else the largest free one, grown, else a new one; among
+// buffers of equal capacity, the one freed first); once the step that reads
+// a value last has run, its buffer is free again. A step's result shares a
+// buffer with one of its operands only in two cases: a reshape whose operand
+// dies at it takes over the operand's buffer instead of copying it (an alias
+// step), and a kernel declared safe in place for an operand (ops.Op.InPlace)
+// writes its result over that operand when the operand dies at it and has
+// the result's element type and size (an in-place step), unless a smaller
+// free buffer would hold the result. Otherwise the operands are freed only
+// after the result is placed. Outputs and update values stay live to the
+// end of the run. Buffers are then laid out one after another in one arena
+// per element type, and p.values gets a view of each value.
 func (p *Plan) assignBuffers(sched []*ops.Node) error {
 	nn := len(p.values)
 	at := make([]int, nn) // step index of scheduled nodes; -1 for others
@@ -53,11 +54,12 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 		p.inPlace[i] = -1
 	}
 	freed := make([]bool, nn)
-	free := map[tensor.DType][]int{} // free buffer indices per element type
+	free := newFreeBuffers(len(sched))
 	release := func(id int, dt tensor.DType) {
 		if !freed[id] {
 			freed[id] = true
-			free[dt] = append(free[dt], p.bufOf[id])
+			b := p.bufOf[id]
+			free.put(dt, p.Buffers[b].Cap, b)
 		}
 	}
 	for i, n := range sched {
@@ -175,29 +177,16 @@ func (p *Plan) allocate() error {
 	return nil
 }
 
-// takeBuffer returns a free buffer of type dt for size elements, or a new one.
-func (p *Plan) takeBuffer(free map[tensor.DType][]int, dt tensor.DType, size int) int {
-	list := free[dt]
-	best, largest := -1, -1
-	for j, b := range list {
-		c := p.Buffers[b].Cap
-		if c >= size && (best < 0 || c < p.Buffers[list[best]].Cap) {
-			best = j
-		}
-		if largest < 0 || c > p.Buffers[list[largest]].Cap {
-			largest = j
-		}
-	}
-	pick := best
-	if pick < 0 {
-		pick = largest
-	}
-	if pick < 0 {
+// takeBuffer returns a free buffer of type dt for size elements, or a new
+// one: the free buffer of the smallest capacity holding size elements,
+// else the one of the largest capacity, grown; among buffers of equal
+// capacity, the one freed first.
+func (p *Plan) takeBuffer(free *freeBuffers, dt tensor.DType, size int) int {
+	b, ok := free.take(dt, size)
+	if !ok {
 		p.Buffers = append(p.Buffers, Buffer{DType: dt, Cap: size})
 		return len(p.Buffers) - 1
 	}
-	b := list[pick]
-	free[dt] = append(list[:pick], list[pick+1:]...)
 	if p.Buffers[b].Cap < size {
 		p.Buffers[b].Cap = size // buffers are laid out after planning, so they can grow
 	}
@@ -252,12 +241,146 @@ func (p *Plan) inPlaceOperand(n *ops.Node, i int, at, last []int, size int) int 
 // buffer holds size elements (another would grow or be added), or when b is
 // no larger than the best fitting one (the larger stays free for later
 // values either way).
-func (p *Plan) inPlaceFits(free map[tensor.DType][]int, dt tensor.DType, size, b int) bool {
+func (p *Plan) inPlaceFits(free *freeBuffers, dt tensor.DType, size, b int) bool {
+	c, ok := free.bestFit(dt, size)
+	return !ok || p.Buffers[b].Cap <= c
+}
+
+// freeBuffers are the free buffers of a plan being assigned, per element
+// type, each type's kept in a tree ordered by capacity and, among equal
+// capacities, by the order they were freed, so that the buffer a value
+// takes is found in time logarithmic in the number of free buffers (a scan
+// of the free list at every step made planning quadratic in the width of
+// the graph).
+//
+// The trees are treaps: binary search trees in key order that are heaps in
+// random priorities, which keeps their expected depth logarithmic (the
+// priorities come from a fixed seed and shape only the trees, never which
+// buffer is chosen). A buffer is free at most once at a time, so the tree
+// node of a free buffer is nodes[buffer index]; -1 is no node.
+type freeBuffers struct {
+	nodes []capNode
+	roots map[tensor.DType]int
+	seq   int    // the number of buffers freed so far: the tie-break
+	rng   uint64 // xorshift state for the priorities
+}
+
+type capNode struct {
+	cap, seq    int
+	prio        uint64
+	left, right int
+}
+
+// newFreeBuffers returns an empty set for a plan of up to n buffers (more
+// are accepted).
+func newFreeBuffers(n int) *freeBuffers {
+	return &freeBuffers{nodes: make([]capNode, n), roots: map[tensor.DType]int{}, rng: 0x9e3779b97f4a7c15}
+}
+
+// root returns the root of the tree of type dt.
+func (f *freeBuffers) root(dt tensor.DType) int {
+	if k, ok := f.roots[dt]; ok {
+		return k
+	}
+	return -1
+}
+
+// put adds buffer b, of type dt and capacity c, to the free buffers.
+func (f *freeBuffers) put(dt tensor.DType, c, b int) {
+	if b >= len(f.nodes) {
+		f.nodes = append(f.nodes, make([]capNode, b+1-len(f.nodes))...)
+	}
+	f.rng ^= f.rng << 13
+	f.rng ^= f.rng >> 7
+	f.rng ^= f.rng << 17
+	f.nodes[b] = capNode{cap: c, seq: f.seq, prio: f.rng, left: -1, right: -1}
+	l, r := f.split(f.root(dt), c, f.seq)
+	f.roots[dt] = f.merge(f.merge(l, b), r)
+	f.seq++
+}
+
+// bestFit returns the smallest capacity of a free buffer of type dt that
+// holds size elements, if there is one.
+func (f *freeBuffers) bestFit(dt tensor.DType, size int) (int, bool) {
+	if b := f.ceil(f.root(dt), size); b >= 0 {
+		return f.nodes[b].cap, true
+	}
+	return 0, false
+}
+
+// take removes and returns the free buffer of type dt that a value of size
+// elements takes: the first freed of the smallest capacity holding size
+// elements, else the first freed of the largest capacity; false when no
+// buffer of type dt is free.
+func (f *freeBuffers) take(dt tensor.DType, size int) (int, bool) {
+	root := f.root(dt)
+	if root < 0 {
+		return 0, false
+	}
+	b := f.ceil(root, size)
+	if b < 0 {
+		b = f.ceil(root, f.maxCap(root))
+	}
+	n := f.nodes[b]
+	l, r := f.split(root, n.cap, n.seq)
+	_, r = f.split(r, n.cap, n.seq+1) // b alone, dropped
+	f.roots[dt] = f.merge(l, r)
+	return b, true
+}
+
+// ceil returns the node of the least key of capacity at least c in the tree
+// root: the first freed of the smallest such capacity; -1 when there is
+// none.
+func (f *freeBuffers) ceil(root, c int) int {
 	best := -1
-	for _, f := range free[dt] {
-		if c := p.Buffers[f].Cap; c >= size && (best < 0 || c < best) {
-			best = c
+	for k := root; k >= 0; {
+		if f.nodes[k].cap < c {
+			k = f.nodes[k].right
+		} else {
+			best, k = k, f.nodes[k].left
 		}
 	}
-	return best < 0 || p.Buffers[b].Cap <= best
+	return best
+}
+
+// maxCap returns the largest capacity in the tree root, which is not empty.
+func (f *freeBuffers) maxCap(root int) int {
+	k := root
+	for f.nodes[k].right >= 0 {
+		k = f.nodes[k].right
+	}
+	return f.nodes[k].cap
+}
+
+// split divides the tree k into the nodes of keys less than (c, seq) and
+// the others.
+func (f *freeBuffers) split(k, c, seq int) (less, rest int) {
+	if k < 0 {
+		return -1, -1
+	}
+	if n := &f.nodes[k]; n.cap < c || n.cap == c && n.seq < seq {
+		l, r := f.split(n.right, c, seq)
+		f.nodes[k].right = l
+		return k, r
+	}
+	l, r := f.split(f.nodes[k].left, c, seq)
+	f.nodes[k].left = r
+	return l, k
+}
+
+// merge joins the trees l and r, every key of l less than every key of r,
+// into one.
+func (f *freeBuffers) merge(l, r int) int {
+	if l < 0 {
+		return r
+	}
+	if r < 0 {
+		return l
+	}
+	if f.nodes[l].prio > f.nodes[r].prio {
+		f.nodes[l].right = f.merge(f.nodes[l].right, r)
+		return l
+	}
+	f.nodes[r].left = f.merge(l, f.nodes[r].left)
+	return r
 }
