@@ -419,24 +419,28 @@ func checkOne(rng *rand.Rand, x gradWrt, v *tensor.Tensor, an []float64, opts Gr
 	return item, nil
 }
 
-// gradcheckMemory refuses a gradient check whose values would not fit the
-// memory limit: the random inputs (drawn bytes), every value of g as the
-// reference interpreter keeps it (the plan's NaiveBytes) and the plan of
-// the finite differences (its PeakBytes).
+// gradcheckMemory refuses a gradient check whose memory would not fit the
+// memory limit: its values — the random inputs (drawn bytes), every value
+// of g as the reference interpreter keeps it (the plan's NaiveBytes) and
+// the plan of the finite differences (its PeakBytes) — and the scratch its
+// kernels allocate (the plan's ScratchBytes: packed matrix operands,
+// convolution columns, fused tiles).
 func gradcheckMemory(g *ops.Graph, env map[string]int64, drawn int64) error {
 	p, err := runtime.NewPlan(g, env)
 	if err != nil {
 		return err
 	}
-	need := drawn
+	values := drawn
 	for _, b := range []int64{p.NaiveBytes(), p.PeakBytes()} {
-		need = min(need+b, math.MaxInt64/2)
+		values = min(values+b, math.MaxInt64/2)
 	}
+	scratch := min(p.ScratchBytes(), math.MaxInt64/2)
+	need := values + scratch // both at most MaxInt64/2
 	limit, set := runtime.MemoryLimit()
 	if need <= limit {
 		return nil
 	}
-	return &runtime.MemoryError{What: "the check", Need: need, Limit: limit, Set: set}
+	return &runtime.MemoryError{What: "the check", Need: need, Limit: limit, Set: set, Values: values, Scratch: scratch}
 }
 
 // sample returns up to k distinct indices in [0, n), sorted; all of them

@@ -1,6 +1,7 @@
 package nnc
 
 import (
+	"math"
 	"sort"
 	"strings"
 
@@ -30,9 +31,14 @@ type EntrySummary struct {
 	// multiply-add counts 2); FlopsEstimated names ops counted roughly.
 	Flops          int64    `json:"flops,omitempty"`
 	FlopsEstimated []string `json:"flops_estimated,omitempty"`
-	// MemoryLimit is set, to the limit, when PeakBytes exceeds the memory
-	// limit in force (SetMemoryLimit; by default the memory available):
-	// running the entry for these shapes would be refused.
+	// ScratchBytes is the memory the plan's kernels allocate for themselves
+	// when it first runs (a matrix product's packed operands, a
+	// convolution's columns, a fused program's tiles), besides PeakBytes.
+	ScratchBytes int64 `json:"scratch_bytes,omitempty"`
+	// MemoryLimit is set, to the limit, when PeakBytes and ScratchBytes
+	// together exceed the memory limit in force (SetMemoryLimit; by default
+	// the memory available): running the entry for these shapes would be
+	// refused.
 	MemoryLimit int64 `json:"memory_limit,omitempty"`
 	// Missing names the shape variables that had no value.
 	Missing []string `json:"missing_shapes,omitempty"`
@@ -53,9 +59,9 @@ type ParamSummary struct {
 }
 
 // Summary checks every entry and reports signatures, parameter counts and,
-// where shapes gives every shape variable a value, the peak memory of each
-// entry's plan. Names in shapes that no entry uses are ignored. A nil or
-// zero Program is an error.
+// where shapes gives every shape variable a value, the peak memory and the
+// kernel scratch of each entry's plan. Names in shapes that no entry uses
+// are ignored. A nil or zero Program is an error.
 func (p *Program) Summary(shapes map[string]int) (s *Summary, err error) {
 	defer recoverInternal(&err)
 	if !p.ok() {
@@ -200,8 +206,16 @@ func planMemory(low *lang.Lowered, env map[string]int64, level int, es *EntrySum
 	if err != nil {
 		return err
 	}
-	es.PeakBytes, es.NaiveBytes = plan.PeakBytes(), plan.NaiveBytes()
-	if limit, _ := runtime.MemoryLimit(); es.PeakBytes > limit {
+	es.PeakBytes, es.NaiveBytes, es.ScratchBytes = plan.PeakBytes(), plan.NaiveBytes(), plan.ScratchBytes()
+	// Running checks the arenas and the kernels' scratch together against
+	// the limit (the sum saturates: both are sizes from 0).
+	need := es.PeakBytes
+	if need > math.MaxInt64-es.ScratchBytes {
+		need = math.MaxInt64
+	} else {
+		need += es.ScratchBytes
+	}
+	if limit, _ := runtime.MemoryLimit(); need > limit {
 		es.MemoryLimit = limit
 	}
 	return nil

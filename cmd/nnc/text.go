@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/nnclang/nnc"
 )
 
-// summaryText renders check's summary for people ("" for a nil Summary).
+// summaryText renders check's summary for people ("" for a nil Summary):
+// per entry its FLOPs, peak memory, kernel scratch (when its kernels need
+// any) and whether the two together pass the memory limit.
 func summaryText(s *nnc.Summary) string {
 	if s == nil {
 		return ""
@@ -32,6 +35,9 @@ func summaryText(s *nnc.Summary) string {
 				fmt.Fprintf(&sb, " (estimated for %s)", strings.Join(e.FlopsEstimated, ", "))
 			}
 			fmt.Fprintf(&sb, "\n  peak memory %s (%s without buffer reuse)\n", bytesString(e.PeakBytes), bytesString(e.NaiveBytes))
+			if e.ScratchBytes > 0 {
+				fmt.Fprintf(&sb, "  kernel scratch %s (%s with the peak memory)\n", bytesString(e.ScratchBytes), bytesString(sumBytes(e.PeakBytes, e.ScratchBytes)))
+			}
 			if e.MemoryLimit > 0 {
 				fmt.Fprintf(&sb, "  more than the memory limit of %s: running it for these shapes would be refused\n", bytesString(e.MemoryLimit))
 			}
@@ -40,6 +46,14 @@ func summaryText(s *nnc.Summary) string {
 		}
 	}
 	return sb.String()
+}
+
+// sumBytes adds two sizes from 0, saturating at math.MaxInt64.
+func sumBytes(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 func groupDigits(n int64) string {

@@ -1,22 +1,30 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nnclang/nnc"
+	"github.com/nnclang/nnc/runtime/kernels"
 )
 
 // TestSummaryText: check's text gives parameter counts with grouped digits,
-// the signature, FLOPs, the peak in binary units and the memory limit a peak
-// passes; an entry without shapes asks for them.
+// the signature, FLOPs, the peak in binary units, the kernel scratch (when
+// there is any) with its sum with the peak, and the memory limit they pass;
+// an entry without shapes asks for them.
 func TestSummaryText(t *testing.T) {
 	s := &nnc.Summary{
 		Models: []nnc.ModelSummary{{Name: "M", Count: 1234567, Params: []nnc.ParamSummary{{Path: "W", Type: "f32[1234567]", Count: 1234567}}}},
 		Entries: []nnc.EntrySummary{
 			{Name: "M.f", Inputs: []nnc.Arg{{Name: "x", Type: "f32[B, 4]"}}, Results: []string{"f32[B]"},
 				PeakBytes: 4e10, NaiveBytes: 3 << 19, Flops: 1000, MemoryLimit: 1 << 30},
+			{Name: "h", Inputs: []nnc.Arg{{Name: "x", Type: "f32[1000, 64]"}}, Results: []string{"f32[1000, 10]"},
+				PeakBytes: 1 << 20, NaiveBytes: 3 << 20, ScratchBytes: 3 << 19, Flops: 1280000, MemoryLimit: 2 << 20},
 			{Name: "g", Inputs: []nnc.Arg{{Name: "y", Type: "f32[T, N]"}}, Results: []string{"f32"}, Missing: []string{"N", "T"}},
 		},
 	}
@@ -26,6 +34,11 @@ M.f(x: f32[B, 4]) -> f32[B]
   FLOPs 1,000 per call
   peak memory 37.3 GiB (1.5 MiB without buffer reuse)
   more than the memory limit of 1.0 GiB: running it for these shapes would be refused
+h(x: f32[1000, 64]) -> f32[1000, 10]
+  FLOPs 1,280,000 per call
+  peak memory 1.0 MiB (3.0 MiB without buffer reuse)
+  kernel scratch 1.5 MiB (2.5 MiB with the peak memory)
+  more than the memory limit of 2.0 MiB: running it for these shapes would be refused
 g(y: f32[T, N]) -> f32
   FLOPs and peak memory: give --shapes N=N,T=N
 `
@@ -34,6 +47,49 @@ g(y: f32[T, N]) -> f32
 	}
 	if summaryText(nil) != "" {
 		t.Error("a nil summary prints something")
+	}
+}
+
+// TestCheckScratch: check --json gives an entry's kernel scratch
+// (scratch_bytes: the packing buffers of x @ w for [1000, 64] @ [64, 10] in
+// f32, as kernels.MatmulScratch computes them) and, with a --max-memory
+// that holds the peak (the result, 40,000 bytes) but not the peak and the
+// scratch, the limit that running would pass; the text says it too.
+func TestCheckScratch(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "m.nn")
+	src := "fn f(x: f32[B, 64], w: f32[64, 10]) -> f32[B, 10] {\n    return x @ w\n}\n"
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const peak = 1000 * 10 * 4
+	scratch := kernels.MatmulScratch[float32]([]int{1000, 64}, []int{64, 10}, false, false)
+	limit := fmt.Sprintf("%dB", peak+scratch-1)
+	out, errOut, code := nncCmd(t, "check", file, "--shapes", "B=1000", "--max-memory", limit, "--json")
+	if code != 0 {
+		t.Fatalf("check --json: exit %d, stderr %q", code, errOut)
+	}
+	var s struct {
+		Entries []struct {
+			PeakBytes    int64 `json:"peak_bytes"`
+			ScratchBytes int64 `json:"scratch_bytes"`
+			MemoryLimit  int64 `json:"memory_limit"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(s.Entries) != 1 || s.Entries[0].PeakBytes != peak || s.Entries[0].ScratchBytes != scratch || s.Entries[0].MemoryLimit != peak+scratch-1 {
+		t.Errorf("check --max-memory %s --json: %+v; want peak %d, scratch %d, memory_limit %d", limit, s.Entries, peak, scratch, peak+scratch-1)
+	}
+	out, _, _ = nncCmd(t, "check", file, "--shapes", "B=1000", "--max-memory", limit)
+	want := fmt.Sprintf("  kernel scratch %s (%s with the peak memory)\n  more than the memory limit of %s: running it for these shapes would be refused\n",
+		bytesString(scratch), bytesString(peak+scratch), bytesString(peak+scratch-1))
+	if !strings.Contains(out, want) {
+		t.Errorf("check --max-memory %s:\n%s\nwant it to hold\n%s", limit, out, want)
+	}
+	out, _, _ = nncCmd(t, "check", file, "--shapes", "B=1000", "--max-memory", fmt.Sprintf("%dB", peak+scratch), "--json")
+	if strings.Contains(out, "memory_limit") || !strings.Contains(out, fmt.Sprintf(`"scratch_bytes":%d`, scratch)) {
+		t.Errorf("check --max-memory %dB --json (values and scratch fit): %s", peak+scratch, out)
 	}
 }
 
