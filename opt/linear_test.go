@@ -196,7 +196,7 @@ func TestOptimizeLinear(t *testing.T) {
 			}
 			optimizeCPU(t, gs) // warm up
 			ts, es := fastest(t, gs, 5)
-			tl, el := fastest(t, gl, 2)
+			tl, el := fastest(t, gl, 3)
 			ratio := float64(tl) / float64(max(ts, time.Millisecond))
 			var per []string
 			for i, p := range Passes {
