@@ -64,6 +64,21 @@ func shapeString(dt tensor.DType, shape []int) string {
 	return typeString(&tensor.Tensor{DType: dt, Shape: shape})
 }
 
+// FormatBytes prints a memory size with a binary unit: "1.50 MiB".
+func FormatBytes(n int64) string {
+	switch {
+	case n >= 1<<40:
+		return fmt.Sprintf("%.2f TiB", float64(n)/(1<<40))
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.2f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
 // addBytes adds two byte counts, saturating at math.MaxInt64.
 func addBytes(a, b int64) int64 {
 	if a > math.MaxInt64-b {
@@ -128,7 +143,7 @@ type MemoryError struct {
 func (e *MemoryError) Error() string {
 	limit := fmt.Sprintf("the memory limit of %s", FormatBytes(e.Limit))
 	if !e.Set {
-		limit = fmt.Sprintf("the %s of memory available (the default limit; --max-memory or NNC_MAX_MEMORY sets another)", FormatBytes(e.Limit))
+		limit = fmt.Sprintf("the %s of memory available (%s)", FormatBytes(e.Limit), defaultLimitNote)
 	}
 	msg := fmt.Sprintf("%s needs %s of memory, more than %s", e.What, FormatBytes(e.Need), limit)
 	if e.Scratch > 0 {
@@ -153,6 +168,12 @@ func (e *MemoryError) Error() string {
 	}
 	return msg
 }
+
+// defaultLimitNote is what a MemoryError says, in parentheses after the
+// limit, when the limit is the default (the memory available) rather than
+// one set. It speaks of the option, not of the nnc command's flag: the
+// command replaces it with its own words (cmd/nnc, memoryText).
+const defaultLimitNote = "the default limit; set a larger memory limit"
 
 // checkMemory refuses an allocation of need bytes above the limit.
 func checkMemory(what string, need int64) *MemoryError {

@@ -31,9 +31,16 @@ func coded(e *nnc.Error) string {
 }
 
 // errorText is what the command line prints for err: the errors of a
-// program with their codes (after the context a wrapper added), anything
-// else as it reads.
+// program with their codes (after the context a wrapper added), a memory
+// error naming the flag and variable that set the limit (memoryText),
+// anything else as it reads.
 func errorText(err error) string {
+	return memoryText(err, libraryText(err))
+}
+
+// libraryText is err with the errors of a program coded and the options
+// named by their flags.
+func libraryText(err error) string {
 	msg := err.Error()
 	var list nnc.ErrorList
 	var one *nnc.Error

@@ -93,6 +93,36 @@ func TestCheckScratch(t *testing.T) {
 	}
 }
 
+// TestMemoryErrorText: a memory error under the default limit says, on the
+// command line, which flag and variable set another (the library's note
+// speaks of the option); one under a limit that was set, or any other
+// error, prints as it reads.
+func TestMemoryErrorText(t *testing.T) {
+	me := &nnc.MemoryError{What: "the plan", Need: 2 << 30, Limit: 1 << 30}
+	err := fmt.Errorf("epoch 1, step 1: %w", me)
+	want := "epoch 1, step 1: the plan needs 2.00 GiB of memory, more than the 1.00 GiB of memory available" +
+		" (the default limit; --max-memory or NNC_MAX_MEMORY sets another)"
+	if got := errorText(err); got != want {
+		t.Errorf("errorText:\n%s\nwant\n%s", got, want)
+	}
+	me.Set = true
+	if got, want := errorText(fmt.Errorf("epoch 1, step 1: %w", me)), "epoch 1, step 1: the plan needs 2.00 GiB of memory, more than the memory limit of 1.00 GiB"; got != want {
+		t.Errorf("errorText with the limit set:\n%s\nwant\n%s", got, want)
+	}
+	// End to end: a plan of 4·10^12 bytes (3.64 TiB), more than any memory
+	// available, run without --max-memory or NNC_MAX_MEMORY.
+	t.Setenv("NNC_MAX_MEMORY", "")
+	file := filepath.Join(t.TempDir(), "z.nn")
+	if err := os.WriteFile(file, []byte("fn f() -> f32[1000000, 1000000] {\n    return zeros([1000000, 1000000])\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := nncCmd(t, "run", file, "--entry", "f")
+	if code != 1 || !strings.Contains(errOut, "the plan needs 3.64 TiB of memory, more than the ") ||
+		!strings.HasSuffix(errOut, " of memory available (the default limit; --max-memory or NNC_MAX_MEMORY sets another); its largest value is full f32[1000000, 1000000] (3.64 TiB)\n") {
+		t.Errorf("run of a 3.64 TiB plan: exit %d, stderr %q", code, errOut)
+	}
+}
+
 // TestGradcheckTable: one row per input and parameter, FAIL on the rows over
 // the tolerance (and on NaN), and the verdict.
 func TestGradcheckTable(t *testing.T) {
