@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/nnclang/nnc"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 func ExampleCompile_error() {

@@ -3,7 +3,7 @@ package nnc
 import (
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // mlpSrc is a small two-layer model used by the API's concurrency tests and

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // loopSrc unrolls a loop over T, so its Func compiles one variant per T.

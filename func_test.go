@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // An entry that unrolls a loop over the shape variable T is lowered once per

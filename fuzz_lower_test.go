@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // progGen builds a random well-typed program from fuzz bytes: inputs

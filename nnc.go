@@ -54,10 +54,10 @@ import (
 
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/opt"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
-// Tensor is a dense tensor (see package runtime/tensor).
+// Tensor is a dense tensor (see package tensor).
 type Tensor = tensor.Tensor
 
 // ErrorList is the list of positioned errors of a .nn program, sorted.

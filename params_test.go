@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/data"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 func paramsFunc(t *testing.T) *Func {

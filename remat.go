@@ -7,7 +7,7 @@ import (
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Rematerialization in training (TrainOptions.Remat and MaxMemory): the

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/kernels"
 )
 
 // scratchSrc is a lone matrix product, whose plan's only kernel scratch is

@@ -7,10 +7,10 @@ import (
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
-// DType is the element type of a tensor (see package runtime/tensor).
+// DType is the element type of a tensor (see package tensor).
 type DType = tensor.DType
 
 // The element types of the language.

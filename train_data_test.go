@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/data"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // npzData writes an .npz of 100 rows for tinyModel's M (x f32[100, 4],

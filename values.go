@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // CheckTensor reports whether t is a well-formed tensor: not nil, of a known

@@ -8,7 +8,7 @@ import (
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/opt"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // deepMLP builds the loss of a depth-layer MLP, relu(h @ W + b) per layer

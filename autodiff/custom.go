@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Custom gradients.

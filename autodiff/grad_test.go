@@ -8,7 +8,7 @@ import (
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 func must(b *ops.Builder, op string, in ...*ops.Node) *ops.Node { return b.Must(op, nil, in...) }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // mlpLike builds y = sum(tanh(x @ W) * x) for x: [3, 4], W: [4, 4], with

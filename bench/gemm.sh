@@ -26,7 +26,7 @@ if [[ ! -e $openblas/libblas.so.3 ]]; then
 	openblas=
 fi
 
-go test -c -o "$tmp/kernels.test" ./runtime/kernels/
+go test -c -o "$tmp/kernels.test" ./kernels/
 for round in $(seq "$rounds"); do
 	for t in 1 2; do
 		echo "round $round, $t thread(s)" >&2

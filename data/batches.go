@@ -3,7 +3,7 @@ package data
 import (
 	"fmt"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Batch is one minibatch: Size rows of every array of the dataset, copied

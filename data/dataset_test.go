@@ -5,7 +5,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // rowsDataset has x[i] = (10i, 10i+1) and y[i] = i.

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // The parsers must return a *FormatError (or a value) on any input, never

@@ -7,7 +7,7 @@ import (
 	"math"
 	"os"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // LoadIDX reads a tensor in the IDX format of the MNIST files, gzipped or

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 func gzipped(b []byte) []byte {

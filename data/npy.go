@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/nnclang/nnc/internal/safefile"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // NPY: NumPy's array file format. Supported element types are little-endian

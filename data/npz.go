@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // LoadNPZ reads the arrays of a NumPy .npz archive (numpy.savez or

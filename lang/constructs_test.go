@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // evalWith is evalEntry with lowering options (shapes, training) and the

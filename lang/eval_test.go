@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // in is a test input: its element type, shape and values.

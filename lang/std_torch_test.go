@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // The std/nn layers against PyTorch: testdata/torch/gen_std.py sets each

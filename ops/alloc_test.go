@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // TestKernelsDoNotAllocate runs every op's prepared kernel on its check

@@ -1,6 +1,6 @@
 package ops
 
-import "github.com/nnclang/nnc/runtime/kernels"
+import "github.com/nnclang/nnc/kernels"
 
 // Elementwise binary ops with NumPy broadcasting.
 

@@ -3,8 +3,8 @@ package ops
 import (
 	"fmt"
 
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // broadcast_to and sum_to are each other's adjoints: the first repeats an

@@ -3,7 +3,7 @@ package ops
 import (
 	"fmt"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // cast converts element types. Between float types the gradient is cast back;

@@ -3,7 +3,7 @@ package ops
 import (
 	"fmt"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Evaluate is the reference interpreter: it runs every node of g in order,

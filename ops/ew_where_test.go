@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // TestWhereConditionTypes: a bool, integer or float condition selects where

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // fused_elementwise is a tree of elementwise ops run as one kernel, made by

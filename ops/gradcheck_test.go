@@ -8,7 +8,7 @@ import (
 
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // The registry-wide gradient checker: every op that has a gradient gives

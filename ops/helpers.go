@@ -3,8 +3,8 @@ package ops
 import (
 	"fmt"
 
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // floatKernel picks the f32 or f64 variant of a kernel by the node's type.

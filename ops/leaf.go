@@ -1,7 +1,7 @@
 package ops
 
 import (
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Leaf ops: values that come from outside the graph, and constants.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // cross_entropy with integer labels, and one_hot.

@@ -1,6 +1,6 @@
 package ops
 
-import "github.com/nnclang/nnc/runtime/kernels"
+import "github.com/nnclang/nnc/kernels"
 
 // Mask ops: comparisons giving 1 where they hold and 0 elsewhere, in the
 // operands' float type, so that gradient rules can multiply by them. Their

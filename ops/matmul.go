@@ -3,8 +3,8 @@ package ops
 import (
 	"fmt"
 
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // matmul follows NumPy's matmul: x [..., n, k] @ w [..., k, m] with broadcast

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // attention(q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], mask?) is scaled

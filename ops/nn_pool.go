@@ -3,8 +3,8 @@ package ops
 import (
 	"fmt"
 
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // 2-D pooling over NCHW inputs, as PyTorch's max_pool2d and avg_pool2d with

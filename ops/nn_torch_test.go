@@ -9,7 +9,7 @@ import (
 
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // The network ops against PyTorch: testdata/torch/gen.py (run with

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Op declares one operation, once: its type rule, its derivatives (written

@@ -3,8 +3,8 @@ package ops
 import (
 	"fmt"
 
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // gather is NumPy's take_along_axis (PyTorch's gather); scatter_add_along is

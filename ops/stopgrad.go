@@ -1,6 +1,6 @@
 package ops
 
-import "github.com/nnclang/nnc/runtime/tensor"
+import "github.com/nnclang/nnc/tensor"
 
 func init() {
 	Register(&Op{

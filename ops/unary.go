@@ -1,6 +1,6 @@
 package ops
 
-import "github.com/nnclang/nnc/runtime/kernels"
+import "github.com/nnclang/nnc/kernels"
 
 // Elementwise unary float ops. Each derivative is written as d(x, y), the
 // factor that multiplies the incoming gradient (y is the op's own result), so

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // foldLimit is the largest operand or result (in elements) constant folding

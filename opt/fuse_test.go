@@ -7,7 +7,7 @@ import (
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // TestFuseProgram: y = tanh(x*w + b) * 0.5 with a bias broadcast along rows

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // ruleCase builds y from inputs x [2, 3] and w [3] (f64) and says which op

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // An op the passes know nothing of: it doubles its operand.

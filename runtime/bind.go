@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // bindShapes unifies the symbolic types of leaves with the tensors given for

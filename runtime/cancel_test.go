@@ -10,7 +10,7 @@ import (
 
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // cancelOp is a test op that copies its operand and then calls cancelHook

@@ -8,7 +8,7 @@ import (
 
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // randomGraph builds a graph of random ops over f64 values of shapes [B, 4],

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // The cost of checking indices: each benchmark runs one op through a

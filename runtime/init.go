@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // InitParams allocates and initializes every param and state of g that store

@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // MaxBytes is the largest size, in bytes, of one tensor or one arena the

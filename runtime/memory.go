@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // assignBuffers places every scheduled value in a buffer. Walking the

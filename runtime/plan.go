@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Plan is how one graph runs for one set of concrete shape-variable values:

@@ -5,7 +5,7 @@ import (
 	"sort"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Rematerialization: recomputing forward values in the backward part of a

@@ -10,7 +10,7 @@ import (
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // stepGraph is a training step of a depth-layer MLP (relu, dropout in the

@@ -1,9 +1,9 @@
 package runtime
 
 import (
+	"github.com/nnclang/nnc/kernels"
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/kernels"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Kernel scratch: besides the arenas, a plan's kernels own buffers of their

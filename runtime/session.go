@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Session runs one graph repeatedly. It binds the graph's inputs to the

@@ -9,7 +9,7 @@ package runtime
 import (
 	"sort"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Store holds a model's parameters and states by path ("l1.W"). One store is

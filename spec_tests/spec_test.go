@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // TestSpec runs every case under cases/: one subtest per file, named by its

@@ -10,7 +10,7 @@ import (
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // bound is a session whose graph inputs are bound, by name, to the arrays of

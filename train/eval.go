@@ -8,7 +8,7 @@ import (
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Metrics are a model's mean loss and accuracy on one dataset. HasLoss and

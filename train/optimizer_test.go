@@ -8,7 +8,7 @@ import (
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // testdata/optim_reference.json holds torch.optim trajectories on a small

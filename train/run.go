@@ -161,23 +161,9 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ev *Evaluator
-	if cfg.Forward != nil || cfg.Loss != nil {
-		if ev, err = NewEvaluator(cfg.Forward, cfg.Loss, cfg.Store, cfg.Label, cfg.EvalBatchSize); err != nil {
-			return nil, err
-		}
-		// The validation and test data are checked now, so that a bad label
-		// among them is reported before training rather than after it.
-		if cfg.Val != nil {
-			if err := ev.check(cfg.Val); err != nil {
-				return nil, fmt.Errorf("the validation data: %w", err)
-			}
-		}
-		if cfg.Test != nil {
-			if err := ev.check(cfg.Test); err != nil {
-				return nil, fmt.Errorf("the test data: %w", err)
-			}
-		}
+	ev, err := heldOutEvaluator(cfg)
+	if err != nil {
+		return nil, err
 	}
 	batches, err := data.NewBatches(cfg.Train, cfg.BatchSize, true, cfg.Seed)
 	if err != nil {
@@ -266,6 +252,30 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// heldOutEvaluator returns the evaluator of cfg's evaluation graphs (nil
+// without them), having checked the validation and test data, so that a
+// bad label among them is reported before training rather than after it.
+func heldOutEvaluator(cfg Config) (*Evaluator, error) {
+	if cfg.Forward == nil && cfg.Loss == nil {
+		return nil, nil
+	}
+	ev, err := NewEvaluator(cfg.Forward, cfg.Loss, cfg.Store, cfg.Label, cfg.EvalBatchSize)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Val != nil {
+		if err := ev.check(cfg.Val); err != nil {
+			return nil, fmt.Errorf("the validation data: %w", err)
+		}
+	}
+	if cfg.Test != nil {
+		if err := ev.check(cfg.Test); err != nil {
+			return nil, fmt.Errorf("the test data: %w", err)
+		}
+	}
+	return ev, nil
 }
 
 // evalFailed returns the error of an evaluation: a cancellation (with the

@@ -11,7 +11,7 @@ import (
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/runtime/tensor"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // mlp builds a 64-hidden-10 classifier on x f32[B, 64], y i32[B] by hand,

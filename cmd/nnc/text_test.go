@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc"
-	"github.com/nnclang/nnc/runtime/kernels"
+	"github.com/nnclang/nnc/kernels"
 )
 
 // TestSummaryText: check's text gives parameter counts with grouped digits,

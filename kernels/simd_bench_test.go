@@ -10,7 +10,7 @@ import (
 // per-row functions, not the parallel wrappers) with the vector routines
 // and with the scalar math.* loops, and of a fused program containing exp.
 //
-//	go test ./runtime/kernels -run '^$' -bench 'SIMD' -benchtime 200x
+//	go test ./kernels -run '^$' -bench 'SIMD' -benchtime 200x
 
 // benchRow times row on 4096 arguments uniform in [-10, 10] (in (0, 10]
 // for log).
