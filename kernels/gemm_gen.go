@@ -2,7 +2,7 @@
 
 // gemm_gen writes gemm_amd64.s, the register-tiled gemm microkernels:
 //
-//	go run gemm_gen.go
+//	go run gemm_gen.go [-o gemm_amd64.s]
 //
 // Each kernel computes one MR×NR tile of C from packed panels: a holds k
 // columns of MR elements of op(A) (a[l*MR+i]) and b holds k rows of NR
@@ -15,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 )
@@ -31,6 +32,8 @@ type kern struct {
 }
 
 func main() {
+	out := flag.String("o", "gemm_amd64.s", "output file")
+	flag.Parse()
 	ks := []kern{
 		{"sgemmKernAVX512", 12, 2, "Z", 16, 4, "PS", 4},
 		{"sgemmKernAVX2", 6, 2, "Y", 8, 4, "PS", 4},
@@ -43,7 +46,7 @@ func main() {
 	for _, k := range ks {
 		k.emit(&w)
 	}
-	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, w.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
