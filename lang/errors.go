@@ -3,6 +3,7 @@ package lang
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nnclang/nnc/ops"
 )
@@ -101,36 +102,49 @@ func (l ErrorList) errOrNil() error {
 // letters (rleu → relu) each count 1.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
+	// Three rows of the table (the transposition looks two rows back).
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			c := 1
 			if ra[i-1] == rb[j-1] {
 				c = 0
 			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+c)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
 			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 		}
+		prev2, prev, cur = prev, cur, prev2
 	}
-	return d[len(ra)][len(rb)]
+	return prev[len(rb)]
 }
+
+// maxSuggestLen bounds the names suggest compares: a longer name gets no
+// suggestion (edit distance costs the product of the lengths).
+const maxSuggestLen = 64
 
 // suggest returns the candidate closest to name, if close enough to be a
 // likely misspelling, or "".
 func suggest(name string, candidates []string) string {
 	best, bestD := "", 1<<30
-	limit := max(1, len([]rune(name))/3)
+	n := utf8.RuneCountInString(name)
+	if n > maxSuggestLen {
+		return ""
+	}
+	limit := max(1, n/3)
 	for _, c := range candidates {
 		if c == name || c == "" {
+			continue
+		}
+		// The distance is at least the difference of the lengths.
+		if m := utf8.RuneCountInString(c); m > maxSuggestLen || m-n > limit || n-m > limit {
 			continue
 		}
 		d := editDistance(name, c)

@@ -49,6 +49,8 @@ type interp struct {
 	// arithmetic while checking, they become placeholder scalars
 	// (weakScalar); when lowering, they are errors that ask for the value.
 	valueDims map[string]bool
+	// undefined holds the message of an undefined name by position.
+	undefined map[ops.Pos]string
 }
 
 // valueDim makes a symbolic dimension for the int value name, a model
@@ -217,9 +219,17 @@ func (i *interp) lookup(f *frame, id *Ident) value {
 		i.errorf(id.Pos, CodeUnsupported, "built-in %s is not supported yet", id.Name)
 		return bad
 	}
-	msg := fmt.Sprintf("undefined name %q", id.Name)
-	if s := suggest(id.Name, i.namesInScope(f)); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
+	msg, ok := i.undefined[id.Pos]
+	if !ok {
+		// Computed once per position: an unrolled loop reaches it again.
+		msg = fmt.Sprintf("undefined name %q", id.Name)
+		if s := suggest(id.Name, i.namesInScope(f)); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		if i.undefined == nil {
+			i.undefined = map[ops.Pos]string{}
+		}
+		i.undefined[id.Pos] = msg
 	}
 	i.errorf(id.Pos, CodeUndefined, "%s", msg)
 	return bad
