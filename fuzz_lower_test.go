@@ -176,7 +176,7 @@ func closeEnough(a, b float64) bool {
 
 // runLevel compiles src at one optimization level and runs f and its
 // gradient with respect to x.
-func runLevel(t *testing.T, src string, level int, in map[string]*nnc.Tensor) (val float64, grad []float64, ok bool) {
+func runLevel(t *testing.T, src string, level int, in map[string]*nnc.Tensor) (val float64, grad []float64, runErr error) {
 	p, err := nnc.Compile("fuzz.nn", []byte(src))
 	if err != nil {
 		if isInternal(err) {
@@ -194,19 +194,19 @@ func runLevel(t *testing.T, src string, level int, in map[string]*nnc.Tensor) (v
 		if isInternal(err) {
 			t.Fatalf("-O%d Run: internal error: %v\n%s", level, err, src)
 		}
-		return 0, nil, false
+		return 0, nil, err
 	}
 	v, gs, err := f.Grad([]string{"x"}, in)
 	if err != nil {
 		if isInternal(err) {
 			t.Fatalf("-O%d Grad: internal error: %v\n%s", level, err, src)
 		}
-		return 0, nil, false
+		return 0, nil, err
 	}
 	if out[0].At(0) != v.At(0) && !(math.IsNaN(out[0].At(0)) && math.IsNaN(v.At(0))) {
 		t.Errorf("-O%d: Run gives %v, Grad's value %v\n%s", level, out[0].At(0), v.At(0), src)
 	}
-	return v.At(0), gs[0].Float64s(), true
+	return v.At(0), gs[0].Float64s(), nil
 }
 
 // FuzzLower generates random well-typed programs, compiles, lowers,
@@ -236,12 +236,12 @@ func FuzzLower(f *testing.F) {
 			}
 			in[name] = tensor.FromFloat64s(tensor.F32, s, v)
 		}
-		v0, g0, ok0 := runLevel(t, src, 0, in)
-		v1, g1, ok1 := runLevel(t, src, 1, in)
-		if ok0 != ok1 {
-			t.Fatalf("-O0 ran: %v, -O1 ran: %v\n%s", ok0, ok1, src)
+		v0, g0, err0 := runLevel(t, src, 0, in)
+		v1, g1, err1 := runLevel(t, src, 1, in)
+		if (err0 == nil) != (err1 == nil) {
+			t.Fatalf("-O0 error: %v; -O1 error: %v\n%s", err0, err1, src)
 		}
-		if !ok0 {
+		if err0 != nil {
 			return
 		}
 		if !closeEnough(v0, v1) {
