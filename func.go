@@ -81,9 +81,9 @@ func (c *compiled) release(s *runtime.Session) {
 
 // Arg is a named, typed parameter of an entry.
 type Arg struct {
-	Name  string
-	Type  string // as in .nn source: "f32[B, 64]"
-	DType string // element type: "f32"
+	Name  string `json:"name"`
+	Type  string `json:"type"`  // as in .nn source: "f32[B, 64]"
+	DType string `json:"dtype"` // element type: "f32"
 }
 
 // errNoFunc is returned by the methods of a nil or zero Func.
