@@ -126,7 +126,7 @@ model M() {
 		"rec.nn:1:30: calls nested more than 64 deep (is g recursive?)"},
 
 	{"unroll limit", "big.nn", "fn f(x: f32) -> f32 {\n    y = x\n    for i in 0..10000 {\n        for j in 0..10000 {\n            y = y + 1.0\n        }\n    }\n    return y\n}\n",
-		"big.nn:5:21: the program is too large to unroll (more than 100000 steps of loops, inlined calls and differentiation)"},
+		"big.nn:4:9: the program is too large to unroll (more than 100000 steps of loops, inlined calls and differentiation)"},
 
 	{"lexical", "l.nn", "fn f(x: f32) -> f32 {\n    return x # 2\n}\n",
 		`l.nn:2:14: syntax error: unexpected character '#'`},

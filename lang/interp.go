@@ -409,6 +409,11 @@ func (i *interp) exec(f *frame, s Stmt) (value, bool) {
 			return nil, false
 		}
 		for k := lo; k < hi && !i.aborted; k++ {
+			// Every iteration spends a step, even with an empty body:
+			// nested ranges multiply (10,000 × 0..A once took 14 s).
+			if !i.spend(s.Pos, 1) {
+				break
+			}
 			f.vars[s.Var] = intV{ops.DimConst(k)}
 			if v, ret := i.execBlock(f, s.Body); ret {
 				return v, true

@@ -62,3 +62,21 @@ func TestSuggestBounded(t *testing.T) {
 		t.Errorf("a loop with an undefined name took %v of CPU, a loop without %v", bad, ok)
 	}
 }
+
+// TestEmptyLoopsSpendSteps: nested ranges with empty bodies are charged
+// per iteration (fn A(){for A in 0..10000{for A in 0..A{}}}, found by
+// FuzzLoad, ran 50 million empty iterations in 14 s).
+func TestEmptyLoopsSpendSteps(t *testing.T) {
+	_, err := Load("l.nn", []byte("fn A(){for A in 0..10000{for A in 0..A{}}}"))
+	if err == nil || !strings.Contains(err.Error(), "E308") && !strings.Contains(err.Error(), "too large to unroll") {
+		t.Fatalf("Load = %v, want the step budget's E308", err)
+	}
+	el, ok := err.(ErrorList)
+	if !ok || len(el) != 1 || el[0].Code != CodeValue || el[0].Pos.Line != 1 || el[0].Pos.Col != 26 {
+		t.Errorf("errors %v, want one E308 at 1:26 (the inner for)", err)
+	}
+	// Loops within the budget still run: 400 + 79,800 iterations.
+	if _, err := Load("l.nn", []byte("fn f(x: f32) -> f32 {\n    for i in 0..400 {\n        for j in 0..i {\n        }\n    }\n    return x\n}\n")); err != nil {
+		t.Errorf("80,200 empty iterations (within the budget of 100,000): %v", err)
+	}
+}
