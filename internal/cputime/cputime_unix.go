@@ -1,16 +1,18 @@
 //go:build unix
 
-package opt
+// Package cputime reads the CPU time the process has used, for tests that
+// compare the cost of two sizes of input as a ratio.
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time the test process has used so far (user and
+// Used is the CPU time the test process has used so far (user and
 // system), which other processes on a busy machine do not inflate as they
 // do wall time.
-func cpuTime() time.Duration {
+func Used() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return time.Duration(time.Now().UnixNano())
