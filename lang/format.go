@@ -484,7 +484,7 @@ func (p *printer) train(t *Train) {
 				w = max(w, len(t.Fields[j].Name))
 			}
 		}
-		p.simple(f.Pos, f.Name+strings.Repeat(" ", w-len(f.Name))+" = "+p.expr(f.Value))
+		p.line(f.Pos.Line, p.fieldEndLine(f), f.Name+strings.Repeat(" ", w-len(f.Name))+" = "+p.fieldValue(f.Value))
 	}
 	p.closeBlock(closeLine, len(t.Fields) == 0)
 	p.trailing(closeLine)
@@ -493,8 +493,8 @@ func (p *printer) train(t *Train) {
 // fieldsAdjacent reports whether train field b directly follows a in the
 // source (no blank or comment line between them).
 func (p *printer) fieldsAdjacent(a, b *Field) bool {
-	e := p.ix.endLine(a.Pos)
-	return b.Pos.Line == e+1 && !p.commentBetween(e, p.ix.endLine(b.Pos))
+	e := p.fieldEndLine(a)
+	return b.Pos.Line == e+1 && !p.commentBetween(e, p.fieldEndLine(b))
 }
 
 // fail records an AST node the printer does not know (a broken invariant:

@@ -91,6 +91,21 @@ type gTrain struct {
 type gField struct {
 	Pos   lexer.Position
 	Name  string `parser:"@Ident \"=\""`
+	Map   *gMap  `parser:"(  @@"`
+	Value *gExpr `parser:" | @@ )"`
+}
+
+// gMap is `{key: value, ...}`, a train setting's value only (inputs =
+// {ids: "x", next: "y"}). The lexer ends the line before a closing brace
+// on the same line, hence NL? before "}".
+type gMap struct {
+	Pos     lexer.Position
+	Entries []*gMapEntry `parser:"\"{\" (@@ (\",\" @@)*)? \",\"? NL? \"}\""`
+}
+
+type gMapEntry struct {
+	Pos   lexer.Position
+	Key   string `parser:"@Ident \":\""`
 	Value *gExpr `parser:"@@"`
 }
 

@@ -112,7 +112,7 @@ func (c *converter) file_(g *gFile) *File {
 		case d.Train != nil:
 			t := &Train{Pos: toPos(d.Train.Pos), Model: d.Train.Model}
 			for _, fl := range d.Train.Fields {
-				t.Fields = append(t.Fields, &Field{Pos: toPos(fl.Pos), Name: fl.Name, Value: c.expr(fl.Value)})
+				t.Fields = append(t.Fields, &Field{Pos: toPos(fl.Pos), Name: fl.Name, Value: c.fieldValue(fl)})
 			}
 			f.Trains = append(f.Trains, t)
 		}

@@ -2,6 +2,8 @@ package lang
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/nnclang/nnc/ops"
 )
@@ -18,8 +20,10 @@ type TrainSpec struct {
 	Pos    ops.Pos
 	Fields map[string]Value
 
-	keyPos   map[string]ops.Pos
-	valuePos map[string]ops.Pos
+	keyPos     map[string]ops.Pos
+	valuePos   map[string]ops.Pos
+	nested     map[string]ops.Pos // NestedPos, by nestedKey
+	nestedName map[string]ops.Pos // NestedKeyPos, by nestedKey
 }
 
 // KeyPos returns the position of the name of setting key (`epochs` in
@@ -41,8 +45,39 @@ func (t *TrainSpec) ValuePos(key string) ops.Pos {
 	return t.Pos
 }
 
+// NestedPos returns where the value at path inside setting key starts.
+// The elements of path are the keyword names and argument indices ("0",
+// "1") of calls, the indices of lists and the keys of maps:
+// NestedPos("data", "split") is where planetoid starts in data =
+// graph("g.npz", split = planetoid(20, 500, 1000)), NestedPos("data", "0")
+// where "g.npz" starts. When path is not found, the position of its
+// longest prefix that is, down to ValuePos(key).
+func (t *TrainSpec) NestedPos(key string, path ...string) ops.Pos {
+	for n := len(path); n > 0; n-- {
+		if p, ok := t.nested[nestedKey(key, path[:n])]; ok {
+			return p
+		}
+	}
+	return t.ValuePos(key)
+}
+
+// NestedKeyPos returns where the keyword name or map key that ends path is
+// written inside setting key (`ids` in inputs = {ids: "x"}: path "ids"),
+// or NestedPos(key, path...) when it is not known.
+func (t *TrainSpec) NestedKeyPos(key string, path ...string) ops.Pos {
+	if p, ok := t.nestedName[nestedKey(key, path)]; ok {
+		return p
+	}
+	return t.NestedPos(key, path...)
+}
+
+func nestedKey(key string, path []string) string {
+	return key + "\x00" + strings.Join(path, "\x00")
+}
+
 // Value is a compile-time value of a train block: int64, float64, string,
-// bool, []Value, or Call. A bare name that is not a constant is its string.
+// bool, []Value, Call, or Map (a setting's value only). A bare name that is
+// not a constant is its string.
 type Value any
 
 // Call is a call written in a train block, such as adam(lr = 1e-3).
@@ -50,6 +85,69 @@ type Call struct {
 	Name   string
 	Args   []Value
 	Kwargs map[string]Value
+}
+
+// Map is `{key: value, ...}`, written as the value of a train setting
+// (inputs = {ids: "x", next: "y"}). Keys holds the keys in the order
+// written, each once (a key written twice is an error).
+type Map struct {
+	Keys   []string
+	Values map[string]Value
+}
+
+// MapLit is the syntax of a Map: `{key: value, ...}`. The grammar allows it
+// only as the whole value of a train setting.
+type MapLit struct {
+	Pos    ops.Pos
+	Keys   []string
+	KeyPos []ops.Pos
+	Values []Expr
+}
+
+func (*MapLit) exprNode() {}
+
+// Position implements Expr.
+func (e *MapLit) Position() ops.Pos { return e.Pos }
+
+// fieldValue converts the value of a train setting: a map or an
+// expression.
+func (c *converter) fieldValue(fl *gField) Expr {
+	if fl.Map == nil {
+		return c.expr(fl.Value)
+	}
+	m := &MapLit{Pos: toPos(fl.Map.Pos)}
+	for _, e := range fl.Map.Entries {
+		m.Keys = append(m.Keys, e.Key)
+		m.KeyPos = append(m.KeyPos, toPos(e.Pos))
+		m.Values = append(m.Values, c.expr(e.Value))
+	}
+	return m
+}
+
+// fieldEndLine is the source line where train setting f ends: the line of
+// the closing brace of a map written over several lines (the lexer ends
+// the line before that brace).
+func (p *printer) fieldEndLine(f *Field) int {
+	if m, ok := f.Value.(*MapLit); ok {
+		if i := p.ix.close(p.ix.at(m.Pos)); i < len(p.ix.toks) {
+			return p.ix.toks[i].Pos.Line
+		}
+	}
+	return p.ix.endLine(f.Pos)
+}
+
+// fieldValue prints the value of a train setting: a map on one line
+// ({ids: "x", next: "y"}), or an expression.
+func (p *printer) fieldValue(e Expr) string {
+	m, ok := e.(*MapLit)
+	if !ok {
+		return p.expr(e)
+	}
+	parts := make([]string, len(m.Keys))
+	for i, k := range m.Keys {
+		parts[i] = k + ": " + p.expr(m.Values[i])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // TrainModels lists the models that have a train block, in file order.
@@ -76,13 +174,15 @@ func (m *Module) loadTrains(ast *File, errs *ErrorList) {
 			continue
 		}
 		spec := &TrainSpec{Model: t.Model, Pos: t.Pos, Fields: map[string]Value{},
-			keyPos: map[string]ops.Pos{}, valuePos: map[string]ops.Pos{}}
+			keyPos: map[string]ops.Pos{}, valuePos: map[string]ops.Pos{},
+			nested: map[string]ops.Pos{}, nestedName: map[string]ops.Pos{}}
 		for _, f := range t.Fields {
 			if _, dup := spec.Fields[f.Name]; dup {
 				*errs = append(*errs, &Error{Pos: f.Pos, Code: CodeDuplicate, Msg: fmt.Sprintf("train field %s given twice", f.Name)})
 				continue
 			}
-			v, ok := m.trainValue(f.Value, errs)
+			tv := &trainValues{m: m, spec: spec, key: f.Name, errs: errs}
+			v, ok := tv.value(f.Value, nil)
 			if ok {
 				spec.Fields[f.Name] = v
 				spec.keyPos[f.Name] = f.Pos
@@ -94,8 +194,30 @@ func (m *Module) loadTrains(ast *File, errs *ErrorList) {
 	}
 }
 
-// trainValue evaluates a train block value.
-func (m *Module) trainValue(e Expr, errs *ErrorList) (Value, bool) {
+// trainValues evaluates the value of one train setting, recording the
+// positions of the values nested in it (TrainSpec.NestedPos).
+type trainValues struct {
+	m    *Module
+	spec *TrainSpec
+	key  string
+	errs *ErrorList
+}
+
+// at records that the value at path starts at pos.
+func (tv *trainValues) at(path []string, pos ops.Pos) {
+	if len(path) > 0 {
+		tv.spec.nested[nestedKey(tv.key, path)] = pos
+	}
+}
+
+// sub is path extended by one element (a fresh slice).
+func sub(path []string, elem string) []string {
+	return append(append(make([]string, 0, len(path)+1), path...), elem)
+}
+
+// value evaluates a train block value found at path.
+func (tv *trainValues) value(e Expr, path []string) (Value, bool) {
+	tv.at(path, startPos(e))
 	switch x := e.(type) {
 	case *IntLit:
 		return x.Value, true
@@ -106,7 +228,7 @@ func (m *Module) trainValue(e Expr, errs *ErrorList) (Value, bool) {
 	case *BoolLit:
 		return x.Value, true
 	case *Ident:
-		switch v := m.file.consts[x.Name].(type) {
+		switch v := tv.m.file.consts[x.Name].(type) {
 		case intV:
 			if c, ok := v.d.IsConst(); ok {
 				return c, true
@@ -121,7 +243,7 @@ func (m *Module) trainValue(e Expr, errs *ErrorList) (Value, bool) {
 		return x.Name, true
 	case *Unary:
 		if x.Op == "-" {
-			v, ok := m.trainValue(x.X, errs)
+			v, ok := tv.value(x.X, nil)
 			switch n := v.(type) {
 			case int64:
 				return -n, ok
@@ -131,36 +253,66 @@ func (m *Module) trainValue(e Expr, errs *ErrorList) (Value, bool) {
 		}
 	case *ListLit:
 		out := []Value{}
-		for _, el := range x.Elems {
-			v, ok := m.trainValue(el, errs)
-			if !ok {
-				return nil, false
-			}
+		ok := true
+		for i, el := range x.Elems {
+			v, vok := tv.value(el, sub(path, strconv.Itoa(i)))
+			ok = ok && vok
 			out = append(out, v)
 		}
-		return out, true
+		return out, ok
 	case *CallExpr:
-		id, ok := x.Fn.(*Ident)
-		if !ok {
-			break
+		if id, ok := x.Fn.(*Ident); ok {
+			return tv.call(id.Name, x, path)
 		}
-		c := Call{Name: id.Name, Kwargs: map[string]Value{}}
-		for _, a := range x.Args {
-			v, ok := m.trainValue(a, errs)
-			if !ok {
-				return nil, false
-			}
-			c.Args = append(c.Args, v)
-		}
-		for _, kw := range x.Kwargs {
-			v, ok := m.trainValue(kw.Value, errs)
-			if !ok {
-				return nil, false
-			}
-			c.Kwargs[kw.Name] = v
-		}
-		return c, true
+	case *MapLit:
+		return tv.mapValue(x, path)
 	}
-	*errs = append(*errs, &Error{Pos: startPos(e), Code: CodeNotConst, Msg: fmt.Sprintf("train block values are numbers, strings, bools, lists, names or calls such as adam(lr = 1e-3), not %s", exprLabel(e))})
+	*tv.errs = append(*tv.errs, &Error{Pos: startPos(e), Code: CodeNotConst, Msg: fmt.Sprintf("train block values are numbers, strings, bools, lists, names or calls such as adam(lr = 1e-3), not %s", exprLabel(e))})
 	return nil, false
+}
+
+// call evaluates a call of a train block, such as adam(lr = 1e-3). A
+// keyword given twice is an error at its second value.
+func (tv *trainValues) call(name string, x *CallExpr, path []string) (Value, bool) {
+	c := Call{Name: name, Kwargs: map[string]Value{}}
+	ok := true
+	for i, a := range x.Args {
+		v, vok := tv.value(a, sub(path, strconv.Itoa(i)))
+		ok = ok && vok
+		c.Args = append(c.Args, v)
+	}
+	for _, kw := range x.Kwargs {
+		if _, dup := c.Kwargs[kw.Name]; dup {
+			*tv.errs = append(*tv.errs, &Error{Pos: startPos(kw.Value), Code: CodeDuplicate, Msg: fmt.Sprintf("%s: argument %s given twice", name, kw.Name)})
+			ok = false
+			continue
+		}
+		p := sub(path, kw.Name)
+		v, vok := tv.value(kw.Value, p)
+		ok = ok && vok
+		c.Kwargs[kw.Name] = v
+		tv.spec.nestedName[nestedKey(tv.key, p)] = kw.Pos
+	}
+	return c, ok
+}
+
+// mapValue evaluates a `{key: value, ...}` setting. A key written twice
+// is an error at its second place.
+func (tv *trainValues) mapValue(x *MapLit, path []string) (Value, bool) {
+	out := Map{Keys: []string{}, Values: map[string]Value{}}
+	ok := true
+	for i, k := range x.Keys {
+		if _, dup := out.Values[k]; dup {
+			*tv.errs = append(*tv.errs, &Error{Pos: x.KeyPos[i], Code: CodeDuplicate, Msg: fmt.Sprintf("key %s given twice", k)})
+			ok = false
+			continue
+		}
+		p := sub(path, k)
+		v, vok := tv.value(x.Values[i], p)
+		ok = ok && vok
+		out.Keys = append(out.Keys, k)
+		out.Values[k] = v
+		tv.spec.nestedName[nestedKey(tv.key, p)] = x.KeyPos[i]
+	}
+	return out, ok
 }
