@@ -365,12 +365,12 @@ func (f *Func) gradcheckScalar(b *ops.Builder, low *lang.Lowered, m []*ops.Node,
 				return nil, nil, fmt.Errorf("gradcheck: output %d: %v", k, err)
 			}
 			draws = append(draws, gradDraw{name, ops.F64, shape})
-			term = ops.SumTo(b, b.Must("mul", nil, o64, w), ops.Shape{})
+			term = b.SumTo(b.Must(ops.Mul, nil, o64, w), ops.Shape{})
 		}
 		if y == nil {
 			y = term
 		} else {
-			y = b.Must("add", nil, y, term)
+			y = b.Must(ops.Add, nil, y, term)
 		}
 	}
 	if y == nil {
@@ -493,14 +493,14 @@ func promote(b *ops.Builder, g *ops.Graph) ([]*ops.Node, error) {
 		if t.DType == ops.F32 {
 			t.DType = ops.F64
 		}
-		switch v.Op.Name {
-		case "input":
+		switch v.Op {
+		case ops.Input:
 			m[v.ID] = b.Input(v.Name(), t)
 			continue
-		case "param":
+		case ops.Param:
 			m[v.ID] = b.Param(v.Name(), t, v.Attrs)
 			continue
-		case "state":
+		case ops.State:
 			m[v.ID] = b.State(v.Name(), t, v.Attrs)
 			continue
 		}
@@ -523,7 +523,7 @@ func promote(b *ops.Builder, g *ops.Graph) ([]*ops.Node, error) {
 		for k, x := range v.In {
 			in[k] = m[x.ID]
 		}
-		n, err := b.Apply(v.Op.Name, attrs, in...)
+		n, err := b.Apply(v.Op, attrs, in...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: promoting %s to f64: %v", v.Pos, v.Op.Name, err)
 		}

@@ -103,7 +103,7 @@ func TestGradCheckCatchesAWrongCustomGradient(t *testing.T) {
 	if err := autodiff.RegisterCustom("gradcheck_test:double", autodiff.CustomRule{
 		VJP: func(b *ops.Builder, in []*ops.Node, out, g *ops.Node) ([]*ops.Node, error) {
 			two := b.Scalar(in[0].Type.DType, 2)
-			return []*ops.Node{b.Must("mul", nil, two, b.Must("mul", nil, g, b.Must("exp", nil, in[0])))}, nil
+			return []*ops.Node{b.Must(ops.Mul, nil, two, b.Must(ops.Mul, nil, g, b.Must(ops.Exp, nil, in[0])))}, nil
 		},
 	}); err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestGradCheckCatchesAWrongCustomGradient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.low.Outputs[0] = b.Must(sum.Op.Name, sum.Attrs, c)
+	f.low.Outputs[0] = b.Must(sum.Op, sum.Attrs, c)
 	rep, err := f.GradCheck(GradCheckOptions{Shapes: map[string]int{"N": 4}})
 	if err != nil {
 		t.Fatal(err)

@@ -24,11 +24,11 @@ func deepMLP(b *ops.Builder, depth, width int) (loss *ops.Node, params []*ops.No
 		w := b.Param(fmt.Sprintf("l%d.W", i), f32(c(width), c(width)), ops.Attrs{"init": "glorot_uniform"})
 		bias := b.Param(fmt.Sprintf("l%d.b", i), f32(c(width)), ops.Attrs{"init": "zeros"})
 		params = append(params, w, bias)
-		h = b.Must("relu", nil, b.Must("add", nil, b.Must("matmul", nil, h, w), bias))
+		h = b.Must(ops.Relu, nil, b.Must(ops.Add, nil, b.Must(ops.Matmul, nil, h, w), bias))
 	}
 	head := b.Param("head.W", f32(c(width), c(10)), ops.Attrs{"init": "glorot_uniform"})
 	params = append(params, head)
-	loss = b.Must("cross_entropy", nil, b.Must("matmul", nil, h, head), y)
+	loss = b.Must(ops.CrossEntropy, nil, b.Must(ops.Matmul, nil, h, head), y)
 	return loss, params
 }
 
@@ -103,14 +103,14 @@ func TestNoBranchForUnaskedOrIntegerInputs(t *testing.T) {
 	// Only the head's gradient: the backward through the hidden layers
 	// (matmuls against any W) must not be built.
 	for _, n := range b.G.Nodes[before:] {
-		if n.Op.Name == "matmul" {
+		if n.Op == ops.Matmul {
 			for _, in := range n.In {
 				if p := in.Name(); p != "" && p != "head.W" {
 					t.Errorf("gradient node %s reads %s: a branch nobody asked for", n.Op.Name, p)
 				}
 			}
 		}
-		if n.Op.Name == "relu" || n.Op.Name == "greater" {
+		if n.Op == ops.Relu || n.Op == ops.Greater {
 			t.Errorf("gradient builds %s: the hidden layers were differentiated", n.Op.Name)
 		}
 	}
@@ -121,7 +121,7 @@ func TestNoBranchForUnaskedOrIntegerInputs(t *testing.T) {
 func TestCustomGradientSurvivesOptimizer(t *testing.T) {
 	if err := autodiff.RegisterCustom("compact_test:clip_grad", autodiff.CustomRule{
 		VJP: func(b *ops.Builder, in []*ops.Node, out, g *ops.Node) ([]*ops.Node, error) {
-			return []*ops.Node{b.Must("clip", ops.Attrs{"lo": -0.5, "hi": 0.5}, g)}, nil
+			return []*ops.Node{b.Must(ops.Clip, ops.Attrs{"lo": -0.5, "hi": 0.5}, g)}, nil
 		},
 	}); err != nil {
 		t.Fatal(err)
@@ -129,11 +129,11 @@ func TestCustomGradientSurvivesOptimizer(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", ops.T(4))
 	c := b.Input("c", ops.T(4))
-	id, err := autodiff.Custom(b, "compact_test:clip_grad", []*ops.Node{x}, b.Must("mul", nil, x, b.Scalar(ops.F64, 1)))
+	id, err := autodiff.Custom(b, "compact_test:clip_grad", []*ops.Node{x}, b.Must(ops.Mul, nil, x, b.Scalar(ops.F64, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	y := b.Must("sum", nil, b.Must("mul", nil, id, c))
+	y := b.Must(ops.Sum, nil, b.Must(ops.Mul, nil, id, c))
 	gs, err := autodiff.Grad(b, y, []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)

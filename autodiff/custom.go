@@ -24,8 +24,9 @@ import (
 // function declaring a gradient, named by its position) and call Custom at
 // each call site.
 
-// CustomOp is the name of the op that carries a custom gradient.
-const CustomOp = "custom_vjp"
+// CustomOp is the handle of the op "custom_vjp", which carries a custom
+// gradient.
+var CustomOp *ops.Op
 
 // CustomRule is a user-supplied derivative of one function.
 type CustomRule struct {
@@ -83,8 +84,8 @@ func Custom(b *ops.Builder, name string, inputs []*ops.Node, out *ops.Node) (*op
 type customError struct{ err error }
 
 func init() {
-	ops.Register(&ops.Op{
-		Name: CustomOp, Arity: -1,
+	ops.Register(&CustomOp, &ops.Op{
+		Name: "custom_vjp", Arity: -1,
 		Doc: "custom_vjp(inputs..., out): out, whose gradient is the registered rule named by the \"rule\" attribute",
 		Infer: func(in []ops.Type, a ops.Attrs) (ops.Type, error) {
 			if len(in) == 0 {

@@ -23,10 +23,6 @@ import (
 	"github.com/nnclang/nnc/ops"
 )
 
-// StopGradient is the name of the op through which no gradient flows; when it
-// is registered, Grad passes nothing to its operand.
-const StopGradient = "stop_gradient"
-
 // Grad adds to b's graph the gradient of y with respect to each node of xs
 // and returns the gradient nodes, one per x, each of x's type.
 //
@@ -146,7 +142,7 @@ func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops
 			continue
 		}
 		for _, in := range nodes[i].In {
-			if dep[in.ID] && nodes[i].Op.Name != StopGradient {
+			if dep[in.ID] && nodes[i].Op != ops.StopGradient {
 				live[in.ID] = true
 			}
 		}
@@ -154,7 +150,7 @@ func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops
 
 	for i := n - 1; i >= 0; i-- {
 		v, gv := nodes[i], ct[i]
-		if gv == nil || !live[i] || len(v.In) == 0 || v.Op.Name == StopGradient {
+		if gv == nil || !live[i] || len(v.In) == 0 || v.Op == ops.StopGradient {
 			continue
 		}
 		// Does any operand want a gradient?
@@ -229,14 +225,13 @@ func accumulate(b *ops.Builder, old, c *ops.Node) *ops.Node {
 	if old == nil {
 		return c
 	}
-	return b.Must("add", nil, old, c)
+	return b.Must(ops.Add, nil, old, c)
 }
 
 // isZero reports whether n is a constant zero (op const or full of value 0):
 // a contribution that adds nothing.
 func isZero(n *ops.Node) bool {
-	switch n.Op.Name {
-	case "const", "full":
+	if n.Op == ops.Const || n.Op == ops.Full {
 		return n.Attrs.Float("value", 1) == 0
 	}
 	return false

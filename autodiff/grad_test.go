@@ -11,10 +11,10 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-func must(b *ops.Builder, op string, in ...*ops.Node) *ops.Node { return b.Must(op, nil, in...) }
+func must(b *ops.Builder, op *ops.Op, in ...*ops.Node) *ops.Node { return b.Must(op, nil, in...) }
 
 // total is sum(x) to a scalar.
-func total(b *ops.Builder, x *ops.Node) *ops.Node { return ops.SumTo(b, x, ops.Shape{}) }
+func total(b *ops.Builder, x *ops.Node) *ops.Node { return b.SumTo(x, ops.Shape{}) }
 
 func f64(dims ...int) ops.Type { return ops.T(dims...) }
 
@@ -82,7 +82,7 @@ func TestGradPolynomial(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(2, 3))
 	c := b.Input("c", f64(3))
-	y := total(b, must(b, "add", must(b, "mul", must(b, "mul", x, x), x), must(b, "mul", x, c)))
+	y := total(b, must(b, ops.Add, must(b, ops.Mul, must(b, ops.Mul, x, x), x), must(b, ops.Mul, x, c)))
 	gs, err := Grad(b, y, []*ops.Node{x, c})
 	if err != nil {
 		t.Fatal(err)
@@ -123,8 +123,8 @@ func TestGradUnusedAndIntermediate(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(3))
 	z := b.Input("z", f64(2, 2))
-	h := must(b, "mul", x, x) // an intermediate x
-	y := total(b, must(b, "add", h, x))
+	h := must(b, ops.Mul, x, x) // an intermediate x
+	y := total(b, must(b, ops.Add, h, x))
 	gs, err := Grad(b, y, []*ops.Node{z, h, x})
 	if err != nil {
 		t.Fatal(err)
@@ -154,10 +154,10 @@ func TestGradOnlyBuildsWhatIsNeeded(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(3))
 	w := b.Input("w", f64(3))
-	side := must(b, "mul", w, w) // does not depend on x
+	side := must(b, ops.Mul, w, w) // does not depend on x
 	at := ops.Pos{File: "f.nn", Line: 2, Col: 5}
 	b.SetPos(at)
-	prod := must(b, "mul", x, side)
+	prod := must(b, ops.Mul, x, side)
 	b.SetPos(ops.Pos{File: "f.nn", Line: 3, Col: 9})
 	y := total(b, prod)
 	end := ops.Pos{File: "f.nn", Line: 4, Col: 1}
@@ -190,12 +190,12 @@ func TestGradFanOutAndSecondOrder(t *testing.T) {
 	// g = d/dx sum(x³) = 3x²; z = sum(g²) = sum(9x⁴); dz/dx = 36x³.
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(2, 2))
-	cube := must(b, "mul", must(b, "mul", x, x), x)
+	cube := must(b, ops.Mul, must(b, ops.Mul, x, x), x)
 	g1, err := Grad(b, total(b, cube), []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)
 	}
-	z := total(b, must(b, "mul", g1[0], g1[0]))
+	z := total(b, must(b, ops.Mul, g1[0], g1[0]))
 	g2, err := Grad(b, z, []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)
@@ -226,12 +226,12 @@ func TestGradMixedSecondOrder(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(3))
 	w := b.Input("w", f64(3))
-	y := total(b, must(b, "mul", must(b, "mul", x, x), w))
+	y := total(b, must(b, ops.Mul, must(b, ops.Mul, x, x), w))
 	gx, err := Grad(b, y, []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)
 	}
-	z := total(b, must(b, "mul", gx[0], gx[0]))
+	z := total(b, must(b, ops.Mul, gx[0], gx[0]))
 	gw, err := Grad(b, z, []*ops.Node{w})
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +252,7 @@ func TestGradErrors(t *testing.T) {
 	B := ops.DimVar("B")
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.Shape{B, ops.DimConst(3)}})
 	labels := b.Input("labels", ops.Type{DType: ops.I32, Shape: ops.Shape{B}})
-	y := ops.SumTo(b, x, ops.Shape{})
+	y := b.SumTo(x, ops.Shape{})
 
 	_, err := Grad(b, y, []*ops.Node{x, labels})
 	if err == nil || err.Error() != "cannot differentiate with respect to integer labels: i32[B]" {
@@ -262,29 +262,17 @@ func TestGradErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "f32[B, 3]") {
 		t.Errorf("non-scalar y: got %v", err)
 	}
-	_, err = Grad(b, ops.SumTo(b, labels, ops.Shape{}), []*ops.Node{x})
+	_, err = Grad(b, b.SumTo(labels, ops.Shape{}), []*ops.Node{x})
 	if err == nil || !strings.Contains(err.Error(), "i32") {
 		t.Errorf("integer y: got %v", err)
 	}
 }
 
 func TestStopGradient(t *testing.T) {
-	if _, ok := ops.Lookup(StopGradient); !ok {
-		// Until ops registers it, stand in an identity with no gradient rule
-		// of its own: Grad must not ask for one.
-		ops.Register(&ops.Op{
-			Name: StopGradient, Arity: 1, Doc: "identity that stops gradients (test stand-in)",
-			Infer: func(in []ops.Type, _ ops.Attrs) (ops.Type, error) { return in[0], nil },
-			Kernel: func(*ops.Node, [][]int, []int) (ops.KernelFunc, error) {
-				return func(_ *ops.Ctx, o *tensor.Tensor, in []*tensor.Tensor) { o.CopyFrom(in[0]) }, nil
-			},
-			NoGrad: "test stand-in",
-		})
-	}
 	// y = sum(x * stop_gradient(x)): dy/dx = stop_gradient(x) = x, not 2x.
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(3))
-	y := total(b, must(b, "mul", x, must(b, StopGradient, x)))
+	y := total(b, must(b, ops.Mul, x, must(b, ops.StopGradient, x)))
 	gs, err := Grad(b, y, []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)
@@ -334,12 +322,12 @@ func TestGradTanhMatmulAndSecondOrder(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(3, 4))
 	w := b.Input("W", f64(4, 2))
-	f := must(b, "sum", must(b, "pow", must(b, "tanh", must(b, "matmul", x, w)), b.Scalar(ops.F64, 2)))
+	f := must(b, ops.Sum, must(b, ops.Pow, must(b, ops.Tanh, must(b, ops.Matmul, x, w)), b.Scalar(ops.F64, 2)))
 	g1, err := Grad(b, f, []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := must(b, "sum", must(b, "mul", g1[0], g1[0]))
+	h := must(b, ops.Sum, must(b, ops.Mul, g1[0], g1[0]))
 	r := rand.New(rand.NewPCG(3, 4))
 	in := []*tensor.Tensor{randTensor(r, 3, 4), randTensor(r, 4, 2)}
 	checkFD(t, "f", b, f, []int{0, 1}, in)
@@ -353,14 +341,14 @@ func TestGradCrossEntropySecondOrder(t *testing.T) {
 	x := b.Input("x", f64(4, 3))
 	w := b.Input("W", f64(3, 5))
 	labels := b.Input("labels", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(4)})
-	ce := must(b, "cross_entropy", must(b, "matmul", x, w), labels)
-	reg := b.Must("mean", nil, must(b, "mul", must(b, "sigmoid", x), b.Must("log_softmax", ops.Attrs{"axis": -1}, x)))
-	f := must(b, "add", ce, reg)
+	ce := must(b, ops.CrossEntropy, must(b, ops.Matmul, x, w), labels)
+	reg := b.Must(ops.Mean, nil, must(b, ops.Mul, must(b, ops.Sigmoid, x), b.Must(ops.LogSoftmax, ops.Attrs{"axis": -1}, x)))
+	f := must(b, ops.Add, ce, reg)
 	g1, err := Grad(b, f, []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := must(b, "sum", must(b, "mul", g1[0], g1[0]))
+	h := must(b, ops.Sum, must(b, ops.Mul, g1[0], g1[0]))
 	if _, err := Grad(b, f, []*ops.Node{labels}); err == nil || !strings.Contains(err.Error(), "integer labels: i32[4]") {
 		t.Errorf("gradient for labels: %v", err)
 	}

@@ -85,7 +85,7 @@ func JVP(b *ops.Builder, ys, xs, tangents []*ops.Node) (out []*ops.Node, err err
 	ts := []*ops.Node{}
 	for i := first; i < n; i++ {
 		v := nodes[i]
-		if seeded[i] || !need[i] || len(v.In) == 0 || !v.Type.DType.IsFloat() || v.Op.Name == StopGradient {
+		if seeded[i] || !need[i] || len(v.In) == 0 || !v.Type.DType.IsFloat() || v.Op == ops.StopGradient {
 			continue
 		}
 		ts = ts[:0]

@@ -18,7 +18,7 @@ func mlpLike(b *ops.Builder) (x, w, tx, tw, h, y *ops.Node) {
 	w = b.Input("W", f64(4, 4))
 	tx = b.Input("tx", f64(3, 4))
 	tw = b.Input("tW", f64(4, 4))
-	h = must(b, "mul", must(b, "tanh", must(b, "matmul", x, w)), x)
+	h = must(b, ops.Mul, must(b, ops.Tanh, must(b, ops.Matmul, x, w)), x)
 	y = total(b, h)
 	return
 }
@@ -99,9 +99,9 @@ func TestJVPUnreachedAndIntegerOutputs(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(3))
 	z := b.Input("z", f64(3))
-	am := b.Must("argmax", ops.Attrs{"axis": 0}, x)
+	am := b.Must(ops.Argmax, ops.Attrs{"axis": 0}, x)
 	before := len(b.G.Nodes)
-	js, err := JVP(b, []*ops.Node{must(b, "exp", z), am}, []*ops.Node{x}, []*ops.Node{x})
+	js, err := JVP(b, []*ops.Node{must(b, ops.Exp, z), am}, []*ops.Node{x}, []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestVJPSeveralOutputs(t *testing.T) {
 	x := b.Input("x", f64(5))
 	c1 := b.Input("c1", f64(5))
 	c2 := b.Input("c2", f64(5))
-	gs, err := VJP(b, []*ops.Node{must(b, "mul", x, x), must(b, "sin", x)}, []*ops.Node{x}, []*ops.Node{c1, c2})
+	gs, err := VJP(b, []*ops.Node{must(b, ops.Mul, x, x), must(b, ops.Sin, x)}, []*ops.Node{x}, []*ops.Node{c1, c2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +155,8 @@ func TestVJPSeveralOutputs(t *testing.T) {
 func TestHVPAgainstFiniteDifferencesOfTheGradient(t *testing.T) {
 	b := ops.NewBuilder()
 	x, w, tx, tw, _, y := mlpLike(b)
-	sq := total(b, must(b, "square", must(b, "tanh", must(b, "matmul", x, w))))
-	loss := must(b, "add", y, sq)
+	sq := total(b, must(b, ops.Square, must(b, ops.Tanh, must(b, ops.Matmul, x, w))))
+	loss := must(b, ops.Add, y, sq)
 	gs, err := Grad(b, loss, []*ops.Node{x, w})
 	if err != nil {
 		t.Fatal(err)
@@ -190,11 +190,11 @@ func TestCustomStraightThrough(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(4))
 	c := b.Input("c", f64(4))
-	s, err := Custom(b, "test:straight_through", []*ops.Node{x}, must(b, "sign", x))
+	s, err := Custom(b, "test:straight_through", []*ops.Node{x}, must(b, ops.Sign, x))
 	if err != nil {
 		t.Fatal(err)
 	}
-	y := total(b, must(b, "mul", s, c))
+	y := total(b, must(b, ops.Mul, s, c))
 	gs, err := Grad(b, y, []*ops.Node{x})
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestCustomGradientSecondOrderAndErrors(t *testing.T) {
 	// second derivative comes from differentiating the rule's graph.
 	if err := RegisterCustom("test:softplus", CustomRule{
 		VJP: func(b *ops.Builder, in []*ops.Node, out, g *ops.Node) ([]*ops.Node, error) {
-			return []*ops.Node{must(b, "mul", g, must(b, "sigmoid", in[0]))}, nil
+			return []*ops.Node{must(b, ops.Mul, g, must(b, ops.Sigmoid, in[0]))}, nil
 		},
 	}); err != nil {
 		t.Fatal(err)
@@ -244,7 +244,7 @@ func TestCustomGradientSecondOrderAndErrors(t *testing.T) {
 	}
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(3))
-	sp, err := Custom(b, "test:softplus", []*ops.Node{x}, must(b, "log1p", must(b, "exp", x)))
+	sp, err := Custom(b, "test:softplus", []*ops.Node{x}, must(b, ops.Log1p, must(b, ops.Exp, x)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func TestCustomGradientSecondOrderAndErrors(t *testing.T) {
 		}
 	}
 
-	bad, err := Custom(b, "test:bad", []*ops.Node{x}, must(b, "exp", x))
+	bad, err := Custom(b, "test:bad", []*ops.Node{x}, must(b, ops.Exp, x))
 	if err != nil {
 		t.Fatal(err)
 	}

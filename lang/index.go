@@ -258,7 +258,7 @@ func (i *interp) sliceSymbolic(e *Index, x *ops.Node, axes []idxAxis, label stri
 			end[k] = begin[k].Add(ops.DimConst(1))
 		}
 	}
-	n2, err := i.b.Apply("slice", ops.Attrs{"begin": begin, "end": end}, x)
+	n2, err := i.b.Apply(ops.Slice, ops.Attrs{"begin": begin, "end": end}, x)
 	if err != nil {
 		i.errorf(e.Pos, CodeShape, "%s[%s]: %v", label, indexText(e), sliceMsg(err, label))
 		return nil, false

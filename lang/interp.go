@@ -81,7 +81,7 @@ func (i *interp) placeholderScalar(d ops.Dim, dt ops.DType) (*ops.Node, bool) {
 		return nil, false
 	}
 	name := fmt.Sprintf("%%value/%v/%v", d, dt)
-	if n, exists := i.b.Leaf("input", name); exists {
+	if n, exists := i.b.Leaf(ops.Input, name); exists {
 		return n, true
 	}
 	return i.b.Input(name, ops.Type{DType: dt}), true
@@ -304,13 +304,14 @@ func (i *interp) apply(p ops.Pos, op string, attrs ops.Attrs, labels []string, i
 // needs them: operators, which are most of a long flat expression, would
 // otherwise print two subexpressions each.
 func (i *interp) applyLabelled(p ops.Pos, op string, attrs ops.Attrs, labels func() []string, in ...*ops.Node) value {
-	if _, ok := ops.Lookup(op); !ok {
+	o, ok := ops.Lookup(op)
+	if !ok {
 		i.errorf(p, CodeUnsupported, "%s is not supported yet (no op %q)", op, op)
 		return bad
 	}
 	old := i.b.SetPos(p)
 	defer i.b.SetPos(old)
-	n, err := i.b.Apply(op, attrs, in...)
+	n, err := i.b.Apply(o, attrs, in...)
 	if err != nil {
 		code := CodeShape
 		if se, ok := err.(*ops.SizeError); ok {

@@ -63,7 +63,7 @@ func TestDigits(t *testing.T) {
 			// Dropout appears in training mode only.
 			hasDropout := false
 			for _, n := range l.B.G.Nodes {
-				hasDropout = hasDropout || n.Op.Name == "dropout_mask"
+				hasDropout = hasDropout || n.Op == ops.DropoutMask
 			}
 			if hasDropout != training {
 				t.Errorf("%s training=%v: dropout in graph = %v", entry, training, hasDropout)

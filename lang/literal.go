@@ -22,7 +22,7 @@ func (i *interp) literalTensor(e Expr, v value, dt ops.DType, report bool) (*ops
 		switch x := v.(type) {
 		case tensorV:
 			if x.n.Type.DType != dt {
-				return i.b.Must("cast", ops.Attrs{"dtype": dt}, x.n), ""
+				return i.b.Must(ops.Cast, ops.Attrs{"dtype": dt}, x.n), ""
 			}
 			return x.n, ""
 		case boolV:
@@ -51,7 +51,7 @@ func (i *interp) literalTensor(e Expr, v value, dt ops.DType, report bool) (*ops
 				}
 				parts = append(parts, n)
 			}
-			n, err := i.b.Apply("stack", ops.Attrs{"axis": 0}, parts...)
+			n, err := i.b.Apply(ops.Stack, ops.Attrs{"axis": 0}, parts...)
 			if err != nil {
 				return nil, err.Error()
 			}
@@ -70,7 +70,7 @@ func (i *interp) literalTensor(e Expr, v value, dt ops.DType, report bool) (*ops
 	}
 	n, msg := build(v)
 	if msg == "" && n.Type.DType != want {
-		n = i.b.Must("cast", ops.Attrs{"dtype": want}, n)
+		n = i.b.Must(ops.Cast, ops.Attrs{"dtype": want}, n)
 	}
 	if msg != "" {
 		if report {

@@ -186,9 +186,9 @@ func (i *interp) leaf(fr *frame, inst *instance, d *LeafDecl) value {
 	if !ok {
 		return bad
 	}
-	op := "param"
+	op := ops.Param
 	if d.State {
-		op = "state"
+		op = ops.State
 	}
 	if n, exists := i.b.Leaf(op, path); exists && !n.Type.Equal(t) {
 		i.errorf(d.Pos, CodeParamShape, "%s %s is %v here but %v in the graph being built", what, path, t, n.Type)

@@ -150,7 +150,7 @@ func TestDropoutAndOptionalUnary(t *testing.T) {
 	}
 	masks := 0
 	for _, n := range l.B.G.Nodes {
-		if n.Op.Name == "dropout_mask" {
+		if n.Op == ops.DropoutMask {
 			masks++
 		}
 	}

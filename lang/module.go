@@ -438,7 +438,7 @@ func (i *interp) entryInput(fr *frame, fnName string, p *Param, name string, t *
 			return bad, nil, false
 		}
 	}
-	if n, exists := i.b.Leaf("input", name); exists && !n.Type.Equal(ty) {
+	if n, exists := i.b.Leaf(ops.Input, name); exists && !n.Type.Equal(ty) {
 		i.errorf(p.Pos, CodeArgType, "input %s is %v here but %v in the graph being built", name, ty, n.Type)
 		return bad, nil, false
 	}

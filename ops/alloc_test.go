@@ -37,7 +37,7 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 				if _, ok := attrs["dtype"]; ok {
 					attrs = attrs.With("dtype", dt)
 				}
-				n, err := b.Apply(op.Name, attrs, in...)
+				n, err := b.Apply(op, attrs, in...)
 				if err != nil {
 					t.Fatalf("%s %v: %v", op.Name, c.In, err)
 				}
@@ -76,7 +76,7 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 			vals = append(vals, tensor.New(ty.DType, s...))
 			shapes = append(shapes, s)
 		}
-		n := b.Must(tc.op, tc.attrs, in...)
+		n := b.Must(ops.MustLookup(tc.op), tc.attrs, in...)
 		s, _ := n.Type.Shape.Concrete()
 		k, err := n.Op.Kernel(n, shapes, s)
 		if err != nil {

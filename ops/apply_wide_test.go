@@ -25,7 +25,7 @@ func TestApplyWideLinear(t *testing.T) {
 			}
 			goruntime.GC()
 			start := cpuTime()
-			y, err := b.Apply("concat", Attrs{"axis": 0}, in...)
+			y, err := b.Apply(Concat, Attrs{"axis": 0}, in...)
 			if d := cpuTime() - start; r == 0 || d < took {
 				took = d // the fastest run: a collection or a stall does not count
 			}

@@ -22,13 +22,31 @@ func withDomain(cases []CheckCase, d ...Domain) []CheckCase {
 	return out
 }
 
+// Handles of the ops this file registers.
+var (
+	// Add is the op "add": x + y
+	Add *Op
+	// Sub is the op "sub": x - y
+	Sub *Op
+	// Mul is the op "mul": x * y
+	Mul *Op
+	// Div is the op "div": x / y
+	Div *Op
+	// Pow is the op "pow": x ** y
+	Pow *Op
+	// Maximum is the op "maximum": the larger of x and y, elementwise.
+	Maximum *Op
+	// Minimum is the op "minimum": the smaller of x and y, elementwise.
+	Minimum *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Add, &Op{
 		Name: "add", Arity: 2,
 		Doc:   "x + y",
 		Infer: binaryInfer("add"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{SumTo(b, g, n.In[0].Type.Shape), SumTo(b, g, n.In[1].Type.Shape)}
+			return []*Node{b.SumTo(g, n.In[0].Type.Shape), b.SumTo(g, n.In[1].Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return sumTangents(b, n.Type, t[0], t[1])
@@ -37,12 +55,12 @@ func init() {
 		Kernel:  binaryKernel(kernels.AddRow[float32], kernels.AddRow[float64]),
 		Check:   bcastCases,
 	})
-	Register(&Op{
+	Register(&Sub, &Op{
 		Name: "sub", Arity: 2,
 		Doc:   "x - y",
 		Infer: binaryInfer("sub"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{SumTo(b, g, n.In[0].Type.Shape), SumTo(b, neg(b, g), n.In[1].Type.Shape)}
+			return []*Node{b.SumTo(g, n.In[0].Type.Shape), b.SumTo(neg(b, g), n.In[1].Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			var ty *Node
@@ -55,13 +73,13 @@ func init() {
 		Kernel:  binaryKernel(kernels.SubRow[float32], kernels.SubRow[float64]),
 		Check:   bcastCases,
 	})
-	Register(&Op{
+	Register(&Mul, &Op{
 		Name: "mul", Arity: 2,
 		Doc:   "x * y",
 		Infer: binaryInfer("mul"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, y := n.In[0], n.In[1]
-			return []*Node{SumTo(b, mul(b, g, y), x.Type.Shape), SumTo(b, mul(b, g, x), y.Type.Shape)}
+			return []*Node{b.SumTo(mul(b, g, y), x.Type.Shape), b.SumTo(mul(b, g, x), y.Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			x, y := n.In[0], n.In[1]
@@ -78,14 +96,14 @@ func init() {
 		Kernel:  binaryKernel(kernels.MulRow[float32], kernels.MulRow[float64]),
 		Check:   bcastCases,
 	})
-	Register(&Op{
+	Register(&Div, &Op{
 		Name: "div", Arity: 2,
 		Doc:   "x / y",
 		Infer: binaryInfer("div"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, y := n.In[0], n.In[1]
 			gy := div(b, g, y) // d/dx = 1/y; d/dy = -x/y² = -(x/y)/y
-			return []*Node{SumTo(b, gy, x.Type.Shape), SumTo(b, neg(b, mul(b, gy, n)), y.Type.Shape)}
+			return []*Node{b.SumTo(gy, x.Type.Shape), b.SumTo(neg(b, mul(b, gy, n)), y.Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			y := n.In[1]
@@ -102,29 +120,29 @@ func init() {
 		Kernel:  binaryKernel(kernels.DivRow[float32], kernels.DivRow[float64]),
 		Check:   withDomain(bcastCases, AnyReal, AwayZero),
 	})
-	Register(&Op{
+	Register(&Pow, &Op{
 		Name: "pow", Arity: 2,
 		Doc:   "x ** y",
 		Infer: binaryInfer("pow"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, y := n.In[0], n.In[1]
-			dx := mul(b, g, mul(b, y, b.Must("pow", nil, x, sub(b, y, scalar(b, y, 1)))))
+			dx := mul(b, g, mul(b, y, b.Must(Pow, nil, x, sub(b, y, scalar(b, y, 1)))))
 			if isConst(y) {
 				// x ** 2 with x < 0 is common; log(x) would put NaNs in the
 				// graph for a gradient nobody asks for.
-				return []*Node{SumTo(b, dx, x.Type.Shape), nil}
+				return []*Node{b.SumTo(dx, x.Type.Shape), nil}
 			}
-			dy := mul(b, g, mul(b, n, b.Must("log", nil, x)))
-			return []*Node{SumTo(b, dx, x.Type.Shape), SumTo(b, dy, y.Type.Shape)}
+			dy := mul(b, g, mul(b, n, b.Must(Log, nil, x)))
+			return []*Node{b.SumTo(dx, x.Type.Shape), b.SumTo(dy, y.Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			x, y := n.In[0], n.In[1]
 			var a, c *Node
 			if t[0] != nil {
-				a = mul(b, t[0], mul(b, y, b.Must("pow", nil, x, sub(b, y, scalar(b, y, 1)))))
+				a = mul(b, t[0], mul(b, y, b.Must(Pow, nil, x, sub(b, y, scalar(b, y, 1)))))
 			}
 			if t[1] != nil && !isConst(y) {
-				c = mul(b, t[1], mul(b, n, b.Must("log", nil, x)))
+				c = mul(b, t[1], mul(b, n, b.Must(Log, nil, x)))
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
@@ -132,27 +150,27 @@ func init() {
 		Kernel:  binaryKernel(kernels.PowRow[float32], kernels.PowRow[float64]),
 		Check:   withDomain(bcastCases, Positive, AnyReal),
 	})
-	for _, name := range []string{"maximum", "minimum"} {
-		first := "greater" // maximum: x wins where x > y
+	for _, h := range []**Op{&Maximum, &Minimum} {
+		name, first := "maximum", &Greater // maximum: x wins where x > y
 		r32, r64 := kernels.MaxRow[float32], kernels.MaxRow[float64]
-		if name == "minimum" {
-			first = "less"
+		if h == &Minimum {
+			name, first = "minimum", &Less
 			r32, r64 = kernels.MinRow[float32], kernels.MinRow[float64]
 		}
 		// win returns the masks of where x and where y is the result; ties
 		// share the gradient equally, as PyTorch does.
 		win := func(b *Builder, n *Node) (*Node, *Node) {
 			x, y := n.In[0], n.In[1]
-			half := mul(b, scalar(b, x, 0.5), b.Must("equal", nil, x, y))
-			return add(b, b.Must(first, nil, x, y), half), add(b, b.Must(first, nil, y, x), half)
+			half := mul(b, scalar(b, x, 0.5), b.Must(Equal, nil, x, y))
+			return add(b, b.Must(*first, nil, x, y), half), add(b, b.Must(*first, nil, y, x), half)
 		}
-		Register(&Op{
+		Register(h, &Op{
 			Name: name, Arity: 2,
 			Doc:   name + "(x, y), elementwise; at ties each operand gets half the gradient",
 			Infer: binaryInfer(name),
 			VJP: func(b *Builder, n *Node, g *Node) []*Node {
 				mx, my := win(b, n)
-				return []*Node{SumTo(b, mul(b, g, mx), n.In[0].Type.Shape), SumTo(b, mul(b, g, my), n.In[1].Type.Shape)}
+				return []*Node{b.SumTo(mul(b, g, mx), n.In[0].Type.Shape), b.SumTo(mul(b, g, my), n.In[1].Type.Shape)}
 			},
 			JVP: func(b *Builder, n *Node, t []*Node) *Node {
 				mx, my := win(b, n)

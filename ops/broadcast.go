@@ -10,8 +10,16 @@ import (
 // broadcast_to and sum_to are each other's adjoints: the first repeats an
 // operand along broadcast axes, the second sums those axes away.
 
+// Handles of the ops this file registers.
+var (
+	// BroadcastTo is the op "broadcast_to": broadcast_to(x, shape): repeat x along axes where it has size 1 or is missing
+	BroadcastTo *Op
+	// SumTo is the op "sum_to": sum_to(x, shape): sum x over the axes that broadcasting from shape added
+	SumTo *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&BroadcastTo, &Op{
 		Name: "broadcast_to", Arity: 1,
 		Doc: "broadcast_to(x, shape): repeat x along axes where it has size 1 or is missing",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -23,10 +31,10 @@ func init() {
 			return Type{in[0].DType, s}, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{SumTo(b, g, n.In[0].Type.Shape)}
+			return []*Node{b.SumTo(g, n.In[0].Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return BroadcastTo(b, t[0], n.Type.Shape)
+			return b.BroadcastTo(t[0], n.Type.Shape)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			p := kernels.NewBcast(out, in[0])
@@ -40,7 +48,7 @@ func init() {
 			{In: []Type{T(2, 1)}, Attrs: Attrs{"shape": ShapeOf(4, 2, 3)}},
 		},
 	})
-	Register(&Op{
+	Register(&SumTo, &Op{
 		Name: "sum_to", Arity: 1,
 		Doc: "sum_to(x, shape): sum x over the axes that broadcasting from shape added",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -52,10 +60,10 @@ func init() {
 			return Type{in[0].DType, s}, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{BroadcastTo(b, g, n.In[0].Type.Shape)}
+			return []*Node{b.BroadcastTo(g, n.In[0].Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return SumTo(b, t[0], n.Type.Shape)
+			return b.SumTo(t[0], n.Type.Shape)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			p := kernels.NewBcast(in[0], out) // walk the big shape; out is the broadcast operand

@@ -9,8 +9,14 @@ import (
 // cast converts element types. Between float types the gradient is cast back;
 // to or from integers nothing flows.
 
+// Handles of the ops this file registers.
+var (
+	// Cast is the op "cast": cast(x, dtype): x converted to dtype (floats to integers truncate toward zero)
+	Cast *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Cast, &Op{
 		Name: "cast", Arity: 1,
 		Doc: "cast(x, dtype): x converted to dtype (floats to integers truncate toward zero)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -47,7 +53,7 @@ func castTo(b *Builder, x *Node, dt DType) *Node {
 	if x.Type.DType == dt {
 		return x
 	}
-	return b.Must("cast", Attrs{"dtype": dt}, x)
+	return b.Must(Cast, Attrs{"dtype": dt}, x)
 }
 
 type number interface {

@@ -9,8 +9,14 @@ import (
 
 // dropout_mask draws a dropout mask; Dropout multiplies by it.
 
+// Handles of the ops this file registers.
+var (
+	// DropoutMask is the op "dropout_mask": dropout_mask(p, seed, shape, dtype): 0 with probability p and 1/(1-p) otherwise,
+	DropoutMask *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&DropoutMask, &Op{
 		Name: "dropout_mask", Arity: 0,
 		Doc: "dropout_mask(p, seed, shape, dtype): 0 with probability p and 1/(1-p) otherwise, " +
 			"a function of (execution seed, seed attribute, element index) only",
@@ -54,6 +60,6 @@ func Dropout(b *Builder, x *Node, p float64) *Node {
 	if p == 0 {
 		return x
 	}
-	m := b.Must("dropout_mask", Attrs{"p": p, "seed": b.NextSeed(), "shape": x.Type.Shape, "dtype": x.Type.DType})
+	m := b.Must(DropoutMask, Attrs{"p": p, "seed": b.NextSeed(), "shape": x.Type.Shape, "dtype": x.Type.DType})
 	return mul(b, x, m)
 }

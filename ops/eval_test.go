@@ -67,8 +67,8 @@ func TestEvaluate(t *testing.T) {
 	x := b.Input("x", f32(dB, c(2)))
 	W := b.Param("W", f32(c(2), c(3)), ops.Attrs{"init": "zeros"})
 	bias := b.Param("b", f32(c(3)), nil)
-	h := b.Must("add", nil, b.Must("matmul", nil, x, W), bias)
-	loss := b.Must("sum", nil, b.Must("pow", nil, h, b.Scalar(ops.F32, 2)))
+	h := b.Must(ops.Add, nil, b.Must(ops.Matmul, nil, x, W), bias)
+	loss := b.Must(ops.Sum, nil, b.Must(ops.Pow, nil, h, b.Scalar(ops.F32, 2)))
 	b.Output("loss", loss)
 	res, err := ops.Evaluate(b.G, map[string]*tensor.Tensor{
 		"x": tensor.FromFloat64s(ops.F32, []int{1, 2}, []float64{1, 2}),
@@ -95,11 +95,11 @@ func TestPrintAndVerify(t *testing.T) {
 	b.SetPos(ops.Pos{File: "digits.nn", Line: 9, Col: 18})
 	x := b.Input("x", f32(dB, c(64)))
 	W := b.Param("l1.W", f32(c(64), c(128)), ops.Attrs{"init": "glorot_uniform"})
-	h := b.Must("matmul", nil, x, W)
+	h := b.Must(ops.Matmul, nil, x, W)
 	b.SetPos(ops.Pos{})
-	s := b.Must("sum", ops.Attrs{"axes": []int{1}}, h)
+	s := b.Must(ops.Sum, ops.Attrs{"axes": []int{1}}, h)
 	b.Output("out", s)
-	b.Update(W, b.Must("sub", nil, W, W))
+	b.Update(W, b.Must(ops.Sub, nil, W, W))
 	want := `%0 = input "x" f32[B, 64]  // digits.nn:9:18
 %1 = param "l1.W" {init="glorot_uniform"} f32[64, 128]  // digits.nn:9:18
 %2 = matmul(%0, %1) f32[B, 128]  // digits.nn:9:18

@@ -14,8 +14,33 @@ import (
 // with ops, so that the VJP is g*d and the JVP t*d, and both can be
 // differentiated again.
 
+// Handles of the ops this file registers.
+var (
+	// Sin is the elementwise op "sin".
+	Sin *Op
+	// Cos is the elementwise op "cos".
+	Cos *Op
+	// Rsqrt is the elementwise op "rsqrt".
+	Rsqrt *Op
+	// Erf is the elementwise op "erf".
+	Erf *Op
+	// Silu is the elementwise op "silu".
+	Silu *Op
+	// Softplus is the elementwise op "softplus".
+	Softplus *Op
+	// LeakyRelu is the elementwise op "leaky_relu".
+	LeakyRelu *Op
+	// Elu is the elementwise op "elu".
+	Elu *Op
+	// Gelu is the elementwise op "gelu".
+	Gelu *Op
+	// Clip is the elementwise op "clip".
+	Clip *Op
+)
+
 // ewUnary declares one elementwise op from its row kernels and derivative.
 type ewUnary struct {
+	h         **Op // the op's handle
 	name, doc string
 	check     func(a Attrs) error // validates the attributes; may be nil
 	kernel    func(n *Node) (func(dst, x []float32), func(dst, x []float64))
@@ -25,7 +50,7 @@ type ewUnary struct {
 
 func (u ewUnary) register() {
 	infer := unaryInfer(u.name)
-	Register(&Op{
+	Register(u.h, &Op{
 		Name: u.name, Arity: 1, Doc: u.doc,
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if u.check != nil {
@@ -67,7 +92,7 @@ func unaryCases(dom Domain, a Attrs) []CheckCase {
 	}
 }
 
-func un(b *Builder, op string, x *Node) *Node { return b.Must(op, nil, x) }
+func un(b *Builder, op *Op, x *Node) *Node { return b.Must(op, nil, x) }
 
 // floatAttr checks that a[key] is absent or a float64.
 func floatAttr(name string, a Attrs, key string) error {
@@ -89,41 +114,41 @@ const (
 
 func init() {
 	for _, u := range []ewUnary{
-		{name: "sin", doc: "sin(x), elementwise",
+		{h: &Sin, name: "sin", doc: "sin(x), elementwise",
 			kernel: plainRows(kernels.SinRow[float32], kernels.SinRow[float64]),
-			d:      func(b *Builder, n *Node) *Node { return un(b, "cos", n.In[0]) },
+			d:      func(b *Builder, n *Node) *Node { return un(b, Cos, n.In[0]) },
 			cases:  unaryCases(AnyReal, nil)},
-		{name: "cos", doc: "cos(x), elementwise",
+		{h: &Cos, name: "cos", doc: "cos(x), elementwise",
 			kernel: plainRows(kernels.CosRow[float32], kernels.CosRow[float64]),
-			d:      func(b *Builder, n *Node) *Node { return neg(b, un(b, "sin", n.In[0])) },
+			d:      func(b *Builder, n *Node) *Node { return neg(b, un(b, Sin, n.In[0])) },
 			cases:  unaryCases(AnyReal, nil)},
-		{name: "rsqrt", doc: "rsqrt(x) = 1/sqrt(x), elementwise",
+		{h: &Rsqrt, name: "rsqrt", doc: "rsqrt(x) = 1/sqrt(x), elementwise",
 			kernel: plainRows(kernels.RsqrtRow[float32], kernels.RsqrtRow[float64]),
 			d: func(b *Builder, n *Node) *Node { // -y³/2
 				return mul(b, scalar(b, n, -0.5), mul(b, n, mul(b, n, n)))
 			},
 			cases: unaryCases(Positive, nil)},
-		{name: "erf", doc: "erf(x), the error function, elementwise",
+		{h: &Erf, name: "erf", doc: "erf(x), the error function, elementwise",
 			kernel: plainRows(kernels.ErfRow[float32], kernels.ErfRow[float64]),
 			d: func(b *Builder, n *Node) *Node { // 2/√π e^(-x²)
 				x := n.In[0]
-				return mul(b, scalar(b, n, 2/math.SqrtPi), un(b, "exp", neg(b, mul(b, x, x))))
+				return mul(b, scalar(b, n, 2/math.SqrtPi), un(b, Exp, neg(b, mul(b, x, x))))
 			},
 			cases: unaryCases(AnyReal, nil)},
-		{name: "silu", doc: "silu(x) = x * sigmoid(x) (swish), elementwise",
+		{h: &Silu, name: "silu", doc: "silu(x) = x * sigmoid(x) (swish), elementwise",
 			kernel: plainRows(kernels.SiluRow[float32], kernels.SiluRow[float64]),
 			d: func(b *Builder, n *Node) *Node { // s * (1 + x*(1-s))
 				x := n.In[0]
-				s := un(b, "sigmoid", x)
+				s := un(b, Sigmoid, x)
 				one := scalar(b, n, 1)
 				return mul(b, s, add(b, one, mul(b, x, sub(b, one, s))))
 			},
 			cases: unaryCases(AnyReal, nil)},
-		{name: "softplus", doc: "softplus(x) = log(1 + exp(x)), computed stably, elementwise",
+		{h: &Softplus, name: "softplus", doc: "softplus(x) = log(1 + exp(x)), computed stably, elementwise",
 			kernel: plainRows(kernels.SoftplusRow[float32], kernels.SoftplusRow[float64]),
-			d:      func(b *Builder, n *Node) *Node { return un(b, "sigmoid", n.In[0]) },
+			d:      func(b *Builder, n *Node) *Node { return un(b, Sigmoid, n.In[0]) },
 			cases:  unaryCases(AnyReal, nil)},
-		{name: "leaky_relu",
+		{h: &LeakyRelu, name: "leaky_relu",
 			doc:   "leaky_relu(x; slope float64 = 0.01): x where x > 0, slope*x elsewhere; the derivative at 0 is slope",
 			check: func(a Attrs) error { return floatAttr("leaky_relu", a, "slope") },
 			kernel: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
@@ -134,11 +159,11 @@ func init() {
 			d: func(b *Builder, n *Node) *Node { // slope + (1-slope)*[x > 0]
 				s := n.Attrs.Float("slope", DefaultLeakySlope)
 				x := n.In[0]
-				pos := b.Must("greater", nil, x, scalar(b, x, 0))
+				pos := b.Must(Greater, nil, x, scalar(b, x, 0))
 				return add(b, scalar(b, x, s), mul(b, scalar(b, x, 1-s), pos))
 			},
 			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"slope": 0.2})...)},
-		{name: "elu",
+		{h: &Elu, name: "elu",
 			doc:   "elu(x; alpha float64 = 1): x where x > 0, alpha*(exp(x)-1) elsewhere",
 			check: func(a Attrs) error { return floatAttr("elu", a, "alpha") },
 			kernel: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
@@ -149,12 +174,12 @@ func init() {
 			d: func(b *Builder, n *Node) *Node { // [x > 0] + [x <= 0]*(y + alpha)
 				al := n.Attrs.Float("alpha", DefaultEluAlpha)
 				x := n.In[0]
-				pos := b.Must("greater", nil, x, scalar(b, x, 0))
+				pos := b.Must(Greater, nil, x, scalar(b, x, 0))
 				negp := sub(b, scalar(b, x, 1), pos)
 				return add(b, pos, mul(b, negp, add(b, n, scalar(b, x, al))))
 			},
 			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"alpha": 0.5})...)},
-		{name: "gelu",
+		{h: &Gelu, name: "gelu",
 			doc: "gelu(x; approximate string = \"\"): x*Φ(x) with Φ the standard normal distribution function " +
 				"(exact, through erf); approximate = \"tanh\" gives 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))) (PyTorch's forms)",
 			check: func(a Attrs) error {
@@ -174,7 +199,7 @@ func init() {
 			},
 			d:     geluDerivative,
 			cases: append(unaryCases(AnyReal, nil), unaryCases(AnyReal, Attrs{"approximate": "tanh"})...)},
-		{name: "clip",
+		{h: &Clip, name: "clip",
 			doc: "clip(x; lo float64 = -Inf, hi float64 = +Inf): min(max(x, lo), hi); the gradient is 1 where " +
 				"lo <= x <= hi (bounds included, as PyTorch's clamp) and 0 elsewhere",
 			check: func(a Attrs) error {
@@ -198,12 +223,12 @@ func init() {
 				x := n.In[0]
 				d := scalar(b, x, 1)
 				if lo := n.Attrs.Float("lo", math.Inf(-1)); !math.IsInf(lo, -1) {
-					d = sub(b, d, b.Must("less", nil, x, scalar(b, x, lo)))
+					d = sub(b, d, b.Must(Less, nil, x, scalar(b, x, lo)))
 				}
 				if hi := n.Attrs.Float("hi", math.Inf(1)); !math.IsInf(hi, 1) {
-					d = sub(b, d, b.Must("greater", nil, x, scalar(b, x, hi)))
+					d = sub(b, d, b.Must(Greater, nil, x, scalar(b, x, hi)))
 				}
-				return BroadcastTo(b, d, n.Type.Shape)
+				return b.BroadcastTo(d, n.Type.Shape)
 			},
 			cases: append(unaryCases(AnyReal, Attrs{"lo": -0.5, "hi": 0.7}), unaryCases(AnyReal, Attrs{"hi": 0.1})...)},
 	} {
@@ -222,11 +247,11 @@ func geluDerivative(b *Builder, n *Node) *Node {
 		c, k := math.Sqrt(2/math.Pi), 0.044715
 		x2 := mul(b, x, x)
 		u := mul(b, scalar(b, x, c), add(b, x, mul(b, scalar(b, x, k), mul(b, x2, x))))
-		t := un(b, "tanh", u)
+		t := un(b, Tanh, u)
 		du := mul(b, scalar(b, x, c), add(b, one, mul(b, scalar(b, x, 3*k), x2)))
 		return mul(b, half, add(b, add(b, one, t), mul(b, mul(b, x, sub(b, one, mul(b, t, t))), du)))
 	}
-	phiCDF := mul(b, half, add(b, one, un(b, "erf", mul(b, x, scalar(b, x, 1/math.Sqrt2)))))
-	pdf := mul(b, scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, "exp", mul(b, scalar(b, x, -0.5), mul(b, x, x))))
+	phiCDF := mul(b, half, add(b, one, un(b, Erf, mul(b, x, scalar(b, x, 1/math.Sqrt2)))))
+	pdf := mul(b, scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, Exp, mul(b, scalar(b, x, -0.5), mul(b, x, x))))
 	return add(b, phiCDF, mul(b, x, pdf))
 }

@@ -9,8 +9,14 @@ import (
 
 // where(cond, x, y) selects elementwise, with NumPy broadcasting of all three.
 
+// Handles of the ops this file registers.
+var (
+	// Where is the op "where": where(cond, x, y): x where cond is nonzero (true), y elsewhere, broadcasting all three (NumPy).
+	Where *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Where, &Op{
 		Name: "where", Arity: 3,
 		Doc: "where(cond, x, y): x where cond is nonzero (true), y elsewhere, broadcasting all three (NumPy). " +
 			"cond is bool, i32, i64 or a float 0/1 mask; x and y share a float type. " +
@@ -35,9 +41,9 @@ func init() {
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			c, x, y := n.In[0], n.In[1], n.In[2]
 			zero := scalar(b, g, 0)
-			gx := b.Must("where", nil, c, g, zero)
-			gy := b.Must("where", nil, c, zero, g)
-			return []*Node{nil, SumTo(b, gx, x.Type.Shape), SumTo(b, gy, y.Type.Shape)}
+			gx := b.Must(Where, nil, c, g, zero)
+			gy := b.Must(Where, nil, c, zero, g)
+			return []*Node{nil, b.SumTo(gx, x.Type.Shape), b.SumTo(gy, y.Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[1] == nil && t[2] == nil {
@@ -50,7 +56,7 @@ func init() {
 			if ty == nil {
 				ty = scalar(b, n, 0)
 			}
-			return BroadcastTo(b, b.Must("where", nil, n.In[0], tx, ty), n.Type.Shape)
+			return b.BroadcastTo(b.Must(Where, nil, n.In[0], tx, ty), n.Type.Shape)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			p := kernels.NewBcast(out, in[0], in[1], in[2])

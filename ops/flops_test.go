@@ -77,7 +77,7 @@ func TestNodeFlops(t *testing.T) {
 		for i, ty := range c.in {
 			in = append(in, b.Input(string(rune('a'+i)), ty))
 		}
-		n, err := b.Apply(c.op, c.attrs, in...)
+		n, err := b.Apply(MustLookup(c.op), c.attrs, in...)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -102,8 +102,8 @@ func TestFlopsGraph(t *testing.T) {
 	w1 := b.Param("W1", Type{DType: F32, Shape: ShapeOf(64, 32)}, nil)
 	b1 := b.Param("b1", Type{DType: F32, Shape: ShapeOf(32)}, nil)
 	w2 := b.Param("W2", Type{DType: F32, Shape: ShapeOf(32, 10)}, nil)
-	h := b.Must("relu", nil, b.Must("add", nil, b.Must("matmul", nil, x, w1), b1))
-	y := b.Must("sum", nil, b.Must("matmul", nil, h, w2))
+	h := b.Must(Relu, nil, b.Must(Add, nil, b.Must(Matmul, nil, x, w1), b1))
+	y := b.Must(Sum, nil, b.Must(Matmul, nil, h, w2))
 	b.Output("y", y)
 
 	c, err := CountFlops(b.G, map[string]int64{"B": 16})
@@ -128,7 +128,7 @@ func TestFlopsGraph(t *testing.T) {
 
 	// A node the output does not depend on is not counted once the graph
 	// has outputs; without outputs every node counts.
-	dead := b.Must("exp", nil, h)
+	dead := b.Must(Exp, nil, h)
 	if got, _ := Flops(b.G, map[string]int64{"B": 16}); got != total {
 		t.Errorf("with a dead node: %d FLOPs, want %d", got, total)
 	}
@@ -138,7 +138,7 @@ func TestFlopsGraph(t *testing.T) {
 	}
 	// An update's value counts like an output.
 	s := b.State("s", Type{DType: F32, Shape: ShapeOf(32)}, nil)
-	b.Update(s, b.Must("add", nil, s, b.Must("sum", Attrs{"axes": []int{0}}, h)))
+	b.Update(s, b.Must(Add, nil, s, b.Must(Sum, Attrs{"axes": []int{0}}, h)))
 	if got, _ := Flops(b.G, map[string]int64{"B": 16}); got != 2*16*32*64+512+512+16*32+32 {
 		t.Errorf("update only: %d FLOPs", got)
 	}

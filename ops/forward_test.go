@@ -23,7 +23,7 @@ func run(t *testing.T, op string, attrs ops.Attrs, seed uint64, args ...*tensor.
 		nodes[i] = b.Input(argName(i), ops.Type{DType: a.DType, Shape: ops.ShapeOf(a.Shape...)})
 		vals[argName(i)] = a
 	}
-	n, err := b.Apply(op, attrs, nodes...)
+	n, err := b.Apply(ops.MustLookup(op), attrs, nodes...)
 	if err != nil {
 		t.Fatalf("%s: %v", op, err)
 	}
@@ -44,7 +44,7 @@ func runErr(t *testing.T, op string, attrs ops.Attrs, args ...*tensor.Tensor) er
 		nodes[i] = b.Input(argName(i), ops.Type{DType: a.DType, Shape: ops.ShapeOf(a.Shape...)})
 		vals[argName(i)] = a
 	}
-	if _, err := b.Apply(op, attrs, nodes...); err != nil {
+	if _, err := b.Apply(ops.MustLookup(op), attrs, nodes...); err != nil {
 		t.Fatalf("%s: %v", op, err)
 	}
 	_, err := ops.Evaluate(b.G, vals, nil)
@@ -465,8 +465,8 @@ func TestDropoutMask(t *testing.T) {
 func TestPowConstantExponent(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(3)})
-	y := b.Must("pow", nil, x, b.Scalar(ops.F64, 2))
-	g := b.Must("full", ops.Attrs{"value": 1.0, "dtype": ops.F64, "shape": ops.ShapeOf(3)})
+	y := b.Must(ops.Pow, nil, x, b.Scalar(ops.F64, 2))
+	g := b.Must(ops.Full, ops.Attrs{"value": 1.0, "dtype": ops.F64, "shape": ops.ShapeOf(3)})
 	d := y.Op.VJP(b, y, g)
 	if d[1] != nil {
 		t.Errorf("gradient for the constant exponent: %v", d[1])

@@ -108,8 +108,14 @@ func ParseFused(program string, nIn int) ([]kernels.FusedInstr, []float64, error
 	return prog, imms, nil
 }
 
+// Handles of the ops this file registers.
+var (
+	// FusedElementwise is the op "fused_elementwise": a tree of elementwise ops run as one kernel over cache-sized tiles
+	FusedElementwise *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&FusedElementwise, &Op{
 		Name: "fused_elementwise", Arity: -1,
 		Doc: "a tree of elementwise ops run as one kernel over cache-sized tiles " +
 			"(attributes program, shape, dtype; made by the optimizer)",

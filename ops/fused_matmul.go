@@ -15,8 +15,14 @@ import (
 // (see there) whose operand x0 is the product and x1, x2, ... are e1, e2,
 // ... "shape" is the product's shape, which every eK broadcasts to.
 
+// Handles of the ops this file registers.
+var (
+	// FusedMatmul is the op "fused_matmul": x @ w followed by an elementwise epilogue program
+	FusedMatmul *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&FusedMatmul, &Op{
 		Name: "fused_matmul", Arity: -1,
 		Doc: "x @ w followed by an elementwise epilogue program " +
 			"(attributes transpose_x, transpose_w, program, shape, dtype; made by the optimizer)",
@@ -41,7 +47,7 @@ func init() {
 			}
 			// The product is the matmul op's own kernel, so that it is
 			// bitwise what the unfused matmul computes.
-			mm := &Node{ID: n.ID, Op: MustLookup("matmul"), In: n.In[:2], Attrs: n.Attrs, Type: n.Type, Pos: n.Pos}
+			mm := &Node{ID: n.ID, Op: Matmul, In: n.In[:2], Attrs: n.Attrs, Type: n.Type, Pos: n.Pos}
 			p, err := mm.Op.Kernel(mm, in[:2], out)
 			if err != nil {
 				return nil, err

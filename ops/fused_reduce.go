@@ -13,8 +13,14 @@ import (
 // never stored. "reduce" is "sum" or "mean"; "axes" and "keepdims" are the
 // reduction's: every axis (axes absent) or the last one only.
 
+// Handles of the ops this file registers.
+var (
+	// FusedReduce is the op "fused_reduce": sum or mean over the last axis or every axis of a fused elementwise program
+	FusedReduce *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&FusedReduce, &Op{
 		Name: "fused_reduce", Arity: -1,
 		Doc: "sum or mean over the last axis or every axis of a fused elementwise program " +
 			"(attributes program, shape, dtype, reduce, axes, keepdims; made by the optimizer)",

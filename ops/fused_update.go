@@ -194,8 +194,16 @@ func adamKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tens
 	}, nil
 }
 
+// Handles of the ops this file registers.
+var (
+	// FusedSGD is the op "fused_sgd": SGD with momentum on one parameter in one kernel: the result is the new parameter,
+	FusedSGD *Op
+	// FusedAdam is the op "fused_adam": Adam on one parameter in one kernel: the result is the new parameter,
+	FusedAdam *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&FusedSGD, &Op{
 		Name: "fused_sgd", Arity: -1,
 		Doc: "SGD with momentum on one parameter in one kernel: the result is the new parameter, " +
 			"the new momentum buffer is written into operand 2 (made by the optimizer)",
@@ -212,7 +220,7 @@ func init() {
 			return nil, fmt.Errorf("fused_sgd: no kernel for %v", n.Type.DType)
 		},
 	})
-	Register(&Op{
+	Register(&FusedAdam, &Op{
 		Name: "fused_adam", Arity: -1,
 		Doc: "Adam on one parameter in one kernel: the result is the new parameter, " +
 			"the new moments are written into operands 2 and 3 (made by the optimizer)",

@@ -112,7 +112,7 @@ func newProblem(t *testing.T, op *ops.Op, c ops.CheckCase, rng *rand.Rand) *prob
 	for i, ty := range c.In {
 		p.args = append(p.args, p.b.Input(argName(i), ty))
 	}
-	y, err := p.b.Apply(op.Name, c.Attrs, p.args...)
+	y, err := p.b.Apply(op, c.Attrs, p.args...)
 	if err != nil {
 		t.Fatalf("applying %s to %v: %v", op.Name, c.In, err)
 	}
@@ -234,7 +234,7 @@ func near(a, b float64) bool {
 
 // dot is sum(x * r) as a scalar node.
 func dot(b *ops.Builder, x, r *ops.Node) *ops.Node {
-	return b.Must("sum", nil, b.Must("mul", nil, x, r))
+	return b.Must(ops.Sum, nil, b.Must(ops.Mul, nil, x, r))
 }
 
 func scalarOf(n *ops.Node) func(map[*ops.Node]*tensor.Tensor) []float64 {
@@ -345,7 +345,7 @@ func checkSecondOrder(t *testing.T, p *problem, vjp []*ops.Node) {
 		if F == nil {
 			F = term
 		} else {
-			F = b.Must("add", nil, F, term)
+			F = b.Must(ops.Add, nil, F, term)
 		}
 	}
 	if F == nil {
@@ -389,7 +389,7 @@ func reverse(t *testing.T, b *ops.Builder, y *ops.Node) map[*ops.Node]*ops.Node 
 				t.Fatalf("VJP of %s gives %v for operand %d of type %v", n.Op.Name, d.Type, k, x.Type)
 			}
 			if prev := grads[x]; prev != nil {
-				d = b.Must("add", nil, prev, d)
+				d = b.Must(ops.Add, nil, prev, d)
 			}
 			grads[x] = d
 		}
@@ -440,7 +440,7 @@ func checkDotAndHVP(t *testing.T, op *ops.Op, c ops.CheckCase, rng *rand.Rand) {
 		if gu == nil {
 			gu = term
 		} else {
-			gu = b.Must("add", nil, gu, term)
+			gu = b.Must(ops.Add, nil, gu, term)
 		}
 	}
 	var rrs []*ops.Node

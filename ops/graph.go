@@ -58,18 +58,18 @@ type Graph struct {
 }
 
 // Inputs returns the "input" nodes in creation order.
-func (g *Graph) Inputs() []*Node { return g.ofOp("input") }
+func (g *Graph) Inputs() []*Node { return g.ofOp(Input) }
 
 // Params returns the "param" nodes in creation order.
-func (g *Graph) Params() []*Node { return g.ofOp("param") }
+func (g *Graph) Params() []*Node { return g.ofOp(Param) }
 
 // States returns the "state" nodes in creation order.
-func (g *Graph) States() []*Node { return g.ofOp("state") }
+func (g *Graph) States() []*Node { return g.ofOp(State) }
 
-func (g *Graph) ofOp(name string) []*Node {
+func (g *Graph) ofOp(op *Op) []*Node {
 	var out []*Node
 	for _, n := range g.Nodes {
-		if n.Op.Name == name {
+		if n.Op == op {
 			out = append(out, n)
 		}
 	}
@@ -124,59 +124,59 @@ func (b *Builder) add(op *Op, attrs Attrs, t Type, in []*Node) *Node {
 	return n
 }
 
-func (b *Builder) leaf(op, name string, t Type, attrs Attrs) *Node {
-	key := op + ":" + name
+func (b *Builder) leaf(op *Op, name string, t Type, attrs Attrs) *Node {
+	key := op.Name + ":" + name
 	if n, ok := b.named[key]; ok {
 		if !n.Type.Equal(t) {
-			panic(fmt.Sprintf("ops: %s %q declared as %v and %v", op, name, n.Type, t))
+			panic(fmt.Sprintf("ops: %s %q declared as %v and %v", op.Name, name, n.Type, t))
 		}
 		return n
 	}
 	a := attrs.With("name", name)
-	n := b.add(MustLookup(op), a, t, nil)
+	n := b.add(op, a, t, nil)
 	b.named[key] = n
 	return n
 }
 
-// Leaf returns the existing leaf of op ("input", "param" or "state") named
+// Leaf returns the existing leaf of op (Input, Param or State) named
 // name, if any; front ends use it to report a redeclaration with a different
 // type as a user error instead of reaching Input/Param/State's panic.
-func (b *Builder) Leaf(op, name string) (*Node, bool) {
-	n, ok := b.named[op+":"+name]
+func (b *Builder) Leaf(op *Op, name string) (*Node, bool) {
+	n, ok := b.named[op.Name+":"+name]
 	return n, ok
 }
 
 // Input declares (or returns the existing) graph input name of type t.
-func (b *Builder) Input(name string, t Type) *Node { return b.leaf("input", name, t, nil) }
+func (b *Builder) Input(name string, t Type) *Node { return b.leaf(Input, name, t, nil) }
 
 // Param declares a trainable parameter named by its path ("l1.W"); init holds
 // the initializer ("init" name and its arguments).
 func (b *Builder) Param(path string, t Type, init Attrs) *Node {
-	return b.leaf("param", path, t, init)
+	return b.leaf(Param, path, t, init)
 }
 
 // State declares a non-trainable tensor (running statistics, optimizer moments).
 func (b *Builder) State(path string, t Type, init Attrs) *Node {
-	return b.leaf("state", path, t, init)
+	return b.leaf(State, path, t, init)
 }
 
 // Scalar returns a constant scalar of type dt.
 func (b *Builder) Scalar(dt DType, v float64) *Node {
-	return b.Must("const", Attrs{"value": v, "dtype": dt})
+	return b.Must(Const, Attrs{"value": v, "dtype": dt})
 }
 
 // Full returns a constant tensor of type t filled with v.
 func (b *Builder) Full(t Type, v float64) *Node {
-	return b.Must("full", Attrs{"value": v, "dtype": t.DType, "shape": t.Shape})
+	return b.Must(Full, Attrs{"value": v, "dtype": t.DType, "shape": t.Shape})
 }
 
 // Apply adds op(in...) with attributes, checking types with the op's rule.
 // Errors are the user's (shape mismatches) and name both operands' types.
-func (b *Builder) Apply(op string, attrs Attrs, in ...*Node) (*Node, error) {
-	o, ok := Lookup(op)
-	if !ok {
-		return nil, fmt.Errorf("unknown op %q", op)
+func (b *Builder) Apply(o *Op, attrs Attrs, in ...*Node) (*Node, error) {
+	if o == nil {
+		return nil, fmt.Errorf("apply: no op (a handle used before the ops package was initialized)")
 	}
+	op := o.Name
 	if o.Arity >= 0 && len(in) != o.Arity {
 		return nil, fmt.Errorf("%s takes %d operands, got %d", op, o.Arity, len(in))
 	}
@@ -233,10 +233,10 @@ func (e *SizeError) Unwrap() error { return e.Err }
 
 // Must is Apply for callers (gradient rules, passes) whose operands are
 // correct by construction; an error there is a broken invariant.
-func (b *Builder) Must(op string, attrs Attrs, in ...*Node) *Node {
+func (b *Builder) Must(op *Op, attrs Attrs, in ...*Node) *Node {
 	n, err := b.Apply(op, attrs, in...)
 	if err != nil {
-		panic(fmt.Sprintf("ops: %s: %v", op, err))
+		panic(fmt.Sprintf("ops: %s: %v", op.Name, err))
 	}
 	return n
 }

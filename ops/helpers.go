@@ -65,19 +65,19 @@ func binaryKernel(r32 func(dst, x, y []float32), r64 func(dst, x, y []float64)) 
 
 // SumTo reduces g (broadcast from shape s) back to s: the adjoint of
 // broadcasting. It returns g itself when the shapes already agree.
-func SumTo(b *Builder, g *Node, s Shape) *Node {
+func (b *Builder) SumTo(g *Node, s Shape) *Node {
 	if g.Type.Shape.Equal(s) {
 		return g
 	}
-	return b.Must("sum_to", Attrs{"shape": s}, g)
+	return b.Must(SumTo, Attrs{"shape": s}, g)
 }
 
 // BroadcastTo broadcasts x to shape s, or returns x when it has that shape.
-func BroadcastTo(b *Builder, x *Node, s Shape) *Node {
+func (b *Builder) BroadcastTo(x *Node, s Shape) *Node {
 	if x.Type.Shape.Equal(s) {
 		return x
 	}
-	return b.Must("broadcast_to", Attrs{"shape": s}, x)
+	return b.Must(BroadcastTo, Attrs{"shape": s}, x)
 }
 
 // Tangent returns t, or zeros of n's type when t is nil: JVP rules use it for
@@ -110,11 +110,11 @@ func unaryKernel(r32 func(dst, x []float32), r64 func(dst, x []float64)) func(*N
 
 // Shorthands for gradient rules, whose operands are right by construction.
 
-func add(b *Builder, x, y *Node) *Node { return b.Must("add", nil, x, y) }
-func sub(b *Builder, x, y *Node) *Node { return b.Must("sub", nil, x, y) }
-func mul(b *Builder, x, y *Node) *Node { return b.Must("mul", nil, x, y) }
-func div(b *Builder, x, y *Node) *Node { return b.Must("div", nil, x, y) }
-func neg(b *Builder, x *Node) *Node    { return b.Must("neg", nil, x) }
+func add(b *Builder, x, y *Node) *Node { return b.Must(Add, nil, x, y) }
+func sub(b *Builder, x, y *Node) *Node { return b.Must(Sub, nil, x, y) }
+func mul(b *Builder, x, y *Node) *Node { return b.Must(Mul, nil, x, y) }
+func div(b *Builder, x, y *Node) *Node { return b.Must(Div, nil, x, y) }
+func neg(b *Builder, x *Node) *Node    { return b.Must(Neg, nil, x) }
 
 // scalar is a constant of like's element type.
 func scalar(b *Builder, like *Node, v float64) *Node { return b.Scalar(like.Type.DType, v) }
@@ -135,9 +135,9 @@ func sumTangents(b *Builder, t Type, terms ...*Node) *Node {
 	if s == nil {
 		return b.Full(t, 0)
 	}
-	return BroadcastTo(b, s, t.Shape)
+	return b.BroadcastTo(s, t.Shape)
 }
 
 // isConst reports whether n is a constant (op const or full): no gradient is
 // ever asked of it.
-func isConst(n *Node) bool { return n.Op.Name == "const" || n.Op.Name == "full" }
+func isConst(n *Node) bool { return n.Op == Const || n.Op == Full }

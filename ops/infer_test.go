@@ -33,7 +33,7 @@ func TestInferRejectsWrongOperands(t *testing.T) {
 			for i := range in {
 				in[i] = b.Input(argName(i), f32(c(3)))
 			}
-			if _, err := b.Apply(op.Name, nil, in...); err == nil {
+			if _, err := b.Apply(op, nil, in...); err == nil {
 				t.Errorf("%s accepts %d operands", op.Name, op.Arity+1)
 			}
 		}
@@ -54,7 +54,7 @@ func TestInferRejectsWrongOperands(t *testing.T) {
 						}
 						in[k] = b.Input(argName(k), tk)
 					}
-					_, err := b.Apply(op.Name, cs.Attrs, in...)
+					_, err := b.Apply(op, cs.Attrs, in...)
 					var ie *ops.InferError
 					if !errors.As(err, &ie) {
 						t.Errorf("%s with operand %d of type %v: got %v, want an InferError", op.Name, i, bad, err)
@@ -108,7 +108,7 @@ func TestInferNeverPanics(t *testing.T) {
 					for i, ty := range in {
 						nodes[i] = b.Input(argName(i), ty)
 					}
-					b.Apply(op.Name, a, nodes...)
+					b.Apply(op, a, nodes...)
 				}()
 			}
 		}
@@ -153,7 +153,7 @@ func TestInferMessages(t *testing.T) {
 		for i, ty := range tt.in {
 			nodes[i] = b.Input(argName(i), ty)
 		}
-		_, err := b.Apply(tt.op, tt.attrs, nodes...)
+		_, err := b.Apply(ops.MustLookup(tt.op), tt.attrs, nodes...)
 		var ie *ops.InferError
 		if !errors.As(err, &ie) {
 			t.Errorf("%s%v: got %v, want an InferError", tt.op, tt.in, err)
@@ -197,7 +197,7 @@ func TestInferShapes(t *testing.T) {
 		for i, ty := range tt.in {
 			nodes[i] = b.Input(argName(i), ty)
 		}
-		n, err := b.Apply(tt.op, tt.attrs, nodes...)
+		n, err := b.Apply(ops.MustLookup(tt.op), tt.attrs, nodes...)
 		if err != nil {
 			t.Errorf("%s%v: %v", tt.op, tt.in, err)
 			continue
@@ -218,7 +218,7 @@ func TestDropoutHelper(t *testing.T) {
 	if y1 == y2 {
 		t.Error("two dropouts share one mask")
 	}
-	if y1.Op.Name != "mul" || !y1.Type.Equal(x.Type) {
+	if y1.Op != ops.Mul || !y1.Type.Equal(x.Type) {
 		t.Errorf("Dropout gives %s %v", y1.Op.Name, y1.Type)
 	}
 	s := fmt.Sprint(b.G)

@@ -9,8 +9,16 @@ import (
 
 // Layout ops: reshape and transpose. They work on every element type.
 
+// Handles of the ops this file registers.
+var (
+	// Reshape is the op "reshape": reshape(x, shape): the same elements, row-major, in a new shape (fully specified)
+	Reshape *Op
+	// Transpose is the op "transpose": transpose(x, perm): result axis i is x's axis perm[i]; without perm the axes are reversed
+	Transpose *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Reshape, &Op{
 		Name: "reshape", Arity: 1,
 		Doc: "reshape(x, shape): the same elements, row-major, in a new shape (fully specified)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -36,7 +44,7 @@ func init() {
 			{In: []Type{T(1)}, Attrs: Attrs{"shape": ShapeOf()}},
 		},
 	})
-	Register(&Op{
+	Register(&Transpose, &Op{
 		Name: "transpose", Arity: 1,
 		Doc: "transpose(x, perm): result axis i is x's axis perm[i]; without perm the axes are reversed",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -56,10 +64,10 @@ func init() {
 			for i, p := range perm {
 				inv[p] = i
 			}
-			return []*Node{b.Must("transpose", Attrs{"perm": inv}, g)}
+			return []*Node{b.Must(Transpose, Attrs{"perm": inv}, g)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("transpose", n.Attrs, Tangent(b, t[0], n.In[0]))
+			return b.Must(Transpose, n.Attrs, Tangent(b, t[0], n.In[0]))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			perm, err := resolvePerm(n.In[0].Type, n.Attrs)

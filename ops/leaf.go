@@ -10,13 +10,31 @@ func leafInfer(in []Type, a Attrs) (Type, error) {
 	panic("ops: leaf nodes are made by the Builder, not applied")
 }
 
+// Handles of the ops this file registers.
+var (
+	// Input is the leaf op "input": a value bound from outside the graph.
+	Input *Op
+	// Param is the leaf op "param": a trainable parameter.
+	Param *Op
+	// State is the leaf op "state": a non-trainable tensor carried across steps.
+	State *Op
+	// Const is the op "const": a scalar constant: attributes value (float64) and dtype
+	Const *Op
+	// Full is the op "full": a tensor filled with one value: attributes value, dtype and shape
+	Full *Op
+)
+
 func init() {
-	for _, name := range []string{"input", "param", "state"} {
-		Register(&Op{Name: name, Arity: 0, Leaf: true, Infer: leafInfer,
+	for _, r := range []struct {
+		h    **Op
+		name string
+	}{{&Input, "input"}, {&Param, "param"}, {&State, "state"}} {
+		name := r.name
+		Register(r.h, &Op{Name: name, Arity: 0, Leaf: true, Infer: leafInfer,
 			Doc:    "a value bound from outside the graph, named by its \"name\" attribute",
 			NoGrad: "a leaf: gradients flow to it, not through it"})
 	}
-	Register(&Op{
+	Register(&Const, &Op{
 		Name: "const", Arity: 0,
 		Doc: "a scalar constant: attributes value (float64) and dtype",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -29,7 +47,7 @@ func init() {
 		NoGrad: "a constant",
 		JVP:    zeroJVP,
 	})
-	Register(&Op{
+	Register(&Full, &Op{
 		Name: "full", Arity: 0,
 		Doc: "a tensor filled with one value: attributes value, dtype and shape",
 		Infer: func(in []Type, a Attrs) (Type, error) {

@@ -10,8 +10,16 @@ import (
 
 // cross_entropy with integer labels, and one_hot.
 
+// Handles of the ops this file registers.
+var (
+	// CrossEntropy is the op "cross_entropy": cross_entropy(logits [N, C], labels int[N], weights? [C]; label_smoothing = 0): PyTorch's
+	CrossEntropy *Op
+	// OneHot is the op "one_hot": one_hot(labels int[...], n, dtype): [..., n] with 1 at each label's position;
+	OneHot *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&CrossEntropy, &Op{
 		Name: "cross_entropy", Arity: -1,
 		Doc: "cross_entropy(logits [N, C], labels int[N], weights? [C]; label_smoothing = 0): PyTorch's " +
 			"cross entropy with reduction mean: the per-row loss (1-ε)·w[y]·nll(y) + ε/C·Σ_c w[c]·nll(c), " +
@@ -31,7 +39,7 @@ func init() {
 			{In: []Type{T(5, 4), TI(5), T(4)}, Attrs: Attrs{"label_smoothing": 0.3}, Domain: []Domain{AnyReal, Labels, Positive}},
 		},
 	})
-	Register(&Op{
+	Register(&OneHot, &Op{
 		Name: "one_hot", Arity: 1,
 		Doc: "one_hot(labels int[...], n, dtype): [..., n] with 1 at each label's position; " +
 			"a label outside [0, n) is an error at run time. Gradient rules whose class count is " +
@@ -136,9 +144,9 @@ func crossEntropyVJP(b *Builder, n *Node, g *Node) []*Node {
 		return []*Node{mul(b, crossEntropyResidual(b, n), div(b, g, batchSize(b, n))), nil}
 	}
 	z, labels := n.In[0], n.In[1]
-	oh := b.Must("one_hot", Attrs{"depth": Shape{z.Type.Shape[1]}, "dtype": z.Type.DType}, labels)
-	p := b.Must("softmax", Attrs{"axis": -1}, z)
-	c := b.Must("size", Attrs{"axes": []int{1}, "dtype": z.Type.DType}, z)
+	oh := b.Must(OneHot, Attrs{"depth": Shape{z.Type.Shape[1]}, "dtype": z.Type.DType}, labels)
+	p := b.Must(Softmax, Attrs{"axis": -1}, z)
+	c := b.Must(Size, Attrs{"axes": []int{1}, "dtype": z.Type.DType}, z)
 	ec := div(b, scalar(b, z, eps), c) // ε/C
 	rows := Attrs{"axes": []int{1}, "keepdims": true}
 	if len(n.In) == 2 {
@@ -147,19 +155,19 @@ func crossEntropyVJP(b *Builder, n *Node, g *Node) []*Node {
 		return []*Node{mul(b, sub(b, p, t), div(b, g, batchSize(b, n))), nil}
 	}
 	w := n.In[2]
-	wy := b.Must("sum", rows, mul(b, oh, w)) // [N, 1]
-	sw := div(b, g, b.Must("sum", nil, wy))  // g / W
+	wy := b.Must(Sum, rows, mul(b, oh, w)) // [N, 1]
+	sw := div(b, g, b.Must(Sum, nil, wy))  // g / W
 	dz := mul(b, scalar(b, z, 1-eps), mul(b, wy, sub(b, p, oh)))
 	if eps != 0 {
-		dz = add(b, dz, mul(b, ec, sub(b, mul(b, b.Must("sum", nil, w), p), w)))
+		dz = add(b, dz, mul(b, ec, sub(b, mul(b, b.Must(Sum, nil, w), p), w)))
 	}
-	nll := neg(b, b.Must("log_softmax", Attrs{"axis": -1}, z))
-	nlly := b.Must("sum", rows, mul(b, oh, nll)) // [N, 1]
+	nll := neg(b, b.Must(LogSoftmax, Attrs{"axis": -1}, z))
+	nlly := b.Must(Sum, rows, mul(b, oh, nll)) // [N, 1]
 	per := mul(b, oh, sub(b, mul(b, scalar(b, z, 1-eps), nlly), n))
 	if eps != 0 {
 		per = add(b, per, mul(b, ec, nll))
 	}
-	dw := b.Must("sum", Attrs{"axes": []int{0}}, per)
+	dw := b.Must(Sum, Attrs{"axes": []int{0}}, per)
 	return []*Node{mul(b, dz, sw), nil, mul(b, dw, sw)}
 }
 
@@ -273,12 +281,12 @@ func crossEntropyFull[T kernels.Float, L kernels.Label](logits []T, labels []L, 
 // the summed (not averaged) loss with respect to the logits.
 func crossEntropyResidual(b *Builder, n *Node) *Node {
 	logits, labels := n.In[0], n.In[1]
-	p := b.Must("softmax", Attrs{"axis": -1}, logits)
-	oh := b.Must("one_hot", Attrs{"depth": Shape{logits.Type.Shape[1]}, "dtype": logits.Type.DType}, labels)
+	p := b.Must(Softmax, Attrs{"axis": -1}, logits)
+	oh := b.Must(OneHot, Attrs{"depth": Shape{logits.Type.Shape[1]}, "dtype": logits.Type.DType}, labels)
 	return sub(b, p, oh)
 }
 
 // batchSize is N, the number of rows of cross_entropy n's logits, as a scalar.
 func batchSize(b *Builder, n *Node) *Node {
-	return b.Must("size", Attrs{"axes": []int{0}, "dtype": n.Type.DType}, n.In[0])
+	return b.Must(Size, Attrs{"axes": []int{0}, "dtype": n.Type.DType}, n.In[0])
 }

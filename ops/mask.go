@@ -6,18 +6,35 @@ import "github.com/nnclang/nnc/kernels"
 // operands' float type, so that gradient rules can multiply by them. Their
 // derivative is zero wherever it exists, so their VJPs pass nothing on.
 
+// Handles of the ops this file registers.
+var (
+	// Sign is the op "sign": -1, 0 or 1 by the sign of x; its derivative is zero
+	Sign *Op
+)
+
+// Handles of the ops this file registers.
+var (
+	// Greater is the op "greater".
+	Greater *Op
+	// Less is the op "less".
+	Less *Op
+	// Equal is the op "equal".
+	Equal *Op
+)
+
 func init() {
 	masks := []struct {
+		h         **Op
 		name, doc string
 		r32       func(dst, x, y []float32)
 		r64       func(dst, x, y []float64)
 	}{
-		{"greater", "1 where x > y, else 0", kernels.GreaterRow[float32], kernels.GreaterRow[float64]},
-		{"less", "1 where x < y, else 0", lessRow[float32], lessRow[float64]},
-		{"equal", "1 where x == y, else 0", kernels.EqualRow[float32], kernels.EqualRow[float64]},
+		{&Greater, "greater", "1 where x > y, else 0", kernels.GreaterRow[float32], kernels.GreaterRow[float64]},
+		{&Less, "less", "1 where x < y, else 0", lessRow[float32], lessRow[float64]},
+		{&Equal, "equal", "1 where x == y, else 0", kernels.EqualRow[float32], kernels.EqualRow[float64]},
 	}
 	for _, m := range masks {
-		Register(&Op{
+		Register(m.h, &Op{
 			Name: m.name, Arity: 2,
 			Doc:   m.doc + " (a float mask of the operands' type, broadcasting)",
 			Infer: binaryInfer(m.name),
@@ -29,7 +46,7 @@ func init() {
 			Check:  withDomain(bcastCases, Distinct, Distinct),
 		})
 	}
-	Register(&Op{
+	Register(&Sign, &Op{
 		Name: "sign", Arity: 1,
 		Doc:   "-1, 0 or 1 by the sign of x; its derivative is zero",
 		Infer: unaryInfer("sign"),

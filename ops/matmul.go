@@ -14,8 +14,14 @@ import (
 // of its matrices, so that gradient rules multiply by transposes without
 // copying them.
 
+// Handles of the ops this file registers.
+var (
+	// Matmul is the op "matmul": x @ w: matrix product, batched over leading dimensions (NumPy rules); transpose_x, transpose_w
+	Matmul *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Matmul, &Op{
 		Name: "matmul", Arity: 2,
 		Doc:   "x @ w: matrix product, batched over leading dimensions (NumPy rules); transpose_x, transpose_w",
 		Infer: matmulInfer,
@@ -82,7 +88,7 @@ func mm(b *Builder, x, w *Node, tx, tw bool) *Node {
 			a["transpose_w"] = true
 		}
 	}
-	return b.Must("matmul", a, x, w)
+	return b.Must(Matmul, a, x, w)
 }
 
 // matrixShapes promotes 1-D operands to matrices as NumPy does.
@@ -157,7 +163,7 @@ func reshapeTo(b *Builder, x *Node, s Shape) *Node {
 	if x.Type.Shape.Equal(s) {
 		return x
 	}
-	return b.Must("reshape", Attrs{"shape": s}, x)
+	return b.Must(Reshape, Attrs{"shape": s}, x)
 }
 
 // matmulVJP: with X = op(x), W = op(w) and out = X @ W, dX = g @ Wᵀ and
@@ -185,7 +191,7 @@ func matmulVJP(b *Builder, n *Node, g *Node) []*Node {
 	} else {
 		dx = mm(b, we, ge, tw, true) // (g @ Wᵀ)ᵀ = W @ gᵀ
 	}
-	dx = SumTo(b, dx, xs)
+	dx = b.SumTo(dx, xs)
 
 	var dw *Node
 	if len(ws) == 2 && len(xs) > 2 && !tx {
@@ -204,7 +210,7 @@ func matmulVJP(b *Builder, n *Node, g *Node) []*Node {
 		} else {
 			dw = mm(b, ge, xe, true, tx) // (Xᵀ @ g)ᵀ = gᵀ @ X
 		}
-		dw = SumTo(b, dw, ws)
+		dw = b.SumTo(dw, ws)
 	}
 	return []*Node{reshapeTo(b, dx, x.Type.Shape), reshapeTo(b, dw, w.Type.Shape)}
 }

@@ -62,9 +62,9 @@ func attentionWeights(b *Builder, n *Node) (p, scale *Node) {
 	scale = attentionScale(b, n)
 	s := mul(b, mm(b, q, k, false, true), scale)
 	if len(n.In) == 4 {
-		s = add(b, s, b.Must("attention_bias", Attrs{"dtype": q.Type.DType}, n.In[3]))
+		s = add(b, s, b.Must(AttentionBias, Attrs{"dtype": q.Type.DType}, n.In[3]))
 	}
-	return b.Must("softmax", Attrs{"axis": -1}, s), scale
+	return b.Must(Softmax, Attrs{"axis": -1}, s), scale
 }
 
 func attentionScale(b *Builder, n *Node) *Node {
@@ -72,8 +72,8 @@ func attentionScale(b *Builder, n *Node) *Node {
 	if _, ok := n.Attrs["scale"]; ok {
 		return scalar(b, q, n.Attrs.Float("scale", 1))
 	}
-	d := b.Must("size", Attrs{"axes": []int{-1}, "dtype": q.Type.DType}, q)
-	return div(b, scalar(b, q, 1), b.Must("sqrt", nil, d))
+	d := b.Must(Size, Attrs{"axes": []int{-1}, "dtype": q.Type.DType}, q)
+	return div(b, scalar(b, q, 1), b.Must(Sqrt, nil, d))
 }
 
 // softmaxTangent is P·(t - sum(t·P)) along the last axis: the derivative of
@@ -220,8 +220,16 @@ func attentionKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 	return nil, fmt.Errorf("attention: no kernel for %v", dt)
 }
 
+// Handles of the ops this file registers.
+var (
+	// Attention is the op "attention": attention(q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], mask?; scale = 1/sqrt(d)):
+	Attention *Op
+	// AttentionBias is the op "attention_bias": attention_bias(mask; dtype): 0 where mask is true (non-zero) and -Inf elsewhere, for attention's scores
+	AttentionBias *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Attention, &Op{
 		Name: "attention", Arity: -1,
 		Doc: "attention(q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], mask?; scale = 1/sqrt(d)): " +
 			"softmax(q·kᵀ·scale, masked to -Inf where mask is false)·v",
@@ -239,7 +247,7 @@ func init() {
 				Domain: []Domain{AnyReal, AnyReal, AnyReal, Labels}},
 		},
 	})
-	Register(&Op{
+	Register(&AttentionBias, &Op{
 		Name: "attention_bias", Arity: 1,
 		Doc: "attention_bias(mask; dtype): 0 where mask is true (non-zero) and -Inf elsewhere, for attention's scores",
 		Infer: func(in []Type, a Attrs) (Type, error) {

@@ -130,10 +130,27 @@ func convOutShape(name string, nsp int, x, k Type, p convParams, xl, kl string) 
 	return out, nil
 }
 
+// Handles of the ops this file registers.
+var (
+	// Conv1D is the op "conv1d".
+	Conv1D *Op
+	// Conv1DInputGrad is the op "conv1d_input_grad".
+	Conv1DInputGrad *Op
+	// Conv1DWeightGrad is the op "conv1d_weight_grad".
+	Conv1DWeightGrad *Op
+	// Conv2D is the op "conv2d".
+	Conv2D *Op
+	// Conv2DInputGrad is the op "conv2d_input_grad".
+	Conv2DInputGrad *Op
+	// Conv2DWeightGrad is the op "conv2d_weight_grad".
+	Conv2DWeightGrad *Op
+)
+
 // convSpec names the three ops of one spatial rank.
 type convSpec struct {
-	nsp                 int
-	fwd, inGrad, wtGrad string
+	nsp                       int
+	fwd, inGrad, wtGrad       string
+	fwdOp, inGradOp, wtGradOp **Op // their handles
 }
 
 func (s convSpec) attrs(a Attrs) Attrs {
@@ -147,15 +164,15 @@ func (s convSpec) attrs(a Attrs) Attrs {
 }
 
 func (s convSpec) conv(b *Builder, a Attrs, x, k *Node) *Node {
-	return b.Must(s.fwd, s.attrs(a), x, k)
+	return b.Must(*s.fwdOp, s.attrs(a), x, k)
 }
 
 func (s convSpec) inputGrad(b *Builder, a Attrs, g, k *Node, x Shape) *Node {
-	return b.Must(s.inGrad, s.attrs(a).With("shape", x), g, k)
+	return b.Must(*s.inGradOp, s.attrs(a).With("shape", x), g, k)
 }
 
 func (s convSpec) weightGrad(b *Builder, a Attrs, x, g *Node, k Shape) *Node {
-	return b.Must(s.wtGrad, s.attrs(a).With("shape", k), x, g)
+	return b.Must(*s.wtGradOp, s.attrs(a).With("shape", k), x, g)
 }
 
 // plan prepares the kernel of a convolution of concrete shapes x and k.
@@ -223,7 +240,7 @@ func bilinearJVP(b *Builder, n *Node, t []*Node, f func(x, y *Node) *Node) *Node
 }
 
 func registerConv(s convSpec) {
-	Register(&Op{
+	Register(s.fwdOp, &Op{
 		Name: s.fwd, Arity: 2,
 		Doc: s.fwd + "(x, K; stride, pad, dilation, groups): PyTorch's convolution (cross-correlation), " +
 			"x NC" + map[int]string{1: "W", 2: "HW"}[s.nsp] + ", K [C_out, C/groups, k...]",
@@ -258,7 +275,7 @@ func registerConv(s convSpec) {
 		},
 		Check: convChecks[s.fwd],
 	})
-	Register(&Op{
+	Register(s.inGradOp, &Op{
 		Name: s.inGrad, Arity: 2,
 		Doc: s.inGrad + "(g, K; shape, stride, pad, dilation, groups): the gradient of " + s.fwd +
 			"(x, K) with respect to x of the given shape, given the result's gradient g (a transposed convolution)",
@@ -297,7 +314,7 @@ func registerConv(s convSpec) {
 		},
 		Check: convChecks[s.inGrad],
 	})
-	Register(&Op{
+	Register(s.wtGradOp, &Op{
 		Name: s.wtGrad, Arity: 2,
 		Doc: s.wtGrad + "(x, g; shape, stride, pad, dilation, groups): the gradient of " + s.fwd +
 			"(x, K) with respect to K of the given shape, given the result's gradient g",
@@ -371,6 +388,8 @@ var convChecks = map[string][]CheckCase{
 func init() {
 	for _, nsp := range []int{1, 2} {
 		name := fmt.Sprintf("conv%dd", nsp)
-		registerConv(convSpec{nsp: nsp, fwd: name, inGrad: name + "_input_grad", wtGrad: name + "_weight_grad"})
+		h := [][3]**Op{1: {&Conv1D, &Conv1DInputGrad, &Conv1DWeightGrad}, 2: {&Conv2D, &Conv2DInputGrad, &Conv2DWeightGrad}}[nsp]
+		registerConv(convSpec{nsp: nsp, fwd: name, inGrad: name + "_input_grad", wtGrad: name + "_weight_grad",
+			fwdOp: h[0], inGradOp: h[1], wtGradOp: h[2]})
 	}
 }

@@ -74,7 +74,7 @@ func TestNNInfer(t *testing.T) {
 		for i, ty := range tc.in {
 			in = append(in, b.Input(argName(i), ty))
 		}
-		n, err := b.Apply(tc.op, tc.attrs, in...)
+		n, err := b.Apply(ops.MustLookup(tc.op), tc.attrs, in...)
 		if err != nil {
 			t.Errorf("%s %v: %v", tc.op, tc.in, err)
 			continue
@@ -116,7 +116,7 @@ func TestNNInfer(t *testing.T) {
 		for i, ty := range tc.in {
 			in = append(in, b.Input(argName(i), ty))
 		}
-		_, err := b.Apply(tc.op, tc.attrs, in...)
+		_, err := b.Apply(ops.MustLookup(tc.op), tc.attrs, in...)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s %v:\n got %v\nwant %s", tc.op, tc.in, err, tc.want)
 		}

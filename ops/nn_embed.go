@@ -125,20 +125,28 @@ func embedKernel(n *Node, v, d int, scatter bool) (KernelFunc, error) {
 	return nil, fmt.Errorf("%s: no kernel for %v", n.Op.Name, n.Type.DType)
 }
 
+// Handles of the ops this file registers.
+var (
+	// Embedding is the op "embedding": embedding(ids int[...], table [V, D]): [..., D], the table's row for each id (an id outside [0, V) is an error at run time)
+	Embedding *Op
+	// EmbeddingGrad is the op "embedding_grad": embedding_grad(ids int[...], g [..., D]; shape [V, D]): the gradient of embedding(ids, table)
+	EmbeddingGrad *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Embedding, &Op{
 		Name: "embedding", Arity: 2,
 		Doc:   "embedding(ids int[...], table [V, D]): [..., D], the table's row for each id (an id outside [0, V) is an error at run time)",
 		Infer: embedInfer,
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ids, table := n.In[0], n.In[1]
-			return []*Node{nil, b.Must("embedding_grad", Attrs{"shape": table.Type.Shape}, ids, g)}
+			return []*Node{nil, b.Must(EmbeddingGrad, Attrs{"shape": table.Type.Shape}, ids, g)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[1] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return b.Must("embedding", nil, n.In[0], t[1])
+			return b.Must(Embedding, nil, n.In[0], t[1])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return embedKernel(n, in[1][0], in[1][1], false)
@@ -151,19 +159,19 @@ func init() {
 			{In: []Type{{DType: I64, Shape: ShapeOf(4)}, T(4, 2)}, Domain: []Domain{Labels}},
 		},
 	})
-	Register(&Op{
+	Register(&EmbeddingGrad, &Op{
 		Name: "embedding_grad", Arity: 2,
 		Doc: "embedding_grad(ids int[...], g [..., D]; shape [V, D]): the gradient of embedding(ids, table) " +
 			"with respect to the table: g's rows added into row ids[i] (an id outside [0, V) is an error at run time)",
 		Infer: embedGradInfer,
 		VJP: func(b *Builder, n *Node, h *Node) []*Node {
-			return []*Node{nil, b.Must("embedding", nil, n.In[0], h)}
+			return []*Node{nil, b.Must(Embedding, nil, n.In[0], h)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[1] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return b.Must("embedding_grad", n.Attrs, n.In[0], t[1])
+			return b.Must(EmbeddingGrad, n.Attrs, n.In[0], t[1])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return embedKernel(n, out[0], out[1], true)

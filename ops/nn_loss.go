@@ -22,6 +22,7 @@ import (
 // lossSpec is one elementwise loss: its per-element value (in float64) and
 // its gradient with respect to each operand, per element, built with ops.
 type lossSpec struct {
+	h         **Op
 	name, doc string
 	elem      func(x, y float64, a Attrs) float64
 	grads     func(b *Builder, n *Node) []*Node // d(sum of elements)/d operand
@@ -48,7 +49,7 @@ func lossInfer(name string) func([]Type, Attrs) (Type, error) {
 
 // meanGrads scales per-element gradients by g / (number of elements).
 func meanGrads(b *Builder, n *Node, g *Node, per []*Node) []*Node {
-	s := div(b, g, b.Must("size", Attrs{"dtype": n.Type.DType}, n.In[0]))
+	s := div(b, g, b.Must(Size, Attrs{"dtype": n.Type.DType}, n.In[0]))
 	out := make([]*Node, len(per))
 	for i, p := range per {
 		if p != nil {
@@ -64,7 +65,7 @@ func scalarJVP(b *Builder, n *Node, t []*Node, vjp func(b *Builder, n *Node, g *
 	var terms []*Node
 	for i, tg := range t {
 		if tg != nil && grads[i] != nil {
-			terms = append(terms, b.Must("sum", nil, mul(b, grads[i], tg)))
+			terms = append(terms, b.Must(Sum, nil, mul(b, grads[i], tg)))
 		}
 	}
 	return sumTangents(b, n.Type, terms...)
@@ -80,7 +81,7 @@ func lossMean[T kernels.Float](x, y []T, a Attrs, f func(x, y float64, a Attrs) 
 
 func (l lossSpec) register() {
 	vjp := func(b *Builder, n *Node, g *Node) []*Node { return meanGrads(b, n, g, l.grads(b, n)) }
-	Register(&Op{
+	Register(l.h, &Op{
 		Name: l.name, Arity: 2,
 		Doc:   l.doc,
 		Infer: lossInfer(l.name),
@@ -116,11 +117,23 @@ func (l lossSpec) checks() []CheckCase {
 // clampLog is log(v) clamped below at -100, as PyTorch's BCE does.
 func clampLog(v float64) float64 { return max(math.Log(v), -100) }
 
+// Handles of the ops this file registers.
+var (
+	// MSE is the op "mse".
+	MSE *Op
+	// Huber is the op "huber".
+	Huber *Op
+	// BinaryCrossEntropy is the op "binary_cross_entropy".
+	BinaryCrossEntropy *Op
+	// BinaryCrossEntropyWithLogits is the op "binary_cross_entropy_with_logits".
+	BinaryCrossEntropyWithLogits *Op
+)
+
 func init() {
 	one := func(b *Builder, x *Node) *Node { return scalar(b, x, 1) }
 	specs := []lossSpec{
 		{
-			name: "mse", doc: "mse(x, y): the mean of (x - y)²",
+			h: &MSE, name: "mse", doc: "mse(x, y): the mean of (x - y)²",
 			elem: func(x, y float64, _ Attrs) float64 { return (x - y) * (x - y) },
 			grads: func(b *Builder, n *Node) []*Node {
 				d := mul(b, scalar(b, n, 2), sub(b, n.In[0], n.In[1]))
@@ -128,7 +141,7 @@ func init() {
 			},
 		},
 		{
-			name: "huber", doc: "huber(x, y; delta = 1): PyTorch's HuberLoss, the mean of ½d² where |d| < delta, else delta·(|d| - ½delta), d = x - y",
+			h: &Huber, name: "huber", doc: "huber(x, y; delta = 1): PyTorch's HuberLoss, the mean of ½d² where |d| < delta, else delta·(|d| - ½delta), d = x - y",
 			elem: func(x, y float64, a Attrs) float64 {
 				d, delta := math.Abs(x-y), a.Float("delta", 1)
 				if d < delta {
@@ -139,12 +152,12 @@ func init() {
 			grads: func(b *Builder, n *Node) []*Node {
 				delta := n.Attrs.Float("delta", 1)
 				d := sub(b, n.In[0], n.In[1])
-				c := b.Must("minimum", nil, b.Must("maximum", nil, d, scalar(b, d, -delta)), scalar(b, d, delta))
+				c := b.Must(Minimum, nil, b.Must(Maximum, nil, d, scalar(b, d, -delta)), scalar(b, d, delta))
 				return []*Node{c, neg(b, c)}
 			},
 		},
 		{
-			name: "binary_cross_entropy", doc: "binary_cross_entropy(p, y): the mean of -(y·log p + (1 - y)·log(1 - p)), each log clamped at -100 as in PyTorch",
+			h: &BinaryCrossEntropy, name: "binary_cross_entropy", doc: "binary_cross_entropy(p, y): the mean of -(y·log p + (1 - y)·log(1 - p)), each log clamped at -100 as in PyTorch",
 			elem: func(p, y float64, _ Attrs) float64 {
 				return -(y*clampLog(p) + (1-y)*clampLog(1-p))
 			},
@@ -152,19 +165,19 @@ func init() {
 				p, y := n.In[0], n.In[1]
 				q := sub(b, one(b, p), p)
 				dp := div(b, sub(b, p, y), mul(b, p, q))
-				dy := sub(b, b.Must("log", nil, q), b.Must("log", nil, p))
+				dy := sub(b, b.Must(Log, nil, q), b.Must(Log, nil, p))
 				return []*Node{dp, dy}
 			},
 			domain: []Domain{Unit, Unit},
 		},
 		{
-			name: "binary_cross_entropy_with_logits", doc: "binary_cross_entropy_with_logits(z, y): binary_cross_entropy(sigmoid(z), y), computed stably as the mean of max(z, 0) - z·y + log(1 + e^-|z|)",
+			h: &BinaryCrossEntropyWithLogits, name: "binary_cross_entropy_with_logits", doc: "binary_cross_entropy_with_logits(z, y): binary_cross_entropy(sigmoid(z), y), computed stably as the mean of max(z, 0) - z·y + log(1 + e^-|z|)",
 			elem: func(z, y float64, _ Attrs) float64 {
 				return max(z, 0) - z*y + math.Log1p(math.Exp(-math.Abs(z)))
 			},
 			grads: func(b *Builder, n *Node) []*Node {
 				z, y := n.In[0], n.In[1]
-				return []*Node{sub(b, b.Must("sigmoid", nil, z), y), neg(b, z)}
+				return []*Node{sub(b, b.Must(Sigmoid, nil, z), y), neg(b, z)}
 			},
 			domain: []Domain{AnyReal, Unit},
 		},

@@ -19,14 +19,23 @@ import (
 // statistics are the caller's: BatchNormStats gives the batch's mean and
 // variances and BatchNormEval normalizes with given statistics.
 
+// Handles of the ops this file registers.
+var (
+	// LayerNorm is the op "layer_norm".
+	LayerNorm *Op
+	// BatchNorm is the op "batch_norm".
+	BatchNorm *Op
+)
+
 type normSpec struct {
+	h     **Op
 	name  string
 	batch bool // batch_norm: parameters along axis 1; else along the last axis
 }
 
 var (
-	layerNorm = normSpec{"layer_norm", false}
-	batchNorm = normSpec{"batch_norm", true}
+	layerNorm = normSpec{&LayerNorm, "layer_norm", false}
+	batchNorm = normSpec{&BatchNorm, "batch_norm", true}
 )
 
 // paramAxis is the axis that gamma and beta run along.
@@ -98,7 +107,7 @@ func (s normSpec) bcast(b *Builder, p *Node, x *Node) *Node {
 }
 
 func (s normSpec) mean(b *Builder, x, v *Node) *Node {
-	return b.Must("mean", Attrs{"axes": s.statAxes(x.Type.Shape.Rank()), "keepdims": true}, v)
+	return b.Must(Mean, Attrs{"axes": s.statAxes(x.Type.Shape.Rank()), "keepdims": true}, v)
 }
 
 // sumOthers sums v (shaped as x) to the parameters' shape.
@@ -107,14 +116,14 @@ func (s normSpec) sumOthers(b *Builder, x, v *Node) *Node {
 	if len(axes) == 0 {
 		return v
 	}
-	return b.Must("sum", Attrs{"axes": axes}, v)
+	return b.Must(Sum, Attrs{"axes": axes}, v)
 }
 
 // parts returns x̂ = (x - mean)·inv and inv = 1/sqrt(var + eps), built with ops.
 func (s normSpec) parts(b *Builder, x *Node, eps float64) (xhat, inv *Node) {
 	xc := sub(b, x, s.mean(b, x, x))
 	v := s.mean(b, x, mul(b, xc, xc))
-	inv = div(b, scalar(b, x, 1), b.Must("sqrt", nil, add(b, v, scalar(b, x, eps))))
+	inv = div(b, scalar(b, x, 1), b.Must(Sqrt, nil, add(b, v, scalar(b, x, eps))))
 	return mul(b, xc, inv), inv
 }
 
@@ -126,7 +135,7 @@ func (s normSpec) normalizeTangent(b *Builder, x, xhat, inv, tx *Node) *Node {
 }
 
 func (s normSpec) register(doc string, check []CheckCase) {
-	Register(&Op{
+	Register(s.h, &Op{
 		Name: s.name, Arity: 3,
 		Doc:   doc,
 		Infer: s.infer,
@@ -203,10 +212,10 @@ func init() {
 // m·stat).
 func BatchNormStats(b *Builder, x *Node) (mean, biasedVar, unbiasedVar *Node) {
 	axes := batchNorm.otherAxes(x.Type.Shape.Rank())
-	mk := b.Must("mean", Attrs{"axes": axes, "keepdims": true}, x)
+	mk := b.Must(Mean, Attrs{"axes": axes, "keepdims": true}, x)
 	xc := sub(b, x, mk)
-	biasedVar = b.Must("mean", Attrs{"axes": axes}, mul(b, xc, xc))
-	cnt := b.Must("size", Attrs{"axes": axes, "dtype": x.Type.DType}, x)
+	biasedVar = b.Must(Mean, Attrs{"axes": axes}, mul(b, xc, xc))
+	cnt := b.Must(Size, Attrs{"axes": axes, "dtype": x.Type.DType}, x)
 	unbiasedVar = mul(b, biasedVar, div(b, cnt, sub(b, cnt, scalar(b, x, 1))))
 	return reshapeTo(b, mk, Shape{x.Type.Shape[1]}), biasedVar, unbiasedVar
 }
@@ -216,6 +225,6 @@ func BatchNormStats(b *Builder, x *Node) (mean, biasedVar, unbiasedVar *Node) {
 // (x - mean) / sqrt(variance + eps) · gamma + beta.
 func BatchNormEval(b *Builder, x, gamma, beta, mean, variance *Node, eps float64) *Node {
 	bc := func(p *Node) *Node { return batchNorm.bcast(b, p, x) }
-	inv := div(b, scalar(b, x, 1), b.Must("sqrt", nil, add(b, bc(variance), scalar(b, x, eps))))
+	inv := div(b, scalar(b, x, 1), b.Must(Sqrt, nil, add(b, bc(variance), scalar(b, x, eps))))
 	return add(b, mul(b, mul(b, sub(b, x, bc(mean)), inv), bc(gamma)), bc(beta))
 }

@@ -111,11 +111,11 @@ func poolAttrs(a Attrs) Attrs {
 }
 
 func maxPoolGrad(b *Builder, a Attrs, x, g *Node) *Node {
-	return b.Must("max_pool2d_grad", poolAttrs(a), x, g)
+	return b.Must(MaxPool2DGrad, poolAttrs(a), x, g)
 }
 
 func maxPoolPick(b *Builder, a Attrs, x, h *Node) *Node {
-	return b.Must("max_pool2d_pick", poolAttrs(a), x, h)
+	return b.Must(MaxPool2DPick, poolAttrs(a), x, h)
 }
 
 // poolPairInfer checks that x and y have one float type and that pooling x
@@ -148,8 +148,22 @@ func poolPairInfer(name string, pooledY bool) func([]Type, Attrs) (Type, error) 
 	}
 }
 
+// Handles of the ops this file registers.
+var (
+	// MaxPool2D is the op "max_pool2d": max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0): the maximum of each window;
+	MaxPool2D *Op
+	// MaxPool2DGrad is the op "max_pool2d_grad": max_pool2d_grad(x, g; k, stride, pad): the gradient of max_pool2d(x) given its result's gradient g
+	MaxPool2DGrad *Op
+	// MaxPool2DPick is the op "max_pool2d_pick": max_pool2d_pick(x, h; k, stride, pad): h (shaped as x) read at the first maximum of each window of x;
+	MaxPool2DPick *Op
+	// AvgPool2D is the op "avg_pool2d": avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window
+	AvgPool2D *Op
+	// AvgPool2DGrad is the op "avg_pool2d_grad": avg_pool2d_grad(g; shape, k, stride, pad, count_include_pad): the gradient of avg_pool2d(x)
+	AvgPool2DGrad *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&MaxPool2D, &Op{
 		Name: "max_pool2d", Arity: 1,
 		Doc: "max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0): the maximum of each window; " +
 			"the gradient goes to the first maximum, as in PyTorch",
@@ -180,7 +194,7 @@ func init() {
 			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}}, Domain: []Domain{Distinct}},
 		},
 	})
-	Register(&Op{
+	Register(&MaxPool2DGrad, &Op{
 		Name: "max_pool2d_grad", Arity: 2,
 		Doc:   "max_pool2d_grad(x, g; k, stride, pad): the gradient of max_pool2d(x) given its result's gradient g",
 		Infer: poolPairInfer("max_pool2d_grad", true),
@@ -204,7 +218,7 @@ func init() {
 			{In: []Type{T(2, 2, 4, 5), T(2, 2, 4, 5)}, Attrs: Attrs{"k": 3, "stride": 1, "pad": 1}, Domain: []Domain{Distinct}},
 		},
 	})
-	Register(&Op{
+	Register(&MaxPool2DPick, &Op{
 		Name: "max_pool2d_pick", Arity: 2,
 		Doc: "max_pool2d_pick(x, h; k, stride, pad): h (shaped as x) read at the first maximum of each window of x; " +
 			"the JVP of max_pool2d and the VJP of max_pool2d_grad",
@@ -228,7 +242,7 @@ func init() {
 			{In: []Type{T(1, 2, 5, 4), T(1, 2, 5, 4)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}}, Domain: []Domain{Distinct}},
 		},
 	})
-	Register(&Op{
+	Register(&AvgPool2D, &Op{
 		Name: "avg_pool2d", Arity: 1,
 		Doc: "avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -240,10 +254,10 @@ func init() {
 			return Type{in[0].DType, out}, err
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{b.Must("avg_pool2d_grad", n.Attrs.With("shape", n.In[0].Type.Shape), g)}
+			return []*Node{b.Must(AvgPool2DGrad, n.Attrs.With("shape", n.In[0].Type.Shape), g)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("avg_pool2d", n.Attrs, Tangent(b, t[0], n.In[0]))
+			return b.Must(AvgPool2D, n.Attrs, Tangent(b, t[0], n.In[0]))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return poolKernel(n, in[0],
@@ -256,7 +270,7 @@ func init() {
 			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": 1, "count_include_pad": false}},
 		},
 	})
-	Register(&Op{
+	Register(&AvgPool2DGrad, &Op{
 		Name: "avg_pool2d_grad", Arity: 1,
 		Doc: "avg_pool2d_grad(g; shape, k, stride, pad, count_include_pad): the gradient of avg_pool2d(x) " +
 			"for x of the given shape, given its result's gradient g",
@@ -276,10 +290,10 @@ func init() {
 			return x, nil
 		},
 		VJP: func(b *Builder, n *Node, h *Node) []*Node {
-			return []*Node{b.Must("avg_pool2d", poolAttrs(n.Attrs), h)}
+			return []*Node{b.Must(AvgPool2D, poolAttrs(n.Attrs), h)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("avg_pool2d_grad", n.Attrs, Tangent(b, t[0], n.In[0]))
+			return b.Must(AvgPool2DGrad, n.Attrs, Tangent(b, t[0], n.In[0]))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return poolKernel(n, out,

@@ -124,13 +124,13 @@ func runTorchCase(t *testing.T, c torchCase, dt ops.DType, tol float64) {
 			floatIdx = append(floatIdx, i)
 		}
 	}
-	y, err := b.Apply(c.Op, torchAttrs(c.Attrs), ins...)
+	y, err := b.Apply(ops.MustLookup(c.Op), torchAttrs(c.Attrs), ins...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := b.Input("r", y.Type)
 	vals["r"] = tensor.FromFloat64s(dt, c.Cotangent.Shape, c.Cotangent.Data)
-	loss := b.Must("sum", nil, b.Must("mul", nil, y, r))
+	loss := b.Must(ops.Sum, nil, b.Must(ops.Mul, nil, y, r))
 	grads, err := autodiff.Grad(b, loss, floats)
 	if err != nil {
 		t.Fatal(err)
@@ -142,11 +142,11 @@ func runTorchCase(t *testing.T, c torchCase, dt ops.DType, tol float64) {
 			name := fmt.Sprintf("s%d", k)
 			s := b.Input(name, g.Type)
 			vals[name] = tensor.FromFloat64s(dt, c.S[k].Shape, c.S[k].Data)
-			term := b.Must("sum", nil, b.Must("mul", nil, g, s))
+			term := b.Must(ops.Sum, nil, b.Must(ops.Mul, nil, g, s))
 			if f == nil {
 				f = term
 			} else {
-				f = b.Must("add", nil, f, term)
+				f = b.Must(ops.Add, nil, f, term)
 			}
 		}
 		if grads2, err = autodiff.Grad(b, f, floats); err != nil {

@@ -108,8 +108,20 @@ func arangeParams(a Attrs) (start, step float64, length Dim, err error) {
 	return start, step, DimConst(int64(n)), nil
 }
 
+// Handles of the ops this file registers.
+var (
+	// Normal is the op "normal".
+	Normal *Op
+	// Uniform is the op "uniform".
+	Uniform *Op
+	// Arange is the op "arange": arange(; start = 0, stop, step = 1 (ints or float64s), dtype = f32): start, start+step, ...
+	Arange *Op
+	// Eye is the op "eye": eye(; n, m = n, dtype = f32): the [n, m] matrix with ones on the diagonal; n and m are ints
+	Eye *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Arange, &Op{
 		Name: "arange", Arity: 0,
 		Doc: "arange(; start = 0, stop, step = 1 (ints or float64s), dtype = f32): start, start+step, ... " +
 			"up to but excluding stop (NumPy); stop may be a Shape of one symbolic dimension, with an integer " +
@@ -140,7 +152,7 @@ func init() {
 			}, nil
 		},
 	})
-	Register(&Op{
+	Register(&Eye, &Op{
 		Name: "eye", Arity: 0,
 		Doc: "eye(; n, m = n, dtype = f32): the [n, m] matrix with ones on the diagonal; n and m are ints " +
 			"or Shapes of one (symbolic) dimension",
@@ -178,7 +190,11 @@ func init() {
 			}, nil
 		},
 	})
-	for _, name := range []string{"normal", "uniform"} {
+	for _, r := range []struct {
+		h    **Op
+		name string
+	}{{&Normal, "normal"}, {&Uniform, "uniform"}} {
+		name := r.name
 		isNormal := name == "normal"
 		k1, k2, d1, d2 := "low", "high", 0.0, 1.0
 		if isNormal {
@@ -192,7 +208,7 @@ func init() {
 			q, err := numAttr(name, a, k2, d2)
 			return p, q, err
 		}
-		Register(&Op{
+		Register(r.h, &Op{
 			Name: name, Arity: 0,
 			Doc: fmt.Sprintf("%s(; shape Shape, dtype = f32, seed int, %s = %g, %s = %g): random draws, a function of "+
 				"(execution seed, seed attribute, element index) only; seed comes from Builder.NextSeed", name, k1, d1, k2, d2),

@@ -26,8 +26,8 @@ func TestArangeAndEye(t *testing.T) {
 	b := ops.NewBuilder()
 	dT := ops.DimVar("T")
 	b.Input("x", ops.Type{DType: ops.F32, Shape: ops.Shape{dT}}) // binds T
-	r := b.Must("arange", ops.Attrs{"start": 1, "stop": ops.Shape{dT}, "step": 2, "dtype": ops.F32})
-	e := b.Must("eye", ops.Attrs{"n": ops.Shape{dT}, "m": 2})
+	r := b.Must(ops.Arange, ops.Attrs{"start": 1, "stop": ops.Shape{dT}, "step": 2, "dtype": ops.F32})
+	e := b.Must(ops.Eye, ops.Attrs{"n": ops.Shape{dT}, "m": 2})
 	if got := r.Type.String(); got != "f32[⌊T/2⌋]" {
 		t.Errorf("arange to T: %s", got)
 	}
@@ -39,7 +39,7 @@ func TestArangeAndEye(t *testing.T) {
 	checkValues(t, "eye(T=6, 2)", res[e], []int{6, 2}, []float64{1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}, 0)
 
 	for _, bad := range []ops.Attrs{{"stop": 3, "step": 0}, {"start": 1}, {"stop": "x"}, {"stop": 2, "dtype": ops.Bool}} {
-		if _, err := ops.NewBuilder().Apply("arange", bad); err == nil {
+		if _, err := ops.NewBuilder().Apply(ops.Arange, bad); err == nil {
 			t.Errorf("arange %v: no error", bad)
 		}
 	}
@@ -140,7 +140,7 @@ func TestNoGradKernelsDoNotAllocate(t *testing.T) {
 			vals = append(vals, tensor.New(ty.DType, s...))
 			shapes = append(shapes, s)
 		}
-		n := b.Must(tc.op, tc.attrs, in...)
+		n := b.Must(ops.MustLookup(tc.op), tc.attrs, in...)
 		s, _ := n.Type.Shape.Concrete()
 		k, err := n.Op.Kernel(n, shapes, s)
 		if err != nil {
@@ -164,14 +164,14 @@ func TestNoGradOpsHaveZeroTangents(t *testing.T) {
 	}
 	b := ops.NewBuilder()
 	x := b.Input("x", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(2, 3)})
-	am := b.Must("argmax", ops.Attrs{"axis": 1}, x)
+	am := b.Must(ops.Argmax, ops.Attrs{"axis": 1}, x)
 	if am.Type.String() != "i32[2]" {
 		t.Errorf("argmax type %v", am.Type)
 	}
 	if g := am.Op.VJP(b, am, nil); len(g) != 1 || g[0] != nil {
 		t.Errorf("argmax VJP %v", g)
 	}
-	u := b.Must("uniform", ops.Attrs{"shape": ops.ShapeOf(2), "seed": 1})
+	u := b.Must(ops.Uniform, ops.Attrs{"shape": ops.ShapeOf(2), "seed": 1})
 	z := u.Op.JVP(b, u, nil)
 	res, err := ops.Evaluate(b.G, map[string]*tensor.Tensor{"x": tensor.New(ops.F64, 2, 3)}, nil)
 	if err != nil {

@@ -23,7 +23,7 @@ func keepOf(b *Builder, n *Node, y *Node) *Node {
 
 // sumLike sums x over n's axes with n's keepdims.
 func sumLike(b *Builder, n *Node, x *Node) *Node {
-	return b.Must("sum", reduceAttrs(n, n.Attrs.Bool("keepdims", false)), x)
+	return b.Must(Sum, reduceAttrs(n, n.Attrs.Bool("keepdims", false)), x)
 }
 
 // redKernel prepares a reduction kernel: run gets the prepared walk, the
@@ -76,7 +76,7 @@ func varDenominator(b *Builder, n *Node) *Node {
 // centered is x minus its mean over n's axes (kept as size 1).
 func centered(b *Builder, n *Node) *Node {
 	x := n.In[0]
-	return sub(b, x, b.Must("mean", reduceAttrs(n, true), x))
+	return sub(b, x, b.Must(Mean, reduceAttrs(n, true), x))
 }
 
 func intAttr(name string, a Attrs, key string) error {
@@ -99,8 +99,26 @@ func inferWith(name string, check func(Attrs) error) func([]Type, Attrs) (Type, 
 	}
 }
 
+// Handles of the ops this file registers.
+var (
+	// Argmax is the op "argmax".
+	Argmax *Op
+	// Argmin is the op "argmin".
+	Argmin *Op
+	// Prod is the op "prod": prod(x; axes []int, keepdims bool): the product over axes (every axis when absent).
+	Prod *Op
+	// Logsumexp is the op "logsumexp": logsumexp(x; axes []int, keepdims bool): log(sum(exp(x))) over axes (every axis when absent),
+	Logsumexp *Op
+	// Var is the op "var": var(x; axes []int, keepdims bool, ddof int = 0): the variance over axes (every axis when absent),
+	Var *Op
+	// Std is the op "std": std(x; axes []int, keepdims bool, ddof int = 0): sqrt(var(x)) over axes (every axis when absent);
+	Std *Op
+	// Norm is the op "norm": norm(x; axes []int, keepdims bool, ord int = 2): the L2 norm sqrt(sum(x²)) over axes (every axis
+	Norm *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Prod, &Op{
 		Name: "prod", Arity: 1,
 		Doc: "prod(x; axes []int, keepdims bool): the product over axes (every axis when absent). " +
 			"The gradient is prod/x, so it is not defined where an element is exactly 0.",
@@ -125,20 +143,20 @@ func init() {
 		},
 		Check: withDomain(reduceCases, AwayZero),
 	})
-	Register(&Op{
+	Register(&Logsumexp, &Op{
 		Name: "logsumexp", Arity: 1,
 		Doc: "logsumexp(x; axes []int, keepdims bool): log(sum(exp(x))) over axes (every axis when absent), " +
 			"computed stably by shifting by the maximum. The language's default axis is -1: lang passes axes [-1].",
 		Infer: reduceInfer("logsumexp"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			p := b.Must("exp", nil, sub(b, n.In[0], keepOf(b, n, n))) // softmax over the axes
+			p := b.Must(Exp, nil, sub(b, n.In[0], keepOf(b, n, n))) // softmax over the axes
 			return []*Node{mul(b, expand(b, n, g), p)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			p := b.Must("exp", nil, sub(b, n.In[0], keepOf(b, n, n)))
+			p := b.Must(Exp, nil, sub(b, n.In[0], keepOf(b, n, n)))
 			return sumLike(b, n, mul(b, t[0], p))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
@@ -166,7 +184,7 @@ func init() {
 	varCases := append(append([]CheckCase(nil), reduceCases[:5]...),
 		CheckCase{In: []Type{T(3, 4)}, Attrs: Attrs{"axes": []int{1}, "ddof": 1}},
 		CheckCase{In: []Type{T(2, 3, 4)}, Attrs: Attrs{"ddof": 1, "keepdims": true}})
-	Register(&Op{
+	Register(&Var, &Op{
 		Name: "var", Arity: 1,
 		Doc: "var(x; axes []int, keepdims bool, ddof int = 0): the variance over axes (every axis when absent), " +
 			"sum((x - mean)²) / (N - ddof): the population form unless ddof = 1",
@@ -188,7 +206,7 @@ func init() {
 		},
 		Check: varCases,
 	})
-	Register(&Op{
+	Register(&Std, &Op{
 		Name: "std", Arity: 1,
 		Doc: "std(x; axes []int, keepdims bool, ddof int = 0): sqrt(var(x)) over axes (every axis when absent); " +
 			"its gradient is not defined where std is 0 (constant slices)",
@@ -209,7 +227,7 @@ func init() {
 		},
 		Check: varCases,
 	})
-	Register(&Op{
+	Register(&Norm, &Op{
 		Name: "norm", Arity: 1,
 		Doc: "norm(x; axes []int, keepdims bool, ord int = 2): the L2 norm sqrt(sum(x²)) over axes (every axis " +
 			"when absent); only ord 2 exists. Where the norm is 0 the gradient is taken as 0 (a subgradient) " +
@@ -249,9 +267,13 @@ func init() {
 		},
 		Check: reduceCases,
 	})
-	for _, name := range []string{"argmax", "argmin"} {
+	for _, r := range []struct {
+		h    **Op
+		name string
+	}{{&Argmax, "argmax"}, {&Argmin, "argmin"}} {
+		name := r.name
 		isMax := name == "argmax"
-		Register(&Op{
+		Register(r.h, &Op{
 			Name: name, Arity: 1,
 			Doc: name + "(x; axis int, keepdims bool): the i32 index along axis of the " + name[3:] +
 				"imum (NumPy: the first one on ties; a NaN wins); without axis, the index into the flattened x",
@@ -322,5 +344,5 @@ func argAxis(name string, t Type, a Attrs) (ax int, all bool, err error) {
 // safeNorm is norm n with its zeros replaced by ones, for dividing by: where
 // the norm is 0 every element of x is 0, so x/safeNorm is 0 there.
 func safeNorm(b *Builder, n *Node) *Node {
-	return add(b, n, b.Must("equal", nil, n, scalar(b, n, 0)))
+	return add(b, n, b.Must(Equal, nil, n, scalar(b, n, 0)))
 }

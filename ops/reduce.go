@@ -88,7 +88,7 @@ func expand(b *Builder, n *Node, g *Node) *Node {
 	if err != nil {
 		panic("ops: reduction was checked: " + err.Error())
 	}
-	return BroadcastTo(b, reshapeTo(b, g, red.keep), n.In[0].Type.Shape)
+	return b.BroadcastTo(reshapeTo(b, g, red.keep), n.In[0].Type.Shape)
 }
 
 // reduceAttrs are the attributes of a reduction over the same axes as n.
@@ -107,7 +107,7 @@ func count(b *Builder, n *Node) *Node {
 	if axes, ok := n.Attrs.Ints("axes"); ok {
 		a["axes"] = axes
 	}
-	return b.Must("size", a, n.In[0])
+	return b.Must(Size, a, n.In[0])
 }
 
 var reduceCases = []CheckCase{
@@ -119,8 +119,22 @@ var reduceCases = []CheckCase{
 	{In: []Type{T()}},
 }
 
+// Handles of the ops this file registers.
+var (
+	// Max is the op "max".
+	Max *Op
+	// Min is the op "min".
+	Min *Op
+	// Sum is the op "sum": sum(x, axes, keepdims): the sum over axes (every axis when absent)
+	Sum *Op
+	// Mean is the op "mean": mean(x, axes, keepdims): the mean over axes (every axis when absent)
+	Mean *Op
+	// Size is the op "size": size(x, axes, dtype): the number of elements of x along axes (all when absent), as a scalar; its derivative is zero
+	Size *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Sum, &Op{
 		Name: "sum", Arity: 1,
 		Doc:   "sum(x, axes, keepdims): the sum over axes (every axis when absent)",
 		Infer: reduceInfer("sum"),
@@ -128,7 +142,7 @@ func init() {
 			return []*Node{expand(b, n, g)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("sum", n.Attrs, Tangent(b, t[0], n.In[0]))
+			return b.Must(Sum, n.Attrs, Tangent(b, t[0], n.In[0]))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			p := kernels.NewBcast(in[0], keepShape(n, in[0]))
@@ -139,7 +153,7 @@ func init() {
 		},
 		Check: reduceCases,
 	})
-	Register(&Op{
+	Register(&Mean, &Op{
 		Name: "mean", Arity: 1,
 		Doc:   "mean(x, axes, keepdims): the mean over axes (every axis when absent)",
 		Infer: reduceInfer("mean"),
@@ -147,7 +161,7 @@ func init() {
 			return []*Node{expand(b, n, div(b, g, count(b, n)))}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("mean", n.Attrs, Tangent(b, t[0], n.In[0]))
+			return b.Must(Mean, n.Attrs, Tangent(b, t[0], n.In[0]))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			keep := keepShape(n, in[0])
@@ -166,7 +180,11 @@ func init() {
 		},
 		Check: reduceCases,
 	})
-	for _, name := range []string{"max", "min"} {
+	for _, r := range []struct {
+		h    **Op
+		name string
+	}{{&Max, "max"}, {&Min, "min"}} {
+		name := r.name
 		r32, r64 := kernels.ReduceMax[float32], kernels.ReduceMax[float64]
 		if name == "min" {
 			r32, r64 = kernels.ReduceMin[float32], kernels.ReduceMin[float64]
@@ -176,11 +194,11 @@ func init() {
 		share := func(b *Builder, n *Node) *Node {
 			x := n.In[0]
 			red, _ := resolveReduction(n.Op.Name, x.Type, n.Attrs)
-			hit := b.Must("equal", nil, x, reshapeTo(b, n, red.keep))
-			ties := b.Must("sum", reduceAttrs(n, true), hit)
+			hit := b.Must(Equal, nil, x, reshapeTo(b, n, red.keep))
+			ties := b.Must(Sum, reduceAttrs(n, true), hit)
 			return div(b, hit, ties)
 		}
-		Register(&Op{
+		Register(r.h, &Op{
 			Name: name, Arity: 1,
 			Doc:   name + "(x, axes, keepdims) over axes (every axis when absent); ties share the gradient",
 			Infer: reduceInfer(name),
@@ -188,7 +206,7 @@ func init() {
 				return []*Node{mul(b, expand(b, n, g), share(b, n))}
 			},
 			JVP: func(b *Builder, n *Node, t []*Node) *Node {
-				return b.Must("sum", n.Attrs, mul(b, Tangent(b, t[0], n.In[0]), share(b, n)))
+				return b.Must(Sum, n.Attrs, mul(b, Tangent(b, t[0], n.In[0]), share(b, n)))
 			},
 			Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 				p := kernels.NewBcast(in[0], keepShape(n, in[0]))
@@ -200,7 +218,7 @@ func init() {
 			Check: withDomain(reduceCases, Distinct),
 		})
 	}
-	Register(&Op{
+	Register(&Size, &Op{
 		Name: "size", Arity: 1,
 		Doc: "size(x, axes, dtype): the number of elements of x along axes (all when absent), as a scalar; its derivative is zero",
 		Infer: func(in []Type, a Attrs) (Type, error) {

@@ -53,6 +53,8 @@ type Op struct {
 	// element of the result (elementwise ops; not matmul, transpose or
 	// reductions). -1 stands for every operand (variadic fused ops).
 	InPlace []int
+
+	handle **Op // the variable Register set to this op
 }
 
 // KernelFunc runs an op: it reads in and writes out, whose buffers the
@@ -160,15 +162,23 @@ type CheckCase struct {
 
 var registry = map[string]*Op{}
 
-// Register adds op to the registry; it panics on a duplicate (init-time bug).
-func Register(op *Op) *Op {
+// Register adds op to the registry and sets *handle to it: the builder,
+// the passes and the runtime name the op by that handle (ops.Relu), never
+// by its name. It panics on a duplicate name, a handle already set, or an
+// op without a type rule (init-time bugs).
+func Register(handle **Op, op *Op) *Op {
 	if _, dup := registry[op.Name]; dup {
 		panic("ops: duplicate op " + op.Name)
+	}
+	if handle == nil || *handle != nil {
+		panic("ops: op " + op.Name + " needs a handle of its own")
 	}
 	if op.Infer == nil {
 		panic("ops: op " + op.Name + " has no type rule")
 	}
+	op.handle = handle
 	registry[op.Name] = op
+	*handle = op
 	return op
 }
 

@@ -40,8 +40,16 @@ func alongDims(full, ids []int, ax int) (outer, n, m, inner int) {
 	return tensor.NumElems(full[:ax]), full[ax], ids[ax], tensor.NumElems(full[ax+1:])
 }
 
+// Handles of the ops this file registers.
+var (
+	// Gather is the op "gather": gather(x, ids; axis int = -1): NumPy's take_along_axis (PyTorch's gather(x, axis, ids)): ids
+	Gather *Op
+	// ScatterAddAlong is the op "scatter_add_along": scatter_add_along(g, ids; shape Shape, axis int = -1): zeros of shape with g[..., j, ...] added at
+	ScatterAddAlong *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Gather, &Op{
 		Name: "gather", Arity: 2,
 		Doc: "gather(x, ids; axis int = -1): NumPy's take_along_axis (PyTorch's gather(x, axis, ids)): ids " +
 			"(i32 or i64) has x's rank and x's dimensions except along axis, and the result, of ids' shape, holds " +
@@ -57,13 +65,13 @@ func init() {
 			return Type{in[0].DType, in[1].Shape}, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{b.Must("scatter_add_along", n.Attrs.With("shape", n.In[0].Type.Shape), g, n.In[1]), nil}
+			return []*Node{b.Must(ScatterAddAlong, n.Attrs.With("shape", n.In[0].Type.Shape), g, n.In[1]), nil}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return b.Must("gather", n.Attrs, t[0], n.In[1])
+			return b.Must(Gather, n.Attrs, t[0], n.In[1])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			ax, err := NormAxis(n.Attrs.Int("axis", -1), len(in[0]))
@@ -83,7 +91,7 @@ func init() {
 			{In: []Type{T(2, 3, 4), {DType: I64, Shape: ShapeOf(2, 3, 2)}}, Domain: []Domain{AnyReal, Labels}},
 		},
 	})
-	Register(&Op{
+	Register(&ScatterAddAlong, &Op{
 		Name: "scatter_add_along", Arity: 2,
 		Doc: "scatter_add_along(g, ids; shape Shape, axis int = -1): zeros of shape with g[..., j, ...] added at " +
 			"[..., ids[..., j, ...], ...] (repeated ids add up; an id outside [-n, n) is an error at run time); the adjoint of gather",
@@ -105,13 +113,13 @@ func init() {
 			if ax, ok := n.Attrs["axis"]; ok {
 				a["axis"] = ax
 			}
-			return []*Node{b.Must("gather", a, g, n.In[1]), nil}
+			return []*Node{b.Must(Gather, a, g, n.In[1]), nil}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return b.Must("scatter_add_along", n.Attrs, t[0], n.In[1])
+			return b.Must(ScatterAddAlong, n.Attrs, t[0], n.In[1])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			ax, err := NormAxis(n.Attrs.Int("axis", -1), len(out))

@@ -64,7 +64,7 @@ func cut(b *Builder, x *Node, axis int, off, d Dim) *Node {
 	if off == DimConst(0) && d == x.Type.Shape[axis] {
 		return x
 	}
-	return b.Must("slice", Attrs{"begin": begin, "end": end}, x)
+	return b.Must(Slice, Attrs{"begin": begin, "end": end}, x)
 }
 
 // joinTangents are the tangents of a joining op n, zeros for the missing ones.
@@ -76,8 +76,20 @@ func joinTangents(b *Builder, n *Node, t []*Node) []*Node {
 	return out
 }
 
+// Handles of the ops this file registers.
+var (
+	// Concat is the op "concat": concat(x0, x1, ...; axis int = 0): the operands joined along axis (negative counts from the end);
+	Concat *Op
+	// Stack is the op "stack": stack(x0, x1, ...; axis int = 0): the operands, of one type, joined along a new axis at position
+	Stack *Op
+	// Squeeze is the op "squeeze": squeeze(x; axes []int): x without the given axes, which must have size 1; without axes,
+	Squeeze *Op
+	// Unsqueeze is the op "unsqueeze": unsqueeze(x; axes []int): x with new axes of size 1 at the given positions of the result
+	Unsqueeze *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Concat, &Op{
 		Name: "concat", Arity: -1,
 		Doc: "concat(x0, x1, ...; axis int = 0): the operands joined along axis (negative counts from the end); " +
 			"they share the element type and every other dimension",
@@ -126,7 +138,7 @@ func init() {
 			return out
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("concat", n.Attrs, joinTangents(b, n, t)...)
+			return b.Must(Concat, n.Attrs, joinTangents(b, n, t)...)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			ax, err := NormAxis(n.Attrs.Int("axis", 0), len(out))
@@ -146,7 +158,7 @@ func init() {
 			{In: []Type{T(3)}},
 		},
 	})
-	Register(&Op{
+	Register(&Stack, &Op{
 		Name: "stack", Arity: -1,
 		Doc: "stack(x0, x1, ...; axis int = 0): the operands, of one type, joined along a new axis at position " +
 			"axis of the result (negative counts from the end of the result)",
@@ -181,13 +193,13 @@ func init() {
 					starts[j], stops[j] = SliceNone, SliceNone
 				}
 				starts[ax], stops[ax] = i, i+1
-				part := b.Must("slice", Attrs{"starts": starts, "stops": stops}, g)
+				part := b.Must(Slice, Attrs{"starts": starts, "stops": stops}, g)
 				out[i] = reshapeTo(b, part, x.Type.Shape)
 			}
 			return out
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("stack", n.Attrs, joinTangents(b, n, t)...)
+			return b.Must(Stack, n.Attrs, joinTangents(b, n, t)...)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			ax, err := NormAxis(n.Attrs.Int("axis", 0), len(out))
@@ -207,7 +219,7 @@ func init() {
 			{In: []Type{T(), T()}},
 		},
 	})
-	Register(&Op{
+	Register(&Squeeze, &Op{
 		Name: "squeeze", Arity: 1,
 		Doc: "squeeze(x; axes []int): x without the given axes, which must have size 1; without axes, " +
 			"every axis of constant size 1 is dropped",
@@ -255,7 +267,7 @@ func init() {
 			{In: []Type{T(1)}, Attrs: Attrs{"axes": []int{0}}},
 		},
 	})
-	Register(&Op{
+	Register(&Unsqueeze, &Op{
 		Name: "unsqueeze", Arity: 1,
 		Doc: "unsqueeze(x; axes []int): x with new axes of size 1 at the given positions of the result " +
 			"(NumPy's expand_dims; negative counts from the end of the result)",

@@ -43,7 +43,7 @@ func TestShapeOpsInferSymbolic(t *testing.T) {
 		for i, ty := range tt.in {
 			nodes[i] = b.Input(argName(i), ty)
 		}
-		n, err := b.Apply(tt.op, tt.attrs, nodes...)
+		n, err := b.Apply(ops.MustLookup(tt.op), tt.attrs, nodes...)
 		if err != nil {
 			t.Errorf("%s%v: %v", tt.op, tt.in, err)
 			continue
@@ -88,7 +88,7 @@ func TestShapeOpsMessages(t *testing.T) {
 		for i, ty := range tt.in {
 			nodes[i] = b.Input(argName(i), ty)
 		}
-		_, err := b.Apply(tt.op, tt.attrs, nodes...)
+		_, err := b.Apply(ops.MustLookup(tt.op), tt.attrs, nodes...)
 		var ie *ops.InferError
 		if !errors.As(err, &ie) {
 			t.Errorf("%s%v: got %v, want an InferError", tt.op, tt.in, err)
@@ -107,7 +107,7 @@ func TestConcatGradientSymbolic(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", ops.Type{DType: ops.F64, Shape: ops.Shape{dB, dT}})
 	y := b.Input("y", ops.Type{DType: ops.F64, Shape: ops.Shape{dB, dS}})
-	n := b.Must("concat", ops.Attrs{"axis": 1}, x, y)
+	n := b.Must(ops.Concat, ops.Attrs{"axis": 1}, x, y)
 	g := b.Input("g", n.Type)
 	d := n.Op.VJP(b, n, g)
 	// x: [2, 1], y: [2, 3]; g = 0..7 in a [2, 4] row-major grid.
@@ -126,7 +126,7 @@ func TestConcatGradientSymbolic(t *testing.T) {
 func TestSliceOutOfRangeAtPlanTime(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f32(dB))
-	s := b.Must("slice", ops.Attrs{"starts": []int{3}, "stops": []int{5}}, x)
+	s := b.Must(ops.Slice, ops.Attrs{"starts": []int{3}, "stops": []int{5}}, x)
 	if s.Type.String() != "f32[2]" {
 		t.Fatalf("type %v", s.Type)
 	}
@@ -159,7 +159,7 @@ func TestTakeOutOfRangeIds(t *testing.T) {
 func TestNormGradientAtZero(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(2, 2)})
-	n := b.Must("norm", ops.Attrs{"axes": []int{1}}, x)
+	n := b.Must(ops.Norm, ops.Attrs{"axes": []int{1}}, x)
 	g := b.Full(n.Type, 1)
 	d := n.Op.VJP(b, n, g)[0]
 	res, err := ops.Evaluate(b.G, map[string]*tensor.Tensor{
@@ -181,7 +181,7 @@ func TestConcatGradientThreeSymbolic(t *testing.T) {
 	for i, d := range dims {
 		xs = append(xs, b.Input(argName(i), ops.Type{DType: ops.F64, Shape: ops.Shape{dB, d}}))
 	}
-	n := b.Must("concat", ops.Attrs{"axis": -1}, xs...)
+	n := b.Must(ops.Concat, ops.Attrs{"axis": -1}, xs...)
 	g := b.Input("g", n.Type)
 	d := n.Op.VJP(b, n, g)
 	// B = 2; T, S, U = 1, 2, 3; g = 0..11 in a [2, 6] grid.

@@ -317,8 +317,18 @@ func floatOperand(name string, t Type) error {
 	return nil
 }
 
+// Handles of the ops this file registers.
+var (
+	// Slice is the op "slice": slice(x; starts, stops, steps []int) is NumPy's x[start:stop:step, ...] on the leading axes
+	Slice *Op
+	// Unslice is the op "unslice": unslice(g; shape Shape, and slice's attributes): zeros of the given shape with g written where
+	Unslice *Op
+	// Pad is the op "pad": pad(x; pads []int, value float64 = 0): x surrounded by value: pads = [before_0, after_0,
+	Pad *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Slice, &Op{
 		Name: "slice", Arity: 1,
 		Doc: "slice(x; starts, stops, steps []int) is NumPy's x[start:stop:step, ...] on the leading axes " +
 			"(ops.SliceNone for an absent bound; negative bounds count from the end; negative steps reverse); " +
@@ -335,10 +345,10 @@ func init() {
 			return Type{in[0].DType, sliceShape(ax)}, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{b.Must("unslice", sliceAttrs(n.Attrs).With("shape", n.In[0].Type.Shape), g)}
+			return []*Node{b.Must(Unslice, sliceAttrs(n.Attrs).With("shape", n.In[0].Type.Shape), g)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("slice", n.Attrs, Tangent(b, t[0], n.In[0]))
+			return b.Must(Slice, n.Attrs, Tangent(b, t[0], n.In[0]))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			v, err := sliceView(n, n.Attrs, n.In[0].Type.Shape, n.Type.Shape, in[0], out)
@@ -357,7 +367,7 @@ func init() {
 			{In: []Type{T(4, 3)}, Attrs: Attrs{"begin": ShapeOf(1, 0), "end": ShapeOf(3, 3)}},
 		},
 	})
-	Register(&Op{
+	Register(&Unslice, &Op{
 		Name: "unslice", Arity: 1,
 		Doc: "unslice(g; shape Shape, and slice's attributes): zeros of the given shape with g written where " +
 			"slice would read; the adjoint of slice",
@@ -376,10 +386,10 @@ func init() {
 			return full, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{b.Must("slice", sliceAttrs(n.Attrs), g)}
+			return []*Node{b.Must(Slice, sliceAttrs(n.Attrs), g)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return b.Must("unslice", n.Attrs, Tangent(b, t[0], n.In[0]))
+			return b.Must(Unslice, n.Attrs, Tangent(b, t[0], n.In[0]))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			v, err := sliceView(n, n.Attrs, n.Type.Shape, n.In[0].Type.Shape, out, in[0])
@@ -395,7 +405,7 @@ func init() {
 			{In: []Type{T(3, 4)}, Attrs: Attrs{"shape": ShapeOf(5, 4), "starts": []int{SliceNone, -1}, "steps": []int{-2, -1}}},
 		},
 	})
-	Register(&Op{
+	Register(&Pad, &Op{
 		Name: "pad", Arity: 1,
 		Doc: "pad(x; pads []int, value float64 = 0): x surrounded by value: pads = [before_0, after_0, " +
 			"before_1, after_1, ...] gives the count added on each side of each axis; a list of 2k numbers " +
@@ -426,13 +436,13 @@ func init() {
 					stops[i] = SliceNone
 				}
 			}
-			return []*Node{b.Must("slice", Attrs{"starts": lo, "stops": stops}, g)}
+			return []*Node{b.Must(Slice, Attrs{"starts": lo, "stops": stops}, g)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return b.Must("pad", n.Attrs.With("value", 0.0), t[0])
+			return b.Must(Pad, n.Attrs.With("value", 0.0), t[0])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			lo, _, err := padWidths(n.In[0].Type, n.Attrs)

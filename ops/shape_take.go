@@ -51,8 +51,16 @@ func idsOperand(name string, t Type) error {
 	return nil
 }
 
+// Handles of the ops this file registers.
+var (
+	// Take is the op "take": take(x, ids; axis int): NumPy's take: x[..., ids, ...] with ids (i32 or i64, any shape) indexing
+	Take *Op
+	// ScatterAdd is the op "scatter_add": scatter_add(g, ids; shape Shape, axis int): zeros of shape with each slice of g added at the
+	ScatterAdd *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Take, &Op{
 		Name: "take", Arity: 2,
 		Doc: "take(x, ids; axis int): NumPy's take: x[..., ids, ...] with ids (i32 or i64, any shape) indexing " +
 			"axis, giving x.shape[:axis] + ids.shape + x.shape[axis+1:]; without axis x is flattened. " +
@@ -71,13 +79,13 @@ func init() {
 			return Type{in[0].DType, takeShape(in[0].Shape, in[1].Shape, ax, all)}, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{b.Must("scatter_add", n.Attrs.With("shape", n.In[0].Type.Shape), g, n.In[1]), nil}
+			return []*Node{b.Must(ScatterAdd, n.Attrs.With("shape", n.In[0].Type.Shape), g, n.In[1]), nil}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return b.Must("take", n.Attrs, t[0], n.In[1])
+			return b.Must(Take, n.Attrs, t[0], n.In[1])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			ax, all, err := takeAxis("take", n.In[0].Type, n.Attrs, len(in[0]))
@@ -98,7 +106,7 @@ func init() {
 			{In: []Type{T(2, 3), TI(4)}, Domain: []Domain{AnyReal, Labels}},
 		},
 	})
-	Register(&Op{
+	Register(&ScatterAdd, &Op{
 		Name: "scatter_add", Arity: 2,
 		Doc: "scatter_add(g, ids; shape Shape, axis int): zeros of shape with each slice of g added at the " +
 			"position ids gives along axis (repeated ids add up; an id outside [-n, n) is an error at run time); " +
@@ -125,13 +133,13 @@ func init() {
 			if ax, ok := n.Attrs["axis"]; ok {
 				a["axis"] = ax
 			}
-			return []*Node{b.Must("take", a, g, n.In[1]), nil}
+			return []*Node{b.Must(Take, a, g, n.In[1]), nil}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return b.Must("scatter_add", n.Attrs, t[0], n.In[1])
+			return b.Must(ScatterAdd, n.Attrs, t[0], n.In[1])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			ax, all, err := takeAxis("scatter_add", n.Type, n.Attrs, len(out))

@@ -103,7 +103,7 @@ func TestBuilderRefusesHugeResults(t *testing.T) {
 	b := NewBuilder()
 	x := b.Input("x", Type{F32, ShapeOf(1<<24, 1)})
 	y := b.Input("y", Type{F32, ShapeOf(1, 1<<24)})
-	_, err := b.Apply("add", nil, x, y)
+	_, err := b.Apply(Add, nil, x, y)
 	var se *SizeError
 	if !errors.As(err, &se) || se.Op != "add" {
 		t.Fatalf("add of [2^24, 1] and [1, 2^24]: %v, want a SizeError", err)
@@ -122,8 +122,8 @@ func TestBuilderRefusesHugeResults(t *testing.T) {
 func TestFlopsSaturate(t *testing.T) {
 	b := NewBuilder()
 	x := b.Input("x", Type{F32, Shape{DimVar("N"), DimVar("N")}})
-	y := b.Must("exp", nil, x)
-	b.Output("y", b.Must("sum", nil, y))
+	y := b.Must(Exp, nil, x)
+	b.Output("y", b.Must(Sum, nil, y))
 	got, err := Flops(b.G, map[string]int64{"N": 1 << 32})
 	if err != nil || got != MaxFlops {
 		t.Errorf("exp and sum of 2^64 elements: %d, %v; want MaxFlops", got, err)

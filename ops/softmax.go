@@ -43,7 +43,7 @@ func softmaxKernel(log bool) func(*Node, [][]int, []int) (KernelFunc, error) {
 
 // sumAxis sums x over axis, keeping it as size 1.
 func sumAxis(b *Builder, x *Node, axis int) *Node {
-	return b.Must("sum", Attrs{"axes": []int{axis}, "keepdims": true}, x)
+	return b.Must(Sum, Attrs{"axes": []int{axis}, "keepdims": true}, x)
 }
 
 var softmaxCases = []CheckCase{
@@ -52,8 +52,16 @@ var softmaxCases = []CheckCase{
 	{In: []Type{T(5)}, Attrs: Attrs{"axis": 0}},
 }
 
+// Handles of the ops this file registers.
+var (
+	// Softmax is the op "softmax": softmax(x, axis=-1): exp(x) normalized to sum 1 along axis
+	Softmax *Op
+	// LogSoftmax is the op "log_softmax": log_softmax(x, axis=-1): x - logsumexp(x) along axis
+	LogSoftmax *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&Softmax, &Op{
 		Name: "softmax", Arity: 1,
 		Doc:   "softmax(x, axis=-1): exp(x) normalized to sum 1 along axis",
 		Infer: softmaxInfer("softmax"),
@@ -71,13 +79,13 @@ func init() {
 		Kernel: softmaxKernel(false),
 		Check:  softmaxCases,
 	})
-	Register(&Op{
+	Register(&LogSoftmax, &Op{
 		Name: "log_softmax", Arity: 1,
 		Doc:   "log_softmax(x, axis=-1): x - logsumexp(x) along axis",
 		Infer: softmaxInfer("log_softmax"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ax := n.Attrs.Int("axis", -1)
-			p := b.Must("exp", nil, n)
+			p := b.Must(Exp, nil, n)
 			return []*Node{sub(b, g, mul(b, p, sumAxis(b, g, ax)))}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
@@ -85,7 +93,7 @@ func init() {
 				return b.Full(n.Type, 0)
 			}
 			ax := n.Attrs.Int("axis", -1)
-			p := b.Must("exp", nil, n)
+			p := b.Must(Exp, nil, n)
 			return sub(b, t[0], sumAxis(b, mul(b, p, t[0]), ax))
 		},
 		Kernel: softmaxKernel(true),

@@ -2,8 +2,14 @@ package ops
 
 import "github.com/nnclang/nnc/tensor"
 
+// Handles of the ops this file registers.
+var (
+	// StopGradient is the op "stop_gradient": stop_gradient(x): x, through which no gradient flows
+	StopGradient *Op
+)
+
 func init() {
-	Register(&Op{
+	Register(&StopGradient, &Op{
 		Name: "stop_gradient", Arity: 1,
 		Doc:   "stop_gradient(x): x, through which no gradient flows",
 		Infer: func(in []Type, a Attrs) (Type, error) { return in[0], nil },

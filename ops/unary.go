@@ -6,33 +6,58 @@ import "github.com/nnclang/nnc/kernels"
 // factor that multiplies the incoming gradient (y is the op's own result), so
 // that the VJP is g*d and the JVP t*d.
 
+// Handles of the ops this file registers.
+var (
+	// Neg is the elementwise op "neg".
+	Neg *Op
+	// Exp is the elementwise op "exp".
+	Exp *Op
+	// Log is the elementwise op "log".
+	Log *Op
+	// Log1p is the elementwise op "log1p".
+	Log1p *Op
+	// Tanh is the elementwise op "tanh".
+	Tanh *Op
+	// Sigmoid is the elementwise op "sigmoid".
+	Sigmoid *Op
+	// Relu is the elementwise op "relu".
+	Relu *Op
+	// Sqrt is the elementwise op "sqrt".
+	Sqrt *Op
+	// Abs is the elementwise op "abs".
+	Abs *Op
+	// Square is the elementwise op "square".
+	Square *Op
+)
+
 func init() {
 	unary := []struct {
+		h         **Op
 		name, doc string
 		r32       func(dst, x []float32)
 		r64       func(dst, x []float64)
 		d         func(b *Builder, x, y *Node) *Node
 		dom       Domain
 	}{
-		{"neg", "-x", kernels.NegRow[float32], kernels.NegRow[float64],
+		{&Neg, "neg", "-x", kernels.NegRow[float32], kernels.NegRow[float64],
 			nil, AnyReal},
-		{"exp", "e**x", kernels.ExpRow[float32], kernels.ExpRow[float64],
+		{&Exp, "exp", "e**x", kernels.ExpRow[float32], kernels.ExpRow[float64],
 			func(b *Builder, x, y *Node) *Node { return y }, AnyReal},
-		{"log", "the natural logarithm", kernels.LogRow[float32], kernels.LogRow[float64],
+		{&Log, "log", "the natural logarithm", kernels.LogRow[float32], kernels.LogRow[float64],
 			func(b *Builder, x, y *Node) *Node { return div(b, scalar(b, x, 1), x) }, Positive},
-		{"log1p", "log(1 + x), accurate near 0", kernels.Log1pRow[float32], kernels.Log1pRow[float64],
+		{&Log1p, "log1p", "log(1 + x), accurate near 0", kernels.Log1pRow[float32], kernels.Log1pRow[float64],
 			func(b *Builder, x, y *Node) *Node { return div(b, scalar(b, x, 1), add(b, scalar(b, x, 1), x)) }, Positive},
-		{"tanh", "the hyperbolic tangent", kernels.TanhRow[float32], kernels.TanhRow[float64],
+		{&Tanh, "tanh", "the hyperbolic tangent", kernels.TanhRow[float32], kernels.TanhRow[float64],
 			func(b *Builder, x, y *Node) *Node { return sub(b, scalar(b, x, 1), mul(b, y, y)) }, AnyReal},
-		{"sigmoid", "1 / (1 + e**-x)", kernels.SigmoidRow[float32], kernels.SigmoidRow[float64],
+		{&Sigmoid, "sigmoid", "1 / (1 + e**-x)", kernels.SigmoidRow[float32], kernels.SigmoidRow[float64],
 			func(b *Builder, x, y *Node) *Node { return mul(b, y, sub(b, scalar(b, x, 1), y)) }, AnyReal},
-		{"relu", "max(x, 0)", kernels.ReluRow[float32], kernels.ReluRow[float64],
-			func(b *Builder, x, y *Node) *Node { return b.Must("greater", nil, x, scalar(b, x, 0)) }, AwayZero},
-		{"sqrt", "the square root", kernels.SqrtRow[float32], kernels.SqrtRow[float64],
+		{&Relu, "relu", "max(x, 0)", kernels.ReluRow[float32], kernels.ReluRow[float64],
+			func(b *Builder, x, y *Node) *Node { return b.Must(Greater, nil, x, scalar(b, x, 0)) }, AwayZero},
+		{&Sqrt, "sqrt", "the square root", kernels.SqrtRow[float32], kernels.SqrtRow[float64],
 			func(b *Builder, x, y *Node) *Node { return div(b, scalar(b, x, 0.5), y) }, Positive},
-		{"abs", "|x|", kernels.AbsRow[float32], kernels.AbsRow[float64],
-			func(b *Builder, x, y *Node) *Node { return b.Must("sign", nil, x) }, AwayZero},
-		{"square", "x * x", kernels.SquareRow[float32], kernels.SquareRow[float64],
+		{&Abs, "abs", "|x|", kernels.AbsRow[float32], kernels.AbsRow[float64],
+			func(b *Builder, x, y *Node) *Node { return b.Must(Sign, nil, x) }, AwayZero},
+		{&Square, "square", "x * x", kernels.SquareRow[float32], kernels.SquareRow[float64],
 			func(b *Builder, x, y *Node) *Node { return mul(b, scalar(b, x, 2), x) }, AnyReal},
 	}
 	for _, u := range unary {
@@ -43,7 +68,7 @@ func init() {
 			}
 			return mul(b, g, d(b, n.In[0], n))
 		}
-		Register(&Op{
+		Register(u.h, &Op{
 			Name: u.name, Arity: 1,
 			Doc:   u.doc + ", elementwise",
 			Infer: unaryInfer(u.name),

@@ -51,7 +51,7 @@ func Verify(g *Graph) error {
 		}
 	}
 	for _, u := range g.Updates {
-		if !in(u.Target) || (u.Target.Op.Name != "param" && u.Target.Op.Name != "state") {
+		if !in(u.Target) || (u.Target.Op != Param && u.Target.Op != State) {
 			return fmt.Errorf("update target %v is not a param or state of the graph", u.Target)
 		}
 		if !in(u.Value) {

@@ -63,15 +63,15 @@ func elementwiseBlock(rows, cols int) workload {
 	x := b.Input("x", ty(rows, cols))
 	gamma, beta := b.Input("gamma", ty(cols)), b.Input("beta", ty(cols))
 	c := func(v float64) *ops.Node { return b.Scalar(ops.F32, v) }
-	mul := func(p, q *ops.Node) *ops.Node { return b.Must("mul", nil, p, q) }
-	add := func(p, q *ops.Node) *ops.Node { return b.Must("add", nil, p, q) }
+	mul := func(p, q *ops.Node) *ops.Node { return b.Must(ops.Mul, nil, p, q) }
+	add := func(p, q *ops.Node) *ops.Node { return b.Must(ops.Add, nil, p, q) }
 	x3 := mul(mul(x, x), x)
 	inner := mul(c(0.7978845608028654), add(x, mul(c(0.044715), x3)))
-	h := mul(mul(c(0.5), x), add(c(1), b.Must("tanh", nil, inner)))
-	mean := b.Must("mean", ops.Attrs{"axes": []int{1}, "keepdims": true}, h)
-	d := b.Must("sub", nil, h, mean)
-	v := b.Must("mean", ops.Attrs{"axes": []int{1}, "keepdims": true}, b.Must("square", nil, d))
-	norm := b.Must("div", nil, d, b.Must("sqrt", nil, add(v, c(1e-5))))
+	h := mul(mul(c(0.5), x), add(c(1), b.Must(ops.Tanh, nil, inner)))
+	mean := b.Must(ops.Mean, ops.Attrs{"axes": []int{1}, "keepdims": true}, h)
+	d := b.Must(ops.Sub, nil, h, mean)
+	v := b.Must(ops.Mean, ops.Attrs{"axes": []int{1}, "keepdims": true}, b.Must(ops.Square, nil, d))
+	norm := b.Must(ops.Div, nil, d, b.Must(ops.Sqrt, nil, add(v, c(1e-5))))
 	b.Output("y", add(mul(norm, gamma), beta))
 	rng := rand.New(rand.NewPCG(2, 2))
 	in := []*tensor.Tensor{tensor.New(tensor.F32, rows, cols), tensor.New(tensor.F32, cols), tensor.New(tensor.F32, cols)}
@@ -93,11 +93,11 @@ func softmaxHead(tb testing.TB, n, k, classes int, prepare bool) workload {
 	y := b.Input("y", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(n)})
 	w := b.Param("W", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(k, classes)}, ops.Attrs{"init": "glorot_uniform"})
 	bias := b.Param("b", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(classes)}, nil)
-	logits := b.Must("add", nil, b.Must("matmul", nil, x, w), bias)
-	lp := b.Must("log", nil, b.Must("softmax", nil, logits))
-	oh := b.Must("one_hot", ops.Attrs{"n": classes, "dtype": ops.F32}, y)
-	s := b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("mul", nil, oh, lp))
-	loss := b.Must("neg", nil, b.Must("mean", nil, s))
+	logits := b.Must(ops.Add, nil, b.Must(ops.Matmul, nil, x, w), bias)
+	lp := b.Must(ops.Log, nil, b.Must(ops.Softmax, nil, logits))
+	oh := b.Must(ops.OneHot, ops.Attrs{"n": classes, "dtype": ops.F32}, y)
+	s := b.Must(ops.Sum, ops.Attrs{"axes": []int{1}}, b.Must(ops.Mul, nil, oh, lp))
+	loss := b.Must(ops.Neg, nil, b.Must(ops.Mean, nil, s))
 	b.Output("loss", loss)
 	if prepare {
 		var err error
@@ -207,11 +207,11 @@ func chain(k, n int) *ops.Graph {
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(n)})
 	c := func(v float64) *ops.Node { return b.Scalar(ops.F32, v) }
 	steps := []func(h *ops.Node) *ops.Node{
-		func(h *ops.Node) *ops.Node { return b.Must("mul", nil, h, c(1.5)) },
-		func(h *ops.Node) *ops.Node { return b.Must("add", nil, h, c(0.25)) },
-		func(h *ops.Node) *ops.Node { return b.Must("relu", nil, h) },
-		func(h *ops.Node) *ops.Node { return b.Must("mul", nil, h, c(0.75)) },
-		func(h *ops.Node) *ops.Node { return b.Must("sub", nil, h, x) },
+		func(h *ops.Node) *ops.Node { return b.Must(ops.Mul, nil, h, c(1.5)) },
+		func(h *ops.Node) *ops.Node { return b.Must(ops.Add, nil, h, c(0.25)) },
+		func(h *ops.Node) *ops.Node { return b.Must(ops.Relu, nil, h) },
+		func(h *ops.Node) *ops.Node { return b.Must(ops.Mul, nil, h, c(0.75)) },
+		func(h *ops.Node) *ops.Node { return b.Must(ops.Sub, nil, h, x) },
 	}
 	h := x
 	for _, f := range steps[:k] {

@@ -50,10 +50,10 @@ func randomGraph(rng *rand.Rand, dt ops.DType) *ops.Graph {
 		return pool[0]
 	}
 	safe := func(x *ops.Node) *ops.Node { // > 0: for log, sqrt and pow
-		return b.Must("add", nil, b.Must("abs", nil, x), b.Scalar(dt, 0.5))
+		return b.Must(ops.Add, nil, b.Must(ops.Abs, nil, x), b.Scalar(dt, 0.5))
 	}
-	unary := []string{"neg", "exp", "tanh", "sigmoid", "relu", "abs", "square", "sign"}
-	binary := []string{"add", "sub", "mul", "div", "maximum", "minimum", "greater", "less", "equal"}
+	unary := []*ops.Op{ops.Neg, ops.Exp, ops.Tanh, ops.Sigmoid, ops.Relu, ops.Abs, ops.Square, ops.Sign}
+	binary := []*ops.Op{ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Maximum, ops.Minimum, ops.Greater, ops.Less, ops.Equal}
 	steps := 10 + rng.IntN(20)
 	for range steps {
 		var y *ops.Node
@@ -71,23 +71,23 @@ func randomGraph(rng *rand.Rand, dt ops.DType) *ops.Graph {
 				y = b.Must(op, nil, x, konst())
 			}
 		case k < 13:
-			y = b.Must("log", nil, safe(pick()))
+			y = b.Must(ops.Log, nil, safe(pick()))
 		case k < 14:
-			y = b.Must("pow", nil, safe(pick()), b.Scalar(dt, []float64{2, 0.5, 3}[rng.IntN(3)]))
+			y = b.Must(ops.Pow, nil, safe(pick()), b.Scalar(dt, []float64{2, 0.5, 3}[rng.IntN(3)]))
 		case k < 15:
-			y = b.Must("matmul", nil, pickNC(), w)
+			y = b.Must(ops.Matmul, nil, pickNC(), w)
 		case k < 17:
-			red := []string{"sum", "mean", "max"}[rng.IntN(3)]
+			red := []*ops.Op{ops.Sum, ops.Mean, ops.Max}[rng.IntN(3)]
 			y = b.Must(red, ops.Attrs{"axes": []int{1}, "keepdims": true}, pickNC())
 		case k < 18:
-			y = b.Must("softmax", nil, pickNC())
+			y = b.Must(ops.Softmax, nil, pickNC())
 		case k < 19:
-			y = b.Must("transpose", nil, b.Must("transpose", nil, pickNC()))
+			y = b.Must(ops.Transpose, nil, b.Must(ops.Transpose, nil, pickNC()))
 		default:
-			y = b.Must("broadcast_to", ops.Attrs{"shape": ops.ShapeOf(n, c)}, []*ops.Node{pool[1], pool[2], pool[3]}[rng.IntN(3)])
+			y = b.Must(ops.BroadcastTo, ops.Attrs{"shape": ops.ShapeOf(n, c)}, []*ops.Node{pool[1], pool[2], pool[3]}[rng.IntN(3)])
 		}
 		if rng.IntN(5) == 0 {
-			y = b.Must("mul", nil, y, b.Scalar(dt, 1)) // for simplify
+			y = b.Must(ops.Mul, nil, y, b.Scalar(dt, 1)) // for simplify
 		}
 		pool = append(pool, y)
 	}
@@ -96,8 +96,8 @@ func randomGraph(rng *rand.Rand, dt ops.DType) *ops.Graph {
 	for i := range 2 {
 		b.Output(fmt.Sprintf("o%d", i), pool[5+rng.IntN(len(pool)-5)])
 	}
-	g := b.Must("matmul", ops.Attrs{"transpose_x": true}, pool[0], pickNC())
-	b.Update(w, b.Must("sub", nil, w, b.Must("mul", nil, b.Scalar(dt, 0.01), g)))
+	g := b.Must(ops.Matmul, ops.Attrs{"transpose_x": true}, pool[0], pickNC())
+	b.Update(w, b.Must(ops.Sub, nil, w, b.Must(ops.Mul, nil, b.Scalar(dt, 0.01), g)))
 	return b.G
 }
 

@@ -14,8 +14,8 @@ func ExampleOptimize() {
 	b := ops.NewBuilder()
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.Shape{ops.DimVar("B"), ops.DimConst(4)}})
 	one := b.Scalar(ops.F32, 1)
-	h := b.Must("mul", nil, b.Must("add", nil, b.Must("mul", nil, x, b.Scalar(ops.F32, 2)), one), one)
-	b.Output("y", b.Must("relu", nil, h))
+	h := b.Must(ops.Mul, nil, b.Must(ops.Add, nil, b.Must(ops.Mul, nil, x, b.Scalar(ops.F32, 2)), one), one)
+	b.Output("y", b.Must(ops.Relu, nil, h))
 
 	g, err := opt.Optimize(b.G, opt.Options{Level: 1, DumpAfter: "simplify", Dump: os.Stdout})
 	if err != nil {

@@ -28,19 +28,19 @@ func Fold(g *ops.Graph) (*ops.Graph, error) {
 // shapeFree ops give a uniform result whose value depends only on their
 // operands' values: elementwise ops of uniform operands, casts, and the
 // layout ops.
-var shapeFree = map[string]bool{"cast": true}
+var shapeFree = map[*ops.Op]bool{ops.Cast: true}
 
 // layoutOps move elements without changing them: of a uniform operand they
 // give its value.
-var layoutOps = map[string]bool{"reshape": true, "transpose": true, "broadcast_to": true, "stop_gradient": true}
+var layoutOps = map[*ops.Op]bool{ops.Reshape: true, ops.Transpose: true, ops.BroadcastTo: true, ops.StopGradient: true}
 
 func init() {
 	un, bin := ops.FusedOps()
 	for _, name := range slices.Concat(un, bin) {
-		shapeFree[name] = true
+		shapeFree[ops.MustLookup(name)] = true
 	}
-	for name := range layoutOps {
-		shapeFree[name] = true
+	for op := range layoutOps {
+		shapeFree[op] = true
 	}
 }
 
@@ -63,20 +63,20 @@ func foldRule(b *ops.Builder, n *ops.Node, in, _ []*ops.Node) *ops.Node {
 			v, _ := constValue(x)
 			sin[i] = uniform(sub, x.Type, v)
 		}
-	} else if shapeFree[n.Op.Name] {
+	} else if shapeFree[n.Op] {
 		// The value of one element, computed on scalars.
 		for i, x := range in {
 			v, _ := constValue(x)
 			sin[i] = sub.Scalar(x.Type.DType, v)
 		}
-		if layoutOps[n.Op.Name] {
+		if layoutOps[n.Op] {
 			v, _ := constValue(in[0])
 			return uniform(b, n.Type, v)
 		}
 	} else {
 		return nil
 	}
-	y, err := sub.Apply(n.Op.Name, n.Attrs, sin...)
+	y, err := sub.Apply(n.Op, n.Attrs, sin...)
 	if err != nil || y.Type.DType != n.Type.DType {
 		return nil
 	}

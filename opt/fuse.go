@@ -76,7 +76,7 @@ type fuser struct {
 }
 
 func (f *fuser) rewrite(b *ops.Builder, n *ops.Node, _, m []*ops.Node) *ops.Node {
-	if (n.Op.Name == "sum" || n.Op.Name == "mean") && n.Type.DType.IsFloat() {
+	if (n.Op == ops.Sum || n.Op == ops.Mean) && n.Type.DType.IsFloat() {
 		return f.reduce(b, n, m)
 	}
 	gr := f.byRoot[n]
@@ -95,7 +95,7 @@ func (f *fuser) rewrite(b *ops.Builder, n *ops.Node, _, m []*ops.Node) *ops.Node
 		for _, x := range ext[1:] {
 			in = append(in, m[x.ID])
 		}
-		return b.Must("fused_matmul", attrs, in...)
+		return b.Must(ops.FusedMatmul, attrs, in...)
 	}
 	if len(gr.members) < 2 {
 		return nil
@@ -104,7 +104,7 @@ func (f *fuser) rewrite(b *ops.Builder, n *ops.Node, _, m []*ops.Node) *ops.Node
 	if len(ext) == 0 {
 		return nil // only constants: nothing to read, leave it to folding
 	}
-	return b.Must("fused_elementwise", ops.Attrs{
+	return b.Must(ops.FusedElementwise, ops.Attrs{
 		"program": prog, "shape": n.Type.Shape, "dtype": n.Type.DType,
 	}, mapAll(ext, m)...)
 }
@@ -135,7 +135,7 @@ func (f *fuser) reduce(b *ops.Builder, n *ops.Node, m []*ops.Node) *ops.Node {
 		return nil
 	}
 	attrs["program"] = prog
-	return b.Must("fused_reduce", attrs, mapAll(ext, m)...)
+	return b.Must(ops.FusedReduce, attrs, mapAll(ext, m)...)
 }
 
 // epilogueOf returns the operand of gr that is a matmul of the root's
@@ -143,7 +143,7 @@ func (f *fuser) reduce(b *ops.Builder, n *ops.Node, m []*ops.Node) *ops.Node {
 func (f *fuser) epilogueOf(gr *group) *ops.Node {
 	for _, mem := range gr.members {
 		for _, x := range mem.In {
-			if x.Op.Name != "matmul" || f.external[x.ID] || !x.Type.Equal(gr.root.Type) {
+			if x.Op != ops.Matmul || f.external[x.ID] || !x.Type.Equal(gr.root.Type) {
 				continue
 			}
 			if f.sole[x.ID] == gr {

@@ -114,8 +114,8 @@ func sharedGraph(rng *rand.Rand, size int) *ops.Graph {
 		}
 		return pool[rng.IntN(len(pool))]
 	}
-	unary := []string{"neg", "exp", "abs", "square", "relu", "tanh"}
-	binary := []string{"add", "sub", "mul", "div", "maximum", "greater"}
+	unary := []*ops.Op{ops.Neg, ops.Exp, ops.Abs, ops.Square, ops.Relu, ops.Tanh}
+	binary := []*ops.Op{ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Maximum, ops.Greater}
 	for range size {
 		var y *ops.Node
 		if rng.IntN(3) == 0 {

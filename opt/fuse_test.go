@@ -15,11 +15,11 @@ import (
 func TestFuseProgram(t *testing.T) {
 	b := ops.NewBuilder()
 	x, w, bias := b.Input("x", f64(4, 3)), b.Input("w", f64(4, 3)), b.Input("b", f64(3))
-	h := b.Must("add", nil, b.Must("mul", nil, x, w), bias)
-	b.Output("y", b.Must("mul", nil, b.Must("tanh", nil, h), b.Scalar(ops.F64, 0.5)))
+	h := b.Must(ops.Add, nil, b.Must(ops.Mul, nil, x, w), bias)
+	b.Output("y", b.Must(ops.Mul, nil, b.Must(ops.Tanh, nil, h), b.Scalar(ops.F64, 0.5)))
 	after := mustPass(t, "fuse", b.G)
 	y := after.Output("y")
-	if y.Op.Name != "fused_elementwise" || opCount(after, "fused_elementwise") != 1 || len(after.Nodes) != 4 {
+	if y.Op != ops.FusedElementwise || opCount(after, "fused_elementwise") != 1 || len(after.Nodes) != 4 {
 		t.Fatalf("not one fused node:\n%v", after)
 	}
 	if p := y.Attrs.Str("program", ""); p != "t0=mul(x0,x1); t1=add(t0,x2); t2=tanh(t1); t3=mul(t2,0.5)" {
@@ -40,19 +40,19 @@ func TestFuseBoundaries(t *testing.T) {
 	b := ops.NewBuilder()
 	x, v := b.Input("x", f64(4, 3)), b.Input("v", f64(3))
 	p := b.Param("p", f64(3), nil)
-	e := b.Must("exp", nil, x)                       // read by two trees
-	b.Output("a", b.Must("add", nil, e, x))          // tree 1: add alone (e is shared)
-	b.Output("b", b.Must("mul", nil, e, e))          // tree 2: mul alone
-	sv := b.Must("sqrt", nil, b.Must("abs", nil, v)) // [3] under a [4, 3] root
-	b.Output("c", b.Must("sub", nil, x, sv))         // sub alone; sqrt(abs) fused
-	o := b.Must("neg", nil, x)
+	e := b.Must(ops.Exp, nil, x)                         // read by two trees
+	b.Output("a", b.Must(ops.Add, nil, e, x))            // tree 1: add alone (e is shared)
+	b.Output("b", b.Must(ops.Mul, nil, e, e))            // tree 2: mul alone
+	sv := b.Must(ops.Sqrt, nil, b.Must(ops.Abs, nil, v)) // [3] under a [4, 3] root
+	b.Output("c", b.Must(ops.Sub, nil, x, sv))           // sub alone; sqrt(abs) fused
+	o := b.Must(ops.Neg, nil, x)
 	b.Output("o", o)
-	b.Output("d", b.Must("exp", nil, o)) // o is an output: not absorbed
-	s := b.Must("sum", ops.Attrs{"axes": []int{0}}, b.Must("relu", nil, x))
-	b.Output("s", b.Must("log", nil, s)) // sum over the first axis: no fused_reduce
-	nv := b.Must("mul", nil, p, b.Scalar(ops.F64, 0.9))
+	b.Output("d", b.Must(ops.Exp, nil, o)) // o is an output: not absorbed
+	s := b.Must(ops.Sum, ops.Attrs{"axes": []int{0}}, b.Must(ops.Relu, nil, x))
+	b.Output("s", b.Must(ops.Log, nil, s)) // sum over the first axis: no fused_reduce
+	nv := b.Must(ops.Mul, nil, p, b.Scalar(ops.F64, 0.9))
 	b.Update(p, nv)
-	b.Output("u", b.Must("tanh", nil, nv)) // nv is an update value
+	b.Output("u", b.Must(ops.Tanh, nil, nv)) // nv is an update value
 	after := mustPass(t, "fuse", b.G)
 	if n := opCount(after, "fused_elementwise"); n != 1 {
 		t.Errorf("%d fused nodes, want 1 (sqrt(abs(v)))\n%v", n, after)
@@ -80,15 +80,15 @@ func TestFusedBitwise(t *testing.T) {
 			s := b.Input("s", ty())
 			c := func(v float64) *ops.Node { return b.Scalar(dt, v) }
 			// GELU's tanh form and a normalization-like chain.
-			x3 := b.Must("mul", nil, b.Must("mul", nil, x, x), x)
-			inner := b.Must("mul", nil, c(0.7978845608), b.Must("add", nil, x, b.Must("mul", nil, c(0.044715), x3)))
-			gelu := b.Must("mul", nil, b.Must("mul", nil, c(0.5), x), b.Must("add", nil, c(1), b.Must("tanh", nil, inner)))
-			d := b.Must("sub", nil, gelu, col)
-			norm := b.Must("div", nil, d, b.Must("sqrt", nil, b.Must("add", nil, b.Must("square", nil, col), c(1e-5))))
-			y := b.Must("add", nil, b.Must("mul", nil, norm, row), b.Must("sigmoid", nil, s))
-			m := b.Must("maximum", nil, b.Must("minimum", nil, y, c(3)), b.Must("neg", nil, b.Must("abs", nil, s)))
-			z := b.Must("mul", nil, m, b.Must("greater", nil, x, c(0)))
-			z = b.Must("add", nil, z, b.Must("mul", nil, b.Must("less", nil, x, row), b.Must("pow", nil, b.Must("exp", nil, row), c(2))))
+			x3 := b.Must(ops.Mul, nil, b.Must(ops.Mul, nil, x, x), x)
+			inner := b.Must(ops.Mul, nil, c(0.7978845608), b.Must(ops.Add, nil, x, b.Must(ops.Mul, nil, c(0.044715), x3)))
+			gelu := b.Must(ops.Mul, nil, b.Must(ops.Mul, nil, c(0.5), x), b.Must(ops.Add, nil, c(1), b.Must(ops.Tanh, nil, inner)))
+			d := b.Must(ops.Sub, nil, gelu, col)
+			norm := b.Must(ops.Div, nil, d, b.Must(ops.Sqrt, nil, b.Must(ops.Add, nil, b.Must(ops.Square, nil, col), c(1e-5))))
+			y := b.Must(ops.Add, nil, b.Must(ops.Mul, nil, norm, row), b.Must(ops.Sigmoid, nil, s))
+			m := b.Must(ops.Maximum, nil, b.Must(ops.Minimum, nil, y, c(3)), b.Must(ops.Neg, nil, b.Must(ops.Abs, nil, s)))
+			z := b.Must(ops.Mul, nil, m, b.Must(ops.Greater, nil, x, c(0)))
+			z = b.Must(ops.Add, nil, z, b.Must(ops.Mul, nil, b.Must(ops.Less, nil, x, row), b.Must(ops.Pow, nil, b.Must(ops.Exp, nil, row), c(2))))
 			b.Output("z", z)
 			after := mustPass(t, "fuse", b.G)
 			if opCount(after, "fused_elementwise") == 0 || len(after.Nodes) > 8 {
@@ -139,12 +139,12 @@ func TestFuseReduce(t *testing.T) {
 			ty := func(d ...int) ops.Type { return ops.Type{DType: dt, Shape: ops.ShapeOf(d...)} }
 			b := ops.NewBuilder()
 			x, col := b.Input("x", ty(r, c)), b.Input("col", ty(r, 1))
-			d := b.Must("sub", nil, x, col)
-			sq := b.Must("square", nil, d)
-			b.Output("var", b.Must("mean", ops.Attrs{"axes": []int{-1}, "keepdims": true}, sq))
-			b.Output("sum", b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("exp", nil, x)))
-			b.Output("all", b.Must("mean", nil, b.Must("abs", nil, b.Must("mul", nil, x, x))))
-			b.Output("both", b.Must("sum", ops.Attrs{"axes": []int{0, 1}}, b.Must("tanh", nil, x)))
+			d := b.Must(ops.Sub, nil, x, col)
+			sq := b.Must(ops.Square, nil, d)
+			b.Output("var", b.Must(ops.Mean, ops.Attrs{"axes": []int{-1}, "keepdims": true}, sq))
+			b.Output("sum", b.Must(ops.Sum, ops.Attrs{"axes": []int{1}}, b.Must(ops.Exp, nil, x)))
+			b.Output("all", b.Must(ops.Mean, nil, b.Must(ops.Abs, nil, b.Must(ops.Mul, nil, x, x))))
+			b.Output("both", b.Must(ops.Sum, ops.Attrs{"axes": []int{0, 1}}, b.Must(ops.Tanh, nil, x)))
 			after := mustPass(t, "fuse", b.G)
 			if n := opCount(after, "fused_reduce"); n != 4 || opCount(after, "sum")+opCount(after, "mean") != 0 {
 				t.Fatalf("%d fused reductions, want 4:\n%v", n, after)
@@ -163,17 +163,17 @@ func TestFuseMatmulEpilogue(t *testing.T) {
 		ty := func(d ...int) ops.Type { return ops.Type{DType: dt, Shape: ops.ShapeOf(d...)} }
 		b := ops.NewBuilder()
 		x, w, bias := b.Input("x", ty(37, 20)), b.Input("w", ty(30, 20)), b.Input("b", ty(30))
-		mm := b.Must("matmul", ops.Attrs{"transpose_w": true}, x, w)
-		b.Output("h", b.Must("relu", nil, b.Must("add", nil, mm, bias)))
-		mm2 := b.Must("matmul", nil, x, b.Must("transpose", nil, w))
-		b.Output("shared", b.Must("add", nil, mm2, bias))
-		b.Output("shared2", b.Must("exp", nil, mm2))
+		mm := b.Must(ops.Matmul, ops.Attrs{"transpose_w": true}, x, w)
+		b.Output("h", b.Must(ops.Relu, nil, b.Must(ops.Add, nil, mm, bias)))
+		mm2 := b.Must(ops.Matmul, nil, x, b.Must(ops.Transpose, nil, w))
+		b.Output("shared", b.Must(ops.Add, nil, mm2, bias))
+		b.Output("shared2", b.Must(ops.Exp, nil, mm2))
 		after := mustPass(t, "fuse", b.G)
 		if opCount(after, "fused_matmul") != 1 || opCount(after, "matmul") != 1 {
 			t.Fatalf("want one fused_matmul and one matmul:\n%v", after)
 		}
 		h := after.Output("h")
-		if h.Op.Name != "fused_matmul" || !h.Attrs.Bool("transpose_w", false) || h.Attrs.Str("program", "") != "t0=add(x0,x1); t1=relu(t0)" {
+		if h.Op != ops.FusedMatmul || !h.Attrs.Bool("transpose_w", false) || h.Attrs.Str("program", "") != "t0=add(x0,x1); t1=relu(t0)" {
 			t.Errorf("h is %v %v", h.Op.Name, h.Attrs)
 		}
 		in := randomInputs(b.G, rand.New(rand.NewPCG(8, 9)), false)
@@ -189,14 +189,14 @@ func TestFuseDuplicatesCheapOps(t *testing.T) {
 	x := b.Input("x", f64(5, 300))
 	gamma := b.Input("gamma", f64(300))
 	keep := ops.Attrs{"axes": []int{1}, "keepdims": true}
-	mean := b.Must("mean", keep, x)
-	d := b.Must("sub", nil, x, mean)
-	v := b.Must("mean", keep, b.Must("square", nil, d))
-	norm := b.Must("div", nil, d, b.Must("sqrt", nil, b.Must("add", nil, v, b.Scalar(ops.F64, 1e-5))))
-	b.Output("y", b.Must("mul", nil, norm, gamma))
-	e := b.Must("exp", nil, x)
-	b.Output("z", b.Must("add", nil, b.Must("mul", nil, e, e), e))
-	b.Output("w", b.Must("add", nil, e, x))
+	mean := b.Must(ops.Mean, keep, x)
+	d := b.Must(ops.Sub, nil, x, mean)
+	v := b.Must(ops.Mean, keep, b.Must(ops.Square, nil, d))
+	norm := b.Must(ops.Div, nil, d, b.Must(ops.Sqrt, nil, b.Must(ops.Add, nil, v, b.Scalar(ops.F64, 1e-5))))
+	b.Output("y", b.Must(ops.Mul, nil, norm, gamma))
+	e := b.Must(ops.Exp, nil, x)
+	b.Output("z", b.Must(ops.Add, nil, b.Must(ops.Mul, nil, e, e), e))
+	b.Output("w", b.Must(ops.Add, nil, e, x))
 	after := mustPass(t, "fuse", b.G)
 	if opCount(after, "sub") != 0 || opCount(after, "fused_reduce") != 1 || opCount(after, "exp") != 1 {
 		t.Errorf("x - mean stored, or exp recomputed:\n%v", after)
@@ -214,9 +214,9 @@ func TestFusedSymbolicShapes(t *testing.T) {
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.Shape{B, ops.DimConst(7)}})
 	w := b.Input("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(7, 5)})
 	bias := b.Input("bias", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(5)})
-	h := b.Must("relu", nil, b.Must("add", nil, b.Must("matmul", nil, x, w), bias))
-	b.Output("s", b.Must("sum", ops.Attrs{"axes": []int{-1}}, b.Must("square", nil, b.Must("tanh", nil, h))))
-	b.Output("m", b.Must("mean", nil, b.Must("exp", nil, b.Must("neg", nil, x))))
+	h := b.Must(ops.Relu, nil, b.Must(ops.Add, nil, b.Must(ops.Matmul, nil, x, w), bias))
+	b.Output("s", b.Must(ops.Sum, ops.Attrs{"axes": []int{-1}}, b.Must(ops.Square, nil, b.Must(ops.Tanh, nil, h))))
+	b.Output("m", b.Must(ops.Mean, nil, b.Must(ops.Exp, nil, b.Must(ops.Neg, nil, x))))
 	g, err := Optimize(b.G, Options{Level: 1, Verify: true})
 	if err != nil {
 		t.Fatal(err)

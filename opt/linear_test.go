@@ -20,33 +20,33 @@ var chainGraphs = []struct {
 	make func(n int) *ops.Graph
 }{
 	{"sum", func(n int) *ops.Graph { // x + x + ... + x, as lang lowers it
-		return repeatOp(n, func(b *ops.Builder, y, x *ops.Node) *ops.Node { return b.Must("add", nil, y, x) })
+		return repeatOp(n, func(b *ops.Builder, y, x *ops.Node) *ops.Node { return b.Must(ops.Add, nil, y, x) })
 	}},
 	{"mixed", func(n int) *ops.Graph { // tanh(y*x + 0.5) - y, repeated
 		return repeatOp(n/4, func(b *ops.Builder, y, x *ops.Node) *ops.Node {
-			h := b.Must("tanh", nil, b.Must("add", nil, b.Must("mul", nil, y, x), b.Scalar(ops.F32, 0.5)))
-			return b.Must("sub", nil, h, y)
+			h := b.Must(ops.Tanh, nil, b.Must(ops.Add, nil, b.Must(ops.Mul, nil, y, x), b.Scalar(ops.F32, 0.5)))
+			return b.Must(ops.Sub, nil, h, y)
 		})
 	}},
 	{"negs", func(n int) *ops.Graph { // - - - x: simplify removes pairs
-		return repeatOp(n, func(b *ops.Builder, y, _ *ops.Node) *ops.Node { return b.Must("neg", nil, y) })
+		return repeatOp(n, func(b *ops.Builder, y, _ *ops.Node) *ops.Node { return b.Must(ops.Neg, nil, y) })
 	}},
 	{"transposes", func(n int) *ops.Graph { // exp(y).T, repeated: simplify merges nothing
 		return repeatOp(n/2, func(b *ops.Builder, y, _ *ops.Node) *ops.Node {
-			return b.Must("transpose", nil, b.Must("exp", nil, y))
+			return b.Must(ops.Transpose, nil, b.Must(ops.Exp, nil, y))
 		})
 	}},
 	{"reshapes", func(n int) *ops.Graph { // reshape to [3, 2] and back, repeated
 		return repeatOp(n/2, func(b *ops.Builder, y, _ *ops.Node) *ops.Node {
-			r := b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(3, 2)}, y)
-			return b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, r)
+			r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(3, 2)}, y)
+			return b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 3)}, r)
 		})
 	}},
 	{"matmuls", func(n int) *ops.Graph { // relu(y @ W), repeated
 		b := ops.NewBuilder()
 		w := b.Param("W", f32(3, 3), nil)
 		return chainOn(b, n/2, func(b *ops.Builder, y, _ *ops.Node) *ops.Node {
-			return b.Must("relu", nil, b.Must("matmul", nil, y, w))
+			return b.Must(ops.Relu, nil, b.Must(ops.Matmul, nil, y, w))
 		})
 	}},
 	{"constants", func(n int) *ops.Graph { // (((1 + 1) * 0.5) + 1) ...: fold evaluates each
@@ -54,9 +54,9 @@ var chainGraphs = []struct {
 		x := b.Input("x", f32(2, 3))
 		c := b.Full(f32(2, 3), 1)
 		for i := range n / 2 {
-			c = b.Must("mul", nil, b.Must("add", nil, c, b.Scalar(ops.F32, 1)), b.Scalar(ops.F32, float64(i%3)*0.25))
+			c = b.Must(ops.Mul, nil, b.Must(ops.Add, nil, c, b.Scalar(ops.F32, 1)), b.Scalar(ops.F32, float64(i%3)*0.25))
 		}
-		b.Output("y", b.Must("add", nil, x, c))
+		b.Output("y", b.Must(ops.Add, nil, x, c))
 		return b.G
 	}},
 	{"wide", wideGraph},
@@ -88,10 +88,10 @@ func chainOn(b *ops.Builder, n int, step func(b *ops.Builder, y, x *ops.Node) *o
 func wideGraph(n int) *ops.Graph {
 	b := ops.NewBuilder()
 	x, v := b.Input("x", f32(2, 3)), b.Input("v", f32(3))
-	d := b.Must("sub", nil, x, v)
+	d := b.Must(ops.Sub, nil, x, v)
 	for i := range n / 5 {
-		br := b.Must("exp", nil, b.Must("mul", nil, d, b.Scalar(ops.F32, float64(i)*1e-4)))
-		b.Output(fmt.Sprint("y", i), b.Must("add", nil, br, d))
+		br := b.Must(ops.Exp, nil, b.Must(ops.Mul, nil, d, b.Scalar(ops.F32, float64(i)*1e-4)))
+		b.Output(fmt.Sprint("y", i), b.Must(ops.Add, nil, br, d))
 	}
 	return b.G
 }
@@ -104,13 +104,13 @@ func fanGraph(n int) *ops.Graph {
 	var acc *ops.Node
 	var terms []*ops.Node
 	for i := range n / 4 {
-		terms = append(terms, b.Must("exp", nil, b.Must("mul", nil, x, b.Scalar(ops.F32, float64(i)))))
+		terms = append(terms, b.Must(ops.Exp, nil, b.Must(ops.Mul, nil, x, b.Scalar(ops.F32, float64(i)))))
 	}
 	for _, y := range terms {
 		if acc == nil {
 			acc = y
 		} else {
-			acc = b.Must("add", nil, acc, y)
+			acc = b.Must(ops.Add, nil, acc, y)
 		}
 	}
 	b.Output("y", acc)
@@ -128,11 +128,11 @@ func updatesGraph(n int) *ops.Graph {
 	for i := range n / 40 {
 		p := b.Param(fmt.Sprint("p", i), f32(2, 3), nil)
 		params = append(params, p)
-		s := b.Must("sum", nil, b.Must("square", nil, b.Must("mul", nil, p, x)))
+		s := b.Must(ops.Sum, nil, b.Must(ops.Square, nil, b.Must(ops.Mul, nil, p, x)))
 		if loss == nil {
 			loss = s
 		} else {
-			loss = b.Must("add", nil, loss, s)
+			loss = b.Must(ops.Add, nil, loss, s)
 		}
 	}
 	if err := train.BuildStep(b, loss, params, train.NewAdam(1e-3)); err != nil {

@@ -38,7 +38,7 @@ func TestPassOrder(t *testing.T) {
 func TestOptimizeOptions(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(2))
-	b.Output("y", b.Must("exp", nil, b.Must("neg", nil, b.Must("neg", nil, x))))
+	b.Output("y", b.Must(ops.Exp, nil, b.Must(ops.Neg, nil, b.Must(ops.Neg, nil, x))))
 	g := b.G
 	if out, err := Optimize(g, Options{}); err != nil || out != g {
 		t.Errorf("level 0: got %p, %v; want the graph itself", out, err)
@@ -79,40 +79,40 @@ func TestFold(t *testing.T) {
 		value float64 // its value attribute when op is const or full
 	}{
 		{"scalar arithmetic", func(b *ops.Builder) *ops.Node {
-			return b.Must("div", nil, b.Scalar(ops.F64, 1), b.Must("add", nil, b.Scalar(ops.F64, 2), b.Scalar(ops.F64, 1)))
+			return b.Must(ops.Div, nil, b.Scalar(ops.F64, 1), b.Must(ops.Add, nil, b.Scalar(ops.F64, 2), b.Scalar(ops.F64, 1)))
 		}, "const", 1.0 / 3},
 		{"f32 rounding", func(b *ops.Builder) *ops.Node {
-			return b.Must("div", nil, b.Scalar(ops.F32, 1), b.Scalar(ops.F32, 3))
+			return b.Must(ops.Div, nil, b.Scalar(ops.F32, 1), b.Scalar(ops.F32, 3))
 		}, "const", float64(float32(1) / float32(3))},
 		{"elementwise on a symbolic full", func(b *ops.Builder) *ops.Node {
-			return b.Must("exp", nil, b.Full(sym, 0))
+			return b.Must(ops.Exp, nil, b.Full(sym, 0))
 		}, "full", 1},
 		{"broadcast of a scalar", func(b *ops.Builder) *ops.Node {
-			return b.Must("broadcast_to", ops.Attrs{"shape": sym.Shape}, b.Scalar(ops.F64, 2))
+			return b.Must(ops.BroadcastTo, ops.Attrs{"shape": sym.Shape}, b.Scalar(ops.F64, 2))
 		}, "full", 2},
 		{"concrete sum", func(b *ops.Builder) *ops.Node {
-			return b.Must("sum", nil, b.Full(f64(2, 3), 0.5))
+			return b.Must(ops.Sum, nil, b.Full(f64(2, 3), 0.5))
 		}, "const", 3},
 		{"size of a concrete full", func(b *ops.Builder) *ops.Node {
-			return b.Must("size", ops.Attrs{"axes": []int{1}, "dtype": ops.F64}, b.Full(f64(2, 3), 0.5))
+			return b.Must(ops.Size, ops.Attrs{"axes": []int{1}, "dtype": ops.F64}, b.Full(f64(2, 3), 0.5))
 		}, "const", 3},
 		{"NaN", func(b *ops.Builder) *ops.Node {
-			return b.Must("log", nil, b.Scalar(ops.F64, -1))
+			return b.Must(ops.Log, nil, b.Scalar(ops.F64, -1))
 		}, "const", math.NaN()},
 		{"symbolic sum stays", func(b *ops.Builder) *ops.Node {
-			return b.Must("sum", nil, b.Full(sym, 1))
+			return b.Must(ops.Sum, nil, b.Full(sym, 1))
 		}, "sum", 0},
 		{"non-uniform result stays", func(b *ops.Builder) *ops.Node {
-			return b.Must("one_hot", ops.Attrs{"n": 3, "dtype": ops.F64}, b.Full(ops.Type{DType: ops.I32, Shape: ops.ShapeOf(2)}, 1))
+			return b.Must(ops.OneHot, ops.Attrs{"n": 3, "dtype": ops.F64}, b.Full(ops.Type{DType: ops.I32, Shape: ops.ShapeOf(2)}, 1))
 		}, "one_hot", 0},
 		{"big result stays", func(b *ops.Builder) *ops.Node {
-			return b.Must("sum", ops.Attrs{"axes": []int{0}}, b.Full(f64(2, foldLimit+1), 1))
+			return b.Must(ops.Sum, ops.Attrs{"axes": []int{0}}, b.Full(f64(2, foldLimit+1), 1))
 		}, "sum", 0},
 		{"big operand stays", func(b *ops.Builder) *ops.Node {
-			return b.Must("sum", nil, b.Full(f64(1<<20, 1<<20), 1))
+			return b.Must(ops.Sum, nil, b.Full(f64(1<<20, 1<<20), 1))
 		}, "sum", 0},
 		{"big elementwise folds by value", func(b *ops.Builder) *ops.Node {
-			return b.Must("sqrt", nil, b.Full(f64(1<<20, 1<<20), 4))
+			return b.Must(ops.Sqrt, nil, b.Full(f64(1<<20, 1<<20), 4))
 		}, "full", 2},
 	}
 	for _, c := range cases {
@@ -137,8 +137,8 @@ func TestFold(t *testing.T) {
 // TestFoldKeepsRandomOps: a random op is never evaluated at compile time.
 func TestFoldKeepsRandomOps(t *testing.T) {
 	b := ops.NewBuilder()
-	m := b.Must("dropout_mask", ops.Attrs{"p": 0.5, "seed": 1, "shape": ops.ShapeOf(4), "dtype": ops.F64})
-	b.Output("y", b.Must("mul", nil, m, b.Scalar(ops.F64, 2)))
+	m := b.Must(ops.DropoutMask, ops.Attrs{"p": 0.5, "seed": 1, "shape": ops.ShapeOf(4), "dtype": ops.F64})
+	b.Output("y", b.Must(ops.Mul, nil, m, b.Scalar(ops.F64, 2)))
 	after := mustPass(t, "fold", b.G)
 	if opCount(after, "dropout_mask") != 1 || opCount(after, "mul") != 1 {
 		t.Errorf("random op folded:\n%v", after)
@@ -150,12 +150,12 @@ func TestFoldKeepsRandomOps(t *testing.T) {
 func TestCSE(t *testing.T) {
 	b := ops.NewBuilder()
 	x, y := b.Input("x", f64(3)), b.Input("y", f64(3))
-	b.Output("a", b.Must("add", nil, x, y))
-	b.Output("b", b.Must("add", nil, y, x))
-	b.Output("c", b.Must("sub", nil, x, y))
-	b.Output("d", b.Must("sub", nil, y, x))
-	b.Output("e", b.Must("maximum", nil, y, x))
-	b.Output("f", b.Must("maximum", nil, x, y))
+	b.Output("a", b.Must(ops.Add, nil, x, y))
+	b.Output("b", b.Must(ops.Add, nil, y, x))
+	b.Output("c", b.Must(ops.Sub, nil, x, y))
+	b.Output("d", b.Must(ops.Sub, nil, y, x))
+	b.Output("e", b.Must(ops.Maximum, nil, y, x))
+	b.Output("f", b.Must(ops.Maximum, nil, x, y))
 	after := mustPass(t, "cse", b.G)
 	if after.Output("a") != after.Output("b") || after.Output("e") != after.Output("f") {
 		t.Errorf("commutative ops not merged:\n%v", after)
@@ -169,10 +169,10 @@ func TestCSE(t *testing.T) {
 	// A graph with two equal exp nodes, as a pass outside a Builder could make.
 	b = ops.NewBuilder()
 	x = b.Input("x", f64(3))
-	e1 := b.Must("exp", nil, x)
+	e1 := b.Must(ops.Exp, nil, x)
 	e2 := &ops.Node{ID: 2, Op: e1.Op, In: []*ops.Node{x}, Attrs: ops.Attrs{}, Type: e1.Type}
 	b.G.Nodes = append(b.G.Nodes, e2)
-	b.Output("s", b.Must("add", nil, e1, e2))
+	b.Output("s", b.Must(ops.Add, nil, e1, e2))
 	if err := ops.Verify(b.G); err != nil {
 		t.Fatal(err)
 	}
@@ -189,11 +189,11 @@ func TestDCE(t *testing.T) {
 	x := b.Input("x", f64(3))
 	unused := b.Input("unused", f64(2))
 	w := b.Param("w", f64(3), ops.Attrs{"init": "ones"})
-	b.Must("exp", nil, unused) // dead
-	b.Must("log", nil, x)      // dead
-	y := b.Must("mul", nil, x, w)
+	b.Must(ops.Exp, nil, unused) // dead
+	b.Must(ops.Log, nil, x)      // dead
+	y := b.Must(ops.Mul, nil, x, w)
 	b.Output("y", y)
-	b.Update(w, b.Must("sub", nil, w, y))
+	b.Update(w, b.Must(ops.Sub, nil, w, y))
 	after := mustPass(t, "dce", b.G)
 	var names []string
 	for _, n := range after.Nodes {
@@ -223,10 +223,10 @@ func TestRootsStayComputed(t *testing.T) {
 	w := b.Param("w", f64(3), nil)
 	v := b.Param("v", f64(3), nil)
 	x := b.Input("x", f64(3))
-	b.Output("w0", b.Must("sub", nil, w, b.Scalar(ops.F64, 0)))
-	b.Output("x1", b.Must("mul", nil, x, b.Scalar(ops.F64, 1)))
-	b.Update(w, b.Must("add", nil, w, x))
-	b.Update(v, b.Must("mul", nil, w, b.Scalar(ops.F64, 1)))
+	b.Output("w0", b.Must(ops.Sub, nil, w, b.Scalar(ops.F64, 0)))
+	b.Output("x1", b.Must(ops.Mul, nil, x, b.Scalar(ops.F64, 1)))
+	b.Update(w, b.Must(ops.Add, nil, w, x))
+	b.Update(v, b.Must(ops.Mul, nil, w, b.Scalar(ops.F64, 1)))
 	out, err := Optimize(b.G, Options{Level: 1, Verify: true})
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +234,7 @@ func TestRootsStayComputed(t *testing.T) {
 	if n := out.Output("w0"); n.Op.Leaf {
 		t.Errorf("output w0 became the param itself:\n%v", out)
 	}
-	if n := out.Output("x1"); n.Op.Name != "input" {
+	if n := out.Output("x1"); n.Op != ops.Input {
 		t.Errorf("output x1 is %s, want the input x:\n%v", n.Op.Name, out)
 	}
 	if u := out.Updates[1]; u.Value.Op.Leaf {

@@ -17,11 +17,11 @@ func TestPrepare(t *testing.T) {
 		b := ops.NewBuilder()
 		x := b.Input("x", f64(2, 3))
 		y := b.Input("y", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(2)})
-		oh := b.Must("one_hot", ops.Attrs{"n": 3, "dtype": ops.F64}, y)
-		lp := b.Must("log", nil, b.Must("softmax", nil, x))
-		s := b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("mul", nil, oh, lp))
-		b.Must("dropout_mask", ops.Attrs{"p": 0.5, "seed": 3, "shape": ops.ShapeOf(2), "dtype": ops.F64})
-		b.Output("loss", b.Must("neg", nil, b.Must("mean", nil, s)))
+		oh := b.Must(ops.OneHot, ops.Attrs{"n": 3, "dtype": ops.F64}, y)
+		lp := b.Must(ops.Log, nil, b.Must(ops.Softmax, nil, x))
+		s := b.Must(ops.Sum, ops.Attrs{"axes": []int{1}}, b.Must(ops.Mul, nil, oh, lp))
+		b.Must(ops.DropoutMask, ops.Attrs{"p": 0.5, "seed": 3, "shape": ops.ShapeOf(2), "dtype": ops.F64})
+		b.Output("loss", b.Must(ops.Neg, nil, b.Must(ops.Mean, nil, s)))
 		return b, x
 	}
 	// Row 0 is ordinary; in row 1 the label's logit is 800 below the others.

@@ -60,14 +60,14 @@ func rebuildBuilder(g *ops.Graph, r rule) (*ops.Builder, error) {
 		if r != nil {
 			nn = r(b, n, in, m)
 		}
-		if nn != nil && root[n.ID] && nn.Op.Leaf && nn.Op.Name != "input" {
+		if nn != nil && root[n.ID] && nn.Op.Leaf && nn.Op != ops.Input {
 			// A session shows a param or state output as it is after the
 			// updates, and an update may not read another's target: a
 			// computed output or update value stays computed.
 			nn = nil
 		}
 		if nn == nil {
-			nn = b.Must(n.Op.Name, n.Attrs, in...)
+			nn = b.Must(n.Op, n.Attrs, in...)
 		}
 		if !nn.Type.Equal(n.Type) {
 			return nil, fmt.Errorf("%v (%s) was replaced by %s of type %v", n, n.Op.Name, nn.Op.Name, nn.Type)
@@ -90,12 +90,12 @@ func rebuildBuilder(g *ops.Graph, r rule) (*ops.Builder, error) {
 func copyLeaf(b *ops.Builder, n *ops.Node) (*ops.Node, error) {
 	b.SetPos(n.Pos)
 	var nn *ops.Node
-	switch n.Op.Name {
-	case "input":
+	switch n.Op {
+	case ops.Input:
 		nn = b.Input(n.Name(), n.Type)
-	case "param":
+	case ops.Param:
 		nn = b.Param(n.Name(), n.Type, n.Attrs)
-	case "state":
+	case ops.State:
 		nn = b.State(n.Name(), n.Type, n.Attrs)
 	default:
 		return nil, fmt.Errorf("cannot copy leaf op %s", n.Op.Name)
@@ -142,7 +142,7 @@ func consumers(g *ops.Graph) [][]*ops.Node {
 // constValue reports whether n is a constant that every element of which is
 // one value (op const or full), and the value.
 func constValue(n *ops.Node) (float64, bool) {
-	if n.Op.Name != "const" && n.Op.Name != "full" {
+	if n.Op != ops.Const && n.Op != ops.Full {
 		return 0, false
 	}
 	return n.Attrs.Float("value", 0), true

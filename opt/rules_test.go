@@ -23,60 +23,60 @@ var zeroSign = map[string]bool{"sum_to the same shape": true}
 func neg0(b *ops.Builder) *ops.Node { return b.Scalar(ops.F64, math.Copysign(0, -1)) }
 
 var simplifyCases = []ruleCase{
-	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, x, neg0(b)) }, "input"},
+	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Add, nil, x, neg0(b)) }, "input"},
 	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("add", nil, b.Full(f64(2, 3), math.Copysign(0, -1)), x)
+		return b.Must(ops.Add, nil, b.Full(f64(2, 3), math.Copysign(0, -1)), x)
 	}, "input"},
 	{"x+(-0)", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("add", nil, w, b.Full(f64(2, 3), math.Copysign(0, -1)))
+		return b.Must(ops.Add, nil, w, b.Full(f64(2, 3), math.Copysign(0, -1)))
 	}, "broadcast_to"},
-	{"x-0", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("sub", nil, x, b.Scalar(ops.F64, 0)) }, "input"},
-	{"x*1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, b.Scalar(ops.F64, 1), x) }, "input"},
-	{"x*1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, x, b.Full(f64(3), 1)) }, "input"},
-	{"x*-1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, x, b.Scalar(ops.F64, -1)) }, "neg"},
-	{"x/1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("div", nil, x, b.Scalar(ops.F64, 1)) }, "input"},
-	{"x**1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("pow", nil, x, b.Scalar(ops.F64, 1)) }, "input"},
-	{"neg(neg(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("neg", nil, b.Must("neg", nil, x)) }, "input"},
+	{"x-0", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Sub, nil, x, b.Scalar(ops.F64, 0)) }, "input"},
+	{"x*1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Mul, nil, b.Scalar(ops.F64, 1), x) }, "input"},
+	{"x*1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Mul, nil, x, b.Full(f64(3), 1)) }, "input"},
+	{"x*-1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Mul, nil, x, b.Scalar(ops.F64, -1)) }, "neg"},
+	{"x/1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Div, nil, x, b.Scalar(ops.F64, 1)) }, "input"},
+	{"x**1", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Pow, nil, x, b.Scalar(ops.F64, 1)) }, "input"},
+	{"neg(neg(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Neg, nil, b.Must(ops.Neg, nil, x)) }, "input"},
 	{"neg(neg(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("neg", nil, b.Must("neg", nil, b.Must("neg", nil, x)))
+		return b.Must(ops.Neg, nil, b.Must(ops.Neg, nil, b.Must(ops.Neg, nil, x)))
 	}, "neg"},
 	{"transpose(transpose(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("transpose", nil, b.Must("transpose", nil, x))
+		return b.Must(ops.Transpose, nil, b.Must(ops.Transpose, nil, x))
 	}, "input"},
 	{"transpose(transpose(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		x3 := b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(1, 2, 3)}, x)
-		t := b.Must("transpose", ops.Attrs{"perm": []int{1, 0, 2}}, x3)
-		return b.Must("transpose", ops.Attrs{"perm": []int{0, 2, 1}}, t)
+		x3 := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(1, 2, 3)}, x)
+		t := b.Must(ops.Transpose, ops.Attrs{"perm": []int{1, 0, 2}}, x3)
+		return b.Must(ops.Transpose, ops.Attrs{"perm": []int{0, 2, 1}}, t)
 	}, "transpose"},
 	{"reshape to the same shape", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
+		return b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
 	}, "input"},
 	{"reshape(reshape(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		r := b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(6)}, x)
-		return b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(3, 2)}, r)
+		r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(6)}, x)
+		return b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(3, 2)}, r)
 	}, "reshape"},
 	{"reshape(reshape(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		r := b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(6)}, x)
-		return b.Must("reshape", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, r)
+		r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(6)}, x)
+		return b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 3)}, r)
 	}, "input"},
 	{"broadcast_to the same shape", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("broadcast_to", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
+		return b.Must(ops.BroadcastTo, ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
 	}, "input"},
 	{"sum_to the same shape", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("sum_to", ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
+		return b.Must(ops.SumTo, ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
 	}, "input"},
 	{"cast to the same dtype", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("cast", ops.Attrs{"dtype": ops.F64}, x)
+		return b.Must(ops.Cast, ops.Attrs{"dtype": ops.F64}, x)
 	}, "input"},
 	{"stop_gradient after differentiation", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("stop_gradient", nil, x)
+		return b.Must(ops.StopGradient, nil, x)
 	}, "input"},
 	// Identities that would lose NaN, Inf or the sign of zero stay.
-	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("mul", nil, x, b.Scalar(ops.F64, 0)) }, "mul"},
-	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("add", nil, x, b.Scalar(ops.F64, 0)) }, "add"},
-	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("sub", nil, x, neg0(b)) }, "sub"},
-	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("sub", nil, x, x) }, "sub"},
-	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must("div", nil, x, x) }, "div"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Mul, nil, x, b.Scalar(ops.F64, 0)) }, "mul"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Add, nil, x, b.Scalar(ops.F64, 0)) }, "add"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Sub, nil, x, neg0(b)) }, "sub"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Sub, nil, x, x) }, "sub"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { return b.Must(ops.Div, nil, x, x) }, "div"},
 }
 
 // TestSimplifyRules runs every case through the simplify pass: y must be
@@ -123,26 +123,26 @@ func runRuleCases(t *testing.T, pass string, rules []Rule, cases []ruleCase, bit
 
 var stabilityCases = []ruleCase{
 	{"log(softmax(x))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("log", nil, b.Must("softmax", ops.Attrs{"axis": 0}, x))
+		return b.Must(ops.Log, nil, b.Must(ops.Softmax, ops.Attrs{"axis": 0}, x))
 	}, "log_softmax"},
 	{"log(1+x)", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		sq := b.Must("square", nil, x) // 1 + x² > 0
-		return b.Must("log", nil, b.Must("add", nil, b.Scalar(ops.F64, 1), sq))
+		sq := b.Must(ops.Square, nil, x) // 1 + x² > 0
+		return b.Must(ops.Log, nil, b.Must(ops.Add, nil, b.Scalar(ops.F64, 1), sq))
 	}, "log1p"},
 	{"log(1+x)", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		e := b.Must("exp", nil, x)
-		return b.Must("log", nil, b.Must("add", nil, e, b.Full(f64(2, 3), 1)))
+		e := b.Must(ops.Exp, nil, x)
+		return b.Must(ops.Log, nil, b.Must(ops.Add, nil, e, b.Full(f64(2, 3), 1)))
 	}, "log1p"},
 	{"-mean(sum(one_hot(y)*log_softmax(x)))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
 		y := b.Input("labels", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(2)})
-		oh := b.Must("one_hot", ops.Attrs{"n": 3, "dtype": ops.F64}, y)
-		ls := b.Must("log_softmax", nil, x)
-		s := b.Must("sum", ops.Attrs{"axes": []int{1}}, b.Must("mul", nil, ls, oh))
-		return b.Must("neg", nil, b.Must("mean", nil, s))
+		oh := b.Must(ops.OneHot, ops.Attrs{"n": 3, "dtype": ops.F64}, y)
+		ls := b.Must(ops.LogSoftmax, nil, x)
+		s := b.Must(ops.Sum, ops.Attrs{"axes": []int{1}}, b.Must(ops.Mul, nil, ls, oh))
+		return b.Must(ops.Neg, nil, b.Must(ops.Mean, nil, s))
 	}, "cross_entropy"},
 	// The same with a 1 that is not exactly one: no log1p.
 	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
-		return b.Must("log", nil, b.Must("add", nil, b.Scalar(ops.F64, 1.5), b.Must("square", nil, x)))
+		return b.Must(ops.Log, nil, b.Must(ops.Add, nil, b.Scalar(ops.F64, 1.5), b.Must(ops.Square, nil, x)))
 	}, "log"},
 }
 
@@ -155,7 +155,7 @@ func TestStabilityRules(t *testing.T) {
 	// -Inf; log_softmax is x - max - log(sum exp) = -1000 - log(1 + e^-1000).
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(2))
-	b.Output("y", b.Must("log", nil, b.Must("softmax", nil, x)))
+	b.Output("y", b.Must(ops.Log, nil, b.Must(ops.Softmax, nil, x)))
 	after := mustPass(t, "stability", b.G)
 	in := map[string]*tensor.Tensor{"x": tensor.FromFloat64s(ops.F64, []int{2}, []float64{0, -1000})}
 	before := outputs(t, b.G, in)["y"].F64
@@ -167,7 +167,7 @@ func TestStabilityRules(t *testing.T) {
 	// log(1 + 1e-20): 0 in floating point, 1e-20 with log1p.
 	b = ops.NewBuilder()
 	x = b.Input("x", f64())
-	b.Output("y", b.Must("log", nil, b.Must("add", nil, x, b.Scalar(ops.F64, 1))))
+	b.Output("y", b.Must(ops.Log, nil, b.Must(ops.Add, nil, x, b.Scalar(ops.F64, 1))))
 	after = mustPass(t, "stability", b.G)
 	in = map[string]*tensor.Tensor{"x": tensor.FromFloat64s(ops.F64, nil, []float64{1e-20})}
 	if y := outputs(t, after, in)["y"].F64[0]; y != 1e-20 {

@@ -11,7 +11,7 @@ import (
 // type) or nil when the rule does not apply.
 type Rule struct {
 	Name    string
-	Op      string
+	Op      *ops.Op
 	Rewrite func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node
 }
 
@@ -22,7 +22,7 @@ type Rule struct {
 // whose kernel sums into a zeroed buffer and so turns -0 into +0; dropping it
 // keeps the -0.
 var SimplifyRules = []Rule{
-	{"x+(-0)", "add", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"x+(-0)", ops.Add, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if isValue(in[1], negZero) {
 			return keep(b, n, in[0])
 		}
@@ -31,13 +31,13 @@ var SimplifyRules = []Rule{
 		}
 		return nil
 	}},
-	{"x-0", "sub", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"x-0", ops.Sub, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if isValue(in[1], 0) {
 			return keep(b, n, in[0])
 		}
 		return nil
 	}},
-	{"x*1", "mul", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"x*1", ops.Mul, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if isValue(in[1], 1) {
 			return keep(b, n, in[0])
 		}
@@ -46,36 +46,36 @@ var SimplifyRules = []Rule{
 		}
 		return nil
 	}},
-	{"x*-1", "mul", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"x*-1", ops.Mul, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if isValue(in[1], -1) && in[0].Type.Equal(n.Type) {
-			return b.Must("neg", nil, in[0])
+			return b.Must(ops.Neg, nil, in[0])
 		}
 		if isValue(in[0], -1) && in[1].Type.Equal(n.Type) {
-			return b.Must("neg", nil, in[1])
+			return b.Must(ops.Neg, nil, in[1])
 		}
 		return nil
 	}},
-	{"x/1", "div", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"x/1", ops.Div, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if isValue(in[1], 1) {
 			return keep(b, n, in[0])
 		}
 		return nil
 	}},
-	{"x**1", "pow", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"x**1", ops.Pow, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if isValue(in[1], 1) {
 			return keep(b, n, in[0])
 		}
 		return nil
 	}},
-	{"neg(neg(x))", "neg", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
-		if in[0].Op.Name == "neg" {
+	{"neg(neg(x))", ops.Neg, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if in[0].Op == ops.Neg {
 			return in[0].In[0]
 		}
 		return nil
 	}},
-	{"transpose(transpose(x))", "transpose", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"transpose(transpose(x))", ops.Transpose, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		inner := in[0]
-		if inner.Op.Name != "transpose" {
+		if inner.Op != ops.Transpose {
 			return nil
 		}
 		p1 := perm(inner)
@@ -90,43 +90,43 @@ var SimplifyRules = []Rule{
 		if identity {
 			return inner.In[0]
 		}
-		return b.Must("transpose", ops.Attrs{"perm": comp}, inner.In[0])
+		return b.Must(ops.Transpose, ops.Attrs{"perm": comp}, inner.In[0])
 	}},
-	{"reshape to the same shape", "reshape", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"reshape to the same shape", ops.Reshape, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if in[0].Type.Equal(n.Type) {
 			return in[0]
 		}
 		return nil
 	}},
-	{"reshape(reshape(x))", "reshape", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
-		if in[0].Op.Name != "reshape" {
+	{"reshape(reshape(x))", ops.Reshape, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		if in[0].Op != ops.Reshape {
 			return nil
 		}
 		x := in[0].In[0]
 		if x.Type.Equal(n.Type) {
 			return x
 		}
-		return b.Must("reshape", n.Attrs, x)
+		return b.Must(ops.Reshape, n.Attrs, x)
 	}},
-	{"broadcast_to the same shape", "broadcast_to", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"broadcast_to the same shape", ops.BroadcastTo, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if in[0].Type.Equal(n.Type) {
 			return in[0]
 		}
 		return nil
 	}},
-	{"sum_to the same shape", "sum_to", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"sum_to the same shape", ops.SumTo, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if in[0].Type.Equal(n.Type) {
 			return in[0]
 		}
 		return nil
 	}},
-	{"cast to the same dtype", "cast", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"cast to the same dtype", ops.Cast, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if in[0].Type.Equal(n.Type) {
 			return in[0]
 		}
 		return nil
 	}},
-	{"stop_gradient after differentiation", "stop_gradient", func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+	{"stop_gradient after differentiation", ops.StopGradient, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		return in[0]
 	}},
 }
@@ -149,7 +149,7 @@ func keep(b *ops.Builder, n, x *ops.Node) *ops.Node {
 	if x.Type.DType != n.Type.DType {
 		return nil
 	}
-	return ops.BroadcastTo(b, x, n.Type.Shape)
+	return b.BroadcastTo(x, n.Type.Shape)
 }
 
 // perm is the permutation of transpose node n.
@@ -168,7 +168,7 @@ func perm(n *ops.Node) []int {
 // applyRules returns a rule that tries, on each node, the rules of its op in
 // table order, applying them again to each replacement until none applies.
 func applyRules(rules []Rule) rule {
-	byOp := map[string][]Rule{}
+	byOp := map[*ops.Op][]Rule{}
 	for _, r := range rules {
 		byOp[r.Op] = append(byOp[r.Op], r)
 	}
@@ -176,7 +176,7 @@ func applyRules(rules []Rule) rule {
 		var out *ops.Node
 		for range 8 { // each rewrite removes a node, so chains end fast
 			var next *ops.Node
-			for _, r := range byOp[n.Op.Name] {
+			for _, r := range byOp[n.Op] {
 				if next = r.Rewrite(b, n, in); next != nil {
 					break
 				}
@@ -185,7 +185,7 @@ func applyRules(rules []Rule) rule {
 				return out
 			}
 			out = next
-			if len(byOp[next.Op.Name]) == 0 || next.Op.Leaf {
+			if len(byOp[next.Op]) == 0 || next.Op.Leaf {
 				return out
 			}
 			// The replacement is a node of b: try the rules on it too.

@@ -23,7 +23,7 @@ func FuseUpdates(g *ops.Graph) (*ops.Graph, error) {
 	fused := map[int]fusedUpdate{} // by the node computing the new parameter
 	states := map[string]bool{}    // the states written in place, by name
 	for _, up := range g.Updates {
-		if up.Target.Op.Name != "param" {
+		if up.Target.Op != ops.Param {
 			continue
 		}
 		f, ok := u.adam(up.Target, up.Value)
@@ -52,7 +52,7 @@ func FuseUpdates(g *ops.Graph) (*ops.Graph, error) {
 		return nil, err
 	}
 	for i, up := range mid.Updates {
-		if up.Target.Op.Name == "state" && states[up.Target.Name()] {
+		if up.Target.Op == ops.State && states[up.Target.Name()] {
 			mid.Updates[i].Value = up.Target
 		}
 	}
@@ -61,7 +61,7 @@ func FuseUpdates(g *ops.Graph) (*ops.Graph, error) {
 
 // fusedUpdate is the node that replaces one parameter's update.
 type fusedUpdate struct {
-	op       string
+	op       *ops.Op
 	attrs    ops.Attrs
 	operands []*ops.Node
 	states   []*ops.Node // written in place
@@ -182,7 +182,7 @@ func isScalarOf(s, x *ops.Node) bool {
 // state reports whether n is a state whose update is value and which only
 // reader reads.
 func (u *updateMatcher) state(n, value, reader *ops.Node) bool {
-	return n.Op.Name == "state" && u.targets[n.ID] == value && u.only(n, reader)
+	return n.Op == ops.State && u.targets[n.ID] == value && u.only(n, reader)
 }
 
 // decay matches the gradient d = add(g, mul(wd, p)) of L2 weight decay
@@ -284,7 +284,7 @@ func (u *updateMatcher) sgd(p, pv *ops.Node) (fusedUpdate, bool) {
 	var mom, buf, d *ops.Node
 	momentum := func(nbuf *ops.Node) bool {
 		return sum(nbuf, func(x, y *ops.Node) bool {
-			s, b, ok := scaled(x, func(q *ops.Node) bool { return q.Op.Name == "state" })
+			s, b, ok := scaled(x, func(q *ops.Node) bool { return q.Op == ops.State })
 			if !ok || !y.Type.Equal(p.Type) || !u.state(b, nbuf, x) || !u.only(x, nbuf) {
 				return false
 			}
@@ -318,7 +318,7 @@ func (u *updateMatcher) sgd(p, pv *ops.Node) (fusedUpdate, bool) {
 		return f, false
 	}
 	attrs["nesterov"] = nesterov
-	f = fusedUpdate{op: "fused_sgd", attrs: attrs,
+	f = fusedUpdate{op: ops.FusedSGD, attrs: attrs,
 		operands: []*ops.Node{p, g, buf}, states: []*ops.Node{buf}}
 	if !f.decay("l2", wd) {
 		return fusedUpdate{}, false
@@ -353,7 +353,7 @@ func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 	var bc2, eps, nv, sq, dv *ops.Node
 	if !u.only(denom, ratio) || !sum(denom, func(x, y *ops.Node) bool {
 		dd, _, ok := binary(x, "div")
-		if !ok || !isScalarOf(y, x) || !isScalarOf(dd[1], x) || dd[0].Op.Name != "sqrt" {
+		if !ok || !isScalarOf(y, x) || !isScalarOf(dd[1], x) || dd[0].Op != ops.Sqrt {
 			return false
 		}
 		dv, sq, bc2, eps, nv = x, dd[0], dd[1], y, dd[0].In[0]
@@ -364,7 +364,7 @@ func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 	// nm = add(mul(b1, m), mul(c1, g))
 	var b1, m, c1, g, mg *ops.Node
 	if !sum(nm, func(x, y *ops.Node) bool {
-		s, st, ok := scaled(x, func(n *ops.Node) bool { return n.Op.Name == "state" })
+		s, st, ok := scaled(x, func(n *ops.Node) bool { return n.Op == ops.State })
 		if !ok || !u.state(st, nm, x) || !u.only(x, nm) {
 			return false
 		}
@@ -380,12 +380,12 @@ func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 	// nv = add(mul(b2, v), mul(c2, mul(g, g)))
 	var b2, v, c2, gsq *ops.Node
 	if !sum(nv, func(x, y *ops.Node) bool {
-		s, st, ok := scaled(x, func(n *ops.Node) bool { return n.Op.Name == "state" })
+		s, st, ok := scaled(x, func(n *ops.Node) bool { return n.Op == ops.State })
 		if !ok || !u.state(st, nv, x) || !u.only(x, nv) {
 			return false
 		}
 		s2, sqr, ok := scaled(y, func(n *ops.Node) bool {
-			if n.Op.Name == "square" {
+			if n.Op == ops.Square {
 				return n.In[0] == g // simplify may write mul(g, g) so
 			}
 			a, _, ok := binary(n, "mul")
@@ -403,7 +403,7 @@ func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 	if !ok {
 		return f, false
 	}
-	f = fusedUpdate{op: "fused_adam", attrs: attrs,
+	f = fusedUpdate{op: ops.FusedAdam, attrs: attrs,
 		operands: []*ops.Node{p, g, m, v, step, bc2},
 		states:   []*ops.Node{m, v}}
 	if q != p {

@@ -181,9 +181,9 @@ func smallStep(t *testing.T, o train.Optimizer) workload {
 	ty := func(d ...int) ops.Type { return ops.Type{DType: ops.F64, Shape: ops.ShapeOf(d...)} }
 	x, y := b.Input("x", ty(5, 4)), b.Input("y", ty(5, 3))
 	W, bias := b.Param("W", ty(4, 3), nil), b.Param("b", ty(3), ops.Attrs{"init": "normal"})
-	pred := b.Must("add", nil, b.Must("matmul", nil, x, W), bias)
-	d := b.Must("sub", nil, pred, y)
-	loss := b.Must("mean", nil, b.Must("mul", nil, d, d))
+	pred := b.Must(ops.Add, nil, b.Must(ops.Matmul, nil, x, W), bias)
+	d := b.Must(ops.Sub, nil, pred, y)
+	loss := b.Must(ops.Mean, nil, b.Must(ops.Mul, nil, d, d))
 	if err := train.BuildStep(b, loss, nil, o); err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestFusedUpdateNeedsPrivateState(t *testing.T) {
 		t.Errorf("%d fused_adam nodes, want 1 (for b only)", k)
 	}
 	for _, n := range og.Nodes {
-		if n.Op.Name == "fused_adam" && n.In[0].Name() != "b" {
+		if n.Op == ops.FusedAdam && n.In[0].Name() != "b" {
 			t.Errorf("fused_adam updates %s", n.In[0].Name())
 		}
 	}

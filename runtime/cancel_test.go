@@ -15,13 +15,13 @@ import (
 
 // cancelOp is a test op that copies its operand and then calls cancelHook
 // (when set): a deterministic way to cancel a run while a given step runs.
-const cancelOp = "runtime_test_cancel"
+var cancelOp *ops.Op
 
 var cancelHook func()
 
 func init() {
-	ops.Register(&ops.Op{
-		Name: cancelOp, Arity: 1, Doc: "copies its operand, then calls the test's cancel hook (test only)",
+	ops.Register(&cancelOp, &ops.Op{
+		Name: "runtime_test_cancel", Arity: 1, Doc: "copies its operand, then calls the test's cancel hook (test only)",
 		Infer: func(in []ops.Type, _ ops.Attrs) (ops.Type, error) { return in[0], nil },
 		Kernel: func(*ops.Node, [][]int, []int) (ops.KernelFunc, error) {
 			return func(_ *ops.Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
@@ -57,18 +57,18 @@ func matmulChain(t *testing.T, n, cancelAt int) (*ops.Graph, *ops.Node) {
 	var probe *ops.Node
 	for i := 1; i <= n; i++ {
 		b.SetPos(ops.Pos{File: "chain.nn", Line: i, Col: 5})
-		h = b.Must("tanh", nil, b.Must("matmul", nil, h, w))
+		h = b.Must(ops.Tanh, nil, b.Must(ops.Matmul, nil, h, w))
 		if i == cancelAt {
 			b.SetPos(ops.Pos{File: "chain.nn", Line: i, Col: 30})
 			probe = b.Must(cancelOp, nil, h)
 		}
 	}
-	loss := ops.SumTo(b, b.Must("mul", nil, h, h), nil)
+	loss := b.SumTo(b.Must(ops.Mul, nil, h, h), nil)
 	gs, err := autodiff.Grad(b, loss, []*ops.Node{w})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Update(w, b.Must("sub", nil, w, b.Must("mul", nil, b.Scalar(ops.F32, 0.01), gs[0])))
+	b.Update(w, b.Must(ops.Sub, nil, w, b.Must(ops.Mul, nil, b.Scalar(ops.F32, 0.01), gs[0])))
 	b.Output("loss", loss)
 	b.Output("probe", probe)
 	return b.G, probe
@@ -175,16 +175,16 @@ func sgdGraph(before bool) *ops.Graph {
 	x := b.Input("x", f32T(c3))
 	p := b.Param("p", f32T(c3), nil)
 	buf := b.State("buf", f32T(c3), nil)
-	g := b.Must("mul", nil, b.Scalar(ops.F32, 2), b.Must("sub", nil, p, x))
+	g := b.Must(ops.Mul, nil, b.Scalar(ops.F32, 2), b.Must(ops.Sub, nil, p, x))
 	if before {
 		g = b.Must(cancelOp, nil, g)
 	}
-	np := b.Must("fused_sgd", ops.Attrs{"lr": 0.5, "momentum": 0.25, "nesterov": false}, p, g, buf)
+	np := b.Must(ops.FusedSGD, ops.Attrs{"lr": 0.5, "momentum": 0.25, "nesterov": false}, p, g, buf)
 	b.Update(p, np)
 	b.Update(buf, buf)
 	out := np
 	if !before {
-		out = b.Must(cancelOp, nil, b.Must("mul", nil, np, np))
+		out = b.Must(cancelOp, nil, b.Must(ops.Mul, nil, np, np))
 	}
 	b.Output("y", out)
 	return b.G
@@ -258,7 +258,7 @@ func addChain(n int) *ops.Graph {
 	x := b.Input("x", f32T(ops.DimConst(4)))
 	h := x
 	for range n {
-		h = b.Must("add", nil, h, x)
+		h = b.Must(ops.Add, nil, h, x)
 	}
 	b.Output("y", h)
 	return b.G

@@ -29,7 +29,7 @@ func randomGraph(r *rand.Rand) *ops.Builder {
 	}
 	apply := func(op string, a ops.Attrs, in ...*ops.Node) {
 		defer func() { _ = recover() }() // a rule that rejects odd attributes by panicking: skip
-		if n, err := b.Apply(op, a, in...); err == nil {
+		if n, err := b.Apply(ops.MustLookup(op), a, in...); err == nil {
 			pool = append(pool, n)
 		}
 	}
@@ -66,7 +66,7 @@ func randomGraph(r *rand.Rand) *ops.Builder {
 		n := pool[4+r.IntN(len(pool)-4)]
 		b.Output(fmt.Sprint("n", n.ID), n)
 	}
-	y := ops.SumTo(b, last, ops.Shape{})
+	y := b.SumTo(last, ops.Shape{})
 	gs, err := autodiff.Grad(b, y, []*ops.Node{x, v, p})
 	if err != nil {
 		panic(err)
@@ -74,7 +74,7 @@ func randomGraph(r *rand.Rand) *ops.Builder {
 	for i, g := range gs {
 		b.Output(fmt.Sprint("grad", i), g)
 	}
-	b.Update(p, b.Must("sub", nil, p, b.Must("mul", nil, b.Scalar(ops.F64, 0.01), gs[2])))
+	b.Update(p, b.Must(ops.Sub, nil, p, b.Must(ops.Mul, nil, b.Scalar(ops.F64, 0.01), gs[2])))
 	return b
 }
 

@@ -38,7 +38,7 @@ func BenchmarkTake(b *testing.B) {
 	benchOp(b, func(bb *ops.Builder) *ops.Node {
 		x := bb.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(1000, 64)})
 		i := bb.Input("i", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(4096)})
-		return bb.Must("take", ops.Attrs{"axis": 0}, x, i)
+		return bb.Must(ops.Take, ops.Attrs{"axis": 0}, x, i)
 	}, tensor.New(tensor.F32, 1000, 64), benchIDs(4096, 1000))
 }
 
@@ -47,7 +47,7 @@ func BenchmarkEmbedding(b *testing.B) {
 	benchOp(b, func(bb *ops.Builder) *ops.Node {
 		i := bb.Input("i", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(4096)})
 		w := bb.Input("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(10000, 64)})
-		return bb.Must("embedding", nil, i, w)
+		return bb.Must(ops.Embedding, nil, i, w)
 	}, benchIDs(4096, 10000), tensor.New(tensor.F32, 10000, 64))
 }
 
@@ -56,6 +56,6 @@ func BenchmarkCrossEntropy(b *testing.B) {
 	benchOp(b, func(bb *ops.Builder) *ops.Node {
 		z := bb.Input("z", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(256, 10)})
 		y := bb.Input("y", ops.Type{DType: ops.I32, Shape: ops.ShapeOf(256)})
-		return bb.Must("cross_entropy", nil, z, y)
+		return bb.Must(ops.CrossEntropy, nil, z, y)
 	}, tensor.New(tensor.F32, 256, 10), benchIDs(256, 10))
 }

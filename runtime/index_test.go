@@ -53,7 +53,7 @@ func TestTakeIndexOutOfRange(t *testing.T) {
 		return func(b *ops.Builder) *ops.Node {
 			x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(5)})
 			i := b.Input("i", ops.Type{DType: dt, Shape: ops.Shape{ops.DimVar("N")}})
-			return b.Must("take", ops.Attrs{"axis": 0}, x, i)
+			return b.Must(ops.Take, ops.Attrs{"axis": 0}, x, i)
 		}
 	}
 	x := vals(tensor.F32, []int{5}, 1, 2, 3, 4, 5)
@@ -77,7 +77,7 @@ func TestTakeIndexErrorPositionInMatrix(t *testing.T) {
 	_, err := runOne(t, func(b *ops.Builder) *ops.Node {
 		x := b.Input("x", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(2, 3)})
 		i := b.Input("i", idsT(ops.I32, 2, 2))
-		return b.Must("take", ops.Attrs{"axis": 1}, x, i)
+		return b.Must(ops.Take, ops.Attrs{"axis": 1}, x, i)
 	}, vals(tensor.F64, []int{2, 3}, 1, 2, 3, 4, 5, 6), i32s([]int{2, 2}, 0, 2, 3, 1))
 	wantIndexError(t, err, "f.nn:3:12: take: index 3 out of range [-3, 3) at position [1, 0] of the indices")
 }
@@ -86,7 +86,7 @@ func TestGatherIndexOutOfRange(t *testing.T) {
 	build := func(b *ops.Builder) *ops.Node {
 		x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(2, 3)})
 		i := b.Input("i", idsT(ops.I64, 2, 1))
-		return b.Must("gather", ops.Attrs{"axis": 1}, x, i)
+		return b.Must(ops.Gather, ops.Attrs{"axis": 1}, x, i)
 	}
 	x := vals(tensor.F32, []int{2, 3}, 1, 2, 3, 4, 5, 6)
 	_, err := runOne(t, build, x, i64s([]int{2, 1}, 2, -4))
@@ -105,14 +105,14 @@ func TestScatterIndexOutOfRange(t *testing.T) {
 	_, err := runOne(t, func(b *ops.Builder) *ops.Node {
 		g := b.Input("g", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(2)})
 		i := b.Input("i", idsT(ops.I32, 2))
-		return b.Must("scatter_add", ops.Attrs{"axis": 0, "shape": ops.ShapeOf(4)}, g, i)
+		return b.Must(ops.ScatterAdd, ops.Attrs{"axis": 0, "shape": ops.ShapeOf(4)}, g, i)
 	}, vals(tensor.F64, []int{2}, 1, 2), i32s([]int{2}, 4, 0))
 	wantIndexError(t, err, "f.nn:3:12: scatter_add: index 4 out of range [-4, 4) at position 0 of the indices")
 
 	_, err = runOne(t, func(b *ops.Builder) *ops.Node {
 		g := b.Input("g", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(1, 2)})
 		i := b.Input("i", idsT(ops.I32, 1, 2))
-		return b.Must("scatter_add_along", ops.Attrs{"axis": 1, "shape": ops.ShapeOf(1, 3)}, g, i)
+		return b.Must(ops.ScatterAddAlong, ops.Attrs{"axis": 1, "shape": ops.ShapeOf(1, 3)}, g, i)
 	}, vals(tensor.F32, []int{1, 2}, 1, 2), i32s([]int{1, 2}, 0, 9))
 	wantIndexError(t, err, "f.nn:3:12: scatter_add_along: index 9 out of range [-3, 3) at position [0, 1] of the indices")
 }
@@ -121,7 +121,7 @@ func TestEmbeddingIdOutOfRange(t *testing.T) {
 	build := func(b *ops.Builder) *ops.Node {
 		i := b.Input("i", idsT(ops.I32, 3))
 		w := b.Input("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(4, 2)})
-		return b.Must("embedding", nil, i, w)
+		return b.Must(ops.Embedding, nil, i, w)
 	}
 	w := vals(tensor.F32, []int{4, 2}, 0, 1, 2, 3, 4, 5, 6, 7)
 	_, err := runOne(t, build, i32s([]int{3}, 3, 4, 0), w)
@@ -132,7 +132,7 @@ func TestEmbeddingIdOutOfRange(t *testing.T) {
 	_, err = runOne(t, func(b *ops.Builder) *ops.Node {
 		i := b.Input("i", idsT(ops.I64, 2))
 		g := b.Input("g", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(2, 2)})
-		return b.Must("embedding_grad", ops.Attrs{"shape": ops.ShapeOf(4, 2)}, i, g)
+		return b.Must(ops.EmbeddingGrad, ops.Attrs{"shape": ops.ShapeOf(4, 2)}, i, g)
 	}, i64s([]int{2}, 1, 1<<40), vals(tensor.F64, []int{2, 2}, 1, 2, 3, 4))
 	wantIndexError(t, err, "f.nn:3:12: embedding_grad: id 1099511627776 out of range [0, 4) at position 1 of the ids")
 }
@@ -147,7 +147,7 @@ func TestCrossEntropyLabelOutOfRange(t *testing.T) {
 			_, err := runOne(t, func(b *ops.Builder) *ops.Node {
 				z := b.Input("z", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(2, 3)})
 				y := b.Input("y", idsT(ops.I32, 2))
-				return b.Must("cross_entropy", c.attrs, z, y)
+				return b.Must(ops.CrossEntropy, c.attrs, z, y)
 			}, logits, i32s([]int{2}, 0, 3))
 			wantIndexError(t, err, "f.nn:3:12: cross_entropy: label 3 out of range [0, 3) at position 1 of the labels")
 		})
@@ -156,7 +156,7 @@ func TestCrossEntropyLabelOutOfRange(t *testing.T) {
 		z := b.Input("z", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(2, 3)})
 		y := b.Input("y", idsT(ops.I64, 2))
 		w := b.Input("w", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(3)})
-		return b.Must("cross_entropy", nil, z, y, w)
+		return b.Must(ops.CrossEntropy, nil, z, y, w)
 	}, vals(tensor.F64, []int{2, 3}, 1, 2, 3, 4, 5, 6), i64s([]int{2}, -1, 0), vals(tensor.F64, []int{3}, 1, 1, 1))
 	wantIndexError(t, err, "f.nn:3:12: cross_entropy: label -1 out of range [0, 3) at position 0 of the labels")
 }
@@ -164,7 +164,7 @@ func TestCrossEntropyLabelOutOfRange(t *testing.T) {
 func TestOneHotLabelOutOfRange(t *testing.T) {
 	build := func(b *ops.Builder) *ops.Node {
 		y := b.Input("y", idsT(ops.I32, 3))
-		return b.Must("one_hot", ops.Attrs{"n": 4, "dtype": ops.F32}, y)
+		return b.Must(ops.OneHot, ops.Attrs{"n": 4, "dtype": ops.F32}, y)
 	}
 	_, err := runOne(t, build, i32s([]int{3}, 0, 3, 4))
 	wantIndexError(t, err, "f.nn:3:12: one_hot: label 4 out of range [0, 4) at position 2 of the labels")
@@ -185,12 +185,12 @@ func TestIndexErrorStopsUpdates(t *testing.T) {
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(2, 2)})
 	y := b.Input("y", idsT(ops.I32, 2))
 	w := b.Param("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(2, 3)}, nil)
-	loss := b.Must("cross_entropy", nil, b.Must("matmul", nil, x, w), y)
+	loss := b.Must(ops.CrossEntropy, nil, b.Must(ops.Matmul, nil, x, w), y)
 	gs, err := autodiff.Grad(b, loss, []*ops.Node{w})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Update(w, b.Must("sub", nil, w, gs[0]))
+	b.Update(w, b.Must(ops.Sub, nil, w, gs[0]))
 	b.Output("loss", loss)
 	store := NewStore()
 	store.Set("w", vals(tensor.F32, []int{2, 3}, 1, 2, 3, 4, 5, 6))
@@ -219,7 +219,7 @@ func TestEvaluateIndexError(t *testing.T) {
 	b.SetPos(posF)
 	x := b.Input("x", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(5)})
 	i := b.Input("i", idsT(ops.I32, 3))
-	b.Output("y", b.Must("take", ops.Attrs{"axis": 0}, x, i))
+	b.Output("y", b.Must(ops.Take, ops.Attrs{"axis": 0}, x, i))
 	_, err := ops.Evaluate(b.G, map[string]*tensor.Tensor{
 		"x": vals(tensor.F64, []int{5}, 1, 2, 3, 4, 5),
 		"i": i32s([]int{3}, 0, 7, -9),

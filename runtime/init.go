@@ -38,7 +38,7 @@ import (
 // path, so adding a parameter leaves the others unchanged.
 func InitParams(store *Store, g *ops.Graph, seed uint64) error {
 	for _, n := range g.Nodes {
-		if n.Op.Name != "param" && n.Op.Name != "state" {
+		if n.Op != ops.Param && n.Op != ops.State {
 			continue
 		}
 		name := n.Name()

@@ -133,7 +133,7 @@ func TestPlanShapeOverflow(t *testing.T) {
 	b := ops.NewBuilder()
 	b.SetPos(ops.Pos{File: "f.nn", Line: 2, Col: 5})
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.Shape{ops.DimVar("B")}})
-	b.Output("y", b.Must("broadcast_to", ops.Attrs{"shape": ops.Shape{ops.DimVar("B"), ops.DimVar("B")}}, x))
+	b.Output("y", b.Must(ops.BroadcastTo, ops.Attrs{"shape": ops.Shape{ops.DimVar("B"), ops.DimVar("B")}}, x))
 	_, err = NewPlan(b.G, map[string]int64{"B": 1 << 40})
 	if err == nil || !strings.Contains(err.Error(), "f.nn:2:5: broadcast_to: f32[1099511627776, 1099511627776] has 1208925819614629174706176 elements") {
 		t.Fatalf("B = 2^40: error %v", err)
@@ -170,7 +170,7 @@ func TestRunRefusedForScratch(t *testing.T) {
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(1, k)})
 	w := b.Input("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(k, 1)})
 	b.SetPos(ops.Pos{File: "f.nn", Line: 2, Col: 5})
-	b.Output("y", b.Must("matmul", nil, x, w))
+	b.Output("y", b.Must(ops.Matmul, nil, x, w))
 	xs, ws := tensor.New(tensor.F32, 1, k), tensor.New(tensor.F32, k, 1)
 	for i := range k {
 		xs.F32[i], ws.F32[i] = float32(i%7)-3, float32(i%5)*0.5

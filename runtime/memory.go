@@ -76,7 +76,7 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 		if bytes > p.largestBytes {
 			p.largest, p.largestBytes = n, bytes
 		}
-		if x := n.In; n.Op.Name == "reshape" && at[x[0].ID] >= 0 && last[x[0].ID] == i {
+		if x := n.In; n.Op == ops.Reshape && at[x[0].ID] >= 0 && last[x[0].ID] == i {
 			// The operand dies here: the result takes over its buffer as
 			// it is (a reshape keeps the row-major order), with no copy.
 			p.bufOf[n.ID] = p.bufOf[x[0].ID]

@@ -80,7 +80,7 @@ func (p *Plan) refAssignBuffers(sched []*ops.Node) error {
 		}
 		size := int(elems)
 		p.naive = addBytes(p.naive, bytes)
-		if x := n.In; n.Op.Name == "reshape" && at[x[0].ID] >= 0 && last[x[0].ID] == i {
+		if x := n.In; n.Op == ops.Reshape && at[x[0].ID] >= 0 && last[x[0].ID] == i {
 			p.bufOf[n.ID] = p.bufOf[x[0].ID]
 			freed[x[0].ID] = true
 			p.alias[n.ID] = true
@@ -240,7 +240,7 @@ func tiesGraph(r *rand.Rand, n int) *ops.Graph {
 	}
 	apply := func(op string, a ops.Attrs, in ...*ops.Node) {
 		defer func() { _ = recover() }()
-		if y, err := b.Apply(op, a, in...); err == nil {
+		if y, err := b.Apply(ops.MustLookup(op), a, in...); err == nil {
 			pool = append(pool, y)
 		}
 	}
@@ -326,7 +326,7 @@ func modelGraphs(t *testing.T) map[string]*ops.Graph {
 						t.Fatalf("%s %s: %v", f, entry, err)
 					}
 					for i, g := range gs {
-						b.Update(low.Params[i], b.Must("sub", nil, low.Params[i], b.Must("mul", nil, b.Scalar(ops.F32, 0.01), g)))
+						b.Update(low.Params[i], b.Must(ops.Sub, nil, low.Params[i], b.Must(ops.Mul, nil, b.Scalar(ops.F32, 0.01), g)))
 					}
 				}
 				for _, level := range []int{0, 1} {
@@ -387,11 +387,11 @@ func fanGraph(n int) *ops.Graph {
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(8)})
 	vs := make([]*ops.Node, n)
 	for i := range vs {
-		vs[i] = b.Must("mul", nil, x, b.Scalar(ops.F32, float64(i+1)))
+		vs[i] = b.Must(ops.Mul, nil, x, b.Scalar(ops.F32, float64(i+1)))
 	}
 	acc := vs[0]
 	for _, v := range vs[1:] {
-		acc = b.Must("add", nil, acc, v)
+		acc = b.Must(ops.Add, nil, acc, v)
 	}
 	b.Output("y", acc)
 	return b.G
@@ -415,18 +415,18 @@ func randomDAG(n int) *ops.Graph {
 		var y *ops.Node
 		switch r.IntN(4) {
 		case 0:
-			y = b.Must("broadcast_to", ops.Attrs{"shape": ops.ShapeOf(1 + r.IntN(1000))}, b.Must("sum", nil, use()))
+			y = b.Must(ops.BroadcastTo, ops.Attrs{"shape": ops.ShapeOf(1 + r.IntN(1000))}, b.Must(ops.Sum, nil, use()))
 		case 1:
-			y = b.Must("add", nil, use(), b.Must("sum", nil, use()))
+			y = b.Must(ops.Add, nil, use(), b.Must(ops.Sum, nil, use()))
 		default:
-			y = b.Must("neg", nil, use())
+			y = b.Must(ops.Neg, nil, use())
 		}
 		pool = append(pool, y)
 	}
-	acc := b.Must("sum", nil, pool[len(pool)-1])
+	acc := b.Must(ops.Sum, nil, pool[len(pool)-1])
 	for _, y := range pool[:len(pool)-1] {
 		if !read[y] {
-			acc = b.Must("add", nil, acc, b.Must("sum", nil, y))
+			acc = b.Must(ops.Add, nil, acc, b.Must(ops.Sum, nil, y))
 		}
 	}
 	b.Output("y", acc)

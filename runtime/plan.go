@@ -147,7 +147,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	needed := g.Needed()
 	seen := map[int]bool{}
 	for _, u := range g.Updates {
-		if u.Target.Op.Name != "param" && u.Target.Op.Name != "state" {
+		if u.Target.Op != ops.Param && u.Target.Op != ops.State {
 			return nil, fmt.Errorf("update of %v: the target is a %s, not a param or state", u.Target, u.Target.Op.Name)
 		}
 		if seen[u.Target.ID] {
@@ -166,13 +166,13 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 
 	// Leaves: every input (Run takes them all), then the params and states used.
 	for _, n := range g.Nodes {
-		if n.Op.Name == "input" {
+		if n.Op == ops.Input {
 			p.leaves = append(p.leaves, n)
 		}
 	}
 	p.nInputs = len(p.leaves)
 	for _, n := range g.Nodes {
-		if n.Op.Leaf && n.Op.Name != "input" && needed[n.ID] {
+		if n.Op.Leaf && n.Op != ops.Input && needed[n.ID] {
 			p.leaves = append(p.leaves, n)
 		}
 	}

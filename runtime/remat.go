@@ -182,7 +182,7 @@ func rematerialize(g *ops.Graph, split int, keep []bool) (*ops.Graph, int, error
 		old := b.SetPos(v.Pos)
 		// The attribute keeps hash-consing from merging the copy with the
 		// original; kernels ignore it.
-		c, err := b.Apply(v.Op.Name, v.Attrs.With("remat", 1), in...)
+		c, err := b.Apply(v.Op, v.Attrs.With("remat", 1), in...)
 		b.SetPos(old)
 		if err != nil {
 			return nil, fmt.Errorf("remat: recomputing %s: %v", v.Op.Name, err)
@@ -193,14 +193,14 @@ func rematerialize(g *ops.Graph, split int, keep []bool) (*ops.Graph, int, error
 	}
 	for _, v := range g.Nodes {
 		b.SetPos(v.Pos)
-		switch v.Op.Name {
-		case "input":
+		switch v.Op {
+		case ops.Input:
 			m[v.ID] = b.Input(v.Name(), v.Type)
 			continue
-		case "param":
+		case ops.Param:
 			m[v.ID] = b.Param(v.Name(), v.Type, v.Attrs)
 			continue
-		case "state":
+		case ops.State:
 			m[v.ID] = b.State(v.Name(), v.Type, v.Attrs)
 			continue
 		}
@@ -216,7 +216,7 @@ func rematerialize(g *ops.Graph, split int, keep []bool) (*ops.Graph, int, error
 				in[k] = m[x.ID]
 			}
 		}
-		n, err := b.Apply(v.Op.Name, v.Attrs, in...)
+		n, err := b.Apply(v.Op, v.Attrs, in...)
 		if err != nil {
 			return nil, 0, fmt.Errorf("remat: copying %s: %v", v.Op.Name, err)
 		}

@@ -27,14 +27,14 @@ func stepGraph(depth, width int) (*ops.Graph, int) {
 		w := b.Param(fmt.Sprintf("l%d.W", i), f32(c(width), c(width)), ops.Attrs{"init": "he_uniform"})
 		bias := b.Param(fmt.Sprintf("l%d.b", i), f32(c(width)), ops.Attrs{"init": "normal", "std": 0.1})
 		params = append(params, w, bias)
-		h = b.Must("relu", nil, b.Must("add", nil, b.Must("matmul", nil, h, w), bias))
+		h = b.Must(ops.Relu, nil, b.Must(ops.Add, nil, b.Must(ops.Matmul, nil, h, w), bias))
 		if i == depth/2 {
 			h = ops.Dropout(b, h, 0.2)
 		}
 	}
 	head := b.Param("head.W", f32(c(width), c(10)), ops.Attrs{"init": "glorot_uniform"})
 	params = append(params, head)
-	loss := b.Must("cross_entropy", nil, b.Must("matmul", nil, h, head), y)
+	loss := b.Must(ops.CrossEntropy, nil, b.Must(ops.Matmul, nil, h, head), y)
 	split := loss.ID + 1
 	gs, err := autodiff.Grad(b, loss, params)
 	if err != nil {
@@ -42,7 +42,7 @@ func stepGraph(depth, width int) (*ops.Graph, int) {
 	}
 	lr := b.Scalar(ops.F32, 0.05)
 	for i, p := range params {
-		b.Update(p, b.Must("sub", nil, p, b.Must("mul", nil, lr, gs[i])))
+		b.Update(p, b.Must(ops.Sub, nil, p, b.Must(ops.Mul, nil, lr, gs[i])))
 	}
 	b.Output("loss", loss)
 	return b.G, split

@@ -25,7 +25,7 @@ import (
 // stepScratch is the bytes of the buffers the kernel of n allocates for
 // operands of shapes in and a result of shape out.
 func stepScratch(n *ops.Node, in [][]int, out []int) int64 {
-	rule := scratchRules[n.Op.Name]
+	rule := scratchRules[n.Op]
 	if rule == nil {
 		return 0
 	}
@@ -39,7 +39,7 @@ type scratchRule func(n *ops.Node, in [][]int, out []int, f32 bool) int64
 // scratchRules holds the ops whose kernels keep buffers that grow with the
 // shapes. The other ops' kernels keep only what the per-step allowance
 // covers.
-var scratchRules map[string]scratchRule
+var scratchRules map[*ops.Op]scratchRule
 
 func init() {
 	reduce := func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
@@ -50,42 +50,42 @@ func init() {
 	withRow := func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
 		return kernels.AddBytes(reduceScratch(in[0], out, f32), kernels.HeapBytes(kernels.MulBytes(elems64(out), elemSize(f32))))
 	}
-	scratchRules = map[string]scratchRule{
-		"matmul": func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
+	scratchRules = map[*ops.Op]scratchRule{
+		ops.Matmul: func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
 			return matmulScratch(n, in[0], in[1], f32)
 		},
-		"fused_matmul": func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
+		ops.FusedMatmul: func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
 			shapes := append([][]int{out}, in[2:]...)
 			return kernels.AddBytes(matmulScratch(n, in[0], in[1], f32),
 				fusedScratch(n.Attrs.Str("program", ""), shapes, elems64(out), f32))
 		},
-		"attention":          attentionScratch,
-		"conv1d":             convScratch(0, 1, -1, 1),
-		"conv1d_input_grad":  convScratch(-1, 1, 0, 1),
-		"conv1d_weight_grad": convScratch(0, -1, 1, 1),
-		"conv2d":             convScratch(0, 1, -1, 2),
-		"conv2d_input_grad":  convScratch(-1, 1, 0, 2),
-		"conv2d_weight_grad": convScratch(0, -1, 1, 2),
-		"fused_elementwise": func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
+		ops.Attention:        attentionScratch,
+		ops.Conv1D:           convScratch(0, 1, -1, 1),
+		ops.Conv1DInputGrad:  convScratch(-1, 1, 0, 1),
+		ops.Conv1DWeightGrad: convScratch(0, -1, 1, 1),
+		ops.Conv2D:           convScratch(0, 1, -1, 2),
+		ops.Conv2DInputGrad:  convScratch(-1, 1, 0, 2),
+		ops.Conv2DWeightGrad: convScratch(0, -1, 1, 2),
+		ops.FusedElementwise: func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
 			return fusedScratch(n.Attrs.Str("program", ""), in, elems64(out), f32)
 		},
-		"fused_reduce": func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
+		ops.FusedReduce: func(n *ops.Node, in [][]int, out []int, f32 bool) int64 {
 			nInstr, nImms := fusedCounts(n.Attrs.Str("program", ""), len(in))
 			if f32 {
 				return kernels.FusedReduceScratch[float32](nInstr, nImms, counts(in))
 			}
 			return kernels.FusedReduceScratch[float64](nInstr, nImms, counts(in))
 		},
-		"fused_sgd":  updateScratch(3),
-		"fused_adam": updateScratch(6),
-		"sum":        reduce,
-		"mean":       reduce,
-		"max":        reduce,
-		"min":        reduce,
-		"sum_to":     reduce,
-		"var":        withRow,
-		"std":        withRow,
-		"logsumexp":  withRow,
+		ops.FusedSGD:  updateScratch(3),
+		ops.FusedAdam: updateScratch(6),
+		ops.Sum:       reduce,
+		ops.Mean:      reduce,
+		ops.Max:       reduce,
+		ops.Min:       reduce,
+		ops.SumTo:     reduce,
+		ops.Var:       withRow,
+		ops.Std:       withRow,
+		ops.Logsumexp: withRow,
 	}
 }
 

@@ -40,7 +40,7 @@ func measureKernel(t *testing.T, c kernelCase) (allocated, scratch int64, n *ops
 		vals = append(vals, v)
 		in = append(in, s)
 	}
-	n, err := b.Apply(c.op, c.attrs, nodes...)
+	n, err := b.Apply(ops.MustLookup(c.op), c.attrs, nodes...)
 	if err != nil {
 		t.Fatalf("%v: %v", c, err)
 	}

@@ -33,7 +33,7 @@ func NewSession(g *ops.Graph, store *Store) *Session {
 	s := &Session{g: g, store: store, inputs: g.Inputs(), plans: map[string]*Plan{}}
 	needed := g.Needed()
 	for _, n := range g.Nodes {
-		if n.Op.Leaf && n.Op.Name != "input" && needed[n.ID] {
+		if n.Op.Leaf && n.Op != ops.Input && needed[n.ID] {
 			s.stored = append(s.stored, n)
 		}
 	}

@@ -87,8 +87,8 @@ func TestSessionBroadcastAndPlanCache(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f32T(dimB, c3))
 	bias := b.Param("bias", f32T(c3), nil)
-	b.Output("sum", b.Must("add", nil, x, bias))
-	b.Output("cols", ops.SumTo(b, x, ops.Shape{c3}))
+	b.Output("sum", b.Must(ops.Add, nil, x, bias))
+	b.Output("cols", b.SumTo(x, ops.Shape{c3}))
 	store := NewStore()
 	store.Set("bias", vals(tensor.F32, []int{3}, 10, 20, 30))
 	s := NewSession(b.G, store)
@@ -141,7 +141,7 @@ func TestBufferReuse(t *testing.T) {
 	one := b.Scalar(ops.F32, 1)
 	y := x
 	for range 10 {
-		y = b.Must("add", nil, y, one)
+		y = b.Must(ops.Add, nil, y, one)
 	}
 	b.Output("y", y)
 	s := NewSession(b.G, NewStore())
@@ -169,7 +169,7 @@ func TestBufferReuse(t *testing.T) {
 	}
 	adds := 0
 	for i, st := range p.Steps {
-		if st.Node.Op.Name != "add" {
+		if st.Node.Op != ops.Add {
 			continue
 		}
 		want := 0 // over the previous add's result
@@ -189,12 +189,12 @@ func TestBufferGrowsAndTypesSeparate(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f64(2))
 	w := b.Input("w", f32T(ops.DimConst(6)))
-	small := b.Must("add", nil, x, x)                             // f64[2]
-	big := ops.BroadcastTo(b, small, ops.ShapeOf(3, 2))           // f64[3, 2], small dies here
-	wide := b.Must("add", nil, big, big)                          // f64[3, 2]
-	w2 := b.Must("add", nil, w, w)                                // f32[6]
-	b.Output("wide", ops.SumTo(b, wide, ops.Shape{}))             // f64 scalar
-	b.Output("w2", ops.SumTo(b, b.Must("add", nil, w2, w2), nil)) // f32 scalar
+	small := b.Must(ops.Add, nil, x, x)                        // f64[2]
+	big := b.BroadcastTo(small, ops.ShapeOf(3, 2))             // f64[3, 2], small dies here
+	wide := b.Must(ops.Add, nil, big, big)                     // f64[3, 2]
+	w2 := b.Must(ops.Add, nil, w, w)                           // f32[6]
+	b.Output("wide", b.SumTo(wide, ops.Shape{}))               // f64 scalar
+	b.Output("w2", b.SumTo(b.Must(ops.Add, nil, w2, w2), nil)) // f32 scalar
 	s := NewSession(b.G, NewStore())
 	xv := vals(tensor.F64, []int{2}, 1, 2)
 	wv := vals(tensor.F32, []int{6}, 1, 2, 3, 4, 5, 6)
@@ -218,9 +218,9 @@ func TestUpdates(t *testing.T) {
 	x := b.Input("x", f64(3))
 	p := b.Param("p", f64(3), ops.Attrs{"init": "ones"})
 	n := b.State("n", f64(), nil)
-	b.Output("before", ops.SumTo(b, p, nil))
-	b.Update(p, b.Must("add", nil, p, x))
-	b.Update(n, b.Must("add", nil, n, b.Scalar(ops.F64, 1)))
+	b.Output("before", b.SumTo(p, nil))
+	b.Update(p, b.Must(ops.Add, nil, p, x))
+	b.Update(n, b.Must(ops.Add, nil, n, b.Scalar(ops.F64, 1)))
 	store := NewStore()
 	if err := InitParams(store, b.G, 0); err != nil {
 		t.Fatal(err)
@@ -262,8 +262,8 @@ func TestInputErrors(t *testing.T) {
 	x := b.Input("x", f32T(dimB, c3))
 	y := b.Input("y", f32T(dimB))
 	w := b.Param("w", f32T(c3), nil)
-	b.Output("o", b.Must("add", nil, x, w))
-	b.Output("p", b.Must("add", nil, y, y))
+	b.Output("o", b.Must(ops.Add, nil, x, w))
+	b.Output("p", b.Must(ops.Add, nil, y, y))
 	store := NewStore()
 	s := NewSession(b.G, store)
 	x23 := tensor.New(tensor.F32, 2, 3)
@@ -316,7 +316,7 @@ func TestBindSolvesLinearDims(t *testing.T) {
 	b := ops.NewBuilder()
 	twoB1 := ops.DimConst(2).Mul(dimB).Add(ops.DimConst(1))
 	z := b.Input("z", f32T(twoB1))
-	b.Output("z", ops.SumTo(b, z, nil))
+	b.Output("z", b.SumTo(z, nil))
 	s := NewSession(b.G, NewStore())
 	if _, err := s.Run(0, tensor.New(tensor.F32, 7)); err != nil {
 		t.Fatal(err)
@@ -331,7 +331,7 @@ func TestBindSolvesLinearDims(t *testing.T) {
 
 	b = ops.NewBuilder()
 	bt := b.Input("bt", f32T(dimB.Mul(ops.DimVar("T"))))
-	b.Output("o", ops.SumTo(b, bt, nil))
+	b.Output("o", b.SumTo(bt, nil))
 	if _, err := NewSession(b.G, NewStore()).Run(0, tensor.New(tensor.F32, 6)); err == nil || !strings.Contains(err.Error(), "cannot determine the shape variables of B*T") {
 		t.Errorf("B*T: %v", err)
 	}
@@ -339,8 +339,9 @@ func TestBindSolvesLinearDims(t *testing.T) {
 
 func TestKernelPanicIsAnError(t *testing.T) {
 	const name = "runtime_test_out_of_range"
-	if _, ok := ops.Lookup(name); !ok {
-		ops.Register(&ops.Op{
+	op, ok := ops.Lookup(name)
+	if !ok {
+		op = ops.Register(new(*ops.Op), &ops.Op{
 			Name: name, Arity: 1, Doc: "a kernel that reads past its operand (test only)",
 			Infer: func(in []ops.Type, _ ops.Attrs) (ops.Type, error) { return in[0], nil },
 			Kernel: func(*ops.Node, [][]int, []int) (ops.KernelFunc, error) {
@@ -356,7 +357,7 @@ func TestKernelPanicIsAnError(t *testing.T) {
 	b := ops.NewBuilder()
 	x := b.Input("x", f32T(c3))
 	b.SetPos(ops.Pos{File: "m.nn", Line: 3, Col: 7})
-	b.Output("o", b.Must(name, nil, x))
+	b.Output("o", b.Must(op, nil, x))
 	_, err := NewSession(b.G, NewStore()).Run(0, tensor.New(tensor.F32, 3))
 	if err == nil || !strings.HasPrefix(err.Error(), "m.nn:3:7: "+name+": internal error") {
 		t.Errorf("got %v", err)
@@ -371,16 +372,16 @@ func trainGraph(t testing.TB) *ops.Graph {
 	target := b.Input("target", f32T(dimB, ops.DimConst(4)))
 	w := b.Param("w", f32T(ops.DimConst(4)), ops.Attrs{"init": "normal"})
 	bias := b.Param("bias", f32T(ops.DimConst(4)), nil)
-	h := b.Must("add", nil, b.Must("mul", nil, x, w), bias)
-	d := b.Must("sub", nil, h, target)
-	loss := ops.SumTo(b, b.Must("mul", nil, d, d), nil)
+	h := b.Must(ops.Add, nil, b.Must(ops.Mul, nil, x, w), bias)
+	d := b.Must(ops.Sub, nil, h, target)
+	loss := b.SumTo(b.Must(ops.Mul, nil, d, d), nil)
 	gs, err := autodiff.Grad(b, loss, []*ops.Node{w, bias})
 	if err != nil {
 		t.Fatal(err)
 	}
 	lr := b.Scalar(ops.F32, 0.1)
-	b.Update(w, b.Must("sub", nil, w, b.Must("mul", nil, lr, gs[0])))
-	b.Update(bias, b.Must("sub", nil, bias, b.Must("mul", nil, lr, gs[1])))
+	b.Update(w, b.Must(ops.Sub, nil, w, b.Must(ops.Mul, nil, lr, gs[0])))
+	b.Update(bias, b.Must(ops.Sub, nil, bias, b.Must(ops.Mul, nil, lr, gs[1])))
 	b.Output("loss", loss)
 	return b.G
 }
@@ -427,9 +428,9 @@ func mlpGraph(t testing.TB) *ops.Graph {
 	w1 := b.Param("l1.W", f32T(ops.DimConst(6), ops.DimConst(16)), ops.Attrs{"init": "glorot_uniform"})
 	b1 := b.Param("l1.b", f32T(ops.DimConst(16)), nil)
 	w2 := b.Param("l2.W", f32T(ops.DimConst(16), ops.DimConst(2)), ops.Attrs{"init": "glorot_uniform"})
-	h := b.Must("relu", nil, b.Must("add", nil, b.Must("matmul", nil, x, w1), b1))
-	d := b.Must("sub", nil, b.Must("matmul", nil, h, w2), target)
-	loss := b.Must("sum", nil, b.Must("mul", nil, d, d))
+	h := b.Must(ops.Relu, nil, b.Must(ops.Add, nil, b.Must(ops.Matmul, nil, x, w1), b1))
+	d := b.Must(ops.Sub, nil, b.Must(ops.Matmul, nil, h, w2), target)
+	loss := b.Must(ops.Sum, nil, b.Must(ops.Mul, nil, d, d))
 	params := []*ops.Node{w1, b1, w2}
 	gs, err := autodiff.Grad(b, loss, params)
 	if err != nil {
@@ -437,7 +438,7 @@ func mlpGraph(t testing.TB) *ops.Graph {
 	}
 	lr := b.Scalar(ops.F32, 0.01)
 	for i, p := range params {
-		b.Update(p, b.Must("sub", nil, p, b.Must("mul", nil, lr, gs[i])))
+		b.Update(p, b.Must(ops.Sub, nil, p, b.Must(ops.Mul, nil, lr, gs[i])))
 	}
 	b.Output("loss", loss)
 	return b.G
@@ -504,9 +505,9 @@ func TestReshapeAliasesDyingOperand(t *testing.T) {
 		b := ops.NewBuilder()
 		x := b.Input("x", f32T(dimB, ops.DimConst(8)))
 		one := b.Scalar(ops.F32, 1)
-		y := b.Must("add", nil, x, one)
-		r := b.Must("reshape", ops.Attrs{"shape": ops.Shape{dimB.Mul(ops.DimConst(8))}}, y)
-		b.Output("z", b.Must("add", nil, r, one))
+		y := b.Must(ops.Add, nil, x, one)
+		r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.Shape{dimB.Mul(ops.DimConst(8))}}, y)
+		b.Output("z", b.Must(ops.Add, nil, r, one))
 		if keep { // y is an output too: it must keep its own buffer
 			b.Output("y", y)
 		}

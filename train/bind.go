@@ -71,18 +71,18 @@ func indexUses(g *ops.Graph) []indexUse {
 		var idx *ops.Node
 		var bound ops.Dim
 		what := "label"
-		switch n.Op.Name {
-		case "cross_entropy":
+		switch n.Op {
+		case ops.CrossEntropy:
 			if len(n.In) < 2 || len(n.In[0].Type.Shape) != 2 {
 				continue
 			}
 			idx, bound = n.In[1], n.In[0].Type.Shape[1]
-		case "embedding":
+		case ops.Embedding:
 			if len(n.In) != 2 || len(n.In[1].Type.Shape) < 1 {
 				continue
 			}
 			idx, bound, what = n.In[0], n.In[1].Type.Shape[0], "id"
-		case "one_hot":
+		case ops.OneHot:
 			if len(n.In) != 1 {
 				continue
 			}
@@ -111,13 +111,13 @@ func indexUses(g *ops.Graph) []indexUse {
 // traceInput follows n back through value-preserving ops to a graph input,
 // or returns nil; cast says a float was cast to an integer on the way.
 func traceInput(n *ops.Node) (in *ops.Node, cast bool) {
-	for n.Op.Name != "input" {
+	for n.Op != ops.Input {
 		if len(n.In) != 1 {
 			return nil, false
 		}
-		switch n.Op.Name {
-		case "reshape", "squeeze", "stop_gradient":
-		case "cast":
+		switch n.Op {
+		case ops.Reshape, ops.Squeeze, ops.StopGradient:
+		case ops.Cast:
 			cast = cast || n.In[0].Type.DType.IsFloat()
 		default:
 			return nil, false

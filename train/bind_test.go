@@ -111,8 +111,8 @@ func TestCastLabelsMustBeIntegers(t *testing.T) {
 	B := ops.DimVar("B")
 	logits := b.Input("z", ops.Type{DType: ops.F32, Shape: ops.Shape{B, ops.DimConst(3)}})
 	y := b.Input("y", ops.Type{DType: ops.F32, Shape: ops.Shape{B}})
-	yi := b.Must("cast", ops.Attrs{"dtype": ops.I32}, y)
-	b.Output("loss", b.Must("cross_entropy", nil, logits, yi))
+	yi := b.Must(ops.Cast, ops.Attrs{"dtype": ops.I32}, y)
+	b.Output("loss", b.Must(ops.CrossEntropy, nil, logits, yi))
 	uses := indexUses(b.G)
 	if len(uses) != 1 || uses[0].input != "y" || uses[0].bound != 3 || !uses[0].cast {
 		t.Fatalf("indexUses = %+v, want y cast, bound 3", uses)

@@ -161,15 +161,15 @@ func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
 		if beta == 0 {
 			return one
 		}
-		return sub(b, one, b.Must("exp", nil, mul(b, nt, b.Scalar(ops.F64, math.Log(beta)))))
+		return sub(b, one, b.Must(ops.Exp, nil, mul(b, nt, b.Scalar(ops.F64, math.Log(beta)))))
 	}
 	stepSize := div(b, b.Scalar(ops.F64, o.LR), bias(o.Beta1))
-	bc2Sqrt := b.Must("sqrt", nil, bias(o.Beta2))
+	bc2Sqrt := b.Must(ops.Sqrt, nil, bias(o.Beta2))
 	if dt != ops.F64 {
-		stepSize = b.Must("cast", ops.Attrs{"dtype": dt}, stepSize)
-		bc2Sqrt = b.Must("cast", ops.Attrs{"dtype": dt}, bc2Sqrt)
+		stepSize = b.Must(ops.Cast, ops.Attrs{"dtype": dt}, stepSize)
+		bc2Sqrt = b.Must(ops.Cast, ops.Attrs{"dtype": dt}, bc2Sqrt)
 	}
-	denom := add(b, div(b, b.Must("sqrt", nil, nv), bc2Sqrt), scalar(b, p, o.Eps))
+	denom := add(b, div(b, b.Must(ops.Sqrt, nil, nv), bc2Sqrt), scalar(b, p, o.Eps))
 	b.Update(p, sub(b, param, mul(b, stepSize, div(b, nm, denom))))
 	return nil
 }
@@ -201,7 +201,7 @@ func BuildStep(b *ops.Builder, loss *ops.Node, params []*ops.Node, opt Optimizer
 }
 
 func checkParam(p, g *ops.Node) error {
-	if p.Op.Name != "param" {
+	if p.Op != ops.Param {
 		return fmt.Errorf("optimizer: %v is a %s node, not a param", p, p.Op.Name)
 	}
 	if !p.Type.DType.IsFloat() {
@@ -213,10 +213,10 @@ func checkParam(p, g *ops.Node) error {
 	return nil
 }
 
-func add(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must("add", nil, x, y) }
-func sub(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must("sub", nil, x, y) }
-func mul(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must("mul", nil, x, y) }
-func div(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must("div", nil, x, y) }
+func add(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must(ops.Add, nil, x, y) }
+func sub(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must(ops.Sub, nil, x, y) }
+func mul(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must(ops.Mul, nil, x, y) }
+func div(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Must(ops.Div, nil, x, y) }
 
 func scalar(b *ops.Builder, like *ops.Node, v float64) *ops.Node {
 	return b.Scalar(like.Type.DType, v)

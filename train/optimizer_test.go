@@ -51,8 +51,8 @@ func TestOptimizersMatchPyTorch(t *testing.T) {
 		w := bld.Param("w", f32(2, 3), ops.Attrs{"init": "zeros"})
 		v := bld.Param("v", f32(3), ops.Attrs{"init": "zeros"})
 		d := sub(bld, w, c)
-		l1 := bld.Must("sum", nil, mul(bld, a, mul(bld, d, d)))
-		l2 := mul(bld, bld.Scalar(ops.F32, 0.5), bld.Must("sum", nil, mul(bld, v, v)))
+		l1 := bld.Must(ops.Sum, nil, mul(bld, a, mul(bld, d, d)))
+		l2 := mul(bld, bld.Scalar(ops.F32, 0.5), bld.Must(ops.Sum, nil, mul(bld, v, v)))
 		loss := add(bld, l1, l2)
 		if err := BuildStep(bld, loss, nil, opt); err != nil {
 			t.Fatal(err)
@@ -90,7 +90,7 @@ func TestOptimizersMatchPyTorch(t *testing.T) {
 func TestOptimizerStateNames(t *testing.T) {
 	bld := ops.NewBuilder()
 	p := bld.Param("l1.W", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(2)}, nil)
-	loss := bld.Must("sum", nil, mul(bld, p, p))
+	loss := bld.Must(ops.Sum, nil, mul(bld, p, p))
 	if err := BuildStep(bld, loss, nil, NewAdam(1e-3)); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestOptimizerErrors(t *testing.T) {
 	}
 	b2 := ops.NewBuilder()
 	x2 := b2.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(2)})
-	if err := BuildStep(b2, b2.Must("sum", nil, x2), nil, &SGD{LR: 1}); err == nil {
+	if err := BuildStep(b2, b2.Must(ops.Sum, nil, x2), nil, &SGD{LR: 1}); err == nil {
 		t.Error("a loss without params: no error")
 	}
 	if err := BuildStep(bld, mul(bld, p, p), nil, &SGD{LR: 1}); err == nil {

@@ -25,12 +25,12 @@ func mlp(b *ops.Builder, hidden int, training bool) (logits, loss *ops.Node) {
 	b1 := b.Param("l1.b", f32(hidden), ops.Attrs{"init": "zeros"})
 	w2 := b.Param("head.W", f32(hidden, 10), ops.Attrs{"init": "glorot_uniform"})
 	b2 := b.Param("head.b", f32(10), ops.Attrs{"init": "zeros"})
-	h := b.Must("relu", nil, add(b, b.Must("matmul", nil, x, w1), b1))
+	h := b.Must(ops.Relu, nil, add(b, b.Must(ops.Matmul, nil, x, w1), b1))
 	if training {
 		h = ops.Dropout(b, h, 0.1)
 	}
-	logits = add(b, b.Must("matmul", nil, h, w2), b2)
-	loss = b.Must("cross_entropy", nil, logits, y)
+	logits = add(b, b.Must(ops.Matmul, nil, h, w2), b2)
+	loss = b.Must(ops.CrossEntropy, nil, logits, y)
 	return logits, loss
 }
 
@@ -177,9 +177,9 @@ func TestEvaluate(t *testing.T) {
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.Shape{B, ops.DimConst(3)}})
 	y := b.Input("y", ops.Type{DType: ops.I32, Shape: ops.Shape{B}})
 	w := b.Param("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(3, 3)}, nil)
-	logits := b.Must("matmul", nil, x, w)
+	logits := b.Must(ops.Matmul, nil, x, w)
 	b.Output("logits", logits)
-	b.Output("loss", b.Must("cross_entropy", nil, logits, y))
+	b.Output("loss", b.Must(ops.CrossEntropy, nil, logits, y))
 	store := runtime.NewStore()
 	store.Set("w", tensor.FromFloat64s(tensor.F32, []int{3, 3}, []float64{1, 0, 0, 0, 1, 0, 0, 0, 1}))
 	xs := []float64{1, 2, 3, 0.5, -1, 0, 2, 2.5, -3, 0, 0, 1, -1, -2, -0.5}
