@@ -2,263 +2,313 @@ package kernels
 
 import "math"
 
-// Binary elementwise rows: in each, x or y may be a single repeated element
-// (length 1) and the other has dst's length.
+// Binary elementwise rows: dst = x op y, where x or y may be one repeated
+// element (length 1) and the other has dst's length; dst may alias x or y.
+// Long rows run in parallel tasks (see parallelEW). Every op goes through
+// one broadcast driver, binaryRow, which tells the operand forms apart and
+// calls the op's loop for that form: an op is its three loops (binaryLoops),
+// in Go for every element type and, for some ops, in vector code
+// (binary_amd64.go). Binary (broadcast.go) walks a broadcast in such rows.
+
+// AddRow computes dst = x + y.
+func AddRow[T Float](dst, x, y []T) { binaryEW(ewAdd, dst, x, y) }
 
 // SubRow computes dst = x - y.
-func SubRow[T Float](dst, x, y []T) {
-	if !parallelEW(ewSub, dst, x, y) {
-		subRow(dst, x, y)
-	}
-}
-
-func subRow[T Float](dst, x, y []T) {
-	if simdBinary(simdSub, dst, x, y) {
-		return
-	}
-	switch {
-	case len(x) == len(dst) && len(y) == len(dst):
-		for i := range dst {
-			dst[i] = x[i] - y[i]
-		}
-	case len(x) == len(dst):
-		c := y[0]
-		for i := range dst {
-			dst[i] = x[i] - c
-		}
-	case len(y) == len(dst):
-		c := x[0]
-		for i := range dst {
-			dst[i] = c - y[i]
-		}
-	default:
-		c := x[0] - y[0]
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
+func SubRow[T Float](dst, x, y []T) { binaryEW(ewSub, dst, x, y) }
 
 // MulRow computes dst = x * y.
-func MulRow[T Float](dst, x, y []T) {
-	if !parallelEW(ewMul, dst, x, y) {
-		mulRow(dst, x, y)
-	}
-}
-
-func mulRow[T Float](dst, x, y []T) {
-	if simdBinary(simdMul, dst, x, y) {
-		return
-	}
-	switch {
-	case len(x) == len(dst) && len(y) == len(dst):
-		for i := range dst {
-			dst[i] = x[i] * y[i]
-		}
-	case len(x) == len(dst):
-		c := y[0]
-		for i := range dst {
-			dst[i] = x[i] * c
-		}
-	case len(y) == len(dst):
-		c := x[0]
-		for i := range dst {
-			dst[i] = c * y[i]
-		}
-	default:
-		c := x[0] * y[0]
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
+func MulRow[T Float](dst, x, y []T) { binaryEW(ewMul, dst, x, y) }
 
 // DivRow computes dst = x / y.
-func DivRow[T Float](dst, x, y []T) {
-	if !parallelEW(ewDiv, dst, x, y) {
-		divRow(dst, x, y)
-	}
-}
+func DivRow[T Float](dst, x, y []T) { binaryEW(ewDiv, dst, x, y) }
 
-func divRow[T Float](dst, x, y []T) {
-	if simdBinary(simdDiv, dst, x, y) {
-		return
-	}
-	switch {
-	case len(x) == len(dst) && len(y) == len(dst):
-		for i := range dst {
-			dst[i] = x[i] / y[i]
-		}
-	case len(x) == len(dst):
-		c := y[0]
-		for i := range dst {
-			dst[i] = x[i] / c
-		}
-	case len(y) == len(dst):
-		c := x[0]
-		for i := range dst {
-			dst[i] = c / y[i]
-		}
-	default:
-		c := x[0] / y[0]
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
-
-// PowRow computes dst = x ** y.
-func PowRow[T Float](dst, x, y []T) {
-	if !parallelEW(ewPow, dst, x, y) {
-		powRow(dst, x, y)
-	}
-}
-
-func powRow[T Float](dst, x, y []T) {
-	switch {
-	case len(x) == len(dst) && len(y) == len(dst):
-		for i := range dst {
-			dst[i] = T(math.Pow(float64(x[i]), float64(y[i])))
-		}
-	case len(x) == len(dst):
-		c := y[0]
-		for i := range dst {
-			dst[i] = T(math.Pow(float64(x[i]), float64(c)))
-		}
-	case len(y) == len(dst):
-		c := x[0]
-		for i := range dst {
-			dst[i] = T(math.Pow(float64(c), float64(y[i])))
-		}
-	default:
-		c := T(math.Pow(float64(x[0]), float64(y[0])))
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
+// PowRow computes dst = x ** y (math.Pow in float64, rounded once).
+func PowRow[T Float](dst, x, y []T) { binaryEW(ewPow, dst, x, y) }
 
 // MaxRow computes dst = max(x, y) (NaN if either is NaN).
-func MaxRow[T Float](dst, x, y []T) {
-	if !parallelEW(ewMax, dst, x, y) {
-		maxRow(dst, x, y)
-	}
-}
-
-func maxRow[T Float](dst, x, y []T) {
-	switch {
-	case len(x) == len(dst) && len(y) == len(dst):
-		for i := range dst {
-			dst[i] = max(x[i], y[i])
-		}
-	case len(x) == len(dst):
-		c := y[0]
-		for i := range dst {
-			dst[i] = max(x[i], c)
-		}
-	case len(y) == len(dst):
-		c := x[0]
-		for i := range dst {
-			dst[i] = max(c, y[i])
-		}
-	default:
-		c := max(x[0], y[0])
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
+func MaxRow[T Float](dst, x, y []T) { binaryEW(ewMax, dst, x, y) }
 
 // MinRow computes dst = min(x, y) (NaN if either is NaN).
-func MinRow[T Float](dst, x, y []T) {
-	if !parallelEW(ewMin, dst, x, y) {
-		minRow(dst, x, y)
-	}
-}
-
-func minRow[T Float](dst, x, y []T) {
-	switch {
-	case len(x) == len(dst) && len(y) == len(dst):
-		for i := range dst {
-			dst[i] = min(x[i], y[i])
-		}
-	case len(x) == len(dst):
-		c := y[0]
-		for i := range dst {
-			dst[i] = min(x[i], c)
-		}
-	case len(y) == len(dst):
-		c := x[0]
-		for i := range dst {
-			dst[i] = min(c, y[i])
-		}
-	default:
-		c := min(x[0], y[0])
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
+func MinRow[T Float](dst, x, y []T) { binaryEW(ewMin, dst, x, y) }
 
 // GreaterRow computes dst = 1 where x > y, else 0.
-func GreaterRow[T Float](dst, x, y []T) {
-	if !parallelEW(ewGreater, dst, x, y) {
-		greaterRow(dst, x, y)
-	}
-}
-
-func greaterRow[T Float](dst, x, y []T) {
-	switch {
-	case len(x) == len(dst) && len(y) == len(dst):
-		for i := range dst {
-			dst[i] = b2f[T](x[i] > y[i])
-		}
-	case len(x) == len(dst):
-		c := y[0]
-		for i := range dst {
-			dst[i] = b2f[T](x[i] > c)
-		}
-	case len(y) == len(dst):
-		c := x[0]
-		for i := range dst {
-			dst[i] = b2f[T](c > y[i])
-		}
-	default:
-		c := b2f[T](x[0] > y[0])
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
+func GreaterRow[T Float](dst, x, y []T) { binaryEW(ewGreater, dst, x, y) }
 
 // EqualRow computes dst = 1 where x == y, else 0.
-func EqualRow[T Float](dst, x, y []T) {
-	if !parallelEW(ewEqual, dst, x, y) {
-		equalRow(dst, x, y)
+func EqualRow[T Float](dst, x, y []T) { binaryEW(ewEqual, dst, x, y) }
+
+// binaryEW runs the binary op (an ew code from ewAdd on) on one row, in
+// parallel tasks when the row is long enough to pay for them.
+func binaryEW[T Float](op int, dst, x, y []T) {
+	if !parallelEW(op, dst, x, y) {
+		binaryRow(op, dst, x, y)
 	}
 }
 
-func equalRow[T Float](dst, x, y []T) {
+// binaryLoops is one binary op's loops, one per operand form. The driver
+// passes x and y of dst's length, or the repeated element as c; dst is not
+// empty.
+type binaryLoops[T Float] struct {
+	vv func(dst, x, y []T)       // dst = x op y
+	vs func(dst, x []T, c T)     // dst = x op c
+	sv func(dst []T, c T, y []T) // dst = c op y
+}
+
+// nBinary is the number of binary ops (ew codes ewAdd to ewEqual).
+const nBinary = ewEqual - ewAdd + 1
+
+// binaryRow is the broadcast driver of the binary ops: it takes op's loops
+// for T (the vector ones where they run) and calls the one for the operand
+// form, once per row. Two repeated elements give one result, copied.
+func binaryRow[T Float](op int, dst, x, y []T) {
+	n := len(dst)
+	if n == 0 {
+		return
+	}
+	l := binaryLoopsOf[T](op)
 	switch {
-	case len(x) == len(dst) && len(y) == len(dst):
-		for i := range dst {
-			dst[i] = b2f[T](x[i] == y[i])
-		}
-	case len(x) == len(dst):
-		c := y[0]
-		for i := range dst {
-			dst[i] = b2f[T](x[i] == c)
-		}
-	case len(y) == len(dst):
-		c := x[0]
-		for i := range dst {
-			dst[i] = b2f[T](c == y[i])
-		}
+	case len(x) == n && len(y) == n:
+		l.vv(dst, x, y)
+	case len(x) == n:
+		l.vs(dst, x, y[0])
+	case len(y) == n:
+		l.sv(dst, x[0], y)
 	default:
-		c := b2f[T](x[0] == y[0])
+		if len(x) != 1 || len(y) != 1 {
+			panic("kernels: binary row operands do not broadcast")
+		}
+		l.vv(dst[:1], x, y)
+		c := dst[0]
 		for i := range dst {
 			dst[i] = c
 		}
+	}
+}
+
+// binaryLoopsOf returns op's loops for T: the vector loops when they run
+// here, else the Go ones.
+func binaryLoopsOf[T Float](op int) *binaryLoops[T] {
+	if l := asmBinaryLoops[T](op); l != nil {
+		return l
+	}
+	if t, ok := any(goBinary32).(*[nBinary]binaryLoops[T]); ok {
+		return &t[op-ewAdd]
+	}
+	if t, ok := any(goBinary64).(*[nBinary]binaryLoops[T]); ok {
+		return &t[op-ewAdd]
+	}
+	return &goBinaryLoops[T]()[op-ewAdd] // a named float type: built per call
+}
+
+// The Go loops of every binary op, for float32 and float64.
+var (
+	goBinary32 = goBinaryLoops[float32]()
+	goBinary64 = goBinaryLoops[float64]()
+)
+
+func goBinaryLoops[T Float]() *[nBinary]binaryLoops[T] {
+	return &[nBinary]binaryLoops[T]{
+		ewAdd - ewAdd:     {addVV[T], addVS[T], addSV[T]},
+		ewSub - ewAdd:     {subVV[T], subVS[T], subSV[T]},
+		ewMul - ewAdd:     {mulVV[T], mulVS[T], mulSV[T]},
+		ewDiv - ewAdd:     {divVV[T], divVS[T], divSV[T]},
+		ewPow - ewAdd:     {powVV[T], powVS[T], powSV[T]},
+		ewMax - ewAdd:     {maxVV[T], maxVS[T], maxSV[T]},
+		ewMin - ewAdd:     {minVV[T], minVS[T], minSV[T]},
+		ewGreater - ewAdd: {greaterVV[T], greaterVS[T], greaterSV[T]},
+		ewEqual - ewAdd:   {equalVV[T], equalVS[T], equalSV[T]},
+	}
+}
+
+// The loops re-slice their operands to dst's length so that the compiler
+// drops the bounds checks.
+
+func addVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] + y[i]
+	}
+}
+
+func addVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] + c
+	}
+}
+
+func addSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = c + y[i]
+	}
+}
+
+func subVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] - y[i]
+	}
+}
+
+func subVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] - c
+	}
+}
+
+func subSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = c - y[i]
+	}
+}
+
+func mulVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] * y[i]
+	}
+}
+
+func mulVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] * c
+	}
+}
+
+func mulSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = c * y[i]
+	}
+}
+
+func divVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] / y[i]
+	}
+}
+
+func divVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] / c
+	}
+}
+
+func divSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = c / y[i]
+	}
+}
+
+func powVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = T(math.Pow(float64(x[i]), float64(y[i])))
+	}
+}
+
+func powVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = T(math.Pow(float64(x[i]), float64(c)))
+	}
+}
+
+func powSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = T(math.Pow(float64(c), float64(y[i])))
+	}
+}
+
+func maxVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = max(x[i], y[i])
+	}
+}
+
+func maxVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = max(x[i], c)
+	}
+}
+
+func maxSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = max(c, y[i])
+	}
+}
+
+func minVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = min(x[i], y[i])
+	}
+}
+
+func minVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = min(x[i], c)
+	}
+}
+
+func minSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = min(c, y[i])
+	}
+}
+
+func greaterVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = b2f[T](x[i] > y[i])
+	}
+}
+
+func greaterVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = b2f[T](x[i] > c)
+	}
+}
+
+func greaterSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = b2f[T](c > y[i])
+	}
+}
+
+func equalVV[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = b2f[T](x[i] == y[i])
+	}
+}
+
+func equalVS[T Float](dst, x []T, c T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = b2f[T](x[i] == c)
+	}
+}
+
+func equalSV[T Float](dst []T, c T, y []T) {
+	y = y[:len(dst)]
+	for i := range dst {
+		dst[i] = b2f[T](c == y[i])
 	}
 }
 

@@ -226,7 +226,7 @@ func (r *rowRunner[T]) task(w, t int) {
 		unaryOp(r.op, r.dst[lo:hi], r.a[lo:hi])
 	case rowBinary:
 		n := len(r.dst)
-		binaryOp(r.op, r.dst[lo:hi], part(r.a, n, lo, hi), part(r.b, n, lo, hi))
+		binaryRow(r.op, r.dst[lo:hi], part(r.a, n, lo, hi), part(r.b, n, lo, hi))
 	case rowSumTo, rowMax, rowMin:
 		m := len(r.dst)
 		reduceRows(r.kind, r.bc, r.parts[t*m:(t+1)*m], r.a, r.idx[w], r.off[w], lo, hi)
@@ -263,29 +263,6 @@ func unaryOp[T Float](op int, dst, x []T) {
 		squareRow(dst, x)
 	case ewSign:
 		signRow(dst, x)
-	}
-}
-
-func binaryOp[T Float](op int, dst, x, y []T) {
-	switch op {
-	case ewAdd:
-		addRow(dst, x, y)
-	case ewSub:
-		subRow(dst, x, y)
-	case ewMul:
-		mulRow(dst, x, y)
-	case ewDiv:
-		divRow(dst, x, y)
-	case ewPow:
-		powRow(dst, x, y)
-	case ewMax:
-		maxRow(dst, x, y)
-	case ewMin:
-		minRow(dst, x, y)
-	case ewGreater:
-		greaterRow(dst, x, y)
-	case ewEqual:
-		equalRow(dst, x, y)
 	}
 }
 

@@ -18,10 +18,6 @@ const (
 	simdSquare
 	simdSqrt
 	simdAbs
-	simdAdd
-	simdSub
-	simdMul
-	simdDiv
 	simdAddAcc // dst += x
 	simdMaxAcc // dst = max(dst, x) with Go's max (NaN wins, +0 over -0)
 )

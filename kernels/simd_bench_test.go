@@ -50,7 +50,7 @@ func BenchmarkSIMDRows(b *testing.B) {
 		b.Run("log/f64/"+mode.name, func(b *testing.B) { benchRow(b, logBench[float64], mode.simd) })
 		b.Run("relu/f32/"+mode.name, func(b *testing.B) { benchRow(b, reluRow[float32], mode.simd) })
 		b.Run("add/f32/"+mode.name, func(b *testing.B) {
-			benchRow(b, func(dst, x []float32) { addRow(dst, x, x) }, mode.simd)
+			benchRow(b, func(dst, x []float32) { binaryRow(ewAdd, dst, x, x) }, mode.simd)
 		})
 		b.Run("max_acc/f32/"+mode.name, func(b *testing.B) {
 			benchRow(b, func(dst, x []float32) {

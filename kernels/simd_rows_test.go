@@ -39,7 +39,7 @@ func TestSIMDRowsMatchGo(t *testing.T) {
 func checkRowsMatchGo[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	unary := map[string]func(dst, x []T){"neg": negRow[T], "relu": reluRow[T], "square": squareRow[T], "sqrt": sqrtRow[T], "abs": absRow[T]}
-	binary := map[string]func(dst, x, y []T){"add": addRow[T], "sub": subRow[T], "mul": mulRow[T], "div": divRow[T]}
+	binary := map[string]int{"add": ewAdd, "sub": ewSub, "mul": ewMul, "div": ewDiv, "greater": ewGreater, "equal": ewEqual}
 	acc := map[string]func(dst, x []T){
 		"sumto_acc": func(dst, x []T) { // SumTo over the leading axis of [2, n]
 			p := NewBcast([]int{2, len(x) / 2}, []int{1, len(x) / 2})
@@ -72,10 +72,11 @@ func checkRowsMatchGo[T Float](t *testing.T) {
 		for name, row := range unary {
 			run(name, n, func(dst []T) { row(dst, x[:n]) })
 		}
-		for name, row := range binary {
-			run(name, n, func(dst []T) { row(dst, x[:n], y[:n]) })
-			run(name+"/vs", n, func(dst []T) { row(dst, x[:n], y[:1]) })
-			run(name+"/sv", n, func(dst []T) { row(dst, x[:1], y[:n]) })
+		for name, op := range binary {
+			run(name, n, func(dst []T) { binaryRow(op, dst, x[:n], y[:n]) })
+			run(name+"/vs", n, func(dst []T) { binaryRow(op, dst, x[:n], y[:1]) })
+			run(name+"/sv", n, func(dst []T) { binaryRow(op, dst, x[:1], y[:n]) })
+			run(name+"/ss", n, func(dst []T) { binaryRow(op, dst, x[:1], y[:1]) })
 		}
 		for name, f := range acc {
 			run(name, n, func(dst []T) { f(dst, x) })
