@@ -26,6 +26,8 @@ type Evaluator struct {
 	forward, loss *ops.Graph
 	store         *runtime.Store
 	label         string
+	mask          string // SetMask
+	whole         bool   // SetFullBatch
 	batch         int
 	fwdIdx        int
 	lossIdx       int
@@ -70,6 +72,15 @@ func NewEvaluator(forward, loss *ops.Graph, store *runtime.Store, label string, 
 	return e, nil
 }
 
+// SetFullBatch makes EvaluateContext run each graph once over the whole of
+// a dataset (full-batch data such as a graph's nodes, whose arrays need not
+// share a leading dimension) instead of in batches of rows.
+func (e *Evaluator) SetFullBatch(on bool) { e.whole = on }
+
+// SetMask makes accuracy count only the examples where the array named
+// mask, of the labels' shape, is nonzero (every example when mask is "").
+func (e *Evaluator) SetMask(mask string) { e.mask = mask }
+
 func pickOutput(g *ops.Graph, name, what string) (int, error) {
 	if i := outputIndex(g, name); i >= 0 {
 		return i, nil
@@ -97,8 +108,8 @@ func (e *Evaluator) session(what string, g *ops.Graph, d *data.Dataset) (*bound,
 // labels and ids in range).
 func (e *Evaluator) check(d *data.Dataset) error {
 	if e.forward != nil {
-		if d.Get(e.label) == nil {
-			return fmt.Errorf("train: accuracy needs the labels array %q, the data has %v", e.label, d.Names())
+		if err := e.checkLabels(d); err != nil {
+			return err
 		}
 		if err := checkInputs("forward graph", e.forward, d); err != nil {
 			return err
@@ -124,8 +135,8 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 	var fwd, lss *bound
 	var err error
 	if e.forward != nil {
-		if d.Get(e.label) == nil {
-			return m, fmt.Errorf("train: accuracy needs the labels array %q, the data has %v", e.label, d.Names())
+		if err := e.checkLabels(d); err != nil {
+			return m, err
 		}
 		if fwd, err = e.session("forward graph", e.forward, d); err != nil {
 			return m, err
@@ -136,8 +147,14 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 			return m, err
 		}
 	}
-	bs, err := data.NewBatches(d, e.batch, false, 0)
-	if err != nil {
+	var bs interface {
+		Next() bool
+		Batch() *data.Batch
+	}
+	rows := d.Len()
+	if e.whole {
+		bs, rows = &feed{whole: data.Batch{Size: 1, Arrays: d.Arrays}}, 1
+	} else if bs, err = data.NewBatches(d, e.batch, false, 0); err != nil {
 		return m, err
 	}
 	var lossSum float64
@@ -159,7 +176,7 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 			if err != nil {
 				return m, err
 			}
-			c, n, err := countCorrect(out[e.fwdIdx], b.Arrays[e.label])
+			c, n, err := countCorrect(out[e.fwdIdx], b.Arrays[e.label], b.Arrays[e.mask])
 			if err != nil {
 				return m, err
 			}
@@ -168,7 +185,7 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 		}
 	}
 	if lss != nil {
-		m.Loss, m.HasLoss = lossSum/float64(d.Len()), true
+		m.Loss, m.HasLoss = lossSum/float64(rows), true
 	}
 	if fwd != nil && total > 0 {
 		m.Accuracy, m.HasAccuracy = float64(correct)/float64(total), true
@@ -176,8 +193,30 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 	return m, nil
 }
 
-// countCorrect compares the argmax of logits [..., C] with labels [...].
-func countCorrect(logits, labels *tensor.Tensor) (correct, total int, err error) {
+// checkLabels checks that d has the labels array for accuracy (and the
+// mask, when one is set) and that they have the same number of elements.
+func (e *Evaluator) checkLabels(d *data.Dataset) error {
+	lab := d.Get(e.label)
+	if lab == nil {
+		return fmt.Errorf("train: accuracy needs the labels array %q, the data has %v", e.label, d.Names())
+	}
+	if e.mask == "" {
+		return nil
+	}
+	mask := d.Get(e.mask)
+	if mask == nil {
+		return fmt.Errorf("train: accuracy needs the mask array %q, the data has %v", e.mask, d.Names())
+	}
+	if mask.Len() != lab.Len() {
+		return fmt.Errorf("train: the mask %q is %s but the labels %q are %s", e.mask, typeOf(mask), e.label, typeOf(lab))
+	}
+	return nil
+}
+
+// countCorrect compares the argmax of logits [..., C] with labels [...],
+// counting only the examples where mask (nil: every example; else of the
+// labels' shape) is nonzero.
+func countCorrect(logits, labels, mask *tensor.Tensor) (correct, total int, err error) {
 	if len(logits.Shape) == 0 || !logits.DType.IsFloat() || !labels.DType.IsInt() {
 		return 0, 0, fmt.Errorf("train: accuracy needs float logits [..., C] and integer labels, got %v%v and %v%v",
 			logits.DType, logits.Shape, labels.DType, labels.Shape)
@@ -187,7 +226,14 @@ func countCorrect(logits, labels *tensor.Tensor) (correct, total int, err error)
 	if c == 0 || rows*c != logits.Len() {
 		return 0, 0, fmt.Errorf("train: logits %v do not match labels %v", logits.Shape, labels.Shape)
 	}
+	if mask != nil && mask.Len() != rows {
+		return 0, 0, fmt.Errorf("train: the mask %v does not match the labels %v", mask.Shape, labels.Shape)
+	}
 	for r := 0; r < rows; r++ {
+		if mask != nil && mask.At(r) == 0 {
+			continue
+		}
+		total++
 		best, bi := math.Inf(-1), -1
 		for j := 0; j < c; j++ {
 			if v := logits.At(r*c + j); v > best || bi < 0 {
@@ -198,5 +244,5 @@ func countCorrect(logits, labels *tensor.Tensor) (correct, total int, err error)
 			correct++
 		}
 	}
-	return correct, rows, nil
+	return correct, total, nil
 }

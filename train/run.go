@@ -36,6 +36,20 @@ type Config struct {
 	Train, Val, Test *data.Dataset
 	// Label names the labels array for accuracy ("y" when empty).
 	Label string
+	// Mask, when not empty, names an array of the labels' shape whose
+	// nonzero entries select the examples that count in accuracy (the
+	// nodes of a graph's training, validation or test set).
+	Mask string
+	// FullBatch binds each of Train, Val and Test whole, in one run of a
+	// graph: an epoch is one step on all of Train, and evaluation one run
+	// over each set. Its arrays need not share a leading dimension (an
+	// adjacency [N, N], node features [N, F], a mask [N]); BatchSize is
+	// not used.
+	FullBatch bool
+	// Resample, when not nil, is called before every epoch (from 1) and
+	// may change the values of Train's arrays in place, not their shapes
+	// (text windows cut at a new random offset every epoch).
+	Resample func(epoch int) error
 
 	BatchSize int // rows per step; the last batch of an epoch may be smaller
 	Epochs    int
@@ -150,7 +164,7 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Step == nil || cfg.Store == nil || cfg.Train == nil {
 		return nil, fmt.Errorf("train: Run needs a step graph, a store and training data")
 	}
-	if cfg.BatchSize <= 0 || cfg.Epochs <= 0 {
+	if !cfg.FullBatch && cfg.BatchSize <= 0 || cfg.Epochs <= 0 {
 		return nil, fmt.Errorf("train: batch size (%d) and epochs (%d) must be positive", cfg.BatchSize, cfg.Epochs)
 	}
 	lossIdx := outputIndex(cfg.Step, "loss")
@@ -165,7 +179,7 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	batches, err := data.NewBatches(cfg.Train, cfg.BatchSize, true, cfg.Seed)
+	batches, err := newFeed(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +194,13 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	trainFresh := false
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		t0 := time.Now()
+		if cfg.Resample != nil {
+			if err := cfg.Resample(epoch); err != nil {
+				return nil, fmt.Errorf("epoch %d: %w", epoch, err)
+			}
+		}
 		var sum float64
+		rows := 0
 		for batches.Start(epoch - 1); batches.Next(); {
 			b := batches.Batch()
 			if err := ctx.Err(); err != nil {
@@ -199,9 +219,10 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 				return nil, fmt.Errorf("epoch %d, step %d: the loss is %v", epoch, b.Index+1, l)
 			}
 			sum += l * float64(b.Size)
+			rows += b.Size
 			res.Steps++
 		}
-		st := EpochStats{Epoch: epoch, Loss: sum / float64(cfg.Train.Len())}
+		st := EpochStats{Epoch: epoch, Loss: sum / float64(rows)}
 		trainFresh = false
 		if ev != nil && (!cfg.SkipTrainEval || epoch == cfg.Epochs) {
 			if trainM, err = ev.EvaluateContext(ctx, cfg.Train); err != nil {
@@ -255,8 +276,9 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 }
 
 // heldOutEvaluator returns the evaluator of cfg's evaluation graphs (nil
-// without them), having checked the validation and test data, so that a
-// bad label among them is reported before training rather than after it.
+// without them), having checked the training, validation and test data, so
+// that a bad label among them, or a missing labels array, is reported
+// before training rather than after it.
 func heldOutEvaluator(cfg Config) (*Evaluator, error) {
 	if cfg.Forward == nil && cfg.Loss == nil {
 		return nil, nil
@@ -264,6 +286,11 @@ func heldOutEvaluator(cfg Config) (*Evaluator, error) {
 	ev, err := NewEvaluator(cfg.Forward, cfg.Loss, cfg.Store, cfg.Label, cfg.EvalBatchSize)
 	if err != nil {
 		return nil, err
+	}
+	ev.SetFullBatch(cfg.FullBatch)
+	ev.SetMask(cfg.Mask)
+	if err := ev.check(cfg.Train); err != nil {
+		return nil, fmt.Errorf("the training data: %w", err)
 	}
 	if cfg.Val != nil {
 		if err := ev.check(cfg.Val); err != nil {
@@ -308,4 +335,49 @@ func stepSeed(seed uint64, k int) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// feed walks the training batches of an epoch: data.Batches over the rows
+// of Train, or, for full-batch data, Train's arrays whole, once.
+type feed struct {
+	rows  *data.Batches
+	whole data.Batch
+	done  bool
+}
+
+func newFeed(cfg Config) (*feed, error) {
+	if cfg.FullBatch {
+		return &feed{whole: data.Batch{Size: 1, Arrays: cfg.Train.Arrays}}, nil
+	}
+	bs, err := data.NewBatches(cfg.Train, cfg.BatchSize, true, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return &feed{rows: bs}, nil
+}
+
+// Start begins epoch e (from 0).
+func (f *feed) Start(e int) {
+	if f.rows != nil {
+		f.rows.Start(e)
+	}
+	f.done = false
+}
+
+// Next moves to the next batch and reports whether there was one.
+func (f *feed) Next() bool {
+	if f.rows != nil {
+		return f.rows.Next()
+	}
+	ok := !f.done
+	f.done = true
+	return ok
+}
+
+// Batch is the batch Next moved to.
+func (f *feed) Batch() *data.Batch {
+	if f.rows != nil {
+		return f.rows.Batch()
+	}
+	return &f.whole
 }
