@@ -7,7 +7,8 @@ import (
 )
 
 // Batch is one minibatch: Size rows of every array of the dataset, copied
-// into buffers that Batches reuses (valid until the next call to Next).
+// into buffers that Batches reuses (valid until the next call to Next). A
+// byte array's rows are converted to its DType here.
 type Batch struct {
 	Index  int // batch number within the epoch, from 0
 	Size   int // rows in this batch (smaller for the last, partial batch)
@@ -63,6 +64,9 @@ func buffers(d *Dataset, rows int) map[string]*tensor.Tensor {
 	for name, t := range d.Arrays {
 		m[name] = tensor.New(t.DType, append([]int{rows}, t.Shape[1:]...)...)
 	}
+	for name, b := range d.Bytes {
+		m[name] = tensor.New(b.DType, append([]int{rows}, b.Shape[1:]...)...)
+	}
 	return m
 }
 
@@ -99,6 +103,12 @@ func (b *Batches) Next() bool {
 		dst := bt.Arrays[name]
 		for i, j := range rows {
 			copyRow(dst, i, src, j)
+		}
+	}
+	for name, src := range b.d.Bytes {
+		dst := bt.Arrays[name]
+		for i, j := range rows {
+			src.copyRowTo(dst, i, j)
 		}
 	}
 	bt.Index = b.index

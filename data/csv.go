@@ -16,7 +16,7 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// HeaderMode says how LoadCSV treats the first line.
+// HeaderMode says how ReadCSV treats the first line.
 type HeaderMode int
 
 // Header modes.
@@ -31,7 +31,7 @@ const (
 	HeaderSkip
 )
 
-// CSVOptions configures LoadCSV and ReadCSV. The zero value reads a label in
+// CSVOptions configures ReadCSV and ReadCSV. The zero value reads a label in
 // the last column, detects a header and keeps values unscaled.
 type CSVOptions struct {
 	// LabelColumn picks the label column: 0 (the default) is the last
@@ -56,23 +56,23 @@ type CSVOptions struct {
 	AllowNonFinite bool
 }
 
-// LoadCSV reads a CSV file of numbers into a dataset with "x" f32[N, F]
+// ReadCSV reads a CSV file of numbers into a dataset with "x" f32[N, F]
 // (the features, times Scale) and "y" i32[N] (the integer labels). A file
 // that is gzip-compressed (by its content, whatever its name) is
 // decompressed on the fly. Errors name the file, line and column. The
 // dataset's Source records the file and the line of every row, so that
 // later checks (labels against a model's classes) can name them.
-func LoadCSV(path string, opts CSVOptions) (*Dataset, error) {
+func ReadCSV(path string, opts CSVOptions) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadCSV(f, path, opts)
+	return DecodeCSV(f, path, opts)
 }
 
-// ReadCSV is LoadCSV reading from r; name is used in errors.
-func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
+// DecodeCSV is ReadCSV reading from r; name is used in errors.
+func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 	limit, err := Options{MaxBytes: opts.MaxBytes}.limit()
 	if err != nil {
 		return nil, err
@@ -260,19 +260,6 @@ func maybeGunzip(r io.Reader, name string) (io.Reader, error) {
 		return nil, fileErr(name, "gzip: %v", err)
 	}
 	return zr, nil
-}
-
-// readAll reads r (decompressing gzip) into memory for the binary loaders.
-func readAll(r io.Reader, name string) ([]byte, error) {
-	r, err := maybeGunzip(r, name)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fileErr(name, "reading: %v", err)
-	}
-	return b, nil
 }
 
 // lineTooLong is the error of a line longer than MaxLineBytes.

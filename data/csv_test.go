@@ -7,7 +7,7 @@ import (
 )
 
 func TestIris(t *testing.T) {
-	d, err := LoadCSV("testdata/iris.csv", CSVOptions{})
+	d, err := ReadCSV("testdata/iris.csv", CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestIris(t *testing.T) {
 }
 
 func TestDigitsCSV(t *testing.T) {
-	d, err := LoadCSV("testdata/digits.csv.gz", CSVOptions{Scale: 1.0 / 16})
+	d, err := ReadCSV("testdata/digits.csv.gz", CSVOptions{Scale: 1.0 / 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestDigitsCSV(t *testing.T) {
 func TestCSVOptions(t *testing.T) {
 	read := func(src string, o CSVOptions) *Dataset {
 		t.Helper()
-		d, err := ReadCSV(strings.NewReader(src), "t.csv", o)
+		d, err := DecodeCSV(strings.NewReader(src), "t.csv", o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,17 +117,17 @@ func TestCSVErrors(t *testing.T) {
 		{"1\n2\n", "t.csv:1: a labelled row needs at least 2 fields"},
 	}
 	for _, c := range cases {
-		_, err := ReadCSV(strings.NewReader(c.src), "t.csv", CSVOptions{})
+		_, err := DecodeCSV(strings.NewReader(c.src), "t.csv", CSVOptions{})
 		var fe *FormatError
 		if err == nil || !errors.As(err, &fe) || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want %q", c.src, err, c.want)
 		}
 	}
-	_, err := ReadCSV(strings.NewReader("1,2\n"), "t.csv", CSVOptions{LabelColumn: 5})
+	_, err := DecodeCSV(strings.NewReader("1,2\n"), "t.csv", CSVOptions{LabelColumn: 5})
 	if err == nil || !strings.Contains(err.Error(), "t.csv:1: label column 5 is out of range") {
 		t.Errorf("label column: %v", err)
 	}
-	if _, err := LoadCSV("testdata/missing.csv", CSVOptions{}); err == nil {
+	if _, err := ReadCSV("testdata/missing.csv", CSVOptions{}); err == nil {
 		t.Error("missing file: no error")
 	}
 }

@@ -13,8 +13,20 @@ import (
 // Dataset is a set of named arrays (for example "x" f32[N, 64] and "y"
 // i32[N]) that share their leading dimension N: row i of every array is
 // example i. Arrays are bound to a graph's inputs by name.
+//
+// Arrays stored one byte per element (images) may sit in Bytes instead of
+// Arrays: they convert to tensors row by row when batched. A name is in
+// one of the two maps, not both. Use Names, Type and Len, which see both
+// maps; Get converts a byte array whole.
 type Dataset struct {
 	Arrays map[string]*tensor.Tensor
+	// Bytes holds the arrays kept as bytes (nil when there are none).
+	Bytes map[string]*ByteArray
+	// Categories records, for an array of ids read from text (a CSV or
+	// JSON Lines column of strings, an image folder's class names), the
+	// string of each id: Categories["y"][3] is the text of id 3. Nil when
+	// there are none.
+	Categories map[string][]string
 	// Source says where the rows came from, for errors; nil when unknown.
 	// Subset and Split carry it along.
 	Source *Source
@@ -68,26 +80,48 @@ func (s *Source) subset(idx []int) *Source {
 // NewDataset checks that every array has rank ≥ 1 and the same leading
 // dimension, and wraps them. The map is used as is, not copied.
 func NewDataset(arrays map[string]*tensor.Tensor) (*Dataset, error) {
-	if len(arrays) == 0 {
-		return nil, fmt.Errorf("data: a dataset needs at least one array")
+	d := &Dataset{Arrays: arrays}
+	if err := d.Check(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Check reports why d is not a dataset: no arrays, a nil or scalar array,
+// a name in both Arrays and Bytes, a byte array whose data does not match
+// its shape, or arrays whose leading dimensions differ.
+func (d *Dataset) Check() error {
+	if len(d.Arrays)+len(d.Bytes) == 0 {
+		return fmt.Errorf("data: a dataset needs at least one array")
 	}
 	n := -1
 	first := ""
-	for _, name := range sortedNames(arrays) {
-		t := arrays[name]
-		if t == nil {
-			return nil, fmt.Errorf("data: array %q is nil", name)
-		}
-		if len(t.Shape) == 0 {
-			return nil, fmt.Errorf("data: array %q is a scalar; arrays need a leading example dimension", name)
+	for _, name := range d.Names() {
+		var rows int
+		t, inArrays := d.Arrays[name]
+		b, inBytes := d.Bytes[name]
+		switch {
+		case inArrays && inBytes:
+			return fmt.Errorf("data: array %q is both a tensor and a byte array", name)
+		case inArrays && t == nil:
+			return fmt.Errorf("data: array %q is nil", name)
+		case inArrays && len(t.Shape) == 0:
+			return fmt.Errorf("data: array %q is a scalar; arrays need a leading example dimension", name)
+		case inArrays:
+			rows = t.Shape[0]
+		default:
+			if err := b.check(); err != nil {
+				return fmt.Errorf("data: array %q: %v", name, err)
+			}
+			rows = b.Shape[0]
 		}
 		if n < 0 {
-			n, first = t.Shape[0], name
-		} else if t.Shape[0] != n {
-			return nil, fmt.Errorf("data: array %q has %d rows but %q has %d", name, t.Shape[0], first, n)
+			n, first = rows, name
+		} else if rows != n {
+			return fmt.Errorf("data: array %q has %d rows but %q has %d", name, rows, first, n)
 		}
 	}
-	return &Dataset{Arrays: arrays}, nil
+	return nil
 }
 
 // Len is the number of examples N.
@@ -95,14 +129,61 @@ func (d *Dataset) Len() int {
 	for _, t := range d.Arrays {
 		return t.Shape[0]
 	}
+	for _, b := range d.Bytes {
+		return b.Shape[0]
+	}
 	return 0
 }
 
-// Names lists the arrays' names, sorted.
-func (d *Dataset) Names() []string { return sortedNames(d.Arrays) }
+// Names lists the arrays' names (of Arrays and Bytes), sorted.
+func (d *Dataset) Names() []string {
+	names := sortedNames(d.Arrays)
+	if len(d.Bytes) > 0 {
+		for k := range d.Bytes {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+	}
+	return names
+}
 
-// Get returns the array named name, or nil.
-func (d *Dataset) Get(name string) *tensor.Tensor { return d.Arrays[name] }
+// Get returns the array named name, or nil. A byte array is converted to a
+// new tensor of its DType at each call (a copy of the whole array): use
+// Type for its type and shape, and Batches for its rows.
+func (d *Dataset) Get(name string) *tensor.Tensor {
+	if t, ok := d.Arrays[name]; ok {
+		return t
+	}
+	if b, ok := d.Bytes[name]; ok {
+		return b.Tensor()
+	}
+	return nil
+}
+
+// Type returns the element type and shape of the array named name as it
+// binds to a model's input (a byte array's DType), and whether there is
+// one. The shape is shared; do not modify it.
+func (d *Dataset) Type(name string) (tensor.DType, []int, bool) {
+	if t, ok := d.Arrays[name]; ok && t != nil {
+		return t.DType, t.Shape, true
+	}
+	if b, ok := d.Bytes[name]; ok && b != nil {
+		return b.DType, b.Shape, true
+	}
+	return tensor.Invalid, nil, false
+}
+
+// AsFloat makes the byte array named name convert to f32 values times
+// scale (0 means 1), in place: no copy is made. It is an error when name
+// is not a byte array.
+func (d *Dataset) AsFloat(name string, scale float64) error {
+	b, ok := d.Bytes[name]
+	if !ok {
+		return fmt.Errorf("data: %q is not a byte array", name)
+	}
+	b.DType, b.Scale = tensor.F32, scale
+	return nil
+}
 
 // Subset returns a new dataset holding rows idx (in that order) of every
 // array. Indices must be in [0, Len()); an index out of range panics, as for
@@ -117,7 +198,14 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		}
 		out[name] = s
 	}
-	return &Dataset{Arrays: out, Source: d.Source.subset(idx)}
+	var bytes map[string]*ByteArray
+	if len(d.Bytes) > 0 {
+		bytes = make(map[string]*ByteArray, len(d.Bytes))
+		for name, b := range d.Bytes {
+			bytes[name] = b.subset(idx)
+		}
+	}
+	return &Dataset{Arrays: out, Bytes: bytes, Categories: d.Categories, Source: d.Source.subset(idx)}
 }
 
 // Split divides the dataset into len(fractions) parts by a seeded random
@@ -218,44 +306,11 @@ func (d *Dataset) CheckFinite() error {
 	return nil
 }
 
-// IsBuiltinName reports whether src names a builtin dataset rather than a
-// file: a name without '.' or '/' ("digits"). LoadDataset reads such a name
-// with Builtin, anything else as a file.
-func IsBuiltinName(src string) bool { return !strings.ContainsAny(src, "./") }
-
-// LoadDataset loads a dataset by its name; it is the one place that chooses
-// the format. A builtin name (IsBuiltinName) is read by Builtin; a file by
-// its suffix: ".csv" and ".csv.gz" as LoadCSV does with default CSV
-// options, ".npz" as an archive of arrays that share their leading
-// dimension. o.MaxBytes bounds the file's size after inflation; unless
-// o.AllowNonFinite, a NaN or infinite feature is an error naming the file
-// and the row (and the column, for CSV). o does not apply to builtin sets.
-func LoadDataset(path string, o Options) (*Dataset, error) {
-	if IsBuiltinName(path) {
-		return Builtin(path)
+// shapeString prints a shape as [2, 3].
+func shapeString(s []int) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = strconv.Itoa(d)
 	}
-	if _, err := o.limit(); err != nil {
-		return nil, err
-	}
-	switch {
-	case strings.HasSuffix(path, ".csv"), strings.HasSuffix(path, ".csv.gz"):
-		return LoadCSV(path, CSVOptions{MaxBytes: o.MaxBytes, AllowNonFinite: o.AllowNonFinite})
-	case strings.HasSuffix(path, ".npz"):
-		arrays, err := LoadNPZWith(path, o)
-		if err != nil {
-			return nil, err
-		}
-		d, err := NewDataset(arrays)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		d.Source = &Source{File: path}
-		if !o.AllowNonFinite {
-			if err := d.CheckFinite(); err != nil {
-				return nil, err
-			}
-		}
-		return d, nil
-	}
-	return nil, fmt.Errorf("%s: unknown data format (want .csv, .csv.gz or .npz)", path)
+	return "[" + strings.Join(parts, ", ") + "]"
 }

@@ -2,7 +2,10 @@ package data
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/nnclang/nnc/tensor"
@@ -235,20 +238,28 @@ func TestSplitZeroFraction(t *testing.T) {
 	}
 }
 
-// TestLoadDatasetBuiltin: a name without '.' or '/' is a builtin set, read
-// by LoadDataset as Builtin reads it; any other name is a file.
+// TestLoadDatasetBuiltin: a builtin name is read by LoadDataset as Builtin
+// reads it; any other name is a file or folder, and one that does not
+// exist gets an error listing the known names.
 func TestLoadDatasetBuiltin(t *testing.T) {
 	d, err := LoadDataset("digits", Options{})
 	if err != nil || d.Len() != 1797 {
 		t.Fatalf("LoadDataset(digits): %v rows, %v", d, err)
 	}
-	if _, err := LoadDataset("nosuch", Options{}); err == nil || err.Error() != `data: no builtin dataset "nosuch" (known: digits)` {
-		t.Errorf("unknown builtin: %v", err)
+	if _, err := LoadDataset("nosuch", Options{}); err == nil || err.Error() != `stat nosuch: no such file or directory (a data set is a file, a folder, or one of the names digits, mnist, fashion-mnist)` {
+		t.Errorf("unknown name: %v", err)
 	}
-	if _, err := LoadDataset("dir/nosuch", Options{}); err == nil || err.Error() != "dir/nosuch: unknown data format (want .csv, .csv.gz or .npz)" {
+	odd := filepath.Join(t.TempDir(), "f.xyz")
+	if err := os.WriteFile(odd, []byte("1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadDataset(odd, Options{}); err == nil || !strings.Contains(err.Error(), odd+": unknown data format (want .csv, .npz, .npy") {
 		t.Errorf("a file without a known suffix: %v", err)
 	}
-	for name, want := range map[string]bool{"digits": true, "mnist": true, "d.csv": false, "./digits": false, "a/b": false} {
+	if _, err := LoadDataset("mnist", Options{}); err == nil || !strings.Contains(err.Error(), "official training and test sets; load it with LoadSplits") {
+		t.Errorf("a set with official splits: %v", err)
+	}
+	for name, want := range map[string]bool{"digits": true, "mnist": true, "fashion-mnist": true, "fashion_mnist": true, "images": false, "d.csv": false, "./digits": false, "a/b": false} {
 		if IsBuiltinName(name) != want {
 			t.Errorf("IsBuiltinName(%q) = %v", name, !want)
 		}

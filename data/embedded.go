@@ -21,7 +21,7 @@ var digitsCSV []byte
 func Builtin(name string) (*Dataset, error) {
 	switch name {
 	case "digits":
-		return ReadCSV(bytes.NewReader(digitsCSV), "builtin/digits.csv.gz", CSVOptions{Header: HeaderNone, Scale: 1.0 / 16})
+		return DecodeCSV(bytes.NewReader(digitsCSV), "builtin/digits.csv.gz", CSVOptions{Header: HeaderNone, Scale: 1.0 / 16})
 	}
 	return nil, fmt.Errorf("data: no builtin dataset %q (known: digits)", name)
 }

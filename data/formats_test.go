@@ -140,7 +140,7 @@ func gz(b []byte) []byte {
 func TestIDX(t *testing.T) {
 	ubyte := idxBytes(0x08, []uint32{2, 3}, []byte{0, 1, 2, 253, 254, 255})
 	for _, b := range [][]byte{ubyte, gz(ubyte)} {
-		x, err := ReadIDX(bytes.NewReader(b), "u.idx")
+		x, err := DecodeIDX(bytes.NewReader(b), "u.idx", Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestIDX(t *testing.T) {
 		"overflowing":  idxBytes(0x0E, []uint32{1 << 30, 1 << 30, 1 << 30, 1 << 30}, nil),
 		"bad gzip end": gz(ubyte)[:20],
 	} {
-		_, err := ReadIDX(bytes.NewReader(b), "bad.idx")
+		_, err := DecodeIDX(bytes.NewReader(b), "bad.idx", Options{})
 		if err == nil || !strings.Contains(err.Error(), "bad.idx") {
 			t.Errorf("%s: error %v, want one naming bad.idx", what, err)
 		}
@@ -192,8 +192,14 @@ func TestMNIST(t *testing.T) {
 	lab := filepath.Join(dir, "lab.idx")
 	writeFileAtomic(img, gz(idxBytes(0x08, []uint32{2, 2, 2}, []byte{0, 255, 51, 102, 1, 2, 3, 4})))
 	writeFileAtomic(lab, idxBytes(0x08, []uint32{2}, []byte{7, 3}))
-	d, err := LoadMNIST(img, lab)
+	d, err := ReadIDX(img, lab, IDXOptions{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Bytes["x"] == nil || len(d.Bytes["x"].Data) != 8 {
+		t.Fatalf("the images are not kept as bytes: %+v", d)
+	}
+	if err := d.Reshape("x", 4); err != nil {
 		t.Fatal(err)
 	}
 	x, y := d.Get("x"), d.Get("y")

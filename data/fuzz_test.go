@@ -26,7 +26,7 @@ func FuzzCSV(f *testing.F) {
 	f.Add([]byte("\"1,2\n"))
 	f.Add(gz([]byte("1,2\n3,4\n")))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := ReadCSV(bytes.NewReader(b), "f.csv", CSVOptions{})
+		d, err := DecodeCSV(bytes.NewReader(b), "f.csv", CSVOptions{})
 		checkFormatErr(t, err)
 		if err == nil {
 			x, y := d.Get("x"), d.Get("y")
@@ -89,7 +89,7 @@ func FuzzIDX(f *testing.F) {
 	f.Add(gz(idxBytes(0x0D, []uint32{1}, []byte{0, 0, 0, 0})))
 	f.Add(idxBytes(0x0E, []uint32{1 << 30, 1 << 30}, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		x, err := ReadIDX(bytes.NewReader(b), "f.idx")
+		x, err := DecodeIDX(bytes.NewReader(b), "f.idx", Options{})
 		checkFormatErr(t, err)
 		if err == nil && x.Len() != tensor.NumElems(x.Shape) {
 			t.Fatalf("inconsistent tensor %v", x.Shape)

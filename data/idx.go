@@ -1,142 +1,134 @@
 package data
 
 import (
-	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"math"
-	"os"
 
 	"github.com/nnclang/nnc/tensor"
 )
 
-// LoadIDX reads a tensor in the IDX format of the MNIST files, gzipped or
-// not. Element types map as: unsigned byte, signed byte, short and int to
-// i32 (values kept exactly); float to f32; double to f64. The shape is the
-// file's dimensions. The default size limit applies (see Options).
-func LoadIDX(path string) (*tensor.Tensor, error) { return LoadIDXWith(path, Options{}) }
+// IDX is the format of the MNIST files: two zero bytes, a type code, the
+// number of dimensions, the dimensions as big-endian uint32, then the
+// elements, big-endian. Type codes: 0x08 unsigned byte, 0x09 signed byte,
+// 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.
 
-// LoadIDXWith is LoadIDX with options (only MaxBytes applies).
-func LoadIDXWith(path string, o Options) (*tensor.Tensor, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ReadIDXWith(f, path, o)
+// idxHeader is what an IDX header says.
+type idxHeader struct {
+	code  byte
+	size1 int          // bytes per element in the file
+	dt    tensor.DType // the tensor type (bytes: the type they convert to)
+	shape []int
+	off   int64 // where the data starts
 }
 
-// ReadIDX is LoadIDX reading from r; name is used in errors.
-func ReadIDX(r io.Reader, name string) (*tensor.Tensor, error) {
-	return ReadIDXWith(r, name, Options{})
-}
-
-// ReadIDXWith is ReadIDX with options. The tensor is decoded as it streams
-// in, after its declared size was checked against MaxBytes.
-func ReadIDXWith(r io.Reader, name string, o Options) (*tensor.Tensor, error) {
-	limit, err := o.limit()
-	if err != nil {
-		return nil, err
-	}
-	r, err = maybeGunzip(r, name)
-	if err != nil {
-		return nil, err
-	}
-	return readIDX(r, name, limit, -1)
-}
-
-// ParseIDX decodes an IDX file held in memory.
-func ParseIDX(b []byte, name string) (*tensor.Tensor, error) {
-	return readIDX(bytes.NewReader(b), name, DefaultMaxBytes(), int64(len(b)))
-}
-
-// readIDX decodes an IDX stream; size is its length when known, else -1.
-func readIDX(r io.Reader, name string, limit, size int64) (*tensor.Tensor, error) {
+// readIDXHeader reads an IDX header from in.
+func readIDXHeader(in *input) (*idxHeader, error) {
+	name := in.name
 	var head [4]byte
-	if k, _ := io.ReadFull(r, head[:]); k < 4 {
+	if k, _ := io.ReadFull(in.r, head[:]); k < 4 {
 		return nil, offErr(name, 0, "IDX header is %d bytes, needs 4", k)
 	}
 	if head[0] != 0 || head[1] != 0 {
 		return nil, offErr(name, 0, "not an IDX file: magic bytes %#x %#x, expected 0 0", head[0], head[1])
 	}
-	code, rank := head[2], int(head[3])
-	var size1 int
-	var dt tensor.DType
-	switch code {
+	h := &idxHeader{code: head[2]}
+	switch h.code {
 	case 0x08, 0x09:
-		size1, dt = 1, tensor.I32
+		h.size1, h.dt = 1, tensor.I32
 	case 0x0B:
-		size1, dt = 2, tensor.I32
+		h.size1, h.dt = 2, tensor.I32
 	case 0x0C:
-		size1, dt = 4, tensor.I32
+		h.size1, h.dt = 4, tensor.I32
 	case 0x0D:
-		size1, dt = 4, tensor.F32
+		h.size1, h.dt = 4, tensor.F32
 	case 0x0E:
-		size1, dt = 8, tensor.F64
+		h.size1, h.dt = 8, tensor.F64
 	default:
-		return nil, offErr(name, 2, "unknown IDX element type %#x", code)
+		return nil, offErr(name, 2, "unknown IDX element type %#x (known: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64)", h.code)
 	}
+	rank := int(head[3])
 	dimBytes := make([]byte, 4*rank)
-	if k, _ := io.ReadFull(r, dimBytes); k < len(dimBytes) {
+	if k, _ := io.ReadFull(in.r, dimBytes); k < len(dimBytes) {
 		return nil, offErr(name, int64(4+k), "IDX header declares %d dimensions but the file ends", rank)
 	}
-	shape := make([]int, rank)
-	for i := range shape {
+	h.shape = make([]int, rank)
+	for i := range h.shape {
 		d := binary.BigEndian.Uint32(dimBytes[4*i:])
 		if d > math.MaxInt32 {
 			return nil, offErr(name, int64(4+4*i), "dimension %d is %d, too large", i, d)
 		}
-		shape[i] = int(d)
+		h.shape[i] = int(d)
 	}
-	off := int64(4 + 4*rank)
-	if size >= 0 {
-		avail := size - off
-		n, err := checkedElems(shape, int(avail)/size1)
+	h.off = int64(4 + 4*rank)
+	return h, nil
+}
+
+// decodeIDXInput reads the array of an IDX input: bytes (0x08, 0x09) as a
+// ByteArray converting to i32, other types as a tensor. The declared size
+// is checked against limit (the converted size of bytes counts as one byte
+// per element) and against what the input can hold before anything is
+// allocated.
+func decodeIDXInput(in *input, limit int64, noMap bool) (*tensor.Tensor, *ByteArray, error) {
+	h, err := readIDXHeader(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := in.name
+	n, nbytes, err := sizeOf(h.shape, h.size1, limit)
+	if err != nil {
+		return nil, nil, offErr(name, 4, "IDX %v", err)
+	}
+	what := "IDX shape " + fmt.Sprint(h.shape)
+	if err := in.canHold(h.off, nbytes, what); err != nil {
+		return nil, nil, err
+	}
+	if h.size1 == 1 {
+		b := &ByteArray{Shape: h.shape, Signed: h.code == 0x09, DType: tensor.I32}
+		if m := in.mapData(h.off, nbytes, noMap); m != nil {
+			b.Data = m
+			return nil, b, nil
+		}
+		if b.Data, err = in.readData(h.off, nbytes, what); err != nil {
+			return nil, nil, err
+		}
+		return nil, b, nil
+	}
+	if _, _, err := sizeOf(h.shape, h.dt.Size(), limit); err != nil {
+		return nil, nil, offErr(name, 4, "IDX %v", err)
+	}
+	if in.bound < 0 {
+		// Unknown length: buffer what the stream holds first.
+		raw, err := in.readData(h.off, nbytes, what)
 		if err != nil {
-			return nil, offErr(name, 4, "IDX shape %v is larger than the file", shape)
+			return nil, nil, err
 		}
-		if avail != int64(n*size1) {
-			return nil, offErr(name, off, "IDX shape %v needs %d bytes of data, the file has %d", shape, n*size1, avail)
+		t := tensor.New(h.dt, h.shape...)
+		for i := 0; i < n; i++ {
+			decodeIDXElem(t, i, h.code, raw[i*h.size1:])
 		}
+		return t, nil, nil
 	}
-	// The tensor's elements (i32 for bytes) may be wider than the file's.
-	if _, _, err := sizeOf(shape, dt.Size(), limit); err != nil {
-		return nil, offErr(name, 4, "IDX %v", err)
-	}
-	n, nbytes, _ := sizeOf(shape, size1, limit)
-	if size < 0 {
-		var err error
-		var got int64
-		if r, got, err = bufferData(r, nbytes); err != nil {
-			return nil, offErr(name, off, "%v", err)
-		}
-		if got < nbytes {
-			return nil, offErr(name, off, "IDX shape %v needs %d bytes of data, the file has %d", shape, nbytes, got)
-		}
-	}
-	t := tensor.New(dt, shape...)
+	t := tensor.New(h.dt, h.shape...)
 	buf := make([]byte, min(nbytes, 1<<16))
 	var got int64
 	for i := 0; i < n; {
-		k, err := io.ReadFull(r, buf[:min(int64(len(buf)), nbytes-got)])
+		k, err := io.ReadFull(in.r, buf[:min(int64(len(buf)), nbytes-got)])
 		got += int64(k)
 		if err != nil {
-			return nil, offErr(name, off, "IDX shape %v needs %d bytes of data, the file has %d", shape, nbytes, got)
+			return nil, nil, in.shortErr(h.off, nbytes, got, what, err)
 		}
-		for p := buf[:k]; len(p) > 0; p = p[size1:] {
-			decodeIDX(t, i, code, p)
+		for p := buf[:k]; len(p) > 0; p = p[h.size1:] {
+			decodeIDXElem(t, i, h.code, p)
 			i++
 		}
 	}
-	var one [1]byte
-	if k, _ := io.ReadFull(r, one[:]); k > 0 {
-		return nil, offErr(name, off+nbytes, "IDX shape %v needs %d bytes of data, the file has more", shape, nbytes)
-	}
-	return t, nil
+	return t, nil, in.atEnd(h.off+nbytes, what, nbytes)
 }
 
-// decodeIDX decodes element i of type code from p (big-endian).
-func decodeIDX(t *tensor.Tensor, i int, code byte, p []byte) {
+// decodeIDXElem decodes element i of type code from p (big-endian).
+func decodeIDXElem(t *tensor.Tensor, i int, code byte, p []byte) {
 	switch code {
 	case 0x08:
 		t.I32[i] = int32(p[0])
@@ -153,31 +145,73 @@ func decodeIDX(t *tensor.Tensor, i int, code byte, p []byte) {
 	}
 }
 
-// LoadMNIST reads an IDX images file ([N, rows, cols] bytes) and an IDX
-// labels file ([N] bytes) into a dataset with "x" f32[N, rows·cols] (pixels
-// divided by 255) and "y" i32[N].
-func LoadMNIST(images, labels string) (*Dataset, error) {
-	img, err := LoadIDX(images)
+// idxTensor returns the array as a tensor (bytes converted to i32).
+func idxTensor(t *tensor.Tensor, b *ByteArray) *tensor.Tensor {
+	if b != nil {
+		return b.Tensor()
+	}
+	return t
+}
+
+// LoadIDX reads a tensor in the IDX format of the MNIST files, gzipped or
+// not. Element types map as: unsigned byte, signed byte, short and int to
+// i32 (values kept exactly); float to f32; double to f64. The shape is the
+// file's dimensions. The default size limit applies (see Options).
+// ReadIDX reads a file as a dataset, keeping bytes as bytes.
+func LoadIDX(path string) (*tensor.Tensor, error) { return LoadIDXWith(path, Options{}) }
+
+// LoadIDXWith is LoadIDX with options (MaxBytes and NoMap apply).
+func LoadIDXWith(path string, o Options) (*tensor.Tensor, error) {
+	t, b, err := loadIDXArray(path, o)
 	if err != nil {
 		return nil, err
 	}
-	lab, err := LoadIDX(labels)
+	return idxTensor(t, b), nil
+}
+
+// loadIDXArray reads the array of an IDX file: bytes as a ByteArray, other
+// types as a tensor.
+func loadIDXArray(path string, o Options) (*tensor.Tensor, *ByteArray, error) {
+	limit, err := o.limit()
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := openInput(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer in.Close()
+	return decodeIDXInput(in, limit, o.NoMap)
+}
+
+// DecodeIDX is LoadIDX reading from r (gzipped or not); name is used in
+// errors. The declared size is checked against o.MaxBytes, and the data
+// is buffered as it arrives before the tensor is allocated.
+func DecodeIDX(r io.Reader, name string, o Options) (*tensor.Tensor, error) {
+	limit, err := o.limit()
 	if err != nil {
 		return nil, err
 	}
-	if len(img.Shape) < 2 || img.DType != tensor.I32 {
-		return nil, fileErr(images, "expected an IDX array of byte images, got %v%v", img.DType, img.Shape)
+	in, err := streamInput(r, name)
+	if err != nil {
+		return nil, err
 	}
-	if len(lab.Shape) != 1 || lab.DType != tensor.I32 {
-		return nil, fileErr(labels, "expected an IDX vector of labels, got %v%v", lab.DType, lab.Shape)
+	t, b, err := decodeIDXInput(in, limit, true)
+	if err != nil {
+		return nil, err
 	}
-	if lab.Shape[0] != img.Shape[0] {
-		return nil, fileErr(labels, "%d labels for %d images in %s", lab.Shape[0], img.Shape[0], images)
+	return idxTensor(t, b), nil
+}
+
+// ParseIDX decodes an IDX file held in memory (gzipped or not).
+func ParseIDX(b []byte, name string) (*tensor.Tensor, error) {
+	in, err := memInput(b, name)
+	if err != nil {
+		return nil, err
 	}
-	n := img.Shape[0]
-	x := tensor.New(tensor.F32, n, rowLen(img))
-	for i, v := range img.I32 {
-		x.F32[i] = float32(v) / 255
+	t, ba, err := decodeIDXInput(in, DefaultMaxBytes(), true)
+	if err != nil {
+		return nil, err
 	}
-	return NewDataset(map[string]*tensor.Tensor{"x": x, "y": lab})
+	return idxTensor(t, ba), nil
 }

@@ -35,6 +35,16 @@ type Options struct {
 	// row (line) and the column. The array readers (NPY, NPZ, IDX,
 	// safetensors) return values as they are and do not consult it.
 	AllowNonFinite bool
+	// NoMap reads arrays of uncompressed files into memory instead of
+	// memory-mapping them. By default (on Linux, macOS and the BSDs) an
+	// array of at least 4 MiB that an uncompressed .npy or IDX file holds
+	// in the layout nnc keeps — bytes for u8 and i8, little-endian C-order
+	// f32, f64, i32, i64 and bool on a little-endian machine — is mapped
+	// copy-on-write: its pages are read when used and can be dropped by
+	// the system, and writes to it never reach the file. A mapped file
+	// must not be truncated while its arrays are in use. Mapped arrays
+	// count against MaxBytes like the others.
+	NoMap bool
 }
 
 // DefaultMaxBytes is the limit used when Options.MaxBytes is 0: a quarter

@@ -46,9 +46,9 @@ func TestCSVNonFinite(t *testing.T) {
 		{"1,2,0\n3,+Inf,1\n", `f.csv:2:3: field 2: "+Inf" is not a finite number`},
 		{"1,2,0\n3,1e39,1\n", `f.csv:2:3: field 2: "1e39" is beyond the f32 range`},
 	} {
-		_, err := ReadCSV(strings.NewReader(tc.csv), "f.csv", CSVOptions{})
+		_, err := DecodeCSV(strings.NewReader(tc.csv), "f.csv", CSVOptions{})
 		wantErr(t, tc.csv, err, tc.want)
-		d, err := ReadCSV(strings.NewReader(tc.csv), "f.csv", CSVOptions{AllowNonFinite: true})
+		d, err := DecodeCSV(strings.NewReader(tc.csv), "f.csv", CSVOptions{AllowNonFinite: true})
 		if err != nil {
 			t.Errorf("%q with AllowNonFinite: %v", tc.csv, err)
 			continue
@@ -57,13 +57,13 @@ func TestCSVNonFinite(t *testing.T) {
 			t.Errorf("%q: x is %v", tc.csv, d.Get("x").Shape)
 		}
 	}
-	_, err := ReadCSV(strings.NewReader("1,2,0\n3,4,99999999999\n"), "f.csv", CSVOptions{})
+	_, err := DecodeCSV(strings.NewReader("1,2,0\n3,4,99999999999\n"), "f.csv", CSVOptions{})
 	wantErr(t, "huge label", err, `f.csv:2:5: label "99999999999" is out of the i32 range`)
 }
 
 // The dataset remembers each row's line, through Split.
 func TestCSVSourceLines(t *testing.T) {
-	d, err := ReadCSV(strings.NewReader("a,y\n\n1,0\n2,1\n3,2\n"), "f.csv", CSVOptions{})
+	d, err := DecodeCSV(strings.NewReader("a,y\n\n1,0\n2,1\n3,2\n"), "f.csv", CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,12 +84,12 @@ func TestCSVSourceLines(t *testing.T) {
 func TestCSVBomb(t *testing.T) {
 	raw := []byte("x0,x1,y\n" + strings.Repeat("0,0,0\n", 32<<20/6))
 	gz := gzipped(raw)
-	_, err := ReadCSV(bytes.NewReader(gz), "bomb.csv.gz", CSVOptions{MaxBytes: 4 << 20})
+	_, err := DecodeCSV(bytes.NewReader(gz), "bomb.csv.gz", CSVOptions{MaxBytes: 4 << 20})
 	wantErr(t, "bomb", err, "bomb.csv.gz", "more than the limit of 4194304 bytes")
 	// The arrays are bounded too: rows of "0,0,0" decode to 12 bytes per 6.
-	_, err = ReadCSV(bytes.NewReader(raw[:3<<20]), "big.csv", CSVOptions{MaxBytes: 4 << 20})
+	_, err = DecodeCSV(bytes.NewReader(raw[:3<<20]), "big.csv", CSVOptions{MaxBytes: 4 << 20})
 	wantErr(t, "arrays", err, "big.csv:", "the data is more than the limit of 4194304 bytes")
-	_, err = ReadCSV(bytes.NewReader(gz), "bomb.csv.gz", CSVOptions{MaxBytes: -1})
+	_, err = DecodeCSV(bytes.NewReader(gz), "bomb.csv.gz", CSVOptions{MaxBytes: -1})
 	wantErr(t, "negative limit", err, "MaxBytes is -1")
 }
 
@@ -97,10 +97,10 @@ func TestCSVLongLine(t *testing.T) {
 	defer func(old int64) { maxLine = old }(maxLine)
 	maxLine = 1 << 10
 	long := "1,2,0\n3,4,1\n" + strings.Repeat("5", 2000) + ",6,1\n"
-	_, err := ReadCSV(strings.NewReader(long), "f.csv", CSVOptions{})
+	_, err := DecodeCSV(strings.NewReader(long), "f.csv", CSVOptions{})
 	wantErr(t, "long line", err, "f.csv:3: the line is longer than 1024 bytes")
 	noNewline := strings.Repeat("5,", 1000)
-	_, err = ReadCSV(strings.NewReader(noNewline), "f.csv", CSVOptions{})
+	_, err = DecodeCSV(strings.NewReader(noNewline), "f.csv", CSVOptions{})
 	wantErr(t, "no newline", err, "f.csv:1: the line is longer than 1024 bytes")
 }
 
@@ -115,25 +115,25 @@ func npyFile(descr, shape string, data []byte) []byte {
 func TestNPYLimits(t *testing.T) {
 	// A header declaring 2^40 elements over a stream: refused before any
 	// allocation.
-	_, err := ReadNPY(bytes.NewReader(gzipped(npyFile("<f4", "(1099511627776,)", nil))), "huge.npy")
+	_, err := DecodeNPY(bytes.NewReader(gzipped(npyFile("<f4", "(1099511627776,)", nil))), "huge.npy", Options{})
 	wantErr(t, "huge", err, "huge.npy: offset 10: .npy shape [1099511627776] of 4-byte elements is more than the limit")
-	_, err = ReadNPY(bytes.NewReader(gzipped(npyFile("<f4", "(4294967296, 4294967296)", nil))), "ovf.npy")
+	_, err = DecodeNPY(bytes.NewReader(gzipped(npyFile("<f4", "(4294967296, 4294967296)", nil))), "ovf.npy", Options{})
 	wantErr(t, "overflow", err, "ovf.npy: offset 10:", "more than the limit")
 	// A gzipped bomb of 16 MiB of zeros under a 1 MiB limit.
 	bomb := gzipped(npyFile("<f4", "(4194304,)", make([]byte, 16<<20)))
-	_, err = ReadNPYWith(bytes.NewReader(bomb), "bomb.npy.gz", Options{MaxBytes: 1 << 20})
+	_, err = DecodeNPY(bytes.NewReader(bomb), "bomb.npy.gz", Options{MaxBytes: 1 << 20})
 	wantErr(t, "bomb", err, "bomb.npy.gz: offset 10: .npy shape [4194304] of 4-byte elements is more than the limit of 1048576 bytes")
 	// The same within the limit decodes, and data past the shape is refused.
-	x, err := ReadNPYWith(bytes.NewReader(bomb), "ok.npy.gz", Options{MaxBytes: 32 << 20})
+	x, err := DecodeNPY(bytes.NewReader(bomb), "ok.npy.gz", Options{MaxBytes: 32 << 20})
 	if err != nil || x.Len() != 4194304 {
 		t.Fatalf("within the limit: %v", err)
 	}
 	extra := gzipped(npyFile("<f4", "(2,)", make([]byte, 12)))
-	_, err = ReadNPY(bytes.NewReader(extra), "extra.npy")
-	wantErr(t, "extra", err, "extra.npy: offset 136: .npy shape [2] of f32 needs 8 bytes of data, the file has more")
+	_, err = DecodeNPY(bytes.NewReader(extra), "extra.npy", Options{})
+	wantErr(t, "extra", err, "extra.npy: offset 136: .npy shape [2] of float32 needs 8 bytes of data, the file has more")
 	short := gzipped(npyFile("<f8", "(3,)", make([]byte, 20)))
-	_, err = ReadNPY(bytes.NewReader(short), "short.npy")
-	wantErr(t, "short", err, "short.npy: offset 128: .npy shape [3] of f64 needs 24 bytes of data, the file has 20")
+	_, err = DecodeNPY(bytes.NewReader(short), "short.npy", Options{})
+	wantErr(t, "short", err, "short.npy: offset 128: .npy shape [3] of float64 needs 24 bytes of data, the file has 20")
 }
 
 func TestIDXLimits(t *testing.T) {
@@ -141,13 +141,13 @@ func TestIDXLimits(t *testing.T) {
 	for range 3 {
 		head = binary.BigEndian.AppendUint32(head, 65535)
 	}
-	_, err := ReadIDX(bytes.NewReader(gzipped(head)), "huge.idx")
-	wantErr(t, "huge", err, "huge.idx: offset 4: IDX shape [65535 65535 65535] of 4-byte elements is more than the limit")
+	_, err := DecodeIDX(bytes.NewReader(gzipped(head)), "huge.idx", Options{})
+	wantErr(t, "huge", err, "huge.idx: offset 4: IDX shape [65535 65535 65535] of 1-byte elements is more than the limit")
 	bomb := append([]byte{0, 0, 0x08, 1}, binary.BigEndian.AppendUint32(nil, 8<<20)...)
 	bomb = gzipped(append(bomb, make([]byte, 8<<20)...))
-	_, err = ReadIDXWith(bytes.NewReader(bomb), "bomb.idx.gz", Options{MaxBytes: 1 << 20})
+	_, err = DecodeIDX(bytes.NewReader(bomb), "bomb.idx.gz", Options{MaxBytes: 1 << 20})
 	wantErr(t, "bomb", err, "bomb.idx.gz: offset 4:", "more than the limit of 1048576 bytes")
-	x, err := ReadIDXWith(bytes.NewReader(bomb), "ok.idx.gz", Options{MaxBytes: 64 << 20})
+	x, err := DecodeIDX(bytes.NewReader(bomb), "ok.idx.gz", Options{MaxBytes: 64 << 20})
 	if err != nil || x.Len() != 8<<20 {
 		t.Fatalf("within the limit: %v", err)
 	}
@@ -229,7 +229,7 @@ func TestSafetensorsSizeLimit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a 4 MiB file is within 1 byte plus the 100 MB header allowance: %v", err)
 	}
-	_, err = ReadSafetensorsWith(strings.NewReader(strings.Repeat("x", 200<<20)), "s.safetensors", Options{MaxBytes: 1})
+	_, err = DecodeSafetensors(strings.NewReader(strings.Repeat("x", 200<<20)), "s.safetensors", Options{MaxBytes: 1})
 	var fe *FormatError
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "more than the limit of 104857601 bytes") {
 		t.Errorf("err = %v", err)
@@ -276,14 +276,14 @@ func allocated(f func()) uint64 {
 func TestShortStreamsAllocateLittle(t *testing.T) {
 	idx := []byte("\x00\x00\x08\x02\x37\x00\x00\x25\x00\x00\x00\x03\xf2")
 	var err error
-	n := allocated(func() { _, err = ReadIDXWith(bytes.NewReader(idx), "f.idx", Options{MaxBytes: 1 << 40}) })
+	n := allocated(func() { _, err = DecodeIDX(bytes.NewReader(idx), "f.idx", Options{MaxBytes: 1 << 40}) })
 	wantErr(t, "idx", err, "f.idx: offset 12: IDX shape [922746917 3] needs 2768240751 bytes of data, the file has 1")
 	if n > 1<<20 {
 		t.Errorf("ReadIDX allocated %d bytes for a 13-byte stream", n)
 	}
 	npy := npyFile("<f8", "(100000000,)", []byte{1, 2, 3})
-	n = allocated(func() { _, err = ReadNPYWith(bytes.NewReader(npy), "f.npy", Options{MaxBytes: 1 << 40}) })
-	wantErr(t, "npy", err, "f.npy: offset 128: .npy shape [100000000] of f64 needs 800000000 bytes of data, the file has 3")
+	n = allocated(func() { _, err = DecodeNPY(bytes.NewReader(npy), "f.npy", Options{MaxBytes: 1 << 40}) })
+	wantErr(t, "npy", err, "f.npy: offset 128: .npy shape [100000000] of float64 needs 800000000 bytes of data, the file has 3")
 	if n > 1<<20 {
 		t.Errorf("ReadNPY allocated %d bytes for a %d-byte stream", n, len(npy))
 	}

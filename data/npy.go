@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -14,58 +13,163 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// NPY: NumPy's array file format. Supported element types are little-endian
-// f32 ('<f4'), f64 ('<f8'), i32 ('<i4'), i64 ('<i8') and bool ('|b1'), in C
-// order; anything else is an error.
+// NPY: NumPy's array file format. Every numeric element type NumPy writes
+// is read, in either byte order and in C or Fortran order, and mapped to
+// nnc's types: bool ('b1') to bool; int8 and uint8 ('i1', 'u1') to bytes
+// (a ByteArray converting to i32); int16, uint16 and int32 to i32; uint32
+// and int64 to i64; uint64 to i64 (a value above 2^63−1 is an error);
+// float16 and float32 to f32; float64 to f64. Complex, longdouble, string,
+// date and object (pickled) arrays are refused with a message naming the
+// type.
 
 var npyMagic = []byte("\x93NUMPY")
 
+// npyDescr maps the descr EncodeNPY writes for each dtype.
 var npyDescr = map[string]tensor.DType{
 	"<f4": tensor.F32, "<f8": tensor.F64, "<i4": tensor.I32, "<i8": tensor.I64, "|b1": tensor.Bool,
 }
 
+// npyType is an element type of a .npy file.
+type npyType struct {
+	order binary.ByteOrder
+	kind  byte // 'b', 'i', 'u', 'f'
+	size  int  // bytes per element
+	dt    tensor.DType
+	bytes bool // i1 and u1: kept as a ByteArray
+}
+
+// native reports whether elements can be used as they lie in the file:
+// nnc's own element layout, on a little-endian machine.
+func (nt npyType) native() bool {
+	if nt.size == 1 {
+		return true
+	}
+	le := binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+	return le && nt.order == binary.LittleEndian && nt.dt.Size() == nt.size &&
+		(nt.kind == 'f' || nt.kind == 'i' && nt.dt.IsInt())
+}
+
+// parseNPYDescr reads a descr such as "<f4", ">i2" or "|b1".
+func parseNPYDescr(descr string) (npyType, error) {
+	if len(descr) < 3 {
+		return npyType{}, fmt.Errorf("unsupported .npy dtype %q", descr)
+	}
+	var nt npyType
+	switch descr[0] {
+	case '<', '|', '=':
+		nt.order = binary.LittleEndian
+		if descr[0] == '=' {
+			nt.order = binary.NativeEndian
+		}
+	case '>':
+		nt.order = binary.BigEndian
+	default:
+		return nt, fmt.Errorf("unsupported .npy dtype %q (byte order %q)", descr, descr[0])
+	}
+	nt.kind = descr[1]
+	size, err := strconv.Atoi(descr[2:])
+	if err != nil {
+		return nt, fmt.Errorf("unsupported .npy dtype %q", descr)
+	}
+	nt.size = size
+	switch {
+	case nt.kind == 'b' && size == 1:
+		nt.dt = tensor.Bool
+	case (nt.kind == 'i' || nt.kind == 'u') && size == 1:
+		nt.dt, nt.bytes = tensor.I32, true
+	case nt.kind == 'i' && (size == 2 || size == 4), nt.kind == 'u' && size == 2:
+		nt.dt = tensor.I32
+	case nt.kind == 'i' && size == 8, nt.kind == 'u' && (size == 4 || size == 8):
+		nt.dt = tensor.I64
+	case nt.kind == 'f' && (size == 2 || size == 4):
+		nt.dt = tensor.F32
+	case nt.kind == 'f' && size == 8:
+		nt.dt = tensor.F64
+	case nt.kind == 'c':
+		return nt, fmt.Errorf(".npy dtype %q is complex, which nnc has no type for (store the real and imaginary parts as two arrays)", descr)
+	case nt.kind == 'f':
+		return nt, fmt.Errorf(".npy dtype %q is a %d-byte float, which nnc has no type for (convert it to float64)", descr, size)
+	case nt.kind == 'O':
+		return nt, fmt.Errorf(".npy dtype %q is an object array (a pickle), which is never read", descr)
+	default:
+		return nt, fmt.Errorf("unsupported .npy dtype %q (supported: bool, int8..int64, uint8..uint64, float16, float32, float64)", descr)
+	}
+	return nt, nil
+}
+
 // LoadNPY reads a .npy file (gzipped or not), within the default size limit
-// (see Options).
+// (see Options). int8 and uint8 arrays are returned as i32 tensors.
 func LoadNPY(path string) (*tensor.Tensor, error) { return LoadNPYWith(path, Options{}) }
 
-// LoadNPYWith is LoadNPY with options (only MaxBytes applies).
+// LoadNPYWith is LoadNPY with options (MaxBytes and NoMap apply).
 func LoadNPYWith(path string, o Options) (*tensor.Tensor, error) {
-	f, err := os.Open(path)
+	t, b, err := loadNPYArray(path, o)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return ReadNPYWith(f, path, o)
+	return idxTensor(t, b), nil
 }
 
-// ReadNPY is LoadNPY reading from r; name is used in errors.
-func ReadNPY(r io.Reader, name string) (*tensor.Tensor, error) {
-	return ReadNPYWith(r, name, Options{})
+// loadNPYArray reads the array of a .npy file: bytes as a ByteArray, other
+// types as a tensor.
+func loadNPYArray(path string, o Options) (*tensor.Tensor, *ByteArray, error) {
+	limit, err := o.limit()
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := openInput(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer in.Close()
+	return readNPY(in, limit, o.NoMap)
 }
 
-// ReadNPYWith is ReadNPY with options. The array is decoded as it streams
-// in: the shape the header declares is checked against MaxBytes before the
-// array is allocated, and a gzipped file may not inflate past MaxBytes.
-func ReadNPYWith(r io.Reader, name string, o Options) (*tensor.Tensor, error) {
+// DecodeNPY is LoadNPY reading from r (gzipped or not); name is used in
+// errors. The shape the header declares is checked against o.MaxBytes
+// before anything is allocated, and the data is buffered as it arrives
+// before the array is allocated.
+func DecodeNPY(r io.Reader, name string, o Options) (*tensor.Tensor, error) {
 	limit, err := o.limit()
 	if err != nil {
 		return nil, err
 	}
-	r, err = maybeGunzip(r, name)
+	in, err := streamInput(r, name)
 	if err != nil {
 		return nil, err
 	}
-	return readNPY(r, name, limit, -1)
+	t, b, err := readNPY(in, limit, true)
+	if err != nil {
+		return nil, err
+	}
+	return idxTensor(t, b), nil
 }
 
-// ParseNPY decodes a .npy file held in memory.
+// ParseNPY decodes a .npy file held in memory (gzipped or not).
 func ParseNPY(b []byte, name string) (*tensor.Tensor, error) {
-	return readNPY(bytes.NewReader(b), name, DefaultMaxBytes(), int64(len(b)))
+	in, err := memInput(b, name)
+	if err != nil {
+		return nil, err
+	}
+	t, ba, err := readNPY(in, DefaultMaxBytes(), true)
+	if err != nil {
+		return nil, err
+	}
+	return idxTensor(t, ba), nil
 }
 
-// readNPY decodes a .npy stream. size is the stream's length when known
-// (then the header is checked against it before reading on), else -1.
-func readNPY(r io.Reader, name string, limit, size int64) (*tensor.Tensor, error) {
+// npyHead is what a .npy header says.
+type npyHead struct {
+	typ     npyType
+	dims    []int
+	fortran bool
+	off     int64 // where the header dict starts
+	start   int64 // where the data starts
+}
+
+// readNPYHeader reads the magic, version and header dict of a .npy input.
+func readNPYHeader(in *input) (*npyHead, error) {
+	name, r, size := in.name, in.r, in.size
 	var pre [12]byte
 	if k, _ := io.ReadFull(r, pre[:10]); k < 10 || !bytes.Equal(pre[:6], npyMagic) {
 		return nil, offErr(name, 0, "not a .npy file (bad magic)")
@@ -92,77 +196,131 @@ func readNPY(r io.Reader, name string, limit, size int64) (*tensor.Tensor, error
 	if _, err := io.ReadFull(r, hdr); err != nil {
 		return nil, offErr(name, off, ".npy header of %d bytes exceeds the file", hlen)
 	}
-	dt, dims, err := npyHeader(string(hdr))
+	h, err := npyHeader(string(hdr))
 	if err != nil {
 		return nil, offErr(name, off, "%v", err)
 	}
-	start := off + hlen
-	if size >= 0 {
-		// The data's size is known: check the shape against it first.
-		avail := size - start
-		n, err := checkedElems(dims, int(avail)/dt.Size())
-		if err != nil {
-			return nil, offErr(name, off, ".npy shape %v: %v", dims, err)
-		}
-		if avail != int64(n*dt.Size()) {
-			return nil, offErr(name, start, ".npy shape %v of %v needs %d bytes of data, the file has %d", dims, dt, n*dt.Size(), avail)
-		}
-	}
-	_, nbytes, err := sizeOf(dims, dt.Size(), limit)
-	if err != nil {
-		return nil, offErr(name, off, ".npy %v", err)
-	}
-	if size < 0 {
-		// Buffer what the stream holds before allocating what the header
-		// declares, so that a short stream cannot claim much memory.
-		var got int64
-		if r, got, err = bufferData(r, nbytes); err != nil {
-			return nil, offErr(name, start, "%v", err)
-		}
-		if got < nbytes {
-			return nil, offErr(name, start, ".npy shape %v of %v needs %d bytes of data, the file has %d", dims, dt, nbytes, got)
-		}
-	}
-	t := tensor.New(dt, dims...)
-	got, err := decodeStream(t, r, binary.LittleEndian)
-	if err != nil {
-		if _, ok := err.(*limitError); ok {
-			return nil, fileErr(name, "%v", err)
-		}
-		return nil, offErr(name, start+got, "%v", err)
-	}
-	if got < nbytes {
-		return nil, offErr(name, start, ".npy shape %v of %v needs %d bytes of data, the file has %d", dims, dt, nbytes, got)
-	}
-	var one [1]byte
-	if k, _ := io.ReadFull(r, one[:]); k > 0 {
-		return nil, offErr(name, start+nbytes, ".npy shape %v of %v needs %d bytes of data, the file has more", dims, dt, nbytes)
-	}
-	return t, nil
+	h.off, h.start = off, off+hlen
+	return h, nil
 }
 
-// npyHeader reads the dtype and shape from a .npy header dict.
-func npyHeader(h string) (tensor.DType, []int, error) {
+// readNPY decodes a .npy input: int8 and uint8 as a ByteArray, other types
+// as a tensor. The shape is checked against what the input can hold and
+// against limit before the array is allocated.
+func readNPY(in *input, limit int64, noMap bool) (*tensor.Tensor, *ByteArray, error) {
+	h, err := readNPYHeader(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	name, nt, dims := in.name, h.typ, h.dims
+	if in.size >= 0 {
+		if _, err := checkedElems(dims, int(min(in.size-h.start, math.MaxInt32*256))/nt.size); err != nil {
+			return nil, nil, offErr(name, h.off, ".npy shape %v: %v", dims, err)
+		}
+	}
+	_, nbytes, err := sizeOf(dims, nt.size, limit)
+	if err != nil {
+		return nil, nil, offErr(name, h.off, ".npy %v", err)
+	}
+	if _, _, err := sizeOf(dims, nt.dt.Size(), limit); !nt.bytes && err != nil {
+		return nil, nil, offErr(name, h.off, ".npy %v", err)
+	}
+	what := ".npy shape " + fmt.Sprint(dims) + " of " + nt.String()
+	if err := in.canHold(h.start, nbytes, what); err != nil {
+		return nil, nil, err
+	}
+	if t, b := mapNPY(in, h, nbytes, noMap); t != nil || b != nil {
+		return t, b, nil
+	}
+	if nt.bytes {
+		b := &ByteArray{Shape: dims, Signed: nt.kind == 'i', DType: tensor.I32}
+		if b.Data, err = in.readData(h.start, nbytes, what); err != nil {
+			return nil, nil, err
+		}
+		if h.fortran {
+			b.Data = fortranToC(b.Data, dims)
+		}
+		return nil, b, nil
+	}
+	var t *tensor.Tensor
+	if in.bound < 0 {
+		// Unknown length: buffer what the stream holds before allocating
+		// what the header declares.
+		raw, err := in.readData(h.start, nbytes, what)
+		if err != nil {
+			return nil, nil, err
+		}
+		t = tensor.New(nt.dt, dims...)
+		if err := decodeNPYRange(t, 0, raw, nt); err != nil {
+			return nil, nil, offErr(name, h.start, "%v", err)
+		}
+	} else {
+		t = tensor.New(nt.dt, dims...)
+		if err := decodeNPYStream(in, t, h, nbytes, what); err != nil {
+			return nil, nil, err
+		}
+	}
+	if h.fortran {
+		t = fortranTensor(t)
+	}
+	return t, nil, nil
+}
+
+// decodeNPYStream fills t from the input in chunks, so that nothing but t
+// is allocated at its size, then checks that the data ends there.
+func decodeNPYStream(in *input, t *tensor.Tensor, h *npyHead, nbytes int64, what string) error {
+	size := h.typ.size
+	buf := make([]byte, min(nbytes, 1<<16))
+	var got int64
+	for got < nbytes {
+		k, err := io.ReadFull(in.r, buf[:min(int64(len(buf)), nbytes-got)])
+		if err != nil {
+			return in.shortErr(h.start, nbytes, got+int64(k), what, err)
+		}
+		if derr := decodeNPYRange(t, int(got)/size, buf[:k], h.typ); derr != nil {
+			return offErr(in.name, h.start+got, "%v", derr)
+		}
+		got += int64(k)
+	}
+	return in.atEnd(h.start+nbytes, what, nbytes)
+}
+
+// String names the element type as NumPy does ("float32").
+func (nt npyType) String() string {
+	switch nt.kind {
+	case 'b':
+		return "bool"
+	case 'i':
+		return "int" + strconv.Itoa(8*nt.size)
+	case 'u':
+		return "uint" + strconv.Itoa(8*nt.size)
+	}
+	return "float" + strconv.Itoa(8*nt.size)
+}
+
+// npyHeader reads the dtype, order and shape from a .npy header dict.
+func npyHeader(h string) (*npyHead, error) {
 	dict, err := parsePyDict(h)
 	if err != nil {
-		return 0, nil, fmt.Errorf(".npy header: %v", err)
+		return nil, fmt.Errorf(".npy header: %v", err)
 	}
 	descr, ok := dict["descr"].(string)
 	if !ok {
-		return 0, nil, fmt.Errorf(".npy header has no string 'descr'")
+		return nil, fmt.Errorf(".npy header has no string 'descr' (structured arrays are not read)")
 	}
-	dt, ok := npyDescr[descr]
+	nt, err := parseNPYDescr(descr)
+	if err != nil {
+		return nil, err
+	}
+	fo, ok := dict["fortran_order"].(bool)
 	if !ok {
-		return 0, nil, fmt.Errorf("unsupported .npy dtype %q (supported: <f4 <f8 <i4 <i8 |b1)", descr)
-	}
-	if fo, ok := dict["fortran_order"].(bool); !ok || fo {
-		return 0, nil, fmt.Errorf(".npy array must be in C order (fortran_order False)")
+		return nil, fmt.Errorf(".npy header has no fortran_order True or False")
 	}
 	dims, ok := dict["shape"].([]int)
 	if !ok {
-		return 0, nil, fmt.Errorf(".npy header has no shape tuple")
+		return nil, fmt.Errorf(".npy header has no shape tuple")
 	}
-	return dt, dims, nil
+	return &npyHead{typ: nt, dims: dims, fortran: fo && len(dims) > 1}, nil
 }
 
 // bufferData reads up to nbytes+1 bytes of r into memory (as much as r
@@ -193,31 +351,6 @@ func checkedElems(dims []int, limit int) (int, error) {
 		n *= d
 	}
 	return n, nil
-}
-
-// decodeStream fills t from r, whose elements are in byte order bo, reading
-// in chunks so that nothing but t is allocated at its size. It returns the
-// bytes read; fewer than t needs means r ended early.
-func decodeStream(t *tensor.Tensor, r io.Reader, bo binary.ByteOrder) (int64, error) {
-	size := t.DType.Size()
-	total := int64(t.Len()) * int64(size)
-	buf := make([]byte, min(total, 1<<16))
-	var got int64
-	for got < total {
-		k, err := io.ReadFull(r, buf[:min(int64(len(buf)), total-got)])
-		whole := k - k%size
-		if derr := decodeRange(t, int(got)/size, buf[:whole], bo); derr != nil {
-			return got, derr
-		}
-		got += int64(k)
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return got, nil
-		}
-		if err != nil {
-			return got, err
-		}
-	}
-	return got, nil
 }
 
 // decodeLE fills t from little-endian bytes (len(b) == t.Len()·size).

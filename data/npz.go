@@ -39,24 +39,39 @@ func LoadNPZWith(path string, o Options, names ...string) (map[string]*tensor.Te
 	if err != nil {
 		return nil, err
 	}
-	return readNPZ(f, fi.Size(), path, limit, names)
+	return tensorsOf(readNPZ(f, fi.Size(), path, limit, names))
+}
+
+// tensorsOf converts the byte arrays of an archive to tensors and merges
+// them with its other arrays.
+func tensorsOf(ts map[string]*tensor.Tensor, bs map[string]*ByteArray, err error) (map[string]*tensor.Tensor, error) {
+	if err != nil {
+		return nil, err
+	}
+	for k, b := range bs {
+		ts[k] = b.Tensor()
+	}
+	return ts, nil
 }
 
 // ParseNPZ is LoadNPZ on an archive held in memory; name is used in errors.
 func ParseNPZ(b []byte, name string, names ...string) (map[string]*tensor.Tensor, error) {
-	return readNPZ(bytes.NewReader(b), int64(len(b)), name, DefaultMaxBytes(), names)
+	return tensorsOf(readNPZ(bytes.NewReader(b), int64(len(b)), name, DefaultMaxBytes(), names))
 }
 
-func readNPZ(ra io.ReaderAt, size int64, name string, limit int64, names []string) (map[string]*tensor.Tensor, error) {
+// readNPZ reads the members of an archive: int8 and uint8 arrays as byte
+// arrays, the others as tensors.
+func readNPZ(ra io.ReaderAt, size int64, name string, limit int64, names []string) (map[string]*tensor.Tensor, map[string]*ByteArray, error) {
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return nil, fileErr(name, "not a .npz archive: %v", err)
+		return nil, nil, fileErr(name, "not a .npz archive: %v", err)
 	}
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
 	}
 	out := map[string]*tensor.Tensor{}
+	outB := map[string]*ByteArray{}
 	var total int64
 	for _, f := range zr.File {
 		key := strings.TrimSuffix(f.Name, ".npy")
@@ -64,21 +79,22 @@ func readNPZ(ra io.ReaderAt, size int64, name string, limit int64, names []strin
 			continue
 		}
 		member := name + "[" + f.Name + "]"
-		if out[key] != nil {
-			return nil, fileErr(member, "the archive holds two arrays named %q", key)
+		if out[key] != nil || outB[key] != nil {
+			return nil, nil, fileErr(member, "the archive holds two arrays named %q", key)
 		}
-		if f.UncompressedSize64 > uint64(size)*1032+1<<20 { // deflate expands at most ~1032x
-			return nil, fileErr(member, "declared size %d is impossible for the archive", f.UncompressedSize64)
+		if f.UncompressedSize64 > uint64(size)*maxInflateRatio+1<<20 {
+			return nil, nil, fileErr(member, "declared size %d is impossible for the archive", f.UncompressedSize64)
 		}
 		if f.UncompressedSize64 > uint64(limit) {
-			return nil, fileErr(member, "declared size %d bytes is more than the limit of %d bytes", f.UncompressedSize64, limit)
+			return nil, nil, fileErr(member, "declared size %d bytes is more than the limit of %d bytes", f.UncompressedSize64, limit)
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fileErr(member, "%v", err)
+			return nil, nil, fileErr(member, "%v", err)
 		}
 		lr := &limitedReader{r: rc, limit: int64(f.UncompressedSize64)}
-		t, err := readNPY(lr, member, limit-total, int64(f.UncompressedSize64))
+		in := &input{name: member, r: lr, size: int64(f.UncompressedSize64), bound: int64(f.UncompressedSize64)}
+		t, b, err := readNPY(in, limit-total, true)
 		if err == nil {
 			// Read to the end so that zip checks the size and checksum.
 			_, err = io.Copy(io.Discard, lr)
@@ -88,22 +104,27 @@ func readNPZ(ra io.ReaderAt, size int64, name string, limit int64, names []strin
 		}
 		rc.Close()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		total += int64(t.Len()) * int64(t.DType.Size())
-		out[key] = t
+		if b != nil {
+			total += int64(len(b.Data))
+			outB[key] = b
+		} else {
+			total += int64(t.Len()) * int64(t.DType.Size())
+			out[key] = t
+		}
 	}
 	var missing []string
 	for n := range want {
-		if out[n] == nil {
+		if out[n] == nil && outB[n] == nil {
 			missing = append(missing, n)
 		}
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return nil, fileErr(name, "no array named %s in the archive", strings.Join(missing, ", "))
+		return nil, nil, fileErr(name, "no array named %s in the archive", strings.Join(missing, ", "))
 	}
-	return out, nil
+	return out, outB, nil
 }
 
 // SaveNPZ writes the arrays as an uncompressed .npz archive (as

@@ -61,17 +61,13 @@ func LoadSafetensorsWith(path string, o Options) (map[string]*tensor.Tensor, err
 	if fi.Mode().IsRegular() && fi.Size() > limit+maxSTHeader {
 		return nil, fileErr(path, "the file is %d bytes, more than the limit of %d bytes", fi.Size(), limit)
 	}
-	return ReadSafetensorsWith(f, path, o)
+	return DecodeSafetensors(f, path, o)
 }
 
-// ReadSafetensors is LoadSafetensors reading from r; name is used in errors.
-func ReadSafetensors(r io.Reader, name string) (map[string]*tensor.Tensor, error) {
-	return ReadSafetensorsWith(r, name, Options{})
-}
-
-// ReadSafetensorsWith is ReadSafetensors with options: reading stops with
-// an error past MaxBytes (plus the largest header allowed, 100 MB).
-func ReadSafetensorsWith(r io.Reader, name string, o Options) (map[string]*tensor.Tensor, error) {
+// DecodeSafetensors is LoadSafetensors reading from r; name is used in
+// errors. Reading stops with an error past o.MaxBytes (plus the largest
+// header allowed, 100 MB).
+func DecodeSafetensors(r io.Reader, name string, o Options) (map[string]*tensor.Tensor, error) {
 	limit, err := o.limit()
 	if err != nil {
 		return nil, err
