@@ -99,3 +99,21 @@ func TestBinaryDriverRejectsMismatch(t *testing.T) {
 	}()
 	AddRow(make([]float64, 4), make([]float64, 3), make([]float64, 2))
 }
+
+func TestBinaryKernelBroadcast(t *testing.T) {
+	out, as, bs := []int{2, 4, 3}, []int{2, 1, 3}, []int{4, 1}
+	rng := rand.New(rand.NewPCG(2, 2))
+	a, b := randSlice(rng, 6), randSlice(rng, 4)
+	p := NewBcast(out, as, bs)
+	idx, off := p.Scratch(), make([]int, 2)
+	dst := make([]float64, 24)
+	Binary(p, dst, a, b, idx, off, SubRow[float64])
+	for o := range dst {
+		if want := a[source(o, out, as)] - b[source(o, out, bs)]; dst[o] != want {
+			t.Fatalf("[%d] = %g, want %g", o, dst[o], want)
+		}
+	}
+	if n := testing.AllocsPerRun(10, func() { Binary(p, dst, a, b, idx, off, MulRow[float64]) }); n != 0 {
+		t.Errorf("%g allocations per run", n)
+	}
+}

@@ -1,9 +1,8 @@
-// Package kernels holds nnc's compute kernels. They take slices and concrete
-// shapes, never IR nodes, and do not allocate once prepared.
 package kernels
 
-// Float is the element types the float kernels are written for.
-type Float interface{ ~float32 | ~float64 }
+// Shapes are []int, row-major (the last axis varies fastest). A broadcast
+// follows NumPy's rules: shapes align at their last axes, and an axis of
+// size 1 (or a missing leading axis) repeats.
 
 // Bcast is a prepared broadcasting walk of an output shape over operand
 // shapes (NumPy rules). It visits the output in rows along the innermost
@@ -121,9 +120,6 @@ func Binary[T any](p *Bcast, dst, a, b []T, idx, off []int, row func(dst, x, y [
 	}
 }
 
-// Unary runs dst = f(a) elementwise (a has dst's shape).
-func Unary[T any](dst, a []T, f func(dst, x []T)) { f(dst, a) }
-
 // NewBcastMerged is NewBcast with adjacent output axes merged wherever every
 // operand is contiguous across both or repeated across both, and axes of
 // size 1 dropped: a [C, 1, 1] bias over [N, C, H, W] is walked in N·C rows
@@ -198,4 +194,13 @@ func NewBcastMerged(out []int, in ...[]int) *Bcast {
 		}
 	}
 	return b
+}
+
+// NumElems is the product of the dimensions of a shape.
+func NumElems(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }

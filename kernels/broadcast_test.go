@@ -3,7 +3,7 @@ package kernels
 import "testing"
 
 // TestBcastMergedWalk checks NewBcastMerged's offsets against index
-// arithmetic (source, in kernels_test.go) for every output element, and
+// arithmetic (source, below) for every output element, and
 // that it merges the axes it should.
 func TestBcastMergedWalk(t *testing.T) {
 	cases := []struct {
@@ -38,4 +38,56 @@ func TestBcastMergedWalk(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBcastWalk checks NewBcast's offsets against index arithmetic: for
+// every output element, the operand element it reads.
+func TestBcastWalk(t *testing.T) {
+	cases := []struct{ out, a, b []int }{
+		{[]int{2, 4, 3}, []int{2, 1, 3}, []int{4, 1}},
+		{[]int{3, 4}, []int{4}, []int{3, 4}},
+		{[]int{2, 3}, []int{}, []int{2, 3}},
+		{[]int{5}, []int{5}, []int{5}},
+		{[]int{2, 1, 4}, []int{1, 1, 4}, []int{2, 1, 1}},
+		{[]int{}, []int{}, []int{}},
+	}
+	for _, c := range cases {
+		p := NewBcast(c.out, c.a, c.b)
+		idx, off := p.Scratch(), make([]int, 2)
+		n := NumElems(c.out)
+		if p.Rows*p.Row != n {
+			t.Fatalf("%v: %d rows of %d for %d elements", c, p.Rows, p.Row, n)
+		}
+		for r := range p.Rows {
+			p.Offsets(r, idx, off)
+			for j := range p.Row {
+				o := r*p.Row + j
+				for k, s := range [][]int{c.a, c.b} {
+					got := off[k] + j*p.Inner[k]
+					if want := source(o, c.out, s); got != want {
+						t.Fatalf("%v: output %d reads operand %d at %d, want %d", c, o, k, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// source is the flat index in shape s of the element that output element o
+// of shape out reads under broadcasting.
+func source(o int, out, s []int) int {
+	idx := make([]int, len(out))
+	for i := len(out) - 1; i >= 0; i-- {
+		idx[i] = o % out[i]
+		o /= out[i]
+	}
+	f := 0
+	for i, d := range s {
+		v := idx[i+len(out)-len(s)]
+		if d == 1 {
+			v = 0
+		}
+		f = f*d + v
+	}
+	return f
 }

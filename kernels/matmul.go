@@ -92,15 +92,6 @@ func batchStrides(s []int, r, mat int) []int {
 	return st
 }
 
-// NumElems is the product of the dimensions of a shape.
-func NumElems(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
-}
-
 // gemmArgs returns the leading dimensions of one batch's x and w.
 func (p *Matmul) gemmArgs() (lda, ldb int) {
 	lda, ldb = p.K, p.N

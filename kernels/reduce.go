@@ -5,8 +5,9 @@ import "math"
 // Reductions walk the input with a Bcast prepared as NewBcast(in, keep),
 // where keep is the result's shape with reduced axes kept as size 1: the
 // result is then the "broadcast operand" of the walk, and off[0] is where each
-// input row lands. Large reductions run in tasks of rows whose partial
-// results are combined in task order (see parallelReduce).
+// input row lands. Large SumTo, ReduceMax and ReduceMin run in tasks of rows
+// whose partial results are combined in task order (see parallelReduce).
+// ArgReduce, last, views its input as [outer, n, inner] instead.
 
 // SumTo computes dst = the sum of src over the axes where dst's shape has 1.
 func SumTo[T Float](p *Bcast, dst, src []T, idx, off []int) {
@@ -93,6 +94,125 @@ func ReduceMin[T Float](p *Bcast, dst, src []T, idx, off []int) {
 				acc = min(acc, v)
 			}
 			dst[off[0]] = acc
+		}
+	}
+}
+
+// ReduceProd computes dst = the product of src over the axes where dst's
+// shape has 1 (1 for an empty reduction).
+func ReduceProd[T Float](p *Bcast, dst, src []T, idx, off []int) {
+	for i := range dst {
+		dst[i] = 1
+	}
+	n := p.Row
+	for r := 0; r < p.Rows; r++ {
+		p.Offsets(r, idx, off)
+		s := src[r*n : (r+1)*n]
+		if p.Inner[0] == 1 {
+			d := dst[off[0] : off[0]+n]
+			for i, v := range s {
+				d[i] *= v
+			}
+		} else {
+			acc := dst[off[0]]
+			for _, v := range s {
+				acc *= v
+			}
+			dst[off[0]] = acc
+		}
+	}
+}
+
+// SumSquares computes dst = the sum of (src - center)² over the axes where
+// dst's shape has 1; center has dst's shape, or is nil for zero.
+func SumSquares[T Float](p *Bcast, dst, src, center []T, idx, off []int) {
+	clear(dst)
+	n := p.Row
+	for r := 0; r < p.Rows; r++ {
+		p.Offsets(r, idx, off)
+		s := src[r*n : (r+1)*n]
+		if p.Inner[0] == 1 {
+			d := dst[off[0] : off[0]+n]
+			if center == nil {
+				for i, v := range s {
+					d[i] += v * v
+				}
+				continue
+			}
+			c := center[off[0] : off[0]+n]
+			for i, v := range s {
+				e := v - c[i]
+				d[i] += e * e
+			}
+		} else {
+			var c, acc T
+			if center != nil {
+				c = center[off[0]]
+			}
+			for _, v := range s {
+				e := v - c
+				acc += e * e
+			}
+			dst[off[0]] += acc
+		}
+	}
+}
+
+// LogSumExp computes dst = log(sum(exp(src))) over the axes where dst's shape
+// has 1, stably: m must hold the maximum over the same axes (ReduceMax), and
+// the sum is taken of exp(src - m). An all -Inf reduction gives -Inf; a +Inf
+// element gives +Inf.
+func LogSumExp[T Float](p *Bcast, dst, src, m []T, idx, off []int) {
+	clear(dst)
+	shift := func(v T) float64 {
+		f := float64(v)
+		if math.IsInf(f, 0) {
+			return 0
+		}
+		return f
+	}
+	n := p.Row
+	for r := 0; r < p.Rows; r++ {
+		p.Offsets(r, idx, off)
+		s := src[r*n : (r+1)*n]
+		if p.Inner[0] == 1 {
+			d, c := dst[off[0]:off[0]+n], m[off[0]:off[0]+n]
+			for i, v := range s {
+				d[i] += T(math.Exp(float64(v) - shift(c[i])))
+			}
+		} else {
+			c := shift(m[off[0]])
+			var acc float64
+			for _, v := range s {
+				acc += math.Exp(float64(v) - c)
+			}
+			dst[off[0]] += T(acc)
+		}
+	}
+	for i, v := range dst {
+		dst[i] = T(math.Log(float64(v)) + shift(m[i]))
+	}
+}
+
+// ArgReduce writes to dst the index along the middle axis of src, viewed as
+// [outer, n, inner], of its largest (max set) or smallest element; the first
+// one wins ties, and a NaN wins over every number.
+func ArgReduce[T Float, I ~int32 | ~int64](dst []I, src []T, outer, n, inner int, max bool) {
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			base := o*n*inner + i
+			if n == 0 {
+				dst[o*inner+i] = 0
+				continue
+			}
+			best, at := src[base], 0
+			for k := 1; k < n && best == best; k++ {
+				v := src[base+k*inner]
+				if v != v || (max && v > best) || (!max && v < best) {
+					best, at = v, k
+				}
+			}
+			dst[o*inner+i] = I(at)
 		}
 	}
 }

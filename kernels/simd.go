@@ -23,7 +23,7 @@ const (
 )
 
 // Accuracy of the vector routines, in units in the last place of the
-// result's type, measured against math.Exp, math.Tanh and Sigmoid (the
+// result's type, measured against math.Exp, math.Tanh and sigmoid (the
 // float32 results against the float64 reference rounded to float32) over
 // 10^7 arguments per op and type (half uniform over the range where the
 // result is neither 0, 1 nor Inf, half random bit patterns), plus ±0,

@@ -113,9 +113,6 @@ func sumExpShifted[T Float](x []T, m T) float64 {
 	return s
 }
 
-// Label is the integer types of class labels.
-type Label interface{ ~int32 | ~int64 }
-
 // CrossEntropy returns the mean over the N rows of logits [N, C] of
 // logsumexp(row) - row[label]. A label outside [0, C) makes that row's loss,
 // and so the mean, NaN: loaders validate labels, and a NaN is a visible

@@ -3,7 +3,9 @@ package kernels
 import "math"
 
 // Unary elementwise rows: dst and x have the same length (dst may alias x).
-// Long rows run in parallel tasks (see parallelEW).
+// NegRow to SignRow run long rows in parallel tasks (see parallelEW), most
+// of them in vector code (simd.go); ScaleRow and the rows from SinRow on run
+// one serial Go loop, the transcendental ones in float64, rounded once.
 
 // NegRow computes dst = -x.
 func NegRow[T Float](dst, x []T) {
@@ -89,7 +91,7 @@ func tanhRow[T Float](dst, x []T) {
 }
 
 // SigmoidRow computes dst = 1 / (1 + exp(-x)) without overflow for large |x|.
-// With AVX2 and FMA it runs vector code within 2 ulp of Sigmoid (float64)
+// With AVX2 and FMA it runs vector code within 2 ulp of sigmoid (float64)
 // and 2 ulp of its rounded result (float32).
 func SigmoidRow[T Float](dst, x []T) {
 	if !parallelEW(ewSigmoid, dst, x, nil) {
@@ -102,12 +104,12 @@ func sigmoidRow[T Float](dst, x []T) {
 		return
 	}
 	for i, v := range x {
-		dst[i] = T(Sigmoid(float64(v)))
+		dst[i] = T(sigmoid(float64(v)))
 	}
 }
 
-// Sigmoid is the logistic function, computed so that exp never overflows.
-func Sigmoid(v float64) float64 {
+// sigmoid is the logistic function, computed so that exp never overflows.
+func sigmoid(v float64) float64 {
 	if v >= 0 {
 		return 1 / (1 + math.Exp(-v))
 	}
@@ -208,5 +210,106 @@ func signRow[T Float](dst, x []T) {
 func ScaleRow[T Float](dst, x []T, c T) {
 	for i, v := range x {
 		dst[i] = v * c
+	}
+}
+
+// SinRow computes dst = sin(x).
+func SinRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(math.Sin(float64(v)))
+	}
+}
+
+// CosRow computes dst = cos(x).
+func CosRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(math.Cos(float64(v)))
+	}
+}
+
+// RsqrtRow computes dst = 1 / sqrt(x).
+func RsqrtRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(1 / math.Sqrt(float64(v)))
+	}
+}
+
+// ErfRow computes dst = erf(x).
+func ErfRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(math.Erf(float64(v)))
+	}
+}
+
+// SiluRow computes dst = x * sigmoid(x).
+func SiluRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(float64(v) * sigmoid(float64(v)))
+	}
+}
+
+// softplus is log(1 + e**v), computed as max(v, 0) + log1p(e**-|v|) so that
+// it neither overflows nor loses precision.
+func softplus(v float64) float64 {
+	return math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v)))
+}
+
+// SoftplusRow computes dst = log(1 + exp(x)) stably.
+func SoftplusRow[T Float](dst, x []T) {
+	for i, v := range x {
+		dst[i] = T(softplus(float64(v)))
+	}
+}
+
+// LeakyReluRow computes dst = x where x > 0, slope*x elsewhere.
+func LeakyReluRow[T Float](dst, x []T, slope T) {
+	for i, v := range x {
+		if v > 0 {
+			dst[i] = v
+		} else {
+			dst[i] = slope * v
+		}
+	}
+}
+
+// EluRow computes dst = x where x > 0, alpha*(exp(x)-1) elsewhere.
+func EluRow[T Float](dst, x []T, alpha float64) {
+	for i, v := range x {
+		if v > 0 {
+			dst[i] = v
+		} else {
+			dst[i] = T(alpha * math.Expm1(float64(v)))
+		}
+	}
+}
+
+// GeluRow computes dst = x * Φ(x) with Φ the standard normal distribution
+// function, exactly (erf) or, when tanh is set, with the tanh approximation
+// 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))).
+func GeluRow[T Float](dst, x []T, tanh bool) {
+	if tanh {
+		c := math.Sqrt(2 / math.Pi)
+		for i, v := range x {
+			f := float64(v)
+			dst[i] = T(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+		}
+		return
+	}
+	for i, v := range x {
+		f := float64(v)
+		dst[i] = T(0.5 * f * (1 + math.Erf(f/math.Sqrt2)))
+	}
+}
+
+// ClipRow computes dst = min(max(x, lo), hi) (NaN stays NaN).
+func ClipRow[T Float](dst, x []T, lo, hi T) {
+	for i, v := range x {
+		if v < lo {
+			v = lo
+		}
+		if v > hi {
+			v = hi
+		}
+		dst[i] = v
 	}
 }

@@ -14,7 +14,7 @@ func TestAdamUpdate(t *testing.T) {
 	c := AdamCoef[float64]{B1: 0.9, C1: 0.1, B2: 0.999, C2: 0.001, Eps: 1e-8,
 		StepSize: 1e-3 / 0.1, BC2Sqrt: math.Sqrt(0.001)}
 	dst := make([]float64, 2)
-	AdamUpdate(dst, p, g, m, v, c)
+	adamUpdate(dst, p, g, m, v, c)
 	// m = 0.1·g; v = 0.001·g²; √v/√0.001 = |g|; p' = p - 0.01·0.1·g/(|g| + 1e-8).
 	wantM, wantV := []float64{0.05, -0.4}, []float64{0.00025, 0.016}
 	wantP := []float64{1 - 1e-3*0.5/(0.5+1e-8), -2 + 1e-3*4/(4+1e-8)}
@@ -26,13 +26,13 @@ func TestAdamUpdate(t *testing.T) {
 	// AdamW: the parameter is scaled first; L2: the gradient gets Decay·p.
 	m, v = []float64{0}, []float64{0}
 	c.Decoupled, c.Decay = true, 0.5
-	AdamUpdate(dst[:1], p[:1], g[:1], m, v, c)
+	adamUpdate(dst[:1], p[:1], g[:1], m, v, c)
 	if want := 0.5 - 1e-3*0.5/(0.5+1e-8); !near(dst[0], want) {
 		t.Errorf("decoupled: p = %v, want %v", dst[0], want)
 	}
 	m, v = []float64{0}, []float64{0}
 	c.Decoupled, c.L2 = false, true
-	AdamUpdate(dst[:1], p[:1], g[:1], m, v, c) // g' = 0.5 + 0.5·1 = 1
+	adamUpdate(dst[:1], p[:1], g[:1], m, v, c) // g' = 0.5 + 0.5·1 = 1
 	if !near(m[0], 0.1) || !near(v[0], 0.001) {
 		t.Errorf("l2: m %v v %v, want 0.1 0.001", m[0], v[0])
 	}
@@ -55,13 +55,13 @@ func TestSGDUpdate(t *testing.T) {
 	for _, tc := range cases {
 		buf, dst := []float64{0.2}, []float64{0}
 		g := []float64{0.5}
-		SGDUpdate(dst, []float64{1}, g, buf, tc.c)
+		sgdUpdate(dst, []float64{1}, g, buf, tc.c)
 		if !near(buf[0], tc.wantBuf) || !near(dst[0], tc.want) {
 			t.Errorf("%s: buf %v p %v, want %v %v", tc.name, buf[0], dst[0], tc.wantBuf, tc.want)
 		}
 		// In place over the gradient: the same values.
 		buf = []float64{0.2}
-		SGDUpdate(g, []float64{1}, g, buf, tc.c)
+		sgdUpdate(g, []float64{1}, g, buf, tc.c)
 		if !near(g[0], tc.want) {
 			t.Errorf("%s in place: p %v, want %v", tc.name, g[0], tc.want)
 		}
@@ -99,7 +99,7 @@ func TestUpdateTilesMatchScalar(t *testing.T) {
 		m1, v1 := rnd(7), abs(rnd(11))
 		m2, v2 := append([]float32(nil), m1...), append([]float32(nil), v1...)
 		want := make([]float32, n)
-		AdamUpdate(want, p, g, m1, v1, c)
+		adamUpdate(want, p, g, m1, v1, c)
 		u.Adam(g, p, g, m2, v2, c)
 		for i := range want {
 			if g[i] != want[i] || m1[i] != m2[i] || v1[i] != v2[i] {
@@ -116,7 +116,7 @@ func TestUpdateTilesMatchScalar(t *testing.T) {
 		b1 := rnd(7)
 		b2 := append([]float32(nil), b1...)
 		want := make([]float32, n)
-		SGDUpdate(want, p, g, b1, c)
+		sgdUpdate(want, p, g, b1, c)
 		u.SGD(g, p, g, b2, c)
 		for i := range want {
 			if g[i] != want[i] || b1[i] != b2[i] {

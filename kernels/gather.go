@@ -1,5 +1,10 @@
 package kernels
 
+// Data movement, no arithmetic but ScatterAdd's sums: strided views
+// (Gather through a View, Scatter as its adjoint), Fill, Concat, and gathers
+// and scatters by index along an axis (Take, ScatterAdd, GatherAlong,
+// ScatterAddAlong).
+
 // View is a prepared strided walk: element (i0, i1, ...) of a tensor of shape
 // Shape sits at Base + Σ ik*Stride[k] in another tensor's data. Slicing reads
 // through a View (Gather); its adjoint and padding write through one

@@ -46,23 +46,3 @@ func TestViewGatherScatter(t *testing.T) {
 		}
 	}
 }
-
-// TestDrawsAreCounterBased: a draw is a function of (seed, stream, index):
-// a prefix of a longer draw is the shorter draw.
-func TestDrawsAreCounterBased(t *testing.T) {
-	long, short := make([]float64, 100), make([]float64, 10)
-	Normal(long, 0, 1, 5, 7)
-	Normal(short, 0, 1, 5, 7)
-	for i := range short {
-		if short[i] != long[i] {
-			t.Fatalf("normal: element %d differs between lengths", i)
-		}
-	}
-	Uniform(long, 2, 3, 5, 7)
-	Uniform(short, 2, 3, 5, 7)
-	for i := range short {
-		if short[i] != long[i] || short[i] < 2 || short[i] >= 3 {
-			t.Fatalf("uniform: element %d is %g and %g", i, short[i], long[i])
-		}
-	}
-}
