@@ -11,6 +11,10 @@ import (
 // whose data/ folder holds the four MNIST files, gzipped.
 const GoMNISTVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
 
+// fashionMNISTDir is where the Debian package dataset-fashion-mnist puts
+// the files (a variable for tests).
+var fashionMNISTDir = "/usr/share/datasets/fashion-mnist"
+
 // A named set: where to look for it and how to get it.
 type namedSet struct {
 	name  string
@@ -27,7 +31,7 @@ var namedSets = []namedSet{
 	},
 	{
 		name:  "fashion-mnist",
-		known: func() []string { return []string{"/usr/share/datasets/fashion-mnist"} },
+		known: func() []string { return []string{fashionMNISTDir} },
 		how: "install the Debian package: apt-get install dataset-fashion-mnist (files in /usr/share/datasets/fashion-mnist), " +
 			"or put the four IDX files of Fashion-MNIST in $NNC_DATA/fashion-mnist",
 	},
