@@ -73,17 +73,17 @@ func equalI32(a, b []int32) bool {
 // line and the field.
 func TestJSONLErrors(t *testing.T) {
 	for src, want := range map[string]string{
-		`{"x": [1, 2]}` + "\n" + `{"x": [1]}`:           `f.jsonl:2: field "x": shape [1] where earlier records have [2]`,
-		`{"x": [[1, 2], [3]]}`:                          `f.jsonl:1: field "x": a ragged array`,
-		`{"x": 1}` + "\n" + `{"y": 1}`:                  `f.jsonl:2: the record has no field "x"`,
-		`{"x": null}`:                                   `f.jsonl:1: field "x": null is not a value`,
-		`{"x": 1}` + "\n" + `{"x": "a"}`:                `f.jsonl:2: field "x": a string where earlier records have a number`,
-		`[1, 2]`:                                        `f.jsonl:1: not a JSON object`,
-		`{"x": 1} {"x": 2}`:                             `f.jsonl:1: text after the JSON object`,
-		`{"x": ["a"]}`:                                  `f.jsonl:1: field "x": arrays must hold numbers`,
-		`{"x": 1e999}`:                                  `f.jsonl:1: field "x": "1e999" is beyond the f64 range`,
-		`{"x": {"a": 1}}`:                               `f.jsonl:1: field "x": "{\"a\": 1}" is not a number`,
-		"\n\n":                                          `f.jsonl: no records`,
+		`{"x": [1, 2]}` + "\n" + `{"x": [1]}`: `f.jsonl:2: field "x": shape [1] where earlier records have [2]`,
+		`{"x": [[1, 2], [3]]}`:                `f.jsonl:1: field "x": a ragged array`,
+		`{"x": 1}` + "\n" + `{"y": 1}`:        `f.jsonl:2: the record has no field "x"`,
+		`{"x": null}`:                         `f.jsonl:1: field "x": null is not a value`,
+		`{"x": 1}` + "\n" + `{"x": "a"}`:      `f.jsonl:2: field "x": a string where earlier records have a number`,
+		`[1, 2]`:                              `f.jsonl:1: not a JSON object`,
+		`{"x": 1} {"x": 2}`:                   `f.jsonl:1: text after the JSON object`,
+		`{"x": ["a"]}`:                        `f.jsonl:1: field "x": arrays must hold numbers`,
+		`{"x": 1e999}`:                        `f.jsonl:1: field "x": "1e999" is beyond the f64 range`,
+		`{"x": {"a": 1}}`:                     `f.jsonl:1: field "x": "{\"a\": 1}" is not a number`,
+		"\n\n":                                `f.jsonl: no records`,
 		`{"x": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`: `nested deeper than 32 levels`,
 	} {
 		_, err := DecodeJSONL(strings.NewReader(src), "f.jsonl", JSONLOptions{})
