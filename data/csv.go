@@ -10,10 +10,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/nnclang/nnc/tensor"
 )
 
 // HeaderMode says how ReadCSV treats the first line.
@@ -21,29 +20,48 @@ type HeaderMode int
 
 // Header modes.
 const (
-	// HeaderAuto skips the first line when it holds a non-numeric field or
-	// has fewer fields than the second line (scikit-learn's first lines
-	// such as "150,4,setosa,versicolor,virginica" or "569,30,malignant,benign").
+	// HeaderAuto takes the first line for a header when it has fewer
+	// fields than the second (scikit-learn's first lines such as
+	// "150,4,setosa,versicolor,virginica"), when a field of it is not a
+	// number where the second line's is, when it names a column that
+	// CSVOptions selects, or, in a one-line file, when a field is not a
+	// number.
 	HeaderAuto HeaderMode = iota
 	// HeaderNone reads the first line as data.
 	HeaderNone
-	// HeaderSkip always skips the first line.
+	// HeaderSkip takes the first line for a header: it is not data, and
+	// its fields name the columns.
 	HeaderSkip
 )
 
-// CSVOptions configures ReadCSV and ReadCSV. The zero value reads a label in
-// the last column, detects a header and keeps values unscaled.
+// CSVOptions configures ReadCSV and DecodeCSV. The zero value reads a label
+// in the last column, detects a header and keeps values unscaled.
 type CSVOptions struct {
-	// LabelColumn picks the label column: 0 (the default) is the last
-	// column; k > 0 is the k-th column counted from 1; k < 0 counts from
-	// the end (-1 is the last column).
+	// LabelColumn picks the label column when Label is "": 0 (the
+	// default) is the last column; k > 0 is the k-th column counted from
+	// 1; k < 0 counts from the end (-1 is the last column).
 	LabelColumn int
-	// NoLabel reads every column as a feature and produces no "y" array.
+	// Label picks the label column by its header name, or by its number
+	// counted from 1 ("3"); "" uses LabelColumn.
+	Label string
+	// Columns picks the feature columns, in this order, each by header
+	// name or number counted from 1; nil takes every column but the
+	// label's.
+	Columns []string
+	// Categorical lists columns (names or numbers) whose values are text
+	// mapped to ids, numbered in the sorted order of the distinct strings.
+	// The strings are recorded in Dataset.Categories: the label's under
+	// "y", a feature column's under "x." and its header name (or number).
+	// A label column whose first value is not a number is categorical
+	// without being listed.
+	Categorical []string
+	// NoLabel reads every column (or Columns) as a feature and produces
+	// no "y" array.
 	NoLabel bool
 	// Header says whether the first line is a header.
 	Header HeaderMode
-	// Scale multiplies every feature value; 0 means 1 (digits' 0..16
-	// pixels use 1.0/16).
+	// Scale multiplies every numeric feature value; 0 means 1 (digits'
+	// 0..16 pixels use 1.0/16). Category ids are not scaled.
 	Scale float64
 	// Comma is the field separator; 0 means ','.
 	Comma rune
@@ -56,12 +74,13 @@ type CSVOptions struct {
 	AllowNonFinite bool
 }
 
-// ReadCSV reads a CSV file of numbers into a dataset with "x" f32[N, F]
-// (the features, times Scale) and "y" i32[N] (the integer labels). A file
-// that is gzip-compressed (by its content, whatever its name) is
-// decompressed on the fly. Errors name the file, line and column. The
-// dataset's Source records the file and the line of every row, so that
-// later checks (labels against a model's classes) can name them.
+// ReadCSV reads a CSV file into a dataset with "x" f32[N, F] (the feature
+// columns, times Scale; category ids for categorical columns) and "y"
+// i32[N] (the integer labels, or category ids). A file that is
+// gzip-compressed (by its content, whatever its name) is decompressed on
+// the fly. Errors name the file, line and column. The dataset's Source
+// records the file and the line of every row, so that later checks (labels
+// against a model's classes) can name them.
 func ReadCSV(path string, opts CSVOptions) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -89,19 +108,9 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 	if opts.Comma != 0 {
 		cr.Comma = opts.Comma
 	}
-	scale := opts.Scale
-	if scale == 0 {
-		scale = 1
-	}
-
-	p := &csvRows{opts: opts, name: name, limit: limit, scale: scale, nf: -1, label: -1}
-	var (
-		first           []string
-		firstLn         int
-		firstCols, cols []int
-		haveHead        bool
-	)
-
+	p := newCSVRows(opts, name, limit)
+	var held *csvRecord // the first line, until the second decides
+	started := false
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -110,141 +119,87 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Dataset, error) {
 		if err != nil {
 			return nil, csvReadErr(name, err)
 		}
-		line, _ := cr.FieldPos(0)
-		cols = cols[:0]
+		cur := &csvRecord{fields: rec}
+		cur.line, _ = cr.FieldPos(0)
 		for i := range rec {
 			_, c := cr.FieldPos(i)
-			cols = append(cols, c)
+			cur.cols = append(cur.cols, c)
 		}
-		if first == nil && !haveHead && p.rows == 0 && opts.Header != HeaderNone {
-			// Hold the first line until the second decides whether it is
-			// a header.
-			first = append([]string(nil), rec...)
-			firstLn = line
-			firstCols = append([]int(nil), cols...)
-			if opts.Header == HeaderSkip {
-				first, haveHead = nil, true
+		switch {
+		case !started && opts.Header == HeaderSkip:
+			p.header = append([]string(nil), rec...)
+		case !started && opts.Header == HeaderAuto:
+			cur.fields = append([]string(nil), rec...)
+			held = cur
+		case held != nil:
+			if err := p.decideHeader(held, rec); err != nil {
+				return nil, err
 			}
-			continue
-		}
-		if first != nil {
-			if !isHeader(first, rec) {
-				if err := p.row(first, firstLn, firstCols); err != nil {
-					return nil, err
-				}
+			held = nil
+			fallthrough
+		default:
+			if err := p.row(rec, cur.line, cur.cols); err != nil {
+				return nil, err
 			}
-			first, haveHead = nil, true
 		}
-		if err := p.row(rec, line, cols); err != nil {
+		started = true
+	}
+	if held != nil {
+		if err := p.decideHeader(held, nil); err != nil {
 			return nil, err
 		}
 	}
-	if first != nil && !isHeader(first, nil) {
-		if err := p.row(first, firstLn, firstCols); err != nil {
-			return nil, err
-		}
-	}
-	if p.rows == 0 {
-		return nil, fileErr(name, "no data rows")
-	}
-	f := p.nf
-	if !opts.NoLabel {
-		f--
-	}
-	x := &tensor.Tensor{DType: tensor.F32, Shape: []int{p.rows, f}, F32: p.feats}
-	arrays := map[string]*tensor.Tensor{"x": x}
-	if !opts.NoLabel {
-		arrays["y"] = &tensor.Tensor{DType: tensor.I32, Shape: []int{p.rows}, I32: p.labels}
-	}
-	return &Dataset{Arrays: arrays, Source: &Source{File: name, Lines: true, Rows: p.lines}}, nil
+	return p.dataset()
 }
 
-// csvRows accumulates the parsed rows of a CSV file.
-type csvRows struct {
-	opts   CSVOptions
-	name   string
-	limit  int64
-	scale  float64
-	feats  []float32
-	labels []int32
-	lines  []int32
-	nf     int // fields per record, -1 before the first row
-	label  int // label column index, -1 without
-	rows   int
+// csvRecord is a line held back with its positions.
+type csvRecord struct {
+	fields []string
+	line   int
+	cols   []int
 }
 
-// row parses one record on line, whose fields start at columns cols.
-func (p *csvRows) row(rec []string, line int, cols []int) error {
-	if p.nf < 0 {
-		p.nf = len(rec)
-		if !p.opts.NoLabel {
-			switch {
-			case p.opts.LabelColumn == 0:
-				p.label = p.nf - 1
-			case p.opts.LabelColumn > 0:
-				p.label = p.opts.LabelColumn - 1
-			default:
-				p.label = p.nf + p.opts.LabelColumn
-			}
-			if p.label < 0 || p.label >= p.nf {
-				return lineErr(p.name, line, "label column %d is out of range for %d fields", p.opts.LabelColumn, p.nf)
-			}
-			if p.nf < 2 {
-				return lineErr(p.name, line, "a labelled row needs at least 2 fields, got %d", p.nf)
-			}
-		}
+// decideHeader takes the held first line for a header or for data, given
+// the second line (nil when there is none).
+func (p *csvRows) decideHeader(first *csvRecord, second []string) error {
+	if p.isHeader(first.fields, second) {
+		p.header = first.fields
+		return nil
 	}
-	if len(rec) != p.nf {
-		return lineErr(p.name, line, "row has %d fields, expected %d", len(rec), p.nf)
-	}
-	for i, s := range rec {
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
-			return colErr(p.name, line, cols[i], "field %d: %q is not a number", i+1, s)
-		}
-		if i == p.label {
-			if v != math.Trunc(v) {
-				return colErr(p.name, line, cols[i], "label %q is not an integer", s)
-			}
-			if v < math.MinInt32 || v > math.MaxInt32 {
-				return colErr(p.name, line, cols[i], "label %q is out of the i32 range", s)
-			}
-			var ok bool
-			if p.labels, ok = appendBounded(p.labels, int32(v), room(p.limit, 4, cap(p.feats)*4, cap(p.lines)*4)); !ok {
-				return lineErr(p.name, line, "the data is more than the limit of %d bytes", p.limit)
-			}
-			continue
-		}
-		f := float32(v * p.scale)
-		if !p.opts.AllowNonFinite && (math.IsNaN(float64(f)) || math.IsInf(float64(f), 0)) {
-			what := "is not a finite number"
-			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				what = "is beyond the f32 range"
-			}
-			return colErr(p.name, line, cols[i], "field %d: %q %s (NaN and infinite values are refused unless allowed)", i+1, s, what)
-		}
-		var ok bool
-		if p.feats, ok = appendBounded(p.feats, f, room(p.limit, 4, cap(p.labels)*4, cap(p.lines)*4)); !ok {
-			return lineErr(p.name, line, "the data is more than the limit of %d bytes", p.limit)
-		}
-	}
-	var ok bool
-	if p.lines, ok = appendBounded(p.lines, int32(min(line, math.MaxInt32)), room(p.limit, 4, cap(p.feats)*4, cap(p.labels)*4)); !ok {
-		return lineErr(p.name, line, "the data is more than the limit of %d bytes", p.limit)
-	}
-	p.rows++
-	return nil
+	return p.row(first.fields, first.line, first.cols)
 }
 
 // isHeader decides whether the first record is a header, given the second
 // (nil when the file has one line).
-func isHeader(first, second []string) bool {
-	for _, s := range first {
-		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil {
+func (p *csvRows) isHeader(first, second []string) bool {
+	for _, ref := range p.refs() {
+		if _, err := strconv.Atoi(ref); err != nil && slices.Contains(first, ref) {
 			return true
 		}
 	}
-	return second != nil && len(first) < len(second)
+	if second == nil {
+		for _, s := range first {
+			if !isNumber(s) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(first) < len(second) {
+		return true
+	}
+	for i, s := range first {
+		if i < len(second) && !isNumber(s) && isNumber(second[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isNumber reports whether a field parses as a number.
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil
 }
 
 // maybeGunzip wraps r in a gzip reader when its content starts with the gzip

@@ -131,3 +131,44 @@ func TestCSVErrors(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+// TestCSVColumnsAndCategories reads people.csv choosing columns by name
+// and number, a text column and a text label as categories, and compares
+// with what make_fixtures.py computed.
+func TestCSVColumnsAndCategories(t *testing.T) {
+	f := loadFixtures(t)
+	d, err := ReadCSV("testdata/people.csv", CSVOptions{Columns: []string{"income", "city", "1"}, Categorical: []string{"city"}, Label: "answer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := d.Get("x"), d.Get("y")
+	if !equalInts(x.Shape, []int{4, 3}) {
+		t.Fatalf("x %v", x.Shape)
+	}
+	for i, w := range f.CSV.X {
+		if x.F32[i] != float32(w) {
+			t.Errorf("x[%d] = %v, want %v", i, x.F32[i], w)
+		}
+	}
+	if !equalI32(y.I32, f.CSV.Y) || strings.Join(d.Categories["y"], ",") != strings.Join(f.CSV.Answers, ",") ||
+		strings.Join(d.Categories["x.city"], ",") != strings.Join(f.CSV.Cities, ",") {
+		t.Errorf("y %v, categories %v", y.I32, d.Categories)
+	}
+	for o, want := range map[*CSVOptions]string{
+		{Label: "nope"}:                         `people.csv:2: no column "nope" (columns age, city, income, answer; or a number from 1 to 4)`,
+		{Columns: []string{"age", "answer"}}:    `column "answer" is chosen twice`,
+		{Columns: []string{"age", "city"}}:      `people.csv:2:4: field 2: "Paris" is not a number (list the column as categorical`,
+		{Columns: []string{"5"}, NoLabel: true}: `no column "5"`,
+	} {
+		_, err := ReadCSV("testdata/people.csv", *o)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: %v, want %q", *o, err, want)
+		}
+	}
+	// A header naming the selected columns is detected even when every
+	// column is text.
+	d, err = DecodeCSV(strings.NewReader("name,color\nbob,red\nann,blue\n"), "t.csv", CSVOptions{Categorical: []string{"name"}, Label: "color"})
+	if err != nil || d.Len() != 2 || strings.Join(d.Categories["y"], ",") != "blue,red" || d.Get("y").I32[0] != 1 {
+		t.Errorf("all-text CSV: %v %v", d, err)
+	}
+}

@@ -35,6 +35,12 @@ type fixtures struct {
 		Img        []int32   `json:"img"`
 		Lines      []int32   `json:"lines"`
 	} `json:"jsonl"`
+	CSV struct {
+		X       []float64 `json:"x"`
+		Y       []int32   `json:"y"`
+		Cities  []string  `json:"cities"`
+		Answers []string  `json:"answers"`
+	} `json:"csv"`
 	Images struct {
 		RGB     []int    `json:"rgb"`
 		Gray    []int    `json:"gray"`

@@ -185,5 +185,26 @@ expect["images"] = {
     "resized_5x2": resized.ravel().astype(int).tolist(),
 }
 
+# A CSV with a header, text columns and the label by name.
+people = [
+    ("31", "Paris", "52000.5", "yes"),
+    ("45", "Oslo", "61000", "no"),
+    ("22", "Berlin", "31000.25", "yes"),
+    ("38", "Oslo", "47000", "maybe"),
+]
+with open("people.csv", "w") as f:
+    f.write("age,city,income,answer\n")
+    for r in people:
+        f.write(",".join(r) + "\n")
+cities = sorted({r[1] for r in people})
+answers = sorted({r[3] for r in people})
+# Columns chosen: income, city (by name), 1 (age, by number); label "answer".
+expect["csv"] = {
+    "x": np.array([[float(r[2]), cities.index(r[1]), float(r[0])] for r in people], dtype=np.float32).ravel().astype(float).tolist(),
+    "y": [answers.index(r[3]) for r in people],
+    "cities": cities,
+    "answers": answers,
+}
+
 with open("expect.json", "w") as f:
     json.dump(expect, f, indent=None)
