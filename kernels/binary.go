@@ -47,19 +47,53 @@ func binaryEW[T Float](op int, dst, x, y []T) {
 
 // binaryLoops is one binary op's loops, one per operand form. The driver
 // passes x and y of dst's length, or the repeated element as c; dst is not
-// empty.
+// empty. Vector loops (binary_amd64.go) take pointers and a length: where
+// avv is set, avv, avs and asv replace vv, vs and sv.
 type binaryLoops[T Float] struct {
 	vv func(dst, x, y []T)       // dst = x op y
 	vs func(dst, x []T, c T)     // dst = x op c
 	sv func(dst []T, c T, y []T) // dst = c op y
+
+	avv      func(dst, x, y *T, n int)
+	avs, asv func(dst, x *T, n int, c T) // asv's x is the row operand y
 }
 
 // nBinary is the number of binary ops (ew codes ewAdd to ewEqual).
 const nBinary = ewEqual - ewAdd + 1
 
+// binaryTable holds the loops of every binary op for one element type:
+// plain has the Go loops, fast the vector loops where an op has some (and
+// the Go loops of the others).
+type binaryTable[T Float] struct {
+	plain, fast [nBinary]binaryLoops[T]
+}
+
+// The tables of float32 and float64.
+var (
+	binary32 = newBinaryTable[float32]()
+	binary64 = newBinaryTable[float64]()
+)
+
+func newBinaryTable[T Float]() *binaryTable[T] {
+	t := &binaryTable[T]{plain: [nBinary]binaryLoops[T]{
+		ewAdd - ewAdd:     {vv: addVV[T], vs: addVS[T], sv: addSV[T]},
+		ewSub - ewAdd:     {vv: subVV[T], vs: subVS[T], sv: subSV[T]},
+		ewMul - ewAdd:     {vv: mulVV[T], vs: mulVS[T], sv: mulSV[T]},
+		ewDiv - ewAdd:     {vv: divVV[T], vs: divVS[T], sv: divSV[T]},
+		ewPow - ewAdd:     {vv: powVV[T], vs: powVS[T], sv: powSV[T]},
+		ewMax - ewAdd:     {vv: maxVV[T], vs: maxVS[T], sv: maxSV[T]},
+		ewMin - ewAdd:     {vv: minVV[T], vs: minVS[T], sv: minSV[T]},
+		ewGreater - ewAdd: {vv: greaterVV[T], vs: greaterVS[T], sv: greaterSV[T]},
+		ewEqual - ewAdd:   {vv: equalVV[T], vs: equalVS[T], sv: equalSV[T]},
+	}}
+	t.fast = t.plain
+	addAsmLoops(t)
+	return t
+}
+
 // binaryRow is the broadcast driver of the binary ops: it takes op's loops
 // for T (the vector ones where they run) and calls the one for the operand
-// form, once per row. Two repeated elements give one result, copied.
+// form. Two repeated elements give one result, copied.
 func binaryRow[T Float](op int, dst, x, y []T) {
 	n := len(dst)
 	if n == 0 {
@@ -68,16 +102,28 @@ func binaryRow[T Float](op int, dst, x, y []T) {
 	l := binaryLoopsOf[T](op)
 	switch {
 	case len(x) == n && len(y) == n:
-		l.vv(dst, x, y)
+		if l.avv != nil {
+			l.avv(&dst[0], &x[0], &y[0], n)
+		} else {
+			l.vv(dst, x, y)
+		}
 	case len(x) == n:
-		l.vs(dst, x, y[0])
+		if l.avs != nil {
+			l.avs(&dst[0], &x[0], n, y[0])
+		} else {
+			l.vs(dst, x, y[0])
+		}
 	case len(y) == n:
-		l.sv(dst, x[0], y)
+		if l.asv != nil {
+			l.asv(&dst[0], &y[0], n, x[0])
+		} else {
+			l.sv(dst, x[0], y)
+		}
 	default:
 		if len(x) != 1 || len(y) != 1 {
 			panic("kernels: binary row operands do not broadcast")
 		}
-		l.vv(dst[:1], x, y)
+		l.vv(dst[:1], x, y) // the Go loop, as for every op
 		c := dst[0]
 		for i := range dst {
 			dst[i] = c
@@ -86,38 +132,18 @@ func binaryRow[T Float](op int, dst, x, y []T) {
 }
 
 // binaryLoopsOf returns op's loops for T: the vector loops when they run
-// here, else the Go ones.
+// here (AVX2, simdOff unset), else the Go ones.
 func binaryLoopsOf[T Float](op int) *binaryLoops[T] {
-	if l := asmBinaryLoops[T](op); l != nil {
-		return l
+	t, ok := any(binary32).(*binaryTable[T])
+	if !ok {
+		if t, ok = any(binary64).(*binaryTable[T]); !ok {
+			t = newBinaryTable[T]() // a named float type: built per call
+		}
 	}
-	if t, ok := any(goBinary32).(*[nBinary]binaryLoops[T]); ok {
-		return &t[op-ewAdd]
+	if X86.HasAVX2 && !simdOff {
+		return &t.fast[op-ewAdd]
 	}
-	if t, ok := any(goBinary64).(*[nBinary]binaryLoops[T]); ok {
-		return &t[op-ewAdd]
-	}
-	return &goBinaryLoops[T]()[op-ewAdd] // a named float type: built per call
-}
-
-// The Go loops of every binary op, for float32 and float64.
-var (
-	goBinary32 = goBinaryLoops[float32]()
-	goBinary64 = goBinaryLoops[float64]()
-)
-
-func goBinaryLoops[T Float]() *[nBinary]binaryLoops[T] {
-	return &[nBinary]binaryLoops[T]{
-		ewAdd - ewAdd:     {addVV[T], addVS[T], addSV[T]},
-		ewSub - ewAdd:     {subVV[T], subVS[T], subSV[T]},
-		ewMul - ewAdd:     {mulVV[T], mulVS[T], mulSV[T]},
-		ewDiv - ewAdd:     {divVV[T], divVS[T], divSV[T]},
-		ewPow - ewAdd:     {powVV[T], powVS[T], powSV[T]},
-		ewMax - ewAdd:     {maxVV[T], maxVS[T], maxSV[T]},
-		ewMin - ewAdd:     {minVV[T], minVS[T], minSV[T]},
-		ewGreater - ewAdd: {greaterVV[T], greaterVS[T], greaterSV[T]},
-		ewEqual - ewAdd:   {equalVV[T], equalVS[T], equalSV[T]},
-	}
+	return &t.plain[op-ewAdd]
 }
 
 // The loops re-slice their operands to dst's length so that the compiler

@@ -2,6 +2,6 @@
 
 package kernels
 
-// asmBinaryLoops: no vector loops on this build; the binary ops run their Go
+// addAsmLoops: no vector loops on this build; the binary ops run their Go
 // loops.
-func asmBinaryLoops[T Float](op int) *binaryLoops[T] { return nil }
+func addAsmLoops[T Float](t *binaryTable[T]) {}

@@ -58,6 +58,9 @@ var ewWork = [...]int{
 	ewEqual: 1,
 }
 
+// ewMaxWork is the largest entry of ewWork.
+const ewMaxWork = 20
+
 // ewCost is the cost of one element of op for T: ewWork, or that of the
 // vector code where simdUnary runs op (BenchmarkSIMDRows, one core: exp 0.25
 // ns for float32 and 0.8 for float64, sigmoid 0.34 and 1.4, tanh 1.3 for
@@ -189,6 +192,9 @@ func (r *rowRunner[T]) finish() {
 // parallelEW runs the elementwise op on dst, a (and b for binary ops) in
 // tasks when that pays; false when the caller must run it serially.
 func parallelEW[T Float](op int, dst, a, b []T) bool {
+	if len(dst)*ewMaxWork < parMinWork {
+		return false // too short for any op: skip the cost
+	}
 	work := ewCost[T](op)
 	if len(dst)*work < parMinWork {
 		return false

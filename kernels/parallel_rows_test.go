@@ -272,3 +272,13 @@ func TestParallelNorms(t *testing.T) {
 		t.Errorf("norms differ between GOMAXPROCS 1 and 2")
 	}
 }
+
+// TestEWMaxWork: parallelEW's early return for short rows holds for every
+// op, since no op costs more than ewMaxWork per element.
+func TestEWMaxWork(t *testing.T) {
+	for op, w := range ewWork {
+		if w > ewMaxWork || ewCost[float32](op) > ewMaxWork || ewCost[float64](op) > ewMaxWork {
+			t.Errorf("op %d costs %d (f32 %d, f64 %d) > ewMaxWork %d", op, w, ewCost[float32](op), ewCost[float64](op), ewMaxWork)
+		}
+	}
+}
