@@ -51,6 +51,9 @@ func (nt npyType) native() bool {
 
 // parseNPYDescr reads a descr such as "<f4", ">i2" or "|b1".
 func parseNPYDescr(descr string) (npyType, error) {
+	if len(descr) >= 2 && descr[1] == 'O' {
+		return npyType{}, fmt.Errorf(".npy dtype %q is an object array (a pickle), which is never read", descr)
+	}
 	if len(descr) < 3 {
 		return npyType{}, fmt.Errorf("unsupported .npy dtype %q", descr)
 	}
@@ -89,8 +92,6 @@ func parseNPYDescr(descr string) (npyType, error) {
 		return nt, fmt.Errorf(".npy dtype %q is complex, which nnc has no type for (store the real and imaginary parts as two arrays)", descr)
 	case nt.kind == 'f':
 		return nt, fmt.Errorf(".npy dtype %q is a %d-byte float, which nnc has no type for (convert it to float64)", descr, size)
-	case nt.kind == 'O':
-		return nt, fmt.Errorf(".npy dtype %q is an object array (a pickle), which is never read", descr)
 	default:
 		return nt, fmt.Errorf("unsupported .npy dtype %q (supported: bool, int8..int64, uint8..uint64, float16, float32, float64)", descr)
 	}
