@@ -268,4 +268,3 @@ func (cc *csvCategories) sorted() ([]int32, []string) {
 	}
 	return remap, s
 }
-
