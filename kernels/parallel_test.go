@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // withProcs runs f with GOMAXPROCS set to n.
@@ -194,4 +196,62 @@ func TestParallelKernelsAllocateNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParallelTaskPanicReachesCaller: a task that panics on a pool
+// goroutine does not end the process; run panics with its value on the
+// caller once every participant is done, and the next run works.
+func TestParallelTaskPanicReachesCaller(t *testing.T) {
+	withProcs(2, func() {
+		var fail atomic.Bool
+		var ran [8]atomic.Int32
+		var helperRan atomic.Bool
+		p := newParFor(8, func(w, task int) {
+			if w != 0 {
+				helperRan.Store(true)
+				if fail.Load() {
+					panic("task broke")
+				}
+			} else {
+				time.Sleep(2 * time.Millisecond) // leave tasks to the helper
+			}
+			ran[task].Add(1)
+		})
+		run := func() (r any) {
+			defer func() { r = recover() }()
+			p.run()
+			return nil
+		}
+		fail.Store(true)
+		for range 50 {
+			helperRan.Store(false)
+			if r := run(); r != nil {
+				if r != "task broke" {
+					t.Fatalf("run panicked with %v", r)
+				}
+				break
+			}
+			if helperRan.Load() {
+				t.Fatal("a helper ran a task, but run did not panic")
+			}
+		}
+		if !helperRan.Load() {
+			t.Fatal("no pool goroutine ran a task in 50 runs")
+		}
+		if parBusy.Load() {
+			t.Fatal("the pool is still marked busy")
+		}
+		fail.Store(false)
+		for i := range ran {
+			ran[i].Store(0)
+		}
+		if r := run(); r != nil {
+			t.Fatalf("run after a panic: %v", r)
+		}
+		for i := range ran {
+			if n := ran[i].Load(); n != 1 {
+				t.Errorf("task %d ran %d times", i, n)
+			}
+		}
+	})
 }
