@@ -108,12 +108,27 @@ func unaryKernel(r32 func(dst, x []float32), r64 func(dst, x []float64)) func(*N
 	}
 }
 
+// Add, Sub, Mul and Div build x + y, x - y, x * y and x / y with
+// broadcasting, for code whose operands are right by construction (gradient
+// rules, optimizer updates): like Must, they panic where Apply would return
+// an error.
+func (b *Builder) Add(x, y *Node) *Node { return b.Must(Add, nil, x, y) }
+
+// Sub builds x - y (see Add).
+func (b *Builder) Sub(x, y *Node) *Node { return b.Must(Sub, nil, x, y) }
+
+// Mul builds x * y (see Add).
+func (b *Builder) Mul(x, y *Node) *Node { return b.Must(Mul, nil, x, y) }
+
+// Div builds x / y (see Add).
+func (b *Builder) Div(x, y *Node) *Node { return b.Must(Div, nil, x, y) }
+
 // Shorthands for gradient rules, whose operands are right by construction.
 
-func add(b *Builder, x, y *Node) *Node { return b.Must(Add, nil, x, y) }
-func sub(b *Builder, x, y *Node) *Node { return b.Must(Sub, nil, x, y) }
-func mul(b *Builder, x, y *Node) *Node { return b.Must(Mul, nil, x, y) }
-func div(b *Builder, x, y *Node) *Node { return b.Must(Div, nil, x, y) }
+func add(b *Builder, x, y *Node) *Node { return b.Add(x, y) }
+func sub(b *Builder, x, y *Node) *Node { return b.Sub(x, y) }
+func mul(b *Builder, x, y *Node) *Node { return b.Mul(x, y) }
+func div(b *Builder, x, y *Node) *Node { return b.Div(x, y) }
 func neg(b *Builder, x *Node) *Node    { return b.Must(Neg, nil, x) }
 
 // scalar is a constant of like's element type.
