@@ -23,16 +23,28 @@ import (
 // MaxMemory or MaxDataBytes, an LR that is negative, NaN or infinite, an
 // unknown Optimizer, a Split that is given and fails Split.Check.
 type TrainOptions struct {
-	Model     string    // the model to train; default: the first with a train block
-	Epochs    int       // 0: the block's epochs, default 10
-	Batch     int       // 0: the block's batch, default 32
-	LR        float64   // 0: the optimizer's learning rate
-	Optimizer string    // "sgd", "adam" or "adamw"; "": the block's, default adam(lr = 1e-3)
-	Seed      *uint64   // initialization, shuffling and dropout; nil: the block's seed, default 0
-	Data      string    // a builtin data set ("digits") or a CSV, NPZ file; "": the block's data
-	Split     Split     // the training, validation and test fractions; zero: the block's split, default 0.7/0.15/0.15
-	Output    string    // write the trained parameters here (.safetensors); "": not written
-	Progress  io.Writer // one line per epoch; nil for none
+	Model     string  // the model to train; default: the first with a train block
+	Epochs    int     // 0: the block's epochs, default 10
+	Batch     int     // 0: the block's batch, default 32
+	LR        float64 // 0: the optimizer's learning rate
+	Optimizer string  // "sgd", "adam" or "adamw"; "": the block's, default adam(lr = 1e-3)
+	Seed      *uint64 // initialization, shuffling and dropout; nil: the block's seed, default 0
+	Data      string  // a data set by name ("digits", "mnist") or a file (CSV, NPZ, NPY, IDX, ...); "": the block's data
+	Split     Split   // the training, validation and test fractions; zero: the block's split, default 0.7/0.15/0.15
+	// Inputs binds arrays of the data to inputs of the entry by name
+	// ({"ids": "x"}), over the block's inputs = {...}; an input bound by
+	// neither reads the array of its own name.
+	Inputs map[string]string
+	// Labels names the labels accuracy compares with: an input of the entry
+	// or an array of the data; "": the block's labels, else the input bound
+	// to the data's labels ("y", a graph's labels).
+	Labels string
+	// Shapes gives sizes to shape variables of the inputs that are not the
+	// batch axis (T of ids: i32[B, T]); a variable the data gives (text
+	// windows' seq) need not be given.
+	Shapes   map[string]int
+	Output   string    // write the trained parameters here (.safetensors); "": not written
+	Progress io.Writer // one line per epoch; nil for none
 	// Remat recomputes forward values in the backward pass instead of
 	// keeping them, to fit MaxMemory bytes (0: the smallest peak found);
 	// results are bitwise the same (see remat.go).
@@ -69,7 +81,11 @@ func (o *TrainOptions) check() error {
 
 // dataRequest is the data set, split and loaders' options Train loads.
 func (o *TrainOptions) dataRequest() dataRequest {
-	return dataRequest{src: o.Data, split: o.Split, opts: data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}}
+	r := dataRequest{src: o.Data, split: o.Split, opts: data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}}
+	if o.Seed != nil {
+		r.seed = *o.Seed
+	}
+	return r
 }
 
 // optimizerNames are the optimizers a train block or TrainOptions may name.
@@ -86,7 +102,7 @@ type TrainResult struct {
 }
 
 // trainKeys are the settings a train block may give.
-var trainKeys = []string{"batch", "data", "entry", "epochs", "optimizer", "seed", "split"}
+var trainKeys = []string{"batch", "data", "entry", "epochs", "inputs", "labels", "optimizer", "seed", "split"}
 
 // Train trains a model of the program with its train block's settings,
 // overridden by opts, on the data divided by the split (opts.Split, else
@@ -133,18 +149,29 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err != nil {
 		return nil, err
 	}
-	trainSet, valSet, testSet, err := p.loadData(s, opts.dataRequest())
+	req := opts.dataRequest()
+	req.seed = seed
+	entry := s.model + "." + s.str("entry", "loss")
+	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes")
 	if err != nil {
 		return nil, err
 	}
-	entry := s.model + "." + s.str("entry", "loss")
-
-	step, low, loss, err := p.buildStep(entry, opt)
+	var step *ops.Graph
+	var low *lang.Lowered
+	var loss *ops.Node
+	err = withShapes(opts.Shapes, pd.b.shapes, func(sh map[string]int64) (err error) {
+		step, low, loss, err = p.buildStepShapes(entry, opt, sh)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	if opts.Remat {
-		if step, _, err = rematStep(step, loss, trainSet, batch, opts.MaxMemory, opts.Progress); err != nil {
+		rows := batch
+		if pd.fullBatch {
+			rows = math.MaxInt
+		}
+		if step, _, err = rematStep(step, loss, pd.train, rows, opts.MaxMemory, opts.Progress); err != nil {
 			return nil, err
 		}
 	}
@@ -152,13 +179,14 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err := runtime.InitParams(store, step, seed); err != nil {
 		return nil, err
 	}
-	fwd, lossG, err := p.evalGraphs(s.model, entry)
+	fwd, lossG, err := p.evalGraphsFor(pd, entry, opts.Shapes)
 	if err != nil {
 		return nil, err
 	}
 	r, runErr := train.RunContext(ctx, train.Config{
 		Step: step, Forward: fwd, Loss: lossG, Store: store,
-		Train: trainSet, Val: valSet, Test: testSet,
+		Train: pd.train, Val: pd.val, Test: pd.test, Label: pd.b.label, Mask: pd.b.mask,
+		FullBatch: pd.fullBatch, Resample: pd.resample,
 		BatchSize: batch, Epochs: epochs, Seed: seed, Progress: opts.Progress,
 	})
 	if runErr != nil && r == nil {
@@ -170,94 +198,6 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 		}
 	}
 	return &TrainResult{Metrics: r.Metrics(), Details: r}, runErr
-}
-
-// EvalOptions say what Eval measures. The zero value of a field means "not
-// given" and the default given with it applies; a negative Batch or
-// MaxDataBytes, or a Split that is given and fails Split.Check, is an error.
-type EvalOptions struct {
-	Model  string // default: the first model with a train block
-	Params string // trained parameters (.safetensors), required
-	Data   string // default: the train block's data
-	Batch  int    // 0: 256
-	Split  Split  // the split whose test set is measured; zero: the block's split, default 0.7/0.15/0.15
-	// AllowNonFinite and MaxDataBytes apply to the data file as in
-	// TrainOptions: NaN and infinite features are refused unless allowed,
-	// and MaxDataBytes (0: data.DefaultMaxBytes()) bounds its size.
-	AllowNonFinite bool
-	MaxDataBytes   int64
-}
-
-// dataRequest is the data set, split and loaders' options Eval loads.
-func (o *EvalOptions) dataRequest() dataRequest {
-	return dataRequest{src: o.Data, split: o.Split, opts: data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}}
-}
-
-// Eval measures trained parameters on the test set of the data (divided as
-// Train divides it, by opts.Split, else the block's split, else
-// DefaultSplit) and returns "test_loss" and "test_accuracy". It is
-// EvalContext with a context that is never cancelled.
-func (p *Program) Eval(opts EvalOptions) (map[string]float64, error) {
-	return p.EvalContext(context.Background(), opts)
-}
-
-// EvalContext is Eval, stopped by ctx: when ctx is cancelled, evaluation
-// stops before its next batch and returns an error wrapping ctx.Err().
-func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[string]float64, err error) {
-	defer recoverInternal(&err)
-	if !p.ok() {
-		return nil, errNoProgram
-	}
-	if opts.Batch < 0 {
-		return nil, fmt.Errorf("EvalOptions.Batch is %d: want a positive batch size (0: 256)", opts.Batch)
-	}
-	if opts.MaxDataBytes < 0 {
-		return nil, fmt.Errorf("EvalOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", opts.MaxDataBytes)
-	}
-	if opts.Params == "" {
-		return nil, fmt.Errorf("EvalOptions.Params is required: the trained parameters (.safetensors)")
-	}
-	if err := checkSplitOption("EvalOptions.Split", opts.Split); err != nil {
-		return nil, err
-	}
-	s, err := p.settings("EvalOptions", opts.Model)
-	if err != nil {
-		return nil, err
-	}
-	_, _, testSet, err := p.loadData(s, opts.dataRequest())
-	if err != nil {
-		return nil, err
-	}
-	if testSet == nil {
-		return nil, s.noTestSet(opts.Split)
-	}
-	entry := s.model + "." + s.str("entry", "loss")
-	fwd, lossG, err := p.evalGraphs(s.model, entry)
-	if err != nil {
-		return nil, err
-	}
-	tensors, err := data.LoadSafetensors(opts.Params)
-	if err != nil {
-		return nil, err
-	}
-	store := runtime.NewStore()
-	if err := runtime.InitParams(store, lossG, 0); err != nil {
-		return nil, err
-	}
-	var leaves []*ops.Node
-	leaves = append(append(leaves, lossG.Params()...), lossG.States()...)
-	if err := setParams(store, leaves, tensors, opts.Params); err != nil {
-		return nil, err
-	}
-	ev, err := train.NewEvaluator(fwd, lossG, store, "", opts.Batch)
-	if err != nil {
-		return nil, err
-	}
-	met, err := ev.EvaluateContext(ctx, testSet)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]float64{"test_loss": met.Loss, "test_accuracy": met.Accuracy}, nil
 }
 
 // ModelArgNames lists the argument names of the program's models that have
@@ -282,9 +222,10 @@ func (p *Program) ModelArgNames() []string {
 }
 
 // evalGraphs lowers the model's forward (output "logits") and its loss
-// (output "loss") in inference mode.
-func (p *Program) evalGraphs(model, lossEntry string) (fwd, loss *ops.Graph, err error) {
-	lf, err := p.lower(model+".forward", lang.LowerOptions{})
+// (output "loss") in inference mode, with values for shape variables
+// (nil for none).
+func (p *Program) evalGraphs(model, lossEntry string, shapes map[string]int64) (fwd, loss *ops.Graph, err error) {
+	lf, err := p.lower(model+".forward", lang.LowerOptions{Shapes: shapes})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -292,7 +233,7 @@ func (p *Program) evalGraphs(model, lossEntry string) (fwd, loss *ops.Graph, err
 		return nil, nil, fmt.Errorf("%s.forward must return the logits, one tensor", model)
 	}
 	lf.B.Output("logits", lf.Outputs[0])
-	ll, err := p.lower(lossEntry, lang.LowerOptions{})
+	ll, err := p.lower(lossEntry, lang.LowerOptions{Shapes: shapes})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -302,6 +243,27 @@ func (p *Program) evalGraphs(model, lossEntry string) (fwd, loss *ops.Graph, err
 	}
 	if loss, err = p.optimize(ll.B.G); err != nil {
 		return nil, nil, err
+	}
+	return fwd, loss, nil
+}
+
+// evalGraphsFor lowers the evaluation graphs for the prepared data: with
+// the shapes the options give (and the data's, when the entries need
+// them). Without labels to compare with, forward is left out: evaluation
+// measures the loss only.
+func (p *Program) evalGraphsFor(pd *preparedData, entry string, given map[string]int) (fwd, loss *ops.Graph, err error) {
+	err = withShapes(given, pd.b.shapes, func(sh map[string]int64) (err error) {
+		if len(sh) == 0 {
+			sh = nil
+		}
+		fwd, loss, err = p.evalGraphs(pd.b.model, entry, sh)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if pd.b.label == "" {
+		fwd = nil
 	}
 	return fwd, loss, nil
 }

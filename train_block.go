@@ -85,21 +85,47 @@ func (s *settings) check() lang.ErrorList {
 			} else if n < 0 {
 				err = s.errorf(lang.CodeValue, k, "want a non-negative integer, got %d", n)
 			}
-		case "entry", "data":
-			if _, ok := v.(string); !ok {
+		case "entry", "labels":
+			if str, ok := v.(string); !ok || str == "" {
 				err = s.errorf(lang.CodeArgType, k, "want a name in quotes, got %s", showValue(v))
 			}
+		case "data":
+			errs = append(errs, s.checkData()...)
+		case "inputs":
+			errs = append(errs, s.checkInputs()...)
 		case "optimizer":
 			if _, e := s.optimizer("", 0); e != nil && !errors.As(e, &err) {
 				err = s.errorf(lang.CodeValue, k, "%v", e)
 			}
 		case "split":
-			_, err = s.blockSplit()
+			if _, err = s.blockSplit(); err == nil {
+				if c, ok := s.spec.Fields["data"].(lang.Call); ok {
+					if _, dup := c.Kwargs["split"]; dup {
+						err = s.errorf(lang.CodeDuplicate, k, "the split is given twice: here and in data = %s(..., split = ...)", c.Name)
+					}
+				}
+			}
 		default:
 			err = s.errorAt(s.spec.KeyPos(k), lang.CodeArgs, k, "unknown setting (known: %s)", strings.Join(trainKeys, ", "))
 		}
 		if err != nil {
 			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// checkInputs checks inputs = {input: "array", ...}: every value a name in
+// quotes. (The inputs are checked against the entry when data is bound.)
+func (s *settings) checkInputs() []*lang.Error {
+	m, ok := s.spec.Fields["inputs"].(lang.Map)
+	if !ok {
+		return []*lang.Error{s.errorf(lang.CodeArgType, "inputs", "want {input: \"array\", ...} such as {ids: \"x\", next: \"y\"}, got %s", showValue(s.spec.Fields["inputs"]))}
+	}
+	var errs []*lang.Error
+	for _, k := range m.Keys {
+		if str, ok := m.Values[k].(string); !ok || str == "" {
+			errs = append(errs, s.errorAt(s.spec.NestedPos("inputs", k), lang.CodeArgType, "inputs", "%s: want an array name in quotes, got %s", k, showValue(m.Values[k])))
 		}
 	}
 	return errs
@@ -118,6 +144,12 @@ func showValue(v lang.Value) string {
 			parts[i] = showValue(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case lang.Map:
+		parts := make([]string, len(x.Keys))
+		for i, k := range x.Keys {
+			parts[i] = k + ": " + showValue(x.Values[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return fmt.Sprint(v)
 }

@@ -3,7 +3,6 @@ package nnc
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/lang"
@@ -59,52 +58,129 @@ func checkSplitOption(option string, s Split) error {
 	return nil
 }
 
-// dataRequest is what loadData loads: the data set override (or "" for the
-// block's), the split override (or the zero Split), and the loaders'
-// options of a data file.
+// dataRequest is what loadSets loads: the data set override (or "" for
+// the block's), the split override (or the zero Split), the loaders'
+// options, whether a given data set is measured whole (Eval), and the seed
+// of text windows' offsets.
 type dataRequest struct {
 	src   string
 	split Split
 	opts  data.Options
+	whole bool
+	seed  uint64
 }
 
-// loadData loads the data set named by the request or the block's data
-// setting (data.LoadDataset chooses the format) and divides it by the
-// request's split, else the block's, else DefaultSplit. A set whose
-// fraction is 0 is nil.
-func (p *Program) loadData(s *settings, r dataRequest) (train, val, test *data.Dataset, err error) {
+// rowCtors are the constructors of rows from one file (or folder), which
+// a data set given in the options is read with.
+var rowCtors = map[string]bool{"csv": true, "npz": true, "safetensors": true, "jsonl": true, "images": true}
+
+// loadSets loads the data set named by the request or the block's data
+// setting (a name, a file, or a constructor call, see dataCtors) and
+// divides it into its sets.
+func (p *Program) loadSets(s *settings, r dataRequest) (*dataSets, error) {
 	src := r.src
 	if src == "" {
 		v, ok := s.spec.Fields["data"]
 		if !ok {
-			return nil, nil, nil, &OptionError{Where: fmt.Sprintf("%s: train %s", p.path, s.model), Option: s.options + ".Data", Missing: true,
+			return nil, &OptionError{Where: fmt.Sprintf("%s: train %s", p.path, s.model), Option: s.options + ".Data", Missing: true,
 				Msg: "no data: set data = \"digits\" (or a file) in the train block"}
 		}
-		str, ok := v.(string)
-		if !ok {
-			return nil, nil, nil, s.errorf(lang.CodeArgType, "data", "want a builtin name or a file path in quotes, got %s", showValue(v))
+		if call, ok := v.(lang.Call); ok {
+			l, err := p.newLoader(s, call, r)
+			if err != nil {
+				return nil, err
+			}
+			return l.load()
 		}
-		src = str
-		if !filepath.IsAbs(src) && !data.IsBuiltinName(src) {
-			src = filepath.Join(p.Dir(), src)
+		src = v.(string)
+		if !data.IsBuiltinName(src) {
+			src = p.resolve(src)
 		}
 	}
-	d, err := data.LoadDataset(src, r.opts)
+	if call, ok := s.spec.Fields["data"].(lang.Call); ok && rowCtors[call.Name] && r.src != "" {
+		// A file given in place of the block's: read as the block's
+		// constructor reads its file.
+		l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", split: r.split, optionSplit: r.split != (Split{})}
+		d, err := l.readRows(src)
+		if err != nil {
+			return nil, err
+		}
+		if r.whole && r.split == (Split{}) {
+			return &dataSets{test: d, labels: labelName(d, "y")}, nil
+		}
+		return l.divide(d, nil, nil, "y")
+	}
+	sp, err := data.LoadSplits(src, r.opts)
+	if err != nil {
+		if r.src == "" {
+			return nil, s.errorf(lang.CodeValue, "data", "%v", err)
+		}
+		return nil, err
+	}
+	if r.whole && r.split == (Split{}) {
+		test := sp.Test
+		if test == nil {
+			test = sp.Train
+		}
+		return &dataSets{test: test, labels: labelName(test, "y")}, nil
+	}
+	l := &loader{p: p, s: s, opts: r.opts, form: "fractions", split: r.split, optionSplit: r.split != (Split{}), seed: r.seed}
+	if r.split == (Split{}) {
+		l.split = s.split()
+		if _, given := s.spec.Fields["split"]; !given && (sp.Test != nil || sp.Val != nil) {
+			l.split = Split{Train: 1}
+		}
+	}
+	return l.divide(sp.Train, sp.Val, sp.Test, "y")
+}
+
+// newLoader prepares the loading of a data constructor call: the split
+// that applies is the request's (fractions only), else the call's split =,
+// else the block's split = [...], else the default.
+func (p *Program) newLoader(s *settings, call lang.Call, r dataRequest) (*loader, error) {
+	l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", seed: r.seed}
+	v, inCall := call.Kwargs["split"]
+	switch {
+	case r.split != (Split{}):
+		if c, ok := v.(lang.Call); ok {
+			return nil, &OptionError{Option: s.options + ".Split", Value: r.split.String(),
+				Msg: fmt.Sprintf("the train block divides the data by %s(...); a Split of fractions cannot replace it", c.Name)}
+		}
+		l.split, l.optionSplit = r.split, true
+	case inCall:
+		if c, ok := v.(lang.Call); ok {
+			l.form, l.splitCall = c.Name, c
+		} else {
+			l.split, _ = fractions(v.([]lang.Value))
+		}
+	default:
+		if _, ok := s.spec.Fields["split"]; ok {
+			l.split = s.split()
+		}
+	}
+	return l, nil
+}
+
+// loadData loads and divides the data as loadSets does and binds the sets
+// to the inputs of the model's training entry; a set that the data does
+// not have is nil. (TrainMemory's view of the data.)
+func (p *Program) loadData(s *settings, r dataRequest) (train, val, test *data.Dataset, err error) {
+	sets, err := p.loadSets(s, r)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	split := r.split
-	if split == (Split{}) {
-		split = s.split()
-	}
-	parts, err := d.Split(0, split.Train, split.Val, split.Test)
+	b, err := p.bindingOf(s, s.model+"."+s.str("entry", "loss"), nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	for i, f := range []float64{split.Train, split.Val, split.Test} {
-		if f == 0 {
-			parts[i] = nil
+	if err := b.attach(sets, ""); err != nil {
+		return nil, nil, nil, err
+	}
+	var out [3]*data.Dataset
+	for i, d := range []*data.Dataset{sets.train, sets.val, sets.test} {
+		if out[i], _, err = b.bind(d); err != nil {
+			return nil, nil, nil, err
 		}
 	}
-	return parts[0], parts[1], parts[2], nil
+	return out[0], out[1], out[2], nil
 }

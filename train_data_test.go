@@ -70,9 +70,15 @@ func TestTrainNPZChecked(t *testing.T) {
 	if _, err := p.Eval(EvalOptions{Data: npz, Params: params}); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Eval, NaN in z: err = %v, want %q", err, want)
 	}
-	m, err := p.Eval(EvalOptions{Data: npz, Params: params, AllowNonFinite: true})
+	// Divided by the split Train used, the test set is the one trained
+	// with; without a split, Eval measures the whole file.
+	m, err := p.Eval(EvalOptions{Data: npz, Params: params, AllowNonFinite: true, Split: DefaultSplit()})
 	if err != nil || m["test_loss"] != res.Metrics["test_loss"] {
 		t.Errorf("Eval with AllowNonFinite = %v, %v; want test_loss %v as trained", m, err, res.Metrics["test_loss"])
+	}
+	whole, err := p.Eval(EvalOptions{Data: npz, Params: params, AllowNonFinite: true})
+	if err != nil || whole["test_loss"] == m["test_loss"] {
+		t.Errorf("Eval of the whole file = %v, %v; want another loss than the test set's %v", whole, err, m["test_loss"])
 	}
 
 	npz = npzData(t, model, func(x, y, z *tensor.Tensor) { y.I32[37] = 2 })

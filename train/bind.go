@@ -41,12 +41,12 @@ func bindGraph(what string, g *ops.Graph, store *runtime.Store, d *data.Dataset)
 func checkInputs(what string, g *ops.Graph, d *data.Dataset) error {
 	for _, n := range g.Inputs() {
 		name := n.Name()
-		t := d.Get(name)
-		if t == nil {
+		dt, shape, ok := d.Type(name)
+		if !ok {
 			return fmt.Errorf("%s input %q has no array of that name in the data (arrays: %s)", what, name, strings.Join(d.Names(), ", "))
 		}
-		if t.DType != n.Type.DType {
-			return fmt.Errorf("%s input %q is %v but the data's array %q is %v", what, name, n.Type, name, typeOf(t))
+		if dt != n.Type.DType {
+			return fmt.Errorf("%s input %q is %v but the data's array %q is %v", what, name, n.Type, name, ops.Type{DType: dt, Shape: ops.ShapeOf(shape...)})
 		}
 	}
 	return checkIndices(g, d)
@@ -133,8 +133,11 @@ func traceInput(n *ops.Node) (in *ops.Node, cast bool) {
 // than a NaN loss.
 func checkIndices(g *ops.Graph, d *data.Dataset) error {
 	for _, u := range indexUses(g) {
-		t := d.Get(u.input)
-		if t == nil || len(t.Shape) == 0 {
+		if _, _, ok := d.Type(u.input); !ok {
+			continue
+		}
+		t := d.Get(u.input) // a byte array converts here: labels and ids are small
+		if len(t.Shape) == 0 {
 			continue
 		}
 		per := 1

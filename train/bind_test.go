@@ -30,7 +30,7 @@ func labelCSV(n, bad int, badLabel string) string {
 
 func loadLabelCSV(t *testing.T, n, bad int, badLabel string) *data.Dataset {
 	t.Helper()
-	d, err := data.ReadCSV(strings.NewReader(labelCSV(n, bad, badLabel)), "train.csv", data.CSVOptions{})
+	d, err := data.DecodeCSV(strings.NewReader(labelCSV(n, bad, badLabel)), "train.csv", data.CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

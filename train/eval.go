@@ -196,19 +196,19 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 // checkLabels checks that d has the labels array for accuracy (and the
 // mask, when one is set) and that they have the same number of elements.
 func (e *Evaluator) checkLabels(d *data.Dataset) error {
-	lab := d.Get(e.label)
-	if lab == nil {
+	ldt, lshape, ok := d.Type(e.label)
+	if !ok {
 		return fmt.Errorf("train: accuracy needs the labels array %q, the data has %v", e.label, d.Names())
 	}
 	if e.mask == "" {
 		return nil
 	}
-	mask := d.Get(e.mask)
-	if mask == nil {
+	mdt, mshape, ok := d.Type(e.mask)
+	if !ok {
 		return fmt.Errorf("train: accuracy needs the mask array %q, the data has %v", e.mask, d.Names())
 	}
-	if mask.Len() != lab.Len() {
-		return fmt.Errorf("train: the mask %q is %s but the labels %q are %s", e.mask, typeOf(mask), e.label, typeOf(lab))
+	if tensor.NumElems(mshape) != tensor.NumElems(lshape) {
+		return fmt.Errorf("train: the mask %q is %s but the labels %q are %s", e.mask, typeOf(&tensor.Tensor{DType: mdt, Shape: mshape}), e.label, typeOf(&tensor.Tensor{DType: ldt, Shape: lshape}))
 	}
 	return nil
 }

@@ -1,0 +1,166 @@
+package nnc
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nnclang/nnc/data"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/train"
+)
+
+// EvalOptions say what Eval measures. The zero value of a field means "not
+// given" and the default given with it applies; a negative Batch or
+// MaxDataBytes, or a Split that is given and fails Split.Check, is an error.
+type EvalOptions struct {
+	Model  string // default: the first model with a train block
+	Params string // trained parameters (.safetensors), required
+	// Data is the data set to measure, whole (a file, or a set by name,
+	// whose official test set is measured); "": the test set of the train
+	// block's data.
+	Data  string
+	Batch int // 0: 256
+	// Split divides the data (Data when given, else the block's) as Train
+	// does, and its test set is measured; zero: Data whole, else the
+	// block's split, default 0.7/0.15/0.15.
+	Split Split
+	// AllowNonFinite and MaxDataBytes apply to the data file as in
+	// TrainOptions: NaN and infinite features are refused unless allowed,
+	// and MaxDataBytes (0: data.DefaultMaxBytes()) bounds its size.
+	AllowNonFinite bool
+	MaxDataBytes   int64
+	// Inputs, Labels and Shapes bind the data as in TrainOptions.
+	Inputs map[string]string
+	Labels string
+	Shapes map[string]int
+}
+
+// dataRequest is the data set, split and loaders' options Eval loads.
+func (o *EvalOptions) dataRequest() dataRequest {
+	return dataRequest{src: o.Data, split: o.Split, opts: data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}, whole: o.Data != ""}
+}
+
+// Eval measures trained parameters on a test set and returns "test_loss"
+// and "test_accuracy" (the latter when the data has labels): the whole of
+// opts.Data when it is given, else the test set of the train block's data
+// (given as a file, or divided as Train divides it, by opts.Split, else
+// the block's split, else DefaultSplit). It is EvalContext with a context
+// that is never cancelled.
+func (p *Program) Eval(opts EvalOptions) (map[string]float64, error) {
+	return p.EvalContext(context.Background(), opts)
+}
+
+// EvalContext is Eval, stopped by ctx: when ctx is cancelled, evaluation
+// stops before its next batch and returns an error wrapping ctx.Err().
+func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[string]float64, err error) {
+	defer recoverInternal(&err)
+	if !p.ok() {
+		return nil, errNoProgram
+	}
+	if opts.Batch < 0 {
+		return nil, fmt.Errorf("EvalOptions.Batch is %d: want a positive batch size (0: 256)", opts.Batch)
+	}
+	if opts.MaxDataBytes < 0 {
+		return nil, fmt.Errorf("EvalOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", opts.MaxDataBytes)
+	}
+	if opts.Params == "" {
+		return nil, fmt.Errorf("EvalOptions.Params is required: the trained parameters (.safetensors)")
+	}
+	if err := checkSplitOption("EvalOptions.Split", opts.Split); err != nil {
+		return nil, err
+	}
+	s, err := p.settings("EvalOptions", opts.Model)
+	if err != nil {
+		return nil, err
+	}
+	entry := s.model + "." + s.str("entry", "loss")
+	pd, err := p.prepareData(s, opts.dataRequest(), entry, opts.Inputs, opts.Labels, opts.Shapes, "EvalOptions.Shapes")
+	if err != nil {
+		return nil, err
+	}
+	if pd.test == nil {
+		return nil, s.noTestSet(opts.Split)
+	}
+	fwd, lossG, err := p.evalGraphsFor(pd, entry, opts.Shapes)
+	if err != nil {
+		return nil, err
+	}
+	tensors, err := data.LoadSafetensors(opts.Params)
+	if err != nil {
+		return nil, err
+	}
+	store := runtime.NewStore()
+	if err := runtime.InitParams(store, lossG, 0); err != nil {
+		return nil, err
+	}
+	var leaves []*ops.Node
+	leaves = append(append(leaves, lossG.Params()...), lossG.States()...)
+	if err := setParams(store, leaves, tensors, opts.Params); err != nil {
+		return nil, err
+	}
+	ev, err := train.NewEvaluator(fwd, lossG, store, pd.b.label, opts.Batch)
+	if err != nil {
+		return nil, err
+	}
+	ev.SetFullBatch(pd.fullBatch)
+	ev.SetMask(pd.b.mask)
+	met, err := ev.EvaluateContext(ctx, pd.test)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{"test_loss": met.Loss}
+	if met.HasAccuracy {
+		out["test_accuracy"] = met.Accuracy
+	}
+	return out, nil
+}
+
+// preparedData is the data of a train block loaded, divided and bound to
+// the entry's inputs.
+type preparedData struct {
+	b                *binding
+	train, val, test *data.Dataset
+	fullBatch        bool
+	resample         func(epoch int) error // nil, or Resample of train.Config
+}
+
+// prepareData checks the inputs binding, loads the data, binds every set
+// and checks the shapes the options give (option names the field).
+func (p *Program) prepareData(s *settings, r dataRequest, entry string, inputs map[string]string, labels string, shapes map[string]int, option string) (*preparedData, error) {
+	b, err := p.bindingOf(s, entry, inputs)
+	if err != nil {
+		return nil, err
+	}
+	sets, err := p.loadSets(s, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.attach(sets, labels); err != nil {
+		return nil, err
+	}
+	pd := &preparedData{b: b, fullBatch: sets.fullBatch}
+	var refresh func()
+	if pd.train, refresh, err = b.bind(sets.train); err != nil {
+		return nil, err
+	}
+	if pd.val, _, err = b.bind(sets.val); err != nil {
+		return nil, err
+	}
+	if pd.test, _, err = b.bind(sets.test); err != nil {
+		return nil, err
+	}
+	if sets.resample != nil {
+		pd.resample = func(epoch int) error {
+			if err := sets.resample(epoch); err != nil {
+				return err
+			}
+			refresh()
+			return nil
+		}
+	}
+	if err := b.checkShapes(option, shapes); err != nil {
+		return nil, err
+	}
+	return pd, nil
+}
