@@ -52,8 +52,9 @@ type InputBinding struct {
 // DataInfoOptions configures DescribeData.
 type DataInfoOptions struct {
 	// Entry is the entry whose inputs the arrays are bound to ("M.fn" or
-	// "f"); "" binds nothing. Model, when Entry is "", names a model
-	// whose train block's entry (by default "loss") is bound.
+	// "f"). Model, instead, names a model whose train block's entry (by
+	// default "loss") is bound. With neither, the first train block's
+	// entry is bound, or nothing when the program has no train block.
 	Entry, Model string
 	// MaxBytes bounds what the file may decode to (0: the default, see
 	// data.Options).
@@ -125,6 +126,9 @@ func (p *Program) dataEntry(o DataInfoOptions) (string, error) {
 			method = s
 		}
 		return o.Model + "." + method, nil
+	}
+	if ms := p.mod.TrainModels(); len(ms) > 0 {
+		return p.dataEntry(DataInfoOptions{Model: ms[0]})
 	}
 	return "", nil
 }

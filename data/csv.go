@@ -55,6 +55,10 @@ type CSVOptions struct {
 	// A label column whose first value is not a number is categorical
 	// without being listed.
 	Categorical []string
+	// TextColumns makes every column whose first value is not a number
+	// categorical, as if listed in Categorical (nnc data reads CSV files
+	// so).
+	TextColumns bool
 	// NoLabel reads every column (or Columns) as a feature and produces
 	// no "y" array.
 	NoLabel bool

@@ -120,8 +120,10 @@ func (p *csvRows) resolve(rec []string, line int) error {
 		}
 		p.cats[c] = &csvCategories{ids: map[string]int32{}}
 	}
-	if p.label >= 0 && p.cats[p.label] == nil && !isNumber(rec[p.label]) {
-		p.cats[p.label] = &csvCategories{ids: map[string]int32{}}
+	for c := range p.nf {
+		if (c == p.label || o.TextColumns) && p.cats[c] == nil && !isNumber(rec[c]) {
+			p.cats[c] = &csvCategories{ids: map[string]int32{}}
+		}
 	}
 	return nil
 }

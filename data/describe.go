@@ -90,7 +90,8 @@ const maxClasses = 256
 // Describe reads a data file, folder or named set (as LoadSplits would,
 // within o's limits; non-finite values are counted, not refused) and
 // reports its arrays: types, shapes, value ranges, NaN and infinite
-// counts, and the class distribution of label arrays. An .npz archive is
+// counts, and the class distribution of label arrays. A CSV file's text
+// columns are read as categories (CSVOptions.TextColumns). An .npz archive is
 // described member by member (its arrays need not share their rows; a
 // member that cannot be read, such as a pickled object array, is listed
 // with the reason); a .txt file is read as characters.
@@ -109,6 +110,12 @@ func Describe(path string, o Options) (*Description, error) {
 			return nil, err
 		}
 		return &Description{File: path, Format: "text", Text: &TextInfo{Tokens: len(t.IDs), Level: t.Vocab.Level, Vocab: t.Vocab.Len()}}, nil
+	case strings.HasSuffix(base, ".csv"):
+		d, err := ReadCSV(path, CSVOptions{MaxBytes: o.MaxBytes, AllowNonFinite: true, TextColumns: true})
+		if err != nil {
+			return nil, err
+		}
+		return &Description{File: path, Format: "csv", Parts: []PartInfo{describeArrays(d, "")}}, nil
 	case strings.HasSuffix(base, ".safetensors"):
 		ts, err := LoadSafetensorsWith(path, o)
 		if err != nil {

@@ -52,6 +52,8 @@ Usage:
   nnc eval  FILE --params P.safetensors [--data D] [--allow-nonfinite]
   nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
                                          check gradients against finite differences
+  nnc data  DATA [FILE.nn [--model M | --entry M.fn]] [--json]
+                                         what a data file holds; how it binds to an entry
 
 check, run, grad, train, eval and gradcheck take --max-memory 2GB: the most
 memory one plan may take (default: $NNC_MAX_MEMORY, else the memory available).
@@ -68,6 +70,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"train":     cmdTrain,
 	"eval":      cmdEval,
 	"gradcheck": cmdGradcheck,
+	"data":      cmdData,
 }
 
 func main() {
