@@ -45,6 +45,13 @@ func FuzzNPY(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	for _, name := range []string{"f2_be.npy", "u8.npy", "i1.npy", "u4_be.npy", "fortran3.npy", "fortran_be.npy", "c8.npy"} {
+		b, err := os.ReadFile("testdata/npy/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		x, err := ParseNPY(b, "f.npy")
 		checkFormatErr(t, err)
@@ -93,6 +100,11 @@ func FuzzIDX(f *testing.F) {
 		checkFormatErr(t, err)
 		if err == nil && x.Len() != tensor.NumElems(x.Shape) {
 			t.Fatalf("inconsistent tensor %v", x.Shape)
+		}
+		y, err2 := ParseIDX(b, "f.idx")
+		checkFormatErr(t, err2)
+		if (err == nil) != (err2 == nil) || err == nil && !sameTensor(x, y) {
+			t.Fatalf("streamed and in-memory reads differ: %v / %v", err, err2)
 		}
 	})
 }

@@ -1,7 +1,7 @@
 package data
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"image"
 	_ "image/gif"  // GIF decoder
@@ -142,15 +142,30 @@ type imageReader struct {
 	data  []byte
 }
 
-// add decodes one image and appends its pixels, channels first.
+// add reads one image file and appends its pixels.
 func (r *imageReader) add(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
-	cfg, _, err := image.DecodeConfig(br)
+	// An image file is read whole; it may not exceed what is left of the
+	// limit (a file larger than the pixels it could hold is refused too).
+	left := r.limit - int64(len(r.data))
+	b, err := io.ReadAll(io.LimitReader(f, left+1))
+	if err != nil {
+		return fileErr(path, "reading: %v", err)
+	}
+	if int64(len(b)) > left {
+		return fileErr(path, "the images are more than the limit of %d bytes", r.limit)
+	}
+	return r.addBytes(b, path)
+}
+
+// addBytes decodes one image held in memory and appends its pixels,
+// channels first. The size its header declares is checked first.
+func (r *imageReader) addBytes(b []byte, path string) error {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
 		return fileErr(path, "not a PNG, JPEG or GIF image: %v", err)
 	}
@@ -163,17 +178,18 @@ func (r *imageReader) add(path string) error {
 	if (cfg.Height != r.h || cfg.Width != r.w) && !r.o.Resize {
 		return fileErr(path, "the image is %d×%d (height × width), not %d×%d like the others (set Resize to resize it)", cfg.Height, cfg.Width, r.h, r.w)
 	}
-	// What the image decodes to (4 bytes a pixel at most) and what it adds.
+	// What the image decodes to (8 bytes a pixel at most), its planes when
+	// resized (3 bytes a pixel), and what it adds.
 	add := int64(r.ch) * int64(r.h) * int64(r.w)
-	if int64(len(r.data))+add+4*int64(cfg.Width)*int64(cfg.Height) > r.limit {
+	if int64(len(r.data))+add+11*int64(cfg.Width)*int64(cfg.Height) > r.limit {
 		return fileErr(path, "the images are more than the limit of %d bytes", r.limit)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fileErr(path, "%v", err)
-	}
-	img, _, err := image.Decode(bufio.NewReader(f))
+	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return fileErr(path, "decoding: %v", err)
+	}
+	if ib := img.Bounds(); ib.Dx() != cfg.Width || ib.Dy() != cfg.Height {
+		return fileErr(path, "the image decodes to %d×%d pixels, its header said %d×%d", ib.Dy(), ib.Dx(), cfg.Height, cfg.Width)
 	}
 	r.data = appendPixels(r.data, img, r.ch, r.h, r.w)
 	return nil
