@@ -192,7 +192,8 @@ func (p *jsonlRows) value(c *jsonlCol, raw json.RawMessage) error {
 	}
 	var shape []int
 	start := len(c.vals)
-	if err := p.numbers(c, raw, 0, &shape); err != nil {
+	leaf := -1
+	if err := p.numbers(c, raw, 0, &shape, &leaf); err != nil {
 		return err
 	}
 	if err := c.setKind('n', shape); err != nil {
@@ -203,10 +204,15 @@ func (p *jsonlRows) value(c *jsonlCol, raw json.RawMessage) error {
 }
 
 // numbers appends the numbers of a (possibly nested) array to c, recording
-// its shape at depth.
-func (p *jsonlRows) numbers(c *jsonlCol, raw json.RawMessage, depth int, shape *[]int) error {
+// its shape at depth; leaf is the depth at which numbers sit (-1 before the
+// first), the same for every number of a rectangular array.
+func (p *jsonlRows) numbers(c *jsonlCol, raw json.RawMessage, depth int, shape *[]int, leaf *int) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '[' {
+		if *leaf >= 0 && *leaf != depth || len(*shape) > depth {
+			return fmt.Errorf("a ragged array: a number at depth %d where others are arrays", depth)
+		}
+		*leaf = depth
 		if depth == 0 || len(raw) > 0 && raw[0] != '"' && raw[0] != '[' && raw[0] != '{' {
 			v, isInt, err := jsonNumber(raw)
 			if err != nil {
@@ -220,6 +226,9 @@ func (p *jsonlRows) numbers(c *jsonlCol, raw json.RawMessage, depth int, shape *
 	if depth >= maxJSONLDepth {
 		return fmt.Errorf("arrays nested deeper than %d levels", maxJSONLDepth)
 	}
+	if *leaf >= 0 && depth >= *leaf {
+		return fmt.Errorf("a ragged array: an array at depth %d where others hold numbers", depth)
+	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil {
 		return err
@@ -230,7 +239,7 @@ func (p *jsonlRows) numbers(c *jsonlCol, raw json.RawMessage, depth int, shape *
 		return fmt.Errorf("a ragged array: %d elements at depth %d where others have %d", len(elems), depth+1, (*shape)[depth])
 	}
 	for _, e := range elems {
-		if err := p.numbers(c, e, depth+1, shape); err != nil {
+		if err := p.numbers(c, e, depth+1, shape, leaf); err != nil {
 			return err
 		}
 	}
@@ -321,15 +330,23 @@ func (p *jsonlRows) dataset() (*Dataset, error) {
 			}
 			dt = t
 		}
-		t := tensor.FromFloat64s(dt, append([]int{n}, c.shape...), c.vals)
+		shape := append([]int{n}, c.shape...)
+		if len(c.vals) != tensor.NumElems(shape) {
+			return nil, fileErr(p.name, "field %q: %d values for %d records of shape %v", c.name, len(c.vals), n, c.shape)
+		}
 		if dt == tensor.I32 || dt == tensor.I64 {
+			lo, hi := float64(math.MinInt32), float64(math.MaxInt32)
+			if dt == tensor.I64 {
+				lo, hi = -(1 << 63), 1<<63-1024
+			}
 			for i, v := range c.vals {
-				if v != math.Trunc(v) || v < math.MinInt32 && dt == tensor.I32 || v > math.MaxInt32 && dt == tensor.I32 {
+				if v != math.Trunc(v) || v < lo || v > hi {
 					row := i / max(1, tensor.NumElems(c.shape))
 					return nil, lineErr(p.name, int(p.lines[row]), "field %q: %v is not an integer of %v", c.name, v, dt)
 				}
 			}
 		}
+		t := tensor.FromFloat64s(dt, shape, c.vals)
 		d.Arrays[c.name] = t
 		if c.kind == 's' {
 			if d.Categories == nil {
