@@ -54,6 +54,8 @@ type Op struct {
 	// reductions). -1 stands for every operand (variadic fused ops).
 	InPlace []int
 
+	Builtin *Builtin // the .nn built-in function lowering to this op; nil if none (builtin.go)
+
 	handle **Op // the variable Register set to this op
 }
 
