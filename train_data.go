@@ -3,6 +3,7 @@ package nnc
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/lang"
@@ -97,10 +98,21 @@ func (p *Program) loadSets(s *settings, r dataRequest) (*dataSets, error) {
 			src = p.resolve(src)
 		}
 	}
-	if call, ok := s.spec.Fields["data"].(lang.Call); ok && rowCtors[call.Name] && r.src != "" {
-		// A file given in place of the block's: read as the block's
+	if call, ok := s.spec.Fields["data"].(lang.Call); ok && r.src != "" && (rowCtors[call.Name] || call.Name == "text" || call.Name == "graph") {
+		// A file given in place of the block's is read as the block's
 		// constructor reads its file.
-		l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", split: r.split, optionSplit: r.split != (Split{})}
+		if abs, err := filepath.Abs(src); err == nil {
+			src = abs
+		}
+		call = withFile(call, dataCtors[call.Name], src)
+		l, err := p.newLoader(s, call, r)
+		if err != nil {
+			return nil, err
+		}
+		if !rowCtors[call.Name] {
+			return l.load() // text and graph: divided as the block says
+		}
+		l.form, l.splitCall = "fractions", lang.Call{}
 		d, err := l.readRows(src)
 		if err != nil {
 			return nil, err
@@ -132,6 +144,22 @@ func (p *Program) loadSets(s *settings, r dataRequest) (*dataSets, error) {
 		}
 	}
 	return l.divide(sp.Train, sp.Val, sp.Test, "y")
+}
+
+// withFile is call with its file (or folder) replaced by path, and no
+// val = or test = files.
+func withFile(call lang.Call, c dataCtor, path string) lang.Call {
+	out := lang.Call{Name: call.Name, Args: append([]lang.Value(nil), call.Args...), Kwargs: map[string]lang.Value{}}
+	for k, v := range call.Kwargs {
+		if k != "val" && k != "test" && k != c.args[0] {
+			out.Kwargs[k] = v
+		}
+	}
+	if len(out.Args) == 0 {
+		out.Args = []lang.Value{path}
+	}
+	out.Args[0] = path
+	return out
 }
 
 // newLoader prepares the loading of a data constructor call: the split

@@ -29,9 +29,12 @@ const (
 )
 
 // graph loads graph("cora.npz", features = "attr", adjacency = "adj",
-// labels = "labels", split = ..., normalize = "sym"): one full batch of N
-// nodes with "features" f32[N, F], "adjacency" f32[N, N] (dense; see
-// normalizeSym), "labels" i32[N] and, per set, "mask" f32[N].
+// labels = "labels", split = ..., normalize = "sym", features_norm =
+// "none"): one full batch of N nodes with "features" f32[N, F] (rows
+// summing to 1 with features_norm = "row"), "adjacency" f32[N, N] (dense;
+// see normalizeSym), "labels" i32[N] and, per set, "mask" f32[N]. Each of
+// features and adjacency is a dense array of that name in the archive or
+// SciPy's CSR parts NAME_data, NAME_indices, NAME_indptr, NAME_shape.
 func (l *loader) graph() (*dataSets, error) {
 	file := l.path("file")
 	filePath := l.argPath("file")
@@ -102,6 +105,12 @@ func (l *loader) graph() (*dataSets, error) {
 	}
 	if l.str("normalize", "sym") == "sym" {
 		normalizeSym(adj)
+	}
+	if l.str("features_norm", "none") == "row" {
+		if feat == arrays[featName] {
+			feat = feat.Clone()
+		}
+		normalizeRows(feat)
 	}
 	masks, err := l.graphMasks(arrays, labels)
 	if err != nil {
@@ -267,6 +276,24 @@ func normalizeSym(a *tensor.Tensor) {
 			}
 			a.F32[i*n+j] = float32(inv[i] * v * inv[j])
 			a.F32[j*n+i] = a.F32[i*n+j]
+		}
+	}
+}
+
+// normalizeRows divides every row of a matrix by its sum (rows summing to
+// 0 stay), as Kipf & Welling's preprocessing of bag-of-words features.
+func normalizeRows(x *tensor.Tensor) {
+	c := x.Shape[1]
+	for i := range x.Shape[0] {
+		row := x.F32[i*c : (i+1)*c]
+		var sum float64
+		for _, v := range row {
+			sum += float64(v)
+		}
+		if sum != 0 {
+			for j, v := range row {
+				row[j] = float32(float64(v) / sum)
+			}
 		}
 	}
 }

@@ -24,6 +24,8 @@ type dataSets struct {
 	// resample, when not nil, redraws the training set in place before
 	// every epoch (text windows at a new offset).
 	resample func(epoch int) error
+	// vocab is a text's vocabulary (saved beside the trained parameters).
+	vocab *data.Vocab
 }
 
 // reference is the set whose arrays the binding checks: the training set,
@@ -88,6 +90,23 @@ func (l *loader) str(name, def string) string {
 	return def
 }
 
+// strs is the list argument name of columns (names, or numbers from 1)
+// as strings; nil when not given.
+func (l *loader) strs(name string) []string {
+	v, _ := l.arg(name)
+	list, _ := v.([]lang.Value)
+	var out []string
+	for _, e := range list {
+		switch x := e.(type) {
+		case string:
+			out = append(out, x)
+		case int64:
+			out = append(out, strconv.FormatInt(x, 10))
+		}
+	}
+	return out
+}
+
 // path is the path argument name resolved against the .nn file's folder,
 // or "" when not given.
 func (l *loader) path(name string) string {
@@ -134,13 +153,14 @@ func (l *loader) readRows(path string) (*data.Dataset, error) {
 		if d := l.str("delimiter", ""); d != "" {
 			co.Comma = rune(d[0])
 		}
-		if v, path := l.arg("label"); v != nil {
-			n, ok := v.(int64)
-			if !ok {
-				return nil, l.errorf(lang.CodeUnsupported, path, "label = %s: the CSV reader selects the label column by index (from 1, negative from the end), not yet by name", showValue(v))
-			}
-			co.LabelColumn = int(n)
+		switch v, _ := l.arg("label"); x := v.(type) {
+		case int64:
+			co.LabelColumn = int(x)
+		case string:
+			co.Label = x
 		}
+		co.Columns = l.strs("columns")
+		co.Categorical = l.strs("categorical")
 		return data.ReadCSV(path, co)
 	case "npz":
 		if l.form == "indices" || l.form == "masks" {

@@ -25,6 +25,7 @@ const (
 	argColumn                // a column: its name in quotes, or its index from 1 (negative: from the end)
 	argSize                  // a list of positive integers: [height, width]
 	argSplit                 // how the data is divided (splitForms)
+	argColumns               // a list of columns, each as argColumn
 )
 
 // argSpec is one argument of a data constructor.
@@ -64,8 +65,9 @@ func withSets(m map[string]argSpec) map[string]argSpec {
 var dataCtors = map[string]dataCtor{
 	"csv": {args: []string{"file"}, required: []string{"file"}, splits: []string{"fractions"},
 		kw: withSets(map[string]argSpec{"file": {kind: argPath}, "header": {kind: argBool},
-			"label": {kind: argColumn}, "scale": {kind: argPosNum}, "delimiter": {kind: argChoice, choices: []string{",", ";", "\t", " ", "|"}}}),
-		example: `csv("iris.csv", label = -1)`},
+			"label": {kind: argColumn}, "columns": {kind: argColumns}, "categorical": {kind: argColumns},
+			"scale": {kind: argPosNum}, "delimiter": {kind: argChoice, choices: []string{",", ";", "\t", " ", "|"}}}),
+		example: `csv("iris.csv", label = "species")`},
 	"npz": {args: []string{"file"}, required: []string{"file"}, splits: []string{"fractions", "indices", "masks"},
 		kw: withSets(map[string]argSpec{"file": {kind: argPath}}), example: `npz("train.npz", test = "test.npz")`},
 	"safetensors": {args: []string{"file"}, required: []string{"file"}, splits: []string{"fractions", "indices", "masks"},
@@ -82,11 +84,12 @@ var dataCtors = map[string]dataCtor{
 		kw: map[string]argSpec{"dir": {kind: argPath}, "split": {kind: argSplit}}, example: `fashion_mnist("data/fashion")`},
 	"text": {args: []string{"file"}, required: []string{"file", "seq"}, splits: []string{"fractions"},
 		kw: map[string]argSpec{"file": {kind: argPath}, "seq": {kind: argPosInt}, "split": {kind: argSplit},
-			"level": {kind: argChoice, choices: []string{"char", "byte"}}},
+			"level": {kind: argChoice, choices: []string{"char", "byte"}}, "vocab": {kind: argPath}},
 		example: `text("tinyshakespeare.txt", seq = 128, split = [0.9, 0.1])`},
 	"graph": {args: []string{"file"}, required: []string{"file"}, splits: []string{"fractions", "planetoid", "masks", "indices"},
 		kw: map[string]argSpec{"file": {kind: argPath}, "features": {kind: argName}, "adjacency": {kind: argName},
-			"labels": {kind: argName}, "split": {kind: argSplit}, "normalize": {kind: argChoice, choices: []string{"sym", "none"}}},
+			"labels": {kind: argName}, "split": {kind: argSplit}, "normalize": {kind: argChoice, choices: []string{"sym", "none"}},
+			"features_norm": {kind: argChoice, choices: []string{"none", "row"}}},
 		example: `graph("cora.npz", split = planetoid(20, 500, 1000, seed = 0))`},
 	"images": {args: []string{"dir"}, required: []string{"dir"}, splits: []string{"fractions"},
 		kw: withSets(map[string]argSpec{"dir": {kind: argPath}, "size": {kind: argSize},
@@ -258,6 +261,19 @@ func checkArg(c dataCtor, spec argSpec, v lang.Value) (string, string) {
 			}
 		} else if !isStr || str == "" {
 			return "want a column index from 1 (negative: from the end), or a name in quotes", lang.CodeArgType
+		}
+	case argColumns:
+		l, ok := v.([]lang.Value)
+		if !ok || len(l) == 0 {
+			return "want a list of columns, each a name in quotes or an index from 1", lang.CodeArgType
+		}
+		for _, e := range l {
+			if msg, code := checkArg(c, argSpec{kind: argColumn}, e); msg != "" {
+				return msg, code
+			}
+			if n, ok := e.(int64); ok && n < 0 {
+				return "columns count from 1 here (no negative indices)", lang.CodeValue
+			}
 		}
 	case argSize:
 		l, ok := v.([]lang.Value)

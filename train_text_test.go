@@ -1,0 +1,232 @@
+package nnc
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// textProgram writes a model of ids: i32[B, T] and next: i32[B, T] (an
+// embedding of 27 rows: letters and the space) with the given data
+// setting beside text, and compiles it.
+func textProgram(t *testing.T, text, block string) *Program {
+	t.Helper()
+	dir := t.TempDir()
+	src := `model LM(vocab: int = 27, d: int = 4) {
+    param E: f32[vocab, d] = normal(std = 0.1)
+    param W: f32[d, vocab] = glorot_uniform()
+
+    fn forward(ids: i32[B, T]) -> f32[B, T, vocab] {
+        return embedding(ids, E) @ W
+    }
+
+    fn loss(ids: i32[B, T], next: i32[B, T]) -> f32 {
+        return cross_entropy(reshape(forward(ids), [B * T, vocab]), reshape(next, [B * T]))
+    }
+}
+
+train LM {
+` + block + `
+}
+`
+	for name, body := range map[string]string{"lm.nn": src, "t.txt": text} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := CompileFile(filepath.Join(dir, "lm.nn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestTextWindows: text() numbers the training part's characters in code
+// point order and cuts windows of seq ids with the next ids as targets:
+// over the alphabet repeated, id i is letter i, every target is its input
+// plus one (mod 26), the validation windows start at offset 0 of their
+// part, and the training windows move to a new offset every epoch, the
+// same for the same seed.
+func TestTextWindows(t *testing.T) {
+	text := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 8) // 208 characters
+	p := textProgram(t, text, "    data = text(\"t.txt\", seq = 5, split = [0.5, 0.5])\n    inputs = {ids: \"x\", next: \"y\"}")
+	s, err := p.settings("TrainOptions", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := p.loadSets(s, dataRequest{seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sets.vocab.Len() != 26 || sets.test != nil {
+		t.Fatalf("vocabulary of %d, test set %v; want 26 letters and none", sets.vocab.Len(), sets.test)
+	}
+	// 104 training ids: (104 - 5) / 5 = 19 windows; 104 validation ids, the same.
+	x, y := sets.train.Arrays["x"], sets.train.Arrays["y"]
+	if x.Shape[0] != 19 || x.Shape[1] != 5 || sets.val.Arrays["x"].Shape[0] != 19 {
+		t.Fatalf("windows %v and %v, want [19 5]", x.Shape, sets.val.Arrays["x"].Shape)
+	}
+	vx := sets.val.Arrays["x"].I32
+	for k := range 19 {
+		for j := range 5 {
+			// The validation part starts at character 104 = 'a' + 0 (104 % 26 = 0).
+			if want := int32((5*k + j) % 26); vx[5*k+j] != want {
+				t.Fatalf("validation window %d, id %d = %d, want %d", k, j, vx[5*k+j], want)
+			}
+		}
+	}
+	offsets := map[int32]bool{}
+	firstOf := func() []int32 {
+		out := []int32{}
+		for k := range 19 {
+			out = append(out, x.I32[5*k])
+		}
+		return out
+	}
+	var epoch2 []int32
+	for e := 1; e <= 6; e++ {
+		if err := sets.resample(e); err != nil {
+			t.Fatal(err)
+		}
+		for i := range x.I32 {
+			if y.I32[i] != (x.I32[i]+1)%26 {
+				t.Fatalf("epoch %d: target %d of input %d", e, y.I32[i], x.I32[i])
+			}
+		}
+		f := firstOf()
+		for k := 1; k < 19; k++ {
+			if f[k] != (f[0]+int32(5*k))%26 {
+				t.Fatalf("epoch %d: windows not seq apart: %v", e, f)
+			}
+		}
+		offsets[f[0]] = true
+		if e == 2 {
+			epoch2 = f
+		}
+	}
+	if len(offsets) < 2 {
+		t.Errorf("six epochs drew one offset: %v", offsets)
+	}
+	again, err := p.loadSets(s, dataRequest{seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.resample(2); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.train.Arrays["x"].I32[0]; got != epoch2[0] {
+		t.Errorf("seed 7, epoch 2 starts at id %d, then at %d", epoch2[0], got)
+	}
+}
+
+// TestTextTrainsWithLabels: a model whose labels input is next trains on
+// text with accuracy measured against it (labels = "next" or found by the
+// binding of y), and without any labels array measures the loss only.
+func TestTextTrainsWithLabels(t *testing.T) {
+	text := strings.Repeat("the quick brown fox jumps over the lazy dog ", 20)
+	for _, c := range []struct {
+		block   string
+		hasAcc  bool
+		wantErr string
+	}{
+		{"    data = text(\"t.txt\", seq = 8, split = [0.8, 0.2])\n    inputs = {ids: \"x\", next: \"y\"}", true, ""},
+		{"    data = text(\"t.txt\", seq = 8, split = [0.8, 0.2])\n    inputs = {ids: \"x\", next: \"y\"}\n    labels = \"next\"", true, ""},
+		{"    data = text(\"t.txt\", seq = 8)\n    inputs = {ids: \"x\"}", false, "input next of LM.loss has no array of that name"},
+	} {
+		p := textProgram(t, text, c.block)
+		res, err := p.Train(TrainOptions{Epochs: 2})
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%s: %v; want %q", c.block, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.block, err)
+		}
+		_, has := res.Metrics["val_accuracy"]
+		if has != c.hasAcc || res.Metrics["val_loss"] <= 0 {
+			t.Errorf("%s: metrics %v", c.block, res.Metrics)
+		}
+	}
+}
+
+// TestDesignExamplesTrainOnText: the design's char_lstm (an LSTM unrolled
+// over T, which the text's seq gives) and tiny_gpt type-check and train on
+// text with the data block, small.
+func TestDesignExamplesTrainOnText(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		args map[string]any
+	}{
+		{"char_lstm.nn", map[string]any{"dim": 8, "hidden": 16}},
+		{"tiny_gpt.nn", map[string]any{"d": 16, "heads": 2, "layers": 1, "ctx": 16}},
+	} {
+		p := compileFixture(t, c.file)
+		p.SetModelArgs(c.args)
+		res, err := p.Train(TrainOptions{Epochs: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		// 2,700 training characters: (2700 - 16) / 16 = 167 windows.
+		batch := map[string]int{"char_lstm.nn": 32, "tiny_gpt.nn": 16}[c.file]
+		if want := (167 + batch - 1) / batch; res.Details.Steps != want {
+			t.Errorf("%s: %d steps, want %d", c.file, res.Details.Steps, want)
+		}
+		if _, ok := res.Metrics["val_accuracy"]; !ok {
+			t.Errorf("%s: no validation accuracy: %v", c.file, res.Metrics)
+		}
+	}
+	// The vocabulary is the training part's characters, sorted (NumPy).
+	var ref map[string]json.RawMessage
+	b, err := os.ReadFile(fixture("reference.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &ref)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vocab string
+	if err := json.Unmarshal(ref["shakespeare_3k_vocab"], &vocab); err != nil {
+		t.Fatal(err)
+	}
+	p := compileFixture(t, "char_lstm.nn")
+	s, err := p.settings("TrainOptions", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := p.loadSets(s, dataRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sets.vocab.Tokens, ""); got != vocab {
+		t.Errorf("vocabulary %q, want %q", got, vocab)
+	}
+}
+
+// TestShapesOption: TrainOptions.Shapes gives T to a recurrent entry; a
+// value the data contradicts, a batch axis or an unknown name is an
+// OptionError before training.
+func TestShapesOption(t *testing.T) {
+	p := compileFixture(t, "char_lstm.nn")
+	p.SetModelArgs(map[string]any{"dim": 8, "hidden": 16})
+	if _, err := p.Train(TrainOptions{Epochs: 1, Shapes: map[string]int{"T": 16}}); err != nil {
+		t.Fatal(err)
+	}
+	for shapes, want := range map[string]string{
+		"T=8": "TrainOptions.Shapes is T=8: the data's arrays have T = 16",
+		"B=4": "TrainOptions.Shapes is B=4: B is the batch axis",
+		"Q=4": "TrainOptions.Shapes is Q=4: no shape variable Q in the inputs of CharLM (variables: T)",
+	} {
+		name, val, _ := strings.Cut(shapes, "=")
+		n := map[string]int{"8": 8, "4": 4}[val]
+		_, err := p.Train(TrainOptions{Epochs: 1, Shapes: map[string]int{name: n}})
+		var oe *OptionError
+		if err == nil || !errors.As(err, &oe) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Shapes %s: %v; want an OptionError %q", shapes, err, want)
+		}
+	}
+}
