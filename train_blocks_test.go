@@ -59,10 +59,10 @@ func TestDataConstructorsTrain(t *testing.T) {
 		steps   int // per epoch
 		metrics []string
 	}{
-		{"iris.nn", 2, 8, []string{"train_accuracy", "val_accuracy"}},                       // 150 rows, [0.8, 0.2]: 120 in batches of 16
-		{"digits_idx.nn", 2, 6, []string{"train_accuracy", "test_accuracy"}},                // 120 training images in batches of 20, 40 test images
-		{"rows_npz.nn", 2, 5, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},  // idx_train: 40 rows in batches of 8
-		{"rows_npy.nn", 2, 6, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},  // 60 rows, 70%: 42 in batches of 8
+		{"iris.nn", 2, 8, []string{"train_accuracy", "val_accuracy"}},                        // 150 rows, [0.8, 0.2]: 120 in batches of 16
+		{"digits_idx.nn", 2, 6, []string{"train_accuracy", "test_accuracy"}},                 // 120 training images in batches of 20, 40 test images
+		{"rows_npz.nn", 2, 5, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},   // idx_train: 40 rows in batches of 8
+		{"rows_npy.nn", 2, 6, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},   // 60 rows, 70%: 42 in batches of 8
 		{"rows_jsonl.nn", 2, 4, []string{"train_accuracy", "val_accuracy", "test_accuracy"}}, // 60 rows, 50%: 30 in batches of 8
 		{"shapes.nn", 2, 2, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},     // 12 images, 50%: 6 in batches of 4
 		{"gcn_small.nn", 3, 1, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},  // full batch: one step an epoch

@@ -15,17 +15,17 @@ import (
 type argKind int
 
 const (
-	argPath   argKind = iota // a file or folder in quotes, relative to the .nn file's folder
-	argPair                  // two paths in a list: [images, labels]
-	argName                  // a name in quotes (an array of a file)
-	argChoice                // one of argSpec.choices, in quotes
-	argPosInt                // a positive integer
-	argPosNum                // a positive, finite number
-	argBool                  // true or false
-	argColumn                // a column: its name in quotes, or its index from 1 (negative: from the end)
-	argSize                  // a list of positive integers: [height, width]
-	argSplit                 // how the data is divided (splitForms)
-	argColumns               // a list of columns, each as argColumn
+	argPath    argKind = iota // a file or folder in quotes, relative to the .nn file's folder
+	argPair                   // two paths in a list: [images, labels]
+	argName                   // a name in quotes (an array of a file)
+	argChoice                 // one of argSpec.choices, in quotes
+	argPosInt                 // a positive integer
+	argPosNum                 // a positive, finite number
+	argBool                   // true or false
+	argColumn                 // a column: its name in quotes, or its index from 1 (negative: from the end)
+	argSize                   // a list of positive integers: [height, width]
+	argSplit                  // how the data is divided (splitForms)
+	argColumns                // a list of columns, each as argColumn
 )
 
 // argSpec is one argument of a data constructor.
