@@ -190,22 +190,25 @@ func describeNPZ(path string, o Options) (*Description, error) {
 	var total int64
 	for _, m := range zr.File {
 		key := strings.TrimSuffix(m.Name, ".npy")
+		member := path + "[" + m.Name + "]"
+		if _, _, dup := d.Type(key); dup {
+			failed = append(failed, ArrayInfo{Name: key, Error: "a second member of this name"})
+			continue
+		}
 		if total >= limit {
 			failed = append(failed, ArrayInfo{Name: key, Error: fmt.Sprintf("the arrays before it reach the limit of %d bytes", limit)})
 			continue
 		}
-		ts, bs, err := readNPZ(f, fi.Size(), path, limit-total, []string{key})
-		if err != nil {
+		t, b, err := readNPZMember(m, fi.Size(), member, limit-total)
+		switch {
+		case err != nil:
 			failed = append(failed, ArrayInfo{Name: key, Error: err.Error()})
-			continue
-		}
-		for k, t := range ts {
-			d.Arrays[k] = t
-			total += int64(t.Len() * t.DType.Size())
-		}
-		for k, b := range bs {
-			d.Bytes[k] = b
+		case b != nil:
+			d.Bytes[key] = b
 			total += int64(len(b.Data))
+		default:
+			d.Arrays[key] = t
+			total += int64(t.Len() * t.DType.Size())
 		}
 	}
 	part := describeArrays(d, "")

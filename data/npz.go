@@ -82,27 +82,7 @@ func readNPZ(ra io.ReaderAt, size int64, name string, limit int64, names []strin
 		if out[key] != nil || outB[key] != nil {
 			return nil, nil, fileErr(member, "the archive holds two arrays named %q", key)
 		}
-		if f.UncompressedSize64 > uint64(size)*maxInflateRatio+1<<20 {
-			return nil, nil, fileErr(member, "declared size %d is impossible for the archive", f.UncompressedSize64)
-		}
-		if f.UncompressedSize64 > uint64(limit) {
-			return nil, nil, fileErr(member, "declared size %d bytes is more than the limit of %d bytes", f.UncompressedSize64, limit)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, nil, fileErr(member, "%v", err)
-		}
-		lr := &limitedReader{r: rc, limit: int64(f.UncompressedSize64)}
-		in := &input{name: member, r: lr, size: int64(f.UncompressedSize64), bound: int64(f.UncompressedSize64)}
-		t, b, err := readNPY(in, limit-total, true)
-		if err == nil {
-			// Read to the end so that zip checks the size and checksum.
-			_, err = io.Copy(io.Discard, lr)
-			if err != nil {
-				err = fileErr(member, "%v", err)
-			}
-		}
-		rc.Close()
+		t, b, err := readNPZMember(f, size, member, limit-total)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -125,6 +105,34 @@ func readNPZ(ra io.ReaderAt, size int64, name string, limit int64, names []strin
 		return nil, nil, fileErr(name, "no array named %s in the archive", strings.Join(missing, ", "))
 	}
 	return out, outB, nil
+}
+
+// readNPZMember reads one member of an archive of size bytes; member names
+// it in errors. Its declared size is checked against the archive and the
+// limit before it is read, and it is read to the end so that zip checks
+// its size and checksum.
+func readNPZMember(f *zip.File, size int64, member string, limit int64) (*tensor.Tensor, *ByteArray, error) {
+	if f.UncompressedSize64 > uint64(size)*maxInflateRatio+1<<20 {
+		return nil, nil, fileErr(member, "declared size %d is impossible for the archive", f.UncompressedSize64)
+	}
+	if f.UncompressedSize64 > uint64(limit) {
+		return nil, nil, fileErr(member, "declared size %d bytes is more than the limit of %d bytes", f.UncompressedSize64, limit)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, nil, fileErr(member, "%v", err)
+	}
+	defer rc.Close()
+	lr := &limitedReader{r: rc, limit: int64(f.UncompressedSize64)}
+	in := &input{name: member, r: lr, size: int64(f.UncompressedSize64), bound: int64(f.UncompressedSize64)}
+	t, b, err := readNPY(in, limit, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := io.Copy(io.Discard, lr); err != nil {
+		return nil, nil, fileErr(member, "%v", err)
+	}
+	return t, b, nil
 }
 
 // SaveNPZ writes the arrays as an uncompressed .npz archive (as
