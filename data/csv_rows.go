@@ -231,6 +231,10 @@ func (p *csvRows) dataset() (*Dataset, error) {
 	if p.label >= 0 {
 		d.Arrays["y"] = &tensor.Tensor{DType: tensor.I32, Shape: []int{p.rows}, I32: p.labels}
 	}
+	pos := make(map[int]int, len(p.cols)) // column → its place in x
+	for k, c := range p.cols {
+		pos[c] = k
+	}
 	for c, cc := range p.cats {
 		remap, sorted := cc.sorted()
 		if d.Categories == nil {
@@ -243,8 +247,8 @@ func (p *csvRows) dataset() (*Dataset, error) {
 			d.Categories["y"] = sorted
 			continue
 		}
-		k := slices.Index(p.cols, c)
-		if k < 0 {
+		k, ok := pos[c]
+		if !ok {
 			continue // categorical but not read
 		}
 		for r := range p.rows {
