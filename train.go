@@ -43,7 +43,7 @@ type TrainOptions struct {
 	// batch axis (T of ids: i32[B, T]); a variable the data gives (text
 	// windows' seq) need not be given.
 	Shapes   map[string]int
-	Output   string    // write the trained parameters here (.safetensors); "": not written
+	Output   string    // write the trained parameters here (.safetensors), and a text\'s vocabulary at VocabPath(Output); "": not written
 	Progress io.Writer // one line per epoch; nil for none
 	// Remat recomputes forward values in the backward pass instead of
 	// keeping them, to fit MaxMemory bytes (0: the smallest peak found);
@@ -86,6 +86,13 @@ func (o *TrainOptions) dataRequest() dataRequest {
 		r.seed = *o.Seed
 	}
 	return r
+}
+
+// VocabPath is where Train writes the vocabulary of a text data set beside
+// the parameters written to output: "m.safetensors" gives
+// "m.vocab.json", which text(..., vocab = "m.vocab.json") reads back.
+func VocabPath(output string) string {
+	return strings.TrimSuffix(output, ".safetensors") + ".vocab.json"
 }
 
 // optimizerNames are the optimizers a train block or TrainOptions may name.
@@ -195,6 +202,11 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if opts.Output != "" {
 		if err := saveParams(store, append(low.Params, low.States...), opts.Output); err != nil {
 			return nil, err
+		}
+		if pd.vocab != nil {
+			if err := data.SaveVocab(VocabPath(opts.Output), pd.vocab); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return &TrainResult{Metrics: r.Metrics(), Details: r}, runErr

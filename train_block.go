@@ -353,5 +353,10 @@ func (s *settings) noTestSet(given Split) error {
 	if given != (Split{}) {
 		return &OptionError{Option: s.options + ".Split", Value: given.String(), Msg: "the test fraction is 0: there is nothing to evaluate"}
 	}
+	if c, ok := s.spec.Fields["data"].(lang.Call); ok {
+		if _, inCall := c.Kwargs["split"]; inCall {
+			return s.errorAt(s.spec.NestedPos("data", "split"), lang.CodeValue, "data", "%s: the split has no test set: there is nothing to evaluate", c.Name)
+		}
+	}
 	return s.errorf(lang.CodeValue, "split", "the test fraction is 0: there is nothing to evaluate")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/nnclang/nnc/data"
+	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
 	"github.com/nnclang/nnc/train"
@@ -75,29 +76,36 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 		return nil, err
 	}
 	entry := s.model + "." + s.str("entry", "loss")
-	pd, err := p.prepareData(s, opts.dataRequest(), entry, opts.Inputs, opts.Labels, opts.Shapes, "EvalOptions.Shapes")
-	if err != nil {
-		return nil, err
-	}
-	if pd.test == nil {
-		return nil, s.noTestSet(opts.Split)
-	}
-	fwd, lossG, err := p.evalGraphsFor(pd, entry, opts.Shapes)
-	if err != nil {
-		return nil, err
-	}
 	tensors, err := data.LoadSafetensors(opts.Params)
 	if err != nil {
 		return nil, err
 	}
-	store := runtime.NewStore()
-	if err := runtime.InitParams(store, lossG, 0); err != nil {
+	// The parameters are checked against the model before the data is
+	// read, unless the graphs need the data's sizes (a loop over T).
+	fwd, lossG, store, err := p.evalStore(s.model, entry, given(opts.Shapes), tensors, opts.Params)
+	if err != nil && !lang.NeedsShapes(err) {
 		return nil, err
 	}
-	var leaves []*ops.Node
-	leaves = append(append(leaves, lossG.Params()...), lossG.States()...)
-	if err := setParams(store, leaves, tensors, opts.Params); err != nil {
-		return nil, err
+	pd, perr := p.prepareData(s, opts.dataRequest(), entry, opts.Inputs, opts.Labels, opts.Shapes, "EvalOptions.Shapes")
+	if perr != nil {
+		return nil, perr
+	}
+	if pd.test == nil {
+		return nil, s.noTestSet(opts.Split)
+	}
+	if err != nil {
+		shapes := given(opts.Shapes)
+		for k, v := range pd.b.shapes {
+			if _, ok := shapes[k]; !ok {
+				shapes[k] = v
+			}
+		}
+		if fwd, lossG, store, err = p.evalStore(s.model, entry, shapes, tensors, opts.Params); err != nil {
+			return nil, err
+		}
+	}
+	if pd.b.label == "" {
+		fwd = nil
 	}
 	ev, err := train.NewEvaluator(fwd, lossG, store, pd.b.label, opts.Batch)
 	if err != nil {
@@ -116,6 +124,36 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 	return out, nil
 }
 
+// given converts shape values of the options for lowering.
+func given(shapes map[string]int) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range shapes {
+		out[k] = int64(v)
+	}
+	return out
+}
+
+// evalStore lowers the evaluation graphs with shapes and makes the store
+// of their parameters, set from tensors (read from the file params).
+func (p *Program) evalStore(model, entry string, shapes map[string]int64, tensors map[string]*Tensor, params string) (fwd, loss *ops.Graph, store *runtime.Store, err error) {
+	if len(shapes) == 0 {
+		shapes = nil
+	}
+	if fwd, loss, err = p.evalGraphs(model, entry, shapes); err != nil {
+		return nil, nil, nil, err
+	}
+	store = runtime.NewStore()
+	if err := runtime.InitParams(store, loss, 0); err != nil {
+		return nil, nil, nil, err
+	}
+	var leaves []*ops.Node
+	leaves = append(append(leaves, loss.Params()...), loss.States()...)
+	if err := setParams(store, leaves, tensors, params); err != nil {
+		return nil, nil, nil, err
+	}
+	return fwd, loss, store, nil
+}
+
 // preparedData is the data of a train block loaded, divided and bound to
 // the entry's inputs.
 type preparedData struct {
@@ -123,6 +161,7 @@ type preparedData struct {
 	train, val, test *data.Dataset
 	fullBatch        bool
 	resample         func(epoch int) error // nil, or Resample of train.Config
+	vocab            *data.Vocab           // a text's vocabulary, or nil
 }
 
 // prepareData checks the inputs binding, loads the data, binds every set
@@ -139,7 +178,7 @@ func (p *Program) prepareData(s *settings, r dataRequest, entry string, inputs m
 	if err := b.attach(sets, labels); err != nil {
 		return nil, err
 	}
-	pd := &preparedData{b: b, fullBatch: sets.fullBatch}
+	pd := &preparedData{b: b, fullBatch: sets.fullBatch, vocab: sets.vocab}
 	var refresh func()
 	if pd.train, refresh, err = b.bind(sets.train); err != nil {
 		return nil, err

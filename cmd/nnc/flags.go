@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -270,3 +271,52 @@ func (f splitFlag) Set(v string) error {
 
 // splitHelp is the help of --split.
 const splitHelp = "fractions of the data for training, validation and test, e.g. 0.8,0.1,0.1 (overrides the train block; default 0.7,0.15,0.15)"
+
+// dataHelp is the help of train's --data.
+const dataHelp = "the data set: a file (read as the train block's data constructor reads its file), a folder, or a name (digits, mnist, fashion-mnist); overrides the train block's data"
+
+// bindFlags defines --inputs, --labels and --shapes, which bind the data to
+// the entry's inputs (train and eval).
+func bindFlags(fs *flag.FlagSet, inputs *map[string]string, labels *string, shapes *map[string]int) {
+	*inputs = map[string]string{}
+	*shapes = map[string]int{}
+	fs.Var(inputsFlag(*inputs), "inputs", "bind arrays of the data to inputs of the entry, INPUT=ARRAY,... (over the train block's inputs = {...}; repeatable)")
+	fs.StringVar(labels, "labels", "", "the labels for accuracy: an input of the entry or an array of the data (overrides the train block's labels)")
+	fs.Var(shapesFlag(*shapes), "shapes", "sizes of the inputs' shape variables other than the batch axis, NAME=SIZE,... (T=128); the data gives them when it can")
+}
+
+// inputsFlag parses --inputs ids=x,next=y (repeatable).
+type inputsFlag map[string]string
+
+func (f inputsFlag) String() string { return fmt.Sprint(map[string]string(f)) }
+
+func (f inputsFlag) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		name, arr, ok := strings.Cut(part, "=")
+		name, arr = strings.TrimSpace(name), strings.TrimSpace(arr)
+		if !ok || !identifier.MatchString(name) || arr == "" {
+			return fmt.Errorf("want INPUT=ARRAY such as ids=x, got %q", part)
+		}
+		if _, dup := f[name]; dup {
+			return fmt.Errorf("%s is given twice", name)
+		}
+		f[name] = arr
+	}
+	return nil
+}
+
+// runBatchFlag defines run's --batch.
+func runBatchFlag(fs *flag.FlagSet) *int {
+	return fs.Int("batch", 0, "run the inputs in batches of at most this many rows along their batch axis, joining the results (default: all at once)")
+}
+
+// runBatched runs f on in, in batches when --batch is given.
+func runBatched(fs *flag.FlagSet, f *nnc.Func, in map[string]*nnc.Tensor, batch int) ([]*nnc.Tensor, error) {
+	if !given(fs)["batch"] {
+		return f.Run(in)
+	}
+	if err := positiveInt(fs, "batch", batch); err != nil {
+		return nil, err
+	}
+	return f.RunBatches(context.Background(), in, batch)
+}

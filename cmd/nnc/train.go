@@ -22,9 +22,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.LR, "lr", 0, "learning rate, positive (overrides the optimizer's)")
 	fs.StringVar(&o.Optimizer, "optimizer", "", "sgd, adam or adamw (overrides the train block)")
 	seed := fs.Uint64("seed", 0, "seed for initialization, shuffling and dropout (default: the train block's, else 0)")
-	fs.StringVar(&o.Data, "data", "", "data set: a builtin name (digits) or a CSV/NPZ file")
+	fs.StringVar(&o.Data, "data", "", dataHelp)
 	fs.Var(splitFlag{&o.Split}, "split", splitHelp)
-	fs.StringVar(&o.Output, "o", "", "write the trained parameters to this .safetensors file")
+	bindFlags(fs, &o.Inputs, &o.Labels, &o.Shapes)
+	fs.StringVar(&o.Output, "o", "", "write the trained parameters to this .safetensors file (and a text's vocabulary beside it)")
 	asJSON := fs.Bool("json", false, "print the final metrics as one JSON object on stdout")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	fs.BoolVar(&o.Remat, "remat", false, "recompute forward values in the backward pass to fit --max-memory (bitwise-identical results)")
@@ -70,7 +71,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, res.Metrics)
 	}
-	fmt.Fprintf(stdout, "test accuracy %.4f  test loss %.4f\n", res.Metrics["test_accuracy"], res.Metrics["test_loss"])
+	fmt.Fprintln(stdout, finalLine(res.Metrics))
 	if o.Output != "" {
 		fmt.Fprintf(stdout, "parameters written to %s\n", o.Output)
 	}
@@ -83,7 +84,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 // the budget of --remat.
 func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions) error {
 	for _, err := range []error{
-		nonEmpty(fs, "model", "data", "o", "optimizer"),
+		nonEmpty(fs, "model", "data", "o", "optimizer", "labels"),
 		positiveInt(fs, "epochs", o.Epochs),
 		positiveInt(fs, "batch", o.Batch),
 		positiveFloat(fs, "lr", o.LR),
@@ -112,8 +113,9 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	var o nnc.EvalOptions
 	fs.StringVar(&o.Model, "model", "", "the model (default: the one with a train block)")
 	fs.StringVar(&o.Params, "params", "", "trained parameters (.safetensors)")
-	fs.StringVar(&o.Data, "data", "", "data set: a builtin name (digits) or a CSV/NPZ file")
-	fs.Var(splitFlag{&o.Split}, "split", "the split whose test set is measured: "+splitHelp)
+	fs.StringVar(&o.Data, "data", "", "the data set to measure, whole: a file (read as the train block's data constructor reads its file) or a set by name (its test set); default: the test set of the train block's data")
+	fs.Var(splitFlag{&o.Split}, "split", "divide the data as train does and measure its test set: "+splitHelp)
+	bindFlags(fs, &o.Inputs, &o.Labels, &o.Shapes)
 	fs.IntVar(&o.Batch, "batch", 0, "evaluation batch size, from 1 (default 256)")
 	fs.Bool("json", true, "print the metrics as one JSON object (always on)")
 	fs.BoolVar(&o.AllowNonFinite, "allow-nonfinite", false, "accept NaN and infinite feature values in a data file")
@@ -126,7 +128,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := nonEmpty(fs, "model", "data", "params"); err != nil {
+	if err := nonEmpty(fs, "model", "data", "params", "labels"); err != nil {
 		return err
 	}
 	if err := positiveInt(fs, "batch", o.Batch); err != nil {
@@ -149,6 +151,25 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return writeJSON(stdout, m)
+}
+
+// finalLine is train's last line: the test set's metrics, else the
+// validation set's, else the training loss, each saying which set it is.
+func finalLine(m map[string]float64) string {
+	for _, set := range []struct{ key, name string }{{"test", "test"}, {"val", "validation"}} {
+		loss, hasLoss := m[set.key+"_loss"]
+		acc, hasAcc := m[set.key+"_accuracy"]
+		switch {
+		case hasAcc && hasLoss:
+			return fmt.Sprintf("%s accuracy %.4f  %s loss %.4f", set.name, acc, set.name, loss)
+		case hasLoss:
+			return fmt.Sprintf("%s loss %.4f", set.name, loss)
+		}
+	}
+	if acc, ok := m["train_accuracy"]; ok {
+		return fmt.Sprintf("training accuracy %.4f  training loss %.4f (no validation or test set)", acc, m["train_loss"])
+	}
+	return fmt.Sprintf("training loss %.4f (no validation or test set)", m["train_loss"])
 }
 
 // exitProcess ends the process (a variable for tests).
