@@ -190,11 +190,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run")
 	var ef entryFlags
 	ef.define(fs, "the function or method to run: f or Model.fn")
+	batch := runBatchFlag(fs)
 	f, in, err := ef.load(fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	res, err := f.Run(in)
+	res, err := runBatched(fs, f, in, *batch)
 	if err != nil {
 		return err
 	}
