@@ -284,9 +284,9 @@ func copyRow(dst *tensor.Tensor, i int, src *tensor.Tensor, j int) {
 
 // CheckFinite returns an error naming the array, the row (with its source)
 // and the value of the first NaN or infinite element of a float array, or
-// nil.
+// nil. Byte arrays are always finite.
 func (d *Dataset) CheckFinite() error {
-	for _, name := range d.Names() {
+	for _, name := range sortedNames(d.Arrays) {
 		t := d.Arrays[name]
 		if !t.DType.IsFloat() || t.Len() == 0 {
 			continue

@@ -187,3 +187,53 @@ func TestImageFolderGIFJPEG(t *testing.T) {
 		t.Errorf("an empty folder: %v", err)
 	}
 }
+
+// TestLoadDatasetChoosesByKind: LoadDataset reads each kind of file by its
+// suffix (or a folder as images), and LoadSplits gives a plain file as the
+// training set only.
+func TestLoadDatasetChoosesByKind(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "train-images-idx3-ubyte")
+	os.WriteFile(img, idxBytes(0x08, []uint32{2, 2, 2}, []byte{0, 51, 102, 255, 1, 2, 3, 4}), 0o644)
+	os.WriteFile(filepath.Join(dir, "train-labels-idx1-ubyte.gz"), gz(idxBytes(0x08, []uint32{2}, []byte{3, 9})), 0o644)
+	for path, want := range map[string]string{
+		"testdata/npy/f4.npy":            "f4",
+		"testdata/rows.jsonl":            "img label n ok x",
+		"testdata/images":                "x y",
+		"testdata/arrays.npz":            "",
+		"testdata/people.csv":            "x y",
+		"testdata/reference.safetensors": "",
+		img:                              "x y",
+	} {
+		d, err := LoadDataset(path, Options{})
+		if path == "testdata/arrays.npz" || path == "testdata/reference.safetensors" || path == "testdata/people.csv" {
+			// Arrays of different rows, and a CSV with a text column not
+			// listed: errors naming the file.
+			if err == nil || !strings.Contains(err.Error(), path) {
+				t.Errorf("%s: %v", path, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if got := strings.Join(d.Names(), " "); got != want {
+			t.Errorf("%s: arrays %q, want %q", path, got, want)
+		}
+	}
+	d, err := LoadDataset(img, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y := d.Get("y"); y.I32[0] != 3 || y.I32[1] != 9 {
+		t.Errorf("IDX labels beside the images: %v", y)
+	}
+	if x := d.Get("x"); x.F32[1] != 0.2 || x.F32[3] != 1 {
+		t.Errorf("IDX images as f32 / 255: %v", x.F32)
+	}
+	s, err := LoadSplits("testdata/rows.jsonl", Options{})
+	if err != nil || s.Train == nil || s.Val != nil || s.Test != nil || s.Train.Len() != 3 {
+		t.Errorf("LoadSplits of a plain file: %+v %v", s, err)
+	}
+}
