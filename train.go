@@ -159,7 +159,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	req := opts.dataRequest()
 	req.seed = seed
 	entry := s.model + "." + s.str("entry", "loss")
-	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes")
+	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes", nil)
 	if err != nil {
 		return nil, err
 	}

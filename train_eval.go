@@ -76,24 +76,30 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 		return nil, err
 	}
 	entry := s.model + "." + s.str("entry", "loss")
-	tensors, err := data.LoadSafetensors(opts.Params)
+	// The parameters are checked against the model once the data is read
+	// and before it is bound, unless the graphs need the data's sizes (a
+	// loop over T).
+	var fwd, lossG *ops.Graph
+	var store *runtime.Store
+	var tensors map[string]*Tensor
+	pd, err := p.prepareData(s, opts.dataRequest(), entry, opts.Inputs, opts.Labels, opts.Shapes, "EvalOptions.Shapes", func(sets *dataSets) error {
+		if sets.test == nil {
+			return s.noTestSet(opts.Split)
+		}
+		var err error
+		if tensors, err = data.LoadSafetensors(opts.Params); err != nil {
+			return err
+		}
+		fwd, lossG, store, err = p.evalStore(s.model, entry, given(opts.Shapes), tensors, opts.Params)
+		if lang.NeedsShapes(err) {
+			return nil
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	// The parameters are checked against the model before the data is
-	// read, unless the graphs need the data's sizes (a loop over T).
-	fwd, lossG, store, err := p.evalStore(s.model, entry, given(opts.Shapes), tensors, opts.Params)
-	if err != nil && !lang.NeedsShapes(err) {
-		return nil, err
-	}
-	pd, perr := p.prepareData(s, opts.dataRequest(), entry, opts.Inputs, opts.Labels, opts.Shapes, "EvalOptions.Shapes")
-	if perr != nil {
-		return nil, perr
-	}
-	if pd.test == nil {
-		return nil, s.noTestSet(opts.Split)
-	}
-	if err != nil {
+	if lossG == nil {
 		shapes := given(opts.Shapes)
 		for k, v := range pd.b.shapes {
 			if _, ok := shapes[k]; !ok {
@@ -165,8 +171,9 @@ type preparedData struct {
 }
 
 // prepareData checks the inputs binding, loads the data, binds every set
-// and checks the shapes the options give (option names the field).
-func (p *Program) prepareData(s *settings, r dataRequest, entry string, inputs map[string]string, labels string, shapes map[string]int, option string) (*preparedData, error) {
+// and checks the shapes the options give (option names the field). loaded,
+// when not nil, sees the sets once they are read, before they are bound.
+func (p *Program) prepareData(s *settings, r dataRequest, entry string, inputs map[string]string, labels string, shapes map[string]int, option string, loaded func(*dataSets) error) (*preparedData, error) {
 	b, err := p.bindingOf(s, entry, inputs)
 	if err != nil {
 		return nil, err
@@ -174,6 +181,11 @@ func (p *Program) prepareData(s *settings, r dataRequest, entry string, inputs m
 	sets, err := p.loadSets(s, r)
 	if err != nil {
 		return nil, err
+	}
+	if loaded != nil {
+		if err := loaded(sets); err != nil {
+			return nil, err
+		}
 	}
 	if err := b.attach(sets, labels); err != nil {
 		return nil, err
