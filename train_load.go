@@ -172,7 +172,7 @@ func (l *loader) readRows(path string) (*data.Dataset, error) {
 	case "jsonl":
 		return data.ReadJSONL(path, data.JSONLOptions{Options: o})
 	case "images":
-		io := data.ImageOptions{Options: o, Gray: l.str("color", "gray") == "gray"}
+		io := data.ImageOptions{Options: o, Gray: l.str("color", "rgb") == "gray"}
 		if v, _ := l.arg("size"); v != nil {
 			sz := v.([]lang.Value)
 			io.Height, io.Width, io.Resize = int(sz[0].(int64)), int(sz[1].(int64)), true
