@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Binary elementwise rows: dst = x op y, where x or y may be one repeated
 // element (length 1) and the other has dst's length; dst may alias x or y.
@@ -92,14 +95,28 @@ func newBinaryTable[T Float]() *binaryTable[T] {
 }
 
 // binaryRow is the broadcast driver of the binary ops: it takes op's loops
-// for T (the vector ones where they run) and calls the one for the operand
-// form. Two repeated elements give one result, copied.
+// for T (the vector ones where they run: AVX2, simdOff unset) and calls the
+// one for the operand form. Two repeated elements give one result, copied.
 func binaryRow[T Float](op int, dst, x, y []T) {
 	n := len(dst)
 	if n == 0 {
 		return
 	}
-	l := binaryLoopsOf[T](op)
+	// The size picks the table at compile time, leaving one type check.
+	var t *binaryTable[T]
+	var ok bool
+	if unsafe.Sizeof(T(0)) == 4 {
+		t, ok = any(binary32).(*binaryTable[T])
+	} else {
+		t, ok = any(binary64).(*binaryTable[T])
+	}
+	if !ok {
+		t = newBinaryTable[T]() // a named float type: built per call
+	}
+	l := &t.plain[op-ewAdd]
+	if X86.HasAVX2 && !simdOff {
+		l = &t.fast[op-ewAdd] // vector loops where they run
+	}
 	switch {
 	case len(x) == n && len(y) == n:
 		if l.avv != nil {
@@ -129,21 +146,6 @@ func binaryRow[T Float](op int, dst, x, y []T) {
 			dst[i] = c
 		}
 	}
-}
-
-// binaryLoopsOf returns op's loops for T: the vector loops when they run
-// here (AVX2, simdOff unset), else the Go ones.
-func binaryLoopsOf[T Float](op int) *binaryLoops[T] {
-	t, ok := any(binary32).(*binaryTable[T])
-	if !ok {
-		if t, ok = any(binary64).(*binaryTable[T]); !ok {
-			t = newBinaryTable[T]() // a named float type: built per call
-		}
-	}
-	if X86.HasAVX2 && !simdOff {
-		return &t.fast[op-ewAdd]
-	}
-	return &t.plain[op-ewAdd]
 }
 
 // The loops re-slice their operands to dst's length so that the compiler

@@ -5,7 +5,7 @@ package kernels
 // addAsmLoops puts into t.fast the AVX2 loops of fused_amd64.s for the
 // binary ops that have them (add, sub, mul, div, greater, equal), bitwise
 // equal to their Go loops. They run only where the processor has AVX2
-// (binaryLoopsOf).
+// (binaryRow).
 func addAsmLoops[T Float](t *binaryTable[T]) {
 	switch t := any(t).(type) {
 	case *binaryTable[float32]:

@@ -117,3 +117,20 @@ func TestBinaryKernelBroadcast(t *testing.T) {
 		t.Errorf("%g allocations per run", n)
 	}
 }
+
+// TestBinaryNamedFloat: a named float type gets the same loops.
+func TestBinaryNamedFloat(t *testing.T) {
+	type f32 float32
+	type f64 float64
+	a, b := []f32{1, 2, 3}, []f32{4}
+	dst := make([]f32, 3)
+	SubRow(dst, a, b)
+	if dst[0] != -3 || dst[1] != -2 || dst[2] != -1 {
+		t.Errorf("f32 sub = %v, want [-3 -2 -1]", dst)
+	}
+	c := make([]f64, 2)
+	MaxRow(c, []f64{1, -5}, []f64{0, 2})
+	if c[0] != 1 || c[1] != 2 {
+		t.Errorf("f64 max = %v, want [1 2]", c)
+	}
+}

@@ -190,11 +190,17 @@ func (r *rowRunner[T]) finish() {
 }
 
 // parallelEW runs the elementwise op on dst, a (and b for binary ops) in
-// tasks when that pays; false when the caller must run it serially.
+// tasks when that pays; false when the caller must run it serially. A row
+// too short for any op returns at once (this part is inlined).
 func parallelEW[T Float](op int, dst, a, b []T) bool {
 	if len(dst)*ewMaxWork < parMinWork {
-		return false // too short for any op: skip the cost
+		return false
 	}
+	return parallelEWLong(op, dst, a, b)
+}
+
+// parallelEWLong is parallelEW for a row long enough that some op pays.
+func parallelEWLong[T Float](op int, dst, a, b []T) bool {
 	work := ewCost[T](op)
 	if len(dst)*work < parMinWork {
 		return false
