@@ -54,6 +54,8 @@ Usage:
                                          check gradients against finite differences
   nnc data  DATA [FILE.nn [--model M | --entry M.fn]] [--json]
                                          what a data file holds; how it binds to an entry
+  nnc plot  RUN.jsonl... -o curves.png|.svg [--x step|epoch]
+                                         training curves from nnc train --log
 
 check, run, grad, train, eval and gradcheck take --max-memory 2GB: the most
 memory one plan may take (default: $NNC_MAX_MEMORY, else the memory available).
@@ -71,6 +73,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"eval":      cmdEval,
 	"gradcheck": cmdGradcheck,
 	"data":      cmdData,
+	"plot":      cmdPlot,
 }
 
 func main() {
