@@ -187,9 +187,7 @@ func (cc *customCall) run(b *ops.Builder, operands []*ops.Node, out, g *ops.Node
 	n := len(fn.Params)
 	fr.vars[gd.Names[n]] = tensorV{out}
 	fr.vars[gd.Names[n+1]] = tensorV{g}
-	var res value
-	var returned bool
-	sub.guard(func() { res, returned = sub.execBlock(fr, gd.Body) })
+	res, returned := sub.execBlock(fr, gd.Body)
 	if len(sub.errs) > 0 {
 		return nil, sub.errs
 	}

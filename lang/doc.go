@@ -1,30 +1,72 @@
 // Package lang is the front end of nnc: it parses .nn source, checks it and
 // lowers it to an ops graph.
 //
-// The pipeline is a straight line:
+// # Stages and files
 //
-//	lexer.go    tokens; newlines end statements except inside ( ) and [ ]
-//	grammar.go  the participle grammar (concrete syntax)
-//	parse.go    concrete syntax → the AST of ast.go, with positions
-//	interp.go   a symbolic interpreter: every expression evaluates to a value
-//	            (a graph node, a compile-time int/float/bool/string, a tuple, a
-//	            model instance, a function)
-//	call.go     calls are inlined; declared parameter types are unified with
-//	            the arguments (types.go), binding shape variables
-//	model.go    model instances: arguments, params and states (builder
-//	            leaves named by path), sub-models, methods
-//	builtins.go the built-in functions, each lowered to registered ops
-//	module.go   Load, Lower, Signature, Entries; train.go: train blocks
+// Syntax. The source becomes a syntax tree, with positions:
+//
+//	lexer.go      tokens; newlines end statements except inside ( ) and [ ]
+//	nesting.go    a bound on nesting, checked on the tokens before parsing
+//	grammar.go    the participle grammar (concrete syntax)
+//	parse.go      concrete syntax → the syntax tree of ast.go
+//	syntax_msg.go syntax errors worded for people
+//	format*.go    the canonical text of a file (nnc fmt)
+//
+// Loading (module.go). Load parses a file and its imports, declares the
+// names of each file (fileScope), evaluates constants and then checks every
+// function with its declared symbolic signature and every model method with
+// the model's defaults, in evaluation and training modes (checkAll); train
+// blocks are read by train.go.
+//
+// Evaluation. One walk resolves names, checks types and lowers to the
+// graph: .nn is evaluated when it is compiled (loops are unrolled, `if`
+// tests compile-time values, model arguments decide shapes and which
+// sub-models exist), so what a name means and whether an expression is
+// well typed depend on values that the same walk computes. Checking is
+// lowering on a scratch builder with symbolic shapes. The walk is split by
+// concern:
+//
+//	interp.go     the interpreter's state: the builder, the step budget,
+//	              errors; frames (one per inlined call)
+//	value.go      the values an expression evaluates to (a graph node, a
+//	              compile-time int, float, bool or string, a tuple, a model
+//	              instance, a function) and operand labels for messages
+//	scope.go      name resolution: locals, the model's members and
+//	              arguments, the file's declarations and imports, built-ins
+//	stmt.go       statements; expr.go expressions; interp_const.go
+//	              compile-time arithmetic; literal.go tensor literals;
+//	              index.go indexing and slicing
+//	call.go       calls are inlined; declared parameter types are unified
+//	              with the arguments (types.go), binding shape variables
+//	model.go      model instances: arguments, params and states (builder
+//	              leaves named by path), sub-models, methods
+//	customgrad.go functions with their own gradient
+//	apply.go      the one place where an op is added to the graph
+//	lower.go      entries: Lower, Signature, Entries; shapes.go binds shape
+//	              variables to concrete shapes
+//
+// Built-in functions. Most are derived from the op registry: an op with a
+// built-in signature (ops.Builtin: operands, attributes with kinds,
+// defaults and checks) is the built-in of its name, and one generic
+// lowering (builtin.go) matches a call's arguments to the signature,
+// checks and converts them and applies the op; a new op with a signature
+// is a new built-in without an edit here. Written by hand
+// (builtin.go's specials) are those that are not one op or whose
+// arguments mean more than the op's attributes: grad, jvp, vjp, hvp
+// (builtin_diff.go), scan (scan.go), dropout, l1, l2, batch_norm with
+// given statistics, attention with causal (builtin_nn.go), reshape with
+// -1, transpose, split, pad, flatten, zeros, ones, full and arange
+// (builtin_shape.go). builtin_args.go reads arguments for both.
 //
 // Shapes are checked by the ops' own type rules through ops.Builder.Apply:
 // there is one shape-rule implementation, and its errors name the operands
-// by their source text. Load checks every function with its declared
-// symbolic signature and every model method with the model's defaults (an
-// argument without a default is a symbolic dimension), in evaluation and
-// training modes. All errors are collected, sorted and deduplicated, with
-// stable codes (errors.go); an expression whose error was reported evaluates
-// to an invalid value that silences further errors. No input makes the API
-// panic: a panic is recovered into an E901 error with a position.
+// by their source text. All errors are collected, sorted and deduplicated,
+// with stable codes (errors.go); an expression whose error was reported
+// evaluates to an invalid value that silences further errors.
+//
+// lang recovers no panics: user input is reported as errors, and a panic
+// is a broken invariant, which the root package's API boundary reports as
+// an *nnc.InternalError.
 //
 // Comparisons (< <= > >= == !=) of tensors give 0/1 masks of the operands'
 // element type, not bool tensors: the ops registry compares into float

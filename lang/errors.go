@@ -33,7 +33,7 @@ const (
 	CodeCustomGrad  = "E309" // a function's own gradient (grad block) with the wrong names, count or types of cotangents
 	CodeTooLarge    = "E310" // a tensor larger than ops.MaxTensorBytes (2^48 bytes), or integer arithmetic on dimensions that overflows int64
 	CodeUnsupported = "E401" // a construct of the language this version does not implement yet
-	CodeInternal    = "E901" // a bug in nnc (a recovered panic); please report it
+	CodeInternal    = "E901" // a bug in nnc found by one of its own checks; please report it
 )
 
 // Error is a user error with its source position and stable code.

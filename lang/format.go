@@ -44,7 +44,6 @@ import (
 // Formatting is idempotent, and the result parses to the same syntax tree
 // as src.
 func Format(filename string, src []byte) (out []byte, err error) {
-	defer recoverInternal(filename, &err)
 	f, err := Parse(filename, src)
 	if err != nil {
 		return nil, err

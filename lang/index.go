@@ -112,13 +112,13 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 	}
 	for k, a := range axes {
 		if a.ids != nil {
-			if cur, ok = node(i.apply(e.Pos, "take", ops.Attrs{"axis": k}, []string{label, exprLabel(a.item.Lo)}, cur, a.ids)); !ok {
+			if cur, ok = node(i.apply(e.Pos, ops.Take, ops.Attrs{"axis": k}, []string{label, exprLabel(a.item.Lo)}, cur, a.ids)); !ok {
 				return bad
 			}
 		}
 	}
 	if !cur.Type.Shape.Equal(final) {
-		if cur, ok = node(i.apply(e.Pos, "reshape", ops.Attrs{"shape": final}, []string{label}, cur)); !ok {
+		if cur, ok = node(i.apply(e.Pos, ops.Reshape, ops.Attrs{"shape": final}, []string{label}, cur)); !ok {
 			return bad
 		}
 	}
@@ -223,7 +223,7 @@ func (i *interp) sliceConst(e *Index, x *ops.Node, axes []idxAxis, label string)
 	if trivial {
 		return x, true
 	}
-	return node(i.apply(e.Pos, "slice", ops.Attrs{"starts": starts, "stops": stops, "steps": steps}, []string{label}, x))
+	return node(i.apply(e.Pos, ops.Slice, ops.Attrs{"starts": starts, "stops": stops, "steps": steps}, []string{label}, x))
 }
 
 // sliceSymbolic is one begin/end slice op (step 1, bounds symbolic).

@@ -15,7 +15,6 @@ var parser = participle.MustBuild[gFile](
 
 // Parse parses one .nn file into its AST. Errors are positioned (code E101).
 func Parse(filename string, src []byte) (f *File, err error) {
-	defer recoverInternal(filename, &err)
 	if toks, lerr := tokenize(filename, src); lerr == nil {
 		if e := checkNesting(toks); e != nil {
 			return nil, ErrorList{e}

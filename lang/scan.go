@@ -133,14 +133,14 @@ func (c *builtinCall) scan() value {
 	for k, parts := range ys {
 		var v value
 		if placeholder {
-			one, ok := node(c.i.apply(c.e.Pos, "unsqueeze", ops.Attrs{"axes": []int{0}}, []string{"y"}, parts[0]))
+			one, ok := node(c.i.apply(c.e.Pos, ops.Unsqueeze, ops.Attrs{"axes": []int{0}}, []string{"y"}, parts[0]))
 			if !ok {
 				return bad
 			}
 			shape := append(ops.Shape{n}, parts[0].Type.Shape...)
-			v = c.i.apply(c.e.Pos, "broadcast_to", ops.Attrs{"shape": shape}, []string{"y"}, one)
+			v = c.i.apply(c.e.Pos, ops.BroadcastTo, ops.Attrs{"shape": shape}, []string{"y"}, one)
 		} else {
-			v = c.i.apply(c.e.Pos, "stack", ops.Attrs{"axis": 0}, nil, parts...)
+			v = c.i.apply(c.e.Pos, ops.Stack, ops.Attrs{"axis": 0}, nil, parts...)
 		}
 		if isBad(v) {
 			return bad
@@ -163,7 +163,7 @@ func (i *interp) stepSlice(p ops.Pos, x *ops.Node, t int64, label string) (*ops.
 	if !ok {
 		return nil, false
 	}
-	return node(i.apply(p, "reshape", ops.Attrs{"shape": x.Type.Shape[1:]}, []string{label}, s))
+	return node(i.apply(p, ops.Reshape, ops.Attrs{"shape": x.Type.Shape[1:]}, []string{label}, s))
 }
 
 // callStep invokes a function or method with (carry, x_t).

@@ -151,3 +151,66 @@ func (c *builtinCall) products() value {
 	}
 	return diffResult(gs, tuple)
 }
+
+// grad is grad(y, x): x is a tensor, a tuple of them, or params.
+func (c *builtinCall) grad() value {
+	if !c.check(2, 2) {
+		return bad
+	}
+	y, ok := c.tensor(0)
+	if !ok {
+		return bad
+	}
+	if !y.Type.DType.IsFloat() || len(y.Type.Shape) != 0 {
+		return c.errorf(c.argPos(0), CodeGrad, "grad: %s is %v; grad differentiates a float scalar", c.label(0), y.Type)
+	}
+	var xs []*ops.Node
+	var labels []string
+	tuple := true
+	switch x := c.args[1].(type) {
+	case tensorV:
+		xs, labels, tuple = []*ops.Node{x.n}, []string{c.label(1)}, false
+	case paramsV:
+		xs = x.inst.allLeaves(false)
+		for _, n := range xs {
+			labels = append(labels, n.Name())
+		}
+	case tupleV:
+		for k, it := range x {
+			t, isT := it.(tensorV)
+			if !isT {
+				return c.errorf(c.argPos(1), CodeGrad, "grad: element %d of %s is %s, not a tensor", k, c.label(1), kindOf(it))
+			}
+			xs = append(xs, t.n)
+			lbl := fmt.Sprintf("element %d of %s", k, c.label(1))
+			if tl, ok := c.e.Args[1].(*TupleLit); ok && k < len(tl.Elems) {
+				lbl = exprLabel(tl.Elems[k])
+			}
+			labels = append(labels, lbl)
+		}
+	default:
+		return c.errorf(c.argPos(1), CodeGrad, "grad: cannot differentiate with respect to %s", kindOf(c.args[1]))
+	}
+	for k, x := range xs {
+		if !x.Type.DType.IsFloat() {
+			return c.errorf(c.argPos(1), CodeGrad, "grad: cannot differentiate with respect to %s of integer type %v", labels[k], x.Type)
+		}
+	}
+	old := c.i.b.SetPos(c.e.Pos)
+	defer c.i.b.SetPos(old)
+	if !c.i.spend(c.e.Pos, len(c.i.b.G.Nodes)) {
+		return bad
+	}
+	gs, err := autodiff.Grad(c.i.b, y, xs)
+	if err != nil {
+		return c.errorf(c.e.Pos, CodeGrad, "%v", err)
+	}
+	if !tuple {
+		return tensorV{gs[0]}
+	}
+	out := make(tupleV, len(gs))
+	for k, g := range gs {
+		out[k] = tensorV{g}
+	}
+	return out
+}

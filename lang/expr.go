@@ -1,0 +1,285 @@
+package lang
+
+import (
+	"fmt"
+
+	"github.com/nnclang/nnc/ops"
+)
+
+// Expressions: every expression evaluates to a value (value.go): names,
+// literals, operators (on tensors they lower to ops, on compile-time values
+// they fold: interp_const.go), calls (call.go), attributes and indexing
+// (index.go).
+
+func (i *interp) eval(f *frame, e Expr) value {
+	i.pos = startPos(e)
+	if !i.spend(i.pos, 1) {
+		return bad
+	}
+	switch e := e.(type) {
+	case *Ident:
+		return i.lookup(f, e)
+	case *IntLit:
+		return intV{ops.DimConst(e.Value)}
+	case *FloatLit:
+		return floatV(e.Value)
+	case *StringLit:
+		return stringV(e.Value)
+	case *BoolLit:
+		return boolV(e.Value)
+	case *Unary:
+		return i.unary(f, e)
+	case *Binary:
+		return i.binary(f, e)
+	case *CallExpr:
+		return i.call(f, e)
+	case *Attr:
+		return i.attr(f, e)
+	case *Index:
+		return i.index(f, e)
+	case *TupleLit:
+		t := make(tupleV, len(e.Elems))
+		for k, el := range e.Elems {
+			t[k] = i.eval(f, el)
+		}
+		return t
+	case *ListLit:
+		l := make(listV, len(e.Elems))
+		for k, el := range e.Elems {
+			l[k] = i.eval(f, el)
+		}
+		return l
+	case *ListComp:
+		return i.listComp(f, e)
+	}
+	i.errorf(startPos(e), CodeInternal, "internal compiler error: unknown expression %T", e)
+	return bad
+}
+
+func (i *interp) listComp(f *frame, e *ListComp) value {
+	base, ok := i.instPath, i.instOK
+	i.instOK = false
+	lo, hi, good := i.rangeBounds(f, e.From, e.To)
+	if !good {
+		return bad
+	}
+	saved, had := f.vars[e.Var]
+	out := listV{}
+	for k := lo; k < hi; k++ {
+		f.vars[e.Var] = intV{ops.DimConst(k)}
+		if ok {
+			i.instPath, i.instOK = fmt.Sprintf("%s.%d", base, k), true
+		}
+		out = append(out, i.eval(f, e.Elem))
+		i.instOK = false
+	}
+	if had {
+		f.vars[e.Var] = saved
+	} else {
+		delete(f.vars, e.Var)
+	}
+	return out
+}
+
+func (i *interp) unary(f *frame, e *Unary) value {
+	x := i.eval(f, e.X)
+	x = i.asTensorLike(e.X, x, ops.F32)
+	if isBad(x) {
+		return bad
+	}
+	switch e.Op {
+	case "-":
+		switch x := x.(type) {
+		case intV:
+			return intV{x.d.Neg()}
+		case floatV:
+			return -x
+		case tensorV:
+			return i.applyLabelled(e.Pos, ops.Neg, nil, func() []string { return []string{exprLabel(e.X)} }, x.n)
+		}
+	case "!":
+		if b, ok := x.(boolV); ok {
+			return !b
+		}
+		if t, ok := x.(tensorV); ok {
+			one := i.b.Scalar(t.n.Type.DType, 1)
+			return i.applyLabelled(e.Pos, ops.Sub, nil, func() []string { return []string{"1", exprLabel(e.X)} }, one, t.n)
+		}
+	}
+	i.errorf(e.Pos, CodeNotCallable, "operator %s does not apply to %s", e.Op, kindOf(x))
+	return bad
+}
+
+// binaryOps are the ops of the binary operators on tensors (<=, >=, !=,
+// && and || are written with them in binary).
+var binaryOps = map[string]*ops.Op{
+	"+": ops.Add, "-": ops.Sub, "*": ops.Mul, "/": ops.Div, "**": ops.Pow, "@": ops.Matmul,
+	"<": ops.Less, ">": ops.Greater, "==": ops.Equal,
+}
+
+func (i *interp) binary(f *frame, e *Binary) value {
+	x, y := i.eval(f, e.X), i.eval(f, e.Y)
+	if isBad(x, y) {
+		return bad
+	}
+	if _, xl := x.(listV); xl {
+		x = i.asTensorLike(e.X, x, listDType(y))
+	}
+	if _, yl := y.(listV); yl {
+		y = i.asTensorLike(e.Y, y, listDType(x))
+	}
+	if isBad(x, y) {
+		return bad
+	}
+	xt, xIsT := x.(tensorV)
+	yt, yIsT := y.(tensorV)
+	if !xIsT && !yIsT {
+		return i.constBinary(e, x, y)
+	}
+	labels := func() []string { return []string{exprLabel(e.X), exprLabel(e.Y)} }
+	// Weak scalars: a compile-time number takes the tensor's element type.
+	if !xIsT {
+		n, ok := i.weakScalar(e.X, x, yt.n.Type.DType)
+		if !ok {
+			return bad
+		}
+		xt = tensorV{n}
+	}
+	if !yIsT {
+		n, ok := i.weakScalar(e.Y, y, xt.n.Type.DType)
+		if !ok {
+			return bad
+		}
+		yt = tensorV{n}
+	}
+	switch e.Op {
+	case "<=", ">=", "!=":
+		inv := map[string]*ops.Op{"<=": ops.Greater, ">=": ops.Less, "!=": ops.Equal}[e.Op]
+		m := i.applyLabelled(e.Pos, inv, nil, labels, xt.n, yt.n)
+		mt, ok := m.(tensorV)
+		if !ok {
+			return bad
+		}
+		one := i.b.Scalar(mt.n.Type.DType, 1)
+		return i.applyLabelled(e.Pos, ops.Sub, nil, func() []string { return []string{"1", exprLabel(e)} }, one, mt.n)
+	case "&&":
+		return i.applyLabelled(e.Pos, ops.Mul, nil, labels, xt.n, yt.n)
+	case "||":
+		return i.applyLabelled(e.Pos, ops.Maximum, nil, labels, xt.n, yt.n)
+	case "%":
+		i.errorf(e.Pos, CodeUnsupported, "operator %% on tensors is not supported yet")
+		return bad
+	}
+	return i.applyLabelled(e.Pos, binaryOps[e.Op], nil, labels, xt.n, yt.n)
+}
+
+func (i *interp) attr(f *frame, e *Attr) value {
+	x := i.eval(f, e.X)
+	if isBad(x) {
+		return bad
+	}
+	switch x := x.(type) {
+	case namespaceV:
+		if v, ok := i.global(x.file, e.Name); ok {
+			return v
+		}
+		if x.file.name == "nn" && futureStd[e.Name] {
+			i.errorf(e.Pos, CodeUnsupported, "nn.%s is not in the standard library yet", e.Name)
+			return bad
+		}
+		return i.noMember(e, x.file.name, i.fileNames(x.file))
+	case *instance:
+		if v, ok := x.members[e.Name]; ok {
+			return v
+		}
+		if v, ok := x.args[e.Name]; ok {
+			return v
+		}
+		var names []string
+		for k := range x.members {
+			names = append(names, k)
+		}
+		for k := range x.args {
+			names = append(names, k)
+		}
+		return i.noMember(e, x.decl.Name, names)
+	case listV:
+		if e.Name == "T" {
+			if t, ok := i.asTensorLike(e.X, x, ops.F32).(tensorV); ok {
+				return i.transpose(e.Pos, t, nil, exprLabel(e.X))
+			}
+			return bad
+		}
+	case tensorV:
+		if e.Name == "T" {
+			return i.transpose(e.Pos, x, nil, exprLabel(e.X))
+		}
+		return i.noMember(e, x.n.Type.String(), []string{"T"})
+	}
+	i.errorf(e.Pos, CodeNoMember, "%s has no attribute %s", kindOf(x), e.Name)
+	return bad
+}
+
+func (i *interp) noMember(e *Attr, owner string, names []string) value {
+	msg := fmt.Sprintf("%s has no member %s", owner, e.Name)
+	if s := suggest(e.Name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	i.errorf(e.Pos, CodeNoMember, "%s", msg)
+	return bad
+}
+
+func (i *interp) index(f *frame, e *Index) value {
+	x := i.eval(f, e.X)
+	if isBad(x) {
+		return bad
+	}
+	switch xv := x.(type) {
+	case listV, tupleV:
+		var elems []value
+		if l, ok := xv.(listV); ok {
+			elems = l
+		} else {
+			elems = xv.(tupleV)
+		}
+		if len(e.Indices) != 1 || e.Indices[0].Slice || e.Indices[0].Ellipsis {
+			i.errorf(e.Pos, CodeUnsupported, "lists are indexed by one compile-time int")
+			return bad
+		}
+		k := i.eval(f, e.Indices[0].Lo)
+		if isBad(k) {
+			return bad
+		}
+		n, ok := constInt(k)
+		if !ok {
+			i.errorf(e.Indices[0].Pos, CodeNotConst, "index %s must be a compile-time int", exprLabel(e.Indices[0].Lo))
+			return bad
+		}
+		if n < 0 {
+			n += int64(len(elems))
+		}
+		if n < 0 || n >= int64(len(elems)) {
+			i.errorf(e.Indices[0].Pos, CodeValue, "index %s out of range [0, %d)", exprLabel(e.Indices[0].Lo), len(elems))
+			return bad
+		}
+		return elems[n]
+	case tensorV:
+		return i.indexTensor(f, e, xv.n)
+	}
+	i.errorf(e.Pos, CodeNotCallable, "%s cannot be indexed", kindOf(x))
+	return bad
+}
+
+func (i *interp) transpose(p ops.Pos, x tensorV, perm []int, label string) value {
+	r := len(x.n.Type.Shape)
+	if perm == nil {
+		if r < 2 {
+			return x
+		}
+		perm = make([]int, r)
+		for k := range perm {
+			perm[k] = r - 1 - k
+		}
+	}
+	return i.apply(p, ops.Transpose, ops.Attrs{"perm": perm}, []string{label}, x.n)
+}
