@@ -25,7 +25,8 @@ import (
 //	                  is 0; the macro average is over the classes that occur
 //	                  among the labels or the predictions (sklearn's default)
 //	confusion         the C×C matrix of counts, row: label, column: prediction
-//	                  (Confusion); its value is the number of examples counted
+//	                  (Confusion; up to 4096 classes); its value is the number
+//	                  of examples counted
 //	auc               binary ROC AUC, as sklearn's roc_auc_score (ties count
 //	                  half): scores [N] or [N, 1] (any monotonic score: a
 //	                  probability or a logit) or logits [N, 2] (the score is
@@ -129,29 +130,40 @@ func argmax(logits *tensor.Tensor, r, n int) int {
 	return bi
 }
 
-// classMetric is accuracy, precision, recall, F1 and the confusion matrix,
-// all read from the confusion matrix of argmax predictions.
+// classMetric is accuracy, precision, recall, F1 and the confusion
+// matrix. It keeps, per class, the examples labelled with it, those
+// predicted as it and those both (3·C counts), and the C×C matrix only
+// for "confusion".
 type classMetric struct {
-	name    string
-	classes int
-	counts  []int64 // classes×classes, row: label, column: prediction
-	total   int64
+	name                    string
+	classes                 int
+	labelled, predicted, tp []int64
+	counts                  []int64 // confusion: classes×classes, row: label, column: prediction
+	total                   int64
 }
+
+// maxConfusionClasses bounds the classes of a confusion matrix (4096²
+// counts are 128 MiB).
+const maxConfusionClasses = 4096
 
 func (m *classMetric) Name() string { return m.name }
 
-func (m *classMetric) Reset() { m.classes, m.counts, m.total = 0, nil, 0 }
+func (m *classMetric) Reset() { *m = classMetric{name: m.name} }
 
 func (m *classMetric) Add(out, target, mask *tensor.Tensor) error {
 	rows, c, err := classRows(m.name, out, target, mask)
 	if err != nil {
 		return err
 	}
-	if m.counts == nil {
-		if int64(c)*int64(c) > 1<<26 {
-			return fmt.Errorf("%s: %d classes make a confusion matrix too large to keep", m.name, c)
+	if m.labelled == nil {
+		if m.name == "confusion" {
+			if c > maxConfusionClasses {
+				return fmt.Errorf("confusion: %d classes, more than the %d a confusion matrix is kept for", c, maxConfusionClasses)
+			}
+			m.counts = make([]int64, c*c)
 		}
-		m.classes, m.counts = c, make([]int64, c*c)
+		m.classes = c
+		m.labelled, m.predicted, m.tp = make([]int64, c), make([]int64, c), make([]int64, c)
 	} else if c != m.classes {
 		return fmt.Errorf("%s: a batch has %d classes, earlier ones %d", m.name, c, m.classes)
 	}
@@ -163,15 +175,26 @@ func (m *classMetric) Add(out, target, mask *tensor.Tensor) error {
 		if err != nil {
 			return err
 		}
-		m.counts[y*c+argmax(out, r, c)]++
+		p := argmax(out, r, c)
+		m.labelled[y]++
+		m.predicted[p]++
+		if p == y {
+			m.tp[y]++
+		}
+		if m.counts != nil {
+			m.counts[y*c+p]++
+		}
 		m.total++
 	}
 	return nil
 }
 
 // Confusion returns the confusion matrix: row y, column p counts the
-// examples of label y predicted p.
+// examples of label y predicted p (nil unless the metric is "confusion").
 func (m *classMetric) Confusion() [][]int64 {
+	if m.counts == nil {
+		return nil
+	}
 	out := make([][]int64, m.classes)
 	for y := range out {
 		out[y] = append([]int64(nil), m.counts[y*m.classes:(y+1)*m.classes]...)
@@ -187,12 +210,11 @@ func ratio(a, b int64) float64 {
 }
 
 func (m *classMetric) Values() map[string]float64 {
-	c := m.classes
 	switch m.name {
 	case "accuracy":
 		var hit int64
-		for i := 0; i < c; i++ {
-			hit += m.counts[i*c+i]
+		for _, n := range m.tp {
+			hit += n
 		}
 		if m.total == 0 {
 			return map[string]float64{"accuracy": math.NaN()}
@@ -204,14 +226,9 @@ func (m *classMetric) Values() map[string]float64 {
 	out := map[string]float64{}
 	var sum float64
 	present := 0
-	for i := 0; i < c; i++ {
-		var labelled, predicted int64
-		for j := 0; j < c; j++ {
-			labelled += m.counts[i*c+j]
-			predicted += m.counts[j*c+i]
-		}
-		tp := m.counts[i*c+i]
-		fp, fn := predicted-tp, labelled-tp
+	for i := 0; i < m.classes; i++ {
+		tp := m.tp[i]
+		fp, fn := m.predicted[i]-tp, m.labelled[i]-tp
 		var v float64
 		switch m.name {
 		case "precision":
@@ -222,7 +239,7 @@ func (m *classMetric) Values() map[string]float64 {
 			v = ratio(2*tp, 2*tp+fp+fn)
 		}
 		out[fmt.Sprintf("%s_class%d", m.name, i)] = v
-		if labelled+predicted > 0 {
+		if m.labelled[i]+m.predicted[i] > 0 {
 			sum += v
 			present++
 		}

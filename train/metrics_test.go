@@ -282,6 +282,20 @@ func TestMetricsErrors(t *testing.T) {
 	if _, err := NewMetricSet([]string{"f1", "f1"}); err == nil {
 		t.Error("a metric named twice: no error")
 	}
+	// Accuracy over a large vocabulary keeps no matrix; confusion refuses it.
+	wide := tensor.New(tensor.F32, 2, 100000)
+	wide.F32[99999] = 1 // row 0 predicts 99999, row 1 predicts 0
+	acc, _ := NewMetric("accuracy")
+	if err := acc.Add(wide, f(tensor.I64, []int{2}, 99999, 5), nil); err != nil {
+		t.Fatal(err)
+	}
+	if v := acc.Values()["accuracy"]; v != 0.5 {
+		t.Errorf("accuracy over 100000 classes %v, want 0.5", v)
+	}
+	conf, _ := NewMetric("confusion")
+	if err := conf.Add(wide, f(tensor.I64, []int{2}, 99999, 5), nil); err == nil || !strings.Contains(err.Error(), "4096") {
+		t.Errorf("a confusion matrix of 100000 classes: %v", err)
+	}
 	m, _ := NewMetric("accuracy")
 	if err := m.Add(logits, f(tensor.I64, []int{2}, 0, 1), nil); err != nil {
 		t.Fatal(err)
