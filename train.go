@@ -39,6 +39,9 @@ type TrainOptions struct {
 	// or an array of the data; "": the block's labels, else the input bound
 	// to the data's labels ("y", a graph's labels).
 	Labels string
+	// Seq is the window length of text(...) data, over the block's seq
+	// (0: the block's).
+	Seq int
 	// Shapes gives sizes to shape variables of the inputs that are not the
 	// batch axis (T of ids: i32[B, T]); a variable the data gives (text
 	// windows' seq) need not be given.
@@ -71,6 +74,8 @@ func (o *TrainOptions) check() error {
 		return fmt.Errorf("TrainOptions.LR is %v: want a positive, finite learning rate (0: the optimizer's)", o.LR)
 	case o.MaxMemory < 0:
 		return fmt.Errorf("TrainOptions.MaxMemory is %d: want a positive number of bytes (0: no budget)", o.MaxMemory)
+	case o.Seq < 0:
+		return fmt.Errorf("TrainOptions.Seq is %d: want a positive window length (0: the train block's)", o.Seq)
 	case o.MaxDataBytes < 0:
 		return fmt.Errorf("TrainOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", o.MaxDataBytes)
 	case o.Optimizer != "" && !slices.Contains(optimizerNames, o.Optimizer):
@@ -85,6 +90,7 @@ func (o *TrainOptions) dataRequest() dataRequest {
 	if o.Seed != nil {
 		r.seed = *o.Seed
 	}
+	r.seq = o.Seq
 	return r
 }
 

@@ -69,6 +69,7 @@ type dataRequest struct {
 	opts  data.Options
 	whole bool
 	seed  uint64
+	seq   int // text windows' length over the block's (0: the block's)
 }
 
 // rowCtors are the constructors of rows from one file (or folder), which
@@ -96,6 +97,11 @@ func (p *Program) loadSets(s *settings, r dataRequest) (*dataSets, error) {
 		src = v.(string)
 		if !data.IsBuiltinName(src) {
 			src = p.resolve(src)
+		}
+	}
+	if r.seq > 0 {
+		if c, ok := s.spec.Fields["data"].(lang.Call); !ok || c.Name != "text" {
+			return nil, &OptionError{Option: s.options + ".Seq", Value: fmt.Sprint(r.seq), Msg: "the window length applies to text(...) data"}
 		}
 	}
 	if call, ok := s.spec.Fields["data"].(lang.Call); ok && r.src != "" && (rowCtors[call.Name] || call.Name == "text" || call.Name == "graph") {
@@ -166,6 +172,17 @@ func withFile(call lang.Call, c dataCtor, path string) lang.Call {
 // that applies is the request's (fractions only), else the call's split =,
 // else the block's split = [...], else the default.
 func (p *Program) newLoader(s *settings, call lang.Call, r dataRequest) (*loader, error) {
+	if r.seq > 0 {
+		if call.Name != "text" {
+			return nil, &OptionError{Option: s.options + ".Seq", Value: fmt.Sprint(r.seq), Msg: fmt.Sprintf("the window length applies to text data, not %s(...)", call.Name)}
+		}
+		kw := make(map[string]lang.Value, len(call.Kwargs))
+		for k, v := range call.Kwargs {
+			kw[k] = v
+		}
+		kw["seq"] = int64(r.seq)
+		call = lang.Call{Name: call.Name, Args: call.Args, Kwargs: kw}
+	}
 	l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", seed: r.seed}
 	v, inCall := call.Kwargs["split"]
 	switch {

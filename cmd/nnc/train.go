@@ -25,6 +25,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Data, "data", "", dataHelp)
 	fs.Var(splitFlag{&o.Split}, "split", splitHelp)
 	bindFlags(fs, &o.Inputs, &o.Labels, &o.Shapes)
+	fs.IntVar(&o.Seq, "seq", 0, "the window length of text data, from 1 (overrides the data block's seq)")
 	fs.StringVar(&o.Output, "o", "", "write the trained parameters to this .safetensors file (and a text's vocabulary beside it)")
 	asJSON := fs.Bool("json", false, "print the final metrics as one JSON object on stdout")
 	quiet := fs.Bool("quiet", false, "no progress lines")
@@ -87,6 +88,7 @@ func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions) error {
 		nonEmpty(fs, "model", "data", "o", "optimizer", "labels"),
 		positiveInt(fs, "epochs", o.Epochs),
 		positiveInt(fs, "batch", o.Batch),
+		positiveInt(fs, "seq", o.Seq),
 		positiveFloat(fs, "lr", o.LR),
 	} {
 		if err != nil {

@@ -130,6 +130,13 @@ train LM {
 	if code != 0 || !strings.Contains(out, "val_accuracy") {
 		t.Fatalf("train with --inputs: exit %d, %s %s", code, out, errOut)
 	}
+	out, errOut, code = nncCmd(t, "train", nn, "--inputs", "ids=x,next=y", "--seq", "4", "--epochs", "1", "--json", "--quiet")
+	if code != 0 || !strings.Contains(out, "val_accuracy") {
+		t.Errorf("train --seq 4: exit %d, %s %s", code, out, errOut)
+	}
+	if _, errOut, code = nncCmd(t, "train", nn, "--inputs", "ids=x,next=y", "--seq", "4", "--shapes", "T=8", "--quiet"); code != 1 || !strings.Contains(errOut, "--shapes T=8: the data's arrays have T = 4") {
+		t.Errorf("train --seq 4 --shapes T=8: exit %d, %s", code, errOut)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "p.vocab.json")); err != nil {
 		t.Errorf("the vocabulary beside the parameters: %v", err)
 	}
@@ -141,10 +148,10 @@ train LM {
 		{[]string{"--epochs", "1"}, 1, "input ids of LM.loss has no array of that name in the data (arrays: x, y); bind one with inputs = {ids: \"...\"}"},
 		{[]string{"--inputs", "ids"}, 2, "want INPUT=ARRAY such as ids=x"},
 		{[]string{"--inputs", "ids=x,ids=y"}, 2, "ids is given twice"},
-		{[]string{"--inputs", "ids=x,next=y,q=z"}, 1, "TrainOptions.Inputs is q=z: LM has no input q"},
-		{[]string{"--inputs", "ids=x,next=y", "--shapes", "T=9"}, 1, "TrainOptions.Shapes is T=9: the data's arrays have T = 8"},
+		{[]string{"--inputs", "ids=x,next=y,q=z"}, 1, "--inputs q=z: LM has no input q"},
+		{[]string{"--inputs", "ids=x,next=y", "--shapes", "T=9"}, 1, "--shapes T=9: the data's arrays have T = 8"},
 		{[]string{"--inputs", "ids=x,next=y", "--labels", ""}, 2, "--labels: want a value"},
-		{[]string{"--inputs", "ids=x,next=y", "--labels", "z"}, 1, `TrainOptions.Labels is z: "z" is neither an input of LM nor an array of the data`},
+		{[]string{"--inputs", "ids=x,next=y", "--labels", "z"}, 1, `--labels z: "z" is neither an input of LM nor an array of the data`},
 	} {
 		_, errOut, code := nncCmd(t, append([]string{"train", nn, "--quiet"}, c.args...)...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
