@@ -114,6 +114,13 @@ var optionFlags = map[string]string{
 	"EvalOptions.Data":       "--data",
 	"TrainOptions.Split":     "--split",
 	"EvalOptions.Split":      "--split",
+	"TrainOptions.Inputs":    "--inputs",
+	"EvalOptions.Inputs":     "--inputs",
+	"TrainOptions.Labels":    "--labels",
+	"EvalOptions.Labels":     "--labels",
+	"TrainOptions.Shapes":    "--shapes",
+	"EvalOptions.Shapes":     "--shapes",
+	"TrainOptions.Seq":       "--seq",
 	"GraphOptions.Grad":      "graph --grad",
 }
 
