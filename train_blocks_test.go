@@ -59,13 +59,14 @@ func TestDataConstructorsTrain(t *testing.T) {
 		steps   int // per epoch
 		metrics []string
 	}{
-		{"iris.nn", 2, 8, []string{"train_accuracy", "val_accuracy"}},                        // 150 rows, [0.8, 0.2]: 120 in batches of 16
-		{"digits_idx.nn", 2, 6, []string{"train_accuracy", "test_accuracy"}},                 // 120 training images in batches of 20, 40 test images
-		{"rows_npz.nn", 2, 5, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},   // idx_train: 40 rows in batches of 8
-		{"rows_npy.nn", 2, 6, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},   // 60 rows, 70%: 42 in batches of 8
-		{"rows_jsonl.nn", 2, 4, []string{"train_accuracy", "val_accuracy", "test_accuracy"}}, // 60 rows, 50%: 30 in batches of 8
-		{"shapes.nn", 2, 2, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},     // 12 images, 50%: 6 in batches of 4
-		{"gcn_small.nn", 3, 1, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},  // full batch: one step an epoch
+		{"iris.nn", 2, 8, []string{"train_accuracy", "val_accuracy"}},                              // 150 rows, [0.8, 0.2]: 120 in batches of 16
+		{"digits_idx.nn", 2, 6, []string{"train_accuracy", "test_accuracy"}},                       // 120 training images in batches of 20, 40 test images
+		{"rows_npz.nn", 2, 5, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},         // idx_train: 40 rows in batches of 8
+		{"rows_npy.nn", 2, 6, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},         // 60 rows, 70%: 42 in batches of 8
+		{"rows_jsonl.nn", 2, 4, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},       // 60 rows, 50%: 30 in batches of 8
+		{"shapes.nn", 2, 2, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},           // 12 images, 50%: 6 in batches of 4
+		{"rows_safetensors.nn", 2, 4, []string{"train_accuracy", "val_accuracy", "test_accuracy"}}, // 60 rows, 50%: 30 in batches of 8
+		{"gcn_small.nn", 3, 1, []string{"train_accuracy", "val_accuracy", "test_accuracy"}},        // full batch: one step an epoch
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			p := compileFixture(t, c.file)
@@ -110,6 +111,7 @@ func TestEvalMatchesNumPy(t *testing.T) {
 		{"digits_idx.nn", "params_digits.safetensors", "", "digits_test"},
 		{"rows_npz.nn", "params_rows.safetensors", "", "rows_test"},
 		{"rows_jsonl.nn", "params_rows.safetensors", "rows.jsonl", "rows_whole"},
+		{"rows_safetensors.nn", "params_rows.safetensors", "rows.safetensors", "rows_whole"},
 		{"gcn_small.nn", "params_cora_small.safetensors", "", "cora_small_test"},
 	} {
 		t.Run(c.file, func(t *testing.T) {

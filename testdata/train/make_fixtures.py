@@ -114,6 +114,24 @@ with open("rows.jsonl", "w") as f:
         f.write(json.dumps({"x": [float(np.float32(v)) for v in rx[i]], "y": int(ry[i])}) + "\n")
 ref["rows_whole"] = ce_metrics(f32(rx) @ W + b, ry)
 
+# --- rows.safetensors: the same rows as a safetensors data set -----------
+def save_safetensors_typed(path, tensors):
+    header, blobs, off = {}, [], 0
+    for name in sorted(tensors):
+        a = np.ascontiguousarray(tensors[name])
+        kind = {np.dtype("<f4"): "F32", np.dtype("<i4"): "I32"}[a.dtype]
+        b = a.tobytes()
+        header[name] = {"dtype": kind, "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+save_safetensors_typed("rows.safetensors", {"x": rx.astype("<f4"), "y": ry.astype("<i4")})
+
 # --- an image folder: two classes of 8x8 grey squares --------------------
 for c in (0, 1):
     os.makedirs(f"shapes/{c}", exist_ok=True)
