@@ -2,13 +2,51 @@ package kernels
 
 import "fmt"
 
-// FusedInstr is one instruction of a fused elementwise program: register Dst
-// gets Op applied to registers A and B (B is -1 for unary ops). Registers
-// number the program's inputs first, then its immediates, then one result
-// per instruction in order, so Dst is always the next free number.
+// FusedInstr is one instruction of a fused elementwise program: the next
+// register gets the op applied to registers A and B (B is -1 for an op of
+// one operand). Registers number the program's inputs first, then its
+// immediates, then one result per instruction in order. Rows are the op's
+// row functions; Op is its name, for messages only.
 type FusedInstr struct {
 	Op   string
+	Rows *FusedRows
 	A, B int
+}
+
+// FusedRows are the row functions a fused program runs for one elementwise
+// op, by element type: Unary32 and Unary64 for an op of one operand,
+// Binary32 and Binary64 for an op of two. A row writes dst[i] from x[i]
+// (and y[i]) only, so dst may alias an operand; a binary row also takes
+// one repeated element (length 1) for x or y. The ops' descriptors
+// (ops.Elementwise) hold them: the ops' own rows (ExpRow, MishRow...) or,
+// for the cheap ops, the tile rows of TileOp.Rows.
+type FusedRows struct {
+	Unary32  func(dst, x []float32)
+	Unary64  func(dst, x []float64)
+	Binary32 func(dst, x, y []float32)
+	Binary64 func(dst, x, y []float64)
+}
+
+// rowsOf returns instruction ins's row for T: unary when B is -1, else
+// binary; both nil when the op has none of that arity for T.
+func rowsOf[T Float](ins FusedInstr) (un func(dst, x []T), bin func(dst, x, y []T)) {
+	r := ins.Rows
+	if r == nil {
+		return nil, nil
+	}
+	var u, b any
+	switch any(*new(T)).(type) {
+	case float32:
+		u, b = r.Unary32, r.Binary32
+	case float64:
+		u, b = r.Unary64, r.Binary64
+	}
+	if ins.B < 0 {
+		un, _ = u.(func(dst, x []T))
+	} else {
+		bin, _ = b.(func(dst, x, y []T))
+	}
+	return un, bin
 }
 
 // FusedTile is the number of elements a fused program works on at once: a
@@ -114,17 +152,15 @@ func NewFused[T Float](prog []FusedInstr, imms []float64, out []int, in [][]int)
 	tileOf := make([][]T, nr)
 	for i, ins := range prog {
 		st := fusedStep[T]{a: ins.A, b: ins.B, dst: base + i, last: i == len(prog)-1}
-		if ins.B < 0 {
-			st.un = fusedUnary[T](ins.Op)
-			if st.un == nil {
-				return nil, fmt.Errorf("fused program: unknown unary op %q", ins.Op)
-			}
+		st.un, st.bin = rowsOf[T](ins)
+		switch {
+		case ins.B < 0 && st.un == nil:
+			return nil, fmt.Errorf("fused program: instruction %d (%s) has no unary row for %T", i, ins.Op, *new(T))
+		case ins.B >= 0 && st.bin == nil:
+			return nil, fmt.Errorf("fused program: instruction %d (%s) has no binary row for %T", i, ins.Op, *new(T))
+		case ins.B < 0:
 			st.scalar = scalar[ins.A]
-		} else {
-			st.bin = fusedBinary[T](ins.Op)
-			if st.bin == nil {
-				return nil, fmt.Errorf("fused program: unknown binary op %q", ins.Op)
-			}
+		default:
 			st.scalar = scalar[ins.A] && scalar[ins.B]
 		}
 		scalar[st.dst] = st.scalar
@@ -247,70 +283,4 @@ func (fi *fusedInput[T]) gather(x []T, o, l int) {
 		pos += seg
 		r, col = r+1, 0
 	}
-}
-
-// FusedUnaryOps and FusedBinaryOps are the op names a fused program may use.
-var (
-	FusedUnaryOps  = []string{"neg", "exp", "log", "log1p", "tanh", "sigmoid", "relu", "sqrt", "abs", "square", "sign"}
-	FusedBinaryOps = []string{"add", "sub", "mul", "div", "pow", "maximum", "minimum", "greater", "less", "equal"}
-)
-
-func fusedUnary[T Float](op string) func(dst, x []T) {
-	if f := asmUnary[T](op); f != nil {
-		return f
-	}
-	switch op {
-	case "neg":
-		return negF[T]
-	case "exp":
-		return ExpRow[T]
-	case "log":
-		return LogRow[T]
-	case "log1p":
-		return Log1pRow[T]
-	case "tanh":
-		return TanhRow[T]
-	case "sigmoid":
-		return SigmoidRow[T]
-	case "relu":
-		return reluF[T]
-	case "sqrt":
-		return SqrtRow[T]
-	case "abs":
-		return absF[T]
-	case "square":
-		return squareF[T]
-	case "sign":
-		return SignRow[T]
-	}
-	return nil
-}
-
-func fusedBinary[T Float](op string) func(dst, x, y []T) {
-	if f := asmBinary[T](op); f != nil {
-		return f
-	}
-	switch op {
-	case "add":
-		return addF[T]
-	case "sub":
-		return subF[T]
-	case "mul":
-		return mulF[T]
-	case "div":
-		return divF[T]
-	case "pow":
-		return PowRow[T]
-	case "maximum":
-		return maxF[T]
-	case "minimum":
-		return minF[T]
-	case "greater":
-		return GreaterRow[T]
-	case "less":
-		return func(dst, x, y []T) { GreaterRow(dst, y, x) }
-	case "equal":
-		return EqualRow[T]
-	}
-	return nil
 }

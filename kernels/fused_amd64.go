@@ -77,42 +77,56 @@ func divVS64(dst, x *float64, n int, c float64)
 //go:noescape
 func divSV64(dst, x *float64, n int, c float64)
 
-// asmBinary returns the AVX2 row function of op for element type T, or nil
-// when the processor lacks AVX2 or op has none.
-func asmBinary[T Float](op string) func(dst, x, y []T) {
+// asmTileRows puts into r the AVX2 loops of tile op op, where the
+// processor has AVX2 and op has them (every tile op but maximum and
+// minimum, and sqrt's and the comparisons' Go rows run vector code of their
+// own).
+func asmTileRows(op TileOp, r *FusedRows) {
 	if !X86.HasAVX2 {
-		return nil
+		return
 	}
-	var z T
-	var f any
-	switch any(z).(type) {
-	case float32:
-		f = rows32[op]
-	case float64:
-		f = rows64[op]
+	if f := asmTile32[op]; f.un != nil || f.bin != nil {
+		r.Unary32, r.Binary32 = f.un, f.bin
 	}
-	g, _ := f.(func(dst, x, y []T))
-	return g
+	if f := asmTile64[op]; f.un != nil || f.bin != nil {
+		r.Unary64, r.Binary64 = f.un, f.bin
+	}
 }
 
-var rows32 = map[string]func(dst, x, y []float32){
-	"add":     asmRow(addVV32, addVS32, addSV32, func(a, b float32) float32 { return a + b }),
-	"sub":     asmRow(subVV32, subVS32, subSV32, func(a, b float32) float32 { return a - b }),
-	"mul":     asmRow(mulVV32, mulVS32, mulSV32, func(a, b float32) float32 { return a * b }),
-	"div":     asmRow(divVV32, divVS32, divSV32, func(a, b float32) float32 { return a / b }),
-	"greater": asmRow(greaterVV32, greaterVS32, greaterSV32, func(a, b float32) float32 { return b2f[float32](a > b) }),
-	"less":    swapped(asmRow(greaterVV32, greaterVS32, greaterSV32, func(a, b float32) float32 { return b2f[float32](a > b) })),
-	"equal":   asmRow(equalVV32, equalVS32, equalSV32, func(a, b float32) float32 { return b2f[float32](a == b) }),
+// asmTile is the AVX2 row of one tile op for one element type.
+type asmTile[T Float] struct {
+	un  func(dst, x []T)
+	bin func(dst, x, y []T)
 }
 
-var rows64 = map[string]func(dst, x, y []float64){
-	"add":     asmRow(addVV64, addVS64, addSV64, func(a, b float64) float64 { return a + b }),
-	"sub":     asmRow(subVV64, subVS64, subSV64, func(a, b float64) float64 { return a - b }),
-	"mul":     asmRow(mulVV64, mulVS64, mulSV64, func(a, b float64) float64 { return a * b }),
-	"div":     asmRow(divVV64, divVS64, divSV64, func(a, b float64) float64 { return a / b }),
-	"greater": asmRow(greaterVV64, greaterVS64, greaterSV64, func(a, b float64) float64 { return b2f[float64](a > b) }),
-	"less":    swapped(asmRow(greaterVV64, greaterVS64, greaterSV64, func(a, b float64) float64 { return b2f[float64](a > b) })),
-	"equal":   asmRow(equalVV64, equalVS64, equalSV64, func(a, b float64) float64 { return b2f[float64](a == b) }),
+var asmTile32 = [nTileOps]asmTile[float32]{
+	TileNeg:     {un: asmUnaryRow(negV32)},
+	TileRelu:    {un: asmUnaryRow(reluV32)},
+	TileAbs:     {un: asmUnaryRow(absV32)},
+	TileSquare:  {un: asmUnaryRow(squareV32)},
+	TileSqrt:    {un: asmUnaryRow(sqrtV32)},
+	TileAdd:     {bin: asmRow(addVV32, addVS32, addSV32, func(a, b float32) float32 { return a + b })},
+	TileSub:     {bin: asmRow(subVV32, subVS32, subSV32, func(a, b float32) float32 { return a - b })},
+	TileMul:     {bin: asmRow(mulVV32, mulVS32, mulSV32, func(a, b float32) float32 { return a * b })},
+	TileDiv:     {bin: asmRow(divVV32, divVS32, divSV32, func(a, b float32) float32 { return a / b })},
+	TileGreater: {bin: asmRow(greaterVV32, greaterVS32, greaterSV32, func(a, b float32) float32 { return b2f[float32](a > b) })},
+	TileLess:    {bin: swapped(asmRow(greaterVV32, greaterVS32, greaterSV32, func(a, b float32) float32 { return b2f[float32](a > b) }))},
+	TileEqual:   {bin: asmRow(equalVV32, equalVS32, equalSV32, func(a, b float32) float32 { return b2f[float32](a == b) })},
+}
+
+var asmTile64 = [nTileOps]asmTile[float64]{
+	TileNeg:     {un: asmUnaryRow(negV64)},
+	TileRelu:    {un: asmUnaryRow(reluV64)},
+	TileAbs:     {un: asmUnaryRow(absV64)},
+	TileSquare:  {un: asmUnaryRow(squareV64)},
+	TileSqrt:    {un: asmUnaryRow(sqrtV64)},
+	TileAdd:     {bin: asmRow(addVV64, addVS64, addSV64, func(a, b float64) float64 { return a + b })},
+	TileSub:     {bin: asmRow(subVV64, subVS64, subSV64, func(a, b float64) float64 { return a - b })},
+	TileMul:     {bin: asmRow(mulVV64, mulVS64, mulSV64, func(a, b float64) float64 { return a * b })},
+	TileDiv:     {bin: asmRow(divVV64, divVS64, divSV64, func(a, b float64) float64 { return a / b })},
+	TileGreater: {bin: asmRow(greaterVV64, greaterVS64, greaterSV64, func(a, b float64) float64 { return b2f[float64](a > b) })},
+	TileLess:    {bin: swapped(asmRow(greaterVV64, greaterVS64, greaterSV64, func(a, b float64) float64 { return b2f[float64](a > b) }))},
+	TileEqual:   {bin: asmRow(equalVV64, equalVS64, equalSV64, func(a, b float64) float64 { return b2f[float64](a == b) })},
 }
 
 // asmRow makes a row function (x or y may be one repeated element) from the
@@ -139,6 +153,14 @@ func asmRow[T Float](vv func(dst, x, y *T, n int), vs, sv func(dst, x *T, n int,
 	}
 }
 
+func asmUnaryRow[T Float](r func(dst, x *T, n int)) func(dst, x []T) {
+	return func(dst, x []T) {
+		if n := len(x); n > 0 {
+			r(&dst[0], &x[0], n)
+		}
+	}
+}
+
 // Unary rows of fused_amd64.s: dst[i] = OP(x[i]) for i < n.
 
 //go:noescape
@@ -158,44 +180,6 @@ func reluV64(dst, x *float64, n int)
 
 //go:noescape
 func squareV64(dst, x *float64, n int)
-
-// asmUnary returns the AVX2 row function of unary op for element type T, or
-// nil when the processor lacks AVX2 or op has none.
-func asmUnary[T Float](op string) func(dst, x []T) {
-	if !X86.HasAVX2 {
-		return nil
-	}
-	var z T
-	var f any
-	switch any(z).(type) {
-	case float32:
-		if r, ok := unary32[op]; ok {
-			f = asmUnaryRow(r)
-		}
-	case float64:
-		if r, ok := unary64[op]; ok {
-			f = asmUnaryRow(r)
-		}
-	}
-	g, _ := f.(func(dst, x []T))
-	return g
-}
-
-var unary32 = map[string]func(dst, x *float32, n int){"neg": negV32, "relu": reluV32, "square": squareV32, "sqrt": sqrtV32, "abs": absV32}
-var unary64 = map[string]func(dst, x *float64, n int){"neg": negV64, "relu": reluV64, "square": squareV64, "sqrt": sqrtV64, "abs": absV64}
-
-// swapped is row with its operands exchanged: x < y is y > x.
-func swapped[T Float](row func(dst, x, y []T)) func(dst, x, y []T) {
-	return func(dst, x, y []T) { row(dst, y, x) }
-}
-
-func asmUnaryRow[T Float](r func(dst, x *T, n int)) func(dst, x []T) {
-	return func(dst, x []T) {
-		if n := len(x); n > 0 {
-			r(&dst[0], &x[0], n)
-		}
-	}
-}
 
 // Comparison rows of fused_amd64.s: dst[i] = 1 where x[i] OP y[i] (VV),
 // x[i] OP c (VS) or c OP x[i] (SV), else 0.

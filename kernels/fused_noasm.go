@@ -2,9 +2,6 @@
 
 package kernels
 
-// asmBinary has no assembly row functions to offer on this build: the fused
-// interpreter runs its pure-Go rows.
-func asmBinary[T Float](op string) func(dst, x, y []T) { return nil }
-
-// asmUnary: no assembly rows on this build.
-func asmUnary[T Float](op string) func(dst, x []T) { return nil }
+// asmTileRows: no assembly rows on this build; the tile ops run their Go
+// rows.
+func asmTileRows(op TileOp, r *FusedRows) {}

@@ -1,9 +1,32 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+)
+
+// tile is an instruction running tile op op on registers a and b.
+func tile(op TileOp, a, b int) FusedInstr {
+	r := op.Rows()
+	return FusedInstr{Op: fmt.Sprintf("tile %d", op), Rows: &r, A: a, B: b}
+}
+
+// row1 is an instruction running a unary op's own rows on register a.
+func row1(name string, r32 func(dst, x []float32), r64 func(dst, x []float64), a int) FusedInstr {
+	return FusedInstr{Op: name, Rows: &FusedRows{Unary32: r32, Unary64: r64}, A: a, B: -1}
+}
+
+// row2 is an instruction running a binary op's own rows on registers a, b.
+func row2(name string, r32 func(dst, x, y []float32), r64 func(dst, x, y []float64), a, b int) FusedInstr {
+	return FusedInstr{Op: name, Rows: &FusedRows{Binary32: r32, Binary64: r64}, A: a, B: b}
+}
+
+var (
+	expInstr = func(a int) FusedInstr { return row1("exp", ExpRow[float32], ExpRow[float64], a) }
+	tanh     = func(a int) FusedInstr { return row1("tanh", TanhRow[float32], TanhRow[float64], a) }
+	powInstr = func(a, b int) FusedInstr { return row2("pow", PowRow[float32], PowRow[float64], a, b) }
 )
 
 // TestFusedBroadcastTiles runs y = tanh(x*w + b) - 0.5 with x [r, c], w [c]
@@ -14,7 +37,7 @@ func TestFusedBroadcastTiles(t *testing.T) {
 	// registers: x0 x [r,c], x1 w [c], x2 b [r,1], x3 s [], imm 0.5 (4),
 	// t0 (5) = x*w, t1 (6) = t0+b, t2 (7) = tanh, t3 (8) = t2-0.5, t4 (9) = |t3|, t5 = t4**s
 	prog := []FusedInstr{
-		{"mul", 0, 1}, {"add", 5, 2}, {"tanh", 6, -1}, {"sub", 7, 4}, {"abs", 8, -1}, {"pow", 9, 3},
+		tile(TileMul, 0, 1), tile(TileAdd, 5, 2), tanh(6), tile(TileSub, 7, 4), tile(TileAbs, 8, -1), powInstr(9, 3),
 	}
 	for _, dims := range [][2]int{{1, 1}, {3, 5}, {7, 300}, {1000, 3}, {2, FusedTile}, {3, FusedTile + 7}} {
 		r, c := dims[0], dims[1]
@@ -53,7 +76,7 @@ func TestFusedBroadcastTiles(t *testing.T) {
 // TestFusedScalarResult: a program whose result is a scalar (both operands
 // scalars) fills the output.
 func TestFusedScalarResult(t *testing.T) {
-	prog := []FusedInstr{{"mul", 0, 2}, {"exp", 3, -1}, {"add", 4, 1}} // exp(a*2) + b: a=0, b=1, imm 2=2, t0=3, t1=4
+	prog := []FusedInstr{tile(TileMul, 0, 2), expInstr(3), tile(TileAdd, 4, 1)} // exp(a*2) + b: a=0, b=1, imm 2=2, t0=3, t1=4
 	f, err := NewFused[float32](prog, []float64{2}, []int{3}, [][]int{{}, {3}})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +89,7 @@ func TestFusedScalarResult(t *testing.T) {
 			t.Errorf("out[%d] = %v, want %v", i, out[i], want)
 		}
 	}
-	g, err := NewFused[float64]([]FusedInstr{{"neg", 0, -1}, {"mul", 1, 1}}, nil, []int{4}, [][]int{{}})
+	g, err := NewFused[float64]([]FusedInstr{tile(TileNeg, 0, -1), tile(TileMul, 1, 1)}, nil, []int{4}, [][]int{{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,16 +104,41 @@ func TestFusedScalarResult(t *testing.T) {
 
 // TestFusedErrors: bad programs are errors, not panics.
 func TestFusedErrors(t *testing.T) {
+	only32 := FusedInstr{Op: "half", Rows: &FusedRows{Unary32: NegRow[float32]}, A: 0, B: -1}
 	for _, prog := range [][]FusedInstr{
 		nil,
-		{{"frobnicate", 0, -1}},
-		{{"add", 0, 2}}, // reads its own result
-		{{"exp", 0, 0}}, // exp with two operands
+		{{Op: "frobnicate", A: 0, B: -1}}, // no rows
+		{tile(TileAdd, 0, 2)},             // reads its own result
+		{row2("exp", nil, nil, 0, 0)},     // exp with two operands
+		{tile(TileAdd, 0, -1)},            // add with one operand
+		{only32},                          // no float64 row
 	} {
 		if _, err := NewFused[float64](prog, nil, []int{2}, [][]int{{2}}); err == nil {
 			t.Errorf("%v: no error", prog)
 		}
 	}
+	if _, err := NewFused[float32]([]FusedInstr{only32}, nil, []int{2}, [][]int{{2}}); err != nil {
+		t.Errorf("a float32 row in a float32 program: %v", err)
+	}
+}
+
+// TestTileOpRows: every tile op has rows of one arity for both element
+// types, and a value past the last tile op is a bug that panics.
+func TestTileOpRows(t *testing.T) {
+	for op := range nTileOps {
+		r := op.Rows()
+		un := r.Unary32 != nil && r.Unary64 != nil && r.Binary32 == nil && r.Binary64 == nil
+		bin := r.Unary32 == nil && r.Unary64 == nil && r.Binary32 != nil && r.Binary64 != nil
+		if un == bin {
+			t.Errorf("tile op %d: rows %+v", op, r)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("TileOp(nTileOps).Rows() did not panic")
+		}
+	}()
+	nTileOps.Rows()
 }
 
 // TestFusedRowsMatchGo: the row functions the interpreter picks (AVX2 where
@@ -105,6 +153,7 @@ func TestFusedRowsMatchGo(t *testing.T) {
 		"mul": func(a, b float64) float64 { return a * b },
 		"div": func(a, b float64) float64 { return a / b },
 	}
+	tiles := map[string]TileOp{"add": TileAdd, "sub": TileSub, "mul": TileMul, "div": TileDiv}
 	rng := rand.New(rand.NewPCG(1, 1))
 	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e-310, 3}
 	draw := func(n int) []float64 {
@@ -118,7 +167,8 @@ func TestFusedRowsMatchGo(t *testing.T) {
 		return v
 	}
 	for name, op := range ops {
-		r32, r64 := fusedBinary[float32](name), fusedBinary[float64](name)
+		rows := tiles[name].Rows()
+		r32, r64 := rows.Binary32, rows.Binary64
 		for n := 1; n <= 40; n++ {
 			for mode := range 3 {
 				x, y := draw(n), draw(n)
@@ -174,16 +224,17 @@ func TestFusedRowsMatchGo(t *testing.T) {
 	}
 }
 
-// TestFusedUnaryRowsMatch: the unary rows the interpreter picks give bitwise
+// TestFusedUnaryRowsMatch: the unary tile rows give bitwise
 // NegRow, ReluRow, SquareRow, SqrtRow and AbsRow (the unfused ops' kernels), ±0,
 // negative numbers and NaN included, for every length up to 40.
 func TestFusedUnaryRowsMatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), -math.NaN(), 1e-310}
-	refs64 := map[string]func(dst, x []float64){"neg": NegRow[float64], "relu": ReluRow[float64], "square": SquareRow[float64], "sqrt": SqrtRow[float64], "abs": AbsRow[float64]}
-	refs32 := map[string]func(dst, x []float32){"neg": NegRow[float32], "relu": ReluRow[float32], "square": SquareRow[float32], "sqrt": SqrtRow[float32], "abs": AbsRow[float32]}
+	refs64 := map[TileOp]func(dst, x []float64){TileNeg: NegRow[float64], TileRelu: ReluRow[float64], TileSquare: SquareRow[float64], TileSqrt: SqrtRow[float64], TileAbs: AbsRow[float64]}
+	refs32 := map[TileOp]func(dst, x []float32){TileNeg: NegRow[float32], TileRelu: ReluRow[float32], TileSquare: SquareRow[float32], TileSqrt: SqrtRow[float32], TileAbs: AbsRow[float32]}
 	for name, ref64 := range refs64 {
-		f64, f32 := fusedUnary[float64](name), fusedUnary[float32](name)
+		rows := name.Rows()
+		f64, f32 := rows.Unary64, rows.Unary32
 		for n := 1; n <= 40; n++ {
 			x := make([]float64, n)
 			for i := range x {
@@ -204,26 +255,29 @@ func TestFusedUnaryRowsMatch(t *testing.T) {
 			refs32[name](want32, x32)
 			for i := range n {
 				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-					t.Fatalf("%s f64 n=%d: %v → %v, want %v", name, n, x[i], got[i], want[i])
+					t.Fatalf("tile op %d f64 n=%d: %v → %v, want %v", name, n, x[i], got[i], want[i])
 				}
 				if math.Float32bits(got32[i]) != math.Float32bits(want32[i]) {
-					t.Fatalf("%s f32 n=%d: %v → %v, want %v", name, n, x32[i], got32[i], want32[i])
+					t.Fatalf("tile op %d f32 n=%d: %v → %v, want %v", name, n, x32[i], got32[i], want32[i])
 				}
 			}
 		}
 	}
 }
 
-// TestFusedMaskRowsMatch: the comparison rows the interpreter picks give
-// bitwise GreaterRow, EqualRow and GreaterRow with swapped operands (less),
-// with one repeated operand on either side, NaN and ±0 included.
+// TestFusedMaskRowsMatch: the comparison and extremum tile rows give
+// bitwise GreaterRow, EqualRow, GreaterRow with swapped operands (less),
+// MaxRow and MinRow, with one repeated operand on either side, NaN and ±0
+// included.
 func TestFusedMaskRowsMatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.NaN(), -math.NaN(), 1, -1}
 	less := func(dst, x, y []float64) { GreaterRow(dst, y, x) }
-	refs := map[string]func(dst, x, y []float64){"greater": GreaterRow[float64], "equal": EqualRow[float64], "less": less}
+	refs := map[TileOp]func(dst, x, y []float64){TileGreater: GreaterRow[float64], TileEqual: EqualRow[float64], TileLess: less,
+		TileMax: MaxRow[float64], TileMin: MinRow[float64]}
 	less32 := func(dst, x, y []float32) { GreaterRow(dst, y, x) }
-	refs32 := map[string]func(dst, x, y []float32){"greater": GreaterRow[float32], "equal": EqualRow[float32], "less": less32}
+	refs32 := map[TileOp]func(dst, x, y []float32){TileGreater: GreaterRow[float32], TileEqual: EqualRow[float32], TileLess: less32,
+		TileMax: MaxRow[float32], TileMin: MinRow[float32]}
 	draw := func(n int) []float64 {
 		v := make([]float64, n)
 		for i := range v {
@@ -242,7 +296,8 @@ func TestFusedMaskRowsMatch(t *testing.T) {
 		return o
 	}
 	for name, ref := range refs {
-		f64, f32 := fusedBinary[float64](name), fusedBinary[float32](name)
+		rows := name.Rows()
+		f64, f32 := rows.Binary64, rows.Binary32
 		for n := 1; n <= 40; n++ {
 			for mode := range 3 {
 				x, y := draw(n), draw(n)
@@ -260,7 +315,7 @@ func TestFusedMaskRowsMatch(t *testing.T) {
 				refs32[name](want32, to32(x), to32(y))
 				for i := range n {
 					if math.Float64bits(got[i]) != math.Float64bits(want[i]) || math.Float32bits(got32[i]) != math.Float32bits(want32[i]) {
-						t.Fatalf("%s n=%d mode %d [%d]: got %v/%v, want %v/%v", name, n, mode, i, got[i], got32[i], want[i], want32[i])
+						t.Fatalf("tile op %d n=%d mode %d [%d]: got %v/%v, want %v/%v", name, n, mode, i, got[i], got32[i], want[i], want32[i])
 					}
 				}
 			}

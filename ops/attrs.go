@@ -109,3 +109,13 @@ func formatAttr(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// intAttr checks that a[key] is absent or an int.
+func intAttr(name string, a Attrs, key string) error {
+	if v, ok := a[key]; ok {
+		if _, ok := v.(int); !ok {
+			return &InferError{name, fmt.Sprintf("attribute %s must be an integer, got %v", key, v)}
+		}
+	}
+	return nil
+}

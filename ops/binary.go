@@ -2,7 +2,9 @@ package ops
 
 import "github.com/nnclang/nnc/kernels"
 
-// Elementwise binary ops with NumPy broadcasting.
+// Elementwise binary float ops with NumPy broadcasting. All of them fuse:
+// add, sub, mul and div are cheap and run the tile rows in fused kernels,
+// as do maximum and minimum; pow runs its own rows.
 
 // bcastCases are the operand shapes every broadcasting binary op is checked on.
 var bcastCases = []CheckCase{
@@ -51,9 +53,11 @@ func init() {
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return sumTangents(b, n.Type, t[0], t[1])
 		},
-		InPlace: []int{0, 1},
-		Kernel:  binaryKernel(kernels.AddRow[float32], kernels.AddRow[float64]),
-		Check:   bcastCases,
+		InPlace:     []int{0, 1},
+		Kernel:      binaryKernel(kernels.AddRow[float32], kernels.AddRow[float64]),
+		Flops:       perOut(1),
+		Elementwise: &Elementwise{Rows: kernels.TileAdd.Rows(), Cheap: true},
+		Check:       bcastCases,
 	})
 	Register(&Sub, &Op{
 		Name: "sub", Arity: 2,
@@ -69,9 +73,11 @@ func init() {
 			}
 			return sumTangents(b, n.Type, t[0], ty)
 		},
-		InPlace: []int{0, 1},
-		Kernel:  binaryKernel(kernels.SubRow[float32], kernels.SubRow[float64]),
-		Check:   bcastCases,
+		InPlace:     []int{0, 1},
+		Kernel:      binaryKernel(kernels.SubRow[float32], kernels.SubRow[float64]),
+		Flops:       perOut(1),
+		Elementwise: &Elementwise{Rows: kernels.TileSub.Rows(), Cheap: true},
+		Check:       bcastCases,
 	})
 	Register(&Mul, &Op{
 		Name: "mul", Arity: 2,
@@ -92,9 +98,11 @@ func init() {
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
-		InPlace: []int{0, 1},
-		Kernel:  binaryKernel(kernels.MulRow[float32], kernels.MulRow[float64]),
-		Check:   bcastCases,
+		InPlace:     []int{0, 1},
+		Kernel:      binaryKernel(kernels.MulRow[float32], kernels.MulRow[float64]),
+		Flops:       perOut(1),
+		Elementwise: &Elementwise{Rows: kernels.TileMul.Rows(), Cheap: true},
+		Check:       bcastCases,
 	})
 	Register(&Div, &Op{
 		Name: "div", Arity: 2,
@@ -116,9 +124,11 @@ func init() {
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
-		InPlace: []int{0, 1},
-		Kernel:  binaryKernel(kernels.DivRow[float32], kernels.DivRow[float64]),
-		Check:   withDomain(bcastCases, AnyReal, AwayZero),
+		InPlace:     []int{0, 1},
+		Kernel:      binaryKernel(kernels.DivRow[float32], kernels.DivRow[float64]),
+		Flops:       perOut(1),
+		Elementwise: &Elementwise{Rows: kernels.TileDiv.Rows(), Cheap: true},
+		Check:       withDomain(bcastCases, AnyReal, AwayZero),
 	})
 	Register(&Pow, &Op{
 		Name: "pow", Arity: 2,
@@ -146,16 +156,18 @@ func init() {
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
-		InPlace: []int{0, 1},
-		Kernel:  binaryKernel(kernels.PowRow[float32], kernels.PowRow[float64]),
-		Check:   withDomain(bcastCases, Positive, AnyReal),
+		InPlace:     []int{0, 1},
+		Kernel:      binaryKernel(kernels.PowRow[float32], kernels.PowRow[float64]),
+		Flops:       perOut(1),
+		Elementwise: &Elementwise{Rows: binaryRows(kernels.PowRow[float32], kernels.PowRow[float64])},
+		Check:       withDomain(bcastCases, Positive, AnyReal),
 	})
 	for _, h := range []**Op{&Maximum, &Minimum} {
 		name, first := "maximum", &Greater // maximum: x wins where x > y
-		r32, r64 := kernels.MaxRow[float32], kernels.MaxRow[float64]
+		r32, r64, tile := kernels.MaxRow[float32], kernels.MaxRow[float64], kernels.TileMax
 		if h == &Minimum {
 			name, first = "minimum", &Less
-			r32, r64 = kernels.MinRow[float32], kernels.MinRow[float64]
+			r32, r64, tile = kernels.MinRow[float32], kernels.MinRow[float64], kernels.TileMin
 		}
 		// win returns the masks of where x and where y is the result; ties
 		// share the gradient equally, as PyTorch does.
@@ -183,9 +195,11 @@ func init() {
 				}
 				return sumTangents(b, n.Type, a, c)
 			},
-			InPlace: []int{0, 1},
-			Kernel:  binaryKernel(r32, r64),
-			Check:   withDomain(bcastCases, Distinct, Distinct),
+			InPlace:     []int{0, 1},
+			Kernel:      binaryKernel(r32, r64),
+			Flops:       perOut(1),
+			Elementwise: &Elementwise{Rows: tile.Rows()},
+			Check:       withDomain(bcastCases, Distinct, Distinct),
 		})
 	}
 }

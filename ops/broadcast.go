@@ -21,7 +21,8 @@ var (
 func init() {
 	Register(&BroadcastTo, &Op{
 		Name: "broadcast_to", Arity: 1,
-		Doc: "broadcast_to(x, shape): repeat x along axes where it has size 1 or is missing",
+		Flops: NoFlops,
+		Doc:   "broadcast_to(x, shape): repeat x along axes where it has size 1 or is missing",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			s := a.Shape("shape")
 			got, err := BroadcastShapes(in[0].Shape, s)
@@ -50,7 +51,9 @@ func init() {
 	})
 	Register(&SumTo, &Op{
 		Name: "sum_to", Arity: 1,
-		Doc: "sum_to(x, shape): sum x over the axes that broadcasting from shape added",
+		Flops:   perIn(1),
+		Scratch: reduceScratch,
+		Doc:     "sum_to(x, shape): sum x over the axes that broadcasting from shape added",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			s := a.Shape("shape")
 			got, err := BroadcastShapes(in[0].Shape, s)

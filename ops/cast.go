@@ -18,7 +18,8 @@ var (
 func init() {
 	Register(&Cast, &Op{
 		Name: "cast", Arity: 1,
-		Doc: "cast(x, dtype): x converted to dtype (floats to integers truncate toward zero)",
+		Flops: NoFlops,
+		Doc:   "cast(x, dtype): x converted to dtype (floats to integers truncate toward zero)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			dt := a.DType("dtype", tensor.Invalid)
 			if dt == tensor.Invalid || dt.Size() == 0 {

@@ -18,6 +18,7 @@ var (
 func init() {
 	Register(&DropoutMask, &Op{
 		Name: "dropout_mask", Arity: 0,
+		Flops: perOut(1),
 		Doc: "dropout_mask(p, seed, shape, dtype): 0 with probability p and 1/(1-p) otherwise, " +
 			"a function of (execution seed, seed attribute, element index) only",
 		Infer: func(in []Type, a Attrs) (Type, error) {

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -21,12 +20,6 @@ import (
 // The last instruction's result is the node's value. "shape" is the result's
 // shape (every operand broadcasts to it) and "dtype" its element type.
 
-// FusedOps lists the ops a fused_elementwise program may contain: the
-// elementwise float ops whose kernels are row functions.
-func FusedOps() (unary, binary []string) {
-	return slices.Clone(kernels.FusedUnaryOps), slices.Clone(kernels.FusedBinaryOps)
-}
-
 // ParseFused reads a fused_elementwise program with nIn operands into
 // instructions over registers (operands, then immediates, then one per
 // instruction) and the immediates' values.
@@ -37,7 +30,7 @@ func ParseFused(program string, nIn int) ([]kernels.FusedInstr, []float64, error
 		imm int
 	}
 	type instr struct {
-		op   string
+		op   *Op
 		args []operand
 	}
 	var raw []instr
@@ -82,11 +75,11 @@ func ParseFused(program string, nIn int) ([]kernels.FusedInstr, []float64, error
 			}
 			ops = append(ops, o)
 		}
-		un, bin := slices.Contains(kernels.FusedUnaryOps, op), slices.Contains(kernels.FusedBinaryOps, op)
-		if !(un && len(ops) == 1 || bin && len(ops) == 2) {
+		o, ok := Lookup(op)
+		if !ok || o.Elementwise == nil || o.Arity != len(ops) {
 			return nil, nil, fmt.Errorf("instruction %d: %s with %d operands is not a fusible op", i, op, len(ops))
 		}
-		raw = append(raw, instr{op, ops})
+		raw = append(raw, instr{o, ops})
 	}
 	base := nIn + len(imms)
 	reg := func(o operand) int {
@@ -100,7 +93,7 @@ func ParseFused(program string, nIn int) ([]kernels.FusedInstr, []float64, error
 	}
 	prog := make([]kernels.FusedInstr, len(raw))
 	for i, r := range raw {
-		prog[i] = kernels.FusedInstr{Op: r.op, A: reg(r.args[0]), B: -1}
+		prog[i] = kernels.FusedInstr{Op: r.op.Name, Rows: &r.op.Elementwise.Rows, A: reg(r.args[0]), B: -1}
 		if len(r.args) == 2 {
 			prog[i].B = reg(r.args[1])
 		}
@@ -117,6 +110,12 @@ var (
 func init() {
 	Register(&FusedElementwise, &Op{
 		Name: "fused_elementwise", Arity: -1,
+		Flops: func(n *Node, in [][]int, out []int) int64 {
+			return programFlops(n, len(in), out)
+		},
+		Scratch: func(n *Node, in [][]int, out []int, f32 bool) int64 {
+			return fusedScratch(n.Attrs.Str("program", ""), in, elems64(out), f32)
+		},
 		Doc: "a tree of elementwise ops run as one kernel over cache-sized tiles " +
 			"(attributes program, shape, dtype; made by the optimizer)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -158,4 +157,35 @@ func init() {
 			return nil, fmt.Errorf("fused_elementwise: no kernel for %v", n.Type.DType)
 		},
 	})
+}
+
+// programFlops counts a fused program's instructions once per element of
+// shape out (one per output element when it does not parse).
+func programFlops(n *Node, nIn int, out []int) int64 {
+	prog, _, err := ParseFused(n.Attrs.Str("program", ""), nIn)
+	if err != nil {
+		return elems(out)
+	}
+	return satMul(int64(len(prog)), elems(out))
+}
+
+// fusedCounts is the number of instructions and immediates of a fused
+// program over nIn operands (0, 0 when it does not parse: preparing the
+// kernel then fails, allocating nothing).
+func fusedCounts(program string, nIn int) (nInstr, nImms int) {
+	prog, imms, err := ParseFused(program, nIn)
+	if err != nil {
+		return 0, 0
+	}
+	return len(prog), len(imms)
+}
+
+// fusedScratch is the tiles and gather buffers of a fused program over
+// operands of shapes in with an output of elems elements.
+func fusedScratch(program string, in [][]int, elems int64, f32 bool) int64 {
+	nInstr, nImms := fusedCounts(program, len(in))
+	if f32 {
+		return kernels.FusedScratch[float32](nInstr, nImms, elems, counts(in))
+	}
+	return kernels.FusedScratch[float64](nInstr, nImms, elems, counts(in))
 }

@@ -24,6 +24,8 @@ var (
 func init() {
 	Register(&FusedMatmul, &Op{
 		Name: "fused_matmul", Arity: -1,
+		Flops:   fusedMatmulFlops,
+		Scratch: fusedMatmulScratch,
 		Doc: "x @ w followed by an elementwise epilogue program " +
 			"(attributes transpose_x, transpose_w, program, shape, dtype; made by the optimizer)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -84,4 +86,16 @@ func init() {
 			return nil, fmt.Errorf("fused_matmul: no kernel for %v", n.Type.DType)
 		},
 	})
+}
+
+// fusedMatmulFlops is the product's FLOPs and the epilogue program's.
+func fusedMatmulFlops(n *Node, in [][]int, out []int) int64 {
+	return satAdd(matmulFlops(n, in[:2], out), programFlops(n, len(in)-1, out))
+}
+
+// fusedMatmulScratch is the product's panels and the epilogue's tiles.
+func fusedMatmulScratch(n *Node, in [][]int, out []int, f32 bool) int64 {
+	shapes := append([][]int{out}, in[2:]...)
+	return kernels.AddBytes(matmulScratch(n, in, out, f32),
+		fusedScratch(n.Attrs.Str("program", ""), shapes, elems64(out), f32))
 }

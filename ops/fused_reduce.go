@@ -22,6 +22,8 @@ var (
 func init() {
 	Register(&FusedReduce, &Op{
 		Name: "fused_reduce", Arity: -1,
+		Flops:   fusedReduceFlops,
+		Scratch: fusedReduceScratch,
 		Doc: "sum or mean over the last axis or every axis of a fused elementwise program " +
 			"(attributes program, shape, dtype, reduce, axes, keepdims; made by the optimizer)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -146,4 +148,34 @@ func fusedShape(n *Node, in [][]int) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// fusedReduceFlops is the program's FLOPs and one add per element.
+func fusedReduceFlops(n *Node, in [][]int, out []int) int64 {
+	s, err := n.Attrs.Shape("shape").Eval(nil)
+	if err != nil {
+		// A symbolic program shape: the operands' largest.
+		s = largest(in)
+	}
+	return satAdd(programFlops(n, len(in), s), elems(s))
+}
+
+// largest is the shape of the most elements among in.
+func largest(in [][]int) []int {
+	var best []int
+	for _, s := range in {
+		if best == nil || elems(s) > elems(best) {
+			best = s
+		}
+	}
+	return best
+}
+
+// fusedReduceScratch is the program's tiles and the reduction's buffer.
+func fusedReduceScratch(n *Node, in [][]int, _ []int, f32 bool) int64 {
+	nInstr, nImms := fusedCounts(n.Attrs.Str("program", ""), len(in))
+	if f32 {
+		return kernels.FusedReduceScratch[float32](nInstr, nImms, counts(in))
+	}
+	return kernels.FusedReduceScratch[float64](nInstr, nImms, counts(in))
 }

@@ -208,6 +208,8 @@ func init() {
 		Doc: "SGD with momentum on one parameter in one kernel: the result is the new parameter, " +
 			"the new momentum buffer is written into operand 2 (made by the optimizer)",
 		Infer:   updateInfer("fused_sgd", 1, 3, "l2"),
+		Flops:   sgdFlops,
+		Scratch: updateScratch(3),
 		NoGrad:  "optimizer updates run after differentiation",
 		InPlace: []int{1}, // the gradient, read at each index before it is written
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
@@ -225,6 +227,8 @@ func init() {
 		Doc: "Adam on one parameter in one kernel: the result is the new parameter, " +
 			"the new moments are written into operands 2 and 3 (made by the optimizer)",
 		Infer:   updateInfer("fused_adam", 2, 6, "l2", "decoupled"),
+		Flops:   adamFlops,
+		Scratch: updateScratch(6),
 		NoGrad:  "optimizer updates run after differentiation",
 		InPlace: []int{1},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
@@ -237,25 +241,50 @@ func init() {
 			return nil, fmt.Errorf("fused_adam: no kernel for %v", n.Type.DType)
 		},
 	})
-	// Per element: SGD 2 (momentum) + 2 (step) [+ 2 decay, + 2 Nesterov];
-	// Adam 3 (m) + 4 (v) + 3 (denominator) + 3 (step) [+ 2 decay]; plus
-	// the gradient program's instructions.
-	gradFlops := func(n *Node) int64 { return int64(strings.Count(n.Attrs.Str("grad", ""), "=")) }
-	flopTable["fused_sgd"] = func(n *Node, in [][]int, out []int) int64 {
-		f := 4 + gradFlops(n)
-		if n.Attrs.Str("decay", "") != "" {
-			f += 2
-		}
-		if n.Attrs.Bool("nesterov", false) {
-			f += 2
-		}
-		return f * elems(out)
+
+}
+
+// Per element: SGD 2 (momentum) + 2 (step) [+ 2 decay, + 2 Nesterov];
+// Adam 3 (m) + 4 (v) + 3 (denominator) + 3 (step) [+ 2 decay]; plus the
+// gradient program's instructions.
+
+func sgdFlops(n *Node, in [][]int, out []int) int64 {
+	f := 4 + gradFlops(n)
+	if n.Attrs.Str("decay", "") != "" {
+		f += 2
 	}
-	flopTable["fused_adam"] = func(n *Node, in [][]int, out []int) int64 {
-		f := 13 + gradFlops(n)
-		if n.Attrs.Str("decay", "") != "" {
-			f += 2
+	if n.Attrs.Bool("nesterov", false) {
+		f += 2
+	}
+	return satMul(f, elems(out))
+}
+
+func adamFlops(n *Node, in [][]int, out []int) int64 {
+	f := 13 + gradFlops(n)
+	if n.Attrs.Str("decay", "") != "" {
+		f += 2
+	}
+	return satMul(f, elems(out))
+}
+
+// gradFlops is the number of instructions of an update's gradient program.
+func gradFlops(n *Node) int64 { return int64(strings.Count(n.Attrs.Str("grad", ""), "=")) }
+
+// updateScratch is the rule of a fused optimizer update with nFixed fixed
+// operands: its three update tiles and, with a gradient program over g and
+// the operands from nFixed, the program and a gradient tile.
+func updateScratch(nFixed int) ScratchFunc {
+	return func(n *Node, in [][]int, out []int, f32 bool) int64 {
+		b := kernels.UpdateTilesScratch[float64]()
+		if f32 {
+			b = kernels.UpdateTilesScratch[float32]()
 		}
-		return f * elems(out)
+		prog := n.Attrs.Str("grad", "")
+		if prog == "" || len(in) < nFixed {
+			return b
+		}
+		shapes := append([][]int{in[1]}, in[nFixed:]...)
+		b = kernels.AddBytes(b, kernels.HeapBytes(kernels.MulBytes(kernels.FusedTile, elemSize(f32))))
+		return kernels.AddBytes(b, fusedScratch(prog, shapes, elems64(out), f32))
 	}
 }

@@ -1,11 +1,6 @@
 package ops
 
-import (
-	"fmt"
-
-	"github.com/nnclang/nnc/kernels"
-	"github.com/nnclang/nnc/tensor"
-)
+import "fmt"
 
 // floatKernel picks the f32 or f64 variant of a kernel by the node's type.
 func floatKernel(n *Node, f32, f64 KernelFunc) (KernelFunc, error) {
@@ -32,37 +27,6 @@ func sameFloat(name string, in []Type) (DType, error) {
 	return dt, nil
 }
 
-// binaryInfer is the type rule of elementwise binary float ops: equal element
-// types, NumPy broadcasting.
-func binaryInfer(name string) func([]Type, Attrs) (Type, error) {
-	return func(in []Type, a Attrs) (Type, error) {
-		dt, err := sameFloat(name, in)
-		if err != nil {
-			return Type{}, err
-		}
-		s, err := BroadcastShapes(in[0].Shape, in[1].Shape)
-		if err != nil {
-			return Type{}, &InferError{name, fmt.Sprintf("shapes do not broadcast: {0} is %v, {1} is %v (%v)", in[0], in[1], err)}
-		}
-		return Type{dt, s}, nil
-	}
-}
-
-// binaryKernel prepares a broadcasting elementwise kernel from row functions.
-func binaryKernel(r32 func(dst, x, y []float32), r64 func(dst, x, y []float64)) func(*Node, [][]int, []int) (KernelFunc, error) {
-	return func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-		p := kernels.NewBcast(out, in[0], in[1])
-		idx, off := p.Scratch(), make([]int, 2)
-		return floatKernel(n,
-			func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-				kernels.Binary(p, o.F32, in[0].F32, in[1].F32, idx, off, r32)
-			},
-			func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-				kernels.Binary(p, o.F64, in[0].F64, in[1].F64, idx, off, r64)
-			})
-	}
-}
-
 // SumTo reduces g (broadcast from shape s) back to s: the adjoint of
 // broadcasting. It returns g itself when the shapes already agree.
 func (b *Builder) SumTo(g *Node, s Shape) *Node {
@@ -87,25 +51,6 @@ func Tangent(b *Builder, t *Node, like *Node) *Node {
 		return t
 	}
 	return b.Full(like.Type, 0)
-}
-
-// unaryInfer is the type rule of elementwise unary float ops.
-func unaryInfer(name string) func([]Type, Attrs) (Type, error) {
-	return func(in []Type, a Attrs) (Type, error) {
-		if !in[0].DType.IsFloat() {
-			return Type{}, &InferError{name, fmt.Sprintf("needs an f32 or f64 operand, {0} is %v", in[0])}
-		}
-		return in[0], nil
-	}
-}
-
-// unaryKernel prepares an elementwise unary kernel from row functions.
-func unaryKernel(r32 func(dst, x []float32), r64 func(dst, x []float64)) func(*Node, [][]int, []int) (KernelFunc, error) {
-	return func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-		return floatKernel(n,
-			func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r32(o.F32, in[0].F32) },
-			func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r64(o.F64, in[0].F64) })
-	}
 }
 
 // Add, Sub, Mul and Div build x + y, x - y, x * y and x / y with

@@ -20,7 +20,8 @@ var (
 func init() {
 	Register(&Reshape, &Op{
 		Name: "reshape", Arity: 1,
-		Doc: "reshape(x, shape): the same elements, row-major, in a new shape (fully specified)",
+		Flops: NoFlops,
+		Doc:   "reshape(x, shape): the same elements, row-major, in a new shape (fully specified)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			s := a.Shape("shape")
 			if in[0].Shape.NumElems() != s.NumElems() {
@@ -46,7 +47,8 @@ func init() {
 	})
 	Register(&Transpose, &Op{
 		Name: "transpose", Arity: 1,
-		Doc: "transpose(x, perm): result axis i is x's axis perm[i]; without perm the axes are reversed",
+		Flops: NoFlops,
+		Doc:   "transpose(x, perm): result axis i is x's axis perm[i]; without perm the axes are reversed",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			perm, err := resolvePerm(in[0], a)
 			if err != nil {

@@ -30,13 +30,14 @@ func init() {
 		name string
 	}{{&Input, "input"}, {&Param, "param"}, {&State, "state"}} {
 		name := r.name
-		Register(r.h, &Op{Name: name, Arity: 0, Leaf: true, Infer: leafInfer,
+		Register(r.h, &Op{Name: name, Arity: 0, Leaf: true, Infer: leafInfer, Flops: NoFlops,
 			Doc:    "a value bound from outside the graph, named by its \"name\" attribute",
 			NoGrad: "a leaf: gradients flow to it, not through it"})
 	}
 	Register(&Const, &Op{
 		Name: "const", Arity: 0,
-		Doc: "a scalar constant: attributes value (float64) and dtype",
+		Flops: NoFlops,
+		Doc:   "a scalar constant: attributes value (float64) and dtype",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			return Scalar(a.DType("dtype", F32)), nil
 		},
@@ -49,7 +50,8 @@ func init() {
 	})
 	Register(&Full, &Op{
 		Name: "full", Arity: 0,
-		Doc: "a tensor filled with one value: attributes value, dtype and shape",
+		Flops: NoFlops,
+		Doc:   "a tensor filled with one value: attributes value, dtype and shape",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			return Type{a.DType("dtype", F32), a.Shape("shape")}, nil
 		},

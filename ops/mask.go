@@ -3,17 +3,14 @@ package ops
 import "github.com/nnclang/nnc/kernels"
 
 // Mask ops: comparisons giving 1 where they hold and 0 elsewhere, in the
-// operands' float type, so that gradient rules can multiply by them. Their
-// derivative is zero wherever it exists, so their VJPs pass nothing on.
+// operands' float type, so that gradient rules can multiply by them, and
+// sign. Their derivative is zero wherever it exists, so their VJPs pass
+// nothing on. All of them fuse; the comparisons are cheap.
 
 // Handles of the ops this file registers.
 var (
 	// Sign is the op "sign": -1, 0 or 1 by the sign of x; its derivative is zero
 	Sign *Op
-)
-
-// Handles of the ops this file registers.
-var (
 	// Greater is the op "greater".
 	Greater *Op
 	// Less is the op "less".
@@ -28,10 +25,11 @@ func init() {
 		name, doc string
 		r32       func(dst, x, y []float32)
 		r64       func(dst, x, y []float64)
+		tile      kernels.TileOp
 	}{
-		{&Greater, "greater", "1 where x > y, else 0", kernels.GreaterRow[float32], kernels.GreaterRow[float64]},
-		{&Less, "less", "1 where x < y, else 0", lessRow[float32], lessRow[float64]},
-		{&Equal, "equal", "1 where x == y, else 0", kernels.EqualRow[float32], kernels.EqualRow[float64]},
+		{&Greater, "greater", "1 where x > y, else 0", kernels.GreaterRow[float32], kernels.GreaterRow[float64], kernels.TileGreater},
+		{&Less, "less", "1 where x < y, else 0", lessRow[float32], lessRow[float64], kernels.TileLess},
+		{&Equal, "equal", "1 where x == y, else 0", kernels.EqualRow[float32], kernels.EqualRow[float64], kernels.TileEqual},
 	}
 	for _, m := range masks {
 		Register(m.h, &Op{
@@ -42,8 +40,10 @@ func init() {
 			JVP: func(b *Builder, n *Node, t []*Node) *Node {
 				return b.Full(n.Type, 0)
 			},
-			Kernel: binaryKernel(m.r32, m.r64),
-			Check:  withDomain(bcastCases, Distinct, Distinct),
+			Kernel:      binaryKernel(m.r32, m.r64),
+			Check:       withDomain(bcastCases, Distinct, Distinct),
+			Flops:       perOut(1),
+			Elementwise: &Elementwise{Rows: m.tile.Rows(), Cheap: true},
 		})
 	}
 	Register(&Sign, &Op{
@@ -54,8 +54,10 @@ func init() {
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return b.Full(n.Type, 0)
 		},
-		Kernel: unaryKernel(kernels.SignRow[float32], kernels.SignRow[float64]),
-		Check:  []CheckCase{{In: []Type{T(3, 4)}, Domain: []Domain{AwayZero}}},
+		Kernel:      unaryKernel(kernels.SignRow[float32], kernels.SignRow[float64]),
+		Check:       []CheckCase{{In: []Type{T(3, 4)}, Domain: []Domain{AwayZero}}},
+		Flops:       perOut(1),
+		Elementwise: &Elementwise{Rows: unaryRows(kernels.SignRow[float32], kernels.SignRow[float64])},
 	})
 }
 

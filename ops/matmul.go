@@ -23,9 +23,11 @@ var (
 func init() {
 	Register(&Matmul, &Op{
 		Name: "matmul", Arity: 2,
-		Doc:   "x @ w: matrix product, batched over leading dimensions (NumPy rules); transpose_x, transpose_w",
-		Infer: matmulInfer,
-		VJP:   matmulVJP,
+		Flops:   matmulFlops,
+		Scratch: matmulScratch,
+		Doc:     "x @ w: matrix product, batched over leading dimensions (NumPy rules); transpose_x, transpose_w",
+		Infer:   matmulInfer,
+		VJP:     matmulVJP,
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			x, w := n.In[0], n.In[1]
 			tx, tw := matmulFlags(n.Attrs)
@@ -222,4 +224,29 @@ func matmulOutShape(xs, ws Shape) Shape {
 		panic("ops: matmul operands were checked: " + err.Error())
 	}
 	return append(append(Shape(nil), batch...), xs[len(xs)-2], ws[len(ws)-1])
+}
+
+// matmulFlops is 2·(batch)·n·k·m: a multiply-add per output element and
+// step of the contracted dimension.
+func matmulFlops(n *Node, in [][]int, out []int) int64 {
+	x := in[0]
+	var k int
+	switch {
+	case len(x) == 1:
+		k = x[0]
+	case n.Attrs.Bool("transpose_x", false):
+		k = x[len(x)-2]
+	default:
+		k = x[len(x)-1]
+	}
+	return satMul(satMul(2, elems(out)), int64(k))
+}
+
+// matmulScratch is the packed panels of the product of operands 0 and 1.
+func matmulScratch(n *Node, in [][]int, _ []int, f32 bool) int64 {
+	tx, tw := matmulFlags(n.Attrs)
+	if f32 {
+		return kernels.MatmulScratch[float32](in[0], in[1], tx, tw)
+	}
+	return kernels.MatmulScratch[float64](in[0], in[1], tx, tw)
 }

@@ -231,6 +231,8 @@ var (
 func init() {
 	Register(&Attention, &Op{
 		Name: "attention", Arity: -1,
+		Flops:   attentionFlops,
+		Scratch: attentionScratch,
 		Doc: "attention(q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], mask?; scale = 1/sqrt(d)): " +
 			"softmax(q·kᵀ·scale, masked to -Inf where mask is false)·v",
 		Infer:  attentionInfer,
@@ -249,7 +251,8 @@ func init() {
 	})
 	Register(&AttentionBias, &Op{
 		Name: "attention_bias", Arity: 1,
-		Doc: "attention_bias(mask; dtype): 0 where mask is true (non-zero) and -Inf elsewhere, for attention's scores",
+		Flops: perOut(1),
+		Doc:   "attention_bias(mask; dtype): 0 where mask is true (non-zero) and -Inf elsewhere, for attention's scores",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			dt := a.DType("dtype", F32)
 			if !dt.IsFloat() {
@@ -274,4 +277,35 @@ func init() {
 			}, nil
 		},
 	})
+}
+
+// attentionFlops counts q·kᵀ (2·d per score), the scale and the mask (one
+// each per score), the softmax (5 per score) and the weighted sum of v
+// (2·dv per score).
+func attentionFlops(_ *Node, in [][]int, _ []int) int64 {
+	q, v := in[0], in[2]
+	r := len(q)
+	scores := satMul(elems(q[:r-1]), int64(in[1][r-2])) // [..., Tq] × Tk
+	per := satAdd(satAdd(satMul(2, int64(q[r-1])), satMul(2, int64(v[r-1]))), 6)
+	if len(in) > 3 {
+		per = satAdd(per, 1)
+	}
+	return satMul(scores, per)
+}
+
+// attentionScratch is the scores of one batch ([Tq, Tk]), the mask's
+// per-batch offsets and the two products of a batch: q·kᵀ and scores·v.
+func attentionScratch(n *Node, in [][]int, out []int, f32 bool) int64 {
+	q, k, v := in[0], in[1], in[2]
+	r := len(q)
+	tq, tk, d, dv := q[r-2], k[r-2], q[r-1], v[r-1]
+	b := kernels.HeapBytes(kernels.MulBytes(int64(tq), int64(tk), elemSize(f32)))
+	if len(in) == 4 {
+		b = kernels.AddBytes(b, kernels.HeapBytes(kernels.MulBytes(elems64(q[:r-2]), 8)))
+	}
+	qk, pv := kernels.MatmulScratch[float64], kernels.MatmulScratch[float64]
+	if f32 {
+		qk, pv = kernels.MatmulScratch[float32], kernels.MatmulScratch[float32]
+	}
+	return kernels.AddBytes(b, qk([]int{tq, d}, []int{tk, d}, false, true), pv([]int{tq, tk}, []int{tk, dv}, false, false))
 }

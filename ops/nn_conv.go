@@ -241,7 +241,7 @@ func bilinearJVP(b *Builder, n *Node, t []*Node, f func(x, y *Node) *Node) *Node
 
 func registerConv(s convSpec) {
 	Register(s.fwdOp, &Op{
-		Name: s.fwd, Arity: 2,
+		Name: s.fwd, Arity: 2, Flops: convFlops, Scratch: convScratch(0, 1, -1, s.nsp),
 		Doc: s.fwd + "(x, K; stride, pad, dilation, groups): PyTorch's convolution (cross-correlation), " +
 			"x NC" + map[int]string{1: "W", 2: "HW"}[s.nsp] + ", K [C_out, C/groups, k...]",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -276,7 +276,7 @@ func registerConv(s convSpec) {
 		Check: convChecks[s.fwd],
 	})
 	Register(s.inGradOp, &Op{
-		Name: s.inGrad, Arity: 2,
+		Name: s.inGrad, Arity: 2, Flops: convInputGradFlops, Scratch: convScratch(-1, 1, 0, s.nsp),
 		Doc: s.inGrad + "(g, K; shape, stride, pad, dilation, groups): the gradient of " + s.fwd +
 			"(x, K) with respect to x of the given shape, given the result's gradient g (a transposed convolution)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -315,7 +315,7 @@ func registerConv(s convSpec) {
 		Check: convChecks[s.inGrad],
 	})
 	Register(s.wtGradOp, &Op{
-		Name: s.wtGrad, Arity: 2,
+		Name: s.wtGrad, Arity: 2, Flops: convWeightGradFlops, Scratch: convScratch(0, -1, 1, s.nsp),
 		Doc: s.wtGrad + "(x, g; shape, stride, pad, dilation, groups): the gradient of " + s.fwd +
 			"(x, K) with respect to K of the given shape, given the result's gradient g",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -392,4 +392,71 @@ func init() {
 		registerConv(convSpec{nsp: nsp, fwd: name, inGrad: name + "_input_grad", wtGrad: name + "_weight_grad",
 			fwdOp: h[0], inGradOp: h[1], wtGradOp: h[2]})
 	}
+}
+
+// Convolutions count a multiply-add per output element and kernel tap of
+// its group; the gradients do the same products.
+
+// convFlops is the FLOPs of conv1d and conv2d (x, K).
+func convFlops(_ *Node, in [][]int, out []int) int64 {
+	return satMul(satMul(2, elems(out)), elems(in[1][1:]))
+}
+
+// convInputGradFlops is the FLOPs of the input gradients (g, K).
+func convInputGradFlops(_ *Node, in [][]int, _ []int) int64 {
+	return satMul(satMul(2, elems(in[0])), elems(in[1][1:]))
+}
+
+// convWeightGradFlops is the FLOPs of the kernel gradients (x, g) -> K.
+func convWeightGradFlops(_ *Node, in [][]int, out []int) int64 {
+	return satMul(satMul(2, elems(in[1])), elems(out[1:]))
+}
+
+// convScratch is the scratch rule of a convolution op whose input x,
+// kernel k and output-sized operand g (the result's gradient, or the
+// result) are operand xi, ki, gi, or the result for -1; nsp is the number
+// of spatial axes (1 for conv1d, which runs as a conv2d of height 1).
+func convScratch(xi, ki, gi, nsp int) ScratchFunc {
+	return func(n *Node, in [][]int, out []int, f32 bool) int64 {
+		pick := func(i int) []int {
+			if i < 0 {
+				return out
+			}
+			return in[i]
+		}
+		x, k, g := pick(xi), pick(ki), pick(gi)
+		stride := convScratchAttr(n.Attrs, "stride", nsp, 1)
+		pad := convScratchAttr(n.Attrs, "pad", nsp, 0)
+		if nsp == 1 {
+			x = []int{x[0], x[1], 1, x[2]}
+			k = []int{k[0], k[1], 1, k[2]}
+			g = []int{g[0], g[1], 1, g[2]}
+			stride, pad = [2]int{1, stride[0]}, [2]int{0, pad[0]}
+		}
+		if f32 {
+			return kernels.ConvScratch[float32](x, k, stride, pad, g[2], g[3])
+		}
+		return kernels.ConvScratch[float64](x, k, stride, pad, g[2], g[3])
+	}
+}
+
+// convScratchAttr reads a convolution's per-axis attribute (an int for
+// every axis, or a list of nsp ints), def when absent; -1 where it is
+// neither, which counts as a stride or padding that rules out reading the
+// input in place (so the column buffer is counted).
+func convScratchAttr(a Attrs, key string, nsp, def int) [2]int {
+	out := [2]int{def, def}
+	switch v := a[key].(type) {
+	case nil:
+	case int:
+		out = [2]int{v, v}
+	case []int:
+		if len(v) != nsp {
+			return [2]int{-1, -1}
+		}
+		copy(out[:], v)
+	default:
+		return [2]int{-1, -1}
+	}
+	return out
 }

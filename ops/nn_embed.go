@@ -136,6 +136,7 @@ var (
 func init() {
 	Register(&Embedding, &Op{
 		Name: "embedding", Arity: 2,
+		Flops: NoFlops,
 		Doc:   "embedding(ids int[...], table [V, D]): [..., D], the table's row for each id (an id outside [0, V) is an error at run time)",
 		Infer: embedInfer,
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
@@ -161,6 +162,7 @@ func init() {
 	})
 	Register(&EmbeddingGrad, &Op{
 		Name: "embedding_grad", Arity: 2,
+		Flops: scatterFlops(1),
 		Doc: "embedding_grad(ids int[...], g [..., D]; shape [V, D]): the gradient of embedding(ids, table) " +
 			"with respect to the table: g's rows added into row ids[i] (an id outside [0, V) is an error at run time)",
 		Infer: embedGradInfer,

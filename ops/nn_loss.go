@@ -27,6 +27,7 @@ type lossSpec struct {
 	elem      func(x, y float64, a Attrs) float64
 	grads     func(b *Builder, n *Node) []*Node // d(sum of elements)/d operand
 	domain    []Domain
+	flops     int64 // per element of the prediction, the mean included
 }
 
 func lossInfer(name string) func([]Type, Attrs) (Type, error) {
@@ -84,6 +85,7 @@ func (l lossSpec) register() {
 	Register(l.h, &Op{
 		Name: l.name, Arity: 2,
 		Doc:   l.doc,
+		Flops: perIn(l.flops),
 		Infer: lossInfer(l.name),
 		VJP:   vjp,
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
@@ -139,6 +141,7 @@ func init() {
 				d := mul(b, scalar(b, n, 2), sub(b, n.In[0], n.In[1]))
 				return []*Node{d, neg(b, d)}
 			},
+			flops: 3, // subtract, square, add
 		},
 		{
 			h: &Huber, name: "huber", doc: "huber(x, y; delta = 1): PyTorch's HuberLoss, the mean of ½d² where |d| < delta, else delta·(|d| - ½delta), d = x - y",
@@ -155,6 +158,7 @@ func init() {
 				c := b.Must(Minimum, nil, b.Must(Maximum, nil, d, scalar(b, d, -delta)), scalar(b, d, delta))
 				return []*Node{c, neg(b, c)}
 			},
+			flops: 4, // subtract, abs, compare, square or subtract, add
 		},
 		{
 			h: &BinaryCrossEntropy, name: "binary_cross_entropy", doc: "binary_cross_entropy(p, y): the mean of -(y·log p + (1 - y)·log(1 - p)), each log clamped at -100 as in PyTorch",
@@ -169,6 +173,7 @@ func init() {
 				return []*Node{dp, dy}
 			},
 			domain: []Domain{Unit, Unit},
+			flops:  4, // two logs, multiply-add
 		},
 		{
 			h: &BinaryCrossEntropyWithLogits, name: "binary_cross_entropy_with_logits", doc: "binary_cross_entropy_with_logits(z, y): binary_cross_entropy(sigmoid(z), y), computed stably as the mean of max(z, 0) - z·y + log(1 + e^-|z|)",
@@ -180,6 +185,7 @@ func init() {
 				return []*Node{sub(b, b.Must(Sigmoid, nil, z), y), neg(b, z)}
 			},
 			domain: []Domain{AnyReal, Unit},
+			flops:  5, // softplus form, multiply, add
 		},
 	}
 	for _, l := range specs {

@@ -137,7 +137,10 @@ func (s normSpec) normalizeTangent(b *Builder, x, xhat, inv, tx *Node) *Node {
 func (s normSpec) register(doc string, check []CheckCase) {
 	Register(s.h, &Op{
 		Name: s.name, Arity: 3,
-		Doc:   doc,
+		Doc: doc,
+		// mean, subtract, square, add (variance), multiply (normalize),
+		// multiply and add (gamma, beta) per element
+		Flops: perIn(7),
 		Infer: s.infer,
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, gamma := n.In[0], n.In[1]

@@ -165,6 +165,7 @@ var (
 func init() {
 	Register(&MaxPool2D, &Op{
 		Name: "max_pool2d", Arity: 1,
+		Flops: poolFlops,
 		Doc: "max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0): the maximum of each window; " +
 			"the gradient goes to the first maximum, as in PyTorch",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -196,6 +197,7 @@ func init() {
 	})
 	Register(&MaxPool2DGrad, &Op{
 		Name: "max_pool2d_grad", Arity: 2,
+		Flops: maxPoolGradFlops,
 		Doc:   "max_pool2d_grad(x, g; k, stride, pad): the gradient of max_pool2d(x) given its result's gradient g",
 		Infer: poolPairInfer("max_pool2d_grad", true),
 		VJP: func(b *Builder, n *Node, h *Node) []*Node {
@@ -220,6 +222,7 @@ func init() {
 	})
 	Register(&MaxPool2DPick, &Op{
 		Name: "max_pool2d_pick", Arity: 2,
+		Flops: NoFlops,
 		Doc: "max_pool2d_pick(x, h; k, stride, pad): h (shaped as x) read at the first maximum of each window of x; " +
 			"the JVP of max_pool2d and the VJP of max_pool2d_grad",
 		Infer: poolPairInfer("max_pool2d_pick", false),
@@ -244,7 +247,8 @@ func init() {
 	})
 	Register(&AvgPool2D, &Op{
 		Name: "avg_pool2d", Arity: 1,
-		Doc: "avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window",
+		Flops: avgPoolFlops,
+		Doc:   "avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			p, err := resolvePool("avg_pool2d", a)
 			if err != nil {
@@ -272,6 +276,7 @@ func init() {
 	})
 	Register(&AvgPool2DGrad, &Op{
 		Name: "avg_pool2d_grad", Arity: 1,
+		Flops: avgPoolGradFlops,
 		Doc: "avg_pool2d_grad(g; shape, k, stride, pad, count_include_pad): the gradient of avg_pool2d(x) " +
 			"for x of the given shape, given its result's gradient g",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -306,4 +311,27 @@ func init() {
 			{In: []Type{T(1, 2, 3, 2)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": 1, "count_include_pad": false, "shape": ShapeOf(1, 2, 5, 4)}},
 		},
 	})
+}
+
+// Pooling counts one comparison or add per output element and window tap;
+// averages add a division per output element.
+
+// poolFlops is one operation per output element (of shape out) and window
+// tap.
+func poolFlops(n *Node, _ [][]int, out []int) int64 {
+	k, err := spatialInts(n.Op.Name, n.Attrs, "k", 2, 1, 1)
+	if err != nil {
+		return elems(out)
+	}
+	return satMul(elems(out), satMul(int64(k[0]), int64(k[1])))
+}
+
+func avgPoolFlops(n *Node, in [][]int, out []int) int64 {
+	return satAdd(poolFlops(n, in, out), elems(out))
+}
+
+func maxPoolGradFlops(n *Node, in [][]int, _ []int) int64 { return poolFlops(n, in[1:], in[1]) }
+
+func avgPoolGradFlops(n *Node, in [][]int, _ []int) int64 {
+	return satAdd(poolFlops(n, in, in[0]), elems(in[0]))
 }

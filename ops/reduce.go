@@ -7,9 +7,10 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// Reductions over axes: attribute "axes" ([]int, negative counted from the
-// end; absent reduces every axis) and "keepdims" (bool: reduced axes stay as
-// size 1).
+// Reductions over axes: sum, mean, max, min, prod and size, and what every
+// reduction shares (reduce_stats.go and reduce_arg.go hold the others):
+// attribute "axes" ([]int, negative counted from the end; absent reduces
+// every axis) and "keepdims" (bool: reduced axes stay as size 1).
 
 // reduction is a reduction's axes resolved against an operand's shape.
 type reduction struct {
@@ -129,6 +130,8 @@ var (
 	Sum *Op
 	// Mean is the op "mean": mean(x, axes, keepdims): the mean over axes (every axis when absent)
 	Mean *Op
+	// Prod is the op "prod": prod(x; axes []int, keepdims bool): the product over axes (every axis when absent).
+	Prod *Op
 	// Size is the op "size": size(x, axes, dtype): the number of elements of x along axes (all when absent), as a scalar; its derivative is zero
 	Size *Op
 )
@@ -136,8 +139,10 @@ var (
 func init() {
 	Register(&Sum, &Op{
 		Name: "sum", Arity: 1,
-		Doc:   "sum(x, axes, keepdims): the sum over axes (every axis when absent)",
-		Infer: reduceInfer("sum"),
+		Flops:   perIn(1),
+		Scratch: reduceScratch,
+		Doc:     "sum(x, axes, keepdims): the sum over axes (every axis when absent)",
+		Infer:   reduceInfer("sum"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			return []*Node{expand(b, n, g)}
 		},
@@ -155,8 +160,10 @@ func init() {
 	})
 	Register(&Mean, &Op{
 		Name: "mean", Arity: 1,
-		Doc:   "mean(x, axes, keepdims): the mean over axes (every axis when absent)",
-		Infer: reduceInfer("mean"),
+		Flops:   perIn(1),
+		Scratch: reduceScratch,
+		Doc:     "mean(x, axes, keepdims): the mean over axes (every axis when absent)",
+		Infer:   reduceInfer("mean"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			return []*Node{expand(b, n, div(b, g, count(b, n)))}
 		},
@@ -200,8 +207,10 @@ func init() {
 		}
 		Register(r.h, &Op{
 			Name: name, Arity: 1,
-			Doc:   name + "(x, axes, keepdims) over axes (every axis when absent); ties share the gradient",
-			Infer: reduceInfer(name),
+			Flops:   perIn(1),
+			Scratch: reduceScratch,
+			Doc:     name + "(x, axes, keepdims) over axes (every axis when absent); ties share the gradient",
+			Infer:   reduceInfer(name),
 			VJP: func(b *Builder, n *Node, g *Node) []*Node {
 				return []*Node{mul(b, expand(b, n, g), share(b, n))}
 			},
@@ -220,7 +229,8 @@ func init() {
 	}
 	Register(&Size, &Op{
 		Name: "size", Arity: 1,
-		Doc: "size(x, axes, dtype): the number of elements of x along axes (all when absent), as a scalar; its derivative is zero",
+		Flops: NoFlops,
+		Doc:   "size(x, axes, dtype): the number of elements of x along axes (all when absent), as a scalar; its derivative is zero",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if _, err := resolveReduction("size", in[0], a); err != nil {
 				return Type{}, err
@@ -244,4 +254,83 @@ func init() {
 			{In: []Type{T(3, 4)}, Attrs: Attrs{"dtype": F64}},
 		},
 	})
+	Register(&Prod, &Op{
+		Name: "prod", Arity: 1,
+		Flops: perIn(1),
+		Doc: "prod(x; axes []int, keepdims bool): the product over axes (every axis when absent). " +
+			"The gradient is prod/x, so it is not defined where an element is exactly 0.",
+		Infer: reduceInfer("prod"),
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			return []*Node{div(b, expand(b, n, mul(b, g, n)), n.In[0])}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			if t[0] == nil {
+				return b.Full(n.Type, 0)
+			}
+			return mul(b, n, sumLike(b, n, div(b, t[0], n.In[0])))
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			return redKernel(n, in,
+				func(p *kernels.Bcast, idx, off []int, _, _ int) func(dst, src []float32) {
+					return func(dst, src []float32) { kernels.ReduceProd(p, dst, src, idx, off) }
+				},
+				func(p *kernels.Bcast, idx, off []int, _, _ int) func(dst, src []float64) {
+					return func(dst, src []float64) { kernels.ReduceProd(p, dst, src, idx, off) }
+				})
+		},
+		Check: withDomain(reduceCases, AwayZero),
+	})
+}
+
+// keepOf reshapes y, a result of reduction n, to the operand's rank with the
+// reduced axes as size 1, so that it broadcasts against the operand.
+func keepOf(b *Builder, n *Node, y *Node) *Node {
+	red, err := resolveReduction(n.Op.Name, n.In[0].Type, n.Attrs)
+	if err != nil {
+		panic("ops: reduction was checked: " + err.Error())
+	}
+	return reshapeTo(b, y, red.keep)
+}
+
+// sumLike sums x over n's axes with n's keepdims.
+func sumLike(b *Builder, n *Node, x *Node) *Node {
+	return b.Must(Sum, reduceAttrs(n, n.Attrs.Bool("keepdims", false)), x)
+}
+
+// redKernel prepares a reduction kernel: run gets the prepared walk, the
+// number of elements each output reduces and the output's element count.
+func redKernel(n *Node, in [][]int,
+	f32 func(p *kernels.Bcast, idx, off []int, count, outLen int) func(dst, src []float32),
+	f64 func(p *kernels.Bcast, idx, off []int, count, outLen int) func(dst, src []float64)) (KernelFunc, error) {
+	keep := keepShape(n, in[0])
+	p := kernels.NewBcast(in[0], keep)
+	idx, off := p.Scratch(), make([]int, 1)
+	outLen := tensor.NumElems(keep)
+	cnt := 0
+	if outLen > 0 {
+		cnt = tensor.NumElems(in[0]) / outLen
+	}
+	switch n.Type.DType {
+	case F32:
+		r := f32(p, idx, off, cnt, outLen)
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r(o.F32, in[0].F32) }, nil
+	case F64:
+		r := f64(p, idx, off, cnt, outLen)
+		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r(o.F64, in[0].F64) }, nil
+	}
+	return nil, fmt.Errorf("%s: no kernel for %v", n.Op.Name, n.Type.DType)
+}
+
+// reduceScratch is the buffer of a reduction of operand 0 into the result.
+func reduceScratch(_ *Node, in [][]int, out []int, f32 bool) int64 {
+	if f32 {
+		return kernels.ReduceScratch[float32](in[0], elems64(out))
+	}
+	return kernels.ReduceScratch[float64](in[0], elems64(out))
+}
+
+// reduceRowScratch is reduceScratch and one value per result element (var
+// and std keep the means, logsumexp the maxima).
+func reduceRowScratch(n *Node, in [][]int, out []int, f32 bool) int64 {
+	return kernels.AddBytes(reduceScratch(n, in, out, f32), kernels.HeapBytes(kernels.MulBytes(elems64(out), elemSize(f32))))
 }

@@ -3,14 +3,15 @@ package ops
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/nnclang/nnc/tensor"
 )
 
 // Op declares one operation, once: its type rule, its derivatives (written
-// with other ops, so that they can themselves be differentiated) and its
-// reference kernel.
+// with other ops, so that they can themselves be differentiated), its
+// reference kernel, its gradient-check cases, its FLOP count, how it fuses,
+// the scratch memory of its kernel and its .nn built-in signature. Every
+// pass reads these facts here; none keeps a table of ops of its own.
 type Op struct {
 	Name  string
 	Doc   string
@@ -54,6 +55,22 @@ type Op struct {
 	// reductions). -1 stands for every operand (variadic fused ops).
 	InPlace []int
 
+	// Flops counts the FLOPs of one execution (see flops.go). Every op
+	// declares its rule, NoFlops for those that do no arithmetic (leaves,
+	// layout, data movement); an op without one is counted as one FLOP per
+	// output element and reported as estimated.
+	Flops FlopFunc
+
+	// Elementwise, when set, says that the op is an elementwise float op
+	// that fused kernels can run (see Elementwise): the optimizer fuses
+	// trees of such ops, and fused programs name them.
+	Elementwise *Elementwise
+
+	// Scratch, when set, is the bytes of the buffers the op's kernel
+	// allocates that grow with the shapes (see ScratchFunc); nil for a
+	// kernel that keeps none.
+	Scratch ScratchFunc
+
 	Builtin *Builtin // the .nn built-in function lowering to this op; nil if none (builtin.go)
 
 	handle **Op // the variable Register set to this op
@@ -80,64 +97,6 @@ func (c *Ctx) Fail(err error) {
 	if c.Err == nil {
 		c.Err = err
 	}
-}
-
-// IndexError reports an integer operand (take's ids, embedding's ids,
-// cross_entropy's labels) holding a value outside the range the op accepts:
-// "f.nn:3:12: take: index 7 out of range [-5, 5) at position 1 of the ids".
-type IndexError struct {
-	Pos    Pos    // the op's position in the .nn source
-	Op     string // the op's name
-	What   string // "index", "label", "id"
-	Of     string // the operand: "ids", "labels"
-	Value  int64  // the offending value
-	Lo, Hi int64  // the accepted range [Lo, Hi)
-	At     []int  // the value's position in the operand (one index per axis)
-}
-
-// Error prints the position, the op, the value, the range and where it is.
-func (e *IndexError) Error() string {
-	at := ""
-	if len(e.At) == 1 {
-		at = fmt.Sprint(e.At[0])
-	} else {
-		at = strings.ReplaceAll(fmt.Sprint(e.At), " ", ", ")
-	}
-	pos := ""
-	if s := e.Pos.String(); s != "" {
-		pos = s + ": "
-	}
-	return fmt.Sprintf("%s%s: %s %d out of range [%d, %d) at position %s of the %s", pos, e.Op, e.What, e.Value, e.Lo, e.Hi, at, e.Of)
-}
-
-// checkRange reports, through ctx, the first of ids outside [lo, hi) as an
-// IndexError of node n; it returns false when there is one. shape is the
-// concrete shape of ids, for the position in the message. The scan is a
-// single pass with one comparison per value.
-func checkRange[L ~int32 | ~int64](ctx *Ctx, n *Node, ids []L, shape []int, lo, hi int64, what, of string) bool {
-	for i, v := range ids {
-		if int64(v) < lo || int64(v) >= hi {
-			ctx.Fail(&IndexError{Pos: n.Pos, Op: n.Op.Name, What: what, Of: of, Value: int64(v), Lo: lo, Hi: hi, At: unflatten(i, shape)})
-			return false
-		}
-	}
-	return true
-}
-
-// unflatten turns flat index i into one index per axis of shape (i itself
-// for a shape of rank 0 or 1).
-func unflatten(i int, shape []int) []int {
-	if len(shape) <= 1 {
-		return []int{i}
-	}
-	at := make([]int, len(shape))
-	for k := len(shape) - 1; k >= 0; k-- {
-		if d := shape[k]; d > 0 {
-			at[k] = i % d
-			i /= d
-		}
-	}
-	return at
 }
 
 // Domain says which values the gradient checker may draw for an operand.

@@ -51,6 +51,7 @@ var (
 func init() {
 	Register(&Gather, &Op{
 		Name: "gather", Arity: 2,
+		Flops: NoFlops,
 		Doc: "gather(x, ids; axis int = -1): NumPy's take_along_axis (PyTorch's gather(x, axis, ids)): ids " +
 			"(i32 or i64) has x's rank and x's dimensions except along axis, and the result, of ids' shape, holds " +
 			"x[..., ids[..., j, ...], ...] at [..., j, ...]. Negative ids count from the end; an id outside " +
@@ -93,6 +94,7 @@ func init() {
 	})
 	Register(&ScatterAddAlong, &Op{
 		Name: "scatter_add_along", Arity: 2,
+		Flops: scatterFlops(0),
 		Doc: "scatter_add_along(g, ids; shape Shape, axis int = -1): zeros of shape with g[..., j, ...] added at " +
 			"[..., ids[..., j, ...], ...] (repeated ids add up; an id outside [-n, n) is an error at run time); the adjoint of gather",
 		Infer: func(in []Type, a Attrs) (Type, error) {

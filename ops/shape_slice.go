@@ -330,6 +330,7 @@ var (
 func init() {
 	Register(&Slice, &Op{
 		Name: "slice", Arity: 1,
+		Flops: NoFlops,
 		Doc: "slice(x; starts, stops, steps []int) is NumPy's x[start:stop:step, ...] on the leading axes " +
 			"(ops.SliceNone for an absent bound; negative bounds count from the end; negative steps reverse); " +
 			"or slice(x; begin, end Shape): x[begin:end] per axis with symbolic bounds. " +
@@ -369,6 +370,7 @@ func init() {
 	})
 	Register(&Unslice, &Op{
 		Name: "unslice", Arity: 1,
+		Flops: NoFlops,
 		Doc: "unslice(g; shape Shape, and slice's attributes): zeros of the given shape with g written where " +
 			"slice would read; the adjoint of slice",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -407,6 +409,7 @@ func init() {
 	})
 	Register(&Pad, &Op{
 		Name: "pad", Arity: 1,
+		Flops: NoFlops,
 		Doc: "pad(x; pads []int, value float64 = 0): x surrounded by value: pads = [before_0, after_0, " +
 			"before_1, after_1, ...] gives the count added on each side of each axis; a list of 2k numbers " +
 			"pads the last k axes. Pads are not negative. Its gradient is a slice.",

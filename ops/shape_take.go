@@ -62,6 +62,7 @@ var (
 func init() {
 	Register(&Take, &Op{
 		Name: "take", Arity: 2,
+		Flops: NoFlops,
 		Doc: "take(x, ids; axis int): NumPy's take: x[..., ids, ...] with ids (i32 or i64, any shape) indexing " +
 			"axis, giving x.shape[:axis] + ids.shape + x.shape[axis+1:]; without axis x is flattened. " +
 			"Negative ids count from the end; an id outside [-n, n) is an error at run time. The gradient is scatter_add.",
@@ -108,6 +109,7 @@ func init() {
 	})
 	Register(&ScatterAdd, &Op{
 		Name: "scatter_add", Arity: 2,
+		Flops: scatterFlops(0),
 		Doc: "scatter_add(g, ids; shape Shape, axis int): zeros of shape with each slice of g added at the " +
 			"position ids gives along axis (repeated ids add up; an id outside [-n, n) is an error at run time); " +
 			"the adjoint of take(x, ids, axis) for x of that shape",

@@ -63,6 +63,7 @@ var (
 func init() {
 	Register(&Softmax, &Op{
 		Name: "softmax", Arity: 1,
+		Flops: perIn(5),
 		Doc:   "softmax(x, axis=-1): exp(x) normalized to sum 1 along axis",
 		Infer: softmaxInfer("softmax"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
@@ -81,6 +82,7 @@ func init() {
 	})
 	Register(&LogSoftmax, &Op{
 		Name: "log_softmax", Arity: 1,
+		Flops: perIn(5),
 		Doc:   "log_softmax(x, axis=-1): x - logsumexp(x) along axis",
 		Infer: softmaxInfer("log_softmax"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {

@@ -11,6 +11,7 @@ var (
 func init() {
 	Register(&StopGradient, &Op{
 		Name: "stop_gradient", Arity: 1,
+		Flops: NoFlops,
 		Doc:   "stop_gradient(x): x, through which no gradient flows",
 		Infer: func(in []Type, a Attrs) (Type, error) { return in[0], nil },
 		VJP:   func(b *Builder, n *Node, g *Node) []*Node { return []*Node{nil} },

@@ -1,10 +1,19 @@
 package ops
 
-import "github.com/nnclang/nnc/kernels"
+import (
+	"fmt"
+	"math"
 
-// Elementwise unary float ops. Each derivative is written as d(x, y), the
-// factor that multiplies the incoming gradient (y is the op's own result), so
-// that the VJP is g*d and the JVP t*d.
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
+)
+
+// Elementwise float ops of one operand, every one declared by one entry of
+// the table in init: its kernel rows, its derivative, its checks and
+// whether it fuses. The derivative is a factor d(n) written with ops, so
+// that the VJP is g*d and the JVP t*d and both can be differentiated
+// again. Ops with attributes (leaky_relu, elu, gelu, clip) give their rows
+// per node instead.
 
 // Handles of the ops this file registers.
 var (
@@ -28,65 +37,354 @@ var (
 	Abs *Op
 	// Square is the elementwise op "square".
 	Square *Op
+	// Sin is the elementwise op "sin".
+	Sin *Op
+	// Cos is the elementwise op "cos".
+	Cos *Op
+	// Rsqrt is the elementwise op "rsqrt".
+	Rsqrt *Op
+	// Erf is the elementwise op "erf".
+	Erf *Op
+	// Silu is the elementwise op "silu".
+	Silu *Op
+	// Softplus is the elementwise op "softplus".
+	Softplus *Op
+	// LeakyRelu is the elementwise op "leaky_relu".
+	LeakyRelu *Op
+	// Elu is the elementwise op "elu".
+	Elu *Op
+	// Gelu is the elementwise op "gelu".
+	Gelu *Op
+	// Clip is the elementwise op "clip".
+	Clip *Op
+)
+
+// unaryOp declares one elementwise float op of one operand.
+type unaryOp struct {
+	h         **Op // the op's handle
+	name, doc string
+
+	// r32 and r64 are the kernel rows of an op without attributes; rowsOf
+	// gives them for a node of an op with attributes.
+	r32    func(dst, x []float32)
+	r64    func(dst, x []float64)
+	rowsOf func(n *Node) (func(dst, x []float32), func(dst, x []float64))
+
+	check func(a Attrs) error // validates the attributes; may be nil
+
+	// d is dy/dx as a node of n's type; grad, when set instead, gives
+	// the gradient (or tangent) for the incoming g directly (neg: -g).
+	d    func(b *Builder, n *Node) *Node
+	grad func(b *Builder, n, g *Node) *Node
+
+	dom   Domain      // the domain of the two standard check cases
+	cases []CheckCase // other check cases, instead of the standard ones
+
+	// fuse, when set, is the op's fusion descriptor; empty Rows stand for
+	// the op's own rows r32 and r64.
+	fuse *Elementwise
+
+	// inPlace lets the result take over its operand's buffer (Op.InPlace).
+	inPlace bool
+
+	builtin *Builtin
+}
+
+func (u unaryOp) register() {
+	infer := unaryInfer(u.name)
+	grad := u.grad
+	if grad == nil {
+		grad = func(b *Builder, n, g *Node) *Node { return mul(b, g, u.d(b, n)) }
+	}
+	rowsOf := u.rowsOf
+	if rowsOf == nil {
+		rowsOf = func(*Node) (func(dst, x []float32), func(dst, x []float64)) { return u.r32, u.r64 }
+	}
+	op := &Op{
+		Name: u.name, Arity: 1, Doc: u.doc,
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			if u.check != nil {
+				if err := u.check(a); err != nil {
+					return Type{}, err
+				}
+			}
+			return infer(in, a)
+		},
+		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			return []*Node{grad(b, n, g)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			if t[0] == nil {
+				return b.Full(n.Type, 0)
+			}
+			return grad(b, n, t[0])
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			r32, r64 := rowsOf(n)
+			return floatKernel(n,
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r32(o.F32, in[0].F32) },
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r64(o.F64, in[0].F64) })
+		},
+		Check:   u.cases,
+		Flops:   perOut(1),
+		Builtin: u.builtin,
+	}
+	if op.Check == nil {
+		op.Check = unaryCases(u.dom, nil)
+	}
+	if u.inPlace {
+		op.InPlace = []int{0}
+	}
+	if u.fuse != nil {
+		ew := *u.fuse
+		if ew.Rows.Unary32 == nil && ew.Rows.Unary64 == nil {
+			ew.Rows = unaryRows(u.r32, u.r64)
+		}
+		op.Elementwise = &ew
+	}
+	Register(u.h, op)
+}
+
+// unaryCases are the shapes an elementwise op is checked on.
+func unaryCases(dom Domain, a Attrs) []CheckCase {
+	return []CheckCase{
+		{In: []Type{T(3, 4)}, Attrs: a, Domain: []Domain{dom}},
+		{In: []Type{T()}, Attrs: a, Domain: []Domain{dom}},
+	}
+}
+
+func un(b *Builder, op *Op, x *Node) *Node { return b.Must(op, nil, x) }
+
+// floatAttr checks that a[key] is absent or a float64.
+func floatAttr(name string, a Attrs, key string) error {
+	if v, ok := a[key]; ok {
+		if _, ok := v.(float64); !ok {
+			return &InferError{name, fmt.Sprintf("attribute %s must be a number, got %v", key, v)}
+		}
+	}
+	return nil
+}
+
+// Defaults of the attributed ops.
+const (
+	// DefaultLeakySlope is leaky_relu's slope when the "slope" attribute is absent (PyTorch's).
+	DefaultLeakySlope = 0.01
+	// DefaultEluAlpha is elu's alpha when the "alpha" attribute is absent.
+	DefaultEluAlpha = 1.0
+)
+
+// The fusion descriptors of the unary ops that fuse: cheap ones run the
+// tile rows and are recomputed by every group that reads them.
+var (
+	fusedOwnRows = &Elementwise{}
+	fusedNeg     = &Elementwise{Rows: kernels.TileNeg.Rows(), Cheap: true}
+	fusedRelu    = &Elementwise{Rows: kernels.TileRelu.Rows(), Cheap: true}
+	fusedAbs     = &Elementwise{Rows: kernels.TileAbs.Rows(), Cheap: true}
+	fusedSquare  = &Elementwise{Rows: kernels.TileSquare.Rows(), Cheap: true}
+	fusedSqrt    = &Elementwise{Rows: kernels.TileSqrt.Rows()}
 )
 
 func init() {
-	unary := []struct {
-		h         **Op
-		name, doc string
-		r32       func(dst, x []float32)
-		r64       func(dst, x []float64)
-		d         func(b *Builder, x, y *Node) *Node
-		dom       Domain
-	}{
-		{&Neg, "neg", "-x", kernels.NegRow[float32], kernels.NegRow[float64],
-			nil, AnyReal},
-		{&Exp, "exp", "e**x", kernels.ExpRow[float32], kernels.ExpRow[float64],
-			func(b *Builder, x, y *Node) *Node { return y }, AnyReal},
-		{&Log, "log", "the natural logarithm", kernels.LogRow[float32], kernels.LogRow[float64],
-			func(b *Builder, x, y *Node) *Node { return div(b, scalar(b, x, 1), x) }, Positive},
-		{&Log1p, "log1p", "log(1 + x), accurate near 0", kernels.Log1pRow[float32], kernels.Log1pRow[float64],
-			func(b *Builder, x, y *Node) *Node { return div(b, scalar(b, x, 1), add(b, scalar(b, x, 1), x)) }, Positive},
-		{&Tanh, "tanh", "the hyperbolic tangent", kernels.TanhRow[float32], kernels.TanhRow[float64],
-			func(b *Builder, x, y *Node) *Node { return sub(b, scalar(b, x, 1), mul(b, y, y)) }, AnyReal},
-		{&Sigmoid, "sigmoid", "1 / (1 + e**-x)", kernels.SigmoidRow[float32], kernels.SigmoidRow[float64],
-			func(b *Builder, x, y *Node) *Node { return mul(b, y, sub(b, scalar(b, x, 1), y)) }, AnyReal},
-		{&Relu, "relu", "max(x, 0)", kernels.ReluRow[float32], kernels.ReluRow[float64],
-			func(b *Builder, x, y *Node) *Node { return b.Must(Greater, nil, x, scalar(b, x, 0)) }, AwayZero},
-		{&Sqrt, "sqrt", "the square root", kernels.SqrtRow[float32], kernels.SqrtRow[float64],
-			func(b *Builder, x, y *Node) *Node { return div(b, scalar(b, x, 0.5), y) }, Positive},
-		{&Abs, "abs", "|x|", kernels.AbsRow[float32], kernels.AbsRow[float64],
-			func(b *Builder, x, y *Node) *Node { return b.Must(Sign, nil, x) }, AwayZero},
-		{&Square, "square", "x * x", kernels.SquareRow[float32], kernels.SquareRow[float64],
-			func(b *Builder, x, y *Node) *Node { return mul(b, scalar(b, x, 2), x) }, AnyReal},
+	for _, u := range []unaryOp{
+		{h: &Neg, name: "neg", doc: "-x, elementwise",
+			r32: kernels.NegRow[float32], r64: kernels.NegRow[float64],
+			grad: func(b *Builder, n, g *Node) *Node { return neg(b, g) },
+			dom:  AnyReal, fuse: fusedNeg, inPlace: true},
+		{h: &Exp, name: "exp", doc: "e**x, elementwise",
+			r32: kernels.ExpRow[float32], r64: kernels.ExpRow[float64],
+			d:   func(b *Builder, n *Node) *Node { return n },
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
+		{h: &Log, name: "log", doc: "the natural logarithm, elementwise",
+			r32: kernels.LogRow[float32], r64: kernels.LogRow[float64],
+			d: func(b *Builder, n *Node) *Node {
+				x := n.In[0]
+				return div(b, scalar(b, x, 1), x)
+			},
+			dom: Positive, fuse: fusedOwnRows, inPlace: true},
+		{h: &Log1p, name: "log1p", doc: "log(1 + x), accurate near 0, elementwise",
+			r32: kernels.Log1pRow[float32], r64: kernels.Log1pRow[float64],
+			d: func(b *Builder, n *Node) *Node {
+				x := n.In[0]
+				return div(b, scalar(b, x, 1), add(b, scalar(b, x, 1), x))
+			},
+			dom: Positive, fuse: fusedOwnRows, inPlace: true},
+		{h: &Tanh, name: "tanh", doc: "the hyperbolic tangent, elementwise",
+			r32: kernels.TanhRow[float32], r64: kernels.TanhRow[float64],
+			d:   func(b *Builder, n *Node) *Node { return sub(b, scalar(b, n.In[0], 1), mul(b, n, n)) },
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
+		{h: &Sigmoid, name: "sigmoid", doc: "1 / (1 + e**-x), elementwise",
+			r32: kernels.SigmoidRow[float32], r64: kernels.SigmoidRow[float64],
+			d:   func(b *Builder, n *Node) *Node { return mul(b, n, sub(b, scalar(b, n.In[0], 1), n)) },
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
+		{h: &Relu, name: "relu", doc: "max(x, 0), elementwise",
+			r32: kernels.ReluRow[float32], r64: kernels.ReluRow[float64],
+			d: func(b *Builder, n *Node) *Node {
+				x := n.In[0]
+				return b.Must(Greater, nil, x, scalar(b, x, 0))
+			},
+			dom: AwayZero, fuse: fusedRelu, inPlace: true},
+		{h: &Sqrt, name: "sqrt", doc: "the square root, elementwise",
+			r32: kernels.SqrtRow[float32], r64: kernels.SqrtRow[float64],
+			d:   func(b *Builder, n *Node) *Node { return div(b, scalar(b, n.In[0], 0.5), n) },
+			dom: Positive, fuse: fusedSqrt, inPlace: true},
+		{h: &Abs, name: "abs", doc: "|x|, elementwise",
+			r32: kernels.AbsRow[float32], r64: kernels.AbsRow[float64],
+			d:   func(b *Builder, n *Node) *Node { return b.Must(Sign, nil, n.In[0]) },
+			dom: AwayZero, fuse: fusedAbs, inPlace: true},
+		{h: &Square, name: "square", doc: "x * x, elementwise",
+			r32: kernels.SquareRow[float32], r64: kernels.SquareRow[float64],
+			d: func(b *Builder, n *Node) *Node {
+				x := n.In[0]
+				return mul(b, scalar(b, x, 2), x)
+			},
+			dom: AnyReal, fuse: fusedSquare, inPlace: true},
+		{h: &Sin, name: "sin", doc: "sin(x), elementwise",
+			r32: kernels.SinRow[float32], r64: kernels.SinRow[float64],
+			d:   func(b *Builder, n *Node) *Node { return un(b, Cos, n.In[0]) },
+			dom: AnyReal},
+		{h: &Cos, name: "cos", doc: "cos(x), elementwise",
+			r32: kernels.CosRow[float32], r64: kernels.CosRow[float64],
+			d:   func(b *Builder, n *Node) *Node { return neg(b, un(b, Sin, n.In[0])) },
+			dom: AnyReal},
+		{h: &Rsqrt, name: "rsqrt", doc: "rsqrt(x) = 1/sqrt(x), elementwise",
+			r32: kernels.RsqrtRow[float32], r64: kernels.RsqrtRow[float64],
+			d: func(b *Builder, n *Node) *Node { // -y³/2
+				return mul(b, scalar(b, n, -0.5), mul(b, n, mul(b, n, n)))
+			},
+			dom: Positive},
+		{h: &Erf, name: "erf", doc: "erf(x), the error function, elementwise",
+			r32: kernels.ErfRow[float32], r64: kernels.ErfRow[float64],
+			d: func(b *Builder, n *Node) *Node { // 2/√π e^(-x²)
+				x := n.In[0]
+				return mul(b, scalar(b, n, 2/math.SqrtPi), un(b, Exp, neg(b, mul(b, x, x))))
+			},
+			dom: AnyReal},
+		{h: &Silu, name: "silu", doc: "silu(x) = x * sigmoid(x) (swish), elementwise",
+			r32: kernels.SiluRow[float32], r64: kernels.SiluRow[float64],
+			d: func(b *Builder, n *Node) *Node { // s * (1 + x*(1-s))
+				x := n.In[0]
+				s := un(b, Sigmoid, x)
+				one := scalar(b, n, 1)
+				return mul(b, s, add(b, one, mul(b, x, sub(b, one, s))))
+			},
+			dom: AnyReal},
+		{h: &Softplus, name: "softplus", doc: "softplus(x) = log(1 + exp(x)), computed stably, elementwise",
+			r32: kernels.SoftplusRow[float32], r64: kernels.SoftplusRow[float64],
+			d:   func(b *Builder, n *Node) *Node { return un(b, Sigmoid, n.In[0]) },
+			dom: AnyReal},
+		{h: &LeakyRelu, name: "leaky_relu",
+			doc:   "leaky_relu(x; slope float64 = 0.01): x where x > 0, slope*x elsewhere; the derivative at 0 is slope",
+			check: func(a Attrs) error { return floatAttr("leaky_relu", a, "slope") },
+			rowsOf: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
+				s := n.Attrs.Float("slope", DefaultLeakySlope)
+				return func(dst, x []float32) { kernels.LeakyReluRow(dst, x, float32(s)) },
+					func(dst, x []float64) { kernels.LeakyReluRow(dst, x, s) }
+			},
+			d: func(b *Builder, n *Node) *Node { // slope + (1-slope)*[x > 0]
+				s := n.Attrs.Float("slope", DefaultLeakySlope)
+				x := n.In[0]
+				pos := b.Must(Greater, nil, x, scalar(b, x, 0))
+				return add(b, scalar(b, x, s), mul(b, scalar(b, x, 1-s), pos))
+			},
+			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"slope": 0.2})...)},
+		{h: &Elu, name: "elu",
+			doc:   "elu(x; alpha float64 = 1): x where x > 0, alpha*(exp(x)-1) elsewhere",
+			check: func(a Attrs) error { return floatAttr("elu", a, "alpha") },
+			rowsOf: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
+				al := n.Attrs.Float("alpha", DefaultEluAlpha)
+				return func(dst, x []float32) { kernels.EluRow(dst, x, al) },
+					func(dst, x []float64) { kernels.EluRow(dst, x, al) }
+			},
+			d: func(b *Builder, n *Node) *Node { // [x > 0] + [x <= 0]*(y + alpha)
+				al := n.Attrs.Float("alpha", DefaultEluAlpha)
+				x := n.In[0]
+				pos := b.Must(Greater, nil, x, scalar(b, x, 0))
+				negp := sub(b, scalar(b, x, 1), pos)
+				return add(b, pos, mul(b, negp, add(b, n, scalar(b, x, al))))
+			},
+			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"alpha": 0.5})...)},
+		{h: &Gelu, name: "gelu",
+			doc: "gelu(x; approximate string = \"\"): x*Φ(x) with Φ the standard normal distribution function " +
+				"(exact, through erf); approximate = \"tanh\" gives 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))) (PyTorch's forms)",
+			check: geluCheck,
+			rowsOf: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
+				th := n.Attrs.Str("approximate", "") == "tanh"
+				return func(dst, x []float32) { kernels.GeluRow(dst, x, th) },
+					func(dst, x []float64) { kernels.GeluRow(dst, x, th) }
+			},
+			d:     geluDerivative,
+			cases: append(unaryCases(AnyReal, nil), unaryCases(AnyReal, Attrs{"approximate": "tanh"})...)},
+		{h: &Clip, name: "clip",
+			doc: "clip(x; lo float64 = -Inf, hi float64 = +Inf): min(max(x, lo), hi); the gradient is 1 where " +
+				"lo <= x <= hi (bounds included, as PyTorch's clamp) and 0 elsewhere",
+			check: clipCheck,
+			rowsOf: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
+				lo, hi := n.Attrs.Float("lo", math.Inf(-1)), n.Attrs.Float("hi", math.Inf(1))
+				return func(dst, x []float32) { kernels.ClipRow(dst, x, float32(lo), float32(hi)) },
+					func(dst, x []float64) { kernels.ClipRow(dst, x, lo, hi) }
+			},
+			d:     clipDerivative,
+			cases: append(unaryCases(AnyReal, Attrs{"lo": -0.5, "hi": 0.7}), unaryCases(AnyReal, Attrs{"hi": 0.1})...)},
+	} {
+		u.register()
 	}
-	for _, u := range unary {
-		d := u.d
-		factor := func(b *Builder, n *Node, g *Node) *Node {
-			if d == nil { // neg
-				return neg(b, g)
-			}
-			return mul(b, g, d(b, n.In[0], n))
-		}
-		Register(u.h, &Op{
-			Name: u.name, Arity: 1,
-			Doc:   u.doc + ", elementwise",
-			Infer: unaryInfer(u.name),
-			VJP: func(b *Builder, n *Node, g *Node) []*Node {
-				return []*Node{factor(b, n, g)}
-			},
-			JVP: func(b *Builder, n *Node, t []*Node) *Node {
-				if t[0] == nil {
-					return b.Full(n.Type, 0)
-				}
-				return factor(b, n, t[0])
-			},
-			InPlace: []int{0},
-			Kernel:  unaryKernel(u.r32, u.r64),
-			Check: []CheckCase{
-				{In: []Type{T(3, 4)}, Domain: []Domain{u.dom}},
-				{In: []Type{T()}, Domain: []Domain{u.dom}},
-			},
-		})
+}
+
+// geluCheck accepts approximate = "", "none" or "tanh".
+func geluCheck(a Attrs) error {
+	v, ok := a["approximate"]
+	if !ok {
+		return nil
 	}
+	if s, ok := v.(string); !ok || (s != "" && s != "none" && s != "tanh") {
+		return &InferError{"gelu", fmt.Sprintf("approximate must be \"none\" or \"tanh\", got %v", v)}
+	}
+	return nil
+}
+
+// geluDerivative is Φ(x) + x φ(x) for the exact form, and the derivative of
+// the tanh form for approximate = "tanh".
+func geluDerivative(b *Builder, n *Node) *Node {
+	x := n.In[0]
+	one, half := scalar(b, x, 1), scalar(b, x, 0.5)
+	if n.Attrs.Str("approximate", "") == "tanh" {
+		// u = c(x + k x³), y = x(1 + tanh u)/2:
+		// dy/dx = (1 + t)/2 + x (1 - t²) c (1 + 3k x²) / 2.
+		c, k := math.Sqrt(2/math.Pi), 0.044715
+		x2 := mul(b, x, x)
+		u := mul(b, scalar(b, x, c), add(b, x, mul(b, scalar(b, x, k), mul(b, x2, x))))
+		t := un(b, Tanh, u)
+		du := mul(b, scalar(b, x, c), add(b, one, mul(b, scalar(b, x, 3*k), x2)))
+		return mul(b, half, add(b, add(b, one, t), mul(b, mul(b, x, sub(b, one, mul(b, t, t))), du)))
+	}
+	phiCDF := mul(b, half, add(b, one, un(b, Erf, mul(b, x, scalar(b, x, 1/math.Sqrt2)))))
+	pdf := mul(b, scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, Exp, mul(b, scalar(b, x, -0.5), mul(b, x, x))))
+	return add(b, phiCDF, mul(b, x, pdf))
+}
+
+// clipCheck accepts number bounds with lo <= hi.
+func clipCheck(a Attrs) error {
+	if err := floatAttr("clip", a, "lo"); err != nil {
+		return err
+	}
+	if err := floatAttr("clip", a, "hi"); err != nil {
+		return err
+	}
+	if lo, hi := a.Float("lo", math.Inf(-1)), a.Float("hi", math.Inf(1)); lo > hi {
+		return &InferError{"clip", fmt.Sprintf("lo %g is above hi %g", lo, hi)}
+	}
+	return nil
+}
+
+// clipDerivative is 1 - [x < lo] - [x > hi].
+func clipDerivative(b *Builder, n *Node) *Node {
+	x := n.In[0]
+	d := scalar(b, x, 1)
+	if lo := n.Attrs.Float("lo", math.Inf(-1)); !math.IsInf(lo, -1) {
+		d = sub(b, d, b.Must(Less, nil, x, scalar(b, x, lo)))
+	}
+	if hi := n.Attrs.Float("hi", math.Inf(1)); !math.IsInf(hi, 1) {
+		d = sub(b, d, b.Must(Greater, nil, x, scalar(b, x, hi)))
+	}
+	return b.BroadcastTo(d, n.Type.Shape)
 }

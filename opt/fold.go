@@ -2,7 +2,6 @@ package opt
 
 import (
 	"math"
-	"slices"
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/tensor"
@@ -35,9 +34,10 @@ var shapeFree = map[*ops.Op]bool{ops.Cast: true}
 var layoutOps = map[*ops.Op]bool{ops.Reshape: true, ops.Transpose: true, ops.BroadcastTo: true, ops.StopGradient: true}
 
 func init() {
-	un, bin := ops.FusedOps()
-	for _, name := range slices.Concat(un, bin) {
-		shapeFree[ops.MustLookup(name)] = true
+	for _, op := range ops.All() {
+		if op.Elementwise != nil {
+			shapeFree[op] = true
+		}
 	}
 	for op := range layoutOps {
 		shapeFree[op] = true

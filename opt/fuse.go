@@ -7,16 +7,13 @@ import (
 	"github.com/nnclang/nnc/ops"
 )
 
-// fusible ops are the elementwise float ops a fused_elementwise program can
-// run.
-var fusible = map[string]bool{}
+// fusible reports whether op is an elementwise float op that fused
+// kernels can run: one with a fusion descriptor (ops.Elementwise).
+func fusible(op *ops.Op) bool { return op.Elementwise != nil }
 
-func init() {
-	un, bin := ops.FusedOps()
-	for _, name := range append(un, bin...) {
-		fusible[name] = true
-	}
-}
+// cheap reports whether op costs less to recompute in every group that
+// reads it than to store and load again (ops.Elementwise.Cheap).
+func cheap(op *ops.Op) bool { return op.Elementwise != nil && op.Elementwise.Cheap }
 
 // group is a tree of fusible nodes computed by one fused node:
 // its root's value is the only one used outside it.
@@ -26,13 +23,6 @@ type group struct {
 	// dup holds the members the group recomputes although other groups
 	// read them too: cheap ops whose operands are stored anyway.
 	dup map[*ops.Node]bool
-}
-
-// cheap ops cost less to recompute in every group that reads them than to
-// store and load again.
-var cheap = map[string]bool{
-	"add": true, "sub": true, "mul": true, "div": true, "neg": true, "square": true,
-	"abs": true, "relu": true, "greater": true, "less": true, "equal": true,
 }
 
 // Fuse turns trees of elementwise ops into fused kernels. Walking the graph
@@ -202,16 +192,16 @@ func (f *fuser) duplicable(x *ops.Node) bool {
 
 // recomputable is duplicable's test.
 func (f *fuser) recomputable(x *ops.Node) bool {
-	if !cheap[x.Op.Name] || len(f.readers[x.ID]) < 2 {
+	if !cheap(x.Op) || len(f.readers[x.ID]) < 2 {
 		return false
 	}
 	for _, r := range f.readers[x.ID] {
-		if !fusible[r.Op.Name] {
+		if !fusible(r.Op) {
 			return false
 		}
 	}
 	for _, o := range x.In {
-		if fusible[o.Op.Name] && !f.external[o.ID] && len(f.readers[o.ID]) == 1 {
+		if fusible(o.Op) && !f.external[o.ID] && len(f.readers[o.ID]) == 1 {
 			return false
 		}
 	}

@@ -36,7 +36,7 @@ func (f *fuser) findGroups(g *ops.Graph) {
 	gw := newGrower(f, len(g.Nodes))
 	for i := len(g.Nodes) - 1; i >= 0; i-- {
 		root := g.Nodes[i]
-		if !fusible[root.Op.Name] || !root.Type.DType.IsFloat() || f.in[root.ID] != nil || f.inlined(root) {
+		if !fusible(root.Op) || !root.Type.DType.IsFloat() || f.in[root.ID] != nil || f.inlined(root) {
 			continue
 		}
 		f.byRoot[root] = gw.grow(root)
@@ -158,7 +158,7 @@ func (gw *grower) grow(root *ops.Node) *group {
 // that allow it.
 func (gw *grower) candidate(y *ops.Node) bool {
 	f := gw.f
-	if f.in[y.ID] != nil || gw.gr.dup[y] || f.external[y.ID] || !fusible[y.Op.Name] || y.Type.DType != gw.dtype {
+	if f.in[y.ID] != nil || gw.gr.dup[y] || f.external[y.ID] || !fusible(y.Op) || y.Type.DType != gw.dtype {
 		return false
 	}
 	e := y.Type.Shape.NumElems()

@@ -19,7 +19,7 @@ func (f *fuser) findGroupsReference(g *ops.Graph) {
 	f.in, f.byRoot = in, map[*ops.Node]*group{}
 	for i := len(g.Nodes) - 1; i >= 0; i-- {
 		root := g.Nodes[i]
-		if !fusible[root.Op.Name] || !root.Type.DType.IsFloat() || in[root.ID] != nil || f.inlined(root) {
+		if !fusible(root.Op) || !root.Type.DType.IsFloat() || in[root.ID] != nil || f.inlined(root) {
 			continue
 		}
 		gr := &group{root: root, dup: map[*ops.Node]bool{}}
@@ -30,7 +30,7 @@ func (f *fuser) findGroupsReference(g *ops.Graph) {
 			changed = false
 			for _, m := range members {
 				for _, x := range m.In {
-					if in[x.ID] != nil || gr.dup[x] || external[x.ID] || !fusible[x.Op.Name] || x.Type.DType != root.Type.DType {
+					if in[x.ID] != nil || gr.dup[x] || external[x.ID] || !fusible(x.Op) || x.Type.DType != root.Type.DType {
 						continue
 					}
 					e := x.Type.Shape.NumElems()

@@ -139,12 +139,12 @@ func (u *updateMatcher) onlyBy(n *ops.Node, by ...*ops.Node) bool {
 
 // binary returns n's operands when n is op, in both orders for the
 // commutative add and mul (the second pair is nil for sub and div).
-func binary(n *ops.Node, op string) (a, b [2]*ops.Node, ok bool) {
-	if n.Op.Name != op || len(n.In) != 2 {
+func binary(n *ops.Node, op *ops.Op) (a, b [2]*ops.Node, ok bool) {
+	if n.Op != op || len(n.In) != 2 {
 		return a, b, false
 	}
 	a = [2]*ops.Node{n.In[0], n.In[1]}
-	if op == "add" || op == "mul" {
+	if op == ops.Add || op == ops.Mul {
 		b = [2]*ops.Node{n.In[1], n.In[0]}
 	}
 	return a, b, true
@@ -153,7 +153,7 @@ func binary(n *ops.Node, op string) (a, b [2]*ops.Node, ok bool) {
 // scaled matches n = mul(s, x) with s a scalar of x's element type and x
 // satisfying want; it returns s and x.
 func scaled(n *ops.Node, want func(x *ops.Node) bool) (s, x *ops.Node, ok bool) {
-	a, b, ok := binary(n, "mul")
+	a, b, ok := binary(n, ops.Mul)
 	if !ok {
 		return nil, nil, false
 	}
@@ -167,7 +167,7 @@ func scaled(n *ops.Node, want func(x *ops.Node) bool) (s, x *ops.Node, ok bool) 
 
 // sum matches n = add(x, y) with match(x, y) true, in either order.
 func sum(n *ops.Node, match func(x, y *ops.Node) bool) bool {
-	a, b, ok := binary(n, "add")
+	a, b, ok := binary(n, ops.Add)
 	if !ok {
 		return false
 	}
@@ -215,20 +215,10 @@ func (u *updateMatcher) decay(d, p *ops.Node, readers ...*ops.Node) (*ops.Node, 
 // uniform constants become immediates.
 func (u *updateMatcher) gradProgram(f *fusedUpdate, p *ops.Node, readers []*ops.Node) {
 	g := f.operands[1]
-	unary, binary := ops.FusedOps()
-	fusible := func(n *ops.Node) bool {
-		if !n.Type.Equal(p.Type) {
-			return false
-		}
-		switch len(n.In) {
-		case 1:
-			return slices.Contains(unary, n.Op.Name)
-		case 2:
-			return slices.Contains(binary, n.Op.Name)
-		}
-		return false
+	inTree := func(n *ops.Node) bool { // an elementwise op of p's type
+		return n.Type.Equal(p.Type) && fusible(n.Op) && len(n.In) == n.Op.Arity
 	}
-	if !fusible(g) || !u.onlyBy(g, readers...) {
+	if !inTree(g) || !u.onlyBy(g, readers...) {
 		return
 	}
 	var leaves []*ops.Node
@@ -237,7 +227,7 @@ func (u *updateMatcher) gradProgram(f *fusedUpdate, p *ops.Node, readers []*ops.
 	emit = func(n *ops.Node) string {
 		args := make([]string, len(n.In))
 		for i, x := range n.In {
-			if fusible(x) && u.only(x, n) {
+			if inTree(x) && u.only(x, n) {
 				args[i] = emit(x)
 				continue
 			}
@@ -271,7 +261,7 @@ func (u *updateMatcher) gradProgram(f *fusedUpdate, p *ops.Node, readers []*ops.
 //	pv = sub(p, mul(lr, e))           e = nbuf, or add(d, mul(mom, nbuf)) (Nesterov)
 func (u *updateMatcher) sgd(p, pv *ops.Node) (fusedUpdate, bool) {
 	var f fusedUpdate
-	subs, _, ok := binary(pv, "sub")
+	subs, _, ok := binary(pv, ops.Sub)
 	if !ok || subs[0] != p {
 		return f, false
 	}
@@ -336,7 +326,7 @@ func (u *updateMatcher) sgd(p, pv *ops.Node) (fusedUpdate, bool) {
 // with q = p, or mul(p, scale) for AdamW.
 func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 	var f fusedUpdate
-	subs, _, ok := binary(pv, "sub")
+	subs, _, ok := binary(pv, ops.Sub)
 	if !ok {
 		return f, false
 	}
@@ -345,14 +335,14 @@ func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 	if !ok || !u.only(stepMul, pv) {
 		return f, false
 	}
-	rd, _, ok := binary(ratio, "div")
+	rd, _, ok := binary(ratio, ops.Div)
 	if !ok || !u.only(ratio, stepMul) {
 		return f, false
 	}
 	nm, denom := rd[0], rd[1]
 	var bc2, eps, nv, sq, dv *ops.Node
 	if !u.only(denom, ratio) || !sum(denom, func(x, y *ops.Node) bool {
-		dd, _, ok := binary(x, "div")
+		dd, _, ok := binary(x, ops.Div)
 		if !ok || !isScalarOf(y, x) || !isScalarOf(dd[1], x) || dd[0].Op != ops.Sqrt {
 			return false
 		}
@@ -388,7 +378,7 @@ func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 			if n.Op == ops.Square {
 				return n.In[0] == g // simplify may write mul(g, g) so
 			}
-			a, _, ok := binary(n, "mul")
+			a, _, ok := binary(n, ops.Mul)
 			return ok && a[0] == g && a[1] == g
 		})
 		if !ok || !u.only(y, nv) || !u.only(sqr, y) {

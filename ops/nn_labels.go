@@ -8,7 +8,8 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// cross_entropy with integer labels, and one_hot.
+// Ops on integer class labels: cross_entropy (of logits and labels) and
+// one_hot.
 
 // Handles of the ops this file registers.
 var (
@@ -21,6 +22,7 @@ var (
 func init() {
 	Register(&CrossEntropy, &Op{
 		Name: "cross_entropy", Arity: -1,
+		Flops: crossEntropyFlops,
 		Doc: "cross_entropy(logits [N, C], labels int[N], weights? [C]; label_smoothing = 0): PyTorch's " +
 			"cross entropy with reduction mean: the per-row loss (1-ε)·w[y]·nll(y) + ε/C·Σ_c w[c]·nll(c), " +
 			"nll = -log_softmax(logits), summed and divided by Σ w[labels] (N without weights); " +
@@ -41,6 +43,7 @@ func init() {
 	})
 	Register(&OneHot, &Op{
 		Name: "one_hot", Arity: 1,
+		Flops: NoFlops,
 		Doc: "one_hot(labels int[...], n, dtype): [..., n] with 1 at each label's position; " +
 			"a label outside [0, n) is an error at run time. Gradient rules whose class count is " +
 			"symbolic pass it as \"depth\", a Shape of one dimension, instead of n.",
@@ -289,4 +292,10 @@ func crossEntropyResidual(b *Builder, n *Node) *Node {
 // batchSize is N, the number of rows of cross_entropy n's logits, as a scalar.
 func batchSize(b *Builder, n *Node) *Node {
 	return b.Must(Size, Attrs{"axes": []int{0}, "dtype": n.Type.DType}, n.In[0])
+}
+
+// crossEntropyFlops is log_softmax over [N, C] (5 per element), then a
+// pick and an average per row.
+func crossEntropyFlops(_ *Node, in [][]int, _ []int) int64 {
+	return satAdd(satMul(5, elems(in[0])), satMul(2, elems(in[0][:len(in[0])-1])))
 }

@@ -1,7 +1,7 @@
-"""Reference values for ops/ops2_ref_test.go, computed with NumPy and PyTorch.
+"""Reference values for ops/numpy_ref_test.go, computed with NumPy and PyTorch.
 
-Run from the repository root:  /usr/bin/python3 ops/testdata/ops2_ref.py
-It writes ops/testdata/ops2_ref.json. Every input is drawn here (seeded) and
+Run from the repository root:  /usr/bin/python3 ops/testdata/numpy_ref.py
+It writes ops/testdata/numpy_ref.json. Every input is drawn here (seeded) and
 stored beside the expected output, so the Go test needs no generator.
 """
 import json
@@ -122,7 +122,7 @@ sl([N, 2], [N, 2], [1, 1], m[:, 2:2])
 sl([0, 0], [100, 100], [5, 4], m[0:100:5, 0:100:4])
 sl([-1], [-7], [-1], m[-1:-7:-1])
 
-with open("ops/testdata/ops2_ref.json", "w") as f:
+with open("ops/testdata/numpy_ref.json", "w") as f:
     json.dump(cases, f, indent=None, separators=(",", ":"))
     f.write("\n")
 print(len(cases), "cases")

@@ -123,6 +123,7 @@ var (
 func init() {
 	Register(&Arange, &Op{
 		Name: "arange", Arity: 0,
+		Flops: NoFlops,
 		Doc: "arange(; start = 0, stop, step = 1 (ints or float64s), dtype = f32): start, start+step, ... " +
 			"up to but excluding stop (NumPy); stop may be a Shape of one symbolic dimension, with an integer " +
 			"start and a positive integer step",
@@ -154,6 +155,7 @@ func init() {
 	})
 	Register(&Eye, &Op{
 		Name: "eye", Arity: 0,
+		Flops: NoFlops,
 		Doc: "eye(; n, m = n, dtype = f32): the [n, m] matrix with ones on the diagonal; n and m are ints " +
 			"or Shapes of one (symbolic) dimension",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -210,6 +212,7 @@ func init() {
 		}
 		Register(r.h, &Op{
 			Name: name, Arity: 0,
+			Flops: perOut(1),
 			Doc: fmt.Sprintf("%s(; shape Shape, dtype = f32, seed int, %s = %g, %s = %g): random draws, a function of "+
 				"(execution seed, seed attribute, element index) only; seed comes from Builder.NextSeed", name, k1, d1, k2, d2),
 			Infer: func(in []Type, a Attrs) (Type, error) {

@@ -11,9 +11,9 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// Forward values of the ops of ew_*, red_*, shape_* against NumPy and
-// PyTorch: testdata/ops2_ref.py writes the inputs and expected outputs to
-// testdata/ops2_ref.json.
+// Forward values of elementwise ops, reductions and shape ops against NumPy and
+// PyTorch: testdata/numpy_ref.py writes the inputs and expected outputs to
+// testdata/numpy_ref.json.
 
 type refArray struct {
 	DType string `json:"dtype"`
@@ -92,7 +92,7 @@ func refAttrs(t *testing.T, m map[string]any) ops.Attrs {
 }
 
 func TestOps2AgainstReferences(t *testing.T) {
-	f, err := os.Open("testdata/ops2_ref.json")
+	f, err := os.Open("testdata/numpy_ref.json")
 	if err != nil {
 		t.Fatal(err)
 	}
