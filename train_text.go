@@ -10,9 +10,10 @@ import (
 )
 
 // text loads text("file.txt", seq = 128, split = [0.9, 0.1], level =
-// "char", vocab = "v.json"): the file's characters (or bytes) as ids
-// (data.ReadText, the vocabulary built from the training part unless
-// given), divided into contiguous parts by the split (the first fraction
+// "char", vocab = "v.json", unknown = "?"): the file's characters (or
+// bytes) as ids (data.ReadText, the vocabulary built from the training
+// part unless given; a token outside it maps to unknown, added to the
+// vocabulary, or is an error), divided into contiguous parts by the split (the first fraction
 // trains, the next validates, the last tests), cut into windows of seq ids
 // ("x", i32[n, seq]) with the ids that follow each ("y", the next-token
 // targets). The training windows start at a random offset in [0, seq)
@@ -26,7 +27,7 @@ func (l *loader) text() (*dataSets, error) {
 	if sp == (Split{}) {
 		sp = DefaultSplit()
 	}
-	o := data.TextOptions{Options: l.opts, Bytes: l.str("level", "char") == "byte", VocabTo: sp.Train}
+	o := data.TextOptions{Options: l.opts, Bytes: l.str("level", "char") == "byte", VocabTo: sp.Train, Unknown: l.str("unknown", "")}
 	if vf := l.path("vocab"); vf != "" {
 		v, err := data.LoadVocab(vf)
 		if err != nil {

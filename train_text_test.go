@@ -230,3 +230,30 @@ func TestShapesOption(t *testing.T) {
 		}
 	}
 }
+
+// TestTextUnknown: a character of the validation part that the training
+// part lacks is an error at its line and column, unless unknown = "?"
+// adds a token for it (the last id).
+func TestTextUnknown(t *testing.T) {
+	text := strings.Repeat("abcd\n", 16) + "abcZ\n" + strings.Repeat("abcd\n", 3) // Z on line 17
+	p := textProgram(t, text, "    data = text(\"t.txt\", seq = 4, split = [0.8, 0.2])\n    inputs = {ids: \"x\", next: \"y\"}")
+	if _, err := p.Train(TrainOptions{Epochs: 1}); err == nil || !strings.Contains(err.Error(), "t.txt:17:4: 'Z' is not in the vocabulary (5 tokens") {
+		t.Errorf("an unseen character: %v", err)
+	}
+	p = textProgram(t, text, "    data = text(\"t.txt\", seq = 4, split = [0.8, 0.2], unknown = \"?\")\n    inputs = {ids: \"x\", next: \"y\"}")
+	s, err := p.settings("TrainOptions", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := p.loadSets(s, dataRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sets.vocab.Tokens, ""); got != "\nabcd?" {
+		t.Errorf("vocabulary %q, want %q", got, "\nabcd?")
+	}
+	// The validation part starts at character 80 ("abcZ\n" ...): Z is id 5.
+	if x := sets.val.Arrays["x"].I32; x[0] != 1 || x[3] != 5 {
+		t.Errorf("validation ids %v, want a = 1 ... Z = 5", x[:5])
+	}
+}
