@@ -261,6 +261,14 @@ func SoftplusRow[T Float](dst, x []T) {
 	}
 }
 
+// MishRow computes dst = x * tanh(softplus(x)) in float64, rounded once.
+func MishRow[T Float](dst, x []T) {
+	for i, v := range x {
+		f := float64(v)
+		dst[i] = T(f * math.Tanh(softplus(f)))
+	}
+}
+
 // LeakyReluRow computes dst = x where x > 0, slope*x elsewhere.
 func LeakyReluRow[T Float](dst, x []T, slope T) {
 	for i, v := range x {

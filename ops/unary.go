@@ -49,6 +49,8 @@ var (
 	Silu *Op
 	// Softplus is the elementwise op "softplus".
 	Softplus *Op
+	// Mish is the elementwise op "mish".
+	Mish *Op
 	// LeakyRelu is the elementwise op "leaky_relu".
 	LeakyRelu *Op
 	// Elu is the elementwise op "elu".
@@ -272,6 +274,15 @@ func init() {
 			r32: kernels.SoftplusRow[float32], r64: kernels.SoftplusRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return un(b, Sigmoid, n.In[0]) },
 			dom: AnyReal},
+		{h: &Mish, name: "mish", doc: "mish(x) = x * tanh(softplus(x)), elementwise",
+			r32: kernels.MishRow[float32], r64: kernels.MishRow[float64],
+			d: func(b *Builder, n *Node) *Node { // t + x*sigmoid(x)*(1 - t²), t = tanh(softplus(x))
+				x := n.In[0]
+				t := un(b, Tanh, un(b, Softplus, x))
+				return add(b, t, mul(b, mul(b, x, un(b, Sigmoid, x)), sub(b, scalar(b, n, 1), mul(b, t, t))))
+			},
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true,
+			builtin: &Builtin{Operands: []Operand{{Name: "x"}}}},
 		{h: &LeakyRelu, name: "leaky_relu",
 			doc:   "leaky_relu(x; slope float64 = 0.01): x where x > 0, slope*x elsewhere; the derivative at 0 is slope",
 			check: func(a Attrs) error { return floatAttr("leaky_relu", a, "slope") },

@@ -168,5 +168,11 @@ case("binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits", {},
      [randn(3, 4) * 3, torch.rand(3, 4, dtype=D)], lambda z, y: F.binary_cross_entropy_with_logits(z, y))
 case("mse", "mse", {}, [randn(2, 5), randn(2, 5)], lambda x, y: F.mse_loss(x, y))
 case("huber", "huber", {"delta": 0.7}, [randn(3, 5), randn(3, 5)], lambda x, y: F.huber_loss(x, y, delta=0.7))
+# An elementwise activation (added after the others, so that their draws
+# stay as they were): mish over normal draws and values where softplus
+# saturates (PyTorch's threshold 20) or underflows.
+case("mish", "mish", {},
+     [torch.cat([randn(12) * 3, torch.tensor([-40.0, -20.0, -1e-3, 0.0, 1e-3, 20.0, 21.0, 40.0], dtype=D)]).reshape(4, 5)],
+     lambda x: F.mish(x))
 
 print(json.dumps({"torch": torch.__version__, "cases": cases}, indent=None))
