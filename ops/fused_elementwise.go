@@ -22,7 +22,10 @@ import (
 
 // ParseFused reads a fused_elementwise program with nIn operands into
 // instructions over registers (operands, then immediates, then one per
-// instruction) and the immediates' values.
+// instruction) and the immediates' values. The program names its ops (it is
+// a text format): each must be an op with a fusion descriptor
+// (Op.Elementwise) applied to as many operands as its arity, and its
+// instruction runs the descriptor's rows.
 func ParseFused(program string, nIn int) ([]kernels.FusedInstr, []float64, error) {
 	type operand struct {
 		reg int // operand or temporary register (temps offset later); -1: immediate
