@@ -50,10 +50,10 @@ func TestOptimizersMatchPyTorch(t *testing.T) {
 		c := bld.Input("c", f32(2, 3))
 		w := bld.Param("w", f32(2, 3), ops.Attrs{"init": "zeros"})
 		v := bld.Param("v", f32(3), ops.Attrs{"init": "zeros"})
-		d := sub(bld, w, c)
-		l1 := bld.Must(ops.Sum, nil, mul(bld, a, mul(bld, d, d)))
-		l2 := mul(bld, bld.Scalar(ops.F32, 0.5), bld.Must(ops.Sum, nil, mul(bld, v, v)))
-		loss := add(bld, l1, l2)
+		d := bld.Sub(w, c)
+		l1 := bld.Must(ops.Sum, nil, bld.Mul(a, bld.Mul(d, d)))
+		l2 := bld.Mul(bld.Scalar(ops.F32, 0.5), bld.Must(ops.Sum, nil, bld.Mul(v, v)))
+		loss := bld.Add(l1, l2)
 		if err := BuildStep(bld, loss, nil, opt); err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestOptimizersMatchPyTorch(t *testing.T) {
 func TestOptimizerStateNames(t *testing.T) {
 	bld := ops.NewBuilder()
 	p := bld.Param("l1.W", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(2)}, nil)
-	loss := bld.Must(ops.Sum, nil, mul(bld, p, p))
+	loss := bld.Must(ops.Sum, nil, bld.Mul(p, p))
 	if err := BuildStep(bld, loss, nil, NewAdam(1e-3)); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestOptimizerErrors(t *testing.T) {
 	if err := BuildStep(b2, b2.Must(ops.Sum, nil, x2), nil, &SGD{LR: 1}); err == nil {
 		t.Error("a loss without params: no error")
 	}
-	if err := BuildStep(bld, mul(bld, p, p), nil, &SGD{LR: 1}); err == nil {
+	if err := BuildStep(bld, bld.Mul(p, p), nil, &SGD{LR: 1}); err == nil {
 		t.Error("a non-scalar loss: no error")
 	}
 }

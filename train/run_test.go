@@ -25,11 +25,11 @@ func mlp(b *ops.Builder, hidden int, training bool) (logits, loss *ops.Node) {
 	b1 := b.Param("l1.b", f32(hidden), ops.Attrs{"init": "zeros"})
 	w2 := b.Param("head.W", f32(hidden, 10), ops.Attrs{"init": "glorot_uniform"})
 	b2 := b.Param("head.b", f32(10), ops.Attrs{"init": "zeros"})
-	h := b.Must(ops.Relu, nil, add(b, b.Must(ops.Matmul, nil, x, w1), b1))
+	h := b.Must(ops.Relu, nil, b.Add(b.Must(ops.Matmul, nil, x, w1), b1))
 	if training {
 		h = ops.Dropout(b, h, 0.1)
 	}
-	logits = add(b, b.Must(ops.Matmul, nil, h, w2), b2)
+	logits = b.Add(b.Must(ops.Matmul, nil, h, w2), b2)
 	loss = b.Must(ops.CrossEntropy, nil, logits, y)
 	return logits, loss
 }
