@@ -5,353 +5,353 @@ import "github.com/nnclang/nnc/ops"
 // The abstract syntax tree. Every node has the position of its first token
 // (binary expressions: of their operator), in the file it came from.
 
-// File is one parsed .nn source file.
-type File struct {
+// sourceFile is one parsed .nn source file.
+type sourceFile struct {
 	Name    string
-	Imports []*Import
-	Consts  []*Const
-	Fns     []*Fn
-	Models  []*Model
-	Trains  []*Train
+	Imports []*importDecl
+	Consts  []*constDecl
+	Fns     []*fnDecl
+	Models  []*modelDecl
+	Trains  []*trainDecl
 }
 
-// Import is `import "std/nn"` or `import "path.nn" as name`.
-type Import struct {
+// importDecl is `import "std/nn"` or `import "path.nn" as name`.
+type importDecl struct {
 	Pos  ops.Pos
 	Path string
 	As   string
 }
 
-// Const is `const NAME = expr`.
-type Const struct {
+// constDecl is `const NAME = expr`.
+type constDecl struct {
 	Pos   ops.Pos
 	Name  string
-	Value Expr
+	Value expr
 }
 
-// Fn is a function or a model's method.
-type Fn struct {
+// fnDecl is a function or a model's method.
+type fnDecl struct {
 	Pos    ops.Pos
 	Name   string
-	Params []*Param
-	Result *TypeExpr // nil when the function declares no result
-	Body   []Stmt
-	Grad   *GradDef // nil when the function has no gradient of its own
+	Params []*paramDecl
+	Result *typeExpr // nil when the function declares no result
+	Body   []stmt
+	Grad   *gradDecl // nil when the function has no gradient of its own
 	// Short is set for the short form `fn name(args) -> type = expr`, whose
 	// Body is the one statement `return expr`.
 	Short bool
 }
 
-// GradDef is a function's own gradient, written after its body:
+// gradDecl is a function's own gradient, written after its body:
 // `fn f(x: T, ...) -> R { ... } grad(x, ..., y, g) { ... }`. Names are one
 // per parameter of the function, then the primal output, then the output's
 // cotangent; the body returns one cotangent per float tensor parameter (a
 // tuple when there are several).
-type GradDef struct {
+type gradDecl struct {
 	Pos   ops.Pos
 	Names []string
-	Body  []Stmt
+	Body  []stmt
 }
 
-// Param is a function parameter or a model argument: `name: type = default`.
-type Param struct {
+// paramDecl is a function parameter or a model argument: `name: type = default`.
+type paramDecl struct {
 	Pos     ops.Pos
 	Name    string
-	Type    *TypeExpr
-	Default Expr // nil when absent
+	Type    *typeExpr
+	Default expr // nil when absent
 }
 
-// Model is `model Name(args) { members }`.
-type Model struct {
+// modelDecl is `model Name(args) { members }`.
+type modelDecl struct {
 	Pos     ops.Pos
 	Name    string
-	Args    []*Param
-	Members []Member
+	Args    []*paramDecl
+	Members []member
 }
 
-// Member is a model member: *LeafDecl, *SubDecl or *Fn.
-type Member interface{ memberNode() }
+// member is a model member: *LeafDecl, *SubDecl or *Fn.
+type member interface{ memberNode() }
 
-// LeafDecl is `param name: type = init` or `state name: type = init`.
-type LeafDecl struct {
+// leafDecl is `param name: type = init` or `state name: type = init`.
+type leafDecl struct {
 	Pos   ops.Pos
 	State bool
 	Name  string
-	Type  *TypeExpr
-	Init  Expr // nil when absent
+	Type  *typeExpr
+	Init  expr // nil when absent
 }
 
-// SubDecl is `name = Model(args)` (or a list of sub-models).
-type SubDecl struct {
+// subDecl is `name = Model(args)` (or a list of sub-models).
+type subDecl struct {
 	Pos   ops.Pos
 	Name  string
-	Value Expr
+	Value expr
 }
 
-func (*LeafDecl) memberNode() {}
-func (*SubDecl) memberNode()  {}
-func (*Fn) memberNode()       {}
+func (*leafDecl) memberNode() {}
+func (*subDecl) memberNode()  {}
+func (*fnDecl) memberNode()   {}
 
-// Train is `train Model { key = value ... }`.
-type Train struct {
+// trainDecl is `train Model { key = value ... }`.
+type trainDecl struct {
 	Pos    ops.Pos
 	Model  string
-	Fields []*Field
+	Fields []*trainField
 }
 
-// Field is one `key = value` of a train block.
-type Field struct {
+// trainField is one `key = value` of a train block.
+type trainField struct {
 	Pos   ops.Pos
 	Name  string
-	Value Expr
+	Value expr
 }
 
-// TypeExpr is a written type: `f32`, `f32[B, 64]`, `(f32[B], f32)`, `int`.
-type TypeExpr struct {
+// typeExpr is a written type: `f32`, `f32[B, 64]`, `(f32[B], f32)`, `int`.
+type typeExpr struct {
 	Pos     ops.Pos
-	Tuple   []*TypeExpr // non-nil for a tuple type
+	Tuple   []*typeExpr // non-nil for a tuple type
 	Name    string      // element type or kind
-	Dims    []*DimExpr
+	Dims    []*dimExpr
 	HasDims bool // written with brackets
 }
 
-// DimExpr is one dimension of a written shape: `...` or an expression.
-type DimExpr struct {
+// dimExpr is one dimension of a written shape: `...` or an expression.
+type dimExpr struct {
 	Pos      ops.Pos
 	Ellipsis bool
-	Expr     Expr
+	Expr     expr
 }
 
-// Stmt is a statement.
-type Stmt interface{ stmtNode() }
+// stmt is a statement.
+type stmt interface{ stmtNode() }
 
-// ReturnStmt is `return e1, e2`.
-type ReturnStmt struct {
+// returnStmt is `return e1, e2`.
+type returnStmt struct {
 	Pos    ops.Pos
-	Values []Expr
+	Values []expr
 }
 
-// IfStmt is `if cond { } else { }`; Else is nil when absent.
-type IfStmt struct {
+// ifStmt is `if cond { } else { }`; Else is nil when absent.
+type ifStmt struct {
 	Pos  ops.Pos
-	Cond Expr
-	Then []Stmt
-	Else []Stmt
+	Cond expr
+	Then []stmt
+	Else []stmt
 }
 
-// ForStmt is `for v in from..to { }`.
-type ForStmt struct {
+// forStmt is `for v in from..to { }`.
+type forStmt struct {
 	Pos      ops.Pos
 	Var      string
-	From, To Expr
-	Body     []Stmt
+	From, To expr
+	Body     []stmt
 }
 
-// AssignStmt is `a = e` or `a, b = e`.
-type AssignStmt struct {
+// assignStmt is `a = e` or `a, b = e`.
+type assignStmt struct {
 	Pos   ops.Pos
 	Names []string
-	Value Expr
+	Value expr
 }
 
-// UpdateStmt is `state <- e`.
-type UpdateStmt struct {
+// updateStmt is `state <- e`.
+type updateStmt struct {
 	Pos   ops.Pos
 	Name  string
-	Value Expr
+	Value expr
 }
 
-func (*ReturnStmt) stmtNode() {}
-func (*IfStmt) stmtNode()     {}
-func (*ForStmt) stmtNode()    {}
-func (*AssignStmt) stmtNode() {}
-func (*UpdateStmt) stmtNode() {}
+func (*returnStmt) stmtNode() {}
+func (*ifStmt) stmtNode()     {}
+func (*forStmt) stmtNode()    {}
+func (*assignStmt) stmtNode() {}
+func (*updateStmt) stmtNode() {}
 
-// Expr is an expression.
-type Expr interface {
+// expr is an expression.
+type expr interface {
 	exprNode()
 	// Position is where the expression starts (for a binary expression:
 	// its operator).
 	Position() ops.Pos
 }
 
-// Ident is a name.
-type Ident struct {
+// ident is a name.
+type ident struct {
 	Pos  ops.Pos
 	Name string
 }
 
-// IntLit is an integer literal.
-type IntLit struct {
+// intLit is an integer literal.
+type intLit struct {
 	Pos   ops.Pos
 	Value int64
 }
 
-// FloatLit is a floating-point literal.
-type FloatLit struct {
+// floatLit is a floating-point literal.
+type floatLit struct {
 	Pos   ops.Pos
 	Value float64
 	Text  string
 }
 
-// StringLit is a string literal (unquoted).
-type StringLit struct {
+// stringLit is a string literal (unquoted).
+type stringLit struct {
 	Pos   ops.Pos
 	Value string
 }
 
-// BoolLit is true or false.
-type BoolLit struct {
+// boolLit is true or false.
+type boolLit struct {
 	Pos   ops.Pos
 	Value bool
 }
 
-// Binary is `x op y`; Pos is the operator's.
-type Binary struct {
+// binaryExpr is `x op y`; Pos is the operator's.
+type binaryExpr struct {
 	Pos  ops.Pos
 	Op   string
-	X, Y Expr
+	X, Y expr
 	// Start is the position of the expression's first token, set by the
 	// parser so that startPos is O(1) on long chains; zero: walk X.
 	Start ops.Pos
 }
 
-// Unary is `-x` or `!x`.
-type Unary struct {
+// unaryExpr is `-x` or `!x`.
+type unaryExpr struct {
 	Pos ops.Pos
 	Op  string
-	X   Expr
+	X   expr
 }
 
-// CallExpr is `f(args, key = value)`; Pos is where the callee starts.
-type CallExpr struct {
+// callExpr is `f(args, key = value)`; Pos is where the callee starts.
+type callExpr struct {
 	Pos    ops.Pos
-	Fn     Expr
-	Args   []Expr
-	Kwargs []*Kwarg
+	Fn     expr
+	Args   []expr
+	Kwargs []*kwarg
 }
 
-// Kwarg is one keyword argument.
-type Kwarg struct {
+// kwarg is one keyword argument.
+type kwarg struct {
 	Pos   ops.Pos
 	Name  string
-	Value Expr
+	Value expr
 }
 
-// Attr is `x.name`; Pos is the name's.
-type Attr struct {
+// attrExpr is `x.name`; Pos is the name's.
+type attrExpr struct {
 	Pos  ops.Pos
-	X    Expr
+	X    expr
 	Name string
 	// Start is as in Binary.
 	Start ops.Pos
 }
 
-// Index is `x[i, lo:hi, ...]`.
-type Index struct {
+// indexExpr is `x[i, lo:hi, ...]`.
+type indexExpr struct {
 	Pos     ops.Pos
-	X       Expr
-	Indices []*IndexItem
+	X       expr
+	Indices []*indexItem
 	// Start is as in Binary.
 	Start ops.Pos
 }
 
-// IndexItem is one index: an expression, a slice lo:hi:step, or `...`.
-type IndexItem struct {
+// indexItem is one index: an expression, a slice lo:hi:step, or `...`.
+type indexItem struct {
 	Pos          ops.Pos
 	Ellipsis     bool
 	Slice        bool
-	Lo, Hi, Step Expr // nil when omitted
+	Lo, Hi, Step expr // nil when omitted
 }
 
-// TupleLit is `(a, b)`.
-type TupleLit struct {
+// tupleLit is `(a, b)`.
+type tupleLit struct {
 	Pos   ops.Pos
-	Elems []Expr
+	Elems []expr
 }
 
-// ListLit is `[a, b]`.
-type ListLit struct {
+// listLit is `[a, b]`.
+type listLit struct {
 	Pos   ops.Pos
-	Elems []Expr
+	Elems []expr
 }
 
-// ListComp is `[elem for v in from..to]`.
-type ListComp struct {
+// listComp is `[elem for v in from..to]`.
+type listComp struct {
 	Pos      ops.Pos
-	Elem     Expr
+	Elem     expr
 	Var      string
-	From, To Expr
+	From, To expr
 }
 
-func (*Ident) exprNode()     {}
-func (*IntLit) exprNode()    {}
-func (*FloatLit) exprNode()  {}
-func (*StringLit) exprNode() {}
-func (*BoolLit) exprNode()   {}
-func (*Binary) exprNode()    {}
-func (*Unary) exprNode()     {}
-func (*CallExpr) exprNode()  {}
-func (*Attr) exprNode()      {}
-func (*Index) exprNode()     {}
-func (*TupleLit) exprNode()  {}
-func (*ListLit) exprNode()   {}
-func (*ListComp) exprNode()  {}
+func (*ident) exprNode()      {}
+func (*intLit) exprNode()     {}
+func (*floatLit) exprNode()   {}
+func (*stringLit) exprNode()  {}
+func (*boolLit) exprNode()    {}
+func (*binaryExpr) exprNode() {}
+func (*unaryExpr) exprNode()  {}
+func (*callExpr) exprNode()   {}
+func (*attrExpr) exprNode()   {}
+func (*indexExpr) exprNode()  {}
+func (*tupleLit) exprNode()   {}
+func (*listLit) exprNode()    {}
+func (*listComp) exprNode()   {}
 
 // Position implements Expr.
-func (e *Ident) Position() ops.Pos { return e.Pos }
+func (e *ident) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *IntLit) Position() ops.Pos { return e.Pos }
+func (e *intLit) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *FloatLit) Position() ops.Pos { return e.Pos }
+func (e *floatLit) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *StringLit) Position() ops.Pos { return e.Pos }
+func (e *stringLit) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *BoolLit) Position() ops.Pos { return e.Pos }
+func (e *boolLit) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *Binary) Position() ops.Pos { return e.Pos }
+func (e *binaryExpr) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *Unary) Position() ops.Pos { return e.Pos }
+func (e *unaryExpr) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *CallExpr) Position() ops.Pos { return e.Pos }
+func (e *callExpr) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *Attr) Position() ops.Pos { return e.Pos }
+func (e *attrExpr) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *Index) Position() ops.Pos { return e.Pos }
+func (e *indexExpr) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *TupleLit) Position() ops.Pos { return e.Pos }
+func (e *tupleLit) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *ListLit) Position() ops.Pos { return e.Pos }
+func (e *listLit) Position() ops.Pos { return e.Pos }
 
 // Position implements Expr.
-func (e *ListComp) Position() ops.Pos { return e.Pos }
+func (e *listComp) Position() ops.Pos { return e.Pos }
 
 // startPos is where an expression's text begins (Position gives a binary
 // expression's operator).
-func startPos(e Expr) ops.Pos {
+func startPos(e expr) ops.Pos {
 	switch x := e.(type) {
-	case *Binary:
+	case *binaryExpr:
 		if x.Start.Line != 0 {
 			return x.Start
 		}
 		return startPos(x.X)
-	case *Attr:
+	case *attrExpr:
 		if x.Start.Line != 0 {
 			return x.Start
 		}
 		return startPos(x.X)
-	case *Index:
+	case *indexExpr:
 		if x.Start.Line != 0 {
 			return x.Start
 		}

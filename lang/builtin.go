@@ -68,7 +68,7 @@ var builtinNames = sync.OnceValue(func() []string {
 })
 
 // builtin evaluates a call of a built-in function.
-func (i *interp) builtin(f *frame, e *CallExpr, name string, args []value, kw map[string]value) value {
+func (i *interp) builtin(f *frame, e *callExpr, name string, args []value, kw map[string]value) value {
 	if isBad(args...) {
 		return bad
 	}

@@ -14,7 +14,7 @@ import (
 type builtinCall struct {
 	i    *interp
 	f    *frame
-	e    *CallExpr
+	e    *callExpr
 	name string
 	args []value
 	kw   map[string]value
@@ -119,7 +119,7 @@ func (c *builtinCall) tensorAs(k int, dt ops.DType) (*ops.Node, bool) {
 // mask, cross_entropy's weights): a list literal becomes a tensor of
 // element type dt; the operand is called by its name.
 func (c *builtinCall) namedTensor(name string, v value, p ops.Pos, dt ops.DType) (*ops.Node, bool) {
-	v = c.i.asTensorLike(&Ident{Pos: p, Name: name}, v, dt)
+	v = c.i.asTensorLike(&ident{Pos: p, Name: name}, v, dt)
 	if isBad(v) {
 		return nil, false
 	}

@@ -44,7 +44,7 @@ func (c *builtinCall) wrt(k int, allowParams bool) (xs []*ops.Node, labels []str
 			}
 			xs = append(xs, t.n)
 			lbl := fmt.Sprintf("element %d of %s", j, c.label(k))
-			if tl, isLit := c.e.Args[k].(*TupleLit); isLit && j < len(tl.Elems) {
+			if tl, isLit := c.e.Args[k].(*tupleLit); isLit && j < len(tl.Elems) {
 				lbl = exprLabel(tl.Elems[j])
 			}
 			labels = append(labels, lbl)
@@ -183,7 +183,7 @@ func (c *builtinCall) grad() value {
 			}
 			xs = append(xs, t.n)
 			lbl := fmt.Sprintf("element %d of %s", k, c.label(1))
-			if tl, ok := c.e.Args[1].(*TupleLit); ok && k < len(tl.Elems) {
+			if tl, ok := c.e.Args[1].(*tupleLit); ok && k < len(tl.Elems) {
 				lbl = exprLabel(tl.Elems[k])
 			}
 			labels = append(labels, lbl)

@@ -16,7 +16,7 @@ type argSet struct {
 }
 
 // call evaluates f(args).
-func (i *interp) call(f *frame, e *CallExpr) value {
+func (i *interp) call(f *frame, e *callExpr) value {
 	path, pathOK := i.instPath, i.instOK
 	i.instOK = false
 	callee := i.eval(f, e.Fn)
@@ -88,7 +88,7 @@ func (i *interp) call(f *frame, e *CallExpr) value {
 }
 
 // matchArgs pairs positional and keyword arguments with parameters.
-func (i *interp) matchArgs(e *CallExpr, name string, params []*Param, args []value, kw map[string]value) (argSet, bool) {
+func (i *interp) matchArgs(e *callExpr, name string, params []*paramDecl, args []value, kw map[string]value) (argSet, bool) {
 	as := argSet{vals: make([]value, len(params)), pos: make([]ops.Pos, len(params)), labels: make([]string, len(params))}
 	ok := true
 	if len(args) > len(params) {
@@ -129,7 +129,7 @@ func (i *interp) matchArgs(e *CallExpr, name string, params []*Param, args []val
 }
 
 // kinds are the types of compile-time parameters.
-func isKind(t *TypeExpr) bool {
+func isKind(t *typeExpr) bool {
 	if t == nil || t.Tuple != nil || t.HasDims {
 		return false
 	}
@@ -166,7 +166,7 @@ func coerceKind(kind string, v value) (value, bool) {
 // invoke inlines fn with matched arguments: it binds the shape variables of
 // the declared parameter types, runs the body and checks the result against
 // the declared result type.
-func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, as argSet, name string) (ret value) {
+func (i *interp) invoke(callPos ops.Pos, fn *fnDecl, fs *fileScope, inst *instance, as argSet, name string) (ret value) {
 	if i.aborted {
 		return bad
 	}
@@ -215,7 +215,7 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 		}
 		if _, isList := v.(listV); isList {
 			if dt, good := parseDType(p.Type.Name); good {
-				if n, good := i.literalTensor(&Ident{Pos: where, Name: p.Name}, v, dt, false); good {
+				if n, good := i.literalTensor(&ident{Pos: where, Name: p.Name}, v, dt, false); good {
 					v = tensorV{n}
 				}
 			}
@@ -288,7 +288,7 @@ func (i *interp) invoke(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, 
 
 // checkResult unifies a result with the declared result type; the error's
 // msg is the result's type.
-func (i *interp) checkResult(fr *frame, bd *binding, t *TypeExpr, v value) *unifyErr {
+func (i *interp) checkResult(fr *frame, bd *binding, t *typeExpr, v value) *unifyErr {
 	if t.Tuple != nil {
 		tv, ok := v.(tupleV)
 		if !ok || len(tv) != len(t.Tuple) {

@@ -26,7 +26,7 @@ import (
 
 // customCall is what a rule needs of one call's configuration.
 type customCall struct {
-	fn       *Fn
+	fn       *fnDecl
 	file     *fileScope
 	consts   map[string]value // compile-time parameters and shape variables
 	tensors  []int            // fn.Params indices bound to tensors, in operand order
@@ -39,12 +39,12 @@ type customCall struct {
 	// active are the functions whose gradient blocks are being checked
 	// further up (a block may call its own function: exp's gradient uses
 	// exp), so that checking one does not start again.
-	active map[*Fn]bool
+	active map[*fnDecl]bool
 }
 
 // withGrad wraps the result res of a call of fn, whose parameters were
 // bound as in bound (before the body ran), with fn's own gradient.
-func (i *interp) withGrad(callPos ops.Pos, fn *Fn, fs *fileScope, inst *instance, bound map[string]value, res value, name string) value {
+func (i *interp) withGrad(callPos ops.Pos, fn *fnDecl, fs *fileScope, inst *instance, bound map[string]value, res value, name string) value {
 	gd := fn.Grad
 	if inst != nil {
 		i.errorf(gd.Pos, CodeCustomGrad, "%s: only a top-level function can declare its gradient (a method's params would get none)", name)
@@ -126,22 +126,22 @@ func (cc *customCall) name() string {
 }
 
 // writeStmts writes a rendering of stmts (for the fingerprint).
-func writeStmts(w interface{ Write([]byte) (int, error) }, stmts []Stmt) {
+func writeStmts(w interface{ Write([]byte) (int, error) }, stmts []stmt) {
 	for _, s := range stmts {
 		switch x := s.(type) {
-		case *ReturnStmt:
+		case *returnStmt:
 			fmt.Fprintf(w, "return %s;", joinExprs(x.Values))
-		case *AssignStmt:
+		case *assignStmt:
 			fmt.Fprintf(w, "%s=%s;", strings.Join(x.Names, ","), exprString(x.Value))
-		case *UpdateStmt:
+		case *updateStmt:
 			fmt.Fprintf(w, "%s<-%s;", x.Name, exprString(x.Value))
-		case *IfStmt:
+		case *ifStmt:
 			fmt.Fprintf(w, "if %s{", exprString(x.Cond))
 			writeStmts(w, x.Then)
 			fmt.Fprint(w, "}else{")
 			writeStmts(w, x.Else)
 			fmt.Fprint(w, "}")
-		case *ForStmt:
+		case *forStmt:
 			fmt.Fprintf(w, "for %s in %s..%s{", x.Var, exprString(x.From), exprString(x.To))
 			writeStmts(w, x.Body)
 			fmt.Fprint(w, "}")
@@ -149,7 +149,7 @@ func writeStmts(w interface{ Write([]byte) (int, error) }, stmts []Stmt) {
 	}
 }
 
-func joinExprs(es []Expr) string {
+func joinExprs(es []expr) string {
 	parts := make([]string, len(es))
 	for k, e := range es {
 		parts[k] = exprString(e)
@@ -239,11 +239,11 @@ func (i *interp) checkCustom(cc *customCall, operands []*ops.Node, out *ops.Node
 	if cc.active[cc.fn] {
 		return true // checked further up
 	}
-	active := map[*Fn]bool{cc.fn: true}
+	active := map[*fnDecl]bool{cc.fn: true}
 	for f := range cc.active {
 		active[f] = true
 	}
-	defer func(old map[*Fn]bool) { cc.active = old }(cc.active)
+	defer func(old map[*fnDecl]bool) { cc.active = old }(cc.active)
 	cc.active = active
 	b := ops.NewBuilder()
 	ins := make([]*ops.Node, len(operands))

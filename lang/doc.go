@@ -8,7 +8,7 @@
 //	lexer.go      tokens; newlines end statements except inside ( ) and [ ]
 //	nesting.go    a bound on nesting, checked on the tokens before parsing
 //	grammar.go    the participle grammar (concrete syntax)
-//	parse.go      concrete syntax → the syntax tree of ast.go
+//	parse.go      concrete syntax → the syntax tree of ast.go (unexported)
 //	syntax_msg.go syntax errors worded for people
 //	format*.go    the canonical text of a file (nnc fmt)
 //
@@ -63,6 +63,20 @@
 // by their source text. All errors are collected, sorted and deduplicated,
 // with stable codes (errors.go); an expression whose error was reported
 // evaluates to an invalid value that silences further errors.
+//
+// # Public API
+//
+// What the root package (and the tests of the packages above lang) use is
+// exported, and nothing else: Load and Module (Entries, Lower, Signature,
+// ModelArgs, TrainModels, TrainBlock); LowerOptions, Lowered and Arg;
+// NeedsShapes and BindShapes; Format (nnc fmt); the errors (Error,
+// ErrorList and the stable codes, which docs/language.md lists); a train
+// block's settings (TrainSpec, Value, Call, Map). The syntax tree, the
+// parser and the interpreter are internal: their names are unexported, so
+// that the language can change its syntax tree without breaking callers.
+// syntax_compat.go keeps, for now, exported aliases of the syntax tree's
+// names that train.go spells (and train.go declares MapLit); they go when
+// train.go uses the unexported names.
 //
 // lang recovers no panics: user input is reported as errors, and a panic
 // is a broken invariant, which the root package's API boundary reports as

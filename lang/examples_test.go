@@ -42,7 +42,7 @@ func TestExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := filepath.Base(f)
-		if _, err := Parse(name, src); err != nil {
+		if _, err := parse(name, src); err != nil {
 			t.Errorf("%s does not parse: %v", name, err)
 			continue
 		}

@@ -11,52 +11,52 @@ import (
 // they fold: interp_const.go), calls (call.go), attributes and indexing
 // (index.go).
 
-func (i *interp) eval(f *frame, e Expr) value {
+func (i *interp) eval(f *frame, e expr) value {
 	i.pos = startPos(e)
 	if !i.spend(i.pos, 1) {
 		return bad
 	}
 	switch e := e.(type) {
-	case *Ident:
+	case *ident:
 		return i.lookup(f, e)
-	case *IntLit:
+	case *intLit:
 		return intV{ops.DimConst(e.Value)}
-	case *FloatLit:
+	case *floatLit:
 		return floatV(e.Value)
-	case *StringLit:
+	case *stringLit:
 		return stringV(e.Value)
-	case *BoolLit:
+	case *boolLit:
 		return boolV(e.Value)
-	case *Unary:
+	case *unaryExpr:
 		return i.unary(f, e)
-	case *Binary:
+	case *binaryExpr:
 		return i.binary(f, e)
-	case *CallExpr:
+	case *callExpr:
 		return i.call(f, e)
-	case *Attr:
+	case *attrExpr:
 		return i.attr(f, e)
-	case *Index:
+	case *indexExpr:
 		return i.index(f, e)
-	case *TupleLit:
+	case *tupleLit:
 		t := make(tupleV, len(e.Elems))
 		for k, el := range e.Elems {
 			t[k] = i.eval(f, el)
 		}
 		return t
-	case *ListLit:
+	case *listLit:
 		l := make(listV, len(e.Elems))
 		for k, el := range e.Elems {
 			l[k] = i.eval(f, el)
 		}
 		return l
-	case *ListComp:
+	case *listComp:
 		return i.listComp(f, e)
 	}
 	i.errorf(startPos(e), CodeInternal, "internal compiler error: unknown expression %T", e)
 	return bad
 }
 
-func (i *interp) listComp(f *frame, e *ListComp) value {
+func (i *interp) listComp(f *frame, e *listComp) value {
 	base, ok := i.instPath, i.instOK
 	i.instOK = false
 	lo, hi, good := i.rangeBounds(f, e.From, e.To)
@@ -81,7 +81,7 @@ func (i *interp) listComp(f *frame, e *ListComp) value {
 	return out
 }
 
-func (i *interp) unary(f *frame, e *Unary) value {
+func (i *interp) unary(f *frame, e *unaryExpr) value {
 	x := i.eval(f, e.X)
 	x = i.asTensorLike(e.X, x, ops.F32)
 	if isBad(x) {
@@ -117,7 +117,7 @@ var binaryOps = map[string]*ops.Op{
 	"<": ops.Less, ">": ops.Greater, "==": ops.Equal,
 }
 
-func (i *interp) binary(f *frame, e *Binary) value {
+func (i *interp) binary(f *frame, e *binaryExpr) value {
 	x, y := i.eval(f, e.X), i.eval(f, e.Y)
 	if isBad(x, y) {
 		return bad
@@ -173,7 +173,7 @@ func (i *interp) binary(f *frame, e *Binary) value {
 	return i.applyLabelled(e.Pos, binaryOps[e.Op], nil, labels, xt.n, yt.n)
 }
 
-func (i *interp) attr(f *frame, e *Attr) value {
+func (i *interp) attr(f *frame, e *attrExpr) value {
 	x := i.eval(f, e.X)
 	if isBad(x) {
 		return bad
@@ -220,7 +220,7 @@ func (i *interp) attr(f *frame, e *Attr) value {
 	return bad
 }
 
-func (i *interp) noMember(e *Attr, owner string, names []string) value {
+func (i *interp) noMember(e *attrExpr, owner string, names []string) value {
 	msg := fmt.Sprintf("%s has no member %s", owner, e.Name)
 	if s := suggest(e.Name, names); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
@@ -229,7 +229,7 @@ func (i *interp) noMember(e *Attr, owner string, names []string) value {
 	return bad
 }
 
-func (i *interp) index(f *frame, e *Index) value {
+func (i *interp) index(f *frame, e *indexExpr) value {
 	x := i.eval(f, e.X)
 	if isBad(x) {
 		return bad

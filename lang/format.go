@@ -44,7 +44,7 @@ import (
 // Formatting is idempotent, and the result parses to the same syntax tree
 // as src.
 func Format(filename string, src []byte) (out []byte, err error) {
-	f, err := Parse(filename, src)
+	f, err := parse(filename, src)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ type decl struct {
 	node any
 }
 
-func (p *printer) file(f *File) {
+func (p *printer) file(f *sourceFile) {
 	var ds []decl
 	for _, d := range f.Imports {
 		ds = append(ds, decl{d.Pos, d})
@@ -160,19 +160,19 @@ func (p *printer) file(f *File) {
 	})
 	for _, d := range ds {
 		switch x := d.node.(type) {
-		case *Import:
+		case *importDecl:
 			s := "import " + quote(x.Path)
 			if x.As != "" {
 				s += " as " + x.As
 			}
 			p.simple(x.Pos, s)
-		case *Const:
+		case *constDecl:
 			p.simple(x.Pos, "const "+x.Name+" = "+p.expr(x.Value))
-		case *Fn:
+		case *fnDecl:
 			p.fn(x)
-		case *Model:
+		case *modelDecl:
 			p.model(x)
-		case *Train:
+		case *trainDecl:
 			p.train(x)
 		}
 	}
@@ -278,13 +278,13 @@ func (p *printer) closeBlock(l int, empty bool) {
 	p.start = false
 }
 
-func (p *printer) fn(f *Fn) {
+func (p *printer) fn(f *fnDecl) {
 	s := "fn " + f.Name + "(" + p.params(f.Params) + ")"
 	if f.Result != nil {
 		s += " -> " + p.typ(f.Result)
 	}
 	if f.Short {
-		p.simple(f.Pos, s+" = "+p.expr(f.Body[0].(*ReturnStmt).Values[0]))
+		p.simple(f.Pos, s+" = "+p.expr(f.Body[0].(*returnStmt).Values[0]))
 		return
 	}
 	_, closeLine, _ := p.header(f.Pos, s, false)
@@ -300,7 +300,7 @@ func (p *printer) fn(f *Fn) {
 	p.trailing(closeLine)
 }
 
-func (p *printer) params(ps []*Param) string {
+func (p *printer) params(ps []*paramDecl) string {
 	parts := make([]string, len(ps))
 	for i, a := range ps {
 		parts[i] = a.Name + ": " + p.typ(a.Type)
@@ -311,37 +311,37 @@ func (p *printer) params(ps []*Param) string {
 	return strings.Join(parts, ", ")
 }
 
-func (p *printer) stmts(body []Stmt) {
+func (p *printer) stmts(body []stmt) {
 	for _, s := range body {
 		p.stmt(s, false)
 	}
 }
 
-func (p *printer) stmt(s Stmt, cont bool) {
+func (p *printer) stmt(s stmt, cont bool) {
 	switch x := s.(type) {
-	case *ReturnStmt:
+	case *returnStmt:
 		t := "return"
 		if len(x.Values) > 0 {
 			t += " " + p.exprs(x.Values)
 		}
 		p.simple(x.Pos, t)
-	case *AssignStmt:
+	case *assignStmt:
 		p.simple(x.Pos, strings.Join(x.Names, ", ")+" = "+p.expr(x.Value))
-	case *UpdateStmt:
+	case *updateStmt:
 		p.simple(x.Pos, x.Name+" <- "+p.expr(x.Value))
-	case *ForStmt:
+	case *forStmt:
 		_, closeLine, _ := p.header(x.Pos, "for "+x.Var+" in "+p.rangeExpr(x.From, x.To), false)
 		p.stmts(x.Body)
 		p.closeBlock(closeLine, len(x.Body) == 0)
 		p.trailing(closeLine)
-	case *IfStmt:
+	case *ifStmt:
 		p.ifStmt(x, cont)
 	default:
 		p.fail(fmt.Sprintf("statement %T", s))
 	}
 }
 
-func (p *printer) ifStmt(x *IfStmt, cont bool) {
+func (p *printer) ifStmt(x *ifStmt, cont bool) {
 	_, closeLine, closeIdx := p.header(x.Pos, "if "+p.expr(x.Cond), cont)
 	p.stmts(x.Then)
 	p.closeBlock(closeLine, len(x.Then) == 0)
@@ -351,7 +351,7 @@ func (p *printer) ifStmt(x *IfStmt, cont bool) {
 	}
 	p.buf.WriteString(" else ")
 	if len(x.Else) == 1 {
-		if nested, ok := x.Else[0].(*IfStmt); ok {
+		if nested, ok := x.Else[0].(*ifStmt); ok {
 			p.ifStmt(nested, true)
 			return
 		}
@@ -369,18 +369,18 @@ func (p *printer) ifStmt(x *IfStmt, cont bool) {
 	p.trailing(ix.line(c))
 }
 
-func (p *printer) model(m *Model) {
+func (p *printer) model(m *modelDecl) {
 	s := "model " + m.Name
 	s += "(" + p.params(m.Args) + ")"
 	_, closeLine, _ := p.header(m.Pos, s, false)
 	texts := p.alignMembers(m.Members)
 	for i, mem := range m.Members {
 		switch x := mem.(type) {
-		case *Fn:
+		case *fnDecl:
 			p.fn(x)
-		case *LeafDecl:
+		case *leafDecl:
 			p.simple(x.Pos, texts[i])
-		case *SubDecl:
+		case *subDecl:
 			p.simple(x.Pos, texts[i])
 		default:
 			p.fail(fmt.Sprintf("member %T", mem))
@@ -394,14 +394,14 @@ func (p *printer) model(m *Model) {
 // section: a run of one-line members on consecutive source lines with no
 // comment line between them once formatted (a comment inside a member
 // written over several lines moves above it, so it ends the run too).
-func (p *printer) alignMembers(ms []Member) []string {
+func (p *printer) alignMembers(ms []member) []string {
 	type part struct{ left, right string }
 	parts := make([]part, len(ms))
 	texts := make([]string, len(ms))
 	lines := make([][2]int, len(ms)) // source start and end lines
 	for i, mem := range ms {
 		switch x := mem.(type) {
-		case *LeafDecl:
+		case *leafDecl:
 			kw := "param "
 			if x.State {
 				kw = "state "
@@ -411,14 +411,14 @@ func (p *printer) alignMembers(ms []Member) []string {
 				parts[i].right = p.expr(x.Init)
 			}
 			lines[i] = [2]int{x.Pos.Line, p.ix.endLine(x.Pos)}
-		case *SubDecl:
+		case *subDecl:
 			parts[i] = part{x.Name, p.expr(x.Value)}
 			lines[i] = [2]int{x.Pos.Line, p.ix.endLine(x.Pos)}
 		}
 	}
 	oneLine := func(i int) bool {
 		switch ms[i].(type) {
-		case *LeafDecl, *SubDecl:
+		case *leafDecl, *subDecl:
 			return true
 		}
 		return false
@@ -437,7 +437,7 @@ func (p *printer) alignMembers(ms []Member) []string {
 			if parts[k].right == "" {
 				continue
 			}
-			if _, ok := ms[k].(*SubDecl); ok {
+			if _, ok := ms[k].(*subDecl); ok {
 				subW = max(subW, len(parts[k].left))
 			} else {
 				leafW = max(leafW, len(parts[k].left))
@@ -445,7 +445,7 @@ func (p *printer) alignMembers(ms []Member) []string {
 		}
 		for k := i; k < j; k++ {
 			w := leafW
-			if _, ok := ms[k].(*SubDecl); ok {
+			if _, ok := ms[k].(*subDecl); ok {
 				w = subW
 			}
 			texts[k] = parts[k].left
@@ -470,7 +470,7 @@ func (p *printer) commentBetween(prevEnd, end int) bool {
 	return false
 }
 
-func (p *printer) train(t *Train) {
+func (p *printer) train(t *trainDecl) {
 	_, closeLine, _ := p.header(t.Pos, "train "+t.Model, false)
 	w := 0
 	for i, f := range t.Fields {
@@ -491,7 +491,7 @@ func (p *printer) train(t *Train) {
 
 // fieldsAdjacent reports whether train field b directly follows a in the
 // source (no blank or comment line between them).
-func (p *printer) fieldsAdjacent(a, b *Field) bool {
+func (p *printer) fieldsAdjacent(a, b *trainField) bool {
 	e := p.fieldEndLine(a)
 	return b.Pos.Line == e+1 && !p.commentBetween(e, p.fieldEndLine(b))
 }

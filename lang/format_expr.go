@@ -32,13 +32,13 @@ var fmtPrec = map[string]int{
 func quote(s string) string { return strconv.Quote(s) }
 
 // expr prints e at the loosest precedence.
-func (p *printer) expr(e Expr) string {
+func (p *printer) expr(e expr) string {
 	var sb strings.Builder
 	p.writeExpr(&sb, e, 0)
 	return sb.String()
 }
 
-func (p *printer) exprs(es []Expr) string {
+func (p *printer) exprs(es []expr) string {
 	parts := make([]string, len(es))
 	for i, e := range es {
 		parts[i] = p.expr(e)
@@ -47,25 +47,25 @@ func (p *printer) exprs(es []Expr) string {
 }
 
 // rangeExpr prints `from..to`.
-func (p *printer) rangeExpr(from, to Expr) string {
+func (p *printer) rangeExpr(from, to expr) string {
 	return p.expr(from) + ".." + p.expr(to)
 }
 
 // writeExpr writes e where the grammar expects precedence class prec or
 // tighter, adding parentheses when e's class is looser.
-func (p *printer) writeExpr(sb *strings.Builder, e Expr, prec int) {
+func (p *printer) writeExpr(sb *strings.Builder, e expr, prec int) {
 	switch x := e.(type) {
-	case *Ident:
+	case *ident:
 		sb.WriteString(x.Name)
-	case *IntLit:
+	case *intLit:
 		sb.WriteString(strconv.FormatInt(x.Value, 10))
-	case *FloatLit:
+	case *floatLit:
 		sb.WriteString(x.Text)
-	case *StringLit:
+	case *stringLit:
 		sb.WriteString(quote(x.Value))
-	case *BoolLit:
+	case *boolLit:
 		sb.WriteString(strconv.FormatBool(x.Value))
-	case *Binary:
+	case *binaryExpr:
 		q, ok := fmtPrec[x.Op]
 		if !ok {
 			p.fail("operator " + x.Op)
@@ -88,7 +88,7 @@ func (p *printer) writeExpr(sb *strings.Builder, e Expr, prec int) {
 		if paren {
 			sb.WriteString(")")
 		}
-	case *Unary:
+	case *unaryExpr:
 		paren := precUnary < prec
 		if paren {
 			sb.WriteString("(")
@@ -98,7 +98,7 @@ func (p *printer) writeExpr(sb *strings.Builder, e Expr, prec int) {
 		if paren {
 			sb.WriteString(")")
 		}
-	case *CallExpr:
+	case *callExpr:
 		p.writeExpr(sb, x.Fn, precPostfix)
 		sb.WriteString("(")
 		for i, a := range x.Args {
@@ -115,10 +115,10 @@ func (p *printer) writeExpr(sb *strings.Builder, e Expr, prec int) {
 			p.writeExpr(sb, k.Value, 0)
 		}
 		sb.WriteString(")")
-	case *Attr:
+	case *attrExpr:
 		p.writeExpr(sb, x.X, precPostfix)
 		sb.WriteString("." + x.Name)
-	case *Index:
+	case *indexExpr:
 		p.writeExpr(sb, x.X, precPostfix)
 		sb.WriteString("[")
 		for i, it := range x.Indices {
@@ -128,11 +128,11 @@ func (p *printer) writeExpr(sb *strings.Builder, e Expr, prec int) {
 			p.writeIndex(sb, it)
 		}
 		sb.WriteString("]")
-	case *TupleLit:
+	case *tupleLit:
 		sb.WriteString("(" + p.exprs(x.Elems) + ")")
-	case *ListLit:
+	case *listLit:
 		sb.WriteString("[" + p.exprs(x.Elems) + "]")
-	case *ListComp:
+	case *listComp:
 		sb.WriteString("[" + p.expr(x.Elem) + " for " + x.Var + " in " + p.rangeExpr(x.From, x.To) + "]")
 	default:
 		p.fail(fmt.Sprintf("expression %T", e))
@@ -142,14 +142,14 @@ func (p *printer) writeExpr(sb *strings.Builder, e Expr, prec int) {
 // writeOperand writes an operand of binary operator op. A matrix product
 // that is an operand of an elementwise * / %, or the reverse, keeps its
 // parentheses although they are not needed: (x @ W) * k.
-func (p *printer) writeOperand(sb *strings.Builder, op string, e Expr, prec int) {
-	if b, ok := e.(*Binary); ok && fmtPrec[op] == precMul && fmtPrec[b.Op] == precMul && (op == "@") != (b.Op == "@") {
+func (p *printer) writeOperand(sb *strings.Builder, op string, e expr, prec int) {
+	if b, ok := e.(*binaryExpr); ok && fmtPrec[op] == precMul && fmtPrec[b.Op] == precMul && (op == "@") != (b.Op == "@") {
 		prec = precPostfix
 	}
 	p.writeExpr(sb, e, prec)
 }
 
-func (p *printer) writeIndex(sb *strings.Builder, it *IndexItem) {
+func (p *printer) writeIndex(sb *strings.Builder, it *indexItem) {
 	if it.Ellipsis {
 		sb.WriteString("...")
 		return
@@ -171,7 +171,7 @@ func (p *printer) writeIndex(sb *strings.Builder, it *IndexItem) {
 }
 
 // typ prints a written type.
-func (p *printer) typ(t *TypeExpr) string {
+func (p *printer) typ(t *typeExpr) string {
 	if t == nil {
 		return ""
 	}

@@ -18,7 +18,7 @@ func FuzzFormat(f *testing.F) {
 	f.Add([]byte("fn sq(x: f32[N]) -> f32[N] = x * x // c\nmodel M() {\n    fn g(x: f32) = -(x + 1) ** 2\n}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		out, err := Format("fuzz.nn", src)
-		f1, perr := Parse("fuzz.nn", src)
+		f1, perr := parse("fuzz.nn", src)
 		if perr != nil {
 			if err == nil {
 				t.Fatalf("Format accepted what Parse rejects: %v", perr)
@@ -28,7 +28,7 @@ func FuzzFormat(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Format failed on parsed source: %v", err)
 		}
-		f2, err := Parse("fuzz.nn", out)
+		f2, err := parse("fuzz.nn", out)
 		if err != nil {
 			t.Fatalf("formatted text does not parse: %v\n%s", err, out)
 		}

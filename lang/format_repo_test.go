@@ -61,7 +61,7 @@ func TestRepoFormatted(t *testing.T) {
 		t.Fatalf("found only %d programs", len(srcs))
 	}
 	for name, src := range srcs {
-		f, perr := Parse("main.nn", src)
+		f, perr := parse("main.nn", src)
 		got, err := Format("main.nn", src)
 		if perr != nil {
 			if err == nil || err.Error() != perr.Error() {
@@ -77,7 +77,7 @@ func TestRepoFormatted(t *testing.T) {
 			t.Errorf("%s is not formatted; canonical form:\n%s", name, got)
 			continue
 		}
-		f2, err := Parse("main.nn", got)
+		f2, err := parse("main.nn", got)
 		if err != nil {
 			t.Errorf("%s: formatted text does not parse: %v", name, err)
 		} else if d := sameAST(f, f2); d != "" {
@@ -92,7 +92,7 @@ func TestRepoFormatted(t *testing.T) {
 // idempotent.
 func TestFormatCommentsEverywhere(t *testing.T) {
 	for name, src := range repoSources(t) {
-		if _, err := Parse("main.nn", src); err != nil {
+		if _, err := parse("main.nn", src); err != nil {
 			continue // a syntax-error case
 		}
 		lines := strings.Split(strings.TrimRight(string(src), "\n"), "\n")
@@ -126,8 +126,8 @@ func checkKeepsComments(t *testing.T, name, src string, marks []string) {
 		t.Errorf("%s: not idempotent (%v):\n%s\nthen\n%s", name, err, got, again)
 		return
 	}
-	f1, _ := Parse("main.nn", []byte(src))
-	f2, err := Parse("main.nn", got)
+	f1, _ := parse("main.nn", []byte(src))
+	f2, err := parse("main.nn", got)
 	if err != nil {
 		t.Errorf("%s: %v", name, err)
 	} else if d := sameAST(f1, f2); d != "" {

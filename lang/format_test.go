@@ -11,7 +11,7 @@ import (
 
 // sameAST reports how the syntax trees of a and b differ, ignoring
 // positions ("" when they are the same).
-func sameAST(a, b *File) string {
+func sameAST(a, b *sourceFile) string {
 	return cmp.Diff(a, b, cmpopts.IgnoreTypes(ops.Pos{}))
 }
 
@@ -30,8 +30,8 @@ func checkFormatted(t *testing.T, name, src, want string) {
 	if err != nil || string(again) != string(got) {
 		t.Errorf("%s: not idempotent (%v):\n%s", name, err, again)
 	}
-	f1, _ := Parse(name, []byte(src))
-	f2, err := Parse(name, got)
+	f1, _ := parse(name, []byte(src))
+	f2, err := parse(name, got)
 	if err != nil {
 		t.Fatalf("%s: output does not parse: %v", name, err)
 	}

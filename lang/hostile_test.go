@@ -167,26 +167,26 @@ func TestLongChains(t *testing.T) {
 // the whole list for each item and took 8 s of CPU; 20,000 items, 71 s.
 func TestWideLabels(t *testing.T) {
 	const n = 100000
-	items := make([]Expr, n)
+	items := make([]expr, n)
 	for k := range items {
-		items[k] = &Ident{Name: "x"}
+		items[k] = &ident{Name: "x"}
 	}
-	idx := make([]*IndexItem, n)
-	kws := make([]*Kwarg, n)
+	idx := make([]*indexItem, n)
+	kws := make([]*kwarg, n)
 	for k := range idx {
-		idx[k] = &IndexItem{Lo: &IntLit{Value: int64(k)}}
-		kws[k] = &Kwarg{Name: "k", Value: &Ident{Name: "y"}}
+		idx[k] = &indexItem{Lo: &intLit{Value: int64(k)}}
+		kws[k] = &kwarg{Name: "k", Value: &ident{Name: "y"}}
 	}
-	x := &Ident{Name: "x"}
+	x := &ident{Name: "x"}
 	for _, c := range []struct {
 		what, prefix string
-		e            Expr
+		e            expr
 	}{
-		{"list", "[x, x, x", &ListLit{Elems: items}},
-		{"tuple", "(x, x, x", &TupleLit{Elems: items}},
-		{"call", "f(x, x, x", &CallExpr{Fn: &Ident{Name: "f"}, Args: items}},
-		{"keywords", "f(k = y, k = y", &CallExpr{Fn: &Ident{Name: "f"}, Kwargs: kws}},
-		{"index", "x[0, 1, 2, 3", &Index{X: x, Indices: idx}},
+		{"list", "[x, x, x", &listLit{Elems: items}},
+		{"tuple", "(x, x, x", &tupleLit{Elems: items}},
+		{"call", "f(x, x, x", &callExpr{Fn: &ident{Name: "f"}, Args: items}},
+		{"keywords", "f(k = y, k = y", &callExpr{Fn: &ident{Name: "f"}, Kwargs: kws}},
+		{"index", "x[0, 1, 2, 3", &indexExpr{X: x, Indices: idx}},
 	} {
 		w := &exprWriter{maxDepth: maxLabelDepth, maxLen: maxLabelLen}
 		writeExpr(w, c.e, 0)

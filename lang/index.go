@@ -19,10 +19,10 @@ type idxAxis struct {
 	ids    *ops.Node // an integer tensor index
 	lo, hi value     // bounds (intV); nil when omitted
 	step   int
-	item   *IndexItem
+	item   *indexItem
 }
 
-func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
+func (i *interp) indexTensor(f *frame, e *indexExpr, x *ops.Node) value {
 	label := exprLabel(e.X)
 	r := len(x.Type.Shape)
 	nItems, ell := 0, -1
@@ -128,7 +128,7 @@ func (i *interp) indexTensor(f *frame, e *Index, x *ops.Node) value {
 // indexAxis evaluates one index item that is not `...`: an int (the axis is
 // dropped), an integer tensor or list (taken along), or a slice with its
 // compile-time bounds and constant step.
-func (i *interp) indexAxis(f *frame, it *IndexItem) (idxAxis, bool) {
+func (i *interp) indexAxis(f *frame, it *indexItem) (idxAxis, bool) {
 	a := idxAxis{step: 1, item: it}
 	if !it.Slice {
 		v := i.eval(f, it.Lo)
@@ -156,7 +156,7 @@ func (i *interp) indexAxis(f *frame, it *IndexItem) (idxAxis, bool) {
 		}
 	} else {
 		for _, b := range []struct {
-			e   Expr
+			e   expr
 			dst *value
 		}{{it.Lo, &a.lo}, {it.Hi, &a.hi}} {
 			if b.e == nil {
@@ -193,7 +193,7 @@ func (i *interp) indexAxis(f *frame, it *IndexItem) (idxAxis, bool) {
 }
 
 // sliceConst is one NumPy-form slice op (every bound a constant).
-func (i *interp) sliceConst(e *Index, x *ops.Node, axes []idxAxis, label string) (*ops.Node, bool) {
+func (i *interp) sliceConst(e *indexExpr, x *ops.Node, axes []idxAxis, label string) (*ops.Node, bool) {
 	n := len(axes)
 	starts, stops, steps := make([]int, n), make([]int, n), make([]int, n)
 	trivial := true
@@ -227,7 +227,7 @@ func (i *interp) sliceConst(e *Index, x *ops.Node, axes []idxAxis, label string)
 }
 
 // sliceSymbolic is one begin/end slice op (step 1, bounds symbolic).
-func (i *interp) sliceSymbolic(e *Index, x *ops.Node, axes []idxAxis, label string) (*ops.Node, bool) {
+func (i *interp) sliceSymbolic(e *indexExpr, x *ops.Node, axes []idxAxis, label string) (*ops.Node, bool) {
 	n := len(axes)
 	begin, end := make(ops.Shape, n), make(ops.Shape, n)
 	for k, a := range axes {
@@ -266,7 +266,7 @@ func (i *interp) sliceSymbolic(e *Index, x *ops.Node, axes []idxAxis, label stri
 	return n2, true
 }
 
-func indexText(e *Index) string {
+func indexText(e *indexExpr) string {
 	s := exprString(e)
 	return s[len(exprString(e.X))+1 : len(s)-1]
 }

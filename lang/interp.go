@@ -26,7 +26,7 @@ type interp struct {
 	calls  []ops.Pos        // the positions of the calls being inlined
 	// activeCustom are the functions whose gradient blocks are being
 	// checked (customgrad.go).
-	activeCustom map[*Fn]bool
+	activeCustom map[*fnDecl]bool
 	// anyFloat makes declared float element types match any float type
 	// (a custom gradient differentiated in f64, see customgrad.go).
 	anyFloat bool

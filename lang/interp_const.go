@@ -11,7 +11,7 @@ import (
 // numbers used with tensors (weak scalars).
 
 // constBinary folds an operation on compile-time values.
-func (i *interp) constBinary(e *Binary, x, y value) value {
+func (i *interp) constBinary(e *binaryExpr, x, y value) value {
 	fail := func() value {
 		i.errorf(e.Pos, CodeNotCallable, "operator %s does not apply to %s and %s", e.Op, kindOf(x), kindOf(y))
 		return bad
@@ -43,7 +43,7 @@ func (i *interp) constBinary(e *Binary, x, y value) value {
 
 // intBinary applies a binary operator to two compile-time ints (or
 // dimensions); an overflow gives ops.DimOverflow.
-func (i *interp) intBinary(e *Binary, a, b ops.Dim, fail func() value) value {
+func (i *interp) intBinary(e *binaryExpr, a, b ops.Dim, fail func() value) value {
 	{
 		switch e.Op {
 		case "+":
@@ -135,7 +135,7 @@ func intPow(a, b int64) ops.Dim {
 
 // otherBinary applies a binary operator to compile-time strings, bools and
 // numbers.
-func (i *interp) otherBinary(e *Binary, x, y value, fail func() value) value {
+func (i *interp) otherBinary(e *binaryExpr, x, y value, fail func() value) value {
 	_, xInt := x.(intV)
 	_, yInt := y.(intV)
 	if s1, ok := x.(stringV); ok {
@@ -211,7 +211,7 @@ func cmpNum(op string, a, b float64) value {
 }
 
 // weakScalar turns a compile-time number into a constant of element type dt.
-func (i *interp) weakScalar(e Expr, v value, dt ops.DType) (*ops.Node, bool) {
+func (i *interp) weakScalar(e expr, v value, dt ops.DType) (*ops.Node, bool) {
 	n, ok := number(v)
 	if !ok {
 		if b, isB := v.(boolV); isB {

@@ -14,7 +14,7 @@ import "github.com/nnclang/nnc/ops"
 // numbers and tensors into a tensor of element type dt. ok is false, with
 // nothing reported, when v is not such a value; with report, a ragged or
 // non-numeric list is reported.
-func (i *interp) literalTensor(e Expr, v value, dt ops.DType, report bool) (*ops.Node, bool) {
+func (i *interp) literalTensor(e expr, v value, dt ops.DType, report bool) (*ops.Node, bool) {
 	old := i.b.SetPos(startPos(e))
 	defer i.b.SetPos(old)
 	var build func(v value) (*ops.Node, string)
@@ -83,7 +83,7 @@ func (i *interp) literalTensor(e Expr, v value, dt ops.DType, report bool) (*ops
 
 // asTensorLike converts a list literal to a tensor of element type dt when
 // v is one; other values are returned unchanged.
-func (i *interp) asTensorLike(e Expr, v value, dt ops.DType) value {
+func (i *interp) asTensorLike(e expr, v value, dt ops.DType) value {
 	if _, isList := v.(listV); !isList {
 		return v
 	}
@@ -105,7 +105,7 @@ func listDType(v value) ops.DType {
 
 // resultLiterals converts list literals in a result to tensors of the
 // declared element types.
-func (i *interp) resultLiterals(t *TypeExpr, v value) value {
+func (i *interp) resultLiterals(t *typeExpr, v value) value {
 	if t.Tuple != nil {
 		tv, ok := v.(tupleV)
 		if !ok || len(tv) != len(t.Tuple) {
@@ -124,7 +124,7 @@ func (i *interp) resultLiterals(t *TypeExpr, v value) value {
 	if !ok {
 		return v
 	}
-	if n, ok := i.literalTensor(&Ident{Pos: i.pos, Name: "the result"}, v, dt, false); ok {
+	if n, ok := i.literalTensor(&ident{Pos: i.pos, Name: "the result"}, v, dt, false); ok {
 		return tensorV{n}
 	}
 	return v

@@ -41,7 +41,7 @@ type Lowered struct {
 
 // entryModel builds model md as the entry (path ""), with args given by
 // the caller and symbolic dimensions for the rest.
-func (i *interp) entryModel(md *Model, fs *fileScope, args map[string]any) *instance {
+func (i *interp) entryModel(md *modelDecl, fs *fileScope, args map[string]any) *instance {
 	as := argSet{vals: make([]value, len(md.Args)), pos: make([]ops.Pos, len(md.Args)), labels: make([]string, len(md.Args))}
 	for _, k := range sortedKeys(args) {
 		idx := -1
@@ -91,7 +91,7 @@ func (i *interp) entryModel(md *Model, fs *fileScope, args map[string]any) *inst
 }
 
 // lowerFn makes graph inputs for fn's parameters and inlines its body.
-func (i *interp) lowerFn(f *Fn, fs *fileScope, inst *instance) (inputs []*ops.Node, outputs []*ops.Node) {
+func (i *interp) lowerFn(f *fnDecl, fs *fileScope, inst *instance) (inputs []*ops.Node, outputs []*ops.Node) {
 	name := f.Name
 	if inst != nil {
 		name = inst.decl.Name + "." + f.Name
@@ -167,7 +167,7 @@ func (i *interp) lowerFn(f *Fn, fs *fileScope, inst *instance) (inputs []*ops.No
 // entryInput makes the graph input(s) of an entry's parameter p: one
 // input named name for a tensor type; for a tuple type, one per element,
 // named name.0, name.1, ... (recursively), given to the body as a tuple.
-func (i *interp) entryInput(fr *frame, fnName string, p *Param, name string, t *TypeExpr) (value, []*ops.Node, bool) {
+func (i *interp) entryInput(fr *frame, fnName string, p *paramDecl, name string, t *typeExpr) (value, []*ops.Node, bool) {
 	if t.Tuple != nil {
 		var out tupleV
 		var all []*ops.Node
@@ -219,7 +219,7 @@ func (m *Module) Entries() []string {
 	}
 	for _, md := range m.file.ast.Models {
 		for _, mem := range md.Members {
-			if f, ok := mem.(*Fn); ok {
+			if f, ok := mem.(*fnDecl); ok {
 				out = append(out, md.Name+"."+f.Name)
 			}
 		}
@@ -228,12 +228,12 @@ func (m *Module) Entries() []string {
 }
 
 // findEntry resolves "f" or "Model.method".
-func (m *Module) findEntry(entry string) (*Fn, *Model, error) {
+func (m *Module) findEntry(entry string) (*fnDecl, *modelDecl, error) {
 	if mname, meth, ok := strings.Cut(entry, "."); ok {
 		md := m.file.models[mname]
 		if md != nil {
 			for _, mem := range md.Members {
-				if f, isFn := mem.(*Fn); isFn && f.Name == meth {
+				if f, isFn := mem.(*fnDecl); isFn && f.Name == meth {
 					return f, md, nil
 				}
 			}

@@ -18,7 +18,7 @@ var initializers = map[string][]string{
 // instantiate builds model m at path: arguments, params and states (as
 // builder leaves), sub-models and methods. With symbolic, arguments without
 // a value become symbolic dimensions.
-func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path string, as argSet, symbolic bool) value {
+func (i *interp) instantiate(callPos ops.Pos, m *modelDecl, fs *fileScope, path string, as argSet, symbolic bool) value {
 	if i.depth >= maxDepth {
 		i.errorf(callPos, CodeValue, "models nested more than %d deep (is %s recursive?)", maxDepth, m.Name)
 		i.aborted = true
@@ -88,11 +88,11 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 		var name string
 		var p ops.Pos
 		switch d := mem.(type) {
-		case *LeafDecl:
+		case *leafDecl:
 			name, p = d.Name, d.Pos
-		case *SubDecl:
+		case *subDecl:
 			name, p = d.Name, d.Pos
-		case *Fn:
+		case *fnDecl:
 			name, p = d.Name, d.Pos
 		}
 		if prev, dup := declared[name]; dup {
@@ -105,9 +105,9 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 		}
 		declared[name] = p
 		switch d := mem.(type) {
-		case *LeafDecl:
+		case *leafDecl:
 			inst.members[name] = i.leaf(fr, inst, d)
-		case *SubDecl:
+		case *subDecl:
 			i.pos = d.Pos
 			i.instPath, i.instOK = joinPath(path, name), true
 			v := i.eval(fr, d.Value)
@@ -126,7 +126,7 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 				v = bad
 			}
 			inst.members[name] = v
-		case *Fn:
+		case *fnDecl:
 			inst.members[name] = methodV{inst, d}
 		}
 	}
@@ -134,7 +134,7 @@ func (i *interp) instantiate(callPos ops.Pos, m *Model, fs *fileScope, path stri
 }
 
 // leaf declares a param or state of inst in the builder.
-func (i *interp) leaf(fr *frame, inst *instance, d *LeafDecl) value {
+func (i *interp) leaf(fr *frame, inst *instance, d *leafDecl) value {
 	i.pos = d.Pos
 	what := "param"
 	if d.State {
@@ -208,14 +208,14 @@ func (i *interp) leaf(fr *frame, inst *instance, d *LeafDecl) value {
 }
 
 // initAttrs reads a param's initializer call into attributes.
-func (i *interp) initAttrs(fr *frame, d *LeafDecl) (ops.Attrs, bool) {
+func (i *interp) initAttrs(fr *frame, d *leafDecl) (ops.Attrs, bool) {
 	if d.Init == nil {
 		return ops.Attrs{"init": "zeros"}, true
 	}
-	call, ok := d.Init.(*CallExpr)
+	call, ok := d.Init.(*callExpr)
 	var name string
 	if ok {
-		if id, isID := call.Fn.(*Ident); isID {
+		if id, isID := call.Fn.(*ident); isID {
 			name = id.Name
 		}
 	}
@@ -237,7 +237,7 @@ func (i *interp) initAttrs(fr *frame, d *LeafDecl) (ops.Attrs, bool) {
 		return nil, false
 	}
 	attrs := ops.Attrs{"init": name}
-	set := func(key string, e Expr) bool {
+	set := func(key string, e expr) bool {
 		v := i.eval(fr, e)
 		if isBad(v) {
 			return false

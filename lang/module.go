@@ -28,7 +28,7 @@ type Module struct {
 // The error, when not nil, is an ErrorList sorted by position.
 func Load(filename string, src []byte) (m *Module, err error) {
 	var errs ErrorList
-	ast, perr := Parse(filename, src)
+	ast, perr := parse(filename, src)
 	if perr != nil {
 		return nil, perr
 	}
@@ -92,9 +92,9 @@ func (ls *loadState) cycle(p string) string {
 
 // newFileScope collects a file's declarations, resolves its imports and
 // evaluates its constants.
-func newFileScope(ast *File, name string, errs *ErrorList, loading *loadState) *fileScope {
-	fs := &fileScope{name: name, ast: ast, consts: map[string]value{}, fns: map[string]*Fn{},
-		models: map[string]*Model{}, imports: map[string]*fileScope{}}
+func newFileScope(ast *sourceFile, name string, errs *ErrorList, loading *loadState) *fileScope {
+	fs := &fileScope{name: name, ast: ast, consts: map[string]value{}, fns: map[string]*fnDecl{},
+		models: map[string]*modelDecl{}, imports: map[string]*fileScope{}}
 	seen := map[string]ops.Pos{}
 	declare := func(n string, p ops.Pos) bool {
 		if prev, dup := seen[n]; dup {
@@ -170,7 +170,7 @@ func newFileScope(ast *File, name string, errs *ErrorList, loading *loadState) *
 // An absolute path is an error (E102): a program names its files relative
 // to itself, so that it can be moved as a folder and so that a source file
 // cannot read arbitrary files of the machine it is compiled on.
-func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading *loadState, declare func(string, ops.Pos) bool) {
+func (fs *fileScope) importFile(im *importDecl, errs *ErrorList, loading *loadState, declare func(string, ops.Pos) bool) {
 	fail := func(format string, a ...any) {
 		*errs = append(*errs, &Error{Pos: im.Pos, Code: CodeImport, Msg: fmt.Sprintf(format, a...)})
 		if im.As != "" {
@@ -199,7 +199,7 @@ func (fs *fileScope) importFile(im *Import, errs *ErrorList, loading *loadState,
 		return
 	}
 	loading.bytes += len(src)
-	sub, perr := Parse(p, src)
+	sub, perr := parse(p, src)
 	if perr != nil {
 		*errs = append(*errs, perr.(ErrorList)...)
 		fs.consts[im.As] = bad
@@ -233,7 +233,7 @@ func (m *Module) checkAll(errs *ErrorList) {
 			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used, budget: m.budget}
 			if inst := i.entryModel(md, m.file, nil); inst != nil {
 				for _, mem := range md.Members {
-					if f, ok := mem.(*Fn); ok {
+					if f, ok := mem.(*fnDecl); ok {
 						i.lowerFn(f, m.file, inst)
 					}
 				}
@@ -246,8 +246,8 @@ func (m *Module) checkAll(errs *ErrorList) {
 
 // checkParamNames reports a parameter name used twice in the signature of
 // one function or method (E103, at the second).
-func checkParamNames(ast *File, errs *ErrorList) {
-	check := func(f *Fn) {
+func checkParamNames(ast *sourceFile, errs *ErrorList) {
+	check := func(f *fnDecl) {
 		seen := map[string]ops.Pos{}
 		for _, p := range f.Params {
 			if prev, dup := seen[p.Name]; dup {
@@ -263,7 +263,7 @@ func checkParamNames(ast *File, errs *ErrorList) {
 	}
 	for _, md := range ast.Models {
 		for _, mem := range md.Members {
-			if f, ok := mem.(*Fn); ok {
+			if f, ok := mem.(*fnDecl); ok {
 				check(f)
 			}
 		}
@@ -275,11 +275,11 @@ func checkParamNames(ast *File, errs *ErrorList) {
 var stdParsed sync.Map
 
 // parseStd parses an embedded standard library file once per process.
-func parseStd(name string, src []byte) (*File, error) {
+func parseStd(name string, src []byte) (*sourceFile, error) {
 	if f, ok := stdParsed.Load(name); ok {
-		return f.(*File), nil
+		return f.(*sourceFile), nil
 	}
-	f, err := Parse(name, src)
+	f, err := parse(name, src)
 	if err != nil {
 		return nil, err
 	}

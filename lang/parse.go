@@ -13,8 +13,8 @@ var parser = participle.MustBuild[gFile](
 	participle.Lexer(nnLexer{}),
 )
 
-// Parse parses one .nn file into its AST. Errors are positioned (code E101).
-func Parse(filename string, src []byte) (f *File, err error) {
+// parse parses one .nn file into its AST. Errors are positioned (code E101).
+func parse(filename string, src []byte) (f *sourceFile, err error) {
 	if toks, lerr := tokenize(filename, src); lerr == nil {
 		if e := checkNesting(toks); e != nil {
 			return nil, ErrorList{e}
@@ -92,8 +92,8 @@ func (c *converter) errorf(p ops.Pos, msg string) {
 	c.errs = append(c.errs, &Error{Pos: p, Code: CodeSyntax, Msg: msg})
 }
 
-func (c *converter) file_(g *gFile) *File {
-	f := &File{Name: c.file}
+func (c *converter) file_(g *gFile) *sourceFile {
+	f := &sourceFile{Name: c.file}
 	for _, d := range g.Decls {
 		switch {
 		case d.Import != nil:
@@ -101,17 +101,17 @@ func (c *converter) file_(g *gFile) *File {
 			if err != nil {
 				c.errorf(toPos(d.Import.Pos), "malformed import path "+d.Import.Path)
 			}
-			f.Imports = append(f.Imports, &Import{Pos: toPos(d.Import.Pos), Path: p, As: d.Import.As})
+			f.Imports = append(f.Imports, &importDecl{Pos: toPos(d.Import.Pos), Path: p, As: d.Import.As})
 		case d.Const != nil:
-			f.Consts = append(f.Consts, &Const{Pos: toPos(d.Const.Pos), Name: d.Const.Name, Value: c.expr(d.Const.Value)})
+			f.Consts = append(f.Consts, &constDecl{Pos: toPos(d.Const.Pos), Name: d.Const.Name, Value: c.expr(d.Const.Value)})
 		case d.Fn != nil:
 			f.Fns = append(f.Fns, c.fn(d.Fn))
 		case d.Model != nil:
 			f.Models = append(f.Models, c.model(d.Model))
 		case d.Train != nil:
-			t := &Train{Pos: toPos(d.Train.Pos), Model: d.Train.Model}
+			t := &trainDecl{Pos: toPos(d.Train.Pos), Model: d.Train.Model}
 			for _, fl := range d.Train.Fields {
-				t.Fields = append(t.Fields, &Field{Pos: toPos(fl.Pos), Name: fl.Name, Value: c.fieldValue(fl)})
+				t.Fields = append(t.Fields, &trainField{Pos: toPos(fl.Pos), Name: fl.Name, Value: c.fieldValue(fl)})
 			}
 			f.Trains = append(f.Trains, t)
 		}
@@ -119,12 +119,12 @@ func (c *converter) file_(g *gFile) *File {
 	return f
 }
 
-func (c *converter) fn(g *gFn) *Fn {
-	f := &Fn{Pos: toPos(g.Pos), Name: g.Name}
+func (c *converter) fn(g *gFn) *fnDecl {
+	f := &fnDecl{Pos: toPos(g.Pos), Name: g.Name}
 	if g.Short != nil {
 		e := c.expr(g.Short)
 		f.Short = true
-		f.Body = []Stmt{&ReturnStmt{Pos: startPos(e), Values: []Expr{e}}}
+		f.Body = []stmt{&returnStmt{Pos: startPos(e), Values: []expr{e}}}
 	} else {
 		f.Body = c.block(g.Body)
 	}
@@ -135,21 +135,21 @@ func (c *converter) fn(g *gFn) *Fn {
 		f.Result = c.typ(g.Result)
 	}
 	if g.Grad != nil {
-		f.Grad = &GradDef{Pos: toPos(g.Grad.Pos), Names: g.Grad.Names, Body: c.block(g.Grad.Body)}
+		f.Grad = &gradDecl{Pos: toPos(g.Grad.Pos), Names: g.Grad.Names, Body: c.block(g.Grad.Body)}
 	}
 	return f
 }
 
-func (c *converter) param(g *gParam) *Param {
-	p := &Param{Pos: toPos(g.Pos), Name: g.Name, Type: c.typ(g.Type)}
+func (c *converter) param(g *gParam) *paramDecl {
+	p := &paramDecl{Pos: toPos(g.Pos), Name: g.Name, Type: c.typ(g.Type)}
 	if g.Default != nil {
 		p.Default = c.expr(g.Default)
 	}
 	return p
 }
 
-func (c *converter) model(g *gModel) *Model {
-	m := &Model{Pos: toPos(g.Pos), Name: g.Name}
+func (c *converter) model(g *gModel) *modelDecl {
+	m := &modelDecl{Pos: toPos(g.Pos), Name: g.Name}
 	for _, a := range g.Args {
 		m.Args = append(m.Args, c.param(a))
 	}
@@ -160,7 +160,7 @@ func (c *converter) model(g *gModel) *Model {
 			if l == nil {
 				l, state = mem.State, true
 			}
-			d := &LeafDecl{Pos: toPos(l.Pos), State: state, Name: l.Name, Type: c.typ(l.Type)}
+			d := &leafDecl{Pos: toPos(l.Pos), State: state, Name: l.Name, Type: c.typ(l.Type)}
 			if l.Init != nil {
 				d.Init = c.expr(l.Init)
 			}
@@ -168,17 +168,17 @@ func (c *converter) model(g *gModel) *Model {
 		case mem.Fn != nil:
 			m.Members = append(m.Members, c.fn(mem.Fn))
 		case mem.Sub != nil:
-			m.Members = append(m.Members, &SubDecl{Pos: toPos(mem.Sub.Pos), Name: mem.Sub.Name, Value: c.expr(mem.Sub.Value)})
+			m.Members = append(m.Members, &subDecl{Pos: toPos(mem.Sub.Pos), Name: mem.Sub.Name, Value: c.expr(mem.Sub.Value)})
 		}
 	}
 	return m
 }
 
-func (c *converter) typ(g *gType) *TypeExpr {
+func (c *converter) typ(g *gType) *typeExpr {
 	if g == nil {
 		return nil
 	}
-	t := &TypeExpr{Pos: toPos(g.Pos), Name: g.Name}
+	t := &typeExpr{Pos: toPos(g.Pos), Name: g.Name}
 	if g.Tuple != nil {
 		for _, e := range g.Tuple {
 			t.Tuple = append(t.Tuple, c.typ(e))
@@ -189,7 +189,7 @@ func (c *converter) typ(g *gType) *TypeExpr {
 		t.HasDims = true
 	}
 	for _, d := range g.Dims {
-		de := &DimExpr{Pos: toPos(d.Pos), Ellipsis: d.Ellipsis}
+		de := &dimExpr{Pos: toPos(d.Pos), Ellipsis: d.Ellipsis}
 		if d.Expr != nil {
 			de.Expr = c.expr(d.Expr)
 		}
@@ -198,11 +198,11 @@ func (c *converter) typ(g *gType) *TypeExpr {
 	return t
 }
 
-func (c *converter) block(g *gBlock) []Stmt {
+func (c *converter) block(g *gBlock) []stmt {
 	if g == nil {
 		return nil
 	}
-	out := []Stmt{}
+	out := []stmt{}
 	for _, s := range g.Stmts {
 		if st := c.stmt(s); st != nil {
 			out = append(out, st)
@@ -211,10 +211,10 @@ func (c *converter) block(g *gBlock) []Stmt {
 	return out
 }
 
-func (c *converter) stmt(g *gStmt) Stmt {
+func (c *converter) stmt(g *gStmt) stmt {
 	switch {
 	case g.Return != nil:
-		r := &ReturnStmt{Pos: toPos(g.Return.Pos)}
+		r := &returnStmt{Pos: toPos(g.Return.Pos)}
 		for _, v := range g.Return.Values {
 			r.Values = append(r.Values, c.expr(v))
 		}
@@ -222,92 +222,92 @@ func (c *converter) stmt(g *gStmt) Stmt {
 	case g.If != nil:
 		return c.ifStmt(g.If)
 	case g.For != nil:
-		return &ForStmt{Pos: toPos(g.For.Pos), Var: g.For.Var, From: c.expr(g.For.From), To: c.expr(g.For.To), Body: c.block(g.For.Body)}
+		return &forStmt{Pos: toPos(g.For.Pos), Var: g.For.Var, From: c.expr(g.For.From), To: c.expr(g.For.To), Body: c.block(g.For.Body)}
 	case g.Assign != nil:
 		a := g.Assign
 		if a.Update {
 			if len(a.Names) != 1 {
 				c.errorf(toPos(a.Pos), "a state update names one state")
 			}
-			return &UpdateStmt{Pos: toPos(a.Pos), Name: a.Names[0], Value: c.expr(a.Value)}
+			return &updateStmt{Pos: toPos(a.Pos), Name: a.Names[0], Value: c.expr(a.Value)}
 		}
-		return &AssignStmt{Pos: toPos(a.Pos), Names: a.Names, Value: c.expr(a.Value)}
+		return &assignStmt{Pos: toPos(a.Pos), Names: a.Names, Value: c.expr(a.Value)}
 	}
 	return nil
 }
 
-func (c *converter) ifStmt(g *gIf) *IfStmt {
-	s := &IfStmt{Pos: toPos(g.Pos), Cond: c.expr(g.Cond), Then: c.block(g.Then)}
+func (c *converter) ifStmt(g *gIf) *ifStmt {
+	s := &ifStmt{Pos: toPos(g.Pos), Cond: c.expr(g.Cond), Then: c.block(g.Then)}
 	switch {
 	case g.ElseIf != nil:
-		s.Else = []Stmt{c.ifStmt(g.ElseIf)}
+		s.Else = []stmt{c.ifStmt(g.ElseIf)}
 	case g.Else != nil:
 		s.Else = c.block(g.Else)
 	}
 	return s
 }
 
-func (c *converter) expr(g *gExpr) Expr {
+func (c *converter) expr(g *gExpr) expr {
 	x := c.and(g.Left)
 	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.and(r.Right), Start: start}
+		x = &binaryExpr{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.and(r.Right), Start: start}
 	}
 	return x
 }
 
-func (c *converter) and(g *gAnd) Expr {
+func (c *converter) and(g *gAnd) expr {
 	x := c.cmp(g.Left)
 	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.cmp(r.Right), Start: start}
+		x = &binaryExpr{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.cmp(r.Right), Start: start}
 	}
 	return x
 }
 
-func (c *converter) cmp(g *gCmp) Expr {
+func (c *converter) cmp(g *gCmp) expr {
 	x := c.add(g.Left)
 	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.add(r.Right), Start: start}
+		x = &binaryExpr{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.add(r.Right), Start: start}
 	}
 	return x
 }
 
-func (c *converter) add(g *gAdd) Expr {
+func (c *converter) add(g *gAdd) expr {
 	x := c.mul(g.Left)
 	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.mul(r.Right), Start: start}
+		x = &binaryExpr{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.mul(r.Right), Start: start}
 	}
 	return x
 }
 
-func (c *converter) mul(g *gMul) Expr {
+func (c *converter) mul(g *gMul) expr {
 	x := c.unary(g.Left)
 	start := startPos(x)
 	for _, r := range g.Rest {
-		x = &Binary{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.unary(r.Right), Start: start}
+		x = &binaryExpr{Pos: toPos(r.Pos), Op: r.Op, X: x, Y: c.unary(r.Right), Start: start}
 	}
 	return x
 }
 
-func (c *converter) unary(g *gUnary) Expr {
+func (c *converter) unary(g *gUnary) expr {
 	if g.Power != nil {
 		return c.power(g.Power)
 	}
-	return &Unary{Pos: toPos(g.Pos), Op: g.Op, X: c.unary(g.Operand)}
+	return &unaryExpr{Pos: toPos(g.Pos), Op: g.Op, X: c.unary(g.Operand)}
 }
 
-func (c *converter) power(g *gPower) Expr {
+func (c *converter) power(g *gPower) expr {
 	x := c.postfix(g.Base)
 	if g.Exp != nil {
-		return &Binary{Pos: toPos(g.Exp.Pos), Op: "**", X: x, Y: c.unary(g.Exp.Right), Start: startPos(x)}
+		return &binaryExpr{Pos: toPos(g.Exp.Pos), Op: "**", X: x, Y: c.unary(g.Exp.Right), Start: startPos(x)}
 	}
 	return x
 }
 
-func (c *converter) postfix(g *gPostfix) Expr {
+func (c *converter) postfix(g *gPostfix) expr {
 	x := c.primary(g.Primary)
 	start := toPos(g.Pos)
 	first := startPos(x)
@@ -315,11 +315,11 @@ func (c *converter) postfix(g *gPostfix) Expr {
 		p := toPos(s.Pos)
 		switch {
 		case s.Call != nil:
-			call := &CallExpr{Pos: start, Fn: x}
+			call := &callExpr{Pos: start, Fn: x}
 			for _, a := range s.Call.Args {
 				v := c.expr(a.Value)
 				if a.Name != "" {
-					call.Kwargs = append(call.Kwargs, &Kwarg{Pos: toPos(a.Pos), Name: a.Name, Value: v})
+					call.Kwargs = append(call.Kwargs, &kwarg{Pos: toPos(a.Pos), Name: a.Name, Value: v})
 					continue
 				}
 				if len(call.Kwargs) > 0 {
@@ -329,9 +329,9 @@ func (c *converter) postfix(g *gPostfix) Expr {
 			}
 			x = call
 		case s.Index != nil:
-			ix := &Index{Pos: p, X: x, Start: first}
+			ix := &indexExpr{Pos: p, X: x, Start: first}
 			for _, it := range s.Index {
-				item := &IndexItem{Pos: toPos(it.Pos), Ellipsis: it.Ellipsis}
+				item := &indexItem{Pos: toPos(it.Pos), Ellipsis: it.Ellipsis}
 				if it.Lo != nil {
 					item.Lo = c.expr(it.Lo)
 				}
@@ -356,14 +356,14 @@ func (c *converter) postfix(g *gPostfix) Expr {
 			x = ix
 		default:
 			p.Col++ // the name after the dot
-			x = &Attr{Pos: p, X: x, Name: s.Attr, Start: first}
+			x = &attrExpr{Pos: p, X: x, Name: s.Attr, Start: first}
 		}
 		first = startPos(x)
 	}
 	return x
 }
 
-func (c *converter) primary(g *gPrimary) Expr {
+func (c *converter) primary(g *gPrimary) expr {
 	p := toPos(g.Pos)
 	switch {
 	case g.Float != nil:
@@ -371,26 +371,26 @@ func (c *converter) primary(g *gPrimary) Expr {
 		if err != nil {
 			c.errorf(p, "malformed number "+*g.Float)
 		}
-		return &FloatLit{Pos: p, Value: v, Text: *g.Float}
+		return &floatLit{Pos: p, Value: v, Text: *g.Float}
 	case g.Int != nil:
 		v, err := strconv.ParseInt(*g.Int, 10, 64)
 		if err != nil {
 			c.errorf(p, "integer literal "+*g.Int+" out of range")
 		}
-		return &IntLit{Pos: p, Value: v}
+		return &intLit{Pos: p, Value: v}
 	case g.Str != nil:
 		v, err := strconv.Unquote(*g.Str)
 		if err != nil {
 			c.errorf(p, "malformed string literal")
 		}
-		return &StringLit{Pos: p, Value: v}
+		return &stringLit{Pos: p, Value: v}
 	case g.Bool != nil:
-		return &BoolLit{Pos: p, Value: *g.Bool == "true"}
+		return &boolLit{Pos: p, Value: *g.Bool == "true"}
 	case g.Paren != nil:
 		if len(g.Paren) == 1 {
 			return c.expr(g.Paren[0])
 		}
-		t := &TupleLit{Pos: p}
+		t := &tupleLit{Pos: p}
 		for _, e := range g.Paren {
 			t.Elems = append(t.Elems, c.expr(e))
 		}
@@ -398,9 +398,9 @@ func (c *converter) primary(g *gPrimary) Expr {
 	case g.List != nil:
 		l := g.List
 		if l.For != nil {
-			return &ListComp{Pos: p, Elem: c.expr(l.First), Var: l.For.Var, From: c.expr(l.For.From), To: c.expr(l.For.To)}
+			return &listComp{Pos: p, Elem: c.expr(l.First), Var: l.For.Var, From: c.expr(l.For.From), To: c.expr(l.For.To)}
 		}
-		out := &ListLit{Pos: p, Elems: []Expr{}}
+		out := &listLit{Pos: p, Elems: []expr{}}
 		if l.First != nil {
 			out.Elems = append(out.Elems, c.expr(l.First))
 		}
@@ -409,5 +409,5 @@ func (c *converter) primary(g *gPrimary) Expr {
 		}
 		return out
 	}
-	return &Ident{Pos: p, Name: g.Ident}
+	return &ident{Pos: p, Name: g.Ident}
 }

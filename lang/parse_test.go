@@ -6,15 +6,15 @@ import (
 )
 
 // sexpr prints an expression's tree fully parenthesized.
-func sexpr(e Expr) string {
+func sexpr(e expr) string {
 	switch x := e.(type) {
-	case *Binary:
+	case *binaryExpr:
 		return fmt.Sprintf("(%s %s %s)", x.Op, sexpr(x.X), sexpr(x.Y))
-	case *Unary:
+	case *unaryExpr:
 		return fmt.Sprintf("(%s %s)", x.Op, sexpr(x.X))
-	case *Attr:
+	case *attrExpr:
 		return fmt.Sprintf("(. %s %s)", sexpr(x.X), x.Name)
-	case *CallExpr:
+	case *callExpr:
 		s := "(call " + sexpr(x.Fn)
 		for _, a := range x.Args {
 			s += " " + sexpr(a)
@@ -43,7 +43,7 @@ func TestPrecedence(t *testing.T) {
 		"cross_entropy(f(x), y) + 1": "(+ (call cross_entropy (call f x) y) 1)",
 	}
 	for src, want := range cases {
-		f, err := Parse("p.nn", []byte("const C = "+src+"\n"))
+		f, err := parse("p.nn", []byte("const C = "+src+"\n"))
 		if err != nil {
 			t.Errorf("%s: %v", src, err)
 			continue
@@ -53,7 +53,7 @@ func TestPrecedence(t *testing.T) {
 			t.Errorf("%s: parsed as %s, want %s", src, got, want)
 		}
 		// Printing gives source that parses to the same tree.
-		f2, err := Parse("p.nn", []byte("const C = "+exprString(e)+"\n"))
+		f2, err := parse("p.nn", []byte("const C = "+exprString(e)+"\n"))
 		if err != nil || sexpr(f2.Consts[0].Value) != want {
 			t.Errorf("%s: printed as %s, which does not round-trip (%v)", src, exprString(e), err)
 		}
@@ -71,7 +71,7 @@ func TestNewlines(t *testing.T) {
         y,
     )
 }`
-	f, err := Parse("n.nn", []byte(src))
+	f, err := parse("n.nn", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +79,10 @@ func TestNewlines(t *testing.T) {
 	if len(body) != 2 {
 		t.Fatalf("%d statements", len(body))
 	}
-	if got := sexpr(body[1].(*ReturnStmt).Values[0]); got != "(call sum y)" {
+	if got := sexpr(body[1].(*returnStmt).Values[0]); got != "(call sum y)" {
 		t.Errorf("return %s", got)
 	}
-	if p := body[1].(*ReturnStmt).Pos; p.Line != 7 || p.Col != 5 {
+	if p := body[1].(*returnStmt).Pos; p.Line != 7 || p.Col != 5 {
 		t.Errorf("return at %v", p)
 	}
 }

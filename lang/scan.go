@@ -168,7 +168,7 @@ func (i *interp) stepSlice(p ops.Pos, x *ops.Node, t int64, label string) (*ops.
 
 // callStep invokes a function or method with (carry, x_t).
 func (c *builtinCall) callStep(step, carry, xt value) value {
-	var fn *Fn
+	var fn *fnDecl
 	var fs *fileScope
 	var inst *instance
 	name := ""

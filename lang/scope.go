@@ -14,10 +14,10 @@ import (
 // fileScope holds one file's top-level declarations.
 type fileScope struct {
 	name    string // import name ("nn") or the file name
-	ast     *File
+	ast     *sourceFile
 	consts  map[string]value
-	fns     map[string]*Fn
-	models  map[string]*Model
+	fns     map[string]*fnDecl
+	models  map[string]*modelDecl
 	imports map[string]*fileScope
 }
 
@@ -26,7 +26,7 @@ var futureStd = map[string]bool{}
 
 // lookup resolves a name: locals, then the model's members and arguments,
 // then the file's declarations, then built-ins.
-func (i *interp) lookup(f *frame, id *Ident) value {
+func (i *interp) lookup(f *frame, id *ident) value {
 	if v, ok := f.vars[id.Name]; ok {
 		return v
 	}

@@ -6,7 +6,7 @@ import "github.com/nnclang/nnc/ops"
 // conditions) and for (unrolled).
 
 // execBlock runs statements; it reports whether a return ran, and its value.
-func (i *interp) execBlock(f *frame, stmts []Stmt) (value, bool) {
+func (i *interp) execBlock(f *frame, stmts []stmt) (value, bool) {
 	for _, s := range stmts {
 		if v, ret := i.exec(f, s); ret {
 			return v, true
@@ -17,9 +17,9 @@ func (i *interp) execBlock(f *frame, stmts []Stmt) (value, bool) {
 
 const maxUnroll = 10000
 
-func (i *interp) exec(f *frame, s Stmt) (value, bool) {
+func (i *interp) exec(f *frame, s stmt) (value, bool) {
 	switch s := s.(type) {
-	case *ReturnStmt:
+	case *returnStmt:
 		i.pos = s.Pos
 		f.retPos = s.Pos
 		switch len(s.Values) {
@@ -33,7 +33,7 @@ func (i *interp) exec(f *frame, s Stmt) (value, bool) {
 			t[k] = i.eval(f, e)
 		}
 		return t, true
-	case *AssignStmt:
+	case *assignStmt:
 		i.pos = s.Pos
 		v := i.eval(f, s.Value)
 		if len(s.Names) == 1 {
@@ -53,10 +53,10 @@ func (i *interp) exec(f *frame, s Stmt) (value, bool) {
 		for k, n := range s.Names {
 			f.vars[n] = t[k]
 		}
-	case *UpdateStmt:
+	case *updateStmt:
 		i.pos = s.Pos
 		i.update(f, s)
-	case *IfStmt:
+	case *ifStmt:
 		i.pos = s.Pos
 		c := i.eval(f, s.Cond)
 		if isBad(c) {
@@ -71,7 +71,7 @@ func (i *interp) exec(f *frame, s Stmt) (value, bool) {
 			return i.execBlock(f, s.Then)
 		}
 		return i.execBlock(f, s.Else)
-	case *ForStmt:
+	case *forStmt:
 		i.pos = s.Pos
 		lo, hi, ok := i.rangeBounds(f, s.From, s.To)
 		if !ok {
@@ -93,7 +93,7 @@ func (i *interp) exec(f *frame, s Stmt) (value, bool) {
 }
 
 // rangeBounds evaluates lo..hi, both compile-time constant ints.
-func (i *interp) rangeBounds(f *frame, from, to Expr) (int64, int64, bool) {
+func (i *interp) rangeBounds(f *frame, from, to expr) (int64, int64, bool) {
 	a, b := i.eval(f, from), i.eval(f, to)
 	if isBad(a, b) {
 		return 0, 0, false
@@ -126,7 +126,7 @@ func (i *interp) rangeBounds(f *frame, from, to Expr) (int64, int64, bool) {
 	return lo, hi, true
 }
 
-func (i *interp) update(f *frame, s *UpdateStmt) {
+func (i *interp) update(f *frame, s *updateStmt) {
 	v := i.eval(f, s.Value)
 	if f.inst == nil {
 		i.errorf(s.Pos, CodeNotCallable, "%s <- ...: state updates are only allowed in model methods", s.Name)

@@ -21,7 +21,7 @@ func TestSyntaxMessages(t *testing.T) {
 		{"fn f() { return x # 1 }", `s.nn:1:19: syntax error: unexpected character '#'`},
 	}
 	for _, c := range cases {
-		_, err := Parse("s.nn", []byte(c.src))
+		_, err := parse("s.nn", []byte(c.src))
 		if err == nil || err.Error() != c.want {
 			t.Errorf("%q:\n got %v\nwant %s", c.src, err, c.want)
 		}

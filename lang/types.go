@@ -47,8 +47,8 @@ func (i *interp) dimName(fr *frame, name string) (d ops.Dim, ok bool, err string
 }
 
 // shapeVar reports whether a dimension expression is a bare shape variable.
-func (i *interp) shapeVar(fr *frame, e Expr) (string, bool) {
-	id, ok := e.(*Ident)
+func (i *interp) shapeVar(fr *frame, e expr) (string, bool) {
+	id, ok := e.(*ident)
 	if !ok {
 		return "", false
 	}
@@ -61,11 +61,11 @@ func (i *interp) shapeVar(fr *frame, e Expr) (string, bool) {
 
 // evalDim evaluates a dimension expression; unbound shape variables stay
 // symbolic.
-func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
+func (i *interp) evalDim(fr *frame, bd *binding, e expr) (ops.Dim, string) {
 	switch e := e.(type) {
-	case *IntLit:
+	case *intLit:
 		return ops.DimConst(e.Value), ""
-	case *Ident:
+	case *ident:
 		if bd != nil {
 			if d, ok := bd.dims[e.Name]; ok {
 				return d, ""
@@ -79,20 +79,20 @@ func (i *interp) evalDim(fr *frame, bd *binding, e Expr) (ops.Dim, string) {
 			return d, ""
 		}
 		return ops.DimVar(e.Name), ""
-	case *Attr:
-		if id, ok := e.X.(*Ident); ok && fr.file != nil {
+	case *attrExpr:
+		if id, ok := e.X.(*ident); ok && fr.file != nil {
 			if im, ok := fr.file.imports[id.Name]; ok {
 				if v, ok := im.consts[e.Name].(intV); ok {
 					return v.d, ""
 				}
 			}
 		}
-	case *Unary:
+	case *unaryExpr:
 		if e.Op == "-" {
 			d, err := i.evalDim(fr, bd, e.X)
 			return d.Neg(), err
 		}
-	case *Binary:
+	case *binaryExpr:
 		x, err := i.evalDim(fr, bd, e.X)
 		if err != "" {
 			return x, err
@@ -133,7 +133,7 @@ const silent = "bad"
 
 // unify matches a declared tensor type against an actual type, binding
 // shape variables in bd. what names the value ("x").
-func (i *interp) unify(fr *frame, bd *binding, t *TypeExpr, got ops.Type, what string) *unifyErr {
+func (i *interp) unify(fr *frame, bd *binding, t *typeExpr, got ops.Type, what string) *unifyErr {
 	mismatch := func() *unifyErr {
 		return &unifyErr{CodeArgType, fmt.Sprintf("%s is %v, want %s%s", what, got, i.renderType(fr, bd, t), i.typeDiff(fr, bd, t, got))}
 	}
@@ -219,7 +219,7 @@ func (i *interp) unify(fr *frame, bd *binding, t *TypeExpr, got ops.Type, what s
 }
 
 // renderType prints a declared type with the bindings known so far.
-func (i *interp) renderType(fr *frame, bd *binding, t *TypeExpr) string {
+func (i *interp) renderType(fr *frame, bd *binding, t *typeExpr) string {
 	if t == nil {
 		return "nothing"
 	}
@@ -261,7 +261,7 @@ var ellipsisDim = ops.DimVar("...")
 
 // symbolicType evaluates a declared type for an entry's input: shape
 // variables become symbolic dimensions of their own name.
-func (i *interp) symbolicType(fr *frame, t *TypeExpr) (ops.Type, *unifyErr) {
+func (i *interp) symbolicType(fr *frame, t *typeExpr) (ops.Type, *unifyErr) {
 	if t.Tuple != nil {
 		return ops.Type{}, &unifyErr{CodeArgType, "a tuple type is not a tensor type"}
 	}
@@ -294,7 +294,7 @@ func (i *interp) symbolicType(fr *frame, t *TypeExpr) (ops.Type, *unifyErr) {
 // typeDiff says where a type differs from a declared one: " (axis 1 is 3,
 // not 4)", " (rank 2, not 3)", " (element type f64, not f32)"; "" when it
 // cannot tell.
-func (i *interp) typeDiff(fr *frame, bd *binding, t *TypeExpr, got ops.Type) string {
+func (i *interp) typeDiff(fr *frame, bd *binding, t *typeExpr, got ops.Type) string {
 	if t.Tuple != nil {
 		return ""
 	}

@@ -29,16 +29,16 @@ type dtypeV ops.DType              // an element type used as a value (cast(x, f
 type tupleV []value                // several values (returned, destructured)
 type listV []value                 // [a, b]: shapes, axes, sub-model lists
 type fnV struct {                  // a top-level function
-	fn   *Fn
+	fn   *fnDecl
 	file *fileScope
 }
 type methodV struct { // a model instance's method
 	inst *instance
-	fn   *Fn
+	fn   *fnDecl
 }
 type builtinV string // a built-in function
 type modelDeclV struct {
-	m    *Model
+	m    *modelDecl
 	file *fileScope
 }
 type namespaceV struct{ file *fileScope } // an imported module (nn)
@@ -46,7 +46,7 @@ type paramsV struct{ inst *instance }     // `params`
 
 // instance is a model built with concrete (or symbolic) arguments.
 type instance struct {
-	decl    *Model
+	decl    *modelDecl
 	file    *fileScope
 	path    string // "" for the entry model, "l1", "blocks.3"
 	args    map[string]value
@@ -173,7 +173,7 @@ func isBad(vs ...value) bool {
 
 // exprString prints an expression as source text, in full (used where the
 // text is a key; messages use exprLabel).
-func exprString(e Expr) string {
+func exprString(e expr) string {
 	w := &exprWriter{maxDepth: 1 << 30, maxLen: 1 << 62}
 	writeExpr(w, e, 0)
 	return w.String()
@@ -191,7 +191,7 @@ const (
 // message ("x is f32[B, 64], W is f32[32, 128]"): subexpressions deeper
 // than maxLabelDepth print as "…", and a label longer than maxLabelLen
 // is cut and ends in "…".
-func exprLabel(e Expr) string {
+func exprLabel(e expr) string {
 	w := &exprWriter{maxDepth: maxLabelDepth, maxLen: maxLabelLen}
 	writeExpr(w, e, 0)
 	s := w.String()
@@ -236,7 +236,7 @@ func (w *exprWriter) sep(first bool) bool {
 	return true
 }
 
-func writeExpr(w *exprWriter, e Expr, prec int) {
+func writeExpr(w *exprWriter, e expr, prec int) {
 	if w.depth >= w.maxDepth || w.full() {
 		w.WriteString("…")
 		return
@@ -244,17 +244,17 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 	w.depth++
 	defer func() { w.depth-- }()
 	switch x := e.(type) {
-	case *Ident:
+	case *ident:
 		w.WriteString(x.Name)
-	case *IntLit:
+	case *intLit:
 		fmt.Fprint(w, x.Value)
-	case *FloatLit:
+	case *floatLit:
 		w.WriteString(x.Text)
-	case *StringLit:
+	case *stringLit:
 		fmt.Fprintf(w, "%q", x.Value)
-	case *BoolLit:
+	case *boolLit:
 		fmt.Fprint(w, x.Value)
-	case *Binary:
+	case *binaryExpr:
 		p := precOf[x.Op]
 		if p < prec {
 			w.WriteString("(")
@@ -271,7 +271,7 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		if p < prec {
 			w.WriteString(")")
 		}
-	case *Unary:
+	case *unaryExpr:
 		if prec > 6 {
 			w.WriteString("(")
 		}
@@ -280,7 +280,7 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 		if prec > 6 {
 			w.WriteString(")")
 		}
-	case *CallExpr:
+	case *callExpr:
 		writeExpr(w, x.Fn, 8)
 		w.WriteString("(")
 		for i, a := range x.Args {
@@ -297,10 +297,10 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 			writeExpr(w, k.Value, 0)
 		}
 		w.WriteString(")")
-	case *Attr:
+	case *attrExpr:
 		writeExpr(w, x.X, 8)
 		w.WriteString("." + x.Name)
-	case *Index:
+	case *indexExpr:
 		writeExpr(w, x.X, 8)
 		w.WriteString("[")
 		for i, it := range x.Indices {
@@ -310,7 +310,7 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 			writeIndexItem(w, it)
 		}
 		w.WriteString("]")
-	case *TupleLit:
+	case *tupleLit:
 		w.WriteString("(")
 		for i, el := range x.Elems {
 			if !w.sep(i == 0) {
@@ -319,7 +319,7 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 			writeExpr(w, el, 0)
 		}
 		w.WriteString(")")
-	case *ListLit:
+	case *listLit:
 		w.WriteString("[")
 		for i, el := range x.Elems {
 			if !w.sep(i == 0) {
@@ -328,7 +328,7 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 			writeExpr(w, el, 0)
 		}
 		w.WriteString("]")
-	case *ListComp:
+	case *listComp:
 		w.WriteString("[")
 		writeExpr(w, x.Elem, 0)
 		w.WriteString(" for " + x.Var + " in ")
@@ -341,7 +341,7 @@ func writeExpr(w *exprWriter, e Expr, prec int) {
 
 // writeIndexItem writes one index of x[...]: `...`, an expression or a
 // slice lo:hi:step.
-func writeIndexItem(w *exprWriter, it *IndexItem) {
+func writeIndexItem(w *exprWriter, it *indexItem) {
 	if it.Ellipsis {
 		w.WriteString("...")
 		return
