@@ -108,16 +108,11 @@ func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops
 	}
 	g := b.G
 
-	// A VJP rule that fails is a broken invariant of the op registry (its
-	// operands are right by construction); report it as an error naming the
-	// op rather than crash the caller.
+	// A VJP rule that panics is a broken invariant of the op registry (its
+	// operands are right by construction): the panic goes to the caller.
+	// A custom gradient's rule is the user's, and its errors are returned.
 	oldPos := b.Pos()
-	defer func() {
-		b.SetPos(oldPos)
-		if r := recover(); r != nil {
-			grads, err = nil, recovered(what, r)
-		}
-	}()
+	defer b.SetPos(oldPos)
 
 	// Nodes past the last y cannot influence the ys: only the first n nodes
 	// matter, and the new gradient nodes appended below are never visited.
@@ -170,7 +165,14 @@ func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops
 			return nil, fmt.Errorf("%s: %s: op %s has no gradient rule", v.Pos, what, v.Op.Name)
 		}
 		b.SetPos(v.Pos)
-		contrib := v.Op.VJP(b, v, gv)
+		var contrib []*ops.Node
+		if v.Op == CustomOp {
+			if contrib, err = customVJP(b, v, gv); err != nil {
+				return nil, err
+			}
+		} else {
+			contrib = v.Op.VJP(b, v, gv)
+		}
 		if len(contrib) != len(v.In) {
 			return nil, fmt.Errorf("%s: %s: VJP of %s returned %d gradients for %d operands", v.Pos, what, v.Op.Name, len(contrib), len(v.In))
 		}
@@ -243,4 +245,33 @@ func label(n *ops.Node) string {
 		return s
 	}
 	return n.String()
+}
+
+// customVJP is reverse mode through a custom_vjp node n: its rule's
+// gradients for the primal inputs (none for the primal output), checked
+// against their types. The rule is the user's, so its failures are errors,
+// given with the call site's position.
+func customVJP(b *ops.Builder, n, g *ops.Node) ([]*ops.Node, error) {
+	k := len(n.In) - 1
+	name := n.Attrs.Str("rule", "")
+	rule, ok := lookupCustom(name)
+	if !ok {
+		return nil, fmt.Errorf("%s: custom gradient %q is not registered", n.Pos, name)
+	}
+	gs, err := rule.VJP(b, n.In[:k], n.In[k], g)
+	if err == nil && len(gs) != k {
+		err = fmt.Errorf("gives %d gradients for %d inputs", len(gs), k)
+	}
+	if err == nil {
+		for i, gi := range gs {
+			if gi != nil && !gi.Type.Equal(n.In[i].Type) {
+				err = fmt.Errorf("gives %v for input %d of type %v", gi.Type, i+1, n.In[i].Type)
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: custom gradient %s: %v", n.Pos, name, err)
+	}
+	return append(gs[:k:k], nil), nil
 }

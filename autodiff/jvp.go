@@ -43,13 +43,10 @@ func JVP(b *ops.Builder, ys, xs, tangents []*ops.Node) (out []*ops.Node, err err
 		}
 	}
 
+	// A JVP rule that panics is a broken invariant of the op registry: the
+	// panic goes to the caller. A custom gradient's errors are returned.
 	oldPos := b.Pos()
-	defer func() {
-		b.SetPos(oldPos)
-		if r := recover(); r != nil {
-			out, err = nil, recovered("jvp", r)
-		}
-	}()
+	defer b.SetPos(oldPos)
 
 	n := 0
 	for _, y := range ys {
@@ -108,7 +105,14 @@ func JVP(b *ops.Builder, ys, xs, tangents []*ops.Node) (out []*ops.Node, err err
 			return nil, fmt.Errorf("%s: jvp: op %s has no forward-mode rule", v.Pos, v.Op.Name)
 		}
 		b.SetPos(v.Pos)
-		t := v.Op.JVP(b, v, append([]*ops.Node(nil), ts...))
+		var t *ops.Node
+		if v.Op == CustomOp {
+			if t, err = customJVP(b, v, append([]*ops.Node(nil), ts...)); err != nil {
+				return nil, err
+			}
+		} else {
+			t = v.Op.JVP(b, v, append([]*ops.Node(nil), ts...))
+		}
 		if t == nil || isZero(t) {
 			continue
 		}
@@ -126,6 +130,27 @@ func JVP(b *ops.Builder, ys, xs, tangents []*ops.Node) (out []*ops.Node, err err
 		} else {
 			out[k] = b.Full(y.Type, 0)
 		}
+	}
+	return out, nil
+}
+
+// customJVP is forward mode through a custom_vjp node n given its
+// operands' tangents t: the rule's JVP when it has one, checked against n's
+// type (a failure is the user's error, with the call site's position), else
+// the primal output's tangent.
+func customJVP(b *ops.Builder, n *ops.Node, t []*ops.Node) (*ops.Node, error) {
+	k := len(n.In) - 1
+	name := n.Attrs.Str("rule", "")
+	rule, _ := lookupCustom(name)
+	if rule.JVP == nil {
+		return ops.Tangent(b, t[k], n), nil
+	}
+	out, err := rule.JVP(b, n.In[:k], n.In[k], t[:k])
+	if err == nil && (out == nil || !out.Type.Equal(n.Type)) {
+		err = fmt.Errorf("its JVP does not give a tangent of type %v", n.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: custom gradient %s: %v", n.Pos, name, err)
 	}
 	return out, nil
 }

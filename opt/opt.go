@@ -127,15 +127,11 @@ func Optimize(g *ops.Graph, o Options) (*ops.Graph, error) {
 	return g, nil
 }
 
-// runPass runs p, turning a panic (Builder.Must on a rewrite that broke an
-// invariant) into an error naming the pass.
-func runPass(p Pass, g *ops.Graph) (out *ops.Graph, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("opt: pass %s: internal error: %v", p.Name, r)
-		}
-	}()
-	out, err = p.Run(g)
+// runPass runs p, naming the pass in its error. A pass that panics
+// (Builder.Must on a rewrite that broke an invariant) has a bug: the panic
+// goes to the caller.
+func runPass(p Pass, g *ops.Graph) (*ops.Graph, error) {
+	out, err := p.Run(g)
 	if err != nil {
 		return nil, fmt.Errorf("opt: pass %s: %v", p.Name, err)
 	}
@@ -151,13 +147,8 @@ func runPass(p Pass, g *ops.Graph) (out *ops.Graph, err error) {
 // keep their order, names and attributes and outputs their names, so the
 // loss is found again with Output; the Builder's NextSeed continues after
 // the seeds of the graph's random ops.
-func Prepare(g *ops.Graph) (b *ops.Builder, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			b, err = nil, fmt.Errorf("opt: prepare: internal error: %v", r)
-		}
-	}()
-	b, err = rebuildBuilder(g, applyRules(StabilityRules))
+func Prepare(g *ops.Graph) (*ops.Builder, error) {
+	b, err := rebuildBuilder(g, applyRules(StabilityRules))
 	if err != nil {
 		return nil, err
 	}

@@ -283,24 +283,13 @@ func (p *Plan) prepareKernels() error {
 		for k, x := range n.In {
 			in[k] = p.shapes[x.ID]
 		}
-		k, err := prepare(n, in, p.shapes[n.ID])
+		k, err := n.Op.Kernel(n, in, p.shapes[n.ID])
 		if err != nil {
 			return fmt.Errorf("%s%s: %v", posPrefix(n), n.Op.Name, err)
 		}
 		st.Kernel = k
 	}
 	return nil
-}
-
-// prepare calls an op's Kernel, turning a panic (a broken invariant of the
-// op) into an error.
-func prepare(n *ops.Node, in [][]int, out []int) (k ops.KernelFunc, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			k, err = nil, fmt.Errorf("internal error preparing the kernel: %v", r)
-		}
-	}()
-	return n.Op.Kernel(n, in, out)
 }
 
 // posPrefix is "file:line:col: " for a node with a position, "" otherwise.
