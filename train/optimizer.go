@@ -23,11 +23,15 @@ type Optimizer interface {
 //	buf = Momentum·buf + d              (when Momentum ≠ 0; buf starts at 0)
 //	d = d + Momentum·buf if Nesterov, else buf
 //	p = p - LR·d
+//
+// With LRState set, the learning rate is read from that state at every
+// step (see LRState) instead of being the constant LR.
 type SGD struct {
 	LR          float64
 	Momentum    float64
 	Nesterov    bool
 	WeightDecay float64
+	LRState     string
 }
 
 // Check reports hyperparameters SGD cannot train with: a learning rate
@@ -74,7 +78,11 @@ func (o *SGD) Update(b *ops.Builder, p, g *ops.Node) error {
 			d = nbuf
 		}
 	}
-	b.Update(p, b.Sub(p, b.Mul(b.Scalar(dt, o.LR), d)))
+	lr := b.Scalar(dt, o.LR)
+	if o.LRState != "" {
+		lr = castTo(b, learningRate(b, o.LR, o.LRState), dt)
+	}
+	b.Update(p, b.Sub(p, b.Mul(lr, d)))
 	return nil
 }
 
@@ -93,11 +101,15 @@ func (o *SGD) Update(b *ops.Builder, p, g *ops.Node) error {
 //
 // The step counter t and the bias corrections are computed in f64, as
 // PyTorch computes them in Python floats. Use NewAdam or NewAdamW for
-// PyTorch's defaults; fields are used as given.
+// PyTorch's defaults; fields are used as given. With LRState set, the
+// learning rate is read from that state at every step (see LRState) instead
+// of being the constant LR; AdamW's factor 1 - lr·WeightDecay is then
+// computed in f64 at every step too.
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
 	WeightDecay           float64
 	Decoupled             bool
+	LRState               string
 }
 
 // NewAdam returns Adam with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8.
@@ -141,8 +153,14 @@ func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
 	dt := p.Type.DType
 	path := p.Name()
 	param := p
+	lr := learningRate(b, o.LR, o.LRState)
 	if o.WeightDecay != 0 && o.Decoupled {
-		param = b.Mul(p, b.Scalar(dt, 1-o.LR*o.WeightDecay))
+		scale := b.Scalar(dt, 1-o.LR*o.WeightDecay)
+		if o.LRState != "" {
+			one := b.Scalar(ops.F64, 1)
+			scale = castTo(b, b.Sub(one, b.Mul(lr, b.Scalar(ops.F64, o.WeightDecay))), dt)
+		}
+		param = b.Mul(p, scale)
 	} else if o.WeightDecay != 0 {
 		g = b.Add(g, b.Mul(b.Scalar(dt, o.WeightDecay), p))
 	}
@@ -164,7 +182,7 @@ func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
 		}
 		return b.Sub(one, b.Must(ops.Exp, nil, b.Mul(nt, b.Scalar(ops.F64, math.Log(beta)))))
 	}
-	stepSize := b.Div(b.Scalar(ops.F64, o.LR), bias(o.Beta1))
+	stepSize := b.Div(lr, bias(o.Beta1))
 	bc2Sqrt := b.Must(ops.Sqrt, nil, bias(o.Beta2))
 	if dt != ops.F64 {
 		stepSize = b.Must(ops.Cast, ops.Attrs{"dtype": dt}, stepSize)
