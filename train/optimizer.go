@@ -231,6 +231,3 @@ func checkParam(p, g *ops.Node) error {
 	}
 	return nil
 }
-
-// add is ops' Builder.Add for run_test.go, which still calls it.
-func add(b *ops.Builder, x, y *ops.Node) *ops.Node { return b.Add(x, y) }
