@@ -132,8 +132,9 @@ func init() {
 	})
 	Register(&Pow, &Op{
 		Name: "pow", Arity: 2,
-		Doc:   "x ** y",
-		Infer: binaryInfer("pow"),
+		Builtin: weakBuiltin(),
+		Doc:     "x ** y",
+		Infer:   binaryInfer("pow"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, y := n.In[0], n.In[1]
 			dx := mul(b, g, mul(b, y, b.Must(Pow, nil, x, sub(b, y, scalar(b, y, 1)))))
@@ -178,8 +179,9 @@ func init() {
 		}
 		Register(h, &Op{
 			Name: name, Arity: 2,
-			Doc:   name + "(x, y), elementwise; at ties each operand gets half the gradient",
-			Infer: binaryInfer(name),
+			Builtin: weakBuiltin(),
+			Doc:     name + "(x, y), elementwise; at ties each operand gets half the gradient",
+			Infer:   binaryInfer(name),
 			VJP: func(b *Builder, n *Node, g *Node) []*Node {
 				mx, my := win(b, n)
 				return []*Node{b.SumTo(mul(b, g, mx), n.In[0].Type.Shape), b.SumTo(mul(b, g, my), n.In[1].Type.Shape)}

@@ -21,6 +21,9 @@ var (
 func init() {
 	Register(&BroadcastTo, &Op{
 		Name: "broadcast_to", Arity: 1,
+		Builtin: &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: []BuiltinAttr{
+			{Name: "shape", Kind: ShapeAttr, Required: true, PositionalOnly: true},
+		}},
 		Flops: NoFlops,
 		Doc:   "broadcast_to(x, shape): repeat x along axes where it has size 1 or is missing",
 		Infer: func(in []Type, a Attrs) (Type, error) {

@@ -3,7 +3,6 @@ package ops
 import (
 	"fmt"
 	"reflect"
-	"sync"
 )
 
 // Builtin is the signature of the .nn built-in function that lowers to an
@@ -170,7 +169,6 @@ func (b *Builtin) Keywords() []string {
 // Builtins returns the ops that are built-in functions of .nn (those with
 // a Builtin signature), sorted by name.
 func Builtins() []*Op {
-	builtinsOnce.Do(setBuiltinTable)
 	var out []*Op
 	for _, op := range All() {
 		if op.Builtin != nil {
@@ -179,8 +177,6 @@ func Builtins() []*Op {
 	}
 	return out
 }
-
-var builtinsOnce sync.Once
 
 // validate reports a signature that contradicts itself or its op: a
 // registration bug, caught by the registry-wide test.
@@ -270,4 +266,116 @@ func (a *BuiltinAttr) validate(op *Op, seen map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// Signatures shared by several ops (each op gives its own in its Register
+// call).
+
+// unaryBuiltin is the signature of an elementwise built-in without
+// options: f(x).
+func unaryBuiltin() *Builtin { return &Builtin{Operands: []Operand{{Name: "x"}}} }
+
+// weakBuiltin is maximum(x, y), minimum(x, y) and pow(x, y): tensors or
+// compile-time numbers, at least one a tensor.
+func weakBuiltin() *Builtin {
+	return &Builtin{Operands: []Operand{{Name: "x", Kind: WeakOperand}, {Name: "y", Kind: WeakOperand}}}
+}
+
+// reduceBuiltin is f(x, axis = all, keepdims = false) plus extra
+// attributes; axis takes an int or a list of ints (the op's "axes").
+func reduceBuiltin(axes any, extra ...BuiltinAttr) *Builtin {
+	attrs := []BuiltinAttr{
+		{Name: "axis", Key: "axes", Kind: IntsAttr, Default: axes},
+		{Name: "keepdims", Kind: BoolAttr, Default: false, OmitDefault: true},
+	}
+	return &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: append(attrs, extra...)}
+}
+
+// argReduceBuiltin is argmax and argmin: f(x, axis, keepdims = false),
+// axis one int.
+func argReduceBuiltin() *Builtin {
+	return &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: []BuiltinAttr{
+		{Name: "axis", Kind: IntAttr},
+		{Name: "keepdims", Kind: BoolAttr, Default: false, OmitDefault: true},
+	}}
+}
+
+// floatsBuiltin is an elementwise built-in with float options given
+// only when written: leaky_relu(x, slope), elu(x, alpha), clip(x, lo, hi).
+func floatsBuiltin(names ...string) *Builtin {
+	b := &Builtin{Operands: []Operand{{Name: "x"}}}
+	for _, n := range names {
+		b.Attrs = append(b.Attrs, BuiltinAttr{Name: n, Kind: FloatAttr})
+	}
+	return b
+}
+
+// lossBuiltin is f(x, target, ...): a number or a list target takes x's
+// element type.
+func lossBuiltin(attrs ...BuiltinAttr) *Builtin {
+	return &Builtin{Operands: []Operand{{Name: "x"}, {Name: "target", Kind: LiteralOperand, Like: []int{0}}}, Attrs: attrs}
+}
+
+// axisBuiltin is softmax(x, axis = -1) and log_softmax.
+func axisBuiltin() *Builtin {
+	return &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: []BuiltinAttr{{Name: "axis", Kind: IntAttr, Default: -1}}}
+}
+
+// joinBuiltin is concat(xs..., axis = 0) and stack(xs..., axis = 0).
+func joinBuiltin() *Builtin {
+	return &Builtin{Operands: []Operand{{Name: "xs", Kind: VariadicOperand}}, Attrs: []BuiltinAttr{
+		{Name: "axis", Kind: IntAttr, Default: 0, KeywordOnly: true},
+	}}
+}
+
+// takeBuiltin is take(x, ids, axis) and gather(x, ids, axis = -1): ids a
+// tensor, or a literal of i32.
+func takeBuiltin(axis any) *Builtin {
+	return &Builtin{Operands: []Operand{{Name: "x"}, {Name: "ids", Kind: LiteralOperand, Literal: I32}}, Attrs: []BuiltinAttr{
+		{Name: "axis", Kind: IntAttr, Default: axis},
+	}}
+}
+
+// convBuiltin is conv1d and conv2d(x, K, stride = 1, pad = 0, dilation =
+// 1, groups = 1); the op's defaults apply to what is not written.
+func convBuiltin() *Builtin {
+	return &Builtin{Operands: []Operand{{Name: "x"}, {Name: "K"}}, Attrs: []BuiltinAttr{
+		{Name: "stride", Kind: IntOrIntsAttr},
+		{Name: "pad", Kind: IntOrIntsAttr},
+		{Name: "dilation", Kind: IntOrIntsAttr},
+		{Name: "groups", Kind: IntAttr},
+	}}
+}
+
+// poolBuiltin is max_pool2d and avg_pool2d(x, k, stride = k, pad = 0).
+func poolBuiltin(extra ...BuiltinAttr) *Builtin {
+	attrs := []BuiltinAttr{
+		{Name: "k", Kind: IntOrIntsAttr, Required: true},
+		{Name: "stride", Kind: IntOrIntsAttr},
+		{Name: "pad", Kind: IntOrIntsAttr},
+	}
+	return &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: append(attrs, extra...)}
+}
+
+// randomBuiltin is normal(shape, mean = 0, std = 1, dtype = f32) and
+// uniform(shape, low = 0, high = 1, dtype = f32), seeded per call site.
+func randomBuiltin(a, b string) *Builtin {
+	return &Builtin{Seeded: true, Attrs: []BuiltinAttr{
+		{Name: "shape", Kind: ShapeAttr, Required: true, PositionalOnly: true},
+		{Name: a, Kind: FloatAttr, Default: 0.0},
+		{Name: b, Kind: FloatAttr, Default: 1.0},
+		{Name: "dtype", Kind: DTypeAttr, Default: F32, KeywordOnly: true},
+	}}
+}
+
+// geluBuiltin is gelu(x, approximate = "none" or "tanh").
+func geluBuiltin() *Builtin {
+	return &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: []BuiltinAttr{
+		{Name: "approximate", Kind: EnumAttr, Values: []string{"tanh", "none"}, Default: "none", OmitDefault: true},
+	}}
+}
+
+// ddofAttr is var's and std's ddof = 0 (keyword only).
+func ddofAttr() BuiltinAttr {
+	return BuiltinAttr{Name: "ddof", Kind: IntAttr, Default: 0, OmitDefault: true, KeywordOnly: true}
 }

@@ -18,6 +18,9 @@ var (
 func init() {
 	Register(&Cast, &Op{
 		Name: "cast", Arity: 1,
+		Builtin: &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: []BuiltinAttr{
+			{Name: "dtype", Kind: DTypeAttr, Missing: "missing the element type (cast(x, f64))"},
+		}, Identity: func(in []Type, a Attrs) bool { return a.DType("dtype", 0) == in[0].DType }},
 		Flops: NoFlops,
 		Doc:   "cast(x, dtype): x converted to dtype (floats to integers truncate toward zero)",
 		Infer: func(in []Type, a Attrs) (Type, error) {

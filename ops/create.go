@@ -155,6 +155,11 @@ func init() {
 	})
 	Register(&Eye, &Op{
 		Name: "eye", Arity: 0,
+		Builtin: &Builtin{Attrs: []BuiltinAttr{
+			{Name: "n", Kind: SizeAttr, Required: true, PositionalOnly: true},
+			{Name: "m", Kind: SizeAttr},
+			{Name: "dtype", Kind: DTypeAttr, Default: F32, KeywordOnly: true},
+		}},
 		Flops: NoFlops,
 		Doc: "eye(; n, m = n, dtype = f32): the [n, m] matrix with ones on the diagonal; n and m are ints " +
 			"or Shapes of one (symbolic) dimension",
@@ -212,7 +217,8 @@ func init() {
 		}
 		Register(r.h, &Op{
 			Name: name, Arity: 0,
-			Flops: perOut(1),
+			Builtin: randomBuiltin(k1, k2),
+			Flops:   perOut(1),
 			Doc: fmt.Sprintf("%s(; shape Shape, dtype = f32, seed int, %s = %g, %s = %g): random draws, a function of "+
 				"(execution seed, seed attribute, element index) only; seed comes from Builder.NextSeed", name, k1, d1, k2, d2),
 			Infer: func(in []Type, a Attrs) (Type, error) {

@@ -48,9 +48,10 @@ func init() {
 	}
 	Register(&Sign, &Op{
 		Name: "sign", Arity: 1,
-		Doc:   "-1, 0 or 1 by the sign of x; its derivative is zero",
-		Infer: unaryInfer("sign"),
-		VJP:   func(b *Builder, n *Node, g *Node) []*Node { return []*Node{nil} },
+		Builtin: unaryBuiltin(),
+		Doc:     "-1, 0 or 1 by the sign of x; its derivative is zero",
+		Infer:   unaryInfer("sign"),
+		VJP:     func(b *Builder, n *Node, g *Node) []*Node { return []*Node{nil} },
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return b.Full(n.Type, 0)
 		},

@@ -242,6 +242,7 @@ func bilinearJVP(b *Builder, n *Node, t []*Node, f func(x, y *Node) *Node) *Node
 func registerConv(s convSpec) {
 	Register(s.fwdOp, &Op{
 		Name: s.fwd, Arity: 2, Flops: convFlops, Scratch: convScratch(0, 1, -1, s.nsp),
+		Builtin: convBuiltin(),
 		Doc: s.fwd + "(x, K; stride, pad, dilation, groups): PyTorch's convolution (cross-correlation), " +
 			"x NC" + map[int]string{1: "W", 2: "HW"}[s.nsp] + ", K [C_out, C/groups, k...]",
 		Infer: func(in []Type, a Attrs) (Type, error) {

@@ -136,9 +136,10 @@ var (
 func init() {
 	Register(&Embedding, &Op{
 		Name: "embedding", Arity: 2,
-		Flops: NoFlops,
-		Doc:   "embedding(ids int[...], table [V, D]): [..., D], the table's row for each id (an id outside [0, V) is an error at run time)",
-		Infer: embedInfer,
+		Builtin: &Builtin{Operands: []Operand{{Name: "ids"}, {Name: "table"}}},
+		Flops:   NoFlops,
+		Doc:     "embedding(ids int[...], table [V, D]): [..., D], the table's row for each id (an id outside [0, V) is an error at run time)",
+		Infer:   embedInfer,
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ids, table := n.In[0], n.In[1]
 			return []*Node{nil, b.Must(EmbeddingGrad, Attrs{"shape": table.Type.Shape}, ids, g)}

@@ -22,6 +22,10 @@ var (
 func init() {
 	Register(&CrossEntropy, &Op{
 		Name: "cross_entropy", Arity: -1,
+		Builtin: &Builtin{Operands: []Operand{
+			{Name: "logits"}, {Name: "labels"},
+			{Name: "weights", Optional: true, Like: []int{0}},
+		}, Attrs: []BuiltinAttr{{Name: "label_smoothing", Kind: FloatAttr, Default: 0.0, OmitDefault: true}}},
 		Flops: crossEntropyFlops,
 		Doc: "cross_entropy(logits [N, C], labels int[N], weights? [C]; label_smoothing = 0): PyTorch's " +
 			"cross entropy with reduction mean: the per-row loss (1-ε)·w[y]·nll(y) + ε/C·Σ_c w[c]·nll(c), " +
@@ -43,6 +47,10 @@ func init() {
 	})
 	Register(&OneHot, &Op{
 		Name: "one_hot", Arity: 1,
+		Builtin: &Builtin{Operands: []Operand{{Name: "labels"}}, Attrs: []BuiltinAttr{
+			{Name: "n", Kind: IntAttr, Required: true, PositionalOnly: true, Invalid: "the number of classes must be a constant int, got %s"},
+			{Name: "dtype", Kind: DTypeAttr, Default: F32},
+		}},
 		Flops: NoFlops,
 		Doc: "one_hot(labels int[...], n, dtype): [..., n] with 1 at each label's position; " +
 			"a label outside [0, n) is an error at run time. Gradient rules whose class count is " +

@@ -28,6 +28,7 @@ type lossSpec struct {
 	grads     func(b *Builder, n *Node) []*Node // d(sum of elements)/d operand
 	domain    []Domain
 	flops     int64 // per element of the prediction, the mean included
+	builtin   *Builtin
 }
 
 func lossInfer(name string) func([]Type, Attrs) (Type, error) {
@@ -84,10 +85,11 @@ func (l lossSpec) register() {
 	vjp := func(b *Builder, n *Node, g *Node) []*Node { return meanGrads(b, n, g, l.grads(b, n)) }
 	Register(l.h, &Op{
 		Name: l.name, Arity: 2,
-		Doc:   l.doc,
-		Flops: perIn(l.flops),
-		Infer: lossInfer(l.name),
-		VJP:   vjp,
+		Builtin: l.builtin,
+		Doc:     l.doc,
+		Flops:   perIn(l.flops),
+		Infer:   lossInfer(l.name),
+		VJP:     vjp,
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return scalarJVP(b, n, t, vjp)
 		},
@@ -136,7 +138,8 @@ func init() {
 	specs := []lossSpec{
 		{
 			h: &MSE, name: "mse", doc: "mse(x, y): the mean of (x - y)²",
-			elem: func(x, y float64, _ Attrs) float64 { return (x - y) * (x - y) },
+			builtin: lossBuiltin(),
+			elem:    func(x, y float64, _ Attrs) float64 { return (x - y) * (x - y) },
 			grads: func(b *Builder, n *Node) []*Node {
 				d := mul(b, scalar(b, n, 2), sub(b, n.In[0], n.In[1]))
 				return []*Node{d, neg(b, d)}
@@ -145,6 +148,7 @@ func init() {
 		},
 		{
 			h: &Huber, name: "huber", doc: "huber(x, y; delta = 1): PyTorch's HuberLoss, the mean of ½d² where |d| < delta, else delta·(|d| - ½delta), d = x - y",
+			builtin: lossBuiltin(BuiltinAttr{Name: "delta", Kind: FloatAttr, Default: 1.0}),
 			elem: func(x, y float64, a Attrs) float64 {
 				d, delta := math.Abs(x-y), a.Float("delta", 1)
 				if d < delta {
@@ -162,6 +166,7 @@ func init() {
 		},
 		{
 			h: &BinaryCrossEntropy, name: "binary_cross_entropy", doc: "binary_cross_entropy(p, y): the mean of -(y·log p + (1 - y)·log(1 - p)), each log clamped at -100 as in PyTorch",
+			builtin: lossBuiltin(),
 			elem: func(p, y float64, _ Attrs) float64 {
 				return -(y*clampLog(p) + (1-y)*clampLog(1-p))
 			},
@@ -177,6 +182,7 @@ func init() {
 		},
 		{
 			h: &BinaryCrossEntropyWithLogits, name: "binary_cross_entropy_with_logits", doc: "binary_cross_entropy_with_logits(z, y): binary_cross_entropy(sigmoid(z), y), computed stably as the mean of max(z, 0) - z·y + log(1 + e^-|z|)",
+			builtin: lossBuiltin(),
 			elem: func(z, y float64, _ Attrs) float64 {
 				return max(z, 0) - z*y + math.Log1p(math.Exp(-math.Abs(z)))
 			},

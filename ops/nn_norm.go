@@ -134,10 +134,11 @@ func (s normSpec) normalizeTangent(b *Builder, x, xhat, inv, tx *Node) *Node {
 	return mul(b, inv, c)
 }
 
-func (s normSpec) register(doc string, check []CheckCase) {
+func (s normSpec) register(doc string, check []CheckCase, builtin *Builtin) {
 	Register(s.h, &Op{
 		Name: s.name, Arity: 3,
-		Doc: doc,
+		Builtin: builtin,
+		Doc:     doc,
 		// mean, subtract, square, add (variance), multiply (normalize),
 		// multiply and add (gamma, beta) per element
 		Flops: perIn(7),
@@ -199,14 +200,20 @@ func init() {
 			{In: []Type{T(3, 4), T(4), T(4)}},
 			{In: []Type{T(2, 3, 5), T(5), T(5)}, Attrs: Attrs{"eps": 0.1}},
 			{In: []Type{T(4), T(4), T(4)}},
-		})
+		},
+		&Builtin{Operands: []Operand{
+			{Name: "x"},
+			{Name: "gamma", Kind: LiteralOperand, Like: []int{0}},
+			{Name: "beta", Kind: LiteralOperand, Like: []int{0}},
+		}, Attrs: []BuiltinAttr{{Name: "eps", Kind: FloatAttr, Default: 1e-5}}})
+	// batch_norm's built-in is written by hand in lang (given statistics).
 	batchNorm.register("batch_norm(x [N, C, ...], gamma [C], beta [C]; eps = 1e-5): training-mode batch "+
 		"normalization, statistics per channel over N and the spatial axes (biased variance)",
 		[]CheckCase{
 			{In: []Type{T(4, 3), T(3), T(3)}},
 			{In: []Type{T(2, 3, 2, 4), T(3), T(3)}},
 			{In: []Type{T(3, 2, 4), T(2), T(2)}, Attrs: Attrs{"eps": 0.1}},
-		})
+		}, nil)
 }
 
 // BatchNormStats returns the per-channel mean [C] of x [N, C, ...] and its

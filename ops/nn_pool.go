@@ -165,7 +165,8 @@ var (
 func init() {
 	Register(&MaxPool2D, &Op{
 		Name: "max_pool2d", Arity: 1,
-		Flops: poolFlops,
+		Builtin: poolBuiltin(),
+		Flops:   poolFlops,
 		Doc: "max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0): the maximum of each window; " +
 			"the gradient goes to the first maximum, as in PyTorch",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -247,8 +248,9 @@ func init() {
 	})
 	Register(&AvgPool2D, &Op{
 		Name: "avg_pool2d", Arity: 1,
-		Flops: avgPoolFlops,
-		Doc:   "avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window",
+		Builtin: poolBuiltin(BuiltinAttr{Name: "count_include_pad", Kind: BoolAttr, Default: true, OmitDefault: true, KeywordOnly: true}),
+		Flops:   avgPoolFlops,
+		Doc:     "avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			p, err := resolvePool("avg_pool2d", a)
 			if err != nil {

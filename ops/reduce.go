@@ -139,6 +139,7 @@ var (
 func init() {
 	Register(&Sum, &Op{
 		Name: "sum", Arity: 1,
+		Builtin: reduceBuiltin(nil),
 		Flops:   perIn(1),
 		Scratch: reduceScratch,
 		Doc:     "sum(x, axes, keepdims): the sum over axes (every axis when absent)",
@@ -160,6 +161,7 @@ func init() {
 	})
 	Register(&Mean, &Op{
 		Name: "mean", Arity: 1,
+		Builtin: reduceBuiltin(nil),
 		Flops:   perIn(1),
 		Scratch: reduceScratch,
 		Doc:     "mean(x, axes, keepdims): the mean over axes (every axis when absent)",
@@ -207,6 +209,7 @@ func init() {
 		}
 		Register(r.h, &Op{
 			Name: name, Arity: 1,
+			Builtin: reduceBuiltin(nil),
 			Flops:   perIn(1),
 			Scratch: reduceScratch,
 			Doc:     name + "(x, axes, keepdims) over axes (every axis when absent); ties share the gradient",
@@ -256,7 +259,8 @@ func init() {
 	})
 	Register(&Prod, &Op{
 		Name: "prod", Arity: 1,
-		Flops: perIn(1),
+		Builtin: reduceBuiltin(nil),
+		Flops:   perIn(1),
 		Doc: "prod(x; axes []int, keepdims bool): the product over axes (every axis when absent). " +
 			"The gradient is prod/x, so it is not defined where an element is exactly 0.",
 		Infer: reduceInfer("prod"),

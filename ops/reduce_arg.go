@@ -27,7 +27,8 @@ func init() {
 		isMax := name == "argmax"
 		Register(r.h, &Op{
 			Name: name, Arity: 1,
-			Flops: perIn(1),
+			Builtin: argReduceBuiltin(),
+			Flops:   perIn(1),
 			Doc: name + "(x; axis int, keepdims bool): the i32 index along axis of the " + name[3:] +
 				"imum (NumPy: the first one on ties; a NaN wins); without axis, the index into the flattened x",
 			Infer: func(in []Type, a Attrs) (Type, error) {

@@ -26,6 +26,7 @@ var (
 func init() {
 	Register(&Logsumexp, &Op{
 		Name: "logsumexp", Arity: 1,
+		Builtin: reduceBuiltin([]int{-1}),
 		Flops:   perIn(4),
 		Scratch: reduceRowScratch,
 		Doc: "logsumexp(x; axes []int, keepdims bool): log(sum(exp(x))) over axes (every axis when absent), " +
@@ -69,6 +70,7 @@ func init() {
 		CheckCase{In: []Type{T(2, 3, 4)}, Attrs: Attrs{"ddof": 1, "keepdims": true}})
 	Register(&Var, &Op{
 		Name: "var", Arity: 1,
+		Builtin: reduceBuiltin(nil, ddofAttr()),
 		Flops:   perIn(3),
 		Scratch: reduceRowScratch,
 		Doc: "var(x; axes []int, keepdims bool, ddof int = 0): the variance over axes (every axis when absent), " +
@@ -93,6 +95,7 @@ func init() {
 	})
 	Register(&Std, &Op{
 		Name: "std", Arity: 1,
+		Builtin: reduceBuiltin(nil, ddofAttr()),
 		Flops:   perIn(3),
 		Scratch: reduceRowScratch,
 		Doc: "std(x; axes []int, keepdims bool, ddof int = 0): sqrt(var(x)) over axes (every axis when absent); " +
@@ -116,7 +119,8 @@ func init() {
 	})
 	Register(&Norm, &Op{
 		Name: "norm", Arity: 1,
-		Flops: perIn(2),
+		Builtin: reduceBuiltin(nil),
+		Flops:   perIn(2),
 		Doc: "norm(x; axes []int, keepdims bool, ord int = 2): the L2 norm sqrt(sum(x²)) over axes (every axis " +
 			"when absent); only ord 2 exists. Where the norm is 0 the gradient is taken as 0 (a subgradient) " +
 			"instead of NaN.",

@@ -51,7 +51,8 @@ var (
 func init() {
 	Register(&Gather, &Op{
 		Name: "gather", Arity: 2,
-		Flops: NoFlops,
+		Builtin: takeBuiltin(-1),
+		Flops:   NoFlops,
 		Doc: "gather(x, ids; axis int = -1): NumPy's take_along_axis (PyTorch's gather(x, axis, ids)): ids " +
 			"(i32 or i64) has x's rank and x's dimensions except along axis, and the result, of ids' shape, holds " +
 			"x[..., ids[..., j, ...], ...] at [..., j, ...]. Negative ids count from the end; an id outside " +

@@ -91,7 +91,8 @@ var (
 func init() {
 	Register(&Concat, &Op{
 		Name: "concat", Arity: -1,
-		Flops: NoFlops,
+		Builtin: joinBuiltin(),
+		Flops:   NoFlops,
 		Doc: "concat(x0, x1, ...; axis int = 0): the operands joined along axis (negative counts from the end); " +
 			"they share the element type and every other dimension",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -161,7 +162,8 @@ func init() {
 	})
 	Register(&Stack, &Op{
 		Name: "stack", Arity: -1,
-		Flops: NoFlops,
+		Builtin: joinBuiltin(),
+		Flops:   NoFlops,
 		Doc: "stack(x0, x1, ...; axis int = 0): the operands, of one type, joined along a new axis at position " +
 			"axis of the result (negative counts from the end of the result)",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -223,7 +225,8 @@ func init() {
 	})
 	Register(&Squeeze, &Op{
 		Name: "squeeze", Arity: 1,
-		Flops: NoFlops,
+		Builtin: &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: []BuiltinAttr{{Name: "axis", Key: "axes", Kind: IntsAttr}}},
+		Flops:   NoFlops,
 		Doc: "squeeze(x; axes []int): x without the given axes, which must have size 1; without axes, " +
 			"every axis of constant size 1 is dropped",
 		Infer: func(in []Type, a Attrs) (Type, error) {
@@ -272,6 +275,9 @@ func init() {
 	})
 	Register(&Unsqueeze, &Op{
 		Name: "unsqueeze", Arity: 1,
+		Builtin: &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: []BuiltinAttr{
+			{Name: "axis", Key: "axes", Kind: IntsAttr, Missing: "missing axis (unsqueeze(x, axis = 0))"},
+		}},
 		Flops: NoFlops,
 		Doc: "unsqueeze(x; axes []int): x with new axes of size 1 at the given positions of the result " +
 			"(NumPy's expand_dims; negative counts from the end of the result)",

@@ -62,7 +62,8 @@ var (
 func init() {
 	Register(&Take, &Op{
 		Name: "take", Arity: 2,
-		Flops: NoFlops,
+		Builtin: takeBuiltin(nil),
+		Flops:   NoFlops,
 		Doc: "take(x, ids; axis int): NumPy's take: x[..., ids, ...] with ids (i32 or i64, any shape) indexing " +
 			"axis, giving x.shape[:axis] + ids.shape + x.shape[axis+1:]; without axis x is flattened. " +
 			"Negative ids count from the end; an id outside [-n, n) is an error at run time. The gradient is scatter_add.",

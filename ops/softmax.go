@@ -63,9 +63,10 @@ var (
 func init() {
 	Register(&Softmax, &Op{
 		Name: "softmax", Arity: 1,
-		Flops: perIn(5),
-		Doc:   "softmax(x, axis=-1): exp(x) normalized to sum 1 along axis",
-		Infer: softmaxInfer("softmax"),
+		Builtin: axisBuiltin(),
+		Flops:   perIn(5),
+		Doc:     "softmax(x, axis=-1): exp(x) normalized to sum 1 along axis",
+		Infer:   softmaxInfer("softmax"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ax := n.Attrs.Int("axis", -1)
 			return []*Node{mul(b, n, sub(b, g, sumAxis(b, mul(b, g, n), ax)))}
@@ -82,9 +83,10 @@ func init() {
 	})
 	Register(&LogSoftmax, &Op{
 		Name: "log_softmax", Arity: 1,
-		Flops: perIn(5),
-		Doc:   "log_softmax(x, axis=-1): x - logsumexp(x) along axis",
-		Infer: softmaxInfer("log_softmax"),
+		Builtin: axisBuiltin(),
+		Flops:   perIn(5),
+		Doc:     "log_softmax(x, axis=-1): x - logsumexp(x) along axis",
+		Infer:   softmaxInfer("log_softmax"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ax := n.Attrs.Int("axis", -1)
 			p := b.Must(Exp, nil, n)

@@ -188,80 +188,80 @@ var (
 
 func init() {
 	for _, u := range []unaryOp{
-		{h: &Neg, name: "neg", doc: "-x, elementwise",
+		{h: &Neg, name: "neg", builtin: unaryBuiltin(), doc: "-x, elementwise",
 			r32: kernels.NegRow[float32], r64: kernels.NegRow[float64],
 			grad: func(b *Builder, n, g *Node) *Node { return neg(b, g) },
 			dom:  AnyReal, fuse: fusedNeg, inPlace: true},
-		{h: &Exp, name: "exp", doc: "e**x, elementwise",
+		{h: &Exp, name: "exp", builtin: unaryBuiltin(), doc: "e**x, elementwise",
 			r32: kernels.ExpRow[float32], r64: kernels.ExpRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return n },
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
-		{h: &Log, name: "log", doc: "the natural logarithm, elementwise",
+		{h: &Log, name: "log", builtin: unaryBuiltin(), doc: "the natural logarithm, elementwise",
 			r32: kernels.LogRow[float32], r64: kernels.LogRow[float64],
 			d: func(b *Builder, n *Node) *Node {
 				x := n.In[0]
 				return div(b, scalar(b, x, 1), x)
 			},
 			dom: Positive, fuse: fusedOwnRows, inPlace: true},
-		{h: &Log1p, name: "log1p", doc: "log(1 + x), accurate near 0, elementwise",
+		{h: &Log1p, name: "log1p", builtin: unaryBuiltin(), doc: "log(1 + x), accurate near 0, elementwise",
 			r32: kernels.Log1pRow[float32], r64: kernels.Log1pRow[float64],
 			d: func(b *Builder, n *Node) *Node {
 				x := n.In[0]
 				return div(b, scalar(b, x, 1), add(b, scalar(b, x, 1), x))
 			},
 			dom: Positive, fuse: fusedOwnRows, inPlace: true},
-		{h: &Tanh, name: "tanh", doc: "the hyperbolic tangent, elementwise",
+		{h: &Tanh, name: "tanh", builtin: unaryBuiltin(), doc: "the hyperbolic tangent, elementwise",
 			r32: kernels.TanhRow[float32], r64: kernels.TanhRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return sub(b, scalar(b, n.In[0], 1), mul(b, n, n)) },
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
-		{h: &Sigmoid, name: "sigmoid", doc: "1 / (1 + e**-x), elementwise",
+		{h: &Sigmoid, name: "sigmoid", builtin: unaryBuiltin(), doc: "1 / (1 + e**-x), elementwise",
 			r32: kernels.SigmoidRow[float32], r64: kernels.SigmoidRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return mul(b, n, sub(b, scalar(b, n.In[0], 1), n)) },
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
-		{h: &Relu, name: "relu", doc: "max(x, 0), elementwise",
+		{h: &Relu, name: "relu", builtin: unaryBuiltin(), doc: "max(x, 0), elementwise",
 			r32: kernels.ReluRow[float32], r64: kernels.ReluRow[float64],
 			d: func(b *Builder, n *Node) *Node {
 				x := n.In[0]
 				return b.Must(Greater, nil, x, scalar(b, x, 0))
 			},
 			dom: AwayZero, fuse: fusedRelu, inPlace: true},
-		{h: &Sqrt, name: "sqrt", doc: "the square root, elementwise",
+		{h: &Sqrt, name: "sqrt", builtin: unaryBuiltin(), doc: "the square root, elementwise",
 			r32: kernels.SqrtRow[float32], r64: kernels.SqrtRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return div(b, scalar(b, n.In[0], 0.5), n) },
 			dom: Positive, fuse: fusedSqrt, inPlace: true},
-		{h: &Abs, name: "abs", doc: "|x|, elementwise",
+		{h: &Abs, name: "abs", builtin: unaryBuiltin(), doc: "|x|, elementwise",
 			r32: kernels.AbsRow[float32], r64: kernels.AbsRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return b.Must(Sign, nil, n.In[0]) },
 			dom: AwayZero, fuse: fusedAbs, inPlace: true},
-		{h: &Square, name: "square", doc: "x * x, elementwise",
+		{h: &Square, name: "square", builtin: unaryBuiltin(), doc: "x * x, elementwise",
 			r32: kernels.SquareRow[float32], r64: kernels.SquareRow[float64],
 			d: func(b *Builder, n *Node) *Node {
 				x := n.In[0]
 				return mul(b, scalar(b, x, 2), x)
 			},
 			dom: AnyReal, fuse: fusedSquare, inPlace: true},
-		{h: &Sin, name: "sin", doc: "sin(x), elementwise",
+		{h: &Sin, name: "sin", builtin: unaryBuiltin(), doc: "sin(x), elementwise",
 			r32: kernels.SinRow[float32], r64: kernels.SinRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return un(b, Cos, n.In[0]) },
 			dom: AnyReal},
-		{h: &Cos, name: "cos", doc: "cos(x), elementwise",
+		{h: &Cos, name: "cos", builtin: unaryBuiltin(), doc: "cos(x), elementwise",
 			r32: kernels.CosRow[float32], r64: kernels.CosRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return neg(b, un(b, Sin, n.In[0])) },
 			dom: AnyReal},
-		{h: &Rsqrt, name: "rsqrt", doc: "rsqrt(x) = 1/sqrt(x), elementwise",
+		{h: &Rsqrt, name: "rsqrt", builtin: unaryBuiltin(), doc: "rsqrt(x) = 1/sqrt(x), elementwise",
 			r32: kernels.RsqrtRow[float32], r64: kernels.RsqrtRow[float64],
 			d: func(b *Builder, n *Node) *Node { // -y³/2
 				return mul(b, scalar(b, n, -0.5), mul(b, n, mul(b, n, n)))
 			},
 			dom: Positive},
-		{h: &Erf, name: "erf", doc: "erf(x), the error function, elementwise",
+		{h: &Erf, name: "erf", builtin: unaryBuiltin(), doc: "erf(x), the error function, elementwise",
 			r32: kernels.ErfRow[float32], r64: kernels.ErfRow[float64],
 			d: func(b *Builder, n *Node) *Node { // 2/√π e^(-x²)
 				x := n.In[0]
 				return mul(b, scalar(b, n, 2/math.SqrtPi), un(b, Exp, neg(b, mul(b, x, x))))
 			},
 			dom: AnyReal},
-		{h: &Silu, name: "silu", doc: "silu(x) = x * sigmoid(x) (swish), elementwise",
+		{h: &Silu, name: "silu", builtin: unaryBuiltin(), doc: "silu(x) = x * sigmoid(x) (swish), elementwise",
 			r32: kernels.SiluRow[float32], r64: kernels.SiluRow[float64],
 			d: func(b *Builder, n *Node) *Node { // s * (1 + x*(1-s))
 				x := n.In[0]
@@ -270,7 +270,7 @@ func init() {
 				return mul(b, s, add(b, one, mul(b, x, sub(b, one, s))))
 			},
 			dom: AnyReal},
-		{h: &Softplus, name: "softplus", doc: "softplus(x) = log(1 + exp(x)), computed stably, elementwise",
+		{h: &Softplus, name: "softplus", builtin: unaryBuiltin(), doc: "softplus(x) = log(1 + exp(x)), computed stably, elementwise",
 			r32: kernels.SoftplusRow[float32], r64: kernels.SoftplusRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return un(b, Sigmoid, n.In[0]) },
 			dom: AnyReal},
@@ -282,8 +282,8 @@ func init() {
 				return add(b, t, mul(b, mul(b, x, un(b, Sigmoid, x)), sub(b, scalar(b, n, 1), mul(b, t, t))))
 			},
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true,
-			builtin: &Builtin{Operands: []Operand{{Name: "x"}}}},
-		{h: &LeakyRelu, name: "leaky_relu",
+			builtin: unaryBuiltin()},
+		{h: &LeakyRelu, name: "leaky_relu", builtin: floatsBuiltin("slope"),
 			doc:   "leaky_relu(x; slope float64 = 0.01): x where x > 0, slope*x elsewhere; the derivative at 0 is slope",
 			check: func(a Attrs) error { return floatAttr("leaky_relu", a, "slope") },
 			rowsOf: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
@@ -298,7 +298,7 @@ func init() {
 				return add(b, scalar(b, x, s), mul(b, scalar(b, x, 1-s), pos))
 			},
 			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"slope": 0.2})...)},
-		{h: &Elu, name: "elu",
+		{h: &Elu, name: "elu", builtin: floatsBuiltin("alpha"),
 			doc:   "elu(x; alpha float64 = 1): x where x > 0, alpha*(exp(x)-1) elsewhere",
 			check: func(a Attrs) error { return floatAttr("elu", a, "alpha") },
 			rowsOf: func(n *Node) (func(dst, x []float32), func(dst, x []float64)) {
@@ -314,7 +314,7 @@ func init() {
 				return add(b, pos, mul(b, negp, add(b, n, scalar(b, x, al))))
 			},
 			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"alpha": 0.5})...)},
-		{h: &Gelu, name: "gelu",
+		{h: &Gelu, name: "gelu", builtin: geluBuiltin(),
 			doc: "gelu(x; approximate string = \"\"): x*Φ(x) with Φ the standard normal distribution function " +
 				"(exact, through erf); approximate = \"tanh\" gives 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))) (PyTorch's forms)",
 			check: geluCheck,
@@ -325,7 +325,7 @@ func init() {
 			},
 			d:     geluDerivative,
 			cases: append(unaryCases(AnyReal, nil), unaryCases(AnyReal, Attrs{"approximate": "tanh"})...)},
-		{h: &Clip, name: "clip",
+		{h: &Clip, name: "clip", builtin: floatsBuiltin("lo", "hi"),
 			doc: "clip(x; lo float64 = -Inf, hi float64 = +Inf): min(max(x, lo), hi); the gradient is 1 where " +
 				"lo <= x <= hi (bounds included, as PyTorch's clamp) and 0 elsewhere",
 			check: clipCheck,

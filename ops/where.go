@@ -18,6 +18,11 @@ var (
 func init() {
 	Register(&Where, &Op{
 		Name: "where", Arity: 3,
+		Builtin: &Builtin{Operands: []Operand{
+			{Name: "cond"},
+			{Name: "x", Kind: LiteralOperand, Like: []int{1, 2}},
+			{Name: "y", Kind: LiteralOperand, Like: []int{1, 2}},
+		}},
 		Flops: perOut(1),
 		Doc: "where(cond, x, y): x where cond is nonzero (true), y elsewhere, broadcasting all three (NumPy). " +
 			"cond is bool, i32, i64 or a float 0/1 mask; x and y share a float type. " +
