@@ -26,8 +26,9 @@
 //   - Data movement: View (Gather, Scatter), Fill, Concat, Take,
 //     ScatterAdd, GatherAlong, ScatterAddAlong.
 //   - Random draws: Uniform, Normal, DropoutMask (counter-based).
-//   - Fused programs: FusedInstr, Fused, FusedReduce, FusedTile and the op
-//     lists a program may use; optimizer updates: AdamCoef, SGDCoef,
+//   - Fused programs: FusedInstr, FusedRows (an op's rows, which ops'
+//     fusion descriptors hold), TileOp (the cheap ops' tile rows), Fused,
+//     FusedReduce, FusedTile; optimizer updates: AdamCoef, SGDCoef,
 //     UpdateTiles.
 //   - Sizes, for planning memory before anything runs: MulBytes, AddBytes,
 //     HeapBytes and the Scratch functions of the kernels that keep buffers.
