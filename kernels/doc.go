@@ -1,20 +1,22 @@
 // Package kernels holds nnc's compute kernels: loops over plain slices with
 // concrete shapes, never IR nodes, that allocate nothing once prepared. It
-// imports nothing of nnc; ops registers each kernel with its op, and runtime
-// sizes the memory the kernels ask for.
+// imports nothing of nnc; ops, its one importer, registers each kernel with
+// its op and sizes the scratch memory the kernel asks for.
 //
 // # What is public
 //
 // Together with tensor, this package is the part of nnc that code outside
 // the module may import: a Go package that nnc generates for a model calls
 // the same kernels that ops calls when it runs the model. So the exported
-// names are exactly those that ops and runtime use, and the rule for a new
-// one is the same: export a kernel when an op's kernel calls it, and keep
-// everything kernels uses only for itself unexported. Exported:
+// names are those that ops uses, and the rule for a new one is the same: export a kernel when an op's kernel calls it, and keep
+// everything kernels uses only for itself unexported. Three more stay
+// public for such code: GemmPlan with GemmScratch (a bare matrix product,
+// what Matmul runs per batch) and X86. NumElems and NewBcastMerged are
+// exported only because the fused programs' files spell them; nothing
+// outside kernels uses them. Exported:
 //
 //   - Element types: Float, Label.
-//   - Broadcast walks: Bcast (NewBcast, NewBcastMerged), Binary, Where,
-//     NumElems.
+//   - Broadcast walks: Bcast (NewBcast, NewBcastMerged), Binary, Where.
 //   - Elementwise rows: the unary rows (NegRow ... SignRow, ScaleRow,
 //     SinRow ... ClipRow) and the binary rows (AddRow ... EqualRow); a row
 //     with two operands also takes one repeated element for either.
