@@ -8,12 +8,13 @@
 // Together with tensor, this package is the part of nnc that code outside
 // the module may import: a Go package that nnc generates for a model calls
 // the same kernels that ops calls when it runs the model. So the exported
-// names are those that ops uses, and the rule for a new one is the same: export a kernel when an op's kernel calls it, and keep
-// everything kernels uses only for itself unexported. Three more stay
-// public for such code: GemmPlan with GemmScratch (a bare matrix product,
-// what Matmul runs per batch) and X86. NumElems and NewBcastMerged are
-// exported only because the fused programs' files spell them; nothing
-// outside kernels uses them. Exported:
+// names are those that ops uses, and the rule for a new one is the same:
+// export a kernel when an op's kernel calls it, and keep everything kernels
+// uses only for itself unexported. Three more stay public for such code:
+// GemmPlan with GemmScratch (a bare matrix product, what Matmul runs per
+// batch) and X86. NumElems and NewBcastMerged are exported only because the
+// fused programs' files spell them; nothing outside kernels uses them.
+// Exported:
 //
 //   - Element types: Float, Label.
 //   - Broadcast walks: Bcast (NewBcast, NewBcastMerged), Binary, Where.
