@@ -282,7 +282,7 @@ func init() {
 				return add(b, t, mul(b, mul(b, x, un(b, Sigmoid, x)), sub(b, scalar(b, n, 1), mul(b, t, t))))
 			},
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true,
-			builtin: unaryBuiltin()},
+			builtin: &Builtin{Operands: []Operand{{Name: "x"}}}},
 		{h: &LeakyRelu, name: "leaky_relu", builtin: floatsBuiltin("slope"),
 			doc:   "leaky_relu(x; slope float64 = 0.01): x where x > 0, slope*x elsewhere; the derivative at 0 is slope",
 			check: func(a Attrs) error { return floatAttr("leaky_relu", a, "slope") },
