@@ -23,7 +23,8 @@ type Session struct {
 	stored []*ops.Node // the params and states the outputs and updates use
 	plans  map[string]*Plan
 	last   *Plan
-	key    []byte // scratch for plan keys
+	key    []byte    // scratch for plan keys
+	num    *numerics // the checks of SetNumerics; nil: none
 }
 
 // NewSession prepares to run g with the params and states of store. Plans
@@ -110,7 +111,7 @@ func (s *Session) RunContext(ctx context.Context, seed uint64, inputs ...*tensor
 	if err := p.bind(s.store, inputs); err != nil {
 		return nil, err
 	}
-	return p.exec(ctx, done, seed)
+	return p.exec(ctx, done, seed, s.num)
 }
 
 // errNilContext is RunContext's error for a nil context.
@@ -223,14 +224,18 @@ func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
 // exec runs the steps in order, then applies the updates. It looks
 // whether done (ctx.Done(), nil for a context that is never cancelled) is
 // closed, without waiting, before every step up to the first that writes
-// the store in place, that one included.
-func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64) (out []*tensor.Tensor, err error) {
+// the store in place, that one included. chk, when not nil, looks at the
+// values as SetNumerics says.
+func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk *numerics) (out []*tensor.Tensor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, p.panicError(r)
 		}
 	}()
 	p.ctx.Seed, p.ctx.Err = seed, nil
+	if chk != nil {
+		chk.begin(p)
+	}
 	for i := range p.Steps {
 		if done != nil && i <= p.commit {
 			select {
@@ -251,8 +256,19 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64) (out
 				return nil, err
 			}
 		}
+		if chk != nil && chk.watches(&p.Steps[i]) {
+			if err := chk.after(p, i); err != nil {
+				p.cur = -1
+				return nil, err
+			}
+		}
 	}
 	p.cur = -1
+	if chk != nil {
+		if err := chk.beforeUpdates(p); err != nil {
+			return nil, err
+		}
+	}
 	for _, u := range p.updates {
 		if u.target != u.value {
 			p.values[u.target].CopyFrom(p.values[u.value])
