@@ -51,6 +51,11 @@ type Config struct {
 	// (text windows cut at a new random offset every epoch).
 	Resample func(epoch int) error
 
+	// Prep, when not nil, prepares each training batch in place (image
+	// augmentation) after its rows are gathered. Batches are gathered and
+	// prepared on a goroutine (data.Prefetch) while the step runs.
+	Prep data.Prep
+
 	BatchSize int // rows per step; the last batch of an epoch may be smaller
 	Epochs    int
 	// EvalBatchSize is the batch size of evaluation (256 when 0; negative
@@ -183,6 +188,7 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer batches.Close()
 
 	res := &Result{metrics: map[string]float64{}}
 	start := time.Now()
@@ -221,6 +227,9 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 			sum += l * float64(b.Size)
 			rows += b.Size
 			res.Steps++
+		}
+		if err := batches.Err(); err != nil {
+			return nil, fmt.Errorf("epoch %d: preparing a batch: %w", epoch, err)
 		}
 		st := EpochStats{Epoch: epoch, Loss: sum / float64(rows)}
 		trainFresh = false
@@ -337,10 +346,11 @@ func stepSeed(seed uint64, k int) uint64 {
 	return z ^ (z >> 31)
 }
 
-// feed walks the training batches of an epoch: data.Batches over the rows
-// of Train, or, for full-batch data, Train's arrays whole, once.
+// feed walks the training batches of an epoch: data.Prefetch over the
+// rows of Train (gathered and prepared ahead, in the order data.Batches
+// gives), or, for full-batch data, Train's arrays whole, once.
 type feed struct {
-	rows  *data.Batches
+	rows  *data.Prefetch
 	whole data.Batch
 	done  bool
 }
@@ -349,17 +359,19 @@ func newFeed(cfg Config) (*feed, error) {
 	if cfg.FullBatch {
 		return &feed{whole: data.Batch{Size: 1, Arrays: cfg.Train.Arrays}}, nil
 	}
-	bs, err := data.NewBatches(cfg.Train, cfg.BatchSize, true, cfg.Seed)
+	p, err := data.NewPrefetch(cfg.Train, data.PrefetchOptions{Size: cfg.BatchSize, Shuffle: true, Seed: cfg.Seed, Prep: cfg.Prep})
 	if err != nil {
 		return nil, err
 	}
-	return &feed{rows: bs}, nil
+	return &feed{rows: p}, nil
 }
 
-// Start begins epoch e (from 0).
+// Start begins epoch e (from 0). The prefetching goroutine is not given
+// the run's context: the loop checks it before every step, and Close stops
+// the goroutine when the run returns.
 func (f *feed) Start(e int) {
 	if f.rows != nil {
-		f.rows.Start(e)
+		f.rows.Start(context.Background(), e)
 	}
 	f.done = false
 }
@@ -380,4 +392,20 @@ func (f *feed) Batch() *data.Batch {
 		return f.rows.Batch()
 	}
 	return &f.whole
+}
+
+// Err is the error that ended the epoch's batches early (a failed Prep),
+// or nil.
+func (f *feed) Err() error {
+	if f.rows != nil {
+		return f.rows.Err()
+	}
+	return nil
+}
+
+// Close stops the prefetching goroutine.
+func (f *feed) Close() {
+	if f.rows != nil {
+		f.rows.Close()
+	}
 }
