@@ -67,8 +67,26 @@ func (a *Augment) affine() bool { return a.Rotate > 0 || a.Translate > 0 || a.Sc
 // Check reports settings out of their ranges, or a row shape (of the image
 // array, without the leading batch dimension) that is not an image.
 func (a *Augment) Check(row []int) error {
+	if err := a.CheckSettings(); err != nil {
+		return err
+	}
+	s, err := a.shape(row)
+	if err != nil {
+		return err
+	}
+	if a.Crop > max(s.h, s.w) {
+		return fmt.Errorf("data: augment: crop padding %d is not in [0, %d] (the image's larger side)", a.Crop, max(s.h, s.w))
+	}
+	return nil
+}
+
+// CheckSettings reports settings out of their ranges, without an image:
+// the crop's padding is checked against the image's size by Check.
+func (a *Augment) CheckSettings() error {
 	in := func(v, lo, hi float64) bool { return v >= lo && v <= hi }
 	switch {
+	case a.Crop < 0:
+		return fmt.Errorf("data: augment: crop padding %d is negative", a.Crop)
 	case !in(a.Rotate, 0, 180):
 		return fmt.Errorf("data: augment: rotate %v is not in [0, 180] degrees", a.Rotate)
 	case !in(a.Translate, 0, 1):
@@ -78,12 +96,8 @@ func (a *Augment) Check(row []int) error {
 	case !in(a.Noise, 0, maxNoise):
 		return fmt.Errorf("data: augment: noise %v is not in [0, %g]", a.Noise, maxNoise)
 	}
-	s, err := a.shape(row)
-	if err != nil {
-		return err
-	}
-	if a.Crop < 0 || a.Crop > max(s.h, s.w) {
-		return fmt.Errorf("data: augment: crop padding %d is not in [0, %d] (the image's larger side)", a.Crop, max(s.h, s.w))
+	if a.Image != nil && len(a.Image) != 2 && len(a.Image) != 3 {
+		return fmt.Errorf("data: augment: image shape %s is not [H, W] or [C, H, W]", shapeString(a.Image))
 	}
 	return nil
 }

@@ -237,16 +237,16 @@ func TestAugmentNoiseStatistics(t *testing.T) {
 func TestAugmentErrors(t *testing.T) {
 	b := imageBatch(2, imageShape{1, 4, 4}, 1)
 	cases := map[string]*Augment{
-		"rotate 200":         {Rotate: 200},
-		"translate 2":        {Translate: 2},
-		"scale 1 ":           {Scale: 1},
-		"noise -1":           {Noise: -1},
-		"noise NaN":          {Noise: math.NaN()},
-		"crop padding 5":     {Crop: 5},
-		"crop padding -1":    {Crop: -1},
-		"no array \"img\"":   {Array: "img"},
-		"does not hold":      {Image: []int{3, 3}},
-		"are not images [H,": {Image: []int{1, 1, 4, 4}},
+		"rotate 200":                  {Rotate: 200},
+		"translate 2":                 {Translate: 2},
+		"scale 1 ":                    {Scale: 1},
+		"noise -1":                    {Noise: -1},
+		"noise NaN":                   {Noise: math.NaN()},
+		"crop padding 5":              {Crop: 5},
+		"crop padding -1 is negative": {Crop: -1},
+		"no array \"img\"":            {Array: "img"},
+		"does not hold":               {Image: []int{3, 3}},
+		"is not [H, W] or [C, H, W]":  {Image: []int{1, 1, 4, 4}},
 	}
 	for want, a := range cases {
 		err := a.Apply(b, 0)

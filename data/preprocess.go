@@ -79,6 +79,10 @@ type Preprocess struct {
 	// Stats holds the fitted statistics by array name (set by Fit and by
 	// LoadPreprocess).
 	Stats map[string]*FeatureStats
+	// Inputs records, for a model trained on the data, the input of its
+	// entry that each scaled array was bound to ({"x": "img"}), so that
+	// inference can scale inputs given by name (ScaleTensor). Optional.
+	Inputs map[string]string
 }
 
 // OneHot expands ids to one-hot indicators: id k of a feature with n
@@ -413,6 +417,17 @@ func (p *Preprocess) ScaleBatch(b *Batch) error {
 	return nil
 }
 
+// ScaleTensor scales, in place, the rows of t (a float tensor [N, ...]) with
+// the statistics of array name. A row may have another shape holding as
+// many values as the statistics' rows ([N, 784] for images fitted as
+// [28, 28]): features are taken in row-major order.
+func (p *Preprocess) ScaleTensor(name string, t *tensor.Tensor) error {
+	if p.Scaling == NoScaling {
+		return nil
+	}
+	return p.scale(name, t, nil, 0)
+}
+
 // scale scales the float tensor t (rows of array name) in place. Errors
 // name row r of src, offset by first.
 func (p *Preprocess) scale(name string, t *tensor.Tensor, src *Source, first int) error {
@@ -423,10 +438,10 @@ func (p *Preprocess) scale(name string, t *tensor.Tensor, src *Source, first int
 	if !t.DType.IsFloat() {
 		return fmt.Errorf("data: preprocess: array %q is %v; only float arrays are scaled", name, t.DType)
 	}
-	if len(t.Shape) == 0 || !slices.Equal(t.Shape[1:], st.Shape) {
+	f := tensor.NumElems(st.Shape)
+	if len(t.Shape) == 0 || tensor.NumElems(t.Shape[1:]) != f {
 		return fmt.Errorf("data: preprocess: array %q has rows %s but its statistics were fitted on rows %s", name, shapeString(t.Shape[min(1, len(t.Shape)):]), shapeString(st.Shape))
 	}
-	f := tensor.NumElems(st.Shape)
 	shift, div := st.Mean, st.Std
 	lo, hi := p.bounds()
 	if p.Scaling == MinMax {

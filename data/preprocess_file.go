@@ -37,6 +37,7 @@ type preprocessFile struct {
 	Low     float64                  `json:"low"`
 	High    float64                  `json:"high"`
 	OneHot  []oneHotFile             `json:"one_hot,omitempty"`
+	Inputs  map[string]string        `json:"inputs,omitempty"`
 	Stats   map[string]*FeatureStats `json:"stats,omitempty"`
 }
 
@@ -62,7 +63,7 @@ func (p *Preprocess) MarshalJSON() ([]byte, error) {
 	}
 	lo, hi := p.bounds()
 	f := preprocessFile{Format: preprocessFormat, Version: 1, Scaling: p.Scaling.String(),
-		Arrays: p.arrays(), Low: lo, High: hi, Stats: p.Stats}
+		Arrays: p.arrays(), Low: lo, High: hi, Stats: p.Stats, Inputs: p.Inputs}
 	for _, oh := range p.OneHot {
 		f.OneHot = append(f.OneHot, oneHotFile{Array: oh.name(), Columns: oh.Columns, Classes: oh.Classes})
 	}
@@ -105,7 +106,7 @@ func ParsePreprocess(b []byte, name string) (*Preprocess, error) {
 	if !ok {
 		return nil, fileErr(name, "unknown scaling %q (none, standardize or minmax)", f.Scaling)
 	}
-	p := &Preprocess{Scaling: s, Arrays: f.Arrays, Low: f.Low, High: f.High, Stats: f.Stats}
+	p := &Preprocess{Scaling: s, Arrays: f.Arrays, Low: f.Low, High: f.High, Stats: f.Stats, Inputs: f.Inputs}
 	if p.Arrays == nil {
 		p.Arrays = []string{}
 	}

@@ -217,6 +217,14 @@ func TestPreprocessF64AndBytes(t *testing.T) {
 		batched = append(batched, bs.Batch().Arrays["x"].Float64s()...)
 	}
 	sameFloats(t, "ScaleBatch", batched, eb.StdAll)
+	// ScaleTensor takes rows of another shape with as many values: [12, 6]
+	// for statistics of [2, 3] rows.
+	flat := d.Bytes["x"].Tensor()
+	flat.Shape = []int{12, 6}
+	if err := pb.ScaleTensor("x", flat); err != nil {
+		t.Fatal(err)
+	}
+	sameFloats(t, "ScaleTensor", flat.Float64s(), eb.StdAll)
 }
 
 func TestPreprocessOneHot(t *testing.T) {
@@ -321,6 +329,7 @@ func TestPreprocessSaveLoad(t *testing.T) {
 		if err := p.Fit(train); err != nil {
 			t.Fatal(err)
 		}
+		p.Inputs = map[string]string{"x": "features"}
 		path := PreprocessPath(filepath.Join(t.TempDir(), "m.safetensors"))
 		if filepath.Base(path) != "m.preprocess.json" {
 			t.Fatalf("PreprocessPath: %s", path)
@@ -343,6 +352,9 @@ func TestPreprocessSaveLoad(t *testing.T) {
 		sameFloats(t, p.Scaling.String()+" after a round trip", b.Arrays["x"].Float64s(), a.Arrays["x"].Float64s())
 		sameFloats(t, "mean", q.Stats["x"].Mean, p.Stats["x"].Mean)
 		sameFloats(t, "min", q.Stats["x"].Min, p.Stats["x"].Min)
+		if q.Inputs["x"] != "features" || len(q.Inputs) != 1 {
+			t.Fatalf("inputs after a round trip: %v", q.Inputs)
+		}
 	}
 }
 
