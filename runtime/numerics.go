@@ -40,16 +40,20 @@ type NumericsOptions struct {
 	// or, without a position, as part of the update of the param or state
 	// it feeds (NumericsError.Update).
 	Forward []string
+	// NoUpdates makes the runs apply no update: a run repeated to find
+	// where a value arose leaves the params and states in the store as they
+	// were (except states a fused optimizer kernel writes in place).
+	NoUpdates bool
 }
 
 // SetNumerics sets the checks of the session's runs from now on. An
 // unknown Guard or Forward output is an error; the previous settings stay.
 func (s *Session) SetNumerics(o NumericsOptions) error {
-	if !o.Check && o.Guard == "" {
+	if !o.Check && o.Guard == "" && !o.NoUpdates {
 		s.num = nil
 		return nil
 	}
-	c := &numerics{check: o.Check, g: s.g}
+	c := &numerics{check: o.Check, g: s.g, noUpdates: o.NoUpdates}
 	if o.Guard != "" {
 		if c.guard = s.g.Output(o.Guard); c.guard == nil {
 			return fmt.Errorf("numerics: no output named %q", o.Guard)
@@ -86,6 +90,7 @@ type numerics struct {
 	guardName string
 	forward   []*ops.Node
 	stats     []ValueStats
+	noUpdates bool
 }
 
 // watches reports whether step st needs looking at after it has run.
@@ -126,19 +131,19 @@ func (c *numerics) after(p *Plan, i int) error {
 }
 
 // beforeUpdates checks, with Check, that every update's value is finite
-// where its target was.
-func (c *numerics) beforeUpdates(p *Plan) error {
+// where its target was; skip says to apply no update (NoUpdates).
+func (c *numerics) beforeUpdates(p *Plan) (skip bool, err error) {
 	if !c.check {
-		return nil
+		return c.noUpdates, nil
 	}
 	for _, u := range p.updates {
 		if u.target == u.value || c.stats[u.target].NonFinite() > 0 || c.stats[u.value].NonFinite() == 0 {
 			continue
 		}
 		t := c.g.Nodes[u.target]
-		return c.fromSources(c.g.Nodes[u.value], "the update of "+t.Op.Name+" "+t.Name())
+		return true, c.fromSources(c.g.Nodes[u.value], "the update of "+t.Op.Name+" "+t.Name())
 	}
-	return nil
+	return c.noUpdates, nil
 }
 
 // finiteOperands reports whether every operand of n holds finite values.

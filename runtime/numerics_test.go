@@ -292,3 +292,21 @@ func TestSetNumericsUnknownOutput(t *testing.T) {
 		t.Error("unknown forward output accepted")
 	}
 }
+
+// TestNumericsNoUpdates: a run with NoUpdates computes the outputs and
+// leaves the store as it was.
+func TestNumericsNoUpdates(t *testing.T) {
+	g, _, _ := sgdStep(0.1, false)
+	store := NewStore()
+	store.Set("w", vals(tensor.F32, []int{3}, 1, 4, 1))
+	out, err := runChecked(t, g, store, NumericsOptions{NoUpdates: true}, vals(tensor.F32, []int{3}, 1, 1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].F32[0] != 4 {
+		t.Errorf("loss %v, want 1+2+1", out[0].F32)
+	}
+	if got := store.Get("w").F32; got[0] != 1 || got[1] != 4 || got[2] != 1 {
+		t.Errorf("w = %v, want [1 4 1]", got)
+	}
+}

@@ -265,8 +265,11 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 	}
 	p.cur = -1
 	if chk != nil {
-		if err := chk.beforeUpdates(p); err != nil {
-			return nil, err
+		if skip, err := chk.beforeUpdates(p); err != nil || skip {
+			if err != nil {
+				return nil, err
+			}
+			return p.outputs, nil
 		}
 	}
 	for _, u := range p.updates {
