@@ -101,17 +101,17 @@ type MapLit struct {
 	Pos    ops.Pos
 	Keys   []string
 	KeyPos []ops.Pos
-	Values []Expr
+	Values []expr
 }
 
 func (*MapLit) exprNode() {}
 
-// Position implements Expr.
+// Position implements expr.
 func (e *MapLit) Position() ops.Pos { return e.Pos }
 
 // fieldValue converts the value of a train setting: a map or an
 // expression.
-func (c *converter) fieldValue(fl *gField) Expr {
+func (c *converter) fieldValue(fl *gField) expr {
 	if fl.Map == nil {
 		return c.expr(fl.Value)
 	}
@@ -127,7 +127,7 @@ func (c *converter) fieldValue(fl *gField) Expr {
 // fieldEndLine is the source line where train setting f ends: the line of
 // the closing brace of a map written over several lines (the lexer ends
 // the line before that brace).
-func (p *printer) fieldEndLine(f *Field) int {
+func (p *printer) fieldEndLine(f *trainField) int {
 	if m, ok := f.Value.(*MapLit); ok {
 		if i := p.ix.close(p.ix.at(m.Pos)); i < len(p.ix.toks) {
 			return p.ix.toks[i].Pos.Line
@@ -138,7 +138,7 @@ func (p *printer) fieldEndLine(f *Field) int {
 
 // fieldValue prints the value of a train setting: a map on one line
 // ({ids: "x", next: "y"}), or an expression.
-func (p *printer) fieldValue(e Expr) string {
+func (p *printer) fieldValue(e expr) string {
 	m, ok := e.(*MapLit)
 	if !ok {
 		return p.expr(e)
@@ -159,7 +159,7 @@ func (m *Module) TrainBlock(model string) (*TrainSpec, bool) {
 	return t, ok
 }
 
-func (m *Module) loadTrains(ast *File, errs *ErrorList) {
+func (m *Module) loadTrains(ast *sourceFile, errs *ErrorList) {
 	for _, t := range ast.Trains {
 		if _, ok := m.file.models[t.Model]; !ok {
 			msg := fmt.Sprintf("train block for undefined model %q", t.Model)
@@ -216,18 +216,18 @@ func sub(path []string, elem string) []string {
 }
 
 // value evaluates a train block value found at path.
-func (tv *trainValues) value(e Expr, path []string) (Value, bool) {
+func (tv *trainValues) value(e expr, path []string) (Value, bool) {
 	tv.at(path, startPos(e))
 	switch x := e.(type) {
-	case *IntLit:
+	case *intLit:
 		return x.Value, true
-	case *FloatLit:
+	case *floatLit:
 		return x.Value, true
-	case *StringLit:
+	case *stringLit:
 		return x.Value, true
-	case *BoolLit:
+	case *boolLit:
 		return x.Value, true
-	case *Ident:
+	case *ident:
 		switch v := tv.m.file.consts[x.Name].(type) {
 		case intV:
 			if c, ok := v.d.IsConst(); ok {
@@ -241,7 +241,7 @@ func (tv *trainValues) value(e Expr, path []string) (Value, bool) {
 			return string(v), true
 		}
 		return x.Name, true
-	case *Unary:
+	case *unaryExpr:
 		if x.Op == "-" {
 			v, ok := tv.value(x.X, nil)
 			switch n := v.(type) {
@@ -251,7 +251,7 @@ func (tv *trainValues) value(e Expr, path []string) (Value, bool) {
 				return -n, ok
 			}
 		}
-	case *ListLit:
+	case *listLit:
 		out := []Value{}
 		ok := true
 		for i, el := range x.Elems {
@@ -260,8 +260,8 @@ func (tv *trainValues) value(e Expr, path []string) (Value, bool) {
 			out = append(out, v)
 		}
 		return out, ok
-	case *CallExpr:
-		if id, ok := x.Fn.(*Ident); ok {
+	case *callExpr:
+		if id, ok := x.Fn.(*ident); ok {
 			return tv.call(id.Name, x, path)
 		}
 	case *MapLit:
@@ -273,7 +273,7 @@ func (tv *trainValues) value(e Expr, path []string) (Value, bool) {
 
 // call evaluates a call of a train block, such as adam(lr = 1e-3). A
 // keyword given twice is an error at its second value.
-func (tv *trainValues) call(name string, x *CallExpr, path []string) (Value, bool) {
+func (tv *trainValues) call(name string, x *callExpr, path []string) (Value, bool) {
 	c := Call{Name: name, Kwargs: map[string]Value{}}
 	ok := true
 	for i, a := range x.Args {
