@@ -13,6 +13,7 @@ import (
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/tensor"
 )
 
 // Config is what Run needs. The graphs share Store, which must already hold
@@ -75,7 +76,34 @@ type Config struct {
 	// AfterEpoch, when not nil, is called after each epoch's evaluation
 	// (to save a checkpoint, or to stop early by returning ErrStop).
 	AfterEpoch func(EpochStats) error
+
+	// CheckNumerics checks the value of every op of every step
+	// (runtime.NumericsOptions.Check): the first op giving NaN or an
+	// infinity from finite operands stops training, before the step's
+	// updates, with a *runtime.NumericsError naming the op, its position,
+	// its operands' ranges, the step and the batch's rows. Without it, a
+	// step whose loss is NaN or infinite stops before its updates and is
+	// run again (same batch, same seed, no updates) with the checks on, to
+	// report the same.
+	CheckNumerics bool
+	// CheckStep, when not nil, makes the step graph the checks run: the
+	// step with every op its own kernel (no fusion), so that a report
+	// names the op as written; it must bind the same inputs, params and
+	// states as Step. With CheckNumerics, it is the graph training runs.
+	// Nil: the checks run Step.
+	CheckStep func() (*ops.Graph, error)
+	// WarnGradNorm, when positive, writes a warning to Warnings (else
+	// Progress) after every step in which the gradient norm of a param
+	// exceeds it, naming the step and those params. Step must then have
+	// an output GradSqOutput+name (the sum of the squared gradient) for
+	// each param.
+	WarnGradNorm float64
+	Warnings     io.Writer
 }
+
+// GradSqOutput prefixes the names of the step graph's outputs holding the
+// sum of the squares of a param's gradient (Config.WarnGradNorm).
+const GradSqOutput = "grad_sq:"
 
 // ErrStop, returned by Config.AfterEpoch, ends training after that epoch
 // without error.
@@ -189,6 +217,10 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer batches.Close()
+	num, err := newNumerics(&cfg, step)
+	if err != nil {
+		return nil, err
+	}
 
 	res := &Result{metrics: map[string]float64{}}
 	start := time.Now()
@@ -212,15 +244,20 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 			if err := ctx.Err(); err != nil {
 				return stopped(fmt.Sprintf("before epoch %d, step %d", epoch, b.Index+1), err)
 			}
-			out, err := step.run(ctx, stepSeed(cfg.Seed, res.Steps), b.Arrays)
+			seed := stepSeed(cfg.Seed, res.Steps)
+			out, err := num.run.run(ctx, seed, b.Arrays)
 			if err != nil {
 				if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 					// Cancelled inside the step, which applied no update.
 					return stopped(fmt.Sprintf("during epoch %d, step %d", epoch, b.Index+1), ctx.Err())
 				}
+				if e := num.explain(ctx, err, seed, batches, b, epoch); e != nil {
+					return nil, e
+				}
 				return nil, fmt.Errorf("epoch %d, step %d: %w", epoch, b.Index+1, err)
 			}
-			l := out[lossIdx].At(0)
+			l := out[num.loss].At(0)
+			num.done(out, l, epoch, b.Index+1)
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				return nil, fmt.Errorf("epoch %d, step %d: the loss is %v", epoch, b.Index+1, l)
 			}
@@ -407,5 +444,134 @@ func (f *feed) Err() error {
 func (f *feed) Close() {
 	if f.rows != nil {
 		f.rows.Close()
+	}
+}
+
+// Rows are the dataset rows of batch b (nil for full-batch data).
+func (f *feed) Rows(b *data.Batch) []int {
+	if f.rows == nil {
+		return nil
+	}
+	start := b.Index * f.rows.Size()
+	return f.rows.Order()[start : start+b.Size]
+}
+
+// numerics carries out Config.CheckNumerics and WarnGradNorm for
+// RunContext: run is the step graph training runs, its loss guarded.
+type numerics struct {
+	cfg   *Config
+	run   *bound
+	check *bound // the graph the checks run, once bound
+	loss  int    // run's output "loss"
+	norms []int  // run's outputs GradSqOutput+param
+	prev  float64
+}
+
+func newNumerics(cfg *Config, step *bound) (*numerics, error) {
+	n := &numerics{cfg: cfg, run: step, prev: math.NaN()}
+	if cfg.CheckNumerics {
+		c, err := n.checkGraph()
+		if err != nil {
+			return nil, err
+		}
+		n.run = c
+	}
+	if err := n.run.sess.SetNumerics(runtime.NumericsOptions{Check: cfg.CheckNumerics, Guard: "loss"}); err != nil {
+		return nil, err
+	}
+	if n.loss = outputIndex(n.run.g, "loss"); n.loss < 0 {
+		return nil, fmt.Errorf("train: the checks' step graph has no output \"loss\"")
+	}
+	for i, o := range n.run.g.Outputs {
+		if strings.HasPrefix(o.Name, GradSqOutput) && cfg.WarnGradNorm > 0 {
+			n.norms = append(n.norms, i)
+		}
+	}
+	if cfg.WarnGradNorm > 0 && len(n.norms) == 0 {
+		return nil, fmt.Errorf("train: WarnGradNorm needs the step graph's outputs %s<param>", GradSqOutput)
+	}
+	return n, nil
+}
+
+// checkGraph binds the graph the checks run (CheckStep, else Step).
+func (n *numerics) checkGraph() (*bound, error) {
+	if n.check != nil {
+		return n.check, nil
+	}
+	g := n.cfg.Step
+	if n.cfg.CheckStep != nil {
+		var err error
+		if g, err = n.cfg.CheckStep(); err != nil {
+			return nil, fmt.Errorf("the step graph of the numerics checks: %w", err)
+		}
+	}
+	c, err := bindGraph("step graph", g, n.cfg.Store, n.cfg.Train)
+	if err != nil {
+		return nil, err
+	}
+	n.check = c
+	return c, nil
+}
+
+// explain turns the error of a step into the report of where its
+// non-finite values arose: a step whose loss is not finite is run again,
+// without updates, with the checks on (the check graph, then the step
+// graph itself when the check graph's values are finite). It returns nil
+// for other errors.
+func (n *numerics) explain(ctx context.Context, err error, seed uint64, f *feed, b *data.Batch, epoch int) error {
+	var ne *runtime.NumericsError
+	var nf *runtime.NonFiniteError
+	switch {
+	case errors.As(err, &ne):
+	case errors.As(err, &nf):
+		for _, g := range []func() (*bound, error){n.checkGraph, func() (*bound, error) { return n.run, nil }} {
+			c, cerr := g()
+			if cerr == nil {
+				cerr = c.sess.SetNumerics(runtime.NumericsOptions{Check: true, Guard: "loss", NoUpdates: true})
+			}
+			if cerr == nil {
+				_, cerr = c.run(ctx, seed, b.Arrays)
+			}
+			if errors.As(cerr, &ne) {
+				break
+			}
+		}
+		if ne == nil {
+			return fmt.Errorf("epoch %d, step %d: %w (run again with the checks on, its values were finite)", epoch, b.Index+1, err)
+		}
+	default:
+		return nil
+	}
+	ne.When = fmt.Sprintf("epoch %d, step %d", epoch, b.Index+1)
+	if !math.IsNaN(n.prev) {
+		ne.When += fmt.Sprintf(" (the previous step's loss: %.6g)", n.prev)
+	}
+	for _, r := range f.Rows(b) {
+		ne.Rows = append(ne.Rows, n.cfg.Train.Source.Where(r))
+	}
+	return ne
+}
+
+// done records a step's loss and warns of its large gradients.
+func (n *numerics) done(out []*tensor.Tensor, loss float64, epoch, step int) {
+	n.prev = loss
+	if len(n.norms) == 0 {
+		return
+	}
+	var big []string
+	total := 0.0
+	for _, i := range n.norms {
+		sq := out[i].At(0)
+		total += sq
+		if norm := math.Sqrt(sq); !(norm <= n.cfg.WarnGradNorm) {
+			big = append(big, fmt.Sprintf("%s %.4g", strings.TrimPrefix(n.run.g.Outputs[i].Name, GradSqOutput), norm))
+		}
+	}
+	w := n.cfg.Warnings
+	if w == nil {
+		w = n.cfg.Progress
+	}
+	if len(big) > 0 && w != nil {
+		fmt.Fprintf(w, "warning: epoch %d, step %d: gradient norm above %g: %s (all params: %.4g)\n", epoch, step, n.cfg.WarnGradNorm, strings.Join(big, ", "), math.Sqrt(total))
 	}
 }
