@@ -79,10 +79,6 @@ func Custom(b *ops.Builder, name string, inputs []*ops.Node, out *ops.Node) (*op
 	return b.Apply(CustomOp, ops.Attrs{"rule": name}, in...)
 }
 
-// customError carries a rule's user error out of the op's VJP and JVP
-// (which cannot return errors) to Grad, VJP and JVP.
-type customError struct{ err error }
-
 func init() {
 	ops.Register(&CustomOp, &ops.Op{
 		Name: "custom_vjp", Arity: -1,
@@ -93,41 +89,21 @@ func init() {
 			}
 			return in[len(in)-1], nil
 		},
+		// Grad and JVP treat custom_vjp nodes themselves (customVJP,
+		// customJVP), returning the rule's failures as errors; these are
+		// for callers that apply an op's rules directly, for whom a failing
+		// rule is a broken invariant.
 		VJP: func(b *ops.Builder, n *ops.Node, g *ops.Node) []*ops.Node {
-			k := len(n.In) - 1
-			rule, ok := lookupCustom(n.Attrs.Str("rule", ""))
-			if !ok {
-				panic(customError{fmt.Errorf("%s: custom gradient %q is not registered", n.Pos, n.Attrs.Str("rule", ""))})
-			}
-			gs, err := rule.VJP(b, n.In[:k], n.In[k], g)
-			if err == nil && len(gs) != k {
-				err = fmt.Errorf("gives %d gradients for %d inputs", len(gs), k)
-			}
-			if err == nil {
-				for i, gi := range gs {
-					if gi != nil && !gi.Type.Equal(n.In[i].Type) {
-						err = fmt.Errorf("gives %v for input %d of type %v", gi.Type, i+1, n.In[i].Type)
-						break
-					}
-				}
-			}
+			gs, err := customVJP(b, n, g)
 			if err != nil {
-				panic(customError{fmt.Errorf("%s: custom gradient %s: %v", n.Pos, n.Attrs.Str("rule", ""), err)})
+				panic(err)
 			}
-			return append(gs[:k:k], nil)
+			return gs
 		},
 		JVP: func(b *ops.Builder, n *ops.Node, t []*ops.Node) *ops.Node {
-			k := len(n.In) - 1
-			rule, _ := lookupCustom(n.Attrs.Str("rule", ""))
-			if rule.JVP == nil {
-				return ops.Tangent(b, t[k], n)
-			}
-			out, err := rule.JVP(b, n.In[:k], n.In[k], t[:k])
-			if err == nil && (out == nil || !out.Type.Equal(n.Type)) {
-				err = fmt.Errorf("its JVP does not give a tangent of type %v", n.Type)
-			}
+			out, err := customJVP(b, n, t)
 			if err != nil {
-				panic(customError{fmt.Errorf("%s: custom gradient %s: %v", n.Pos, n.Attrs.Str("rule", ""), err)})
+				panic(err)
 			}
 			return out
 		},
@@ -136,12 +112,4 @@ func init() {
 		},
 		NoGrad: "its gradient is a user-supplied rule, checked per program by nnc gradcheck",
 	})
-}
-
-// recovered turns a panic in a rule into the error to return.
-func recovered(what string, r any) error {
-	if ce, ok := r.(customError); ok {
-		return ce.err
-	}
-	return fmt.Errorf("%s: internal error: %v", what, r)
 }
