@@ -35,8 +35,27 @@ const (
 // poolSync is where a prepared kernel waits for its helpers; it belongs to
 // the kernel's plan and is reused from call to call.
 type poolSync struct {
-	state []atomic.Int32 // per participant id
-	wg    sync.WaitGroup // the started helpers
+	state    []atomic.Int32 // per participant id
+	wg       sync.WaitGroup // the started helpers
+	panicked atomic.Pointer[taskPanic]
+}
+
+// taskPanic carries a participant's panic value to the caller of poolRun.
+type taskPanic struct{ v any }
+
+// guardedWork runs r.work(id) and records its panic (a bug in a kernel) in
+// s instead of letting it unwind. This is the pool's one recover and it must
+// stay: on a pool goroutine a panic would end the process, out of reach of
+// the recover of nnc's API boundary, and on the caller it would return while
+// pool goroutines still write the kernel's buffers. poolRun panics again
+// with the value on the caller once every participant has finished.
+func guardedWork(r poolRunner, id int, s *poolSync) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.panicked.CompareAndSwap(nil, &taskPanic{v})
+		}
+	}()
+	r.work(id)
 }
 
 // newPoolSync makes room for n participants.
@@ -84,15 +103,16 @@ func poolReserve(n int) {
 func poolLoop(jobs <-chan poolJob) {
 	for j := range jobs {
 		if j.s.state[j.id].CompareAndSwap(poolPending, poolStarted) {
-			j.r.work(j.id)
+			guardedWork(j.r, j.id, j.s)
 			j.s.wg.Done()
 		}
 	}
 }
 
 // poolRun runs r.work(0) on the caller and r.work(id) for the ids in [1, n)
-// whose helpers start before the caller is done, then waits for those. n
-// must not exceed the participants s has room for.
+// whose helpers start before the caller is done, then waits for those. A
+// participant's panic is raised again on the caller after the wait. n must
+// not exceed the participants s has room for.
 func poolRun(r poolRunner, n int, s *poolSync) {
 	if n > 1 {
 		poolReserve(n)
@@ -105,7 +125,7 @@ func poolRun(r poolRunner, n int, s *poolSync) {
 			workerPool.jobs <- poolJob{r, id, s}
 		}
 	}
-	r.work(0)
+	guardedWork(r, 0, s)
 	for id := 1; id < n; id++ {
 		if s.state[id].CompareAndSwap(poolPending, poolCancelled) {
 			s.wg.Done()
@@ -113,5 +133,8 @@ func poolRun(r poolRunner, n int, s *poolSync) {
 	}
 	if n > 1 {
 		s.wg.Wait()
+	}
+	if tp := s.panicked.Swap(nil); tp != nil {
+		panic(tp.v)
 	}
 }

@@ -38,12 +38,7 @@ type parFor struct {
 	maxPar int // participants the kernel has scratch for
 	next   atomic.Int64
 	sync   poolSync
-	// panicked is the first panic of a task in the current run.
-	panicked atomic.Pointer[taskPanic]
 }
-
-// taskPanic carries a task's panic value to the caller of run.
-type taskPanic struct{ v any }
 
 // parBusy is set while some parallel kernel's tasks are on the pool.
 var parBusy atomic.Bool
@@ -62,17 +57,9 @@ func newParFor(tasks int, fn func(worker, task int)) *parFor {
 func (p *parFor) participants() int { return p.maxPar }
 
 // work takes tasks until none is left. A task that panics (a bug in a
-// kernel) ends this participant's share; run panics again with the value on
-// the caller's goroutine once all have finished. This recover must stay: on
-// a pool goroutine the panic would end the process, out of reach of the
-// recover of nnc's API boundary, and on the caller it would return while
-// pool goroutines still write the kernel's buffers.
+// kernel) ends this participant's share; poolRun panics again with the value
+// on the caller's goroutine once all have finished.
 func (p *parFor) work(id int) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.panicked.CompareAndSwap(nil, &taskPanic{r})
-		}
-	}()
 	for {
 		t := int(p.next.Add(1) - 1)
 		if t >= p.tasks {
@@ -89,9 +76,6 @@ func (p *parFor) run() {
 		defer parBusy.Store(false)
 		p.next.Store(0)
 		poolRun(p, par, &p.sync)
-		if tp := p.panicked.Swap(nil); tp != nil {
-			panic(tp.v)
-		}
 		return
 	}
 	for t := 0; t < p.tasks; t++ {
