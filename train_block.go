@@ -93,6 +93,12 @@ func (s *settings) check() lang.ErrorList {
 			errs = append(errs, s.checkData()...)
 		case "inputs":
 			errs = append(errs, s.checkInputs()...)
+		case "preprocess":
+			_, e := s.blockPreprocess()
+			errs = append(errs, e...)
+		case "augment":
+			_, e := s.blockAugment()
+			errs = append(errs, e...)
 		case "optimizer":
 			if _, e := s.optimizer("", 0); e != nil && !errors.As(e, &err) {
 				err = s.errorf(lang.CodeValue, k, "%v", e)

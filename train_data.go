@@ -214,6 +214,13 @@ func (p *Program) loadData(s *settings, r dataRequest) (train, val, test *data.D
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	dp, err := s.newDataPrep(nil, r.seed)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := dp.fit(sets); err != nil { // one-hot columns change the rows' width
+		return nil, nil, nil, err
+	}
 	b, err := p.bindingOf(s, s.model+"."+s.str("entry", "loss"), nil)
 	if err != nil {
 		return nil, nil, nil, err

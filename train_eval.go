@@ -86,6 +86,9 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 		if sets.test == nil {
 			return s.noTestSet(opts.Split)
 		}
+		if err := s.applySaved(sets, opts.Params); err != nil {
+			return err
+		}
 		var err error
 		if tensors, err = data.LoadSafetensors(opts.Params); err != nil {
 			return err

@@ -137,8 +137,10 @@ func (p *Preprocess) bounds() (float64, float64) {
 	return p.Low, p.High
 }
 
-// check reports a configuration that cannot be fitted or applied.
-func (p *Preprocess) check() error {
+// Check reports a configuration that cannot be fitted or applied: an
+// unknown scaling, a min-max range that is not finite with Low < High, an
+// array listed twice, a malformed OneHot.
+func (p *Preprocess) Check() error {
 	switch p.Scaling {
 	case NoScaling, Standardize, MinMax:
 	default:
@@ -216,7 +218,7 @@ func (p *Preprocess) Fit(train *Dataset) error { return p.FitRows(train, nil) }
 // whose sets share one table, such as a graph's nodes selected by its
 // training mask.
 func (p *Preprocess) FitRows(train *Dataset, rows []int) error {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return err
 	}
 	n := train.Len()
@@ -366,7 +368,7 @@ func (p *Preprocess) Encode(d *Dataset) (*Dataset, error) {
 // statistics', or a finite value that scales to an infinite one, is an
 // error naming the row.
 func (p *Preprocess) Apply(d *Dataset) (*Dataset, error) {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	enc, err := p.Encode(d)

@@ -122,7 +122,7 @@ func ParsePreprocess(b []byte, name string) (*Preprocess, error) {
 // checkFitted reports a Preprocess whose statistics or classes are missing
 // or malformed.
 func (p *Preprocess) checkFitted() error {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return err
 	}
 	for _, oh := range p.OneHot {

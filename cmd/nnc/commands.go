@@ -195,6 +195,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if ef.params != "" {
+		// Scaled as the model's training data was, when statistics were
+		// saved beside the parameters.
+		if in, err = nnc.PreprocessInputs(ef.params, in); err != nil {
+			return err
+		}
+	}
 	res, err := runBatched(fs, f, in, *batch)
 	if err != nil {
 		return err
