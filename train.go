@@ -46,7 +46,7 @@ type TrainOptions struct {
 	// batch axis (T of ids: i32[B, T]); a variable the data gives (text
 	// windows' seq) need not be given.
 	Shapes   map[string]int
-	Output   string    // write the trained parameters here (.safetensors), a text\'s vocabulary at VocabPath(Output) and the preprocess statistics at data.PreprocessPath(Output); "": not written
+	Output   string    // write the trained parameters here (.safetensors), and a text\'s vocabulary at VocabPath(Output); "": not written
 	Progress io.Writer // one line per epoch; nil for none
 	// Remat recomputes forward values in the backward pass instead of
 	// keeping them, to fit MaxMemory bytes (0: the smallest peak found);
@@ -61,13 +61,21 @@ type TrainOptions struct {
 	// the bytes a compressed file inflates to); 0: data.DefaultMaxBytes(), a
 	// share of the memory available.
 	MaxDataBytes int64
-	// Preprocess replaces the scaling of the block's preprocess setting:
-	// "standardize" or "minmax" (of the array x unless the block names
-	// others), or "none" for no preprocessing; "": the block's. The
-	// statistics are written beside Output (data.PreprocessPath).
-	Preprocess string
-	// NoAugment trains without the block's augment setting.
-	NoAugment bool
+	// CheckNumerics checks the value of every op at every step, in a
+	// step graph whose ops each run as their own kernel (no fusion; the
+	// results agree with the fused step within rounding): the first op
+	// giving NaN or an infinity from finite operands stops training with a
+	// *NumericsError naming its file:line:col, the op, its operands'
+	// ranges, the step and the batch's rows. Without it, a step whose loss
+	// is NaN or infinite stops before its updates and is run again that
+	// way (same batch, same seed) to give the same report.
+	CheckNumerics bool
+	// WarnGradNorm, when positive, writes a warning to Warnings after every
+	// step in which a param's gradient norm exceeds it, naming the step and
+	// the params (the norms are computed only when it is set).
+	WarnGradNorm float64
+	// Warnings receives the warnings of WarnGradNorm; nil: Progress.
+	Warnings io.Writer
 }
 
 // check reports the fields no setting can take.
@@ -87,8 +95,6 @@ func (o *TrainOptions) check() error {
 		return fmt.Errorf("TrainOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", o.MaxDataBytes)
 	case o.Optimizer != "" && !slices.Contains(optimizerNames, o.Optimizer):
 		return fmt.Errorf("TrainOptions.Optimizer is %q: want one of %s", o.Optimizer, strings.Join(optimizerNames, ", "))
-	case !slices.Contains([]string{"", "none", "standardize", "minmax"}, o.Preprocess):
-		return fmt.Errorf("TrainOptions.Preprocess is %q: want standardize, minmax or none (\"\": the train block's)", o.Preprocess)
 	}
 	return checkSplitOption("TrainOptions.Split", o.Split)
 }
@@ -124,7 +130,7 @@ type TrainResult struct {
 }
 
 // trainKeys are the settings a train block may give.
-var trainKeys = []string{"augment", "batch", "data", "entry", "epochs", "inputs", "labels", "optimizer", "preprocess", "seed", "split"}
+var trainKeys = []string{"batch", "data", "entry", "epochs", "inputs", "labels", "optimizer", "seed", "split"}
 
 // Train trains a model of the program with its train block's settings,
 // overridden by opts, on the data divided by the split (opts.Split, else
@@ -174,19 +180,19 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	req := opts.dataRequest()
 	req.seed = seed
 	entry := s.model + "." + s.str("entry", "loss")
-	dp, err := s.newDataPrep(&opts, seed)
-	if err != nil {
-		return nil, err
-	}
-	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes", dp.fit)
+	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes", nil)
 	if err != nil {
 		return nil, err
 	}
 	var step *ops.Graph
 	var low *lang.Lowered
 	var loss *ops.Node
+	var checkStep func() (*ops.Graph, error)
 	err = withShapes(opts.Shapes, pd.b.shapes, func(sh map[string]int64) (err error) {
 		step, low, loss, err = p.buildStepShapes(entry, opt, sh)
+		if err == nil {
+			step, loss, checkStep, err = p.numericsSteps(&opts, entry, opt, sh, step, loss)
+		}
 		return err
 	})
 	if err != nil {
@@ -212,8 +218,9 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	r, runErr := train.RunContext(ctx, train.Config{
 		Step: step, Forward: fwd, Loss: lossG, Store: store,
 		Train: pd.train, Val: pd.val, Test: pd.test, Label: pd.b.label, Mask: pd.b.mask,
-		FullBatch: pd.fullBatch, Resample: pd.resample, Prep: dp.batchPrep(pd.b),
+		FullBatch: pd.fullBatch, Resample: pd.resample,
 		BatchSize: batch, Epochs: epochs, Seed: seed, Progress: opts.Progress,
+		CheckNumerics: opts.CheckNumerics, CheckStep: checkStep, WarnGradNorm: opts.WarnGradNorm, Warnings: opts.Warnings,
 	})
 	if runErr != nil && r == nil {
 		return nil, runErr
@@ -226,9 +233,6 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 			if err := data.SaveVocab(VocabPath(opts.Output), pd.vocab); err != nil {
 				return nil, err
 			}
-		}
-		if err := dp.save(opts.Output, pd.b); err != nil {
-			return nil, err
 		}
 	}
 	return &TrainResult{Metrics: r.Metrics(), Details: r}, runErr

@@ -1,0 +1,169 @@
+package nnc
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/nnclang/nnc/autodiff"
+	"github.com/nnclang/nnc/lang"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/opt"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/train"
+)
+
+// NumericsError is the report of TrainOptions.CheckNumerics (and of a
+// training step whose loss is not finite): the first op that gave NaN or
+// an infinity from finite operands, with its source position (Pos), its
+// operands' ranges, the step (When) and the batch's rows (Rows); or, when
+// no op did, the inputs, params and constants the non-finite values came
+// from (Sources).
+type NumericsError = runtime.NumericsError
+
+// This file builds the step graphs of Train's numerics checks
+// (TrainOptions.CheckNumerics, TrainOptions.WarnGradNorm): the step with
+// every op its own kernel, which the checks run so that a report names the
+// op as written, and the step with the squared norms of the gradients as
+// outputs.
+
+// unfusedPasses are the optimizer's passes that merge ops into one kernel
+// (fused updates, fused elementwise trees): a checked step leaves them out.
+var unfusedPasses = map[string]bool{"update": true, "fuse": true}
+
+// numericsSteps returns the training step (step, or, with
+// opts.WarnGradNorm, the same step with the outputs
+// train.GradSqOutput+param), its loss node and the builder of the graph the
+// checks run. step and loss are those buildStepShapes made for entry with
+// optimizer o and shape values shapes.
+func (p *Program) numericsSteps(opts *TrainOptions, entry string, o train.Optimizer, shapes map[string]int64, step *ops.Graph, loss *ops.Node) (*ops.Graph, *ops.Node, func() (*ops.Graph, error), error) {
+	if v := opts.WarnGradNorm; v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil, nil, nil, &OptionError{Option: "TrainOptions.WarnGradNorm", Value: strconv.FormatFloat(v, 'g', -1, 64), Msg: "want a positive, finite gradient norm (0: no warnings)"}
+	}
+	if opts.WarnGradNorm > 0 {
+		g, err := p.numericsStep(entry, o, shapes, false, true)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if !sameLeaves(g, step) {
+			return nil, nil, nil, fmt.Errorf("%s: the gradient norms of TrainOptions.WarnGradNorm cannot be computed for this step (its params and states differ from the training step's)", entry)
+		}
+		step, loss = g, g.Output("loss")
+	}
+	fused := step
+	check := func() (*ops.Graph, error) {
+		g, err := p.numericsStep(entry, o, shapes, true, false)
+		if err != nil {
+			return nil, err
+		}
+		if !sameLeaves(g, fused) {
+			// A step this builder does not make as the trainer does: the
+			// checks run the fused step, naming fused kernels.
+			return fused, nil
+		}
+		return g, nil
+	}
+	return step, loss, check, nil
+}
+
+// numericsStep builds the training step of entry as buildStepShapes does,
+// with the optimizer's ops given no source position (a report names the
+// param they update). unfused leaves out the passes that merge ops into
+// one kernel; norms adds an output train.GradSqOutput+param, the sum of the
+// squares of the param's gradient, for every param.
+func (p *Program) numericsStep(entry string, o train.Optimizer, shapes map[string]int64, unfused, norms bool) (*ops.Graph, error) {
+	if len(shapes) == 0 {
+		shapes = nil
+	}
+	b := ops.NewBuilder()
+	low, err := p.lower(entry, lang.LowerOptions{Training: true, Builder: b, Shapes: shapes})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLoss(entry, low); err != nil {
+		return nil, err
+	}
+	b.Output("loss", low.Outputs[0])
+	loss, params := low.Outputs[0], low.Params
+	level := p.optLevel()
+	if level > 0 {
+		if b, err = opt.Prepare(b.G); err != nil {
+			return nil, err
+		}
+		loss = b.G.Output("loss")
+		byName := map[string]*ops.Node{}
+		for _, n := range b.G.Params() {
+			byName[n.Name()] = n
+		}
+		params = make([]*ops.Node, len(low.Params))
+		for i, n := range low.Params {
+			if params[i] = byName[n.Name()]; params[i] == nil {
+				return nil, fmt.Errorf("%s: parameter %s is unused by the loss", entry, n.Name())
+			}
+		}
+	}
+	b.G.Outputs = nil
+	b.SetPos(ops.Pos{})
+	if norms {
+		grads, err := autodiff.Grad(b, loss, params)
+		if err != nil {
+			return nil, err
+		}
+		for i, g := range grads {
+			b.Output(train.GradSqOutput+params[i].Name(), b.Must(ops.Sum, nil, b.Mul(g, g)))
+		}
+	}
+	if err := train.BuildStep(b, loss, params, o); err != nil {
+		return nil, err
+	}
+	if level <= 0 {
+		return b.G, nil
+	}
+	if !unfused {
+		return p.optimize(b.G)
+	}
+	g := b.G
+	for _, pass := range opt.Passes {
+		if unfusedPasses[pass.Name] {
+			continue
+		}
+		if g, err = pass.Run(g); err != nil {
+			return nil, fmt.Errorf("opt: pass %s: %v", pass.Name, err)
+		}
+	}
+	return g, nil
+}
+
+// sameLeaves reports whether a and b have the same inputs, params and
+// states (names and types, in order) and update the same params and
+// states.
+func sameLeaves(a, b *ops.Graph) bool {
+	leaves := func(g *ops.Graph) []*ops.Node {
+		var out []*ops.Node
+		for _, n := range g.Nodes {
+			if n.Op.Leaf {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	la, lb := leaves(a), leaves(b)
+	if len(la) != len(lb) || len(a.Updates) != len(b.Updates) {
+		return false
+	}
+	for i := range la {
+		if la[i].Op != lb[i].Op || la[i].Name() != lb[i].Name() || !la[i].Type.Equal(lb[i].Type) {
+			return false
+		}
+	}
+	targets := map[string]bool{}
+	for _, u := range a.Updates {
+		targets[u.Target.Op.Name+" "+u.Target.Name()] = true
+	}
+	for _, u := range b.Updates {
+		if !targets[u.Target.Op.Name+" "+u.Target.Name()] {
+			return false
+		}
+	}
+	return true
+}
