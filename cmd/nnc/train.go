@@ -31,6 +31,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	fs.BoolVar(&o.Remat, "remat", false, "recompute forward values in the backward pass to fit --max-memory (bitwise-identical results)")
 	fs.BoolVar(&o.AllowNonFinite, "allow-nonfinite", false, "accept NaN and infinite feature values in a data file")
+	fs.BoolVar(&o.CheckNumerics, "check-numerics", false, "check every op's values at every step (unfused): stop at the first op giving NaN or Inf from finite operands, naming its file:line:col")
+	fs.Float64Var(&o.WarnGradNorm, "warn-grad-norm", 0, "warn (on stderr) after each step in which a parameter's gradient norm exceeds this positive number")
 	memoryFlag(fs, "the most memory one plan (a training step, an evaluation) may take, e.g. 2MB, and with --remat the step's budget (default: $"+envMaxMemory+", else the memory available)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
@@ -46,6 +48,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if given(fs)["seed"] {
 		o.Seed = seed
 	}
+	o.Warnings = stderr
 	if !*quiet {
 		o.Progress = stderr
 		if !*asJSON {
@@ -90,6 +93,7 @@ func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions) error {
 		positiveInt(fs, "batch", o.Batch),
 		positiveInt(fs, "seq", o.Seq),
 		positiveFloat(fs, "lr", o.LR),
+		positiveFloat(fs, "warn-grad-norm", o.WarnGradNorm),
 	} {
 		if err != nil {
 			return err
