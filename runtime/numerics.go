@@ -328,10 +328,10 @@ func (e *NumericsError) Pos() ops.Pos {
 func (e *NumericsError) Error() string {
 	var sb strings.Builder
 	if e.Node == nil {
-		fmt.Fprintf(&sb, "%s is %s", e.Value, e.Output.nonFiniteText())
 		if e.When != "" {
-			sb.WriteString(", in " + e.When)
+			sb.WriteString(e.When + ": ")
 		}
+		fmt.Fprintf(&sb, "%s is %s", e.Value, e.Output.nonFiniteText())
 		sb.WriteString("; no op made a non-finite value from finite operands: they come from ")
 		for i, s := range e.Sources {
 			if i > 0 {

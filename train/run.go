@@ -542,6 +542,9 @@ func (n *numerics) explain(ctx context.Context, err error, seed uint64, f *feed,
 	default:
 		return nil
 	}
+	if ne.Value == "the output loss" {
+		ne.Value = "the loss"
+	}
 	ne.When = fmt.Sprintf("epoch %d, step %d", epoch, b.Index+1)
 	if !math.IsNaN(n.prev) {
 		ne.When += fmt.Sprintf(" (the previous step's loss: %.6g)", n.prev)
