@@ -344,11 +344,12 @@ func (dp *dataPrep) fit(sets *dataSets) error {
 		if !dt.IsFloat() {
 			return s.errorf(lang.CodeValue, "augment", "array %q is %v; images are augmented as floats", arr, dt)
 		}
-		if dp.aug.Image == nil {
-			dp.aug.Image = append([]int(nil), shape[1:]...)
-		}
 		if err := dp.aug.Check(shape[1:]); err != nil {
 			return s.errorf(lang.CodeValue, "augment", "%s", strings.TrimPrefix(err.Error(), "data: augment: "))
+		}
+		if dp.aug.Image == nil {
+			// The data's rows as images, whatever shape the input reads.
+			dp.aug.Image = append([]int(nil), shape[1:]...)
 		}
 	}
 	return nil
