@@ -1,0 +1,255 @@
+package nnc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// sourcePos finds where token first occurs on the line of file that
+// contains marker, as "file:line:col" (col from 1): the position a report
+// must give, read off the source text.
+func sourcePos(t *testing.T, file, marker, token string) string {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.Contains(line, marker) {
+			col := strings.Index(line, token)
+			if col < 0 {
+				t.Fatalf("%s: no %q on line %d", file, token, i+1)
+			}
+			return fmt.Sprintf("%s:%d:%d", file, i+1, col+1)
+		}
+	}
+	t.Fatalf("%s: no line with %q", file, marker)
+	return ""
+}
+
+// csvRows reads testdata/numerics/rows.csv: line n (from 1) is rows[n-1].
+func csvRows(t *testing.T, file string) [][]float64 {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]float64
+	for _, line := range strings.Fields(string(src)) {
+		var r []float64
+		for _, f := range strings.Split(line, ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = append(r, v)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// rowLine turns a row as a report names it ("testdata/numerics/rows.csv:6")
+// into its line number.
+func rowLine(t *testing.T, row string) int {
+	t.Helper()
+	i := strings.LastIndexByte(row, ':')
+	n, err := strconv.Atoi(row[i+1:])
+	if i < 0 || err != nil {
+		t.Fatalf("row %q is not file:line", row)
+	}
+	return n
+}
+
+// trainNumerics trains a model of testdata/numerics and returns its
+// *NumericsError; every model there fails.
+func trainNumerics(t *testing.T, name string, o TrainOptions) *NumericsError {
+	t.Helper()
+	p, err := CompileFile(filepath.Join("testdata", "numerics", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Train(o)
+	var ne *NumericsError
+	if !errors.As(err, &ne) {
+		t.Fatalf("%s: err = %v, want a *NumericsError", name, err)
+	}
+	return ne
+}
+
+// TestNumericsPlanted: in each model of testdata/numerics a NaN or an
+// infinity is planted; with --check-numerics, and without it (the step
+// whose loss is not finite is run again with the checks on), training
+// stops at the op that made it, at its line and column, in the right step,
+// with the batch's rows and the op's operands as the data says they are.
+func TestNumericsPlanted(t *testing.T) {
+	dir := filepath.Join("testdata", "numerics")
+	rows := csvRows(t, filepath.Join(dir, "rows.csv"))
+	var ref struct {
+		Step     int
+		E        float64
+		PrevLoss float64 `json:"prev_loss"`
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "diverge_ref.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, check := range []bool{false, true} {
+		// log0.nn: relu(x - 2) is 0 for every x in [0, 1]: log's 8 values
+		// are -Inf at the first step.
+		file := filepath.Join(dir, "log0.nn")
+		e := trainNumerics(t, "log0.nn", TrainOptions{CheckNumerics: check})
+		if got, want := e.Pos().String(), sourcePos(t, file, "log(z)", "log("); got != want || e.Node.Op.Name != "log" {
+			t.Errorf("log(0), check %v: %s at %s, want log at %s", check, e.Node.Op.Name, got, want)
+		}
+		if e.Output.NegInf != 8 || e.Output.Len != 8 || e.Operands[0].Stats.Zeros != 8 || e.When != "epoch 1, step 1" || len(e.Rows) != 4 {
+			t.Errorf("log(0), check %v: %+v", check, e)
+		}
+
+		// div0.nn: x / x is 0/0 = NaN in both columns of line 6, the one
+		// row of zeros, and nowhere else.
+		file = filepath.Join(dir, "div0.nn")
+		e = trainNumerics(t, "div0.nn", TrainOptions{CheckNumerics: check})
+		if got, want := e.Pos().String(), sourcePos(t, file, "x / x", "/"); got != want || e.Node.Op.Name != "div" {
+			t.Errorf("0/0, check %v: %s at %s, want div at %s", check, e.Node.Op.Name, got, want)
+		}
+		if e.Output.NaN != 2 || e.Output.NonFinite() != 2 || len(e.First) != 2 || e.First[1] != 0 || rowLine(t, e.Rows[e.First[0]]) != 6 {
+			t.Errorf("0/0, check %v: %+v, want 2 NaN, the first in the row of line 6", check, e)
+		}
+
+		// exp.nn: exp(100 x) overflows f32 where x > ln(MaxFloat32)/100.
+		file = filepath.Join(dir, "exp.nn")
+		e = trainNumerics(t, "exp.nn", TrainOptions{CheckNumerics: check})
+		if got, want := e.Pos().String(), sourcePos(t, file, "exp(100.0 * x)", "exp("); got != want || e.Node.Op.Name != "exp" {
+			t.Errorf("exp overflow, check %v: %s at %s, want exp at %s", check, e.Node.Op.Name, got, want)
+		}
+		limit := math.Log(math.MaxFloat32) / 100
+		over, lo, hi := 0, math.Inf(1), math.Inf(-1)
+		for _, r := range e.Rows {
+			for _, v := range rows[rowLine(t, r)-1][:2] {
+				if v > limit {
+					over++
+				}
+				lo, hi = min(lo, 100*v), max(hi, 100*v)
+			}
+		}
+		first := rows[rowLine(t, e.Rows[e.First[0]])-1][e.First[1]]
+		op := e.Operands[0].Stats
+		if e.Output.PosInf != over || over == 0 || first <= limit || float32(op.Min) != float32(lo) || float32(op.Max) != float32(hi) {
+			t.Errorf("exp overflow, check %v: %d +Inf (want %d), first at x = %g (want > %g), operand in [%g, %g] (want [%g, %g])",
+				check, e.Output.PosInf, over, first, limit, op.Min, op.Max, lo, hi)
+		}
+
+		// diverge.nn: the error e grows 24-fold a step until e*e
+		// overflows, in the step make_diverge.py finds (8 rows a epoch).
+		file = filepath.Join(dir, "diverge.nn")
+		e = trainNumerics(t, "diverge.nn", TrainOptions{CheckNumerics: check})
+		if got, want := e.Pos().String(), sourcePos(t, file, "mean(e * e)", "*"); got != want || e.Node.Op.Name != "mul" {
+			t.Errorf("diverging lr, check %v: %s at %s, want mul at %s", check, e.Node.Op.Name, got, want)
+		}
+		wantWhen := fmt.Sprintf("epoch %d, step %d (the previous step's loss: ", (ref.Step-1)/8+1, (ref.Step-1)%8+1)
+		if !strings.HasPrefix(e.When, wantWhen) || e.Output.PosInf != 1 || float32(e.Operands[0].Stats.Min) != float32(ref.E) {
+			t.Errorf("diverging lr, check %v: %q, operand %+v; want %q..., e = %g", check, e.When, e.Operands[0].Stats, wantWhen, ref.E)
+		}
+		prev, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(e.When, wantWhen), ")"), 64)
+		if err != nil || math.Abs(prev-ref.PrevLoss) > 1e-5*ref.PrevLoss {
+			t.Errorf("diverging lr, check %v: previous loss %q, want %g", check, e.When, ref.PrevLoss)
+		}
+	}
+}
+
+// TestWarnGradNorm: on diverge.nn the gradient 2·e·x grows 24-fold a
+// step from 2.795 (make_diverge.py); above 1000, steps 3 to 8 of the
+// epoch warn, each naming W and its norm.
+func TestWarnGradNorm(t *testing.T) {
+	var ref struct {
+		GradNorms []float64 `json:"grad_norms"`
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "numerics", "diverge_ref.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	p, err := CompileFile(filepath.Join("testdata", "numerics", "diverge.nn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warn bytes.Buffer
+	if _, err := p.Train(TrainOptions{Epochs: 1, WarnGradNorm: 1000, Warnings: &warn}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(warn.String()), "\n")
+	re := regexp.MustCompile(`^warning: epoch 1, step (\d+): gradient norm above 1000: W (\S+) \(all params: (\S+)\)$`)
+	want := 0
+	for k, n := range ref.GradNorms {
+		if n > 1000 {
+			want++
+			if want > len(lines) {
+				break
+			}
+			m := re.FindStringSubmatch(lines[want-1])
+			if m == nil || m[1] != strconv.Itoa(k+1) {
+				t.Errorf("warning %d: %q, want step %d", want, lines[want-1], k+1)
+				continue
+			}
+			for _, s := range m[2:] {
+				if v, _ := strconv.ParseFloat(s, 64); math.Abs(v-n) > 1e-3*n {
+					t.Errorf("step %d: norm %s, want %.4g", k+1, s, n)
+				}
+			}
+		}
+	}
+	if want != 6 || len(lines) != want {
+		t.Errorf("%d warnings, want %d:\n%s", len(lines), want, warn.String())
+	}
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		var oe *OptionError
+		if _, err := p.Train(TrainOptions{Epochs: 1, WarnGradNorm: bad}); !errors.As(err, &oe) || oe.Option != "TrainOptions.WarnGradNorm" {
+			t.Errorf("WarnGradNorm %v: err = %v, want an OptionError", bad, err)
+		}
+	}
+}
+
+// TestCheckNumericsFinite: a run whose values stay finite trains the same
+// with and without the checks, within rounding (the checked step runs
+// unfused), and as many steps.
+func TestCheckNumericsFinite(t *testing.T) {
+	file := tinyModel(t, `    data = "d.csv"
+    batch = 10
+    epochs = 3
+    optimizer = adam(lr = 0.01)`)
+	p, err := CompileFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := p.Train(TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, err := p.Train(TrainOptions{CheckNumerics: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Details.Steps != checked.Details.Steps || plain.Details.Steps != 21 {
+		t.Errorf("steps %d and %d, want 21", plain.Details.Steps, checked.Details.Steps)
+	}
+	for k, v := range plain.Metrics {
+		if c := checked.Metrics[k]; math.Abs(c-v) > 1e-4*math.Max(1, math.Abs(v)) {
+			t.Errorf("%s: %g checked, %g not", k, c, v)
+		}
+	}
+}
