@@ -197,7 +197,15 @@ func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
 // respect to params (all the graph's params when params is nil), adds the
 // optimizer's update of each, and names loss the output "loss" (unless it
 // already is). Forward, backward and update are one graph.
+//
+// Given a *StepOptions, it builds the step with all of its settings
+// (clipping, groups, accumulation, the moving average, noise, pruning,
+// class weights); b may then build a rewritten graph (the forward pass
+// with noise or class weights), whose loss is the output "loss".
 func BuildStep(b *ops.Builder, loss *ops.Node, params []*ops.Node, opt Optimizer) error {
+	if so, ok := opt.(*StepOptions); ok {
+		return so.build(b, loss, params)
+	}
 	if params == nil {
 		params = b.G.Params()
 	}
