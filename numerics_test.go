@@ -253,3 +253,23 @@ func TestCheckNumericsFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestNumericsGradient: in grad.nn the loss stays finite while the
+// gradient of sqrt at 0 is +Inf. With CheckNumerics, training stops in
+// step 1 at sqrt's position, in its gradient; without, the update of step
+// 1 writes NaN into W, and the report of step 2 names W as the source and
+// says how to find the op.
+func TestNumericsGradient(t *testing.T) {
+	file := filepath.Join("testdata", "numerics", "grad.nn")
+	e := trainNumerics(t, "grad.nn", TrainOptions{CheckNumerics: true})
+	if got, want := e.Pos().String(), sourcePos(t, file, "mean(sqrt(z))", "sqrt("); got != want || e.Grad == nil || e.Grad.Op.Name != "sqrt" || e.When != "epoch 1, step 1" {
+		t.Errorf("got %q (grad %v, %s), want the gradient of sqrt at %s in step 1", e.Error(), e.Grad, e.When, want)
+	}
+	if !strings.Contains(e.Error(), ": in the gradient of sqrt: ") || e.Output.PosInf != 8 {
+		t.Errorf("message %q, want 8 +Inf in the gradient of sqrt", e.Error())
+	}
+	e = trainNumerics(t, "grad.nn", TrainOptions{})
+	if e.Node != nil || len(e.Sources) != 1 || e.Sources[0].Node.Name() != "W" || e.Sources[0].Stats.NaN != 4 || !strings.HasPrefix(e.When, "epoch 1, step 2 ") || e.Hint == "" {
+		t.Errorf("without checks: %q, want param W with 4 NaN in step 2, and a hint", e.Error())
+	}
+}

@@ -287,6 +287,8 @@ type NumericsError struct {
 	// 1, step 4") and the data rows it read ("train.csv:12").
 	When string
 	Rows []string
+	// Hint, when set by the caller, ends the message: what to do next.
+	Hint string
 }
 
 // ValueInfo describes one value of a run: its node, concrete shape (when
@@ -371,6 +373,9 @@ func (e *NumericsError) Error() string {
 		if len(e.Rows) > most {
 			fmt.Fprintf(&sb, ", ... (%d rows)", len(e.Rows))
 		}
+	}
+	if e.Hint != "" {
+		sb.WriteString("\n\t" + e.Hint)
 	}
 	return sb.String()
 }

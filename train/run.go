@@ -545,6 +545,11 @@ func (n *numerics) explain(ctx context.Context, err error, seed uint64, f *feed,
 	if ne.Value == "the output loss" {
 		ne.Value = "the loss"
 	}
+	for _, src := range ne.Sources {
+		if src.Node.Op == ops.Param || src.Node.Op == ops.State {
+			ne.Hint = "an earlier step's update made them: check every step (--check-numerics, TrainOptions.CheckNumerics) to stop at the op that did"
+		}
+	}
 	ne.When = fmt.Sprintf("epoch %d, step %d", epoch, b.Index+1)
 	if !math.IsNaN(n.prev) {
 		ne.When += fmt.Sprintf(" (the previous step's loss: %.6g)", n.prev)
