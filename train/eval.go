@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
+	"time"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
@@ -13,10 +15,26 @@ import (
 
 // Metrics are a model's mean loss and accuracy on one dataset. HasLoss and
 // HasAccuracy say which were measured (an evaluation without a loss graph
-// has no loss).
+// has no loss). Values holds every metric measured by name, without a set's
+// prefix: "loss", "accuracy", "f1_macro", "perplexity", ... (see
+// Evaluator.SetMetrics).
 type Metrics struct {
 	Loss, Accuracy       float64
 	HasLoss, HasAccuracy bool
+	Values               map[string]float64
+	// Examples counts the examples measured (rows, or 1 for a full batch);
+	// Duration is the evaluation's time.
+	Examples int
+	Duration time.Duration
+}
+
+// Prefixed returns Values with each key prefixed ("val_").
+func (m Metrics) Prefixed(prefix string) map[string]float64 {
+	out := make(map[string]float64, len(m.Values))
+	for k, v := range m.Values {
+		out[prefix+k] = v
+	}
+	return out
 }
 
 // Evaluator measures loss and accuracy of a model on datasets, in batches,
@@ -29,6 +47,8 @@ type Evaluator struct {
 	mask          string // SetMask
 	whole         bool   // SetFullBatch
 	batch         int
+	metrics       *MetricSet // SetMetrics; nil: accuracy
+	confusion     [][]int64  // of the last evaluation
 	fwdIdx        int
 	lossIdx       int
 	sessions      map[*ops.Graph]*bound
@@ -81,6 +101,36 @@ func (e *Evaluator) SetFullBatch(on bool) { e.whole = on }
 // mask, of the labels' shape, is nonzero (every example when mask is "").
 func (e *Evaluator) SetMask(mask string) { e.mask = mask }
 
+// SetMetrics chooses the metrics the forward graph's output is measured
+// with (see NewMetric; "loss", always measured when there is a loss graph,
+// may be named too). Without a call, or with an empty list, accuracy is
+// measured. A metric that needs the forward graph when there is none is an
+// error.
+func (e *Evaluator) SetMetrics(names []string) error {
+	var rest []string
+	for _, n := range names {
+		if n != "loss" {
+			rest = append(rest, n)
+		}
+	}
+	if len(rest) > 0 && e.forward == nil {
+		return fmt.Errorf("train: the metrics %s need the model's output and labels to compare it with", strings.Join(rest, ", "))
+	}
+	if len(rest) == 0 && len(names) > 0 {
+		e.metrics, e.forward = nil, nil // the loss alone
+		return nil
+	}
+	if len(rest) == 0 {
+		e.metrics = nil
+		return nil
+	}
+	set, err := NewMetricSet(rest)
+	if err != nil {
+		return err
+	}
+	e.metrics = set
+	return nil
+}
 func pickOutput(g *ops.Graph, name, what string) (int, error) {
 	if i := outputIndex(g, name); i >= 0 {
 		return i, nil
@@ -131,6 +181,7 @@ func (e *Evaluator) Evaluate(d *data.Dataset) (Metrics, error) {
 // EvaluateContext is Evaluate, stopped by ctx: it is checked before every
 // batch, and once it is cancelled EvaluateContext returns ctx.Err().
 func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metrics, error) {
+	t0 := time.Now()
 	var m Metrics
 	var fwd, lss *bound
 	var err error
@@ -176,6 +227,12 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 			if err != nil {
 				return m, err
 			}
+			if e.metrics != nil {
+				if err := e.metrics.Add(out[e.fwdIdx], b.Arrays[e.label], b.Arrays[e.mask]); err != nil {
+					return m, err
+				}
+				continue
+			}
 			c, n, err := countCorrect(out[e.fwdIdx], b.Arrays[e.label], b.Arrays[e.mask])
 			if err != nil {
 				return m, err
@@ -184,14 +241,31 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, d *data.Dataset) (Metri
 			total += n
 		}
 	}
+	m.Values = map[string]float64{}
 	if lss != nil {
 		m.Loss, m.HasLoss = lossSum/float64(rows), true
+		m.Values["loss"] = m.Loss
 	}
-	if fwd != nil && total > 0 {
+	if fwd != nil && e.metrics != nil {
+		for k, v := range e.metrics.Values("") {
+			m.Values[k] = v
+		}
+		e.confusion = e.metrics.Confusion()
+		e.metrics.Reset()
+		if acc, ok := m.Values["accuracy"]; ok {
+			m.Accuracy, m.HasAccuracy = acc, true
+		}
+	} else if fwd != nil && total > 0 {
 		m.Accuracy, m.HasAccuracy = float64(correct)/float64(total), true
+		m.Values["accuracy"] = m.Accuracy
 	}
+	m.Examples, m.Duration = rows, time.Since(t0)
 	return m, nil
 }
+
+// Confusion returns the confusion matrix of the last evaluation when the
+// metrics include "confusion" (row: label, column: prediction), else nil.
+func (e *Evaluator) Confusion() [][]int64 { return e.confusion }
 
 // checkLabels checks that d has the labels array for accuracy (and the
 // mask, when one is set) and that they have the same number of elements.

@@ -66,15 +66,67 @@ type Config struct {
 	// step (dropout masks): the same seed gives the same training.
 	Seed uint64
 	// SkipTrainEval leaves out the evaluation of the training set after each
-	// epoch (train_acc), which costs a forward pass over it; the final
-	// training metrics are still measured.
+	// epoch (train_accuracy and the other training metrics), which costs a
+	// forward pass over it; the epoch's training loss is then the mean of
+	// its steps' losses only. The final training metrics are still
+	// measured.
 	SkipTrainEval bool
+	// Metrics names the metrics evaluation measures besides the loss (see
+	// Evaluator.SetMetrics); empty: accuracy.
+	Metrics []string
+	// ValEvery, when positive, also evaluates the validation set every
+	// ValEvery steps (StepInfo.Metrics, the log); it is evaluated after
+	// every epoch regardless.
+	ValEvery int
+
+	// Schedule, when not nil, sets the learning rate of every step: the
+	// step graph's optimizer must read it from LRState (its LRState field),
+	// into which the loop writes Rate() before each step; StepDone follows
+	// each step and EpochDone, given the epoch's metrics, each epoch.
+	Schedule *Schedule
+	// LR is the optimizer's learning rate, reported (StepInfo, the log)
+	// when there is no schedule; 0: none reported.
+	LR float64
+	// EarlyStop, when not nil, ends training once its monitored metric
+	// stops improving (see EarlyStop).
+	EarlyStop *EarlyStop
+	// Checkpoint, when not nil, says when checkpoints are written; one is
+	// also written when ctx is cancelled, at the step boundary where
+	// training stops.
+	Checkpoint *CheckpointPolicy
+	// Resume, when not nil, continues the run that wrote this checkpoint:
+	// its parameters and states are written into Store, and training goes
+	// on from its position (epoch, batch within the epoch's seeded order,
+	// step count and so the steps' random seeds, schedule, running loss,
+	// early stopping). The result is bitwise that of the run it continues.
+	// The caller checks that the checkpoint comes from the same model and
+	// settings (Checkpoint.Compatible).
+	Resume *Checkpoint
+
+	// Log, when not nil, receives a record every LogEvery steps (1 when
+	// 0) and one per epoch (see LogRecord), named RunName. Logged steps
+	// also measure every parameter's update ratio and, when GradNorms is
+	// given, the gradients' norms; other steps pay nothing for them.
+	Log      *LogWriter
+	LogEvery int
+	RunName  string
+	// GradNorms, when not nil, is a graph of the step's forward and
+	// backward passes without updates, with an output "grad_sq:PATH" (the
+	// sum of squares of PATH's gradient) per parameter (BuildGradNorms);
+	// the loop runs it before a logged step, on the same batch with the
+	// same seed, for the log's gradient norms.
+	GradNorms *ops.Graph
 
 	// Progress, when not nil, gets one line per epoch:
 	//	epoch 3/20  loss 0.2312  train_acc 0.945  val_acc 0.951  1.2s
 	Progress io.Writer
+	// OnStep, when not nil, is called after every step. Returning ErrStop
+	// ends training after that step (the final metrics are measured); any
+	// other error ends it with that error.
+	OnStep func(StepInfo) error
 	// AfterEpoch, when not nil, is called after each epoch's evaluation
-	// (to save a checkpoint, or to stop early by returning ErrStop).
+	// (and its checkpoint), to follow the run or to stop it early by
+	// returning ErrStop.
 	AfterEpoch func(EpochStats) error
 
 	// CheckNumerics checks the value of every op of every step
@@ -105,17 +157,51 @@ type Config struct {
 // sum of the squares of a param's gradient (Config.WarnGradNorm).
 const GradSqOutput = "grad_sq:"
 
+// StepInfo describes a step just completed (Config.OnStep).
+type StepInfo struct {
+	// Epoch is the epoch (from 1) of Epochs; Step the step within it
+	// (from 1) of Steps; GlobalStep the steps of the run so far.
+	Epoch, Epochs int
+	Step, Steps   int
+	GlobalStep    int
+	// Samples are the step's examples, EpochSamples the epoch's so far.
+	Samples      int
+	EpochSamples int
+	// Loss is the step's loss, RunningLoss the epoch's mean so far.
+	Loss, RunningLoss float64
+	// LR is the learning rate the step used (0 without a schedule).
+	LR float64
+	// Elapsed is the time since the epoch started.
+	Elapsed time.Duration
+	// Metrics holds the validation metrics measured after this step
+	// (Config.ValEvery), else nil.
+	Metrics map[string]float64
+}
+
 // ErrStop, returned by Config.AfterEpoch, ends training after that epoch
 // without error.
 var ErrStop = errors.New("train: stop")
 
 // EpochStats describe one finished epoch.
 type EpochStats struct {
-	Epoch    int     // from 1
-	Loss     float64 // mean training loss of the epoch's steps
-	Train    Metrics // evaluation of the training set (zero when skipped)
-	Val      Metrics // evaluation of the validation set (zero without one)
+	Epoch int     // from 1
+	Loss  float64 // mean training loss of the epoch's steps
+	Train Metrics // evaluation of the training set (zero when skipped)
+	Val   Metrics // evaluation of the validation set (zero without one)
+	// Metrics holds the epoch's measurements by name: "train_loss" (the
+	// mean of the steps' losses), the training set's evaluation
+	// ("train_accuracy", ...) unless skipped, the validation set's
+	// ("val_loss", "val_accuracy", ...).
+	Metrics map[string]float64
+	// Steps and Samples count the epoch's steps and examples (those of
+	// the whole epoch when it was resumed); LR is the learning rate of its
+	// last step (0 without a schedule).
+	Steps    int
+	Samples  int
+	LR       float64
 	Duration time.Duration
+	// Improved says the early-stopping monitor improved this epoch.
+	Improved bool
 }
 
 // Result holds the final metrics of a run: loss and accuracy on the
@@ -126,15 +212,26 @@ type Result struct {
 	TrainLoss, TrainAccuracy float64
 	ValLoss, ValAccuracy     float64
 	TestLoss, TestAccuracy   float64
-	Epochs                   int // epochs run
-	Steps                    int // steps run
+	Epochs                   int // epochs completed (a resumed run counts those before it)
+	Steps                    int // steps completed (likewise)
 	Duration                 time.Duration
-	History                  []EpochStats
-	metrics                  map[string]float64
+	// History has the epochs this call ran.
+	History []EpochStats
+	// Checkpoint is the last checkpoint written ("" when none).
+	Checkpoint string
+	// StoppedEarly says early stopping ended training; BestEpoch is the
+	// epoch whose parameters were restored (0 when none were).
+	StoppedEarly bool
+	BestEpoch    int
+	// Confusion is the test set's confusion matrix when the metrics
+	// include "confusion", else nil.
+	Confusion [][]int64
+	metrics   map[string]float64
 }
 
 // Metrics returns the measured metrics keyed "train_loss", "train_accuracy",
-// "val_loss", "val_accuracy", "test_loss", "test_accuracy".
+// "val_loss", "val_accuracy", "test_loss", "test_accuracy", and the other
+// metrics chosen ("test_f1_macro", ...).
 func (r Result) Metrics() map[string]float64 {
 	out := make(map[string]float64, len(r.metrics))
 	for k, v := range r.metrics {
@@ -164,6 +261,9 @@ func (r Result) MarshalJSON() ([]byte, error) {
 }
 
 func (r *Result) record(prefix string, m Metrics, loss, acc *float64) {
+	for k, v := range m.Values {
+		r.metrics[prefix+"_"+k] = v
+	}
 	if m.HasLoss {
 		*loss = m.Loss
 		r.metrics[prefix+"_loss"] = m.Loss
@@ -175,150 +275,33 @@ func (r *Result) record(prefix string, m Metrics, loss, acc *float64) {
 }
 
 // Run trains: for each epoch it shuffles Train (seeded), runs the step graph
-// on every batch, then evaluates the training and validation sets and
-// prints a progress line; at the end it evaluates the test set. Before the
-// first step, every data set is checked against the graphs that will read
-// it (arrays, element types, labels and ids in range), so that a bad label
-// in the test data is reported before training. A NaN or infinite loss
-// stops training with an error naming the epoch and step.
-// It is RunContext with a context that is never cancelled.
+// on every batch, then evaluates the training set (unless SkipTrainEval)
+// and the validation set and prints a progress line; at the end it
+// evaluates the test set. Before the first step, every data set is checked
+// against the graphs that will read it (arrays, element types, labels and
+// ids in range), so that a bad label in the test data is reported before
+// training. A NaN or infinite loss stops training with an error naming the
+// epoch and step. It is RunContext with a context that is never cancelled.
 func Run(cfg Config) (*Result, error) { return RunContext(context.Background(), cfg) }
 
 // RunContext is Run, stopped by ctx. ctx is checked before every step and
 // every evaluation batch, and inside them between kernel steps
-// (runtime.Session.RunContext); once it is cancelled, RunContext returns
-// with the result so far (Epochs: the epochs completed, Steps: the steps
-// completed, History; no final metrics) and an error wrapping ctx.Err()
-// that says where training stopped. A step cancelled while it runs applies
-// no update, so Store holds the parameters after the last completed step
-// (a step whose fused optimizer update has begun runs to its end and
-// counts as completed). Every other error comes with a nil result.
+// (runtime.Session.RunContext); once it is cancelled, RunContext writes a
+// checkpoint (when Config.Checkpoint is set) of the position reached and
+// returns with the result so far (Epochs: the epochs completed, Steps: the
+// steps completed, History, Checkpoint; no final metrics) and an error
+// wrapping ctx.Err() that says where training stopped. A step cancelled
+// while it runs applies no update, so Store holds the parameters after the
+// last completed step (a step whose fused optimizer update has begun runs
+// to its end and counts as completed). Every other error comes with a nil
+// result.
 func RunContext(ctx context.Context, cfg Config) (*Result, error) {
-	if cfg.Step == nil || cfg.Store == nil || cfg.Train == nil {
-		return nil, fmt.Errorf("train: Run needs a step graph, a store and training data")
-	}
-	if !cfg.FullBatch && cfg.BatchSize <= 0 || cfg.Epochs <= 0 {
-		return nil, fmt.Errorf("train: batch size (%d) and epochs (%d) must be positive", cfg.BatchSize, cfg.Epochs)
-	}
-	lossIdx := outputIndex(cfg.Step, "loss")
-	if lossIdx < 0 {
-		return nil, fmt.Errorf("train: the step graph has no output \"loss\"")
-	}
-	step, err := bindGraph("step graph", cfg.Step, cfg.Store, cfg.Train)
+	l, err := newLoop(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := heldOutEvaluator(cfg)
-	if err != nil {
-		return nil, err
-	}
-	batches, err := newFeed(cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer batches.Close()
-	num, err := newNumerics(&cfg, step)
-	if err != nil {
-		return nil, err
-	}
-
-	res := &Result{metrics: map[string]float64{}}
-	start := time.Now()
-	stopped := func(what string, err error) (*Result, error) {
-		res.Duration = time.Since(start)
-		return res, fmt.Errorf("training stopped %s after %d steps (%d epochs completed): %w", what, res.Steps, res.Epochs, err)
-	}
-	var trainM, valM Metrics
-	trainFresh := false
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		t0 := time.Now()
-		if cfg.Resample != nil {
-			if err := cfg.Resample(epoch); err != nil {
-				return nil, fmt.Errorf("epoch %d: %w", epoch, err)
-			}
-		}
-		var sum float64
-		rows := 0
-		for batches.Start(epoch - 1); batches.Next(); {
-			b := batches.Batch()
-			if err := ctx.Err(); err != nil {
-				return stopped(fmt.Sprintf("before epoch %d, step %d", epoch, b.Index+1), err)
-			}
-			seed := stepSeed(cfg.Seed, res.Steps)
-			out, err := num.run.run(ctx, seed, b.Arrays)
-			if err != nil {
-				if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-					// Cancelled inside the step, which applied no update.
-					return stopped(fmt.Sprintf("during epoch %d, step %d", epoch, b.Index+1), ctx.Err())
-				}
-				if e := num.explain(ctx, err, seed, batches, b, epoch); e != nil {
-					return nil, e
-				}
-				return nil, fmt.Errorf("epoch %d, step %d: %w", epoch, b.Index+1, err)
-			}
-			l := out[num.loss].At(0)
-			num.done(out, l, epoch, b.Index+1)
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return nil, fmt.Errorf("epoch %d, step %d: the loss is %v", epoch, b.Index+1, l)
-			}
-			sum += l * float64(b.Size)
-			rows += b.Size
-			res.Steps++
-		}
-		if err := batches.Err(); err != nil {
-			return nil, fmt.Errorf("epoch %d: preparing a batch: %w", epoch, err)
-		}
-		st := EpochStats{Epoch: epoch, Loss: sum / float64(rows)}
-		trainFresh = false
-		if ev != nil && (!cfg.SkipTrainEval || epoch == cfg.Epochs) {
-			if trainM, err = ev.EvaluateContext(ctx, cfg.Train); err != nil {
-				return evalFailed(ctx, stopped, "evaluating the training set", err)
-			}
-			st.Train, trainFresh = trainM, true
-		}
-		if ev != nil && cfg.Val != nil {
-			if valM, err = ev.EvaluateContext(ctx, cfg.Val); err != nil {
-				return evalFailed(ctx, stopped, "evaluating the validation set", err)
-			}
-			st.Val = valM
-		}
-		st.Duration = time.Since(t0)
-		res.History = append(res.History, st)
-		res.Epochs = epoch
-		if cfg.Progress != nil {
-			fmt.Fprintln(cfg.Progress, progressLine(st, cfg.Epochs))
-		}
-		if cfg.AfterEpoch != nil {
-			if err := cfg.AfterEpoch(st); err == ErrStop {
-				break
-			} else if err != nil {
-				return nil, err
-			}
-		}
-	}
-	if ev != nil && !trainFresh {
-		if trainM, err = ev.EvaluateContext(ctx, cfg.Train); err != nil {
-			return evalFailed(ctx, stopped, "evaluating the training set", err)
-		}
-	}
-	if ev == nil {
-		// Without evaluation graphs, the training loss is the last epoch's
-		// mean step loss.
-		trainM = Metrics{Loss: res.History[len(res.History)-1].Loss, HasLoss: true}
-	}
-	res.record("train", trainM, &res.TrainLoss, &res.TrainAccuracy)
-	if cfg.Val != nil {
-		res.record("val", valM, &res.ValLoss, &res.ValAccuracy)
-	}
-	if ev != nil && cfg.Test != nil {
-		testM, err := ev.EvaluateContext(ctx, cfg.Test)
-		if err != nil {
-			return evalFailed(ctx, stopped, "evaluating the test set", err)
-		}
-		res.record("test", testM, &res.TestLoss, &res.TestAccuracy)
-	}
-	res.Duration = time.Since(start)
-	return res, nil
+	defer l.close()
+	return l.run()
 }
 
 // heldOutEvaluator returns the evaluator of cfg's evaluation graphs (nil
@@ -335,6 +318,9 @@ func heldOutEvaluator(cfg Config) (*Evaluator, error) {
 	}
 	ev.SetFullBatch(cfg.FullBatch)
 	ev.SetMask(cfg.Mask)
+	if err := ev.SetMetrics(cfg.Metrics); err != nil {
+		return nil, err
+	}
 	if err := ev.check(cfg.Train); err != nil {
 		return nil, fmt.Errorf("the training data: %w", err)
 	}
@@ -411,6 +397,14 @@ func (f *feed) Start(e int) {
 		f.rows.Start(context.Background(), e)
 	}
 	f.done = false
+}
+
+// Len is the number of batches of an epoch.
+func (f *feed) Len() int {
+	if f.rows != nil {
+		return f.rows.Len()
+	}
+	return 1
 }
 
 // Next moves to the next batch and reports whether there was one.
