@@ -75,38 +75,40 @@ func (s *Session) SetNumerics(o NumericsOptions) error {
 		c.forward = append(c.forward, n)
 	}
 	if o.Check {
-		c.stats = make([]ValueStats, len(s.g.Nodes))
+		c.bad = make([]bool, len(s.g.Nodes))
 	}
 	s.num = c
 	return nil
 }
 
-// numerics is a session's check state: the stats of every value of the
-// run in progress (by node ID), when Check is on.
+// numerics is a session's check state: which values of the run in
+// progress hold NaN or an infinity (by node ID), when Check is on.
 type numerics struct {
 	check     bool
 	g         *ops.Graph
 	guard     *ops.Node
 	guardName string
 	forward   []*ops.Node
-	stats     []ValueStats
+	bad       []bool
 	noUpdates bool
 }
 
 // watches reports whether step st needs looking at after it has run.
 func (c *numerics) watches(st *Step) bool { return c.check || st.Node == c.guard }
 
-// begin measures the leaves the plan binds (Check).
+// begin looks at the leaves the plan binds (Check).
 func (c *numerics) begin(p *Plan) {
 	if !c.check {
 		return
 	}
 	for _, n := range p.leaves {
-		c.stats[n.ID] = StatsOf(p.values[n.ID])
+		c.bad[n.ID] = hasNonFinite(p.values[n.ID])
 	}
 }
 
-// after looks at the value of step i, which has just run.
+// after looks at the value of step i, which has just run. Only whether
+// it is finite is measured (one cheap pass); ranges are measured for a
+// report.
 func (c *numerics) after(p *Plan, i int) error {
 	n := p.Steps[i].Node
 	v := p.values[n.ID]
@@ -116,16 +118,14 @@ func (c *numerics) after(p *Plan, i int) error {
 		}
 		return nil
 	}
-	s := StatsOf(v)
-	c.stats[n.ID] = s
-	if s.NonFinite() == 0 {
+	if c.bad[n.ID] = hasNonFinite(v); !c.bad[n.ID] {
 		return nil
 	}
 	if len(n.In) > 0 && c.finiteOperands(n) {
-		return c.origin(p, n, v)
+		return c.origin(p, i)
 	}
 	if n == c.guard {
-		return c.fromSources(n, "the output "+c.guardName)
+		return c.fromSources(p, n, "the output "+c.guardName)
 	}
 	return nil
 }
@@ -137,11 +137,11 @@ func (c *numerics) beforeUpdates(p *Plan) (skip bool, err error) {
 		return c.noUpdates, nil
 	}
 	for _, u := range p.updates {
-		if u.target == u.value || c.stats[u.target].NonFinite() > 0 || c.stats[u.value].NonFinite() == 0 {
+		if u.target == u.value || c.bad[u.target] || !c.bad[u.value] {
 			continue
 		}
 		t := c.g.Nodes[u.target]
-		return true, c.fromSources(c.g.Nodes[u.value], "the update of "+t.Op.Name+" "+t.Name())
+		return true, c.fromSources(p, c.g.Nodes[u.value], "the update of "+t.Op.Name+" "+t.Name())
 	}
 	return c.noUpdates, nil
 }
@@ -149,24 +149,45 @@ func (c *numerics) beforeUpdates(p *Plan) (skip bool, err error) {
 // finiteOperands reports whether every operand of n holds finite values.
 func (c *numerics) finiteOperands(n *ops.Node) bool {
 	for _, x := range n.In {
-		if c.stats[x.ID].NonFinite() > 0 {
+		if c.bad[x.ID] {
 			return false
 		}
 	}
 	return true
 }
 
-// origin is the error of step n, whose value v is non-finite although its
-// operands are finite.
-func (c *numerics) origin(p *Plan, n *ops.Node, v *tensor.Tensor) *NumericsError {
-	e := &NumericsError{Node: n, Output: c.stats[n.ID], Shape: append([]int(nil), p.shapes[n.ID]...), First: firstNonFinite(v)}
+// origin is the error of step i, whose value is non-finite although its
+// operands are finite. The operands are still in their buffers, except
+// one the step wrote its value over (Step.InPlace): the steps before it
+// then run again to measure it (they have no other effect, unless a fused
+// optimizer kernel among them wrote a state in place: then it is not
+// measured).
+func (c *numerics) origin(p *Plan, i int) *NumericsError {
+	n := p.Steps[i].Node
+	v := p.values[n.ID]
+	e := &NumericsError{Node: n, Output: StatsOf(v), Shape: append([]int(nil), p.shapes[n.ID]...), First: firstNonFinite(v)}
 	var fwd []bool
 	if len(c.forward) > 0 {
 		fwd = c.forwardSet()
 		e.Grad, e.Update = c.attribute(n, fwd)
 	}
-	for _, x := range n.In {
-		info := ValueInfo{Node: x, Shape: append([]int(nil), p.shapes[x.ID]...), Stats: c.stats[x.ID]}
+	lost := -1
+	if k := p.Steps[i].InPlace; k >= 0 {
+		lost = k
+		if i <= p.commit {
+			for j := range p.Steps[:i] {
+				if st := &p.Steps[j]; !st.Alias {
+					st.Kernel(&p.ctx, st.out, st.args)
+				}
+			}
+			lost = -1
+		}
+	}
+	for k, x := range n.In {
+		info := ValueInfo{Node: x, Shape: append([]int(nil), p.shapes[x.ID]...), Lost: k == lost}
+		if !info.Lost {
+			info.Stats = StatsOf(p.values[x.ID])
+		}
 		info.Backward = fwd != nil && !fwd[x.ID] && len(x.In) > 0
 		e.Operands = append(e.Operands, info)
 	}
@@ -190,24 +211,50 @@ func (c *numerics) forwardSet() []bool {
 
 // fromSources is the error of a non-finite value v that no op made from
 // finite operands: it names the leaves and constants it depends on that
-// hold non-finite values.
-func (c *numerics) fromSources(v *ops.Node, what string) *NumericsError {
-	e := &NumericsError{Value: what, Output: c.stats[v.ID]}
+// hold non-finite values. Leaves are still bound; a constant's buffer may
+// have been reused since, so a constant is described by its value.
+func (c *numerics) fromSources(p *Plan, v *ops.Node, what string) *NumericsError {
+	e := &NumericsError{Value: what, Output: StatsOf(p.values[v.ID])}
 	seen := map[int]bool{}
 	stack := []*ops.Node{v}
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if seen[n.ID] || c.stats[n.ID].NonFinite() == 0 {
+		if seen[n.ID] || !c.bad[n.ID] {
 			continue
 		}
 		seen[n.ID] = true
 		if len(n.In) == 0 {
-			e.Sources = append(e.Sources, ValueInfo{Node: n, Stats: c.stats[n.ID]})
+			info := ValueInfo{Node: n, Shape: p.shapes[n.ID]}
+			if n.Op.Leaf {
+				info.Stats = StatsOf(p.values[n.ID])
+			} else {
+				info.Stats = constStats(n.Attrs.Float("value", math.NaN()), tensor.NumElems(p.shapes[n.ID]))
+			}
+			e.Sources = append(e.Sources, info)
 		}
 		stack = append(stack, n.In...)
 	}
 	return e
+}
+
+// constStats describes n copies of v.
+func constStats(v float64, n int) ValueStats {
+	s := ValueStats{Len: n, Float: true}
+	switch {
+	case math.IsNaN(v):
+		s.NaN = n
+	case math.IsInf(v, 1):
+		s.PosInf = n
+	case math.IsInf(v, -1):
+		s.NegInf = n
+	default:
+		s.Min, s.Max = v, v
+		if v == 0 {
+			s.Zeros = n
+		}
+	}
+	return s
 }
 
 // attribute finds, for a node the forward outputs do not need, the
@@ -300,6 +347,17 @@ type ValueInfo struct {
 	// Backward marks a value of the backward pass or of an update (not
 	// needed by the forward outputs).
 	Backward bool
+	// Lost marks an operand the step wrote its value over, which could
+	// not be measured again (Stats is zero).
+	Lost bool
+}
+
+// statsText is Stats as text, or what became of a lost value.
+func (v ValueInfo) statsText() string {
+	if v.Lost {
+		return "overwritten in place by the step"
+	}
+	return v.Stats.String()
 }
 
 // label names the value: "input x", "const 0 at f.nn:3:9", "exp at
@@ -339,7 +397,7 @@ func (e *NumericsError) Error() string {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			fmt.Fprintf(&sb, "%s (%s)", s.label(), s.Stats)
+			fmt.Fprintf(&sb, "%s (%s)", s.label(), s.statsText())
 		}
 		if len(e.Sources) == 0 {
 			sb.WriteString("nowhere the checks saw")
@@ -364,7 +422,7 @@ func (e *NumericsError) Error() string {
 			sb.WriteString(", in " + e.When)
 		}
 		for i, x := range e.Operands {
-			fmt.Fprintf(&sb, "\n\toperand %d: %s %s: %s", i+1, x.label(), shapeText(x.Node.Type.DType, x.Shape), x.Stats)
+			fmt.Fprintf(&sb, "\n\toperand %d: %s %s: %s", i+1, x.label(), shapeText(x.Node.Type.DType, x.Shape), x.statsText())
 		}
 	}
 	if len(e.Rows) > 0 {
@@ -510,49 +568,114 @@ func StatsOf(t *tensor.Tensor) ValueStats {
 }
 
 func statsF32(s *ValueStats, x []float32) {
+	// One pass with comparisons only: NaN compares false, so it is
+	// counted and leaves lo and hi alone; an infinity shows as lo or hi
+	// and sends the tensor to the exact pass.
 	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	nan, zeros := 0, 0
 	for _, v := range x {
-		switch {
-		case v != v:
-			s.NaN++
-			continue
-		case v > math.MaxFloat32:
-			s.PosInf++
-			continue
-		case v < -math.MaxFloat32:
-			s.NegInf++
-			continue
-		case v == 0:
-			s.Zeros++
+		if v < lo {
+			lo = v
 		}
-		lo, hi = min(lo, v), max(hi, v)
+		if v > hi {
+			hi = v
+		}
+		if v != v {
+			nan++
+		}
+		if v == 0 {
+			zeros++
+		}
 	}
-	if s.NonFinite() < len(x) {
+	if lo < -math.MaxFloat32 || hi > math.MaxFloat32 {
+		statsSlow(s, x)
+		return
+	}
+	s.NaN, s.Zeros = nan, zeros
+	if nan < len(x) {
 		s.Min, s.Max = float64(lo), float64(hi)
 	}
 }
 
 func statsF64(s *ValueStats, x []float64) {
 	lo, hi := math.Inf(1), math.Inf(-1)
+	nan, zeros := 0, 0
 	for _, v := range x {
-		switch {
-		case v != v:
-			s.NaN++
-			continue
-		case v > math.MaxFloat64:
-			s.PosInf++
-			continue
-		case v < -math.MaxFloat64:
-			s.NegInf++
-			continue
-		case v == 0:
-			s.Zeros++
+		if v < lo {
+			lo = v
 		}
-		lo, hi = min(lo, v), max(hi, v)
+		if v > hi {
+			hi = v
+		}
+		if v != v {
+			nan++
+		}
+		if v == 0 {
+			zeros++
+		}
 	}
-	if s.NonFinite() < len(x) {
+	if math.IsInf(lo, -1) || math.IsInf(hi, 1) {
+		statsSlow(s, x)
+		return
+	}
+	s.NaN, s.Zeros = nan, zeros
+	if nan < len(x) {
 		s.Min, s.Max = lo, hi
 	}
+}
+
+// statsSlow counts every kind of value of a tensor holding infinities.
+func statsSlow[T float32 | float64](s *ValueStats, x []T) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, t := range x {
+		switch v := float64(t); {
+		case v != v:
+			s.NaN++
+		case math.IsInf(v, 1):
+			s.PosInf++
+		case math.IsInf(v, -1):
+			s.NegInf++
+		default:
+			if v == 0 {
+				s.Zeros++
+			}
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	if s.NonFinite() < s.Len {
+		s.Min, s.Max = lo, hi
+	}
+}
+
+// hasNonFinite reports whether t holds NaN or an infinity: one pass over
+// the bits, without branches (an exponent of all ones is NaN or Inf).
+func hasNonFinite(t *tensor.Tensor) bool {
+	if t == nil {
+		return false
+	}
+	switch n := t.Len(); t.DType {
+	case tensor.F32:
+		x := t.F32[:n]
+		var n0, n1, n2, n3 uint32
+		i := 0
+		for ; i+4 <= len(x); i += 4 {
+			n0 |= (math.Float32bits(x[i])&0x7f800000 + 0x800000) >> 31
+			n1 |= (math.Float32bits(x[i+1])&0x7f800000 + 0x800000) >> 31
+			n2 |= (math.Float32bits(x[i+2])&0x7f800000 + 0x800000) >> 31
+			n3 |= (math.Float32bits(x[i+3])&0x7f800000 + 0x800000) >> 31
+		}
+		for ; i < len(x); i++ {
+			n0 |= (math.Float32bits(x[i])&0x7f800000 + 0x800000) >> 31
+		}
+		return n0|n1|n2|n3 != 0
+	case tensor.F64:
+		var bad uint64
+		for _, v := range t.F64[:n] {
+			bad |= (math.Float64bits(v)&0x7ff0000000000000 + 0x0010000000000000) >> 63
+		}
+		return bad != 0
+	}
+	return false
 }
 
 // firstNonFinite returns the multi-index of t's first NaN or infinity, or

@@ -310,3 +310,71 @@ func TestNumericsNoUpdates(t *testing.T) {
 		t.Errorf("w = %v, want [1 4 1]", got)
 	}
 }
+
+// TestNumericsInPlaceOperand: exp(100 x) runs in place over the product
+// it reads last; the product's range is measured again (the steps before
+// exp rerun) rather than read from exp's overwritten buffer.
+func TestNumericsInPlaceOperand(t *testing.T) {
+	b := ops.NewBuilder()
+	x := b.Input("x", f32N(3))
+	at(b, 2, 20)
+	m := b.Mul(x, b.Scalar(ops.F32, 100))
+	at(b, 2, 9)
+	ex := b.Must(ops.Exp, nil, m)
+	at(b, 2, 5)
+	b.Output("y", b.Must(ops.Sum, nil, ex))
+	s := NewSession(b.G, NewStore())
+	if err := s.SetNumerics(NumericsOptions{Check: true}); err != nil {
+		t.Fatal(err)
+	}
+	in := vals(tensor.F32, []int{3}, 0.5, 1, -0.25)
+	_, err := s.Run(0, in)
+	e := numericsError(t, err)
+	p, perr := s.Plan(in)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	inPlace := false
+	for _, st := range p.Steps {
+		inPlace = inPlace || st.Node == ex && st.InPlace == 0
+	}
+	if !inPlace {
+		t.Fatal("exp does not run in place: the test does not test the replay")
+	}
+	if e.Node != ex || e.Output.PosInf != 1 || e.First[0] != 1 {
+		t.Fatalf("got %+v", e)
+	}
+	if op := e.Operands[0]; op.Lost || op.Stats.Min != -25 || op.Stats.Max != 100 || op.Stats.Len != 3 {
+		t.Errorf("operand %+v, want the product in [-25, 100]", op)
+	}
+}
+
+// TestHasNonFinite: the bit test agrees with math.IsNaN and math.IsInf on
+// the edge values, at every position (the unrolled loop and its tail).
+func TestHasNonFinite(t *testing.T) {
+	edges := []float64{0, math.Copysign(0, -1), math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1, -1e-40}
+	bad := []float64{math.NaN(), math.Inf(1), math.Inf(-1)}
+	for _, dt := range []tensor.DType{tensor.F32, tensor.F64} {
+		for n := 1; n <= 9; n++ {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = edges[i%len(edges)]
+			}
+			if hasNonFinite(vals(dt, []int{n}, v...)) {
+				t.Errorf("%v %v: finite values seen as non-finite", dt, v)
+			}
+			for pos := range n {
+				for _, b := range bad {
+					w := append([]float64(nil), v...)
+					w[pos] = b
+					if !hasNonFinite(vals(dt, []int{n}, w...)) {
+						t.Errorf("%v %v: %v at %d not seen", dt, w, b, pos)
+					}
+				}
+			}
+		}
+	}
+	if hasNonFinite(vals(tensor.F64, []int{2}, math.MaxFloat64, -math.MaxFloat64)) {
+		t.Error("max float64 seen as non-finite")
+	}
+}
