@@ -1,8 +1,10 @@
 package train
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
 	"github.com/nnclang/nnc/tensor"
@@ -73,24 +75,92 @@ func SetBatchRows(store *runtime.Store, rows int) error {
 	return nil
 }
 
-// accumulation runs the batches of an epoch as Accumulate says.
-type accumulation struct {
-	k     int
-	micro *bound
-	store *runtime.Store
+// stepHooks carries out in the loop what Config.StepOptions ask of it:
+// the micro graph for the batches that only accumulate, and the pruning
+// masks after the updates Prune.Due names. A nil *stepHooks runs the step
+// graph on every batch and does nothing else.
+type stepHooks struct {
+	so       *StepOptions
+	store    *runtime.Store
+	micro    *bound
+	k        int // batches per update
+	perEpoch int
+	outs     []*tensor.Tensor // the micro graph's loss in the step's layout
 }
 
-// pick returns the graph that runs batch i (from 0) of an epoch of n
-// batches, after writing the batch's rows into the store: the step graph
-// at the end of a group or of the epoch, else the micro graph.
-func (a *accumulation) pick(step *bound, i, n, rows int) (*bound, error) {
-	if err := SetBatchRows(a.store, rows); err != nil {
+// newStepHooks prepares the hooks of cfg (nil when none are needed).
+func newStepHooks(cfg *Config, perEpoch int) (*stepHooks, error) {
+	so := cfg.StepOptions
+	if so == nil || so.Accumulate <= 1 && so.Prune == nil {
+		return nil, nil
+	}
+	h := &stepHooks{so: so, store: cfg.Store, k: max(so.Accumulate, 1), perEpoch: perEpoch}
+	if h.k > 1 {
+		if cfg.FullBatch {
+			return nil, fmt.Errorf("train: full-batch data has one batch an epoch: there is nothing to accumulate")
+		}
+		if so.Micro == nil {
+			return nil, fmt.Errorf("train: accumulate is %d but the step options have no micro graph (build the step with them first)", h.k)
+		}
+		if outputIndex(so.Micro, "loss") != 0 || len(so.Micro.Outputs) != 1 {
+			return nil, fmt.Errorf("train: the micro graph's one output must be \"loss\"")
+		}
+		var err error
+		if h.micro, err = bindGraph("micro-batch graph", so.Micro, cfg.Store, cfg.Train); err != nil {
+			return nil, err
+		}
+		zero := tensor.New(tensor.F64)
+		h.outs = make([]*tensor.Tensor, len(cfg.Step.Outputs))
+		for i := range h.outs {
+			h.outs[i] = zero
+		}
+	}
+	if so.Prune != nil && len(so.Prune.names) == 0 {
+		return nil, fmt.Errorf("train: the pruning has no parameters (build the step with the step options first)")
+	}
+	return h, nil
+}
+
+// run runs batch b (the b.Index-th of its epoch) with step, whose loss is
+// its output loss, or with the micro graph when b only accumulates; the
+// micro graph's loss comes at the same index, the step's other outputs as
+// zeros.
+func (h *stepHooks) run(ctx context.Context, step *bound, loss int, seed uint64, b *data.Batch) ([]*tensor.Tensor, error) {
+	if h == nil || h.micro == nil {
+		return step.run(ctx, seed, b.Arrays)
+	}
+	if err := SetBatchRows(h.store, b.Size); err != nil {
 		return nil, err
 	}
-	if (i+1)%a.k == 0 || i == n-1 {
-		return step, nil
+	if Updates(h.k, b.Index, h.perEpoch) {
+		return step.run(ctx, seed, b.Arrays)
 	}
-	return a.micro, nil
+	out, err := h.micro.run(ctx, seed, b.Arrays)
+	if err != nil {
+		return nil, err
+	}
+	h.outs[loss] = out[0]
+	return h.outs, nil
+}
+
+// done follows the completed batch b, steps the batches the run has
+// completed: after an update, the pruning masks are recomputed when due.
+func (h *stepHooks) done(steps int, b *data.Batch) error {
+	if h == nil || h.so.Prune == nil || !Updates(h.k, b.Index, h.perEpoch) {
+		return nil
+	}
+	_, err := h.so.Prune.Apply(h.store, UpdatesDone(steps, h.perEpoch, h.k))
+	return err
+}
+
+// UpdatesDone is the number of parameter updates after steps batches, with
+// perEpoch batches an epoch and k batches an update (the last group of an
+// epoch may be smaller).
+func UpdatesDone(steps, perEpoch, k int) int64 {
+	k = max(k, 1)
+	e, within := steps/perEpoch, steps%perEpoch
+	per := (perEpoch + k - 1) / k
+	return int64(e)*int64(per) + int64(within/k)
 }
 
 // Updates reports whether batch i (from 0) of an epoch of n batches ends a

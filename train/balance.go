@@ -225,3 +225,53 @@ func (s *BalancedSampler) Batches(d *data.Dataset, size, e int) (*data.Batches, 
 	}
 	return data.NewBatches(d.Subset(s.Draw(e)), size, false, 0)
 }
+
+// sampledRows are the epochs of a feed whose rows Config.Sampler draws: a
+// prefetcher over the drawn rows of each epoch.
+type sampledRows struct {
+	sampler *BalancedSampler
+	train   *data.Dataset
+	opts    data.PrefetchOptions
+	drawn   []int
+	err     error
+}
+
+// sampledFeed is the feed of cfg with its sampler; o are the prefetching
+// options of the plain feed.
+func sampledFeed(cfg Config, o data.PrefetchOptions) (*feed, error) {
+	if cfg.FullBatch {
+		return nil, fmt.Errorf("train: full-batch data is not sampled")
+	}
+	if cfg.Train.Len() != cfg.Sampler.n {
+		return nil, fmt.Errorf("train: the sampler was made for %d rows, the training data has %d", cfg.Sampler.n, cfg.Train.Len())
+	}
+	o.Shuffle = false
+	sr := &sampledRows{sampler: cfg.Sampler, train: cfg.Train, opts: o}
+	p, err := data.NewPrefetch(cfg.Train, o)
+	if err != nil {
+		return nil, err
+	}
+	return &feed{rows: p, sampled: sr}, nil
+}
+
+// start replaces f's prefetcher by one over the rows drawn for epoch e
+// (from 0); a failure is f's Err.
+func (sr *sampledRows) start(f *feed, e int) {
+	sr.drawn = sr.sampler.Draw(e)
+	p, err := data.NewPrefetch(sr.train.Subset(sr.drawn), sr.opts)
+	if err != nil {
+		sr.err = err
+		return
+	}
+	f.rows.Close()
+	f.rows, sr.err = p, nil
+}
+
+// rows maps the rows of the epoch's drawn set to the training set's.
+func (sr *sampledRows) rows(rows []int) []int {
+	out := make([]int, len(rows))
+	for i, r := range rows {
+		out[i] = sr.drawn[r]
+	}
+	return out
+}

@@ -18,8 +18,9 @@ type loop struct {
 	ctx      context.Context
 	cfg      Config
 	step     *bound
-	num      *numerics // runs the step (Config.CheckNumerics, WarnGradNorm)
-	norms    *bound // Config.GradNorms, when logging
+	num      *numerics  // runs the step (Config.CheckNumerics, WarnGradNorm)
+	hooks    *stepHooks // Config.StepOptions: accumulation, pruning
+	norms    *bound     // Config.GradNorms, when logging
 	ev       *Evaluator
 	batches  *feed
 	perEpoch int // batches per epoch
@@ -96,6 +97,10 @@ func newLoop(ctx context.Context, cfg Config) (*loop, error) {
 		return nil, err
 	}
 	l.perEpoch = l.batches.Len()
+	if l.hooks, err = newStepHooks(&l.cfg, l.perEpoch); err != nil {
+		l.batches.Close()
+		return nil, err
+	}
 	if err := l.checkControls(); err != nil {
 		l.batches.Close()
 		return nil, err
@@ -249,7 +254,7 @@ func (l *loop) oneStep(b *data.Batch) error {
 		}
 	}
 	t0 := time.Now()
-	out, err := l.num.run.run(l.ctx, seed, b.Arrays)
+	out, err := l.hooks.run(l.ctx, l.num.run, l.num.loss, seed, b)
 	if err != nil {
 		if l.isCancel(err) {
 			return &cancelled{where("during"), l.ctx.Err()} // the step applied no update
@@ -268,6 +273,9 @@ func (l *loop) oneStep(b *data.Batch) error {
 	l.rows += b.Size
 	l.batch++
 	l.res.Steps++
+	if err := l.hooks.done(l.res.Steps, b); err != nil {
+		return err
+	}
 	if cfg.Schedule != nil {
 		cfg.Schedule.StepDone()
 	}

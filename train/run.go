@@ -151,6 +151,15 @@ type Config struct {
 	// each param.
 	WarnGradNorm float64
 	Warnings     io.Writer
+
+	// StepOptions, when not nil, are the settings Step was built with
+	// (BuildStep): the loop runs their Micro graph (optimized like Step)
+	// for the batches that only accumulate gradients (Accumulate), and
+	// recomputes their pruning masks after the updates Prune.Due names.
+	StepOptions *StepOptions
+	// Sampler, when not nil, draws the rows of every epoch (see
+	// BalancedSampler) instead of shuffling them.
+	Sampler *BalancedSampler
 }
 
 // GradSqOutput prefixes the names of the step graph's outputs holding the
@@ -373,16 +382,21 @@ func stepSeed(seed uint64, k int) uint64 {
 // rows of Train (gathered and prepared ahead, in the order data.Batches
 // gives), or, for full-batch data, Train's arrays whole, once.
 type feed struct {
-	rows  *data.Prefetch
-	whole data.Batch
-	done  bool
+	rows    *data.Prefetch
+	whole   data.Batch
+	done    bool
+	sampled *sampledRows // Config.Sampler's epochs (balance.go), or nil
 }
 
 func newFeed(cfg Config) (*feed, error) {
+	o := data.PrefetchOptions{Size: cfg.BatchSize, Shuffle: true, Seed: cfg.Seed, Prep: cfg.Prep}
+	if cfg.Sampler != nil {
+		return sampledFeed(cfg, o)
+	}
 	if cfg.FullBatch {
 		return &feed{whole: data.Batch{Size: 1, Arrays: cfg.Train.Arrays}}, nil
 	}
-	p, err := data.NewPrefetch(cfg.Train, data.PrefetchOptions{Size: cfg.BatchSize, Shuffle: true, Seed: cfg.Seed, Prep: cfg.Prep})
+	p, err := data.NewPrefetch(cfg.Train, o)
 	if err != nil {
 		return nil, err
 	}
@@ -393,6 +407,9 @@ func newFeed(cfg Config) (*feed, error) {
 // the run's context: the loop checks it before every step, and Close stops
 // the goroutine when the run returns.
 func (f *feed) Start(e int) {
+	if f.sampled != nil {
+		f.sampled.start(f, e)
+	}
 	if f.rows != nil {
 		f.rows.Start(context.Background(), e)
 	}
@@ -409,6 +426,9 @@ func (f *feed) Len() int {
 
 // Next moves to the next batch and reports whether there was one.
 func (f *feed) Next() bool {
+	if f.sampled != nil && f.sampled.err != nil {
+		return false
+	}
 	if f.rows != nil {
 		return f.rows.Next()
 	}
@@ -428,6 +448,9 @@ func (f *feed) Batch() *data.Batch {
 // Err is the error that ended the epoch's batches early (a failed Prep),
 // or nil.
 func (f *feed) Err() error {
+	if f.sampled != nil && f.sampled.err != nil {
+		return f.sampled.err
+	}
 	if f.rows != nil {
 		return f.rows.Err()
 	}
@@ -447,6 +470,9 @@ func (f *feed) Rows(b *data.Batch) []int {
 		return nil
 	}
 	start := b.Index * f.rows.Size()
+	if f.sampled != nil {
+		return f.sampled.rows(f.rows.Order()[start : start+b.Size])
+	}
 	return f.rows.Order()[start : start+b.Size]
 }
 
