@@ -111,7 +111,9 @@ func ParsePreprocess(b []byte, name string) (*Preprocess, error) {
 		p.Arrays = []string{}
 	}
 	for _, oh := range f.OneHot {
-		p.OneHot = append(p.OneHot, OneHot{Array: oh.Array, Columns: oh.Columns, Classes: oh.Classes})
+		o := OneHot{Array: oh.Array, Columns: oh.Columns, Classes: oh.Classes}
+		o.Array = o.name() // "" is "x"
+		p.OneHot = append(p.OneHot, o)
 	}
 	if err := p.checkFitted(); err != nil {
 		return nil, fileErr(name, "%v", strings.TrimPrefix(err.Error(), "data: "))
