@@ -46,7 +46,7 @@ type TrainOptions struct {
 	// batch axis (T of ids: i32[B, T]); a variable the data gives (text
 	// windows' seq) need not be given.
 	Shapes   map[string]int
-	Output   string    // write the trained parameters here (.safetensors), and a text\'s vocabulary at VocabPath(Output); "": not written
+	Output   string    // write the trained parameters here (.safetensors), a text\'s vocabulary at VocabPath(Output) and the preprocess statistics at data.PreprocessPath(Output); "": not written
 	Progress io.Writer // one line per epoch; nil for none
 	// Remat recomputes forward values in the backward pass instead of
 	// keeping them, to fit MaxMemory bytes (0: the smallest peak found);
@@ -76,6 +76,13 @@ type TrainOptions struct {
 	WarnGradNorm float64
 	// Warnings receives the warnings of WarnGradNorm; nil: Progress.
 	Warnings io.Writer
+	// Preprocess replaces the scaling of the block's preprocess setting:
+	// "standardize" or "minmax" (of the array x unless the block names
+	// others), or "none" for no preprocessing; "": the block's. The
+	// statistics are written beside Output (data.PreprocessPath).
+	Preprocess string
+	// NoAugment trains without the block's augment setting.
+	NoAugment bool
 }
 
 // check reports the fields no setting can take.
@@ -95,6 +102,8 @@ func (o *TrainOptions) check() error {
 		return fmt.Errorf("TrainOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", o.MaxDataBytes)
 	case o.Optimizer != "" && !slices.Contains(optimizerNames, o.Optimizer):
 		return fmt.Errorf("TrainOptions.Optimizer is %q: want one of %s", o.Optimizer, strings.Join(optimizerNames, ", "))
+	case !slices.Contains([]string{"", "none", "standardize", "minmax"}, o.Preprocess):
+		return fmt.Errorf("TrainOptions.Preprocess is %q: want standardize, minmax or none (\"\": the train block's)", o.Preprocess)
 	}
 	return checkSplitOption("TrainOptions.Split", o.Split)
 }
@@ -130,7 +139,7 @@ type TrainResult struct {
 }
 
 // trainKeys are the settings a train block may give.
-var trainKeys = []string{"batch", "data", "entry", "epochs", "inputs", "labels", "optimizer", "seed", "split"}
+var trainKeys = []string{"augment", "batch", "data", "entry", "epochs", "inputs", "labels", "optimizer", "preprocess", "seed", "split"}
 
 // Train trains a model of the program with its train block's settings,
 // overridden by opts, on the data divided by the split (opts.Split, else
@@ -180,7 +189,11 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	req := opts.dataRequest()
 	req.seed = seed
 	entry := s.model + "." + s.str("entry", "loss")
-	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes", nil)
+	dp, err := s.newDataPrep(&opts, seed)
+	if err != nil {
+		return nil, err
+	}
+	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes", dp.fit)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +231,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	r, runErr := train.RunContext(ctx, train.Config{
 		Step: step, Forward: fwd, Loss: lossG, Store: store,
 		Train: pd.train, Val: pd.val, Test: pd.test, Label: pd.b.label, Mask: pd.b.mask,
-		FullBatch: pd.fullBatch, Resample: pd.resample,
+		FullBatch: pd.fullBatch, Resample: pd.resample, Prep: dp.batchPrep(pd.b),
 		BatchSize: batch, Epochs: epochs, Seed: seed, Progress: opts.Progress,
 		CheckNumerics: opts.CheckNumerics, CheckStep: checkStep, WarnGradNorm: opts.WarnGradNorm, Warnings: opts.Warnings,
 	})
@@ -233,6 +246,9 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 			if err := data.SaveVocab(VocabPath(opts.Output), pd.vocab); err != nil {
 				return nil, err
 			}
+		}
+		if err := dp.save(opts.Output, pd.b); err != nil {
+			return nil, err
 		}
 	}
 	return &TrainResult{Metrics: r.Metrics(), Details: r}, runErr
