@@ -99,6 +99,8 @@ func (s *settings) check() lang.ErrorList {
 		case "augment":
 			_, e := s.blockAugment()
 			errs = append(errs, e...)
+		case "accumulate", "class_weights", "clip_norm", "clip_value", "ema", "groups", "noise", "prune", "sampler":
+			errs = append(errs, s.checkStepKey(k)...) // train_stability.go
 		case "optimizer":
 			if _, e := s.optimizer("", 0); e != nil && !errors.As(e, &err) {
 				err = s.errorf(lang.CodeValue, k, "%v", e)
