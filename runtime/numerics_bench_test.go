@@ -58,7 +58,9 @@ func mlpStep(b *testing.B, unfused bool) (*ops.Graph, *Store, []*tensor.Tensor) 
 // BenchmarkNumericsStep: one training step with no checks (off), with the
 // loss guarded (guard: what training does by default), with every value
 // checked (check), on the fused graph and on the unfused one that
-// --check-numerics runs.
+// --check-numerics runs. Compare CPU-time medians of alternating runs:
+//
+//	go test ./runtime -run X -bench NumericsStep -cpu 1 -count 11
 func BenchmarkNumericsStep(b *testing.B) {
 	for _, c := range []struct {
 		name    string
@@ -82,11 +84,15 @@ func BenchmarkNumericsStep(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := cpuTime()
 			for i := 0; i < b.N; i++ {
 				if _, err := s.Run(uint64(i), in...); err != nil {
 					b.Fatal(err)
 				}
 			}
+			// CPU time, which other processes on a busy machine inflate
+			// less than wall time.
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
