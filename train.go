@@ -83,6 +83,9 @@ type TrainOptions struct {
 	Preprocess string
 	// NoAugment trains without the block's augment setting.
 	NoAugment bool
+	// StepSettings override clip_norm, clip_value, groups, accumulate,
+	// ema, noise, prune, class_weights and sampler (train_stability.go).
+	StepSettings
 }
 
 // check reports the fields no setting can take.
@@ -186,6 +189,10 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err != nil {
 		return nil, err
 	}
+	so, sampler, err := s.stepOptions(opt, &opts.StepSettings) // train_stability.go
+	if err != nil {
+		return nil, err
+	}
 	req := opts.dataRequest()
 	req.seed = seed
 	entry := s.model + "." + s.str("entry", "loss")
@@ -197,14 +204,18 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err != nil {
 		return nil, err
 	}
+	smp, err := s.stepData(so, sampler, pd, seed)
+	if err != nil {
+		return nil, err
+	}
 	var step *ops.Graph
 	var low *lang.Lowered
 	var loss *ops.Node
 	var checkStep func() (*ops.Graph, error)
 	err = withShapes(opts.Shapes, pd.b.shapes, func(sh map[string]int64) (err error) {
-		step, low, loss, err = p.buildStepShapes(entry, opt, sh)
+		step, low, loss, err = p.buildStepShapes(entry, so, sh)
 		if err == nil {
-			step, loss, checkStep, err = p.numericsSteps(&opts, entry, opt, sh, step, loss)
+			step, loss, checkStep, err = p.numericsSteps(&opts, entry, so, sh, step, loss)
 		}
 		return err
 	})
@@ -228,18 +239,23 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err != nil {
 		return nil, err
 	}
+	fwd, lossG, saved, err := p.stepRun(so, store, low.Params, fwd, lossG)
+	if err != nil {
+		return nil, err
+	}
 	r, runErr := train.RunContext(ctx, train.Config{
 		Step: step, Forward: fwd, Loss: lossG, Store: store,
 		Train: pd.train, Val: pd.val, Test: pd.test, Label: pd.b.label, Mask: pd.b.mask,
 		FullBatch: pd.fullBatch, Resample: pd.resample, Prep: dp.batchPrep(pd.b),
 		BatchSize: batch, Epochs: epochs, Seed: seed, Progress: opts.Progress,
 		CheckNumerics: opts.CheckNumerics, CheckStep: checkStep, WarnGradNorm: opts.WarnGradNorm, Warnings: opts.Warnings,
+		StepOptions: so, Sampler: smp,
 	})
 	if runErr != nil && r == nil {
 		return nil, runErr
 	}
 	if opts.Output != "" {
-		if err := saveParams(store, append(low.Params, low.States...), opts.Output); err != nil {
+		if err := saveParams(saved, append(low.Params, low.States...), opts.Output); err != nil {
 			return nil, err
 		}
 		if pd.vocab != nil {

@@ -516,15 +516,16 @@ func (s *settings) stepData(so *train.StepOptions, sampler string, pd *preparedD
 
 // stepRun prepares what the loop and the end of training need of so once
 // the step is built and the store initialized: the class weights in the
-// store, the micro graph of accumulation (optimized), and the evaluation
-// graphs reading the moving averages.
-func (p *Program) stepRun(so *train.StepOptions, micro *ops.Graph, store *runtime.Store, fwd, loss *ops.Graph) (*ops.Graph, *ops.Graph, *ops.Graph, error) {
+// store, the micro graph of accumulation optimized (into so.Micro), the
+// evaluation graphs reading the moving averages, and the store whose
+// parameters are written at the end (savedStore).
+func (p *Program) stepRun(so *train.StepOptions, store *runtime.Store, params []*ops.Node, fwd, loss *ops.Graph) (*ops.Graph, *ops.Graph, *runtime.Store, error) {
 	if err := so.InitStates(store); err != nil {
 		return nil, nil, nil, err
 	}
-	if micro != nil {
+	if so.Micro != nil {
 		var err error
-		if micro, err = p.optimize(micro); err != nil {
+		if so.Micro, err = p.optimize(so.Micro); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -541,12 +542,14 @@ func (p *Program) stepRun(so *train.StepOptions, micro *ops.Graph, store *runtim
 			}
 		}
 	}
-	return micro, fwd, loss, nil
+	saved, err := savedStore(so, store, params)
+	return fwd, loss, saved, err
 }
 
 // savedStore is the store whose parameters are written at the end of
 // training: with a moving average, the averages under the parameters'
-// names.
+// names (the store's tensors themselves, so it may be made before
+// training).
 func savedStore(so *train.StepOptions, store *runtime.Store, params []*ops.Node) (*runtime.Store, error) {
 	if so.EMA <= 0 {
 		return store, nil

@@ -2,8 +2,14 @@ package nnc
 
 import (
 	"errors"
+	"math"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nnclang/nnc/data"
+	"github.com/nnclang/nnc/train"
 )
 
 // TestStepSettingsInvalid: every bad value of the step settings is an
@@ -56,4 +62,102 @@ func TestStepSettingsInvalid(t *testing.T) {
 			}
 		}
 	}
+}
+
+// stepBlock gives every step setting (the tiny model's W is f32[4, 2]).
+const stepBlock = `    data = "d.csv"
+    optimizer = adamw(lr = 0.05, weight_decay = 0.1)
+    epochs = 3
+    batch = 10
+    clip_norm = 1.0
+    clip_value = 0.5
+    groups = [group("W", weight_decay = 0)]
+    accumulate = 2
+    ema = 0.9
+    noise = noise(input = 0.01, weight = 0.001)
+    class_weights = "balanced"
+    sampler = "balanced"
+    prune = prune(sparsity = 0.5, start = 1, end = 6, every = 2)`
+
+// TestStepSettingsTrain trains with every step setting: the metrics are
+// finite; the parameters written are the moving average, which carries
+// the pruning's zeros (round(0.5·8) = 4); the same settings given as
+// TrainOptions train bit for bit the same.
+func TestStepSettingsTrain(t *testing.T) {
+	path := tinyModel(t, stepBlock)
+	p, err := CompileFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "w.safetensors")
+	res, err := p.Train(TrainOptions{Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range res.Metrics {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("%s = %v", k, v)
+		}
+	}
+	w := loadParam(t, out, "W")
+	zeros := 0
+	for _, v := range w.F32 {
+		if v == 0 {
+			zeros++
+		}
+	}
+	if zeros != 4 {
+		t.Errorf("the saved W has %d zeros, want 4: %v", zeros, w.F32)
+	}
+	if res.Details.Steps != 3*7 {
+		t.Errorf("%d steps, want 21 (7 batches of the 70 training rows a epoch)", res.Details.Steps)
+	}
+
+	// The same settings as options, over a block without them.
+	plain := tinyModel(t, `    data = "d.csv"
+    optimizer = adamw(lr = 0.05, weight_decay = 0.1)
+    epochs = 3
+    batch = 10`)
+	q, err := CompileFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out2 := filepath.Join(t.TempDir(), "w.safetensors")
+	settings := StepSettings{
+		ClipNorm: 1, ClipValue: 0.5, Groups: []train.Group{{Pattern: "W", Set: map[string]float64{"weight_decay": 0}}},
+		Accumulate: 2, EMA: 0.9, Noise: &train.Noise{Input: 0.01, Weight: 0.001}, ClassWeights: "balanced", Sampler: "balanced",
+		Prune: &train.Prune{Sparsity: 0.5, Start: 1, End: 6, Every: 2, Scope: train.ScopeLayer},
+	}
+	res2, err := q.Train(TrainOptions{Output: out2, StepSettings: settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings.EMA = 0
+	out3 := filepath.Join(t.TempDir(), "w.safetensors")
+	if _, err := q.Train(TrainOptions{Output: out3, StepSettings: settings}); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(loadParam(t, out3, "W").F32, w.F32) {
+		t.Error("the parameters written with a moving average are those written without")
+	}
+	if !slices.Equal(loadParam(t, out2, "W").F32, w.F32) {
+		t.Errorf("options: W %v, block: %v", loadParam(t, out2, "W").F32, w.F32)
+	}
+	for k, v := range res.Metrics {
+		if res2.Metrics[k] != v {
+			t.Errorf("%s: %v with options, %v with the block", k, res2.Metrics[k], v)
+		}
+	}
+}
+
+func loadParam(t *testing.T, path, name string) *Tensor {
+	t.Helper()
+	m, err := data.LoadSafetensors(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m[name] == nil {
+		t.Fatalf("%s has no %s", path, name)
+	}
+	return m[name]
 }
