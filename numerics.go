@@ -1,6 +1,7 @@
 package nnc
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -116,22 +117,97 @@ func (p *Program) numericsStep(entry string, o train.Optimizer, shapes map[strin
 	if err := train.BuildStep(b, loss, params, o); err != nil {
 		return nil, err
 	}
-	if level <= 0 {
-		return b.G, nil
+	if unfused {
+		return p.optimizeUnfused(b.G)
 	}
-	if !unfused {
-		return p.optimize(b.G)
+	return p.optimize(b.G)
+}
+
+// optimizeUnfused runs the optimizer's passes on g (none at level 0)
+// except those that merge ops into one kernel.
+func (p *Program) optimizeUnfused(g *ops.Graph) (*ops.Graph, error) {
+	if p.optLevel() <= 0 {
+		return g, nil
 	}
-	g := b.G
 	for _, pass := range opt.Passes {
 		if unfusedPasses[pass.Name] {
 			continue
 		}
+		var err error
 		if g, err = pass.Run(g); err != nil {
 			return nil, fmt.Errorf("opt: pass %s: %v", pass.Name, err)
 		}
 	}
 	return g, nil
+}
+
+// CheckNumerics runs the entry as RunContext does, or, with wrt, as
+// GradContext does (the value, then the gradients), with the value of
+// every op checked, and returns its results. The entry is compiled for
+// the call with every op its own kernel (no fusion), so that a report
+// names the op as written; the results agree with RunContext's within
+// rounding. The first op whose value holds NaN or an infinity although its
+// operands are finite ends the call with a *NumericsError naming the op,
+// its position and its operands' ranges (an op of the gradient is reported
+// at the forward op it differentiates, "in the gradient of ..."). Inputs
+// and parameters may hold non-finite values: results they make non-finite
+// are not an error.
+func (f *Func) CheckNumerics(ctx context.Context, wrt []string, inputs map[string]*Tensor) (out []*Tensor, err error) {
+	defer recoverInternal(&err)
+	if err := f.checkCall(ctx, inputs); err != nil {
+		return nil, err
+	}
+	var env map[string]int64
+	if f.perShape {
+		if _, env, err = f.shapeKey("check", inputs); err != nil {
+			return nil, err
+		}
+	}
+	low, err := f.prog.lower(f.entry, lang.LowerOptions{Shapes: env})
+	if err != nil {
+		return nil, err
+	}
+	var forward []string
+	if wrt == nil {
+		nameOutputs(low)
+	} else {
+		if _, err := gradKey(wrt); err != nil {
+			return nil, err
+		}
+		if err := f.addGrads(low, wrt); err != nil {
+			return nil, err
+		}
+		forward = []string{"out"}
+	}
+	g, err := f.prog.optimizeUnfused(low.B.G)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := inputsInOrder(low.Inputs, inputs)
+	if err != nil {
+		return nil, err
+	}
+	f.params.Lock()
+	err = runtime.InitParams(f.store, g, f.seed) // params no variant has made yet
+	f.params.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	s := runtime.NewSession(g, f.store)
+	if err := s.SetNumerics(runtime.NumericsOptions{Check: true, Forward: forward}); err != nil {
+		return nil, err
+	}
+	f.params.RLock()
+	defer f.params.RUnlock()
+	res, err := s.RunContext(ctx, 0, vals...)
+	if err != nil {
+		return nil, err
+	}
+	out = make([]*Tensor, len(res))
+	for i, t := range res {
+		out[i] = t.Clone()
+	}
+	return out, nil
 }
 
 // sameLeaves reports whether a and b have the same inputs, params and

@@ -2,6 +2,7 @@ package nnc
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -271,5 +272,48 @@ func TestNumericsGradient(t *testing.T) {
 	e = trainNumerics(t, "grad.nn", TrainOptions{})
 	if e.Node != nil || len(e.Sources) != 1 || e.Sources[0].Node.Name() != "W" || e.Sources[0].Stats.NaN != 4 || !strings.HasPrefix(e.When, "epoch 1, step 2 ") || e.Hint == "" {
 		t.Errorf("without checks: %q, want param W with 4 NaN in step 2, and a hint", e.Error())
+	}
+}
+
+// TestFuncCheckNumerics: Func.CheckNumerics runs an entry with every op
+// checked. sqrt(x) at x = 0 is finite and the run gives sum(2 sqrt(x)) =
+// 2 + 0 + 4; its gradient 1/sqrt(x) is +Inf at 0, reported in the gradient
+// of sqrt at sqrt's position. log(0) is -Inf from a finite operand; a NaN
+// input carried through log is not an error.
+func TestFuncCheckNumerics(t *testing.T) {
+	src := "fn f(x: f32[3]) -> f32 {\n    return sum(sqrt(x) * 2.0)\n}\n\nfn g(x: f32[3]) -> f32[3] {\n    return log(x)\n}\n"
+	p, err := Compile("c.nn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := TensorOf(F32, []int{3}, []float64{1, 0, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := p.Func("f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.CheckNumerics(context.Background(), nil, map[string]*Tensor{"x": x})
+	if err != nil || len(out) != 1 || out[0].F32[0] != 6 {
+		t.Fatalf("run: %v, %v; want 6", out, err)
+	}
+	_, err = f.CheckNumerics(context.Background(), []string{"x"}, map[string]*Tensor{"x": x})
+	var ne *NumericsError
+	if !errors.As(err, &ne) || ne.Pos().String() != "c.nn:2:16" || ne.Grad == nil || ne.Grad.Op.Name != "sqrt" || ne.Output.PosInf != 1 || ne.First[0] != 1 {
+		t.Fatalf("grad: %v; want +Inf at [1] in the gradient of sqrt at c.nn:2:16", err)
+	}
+	g, err := p.Func("g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.CheckNumerics(context.Background(), nil, map[string]*Tensor{"x": x})
+	if !errors.As(err, &ne) || ne.Pos().String() != "c.nn:6:12" || ne.Node.Op.Name != "log" || ne.Output.NegInf != 1 || ne.Grad != nil {
+		t.Fatalf("log(0): %v; want -Inf from log at c.nn:6:12", err)
+	}
+	nan, _ := TensorOf(F32, []int{3}, []float64{math.NaN(), 1, math.E})
+	out, err = g.CheckNumerics(context.Background(), nil, map[string]*Tensor{"x": nan})
+	if err != nil || !math.IsNaN(float64(out[0].F32[0])) || out[0].F32[1] != 0 || math.Abs(float64(out[0].F32[2])-1) > 1e-6 {
+		t.Fatalf("log of a NaN input: %v, %v; want [NaN 0 1] and no error", out, err)
 	}
 }
