@@ -22,9 +22,9 @@ import (
 // writes the weights into it. Evaluation is not weighted.
 const ClassWeightsState = "train/class_weights"
 
-// maxClasses bounds the classes a label may name when weights are counted
+// maxClasses bounds the classes a label may name when classes are counted
 // from the data.
-const maxClasses = 1 << 24
+const maxClasses = 1 << 20
 
 // checkClassWeights reports weights that are negative or not finite, or
 // all zero.
@@ -50,7 +50,7 @@ func checkClassWeights(w []float64) error {
 // mask is not zero when mask is not nil): n/(k·count[c]) for each class c
 // that occurs, n the rows counted and k the classes that occur, and 0 for
 // the classes below the largest that do not occur. It is an error when a
-// label is negative, not an integer, or above 2^24, or when no row counts.
+// label is negative, not an integer, or 2^20 or more, or when no row counts.
 func BalancedClassWeights(labels, mask *tensor.Tensor) ([]float64, error) {
 	counts, n, err := classCounts(labels, mask)
 	if err != nil {
