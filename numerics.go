@@ -51,9 +51,9 @@ func (p *Program) numericsSteps(opts *TrainOptions, entry string, o train.Optimi
 		}
 		step, loss = g, g.Output("loss")
 	}
-	fused := step
+	fused, norms := step, opts.WarnGradNorm > 0
 	check := func() (*ops.Graph, error) {
-		g, err := p.numericsStep(entry, o, shapes, true, false)
+		g, err := p.numericsStep(entry, o, shapes, true, norms)
 		if err != nil {
 			return nil, err
 		}
@@ -113,6 +113,11 @@ func (p *Program) numericsStep(entry string, o train.Optimizer, shapes map[strin
 		for i, g := range grads {
 			b.Output(train.GradSqOutput+params[i].Name(), b.Must(ops.Sum, nil, b.Mul(g, g)))
 		}
+	}
+	if so, ok := o.(*train.StepOptions); ok {
+		// BuildStep sets Micro: the trainer's micro graph stays its own.
+		c := *so
+		o = &c
 	}
 	if err := train.BuildStep(b, loss, params, o); err != nil {
 		return nil, err

@@ -226,31 +226,41 @@ func TestWarnGradNorm(t *testing.T) {
 }
 
 // TestCheckNumericsFinite: a run whose values stay finite trains the same
-// with and without the checks, within rounding (the checked step runs
-// unfused), and as many steps.
+// with and without the checks (and with gradient norms measured), within
+// rounding (the checked step runs unfused), and as many steps; also with
+// gradient accumulation, whose micro-batch graph the checks' own build of
+// the step must leave alone.
 func TestCheckNumericsFinite(t *testing.T) {
-	file := tinyModel(t, `    data = "d.csv"
+	for _, extra := range []string{"", "\n    accumulate = 2"} {
+		file := tinyModel(t, `    data = "d.csv"
     batch = 10
     epochs = 3
-    optimizer = adam(lr = 0.01)`)
-	p, err := CompileFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := p.Train(TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checked, err := p.Train(TrainOptions{CheckNumerics: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if plain.Details.Steps != checked.Details.Steps || plain.Details.Steps != 21 {
-		t.Errorf("steps %d and %d, want 21", plain.Details.Steps, checked.Details.Steps)
-	}
-	for k, v := range plain.Metrics {
-		if c := checked.Metrics[k]; math.Abs(c-v) > 1e-4*math.Max(1, math.Abs(v)) {
-			t.Errorf("%s: %g checked, %g not", k, c, v)
+    optimizer = adam(lr = 0.01)`+extra)
+		p, err := CompileFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := p.Train(TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var warn bytes.Buffer
+		for _, o := range []TrainOptions{{CheckNumerics: true}, {WarnGradNorm: 1e30, Warnings: &warn}, {CheckNumerics: true, WarnGradNorm: 1e30, Warnings: &warn}} {
+			checked, err := p.Train(o)
+			if err != nil {
+				t.Fatalf("%q %+v: %v", extra, o, err)
+			}
+			if plain.Details.Steps != checked.Details.Steps || plain.Details.Steps != 21 {
+				t.Errorf("%q %+v: steps %d and %d, want 21", extra, o, plain.Details.Steps, checked.Details.Steps)
+			}
+			for k, v := range plain.Metrics {
+				if c := checked.Metrics[k]; math.Abs(c-v) > 1e-4*math.Max(1, math.Abs(v)) {
+					t.Errorf("%q %+v: %s: %g, %g unchecked", extra, o, k, c, v)
+				}
+			}
+		}
+		if warn.Len() != 0 {
+			t.Errorf("warnings above 1e30: %q", warn.String())
 		}
 	}
 }
