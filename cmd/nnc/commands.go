@@ -16,6 +16,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	shapes := shapesFlag{}
 	fs.Var(shapes, "shapes", "values of shape variables for the memory estimate, e.g. B=64")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	params := fs.String("params", "", "also report a parameter file (.safetensors): each tensor's zeros and sparsity")
 	memoryFlag(fs, "the memory limit the peaks are compared with, e.g. 2GB (default: $"+envMaxMemory+", else the memory available)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
@@ -37,11 +38,33 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	var pf *nnc.ParamFile
+	if *params != "" {
+		if pf, err = checkParams(file, *params); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
+		if pf != nil {
+			return writeJSON(stdout, struct {
+				*nnc.Summary
+				Params *nnc.ParamFile `json:"params_file"`
+			}{sum, pf})
+		}
 		return writeJSON(stdout, sum)
 	}
 	fmt.Fprint(stdout, summaryText(sum))
+	fmt.Fprint(stdout, paramFileText(pf))
 	return nil
+}
+
+// checkParams reports the parameter file params against FILE's models.
+func checkParams(file, params string) (*nnc.ParamFile, error) {
+	p, err := compileFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return p.CheckParams(params)
 }
 
 // summarize compiles FILE and summarizes it for the --shapes values, whose

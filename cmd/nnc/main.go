@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	nnc check FILE [--shapes B=64]
+//	nnc check FILE [--shapes B=64] [--params P.safetensors]
 //	nnc fmt   [-w] [-l] FILE...
 //	nnc graph FILE --entry M.fn [--grad] [--format text|dot]
 //	nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
@@ -42,7 +42,9 @@ func usagef(format string, args ...any) error {
 const usage = `nnc: a neural-network compiler for Go
 
 Usage:
-  nnc check FILE [--shapes B=64]         types and shapes; parameters, FLOPs, peak memory
+  nnc check FILE [--shapes B=64] [--params P]
+                                         types and shapes; parameters, FLOPs, peak memory;
+                                         the zeros and sparsity of P's tensors
   nnc fmt   [-w] [-l] FILE...            canonical formatting, like gofmt
   nnc graph FILE --entry M.fn [--grad] [--format text|dot]
   nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]

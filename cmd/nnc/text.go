@@ -100,3 +100,24 @@ func gradcheckTable(r *nnc.GradCheckReport) string {
 	fmt.Fprintf(&sb, "%s: %s (tolerance %g, step %g, in f64)\n", r.Entry, verdict, r.Tol, r.Eps)
 	return sb.String()
 }
+
+// paramFileText renders check --params's report ("" for nil): the
+// parameters' sparsity, then each tensor's zeros.
+func paramFileText(pf *nnc.ParamFile) string {
+	if pf == nil {
+		return ""
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "params %s: %s parameters, %s zeros (sparsity %.4f)\n", pf.File, groupDigits(pf.Count), groupDigits(pf.Zeros), pf.Sparsity)
+	for _, t := range pf.Tensors {
+		what := ""
+		if !t.Param {
+			what = "  (not a parameter)"
+		}
+		fmt.Fprintf(&sb, "  %-24s %-20s %s zeros of %s, sparsity %.4f%s\n", t.Path, t.Type, groupDigits(t.Zeros), groupDigits(t.Count), t.Sparsity, what)
+	}
+	for _, m := range pf.Missing {
+		fmt.Fprintf(&sb, "  missing: %s\n", m)
+	}
+	return sb.String()
+}
