@@ -123,6 +123,13 @@ func (p *Program) loadSets(s *settings, r dataRequest) (*dataSets, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(d.Categories) > 0 {
+			// Ids of strings mean the training file's strings: number
+			// them as the block's own file does.
+			if err := p.alignToBlockFile(s, r, d); err != nil {
+				return nil, err
+			}
+		}
 		if r.whole && r.split == (Split{}) {
 			return &dataSets{test: d, labels: labelName(d, "y")}, nil
 		}
@@ -150,6 +157,28 @@ func (p *Program) loadSets(s *settings, r dataRequest) (*dataSets, error) {
 		}
 	}
 	return l.divide(sp.Train, sp.Val, sp.Test, "y")
+}
+
+// alignToBlockFile renumbers the categorical ids of d, read in place of
+// the train block's data file, by the strings of that file (see
+// data.AlignCategories); d is left as it is when the block's file is d's.
+func (p *Program) alignToBlockFile(s *settings, r dataRequest, d *data.Dataset) error {
+	call, _ := s.spec.Fields["data"].(lang.Call)
+	l, err := p.newLoader(s, call, dataRequest{opts: r.opts, seed: r.seed})
+	if err != nil {
+		return err
+	}
+	path := l.path(l.c.args[0])
+	if d.Source != nil {
+		if a, err := filepath.Abs(path); err == nil && a == d.Source.File {
+			return nil
+		}
+	}
+	ref, err := l.readRows(path)
+	if err != nil {
+		return fmt.Errorf("reading the train block's data %s to number the categories of the data given: %w", path, err)
+	}
+	return data.AlignCategories(ref, d)
 }
 
 // withFile is call with its file (or folder) replaced by path, and no

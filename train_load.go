@@ -251,11 +251,17 @@ func (l *loader) divide(main, val, test *data.Dataset, labels string) (*dataSets
 	if err != nil {
 		return nil, err
 	}
-	if val != nil {
-		out.val = val
-	}
-	if test != nil {
-		out.test = test
+	for _, g := range []struct {
+		d   *data.Dataset
+		set **data.Dataset
+	}{{val, &out.val}, {test, &out.test}} {
+		if g.d == nil {
+			continue
+		}
+		if err := data.AlignCategories(main, g.d); err != nil {
+			return nil, err
+		}
+		*g.set = g.d
 	}
 	return out, nil
 }
