@@ -28,11 +28,12 @@ type NumericsOptions struct {
 	// output that is a leaf is not checked): when it holds NaN or an
 	// infinity, the run stops there, before its updates, with a
 	// *NonFiniteError (with Check, a *NumericsError naming the leaves and
-	// constants the non-finite values come from). The loss of a training
-	// step is computed before the step's first fused optimizer kernel
-	// writes a state in place, so the params and states in the store are
-	// then those before the run, and the run can be repeated with Check to
-	// find where the values arose.
+	// constants the non-finite values come from). In the steps
+	// train.BuildStep makes, the loss is computed before the first fused
+	// optimizer kernel that writes a state in place (TestGuardKeepsStore),
+	// so the params and states in the store are then those before the run,
+	// and the run can be repeated with Check to find where the values
+	// arose.
 	Guard string
 	// Forward names the outputs of the forward pass (the loss); "" or none:
 	// Guard. A failing step that none of them needs is reported as part of
