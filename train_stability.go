@@ -36,6 +36,15 @@ func init() {
 	sort.Strings(trainKeys)
 }
 
+// Group, Noise and Prune are the settings of the train block's group(...),
+// noise(...) and prune(...), as package train defines them (see
+// train.Group, train.Noise, train.Prune).
+type (
+	Group = train.Group
+	Noise = train.Noise
+	Prune = train.Prune
+)
+
 // StepSettings are the fields of TrainOptions that override the train
 // block's settings of the training step beyond the optimizer (see
 // docs/training.md, "Stability and regularization"). The zero value of a
@@ -47,7 +56,7 @@ type StepSettings struct {
 	ClipNorm, ClipValue float64
 	// Groups give the parameters their patterns select other optimizer
 	// settings (groups), replacing the block's groups.
-	Groups []train.Group
+	Groups []Group
 	// Accumulate sums the gradients of this many batches into one update
 	// (accumulate).
 	Accumulate int
@@ -56,10 +65,10 @@ type StepSettings struct {
 	EMA float64
 	// Noise adds Gaussian noise to the inputs and weights in training
 	// (noise), replacing the block's noise.
-	Noise *train.Noise
+	Noise *Noise
 	// Prune prunes the weights gradually by magnitude (prune), replacing
 	// the block's pruning.
-	Prune *train.Prune
+	Prune *Prune
 	// ClassWeights weighs the classes of cross entropy: "balanced", a
 	// list of weights "1,2,0.5", or "none" (class_weights).
 	ClassWeights string

@@ -34,6 +34,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.CheckNumerics, "check-numerics", false, "check every op's values at every step (unfused): stop at the first op giving NaN or Inf from finite operands, naming its file:line:col")
 	fs.Float64Var(&o.WarnGradNorm, "warn-grad-norm", 0, "warn (on stderr) after each step in which a parameter's gradient norm exceeds this positive number")
 	memoryFlag(fs, "the most memory one plan (a training step, an evaluation) may take, e.g. 2MB, and with --remat the step's budget (default: $"+envMaxMemory+", else the memory available)")
+	steps := addStepFlags(fs, &o.StepSettings) // train_step_flags.go
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -43,6 +44,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := trainFlags(fs, &o); err != nil {
+		return err
+	}
+	if err := steps.parse(fs); err != nil {
 		return err
 	}
 	if given(fs)["seed"] {
