@@ -44,7 +44,6 @@ type Plan struct {
 	largestBytes int64
 	allocated    bool // the arenas exist (allocate)
 	ctx          ops.Ctx
-	cur          int // the step running, for panic reports
 	// scratch bounds the memory the kernels allocate for themselves
 	// (stepScratch); scratchNode is the step needing the most, scratchMax.
 	scratch     int64
@@ -135,7 +134,7 @@ func (p *Plan) Shape(n *ops.Node) []int {
 // kernels' scratch are allocated when the plan first runs, if together
 // they are within the memory limit (SetMemoryLimit).
 func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
-	p := &Plan{Graph: g, env: map[string]int64{}, cur: -1}
+	p := &Plan{Graph: g, env: map[string]int64{}}
 	for k, v := range env {
 		p.env[k] = v
 	}

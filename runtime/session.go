@@ -58,8 +58,9 @@ func NewSession(g *ops.Graph, store *Store) *Session {
 // integer operand out of its op's range (take's ids, embedding's ids,
 // cross_entropy's labels) ends the run, before the updates, with an
 // *ops.IndexError naming the op, its source position, the value, the range
-// and where the value sits. A panic in a kernel is reported as an error
-// naming the op and its source position.
+// and where the value sits. A panic in a kernel is a bug in nnc, not an
+// error of the run: it reaches the caller as a panic (nnc's API reports it
+// as an internal error, with the stack that names the kernel).
 // Once a plan exists for the input shapes, Run allocates nothing. The first
 // run of a plan allocates its arenas, unless its peak exceeds the memory
 // limit (SetMemoryLimit; by default the memory available): then Run returns
@@ -226,12 +227,7 @@ func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
 // closed, without waiting, before every step up to the first that writes
 // the store in place, that one included. chk, when not nil, looks at the
 // values as SetNumerics says.
-func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk *numerics) (out []*tensor.Tensor, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, p.panicError(r)
-		}
-	}()
+func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk *numerics) ([]*tensor.Tensor, error) {
 	p.ctx.Seed, p.ctx.Err = seed, nil
 	if chk != nil {
 		chk.begin(p)
@@ -240,30 +236,26 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 		if done != nil && i <= p.commit {
 			select {
 			case <-done:
-				p.cur = -1
 				return nil, p.cancelled(ctx, i)
 			default:
 			}
 		}
-		p.cur = i
 		if st := &p.Steps[i]; !st.Alias {
 			st.Kernel(&p.ctx, st.out, st.args)
 			if p.ctx.Err != nil {
 				// A kernel found an operand invalid (an index out of
 				// range): the run stops before the updates.
 				err := p.ctx.Err
-				p.ctx.Err, p.cur = nil, -1
+				p.ctx.Err = nil
 				return nil, err
 			}
 		}
 		if chk != nil && chk.watches(&p.Steps[i]) {
 			if err := chk.after(p, i); err != nil {
-				p.cur = -1
 				return nil, err
 			}
 		}
 	}
-	p.cur = -1
 	if chk != nil {
 		if skip, err := chk.beforeUpdates(p); err != nil || skip {
 			if err != nil {
@@ -291,17 +283,6 @@ func (p *Plan) cancelled(ctx context.Context, i int) error {
 		at = " at " + s
 	}
 	return fmt.Errorf("run cancelled before step %d of %d (%s%s): %w", i+1, len(p.Steps), n.Op.Name, at, ctx.Err())
-}
-
-// panicError turns a panic of the running step into an error naming the
-// node's op and its position in the .nn source.
-func (p *Plan) panicError(r any) error {
-	if p.cur < 0 {
-		return fmt.Errorf("internal error applying updates: %v", r)
-	}
-	n := p.Steps[p.cur].Node
-	p.cur = -1
-	return fmt.Errorf("%s%s: internal error in the kernel for %v: %v", posPrefix(n), n.Op.Name, n.Type, r)
 }
 
 func sameShape(a, b []int) bool {
