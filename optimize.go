@@ -2,6 +2,7 @@ package nnc
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
@@ -29,6 +30,13 @@ func (p *Program) optLevel() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.level
+}
+
+// modelArgs returns a copy of the model arguments SetModelArgs gave.
+func (p *Program) modelArgs() map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.args)
 }
 
 // optimize runs the pass list on a graph whose outputs and updates are set.

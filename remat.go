@@ -3,6 +3,7 @@ package nnc
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
@@ -61,8 +62,11 @@ func batchEnv(g *ops.Graph, d *data.Dataset, batch int) (map[string]int64, error
 // TrainMemory builds the training step of the model as Train would and
 // reports the peak memory of its plan for one batch, without and with
 // rematerialization to fit opts.MaxMemory (0: the smallest peak found). It
-// trains nothing. Its options are checked as Train checks them (a nil or
-// zero Program, or an option no setting can take, is an error).
+// trains nothing. The data is loaded and bound as Train binds it: the
+// step is lowered with the sizes the data gives (a text's windows), and a
+// full-batch data set's batch is the whole of its arrays. Its options are
+// checked as Train checks them (a nil or zero Program, or an option no
+// setting can take, is an error).
 func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	defer recoverInternal(&err)
 	if !p.ok() {
@@ -71,28 +75,24 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	if err := opts.check(); err != nil {
 		return info, err
 	}
-	s, err := p.settings("TrainOptions", opts.Model)
+	tr, err := p.prepareRun(&opts)
 	if err != nil {
 		return info, err
 	}
-	batch, err := s.int("batch", opts.Batch, 32)
+	var step *ops.Graph
+	var loss *ops.Node
+	err = withShapes(opts.Shapes, tr.pd.b.shapes, func(sh map[string]int64) (err error) {
+		step, _, loss, err = p.buildStepShapes(tr.entry, tr.so, sh)
+		return err
+	})
 	if err != nil {
 		return info, err
 	}
-	opt, err := s.optimizer(opts.Optimizer, opts.LR)
-	if err != nil {
-		return info, err
+	rows := tr.batch
+	if tr.pd.fullBatch {
+		rows = math.MaxInt
 	}
-	trainSet, _, _, err := p.loadData(s, opts.dataRequest())
-	if err != nil {
-		return info, err
-	}
-	entry := s.model + "." + s.str("entry", "loss")
-	step, _, loss, err := p.buildStep(entry, opt)
-	if err != nil {
-		return info, err
-	}
-	env, err := batchEnv(step, trainSet, batch)
+	env, err := batchEnv(step, tr.pd.train, rows)
 	if err != nil {
 		return info, err
 	}

@@ -27,7 +27,7 @@ type TrainOptions struct {
 	Epochs    int     // 0: the block's epochs, default 10
 	Batch     int     // 0: the block's batch, default 32
 	LR        float64 // 0: the optimizer's learning rate
-	Optimizer string  // "sgd", "adam" or "adamw"; "": the block's, default adam(lr = 1e-3)
+	Optimizer string  // "sgd", "adam", "adamw", "rmsprop", "adagrad", "lion", or a call written as in a train block ("sgd(lr = 0.1, momentum = 0.9)"); "": the block's, default adam(lr = 1e-3)
 	Seed      *uint64 // initialization, shuffling and dropout; nil: the block's seed, default 0
 	Data      string  // a data set by name ("digits", "mnist") or a file (CSV, NPZ, NPY, IDX, ...); "": the block's data
 	Split     Split   // the training, validation and test fractions; zero: the block's split, default 0.7/0.15/0.15
@@ -45,9 +45,12 @@ type TrainOptions struct {
 	// Shapes gives sizes to shape variables of the inputs that are not the
 	// batch axis (T of ids: i32[B, T]); a variable the data gives (text
 	// windows' seq) need not be given.
-	Shapes   map[string]int
-	Output   string    // write the trained parameters here (.safetensors), a text\'s vocabulary at VocabPath(Output) and the preprocess statistics at data.PreprocessPath(Output); "": not written
-	Progress io.Writer // one line per epoch; nil for none
+	Shapes map[string]int
+	Output string // write the trained parameters here (.safetensors), a text\'s vocabulary at VocabPath(Output) and the preprocess statistics at data.PreprocessPath(Output); "": not written
+	// Progress gets one line per epoch (and rematerialization's choice);
+	// nil for none. A ProgressReporter gets the steps and epochs as
+	// events instead (nnc train's progress bar).
+	Progress io.Writer
 	// Remat recomputes forward values in the backward pass instead of
 	// keeping them, to fit MaxMemory bytes (0: the smallest peak found);
 	// results are bitwise the same (see remat.go).
@@ -86,6 +89,56 @@ type TrainOptions struct {
 	// StepSettings override clip_norm, clip_value, groups, accumulate,
 	// ema, noise, prune, class_weights and sampler (train_stability.go).
 	StepSettings
+
+	// Entry names the method minimized ("loss"); "": the block's entry.
+	Entry string
+	// Schedule, EarlyStop and Checkpoint are the train block's keys of
+	// those names, written as in a train block and replacing the block's:
+	// "cosine(warmup = 100, min_lr = 1e-5)", "early_stop(patience = 3)",
+	// "checkpoint(every = \"500 steps\", keep = 3)"; "none" turns the
+	// block's off; "": the block's (docs/language.md lists them).
+	Schedule   string
+	EarlyStop  string
+	Checkpoint string
+	// Metrics replaces the block's metrics ("accuracy", "f1",
+	// "perplexity", ...; see docs/language.md); nil: the block's, else
+	// accuracy.
+	Metrics []string
+	// EvalTrain, when not nil, says whether the training set is measured
+	// in evaluation mode after every epoch (the block's eval_train);
+	// without it an epoch's training metrics are the mean of its steps'
+	// losses.
+	EvalTrain *bool
+	// ValEvery and LogEvery replace the block's val_every (measure the
+	// validation set every N steps too) and log_every (steps between the
+	// log's step records); 0: the block's.
+	ValEvery int
+	LogEvery int
+	// CheckpointDir is where checkpoints are written: over the block's
+	// checkpoint(dir = ...); default the directory of Output, else
+	// "checkpoints". When a directory is known, a cancelled run writes a
+	// checkpoint where it stops, even without the checkpoint setting.
+	CheckpointDir string
+	// Resume continues the run that wrote this checkpoint, bitwise as if
+	// it had not stopped: the same model and settings (the epochs may be
+	// more, unless a schedule spans the run), else an error saying what
+	// differs.
+	Resume string
+	// InitFrom starts from the parameters of this checkpoint or
+	// parameters file, with fresh states and optimizer (fine-tuning).
+	InitFrom string
+	// Log writes the training log here (JSON Lines, train.LogRecord: one
+	// record every LogEvery steps and one per epoch), appended to when
+	// resuming.
+	Log string
+	// Context, when not nil, stops training as TrainContext's context does
+	// (either stops it).
+	Context context.Context
+	// OnStep and OnEpoch, when not nil, are called after every step and
+	// every epoch; returning ErrStopTraining ends training there (the final
+	// metrics are measured), any other error ends it with that error.
+	OnStep  func(StepEvent) error
+	OnEpoch func(EpochEvent) error
 }
 
 // check reports the fields no setting can take.
@@ -101,9 +154,11 @@ func (o *TrainOptions) check() error {
 		return fmt.Errorf("TrainOptions.MaxMemory is %d: want a positive number of bytes (0: no budget)", o.MaxMemory)
 	case o.Seq < 0:
 		return fmt.Errorf("TrainOptions.Seq is %d: want a positive window length (0: the train block's)", o.Seq)
+	case o.ValEvery < 0 || o.LogEvery < 0:
+		return fmt.Errorf("TrainOptions.ValEvery (%d) and LogEvery (%d): want a positive number of steps (0: the train block's)", o.ValEvery, o.LogEvery)
 	case o.MaxDataBytes < 0:
 		return fmt.Errorf("TrainOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", o.MaxDataBytes)
-	case o.Optimizer != "" && !slices.Contains(optimizerNames, o.Optimizer):
+	case o.Optimizer != "" && !strings.Contains(o.Optimizer, "(") && !slices.Contains(optimizerNames, o.Optimizer):
 		return fmt.Errorf("TrainOptions.Optimizer is %q: want one of %s", o.Optimizer, strings.Join(optimizerNames, ", "))
 	case !slices.Contains([]string{"", "none", "standardize", "minmax"}, o.Preprocess):
 		return fmt.Errorf("TrainOptions.Preprocess is %q: want standardize, minmax or none (\"\": the train block's)", o.Preprocess)
@@ -129,15 +184,17 @@ func VocabPath(output string) string {
 }
 
 // optimizerNames are the optimizers a train block or TrainOptions may name.
-var optimizerNames = []string{"sgd", "adam", "adamw"}
+var optimizerNames = []string{"sgd", "adam", "adamw", "rmsprop", "adagrad", "lion"}
 
 // TrainResult is the outcome of Train.
 type TrainResult struct {
 	// Metrics holds the final measurements: "train_loss", "train_accuracy",
-	// "val_loss", "val_accuracy", "test_loss", "test_accuracy". It is empty
-	// when training was cancelled.
+	// "val_loss", "val_accuracy", "test_loss", "test_accuracy", and those of
+	// the other metrics chosen ("test_f1_macro"). It is empty when training
+	// was cancelled.
 	Metrics map[string]float64
-	// Details has the per-epoch history and the number of steps run.
+	// Details has the per-epoch history, the number of steps run, the last
+	// checkpoint written and the test set's confusion matrix.
 	Details *train.Result
 }
 
@@ -152,11 +209,13 @@ func (p *Program) Train(opts TrainOptions) (*TrainResult, error) {
 	return p.TrainContext(context.Background(), opts)
 }
 
-// TrainContext is Train, stopped by ctx: when ctx is cancelled, training
-// stops before its next step (or its next evaluation batch), writes the
-// parameters reached to opts.Output when that is set, and returns the result
-// so far (the epochs and steps run, no final metrics) with an error wrapping
-// ctx.Err(). Cancelling is checked once before every step.
+// TrainContext is Train, stopped by ctx (or opts.Context): when it is
+// cancelled, training stops before its next step (or its next evaluation
+// batch), writes a checkpoint of where it stopped when a checkpoint
+// directory is known (TrainOptions.CheckpointDir), writes the parameters
+// reached to opts.Output when that is set, and returns the result so far
+// (the epochs and steps run, the checkpoint, no final metrics) with an
+// error wrapping ctx.Err(). Cancelling is checked once before every step.
 func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *TrainResult, err error) {
 	defer recoverInternal(&err)
 	if !p.ok() {
@@ -165,109 +224,188 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	s, err := p.settings("TrainOptions", opts.Model)
+	ctx, cancel := mergeContext(ctx, opts.Context)
+	defer cancel()
+	tr, err := p.prepareTraining(&opts)
 	if err != nil {
 		return nil, err
 	}
-	epochs, err := s.int("epochs", opts.Epochs, 10)
+	cfg := train.Config{
+		Step: tr.step, Forward: tr.fwd, Loss: tr.lossG, Store: tr.store,
+		Train: tr.pd.train, Val: tr.pd.val, Test: tr.pd.test, Label: tr.pd.b.label, Mask: tr.pd.b.mask,
+		FullBatch: tr.pd.fullBatch, Resample: tr.pd.resample, Prep: tr.dp.batchPrep(tr.pd.b),
+		BatchSize: tr.batch, Epochs: tr.epochs, Seed: tr.seed,
+		CheckNumerics: opts.CheckNumerics, CheckStep: tr.checkStep, WarnGradNorm: opts.WarnGradNorm, Warnings: opts.Warnings,
+		StepOptions: tr.so, Sampler: tr.smp,
+	}
+	facts := tr.facts(&opts)
+	facts.settings = tr.s.runSettings(&opts, facts, tr.ls, p)
+	lr, err := p.loopControls(tr.s, tr.ls, &opts, facts, &cfg)
 	if err != nil {
 		return nil, err
 	}
-	batch, err := s.int("batch", opts.Batch, 32)
-	if err != nil {
-		return nil, err
+	r, runErr := train.RunContext(ctx, cfg)
+	if err := lr.close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("closing the training log: %w", err)
 	}
-	seed := uint64(0)
-	if opts.Seed != nil {
-		seed = *opts.Seed
-	} else if v, err := s.int("seed", 0, 0); err != nil {
-		return nil, err
-	} else {
-		seed = uint64(v)
-	}
-	opt, err := s.optimizer(opts.Optimizer, opts.LR)
-	if err != nil {
-		return nil, err
-	}
-	so, sampler, err := s.stepOptions(opt, &opts.StepSettings) // train_stability.go
-	if err != nil {
-		return nil, err
-	}
-	req := opts.dataRequest()
-	req.seed = seed
-	entry := s.model + "." + s.str("entry", "loss")
-	dp, err := s.newDataPrep(&opts, seed)
-	if err != nil {
-		return nil, err
-	}
-	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes", dp.fit)
-	if err != nil {
-		return nil, err
-	}
-	smp, err := s.stepData(so, sampler, pd, seed)
-	if err != nil {
-		return nil, err
-	}
-	var step *ops.Graph
-	var low *lang.Lowered
-	var loss *ops.Node
-	var checkStep func() (*ops.Graph, error)
-	err = withShapes(opts.Shapes, pd.b.shapes, func(sh map[string]int64) (err error) {
-		step, low, loss, err = p.buildStepShapes(entry, so, sh)
-		if err == nil {
-			step, loss, checkStep, err = p.numericsSteps(&opts, entry, so, sh, step, loss)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if opts.Remat {
-		rows := batch
-		if pd.fullBatch {
-			rows = math.MaxInt
-		}
-		if step, _, err = rematStep(step, loss, pd.train, rows, opts.MaxMemory, opts.Progress); err != nil {
-			return nil, err
-		}
-	}
-	store := runtime.NewStore()
-	if err := runtime.InitParams(store, step, seed); err != nil {
-		return nil, err
-	}
-	fwd, lossG, err := p.evalGraphsFor(pd, entry, opts.Shapes)
-	if err != nil {
-		return nil, err
-	}
-	fwd, lossG, saved, err := p.stepRun(so, store, low.Params, fwd, lossG)
-	if err != nil {
-		return nil, err
-	}
-	r, runErr := train.RunContext(ctx, train.Config{
-		Step: step, Forward: fwd, Loss: lossG, Store: store,
-		Train: pd.train, Val: pd.val, Test: pd.test, Label: pd.b.label, Mask: pd.b.mask,
-		FullBatch: pd.fullBatch, Resample: pd.resample, Prep: dp.batchPrep(pd.b),
-		BatchSize: batch, Epochs: epochs, Seed: seed, Progress: opts.Progress,
-		CheckNumerics: opts.CheckNumerics, CheckStep: checkStep, WarnGradNorm: opts.WarnGradNorm, Warnings: opts.Warnings,
-		StepOptions: so, Sampler: smp,
-	})
 	if runErr != nil && r == nil {
 		return nil, runErr
 	}
 	if opts.Output != "" {
-		if err := saveParams(saved, append(low.Params, low.States...), opts.Output); err != nil {
-			return nil, err
-		}
-		if pd.vocab != nil {
-			if err := data.SaveVocab(VocabPath(opts.Output), pd.vocab); err != nil {
-				return nil, err
-			}
-		}
-		if err := dp.save(opts.Output, pd.b); err != nil {
+		if err := tr.save(opts.Output); err != nil {
 			return nil, err
 		}
 	}
 	return &TrainResult{Metrics: r.Metrics(), Details: r}, runErr
+}
+
+// training is a run TrainContext prepared: its settings, data, graphs and
+// store.
+type training struct {
+	s                *settings
+	ls               loopSettings
+	epochs, batch    int
+	seed             uint64
+	opt              train.Optimizer
+	so               *train.StepOptions // opt and the step's other settings (train_stability.go)
+	sampler          string
+	smp              *train.BalancedSampler
+	entry            string
+	dp               *dataPrep
+	pd               *preparedData
+	step, fwd, lossG *ops.Graph
+	low              *lang.Lowered
+	checkStep        func() (*ops.Graph, error)
+	store            *runtime.Store
+	saved            *runtime.Store // what Output gets (the moving average's weights, with ema)
+	shapes           map[string]int64
+}
+
+// prepareTraining reads the settings, loads and binds the data, builds
+// the step and evaluation graphs and initializes the store (from
+// opts.InitFrom's parameters when given).
+func (p *Program) prepareTraining(opts *TrainOptions) (*training, error) {
+	tr, err := p.prepareRun(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.buildTraining(tr, opts); err != nil {
+		return nil, err
+	}
+	tr.store = runtime.NewStore()
+	if err := runtime.InitParams(tr.store, tr.step, tr.seed); err != nil {
+		return nil, err
+	}
+	if tr.fwd, tr.lossG, err = p.evalGraphsFor(tr.pd, tr.entry, opts.Shapes); err != nil {
+		return nil, err
+	}
+	if tr.fwd, tr.lossG, tr.saved, err = p.stepRun(tr.so, tr.store, tr.low.Params, tr.fwd, tr.lossG); err != nil {
+		return nil, err
+	}
+	if opts.InitFrom != "" {
+		if err := initFrom(tr.store, tr.low, opts.InitFrom, opts.MaxDataBytes); err != nil {
+			return nil, err
+		}
+	}
+	return tr, nil
+}
+
+// prepareRun reads the settings and the optimizer, and loads and binds
+// the data.
+func (p *Program) prepareRun(opts *TrainOptions) (*training, error) {
+	tr := &training{}
+	var err error
+	if tr.s, tr.ls, err = p.trainSettings(opts); err != nil {
+		return nil, err
+	}
+	s := tr.s
+	if tr.epochs, err = s.int("epochs", opts.Epochs, 10); err != nil {
+		return nil, err
+	}
+	if tr.batch, err = s.int("batch", opts.Batch, 32); err != nil {
+		return nil, err
+	}
+	if opts.Seed != nil {
+		tr.seed = *opts.Seed
+	} else if v, err := s.int("seed", 0, 0); err != nil {
+		return nil, err
+	} else {
+		tr.seed = uint64(v)
+	}
+	if tr.opt, err = s.optimizer(opts.Optimizer, opts.LR); err != nil {
+		return nil, err
+	}
+	if tr.ls.schedule != nil {
+		readLRState(tr.opt)
+	}
+	if tr.so, tr.sampler, err = s.stepOptions(tr.opt, &opts.StepSettings); err != nil { // train_stability.go
+		return nil, err
+	}
+	req := opts.dataRequest()
+	req.seed = tr.seed
+	tr.entry = s.model + "." + s.str("entry", "loss")
+	if tr.dp, err = s.newDataPrep(opts, tr.seed); err != nil {
+		return nil, err
+	}
+	if tr.pd, err = p.prepareData(s, req, tr.entry, opts.Inputs, opts.Labels, opts.Shapes, "TrainOptions.Shapes", tr.dp.fit); err != nil {
+		return nil, err
+	}
+	if tr.smp, err = s.stepData(tr.so, tr.sampler, tr.pd, tr.seed); err != nil {
+		return nil, err
+	}
+	return tr, nil
+}
+
+// buildTraining builds the step graph (and the graph the numerics checks
+// run), rematerialized when asked.
+func (p *Program) buildTraining(tr *training, opts *TrainOptions) error {
+	var loss *ops.Node
+	err := withShapes(opts.Shapes, tr.pd.b.shapes, func(sh map[string]int64) (err error) {
+		tr.shapes = sh
+		tr.step, tr.low, loss, err = p.buildStepShapes(tr.entry, tr.so, sh)
+		if err == nil {
+			tr.step, loss, tr.checkStep, err = p.numericsSteps(opts, tr.entry, tr.so, sh, tr.step, loss)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if opts.Remat {
+		rows := tr.batch
+		if tr.pd.fullBatch {
+			rows = math.MaxInt
+		}
+		if tr.step, _, err = rematStep(tr.step, loss, tr.pd.train, rows, opts.MaxMemory, opts.Progress); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// facts are what the loop's controls need to know of the run.
+func (tr *training) facts(opts *TrainOptions) loopFacts {
+	steps := 1
+	if !tr.pd.fullBatch {
+		n := tr.pd.train.Len()
+		steps = (n + tr.batch - 1) / tr.batch
+	}
+	return loopFacts{entry: tr.entry, opt: tr.opt, epochs: tr.epochs, batch: tr.batch, stepsPerEpoch: steps,
+		seed: tr.seed, hasVal: tr.pd.val != nil, lossG: tr.lossG, shapes: tr.shapes, low: tr.low}
+}
+
+// save writes the trained parameters to output, and beside them a text's
+// vocabulary and the preprocessing statistics.
+func (tr *training) save(output string) error {
+	if err := saveParams(tr.saved, append(tr.low.Params, tr.low.States...), output); err != nil {
+		return err
+	}
+	if tr.pd.vocab != nil {
+		if err := data.SaveVocab(VocabPath(output), tr.pd.vocab); err != nil {
+			return err
+		}
+	}
+	return tr.dp.save(output, tr.pd.b)
 }
 
 // ModelArgNames lists the argument names of the program's models that have

@@ -20,12 +20,19 @@ type settings struct {
 	model   string
 	options string // the options type that overrides it: "TrainOptions", "EvalOptions"
 	spec    *lang.TrainSpec
+	over    map[string]override // settings the options give (train_setting.go)
 }
 
 // settings returns the train block of model, or of the first model with a
 // train block when model is "". options names the options type the call
 // took ("TrainOptions"), for errors.
 func (p *Program) settings(options, model string) (*settings, error) {
+	return p.settingsWith(options, model, nil)
+}
+
+// settingsWith is settings with the block's settings over replaced by
+// options' (train_setting.go), checked with the block's.
+func (p *Program) settingsWith(options, model string, over map[string]override) (*settings, error) {
 	if model == "" {
 		ms := p.mod.TrainModels()
 		if len(ms) == 0 {
@@ -33,7 +40,7 @@ func (p *Program) settings(options, model string) (*settings, error) {
 		}
 		model = ms[0]
 	}
-	s := &settings{model: model, options: options}
+	s := &settings{model: model, options: options, over: over}
 	spec, ok := p.mod.TrainBlock(model)
 	if !ok {
 		found := false
@@ -113,14 +120,30 @@ func (s *settings) check() lang.ErrorList {
 					}
 				}
 			}
+		case "schedule", "metrics", "early_stop", "checkpoint", "eval_train", "val_every", "log_every":
+			if _, over := s.over[k]; !over {
+				errs = append(errs, s.loopKey(k, &loopSettings{})...) // train_keys.go
+			}
 		default:
-			err = s.errorAt(s.spec.KeyPos(k), lang.CodeArgs, k, "unknown setting (known: %s)", strings.Join(trainKeys, ", "))
+			err = s.errorAt(s.spec.KeyPos(k), lang.CodeArgs, k, "unknown setting (known: %s)", strings.Join(knownKeys(), ", "))
 		}
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
+	for _, k := range loopKeys { // given by the options
+		if _, over := s.over[k]; over {
+			errs = append(errs, s.loopKey(k, &loopSettings{})...)
+		}
+	}
 	return errs
+}
+
+// knownKeys lists every key a train block may give, sorted.
+func knownKeys() []string {
+	keys := slices.Concat(trainKeys, loopKeys)
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // checkInputs checks inputs = {input: "array", ...}: every value a name in
@@ -166,7 +189,7 @@ func showValue(v lang.Value) string {
 // where that value starts (the block's, for a setting the block does not
 // give).
 func (s *settings) errorf(code, key, format string, args ...any) *lang.Error {
-	return s.errorAt(s.spec.ValuePos(key), code, key, format, args...)
+	return s.errorAt(s.setPos(key), code, key, format, args...)
 }
 
 // errorAt makes the error of one setting at pos.
@@ -195,8 +218,10 @@ func (s *settings) int(key string, override, def int) (int, error) {
 }
 
 func (s *settings) str(key, def string) string {
-	if v, ok := s.spec.Fields[key].(string); ok {
-		return v
+	if v, _ := s.value(key); v != nil {
+		if str, ok := v.(string); ok {
+			return str
+		}
 	}
 	return def
 }
@@ -212,9 +237,12 @@ func number(v lang.Value) (float64, bool) {
 }
 
 // optimizer builds the optimizer from the block's optimizer = adam(lr = ...)
-// and the overrides (a name replaces the block's optimizer, and its
-// settings, when it differs; a positive lr replaces the learning rate). The
-// hyperparameters are checked (see train.SGD.Check and train.Adam.Check).
+// and the overrides: name replaces the block's optimizer, and its settings,
+// when it differs (a name, or a call written as in a train block,
+// "sgd(lr = 0.1, momentum = 0.9)", which replaces the block's call
+// whole); a positive lr replaces the learning rate. The hyperparameters
+// are checked (see the Check method of each of package train's
+// optimizers).
 func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
 	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr < 0 {
 		return nil, fmt.Errorf("the learning rate is %v: want a positive, finite number (0: the optimizer's)", lr)
@@ -223,28 +251,65 @@ func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if name != "" && name != call.Name {
+	if strings.Contains(name, "(") {
+		v, err := parseSetting(s.options+".Optimizer", "optimizer", name)
+		if err != nil {
+			return nil, err
+		}
+		c, ok := v.(lang.Call)
+		if !ok {
+			return nil, &OptionError{Option: s.options + ".Optimizer", Value: strconv.Quote(name), Msg: "want a call such as adam(lr = 1e-3)"}
+		}
+		call = c
+	} else if name != "" && name != call.Name {
 		call = lang.Call{Name: name, Kwargs: map[string]lang.Value{}}
 	}
 	if !slices.Contains(optimizerNames, call.Name) {
 		return nil, s.errorf(lang.CodeArgs, "optimizer", "unknown optimizer %q (%s)", call.Name, strings.Join(optimizerNames, ", "))
 	}
+	kw, err := s.optimizerArgs(call)
+	if err != nil {
+		return nil, err
+	}
+	if lr > 0 {
+		kw["lr"] = lr
+	}
+	opt, checkErr := newOptimizer(call.Name, kw)
+	if len(kw) > 0 {
+		var unknown []string
+		for k := range kw {
+			unknown = append(unknown, k)
+		}
+		sort.Strings(unknown)
+		return nil, s.errorf(lang.CodeArgs, "optimizer", "%s has no setting %s", call.Name, strings.Join(unknown, ", "))
+	}
+	if checkErr != nil {
+		return nil, s.errorf(lang.CodeValue, "optimizer", "%v", checkErr)
+	}
+	return opt, nil
+}
+
+// optimizerArgs reads an optimizer call's arguments as numbers (the flags
+// nesterov and centered as 1 or 0), the learning rate given positionally
+// or as lr.
+func (s *settings) optimizerArgs(call lang.Call) (map[string]float64, error) {
 	kw := map[string]float64{}
 	keys := make([]string, 0, len(call.Kwargs))
 	for k := range call.Kwargs {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	flags := map[string]bool{"nesterov": true, "centered": true}
 	for _, k := range keys {
 		v := call.Kwargs[k]
-		if b, ok := v.(bool); ok && k == "nesterov" {
+		if b, ok := v.(bool); ok && flags[k] {
 			kw[k] = map[bool]float64{false: 0, true: 1}[b]
 			continue
 		}
 		f, ok := number(v)
-		if !ok || k == "nesterov" {
+		if !ok || flags[k] {
 			want := "a number"
-			if k == "nesterov" {
+			if flags[k] {
 				want = "true or false"
 			}
 			return nil, s.errorf(lang.CodeArgType, "optimizer", "%s = %s: want %s", k, showValue(v), want)
@@ -261,9 +326,13 @@ func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
 		}
 		kw["lr"] = f
 	}
-	if lr > 0 {
-		kw["lr"] = lr
-	}
+	return kw, nil
+}
+
+// newOptimizer makes the optimizer name with the settings of kw, PyTorch's
+// defaults for those not given (lion: the paper's). It deletes from kw the
+// settings it reads; what is left is unknown to the optimizer.
+func newOptimizer(name string, kw map[string]float64) (train.Optimizer, error) {
 	get := func(k string, def float64) float64 {
 		if v, ok := kw[k]; ok {
 			delete(kw, k)
@@ -271,34 +340,33 @@ func (s *settings) optimizer(name string, lr float64) (train.Optimizer, error) {
 		}
 		return def
 	}
-	var opt train.Optimizer
-	var checkErr error
-	switch call.Name {
+	switch name {
 	case "sgd":
 		o := &train.SGD{LR: get("lr", 1e-2), Momentum: get("momentum", 0), Nesterov: get("nesterov", 0) != 0, WeightDecay: get("weight_decay", 0)}
-		opt, checkErr = o, o.Check()
-	default: // adam, adamw
-		a := train.NewAdam(get("lr", 1e-3))
-		if call.Name == "adamw" {
-			a = train.NewAdamW(a.LR, get("weight_decay", 1e-2))
-		} else {
-			a.WeightDecay = get("weight_decay", 0)
-		}
-		a.Beta1, a.Beta2, a.Eps = get("beta1", a.Beta1), get("beta2", a.Beta2), get("eps", a.Eps)
-		opt, checkErr = a, a.Check()
+		return o, o.Check()
+	case "rmsprop":
+		o := train.NewRMSprop(get("lr", 1e-2))
+		o.Alpha, o.Eps, o.WeightDecay = get("alpha", o.Alpha), get("eps", o.Eps), get("weight_decay", 0)
+		o.Momentum, o.Centered = get("momentum", 0), get("centered", 0) != 0
+		return o, o.Check()
+	case "adagrad":
+		o := train.NewAdagrad(get("lr", 1e-2))
+		o.LRDecay, o.WeightDecay = get("lr_decay", 0), get("weight_decay", 0)
+		o.InitialAccumulator, o.Eps = get("initial_accumulator_value", 0), get("eps", o.Eps)
+		return o, o.Check()
+	case "lion":
+		o := train.NewLion(get("lr", 1e-4))
+		o.Beta1, o.Beta2, o.WeightDecay = get("beta1", o.Beta1), get("beta2", o.Beta2), get("weight_decay", 0)
+		return o, o.Check()
 	}
-	if len(kw) > 0 {
-		var unknown []string
-		for k := range kw {
-			unknown = append(unknown, k)
-		}
-		sort.Strings(unknown)
-		return nil, s.errorf(lang.CodeArgs, "optimizer", "%s has no setting %s", call.Name, strings.Join(unknown, ", "))
+	a := train.NewAdam(get("lr", 1e-3)) // adam, adamw
+	if name == "adamw" {
+		a = train.NewAdamW(a.LR, get("weight_decay", 1e-2))
+	} else {
+		a.WeightDecay = get("weight_decay", 0)
 	}
-	if checkErr != nil {
-		return nil, s.errorf(lang.CodeValue, "optimizer", "%v", checkErr)
-	}
-	return opt, nil
+	a.Beta1, a.Beta2, a.Eps = get("beta1", a.Beta1), get("beta2", a.Beta2), get("eps", a.Eps)
+	return a, a.Check()
 }
 
 // optimizerCall is the block's optimizer setting as a call (adam() when

@@ -110,7 +110,7 @@ func TestTrainOptionsInvalid(t *testing.T) {
 		{TrainOptions{LR: -1}, "TrainOptions.LR is -1"},
 		{TrainOptions{LR: math.Inf(1)}, "TrainOptions.LR is +Inf"},
 		{TrainOptions{MaxMemory: -1}, "TrainOptions.MaxMemory is -1"},
-		{TrainOptions{Optimizer: "adagrad"}, `TrainOptions.Optimizer is "adagrad"`},
+		{TrainOptions{Optimizer: "adadelta"}, `TrainOptions.Optimizer is "adadelta"`},
 	} {
 		res, err := p.Train(c.o)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -158,7 +158,7 @@ func TestTrainBlockInvalid(t *testing.T) {
 		{"    optimizer = sgd(lr = true)", []string{"lr = true: want a number"}},
 		{"    optimizer = adam(1e-3, lr = 1e-2)", []string{"the learning rate is given twice"}},
 		{"    optimizer = adam(lr = 1e-3, gamma = 2, alpha = 1)", []string{"adam has no setting alpha, gamma"}},
-		{"    optimizer = rmsprop()", []string{`unknown optimizer "rmsprop" (sgd, adam, adamw)`}},
+		{"    optimizer = adadelta()", []string{`unknown optimizer "adadelta" (sgd, adam, adamw, rmsprop, adagrad, lion)`}},
 	} {
 		p, err := CompileFile(tinyModel(t, "    data = \"d.csv\"\n"+c.block))
 		if err != nil {
