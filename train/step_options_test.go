@@ -413,3 +413,21 @@ func TestGroupScheduledRate(t *testing.T) {
 		t.Errorf("v = %v, want %v", got, wantV)
 	}
 }
+
+// TestStepOptionsOff: with every setting off, StepOptions build the
+// optimizer's step node for node, for each optimizer.
+func TestStepOptionsOff(t *testing.T) {
+	for _, o := range []Optimizer{&SGD{LR: 0.1, Momentum: 0.9}, NewAdamW(1e-3, 0.1), NewRMSprop(0.01), NewAdagrad(0.1), NewLion(1e-4)} {
+		var printed []string
+		for _, opt := range []Optimizer{o, &StepOptions{Optimizer: o}} {
+			b := ops.NewBuilder()
+			if err := BuildStep(b, mlpLoss(b, ops.F32, 0), nil, opt); err != nil {
+				t.Fatal(err)
+			}
+			printed = append(printed, b.G.String())
+		}
+		if printed[0] != printed[1] {
+			t.Errorf("%T: the step with StepOptions differs:\n%s\nwithout:\n%s", o, printed[1], printed[0])
+		}
+	}
+}
