@@ -164,11 +164,7 @@ func (p *Program) trainSettings(opts *TrainOptions) (*settings, loopSettings, er
 		over["entry"] = override{opts.Entry, "TrainOptions.Entry"}
 	}
 	if opts.Metrics != nil {
-		list := make([]lang.Value, len(opts.Metrics))
-		for i, m := range opts.Metrics {
-			list[i] = m
-		}
-		over["metrics"] = override{list, "TrainOptions.Metrics"}
+		over["metrics"] = override{stringValues(opts.Metrics), "TrainOptions.Metrics"}
 	}
 	if opts.EvalTrain != nil {
 		over["eval_train"] = override{*opts.EvalTrain, "TrainOptions.EvalTrain"}
