@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -281,6 +282,10 @@ func (s *settings) blockGroups(v lang.Value, so *train.StepOptions) []*lang.Erro
 			errs = append(errs, s.errorAt(s.spec.NestedPos("groups", append(paths[i], "0")...), lang.CodeArgType, "groups", "group takes a parameter pattern in quotes first, such as \"*.b\""))
 			continue
 		}
+		if _, err := path.Match(pat, ""); err != nil {
+			errs = append(errs, s.errorAt(s.spec.NestedPos("groups", append(paths[i], "0")...), lang.CodeValue, "groups", "group(%q): not a pattern (* any characters, ? one, [...] a class)", pat))
+			continue
+		}
 		g := train.Group{Pattern: pat, Set: map[string]float64{}}
 		keys, e := s.kwargs("groups", paths[i], c, 1, groupSettings...)
 		errs = append(errs, e...)
@@ -394,6 +399,11 @@ func (s *settings) blockPrune(v lang.Value, so *train.StepOptions) []*lang.Error
 			if !ok {
 				errs = append(errs, s.errorAt(at, lang.CodeArgType, "prune", "params = %s: want a list of parameter patterns in quotes", showValue(x)))
 			}
+			for i, pat := range names {
+				if _, err := path.Match(pat, ""); err != nil {
+					errs = append(errs, s.errorAt(s.spec.NestedPos("prune", kw, itoa(i)), lang.CodeValue, "prune", "params: %q is not a pattern (* any characters, ? one, [...] a class)", pat))
+				}
+			}
 			pr.Params = names
 		}
 	}
@@ -490,7 +500,7 @@ func (s *settings) stepData(so *train.StepOptions, sampler string, pd *preparedD
 		}
 		w, err := train.BalancedClassWeights(pd.train.Get(pd.b.label), mask)
 		if err != nil {
-			return nil, s.errorf(lang.CodeValue, "class_weights", "the training labels %q: %v", pd.b.label, err)
+			return nil, s.errorf(lang.CodeValue, "class_weights", "the training labels %q: %s", pd.b.label, labelText(pd, err))
 		}
 		so.ClassWeights = w
 	}
@@ -518,9 +528,23 @@ func (s *settings) stepData(so *train.StepOptions, sampler string, pd *preparedD
 	}
 	smp, err := train.NewBalancedSampler(pd.train.Get(pd.b.label), seed)
 	if err != nil {
-		return nil, s.settingError(err)
+		return nil, s.errorf(lang.CodeValue, "sampler", "the training labels %q: %s", pd.b.label, labelText(pd, err))
 	}
 	return smp, nil
+}
+
+// labelText says where a label that is not a class id is in the data
+// ("file:17" for a CSV line); other errors as they are.
+func labelText(pd *preparedData, err error) string {
+	var le *train.LabelError
+	if errors.As(err, &le) {
+		return fmt.Sprintf("%s: label %v is not a class id (an integer from 0 below %d)", pd.train.Source.Where(le.Row), le.Value, 1<<20)
+	}
+	var se *train.SettingError
+	if errors.As(err, &se) {
+		return se.Err.Error()
+	}
+	return err.Error()
 }
 
 // stepRun prepares what the loop and the end of training need of so once

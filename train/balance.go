@@ -71,6 +71,17 @@ func BalancedClassWeights(labels, mask *tensor.Tensor) ([]float64, error) {
 	return w, nil
 }
 
+// LabelError is a label that is not a class id (an integer in [0, 2^20)),
+// at row Row of the labels counted.
+type LabelError struct {
+	Row   int
+	Value float64
+}
+
+func (e *LabelError) Error() string {
+	return fmt.Sprintf("label %v at row %d is not a class id in [0, %d)", e.Value, e.Row, maxClasses)
+}
+
 // classCounts counts the rows of each class in labels (where mask is not
 // zero), and returns the counts and the rows counted.
 func classCounts(labels, mask *tensor.Tensor) ([]int64, int64, error) {
@@ -88,7 +99,7 @@ func classCounts(labels, mask *tensor.Tensor) ([]int64, int64, error) {
 		}
 		v := labels.At(i)
 		if !(v >= 0 && v < maxClasses) || v != math.Trunc(v) {
-			return nil, 0, fmt.Errorf("label %v at row %d is not a class id in [0, %d)", v, i, maxClasses)
+			return nil, 0, &LabelError{Row: i, Value: v}
 		}
 		c := int(v)
 		if c >= len(counts) {
@@ -177,7 +188,7 @@ func NewBalancedSampler(labels *tensor.Tensor, seed uint64) (*BalancedSampler, e
 	}
 	counts, _, err := classCounts(labels, nil)
 	if err != nil {
-		return nil, settingErr("sampler", "%v", err)
+		return nil, &SettingError{Key: "sampler", Err: err}
 	}
 	rows := make([][]int, len(counts))
 	for i := range labels.Len() {
