@@ -111,5 +111,6 @@ func init() {
 			return func(_ *ops.Ctx, o *tensor.Tensor, in []*tensor.Tensor) { o.CopyFrom(in[len(in)-1]) }, nil
 		},
 		NoGrad: "its gradient is a user-supplied rule, checked per program by nnc gradcheck",
+		Flops:  ops.NoFlops, // a copy of the primal output
 	})
 }

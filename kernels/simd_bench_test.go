@@ -68,7 +68,7 @@ func BenchmarkSIMDRows(b *testing.B) {
 // elements.
 func BenchmarkSIMDFused(b *testing.B) {
 	const n = 1 << 16
-	prog := []FusedInstr{{Op: "mul", A: 0, B: 1}, {Op: "exp", A: 2, B: -1}, {Op: "add", A: 3, B: 0}}
+	prog := []FusedInstr{tile(TileMul, 0, 1), expInstr(2), tile(TileAdd, 3, 0)}
 	for _, simd := range []bool{false, true} {
 		name := "scalar"
 		if simd {

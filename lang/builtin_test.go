@@ -12,7 +12,7 @@ import (
 // languageBuiltins are the built-in functions of docs/language.md; the
 // registry and the hand-written table must give each of them.
 var languageBuiltins = strings.Fields(`
-	abs exp log log1p sqrt rsqrt square sin cos tanh sigmoid relu silu softplus sign erf neg
+	abs exp log log1p sqrt rsqrt square sin cos tanh sigmoid relu silu softplus mish sign erf neg
 	leaky_relu elu gelu clip maximum minimum pow where cast stop_gradient
 	sum mean max min prod var std norm logsumexp argmax argmin
 	reshape transpose squeeze unsqueeze broadcast_to concat stack split pad flatten take gather
