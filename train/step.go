@@ -3,7 +3,6 @@ package train
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/ops"
@@ -312,6 +311,3 @@ func subgraph(g *ops.Graph, outputs []ops.Output, updates []ops.Update) (*ops.Gr
 	}
 	return nb.G, nil
 }
-
-// finite reports whether x is neither NaN nor infinite.
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
