@@ -103,8 +103,12 @@ type argReader struct {
 }
 
 func (r *argReader) fail(arg, format string, a ...any) {
-	r.errs = append(r.errs, r.s.errorAt(r.s.nestedPos(r.key, arg), lang.CodeValue, r.key, "%s: %s = %s: %s",
-		r.name, arg, showValue(r.args[arg]), fmt.Sprintf(format, a...)))
+	what := arg
+	if r.name != r.key { // schedule: cosine: warmup = ...; early_stop: patience = ...
+		what = r.name + ": " + arg
+	}
+	r.errs = append(r.errs, r.s.errorAt(r.s.nestedPos(r.key, arg), lang.CodeValue, r.key, "%s = %s: %s",
+		what, showValue(r.args[arg]), fmt.Sprintf(format, a...)))
 }
 
 // int reads a whole number in [lo, hi] (def when not given).

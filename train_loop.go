@@ -345,8 +345,14 @@ func setCallbacks(o *TrainOptions, cfg *train.Config) {
 	}
 	if rep != nil || o.OnEpoch != nil {
 		cfg.AfterEpoch = func(st train.EpochStats) error {
+			metrics := make(map[string]float64, len(st.Metrics))
+			for k, v := range st.Metrics {
+				if k != "train_loss" { // the event's Loss
+					metrics[k] = v
+				}
+			}
 			e := EpochEvent{Epoch: st.Epoch, Epochs: cfg.Epochs, Steps: st.Steps, Samples: int64(st.Samples),
-				Loss: st.Loss, Metrics: st.Metrics, LR: st.LR, Duration: st.Duration}
+				Loss: st.Loss, Metrics: metrics, LR: st.LR, Duration: st.Duration}
 			if rep != nil {
 				rep.Epoch(e)
 			}

@@ -134,8 +134,14 @@ func (l *loop) writeStepLog(lg *stepLog, info StepInfo, took time.Duration, out 
 
 // writeEpochLog writes an epoch's record.
 func (l *loop) writeEpochLog(st EpochStats) error {
+	metrics := make(map[string]float64, len(st.Metrics))
+	for k, v := range st.Metrics {
+		if k != "train_loss" { // the record's loss
+			metrics[k] = v
+		}
+	}
 	r := LogRecord{Kind: LogEpoch, Run: l.cfg.RunName, Epoch: st.Epoch, Step: int64(l.res.Steps),
-		Time: time.Since(l.start).Seconds(), Loss: st.Loss, LR: st.LR, Metrics: st.Metrics,
+		Time: time.Since(l.start).Seconds(), Loss: st.Loss, LR: st.LR, Metrics: metrics,
 		StepSeconds: st.Duration.Seconds(), Samples: int64(st.Samples), MemoryBytes: memoryBytes()}
 	if err := l.cfg.Log.Write(r); err != nil {
 		return fmt.Errorf("writing the training log: %w", err)

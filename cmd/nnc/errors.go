@@ -24,7 +24,11 @@ func coded(e *nnc.Error) string {
 	if e.Code != "" {
 		msg = e.Code + ": " + msg
 	}
-	if p := e.Pos.String(); p != "" {
+	p := e.Pos.String()
+	if flag, ok := optionFlags[e.Pos.File]; ok && e.Pos.Line == 0 {
+		p = flag // a setting an option gave ("TrainOptions.Schedule")
+	}
+	if p != "" {
 		return p + ": " + msg
 	}
 	return msg
@@ -122,6 +126,21 @@ var optionFlags = map[string]string{
 	"EvalOptions.Shapes":     "--shapes",
 	"TrainOptions.Seq":       "--seq",
 	"GraphOptions.Grad":      "graph --grad",
+
+	"TrainOptions.Entry":         "--entry",
+	"TrainOptions.Optimizer":     "--optimizer",
+	"TrainOptions.Schedule":      "--schedule",
+	"TrainOptions.Metrics":       "--metrics",
+	"EvalOptions.Metrics":        "--metrics",
+	"TrainOptions.EarlyStop":     "--early-stop",
+	"TrainOptions.Checkpoint":    "--checkpoint",
+	"TrainOptions.EvalTrain":     "--eval-train",
+	"TrainOptions.ValEvery":      "--val-every",
+	"TrainOptions.LogEvery":      "--log-every",
+	"TrainOptions.CheckpointDir": "--checkpoint-dir",
+	"TrainOptions.Resume":        "--resume",
+	"TrainOptions.InitFrom":      "--init-from",
+	"TrainOptions.Log":           "--log",
 }
 
 // optionHints say how a missing option's flag fixes an error.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/nnclang/nnc"
@@ -20,7 +21,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Epochs, "epochs", 0, "epochs, from 1 (overrides the train block)")
 	fs.IntVar(&o.Batch, "batch", 0, "batch size, from 1 (overrides the train block)")
 	fs.Float64Var(&o.LR, "lr", 0, "learning rate, positive (overrides the optimizer's)")
-	fs.StringVar(&o.Optimizer, "optimizer", "", "sgd, adam or adamw (overrides the train block)")
+	fs.StringVar(&o.Optimizer, "optimizer", "", "sgd, adam, adamw, rmsprop, adagrad or lion, or a call as a train block writes it, 'sgd(lr = 0.1, momentum = 0.9)' (overrides the train block)")
 	seed := fs.Uint64("seed", 0, "seed for initialization, shuffling and dropout (default: the train block's, else 0)")
 	fs.StringVar(&o.Data, "data", "", dataHelp)
 	fs.Var(splitFlag{&o.Split}, "split", splitHelp)
@@ -35,6 +36,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.WarnGradNorm, "warn-grad-norm", 0, "warn (on stderr) after each step in which a parameter's gradient norm exceeds this positive number")
 	memoryFlag(fs, "the most memory one plan (a training step, an evaluation) may take, e.g. 2MB, and with --remat the step's budget (default: $"+envMaxMemory+", else the memory available)")
 	steps := addStepFlags(fs, &o.StepSettings) // train_step_flags.go
+	loop := addLoopFlags(fs, &o)
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -49,15 +51,19 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err := steps.parse(fs); err != nil {
 		return err
 	}
+	if err := loop.parse(fs); err != nil {
+		return err
+	}
 	if given(fs)["seed"] {
 		o.Seed = seed
 	}
 	o.Warnings = stderr
 	if !*quiet {
-		o.Progress = stderr
-		if !*asJSON {
-			o.Progress = stdout
+		out := stdout
+		if *asJSON {
+			out = stderr
 		}
+		o.Progress = newTrainProgress(out, loop.every)
 	}
 	p, err := compileFile(file)
 	if err != nil {
@@ -66,15 +72,24 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := interruptible(stderr)
 	defer stop()
 	res, err := p.TrainContext(ctx, o)
+	if pr, ok := o.Progress.(*trainProgress); ok {
+		pr.p.Close()
+	}
 	if err != nil {
 		if res != nil && errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "nnc train: interrupted: %v\n", err)
 			if o.Output != "" {
 				fmt.Fprintf(stderr, "parameters after %d steps written to %s\n", res.Details.Steps, o.Output)
 			}
+			if ck := res.Details.Checkpoint; ck != "" {
+				fmt.Fprintf(stderr, "checkpoint written to %s: continue with --resume %s\n", ck, ck)
+			}
 			return errReported
 		}
 		return err
+	}
+	if res.Details.StoppedEarly {
+		fmt.Fprintf(stderr, "stopped early after epoch %d; the parameters of epoch %d kept\n", res.Details.Epochs, res.Details.BestEpoch)
 	}
 	if *asJSON {
 		return writeJSON(stdout, res.Metrics)
@@ -104,9 +119,11 @@ func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions) error {
 		}
 	}
 	switch o.Optimizer {
-	case "", "sgd", "adam", "adamw":
+	case "", "sgd", "adam", "adamw", "rmsprop", "adagrad", "lion":
 	default:
-		return usagef("--optimizer is sgd, adam or adamw, not %q", o.Optimizer)
+		if !strings.Contains(o.Optimizer, "(") {
+			return usagef("--optimizer is sgd, adam, adamw, rmsprop, adagrad or lion, or a call such as 'sgd(lr = 0.1)', not %q", o.Optimizer)
+		}
 	}
 	n, err := setMemoryLimit(fs)
 	if err != nil {
@@ -128,6 +145,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	bindFlags(fs, &o.Inputs, &o.Labels, &o.Shapes)
 	fs.IntVar(&o.Batch, "batch", 0, "evaluation batch size, from 1 (default 256)")
 	fs.Bool("json", true, "print the metrics as one JSON object (always on)")
+	metrics := fs.String("metrics", "", "the metrics to measure besides the loss, NAME,... (accuracy, top5_accuracy, precision, recall, f1, auc, mae, rmse, r2, perplexity, ...; default: the train block's, else accuracy)")
 	fs.BoolVar(&o.AllowNonFinite, "allow-nonfinite", false, "accept NaN and infinite feature values in a data file")
 	memoryFlag(fs, memoryHelp)
 	pos, err := parse(fs, args, stderr)
@@ -147,6 +165,12 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if o.Params == "" {
 		return usagef("--params is required")
 	}
+	if given(fs)["metrics"] {
+		if o.Metrics, err = nameList("metrics", *metrics); err != nil {
+			return err
+		}
+	}
+	o.Progress = stderr
 	if _, err := setMemoryLimit(fs); err != nil {
 		return err
 	}
