@@ -3,6 +3,7 @@ package nnc
 import (
 	"errors"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -140,5 +141,29 @@ func TestTrainKeysAccepted(t *testing.T) {
 	}
 	if _, ok := res.Metrics["test_accuracy"]; ok || res.Metrics["test_loss"] == 0 {
 		t.Errorf("metrics = [\"loss\"]: %v", res.Metrics)
+	}
+}
+
+// TestDesignExamplesAccepted: the train blocks of the design's
+// char_lstm.nn and tiny_gpt.nn (testdata/stability, copied as written)
+// are accepted whole: every key, tiny_gpt's schedule = cosine(warmup =
+// 100) and clip_norm included.
+func TestDesignExamplesAccepted(t *testing.T) {
+	for _, name := range []string{"char_lstm.nn", "tiny_gpt.nn"} {
+		p, err := CompileFile(filepath.Join("testdata", "stability", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, ls, err := p.trainSettings(&TrainOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if v, _ := s.value("clip_norm"); v != 1.0 {
+			t.Errorf("%s: clip_norm %v", name, v)
+		}
+		if name == "tiny_gpt.nn" && (ls.schedule == nil || ls.schedule.Kind != "cosine" || ls.schedule.Warmup != 100) {
+			t.Errorf("%s: schedule %+v", name, ls.schedule)
+		}
 	}
 }
