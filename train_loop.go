@@ -100,7 +100,7 @@ func (p *Program) loopControls(s *settings, ls loopSettings, o *TrainOptions, f 
 		cfg.Log, cfg.RunName = lw, s.model
 		cfg.LogEvery = ls.logEvery
 		if cfg.LogEvery == 0 {
-			cfg.LogEvery = max(1, f.stepsPerEpoch/20)
+			cfg.LogEvery = max(10, f.stepsPerEpoch/20)
 		}
 		if o.WarnGradNorm == 0 { // else the step's outputs have the norms
 			g, err := p.gradNormsGraph(f.entry, f.shapes)

@@ -32,7 +32,7 @@ func addLoopFlags(fs *flag.FlagSet, o *nnc.TrainOptions) *loopFlags {
 	fs.StringVar(&o.Checkpoint, "checkpoint", "", "write checkpoints: 'every = \"500 steps\", keep = 3, best = \"val_loss\"' (every = N epochs, or \"N steps\"); none to turn the block's off (checkpoint)")
 	fs.BoolVar(&f.evalTrain, "eval-train", false, "measure the training set's metrics in evaluation mode after every epoch (eval_train); without it an epoch's training loss is the mean of its steps'")
 	fs.IntVar(&o.ValEvery, "val-every", 0, "measure the validation set every N steps too (val_every)")
-	fs.IntVar(&o.LogEvery, "log-every", 0, "steps between the log's step records (log_every; default: about 20 an epoch)")
+	fs.IntVar(&o.LogEvery, "log-every", 0, "steps between the log's step records (log_every; default: 20 an epoch, at least 10 steps apart)")
 	fs.StringVar(&o.CheckpointDir, "checkpoint-dir", "", "where checkpoints go (default: the checkpoint setting's dir, else the directory of -o, else ./checkpoints); a run stopped by SIGINT writes one there")
 	fs.StringVar(&o.Resume, "resume", "", "continue the run that wrote this checkpoint, bitwise as if it had not stopped (the same model and settings; more epochs allowed)")
 	fs.StringVar(&o.InitFrom, "init-from", "", "start from the parameters of this checkpoint or parameters file, with a fresh optimizer (fine-tuning)")
@@ -139,5 +139,15 @@ func (t *trainProgress) Step(e nnc.StepEvent) {
 	t.p.Step(e)
 }
 
-// Epoch shows an epoch's summary.
-func (t *trainProgress) Epoch(e nnc.EpochEvent) { t.p.Epoch(e) }
+// Epoch shows an epoch's summary: its metrics but those of each class
+// (f1_class7, ...), which the log and the final metrics hold.
+func (t *trainProgress) Epoch(e nnc.EpochEvent) {
+	m := make(map[string]float64, len(e.Metrics))
+	for k, v := range e.Metrics {
+		if !strings.Contains(k, "_class") {
+			m[k] = v
+		}
+	}
+	e.Metrics = m
+	t.p.Epoch(e)
+}
