@@ -2,7 +2,9 @@ package nnc
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,5 +167,36 @@ func TestDesignExamplesAccepted(t *testing.T) {
 		if name == "tiny_gpt.nn" && (ls.schedule == nil || ls.schedule.Kind != "cosine" || ls.schedule.Warmup != 100) {
 			t.Errorf("%s: schedule %+v", name, ls.schedule)
 		}
+	}
+}
+
+// TestDocsTrainBlocks: every train block of docs/language.md's nn examples
+// is accepted as written (its settings checked as Train checks them before
+// it reads data).
+func TestDocsTrainBlocks(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("docs", "language.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := 0
+	for i, part := range strings.Split(string(text), "```nn\n")[1:] {
+		src, _, _ := strings.Cut(part, "```")
+		if !strings.Contains(src, "\ntrain ") {
+			continue
+		}
+		p, err := Compile(fmt.Sprintf("language.md block %d", i+1), []byte(src))
+		if err != nil {
+			t.Errorf("block %d: %v", i+1, err)
+			continue
+		}
+		for _, m := range p.mod.TrainModels() {
+			blocks++
+			if _, _, err := p.trainSettings(&TrainOptions{Model: m}); err != nil {
+				t.Errorf("block %d, train %s: %v", i+1, m, err)
+			}
+		}
+	}
+	if blocks < 4 {
+		t.Errorf("%d train blocks found in docs/language.md", blocks)
 	}
 }
