@@ -202,7 +202,7 @@ func TestTrainMemoryChecksOptions(t *testing.T) {
 	}{
 		{TrainOptions{MaxMemory: -1}, "TrainOptions.MaxMemory is -1"},
 		{TrainOptions{Epochs: -2}, "TrainOptions.Epochs is -2"},
-		{TrainOptions{Optimizer: "adagrad"}, `TrainOptions.Optimizer is "adagrad"`},
+		{TrainOptions{Optimizer: "adadelta"}, `TrainOptions.Optimizer is "adadelta"`},
 		{TrainOptions{LR: math.Inf(1)}, "TrainOptions.LR is +Inf"},
 	} {
 		info, err := p.TrainMemory(c.o)

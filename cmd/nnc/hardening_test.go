@@ -78,7 +78,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"train", m, "--lr", "0"}, "--lr must be a positive, finite number, got 0"},
 		{[]string{"train", m, "--lr", "-1"}, "got -1"},
 		{[]string{"train", m, "--lr", "Inf"}, "got +Inf"},
-		{[]string{"train", m, "--optimizer", "adagrad"}, `--optimizer is sgd, adam or adamw, not "adagrad"`},
+		{[]string{"train", m, "--optimizer", "adadelta"}, `--optimizer is sgd, adam, adamw, rmsprop, adagrad or lion, or a call such as 'sgd(lr = 0.1)', not "adadelta"`},
 		{[]string{"train", m, "--seed", "-1"}, `invalid value "-1" for flag -seed`},
 		{[]string{"train", m, "--data", ""}, "--data: want a value, got an empty string"},
 		{[]string{"train", m, "-o", ""}, "-o: want a value, got an empty string"},
