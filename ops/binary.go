@@ -85,16 +85,16 @@ func init() {
 		Infer: binaryInfer("mul"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, y := n.In[0], n.In[1]
-			return []*Node{b.SumTo(mul(b, g, y), x.Type.Shape), b.SumTo(mul(b, g, x), y.Type.Shape)}
+			return []*Node{b.SumTo(b.Mul(g, y), x.Type.Shape), b.SumTo(b.Mul(g, x), y.Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			x, y := n.In[0], n.In[1]
 			var a, c *Node
 			if t[0] != nil {
-				a = mul(b, t[0], y)
+				a = b.Mul(t[0], y)
 			}
 			if t[1] != nil {
-				c = mul(b, x, t[1])
+				c = b.Mul(x, t[1])
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
@@ -110,17 +110,17 @@ func init() {
 		Infer: binaryInfer("div"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, y := n.In[0], n.In[1]
-			gy := div(b, g, y) // d/dx = 1/y; d/dy = -x/y² = -(x/y)/y
-			return []*Node{b.SumTo(gy, x.Type.Shape), b.SumTo(neg(b, mul(b, gy, n)), y.Type.Shape)}
+			gy := b.Div(g, y) // d/dx = 1/y; d/dy = -x/y² = -(x/y)/y
+			return []*Node{b.SumTo(gy, x.Type.Shape), b.SumTo(neg(b, b.Mul(gy, n)), y.Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			y := n.In[1]
 			var a, c *Node
 			if t[0] != nil {
-				a = div(b, t[0], y)
+				a = b.Div(t[0], y)
 			}
 			if t[1] != nil {
-				c = neg(b, div(b, mul(b, t[1], n), y))
+				c = neg(b, b.Div(b.Mul(t[1], n), y))
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
@@ -137,23 +137,23 @@ func init() {
 		Infer:   binaryInfer("pow"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, y := n.In[0], n.In[1]
-			dx := mul(b, g, mul(b, y, b.Must(Pow, nil, x, sub(b, y, scalar(b, y, 1)))))
+			dx := b.Mul(g, b.Mul(y, b.Must(Pow, nil, x, b.Sub(y, scalar(b, y, 1)))))
 			if isConst(y) {
 				// x ** 2 with x < 0 is common; log(x) would put NaNs in the
 				// graph for a gradient nobody asks for.
 				return []*Node{b.SumTo(dx, x.Type.Shape), nil}
 			}
-			dy := mul(b, g, mul(b, n, b.Must(Log, nil, x)))
+			dy := b.Mul(g, b.Mul(n, b.Must(Log, nil, x)))
 			return []*Node{b.SumTo(dx, x.Type.Shape), b.SumTo(dy, y.Type.Shape)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			x, y := n.In[0], n.In[1]
 			var a, c *Node
 			if t[0] != nil {
-				a = mul(b, t[0], mul(b, y, b.Must(Pow, nil, x, sub(b, y, scalar(b, y, 1)))))
+				a = b.Mul(t[0], b.Mul(y, b.Must(Pow, nil, x, b.Sub(y, scalar(b, y, 1)))))
 			}
 			if t[1] != nil && !isConst(y) {
-				c = mul(b, t[1], mul(b, n, b.Must(Log, nil, x)))
+				c = b.Mul(t[1], b.Mul(n, b.Must(Log, nil, x)))
 			}
 			return sumTangents(b, n.Type, a, c)
 		},
@@ -174,8 +174,8 @@ func init() {
 		// share the gradient equally, as PyTorch does.
 		win := func(b *Builder, n *Node) (*Node, *Node) {
 			x, y := n.In[0], n.In[1]
-			half := mul(b, scalar(b, x, 0.5), b.Must(Equal, nil, x, y))
-			return add(b, b.Must(*first, nil, x, y), half), add(b, b.Must(*first, nil, y, x), half)
+			half := b.Mul(scalar(b, x, 0.5), b.Must(Equal, nil, x, y))
+			return b.Add(b.Must(*first, nil, x, y), half), b.Add(b.Must(*first, nil, y, x), half)
 		}
 		Register(h, &Op{
 			Name: name, Arity: 2,
@@ -184,16 +184,16 @@ func init() {
 			Infer:   binaryInfer(name),
 			VJP: func(b *Builder, n *Node, g *Node) []*Node {
 				mx, my := win(b, n)
-				return []*Node{b.SumTo(mul(b, g, mx), n.In[0].Type.Shape), b.SumTo(mul(b, g, my), n.In[1].Type.Shape)}
+				return []*Node{b.SumTo(b.Mul(g, mx), n.In[0].Type.Shape), b.SumTo(b.Mul(g, my), n.In[1].Type.Shape)}
 			},
 			JVP: func(b *Builder, n *Node, t []*Node) *Node {
 				mx, my := win(b, n)
 				var a, c *Node
 				if t[0] != nil {
-					a = mul(b, t[0], mx)
+					a = b.Mul(t[0], mx)
 				}
 				if t[1] != nil {
-					c = mul(b, t[1], my)
+					c = b.Mul(t[1], my)
 				}
 				return sumTangents(b, n.Type, a, c)
 			},

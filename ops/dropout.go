@@ -62,5 +62,5 @@ func Dropout(b *Builder, x *Node, p float64) *Node {
 		return x
 	}
 	m := b.Must(DropoutMask, Attrs{"p": p, "seed": b.NextSeed(), "shape": x.Type.Shape, "dtype": x.Type.DType})
-	return mul(b, x, m)
+	return b.Mul(x, m)
 }

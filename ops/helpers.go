@@ -68,13 +68,8 @@ func (b *Builder) Mul(x, y *Node) *Node { return b.Must(Mul, nil, x, y) }
 // Div builds x / y (see Add).
 func (b *Builder) Div(x, y *Node) *Node { return b.Must(Div, nil, x, y) }
 
-// Shorthands for gradient rules, whose operands are right by construction.
-
-func add(b *Builder, x, y *Node) *Node { return b.Add(x, y) }
-func sub(b *Builder, x, y *Node) *Node { return b.Sub(x, y) }
-func mul(b *Builder, x, y *Node) *Node { return b.Mul(x, y) }
-func div(b *Builder, x, y *Node) *Node { return b.Div(x, y) }
-func neg(b *Builder, x *Node) *Node    { return b.Must(Neg, nil, x) }
+// neg is -x, for gradient rules, whose operands are right by construction.
+func neg(b *Builder, x *Node) *Node { return b.Must(Neg, nil, x) }
 
 // scalar is a constant of like's element type.
 func scalar(b *Builder, like *Node, v float64) *Node { return b.Scalar(like.Type.DType, v) }
@@ -89,7 +84,7 @@ func sumTangents(b *Builder, t Type, terms ...*Node) *Node {
 		case s == nil:
 			s = x
 		default:
-			s = add(b, s, x)
+			s = b.Add(s, x)
 		}
 	}
 	if s == nil {

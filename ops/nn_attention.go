@@ -60,9 +60,9 @@ func attentionInfer(in []Type, a Attrs) (Type, error) {
 func attentionWeights(b *Builder, n *Node) (p, scale *Node) {
 	q, k := n.In[0], n.In[1]
 	scale = attentionScale(b, n)
-	s := mul(b, mm(b, q, k, false, true), scale)
+	s := b.Mul(mm(b, q, k, false, true), scale)
 	if len(n.In) == 4 {
-		s = add(b, s, b.Must(AttentionBias, Attrs{"dtype": q.Type.DType}, n.In[3]))
+		s = b.Add(s, b.Must(AttentionBias, Attrs{"dtype": q.Type.DType}, n.In[3]))
 	}
 	return b.Must(Softmax, Attrs{"axis": -1}, s), scale
 }
@@ -73,20 +73,20 @@ func attentionScale(b *Builder, n *Node) *Node {
 		return scalar(b, q, n.Attrs.Float("scale", 1))
 	}
 	d := b.Must(Size, Attrs{"axes": []int{-1}, "dtype": q.Type.DType}, q)
-	return div(b, scalar(b, q, 1), b.Must(Sqrt, nil, d))
+	return b.Div(scalar(b, q, 1), b.Must(Sqrt, nil, d))
 }
 
 // softmaxTangent is P·(t - sum(t·P)) along the last axis: the derivative of
 // softmax at P along t, and (being symmetric) its VJP.
 func softmaxTangent(b *Builder, p, t *Node) *Node {
-	return mul(b, p, sub(b, t, sumAxis(b, mul(b, t, p), -1)))
+	return b.Mul(p, b.Sub(t, sumAxis(b, b.Mul(t, p), -1)))
 }
 
 func attentionVJP(b *Builder, n *Node, g *Node) []*Node {
 	q, k, v := n.In[0], n.In[1], n.In[2]
 	p, scale := attentionWeights(b, n)
 	dv := mm(b, p, g, true, false)
-	ds := mul(b, softmaxTangent(b, p, mm(b, g, v, false, true)), scale)
+	ds := b.Mul(softmaxTangent(b, p, mm(b, g, v, false, true)), scale)
 	out := []*Node{mm(b, ds, k, false, false), mm(b, ds, q, true, false), dv}
 	if len(n.In) == 4 {
 		out = append(out, nil)
@@ -106,12 +106,12 @@ func attentionJVP(b *Builder, n *Node, t []*Node) *Node {
 		if ts == nil {
 			ts = x
 		} else {
-			ts = add(b, ts, x)
+			ts = b.Add(ts, x)
 		}
 	}
 	var terms []*Node
 	if ts != nil {
-		terms = append(terms, mm(b, softmaxTangent(b, p, mul(b, ts, scale)), v, false, false))
+		terms = append(terms, mm(b, softmaxTangent(b, p, b.Mul(ts, scale)), v, false, false))
 	}
 	if t[2] != nil {
 		terms = append(terms, mm(b, p, t[2], false, false))

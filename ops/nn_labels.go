@@ -152,34 +152,34 @@ func crossEntropyInfer(in []Type, a Attrs) (Type, error) {
 func crossEntropyVJP(b *Builder, n *Node, g *Node) []*Node {
 	eps := n.Attrs.Float("label_smoothing", 0)
 	if len(n.In) == 2 && eps == 0 {
-		return []*Node{mul(b, crossEntropyResidual(b, n), div(b, g, batchSize(b, n))), nil}
+		return []*Node{b.Mul(crossEntropyResidual(b, n), b.Div(g, batchSize(b, n))), nil}
 	}
 	z, labels := n.In[0], n.In[1]
 	oh := b.Must(OneHot, Attrs{"depth": Shape{z.Type.Shape[1]}, "dtype": z.Type.DType}, labels)
 	p := b.Must(Softmax, Attrs{"axis": -1}, z)
 	c := b.Must(Size, Attrs{"axes": []int{1}, "dtype": z.Type.DType}, z)
-	ec := div(b, scalar(b, z, eps), c) // ε/C
+	ec := b.Div(scalar(b, z, eps), c) // ε/C
 	rows := Attrs{"axes": []int{1}, "keepdims": true}
 	if len(n.In) == 2 {
 		// w = 1: dL/dz = (P - (1-ε)·Y - ε/C) / N.
-		t := add(b, mul(b, scalar(b, z, 1-eps), oh), ec)
-		return []*Node{mul(b, sub(b, p, t), div(b, g, batchSize(b, n))), nil}
+		t := b.Add(b.Mul(scalar(b, z, 1-eps), oh), ec)
+		return []*Node{b.Mul(b.Sub(p, t), b.Div(g, batchSize(b, n))), nil}
 	}
 	w := n.In[2]
-	wy := b.Must(Sum, rows, mul(b, oh, w)) // [N, 1]
-	sw := div(b, g, b.Must(Sum, nil, wy))  // g / W
-	dz := mul(b, scalar(b, z, 1-eps), mul(b, wy, sub(b, p, oh)))
+	wy := b.Must(Sum, rows, b.Mul(oh, w)) // [N, 1]
+	sw := b.Div(g, b.Must(Sum, nil, wy))  // g / W
+	dz := b.Mul(scalar(b, z, 1-eps), b.Mul(wy, b.Sub(p, oh)))
 	if eps != 0 {
-		dz = add(b, dz, mul(b, ec, sub(b, mul(b, b.Must(Sum, nil, w), p), w)))
+		dz = b.Add(dz, b.Mul(ec, b.Sub(b.Mul(b.Must(Sum, nil, w), p), w)))
 	}
 	nll := neg(b, b.Must(LogSoftmax, Attrs{"axis": -1}, z))
-	nlly := b.Must(Sum, rows, mul(b, oh, nll)) // [N, 1]
-	per := mul(b, oh, sub(b, mul(b, scalar(b, z, 1-eps), nlly), n))
+	nlly := b.Must(Sum, rows, b.Mul(oh, nll)) // [N, 1]
+	per := b.Mul(oh, b.Sub(b.Mul(scalar(b, z, 1-eps), nlly), n))
 	if eps != 0 {
-		per = add(b, per, mul(b, ec, nll))
+		per = b.Add(per, b.Mul(ec, nll))
 	}
 	dw := b.Must(Sum, Attrs{"axes": []int{0}}, per)
-	return []*Node{mul(b, dz, sw), nil, mul(b, dw, sw)}
+	return []*Node{b.Mul(dz, sw), nil, b.Mul(dw, sw)}
 }
 
 func crossEntropyKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
@@ -294,7 +294,7 @@ func crossEntropyResidual(b *Builder, n *Node) *Node {
 	logits, labels := n.In[0], n.In[1]
 	p := b.Must(Softmax, Attrs{"axis": -1}, logits)
 	oh := b.Must(OneHot, Attrs{"depth": Shape{logits.Type.Shape[1]}, "dtype": logits.Type.DType}, labels)
-	return sub(b, p, oh)
+	return b.Sub(p, oh)
 }
 
 // batchSize is N, the number of rows of cross_entropy n's logits, as a scalar.

@@ -51,11 +51,11 @@ func lossInfer(name string) func([]Type, Attrs) (Type, error) {
 
 // meanGrads scales per-element gradients by g / (number of elements).
 func meanGrads(b *Builder, n *Node, g *Node, per []*Node) []*Node {
-	s := div(b, g, b.Must(Size, Attrs{"dtype": n.Type.DType}, n.In[0]))
+	s := b.Div(g, b.Must(Size, Attrs{"dtype": n.Type.DType}, n.In[0]))
 	out := make([]*Node, len(per))
 	for i, p := range per {
 		if p != nil {
-			out[i] = mul(b, p, s)
+			out[i] = b.Mul(p, s)
 		}
 	}
 	return out
@@ -67,7 +67,7 @@ func scalarJVP(b *Builder, n *Node, t []*Node, vjp func(b *Builder, n *Node, g *
 	var terms []*Node
 	for i, tg := range t {
 		if tg != nil && grads[i] != nil {
-			terms = append(terms, b.Must(Sum, nil, mul(b, grads[i], tg)))
+			terms = append(terms, b.Must(Sum, nil, b.Mul(grads[i], tg)))
 		}
 	}
 	return sumTangents(b, n.Type, terms...)
@@ -141,7 +141,7 @@ func init() {
 			builtin: lossBuiltin(),
 			elem:    func(x, y float64, _ Attrs) float64 { return (x - y) * (x - y) },
 			grads: func(b *Builder, n *Node) []*Node {
-				d := mul(b, scalar(b, n, 2), sub(b, n.In[0], n.In[1]))
+				d := b.Mul(scalar(b, n, 2), b.Sub(n.In[0], n.In[1]))
 				return []*Node{d, neg(b, d)}
 			},
 			flops: 3, // subtract, square, add
@@ -158,7 +158,7 @@ func init() {
 			},
 			grads: func(b *Builder, n *Node) []*Node {
 				delta := n.Attrs.Float("delta", 1)
-				d := sub(b, n.In[0], n.In[1])
+				d := b.Sub(n.In[0], n.In[1])
 				c := b.Must(Minimum, nil, b.Must(Maximum, nil, d, scalar(b, d, -delta)), scalar(b, d, delta))
 				return []*Node{c, neg(b, c)}
 			},
@@ -172,9 +172,9 @@ func init() {
 			},
 			grads: func(b *Builder, n *Node) []*Node {
 				p, y := n.In[0], n.In[1]
-				q := sub(b, one(b, p), p)
-				dp := div(b, sub(b, p, y), mul(b, p, q))
-				dy := sub(b, b.Must(Log, nil, q), b.Must(Log, nil, p))
+				q := b.Sub(one(b, p), p)
+				dp := b.Div(b.Sub(p, y), b.Mul(p, q))
+				dy := b.Sub(b.Must(Log, nil, q), b.Must(Log, nil, p))
 				return []*Node{dp, dy}
 			},
 			domain: []Domain{Unit, Unit},
@@ -188,7 +188,7 @@ func init() {
 			},
 			grads: func(b *Builder, n *Node) []*Node {
 				z, y := n.In[0], n.In[1]
-				return []*Node{sub(b, b.Must(Sigmoid, nil, z), y), neg(b, z)}
+				return []*Node{b.Sub(b.Must(Sigmoid, nil, z), y), neg(b, z)}
 			},
 			domain: []Domain{AnyReal, Unit},
 			flops:  5, // softplus form, multiply, add

@@ -121,17 +121,17 @@ func (s normSpec) sumOthers(b *Builder, x, v *Node) *Node {
 
 // parts returns x̂ = (x - mean)·inv and inv = 1/sqrt(var + eps), built with ops.
 func (s normSpec) parts(b *Builder, x *Node, eps float64) (xhat, inv *Node) {
-	xc := sub(b, x, s.mean(b, x, x))
-	v := s.mean(b, x, mul(b, xc, xc))
-	inv = div(b, scalar(b, x, 1), b.Must(Sqrt, nil, add(b, v, scalar(b, x, eps))))
-	return mul(b, xc, inv), inv
+	xc := b.Sub(x, s.mean(b, x, x))
+	v := s.mean(b, x, b.Mul(xc, xc))
+	inv = b.Div(scalar(b, x, 1), b.Must(Sqrt, nil, b.Add(v, scalar(b, x, eps))))
+	return b.Mul(xc, inv), inv
 }
 
 // normalizeTangent is the derivative of x̂ along tx: inv·(tx - mean(tx) -
 // x̂·mean(x̂·tx)); the map is self-adjoint, so it is the VJP too.
 func (s normSpec) normalizeTangent(b *Builder, x, xhat, inv, tx *Node) *Node {
-	c := sub(b, sub(b, tx, s.mean(b, x, tx)), mul(b, xhat, s.mean(b, x, mul(b, xhat, tx))))
-	return mul(b, inv, c)
+	c := b.Sub(b.Sub(tx, s.mean(b, x, tx)), b.Mul(xhat, s.mean(b, x, b.Mul(xhat, tx))))
+	return b.Mul(inv, c)
 }
 
 func (s normSpec) register(doc string, check []CheckCase, builtin *Builtin) {
@@ -146,18 +146,18 @@ func (s normSpec) register(doc string, check []CheckCase, builtin *Builtin) {
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, gamma := n.In[0], n.In[1]
 			xhat, inv := s.parts(b, x, n.Attrs.Float("eps", 1e-5))
-			dx := s.normalizeTangent(b, x, xhat, inv, mul(b, g, s.bcast(b, gamma, x)))
-			return []*Node{dx, s.sumOthers(b, x, mul(b, g, xhat)), s.sumOthers(b, x, g)}
+			dx := s.normalizeTangent(b, x, xhat, inv, b.Mul(g, s.bcast(b, gamma, x)))
+			return []*Node{dx, s.sumOthers(b, x, b.Mul(g, xhat)), s.sumOthers(b, x, g)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			x, gamma := n.In[0], n.In[1]
 			xhat, inv := s.parts(b, x, n.Attrs.Float("eps", 1e-5))
 			var terms []*Node
 			if t[0] != nil {
-				terms = append(terms, mul(b, s.bcast(b, gamma, x), s.normalizeTangent(b, x, xhat, inv, t[0])))
+				terms = append(terms, b.Mul(s.bcast(b, gamma, x), s.normalizeTangent(b, x, xhat, inv, t[0])))
 			}
 			if t[1] != nil {
-				terms = append(terms, mul(b, xhat, s.bcast(b, t[1], x)))
+				terms = append(terms, b.Mul(xhat, s.bcast(b, t[1], x)))
 			}
 			if t[2] != nil {
 				terms = append(terms, s.bcast(b, t[2], x))
@@ -223,10 +223,10 @@ func init() {
 func BatchNormStats(b *Builder, x *Node) (mean, biasedVar, unbiasedVar *Node) {
 	axes := batchNorm.otherAxes(x.Type.Shape.Rank())
 	mk := b.Must(Mean, Attrs{"axes": axes, "keepdims": true}, x)
-	xc := sub(b, x, mk)
-	biasedVar = b.Must(Mean, Attrs{"axes": axes}, mul(b, xc, xc))
+	xc := b.Sub(x, mk)
+	biasedVar = b.Must(Mean, Attrs{"axes": axes}, b.Mul(xc, xc))
 	cnt := b.Must(Size, Attrs{"axes": axes, "dtype": x.Type.DType}, x)
-	unbiasedVar = mul(b, biasedVar, div(b, cnt, sub(b, cnt, scalar(b, x, 1))))
+	unbiasedVar = b.Mul(biasedVar, b.Div(cnt, b.Sub(cnt, scalar(b, x, 1))))
 	return reshapeTo(b, mk, Shape{x.Type.Shape[1]}), biasedVar, unbiasedVar
 }
 
@@ -235,6 +235,6 @@ func BatchNormStats(b *Builder, x *Node) (mean, biasedVar, unbiasedVar *Node) {
 // (x - mean) / sqrt(variance + eps) · gamma + beta.
 func BatchNormEval(b *Builder, x, gamma, beta, mean, variance *Node, eps float64) *Node {
 	bc := func(p *Node) *Node { return batchNorm.bcast(b, p, x) }
-	inv := div(b, scalar(b, x, 1), b.Must(Sqrt, nil, add(b, bc(variance), scalar(b, x, eps))))
-	return add(b, mul(b, mul(b, sub(b, x, bc(mean)), inv), bc(gamma)), bc(beta))
+	inv := b.Div(scalar(b, x, 1), b.Must(Sqrt, nil, b.Add(bc(variance), scalar(b, x, eps))))
+	return b.Add(b.Mul(b.Mul(b.Sub(x, bc(mean)), inv), bc(gamma)), bc(beta))
 }

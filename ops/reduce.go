@@ -167,7 +167,7 @@ func init() {
 		Doc:     "mean(x, axes, keepdims): the mean over axes (every axis when absent)",
 		Infer:   reduceInfer("mean"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{expand(b, n, div(b, g, count(b, n)))}
+			return []*Node{expand(b, n, b.Div(g, count(b, n)))}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return b.Must(Mean, n.Attrs, Tangent(b, t[0], n.In[0]))
@@ -205,7 +205,7 @@ func init() {
 			red, _ := resolveReduction(n.Op.Name, x.Type, n.Attrs)
 			hit := b.Must(Equal, nil, x, reshapeTo(b, n, red.keep))
 			ties := b.Must(Sum, reduceAttrs(n, true), hit)
-			return div(b, hit, ties)
+			return b.Div(hit, ties)
 		}
 		Register(r.h, &Op{
 			Name: name, Arity: 1,
@@ -215,10 +215,10 @@ func init() {
 			Doc:     name + "(x, axes, keepdims) over axes (every axis when absent); ties share the gradient",
 			Infer:   reduceInfer(name),
 			VJP: func(b *Builder, n *Node, g *Node) []*Node {
-				return []*Node{mul(b, expand(b, n, g), share(b, n))}
+				return []*Node{b.Mul(expand(b, n, g), share(b, n))}
 			},
 			JVP: func(b *Builder, n *Node, t []*Node) *Node {
-				return b.Must(Sum, n.Attrs, mul(b, Tangent(b, t[0], n.In[0]), share(b, n)))
+				return b.Must(Sum, n.Attrs, b.Mul(Tangent(b, t[0], n.In[0]), share(b, n)))
 			},
 			Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 				p := kernels.NewBcast(in[0], keepShape(n, in[0]))
@@ -265,13 +265,13 @@ func init() {
 			"The gradient is prod/x, so it is not defined where an element is exactly 0.",
 		Infer: reduceInfer("prod"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{div(b, expand(b, n, mul(b, g, n)), n.In[0])}
+			return []*Node{b.Div(expand(b, n, b.Mul(g, n)), n.In[0])}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return mul(b, n, sumLike(b, n, div(b, t[0], n.In[0])))
+			return b.Mul(n, sumLike(b, n, b.Div(t[0], n.In[0])))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return redKernel(n, in,

@@ -33,15 +33,15 @@ func init() {
 			"computed stably by shifting by the maximum. The language's default axis is -1: lang passes axes [-1].",
 		Infer: reduceInfer("logsumexp"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			p := b.Must(Exp, nil, sub(b, n.In[0], keepOf(b, n, n))) // softmax over the axes
-			return []*Node{mul(b, expand(b, n, g), p)}
+			p := b.Must(Exp, nil, b.Sub(n.In[0], keepOf(b, n, n))) // softmax over the axes
+			return []*Node{b.Mul(expand(b, n, g), p)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			p := b.Must(Exp, nil, sub(b, n.In[0], keepOf(b, n, n)))
-			return sumLike(b, n, mul(b, t[0], p))
+			p := b.Must(Exp, nil, b.Sub(n.In[0], keepOf(b, n, n)))
+			return sumLike(b, n, b.Mul(t[0], p))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return redKernel(n, in,
@@ -77,15 +77,15 @@ func init() {
 			"sum((x - mean)²) / (N - ddof): the population form unless ddof = 1",
 		Infer: inferWith("var", ddofCheck("var")),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			f := div(b, scalar(b, n, 2), varDenominator(b, n))
-			return []*Node{mul(b, expand(b, n, mul(b, g, f)), centered(b, n))}
+			f := b.Div(scalar(b, n, 2), varDenominator(b, n))
+			return []*Node{b.Mul(expand(b, n, b.Mul(g, f)), centered(b, n))}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			f := div(b, scalar(b, n, 2), varDenominator(b, n))
-			return mul(b, sumLike(b, n, mul(b, t[0], centered(b, n))), f)
+			f := b.Div(scalar(b, n, 2), varDenominator(b, n))
+			return b.Mul(sumLike(b, n, b.Mul(t[0], centered(b, n))), f)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			d := n.Attrs.Int("ddof", 0)
@@ -102,14 +102,14 @@ func init() {
 			"its gradient is not defined where std is 0 (constant slices)",
 		Infer: inferWith("std", ddofCheck("std")),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{mul(b, expand(b, n, div(b, g, mul(b, n, varDenominator(b, n)))), centered(b, n))}
+			return []*Node{b.Mul(expand(b, n, b.Div(g, b.Mul(n, varDenominator(b, n)))), centered(b, n))}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			s := sumLike(b, n, mul(b, t[0], centered(b, n)))
-			return div(b, s, mul(b, n, varDenominator(b, n)))
+			s := sumLike(b, n, b.Mul(t[0], centered(b, n)))
+			return b.Div(s, b.Mul(n, varDenominator(b, n)))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			d := n.Attrs.Int("ddof", 0)
@@ -134,13 +134,13 @@ func init() {
 			return nil
 		}),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return []*Node{mul(b, expand(b, n, div(b, g, safeNorm(b, n))), n.In[0])}
+			return []*Node{b.Mul(expand(b, n, b.Div(g, safeNorm(b, n))), n.In[0])}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
-			return div(b, sumLike(b, n, mul(b, t[0], n.In[0])), safeNorm(b, n))
+			return b.Div(sumLike(b, n, b.Mul(t[0], n.In[0])), safeNorm(b, n))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return redKernel(n, in,
@@ -181,13 +181,13 @@ func momentRows[T kernels.Float](ddof int, root bool) func(p *kernels.Bcast, idx
 
 // varDenominator is N - ddof for var/std node n, as a scalar of n's type.
 func varDenominator(b *Builder, n *Node) *Node {
-	return sub(b, count(b, n), scalar(b, n, float64(n.Attrs.Int("ddof", 0))))
+	return b.Sub(count(b, n), scalar(b, n, float64(n.Attrs.Int("ddof", 0))))
 }
 
 // centered is x minus its mean over n's axes (kept as size 1).
 func centered(b *Builder, n *Node) *Node {
 	x := n.In[0]
-	return sub(b, x, b.Must(Mean, reduceAttrs(n, true), x))
+	return b.Sub(x, b.Must(Mean, reduceAttrs(n, true), x))
 }
 
 // inferWith is reduceInfer preceded by an attribute check.
@@ -204,5 +204,5 @@ func inferWith(name string, check func(Attrs) error) func([]Type, Attrs) (Type, 
 // safeNorm is norm n with its zeros replaced by ones, for dividing by: where
 // the norm is 0 every element of x is 0, so x/safeNorm is 0 there.
 func safeNorm(b *Builder, n *Node) *Node {
-	return add(b, n, b.Must(Equal, nil, n, scalar(b, n, 0)))
+	return b.Add(n, b.Must(Equal, nil, n, scalar(b, n, 0)))
 }

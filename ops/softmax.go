@@ -69,14 +69,14 @@ func init() {
 		Infer:   softmaxInfer("softmax"),
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ax := n.Attrs.Int("axis", -1)
-			return []*Node{mul(b, n, sub(b, g, sumAxis(b, mul(b, g, n), ax)))}
+			return []*Node{b.Mul(n, b.Sub(g, sumAxis(b, b.Mul(g, n), ax)))}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
 			ax := n.Attrs.Int("axis", -1)
-			return mul(b, n, sub(b, t[0], sumAxis(b, mul(b, t[0], n), ax)))
+			return b.Mul(n, b.Sub(t[0], sumAxis(b, b.Mul(t[0], n), ax)))
 		},
 		Kernel: softmaxKernel(false),
 		Check:  softmaxCases,
@@ -90,7 +90,7 @@ func init() {
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			ax := n.Attrs.Int("axis", -1)
 			p := b.Must(Exp, nil, n)
-			return []*Node{sub(b, g, mul(b, p, sumAxis(b, g, ax)))}
+			return []*Node{b.Sub(g, b.Mul(p, sumAxis(b, g, ax)))}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			if t[0] == nil {
@@ -98,7 +98,7 @@ func init() {
 			}
 			ax := n.Attrs.Int("axis", -1)
 			p := b.Must(Exp, nil, n)
-			return sub(b, t[0], sumAxis(b, mul(b, p, t[0]), ax))
+			return b.Sub(t[0], sumAxis(b, b.Mul(p, t[0]), ax))
 		},
 		Kernel: softmaxKernel(true),
 		Check:  softmaxCases,

@@ -96,7 +96,7 @@ func (u unaryOp) register() {
 	infer := unaryInfer(u.name)
 	grad := u.grad
 	if grad == nil {
-		grad = func(b *Builder, n, g *Node) *Node { return mul(b, g, u.d(b, n)) }
+		grad = func(b *Builder, n, g *Node) *Node { return b.Mul(g, u.d(b, n)) }
 	}
 	rowsOf := u.rowsOf
 	if rowsOf == nil {
@@ -200,23 +200,23 @@ func init() {
 			r32: kernels.LogRow[float32], r64: kernels.LogRow[float64],
 			d: func(b *Builder, n *Node) *Node {
 				x := n.In[0]
-				return div(b, scalar(b, x, 1), x)
+				return b.Div(scalar(b, x, 1), x)
 			},
 			dom: Positive, fuse: fusedOwnRows, inPlace: true},
 		{h: &Log1p, name: "log1p", builtin: unaryBuiltin(), doc: "log(1 + x), accurate near 0, elementwise",
 			r32: kernels.Log1pRow[float32], r64: kernels.Log1pRow[float64],
 			d: func(b *Builder, n *Node) *Node {
 				x := n.In[0]
-				return div(b, scalar(b, x, 1), add(b, scalar(b, x, 1), x))
+				return b.Div(scalar(b, x, 1), b.Add(scalar(b, x, 1), x))
 			},
 			dom: Positive, fuse: fusedOwnRows, inPlace: true},
 		{h: &Tanh, name: "tanh", builtin: unaryBuiltin(), doc: "the hyperbolic tangent, elementwise",
 			r32: kernels.TanhRow[float32], r64: kernels.TanhRow[float64],
-			d:   func(b *Builder, n *Node) *Node { return sub(b, scalar(b, n.In[0], 1), mul(b, n, n)) },
+			d:   func(b *Builder, n *Node) *Node { return b.Sub(scalar(b, n.In[0], 1), b.Mul(n, n)) },
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Sigmoid, name: "sigmoid", builtin: unaryBuiltin(), doc: "1 / (1 + e**-x), elementwise",
 			r32: kernels.SigmoidRow[float32], r64: kernels.SigmoidRow[float64],
-			d:   func(b *Builder, n *Node) *Node { return mul(b, n, sub(b, scalar(b, n.In[0], 1), n)) },
+			d:   func(b *Builder, n *Node) *Node { return b.Mul(n, b.Sub(scalar(b, n.In[0], 1), n)) },
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Relu, name: "relu", builtin: unaryBuiltin(), doc: "max(x, 0), elementwise",
 			r32: kernels.ReluRow[float32], r64: kernels.ReluRow[float64],
@@ -227,7 +227,7 @@ func init() {
 			dom: AwayZero, fuse: fusedRelu, inPlace: true},
 		{h: &Sqrt, name: "sqrt", builtin: unaryBuiltin(), doc: "the square root, elementwise",
 			r32: kernels.SqrtRow[float32], r64: kernels.SqrtRow[float64],
-			d:   func(b *Builder, n *Node) *Node { return div(b, scalar(b, n.In[0], 0.5), n) },
+			d:   func(b *Builder, n *Node) *Node { return b.Div(scalar(b, n.In[0], 0.5), n) },
 			dom: Positive, fuse: fusedSqrt, inPlace: true},
 		{h: &Abs, name: "abs", builtin: unaryBuiltin(), doc: "|x|, elementwise",
 			r32: kernels.AbsRow[float32], r64: kernels.AbsRow[float64],
@@ -237,7 +237,7 @@ func init() {
 			r32: kernels.SquareRow[float32], r64: kernels.SquareRow[float64],
 			d: func(b *Builder, n *Node) *Node {
 				x := n.In[0]
-				return mul(b, scalar(b, x, 2), x)
+				return b.Mul(scalar(b, x, 2), x)
 			},
 			dom: AnyReal, fuse: fusedSquare, inPlace: true},
 		{h: &Sin, name: "sin", builtin: unaryBuiltin(), doc: "sin(x), elementwise",
@@ -251,14 +251,14 @@ func init() {
 		{h: &Rsqrt, name: "rsqrt", builtin: unaryBuiltin(), doc: "rsqrt(x) = 1/sqrt(x), elementwise",
 			r32: kernels.RsqrtRow[float32], r64: kernels.RsqrtRow[float64],
 			d: func(b *Builder, n *Node) *Node { // -y³/2
-				return mul(b, scalar(b, n, -0.5), mul(b, n, mul(b, n, n)))
+				return b.Mul(scalar(b, n, -0.5), b.Mul(n, b.Mul(n, n)))
 			},
 			dom: Positive},
 		{h: &Erf, name: "erf", builtin: unaryBuiltin(), doc: "erf(x), the error function, elementwise",
 			r32: kernels.ErfRow[float32], r64: kernels.ErfRow[float64],
 			d: func(b *Builder, n *Node) *Node { // 2/√π e^(-x²)
 				x := n.In[0]
-				return mul(b, scalar(b, n, 2/math.SqrtPi), un(b, Exp, neg(b, mul(b, x, x))))
+				return b.Mul(scalar(b, n, 2/math.SqrtPi), un(b, Exp, neg(b, b.Mul(x, x))))
 			},
 			dom: AnyReal},
 		{h: &Silu, name: "silu", builtin: unaryBuiltin(), doc: "silu(x) = x * sigmoid(x) (swish), elementwise",
@@ -267,7 +267,7 @@ func init() {
 				x := n.In[0]
 				s := un(b, Sigmoid, x)
 				one := scalar(b, n, 1)
-				return mul(b, s, add(b, one, mul(b, x, sub(b, one, s))))
+				return b.Mul(s, b.Add(one, b.Mul(x, b.Sub(one, s))))
 			},
 			dom: AnyReal},
 		{h: &Softplus, name: "softplus", builtin: unaryBuiltin(), doc: "softplus(x) = log(1 + exp(x)), computed stably, elementwise",
@@ -279,7 +279,7 @@ func init() {
 			d: func(b *Builder, n *Node) *Node { // t + x*sigmoid(x)*(1 - t²), t = tanh(softplus(x))
 				x := n.In[0]
 				t := un(b, Tanh, un(b, Softplus, x))
-				return add(b, t, mul(b, mul(b, x, un(b, Sigmoid, x)), sub(b, scalar(b, n, 1), mul(b, t, t))))
+				return b.Add(t, b.Mul(b.Mul(x, un(b, Sigmoid, x)), b.Sub(scalar(b, n, 1), b.Mul(t, t))))
 			},
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true,
 			builtin: &Builtin{Operands: []Operand{{Name: "x"}}}},
@@ -295,7 +295,7 @@ func init() {
 				s := n.Attrs.Float("slope", DefaultLeakySlope)
 				x := n.In[0]
 				pos := b.Must(Greater, nil, x, scalar(b, x, 0))
-				return add(b, scalar(b, x, s), mul(b, scalar(b, x, 1-s), pos))
+				return b.Add(scalar(b, x, s), b.Mul(scalar(b, x, 1-s), pos))
 			},
 			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"slope": 0.2})...)},
 		{h: &Elu, name: "elu", builtin: floatsBuiltin("alpha"),
@@ -310,8 +310,8 @@ func init() {
 				al := n.Attrs.Float("alpha", DefaultEluAlpha)
 				x := n.In[0]
 				pos := b.Must(Greater, nil, x, scalar(b, x, 0))
-				negp := sub(b, scalar(b, x, 1), pos)
-				return add(b, pos, mul(b, negp, add(b, n, scalar(b, x, al))))
+				negp := b.Sub(scalar(b, x, 1), pos)
+				return b.Add(pos, b.Mul(negp, b.Add(n, scalar(b, x, al))))
 			},
 			cases: append(unaryCases(AwayZero, nil), unaryCases(AwayZero, Attrs{"alpha": 0.5})...)},
 		{h: &Gelu, name: "gelu", builtin: geluBuiltin(),
@@ -362,15 +362,15 @@ func geluDerivative(b *Builder, n *Node) *Node {
 		// u = c(x + k x³), y = x(1 + tanh u)/2:
 		// dy/dx = (1 + t)/2 + x (1 - t²) c (1 + 3k x²) / 2.
 		c, k := math.Sqrt(2/math.Pi), 0.044715
-		x2 := mul(b, x, x)
-		u := mul(b, scalar(b, x, c), add(b, x, mul(b, scalar(b, x, k), mul(b, x2, x))))
+		x2 := b.Mul(x, x)
+		u := b.Mul(scalar(b, x, c), b.Add(x, b.Mul(scalar(b, x, k), b.Mul(x2, x))))
 		t := un(b, Tanh, u)
-		du := mul(b, scalar(b, x, c), add(b, one, mul(b, scalar(b, x, 3*k), x2)))
-		return mul(b, half, add(b, add(b, one, t), mul(b, mul(b, x, sub(b, one, mul(b, t, t))), du)))
+		du := b.Mul(scalar(b, x, c), b.Add(one, b.Mul(scalar(b, x, 3*k), x2)))
+		return b.Mul(half, b.Add(b.Add(one, t), b.Mul(b.Mul(x, b.Sub(one, b.Mul(t, t))), du)))
 	}
-	phiCDF := mul(b, half, add(b, one, un(b, Erf, mul(b, x, scalar(b, x, 1/math.Sqrt2)))))
-	pdf := mul(b, scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, Exp, mul(b, scalar(b, x, -0.5), mul(b, x, x))))
-	return add(b, phiCDF, mul(b, x, pdf))
+	phiCDF := b.Mul(half, b.Add(one, un(b, Erf, b.Mul(x, scalar(b, x, 1/math.Sqrt2)))))
+	pdf := b.Mul(scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, Exp, b.Mul(scalar(b, x, -0.5), b.Mul(x, x))))
+	return b.Add(phiCDF, b.Mul(x, pdf))
 }
 
 // clipCheck accepts number bounds with lo <= hi.
@@ -392,10 +392,10 @@ func clipDerivative(b *Builder, n *Node) *Node {
 	x := n.In[0]
 	d := scalar(b, x, 1)
 	if lo := n.Attrs.Float("lo", math.Inf(-1)); !math.IsInf(lo, -1) {
-		d = sub(b, d, b.Must(Less, nil, x, scalar(b, x, lo)))
+		d = b.Sub(d, b.Must(Less, nil, x, scalar(b, x, lo)))
 	}
 	if hi := n.Attrs.Float("hi", math.Inf(1)); !math.IsInf(hi, 1) {
-		d = sub(b, d, b.Must(Greater, nil, x, scalar(b, x, hi)))
+		d = b.Sub(d, b.Must(Greater, nil, x, scalar(b, x, hi)))
 	}
 	return b.BroadcastTo(d, n.Type.Shape)
 }
