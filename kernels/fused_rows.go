@@ -44,12 +44,12 @@ var goTileRows = [nTileOps]FusedRows{
 	TileAbs:     {Unary32: absF[float32], Unary64: absF[float64]},
 	TileSquare:  {Unary32: squareF[float32], Unary64: squareF[float64]},
 	TileSqrt:    {Unary32: SqrtRow[float32], Unary64: SqrtRow[float64]},
-	TileAdd:     {Binary32: addF[float32], Binary64: addF[float64]},
-	TileSub:     {Binary32: subF[float32], Binary64: subF[float64]},
-	TileMul:     {Binary32: mulF[float32], Binary64: mulF[float64]},
-	TileDiv:     {Binary32: divF[float32], Binary64: divF[float64]},
-	TileMax:     {Binary32: maxF[float32], Binary64: maxF[float64]},
-	TileMin:     {Binary32: minF[float32], Binary64: minF[float64]},
+	TileAdd:     {Binary32: tileBinary[float32](ewAdd), Binary64: tileBinary[float64](ewAdd)},
+	TileSub:     {Binary32: tileBinary[float32](ewSub), Binary64: tileBinary[float64](ewSub)},
+	TileMul:     {Binary32: tileBinary[float32](ewMul), Binary64: tileBinary[float64](ewMul)},
+	TileDiv:     {Binary32: tileBinary[float32](ewDiv), Binary64: tileBinary[float64](ewDiv)},
+	TileMax:     {Binary32: tileBinary[float32](ewMax), Binary64: tileBinary[float64](ewMax)},
+	TileMin:     {Binary32: tileBinary[float32](ewMin), Binary64: tileBinary[float64](ewMin)},
 	TileGreater: {Binary32: GreaterRow[float32], Binary64: GreaterRow[float64]},
 	TileLess:    {Binary32: swapped(GreaterRow[float32]), Binary64: swapped(GreaterRow[float64])},
 	TileEqual:   {Binary32: EqualRow[float32], Binary64: EqualRow[float64]},
@@ -67,165 +67,15 @@ func (op TileOp) Rows() FusedRows {
 	return r
 }
 
+// tileBinary is the Go tile row of a binary op (an ew code): the one
+// broadcast driver of the binary ops, binaryRow.
+func tileBinary[T Float](op int) func(dst, x, y []T) {
+	return func(dst, x, y []T) { binaryRow(op, dst, x, y) }
+}
+
 // swapped is row with its operands exchanged: x < y is y > x.
 func swapped[T Float](row func(dst, x, y []T)) func(dst, x, y []T) {
 	return func(dst, x, y []T) { row(dst, y, x) }
-}
-
-func addF[T Float](dst, x, y []T) {
-	n := len(dst)
-	switch {
-	case len(x) == n && len(y) == n:
-		x, y := x[:n], y[:n]
-		for i := range dst {
-			dst[i] = x[i] + y[i]
-		}
-	case len(x) == n:
-		x, c := x[:n], y[0]
-		for i := range dst {
-			dst[i] = x[i] + c
-		}
-	case len(y) == n:
-		y, c := y[:n], x[0]
-		for i := range dst {
-			dst[i] = c + y[i]
-		}
-	default:
-		c := x[0] + y[0]
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
-
-func subF[T Float](dst, x, y []T) {
-	n := len(dst)
-	switch {
-	case len(x) == n && len(y) == n:
-		x, y := x[:n], y[:n]
-		for i := range dst {
-			dst[i] = x[i] - y[i]
-		}
-	case len(x) == n:
-		x, c := x[:n], y[0]
-		for i := range dst {
-			dst[i] = x[i] - c
-		}
-	case len(y) == n:
-		y, c := y[:n], x[0]
-		for i := range dst {
-			dst[i] = c - y[i]
-		}
-	default:
-		c := x[0] - y[0]
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
-
-func mulF[T Float](dst, x, y []T) {
-	n := len(dst)
-	switch {
-	case len(x) == n && len(y) == n:
-		x, y := x[:n], y[:n]
-		for i := range dst {
-			dst[i] = x[i] * y[i]
-		}
-	case len(x) == n:
-		x, c := x[:n], y[0]
-		for i := range dst {
-			dst[i] = x[i] * c
-		}
-	case len(y) == n:
-		y, c := y[:n], x[0]
-		for i := range dst {
-			dst[i] = c * y[i]
-		}
-	default:
-		c := x[0] * y[0]
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
-
-func divF[T Float](dst, x, y []T) {
-	n := len(dst)
-	switch {
-	case len(x) == n && len(y) == n:
-		x, y := x[:n], y[:n]
-		for i := range dst {
-			dst[i] = x[i] / y[i]
-		}
-	case len(x) == n:
-		x, c := x[:n], y[0]
-		for i := range dst {
-			dst[i] = x[i] / c
-		}
-	case len(y) == n:
-		y, c := y[:n], x[0]
-		for i := range dst {
-			dst[i] = c / y[i]
-		}
-	default:
-		c := x[0] / y[0]
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
-
-func maxF[T Float](dst, x, y []T) {
-	n := len(dst)
-	switch {
-	case len(x) == n && len(y) == n:
-		x, y := x[:n], y[:n]
-		for i := range dst {
-			dst[i] = max(x[i], y[i])
-		}
-	case len(x) == n:
-		x, c := x[:n], y[0]
-		for i := range dst {
-			dst[i] = max(x[i], c)
-		}
-	case len(y) == n:
-		y, c := y[:n], x[0]
-		for i := range dst {
-			dst[i] = max(c, y[i])
-		}
-	default:
-		c := max(x[0], y[0])
-		for i := range dst {
-			dst[i] = c
-		}
-	}
-}
-
-func minF[T Float](dst, x, y []T) {
-	n := len(dst)
-	switch {
-	case len(x) == n && len(y) == n:
-		x, y := x[:n], y[:n]
-		for i := range dst {
-			dst[i] = min(x[i], y[i])
-		}
-	case len(x) == n:
-		x, c := x[:n], y[0]
-		for i := range dst {
-			dst[i] = min(x[i], c)
-		}
-	case len(y) == n:
-		y, c := y[:n], x[0]
-		for i := range dst {
-			dst[i] = min(c, y[i])
-		}
-	default:
-		c := min(x[0], y[0])
-		for i := range dst {
-			dst[i] = c
-		}
-	}
 }
 
 func negF[T Float](dst, x []T) {
