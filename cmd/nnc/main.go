@@ -7,9 +7,12 @@
 //	nnc graph FILE --entry M.fn [--grad] [--format text|dot]
 //	nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
 //	nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
-//	nnc train FILE [--model M] [--epochs N] [--batch N] [--lr X] [--seed N] [-o P.safetensors]
-//	nnc eval  FILE --params P.safetensors [--data D]
+//	nnc train FILE [--model M] [flags overriding the train block: --epochs N --schedule S ...]
+//	          [--resume CKPT | --init-from CKPT] [--log run.jsonl] [-o P.safetensors]
+//	nnc eval  FILE --params P.safetensors [--data D] [--metrics accuracy,f1]
 //	nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
+//	nnc data  DATA [FILE.nn [--model M | --entry M.fn]] [--json]
+//	nnc plot  RUN.jsonl... -o curves.png|.svg
 //
 // check, run, grad, train, eval and gradcheck take --max-memory 2GB, the
 // most memory one plan may take (default: the environment variable
@@ -50,8 +53,9 @@ Usage:
   nnc run   FILE --entry M.fn [--params P.safetensors] --in x=V ... [--out F]
   nnc grad  FILE --entry M.fn --wrt x,W [--params P] --in x=V ...
   nnc train FILE [--model M] [flags overriding the train block] [-o P.safetensors]
-            [--remat] [--allow-nonfinite]
-  nnc eval  FILE --params P.safetensors [--data D] [--allow-nonfinite]
+            [--resume CKPT | --init-from CKPT] [--log run.jsonl] [--remat] [--allow-nonfinite]
+                                         a bar on a terminal; Ctrl-C writes a checkpoint
+  nnc eval  FILE --params P.safetensors [--data D] [--metrics m,...] [--allow-nonfinite]
   nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
                                          check gradients against finite differences
   nnc data  DATA [FILE.nn [--model M | --entry M.fn]] [--json]
