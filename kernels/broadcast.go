@@ -120,13 +120,13 @@ func Binary[T any](p *Bcast, dst, a, b []T, idx, off []int, row func(dst, x, y [
 	}
 }
 
-// NewBcastMerged is NewBcast with adjacent output axes merged wherever every
+// newBcastMerged is NewBcast with adjacent output axes merged wherever every
 // operand is contiguous across both or repeated across both, and axes of
 // size 1 dropped: a [C, 1, 1] bias over [N, C, H, W] is walked in N·C rows
 // of H·W repeated elements rather than N·C·H rows of W. Rows then span
 // several axes, so it suits elementwise kernels; a reduction walked with it
 // would sum in a different order than with NewBcast.
-func NewBcastMerged(out []int, in ...[]int) *Bcast {
+func newBcastMerged(out []int, in ...[]int) *Bcast {
 	b := NewBcast(out, in...)
 	if b.Same || len(out) == 0 {
 		return b
@@ -196,8 +196,8 @@ func NewBcastMerged(out []int, in ...[]int) *Bcast {
 	return b
 }
 
-// NumElems is the product of the dimensions of a shape.
-func NumElems(s []int) int {
+// numElems is the product of the dimensions of a shape.
+func numElems(s []int) int {
 	n := 1
 	for _, d := range s {
 		n *= d

@@ -2,7 +2,7 @@ package kernels
 
 import "testing"
 
-// TestBcastMergedWalk checks NewBcastMerged's offsets against index
+// TestBcastMergedWalk checks newBcastMerged's offsets against index
 // arithmetic (source, below) for every output element, and
 // that it merges the axes it should.
 func TestBcastMergedWalk(t *testing.T) {
@@ -19,9 +19,9 @@ func TestBcastMergedWalk(t *testing.T) {
 		{[]int{2, 3, 4, 5}, []int{3, 1, 5}, []int{2, 1, 1, 1}, 5, 24},
 	}
 	for _, c := range cases {
-		p := NewBcastMerged(c.out, c.a, c.b)
+		p := newBcastMerged(c.out, c.a, c.b)
 		idx, off := p.Scratch(), make([]int, 2)
-		n := NumElems(c.out)
+		n := numElems(c.out)
 		if p.Rows*p.Row != n || p.Row != c.row || p.Rows != c.rows {
 			t.Fatalf("%v: %d rows of %d, want %d of %d", c.out, p.Rows, p.Row, c.rows, c.row)
 		}
@@ -54,7 +54,7 @@ func TestBcastWalk(t *testing.T) {
 	for _, c := range cases {
 		p := NewBcast(c.out, c.a, c.b)
 		idx, off := p.Scratch(), make([]int, 2)
-		n := NumElems(c.out)
+		n := numElems(c.out)
 		if p.Rows*p.Row != n {
 			t.Fatalf("%v: %d rows of %d for %d elements", c, p.Rows, p.Row, n)
 		}

@@ -99,8 +99,8 @@ func TestConv(t *testing.T) {
 			if i >= 6 && (c.IPG < 2 || c.N%c.IPG == 0) {
 				t.Fatalf("%d images per product of %d, want a shorter last batch", c.IPG, c.N)
 			}
-			x := randSlice(rng, NumElems(g.x[:]))
-			k := randSlice(rng, NumElems(g.k[:]))
+			x := randSlice(rng, numElems(g.x[:]))
+			k := randSlice(rng, numElems(g.k[:]))
 			gout := randSlice(rng, c.N*c.CO*c.OH*c.OW)
 			col := make([]float64, c.ColLen())
 			tmp := make([]float64, c.TmpLen())
@@ -171,8 +171,8 @@ func BenchmarkConv(b *testing.B) {
 	}
 	for _, l := range layers {
 		c := NewConv(l.x, l.k, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1)
-		x := make([]float32, NumElems(l.x))
-		k := make([]float32, NumElems(l.k))
+		x := make([]float32, numElems(l.x))
+		k := make([]float32, numElems(l.k))
 		out := make([]float32, c.N*c.CO*c.OH*c.OW)
 		col, tmp := make([]float32, c.ColLen()), make([]float32, c.TmpLen())
 		flops := float64(2 * len(out) * c.ck)

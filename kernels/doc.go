@@ -12,12 +12,11 @@
 // export a kernel when an op's kernel calls it, and keep everything kernels
 // uses only for itself unexported. Three more stay public for such code:
 // GemmPlan with GemmScratch (a bare matrix product, what Matmul runs per
-// batch) and X86. NumElems and NewBcastMerged are exported only because the
-// fused programs' files spell them; nothing outside kernels uses them.
+// batch) and X86.
 // Exported:
 //
 //   - Element types: Float, Label.
-//   - Broadcast walks: Bcast (NewBcast, NewBcastMerged), Binary, Where.
+//   - Broadcast walks: Bcast (NewBcast), Binary, Where.
 //   - Elementwise rows: the unary rows (NegRow ... SignRow, ScaleRow,
 //     SinRow ... ClipRow) and the binary rows (AddRow ... EqualRow); a row
 //     with two operands also takes one repeated element for either.

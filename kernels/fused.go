@@ -103,7 +103,7 @@ type fusedStep[T Float] struct {
 // and the immediates imms for an output of shape out. Every input shape
 // must broadcast to out.
 func NewFused[T Float](prog []FusedInstr, imms []float64, out []int, in [][]int) (*Fused[T], error) {
-	f := &Fused[T]{n: NumElems(out)}
+	f := &Fused[T]{n: numElems(out)}
 	f.tile = min(FusedTile, max(f.n, 1))
 	nr := len(in) + len(imms) + len(prog)
 	f.regs = make([][]T, nr)
@@ -111,7 +111,7 @@ func NewFused[T Float](prog []FusedInstr, imms []float64, out []int, in [][]int)
 	scalar := make([]bool, nr)
 	for k, s := range in {
 		var fi fusedInput[T]
-		switch m := NumElems(s); {
+		switch m := numElems(s); {
 		case m == f.n:
 			fi.mode = inFull
 		case m == 1:
@@ -119,7 +119,7 @@ func NewFused[T Float](prog []FusedInstr, imms []float64, out []int, in [][]int)
 			scalar[k] = true
 		default:
 			fi.mode = inGather
-			fi.b = NewBcastMerged(out, s)
+			fi.b = newBcastMerged(out, s)
 			fi.idx, fi.off = fi.b.Scratch(), make([]int, 1)
 			fi.scratch = make([]T, f.tile)
 		}

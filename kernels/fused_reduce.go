@@ -27,7 +27,7 @@ func NewFusedReduce[T Float](prog []FusedInstr, imms []float64, shape []int, in 
 	}
 	r := &FusedReduce[T]{F: f, all: all, mean: mean, row: 1, rows: 1}
 	if len(shape) > 0 {
-		r.row, r.rows = shape[len(shape)-1], NumElems(shape[:len(shape)-1])
+		r.row, r.rows = shape[len(shape)-1], numElems(shape[:len(shape)-1])
 	}
 	outElems := r.rows
 	if all {
@@ -35,7 +35,7 @@ func NewFusedReduce[T Float](prog []FusedInstr, imms []float64, shape []int, in 
 	}
 	// As the mean kernel computes it: kept elements over all elements (an
 	// empty reduction gives 0 * Inf = NaN).
-	r.scale = T(float64(outElems) / float64(NumElems(shape)))
+	r.scale = T(float64(outElems) / float64(numElems(shape)))
 	if r.row <= FusedTile {
 		r.buf = make([]T, max(FusedTile/max(r.row, 1), 1)*r.row) // whole rows
 	} else {

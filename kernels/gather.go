@@ -28,7 +28,7 @@ func Gather[T any](v *View, dst, src []T) {
 		dst[0] = src[v.Base]
 		return
 	}
-	total := NumElems(v.Shape)
+	total := numElems(v.Shape)
 	if total == 0 {
 		return
 	}
@@ -53,7 +53,7 @@ func Scatter[T any](v *View, dst, src []T) {
 		dst[v.Base] = src[0]
 		return
 	}
-	total := NumElems(v.Shape)
+	total := numElems(v.Shape)
 	if total == 0 {
 		return
 	}

@@ -42,8 +42,8 @@ func NewMatmul(x, w []int, tx, tw bool) *Matmul {
 	}
 	p.N = n
 	bx, bw := x[:len(x)-2], w[:len(w)-2]
-	if NumElems(bw) == 1 && !tx {
-		p.M *= NumElems(bx)
+	if numElems(bw) == 1 && !tx {
+		p.M *= numElems(bx)
 		p.XOff, p.WOff = []int{0}, []int{0}
 		return p
 	}
@@ -60,7 +60,7 @@ func NewMatmul(x, w []int, tx, tw bool) *Matmul {
 	}
 	sx := batchStrides(bx, r, p.M*p.K)
 	sw := batchStrides(bw, r, p.K*p.N)
-	nb := NumElems(out)
+	nb := numElems(out)
 	p.XOff, p.WOff = make([]int, nb), make([]int, nb)
 	idx := make([]int, r)
 	for b := 0; b < nb; b++ {

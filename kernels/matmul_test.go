@@ -18,8 +18,8 @@ func TestMatmulNaive(t *testing.T) {
 					bx, bw := batch[0], batch[1]
 					xs := append(append([]int(nil), bx...), m, k)
 					ws := append(append([]int(nil), bw...), k, n)
-					x, w := randSlice(rng, NumElems(xs)), randSlice(rng, NumElems(ws))
-					nb := max(NumElems(bx), NumElems(bw))
+					x, w := randSlice(rng, numElems(xs)), randSlice(rng, numElems(ws))
+					nb := max(numElems(bx), numElems(bw))
 					if len(bx) == 2 {
 						nb = 2 * 3
 					}

@@ -107,7 +107,7 @@ func TestParallelElementwise(t *testing.T) {
 func TestParallelReductions(t *testing.T) {
 	in := []int{300, 64, 8}
 	rng := rand.New(rand.NewPCG(9, 9))
-	src := make([]float32, NumElems(in))
+	src := make([]float32, numElems(in))
 	for i := range src {
 		src[i] = float32(rng.NormFloat64())
 	}

@@ -63,7 +63,7 @@ func naiveMaxPool(p *Pool, x []float64) (out []float64, at []int) {
 func TestParallelPool(t *testing.T) {
 	shape := []int{8, 16, 28, 28}
 	rng := rand.New(rand.NewPCG(5, 5))
-	x := make([]float64, NumElems(shape))
+	x := make([]float64, numElems(shape))
 	for i := range x {
 		x[i] = float64(rng.IntN(7)) // many ties
 	}
@@ -137,7 +137,7 @@ func TestParallelConv(t *testing.T) {
 		t.Fatalf("%d tasks, want a parallel split", c.tasks)
 	}
 	rng := rand.New(rand.NewPCG(6, 6))
-	x, k := randSlice(rng, NumElems(xs)), randSlice(rng, NumElems(ks))
+	x, k := randSlice(rng, numElems(xs)), randSlice(rng, numElems(ks))
 	gout := randSlice(rng, c.N*c.CO*c.OH*c.OW)
 	want := naiveConv(c, x, k)
 	ref := dotF(want, gout)

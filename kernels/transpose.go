@@ -32,7 +32,7 @@ func TransposeRun[T any](t *Transpose, dst, src []T) {
 		copy(dst, src)
 		return
 	}
-	n := NumElems(t.out)
+	n := numElems(t.out)
 	if n == 0 {
 		return
 	}

@@ -4,7 +4,7 @@ import "testing"
 
 func TestTransposeNaive(t *testing.T) {
 	in, perm := []int{2, 3, 4, 5}, []int{2, 0, 3, 1}
-	src := make([]int, NumElems(in))
+	src := make([]int, numElems(in))
 	for i := range src {
 		src[i] = i
 	}
