@@ -203,6 +203,21 @@ func TestTrainResumeRefused(t *testing.T) {
 	if _, err := p.Train(TrainOptions{Resume: notCk, CheckpointDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not an nnc checkpoint") {
 		t.Errorf("a parameters file: %v", err)
 	}
+	// A flipped bit in the tensors, a cut file.
+	b := readFile(t, ck)
+	for name, bad := range map[string][]byte{"flipped": append(b[:len(b)-5:len(b)-5], b[len(b)-5]^1, b[len(b)-4], b[len(b)-3], b[len(b)-2], b[len(b)-1]), "cut": b[:len(b)/2]} {
+		path := filepath.Join(dir, name+".safetensors")
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := p.Train(TrainOptions{Epochs: 1, Resume: path, CheckpointDir: t.TempDir()})
+		if err == nil || !strings.Contains(err.Error(), "TrainOptions.Resume is "+path) {
+			t.Errorf("%s checkpoint: %v", name, err)
+		}
+		if name == "flipped" && !strings.Contains(err.Error(), "the file is corrupt") {
+			t.Errorf("flipped bit: %v", err)
+		}
+	}
 	// InitFrom takes the parameters of either.
 	for _, from := range []string{ck, notCk} {
 		if _, err := other.Train(TrainOptions{Epochs: 1, InitFrom: from}); err == nil || !strings.Contains(err.Error(), "TrainOptions.InitFrom") {

@@ -37,6 +37,8 @@ func addLoopFlags(fs *flag.FlagSet, o *nnc.TrainOptions) *loopFlags {
 	fs.StringVar(&o.Resume, "resume", "", "continue the run that wrote this checkpoint, bitwise as if it had not stopped (the same model and settings; more epochs allowed)")
 	fs.StringVar(&o.InitFrom, "init-from", "", "start from the parameters of this checkpoint or parameters file, with a fresh optimizer (fine-tuning)")
 	fs.StringVar(&o.Log, "log", "", "write the training log (JSON Lines: losses, metrics, learning rate, gradient norms, update ratios, step time, memory) to this file; nnc plot draws it")
+	fs.StringVar(&o.Preprocess, "preprocess", "", "standardize, minmax or none: the scaling of the block's preprocess setting (of x unless the block names other arrays)")
+	fs.BoolVar(&o.NoAugment, "no-augment", false, "train without the block's augment setting")
 	fs.IntVar(&f.every, "progress-every", -1, "off a terminal, print a line every N steps (0: epochs only; default: 10 an epoch for epochs of 100 steps or more)")
 	return f
 }
@@ -53,6 +55,9 @@ func (f *loopFlags) parse(fs *flag.FlagSet) error {
 		if err != nil {
 			return err
 		}
+	}
+	if p := f.o.Preprocess; set["preprocess"] && p != "standardize" && p != "minmax" && p != "none" {
+		return usagef("--preprocess is standardize, minmax or none, not %q", p)
 	}
 	if set["progress-every"] && f.every < 0 {
 		return usagef("--progress-every is a number of steps from 0, got %d", f.every)

@@ -205,3 +205,33 @@ func TestTrainBarOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryTrainKeyHasAFlag: every key of docs/language.md's table of
+// train block keys has a flag of nnc train.
+func TestEveryTrainKeyHasAFlag(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/language.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "\n## Training blocks\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	_, help, _ := nncCmd(t, "train", "--help")
+	flags := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  -(\S+)`).FindAllStringSubmatch(help, -1) {
+		flags[m[1]] = true
+	}
+	special := map[string]string{"groups": "group", "augment": "no-augment"}
+	keys := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\|").FindAllStringSubmatch(section, -1)
+	if len(keys) < 25 {
+		t.Fatalf("%d keys in the table", len(keys))
+	}
+	for _, k := range keys {
+		flag := strings.ReplaceAll(k[1], "_", "-")
+		if s, ok := special[k[1]]; ok {
+			flag = s
+		}
+		if !flags[flag] {
+			t.Errorf("train key %s has no flag --%s", k[1], flag)
+		}
+	}
+}
