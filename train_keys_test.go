@@ -200,3 +200,42 @@ func TestDocsTrainBlocks(t *testing.T) {
 		t.Errorf("%d train blocks found in docs/language.md", blocks)
 	}
 }
+
+// TestCheckpointDir: the block's checkpoint dir, and by default
+// "checkpoints", are beside the .nn file (as its data files); best =
+// writes NAME-best.safetensors.
+func TestCheckpointDir(t *testing.T) {
+	for _, c := range []struct{ block, dir string }{
+		{`checkpoint(every = 2, keep = 1, best = "val_loss")`, "checkpoints"},
+		{`checkpoint(every = "5 steps", dir = "ck")`, "ck"},
+	} {
+		file := tinyModel(t, `    data = "d.csv"
+    batch = 10
+    epochs = 4
+    checkpoint = `+c.block)
+		p, err := CompileFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Train(TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(filepath.Dir(file), c.dir)
+		if filepath.Dir(res.Details.Checkpoint) != dir {
+			t.Errorf("%s: the last checkpoint is %s, want one in %s", c.block, res.Details.Checkpoint, dir)
+		}
+		names, _ := os.ReadDir(dir)
+		var got []string
+		for _, n := range names {
+			got = append(got, n.Name())
+		}
+		want := map[string]string{
+			"checkpoints": "M-best.safetensors M-step000000028.safetensors",                                      // epochs 2 and 4 (7 steps each), keep 1
+			"ck":          "M-step000000015.safetensors M-step000000020.safetensors M-step000000025.safetensors", // every 5 of 28 steps, keep 3 by default
+		}[c.dir]
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s: %v, want %s", c.block, got, want)
+		}
+	}
+}

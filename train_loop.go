@@ -206,18 +206,19 @@ func checkPeakRate(o train.Optimizer, s *train.Schedule) error {
 // checkpointControls sets the checkpoint policy and the resume of cfg.
 // Checkpoints are written when the block or the options ask for them,
 // and, when a directory is known (given, or the directory of Output), at
-// the step where a cancelled run stops.
+// the step where a cancelled run stops. The block's dir, and by default
+// "checkpoints", are relative to the .nn file's folder, as its data files.
 func (p *Program) checkpointControls(s *settings, ls loopSettings, o *TrainOptions, f loopFacts, cfg *train.Config) error {
 	c := ls.ckpt
 	dir := o.CheckpointDir
-	if dir == "" && c != nil {
-		dir = c.dir
+	if dir == "" && c != nil && c.dir != "" {
+		dir = p.resolve(c.dir)
 	}
 	if dir == "" && o.Output != "" {
 		dir = filepath.Dir(o.Output)
 	}
 	if dir == "" && c != nil {
-		dir = "checkpoints"
+		dir = p.resolve("checkpoints")
 	}
 	hash := modelHash(f.lossG)
 	if dir != "" {

@@ -220,10 +220,10 @@ func TestTrainResumeRefused(t *testing.T) {
 	}
 	// InitFrom takes the parameters of either.
 	for _, from := range []string{ck, notCk} {
-		if _, err := other.Train(TrainOptions{Epochs: 1, InitFrom: from}); err == nil || !strings.Contains(err.Error(), "TrainOptions.InitFrom") {
+		if _, err := other.Train(TrainOptions{Epochs: 1, InitFrom: from, CheckpointDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "TrainOptions.InitFrom") {
 			t.Errorf("init from %s into another model: %v", filepath.Base(from), err)
 		}
-		if _, err := p.Train(TrainOptions{Epochs: 1, InitFrom: from, Optimizer: "sgd"}); err != nil {
+		if _, err := p.Train(TrainOptions{Epochs: 1, InitFrom: from, Optimizer: "sgd", CheckpointDir: t.TempDir()}); err != nil {
 			t.Errorf("init from %s: %v", filepath.Base(from), err)
 		}
 	}
