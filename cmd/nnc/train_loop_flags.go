@@ -33,7 +33,7 @@ func addLoopFlags(fs *flag.FlagSet, o *nnc.TrainOptions) *loopFlags {
 	fs.BoolVar(&f.evalTrain, "eval-train", false, "measure the training set's metrics in evaluation mode after every epoch (eval_train); without it an epoch's training loss is the mean of its steps'")
 	fs.IntVar(&o.ValEvery, "val-every", 0, "measure the validation set every N steps too (val_every)")
 	fs.IntVar(&o.LogEvery, "log-every", 0, "steps between the log's step records (log_every; default: 20 an epoch, at least 10 steps apart)")
-	fs.StringVar(&o.CheckpointDir, "checkpoint-dir", "", "where checkpoints go (default: the checkpoint setting's dir, else the directory of -o, else ./checkpoints); a run stopped by SIGINT writes one there")
+	fs.StringVar(&o.CheckpointDir, "checkpoint-dir", "", "where checkpoints go (default: the checkpoint setting's dir, else the directory of -o, else checkpoints/ beside the .nn file); a run stopped by SIGINT writes one there")
 	fs.StringVar(&o.Resume, "resume", "", "continue the run that wrote this checkpoint, bitwise as if it had not stopped (the same model and settings; more epochs allowed)")
 	fs.StringVar(&o.InitFrom, "init-from", "", "start from the parameters of this checkpoint or parameters file, with a fresh optimizer (fine-tuning)")
 	fs.StringVar(&o.Log, "log", "", "write the training log (JSON Lines: losses, metrics, learning rate, gradient norms, update ratios, step time, memory) to this file; nnc plot draws it")
