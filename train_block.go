@@ -436,3 +436,40 @@ func (s *settings) noTestSet(given Split) error {
 	}
 	return s.errorf(lang.CodeValue, "split", "the test fraction is 0: there is nothing to evaluate")
 }
+
+// CheckTrainBlocks checks the settings of every train block of the program
+// as Train would (unknown keys, values out of range, data constructors'
+// arguments), without loading data, and returns every error found, each at
+// its setting's position; nil when all are right. nnc check runs it, so a
+// block that train would refuse does not pass check.
+func (p *Program) CheckTrainBlocks() (err error) {
+	defer recoverInternal(&err)
+	if !p.ok() {
+		return errNoProgram
+	}
+	var all lang.ErrorList
+	for _, m := range p.mod.TrainModels() {
+		if _, err := p.settings("TrainOptions", m); err != nil {
+			var list lang.ErrorList
+			if errors.As(err, &list) {
+				all = append(all, list...)
+				continue
+			}
+			return err
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i].Pos, all[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return all
+}

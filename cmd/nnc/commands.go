@@ -74,6 +74,9 @@ func summarize(file string, shapes shapesFlag) (*nnc.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.CheckTrainBlocks(); err != nil {
+		return nil, err
+	}
 	sum, err := p.Summary(shapes)
 	if err != nil {
 		return nil, err
