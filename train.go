@@ -390,7 +390,11 @@ func (tr *training) facts(opts *TrainOptions) loopFacts {
 		n := tr.pd.train.Len()
 		steps = (n + tr.batch - 1) / tr.batch
 	}
-	return loopFacts{entry: tr.entry, opt: tr.opt, epochs: tr.epochs, batch: tr.batch, stepsPerEpoch: steps,
+	updates := steps
+	if tr.so != nil && tr.so.Accumulate > 1 {
+		updates = (steps + tr.so.Accumulate - 1) / tr.so.Accumulate // the last group of an epoch may be smaller
+	}
+	return loopFacts{entry: tr.entry, opt: tr.opt, epochs: tr.epochs, batch: tr.batch, stepsPerEpoch: steps, updatesPerEpoch: updates,
 		seed: tr.seed, hasVal: tr.pd.val != nil, lossG: tr.lossG, shapes: tr.shapes, low: tr.low}
 }
 

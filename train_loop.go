@@ -41,12 +41,15 @@ type loopFacts struct {
 	opt           train.Optimizer
 	epochs, batch int
 	stepsPerEpoch int
-	seed          uint64
-	hasVal        bool
-	lossG         *ops.Graph // the model, hashed for checkpoints
-	shapes        map[string]int64
-	settings      map[string]string // the run's settings, as checkpoints record them
-	low           *lang.Lowered
+	// updatesPerEpoch is the parameter updates of an epoch: its steps,
+	// or fewer with gradient accumulation; a schedule counts them.
+	updatesPerEpoch int
+	seed            uint64
+	hasVal          bool
+	lossG           *ops.Graph // the model, hashed for checkpoints
+	shapes          map[string]int64
+	settings        map[string]string // the run's settings, as checkpoints record them
+	low             *lang.Lowered
 }
 
 // loopRun is the part of a run the loop's controls add: the log to close.
@@ -73,7 +76,7 @@ func (p *Program) loopControls(s *settings, ls loopSettings, o *TrainOptions, f 
 	}
 	if ls.schedule != nil {
 		sch := *ls.schedule
-		sch.LR, sch.Epochs, sch.StepsPerEpoch = cfg.LR, f.epochs, f.stepsPerEpoch
+		sch.LR, sch.Epochs, sch.StepsPerEpoch = cfg.LR, f.epochs, f.updatesPerEpoch
 		ns, err := train.NewSchedule(sch)
 		if err != nil {
 			return nil, s.errorf(lang.CodeValue, "schedule", "%v", err)

@@ -143,6 +143,12 @@ func (h *stepHooks) run(ctx context.Context, step *bound, loss int, seed uint64,
 	return h.outs, nil
 }
 
+// updates reports whether batch b updates the parameters: every batch,
+// unless it only accumulates gradients for a later one.
+func (h *stepHooks) updates(b *data.Batch) bool {
+	return h == nil || h.micro == nil || Updates(h.k, b.Index, h.perEpoch)
+}
+
 // done follows the completed batch b, steps the batches the run has
 // completed: after an update, the pruning masks are recomputed when due.
 func (h *stepHooks) done(steps int, b *data.Batch) error {

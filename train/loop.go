@@ -130,9 +130,13 @@ func (l *loop) checkControls() error {
 		if err := s.Check(); err != nil {
 			return err
 		}
-		if !s.PerEpoch() && (s.StepsPerEpoch != l.perEpoch || s.Epochs != cfg.Epochs) {
-			return fmt.Errorf("train: the schedule is set for %d epochs of %d steps, the run has %d of %d",
-				s.Epochs, s.StepsPerEpoch, cfg.Epochs, l.perEpoch)
+		updates := l.perEpoch // a schedule's steps are updates
+		if h := l.hooks; h != nil && h.micro != nil {
+			updates = int(UpdatesDone(l.perEpoch, l.perEpoch, h.k))
+		}
+		if !s.PerEpoch() && (s.StepsPerEpoch != updates || s.Epochs != cfg.Epochs) {
+			return fmt.Errorf("train: the schedule is set for %d epochs of %d updates, the run has %d of %d",
+				s.Epochs, s.StepsPerEpoch, cfg.Epochs, updates)
 		}
 		if err := SetLR(cfg.Store, s.Rate()); err != nil {
 			return err
@@ -276,8 +280,8 @@ func (l *loop) oneStep(b *data.Batch) error {
 	if err := l.hooks.done(l.res.Steps, b); err != nil {
 		return err
 	}
-	if cfg.Schedule != nil {
-		cfg.Schedule.StepDone()
+	if cfg.Schedule != nil && l.hooks.updates(b) {
+		cfg.Schedule.StepDone() // a schedule's steps are updates, as an optimizer's are
 	}
 	info := StepInfo{Epoch: l.epoch, Epochs: cfg.Epochs, Step: l.batch, Steps: l.perEpoch, GlobalStep: l.res.Steps,
 		Samples: b.Size, EpochSamples: l.rows, Loss: loss, RunningLoss: l.sum / float64(l.rows), LR: l.lr,
