@@ -65,7 +65,27 @@ func (p *Program) Eval(opts EvalOptions) (map[string]float64, error) {
 
 // EvalContext is Eval, stopped by ctx: when ctx is cancelled, evaluation
 // stops before its next batch and returns an error wrapping ctx.Err().
-func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[string]float64, err error) {
+func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (map[string]float64, error) {
+	r, err := p.EvalReport(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.Metrics, nil
+}
+
+// EvalResult is what EvalReport measured.
+type EvalResult struct {
+	// Metrics are Eval's: "test_loss", "test_accuracy" and the metrics
+	// chosen, each prefixed "test_".
+	Metrics map[string]float64
+	// Confusion is the test set's confusion matrix (row: label, column:
+	// prediction) when the metrics include "confusion", else nil.
+	Confusion [][]int64
+}
+
+// EvalReport is EvalContext with what does not fit a map of numbers: the
+// confusion matrix.
+func (p *Program) EvalReport(ctx context.Context, opts EvalOptions) (res *EvalResult, err error) {
 	defer recoverInternal(&err)
 	if !p.ok() {
 		return nil, errNoProgram
@@ -162,7 +182,7 @@ func (p *Program) EvalContext(ctx context.Context, opts EvalOptions) (m map[stri
 	if met.HasAccuracy {
 		out["test_accuracy"] = met.Accuracy
 	}
-	return out, nil
+	return &EvalResult{Metrics: out, Confusion: ev.Confusion()}, nil
 }
 
 // stringValues converts names to a train block's list value.

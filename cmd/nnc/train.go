@@ -92,9 +92,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "stopped early after epoch %d; the parameters of epoch %d kept\n", res.Details.Epochs, res.Details.BestEpoch)
 	}
 	if *asJSON {
-		return writeJSON(stdout, res.Metrics)
+		return writeJSON(stdout, withConfusion(res.Metrics, res.Details.Confusion))
 	}
 	fmt.Fprintln(stdout, finalLine(res.Metrics))
+	printConfusion(stdout, res.Details.Confusion)
 	if o.Output != "" {
 		fmt.Fprintf(stdout, "parameters written to %s\n", o.Output)
 	}
@@ -180,11 +181,37 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := interruptible(stderr)
 	defer stop()
-	m, err := p.EvalContext(ctx, o)
+	r, err := p.EvalReport(ctx, o)
 	if err != nil {
 		return err
 	}
-	return writeJSON(stdout, m)
+	return writeJSON(stdout, withConfusion(r.Metrics, r.Confusion))
+}
+
+// withConfusion is the metrics as one JSON object with, when there is one,
+// the test set's confusion matrix under "test_confusion_matrix" (row:
+// label, column: prediction).
+func withConfusion(m map[string]float64, c [][]int64) any {
+	if c == nil {
+		return m
+	}
+	out := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	out["test_confusion_matrix"] = c
+	return out
+}
+
+// printConfusion prints the test set's confusion matrix, a row per label.
+func printConfusion(w io.Writer, c [][]int64) {
+	if c == nil {
+		return
+	}
+	fmt.Fprintln(w, "test confusion matrix (row: label, column: prediction):")
+	for _, row := range c {
+		fmt.Fprintln(w, strings.Trim(fmt.Sprint(row), "[]"))
+	}
 }
 
 // finalLine is train's last line: the test set's metrics, else the
