@@ -58,3 +58,14 @@ func TestAlignCategoriesErrors(t *testing.T) {
 		t.Errorf("strings against numbers: %v", err)
 	}
 }
+
+// TestCSVHeaderWiderThanRows: a header naming more columns than the first
+// data row has is an error at that row, not an index out of range when a
+// column is chosen by a header name past the row's end (a fuzzing find:
+// "B,0\n0" choosing column "0").
+func TestCSVHeaderWiderThanRows(t *testing.T) {
+	_, err := DecodeCSV(strings.NewReader("B,0\n0"), "f.csv", CSVOptions{Columns: []string{"0"}, Label: "1"})
+	if err == nil || !strings.Contains(err.Error(), `f.csv:2: column "0" is field 2 of the header, but the rows have 1 fields`) {
+		t.Errorf("got %v", err)
+	}
+}

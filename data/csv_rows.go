@@ -58,6 +58,9 @@ func (p *csvRows) refs() []string {
 // column resolves a reference, a header name or a number from 1.
 func (p *csvRows) column(ref string, line int) (int, error) {
 	if i := slices.Index(p.header, ref); i >= 0 {
+		if i >= p.nf { // a header wider than the rows (sklearn's first lines are)
+			return 0, lineErr(p.name, line, "column %q is field %d of the header, but the rows have %d fields", ref, i+1, p.nf)
+		}
 		return i, nil
 	}
 	if k, err := strconv.Atoi(strings.TrimSpace(ref)); err == nil && k >= 1 && k <= p.nf {
