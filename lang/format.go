@@ -252,7 +252,14 @@ func (p *printer) header(pos ops.Pos, text string, cont bool) (openLine, closeLi
 		inner = append(inner, p.comments[0])
 		p.comments = p.comments[1:]
 	}
-	p.trailing(openLine)
+	if openLine != closeLine || !p.ix.emptyBraces(pos, closeIdx) {
+		p.trailing(openLine)
+	} else if openLine > p.lastLine {
+		// The comment at the end of an empty block written on one line
+		// follows its "}", where it was: taken after "{", a second
+		// formatting would see it there and keep the block open ({ // c).
+		p.lastLine = openLine
+	}
 	p.indent++
 	p.start = true
 	for _, c := range inner {

@@ -130,3 +130,9 @@ func (ix *tokenIndex) braces(p ops.Pos) (openLine, closeLine, closeIdx int) {
 	c := ix.close(o)
 	return ix.line(o), ix.line(c), c
 }
+
+// emptyBraces reports whether the block whose "}" is token closeIdx holds
+// no token: "{}" or "{" and "}" apart with nothing between.
+func (ix *tokenIndex) emptyBraces(p ops.Pos, closeIdx int) bool {
+	return ix.open(ix.at(p))+1 == closeIdx
+}
