@@ -304,6 +304,13 @@ func (c *builtinCall) attrValue(a *ops.BuiltinAttr, v value, p ops.Pos) (any, bo
 		if n, isInt := constInt(v); isInt {
 			return int(n), true
 		}
+		if s, isS := v.(stringV); isS && len(a.Values) > 0 {
+			if !contains(a.Values, string(s)) {
+				c.errorf(p, CodeValue, "%s: %s must be an int, a list of ints or %s, got %q", c.name, a.Name, quoteAll(a.Values), string(s))
+				return nil, false
+			}
+			return string(s), true
+		}
 		return c.intList(v, p, a.Name)
 	case ops.IntsAttr:
 		return c.intList(v, p, a.Name)

@@ -85,7 +85,7 @@ const (
 	BoolAttr                      // a compile-time bool, stored as bool
 	DTypeAttr                     // an element type (f32, f64, i32, i64, bool), stored as DType
 	IntsAttr                      // an int or a list of ints, stored as []int
-	IntOrIntsAttr                 // an int, stored as int, or a list of ints, stored as []int
+	IntOrIntsAttr                 // an int, stored as int, or a list of ints, stored as []int, or one of the strings Values (if any), stored as string
 	ShapeAttr                     // a list of ints (dimensions, possibly symbolic), stored as Shape
 	SizeAttr                      // an int (a dimension): int when constant, a one-dimension Shape when symbolic
 	EnumAttr                      // one of the strings Values, stored as string
@@ -114,7 +114,8 @@ type BuiltinAttr struct {
 	KeywordOnly    bool // given only by keyword
 	PositionalOnly bool // given only positionally
 
-	// Values are the strings an EnumAttr accepts.
+	// Values are the strings an EnumAttr accepts (and an IntOrIntsAttr
+	// besides its ints, such as a padding's "same" and "valid").
 	Values []string
 
 	// Invalid, when set, is the message (after "name: ") for a value of the
@@ -250,8 +251,9 @@ func (a *BuiltinAttr) validate(op *Op, seen map[string]bool) error {
 		return fmt.Errorf("%s: the required %s has a default", op.Name, a.Name)
 	case a.OmitDefault && a.Default == nil:
 		return fmt.Errorf("%s: %s omits a default it does not have", op.Name, a.Name)
-	case (a.Kind == EnumAttr) != (len(a.Values) > 0):
-		return fmt.Errorf("%s: %s: only an enum has Values, and it needs them", op.Name, a.Name)
+	case a.Kind == EnumAttr && len(a.Values) == 0,
+		a.Kind != EnumAttr && a.Kind != IntOrIntsAttr && len(a.Values) > 0:
+		return fmt.Errorf("%s: %s: only an enum or an int-or-ints attribute has Values, and an enum needs them", op.Name, a.Name)
 	}
 	seen[a.Name] = true
 	if a.Default == nil {
