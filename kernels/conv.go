@@ -15,7 +15,7 @@ type Conv struct {
 	N, C, H, W int
 	CO, KH, KW int
 	SH, SW     int // strides
-	PH, PW     int // symmetric zero padding
+	PH, PW     int // zero padding before the rows and columns (top, left)
 	DH, DW     int // dilations
 	G          int // groups
 	OH, OW     int
@@ -23,7 +23,7 @@ type Conv struct {
 	cg, cog    int // channels per group in and out
 	ck         int // cg·KH·KW
 	hw, ohw    int
-	direct     bool // 1×1 kernel, stride 1, no padding, one image per product: x is its own column buffer
+	direct     bool // 1×1 kernel, stride 1, no padding (output as large as x), one image per product: x is its own column buffer
 	serial     bool // the products run on one goroutine (images run in parallel)
 
 	tasks, per int // image batches split into tasks of per batches (see splitTasks)
@@ -43,17 +43,24 @@ const convTargetCols = 800
 const convMaxColBytes = 1024 << 10
 
 // NewConv prepares the convolution of x [N, C, H, W] with k [CO, C/G, KH, KW];
-// stride, pad and dil are [vertical, horizontal]. The shapes must agree (the
-// IR's type rule has checked them).
+// stride, pad and dil are [vertical, horizontal], the padding symmetric.
+// The shapes must agree (the IR's type rule has checked them).
 func NewConv(x, k []int, stride, pad, dil [2]int, groups int) *Conv {
+	return NewConvPadded(x, k, stride, pad, pad, dil, groups)
+}
+
+// NewConvPadded is NewConv with padding lo before (top, left) and hi after
+// (bottom, right) each spatial axis, which may differ (ONNX's pads, "same"
+// with an odd total): only lo moves the windows; hi adds output positions.
+func NewConvPadded(x, k []int, stride, lo, hi, dil [2]int, groups int) *Conv {
 	c := &Conv{
 		N: x[0], C: x[1], H: x[2], W: x[3],
 		CO: k[0], KH: k[2], KW: k[3],
-		SH: stride[0], SW: stride[1], PH: pad[0], PW: pad[1], DH: dil[0], DW: dil[1],
+		SH: stride[0], SW: stride[1], PH: lo[0], PW: lo[1], DH: dil[0], DW: dil[1],
 		G: groups,
 	}
-	c.OH = (c.H+2*c.PH-c.DH*(c.KH-1)-1)/c.SH + 1
-	c.OW = (c.W+2*c.PW-c.DW*(c.KW-1)-1)/c.SW + 1
+	c.OH = (c.H+lo[0]+hi[0]-c.DH*(c.KH-1)-1)/c.SH + 1
+	c.OW = (c.W+lo[1]+hi[1]-c.DW*(c.KW-1)-1)/c.SW + 1
 	if k[1] != c.C/groups {
 		panic("kernels.NewConv: kernel channels do not match the input's")
 	}
@@ -74,7 +81,7 @@ func (c *Conv) layout() {
 	macs := c.cog * c.ck * c.ohw
 	if macs >= gemmSerialMACs {
 		// One image's product is large enough to run on every core.
-		c.direct = c.KH == 1 && c.KW == 1 && c.SH == 1 && c.SW == 1 && c.PH == 0 && c.PW == 0
+		c.direct = c.KH == 1 && c.KW == 1 && c.SH == 1 && c.SW == 1 && c.PH == 0 && c.PW == 0 && c.OH == c.H && c.OW == c.W
 		c.per = c.N
 		return
 	}

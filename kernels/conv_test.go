@@ -76,27 +76,34 @@ func TestConv(t *testing.T) {
 		x, k             [4]int
 		stride, pad, dil [2]int
 		groups           int
+		extra            [2]int // padding after the rows and columns beyond pad (asymmetric)
 	}
 	cases := []geo{
-		{[4]int{2, 3, 7, 5}, [4]int{4, 3, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1},
-		{[4]int{1, 4, 9, 8}, [4]int{6, 2, 3, 2}, [2]int{2, 3}, [2]int{1, 2}, [2]int{2, 1}, 2},
-		{[4]int{2, 3, 4, 5}, [4]int{5, 3, 1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1},  // direct
-		{[4]int{1, 6, 5, 5}, [4]int{6, 1, 2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{1, 1}, 6},  // depthwise
-		{[4]int{3, 2, 1, 33}, [4]int{7, 2, 1, 4}, [2]int{1, 2}, [2]int{0, 3}, [2]int{1, 3}, 1}, // 1-D
-		{[4]int{1, 1, 1, 1}, [4]int{1, 1, 1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1},
+		{[4]int{2, 3, 7, 5}, [4]int{4, 3, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1, [2]int{}},
+		{[4]int{1, 4, 9, 8}, [4]int{6, 2, 3, 2}, [2]int{2, 3}, [2]int{1, 2}, [2]int{2, 1}, 2, [2]int{}},
+		{[4]int{2, 3, 4, 5}, [4]int{5, 3, 1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1, [2]int{}},  // direct
+		{[4]int{1, 6, 5, 5}, [4]int{6, 1, 2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{1, 1}, 6, [2]int{}},  // depthwise
+		{[4]int{3, 2, 1, 33}, [4]int{7, 2, 1, 4}, [2]int{1, 2}, [2]int{0, 3}, [2]int{1, 3}, 1, [2]int{}}, // 1-D
+		{[4]int{1, 1, 1, 1}, [4]int{1, 1, 1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1, [2]int{}},
 		// Several images per product, the last batch shorter: 5 = 2+2+1
 		// images of 15×20, 7 = 3+3+1 of 16×16 (dilated "same" padding),
 		// 7 = 5+2 of 12×12 in two groups, and 5 = 4+1 without "same" shape.
-		{[4]int{5, 2, 15, 20}, [4]int{3, 2, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1},
-		{[4]int{7, 3, 16, 16}, [4]int{4, 3, 3, 3}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, 1},
-		{[4]int{7, 4, 12, 12}, [4]int{6, 2, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 2},
-		{[4]int{5, 2, 16, 13}, [4]int{3, 2, 3, 2}, [2]int{1, 1}, [2]int{0, 1}, [2]int{1, 1}, 1},
+		{[4]int{5, 2, 15, 20}, [4]int{3, 2, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1, [2]int{}},
+		{[4]int{7, 3, 16, 16}, [4]int{4, 3, 3, 3}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, 1, [2]int{}},
+		{[4]int{7, 4, 12, 12}, [4]int{6, 2, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 2, [2]int{}},
+		{[4]int{5, 2, 16, 13}, [4]int{3, 2, 3, 2}, [2]int{1, 1}, [2]int{0, 1}, [2]int{1, 1}, 1, [2]int{}},
+		// Asymmetric padding: "same" of stride 2 on even sizes (0 before, 1
+		// after), a plane shift with all of it after, and a 1×1 kernel that
+		// padding after keeps off the direct path.
+		{[4]int{2, 3, 8, 6}, [4]int{4, 3, 3, 3}, [2]int{2, 2}, [2]int{0, 0}, [2]int{1, 1}, 1, [2]int{1, 1}},
+		{[4]int{1, 2, 6, 7}, [4]int{3, 2, 3, 3}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1, [2]int{2, 2}},
+		{[4]int{1, 3, 4, 5}, [4]int{2, 3, 1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1, [2]int{1, 2}},
 	}
 	for i, g := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(i)))
-			c := NewConv(g.x[:], g.k[:], g.stride, g.pad, g.dil, g.groups)
-			if i >= 6 && (c.IPG < 2 || c.N%c.IPG == 0) {
+			c := NewConvPadded(g.x[:], g.k[:], g.stride, g.pad, [2]int{g.pad[0] + g.extra[0], g.pad[1] + g.extra[1]}, g.dil, g.groups)
+			if i >= 6 && i < 10 && (c.IPG < 2 || c.N%c.IPG == 0) {
 				t.Fatalf("%d images per product of %d, want a shorter last batch", c.IPG, c.N)
 			}
 			x := randSlice(rng, numElems(g.x[:]))

@@ -3,52 +3,95 @@ package kernels
 import "math"
 
 // Pool is a prepared 2-D pooling of x [N, C, H, W] with windows KH×KW,
-// strides SH, SW and symmetric padding PH, PW, giving [N, C, OH, OW]
-// (PyTorch's max_pool2d and avg_pool2d with ceil_mode false). Padding never
-// wins a maximum; an average counts it when IncludePad is set (PyTorch's
-// count_include_pad, true by default).
+// strides SH, SW, dilations DH, DW and padding PH, PW before (top, left) and
+// PHE, PWE after (bottom, right), giving [N, C, OH, OW] (PyTorch's
+// max_pool2d and avg_pool2d, ONNX's MaxPool and AveragePool; the caller
+// fixes OH and OW, which ceil_mode may make one larger than the floor rule,
+// so that the last window hangs off the end). Padding never wins a
+// maximum; an average counts the padding within [-PH, H+PHE) when
+// IncludePad is set (count_include_pad), never the part of a window past
+// it. A maximum over a window that sees no input element (only possible
+// with dilations) is -Inf and passes no gradient.
 type Pool struct {
 	NC, H, W   int
 	KH, KW     int
 	SH, SW     int
 	PH, PW     int
+	PHE, PWE   int
+	DH, DW     int
 	OH, OW     int
 	IncludePad bool
 
-	tasks, per int // planes split into tasks of per planes (see splitTasks)
+	inside     bool // every window lies in the plane (no padding is read)
+	tasks, per int  // planes split into tasks of per planes (see splitTasks)
 	r32        *planeRunner[float32]
 	r64        *planeRunner[float64]
 }
 
-// NewPool prepares the pooling of shape x [N, C, H, W]; k, stride and pad
-// are [vertical, horizontal].
+// NewPool prepares the pooling of shape x [N, C, H, W] with symmetric
+// padding and the floor rule for the output size; k, stride and pad are
+// [vertical, horizontal].
 func NewPool(x []int, k, stride, pad [2]int, includePad bool) *Pool {
+	oh := (x[2]+2*pad[0]-k[0])/stride[0] + 1
+	ow := (x[3]+2*pad[1]-k[1])/stride[1] + 1
+	return NewPoolGeom(x, k, stride, pad, pad, [2]int{1, 1}, [2]int{oh, ow}, includePad)
+}
+
+// NewPoolGeom prepares the pooling of shape x [N, C, H, W] to out [OH, OW]
+// with padding lo before and hi after each axis and dilation dil; all are
+// [vertical, horizontal]. The caller has checked that the sizes agree.
+func NewPoolGeom(x []int, k, stride, lo, hi, dil, out [2]int, includePad bool) *Pool {
 	p := &Pool{NC: x[0] * x[1], H: x[2], W: x[3], KH: k[0], KW: k[1], SH: stride[0], SW: stride[1],
-		PH: pad[0], PW: pad[1], IncludePad: includePad}
-	p.OH = (p.H+2*p.PH-p.KH)/p.SH + 1
-	p.OW = (p.W+2*p.PW-p.KW)/p.SW + 1
+		PH: lo[0], PW: lo[1], PHE: hi[0], PWE: hi[1], DH: dil[0], DW: dil[1], OH: out[0], OW: out[1],
+		IncludePad: includePad}
+	p.inside = p.PH == 0 && p.PW == 0 && p.DH == 1 && p.DW == 1 &&
+		(p.OH-1)*p.SH+p.KH <= p.H && (p.OW-1)*p.SW+p.KW <= p.W
 	p.tasks, p.per = splitTasks(p.NC, p.H*p.W+p.OH*p.OW*p.KH*p.KW)
 	return p
 }
 
 // window returns the rows [h0, h1) and columns [w0, w1) of the input that
-// output (oh, ow) sees, clipped to the input.
+// output (oh, ow) sees, clipped to the input (dilation 1).
 func (p *Pool) window(oh, ow int) (h0, h1, w0, w1 int) {
 	h0, w0 = oh*p.SH-p.PH, ow*p.SW-p.PW
 	h1, w1 = min(h0+p.KH, p.H), min(w0+p.KW, p.W)
 	return max(h0, 0), h1, max(w0, 0), w1
 }
 
+// taps returns the first input index and the count of the taps of a
+// window starting at s (which may be negative) of k taps d apart along an
+// axis of n elements: those in [0, n).
+func taps(s, k, d, n int) (first, count int) {
+	if d == 1 {
+		lo, hi := max(s, 0), min(s+k, n)
+		return lo, max(0, hi-lo)
+	}
+	i0 := 0
+	if s < 0 {
+		i0 = (-s + d - 1) / d
+	}
+	if i0 >= k || s+i0*d >= n {
+		return 0, 0
+	}
+	i1 := min(k, (n-1-s)/d+1)
+	return s + i0*d, i1 - i0
+}
+
 // argmax is the flat index within one plane of the first maximum of the
-// window of (oh, ow) in xp (NaN wins, as in PyTorch).
+// window of (oh, ow) in xp (NaN wins, as in PyTorch), or -1 when the
+// window sees no element of the plane.
 func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
 	if p.fast2x2() {
 		return argmax2x2(xp, oh*p.SH*p.W+ow*p.SW, p.W)
 	}
-	h0, h1, w0, w1 := p.window(oh, ow)
+	h0, nh := taps(oh*p.SH-p.PH, p.KH, p.DH, p.H)
+	w0, nw := taps(ow*p.SW-p.PW, p.KW, p.DW, p.W)
+	if nh == 0 || nw == 0 {
+		return -1
+	}
 	best, at := T(math.Inf(-1)), h0*p.W+w0
-	for h := h0; h < h1; h++ {
-		for w := w0; w < w1; w++ {
+	for i, h := 0, h0; i < nh; i, h = i+1, h+p.DH {
+		for j, w := 0, w0; j < nw; j, w = j+1, w+p.DW {
 			if v := xp[h*p.W+w]; v > best || v != v {
 				best, at = v, h*p.W+w
 				if v != v {
@@ -60,9 +103,9 @@ func argmax[T Float](p *Pool, xp []T, oh, ow int) int {
 	return at
 }
 
-// fast2x2 says that the windows are 2×2 and unpadded (every window lies in
-// the plane), so that argmax2x2 applies.
-func (p *Pool) fast2x2() bool { return p.PH == 0 && p.PW == 0 && p.KH == 2 && p.KW == 2 }
+// fast2x2 says that the windows are 2×2 and lie in the plane, so that
+// argmax2x2 applies.
+func (p *Pool) fast2x2() bool { return p.inside && p.KH == 2 && p.KW == 2 }
 
 // tiles2x2 says that the windows are 2×2 with stride 2 and tile the plane
 // exactly (H = 2·OH, W = 2·OW): every element lies in one window.
@@ -148,7 +191,11 @@ func maxPoolPlanes[T Float](p *Pool, out, x []T, c0, c1 int) {
 		xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
-				op[oh*p.OW+ow] = xp[argmax(p, xp, oh, ow)]
+				if at := argmax(p, xp, oh, ow); at >= 0 {
+					op[oh*p.OW+ow] = xp[at]
+				} else {
+					op[oh*p.OW+ow] = T(math.Inf(-1))
+				}
 			}
 		}
 	}
@@ -199,7 +246,9 @@ func maxPoolGradPlanes[T Float](p *Pool, dx, x, g []T, c0, c1 int) {
 		xp, dp, gp := x[c*hw:(c+1)*hw], dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
-				dp[argmax(p, xp, oh, ow)] += gp[oh*p.OW+ow]
+				if at := argmax(p, xp, oh, ow); at >= 0 {
+					dp[at] += gp[oh*p.OW+ow]
+				}
 			}
 		}
 	}
@@ -217,19 +266,28 @@ func maxPoolPickPlanes[T Float](p *Pool, out, x, h []T, c0, c1 int) {
 		xp, hp, op := x[c*hw:(c+1)*hw], h[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
 		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
-				op[oh*p.OW+ow] = hp[argmax(p, xp, oh, ow)]
+				op[oh*p.OW+ow] = 0
+				if at := argmax(p, xp, oh, ow); at >= 0 {
+					op[oh*p.OW+ow] = hp[at]
+				}
 			}
 		}
 	}
 }
 
-// divisor is the number of elements the average of (oh, ow) divides by.
+// divisor is the number of elements the average of (oh, ow) divides by:
+// with IncludePad, the window's part in the padded input [-PH, H+PHE) ×
+// [-PW, W+PWE) (PyTorch's and ONNX's rule, which leaves out what a
+// ceil_mode window hangs past the padding); else its part in the input. It
+// is at least 1.
 func (p *Pool) divisor(oh, ow int) int {
 	if p.IncludePad {
-		return p.KH * p.KW
+		h0, w0 := oh*p.SH-p.PH, ow*p.SW-p.PW
+		h1, w1 := min(h0+p.KH, p.H+p.PHE), min(w0+p.KW, p.W+p.PWE)
+		return max(1, (h1-h0)*(w1-w0))
 	}
 	h0, h1, w0, w1 := p.window(oh, ow)
-	return (h1 - h0) * (w1 - w0)
+	return max(1, max(0, h1-h0)*max(0, w1-w0))
 }
 
 // AvgPool computes out = the mean of each window of x.
