@@ -1,0 +1,166 @@
+package onnx
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nnclang/nnc/tensor"
+)
+
+// attrInt returns an int attribute, or def when absent.
+func attrInt(n *Node, name string, def int64) int64 {
+	if a := n.Attr(name); a != nil {
+		return a.I
+	}
+	return def
+}
+
+// attrFloat returns a float attribute, or def when absent.
+func attrFloat(n *Node, name string, def float64) float64 {
+	if a := n.Attr(name); a != nil {
+		return float64(a.F)
+	}
+	return def
+}
+
+// attrString returns a string attribute, or def when absent.
+func attrString(n *Node, name, def string) string {
+	if a := n.Attr(name); a != nil {
+		return string(a.S)
+	}
+	return def
+}
+
+// attrInts returns an ints attribute (nil when absent), each checked to
+// fit an int of modest size.
+func attrInts(n *Node, name string) ([]int, bool, error) {
+	a := n.Attr(name)
+	if a == nil {
+		return nil, false, nil
+	}
+	out, err := smallInts(a.Ints, name)
+	return out, true, err
+}
+
+// smallInts converts int64s that must stay within ±2^31.
+func smallInts(xs []int64, what string) ([]int, error) {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		if x > MaxElements || x < -MaxElements {
+			return nil, fmt.Errorf("%s[%d] = %d is out of range", what, i, x)
+		}
+		out[i] = int(x)
+	}
+	return out, nil
+}
+
+// input returns the name of input i, or "" when the node has fewer.
+func input(n *Node, i int) string {
+	if i < len(n.Inputs) {
+		return n.Inputs[i]
+	}
+	return ""
+}
+
+// constInts reads a constant integer input (shape, axes, pads, ...).
+func (t *translator) constInts(name, what string) ([]int, error) {
+	v, err := t.get(name)
+	if err != nil {
+		return nil, err
+	}
+	if v.konst == nil {
+		return nil, fmt.Errorf("%s must be a constant (an initializer or a Constant node)", what)
+	}
+	xs := make([]int64, v.konst.Len())
+	for i := range xs {
+		if v.konst.DType == tensor.I64 {
+			xs[i] = v.konst.I64[i]
+		} else {
+			xs[i] = int64(v.konst.At(i))
+		}
+	}
+	return smallInts(xs, what)
+}
+
+// constFloat reads a constant scalar input.
+func (t *translator) constFloat(name, what string) (float64, error) {
+	v, err := t.get(name)
+	if err != nil {
+		return 0, err
+	}
+	if v.konst == nil || v.konst.Len() != 1 {
+		return 0, fmt.Errorf("%s must be a constant scalar", what)
+	}
+	return v.konst.At(0), nil
+}
+
+// axis normalizes a possibly negative axis of a rank-r tensor.
+func axis(a, r int) (int, error) {
+	if a < 0 {
+		a += r
+	}
+	if a < 0 || a >= r {
+		return 0, fmt.Errorf("axis %d is out of range for rank %d", a, r)
+	}
+	return a, nil
+}
+
+// intList spells ints as a .nn list.
+func intList(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// intOrList spells ints as one int when they are all equal, else a list.
+func intOrList(xs []int) string {
+	for _, x := range xs[1:] {
+		if x != xs[0] {
+			return intList(xs)
+		}
+	}
+	return strconv.Itoa(xs[0])
+}
+
+// broadcast is NumPy's broadcast of two shapes.
+func broadcast(a, b []int) ([]int, error) {
+	r := max(len(a), len(b))
+	out := make([]int, r)
+	for i := 0; i < r; i++ {
+		x, y := 1, 1
+		if j := len(a) - r + i; j >= 0 {
+			x = a[j]
+		}
+		if j := len(b) - r + i; j >= 0 {
+			y = b[j]
+		}
+		switch {
+		case x == y || y == 1:
+			out[i] = x
+		case x == 1:
+			out[i] = y
+		default:
+			return nil, fmt.Errorf("shapes %v and %v do not broadcast", a, b)
+		}
+	}
+	return out, nil
+}
+
+// numel is the product of a concrete shape.
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// reshaped is a constant with a new shape (the same values).
+func reshaped(k *tensor.Tensor, shape []int) *tensor.Tensor {
+	c := k.Clone()
+	c.Shape = append([]int(nil), shape...)
+	return c
+}

@@ -1,0 +1,495 @@
+package onnx
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nnclang/nnc/tensor"
+)
+
+// lowestF32 pads max pooling: no value of an f32 tensor is below it.
+const lowestF32 = "(-3.4028234663852886e38)"
+
+// window is the geometry of a convolution or pooling over the spatial
+// axes: kernel, strides, dilations, begin and end pads, and the output
+// sizes.
+type window struct {
+	k, s, d, pb, pe, out []int
+}
+
+// symmetric reports whether every axis pads its two ends alike.
+func (w window) symmetric() bool {
+	for i := range w.pb {
+		if w.pb[i] != w.pe[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// padList spells w's pads as pad()'s list for the spatial axes.
+func (w window) padList() string {
+	var p []int
+	for i := range w.pb {
+		p = append(p, w.pb[i], w.pe[i])
+	}
+	return intList(p)
+}
+
+func (w window) anyPad() bool {
+	for i := range w.pb {
+		if w.pb[i] != 0 || w.pe[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// geometry reads the window attributes of a node over input x (rank 2 +
+// len(kernel)); ceil rounds the output size up as ceil_mode does.
+func geometry(n *Node, x *value, kernel []int, ceil bool) (window, error) {
+	r := len(kernel)
+	w := window{k: kernel}
+	if len(x.shape) != r+2 {
+		return w, fmt.Errorf("input of rank %d for a %d-D window", len(x.shape), r)
+	}
+	in := x.shape[2:]
+	if err := concrete(in); err != nil {
+		return w, err
+	}
+	ones := func(name string) ([]int, error) {
+		v, ok, err := attrInts(n, name)
+		if err != nil || !ok {
+			v = make([]int, r)
+			for i := range v {
+				v[i] = 1
+			}
+		}
+		if len(v) != r {
+			return nil, fmt.Errorf("%s has %d values for %d axes", name, len(v), r)
+		}
+		for _, e := range v {
+			if e < 1 {
+				return nil, fmt.Errorf("%s %v must be positive", name, v)
+			}
+		}
+		return v, err
+	}
+	var err error
+	if w.s, err = ones("strides"); err != nil {
+		return w, err
+	}
+	if w.d, err = ones("dilations"); err != nil {
+		return w, err
+	}
+	w.pb, w.pe, w.out = make([]int, r), make([]int, r), make([]int, r)
+	switch ap := attrString(n, "auto_pad", "NOTSET"); ap {
+	case "NOTSET", "":
+		pads, ok, err := attrInts(n, "pads")
+		if err != nil {
+			return w, err
+		}
+		if ok {
+			if len(pads) != 2*r {
+				return w, fmt.Errorf("pads %v for %d axes", pads, r)
+			}
+			for i := 0; i < r; i++ {
+				w.pb[i], w.pe[i] = pads[i], pads[i+r]
+				if w.pb[i] < 0 || w.pe[i] < 0 {
+					return w, fmt.Errorf("negative pads %v", pads)
+				}
+			}
+		}
+	case "VALID":
+	case "SAME_UPPER", "SAME_LOWER":
+		for i := 0; i < r; i++ {
+			out := (in[i] + w.s[i] - 1) / w.s[i]
+			total := max((out-1)*w.s[i]+(w.k[i]-1)*w.d[i]+1-in[i], 0)
+			w.pb[i] = total / 2
+			if ap == "SAME_LOWER" {
+				w.pb[i] = total - total/2
+			}
+			w.pe[i] = total - w.pb[i]
+		}
+	default:
+		return w, fmt.Errorf("auto_pad %q is not supported", ap)
+	}
+	for i := 0; i < r; i++ {
+		span := in[i] + w.pb[i] + w.pe[i] - ((w.k[i]-1)*w.d[i] + 1)
+		if span < 0 {
+			return w, fmt.Errorf("the window is larger than the padded input")
+		}
+		w.out[i] = span/w.s[i] + 1
+		if ceil && span%w.s[i] != 0 {
+			w.out[i]++
+			if (w.out[i]-1)*w.s[i] >= in[i]+w.pb[i] {
+				w.out[i]--
+			}
+		}
+	}
+	return w, nil
+}
+
+// kernelOf reads kernel_shape, or the weight's spatial dimensions.
+func kernelOf(n *Node, weight *value) ([]int, error) {
+	k, ok, err := attrInts(n, "kernel_shape")
+	if err != nil || ok {
+		return k, err
+	}
+	if weight == nil || len(weight.shape) < 3 {
+		return nil, fmt.Errorf("kernel_shape is missing")
+	}
+	return weight.shape[2:], nil
+}
+
+func allSame(xs []int) bool {
+	for _, x := range xs {
+		if x != xs[0] {
+			return false
+		}
+	}
+	return true
+}
+
+func opConv(t *translator, n *Node) error {
+	x, err := t.get(input(n, 0))
+	if err != nil {
+		return err
+	}
+	wv, err := t.get(input(n, 1))
+	if err != nil {
+		return err
+	}
+	k, err := kernelOf(n, wv)
+	if err != nil {
+		return err
+	}
+	if len(k) != 2 && len(k) != 1 {
+		return fmt.Errorf("%d-D convolution is not supported (1-D and 2-D are)", len(k))
+	}
+	w, err := geometry(n, x, k, false)
+	if err != nil {
+		return err
+	}
+	g := int(attrInt(n, "group", 1))
+	if len(wv.shape) != len(k)+2 || g < 1 || x.shape[1] != wv.shape[1]*g {
+		return fmt.Errorf("weight %v does not fit input %v with %d groups", wv.shape, x.shape, g)
+	}
+	cout := wv.shape[0]
+	shape := append([]int{x.shape[0], cout}, w.out...)
+	var bias *value
+	if in := input(n, 2); in != "" {
+		if bias, err = t.get(in); err != nil {
+			return err
+		}
+	}
+	xid, err := t.operand(input(n, 0))
+	if err != nil {
+		return err
+	}
+	padArg := w.pb
+	if !w.symmetric() {
+		xid = "pad(" + xid + ", " + w.padList() + ")"
+		padArg = make([]int, len(k))
+	}
+	opts := ""
+	if !allSame(w.s) || w.s[0] != 1 {
+		opts += ", stride = " + intOrList(w.s)
+	}
+	if !allSame(padArg) || padArg[0] != 0 {
+		opts += ", pad = " + intOrList(padArg)
+	}
+	if !allSame(w.d) || w.d[0] != 1 {
+		opts += ", dilation = " + intOrList(w.d)
+	}
+	if g != 1 {
+		opts += fmt.Sprintf(", groups = %d", g)
+	}
+	if len(k) == 2 && wv.konst != nil && bias != nil && bias.konst != nil && allSame(k) && allSame(w.s) && allSame(w.d) && allSame(padArg) {
+		name := t.layerName(n, "conv")
+		lopts := fmt.Sprintf(", kernel = %d", k[0]) + opts
+		t.decls = append(t.decls, fmt.Sprintf("%s = nn.Conv2D(%d, %d%s)", name, x.shape[1], cout, lopts))
+		t.params[name+".K"] = wv.konst
+		t.params[name+".b"] = reshaped(bias.konst, []int{cout})
+		t.emit(n.Outputs[0], name+"("+xid+")", x.dt, shape)
+		return nil
+	}
+	kid, err := t.operand(input(n, 1))
+	if err != nil {
+		return err
+	}
+	expr := fmt.Sprintf("conv%dd(%s, %s%s)", len(k), xid, kid, opts)
+	if bias != nil {
+		bid, err := t.operand(input(n, 2))
+		if err != nil {
+			return err
+		}
+		ones := strings.Repeat(", 1", len(k))
+		expr += fmt.Sprintf(" + reshape(%s, [%d%s])", bid, cout, ones)
+	}
+	t.emit(n.Outputs[0], expr, x.dt, shape)
+	return nil
+}
+
+func opPool(t *translator, n *Node) error {
+	x, err := t.get(input(n, 0))
+	if err != nil {
+		return err
+	}
+	for _, o := range n.Outputs[1:] {
+		if o != "" && t.uses[o] > 0 {
+			return fmt.Errorf("the Indices output is not supported")
+		}
+	}
+	k, err := kernelOf(n, nil)
+	if err != nil {
+		return err
+	}
+	if len(k) != 2 {
+		return fmt.Errorf("%d-D pooling is not supported (2-D is)", len(k))
+	}
+	ceil := attrInt(n, "ceil_mode", 0) == 1
+	w, err := geometry(n, x, k, ceil)
+	if err != nil {
+		return err
+	}
+	if !allSame(w.d) || w.d[0] != 1 {
+		return fmt.Errorf("dilated pooling is not in the language yet (engineer D is adding it)")
+	}
+	// ceil_mode is extra padding at the end that no window reads alone.
+	exact := append([]int(nil), w.pe...)
+	for i := range k {
+		need := (w.out[i]-1)*w.s[i] + k[i] - (x.shape[2+i] + w.pb[i] + w.pe[i])
+		w.pe[i] += max(need, 0)
+	}
+	shape := append([]int{x.shape[0], x.shape[1]}, w.out...)
+	xid, err := t.operand(input(n, 0))
+	if err != nil {
+		return err
+	}
+	opts := ""
+	if !allSame(w.s) || w.s[0] != k[0] || !allSame(k) {
+		opts += ", stride = " + intOrList(w.s)
+	}
+	fn := "max_pool2d"
+	if n.OpType == "AveragePool" {
+		fn = "avg_pool2d"
+		include := attrInt(n, "count_include_pad", 0) == 1
+		changed := false
+		for i := range exact {
+			changed = changed || exact[i] != w.pe[i]
+		}
+		switch {
+		case changed:
+			return fmt.Errorf("ceil_mode for average pooling awaits the language's ceil_mode (engineer D)")
+		case !w.symmetric() && !include:
+			return fmt.Errorf("asymmetric pads without count_include_pad await the language's asymmetric pooling pads (engineer D)")
+		case !w.symmetric():
+			xid = "pad(" + xid + ", " + w.padList() + ")"
+		case w.anyPad():
+			opts += ", pad = " + intOrList(w.pb)
+			if !include {
+				opts += ", count_include_pad = false"
+			}
+		}
+	} else {
+		switch {
+		case !w.symmetric() || w.pb[0] > k[0]/2 || w.pb[1] > k[1]/2:
+			xid = "pad(" + xid + ", " + w.padList() + ", value = " + lowestF32 + ")"
+		case w.anyPad():
+			opts += ", pad = " + intOrList(w.pb)
+		}
+	}
+	t.emit(n.Outputs[0], fmt.Sprintf("%s(%s, %s%s)", fn, xid, intOrList(k), opts), x.dt, shape)
+	return nil
+}
+
+func opGlobalPool(t *translator, n *Node) error {
+	x, err := t.get(input(n, 0))
+	if err != nil {
+		return err
+	}
+	if len(x.shape) < 3 {
+		return fmt.Errorf("input of rank %d", len(x.shape))
+	}
+	var axes []int
+	shape := append([]int(nil), x.shape...)
+	for i := 2; i < len(x.shape); i++ {
+		axes = append(axes, i)
+		shape[i] = 1
+	}
+	id, err := t.operand(input(n, 0))
+	if err != nil {
+		return err
+	}
+	fn := "mean"
+	if n.OpType == "GlobalMaxPool" {
+		fn = "max"
+	}
+	t.emit(n.Outputs[0], fmt.Sprintf("%s(%s, axis = %s, keepdims = true)", fn, id, intList(axes)), x.dt, shape)
+	return nil
+}
+
+func opBatchNorm(t *translator, n *Node) error {
+	x, err := t.get(input(n, 0))
+	if err != nil {
+		return err
+	}
+	for _, o := range n.Outputs[1:] {
+		if o != "" && t.uses[o] > 0 {
+			return fmt.Errorf("training-mode outputs are not supported")
+		}
+	}
+	if attrInt(n, "training_mode", 0) != 0 || t.opset < 9 && attrInt(n, "spatial", 1) != 1 {
+		return fmt.Errorf("training_mode or spatial = 0 is not supported")
+	}
+	if len(x.shape) < 2 {
+		return fmt.Errorf("input of rank %d", len(x.shape))
+	}
+	eps := attrFloat(n, "epsilon", 1e-5)
+	mom := attrFloat(n, "momentum", 0.9)
+	var vs [4]*value
+	allConst := true
+	for i := range vs {
+		if vs[i], err = t.get(input(n, i+1)); err != nil {
+			return err
+		}
+		allConst = allConst && vs[i].konst != nil && len(vs[i].shape) == 1 && vs[i].shape[0] == x.shape[1]
+	}
+	id, err := t.operand(input(n, 0))
+	if err != nil {
+		return err
+	}
+	if allConst && x.dt == tensor.F32 {
+		name := t.layerName(n, "bn")
+		opts := ", eps = " + floatLit(eps)
+		if d := 1 - mom; d < 0.0999999 || d > 0.1000001 {
+			opts += ", momentum = " + floatLit(d)
+		}
+		t.decls = append(t.decls, fmt.Sprintf("%s = nn.BatchNorm(%d%s)", name, x.shape[1], opts))
+		for i, p := range []string{"gamma", "beta", "running_mean", "running_var"} {
+			t.params[name+"."+p] = vs[i].konst
+		}
+		t.emit(n.Outputs[0], name+"("+id+")", x.dt, x.shape)
+		return nil
+	}
+	var ids [4]string
+	for i := range ids {
+		if ids[i], err = t.operand(input(n, i+1)); err != nil {
+			return err
+		}
+	}
+	t.emit(n.Outputs[0], fmt.Sprintf("batch_norm(%s, %s, %s, mean = %s, var = %s, eps = %s)", id, ids[0], ids[1], ids[2], ids[3], floatLit(eps)), x.dt, x.shape)
+	return nil
+}
+
+// opLRN is local response normalization across channels, written with
+// built-ins: the windowed sum of squares is an average pooling over the
+// channel axis of the zero-padded squares.
+func opLRN(t *translator, n *Node) error {
+	x, err := t.get(input(n, 0))
+	if err != nil {
+		return err
+	}
+	if len(x.shape) != 4 {
+		return fmt.Errorf("input of rank %d (4 is supported)", len(x.shape))
+	}
+	if err := concrete(x.shape); err != nil {
+		return err
+	}
+	size := int(attrInt(n, "size", 0))
+	if size < 1 {
+		return fmt.Errorf("size %d", size)
+	}
+	alpha, beta, bias := attrFloat(n, "alpha", 1e-4), attrFloat(n, "beta", 0.75), attrFloat(n, "bias", 1)
+	id, err := t.operand(input(n, 0))
+	if err != nil {
+		return err
+	}
+	N, C, H, W := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	lo, hi := (size-1)/2, size-1-(size-1)/2
+	sq := t.ident(n.Outputs[0] + "_sq")
+	t.comment()
+	t.body = append(t.body, fmt.Sprintf("%s = pad(reshape(square(%s), [%d, 1, %d, %d]), [%d, %d, 0, 0])", sq, id, N, C, H*W, lo, hi))
+	avg := fmt.Sprintf("reshape(avg_pool2d(%s, [%d, 1], stride = 1), [%d, %d, %d, %d])", sq, size, N, C, H, W)
+	t.emit(n.Outputs[0], fmt.Sprintf("%s / pow(%s + %s * %s, %s)", id, floatLit(bias), floatLit(alpha), avg, floatLit(beta)), x.dt, x.shape)
+	return nil
+}
+
+func opPad(t *translator, n *Node) error {
+	x, err := t.get(input(n, 0))
+	if err != nil {
+		return err
+	}
+	r := len(x.shape)
+	mode := attrString(n, "mode", "constant")
+	if mode != "constant" {
+		return fmt.Errorf("mode %q awaits the language's pad modes (engineer D)", mode)
+	}
+	var pads []int
+	value := 0.0
+	if t.opset < 11 {
+		if pads, _, err = attrInts(n, "pads"); err != nil {
+			return err
+		}
+		value = attrFloat(n, "value", 0)
+	} else {
+		if pads, err = t.constInts(input(n, 1), "the pads"); err != nil {
+			return err
+		}
+		if in := input(n, 2); in != "" {
+			if value, err = t.constFloat(in, "the constant value"); err != nil {
+				return err
+			}
+		}
+	}
+	axes := make([]int, r)
+	for i := range axes {
+		axes[i] = i
+	}
+	if in := input(n, 3); in != "" {
+		if axes, err = t.constInts(in, "the axes"); err != nil {
+			return err
+		}
+	}
+	if len(pads) != 2*len(axes) {
+		return fmt.Errorf("%d pads for %d axes", len(pads), len(axes))
+	}
+	begin, end := make([]int, r), make([]int, r)
+	for i, a := range axes {
+		a, err := axis(a, r)
+		if err != nil {
+			return err
+		}
+		begin[a], end[a] = pads[i], pads[i+len(axes)]
+		if begin[a] < 0 || end[a] < 0 {
+			return fmt.Errorf("negative pads (cropping) are not supported")
+		}
+	}
+	first := r
+	shape := append([]int(nil), x.shape...)
+	var list []int
+	for i := 0; i < r; i++ {
+		if begin[i] != 0 || end[i] != 0 {
+			first = min(first, i)
+			shape[i] += begin[i] + end[i]
+		}
+	}
+	for i := first; i < r; i++ {
+		list = append(list, begin[i], end[i])
+	}
+	id, err := t.operand(input(n, 0))
+	if err != nil {
+		return err
+	}
+	if first == r {
+		t.emit(n.Outputs[0], id, x.dt, x.shape)
+		return nil
+	}
+	expr := "pad(" + id + ", " + intList(list)
+	if value != 0 {
+		expr += ", value = " + floatLit(value)
+	}
+	t.emit(n.Outputs[0], expr+")", x.dt, shape)
+	return nil
+}

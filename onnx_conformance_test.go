@@ -1,0 +1,233 @@
+package nnc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/nnclang/nnc/interop/onnx"
+)
+
+// The ONNX backend tests' default tolerances (onnx/backend/test/runner):
+// |got - want| <= atol + rtol * |want|.
+const (
+	onnxRtol = 1e-3
+	onnxAtol = 1e-7
+	// onnxMinPassRate is the share of supported cases that must pass.
+	onnxMinPassRate = 0.0
+)
+
+// onnxTestsDir is the ONNX backend test data beside the checkout
+// (../shared/onnx-backend-tests), or $NNC_ONNX_TESTS.
+func onnxTestsDir() string {
+	if d := os.Getenv("NNC_ONNX_TESTS"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "shared", "onnx-backend-tests")
+}
+
+// readPB decodes one TensorProto file into a tensor.
+func readPB(path string) (*Tensor, string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	pt, err := onnx.DecodeTensor(b, onnx.Limits{})
+	if err != nil {
+		return nil, "", err
+	}
+	v, err := pt.Values()
+	return v, pt.Name, err
+}
+
+// onnxCaseSupported reports whether every node of a model uses an op the
+// importer supports.
+func onnxCaseSupported(model string) (bool, error) {
+	m, err := onnx.ReadFile(model, onnx.Limits{})
+	if err != nil {
+		return false, err
+	}
+	ok := map[string]bool{}
+	for _, op := range ONNXOps() {
+		ok[op] = true
+	}
+	for _, n := range m.Graph.Nodes {
+		if !ok[n.OpType] || n.Domain != "" && n.Domain != "ai.onnx" {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// runONNXCase imports dir/model.onnx, runs every test_data_set_* through
+// the root API and compares the outputs with the expected ones.
+func runONNXCase(t *testing.T, model string, sets []string) error {
+	imp, err := ImportONNX(model, ImportOptions{})
+	if err != nil {
+		return err
+	}
+	if _, err := Format("model.nn", imp.Source); err != nil {
+		return fmt.Errorf("the source does not format: %v", err)
+	}
+	if out, _ := Format("model.nn", imp.Source); string(out) != string(imp.Source) {
+		return errors.New("nnc fmt changes the imported source")
+	}
+	p, err := Compile("model.nn", imp.Source)
+	if err != nil {
+		return fmt.Errorf("compile: %v", err)
+	}
+	f, err := p.Func(imp.Entry)
+	if err != nil {
+		return fmt.Errorf("func: %v", err)
+	}
+	if len(imp.Params) > 0 {
+		pp := filepath.Join(t.TempDir(), "p.safetensors")
+		if err := imp.Write(filepath.Join(filepath.Dir(pp), "m.nn"), pp); err != nil {
+			return err
+		}
+		if err := f.LoadParams(pp); err != nil {
+			return fmt.Errorf("load params: %v", err)
+		}
+	}
+	for _, set := range sets {
+		if err := runONNXSet(f, imp, set); err != nil {
+			return fmt.Errorf("%s: %v", filepath.Base(set), err)
+		}
+	}
+	return nil
+}
+
+// runONNXSet runs one data set: input_K.pb are the inputs in order,
+// output_K.pb or a model's expected file the outputs.
+func runONNXSet(f *Func, imp *Imported, set string) error {
+	ins, _ := filepath.Glob(filepath.Join(set, "input_*.pb"))
+	outs, _ := filepath.Glob(filepath.Join(set, "output_*.pb"))
+	if strings.HasSuffix(set, ".pb") {
+		ins, outs = nil, []string{set}
+	}
+	sort.Strings(ins)
+	sort.Strings(outs)
+	inputs := map[string]*Tensor{}
+	for k, path := range ins {
+		v, name, err := readPB(path)
+		if err != nil {
+			return err
+		}
+		idx := k
+		for j, n := range imp.ONNXInputs {
+			if n == name {
+				idx = j
+			}
+		}
+		if idx >= len(imp.Inputs) {
+			return fmt.Errorf("input %d of %d", idx, len(imp.Inputs))
+		}
+		inputs[imp.Inputs[idx]] = v
+	}
+	if len(imp.Inputs) > len(inputs) && len(ins) > 0 {
+		return fmt.Errorf("%d inputs for %d arguments", len(inputs), len(imp.Inputs))
+	}
+	if len(ins) == 0 {
+		for _, a := range f.Inputs() {
+			return fmt.Errorf("no input for %s", a.Name)
+		}
+	}
+	got, err := f.Run(inputs)
+	if err != nil {
+		return fmt.Errorf("run: %v", err)
+	}
+	if len(got) != len(outs) {
+		return fmt.Errorf("%d results, %d expected", len(got), len(outs))
+	}
+	for k, path := range outs {
+		want, _, err := readPB(path)
+		if err != nil {
+			return err
+		}
+		if err := compareONNX(got[k], want); err != nil {
+			return fmt.Errorf("output %d: %v", k, err)
+		}
+	}
+	return nil
+}
+
+// compareONNX compares values to the backend tests' tolerance; NaN
+// matches NaN, and booleans compare as 0 and 1.
+func compareONNX(got, want *Tensor) error {
+	if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
+		return fmt.Errorf("shape %v, want %v", got.Shape, want.Shape)
+	}
+	worst, at := 0.0, -1
+	for i := 0; i < want.Len(); i++ {
+		g, w := got.At(i), want.At(i)
+		if math.IsNaN(w) && math.IsNaN(g) || g == w {
+			continue
+		}
+		d := math.Abs(g - w)
+		if math.IsNaN(d) || d > onnxAtol+onnxRtol*math.Abs(w) {
+			if at < 0 || d > worst || math.IsNaN(d) {
+				worst, at = d, i
+			}
+		}
+	}
+	if at >= 0 {
+		return fmt.Errorf("element %d is %g, want %g (|diff| %.3g beyond rtol %g, atol %g)", at, got.At(at), want.At(at), worst, onnxRtol, onnxAtol)
+	}
+	return nil
+}
+
+// TestONNXNodeConformance runs every node/ case of the ONNX backend tests
+// whose operators the importer supports: ../shared's full set when it is
+// there, and always the copies in testdata/onnx/node.
+func TestONNXNodeConformance(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("testdata", "onnx", "node", "*"))
+	shared, _ := filepath.Glob(filepath.Join(onnxTestsDir(), "node", "*"))
+	if len(shared) == 0 {
+		t.Logf("%s is absent: running only the %d cases in testdata/onnx/node", onnxTestsDir(), len(dirs))
+	}
+	dirs = append(dirs, shared...)
+	if len(dirs) == 0 {
+		t.Fatal("no ONNX node cases found")
+	}
+	pass, total := 0, 0
+	var failures []string
+	for _, dir := range dirs {
+		model := filepath.Join(dir, "model.onnx")
+		ok, err := onnxCaseSupported(model)
+		if err != nil {
+			t.Errorf("%s: %v", dir, err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		total++
+		sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
+		if err := runONNXCase(t, model, sets); err != nil {
+			failures = append(failures, fmt.Sprintf("%s: %v", filepath.Base(dir), oneLine(err)))
+			continue
+		}
+		pass++
+	}
+	rate := float64(pass) / float64(max(total, 1))
+	t.Logf("ONNX node cases of supported ops: %d of %d pass (%.1f%%)", pass, total, 100*rate)
+	for _, f := range failures {
+		t.Logf("FAIL %s", f)
+	}
+	if rate < onnxMinPassRate {
+		t.Errorf("pass rate %.1f%% is below %.0f%%", 100*rate, 100*onnxMinPassRate)
+	}
+}
+
+func oneLine(err error) string {
+	s := strings.ReplaceAll(err.Error(), "\n", " ")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
