@@ -39,9 +39,11 @@ type SGDCoef[T Float] struct {
 //	p' = p·Decay (Decoupled), else p
 //	dst = p' - StepSize·(m / (√v/BC2Sqrt + Eps))
 //
-// Every operation rounds to T, in the order of the unfused graph
-// (train.Adam), so the result is the unfused ops' bitwise. dst may alias g.
-func adamUpdate[T Float](dst, p, g, m, v []T, c AdamCoef[T]) {
+// and, when mask is not nil, dst = dst·mask (a pruned parameter's mask,
+// applied after the update). Every operation rounds to T, in the order of
+// the unfused graph (train.Adam), so the result is the unfused ops'
+// bitwise. dst may alias g or mask.
+func adamUpdate[T Float](dst, p, g, m, v, mask []T, c AdamCoef[T]) {
 	n := len(dst)
 	p, g, m, v = p[:n], g[:n], m[:n], v[:n]
 	for i := range dst {
@@ -56,7 +58,11 @@ func adamUpdate[T Float](dst, p, g, m, v []T, c AdamCoef[T]) {
 		nv := T(c.B2*v[i]) + T(c.C2*T(gi*gi))
 		den := T(T(math.Sqrt(float64(nv)))/c.BC2Sqrt) + c.Eps
 		m[i], v[i] = nm, nv
-		dst[i] = pi - T(c.StepSize*T(nm/den))
+		r := pi - T(c.StepSize*T(nm/den))
+		if mask != nil {
+			r *= mask[i]
+		}
+		dst[i] = r
 	}
 }
 
@@ -69,9 +75,10 @@ func adamUpdate[T Float](dst, p, g, m, v []T, c AdamCoef[T]) {
 //	d = d + Momentum·buf (Nesterov), else buf
 //	dst = p - LR·d
 //
-// Every operation rounds to T, in the order of the unfused graph
-// (train.SGD), so the result is the unfused ops' bitwise. dst may alias g.
-func sgdUpdate[T Float](dst, p, g, buf []T, c SGDCoef[T]) {
+// and, when mask is not nil, dst = dst·mask. Every operation rounds to T,
+// in the order of the unfused graph (train.SGD), so the result is the
+// unfused ops' bitwise. dst may alias g or mask.
+func sgdUpdate[T Float](dst, p, g, buf, mask []T, c SGDCoef[T]) {
 	n := len(dst)
 	p, g, buf = p[:n], g[:n], buf[:n]
 	for i := range dst {
@@ -86,7 +93,11 @@ func sgdUpdate[T Float](dst, p, g, buf []T, c SGDCoef[T]) {
 		} else {
 			d = nb
 		}
-		dst[i] = pi - T(c.LR*d)
+		r := pi - T(c.LR*d)
+		if mask != nil {
+			r *= mask[i]
+		}
+		dst[i] = r
 	}
 }
 
@@ -112,8 +123,9 @@ func (u *UpdateTiles[T]) sc(i int, v T) []T {
 	return u.s[i : i+1 : i+1]
 }
 
-// Adam is adamUpdate (see there); dst may alias g.
-func (u *UpdateTiles[T]) Adam(dst, p, g, m, v []T, c AdamCoef[T]) {
+// Adam is adamUpdate (see there); mask may be nil; dst may alias g or
+// mask.
+func (u *UpdateTiles[T]) Adam(dst, p, g, m, v, mask []T, c AdamCoef[T]) {
 	b1, c1, b2, c2 := u.sc(0, c.B1), u.sc(1, c.C1), u.sc(2, c.B2), u.sc(3, c.C2)
 	eps, step, bc2, dec := u.sc(4, c.Eps), u.sc(5, c.StepSize), u.sc(6, c.BC2Sqrt), u.sc(7, c.Decay)
 	for o := 0; o < len(dst); o += FusedTile {
@@ -142,12 +154,23 @@ func (u *UpdateTiles[T]) Adam(dst, p, g, m, v []T, c AdamCoef[T]) {
 			MulRow(t2, pt, dec)
 			pt = t2
 		}
-		SubRow(dst[o:e], pt, t1)
+		u.store(dst[o:e], pt, t1, mask, o, e)
 	}
 }
 
-// SGD is sgdUpdate (see there); dst may alias g.
-func (u *UpdateTiles[T]) SGD(dst, p, g, buf []T, c SGDCoef[T]) {
+// store writes dst = p - step, times mask[o:e] when mask is not nil (step
+// is a temporary, overwritten).
+func (u *UpdateTiles[T]) store(dst, p, step, mask []T, o, e int) {
+	if mask == nil {
+		SubRow(dst, p, step)
+		return
+	}
+	SubRow(step, p, step)
+	MulRow(dst, step, mask[o:e])
+}
+
+// SGD is sgdUpdate (see there); mask may be nil; dst may alias g or mask.
+func (u *UpdateTiles[T]) SGD(dst, p, g, buf, mask []T, c SGDCoef[T]) {
 	lr, mom, dec := u.sc(0, c.LR), u.sc(1, c.Momentum), u.sc(2, c.Decay)
 	for o := 0; o < len(dst); o += FusedTile {
 		e := min(o+FusedTile, len(dst))
@@ -168,6 +191,6 @@ func (u *UpdateTiles[T]) SGD(dst, p, g, buf []T, c SGDCoef[T]) {
 			step = t1
 		}
 		MulRow(t2, step, lr)
-		SubRow(dst[o:e], pt, t2)
+		u.store(dst[o:e], pt, t2, mask, o, e)
 	}
 }

@@ -17,8 +17,8 @@ import (
 // target); SGDWrites and AdamWrites list those operands. Only the pass may
 // build them: it checks that the node is the only reader of those states.
 //
-//	fused_sgd(p, g, buf [, gradient operands...])
-//	fused_adam(p, g, m, v, step size, √(1-β2^t) [, gradient operands...])
+//	fused_sgd(p, g, buf [, lr] [, mask] [, gradient operands...])
+//	fused_adam(p, g, m, v, step size, √(1-β2^t) [, decay] [, mask] [, gradient operands...])
 //
 // p and the states have one float type; Adam's step size and bias
 // correction are scalars of its element type (computed each step from the
@@ -32,6 +32,14 @@ import (
 // (see fused_elementwise) computing the gradient tile by tile from g (its
 // x0) and the trailing gradient operands (x1, x2...), all broadcasting to
 // p's shape. Without "grad", g is the gradient, of p's type.
+//
+// A coefficient that changes from step to step (a scheduled learning rate,
+// read from a state) is an operand instead, a scalar of p's element type:
+// with "lr_operand" set, fused_sgd's rate is the operand after buf; with
+// "decay_operand" set (and decay "decoupled"), fused_adam's factor of the
+// parameter is the operand after the bias correction. With "masked" set,
+// the operand after those, of p's type, multiplies the new parameter (a
+// pruned parameter's mask: train's prune), so that dst = (p - step)·mask.
 
 // SGDWrites and AdamWrites are the state operands fused_sgd and fused_adam
 // write besides their result.
@@ -40,15 +48,40 @@ var (
 	AdamWrites = []int{2, 3}
 )
 
-// updateInfer checks the operands of a fused update: p and the nState
-// states after g (of p's type), then scalars up to nBase, then the
+// updateLayout is the layout of a fused update's operands: after its base
+// operands, the operand coefficient when the attribute scalar is set, the
+// mask when "masked" is (at maskAt; -1: none), then from nFixed the
 // gradient program's operands.
-func updateInfer(name string, nState, nBase int, decays ...string) func([]Type, Attrs) (Type, error) {
+func updateLayout(base int, scalar string, a Attrs) (nFixed, maskAt int) {
+	nFixed, maskAt = base, -1
+	if b, _ := a[scalar].(bool); b {
+		nFixed++
+	}
+	if b, _ := a["masked"].(bool); b {
+		maskAt = nFixed
+		nFixed++
+	}
+	return nFixed, maskAt
+}
+
+// updateInfer checks the operands of a fused update: p and the nState
+// states after g (of p's type), then scalars up to the layout's mask or
+// gradient operands (see updateLayout), the mask of p's type, then the
+// gradient program's operands.
+func updateInfer(name string, nState, nBase int, scalar string, decays ...string) func([]Type, Attrs) (Type, error) {
 	return func(in []Type, a Attrs) (Type, error) {
 		if d := a.Str("decay", ""); d != "" && !contains(decays, d) {
 			return Type{}, &InferError{name, fmt.Sprintf("decay must be one of %s, got %q", strings.Join(decays, ", "), d)}
 		}
-		nFixed := nBase
+		for _, k := range []string{scalar, "masked"} {
+			if _, ok := a[k].(bool); a[k] != nil && !ok {
+				return Type{}, &InferError{name, fmt.Sprintf("attribute %s must be a bool, got %v", k, a[k])}
+			}
+		}
+		if scalar == "decay_operand" && a.Bool(scalar, false) && a.Str("decay", "") != "decoupled" {
+			return Type{}, &InferError{name, "decay_operand needs decay \"decoupled\""}
+		}
+		nFixed, maskAt := updateLayout(nBase, scalar, a)
 		prog := a.Str("grad", "")
 		if len(in) < nFixed || prog == "" && len(in) != nFixed {
 			return Type{}, &InferError{name, fmt.Sprintf("takes %d operands and the gradient program's, got %d", nFixed, len(in))}
@@ -65,7 +98,7 @@ func updateInfer(name string, nState, nBase int, decays ...string) func([]Type, 
 				if t.DType != p.DType || err != nil || !got.Equal(p.Shape) {
 					return Type{}, &InferError{name, fmt.Sprintf("gradient operand {%d} of type %v does not broadcast to %v", i, t, p)}
 				}
-			case i < 2+nState:
+			case i < 2+nState || i == maskAt:
 				if !t.Equal(p) {
 					return Type{}, &InferError{name, fmt.Sprintf("operand {%d} is %v, the parameter is %v", i, t, p)}
 				}
@@ -143,31 +176,52 @@ func (gt *gradTiles[T]) at(o int) []T {
 	return g
 }
 
+// maskOf is the mask operand of a fused update (nil when none).
+func maskOf[T kernels.Float](in []*tensor.Tensor, maskAt int, data func(*tensor.Tensor) []T) []T {
+	if maskAt < 0 {
+		return nil
+	}
+	return data(in[maskAt])
+}
+
 // sgdKernel prepares fused_sgd for element type T.
 func sgdKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tensor.Tensor) []T) (KernelFunc, error) {
-	const nFixed = 3
+	nFixed, maskAt := updateLayout(3, "lr_operand", n.Attrs)
 	gt, err := newGradTiles[T](n, in, out, nFixed)
 	if err != nil {
 		return nil, err
 	}
 	a := n.Attrs
-	c := kernels.SGDCoef[T]{LR: T(a.Float("lr", 0)), Momentum: T(a.Float("momentum", 0)),
+	coef := kernels.SGDCoef[T]{LR: T(a.Float("lr", 0)), Momentum: T(a.Float("momentum", 0)),
 		Decay: T(a.Float("weight_decay", 0)), L2: a.Str("decay", "") == "l2", Nesterov: a.Bool("nesterov", false)}
+	lrAt := -1
+	if a.Bool("lr_operand", false) {
+		lrAt = 3
+	}
 	ut := kernels.NewUpdateTiles[T]()
 	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		c := coef
+		if lrAt >= 0 {
+			c.LR = T(scalarAt(in[lrAt]))
+		}
 		dst, p, buf := data(o), data(in[0]), data(in[2])
+		mask := maskOf(in, maskAt, data)
 		gt.bind(in, nFixed, data)
 		for i := 0; i < gt.n; i += gt.tile {
 			g := gt.at(i)
 			e := i + len(g)
-			ut.SGD(dst[i:e], p[i:e], g, buf[i:e], c)
+			var mt []T
+			if mask != nil {
+				mt = mask[i:e]
+			}
+			ut.SGD(dst[i:e], p[i:e], g, buf[i:e], mt, c)
 		}
 	}, nil
 }
 
 // adamKernel prepares fused_adam for element type T.
 func adamKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tensor.Tensor) []T) (KernelFunc, error) {
-	const nFixed = 6
+	nFixed, maskAt := updateLayout(6, "decay_operand", n.Attrs)
 	gt, err := newGradTiles[T](n, in, out, nFixed)
 	if err != nil {
 		return nil, err
@@ -180,16 +234,28 @@ func adamKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tens
 		Eps: T(a.Float("eps", 0)), Decay: T(a.Float("weight_decay", 0)),
 		L2: decay == "l2", Decoupled: decay == "decoupled",
 	}
+	decayAt := -1
+	if a.Bool("decay_operand", false) {
+		decayAt = 6
+	}
 	ut := kernels.NewUpdateTiles[T]()
 	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 		c := coef
 		c.StepSize, c.BC2Sqrt = T(scalarAt(in[4])), T(scalarAt(in[5]))
+		if decayAt >= 0 {
+			c.Decay = T(scalarAt(in[decayAt]))
+		}
 		dst, p, m, v := data(o), data(in[0]), data(in[2]), data(in[3])
+		mask := maskOf(in, maskAt, data)
 		gt.bind(in, nFixed, data)
 		for i := 0; i < gt.n; i += gt.tile {
 			g := gt.at(i)
 			e := i + len(g)
-			ut.Adam(dst[i:e], p[i:e], g, m[i:e], v[i:e], c)
+			var mt []T
+			if mask != nil {
+				mt = mask[i:e]
+			}
+			ut.Adam(dst[i:e], p[i:e], g, m[i:e], v[i:e], mt, c)
 		}
 	}, nil
 }
@@ -207,9 +273,9 @@ func init() {
 		Name: "fused_sgd", Arity: -1,
 		Doc: "SGD with momentum on one parameter in one kernel: the result is the new parameter, " +
 			"the new momentum buffer is written into operand 2 (made by the optimizer)",
-		Infer:   updateInfer("fused_sgd", 1, 3, "l2"),
+		Infer:   updateInfer("fused_sgd", 1, 3, "lr_operand", "l2"),
 		Flops:   sgdFlops,
-		Scratch: updateScratch(3),
+		Scratch: updateScratch(3, "lr_operand"),
 		NoGrad:  "optimizer updates run after differentiation",
 		InPlace: []int{1}, // the gradient, read at each index before it is written
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
@@ -226,9 +292,9 @@ func init() {
 		Name: "fused_adam", Arity: -1,
 		Doc: "Adam on one parameter in one kernel: the result is the new parameter, " +
 			"the new moments are written into operands 2 and 3 (made by the optimizer)",
-		Infer:   updateInfer("fused_adam", 2, 6, "l2", "decoupled"),
+		Infer:   updateInfer("fused_adam", 2, 6, "decay_operand", "l2", "decoupled"),
 		Flops:   adamFlops,
-		Scratch: updateScratch(6),
+		Scratch: updateScratch(6, "decay_operand"),
 		NoGrad:  "optimizer updates run after differentiation",
 		InPlace: []int{1},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
@@ -245,11 +311,11 @@ func init() {
 }
 
 // Per element: SGD 2 (momentum) + 2 (step) [+ 2 decay, + 2 Nesterov];
-// Adam 3 (m) + 4 (v) + 3 (denominator) + 3 (step) [+ 2 decay]; plus the
-// gradient program's instructions.
+// Adam 3 (m) + 4 (v) + 3 (denominator) + 3 (step) [+ 2 decay]; plus 1 for
+// a mask and the gradient program's instructions.
 
 func sgdFlops(n *Node, in [][]int, out []int) int64 {
-	f := 4 + gradFlops(n)
+	f := 4 + gradFlops(n) + maskFlops(n)
 	if n.Attrs.Str("decay", "") != "" {
 		f += 2
 	}
@@ -260,21 +326,31 @@ func sgdFlops(n *Node, in [][]int, out []int) int64 {
 }
 
 func adamFlops(n *Node, in [][]int, out []int) int64 {
-	f := 13 + gradFlops(n)
+	f := 13 + gradFlops(n) + maskFlops(n)
 	if n.Attrs.Str("decay", "") != "" {
 		f += 2
 	}
 	return satMul(f, elems(out))
 }
 
+// maskFlops is 1 for a masked update, else 0.
+func maskFlops(n *Node) int64 {
+	if n.Attrs.Bool("masked", false) {
+		return 1
+	}
+	return 0
+}
+
 // gradFlops is the number of instructions of an update's gradient program.
 func gradFlops(n *Node) int64 { return int64(strings.Count(n.Attrs.Str("grad", ""), "=")) }
 
-// updateScratch is the rule of a fused optimizer update with nFixed fixed
-// operands: its three update tiles and, with a gradient program over g and
-// the operands from nFixed, the program and a gradient tile.
-func updateScratch(nFixed int) ScratchFunc {
+// updateScratch is the rule of a fused optimizer update with the layout of
+// updateLayout(base, scalar): its three update tiles and, with a gradient
+// program over g and the operands from the layout's nFixed, the program and
+// a gradient tile.
+func updateScratch(base int, scalar string) ScratchFunc {
 	return func(n *Node, in [][]int, out []int, f32 bool) int64 {
+		nFixed, _ := updateLayout(base, scalar, n.Attrs)
 		b := kernels.UpdateTilesScratch[float64]()
 		if f32 {
 			b = kernels.UpdateTilesScratch[float32]()

@@ -18,6 +18,12 @@ import (
 // nodes it absorbs are read by nothing else. L2 weight decay added to the
 // gradient (g + wd·p) and AdamW's scaling of the parameter are absorbed when
 // the gradient's sum or the scaled parameter serves only the update.
+//
+// A learning rate that is not a constant (a schedule's, read from a state:
+// train's LRState) becomes an operand of the fused node, and so does
+// AdamW's factor 1 - lr·wd computed from it. An update whose new value is
+// multiplied by a tensor of the parameter's type (train's pruning mask,
+// mul(new value, mask)) is fused with the mask as an operand.
 func FuseUpdates(g *ops.Graph) (*ops.Graph, error) {
 	u := newUpdateMatcher(g)
 	fused := map[int]fusedUpdate{} // by the node computing the new parameter
@@ -26,10 +32,7 @@ func FuseUpdates(g *ops.Graph) (*ops.Graph, error) {
 		if up.Target.Op != ops.Param {
 			continue
 		}
-		f, ok := u.adam(up.Target, up.Value)
-		if !ok {
-			f, ok = u.sgd(up.Target, up.Value)
-		}
+		f, ok := u.match(up.Target, up.Value)
 		if !ok {
 			continue
 		}
@@ -57,6 +60,42 @@ func FuseUpdates(g *ops.Graph) (*ops.Graph, error) {
 		}
 	}
 	return rebuild(mid, nil) // drops the unfused state updates
+}
+
+// match matches the update of param p to value v: an Adam or SGD update,
+// or one followed by a mask, v = mul(update, mask).
+func (u *updateMatcher) match(p, v *ops.Node) (fusedUpdate, bool) {
+	if f, ok := u.adam(p, v, nil); ok {
+		return f, true
+	}
+	if f, ok := u.sgd(p, v, nil); ok {
+		return f, true
+	}
+	a, b, ok := binary(v, ops.Mul)
+	if !ok {
+		return fusedUpdate{}, false
+	}
+	for _, xm := range [][2]*ops.Node{a, b} {
+		x, mask := xm[0], xm[1]
+		if x == nil || x.Op != ops.Sub || !mask.Type.Equal(p.Type) || !u.only(x, v) {
+			continue
+		}
+		if f, ok := u.adam(p, x, mask); ok {
+			return f, true
+		}
+		if f, ok := u.sgd(p, x, mask); ok {
+			return f, true
+		}
+	}
+	return fusedUpdate{}, false
+}
+
+// masked appends mask, when not nil, to f's operands.
+func (f *fusedUpdate) masked(mask *ops.Node) {
+	if mask != nil {
+		f.attrs["masked"] = true
+		f.operands = append(f.operands, mask)
+	}
 }
 
 // fusedUpdate is the node that replaces one parameter's update.
@@ -259,7 +298,10 @@ func (u *updateMatcher) gradProgram(f *fusedUpdate, p *ops.Node, readers []*ops.
 //
 //	nbuf = add(mul(mom, buf), d)      (buf updated to nbuf)
 //	pv = sub(p, mul(lr, e))           e = nbuf, or add(d, mul(mom, nbuf)) (Nesterov)
-func (u *updateMatcher) sgd(p, pv *ops.Node) (fusedUpdate, bool) {
+//
+// lr is a constant (an attribute) or any scalar (an operand); mask, when
+// not nil, multiplies pv.
+func (u *updateMatcher) sgd(p, pv, mask *ops.Node) (fusedUpdate, bool) {
 	var f fusedUpdate
 	subs, _, ok := binary(pv, ops.Sub)
 	if !ok || subs[0] != p {
@@ -303,16 +345,23 @@ func (u *updateMatcher) sgd(p, pv *ops.Node) (fusedUpdate, bool) {
 		readers = append(readers, e)
 	}
 	g, wd, readers := u.decay(d, p, readers...)
-	attrs, ok := constAttrs([]string{"lr", "momentum"}, lr, mom)
+	attrs, ok := constAttrs([]string{"momentum"}, mom)
 	if !ok {
 		return f, false
 	}
 	attrs["nesterov"] = nesterov
 	f = fusedUpdate{op: ops.FusedSGD, attrs: attrs,
 		operands: []*ops.Node{p, g, buf}, states: []*ops.Node{buf}}
+	if v, ok := constValue(lr); ok {
+		attrs["lr"] = v
+	} else {
+		attrs["lr_operand"] = true
+		f.operands = append(f.operands, lr)
+	}
 	if !f.decay("l2", wd) {
 		return fusedUpdate{}, false
 	}
+	f.masked(mask)
 	u.gradProgram(&f, p, readers)
 	return f, true
 }
@@ -323,8 +372,9 @@ func (u *updateMatcher) sgd(p, pv *ops.Node) (fusedUpdate, bool) {
 //	nv = add(mul(b2, v), mul(c2, mul(g, g)))  (v updated to nv)
 //	pv = sub(q, mul(step, div(nm, add(div(sqrt(nv), bc2), eps))))
 //
-// with q = p, or mul(p, scale) for AdamW.
-func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
+// with q = p, or mul(p, scale) for AdamW (scale a constant, or any scalar:
+// an operand); mask, when not nil, multiplies pv.
+func (u *updateMatcher) adam(p, pv, mask *ops.Node) (fusedUpdate, bool) {
 	var f fusedUpdate
 	subs, _, ok := binary(pv, ops.Sub)
 	if !ok {
@@ -398,9 +448,14 @@ func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 		states:   []*ops.Node{m, v}}
 	if q != p {
 		scale, x, ok := scaled(q, func(n *ops.Node) bool { return n == p })
-		if !ok || x != p || !u.only(q, pv) || !f.decay("decoupled", scale) {
+		if !ok || x != p || !u.only(q, pv) {
 			return fusedUpdate{}, false
 		}
+		if !f.decay("decoupled", scale) { // a scalar computed each step
+			f.attrs["decay"], f.attrs["decay_operand"] = "decoupled", true
+			f.operands = append(f.operands, scale)
+		}
+		f.masked(mask)
 		u.gradProgram(&f, p, []*ops.Node{mg, gsq})
 		return f, true
 	}
@@ -409,6 +464,7 @@ func (u *updateMatcher) adam(p, pv *ops.Node) (fusedUpdate, bool) {
 	if !f.decay("l2", wd) {
 		return fusedUpdate{}, false
 	}
+	f.masked(mask)
 	u.gradProgram(&f, p, readers)
 	return f, true
 }
