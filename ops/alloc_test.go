@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
@@ -29,6 +30,9 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 					v := tensor.New(ty.DType, s...)
 					for j := range v.Len() {
 						v.Set(j, 0.5+float64(j%3)) // valid labels and logs alike
+					}
+					if cv, ok := csrOperand(c, i, rand.New(rand.NewPCG(1, 2))); ok {
+						v = cv
 					}
 					vals = append(vals, v)
 					shapes = append(shapes, s)

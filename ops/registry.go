@@ -110,6 +110,13 @@ const (
 	Labels                 // integers in [0, C) where C is the last dim of operand 0
 	Distinct               // well-separated values (for max/argmax ties)
 	Unit                   // uniform(0.1, 0.9): probabilities
+	// RowPointers are the row pointers of a CSR matrix: sorted integers
+	// from 0 to the length of the next operand (its column indices).
+	RowPointers
+	// Columns are a CSR matrix's column indices: integers in [0, M) for M
+	// the first dimension of the "shape" attribute when there is one, else
+	// of the last operand.
+	Columns
 )
 
 // CheckCase is one configuration the gradient checker differentiates: the
