@@ -253,7 +253,7 @@ func (a *BuiltinAttr) validate(op *Op, seen map[string]bool) error {
 		return fmt.Errorf("%s: %s omits a default it does not have", op.Name, a.Name)
 	case a.Kind == EnumAttr && len(a.Values) == 0,
 		a.Kind != EnumAttr && a.Kind != IntOrIntsAttr && len(a.Values) > 0:
-		return fmt.Errorf("%s: %s: only an enum or an int-or-ints attribute has Values, and an enum needs them", op.Name, a.Name)
+		return fmt.Errorf("%s: %s: only an enum has Values (an int-or-ints attribute may too), and an enum needs them", op.Name, a.Name)
 	}
 	seen[a.Name] = true
 	if a.Default == nil {
@@ -343,7 +343,7 @@ func takeBuiltin(axis any) *Builtin {
 func convBuiltin() *Builtin {
 	return &Builtin{Operands: []Operand{{Name: "x"}, {Name: "K"}}, Attrs: []BuiltinAttr{
 		{Name: "stride", Kind: IntOrIntsAttr},
-		{Name: "pad", Kind: IntOrIntsAttr},
+		{Name: "pad", Kind: IntOrIntsAttr, Values: padModes},
 		{Name: "dilation", Kind: IntOrIntsAttr},
 		{Name: "groups", Kind: IntAttr},
 	}}
@@ -354,7 +354,8 @@ func poolBuiltin(extra ...BuiltinAttr) *Builtin {
 	attrs := []BuiltinAttr{
 		{Name: "k", Kind: IntOrIntsAttr, Required: true},
 		{Name: "stride", Kind: IntOrIntsAttr},
-		{Name: "pad", Kind: IntOrIntsAttr},
+		{Name: "pad", Kind: IntOrIntsAttr, Values: padModes},
+		{Name: "ceil_mode", Kind: BoolAttr, Default: false, OmitDefault: true, KeywordOnly: true},
 	}
 	return &Builtin{Operands: []Operand{{Name: "x"}}, Attrs: append(attrs, extra...)}
 }

@@ -9,10 +9,11 @@ import (
 
 // Convolutions, with PyTorch's conventions: conv2d(x [N, C, H, W],
 // K [C_out, C/groups, kH, kW]) and conv1d(x [N, C, W], K [C_out, C/groups, k])
-// compute cross-correlations. Attributes: "stride", "pad" and "dilation" are
-// an int (every spatial axis) or []int (one per spatial axis; conv2d's pad is
-// [top/bottom, left/right], symmetric), defaults 1, 0 and 1; "groups" is an
-// int, default 1.
+// compute cross-correlations. Attributes: "stride" and "dilation" are an int
+// (every spatial axis) or []int (one per spatial axis), default 1; "pad" is
+// as nn_conv_pads.go says (an int, per-axis ints, before and after each
+// axis, "valid", "same" or "same_lower"), default 0; "groups" is an int,
+// default 1.
 //
 // Each convolution has two companion ops for its gradients, so that gradients
 // of gradients are again convolutions:
@@ -25,8 +26,9 @@ import (
 
 // convParams are a convolution's attributes resolved for its spatial axes.
 type convParams struct {
-	stride, pad, dil []int
-	groups           int
+	stride, dil []int
+	pads        padSpec
+	groups      int
 }
 
 // spatialInts reads an int or []int attribute for nsp spatial axes.
@@ -76,7 +78,7 @@ func resolveConv(name string, nsp int, a Attrs) (convParams, error) {
 	if p.stride, err = spatialInts(name, a, "stride", nsp, 1, 1); err != nil {
 		return p, err
 	}
-	if p.pad, err = spatialInts(name, a, "pad", nsp, 0, 0); err != nil {
+	if p.pads, err = readPads(name, a, nsp); err != nil {
 		return p, err
 	}
 	if p.dil, err = spatialInts(name, a, "dilation", nsp, 1, 1); err != nil {
@@ -112,14 +114,22 @@ func convOutShape(name string, nsp int, x, k Type, p convParams, xl, kl string) 
 	if co, ok := k.Shape[0].IsConst(); ok && co%int64(p.groups) != 0 {
 		return nil, &InferError{name, fmt.Sprintf("output channels %d are not divisible by groups %d: %s is %v", co, p.groups, kl, k)}
 	}
+	keff := make(Shape, nsp)
+	for i := range keff {
+		keff[i] = dilatedExtent(k.Shape[2+i], p.dil[i])
+	}
+	lo, hi, err := p.pads.widths(name, x.Shape[2:], keff, p.stride)
+	if err != nil {
+		return nil, err
+	}
 	out := Shape{x.Shape[0], k.Shape[0]}
 	for i := 0; i < nsp; i++ {
-		s, pd, d := int64(p.stride[i]), int64(p.pad[i]), int64(p.dil[i])
-		// (H + 2p - d·(k-1) - 1) / s + 1
-		num := x.Shape[2+i].Add(DimConst(2*pd + d - 1)).Sub(k.Shape[2+i].Mul(DimConst(d)))
+		s, d := int64(p.stride[i]), int64(p.dil[i])
+		// (H + lo + hi - d·(k-1) - 1) / s + 1
+		num := x.Shape[2+i].Add(DimConst(int64(lo[i]) + int64(hi[i]))).Sub(keff[i])
 		if c, ok := num.IsConst(); ok && c < 0 {
-			return nil, &InferError{name, fmt.Sprintf("the dilated kernel (%v along axis %d, dilation %d) is larger than the padded input (%v + 2·%d): %s is %v, %s is %v",
-				k.Shape[2+i], 2+i, d, x.Shape[2+i], pd, xl, x, kl, k)}
+			return nil, &InferError{name, fmt.Sprintf("the dilated kernel (%v along axis %d, dilation %d) is larger than the padded input (%v + %d + %d): %s is %v, %s is %v",
+				k.Shape[2+i], 2+i, d, x.Shape[2+i], lo[i], hi[i], xl, x, kl, k)}
 		}
 		q, err := num.Div(DimConst(s))
 		if err != nil {
@@ -177,16 +187,30 @@ func (s convSpec) weightGrad(b *Builder, a Attrs, x, g *Node, k Shape) *Node {
 
 // plan prepares the kernel of a convolution of concrete shapes x and k.
 func (s convSpec) plan(a Attrs, x, k []int) (*kernels.Conv, error) {
-	p, err := resolveConv(s.fwd, s.nsp, a)
+	p, lo, hi, err := convWidths(s.fwd, s.nsp, a, x, k)
 	if err != nil {
 		return nil, err
 	}
 	if s.nsp == 1 {
-		return kernels.NewConv([]int{x[0], x[1], 1, x[2]}, []int{k[0], k[1], 1, k[2]},
-			[2]int{1, p.stride[0]}, [2]int{0, p.pad[0]}, [2]int{1, p.dil[0]}, p.groups), nil
+		return kernels.NewConvPadded([]int{x[0], x[1], 1, x[2]}, []int{k[0], k[1], 1, k[2]},
+			[2]int{1, p.stride[0]}, [2]int{0, lo[0]}, [2]int{0, hi[0]}, [2]int{1, p.dil[0]}, p.groups), nil
 	}
-	return kernels.NewConv(x, k, [2]int{p.stride[0], p.stride[1]}, [2]int{p.pad[0], p.pad[1]},
+	return kernels.NewConvPadded(x, k, [2]int{p.stride[0], p.stride[1]}, [2]int{lo[0], lo[1]}, [2]int{hi[0], hi[1]},
 		[2]int{p.dil[0], p.dil[1]}, p.groups), nil
+}
+
+// convWidths resolves the attributes and the padding of a convolution of
+// concrete shapes x and k.
+func convWidths(name string, nsp int, a Attrs, x, k []int) (p convParams, lo, hi []int, err error) {
+	if p, err = resolveConv(name, nsp, a); err != nil {
+		return p, nil, nil, err
+	}
+	keff := make(Shape, nsp)
+	for i := range keff {
+		keff[i] = DimConst(int64(p.dil[i]*(k[2+i]-1) + 1))
+	}
+	lo, hi, err = p.pads.widths(name, ShapeOf(x[2:]...), keff, p.stride)
+	return p, lo, hi, err
 }
 
 const (
@@ -365,6 +389,8 @@ var convChecks = map[string][]CheckCase{
 	"conv1d": {
 		{In: []Type{T(2, 3, 5), T(4, 3, 2)}, Attrs: Attrs{"pad": 2}},
 		{In: []Type{T(2, 3, 6), T(4, 3, 3)}, Attrs: Attrs{"pad": []int{4}, "stride": 2, "dilation": []int{2}}},
+		{In: []Type{T(2, 3, 5), T(4, 3, 2)}, Attrs: Attrs{"pad": []int{0, 4}}},
+		{In: []Type{T(1, 2, 5), T(3, 2, 3)}, Attrs: Attrs{"pad": "same", "stride": 2}},
 	},
 	"conv1d_input_grad": {
 		{In: []Type{T(2, 4, 4), T(4, 3, 3)}, Attrs: Attrs{"shape": ShapeOf(2, 6, 7), "stride": 2, "pad": 1, "groups": 2}},
@@ -375,14 +401,19 @@ var convChecks = map[string][]CheckCase{
 	"conv2d": {
 		{In: []Type{T(2, 3, 4, 5), T(4, 3, 2, 2)}, Attrs: Attrs{"pad": []int{2, 2}}},
 		{In: []Type{T(1, 2, 5, 4), T(3, 2, 3, 3)}, Attrs: Attrs{"pad": []int{4, 4}, "stride": []int{2, 1}, "dilation": 2}},
+		{In: []Type{T(2, 3, 4, 5), T(4, 3, 2, 2)}, Attrs: Attrs{"pad": []int{4, 3, 1, 4}}},
+		{In: []Type{T(1, 2, 5, 4), T(3, 2, 3, 2)}, Attrs: Attrs{"pad": "same", "dilation": []int{1, 2}}},
+		{In: []Type{T(1, 2, 5, 4), T(3, 2, 3, 3)}, Attrs: Attrs{"pad": "same_lower", "stride": 2}},
 	},
 	"conv2d_input_grad": {
 		{In: []Type{T(2, 4, 3, 3), T(4, 1, 2, 3)}, Attrs: Attrs{"shape": ShapeOf(2, 2, 4, 5), "stride": []int{2, 1}, "pad": []int{1, 0}, "dilation": []int{1, 1}, "groups": 2}},
 		{In: []Type{T(1, 2, 3, 3), T(2, 3, 2, 2)}, Attrs: Attrs{"shape": ShapeOf(1, 3, 5, 5), "stride": 2, "dilation": 2, "pad": 1}},
+		{In: []Type{T(1, 3, 2, 3), T(3, 2, 3, 3)}, Attrs: Attrs{"shape": ShapeOf(1, 2, 5, 6), "stride": 2, "pad": []int{0, 1, 1, 0}}},
 	},
 	"conv2d_weight_grad": {
 		{In: []Type{T(2, 2, 4, 5), T(2, 4, 3, 3)}, Attrs: Attrs{"shape": ShapeOf(4, 1, 2, 3), "stride": []int{2, 1}, "pad": []int{1, 0}, "groups": 2}},
 		{In: []Type{T(1, 3, 5, 5), T(1, 2, 3, 3)}, Attrs: Attrs{"shape": ShapeOf(2, 3, 2, 2), "stride": 2, "dilation": 2, "pad": 1}},
+		{In: []Type{T(1, 2, 5, 6), T(1, 3, 2, 3)}, Attrs: Attrs{"shape": ShapeOf(3, 2, 3, 3), "stride": 2, "pad": []int{0, 1, 1, 0}}},
 	},
 }
 
@@ -427,7 +458,10 @@ func convScratch(xi, ki, gi, nsp int) ScratchFunc {
 		}
 		x, k, g := pick(xi), pick(ki), pick(gi)
 		stride := convScratchAttr(n.Attrs, "stride", nsp, 1)
-		pad := convScratchAttr(n.Attrs, "pad", nsp, 0)
+		pad := [2]int{-1, -1}
+		if _, lo, _, err := convWidths(n.Op.Name, nsp, n.Attrs, x, k); err == nil {
+			copy(pad[:], lo)
+		}
 		if nsp == 1 {
 			x = []int{x[0], x[1], 1, x[2]}
 			k = []int{k[0], k[1], 1, k[2]}

@@ -2,16 +2,22 @@ package ops
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/nnclang/nnc/kernels"
 	"github.com/nnclang/nnc/tensor"
 )
 
-// 2-D pooling over NCHW inputs, as PyTorch's max_pool2d and avg_pool2d with
-// ceil_mode false. Attributes: "k" (the window: an int or [kH, kW]),
-// "stride" (default k) and "pad" (default 0, at most half the window; an int
-// or [top/bottom, left/right]); avg_pool2d also takes "count_include_pad"
-// (bool, default true: padding counts in the divisor).
+// 2-D pooling over NCHW inputs, as PyTorch's max_pool2d and avg_pool2d and
+// ONNX's MaxPool and AveragePool. Attributes: "k" (the window: an int or
+// [kH, kW]), "stride" (default k), "pad" (default 0; as nn_conv_pads.go
+// says, with each width at most the dilated window less one, so that every
+// window reaches the input), "ceil_mode" (bool, default false: the output
+// size rounds up, and a last window that would start past the input and
+// its padding before is dropped, as in PyTorch and ONNX); max_pool2d also
+// takes "dilation" (an int or [dH, dW], default 1), avg_pool2d
+// "count_include_pad" (bool, default true: the divisor counts the padding
+// the window covers, but not the part of a ceil_mode window past it).
 //
 // Companion ops make the gradients differentiable again:
 //
@@ -20,8 +26,10 @@ import (
 //	avg_pool2d_grad(g) {shape: x's shape}   the adjoint of avg_pool2d
 
 type poolParams struct {
-	k, stride, pad []int
+	k, stride, dil []int
+	pads           padSpec
 	includePad     bool
+	ceil           bool
 }
 
 func resolvePool(name string, a Attrs) (poolParams, error) {
@@ -40,16 +48,58 @@ func resolvePool(name string, a Attrs) (poolParams, error) {
 	} else {
 		p.stride = p.k
 	}
-	if p.pad, err = spatialInts(name, a, "pad", 2, 0, 0); err != nil {
+	if p.dil, err = spatialInts(name, a, "dilation", 2, 1, 1); err != nil {
 		return p, err
 	}
-	for i := range p.pad {
-		if 2*p.pad[i] > p.k[i] {
-			return p, &InferError{name, fmt.Sprintf("pad %v is more than half the window %v", p.pad, p.k)}
+	if strings.HasPrefix(name, "avg") && (p.dil[0] != 1 || p.dil[1] != 1) {
+		return p, &InferError{name, fmt.Sprintf("average pooling takes no dilation, got %v", formatAttr(a["dilation"]))}
+	}
+	if p.pads, err = readPads(name, a, 2); err != nil {
+		return p, err
+	}
+	for i := range p.pads.lo {
+		if ext := (p.k[i]-1)*p.dil[i] + 1; p.pads.lo[i] >= ext || p.pads.hi[i] >= ext {
+			return p, &InferError{name, fmt.Sprintf("pad %v is not less than the window %v (dilated %d): a window would see only padding", formatAttr(a["pad"]), p.k, ext)}
 		}
 	}
 	p.includePad = a.Bool("count_include_pad", true)
+	p.ceil = a.Bool("ceil_mode", false)
 	return p, nil
+}
+
+// poolGeom is the padding before and after each axis and the pooled size
+// of spatial sizes hw.
+func poolGeom(name string, hw Shape, p poolParams, xl string, x Type) (lo, hi []int, out Shape, err error) {
+	keff := Shape{DimConst(int64((p.k[0]-1)*p.dil[0] + 1)), DimConst(int64((p.k[1]-1)*p.dil[1] + 1))}
+	if lo, hi, err = p.pads.widths(name, hw, keff, p.stride); err != nil {
+		return nil, nil, nil, err
+	}
+	for i := 0; i < 2; i++ {
+		s := int64(p.stride[i])
+		num := hw[i].Add(DimConst(int64(lo[i]) + int64(hi[i]))).Sub(keff[i])
+		c, isConst := num.IsConst()
+		if isConst && c < 0 {
+			return nil, nil, nil, &InferError{name, fmt.Sprintf("the window %v is larger than the padded input: %s is %v, pad %v + %v", p.k, xl, x, lo, hi)}
+		}
+		if p.ceil && s > 1 {
+			n, ok := hw[i].IsConst()
+			if !isConst || !ok {
+				return nil, nil, nil, &InferError{name, fmt.Sprintf("ceil_mode with stride %d needs known sizes: %s is %v", s, xl, x)}
+			}
+			o := (c+s-1)/s + 1
+			if (o-1)*s >= n+int64(lo[i]) { // the last window would start past the input
+				o--
+			}
+			out = append(out, DimConst(o))
+			continue
+		}
+		q, err := num.Div(DimConst(s))
+		if err != nil {
+			return nil, nil, nil, &InferError{name, err.Error()}
+		}
+		out = append(out, q.Add(DimConst(1)))
+	}
+	return lo, hi, out, nil
 }
 
 // poolOutShape is the pooled shape of x [N, C, H, W]; xl labels x in messages.
@@ -57,23 +107,22 @@ func poolOutShape(name string, x Type, p poolParams, xl string) (Shape, error) {
 	if !x.DType.IsFloat() || x.Shape.Rank() != 4 {
 		return nil, &InferError{name, fmt.Sprintf("needs an f32 or f64 [N, C, H, W] input: %s is %v", xl, x)}
 	}
-	out := Shape{x.Shape[0], x.Shape[1]}
-	for i := 0; i < 2; i++ {
-		num := x.Shape[2+i].Add(DimConst(int64(2*p.pad[i] - p.k[i])))
-		if c, ok := num.IsConst(); ok && c < 0 {
-			return nil, &InferError{name, fmt.Sprintf("the window %v is larger than the padded input: %s is %v, pad %v", p.k, xl, x, p.pad)}
-		}
-		q, err := num.Div(DimConst(int64(p.stride[i])))
-		if err != nil {
-			return nil, &InferError{name, err.Error()}
-		}
-		out = append(out, q.Add(DimConst(1)))
+	_, _, hw, err := poolGeom(name, x.Shape[2:], p, xl, x)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return append(Shape{x.Shape[0], x.Shape[1]}, hw...), nil
 }
 
-func (p poolParams) plan(x []int) *kernels.Pool {
-	return kernels.NewPool(x, [2]int{p.k[0], p.k[1]}, [2]int{p.stride[0], p.stride[1]}, [2]int{p.pad[0], p.pad[1]}, p.includePad)
+func (p poolParams) plan(name string, x []int) (*kernels.Pool, error) {
+	lo, hi, out, err := poolGeom(name, ShapeOf(x[2:]...), p, "x", Type{F32, ShapeOf(x...)})
+	if err != nil {
+		return nil, err
+	}
+	oh, _ := out[0].IsConst()
+	ow, _ := out[1].IsConst()
+	return kernels.NewPoolGeom(x, [2]int{p.k[0], p.k[1]}, [2]int{p.stride[0], p.stride[1]}, [2]int{lo[0], lo[1]}, [2]int{hi[0], hi[1]},
+		[2]int{p.dil[0], p.dil[1]}, [2]int{int(oh), int(ow)}, p.includePad), nil
 }
 
 // poolKernel prepares a pooling kernel on input shape x: f32 and f64 run the
@@ -83,7 +132,10 @@ func poolKernel(n *Node, x []int, f32 func(*kernels.Pool, []float32, [][]float32
 	if err != nil {
 		return nil, err
 	}
-	pl := p.plan(x)
+	pl, err := p.plan(n.Op.Name, x)
+	if err != nil {
+		return nil, err
+	}
 	a32, a64 := make([][]float32, len(n.In)), make([][]float64, len(n.In))
 	return floatKernel(n,
 		func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
@@ -150,25 +202,25 @@ func poolPairInfer(name string, pooledY bool) func([]Type, Attrs) (Type, error) 
 
 // Handles of the ops this file registers.
 var (
-	// MaxPool2D is the op "max_pool2d": max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0): the maximum of each window;
+	// MaxPool2D is the op "max_pool2d": max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, ceil_mode = false, dilation = 1): the maximum of each window;
 	MaxPool2D *Op
-	// MaxPool2DGrad is the op "max_pool2d_grad": max_pool2d_grad(x, g; k, stride, pad): the gradient of max_pool2d(x) given its result's gradient g
+	// MaxPool2DGrad is the op "max_pool2d_grad": max_pool2d_grad(x, g; k, stride, pad, ceil_mode, dilation): the gradient of max_pool2d(x) given its result's gradient g
 	MaxPool2DGrad *Op
-	// MaxPool2DPick is the op "max_pool2d_pick": max_pool2d_pick(x, h; k, stride, pad): h (shaped as x) read at the first maximum of each window of x;
+	// MaxPool2DPick is the op "max_pool2d_pick": max_pool2d_pick(x, h; k, stride, pad, ceil_mode, dilation): h (shaped as x) read at the first maximum of each window of x;
 	MaxPool2DPick *Op
-	// AvgPool2D is the op "avg_pool2d": avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window
+	// AvgPool2D is the op "avg_pool2d": avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, ceil_mode = false, count_include_pad = true): the mean of each window;
 	AvgPool2D *Op
-	// AvgPool2DGrad is the op "avg_pool2d_grad": avg_pool2d_grad(g; shape, k, stride, pad, count_include_pad): the gradient of avg_pool2d(x)
+	// AvgPool2DGrad is the op "avg_pool2d_grad": avg_pool2d_grad(g; shape, k, stride, pad, ceil_mode, count_include_pad): the gradient of avg_pool2d(x)
 	AvgPool2DGrad *Op
 )
 
 func init() {
 	Register(&MaxPool2D, &Op{
 		Name: "max_pool2d", Arity: 1,
-		Builtin: poolBuiltin(),
+		Builtin: poolBuiltin(BuiltinAttr{Name: "dilation", Kind: IntOrIntsAttr, KeywordOnly: true}),
 		Flops:   poolFlops,
-		Doc: "max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0): the maximum of each window; " +
-			"the gradient goes to the first maximum, as in PyTorch",
+		Doc: "max_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, ceil_mode = false, dilation = 1): the maximum of each window; " +
+			"the gradient goes to the first maximum, as in PyTorch; " + padAttrDoc,
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			p, err := resolvePool("max_pool2d", a)
 			if err != nil {
@@ -194,12 +246,15 @@ func init() {
 		Check: []CheckCase{
 			{In: []Type{T(2, 3, 4, 4)}, Attrs: Attrs{"k": 2}, Domain: []Domain{Distinct}},
 			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}}, Domain: []Domain{Distinct}},
+			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": []int{1, 0, 0, 1}, "ceil_mode": true}, Domain: []Domain{Distinct}},
+			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": 2, "stride": 1, "pad": 1, "dilation": 2}, Domain: []Domain{Distinct}},
+			{In: []Type{T(2, 1, 5, 4)}, Attrs: Attrs{"k": []int{2, 3}, "stride": 2, "pad": "same"}, Domain: []Domain{Distinct}},
 		},
 	})
 	Register(&MaxPool2DGrad, &Op{
 		Name: "max_pool2d_grad", Arity: 2,
 		Flops: maxPoolGradFlops,
-		Doc:   "max_pool2d_grad(x, g; k, stride, pad): the gradient of max_pool2d(x) given its result's gradient g",
+		Doc:   "max_pool2d_grad(x, g; k, stride, pad, ceil_mode, dilation): the gradient of max_pool2d(x) given its result's gradient g",
 		Infer: poolPairInfer("max_pool2d_grad", true),
 		VJP: func(b *Builder, n *Node, h *Node) []*Node {
 			return []*Node{nil, maxPoolPick(b, n.Attrs, n.In[0], h)}
@@ -224,7 +279,7 @@ func init() {
 	Register(&MaxPool2DPick, &Op{
 		Name: "max_pool2d_pick", Arity: 2,
 		Flops: NoFlops,
-		Doc: "max_pool2d_pick(x, h; k, stride, pad): h (shaped as x) read at the first maximum of each window of x; " +
+		Doc: "max_pool2d_pick(x, h; k, stride, pad, ceil_mode, dilation): h (shaped as x) read at the first maximum of each window of x; " +
 			"the JVP of max_pool2d and the VJP of max_pool2d_grad",
 		Infer: poolPairInfer("max_pool2d_pick", false),
 		VJP: func(b *Builder, n *Node, q *Node) []*Node {
@@ -244,13 +299,15 @@ func init() {
 		Check: []CheckCase{
 			{In: []Type{T(2, 2, 4, 5), T(2, 2, 4, 5)}, Attrs: Attrs{"k": 3, "stride": 1, "pad": 1}, Domain: []Domain{Distinct}},
 			{In: []Type{T(1, 2, 5, 4), T(1, 2, 5, 4)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}}, Domain: []Domain{Distinct}},
+			{In: []Type{T(1, 2, 5, 4), T(1, 2, 5, 4)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": []int{1, 0, 0, 1}, "ceil_mode": true, "dilation": []int{1, 2}}, Domain: []Domain{Distinct}},
 		},
 	})
 	Register(&AvgPool2D, &Op{
 		Name: "avg_pool2d", Arity: 1,
 		Builtin: poolBuiltin(BuiltinAttr{Name: "count_include_pad", Kind: BoolAttr, Default: true, OmitDefault: true, KeywordOnly: true}),
 		Flops:   avgPoolFlops,
-		Doc:     "avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, count_include_pad = true): the mean of each window",
+		Doc: "avg_pool2d(x [N, C, H, W]; k, stride = k, pad = 0, ceil_mode = false, count_include_pad = true): the mean of each window; " +
+			"the divisor counts the padding a window covers when count_include_pad, as in PyTorch and ONNX; " + padAttrDoc,
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			p, err := resolvePool("avg_pool2d", a)
 			if err != nil {
@@ -274,12 +331,15 @@ func init() {
 			{In: []Type{T(2, 3, 4, 4)}, Attrs: Attrs{"k": 2}},
 			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}}},
 			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": 1, "count_include_pad": false}},
+			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": []int{1, 0, 0, 1}, "ceil_mode": true}},
+			{In: []Type{T(1, 2, 5, 4)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": 1, "ceil_mode": true, "count_include_pad": false}},
+			{In: []Type{T(2, 1, 5, 4)}, Attrs: Attrs{"k": []int{2, 3}, "stride": 2, "pad": "same"}},
 		},
 	})
 	Register(&AvgPool2DGrad, &Op{
 		Name: "avg_pool2d_grad", Arity: 1,
 		Flops: avgPoolGradFlops,
-		Doc: "avg_pool2d_grad(g; shape, k, stride, pad, count_include_pad): the gradient of avg_pool2d(x) " +
+		Doc: "avg_pool2d_grad(g; shape, k, stride, pad, ceil_mode, count_include_pad): the gradient of avg_pool2d(x) " +
 			"for x of the given shape, given its result's gradient g",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			p, err := resolvePool("avg_pool2d_grad", a)
@@ -311,6 +371,7 @@ func init() {
 			{In: []Type{T(2, 3, 2, 2)}, Attrs: Attrs{"k": 2, "shape": ShapeOf(2, 3, 4, 5)}},
 			{In: []Type{T(1, 2, 3, 5)}, Attrs: Attrs{"k": []int{3, 2}, "stride": []int{2, 1}, "pad": []int{1, 1}, "shape": ShapeOf(1, 2, 5, 4)}},
 			{In: []Type{T(1, 2, 3, 2)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": 1, "count_include_pad": false, "shape": ShapeOf(1, 2, 5, 4)}},
+			{In: []Type{T(1, 2, 4, 3)}, Attrs: Attrs{"k": 3, "stride": 2, "pad": 1, "ceil_mode": true, "shape": ShapeOf(1, 2, 6, 5)}},
 		},
 	})
 }
