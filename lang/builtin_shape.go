@@ -20,21 +20,34 @@ func (c *builtinCall) reshape() value {
 	if !ok {
 		return bad
 	}
+	written := s
+	s = append(ops.Shape(nil), s...)
 	hole := -1
 	for k, d := range s {
-		if v, isC := d.IsConst(); isC && v < 0 {
-			if v != -1 || hole >= 0 {
-				return c.errorf(c.argPos(1), CodeValue, "reshape: bad dimension %d in %v (only one -1 is allowed)", v, s)
+		v, isC := d.IsConst()
+		switch {
+		case !isC || v > 0:
+		case v == 0: // ONNX's 0: this dimension of x
+			if k >= len(x.Type.Shape) {
+				return c.errorf(c.argPos(1), CodeValue, "reshape: the 0 at index %d of %v copies dimension %d of %s, which has type %v (rank %d)",
+					k, written, k, c.label(0), x.Type, len(x.Type.Shape))
 			}
+			s[k] = x.Type.Shape[k]
+		case v != -1:
+			return c.errorf(c.argPos(1), CodeValue, "reshape: bad dimension %d at index %d of %v (a size, 0 to copy the input's, or one -1 to infer)", v, k, written)
+		case hole >= 0:
+			return c.errorf(c.argPos(1), CodeValue, "reshape: two -1s in %v (at indices %d and %d; only one can be inferred)", written, hole, k)
+		default:
 			hole = k
 		}
 	}
 	if hole >= 0 {
 		d, ok := inferHole(x.Type.Shape, s, hole)
 		if !ok {
-			return c.errorf(c.argPos(1), CodeShape, "reshape: cannot infer the -1 in %v from %s of type %v", s, c.label(0), x.Type)
+			rest := append(append(ops.Shape(nil), s[:hole]...), s[hole+1:]...)
+			return c.errorf(c.argPos(1), CodeShape, "reshape: the other dimensions of %v (%v, %v elements) do not divide the %v elements of %s of type %v, so the -1 has no size",
+				written, rest, rest.NumElems(), x.Type.Shape.NumElems(), c.label(0), x.Type)
 		}
-		s = append(ops.Shape(nil), s...)
 		s[hole] = d
 	}
 	return c.i.apply(c.e.Pos, ops.Reshape, ops.Attrs{"shape": s}, []string{c.label(0)}, x)
@@ -188,7 +201,7 @@ func (c *builtinCall) splitSizes(d ops.Dim, ax int) ([]ops.Dim, bool) {
 // pad(x, p, value = 0): p an int pads every axis by p on both sides; a list
 // [before_0, after_0, ...] of 2k ints pads the last k axes.
 func (c *builtinCall) pad() value {
-	if !c.check(2, 3, "value") {
+	if !c.check(2, 4, "value", "mode") {
 		return bad
 	}
 	x, ok := c.tensor(0)
@@ -213,6 +226,21 @@ func (c *builtinCall) pad() value {
 	attrs := ops.Attrs{"pads": pads}
 	if val != 0 {
 		attrs["value"] = val
+	}
+	if v, p := c.opt("mode", 3); v != nil {
+		m, isS := v.(stringV)
+		if !isS {
+			return c.errorf(p, CodeValue, `pad: mode must be "constant", "reflect" or "edge", got %s`, kindOf(v))
+		}
+		if m != "constant" && m != "reflect" && m != "edge" {
+			return c.errorf(p, CodeValue, `pad: mode must be "constant", "reflect" or "edge", got %q`, string(m))
+		}
+		if m != "constant" {
+			if val != 0 {
+				return c.errorf(p, CodeValue, "pad: a value is for mode \"constant\", not %q", string(m))
+			}
+			attrs["mode"] = string(m)
+		}
 	}
 	return c.i.apply(c.e.Pos, ops.Pad, attrs, []string{c.label(0)}, x)
 }

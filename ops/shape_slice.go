@@ -323,7 +323,7 @@ var (
 	Slice *Op
 	// Unslice is the op "unslice": unslice(g; shape Shape, and slice's attributes): zeros of the given shape with g written where
 	Unslice *Op
-	// Pad is the op "pad": pad(x; pads []int, value float64 = 0): x surrounded by value: pads = [before_0, after_0,
+	// Pad is the op "pad": pad(x; pads []int, value float64 = 0, mode = "constant"): x surrounded by value: pads = [before_0, after_0,
 	Pad *Op
 )
 
@@ -410,9 +410,10 @@ func init() {
 	Register(&Pad, &Op{
 		Name: "pad", Arity: 1,
 		Flops: NoFlops,
-		Doc: "pad(x; pads []int, value float64 = 0): x surrounded by value: pads = [before_0, after_0, " +
+		Doc: "pad(x; pads []int, value float64 = 0, mode = \"constant\"): x surrounded by value: pads = [before_0, after_0, " +
 			"before_1, after_1, ...] gives the count added on each side of each axis; a list of 2k numbers " +
-			"pads the last k axes. Pads are not negative. Its gradient is a slice.",
+			"pads the last k axes. Pads are not negative. Its gradient is a slice. mode \"reflect\" mirrors " +
+			"each axis about its end elements, \"edge\" repeats them (their gradient is pad_grad).",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			if err := floatOperand("pad", in[0]); err != nil {
 				return Type{}, err
@@ -424,13 +425,22 @@ func init() {
 			if err != nil {
 				return Type{}, err
 			}
-			out := make(Shape, len(lo))
-			for i, d := range in[0].Shape {
-				out[i] = d.Add(DimConst(int64(lo[i]))).Add(DimConst(int64(hi[i])))
+			mode, err := padMode(a)
+			if err != nil {
+				return Type{}, err
 			}
-			return Type{in[0].DType, out}, nil
+			if _, ok := a["value"]; ok && mode != "constant" {
+				return Type{}, &InferError{"pad", fmt.Sprintf("a value is for mode \"constant\", not %q", mode)}
+			}
+			if err := checkPadFits("pad", mode, in[0].Shape, lo, hi); err != nil {
+				return Type{}, err
+			}
+			return Type{in[0].DType, padShape(in[0].Shape, lo, hi)}, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
+			if mode, _ := padMode(n.Attrs); mode != "constant" {
+				return []*Node{b.Must(PadGrad, n.Attrs.With("shape", n.In[0].Type.Shape), g)}
+			}
 			lo, hi, _ := padWidths(n.In[0].Type, n.Attrs)
 			stops := make([]int, len(hi))
 			for i, h := range hi {
@@ -445,9 +455,15 @@ func init() {
 			if t[0] == nil {
 				return b.Full(n.Type, 0)
 			}
+			if mode, _ := padMode(n.Attrs); mode != "constant" {
+				return b.Must(Pad, n.Attrs, t[0])
+			}
 			return b.Must(Pad, n.Attrs.With("value", 0.0), t[0])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			if mode, _ := padMode(n.Attrs); mode != "constant" {
+				return padMapKernel(n, in[0], out, true)
+			}
 			lo, _, err := padWidths(n.In[0].Type, n.Attrs)
 			if err != nil {
 				return nil, err
@@ -470,6 +486,8 @@ func init() {
 			{In: []Type{T(3, 4)}, Attrs: Attrs{"pads": []int{1, 2, 0, 1}}},
 			{In: []Type{T(2, 3, 4)}, Attrs: Attrs{"pads": []int{2, 0}, "value": 1.5}},
 			{In: []Type{T(3)}, Attrs: Attrs{"pads": []int{0, 0}}},
+			{In: []Type{T(3, 4)}, Attrs: Attrs{"pads": []int{1, 1, 0, 1}, "mode": "reflect"}},
+			{In: []Type{T(2, 3, 4)}, Attrs: Attrs{"pads": []int{2, 0, 3, 1}, "mode": "edge"}},
 		},
 	})
 }
