@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/opt"
@@ -22,110 +21,41 @@ import (
 // from (Sources).
 type NumericsError = runtime.NumericsError
 
-// This file builds the step graphs of Train's numerics checks
-// (TrainOptions.CheckNumerics, TrainOptions.WarnGradNorm): the step with
-// every op its own kernel, which the checks run so that a report names the
-// op as written, and the step with the squared norms of the gradients as
-// outputs.
+// This file holds what Train's numerics checks (TrainOptions.CheckNumerics,
+// TrainOptions.WarnGradNorm) need of the step graphs, which
+// buildStepGraph (train_step.go) builds: the step with every op its own
+// kernel, which the checks run so that a report names the op as written,
+// and the step with the squared norms of the gradients as outputs.
 
 // unfusedPasses are the optimizer's passes that merge ops into one kernel
 // (fused updates, fused elementwise trees): a checked step leaves them out.
 var unfusedPasses = map[string]bool{"update": true, "fuse": true}
 
-// numericsSteps returns the training step (step, or, with
-// opts.WarnGradNorm, the same step with the outputs
-// train.GradSqOutput+param), its loss node and the builder of the graph the
-// checks run. step and loss are those buildStepShapes made for entry with
-// optimizer o and shape values shapes.
-func (p *Program) numericsSteps(opts *TrainOptions, entry string, o train.Optimizer, shapes map[string]int64, step *ops.Graph, loss *ops.Node) (*ops.Graph, *ops.Node, func() (*ops.Graph, error), error) {
+// trainingSteps builds the step training runs (with opts.WarnGradNorm,
+// with the outputs train.GradSqOutput+param) for entry with optimizer o
+// and shape values shapes, and the function making the graphs the checks
+// run: the same step, from the same builder, with every op its own kernel.
+func (p *Program) trainingSteps(opts *TrainOptions, entry string, o train.Optimizer, shapes map[string]int64) (*builtStep, func() (train.StepGraphs, error), error) {
 	if v := opts.WarnGradNorm; v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil, nil, nil, &OptionError{Option: "TrainOptions.WarnGradNorm", Value: strconv.FormatFloat(v, 'g', -1, 64), Msg: "want a positive, finite gradient norm (0: no warnings)"}
+		return nil, nil, &OptionError{Option: "TrainOptions.WarnGradNorm", Value: strconv.FormatFloat(v, 'g', -1, 64), Msg: "want a positive, finite gradient norm (0: no warnings)"}
 	}
-	if opts.WarnGradNorm > 0 {
-		g, err := p.numericsStep(entry, o, shapes, false, true)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if !sameLeaves(g, step) {
-			return nil, nil, nil, fmt.Errorf("%s: the gradient norms of TrainOptions.WarnGradNorm cannot be computed for this step (its params and states differ from the training step's)", entry)
-		}
-		step, loss = g, g.Output("loss")
-	}
-	fused, norms := step, opts.WarnGradNorm > 0
-	check := func() (*ops.Graph, error) {
-		g, err := p.numericsStep(entry, o, shapes, true, norms)
-		if err != nil {
-			return nil, err
-		}
-		if !sameLeaves(g, fused) {
-			// A step this builder does not make as the trainer does: the
-			// checks run the fused step, naming fused kernels.
-			return fused, nil
-		}
-		return g, nil
-	}
-	return step, loss, check, nil
-}
-
-// numericsStep builds the training step of entry as buildStepShapes does,
-// with the optimizer's ops given no source position (a report names the
-// param they update). unfused leaves out the passes that merge ops into
-// one kernel; norms adds an output train.GradSqOutput+param, the sum of the
-// squares of the param's gradient, for every param.
-func (p *Program) numericsStep(entry string, o train.Optimizer, shapes map[string]int64, unfused, norms bool) (*ops.Graph, error) {
-	if len(shapes) == 0 {
-		shapes = nil
-	}
-	b := ops.NewBuilder()
-	low, err := p.lower(entry, lang.LowerOptions{Training: true, Builder: b, Shapes: shapes})
+	sb := stepBuild{shapes: shapes, norms: opts.WarnGradNorm > 0}
+	step, err := p.buildStepGraph(entry, o, sb)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := checkLoss(entry, low); err != nil {
-		return nil, err
-	}
-	b.Output("loss", low.Outputs[0])
-	loss, params := low.Outputs[0], low.Params
-	level := p.optLevel()
-	if level > 0 {
-		if b, err = opt.Prepare(b.G); err != nil {
-			return nil, err
-		}
-		loss = b.G.Output("loss")
-		byName := map[string]*ops.Node{}
-		for _, n := range b.G.Params() {
-			byName[n.Name()] = n
-		}
-		params = make([]*ops.Node, len(low.Params))
-		for i, n := range low.Params {
-			if params[i] = byName[n.Name()]; params[i] == nil {
-				return nil, fmt.Errorf("%s: parameter %s is unused by the loss", entry, n.Name())
-			}
-		}
-	}
-	b.G.Outputs = nil
-	b.SetPos(ops.Pos{})
-	if norms {
-		grads, err := autodiff.Grad(b, loss, params)
+	check := func() (train.StepGraphs, error) {
+		sb.unfused = true
+		c, err := p.buildStepGraph(entry, o, sb)
 		if err != nil {
-			return nil, err
+			return train.StepGraphs{}, err
 		}
-		for i, g := range grads {
-			b.Output(train.GradSqOutput+params[i].Name(), b.Must(ops.Sum, nil, b.Mul(g, g)))
+		if !sameLeaves(c.step, step.step) || (c.micro == nil) != (step.micro == nil) || c.micro != nil && !sameLeaves(c.micro, step.micro) {
+			return train.StepGraphs{}, fmt.Errorf("%s: the unfused step of the numerics checks reads or updates other params and states than the training step", entry)
 		}
+		return train.StepGraphs{Step: c.step, Micro: c.micro}, nil
 	}
-	if so, ok := o.(*train.StepOptions); ok {
-		// BuildStep sets Micro: the trainer's micro graph stays its own.
-		c := *so
-		o = &c
-	}
-	if err := train.BuildStep(b, loss, params, o); err != nil {
-		return nil, err
-	}
-	if unfused {
-		return p.optimizeUnfused(b.G)
-	}
-	return p.optimize(b.G)
+	return step, check, nil
 }
 
 // optimizeUnfused runs the optimizer's passes on g (none at level 0)

@@ -327,3 +327,69 @@ func TestFuncCheckNumerics(t *testing.T) {
 		t.Fatalf("log of a NaN input: %v, %v; want [NaN 0 1] and no error", out, err)
 	}
 }
+
+// TestNumericsAccumulate: under accumulate = 2..4 the batches that only
+// accumulate their gradients run the micro-batch graph; a NaN or an
+// infinity there is traced to its op and line as in any other step, with
+// the checks on every step and without (the batch is run again with the
+// checks). log0.nn's -Inf comes in step 1, the first batch of a group.
+// diverge.nn's rows are all the same, so the accumulated gradient is the
+// one row's and the updates follow make_diverge.py's steps: e*e overflows
+// in the first batch after ref.Step-1 updates, the first of its group,
+// which the group rule (groups of k batches, the last group of an epoch of
+// 8 possibly smaller) places. grad.nn's gradient of sqrt is +Inf in step 1;
+// with the checks on, the micro-batch graph reports it there.
+func TestNumericsAccumulate(t *testing.T) {
+	dir := filepath.Join("testdata", "numerics")
+	var ref struct {
+		Step     int
+		PrevLoss float64 `json:"prev_loss"`
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "diverge_ref.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	for k := 2; k <= 4; k++ {
+		acc := StepSettings{Accumulate: k}
+		// The batch after ref.Step-1 updates: walk the epochs' groups.
+		var epoch, step int
+		for b, updates := 0, 0; epoch == 0; b++ {
+			i := b % 8
+			if updates == ref.Step-1 {
+				epoch, step = b/8+1, i+1
+			}
+			if (i+1)%k == 0 || i == 7 {
+				updates++
+			}
+		}
+		if (step-1)%k != 0 {
+			t.Fatalf("k = %d: step %d does not start a group", k, step)
+		}
+		for _, check := range []bool{false, true} {
+			file := filepath.Join(dir, "log0.nn")
+			e := trainNumerics(t, "log0.nn", TrainOptions{CheckNumerics: check, StepSettings: acc})
+			if got, want := e.Pos().String(), sourcePos(t, file, "log(z)", "log("); got != want || e.Node.Op.Name != "log" || e.When != "epoch 1, step 1" || e.Output.NegInf != 8 {
+				t.Errorf("log(0), accumulate %d, check %v: %s at %s in %q (%d -Inf), want log at %s in epoch 1, step 1 (8 -Inf)", k, check, e.Node.Op.Name, got, e.When, e.Output.NegInf, want)
+			}
+
+			file = filepath.Join(dir, "diverge.nn")
+			e = trainNumerics(t, "diverge.nn", TrainOptions{CheckNumerics: check, StepSettings: acc, Epochs: 10})
+			if got, want := e.Pos().String(), sourcePos(t, file, "mean(e * e)", "*"); got != want || e.Node.Op.Name != "mul" {
+				t.Errorf("diverging lr, accumulate %d, check %v: %s at %s, want mul at %s", k, check, e.Node.Op.Name, got, want)
+			}
+			wantWhen := fmt.Sprintf("epoch %d, step %d (the previous step's loss: ", epoch, step)
+			prev, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(e.When, wantWhen), ")"), 64)
+			if !strings.HasPrefix(e.When, wantWhen) || err != nil || math.Abs(prev-ref.PrevLoss) > 1e-5*ref.PrevLoss || e.Output.PosInf != 1 {
+				t.Errorf("diverging lr, accumulate %d, check %v: %q (%d +Inf), want %q%.6g) and 1 +Inf", k, check, e.When, e.Output.PosInf, wantWhen, ref.PrevLoss)
+			}
+		}
+		file := filepath.Join(dir, "grad.nn")
+		e := trainNumerics(t, "grad.nn", TrainOptions{CheckNumerics: true, StepSettings: acc})
+		if got, want := e.Pos().String(), sourcePos(t, file, "mean(sqrt(z))", "sqrt("); got != want || e.Grad == nil || e.Grad.Op.Name != "sqrt" || e.When != "epoch 1, step 1" {
+			t.Errorf("gradient of sqrt, accumulate %d: %q (grad %v, %s), want the gradient of sqrt at %s in step 1", k, e.Error(), e.Grad, e.When, want)
+		}
+	}
+}

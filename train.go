@@ -275,7 +275,7 @@ type training struct {
 	pd               *preparedData
 	step, fwd, lossG *ops.Graph
 	low              *lang.Lowered
-	checkStep        func() (*ops.Graph, error)
+	checkStep        func() (train.StepGraphs, error)
 	store            *runtime.Store
 	saved            *runtime.Store // what Output gets (the moving average's weights, with ema)
 	shapes           map[string]int64
@@ -362,11 +362,12 @@ func (p *Program) buildTraining(tr *training, opts *TrainOptions) error {
 	var loss *ops.Node
 	err := withShapes(opts.Shapes, tr.pd.b.shapes, func(sh map[string]int64) (err error) {
 		tr.shapes = sh
-		tr.step, tr.low, loss, err = p.buildStepShapes(tr.entry, tr.so, sh)
-		if err == nil {
-			tr.step, loss, tr.checkStep, err = p.numericsSteps(opts, tr.entry, tr.so, sh, tr.step, loss)
+		bs, check, err := p.trainingSteps(opts, tr.entry, tr.so, sh) // numerics.go
+		if err != nil {
+			return err
 		}
-		return err
+		tr.step, tr.low, loss, tr.checkStep, tr.so.Micro = bs.step, bs.low, bs.loss, check, bs.micro
+		return nil
 	})
 	if err != nil {
 		return err

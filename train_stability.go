@@ -549,18 +549,11 @@ func labelText(pd *preparedData, err error) string {
 
 // stepRun prepares what the loop and the end of training need of so once
 // the step is built and the store initialized: the class weights in the
-// store, the micro graph of accumulation optimized (into so.Micro), the
-// evaluation graphs reading the moving averages, and the store whose
-// parameters are written at the end (savedStore).
+// store, the evaluation graphs reading the moving averages, and the store
+// whose parameters are written at the end (savedStore).
 func (p *Program) stepRun(so *train.StepOptions, store *runtime.Store, params []*ops.Node, fwd, loss *ops.Graph) (*ops.Graph, *ops.Graph, *runtime.Store, error) {
 	if err := so.InitStates(store); err != nil {
 		return nil, nil, nil, err
-	}
-	if so.Micro != nil {
-		var err error
-		if so.Micro, err = p.optimize(so.Micro); err != nil {
-			return nil, nil, nil, err
-		}
 	}
 	if so.EMA > 0 {
 		var err error

@@ -5,53 +5,131 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nnclang/nnc/autodiff"
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/opt"
 	"github.com/nnclang/nnc/train"
 )
 
-// buildStepShapes is buildStep with values for the entry's shape
-// variables (lang.LowerOptions.Shapes; nil for none), for entries that
-// unroll a loop or scan over a shape variable (a recurrent model's T).
-func (p *Program) buildStepShapes(entry string, o train.Optimizer, shapes map[string]int64) (step *ops.Graph, low *lang.Lowered, loss *ops.Node, err error) {
-	if len(shapes) == 0 {
-		return p.buildStep(entry, o)
+// stepBuild says how buildStepGraph builds a training step: one builder
+// makes the step training runs, the step the numerics checks run and the
+// step with gradient norms, so that they cannot drift apart.
+type stepBuild struct {
+	// shapes are values for the entry's shape variables
+	// (lang.LowerOptions.Shapes; nil or empty for none), for entries that
+	// unroll a loop or scan over a shape variable (a recurrent model's T).
+	shapes map[string]int64
+	// unfused leaves out the optimizer's passes that merge ops into one
+	// kernel (unfusedPasses), so that a numerics report names the op as
+	// written.
+	unfused bool
+	// norms adds an output train.GradSqOutput+param, the sum of the
+	// squares of the param's gradient, for every param
+	// (TrainOptions.WarnGradNorm).
+	norms bool
+}
+
+// builtStep is a training step buildStepGraph made.
+type builtStep struct {
+	step  *ops.Graph
+	low   *lang.Lowered // the lowering, for the params' paths
+	loss  *ops.Node     // step's output "loss"
+	micro *ops.Graph    // with accumulation, the micro-batch graph (train.StepOptions.Micro), optimized as step is; else nil
+}
+
+// buildStepGraph lowers entry in training mode and builds the whole
+// training step (forward, backward, update) as one optimized graph, as sb
+// says. The optimizer's ops have no source position (a numerics report
+// names the param they update). A *train.StepOptions o is left as it is:
+// its micro-batch graph is the result's micro.
+func (p *Program) buildStepGraph(entry string, o train.Optimizer, sb stepBuild) (*builtStep, error) {
+	if len(sb.shapes) == 0 {
+		sb.shapes = nil
 	}
 	b := ops.NewBuilder()
-	low, err = p.lower(entry, lang.LowerOptions{Training: true, Builder: b, Shapes: shapes})
+	low, err := p.lower(entry, lang.LowerOptions{Training: true, Builder: b, Shapes: sb.shapes})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
+	b, loss, params, err := p.prepareLoss(entry, b, low)
+	if err != nil {
+		return nil, err
+	}
+	b.G.Outputs = nil // BuildStep names the loss output itself
+	b.SetPos(ops.Pos{})
+	if sb.norms {
+		grads, err := autodiff.Grad(b, loss, params)
+		if err != nil {
+			return nil, err
+		}
+		for i, g := range grads {
+			b.Output(train.GradSqOutput+params[i].Name(), b.Must(ops.Sum, nil, b.Mul(g, g)))
+		}
+	}
+	var so *train.StepOptions
+	if s, ok := o.(*train.StepOptions); ok {
+		c := *s // BuildStep sets Micro on the copy
+		so, o = &c, &c
+	}
+	if err := train.BuildStep(b, loss, params, o); err != nil {
+		return nil, err
+	}
+	optimize := p.optimize
+	if sb.unfused {
+		optimize = p.optimizeUnfused
+	}
+	r := &builtStep{low: low}
+	if r.step, err = optimize(b.G); err != nil {
+		return nil, err
+	}
+	r.loss = r.step.Output("loss")
+	if so != nil && so.Micro != nil {
+		if r.micro, err = optimize(so.Micro); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// prepareLoss names low's loss the output "loss" of b and, at
+// optimization levels above 0, runs opt.Prepare (the stability rewrites,
+// before differentiation, so that the gradient is taken of the stable
+// form too). It returns the builder of the graph, its loss and low's
+// params in it.
+func (p *Program) prepareLoss(entry string, b *ops.Builder, low *lang.Lowered) (*ops.Builder, *ops.Node, []*ops.Node, error) {
 	if err := checkLoss(entry, low); err != nil {
 		return nil, nil, nil, err
 	}
 	b.Output("loss", low.Outputs[0])
-	loss, params := low.Outputs[0], low.Params
-	if p.optLevel() > 0 {
-		if b, err = opt.Prepare(b.G); err != nil {
-			return nil, nil, nil, err
-		}
-		loss = b.G.Output("loss")
-		byName := map[string]*ops.Node{}
-		for _, n := range b.G.Params() {
-			byName[n.Name()] = n
-		}
-		params = make([]*ops.Node, len(low.Params))
-		for i, n := range low.Params {
-			if params[i] = byName[n.Name()]; params[i] == nil {
-				return nil, nil, nil, fmt.Errorf("%s: parameter %s is unused by the loss", entry, n.Name())
-			}
-		}
+	if p.optLevel() <= 0 {
+		return b, low.Outputs[0], low.Params, nil
 	}
-	b.G.Outputs = nil
-	if err := train.BuildStep(b, loss, params, o); err != nil {
+	b, err := opt.Prepare(b.G)
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	if step, err = p.optimize(b.G); err != nil {
+	byName := map[string]*ops.Node{}
+	for _, n := range b.G.Params() {
+		byName[n.Name()] = n
+	}
+	params := make([]*ops.Node, len(low.Params))
+	for i, n := range low.Params {
+		if params[i] = byName[n.Name()]; params[i] == nil {
+			return nil, nil, nil, fmt.Errorf("%s: parameter %s is unused by the loss", entry, n.Name())
+		}
+	}
+	return b, b.G.Output("loss"), params, nil
+}
+
+// buildStepShapes builds the step training runs (buildStepGraph with the
+// shape values shapes, fused, no gradient norms), for TrainMemory.
+func (p *Program) buildStepShapes(entry string, o train.Optimizer, shapes map[string]int64) (step *ops.Graph, low *lang.Lowered, loss *ops.Node, err error) {
+	r, err := p.buildStepGraph(entry, o, stepBuild{shapes: shapes})
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	return step, low, step.Output("loss"), nil
+	return r.step, r.low, r.loss, nil
 }
 
 // withShapes runs build with the shapes the options give; when the entry

@@ -18,7 +18,7 @@ type loop struct {
 	ctx      context.Context
 	cfg      Config
 	step     *bound
-	num      *numerics  // runs the step (Config.CheckNumerics, WarnGradNorm)
+	num      *numerics  // runs the step and checks it (Config.CheckNumerics, WarnGradNorm)
 	hooks    *stepHooks // Config.StepOptions: accumulation, pruning
 	norms    *bound     // Config.GradNorms, when logging
 	ev       *Evaluator
@@ -79,9 +79,6 @@ func newLoop(ctx context.Context, cfg Config) (*loop, error) {
 	if l.step, err = bindGraph("step graph", cfg.Step, cfg.Store, cfg.Train); err != nil {
 		return nil, err
 	}
-	if l.num, err = newNumerics(&l.cfg, l.step); err != nil {
-		return nil, err
-	}
 	if cfg.GradNorms != nil && cfg.Log != nil {
 		if l.norms, err = bindGraph("gradient-norm graph", cfg.GradNorms, cfg.Store, cfg.Train); err != nil {
 			return nil, err
@@ -98,6 +95,10 @@ func newLoop(ctx context.Context, cfg Config) (*loop, error) {
 	}
 	l.perEpoch = l.batches.Len()
 	if l.hooks, err = newStepHooks(&l.cfg, l.perEpoch); err != nil {
+		l.batches.Close()
+		return nil, err
+	}
+	if l.num, err = newNumerics(&l.cfg, l.step, l.hooks); err != nil {
 		l.batches.Close()
 		return nil, err
 	}
@@ -263,7 +264,7 @@ func (l *loop) oneStep(b *data.Batch) error {
 		if l.isCancel(err) {
 			return &cancelled{where("during"), l.ctx.Err()} // the step applied no update
 		}
-		if e := l.num.explain(l.ctx, err, seed, l.batches, b, l.epoch); e != nil {
+		if e := l.num.explain(l.ctx, err, seed, l.batches, b, l.epoch, !l.hooks.updates(b)); e != nil {
 			return e
 		}
 		return fmt.Errorf("epoch %d, step %d: %w", l.epoch, l.batch+1, err)

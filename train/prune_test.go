@@ -174,9 +174,15 @@ func TestPruneInStep(t *testing.T) {
 			t.Errorf("%s is pruned", b)
 		}
 	}
-	// The pruned updates are not fused; the biases' are.
-	if n := countOps(g, "fused_sgd"); n != 2 {
-		t.Errorf("%d fused_sgd nodes, want 2 (the biases)", n)
+	// Every update fuses; the pruned ones take their mask as an operand.
+	masked := 0
+	for _, n := range g.Nodes {
+		if n.Op.Name == "fused_sgd" && n.Attrs.Bool("masked", false) {
+			masked++
+		}
+	}
+	if n := countOps(g, "fused_sgd"); n != 4 || masked != len(pr.Pruned()) || masked != 2 {
+		t.Errorf("%d fused_sgd nodes, %d of them masked; want 4, the 2 of the pruned weights masked", n, masked)
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
-	"github.com/nnclang/nnc/tensor"
 )
 
 // Config is what Run needs. The graphs share Store, which must already hold
@@ -138,12 +137,15 @@ type Config struct {
 	// run again (same batch, same seed, no updates) with the checks on, to
 	// report the same.
 	CheckNumerics bool
-	// CheckStep, when not nil, makes the step graph the checks run: the
-	// step with every op its own kernel (no fusion), so that a report
-	// names the op as written; it must bind the same inputs, params and
-	// states as Step. With CheckNumerics, it is the graph training runs.
-	// Nil: the checks run Step.
-	CheckStep func() (*ops.Graph, error)
+	// CheckStep, when not nil, makes the graphs the checks run: the step
+	// (and, with accumulation, the micro-batch graph) with every op its own
+	// kernel (no fusion), so that a report names the op as written; they
+	// must bind the same inputs, params and states as Step (and
+	// StepOptions.Micro). With CheckNumerics, they are the graphs training
+	// runs. Nil: the checks run Step and StepOptions.Micro. A batch that
+	// only accumulates its gradients is checked, and run again when its
+	// loss is not finite, as any other.
+	CheckStep func() (StepGraphs, error)
 	// WarnGradNorm, when positive, writes a warning to Warnings (else
 	// Progress) after every step in which the gradient norm of a param
 	// exceeds it, naming the step and those params. Step must then have
@@ -474,132 +476,4 @@ func (f *feed) Rows(b *data.Batch) []int {
 		return f.sampled.rows(f.rows.Order()[start : start+b.Size])
 	}
 	return f.rows.Order()[start : start+b.Size]
-}
-
-// numerics carries out Config.CheckNumerics and WarnGradNorm for
-// RunContext: run is the step graph training runs, its loss guarded.
-type numerics struct {
-	cfg   *Config
-	run   *bound
-	check *bound // the graph the checks run, once bound
-	loss  int    // run's output "loss"
-	norms []int  // run's outputs GradSqOutput+param
-	prev  float64
-}
-
-func newNumerics(cfg *Config, step *bound) (*numerics, error) {
-	n := &numerics{cfg: cfg, run: step, prev: math.NaN()}
-	if cfg.CheckNumerics {
-		c, err := n.checkGraph()
-		if err != nil {
-			return nil, err
-		}
-		n.run = c
-	}
-	if err := n.run.sess.SetNumerics(runtime.NumericsOptions{Check: cfg.CheckNumerics, Guard: "loss"}); err != nil {
-		return nil, err
-	}
-	if n.loss = outputIndex(n.run.g, "loss"); n.loss < 0 {
-		return nil, fmt.Errorf("train: the checks' step graph has no output \"loss\"")
-	}
-	for i, o := range n.run.g.Outputs {
-		if strings.HasPrefix(o.Name, GradSqOutput) && cfg.WarnGradNorm > 0 {
-			n.norms = append(n.norms, i)
-		}
-	}
-	if cfg.WarnGradNorm > 0 && len(n.norms) == 0 {
-		return nil, fmt.Errorf("train: WarnGradNorm needs the step graph's outputs %s<param>", GradSqOutput)
-	}
-	return n, nil
-}
-
-// checkGraph binds the graph the checks run (CheckStep, else Step).
-func (n *numerics) checkGraph() (*bound, error) {
-	if n.check != nil {
-		return n.check, nil
-	}
-	g := n.cfg.Step
-	if n.cfg.CheckStep != nil {
-		var err error
-		if g, err = n.cfg.CheckStep(); err != nil {
-			return nil, fmt.Errorf("the step graph of the numerics checks: %w", err)
-		}
-	}
-	c, err := bindGraph("step graph", g, n.cfg.Store, n.cfg.Train)
-	if err != nil {
-		return nil, err
-	}
-	n.check = c
-	return c, nil
-}
-
-// explain turns the error of a step into the report of where its
-// non-finite values arose: a step whose loss is not finite is run again,
-// without updates, with the checks on (the check graph, then the step
-// graph itself when the check graph's values are finite). It returns nil
-// for other errors.
-func (n *numerics) explain(ctx context.Context, err error, seed uint64, f *feed, b *data.Batch, epoch int) error {
-	var ne *runtime.NumericsError
-	var nf *runtime.NonFiniteError
-	switch {
-	case errors.As(err, &ne):
-	case errors.As(err, &nf):
-		for _, g := range []func() (*bound, error){n.checkGraph, func() (*bound, error) { return n.run, nil }} {
-			c, cerr := g()
-			if cerr == nil {
-				cerr = c.sess.SetNumerics(runtime.NumericsOptions{Check: true, Guard: "loss", NoUpdates: true})
-			}
-			if cerr == nil {
-				_, cerr = c.run(ctx, seed, b.Arrays)
-			}
-			if errors.As(cerr, &ne) {
-				break
-			}
-		}
-		if ne == nil {
-			return fmt.Errorf("epoch %d, step %d: %w (run again with the checks on, its values were finite)", epoch, b.Index+1, err)
-		}
-	default:
-		return nil
-	}
-	if ne.Value == "the output loss" {
-		ne.Value = "the loss"
-	}
-	for _, src := range ne.Sources {
-		if src.Node.Op == ops.Param || src.Node.Op == ops.State {
-			ne.Hint = "an earlier step's update made them: check every step (--check-numerics, TrainOptions.CheckNumerics) to stop at the op that did"
-		}
-	}
-	ne.When = fmt.Sprintf("epoch %d, step %d", epoch, b.Index+1)
-	if !math.IsNaN(n.prev) {
-		ne.When += fmt.Sprintf(" (the previous step's loss: %.6g)", n.prev)
-	}
-	for _, r := range f.Rows(b) {
-		ne.Rows = append(ne.Rows, n.cfg.Train.Source.Where(r))
-	}
-	return ne
-}
-
-// done records a step's loss and warns of its large gradients.
-func (n *numerics) done(out []*tensor.Tensor, loss float64, epoch, step int) {
-	n.prev = loss
-	if len(n.norms) == 0 {
-		return
-	}
-	var big []string
-	total := 0.0
-	for _, i := range n.norms {
-		sq := out[i].At(0)
-		total += sq
-		if norm := math.Sqrt(sq); !(norm <= n.cfg.WarnGradNorm) {
-			big = append(big, fmt.Sprintf("%s %.4g", strings.TrimPrefix(n.run.g.Outputs[i].Name, GradSqOutput), norm))
-		}
-	}
-	w := n.cfg.Warnings
-	if w == nil {
-		w = n.cfg.Progress
-	}
-	if len(big) > 0 && w != nil {
-		fmt.Fprintf(w, "warning: epoch %d, step %d: gradient norm above %g: %s (all params: %.4g)\n", epoch, step, n.cfg.WarnGradNorm, strings.Join(big, ", "), math.Sqrt(total))
-	}
 }
