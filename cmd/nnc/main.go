@@ -62,6 +62,8 @@ Usage:
                                          what a data file holds; how it binds to an entry
   nnc plot  RUN.jsonl... -o curves.png|.svg [--x step|epoch]
                                          training curves from nnc train --log
+  nnc import MODEL.onnx -o FILE.nn [--params P.safetensors] [--model Net]
+                                         an ONNX model as a readable .nn program and its weights
 
 check, run, grad, train, eval and gradcheck take --max-memory 2GB: the most
 memory one plan may take (default: $NNC_MAX_MEMORY, else the memory available).
@@ -80,6 +82,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"gradcheck": cmdGradcheck,
 	"data":      cmdData,
 	"plot":      cmdPlot,
+	"import":    cmdImport,
 }
 
 func main() {

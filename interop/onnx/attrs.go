@@ -164,3 +164,19 @@ func reshaped(k *tensor.Tensor, shape []int) *tensor.Tensor {
 	c.Shape = append([]int(nil), shape...)
 	return c
 }
+
+// checkShape checks that a shape has no negative dimension and holds at
+// most MaxElements elements.
+func checkShape(shape []int) error {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("negative dimension in shape %v", shape)
+		}
+		if d > 0 && n > MaxElements/d {
+			return fmt.Errorf("shape %v holds more than %d elements", shape, MaxElements)
+		}
+		n *= d
+	}
+	return nil
+}

@@ -213,13 +213,8 @@ func opConstantOfShape(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range shape {
-		if d < 0 {
-			return fmt.Errorf("negative dimension in shape %v", shape)
-		}
-		if d > 0 && numel(shape) > MaxElements/d {
-			return fmt.Errorf("shape %v is too large", shape)
-		}
+	if err := checkShape(shape); err != nil {
+		return err
 	}
 	fill := tensor.FromFloat64s(tensor.F32, []int{1}, []float64{0})
 	if a := n.Attr("value"); a != nil && a.T != nil {

@@ -7,9 +7,6 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// lowestF32 pads max pooling: no value of an f32 tensor is below it.
-const lowestF32 = "(-3.4028234663852886e38)"
-
 // window is the geometry of a convolution or pooling over the spatial
 // axes: kernel, strides, dilations, begin and end pads, and the output
 // sizes.
@@ -187,25 +184,31 @@ func opConv(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	padArg := w.pb
-	if !w.symmetric() {
+	layer := len(k) == 2 && wv.konst != nil && bias != nil && bias.konst != nil && allSame(k) && allSame(w.s) && allSame(w.d)
+	padArg, padOpt := w.pb, ""
+	switch {
+	case !w.symmetric() && layer:
+		// nn.Conv2D pads alike on all sides: pad the input before it.
 		xid = "pad(" + xid + ", " + w.padList() + ")"
 		padArg = make([]int, len(k))
+	case !w.symmetric():
+		padOpt = ", pad = " + w.padList()
+	case !allSame(padArg) || padArg[0] != 0:
+		padOpt = ", pad = " + intOrList(padArg)
 	}
+	layer = layer && allSame(padArg)
 	opts := ""
 	if !allSame(w.s) || w.s[0] != 1 {
 		opts += ", stride = " + intOrList(w.s)
 	}
-	if !allSame(padArg) || padArg[0] != 0 {
-		opts += ", pad = " + intOrList(padArg)
-	}
+	opts += padOpt
 	if !allSame(w.d) || w.d[0] != 1 {
 		opts += ", dilation = " + intOrList(w.d)
 	}
 	if g != 1 {
 		opts += fmt.Sprintf(", groups = %d", g)
 	}
-	if len(k) == 2 && wv.konst != nil && bias != nil && bias.konst != nil && allSame(k) && allSame(w.s) && allSame(w.d) && allSame(padArg) {
+	if layer {
 		name := t.layerName(n, "conv")
 		lopts := fmt.Sprintf(", kernel = %d", k[0]) + opts
 		t.decls = append(t.decls, fmt.Sprintf("%s = nn.Conv2D(%d, %d%s)", name, x.shape[1], cout, lopts))
@@ -253,15 +256,6 @@ func opPool(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if !allSame(w.d) || w.d[0] != 1 {
-		return fmt.Errorf("dilated pooling is not in the language yet (engineer D is adding it)")
-	}
-	// ceil_mode is extra padding at the end that no window reads alone.
-	exact := append([]int(nil), w.pe...)
-	for i := range k {
-		need := (w.out[i]-1)*w.s[i] + k[i] - (x.shape[2+i] + w.pb[i] + w.pe[i])
-		w.pe[i] += max(need, 0)
-	}
 	shape := append([]int{x.shape[0], x.shape[1]}, w.out...)
 	xid, err := t.operand(input(n, 0))
 	if err != nil {
@@ -271,34 +265,31 @@ func opPool(t *translator, n *Node) error {
 	if !allSame(w.s) || w.s[0] != k[0] || !allSame(k) {
 		opts += ", stride = " + intOrList(w.s)
 	}
+	for i := range k {
+		if w.pb[i] > (k[i]-1)*w.d[i] || w.pe[i] > (k[i]-1)*w.d[i] {
+			return fmt.Errorf("pads %v reach past the window %v: a window would hold only padding", w.padList(), k)
+		}
+	}
+	switch {
+	case !w.symmetric():
+		opts += ", pad = " + w.padList()
+	case w.anyPad():
+		opts += ", pad = " + intOrList(w.pb)
+	}
+	if ceil {
+		opts += ", ceil_mode = true"
+	}
 	fn := "max_pool2d"
 	if n.OpType == "AveragePool" {
 		fn = "avg_pool2d"
-		include := attrInt(n, "count_include_pad", 0) == 1
-		changed := false
-		for i := range exact {
-			changed = changed || exact[i] != w.pe[i]
+		if !allSame(w.d) || w.d[0] != 1 {
+			return fmt.Errorf("dilated average pooling is not in the language")
 		}
-		switch {
-		case changed:
-			return fmt.Errorf("ceil_mode for average pooling awaits the language's ceil_mode (engineer D)")
-		case !w.symmetric() && !include:
-			return fmt.Errorf("asymmetric pads without count_include_pad await the language's asymmetric pooling pads (engineer D)")
-		case !w.symmetric():
-			xid = "pad(" + xid + ", " + w.padList() + ")"
-		case w.anyPad():
-			opts += ", pad = " + intOrList(w.pb)
-			if !include {
-				opts += ", count_include_pad = false"
-			}
+		if attrInt(n, "count_include_pad", 0) == 0 && w.anyPad() {
+			opts += ", count_include_pad = false"
 		}
-	} else {
-		switch {
-		case !w.symmetric() || w.pb[0] > k[0]/2 || w.pb[1] > k[1]/2:
-			xid = "pad(" + xid + ", " + w.padList() + ", value = " + lowestF32 + ")"
-		case w.anyPad():
-			opts += ", pad = " + intOrList(w.pb)
-		}
+	} else if !allSame(w.d) || w.d[0] != 1 {
+		opts += ", dilation = " + intOrList(w.d)
 	}
 	t.emit(n.Outputs[0], fmt.Sprintf("%s(%s, %s%s)", fn, xid, intOrList(k), opts), x.dt, shape)
 	return nil
@@ -423,8 +414,8 @@ func opPad(t *translator, n *Node) error {
 	}
 	r := len(x.shape)
 	mode := attrString(n, "mode", "constant")
-	if mode != "constant" {
-		return fmt.Errorf("mode %q awaits the language's pad modes (engineer D)", mode)
+	if mode != "constant" && mode != "reflect" && mode != "edge" {
+		return fmt.Errorf("mode %q is not supported (constant, reflect and edge are)", mode)
 	}
 	var pads []int
 	value := 0.0
@@ -487,8 +478,11 @@ func opPad(t *translator, n *Node) error {
 		return nil
 	}
 	expr := "pad(" + id + ", " + intList(list)
-	if value != 0 {
+	if value != 0 && mode == "constant" {
 		expr += ", value = " + floatLit(value)
+	}
+	if mode != "constant" {
+		expr += ", mode = \"" + mode + "\""
 	}
 	t.emit(n.Outputs[0], expr+")", x.dt, shape)
 	return nil

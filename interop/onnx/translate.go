@@ -52,6 +52,7 @@ type value struct {
 	dt    tensor.DType   // element type
 	shape []int          // dimensions; symbolic ones are negative (see translator.syms)
 	konst *tensor.Tensor // its value, when known at import time
+	bad   bool           // computed by a node that could not be translated
 }
 
 // translator holds one translation's state.
@@ -104,10 +105,18 @@ func (t *translator) run() (*Result, error) {
 		}
 		t.vals[init.Name] = &value{dt: v.DType, shape: v.Shape, konst: v}
 	}
+	produced := map[string]bool{}
+	for _, n := range t.g.Nodes {
+		for _, o := range n.Outputs {
+			produced[o] = true
+		}
+	}
 	var args []string
 	for _, in := range t.g.Inputs {
-		if _, isInit := t.vals[in.Name]; isInit {
-			continue // IR 3 lists initializers among the inputs
+		if _, isInit := t.vals[in.Name]; isInit || produced[in.Name] {
+			// IR 3 lists initializers among the inputs; models whose
+			// initializers became ConstantOfShape nodes keep them there.
+			continue
 		}
 		typ, dt, shape, err := t.valueType(in)
 		if err != nil {
@@ -129,11 +138,13 @@ func (t *translator) run() (*Result, error) {
 	}
 	for i, n := range t.g.Nodes {
 		t.node = n
+		if t.dependsOnBad(n) {
+			t.markBad(n) // its input's node is listed already
+			continue
+		}
 		if err := t.translateNode(i, n); err != nil {
 			t.bad = append(t.bad, fmt.Sprintf("%s (%s): %v", nodeLabel(n), n.OpType, err))
-			for _, out := range n.Outputs {
-				t.vals[out] = &value{id: "bad", dt: tensor.F32}
-			}
+			t.markBad(n)
 		}
 	}
 	if len(t.bad) > 0 {
@@ -163,6 +174,23 @@ func (t *translator) run() (*Result, error) {
 	}
 	res.Source = out
 	return res, nil
+}
+
+// dependsOnBad reports whether a node reads the output of a node that
+// could not be translated.
+func (t *translator) dependsOnBad(n *Node) bool {
+	for _, in := range n.Inputs {
+		if v := t.vals[in]; v != nil && v.bad {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *translator) markBad(n *Node) {
+	for _, out := range n.Outputs {
+		t.vals[out] = &value{id: "bad", dt: tensor.F32, bad: true}
+	}
 }
 
 // source assembles the program.
