@@ -16,6 +16,7 @@ SCRIPTS = [
     "builtins2.py", "layers.py", "constructs.py", "stdnn.py", "errors2.py", "init.py",
     "grad2.py",  # after grad.py: it rewrites only its own files in cases/grad
     "hostile.py",
+    "convpool.py",
 ]
 
 # Each script keeps the cases that fail today (a bug or a missing feature in
