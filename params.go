@@ -12,8 +12,10 @@ import (
 )
 
 // setParams copies tensors named by path from m into store; every leaf must
-// be present with its declared type. Nothing is copied unless every leaf
-// matches. The error lists every missing tensor and every mismatched type,
+// be present with its declared type, except that the shapes may differ in
+// axes of size 1 (ONNX's [C, 1, 1] and a [1, C] bias load into a [C] one,
+// and back: the values are the same, in the same order). Nothing is copied
+// unless every leaf matches. The error lists every missing tensor and every mismatched type,
 // sorted by name, and then the file's tensors that the leaves do not name
 // (which alone are not an error: a model's function may use only some of
 // the model's parameters).
@@ -32,7 +34,7 @@ func setParams(store *runtime.Store, leaves []*ops.Node, m map[string]*Tensor, f
 		if cur == nil {
 			return fmt.Errorf("%s: internal error: parameter %s has no value in the store", file, name)
 		}
-		if t.DType != cur.DType || !slices.Equal(t.Shape, cur.Shape) {
+		if t.DType != cur.DType || !slices.Equal(squeezed(t.Shape), squeezed(cur.Shape)) {
 			wrong = append(wrong, fmt.Sprintf("tensor %s is %s, but the model declares %s", name, tensorType(t), n.Type))
 		}
 	}
@@ -60,6 +62,17 @@ func setParams(store *runtime.Store, leaves []*ops.Node, m map[string]*Tensor, f
 		parts = append(parts, fmt.Sprintf("the file also holds %s the model does not have: %s", count(len(extra), "tensor"), strings.Join(extra, ", ")))
 	}
 	return fmt.Errorf("%s: %s", file, strings.Join(parts, "; "))
+}
+
+// squeezed is shape without its axes of size 1.
+func squeezed(shape []int) []int {
+	out := make([]int, 0, len(shape))
+	for _, d := range shape {
+		if d != 1 {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // count prints "1 tensor" or "3 tensors".

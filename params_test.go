@@ -39,7 +39,7 @@ func TestLoadParamsMismatch(t *testing.T) {
 	f := paramsFunc(t)
 	p := filepath.Join(t.TempDir(), "p.safetensors")
 	err := data.SaveSafetensors(p, map[string]*tensor.Tensor{
-		"W":     tensor.New(tensor.F32, 8, 1, 1),
+		"W":     tensor.New(tensor.F32, 2, 4),
 		"extra": tensor.New(tensor.F32, 1),
 		"alpha": tensor.New(tensor.F32, 1),
 	})
@@ -47,7 +47,7 @@ func TestLoadParamsMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = f.LoadParams(p)
-	want := p + ": 2 tensors missing: U f32, V f32[2, 3]; tensor W is f32[8, 1, 1], but the model declares f32[8]; " +
+	want := p + ": 2 tensors missing: U f32, V f32[2, 3]; tensor W is f32[2, 4], but the model declares f32[8]; " +
 		"the file also holds 2 tensors the model does not have: alpha, extra"
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant  %s", err, want)
