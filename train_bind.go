@@ -79,7 +79,7 @@ func (p *Program) bindingOf(s *settings, entry string, optInputs map[string]stri
 		names[i] = a.Name
 	}
 	for _, k := range sortedMapKeys(b.arrays) {
-		if slices.Contains(names, k) {
+		if slices.Contains(names, k) || b.isSparse(k) {
 			continue
 		}
 		msg := fmt.Sprintf("%s has no input %s (inputs of %s and %s.forward: %s)", s.model, k, entry, s.model, strings.Join(names, ", "))
@@ -126,12 +126,27 @@ func (b *binding) attach(sets *dataSets, optLabels string) error {
 	return nil
 }
 
-// array is the data's array bound to input in.
+// array is the data's array bound to input in. A part of a sparse input
+// binds to that part of the array its parameter is bound to: A.indptr to
+// adjacency.indptr for inputs = {A: "adjacency"}.
 func (b *binding) array(in string) string {
 	if a, ok := b.arrays[in]; ok {
 		return a
 	}
+	if param, part, ok := lang.SparseInput(in); ok {
+		if a, ok := b.arrays[param]; ok {
+			return a + "." + part
+		}
+	}
 	return in
+}
+
+// isSparse says whether name is a sparse parameter of the inputs.
+func (b *binding) isSparse(name string) bool {
+	return slices.ContainsFunc(b.inputs, func(a lang.Arg) bool {
+		p, _, ok := lang.SparseInput(a.Name)
+		return ok && p == name
+	})
 }
 
 // chooseLabels picks the labels and mask that accuracy reads: the labels

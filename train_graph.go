@@ -34,7 +34,10 @@ const (
 // summing to 1 with features_norm = "row"), "adjacency" f32[N, N] (dense;
 // see normalizeSym), "labels" i32[N] and, per set, "mask" f32[N]. Each of
 // features and adjacency is a dense array of that name in the archive or
-// SciPy's CSR parts NAME_data, NAME_indices, NAME_indptr, NAME_shape.
+// SciPy's CSR parts NAME_data, NAME_indices, NAME_indptr, NAME_shape. When
+// the model takes a sparse input (sparseWanted), the adjacency stays
+// sparse: "adjacency.indptr", "adjacency.indices" and "adjacency.values",
+// normalized in CSR form (csrNormalizeSym), and no dense N×N array is made.
 func (l *loader) graph() (*dataSets, error) {
 	file := l.path("file")
 	filePath := l.argPath("file")
@@ -91,20 +94,46 @@ func (l *loader) graph() (*dataSets, error) {
 	if err != nil {
 		return nil, err
 	}
-	adj, err := dense("adjacency", adjName)
-	if err != nil {
-		return nil, err
+	sparse := l.sparseWanted()
+	var adj *tensor.Tensor
+	var csr *csrMatrix
+	switch {
+	case sparse && kinds["adjacency"]:
+		csr, err = csrOf(arrays, adjName, limit)
+		if err != nil {
+			return nil, l.errorf(lang.CodeValue, l.graphArgPath("adjacency"), "%s: adjacency %q: %v", file, adjName, err)
+		}
+	default:
+		if adj, err = dense("adjacency", adjName); err != nil {
+			return nil, err
+		}
 	}
 	labels, err := graphLabelsOf(arrays[labName])
 	if err != nil {
 		return nil, l.errorf(lang.CodeValue, l.graphArgPath("labels"), "%s: labels %q: %v", file, labName, err)
 	}
 	n := labels.Shape[0]
-	if len(feat.Shape) != 2 || feat.Shape[0] != n || len(adj.Shape) != 2 || adj.Shape[0] != n || adj.Shape[1] != n {
-		return nil, l.errorf(lang.CodeValue, filePath, "%s: want features [N, F], adjacency [N, N] and labels [N] of one N, got %v, %v and %v", file, feat.Shape, adj.Shape, labels.Shape)
+	var adjShape []int
+	if adj != nil {
+		adjShape = adj.Shape
+	} else {
+		adjShape = []int{csr.rows, csr.cols}
 	}
-	if l.str("normalize", "sym") == "sym" {
+	if len(feat.Shape) != 2 || feat.Shape[0] != n || len(adjShape) != 2 || adjShape[0] != n || adjShape[1] != n {
+		return nil, l.errorf(lang.CodeValue, filePath, "%s: want features [N, F], adjacency [N, N] and labels [N] of one N, got %v, %v and %v", file, feat.Shape, adjShape, labels.Shape)
+	}
+	sym := l.str("normalize", "sym") == "sym"
+	switch {
+	case adj != nil && sym:
 		normalizeSym(adj)
+	case csr != nil && sym:
+		if csr, err = csrNormalizeSym(csr, limit); err != nil {
+			return nil, l.errorf(lang.CodeValue, l.graphArgPath("adjacency"), "%s: adjacency %q: %v", file, adjName, err)
+		}
+	}
+	if sparse && adj != nil {
+		csr = denseToCSR(adj)
+		adj = nil
 	}
 	if l.str("features_norm", "none") == "row" {
 		if feat == arrays[featName] {
@@ -122,8 +151,15 @@ func (l *loader) graph() (*dataSets, error) {
 		if m == nil {
 			continue
 		}
-		*sets[i] = &data.Dataset{Arrays: map[string]*tensor.Tensor{graphFeatures: feat, graphAdjacency: adj, graphLabels: labels, graphMask: m},
-			Source: &data.Source{File: file}}
+		arrays := map[string]*tensor.Tensor{graphFeatures: feat, graphLabels: labels, graphMask: m}
+		if csr != nil {
+			for k, t := range csr.tensors() {
+				arrays[graphAdjacency+"."+k] = t
+			}
+		} else {
+			arrays[graphAdjacency] = adj
+		}
+		*sets[i] = &data.Dataset{Arrays: arrays, Source: &data.Source{File: file}}
 	}
 	if out.train == nil {
 		return nil, l.splitError("the training set has no nodes")

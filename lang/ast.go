@@ -113,6 +113,7 @@ type typeExpr struct {
 	Name    string      // element type or kind
 	Dims    []*dimExpr
 	HasDims bool // written with brackets
+	Sparse  bool // `sparse f32[N, M]`: a sparse matrix in CSR form (sparse.go)
 }
 
 // dimExpr is one dimension of a written shape: `...` or an expression.

@@ -35,6 +35,8 @@ func init() {
 		// Derivatives (builtin_diff.go) and scan (scan.go).
 		"grad": (*builtinCall).grad, "jvp": (*builtinCall).products, "vjp": (*builtinCall).products,
 		"hvp": (*builtinCall).products, "scan": (*builtinCall).scan,
+		// Sparse matrices (sparse.go).
+		"spmm": (*builtinCall).spmmBuiltin,
 	}
 }
 
@@ -79,6 +81,15 @@ func (i *interp) builtin(f *frame, e *callExpr, name string, args []value, kw ma
 	}
 	c := &builtinCall{i: i, f: f, e: e, name: name, args: args, kw: kw}
 	i.pos = e.Pos
+	if name != "spmm" {
+		kws := make([]value, 0, len(kw))
+		for _, v := range kw {
+			kws = append(kws, v)
+		}
+		if s, ok := firstSparse(append(kws, args...)...); ok {
+			return i.sparseMisuse(e.Pos, name+"(...)", s)
+		}
+	}
 	if fn := specials[name]; fn != nil {
 		return fn(c)
 	}

@@ -197,6 +197,14 @@ func (i *interp) invoke(callPos ops.Pos, fn *fnDecl, fs *fileScope, inst *instan
 				continue
 			}
 		}
+		if _, isS := v.(sparseV); p.Type != nil && p.Type.Tuple == nil && (isS || p.Type.Sparse) {
+			if !i.bindSparse(fr, bd, p, v, where, name) {
+				ok = false
+				continue
+			}
+			fr.vars[p.Name] = v
+			continue
+		}
 		if isKind(p.Type) {
 			if _, isT := v.(tensorV); !(isT && p.Type.Name == "bool") {
 				c, good := coerceKind(p.Type.Name, v)
@@ -303,6 +311,9 @@ func (i *interp) checkResult(fr *frame, bd *binding, t *typeExpr, v value) *unif
 			}
 		}
 		return nil
+	}
+	if t.Sparse {
+		return &unifyErr{CodeSparse, describeValue(v) + "; a function's result cannot be sparse"}
 	}
 	if isKind(t) {
 		if _, ok := coerceKind(t.Name, v); ok {

@@ -32,6 +32,7 @@ const (
 	CodeValue       = "E308" // a compile-time value out of range (negative dims, bad axis, division by zero)
 	CodeCustomGrad  = "E309" // a function's own gradient (grad block) with the wrong names, count or types of cotangents
 	CodeTooLarge    = "E310" // a tensor larger than ops.MaxTensorBytes (2^48 bytes), or integer arithmetic on dimensions that overflows int64
+	CodeSparse      = "E311" // a sparse matrix used other than in A @ X, spmm(A, X) or as an argument declared sparse; a malformed sparse type
 	CodeUnsupported = "E401" // a construct of the language this version does not implement yet
 	CodeInternal    = "E901" // a bug in nnc found by one of its own checks; please report it
 )

@@ -83,6 +83,9 @@ func (i *interp) listComp(f *frame, e *listComp) value {
 
 func (i *interp) unary(f *frame, e *unaryExpr) value {
 	x := i.eval(f, e.X)
+	if s, ok := x.(sparseV); ok {
+		return i.sparseMisuse(e.Pos, "operator "+e.Op, s)
+	}
 	x = i.asTensorLike(e.X, x, ops.F32)
 	if isBad(x) {
 		return bad
@@ -121,6 +124,17 @@ func (i *interp) binary(f *frame, e *binaryExpr) value {
 	x, y := i.eval(f, e.X), i.eval(f, e.Y)
 	if isBad(x, y) {
 		return bad
+	}
+	if s, ok := firstSparse(x, y); ok {
+		_, ySparse := y.(sparseV)
+		if xs, xSparse := x.(sparseV); xSparse && e.Op == "@" && !ySparse {
+			return i.spmm(e.Pos, xs, y, []string{exprLabel(e.X), exprLabel(e.Y)})
+		}
+		if _, xSparse := x.(sparseV); e.Op == "@" && ySparse && !xSparse {
+			i.errorf(e.Pos, CodeSparse, "%s @ %s: a sparse matrix multiplies from the left only (A @ X); X @ A is (Aᵀ @ Xᵀ)ᵀ with Aᵀ given as a sparse input of its own", exprLabel(e.X), exprLabel(e.Y))
+			return bad
+		}
+		return i.sparseMisuse(e.Pos, "operator "+e.Op, s)
 	}
 	if _, xl := x.(listV); xl {
 		x = i.asTensorLike(e.X, x, listDType(y))
@@ -215,6 +229,8 @@ func (i *interp) attr(f *frame, e *attrExpr) value {
 			return i.transpose(e.Pos, x, nil, exprLabel(e.X))
 		}
 		return i.noMember(e, x.n.Type.String(), []string{"T"})
+	case sparseV:
+		return i.sparseMisuse(e.Pos, "attribute ."+e.Name, x)
 	}
 	i.errorf(e.Pos, CodeNoMember, "%s has no attribute %s", kindOf(x), e.Name)
 	return bad
@@ -265,6 +281,8 @@ func (i *interp) index(f *frame, e *indexExpr) value {
 		return elems[n]
 	case tensorV:
 		return i.indexTensor(f, e, xv.n)
+	case sparseV:
+		return i.sparseMisuse(e.Pos, "indexing", xv)
 	}
 	i.errorf(e.Pos, CodeNotCallable, "%s cannot be indexed", kindOf(x))
 	return bad

@@ -182,8 +182,12 @@ func (p *printer) typ(t *typeExpr) string {
 		}
 		return "(" + strings.Join(parts, ", ") + ")"
 	}
+	name := t.Name
+	if t.Sparse {
+		name = "sparse " + name
+	}
 	if !t.HasDims {
-		return t.Name
+		return name
 	}
 	parts := make([]string, len(t.Dims))
 	for i, d := range t.Dims {
@@ -193,5 +197,5 @@ func (p *printer) typ(t *typeExpr) string {
 			parts[i] = p.expr(d.Expr)
 		}
 	}
-	return t.Name + "[" + strings.Join(parts, ", ") + "]"
+	return name + "[" + strings.Join(parts, ", ") + "]"
 }

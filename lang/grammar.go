@@ -110,10 +110,11 @@ type gMapEntry struct {
 }
 
 type gType struct {
-	Pos   lexer.Position
-	Tuple []*gType `parser:"(  \"(\" @@ (\",\" @@)* \")\""`
-	Name  string   `parser:" | @Ident"`
-	Dims  []*gDim  `parser:"   (\"[\" (@@ (\",\" @@)*)? \"]\")? )"`
+	Pos    lexer.Position
+	Tuple  []*gType `parser:"(  \"(\" @@ (\",\" @@)* \")\""`
+	Sparse bool     `parser:" | @\"sparse\"?"`
+	Name   string   `parser:"   @Ident"`
+	Dims   []*gDim  `parser:"   (\"[\" (@@ (\",\" @@)*)? \"]\")? )"`
 }
 
 type gDim struct {

@@ -180,6 +180,9 @@ func (i *interp) entryInput(fr *frame, fnName string, p *paramDecl, name string,
 		}
 		return out, all, true
 	}
+	if t.Sparse {
+		return i.sparseInput(fr, fnName, p, name, t)
+	}
 	ty, ue := i.symbolicType(fr, t)
 	if ue != nil {
 		if ue.msg != silent {

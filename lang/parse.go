@@ -178,7 +178,7 @@ func (c *converter) typ(g *gType) *typeExpr {
 	if g == nil {
 		return nil
 	}
-	t := &typeExpr{Pos: toPos(g.Pos), Name: g.Name}
+	t := &typeExpr{Pos: toPos(g.Pos), Name: g.Name, Sparse: g.Sparse}
 	if g.Tuple != nil {
 		for _, e := range g.Tuple {
 			t.Tuple = append(t.Tuple, c.typ(e))

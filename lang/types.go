@@ -230,8 +230,12 @@ func (i *interp) renderType(fr *frame, bd *binding, t *typeExpr) string {
 		}
 		return "(" + strings.Join(parts, ", ") + ")"
 	}
+	name := t.Name
+	if t.Sparse {
+		name = "sparse " + name
+	}
 	if !t.HasDims {
-		return t.Name
+		return name
 	}
 	var parts []string
 	for _, d := range t.Dims {
@@ -252,7 +256,7 @@ func (i *interp) renderType(fr *frame, bd *binding, t *typeExpr) string {
 			parts = append(parts, v.String())
 		}
 	}
-	return t.Name + "[" + strings.Join(parts, ", ") + "]"
+	return name + "[" + strings.Join(parts, ", ") + "]"
 }
 
 // ellipsisDim stands for the leading dimensions `...` of an entry's input:

@@ -103,6 +103,8 @@ func kindOf(v value) string {
 	switch x := v.(type) {
 	case tensorV:
 		return "a tensor of type " + x.n.Type.String()
+	case sparseV:
+		return "a sparse matrix of type " + x.typeString()
 	case intV:
 		return "an int"
 	case floatV:

@@ -1,0 +1,33 @@
+package models
+
+import (
+	"os"
+	"testing"
+
+	"github.com/nnclang/nnc"
+)
+
+// TestGCNCora trains gcn.nn (the design's GCN with a sparse adjacency) on
+// full Cora with its train block's settings (Adam 0.01, 200 epochs,
+// Planetoid's split with seed 0) and requires at least 0.75 test
+// accuracy: over training seeds 0 to 9 it reaches the figures in
+// BENCHMARKS.md (Kipf & Welling report 0.815 on their fixed split).
+// Skipped without ../shared/data/cora.npz beside the repository.
+func TestGCNCora(t *testing.T) {
+	if _, err := os.Stat("../../shared/data/cora.npz"); err != nil {
+		t.Skipf("full Cora is not here: %v", err)
+	}
+	p, err := nnc.CompileFile("gcn.nn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Train(nnc.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := res.Metrics["test_accuracy"]
+	t.Logf("test accuracy %.4f, test loss %.4f", acc, res.Metrics["test_loss"])
+	if acc < 0.75 {
+		t.Fatalf("test accuracy %.4f < 0.75", acc)
+	}
+}
