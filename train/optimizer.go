@@ -57,17 +57,11 @@ func nonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 0) }
 // Update implements Optimizer. It refuses the hyperparameters Check
 // refuses.
 func (o *SGD) Update(b *ops.Builder, p, g *ops.Node) error {
-	if err := checkParam(p, g); err != nil {
-		return err
-	}
-	if err := o.Check(); err != nil {
+	d, err := startUpdate(b, p, g, o.Check, o.WeightDecay)
+	if err != nil {
 		return err
 	}
 	dt := p.Type.DType
-	d := g
-	if o.WeightDecay != 0 {
-		d = b.Add(d, b.Mul(b.Scalar(dt, o.WeightDecay), p))
-	}
 	if o.Momentum != 0 {
 		buf := b.State(p.Name()+"/sgd.momentum", p.Type, ops.Attrs{"init": "zeros"})
 		nbuf := b.Add(b.Mul(b.Scalar(dt, o.Momentum), buf), d)
@@ -144,10 +138,8 @@ func (o *Adam) Check() error {
 // Update implements Optimizer. It refuses the hyperparameters Check
 // refuses.
 func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
-	if err := checkParam(p, g); err != nil {
-		return err
-	}
-	if err := o.Check(); err != nil {
+	g, err := startUpdate(b, p, g, o.Check, 0)
+	if err != nil {
 		return err
 	}
 	dt := p.Type.DType
@@ -161,14 +153,14 @@ func (o *Adam) Update(b *ops.Builder, p, g *ops.Node) error {
 			scale = castTo(b, b.Sub(one, b.Mul(lr, b.Scalar(ops.F64, o.WeightDecay))), dt)
 		}
 		param = b.Mul(p, scale)
-	} else if o.WeightDecay != 0 {
-		g = b.Add(g, b.Mul(b.Scalar(dt, o.WeightDecay), p))
+	} else {
+		g = withDecay(b, p, g, o.WeightDecay)
 	}
 	m := b.State(path+"/adam.m", p.Type, ops.Attrs{"init": "zeros"})
 	v := b.State(path+"/adam.v", p.Type, ops.Attrs{"init": "zeros"})
 	t := b.State(path+"/adam.step", ops.Scalar(ops.F64), ops.Attrs{"init": "zeros"})
-	nm := b.Add(b.Mul(b.Scalar(dt, o.Beta1), m), b.Mul(b.Scalar(dt, 1-o.Beta1), g))
-	nv := b.Add(b.Mul(b.Scalar(dt, o.Beta2), v), b.Mul(b.Scalar(dt, 1-o.Beta2), b.Mul(g, g)))
+	nm := average(b, m, o.Beta1, func() *ops.Node { return g })
+	nv := average(b, v, o.Beta2, func() *ops.Node { return b.Mul(g, g) })
 	nt := b.Add(t, b.Scalar(ops.F64, 1))
 	b.Update(m, nm)
 	b.Update(v, nv)
@@ -225,6 +217,37 @@ func BuildStep(b *ops.Builder, loss *ops.Node, params []*ops.Node, opt Optimizer
 		b.Output("loss", loss)
 	}
 	return nil
+}
+
+// startUpdate begins an optimizer's update of param p by its gradient g:
+// it checks p and g, then the optimizer's hyperparameters (check), and
+// returns the gradient with L2 weight decay added as torch.optim adds it,
+// g + weightDecay·p (g itself when weightDecay is 0).
+func startUpdate(b *ops.Builder, p, g *ops.Node, check func() error, weightDecay float64) (*ops.Node, error) {
+	if err := checkParam(p, g); err != nil {
+		return nil, err
+	}
+	if err := check(); err != nil {
+		return nil, err
+	}
+	return withDecay(b, p, g, weightDecay), nil
+}
+
+// withDecay is g + weightDecay·p, g itself when weightDecay is 0.
+func withDecay(b *ops.Builder, p, g *ops.Node, weightDecay float64) *ops.Node {
+	if weightDecay == 0 {
+		return g
+	}
+	return b.Add(g, b.Mul(b.Scalar(p.Type.DType, weightDecay), p))
+}
+
+// average is the moving average β·m + (1-β)·x of the optimizer state m
+// with x, in m's type; x is built after β·m, in the order the optimizers'
+// update rules write it.
+func average(b *ops.Builder, m *ops.Node, beta float64, x func() *ops.Node) *ops.Node {
+	dt := m.Type.DType
+	bm := b.Mul(b.Scalar(dt, beta), m)
+	return b.Add(bm, b.Mul(b.Scalar(dt, 1-beta), x()))
 }
 
 func checkParam(p, g *ops.Node) error {

@@ -94,24 +94,19 @@ func (o *RMSprop) Check() error {
 // Update implements Optimizer. It refuses the hyperparameters Check
 // refuses.
 func (o *RMSprop) Update(b *ops.Builder, p, g *ops.Node) error {
-	if err := checkParam(p, g); err != nil {
-		return err
-	}
-	if err := o.Check(); err != nil {
+	g, err := startUpdate(b, p, g, o.Check, o.WeightDecay)
+	if err != nil {
 		return err
 	}
 	dt, path := p.Type.DType, p.Name()
-	if o.WeightDecay != 0 {
-		g = b.Add(g, b.Mul(b.Scalar(dt, o.WeightDecay), p))
-	}
 	zeros := ops.Attrs{"init": "zeros"}
 	s := b.State(path+"/rmsprop.square_avg", p.Type, zeros)
-	ns := b.Add(b.Mul(b.Scalar(dt, o.Alpha), s), b.Mul(b.Scalar(dt, 1-o.Alpha), b.Mul(g, g)))
+	ns := average(b, s, o.Alpha, func() *ops.Node { return b.Mul(g, g) })
 	b.Update(s, ns)
 	v := ns
 	if o.Centered {
 		m := b.State(path+"/rmsprop.grad_avg", p.Type, zeros)
-		nm := b.Add(b.Mul(b.Scalar(dt, o.Alpha), m), b.Mul(b.Scalar(dt, 1-o.Alpha), g))
+		nm := average(b, m, o.Alpha, func() *ops.Node { return g })
 		b.Update(m, nm)
 		v = b.Sub(ns, b.Mul(nm, nm))
 	}
@@ -168,16 +163,11 @@ func (o *Adagrad) Check() error {
 // Update implements Optimizer. It refuses the hyperparameters Check
 // refuses.
 func (o *Adagrad) Update(b *ops.Builder, p, g *ops.Node) error {
-	if err := checkParam(p, g); err != nil {
-		return err
-	}
-	if err := o.Check(); err != nil {
+	g, err := startUpdate(b, p, g, o.Check, o.WeightDecay)
+	if err != nil {
 		return err
 	}
 	dt, path := p.Type.DType, p.Name()
-	if o.WeightDecay != 0 {
-		g = b.Add(g, b.Mul(b.Scalar(dt, o.WeightDecay), p))
-	}
 	init := ops.Attrs{"init": "zeros"}
 	if o.InitialAccumulator != 0 {
 		init = ops.Attrs{"init": "constant", "value": o.InitialAccumulator}
@@ -236,21 +226,18 @@ func (o *Lion) Check() error {
 // Update implements Optimizer. It refuses the hyperparameters Check
 // refuses.
 func (o *Lion) Update(b *ops.Builder, p, g *ops.Node) error {
-	if err := checkParam(p, g); err != nil {
-		return err
-	}
-	if err := o.Check(); err != nil {
+	g, err := startUpdate(b, p, g, o.Check, 0)
+	if err != nil {
 		return err
 	}
 	dt := p.Type.DType
 	m := b.State(p.Name()+"/lion.m", p.Type, ops.Attrs{"init": "zeros"})
-	c := b.Add(b.Mul(b.Scalar(dt, o.Beta1), m), b.Mul(b.Scalar(dt, 1-o.Beta1), g))
-	d := b.Must(ops.Sign, nil, c)
+	d := b.Must(ops.Sign, nil, average(b, m, o.Beta1, func() *ops.Node { return g }))
 	if o.WeightDecay != 0 {
 		d = b.Add(d, b.Mul(b.Scalar(dt, o.WeightDecay), p))
 	}
 	lr := castTo(b, learningRate(b, o.LR, o.LRState), dt)
 	b.Update(p, b.Sub(p, b.Mul(lr, d)))
-	b.Update(m, b.Add(b.Mul(b.Scalar(dt, o.Beta2), m), b.Mul(b.Scalar(dt, 1-o.Beta2), g)))
+	b.Update(m, average(b, m, o.Beta2, func() *ops.Node { return g }))
 	return nil
 }

@@ -1,9 +1,7 @@
 package train
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -12,57 +10,13 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// optimMoreReference is testdata/optim_more_reference.json
-// (testdata/make_optim_more_reference.py): torch.optim's RMSprop and
-// Adagrad, and Lion's update rule in NumPy, on a small quadratic.
-type optimMoreReference struct {
-	A, C, W0, V0 []float64
-	Runs         map[string][]struct {
-		LR, Loss float64
-		W, V     []float64
-	}
-}
-
-// quadraticStep builds the step graph of loss = sum(a·(w-c)²) +
-// 0.5·sum(v²) with opt, and a store holding w0 and v0.
-func quadraticStep(t *testing.T, ref *optimMoreReference, opt Optimizer) (*runtime.Session, *runtime.Store) {
-	t.Helper()
-	bld := ops.NewBuilder()
-	f32 := func(d ...int) ops.Type { return ops.Type{DType: ops.F32, Shape: ops.ShapeOf(d...)} }
-	a := bld.Input("a", f32(2, 3))
-	c := bld.Input("c", f32(2, 3))
-	w := bld.Param("w", f32(2, 3), ops.Attrs{"init": "zeros"})
-	v := bld.Param("v", f32(3), ops.Attrs{"init": "zeros"})
-	d := bld.Sub(w, c)
-	l1 := bld.Must(ops.Sum, nil, bld.Mul(a, bld.Mul(d, d)))
-	l2 := bld.Mul(bld.Scalar(ops.F32, 0.5), bld.Must(ops.Sum, nil, bld.Mul(v, v)))
-	if err := BuildStep(bld, bld.Add(l1, l2), nil, opt); err != nil {
-		t.Fatal(err)
-	}
-	store := runtime.NewStore()
-	store.Set("w", tensor.FromFloat64s(tensor.F32, []int{2, 3}, ref.W0))
-	store.Set("v", tensor.FromFloat64s(tensor.F32, []int{3}, ref.V0))
-	if err := runtime.InitParams(store, bld.G, 0); err != nil {
-		t.Fatal(err)
-	}
-	return runtime.NewSession(bld.G, store), store
-}
-
 // TestOptimizersMoreMatchReference runs 10 steps of each configuration and
 // compares the loss and the parameters after every step with PyTorch's
 // (RMSprop, Adagrad) or the paper's rule (Lion). The scheduled runs read
 // their learning rate from the LRState state, written before each step
 // with SetLR, and are compared with runs whose rate was changed every step.
 func TestOptimizersMoreMatchReference(t *testing.T) {
-	var ref optimMoreReference
-	b, err := os.ReadFile("testdata/optim_more_reference.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &ref); err != nil {
-		t.Fatal(err)
-	}
-	configs := map[string]Optimizer{
+	matchReference(t, "testdata/optim_more_reference.json", 10, map[string]Optimizer{
 		"rmsprop":           NewRMSprop(0.01),
 		"rmsprop_full":      &RMSprop{LR: 0.01, Alpha: 0.9, Eps: 1e-6, WeightDecay: 0.1, Momentum: 0.8, Centered: true},
 		"rmsprop_scheduled": &RMSprop{LR: 0.01, Alpha: 0.99, Eps: 1e-8, Momentum: 0.5, LRState: LRState},
@@ -72,46 +26,11 @@ func TestOptimizersMoreMatchReference(t *testing.T) {
 		"lion":              NewLion(0.03),
 		"lion_wd":           &Lion{LR: 0.02, Beta1: 0.8, Beta2: 0.95, WeightDecay: 0.5},
 		"lion_scheduled":    &Lion{LR: 0.01, Beta1: 0.9, Beta2: 0.99, WeightDecay: 0.1, LRState: LRState},
-	}
-	if len(ref.Runs) != len(configs) {
-		t.Fatalf("reference has %d runs, test %d", len(ref.Runs), len(configs))
-	}
-	for name, opt := range configs {
-		steps := ref.Runs[name]
-		if len(steps) != 10 {
-			t.Fatalf("%s: %d reference steps", name, len(steps))
-		}
-		sess, store := quadraticStep(t, &ref, opt)
-		scheduled := strings.HasSuffix(name, "_scheduled")
-		if got := store.Get(LRState) != nil; got != scheduled {
+	}, func(name string, store *runtime.Store) {
+		if got, want := store.Get(LRState) != nil, strings.HasSuffix(name, "_scheduled"); got != want {
 			t.Fatalf("%s: learning-rate state present: %v", name, got)
 		}
-		at := tensor.FromFloat64s(tensor.F32, []int{2, 3}, ref.A)
-		ct := tensor.FromFloat64s(tensor.F32, []int{2, 3}, ref.C)
-		for k, st := range steps {
-			if scheduled {
-				if err := SetLR(store, st.LR); err != nil {
-					t.Fatal(err)
-				}
-			}
-			out, err := sess.Run(uint64(k), at, ct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			near := func(what string, got, want float64) {
-				if math.Abs(got-want) > 2e-5*math.Max(1, math.Abs(want)) {
-					t.Errorf("%s step %d: %s = %.8g, reference %.8g", name, k+1, what, got, want)
-				}
-			}
-			near("loss", out[0].At(0), st.Loss)
-			for i, x := range st.W {
-				near("w", store.Get("w").At(i), x)
-			}
-			for i, x := range st.V {
-				near("v", store.Get("v").At(i), x)
-			}
-		}
-	}
+	})
 }
 
 // TestOptimizersMoreStates checks the states each optimizer declares.
