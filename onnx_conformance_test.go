@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ const (
 	onnxRtol = 1e-3
 	onnxAtol = 1e-7
 	// onnxMinPassRate is the share of supported cases that must pass.
-	onnxMinPassRate = 0.0
+	onnxMinPassRate = 0.95
 )
 
 // onnxTestsDir is the ONNX backend test data beside the checkout
@@ -45,12 +46,15 @@ func readPB(path string) (*Tensor, string, error) {
 	return v, pt.Name, err
 }
 
-// onnxCaseSupported reports whether every node of a model uses an op the
-// importer supports.
+// onnxCaseSupported reports whether a model imports an opset in the
+// importer's range and every node uses an op it supports.
 func onnxCaseSupported(model string) (bool, error) {
 	m, err := onnx.ReadFile(model, onnx.Limits{})
 	if err != nil {
 		return false, err
+	}
+	if v := m.Opset(); v < onnx.MinOpset || v > onnx.MaxOpset {
+		return false, nil
 	}
 	ok := map[string]bool{}
 	for _, op := range ONNXOps() {
@@ -65,17 +69,46 @@ func onnxCaseSupported(model string) (bool, error) {
 }
 
 // runONNXCase imports dir/model.onnx, runs every test_data_set_* through
-// the root API and compares the outputs with the expected ones.
+// the root API and compares the outputs with the expected ones. A graph
+// that takes axes or shapes as inputs is imported once per data set, with
+// those inputs fixed to the set's values.
 func runONNXCase(t *testing.T, model string, sets []string) error {
 	imp, err := ImportONNX(model, ImportOptions{})
+	var ue *UnsupportedONNXError
+	if errors.As(err, &ue) && len(ue.NeedFixed) > 0 {
+		for _, set := range sets {
+			fixed := map[string]*Tensor{}
+			ins, _ := filepath.Glob(filepath.Join(set, "input_*.pb"))
+			for _, path := range ins {
+				v, name, err := readPB(path)
+				if err != nil {
+					return err
+				}
+				if slices.Contains(ue.NeedFixed, name) {
+					fixed[name] = v
+				}
+			}
+			imp, err := ImportONNX(model, ImportOptions{Fixed: fixed})
+			if err != nil {
+				return err
+			}
+			if err := runImported(t, imp, []string{set}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if _, err := Format("model.nn", imp.Source); err != nil {
-		return fmt.Errorf("the source does not format: %v", err)
-	}
-	if out, _ := Format("model.nn", imp.Source); string(out) != string(imp.Source) {
-		return errors.New("nnc fmt changes the imported source")
+	return runImported(t, imp, sets)
+}
+
+// runImported compiles an imported model, loads its weights through a
+// safetensors file and runs the data sets.
+func runImported(t *testing.T, imp *Imported, sets []string) error {
+	if out, err := Format("model.nn", imp.Source); err != nil || string(out) != string(imp.Source) {
+		return fmt.Errorf("nnc fmt changes the imported source (%v)", err)
 	}
 	p, err := Compile("model.nn", imp.Source)
 	if err != nil {
@@ -119,9 +152,10 @@ func runONNXSet(f *Func, imp *Imported, set string) error {
 			return err
 		}
 		idx := k
-		for j, n := range imp.ONNXInputs {
-			if n == name {
-				idx = j
+		if name != "" {
+			idx = slices.Index(imp.ONNXInputs, name)
+			if idx < 0 {
+				continue // fixed at import
 			}
 		}
 		if idx >= len(imp.Inputs) {

@@ -21,7 +21,16 @@ type ImportOptions struct {
 	// files inside the model file's directory only. Off, such a model is
 	// refused.
 	ExternalData bool
+	// Fixed gives graph inputs values at import, by ONNX name: they become
+	// constants of the program instead of arguments. Axes, shapes, pads or
+	// split sizes that a graph takes as inputs must be fixed this way; an
+	// import that needs one says which (UnsupportedONNXError.NeedFixed).
+	Fixed map[string]*Tensor
 }
+
+// UnsupportedONNXError lists every node of a model that nnc cannot
+// import, with its operator and why.
+type UnsupportedONNXError = onnx.UnsupportedError
 
 // Imported is an ONNX model translated to .nn: the program's source, its
 // entry, and the weights by parameter path.
@@ -54,7 +63,7 @@ func ImportONNX(path string, o ImportOptions) (imp *Imported, err error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := onnx.Translate(m, onnx.Options{Model: o.Model, Source: filepath.Base(path)})
+	res, err := onnx.Translate(m, onnx.Options{Model: o.Model, Source: filepath.Base(path), Fixed: o.Fixed})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

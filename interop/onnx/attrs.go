@@ -70,7 +70,7 @@ func (t *translator) constInts(name, what string) ([]int, error) {
 		return nil, err
 	}
 	if v.konst == nil {
-		return nil, fmt.Errorf("%s must be a constant (an initializer or a Constant node)", what)
+		return nil, t.notConstant(name, what)
 	}
 	xs := make([]int64, v.konst.Len())
 	for i := range xs {
@@ -89,8 +89,11 @@ func (t *translator) constFloat(name, what string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if v.konst == nil || v.konst.Len() != 1 {
-		return 0, fmt.Errorf("%s must be a constant scalar", what)
+	if v.konst == nil {
+		return 0, t.notConstant(name, what)
+	}
+	if v.konst.Len() != 1 {
+		return 0, fmt.Errorf("%s must be a scalar", what)
 	}
 	return v.konst.At(0), nil
 }
@@ -179,4 +182,16 @@ func checkShape(shape []int) error {
 		n *= d
 	}
 	return nil
+}
+
+// notConstant is the error of a value that must be known at import; a
+// graph input is noted as one Options.Fixed could give.
+func (t *translator) notConstant(name, what string) error {
+	for _, in := range t.g.Inputs {
+		if in.Name == name {
+			t.needFixed = append(t.needFixed, name)
+			return fmt.Errorf("%s must be a constant: it is the graph input %q (give it a value at import)", what, name)
+		}
+	}
+	return fmt.Errorf("%s must be a constant (an initializer or a Constant node)", what)
 }

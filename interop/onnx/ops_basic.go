@@ -109,6 +109,10 @@ func (t *translator) binary(n *Node, op string) error {
 	if err != nil {
 		return err
 	}
+	if k := foldBinary(op, a.konst, b.konst, shape); k != nil {
+		t.setConst(n, k)
+		return nil
+	}
 	x, err := t.operand(input(n, 0))
 	if err != nil {
 		return err
@@ -118,26 +122,108 @@ func (t *translator) binary(n *Node, op string) error {
 		return err
 	}
 	dt := a.dt
+	// .nn's arithmetic takes floats: integers compute in f64 (exact up to
+	// 2^53) and convert back, division truncating toward zero as ONNX's.
+	wide := !a.dt.IsFloat() || !b.dt.IsFloat()
+	if wide {
+		x, y = toF64(x, a.dt), toF64(y, b.dt)
+	}
 	var expr string
 	switch op {
 	case "pow":
+		if !wide && a.dt != b.dt {
+			y = "cast(" + y + ", " + a.dt.String() + ")"
+		}
 		expr = "pow(" + x + ", " + y + ")"
 	case ">", "<", "==", ">=", "<=":
-		expr, dt = x+" "+op+" "+y, tensor.F32 // .nn comparisons give 0 or 1 in f32
+		// .nn comparisons give 0 or 1 in their operands' type.
+		if wide {
+			dt = tensor.F64
+		}
+		expr, wide = x+" "+op+" "+y, false
 	default:
 		expr = x + " " + op + " " + y
+	}
+	if wide {
+		expr = fromF64(expr, dt)
 	}
 	t.emit(n.Outputs[0], expr, dt, shape)
 	return nil
 }
 
+// foldBinary computes integer arithmetic on constants of at most 64
+// elements (the shape computations of exported graphs), or returns nil.
+func foldBinary(op string, a, b *tensor.Tensor, shape []int) *tensor.Tensor {
+	if a == nil || b == nil || a.DType != b.DType || a.DType.IsFloat() || a.DType == tensor.Bool || numel(shape) > 64 || concrete(shape) != nil {
+		return nil
+	}
+	if a.Len() != 1 && b.Len() != 1 && (a.Len() != b.Len() || len(a.Shape) != len(b.Shape)) {
+		return nil
+	}
+	out := tensor.New(a.DType, shape...)
+	for i := 0; i < out.Len(); i++ {
+		x, y := int64(a.At(i%a.Len())), int64(b.At(i%b.Len()))
+		var z int64
+		switch op {
+		case "+":
+			z = x + y
+		case "-":
+			z = x - y
+		case "*":
+			z = x * y
+		case "/":
+			if y == 0 {
+				return nil
+			}
+			z = x / y
+		default:
+			return nil
+		}
+		out.Set(i, float64(z))
+	}
+	return out
+}
+
+// toF64 is an operand of type dt as f64, for the integer arithmetic .nn
+// does not have.
+func toF64(id string, dt tensor.DType) string {
+	if dt == tensor.F64 {
+		return id
+	}
+	return "cast(" + id + ", f64)"
+}
+
+// fromF64 converts an f64 result back to dt (integers truncate).
+func fromF64(expr string, dt tensor.DType) string {
+	if dt == tensor.F64 {
+		return expr
+	}
+	return "cast(" + expr + ", " + dt.String() + ")"
+}
+
+// opIdentity is Identity, and Dropout as inference runs it: the input
+// unchanged and a mask of ones.
 func opIdentity(t *translator, n *Node) error {
-	for _, extra := range n.Outputs[1:] {
-		if extra != "" && t.uses[extra] > 0 {
-			return fmt.Errorf("the mask output is not supported")
+	if n.OpType == "Dropout" && input(n, 2) != "" {
+		v, err := t.get(input(n, 2))
+		if err != nil {
+			return err
+		}
+		if v.konst == nil || v.konst.Len() != 1 || v.konst.At(0) != 0 {
+			return fmt.Errorf("training_mode is not supported: an import is for inference (dropout is the identity)")
 		}
 	}
-	return t.alias(n.Outputs[0], input(n, 0))
+	if err := t.alias(n.Outputs[0], input(n, 0)); err != nil {
+		return err
+	}
+	if len(n.Outputs) > 1 && n.Outputs[1] != "" && t.uses[n.Outputs[1]] > 0 {
+		x := t.vals[n.Outputs[0]]
+		if err := concrete(x.shape); err != nil {
+			return err
+		}
+		t.emit(n.Outputs[1], "ones("+intList(x.shape)+")", tensor.F32, x.shape)
+	}
+	return nil
 }
 
 func opCast(t *translator, n *Node) error {
@@ -587,6 +673,10 @@ func opVariadic(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
+	wide := !first.dt.IsFloat()
+	if wide {
+		expr = toF64(expr, first.dt)
+	}
 	for _, in := range n.Inputs[1:] {
 		v, err := t.get(in)
 		if err != nil {
@@ -599,6 +689,9 @@ func opVariadic(t *translator, n *Node) error {
 		if err != nil {
 			return err
 		}
+		if wide {
+			id = toF64(id, v.dt)
+		}
 		switch n.OpType {
 		case "Sum", "Mean":
 			expr = expr + " + " + id
@@ -610,6 +703,9 @@ func opVariadic(t *translator, n *Node) error {
 	}
 	if n.OpType == "Mean" && len(n.Inputs) > 1 {
 		expr = fmt.Sprintf("(%s) / %d.0", expr, len(n.Inputs))
+	}
+	if wide {
+		expr = fromF64(expr, first.dt)
 	}
 	t.emit(n.Outputs[0], expr, first.dt, shape)
 	return nil
@@ -624,30 +720,46 @@ func opClip(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	lo, hi := math.Inf(-1), math.Inf(1)
+	wide := !x.dt.IsFloat()
+	if wide {
+		id = toF64(id, x.dt)
+	}
+	// The bounds: attributes before opset 11, optional inputs since.
+	var bounds [2]string
 	if t.opset < 11 {
-		lo, hi = attrFloat(n, "min", lo), attrFloat(n, "max", hi)
+		if lo := attrFloat(n, "min", math.Inf(-1)); !math.IsInf(lo, 0) {
+			bounds[0] = floatLit(lo)
+		}
+		if hi := attrFloat(n, "max", math.Inf(1)); !math.IsInf(hi, 0) {
+			bounds[1] = floatLit(hi)
+		}
 	} else {
-		if in := input(n, 1); in != "" {
-			if lo, err = t.constFloat(in, "min"); err != nil {
+		for i := range bounds {
+			in := input(n, i+1)
+			if in == "" {
+				continue
+			}
+			v, err := t.get(in)
+			if err != nil {
 				return err
 			}
-		}
-		if in := input(n, 2); in != "" {
-			if hi, err = t.constFloat(in, "max"); err != nil {
+			if bounds[i], err = t.operand(in); err != nil {
 				return err
+			}
+			if wide {
+				bounds[i] = toF64(bounds[i], v.dt)
 			}
 		}
 	}
 	expr := id
-	if !math.IsInf(lo, 0) {
-		expr = "maximum(" + expr + ", " + floatLit(lo) + ")"
+	if bounds[0] != "" {
+		expr = "maximum(" + expr + ", " + bounds[0] + ")"
 	}
-	if !math.IsInf(hi, 0) {
-		expr = "minimum(" + expr + ", " + floatLit(hi) + ")"
+	if bounds[1] != "" {
+		expr = "minimum(" + expr + ", " + bounds[1] + ")"
 	}
-	if !math.IsInf(lo, 0) && !math.IsInf(hi, 0) {
-		expr = fmt.Sprintf("clip(%s, %s, %s)", id, floatLit(lo), floatLit(hi))
+	if wide {
+		expr = fromF64(expr, x.dt)
 	}
 	t.emit(n.Outputs[0], expr, x.dt, x.shape)
 	return nil
@@ -674,8 +786,15 @@ func opWhere(t *translator, n *Node) error {
 		if err != nil {
 			return err
 		}
+		if i > 0 && !dt.IsFloat() {
+			id = toF64(id, v.dt)
+		}
 		ids = append(ids, id)
 	}
-	t.emit(n.Outputs[0], "where("+strings.Join(ids, ", ")+")", dt, shape)
+	expr := "where(" + strings.Join(ids, ", ") + ")"
+	if !dt.IsFloat() {
+		expr = fromF64(expr, dt)
+	}
+	t.emit(n.Outputs[0], expr, dt, shape)
 	return nil
 }

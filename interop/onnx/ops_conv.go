@@ -248,8 +248,8 @@ func opPool(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if len(k) != 2 {
-		return fmt.Errorf("%d-D pooling is not supported (2-D is)", len(k))
+	if len(k) != 2 && len(k) != 1 {
+		return fmt.Errorf("%d-D pooling is not supported (1-D and 2-D are)", len(k))
 	}
 	ceil := attrInt(n, "ceil_mode", 0) == 1
 	w, err := geometry(n, x, k, ceil)
@@ -260,6 +260,18 @@ func opPool(t *translator, n *Node) error {
 	xid, err := t.operand(input(n, 0))
 	if err != nil {
 		return err
+	}
+	if !x.dt.IsFloat() {
+		xid = toF64(xid, x.dt)
+	}
+	if len(k) == 1 {
+		// 1-D pooling is 2-D pooling of a height-1 image.
+		if err := concrete(x.shape); err != nil {
+			return err
+		}
+		xid = fmt.Sprintf("reshape(%s, [%d, %d, 1, %d])", xid, x.shape[0], x.shape[1], x.shape[2])
+		w = window{k: []int{1, k[0]}, s: []int{1, w.s[0]}, d: []int{1, w.d[0]}, pb: []int{0, w.pb[0]}, pe: []int{0, w.pe[0]}, out: []int{1, w.out[0]}}
+		k = w.k
 	}
 	opts := ""
 	if !allSame(w.s) || w.s[0] != k[0] || !allSame(k) {
@@ -291,7 +303,14 @@ func opPool(t *translator, n *Node) error {
 	} else if !allSame(w.d) || w.d[0] != 1 {
 		opts += ", dilation = " + intOrList(w.d)
 	}
-	t.emit(n.Outputs[0], fmt.Sprintf("%s(%s, %s%s)", fn, xid, intOrList(k), opts), x.dt, shape)
+	expr := fmt.Sprintf("%s(%s, %s%s)", fn, xid, intOrList(k), opts)
+	if len(shape) == 3 {
+		expr = fmt.Sprintf("reshape(%s, %s)", expr, intList(shape))
+	}
+	if !x.dt.IsFloat() {
+		expr = fromF64(expr, x.dt)
+	}
+	t.emit(n.Outputs[0], expr, x.dt, shape)
 	return nil
 }
 

@@ -136,6 +136,10 @@ func opReduce(t *translator, n *Node) error {
 	if keep {
 		args += ", keepdims = true"
 	}
+	if !x.dt.IsFloat() {
+		t.emit(n.Outputs[0], fromF64(fmt.Sprintf(reduceFns[n.OpType], toF64(id, x.dt), args), x.dt), x.dt, out)
+		return nil
+	}
 	t.emit(n.Outputs[0], fmt.Sprintf(reduceFns[n.OpType], id, args), x.dt, out)
 	return nil
 }
@@ -145,13 +149,11 @@ func opArg(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if attrInt(n, "select_last_index", 0) != 0 {
-		return fmt.Errorf("select_last_index = 1 is not supported")
-	}
 	a, err := axis(int(attrInt(n, "axis", 0)), len(x.shape))
 	if err != nil {
 		return err
 	}
+	last := attrInt(n, "select_last_index", 0) != 0
 	keep := attrInt(n, "keepdims", 1) == 1
 	var out []int
 	for i, d := range x.shape {
@@ -166,7 +168,19 @@ func opArg(t *translator, n *Node) error {
 		return err
 	}
 	fn := strings.ToLower(n.OpType)
-	t.emit(n.Outputs[0], fmt.Sprintf("cast(%s(%s, axis = %d, keepdims = %v), i64)", fn, id, a, keep), tensor.I64, out)
+	if !x.dt.IsFloat() {
+		id = toF64(id, x.dt)
+	}
+	if !last {
+		t.emit(n.Outputs[0], fmt.Sprintf("cast(%s(%s, axis = %d, keepdims = %v), i64)", fn, id, a, keep), tensor.I64, out)
+		return nil
+	}
+	// The last extreme is the first of the reversed axis, counted from the end.
+	if x.shape[a] < 0 {
+		return concrete(x.shape)
+	}
+	rev := id + "[" + strings.Repeat(":, ", a) + "::-1]"
+	t.emit(n.Outputs[0], fmt.Sprintf("cast(%d.0 - cast(%s(%s, axis = %d, keepdims = %v), f64), i64)", x.shape[a]-1, fn, rev, a, keep), tensor.I64, out)
 	return nil
 }
 
@@ -442,27 +456,60 @@ func opLayerNorm(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if a != r-1 {
-		return fmt.Errorf("axis %d: only the last axis is supported", a)
-	}
-	for _, o := range n.Outputs[1:] {
-		if o != "" && t.uses[o] > 0 {
-			return fmt.Errorf("the Mean and InvStdDev outputs are not supported")
-		}
-	}
 	id, _ := t.operand(input(n, 0))
 	g, err := t.operand(input(n, 1))
 	if err != nil {
 		return err
 	}
-	b := "0.0 * " + g
+	b := ""
 	if input(n, 2) != "" {
 		if b, err = t.operand(input(n, 2)); err != nil {
 			return err
 		}
 	}
-	t.emit(n.Outputs[0], fmt.Sprintf("layer_norm(%s, %s, %s, eps = %s)", id, g, b, floatLit(attrFloat(n, "epsilon", 1e-5))), x.dt, x.shape)
+	eps := floatLit(attrFloat(n, "epsilon", 1e-5))
+	extra := false
+	for _, o := range n.Outputs[1:] {
+		extra = extra || o != "" && t.uses[o] > 0
+	}
+	if a == r-1 && !extra && b != "" {
+		t.emit(n.Outputs[0], fmt.Sprintf("layer_norm(%s, %s, %s, eps = %s)", id, g, b, eps), x.dt, x.shape)
+		return nil
+	}
+	// Over the axes from a on, written out: the mean, the inverse standard
+	// deviation (ONNX's second and third outputs), then scale and bias.
+	var axes []int
+	stat := append([]int(nil), x.shape...)
+	for i := a; i < r; i++ {
+		axes = append(axes, i)
+		stat[i] = 1
+	}
+	red := fmt.Sprintf("axis = %s, keepdims = true", intList(axes))
+	mean := t.ident(outName(n, 1, "mean"))
+	inv := t.ident(outName(n, 2, "inv_std"))
+	t.comment()
+	t.body = append(t.body, fmt.Sprintf("%s = mean(%s, %s)", mean, id, red),
+		fmt.Sprintf("%s = rsqrt(var(%s, %s) + %s)", inv, id, red, eps))
+	for i, v := range []string{mean, inv} {
+		if o := input(&Node{Inputs: n.Outputs}, i+1); o != "" {
+			t.vals[o] = &value{id: v, dt: x.dt, shape: stat}
+		}
+	}
+	expr := fmt.Sprintf("(%s - %s) * %s * %s", id, mean, inv, g)
+	if b != "" {
+		expr += " + " + b
+	}
+	t.emit(n.Outputs[0], expr, x.dt, x.shape)
 	return nil
+}
+
+// outName names a node's output i, or makes a name from its first output
+// when the node leaves it out.
+func outName(n *Node, i int, suffix string) string {
+	if i < len(n.Outputs) && n.Outputs[i] != "" {
+		return n.Outputs[i]
+	}
+	return n.Outputs[0] + "_" + suffix
 }
 
 func opSplit(t *translator, n *Node) error {

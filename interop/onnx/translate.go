@@ -23,6 +23,10 @@ const (
 type Options struct {
 	Model  string // the model's name in the .nn source (default "Net")
 	Source string // the model file's name, for the header comment
+	// Fixed gives graph inputs values at import: they become constants
+	// rather than arguments (axes, shapes or split sizes a graph takes as
+	// inputs must be known when the program is written).
+	Fixed map[string]*tensor.Tensor
 }
 
 // Result is a translated model.
@@ -40,6 +44,9 @@ type Result struct {
 // its operator, in graph order.
 type UnsupportedError struct {
 	Nodes []string // "name (OpType): why"
+	// NeedFixed are graph inputs a node needs as constants: Options.Fixed
+	// can give them values.
+	NeedFixed []string
 }
 
 func (e *UnsupportedError) Error() string {
@@ -57,19 +64,20 @@ type value struct {
 
 // translator holds one translation's state.
 type translator struct {
-	g      *Graph
-	opset  int64
-	o      Options
-	vals   map[string]*value
-	used   map[string]bool // identifiers taken
-	syms   []string        // names of symbolic dimensions: dim -1-i is syms[i]
-	decls  []string        // model-level lines (params, layers)
-	body   []string        // forward's lines
-	params map[string]*tensor.Tensor
-	uses   map[string]int // how many node inputs read each ONNX value
-	bad    []string
-	node   *Node            // the node being translated
-	folded map[*Node]string // nodes folded into the layer before them: the value they alias
+	g         *Graph
+	opset     int64
+	o         Options
+	vals      map[string]*value
+	used      map[string]bool // identifiers taken
+	syms      []string        // names of symbolic dimensions: dim -1-i is syms[i]
+	decls     []string        // model-level lines (params, layers)
+	body      []string        // forward's lines
+	params    map[string]*tensor.Tensor
+	uses      map[string]int // how many node inputs read each ONNX value
+	bad       []string
+	node      *Node            // the node being translated
+	needFixed []string         // graph inputs wanted as constants
+	folded    map[*Node]string // nodes folded into the layer before them: the value they alias
 }
 
 // Translate turns a decoded model into a .nn program and its weights.
@@ -113,6 +121,10 @@ func (t *translator) run() (*Result, error) {
 	}
 	var args []string
 	for _, in := range t.g.Inputs {
+		if k := t.o.Fixed[in.Name]; k != nil {
+			t.vals[in.Name] = &value{dt: k.DType, shape: k.Shape, konst: k}
+			continue
+		}
 		if _, isInit := t.vals[in.Name]; isInit || produced[in.Name] {
 			// IR 3 lists initializers among the inputs; models whose
 			// initializers became ConstantOfShape nodes keep them there.
@@ -148,7 +160,7 @@ func (t *translator) run() (*Result, error) {
 		}
 	}
 	if len(t.bad) > 0 {
-		return nil, &UnsupportedError{Nodes: t.bad}
+		return nil, &UnsupportedError{Nodes: t.bad, NeedFixed: t.needFixed}
 	}
 	var rets, types []string
 	for _, o := range t.g.Outputs {
