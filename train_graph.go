@@ -94,46 +94,32 @@ func (l *loader) graph() (*dataSets, error) {
 	if err != nil {
 		return nil, err
 	}
-	sparse := l.sparseWanted()
-	var adj *tensor.Tensor
-	var csr *csrMatrix
-	switch {
-	case sparse && kinds["adjacency"]:
-		csr, err = csrOf(arrays, adjName, limit)
-		if err != nil {
-			return nil, l.errorf(lang.CodeValue, l.graphArgPath("adjacency"), "%s: adjacency %q: %v", file, adjName, err)
+	adj := &graphAdj{sparse: l.sparseWanted()}
+	if adj.sparse && kinds["adjacency"] {
+		adj.csr, err = csrOf(arrays, adjName, limit)
+	} else {
+		adj.dense, err = dense("adjacency", adjName)
+	}
+	adjError := func(err error) error {
+		if le, ok := err.(*lang.Error); ok {
+			return le
 		}
-	default:
-		if adj, err = dense("adjacency", adjName); err != nil {
-			return nil, err
-		}
+		return l.errorf(lang.CodeValue, l.graphArgPath("adjacency"), "%s: adjacency %q: %v", file, adjName, err)
+	}
+	if err != nil {
+		return nil, adjError(err)
 	}
 	labels, err := graphLabelsOf(arrays[labName])
 	if err != nil {
 		return nil, l.errorf(lang.CodeValue, l.graphArgPath("labels"), "%s: labels %q: %v", file, labName, err)
 	}
 	n := labels.Shape[0]
-	var adjShape []int
-	if adj != nil {
-		adjShape = adj.Shape
-	} else {
-		adjShape = []int{csr.rows, csr.cols}
-	}
+	adjShape := adj.shape()
 	if len(feat.Shape) != 2 || feat.Shape[0] != n || len(adjShape) != 2 || adjShape[0] != n || adjShape[1] != n {
 		return nil, l.errorf(lang.CodeValue, filePath, "%s: want features [N, F], adjacency [N, N] and labels [N] of one N, got %v, %v and %v", file, feat.Shape, adjShape, labels.Shape)
 	}
-	sym := l.str("normalize", "sym") == "sym"
-	switch {
-	case adj != nil && sym:
-		normalizeSym(adj)
-	case csr != nil && sym:
-		if csr, err = csrNormalizeSym(csr, limit); err != nil {
-			return nil, l.errorf(lang.CodeValue, l.graphArgPath("adjacency"), "%s: adjacency %q: %v", file, adjName, err)
-		}
-	}
-	if sparse && adj != nil {
-		csr = denseToCSR(adj)
-		adj = nil
+	if err := adj.finish(l.str("normalize", "sym") == "sym", limit); err != nil {
+		return nil, adjError(err)
 	}
 	if l.str("features_norm", "none") == "row" {
 		if feat == arrays[featName] {
@@ -152,13 +138,7 @@ func (l *loader) graph() (*dataSets, error) {
 			continue
 		}
 		arrays := map[string]*tensor.Tensor{graphFeatures: feat, graphLabels: labels, graphMask: m}
-		if csr != nil {
-			for k, t := range csr.tensors() {
-				arrays[graphAdjacency+"."+k] = t
-			}
-		} else {
-			arrays[graphAdjacency] = adj
-		}
+		adj.bind(arrays)
 		*sets[i] = &data.Dataset{Arrays: arrays, Source: &data.Source{File: file}}
 	}
 	if out.train == nil {

@@ -34,6 +34,54 @@ func (m *csrMatrix) tensors() map[string]*tensor.Tensor {
 	return map[string]*tensor.Tensor{lang.SparseIndptr: p, lang.SparseIndices: c, lang.SparseValues: v}
 }
 
+// graphAdj is a graph's adjacency, dense or in CSR form.
+type graphAdj struct {
+	dense  *tensor.Tensor
+	csr    *csrMatrix
+	sparse bool // the model's input is sparse: bind the CSR parts
+	parts  map[string]*tensor.Tensor
+}
+
+func (g *graphAdj) shape() []int {
+	if g.dense != nil {
+		return g.dense.Shape
+	}
+	return []int{g.csr.rows, g.csr.cols}
+}
+
+// finish normalizes the adjacency (with sym) and, for a sparse input,
+// makes its CSR parts.
+func (g *graphAdj) finish(sym bool, limit int64) error {
+	switch {
+	case sym && g.dense != nil:
+		normalizeSym(g.dense)
+	case sym:
+		var err error
+		if g.csr, err = csrNormalizeSym(g.csr, limit); err != nil {
+			return err
+		}
+	}
+	if g.sparse && g.dense != nil {
+		g.csr, g.dense = denseToCSR(g.dense), nil
+	}
+	if g.csr != nil {
+		g.parts = g.csr.tensors()
+	}
+	return nil
+}
+
+// bind adds the adjacency to a set's arrays: "adjacency", or its parts
+// "adjacency.indptr", "adjacency.indices" and "adjacency.values".
+func (g *graphAdj) bind(arrays map[string]*tensor.Tensor) {
+	if g.parts == nil {
+		arrays[graphAdjacency] = g.dense
+		return
+	}
+	for k, t := range g.parts {
+		arrays[graphAdjacency+"."+k] = t
+	}
+}
+
 // sparseWanted says whether the model's training entry or its forward
 // takes a sparse input.
 func (l *loader) sparseWanted() bool {

@@ -197,14 +197,6 @@ func (i *interp) invoke(callPos ops.Pos, fn *fnDecl, fs *fileScope, inst *instan
 				continue
 			}
 		}
-		if _, isS := v.(sparseV); p.Type != nil && p.Type.Tuple == nil && (isS || p.Type.Sparse) {
-			if !i.bindSparse(fr, bd, p, v, where, name) {
-				ok = false
-				continue
-			}
-			fr.vars[p.Name] = v
-			continue
-		}
 		if isKind(p.Type) {
 			if _, isT := v.(tensorV); !(isT && p.Type.Name == "bool") {
 				c, good := coerceKind(p.Type.Name, v)
@@ -217,8 +209,8 @@ func (i *interp) invoke(callPos ops.Pos, fn *fnDecl, fs *fileScope, inst *instan
 				continue
 			}
 		}
-		if p.Type == nil || p.Type.Tuple != nil {
-			fr.vars[p.Name] = v
+		if handled, good := i.bindLoose(fr, bd, p, v, where, name); handled {
+			ok = ok && good
 			continue
 		}
 		if _, isList := v.(listV); isList {

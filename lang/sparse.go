@@ -119,6 +119,20 @@ func (i *interp) sparseInput(fr *frame, fnName string, p *paramDecl, name string
 	return sparseV{ptr: ns[0], col: ns[1], val: ns[2], shape: ty.Shape}, ns, true
 }
 
+// bindLoose binds parameter p to v, and says so (handled), when p has no
+// type or a tuple type (anything goes), or p is sparse or v is (see
+// bindSparse); good is false after an error.
+func (i *interp) bindLoose(fr *frame, bd *binding, p *paramDecl, v value, where ops.Pos, fnName string) (handled, good bool) {
+	if _, isS := v.(sparseV); p.Type != nil && p.Type.Tuple == nil && !isS && !p.Type.Sparse {
+		return false, false
+	}
+	if p.Type != nil && p.Type.Tuple == nil && !i.bindSparse(fr, bd, p, v, where, fnName) {
+		return true, false
+	}
+	fr.vars[p.Name] = v
+	return true, true
+}
+
 // bindSparse binds a function's sparse parameter p to v, which must be a
 // sparse matrix of the declared element type and shape.
 func (i *interp) bindSparse(fr *frame, bd *binding, p *paramDecl, v value, where ops.Pos, fnName string) bool {

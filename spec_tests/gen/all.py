@@ -17,6 +17,7 @@ SCRIPTS = [
     "grad2.py",  # after grad.py: it rewrites only its own files in cases/grad
     "hostile.py",
     "convpool.py",
+    "sparse.py",
 ]
 
 # Each script keeps the cases that fail today (a bug or a missing feature in
