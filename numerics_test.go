@@ -71,6 +71,30 @@ func rowLine(t *testing.T, row string) int {
 	return n
 }
 
+// divergeRef is testdata/numerics/diverge_ref.json (make_diverge.py):
+// the first step (from 1) of diverge.nn whose forward pass overflows, the
+// error e in it, the loss of the step before, and the gradient norms of
+// the first 8 steps.
+type divergeRef struct {
+	Step      int
+	E         float64
+	PrevLoss  float64   `json:"prev_loss"`
+	GradNorms []float64 `json:"grad_norms"`
+}
+
+func divergeReference(t *testing.T) *divergeRef {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "numerics", "diverge_ref.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref divergeRef
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	return &ref
+}
+
 // trainNumerics trains a model of testdata/numerics and returns its
 // *NumericsError; every model there fails.
 func trainNumerics(t *testing.T, name string, o TrainOptions) *NumericsError {
@@ -95,18 +119,7 @@ func trainNumerics(t *testing.T, name string, o TrainOptions) *NumericsError {
 func TestNumericsPlanted(t *testing.T) {
 	dir := filepath.Join("testdata", "numerics")
 	rows := csvRows(t, filepath.Join(dir, "rows.csv"))
-	var ref struct {
-		Step     int
-		E        float64
-		PrevLoss float64 `json:"prev_loss"`
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "diverge_ref.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
+	ref := divergeReference(t)
 	for _, check := range []bool{false, true} {
 		// log0.nn: relu(x - 2) is 0 for every x in [0, 1]: log's 8 values
 		// are -Inf at the first step.
@@ -175,16 +188,7 @@ func TestNumericsPlanted(t *testing.T) {
 // step from 2.795 (make_diverge.py); above 1000, steps 3 to 8 of the
 // epoch warn, each naming W and its norm.
 func TestWarnGradNorm(t *testing.T) {
-	var ref struct {
-		GradNorms []float64 `json:"grad_norms"`
-	}
-	raw, err := os.ReadFile(filepath.Join("testdata", "numerics", "diverge_ref.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
+	ref := divergeReference(t)
 	p, err := CompileFile(filepath.Join("testdata", "numerics", "diverge.nn"))
 	if err != nil {
 		t.Fatal(err)
@@ -341,17 +345,7 @@ func TestFuncCheckNumerics(t *testing.T) {
 // with the checks on, the micro-batch graph reports it there.
 func TestNumericsAccumulate(t *testing.T) {
 	dir := filepath.Join("testdata", "numerics")
-	var ref struct {
-		Step     int
-		PrevLoss float64 `json:"prev_loss"`
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "diverge_ref.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
+	ref := divergeReference(t)
 	for k := 2; k <= 4; k++ {
 		acc := StepSettings{Accumulate: k}
 		// The batch after ref.Step-1 updates: walk the epochs' groups.

@@ -80,20 +80,8 @@ func TestLabelsOutOfRange(t *testing.T) {
 func TestLabelsInRangeAndValidation(t *testing.T) {
 	good := loadLabelCSV(t, 20, -1, "")
 	bad := loadLabelCSV(t, 20, 5, "10")
-	sb := ops.NewBuilder()
-	_, loss := mlp(sb, 8, true)
-	if err := BuildStep(sb, loss, nil, NewAdam(0.01)); err != nil {
-		t.Fatal(err)
-	}
-	eb := ops.NewBuilder()
-	logits, eloss := mlp(eb, 8, false)
-	eb.Output("logits", logits)
-	eb.Output("loss", eloss)
-	store := runtime.NewStore()
-	if err := runtime.InitParams(store, sb.G, 1); err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{Step: sb.G, Forward: eb.G, Loss: eb.G, Store: store, Train: good, BatchSize: 8, Epochs: 1}
+	cfg := mlpConfig(t, 8)
+	cfg.Train, cfg.BatchSize, cfg.Epochs = good, 8, 1
 	if _, err := Run(cfg); err != nil {
 		t.Fatalf("labels in range: %v", err)
 	}
@@ -156,25 +144,14 @@ func TestHeldOutLabelsCheckedBeforeTraining(t *testing.T) {
 		{"validation", 3, "-1", `the validation data: train.csv:5: cross_entropy "y": label -1 out of range [0, 10)`},
 	} {
 		bad := loadLabelCSV(t, 20, tc.row, tc.label)
-		sb := ops.NewBuilder()
-		_, loss := mlp(sb, 8, true)
-		if err := BuildStep(sb, loss, nil, NewAdam(0.01)); err != nil {
-			t.Fatal(err)
-		}
-		eb := ops.NewBuilder()
-		logits, eloss := mlp(eb, 8, false)
-		eb.Output("logits", logits)
-		eb.Output("loss", eloss)
-		store := runtime.NewStore()
-		if err := runtime.InitParams(store, sb.G, 1); err != nil {
-			t.Fatal(err)
-		}
+		cfg := mlpConfig(t, 8)
+		store := cfg.Store
 		w0 := append([]float32(nil), store.Get("head.b").F32...)
 		var progress strings.Builder
 		epochs := 0
-		cfg := Config{Step: sb.G, Forward: eb.G, Loss: eb.G, Store: store, Train: good, Val: good, Test: good,
-			BatchSize: 8, Epochs: 3, Progress: &progress,
-			AfterEpoch: func(EpochStats) error { epochs++; return nil }}
+		cfg.Train, cfg.Val, cfg.Test = good, good, good
+		cfg.BatchSize, cfg.Epochs, cfg.Progress = 8, 3, &progress
+		cfg.AfterEpoch = func(EpochStats) error { epochs++; return nil }
 		if tc.split == "test" {
 			cfg.Test = bad
 		} else {

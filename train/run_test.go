@@ -44,22 +44,31 @@ func digitsConfig(t *testing.T, epochs int, seed uint64) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg := mlpConfig(t, 32)
+	cfg.Train, cfg.Val, cfg.Test = parts[0], parts[1], parts[2]
+	cfg.BatchSize, cfg.Epochs, cfg.Seed = 32, epochs, seed
+	return cfg
+}
+
+// mlpConfig is a Config with the step of mlp (hidden units, with dropout)
+// trained by Adam (lr 0.01), its evaluation graph (outputs logits and
+// loss) and a store initialized with seed 1; no data.
+func mlpConfig(t *testing.T, hidden int) Config {
+	t.Helper()
 	sb := ops.NewBuilder()
-	_, loss := mlp(sb, 32, true)
+	_, loss := mlp(sb, hidden, true)
 	if err := BuildStep(sb, loss, nil, NewAdam(0.01)); err != nil {
 		t.Fatal(err)
 	}
 	eb := ops.NewBuilder()
-	logits, eloss := mlp(eb, 32, false)
+	logits, eloss := mlp(eb, hidden, false)
 	eb.Output("logits", logits)
 	eb.Output("loss", eloss)
 	store := runtime.NewStore()
 	if err := runtime.InitParams(store, sb.G, 1); err != nil {
 		t.Fatal(err)
 	}
-	return Config{Step: sb.G, Forward: eb.G, Loss: eb.G, Store: store,
-		Train: parts[0], Val: parts[1], Test: parts[2],
-		BatchSize: 32, Epochs: epochs, Seed: seed}
+	return Config{Step: sb.G, Forward: eb.G, Loss: eb.G, Store: store}
 }
 
 func TestTrainDigits(t *testing.T) {
