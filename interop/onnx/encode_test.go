@@ -1,0 +1,104 @@
+package onnx
+
+import (
+	"encoding/binary"
+	"math"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// A small protobuf writer for building ONNX models in tests, field by field
+// with onnx.proto's numbers.
+
+type msg []byte
+
+func (m msg) bytes(num protowire.Number, v []byte) msg {
+	m = protowire.AppendTag(m, num, protowire.BytesType)
+	return protowire.AppendBytes(m, v)
+}
+
+func (m msg) str(num protowire.Number, s string) msg { return m.bytes(num, []byte(s)) }
+
+func (m msg) varint(num protowire.Number, v int64) msg {
+	m = protowire.AppendTag(m, num, protowire.VarintType)
+	return protowire.AppendVarint(m, uint64(v))
+}
+
+func (m msg) f32(num protowire.Number, v float32) msg {
+	m = protowire.AppendTag(m, num, protowire.Fixed32Type)
+	return protowire.AppendFixed32(m, math.Float32bits(v))
+}
+
+func (m msg) packedInts(num protowire.Number, vs ...int64) msg {
+	var b []byte
+	for _, v := range vs {
+		b = protowire.AppendVarint(b, uint64(v))
+	}
+	return m.bytes(num, b)
+}
+
+// tensorMsg is a FLOAT TensorProto with raw little-endian data.
+func tensorMsg(name string, dims []int64, vals []float32) msg {
+	raw := make([]byte, 4*len(vals))
+	for i, v := range vals {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+	}
+	return msg{}.packedInts(1, dims...).varint(2, TypeFloat).str(8, name).bytes(9, raw)
+}
+
+// valueInfoMsg is a ValueInfoProto of a FLOAT tensor.
+func valueInfoMsg(name string, dims ...int64) msg {
+	var shape msg
+	for _, d := range dims {
+		shape = shape.bytes(1, msg{}.varint(1, d))
+	}
+	tt := msg{}.varint(1, TypeFloat).bytes(2, shape)
+	return msg{}.str(1, name).bytes(2, msg{}.bytes(1, tt))
+}
+
+// nodeMsg is a NodeProto; attrs are encoded AttributeProtos.
+func nodeMsg(name, op string, in, out []string, attrs ...msg) msg {
+	m := msg{}
+	for _, s := range in {
+		m = m.str(1, s)
+	}
+	for _, s := range out {
+		m = m.str(2, s)
+	}
+	m = m.str(3, name).str(4, op)
+	for _, a := range attrs {
+		m = m.bytes(5, a)
+	}
+	return m
+}
+
+func intAttr(name string, v int64) msg {
+	return msg{}.str(1, name).varint(20, int64(AttrInt)).varint(3, v)
+}
+
+func intsAttr(name string, vs ...int64) msg {
+	return msg{}.str(1, name).varint(20, int64(AttrInts)).packedInts(8, vs...)
+}
+
+// graphMsg assembles a GraphProto.
+func graphMsg(nodes, inits, inputs, outputs []msg) msg {
+	g := msg{}.str(2, "g")
+	for _, n := range nodes {
+		g = g.bytes(1, n)
+	}
+	for _, t := range inits {
+		g = g.bytes(5, t)
+	}
+	for _, v := range inputs {
+		g = g.bytes(11, v)
+	}
+	for _, v := range outputs {
+		g = g.bytes(12, v)
+	}
+	return g
+}
+
+// modelMsg is a ModelProto importing the ONNX domain at opset.
+func modelMsg(opset int64, graph msg) []byte {
+	return msg{}.varint(1, 8).str(2, "test").bytes(7, graph).bytes(8, msg{}.str(1, "").varint(2, opset))
+}
