@@ -232,6 +232,7 @@ func TestONNXNodeConformance(t *testing.T) {
 	}
 	pass, total := 0, 0
 	var failures []string
+	perOp := map[string][]int{} // the cases of each op set: 1 passed, 0 failed
 	for _, dir := range dirs {
 		model := filepath.Join(dir, "model.onnx")
 		ok, err := onnxCaseSupported(model)
@@ -244,11 +245,17 @@ func TestONNXNodeConformance(t *testing.T) {
 		}
 		total++
 		sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
+		op := onnxCaseOps(model)
+		perOp[op] = append(perOp[op], 0)
 		if err := runONNXCase(t, model, sets); err != nil {
 			failures = append(failures, fmt.Sprintf("%s: %v", filepath.Base(dir), oneLine(err)))
 			continue
 		}
+		perOp[op][len(perOp[op])-1] = 1
 		pass++
+	}
+	if path := os.Getenv("NNC_ONNX_TABLE"); path != "" {
+		writeOpTable(t, path, perOp)
 	}
 	rate := float64(pass) / float64(max(total, 1))
 	t.Logf("ONNX node cases of supported ops: %d of %d pass (%.1f%%)", pass, total, 100*rate)
@@ -266,4 +273,43 @@ func oneLine(err error) string {
 		s = s[:300] + "..."
 	}
 	return s
+}
+
+// onnxCaseOps names a case's operators, sorted and joined with "+".
+func onnxCaseOps(model string) string {
+	m, err := onnx.ReadFile(model, onnx.Limits{})
+	if err != nil {
+		return "?"
+	}
+	seen := map[string]bool{}
+	var ops []string
+	for _, n := range m.Graph.Nodes {
+		if !seen[n.OpType] {
+			seen[n.OpType] = true
+			ops = append(ops, n.OpType)
+		}
+	}
+	sort.Strings(ops)
+	return strings.Join(ops, "+")
+}
+
+// writeOpTable writes "ops passed total" lines (NNC_ONNX_TABLE, for
+// docs/interop.md's table).
+func writeOpTable(t *testing.T, path string, perOp map[string][]int) {
+	var b strings.Builder
+	keys := make([]string, 0, len(perOp))
+	for k := range perOp {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		n := 0
+		for _, v := range perOp[k] {
+			n += v
+		}
+		fmt.Fprintf(&b, "%s %d %d\n", k, n, len(perOp[k]))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Error(err)
+	}
 }
