@@ -128,13 +128,14 @@ func (i *interp) matchArgs(e *callExpr, name string, params []*paramDecl, args [
 	return as, ok
 }
 
-// kinds are the types of compile-time parameters.
+// kinds are the types of compile-time parameters: int, ints (an int or a
+// list of ints, held as a list), float, bool and str.
 func isKind(t *typeExpr) bool {
 	if t == nil || t.Tuple != nil || t.HasDims {
 		return false
 	}
 	switch t.Name {
-	case "int", "float", "bool", "str", "string":
+	case "int", "ints", "float", "bool", "str", "string":
 		return true
 	}
 	return false
@@ -158,6 +159,18 @@ func coerceKind(kind string, v value) (value, bool) {
 	case "str", "string":
 		if x, ok := v.(stringV); ok {
 			return x, true
+		}
+	case "ints": // an int n is the list [n], so that k[0] and k[-1] read both forms
+		switch x := v.(type) {
+		case intV:
+			return listV{x}, true
+		case listV:
+			for _, e := range x {
+				if _, ok := e.(intV); !ok {
+					return nil, false
+				}
+			}
+			return append(listV(nil), x...), true
 		}
 	}
 	return nil, false

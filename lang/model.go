@@ -47,7 +47,8 @@ func (i *interp) instantiate(callPos ops.Pos, m *modelDecl, fs *fileScope, path 
 				v = intV{ops.DimVar(a.Name)}
 			case symbolic && i.checking && a.Type != nil:
 				// Checking only: a stand-in value of the argument's kind.
-				v = map[string]value{"float": floatV(0.5), "bool": boolV(false), "str": stringV(""), "string": stringV("")}[a.Type.Name]
+				v = map[string]value{"float": floatV(0.5), "bool": boolV(false), "str": stringV(""), "string": stringV(""),
+					"ints": listV{intV{ops.DimConst(1)}}}[a.Type.Name]
 			case symbolic:
 				i.errorf(callPos, CodeArgs, "model %s: argument %s has no default: give it a value", m.Name, a.Name)
 				v = bad
@@ -66,7 +67,7 @@ func (i *interp) instantiate(callPos ops.Pos, m *modelDecl, fs *fileScope, path 
 			kind = a.Type.Name
 		}
 		if !isKind(a.Type) {
-			i.errorf(a.Type.Pos, CodeArgType, "model argument %s: kind must be int, float, bool or str, not %s", a.Name, i.renderType(fr, nil, a.Type))
+			i.errorf(a.Type.Pos, CodeArgType, "model argument %s: kind must be int, ints, float, bool or str, not %s", a.Name, i.renderType(fr, nil, a.Type))
 			inst.args[a.Name] = bad
 			ok = false
 			continue

@@ -87,6 +87,18 @@ func (i *interp) evalDim(fr *frame, bd *binding, e expr) (ops.Dim, string) {
 				}
 			}
 		}
+	case *indexExpr:
+		// An element of a compile-time list, such as kernel[0] of an ints
+		// argument.
+		if _, ok := e.X.(*ident); ok {
+			v := i.eval(fr, e)
+			if isBad(v) {
+				return ops.Dim{}, silent
+			}
+			if d, ok := v.(intV); ok {
+				return d.d, ""
+			}
+		}
 	case *unaryExpr:
 		if e.Op == "-" {
 			d, err := i.evalDim(fr, bd, e.X)
