@@ -126,6 +126,24 @@ fn g(x: f32[1, 2, 5, 5], K: f32[2, 2, 3, 3]) -> f32[1, 2, 5, 5] {
 """).error("main.nn:2: conv2d ... pad has 3 values, want 1, 2 (one per spatial axis) or 4") \
     .error("main.nn:6:25: conv2d ... pad must be ... \"same\" ... \"full\"")
 
+x, K, b = grid(r, (2, 2, 7, 9)), grid(r, (3, 2, 3, 5), -0.5, 0.5, 32), grid(r, (3,), -0.5, 0.5, 32)
+conv = torch.nn.Conv2d(2, 3, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(1, 2)).double()
+with torch.no_grad():
+    conv.weight.copy_(t(K))
+    conv.bias.copy_(t(b))
+case("conv_modes", "stdnn_conv2d_rect", "nn.Conv2D with a rectangular kernel [3, 5], stride [2, 1], pad [1, 2] and dilation [1, 2], like torch.nn.Conv2d(2, 3, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(1, 2)); a second layer with the int defaults beside it.", """
+import "std/nn"
+
+model Net() {
+    conv   = nn.Conv2D(2, 3, kernel = [3, 5], stride = [2, 1], pad = [1, 2], dilation = [1, 2])
+    square = nn.Conv2D(3, 1)
+
+    fn forward(x: f32[2, 2, 7, 9]) -> f32[2, 3, 4, 5] {
+        return conv(x)
+    }
+}
+""", entry="Net.forward").input("x", x).param("conv.K", K).param("conv.b", b).out(n(conv(t(x))))
+
 # ---- pooling ----
 r = rng(1502)
 x = grid(r, (2, 2, 6, 7))
