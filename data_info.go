@@ -149,6 +149,9 @@ func bindArrays(entry string, part data.PartInfo, sig []lang.Arg) *DataBinding {
 		if !ok {
 			b.Missing = append(b.Missing, in.Name)
 			ib.Problem = "no array of this name"
+			if p, _, sparse := lang.SparseInput(in.Name); sparse {
+				ib.Problem += fmt.Sprintf(" (a part of the sparse input %s: a train block's graph(...) binds SciPy's CSR parts to it, see docs/data.md)", p)
+			}
 			b.Inputs = append(b.Inputs, ib)
 			continue
 		}
