@@ -70,6 +70,7 @@ type translator struct {
 	vals      map[string]*value
 	used      map[string]bool // identifiers taken
 	syms      []string        // names of symbolic dimensions: dim -1-i is syms[i]
+	symIDs    []string        // their shape variables in the source
 	decls     []string        // model-level lines (params, layers)
 	body      []string        // forward's lines
 	params    map[string]*tensor.Tensor
@@ -280,7 +281,8 @@ func (t *translator) valueType(vi *ValueInfo) (string, tensor.DType, []int, erro
 	return t.typeString(dt, shape), dt, shape, nil
 }
 
-// sym gives the negative dimension standing for a symbolic one.
+// sym gives the negative dimension standing for a symbolic one, named in
+// the source as a shape variable with a capital first letter.
 func (t *translator) sym(name string) int {
 	for i, s := range t.syms {
 		if s == name {
@@ -288,12 +290,14 @@ func (t *translator) sym(name string) int {
 		}
 	}
 	id := sanitize(name)
-	if id == "" || id[0] < 'A' || id[0] > 'Z' {
+	switch {
+	case id == "" || id[0] >= '0' && id[0] <= '9':
 		id = "D" + id
+	case id[0] >= 'a' && id[0] <= 'z':
+		id = strings.ToUpper(id[:1]) + id[1:]
 	}
-	id = t.unique(id)
 	t.syms = append(t.syms, name)
-	t.used[id] = true
+	t.symIDs = append(t.symIDs, t.unique(id))
 	return -len(t.syms)
 }
 
@@ -309,20 +313,12 @@ func (t *translator) dims(shape []int) string {
 	parts := make([]string, len(shape))
 	for i, d := range shape {
 		if d < 0 {
-			parts[i] = sanitizeSym(t.syms[-1-d])
+			parts[i] = t.symIDs[-1-d]
 		} else {
 			parts[i] = strconv.Itoa(d)
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sanitizeSym(s string) string {
-	id := sanitize(s)
-	if id == "" || id[0] < 'A' || id[0] > 'Z' {
-		id = "D" + id
-	}
-	return id
 }
 
 // concrete reports an error when a shape has symbolic dimensions.
