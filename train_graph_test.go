@@ -375,3 +375,78 @@ func BenchmarkGCNCora(b *testing.B) {
 		})
 	}
 }
+
+// FuzzCSR: any CSR parts (shape, indptr, indices, values from the bytes)
+// give csrOf an error or a valid matrix, never a panic; a valid one,
+// normalized in CSR form, has sorted in-range columns without repeats and
+// equals the dense path (csrToDense, normalizeSym) bitwise.
+func FuzzCSR(f *testing.F) {
+	f.Add([]byte{3, 3, 3, 0, 1, 3, 3, 1, 2, 2, 4, 1, 3})
+	f.Add([]byte{2, 3, 2, 0, 2, 1, 1, 0, 9})
+	f.Add([]byte{1, 1, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 3 {
+			return
+		}
+		rows, cols, nnz := int(b[0]%9), int(b[1]%9), int(b[2]%17)
+		b = b[3:]
+		next := func() int32 {
+			if len(b) == 0 {
+				return 0
+			}
+			v := int32(int8(b[0]))
+			b = b[1:]
+			return v
+		}
+		ptr := make([]int32, rows+1)
+		for i := range ptr {
+			ptr[i] = next()
+		}
+		idx, vals := make([]int32, nnz), make([]float32, nnz)
+		for k := range nnz {
+			idx[k], vals[k] = next(), float32(next())/4
+		}
+		parts := csrParts([]int64{int64(rows), int64(cols)}, vals, idx, ptr)
+		m, err := csrOf(parts, "a", 1<<20)
+		d, derr := csrToDense(parts, "a", 1<<20)
+		if (err == nil) != (derr == nil) {
+			t.Fatalf("csrOf: %v, csrToDense: %v", err, derr)
+		}
+		if err != nil {
+			return
+		}
+		check := func(m *csrMatrix) {
+			if m.ptr[0] != 0 || int(m.ptr[m.rows]) != len(m.col) || len(m.col) != len(m.val) {
+				t.Fatalf("bad structure %+v", m)
+			}
+			for i := range m.rows {
+				for k := m.ptr[i]; k < m.ptr[i+1]; k++ {
+					if m.col[k] < 0 || int(m.col[k]) >= m.cols || k > m.ptr[i] && m.col[k] <= m.col[k-1] {
+						t.Fatalf("row %d: columns %v", i, m.col[m.ptr[i]:m.ptr[i+1]])
+					}
+				}
+			}
+		}
+		check(m)
+		if rows != cols {
+			return
+		}
+		a, err := csrNormalizeSym(m, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(a)
+		normalizeSym(d)
+		got := make([]float32, rows*cols)
+		for i := range rows {
+			for k := a.ptr[i]; k < a.ptr[i+1]; k++ {
+				got[i*cols+int(a.col[k])] = a.val[k]
+			}
+		}
+		for i, v := range d.F32 {
+			if math.Float32bits(got[i]) != math.Float32bits(v) && !(got[i] == 0 && v == 0) {
+				t.Fatalf("Â[%d, %d] = %v in CSR form, %v dense", i/cols, i%cols, got[i], v)
+			}
+		}
+	})
+}
