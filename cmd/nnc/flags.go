@@ -99,7 +99,7 @@ func (s shapesFlag) Set(v string) error {
 		name, val, ok := strings.Cut(part, "=")
 		name = strings.TrimSpace(name)
 		n, err := strconv.Atoi(strings.TrimSpace(val))
-		if !ok || err != nil || n < 0 || !identifier.MatchString(name) {
+		if !ok || err != nil || n < 0 || !shapeName.MatchString(name) {
 			return fmt.Errorf("want NAME=SIZE with a size from 0, got %q", part)
 		}
 		if _, dup := s[name]; dup {
@@ -110,10 +110,14 @@ func (s shapesFlag) Set(v string) error {
 	return nil
 }
 
+// shapeName is a shape variable: an identifier, or a sparse input's count
+// of entries (A.nnz).
+var shapeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.nnz)?$`)
+
 // identifier is a name in .nn source; word finds them in a type.
 var (
 	identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	word       = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+	word       = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*(\.nnz)?`)
 )
 
 // shapeVars adds to vars the shape variables of the types written as in .nn
