@@ -45,8 +45,9 @@ func (p *Program) trainingSteps(opts *TrainOptions, entry string, o train.Optimi
 		return nil, nil, err
 	}
 	check := func() (train.StepGraphs, error) {
-		sb.unfused = true
-		c, err := p.buildStepGraph(entry, o, sb)
+		unfused := sb
+		unfused.unfused = true
+		c, err := p.buildStepGraph(entry, o, unfused)
 		if err != nil {
 			return train.StepGraphs{}, err
 		}

@@ -41,8 +41,9 @@ type builtStep struct {
 // buildStepGraph lowers entry in training mode and builds the whole
 // training step (forward, backward, update) as one optimized graph, as sb
 // says. The optimizer's ops have no source position (a numerics report
-// names the param they update). A *train.StepOptions o is left as it is:
-// its micro-batch graph is the result's micro.
+// names the param they update). The micro-batch graph that BuildStep
+// makes of a *train.StepOptions o is the result's micro; o.Micro is left
+// as it is.
 func (p *Program) buildStepGraph(entry string, o train.Optimizer, sb stepBuild) (*builtStep, error) {
 	if len(sb.shapes) == 0 {
 		sb.shapes = nil
