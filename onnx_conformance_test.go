@@ -230,6 +230,37 @@ func TestONNXNodeConformance(t *testing.T) {
 	if len(dirs) == 0 {
 		t.Fatal("no ONNX node cases found")
 	}
+	rate := runONNXCases(t, "node", dirs, os.Getenv("NNC_ONNX_TABLE"))
+	if rate < onnxMinPassRate {
+		t.Errorf("pass rate %.1f%% is below %.0f%%", 100*rate, 100*onnxMinPassRate)
+	}
+}
+
+// TestONNXModuleConformance runs the cases of ../shared's
+// pytorch-converted, pytorch-operator and simple folders (modules and
+// small graphs) whose operators the importer supports, and reports their
+// pass rates; it fails when a case that passes now stops passing
+// (onnxModuleMinPass).
+func TestONNXModuleConformance(t *testing.T) {
+	for _, folder := range []string{"pytorch-converted", "pytorch-operator", "simple"} {
+		dirs, _ := filepath.Glob(filepath.Join(onnxTestsDir(), folder, "*"))
+		if len(dirs) == 0 {
+			t.Skipf("%s is absent", filepath.Join(onnxTestsDir(), folder))
+		}
+		rate := runONNXCases(t, folder, dirs, "")
+		if rate < onnxModuleMinPass[folder] {
+			t.Errorf("%s: pass rate %.1f%% is below %.1f%%", folder, 100*rate, 100*onnxModuleMinPass[folder])
+		}
+	}
+}
+
+// onnxModuleMinPass are the pass rates TestONNXModuleConformance holds.
+var onnxModuleMinPass = map[string]float64{"pytorch-converted": 0.83, "pytorch-operator": 1, "simple": 1}
+
+// runONNXCases runs the supported cases among dirs, logs the pass rate and
+// each failure, writes per-op counts to table when it is not "", and
+// returns the pass rate.
+func runONNXCases(t *testing.T, folder string, dirs []string, table string) float64 {
 	pass, total := 0, 0
 	var failures []string
 	perOp := map[string][]int{} // the cases of each op set: 1 passed, 0 failed
@@ -254,17 +285,15 @@ func TestONNXNodeConformance(t *testing.T) {
 		perOp[op][len(perOp[op])-1] = 1
 		pass++
 	}
-	if path := os.Getenv("NNC_ONNX_TABLE"); path != "" {
-		writeOpTable(t, path, perOp)
+	if table != "" {
+		writeOpTable(t, table, perOp)
 	}
 	rate := float64(pass) / float64(max(total, 1))
-	t.Logf("ONNX node cases of supported ops: %d of %d pass (%.1f%%)", pass, total, 100*rate)
+	t.Logf("ONNX %s cases of supported ops: %d of %d pass (%.1f%%)", folder, pass, total, 100*rate)
 	for _, f := range failures {
 		t.Logf("FAIL %s", f)
 	}
-	if rate < onnxMinPassRate {
-		t.Errorf("pass rate %.1f%% is below %.0f%%", 100*rate, 100*onnxMinPassRate)
-	}
+	return rate
 }
 
 func oneLine(err error) string {

@@ -195,3 +195,88 @@ func (t *translator) notConstant(name, what string) error {
 	}
 	return fmt.Errorf("%s must be a constant (an initializer or a Constant node)", what)
 }
+
+// legacyBroadcast aligns b with a at the axis attribute of an opset-6
+// binary op with broadcast = 1 (the rule before NumPy's): b's dimensions
+// match a's from that axis on, so size-1 axes are appended to b.
+func (t *translator) legacyBroadcast(n *Node, a, b *value) (*value, error) {
+	if t.opset >= 7 || attrInt(n, "broadcast", 0) != 1 || n.Attr("axis") == nil {
+		return b, nil
+	}
+	ax, err := axis(int(attrInt(n, "axis", 0)), len(a.shape))
+	if err != nil {
+		return nil, err
+	}
+	extra := len(a.shape) - ax - len(b.shape)
+	if extra < 0 {
+		return nil, fmt.Errorf("broadcast axis %d leaves no room for an operand of rank %d", ax, len(b.shape))
+	}
+	if extra == 0 {
+		return b, nil
+	}
+	shape := append([]int(nil), b.shape...)
+	for i := 0; i < extra; i++ {
+		shape = append(shape, 1)
+	}
+	if err := concrete(shape); err != nil {
+		return nil, err
+	}
+	if b.konst != nil {
+		return &value{dt: b.dt, shape: shape, konst: reshaped(b.konst, shape)}, nil
+	}
+	id, err := t.operand(input(n, 1))
+	if err != nil {
+		return nil, err
+	}
+	return &value{id: "reshape(" + id + ", " + intList(shape) + ")", dt: b.dt, shape: shape}, nil
+}
+
+// foldBinary computes integer arithmetic on constants of at most 64
+// elements (the shape computations of exported graphs), or returns nil.
+func foldBinary(op string, a, b *tensor.Tensor, shape []int) *tensor.Tensor {
+	if a == nil || b == nil || a.DType != b.DType || a.DType.IsFloat() || a.DType == tensor.Bool || numel(shape) > 64 || concrete(shape) != nil {
+		return nil
+	}
+	if a.Len() != 1 && b.Len() != 1 && (a.Len() != b.Len() || len(a.Shape) != len(b.Shape)) {
+		return nil
+	}
+	out := tensor.New(a.DType, shape...)
+	for i := 0; i < out.Len(); i++ {
+		x, y := int64(a.At(i%a.Len())), int64(b.At(i%b.Len()))
+		var z int64
+		switch op {
+		case "+":
+			z = x + y
+		case "-":
+			z = x - y
+		case "*":
+			z = x * y
+		case "/":
+			if y == 0 {
+				return nil
+			}
+			z = x / y
+		default:
+			return nil
+		}
+		out.Set(i, float64(z))
+	}
+	return out
+}
+
+// toF64 is an operand of type dt as f64, for the integer arithmetic .nn
+// does not have.
+func toF64(id string, dt tensor.DType) string {
+	if dt == tensor.F64 {
+		return id
+	}
+	return "cast(" + id + ", f64)"
+}
+
+// fromF64 converts an f64 result back to dt (integers truncate).
+func fromF64(expr string, dt tensor.DType) string {
+	if dt == tensor.F64 {
+		return expr
+	}
+	return "cast(" + expr + ", " + dt.String() + ")"
+}

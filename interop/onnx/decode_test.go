@@ -79,12 +79,12 @@ func TestTranslateDense(t *testing.T) {
 }
 
 func TestTranslateOpsetRange(t *testing.T) {
-	for _, v := range []int64{6, 23} {
+	for _, v := range []int64{5, 23} {
 		m, err := Decode(denseModel(v), Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Translate(m, Options{}); err == nil || !strings.Contains(err.Error(), "opsets 7 to 22") {
+		if _, err := Translate(m, Options{}); err == nil || !strings.Contains(err.Error(), "opsets 6 to 22") {
 			t.Errorf("opset %d: %v", v, err)
 		}
 	}

@@ -105,6 +105,9 @@ func (t *translator) binary(n *Node, op string) error {
 	if err != nil {
 		return err
 	}
+	if b, err = t.legacyBroadcast(n, a, b); err != nil {
+		return err
+	}
 	shape, err := broadcast(a.shape, b.shape)
 	if err != nil {
 		return err
@@ -117,7 +120,7 @@ func (t *translator) binary(n *Node, op string) error {
 	if err != nil {
 		return err
 	}
-	y, err := t.operand(input(n, 1))
+	y, err := t.operandOf(input(n, 1), b)
 	if err != nil {
 		return err
 	}
@@ -149,56 +152,6 @@ func (t *translator) binary(n *Node, op string) error {
 	}
 	t.emit(n.Outputs[0], expr, dt, shape)
 	return nil
-}
-
-// foldBinary computes integer arithmetic on constants of at most 64
-// elements (the shape computations of exported graphs), or returns nil.
-func foldBinary(op string, a, b *tensor.Tensor, shape []int) *tensor.Tensor {
-	if a == nil || b == nil || a.DType != b.DType || a.DType.IsFloat() || a.DType == tensor.Bool || numel(shape) > 64 || concrete(shape) != nil {
-		return nil
-	}
-	if a.Len() != 1 && b.Len() != 1 && (a.Len() != b.Len() || len(a.Shape) != len(b.Shape)) {
-		return nil
-	}
-	out := tensor.New(a.DType, shape...)
-	for i := 0; i < out.Len(); i++ {
-		x, y := int64(a.At(i%a.Len())), int64(b.At(i%b.Len()))
-		var z int64
-		switch op {
-		case "+":
-			z = x + y
-		case "-":
-			z = x - y
-		case "*":
-			z = x * y
-		case "/":
-			if y == 0 {
-				return nil
-			}
-			z = x / y
-		default:
-			return nil
-		}
-		out.Set(i, float64(z))
-	}
-	return out
-}
-
-// toF64 is an operand of type dt as f64, for the integer arithmetic .nn
-// does not have.
-func toF64(id string, dt tensor.DType) string {
-	if dt == tensor.F64 {
-		return id
-	}
-	return "cast(" + id + ", f64)"
-}
-
-// fromF64 converts an f64 result back to dt (integers truncate).
-func fromF64(expr string, dt tensor.DType) string {
-	if dt == tensor.F64 {
-		return expr
-	}
-	return "cast(" + expr + ", " + dt.String() + ")"
 }
 
 // opIdentity is Identity, and Dropout as inference runs it: the input

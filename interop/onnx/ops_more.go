@@ -61,12 +61,20 @@ func opPRelu(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
+	if t.opset < 7 && len(s.shape) == 1 && len(x.shape) > 2 && s.shape[0] == x.shape[1] && s.konst != nil {
+		// Before opset 7 a slope of C values is per channel (axis 1).
+		cs := append([]int{s.shape[0]}, make([]int, len(x.shape)-2)...)
+		for i := 1; i < len(cs); i++ {
+			cs[i] = 1
+		}
+		s = &value{dt: s.dt, shape: cs, konst: reshaped(s.konst, cs)}
+	}
 	shape, err := broadcast(x.shape, s.shape)
 	if err != nil {
 		return err
 	}
 	id, _ := t.operand(input(n, 0))
-	sid, err := t.operand(input(n, 1))
+	sid, err := t.operandOf(input(n, 1), s)
 	if err != nil {
 		return err
 	}

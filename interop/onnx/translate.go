@@ -13,9 +13,10 @@ import (
 )
 
 // MinOpset and MaxOpset bound the default-domain opset versions Translate
-// accepts.
+// accepts. Opset 6 is the version of older PyTorch exports; its binary ops'
+// legacy broadcast attribute is honoured.
 const (
-	MinOpset = 7
+	MinOpset = 6
 	MaxOpset = 22
 )
 
@@ -445,6 +446,11 @@ func (t *translator) operand(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return t.operandOf(name, v)
+}
+
+// operandOf is operand for a value v standing for ONNX value name.
+func (t *translator) operandOf(name string, v *value) (string, error) {
 	if v.id != "" {
 		return v.id, nil
 	}
