@@ -45,7 +45,7 @@ type Imported struct {
 	ONNXOutputs []string
 }
 
-// ImportONNX reads an ONNX model (opsets 7 to 22) and translates it into a
+// ImportONNX reads an ONNX model (opsets 6 to 22) and translates it into a
 // .nn program: one model whose parameters are the graph's initializers,
 // std/nn layers where a pattern matches, built-ins elsewhere, and ONNX node
 // names as comments. A model with operators nnc does not import is an
