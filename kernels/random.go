@@ -73,9 +73,9 @@ func normalRange[T Float](dst []T, mean, std float64, key uint64, off int) {
 		if u >= z.k[l] {
 			x = zigSlow(int(l), x, key, c+uint64(i))
 		}
-		if h&(1<<8) != 0 {
-			x = -x
-		}
+		// bit 8 of h to the sign bit, without a branch (half the
+		// elements are negative, at random)
+		x = math.Float64frombits(math.Float64bits(x) ^ (h>>8&1)<<63)
 		dst[i] = T(mean + std*x)
 	}
 }
@@ -209,15 +209,22 @@ func DropoutMask[T Float](dst []T, p float64, seed, stream uint64) {
 }
 
 // dropoutRange fills dst with the elements [off, off+len(dst)) of a
-// dropout mask under key.
+// dropout mask under key: element i is 0 when unit(key, i) < p. It
+// compares the 53 bits of the uniform with the integer threshold
+// ⌈p·2⁵³⌉ instead (the same test, as unit is that integer times 2⁻⁵³),
+// and picks 0 or the kept scale without a branch, which at p = 0.5 would
+// be mispredicted half the time.
 func dropoutRange[T Float](dst []T, p float64, key uint64, off int) {
 	keep := T(1 / (1 - p))
+	var cut uint64 // p ≤ 0 or NaN: nothing dropped
+	if p > 0 {
+		cut = uint64(math.Ceil(p * 0x1p53))
+	}
+	vals := [2]T{keep, 0}
 	c := uint64(off)
 	for i := range dst {
-		if unit(key, c+uint64(i)) < p {
-			dst[i] = 0
-		} else {
-			dst[i] = keep
-		}
+		// u < cut exactly when u - cut wraps (both are below 2⁵³)
+		u := splitMix64(key+c+uint64(i)) >> 11
+		dst[i] = vals[(u-cut)>>63]
 	}
 }

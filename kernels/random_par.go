@@ -14,7 +14,7 @@ const (
 
 // drawCost is the work of one element of each kind, in parMinWork's units
 // (about a nanosecond on one core; BenchmarkDraws).
-var drawCost = [...]int{drawUniform: 2, drawNormal: 4, drawDropout: 2}
+var drawCost = [...]int{drawUniform: 1, drawNormal: 3, drawDropout: 1}
 
 // drawRunner is the prepared state of one parallel draw, kept in a free
 // list per element type as rowRunner is.

@@ -216,3 +216,24 @@ func BenchmarkDraws(b *testing.B) {
 		})
 	}
 }
+
+// TestDropoutThreshold: the mask's integer threshold gives the definition
+// (0 where unit(key, i) < p, else 1/(1-p)) for p at 0, tiny, halves and
+// near 1, negative and NaN.
+func TestDropoutThreshold(t *testing.T) {
+	const n = 5000
+	key := drawKey(3, 9)
+	for _, p := range []float64{0, 1e-300, 0x1p-53, 0.25, 0.5, 1 - 0x1p-53, -0.5, math.NaN()} {
+		got := make([]float32, n)
+		DropoutMask(got, p, 3, 9)
+		for i := range got {
+			want := float32(1 / (1 - p))
+			if unit(key, uint64(i)) < p {
+				want = 0
+			}
+			if math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("p %v, element %d: %v, want %v", p, i, got[i], want)
+			}
+		}
+	}
+}
