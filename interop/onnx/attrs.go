@@ -187,13 +187,45 @@ func checkShape(shape []int) error {
 // notConstant is the error of a value that must be known at import; a
 // graph input is noted as one Options.Fixed could give.
 func (t *translator) notConstant(name, what string) error {
-	for _, in := range t.g.Inputs {
-		if in.Name == name {
-			t.needFixed = append(t.needFixed, name)
-			return fmt.Errorf("%s must be a constant: it is the graph input %q (give it a value at import)", what, name)
-		}
+	if ins := t.graphInputsOf(name); len(ins) > 0 {
+		t.needFixed = append(t.needFixed, ins...)
+		return fmt.Errorf("%s must be a constant: it is computed from the graph inputs %q (give them values at import)", what, ins)
 	}
 	return fmt.Errorf("%s must be a constant (an initializer or a Constant node)", what)
+}
+
+// graphInputsOf lists the graph inputs value name is computed from.
+func (t *translator) graphInputsOf(name string) []string {
+	isInput := map[string]bool{}
+	for _, in := range t.g.Inputs {
+		isInput[in.Name] = true
+	}
+	producer := map[string]*Node{}
+	for _, n := range t.g.Nodes {
+		for _, o := range n.Outputs {
+			producer[o] = n
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	var walk func(v string)
+	walk = func(v string) {
+		if seen[v] || len(seen) > 10000 {
+			return
+		}
+		seen[v] = true
+		if n := producer[v]; n != nil {
+			for _, in := range n.Inputs {
+				walk(in)
+			}
+		} else if isInput[v] {
+			if k := t.vals[v]; k == nil || k.konst == nil {
+				out = append(out, v)
+			}
+		}
+	}
+	walk(name)
+	return out
 }
 
 // legacyBroadcast aligns b with a at the axis attribute of an opset-6
@@ -256,6 +288,10 @@ func foldBinary(op string, a, b *tensor.Tensor, shape []int) *tensor.Tensor {
 				return nil
 			}
 			z = x / y
+		case "max":
+			z = max(x, y)
+		case "min":
+			z = min(x, y)
 		default:
 			return nil
 		}

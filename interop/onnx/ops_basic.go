@@ -45,7 +45,7 @@ func init() {
 		"MatMul": opMatMul, "Gemm": opGemm, "Conv": opConv, "MaxPool": opPool, "AveragePool": opPool,
 		"GlobalAveragePool": opGlobalPool, "GlobalMaxPool": opGlobalPool,
 		"BatchNormalization": opBatchNorm, "LRN": opLRN, "Pad": opPad, "Split": opSplit,
-		"Gather": opGather, "Expand": opExpand, "LayerNormalization": opLayerNorm,
+		"Gather": opGather, "Expand": opExpand, "LayerNormalization": opLayerNorm, "Slice": opSlice,
 	}
 }
 
@@ -621,6 +621,10 @@ func opVariadic(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
+	if k := t.foldVariadic(n); k != nil {
+		t.setConst(n, k)
+		return nil
+	}
 	shape := first.shape
 	expr, err := t.operand(input(n, 0))
 	if err != nil {
@@ -662,6 +666,33 @@ func opVariadic(t *translator, n *Node) error {
 	}
 	t.emit(n.Outputs[0], expr, first.dt, shape)
 	return nil
+}
+
+// foldVariadic folds Sum, Max and Min of integer constants.
+func (t *translator) foldVariadic(n *Node) *tensor.Tensor {
+	op := map[string]string{"Sum": "+", "Max": "max", "Min": "min"}[n.OpType]
+	var acc *tensor.Tensor
+	for _, in := range n.Inputs {
+		v := t.vals[in]
+		if op == "" || v == nil || v.konst == nil {
+			return nil
+		}
+		if acc == nil {
+			acc = v.konst
+			continue
+		}
+		shape, err := broadcast(acc.Shape, v.shape)
+		if err != nil {
+			return nil
+		}
+		if acc = foldBinary(op, acc, v.konst, shape); acc == nil {
+			return nil
+		}
+	}
+	if acc == nil || acc.DType.IsFloat() || acc.DType == tensor.Bool {
+		return nil
+	}
+	return acc
 }
 
 func opClip(t *translator, n *Node) error {

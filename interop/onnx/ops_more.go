@@ -578,3 +578,98 @@ func opSplit(t *translator, n *Node) error {
 	t.body = append(t.body, fmt.Sprintf("%s = split(%s, %s, axis = %d)", strings.Join(outs, ", "), id, intList(sizes), a))
 	return nil
 }
+
+// opSlice is Slice with constant starts, ends, axes and steps, written as
+// .nn indexing (x[1:3, :, ::2]) after ONNX's clamping of the bounds.
+func opSlice(t *translator, n *Node) error {
+	x, err := t.get(input(n, 0))
+	if err != nil {
+		return err
+	}
+	r := len(x.shape)
+	var starts, ends, axes, steps []int
+	if t.opset < 10 {
+		starts, _, _ = attrInts(n, "starts")
+		ends, _, _ = attrInts(n, "ends")
+		axes, _, err = attrInts(n, "axes")
+	} else {
+		// Read all four before failing, so that one error names every
+		// input that must be fixed.
+		lists := []*[]int{&starts, &ends, &axes, &steps}
+		for i, what := range []string{"the starts", "the ends", "the axes", "the steps"} {
+			if in := input(n, i+1); in != "" {
+				var e error
+				if *lists[i], e = t.constInts(in, what); e != nil && err == nil {
+					err = e
+				}
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if axes == nil {
+		for i := range starts {
+			axes = append(axes, i)
+		}
+	}
+	if steps == nil {
+		steps = make([]int, len(starts))
+		for i := range steps {
+			steps[i] = 1
+		}
+	}
+	if len(ends) != len(starts) || len(axes) != len(starts) || len(steps) != len(starts) {
+		return fmt.Errorf("starts, ends, axes and steps differ in length")
+	}
+	idx := make([]string, r)
+	for i := range idx {
+		idx[i] = ":"
+	}
+	shape := append([]int(nil), x.shape...)
+	for i, a := range axes {
+		a, err := axis(a, r)
+		if err != nil {
+			return err
+		}
+		d, st := x.shape[a], steps[i]
+		if d < 0 || st == 0 {
+			return fmt.Errorf("axis %d: a symbolic dimension or a zero step", a)
+		}
+		s, e := starts[i], ends[i]
+		if s < 0 {
+			s += d
+		}
+		if e < 0 {
+			e += d
+		}
+		if st > 0 {
+			s, e = min(max(s, 0), d), min(max(e, 0), d)
+			shape[a] = max(0, (e-s+st-1)/st)
+			idx[a] = fmt.Sprintf("%d:%d", s, e)
+		} else {
+			s, e = min(max(s, 0), d-1), min(max(e, -1), d-1)
+			shape[a] = max(0, (s-e-st-1)/(-st))
+			idx[a] = fmt.Sprintf("%d:", s)
+			if e >= 0 {
+				idx[a] += fmt.Sprint(e)
+			}
+		}
+		if st != 1 {
+			idx[a] += fmt.Sprintf(":%d", st)
+		}
+	}
+	for len(idx) > 0 && idx[len(idx)-1] == ":" {
+		idx = idx[:len(idx)-1]
+	}
+	id, err := t.operand(input(n, 0))
+	if err != nil {
+		return err
+	}
+	if len(idx) == 0 {
+		t.emit(n.Outputs[0], id, x.dt, shape)
+		return nil
+	}
+	t.emit(n.Outputs[0], id+"["+strings.Join(idx, ", ")+"]", x.dt, shape)
+	return nil
+}
