@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/nnclang/nnc"
 )
@@ -14,6 +15,8 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	params := fs.String("params", "", "the weights file to write (.safetensors; default: beside -o, model.nn giving model.safetensors)")
 	model := fs.String("model", "Net", "the model's name in the .nn source")
 	external := fs.Bool("external-data", false, "read tensors the model stores in separate files (only files inside the model's directory)")
+	var fixes listFlag
+	fs.Var(&fixes, "fix", "give a graph input a value at import, NAME=VALUE: a .npy file or inline JSON read as i64 (for axes, shapes, pads; repeatable)")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -28,7 +31,24 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if *params == "" {
 		*params = nnc.ParamsPathFor(*out)
 	}
-	imp, err := nnc.ImportONNX(file, nnc.ImportOptions{Model: *model, ExternalData: *external})
+	fixed := map[string]*nnc.Tensor{}
+	for _, f := range fixes {
+		name, spec, ok := strings.Cut(f, "=")
+		if !ok || name == "" {
+			return usagef("--fix %q: want NAME=VALUE", f)
+		}
+		var t *nnc.Tensor
+		if strings.HasSuffix(spec, ".npy") {
+			t, err = nnc.LoadTensor(spec)
+		} else {
+			t, err = parseValue(spec, "i64")
+		}
+		if err != nil {
+			return fmt.Errorf("--fix %s: %v", name, err)
+		}
+		fixed[name] = t
+	}
+	imp, err := nnc.ImportONNX(file, nnc.ImportOptions{Model: *model, ExternalData: *external, Fixed: fixed})
 	if err != nil {
 		return err
 	}

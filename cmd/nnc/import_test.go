@@ -28,6 +28,17 @@ func TestImport(t *testing.T) {
 	if _, errOut, code := nncCmd(t, "import", model); code != 2 || !strings.Contains(errOut, "-o") {
 		t.Errorf("no -o: exit %d, %s", code, errOut)
 	}
+	// A graph taking its axes as an input imports once they are fixed.
+	reduce := filepath.Join("..", "..", "testdata", "onnx", "node", "test_reduce_mean_keepdims_example", "model.onnx")
+	if _, errOut, code := nncCmd(t, "import", reduce, "-o", nn); code != 1 || !strings.Contains(errOut, `["axes"]`) {
+		t.Errorf("axes not fixed: exit %d, %s", code, errOut)
+	}
+	if out, errOut, code := nncCmd(t, "import", reduce, "-o", nn, "--fix", "axes=[1]"); code != 0 {
+		t.Errorf("--fix axes=[1]: exit %d, %s%s", code, out, errOut)
+	}
+	if src, err := os.ReadFile(nn); err != nil || !strings.Contains(string(src), "mean(data, axis = [1], keepdims = true)") {
+		t.Errorf("%s %v", src, err)
+	}
 	bad := filepath.Join(dir, "bad.onnx")
 	if err := os.WriteFile(bad, []byte{0x3a, 0x05, 0x0a}, 0o644); err != nil {
 		t.Fatal(err)
