@@ -12,6 +12,14 @@ import (
 // (index.go).
 
 func (i *interp) eval(f *frame, e expr) value {
+	v := i.evalExpr(f, e)
+	if i.obs != nil {
+		i.obs.record(e, v) // the query API's hook (query.go)
+	}
+	return v
+}
+
+func (i *interp) evalExpr(f *frame, e expr) value {
 	i.pos = startPos(e)
 	if !i.spend(i.pos, 1) {
 		return bad

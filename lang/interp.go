@@ -38,6 +38,9 @@ type interp struct {
 	valueDims map[string]bool
 	// undefined holds the message of an undefined name by position.
 	undefined map[ops.Pos]string
+	// obs, when set, records each expression's value for the query API
+	// (query.go: hover, definitions).
+	obs *observer
 }
 
 // valueDim makes a symbolic dimension for the int value name, a model

@@ -19,8 +19,9 @@ var stdFS embed.FS
 type Module struct {
 	file   *fileScope
 	trains map[string]*TrainSpec
-	order  []string // models with a train block, in file order
-	budget int      // the step budget of checking (per mode) and of lowering one entry; see stepBudget
+	order  []string  // models with a train block, in file order
+	budget int       // the step budget of checking (per mode) and of lowering one entry; see stepBudget
+	obs    *observer // set by Analyze (query.go): checking records what each expression evaluates to
 }
 
 // Load parses and checks a .nn file: every function with its declared
@@ -221,7 +222,7 @@ func (m *Module) checkAll(errs *ErrorList) {
 			if m.file.fns[f.Name] != f || used > m.budget {
 				continue
 			}
-			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used, budget: m.budget}
+			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used, budget: m.budget, obs: m.obs}
 			i.lowerFn(f, m.file, nil)
 			used = i.steps
 			*errs = append(*errs, i.errs...)
@@ -230,7 +231,7 @@ func (m *Module) checkAll(errs *ErrorList) {
 			if m.file.models[md.Name] != md || used > m.budget {
 				continue
 			}
-			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used, budget: m.budget}
+			i := &interp{b: ops.NewBuilder(), training: training, checking: true, steps: used, budget: m.budget, obs: m.obs}
 			if inst := i.entryModel(md, m.file, nil); inst != nil {
 				for _, mem := range md.Members {
 					if f, ok := mem.(*fnDecl); ok {
