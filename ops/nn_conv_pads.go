@@ -70,6 +70,8 @@ func readPads(name string, a Attrs, nsp int) (padSpec, error) {
 			for i := range ps.lo {
 				ps.lo[i], ps.hi[i] = x[2*i], x[2*i+1]
 			}
+		case nsp == 1:
+			return ps, &InferError{name, fmt.Sprintf("pad has %d values, want 1 or 2 (before and after)", len(x))}
 		default:
 			return ps, &InferError{name, fmt.Sprintf("pad has %d values, want 1, %d (one per spatial axis) or %d (before and after each spatial axis)", len(x), nsp, 2*nsp)}
 		}
