@@ -234,6 +234,7 @@ func diffGraphShapes(t *testing.T, g *ops.Graph, steps int, shapes map[string][]
 		}
 		inputs = append(inputs, x)
 	}
+	csrInputs(g.Inputs(), inputs)
 	stores := [2]*runtime.Store{runtime.NewStore(), runtime.NewStore()}
 	sess := [2]*runtime.Session{}
 	for i, gr := range []*ops.Graph{g, og} {
