@@ -7,14 +7,13 @@ package kernels
 
 // Kinds of draw a drawRunner makes.
 const (
-	drawUniform = iota
-	drawNormal
+	drawNormal = iota
 	drawDropout
 )
 
 // drawCost is the work of one element of each kind, in parMinWork's units
 // (about a nanosecond on one core; BenchmarkDraws).
-var drawCost = [...]int{drawUniform: 1, drawNormal: 3, drawDropout: 1}
+var drawCost = [...]int{drawNormal: 3, drawDropout: 1}
 
 // drawRunner is the prepared state of one parallel draw, kept in a free
 // list per element type as rowRunner is.
@@ -22,7 +21,7 @@ type drawRunner[T Float] struct {
 	par  *parFor
 	kind int
 	dst  []T
-	a, b float64 // the draw's parameters: low and high, mean and std, or p
+	a, b float64 // the draw's parameters: mean and std, or p
 	key  uint64
 	per  int
 }
@@ -51,8 +50,6 @@ func parallelDraw[T Float](kind int, dst []T, a, b float64, key uint64) bool {
 func (r *drawRunner[T]) task(_, t int) {
 	lo, hi := t*r.per, min((t+1)*r.per, len(r.dst))
 	switch r.kind {
-	case drawUniform:
-		uniformRange(r.dst[lo:hi], r.a, r.b, r.key, lo)
 	case drawNormal:
 		normalRange(r.dst[lo:hi], r.a, r.b, r.key, lo)
 	case drawDropout:

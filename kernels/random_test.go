@@ -156,17 +156,20 @@ func TestNormalDistribution(t *testing.T) {
 	t.Logf("mean %.2e, variance %.6f, chi-square %.1f, %d beyond r (%.1f expected)", mean, variance, chi2, len(tail), n*pTail)
 }
 
-// TestDrawsSameForAnyThreadCount: normal, uniform and dropout draws long
+// TestDrawsSameForAnyThreadCount: normal draws and dropout masks long
 // enough to run in parallel tasks give bitwise the serial loop's values
-// (the definition) with 1, 2, 3 and 8 threads, in f32 and f64; the dropout
-// mask is the uniform counter i against p, as before the parallel draw.
+// (the definition) with 1, 2, 3 and 8 threads, in f32 and f64, and so do
+// uniform draws (serial); the dropout mask is the uniform counter i
+// against p, as before the parallel draw.
 func TestDrawsSameForAnyThreadCount(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	const n = 300007
 	key := drawKey(21, 4)
 	want64 := map[string][]float64{"normal": make([]float64, n), "uniform": make([]float64, n), "dropout": make([]float64, n)}
 	normalRange(want64["normal"], 0.5, 2, key, 0)
-	uniformRange(want64["uniform"], -1, 3, key, 0)
+	for i := range n {
+		want64["uniform"][i] = -1 + 4*unit(key, uint64(i))
+	}
 	for i := range n {
 		want64["dropout"][i] = 1 / (1 - 0.3)
 		if unit(key, uint64(i)) < 0.3 {
