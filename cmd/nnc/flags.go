@@ -111,13 +111,13 @@ func (s shapesFlag) Set(v string) error {
 }
 
 // shapeName is a shape variable: an identifier, or a sparse input's count
-// of entries (A.nnz).
-var shapeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.nnz)?$`)
+// of entries (A.nnz; t.0.nnz for one in a tuple).
+var shapeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*((\.[0-9]+)*\.nnz)?$`)
 
 // identifier is a name in .nn source; word finds them in a type.
 var (
 	identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	word       = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*(\.nnz)?`)
+	word       = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*((\.[0-9]+)*\.nnz)?`)
 )
 
 // shapeVars adds to vars the shape variables of the types written as in .nn
