@@ -446,6 +446,10 @@ func opExpand(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
+	if x.konst != nil && concrete(out) == nil && checkShape(out) == nil && numel(out) <= 1<<20 {
+		t.setConst(n, broadcastConst(x.konst, out))
+		return nil
+	}
 	id, err := t.operand(input(n, 0))
 	if err != nil {
 		return err
@@ -672,4 +676,28 @@ func opSlice(t *translator, n *Node) error {
 	}
 	t.emit(n.Outputs[0], id+"["+strings.Join(idx, ", ")+"]", x.dt, shape)
 	return nil
+}
+
+// broadcastConst is constant k broadcast to shape out (NumPy's rule).
+func broadcastConst(k *tensor.Tensor, out []int) *tensor.Tensor {
+	res := tensor.New(k.DType, out...)
+	r, kr := len(out), len(k.Shape)
+	for i := 0; i < res.Len(); i++ {
+		src, rem, stride := 0, i, 1
+		for a := r - 1; a >= 0; a-- {
+			pos := rem % out[a]
+			rem /= out[a]
+			if ka := a - (r - kr); ka >= 0 {
+				if k.Shape[ka] != 1 {
+					src += pos * stride
+				}
+				stride *= k.Shape[ka]
+			}
+		}
+		res.Set(i, k.At(src))
+		if k.DType == tensor.I64 {
+			res.I64[i] = k.I64[src]
+		}
+	}
+	return res
 }

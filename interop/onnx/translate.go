@@ -78,6 +78,7 @@ type translator struct {
 	uses      map[string]int // how many node inputs read each ONNX value
 	bad       []string
 	node      *Node            // the node being translated
+	commented *Node            // the node whose comment was written last
 	needFixed []string         // graph inputs wanted as constants
 	folded    map[*Node]string // nodes folded into the layer before them: the value they alias
 }
@@ -241,8 +242,10 @@ func nodeLabel(n *Node) string {
 	if n.Name != "" {
 		return n.Name
 	}
-	if len(n.Outputs) > 0 {
-		return "output " + n.Outputs[0]
+	for _, o := range n.Outputs {
+		if o != "" {
+			return "output " + o
+		}
 	}
 	return "unnamed"
 }
@@ -409,11 +412,11 @@ func (t *translator) emit(out string, expr string, dt tensor.DType, shape []int)
 // comment writes the node's comment once per node.
 func (t *translator) comment() {
 	n := t.node
-	c := "// " + commentSafe(nodeLabel(n)) + " (" + n.OpType + ")"
-	if len(t.body) > 0 && t.body[len(t.body)-1] == c {
+	if t.commented == n {
 		return
 	}
-	t.body = append(t.body, c)
+	t.commented = n
+	t.body = append(t.body, "// "+commentSafe(nodeLabel(n))+" ("+n.OpType+")")
 }
 
 // alias makes ONNX value out the same as an existing one.

@@ -28,6 +28,17 @@ class CNN(nn.Module):
         return torch.softmax(self.head(h), dim=1)
 
 
+class Seq(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 5, batch_first=True)
+        self.fc = nn.Linear(5, 3)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.fc(y)
+
+
 def export(name, model, x, opset, dynamic):
     model.eval()
     with torch.no_grad():
@@ -49,3 +60,5 @@ with torch.no_grad():  # statistics other than the initial ones
     cnn.bn1.weight.uniform_(0.5, 1.5)
     cnn.bn1.bias.uniform_(-0.5, 0.5)
 export("cnn", cnn, torch.randn(2, 3, 16, 16), 17, False)
+
+export("lstm", Seq(), torch.randn(2, 4, 6), 13, False)
