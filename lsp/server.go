@@ -58,6 +58,7 @@ type document struct {
 }
 
 // rwc joins a reader and a writer into the stream the framing reads.
+// Close closes both when they are io.Closers.
 type rwc struct {
 	io.Reader
 	io.Writer
@@ -78,14 +79,23 @@ func (c rwc) Close() error {
 
 // Serve runs a language server session over in and out with the
 // protocol's header framing, until the client sends exit, in ends or ctx
-// is canceled. It closes in and out when they are io.Closers. It returns
+// is canceled. It closes out when it is an io.Closer, and leaves in open
+// (a read of it may still be under way when Serve returns). It returns
 // ErrExitWithoutShutdown for an exit not preceded by shutdown.
 func Serve(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	s := &server{debounce: opt.Debounce, docs: map[string]*document{}, exit: make(chan struct{})}
 	if s.debounce <= 0 {
 		s.debounce = DefaultDebounce
 	}
-	s.conn = jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc{in, out}))
+	// The connection reads from a pipe fed from in, so that closing it
+	// ends the session even where a read of in cannot be interrupted (a
+	// blocking stdin); the copy ends with the process or with in.
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, in)
+		pw.CloseWithError(err)
+	}()
+	s.conn = jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc{pr, out}))
 	s.conn.Go(ctx, s.handle)
 	select {
 	case <-s.exit:

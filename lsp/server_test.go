@@ -30,7 +30,9 @@ func startSession(t *testing.T) *client {
 	toServer, fromClient := io.Pipe()
 	toClient, fromServer := io.Pipe()
 	c := &client{t: t, diags: make(chan PublishDiagnosticsParams, 100), logs: make(chan string, 100), done: make(chan error, 1)}
-	go func() { c.done <- Serve(context.Background(), toServer, fromServer, Options{Debounce: 10 * time.Millisecond}) }()
+	go func() {
+		c.done <- Serve(context.Background(), toServer, fromServer, Options{Debounce: 10 * time.Millisecond})
+	}()
 	c.conn = jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc{toClient, fromClient}))
 	c.conn.Go(context.Background(), func(_ context.Context, req *jsonrpc2.Request) (any, error) {
 		switch req.Method() {

@@ -64,6 +64,7 @@ Usage:
                                          training curves from nnc train --log
   nnc import MODEL.onnx -o FILE.nn [--params P.safetensors] [--model Net]
                                          an ONNX model as a readable .nn program and its weights
+  nnc lsp                                the language server for editors (LSP on stdin/stdout)
 
 check, run, grad, train, eval and gradcheck take --max-memory 2GB: the most
 memory one plan may take (default: $NNC_MAX_MEMORY, else the memory available).
@@ -83,6 +84,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"data":      cmdData,
 	"plot":      cmdPlot,
 	"import":    cmdImport,
+	"lsp":       cmdLsp,
 }
 
 func main() {
