@@ -159,7 +159,9 @@ func (e *MemoryError) Error() string {
 			where = " at " + s
 		}
 		msg = fmt.Sprintf("%s; the most kernel scratch is %s's%s (%s)", msg, n.Op.Name, where, FormatBytes(e.ScratchMax))
-		if at == nil || e.ScratchMax > e.LargestBytes {
+		// The larger of the two places the message, unless it has no
+		// source position (an optimizer's update) and the other has.
+		if at == nil || e.ScratchMax > e.LargestBytes && (n.Pos.String() != "" || at.Pos.String() == "") {
 			at = n
 		}
 	}

@@ -186,3 +186,25 @@ func TestMemoryErrorNote(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryErrorPosition: the message starts at the larger of the largest
+// value and the op with the most scratch, unless that op has no source
+// position (an optimizer's fused update) and the largest value has one.
+func TestMemoryErrorPosition(t *testing.T) {
+	at := &ops.Node{Op: ops.MatMul, Pos: ops.Pos{File: "m.nn", Line: 5, Col: 16}}
+	noPos := &ops.Node{Op: ops.MatMul}
+	withPos := &ops.Node{Op: ops.MatMul, Pos: ops.Pos{File: "m.nn", Line: 9, Col: 3}}
+	for _, c := range []struct {
+		scratch *ops.Node
+		want    string
+	}{
+		{noPos, "m.nn:5:16: "},
+		{withPos, "m.nn:9:3: "},
+	} {
+		e := runtime.MemoryError{What: "the plan", Need: 1 << 20, Limit: 100, Set: true,
+			Largest: at, LargestType: "f32[5, 2]", LargestBytes: 40, ScratchNode: c.scratch, ScratchMax: 12 << 10}
+		if got := e.Error(); !strings.HasPrefix(got, c.want) {
+			t.Errorf("scratch at %q: %s\nwant the prefix %q", c.scratch.Pos, got, c.want)
+		}
+	}
+}
