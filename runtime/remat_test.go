@@ -191,9 +191,9 @@ func TestMemoryErrorNote(t *testing.T) {
 // value and the op with the most scratch, unless that op has no source
 // position (an optimizer's fused update) and the largest value has one.
 func TestMemoryErrorPosition(t *testing.T) {
-	at := &ops.Node{Op: ops.MatMul, Pos: ops.Pos{File: "m.nn", Line: 5, Col: 16}}
-	noPos := &ops.Node{Op: ops.MatMul}
-	withPos := &ops.Node{Op: ops.MatMul, Pos: ops.Pos{File: "m.nn", Line: 9, Col: 3}}
+	at := &ops.Node{Op: ops.Matmul, Pos: ops.Pos{File: "m.nn", Line: 5, Col: 16}}
+	noPos := &ops.Node{Op: ops.Matmul}
+	withPos := &ops.Node{Op: ops.Matmul, Pos: ops.Pos{File: "m.nn", Line: 9, Col: 3}}
 	for _, c := range []struct {
 		scratch *ops.Node
 		want    string
