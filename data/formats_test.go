@@ -22,6 +22,7 @@ func allDTypes() map[string]*tensor.Tensor {
 		"e.bool": tensor.FromFloat64s(tensor.Bool, []int{4}, []float64{1, 0, 0, 1}),
 		"f.s":    tensor.FromFloat64s(tensor.F32, []int{}, []float64{42}),
 		"g.zero": tensor.New(tensor.F32, 0, 5),
+		"h.zero": tensor.New(tensor.F32, 2, 0, 4), // an empty axis after a full one
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -336,16 +337,18 @@ func bufferData(r io.Reader, nbytes int64) (io.Reader, int64, error) {
 
 // checkedElems multiplies dims, failing when a dimension is negative or the
 // product exceeds limit (the number of elements the data could hold).
+// An empty dimension anywhere makes the product 0, whatever the others.
 func checkedElems(dims []int, limit int) (int, error) {
-	n := 1
 	for _, d := range dims {
 		if d < 0 {
 			return 0, fmt.Errorf("negative dimension %d", d)
 		}
-		if d == 0 {
-			n = 0
-			continue
-		}
+	}
+	if slices.Contains(dims, 0) {
+		return 0, nil
+	}
+	n := 1
+	for _, d := range dims {
 		if n > limit/d {
 			return 0, fmt.Errorf("more elements than the data holds")
 		}

@@ -112,6 +112,9 @@ func (b *Bcast) Scratch() []int { return make([]int, len(b.outer)) }
 // come from Scratch and make([]int, 2).
 func Binary[T any](p *Bcast, dst, a, b []T, idx, off []int, row func(dst, x, y []T)) {
 	n := p.Row
+	if n == 0 {
+		return // an empty output: no rows to compute (and none to read)
+	}
 	for r := 0; r < p.Rows; r++ {
 		p.Offsets(r, idx, off)
 		x := a[off[0] : off[0]+max(1, n*p.Inner[0])]

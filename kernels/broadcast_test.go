@@ -91,3 +91,21 @@ func source(o int, out, s []int) int {
 	}
 	return f
 }
+
+// TestBinaryEmpty: an empty output (an axis of size 0 anywhere) computes
+// nothing and reads nothing; it used to slice an empty operand at [0:1].
+func TestBinaryEmpty(t *testing.T) {
+	for _, c := range [][3][]int{
+		{{2, 0, 4}, {2, 0, 4}, {2, 0, 4}},
+		{{2, 0, 4}, {1}, {2, 0, 4}},
+		{{0, 3}, {0, 3}, {3}},
+	} {
+		p := newBcastMerged(c[0], c[1], c[2])
+		a, b := make([]float32, numElems(c[1])), make([]float32, numElems(c[2]))
+		called := false
+		Binary(p, []float32{}, a, b, p.Scratch(), make([]int, 2), func(dst, x, y []float32) { called = true })
+		if called {
+			t.Errorf("%v: a row was computed for an empty output", c[0])
+		}
+	}
+}
