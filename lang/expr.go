@@ -12,14 +12,12 @@ import (
 // (index.go).
 
 func (i *interp) eval(f *frame, e expr) value {
-	v := i.evalExpr(f, e)
-	if i.obs != nil {
-		i.obs.record(e, v) // the query API's hook (query.go)
+	if i.obs != nil && !i.obs.inner {
+		return i.obs.eval(i, f, e) // the query API's hook (query.go)
 	}
-	return v
-}
-
-func (i *interp) evalExpr(f *frame, e expr) value {
+	if i.obs != nil {
+		i.obs.inner = false
+	}
 	i.pos = startPos(e)
 	if !i.spend(i.pos, 1) {
 		return bad

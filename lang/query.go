@@ -32,6 +32,19 @@ import (
 // its declared signature, so its expressions keep their symbolic types).
 type observer struct {
 	vals map[expr]value
+	// inner is set while eval's body is entered from observer.eval, so
+	// that it runs once (eval keeps no frame of its own for the hook, so
+	// that checking without an observer uses no more stack).
+	inner bool
+}
+
+// eval evaluates e with eval's body, whose subexpressions are observed in
+// turn, and records its value.
+func (o *observer) eval(i *interp, f *frame, e expr) value {
+	o.inner = true
+	v := i.eval(f, e)
+	o.record(e, v)
+	return v
 }
 
 // record is the hook called by eval for each expression evaluated.
