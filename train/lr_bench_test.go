@@ -11,9 +11,9 @@ import (
 
 // BenchmarkMLPStepLR measures a training step of the 64-128-10 MLP on 64
 // rows, optimized as nnc runs it, with the learning rate a constant of the
-// graph and read from LRState (a scheduled run): SGD with momentum and
-// AdamW fuse their updates only with a constant rate (opt's update pass
-// takes the rate as an attribute); Adam fuses either way.
+// graph and read from LRState (a scheduled run). Every optimizer fuses its
+// updates either way: a scheduled rate (and AdamW's factor 1 - lr·wd) is an
+// operand of fused_sgd/fused_adam, a constant one an attribute.
 func BenchmarkMLPStepLR(b *testing.B) {
 	for _, c := range []struct {
 		name string
