@@ -12,10 +12,12 @@ import (
 // Planetoid's split with seed 0) and requires at least 0.75 test
 // accuracy: over training seeds 0 to 9 it reaches the figures in
 // BENCHMARKS.md (Kipf & Welling report 0.815 on their fixed split).
-// Skipped without ../shared/data/cora.npz beside the repository.
+// A full run (200 steps over 2,708 nodes, about 10 s of CPU): it runs with
+// NNC_FULL=1, as .ci/run sets; go test ./... trains the sparse GCN briefly
+// on a 240-node subgraph instead (the root's TestSparseGCNMatchesNumPy).
 func TestGCNCora(t *testing.T) {
-	if _, err := os.Stat("../../shared/data/cora.npz"); err != nil {
-		t.Skipf("full Cora is not here: %v", err)
+	if os.Getenv("NNC_FULL") != "1" {
+		t.Skip("a full training run: set NNC_FULL=1")
 	}
 	p, err := nnc.CompileFile("gcn.nn")
 	if err != nil {
