@@ -26,17 +26,24 @@
 //
 // # The protocol library
 //
-// The JSON-RPC connection and the protocol's header framing come from
-// go.lsp.dev/jsonrpc2 (v1.0.1, 2026): a bidirectional connection as the
-// protocol needs (the server sends notifications while answering
-// requests), whose only dependency is the JSON v2 package. The
-// alternatives looked at were go.lsp.dev/protocol v0.12.0 (2022), whose
-// generated types need jsonrpc2 v0.10 with go.uber.org/zap and
-// segmentio/encoding, and github.com/tliron/glsp v0.2.2, which brings
-// sourcegraph/jsonrpc2, gorilla/websocket and tliron's logging and utility
-// modules (a dozen more modules). The messages this server reads and
-// writes are few, so protocol.go declares them (the fields used, with the
-// protocol's JSON names) instead of importing either type set.
+// Looked at: go.lsp.dev/protocol v0.12.0 (2022) with go.lsp.dev/jsonrpc2
+// v0.10 (they need go.uber.org/zap and segmentio/encoding),
+// go.lsp.dev/jsonrpc2 v1.0.1 (2026; only the JSON v2 package besides),
+// and github.com/tliron/glsp v0.2.2 (sourcegraph/jsonrpc2,
+// gorilla/websocket, tliron's logging and utility modules). The server
+// was first built on go.lsp.dev/jsonrpc2 v1.0.1, the smallest and best
+// kept; but every one of them imports package net (listeners, sockets),
+// and net links the cgo resolver into the nnc binary, whose threads then
+// take more address space: `nnc check` of the hostile case of 5,000
+// chained slices under a 1 GB address-space limit (cmd/nnc's TestHostile,
+// lang_chained_slices) then failed 9 times in 10 with "out of memory",
+// against 10 in 10 without. So the server's end of JSON-RPC 2.0 with the
+// header framing is written here (jsonrpc.go, encoding/json, about 150
+// lines; no batches, which the protocol does not use), and the
+// protocol's messages are declared in protocol.go (the fields used, with
+// the protocol's JSON names). go.lsp.dev/jsonrpc2 is still the client of
+// the tests (server_test.go), an independent implementation of the wire
+// format; it is not linked into nnc.
 //
 // # Robustness
 //

@@ -16,10 +16,10 @@ import (
 // publish checks the document uri and sends its diagnostics: one list per
 // file with errors (the document and the files it imports), and an empty
 // list to the files that had errors before and have none now.
-func (s *server) publish(ctx context.Context, uri string) {
+func (s *server) publish(uri string) {
 	s.mu.Lock()
 	d := s.docs[uri]
-	if d == nil {
+	if d == nil || s.exited {
 		s.mu.Unlock()
 		return
 	}
@@ -65,7 +65,7 @@ func (s *server) publish(ctx context.Context, uri string) {
 		if u == uri {
 			p.Version = &version
 		}
-		_ = s.conn.Notify(ctx, "textDocument/publishDiagnostics", p)
+		_ = s.c.notify("textDocument/publishDiagnostics", p)
 	}
 }
 
@@ -77,7 +77,7 @@ func (s *server) at(params []byte) (*document, *lang.Analysis, int, int, error) 
 	}
 	d := s.docs[p.TextDocument.URI]
 	if d == nil {
-		return nil, nil, 0, 0, fmt.Errorf("%s is not open", p.TextDocument.URI)
+		return nil, nil, 0, 0, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
 	}
 	line, col := runeCol(d.text, p.Position)
 	return d, s.analyze(d), line, col, nil
@@ -176,7 +176,7 @@ func (s *server) formatting(_ context.Context, params []byte) (any, error) {
 	d := s.docs[p.TextDocument.URI]
 	if d == nil {
 		s.mu.Unlock()
-		return nil, fmt.Errorf("%s is not open", p.TextDocument.URI)
+		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
 	}
 	path, text := d.path, d.text
 	s.mu.Unlock()
@@ -198,7 +198,7 @@ func (s *server) documentSymbol(_ context.Context, params []byte) (any, error) {
 	defer s.mu.Unlock()
 	d := s.docs[p.TextDocument.URI]
 	if d == nil {
-		return nil, fmt.Errorf("%s is not open", p.TextDocument.URI)
+		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
 	}
 	a := s.analyze(d)
 	return s.symbols(d.text, a.Symbols(d.path)), nil
@@ -249,7 +249,7 @@ func (s *server) completion(_ context.Context, params []byte) (any, error) {
 	}
 	d := s.docs[p.TextDocument.URI]
 	if d == nil {
-		return nil, fmt.Errorf("%s is not open", p.TextDocument.URI)
+		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
 	}
 	a := s.analyze(d)
 	if !a.Parsed() && d.good != nil {

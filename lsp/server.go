@@ -1,17 +1,15 @@
 package lsp
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"sync"
 	"time"
-
-	"github.com/go-json-experiment/json"
-	"go.lsp.dev/jsonrpc2"
 
 	"github.com/nnclang/nnc/lang"
 )
@@ -33,13 +31,12 @@ var ErrExitWithoutShutdown = errors.New("lsp: exit without shutdown")
 
 // server is one client's session.
 type server struct {
-	conn     jsonrpc2.Conn
+	c        *conn
 	debounce time.Duration
 
 	mu       sync.Mutex
 	docs     map[string]*document // by URI
 	shutdown bool
-	exit     chan struct{}
 	exited   bool
 	stdDir   string // where the std files were written for go to definition
 }
@@ -57,102 +54,129 @@ type document struct {
 	published map[string]bool // the URIs this document's diagnostics went to
 }
 
-// rwc joins a reader and a writer into the stream the framing reads.
-// Close closes both when they are io.Closers.
-type rwc struct {
-	io.Reader
-	io.Writer
-}
-
-func (c rwc) Close() error {
-	var first error
-	if cl, ok := c.Reader.(io.Closer); ok {
-		first = cl.Close()
-	}
-	if cl, ok := c.Writer.(io.Closer); ok {
-		if err := cl.Close(); first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
 // Serve runs a language server session over in and out with the
-// protocol's header framing, until the client sends exit, in ends or ctx
-// is canceled. It closes out when it is an io.Closer, and leaves in open
-// (a read of it may still be under way when Serve returns). It returns
-// ErrExitWithoutShutdown for an exit not preceded by shutdown.
+// protocol's header framing, until the client sends exit, in ends, a
+// header cannot be read or ctx is canceled. It closes out when it is an
+// io.Closer, and leaves in open (a read of it may still be under way when
+// Serve returns). It returns ErrExitWithoutShutdown for an exit not
+// preceded by shutdown.
 func Serve(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
-	s := &server{debounce: opt.Debounce, docs: map[string]*document{}, exit: make(chan struct{})}
+	s := &server{debounce: opt.Debounce, docs: map[string]*document{}}
 	if s.debounce <= 0 {
 		s.debounce = DefaultDebounce
 	}
-	// The connection reads from a pipe fed from in, so that closing it
-	// ends the session even where a read of in cannot be interrupted (a
-	// blocking stdin); the copy ends with the process or with in.
-	pr, pw := io.Pipe()
-	go func() {
-		_, err := io.Copy(pw, in)
-		pw.CloseWithError(err)
+	s.c = &conn{r: bufio.NewReaderSize(in, 64<<10), w: out}
+	defer func() {
+		s.mu.Lock()
+		for _, d := range s.docs {
+			if d.timer != nil {
+				d.timer.Stop()
+			}
+		}
+		s.exited = true // no more diagnostics
+		s.mu.Unlock()
+		if cl, ok := out.(io.Closer); ok {
+			cl.Close()
+		}
 	}()
-	s.conn = jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc{pr, out}))
-	s.conn.Go(ctx, s.handle)
-	select {
-	case <-s.exit:
-	case <-s.conn.Done():
-	case <-ctx.Done():
+	type read struct {
+		body []byte
+		err  error
 	}
-	s.mu.Lock()
-	for _, d := range s.docs {
-		if d.timer != nil {
-			d.timer.Stop()
+	bodies := make(chan read)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			b, err := s.c.read()
+			select {
+			case bodies <- read{b, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		var r read
+		select {
+		case r = <-bodies:
+		case <-ctx.Done():
+			return nil
+		}
+		if errors.Is(r.err, io.EOF) {
+			return nil
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if done, err := s.serveOne(ctx, r.body); done {
+			return err
 		}
 	}
-	shut := s.shutdown
-	exited := s.exited
-	s.mu.Unlock()
-	err := s.conn.Close()
-	if exited && !shut {
-		return ErrExitWithoutShutdown
+}
+
+// serveOne handles one message; done reports the end of the session
+// (exit), with Serve's result.
+func (s *server) serveOne(ctx context.Context, body []byte) (done bool, err error) {
+	m, rerr := decodeMessage(body)
+	if rerr != nil {
+		return false, s.c.reply(json.RawMessage("null"), nil, rerr)
 	}
-	if exited || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, os.ErrClosed) {
-		return nil
+	if m.Method == "" {
+		return false, nil // a response: the server sends no requests
 	}
-	return err
+	res, herr := s.handle(ctx, m)
+	if m.isCall() {
+		if werr := s.c.reply(m.ID, res, herr); werr != nil {
+			return true, werr
+		}
+	}
+	if m.Method == "exit" {
+		s.mu.Lock()
+		shut := s.shutdown
+		s.mu.Unlock()
+		if !shut {
+			return true, ErrExitWithoutShutdown
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // handle answers one message. A panic in a request is answered as an
 // internal error and logged, and the session goes on: no input may stop
 // the server.
-func (s *server) handle(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
-	method := req.Method()
+func (s *server) handle(ctx context.Context, m *message) (result any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			msg := fmt.Sprintf("internal error (a bug in nnc) in %s: %v\n%s", method, r, debug.Stack())
-			s.log(ctx, msg)
+			msg := fmt.Sprintf("internal error (a bug in nnc) in %s: %v\n%s", m.Method, r, debug.Stack())
+			s.log(msg)
 			result, err = nil, nil
-			if req.IsCall() {
-				err = jsonrpc2.NewError(jsonrpc2.InternalError, msg)
+			if m.isCall() {
+				err = errorf(codeInternal, "%s", msg)
 			}
 		}
 	}()
 	s.mu.Lock()
 	shut := s.shutdown
 	s.mu.Unlock()
-	if shut && method != "exit" && req.IsCall() {
-		return nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "the server is shut down")
+	if shut && m.Method != "exit" && m.isCall() {
+		return nil, errorf(codeInvalidRequest, "the server is shut down")
 	}
-	h, ok := handlers[method]
+	h, ok := handlers[m.Method]
 	if !ok {
-		if req.IsCall() {
-			return nil, fmt.Errorf("%q: %w", method, jsonrpc2.ErrMethodNotFound)
+		if m.isCall() {
+			return nil, errorf(codeMethodNotFound, "method not found: %q", m.Method)
 		}
 		return nil, nil
 	}
-	res, herr := h(s, ctx, req.Params())
-	if !req.IsCall() {
+	res, herr := h(s, ctx, m.Params)
+	if !m.isCall() {
 		if herr != nil {
-			s.log(ctx, method+": "+herr.Error())
+			s.log(m.Method + ": " + herr.Error())
 		}
 		return nil, nil
 	}
@@ -182,18 +206,18 @@ func init() {
 
 // decode reads a request's parameters.
 func decode(params []byte, v any) error {
-	if len(params) == 0 {
-		return fmt.Errorf("missing params: %w", jsonrpc2.ErrInvalidParams)
+	if len(params) == 0 || string(params) == "null" {
+		return errorf(codeInvalidParams, "missing params")
 	}
-	if err := json.Unmarshal(params, v, json.RejectUnknownMembers(false)); err != nil {
-		return fmt.Errorf("%v: %w", err, jsonrpc2.ErrInvalidParams)
+	if err := json.Unmarshal(params, v); err != nil {
+		return errorf(codeInvalidParams, "invalid params: %v", err)
 	}
 	return nil
 }
 
 // log sends a message to the client's log.
-func (s *server) log(ctx context.Context, msg string) {
-	_ = s.conn.Notify(jsonrpc2.DetachContext(ctx), "window/logMessage", LogMessageParams{Type: 1, Message: msg})
+func (s *server) log(msg string) {
+	_ = s.c.notify("window/logMessage", LogMessageParams{Type: 1, Message: msg})
 }
 
 func (s *server) initialize(context.Context, []byte) (any, error) {
@@ -215,15 +239,8 @@ func (s *server) shutdownReq(context.Context, []byte) (any, error) {
 	return nil, nil
 }
 
-func (s *server) exitNote(context.Context, []byte) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.exited {
-		s.exited = true
-		close(s.exit)
-	}
-	return nil, nil
-}
+// exitNote does nothing: serveOne ends the session after it.
+func (s *server) exitNote(context.Context, []byte) (any, error) { return nil, nil }
 
 func (s *server) didOpen(ctx context.Context, params []byte) (any, error) {
 	var p DidOpenParams
@@ -238,7 +255,7 @@ func (s *server) didOpen(ctx context.Context, params []byte) (any, error) {
 	}
 	d.text, d.version, d.analysis = p.TextDocument.Text, p.TextDocument.Version, nil
 	s.mu.Unlock()
-	s.publish(jsonrpc2.DetachContext(ctx), d.uri)
+	s.publish(d.uri)
 	return nil, nil
 }
 
@@ -260,8 +277,8 @@ func (s *server) didChange(ctx context.Context, params []byte) (any, error) {
 	if d.timer != nil {
 		d.timer.Stop()
 	}
-	uri, bg := d.uri, jsonrpc2.DetachContext(ctx)
-	d.timer = time.AfterFunc(s.debounce, func() { s.publish(bg, uri) })
+	uri := d.uri
+	d.timer = time.AfterFunc(s.debounce, func() { s.publish(uri) })
 	return nil, nil
 }
 
@@ -284,7 +301,7 @@ func (s *server) didClose(ctx context.Context, params []byte) (any, error) {
 	}
 	s.mu.Unlock()
 	for _, u := range clear {
-		_ = s.conn.Notify(ctx, "textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: u, Diagnostics: []Diagnostic{}})
+		_ = s.c.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: u, Diagnostics: []Diagnostic{}})
 	}
 	return nil, nil
 }

@@ -311,3 +311,19 @@ func TestFormattingAndImports(t *testing.T) {
 	}
 	c.finish()
 }
+
+// rwc joins a reader and a writer into the client's stream.
+type rwc struct {
+	io.Reader
+	io.Writer
+}
+
+func (c rwc) Close() error {
+	if cl, ok := c.Reader.(io.Closer); ok {
+		cl.Close()
+	}
+	if cl, ok := c.Writer.(io.Closer); ok {
+		return cl.Close()
+	}
+	return nil
+}
