@@ -25,6 +25,7 @@ type Session struct {
 	last   *Plan
 	key    []byte    // scratch for plan keys
 	num    *numerics // the checks of SetNumerics; nil: none
+	prof   *Profile  // the step times of SetProfile; nil: none
 }
 
 // NewSession prepares to run g with the params and states of store. Plans
@@ -112,7 +113,14 @@ func (s *Session) RunContext(ctx context.Context, seed uint64, inputs ...*tensor
 	if err := p.bind(s.store, inputs); err != nil {
 		return nil, err
 	}
-	return p.exec(ctx, done, seed, s.num)
+	if s.prof != nil {
+		out, err := p.exec(ctx, done, seed, s.num, s.prof.attach(p))
+		if err == nil {
+			s.prof.Runs++
+		}
+		return out, err
+	}
+	return p.exec(ctx, done, seed, s.num, nil)
 }
 
 // errNilContext is RunContext's error for a nil context.
@@ -226,8 +234,9 @@ func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
 // whether done (ctx.Done(), nil for a context that is never cancelled) is
 // closed, without waiting, before every step up to the first that writes
 // the store in place, that one included. chk, when not nil, looks at the
-// values as SetNumerics says.
-func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk *numerics) ([]*tensor.Tensor, error) {
+// values as SetNumerics says. timing, when not nil, receives each step's
+// time in nanoseconds (SetProfile).
+func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk *numerics, timing []int64) ([]*tensor.Tensor, error) {
 	p.ctx.Seed, p.ctx.Err = seed, nil
 	if chk != nil {
 		chk.begin(p)
@@ -241,7 +250,11 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 			}
 		}
 		if st := &p.Steps[i]; !st.Alias {
-			st.Kernel(&p.ctx, st.out, st.args)
+			if timing == nil {
+				st.Kernel(&p.ctx, st.out, st.args)
+			} else {
+				timing[i] += p.runTimed(st)
+			}
 			if p.ctx.Err != nil {
 				// A kernel found an operand invalid (an index out of
 				// range): the run stops before the updates.
