@@ -67,6 +67,7 @@ type Analysis struct {
 	root   string
 	files  map[string]*queryFile // by ops.Pos.File: the file and its imports
 	obs    *observer
+	mod    *Module // when the file checks: to lower an entry for its FLOPs
 }
 
 // queryFile is one file of an Analysis: its source, tokens and syntax
@@ -150,6 +151,9 @@ func Analyze(filename string, src []byte) *Analysis {
 	m.checkAll(&errs)
 	m.loadTrains(ast, &errs)
 	a.Errors = errs.sortDedup()
+	if len(a.Errors) == 0 {
+		a.mod = m
+	}
 	a.addFile(fs, src)
 	return a
 }
@@ -342,8 +346,14 @@ func (a *Analysis) describeDecl(qf *queryFile, d declRef, info *Info) {
 	switch {
 	case d.fn != nil:
 		info.Type = "fn " + signature(d.fn)
+		entry := d.fn.Name
 		if d.ctx.model != nil {
-			info.Kind = "method"
+			info.Kind, entry = "method", d.ctx.model.Name+"."+d.fn.Name
+		}
+		if qf.name == a.root {
+			if f := a.entryFlops(entry); f != "" {
+				info.Detail = append(info.Detail, f)
+			}
 		}
 	case d.model != nil:
 		info.Type = "model " + d.model.Name + "(" + paramsText(d.model.Args) + ")"
@@ -568,4 +578,64 @@ func BuiltinSignature(name string) (sig, doc string) {
 		doc = op.Doc
 	}
 	return builtinSignature(name), doc
+}
+
+// entryFlops describes the FLOPs of one forward execution of an entry
+// of the analyzed file (evaluation mode), its shape variables at 1:
+// "FLOPs: 24 at B = 1" (per example when the one variable is the batch).
+// It is "" when the file has errors or the entry does not lower (a model
+// argument without a default).
+func (a *Analysis) entryFlops(entry string) string {
+	if a.mod == nil {
+		return ""
+	}
+	env := a.shapeVarsAtOne(entry)
+	l, err := a.mod.Lower(entry, LowerOptions{Shapes: env})
+	if err != nil {
+		return ""
+	}
+	for _, n := range l.Inputs {
+		for _, d := range n.Type.Shape {
+			for _, v := range d.Vars() {
+				env[v] = 1
+			}
+		}
+	}
+	for k, o := range l.Outputs {
+		l.B.Output(fmt.Sprintf("out%d", k), o)
+	}
+	fc, err := ops.CountFlops(l.B.G, env)
+	if err != nil {
+		return ""
+	}
+	s := fmt.Sprintf("FLOPs: %d", fc.Total)
+	var at []string
+	for _, v := range sortedKeys(env) {
+		at = append(at, v+" = 1")
+	}
+	if len(at) > 0 {
+		s += " at " + strings.Join(at, ", ")
+	}
+	if len(fc.Estimated) > 0 {
+		s += " (estimated for " + strings.Join(fc.Estimated, ", ") + ")"
+	}
+	return s
+}
+
+// shapeVarsAtOne gives each shape variable of an entry's signature the
+// value 1 (loops over a shape variable unroll once).
+func (a *Analysis) shapeVarsAtOne(entry string) map[string]int64 {
+	in, _, err := a.mod.Signature(entry)
+	if err != nil {
+		return nil
+	}
+	env := map[string]int64{}
+	for _, arg := range in {
+		for _, d := range arg.Type.Shape {
+			for _, v := range d.Vars() {
+				env[v] = 1
+			}
+		}
+	}
+	return env
 }

@@ -43,6 +43,9 @@ func TestInfoModels(t *testing.T) {
 		{"deep_mlp.nn", 26, "head", 1, "model Dense at head", "call: head(h): f32[B, 10]"},
 		{"deep_mlp.nn", 30, "forward", 1, "fn DeepMLP.forward(x: f32[B, 64]) -> f32[B, 10]", "call: forward(x): f32[B, 10]"},
 		{"deep_mlp.nn", 30, "cross_entropy", 1, "built-in cross_entropy(logits, labels, weights?, label_smoothing = 0)", "call: cross_entropy(forward(x), y): f32"},
+		// 2·(64·64 + 18·64·64 + 64·10) for the matmuls, 19·64 + 10 bias
+		// adds, 19·64 relus, at B = 1.
+		{"deep_mlp.nn", 21, "forward", 1, "fn forward(x: f32[B, 64]) -> f32[B, 10]", "FLOPs: 159370 at B = 1"},
 		{"digits.nn", 9, "h", 1, "f32[B, 128]", ""},
 		{"digits.nn", 9, "l1", 1, "model Dense at l1", "call: l1(x): f32[B, 128]"},
 		{"digits.nn", 9, "p)", 1, "float = 0.1", ""},
@@ -104,6 +107,12 @@ func TestInfoBroken(t *testing.T) {
 	info, ok = a.Info("b.nn", 4, 19)
 	if !ok || info.Kind != "keyword argument" || info.Type != "int = 1" {
 		t.Errorf("axis: %+v", info)
+	}
+	// An entry's FLOPs at B = 1: x @ w is 2·B·3·4 (a multiply and an add
+	// per term of each of the B·4 results).
+	m := Analyze("m.nn", []byte("fn f(x: f32[B, 3], w: f32[3, 4]) -> f32[B, 4] {\n    return x @ w\n}\n"))
+	if info, ok := m.Info("m.nn", 1, 4); !ok || !strings.Contains(strings.Join(info.Detail, "\n"), "FLOPs: 24 at B = 1") {
+		t.Errorf("FLOPs of f: %+v", info)
 	}
 	for _, broken := range []string{"fn f(x: f32[N, 3]) -> {\n", "model M(", "\"", "fn f() { return nn. }"} {
 		a := Analyze("c.nn", []byte(broken))
