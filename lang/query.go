@@ -100,6 +100,7 @@ type use struct {
 	kw  *kwarg    // set for a keyword argument's name
 	in  *callExpr // the call whose callee e is, if any
 	ctx scopeCtx
+	dim bool // in a written type's dimensions
 }
 
 // scopeCtx is where a token is: in which function and model.
@@ -323,12 +324,24 @@ func (a *Analysis) describeUse(qf *queryFile, u use, info *Info) {
 	default:
 		info.Name, info.Kind = exprString(e), "expression"
 	}
-	if checked {
+	id, isIdent := u.e.(*ident)
+	switch {
+	case checked:
 		info.Type = describe(v)
 		info.Detail = append(info.Detail, details(v)...)
-	} else if b, ok := u.e.(*ident); ok && isBuiltin(b.Name) && info.Def.Line == 0 {
-		info.Kind, info.Type = "built-in", describe(builtinV(b.Name))
-		info.Detail = details(builtinV(b.Name))
+	case isIdent && info.Def.Line != 0:
+		// Not evaluated (a written type's dimension, a function that did
+		// not check): what its declaration says.
+		if d, ok := a.resolve(qf, id.Name, id.Pos, u.ctx); ok {
+			var di Info
+			a.describeDecl(qf, d, &di)
+			info.Type, info.Detail = di.Type, di.Detail
+		}
+	case isIdent && isBuiltin(id.Name):
+		info.Kind, info.Type = "built-in", describe(builtinV(id.Name))
+		info.Detail = details(builtinV(id.Name))
+	case isIdent && u.dim:
+		info.Kind, info.Type = "shape variable", "a dimension bound by the arguments"
 	}
 	if _, isB := v.(builtinV); isB {
 		info.Kind = "built-in"

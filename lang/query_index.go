@@ -131,6 +131,12 @@ func (qf *queryFile) walkType(t *typeExpr, ctx scopeCtx) {
 	for _, d := range t.Dims {
 		if d.Expr != nil {
 			qf.walkExpr(d.Expr, ctx, nil)
+			if id, ok := d.Expr.(*ident); ok {
+				if u, ok := qf.uses[id.Pos]; ok && u.e == d.Expr {
+					u.dim = true
+					qf.uses[id.Pos] = u
+				}
+			}
 		}
 	}
 }

@@ -46,6 +46,8 @@ func TestInfoModels(t *testing.T) {
 		// 2·(64·64 + 18·64·64 + 64·10) for the matmuls, 19·64 + 10 bias
 		// adds, 19·64 relus, at B = 1.
 		{"deep_mlp.nn", 21, "forward", 1, "fn forward(x: f32[B, 64]) -> f32[B, 10]", "FLOPs: 159370 at B = 1"},
+		{"deep_mlp.nn", 21, "B", 1, "a dimension bound by the arguments", ""},
+		{"deep_mlp.nn", 8, "n_in", 1, "int", ""},
 		{"digits.nn", 9, "h", 1, "f32[B, 128]", ""},
 		{"digits.nn", 9, "l1", 1, "model Dense at l1", "call: l1(x): f32[B, 128]"},
 		{"digits.nn", 9, "p)", 1, "float = 0.1", ""},

@@ -25,13 +25,13 @@ type client struct {
 }
 
 // startSession runs Serve on pipes and connects a client to it.
-func startSession(t *testing.T) *client {
+func startSession(t *testing.T, debounce time.Duration) *client {
 	t.Helper()
 	toServer, fromClient := io.Pipe()
 	toClient, fromServer := io.Pipe()
 	c := &client{t: t, diags: make(chan PublishDiagnosticsParams, 100), logs: make(chan string, 100), done: make(chan error, 1)}
 	go func() {
-		c.done <- Serve(context.Background(), toServer, fromServer, Options{Debounce: 10 * time.Millisecond})
+		c.done <- Serve(context.Background(), toServer, fromServer, Options{Debounce: debounce})
 	}()
 	c.conn = jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc{toClient, fromClient}))
 	c.conn.Go(context.Background(), func(_ context.Context, req *jsonrpc2.Request) (any, error) {
@@ -154,7 +154,7 @@ func contains(t *testing.T, what, got string, want ...string) {
 // definition, an edit that breaks a name and one that breaks the syntax,
 // completion while half-typed, symbols, shutdown and exit.
 func TestSession(t *testing.T) {
-	c := startSession(t)
+	c := startSession(t, 10*time.Millisecond)
 	var init InitializeResult
 	c.call("initialize", map[string]any{"processId": nil, "rootUri": nil, "capabilities": map[string]any{}}, &init)
 	if !init.Capabilities.HoverProvider || !init.Capabilities.DefinitionProvider || init.Capabilities.TextDocumentSync.Change != 2 {
@@ -265,7 +265,7 @@ func TestFormattingAndImports(t *testing.T) {
 	if err := os.WriteFile(lib, []byte("fn twice(x: f32[N]) -> f32[N] {\n    return x * 2.0 + y\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := startSession(t)
+	c := startSession(t, 10*time.Millisecond)
 	c.call("initialize", map[string]any{"capabilities": map[string]any{}}, nil)
 	uri := pathURI(filepath.Join(dir, "main.nn"))
 	text := "import \"lib.nn\" as lib\nfn f(x:f32[N])->f32[N]{\nreturn lib.twice(x)\n}\n"
@@ -326,4 +326,20 @@ func (c rwc) Close() error {
 		return cl.Close()
 	}
 	return nil
+}
+
+// TestHoverBeforeDiagnostics: a request after a change answers from the
+// changed text at once, without waiting for the debounced diagnostics
+// (here an hour away).
+func TestHoverBeforeDiagnostics(t *testing.T) {
+	c := startSession(t, time.Hour)
+	c.call("initialize", map[string]any{"capabilities": map[string]any{}}, nil)
+	uri := "untitled:scratch.nn"
+	c.open(uri, "fn f(x: f32[N, 3]) -> f32[N, 3] {\n    return x\n}\n", 1)
+	if ds := c.waitDiags(uri, 1); len(ds) != 0 {
+		t.Fatalf("diagnostics: %+v", ds)
+	}
+	c.change(uri, 2, ContentChange{Range: &Range{Position{1, 4}, Position{1, 12}}, Text: "y = sum(x, axis = 1)\n    return x"})
+	contains(t, "hover y", c.hover(uri, 1, 4), "y: f32[N]", "local")
+	c.finish()
 }
