@@ -31,6 +31,10 @@ type TrainOptions struct {
 	Seed      *uint64 // initialization, shuffling and dropout; nil: the block's seed, default 0
 	Data      string  // a data set by name ("digits", "mnist") or a file (CSV, NPZ, NPY, IDX, ...); "": the block's data
 	Split     Split   // the training, validation and test fractions; zero: the block's split, default 0.7/0.15/0.15
+	// Seeds trains the model once per seed, Seed, Seed+1, ..., and
+	// summarizes every final metric over the runs (TrainResult.Seeds,
+	// Spread; train_seeds.go); 0: the block's seeds, default 1 (one run).
+	Seeds int
 	// Inputs binds arrays of the data to inputs of the entry by name
 	// ({"ids": "x"}), over the block's inputs = {...}; an input bound by
 	// neither reads the array of its own name.
@@ -156,6 +160,8 @@ func (o *TrainOptions) check() error {
 		return fmt.Errorf("TrainOptions.Seq is %d: want a positive window length (0: the train block's)", o.Seq)
 	case o.ValEvery < 0 || o.LogEvery < 0:
 		return fmt.Errorf("TrainOptions.ValEvery (%d) and LogEvery (%d): want a positive number of steps (0: the train block's)", o.ValEvery, o.LogEvery)
+	case o.Seeds < 0 || o.Seeds > maxSeeds:
+		return fmt.Errorf("TrainOptions.Seeds is %d: want a number of seeds from 1 to %d (0: the train block's)", o.Seeds, maxSeeds)
 	case o.MaxDataBytes < 0:
 		return fmt.Errorf("TrainOptions.MaxDataBytes is %d: want a positive number of bytes (0: the loaders' default)", o.MaxDataBytes)
 	case o.Optimizer != "" && !strings.Contains(o.Optimizer, "(") && !slices.Contains(optimizerNames, o.Optimizer):
@@ -196,6 +202,12 @@ type TrainResult struct {
 	// Details has the per-epoch history, the number of steps run, the last
 	// checkpoint written and the test set's confusion matrix.
 	Details *train.Result
+	// Seeds and Spread are set by a training with several seeds
+	// (TrainOptions.Seeds > 1): each run's seed and final metrics, and each
+	// metric's mean, deviation and range over them. Metrics then holds the
+	// means, and Details is that of the last run.
+	Seeds  []SeedRun
+	Spread map[string]SeedStats
 }
 
 // trainKeys are the settings a train block may give.
@@ -226,6 +238,13 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	}
 	ctx, cancel := mergeContext(ctx, opts.Context)
 	defer cancel()
+	if opts.Seeds != 1 {
+		if n, base, ls, err := p.seedCount(&opts); err != nil {
+			return nil, err
+		} else if n > 1 {
+			return p.trainSeeds(ctx, opts, ls, n, base)
+		}
+	}
 	tr, err := p.prepareTraining(&opts)
 	if err != nil {
 		return nil, err

@@ -120,7 +120,7 @@ func (s *settings) check() lang.ErrorList {
 					}
 				}
 			}
-		case "schedule", "metrics", "early_stop", "checkpoint", "eval_train", "val_every", "log_every":
+		case "schedule", "metrics", "early_stop", "checkpoint", "eval_train", "val_every", "log_every", "seeds":
 			if _, over := s.over[k]; !over {
 				errs = append(errs, s.loopKey(k, &loopSettings{})...) // train_keys.go
 			}

@@ -28,6 +28,7 @@ type loopSettings struct {
 	evalTrain bool
 	valEvery  int
 	logEvery  int
+	seeds     int // 0: not given
 }
 
 // checkpointSetting is checkpoint(every = 1 | "N epochs" | "N steps",
@@ -40,7 +41,7 @@ type checkpointSetting struct {
 }
 
 // loopKeys are the keys loopSettings reads.
-var loopKeys = []string{"schedule", "metrics", "early_stop", "checkpoint", "eval_train", "val_every", "log_every"}
+var loopKeys = []string{"schedule", "metrics", "early_stop", "checkpoint", "eval_train", "val_every", "log_every", "seeds"}
 
 // scheduleArgs are the arguments of each schedule, in positional order.
 var scheduleArgs = map[string][]string{
@@ -229,6 +230,13 @@ func (s *settings) loopKey(k string, ls *loopSettings) []*lang.Error {
 			ls.valEvery = int(n)
 		} else {
 			ls.logEvery = int(n)
+		}
+	case "seeds":
+		n, isInt := v.(int64)
+		if !isInt || n < 1 || n > maxSeeds {
+			errs = append(errs, s.errorf(lang.CodeValue, k, "want a number of seeds from 1 to %d, got %s", maxSeeds, showValue(v)))
+		} else {
+			ls.seeds = int(n)
 		}
 	}
 	slices.SortStableFunc(errs, func(a, b *lang.Error) int { // by position within the value

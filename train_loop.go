@@ -374,7 +374,7 @@ func setCallbacks(o *TrainOptions, cfg *train.Config) {
 // for a schedule that spans the run.
 func (s *settings) runSettings(o *TrainOptions, f loopFacts, ls loopSettings, p *Program) map[string]string {
 	out := map[string]string{}
-	skip := map[string]bool{"epochs": true, "metrics": true, "checkpoint": true, "eval_train": true, "val_every": true, "log_every": true}
+	skip := map[string]bool{"epochs": true, "metrics": true, "checkpoint": true, "eval_train": true, "val_every": true, "log_every": true, "seeds": true}
 	for _, k := range knownKeys() {
 		if v, ok := s.value(k); ok && !skip[k] {
 			out[k] = canonical(v)

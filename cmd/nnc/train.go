@@ -23,6 +23,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.LR, "lr", 0, "learning rate, positive (overrides the optimizer's)")
 	fs.StringVar(&o.Optimizer, "optimizer", "", "sgd, adam, adamw, rmsprop, adagrad or lion, or a call as a train block writes it, 'sgd(lr = 0.1, momentum = 0.9)' (overrides the train block)")
 	seed := fs.Uint64("seed", 0, "seed for initialization, shuffling and dropout (default: the train block's, else 0)")
+	fs.IntVar(&o.Seeds, "seeds", 0, "train once per seed, --seed, --seed+1, ..., and report each metric's mean, standard deviation, min and max (seeds; -o P writes P.seedK.safetensors per seed)")
 	fs.StringVar(&o.Data, "data", "", dataHelp)
 	fs.Var(splitFlag{&o.Split}, "split", splitHelp)
 	bindFlags(fs, &o.Inputs, &o.Labels, &o.Shapes)
@@ -88,6 +89,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	if res.Seeds != nil {
+		return printSeeds(stdout, res, *asJSON)
+	}
 	if res.Details.StoppedEarly {
 		fmt.Fprintf(stderr, "stopped early after epoch %d; the parameters of epoch %d kept\n", res.Details.Epochs, res.Details.BestEpoch)
 	}
@@ -110,6 +114,7 @@ func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions) error {
 	for _, err := range []error{
 		nonEmpty(fs, "model", "data", "o", "optimizer", "labels"),
 		positiveInt(fs, "epochs", o.Epochs),
+		positiveInt(fs, "seeds", o.Seeds),
 		positiveInt(fs, "batch", o.Batch),
 		positiveInt(fs, "seq", o.Seq),
 		positiveFloat(fs, "lr", o.LR),
