@@ -65,6 +65,8 @@ Usage:
   nnc import MODEL.onnx -o FILE.nn [--params P.safetensors] [--model Net]
                                          an ONNX model as a readable .nn program and its weights
   nnc lsp                                the language server for editors (LSP on stdin/stdout)
+  nnc bench FILE --entry M.fn [--train] [--shapes B=64] [--threads N] [--json]
+                                         time per call, GFLOP/s, memory, profile by op and .nn line
 
 check, run, grad, train, eval and gradcheck take --max-memory 2GB: the most
 memory one plan may take (default: $NNC_MAX_MEMORY, else the memory available).
@@ -85,6 +87,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"plot":      cmdPlot,
 	"import":    cmdImport,
 	"lsp":       cmdLsp,
+	"bench":     cmdBench,
 }
 
 func main() {
