@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -88,4 +89,36 @@ func TestExitWithoutShutdown(t *testing.T) {
 	if err := Serve(context.Background(), strings.NewReader(frame(`{"jsonrpc":"2.0","id":1,"method":"shutdown"}`)), &out, Options{}); err != nil {
 		t.Errorf("end of input: %v", err)
 	}
+}
+
+// FuzzWire feeds arbitrary bytes to a session: whatever arrives, Serve
+// returns (at the end of the input at the latest) without a panic, and
+// everything it wrote is framed messages.
+func FuzzWire(f *testing.F) {
+	open := `{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"untitled:a.nn","version":1,"text":"fn f(x: f32[N]) -> f32[N] {\n    return x * 2.0\n}\n"}}}`
+	f.Add(frame(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`) + frame(open) +
+		frame(`{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"textDocument":{"uri":"untitled:a.nn"},"position":{"line":1,"character":11}}}`))
+	f.Add(frame(open) + frame(`{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"untitled:a.nn","version":2},"contentChanges":[{"range":{"start":{"line":1,"character":99},"end":{"line":0,"character":-5}},"text":"("}]}}`) +
+		frame(`{"jsonrpc":"2.0","id":3,"method":"textDocument/completion","params":{"textDocument":{"uri":"untitled:a.nn"},"position":{"line":-1,"character":1000}}}`))
+	f.Add(frame(`{"jsonrpc":"2.0","id":4,"method":"textDocument/formatting","params":{"textDocument":{"uri":"untitled:a.nn"}}}`) + "Content-Length: 3\r\n\r\n{}")
+	f.Add("Content-Length: 2\r\nContent-Length: 5\r\n\r\n[1,2]")
+	f.Fuzz(func(t *testing.T, in string) {
+		w := &syncWriter{w: &bytes.Buffer{}}
+		_ = Serve(context.Background(), strings.NewReader(in), w, Options{})
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		responses(t, w.w.String())
+	})
+}
+
+// syncWriter is a writer safe for the server's timers and its loop.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
