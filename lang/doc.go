@@ -44,6 +44,9 @@
 //	apply.go      the one place where an op is added to the graph
 //	lower.go      entries: Lower, Signature, Entries; shapes.go binds shape
 //	              variables to concrete shapes
+//	query*.go     the query API for editors: Analyze checks like Load and
+//	              keeps errors, syntax trees and each expression's value
+//	              (the one hook: interp.obs in eval)
 //
 // Built-in functions. Most are derived from the op registry: an op with a
 // built-in signature (ops.Builtin: operands, attributes with kinds,
@@ -71,7 +74,10 @@
 // ModelArgs, TrainModels, TrainBlock); LowerOptions, Lowered and Arg;
 // NeedsShapes and BindShapes; Format (nnc fmt); the errors (Error,
 // ErrorList and the stable codes, which docs/language.md lists); a train
-// block's settings (TrainSpec, Value, Call, Map). The syntax tree, the
+// block's settings (TrainSpec, Value, Call, Map); for editors (the
+// language server, package lsp), the query API of query.go: Analyze and
+// Analysis (Info, Definition, Symbols, Completions), StdSource. The
+// syntax tree, the
 // parser and the interpreter are internal: their names are unexported, so
 // that the language can change its syntax tree without breaking callers.
 // syntax_compat.go keeps, for now, exported aliases of the syntax tree's

@@ -580,19 +580,6 @@ func builtinSignature(name string) string {
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
 
-// BuiltinNames lists the built-in functions, sorted.
-func BuiltinNames() []string { return append([]string(nil), builtinNames()...) }
-
-// BuiltinSignature writes a built-in's call form, its operands and then its
-// keyword arguments with their defaults ("softmax(x, axis = -1)"), and its
-// documentation ("" for the built-ins written by hand).
-func BuiltinSignature(name string) (sig, doc string) {
-	if op := registryBuiltins()[name]; op != nil {
-		doc = op.Doc
-	}
-	return builtinSignature(name), doc
-}
-
 // entryFlops describes the FLOPs of one forward execution of an entry
 // of the analyzed file (evaluation mode), its shape variables at 1:
 // "FLOPs: 24 at B = 1" (per example when the one variable is the batch).
