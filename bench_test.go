@@ -1,0 +1,169 @@
+package nnc
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nnclang/nnc/lang"
+)
+
+// stdSourceLine is line n of a standard library file, trimmed.
+func stdSourceLine(file string, n int) (string, bool) {
+	b, ok := lang.StdSource(file)
+	lines := strings.Split(string(b), "\n")
+	if !ok || n < 1 || n > len(lines) {
+		return "", false
+	}
+	return strings.TrimSpace(lines[n-1]), true
+}
+
+// quickBench are options for tests: one short round, no probe.
+func quickBench(entry string, train bool, shapes map[string]int) BenchOptions {
+	return BenchOptions{Entry: entry, Train: train, Shapes: shapes, Rounds: 2, RoundTime: time.Millisecond}
+}
+
+// TestBenchDigits: the report on models/digits.nn, inference and training
+// step: times ordered, FLOPs as nnc check counts them, no allocation
+// asserted (short rounds see the pool and GC; nnc bench reports it),
+// shares summing to 1, every line named exists with its text, and the
+// hottest op's line among the top lines.
+func TestBenchDigits(t *testing.T) {
+	p, err := CompileFile("models/digits.nn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := os.ReadFile("models/digits.nn")
+	lines := strings.Split(string(src), "\n")
+	sum, err := p.Summary(map[string]int{"B": 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, train := range []bool{false, true} {
+		o := quickBench("Classifier.loss", train, map[string]int{"B": 32})
+		o.Top = 100
+		r, err := p.Bench(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(0 < r.Time.Min && r.Time.Min <= r.Time.Median && r.Time.Median <= r.Time.P90) || r.Rounds != 2 || r.Calls < 1 {
+			t.Errorf("train %v: time %+v, %d rounds of %d", train, r.Time, r.Rounds, r.Calls)
+		}
+		if !train {
+			for _, e := range sum.Entries {
+				if e.Name == "Classifier.loss" && e.Flops != r.Flops {
+					t.Errorf("flops %d, nnc check counts %d", r.Flops, e.Flops)
+				}
+			}
+		}
+		if r.Flops <= 0 || r.GFlops <= 0 || r.PeakBytes <= 0 || r.Allocs < 0 {
+			t.Errorf("train %v: flops %d, %v GFLOP/s, peak %d, %v allocs", train, r.Flops, r.GFlops, r.PeakBytes, r.Allocs)
+		}
+		if len(r.Inputs) != 2 || r.Inputs[1].Drawn != "ints [0, 10)" {
+			t.Errorf("inputs %+v: want y's labels below the 10 classes", r.Inputs)
+		}
+		var opShare, lineShare float64
+		for _, o := range r.Profile.Ops {
+			opShare += o.Share
+		}
+		inTop := map[string]bool{}
+		for _, l := range r.Profile.Lines {
+			lineShare += l.Share
+			if l.Line == 0 {
+				continue
+			}
+			inTop[l.File+":"+itoa(l.Line)] = true
+			want := ""
+			if l.File == "models/digits.nn" && l.Line <= len(lines) {
+				want = strings.TrimSpace(lines[l.Line-1])
+			} else if b, ok := stdSourceLine(l.File, l.Line); ok {
+				want = b
+			}
+			if want == "" || l.Text != want {
+				t.Errorf("line %s:%d: text %q, the file has %q", l.File, l.Line, l.Text, want)
+			}
+		}
+		if math.Abs(opShare-1) > 1e-9 || math.Abs(lineShare-1) > 1e-9 {
+			t.Errorf("train %v: shares sum to %v by op, %v by line", train, opShare, lineShare)
+		}
+		if hot := r.Profile.Ops[0].Hottest; hot != "" && !inTop[hot] {
+			t.Errorf("hottest op %s's line %s is not among the lines %v", r.Profile.Ops[0].Op, hot, inTop)
+		}
+	}
+}
+
+// TestBenchErrors: a bad entry, a missing or unknown shape, a method-less
+// training entry and an unknown input are errors.
+func TestBenchErrors(t *testing.T) {
+	p, err := CompileFile("models/digits.nn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		o    BenchOptions
+		want string
+	}{
+		{quickBench("Nope.loss", false, map[string]int{"B": 4}), "no entry"},
+		{quickBench("Classifier.loss", false, nil), "B need a value"},
+		{quickBench("", false, nil), "empty entry"},
+		{BenchOptions{Entry: "Classifier.loss", Shapes: map[string]int{"B": 4}, Inputs: map[string]*Tensor{"z": nil}}, "no input of this name"},
+		{quickBench("Classifier.loss", false, map[string]int{"B": 1 << 62}), "too large"},
+	} {
+		_, err := p.Bench(c.o)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want %q", c.o, err, c.want)
+		}
+	}
+}
+
+// TestBenchModels: every entry of models/*.nn and of the design's
+// examples runs under nnc bench (loss entries also as a training step),
+// with every shape variable 4 and the model arguments without defaults 8.
+func TestBenchModels(t *testing.T) {
+	files, _ := filepath.Glob("models/*.nn")
+	ex, _ := filepath.Glob("/work/shared/design/examples/*.nn")
+	for _, f := range append(files, ex...) {
+		p, err := CompileFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := map[string]any{}
+		for _, a := range p.ModelArgNames() {
+			if a == "users" || a == "items" { // matrix_factorization's, without defaults
+				args[a] = 8
+			}
+		}
+		p.SetModelArgs(args)
+		for _, e := range p.Entries() {
+			sig, err := p.signature(e)
+			if err != nil {
+				// A model whose arguments have no defaults (deep_mlp's
+				// Layer): its signature needs them, which nnc check
+				// reports too.
+				t.Logf("%s %s: %v", f, e, err)
+				continue
+			}
+			shapes := map[string]int{}
+			for _, a := range sig {
+				for _, d := range a.Type.Shape {
+					for _, v := range d.Vars() {
+						shapes[v] = 4
+					}
+				}
+			}
+			for _, train := range []bool{false, strings.HasSuffix(e, ".loss")} {
+				r, err := p.Bench(quickBench(e, train, shapes))
+				if err != nil {
+					t.Errorf("%s %s (train %v): %v", f, e, train, err)
+					continue
+				}
+				if len(r.Profile.Ops) == 0 || r.Time.Median <= 0 {
+					t.Errorf("%s %s: empty report %+v", f, e, r)
+				}
+			}
+		}
+	}
+}
