@@ -270,7 +270,7 @@ func benchTime(s *runtime.Session, in []*tensor.Tensor, opts BenchOptions, rep *
 	if rep.Time.Median > 0 {
 		rep.GFlops = float64(rep.Flops) / rep.Time.Median / 1e9
 	}
-	n := min(rep.Calls, 100)
+	n := min(max(rep.Calls, 20), 100) // enough calls that a one-off allocation averages out
 	var before, after goruntime.MemStats
 	goruntime.ReadMemStats(&before)
 	for i := range n {
