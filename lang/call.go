@@ -324,6 +324,9 @@ func (i *interp) checkResult(fr *frame, bd *binding, t *typeExpr, v value) *unif
 		if _, ok := coerceKind(t.Name, v); ok {
 			return nil
 		}
+		if tv, isT := v.(tensorV); isT && t.Name == "bool" && tv.n.Type.DType == ops.Bool && tv.n.Type.Shape.Rank() == 0 {
+			return nil // a bool scalar tensor (all(x > 0.0)) is a run-time bool
+		}
 		return &unifyErr{CodeReturn, describeValue(v)}
 	}
 	tv, ok := v.(tensorV)

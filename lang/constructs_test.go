@@ -82,10 +82,10 @@ func TestConstructs(t *testing.T) {
 			nil, []float64{1, 3, 2, 4}, []int{2, 2}},
 		{"literal ids", `fn f(x: f64[2, 3]) -> f64[2, 2] { return take(x, [2, 1], axis = 1) }`, nil,
 			map[string]in{"x": x23}, []float64{3, 2, 6, 5}, []int{2, 2}},
-		{"comparison masks", `fn f(x: f64[4]) -> f64[4] { return (x > 1.0) * 10.0 + (x <= 2.0) + (x == 3.0) * 100.0 }`, nil,
+		{"comparison masks", `fn f(x: f64[4]) -> f64[4] { return (x > 1.0) * (x * 0.0 + 10.0) + cast(x <= 2.0, f64) + cast(x == 3.0, f64) * 100.0 }`, nil,
 			// x = 0, 1, 2, 3: (x>1)*10 = 0,0,10,10; x<=2: 1,1,1,0; (x==3)*100: 0,0,0,100
 			map[string]in{"x": f64([]int{4}, 0, 1, 2, 3)}, []float64{1, 1, 11, 110}, []int{4}},
-		{"logic on masks", `fn f(x: f64[4]) -> f64[4] { return ((x > 0.5) && (x < 2.5)) + 10.0 * ((x < 0.5) || (x > 2.5)) + 100.0 * !(x > 1.5) }`, nil,
+		{"logic on masks", `fn f(x: f64[4]) -> f64[4] { return cast((x > 0.5) && (x < 2.5), f64) + 10.0 * cast((x < 0.5) || (x > 2.5), f64) + 100.0 * cast(!(x > 1.5), f64) }`, nil,
 			// and: 0,1,1,0; or: 1,0,0,1; not(x>1.5): 1,1,0,0
 			map[string]in{"x": f64([]int{4}, 0, 1, 2, 3)}, []float64{110, 101, 1, 10}, []int{4}},
 		{"where", `fn f(x: f64[4]) -> f64[4] { return where(x > 1.5, x, 0.0 - x) }`, nil,

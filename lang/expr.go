@@ -111,20 +111,24 @@ func (i *interp) unary(f *frame, e *unaryExpr) value {
 			return !b
 		}
 		if t, ok := x.(tensorV); ok {
-			one := i.b.Scalar(t.n.Type.DType, 1)
-			return i.applyLabelled(e.Pos, ops.Sub, nil, func() []string { return []string{"1", exprLabel(e.X)} }, one, t.n)
+			return i.applyLabelled(e.Pos, ops.LogicalNot, nil, func() []string { return []string{exprLabel(e.X)} }, t.n)
 		}
 	}
 	i.errorf(e.Pos, CodeNotCallable, "operator %s does not apply to %s", e.Op, kindOf(x))
 	return bad
 }
 
-// binaryOps are the ops of the binary operators on tensors (<=, >=, !=,
-// && and || are written with them in binary).
+// binaryOps are the ops of the binary operators on tensors. Comparisons
+// give bool tensors; && and || take them.
 var binaryOps = map[string]*ops.Op{
 	"+": ops.Add, "-": ops.Sub, "*": ops.Mul, "/": ops.Div, "**": ops.Pow, "@": ops.Matmul,
-	"<": ops.Less, ">": ops.Greater, "==": ops.Equal,
+	"==": ops.Eq, "!=": ops.Ne, "<": ops.Lt, "<=": ops.Le, ">": ops.Gt, ">=": ops.Ge,
+	"&&": ops.LogicalAnd, "||": ops.LogicalOr,
 }
+
+// logicalOps are the operators whose operands stay bool; in any other
+// operator a bool tensor becomes the other operand's element type.
+var logicalOps = map[string]bool{"==": true, "!=": true, "&&": true, "||": true}
 
 func (i *interp) binary(f *frame, e *binaryExpr) value {
 	x, y := i.eval(f, e.X), i.eval(f, e.Y)
@@ -151,12 +155,16 @@ func (i *interp) binary(f *frame, e *binaryExpr) value {
 	if isBad(x, y) {
 		return bad
 	}
-	xt, xIsT := x.(tensorV)
-	yt, yIsT := y.(tensorV)
+	_, xIsT := x.(tensorV)
+	_, yIsT := y.(tensorV)
 	if !xIsT && !yIsT {
 		return i.constBinary(e, x, y)
 	}
 	labels := func() []string { return []string{exprLabel(e.X), exprLabel(e.Y)} }
+	xt, yt, ok := i.promoteBools(e, x, y)
+	if !ok {
+		return bad
+	}
 	// Weak scalars: a compile-time number takes the tensor's element type.
 	if !xIsT {
 		n, ok := i.weakScalar(e.X, x, yt.n.Type.DType)
@@ -173,19 +181,6 @@ func (i *interp) binary(f *frame, e *binaryExpr) value {
 		yt = tensorV{n}
 	}
 	switch e.Op {
-	case "<=", ">=", "!=":
-		inv := map[string]*ops.Op{"<=": ops.Greater, ">=": ops.Less, "!=": ops.Equal}[e.Op]
-		m := i.applyLabelled(e.Pos, inv, nil, labels, xt.n, yt.n)
-		mt, ok := m.(tensorV)
-		if !ok {
-			return bad
-		}
-		one := i.b.Scalar(mt.n.Type.DType, 1)
-		return i.applyLabelled(e.Pos, ops.Sub, nil, func() []string { return []string{"1", exprLabel(e)} }, one, mt.n)
-	case "&&":
-		return i.applyLabelled(e.Pos, ops.Mul, nil, labels, xt.n, yt.n)
-	case "||":
-		return i.applyLabelled(e.Pos, ops.Maximum, nil, labels, xt.n, yt.n)
 	case "%":
 		i.errorf(e.Pos, CodeUnsupported, "operator %% on tensors is not supported yet")
 		return bad
@@ -306,4 +301,36 @@ func (i *interp) transpose(p ops.Pos, x tensorV, perm []int, label string) value
 		}
 	}
 	return i.apply(p, ops.Transpose, ops.Attrs{"perm": perm}, []string{label}, x.n)
+}
+
+// promoteBools returns the tensor operands of a binary operator with a bool
+// tensor converted where the operator computes numbers (NumPy's rule): to
+// the other tensor's element type, or to f32 beside a compile-time number
+// or another bool. In == != && || bools stay bools.
+func (i *interp) promoteBools(e *binaryExpr, x, y value) (tensorV, tensorV, bool) {
+	xt, xIsT := x.(tensorV)
+	yt, yIsT := y.(tensorV)
+	if logicalOps[e.Op] {
+		return xt, yt, true
+	}
+	isBool := func(t tensorV, isT bool) bool { return isT && t.n.Type.DType == ops.Bool }
+	to := func(other tensorV, otherT bool) ops.DType {
+		if otherT && other.n.Type.DType != ops.Bool {
+			return other.n.Type.DType
+		}
+		return ops.F32
+	}
+	ok := true
+	if isBool(xt, xIsT) {
+		xt, ok = i.castBool(e.X, xt, to(yt, yIsT))
+	}
+	if ok && isBool(yt, yIsT) {
+		yt, ok = i.castBool(e.Y, yt, to(xt, xIsT))
+	}
+	return xt, yt, ok
+}
+
+func (i *interp) castBool(e expr, t tensorV, dt ops.DType) (tensorV, bool) {
+	v, ok := i.applyLabelled(startPos(e), ops.Cast, ops.Attrs{"dtype": dt}, func() []string { return []string{exprLabel(e)} }, t.n).(tensorV)
+	return v, ok
 }

@@ -131,7 +131,7 @@ func TestModelFeatures(t *testing.T) {
 }
 
 func TestComparisons(t *testing.T) {
-	out, _ := evalEntry(t, `fn f(x: f64[4], y: f64[4]) -> (f64[4], f64[4], f64[4], f64[4]) { return x < y, x >= y, x == y, x != 2.0 }`, "f",
+	out, _ := evalEntry(t, `fn f(x: f64[4], y: f64[4]) -> (bool[4], bool[4], bool[4], bool[4]) { return x < y, x >= y, x == y, x != 2.0 }`, "f",
 		map[string]in{"x": f64([]int{4}, 1, 2, 3, 4), "y": f64([]int{4}, 2, 2, 2, 5)})
 	near(t, "<", out[0], []float64{1, 0, 0, 1}, 0)
 	near(t, ">=", out[1], []float64{0, 1, 1, 0}, 0)

@@ -18,6 +18,7 @@ SCRIPTS = [
     "hostile.py",
     "convpool.py",
     "sparse.py",
+    "compare.py",
 ]
 
 # Each script keeps the cases that fail today (a bug or a missing feature in

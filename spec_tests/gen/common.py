@@ -45,6 +45,9 @@ def value_json(a):
 
 def tensor_json(a, dtype):
     """An expectation: {"dtype":..., "shape":..., "data": flat row-major}."""
+    if dtype == "bool":
+        a = np.asarray(a, dtype=bool)
+        return json.dumps({"dtype": dtype, "shape": list(a.shape), "data": [bool(x) for x in a.reshape(-1)]})
     a = np.asarray(a, dtype=np.float64 if dtype in ("f32", "f64") else np.int64)
     if dtype == "f32":  # 9 significant digits are more than an f32 holds
         data = [float("%.9g" % x) for x in a.reshape(-1)]

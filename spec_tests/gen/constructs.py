@@ -379,14 +379,14 @@ fn inc(x: f32[N, 2]) -> f32[N, 2] {
 
 # ---- masks ----
 x, y = grid(r, (2, 4)), grid(r, (2, 4))
-m1, m2 = (x > 0).astype(float), (y <= 0.5).astype(float)
-case("masks", "Comparisons give 0/1 in the operands' type; && || ! combine such masks elementwise.", """
-fn f(x: f32[2, 4], y: f32[2, 4]) -> (f32[2, 4], f32[2, 4], f32[2, 4], f32[2, 4]) {
+m1, m2 = x > 0, y <= 0.5
+case("masks", "Comparisons give bool tensors; && || ! combine them elementwise; in arithmetic a bool becomes the other operand's type (NumPy), so a mask multiplies directly.", """
+fn f(x: f32[2, 4], y: f32[2, 4]) -> (bool[2, 4], bool[2, 4], bool[2, 4], f32[2, 4]) {
     a = x > 0.0
     b = y <= 0.5
-    return a && b, a || b, !a, (x == y) + (x != y) * 2.0
+    return a && b, a || b, !a, (x == y) * y + (x != y) * 2.0
 }
-""").input("x", x).input("y", y).out(m1 * m2).out(np.maximum(m1, m2)).out(1 - m1).out((x == y) + (x != y) * 2.0)
+""").input("x", x).input("y", y).out(m1 & m2, "bool").out(m1 | m2, "bool").out(~m1, "bool").out((x == y) * y + (x != y) * 2.0)
 
 # ---- the short function form ----
 x = grid(r, (3,))

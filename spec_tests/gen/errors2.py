@@ -199,7 +199,7 @@ fn f(x: f32[3]) -> f32[3] {
     return -x
 }
 """)
-err(c, line_of(c.src, "if sum"), "compile-time", "f32").code("E205")
+err(c, line_of(c.src, "if sum"), "compile-time", "bool").code("E205")
 
 c = case("e205_loop_bound", "E205: a loop bound must be a compile-time int.", """
 fn f(x: f32[3]) -> f32[3] {

@@ -3,13 +3,14 @@ random ones (normal, uniform, glorot_*, he_*, orthogonal) by what their
 definition guarantees: bounds, means and standard deviations (with slack of
 many standard errors on thousands of draws), orthonormal rows, fan-in and
 fan-out read from the declared shape (rank 2 [in, out]; rank 4 [out, in, k,
-k] gives in*k*k and out*k*k). Each check is a 0/1 comparison computed in the
-program, expected to be 1; the bounds are computed here from the formulas of
+k] gives in*k*k and out*k*k). Each check is a comparison computed in the
+program, expected to be true; the bounds are computed here from the formulas of
 docs/language.md. Parameters keep their initial values (seed 0): the cases
 have no params/ files.
 """
 
 import math
+import re
 
 import numpy as np
 
@@ -24,8 +25,12 @@ cases = []
 
 def case(name, header, program, entry, nchecks):
     c = Case("init", name, header, program, entry)
-    for _ in range(nchecks):
-        c.out(np.float64(1.0))
+    # A check is a comparison (a bool, expected true) or a product of two
+    # (a bool times a bool is an f32, expected 1).
+    types = re.search(r"-> \(([^)]*)\)", program).group(1).split(", ") if nchecks else []
+    assert len(types) == nchecks, name
+    for t in types:
+        c.out(True, "bool") if t == "bool" else c.out(np.float64(1.0))
     cases.append(c)
     return c
 
@@ -52,7 +57,7 @@ model M() {
     param n: f32[200, 300] = normal(mean = 1.0, std = 0.5)
     param u: f32[200, 300] = uniform(low = -2.0, high = 3.0)
 
-    fn forward() -> (f32, f32, f32, f32, f32, f32) {
+    fn forward() -> (bool, bool, f32, f32, bool, bool) {
         return abs(mean(n) - 1.0) < 0.01, abs(std(n) / 0.5 - 1.0) < 0.03, (min(u) >= -2.0) * (max(u) <= 3.0), (min(u) < -1.99) * (max(u) > 2.99), abs(mean(u) - 0.5) < 0.03, abs(std(u) / %s - 1.0) < 0.03
     }
 }
@@ -64,7 +69,7 @@ model M() {
     param W: f32[200, 300] = glorot_uniform()
     param V: f32[200, 300] = glorot_uniform(gain = 2.0)
 
-    fn forward() -> (f32, f32, f32, f32, f32) {
+    fn forward() -> (bool, bool, bool, bool, bool) {
         return max(abs(W)) <= %s, max(abs(W)) > %s, abs(mean(W)) < %s, max(abs(V)) <= %s, max(abs(V)) > %s
     }
 }
@@ -75,7 +80,7 @@ case("glorot_normal_matrix", "glorot_normal on [200, 300] has standard deviation
 model M() {
     param W: f32[200, 300] = glorot_normal()
 
-    fn forward() -> (f32, f32) {
+    fn forward() -> (bool, bool) {
         return abs(std(W) / %s - 1.0) < 0.03, abs(mean(W)) < %s
     }
 }
@@ -88,7 +93,7 @@ model M() {
     param U: f32[300, 200] = he_uniform()
     param N: f32[300, 200] = he_normal()
 
-    fn forward() -> (f32, f32, f32) {
+    fn forward() -> (bool, bool, bool) {
         return max(abs(U)) <= %s, max(abs(U)) > %s, abs(std(N) / %s - 1.0) < 0.03
     }
 }
@@ -102,7 +107,7 @@ model M() {
     param K: f32[64, 32, 3, 3] = glorot_uniform()
     param H: f32[64, 32, 3, 3] = he_normal()
 
-    fn forward() -> (f32, f32, f32) {
+    fn forward() -> (bool, bool, bool) {
         return max(abs(K)) <= %s, max(abs(K)) > %s, abs(std(H) / %s - 1.0) < 0.04
     }
 }
@@ -113,7 +118,7 @@ model M() {
     param W: f32[20, 30] = orthogonal()
     param V: f32[30, 20] = orthogonal(gain = 2.0)
 
-    fn forward() -> (f32, f32) {
+    fn forward() -> (bool, bool) {
         return max(abs(W @ W.T - eye(20))) < 0.0001, max(abs(V.T @ V - 4.0 * eye(20))) < 0.0004
     }
 }
@@ -124,14 +129,14 @@ model M() {
     param A: f32[50, 50] = normal()
     param B: f32[50, 50] = normal()
 
-    fn forward() -> (f32, f32) {
+    fn forward() -> (bool, bool) {
         return max(abs(A - B)) > 0.5, std(A) > 0.5
     }
 }
 """, "M.forward", 2)
 
 case("random_creators", "The creators normal(shape, mean, std) and uniform(shape, low, high) in a function: statistics on 60000 draws, two call sites draw different numbers, and a second run draws the same (the runner checks that runs are bitwise equal).", """
-fn f() -> (f32, f32, f32, f32, f32) {
+fn f() -> (bool, bool, f32, bool, bool) {
     n = normal([200, 300], mean = -1.0, std = 2.0)
     u = uniform([200, 300], low = 1.0, high = 2.0)
     v = uniform([200, 300], low = 1.0, high = 2.0)
