@@ -166,7 +166,7 @@ type benchGraphs struct {
 // for the shape values of opts, which must give every shape variable of the
 // entry's inputs.
 func (p *Program) benchGraph(opts BenchOptions) (*benchGraphs, error) {
-	sig, err := p.signature(opts.Entry)
+	types, err := p.inputTypes(opts.Entry)
 	if err != nil {
 		return nil, err
 	}
@@ -175,8 +175,8 @@ func (p *Program) benchGraph(opts BenchOptions) (*benchGraphs, error) {
 		env[k] = int64(v)
 	}
 	var missing []string
-	for _, a := range sig {
-		for _, d := range a.Type.Shape {
+	for _, t := range types {
+		for _, d := range t.Shape {
 			for _, v := range d.Vars() {
 				if _, ok := env[v]; !ok && !slices.Contains(missing, v) {
 					missing = append(missing, v)
@@ -234,6 +234,31 @@ func (p *Program) benchGraph(opts BenchOptions) (*benchGraphs, error) {
 	}
 	bg.inputs = bg.g.Inputs()
 	return bg, nil
+}
+
+// inputTypes are the declared types of the entry's inputs, from a
+// lowering with the program's model arguments (the signature alone when
+// the entry needs concrete shapes to lower).
+func (p *Program) inputTypes(entry string) ([]ops.Type, error) {
+	var types []ops.Type
+	low, err := p.lower(entry, lang.LowerOptions{})
+	if err == nil {
+		for _, n := range low.Inputs {
+			types = append(types, n.Type)
+		}
+		return types, nil
+	}
+	if !lang.NeedsShapes(err) {
+		return nil, err
+	}
+	sig, err := p.signature(entry)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range sig {
+		types = append(types, a.Type)
+	}
+	return types, nil
 }
 
 // benchTime warms the session up, picks the calls per round and times the
