@@ -79,7 +79,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		if res != nil && errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "nnc train: interrupted: %v\n", err)
-			if o.Output != "" {
+			if o.Seeds > 1 {
+				fmt.Fprintf(stderr, "the runs of %d of %d seeds were done; a checkpoint resumes with its run's --seed, without --seeds\n", len(res.Seeds), o.Seeds)
+			} else if o.Output != "" {
 				fmt.Fprintf(stderr, "parameters after %d steps written to %s\n", res.Details.Steps, o.Output)
 			}
 			if ck := res.Details.Checkpoint; ck != "" {
