@@ -269,7 +269,11 @@ func benchTime(s *runtime.Session, in []*tensor.Tensor, opts BenchOptions, rep *
 		_, err := s.RunContext(ctx, seed, in...)
 		return err
 	}
-	// Warm up: at least 3 calls and a tenth of a round.
+	// Warm up: the first call (which builds the plan and allocates its
+	// arenas), then at least 3 calls and a tenth of a round.
+	if err := call(0); err != nil {
+		return err
+	}
 	start, calls := time.Now(), 0
 	for calls < 3 || time.Since(start) < opts.RoundTime/10 {
 		if err := call(uint64(calls)); err != nil {

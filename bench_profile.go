@@ -259,7 +259,7 @@ func inputNamed(nodes []*ops.Node, name string) bool {
 // intRanges finds, for the graph's integer inputs, the bound the ops that
 // read them check them against (the least, where several read one):
 // cross_entropy's and one_hot's labels, embedding's and take's ids, a
-// sparse product's column indices.
+// sparse product's column indices, through reshapes, slices and casts.
 func intRanges(bg *benchGraphs) map[*ops.Node]int64 {
 	hi := map[*ops.Node]int64{}
 	dim := func(n *ops.Node, axis int) int64 {
@@ -275,7 +275,20 @@ func intRanges(bg *benchGraphs) map[*ops.Node]int64 {
 		}
 		return int64(s[axis])
 	}
+	// origin follows ops that move integer values without changing them
+	// (a reshape of the labels before cross_entropy) back to an input.
+	var origin func(n *ops.Node) *ops.Node
+	origin = func(n *ops.Node) *ops.Node {
+		switch n.Op.Name {
+		case "reshape", "transpose", "squeeze", "unsqueeze", "slice", "broadcast_to", "cast":
+			if len(n.In) == 1 && n.Type.DType.IsInt() && n.In[0].Type.DType.IsInt() {
+				return origin(n.In[0])
+			}
+		}
+		return n
+	}
 	note := func(n *ops.Node, h int64) {
+		n = origin(n)
 		if n.Op != ops.Input || h <= 0 {
 			return
 		}

@@ -165,6 +165,14 @@ func TestBenchModels(t *testing.T) {
 				if len(r.Profile.Ops) == 0 || r.Time.Median <= 0 {
 					t.Errorf("%s %s: empty report %+v", f, e, r)
 				}
+				for _, in := range r.Inputs {
+					// char_lstm's and tiny_gpt's next characters are
+					// labels of their 65 classes, flattened before
+					// cross_entropy.
+					if in.Name == "next" && in.Drawn != "ints [0, 65)" {
+						t.Errorf("%s %s: next drawn as %s, want below the 65 classes", f, e, in.Drawn)
+					}
+				}
 			}
 		}
 	}
