@@ -126,6 +126,9 @@ var optionFlags = map[string]string{
 	"EvalOptions.Shapes":     "--shapes",
 	"TrainOptions.Seq":       "--seq",
 	"GraphOptions.Grad":      "graph --grad",
+	"BenchOptions.Shapes":    "--shapes",
+	"BenchOptions.Entry":     "--entry",
+	"BenchOptions.Inputs":    "--in",
 
 	"TrainOptions.Entry":         "--entry",
 	"TrainOptions.Optimizer":     "--optimizer",
