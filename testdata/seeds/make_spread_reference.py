@@ -3,7 +3,8 @@ for each case, a metric's values over the runs of several seeds and
 NumPy's mean, std(ddof=1), min and max of them (float64). The values are
 made up here (the GCN's test accuracies over seeds 0-9 of BENCHMARKS.md,
 random losses of varied scales, a single run, equal values, a NaN), not
-taken from nnc.
+taken from nnc. For one value the reference deviation is 0, SummarizeSeeds's
+rule (NumPy's std(ddof=1) of one value is NaN).
 
 Run with /usr/bin/python3 (numpy) from testdata/seeds/:
     /usr/bin/python3 make_spread_reference.py > spread_reference.json
