@@ -104,6 +104,9 @@ func (i *interp) unary(f *frame, e *unaryExpr) value {
 		case floatV:
 			return -x
 		case tensorV:
+			if dt := x.n.Type.DType; dt.IsInt() {
+				return i.applyLabelled(e.Pos, ops.IntSub, nil, func() []string { return []string{"0", exprLabel(e.X)} }, i.b.Scalar(dt, 0), x.n)
+			}
 			return i.applyLabelled(e.Pos, ops.Neg, nil, func() []string { return []string{exprLabel(e.X)} }, x.n)
 		}
 	case "!":
@@ -125,6 +128,10 @@ var binaryOps = map[string]*ops.Op{
 	"==": ops.Eq, "!=": ops.Ne, "<": ops.Lt, "<=": ops.Le, ">": ops.Gt, ">=": ops.Ge,
 	"&&": ops.LogicalAnd, "||": ops.LogicalOr,
 }
+
+// intOps are the ops of the arithmetic operators on two integer tensors:
+// they wrap around, and / rounds toward minus infinity (Python's //).
+var intOps = map[string]*ops.Op{"+": ops.IntAdd, "-": ops.IntSub, "*": ops.IntMul, "/": ops.IntDiv, "%": ops.Mod}
 
 // logicalOps are the operators whose operands stay bool; in any other
 // operator a bool tensor becomes the other operand's element type.
@@ -165,6 +172,9 @@ func (i *interp) binary(f *frame, e *binaryExpr) value {
 	if !ok {
 		return bad
 	}
+	if !i.intWithFloat(e, x, y, xt, yt) {
+		return bad
+	}
 	// Weak scalars: a compile-time number takes the tensor's element type.
 	if !xIsT {
 		n, ok := i.weakScalar(e.X, x, yt.n.Type.DType)
@@ -180,10 +190,11 @@ func (i *interp) binary(f *frame, e *binaryExpr) value {
 		}
 		yt = tensorV{n}
 	}
-	switch e.Op {
-	case "%":
-		i.errorf(e.Pos, CodeUnsupported, "operator %% on tensors is not supported yet")
-		return bad
+	if dt := xt.n.Type.DType; dt.IsInt() && yt.n.Type.DType == dt && intOps[e.Op] != nil {
+		return i.applyLabelled(e.Pos, intOps[e.Op], nil, labels, xt.n, yt.n)
+	}
+	if e.Op == "%" {
+		return i.applyLabelled(e.Pos, ops.Mod, nil, labels, xt.n, yt.n)
 	}
 	return i.applyLabelled(e.Pos, binaryOps[e.Op], nil, labels, xt.n, yt.n)
 }
@@ -333,4 +344,19 @@ func (i *interp) promoteBools(e *binaryExpr, x, y value) (tensorV, tensorV, bool
 func (i *interp) castBool(e expr, t tensorV, dt ops.DType) (tensorV, bool) {
 	v, ok := i.applyLabelled(startPos(e), ops.Cast, ops.Attrs{"dtype": dt}, func() []string { return []string{exprLabel(e)} }, t.n).(tensorV)
 	return v, ok
+}
+
+// intWithFloat reports an integer tensor in arithmetic with a compile-time
+// float (ids * 0.5): the float cannot take the integer type, and nnc does
+// not convert the tensor silently.
+func (i *interp) intWithFloat(e *binaryExpr, x, y value, xt, yt tensorV) bool {
+	for k, v := range []value{x, y} {
+		other := []tensorV{yt, xt}[k]
+		if _, isF := v.(floatV); isF && other.n != nil && other.n.Type.DType.IsInt() {
+			i.errorf(e.Pos, CodeShape, "%s %s %s: %s is %v and %s a float; cast it first (cast(%s, f32))",
+				exprLabel(e.X), e.Op, exprLabel(e.Y), exprLabel([]expr{e.Y, e.X}[k]), other.n.Type, exprLabel([]expr{e.X, e.Y}[k]), exprLabel([]expr{e.Y, e.X}[k]))
+			return false
+		}
+	}
+	return true
 }

@@ -19,6 +19,7 @@ SCRIPTS = [
     "convpool.py",
     "sparse.py",
     "compare.py",
+    "intarith.py",
 ]
 
 # Each script keeps the cases that fail today (a bug or a missing feature in

@@ -55,6 +55,8 @@ def tensor_json(a, dtype):
         data = [float(x) for x in a.reshape(-1)]
     else:
         data = [int(x) for x in a.reshape(-1)]
+    if dtype in ("f32", "f64"):  # the case format spells non-finite values as strings
+        data = [x if np.isfinite(x) else "NaN" if np.isnan(x) else "Inf" if x > 0 else "-Inf" for x in data]
     return json.dumps({"dtype": dtype, "shape": list(a.shape), "data": data})
 
 

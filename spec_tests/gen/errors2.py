@@ -371,13 +371,6 @@ fn f(x: f32[3]) -> f32[3] {
 err(c, line_of(c.src, "N / Z"), "zero").code("E308")
 
 # ---- E401 unsupported ----
-c = case("e401_tensor_modulo", "E401: % on tensors is not implemented yet (it works on compile-time ints).", """
-fn f(x: f32[3]) -> f32[3] {
-    return x % 2.0
-}
-""")
-err(c, pos(c.src, "%"), "%", "not supported").code("E401")
-
 c = case("e401_two_tensor_indices", "E401: more than one tensor index in one indexing expression is not implemented yet.", """
 fn f(x: f32[3, 3], i: i32[2]) -> f32[2] {
     return x[i, i]
