@@ -279,8 +279,8 @@ func intRanges(bg *benchGraphs) map[*ops.Node]int64 {
 	// (a reshape of the labels before cross_entropy) back to an input.
 	var origin func(n *ops.Node) *ops.Node
 	origin = func(n *ops.Node) *ops.Node {
-		switch n.Op.Name {
-		case "reshape", "transpose", "squeeze", "unsqueeze", "slice", "broadcast_to", "cast":
+		switch n.Op {
+		case ops.Reshape, ops.Transpose, ops.Squeeze, ops.Unsqueeze, ops.Slice, ops.BroadcastTo, ops.Cast:
 			if len(n.In) == 1 && n.Type.DType.IsInt() && n.In[0].Type.DType.IsInt() {
 				return origin(n.In[0])
 			}
@@ -297,18 +297,20 @@ func intRanges(bg *benchGraphs) map[*ops.Node]int64 {
 		}
 	}
 	for _, n := range bg.g.Nodes {
-		switch n.Op.Name {
-		case "cross_entropy":
+		switch n.Op {
+		case ops.CrossEntropy:
 			if len(n.In) >= 2 {
 				note(n.In[1], dim(n.In[0], -1))
 			}
-		case "one_hot":
+		case ops.OneHot:
 			note(n.In[0], dim(n, -1))
-		case "embedding":
+		case ops.Embedding:
 			note(n.In[0], dim(n.In[1], 0))
-		case "take":
+		case ops.Take:
 			note(n.In[1], dim(n.In[0], n.Attrs.Int("axis", 0)))
-		case "spmm", "sddmm":
+		case ops.SpmmT: // Aᵀ·g: A's columns are the result's rows
+			note(n.In[1], dim(n, 0))
+		case ops.Spmm, ops.Sddmm:
 			if len(n.In) >= 4 {
 				note(n.In[1], dim(n.In[3], 0))
 			}
