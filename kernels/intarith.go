@@ -78,3 +78,33 @@ func ModRow[T Float](dst, x, y []T) {
 		dst[i] = T(FloatMod(float64(x[i*sx]), float64(y[i*sy])))
 	}
 }
+
+// GatherRows writes, for each of outer blocks, the rows of src at the
+// positions pos (each in [0, span)) into dst: dst[o, p, :] = src[o, pos[p], :]
+// with rows of inner elements; the forward of indexing with several
+// integer tensors, once their values are folded into pos.
+func GatherRows[T any](dst, src []T, pos []int, outer, span, inner int) {
+	for o := range outer {
+		for p, q := range pos {
+			d := (o*len(pos) + p) * inner
+			s := (o*span + q) * inner
+			copy(dst[d:d+inner], src[s:s+inner])
+		}
+	}
+}
+
+// ScatterAddRows is GatherRows' adjoint: dst (outer·span·inner elements)
+// is zeroed, then each row of src is added at its position, in order, so
+// repeated positions add up deterministically.
+func ScatterAddRows[T Float](dst, src []T, pos []int, outer, span, inner int) {
+	clear(dst)
+	for o := range outer {
+		for p, q := range pos {
+			d := (o*span + q) * inner
+			s := (o*len(pos) + p) * inner
+			for k := range inner {
+				dst[d+k] += src[s+k]
+			}
+		}
+	}
+}

@@ -171,7 +171,7 @@ func TestErrorCodes(t *testing.T) {
 	check("fn g(x: f32[N], y: f32[N]) -> f32[N] { return x }\nfn f(x: f32[2], y: f32[3]) -> f32[2] { return g(x, y) }", CodeShapeVar)
 	check("fn f(x: f32[3], n: i32[3]) -> f32[3] { return grad(sum(x), n) }", CodeGrad)
 	check("fn f(x: f32[3]) -> f32[3] { return conv2d(x) }", CodeArgs)
-	check("fn f(x: f32[3, 3], i: i32[2]) -> f32[2] { return x[i, i] }", CodeUnsupported)
+	check("fn f(x: f32[3, 4, 3], i: i32[2]) -> f32[2, 4] { return x[i, :, i] }", CodeUnsupported)
 }
 
 // TestErrorCodePositions checks the code and the position of the one error

@@ -83,8 +83,17 @@ func (i *interp) indexTensor(f *frame, e *indexExpr, x *ops.Node) value {
 			}
 		}
 	}
-	if nIDs > 1 {
-		i.errorf(e.Pos, CodeUnsupported, "indexing with more than one tensor index is not supported yet; use take or gather")
+	first, last := -1, -1
+	for k, a := range axes {
+		if a.ids != nil {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if nIDs > 1 && last-first+1 != nIDs {
+		i.errorf(e.Pos, CodeUnsupported, "tensor indices on axes that are not adjacent are not supported; index adjacent axes or use take or gather")
 		return bad
 	}
 	old := i.b.SetPos(e.Pos)
@@ -98,6 +107,9 @@ func (i *interp) indexTensor(f *frame, e *indexExpr, x *ops.Node) value {
 	}
 	if !ok {
 		return bad
+	}
+	if nIDs > 1 {
+		return i.indexND(e, cur, axes, first, label)
 	}
 	// An integer tensor index takes along its axis.
 	var final ops.Shape
@@ -276,4 +288,41 @@ func sliceMsg(err error, label string) string {
 		return ie.Format([]string{label})
 	}
 	return fmt.Sprint(err)
+}
+
+// indexND applies several integer tensor indices on adjacent axes from
+// first (x[i, j], NumPy's advanced indexing): they broadcast together and
+// their shape replaces the axes they index (gather_nd, whose gradient is a
+// deterministic scatter-add and whose indices are checked at run time).
+// cur is x after the slices, with the int-indexed axes still there.
+func (i *interp) indexND(e *indexExpr, cur *ops.Node, axes []idxAxis, first int, label string) value {
+	operands := []*ops.Node{cur}
+	labels := []string{label}
+	for _, a := range axes {
+		if a.ids != nil {
+			operands = append(operands, a.ids)
+			labels = append(labels, exprLabel(a.item.Lo))
+		}
+	}
+	g, ok := node(i.apply(e.Pos, ops.GatherND, ops.Attrs{"axis": first}, labels, operands...))
+	if !ok {
+		return bad
+	}
+	nb := g.Type.Shape.Rank() - (cur.Type.Shape.Rank() - (len(operands) - 1))
+	var final ops.Shape
+	for k, a := range axes {
+		switch {
+		case k == first:
+			final = append(final, g.Type.Shape[first:first+nb]...)
+		case a.drop, a.ids != nil:
+		default:
+			final = append(final, cur.Type.Shape[k])
+		}
+	}
+	if !g.Type.Shape.Equal(final) {
+		if g, ok = node(i.apply(e.Pos, ops.Reshape, ops.Attrs{"shape": final}, []string{label}, g)); !ok {
+			return bad
+		}
+	}
+	return tensorV{g}
 }

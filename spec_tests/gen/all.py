@@ -20,6 +20,7 @@ SCRIPTS = [
     "sparse.py",
     "compare.py",
     "intarith.py",
+    "index_nd.py",
 ]
 
 # Each script keeps the cases that fail today (a bug or a missing feature in
