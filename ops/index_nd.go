@@ -87,6 +87,7 @@ func init() {
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return ndKernel(n, in[0], in[1:], out, false)
 		},
+		Scratch: func(n *Node, in [][]int, out []int, _ bool) int64 { return ndScratch(n, in[0], len(in)-1, out) },
 		Check: []CheckCase{
 			{In: []Type{T(4, 4), TI(3), TI(3)}, Attrs: Attrs{"axis": 0}, Domain: []Domain{AnyReal, Labels, Labels}},
 			{In: []Type{T(2, 3, 3), TI(2, 1), TI(4)}, Attrs: Attrs{"axis": 1}, Domain: []Domain{AnyReal, Labels, Labels}},
@@ -129,6 +130,7 @@ func init() {
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			return ndKernel(n, out, in[1:], in[0], true)
 		},
+		Scratch: func(n *Node, in [][]int, out []int, _ bool) int64 { return ndScratch(n, out, len(in)-1, in[0]) },
 		Check: []CheckCase{
 			{In: []Type{T(3), TI(3), TI(3)}, Attrs: Attrs{"axis": 0, "shape": ShapeOf(4, 4)}, Domain: []Domain{AnyReal, Labels, Labels}},
 			{In: []Type{T(2, 2, 4), TI(2, 1), TI(4)}, Attrs: Attrs{"axis": 1, "shape": ShapeOf(2, 4, 4)}, Domain: []Domain{AnyReal, Labels, Labels}},
@@ -212,4 +214,11 @@ func ndKernel(n *Node, full []int, ids [][]int, part []int, scatter bool) (Kerne
 		}, nil
 	}
 	return nil, fmt.Errorf("%s: no kernel for %v", n.Op.Name, n.Type)
+}
+
+// ndScratch is the bytes of the kernel's table of positions: one int per
+// element of the broadcast index shape.
+func ndScratch(n *Node, full []int, m int, part []int) int64 {
+	k := n.Attrs.Int("axis", 0)
+	return satMul(8, elems(part[k:len(part)-(len(full)-k-m)]))
 }
