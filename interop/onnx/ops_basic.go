@@ -139,11 +139,12 @@ func (t *translator) binary(n *Node, op string) error {
 		}
 		expr = "pow(" + x + ", " + y + ")"
 	case ">", "<", "==", ">=", "<=":
-		// .nn comparisons give 0 or 1 in their operands' type.
+		// .nn comparisons give bools; ONNX's BOOL is held as 0 or 1 in
+		// the operands' type here.
 		if wide {
 			dt = tensor.F64
 		}
-		expr, wide = x+" "+op+" "+y, false
+		expr, wide = "cast("+x+" "+op+" "+y+", "+dt.String()+")", false
 	default:
 		expr = x + " " + op + " " + y
 	}
