@@ -170,7 +170,7 @@ func (l *loader) readRows(path string) (*data.Dataset, error) {
 	case "safetensors":
 		return data.ReadSafetensors(path, o)
 	case "jsonl":
-		return data.ReadJSONL(path, data.JSONLOptions{Options: o})
+		return data.ReadJSONL(path, l.jsonlOptions())
 	case "images":
 		io := data.ImageOptions{Options: o, Gray: l.str("color", "rgb") == "gray"}
 		if v, _ := l.arg("size"); v != nil {

@@ -15,17 +15,19 @@ import (
 type argKind int
 
 const (
-	argPath    argKind = iota // a file or folder in quotes, relative to the .nn file's folder
-	argPair                   // two paths in a list: [images, labels]
-	argName                   // a name in quotes (an array of a file)
-	argChoice                 // one of argSpec.choices, in quotes
-	argPosInt                 // a positive integer
-	argPosNum                 // a positive, finite number
-	argBool                   // true or false
-	argColumn                 // a column: its name in quotes, or its index from 1 (negative: from the end)
-	argSize                   // a list of positive integers: [height, width]
-	argSplit                  // how the data is divided (splitForms)
-	argColumns                // a list of columns, each as argColumn
+	argPath     argKind = iota // a file or folder in quotes, relative to the .nn file's folder
+	argPair                    // two paths in a list: [images, labels]
+	argName                    // a name in quotes (an array of a file)
+	argChoice                  // one of argSpec.choices, in quotes
+	argPosInt                  // a positive integer
+	argPosNum                  // a positive, finite number
+	argBool                    // true or false
+	argColumn                  // a column: its name in quotes, or its index from 1 (negative: from the end)
+	argSize                    // a list of positive integers: [height, width]
+	argSplit                   // how the data is divided (splitForms)
+	argColumns                 // a list of columns, each as argColumn
+	argNameList                // a list of non-empty names in quotes
+	argNum                     // a finite number
 )
 
 // argSpec is one argument of a data constructor.
@@ -97,7 +99,9 @@ var dataCtors = map[string]dataCtor{
 			"color": {kind: argChoice, choices: []string{"gray", "rgb"}}}),
 		example: `images("faces/", size = [28, 28])`},
 	"jsonl": {args: []string{"file"}, required: []string{"file"}, splits: []string{"fractions"},
-		kw: withSets(map[string]argSpec{"file": {kind: argPath}}), example: `jsonl("data.jsonl")`},
+		kw: withSets(map[string]argSpec{"file": {kind: argPath}, "pad": {kind: argNameList}, "pad_value": {kind: argNum},
+			"max_len": {kind: argPosInt}, "truncate": {kind: argBool}}),
+		example: `jsonl("data.jsonl", pad = ["ids"], max_len = 64)`},
 }
 
 // ctorNames lists the data constructors, sorted.
@@ -180,6 +184,9 @@ func (s *settings) checkData() []*lang.Error {
 		if msg, code := checkArg(c, spec, v); msg != "" {
 			at(code, path, "%s = %s: %s", name, showValue(v), msg)
 		}
+	}
+	if call.Name == "jsonl" && len(errs) == 0 {
+		checkJSONLArgs(call, at)
 	}
 	return errs
 }
@@ -285,6 +292,24 @@ func checkArg(c dataCtor, spec argSpec, v lang.Value) (string, string) {
 			if n, ok := e.(int64); !ok || n < 1 || n > 1<<16 {
 				return "want [height, width], each from 1 to 65536", lang.CodeValue
 			}
+		}
+	case argNameList:
+		l, ok := v.([]lang.Value)
+		if !ok || len(l) == 0 {
+			return "want a list of names in quotes, such as [\"ids\"]", lang.CodeArgType
+		}
+		for _, e := range l {
+			if s, ok := e.(string); !ok || s == "" {
+				return "want a list of names in quotes, such as [\"ids\"]", lang.CodeArgType
+			}
+		}
+	case argNum:
+		f, ok := number(v)
+		if !ok {
+			return "want a number", lang.CodeArgType
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return "want a finite number", lang.CodeValue
 		}
 	case argSplit:
 		return checkSplitForm(c, v)

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,13 +29,40 @@ func FuzzReadJSONL(f *testing.F) {
 	f.Add([]byte(`{"x": [[1, 2], [3, 4]], "y": "a"}` + "\n" + `{"x": [[5, 6], [7, 8]], "y": "b"}`))
 	f.Add([]byte(`{"a": true}` + "\n\n" + `{"a": false}`))
 	f.Add(gz([]byte(`{"v": 1.5}`)))
+	f.Add([]byte(`{"ids": [1, 2, 3], "y": 1}` + "\n" + `{"ids": [], "y": 0}` + "\n" + `{"ids": [4, 5, 6, 7, 8], "y": 0}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := DecodeJSONL(bytes.NewReader(b), "f.jsonl", JSONLOptions{Options: Options{MaxBytes: 1 << 20}})
 		checkFormatErr(t, err)
 		if err == nil {
 			checkDataset(t, d)
 		}
+		// The same bytes with the field ids padded (to at most 4 elements,
+		// longer records cut when the input's length is even).
+		o := JSONLOptions{Options: Options{MaxBytes: 1 << 20}, Pad: map[string]float64{"ids": -1}, MaxLen: 4, Truncate: len(b)%2 == 0}
+		d, err = DecodeJSONL(bytes.NewReader(b), "f.jsonl", o)
+		checkFormatErr(t, err)
+		if err == nil {
+			checkDataset(t, d)
+			checkMask(t, d.Arrays["ids"], d.Arrays["ids_mask"])
+		}
 	})
+}
+
+// checkMask checks a padded field against its mask: [N, 4] both, the mask
+// ones then zeros in each row, the padding -1.
+func checkMask(t *testing.T, a, mask *tensor.Tensor) {
+	t.Helper()
+	if a == nil || mask == nil || len(a.Shape) != 2 || a.Shape[1] != 4 || !slices.Equal(a.Shape, mask.Shape) {
+		t.Fatalf("padded field %v and mask %v", a, mask)
+	}
+	for i, m := range mask.F32 {
+		if m != 0 && m != 1 || i%4 > 0 && m > mask.F32[i-1] {
+			t.Fatalf("mask %v", mask.F32)
+		}
+		if m == 0 && a.At(i) != -1 {
+			t.Fatalf("padding %v where the mask is 0", a.At(i))
+		}
+	}
 }
 
 // checkDataset checks that a dataset's arrays agree with their shapes and

@@ -25,6 +25,19 @@ type JSONLOptions struct {
 	// Types gives a field's element type (f32, f64, i32, i64 or bool),
 	// overriding the one inferred from its values.
 	Types map[string]tensor.DType
+	// Pad names 1-D array fields whose records may differ in length, each
+	// with the value that fills the end of its shorter arrays. A padded
+	// field "ids" becomes the array ids [N, L], L the longest record's
+	// length (or MaxLen), and the array ids_mask (f32 [N, L]: 1 where a
+	// record has a value, 0 where it is padding). Its values must be
+	// numbers; an empty array is a record of length 0.
+	Pad map[string]float64
+	// MaxLen, when positive, is L for every padded field: a record longer
+	// than it is an error at its line, or cut to MaxLen with Truncate.
+	MaxLen int
+	// Truncate cuts a padded field's records longer than MaxLen instead of
+	// failing.
+	Truncate bool
 }
 
 // maxJSONLDepth bounds the nesting of a value's arrays.
@@ -39,6 +52,7 @@ type jsonlCol struct {
 	allInt bool
 	ids    map[string]int32
 	cats   []string
+	pad    *jsonlPad // set when the field is padded (JSONLOptions.Pad)
 }
 
 // ReadJSONL reads a JSON Lines file (one JSON object per line, gzipped or
@@ -68,6 +82,9 @@ func ReadJSONL(path string, o JSONLOptions) (*Dataset, error) {
 func DecodeJSONL(r io.Reader, name string, o JSONLOptions) (*Dataset, error) {
 	limit, err := o.limit()
 	if err != nil {
+		return nil, err
+	}
+	if err := o.checkPadOptions(); err != nil {
 		return nil, err
 	}
 	r, err = maybeGunzip(r, name)
@@ -120,8 +137,15 @@ func (p *jsonlRows) row(b []byte, line int) error {
 		if len(names) == 0 {
 			return lineErr(p.name, line, "the record has no fields")
 		}
+		if err := p.checkPadFields(names, line); err != nil {
+			return err
+		}
 		for _, n := range names {
-			p.cols = append(p.cols, &jsonlCol{name: n, allInt: true})
+			c := &jsonlCol{name: n, allInt: true}
+			if v, ok := p.o.Pad[n]; ok {
+				c.pad = &jsonlPad{value: v}
+			}
+			p.cols = append(p.cols, c)
 		}
 	}
 	for _, c := range p.cols {
@@ -157,6 +181,9 @@ func (p *jsonlRows) value(c *jsonlCol, raw json.RawMessage) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return fmt.Errorf("no value")
+	}
+	if c.pad != nil {
+		return p.padded(c, raw)
 	}
 	switch raw[0] {
 	case '"':
@@ -317,6 +344,13 @@ func (p *jsonlRows) dataset() (*Dataset, error) {
 	}
 	d := &Dataset{Arrays: map[string]*tensor.Tensor{}, Source: &Source{File: p.name, Lines: true, Rows: p.lines}}
 	for _, c := range p.cols {
+		var mask *tensor.Tensor
+		if c.pad != nil {
+			var err error
+			if mask, err = p.padCol(c, n); err != nil {
+				return nil, err
+			}
+		}
 		dt := tensor.F32
 		switch {
 		case c.kind == 'b':
@@ -348,6 +382,9 @@ func (p *jsonlRows) dataset() (*Dataset, error) {
 		}
 		t := tensor.FromFloat64s(dt, shape, c.vals)
 		d.Arrays[c.name] = t
+		if mask != nil {
+			d.Arrays[c.name+"_mask"] = mask
+		}
 		if c.kind == 's' {
 			if d.Categories == nil {
 				d.Categories = map[string][]string{}
