@@ -59,17 +59,40 @@ type DataInfoOptions struct {
 	// MaxBytes bounds what the file may decode to (0: the default, see
 	// data.Options).
 	MaxBytes int64
+	// Pad names ragged 1-D fields of a JSON Lines file to pad with PadValue
+	// to the longest record or MaxLen (Truncate: cut longer ones), each
+	// with its mask <field>_mask, as a train block's jsonl(pad = [...])
+	// reads them (data.JSONLOptions.Pad).
+	Pad      []string
+	PadValue float64
+	MaxLen   int
+	Truncate bool
 }
 
 // DescribeData reads a data file, folder or named set (anything the
 // train block's data or --data takes) and reports what it holds, without
 // a program: no binding.
 func DescribeData(path string, maxBytes int64) (info *DataInfo, err error) {
+	return DescribeDataWith(path, DataInfoOptions{MaxBytes: maxBytes})
+}
+
+// DescribeDataWith is DescribeData with o's MaxBytes and JSON Lines
+// padding (o's Entry and Model are not used: no binding).
+func DescribeDataWith(path string, o DataInfoOptions) (info *DataInfo, err error) {
 	defer recoverInternal(&err)
-	if maxBytes < 0 {
-		return nil, &OptionError{Option: "DataInfoOptions.MaxBytes", Value: fmt.Sprint(maxBytes), Msg: "must not be negative (0 means the default)"}
+	if o.MaxBytes < 0 {
+		return nil, &OptionError{Option: "DataInfoOptions.MaxBytes", Value: fmt.Sprint(o.MaxBytes), Msg: "must not be negative (0 means the default)"}
 	}
-	d, err := data.Describe(path, data.Options{MaxBytes: maxBytes})
+	var d *data.Description
+	if len(o.Pad) > 0 {
+		jo := data.JSONLOptions{Options: data.Options{MaxBytes: o.MaxBytes}, Pad: map[string]float64{}, MaxLen: o.MaxLen, Truncate: o.Truncate}
+		for _, f := range o.Pad {
+			jo.Pad[f] = o.PadValue
+		}
+		d, err = data.DescribeJSONL(path, jo)
+	} else {
+		d, err = data.Describe(path, data.Options{MaxBytes: o.MaxBytes})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +112,7 @@ func (p *Program) DescribeData(path string, o DataInfoOptions) (info *DataInfo, 
 	if err != nil {
 		return nil, err
 	}
-	info, err = DescribeData(path, o.MaxBytes)
+	info, err = DescribeDataWith(path, o)
 	if err != nil || entry == "" {
 		return info, err
 	}

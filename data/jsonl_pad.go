@@ -143,3 +143,14 @@ func (p *jsonlRows) padCol(c *jsonlCol, n int) (*tensor.Tensor, error) {
 	c.vals, c.shape = vals, []int{L}
 	return mask, nil
 }
+
+// DescribeJSONL is Describe for a JSON Lines file read with o (its padded
+// fields and their masks, say), non-finite values counted, not refused.
+func DescribeJSONL(path string, o JSONLOptions) (*Description, error) {
+	o.AllowNonFinite = true
+	d, err := ReadJSONL(path, o)
+	if err != nil {
+		return nil, err
+	}
+	return &Description{File: path, Format: "jsonl", Parts: []PartInfo{describeArrays(d, "")}}, nil
+}

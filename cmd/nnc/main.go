@@ -58,7 +58,7 @@ Usage:
   nnc eval  FILE --params P.safetensors [--data D] [--metrics m,...] [--allow-nonfinite]
   nnc gradcheck FILE --entry M.fn [--in x=V ...] [--shapes B=3]
                                          check gradients against finite differences
-  nnc data  DATA [FILE.nn [--model M | --entry M.fn]] [--json]
+  nnc data  DATA [FILE.nn [--model M | --entry M.fn]] [--json] [--pad F [--max-len N]]
                                          what a data file holds; how it binds to an entry
   nnc plot  RUN.jsonl... -o curves.png|.svg [--x step|epoch]
                                          training curves from nnc train --log
