@@ -50,44 +50,63 @@ func rowTasks(rows, nnz, f int) (tasks, per int) {
 	return splitTasks(rows, work)
 }
 
+// csrRows computes rows [lo, hi) of a product of a CSR matrix (ptr, col)
+// with dense operands a and b of f columns into out.
+type csrRows[T Float] func(out []T, ptr, col []int32, a, b []T, f, lo, hi int)
+
+// csrProduct runs a csrRows function over all rows, in row-range tasks
+// fixed by the shapes (so any thread count gives the same bits): the
+// driver Spmm and Sddmm share.
+type csrProduct[T Float] struct {
+	rows, f   int
+	per       int
+	par       *parFor
+	fn        csrRows[T]
+	out, a, b []T
+	ptr, col  []int32
+}
+
+func newCSRProduct[T Float](rows, f int, fn csrRows[T]) csrProduct[T] {
+	return csrProduct[T]{rows: rows, f: f, fn: fn}
+}
+
+// start makes the parallel driver once the product has its final address.
+func (s *csrProduct[T]) start(nnz int) {
+	var tasks int
+	tasks, s.per = rowTasks(s.rows, nnz, s.f)
+	if tasks > 1 {
+		s.par = newParFor(tasks, s.task)
+	}
+}
+
+// Run computes out from a checked CSR structure and the dense operands.
+func (s *csrProduct[T]) Run(out []T, ptr, col []int32, a, b []T) {
+	if s.par == nil {
+		s.fn(out, ptr, col, a, b, s.f, 0, s.rows)
+		return
+	}
+	s.out, s.ptr, s.col, s.a, s.b = out, ptr, col, a, b
+	s.par.run()
+	s.out, s.ptr, s.col, s.a, s.b = nil, nil, nil, nil, nil
+}
+
+func (s *csrProduct[T]) task(_, t int) {
+	lo := t * s.per
+	s.fn(s.out, s.ptr, s.col, s.a, s.b, s.f, lo, min(lo+s.per, s.rows))
+}
+
 // Spmm computes out = A·X for A of rows rows (CSR) and X of f columns:
 // row i of out is the sum, in entry order, of val[k]·X[col[k], :] over the
-// entries k of row i (no entries: zeros).
-type Spmm[T Float] struct {
-	rows, f    int
-	tasks, per int
-	par        *parFor
-	out, val   []T
-	x          []T
-	ptr, col   []int32
-}
+// entries k of row i (no entries: zeros). Run(out, ptr, col, val, x) takes
+// out rows×f and x cols×f.
+type Spmm[T Float] struct{ csrProduct[T] }
 
 // NewSpmm prepares Spmm for A of rows rows and nnz entries and a dense
 // operand of f columns.
 func NewSpmm[T Float](rows, nnz, f int) *Spmm[T] {
-	s := &Spmm[T]{rows: rows, f: f}
-	s.tasks, s.per = rowTasks(rows, nnz, f)
-	if s.tasks > 1 {
-		s.par = newParFor(s.tasks, s.task)
-	}
+	s := &Spmm[T]{newCSRProduct(rows, f, spmmRows[T])}
+	s.start(nnz)
 	return s
-}
-
-// Run computes out (rows×f) from a checked CSR structure, its values and
-// x (cols×f).
-func (s *Spmm[T]) Run(out []T, ptr, col []int32, val, x []T) {
-	if s.par == nil {
-		spmmRows(out, ptr, col, val, x, s.f, 0, s.rows)
-		return
-	}
-	s.out, s.ptr, s.col, s.val, s.x = out, ptr, col, val, x
-	s.par.run()
-	s.out, s.ptr, s.col, s.val, s.x = nil, nil, nil, nil, nil
-}
-
-func (s *Spmm[T]) task(_, t int) {
-	lo := t * s.per
-	spmmRows(s.out, s.ptr, s.col, s.val, s.x, s.f, lo, min(lo+s.per, s.rows))
 }
 
 // spmmRows computes rows [lo, hi) of A·X.
@@ -186,43 +205,18 @@ func (s *SpmmT[T]) rowsOf(out, val, g []T, lo, hi int) {
 // Sddmm computes, for every entry k of A (rows rows, CSR), out[k] =
 // G[row(k), :]·X[col[k], :] with G of rows rows and X of cols rows, both of
 // f columns: A's pattern sampled from G·Xᵀ (the gradient of A·X with
-// respect to A's values).
-type Sddmm[T Float] struct {
-	rows, f    int
-	tasks, per int
-	par        *parFor
-	out, g, x  []T
-	ptr, col   []int32
-}
+// respect to A's values). Run(out, ptr, col, g, x) takes out of nnz.
+type Sddmm[T Float] struct{ csrProduct[T] }
 
 // NewSddmm prepares Sddmm for A of rows rows and nnz entries and dense
 // operands of f columns.
 func NewSddmm[T Float](rows, nnz, f int) *Sddmm[T] {
-	s := &Sddmm[T]{rows: rows, f: f}
-	s.tasks, s.per = rowTasks(rows, nnz, f)
-	if s.tasks > 1 {
-		s.par = newParFor(s.tasks, s.task)
-	}
+	s := &Sddmm[T]{newCSRProduct(rows, f, sddmmRows[T])}
+	s.start(nnz)
 	return s
 }
 
-// Run computes out (nnz) from a checked CSR structure, g (rows×f) and x
-// (cols×f).
-func (s *Sddmm[T]) Run(out []T, ptr, col []int32, g, x []T) {
-	if s.par == nil {
-		sddmmRows(out, ptr, col, g, x, s.f, 0, s.rows)
-		return
-	}
-	s.out, s.ptr, s.col, s.g, s.x = out, ptr, col, g, x
-	s.par.run()
-	s.out, s.ptr, s.col, s.g, s.x = nil, nil, nil, nil, nil
-}
-
-func (s *Sddmm[T]) task(_, t int) {
-	lo := t * s.per
-	sddmmRows(s.out, s.ptr, s.col, s.g, s.x, s.f, lo, min(lo+s.per, s.rows))
-}
-
+// sddmmRows computes the entries of rows [lo, hi) of G·Xᵀ sampled at A.
 func sddmmRows[T Float](out []T, ptr, col []int32, g, x []T, f, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		gi := g[i*f : (i+1)*f]
