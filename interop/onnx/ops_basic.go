@@ -97,11 +97,7 @@ func (t *translator) translateNode(i int, n *Node) error {
 
 // binary translates an elementwise op of two operands.
 func (t *translator) binary(n *Node, op string) error {
-	a, err := t.get(input(n, 0))
-	if err != nil {
-		return err
-	}
-	b, err := t.get(input(n, 1))
+	a, b, err := t.get2(n)
 	if err != nil {
 		return err
 	}

@@ -149,11 +149,7 @@ func allSame(xs []int) bool {
 }
 
 func opConv(t *translator, n *Node) error {
-	x, err := t.get(input(n, 0))
-	if err != nil {
-		return err
-	}
-	wv, err := t.get(input(n, 1))
+	x, wv, err := t.get2(n)
 	if err != nil {
 		return err
 	}

@@ -53,11 +53,7 @@ func opActivation(t *translator, n *Node) error {
 }
 
 func opPRelu(t *translator, n *Node) error {
-	x, err := t.get(input(n, 0))
-	if err != nil {
-		return err
-	}
-	s, err := t.get(input(n, 1))
+	x, s, err := t.get2(n)
 	if err != nil {
 		return err
 	}
@@ -238,11 +234,7 @@ func (t *translator) consumer(name string) (*Node, bool) {
 }
 
 func opMatMul(t *translator, n *Node) error {
-	a, err := t.get(input(n, 0))
-	if err != nil {
-		return err
-	}
-	b, err := t.get(input(n, 1))
+	a, b, err := t.get2(n)
 	if err != nil {
 		return err
 	}
@@ -316,11 +308,7 @@ func transposed(k *tensor.Tensor) *tensor.Tensor {
 }
 
 func opGemm(t *translator, n *Node) error {
-	a, err := t.get(input(n, 0))
-	if err != nil {
-		return err
-	}
-	b, err := t.get(input(n, 1))
+	a, b, err := t.get2(n)
 	if err != nil {
 		return err
 	}
@@ -390,11 +378,7 @@ func opGemm(t *translator, n *Node) error {
 }
 
 func opGather(t *translator, n *Node) error {
-	x, err := t.get(input(n, 0))
-	if err != nil {
-		return err
-	}
-	ids, err := t.get(input(n, 1))
+	x, ids, err := t.get2(n)
 	if err != nil {
 		return err
 	}

@@ -431,6 +431,18 @@ func (t *translator) alias(out, in string) error {
 }
 
 // get returns a node input's value.
+// get2 is get of a node's first two inputs, the operands of most
+// two-input operators.
+func (t *translator) get2(n *Node) (a, b *value, err error) {
+	if a, err = t.get(input(n, 0)); err != nil {
+		return nil, nil, err
+	}
+	if b, err = t.get(input(n, 1)); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 func (t *translator) get(name string) (*value, error) {
 	if name == "" {
 		return nil, fmt.Errorf("a required input is missing")
