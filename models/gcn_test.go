@@ -1,7 +1,6 @@
 package models
 
 import (
-	"os"
 	"testing"
 
 	"github.com/nnclang/nnc"
@@ -16,9 +15,7 @@ import (
 // NNC_FULL=1, as .ci/run sets; go test ./... trains the sparse GCN briefly
 // on a 240-node subgraph instead (the root's TestSparseGCNMatchesNumPy).
 func TestGCNCora(t *testing.T) {
-	if os.Getenv("NNC_FULL") != "1" {
-		t.Skip("a full training run: set NNC_FULL=1")
-	}
+	fullRun(t, false)
 	p, err := nnc.CompileFile("gcn.nn")
 	if err != nil {
 		t.Fatal(err)

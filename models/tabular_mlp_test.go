@@ -1,7 +1,6 @@
 package models
 
 import (
-	"os"
 	"testing"
 
 	"github.com/nnclang/nnc"
@@ -32,9 +31,7 @@ func TestTabularMLP(t *testing.T) {
 // same seeds (torch/tabular_mlp.json) less one standard deviation. Run
 // with NNC_FULL=1.
 func TestTabularMLPFull(t *testing.T) {
-	if os.Getenv("NNC_FULL") != "1" {
-		t.Skip("a full training run: set NNC_FULL=1")
-	}
+	fullRun(t, false)
 	res := trainTabular(t, 0)
 	if m := res.Spread["test_accuracy"].Mean; m < 0.95 {
 		t.Errorf("mean test accuracy %.4f < 0.95", m)
