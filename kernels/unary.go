@@ -234,8 +234,15 @@ func RsqrtRow[T Float](dst, x []T) {
 	}
 }
 
-// ErfRow computes dst = erf(x).
+// ErfRow computes dst = erf(x). float32 rows run vector code with AVX2
+// and FMA (simd_erf.go), within simdErfULP32 ulp of the rounded math.Erf.
 func ErfRow[T Float](dst, x []T) {
+	if !simdErfRow(opErf, dst, x) {
+		erfRowGo(dst, x)
+	}
+}
+
+func erfRowGo[T Float](dst, x []T) {
 	for i, v := range x {
 		dst[i] = T(math.Erf(float64(v)))
 	}
@@ -293,8 +300,20 @@ func EluRow[T Float](dst, x []T, alpha float64) {
 
 // GeluRow computes dst = x * Φ(x) with Φ the standard normal distribution
 // function, exactly (erf) or, when tanh is set, with the tanh approximation
-// 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))).
+// 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))). float32 rows run vector
+// code with AVX2 and FMA (simd_erf.go), within simdGeluULP32 and
+// simdGeluTanhULP32 ulp of the rounded float64 formulas.
 func GeluRow[T Float](dst, x []T, tanh bool) {
+	op := opGelu
+	if tanh {
+		op = opGeluTanh
+	}
+	if !simdErfRow(op, dst, x) {
+		geluRowGo(dst, x, tanh)
+	}
+}
+
+func geluRowGo[T Float](dst, x []T, tanh bool) {
 	if tanh {
 		c := math.Sqrt(2 / math.Pi)
 		for i, v := range x {

@@ -243,24 +243,24 @@ func init() {
 		{h: &Sin, name: "sin", builtin: unaryBuiltin(), doc: "sin(x), elementwise",
 			r32: kernels.SinRow[float32], r64: kernels.SinRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return un(b, Cos, n.In[0]) },
-			dom: AnyReal},
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Cos, name: "cos", builtin: unaryBuiltin(), doc: "cos(x), elementwise",
 			r32: kernels.CosRow[float32], r64: kernels.CosRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return neg(b, un(b, Sin, n.In[0])) },
-			dom: AnyReal},
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Rsqrt, name: "rsqrt", builtin: unaryBuiltin(), doc: "rsqrt(x) = 1/sqrt(x), elementwise",
 			r32: kernels.RsqrtRow[float32], r64: kernels.RsqrtRow[float64],
 			d: func(b *Builder, n *Node) *Node { // -y³/2
 				return b.Mul(scalar(b, n, -0.5), b.Mul(n, b.Mul(n, n)))
 			},
-			dom: Positive},
+			dom: Positive, fuse: fusedOwnRows, inPlace: true},
 		{h: &Erf, name: "erf", builtin: unaryBuiltin(), doc: "erf(x), the error function, elementwise",
 			r32: kernels.ErfRow[float32], r64: kernels.ErfRow[float64],
 			d: func(b *Builder, n *Node) *Node { // 2/√π e^(-x²)
 				x := n.In[0]
 				return b.Mul(scalar(b, n, 2/math.SqrtPi), un(b, Exp, neg(b, b.Mul(x, x))))
 			},
-			dom: AnyReal},
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Silu, name: "silu", builtin: unaryBuiltin(), doc: "silu(x) = x * sigmoid(x) (swish), elementwise",
 			r32: kernels.SiluRow[float32], r64: kernels.SiluRow[float64],
 			d: func(b *Builder, n *Node) *Node { // s * (1 + x*(1-s))
@@ -269,11 +269,11 @@ func init() {
 				one := scalar(b, n, 1)
 				return b.Mul(s, b.Add(one, b.Mul(x, b.Sub(one, s))))
 			},
-			dom: AnyReal},
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Softplus, name: "softplus", builtin: unaryBuiltin(), doc: "softplus(x) = log(1 + exp(x)), computed stably, elementwise",
 			r32: kernels.SoftplusRow[float32], r64: kernels.SoftplusRow[float64],
 			d:   func(b *Builder, n *Node) *Node { return un(b, Sigmoid, n.In[0]) },
-			dom: AnyReal},
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Mish, name: "mish", doc: "mish(x) = x * tanh(softplus(x)), elementwise",
 			r32: kernels.MishRow[float32], r64: kernels.MishRow[float64],
 			d: func(b *Builder, n *Node) *Node { // t + x*sigmoid(x)*(1 - t²), t = tanh(softplus(x))
