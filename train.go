@@ -131,6 +131,11 @@ type TrainOptions struct {
 	// InitFrom starts from the parameters of this checkpoint or
 	// parameters file, with fresh states and optimizer (fine-tuning).
 	InitFrom string
+	// InitFromOptions says how InitFrom's parameters file is read: its
+	// naming (From "torch" reads a PyTorch state_dict, the states such as
+	// batch norm's running statistics included), renames, extras and dtype
+	// conversion (see LoadParamsWith). The zero value reads nnc's own files.
+	InitFromOptions ParamsOptions
 	// Log writes the training log here (JSON Lines, train.LogRecord: one
 	// record every LogEvery steps and one per epoch), appended to when
 	// resuming.
@@ -252,7 +257,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	cfg := train.Config{
 		Step: tr.step, Forward: tr.fwd, Loss: tr.lossG, Store: tr.store,
 		Train: tr.pd.train, Val: tr.pd.val, Test: tr.pd.test, Label: tr.pd.b.label, Mask: tr.pd.b.mask,
-		FullBatch: tr.pd.fullBatch, Resample: tr.pd.resample, Prep: tr.dp.batchPrep(tr.pd.b),
+		FullBatch: tr.pd.fullBatch, Resample: tr.pd.resample, Stream: tr.pd.stream, Prep: tr.dp.batchPrep(tr.pd.b),
 		BatchSize: tr.batch, Epochs: tr.epochs, Seed: tr.seed,
 		CheckNumerics: opts.CheckNumerics, CheckStep: tr.checkStep, WarnGradNorm: opts.WarnGradNorm, Warnings: opts.Warnings,
 		StepOptions: tr.so, Sampler: tr.smp,
@@ -322,7 +327,7 @@ func (p *Program) prepareTraining(opts *TrainOptions) (*training, error) {
 		return nil, err
 	}
 	if opts.InitFrom != "" {
-		if err := initFrom(tr.store, tr.low, opts.InitFrom, opts.MaxDataBytes); err != nil {
+		if err := initFrom(tr.store, tr.low, opts.InitFrom, opts.InitFromOptions, opts.MaxDataBytes); err != nil {
 			return nil, err
 		}
 	}

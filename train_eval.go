@@ -232,6 +232,8 @@ type preparedData struct {
 	fullBatch        bool
 	resample         func(epoch int) error // nil, or Resample of train.Config
 	vocab            *data.Vocab           // a text's vocabulary, or nil
+	// stream is Stream of train.Config (a streamed training set), or nil.
+	stream func(data.PrefetchOptions) (*data.Stream, error)
 }
 
 // prepareData checks the inputs binding, loads the data, binds every set
@@ -273,6 +275,9 @@ func (p *Program) prepareData(s *settings, r dataRequest, entry string, inputs m
 			refresh()
 			return nil
 		}
+	}
+	if sets.stream != nil {
+		pd.stream = streamFeed(sets.stream, sets.buffer, b, pd.train)
 	}
 	if err := b.checkShapes(option, shapes); err != nil {
 		return nil, err

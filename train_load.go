@@ -26,6 +26,11 @@ type dataSets struct {
 	resample func(epoch int) error
 	// vocab is a text's vocabulary (saved beside the trained parameters).
 	vocab *data.Vocab
+	// stream, when not nil, supplies the training examples from disk
+	// through a shuffle buffer of buffer examples (train_stream.go); train
+	// is then a sample of them.
+	stream data.ExampleSource
+	buffer int
 }
 
 // reference is the set whose arrays the binding checks: the training set,
@@ -125,6 +130,9 @@ func (p *Program) resolve(path string) string {
 func (l *loader) load() (*dataSets, error) {
 	switch l.call.Name {
 	case "csv", "npz", "safetensors", "jsonl", "images", "npy":
+		if l.call.Name == "jsonl" && l.streamed(l.path("file")) {
+			return l.jsonlStream(l.path("file"))
+		}
 		return l.rows()
 	case "idx":
 		return l.idx()

@@ -314,6 +314,9 @@ func (dp *dataPrep) fit(sets *dataSets) error {
 		if sets.resample != nil {
 			return s.errorf(lang.CodeValue, "preprocess", "applies to arrays of numbers, not to text windows")
 		}
+		if sets.stream != nil {
+			return s.errorf(lang.CodeValue, "preprocess", "needs the training data in memory; it is streamed (stream = false, or scale the file beforehand)")
+		}
 		var rows []int
 		if sets.fullBatch && sets.mask != "" {
 			if m := sets.train.Get(sets.mask); m != nil {

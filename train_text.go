@@ -35,6 +35,9 @@ func (l *loader) text() (*dataSets, error) {
 		}
 		o.Vocab = v
 	}
+	if l.streamed(file) {
+		return l.textStream(file, sp, o, seq)
+	}
 	txt, err := data.ReadText(file, o)
 	if err != nil {
 		return nil, l.fileError(filePath, err)

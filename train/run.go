@@ -50,6 +50,11 @@ type Config struct {
 	// may change the values of Train's arrays in place, not their shapes
 	// (text windows cut at a new random offset every epoch).
 	Resample func(epoch int) error
+	// Stream, when not nil, makes the training batches instead of Train's
+	// rows: data read from disk through a shuffle buffer (data.Stream),
+	// given the batch size, seed and Prep. Train then holds a sample of the
+	// training data, for binding and the training-set metrics.
+	Stream func(o data.PrefetchOptions) (*data.Stream, error)
 
 	// Prep, when not nil, prepares each training batch in place (image
 	// augmentation) after its rows are gathered. Batches are gathered and
@@ -384,7 +389,7 @@ func stepSeed(seed uint64, k int) uint64 {
 // rows of Train (gathered and prepared ahead, in the order data.Batches
 // gives), or, for full-batch data, Train's arrays whole, once.
 type feed struct {
-	rows    *data.Prefetch
+	rows    batchSource
 	whole   data.Batch
 	done    bool
 	sampled *sampledRows // Config.Sampler's epochs (balance.go), or nil
@@ -392,11 +397,21 @@ type feed struct {
 
 func newFeed(cfg Config) (*feed, error) {
 	o := data.PrefetchOptions{Size: cfg.BatchSize, Shuffle: true, Seed: cfg.Seed, Prep: cfg.Prep}
+	if cfg.Sampler != nil && cfg.Stream != nil {
+		return nil, fmt.Errorf("train: a balanced sampler draws rows of the training data in memory; it cannot sample a stream")
+	}
 	if cfg.Sampler != nil {
 		return sampledFeed(cfg, o)
 	}
 	if cfg.FullBatch {
 		return &feed{whole: data.Batch{Size: 1, Arrays: cfg.Train.Arrays}}, nil
+	}
+	if cfg.Stream != nil {
+		s, err := cfg.Stream(o)
+		if err != nil {
+			return nil, err
+		}
+		return &feed{rows: s}, nil
 	}
 	p, err := data.NewPrefetch(cfg.Train, o)
 	if err != nil {
@@ -466,9 +481,22 @@ func (f *feed) Close() {
 	}
 }
 
-// Rows are the dataset rows of batch b (nil for full-batch data).
+// batchSource is a data.Prefetch or a data.Stream.
+type batchSource interface {
+	Start(ctx context.Context, e int)
+	Len() int
+	Size() int
+	Next() bool
+	Batch() *data.Batch
+	Err() error
+	Order() []int
+	Close()
+}
+
+// Rows are the dataset rows of batch b (nil for full-batch or streamed
+// data).
 func (f *feed) Rows(b *data.Batch) []int {
-	if f.rows == nil {
+	if f.rows == nil || f.rows.Order() == nil {
 		return nil
 	}
 	start := b.Index * f.rows.Size()

@@ -1,0 +1,95 @@
+package nnc
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestTextStreamTrains: text(..., stream = true) trains from disk through
+// a shuffle buffer of 16 windows: an epoch has as many steps as the
+// whole-file reader's, the loss falls, and the validation set is the
+// whole-file reader's validation windows, value for value.
+func TestTextStreamTrains(t *testing.T) {
+	text := strings.Repeat("the quick brown fox jumps over the lazy dog ", 40)
+	const block = "    data = text(\"t.txt\", seq = 8, split = [0.8, 0.2]%s)\n    inputs = {ids: \"x\", next: \"y\"}\n    batch = 16\n    optimizer = adam(lr = 0.05)"
+	ps := textProgram(t, text, strings.Replace(block, "%s", ", stream = true, shuffle_buffer = 16", 1))
+	pw := textProgram(t, text, strings.Replace(block, "%s", "", 1))
+	res, err := ps.Train(TrainOptions{Epochs: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1760 characters, 1408 train: (1408 - 8) / 8 = 175 windows, 11 batches of 16.
+	h := res.Details.History
+	if res.Details.Steps != 44 || len(h) != 4 || !(h[3].Loss < h[0].Loss) || res.Metrics["val_accuracy"] <= 0 {
+		t.Fatalf("%d steps, history %+v, metrics %v", res.Details.Steps, h, res.Metrics)
+	}
+	var vals [2][]int32
+	for i, p := range []*Program{ps, pw} {
+		s, err := p.settings("TrainOptions", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets, err := p.loadSets(s, dataRequest{seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (sets.stream != nil) != (i == 0) {
+			t.Fatalf("program %d: stream %v", i, sets.stream)
+		}
+		vals[i] = append(sets.val.Arrays["x"].I32, sets.val.Arrays["y"].I32...)
+	}
+	if len(vals[0]) == 0 || !slices.Equal(vals[0], vals[1]) {
+		t.Errorf("the streamed validation windows (%d ids) differ from the whole file's (%d)", len(vals[0]), len(vals[1]))
+	}
+}
+
+// TestJSONLStreamTrains: ragged.nn's data streamed (stream = true, a
+// buffer of 4 records) trains with padded fields bound through the stream:
+// every training record once an epoch, the loss falling; preprocess is
+// refused for a stream.
+func TestJSONLStreamTrains(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "train", "ragged.nn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jl, err := os.ReadFile(filepath.Join("testdata", "train", "ragged.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	nn := strings.Replace(string(src), `pad = ["ids"],`, `pad = ["ids"], stream = true, shuffle_buffer = 4,`, 1)
+	for name, body := range map[string]string{"r.nn": nn, "ragged.jsonl": string(jl),
+		"p.nn": strings.Replace(nn, "epochs    = 10", "epochs    = 10\n    preprocess = standardize(arrays = [\"ids_mask\"])", 1)} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := CompileFile(filepath.Join(dir, "r.nn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Train(TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := p.settings("TrainOptions", "")
+	sets, err := p.loadSets(s, dataRequest{})
+	if err != nil || sets.stream == nil {
+		t.Fatalf("%v, stream %v", err, sets)
+	}
+	n := sets.stream.Len()
+	h := res.Details.History
+	if res.Details.Steps != 10*((n+7)/8) || h[9].Samples != n || !(h[9].Loss < h[0].Loss) {
+		t.Errorf("%d steps for %d records, history %+v", res.Details.Steps, n, h)
+	}
+	pp, err := CompileFile(filepath.Join(dir, "p.nn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pp.Train(TrainOptions{}); err == nil || !strings.Contains(err.Error(), "it is streamed") {
+		t.Errorf("preprocess on a stream: %v", err)
+	}
+}
