@@ -251,8 +251,10 @@ func (p *Program) checkpointControls(s *settings, ls loopSettings, o *TrainOptio
 
 // initFrom sets the model's parameters from a checkpoint's, or from a
 // parameters file (nnc train -o), leaving the states and the optimizer at
-// their start: fine-tuning.
-func initFrom(store *runtime.Store, low *lang.Lowered, path string, maxBytes int64) error {
+// their start: fine-tuning. With o's options set (a PyTorch state_dict,
+// renames, conversions) the file is read as LoadParamsWith reads it, and a
+// PyTorch file's states (running statistics) are read too.
+func initFrom(store *runtime.Store, low *lang.Lowered, path string, o ParamsOptions, maxBytes int64) error {
 	bad := func(err error) error {
 		return &OptionError{Option: "TrainOptions.InitFrom", Value: path, Msg: err.Error()}
 	}
@@ -268,7 +270,16 @@ func initFrom(store *runtime.Store, low *lang.Lowered, path string, maxBytes int
 	default:
 		return bad(err)
 	}
-	if err := setParams(store, low.Params, params, path); err != nil {
+	leaves := low.Params
+	if o.From != "" || len(o.Rename) > 0 || o.AllowExtra || o.Convert {
+		if o.From == "torch" {
+			leaves = append(append([]*ops.Node{}, low.Params...), low.States...)
+		}
+		if params, err = gatherParams(leaves, params, o, path); err != nil {
+			return bad(err)
+		}
+	}
+	if err := setParams(store, leaves, params, path); err != nil {
 		return bad(err)
 	}
 	return nil

@@ -104,11 +104,13 @@ type entryFlags struct {
 	entry, params, out string
 	seed               uint64
 	ins                listFlag
+	pf                 paramFlags
 }
 
 func (ef *entryFlags) define(fs *flag.FlagSet, entryHelp string) {
 	fs.StringVar(&ef.entry, "entry", "", entryHelp)
 	fs.StringVar(&ef.params, "params", "", "parameters to load (.safetensors)")
+	ef.pf.define(fs)
 	fs.Uint64Var(&ef.seed, "seed", 0, "seed for initializing parameters when --params is not given")
 	fs.StringVar(&ef.out, "out", "", "write the results to this .npy or .safetensors file instead of stdout")
 	fs.Var(&ef.ins, "in", "an input, NAME=VALUE: inline JSON or a .npy file (repeatable)")
@@ -131,7 +133,7 @@ func (ef *entryFlags) load(fs *flag.FlagSet, args []string, stderr io.Writer) (*
 	if _, err := setMemoryLimit(fs); err != nil {
 		return nil, nil, err
 	}
-	f, err := loadFunc(file, ef.entry, ef.params, ef.seed)
+	f, err := loadFuncWith(file, ef.entry, ef.params, ef.seed, &ef.pf)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,6 +146,12 @@ func (ef *entryFlags) load(fs *flag.FlagSet, args []string, stderr io.Writer) (*
 
 // loadFunc compiles FILE and prepares --entry with --params (or --seed).
 func loadFunc(file, entry, params string, seed uint64) (*nnc.Func, error) {
+	return loadFuncWith(file, entry, params, seed, nil)
+}
+
+// loadFuncWith is loadFunc reading --params as pf says (nil: nnc's own
+// parameter files).
+func loadFuncWith(file, entry, params string, seed uint64, pf *paramFlags) (*nnc.Func, error) {
 	if entry == "" {
 		return nil, usagef("--entry is required (a function f or a method Model.fn)")
 	}
@@ -161,7 +169,10 @@ func loadFunc(file, entry, params string, seed uint64) (*nnc.Func, error) {
 		}
 	}
 	if params != "" {
-		if err := f.LoadParams(params); err != nil {
+		if pf == nil {
+			pf = &paramFlags{}
+		}
+		if err := pf.load(f, params); err != nil {
 			return nil, err
 		}
 	}

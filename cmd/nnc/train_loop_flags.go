@@ -20,6 +20,7 @@ type loopFlags struct {
 	metrics   string
 	evalTrain bool
 	every     int // --progress-every; -1: not given
+	pf        paramFlags
 }
 
 // addLoopFlags registers the flags into fs, writing into o.
@@ -35,7 +36,8 @@ func addLoopFlags(fs *flag.FlagSet, o *nnc.TrainOptions) *loopFlags {
 	fs.IntVar(&o.LogEvery, "log-every", 0, "steps between the log's step records (log_every; default: 20 an epoch, at least 10 steps apart)")
 	fs.StringVar(&o.CheckpointDir, "checkpoint-dir", "", "where checkpoints go (default: the checkpoint setting's dir, else the directory of -o, else checkpoints/ beside the .nn file); a run stopped by SIGINT writes one there")
 	fs.StringVar(&o.Resume, "resume", "", "continue the run that wrote this checkpoint, bitwise as if it had not stopped (the same model and settings; more epochs allowed)")
-	fs.StringVar(&o.InitFrom, "init-from", "", "start from the parameters of this checkpoint or parameters file, with a fresh optimizer (fine-tuning)")
+	fs.StringVar(&o.InitFrom, "init-from", "", "start from the parameters of this checkpoint or parameters file, with a fresh optimizer (fine-tuning); --from, --rename, --allow-extra and --convert say how the file is read")
+	f.pf.define(fs)
 	fs.StringVar(&o.Log, "log", "", "write the training log (JSON Lines: losses, metrics, learning rate, gradient norms, update ratios, step time, memory) to this file; nnc plot draws it")
 	fs.StringVar(&o.Preprocess, "preprocess", "", "standardize, minmax or none: the scaling of the block's preprocess setting (of x unless the block names other arrays)")
 	fs.BoolVar(&o.NoAugment, "no-augment", false, "train without the block's augment setting")
@@ -77,6 +79,14 @@ func (f *loopFlags) parse(fs *flag.FlagSet) error {
 	if f.o.Resume != "" && f.o.InitFrom != "" {
 		return usagef("--resume continues a run, --init-from starts a new one from its parameters: give one")
 	}
+	po, poSet, err := f.pf.options()
+	if err != nil {
+		return err
+	}
+	if poSet && f.o.InitFrom == "" {
+		return usagef("--from, --rename, --allow-extra and --convert say how --init-from's file is read: give --init-from")
+	}
+	f.o.InitFromOptions = po
 	return nil
 }
 
