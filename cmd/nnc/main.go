@@ -67,6 +67,8 @@ Usage:
   nnc lsp                                the language server for editors (LSP on stdin/stdout)
   nnc bench FILE --entry M.fn [--train] [--shapes B=64] [--threads N] [--json]
                                          time per call, GFLOP/s, memory, profile by op and .nn line
+  nnc sample FILE --params P [--prompt "ROMEO:"] [--length 500] [--temperature 0.8] [--top-k 40] [--seed 1]
+                                         text from a language model's step method, one step per token
 
 check, run, grad, train, eval and gradcheck take --max-memory 2GB: the most
 memory one plan may take (default: $NNC_MAX_MEMORY, else the memory available).
@@ -88,6 +90,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"import":    cmdImport,
 	"lsp":       cmdLsp,
 	"bench":     cmdBench,
+	"sample":    cmdSample,
 }
 
 func main() {
