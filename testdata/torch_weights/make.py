@@ -69,6 +69,21 @@ class LSTM(nn.Module):
         return self.head(self.rnn(self.embed(ids))[0])
 
 
+def fit(m, inp, steps=30):
+    """Trains m briefly (Adam, mean squared error towards fixed random
+    targets), so that the weights checked are trained ones, not an
+    initialization's; the module is left in evaluation mode."""
+    m.train()
+    with torch.no_grad():
+        target = torch.randn_like(m(inp))
+    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
+    for _ in range(steps):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(m(inp), target).backward()
+        opt.step()
+    m.eval()
+
+
 def main():
     torch.manual_seed(7)
     mlp = MLP().eval()
@@ -95,6 +110,7 @@ def main():
     seq = torch.randn(2, 5, 8)
     cases = {"mlp": (mlp, x), "cnn": (cnn, img), "lstm": (lstm, ids), "block": (block, seq)}
     for name, (m, inp) in cases.items():
+        fit(m, inp)
         with torch.no_grad():
             out = m(inp)
         save_safetensors(name + ".safetensors", m.state_dict())
