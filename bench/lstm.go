@@ -1,0 +1,67 @@
+package bench
+
+import (
+	"github.com/nnclang/nnc/lang"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/opt"
+	"github.com/nnclang/nnc/tensor"
+	"github.com/nnclang/nnc/train"
+)
+
+// LSTMSize is one size of the LSTM benchmark (bench/lstm.nn): sequences of
+// T steps of In features, Hidden units, Batch sequences.
+type LSTMSize struct {
+	In, Hidden, T, Batch int
+}
+
+// LSTMBase is the recurrent step of BENCHMARKS.md: 64→128, batch 32, 50 steps.
+var LSTMBase = LSTMSize{In: 64, Hidden: 128, T: 50, Batch: 32}
+
+// LSTMSizes are the further sizes measured (sequence lengths 32–256,
+// widths 128–512).
+var LSTMSizes = []LSTMSize{
+	{In: 64, Hidden: 128, T: 32, Batch: 32},
+	{In: 64, Hidden: 128, T: 256, Batch: 32},
+	{In: 64, Hidden: 256, T: 50, Batch: 32},
+	{In: 64, Hidden: 512, T: 50, Batch: 32},
+	{In: 64, Hidden: 512, T: 128, Batch: 32},
+}
+
+// LSTMModel is bench/lstm.nn's model with samples of shape [T, In].
+func LSTMModel(s LSTMSize) Model {
+	return Model{"lstm.nn", "LSTMNet", []int{s.T, s.In}}
+}
+
+// LSTMLower lowers bench/lstm.nn's LSTMNet.loss at size s (level-0
+// graph, before any training step is built) into b.
+func LSTMLower(s LSTMSize, b *ops.Builder) (*lang.Lowered, error) {
+	mod, err := load(LSTMModel(s))
+	if err != nil {
+		return nil, err
+	}
+	return mod.Lower("LSTMNet.loss", lang.LowerOptions{
+		Training:  true,
+		Builder:   b,
+		Shapes:    map[string]int64{"B": int64(s.Batch), "T": int64(s.T)},
+		ModelArgs: map[string]any{"n_in": s.In, "hidden": s.Hidden},
+	})
+}
+
+// LSTMStep is a training step (plain SGD, lr 0.01) of bench/lstm.nn at
+// size s, optimized at level, with random inputs drawn from seed.
+func LSTMStep(s LSTMSize, level int, seed uint64) (Workload, error) {
+	b := ops.NewBuilder()
+	low, err := LSTMLower(s, b)
+	if err != nil {
+		return Workload{}, err
+	}
+	if err := train.BuildStep(b, low.Outputs[0], low.Params, &train.SGD{LR: 0.01}); err != nil {
+		return Workload{}, err
+	}
+	g, err := opt.Optimize(b.G, opt.Options{Level: level})
+	if err != nil {
+		return Workload{}, err
+	}
+	x, y := inputs(LSTMModel(s), s.Batch, seed)
+	return Workload{g, []*tensor.Tensor{x, y}}, nil
+}
