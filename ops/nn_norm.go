@@ -15,7 +15,8 @@ import (
 //	                                               but C (training mode)
 //
 // The kernels are fused; the VJPs and JVPs are written with mean, sub, mul,
-// sqrt and div, so they differentiate again. Batch normalization's running
+// sqrt and div, so they differentiate again, except layer_norm's VJP with
+// respect to x, the fused op layer_norm_grad (nn_norm_grad.go). Batch normalization's running
 // statistics are the caller's: BatchNormStats gives the batch's mean and
 // variances and BatchNormEval normalizes with given statistics.
 
@@ -145,6 +146,13 @@ func (s normSpec) register(doc string, check []CheckCase, builtin *Builtin) {
 		Infer: s.infer,
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, gamma := n.In[0], n.In[1]
+			if !s.batch {
+				// dx by the fused row kernel; x̂ by the forward kernel.
+				eps := Attrs{"eps": n.Attrs.Float("eps", 1e-5)}
+				dx := b.Must(LayerNormGrad, eps, x, gamma, g)
+				xhat := b.Must(LayerNorm, eps, x, b.Full(gamma.Type, 1), b.Full(gamma.Type, 0))
+				return []*Node{dx, s.sumOthers(b, x, b.Mul(g, xhat)), s.sumOthers(b, x, g)}
+			}
 			xhat, inv := s.parts(b, x, n.Attrs.Float("eps", 1e-5))
 			dx := s.normalizeTangent(b, x, xhat, inv, b.Mul(g, s.bcast(b, gamma, x)))
 			return []*Node{dx, s.sumOthers(b, x, b.Mul(g, xhat)), s.sumOthers(b, x, g)}
