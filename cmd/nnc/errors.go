@@ -129,6 +129,8 @@ var optionFlags = map[string]string{
 	"BenchOptions.Shapes":    "--shapes",
 	"BenchOptions.Entry":     "--entry",
 	"BenchOptions.Inputs":    "--in",
+	"BuildOptions.Shapes":    "--shapes",
+	"BuildOptions.Package":   "--package",
 
 	"TrainOptions.Entry":         "--entry",
 	"TrainOptions.Optimizer":     "--optimizer",

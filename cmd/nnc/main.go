@@ -67,6 +67,8 @@ Usage:
   nnc lsp                                the language server for editors (LSP on stdin/stdout)
   nnc bench FILE --entry M.fn [--train] [--shapes B=64] [--threads N] [--json]
                                          time per call, GFLOP/s, memory, profile by op and .nn line
+  nnc build FILE --entry M.forward [--params P] [--shapes B=1] [--package name] -o DIR
+                                         a Go package running the entry's plan, weights embedded
   nnc sample FILE --params P [--prompt "ROMEO:"] [--length 500] [--temperature 0.8] [--top-k 40] [--seed 1]
                                          text from a language model's step method, one step per token
 
@@ -90,6 +92,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"import":    cmdImport,
 	"lsp":       cmdLsp,
 	"bench":     cmdBench,
+	"build":     cmdBuild,
 	"sample":    cmdSample,
 }
 

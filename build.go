@@ -1,0 +1,226 @@
+package nnc
+
+import (
+	"context"
+	"fmt"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/nnclang/nnc/codegen"
+	"github.com/nnclang/nnc/lang"
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
+)
+
+// BuildOptions are Func.Build's settings.
+type BuildOptions struct {
+	// Shapes gives every shape variable of the entry's inputs a value
+	// ("B": 1): the package runs the plan for these shapes.
+	Shapes map[string]int
+	// Package is the generated package's name; by default the source
+	// file's base name made a Go identifier ("digits"), else "model".
+	Package string
+	// ExternalWeights leaves the weights out of the binary: the package
+	// reads weights.bin with Load instead of embedding it.
+	ExternalWeights bool
+}
+
+// GoPackage is a generated Go package: its name and its files by name
+// (model.go, model_test.go, example_test.go, weights.bin).
+type GoPackage struct {
+	Name  string
+	Files map[string][]byte
+
+	sample      []*Tensor // the inputs of the generated tests and example
+	sampleNames []string  // their names
+}
+
+// Build writes the Func's inference plan for the shapes of opts as a Go
+// package (see the codegen package and docs/deploy.md): the plan's kernel
+// steps as straight-line calls on one arena per element type, the Func's
+// current parameters as weights.bin (embedded unless
+// opts.ExternalWeights), and a Model type with Predict and PredictTo whose
+// results are bitwise those of Run on the same inputs. The package imports
+// only nnc's ops and tensor packages. An op the generator cannot write is
+// an error naming its node and source position.
+func (f *Func) Build(opts BuildOptions) (pkg *GoPackage, err error) {
+	defer recoverInternal(&err)
+	if !f.ok() {
+		return nil, errNoFunc
+	}
+	name := opts.Package
+	if name == "" {
+		name = defaultPackage(f.prog.path)
+	}
+	if !token.IsIdentifier(name) || token.IsKeyword(name) {
+		return nil, &OptionError{Option: "BuildOptions.Package", Value: fmt.Sprintf("%q", name), Msg: "not a Go package name"}
+	}
+	inputs, err := f.buildInputs(opts.Shapes)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	c, err := f.variant(ctx, "run", inputs, func(low *lang.Lowered) error {
+		nameOutputs(low)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	vals, err := inputsInOrder(c.low.Inputs, inputs)
+	if err != nil {
+		return nil, err
+	}
+	spec := codegen.Spec{Package: name, Source: filepath.Base(f.prog.path), Entry: f.entry,
+		External: opts.ExternalWeights, Params: map[string]*Tensor{}}
+	err = f.readParams(func(store *runtime.Store) error {
+		s := runtime.NewSession(c.g, store)
+		if spec.Plan, err = s.Plan(vals...); err != nil {
+			return err
+		}
+		// The generated tests' inputs: integers in their ops' ranges, as
+		// nnc bench draws them.
+		bg := &benchGraphs{g: c.g, inputs: c.g.Inputs(), env: spec.Plan.Env()}
+		if spec.Sample, err = benchInputs(bg, BenchOptions{}, &BenchReport{}); err != nil {
+			return err
+		}
+		for _, n := range c.g.Nodes {
+			if n.Op == ops.Param || n.Op == ops.State {
+				if t := store.Get(n.Name()); t != nil {
+					spec.Params[n.Name()] = t.Clone()
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	files, err := codegen.Generate(spec)
+	if err != nil {
+		return nil, err
+	}
+	pkg = &GoPackage{Name: name, Files: files, sample: spec.Sample}
+	for _, n := range spec.Plan.Graph.Inputs() {
+		pkg.sampleNames = append(pkg.sampleNames, n.Name())
+	}
+	return pkg, nil
+}
+
+// buildInputs makes zero tensors of the entry's input types for the
+// shape values given, refusing values for names that are no shape
+// variable of the inputs and naming the variables left without one.
+func (f *Func) buildInputs(shapes map[string]int) (map[string]*Tensor, error) {
+	types := map[string]ops.Type{}
+	var order []string
+	for _, n := range f.low.Inputs {
+		types[n.Name()] = n.Type
+		order = append(order, n.Name())
+	}
+	if f.perShape {
+		for _, a := range f.sig {
+			if _, ok := types[a.Name]; !ok {
+				return nil, fmt.Errorf("nnc build: input %s (%v) of an entry lowered per shape is not supported", a.Name, a.Type)
+			}
+			types[a.Name] = a.Type
+		}
+	}
+	vars := map[string]bool{}
+	for _, t := range types {
+		for _, d := range t.Shape {
+			for _, v := range d.Vars() {
+				vars[v] = true
+			}
+		}
+	}
+	env := map[string]int64{}
+	var unknown, missing []string
+	for k, v := range shapes {
+		if !vars[k] {
+			unknown = append(unknown, k)
+		}
+		env[k] = int64(v)
+	}
+	for v := range vars {
+		if _, ok := env[v]; !ok {
+			missing = append(missing, v)
+		}
+	}
+	sort.Strings(unknown)
+	sort.Strings(missing)
+	if len(unknown) > 0 {
+		return nil, &OptionError{Option: "BuildOptions.Shapes", Value: strings.Join(unknown, ", "),
+			Msg: "no shape variable of the inputs of " + f.entry + " (" + varList(vars) + ")"}
+	}
+	if len(missing) > 0 {
+		return nil, &OptionError{Option: "BuildOptions.Shapes", Missing: true,
+			Msg: "the inputs' shape variable(s) " + strings.Join(missing, ", ") + " need a value"}
+	}
+	in := map[string]*Tensor{}
+	for _, name := range order {
+		t := types[name]
+		s, err := t.Shape.Eval(env)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %v", name, err)
+		}
+		if err := runtime.CheckShape(t.DType, s); err != nil {
+			return nil, fmt.Errorf("input %s: %v", name, err)
+		}
+		if in[name], err = NewTensor(t.DType, s...); err != nil {
+			return nil, fmt.Errorf("input %s: %v", name, err)
+		}
+	}
+	return in, nil
+}
+
+func varList(vars map[string]bool) string {
+	if len(vars) == 0 {
+		return "none"
+	}
+	names := make([]string, 0, len(vars))
+	for v := range vars {
+		names = append(names, v)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// defaultPackage makes a Go package name of a source file's base name:
+// lower-case letters, digits and underscores, "model" when none is left.
+func defaultPackage(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	var sb strings.Builder
+	for _, r := range strings.ToLower(base) {
+		switch {
+		case r >= 'a' && r <= 'z', r == '_', r >= '0' && r <= '9' && sb.Len() > 0:
+			sb.WriteRune(r)
+		}
+	}
+	if s := sb.String(); s != "" && token.IsIdentifier(s) && !token.IsKeyword(s) {
+		return s
+	}
+	return "model"
+}
+
+// Write writes the package's files into dir, creating it if needed; each
+// file is written safely (WriteFile).
+func (g *GoPackage) Write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(g.Files))
+	for name := range g.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := WriteFile(filepath.Join(dir, name), g.Files[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
