@@ -143,14 +143,21 @@ func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops
 		}
 	}
 
-	// Slot writes held back per node (see slots.go), joined into ct[i]
-	// before node i's cotangent is read: all its consumers come after it.
+	// Slot writes and batchable sums held back per node (slots.go,
+	// batch.go), joined into ct[i] before node i's cotangent is read: all
+	// its consumers come after it.
 	slots := map[int][]slotWrite{}
+	batched := map[int][]*ops.Node{}
 	for i := n - 1; i >= 0; i-- {
 		if ws := slots[i]; ws != nil {
 			b.SetPos(ws[0].c.Pos)
 			ct[i] = accumulate(b, ct[i], joinSlots(b, nodes[i].Type, ws))
 			delete(slots, i)
+		}
+		if cs := batched[i]; cs != nil {
+			b.SetPos(cs[0].Pos)
+			ct[i] = accumulate(b, ct[i], joinBatched(b, cs))
+			delete(batched, i)
 		}
 		v, gv := nodes[i], ct[i]
 		if gv == nil || !live[i] || len(v.In) == 0 || v.Op == ops.StopGradient {
@@ -194,6 +201,10 @@ func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops
 			}
 			if w, ok := asSlot(c); ok {
 				slots[in.ID] = append(slots[in.ID], w)
+				continue
+			}
+			if batchKind(c) != "" {
+				batched[in.ID] = append(batched[in.ID], c)
 				continue
 			}
 			ct[in.ID] = accumulate(b, ct[in.ID], c)

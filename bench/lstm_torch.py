@@ -1,0 +1,66 @@
+"""PyTorch reference of bench/lstm.nn: a one-layer LSTM (batch_first), a
+dense head on the last step, cross entropy over 10 classes, plain SGD lr
+0.01, f32, one thread.
+
+    python3 lstm_torch.py IN HIDDEN T BATCH [IN HIDDEN T BATCH ...]
+
+prints "torch lstm IN_HIDDEN_T_BATCH threads=1 median_ms=... cpu_ms=... cpu_min=...
+cpu_max=..." per size (wall and process CPU time per step) (default 64 128 50 32).
+"""
+import statistics
+import sys
+import time
+
+import torch
+
+from torch_common import step_fn
+
+
+def timed(fn, reps=5, min_s=0.3):
+    """Median and spread over reps of the wall and CPU (process) time per
+    call, each rep a batch of calls lasting about min_s, after warm-up."""
+    for _ in range(3):
+        fn()
+    n = 1
+    while True:
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        if time.perf_counter() - t >= min_s / 4:
+            break
+        n *= 2
+    wall, cpu = [], []
+    for _ in range(reps):
+        t, c = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            fn()
+        wall.append((time.perf_counter() - t) / n * 1e3)
+        cpu.append((time.process_time() - c) / n * 1e3)
+    return statistics.median(wall), statistics.median(cpu), min(cpu), max(cpu)
+
+
+class Net(torch.nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = torch.nn.LSTM(n_in, hidden, batch_first=True)
+        self.head = torch.nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        hs, _ = self.rnn(x)
+        return self.head(hs[:, -1])
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:]] or [64, 128, 50, 32]
+    torch.set_num_threads(1)
+    for k in range(0, len(args), 4):
+        n_in, hidden, t, batch = args[k:k + 4]
+        torch.manual_seed(0)
+        g = torch.Generator().manual_seed(1)
+        x = torch.rand(batch, t, n_in, generator=g)
+        y = torch.randint(0, 10, (batch,), generator=g)
+        model = Net(n_in, hidden)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        wall, cpu, lo, hi = timed(step_fn(model, x, y, opt))
+        print(f"torch lstm {n_in}_{hidden}_{t}_{batch} threads=1 median_ms={wall:.3f} "
+              f"cpu_ms={cpu:.3f} cpu_min={lo:.3f} cpu_max={hi:.3f}", flush=True)
