@@ -94,3 +94,44 @@ func joinBatched(b *ops.Builder, cs []*ops.Node) *ops.Node {
 	}
 	return sum
 }
+
+// held are the contributions reverse mode holds back per node: slot
+// writes (slots.go) and batchable sums.
+type held struct {
+	slots   map[int][]slotWrite
+	batched map[int][]*ops.Node
+}
+
+func newHeld() *held {
+	return &held{map[int][]slotWrite{}, map[int][]*ops.Node{}}
+}
+
+// hold keeps c, a contribution to in's cotangent, when it is a slot write
+// or batches; false leaves it to be added at once.
+func (h *held) hold(in, c *ops.Node) bool {
+	if w, ok := asSlot(c); ok {
+		h.slots[in.ID] = append(h.slots[in.ID], w)
+		return true
+	}
+	if batchKind(c) != "" {
+		h.batched[in.ID] = append(h.batched[in.ID], c)
+		return true
+	}
+	return false
+}
+
+// join adds the contributions held for v to its cotangent ct (nil when
+// none) and forgets them.
+func (h *held) join(b *ops.Builder, v, ct *ops.Node) *ops.Node {
+	if ws := h.slots[v.ID]; ws != nil {
+		b.SetPos(ws[0].c.Pos)
+		ct = accumulate(b, ct, joinSlots(b, v.Type, ws))
+		delete(h.slots, v.ID)
+	}
+	if cs := h.batched[v.ID]; cs != nil {
+		b.SetPos(cs[0].Pos)
+		ct = accumulate(b, ct, joinBatched(b, cs))
+		delete(h.batched, v.ID)
+	}
+	return ct
+}

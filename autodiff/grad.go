@@ -146,19 +146,9 @@ func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops
 	// Slot writes and batchable sums held back per node (slots.go,
 	// batch.go), joined into ct[i] before node i's cotangent is read: all
 	// its consumers come after it.
-	slots := map[int][]slotWrite{}
-	batched := map[int][]*ops.Node{}
+	h := newHeld()
 	for i := n - 1; i >= 0; i-- {
-		if ws := slots[i]; ws != nil {
-			b.SetPos(ws[0].c.Pos)
-			ct[i] = accumulate(b, ct[i], joinSlots(b, nodes[i].Type, ws))
-			delete(slots, i)
-		}
-		if cs := batched[i]; cs != nil {
-			b.SetPos(cs[0].Pos)
-			ct[i] = accumulate(b, ct[i], joinBatched(b, cs))
-			delete(batched, i)
-		}
+		ct[i] = h.join(b, nodes[i], ct[i])
 		v, gv := nodes[i], ct[i]
 		if gv == nil || !live[i] || len(v.In) == 0 || v.Op == ops.StopGradient {
 			continue
@@ -199,15 +189,9 @@ func reverse(b *ops.Builder, what string, ys, cts, xs []*ops.Node) (grads []*ops
 			if !c.Type.Equal(in.Type) {
 				return nil, fmt.Errorf("%s: %s: VJP of %s gives %v for operand %d of type %v", v.Pos, what, v.Op.Name, c.Type, k+1, in.Type)
 			}
-			if w, ok := asSlot(c); ok {
-				slots[in.ID] = append(slots[in.ID], w)
-				continue
+			if !h.hold(in, c) {
+				ct[in.ID] = accumulate(b, ct[in.ID], c)
 			}
-			if batchKind(c) != "" {
-				batched[in.ID] = append(batched[in.ID], c)
-				continue
-			}
-			ct[in.ID] = accumulate(b, ct[in.ID], c)
 		}
 	}
 	b.SetPos(oldPos)
