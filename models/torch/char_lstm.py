@@ -1,0 +1,156 @@
+"""PyTorch twin of models/char_lstm.nn: the same network, initialization,
+data windows, optimizer, schedule and clipping, on one thread.
+
+    /usr/bin/python3 torch/char_lstm.py small   # the 40k slice, the test's settings -> char_lstm_small.json
+    /usr/bin/python3 torch/char_lstm.py full    # the train block's run            -> char_lstm.json
+
+Run from models/. The text is split as nnc's text(..., split = [0.9, 0.1])
+splits it: the first 90% of the characters train, the rest validates; the
+vocabulary is the training part's characters sorted by code point. Training
+windows of `seq` characters start at an offset drawn anew each epoch (nnc
+draws it from its own generator, so the offsets differ), validation windows
+at 0; there are (L - seq) // seq of each. The validation loss is the mean
+cross entropy over every position of every validation window, in nats per
+character.
+"""
+import gzip
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+torch.set_num_threads(1)
+
+# The settings of each run: the model's arguments and the train block's.
+RUNS = {
+    "small": dict(file="data/tinyshakespeare_40k.txt", dim=32, hidden=64, seq=32, batch=32, epochs=3,
+                  lr=2e-3, warmup=10, min_lr=1e-4, clip=1.0, seeds=[0, 1, 2]),
+    "full": dict(file="data/tinyshakespeare.txt.gz", dim=64, hidden=256, seq=128, batch=32, epochs=3,
+                 lr=2e-3, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0]),
+}
+
+
+def read_text(path):
+    """The ids of the text's characters, the training part's vocabulary and the split point."""
+    raw = gzip.open(path, "rb").read() if path.endswith(".gz") else open(path, "rb").read()
+    text = raw.decode("utf-8")
+    a = int(0.9 * len(text))
+    vocab = sorted(set(text[:a]))
+    index = {c: i for i, c in enumerate(vocab)}
+    ids = torch.tensor([index[c] for c in text], dtype=torch.long)
+    return ids, vocab, a
+
+
+def windows(ids, seq, off):
+    """(x, y): (L - seq) // seq windows of seq ids from off, and the ids one step later."""
+    n = (len(ids) - seq) // seq
+    x = ids[off:off + n * seq].view(n, seq)
+    y = ids[off + 1:off + 1 + n * seq].view(n, seq)
+    return x, y
+
+
+def cosine_lr(step, total, lr, warmup, min_lr):
+    """nnc's cosine(warmup, min_lr) at step (from 0) of total."""
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    t = min(step, total)
+    return min_lr + (lr - min_lr) * (1 + math.cos(math.pi * (t - warmup) / (total - warmup))) / 2
+
+
+class CharLM(nn.Module):
+    """Embedding, one-layer LSTM, Dense head; nnc's initializers."""
+
+    def __init__(self, vocab, dim, hidden):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)  # normal(0, 1), as nnc's Embedding
+        self.rnn = nn.LSTM(dim, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, vocab)
+        nn.init.xavier_uniform_(self.rnn.weight_ih_l0)
+        nn.init.orthogonal_(self.rnn.weight_hh_l0)
+        nn.init.zeros_(self.rnn.bias_ih_l0)
+        nn.init.zeros_(self.rnn.bias_hh_l0)
+        nn.init.xavier_uniform_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, ids):
+        h, _ = self.rnn(self.embed(ids))
+        return self.head(h)
+
+
+def evaluate(model, x, y, batch, vocab):
+    """The mean cross entropy over every position of the windows."""
+    model.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            logits = model(x[i:i + batch])
+            total += nn.functional.cross_entropy(logits.reshape(-1, vocab), y[i:i + batch].reshape(-1), reduction="sum").item()
+            n += y[i:i + batch].numel()
+    model.train()
+    return total / n
+
+
+def train(make_model, make_opt, cfg, seed, log=print):
+    """Trains one seed with cfg's data and schedule; returns the record of the run."""
+    ids, vocab, a = read_text(cfg["file"])
+    V = len(vocab)
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    model = make_model(V)
+    opt = make_opt(model)
+    seq, batch = cfg["seq"], cfg["batch"]
+    vx, vy = windows(ids[a:], seq, 0)
+    n = (a - seq) // seq
+    per_epoch = math.ceil(n / batch)
+    total = per_epoch * cfg["epochs"]
+    step, epochs = 0, []
+    for epoch in range(cfg["epochs"]):
+        t0 = time.time()
+        off = int(torch.randint(seq, (1,), generator=g))
+        x, y = windows(ids[:a], seq, off)
+        perm = torch.randperm(len(x), generator=g)
+        losses = []
+        for i in range(0, len(x), batch):
+            rows = perm[i:i + batch]
+            for group in opt.param_groups:
+                group["lr"] = cosine_lr(step, total, cfg["lr"], cfg["warmup"], cfg["min_lr"])
+            logits = model(x[rows])
+            loss = nn.functional.cross_entropy(logits.reshape(-1, V), y[rows].reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
+            opt.step()
+            losses.append(loss.item())
+            step += 1
+        train_time = time.time() - t0
+        val = evaluate(model, vx, vy, batch, V)
+        epochs.append(dict(epoch=epoch + 1, train_loss=sum(losses) / len(losses), val_loss=val,
+                           seconds=train_time, seconds_per_step=train_time / per_epoch))
+        log(f"seed {seed} epoch {epoch + 1}: train {epochs[-1]['train_loss']:.4f} val {val:.4f} "
+            f"({train_time:.1f} s, {1000 * train_time / per_epoch:.1f} ms a step)")
+    return dict(seed=seed, vocab=V, steps=step, val_nats_per_char=epochs[-1]["val_loss"], epochs=epochs)
+
+
+def main(argv, name, make_model, make_opt):
+    """Runs the settings argv[1] names over their seeds and writes NAME[_small].json."""
+    which = argv[1] if len(argv) > 1 else "small"
+    cfg = RUNS_OF[name][which]
+    runs = [train(lambda V: make_model(V, cfg), make_opt(cfg), cfg, s) for s in cfg["seeds"]]
+    vals = [r["val_nats_per_char"] for r in runs]
+    out = dict(settings=cfg, torch=torch.__version__, threads=torch.get_num_threads(), runs=runs,
+               val_mean=sum(vals) / len(vals), val_max=max(vals), val_min=min(vals))
+    path = f"torch/{name}{'' if which == 'full' else '_' + which}.json"
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+    print("wrote", path, "val", vals)
+
+
+RUNS_OF = {"char_lstm": RUNS}
+
+if __name__ == "__main__":
+    main(sys.argv, "char_lstm",
+         lambda V, cfg: CharLM(V, cfg["dim"], cfg["hidden"]),
+         lambda cfg: (lambda m: torch.optim.Adam(m.parameters(), lr=cfg["lr"])))
