@@ -23,6 +23,7 @@ import (
 type buildCase struct {
 	file, entry, pkg string
 	shapes           map[string]int
+	external         bool // --external-weights
 }
 
 // buildCases lists the forward entries of models/*.nn and of the design's
@@ -70,7 +71,10 @@ func buildCases(t *testing.T) []buildCase {
 			if i >= len(files) {
 				pkg = "design_" + pkg
 			}
-			cases = append(cases, buildCase{f, e, pkg, shapes})
+			cases = append(cases, buildCase{f, e, pkg, shapes, false})
+			if pkg == "digits" {
+				cases = append(cases, buildCase{f, e, "digits_external", shapes, true})
+			}
 		}
 	}
 	return cases
@@ -110,7 +114,7 @@ func TestBuildModels(t *testing.T) {
 		// go test ./... builds four packages that cover dense layers, a
 		// sparse matrix with integer inputs, a convolution and an entry
 		// lowered per shape (an LSTM over T); NNC_FULL=1 builds them all.
-		quick := map[string]bool{"digits": true, "gcn": true, "lenet": true, "design_char_lstm": true}
+		quick := map[string]bool{"digits": true, "digits_external": true, "gcn": true, "lenet": true, "design_char_lstm": true}
 		cases = slices.DeleteFunc(cases, func(c buildCase) bool { return !quick[c.pkg] })
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -159,9 +163,12 @@ func buildOne(t *testing.T, c buildCase, dir string, rng *rand.Rand) {
 	if err != nil {
 		t.Fatalf("%s %s: %v", c.file, c.entry, err)
 	}
-	pkg, err := f.Build(BuildOptions{Shapes: c.shapes, Package: c.pkg})
+	pkg, err := f.Build(BuildOptions{Shapes: c.shapes, Package: c.pkg, ExternalWeights: c.external})
 	if err != nil {
 		t.Fatalf("%s %s: Build: %v", c.file, c.entry, err)
+	}
+	if embeds := strings.Contains(string(pkg.Files["model.go"]), "//go:embed"); embeds == c.external {
+		t.Errorf("%s: external weights %v, model.go embeds them: %v", c.pkg, c.external, embeds)
 	}
 	for name, src := range pkg.Files {
 		if strings.HasSuffix(name, ".go") {
@@ -264,10 +271,7 @@ import (
 )
 
 func TestMatchesRun(t *testing.T) {
-	m, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newTestModel(t)
 	var args []reflect.Value
 	for i, a := range Inputs {
 		b, err := os.ReadFile(fmt.Sprintf("testdata/in%d.bin", i))

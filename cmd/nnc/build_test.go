@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBuildCLI: nnc build writes the package's files and lists them; with
+// --params the weights are the file's (the root's TestBuildModels compiles
+// and runs what it writes).
+func TestBuildCLI(t *testing.T) {
+	dir := t.TempDir()
+	params := filepath.Join(dir, "p.safetensors")
+	if _, errOut, code := nncCmd(t, "train", "../../models/tabular_mlp.nn", "--epochs", "1", "--quiet", "-o", params); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errOut)
+	}
+	out := filepath.Join(dir, "pkg")
+	stdout, errOut, code := nncCmd(t, "build", "../../models/tabular_mlp.nn", "--entry", "TabularMLP.forward",
+		"--params", params, "--shapes", "B=3", "--package", "tab", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, name := range []string{"model.go", "model_test.go", "example_test.go", "weights.bin"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Error(err)
+		}
+		if !strings.Contains(stdout, name) {
+			t.Errorf("the listing lacks %s:\n%s", name, stdout)
+		}
+	}
+	src, _ := os.ReadFile(filepath.Join(out, "model.go"))
+	if !strings.Contains(string(src), "package tab") || !strings.Contains(string(src), "Shape: []int{3, 30}") {
+		t.Errorf("model.go is not tab's for B=3:\n%.600s", src)
+	}
+}
+
+// TestBuildErrors: usage errors exit 2, errors of the program or the
+// entry 1, each naming the problem as the command line spells it.
+func TestBuildErrors(t *testing.T) {
+	file := "../../models/digits.nn"
+	out := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"build", file, "--shapes", "B=1", "-o", out}, 2, "--entry is required"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1"}, 2, "-o DIR is required"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "-o", out}, 1, "B need a value (set --shapes)"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1,Q=2", "-o", out}, 1, "--shapes Q"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--package", "func", "-o", out}, 1, "--package"},
+		{[]string{"build", file, "--entry", "Nope.forward", "--shapes", "B=1", "-o", out}, 1, "no entry"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--params", "nope.safetensors", "-o", out}, 1, "nope.safetensors"},
+	} {
+		_, errOut, code := nncCmd(t, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %q; want %d, %q", c.args, code, errOut, c.code, c.want)
+		}
+	}
+}
