@@ -149,6 +149,27 @@ func TestTextStreamSameWindows(t *testing.T) {
 	if len(offsets) < 2 {
 		t.Errorf("four epochs drew one offset")
 	}
+	// Three parts: the validation and test sets are the whole-file
+	// reader's windows of [a, b) and [b, n), the vocabulary that of the
+	// first 60%.
+	whole, err = ReadText(path, TextOptions{VocabTo: 0.6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err = OpenTextStream(path, TextStreamOptions{Seq: seq, Train: 0.6, Val: 0.2, Test: 0.2, EvalMax: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = int(0.6 * float64(n))
+	b := a + int(0.2*float64(n))
+	for k, c := range []struct {
+		d    *Dataset
+		part []int32
+	}{{ts.Val, whole.IDs[a:b]}, {ts.Test, whole.IDs[b:]}, {ts.Sample, whole.IDs[:a]}} {
+		if got, want := rowsOf(c.d), wholeWindows(c.part, seq, 0)[:20]; !slices.Equal(got, want) {
+			t.Errorf("set %d: the first 20 windows differ from the whole file's", k)
+		}
+	}
 }
 
 // TestStreamOrder: the same seed gives the same order, another seed

@@ -186,10 +186,21 @@ func (s *TextStream) scan(f func(rune, *tokenReader) error) error {
 	}
 }
 
-// second builds the vocabulary from the training part (unless given) and
-// checks every token against it.
+// second builds the vocabulary from the training part (unless given),
+// checks every token against it, and keeps the first windows (offset 0)
+// of the validation and test parts.
 func (s *TextStream) second() error {
-	seen := map[rune]bool{}
+	var sinks [2]*windowSink
+	for k, part := range [][3]int{{s.a, s.b}, {s.b, s.Tokens}} {
+		if []float64{s.o.Val, s.o.Test}[k] == 0 {
+			continue
+		}
+		var err error
+		if sinks[k], err = s.newSink(part[0], part[1]); err != nil {
+			return fmt.Errorf("%s: the %s part: %v", s.File, []string{"validation", "test"}[k], err)
+		}
+	}
+	seen := &runeSet{small: make([]bool, 1<<16), big: map[rune]bool{}}
 	if s.Vocab != nil {
 		s.index()
 	}
@@ -202,11 +213,21 @@ func (s *TextStream) second() error {
 		}
 		i++
 		if s.Vocab == nil {
-			seen[c] = true
+			seen.add(c)
 			return nil
 		}
-		if _, ok := s.id(c); !ok {
+		id, ok := s.id(c)
+		if !ok {
 			return colErr(s.File, t.atLine, t.atCol, "%q is not in the vocabulary (%d tokens; set an unknown token to map such tokens to it)", c, len(s.Vocab.Tokens))
+		}
+		if at := i - 1; at >= s.a {
+			k := 0 // validation
+			if at >= s.b {
+				k = 1 // test
+			}
+			if sinks[k] != nil {
+				sinks[k].push(id)
+			}
 		}
 		return nil
 	})
@@ -218,23 +239,72 @@ func (s *TextStream) second() error {
 			return err
 		}
 	}
-	if s.b > s.a && s.o.Val > 0 {
-		if s.Val, err = s.windowSet(s.a, s.b); err != nil {
-			return fmt.Errorf("%s: the validation part: %v", s.File, err)
-		}
+	if sinks[0] != nil {
+		s.Val = sinks[0].dataset(s.File)
 	}
-	if s.b < s.Tokens && s.o.Test > 0 {
-		if s.Test, err = s.windowSet(s.b, s.Tokens); err != nil {
-			return fmt.Errorf("%s: the test part: %v", s.File, err)
-		}
+	if sinks[1] != nil {
+		s.Test = sinks[1].dataset(s.File)
 	}
 	return nil
 }
 
+// windowSink keeps the first windows of a part.
+type windowSink struct {
+	w    *windower
+	x, y *tensor.Tensor
+}
+
+// newSink prepares to keep the windows at offset 0 of the tokens [from,
+// to), at most EvalMax.
+func (s *TextStream) newSink(from, to int) (*windowSink, error) {
+	nw, err := windowCount(to-from, s.o.Seq)
+	if err != nil {
+		return nil, err
+	}
+	nw = min(nw, s.o.EvalMax)
+	seq := s.o.Seq
+	return &windowSink{w: &windower{seq: seq, want: nw, cur: make([]int32, 0, seq+1)},
+		x: tensor.New(tensor.I32, nw, seq), y: tensor.New(tensor.I32, nw, seq)}, nil
+}
+
+// push adds the part's next id.
+func (k *windowSink) push(id int32) {
+	w := k.w
+	if w.push(id) {
+		copy(k.x.I32[w.got*w.seq:], w.cur[:w.seq])
+		copy(k.y.I32[w.got*w.seq:], w.cur[1:])
+		w.shift()
+	}
+}
+
+// dataset is the windows kept.
+func (k *windowSink) dataset(file string) *Dataset {
+	return &Dataset{Arrays: map[string]*tensor.Tensor{"x": k.x, "y": k.y}, Source: &Source{File: file}}
+}
+
+// runeSet is a set of code points: a table below 2^16, a map above.
+type runeSet struct {
+	small []bool
+	big   map[rune]bool
+}
+
+func (r *runeSet) add(c rune) {
+	if c >= 0 && c < 1<<16 {
+		r.small[c] = true
+	} else {
+		r.big[c] = true
+	}
+}
+
 // makeVocab numbers the tokens seen.
-func (s *TextStream) makeVocab(seen map[rune]bool) error {
-	rs := make([]rune, 0, len(seen))
-	for c := range seen {
+func (s *TextStream) makeVocab(seen *runeSet) error {
+	rs := make([]rune, 0, len(seen.big))
+	for c, ok := range seen.small {
+		if ok {
+			rs = append(rs, rune(c))
+		}
+	}
+	for c := range seen.big {
 		rs = append(rs, c)
 	}
 	v, err := buildVocab(s.level(), rs, s.o.Unknown)
@@ -316,20 +386,17 @@ func (w *windower) shift() {
 // windowSet reads the windows at offset 0 of the tokens [from, to), at
 // most EvalMax, into a dataset.
 func (s *TextStream) windowSet(from, to int) (*Dataset, error) {
-	nw, err := windowCount(to-from, s.o.Seq)
+	k, err := s.newSink(from, to)
 	if err != nil {
 		return nil, err
 	}
-	nw = min(nw, s.o.EvalMax)
-	seq := s.o.Seq
-	x, y := tensor.New(tensor.I32, nw, seq), tensor.New(tensor.I32, nw, seq)
-	w := &windower{seq: seq, skip: from, want: nw, cur: make([]int32, 0, seq+1)}
+	k.w.skip = from
 	t, closeFile, err := openTokens(s.File, s.o.Bytes)
 	if err != nil {
 		return nil, err
 	}
 	defer closeFile()
-	for w.got < nw {
+	for k.w.got < k.w.want {
 		c, ok, err := t.next()
 		if err != nil {
 			return nil, err
@@ -337,17 +404,13 @@ func (s *TextStream) windowSet(from, to int) (*Dataset, error) {
 		if !ok {
 			return nil, fileErr(s.File, "the text ended early (did the file change?)")
 		}
-		id, _ := s.id(c)
-		if w.skip == 0 && id < 0 {
+		id, ok := s.id(c)
+		if !ok && k.w.skip == 0 {
 			return nil, colErr(s.File, t.atLine, t.atCol, "%q is not in the vocabulary", c)
 		}
-		if w.push(id) {
-			copy(x.I32[w.got*seq:], w.cur[:seq])
-			copy(y.I32[w.got*seq:], w.cur[1:])
-			w.shift()
-		}
+		k.push(id)
 	}
-	return &Dataset{Arrays: map[string]*tensor.Tensor{"x": x, "y": y}, Source: &Source{File: s.File}}, nil
+	return k.dataset(s.File), nil
 }
 
 // Template is a dataset of one window.
