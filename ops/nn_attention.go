@@ -127,6 +127,7 @@ type attentionPlan struct {
 	mask                 bool
 	moff                 []int // per batch, the mask's offset
 	msq, msk             int   // the mask's strides along Tq and Tk (0 when broadcast)
+	lens                 []int // per query row, the kept prefix of the keys (prefixLens)
 }
 
 func newAttentionPlan(n *Node, in [][]int) *attentionPlan {
@@ -137,6 +138,7 @@ func newAttentionPlan(n *Node, in [][]int) *attentionPlan {
 	if _, ok := n.Attrs["scale"]; ok {
 		p.scale = n.Attrs.Float("scale", 1)
 	}
+	p.lens = make([]int, p.tq)
 	p.qk = kernels.NewMatmul([]int{p.tq, p.d}, []int{p.tk, p.d}, false, true)
 	p.pv = kernels.NewMatmul([]int{p.tq, p.tk}, []int{p.tk, p.dv}, false, false)
 	if len(in) == 4 {
@@ -165,22 +167,66 @@ func newAttentionPlan(n *Node, in [][]int) *attentionPlan {
 	return p
 }
 
-// run computes one batch: scores in s, then out = softmax(s)·v.
-func attentionRun[T kernels.Float](p *attentionPlan, out, q, k, v, s []T, mm kernels.Gemm[T], keep func(i int) bool) {
-	for bi := 0; bi < p.batch; bi++ {
-		mm(p.qk, s, q[bi*p.tq*p.d:(bi+1)*p.tq*p.d], k[bi*p.tk*p.d:(bi+1)*p.tk*p.d])
-		sc := T(p.scale)
-		ninf := T(math.Inf(-1))
-		for i := 0; i < p.tq; i++ {
-			row := s[i*p.tk : (i+1)*p.tk]
-			for j := range row {
-				row[j] *= sc
-				if p.mask && !keep(p.moff[bi]+i*p.msq+j*p.msk) {
-					row[j] = ninf
-				}
+// prefixLens sets lens[i] to the number of leading keys that query row i
+// keeps, and reports whether the mask is the same for every batch and keeps
+// a non-empty prefix of the keys in every row (a causal mask: key j <= i).
+// It reads the [Tq, Tk] mask once per call.
+func (p *attentionPlan) prefixLens(keep func(i int) bool) bool {
+	for _, o := range p.moff {
+		if o != 0 {
+			return false
+		}
+	}
+	for i := 0; i < p.tq; i++ {
+		c := 0
+		for c < p.tk && keep(i*p.msq+c*p.msk) {
+			c++
+		}
+		if c == 0 {
+			return false
+		}
+		for j := c; j < p.tk; j++ {
+			if keep(i*p.msq + j*p.msk) {
+				return false
 			}
 		}
-		kernels.Softmax(s, s, p.tq, p.tk, 1, false)
+		p.lens[i] = c
+	}
+	return true
+}
+
+// run computes one batch: scores in s, then out = softmax(s)·v. Under a
+// prefix (causal) mask, each row is scaled and normalized over its kept
+// keys only and the masked scores are set to 0 without exp.
+func attentionRun[T kernels.Float](p *attentionPlan, out, q, k, v, s []T, mm kernels.Gemm[T], keep func(i int) bool) {
+	prefix := p.mask && p.prefixLens(keep)
+	sc := T(p.scale)
+	ninf := T(math.Inf(-1))
+	for bi := 0; bi < p.batch; bi++ {
+		mm(p.qk, s, q[bi*p.tq*p.d:(bi+1)*p.tq*p.d], k[bi*p.tk*p.d:(bi+1)*p.tk*p.d])
+		switch {
+		case prefix:
+			for i := 0; i < p.tq; i++ {
+				row, c := s[i*p.tk:(i+1)*p.tk], p.lens[i]
+				kernels.ScaleRow(row[:c], row[:c], sc)
+				kernels.Softmax(row[:c], row[:c], 1, c, 1, false)
+				clear(row[c:])
+			}
+		case p.mask:
+			for i := 0; i < p.tq; i++ {
+				row := s[i*p.tk : (i+1)*p.tk]
+				for j := range row {
+					row[j] *= sc
+					if !keep(p.moff[bi] + i*p.msq + j*p.msk) {
+						row[j] = ninf
+					}
+				}
+			}
+			kernels.Softmax(s, s, p.tq, p.tk, 1, false)
+		default:
+			kernels.ScaleRow(s, s, sc)
+			kernels.Softmax(s, s, p.tq, p.tk, 1, false)
+		}
 		mm(p.pv, out[bi*p.tq*p.dv:(bi+1)*p.tq*p.dv], s, v[bi*p.tk*p.dv:(bi+1)*p.tk*p.dv])
 	}
 }
