@@ -23,9 +23,9 @@ type SampleOptions struct {
 	Entry string
 	// Params is the safetensors file of trained parameters (nnc train -o).
 	Params string
-	// Vocab is the vocabulary; nil reads VocabPath(Params), the file nnc
-	// train writes beside the parameters.
-	Vocab *data.Vocab
+	// VocabFile is the vocabulary (a .vocab.json file); "" reads
+	// VocabPath(Params), the file nnc train writes beside the parameters.
+	VocabFile string
 	// Prompt is the text the generation continues; "" starts from the
 	// vocabulary's "\n" (or id 0 without one).
 	Prompt string
@@ -274,11 +274,13 @@ func (p *Program) Sample(ctx context.Context, o SampleOptions) (res *SampleResul
 	if err := s.f.LoadParams(o.Params); err != nil {
 		return nil, err
 	}
-	v := o.Vocab
-	if v == nil {
-		if v, err = data.LoadVocab(VocabPath(o.Params)); err != nil {
-			return nil, fmt.Errorf("the vocabulary: %w (nnc train -o writes it beside the parameters)", err)
-		}
+	vf := o.VocabFile
+	if vf == "" {
+		vf = VocabPath(o.Params)
+	}
+	v, err := data.LoadVocab(vf)
+	if err != nil {
+		return nil, fmt.Errorf("the vocabulary: %w (nnc train -o writes it beside the parameters)", err)
 	}
 	if v.Len() != s.vocab {
 		return nil, fmt.Errorf("the vocabulary has %d tokens but %s gives %d logits", v.Len(), o.Entry, s.vocab)

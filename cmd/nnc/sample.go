@@ -7,7 +7,6 @@ import (
 	"math"
 
 	"github.com/nnclang/nnc"
-	"github.com/nnclang/nnc/data"
 )
 
 // cmdSample generates text from a trained language model:
@@ -56,12 +55,7 @@ func cmdSample(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	o := nnc.SampleOptions{Entry: *entry, Params: *params, Prompt: *prompt, Length: *length,
-		Temperature: *temp, Greedy: *temp == 0, TopK: *topK, Seed: *seed, Context: *window}
-	if *vocab != "" {
-		if o.Vocab, err = data.LoadVocab(*vocab); err != nil {
-			return err
-		}
-	}
+		Temperature: *temp, Greedy: *temp == 0, TopK: *topK, Seed: *seed, Context: *window, VocabFile: *vocab}
 	res, err := p.Sample(context.Background(), o)
 	if err != nil {
 		return err
