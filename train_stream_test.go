@@ -1,6 +1,7 @@
 package nnc
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,5 +92,66 @@ func TestJSONLStreamTrains(t *testing.T) {
 	}
 	if _, err := pp.Train(TrainOptions{}); err == nil || !strings.Contains(err.Error(), "it is streamed") {
 		t.Errorf("preprocess on a stream: %v", err)
+	}
+}
+
+// TestStreamArgs: the streaming arguments are checked with the others, at
+// the value at fault; a JSON Lines stream takes a given validation file
+// (read whole, its categories aligned with the stream's) and refuses a
+// validation fraction beside it.
+func TestStreamArgs(t *testing.T) {
+	for _, c := range []struct{ arg, want string }{
+		{"stream = 1", "stream"},
+		{"shuffle_buffer = 0", "shuffle_buffer"},
+		{"eval_max = -3", "eval_max"},
+	} {
+		p := textProgram(t, "abcabcabc", "    data = text(\"t.txt\", seq = 2, "+c.arg+")\n    inputs = {ids: \"x\", next: \"y\"}")
+		if _, err := p.Train(TrainOptions{}); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "lm.nn:") {
+			t.Errorf("%s: got %v", c.arg, err)
+		}
+	}
+	dir := t.TempDir()
+	var train, val strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&train, "{\"x\": [%d, 1], \"y\": \"%c\"}\n", i, "ab"[i%2])
+	}
+	val.WriteString("{\"x\": [1, 2], \"y\": \"b\"}\n{\"x\": [3, 4], \"y\": \"a\"}\n")
+	for name, body := range map[string]string{"t.jsonl": train.String(), "v.jsonl": val.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for split, want := range map[string]string{"": "", ", split = [0.8, 0.2]": "its val fraction must be 0"} {
+		src := `model Lin {
+    param W: f32[2, 2] = zeros()
+    fn loss(x: f32[B, 2], y: i32[B]) -> f32 { return cross_entropy(x @ W, y) }
+}
+train Lin {
+    data = jsonl("t.jsonl", val = "v.jsonl", stream = true` + split + `)
+}
+`
+		if err := os.WriteFile(filepath.Join(dir, "m.nn"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := CompileFile(filepath.Join(dir, "m.nn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := p.settings("TrainOptions", "")
+		sets, err := p.loadSets(s, dataRequest{})
+		if want != "" {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("split%s: got %v, want %q", split, err, want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The stream numbers "a" 0 and "b" 1 (first appearance); the
+		// validation file's "b" then "a" are aligned to them.
+		if sets.stream.Len() != 40 || !slices.Equal(sets.val.Arrays["y"].I32, []int32{1, 0}) {
+			t.Errorf("%d training records, validation labels %v", sets.stream.Len(), sets.val.Arrays["y"].I32)
+		}
 	}
 }

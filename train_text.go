@@ -18,7 +18,8 @@ import (
 // ("x", i32[n, seq]) with the ids that follow each ("y", the next-token
 // targets). The training windows start at a random offset in [0, seq)
 // drawn for every epoch from the seed; the validation and test windows at
-// offset 0.
+// offset 0. A file over StreamThreshold, or stream = true, is streamed
+// instead (textStream: the same windows, read from disk every epoch).
 func (l *loader) text() (*dataSets, error) {
 	file := l.path("file")
 	filePath := l.argPath("file")
