@@ -105,11 +105,13 @@ def summary(runs):
             "min": float(a.min()), "max": float(a.max())}
 
 
-def main(make, name, full_epochs, small_epochs, threads_epochs=2, cosine=True):
+def main(make, name, full_epochs, small_epochs, threads_epochs=2, cosine=True, small_seeds=10):
     """The runs of one model's json, by the command line's first word:
-    small (seeds 0-9 on data/mnist_small), full SEED... (one thread), or
-    threads (seed 0 on two threads for threads_epochs epochs: the time per
-    epoch only). Each updates its part of NAME.json and keeps the others."""
+    small (seeds 0 to small_seeds-1 on data/mnist_small), full SEED...
+    (one thread), first SEED... (one epoch of the full data, one thread),
+    or threads (seed 0 on two threads for threads_epochs epochs: the time
+    per epoch only). Each updates its part of NAME.json and keeps the
+    others."""
     path = os.path.join(HERE, name + ".json")
     out = {}
     if os.path.exists(path):
@@ -118,7 +120,7 @@ def main(make, name, full_epochs, small_epochs, threads_epochs=2, cosine=True):
     what = sys.argv[1] if len(sys.argv) > 1 else "small"
     if what == "small":
         small = tensors(SMALL)
-        out["small"] = [train(make, small, s, small_epochs, cosine=cosine) for s in range(10)]
+        out["small"] = [train(make, small, s, small_epochs, cosine=cosine) for s in range(small_seeds)]
         out["small_summary"] = summary(out["small"])
     elif what == "full":
         data = tensors(mnist_idx.find_mnist())
@@ -127,11 +129,17 @@ def main(make, name, full_epochs, small_epochs, threads_epochs=2, cosine=True):
             runs[int(s)] = train(make, data, int(s), full_epochs, cosine=cosine)
         out["full"] = [runs[k] for k in sorted(runs)]
         out["full_summary"] = summary(out["full"])
+    elif what == "first":
+        data = tensors(mnist_idx.find_mnist())
+        runs = {r["seed"]: r for r in out.get("first_epoch", [])}
+        for s in sys.argv[2:] or ["0"]:
+            runs[int(s)] = train(make, data, int(s), 1, cosine=cosine)
+        out["first_epoch"] = [runs[k] for k in sorted(runs)]
     elif what == "threads":
         data = tensors(mnist_idx.find_mnist())
         out["two_threads"] = train(make, data, 0, threads_epochs, threads=2, cosine=cosine)
     else:
-        raise SystemExit("usage: small | full SEED... | threads")
+        raise SystemExit("usage: small | full SEED... | first SEED... | threads")
     out["torch"] = torch.__version__
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
