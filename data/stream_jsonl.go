@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/nnclang/nnc/tensor"
 )
@@ -62,9 +63,10 @@ func RecordPart(i int64, train, val float64) int {
 
 // OpenJSONLStream reads a JSON Lines file (gzipped or not) once to learn
 // its arrays and count its records, every record checked as ReadJSONL
-// checks it (errors name the line), then once more to keep the evaluation
-// sets. Memory is bounded by the categories and EvalMax records, not by
-// the file: a line is at most MaxLineBytes long.
+// checks it (errors name the line), keeping the lines of the evaluation
+// sets' records (read once more when they are over a quarter of MaxBytes
+// or 256 MiB). Memory is bounded by the categories and EvalMax records,
+// not by the file: a line is at most MaxLineBytes long.
 func OpenJSONLStream(path string, o JSONLStreamOptions) (*JSONLStream, error) {
 	limit, err := o.limit()
 	if err != nil {
@@ -80,8 +82,21 @@ func OpenJSONLStream(path string, o JSONLStreamOptions) (*JSONLStream, error) {
 		return nil, fmt.Errorf("data: JSONLStreamOptions.EvalMax is %d, want at least 1", o.EvalMax)
 	}
 	s := &JSONLStream{File: path, o: o, p: &jsonlRows{name: path, o: o.JSONLOptions, limit: math.MaxInt64}}
-	err = s.records(func(i int64, line int) error {
-		s.Counts[RecordPart(i, o.Train, o.Val)]++
+	// The first pass keeps the lines of the evaluation sets' records while
+	// they fit a budget, so that a second pass is needed only for long ones.
+	var kept [3][]keptLine
+	budget := min(limit/4, 256<<20)
+	overflow := false
+	err = s.records(func(i int64, line int, b []byte) error {
+		k := RecordPart(i, o.Train, o.Val)
+		if s.Counts[k] < o.EvalMax && !overflow {
+			if budget -= int64(len(b)) + 32; budget < 0 {
+				overflow = true
+			} else {
+				kept[k] = append(kept[k], keptLine{slices.Clone(b), line})
+			}
+		}
+		s.Counts[k]++
 		s.p.forget()
 		return nil
 	})
@@ -94,38 +109,71 @@ func OpenJSONLStream(path string, o JSONLStreamOptions) (*JSONLStream, error) {
 	if err := s.layout(); err != nil {
 		return nil, err
 	}
-	sets := [3]*Dataset{}
-	lines := [3][]int32{}
-	for k := range sets {
-		if n := min(s.Counts[k], o.EvalMax); n > 0 {
-			sets[k] = s.empty(n)
-			if _, _, err := sizeOf([]int{n, rowBytes(s.tmpl)}, 1, limit); err != nil {
-				return nil, fileErr(path, "%d records kept for evaluation: %v", n, err)
-			}
-		}
-	}
-	err = s.records(func(i int64, line int) error {
-		k := RecordPart(i, o.Train, o.Val)
-		if sets[k] == nil || len(lines[k]) == sets[k].Len() {
-			s.p.forget()
-			return nil
-		}
-		lines[k] = append(lines[k], int32(min(line, math.MaxInt32)))
-		return s.put(sets[k].Arrays, len(lines[k])-1, line)
-	})
+	sets, err := s.evalSets(kept, overflow, limit)
 	if err != nil {
 		return nil, err
-	}
-	for k, d := range sets {
-		if d != nil {
-			d.Source = &Source{File: path, Lines: true, Rows: lines[k]}
-		}
 	}
 	s.Sample, s.Val, s.Test = sets[0], sets[1], sets[2]
 	if s.Counts[0] == 0 {
 		return nil, fileErr(path, "the training part has no records")
 	}
 	return s, nil
+}
+
+// keptLine is a record's line kept by the first pass.
+type keptLine struct {
+	b    []byte
+	line int
+}
+
+// evalSets makes the evaluation sets: the first EvalMax records of each
+// part, from the lines kept, or, when they did not fit, read again.
+func (s *JSONLStream) evalSets(kept [3][]keptLine, overflow bool, limit int64) ([3]*Dataset, error) {
+	sets := [3]*Dataset{}
+	lines := [3][]int32{}
+	for k := range sets {
+		if n := min(s.Counts[k], s.o.EvalMax); n > 0 {
+			if _, _, err := sizeOf([]int{n, rowBytes(s.tmpl)}, 1, limit); err != nil {
+				return sets, fileErr(s.File, "%d records kept for evaluation: %v", n, err)
+			}
+			sets[k] = s.empty(n)
+		}
+	}
+	add := func(k, line int) error {
+		lines[k] = append(lines[k], int32(min(line, math.MaxInt32)))
+		return s.put(sets[k].Arrays, len(lines[k])-1, line)
+	}
+	var err error
+	if overflow {
+		err = s.records(func(i int64, line int, _ []byte) error {
+			k := RecordPart(i, s.o.Train, s.o.Val)
+			if sets[k] == nil || len(lines[k]) == sets[k].Len() {
+				s.p.forget()
+				return nil
+			}
+			return add(k, line)
+		})
+	} else {
+		for k, ls := range kept {
+			for _, l := range ls {
+				if err = s.p.row(l.b, l.line); err == nil {
+					err = add(k, l.line)
+				}
+				if err != nil {
+					break
+				}
+			}
+		}
+	}
+	if err != nil {
+		return sets, err
+	}
+	for k, d := range sets {
+		if d != nil {
+			d.Source = &Source{File: s.File, Lines: true, Rows: lines[k]}
+		}
+	}
+	return sets, nil
 }
 
 // rowBytes is the bytes of one row of d's arrays.
@@ -151,7 +199,7 @@ func (p *jsonlRows) forget() {
 
 // records reads every record of the file, calling f after each is parsed
 // into s.p's columns with its index and line.
-func (s *JSONLStream) records(f func(i int64, line int) error) error {
+func (s *JSONLStream) records(f func(i int64, line int, b []byte) error) error {
 	file, err := os.Open(s.File)
 	if err != nil {
 		return err
@@ -172,7 +220,7 @@ func (s *JSONLStream) records(f func(i int64, line int) error) error {
 		if err := s.p.row(b, line); err != nil {
 			return err
 		}
-		if err := f(i, line); err != nil {
+		if err := f(i, line, b); err != nil {
 			return err
 		}
 		i++

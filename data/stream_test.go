@@ -263,6 +263,18 @@ func TestJSONLStreamMatchesWhole(t *testing.T) {
 	if split.Counts[0]+split.Counts[1]+split.Counts[2] != len(rows) || split.Counts[1] == 0 || split.Counts[2] == 0 {
 		t.Errorf("parts %v of %d records", split.Counts, len(rows))
 	}
+	// With little memory the first pass cannot keep the evaluation sets'
+	// lines (a quarter of 8000 bytes): a second pass reads the same sets.
+	o.MaxBytes = 8000
+	again, err := OpenJSONLStream(path, JSONLStreamOptions{JSONLOptions: o, Train: 0.5, Val: 0.25, Test: 0.25, EvalMax: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, d := range []*Dataset{again.Sample, again.Val, again.Test} {
+		if !slices.Equal(rowsOf(d), parts[k]) || !slices.Equal(d.Source.Rows, []*Dataset{split.Sample, split.Val, split.Test}[k].Source.Rows) {
+			t.Errorf("part %d read twice differs", k)
+		}
+	}
 }
 
 // TestStreamHostile: a line over the limit, UTF-8 cut short, a bad JSON
