@@ -53,17 +53,7 @@ func layerNormGradRows[T Float](dx, x, gamma, g []T, d int, eps float64, lo, hi 
 	gm := gamma[:d]
 	for r := lo; r < hi; r++ {
 		xr, gr, or := x[r*d:(r+1)*d], g[r*d:(r+1)*d], dx[r*d:(r+1)*d]
-		var s float64
-		for _, v := range xr {
-			s += float64(v)
-		}
-		mu := s / float64(d)
-		var q float64
-		for _, v := range xr {
-			c := float64(v) - mu
-			q += c * c
-		}
-		inv := 1 / math.Sqrt(q/float64(d)+eps)
+		mu, inv := lnStats(xr, eps)
 		var sv, sxv float64
 		for i, v := range xr {
 			gv := float64(gr[i]) * float64(gm[i])
@@ -76,4 +66,39 @@ func layerNormGradRows[T Float](dx, x, gamma, g []T, d int, eps float64, lo, hi 
 			or[i] = T(inv * (float64(gr[i])*float64(gm[i]) - mv - xh*mxv))
 		}
 	}
+}
+
+// lnStats returns the mean of xr and 1/sqrt(var + eps) with the biased
+// variance, in float64 and two passes (the variance sums squared
+// deviations from the mean, so it does not cancel), each pass with four
+// accumulators over the elements i ≡ 0, 1, 2, 3 (mod 4), added in a fixed
+// order: the result depends on the row alone.
+func lnStats[T Float](xr []T, eps float64) (mu, inv float64) {
+	n := len(xr)
+	m := n &^ 3
+	var s0, s1, s2, s3 float64
+	for i := 0; i < m; i += 4 {
+		s0 += float64(xr[i])
+		s1 += float64(xr[i+1])
+		s2 += float64(xr[i+2])
+		s3 += float64(xr[i+3])
+	}
+	for i := m; i < n; i++ {
+		s0 += float64(xr[i])
+	}
+	mu = ((s0 + s1) + (s2 + s3)) / float64(n)
+	var q0, q1, q2, q3 float64
+	for i := 0; i < m; i += 4 {
+		c0, c1 := float64(xr[i])-mu, float64(xr[i+1])-mu
+		c2, c3 := float64(xr[i+2])-mu, float64(xr[i+3])-mu
+		q0 += c0 * c0
+		q1 += c1 * c1
+		q2 += c2 * c2
+		q3 += c3 * c3
+	}
+	for i := m; i < n; i++ {
+		c := float64(xr[i]) - mu
+		q0 += c * c
+	}
+	return mu, 1 / math.Sqrt(((q0+q1)+(q2+q3))/float64(n)+eps)
 }

@@ -17,17 +17,7 @@ func LayerNorm[T Float](out, x, gamma, beta []T, rows, d int, eps float64) {
 func layerNormRows[T Float](out, x, gamma, beta []T, d int, eps float64, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		xr, or := x[r*d:(r+1)*d], out[r*d:(r+1)*d]
-		var s float64
-		for _, v := range xr {
-			s += float64(v)
-		}
-		mu := s / float64(d)
-		var q float64
-		for _, v := range xr {
-			c := float64(v) - mu
-			q += c * c
-		}
-		inv := 1 / math.Sqrt(q/float64(d)+eps)
+		mu, inv := lnStats(xr, eps) // layernorm.go
 		for i, v := range xr {
 			or[i] = T((float64(v)-mu)*inv*float64(gamma[i]) + float64(beta[i]))
 		}
