@@ -1,0 +1,78 @@
+"""PyTorch twin of models/tiny_gpt.nn: the same network (std/nn's
+TransformerBlock: pre-norm, separate q/k/v/o projections, exact GELU),
+initialization, data windows, optimizer, schedule and clipping, on one
+thread; the data, schedule and loop are char_lstm.py's.
+
+    /usr/bin/python3 torch/tiny_gpt.py small   # the 40k slice, the test's settings -> tiny_gpt_small.json
+    /usr/bin/python3 torch/tiny_gpt.py full    # the train block's run            -> tiny_gpt.json
+
+Run from models/.
+"""
+import math
+import sys
+
+import torch
+import torch.nn as nn
+
+import char_lstm
+
+RUNS = {
+    "small": dict(file="data/tinyshakespeare_40k.txt", d=32, heads=2, layers=2, ctx=32, seq=32, batch=32, epochs=3,
+                  lr=1e-3, weight_decay=0.1, warmup=10, min_lr=1e-4, clip=1.0, seeds=[0, 1, 2]),
+    "full": dict(file="data/tinyshakespeare.txt.gz", d=128, heads=4, layers=4, ctx=128, seq=128, batch=32, epochs=1,
+                 lr=1e-3, weight_decay=0.1, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0]),
+}
+
+
+def dense(n_in, n_out):
+    """std/nn's Dense: Glorot-uniform weights, zero bias."""
+    l = nn.Linear(n_in, n_out)
+    nn.init.xavier_uniform_(l.weight)
+    nn.init.zeros_(l.bias)
+    return l
+
+
+class Block(nn.Module):
+    """x + attn(ln1(x)), then + down(gelu(up(ln2(x))))."""
+
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads = heads
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.wq, self.wk, self.wv, self.wo = dense(d, d), dense(d, d), dense(d, d), dense(d, d)
+        self.up, self.down = dense(d, 4 * d), dense(4 * d, d)
+
+    def forward(self, x):
+        B, T, d = x.shape
+        h = self.ln1(x)
+        split = lambda y: y.view(B, T, self.heads, d // self.heads).transpose(1, 2)
+        q, k, v = split(self.wq(h)), split(self.wk(h)), split(self.wv(h))
+        s = q @ k.transpose(-1, -2) / math.sqrt(d // self.heads)
+        s = s.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+        a = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, T, d)
+        x = x + self.wo(a)
+        return x + self.down(nn.functional.gelu(self.up(self.ln2(x))))
+
+
+class TinyGPT(nn.Module):
+    def __init__(self, vocab, d, heads, layers, ctx):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)  # normal(0, 1), as nnc's Embedding
+        self.pos = nn.Parameter(torch.randn(ctx, d) * 0.02)
+        self.blocks = nn.ModuleList([Block(d, heads) for _ in range(layers)])
+        self.norm = nn.LayerNorm(d)
+        self.head = dense(d, vocab)
+
+    def forward(self, ids):
+        x = self.tok(ids) + self.pos[:ids.shape[1]]
+        for b in self.blocks:
+            x = b(x)
+        return self.head(self.norm(x))
+
+
+char_lstm.RUNS_OF["tiny_gpt"] = RUNS
+
+if __name__ == "__main__":
+    char_lstm.main(sys.argv, "tiny_gpt",
+                   lambda V, cfg: TinyGPT(V, cfg["d"], cfg["heads"], cfg["layers"], cfg["ctx"]),
+                   lambda cfg: (lambda m: torch.optim.AdamW(m.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])))
