@@ -1,6 +1,6 @@
 """Writes stocks_{train,val,test}.npz, the windows stocks_lstm.nn learns from.
 
-data/stocks.csv is vega-datasets' stocks.csv (BSD-3-Clause, as Debian's
+data/stocks.csv is vega-datasets' stocks.csv (MIT by Debian's copyright file, as Debian's
 python3-vega-datasets ships it): month-start closing prices of MSFT, AMZN,
 IBM, AAPL (Jan 2000 - Mar 2010, 123 months) and GOOG (Aug 2004 - Mar 2010).
 
