@@ -1,0 +1,76 @@
+package bench
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/opt"
+	"github.com/nnclang/nnc/runtime"
+	"github.com/nnclang/nnc/train"
+)
+
+// BenchmarkLSTMCompile: the compile time and plan size of the LSTM training
+// step as the unrolled scan grows (T = 50, 500, 2000, 5000; 64→128,
+// batch 32). A length past lang's unrolling budget is skipped with its
+// error (T = 5000 is, today).
+// Each iteration lowers, builds the SGD step, optimizes and plans; the
+// metrics are the time of each phase (lower-ms, grad-ms: step building,
+// opt-ms, plan-ms: the first run's planning, kernels and one run), the
+// optimized graph's nodes, the plan's steps and its arena (peak-MB).
+//
+//	go test ./bench -run XXX -bench LSTMCompile -benchtime 1x
+func BenchmarkLSTMCompile(b *testing.B) {
+	for _, T := range []int{50, 500, 2000, 5000} {
+		b.Run(fmt.Sprintf("T=%d", T), func(b *testing.B) {
+			s := LSTMBase
+			s.T = T
+			for b.Loop() {
+				lstmCompile(b, s)
+			}
+		})
+	}
+}
+
+func lstmCompile(b *testing.B, s LSTMSize) {
+	t0 := time.Now()
+	bld := ops.NewBuilder()
+	low, err := LSTMLower(s, bld)
+	if err != nil {
+		b.Skipf("T = %d: %v", s.T, err)
+	}
+	t1 := time.Now()
+	if err := train.BuildStep(bld, low.Outputs[0], low.Params, &train.SGD{LR: 0.01}); err != nil {
+		b.Fatal(err)
+	}
+	t2 := time.Now()
+	g, err := opt.Optimize(bld.G, opt.Options{Level: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	t3 := time.Now()
+	store := runtime.NewStore()
+	if err := runtime.InitParams(store, g, 1); err != nil {
+		b.Fatal(err)
+	}
+	x, y := inputs(LSTMModel(s), s.Batch, 1)
+	sess := runtime.NewSession(g, store)
+	if _, err := sess.Run(0, x, y); err != nil {
+		b.Fatal(err)
+	}
+	t4 := time.Now()
+	p, err := sess.Plan(x, y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 }
+	b.ReportMetric(ms(t1.Sub(t0)), "lower-ms")
+	b.ReportMetric(ms(t2.Sub(t1)), "grad-ms")
+	b.ReportMetric(ms(t3.Sub(t2)), "opt-ms")
+	b.ReportMetric(ms(t4.Sub(t3)), "plan-ms")
+	b.ReportMetric(float64(len(g.Nodes)), "nodes")
+	b.ReportMetric(float64(len(p.Steps)), "steps")
+	b.ReportMetric(float64(p.PeakBytes())/(1<<20), "peak-MB")
+}
+
