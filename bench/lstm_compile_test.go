@@ -73,4 +73,3 @@ func lstmCompile(b *testing.B, s LSTMSize) {
 	b.ReportMetric(float64(len(p.Steps)), "steps")
 	b.ReportMetric(float64(p.PeakBytes())/(1<<20), "peak-MB")
 }
-
