@@ -292,8 +292,14 @@ func (s *JSONLStream) put(dst map[string]*tensor.Tensor, i int, line int) error 
 		t := dst[c.name]
 		w := rowLen(t)
 		vals := c.vals
+		if c.kind == 's' && len(c.cats) > len(s.tmpl.Categories[c.name]) {
+			return lineErr(s.File, line, "field %q: %q is a category the first pass did not find (did the file change?)", c.name, c.cats[len(c.cats)-1])
+		}
 		if c.pad != nil {
 			k := len(vals)
+			if k > w {
+				return lineErr(s.File, line, "field %q: %d values, longer than the first pass's longest %d (did the file change?)", c.name, k, w)
+			}
 			m := dst[c.name+"_mask"].F32[i*w : (i+1)*w]
 			for j := range m {
 				m[j] = 0

@@ -294,6 +294,33 @@ func TestStreamHostile(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
 		}
 	}
+	// A file changed after it was opened: an error at the epoch, not a
+	// wrong example.
+	for _, changed := range []string{
+		"{\"ids\": [1, 2, 3, 4, 5], \"y\": \"a\"}\n",
+		"{\"ids\": [1], \"y\": \"c\"}\n",
+		"{\"ids\": [1], \"y\": 2}\n",
+	} {
+		path := writeTemp(t, "c.jsonl", strings.Repeat("{\"ids\": [1, 2], \"y\": \"a\"}\n{\"ids\": [3], \"y\": \"b\"}\n", 5))
+		js, err := OpenJSONLStream(path, JSONLStreamOptions{JSONLOptions: JSONLOptions{Pad: map[string]float64{"ids": 0}}, Train: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(strings.Repeat(changed, 10)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewStream(js, StreamOptions{PrefetchOptions: PrefetchOptions{Size: 4, Shuffle: true}, Buffer: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start(t.Context(), 0)
+		for s.Next() {
+		}
+		if err := s.Err(); err == nil || !strings.Contains(err.Error(), "c.jsonl:1:") {
+			t.Errorf("%q after opening: got %v", changed, err)
+		}
+		s.Close()
+	}
 	_, err := OpenTextStream(writeTemp(t, "cut.txt", strings.Repeat("héllo\n", 40)+"ab\xe2\x82"), TextStreamOptions{Seq: 4, Train: 1})
 	var fe *FormatError
 	if !errors.As(err, &fe) || fe.Line != 41 || fe.Col != 3 || !strings.Contains(err.Error(), "invalid UTF-8") {
