@@ -15,6 +15,11 @@
 // The transforms build only what is needed: no node for an operand that no
 // requested input reaches, nor for integer operands; no addition of a zero
 // contribution; and the builder's hash-consing shares equal subexpressions.
+// Reverse mode keeps loops unrolled into the graph linear: the gradients of
+// disjoint slices of one tensor (a scan's steps, split's parts) are joined
+// by one concat instead of summed at full size (slots.go), and the
+// contributions of a weight used at every step, Σ_t x_tᵀ g_t, become one
+// product over all steps (batch.go).
 package autodiff
 
 import (
@@ -29,7 +34,8 @@ import (
 // y must be a float scalar. Each x must have a float type; it may be a leaf
 // (input, param, state) or any node of the graph. Only the nodes that lie on
 // a path from some x to y are differentiated; an x on no such path gets zeros.
-// Contributions to a node used several times are summed with "add".
+// Contributions to a node used several times are summed with "add", or
+// joined by the rewrites of slots.go and batch.go, which give the same sum.
 // Positions of the new nodes are those of the forward nodes they come from.
 func Grad(b *ops.Builder, y *ops.Node, xs []*ops.Node) ([]*ops.Node, error) {
 	if y == nil {
