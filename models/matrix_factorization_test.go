@@ -26,7 +26,7 @@ func TestMatrixFactorization(t *testing.T) {
 // block says (10 epochs) over seeds 0-4 and requires a mean test RMSE of
 // at most 1.225: PyTorch's mean over the same seeds
 // (torch/matrix_factorization.json) and 0.005 of slack, and below the
-// global mean's 1.342. Run with NNC_FULL=1 (about 15 s of CPU).
+// global mean's 1.342. Run with NNC_FULL=1 (about 3 s of CPU).
 func TestMatrixFactorizationFull(t *testing.T) {
 	fullRun(t, false)
 	res := trainMF(t, 0, 5)
