@@ -13,7 +13,9 @@ import (
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
 	"github.com/nnclang/nnc/tensor"
+	"github.com/nnclang/nnc/train"
 )
 
 // SampleOptions configures Program.Sample.
@@ -21,7 +23,8 @@ type SampleOptions struct {
 	// Entry is the step method ("CharLM.step"); "" takes the method step
 	// of the model with a train block, or of the only model that has one.
 	Entry string
-	// Params is the safetensors file of trained parameters (nnc train -o).
+	// Params is the safetensors file of trained parameters (nnc train -o),
+	// or a checkpoint of a training (its parameters are used).
 	Params string
 	// VocabFile is the vocabulary (a .vocab.json file); "" reads
 	// VocabPath(Params), the file nnc train writes beside the parameters.
@@ -271,7 +274,7 @@ func (p *Program) Sample(ctx context.Context, o SampleOptions) (res *SampleResul
 	if err != nil {
 		return nil, err
 	}
-	if err := s.f.LoadParams(o.Params); err != nil {
+	if err := loadStepParams(s.f, o.Params); err != nil {
 		return nil, err
 	}
 	vf := o.VocabFile
@@ -290,6 +293,21 @@ func (p *Program) Sample(ctx context.Context, o SampleOptions) (res *SampleResul
 		return nil, err
 	}
 	return s.generate(ctx, v, prompt, o)
+}
+
+// loadStepParams reads the parameters from a file nnc train -o wrote or
+// from one of its checkpoints (the parameters only).
+func loadStepParams(f *Func, path string) error {
+	ck, err := train.ReadCheckpoint(path, 0)
+	switch {
+	case err == nil:
+		return f.writeParams(func(store *runtime.Store) error {
+			return setParams(store, f.leaves(), ck.Params, path)
+		})
+	case strings.Contains(err.Error(), "not an nnc checkpoint"):
+		return f.LoadParams(path)
+	}
+	return err
 }
 
 // generate feeds the prompt and draws o.Length tokens.
