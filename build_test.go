@@ -34,6 +34,9 @@ func buildCases(t *testing.T) []buildCase {
 	ex, _ := filepath.Glob("/work/shared/design/examples/*.nn")
 	var cases []buildCase
 	for i, f := range append(files, ex...) {
+		if b := filepath.Base(f); strings.HasPrefix(b, "_") || strings.HasPrefix(b, ".") {
+			continue // a scratch file of another test
+		}
 		p, err := CompileFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -46,24 +49,26 @@ func buildCases(t *testing.T) []buildCase {
 		}
 		p.SetModelArgs(args)
 		var forwards []string
+		shapes := map[string]map[string]int{}
 		for _, e := range p.Entries() {
-			if strings.HasSuffix(e, ".forward") {
-				forwards = append(forwards, e)
+			if !strings.HasSuffix(e, ".forward") {
+				continue
 			}
-		}
-		for _, e := range forwards {
 			types, err := p.inputTypes(e)
 			if err != nil {
 				continue // a submodel whose arguments have no defaults (deep_mlp's Layer)
 			}
-			shapes := map[string]int{}
+			forwards = append(forwards, e)
+			shapes[e] = map[string]int{}
 			for _, ty := range types {
 				for _, d := range ty.Shape {
 					for _, v := range d.Vars() {
-						shapes[v] = 2
+						shapes[e][v] = 2
 					}
 				}
 			}
+		}
+		for _, e := range forwards {
 			pkg := defaultPackage(f)
 			if len(forwards) > 1 {
 				pkg += "_" + strings.ToLower(strings.TrimSuffix(e, ".forward"))
@@ -71,9 +76,9 @@ func buildCases(t *testing.T) []buildCase {
 			if i >= len(files) {
 				pkg = "design_" + pkg
 			}
-			cases = append(cases, buildCase{f, e, pkg, shapes, false})
+			cases = append(cases, buildCase{f, e, pkg, shapes[e], false})
 			if pkg == "digits" {
-				cases = append(cases, buildCase{f, e, "digits_external", shapes, true})
+				cases = append(cases, buildCase{f, e, "digits_external", shapes[e], true})
 			}
 		}
 	}

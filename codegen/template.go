@@ -260,6 +260,23 @@ func TestPredictAllocs(t *testing.T) {
 	}
 }
 
+// BenchmarkPredictTo times a steady call (go test -bench .).
+func BenchmarkPredictTo(b *testing.B) {
+	m := newTestModel(b)
+{{- range .Inputs}}
+	{{.Go}} := {{.Init}}
+{{- end}}
+{{- range .Outputs}}
+	{{.Go}} := make([]{{.GoType}}, {{.Len}})
+{{- end}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.PredictTo({{range .Outputs}}{{.Go}}, {{end}}{{range $i, $a := .Inputs}}{{if $i}}, {{end}}{{$a.Go}}{{end}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // TestPredictConcurrent: calls from several goroutines give the results
 // of one call alone, bit for bit.
 func TestPredictConcurrent(t *testing.T) {
