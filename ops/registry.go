@@ -73,6 +73,11 @@ type Op struct {
 
 	Builtin *Builtin // the .nn built-in function lowering to this op; nil if none (builtin.go)
 
+	// Export writes the op into an interchange graph (ONNX, export_onnx*.go);
+	// nil for ops with no interchange form (training-only ops, fused
+	// kernels), which exporting refuses with the node's position.
+	Export ExportFunc
+
 	handle **Op // the variable Register set to this op
 }
 

@@ -64,6 +64,8 @@ Usage:
                                          training curves from nnc train --log
   nnc import MODEL.onnx -o FILE.nn [--params P.safetensors] [--model Net]
                                          an ONNX model as a readable .nn program and its weights
+  nnc export FILE --entry M.forward [--params P] [--shapes T=64] -o MODEL.onnx
+                                         the entry's inference graph as an ONNX model (opset 17)
   nnc lsp                                the language server for editors (LSP on stdin/stdout)
   nnc bench FILE --entry M.fn [--train] [--shapes B=64] [--threads N] [--json]
                                          time per call, GFLOP/s, memory, profile by op and .nn line
@@ -90,6 +92,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"data":      cmdData,
 	"plot":      cmdPlot,
 	"import":    cmdImport,
+	"export":    cmdExport,
 	"lsp":       cmdLsp,
 	"bench":     cmdBench,
 	"build":     cmdBuild,

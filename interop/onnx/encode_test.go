@@ -3,39 +3,10 @@ package onnx
 import (
 	"encoding/binary"
 	"math"
-
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// A small protobuf writer for building ONNX models in tests, field by field
-// with onnx.proto's numbers.
-
-type msg []byte
-
-func (m msg) bytes(num protowire.Number, v []byte) msg {
-	m = protowire.AppendTag(m, num, protowire.BytesType)
-	return protowire.AppendBytes(m, v)
-}
-
-func (m msg) str(num protowire.Number, s string) msg { return m.bytes(num, []byte(s)) }
-
-func (m msg) varint(num protowire.Number, v int64) msg {
-	m = protowire.AppendTag(m, num, protowire.VarintType)
-	return protowire.AppendVarint(m, uint64(v))
-}
-
-func (m msg) f32(num protowire.Number, v float32) msg {
-	m = protowire.AppendTag(m, num, protowire.Fixed32Type)
-	return protowire.AppendFixed32(m, math.Float32bits(v))
-}
-
-func (m msg) packedInts(num protowire.Number, vs ...int64) msg {
-	var b []byte
-	for _, v := range vs {
-		b = protowire.AppendVarint(b, uint64(v))
-	}
-	return m.bytes(num, b)
-}
+// Builders of ONNX models for tests, field by field with onnx.proto's
+// numbers, on the exporter's protobuf writer (msg, proto_write.go).
 
 // tensorMsg is a FLOAT TensorProto with raw little-endian data.
 func tensorMsg(name string, dims []int64, vals []float32) msg {
@@ -54,22 +25,6 @@ func valueInfoMsg(name string, dims ...int64) msg {
 	}
 	tt := msg{}.varint(1, TypeFloat).bytes(2, shape)
 	return msg{}.str(1, name).bytes(2, msg{}.bytes(1, tt))
-}
-
-// nodeMsg is a NodeProto; attrs are encoded AttributeProtos.
-func nodeMsg(name, op string, in, out []string, attrs ...msg) msg {
-	m := msg{}
-	for _, s := range in {
-		m = m.str(1, s)
-	}
-	for _, s := range out {
-		m = m.str(2, s)
-	}
-	m = m.str(3, name).str(4, op)
-	for _, a := range attrs {
-		m = m.bytes(5, a)
-	}
-	return m
 }
 
 func intAttr(name string, v int64) msg {
