@@ -54,8 +54,12 @@ func NewFromWeights(w []byte) (*Model, error) {
 		for k, j := range d.in {
 			in[k] = m.nodes[j]
 		}
-		m.nodes[i] = &ops.Node{ID: d.id, Op: op, In: in, Attrs: d.attrs,
+		n := &ops.Node{ID: d.id, Op: op, In: in, Attrs: d.attrs,
 			Type: ops.Type{DType: d.dtype, Shape: ops.ShapeOf(d.shape...)}, Pos: d.pos}
+		if err := checkType(n); err != nil {
+			return nil, err
+		}
+		m.nodes[i] = n
 	}
 	for _, p := range paramDefs {
 		d := nodeDefs[p.node]
@@ -71,6 +75,27 @@ func NewFromWeights(w []byte) (*Model, error) {
 	}
 	m.free = append(m.free, r)
 	return m, nil
+}
+
+// checkType checks that this version of nnc gives node n the type the
+// package was built for, so that a package built by another version
+// fails here instead of running kernels on buffers of other sizes.
+func checkType(n *ops.Node) error {
+	if n.Op.Leaf {
+		return nil
+	}
+	in := make([]ops.Type, len(n.In))
+	for k, x := range n.In {
+		in[k] = x.Type
+	}
+	t, err := n.Op.Infer(in, n.Attrs)
+	if err == nil && !t.Equal(n.Type) {
+		err = fmt.Errorf("this version of nnc gives %v, the package was built for %v", t, n.Type)
+	}
+	if err != nil {
+		return fmt.Errorf("%v: %s: %v (rebuild the package with nnc build)", n.Pos, n.Op.Name, err)
+	}
+	return nil
 }
 
 // decode reads t's values, little-endian, from b.
