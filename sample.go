@@ -88,7 +88,7 @@ func newStepper(p *Program, entry string, context int) (*stepper, error) {
 		return nil, err
 	}
 	bad := func(msg string, a ...any) error {
-		return &OptionError{Where: p.Dir(), Option: "SampleOptions.Entry", Value: entry, Msg: fmt.Sprintf(msg, a...)}
+		return &OptionError{Option: "SampleOptions.Entry", Value: entry, Msg: fmt.Sprintf(msg, a...)}
 	}
 	one := map[string]int64{}
 	if sig[0].Type.DType != ops.I32 {
@@ -121,8 +121,14 @@ func newStepper(p *Program, entry string, context int) (*stepper, error) {
 		}
 	}
 	if s.posIn != "" {
-		if s.window, err = stepWindow(s.shapes, context); err != nil {
+		if s.window, err = stepWindow(s.shapes); err != nil {
 			return nil, bad("%v", err)
+		}
+		if context > s.window {
+			return nil, &OptionError{Option: "SampleOptions.Context", Value: fmt.Sprint(context), Msg: fmt.Sprintf("exceeds the %d positions the state holds", s.window)}
+		}
+		if context > 0 {
+			s.window = context
 		}
 	}
 	if s.f, err = p.Func(entry); err != nil {
@@ -149,7 +155,7 @@ func (p *Program) stepSignature(entry string) ([]lang.Arg, []ops.Type, error) {
 		}
 	}
 	if len(sig) == 0 || len(sig[0].Type.Shape) != 1 || len(one) != len(sig[0].Type.Shape[0].Vars()) {
-		return nil, nil, &OptionError{Where: p.Dir(), Option: "SampleOptions.Entry", Value: entry,
+		return nil, nil, &OptionError{Option: "SampleOptions.Entry", Value: entry,
 			Msg: "a step method's first input is the token ids, i32[B], and B is its only shape variable"}
 	}
 	low, err := p.lower(entry, lang.LowerOptions{Shapes: one})
@@ -167,10 +173,10 @@ func (p *Program) stepSignature(entry string) ([]lang.Arg, []ops.Type, error) {
 	return args, res, nil
 }
 
-// stepWindow is the number of positions a positional step holds: given, or
-// axis -2 of its state inputs (attention's [..., positions, features]),
-// which must agree.
-func stepWindow(shapes [][]int, given int) (int, error) {
+// stepWindow is the number of positions a positional step holds: axis -2
+// of its state inputs (attention's [..., positions, features]), which must
+// agree.
+func stepWindow(shapes [][]int) (int, error) {
 	w := 0
 	for _, sh := range shapes {
 		if len(sh) < 2 {
@@ -182,13 +188,8 @@ func stepWindow(shapes [][]int, given int) (int, error) {
 			return 0, fmt.Errorf("the state inputs disagree on the number of positions (axis -2): %d and %d", w, n)
 		}
 	}
-	switch {
-	case w == 0:
+	if w == 0 {
 		return 0, fmt.Errorf("a positional step needs a state (the keys and values of the earlier positions)")
-	case given > w:
-		return 0, fmt.Errorf("the context %d exceeds the %d positions the state holds", given, w)
-	case given > 0:
-		return given, nil
 	}
 	return w, nil
 }

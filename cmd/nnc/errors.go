@@ -146,6 +146,9 @@ var optionFlags = map[string]string{
 	"TrainOptions.Resume":        "--resume",
 	"TrainOptions.InitFrom":      "--init-from",
 	"TrainOptions.Log":           "--log",
+	"SampleOptions.Entry":        "--entry",
+	"SampleOptions.Prompt":       "--prompt",
+	"SampleOptions.Context":      "--context",
 }
 
 // optionHints say how a missing option's flag fixes an error.
