@@ -13,6 +13,34 @@ func declareNNExports() {
 		return e.Node("LayerNormalization", in, map[string]any{"axis": int64(-1), "epsilon": float32(n.Attrs.Float("eps", 1e-5))}), nil
 	})
 	setExport(Attention, attentionExport)
+	setExport(Spmm, spmmExport)
+}
+
+// spmmExport writes the sparse product A·x of a CSR matrix without making
+// A dense: each entry's row from the row pointers (a 1 where each row
+// after the first starts, summed along the entries), x's rows gathered at
+// the columns and scaled by the values, and the products added into their
+// rows (ScatterND with reduction add, opset 16).
+func spmmExport(e Exporter, n *Node, in []string) (string, error) {
+	to64 := map[string]any{"to": int64(7)}
+	ptr := e.Node("Cast", []string{in[0]}, to64)
+	col := e.Node("Cast", []string{in[1]}, to64)
+	dt := n.Type.DType
+	// starts of rows 1..N-1; an entry's row counts the starts at or before it.
+	starts := e.Node("Slice", []string{ptr, e.Ints(1), e.Ints(-1), e.Ints(0)}, nil)
+	nnz1 := e.Node("Add", []string{e.Node("Shape", []string{col}, nil), e.Ints(1)}, nil)
+	zeros := e.Node("Expand", []string{e.Scalar(0, I64), nnz1}, nil)
+	ones := e.Node("Expand", []string{e.Scalar(1, I64), e.Node("Shape", []string{starts}, nil)}, nil)
+	marks := e.Node("ScatterElements", []string{zeros, starts, ones}, map[string]any{"axis": int64(0), "reduction": "add"})
+	rows := e.Node("CumSum", []string{marks, e.Scalar(0, I64)}, nil)
+	rows = e.Node("Slice", []string{rows, e.Ints(0), e.Ints(-1), e.Ints(0)}, nil)
+	rows = e.Node("Unsqueeze", []string{rows, e.Ints(1)}, nil)
+	vals := e.Node("Unsqueeze", []string{in[2], e.Ints(1)}, nil)
+	parts := e.Node("Mul", []string{e.Node("Gather", []string{in[3], col}, map[string]any{"axis": int64(0)}), vals}, nil)
+	nrows := e.Node("Sub", []string{e.Node("Shape", []string{ptr}, nil), e.Ints(1)}, nil)
+	feats := e.Node("Shape", []string{in[3]}, map[string]any{"start": int64(1)})
+	out := e.Node("Expand", []string{e.Scalar(0, dt), e.Node("Concat", []string{nrows, feats}, map[string]any{"axis": int64(0)})}, nil)
+	return e.Node("ScatterND", []string{out, rows, parts}, map[string]any{"reduction": "add"}), nil
 }
 
 // convExport writes conv1d or conv2d as Conv with explicit pads.

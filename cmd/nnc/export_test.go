@@ -8,8 +8,8 @@ import (
 )
 
 // TestExportCommand: nnc export writes an ONNX file that nnc import reads
-// back; a loop over T without --shapes, a missing -o and a sparse model
-// are refused with what to do.
+// back; a loop over T without --shapes, a missing -o and an op with no
+// ONNX form are refused with what to do.
 func TestExportCommand(t *testing.T) {
 	dir := t.TempDir()
 	tw := filepath.Join("..", "..", "testdata", "torch_weights")
@@ -31,8 +31,12 @@ func TestExportCommand(t *testing.T) {
 	if _, errOut, code := nncCmd(t, args[:len(args)-2]...); code != 2 || !strings.Contains(errOut, "-o") {
 		t.Errorf("no -o: exit %d, %s", code, errOut)
 	}
-	gcn := filepath.Join("..", "..", "models", "gcn.nn")
-	if _, errOut, code := nncCmd(t, "export", gcn, "--entry", "GCN.forward", "-o", filepath.Join(dir, "g.onnx")); code != 1 || !strings.Contains(errOut, "gcn.nn:13:20: spmm: has no ONNX form") {
-		t.Errorf("sparse GCN: exit %d, %s", code, errOut)
+	mod := filepath.Join(dir, "mod.nn")
+	src := "fn f(x: f32[B, 3], y: f32[B, 3]) -> f32[B, 3] {\n    return x % y\n}\n"
+	if err := os.WriteFile(mod, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := nncCmd(t, "export", mod, "--entry", "f", "-o", filepath.Join(dir, "m.onnx")); code != 1 || !strings.Contains(errOut, "mod.nn:2:14: mod: the floored remainder of floats has no ONNX operator") {
+		t.Errorf("float %%: exit %d, %s", code, errOut)
 	}
 }
