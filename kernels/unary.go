@@ -302,7 +302,8 @@ func EluRow[T Float](dst, x []T, alpha float64) {
 // function, exactly (erf) or, when tanh is set, with the tanh approximation
 // 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))). float32 rows run vector
 // code with AVX2 and FMA (simd_erf.go), within simdGeluULP32 and
-// simdGeluTanhULP32 ulp of the rounded float64 formulas.
+// simdGeluTanhULP32 ulp of the rounded float64 values, tails included;
+// the Go rows (float64, noasm) evaluate the formulas as written.
 func GeluRow[T Float](dst, x []T, tanh bool) {
 	op := opGelu
 	if tanh {
