@@ -15,7 +15,7 @@ func BenchmarkTransformerStep(b *testing.B) {
 	for _, s := range append([]TransformerSize{TransformerBase}, TransformerSizes...) {
 		b.Run(transformerName(s), func(b *testing.B) {
 			w, err := TransformerStep(s, 1, 1)
-			benchRun(b, w, err)
+			transformerRun(b, w, err)
 		})
 	}
 }
@@ -25,8 +25,40 @@ func BenchmarkTransformerInference(b *testing.B) {
 	for _, s := range append([]TransformerSize{TransformerBase}, TransformerSizes...) {
 		b.Run(transformerName(s), func(b *testing.B) {
 			w, err := TransformerInference(s, 1, 1)
-			benchRun(b, w, err)
+			transformerRun(b, w, err)
 		})
+	}
+}
+
+// transformerRun is benchRun that also reports the process's CPU time per
+// call (cpu-ms/op), comparable with transformer_torch.py's cpu_ms when other
+// jobs load the machine.
+func transformerRun(b *testing.B, w Workload, err error) {
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := runtime.NewStore()
+	if err := runtime.InitParams(store, w.Graph, 1); err != nil {
+		b.Fatal(err)
+	}
+	sess := runtime.NewSession(w.Graph, store)
+	for i := 0; i < 3; i++ { // plan and warm up
+		if _, err := sess.Run(uint64(i), w.Inputs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	c0, n := procCPU(), 0
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := sess.Run(uint64(i), w.Inputs...); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.StopTimer()
+	if c := procCPU(); c > 0 && n > 0 {
+		b.ReportMetric((c-c0).Seconds()*1e3/float64(n), "cpu-ms/op")
 	}
 }
 
