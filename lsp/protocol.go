@@ -144,6 +144,37 @@ const (
 	compConstant = 21
 )
 
+// ReferenceParams are textDocument/references's.
+type ReferenceParams struct {
+	TextDocument TextDocumentIdentifier `json:"textDocument"`
+	Position     Position               `json:"position"`
+	Context      struct {
+		IncludeDeclaration bool `json:"includeDeclaration"`
+	} `json:"context"`
+}
+
+// SignatureHelp is textDocument/signatureHelp's result: one signature.
+type SignatureHelp struct {
+	Signatures      []SignatureInformation `json:"signatures"`
+	ActiveSignature int                    `json:"activeSignature"`
+	// ActiveParameter is out of the parameters' range when the cursor is
+	// in none of them (an unknown keyword, one argument too many).
+	ActiveParameter int `json:"activeParameter"`
+}
+
+// SignatureInformation is a callee's call form.
+type SignatureInformation struct {
+	Label         string                 `json:"label"`
+	Documentation *MarkupContent         `json:"documentation,omitempty"`
+	Parameters    []ParameterInformation `json:"parameters"`
+}
+
+// ParameterInformation is a parameter of a signature: its start and end
+// (exclusive) in the label, in UTF-16 code units.
+type ParameterInformation struct {
+	Label [2]int `json:"label"`
+}
+
 // InitializeResult is initialize's result.
 type InitializeResult struct {
 	Capabilities ServerCapabilities `json:"capabilities"`
@@ -165,6 +196,11 @@ type ServerCapabilities struct {
 	CompletionProvider         struct {
 		TriggerCharacters []string `json:"triggerCharacters"`
 	} `json:"completionProvider"`
+	ReferencesProvider    bool `json:"referencesProvider"`
+	SignatureHelpProvider struct {
+		TriggerCharacters   []string `json:"triggerCharacters"`
+		RetriggerCharacters []string `json:"retriggerCharacters"`
+	} `json:"signatureHelpProvider"`
 }
 
 // LogMessageParams are window/logMessage's.

@@ -201,6 +201,8 @@ func init() {
 		"textDocument/formatting":     (*server).formatting,
 		"textDocument/documentSymbol": (*server).documentSymbol,
 		"textDocument/completion":     (*server).completion,
+		"textDocument/references":     (*server).references,
+		"textDocument/signatureHelp":  (*server).signatureHelp,
 	}
 }
 
@@ -229,6 +231,9 @@ func (s *server) initialize(context.Context, []byte) (any, error) {
 	c.HoverProvider, c.DefinitionProvider = true, true
 	c.DocumentFormattingProvider, c.DocumentSymbolProvider = true, true
 	c.CompletionProvider.TriggerCharacters = []string{"."}
+	c.ReferencesProvider = true
+	c.SignatureHelpProvider.TriggerCharacters = []string{"(", ","}
+	c.SignatureHelpProvider.RetriggerCharacters = []string{"="}
 	return r, nil
 }
 
