@@ -17,7 +17,8 @@ Modes (run from models/torch/ with /usr/bin/python3, torch 1.13):
                            # test set, seeds 0-1: TestFashionCNNShort (NNC_FULL=1)
     fashion_cnn.py full    # the official sets, 8 epochs, seed 0: the model's run
 Each mode adds its entry to fashion_cnn.json: the final test accuracy and
-loss per seed and the seconds per epoch (training steps only).
+loss and the last epoch's mean training loss per seed, and the seconds per
+epoch (training steps only).
 """
 import gzip
 import json
@@ -117,8 +118,9 @@ def adam(params):
 
 def train(make, optimizer, sets, seed, epochs, batch=128, crop=2, log=print):
     """Trains make() with optimizer(params) and a per-step cosine from its
-    learning rate to 0; returns the final test accuracy, loss and the
-    seconds of each epoch's training steps."""
+    learning rate to 0; returns the final test accuracy, loss, the seconds
+    of each epoch's training steps and the last epoch's mean step loss (as
+    nnc's train_loss)."""
     (xtr, ytr), (xte, yte) = sets
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -131,6 +133,7 @@ def train(make, optimizer, sets, seed, epochs, batch=128, crop=2, log=print):
     for epoch in range(epochs):
         start = time.perf_counter()
         perm = torch.randperm(len(xtr), generator=gen)
+        total, n = 0.0, 0
         for i in range(0, len(xtr), batch):
             idx = perm[i:i + batch]
             loss = nn.functional.cross_entropy(model(augment(xtr[idx], gen, crop)), ytr[idx])
@@ -138,11 +141,13 @@ def train(make, optimizer, sets, seed, epochs, batch=128, crop=2, log=print):
             loss.backward()
             opt.step()
             sched.step()
+            total, n = total + float(loss), n + 1
         times.append(time.perf_counter() - start)
         acc, tl = evaluate(model, xte, yte)
-        log(f"seed {seed} epoch {epoch + 1}: {times[-1]:.1f} s, test accuracy {acc:.4f}, loss {tl:.4f}")
+        log(f"seed {seed} epoch {epoch + 1}: {times[-1]:.1f} s, train loss {total / n:.4f}, "
+            f"test accuracy {acc:.4f}, loss {tl:.4f}")
     acc, tl = evaluate(model, xte, yte)
-    return acc, tl, times
+    return acc, tl, times, total / n
 
 
 # mode: (folder, training images (None: all), epochs, seeds)
@@ -161,6 +166,7 @@ def main(name, make, optimizer, out):
              "train_images": len(sets[0][0]), "test_images": len(sets[1][0]),
              "epochs": epochs, "seeds": seeds, "test_accuracy": accs,
              "test_loss": [r[1] for r in runs],
+             "train_loss": [r[3] for r in runs],
              "mean_accuracy": float(np.mean(accs)), "min_accuracy": float(np.min(accs)),
              "std_accuracy": float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0,
              "epoch_seconds": [t for r in runs for t in r[2]],
