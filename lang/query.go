@@ -74,6 +74,7 @@ type Analysis struct {
 // tree, and what the tokens stand for.
 type queryFile struct {
 	name  string
+	src   []byte     // the source, for its comments
 	scope *fileScope // nil when the file did not parse
 	toks  []lexer.Token
 	// uses maps the position of a token to the expression it stands for
@@ -176,7 +177,7 @@ func (a *Analysis) addFile(fs *fileScope, src []byte) {
 	if err != nil {
 		toks = nil
 	}
-	qf := &queryFile{name: name, scope: fs, uses: map[ops.Pos]use{}, decls: map[ops.Pos]declRef{}}
+	qf := &queryFile{name: name, src: src, scope: fs, uses: map[ops.Pos]use{}, decls: map[ops.Pos]declRef{}}
 	for _, t := range toks {
 		if t.Type != tokNL && t.Type != tokEOF {
 			qf.toks = append(qf.toks, t)

@@ -52,13 +52,13 @@ func TestInfoModels(t *testing.T) {
 		{"digits.nn", 9, "l1", 1, "model Dense at l1", "call: l1(x): f32[B, 128]"},
 		{"digits.nn", 9, "p)", 1, "float = 0.1", ""},
 		{"digits.nn", 14, "*", 1, "f32", ""},
-		{"gcn.nn", 13, "X", 1, "f32[N, 1433]", ""},
-		{"gcn.nn", 13, "W1", 1, "f32[1433, 16]", "22928 values"},
-		{"gcn.nn", 13, "@", 2, "f32[N, 16]", ""},
-		{"gcn.nn", 14, "@", 1, "f32[N, 7]", ""},
-		{"gcn.nn", 18, "logp", 1, "f32[N, 7]", ""},
-		{"gcn.nn", 19, "nll", 1, "f32[N]", ""},
-		{"gcn.nn", 20, "mask", 1, "f32[N]", ""},
+		{"gcn.nn", 14, "X", 1, "f32[N, 1433]", ""},
+		{"gcn.nn", 14, "W1", 1, "f32[1433, 16]", "22928 values"},
+		{"gcn.nn", 14, "@", 2, "f32[N, 16]", ""},
+		{"gcn.nn", 15, "@", 1, "f32[N, 7]", ""},
+		{"gcn.nn", 19, "logp", 1, "f32[N, 7]", ""},
+		{"gcn.nn", 20, "nll", 1, "f32[N]", ""},
+		{"gcn.nn", 23, "mask", 1, "f32[N]", ""},
 	}
 	analyses := map[string]*Analysis{}
 	srcs := map[string]string{}

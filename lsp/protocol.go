@@ -175,6 +175,18 @@ type ParameterInformation struct {
 	Label [2]int `json:"label"`
 }
 
+// SemanticTokensLegend names the token types and modifiers by their
+// index in the encoding.
+type SemanticTokensLegend struct {
+	TokenTypes     []string `json:"tokenTypes"`
+	TokenModifiers []string `json:"tokenModifiers"`
+}
+
+// SemanticTokens is textDocument/semanticTokens/full's result.
+type SemanticTokens struct {
+	Data []int `json:"data"`
+}
+
 // InitializeResult is initialize's result.
 type InitializeResult struct {
 	Capabilities ServerCapabilities `json:"capabilities"`
@@ -196,7 +208,11 @@ type ServerCapabilities struct {
 	CompletionProvider         struct {
 		TriggerCharacters []string `json:"triggerCharacters"`
 	} `json:"completionProvider"`
-	ReferencesProvider    bool `json:"referencesProvider"`
+	ReferencesProvider     bool `json:"referencesProvider"`
+	SemanticTokensProvider struct {
+		Legend SemanticTokensLegend `json:"legend"`
+		Full   bool                 `json:"full"`
+	} `json:"semanticTokensProvider"`
 	SignatureHelpProvider struct {
 		TriggerCharacters   []string `json:"triggerCharacters"`
 		RetriggerCharacters []string `json:"retriggerCharacters"`

@@ -188,21 +188,22 @@ var handlers map[string]func(*server, context.Context, []byte) (any, error)
 
 func init() {
 	handlers = map[string]func(*server, context.Context, []byte) (any, error){
-		"initialize":                  (*server).initialize,
-		"initialized":                 func(*server, context.Context, []byte) (any, error) { return nil, nil },
-		"shutdown":                    (*server).shutdownReq,
-		"exit":                        (*server).exitNote,
-		"textDocument/didOpen":        (*server).didOpen,
-		"textDocument/didChange":      (*server).didChange,
-		"textDocument/didClose":       (*server).didClose,
-		"textDocument/didSave":        func(*server, context.Context, []byte) (any, error) { return nil, nil },
-		"textDocument/hover":          (*server).hover,
-		"textDocument/definition":     (*server).definition,
-		"textDocument/formatting":     (*server).formatting,
-		"textDocument/documentSymbol": (*server).documentSymbol,
-		"textDocument/completion":     (*server).completion,
-		"textDocument/references":     (*server).references,
-		"textDocument/signatureHelp":  (*server).signatureHelp,
+		"initialize":                       (*server).initialize,
+		"initialized":                      func(*server, context.Context, []byte) (any, error) { return nil, nil },
+		"shutdown":                         (*server).shutdownReq,
+		"exit":                             (*server).exitNote,
+		"textDocument/didOpen":             (*server).didOpen,
+		"textDocument/didChange":           (*server).didChange,
+		"textDocument/didClose":            (*server).didClose,
+		"textDocument/didSave":             func(*server, context.Context, []byte) (any, error) { return nil, nil },
+		"textDocument/hover":               (*server).hover,
+		"textDocument/definition":          (*server).definition,
+		"textDocument/formatting":          (*server).formatting,
+		"textDocument/documentSymbol":      (*server).documentSymbol,
+		"textDocument/completion":          (*server).completion,
+		"textDocument/references":          (*server).references,
+		"textDocument/signatureHelp":       (*server).signatureHelp,
+		"textDocument/semanticTokens/full": (*server).semanticTokens,
 	}
 }
 
@@ -232,6 +233,7 @@ func (s *server) initialize(context.Context, []byte) (any, error) {
 	c.DocumentFormattingProvider, c.DocumentSymbolProvider = true, true
 	c.CompletionProvider.TriggerCharacters = []string{"."}
 	c.ReferencesProvider = true
+	c.SemanticTokensProvider.Legend, c.SemanticTokensProvider.Full = legend(), true
 	c.SignatureHelpProvider.TriggerCharacters = []string{"(", ","}
 	c.SignatureHelpProvider.RetriggerCharacters = []string{"="}
 	return r, nil
