@@ -155,3 +155,35 @@ train Lin {
 		}
 	}
 }
+
+// TestDocsStreamingBlocks: the train blocks of docs/data.md's Streaming
+// section are accepted as written (with a model of their name).
+func TestDocsStreamingBlocks(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("docs", "data.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, _ := strings.Cut(string(text), "## Streaming: data larger than memory")
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	models := map[string]string{
+		"LM":  "model LM {\n    param E: f32[52, 4] = zeros()\n    fn loss(ids: i32[B, T], next: i32[B, T]) -> f32 { return cross_entropy(reshape(embedding(ids, E) @ transpose(E), [B * T, 52]), reshape(next, [B * T])) }\n}\n",
+		"Lin": "model Lin {\n    param W: f32[64, 2] = zeros()\n    fn loss(x: f32[B, 64], y: i32[B]) -> f32 { return cross_entropy(x @ W, y) }\n}\n",
+	}
+	blocks := 0
+	for _, part := range strings.Split(sec, "```nn\n")[1:] {
+		src, _, _ := strings.Cut(part, "```")
+		name := strings.Fields(strings.TrimPrefix(strings.TrimSpace(src), "train "))[0]
+		p, err := Compile("data.md", []byte(models[name]+src))
+		if err != nil {
+			t.Errorf("train %s: %v", name, err)
+			continue
+		}
+		blocks++
+		if _, _, err := p.trainSettings(&TrainOptions{Model: name}); err != nil {
+			t.Errorf("train %s: %v", name, err)
+		}
+	}
+	if blocks != 2 {
+		t.Errorf("%d blocks in the Streaming section, want 2", blocks)
+	}
+}

@@ -32,6 +32,7 @@ type JSONLStreamOptions struct {
 // shapes, categories and padded lengths the whole-file reader would give
 // (found by a first pass over the file).
 type JSONLStream struct {
+	// File is the file read.
 	File string
 	// Counts holds the records of the training, validation and test
 	// parts.

@@ -121,6 +121,17 @@ func TestTextStreamSameWindows(t *testing.T) {
 	if !slices.Equal(ts.Vocab.Tokens, whole.Vocab.Tokens) {
 		t.Fatalf("vocabulary %q, whole-file %q", ts.Vocab.Tokens, whole.Vocab.Tokens)
 	}
+	// The same text gzipped streams the same windows.
+	zs, err := OpenTextStream(writeTemp(t, "t.txt.gz", string(gz([]byte(sb.String())))), TextStreamOptions{Seq: seq, Train: 0.8, Val: 0.2, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zst, err := NewStream(zs, StreamOptions{PrefetchOptions: PrefetchOptions{Size: 16, Shuffle: true, Seed: 3}, Buffer: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gzEpoch := drain(t, zst, 2)
+	zst.Close()
 	n := len(whole.IDs)
 	a := int(0.8 * float64(n))
 	if ts.Tokens != n || ts.TrainWindows != (a-seq)/seq {
@@ -141,6 +152,9 @@ func TestTextStreamSameWindows(t *testing.T) {
 		got := drain(t, s, e)
 		if want := wholeWindows(whole.IDs[:a], seq, off); !slices.Equal(sorted(got), sorted(want)) {
 			t.Fatalf("epoch %d (offset %d): the streamed windows are not the whole-file windows", e, off)
+		}
+		if e == 2 && !slices.Equal(got, gzEpoch) {
+			t.Fatalf("epoch 2 of the gzipped text differs")
 		}
 		if s.MaxHeld > 50 {
 			t.Fatalf("the buffer held %d examples, more than its 50", s.MaxHeld)

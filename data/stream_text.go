@@ -43,7 +43,9 @@ type TextStreamOptions struct {
 // that an epoch holds the same windows as there. Only the vocabulary and
 // the bounded evaluation sets stay in memory.
 type TextStream struct {
-	File  string
+	// File is the file read.
+	File string
+	// Vocab is the vocabulary: given, or built from the training part.
 	Vocab *Vocab
 	// Tokens is the number of tokens of the whole text; TrainWindows the
 	// windows of an epoch.
