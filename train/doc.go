@@ -23,6 +23,7 @@
 // of the set's nodes) is bound whole, one step an epoch; accuracy then
 // counts only the examples a mask selects (Config.Mask). Config.Resample
 // redraws the training set before every epoch (text windows at a new
-// offset). Every set is checked against the graphs before the first step:
+// offset); Config.Stream replaces the training rows by batches read from
+// disk through a shuffle buffer (data.Stream). Every set is checked against the graphs before the first step:
 // arrays, element types, labels and ids in range, the labels for accuracy.
 package train
