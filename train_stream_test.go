@@ -49,8 +49,8 @@ func TestTextStreamTrains(t *testing.T) {
 
 // TestJSONLStreamTrains: ragged.nn's data streamed (stream = true, a
 // buffer of 4 records) trains with padded fields bound through the stream:
-// every training record once an epoch, the loss falling; preprocess is
-// refused for a stream.
+// every training record once an epoch, the loss falling; preprocess and a
+// balanced sampler are refused for a stream.
 func TestJSONLStreamTrains(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join("testdata", "train", "ragged.nn"))
 	if err != nil {
@@ -63,7 +63,8 @@ func TestJSONLStreamTrains(t *testing.T) {
 	dir := t.TempDir()
 	nn := strings.Replace(string(src), `pad = ["ids"],`, `pad = ["ids"], stream = true, shuffle_buffer = 4,`, 1)
 	for name, body := range map[string]string{"r.nn": nn, "ragged.jsonl": string(jl),
-		"p.nn": strings.Replace(nn, "epochs    = 10", "epochs    = 10\n    preprocess = standardize(arrays = [\"ids_mask\"])", 1)} {
+		"p.nn": strings.Replace(nn, "epochs    = 10", "epochs    = 10\n    preprocess = standardize(arrays = [\"ids_mask\"])", 1),
+		"s.nn": strings.Replace(nn, "epochs    = 10", "epochs    = 10\n    sampler = \"balanced\"", 1)} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -92,6 +93,13 @@ func TestJSONLStreamTrains(t *testing.T) {
 	}
 	if _, err := pp.Train(TrainOptions{}); err == nil || !strings.Contains(err.Error(), "it is streamed") {
 		t.Errorf("preprocess on a stream: %v", err)
+	}
+	ps, err := CompileFile(filepath.Join(dir, "s.nn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.Train(TrainOptions{}); err == nil || !strings.Contains(err.Error(), "cannot sample a stream") {
+		t.Errorf("a balanced sampler on a stream: %v", err)
 	}
 }
 
