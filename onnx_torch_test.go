@@ -13,7 +13,7 @@ import (
 // pooling, average pooling without the padding in the divisor, a grouped
 // convolution, layer normalization, GELU and softmax.
 func TestONNXTorchModels(t *testing.T) {
-	for _, name := range []string{"mlp", "cnn", "lstm"} {
+	for _, name := range []string{"mlp", "cnn", "lstm", "gru", "attention"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("testdata", "onnx", "torch")
 			imp, err := ImportONNX(filepath.Join(dir, name+".onnx"), ImportOptions{})

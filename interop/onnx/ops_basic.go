@@ -45,7 +45,7 @@ func init() {
 		"MatMul": opMatMul, "Gemm": opGemm, "Conv": opConv, "MaxPool": opPool, "AveragePool": opPool,
 		"GlobalAveragePool": opGlobalPool, "GlobalMaxPool": opGlobalPool,
 		"BatchNormalization": opBatchNorm, "LRN": opLRN, "Pad": opPad, "Split": opSplit,
-		"Gather": opGather, "Expand": opExpand, "LayerNormalization": opLayerNorm, "Slice": opSlice, "LSTM": opLSTM,
+		"Gather": opGather, "Expand": opExpand, "LayerNormalization": opLayerNorm, "Slice": opSlice, "LSTM": opLSTM, "GRU": opGRU, "Trilu": opTrilu,
 	}
 }
 
@@ -155,12 +155,8 @@ func (t *translator) binary(n *Node, op string) error {
 // unchanged and a mask of ones.
 func opIdentity(t *translator, n *Node) error {
 	if n.OpType == "Dropout" && input(n, 2) != "" {
-		v, err := t.get(input(n, 2))
-		if err != nil {
+		if err := dropoutIdentity(t, n); err != nil {
 			return err
-		}
-		if v.konst == nil || v.konst.Len() != 1 || v.konst.At(0) != 0 {
-			return fmt.Errorf("training_mode is not supported: an import is for inference (dropout is the identity)")
 		}
 	}
 	if err := t.alias(n.Outputs[0], input(n, 0)); err != nil {

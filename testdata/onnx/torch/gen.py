@@ -62,3 +62,38 @@ with torch.no_grad():  # statistics other than the initial ones
 export("cnn", cnn, torch.randn(2, 3, 16, 16), 17, False)
 
 export("lstm", Seq(), torch.randn(2, 4, 6), 13, False)
+
+
+class GRUSeq(nn.Module):
+    """A GRU (PyTorch exports linear_before_reset = 1, nn.GRU's form)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(6, 5, batch_first=True)
+        self.fc = nn.Linear(5, 3)
+
+    def forward(self, x):
+        y, _ = self.gru(x)
+        return self.fc(y)
+
+
+class SelfAttention(nn.Module):
+    """Causal single-head self-attention written out (MatMul, Softmax and a
+    mask), as transformer exports are."""
+
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(8, 24)
+        self.out = nn.Linear(8, 8)
+
+    def forward(self, x):
+        q, k, v = self.qkv(x).split(8, dim=-1)
+        s = q @ k.transpose(-2, -1) / 8 ** 0.5
+        t = x.shape[1]
+        mask = torch.triu(torch.ones(t, t, dtype=torch.bool), 1)
+        s = s.masked_fill(mask, float("-inf"))
+        return self.out(torch.softmax(s, dim=-1) @ v)
+
+
+export("gru", GRUSeq(), torch.randn(2, 4, 6), 13, False)
+export("attention", SelfAttention(), torch.randn(2, 5, 8), 14, False)
