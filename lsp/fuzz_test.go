@@ -12,7 +12,9 @@ import (
 // sends them (ranges in UTF-16 units, possibly past a line's end or
 // reversed) and asks, after each edit, what the server asks of the
 // checker: the analysis, the diagnostics' ranges, hover at the edit, the
-// symbols, completion and formatting. No panic is recovered here: any
+// symbols, completion, references, signature help (also from the last
+// text that parsed, as the server does while a line is half typed),
+// semantic tokens, code actions' fixes and formatting. No panic is recovered here: any
 // panic fails the fuzz.
 func FuzzChanges(f *testing.F) {
 	src, err := os.ReadFile(filepath.Join("..", "models", "deep_mlp.nn"))
@@ -26,6 +28,7 @@ func FuzzChanges(f *testing.F) {
 	alphabet := []string{"", "x", ".", "(", ")", "[", "]", "{", "}", "\n", " ", "@", "nn.", "f32[", "B", ":", "=", "h", "\"", "//", "é", "𝔵", "fn ", "model ", "param ", "return ", "for i in 0..", "0", "-1", ",", "inp(", "→"}
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		text := string(src)
+		var good *lang.Analysis
 		for k := 0; k+3 < len(ops) && k < 64; k += 4 {
 			start := Position{Line: int(ops[k]) % 45, Character: int(ops[k+1]) % 60}
 			end := Position{Line: start.Line + int(ops[k+2])/64, Character: int(ops[k+2]) % 64}
@@ -41,6 +44,17 @@ func FuzzChanges(f *testing.F) {
 			_ = a.Symbols("/x/m.nn")
 			lo, _ := lineBounds(text, start.Line)
 			_ = a.Completions("/x/m.nn", line, col, text[lo:offsetOf(text, start)])
+			_ = a.References("/x/m.nn", line, col, true)
+			if a.Parsed() {
+				good = a
+			}
+			if good != nil {
+				good.SignatureAt("/x/m.nn", []byte(text), line, col)
+			}
+			_ = encodeTokens(text, a.Tokens("/x/m.nn"))
+			for _, fx := range a.Fixes("/x/m.nn") {
+				_ = toPosition(text, fx.Pos.Line, fx.Pos.Col)
+			}
 			_, _ = lang.Format("/x/m.nn", []byte(text))
 		}
 	})

@@ -187,6 +187,26 @@ type SemanticTokens struct {
 	Data []int `json:"data"`
 }
 
+// CodeActionParams are textDocument/codeAction's.
+type CodeActionParams struct {
+	TextDocument TextDocumentIdentifier `json:"textDocument"`
+	Range        Range                  `json:"range"`
+}
+
+// CodeAction is a fix offered for a range.
+type CodeAction struct {
+	Title       string        `json:"title"`
+	Kind        string        `json:"kind"` // "quickfix"
+	Diagnostics []Diagnostic  `json:"diagnostics"`
+	IsPreferred bool          `json:"isPreferred,omitempty"`
+	Edit        WorkspaceEdit `json:"edit"`
+}
+
+// WorkspaceEdit is a set of edits by document URI.
+type WorkspaceEdit struct {
+	Changes map[string][]TextEdit `json:"changes"`
+}
+
 // InitializeResult is initialize's result.
 type InitializeResult struct {
 	Capabilities ServerCapabilities `json:"capabilities"`
@@ -208,7 +228,10 @@ type ServerCapabilities struct {
 	CompletionProvider         struct {
 		TriggerCharacters []string `json:"triggerCharacters"`
 	} `json:"completionProvider"`
-	ReferencesProvider     bool `json:"referencesProvider"`
+	ReferencesProvider bool `json:"referencesProvider"`
+	CodeActionProvider struct {
+		CodeActionKinds []string `json:"codeActionKinds"`
+	} `json:"codeActionProvider"`
 	SemanticTokensProvider struct {
 		Legend SemanticTokensLegend `json:"legend"`
 		Full   bool                 `json:"full"`

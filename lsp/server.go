@@ -204,6 +204,7 @@ func init() {
 		"textDocument/references":          (*server).references,
 		"textDocument/signatureHelp":       (*server).signatureHelp,
 		"textDocument/semanticTokens/full": (*server).semanticTokens,
+		"textDocument/codeAction":          (*server).codeAction,
 	}
 }
 
@@ -233,6 +234,7 @@ func (s *server) initialize(context.Context, []byte) (any, error) {
 	c.DocumentFormattingProvider, c.DocumentSymbolProvider = true, true
 	c.CompletionProvider.TriggerCharacters = []string{"."}
 	c.ReferencesProvider = true
+	c.CodeActionProvider.CodeActionKinds = []string{"quickfix"}
 	c.SemanticTokensProvider.Legend, c.SemanticTokensProvider.Full = legend(), true
 	c.SignatureHelpProvider.TriggerCharacters = []string{"(", ","}
 	c.SignatureHelpProvider.RetriggerCharacters = []string{"="}
