@@ -20,6 +20,16 @@
 //   - Formatting (nnc fmt's formatter), document symbols, completion of
 //     the names in scope, built-ins with their keyword arguments, keywords,
 //     and after "x." a module's declarations or a model's members.
+//   - Find references (the same kinds of names as go to definition, in
+//     the file and its imports, the declaration when asked for).
+//   - Signature help inside calls, also while the line does not parse:
+//     built-ins with their keyword arguments, functions, model
+//     constructors, model values (forward), nn layers and methods; the
+//     active parameter by the count of commas or by a keyword's name.
+//   - Semantic tokens (full), with shape variables as typeParameter apart
+//     from values (tokens.go's legend).
+//   - Code actions where the fix is certain: the checker's "did you mean"
+//     renames and a missing standard library import.
 //
 // Documents are synchronized incrementally (ranges in UTF-16 code units,
 // the protocol's default). Imported files are read from disk.
