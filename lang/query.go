@@ -99,7 +99,7 @@ type queryFile struct {
 type use struct {
 	e   expr
 	kw  *kwarg    // set for a keyword argument's name
-	in  *callExpr // the call whose callee e is, if any
+	in  *callExpr // the call whose callee e is, or whose keyword argument kw is
 	ctx scopeCtx
 	dim bool // in a written type's dimensions
 }
@@ -288,6 +288,9 @@ func (a *Analysis) Info(file string, line, col int) (*Info, bool) {
 	}
 	if u.kw != nil {
 		info.Kind, info.Name = "keyword argument", u.kw.Name
+		if d, ok := a.kwDecl(qf, u); ok {
+			info.Def = d.pos
+		}
 		if v, ok := a.obs.vals[u.kw.Value]; ok {
 			info.Type = describe(v)
 		}

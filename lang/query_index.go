@@ -207,7 +207,7 @@ func (qf *queryFile) walkExpr(e expr, ctx scopeCtx, in *callExpr) {
 			qf.walkExpr(a, ctx, nil)
 		}
 		for _, kw := range e.Kwargs {
-			qf.uses[kw.Pos] = use{kw: kw, ctx: ctx}
+			qf.uses[kw.Pos] = use{kw: kw, in: e, ctx: ctx}
 			qf.walkExpr(kw.Value, ctx, nil)
 		}
 	case *attrExpr:

@@ -66,10 +66,14 @@ func (a *Analysis) defAt(qf *queryFile, p ops.Pos) (ops.Pos, bool) {
 		return d.pos, d.pos.Line != 0
 	}
 	u, ok := qf.uses[p]
-	if !ok || u.kw != nil {
+	if !ok {
 		return ops.Pos{}, false
 	}
 	var d declRef
+	if u.kw != nil {
+		d, ok = a.kwDecl(qf, u)
+		return d.pos, ok
+	}
 	switch e := u.e.(type) {
 	case *ident:
 		d, ok = a.resolve(qf, e.Name, e.Pos, u.ctx)
@@ -79,4 +83,36 @@ func (a *Analysis) defAt(qf *queryFile, p ops.Pos) (ops.Pos, bool) {
 		return ops.Pos{}, false
 	}
 	return d.pos, ok && d.pos.Line != 0
+}
+
+// kwDecl is the declaration of a keyword argument's name: the parameter of
+// the function, or the argument of the model, that the call calls.
+func (a *Analysis) kwDecl(qf *queryFile, u use) (declRef, bool) {
+	if u.kw == nil || u.in == nil {
+		return declRef{}, false
+	}
+	var d declRef
+	ok := false
+	switch f := u.in.Fn.(type) {
+	case *ident:
+		d, ok = a.resolve(qf, f.Name, f.Pos, u.ctx)
+	case *attrExpr:
+		d, ok = a.member(qf, f)
+	}
+	of := a.files[d.pos.File]
+	if !ok || of == nil {
+		return declRef{}, false
+	}
+	var p declRef
+	switch {
+	case d.fn != nil:
+		p, ok = of.locals[d.fn][u.kw.Name]
+		ok = ok && p.kind == "parameter"
+	case d.model != nil:
+		p, ok = of.members[d.model][u.kw.Name]
+		ok = ok && p.kind == "argument"
+	default:
+		ok = false
+	}
+	return p, ok && p.pos.Line != 0
 }

@@ -16,7 +16,7 @@ fn sq(x: f32[B, 4]) -> f32[B, 4] {
 }
 
 model M(n: int = 4) {
-    l1 = nn.Dense(n, n)
+    l1 = nn.Dense(n, n_out = n)
     param W: f32[n, n] = zeros()
 
     fn forward(x: f32[B, 4]) -> f32[B, 4] {
@@ -60,24 +60,29 @@ func TestReferences(t *testing.T) {
 		decl      bool
 		want      string
 	}{
-		{3, 4, true, "3:4* 15:16 15:24"},                    // sq, from its declaration
-		{15, 24, false, "15:16 15:24"},                      // sq, from a use
-		{4, 5, true, "4:5* 5:5 5:9 6:12"},                   // y: the later assignment is a reference
-		{5, 13, true, "3:7* 4:9 4:13 5:13"},                 // the parameter x of sq
-		{14, 16, true, "13:16* 14:16 15:27"},                // the parameter x of forward
-		{14, 13, true, "10:5* 14:13"},                       // the sub-model l1
-		{14, 21, true, "11:11* 14:21 15:31"},                // the param W
-		{10, 19, false, "10:19 10:22 11:18 11:21"},          // the model argument n
-		{9, 9, true, "9:9* 10:19 10:22 11:18 11:21"},        // n from its declaration
-		{10, 10, true, "1:1* 10:10"},                        // the import (declared by its keyword)
-		{10, 13, true, "10:13 std/nn.nn:8:7* " + denseUses}, // nn.Dense and its declaration and uses in std/nn
-		{13, 23, true, ""},                                  // B, a shape variable
-		{4, 11, true, ""},                                   // an operator
+		{3, 4, true, "3:4* 15:16 15:24"},                                                       // sq, from its declaration
+		{15, 24, false, "15:16 15:24"},                                                         // sq, from a use
+		{4, 5, true, "4:5* 5:5 5:9 6:12"},                                                      // y: the later assignment is a reference
+		{5, 13, true, "3:7* 4:9 4:13 5:13"},                                                    // the parameter x of sq
+		{14, 16, true, "13:16* 14:16 15:27"},                                                   // the parameter x of forward
+		{14, 13, true, "10:5* 14:13"},                                                          // the sub-model l1
+		{14, 21, true, "11:11* 14:21 15:31"},                                                   // the param W
+		{10, 19, false, "10:19 10:30 11:18 11:21"},                                             // the model argument n
+		{9, 9, true, "9:9* 10:19 10:30 11:18 11:21"},                                           // n from its declaration
+		{10, 22, true, "10:22 std/nn.nn:8:24* std/nn.nn:9:24 std/nn.nn:10:18 std/nn.nn:12:47"}, // a keyword argument: Dense's n_out
+		{4, 5, false, "5:5 5:9 6:12"},                                                          // y without its declaration
+		{10, 10, true, "1:1* 10:10"},                                                           // the import (declared by its keyword)
+		{10, 13, true, "10:13 std/nn.nn:8:7* " + denseUses},                                    // nn.Dense and its declaration and uses in std/nn
+		{13, 23, true, ""},                                                                     // B, a shape variable
+		{4, 11, true, ""},                                                                      // an operator
 	}
 	for _, c := range cases {
 		if got := refs(a, c.line, c.col, c.decl); got != c.want {
 			t.Errorf("references at %d:%d (decl %v) = %q, want %q", c.line, c.col, c.decl, got, c.want)
 		}
+	}
+	if d, ok := a.Definition("r.nn", 10, 22); !ok || d.File != "std/nn.nn" || d.Line != 8 || d.Col != 24 {
+		t.Errorf("definition of the keyword argument n_out: %v %v, want std/nn.nn:8:24", d, ok)
 	}
 }
 
