@@ -15,8 +15,9 @@ import (
 )
 
 // TestLspSubprocess starts `nnc lsp` and drives it with scripted JSON-RPC
-// messages: initialize, didOpen of a file with a shape error, hover,
-// formatting, shutdown and exit (status 0).
+// messages: initialize (with the capabilities advertised), didOpen of a
+// file with a shape error, hover, references, an unknown method, shutdown
+// and exit (status 0).
 func TestLspSubprocess(t *testing.T) {
 	bin := buildNNC(t)
 	cmd := exec.Command(bin, "lsp")
@@ -75,8 +76,11 @@ func TestLspSubprocess(t *testing.T) {
 	uri := (&url.URL{Scheme: "file", Path: filepath.ToSlash(file)}).String()
 	src := `fn f(x: f32[N, 3], w: f32[4, 2]) -> f32[N, 2] {\n    h = x @ w\n    return h\n}\n`
 	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}`)
-	if caps := read(1, "")["result"].(map[string]any)["capabilities"].(map[string]any); caps["hoverProvider"] != true {
-		t.Fatalf("capabilities: %v", caps)
+	caps := read(1, "")["result"].(map[string]any)["capabilities"].(map[string]any)
+	for _, c := range []string{"hoverProvider", "definitionProvider", "referencesProvider", "signatureHelpProvider", "semanticTokensProvider", "codeActionProvider"} {
+		if caps[c] == nil || caps[c] == false {
+			t.Errorf("capabilities lack %s: %v", c, caps)
+		}
 	}
 	send(`{"jsonrpc":"2.0","method":"initialized","params":{}}`)
 	send(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"` + uri + `","languageId":"nn","version":1,"text":"` + src + `"}}}`)
@@ -93,6 +97,17 @@ func TestLspSubprocess(t *testing.T) {
 	hover := read(2, "")["result"].(map[string]any)["contents"].(map[string]any)["value"].(string)
 	if !strings.Contains(hover, "x: f32[N, 3]") {
 		t.Errorf("hover: %q", hover)
+	}
+	// The references of h (line 1 "    h = x @ w", line 2 "    return h").
+	send(`{"jsonrpc":"2.0","id":5,"method":"textDocument/references","params":{"textDocument":{"uri":"` + uri + `"},"position":{"line":2,"character":11},"context":{"includeDeclaration":true}}}`)
+	var refs []string
+	for _, l := range read(5, "")["result"].([]any) {
+		r := l.(map[string]any)["range"].(map[string]any)
+		s, e := r["start"].(map[string]any), r["end"].(map[string]any)
+		refs = append(refs, fmt.Sprintf("%v:%v-%v", s["line"], s["character"], e["character"]))
+	}
+	if strings.Join(refs, " ") != "1:4-5 2:11-12" {
+		t.Errorf("references of h: %v", refs)
 	}
 	send(`{"jsonrpc":"2.0","id":3,"method":"no/such/method","params":{}}`)
 	if e, ok := read(3, "")["error"].(map[string]any); !ok || e["code"] != -32601.0 {
