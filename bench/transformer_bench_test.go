@@ -48,7 +48,7 @@ func transformerRun(b *testing.B, w Workload, err error) {
 		}
 	}
 	b.ReportAllocs()
-	c0, n := procCPU(), 0
+	c0, n := cpuTime(), 0
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		if _, err := sess.Run(uint64(i), w.Inputs...); err != nil {
@@ -57,7 +57,7 @@ func transformerRun(b *testing.B, w Workload, err error) {
 		n++
 	}
 	b.StopTimer()
-	if c := procCPU(); c > 0 && n > 0 {
+	if c := cpuTime(); c > 0 && n > 0 {
 		b.ReportMetric((c-c0).Seconds()*1e3/float64(n), "cpu-ms/op")
 	}
 }
