@@ -182,3 +182,22 @@ func (qf *queryFile) comments() []Token {
 	}
 	return out
 }
+
+// LexTokens classifies the tokens of a source that does not parse, by
+// their text alone: keywords, element types, numbers, strings and
+// comments (names are left out). It is nil when the source does not lex
+// (a string left open).
+func LexTokens(file string, src []byte) []Token {
+	toks, err := tokenize(file, src)
+	if err != nil {
+		return nil
+	}
+	qf := &queryFile{name: file, src: src}
+	for _, t := range toks {
+		if t.Type != tokNL && t.Type != tokEOF {
+			qf.toks = append(qf.toks, t)
+		}
+	}
+	a := &Analysis{root: file, files: map[string]*queryFile{file: qf}, obs: &observer{vals: map[expr]value{}}}
+	return a.Tokens(file)
+}

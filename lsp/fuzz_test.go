@@ -52,6 +52,7 @@ func FuzzChanges(f *testing.F) {
 				good.SignatureAt("/x/m.nn", []byte(text), line, col)
 			}
 			_ = encodeTokens(text, a.Tokens("/x/m.nn"))
+			_ = encodeTokens(text, lang.LexTokens("/x/m.nn", []byte(text)))
 			for _, fx := range a.Fixes("/x/m.nn") {
 				_ = toPosition(text, fx.Pos.Line, fx.Pos.Col)
 			}

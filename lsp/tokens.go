@@ -41,7 +41,13 @@ func (s *server) semanticTokens(_ context.Context, params []byte) (any, error) {
 	}
 	a := s.analyze(d)
 	if !a.Parsed() {
-		return nil, nil // the editor keeps the last tokens until the text parses
+		// Half typed: the tokens known by their text alone, or none
+		// (null) while a string is left open.
+		toks := lang.LexTokens(d.path, []byte(d.text))
+		if toks == nil {
+			return nil, nil
+		}
+		return SemanticTokens{Data: encodeTokens(d.text, toks)}, nil
 	}
 	return SemanticTokens{Data: encodeTokens(d.text, a.Tokens(d.path))}, nil
 }

@@ -108,8 +108,15 @@ func TestSemanticTokens(t *testing.T) {
 	if len(got) != 15 { // const s "a // b" comment comment fn f x f32 N f32 N return x 2.0
 		t.Errorf("t.nn: %d tokens, want 15: %v", len(got), got)
 	}
-	// A file that does not parse: no tokens (null), no crash.
-	c.change(uri2, 2, ContentChange{Text: "fn f(x: f32[N] -> {\n"})
+	// A file that does not parse: the tokens known by their text.
+	c.change(uri2, 2, ContentChange{Text: "fn f(x: f32[N] -> { // x\n"})
+	c.call("textDocument/semanticTokens/full", DocumentParams{TextDocument: TextDocumentIdentifier{uri2}}, &st)
+	got = decodeTokens(t, st.Data, l)
+	if len(got) != 3 || got[[2]int{0, 0}] != "+2 keyword" || got[[2]int{0, 8}] != "+3 type" || got[[2]int{0, 20}] != "+4 comment" {
+		t.Errorf("tokens of a half-typed file: %v", got)
+	}
+	// One that does not lex (a string left open): none (null), no crash.
+	c.change(uri2, 3, ContentChange{Text: "const s = \"abc\n"})
 	var none *SemanticTokens
 	c.call("textDocument/semanticTokens/full", DocumentParams{TextDocument: TextDocumentIdentifier{uri2}}, &none)
 	if none != nil {
