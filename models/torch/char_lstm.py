@@ -3,6 +3,7 @@ data windows, optimizer, schedule and clipping, on one thread.
 
     /usr/bin/python3 torch/char_lstm.py small   # the 40k slice, the test's settings -> char_lstm_small.json
     /usr/bin/python3 torch/char_lstm.py full    # the train block's run            -> char_lstm.json
+    /usr/bin/python3 torch/char_lstm.py full 20 # its first 20 steps only (the time a step), validated -> char_lstm_20steps.json
 
 Run from models/. The text is split as nnc's text(..., split = [0.9, 0.1])
 splits it: the first 90% of the characters train, the rest validates; the
@@ -93,7 +94,7 @@ def evaluate(model, x, y, batch, vocab):
     return total / n
 
 
-def train(make_model, make_opt, cfg, seed, log=print):
+def train(make_model, make_opt, cfg, seed, max_steps=0, log=print):
     """Trains one seed with cfg's data and schedule; returns the record of the run."""
     ids, vocab, a = read_text(cfg["file"])
     V = len(vocab)
@@ -114,6 +115,8 @@ def train(make_model, make_opt, cfg, seed, log=print):
         perm = torch.randperm(len(x), generator=g)
         losses = []
         for i in range(0, len(x), batch):
+            if max_steps and step == max_steps:
+                break
             rows = perm[i:i + batch]
             for group in opt.param_groups:
                 group["lr"] = cosine_lr(step, total, cfg["lr"], cfg["warmup"], cfg["min_lr"])
@@ -128,21 +131,25 @@ def train(make_model, make_opt, cfg, seed, log=print):
         train_time = time.time() - t0
         val = evaluate(model, vx, vy, batch, V)
         epochs.append(dict(epoch=epoch + 1, train_loss=sum(losses) / len(losses), val_loss=val,
-                           seconds=train_time, seconds_per_step=train_time / per_epoch))
+                           seconds=train_time, seconds_per_step=train_time / len(losses)))
         log(f"seed {seed} epoch {epoch + 1}: train {epochs[-1]['train_loss']:.4f} val {val:.4f} "
-            f"({train_time:.1f} s, {1000 * train_time / per_epoch:.1f} ms a step)")
+            f"({train_time:.1f} s, {1000 * train_time / len(losses):.1f} ms a step)")
+        if max_steps and step == max_steps:
+            break
     return dict(seed=seed, vocab=V, steps=step, val_nats_per_char=epochs[-1]["val_loss"], epochs=epochs)
 
 
 def main(argv, name, make_model, make_opt):
     """Runs the settings argv[1] names over their seeds and writes NAME[_small].json."""
     which = argv[1] if len(argv) > 1 else "small"
+    max_steps = int(argv[2]) if len(argv) > 2 else 0
     cfg = RUNS_OF[name][which]
-    runs = [train(lambda V: make_model(V, cfg), make_opt(cfg), cfg, s) for s in cfg["seeds"]]
+    runs = [train(lambda V: make_model(V, cfg), make_opt(cfg), cfg, s, max_steps) for s in cfg["seeds"]]
     vals = [r["val_nats_per_char"] for r in runs]
     out = dict(settings=cfg, torch=torch.__version__, threads=torch.get_num_threads(), runs=runs,
                val_mean=sum(vals) / len(vals), val_max=max(vals), val_min=min(vals))
-    path = f"torch/{name}{'' if which == 'full' else '_' + which}.json"
+    out["max_steps"] = max_steps
+    path = f"torch/{name}{'' if which == 'full' else '_' + which}{f'_{max_steps}steps' if max_steps else ''}.json"
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
     print("wrote", path, "val", vals)
