@@ -9,14 +9,11 @@ import (
 
 func (s *server) codeAction(_ context.Context, params []byte) (any, error) {
 	var p CodeActionParams
-	if err := decode(params, &p); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
-		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
+	d, err := s.documentOf(params, &p)
+	if err != nil {
+		return nil, err
 	}
 	a := s.analyze(d)
 	out := []CodeAction{}

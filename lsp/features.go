@@ -69,15 +69,26 @@ func (s *server) publish(uri string) {
 	}
 }
 
+// documentOf decodes params into p and returns the open document p names;
+// s.mu must be held.
+func (s *server) documentOf(params []byte, p docRequest) (*document, error) {
+	if err := decode(params, p); err != nil {
+		return nil, err
+	}
+	uri := p.document().URI
+	d := s.docs[uri]
+	if d == nil {
+		return nil, errorf(codeInvalidParams, "%s is not open", uri)
+	}
+	return d, nil
+}
+
 // at finds the open document and the lang position of a request.
 func (s *server) at(params []byte) (*document, *lang.Analysis, int, int, error) {
 	var p PositionParams
-	if err := decode(params, &p); err != nil {
+	d, err := s.documentOf(params, &p)
+	if err != nil {
 		return nil, nil, 0, 0, err
-	}
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
-		return nil, nil, 0, 0, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
 	}
 	line, col := runeCol(d.text, p.Position)
 	return d, s.analyze(d), line, col, nil
@@ -169,14 +180,11 @@ func (s *server) stdFile(name string, src []byte) (string, error) {
 
 func (s *server) formatting(_ context.Context, params []byte) (any, error) {
 	var p DocumentParams
-	if err := decode(params, &p); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
+	d, err := s.documentOf(params, &p)
+	if err != nil {
 		s.mu.Unlock()
-		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
+		return nil, err
 	}
 	path, text := d.path, d.text
 	s.mu.Unlock()
@@ -191,14 +199,11 @@ func (s *server) formatting(_ context.Context, params []byte) (any, error) {
 
 func (s *server) documentSymbol(_ context.Context, params []byte) (any, error) {
 	var p DocumentParams
-	if err := decode(params, &p); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
-		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
+	d, err := s.documentOf(params, &p)
+	if err != nil {
+		return nil, err
 	}
 	a := s.analyze(d)
 	return s.symbols(d.text, a.Symbols(d.path)), nil
@@ -244,12 +249,9 @@ func (s *server) completion(_ context.Context, params []byte) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var p PositionParams
-	if err := decode(params, &p); err != nil {
+	d, err := s.documentOf(params, &p)
+	if err != nil {
 		return nil, err
-	}
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
-		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
 	}
 	a := s.analyze(d)
 	if !a.Parsed() && d.good != nil {

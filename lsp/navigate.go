@@ -13,14 +13,11 @@ import (
 
 func (s *server) references(_ context.Context, params []byte) (any, error) {
 	var p ReferenceParams
-	if err := decode(params, &p); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
-		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
+	d, err := s.documentOf(params, &p)
+	if err != nil {
+		return nil, err
 	}
 	a := s.analyze(d)
 	line, col := runeCol(d.text, p.Position)
@@ -62,14 +59,11 @@ func (s *server) fileOf(d *document, file string, texts map[string]string) (stri
 
 func (s *server) signatureHelp(_ context.Context, params []byte) (any, error) {
 	var p PositionParams
-	if err := decode(params, &p); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
-		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
+	d, err := s.documentOf(params, &p)
+	if err != nil {
+		return nil, err
 	}
 	a := s.analyze(d)
 	if !a.Parsed() && d.good != nil {

@@ -247,3 +247,11 @@ type LogMessageParams struct {
 	Type    int    `json:"type"` // 1: error
 	Message string `json:"message"`
 }
+
+// docRequest is the parameters of a request about one document.
+type docRequest interface{ document() TextDocumentIdentifier }
+
+func (p *DocumentParams) document() TextDocumentIdentifier   { return p.TextDocument }
+func (p *PositionParams) document() TextDocumentIdentifier   { return p.TextDocument }
+func (p *ReferenceParams) document() TextDocumentIdentifier  { return p.TextDocument }
+func (p *CodeActionParams) document() TextDocumentIdentifier { return p.TextDocument }

@@ -30,14 +30,11 @@ func legend() SemanticTokensLegend {
 
 func (s *server) semanticTokens(_ context.Context, params []byte) (any, error) {
 	var p DocumentParams
-	if err := decode(params, &p); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.docs[p.TextDocument.URI]
-	if d == nil {
-		return nil, errorf(codeInvalidParams, "%s is not open", p.TextDocument.URI)
+	d, err := s.documentOf(params, &p)
+	if err != nil {
+		return nil, err
 	}
 	a := s.analyze(d)
 	if !a.Parsed() {
