@@ -152,7 +152,7 @@ func (m *Model) newInstance() (*instance, error) {
 	}
 	for _, s := range stepDefs {
 		b, d := bufDefs[s.buf], nodeDefs[s.node]
-		r.v[s.node] = view(arena[b.dtype], b.off, d.shape)
+		r.v[s.node] = tensor.View(arena[b.dtype], b.off, d.shape)
 	}
 	for i, s := range stepDefs {
 		if s.alias {
@@ -174,25 +174,6 @@ func (m *Model) newInstance() (*instance, error) {
 		r.k[i] = k
 	}
 	return r, nil
-}
-
-// view is a tensor of the given shape over arena's elements from off.
-func view(arena *tensor.Tensor, off int, shape []int) *tensor.Tensor {
-	n := tensor.NumElems(shape)
-	t := &tensor.Tensor{DType: arena.DType, Shape: shape}
-	switch arena.DType {
-	case tensor.F32:
-		t.F32 = arena.F32[off : off+n : off+n]
-	case tensor.F64:
-		t.F64 = arena.F64[off : off+n : off+n]
-	case tensor.I32:
-		t.I32 = arena.I32[off : off+n : off+n]
-	case tensor.I64:
-		t.I64 = arena.I64[off : off+n : off+n]
-	case tensor.Bool:
-		t.Bool = arena.Bool[off : off+n : off+n]
-	}
-	return t
 }
 
 // get takes an idle instance, or makes one.

@@ -159,7 +159,7 @@ func (p *Plan) allocate() error {
 	}
 	for _, n := range p.sched {
 		b := p.Buffers[p.bufOf[n.ID]]
-		p.values[n.ID] = view(arenas[b.DType], b.Offset, p.shapes[n.ID])
+		p.values[n.ID] = tensor.View(arenas[b.DType], b.Offset, p.shapes[n.ID])
 	}
 	for i := range p.Steps {
 		st := &p.Steps[i]
@@ -191,25 +191,6 @@ func (p *Plan) takeBuffer(free *freeBuffers, dt tensor.DType, size int) int {
 		p.Buffers[b].Cap = size // buffers are laid out after planning, so they can grow
 	}
 	return b
-}
-
-// view is a tensor of the given shape over arena's elements from off.
-func view(arena *tensor.Tensor, off int, shape []int) *tensor.Tensor {
-	n := tensor.NumElems(shape)
-	t := &tensor.Tensor{DType: arena.DType, Shape: shape}
-	switch arena.DType {
-	case tensor.F32:
-		t.F32 = arena.F32[off : off+n : off+n]
-	case tensor.F64:
-		t.F64 = arena.F64[off : off+n : off+n]
-	case tensor.I32:
-		t.I32 = arena.I32[off : off+n : off+n]
-	case tensor.I64:
-		t.I64 = arena.I64[off : off+n : off+n]
-	case tensor.Bool:
-		t.Bool = arena.Bool[off : off+n : off+n]
-	}
-	return t
 }
 
 // inPlaceOperand returns the operand of n (the step at index i) whose buffer
