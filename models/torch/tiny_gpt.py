@@ -5,6 +5,7 @@ thread; the data, schedule and loop are char_lstm.py's.
 
     /usr/bin/python3 torch/tiny_gpt.py small   # the 40k slice, the test's settings -> tiny_gpt_small.json
     /usr/bin/python3 torch/tiny_gpt.py full    # the train block's run            -> tiny_gpt.json
+    /usr/bin/python3 torch/tiny_gpt.py full 20 # its first 20 steps only (the time a step) -> tiny_gpt_20steps.json
 
 Run from models/.
 """
