@@ -1,10 +1,8 @@
 package nnc
 
 import (
-	"encoding/binary"
 	"fmt"
 	"go/format"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -192,49 +190,16 @@ func buildOne(t *testing.T, c buildCase, dir string, rng *rand.Rand) {
 			x.F32[k] = rng.Float32()*2 - 1
 		}
 		in[pkg.sampleNames[i]] = x
-		writeTestFile(t, filepath.Join(dir, "testdata", fmt.Sprintf("in%d.bin", i)), encodeLE(x))
+		writeTestFile(t, filepath.Join(dir, "testdata", fmt.Sprintf("in%d.bin", i)), tensor.AppendLE(nil, x))
 	}
 	res, err := f.Run(in)
 	if err != nil {
 		t.Fatalf("%s %s: Run: %v", c.file, c.entry, err)
 	}
 	for i, r := range res {
-		writeTestFile(t, filepath.Join(dir, "testdata", fmt.Sprintf("out%d.bin", i)), encodeLE(r))
+		writeTestFile(t, filepath.Join(dir, "testdata", fmt.Sprintf("out%d.bin", i)), tensor.AppendLE(nil, r))
 	}
 	writeTestFile(t, filepath.Join(dir, "run_test.go"), []byte(strings.ReplaceAll(matchTest, "PKG", c.pkg)))
-}
-
-// encodeLE is t's values, little-endian.
-func encodeLE(t *Tensor) []byte {
-	var b []byte
-	le := binary.LittleEndian
-	switch t.DType {
-	case tensor.F32:
-		for _, v := range t.F32 {
-			b = le.AppendUint32(b, math.Float32bits(v))
-		}
-	case tensor.F64:
-		for _, v := range t.F64 {
-			b = le.AppendUint64(b, math.Float64bits(v))
-		}
-	case tensor.I32:
-		for _, v := range t.I32 {
-			b = le.AppendUint32(b, uint32(v))
-		}
-	case tensor.I64:
-		for _, v := range t.I64 {
-			b = le.AppendUint64(b, uint64(v))
-		}
-	case tensor.Bool:
-		for _, v := range t.Bool {
-			if v {
-				b = append(b, 1)
-			} else {
-				b = append(b, 0)
-			}
-		}
-	}
-	return b
 }
 
 func writeTestFile(t *testing.T, path string, b []byte) {

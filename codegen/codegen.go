@@ -18,7 +18,6 @@ package codegen
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"go/format"
 	"go/token"
@@ -254,41 +253,10 @@ func (m *model) collectParams(p *runtime.Plan, vals map[string]*tensor.Tensor, i
 			return nil, nodeErr(n, "%s %s: the value is %v%v, the plan wants %v%v", n.Op.Name, n.Name(), t.DType, t.Shape, n.Type.DType, p.Shape(n))
 		}
 		off := len(w)
-		w = appendValues(w, t)
+		w = tensor.AppendLE(w, t)
 		m.Params = append(m.Params, paramDef{Node: k, Name: n.Name(), Off: off, Bytes: len(w) - off})
 	}
 	return w, nil
-}
-
-func appendValues(w []byte, t *tensor.Tensor) []byte {
-	le := binary.LittleEndian
-	switch t.DType {
-	case tensor.F32:
-		for _, v := range t.F32 {
-			w = le.AppendUint32(w, math.Float32bits(v))
-		}
-	case tensor.F64:
-		for _, v := range t.F64 {
-			w = le.AppendUint64(w, math.Float64bits(v))
-		}
-	case tensor.I32:
-		for _, v := range t.I32 {
-			w = le.AppendUint32(w, uint32(v))
-		}
-	case tensor.I64:
-		for _, v := range t.I64 {
-			w = le.AppendUint64(w, uint64(v))
-		}
-	case tensor.Bool:
-		for _, v := range t.Bool {
-			b := byte(0)
-			if v {
-				b = 1
-			}
-			w = append(w, b)
-		}
-	}
-	return w
 }
 
 // collectSteps lists the plan's steps with their operands.

@@ -393,39 +393,6 @@ func decodeRange(t *tensor.Tensor, i0 int, b []byte, bo binary.ByteOrder) error 
 	return nil
 }
 
-// encodeLE appends t's data as little-endian bytes.
-func encodeLE(dst []byte, t *tensor.Tensor) []byte {
-	switch t.DType {
-	case tensor.F32:
-		for _, v := range t.F32 {
-			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
-		}
-	case tensor.F64:
-		for _, v := range t.F64 {
-			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v))
-		}
-	case tensor.I32:
-		for _, v := range t.I32 {
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(v))
-		}
-	case tensor.I64:
-		for _, v := range t.I64 {
-			dst = binary.LittleEndian.AppendUint64(dst, uint64(v))
-		}
-	case tensor.Bool:
-		for _, v := range t.Bool {
-			if v {
-				dst = append(dst, 1)
-			} else {
-				dst = append(dst, 0)
-			}
-		}
-	default:
-		panic("data: invalid dtype")
-	}
-	return dst
-}
-
 // EncodeNPY returns t as a version 1.0 .npy file.
 func EncodeNPY(t *tensor.Tensor) ([]byte, error) {
 	descr := ""
@@ -459,7 +426,7 @@ func EncodeNPY(t *tensor.Tensor) ([]byte, error) {
 	out = append(out, 1, 0)
 	out = binary.LittleEndian.AppendUint16(out, uint16(len(h)))
 	out = append(out, h...)
-	return encodeLE(out, t), nil
+	return tensor.AppendLE(out, t), nil
 }
 
 // SaveNPY writes t to path as a .npy file.

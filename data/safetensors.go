@@ -252,7 +252,7 @@ func EncodeSafetensors(tensors map[string]*tensor.Tensor, metadata map[string]st
 	out = binary.LittleEndian.AppendUint64(out, uint64(len(hs)))
 	out = append(out, hs...)
 	for _, n := range names {
-		out = encodeLE(out, tensors[n])
+		out = tensor.AppendLE(out, tensors[n])
 	}
 	return out, nil
 }

@@ -1,10 +1,8 @@
 package onnx
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -345,38 +343,7 @@ func tensorProto(name string, t *tensor.Tensor) (msg, error) {
 		m = m.varint(1, int64(d))
 	}
 	m = m.varint(2, code).str(8, name)
-	n := t.Len()
-	var raw []byte
-	switch t.DType {
-	case tensor.F32:
-		raw = make([]byte, 4*n)
-		for i, v := range t.F32 {
-			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
-		}
-	case tensor.F64:
-		raw = make([]byte, 8*n)
-		for i, v := range t.F64 {
-			binary.LittleEndian.PutUint64(raw[8*i:], math.Float64bits(v))
-		}
-	case tensor.I32:
-		raw = make([]byte, 4*n)
-		for i, v := range t.I32 {
-			binary.LittleEndian.PutUint32(raw[4*i:], uint32(v))
-		}
-	case tensor.I64:
-		raw = make([]byte, 8*n)
-		for i, v := range t.I64 {
-			binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
-		}
-	case tensor.Bool:
-		raw = make([]byte, n)
-		for i, v := range t.Bool {
-			if v {
-				raw[i] = 1
-			}
-		}
-	}
-	return m.bytes(9, raw), nil
+	return m.bytes(9, tensor.AppendLE(nil, t)), nil
 }
 
 // valueInfo is a ValueInfoProto of a tensor of type t, symbolic
