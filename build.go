@@ -27,13 +27,31 @@ type BuildOptions struct {
 	// ExternalWeights leaves the weights out of the binary: the package
 	// reads weights.bin with Load instead of embedding it.
 	ExternalWeights bool
+	// Standalone makes the package a module of its own (go.mod) that
+	// imports nothing from nnc: nnc's ops, kernels and tensor packages
+	// (assembly included) are copied under internal/, so it runs the same
+	// kernels and its results are still bitwise those of Run.
+	Standalone bool
+	// Module is a standalone package's module path; by default the
+	// package's name.
+	Module string
+	// Target "wasm" (which implies Standalone) adds a program for GOOS=js
+	// GOARCH=wasm that gives the Model to JavaScript (wasm/main.go) and the
+	// script that loads it (wasm/nnc_model.js): GoPackage.WriteWasm
+	// compiles them into a web module. The default ("" or "go") is a Go
+	// package.
+	Target string
 }
 
-// GoPackage is a generated Go package: its name and its files by name
-// (model.go, model_test.go, example_test.go, weights.bin).
+// GoPackage is a generated Go package: its name and its files by
+// slash-separated path (model.go, model_test.go, example_test.go,
+// weights.bin; a standalone package's go.mod and internal/...; target
+// wasm's wasm/...).
 type GoPackage struct {
 	Name  string
 	Files map[string][]byte
+	// Target is BuildOptions.Target ("wasm", or "" for a Go package).
+	Target string
 
 	sample      []*Tensor // the inputs of the generated tests and example
 	sampleNames []string  // their names
@@ -45,8 +63,9 @@ type GoPackage struct {
 // current parameters as weights.bin (embedded unless
 // opts.ExternalWeights), and a Model type with Predict and PredictTo whose
 // results are bitwise those of Run on the same inputs. The package imports
-// only nnc's ops and tensor packages. An op the generator cannot write is
-// an error naming its node and source position.
+// only nnc's ops and tensor packages, or, with opts.Standalone, nothing of
+// nnc (copies of them). An op the generator cannot write is an error
+// naming its node and source position.
 func (f *Func) Build(opts BuildOptions) (pkg *GoPackage, err error) {
 	defer recoverInternal(&err)
 	if !f.ok() {
@@ -58,6 +77,11 @@ func (f *Func) Build(opts BuildOptions) (pkg *GoPackage, err error) {
 	}
 	if !token.IsIdentifier(name) || token.IsKeyword(name) {
 		return nil, &OptionError{Option: "BuildOptions.Package", Value: fmt.Sprintf("%q", name), Msg: "not a Go package name"}
+	}
+	spec := codegen.Spec{Package: name, Source: filepath.Base(f.prog.path), Entry: f.entry,
+		External: opts.ExternalWeights, Params: map[string]*Tensor{}}
+	if err := buildTarget(&spec, opts); err != nil {
+		return nil, err
 	}
 	inputs, err := f.buildInputs(opts.Shapes)
 	if err != nil {
@@ -75,8 +99,6 @@ func (f *Func) Build(opts BuildOptions) (pkg *GoPackage, err error) {
 	if err != nil {
 		return nil, err
 	}
-	spec := codegen.Spec{Package: name, Source: filepath.Base(f.prog.path), Entry: f.entry,
-		External: opts.ExternalWeights, Params: map[string]*Tensor{}}
 	err = f.readParams(func(store *runtime.Store) error {
 		s := runtime.NewSession(c.g, store)
 		if spec.Plan, err = s.Plan(vals...); err != nil {
@@ -104,7 +126,7 @@ func (f *Func) Build(opts BuildOptions) (pkg *GoPackage, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pkg = &GoPackage{Name: name, Files: files, sample: spec.Sample}
+	pkg = &GoPackage{Name: name, Files: files, Target: spec.Target, sample: spec.Sample}
 	for _, n := range spec.Plan.Graph.Inputs() {
 		pkg.sampleNames = append(pkg.sampleNames, n.Name())
 	}
@@ -218,7 +240,14 @@ func (g *GoPackage) Write(dir string) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := WriteFile(filepath.Join(dir, name), g.Files[name]); err != nil {
+		if !filepath.IsLocal(filepath.FromSlash(name)) {
+			return fmt.Errorf("nnc build: file name %q leaves the folder", name)
+		}
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := WriteFile(path, g.Files[name]); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"go/format"
 	"go/token"
 	"hash/fnv"
+	"io/fs"
 	"math"
 	"sort"
 	"strconv"
@@ -61,16 +62,34 @@ type Spec struct {
 	// them with Load (or takes them with NewFromWeights) instead of
 	// embedding them with go:embed.
 	External bool
+	// Standalone makes the package a module of its own (go.mod, module
+	// path Module) that needs only the standard library: nnc's ops,
+	// kernels and tensor packages, read from Sources, are copied under
+	// internal/ (their assembly too), so it runs the same kernels as nnc.
+	Standalone bool
+	// Module is a standalone package's module path; GoVersion its go.mod's
+	// go line (nnc's own: "1.26.0").
+	Module, GoVersion string
+	// Sources holds nnc's sources for Standalone: ops/*.go, kernels/*.go,
+	// kernels/*.s, tensor/*.go and LICENSE, as in nnc's repository.
+	Sources fs.FS
+	// Target "wasm" (which needs Standalone) adds wasm/main.go, a program
+	// for GOOS=js GOARCH=wasm giving the Model to JavaScript, and
+	// wasm/nnc_model.js, the script that loads it in a web page.
+	Target string
 }
 
-// Files are the generated package's files, by name: model.go,
-// model_test.go, example_test.go and weights.bin.
+// Files are the generated package's files, by slash-separated path:
+// model.go, model_test.go, example_test.go and weights.bin; for a
+// standalone package also go.mod and internal/...; for target wasm also
+// wasm/main.go and wasm/nnc_model.js.
 type Files map[string][]byte
 
 // model is what the template of model.go reads.
 type model struct {
 	Package, Source, Entry, Shapes string
 	Module, WeightsFile            string
+	Root                           string // the package's import path (a standalone module's path)
 	External                       bool
 	Nodes                          []nodeDef
 	Steps                          []stepDef
@@ -97,7 +116,7 @@ type stepDef struct {
 type arg struct {
 	Name, Go, DType, GoType, Field, Shape, Type string
 	Init                                        string // Go expression of the sample value
-	Node, Len                                   int
+	Node, Len, Size                             int    // Size: bytes an element
 }
 
 type paramDef struct {
@@ -121,6 +140,25 @@ func Generate(spec Spec) (Files, error) {
 	}
 	m := &model{Package: spec.Package, Source: spec.Source, Entry: spec.Entry, Module: ModulePath,
 		WeightsFile: WeightsFile, External: spec.External, Buffers: p.Buffers, ArenaLen: map[string]int{}}
+	files := Files{}
+	if spec.Target != "" && spec.Target != "wasm" {
+		return nil, fmt.Errorf("target %q: want wasm, or none for a Go package", spec.Target)
+	}
+	if spec.Target == "wasm" && !spec.Standalone {
+		return nil, fmt.Errorf("target wasm needs a standalone package")
+	}
+	if spec.Standalone {
+		if err := checkModulePath(spec.Module); err != nil {
+			return nil, err
+		}
+		if spec.GoVersion == "" {
+			return nil, fmt.Errorf("a standalone package needs go.mod's go version")
+		}
+		if err := copySources(files, spec.Sources, spec.Module, spec.GoVersion); err != nil {
+			return nil, err
+		}
+		m.Module, m.Root = spec.Module+"/internal", spec.Module
+	}
 	m.Shapes = envString(p.Env())
 	index, err := m.collectNodes(p)
 	if err != nil {
@@ -144,13 +182,24 @@ func Generate(spec Spec) (Files, error) {
 	h.Write(weights)
 	m.WeightsLen, m.WeightsHash = len(weights), fmt.Sprintf("%#016x", h.Sum64())
 
-	files := Files{WeightsFile: weights}
-	for name, tmpl := range map[string]string{"model.go": modelTemplate, "model_test.go": testTemplate, "example_test.go": exampleTemplate} {
+	files[WeightsFile] = weights
+	tmpls := map[string]string{"model.go": modelTemplate, "model_test.go": testTemplate, "example_test.go": exampleTemplate}
+	if spec.Target == "wasm" {
+		tmpls["wasm/main.go"] = wasmMainTemplate
+	}
+	for name, tmpl := range tmpls {
 		src, err := render(name, tmpl, m)
 		if err != nil {
 			return nil, err
 		}
 		files[name] = src
+	}
+	if spec.Target == "wasm" {
+		js, err := renderText("wasm/nnc_model.js", wasmGlueTemplate, m)
+		if err != nil {
+			return nil, err
+		}
+		files["wasm/nnc_model.js"] = js
 	}
 	return files, nil
 }
@@ -166,6 +215,15 @@ func render(name, tmpl string, m *model) ([]byte, error) {
 		return nil, fmt.Errorf("codegen: %s does not parse (a bug in nnc build): %v", name, err)
 	}
 	return src, nil
+}
+
+// renderText executes a template that is not Go source.
+func renderText(name, tmpl string, m *model) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := parseTemplate(name, tmpl).Execute(&buf, m); err != nil {
+		return nil, fmt.Errorf("codegen: %s: %v", name, err)
+	}
+	return buf.Bytes(), nil
 }
 
 // collectNodes lists the nodes the plan binds or computes, in graph
@@ -292,7 +350,7 @@ func (m *model) collectArgs(p *runtime.Plan, index map[int]int, sample []*tensor
 		}
 		goName := goIdent(name, out, used)
 		s := p.Shape(n)
-		return arg{Name: name, Go: goName, DType: n.Type.DType.String(), GoType: gt, Field: field,
+		return arg{Name: name, Go: goName, DType: n.Type.DType.String(), GoType: gt, Field: field, Size: n.Type.DType.Size(),
 			Shape: intsExpr(s), Type: fmt.Sprintf("%v%v", n.Type.DType, s), Node: index[n.ID], Len: tensor.NumElems(s)}, nil
 	}
 	for i, n := range p.Graph.Inputs() {

@@ -11,6 +11,9 @@ func parseTemplate(name, text string) *template.Template {
 	return template.Must(template.New(name).Funcs(template.FuncMap{
 		"join":  strings.Join,
 		"dtype": dtypeExpr,
+		"jsInts": func(goInts string) string { // "[]int{1, 784}" → "[1, 784]"
+			return "[" + strings.TrimSuffix(strings.TrimPrefix(goInts, "[]int{"), "}") + "]"
+		},
 	}).Parse(text))
 }
 

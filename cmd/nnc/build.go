@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/nnclang/nnc"
 )
@@ -19,6 +23,9 @@ func cmdBuild(args []string, stdout, stderr io.Writer) error {
 	pkgName := fs.String("package", "", "the Go package's name (default: the file's base name)")
 	outDir := fs.String("o", "", "the folder to write the package into (required)")
 	external := fs.Bool("external-weights", false, "do not embed weights.bin: the package reads it at run time (Load)")
+	standalone := fs.Bool("standalone", false, "write a module of its own (go.mod) that imports nothing from nnc: nnc's ops, kernels and tensor copied under internal/")
+	module := fs.String("module", "", "the module path of a --standalone package (default: the package's name)")
+	target := fs.String("target", "go", "go: a Go package; wasm: a web module (model.wasm, wasm_exec.js, nnc_model.js, src/), compiled with the go command on PATH")
 	var pf paramFlags
 	pf.define(fs)
 	pos, err := parse(fs, args, stderr)
@@ -48,15 +55,24 @@ func cmdBuild(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	pkg, err := f.Build(nnc.BuildOptions{Shapes: shapes, Package: *pkgName, ExternalWeights: *external})
+	pkg, err := f.Build(nnc.BuildOptions{Shapes: shapes, Package: *pkgName, ExternalWeights: *external,
+		Standalone: *standalone, Module: *module, Target: *target})
 	if err != nil {
 		return err
+	}
+	if pkg.Target == "wasm" {
+		return writeWasm(pkg, *outDir, stdout)
 	}
 	if err := pkg.Write(*outDir); err != nil {
 		return err
 	}
 	names := make([]string, 0, len(pkg.Files))
-	for name := range pkg.Files {
+	copied, copiedBytes := 0, 0
+	for name, b := range pkg.Files {
+		if strings.HasPrefix(name, "internal/") {
+			copied, copiedBytes = copied+1, copiedBytes+len(b)
+			continue
+		}
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -64,5 +80,26 @@ func cmdBuild(args []string, stdout, stderr io.Writer) error {
 	for _, name := range names {
 		fmt.Fprintf(stdout, "  %-16s %s\n", name, fmt.Sprintf("%d bytes", len(pkg.Files[name])))
 	}
+	if copied > 0 {
+		fmt.Fprintf(stdout, "  %-16s %d files, %d bytes: nnc's ops, kernels and tensor\n", "internal/", copied, copiedBytes)
+	}
+	return nil
+}
+
+// writeWasm compiles a --target wasm package into dir and lists what it
+// wrote.
+func writeWasm(pkg *nnc.GoPackage, dir string, stdout io.Writer) error {
+	if err := pkg.WriteWasm(context.Background(), dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "web module %s in %s:\n", pkg.Name, dir)
+	for _, name := range nnc.WasmFiles {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  %-16s %d bytes\n", name, st.Size())
+	}
+	fmt.Fprintf(stdout, "  %-16s the Go module model.wasm is compiled from (%d files)\n", "src/", len(pkg.Files))
 	return nil
 }
