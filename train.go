@@ -93,6 +93,9 @@ type TrainOptions struct {
 	// StepSettings override clip_norm, clip_value, groups, accumulate,
 	// ema, noise, prune, class_weights and sampler (train_stability.go).
 	StepSettings
+	// DataParallel trains on emulated shards or on the ranks of a job
+	// (train_dist.go, docs/distributed.md).
+	DataParallel
 
 	// Entry names the method minimized ("loss"); "": the block's entry.
 	Entry string
@@ -254,6 +257,9 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err != nil {
 		return nil, err
 	}
+	if err := p.parallelRun(tr, &opts); err != nil { // train_dist.go
+		return nil, err
+	}
 	cfg := train.Config{
 		Step: tr.step, Forward: tr.fwd, Loss: tr.lossG, Store: tr.store,
 		Train: tr.pd.train, Val: tr.pd.val, Test: tr.pd.test, Label: tr.pd.b.label, Mask: tr.pd.b.mask,
@@ -268,6 +274,7 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	if err != nil {
 		return nil, err
 	}
+	parallelControls(&opts, &cfg)
 	r, runErr := train.RunContext(ctx, cfg)
 	if err := lr.close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("closing the training log: %w", err)
@@ -311,6 +318,9 @@ type training struct {
 func (p *Program) prepareTraining(opts *TrainOptions) (*training, error) {
 	tr, err := p.prepareRun(opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := tr.setParallel(opts); err != nil { // train_dist.go
 		return nil, err
 	}
 	if err := p.buildTraining(tr, opts); err != nil {

@@ -18,9 +18,10 @@ type loop struct {
 	ctx      context.Context
 	cfg      Config
 	step     *bound
-	num      *numerics  // runs the step and checks it (Config.CheckNumerics, WarnGradNorm)
-	hooks    *stepHooks // Config.StepOptions: accumulation, pruning
-	norms    *bound     // Config.GradNorms, when logging
+	num      *numerics     // runs the step and checks it (Config.CheckNumerics, WarnGradNorm)
+	hooks    *stepHooks    // Config.StepOptions: accumulation, pruning
+	par      *parallelStep // StepOptions.Parallel: data-parallel steps (parallel_loop.go)
+	norms    *bound        // Config.GradNorms, when logging
 	ev       *Evaluator
 	batches  *feed
 	perEpoch int // batches per epoch
@@ -106,6 +107,12 @@ func newLoop(ctx context.Context, cfg Config) (*loop, error) {
 		l.batches.Close()
 		return nil, err
 	}
+	if so := cfg.StepOptions; so != nil && so.Parallel != nil {
+		if l.par, err = newParallelStep(&l.cfg, l.num.loss); err != nil {
+			l.batches.Close()
+			return nil, err
+		}
+	}
 	for _, p := range cfg.Step.Params() {
 		l.paramNames = append(l.paramNames, p.Name())
 	}
@@ -116,6 +123,12 @@ func newLoop(ctx context.Context, cfg Config) (*loop, error) {
 	}
 	if cfg.Resume != nil {
 		if err := l.resume(cfg.Resume); err != nil {
+			l.batches.Close()
+			return nil, err
+		}
+	}
+	if l.par != nil {
+		if err := l.par.start(&l.cfg, l.res.Steps); err != nil {
 			l.batches.Close()
 			return nil, err
 		}
@@ -259,10 +272,13 @@ func (l *loop) oneStep(b *data.Batch) error {
 		}
 	}
 	t0 := time.Now()
-	out, err := l.hooks.run(l.ctx, l.num.run, l.num.loss, seed, b)
+	out, err := l.runStep(seed, b) // parallel_loop.go
 	if err != nil {
 		if l.isCancel(err) {
 			return &cancelled{where("during"), l.ctx.Err()} // the step applied no update
+		}
+		if l.par != nil {
+			return fmt.Errorf("epoch %d, step %d: %w", l.epoch, l.batch+1, err)
 		}
 		if e := l.num.explain(l.ctx, err, seed, l.batches, b, l.epoch, !l.hooks.updates(b)); e != nil {
 			return e

@@ -314,10 +314,15 @@ func Run(cfg Config) (*Result, error) { return RunContext(context.Background(), 
 func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	l, err := newLoop(ctx, cfg)
 	if err != nil {
+		abortParallel(ctx, &cfg, err) // parallel_loop.go
 		return nil, err
 	}
 	defer l.close()
-	return l.run()
+	r, err := l.run()
+	if err != nil {
+		abortParallel(ctx, &cfg, err)
+	}
+	return r, err
 }
 
 // heldOutEvaluator returns the evaluator of cfg's evaluation graphs (nil

@@ -58,9 +58,13 @@ type StepOptions struct {
 	// labels do not hold, get weight 0.
 	BalancedClasses bool
 
-	// Micro is set by BuildStep when Accumulate is above 1: the graph of
-	// the batches that only accumulate their gradients (see
-	// Accumulation).
+	// Parallel, when not nil, makes the step data-parallel (see
+	// Parallel): BuildStep then sets Micro and Parallel.Apply.
+	Parallel *Parallel
+
+	// Micro is set by BuildStep when Accumulate is above 1 (or Parallel
+	// is set): the graph of the batches that only accumulate their
+	// gradients (see Accumulation).
 	Micro *ops.Graph
 }
 
@@ -118,6 +122,9 @@ func (s *StepOptions) Check() error {
 			errs = append(errs, err)
 		}
 	}
+	if err := s.checkParallel(); err != nil { // parallel.go
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -155,7 +162,8 @@ func (s *StepOptions) build(b *ops.Builder, loss *ops.Node, params []*ops.Node) 
 	if err != nil {
 		return err
 	}
-	if s.Accumulate > 1 {
+	raw, nModel := grads, len(b.G.Updates)
+	if s.Accumulate > 1 || s.Parallel != nil {
 		if grads, err = s.accumulate(b, loss, params, grads); err != nil {
 			return err
 		}
@@ -175,7 +183,13 @@ func (s *StepOptions) build(b *ops.Builder, loss *ops.Node, params []*ops.Node) 
 	if b.G.Output("loss") != loss {
 		b.Output("loss", loss)
 	}
-	return s.scaleGroupRates(b)
+	if err := s.scaleGroupRates(b); err != nil {
+		return err
+	}
+	if s.Parallel != nil {
+		return s.buildApply(b.G, raw, nModel) // parallel.go
+	}
+	return nil
 }
 
 // checkSelections checks that every group and the pruning's patterns
