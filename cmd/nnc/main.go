@@ -73,6 +73,8 @@ Usage:
                                          a Go package running the entry's plan, weights embedded
   nnc sample FILE --params P [--prompt "ROMEO:"] [--length 500] [--temperature 0.8] [--top-k 40] [--seed 1]
                                          text from a language model's step method, one step per token
+  nnc serve FILE [--params P] [--entry M.forward] [--addr :8080] [--max-batch 32] [--max-delay 2ms]
+                                         a KServe/Triton v2 HTTP inference server, batching requests
 
 check, run, grad, train, eval and gradcheck take --max-memory 2GB: the most
 memory one plan may take (default: $NNC_MAX_MEMORY, else the memory available).
@@ -97,6 +99,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"bench":     cmdBench,
 	"build":     cmdBuild,
 	"sample":    cmdSample,
+	"serve":     cmdServe,
 }
 
 func main() {
