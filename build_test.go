@@ -22,6 +22,7 @@ type buildCase struct {
 	file, entry, pkg string
 	shapes           map[string]int
 	external         bool // --external-weights
+	standalone       bool // --standalone: a module of its own, built in its own folder
 }
 
 // buildCases lists the forward entries of models/*.nn and of the design's
@@ -74,9 +75,12 @@ func buildCases(t *testing.T) []buildCase {
 			if i >= len(files) {
 				pkg = "design_" + pkg
 			}
-			cases = append(cases, buildCase{f, e, pkg, shapes[e], false})
-			if pkg == "digits" {
-				cases = append(cases, buildCase{f, e, "digits_external", shapes[e], true})
+			cases = append(cases, buildCase{f, e, pkg, shapes[e], false, false})
+			switch pkg {
+			case "digits":
+				cases = append(cases, buildCase{f, e, "digits_external", shapes[e], true, false})
+			case "lenet", "design_char_lstm":
+				cases = append(cases, buildCase{f, e, pkg + "_standalone", shapes[e], false, true})
 			}
 		}
 	}
@@ -89,9 +93,10 @@ func buildCases(t *testing.T) []buildCase {
 // package's results match Func.Run bitwise on the same inputs (random
 // floats, integer inputs 0: valid ids and an empty sparse matrix), a
 // steady PredictTo allocates nothing, concurrent calls agree, and the
-// Example runs; their Go files are gofmt-clean. go test ./... builds four
-// packages; NNC_FULL=1 (CI) builds every entry and also builds the
-// packages with -tags noasm.
+// Example runs; their Go files are gofmt-clean. lenet.nn and the design's
+// char_lstm.nn are also built --standalone (buildStandalone). go test ./...
+// builds four packages and lenet's standalone one; NNC_FULL=1 (CI) builds
+// every entry and also builds the packages with -tags noasm.
 func TestBuildModels(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -117,12 +122,22 @@ func TestBuildModels(t *testing.T) {
 		// go test ./... builds four packages that cover dense layers, a
 		// sparse matrix with integer inputs, a convolution and an entry
 		// lowered per shape (an LSTM over T); NNC_FULL=1 builds them all.
-		quick := map[string]bool{"digits": true, "digits_external": true, "gcn": true, "lenet": true, "design_char_lstm": true}
+		quick := map[string]bool{"digits": true, "digits_external": true, "gcn": true, "lenet": true, "design_char_lstm": true,
+			"lenet_standalone": true}
 		cases = slices.DeleteFunc(cases, func(c buildCase) bool { return !quick[c.pkg] })
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	var standalone []buildCase
 	for _, c := range cases {
+		if c.standalone {
+			standalone = append(standalone, c)
+			continue
+		}
 		buildOne(t, c, filepath.Join(mod, c.pkg), rng)
+	}
+	cases = slices.DeleteFunc(cases, func(c buildCase) bool { return c.standalone })
+	for _, c := range standalone {
+		buildStandalone(t, c, gobin, rng)
 	}
 	start := time.Now()
 	goCmd(t, mod, gobin, "vet", "./...")
@@ -143,6 +158,44 @@ func TestBuildModels(t *testing.T) {
 		t.Logf("go build -tags noasm: %v", time.Since(start))
 	}
 	t.Logf("%d packages built and tested: %s", len(cases), strings.Join(caseNames(cases), ", "))
+}
+
+// buildStandalone builds c as a standalone module in a folder of its own,
+// outside the test module and without nnc's module: go vet and go test
+// (the built package's tests and run_test.go, which compares its results
+// with Func.Run's bitwise: the copied kernels are nnc's) pass; NNC_FULL=1
+// also tests it with -tags noasm (its own tests: with the pure-Go kernels
+// the bits may differ from Run's assembly ones). The generated files
+// import nothing of nnc.
+func buildStandalone(t *testing.T, c buildCase, gobin string, rng *rand.Rand) {
+	dir := filepath.Join(t.TempDir(), c.pkg)
+	buildOne(t, c, dir, rng)
+	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil || !strings.Contains(string(gomod), "module "+c.pkg+"\n") || strings.Contains(string(gomod), "require") {
+		t.Fatalf("%s: go.mod %q (%v): want module %s and no requirement", c.pkg, gomod, err, c.pkg)
+	}
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") {
+			b, err := os.ReadFile(path)
+			if err == nil && strings.Contains(string(b), "\""+"github.com/nnclang/nnc") {
+				t.Errorf("%s: %s imports nnc", c.pkg, path)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	goCmd(t, dir, gobin, "vet", "./...")
+	out := goCmd(t, dir, gobin, "test", "-count=1", "./...")
+	if !strings.Contains(out, "ok  \t"+c.pkg+"\t") {
+		t.Errorf("%s: go test did not pass the standalone package:\n%s", c.pkg, out)
+	}
+	if os.Getenv("NNC_FULL") != "" {
+		goCmd(t, dir, gobin, "test", "-count=1", "-tags", "noasm", "-skip", "TestMatchesRun", ".")
+	}
+	t.Logf("%s: standalone module vetted and tested in %v", c.pkg, time.Since(start))
 }
 
 func caseNames(cases []buildCase) []string {
@@ -166,7 +219,7 @@ func buildOne(t *testing.T, c buildCase, dir string, rng *rand.Rand) {
 	if err != nil {
 		t.Fatalf("%s %s: %v", c.file, c.entry, err)
 	}
-	pkg, err := f.Build(BuildOptions{Shapes: c.shapes, Package: c.pkg, ExternalWeights: c.external})
+	pkg, err := f.Build(BuildOptions{Shapes: c.shapes, Package: c.pkg, ExternalWeights: c.external, Standalone: c.standalone})
 	if err != nil {
 		t.Fatalf("%s %s: Build: %v", c.file, c.entry, err)
 	}

@@ -71,8 +71,8 @@ func copySources(files Files, src fs.FS, module, goVersion string) error {
 			if len(b) > maxSourceBytes {
 				return fmt.Errorf("nnc's sources: %s/%s: %d bytes", dir, name, len(b))
 			}
-			if strings.HasPrefix(string(b), "//go:build ignore\n") {
-				continue // a generator (go run gemm_gen.go), not part of the package
+			if generator(b) {
+				continue // go run gemm_gen.go: a program, not part of the package
 			}
 			if isGo {
 				if b, err = rewriteImports(dir+"/"+name, b, rewrite); err != nil {
@@ -94,6 +94,21 @@ func copySources(files Files, src fs.FS, module, goVersion string) error {
 	files["internal/LICENSE"] = lic
 	files["go.mod"] = []byte(fmt.Sprintf("// Written by nnc build: a standalone model package, which needs nothing\n// but the Go standard library.\n\nmodule %s\n\ngo %s\n", module, goVersion))
 	return nil
+}
+
+// generator reports whether a Go file's header has the constraint
+// "//go:build ignore" (a program run by go generate).
+func generator(src []byte) bool {
+	for _, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "//go:build ignore" {
+			return true
+		}
+		if strings.HasPrefix(line, "package ") {
+			return false
+		}
+	}
+	return false
 }
 
 // rewriteImports rewrites the import paths of src found in rewrite, and
