@@ -82,7 +82,7 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	var step *ops.Graph
 	var loss *ops.Node
 	err = withShapes(opts.Shapes, tr.pd.b.shapes, func(sh map[string]int64) (err error) {
-		step, _, loss, err = p.buildStepShapes(tr.entry, tr.so, sh)
+		step, _, loss, err = p.buildStepShapes(tr.entry, tr.so, tr.fz, sh)
 		return err
 	})
 	if err != nil {

@@ -309,6 +309,7 @@ type training struct {
 	checkStep        func() (train.StepGraphs, error)
 	store            *runtime.Store
 	saved            *runtime.Store // what Output gets (the moving average's weights, with ema)
+	fz               *freezing      // freeze and init_from (train_freeze.go)
 	shapes           map[string]int64
 }
 
@@ -340,6 +341,9 @@ func (p *Program) prepareTraining(opts *TrainOptions) (*training, error) {
 		if err := initFrom(tr.store, tr.low, opts.InitFrom, opts.InitFromOptions, opts.MaxDataBytes); err != nil {
 			return nil, err
 		}
+	}
+	if err := tr.fz.load(tr.store, tr.low, opts.MaxDataBytes); err != nil {
+		return nil, err
 	}
 	return tr, nil
 }
@@ -375,6 +379,12 @@ func (p *Program) prepareRun(opts *TrainOptions) (*training, error) {
 	if tr.so, tr.sampler, err = s.stepOptions(tr.opt, &opts.StepSettings); err != nil { // train_stability.go
 		return nil, err
 	}
+	if tr.fz, err = s.readFreezing(p.resolve); err != nil { // train_freeze.go
+		return nil, err
+	}
+	if err := tr.fz.checkEMA(tr.so); err != nil {
+		return nil, err
+	}
 	req := opts.dataRequest()
 	req.seed = tr.seed
 	tr.entry = s.model + "." + s.str("entry", "loss")
@@ -396,7 +406,7 @@ func (p *Program) buildTraining(tr *training, opts *TrainOptions) error {
 	var loss *ops.Node
 	err := withShapes(opts.Shapes, tr.pd.b.shapes, func(sh map[string]int64) (err error) {
 		tr.shapes = sh
-		bs, check, err := p.trainingSteps(opts, tr.entry, tr.so, sh) // numerics.go
+		bs, check, err := p.trainingSteps(opts, tr.entry, tr.so, tr.fz, sh) // numerics.go
 		if err != nil {
 			return err
 		}

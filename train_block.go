@@ -108,6 +108,8 @@ func (s *settings) check() lang.ErrorList {
 			errs = append(errs, e...)
 		case "accumulate", "class_weights", "clip_norm", "clip_value", "ema", "groups", "noise", "prune", "sampler":
 			errs = append(errs, s.checkStepKey(k)...) // train_stability.go
+		case "freeze", "init_from":
+			errs = append(errs, s.checkFreezeKey(k)...) // train_freeze.go
 		case "optimizer":
 			if _, e := s.optimizer("", 0); e != nil && !errors.As(e, &err) {
 				err = s.errorf(lang.CodeValue, k, "%v", e)
@@ -449,7 +451,8 @@ func (p *Program) CheckTrainBlocks() (err error) {
 	}
 	var all lang.ErrorList
 	for _, m := range p.mod.TrainModels() {
-		if _, err := p.settings("TrainOptions", m); err != nil {
+		s, err := p.settings("TrainOptions", m)
+		if err != nil {
 			var list lang.ErrorList
 			if errors.As(err, &list) {
 				all = append(all, list...)
@@ -457,6 +460,7 @@ func (p *Program) CheckTrainBlocks() (err error) {
 			}
 			return err
 		}
+		all = append(all, p.checkFreezing(s)...) // train_freeze.go
 	}
 	if len(all) == 0 {
 		return nil

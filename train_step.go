@@ -28,6 +28,9 @@ type stepBuild struct {
 	// squares of the param's gradient, for every param
 	// (TrainOptions.WarnGradNorm).
 	norms bool
+	// fz leaves the params and states of freeze out of the step's
+	// gradients and updates (nil: none; train_freeze.go).
+	fz *freezing
 }
 
 // builtStep is a training step buildStepGraph made.
@@ -56,6 +59,12 @@ func (p *Program) buildStepGraph(entry string, o train.Optimizer, sb stepBuild) 
 	b, loss, params, err := p.prepareLoss(entry, b, low)
 	if err != nil {
 		return nil, err
+	}
+	if sb.fz.any() {
+		if params, err = sb.fz.trainable(low, params); err != nil {
+			return nil, err
+		}
+		sb.fz.dropFrozenUpdates(b.G)
 	}
 	b.G.Outputs = nil // BuildStep names the loss output itself
 	b.SetPos(ops.Pos{})
@@ -125,8 +134,8 @@ func (p *Program) prepareLoss(entry string, b *ops.Builder, low *lang.Lowered) (
 
 // buildStepShapes builds the step training runs (buildStepGraph with the
 // shape values shapes, fused, no gradient norms), for TrainMemory.
-func (p *Program) buildStepShapes(entry string, o train.Optimizer, shapes map[string]int64) (step *ops.Graph, low *lang.Lowered, loss *ops.Node, err error) {
-	r, err := p.buildStepGraph(entry, o, stepBuild{shapes: shapes})
+func (p *Program) buildStepShapes(entry string, o train.Optimizer, fz *freezing, shapes map[string]int64) (step *ops.Graph, low *lang.Lowered, loss *ops.Node, err error) {
+	r, err := p.buildStepGraph(entry, o, stepBuild{shapes: shapes, fz: fz})
 	if err != nil {
 		return nil, nil, nil, err
 	}

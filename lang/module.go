@@ -33,7 +33,7 @@ func Load(filename string, src []byte) (m *Module, err error) {
 	if perr != nil {
 		return nil, perr
 	}
-	ls := &loadState{std: map[string]bool{}, chain: []string{filepath.Clean(filename)}, bytes: len(src)}
+	ls := &loadState{std: map[string]*fileScope{}, chain: []string{filepath.Clean(filename)}, bytes: len(src)}
 	fs := newFileScope(ast, path.Base(filename), &errs, ls)
 	m = &Module{file: fs, trains: map[string]*TrainSpec{}, budget: stepBudget(ls.bytes)}
 	m.checkAll(&errs)
@@ -45,10 +45,11 @@ func Load(filename string, src []byte) (m *Module, err error) {
 }
 
 // loadState is what loading a program knows about its imports: the
-// standard library modules loaded (each once), and the chain of files
-// being loaded, from the root, to report an import cycle.
+// standard library modules loaded (each once, and shared by every file
+// that imports it), and the chain of files being loaded, from the root,
+// to report an import cycle.
 type loadState struct {
-	std   map[string]bool
+	std   map[string]*fileScope
 	chain []string
 	bytes int // the size of the sources read, for stepBudget
 }
@@ -123,10 +124,13 @@ func newFileScope(ast *sourceFile, name string, errs *ErrorList, loading *loadSt
 			fs.consts[n] = bad // no cascade of "undefined name"
 			continue
 		}
-		if loading.std[im.Path] {
+		if loaded, ok := loading.std[im.Path]; ok {
+			if loaded != nil { // nil: it did not parse, reported once
+				fs.imports[n] = loaded
+			}
 			continue
 		}
-		loading.std[im.Path] = true
+		loading.std[im.Path] = nil
 		loading.bytes += len(src)
 		sub, perr := parseStd(im.Path+".nn", src)
 		if perr != nil {
@@ -134,6 +138,7 @@ func newFileScope(ast *sourceFile, name string, errs *ErrorList, loading *loadSt
 			continue
 		}
 		fs.imports[n] = newFileScope(sub, n, errs, loading)
+		loading.std[im.Path] = fs.imports[n]
 	}
 	for _, f := range ast.Fns {
 		if declare(f.Name, f.Pos) {

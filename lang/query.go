@@ -147,7 +147,7 @@ func Analyze(filename string, src []byte) *Analysis {
 		return a
 	}
 	var errs ErrorList
-	ls := &loadState{std: map[string]bool{}, chain: []string{filepath.Clean(filename)}, bytes: len(src)}
+	ls := &loadState{std: map[string]*fileScope{}, chain: []string{filepath.Clean(filename)}, bytes: len(src)}
 	fs := newFileScope(ast, path.Base(filename), &errs, ls)
 	m := &Module{file: fs, trains: map[string]*TrainSpec{}, budget: stepBudget(ls.bytes), obs: a.obs}
 	m.checkAll(&errs)
