@@ -32,6 +32,9 @@ func buildTarget(spec *codegen.Spec, opts BuildOptions) error {
 	if spec.Module == "" {
 		spec.Module = spec.Package
 	}
+	if err := codegen.CheckModulePath(spec.Module); err != nil {
+		return &OptionError{Option: "BuildOptions.Module", Value: fmt.Sprintf("%q", spec.Module), Msg: err.Error()}
+	}
 	v, err := goVersion()
 	if err != nil {
 		return err

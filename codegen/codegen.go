@@ -148,7 +148,7 @@ func Generate(spec Spec) (Files, error) {
 		return nil, fmt.Errorf("target wasm needs a standalone package")
 	}
 	if spec.Standalone {
-		if err := checkModulePath(spec.Module); err != nil {
+		if err := CheckModulePath(spec.Module); err != nil {
 			return nil, err
 		}
 		if spec.GoVersion == "" {

@@ -18,10 +18,10 @@ var copiedPackages = []string{"ops", "kernels", "tensor"}
 // maxSourceBytes bounds one copied file (nnc's largest is far smaller).
 const maxSourceBytes = 4 << 20
 
-// checkModulePath accepts a module path the go command takes for a main
+// CheckModulePath accepts a module path the go command takes for a main
 // module: slash-separated elements of letters, digits and ._~-, none
 // empty, "." or "..".
-func checkModulePath(p string) error {
+func CheckModulePath(p string) error {
 	if p == "" || len(p) > 200 {
 		return fmt.Errorf("module path %q: empty or longer than 200 bytes", p)
 	}

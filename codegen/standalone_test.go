@@ -57,12 +57,12 @@ func TestCopySources(t *testing.T) {
 		t.Errorf("an import of lang: %v", err)
 	}
 	for _, p := range []string{"", "a//b", "../x", "a b", "-x", "a/./b", "ü"} {
-		if err := checkModulePath(p); err == nil {
+		if err := CheckModulePath(p); err == nil {
 			t.Errorf("module path %q accepted", p)
 		}
 	}
 	for _, p := range []string{"digits", "example.com/app/digits", "x.y/v2"} {
-		if err := checkModulePath(p); err != nil {
+		if err := CheckModulePath(p); err != nil {
 			t.Errorf("module path %q: %v", p, err)
 		}
 	}

@@ -36,6 +36,31 @@ func TestBuildCLI(t *testing.T) {
 	}
 }
 
+// TestBuildStandaloneCLI: --standalone writes go.mod with the --module
+// path and the copies of nnc's packages under internal/, listed as one
+// line (the root's TestBuildModels compiles and runs such a package).
+func TestBuildStandaloneCLI(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "pkg")
+	stdout, errOut, code := nncCmd(t, "build", "../../models/digits.nn", "--entry", "Classifier.forward",
+		"--shapes", "B=2", "--standalone", "--module", "example.com/app/digits", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	mod, _ := os.ReadFile(filepath.Join(out, "go.mod"))
+	src, _ := os.ReadFile(filepath.Join(out, "model.go"))
+	if !strings.Contains(string(mod), "module example.com/app/digits\n") || !strings.Contains(string(src), "\"example.com/app/digits/internal/ops\"") {
+		t.Errorf("go.mod %q; model.go:\n%.800s", mod, src)
+	}
+	for _, name := range []string{"internal/ops/registry.go", "internal/kernels/gemm.go", "internal/tensor/tensor.go", "internal/LICENSE"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	if !strings.Contains(stdout, "internal/") || strings.Contains(stdout, "registry.go") {
+		t.Errorf("the listing:\n%s", stdout)
+	}
+}
+
 // TestBuildErrors: usage errors exit 2, errors of the program or the
 // entry 1, each naming the problem as the command line spells it.
 func TestBuildErrors(t *testing.T) {
@@ -53,6 +78,9 @@ func TestBuildErrors(t *testing.T) {
 		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--package", "func", "-o", out}, 1, "--package"},
 		{[]string{"build", file, "--entry", "Nope.forward", "--shapes", "B=1", "-o", out}, 1, "no entry"},
 		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--params", "nope.safetensors", "-o", out}, 1, "nope.safetensors"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--target", "arm", "-o", out}, 1, "--target \"arm\""},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--module", "x.com/m", "-o", out}, 1, "--module"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--standalone", "--module", "a b", "-o", out}, 1, "--module"},
 	} {
 		_, errOut, code := nncCmd(t, c.args...)
 		if code != c.code || !strings.Contains(errOut, c.want) {

@@ -131,6 +131,8 @@ var optionFlags = map[string]string{
 	"BenchOptions.Inputs":    "--in",
 	"BuildOptions.Shapes":    "--shapes",
 	"BuildOptions.Package":   "--package",
+	"BuildOptions.Target":    "--target",
+	"BuildOptions.Module":    "--module",
 
 	"TrainOptions.Entry":         "--entry",
 	"TrainOptions.Optimizer":     "--optimizer",
