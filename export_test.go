@@ -64,7 +64,7 @@ type ortResult struct {
 // model of models/, the design's examples and the PyTorch mirrors.
 func exportFiles(t *testing.T) []string {
 	var files []string
-	for _, pat := range []string{"models/*.nn", "lang/testdata/examples/*.nn", "testdata/torch_weights/models.nn"} {
+	for _, pat := range []string{"models/*.nn", "lang/testdata/examples/*.nn", "testdata/torch_weights/models.nn", "testdata/onnx/volumes.nn"} {
 		m, err := filepath.Glob(pat)
 		if err != nil {
 			t.Fatal(err)
@@ -306,6 +306,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		{"testdata/torch_weights/models.nn", "CNN.forward"},
 		{"testdata/torch_weights/models.nn", "LSTM.forward"},
 		{"testdata/torch_weights/models.nn", "Block.forward"},
+		{"testdata/onnx/volumes.nn", "Volumes.forward"},
 	} {
 		p, err := CompileFile(c.file)
 		if err != nil {

@@ -17,7 +17,7 @@ var languageBuiltins = strings.Fields(`
 	sum mean max min prod var std norm logsumexp argmax argmin
 	reshape transpose squeeze unsqueeze broadcast_to concat stack split pad flatten take gather
 	zeros ones full arange eye one_hot normal uniform
-	softmax log_softmax conv1d conv2d max_pool2d avg_pool2d layer_norm batch_norm dropout embedding attention
+	softmax log_softmax conv1d conv2d conv3d max_pool2d avg_pool2d max_pool3d avg_pool3d layer_norm batch_norm dropout embedding attention
 	cross_entropy binary_cross_entropy binary_cross_entropy_with_logits mse huber l1 l2
 	grad jvp vjp hvp scan`)
 

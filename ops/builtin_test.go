@@ -63,7 +63,7 @@ func TestBuiltinParameters(t *testing.T) {
 		{Sum, 3, []string{"axis", "keepdims"}},
 		{Var, 3, []string{"axis", "keepdims", "ddof"}},
 		{CrossEntropy, 4, []string{"weights", "label_smoothing"}},
-		{AvgPool2D, 4, []string{"k", "stride", "pad", "ceil_mode", "count_include_pad"}},
+		{AvgPool2D, 4, []string{"k", "stride", "pad", "ceil_mode", "count_include_pad", "dilation"}},
 		{Concat, -1, []string{"axis"}},
 		{OneHot, 3, []string{"dtype"}},
 		{Normal, 3, []string{"mean", "std", "dtype"}},

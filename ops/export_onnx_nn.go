@@ -9,6 +9,9 @@ func declareNNExports() {
 	setExport(Conv2D, convExport(2))
 	setExport(MaxPool2D, poolExport("MaxPool"))
 	setExport(AvgPool2D, poolExport("AveragePool"))
+	setExport(Conv3D, convExport(3))
+	setExport(MaxPool3D, poolExport("MaxPool"))
+	setExport(AvgPool3D, poolExport("AveragePool"))
 	setExport(LayerNorm, func(e Exporter, n *Node, in []string) (string, error) {
 		return e.Node("LayerNormalization", in, map[string]any{"axis": int64(-1), "epsilon": float32(n.Attrs.Float("eps", 1e-5))}), nil
 	})
@@ -43,7 +46,7 @@ func spmmExport(e Exporter, n *Node, in []string) (string, error) {
 	return e.Node("ScatterND", []string{out, rows, parts}, map[string]any{"reduction": "add"}), nil
 }
 
-// convExport writes conv1d or conv2d as Conv with explicit pads.
+// convExport writes conv1d, conv2d or conv3d as Conv with explicit pads.
 func convExport(nsp int) ExportFunc {
 	return func(e Exporter, n *Node, in []string) (string, error) {
 		p, err := resolveConv(n.Op.Name, nsp, n.Attrs)
@@ -69,7 +72,7 @@ func convExport(nsp int) ExportFunc {
 	}
 }
 
-// poolExport writes max_pool2d or avg_pool2d.
+// poolExport writes max_pool2d, avg_pool2d, max_pool3d or avg_pool3d.
 func poolExport(opType string) ExportFunc {
 	return func(e Exporter, n *Node, in []string) (string, error) {
 		p, err := resolvePool(n.Op.Name, n.Attrs)
@@ -89,6 +92,12 @@ func poolExport(opType string) ExportFunc {
 			attrs["dilations"] = ints64(p.dil)
 		} else {
 			attrs["count_include_pad"] = boolInt(p.includePad)
+			for _, d := range p.dil {
+				if d != 1 {
+					// AveragePool has dilations from opset 19; export writes 17.
+					return "", exportErr(n, "average pooling with dilations %v has no ONNX form at opset 17", p.dil)
+				}
+			}
 		}
 		return e.Node(opType, in, attrs), nil
 	}

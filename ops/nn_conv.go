@@ -101,8 +101,11 @@ func convOutShape(name string, nsp int, x, k Type, p convParams, xl, kl string) 
 	if x.Shape.Rank() != nsp+2 || k.Shape.Rank() != nsp+2 {
 		lay := "[N, C, H, W]"
 		klay := "[C_out, C/groups, kH, kW]"
-		if nsp == 1 {
+		switch nsp {
+		case 1:
 			lay, klay = "[N, C, W]", "[C_out, C/groups, k]"
+		case 3:
+			lay, klay = "[N, C, D, H, W]", "[C_out, C/groups, kD, kH, kW]"
 		}
 		return nil, &InferError{name, fmt.Sprintf("the input must be %s and the kernel %s: %s is %v, %s is %v", lay, klay, xl, x, kl, k)}
 	}
@@ -154,6 +157,12 @@ var (
 	Conv2DInputGrad *Op
 	// Conv2DWeightGrad is the op "conv2d_weight_grad".
 	Conv2DWeightGrad *Op
+	// Conv3D is the op "conv3d".
+	Conv3D *Op
+	// Conv3DInputGrad is the op "conv3d_input_grad".
+	Conv3DInputGrad *Op
+	// Conv3DWeightGrad is the op "conv3d_weight_grad".
+	Conv3DWeightGrad *Op
 )
 
 // convSpec names the three ops of one spatial rank.
@@ -197,6 +206,19 @@ func (s convSpec) plan(a Attrs, x, k []int) (*kernels.Conv, error) {
 	}
 	return kernels.NewConvPadded(x, k, [2]int{p.stride[0], p.stride[1]}, [2]int{lo[0], lo[1]}, [2]int{hi[0], hi[1]},
 		[2]int{p.dil[0], p.dil[1]}, p.groups), nil
+}
+
+// kernel prepares the kernel of the given kind for a convolution of
+// concrete shapes x and k.
+func (s convSpec) kernel(n *Node, x, k []int, kind int) (KernelFunc, error) {
+	if s.nsp == 3 {
+		return conv3DKernelFor(n, x, k, kind)
+	}
+	c, err := s.plan(n.Attrs, x, k)
+	if err != nil {
+		return nil, err
+	}
+	return convKernelFor(n, c, kind)
 }
 
 // convWidths resolves the attributes and the padding of a convolution of
@@ -268,7 +290,7 @@ func registerConv(s convSpec) {
 		Name: s.fwd, Arity: 2, Flops: convFlops, Scratch: convScratch(0, 1, -1, s.nsp),
 		Builtin: convBuiltin(),
 		Doc: s.fwd + "(x, K; stride, pad, dilation, groups): PyTorch's convolution (cross-correlation), " +
-			"x NC" + map[int]string{1: "W", 2: "HW"}[s.nsp] + ", K [C_out, C/groups, k...]",
+			"x NC" + map[int]string{1: "W", 2: "HW", 3: "DHW"}[s.nsp] + ", K [C_out, C/groups, k...]",
 		Infer: func(in []Type, a Attrs) (Type, error) {
 			dt, err := sameFloat(s.fwd, in)
 			if err != nil {
@@ -292,11 +314,7 @@ func registerConv(s convSpec) {
 			return bilinearJVP(b, n, t, func(x, k *Node) *Node { return s.conv(b, n.Attrs, x, k) })
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			c, err := s.plan(n.Attrs, in[0], in[1])
-			if err != nil {
-				return nil, err
-			}
-			return convKernelFor(n, c, convFwd)
+			return s.kernel(n, in[0], in[1], convFwd)
 		},
 		Check: convChecks[s.fwd],
 	})
@@ -331,11 +349,7 @@ func registerConv(s convSpec) {
 			return bilinearJVP(b, n, t, func(g, k *Node) *Node { return s.inputGrad(b, n.Attrs, g, k, n.Type.Shape) })
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			c, err := s.plan(n.Attrs, out, in[1])
-			if err != nil {
-				return nil, err
-			}
-			return convKernelFor(n, c, convIn)
+			return s.kernel(n, out, in[1], convIn)
 		},
 		Check: convChecks[s.inGrad],
 	})
@@ -370,11 +384,7 @@ func registerConv(s convSpec) {
 			return bilinearJVP(b, n, t, func(x, g *Node) *Node { return s.weightGrad(b, n.Attrs, x, g, n.Type.Shape) })
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			c, err := s.plan(n.Attrs, in[0], out)
-			if err != nil {
-				return nil, err
-			}
-			return convKernelFor(n, c, convWt)
+			return s.kernel(n, in[0], out, convWt)
 		},
 		Check: convChecks[s.wtGrad],
 	})
@@ -415,12 +425,25 @@ var convChecks = map[string][]CheckCase{
 		{In: []Type{T(1, 3, 5, 5), T(1, 2, 3, 3)}, Attrs: Attrs{"shape": ShapeOf(2, 3, 2, 2), "stride": 2, "dilation": 2, "pad": 1}},
 		{In: []Type{T(1, 2, 5, 6), T(1, 3, 2, 3)}, Attrs: Attrs{"shape": ShapeOf(3, 2, 3, 3), "stride": 2, "pad": []int{0, 1, 1, 0}}},
 	},
+	"conv3d": {
+		{In: []Type{T(2, 2, 3, 4, 3), T(3, 2, 2, 2, 2)}, Attrs: Attrs{"pad": 2}},
+		{In: []Type{T(1, 2, 4, 3, 5), T(2, 2, 2, 3, 2)}, Attrs: Attrs{"pad": []int{3, 4, 3}, "stride": []int{2, 1, 2}, "dilation": []int{2, 1, 1}}},
+		{In: []Type{T(1, 2, 3, 4, 3), T(2, 2, 2, 2, 2)}, Attrs: Attrs{"pad": []int{1, 2, 0, 1, 2, 1}}},
+		{In: []Type{T(1, 1, 3, 4, 3), T(2, 1, 3, 2, 2)}, Attrs: Attrs{"pad": "same"}},
+	},
+	"conv3d_input_grad": {
+		{In: []Type{T(1, 4, 3, 1, 3), T(4, 1, 2, 2, 2)}, Attrs: Attrs{"shape": ShapeOf(1, 2, 4, 3, 5), "stride": []int{2, 1, 2}, "pad": []int{1, 0, 1}, "dilation": []int{1, 2, 1}, "groups": 2}},
+	},
+	"conv3d_weight_grad": {
+		{In: []Type{T(1, 2, 4, 3, 5), T(1, 4, 3, 1, 3)}, Attrs: Attrs{"shape": ShapeOf(4, 1, 2, 2, 2), "stride": []int{2, 1, 2}, "pad": []int{1, 0, 1}, "dilation": []int{1, 2, 1}, "groups": 2}},
+	},
 }
 
 func init() {
-	for _, nsp := range []int{1, 2} {
+	for _, nsp := range []int{1, 2, 3} {
 		name := fmt.Sprintf("conv%dd", nsp)
-		h := [][3]**Op{1: {&Conv1D, &Conv1DInputGrad, &Conv1DWeightGrad}, 2: {&Conv2D, &Conv2DInputGrad, &Conv2DWeightGrad}}[nsp]
+		h := [][3]**Op{1: {&Conv1D, &Conv1DInputGrad, &Conv1DWeightGrad}, 2: {&Conv2D, &Conv2DInputGrad, &Conv2DWeightGrad},
+			3: {&Conv3D, &Conv3DInputGrad, &Conv3DWeightGrad}}[nsp]
 		registerConv(convSpec{nsp: nsp, fwd: name, inGrad: name + "_input_grad", wtGrad: name + "_weight_grad",
 			fwdOp: h[0], inGradOp: h[1], wtGradOp: h[2]})
 	}
@@ -457,6 +480,9 @@ func convScratch(xi, ki, gi, nsp int) ScratchFunc {
 			return in[i]
 		}
 		x, k, g := pick(xi), pick(ki), pick(gi)
+		if nsp == 3 {
+			return conv3DScratch(x, k, g, f32)
+		}
 		stride := convScratchAttr(n.Attrs, "stride", nsp, 1)
 		pad := [2]int{-1, -1}
 		if _, lo, _, err := convWidths(n.Op.Name, nsp, n.Attrs, x, k); err == nil {

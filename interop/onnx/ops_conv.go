@@ -157,8 +157,8 @@ func opConv(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if len(k) != 2 && len(k) != 1 {
-		return fmt.Errorf("%d-D convolution is not supported (1-D and 2-D are)", len(k))
+	if len(k) < 1 || len(k) > 3 {
+		return fmt.Errorf("%d-D convolution is not supported (1-D to 3-D are)", len(k))
 	}
 	w, err := geometry(n, x, k, false)
 	if err != nil {
@@ -180,11 +180,14 @@ func opConv(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	layer := len(k) == 2 && wv.konst != nil && bias != nil && bias.konst != nil && allSame(k) && allSame(w.s) && allSame(w.d)
+	// A constant weight and bias make an nn.Conv2D (square kernel) or an
+	// nn.Conv3D.
+	layer := wv.konst != nil && bias != nil && bias.konst != nil && allSame(w.s) && allSame(w.d) &&
+		(len(k) == 2 && allSame(k) || len(k) == 3)
 	padArg, padOpt := w.pb, ""
 	switch {
 	case !w.symmetric() && layer:
-		// nn.Conv2D pads alike on all sides: pad the input before it.
+		// The layers pad alike on all sides: pad the input before it.
 		xid = "pad(" + xid + ", " + w.padList() + ")"
 		padArg = make([]int, len(k))
 	case !w.symmetric():
@@ -206,8 +209,11 @@ func opConv(t *translator, n *Node) error {
 	}
 	if layer {
 		name := t.layerName(n, "conv")
-		lopts := fmt.Sprintf(", kernel = %d", k[0]) + opts
-		t.decls = append(t.decls, fmt.Sprintf("%s = nn.Conv2D(%d, %d%s)", name, x.shape[1], cout, lopts))
+		lopts, layerName := fmt.Sprintf(", kernel = %d", k[0])+opts, "nn.Conv2D"
+		if len(k) == 3 {
+			lopts, layerName = ", kernel = "+intList(k)+opts, "nn.Conv3D"
+		}
+		t.decls = append(t.decls, fmt.Sprintf("%s = %s(%d, %d%s)", name, layerName, x.shape[1], cout, lopts))
 		t.params[name+".K"] = wv.konst
 		t.params[name+".b"] = reshaped(bias.konst, []int{cout})
 		t.emit(n.Outputs[0], name+"("+xid+")", x.dt, shape)
@@ -244,8 +250,8 @@ func opPool(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if len(k) != 2 && len(k) != 1 {
-		return fmt.Errorf("%d-D pooling is not supported (1-D and 2-D are)", len(k))
+	if len(k) < 1 || len(k) > 3 {
+		return fmt.Errorf("%d-D pooling is not supported (1-D to 3-D are)", len(k))
 	}
 	ceil := attrInt(n, "ceil_mode", 0) == 1
 	w, err := geometry(n, x, k, ceil)
@@ -287,16 +293,14 @@ func opPool(t *translator, n *Node) error {
 	if ceil {
 		opts += ", ceil_mode = true"
 	}
-	fn := "max_pool2d"
+	fn := fmt.Sprintf("max_pool%dd", len(k))
 	if n.OpType == "AveragePool" {
-		fn = "avg_pool2d"
-		if !allSame(w.d) || w.d[0] != 1 {
-			return fmt.Errorf("dilated average pooling is not in the language")
-		}
+		fn = fmt.Sprintf("avg_pool%dd", len(k))
 		if attrInt(n, "count_include_pad", 0) == 0 && w.anyPad() {
 			opts += ", count_include_pad = false"
 		}
-	} else if !allSame(w.d) || w.d[0] != 1 {
+	}
+	if !allSame(w.d) || w.d[0] != 1 {
 		opts += ", dilation = " + intOrList(w.d)
 	}
 	expr := fmt.Sprintf("%s(%s, %s%s)", fn, xid, intOrList(k), opts)

@@ -21,6 +21,7 @@ SCRIPTS = [
     "compare.py",
     "intarith.py",
     "index_nd.py",
+    "conv3d.py",
 ]
 
 # Each script keeps the cases that fail today (a bug or a missing feature in
