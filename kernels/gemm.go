@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
-	"unsafe"
 )
 
 // GemmPlan is a general matrix product prepared for one shape:
@@ -46,7 +45,8 @@ type GemmPlan[T Float] struct {
 	tiles        []T // one mr×nr edge tile per participant
 	maxPar       int // participants that tiles has room for
 	serial       bool
-	rowTasks     bool // tasks span all of N, so each packs its own rows of A
+	rowTasks     bool          // tasks span all of N, so each packs its own rows of A
+	sm           *gemmSmall[T] // not nil: a small-M product, run unpacked
 
 	// Per-run state, read by the participants.
 	alpha, beta   T
@@ -69,6 +69,8 @@ type gemmKernel[T Float] struct {
 	// packRows, when not nil, copies rows of a multiple of four elements
 	// for packing: see packCopy.
 	packRows func(dst, src *T, lds, n, w, ld int, alpha T)
+	// small, when not nil, are the small-M kernels (see gemm_small.go).
+	small []smallKernel[T]
 }
 
 // Blocking for this machine's caches (AMD EPYC: L1d 32 KiB and L2 1 MiB per
@@ -110,26 +112,29 @@ func gemmKernelsFor[T Float]() []gemmKernel[T] {
 }
 
 func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) *GemmPlan[T] {
+	return newGemm(kern, transA, transB, m, n, k, true)
+}
+
+// newGemm is newGemmWith, with small-M plans (gemm_small.go) only when
+// small is true.
+func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, small bool) *GemmPlan[T] {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels.NewGemmPlan: negative size %d×%d×%d", m, n, k))
 	}
-	var z T
-	size := int(unsafe.Sizeof(z))
 	g := &GemmPlan[T]{M: m, N: n, K: k, TransA: transA, TransB: transB, kern: kern, mr: kern.mr, nr: kern.nr}
 	if m == 0 || n == 0 || k == 0 {
 		return g
 	}
 	g.m, g.n, g.ta, g.tb = m, n, transA, transB
+	if small && newGemmSmall(g) {
+		return g
+	}
 	if gemmSwap(g.mr, g.nr, m, n) {
 		g.swap = true
 		g.m, g.n, g.ta, g.tb = n, m, !transB, !transA
 	}
 	m, n = g.m, g.n
-	// K blocks of nearly equal size, none longer than gemmKCBytes allows.
-	kcMax := gemmKCBytes / size
-	g.nkc = (k + kcMax - 1) / kcMax
-	g.kc = (k + g.nkc - 1) / g.nkc
-	g.nkc = (k + g.kc - 1) / g.kc
+	g.kc, g.nkc = gemmKC[T](k)
 	g.mPan = (m + g.mr - 1) / g.mr
 	g.nPan = (n + g.nr - 1) / g.nr
 	// The buffers: gemmScratch counts them, keep the two in step.
@@ -206,6 +211,10 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	checkMatrix("a", len(a), ar, ac, lda)
 	checkMatrix("b", len(b), br, bc, ldb)
 
+	if g.sm != nil {
+		g.runSmall(alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	g.alpha, g.beta = alpha, beta
 	g.a, g.b, g.c = a, b, c
 	g.lda, g.ldb, g.ldc = lda, ldb, ldc
@@ -282,6 +291,10 @@ const (
 // work is one participant of a run: it takes tasks of the current phase
 // (packing or blocks of C) until none is left.
 func (g *GemmPlan[T]) work(id int) {
+	if g.sm != nil {
+		g.smallTasks()
+		return
+	}
 	if g.phase == gemmPhasePack {
 		g.packTasks(g.prePanels())
 		return

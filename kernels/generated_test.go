@@ -19,6 +19,7 @@ func TestGeneratedFilesCurrent(t *testing.T) {
 	}
 	for _, g := range []struct{ gen, file string }{
 		{"gemm_gen.go", "gemm_amd64.s"},
+		{"gemm_small_gen.go", "gemm_small_amd64.s"},
 		{"fused_gen.go", "fused_amd64.s"},
 	} {
 		t.Run(g.gen, func(t *testing.T) {

@@ -129,7 +129,7 @@ func MatmulScratch[T Float](x, w []int, tx, tw bool) int64 {
 	bx, bw := x[:len(x)-2], w[:len(w)-2]
 	if numElems64(bw) == 1 && !tx {
 		// The batches of x fold into one tall product.
-		return GemmScratch[T](MulBytes(m, numElems64(bx)), n, k)
+		return gemmPlanScratch[T](tw, MulBytes(m, numElems64(bx)), n, k)
 	}
 	r := max(len(bx), len(bw))
 	nb := int64(1)
@@ -145,7 +145,7 @@ func MatmulScratch[T Float](x, w []int, tx, tw bool) int64 {
 	}
 	// An offset per batch into each operand.
 	offs := bufBytes(nb, int64(unsafe.Sizeof(int(0))))
-	return AddBytes(offs, offs, GemmScratch[T](m, n, k))
+	return AddBytes(offs, offs, gemmPlanScratch[T](tw, m, n, k))
 }
 
 // ConvScratch is the bytes of the buffers a Conv allocates on its first run

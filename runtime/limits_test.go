@@ -168,10 +168,12 @@ func TestRunRefusedForScratch(t *testing.T) {
 	const k = 1000000
 	b := ops.NewBuilder()
 	x := b.Input("x", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(1, k)})
-	w := b.Input("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(k, 1)})
+	// w transposed: a product of one row with w not transposed would run
+	// unpacked (kernels' small-M products), with no scratch to speak of.
+	w := b.Input("w", ops.Type{DType: ops.F32, Shape: ops.ShapeOf(1, k)})
 	b.SetPos(ops.Pos{File: "f.nn", Line: 2, Col: 5})
-	b.Output("y", b.Must(ops.Matmul, nil, x, w))
-	xs, ws := tensor.New(tensor.F32, 1, k), tensor.New(tensor.F32, k, 1)
+	b.Output("y", b.Must(ops.Matmul, ops.Attrs{"transpose_w": true}, x, w))
+	xs, ws := tensor.New(tensor.F32, 1, k), tensor.New(tensor.F32, 1, k)
 	for i := range k {
 		xs.F32[i], ws.F32[i] = float32(i%7)-3, float32(i%5)*0.5
 	}
