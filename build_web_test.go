@@ -119,6 +119,7 @@ func TestWebPage(t *testing.T) {
 		Input, Output []string
 		Digit         int
 		Error         string
+		MsPerPredict  float64 `json:"ms_per_predict"`
 	}
 	if err := json.Unmarshal(body, &res); err != nil {
 		t.Fatalf("the page's result %q: %v", body, err)
@@ -126,6 +127,7 @@ func TestWebPage(t *testing.T) {
 	if res.Error != "" {
 		t.Fatalf("the page: %s", res.Error)
 	}
+	t.Logf("a steady predict in the page: %.4g ms (200 calls, performance.now)", res.MsPerPredict)
 	x, scores := hexFloats(t, res.Input), hexFloats(t, res.Output)
 	if len(x) != 784 || len(scores) != 10 {
 		t.Fatalf("the page gave %d inputs and %d scores, want 784 and 10", len(x), len(scores))

@@ -164,7 +164,12 @@ async function main() {
   try {
     stroke(seven);
     const r = update();
-    await report({ input: hexBits(r.x), output: hexBits(r.scores), digit: r.digit });
+    // The time of a steady prediction (the model's call alone), for
+    // BENCHMARKS.md.
+    const n = 200, t0 = performance.now();
+    for (let i = 0; i < n; i++) model.predict(r.x);
+    const msPerPredict = (performance.now() - t0) / n;
+    await report({ input: hexBits(r.x), output: hexBits(r.scores), digit: r.digit, ms_per_predict: msPerPredict });
   } catch (e) {
     await report({ error: String(e) + (e.stack ? "\n" + e.stack : "") });
   }
