@@ -38,6 +38,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	memoryFlag(fs, "the most memory one plan (a training step, an evaluation) may take, e.g. 2MB, and with --remat the step's budget (default: $"+envMaxMemory+", else the memory available)")
 	steps := addStepFlags(fs, &o.StepSettings) // train_step_flags.go
 	loop := addLoopFlags(fs, &o)
+	dp := addDistFlags(fs, &o) // train_dist.go
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -55,6 +56,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err := loop.parse(fs); err != nil {
 		return err
 	}
+	leave, stdout, err := dp.parse(fs, stdout, quiet)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	if given(fs)["seed"] {
 		o.Seed = seed
 	}

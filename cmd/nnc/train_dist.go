@@ -1,0 +1,49 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/nnclang/nnc"
+)
+
+// distFlags are train's flags of data-parallel training
+// (docs/distributed.md).
+type distFlags struct {
+	o           *nnc.TrainOptions
+	distributed bool
+}
+
+// addDistFlags registers --shards and --distributed into fs, writing into o.
+func addDistFlags(fs *flag.FlagSet, o *nnc.TrainOptions) *distFlags {
+	f := &distFlags{o: o}
+	fs.IntVar(&o.Shards, "shards", 0, "split every batch into N shards computed one after another and summed as N ranks would (bitwise the parameters of --distributed with N ranks)")
+	fs.BoolVar(&f.distributed, "distributed", false, "train data-parallel as one rank of the MPI job mpirun started (an nnc built with -tags mpi); only rank 0 writes -o, --log, checkpoints and progress")
+	return f
+}
+
+// parse checks the flags and, with --distributed, joins the MPI job. It
+// returns the function that leaves it (MPI_Finalize) and the writer of the
+// final lines: stdout on rank 0, nothing on the others, which are also
+// made quiet.
+func (f *distFlags) parse(fs *flag.FlagSet, stdout io.Writer, quiet *bool) (func(), io.Writer, error) {
+	if err := positiveInt(fs, "shards", f.o.Shards); err != nil {
+		return nil, nil, err
+	}
+	if !f.distributed {
+		return func() {}, stdout, nil
+	}
+	if f.o.Shards > 0 {
+		return nil, nil, usagef("--shards emulates ranks in one process: it cannot be combined with --distributed")
+	}
+	c, err := nnc.MPIComm()
+	if err != nil {
+		return nil, nil, fmt.Errorf("--distributed: %w", err)
+	}
+	f.o.Comm = c
+	if c.Rank() != 0 {
+		stdout, *quiet = io.Discard, true
+	}
+	return func() { c.Close() }, stdout, nil
+}
