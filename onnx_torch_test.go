@@ -11,9 +11,15 @@ import (
 // outputs with PyTorch's (testdata/onnx/torch/gen.py made both): an MLP
 // with a symbolic batch and a CNN with batch normalization, ceil_mode max
 // pooling, average pooling without the padding in the divisor, a grouped
-// convolution, layer normalization, GELU and softmax.
+// convolution, layer normalization, GELU and softmax; an LSTM, a GRU,
+// attention, and bidirectional RNN (ReLU), GRU and LSTM layers. The
+// recurrent nodes PyTorch does not export (a reverse RNN, a reverse GRU
+// with ONNX's default linear_before_reset = 0, batch-first layout and an
+// initial state, an LSTM with peepholes and initial states) are written
+// by testdata/onnx/torch/cells.py, their outputs computed by NumPy from
+// ONNX's equations.
 func TestONNXTorchModels(t *testing.T) {
-	for _, name := range []string{"mlp", "cnn", "lstm", "gru", "attention"} {
+	for _, name := range []string{"mlp", "cnn", "lstm", "gru", "attention", "birnn", "bigru", "bilstm", "rnn_reverse", "gru_reverse", "lstm_peepholes"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("testdata", "onnx", "torch")
 			imp, err := ImportONNX(filepath.Join(dir, name+".onnx"), ImportOptions{})
@@ -58,7 +64,7 @@ func TestONNXTorchModels(t *testing.T) {
 			if worst > 1 || fmt.Sprint(got[0].Shape) != fmt.Sprint(want.Shape) {
 				t.Errorf("beyond tolerance by %.3g (worst |diff| %.3g; shape %v, want %v)\n%s", worst, worstAbs, got[0].Shape, want.Shape, imp.Source)
 			}
-			t.Logf("%s: worst |diff| from PyTorch %.2g", name, worstAbs)
+			t.Logf("%s: worst |diff| from the reference %.2g", name, worstAbs)
 		})
 	}
 }

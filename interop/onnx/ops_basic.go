@@ -45,7 +45,7 @@ func init() {
 		"MatMul": opMatMul, "Gemm": opGemm, "Conv": opConv, "MaxPool": opPool, "AveragePool": opPool,
 		"GlobalAveragePool": opGlobalPool, "GlobalMaxPool": opGlobalPool,
 		"BatchNormalization": opBatchNorm, "LRN": opLRN, "Pad": opPad, "Split": opSplit,
-		"Gather": opGather, "Expand": opExpand, "LayerNormalization": opLayerNorm, "Slice": opSlice, "LSTM": opLSTM, "GRU": opGRU, "Trilu": opTrilu,
+		"Gather": opGather, "Expand": opExpand, "LayerNormalization": opLayerNorm, "Slice": opSlice, "LSTM": opLSTM, "GRU": opGRU, "RNN": opRNNCell, "Trilu": opTrilu,
 	}
 }
 

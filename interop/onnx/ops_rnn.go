@@ -28,19 +28,26 @@ var gruSpec = rnnSpec{op: "GRU", layer: "nn.GRU", prefix: "gru", gates: 3, order
 	states: []string{"sequence_lens", "initial_h"}, outputs: 2}
 
 // opLSTM is a one-direction LSTM with constant weights, no peepholes and
-// zero initial states: an nn.LSTM layer.
+// zero initial states: an nn.LSTM layer; other LSTMs are written out with
+// built-ins.
 func opLSTM(t *translator, n *Node) error {
 	if attrInt(n, "input_forget", 0) != 0 {
 		return fmt.Errorf("input_forget is not supported")
+	}
+	if rnnChecks(t, n, lstmSpec) != nil {
+		return opRNNCell(t, n) // written out with built-ins (ops_cell.go)
 	}
 	return opRNN(t, n, lstmSpec)
 }
 
 // opGRU is a one-direction GRU with constant weights, zero initial state
-// and linear_before_reset = 1: an nn.GRU layer.
+// and linear_before_reset = 1: an nn.GRU layer; other GRUs are written out
+// with built-ins.
 func opGRU(t *translator, n *Node) error {
-	if attrInt(n, "linear_before_reset", 0) != 1 {
-		return fmt.Errorf("linear_before_reset = 0 (the reset gate applied before the recurrent product) is not nn.GRU's form; PyTorch exports 1")
+	if attrInt(n, "linear_before_reset", 0) != 1 || rnnChecks(t, n, gruSpec) != nil {
+		// ONNX's default cell (the reset gate applied before the recurrent
+		// product) is not nn.GRU's: written out with built-ins (ops_cell.go).
+		return opRNNCell(t, n)
 	}
 	return opRNN(t, n, gruSpec)
 }

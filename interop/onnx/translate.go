@@ -74,6 +74,7 @@ type translator struct {
 	symIDs    []string        // their shape variables in the source
 	decls     []string        // model-level lines (params, layers)
 	body      []string        // forward's lines
+	methods   []string        // methods before forward (recurrent cells), each with its comment
 	params    map[string]*tensor.Tensor
 	uses      map[string]int // how many node inputs read each ONNX value
 	bad       []string
@@ -223,6 +224,12 @@ func (t *translator) source(args, rets, types []string) string {
 		b.WriteString("    " + d + "\n")
 	}
 	if len(t.decls) > 0 {
+		b.WriteString("\n")
+	}
+	for _, m := range t.methods {
+		for _, l := range strings.Split(m, "\n") {
+			b.WriteString("    " + l + "\n")
+		}
 		b.WriteString("\n")
 	}
 	ret := types[0]

@@ -212,16 +212,16 @@ fn f(x: f32[2, 3, 4, 5]) -> (f32[2, 3, 1, 1], f32[2, 3, 1, 1]) {
 """).input("x", x).out(n(F.adaptive_avg_pool2d(tx, 1))).out(n(F.adaptive_max_pool2d(tx, 1)))
 
 x = grid(r, (1, 1, 4, 4))
-case("pool_modes", "pool_pad_errors", "Pooling rejects a padding as wide as the window (a window would see only padding) and dilation for average pooling.", """
+case("pool_modes", "pool_pad_errors", "Pooling rejects a padding as wide as the window (a window would see only padding) and a 3-D window over a 4-D input.", """
 fn f(x: f32[1, 1, 4, 4]) -> f32[1, 1, 4, 4] {
     return max_pool2d(x, 2, stride = 1, pad = [2, 0, 0, 0])
 }
 
 fn g(x: f32[1, 1, 4, 4]) -> f32[1, 1, 2, 2] {
-    return avg_pool2d(x, 2, dilation = 2)
+    return avg_pool3d(x, 2)
 }
 """).error("main.nn:2: max_pool2d ... pad [2 0 0 0] is not less than the window") \
-    .error("main.nn:6:29: avg_pool2d has no argument dilation")
+    .error("main.nn:6:12: avg_pool3d: needs an f32 or f64 [N, C, D, H, W] input: x is f32[1, 1, 4, 4]")
 
 # ---- pad ----
 r = rng(1503)

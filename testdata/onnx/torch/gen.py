@@ -97,3 +97,28 @@ class SelfAttention(nn.Module):
 
 export("gru", GRUSeq(), torch.randn(2, 4, 6), 13, False)
 export("attention", SelfAttention(), torch.randn(2, 5, 8), 14, False)
+
+
+class BiSeq(nn.Module):
+    """A bidirectional recurrent layer (ONNX direction "bidirectional",
+    which imports as cells written out with scan): every step's output of
+    both directions through a Linear head, plus the final hidden state (and
+    for an LSTM the final cell state) of both directions."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+        self.fc = nn.Linear(10, 3)
+        self.fh = nn.Linear(10, 3)
+
+    def forward(self, x):
+        y, h = self.rnn(x)
+        if isinstance(h, tuple):
+            h = h[0] + 0.5 * h[1]
+        last = h.transpose(0, 1).reshape(x.shape[0], -1)
+        return self.fc(y) + self.fh(last).unsqueeze(1)
+
+
+export("birnn", BiSeq(nn.RNN(6, 5, nonlinearity="relu", bidirectional=True, batch_first=True)), torch.randn(2, 4, 6), 13, False)
+export("bigru", BiSeq(nn.GRU(6, 5, bidirectional=True, batch_first=True)), torch.randn(2, 4, 6), 13, False)
+export("bilstm", BiSeq(nn.LSTM(6, 5, bidirectional=True, batch_first=True)), torch.randn(2, 4, 6), 13, False)
