@@ -47,6 +47,11 @@ type GemmPlan[T Float] struct {
 	serial       bool
 	rowTasks     bool          // tasks span all of N, so each packs its own rows of A
 	sm           *gemmSmall[T] // not nil: a small-M product, run unpacked
+	// RunPacked's state: the cache entry last used and its cache, and
+	// whether packB holds op(B) already for this run.
+	shared   *packEntry
+	sharedIn *PackCache
+	bPacked  bool
 
 	// Per-run state, read by the participants.
 	alpha, beta   T
@@ -228,9 +233,14 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	// Pack what the tasks share, then compute. Waiting for the packing is a
 	// round trip through the pool, which costs more than small packings.
 	g.next.Store(0)
-	if pt := g.prePanels(); par == 1 || g.prePackSize() < gemmSerialPack {
+	if g.bPacked { // op(B)'s panels are packed already: only A's are left
+		g.next.Store(int64(g.nPan))
+	}
+	switch pt := g.prePanels(); {
+	case pt <= int(g.next.Load()): // nothing to pack before the blocks of C
+	case par == 1 || g.prePackSize() < gemmSerialPack:
 		g.packTasks(pt)
-	} else {
+	default:
 		g.phase = gemmPhasePack
 		poolRun(g, min(par, pt), &g.sync)
 	}
@@ -253,6 +263,9 @@ func (g *GemmPlan[T]) prePanels() int {
 // computed.
 func (g *GemmPlan[T]) prePackSize() int {
 	n := g.nPan * g.nr * g.K
+	if g.bPacked {
+		n = 0
+	}
 	if !g.rowTasks {
 		n += g.mPan * g.mr * g.K
 	}

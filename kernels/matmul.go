@@ -132,6 +132,29 @@ func (p *Matmul) F64(out, x, w []float64) {
 	matmulBatches(p, p.g64, out, x, w)
 }
 
+// F32Packed is F32 with w's packed form taken from, or kept in, cache (see
+// PackCache): w must not change until the cache is invalidated. A product
+// of several batches packs each as F32 does.
+func (p *Matmul) F32Packed(cache *PackCache, out, x, w []float32) {
+	p.PrepareF32()
+	matmulPacked(p, p.g32, cache, out, x, w)
+}
+
+// F64Packed is F32Packed for float64.
+func (p *Matmul) F64Packed(cache *PackCache, out, x, w []float64) {
+	p.PrepareF64()
+	matmulPacked(p, p.g64, cache, out, x, w)
+}
+
+func matmulPacked[T Float](p *Matmul, g *GemmPlan[T], cache *PackCache, out, x, w []T) {
+	if cache == nil || len(p.XOff) != 1 {
+		matmulBatches(p, g, out, x, w)
+		return
+	}
+	lda, ldb := p.gemmArgs()
+	g.RunPacked(cache, 1, x[:p.M*p.K], lda, w[:p.K*p.N], ldb, 0, out[:p.M*p.N], p.N)
+}
+
 // matmulBatches runs one gemm per output batch.
 func matmulBatches[T Float](p *Matmul, g *GemmPlan[T], out, x, w []T) {
 	xs, ws, os := p.M*p.K, p.K*p.N, p.M*p.N

@@ -50,6 +50,13 @@ func init() {
 			case F64:
 				p.PrepareF64()
 			}
+			if n.In[1].Op == Param {
+				// A param does not change during a run: its packed form
+				// can be shared by every product by it (ctx.Packs).
+				return floatKernel(n,
+					func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F32Packed(c.Packs, o.F32, in[0].F32, in[1].F32) },
+					func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F64Packed(c.Packs, o.F64, in[0].F64, in[1].F64) })
+			}
 			return floatKernel(n,
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F32(o.F32, in[0].F32, in[1].F32) },
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F64(o.F64, in[0].F64, in[1].F64) })

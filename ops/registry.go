@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/nnclang/nnc/kernels"
 	"github.com/nnclang/nnc/tensor"
 )
 
@@ -95,6 +96,11 @@ type Ctx struct {
 	// returns at once, its result undefined; whoever runs the kernels checks
 	// Err after each one and ends the run with it.
 	Err error
+	// Packs, when not nil, keeps packed forms of params that products
+	// multiply by (kernels.PackCache): whoever runs the kernels invalidates
+	// it whenever a param may have changed. Nil: every product packs its
+	// operands itself.
+	Packs *kernels.PackCache
 }
 
 // Fail records err as the execution's error unless one is recorded already.

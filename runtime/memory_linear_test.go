@@ -306,7 +306,8 @@ func modelGraphs(t *testing.T) map[string]*ops.Graph {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := lang.Load(filepath.Base(f), src)
+		// The path, not the base name: a model may import its neighbours.
+		m, err := lang.Load(f, src)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 
+	"github.com/nnclang/nnc/kernels"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/tensor"
 )
@@ -53,6 +54,12 @@ type Plan struct {
 	// in place (len(Steps) when none does): once it has started, a run is
 	// no longer cancelled.
 	commit int
+	// packs keeps the packed forms of the params that products multiply
+	// by (ctx.Packs), shared by the products of one run (an unrolled
+	// loop's recurrent weight is packed once per run, not once per step)
+	// and invalidated before each run and at commit, after which params
+	// may change.
+	packs kernels.PackCache
 }
 
 // Step is one kernel call of a plan.
@@ -135,6 +142,7 @@ func (p *Plan) Shape(n *ops.Node) []int {
 // they are within the memory limit (SetMemoryLimit).
 func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	p := &Plan{Graph: g, env: map[string]int64{}}
+	p.ctx.Packs = &p.packs
 	for k, v := range env {
 		p.env[k] = v
 	}

@@ -238,10 +238,14 @@ func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
 // time in nanoseconds (SetProfile).
 func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk *numerics, timing []int64) ([]*tensor.Tensor, error) {
 	p.ctx.Seed, p.ctx.Err = seed, nil
+	p.packs.Invalidate()
 	if chk != nil {
 		chk.begin(p)
 	}
 	for i := range p.Steps {
+		if i == p.commit { // params may change from here on
+			p.packs.Invalidate()
+		}
 		if done != nil && i <= p.commit {
 			select {
 			case <-done:

@@ -1,0 +1,9 @@
+package runtime
+
+// UnsharedPacks makes p's products pack their operands themselves, as
+// without a PackCache: the reference for tests of the shared packing.
+func UnsharedPacks(p *Plan) { p.ctx.Packs = nil }
+
+// PackStats returns how many packed params p's cache holds and how many
+// times they were packed.
+func PackStats(p *Plan) (entries int, packed int64) { return p.packs.Entries(), p.packs.Packed() }
