@@ -39,7 +39,7 @@ var tokenKinds = map[string][2]string{
 	"string":     {`(^| )string\.quoted\.double\.nn( |$)`, `(^| )nnString( |$)`},
 	"comment":    {`(^| )comment\.line\.double-slash\.nn( |$)`, `(^| )nnComment( |$)`},
 	"shape":      {`(^| )entity\.name\.type\.parameter\.shape\.nn( |$)`, `(^| )nnShapeVar( |$)`},
-	"builtin":    {`(^| )support\.function\.builtin\.nn( |$)`, `(^| )nnBuiltin( |$)`},
+	"builtin":    {`(^| )support\.function\.(builtin|initializer)\.nn( |$)`, `(^| )nnBuiltin( |$)`},
 	"std-model":  {`(^| )support\.class\.nn( |$)`, `(^| )nnStd( |$)`},
 	"std-fn":     {`(^| )support\.function\.nn( |$)`, `(^| )nnStd( |$)`},
 	"train-key":  {`(^| )support\.type\.property-name\.train\.nn( |$)`, `(^| )nnTrainKey( |$)`},
@@ -47,7 +47,8 @@ var tokenKinds = map[string][2]string{
 	"kwarg":      {`(^| )variable\.parameter\.keyword\.nn( |$)`, `(^| )nnKwarg( |$)`},
 	"fn-name":    {`(^| )entity\.name\.function\.nn( |$)`, `(^| )nnFuncName( |$)`},
 	"model-name": {`(^| )entity\.name\.type\.class\.nn( |$)`, `(^| )nnModelName( |$)`},
-	"plain":      {`^source\.nn$|^source\.nn meta\.[a-z.-]+$`, `^$|^nnTrain$`},
+	"other-key":  {`(^| )variable\.other\.property\.nn( |$)`, `^((nnTrain|nnMap|nnParen) ?)*$`},
+	"plain":      {`^source\.nn( meta\.[a-z.-]+)*$`, `^((nnTrain|nnMap|nnParen) ?)*$`},
 }
 
 func wants(k int) map[string]*regexp.Regexp {

@@ -27,6 +27,8 @@ syn match   nnSparse       "\<sparse\>\ze\s\+\%(f32\|f64\|i32\|i64\|bool\)\>"
 " Types: element types, the kinds of model arguments, and a tensor type's
 " dimensions. A name among the dimensions is a shape variable (B, T) or a
 " value (a model's argument); `nnc lsp`'s semantic tokens tell them apart.
+" Shape variables are linked to PreProc, a group that nothing else of .nn
+" uses, so that they stand apart in most color schemes.
 syn keyword nnType         f32 f64 i32 i64 bool int float
 syn match   nnType         "\%(:\s*\)\@<=\<\%(ints\|str\|string\)\>"
 syn region  nnShape        matchgroup=nnShapeBracket start="\%(\<\%(f32\|f64\|i32\|i64\|bool\|int\|float\)\s*\)\@<=\[" end="\]" contains=nnShapeVar,nnNumber,nnFloat,nnEllipsis,nnShapeNested,nnOperator,nnComment
@@ -50,13 +52,14 @@ syn match   nnGradKeyword  "\%(}\s*\)\@<=\<grad\>\ze\s*("
 syn match   nnStd          "\%(\<nn\s*\.\s*\)\@<=[A-Za-z_][A-Za-z0-9_]*\>"
 
 " A train block and its settings (at the start of a line, before "=").
-syn region  nnTrain        matchgroup=nnBrace start="\%(\<train\s\+[A-Za-z_][A-Za-z0-9_]*\s*\)\@<={" end="}" contains=ALLBUT,nnShapeVar,nnShapeNested,nnEllipsis,nnEscape,nnTodo
-syn region  nnMap          contained matchgroup=nnBrace start="{" end="}" contains=ALLBUT,nnShapeVar,nnShapeNested,nnEllipsis,nnEscape,nnTodo,nnTrainKey
+syn region  nnTrain        matchgroup=nnBrace start="\%(\<train\s\+[A-Za-z_][A-Za-z0-9_]*\s*\)\@<={" end="}" contains=ALLBUT,nnShapeVar,nnShapeNested,nnEllipsis,nnEscape,nnTodo,nnKwarg
+syn region  nnMap          contained matchgroup=nnBrace start="{" end="}" contains=ALLBUT,nnShapeVar,nnShapeNested,nnEllipsis,nnEscape,nnTodo,nnTrainKey,nnKwarg
 syn match   nnTrainKey     contained "^\s*\zs\%(accumulate\|augment\|batch\|checkpoint\|class_weights\|clip_norm\|clip_value\|data\|early_stop\|ema\|entry\|epochs\|eval_train\|freeze\|groups\|init_from\|inputs\|labels\|log_every\|metrics\|noise\|optimizer\|preprocess\|prune\|sampler\|schedule\|seed\|seeds\|split\|val_every\)\>\ze\s*=[^=]"
 syn match   nnTrainFunc    contained "\<\%(constant\|step\|linear\|graph\|sgd\|adam\|adamw\|rmsprop\|adagrad\|lion\|cosine\|exponential\|one_cycle\|plateau\|csv\|npz\|safetensors\|mnist\|fashion_mnist\|text\|images\|jsonl\)\>\ze\s*("
 
-" Keyword arguments: name = value inside a call.
-syn match   nnKwarg        "\%([(,]\s*\)\@<=[A-Za-z_][A-Za-z0-9_]*\ze\s*=[^=]"
+" Parentheses, and keyword arguments (name = value) inside them.
+syn region  nnParen        transparent matchgroup=nnParenDelim start="(" end=")" contains=ALLBUT,nnShapeVar,nnShapeNested,nnEllipsis,nnEscape,nnTodo,nnTrainKey
+syn match   nnKwarg        contained "\%(^\s*\|[(,]\s*\)\@<=[A-Za-z_][A-Za-z0-9_]*\ze\s*=[^=]"
 
 " Operators (before comments and strings: a later item wins where both match).
 syn match   nnOperator     "->\|<-\|\.\.\.\|\.\.\|\*\*\|[-+*/%@]\|==\|!=\|<=\|>=\|[<>]\|&&\|||\|!"
@@ -81,8 +84,8 @@ hi def link nnBuiltinVar   Special
 hi def link nnGradKeyword  Keyword
 hi def link nnSparse       StorageClass
 hi def link nnType         Type
-hi def link nnShapeBracket Delimiter
-hi def link nnShapeVar     Identifier
+hi def link nnShapeBracket Type
+hi def link nnShapeVar     PreProc
 hi def link nnEllipsis     Special
 hi def link nnFuncName     Function
 hi def link nnModelName    Structure
