@@ -1,29 +1,61 @@
 package main
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
 
-// The samples of web/samples.js that the tests use, with their lines.
-const (
-	tinySrc = "// Small enough to count its graph by hand.\n" +
-		"fn f(x: f32[B, 4], w: f32[4, 3]) -> f32[B, 3] {\n" +
-		"    h = x @ w\n" +
-		"    return relu(h)\n" +
-		"}\n"
-	brokenSrc = "// A shape error: the inner dimensions of the product differ.\n" +
-		"fn f(x: f32[B, 4], w: f32[3, 5]) -> f32[B, 5] {\n" +
-		"    h = relu(x)\n" +
-		"    return h @ w\n" +
-		"}\n"
-)
+// samples reads web/samples.js: each sample's name and text (the
+// samples are template literals without substitutions or backquotes).
+func samples(t testing.TB) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("web/samples.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile("(?s)name: \"([^\"]+)\",\\s*text: `([^`]*)`").FindAllStringSubmatch(string(b), -1) {
+		out[m[1]] = m[2]
+	}
+	if len(out) < 3 {
+		t.Fatalf("web/samples.js: %d samples read", len(out))
+	}
+	return out
+}
+
+// TestSamples: the samples other than "shape error" check, and have a
+// graph to draw and a summary.
+func TestSamples(t *testing.T) {
+	for name, src := range samples(t) {
+		r := check(src, "B=8, T=16")
+		if name == "shape error" {
+			if len(r.Diagnostics) == 0 {
+				t.Errorf("%s: no error", name)
+			}
+			continue
+		}
+		if len(r.Diagnostics) > 0 || r.Error != "" || r.Summary == nil || len(r.Entries) == 0 {
+			t.Errorf("%s: %+v", name, r)
+			continue
+		}
+		if g := graph(src, r.Entries[0], true); g.Error != "" || g.Nodes == 0 {
+			t.Errorf("%s: graph of %s: %+v", name, r.Entries[0], g)
+		}
+	}
+}
 
 // TestCheck: the shape error is reported on line 4 at the "@" (column 14
 // of "    return h @ w"), with the checker's code for a shape mismatch; the
 // good program checks, lists its entry and counts its FLOPs: for B=32 the
 // product is 2·32·4·3 = 768 and relu 32·3 = 96.
 func TestCheck(t *testing.T) {
+	s := samples(t)
+	tinySrc, brokenSrc := s["tiny"], s["shape error"]
+	if !strings.Contains(tinySrc, "\n    h = x @ w\n") || !strings.Contains(brokenSrc, "\n    return h @ w\n") {
+		t.Fatalf("the samples changed:\n%s\n%s", tinySrc, brokenSrc)
+	}
 	r := check(brokenSrc, "B=32")
 	if len(r.Diagnostics) != 1 {
 		t.Fatalf("diagnostics %+v, want one", r.Diagnostics)
@@ -58,6 +90,7 @@ func TestCheck(t *testing.T) {
 // [B, 4] times w [4, 3]); columns count UTF-16 units, in which a
 // character outside the BMP takes two.
 func TestHover(t *testing.T) {
+	tinySrc := samples(t)["tiny"]
 	h := hover(tinySrc, 3, 5)
 	if !h.Found || h.Name != "h" || h.Type != "f32[B, 3]" || h.Kind != "local" || h.Line != 3 || h.Col != 5 || h.EndCol != 6 {
 		t.Errorf("hover %+v, want h: f32[B, 3], a local at 3:5-6", h)
@@ -98,6 +131,8 @@ func TestFormat(t *testing.T) {
 // the product, relu, and the output; four edges (x and w into the product,
 // it into relu, relu into the output).
 func TestGraph(t *testing.T) {
+	s := samples(t)
+	tinySrc, brokenSrc := s["tiny"], s["shape error"]
 	g := graph(tinySrc, "f", false)
 	if g.Error != "" || g.Nodes != 5 || g.Edges != 4 {
 		t.Fatalf("graph: %d nodes, %d edges, error %q; want 5 and 4", g.Nodes, g.Edges, g.Error)
