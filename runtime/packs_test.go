@@ -96,3 +96,66 @@ func sameBits(a, b *tensor.Tensor) bool {
 	}
 	return true
 }
+
+// TestParamsFixedKeepsPacks: with SetParamsFixed, an inference session
+// packs its weights on its first run only, and again after anything that
+// may have changed them: a write through Store.Get, Store.Set, a training
+// session's run on the same store; its outputs are those of a session that
+// packs on every run.
+func TestParamsFixedKeepsPacks(t *testing.T) {
+	w, err := bench.Inference(bench.MLP, 1, 16, 1) // 16 rows: packed products
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := bench.Step(bench.MLP, "sgd", 1, 16, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := runtime.NewStore()
+	if err := runtime.InitParams(store, step.Graph, 1); err != nil {
+		t.Fatal(err)
+	}
+	fixed, ref := runtime.NewSession(w.Graph, store), runtime.NewSession(w.Graph, store)
+	fixed.SetParamsFixed(true)
+	train := runtime.NewSession(step.Graph, store)
+	p, err := fixed.Plan(w.Inputs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, packs int64) {
+		t.Helper()
+		_, before := runtime.PackStats(p)
+		got, err := fixed.Run(0, w.Inputs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, after := runtime.PackStats(p)
+		want, err := ref.Run(0, w.Inputs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameBits(got[0], want[0]) {
+			t.Fatalf("%s: the output differs from a session that packs every run", what)
+		}
+		if after-before != packs {
+			t.Errorf("%s: %d packings, want %d", what, after-before, packs)
+		}
+	}
+	// l1.W and l2.W; the 10-column product by l3.W is computed transposed,
+	// l3.W packed as the rows of its A side, every run.
+	check("first run", 2)
+	check("second run", 0)
+	check("third run", 0)
+	store.Get("l2.W").F32[5] += 1
+	check("after a write through Get", 2)
+	check("then", 0)
+	store.Set("l1.W", store.Get("l1.W").Clone())
+	check("after Set", 2)
+	if _, err := train.Run(0, step.Inputs...); err != nil {
+		t.Fatal(err)
+	}
+	check("after a training step", 2)
+	if allocs := testing.AllocsPerRun(3, func() { fixed.Run(0, w.Inputs...) }); allocs != 0 {
+		t.Errorf("a steady run allocates %g times", allocs)
+	}
+}

@@ -57,9 +57,16 @@ type Plan struct {
 	// packs keeps the packed forms of the params that products multiply
 	// by (ctx.Packs), shared by the products of one run (an unrolled
 	// loop's recurrent weight is packed once per run, not once per step)
-	// and invalidated before each run and at commit, after which params
-	// may change.
+	// and invalidated before each run (unless the session's params are
+	// fixed and unchanged since the last run: SetParamsFixed) and at
+	// commit, after which params may change.
 	packs kernels.PackCache
+	// packStore and packGen are the store of the last run and its
+	// generation after it; rebound says that bind found a stored tensor
+	// replaced since.
+	packStore *Store
+	packGen   uint64
+	rebound   bool
 }
 
 // Step is one kernel call of a plan.

@@ -26,7 +26,19 @@ type Session struct {
 	key    []byte    // scratch for plan keys
 	num    *numerics // the checks of SetNumerics; nil: none
 	prof   *Profile  // the step times of SetProfile; nil: none
+	fixed  bool      // SetParamsFixed
 }
+
+// SetParamsFixed says whether the params in the session's store change
+// only through the store's Set and Get (a tensor that Get hands out counts
+// as changed) and through the runs of sessions on the store. When on, the
+// session keeps the packed forms of params (see kernels.PackCache) from
+// one run to the next while the store has not changed, so that an
+// inference plan packs its weights once instead of on every run. A caller
+// that writes into a stored tensor it holds from an earlier Get or Set, or
+// into an output of Run that is a param, must leave it off (the default),
+// or the runs after such a write may use the params' former values.
+func (s *Session) SetParamsFixed(on bool) { s.fixed = on }
 
 // NewSession prepares to run g with the params and states of store. Plans
 // are built by the first Run (or Plan) for each input signature. g must not
@@ -113,6 +125,13 @@ func (s *Session) RunContext(ctx context.Context, seed uint64, inputs ...*tensor
 	if err := p.bind(s.store, inputs); err != nil {
 		return nil, err
 	}
+	// The packed params of the last run stay valid while nothing could
+	// have changed them.
+	if !s.fixed || p.rebound || p.packStore != s.store || p.packGen != s.store.gen.Load() {
+		p.packs.Invalidate()
+	}
+	p.rebound, p.packStore = false, s.store
+	defer p.ranOn(s.store)
 	if s.prof != nil {
 		out, err := p.exec(ctx, done, seed, s.num, s.prof.attach(p))
 		if err == nil {
@@ -150,7 +169,7 @@ func (s *Session) Plan(inputs ...*tensor.Tensor) (*Plan, error) {
 	vals := make([]*tensor.Tensor, 0, len(s.inputs)+len(s.stored))
 	vals = append(vals, inputs...)
 	for _, n := range s.stored {
-		t := s.store.Get(n.Name())
+		t := s.store.lookup(n.Name())
 		if t == nil {
 			return nil, fmt.Errorf("%s has no value in the store (initialize it with InitParams or load it)", leafLabel(n))
 		}
@@ -206,10 +225,11 @@ func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
 		p.values[p.leaves[i].ID] = t
 	}
 	for _, n := range p.leaves[p.nInputs:] {
-		t := store.Get(n.Name())
+		t := store.lookup(n.Name())
 		if t == p.values[n.ID] {
 			continue
 		}
+		p.rebound = true
 		if t == nil {
 			return fmt.Errorf("%s has no value in the store (initialize it with InitParams or load it)", leafLabel(n))
 		}
@@ -238,7 +258,6 @@ func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
 // time in nanoseconds (SetProfile).
 func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk *numerics, timing []int64) ([]*tensor.Tensor, error) {
 	p.ctx.Seed, p.ctx.Err = seed, nil
-	p.packs.Invalidate()
 	if chk != nil {
 		chk.begin(p)
 	}
@@ -287,6 +306,16 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 		}
 	}
 	return p.outputs, nil
+}
+
+// ranOn records the store's generation after a run of p on it: a run that
+// updates params or states (or may have written one in place before it
+// stopped) counts as a change of the store.
+func (p *Plan) ranOn(store *Store) {
+	if len(p.updates) > 0 || p.commit < len(p.Steps) {
+		store.gen.Add(1)
+	}
+	p.packGen = store.gen.Load()
 }
 
 // cancelled is the error of a run stopped by ctx before step i.

@@ -8,6 +8,7 @@ package runtime
 
 import (
 	"sort"
+	"sync/atomic"
 
 	"github.com/nnclang/nnc/tensor"
 )
@@ -18,17 +19,34 @@ import (
 // concurrent use.
 type Store struct {
 	m map[string]*tensor.Tensor
+	// gen counts the changes the store may have seen: Set, Get (the
+	// tensor handed out may be written) and the runs of sessions that
+	// update it. Sessions with SetParamsFixed keep packed params while it
+	// does not move. Atomic: the nnc package reads params (Get) while
+	// runs are in progress.
+	gen atomic.Uint64
 }
 
 // NewStore returns an empty store.
 func NewStore() *Store { return &Store{m: map[string]*tensor.Tensor{}} }
 
-// Get returns the tensor named name, or nil.
-func (s *Store) Get(name string) *tensor.Tensor { return s.m[name] }
+// Get returns the tensor named name, or nil. The caller may write into it:
+// the store counts it as possibly changed (see Session.SetParamsFixed).
+func (s *Store) Get(name string) *tensor.Tensor {
+	s.gen.Add(1)
+	return s.m[name]
+}
 
 // Set stores t under name, replacing any previous tensor. Sessions bind the
 // tensor itself (no copy): updates write into it.
-func (s *Store) Set(name string, t *tensor.Tensor) { s.m[name] = t }
+func (s *Store) Set(name string, t *tensor.Tensor) {
+	s.gen.Add(1)
+	s.m[name] = t
+}
+
+// lookup is Get for the runtime's own reads, which do not change the
+// tensor.
+func (s *Store) lookup(name string) *tensor.Tensor { return s.m[name] }
 
 // Names returns the stored names, sorted.
 func (s *Store) Names() []string {
