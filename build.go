@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,6 +36,14 @@ type BuildOptions struct {
 	// Module is a standalone package's module path; by default the
 	// package's name.
 	Module string
+	// Dynamic names a shape variable of the inputs (B) that the package
+	// leaves symbolic: Predict reads its value off an input's length and
+	// takes any value from 1 to MaxDynamic, planning each value at its
+	// first call (every computed value in a buffer of its own), with the
+	// same kernels as Run. Shapes may give its value for the generated
+	// tests (default 1). An entry lowered per shape cannot be dynamic.
+	Dynamic    string
+	MaxDynamic int
 	// Target "wasm" (which implies Standalone) adds a program for GOOS=js
 	// GOARCH=wasm that gives the Model to JavaScript (wasm/main.go) and the
 	// script that loads it (wasm/nnc_model.js): GoPackage.WriteWasm
@@ -83,7 +92,24 @@ func (f *Func) Build(opts BuildOptions) (pkg *GoPackage, err error) {
 	if err := buildTarget(&spec, opts); err != nil {
 		return nil, err
 	}
-	inputs, err := f.buildInputs(opts.Shapes)
+	shapes := opts.Shapes
+	if opts.Dynamic != "" {
+		if f.perShape {
+			return nil, &OptionError{Option: "BuildOptions.Dynamic", Value: opts.Dynamic, Msg: "the entry is lowered per shape: its plan cannot be left symbolic"}
+		}
+		if opts.MaxDynamic < 1 {
+			return nil, &OptionError{Option: "BuildOptions.Dynamic", Value: opts.Dynamic, Msg: "needs a maximum from 1 (B=64)"}
+		}
+		if _, ok := shapes[opts.Dynamic]; !ok {
+			shapes = maps.Clone(shapes)
+			if shapes == nil {
+				shapes = map[string]int{}
+			}
+			shapes[opts.Dynamic] = 1
+		}
+		spec.Dynamic, spec.MaxDynamic = opts.Dynamic, opts.MaxDynamic
+	}
+	inputs, err := f.buildInputs(shapes)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ type buildCase struct {
 	shapes           map[string]int
 	external         bool // --external-weights
 	standalone       bool // --standalone: a module of its own, built in its own folder
+	dynamic          bool // --dynamic B=8: buildDynamic
 }
 
 // buildCases lists the forward entries of models/*.nn and of the design's
@@ -75,12 +76,17 @@ func buildCases(t *testing.T) []buildCase {
 			if i >= len(files) {
 				pkg = "design_" + pkg
 			}
-			cases = append(cases, buildCase{f, e, pkg, shapes[e], false, false})
+			cases = append(cases, buildCase{f, e, pkg, shapes[e], false, false, false})
 			switch pkg {
 			case "digits":
-				cases = append(cases, buildCase{f, e, "digits_external", shapes[e], true, false})
+				cases = append(cases, buildCase{f, e, "digits_external", shapes[e], true, false, false},
+					buildCase{f, e, "digits_dynamic", nil, false, false, true})
+			case "lenet":
+				cases = append(cases, buildCase{f, e, "lenet_dynamic", nil, false, false, true})
+			}
+			switch pkg {
 			case "lenet", "design_char_lstm":
-				cases = append(cases, buildCase{f, e, pkg + "_standalone", shapes[e], false, true})
+				cases = append(cases, buildCase{f, e, pkg + "_standalone", shapes[e], false, true, false})
 			}
 		}
 	}
@@ -94,9 +100,10 @@ func buildCases(t *testing.T) []buildCase {
 // floats, integer inputs 0: valid ids and an empty sparse matrix), a
 // steady PredictTo allocates nothing, concurrent calls agree, and the
 // Example runs; their Go files are gofmt-clean. lenet.nn and the design's
-// char_lstm.nn are also built --standalone (buildStandalone). go test ./...
-// builds four packages and lenet's standalone one; NNC_FULL=1 (CI) builds
-// every entry and also builds the packages with -tags noasm.
+// char_lstm.nn are also built --standalone (buildStandalone), digits.nn and
+// lenet.nn with B dynamic (buildDynamic). go test ./... builds four
+// packages, lenet's standalone one and the two dynamic ones; NNC_FULL=1
+// (CI) builds every entry and also builds the packages with -tags noasm.
 func TestBuildModels(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -123,7 +130,7 @@ func TestBuildModels(t *testing.T) {
 		// sparse matrix with integer inputs, a convolution and an entry
 		// lowered per shape (an LSTM over T); NNC_FULL=1 builds them all.
 		quick := map[string]bool{"digits": true, "digits_external": true, "gcn": true, "lenet": true, "design_char_lstm": true,
-			"lenet_standalone": true}
+			"lenet_standalone": true, "digits_dynamic": true, "lenet_dynamic": true}
 		cases = slices.DeleteFunc(cases, func(c buildCase) bool { return !quick[c.pkg] })
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -131,6 +138,10 @@ func TestBuildModels(t *testing.T) {
 	for _, c := range cases {
 		if c.standalone {
 			standalone = append(standalone, c)
+			continue
+		}
+		if c.dynamic {
+			buildDynamic(t, c, filepath.Join(mod, c.pkg), rng)
 			continue
 		}
 		buildOne(t, c, filepath.Join(mod, c.pkg), rng)

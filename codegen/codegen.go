@@ -73,6 +73,14 @@ type Spec struct {
 	// Sources holds nnc's sources for Standalone: ops/*.go, kernels/*.go,
 	// kernels/*.s, tensor/*.go and LICENSE, as in nnc's repository.
 	Sources fs.FS
+	// Dynamic names a shape variable of the inputs (B) left symbolic: the
+	// package plans each value of it lazily, at its first call, and
+	// Predict takes any value from 1 to MaxDynamic (the plan's own is
+	// that of Plan). Some input must have it as a whole dimension, the
+	// others constant, so that Predict can read it off that input's
+	// length.
+	Dynamic    string
+	MaxDynamic int
 	// Target "wasm" (which needs Standalone) adds wasm/main.go, a program
 	// for GOOS=js GOARCH=wasm giving the Model to JavaScript, and
 	// wasm/nnc_model.js, the script that loads it in a web page.
@@ -90,6 +98,10 @@ type model struct {
 	Package, Source, Entry, Shapes string
 	Module, WeightsFile            string
 	Root                           string // the package's import path (a standalone module's path)
+	Dynamic                        string // the shape variable planned lazily, if any
+	MaxDynamic, DynamicValue       int    // its largest value, and the plan's
+	Key                            arg    // the input Dynamic is read off
+	KeyRow                         int    // elements of Key per unit of Dynamic
 	External                       bool
 	Nodes                          []nodeDef
 	Steps                          []stepDef
@@ -104,6 +116,7 @@ type model struct {
 
 type nodeDef struct {
 	Op, DType, Shape, In, Attrs, Pos string
+	Sym                              string // the symbolic shape (Dynamic)
 	ID                               int
 }
 
@@ -115,6 +128,7 @@ type stepDef struct {
 
 type arg struct {
 	Name, Go, DType, GoType, Field, Shape, Type string
+	Sym, Dims                                   string // symbolic shape: Go, and as .nn writes it (Dynamic)
 	Init                                        string // Go expression of the sample value
 	Node, Len, Size                             int    // Size: bytes an element
 }
@@ -160,6 +174,14 @@ func Generate(spec Spec) (Files, error) {
 		m.Module, m.Root = spec.Module+"/internal", spec.Module
 	}
 	m.Shapes = envString(p.Env())
+	if spec.Dynamic != "" {
+		v, ok := p.Env()[spec.Dynamic]
+		if !ok || spec.MaxDynamic < 1 || v < 1 || v > int64(spec.MaxDynamic) {
+			return nil, fmt.Errorf("dynamic shape variable %s: not a variable of the plan, or its value %d is not in 1..%d", spec.Dynamic, v, spec.MaxDynamic)
+		}
+		m.Dynamic, m.MaxDynamic, m.DynamicValue = spec.Dynamic, spec.MaxDynamic, int(v)
+		m.Shapes = strings.TrimPrefix(strings.ReplaceAll(", "+m.Shapes, ", "+spec.Dynamic+"="+strconv.FormatInt(v, 10), ""), ", ")
+	}
 	index, err := m.collectNodes(p)
 	if err != nil {
 		return nil, err
@@ -173,6 +195,11 @@ func Generate(spec Spec) (Files, error) {
 	}
 	if err := m.collectArgs(p, index, spec.Sample); err != nil {
 		return nil, err
+	}
+	if m.Dynamic != "" {
+		if err := m.dynamicArgs(p); err != nil {
+			return nil, err
+		}
 	}
 	for _, b := range p.Buffers {
 		k := b.DType.String()
@@ -251,7 +278,7 @@ func (m *model) collectNodes(p *runtime.Plan) (map[int]int, error) {
 	}
 	for _, n := range p.Graph.Nodes {
 		if k, ok := index[n.ID]; ok {
-			if err := describe(&m.Nodes[k], n, p, index); err != nil {
+			if err := m.describe(&m.Nodes[k], n, p, index); err != nil {
 				return nil, err
 			}
 		}
@@ -260,7 +287,7 @@ func (m *model) collectNodes(p *runtime.Plan) (map[int]int, error) {
 }
 
 // describe fills d, the Go description of node n.
-func describe(d *nodeDef, n *ops.Node, p *runtime.Plan, index map[int]int) error {
+func (m *model) describe(d *nodeDef, n *ops.Node, p *runtime.Plan, index map[int]int) error {
 	if !n.Op.Leaf && n.Op.Kernel == nil {
 		return nodeErr(n, "op %s has no kernel", n.Op.Name)
 	}
@@ -286,6 +313,13 @@ func describe(d *nodeDef, n *ops.Node, p *runtime.Plan, index map[int]int) error
 	}
 	d.In = "[]int{" + strings.Join(ins, ", ") + "}"
 	attrs, err := attrsExpr(n.Attrs, p.Env())
+	if m.Dynamic != "" {
+		fixed := m.fixed(p)
+		attrs, err = attrsExpr(substAttrs(n.Attrs, fixed), nil)
+		if err == nil {
+			d.Sym, err = symShapeExpr(n.Type.Shape.Subst(fixed))
+		}
+	}
 	if err != nil {
 		return nodeErr(n, "%v", err)
 	}
@@ -530,6 +564,9 @@ func valueExpr(v any, env map[string]int64) (string, error) {
 func shapeExpr(s ops.Shape, env map[string]int64) (string, error) {
 	if s == nil {
 		return "ops.Shape(nil)", nil
+	}
+	if env == nil {
+		return symShapeExpr(s)
 	}
 	dims, err := s.Eval(env)
 	if err != nil {

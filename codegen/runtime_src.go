@@ -10,7 +10,7 @@ type Model struct {
 	params []*tensor.Tensor // by node; nil for nodes that are not params
 
 	mu   sync.Mutex
-	free []*instance
+	free {{if .Dynamic}}map[int][]*instance // by value of {{.Dynamic}}{{else}}[]*instance{{end}}
 }
 
 // instance is what one call uses: the arenas' views (v, by node: the
@@ -21,6 +21,11 @@ type instance struct {
 	v   []*tensor.Tensor
 	k   []ops.KernelFunc
 	a   [][]*tensor.Tensor
+{{- if .Dynamic}}
+
+	dyn           int   // the value of {{.Dynamic}} planned
+	inLen, outLen []int // the inputs' and outputs' elements
+{{- end}}
 }
 
 // Load reads the weights from a file written by nnc build (` + "`{{.WeightsFile}}`" + `) and
@@ -55,7 +60,7 @@ func NewFromWeights(w []byte) (*Model, error) {
 			in[k] = m.nodes[j]
 		}
 		n := &ops.Node{ID: d.id, Op: op, In: in, Attrs: d.attrs,
-			Type: ops.Type{DType: d.dtype, Shape: ops.ShapeOf(d.shape...)}, Pos: d.pos}
+			Type: ops.Type{DType: d.dtype, Shape: {{if .Dynamic}}d.sym{{else}}ops.ShapeOf(d.shape...){{end}}}, Pos: d.pos}
 		if err := checkType(n); err != nil {
 			return nil, err
 		}
@@ -69,11 +74,15 @@ func NewFromWeights(w []byte) (*Model, error) {
 		}
 		m.params[p.node] = t
 	}
-	r, err := m.newInstance()
+	r, err := m.newInstance({{if .Dynamic}}{{.DynamicValue}}{{end}})
 	if err != nil {
 		return nil, err
 	}
+{{- if .Dynamic}}
+	m.free = map[int][]*instance{r.dyn: {r}}
+{{- else}}
 	m.free = append(m.free, r)
+{{- end}}
 	return m, nil
 }
 
@@ -129,6 +138,7 @@ func decode(t *tensor.Tensor, b []byte) error {
 	return nil
 }
 
+{{if .Dynamic}}` + dynamicRuntime + `{{else}}
 // newInstance makes the arenas, points every value at its buffer and
 // prepares every step's kernel.
 func (m *Model) newInstance() (*instance, error) {
@@ -195,4 +205,5 @@ func (m *Model) put(r *instance) {
 	m.free = append(m.free, r)
 	m.mu.Unlock()
 }
+{{end}}
 `

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nnclang/nnc"
@@ -26,6 +27,7 @@ func cmdBuild(args []string, stdout, stderr io.Writer) error {
 	standalone := fs.Bool("standalone", false, "write a module of its own (go.mod) that imports nothing from nnc: nnc's ops, kernels and tensor copied under internal/")
 	module := fs.String("module", "", "the module path of a --standalone package (default: the package's name)")
 	target := fs.String("target", "go", "go: a Go package; wasm: a web module (model.wasm, wasm_exec.js, nnc_model.js, src/), compiled with the go command on PATH")
+	dynamic := fs.String("dynamic", "", "NAME=MAX: leave the shape variable NAME (B) symbolic; Predict takes any value from 1 to MAX, planned at its first use")
 	var pf paramFlags
 	pf.define(fs)
 	pos, err := parse(fs, args, stderr)
@@ -42,6 +44,15 @@ func cmdBuild(args []string, stdout, stderr io.Writer) error {
 	if *outDir == "" {
 		return usagef("-o DIR is required: the folder of the generated package")
 	}
+	dynName, dynMax := "", 0
+	if *dynamic != "" {
+		name, max, ok := strings.Cut(*dynamic, "=")
+		n, err := strconv.Atoi(max)
+		if !ok || err != nil || n < 1 || !shapeName.MatchString(name) {
+			return usagef("--dynamic %q: want NAME=MAX, a shape variable and its largest value from 1 (B=64)", *dynamic)
+		}
+		dynName, dynMax = name, n
+	}
 	p, err := compileFile(file)
 	if err != nil {
 		return err
@@ -56,7 +67,7 @@ func cmdBuild(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	pkg, err := f.Build(nnc.BuildOptions{Shapes: shapes, Package: *pkgName, ExternalWeights: *external,
-		Standalone: *standalone, Module: *module, Target: *target})
+		Standalone: *standalone, Module: *module, Target: *target, Dynamic: dynName, MaxDynamic: dynMax})
 	if err != nil {
 		return err
 	}

@@ -133,6 +133,7 @@ var optionFlags = map[string]string{
 	"BuildOptions.Package":   "--package",
 	"BuildOptions.Target":    "--target",
 	"BuildOptions.Module":    "--module",
+	"BuildOptions.Dynamic":   "--dynamic",
 
 	"TrainOptions.Entry":         "--entry",
 	"TrainOptions.Optimizer":     "--optimizer",
