@@ -54,7 +54,7 @@ func call(m *model.Model, args []js.Value) ([]any, error) {
 		return nil, fmt.Errorf("predict takes {{len .Inputs}} input(s), got %d", len(args))
 	}
 {{- range $i, $a := .Inputs}}
-	b{{$i}}, err := bytesOf(args[{{$i}}], {{$a.Len}}*{{$a.Size}}, {{printf "%q" $a.Name}}, {{printf "%q" $a.Type}})
+	b{{$i}}, err := bytesOf(args[{{$i}}], {{if $.Dynamic}}-1{{else}}{{$a.Len}}*{{$a.Size}}{{end}}, {{$a.Size}}, {{printf "%q" $a.Name}}, {{printf "%q" $a.Type}})
 	if err != nil {
 		return nil, err
 	}
@@ -67,12 +67,17 @@ func call(m *model.Model, args []js.Value) ([]any, error) {
 	return []any{ {{- range $i, $a := .Outputs}}{{if $i}}, {{end}}toJS(encode{{$a.Field}}(o{{$i}})){{end -}} }, nil
 }
 
-// bytesOf copies a Uint8Array of n bytes into Go.
-func bytesOf(v js.Value, n int, name, typ string) ([]byte, error) {
+// bytesOf copies a Uint8Array of n bytes into Go; n < 0 takes any whole
+// number of elements of size bytes (a dynamic shape: Predict checks it).
+func bytesOf(v js.Value, n, size int, name, typ string) ([]byte, error) {
 	if v.Type() != js.TypeObject || !v.InstanceOf(js.Global().Get("Uint8Array")) {
 		return nil, fmt.Errorf("input %s: want the bytes of %s as a Uint8Array", name, typ)
 	}
-	if got := v.Get("length").Int(); got != n {
+	got := v.Get("length").Int()
+	if n < 0 && got%size == 0 && got <= 1<<30 {
+		n = got
+	}
+	if got != n {
 		return nil, fmt.Errorf("input %s: want %s, %d bytes, got %d", name, typ, n, got)
 	}
 	b := make([]byte, n)
