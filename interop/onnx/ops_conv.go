@@ -241,9 +241,13 @@ func opPool(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	for _, o := range n.Outputs[1:] {
+	indices := false
+	for i, o := range n.Outputs[1:] {
 		if o != "" && t.uses[o] > 0 {
-			return fmt.Errorf("the Indices output is not supported")
+			if i > 0 || n.OpType != "MaxPool" {
+				return fmt.Errorf("output %s is not supported", o)
+			}
+			indices = true
 		}
 	}
 	k, err := kernelOf(n, nil)
@@ -304,14 +308,54 @@ func opPool(t *translator, n *Node) error {
 		opts += ", dilation = " + intOrList(w.d)
 	}
 	expr := fmt.Sprintf("%s(%s, %s%s)", fn, xid, intOrList(k), opts)
+	var ind string
+	if indices {
+		ind = t.poolIndices(n, x, xid, fmt.Sprintf(", %s%s", intOrList(k), opts), fn)
+	}
 	if len(shape) == 3 {
 		expr = fmt.Sprintf("reshape(%s, %s)", expr, intList(shape))
+		ind = fmt.Sprintf("reshape(%s, %s)", ind, intList(shape))
 	}
 	if !x.dt.IsFloat() {
 		expr = fromF64(expr, x.dt)
 	}
 	t.emit(n.Outputs[0], expr, x.dt, shape)
+	if indices {
+		t.emit(n.Outputs[1], ind, tensor.I64, shape)
+	}
 	return nil
+}
+
+// poolIndices writes MaxPool's Indices output: the flat index into x of
+// each window's maximum (with storage_order = 1, the spatial axes of each
+// plane counted column-major, the planes in order). It is the
+// directional derivative of the max pooling along the tensor of x's own
+// indices, since a max pooling's JVP reads the tangent at each window's
+// first maximum; x is taken in f64, which holds every index exactly.
+func (t *translator) poolIndices(n *Node, x *value, xid, args, fn string) string {
+	xd := xid
+	if x.dt == tensor.F32 {
+		xd = t.ident(n.Outputs[1] + "_x")
+		t.comment()
+		t.body = append(t.body, fmt.Sprintf("%s = cast(%s, f64)", xd, xid))
+	}
+	total := 1
+	for _, d := range x.shape {
+		total *= d
+	}
+	in := append([]int(nil), x.shape...)
+	if len(in) == 3 { // pooled as [N, C, 1, W]
+		in = []int{in[0], in[1], 1, in[2]}
+	}
+	grid := fmt.Sprintf("reshape(arange(0, %d, dtype = f64), %s)", total, intList(in))
+	if attrInt(n, "storage_order", 0) == 1 && len(in) > 3 {
+		rev, perm := []int{in[0], in[1]}, []int{0, 1}
+		for i := len(in) - 1; i >= 2; i-- {
+			rev, perm = append(rev, in[i]), append(perm, i)
+		}
+		grid = fmt.Sprintf("transpose(reshape(arange(0, %d, dtype = f64), %s), %s)", total, intList(rev), intList(perm))
+	}
+	return fmt.Sprintf("cast(jvp(%s(%s%s), %s, %s), i64)", fn, xd, args, xd, grid)
 }
 
 func opGlobalPool(t *translator, n *Node) error {
