@@ -127,7 +127,33 @@ func check(t *testing.T, h highlighter, toks []placed) {
 // textMate tokenizes files with the extension's grammar in vscode-textmate
 // (editors/vscode/test/tokenize.js) and returns, for each file, each
 // line's tokens.
+// The files are tokenized once in the package's run (tmCache): the tests
+// that share the sample files start node once.
 func textMate(t *testing.T, files []string) map[string]*tmFile {
+	t.Helper()
+	res := map[string]*tmFile{}
+	var todo []string
+	for _, f := range files {
+		if tf, ok := tmCache[f]; ok {
+			res[f] = tf
+		} else {
+			todo = append(todo, f)
+		}
+	}
+	if len(todo) > 0 {
+		for f, tf := range tokenizeTM(t, todo) {
+			tmCache[f], res[f] = tf, tf
+		}
+	}
+	return res
+}
+
+// tmCache holds the files tokenized by textMate, by name (the tests do not
+// run in parallel).
+var tmCache = map[string]*tmFile{}
+
+// tokenizeTM runs editors/vscode/test/tokenize.js over files.
+func tokenizeTM(t *testing.T, files []string) map[string]*tmFile {
 	t.Helper()
 	node := need(t, "node")
 	if _, err := os.Stat("vscode/node_modules/vscode-textmate/package.json"); err != nil {

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -21,21 +22,34 @@ func TestVimIndent(t *testing.T) {
 	}
 	dir := t.TempDir()
 	lead := regexp.MustCompile(`(?m)^[ \t]+`)
-	for _, f := range sampleFiles(t) {
+	files := sampleFiles(t)
+	var list strings.Builder
+	for i, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := filepath.Join(dir, "in"+strconv.Itoa(i)+".nn")
+		if err := os.WriteFile(in, lead.ReplaceAll(src, nil), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		list.WriteString(in + "\t" + filepath.Join(dir, "out"+strconv.Itoa(i)+".nn") + "\n")
+	}
+	listFile := filepath.Join(dir, "list")
+	if err := os.WriteFile(listFile, []byte(list.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(vim, "-N", "-u", "NONE", "-i", "NONE", "-n", "-es", "-S", "testdata/indent.vim")
+	cmd.Env = append(os.Environ(), "NN_RTP="+rtp, "NN_LIST="+listFile)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("vim: %v\n%s", err, msg)
+	}
+	for i, f := range files {
 		want, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, out := filepath.Join(dir, "in.nn"), filepath.Join(dir, "out.nn")
-		if err := os.WriteFile(in, lead.ReplaceAll(want, nil), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(vim, "-N", "-u", "NONE", "-i", "NONE", "-n", "-es", "-S", "testdata/indent.vim")
-		cmd.Env = append(os.Environ(), "NN_RTP="+rtp, "NN_IN="+in, "NN_OUT="+out)
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("vim: %v\n%s", err, msg)
-		}
-		got, err := os.ReadFile(out)
+		got, err := os.ReadFile(filepath.Join(dir, "out"+strconv.Itoa(i)+".nn"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,9 +58,9 @@ func TestVimIndent(t *testing.T) {
 			t.Errorf("%s: %d lines indented, want %d", f, len(g), len(w))
 			continue
 		}
-		for i := range w {
-			if g[i] != w[i] {
-				t.Errorf("%s:%d: indented %q, want %q", f, i+1, g[i], w[i])
+		for k := range w {
+			if g[k] != w[k] {
+				t.Errorf("%s:%d: indented %q, want %q", f, k+1, g[k], w[k])
 				break
 			}
 		}
