@@ -9,34 +9,58 @@ import (
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
-	"github.com/nnclang/nnc/serve"
-	"github.com/nnclang/nnc/tensor"
 )
 
-// Server answers KServe/Triton v2 inference requests over HTTP for one
-// entry: see package serve and NewServer.
-type Server = serve.Server
+// TensorSpec is one input or result of a ServeModel.
+type TensorSpec struct {
+	Name  string
+	DType DType
+	// Shape has -1 for a dimension given by a shape variable.
+	Shape []int64
+}
 
-// ServeOptions configure NewServer.
+// ServeModel is an entry described for an inference server (package
+// serve, the nnc-serve command): its inputs and results, whether requests
+// can be joined into batches, a check of one request's inputs, and the
+// function that runs it. NewServeModel makes one from a Func.
+type ServeModel struct {
+	// Name is the model's name in the URLs (/v2/models/{Name}/infer).
+	Name string
+	// Inputs and Outputs describe the entry's parameters and results.
+	Inputs, Outputs []TensorSpec
+	// Batched says that requests can be joined along the first axis:
+	// every input and result has the batch axis first, and each row of a
+	// result depends on the same row of the inputs only.
+	Batched bool
+	// Check validates one request's inputs (all present, of the specs'
+	// types and ranks) further: shape variables consistent. It runs before
+	// the request is joined with others, so that a bad request fails
+	// alone. Nil checks nothing more.
+	Check func(in map[string]*Tensor) error
+	// Run evaluates the entry; its results are in the order of Outputs.
+	// The inputs belong to the caller, which lets Run change them.
+	Run func(ctx context.Context, in map[string]*Tensor) ([]*Tensor, error)
+}
+
+// ServeOptions configure NewServeModel.
 type ServeOptions struct {
-	// Name is the model's name in the URLs (/v2/models/{Name}/infer);
-	// default: the entry's name.
+	// Name is the model's name; default: the entry's name.
 	Name string
 	// Params is the parameter file the Func's parameters were loaded
 	// from, or "": when statistics were saved beside it (nnc train with a
 	// preprocess block), inputs are scaled as nnc run scales them.
 	Params string
-	// Server holds the batching, limits and timeouts.
-	Server serve.Options
 }
 
-// NewServer makes a v2 inference server for f: its inputs and results
-// are the v2 tensors, a shape variable's dimension -1 in the metadata.
-// When every input and result has the same shape variable first (B in
-// f32[B, 784] -> f32[B, 10]) and nowhere else, concurrent requests are
-// joined along it into runs of at most Server.MaxBatch rows (the rows
-// must be independent, as for RunBatches). Close the server when done.
-func NewServer(f *Func, o ServeOptions) (s *Server, err error) {
+// NewServeModel describes f's entry for an inference server: its inputs
+// and results, a shape variable's dimension -1. When every input and
+// result has the same shape variable first (B in f32[B, 784] -> f32[B, 10])
+// and nowhere else, the model is Batched: a server may join concurrent
+// requests along that axis (the rows must be independent, as for
+// RunBatches). The package nnc itself has no HTTP server, so that
+// programs using it (the nnc command among them) do not link net/http and
+// the C library's resolver; package serve has it.
+func NewServeModel(f *Func, o ServeOptions) (m *ServeModel, err error) {
 	defer recoverInternal(&err)
 	if !f.ok() {
 		return nil, errNoFunc
@@ -45,7 +69,7 @@ func NewServer(f *Func, o ServeOptions) (s *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &serve.Model{Name: o.Name}
+	m = &ServeModel{Name: o.Name}
 	if m.Name == "" {
 		m.Name = f.entry
 	}
@@ -56,10 +80,14 @@ func NewServer(f *Func, o ServeOptions) (s *Server, err error) {
 		m.Outputs = append(m.Outputs, serveSpec(outName(i, len(results)), r))
 	}
 	m.Batched = batchedEntry(ins, results)
-	m.Check = func(in map[string]*tensor.Tensor) error {
+	m.Check = func(in map[string]*Tensor) error {
 		shapes := make([][]int, len(ins))
 		for i, a := range ins {
-			shapes[i] = in[a.Name].Shape
+			t := in[a.Name]
+			if t == nil {
+				return fmt.Errorf("missing input %s: %v", a.Name, a.Type)
+			}
+			shapes[i] = t.Shape
 		}
 		_, err := lang.BindShapes(ins, shapes)
 		return err
@@ -74,10 +102,10 @@ func NewServer(f *Func, o ServeOptions) (s *Server, err error) {
 			return nil, err
 		}
 	}
-	m.Run = func(ctx context.Context, in map[string]*tensor.Tensor) ([]*tensor.Tensor, error) {
+	m.Run = func(ctx context.Context, in map[string]*Tensor) ([]*Tensor, error) {
 		if pre != nil {
-			// The server owns the inputs: they are scaled in place, as
-			// PreprocessInputs scales its copies.
+			// The inputs are the caller's to change: they are scaled in
+			// place, as PreprocessInputs scales its copies.
 			for arr, name := range pre.Inputs {
 				if t, ok := in[name]; ok {
 					if err := pre.ScaleTensor(arr, t); err != nil {
@@ -88,13 +116,13 @@ func NewServer(f *Func, o ServeOptions) (s *Server, err error) {
 		}
 		return f.RunContext(ctx, in)
 	}
-	return serve.New(m, o.Server)
+	return m, nil
 }
 
-// serveSpec describes a tensor type to the server: -1 for a dimension that
+// serveSpec describes a tensor type to a server: -1 for a dimension that
 // is not a constant.
-func serveSpec(name string, t ops.Type) serve.Spec {
-	s := serve.Spec{Name: name, DType: t.DType, Shape: make([]int64, len(t.Shape))}
+func serveSpec(name string, t ops.Type) TensorSpec {
+	s := TensorSpec{Name: name, DType: t.DType, Shape: make([]int64, len(t.Shape))}
 	for i, d := range t.Shape {
 		s.Shape[i] = -1
 		if c, ok := d.IsConst(); ok {

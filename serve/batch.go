@@ -8,35 +8,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nnclang/nnc"
 	"github.com/nnclang/nnc/tensor"
 )
 
-// Spec is one input or output of a model.
-type Spec struct {
-	Name  string
-	DType tensor.DType
-	// Shape has -1 for a dimension given by a shape variable.
-	Shape []int64
-}
+// Model is what a Server serves: one entry of a program, described by
+// nnc.NewServeModel (or made by hand: its specs and a Run function).
+type Model = nnc.ServeModel
 
-// Model is what a Server serves: one entry of a program.
-type Model struct {
-	// Name is the model's name in the URLs (/v2/models/{Name}).
-	Name string
-	// Inputs and Outputs describe the entry's parameters and results.
-	Inputs, Outputs []Spec
-	// Batched says that requests can be joined along the first axis:
-	// every input and result has the batch axis first, and each row of a
-	// result depends on the same row of the inputs only.
-	Batched bool
-	// Check validates one request's inputs (all present, of the specs'
-	// types, shape variables consistent) before it is joined with others,
-	// so that a bad request fails alone. Nil checks nothing more than the
-	// specs.
-	Check func(in map[string]*tensor.Tensor) error
-	// Run evaluates the entry; its results are in the order of Outputs.
-	Run func(ctx context.Context, in map[string]*tensor.Tensor) ([]*tensor.Tensor, error)
-}
+// Spec is one input or output of a Model.
+type Spec = nnc.TensorSpec
 
 // request is one inference request waiting for a batch.
 type request struct {

@@ -4,8 +4,10 @@
 // concurrent requests along the batch axis, limits on request bodies and
 // time, graceful shutdown, and Prometheus metrics at /metrics.
 //
-// The package knows nothing of .nn programs: a Model is its specs and a Run
-// function. The root package nnc makes one from a Func (nnc.NewServer).
+// A Model is its specs and a Run function; nnc.NewServeModel describes an
+// entry of a program so, and ForFunc serves one. The package is apart from
+// the root package so that programs that do not serve (the nnc command
+// among them) do not link net/http and, through it, the C library.
 package serve
 
 import (
@@ -17,6 +19,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/nnclang/nnc"
 )
 
 // Options configure a Server. Zero fields take the defaults below.
@@ -166,4 +170,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// ForFunc is New for an entry of a program: the model nnc.NewServeModel
+// describes.
+func ForFunc(f *nnc.Func, mo nnc.ServeOptions, o Options) (*Server, error) {
+	m, err := nnc.NewServeModel(f, mo)
+	if err != nil {
+		return nil, err
+	}
+	return New(m, o)
 }

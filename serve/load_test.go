@@ -1,18 +1,20 @@
-package nnc
+package serve
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nnclang/nnc/serve"
+	"github.com/nnclang/nnc"
 	"github.com/nnclang/nnc/tensor"
 )
 
@@ -40,7 +42,7 @@ type v2Answer struct {
 }
 
 // inferOnce posts x to url and decodes the answer.
-func inferOnce(client *http.Client, url string, x *Tensor) (int, v2Answer, error) {
+func inferOnce(client *http.Client, url string, x *nnc.Tensor) (int, v2Answer, error) {
 	data, _ := json.Marshal(x.F32)
 	body := fmt.Sprintf(`{"inputs":[{"name":"x","shape":[%d,%d],"datatype":"FP32","data":%s}]}`, x.Shape[0], x.Shape[1], data)
 	resp, err := client.Post(url, "application/json", strings.NewReader(body))
@@ -63,7 +65,7 @@ func inferOnce(client *http.Client, url string, x *Tensor) (int, v2Answer, error
 // answer is bitwise what Func.Run gives for the same request alone, and
 // the metrics show runs of more than one request.
 func TestServeLoad(t *testing.T) {
-	p, err := Compile("serve.nn", []byte(serveSrc))
+	p, err := nnc.Compile("serve.nn", []byte(serveSrc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,7 @@ func TestServeLoad(t *testing.T) {
 	if err := f.InitParams(7); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(f, ServeOptions{Name: "mlp", Server: serveOptions(16, 4*time.Millisecond, 2)})
+	srv, err := ForFunc(f, nnc.ServeOptions{Name: "mlp"}, Options{MaxBatch: 16, MaxDelay: 4 * time.Millisecond, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,12 +103,12 @@ func TestServeLoad(t *testing.T) {
 					t.Errorf("client %d request %d: %d %v %+v", c, i, code, err, a)
 					return
 				}
-				want, err := f.Run(map[string]*Tensor{"x": x})
+				want, err := f.Run(map[string]*nnc.Tensor{"x": x})
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				got := &Tensor{DType: tensor.F32, Shape: a.Outputs[0].Shape, F32: a.Outputs[0].Data}
+				got := &nnc.Tensor{DType: tensor.F32, Shape: a.Outputs[0].Shape, F32: a.Outputs[0].Data}
 				if !sameBits(got, want[0]) {
 					mu.Lock()
 					mismatches++
@@ -138,7 +140,16 @@ func TestServeLoad(t *testing.T) {
 	t.Logf("%v runs for %d requests", runs, clients*each)
 }
 
-func serveOptions(maxBatch int, delay time.Duration, workers int) (o serve.Options) {
-	o.MaxBatch, o.MaxDelay, o.Workers = maxBatch, delay, workers
-	return o
+// sameBits reports whether two f32 tensors have the same shape and bitwise
+// the same values.
+func sameBits(a, b *nnc.Tensor) bool {
+	if !slices.Equal(a.Shape, b.Shape) || len(a.F32) != len(b.F32) {
+		return false
+	}
+	for i := range a.F32 {
+		if math.Float32bits(a.F32[i]) != math.Float32bits(b.F32[i]) {
+			return false
+		}
+	}
+	return true
 }
