@@ -207,7 +207,11 @@ func (p *Program) benchGraph(opts BenchOptions) (*benchGraphs, error) {
 		if err != nil {
 			return nil, err
 		}
-		bs, err := p.buildStepGraph(opts.Entry, so, stepBuild{shapes: env})
+		fz, err := s.readFreezing(p.resolve) // the step of a frozen sub-model's block leaves it out (train_freeze.go)
+		if err != nil {
+			return nil, err
+		}
+		bs, err := p.buildStepGraph(opts.Entry, so, stepBuild{shapes: env, fz: fz})
 		if err != nil {
 			return nil, err
 		}

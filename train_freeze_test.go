@@ -137,13 +137,24 @@ func TestFreezeTrains(t *testing.T) {
 }
 
 // TestFreezeStep checks the step graph: no gradient, optimizer state or
-// update of a frozen parameter, and the same for the others as without
-// freeze.
+// update of a frozen parameter, an update of the others, and fewer ops
+// than the step without freeze (the teacher's backward pass is gone).
 func TestFreezeStep(t *testing.T) {
 	p, _ := compileFreeze(t, `    freeze    = [teacher]`)
 	tr, err := p.prepareTraining(&TrainOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	whole, _ := compileFreeze(t, "")
+	all, err := whole.prepareTraining(&TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, m := len(tr.step.Nodes), len(all.step.Nodes); n >= m {
+		t.Errorf("the step has %d ops with the teacher frozen, %d without", n, m)
+	}
+	if n, m := len(tr.step.Updates), len(all.step.Updates); n >= m {
+		t.Errorf("the step has %d updates with the teacher frozen, %d without", n, m)
 	}
 	var updated []string
 	for _, u := range tr.step.Updates {

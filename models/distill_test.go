@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/nnclang/nnc"
@@ -21,6 +22,16 @@ type distillRuns struct {
 	Settings struct {
 		SmallEpochs int `json:"small_epochs"`
 	} `json:"settings"`
+}
+
+// distillFull is one full run of torch/distill_mnist.py: its seed, the
+// student's width (0: 32, the script's first runs did not record it) and
+// the students' results.
+type distillFull struct {
+	Seed      int      `json:"seed"`
+	Hidden    int      `json:"hidden"`
+	Alone     torchRun `json:"alone"`
+	Distilled torchRun `json:"distilled"`
 }
 
 // distillFolder copies distill_mnist.nn and the file it imports the
@@ -96,4 +107,47 @@ func TestDistillMNIST(t *testing.T) {
 	file := filepath.Join(dir, "distill_mnist.nn")
 	check("distilled student", trainIn(t, file, "Distill", data, r.Settings.SmallEpochs, 3, ""), distilled)
 	check("student alone", trainIn(t, file, "Student", data, r.Settings.SmallEpochs, 3, ""), alone)
+}
+
+// TestDistillMNISTFull runs distill_mnist.nn's commands as its README
+// section does, in a temporary folder: the teacher (mnist_mlp.nn as
+// written, 20 epochs on the official training images) written to the
+// file init_from names, then the distilled student and the student alone
+// (20 epochs each, seed 0). The teacher must reach 98.3% on the official
+// test images (TestMnistMLPFull's bound); each student PyTorch's accuracy
+// for the same run (torch/distill_mnist.py full 0) less half a point.
+// Run with NNC_FULL=all (about 2 minutes on a quiet 2-core machine).
+func TestDistillMNISTFull(t *testing.T) {
+	fullRun(t, true)
+	b, err := os.ReadFile("torch/distill_mnist.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Full []distillFull `json:"full"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(r.Full, func(x distillFull) bool {
+		return x.Seed == 0 && (x.Hidden == 0 || x.Hidden == 32)
+	})
+	if i < 0 {
+		t.Fatal("torch/distill_mnist.json has no full run of seed 0 with the 32-unit student")
+	}
+	dir := distillFolder(t)
+	if acc := trainIn(t, filepath.Join(dir, "mnist_mlp.nn"), "", "", 0, 1, filepath.Join(dir, "mnist_mlp.safetensors")); acc < 0.983 {
+		t.Errorf("teacher: test accuracy %.4f < 0.983", acc)
+	}
+	file := filepath.Join(dir, "distill_mnist.nn")
+	for _, c := range []struct {
+		model string
+		torch float64
+	}{{"Distill", r.Full[i].Distilled.Accuracy}, {"Student", r.Full[i].Alone.Accuracy}} {
+		acc := trainIn(t, file, c.model, "", 0, 1, "")
+		t.Logf("%s: test accuracy %.4f (PyTorch %.4f)", c.model, acc, c.torch)
+		if acc < c.torch-0.005 {
+			t.Errorf("%s: test accuracy %.4f < %.4f (PyTorch's less half a point)", c.model, acc, c.torch-0.005)
+		}
+	}
 }
