@@ -81,10 +81,30 @@ func TestBuildErrors(t *testing.T) {
 		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--target", "arm", "-o", out}, 1, "--target \"arm\""},
 		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--module", "x.com/m", "-o", out}, 1, "--module"},
 		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--standalone", "--module", "a b", "-o", out}, 1, "--module"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--dynamic", "B", "-o", out}, 2, "--dynamic \"B\""},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--dynamic", "B=0", "-o", out}, 2, "--dynamic"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--dynamic", "Q=4", "-o", out}, 1, "--shapes Q"},
 	} {
 		_, errOut, code := nncCmd(t, c.args...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, %q; want %d, %q", c.args, code, errOut, c.code, c.want)
+		}
+	}
+}
+
+// TestBuildDynamicCLI: --dynamic B=16 leaves B symbolic in model.go, with
+// its maximum (the root's TestBuildModels runs such packages against
+// nnc run at several B).
+func TestBuildDynamicCLI(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "pkg")
+	if _, errOut, code := nncCmd(t, "build", "../../models/digits.nn", "--entry", "Classifier.forward",
+		"--dynamic", "B=16", "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	src, _ := os.ReadFile(filepath.Join(out, "model.go"))
+	for _, want := range []string{"const MaxB = 16", `ops.DimVar("B")`, "func dynamicOf(n int) (int, error)"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("model.go lacks %q", want)
 		}
 	}
 }
