@@ -72,6 +72,18 @@ func sgemmSmall1x64(k int, a *float32, rs, ks int, b *float32, ldb int, c *float
 func sgemmSmall2x32(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 
 //go:noescape
+func sgemmSmall1x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmSmall2x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmSmall3x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmSmall4x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
+
+//go:noescape
 func sgemmSmall1x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 
 //go:noescape
@@ -100,6 +112,8 @@ func sgemmSmallMask4x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *f
 // bits).
 var smallKernels32 = []smallKernel[float32]{
 	{1, 64, sgemmSmall1x64, nil}, {2, 32, sgemmSmall2x32, nil},
+	{1, 24, sgemmSmall1x24, nil}, {2, 24, sgemmSmall2x24, nil},
+	{3, 24, sgemmSmall3x24, nil}, {4, 24, sgemmSmall4x24, nil},
 	{1, 16, sgemmSmall1x16, sgemmSmallMask1x16}, {2, 16, sgemmSmall2x16, sgemmSmallMask2x16},
 	{3, 16, sgemmSmall3x16, sgemmSmallMask3x16}, {4, 16, sgemmSmall4x16, sgemmSmallMask4x16},
 }

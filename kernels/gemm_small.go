@@ -29,8 +29,10 @@ type smallFn[T Float] func(k int, a *T, rs, ks int, b *T, ldb int, c *T, ldc int
 // unpacked. A variable so that tests can compare with the packed path.
 var gemmSmallMax = 8
 
-// gemmSmallNT is the columns of C per task of a parallel small-M product.
-const gemmSmallNT = 256
+// gemmSmallNT is the columns of C per task of a parallel small-M product:
+// a multiple of every kernel width (64, 32, 24, 16), so that only the last
+// task, at N, has columns left for the masked kernels.
+const gemmSmallNT = 384
 
 // gemmSmall is the state of a small-M plan.
 type gemmSmall[T Float] struct {
@@ -39,7 +41,7 @@ type gemmSmall[T Float] struct {
 	width  int             // the main width
 	kc     int             // K block, as the packed path's
 	tasks  int             // column ranges of gemmSmallNT
-	mask   [16]int32       // the columns of the last strip, when N%16 != 0
+	mask   [16]int32       // the columns of the last strip, when fewer than 16
 	big    *GemmPlan[T]    // the packed plan, made for a run with alpha != 1
 
 	// Per-run state.
@@ -72,7 +74,7 @@ func newGemmSmall[T Float](g *GemmPlan[T]) bool {
 		}
 		return smallKernel[T]{}
 	}
-	sm := &gemmSmall[T]{width: 16}
+	sm := &gemmSmall[T]{width: 24}
 	var rows []int // the row blocks
 	switch m := g.M; {
 	case m == 1:
@@ -96,7 +98,7 @@ func newGemmSmall[T Float](g *GemmPlan[T]) bool {
 	}
 	sm.kc, _ = gemmKC[T](g.K)
 	sm.tasks = blocks(g.N, gemmSmallNT)
-	for j := range g.N % 16 {
+	for j := range smallEdgeWidth((sm.tasks-1)*gemmSmallNT, g.N, sm.width) {
 		sm.mask[j] = -1
 	}
 	g.sm = sm
@@ -196,6 +198,22 @@ func (g *GemmPlan[T]) smallColumns(j0, j1 int) {
 		}
 		j += w
 	}
+}
+
+// smallEdgeWidth is the number of columns that smallColumns(j0, j1)
+// leaves to the masked kernels with strips of the given width.
+func smallEdgeWidth(j0, j1, width int) int {
+	for j := j0; j < j1; {
+		w := width
+		if j+w > j1 {
+			w = 16
+		}
+		if j+w > j1 {
+			return j1 - j
+		}
+		j += w
+	}
+	return 0
 }
 
 // smallEdge computes the last columns [j0, j1) of C, fewer than 16, with

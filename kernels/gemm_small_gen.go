@@ -38,13 +38,15 @@ func (k small) name() string {
 	return fmt.Sprintf("sgemmSmall%dx%d", k.rows, k.nv*8)
 }
 
-// The kernels: 1×64 and 2×32 for products of one or two rows, 3×16 and
-// 4×16 for three to eight (in blocks of four and the rest), with 1×16 and
-// 2×16 for those rests, and masked 16-column kernels of 1 to 4 rows for the
-// last columns. Each keeps 6 to 8 accumulators in flight (fewer for the
-// rests).
+// The kernels: 1×64 and 2×32 for products of one or two rows, 3×24 and
+// 4×24 for three to eight (in blocks of four and the rest), with 1×24 and
+// 2×24 for those rests, 16-column kernels of 1 to 4 rows where fewer than 24
+// columns are left, and their masked forms for the last columns, fewer than
+// 16. The main kernels keep 8 to 12 accumulators in flight.
 var kernels = []small{
-	{1, 8, false}, {2, 4, false}, {1, 2, false}, {2, 2, false}, {3, 2, false}, {4, 2, false},
+	{1, 8, false}, {2, 4, false},
+	{1, 3, false}, {2, 3, false}, {3, 3, false}, {4, 3, false},
+	{1, 2, false}, {2, 2, false}, {3, 2, false}, {4, 2, false},
 	{1, 2, true}, {2, 2, true}, {3, 2, true}, {4, 2, true},
 }
 

@@ -72,7 +72,8 @@ func checkSmallBitwise(t *testing.T, rng *rand.Rand, kern gemmKernel[float32], m
 }
 
 // TestGemmSmallParallel: a small-M product large enough to run in parallel
-// tasks gives the same bits for any GOMAXPROCS, and allocates nothing.
+// tasks gives the same bits for any GOMAXPROCS, the packed path's, and
+// allocates nothing.
 func TestGemmSmallParallel(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 	rng := rand.New(rand.NewPCG(14, 2))
@@ -100,7 +101,14 @@ func TestGemmSmallParallel(t *testing.T) {
 			}
 		}
 	}
+	packed := newGemm(gemmKernelsFor[float32]()[0], false, false, m, n, k, false)
 	c := make([]float32, m*n)
+	packed.Run(1, a, k, b, n, 0, c, n)
+	for i := range c {
+		if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
+			t.Fatalf("C[%d] = %g unpacked, %g packed", i, ref[i], c[i])
+		}
+	}
 	if allocs := testing.AllocsPerRun(5, func() { g.Run(1, a, k, b, n, 1, c, n) }); allocs != 0 {
 		t.Errorf("%g allocations per run", allocs)
 	}
