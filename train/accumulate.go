@@ -44,12 +44,14 @@ func (s *StepOptions) accumulate(b *ops.Builder, loss *ops.Node, params, grads [
 	rows := b.State(AccumRowsState, f64, ops.Attrs{"init": "zeros"})
 	micro := append([]ops.Update(nil), b.G.Updates...) // the model's states
 	total := b.Add(rows, n)
+	s.sums = [][2]*ops.Node{{total, rows}}
 	eff := make([]*ops.Node, len(grads))
 	for i, p := range params {
 		dt := p.Type.DType
 		acc := b.State(p.Name()+"/accum.grad", p.Type, ops.Attrs{"init": "zeros"})
 		sum := b.Add(acc, b.Mul(grads[i], castTo(b, n, dt)))
 		micro = append(micro, ops.Update{Target: acc, Value: sum})
+		s.sums = append(s.sums, [2]*ops.Node{sum, acc}) // parallel.go's apply graph reads acc instead
 		eff[i] = b.Div(sum, castTo(b, total, dt))
 		b.Update(acc, b.Full(p.Type, 0))
 	}

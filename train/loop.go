@@ -112,6 +112,7 @@ func newLoop(ctx context.Context, cfg Config) (*loop, error) {
 			l.batches.Close()
 			return nil, err
 		}
+		l.res.Parallel = &l.par.times
 	}
 	for _, p := range cfg.Step.Params() {
 		l.paramNames = append(l.paramNames, p.Name())

@@ -1,6 +1,8 @@
 package train
 
 import (
+	"fmt"
+
 	"github.com/nnclang/nnc/dist"
 	"github.com/nnclang/nnc/ops"
 )
@@ -75,27 +77,27 @@ func ShardRows(g, n, r int) (lo, hi int) {
 // step of seed seed: seed itself for shard 0.
 func ShardSeed(seed uint64, r int) uint64 { return seed + uint64(r)*0x9E3779B97F4A7C15 }
 
-// buildApply sets s.Parallel.Apply from the step graph g, whose gradients
-// are grads and whose first nModel updates are the model's own (states
-// of the forward pass): a copy of g's other updates (the optimizer's,
-// the accumulators' resets) in which the gradients are zeros and the
-// batch's rows 0, so that the update reads only the accumulators.
-func (s *StepOptions) buildApply(g *ops.Graph, grads []*ops.Node, nModel int) error {
-	zero := make(map[int]bool, len(grads))
-	for _, n := range grads {
-		zero[n.ID] = true
+// buildApply sets s.Parallel.Apply from the step graph g, whose first
+// nModel updates are the model's own (states of the forward pass): a
+// copy of g's other updates (the optimizer's, the accumulators' resets)
+// in which each sum of an accumulator and the batch's part reads the
+// accumulator alone (s.sums), so that the update reads only the
+// accumulators: the gradient is accumulated / rows.
+func (s *StepOptions) buildApply(g *ops.Graph, nModel int) error {
+	instead := make(map[int]int, len(s.sums))
+	for _, p := range s.sums {
+		instead[p[0].ID] = p[1].ID
 	}
+	copies := make(map[int]*ops.Node)
 	h := &ops.Graph{Nodes: g.Nodes, Updates: g.Updates[nModel:]}
 	nb, _, err := replay(h, replayRules{
-		replace: func(nb *ops.Builder, n *ops.Node) *ops.Node {
-			if n.Op == ops.State && n.Name() == BatchRowsState {
-				return nb.Scalar(ops.F64, 0)
-			}
-			return nil
-		},
 		use: func(nb *ops.Builder, n, c *ops.Node) (*ops.Node, error) {
-			if zero[n.ID] {
-				return nb.Full(n.Type, 0), nil
+			copies[n.ID] = c
+			if id, ok := instead[n.ID]; ok {
+				if copies[id] == nil {
+					return nil, fmt.Errorf("train: the apply graph: %s is not copied before the sum that reads it", g.Nodes[id].Name())
+				}
+				return copies[id], nil
 			}
 			return nil, nil
 		},

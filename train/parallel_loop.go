@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/dist"
@@ -33,6 +34,18 @@ type parallelStep struct {
 	parts32 [][]float32 // the emulation's shards
 	parts64 [][]float64
 	arrays  map[string]*tensor.Tensor // a shard's rows
+	times   ParallelTimes
+}
+
+// ParallelTimes is where the steps of data-parallel training spent their
+// time on one rank.
+type ParallelTimes struct {
+	Steps int
+	// Shards is the time of the micro graph on the rank's shards (all N
+	// when emulated), Comm of the sums and broadcasts (the collectives
+	// under a Comm, the sums in memory when emulated), Apply of the
+	// updates.
+	Shards, Comm, Apply time.Duration
 }
 
 // newParallelStep binds the micro and apply graphs of cfg.StepOptions.
@@ -153,10 +166,13 @@ func (d *parallelStep) bcast(names []string) error {
 // run is the step of the global batch b: the shards, the sum over the
 // ranks, the update.
 func (d *parallelStep) run(ctx context.Context, seed uint64, b *data.Batch) ([]*tensor.Tensor, error) {
+	t0 := time.Now()
+	var t1 time.Time
 	if c := d.p.Comm; c != nil {
 		if err := d.shard(ctx, seed, b, c.Rank(), d.b32, d.b64); err != nil {
 			return nil, err
 		}
+		t1 = time.Now()
 		if err := c.AllreduceF32(d.b32); err != nil {
 			return nil, err
 		}
@@ -181,6 +197,7 @@ func (d *parallelStep) run(ctx context.Context, seed uint64, b *data.Batch) ([]*
 				}
 			}
 		}
+		t1 = time.Now()
 		for name, t := range keep {
 			d.store.Get(name).CopyFrom(t)
 		}
@@ -188,9 +205,14 @@ func (d *parallelStep) run(ctx context.Context, seed uint64, b *data.Batch) ([]*
 		dist.SumInOrderF64(d.b64, d.parts64)
 	}
 	d.unpack()
+	t2 := time.Now()
 	if _, err := d.apply.run(ctx, seed, nil); err != nil {
 		return nil, err
 	}
+	d.times.Steps++
+	d.times.Shards += t1.Sub(t0)
+	d.times.Comm += t2.Sub(t1)
+	d.times.Apply += time.Since(t2)
 	d.outs[d.loss].F64[0] = d.b64[1] / float64(b.Size)
 	return d.outs, nil
 }

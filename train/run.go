@@ -242,7 +242,10 @@ type Result struct {
 	// Confusion is the test set's confusion matrix when the metrics
 	// include "confusion", else nil.
 	Confusion [][]int64
-	metrics   map[string]float64
+	// Parallel, in data-parallel training (StepOptions.Parallel), is
+	// where this rank's steps spent their time.
+	Parallel *ParallelTimes
+	metrics  map[string]float64
 }
 
 // Metrics returns the measured metrics keyed "train_loss", "train_accuracy",

@@ -66,6 +66,11 @@ type StepOptions struct {
 	// is set): the graph of the batches that only accumulate their
 	// gradients (see Accumulation).
 	Micro *ops.Graph
+
+	// sums pairs each sum of an accumulator and the batch's part with the
+	// accumulator (and the rows' total with the accumulated rows): the
+	// apply graph reads the second for the first (parallel.go).
+	sums [][2]*ops.Node
 }
 
 // SettingError is an error of one training setting, named as the train
@@ -144,7 +149,7 @@ func (s *StepOptions) build(b *ops.Builder, loss *ops.Node, params []*ops.Node) 
 	if err := s.Check(); err != nil {
 		return err
 	}
-	s.Micro = nil
+	s.Micro, s.sums = nil, nil
 	if params == nil {
 		params = b.G.Params()
 	}
@@ -162,7 +167,7 @@ func (s *StepOptions) build(b *ops.Builder, loss *ops.Node, params []*ops.Node) 
 	if err != nil {
 		return err
 	}
-	raw, nModel := grads, len(b.G.Updates)
+	nModel := len(b.G.Updates)
 	if s.Accumulate > 1 || s.Parallel != nil {
 		if grads, err = s.accumulate(b, loss, params, grads); err != nil {
 			return err
@@ -187,7 +192,7 @@ func (s *StepOptions) build(b *ops.Builder, loss *ops.Node, params []*ops.Node) 
 		return err
 	}
 	if s.Parallel != nil {
-		return s.buildApply(b.G, raw, nModel) // parallel.go
+		return s.buildApply(b.G, nModel) // parallel.go
 	}
 	return nil
 }

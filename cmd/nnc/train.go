@@ -100,6 +100,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if res.Seeds != nil {
 		return printSeeds(stdout, res, *asJSON)
 	}
+	dp.report(stderr, res, *quiet)
 	if res.Details.StoppedEarly {
 		fmt.Fprintf(stderr, "stopped early after epoch %d; the parameters of epoch %d kept\n", res.Details.Epochs, res.Details.BestEpoch)
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/nnclang/nnc"
 )
@@ -46,4 +47,20 @@ func (f *distFlags) parse(fs *flag.FlagSet, stdout io.Writer, quiet *bool) (func
 		stdout, *quiet = io.Discard, true
 	}
 	return func() { c.Close() }, stdout, nil
+}
+
+// report writes, unless quiet, where a data-parallel run's steps spent
+// their time on this rank (rank 0 under --distributed).
+func (f *distFlags) report(w io.Writer, res *nnc.TrainResult, quiet bool) {
+	if quiet || res == nil || res.Details == nil || res.Details.Parallel == nil || res.Details.Parallel.Steps == 0 {
+		return
+	}
+	t := res.Details.Parallel
+	ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 / float64(t.Steps) }
+	what, n := "shards", f.o.Shards
+	if f.o.Comm != nil {
+		what, n = "ranks", f.o.Comm.Size()
+	}
+	fmt.Fprintf(w, "data-parallel, %d %s: %d steps, per step %.3f ms computing the shard(s), %.3f ms summing over the %s, %.3f ms updating\n",
+		n, what, t.Steps, ms(t.Shards), ms(t.Comm), what, ms(t.Apply))
 }

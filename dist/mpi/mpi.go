@@ -14,6 +14,12 @@ static int nnc_init(int *provided) {
 }
 static int nnc_rank(int *r) { return MPI_Comm_rank(MPI_COMM_WORLD, r); }
 static int nnc_size(int *n) { return MPI_Comm_size(MPI_COMM_WORLD, n); }
+static int nnc_alltoall_f32(const float *in, float *out, int n) {
+	return MPI_Alltoall(in, n, MPI_FLOAT, out, n, MPI_FLOAT, MPI_COMM_WORLD);
+}
+static int nnc_alltoall_f64(const double *in, double *out, int n) {
+	return MPI_Alltoall(in, n, MPI_DOUBLE, out, n, MPI_DOUBLE, MPI_COMM_WORLD);
+}
 static int nnc_allgather_f32(const float *in, float *out, int n) {
 	return MPI_Allgather(in, n, MPI_FLOAT, out, n, MPI_FLOAT, MPI_COMM_WORLD);
 }
@@ -53,7 +59,7 @@ type comm struct {
 	mu         sync.Mutex // MPI_THREAD_SERIALIZED: one call at a time
 	rank, size int
 	closed     bool
-	g32        []float32 // allgather buffers, grown as needed
+	g32        []float32 // the allreduce's buffers, grown as needed
 	g64        []float64
 }
 
@@ -104,29 +110,40 @@ func (c *comm) check(what string) error {
 	return nil
 }
 
-// AllreduceF32 gathers every rank's buf (MPI_Allgather) and sums the parts
-// in rank order (dist.SumInOrderF32).
+// AllreduceF32 sums buf over the ranks in rank order, as a ring's
+// reduce-scatter and allgather do but with every element's sum formed by
+// one rank in rank order: buf is cut into N chunks of ⌈len/N⌉ elements
+// (the last padded with zeros); MPI_Alltoall brings chunk r of every rank
+// to rank r, which sums them in rank order (dist.SumInOrderF32);
+// MPI_Allgather gives every rank every summed chunk. Each rank sends and
+// receives 2(N-1)/N of the buffer, as a ring allreduce.
 func (c *comm) AllreduceF32(buf []float32) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.check("allreduce"); err != nil {
 		return err
 	}
-	for lo := 0; lo < len(buf); lo += piece {
-		part := buf[lo:min(lo+piece, len(buf))]
-		n := len(part)
-		if cap(c.g32) < n*c.size {
-			c.g32 = make([]float32, n*c.size)
+	n := c.size
+	for lo := 0; lo < len(buf); lo += piece * n {
+		part := buf[lo:min(lo+piece*n, len(buf))]
+		k := (len(part) + n - 1) / n // elements per chunk
+		if cap(c.g32) < 2*k*n+k {
+			c.g32 = make([]float32, 2*k*n+k)
 		}
-		all := c.g32[:n*c.size]
-		if e := C.nnc_allgather_f32((*C.float)(unsafe.Pointer(&part[0])), (*C.float)(unsafe.Pointer(&all[0])), C.int(n)); e != C.MPI_SUCCESS {
+		send, recv, mine := c.g32[:k*n], c.g32[k*n:2*k*n], c.g32[2*k*n:2*k*n+k]
+		clear(send[copy(send, part):])
+		if e := C.nnc_alltoall_f32((*C.float)(unsafe.Pointer(&send[0])), (*C.float)(unsafe.Pointer(&recv[0])), C.int(k)); e != C.MPI_SUCCESS {
+			return mpiErr("MPI_Alltoall", e)
+		}
+		parts := make([][]float32, n)
+		for r := range parts {
+			parts[r] = recv[r*k : (r+1)*k]
+		}
+		dist.SumInOrderF32(mine, parts)
+		if e := C.nnc_allgather_f32((*C.float)(unsafe.Pointer(&mine[0])), (*C.float)(unsafe.Pointer(&send[0])), C.int(k)); e != C.MPI_SUCCESS {
 			return mpiErr("MPI_Allgather", e)
 		}
-		parts := make([][]float32, c.size)
-		for r := range parts {
-			parts[r] = all[r*n : (r+1)*n]
-		}
-		dist.SumInOrderF32(part, parts)
+		copy(part, send)
 	}
 	return nil
 }
@@ -138,21 +155,27 @@ func (c *comm) AllreduceF64(buf []float64) error {
 	if err := c.check("allreduce"); err != nil {
 		return err
 	}
-	for lo := 0; lo < len(buf); lo += piece {
-		part := buf[lo:min(lo+piece, len(buf))]
-		n := len(part)
-		if cap(c.g64) < n*c.size {
-			c.g64 = make([]float64, n*c.size)
+	n := c.size
+	for lo := 0; lo < len(buf); lo += piece * n {
+		part := buf[lo:min(lo+piece*n, len(buf))]
+		k := (len(part) + n - 1) / n
+		if cap(c.g64) < 2*k*n+k {
+			c.g64 = make([]float64, 2*k*n+k)
 		}
-		all := c.g64[:n*c.size]
-		if e := C.nnc_allgather_f64((*C.double)(unsafe.Pointer(&part[0])), (*C.double)(unsafe.Pointer(&all[0])), C.int(n)); e != C.MPI_SUCCESS {
+		send, recv, mine := c.g64[:k*n], c.g64[k*n:2*k*n], c.g64[2*k*n:2*k*n+k]
+		clear(send[copy(send, part):])
+		if e := C.nnc_alltoall_f64((*C.double)(unsafe.Pointer(&send[0])), (*C.double)(unsafe.Pointer(&recv[0])), C.int(k)); e != C.MPI_SUCCESS {
+			return mpiErr("MPI_Alltoall", e)
+		}
+		parts := make([][]float64, n)
+		for r := range parts {
+			parts[r] = recv[r*k : (r+1)*k]
+		}
+		dist.SumInOrderF64(mine, parts)
+		if e := C.nnc_allgather_f64((*C.double)(unsafe.Pointer(&mine[0])), (*C.double)(unsafe.Pointer(&send[0])), C.int(k)); e != C.MPI_SUCCESS {
 			return mpiErr("MPI_Allgather", e)
 		}
-		parts := make([][]float64, c.size)
-		for r := range parts {
-			parts[r] = all[r*n : (r+1)*n]
-		}
-		dist.SumInOrderF64(part, parts)
+		copy(part, send)
 	}
 	return nil
 }
