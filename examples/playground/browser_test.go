@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"regexp"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -51,12 +50,13 @@ type svgReport struct {
 	Width     float64  `json:"width"`
 }
 
-// TestBrowser builds the playground (build.sh: the wasm, the CodeMirror
-// bundle), serves it on loopback and runs the page's self-test in headless
-// Chromium: the shape error of the "shape error" sample is listed and
-// underlined on line 4; the "tiny" sample checks, its graph is drawn with
-// the 5 nodes and 4 edges counted by hand (TestGraph), the optimized one
-// too; the cursor on h shows f32[B, 3]; the summary table has the FLOPs
+// TestBrowser builds the playground (build.sh: the wasm, the worker, the
+// CodeMirror bundle), serves it on loopback and runs the page's self-test
+// in headless Chromium, driven over the DevTools protocol (cdp_test.go):
+// the shape error of the "shape error" sample is listed and underlined on
+// line 4; the "tiny" sample checks, its graph is drawn with the 5 nodes
+// and 4 edges counted by hand (TestGraph), the optimized one too; the
+// cursor on h shows f32[B, 3]; the summary table has the FLOPs
 // 2·32·4·3 + 32·3 = 864 for B=32. It skips when Chromium or the npm
 // packages (npm ci in this folder) are missing, unless NNC_BROWSER=1.
 func TestBrowser(t *testing.T) {
@@ -81,22 +81,22 @@ func TestBrowser(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(dist)))
 	defer srv.Close()
-	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=60000", "--dump-dom", srv.URL+"/?selftest=1")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	dom, err := cmd.Output()
+	b, err := startBrowser(ctx, chromium, t.TempDir(), 1400, 820)
 	if err != nil {
-		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+		t.Fatalf("chromium: %v", err)
 	}
-	m := regexp.MustCompile(`(?s)<pre id="selftest"[^>]*>(.*?)</pre>`).FindSubmatch(dom)
-	if m == nil || len(m[1]) == 0 {
-		t.Fatalf("the page wrote no self-test report; DOM:\n%.3000s", dom)
+	defer b.close()
+	if err := b.open(ctx, srv.URL+"/?selftest=1", `document.title.startsWith("selftest ")`); err != nil {
+		status, _ := b.eval(`document.getElementById("status").textContent`)
+		t.Fatalf("the self-test did not end: %v (status %q)", err, status)
+	}
+	report, err := b.eval(`document.getElementById("selftest").textContent`)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var r selftestReport
-	if err := json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &r); err != nil {
-		t.Fatalf("report: %v\n%s", err, m[1])
+	if err := json.Unmarshal([]byte(report), &r); err != nil {
+		t.Fatalf("report: %v\n%s", err, report)
 	}
 	if r.Error != "" {
 		t.Fatalf("the self-test failed: %s", r.Error)
@@ -105,6 +105,27 @@ func TestBrowser(t *testing.T) {
 	checkGood(t, &r)
 	if r.Format != "fn g(x: f32[N]) -> f32[N] {\n    return relu(x)\n}\n" {
 		t.Errorf("format in the page: %q", r.Format)
+	}
+	if dir := os.Getenv("NNC_PLAYGROUND_SHOTS"); dir != "" {
+		screenshots(ctx, t, b, srv.URL, dir)
+	}
+}
+
+// screenshots writes docs/img's pictures of the playground into dir (run
+// with NNC_PLAYGROUND_SHOTS=../../docs/img): the digits classifier with
+// the cursor on h, and the shape error.
+func screenshots(ctx context.Context, t *testing.T, b *browser, url, dir string) {
+	shots := []struct{ file, query, done string }{
+		{"playground.png", "?line=9&col=9", `document.querySelector("#graph-opt svg") !== null && document.querySelector("#summary table") !== null && document.getElementById("info").textContent !== ""`},
+		{"playground-error.png", "?sample=2&line=4&col=14", `document.querySelectorAll("#diagnostics li").length > 0 && document.querySelector("#graph-opt .note") !== null && document.getElementById("info").textContent !== ""`},
+	}
+	for _, s := range shots {
+		if err := b.open(ctx, url+"/"+s.query, s.done); err != nil {
+			t.Fatalf("%s: %v", s.file, err)
+		}
+		if err := b.screenshot(filepath.Join(dir, s.file)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

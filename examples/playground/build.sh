@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the nnc playground into a folder (default examples/playground/dist):
 # nnc.wasm (this package for GOOS=js GOARCH=wasm), Go's wasm_exec.js, the
-# page, and app.js bundled with CodeMirror 6 by esbuild. Needs Go, and
+# page, the worker that runs the wasm (worker.js), and app.js bundled with CodeMirror 6 by esbuild. Needs Go, and
 # Node.js with npm: the editor's packages are installed from
 # package-lock.json (npm ci) when node_modules is missing.
 #
@@ -17,7 +17,7 @@ if [ ! -x "$here/node_modules/.bin/esbuild" ]; then
 fi
 (cd "$here" && GOOS=js GOARCH=wasm go build -trimpath -o "$out/nnc.wasm" .)
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$out/"
-cp "$here/web/index.html" "$here/web/style.css" "$out/"
+cp "$here/web/index.html" "$here/web/style.css" "$here/web/worker.js" "$out/"
 "$here/node_modules/.bin/esbuild" "$here/web/app.js" --bundle --minify --format=iife \
   --target=es2020 --log-level=warning --outfile="$out/app.js"
 echo "playground built in $out"

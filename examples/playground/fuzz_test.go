@@ -25,7 +25,7 @@ func FuzzPlay(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string, line, col uint8) {
 		lines := strings.Split(src, "\n")
 		width := func(l int) int { return len(utf16.Encode([]rune(lines[l-1]))) }
-		r := check(src, "B=2, T=3")
+		r := check(src)
 		for _, d := range r.Diagnostics {
 			if d.Line < 1 || d.Line > len(lines) || d.EndLine != d.Line || d.Col < 1 || d.EndCol < d.Col || d.EndCol > width(d.Line)+1 {
 				t.Fatalf("diagnostic %+v outside the text", d)
@@ -36,6 +36,9 @@ func FuzzPlay(f *testing.F) {
 		}
 		if fr := format(src); len(fr.Diagnostics) > 0 && fr.Text != src {
 			t.Fatal("format changed a text with errors")
+		}
+		if s := summary(src, "B=2, T=3"); len(r.Entries) > 0 && s.Summary == nil && s.Error == "" {
+			t.Fatalf("summary: neither a summary nor an error")
 		}
 		if len(r.Entries) > 0 {
 			g := graph(src, r.Entries[0], line%2 == 0)

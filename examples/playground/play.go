@@ -5,14 +5,17 @@
 // Built with GOOS=js GOARCH=wasm (build.sh), it registers a global object
 // nnc whose functions take the editor's text and return JSON:
 //
-//	nnc.check(src)                    {diagnostics, entries, summary, error}
+//	nnc.check(src)                    {diagnostics, entries}
+//	nnc.summary(src, shapes)          {summary, error}: nnc check's table
 //	nnc.hover(src, line, col)         {found, name, type, kind, detail, line, col, endCol}
 //	nnc.format(src)                   {text, diagnostics}
 //	nnc.graph(src, entry, optimized)  {svg, nodes, edges, error}
 //
 // Lines are 1-based, columns 1-based in UTF-16 code units (JavaScript's
-// string indices). Built for any other system, it serves a built
-// playground folder on a loopback address (main_serve.go).
+// string indices). The page runs it in a Web Worker (web/worker.js), so
+// that a long check never stops the editor. Built for any other system,
+// it serves a built playground folder on a loopback address
+// (main_serve.go).
 package main
 
 import (
@@ -45,15 +48,19 @@ type Diagnostic struct {
 	Message string `json:"message"`
 }
 
-// CheckResult is check's answer: the errors, or the entries and nnc
-// check's summary of a program that checks.
+// CheckResult is check's answer: the errors, or the entries of a program
+// that checks.
 type CheckResult struct {
 	Diagnostics []Diagnostic `json:"diagnostics"`
 	Entries     []string     `json:"entries"`
-	Summary     *nnc.Summary `json:"summary,omitempty"`
-	// Error is an error of the summary (a program that checks but cannot
-	// be planned for the given shapes), not of the text.
-	Error string `json:"error,omitempty"`
+}
+
+// SummaryResult is nnc check's summary of a program that checks, or why
+// there is none (errors in the text, shapes that do not parse, a program
+// that cannot be planned).
+type SummaryResult struct {
+	Summary *nnc.Summary `json:"summary,omitempty"`
+	Error   string       `json:"error,omitempty"`
 }
 
 // HoverResult is what the checker knows of the token at a position.
@@ -82,12 +89,32 @@ type GraphResult struct {
 	Error string `json:"error,omitempty"`
 }
 
-// cache keeps the analysis of the latest text: check and then hovers over
-// the same text analyze it once.
+// cache keeps the analysis and the compiled program of the latest text:
+// check, summary, graph and hovers over the same text analyze and compile
+// it once.
 var cache struct {
 	sync.Mutex
-	src string
-	a   *lang.Analysis
+	src     string
+	a       *lang.Analysis
+	psrc    string
+	p       *nnc.Program
+	pErr    error
+	checked bool
+}
+
+// program returns the (cached) program of src, compiled and its train
+// blocks checked, or its errors.
+func program(src string) (*nnc.Program, error) {
+	cache.Lock()
+	defer cache.Unlock()
+	if !cache.checked || cache.psrc != src {
+		p, err := nnc.Compile(fileName, []byte(src))
+		if err == nil {
+			err = p.CheckTrainBlocks()
+		}
+		cache.psrc, cache.p, cache.pErr, cache.checked = src, p, err, true
+	}
+	return cache.p, cache.pErr
 }
 
 // analysis returns the (cached) analysis of src.
@@ -112,37 +139,51 @@ func safeAnalyze(src string) (a *lang.Analysis) {
 	return lang.Analyze(fileName, []byte(src))
 }
 
-// check returns src's errors or, when it checks, its entries and the
-// summary of `nnc check` for the shape values in shapes ("B=32, T=16").
-func check(src, shapes string) *CheckResult {
+// tooLong is the diagnostic of a text over maxSource.
+func tooLong(src string) []Diagnostic {
+	return []Diagnostic{{Line: 1, Col: 1, EndLine: 1, EndCol: 1, Code: lang.CodeSyntax,
+		Message: fmt.Sprintf("the text is %d bytes; the playground checks at most %d", len(src), maxSource)}}
+}
+
+// check returns src's errors or, when it checks, its entries.
+func check(src string) *CheckResult {
 	r := &CheckResult{Diagnostics: []Diagnostic{}, Entries: []string{}}
 	if len(src) > maxSource {
-		r.Diagnostics = append(r.Diagnostics, Diagnostic{Line: 1, Col: 1, EndLine: 1, EndCol: 1, Code: lang.CodeSyntax,
-			Message: fmt.Sprintf("the text is %d bytes; the playground checks at most %d", len(src), maxSource)})
+		r.Diagnostics = tooLong(src)
 		return r
 	}
-	a := analysis(src)
-	if len(a.Errors) > 0 {
+	if a := analysis(src); len(a.Errors) > 0 {
 		r.Diagnostics = diagnostics(src, a.Errors)
 		return r
 	}
-	p, err := nnc.Compile(fileName, []byte(src))
-	if err == nil {
-		err = p.CheckTrainBlocks()
-	}
+	p, err := program(src)
 	if err != nil {
 		r.Diagnostics = diagnosticsOf(src, err)
 		return r
 	}
 	r.Entries = p.Entries()
-	env, err := parseShapes(shapes)
-	if err == nil {
-		r.Summary, err = p.Summary(env)
-	}
-	if err != nil {
-		r.Error = err.Error()
-	}
 	return r
+}
+
+// summary is `nnc check`'s summary of src for the shape values in shapes
+// ("B=32, T=16").
+func summary(src, shapes string) *SummaryResult {
+	if len(src) > maxSource {
+		return &SummaryResult{Error: tooLong(src)[0].Message}
+	}
+	p, err := program(src)
+	if err != nil {
+		return &SummaryResult{Error: "the program has errors"}
+	}
+	env, err := parseShapes(shapes)
+	if err != nil {
+		return &SummaryResult{Error: err.Error()}
+	}
+	s, err := p.Summary(env)
+	if err != nil {
+		return &SummaryResult{Error: err.Error()}
+	}
+	return &SummaryResult{Summary: s}
 }
 
 // parseShapes reads "B=32, T=16" (commas or spaces between).
@@ -271,7 +312,7 @@ func hover(src string, line, col int) *HoverResult {
 // format returns nnc fmt's formatting of src, or its syntax errors.
 func format(src string) *FormatResult {
 	if len(src) > maxSource {
-		return &FormatResult{Text: src, Diagnostics: check(src, "").Diagnostics}
+		return &FormatResult{Text: src, Diagnostics: tooLong(src)}
 	}
 	out, err := nnc.Format(fileName, []byte(src))
 	if err != nil {
@@ -285,7 +326,7 @@ func graph(src, entry string, optimized bool) *GraphResult {
 	if len(src) > maxSource {
 		return &GraphResult{Error: "the text is too long"}
 	}
-	p, err := nnc.Compile(fileName, []byte(src))
+	p, err := program(src)
 	if err != nil {
 		return &GraphResult{Error: err.Error()}
 	}

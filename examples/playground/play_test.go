@@ -29,15 +29,15 @@ func samples(t testing.TB) map[string]string {
 // graph to draw and a summary.
 func TestSamples(t *testing.T) {
 	for name, src := range samples(t) {
-		r := check(src, "B=8, T=16")
+		r := check(src)
 		if name == "shape error" {
 			if len(r.Diagnostics) == 0 {
 				t.Errorf("%s: no error", name)
 			}
 			continue
 		}
-		if len(r.Diagnostics) > 0 || r.Error != "" || r.Summary == nil || len(r.Entries) == 0 {
-			t.Errorf("%s: %+v", name, r)
+		if s := summary(src, "B=8, T=16"); len(r.Diagnostics) > 0 || s.Error != "" || s.Summary == nil || len(r.Entries) == 0 {
+			t.Errorf("%s: %+v, summary %+v", name, r, s)
 			continue
 		}
 		if g := graph(src, r.Entries[0], true); g.Error != "" || g.Nodes == 0 {
@@ -56,7 +56,7 @@ func TestCheck(t *testing.T) {
 	if !strings.Contains(tinySrc, "\n    h = x @ w\n") || !strings.Contains(brokenSrc, "\n    return h @ w\n") {
 		t.Fatalf("the samples changed:\n%s\n%s", tinySrc, brokenSrc)
 	}
-	r := check(brokenSrc, "B=32")
+	r := check(brokenSrc)
 	if len(r.Diagnostics) != 1 {
 		t.Fatalf("diagnostics %+v, want one", r.Diagnostics)
 	}
@@ -64,23 +64,28 @@ func TestCheck(t *testing.T) {
 	if d.Line != 4 || d.Col != 14 || d.EndCol != 15 || d.Code != "E301" || !strings.Contains(d.Message, "inner dimensions") {
 		t.Errorf("diagnostic %+v, want line 4, columns 14-15, E301 about inner dimensions", d)
 	}
-	if len(r.Entries) != 0 || r.Summary != nil {
-		t.Errorf("a program with errors has entries %v, summary %v", r.Entries, r.Summary)
+	if len(r.Entries) != 0 {
+		t.Errorf("a program with errors has entries %v", r.Entries)
 	}
-	r = check(tinySrc, "B=32")
-	if len(r.Diagnostics) != 0 || strings.Join(r.Entries, ",") != "f" || r.Error != "" {
+	if s := summary(brokenSrc, "B=32"); s.Summary != nil || s.Error == "" {
+		t.Errorf("a program with errors has a summary: %+v", s)
+	}
+	r = check(tinySrc)
+	if len(r.Diagnostics) != 0 || strings.Join(r.Entries, ",") != "f" {
 		t.Fatalf("tiny: %+v", r)
 	}
-	if s := r.Summary; s == nil || len(s.Entries) != 1 || s.Entries[0].Flops != 2*32*4*3+32*3 || s.Entries[0].PeakBytes <= 0 {
-		t.Errorf("summary %+v, want FLOPs %d and a peak", r.Summary, 2*32*4*3+32*3)
+	if s := summary(tinySrc, "B=32").Summary; s == nil || len(s.Entries) != 1 || s.Entries[0].Flops != 2*32*4*3+32*3 || s.Entries[0].PeakBytes <= 0 {
+		t.Errorf("summary %+v, want FLOPs %d and a peak", s, 2*32*4*3+32*3)
 	}
-	if r := check(tinySrc, "B=x"); r.Error == "" || r.Summary != nil {
-		t.Errorf("bad shapes: %+v", r)
+	for _, bad := range []string{"B=x", "B=0", "B=-1", "=3", "B=07", "B=99999999999"} {
+		if s := summary(tinySrc, bad); s.Error == "" || s.Summary != nil {
+			t.Errorf("shapes %q: %+v", bad, s)
+		}
 	}
-	if r := check(tinySrc, ""); r.Summary == nil || len(r.Summary.Entries[0].Missing) != 1 {
-		t.Errorf("no shapes: %+v", r.Summary)
+	if s := summary(tinySrc, ""); s.Summary == nil || len(s.Summary.Entries[0].Missing) != 1 {
+		t.Errorf("no shapes: %+v", s.Summary)
 	}
-	r = check("fn f(x: f32[N]) -> f32[N] {\n    return relu(x\n}\n", "")
+	r = check("fn f(x: f32[N]) -> f32[N] {\n    return relu(x\n}\n")
 	if len(r.Diagnostics) == 0 || r.Diagnostics[0].Code != "E101" {
 		t.Errorf("syntax error: %+v", r.Diagnostics)
 	}

@@ -31,13 +31,68 @@ const nnLanguage = StreamLanguage.define({
 });
 
 let view = null;
-let ready = false;
 let timer = null;
 let last = { diagnostics: [], entries: [] };
+let refreshGen = 0;
+let graphGen = 0;
+let infoGen = 0;
+let infoPending = Promise.resolve();
+const query = new URLSearchParams(location.search);
+const selftestMode = query.get("selftest") === "1";
 
-// call runs one of the wasm functions and decodes its JSON answer.
+// The checker runs in a Web Worker (worker.js): call sends it a request
+// and resolves to the decoded answer. A worker that answers nothing for
+// limitMs (a program whose check does not end) is stopped and started
+// again; the page then waits for the next edit. The self-test, which runs
+// under Chromium's virtual time, has no watchdog.
+const limitMs = 30000;
+let worker = null;
+let ready = false;
+let started = false;
+let nextId = 0;
+let lastProgress = 0;
+const waiting = new Map();
+
+function startWorker() {
+  ready = false;
+  worker = new Worker("worker.js");
+  worker.onmessage = ({ data }) => {
+    if (data.ready) {
+      ready = true;
+      onReady();
+      return;
+    }
+    if (data.loadError) {
+      $("status").textContent = "could not load nnc.wasm: " + data.loadError;
+      return;
+    }
+    const w = waiting.get(data.id);
+    if (!w) return;
+    waiting.delete(data.id);
+    lastProgress = Date.now();
+    w.resolve(JSON.parse(data.result));
+  };
+}
+
 function call(name, ...args) {
-  return JSON.parse(globalThis.nnc[name](...args));
+  if (!ready) return Promise.reject(new Error("the checker is not ready"));
+  if (waiting.size === 0) lastProgress = Date.now();
+  return new Promise((resolve, reject) => {
+    const id = ++nextId;
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, name, args });
+  });
+}
+
+if (!selftestMode) {
+  setInterval(() => {
+    if (waiting.size === 0 || Date.now() - lastProgress < limitMs) return;
+    worker.terminate();
+    for (const w of waiting.values()) w.reject(new Error("the checker was restarted"));
+    waiting.clear();
+    startWorker();
+    $("status").textContent = `the checker ran over ${limitMs / 1000} s on this text and was restarted`;
+  }, 1000);
 }
 
 // range converts a 1-based line and UTF-16 columns to document offsets,
@@ -49,12 +104,16 @@ function range(doc, line, col, endCol) {
   return { from, to };
 }
 
-// refresh checks the editor's text and shows the errors, the summary and
-// the graphs.
-function refresh() {
+// refresh checks the editor's text and shows the errors, then the graphs
+// and the summary. An edit made meanwhile starts another refresh, and
+// this one stops at its next answer.
+async function refresh() {
   if (!ready) return;
+  const gen = ++refreshGen;
   const src = view.state.doc.toString();
-  last = call("check", src, $("shapes").value);
+  const r = await call("check", src);
+  if (gen !== refreshGen) return;
+  last = { diagnostics: r.diagnostics || [], entries: r.entries || [] };
   const doc = view.state.doc;
   const diags = last.diagnostics.map((d) => ({
     ...range(doc, d.line, d.col, d.endCol), severity: "error", source: d.code, message: d.message,
@@ -74,40 +133,46 @@ function refresh() {
     };
     return li;
   }));
-  $("status").textContent = last.diagnostics.length ? `${last.diagnostics.length} error(s)` : "checks";
-  renderSummary(last);
+  $("status").textContent = r.error || (last.diagnostics.length ? `${last.diagnostics.length} error(s)` : "checks");
   const sel = $("entry");
   const keep = sel.value;
   sel.replaceChildren(...last.entries.map((e) => new Option(e, e)));
   if (last.entries.includes(keep)) sel.value = keep;
-  drawGraphs();
+  const graphs = drawGraphs();
+  const s = last.diagnostics.length ? {} : await call("summary", src, $("shapes").value);
+  await graphs;
+  if (gen !== refreshGen) return;
+  renderSummary(s);
 }
 
 // drawGraphs draws the selected entry's graph before and after the
-// optimizer (nothing while the text has errors).
-function drawGraphs() {
+// optimizer (a note while the text has errors).
+async function drawGraphs() {
+  const gen = ++graphGen;
   const entry = $("entry").value;
-  for (const [id, optimized] of [["graph-raw", false], ["graph-opt", true]]) {
+  const src = view.state.doc.toString();
+  await Promise.all([["graph-raw", false], ["graph-opt", true]].map(async ([id, optimized]) => {
     const box = $(id);
+    const note = (text, cls) => {
+      const p = document.createElement("div");
+      p.className = cls;
+      p.textContent = text;
+      box.replaceChildren(p);
+    };
     if (!entry || last.diagnostics.length) {
-      const p = document.createElement("div");
-      p.className = "note";
-      p.textContent = last.diagnostics.length ? "the graph shows when the program checks" : "no function or method to draw";
-      box.replaceChildren(p);
-      continue;
+      note(last.diagnostics.length ? "the graph shows when the program checks" : "no function or method to draw", "note");
+      return;
     }
-    const g = call("graph", view.state.doc.toString(), entry, optimized);
+    const g = await call("graph", src, entry, optimized);
+    if (gen !== graphGen) return;
     if (g.error) {
-      const p = document.createElement("div");
-      p.className = "error";
-      p.textContent = g.error;
-      box.replaceChildren(p);
-    } else {
-      box.innerHTML = g.svg;
-      const svg = box.querySelector("svg");
-      svg.onclick = () => svg.classList.toggle("natural"); // fit the panel, or full size
+      note(g.error, "error");
+      return;
     }
-  }
+    box.innerHTML = g.svg;
+    const svg = box.querySelector("svg");
+    svg.onclick = () => svg.classList.toggle("natural"); // fit the panel, or full size
+  }));
 }
 
 const group = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -166,12 +231,14 @@ function renderSummary(r) {
   box.appendChild(table("entries (FLOPs and memory per call)", ["entry", "FLOPs", "peak memory", "without reuse", "kernel scratch"], rows));
 }
 
-// hoverInfo describes the token at a document offset, with its range.
-function hoverInfo(pos) {
+// hoverInfo resolves to what the checker knows of the token at a document
+// offset, with its range (null when nothing, or when the text changed).
+async function hoverInfo(pos) {
   if (!ready) return null;
+  const src = view.state.doc.toString();
   const line = view.state.doc.lineAt(pos);
-  const h = call("hover", view.state.doc.toString(), line.number, pos - line.from + 1);
-  if (!h.found) return null;
+  const h = await call("hover", src, line.number, pos - line.from + 1);
+  if (!h.found || view.state.doc.toString() !== src) return null;
   return { ...h, from: line.from + h.col - 1, to: line.from + h.endCol - 1 };
 }
 
@@ -180,8 +247,8 @@ function hoverText(h) {
 }
 
 // The hover tooltip: the name, its type and shape, what it is, the details.
-const nnHover = hoverTooltip((_view, pos) => {
-  const h = hoverInfo(pos);
+const nnHover = hoverTooltip(async (_view, pos) => {
+  const h = await hoverInfo(pos).catch(() => null);
   if (!h) return null;
   return {
     pos: h.from, end: h.to, above: true,
@@ -202,14 +269,16 @@ const nnHover = hoverTooltip((_view, pos) => {
 // for the keyboard).
 const cursorInfo = EditorView.updateListener.of((u) => {
   if (!u.selectionSet && !u.docChanged) return;
-  const h = hoverInfo(u.state.selection.main.head);
-  $("info").textContent = h ? hoverText(h) : "";
+  const gen = ++infoGen;
+  infoPending = hoverInfo(u.state.selection.main.head).then((h) => {
+    if (gen === infoGen) $("info").textContent = h ? hoverText(h) : "";
+  }, () => {});
 });
 
 const onChange = EditorView.updateListener.of((u) => {
   if (!u.docChanged) return;
   clearTimeout(timer);
-  timer = setTimeout(refresh, 250);
+  timer = setTimeout(() => refresh().catch(() => {}), 250);
 });
 
 function setText(text) {
@@ -226,14 +295,14 @@ function setup() {
   });
   const sample = $("sample");
   sample.replaceChildren(...samples.map((s, i) => new Option(s.name, i)));
-  sample.onchange = () => { setText(samples[+sample.value].text); refresh(); };
-  $("format").onclick = () => {
-    const f = call("format", view.state.doc.toString());
-    if (!f.diagnostics.length && f.text !== view.state.doc.toString()) setText(f.text);
-    refresh();
+  sample.onchange = () => setText(samples[+sample.value].text);
+  $("format").onclick = async () => {
+    const src = view.state.doc.toString();
+    const f = await call("format", src);
+    if (!(f.diagnostics || []).length && f.text !== src && view.state.doc.toString() === src) setText(f.text);
   };
-  $("shapes").onchange = refresh;
-  $("entry").onchange = drawGraphs;
+  $("shapes").onchange = () => refresh().catch(() => {});
+  $("entry").onchange = () => drawGraphs().catch(() => {});
 }
 
 // selftest loads a broken sample and then a good one, and records what the
@@ -242,10 +311,13 @@ function setup() {
 async function selftest() {
   const out = {};
   const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  const broken = samples.find((s) => s.name === "shape error");
-  setText(broken.text);
-  refresh();
-  await frame();
+  const load = async (name) => {
+    setText(samples.find((s) => s.name === name).text);
+    clearTimeout(timer);
+    await refresh();
+    await frame();
+  };
+  await load("shape error");
   const lines = [...document.querySelectorAll("#editor .cm-line")];
   out.broken = {
     diagnostics: last.diagnostics,
@@ -253,11 +325,9 @@ async function selftest() {
     underlined: lines.map((l, i) => (l.querySelector(".cm-lintRange-error") ? i + 1 : 0)).filter((n) => n > 0),
     graphs: document.querySelectorAll("div.graph svg").length,
   };
-  const good = samples.find((s) => s.name === "tiny");
-  setText(good.text);
-  refresh();
+  await load("tiny");
   $("entry").value = "f";
-  drawGraphs();
+  await drawGraphs();
   await frame();
   const svg = (id) => {
     const s = document.querySelector(`#${id} svg`);
@@ -265,22 +335,20 @@ async function selftest() {
       edges: s.querySelectorAll("path.edge").length, ops: [...s.querySelectorAll("g.node")].map((g) => g.dataset.op),
       width: s.getBoundingClientRect().width } : null;
   };
-  const text = view.state.doc.toString();
-  const at = text.indexOf("    h = ") + 4; // at the name h of line 3
+  const at = view.state.doc.toString().indexOf("    h = ") + 4; // at the name h of line 3
   view.dispatch({ selection: { anchor: at } });
-  await frame();
+  await infoPending;
   out.good = {
     diagnostics: last.diagnostics,
     entries: last.entries,
     raw: svg("graph-raw"),
     opt: svg("graph-opt"),
-    hover: hoverInfo(at),
+    hover: await hoverInfo(at),
     info: $("info").textContent,
     summary: [...document.querySelectorAll("#summary caption")].map((c) => c.textContent),
     summaryRows: [...document.querySelectorAll("#summary tbody tr")].map((r) => [...r.cells].map((c) => c.textContent)),
   };
-  const f = call("format", "fn   g(x: f32[N]) -> f32[N] {\nreturn   relu(x)\n}\n");
-  out.format = f.text;
+  out.format = (await call("format", "fn   g(x: f32[N]) -> f32[N] {\nreturn   relu(x)\n}\n")).text;
   const pre = $("selftest");
   pre.textContent = JSON.stringify(out);
   pre.hidden = false;
@@ -289,13 +357,14 @@ async function selftest() {
 
 // The page's URL may choose a sample and put the cursor on a line and
 // column: ?sample=2&line=4&col=12 (for links and the docs' screenshots).
-function fromURL(q) {
-  const i = +q.get("sample");
+function fromURL() {
+  const i = +query.get("sample");
   if (i > 0 && i < samples.length) {
     $("sample").value = i;
     setText(samples[i].text);
+    clearTimeout(timer);
   }
-  const line = +q.get("line"), col = +q.get("col");
+  const line = +query.get("line"), col = +query.get("col");
   if (line >= 1 && line <= view.state.doc.lines && col >= 1) {
     const r = range(view.state.doc, line, col, col);
     view.dispatch({ selection: { anchor: r.from }, scrollIntoView: true });
@@ -303,22 +372,27 @@ function fromURL(q) {
   }
 }
 
-globalThis.nncReady = () => {
-  ready = true;
+// onReady runs when the worker has loaded nnc.wasm: the first time, the
+// URL's sample and cursor, the first check and the self-test; after a
+// restart, nothing until the next edit.
+function onReady() {
+  if (started) {
+    return;
+  }
+  started = true;
   $("status").textContent = "ready";
-  const q = new URLSearchParams(location.search);
-  fromURL(q);
-  refresh();
-  if (q.get("selftest") === "1") {
-    selftest().catch((e) => {
+  fromURL();
+  const first = refresh();
+  if (selftestMode) {
+    first.then(selftest).catch((e) => {
       $("selftest").textContent = JSON.stringify({ error: String(e && e.stack || e) });
+      $("selftest").hidden = false;
       document.title = "selftest failed";
     });
+  } else {
+    first.catch(() => {});
   }
-};
+}
 
 setup();
-const go = new Go();
-WebAssembly.instantiateStreaming(fetch("nnc.wasm"), go.importObject)
-  .then((r) => go.run(r.instance))
-  .catch((e) => { $("status").textContent = "could not load nnc.wasm: " + e; });
+startWorker();
