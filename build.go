@@ -52,6 +52,10 @@ type BuildOptions struct {
 	Target string
 }
 
+// maxDynamic bounds BuildOptions.MaxDynamic: a package plans each value
+// it is given, so the maximum bounds what a caller can make it allocate.
+const maxDynamic = 1 << 20
+
 // GoPackage is a generated Go package: its name and its files by
 // slash-separated path (model.go, model_test.go, example_test.go,
 // weights.bin; a standalone package's go.mod and internal/...; target
@@ -97,8 +101,9 @@ func (f *Func) Build(opts BuildOptions) (pkg *GoPackage, err error) {
 		if f.perShape {
 			return nil, &OptionError{Option: "BuildOptions.Dynamic", Value: opts.Dynamic, Msg: "the entry is lowered per shape: its plan cannot be left symbolic"}
 		}
-		if opts.MaxDynamic < 1 {
-			return nil, &OptionError{Option: "BuildOptions.Dynamic", Value: opts.Dynamic, Msg: "needs a maximum from 1 (B=64)"}
+		if opts.MaxDynamic < 1 || opts.MaxDynamic > maxDynamic {
+			return nil, &OptionError{Option: "BuildOptions.Dynamic", Value: opts.Dynamic,
+				Msg: fmt.Sprintf("needs a maximum from 1 to %d (B=64), got %d", maxDynamic, opts.MaxDynamic)}
 		}
 		if _, ok := shapes[opts.Dynamic]; !ok {
 			shapes = maps.Clone(shapes)

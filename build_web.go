@@ -18,6 +18,9 @@ func buildTarget(spec *codegen.Spec, opts BuildOptions) error {
 	switch opts.Target {
 	case "", "go":
 	case "wasm":
+		if opts.ExternalWeights {
+			return &OptionError{Option: "BuildOptions.Target", Value: `"wasm"`, Msg: "a web module embeds its weights: drop the external weights"}
+		}
 		spec.Target = "wasm"
 	default:
 		return &OptionError{Option: "BuildOptions.Target", Value: fmt.Sprintf("%q", opts.Target), Msg: "want go or wasm"}

@@ -84,6 +84,8 @@ func TestBuildErrors(t *testing.T) {
 		{[]string{"build", file, "--entry", "Classifier.forward", "--dynamic", "B", "-o", out}, 2, "--dynamic \"B\""},
 		{[]string{"build", file, "--entry", "Classifier.forward", "--dynamic", "B=0", "-o", out}, 2, "--dynamic"},
 		{[]string{"build", file, "--entry", "Classifier.forward", "--dynamic", "Q=4", "-o", out}, 1, "--shapes Q"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--dynamic", "B=2000000", "-o", out}, 1, "--dynamic"},
+		{[]string{"build", file, "--entry", "Classifier.forward", "--shapes", "B=1", "--target", "wasm", "--external-weights", "-o", out}, 1, "--target"},
 	} {
 		_, errOut, code := nncCmd(t, c.args...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
