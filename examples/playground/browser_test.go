@@ -37,7 +37,12 @@ type selftestReport struct {
 		Summary     []string     `json:"summary"`
 		SummaryRows [][]string   `json:"summaryRows"`
 	} `json:"good"`
-	Format string `json:"format"`
+	Format   string `json:"format"`
+	Watchdog struct {
+		Spin    string   `json:"spin"`
+		Status  string   `json:"status"`
+		Entries []string `json:"entries"`
+	} `json:"watchdog"`
 }
 
 // svgReport describes one drawn graph: the node groups and edge paths in
@@ -57,7 +62,8 @@ type svgReport struct {
 // line 4; the "tiny" sample checks, its graph is drawn with the 5 nodes
 // and 4 edges counted by hand (TestGraph), the optimized one too; the
 // cursor on h shows f32[B, 3]; the summary table has the FLOPs
-// 2·32·4·3 + 32·3 = 864 for B=32. It skips when Chromium or the npm
+// 2·32·4·3 + 32·3 = 864 for B=32; a worker kept busy past the watchdog's
+// limit is stopped, and the new one answers. It skips when Chromium or the npm
 // packages (npm ci in this folder) are missing, unless NNC_BROWSER=1.
 func TestBrowser(t *testing.T) {
 	chromium := "/usr/bin/chromium"
@@ -105,6 +111,9 @@ func TestBrowser(t *testing.T) {
 	checkGood(t, &r)
 	if r.Format != "fn g(x: f32[N]) -> f32[N] {\n    return relu(x)\n}\n" {
 		t.Errorf("format in the page: %q", r.Format)
+	}
+	if w := r.Watchdog; !strings.HasPrefix(w.Spin, "stopped") || !strings.Contains(w.Status, "restarted") || !slices.Equal(w.Entries, []string{"f"}) {
+		t.Errorf("watchdog: %+v, want the busy worker stopped and a new one answering", w)
 	}
 	if dir := os.Getenv("NNC_PLAYGROUND_SHOTS"); dir != "" {
 		screenshots(ctx, t, b, srv.URL, dir)

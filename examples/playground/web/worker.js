@@ -1,7 +1,8 @@
 // The playground's checker, in a Web Worker so that the editor stays
 // responsive while it works: it loads nnc.wasm (whose functions are
 // described in ../play.go), says {ready: true}, then answers each
-// {id, name, args} with {id, result}, result being the function's JSON.
+// {id, name, args} with {id, result}, result being the function's JSON
+// ({"error": ...} for a function that is not there).
 importScripts("wasm_exec.js");
 
 self.nncReady = () => postMessage({ ready: true });
@@ -10,7 +11,13 @@ onmessage = ({ data }) => {
   const { id, name, args } = data;
   let result;
   try {
-    result = self.nnc[name](...args);
+    if (name === "spin") {
+      // Busy for args[0] ms: the page's self-test checks its watchdog.
+      for (const end = Date.now() + args[0]; Date.now() < end;);
+      result = "{}";
+    } else {
+      result = self.nnc[name](...args);
+    }
   } catch (e) {
     result = JSON.stringify({ error: String(e) });
   }
