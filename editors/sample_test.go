@@ -72,8 +72,11 @@ var sampleTable = []struct {
 	{41, "inputs", 1, "train-key"},
 	{41, `"x"`, 1, "string"},
 	{42, "no_such", 1, "other-key"},
-	{43, "batch", 1, "train-key"},
-	{43, "32", 1, "number"},
+	{43, "data", 1, "train-key"},
+	{43, "train", 1, "keyword|kwarg"},
+	{43, "test", 1, "kwarg"},
+	{44, "batch", 1, "train-key"},
+	{44, "32", 1, "number"},
 }
 
 // TestSample checks the tokens of sampleTable in both grammars.
