@@ -27,11 +27,12 @@ syn match   nnSparse       "\<sparse\>\ze\s\+\%(f32\|f64\|i32\|i64\|bool\)\>"
 " Types: element types, the kinds of model arguments, and a tensor type's
 " dimensions. A name among the dimensions is a shape variable (B, T) or a
 " value (a model's argument); `nnc lsp`'s semantic tokens tell them apart.
-" Shape variables are linked to PreProc, a group that nothing else of .nn
+" A type ends at the end of its line too (a type left open while typing
+" does not color the lines below). Shape variables are linked to PreProc, a group that nothing else of .nn
 " uses, so that they stand apart in most color schemes.
 syn keyword nnType         f32 f64 i32 i64 bool int float
 syn match   nnType         "\%(:\s*\)\@<=\<\%(ints\|str\|string\)\>"
-syn region  nnShape        matchgroup=nnShapeBracket start="\%(\<\%(f32\|f64\|i32\|i64\|bool\|int\|float\)\s*\)\@<=\[" end="\]" contains=nnShapeVar,nnNumber,nnFloat,nnEllipsis,nnShapeNested,nnOperator,nnComment
+syn region  nnShape        matchgroup=nnShapeBracket start="\%(\<\%(f32\|f64\|i32\|i64\|bool\|int\|float\)\s*\)\@<=\[" end="\]" end="$" contains=nnShapeVar,nnNumber,nnFloat,nnEllipsis,nnShapeNested,nnOperator,nnComment
 syn region  nnShapeNested  contained matchgroup=nnShapeBracket start="\[" end="\]" contains=nnShapeVar,nnNumber,nnFloat,nnEllipsis,nnShapeNested,nnOperator
 syn match   nnShapeVar     contained "\<[A-Za-z_][A-Za-z0-9_]*\>"
 syn match   nnEllipsis     contained "\.\.\."
