@@ -28,8 +28,9 @@ syn match   nnSparse       "\<sparse\>\ze\s\+\%(f32\|f64\|i32\|i64\|bool\)\>"
 " dimensions. A name among the dimensions is a shape variable (B, T) or a
 " value (a model's argument); `nnc lsp`'s semantic tokens tell them apart.
 " A type ends at the end of its line too (a type left open while typing
-" does not color the lines below). Shape variables are linked to PreProc, a group that nothing else of .nn
-" uses, so that they stand apart in most color schemes.
+" does not color the lines below). Shape variables are linked to PreProc,
+" a group that nothing else of .nn uses, so that they stand apart in most
+" color schemes.
 syn keyword nnType         f32 f64 i32 i64 bool int float
 syn match   nnType         "\%(:\s*\)\@<=\<\%(ints\|str\|string\)\>"
 syn region  nnShape        matchgroup=nnShapeBracket start="\%(\<\%(f32\|f64\|i32\|i64\|bool\|int\|float\)\s*\)\@<=\[" end="\]" end="$" contains=nnShapeVar,nnNumber,nnFloat,nnEllipsis,nnShapeNested,nnOperator,nnComment
@@ -56,7 +57,7 @@ syn match   nnStd          "\%(\<nn\s*\.\s*\)\@<=[A-Za-z_][A-Za-z0-9_]*\>"
 syn region  nnTrain        matchgroup=nnBrace start="\%(\<train\s\+[A-Za-z_][A-Za-z0-9_]*\s*\)\@<={" end="}" contains=ALLBUT,nnShapeVar,nnShapeNested,nnEllipsis,nnEscape,nnTodo,nnKwarg
 syn region  nnMap          contained matchgroup=nnBrace start="{" end="}" contains=ALLBUT,nnShapeVar,nnShapeNested,nnEllipsis,nnEscape,nnTodo,nnTrainKey,nnKwarg
 syn match   nnTrainKey     contained "^\s*\zs\%(accumulate\|augment\|batch\|checkpoint\|class_weights\|clip_norm\|clip_value\|data\|early_stop\|ema\|entry\|epochs\|eval_train\|freeze\|groups\|init_from\|inputs\|labels\|log_every\|metrics\|noise\|optimizer\|preprocess\|prune\|sampler\|schedule\|seed\|seeds\|split\|val_every\)\>\ze\s*=[^=]"
-syn match   nnTrainFunc    contained "\<\%(constant\|step\|linear\|graph\|sgd\|adam\|adamw\|rmsprop\|adagrad\|lion\|cosine\|exponential\|one_cycle\|plateau\|csv\|npz\|safetensors\|mnist\|fashion_mnist\|text\|images\|jsonl\)\>\ze\s*("
+syn match   nnTrainFunc    contained "\<\%(constant\|step\|linear\|graph\|sgd\|adam\|adamw\|rmsprop\|adagrad\|lion\|cosine\|exponential\|one_cycle\|plateau\|csv\|npz\|npy\|idx\|safetensors\|mnist\|fashion_mnist\|text\|images\|jsonl\)\>\ze\s*("
 
 " Parentheses, and keyword arguments (name = value) inside them.
 syn region  nnParen        transparent matchgroup=nnParenDelim start="(" end=")" contains=ALLBUT,nnShapeVar,nnShapeNested,nnEllipsis,nnEscape,nnTodo,nnTrainKey
