@@ -73,6 +73,7 @@ var sampleTable = []struct {
 	{41, `"x"`, 1, "string"},
 	{42, "no_such", 1, "other-key"},
 	{43, "data", 1, "train-key"},
+	{43, "idx", 1, "train-func"},
 	{43, "train", 1, "keyword|kwarg"},
 	{43, "test", 1, "kwarg"},
 	{44, "batch", 1, "train-key"},
