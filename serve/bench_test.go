@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,21 +18,36 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// BenchmarkServe measures nnc serve's answers for models/mnist_mlp.nn
-// (784-512-512-10, parameters from seed 1): 16 clients on loopback each
-// post one-image requests back to back, b.N requests in all. It reports
-// requests/s, the p50 and p99 latency and the mean rows per model run,
-// with dynamic batching (batch32: up to 32 rows, 2ms delay) and without
-// (batch1), beside Func.Run called by 16 goroutines on the same images
-// without HTTP (direct):
+// BenchmarkServe measures the server's answers for models/mnist_mlp.nn
+// (784-512-512-10) and models/lenet.nn (two convolutions), parameters from
+// seed 1: 16 clients on loopback each post one-image requests back to
+// back, b.N requests in all. It reports requests/s, the p50 and p99
+// latency and the mean rows per model run, with dynamic batching
+// (batch32: up to 32 rows, 2ms delay) and without (batch1), beside
+// Func.Run called by 16 goroutines on the same images without HTTP
+// (direct). cpu-ms/req is the CPU time of the process (clients, server
+// and model) per request, which the machine's load changes less than the
+// rates:
 //
 //	go test -run '^$' -bench BenchmarkServe -benchtime 2000x ./serve
 func BenchmarkServe(b *testing.B) {
-	p, err := nnc.CompileFile("../models/mnist_mlp.nn")
+	for _, m := range []struct {
+		name, file, entry string
+		shape             []int
+	}{
+		{"mlp", "../models/mnist_mlp.nn", "MnistMLP.forward", []int{1, 784}},
+		{"lenet", "../models/lenet.nn", "LeNet.forward", []int{1, 1, 28, 28}},
+	} {
+		b.Run(m.name, func(b *testing.B) { benchServe(b, m.file, m.entry, m.shape) })
+	}
+}
+
+func benchServe(b *testing.B, file, entry string, shape []int) {
+	p, err := nnc.CompileFile(file)
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, err := p.Func("MnistMLP.forward")
+	f, err := p.Func(entry)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,13 +58,14 @@ func BenchmarkServe(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	images := make([]*nnc.Tensor, 64)
 	bodies := make([]string, len(images))
+	shapeJSON, _ := json.Marshal(shape)
 	for i := range images {
-		images[i] = tensor.New(tensor.F32, 1, 784)
+		images[i] = tensor.New(tensor.F32, shape...)
 		for k := range images[i].F32 {
 			images[i].F32[k] = float32(rng.IntN(256)) / 255
 		}
 		data, _ := json.Marshal(images[i].F32)
-		bodies[i] = `{"inputs":[{"name":"x","shape":[1,784],"datatype":"FP32","data":` + string(data) + `}]}`
+		bodies[i] = `{"inputs":[{"name":"x","shape":` + string(shapeJSON) + `,"datatype":"FP32","data":` + string(data) + `}]}`
 	}
 	b.Run("direct", func(b *testing.B) {
 		lat := load(b, clients, func(i int) error {
@@ -85,10 +102,21 @@ func BenchmarkServe(b *testing.B) {
 	}
 }
 
+// cpuTime is the process's CPU time so far, user and system (clients and
+// server together), 0 where getrusage is missing.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // load makes b.N calls of do from clients goroutines and returns each
 // call's latency.
 func load(b *testing.B, clients int, do func(i int) error) []time.Duration {
 	lat := make([]time.Duration, b.N)
+	cpu0 := cpuTime()
 	var next int
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -116,6 +144,7 @@ func load(b *testing.B, clients int, do func(i int) error) []time.Duration {
 	}
 	wg.Wait()
 	b.StopTimer()
+	b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/req")
 	return lat
 }
 

@@ -68,21 +68,21 @@ func decodeInput(in *requestInput, spec *Spec) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("input %s: datatype %q, the model takes %s", in.Name, in.Datatype, Datatype(spec.DType))
 	}
 	if len(in.Shape) != len(spec.Shape) {
-		return nil, fmt.Errorf("input %s: shape %v has %d dimensions, the model takes %d (%v)", in.Name, in.Shape, len(in.Shape), len(spec.Shape), spec.Shape)
+		return nil, fmt.Errorf("input %s: shape %s has %d dimensions, the model takes %d (%s)", in.Name, shapeText(in.Shape), len(in.Shape), len(spec.Shape), shapeText(spec.Shape))
 	}
 	shape := make([]int, len(in.Shape))
 	n := 1
 	for i, d := range in.Shape {
 		if d < 0 || d > math.MaxInt32 {
-			return nil, fmt.Errorf("input %s: shape %v: dimension %d is %d", in.Name, in.Shape, i, d)
+			return nil, fmt.Errorf("input %s: shape %s: dimension %d is %d", in.Name, shapeText(in.Shape), i, d)
 		}
 		if spec.Shape[i] >= 0 && d != spec.Shape[i] {
-			return nil, fmt.Errorf("input %s: shape %v: dimension %d is %d, the model takes %d (%v)", in.Name, in.Shape, i, d, spec.Shape[i], spec.Shape)
+			return nil, fmt.Errorf("input %s: shape %s: dimension %d is %d, the model takes %d (%s; -1 is any size)", in.Name, shapeText(in.Shape), i, d, spec.Shape[i], shapeText(spec.Shape))
 		}
 		// Each element takes at least two bytes of the body, so a count
 		// past the body's length is refused before anything is allocated.
 		if d != 0 && n > len(in.Data)/int(d) {
-			return nil, fmt.Errorf("input %s: shape %v holds more elements than its data", in.Name, in.Shape)
+			return nil, fmt.Errorf("input %s: shape %s holds more elements than its data", in.Name, shapeText(in.Shape))
 		}
 		shape[i] = int(d)
 		n *= int(d)
@@ -96,9 +96,21 @@ func decodeInput(in *requestInput, spec *Spec) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("input %s: data: %v", in.Name, err)
 	}
 	if p.i != n {
-		return nil, fmt.Errorf("input %s: data holds %d elements, shape %v has %d", in.Name, p.i, in.Shape, n)
+		return nil, fmt.Errorf("input %s: data holds %d elements, shape %s has %d", in.Name, p.i, shapeText(in.Shape), n)
 	}
 	return t, nil
+}
+
+// shapeText is a shape as JSON writes it: [2,3].
+func shapeText(shape []int64) string {
+	b := []byte{'['}
+	for i, d := range shape {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, d, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // dataParser reads the elements of a data array into t, at most n.
