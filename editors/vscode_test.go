@@ -29,6 +29,7 @@ type vscodeManifest struct {
 			Properties map[string]json.RawMessage
 		}
 		Commands []struct{ Command string }
+		Snippets []struct{ Language, Path string }
 	}
 }
 
@@ -63,6 +64,9 @@ func TestVSCodePackage(t *testing.T) {
 	readJSON(t, filepath.Join("vscode", c.Grammars[0].Path), &grammar)
 	if grammar.ScopeName != c.Grammars[0].ScopeName || grammar.ScopeName != "source.nn" {
 		t.Errorf("grammar scope %q, manifest %q", grammar.ScopeName, c.Grammars[0].ScopeName)
+	}
+	if len(c.Snippets) != 1 || c.Snippets[0].Language != "nn" || c.Snippets[0].Path != "./snippets/nn.json" {
+		t.Errorf("snippets: %+v (TestVSCodeSnippets reads snippets/nn.json)", c.Snippets)
 	}
 	var conf struct {
 		Comments          struct{ LineComment string }
