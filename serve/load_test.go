@@ -118,6 +118,26 @@ func TestServeLoad(t *testing.T) {
 			}
 		}()
 	}
+	// Malformed requests at the same time get 400 and disturb none of the
+	// good ones.
+	for c := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				body := []string{`{"inputs":[{"name":"x","shape":[1,23],"datatype":"FP32","data":[0]}]}`, `{"inputs":`, `{"inputs":[{"name":"x","shape":[1,24],"datatype":"FP64","data":[0]}]}`}[(c+i)%3]
+				resp, err := hs.Client().Post(url, "application/json", strings.NewReader(body))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 400 {
+					t.Errorf("malformed request %q: %d", body, resp.StatusCode)
+				}
+			}
+		}()
+	}
 	wg.Wait()
 	t.Logf("%d mismatches", mismatches)
 	resp, err := http.Get(hs.URL + "/metrics")

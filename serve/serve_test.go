@@ -282,3 +282,37 @@ func TestShutdownDrains(t *testing.T) {
 		t.Errorf("Serve: %v", err)
 	}
 }
+
+// TestInferTimeout: a request the model does not answer within
+// InferTimeout gets 503, and so does one that finds the queue full until
+// then; the server answers again once the model does.
+func TestInferTimeout(t *testing.T) {
+	rm := &rowModel{gate: make(chan struct{})}
+	_, hs := newTestServer(t, rm, Options{MaxBatch: 1, Workers: 1, MaxQueue: 1, InferTimeout: 100 * time.Millisecond})
+	url := hs.URL + "/v2/models/rows/infer"
+	rows := [][3]float32{{1, 2, 3}}
+	var wg sync.WaitGroup
+	codes := make([]int, 3)
+	msgs := make([]string, 3)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, v := post(t, url, rowsRequest(rows))
+			codes[i] = code
+			msgs[i], _ = v["error"].(string)
+		}()
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if code != http.StatusServiceUnavailable || !strings.Contains(msgs[i], "no answer within 100ms") && !strings.Contains(msgs[i], "was not run") {
+			t.Errorf("request %d: %d %q, want 503", i, code, msgs[i])
+		}
+	}
+	close(rm.gate) // the model answers from now on
+	code, v := post(t, url, rowsRequest(rows))
+	if code != 200 {
+		t.Fatalf("after the model answers: %d %v", code, v)
+	}
+	checkRows(t, v, rows)
+}
