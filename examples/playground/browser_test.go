@@ -37,7 +37,8 @@ type selftestReport struct {
 		Summary     []string     `json:"summary"`
 		SummaryRows [][]string   `json:"summaryRows"`
 	} `json:"good"`
-	Format   string `json:"format"`
+	Tooltip  *string `json:"tooltip"`
+	Format   string  `json:"format"`
 	Watchdog struct {
 		Spin    string   `json:"spin"`
 		Status  string   `json:"status"`
@@ -61,7 +62,7 @@ type svgReport struct {
 // the shape error of the "shape error" sample is listed and underlined on
 // line 4; the "tiny" sample checks, its graph is drawn with the 5 nodes
 // and 4 edges counted by hand (TestGraph), the optimized one too; the
-// cursor on h shows f32[B, 3]; the summary table has the FLOPs
+// cursor on h, and the tooltip of the mouse on it, show f32[B, 3]; the summary table has the FLOPs
 // 2·32·4·3 + 32·3 = 864 for B=32; a worker kept busy past the watchdog's
 // limit is stopped, and the new one answers. It skips when Chromium or the npm
 // packages (npm ci in this folder) are missing, unless NNC_BROWSER=1.
@@ -111,6 +112,11 @@ func TestBrowser(t *testing.T) {
 	checkGood(t, &r)
 	if r.Format != "fn g(x: f32[N]) -> f32[N] {\n    return relu(x)\n}\n" {
 		t.Errorf("format in the page: %q", r.Format)
+	}
+	if r.Tooltip == nil {
+		t.Error("no hover tooltip on h")
+	} else if !strings.HasPrefix(*r.Tooltip, "h: f32[B, 3]") {
+		t.Errorf("the hover tooltip on h shows %q, want h: f32[B, 3]", *r.Tooltip)
 	}
 	if w := r.Watchdog; !strings.HasPrefix(w.Spin, "stopped") || !strings.Contains(w.Status, "restarted") || !slices.Equal(w.Entries, []string{"f"}) {
 		t.Errorf("watchdog: %+v, want the busy worker stopped and a new one answering", w)

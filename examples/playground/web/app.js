@@ -353,6 +353,15 @@ async function selftest() {
     summary: [...document.querySelectorAll("#summary caption")].map((c) => c.textContent),
     summaryRows: [...document.querySelectorAll("#summary tbody tr")].map((r) => [...r.cells].map((c) => c.textContent)),
   };
+  // The tooltip: the mouse moved onto h (CodeMirror shows it after its
+  // hover delay).
+  const c = view.coordsAtPos(at);
+  view.contentDOM.dispatchEvent(new MouseEvent("mousemove", { clientX: c.left + 2, clientY: (c.top + c.bottom) / 2, bubbles: true }));
+  for (let i = 0; i < 100 && !document.querySelector(".cm-tooltip-hover .nn-hover"); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const tip = document.querySelector(".cm-tooltip-hover .nn-hover");
+  out.tooltip = tip ? tip.textContent : null;
   out.format = (await call("format", "fn   g(x: f32[N]) -> f32[N] {\nreturn   relu(x)\n}\n")).text;
   // The watchdog: a worker busy for longer than the limit (here lowered
   // to 1.5 s; worker.js's "spin" keeps it busy for 60 s) is restarted,
