@@ -38,8 +38,6 @@ func (o *TrainOptions) parallel() (*train.Parallel, error) {
 		return nil, &OptionError{Option: "TrainOptions.Shards", Value: fmt.Sprint(o.Shards), Msg: "emulated shards and a communicator (TrainOptions.Comm) exclude each other"}
 	case o.Comm == nil && o.Shards == 0:
 		return nil, nil
-	case o.Seeds > 1:
-		return nil, &OptionError{Option: "TrainOptions.Seeds", Value: fmt.Sprint(o.Seeds), Msg: "several seeds cannot be trained data-parallel"}
 	}
 	return &train.Parallel{Comm: o.Comm, Shards: o.Shards}, nil
 }
