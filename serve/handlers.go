@@ -153,10 +153,14 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request) *httpError {
 	defer s.metrics.addInflight(-1)
 	ctx, cancel := context.WithTimeout(r.Context(), s.o.InferTimeout)
 	defer cancel()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxBody))
+	br := &budgetReader{r: http.MaxBytesReader(w, r.Body, s.o.MaxBody), s: s}
+	defer br.release()
+	body, err := io.ReadAll(br)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", s.o.MaxBody)
+	} else if errors.Is(err, errBusy) {
+		return errorf(http.StatusServiceUnavailable, "the server holds %d bytes of requests, its limit: try again later", s.o.MaxPending)
 	} else if err != nil {
 		return errorf(http.StatusBadRequest, "reading the request body: %v", err)
 	}
@@ -212,6 +216,30 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request) *httpError {
 	writeBody(w, http.StatusOK, b)
 	return nil
 }
+
+// errBusy stops reading a body that would pass MaxPending.
+var errBusy = errors.New("too many bytes of requests held")
+
+// budgetReader counts the bytes read in the server's pending total until
+// release, failing once the total passes MaxPending.
+type budgetReader struct {
+	r io.Reader
+	s *Server
+	n int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if n > 0 {
+		b.n += int64(n)
+		if b.s.pending.Add(int64(n)) > b.s.o.MaxPending {
+			return n, errBusy
+		}
+	}
+	return n, err
+}
+
+func (b *budgetReader) release() { b.s.pending.Add(-b.n) }
 
 // decode reads the request's inputs (each of the model's, once) and the
 // indices of the outputs it asks for (all when it names none).

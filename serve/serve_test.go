@@ -316,3 +316,41 @@ func TestInferTimeout(t *testing.T) {
 	}
 	checkRows(t, v, rows)
 }
+
+// TestMaxPending: a body that would take the bytes held past MaxPending
+// gets 503 while another request holds its bytes, and is taken once that
+// request is answered.
+func TestMaxPending(t *testing.T) {
+	rm := &rowModel{gate: make(chan struct{})}
+	_, hs := newTestServer(t, rm, Options{MaxBatch: 1, MaxBody: 4096, MaxPending: 5000})
+	url := hs.URL + "/v2/models/rows/infer"
+	rows := [][3]float32{{1, 2, 3}}
+	padded := rowsRequest(rows) + strings.Repeat(" ", 3000) // valid JSON of 3 KB
+	held := make(chan int, 1)
+	go func() {
+		code, _ := post(t, url, padded)
+		held <- code
+	}()
+	for {
+		rm.mu.Lock()
+		n := len(rm.sizes)
+		rm.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	code, v := post(t, url, padded)
+	if msg, _ := v["error"].(string); code != http.StatusServiceUnavailable || !strings.Contains(msg, "holds 5000 bytes of requests") {
+		t.Errorf("a second 3 KB body: %d %v", code, v)
+	}
+	close(rm.gate)
+	if code := <-held; code != 200 {
+		t.Errorf("the held request: %d", code)
+	}
+	code, v = post(t, url, padded)
+	if code != 200 {
+		t.Fatalf("after the held request was answered: %d %v", code, v)
+	}
+	checkRows(t, v, rows)
+}

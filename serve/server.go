@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nnclang/nnc"
@@ -40,6 +41,11 @@ type Options struct {
 	// MaxBody is the largest request body in bytes (default 64 MiB);
 	// a larger one gets 413.
 	MaxBody int64
+	// MaxPending bounds the bytes of the infer request bodies held at
+	// once, read or being read (default 256 MiB, at least MaxBody); a
+	// request that would pass it gets 503. Their decoded tensors take up
+	// to four times as much (an 8-byte element from a 2-byte number).
+	MaxPending int64
 	// ReadTimeout and WriteTimeout bound reading a request and writing its
 	// answer (net/http.Server's; default 30s and 60s); InferTimeout bounds
 	// an infer request from its headers to its answer, waiting included
@@ -68,6 +74,9 @@ func (o *Options) defaults() error {
 	if o.MaxBody == 0 {
 		o.MaxBody = 64 << 20
 	}
+	if o.MaxPending == 0 {
+		o.MaxPending = max(256<<20, o.MaxBody)
+	}
 	set(&o.MaxDelay, 2*time.Millisecond)
 	set(&o.ReadTimeout, 30*time.Second)
 	set(&o.WriteTimeout, 60*time.Second)
@@ -82,6 +91,8 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("a queue of %d requests: want 1 to %d", o.MaxQueue, 1<<20)
 	case o.MaxBody < 1:
 		return fmt.Errorf("the largest body is %d bytes: want a positive size", o.MaxBody)
+	case o.MaxPending < o.MaxBody:
+		return fmt.Errorf("the bodies held at once (%d bytes) must hold the largest body (%d)", o.MaxPending, o.MaxBody)
 	case o.MaxDelay < 0 || o.ReadTimeout < 0 || o.WriteTimeout < 0 || o.InferTimeout < 0 || o.DrainTimeout < 0:
 		return errors.New("a negative delay or timeout")
 	}
@@ -99,6 +110,8 @@ type Server struct {
 	cancel  context.CancelFunc // cancels the runs in progress
 	mux     *http.ServeMux
 	once    sync.Once
+	// pending counts the bytes of infer bodies held (MaxPending).
+	pending atomic.Int64
 }
 
 // New starts the workers of a server for m; Close stops them.

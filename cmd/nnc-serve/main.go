@@ -3,7 +3,8 @@
 //
 //	nnc-serve FILE [--params P.safetensors] [--entry M.forward] [--addr :8080]
 //	          [--name NAME] [--max-batch 32] [--max-delay 2ms] [--workers N]
-//	          [--max-body 64MB] [--infer-timeout 30s] [--drain-timeout 30s]
+//	          [--max-body 64MB] [--max-pending 256MB] [--infer-timeout 30s]
+//	          [--drain-timeout 30s]
 //
 // "nnc serve ARGS" runs it (see docs/deploy.md, "Serving over HTTP"). It
 // is a program of its own so that the nnc command does not link net/http,
@@ -65,10 +66,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 
 // config is the command line.
 type config struct {
-	file, entry, params, from, addr, maxBody, maxMemory string
-	seed                                                uint64
-	model                                               nnc.ServeOptions
-	o                                                   serve.Options
+	file, entry, params, from, addr, maxBody, maxPending, maxMemory string
+	seed                                                            uint64
+	model                                                           nnc.ServeOptions
+	o                                                               serve.Options
 }
 
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
@@ -85,6 +86,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.o.MaxDelay, "max-delay", 2*time.Millisecond, "how long a request waits for others to join its batch")
 	fs.IntVar(&c.o.Workers, "workers", 0, "runs of the model at once (default: the number of CPUs)")
 	fs.StringVar(&c.maxBody, "max-body", "64MB", "the largest request body (B, KB, MB, GB); larger ones get 413")
+	fs.StringVar(&c.maxPending, "max-pending", "256MB", "the most bytes of request bodies held at once; past it requests get 503")
 	fs.DurationVar(&c.o.ReadTimeout, "read-timeout", 30*time.Second, "the longest time to read a request")
 	fs.DurationVar(&c.o.WriteTimeout, "write-timeout", 60*time.Second, "the longest time from reading a request's headers to writing its answer")
 	fs.DurationVar(&c.o.InferTimeout, "infer-timeout", 30*time.Second, "the longest time an infer request waits and runs; past it the answer is 503")
@@ -130,6 +132,12 @@ func (c *config) check(given map[string]bool) error {
 		return usagef("--max-body: %v", err)
 	}
 	c.o.MaxBody = n
+	if c.o.MaxPending, err = parseSize(c.maxPending); err != nil {
+		return usagef("--max-pending: %v", err)
+	}
+	if c.o.MaxPending < c.o.MaxBody {
+		return usagef("--max-pending %s is less than --max-body %s", c.maxPending, c.maxBody)
+	}
 	if c.o.MaxBatch < 1 || c.o.MaxBatch > 1<<20 {
 		return usagef("--max-batch: want 1 to 1048576 rows, got %d", c.o.MaxBatch)
 	}

@@ -55,6 +55,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"--max-body", "-1"}, 2, "--max-body: bad size"},
 		{[]string{"--max-body", "2TB"}, 2, "--max-body: bad size"},
 		{[]string{"--max-memory", "lots"}, 2, "--max-memory: bad size"},
+		{[]string{"--max-pending", "1MB"}, 2, "--max-pending 1MB is less than --max-body 64MB"},
 		{[]string{"--entry", ""}, 2, "--entry: an empty value"},
 		{[]string{"--from", "keras"}, 2, `--from "keras"`},
 		{[]string{"--nope"}, 2, "flag provided but not defined: -nope"},
