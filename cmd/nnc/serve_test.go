@@ -101,3 +101,20 @@ func TestServeCommand(t *testing.T) {
 		t.Fatal("nnc serve did not stop within 30 s of SIGTERM")
 	}
 }
+
+// TestServeWithoutProgram: without nnc-serve beside nnc or on $PATH,
+// nnc serve says how to install it.
+func TestServeWithoutProgram(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(exe), "nnc-serve")); err == nil {
+		t.Skip("nnc-serve is beside the test binary")
+	}
+	t.Setenv("PATH", t.TempDir())
+	_, errOut, code := nncCmd(t, "serve", "m.nn")
+	if code != 1 || !strings.Contains(errOut, "go install github.com/nnclang/nnc/cmd/nnc-serve") {
+		t.Errorf("status %d, stderr %q", code, errOut)
+	}
+}
