@@ -208,6 +208,19 @@ func TestDataParallelFaults(t *testing.T) {
 		}
 		t.Logf("rank %d: %v", r, err)
 	}
+	// A diverging run: the first rank whose shard's loss is not finite
+	// ends the job, named in every rank's error.
+	huge := func(r int, o *TrainOptions) { o.Optimizer = "sgd(lr = 1e30)" }
+	_, errs = trainRanks(t, distMLP, dir, "nan", 2, huge)
+	for r, err := range errs {
+		if err == nil || !strings.Contains(err.Error(), "the loss is") || !strings.Contains(err.Error(), "rank ") {
+			t.Errorf("rank %d: got %v, want a rank's non-finite loss", r, err)
+		}
+	}
+	emu := TrainOptions{Optimizer: "sgd(lr = 1e30)", DataParallel: DataParallel{Shards: 2}}
+	if _, err := compileSource(t, distMLP).Train(emu); err == nil || !strings.Contains(err.Error(), "shard 0 of 2") {
+		t.Errorf("emulated: got %v, want shard 0's non-finite loss", err)
+	}
 	p := compileSource(t, distMLP)
 	c, _ := dist.NewLocal(1)
 	for _, o := range []TrainOptions{
