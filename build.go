@@ -76,7 +76,7 @@ type GoPackage struct {
 // current parameters as weights.bin (embedded unless
 // opts.ExternalWeights), and a Model type with Predict and PredictTo whose
 // results are bitwise those of Run on the same inputs. The package imports
-// only nnc's ops and tensor packages, or, with opts.Standalone, nothing of
+// only nnc's ops, kernels and tensor packages, or, with opts.Standalone, nothing of
 // nnc (copies of them). An op the generator cannot write is an error
 // naming its node and source position.
 func (f *Func) Build(opts BuildOptions) (pkg *GoPackage, err error) {

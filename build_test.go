@@ -125,13 +125,20 @@ func TestBuildModels(t *testing.T) {
 	if len(cases) < 5 {
 		t.Fatalf("only %d forward entries found", len(cases))
 	}
-	if os.Getenv("NNC_FULL") == "" {
+	full := os.Getenv("NNC_FULL") != "" || os.Getenv("NNC_BUILD_ONLY") != ""
+	if !full {
 		// go test ./... builds four packages that cover dense layers, a
 		// sparse matrix with integer inputs, a convolution and an entry
 		// lowered per shape (an LSTM over T); NNC_FULL=1 builds them all.
 		quick := map[string]bool{"digits": true, "digits_external": true, "gcn": true, "lenet": true, "design_char_lstm": true,
 			"lenet_standalone": true, "digits_dynamic": true, "lenet_dynamic": true}
 		cases = slices.DeleteFunc(cases, func(c buildCase) bool { return !quick[c.pkg] })
+	}
+	if only := os.Getenv("NNC_BUILD_ONLY"); only != "" {
+		// NNC_BUILD_ONLY=tiny_gpt,lenet_dynamic: these packages alone (to
+		// look into a failure).
+		keep := strings.Split(only, ",")
+		cases = slices.DeleteFunc(cases, func(c buildCase) bool { return !slices.Contains(keep, c.pkg) })
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var standalone []buildCase

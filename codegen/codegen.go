@@ -4,9 +4,10 @@
 // parameters as a weights file (embedded with go:embed, or read at run
 // time), and a typed API (Model, Predict, PredictTo) safe for concurrent use.
 //
-// The generated package imports only nnc's ops and tensor packages (ops
-// holds every op's kernel preparation, once, and imports only kernels and
-// tensor): each step's node is rebuilt from its op's name, attributes,
+// The generated package imports only nnc's ops, kernels (the cache of
+// packed weights, kernels.PackCache, kept as the runtime keeps it) and
+// tensor packages (ops holds every op's kernel preparation, once, and
+// imports only kernels and tensor): each step's node is rebuilt from its op's name, attributes,
 // element type and concrete shape, and prepared with the op's own Kernel,
 // so that the generated code runs the same kernels, on the same buffers,
 // in the same order as runtime.Session, and its results are bitwise those
@@ -35,7 +36,7 @@ import (
 )
 
 // ModulePath is the import path of nnc's module, which generated code
-// imports ops and tensor from.
+// imports ops, kernels and tensor from.
 const ModulePath = "github.com/nnclang/nnc"
 
 // WeightsFile is the name of the weights file in a generated package.

@@ -106,6 +106,7 @@ func (m *Model) newInstance(v int) (*instance, error) {
 	}
 	r := &instance{v: make([]*tensor.Tensor, len(nodeDefs)), k: make([]ops.KernelFunc, len(stepDefs)),
 		a: make([][]*tensor.Tensor, len(stepDefs)), dyn: v}
+	r.ctx.Packs = &r.packs
 	size := map[tensor.DType]int{}
 	off := make([]int, len(stepDefs))
 	for i, s := range stepDefs {

@@ -15,10 +15,14 @@ type Model struct {
 
 // instance is what one call uses: the arenas' views (v, by node: the
 // inputs' tensors, the shared params, the computed values), the prepared
-// kernels and their operands (k and a, by step).
+// kernels and their operands (k and a, by step), and the packed forms of
+// the params that products multiply by (packs, as nnc's runtime keeps
+// them: the params never change, so they are packed at the first call
+// and reused).
 type instance struct {
-	ctx ops.Ctx
-	v   []*tensor.Tensor
+	ctx   ops.Ctx
+	packs kernels.PackCache
+	v     []*tensor.Tensor
 	k   []ops.KernelFunc
 	a   [][]*tensor.Tensor
 {{- if .Dynamic}}
@@ -144,6 +148,7 @@ func decode(t *tensor.Tensor, b []byte) error {
 func (m *Model) newInstance() (*instance, error) {
 	r := &instance{v: make([]*tensor.Tensor, len(nodeDefs)), k: make([]ops.KernelFunc, len(stepDefs)),
 		a: make([][]*tensor.Tensor, len(stepDefs))}
+	r.ctx.Packs = &r.packs
 	size := map[tensor.DType]int{}
 	for _, b := range bufDefs {
 		size[b.dtype] = max(size[b.dtype], b.off+b.cap)

@@ -11,7 +11,7 @@ import (
 )
 
 // copiedPackages are nnc's packages a standalone package holds a copy of,
-// under internal/: the generated code imports ops and tensor, ops imports
+// under internal/: the generated code imports ops, kernels and tensor, ops imports
 // kernels and tensor, and none of them imports anything else of nnc.
 var copiedPackages = []string{"ops", "kernels", "tensor"}
 

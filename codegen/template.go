@@ -52,6 +52,7 @@ import (
 	"os"
 	"sync"
 
+	"{{.Module}}/kernels"
 	"{{.Module}}/ops"
 	"{{.Module}}/tensor"
 )
