@@ -1,0 +1,26 @@
+package bench
+
+import "testing"
+
+// BenchmarkThreads: the training steps of BENCHMARKS.md (MLP and ConvNet
+// with SGD, the LSTM with SGD, the transformer with Adam) with the process's
+// CPU time per call (cpu-ms/op) beside the wall time, to compare one thread
+// with two (-cpu 1,2): on a machine shared with other jobs the wall time of
+// two threads depends on what the others leave, and the CPU time shows
+// what the second thread costs.
+func BenchmarkThreads(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		make func() (Workload, error)
+	}{
+		{"MLPStepSGD", func() (Workload, error) { return Step(MLP, "sgd", 1, 128, 1) }},
+		{"ConvNetStepSGD", func() (Workload, error) { return Step(ConvNet, "sgd", 1, 64, 1) }},
+		{"LSTMStepSGD", func() (Workload, error) { return LSTMStep(LSTMBase, 1, 1) }},
+		{"TransformerStepAdam", func() (Workload, error) { return TransformerStep(TransformerBase, 1, 1) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			w, err := c.make()
+			lstmRun(b, w, err)
+		})
+	}
+}
