@@ -34,7 +34,8 @@ var chromiumFlags = []string{"--headless", "--no-sandbox", "--disable-gpu", "--d
 // same bits when nnc's kernels run in pure Go here too (-tags noasm, or no
 // amd64), else within 1e-5 of the largest score (the amd64 assembly
 // kernels add the 784 products in another order than the pure-Go ones
-// WebAssembly runs); and the prediction must be 7. The test skips when no
+// WebAssembly runs); the prediction must be 7; and predict with 3 values
+// must throw an Error naming the input. The test skips when no
 // Chromium is found, unless NNC_BROWSER=1 (CI), which makes that a
 // failure. It compiles one wasm module (about 10 s here, more when the
 // machine is loaded) and starts Chromium once.
@@ -120,6 +121,7 @@ func TestWebPage(t *testing.T) {
 		Digit         int
 		Error         string
 		MsPerPredict  float64 `json:"ms_per_predict"`
+		LengthError   string  `json:"length_error"`
 	}
 	if err := json.Unmarshal(body, &res); err != nil {
 		t.Fatalf("the page's result %q: %v", body, err)
@@ -128,6 +130,9 @@ func TestWebPage(t *testing.T) {
 		t.Fatalf("the page: %s", res.Error)
 	}
 	t.Logf("a steady predict in the page: %.4g ms (200 calls, performance.now)", res.MsPerPredict)
+	if want := "nnc: input x: want f32[1 784], 3136 bytes, got 12"; res.LengthError != want {
+		t.Errorf("predict with 3 values: %q, want the error %q", res.LengthError, want)
+	}
 	x, scores := hexFloats(t, res.Input), hexFloats(t, res.Output)
 	if len(x) != 784 || len(scores) != 10 {
 		t.Fatalf("the page gave %d inputs and %d scores, want 784 and 10", len(x), len(scores))

@@ -169,7 +169,11 @@ async function main() {
     const n = 200, t0 = performance.now();
     for (let i = 0; i < n; i++) model.predict(r.x);
     const msPerPredict = (performance.now() - t0) / n;
-    await report({ input: hexBits(r.x), output: hexBits(r.scores), digit: r.digit, ms_per_predict: msPerPredict });
+    // A wrong length throws an Error naming the input.
+    let lengthError = "no error";
+    try { model.predict(new Float32Array(3)); } catch (e) { lengthError = e.message; }
+    await report({ input: hexBits(r.x), output: hexBits(r.scores), digit: r.digit, ms_per_predict: msPerPredict,
+      length_error: lengthError });
   } catch (e) {
     await report({ error: String(e) + (e.stack ? "\n" + e.stack : "") });
   }
