@@ -166,7 +166,7 @@ func (b *batcher) run(batch []*request, rows int) {
 	b.observe(rows, len(batch))
 	if len(batch) == 1 {
 		r := batch[0]
-		out, err := b.m.Run(b.runCtx, r.in)
+		out, err := b.safeRun(r.in)
 		r.done <- result{out: out, err: err, rows: rows}
 		return
 	}
@@ -178,7 +178,7 @@ func (b *batcher) run(batch []*request, rows int) {
 		}
 		in[s.Name] = joinRows(parts, rows)
 	}
-	out, err := b.m.Run(b.runCtx, in)
+	out, err := b.safeRun(in)
 	if err == nil {
 		for _, t := range out {
 			if len(t.Shape) == 0 || t.Shape[0] != rows {
@@ -200,6 +200,17 @@ func (b *batcher) run(batch []*request, rows int) {
 		start += r.rows
 		r.done <- result{out: res, rows: rows}
 	}
+}
+
+// safeRun is the model's Run, a panic in it an error (nnc's own Run
+// returns its internal errors; a Model made by hand may panic).
+func (b *batcher) safeRun(in map[string]*tensor.Tensor) (out []*tensor.Tensor, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return b.m.Run(b.runCtx, in)
 }
 
 // joinRows stacks tensors of the same type and trailing shape along their

@@ -354,3 +354,35 @@ func TestMaxPending(t *testing.T) {
 	}
 	checkRows(t, v, rows)
 }
+
+// TestModelPanics: a model that panics gives 500 with an internal error,
+// and the server keeps answering.
+func TestModelPanics(t *testing.T) {
+	rm := &rowModel{}
+	m := rm.model()
+	run := m.Run
+	m.Run = func(ctx context.Context, in map[string]*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if in["x"].F32[0] == 666 {
+			panic("the number of the beast")
+		}
+		return run(ctx, in)
+	}
+	s, err := New(m, Options{MaxBatch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	defer s.Close()
+	defer hs.Close()
+	url := hs.URL + "/v2/models/rows/infer"
+	code, v := post(t, url, rowsRequest([][3]float32{{666, 0, 0}}))
+	if msg, _ := v["error"].(string); code != 500 || !strings.Contains(msg, "internal error: the number of the beast") {
+		t.Errorf("panicking run: %d %v", code, v)
+	}
+	rows := [][3]float32{{1, 2, 3}}
+	code, v = post(t, url, rowsRequest(rows))
+	if code != 200 {
+		t.Fatalf("after a panic: %d %v", code, v)
+	}
+	checkRows(t, v, rows)
+}
