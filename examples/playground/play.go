@@ -20,6 +20,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -201,15 +202,23 @@ func parseShapes(s string) (map[string]int, error) {
 }
 
 // diagnosticsOf turns an error of nnc into diagnostics: an ErrorList's
-// entries at their positions, anything else at the top.
+// entries at their positions, anything else at the top (with the code
+// E901 for a bug in nnc, none otherwise).
 func diagnosticsOf(src string, err error) []Diagnostic {
-	if l, ok := err.(nnc.ErrorList); ok {
+	var l nnc.ErrorList
+	if errors.As(err, &l) {
 		return diagnostics(src, l)
 	}
-	if e, ok := err.(*nnc.Error); ok {
+	var e *nnc.Error
+	if errors.As(err, &e) {
 		return diagnostics(src, nnc.ErrorList{e})
 	}
-	return []Diagnostic{{Line: 1, Col: 1, EndLine: 1, EndCol: 1, Code: lang.CodeInternal, Message: err.Error()}}
+	code := ""
+	var ie *nnc.InternalError
+	if errors.As(err, &ie) {
+		code = lang.CodeInternal
+	}
+	return []Diagnostic{{Line: 1, Col: 1, EndLine: 1, EndCol: 1, Code: code, Message: err.Error()}}
 }
 
 // diagnostics places each error on the word at its position; an error of
