@@ -73,6 +73,9 @@ train Net {
 func buildMPI(t *testing.T, dir string) string {
 	t.Helper()
 	if _, err := exec.LookPath("mpirun"); err != nil {
+		if os.Getenv("NNC_MPI") == "1" {
+			t.Fatal("NNC_MPI=1 but no mpirun (apt install openmpi-bin libopenmpi-dev)")
+		}
 		t.Skip("no mpirun (apt install openmpi-bin libopenmpi-dev)")
 	}
 	bin := filepath.Join(dir, "nnc")
