@@ -38,7 +38,7 @@ type ServeModel struct {
 	// alone. Nil checks nothing more.
 	Check func(in map[string]*Tensor) error
 	// Run evaluates the entry; its results are in the order of Outputs.
-	// The inputs belong to the caller, which lets Run change them.
+	// It may change its inputs: a server passes tensors of its own.
 	Run func(ctx context.Context, in map[string]*Tensor) ([]*Tensor, error)
 }
 
@@ -104,8 +104,8 @@ func NewServeModel(f *Func, o ServeOptions) (m *ServeModel, err error) {
 	}
 	m.Run = func(ctx context.Context, in map[string]*Tensor) ([]*Tensor, error) {
 		if pre != nil {
-			// The inputs are the caller's to change: they are scaled in
-			// place, as PreprocessInputs scales its copies.
+			// Run may change its inputs: they are scaled in place, as
+			// PreprocessInputs scales its copies.
 			for arr, name := range pre.Inputs {
 				if t, ok := in[name]; ok {
 					if err := pre.ScaleTensor(arr, t); err != nil {
