@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,5 +110,37 @@ func TestBuildDynamicCLI(t *testing.T) {
 		if !strings.Contains(string(src), want) {
 			t.Errorf("model.go lacks %q", want)
 		}
+	}
+}
+
+// TestBuildWasmCLI: --target wasm writes model.wasm (a WebAssembly module:
+// its magic bytes), wasm_exec.js, nnc_model.js and src/, and lists them.
+// It compiles the module examples/web's test compiles too (the go
+// command's cache shares the copied packages).
+func TestBuildWasmCLI(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	out := filepath.Join(t.TempDir(), "web")
+	stdout, errOut, code := nncCmd(t, "build", "../../examples/web/mnist_web.nn", "--entry", "MnistWeb.forward",
+		"--params", "../../examples/web/mnist_web.safetensors", "--shapes", "B=1", "--target", "wasm", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, name := range []string{"model.wasm", "wasm_exec.js", "nnc_model.js", "src/"} {
+		if !strings.Contains(stdout, name) {
+			t.Errorf("the listing lacks %s:\n%s", name, stdout)
+		}
+	}
+	wasm, err := os.ReadFile(filepath.Join(out, "model.wasm"))
+	if err != nil || !bytes.HasPrefix(wasm, []byte("\x00asm")) {
+		t.Errorf("model.wasm: %d bytes, %v; want a WebAssembly module", len(wasm), err)
+	}
+	glue, _ := os.ReadFile(filepath.Join(out, "nnc_model.js"))
+	if !strings.Contains(string(glue), "globalThis") || !strings.Contains(string(glue), `name: "x", dtype: "f32", shape: [1, 784]`) {
+		t.Errorf("nnc_model.js:\n%.1200s", glue)
+	}
+	if _, err := os.Stat(filepath.Join(out, "src", "wasm", "main.go")); err != nil {
+		t.Error(err)
 	}
 }
