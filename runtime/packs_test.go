@@ -122,6 +122,7 @@ func TestParamsFixedKeepsPacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var first int64 // the packings of a run that packs every param
 	check := func(what string, packs int64) {
 		t.Helper()
 		_, before := runtime.PackStats(p)
@@ -137,24 +138,31 @@ func TestParamsFixedKeepsPacks(t *testing.T) {
 		if !sameBits(got[0], want[0]) {
 			t.Fatalf("%s: the output differs from a session that packs every run", what)
 		}
+		if packs < 0 {
+			// The first run packs l1.W and l2.W, and l3.W unless its
+			// 10-column product is computed transposed (l3.W on the A
+			// side, packed by the product itself), as with wide tiles.
+			first, packs = after-before, after-before
+			if first < 2 || first > 3 {
+				t.Errorf("%s: %d packings, want 2 or 3", what, first)
+			}
+		}
 		if after-before != packs {
 			t.Errorf("%s: %d packings, want %d", what, after-before, packs)
 		}
 	}
-	// l1.W and l2.W; the 10-column product by l3.W is computed transposed,
-	// l3.W packed as the rows of its A side, every run.
-	check("first run", 2)
+	check("first run", -1)
 	check("second run", 0)
 	check("third run", 0)
 	store.Get("l2.W").F32[5] += 1
-	check("after a write through Get", 2)
+	check("after a write through Get", first)
 	check("then", 0)
 	store.Set("l1.W", store.Get("l1.W").Clone())
-	check("after Set", 2)
+	check("after Set", first)
 	if _, err := train.Run(0, step.Inputs...); err != nil {
 		t.Fatal(err)
 	}
-	check("after a training step", 2)
+	check("after a training step", first)
 	if allocs := testing.AllocsPerRun(3, func() { fixed.Run(0, w.Inputs...) }); allocs != 0 {
 		t.Errorf("a steady run allocates %g times", allocs)
 	}
