@@ -3,9 +3,11 @@ package nnc
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/tensor"
 )
 
@@ -88,5 +90,51 @@ func TestNewServeModel(t *testing.T) {
 	}
 	if _, err := NewServeModel(nil, ServeOptions{}); err == nil {
 		t.Error("a nil Func was accepted")
+	}
+}
+
+// TestServeModelPreprocess: with statistics saved beside the parameters,
+// the model's Run scales its inputs as PreprocessInputs (nnc run) does, and
+// gives the same bits.
+func TestServeModelPreprocess(t *testing.T) {
+	p, err := Compile("m.nn", []byte(serveModelSrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := p.Func("M.forward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := f.SaveParams(params); err != nil {
+		t.Fatal(err)
+	}
+	pre := &data.Preprocess{Scaling: data.Standardize, Arrays: []string{"x"}, Inputs: map[string]string{"x": "x"},
+		Stats: map[string]*data.FeatureStats{"x": {Shape: []int{4}, Rows: 10, Mean: []float64{1, -2, 0.5, 3}, Std: []float64{2, 0.25, 1, 0.1}}}}
+	if err := pre.Save(data.PreprocessPath(params)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewServeModel(f, ServeOptions{Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(tensor.F32, 2, 4)
+	for i := range x.F32 {
+		x.F32[i] = float32(i) * 0.7
+	}
+	scaled, err := PreprocessInputs(params, map[string]*Tensor{"x": x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scaled["x"].F32[1] != float32((0.7+2)/0.25) {
+		t.Fatalf("PreprocessInputs did not scale: %v", scaled["x"].F32)
+	}
+	want, err := f.Run(scaled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Run(context.Background(), map[string]*Tensor{"x": x.Clone()})
+	if err != nil || !sameBits(got[0], want[0]) {
+		t.Errorf("served %v (%v), nnc run's %v", got, err, want[0])
 	}
 }
