@@ -262,6 +262,9 @@ func defaultPackage(path string) string {
 // Write writes the package's files into dir, creating it if needed; each
 // file is written safely (WriteFile).
 func (g *GoPackage) Write(dir string) error {
+	if g == nil {
+		return fmt.Errorf("nnc build: no package (a nil *GoPackage)")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

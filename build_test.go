@@ -1,6 +1,7 @@
 package nnc
 
 import (
+	"context"
 	"fmt"
 	"go/format"
 	"math/rand/v2"
@@ -405,3 +406,15 @@ func encodeLE(x any) []byte {
 	return b
 }
 `
+
+// TestGoPackageNil: a nil package's Write and WriteWasm are errors, and
+// WriteWasm refuses a package built for Go.
+func TestGoPackageNil(t *testing.T) {
+	var g *GoPackage
+	if g.Write(t.TempDir()) == nil || g.WriteWasm(context.Background(), t.TempDir()) == nil {
+		t.Error("a nil *GoPackage wrote")
+	}
+	if err := (&GoPackage{}).WriteWasm(context.Background(), t.TempDir()); err == nil || !strings.Contains(err.Error(), "Target wasm") {
+		t.Errorf("WriteWasm of a Go package: %v", err)
+	}
+}

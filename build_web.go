@@ -56,8 +56,9 @@ var WasmFiles = []string{"model.wasm", "wasm_exec.js", "nnc_model.js"}
 // script, copied from the toolchain's GOROOT; and nnc_model.js, which
 // loads model.wasm and gives a page nncLoadModel(url) (docs/deploy.md).
 // It fails, saying why, without the go command.
-func (g *GoPackage) WriteWasm(ctx context.Context, dir string) error {
-	if g.Target != "wasm" {
+func (g *GoPackage) WriteWasm(ctx context.Context, dir string) (err error) {
+	defer recoverInternal(&err)
+	if g == nil || g.Target != "wasm" {
 		return fmt.Errorf("nnc build: WriteWasm needs a package built with Target wasm")
 	}
 	gobin, err := exec.LookPath("go")
