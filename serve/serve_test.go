@@ -386,3 +386,64 @@ func TestModelPanics(t *testing.T) {
 	}
 	checkRows(t, v, rows)
 }
+
+// TestShutdownUnderLoad: clients post while the server shuts down; every
+// request that gets an answer gets a right 200 (the ones in progress are
+// drained, batched or not), the others fail to connect, and Serve returns
+// nil.
+func TestShutdownUnderLoad(t *testing.T) {
+	rm := &rowModel{delay: time.Millisecond}
+	s, err := New(rm.model(), Options{MaxBatch: 8, MaxDelay: 2 * time.Millisecond, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	url := "http://" + ln.Addr().String() + "/v2/models/rows/infer"
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answered, failed := 0, 0
+	for c := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 20 * time.Second}
+			for i := 0; ; i++ {
+				rows := [][3]float32{{float32(c), float32(i), 1}}
+				resp, err := client.Post(url, "application/json", strings.NewReader(rowsRequest(rows)))
+				if err != nil {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+					return // the server is gone
+				}
+				var v map[string]any
+				err = json.NewDecoder(resp.Body).Decode(&v)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || err != nil {
+					t.Errorf("client %d request %d: %d %v %v", c, i, resp.StatusCode, err, v)
+					return
+				}
+				checkRows(t, v, rows)
+				mu.Lock()
+				answered++
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(150 * time.Millisecond)
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	wg.Wait()
+	if answered == 0 || failed != 8 {
+		t.Errorf("%d answered, %d clients stopped by the shutdown", answered, failed)
+	}
+	t.Logf("%d requests answered before and during the shutdown", answered)
+}
