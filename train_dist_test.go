@@ -233,3 +233,43 @@ func TestDataParallelFaults(t *testing.T) {
 		}
 	}
 }
+
+// TestDataParallelResumeAcross: a checkpoint of a plain run resumes with
+// 3 shards, one of 3 shards resumes plain (the accumulators, zero between
+// updates, are matched), and one of 3 shards resumes on 2 goroutine ranks
+// bitwise as 2 shards resume it.
+func TestDataParallelResumeAcross(t *testing.T) {
+	dir := t.TempDir()
+	src := strings.Replace(distMLP, "epochs    = 1", "epochs    = 2", 1)
+	plainCk := filepath.Join(dir, "plain")
+	shardCk := filepath.Join(dir, "shard")
+	for _, c := range []struct {
+		dir    string
+		shards int
+	}{{plainCk, 0}, {shardCk, 3}} {
+		o := TrainOptions{Epochs: 1, Checkpoint: `checkpoint(every = "30 steps", keep = 1)`, CheckpointDir: c.dir, DataParallel: DataParallel{Shards: c.shards}}
+		if _, err := compileSource(t, distMLP).Train(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from := func(d string) string {
+		m, _ := filepath.Glob(filepath.Join(d, "*.safetensors"))
+		if len(m) != 1 {
+			t.Fatalf("%s: want one checkpoint, got %v", d, m)
+		}
+		return m[0]
+	}
+	pc, sc := from(plainCk), from(shardCk)
+	trainTo(t, src, dir, "plain-to-3", TrainOptions{Resume: pc, CheckpointDir: filepath.Join(dir, "a"), DataParallel: DataParallel{Shards: 3}})
+	trainTo(t, src, dir, "3-to-plain", TrainOptions{Resume: sc, CheckpointDir: filepath.Join(dir, "b")})
+	emu := trainTo(t, src, dir, "3-to-2-shards", TrainOptions{Resume: sc, CheckpointDir: filepath.Join(dir, "c"), DataParallel: DataParallel{Shards: 2}})
+	ranks, errs := trainRanks(t, src, dir, "3-to-2-ranks", 2, func(r int, o *TrainOptions) {
+		o.Resume, o.CheckpointDir = sc, filepath.Join(dir, "d")
+	})
+	if ranks == nil {
+		t.Fatal(errors.Join(errs...))
+	}
+	if !bytes.Equal(emu, ranks) {
+		t.Error("resumed on 2 ranks, the parameters differ from 2 shards resumed from the same checkpoint")
+	}
+}

@@ -123,7 +123,7 @@ func newLoop(ctx context.Context, cfg Config) (*loop, error) {
 		}
 	}
 	if cfg.Resume != nil {
-		if err := l.resume(cfg.Resume); err != nil {
+		if err := l.resume(matchAccumulators(cfg.Resume, cfg.Store)); err != nil { // parallel_resume.go
 			l.batches.Close()
 			return nil, err
 		}
