@@ -389,19 +389,22 @@ func opBatchNorm(t *translator, n *Node) error {
 	if err != nil {
 		return err
 	}
-	for _, o := range n.Outputs[1:] {
-		if o != "" && t.uses[o] > 0 {
-			return fmt.Errorf("training-mode outputs are not supported")
-		}
-	}
-	if attrInt(n, "training_mode", 0) != 0 || t.opset < 9 && attrInt(n, "spatial", 1) != 1 {
-		return fmt.Errorf("training_mode or spatial = 0 is not supported")
-	}
 	if len(x.shape) < 2 {
 		return fmt.Errorf("input of rank %d", len(x.shape))
 	}
 	eps := attrFloat(n, "epsilon", 1e-5)
 	mom := attrFloat(n, "momentum", 0.9)
+	if attrInt(n, "training_mode", 0) != 0 {
+		return batchNormTraining(t, n, x, eps, mom)
+	}
+	for _, o := range n.Outputs[1:] {
+		if o != "" && t.uses[o] > 0 {
+			return fmt.Errorf("training-mode outputs are not supported")
+		}
+	}
+	if t.opset < 9 && attrInt(n, "spatial", 1) != 1 {
+		return fmt.Errorf("spatial = 0 is not supported")
+	}
 	var vs [4]*value
 	allConst := true
 	for i := range vs {
@@ -434,6 +437,47 @@ func opBatchNorm(t *translator, n *Node) error {
 		}
 	}
 	t.emit(n.Outputs[0], fmt.Sprintf("batch_norm(%s, %s, %s, mean = %s, var = %s, eps = %s)", id, ids[0], ids[1], ids[2], ids[3], floatLit(eps)), x.dt, x.shape)
+	return nil
+}
+
+// batchNormTraining is BatchNormalization with training_mode = 1, as
+// ONNX defines it: Y normalized by the batch's statistics (batch_norm
+// without mean and var: the mean and the population variance over every
+// axis but the channels), and the updated running statistics
+// input_mean·momentum + batch mean·(1 - momentum), the variance alike.
+func batchNormTraining(t *translator, n *Node, x *value, eps, mom float64) error {
+	var ids [5]string
+	for i := range ids {
+		v, err := t.get(input(n, i))
+		if err != nil {
+			return err
+		}
+		if i > 0 && (len(v.shape) != 1 || v.shape[0] != x.shape[1] || v.dt != x.dt) {
+			return fmt.Errorf("input %d of type %v%v for %d channels", i, v.dt, v.shape, x.shape[1])
+		}
+		if ids[i], err = t.operand(input(n, i)); err != nil {
+			return err
+		}
+	}
+	if !x.dt.IsFloat() {
+		return fmt.Errorf("input of type %v", x.dt)
+	}
+	var axes []int
+	for i := range x.shape {
+		if i != 1 {
+			axes = append(axes, i)
+		}
+	}
+	t.emit(n.Outputs[0], fmt.Sprintf("batch_norm(%s, %s, %s, eps = %s)", ids[0], ids[1], ids[2], floatLit(eps)), x.dt, x.shape)
+	for i, stat := range []string{"mean", "var"} {
+		if i+1 >= len(n.Outputs) {
+			break
+		}
+		if o := n.Outputs[i+1]; o != "" && t.uses[o] > 0 {
+			t.emit(o, fmt.Sprintf("%s * %s + %s(%s, axis = %s) * (1.0 - %s)", ids[3+i], floatLit(mom), stat, ids[0], intList(axes), floatLit(mom)),
+				x.dt, []int{x.shape[1]})
+		}
+	}
 	return nil
 }
 
