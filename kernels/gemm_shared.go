@@ -21,7 +21,16 @@ type PackCache struct {
 	gen     uint64
 	entries []*packEntry
 	packed  int64
+	lasting bool
 }
+
+// SetLasting says whether the cache is expected to stay valid from one
+// run to the next (the params of an inference session that do not
+// change). Only then do products that read op(B) in place (small-M
+// products of 5 to 8 rows) pack it into the cache, to run faster on the
+// packed panels from then on; otherwise they use it only when another
+// product has packed it in the same generation.
+func (c *PackCache) SetLasting(on bool) { c.lasting = on }
 
 // packEntry is one packed operand: its key, the generation its contents
 // belong to, and the buffer ([]float32 or []float64).
@@ -75,22 +84,28 @@ func (g *GemmPlan[T]) sharesB() bool {
 
 // RunPacked is Run with op(B) taken from, or packed into, cache: b must not
 // change until the cache is invalidated. With a nil cache, or for a
-// product that packs nothing of b (a small-M product, or one computed
-// transposed), it is Run.
+// product that packs nothing of b (a product computed transposed, or a
+// small-M product of one row block), it is Run. A small-M product of
+// several row blocks (5 to 8 rows) runs its 16-column kernels on the
+// cached panels, where each strip of op(B) is contiguous for every block.
 func (g *GemmPlan[T]) RunPacked(cache *PackCache, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	if cache == nil || !g.sharesB() || alpha == 0 || len(b) == 0 {
+	if cache == nil || alpha == 0 || len(b) == 0 {
 		g.Run(alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	key := packKey{uintptr(unsafe.Pointer(&b[0])), g.K, g.N, ldb, g.TransB, g.kc, g.nr, g.kern.name, int(sizeOf[T]())}
-	var buf []T
-	var ok bool
-	if e := g.shared; e != nil && g.sharedIn == cache && e.key == key {
-		buf, ok = e.buf.([]T), e.gen == cache.gen
-	} else {
-		buf, ok, g.shared = packEntryFor[T](cache, key, g.nPan*g.nr*g.K)
-		g.sharedIn = cache
+	if g.sm != nil && len(g.sm.blocks) > 1 && g.serial && alpha == 1 && beta == 0 {
+		if cache.lasting || g.cacheCurrent(cache, b, ldb) {
+			g.runSmallPacked(cache, a, lda, b, ldb, c, ldc)
+		} else {
+			g.Run(alpha, a, lda, b, ldb, beta, c, ldc)
+		}
+		return
 	}
+	if !g.sharesB() {
+		g.Run(alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	buf, ok := g.cacheEntry(cache, b, ldb)
 	own := g.packB
 	g.packB, g.bPacked = buf, ok
 	if !ok {
@@ -99,4 +114,82 @@ func (g *GemmPlan[T]) RunPacked(cache *PackCache, alpha T, a []T, lda int, b []T
 	g.Run(alpha, a, lda, b, ldb, beta, c, ldc)
 	g.packB, g.bPacked = own, false
 	g.shared.gen = cache.gen
+}
+
+// cacheCurrent reports whether the cache holds b packed as this plan
+// packs op(B), for its current generation, without making an entry.
+func (g *GemmPlan[T]) cacheCurrent(cache *PackCache, b []T, ldb int) bool {
+	key := g.packKey(b, ldb)
+	for _, e := range cache.entries {
+		if e.key == key {
+			return e.gen == cache.gen
+		}
+	}
+	return false
+}
+
+func (g *GemmPlan[T]) packKey(b []T, ldb int) packKey {
+	return packKey{uintptr(unsafe.Pointer(&b[0])), g.K, g.N, ldb, g.TransB, g.kc, g.nr, g.kern.name, int(sizeOf[T]())}
+}
+
+// cacheEntry returns the cache's buffer for b packed as this plan packs
+// op(B), and whether it holds b for the cache's current generation.
+func (g *GemmPlan[T]) cacheEntry(cache *PackCache, b []T, ldb int) ([]T, bool) {
+	key := g.packKey(b, ldb)
+	if e := g.shared; e != nil && g.sharedIn == cache && e.key == key {
+		return e.buf.([]T), e.gen == cache.gen
+	}
+	buf, ok, e := packEntryFor[T](cache, key, g.nPan*g.nr*g.K)
+	g.shared, g.sharedIn = e, cache
+	return buf, ok
+}
+
+// runSmallPacked computes C = op(A)·op(B) for a small-M plan of several
+// row blocks from op(B)'s packed panels (packing them into the cache when
+// it has no current copy), 16 columns at a time: the same kernels, K
+// blocks and sums as smallColumns, so the same bits.
+func (g *GemmPlan[T]) runSmallPacked(cache *PackCache, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	checkMatrix("c", len(c), g.M, g.N, ldc)
+	ar, ac := g.M, g.K
+	if g.TransA {
+		ar, ac = g.K, g.M
+	}
+	checkMatrix("a", len(a), ar, ac, lda)
+	checkMatrix("b", len(b), g.K, g.N, ldb)
+	buf, ok := g.cacheEntry(cache, b, ldb)
+	if !ok {
+		own := g.packB
+		g.packB, g.b, g.ldb = buf, b, ldb
+		for j := range g.nPan {
+			g.packBPanel(j)
+		}
+		g.packB, g.b = own, nil
+		cache.packed++
+		g.shared.gen = cache.gen
+	}
+	sm := g.sm
+	rs, ks := lda, 1
+	if g.TransA {
+		rs, ks = 1, lda
+	}
+	nr := g.nr
+	for j0 := 0; j0 < g.N; j0 += 16 {
+		jp, jo := j0/nr, j0%nr // the panel and the column in it
+		for k0 := 0; k0 < g.K; k0 += g.kc {
+			kl := min(g.kc, g.K-k0)
+			acc := 1
+			if k0 == 0 {
+				acc = 0
+			}
+			pb := &buf[k0*g.nPan*nr+jp*kl*nr+jo]
+			for _, blk := range sm.narrow {
+				ap, cp := &a[blk.r0*rs+k0*ks], &c[blk.r0*ldc+j0]
+				if j0+16 <= g.N {
+					blk.fn(kl, ap, rs, ks, pb, nr, cp, ldc, acc)
+				} else {
+					blk.mfn(kl, ap, rs, ks, pb, nr, cp, ldc, acc, &sm.pmask[0])
+				}
+			}
+		}
+	}
 }

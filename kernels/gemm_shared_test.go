@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestRunPackedShares: two products by the same op(B) (as is and
-// transposed, different M) pack it once per generation each layout, give
+// TestRunPackedShares: products by the same op(B) (as is and transposed,
+// different M, one small-M) pack it once per generation each layout, give
 // bitwise Run's results, see a changed B only after Invalidate, and
 // allocate nothing once the cache holds them.
 func TestRunPackedShares(t *testing.T) {
@@ -63,10 +63,45 @@ func TestRunPackedShares(t *testing.T) {
 	if cache.Packed() != 4 {
 		t.Errorf("packed %d times, want 4", cache.Packed())
 	}
+	// A small-M product of 8 rows (two row blocks) runs on the cached
+	// panels, with the bits of its unpacked run; it packs them as the
+	// packed plans do, so they share them.
+	g8 := NewGemmPlan[float32](false, false, 8, n, k)
+	if g8.sm == nil {
+		t.Skip("no small-M kernels in this build")
+	}
+	x8 := to32s(randSlice(rng, 8*k))
+	c8, r8 := make([]float32, 8*n), make([]float32, 8*n)
+	cache.Invalidate()
+	b[9] -= 2
+	g8.RunPacked(&cache, 1, x8, k, b, n, 0, c8, n)
+	g8.Run(1, x8, k, b, n, 0, r8, n)
+	same("8 rows", c8, r8)
+	c1, r1 = make([]float32, 20*n), make([]float32, 20*n)
+	g1.RunPacked(&cache, 1, x1, k, b, n, 0, c1, n)
+	g1.Run(1, x1, k, b, n, 0, r1, n)
+	same("after 8 rows", c1, r1)
+	g8t := NewGemmPlan[float32](true, false, 8, n, k) // op(A) read transposed
+	x8t := to32s(randSlice(rng, k*8))
+	g8t.RunPacked(&cache, 1, x8t, 8, b, n, 0, c8, n)
+	g8t.Run(1, x8t, 8, b, n, 0, r8, n)
+	same("8 rows, A transposed", c8, r8)
+	if cache.Packed() != 5 || cache.Entries() != 2 {
+		t.Errorf("%d entries packed %d times, want 2 and 5", cache.Entries(), cache.Packed())
+	}
+	// A lasting cache: the small-M product packs the panels itself.
+	var lasting PackCache
+	lasting.SetLasting(true)
+	g8t.RunPacked(&lasting, 1, x8t, 8, b, n, 0, c8, n)
+	same("8 rows, lasting cache", c8, r8)
+	if lasting.Packed() != 1 {
+		t.Errorf("the lasting cache was packed %d times, want 1", lasting.Packed())
+	}
 	c := make([]float32, 20*n)
 	if allocs := testing.AllocsPerRun(3, func() {
 		cache.Invalidate()
 		g1.RunPacked(&cache, 1, x1, k, b, n, 0, c, n)
+		g8.RunPacked(&cache, 1, x8, k, b, n, 0, c8, n)
 	}); allocs != 0 {
 		t.Errorf("%g allocations per run", allocs)
 	}

@@ -42,6 +42,7 @@ type gemmSmall[T Float] struct {
 	kc     int             // K block, as the packed path's
 	tasks  int             // column ranges of gemmSmallNT
 	mask   [16]int32       // the columns of the last strip, when fewer than 16
+	pmask  [16]int32       // the same for the packed panels: N%16 columns
 	big    *GemmPlan[T]    // the packed plan, made for a run with alpha != 1
 
 	// Per-run state.
@@ -96,11 +97,17 @@ func newGemmSmall[T Float](g *GemmPlan[T]) bool {
 		sm.narrow = append(sm.narrow, smallBlock[T]{r0, narrow.fn, narrow.mfn})
 		r0 += r
 	}
-	sm.kc, _ = gemmKC[T](g.K)
 	sm.tasks = blocks(g.N, gemmSmallNT)
 	for j := range smallEdgeWidth((sm.tasks-1)*gemmSmallNT, g.N, sm.width) {
 		sm.mask[j] = -1
 	}
+	for j := range g.N % 16 {
+		sm.pmask[j] = -1
+	}
+	// The packed layout of op(B), for runs that take it from a PackCache.
+	g.kc, g.nkc = gemmKC[T](g.K)
+	g.nPan = blocks(g.N, g.nr)
+	sm.kc = g.kc
 	g.sm = sm
 	g.serial = g.M*g.N*g.K < gemmSerialMACs || sm.tasks == 1
 	g.maxPar = gemmParticipants()
@@ -112,14 +119,19 @@ func newGemmSmall[T Float](g *GemmPlan[T]) bool {
 }
 
 // gemmPlanScratch is GemmScratch for a product whose op(B) is transposed
-// or not: a small-M plan (newGemmSmall) packs nothing, and needs only its
-// state and the pool's per-participant flags.
+// or not: a small-M plan (newGemmSmall) packs nothing of its own, and needs
+// only its state and the pool's per-participant flags, plus, with more
+// than four rows, op(B)'s panels, which RunPacked may keep in a cache.
 func gemmPlanScratch[T Float](transB bool, m, n, k int64) int64 {
 	kern := gemmKernelsFor[T]()[0]
 	if len(kern.small) == 0 || transB || m < 1 || m > int64(gemmSmallMax) || n < 1 || k < 1 {
 		return GemmScratch[T](m, n, k)
 	}
-	return AddBytes(HeapBytes(int64(unsafe.Sizeof(gemmSmall[T]{}))), bufBytes(int64(gemmParticipants()), 4))
+	state := AddBytes(HeapBytes(int64(unsafe.Sizeof(gemmSmall[T]{}))), bufBytes(int64(gemmParticipants()), 4))
+	if m > 4 { // may pack op(B) into a PackCache (RunPacked)
+		state = AddBytes(state, bufBytes(MulBytes(int64(blocks(int(n), kern.nr)), int64(kern.nr), k), sizeOf[T]()))
+	}
+	return state
 }
 
 // gemmKC returns the K block of the packed kernels for k steps of T (the

@@ -167,3 +167,40 @@ func TestParamsFixedKeepsPacks(t *testing.T) {
 		t.Errorf("a steady run allocates %g times", allocs)
 	}
 }
+
+// TestParamsFixedSmallBatch: at batch 8 a session with fixed params runs
+// its products on weights packed once (kernels: small-M products of 5 to 8
+// rows use a lasting cache's panels), with the bits of a session that does
+// not keep them, and packs nothing after its first run.
+func TestParamsFixedSmallBatch(t *testing.T) {
+	w, err := bench.Inference(bench.MLP, 1, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := runtime.NewStore()
+	if err := runtime.InitParams(store, w.Graph, 1); err != nil {
+		t.Fatal(err)
+	}
+	fixed, ref := runtime.NewSession(w.Graph, store), runtime.NewSession(w.Graph, store)
+	fixed.SetParamsFixed(true)
+	p, err := fixed.Plan(w.Inputs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		got, err := fixed.Run(0, w.Inputs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ref.Run(0, w.Inputs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameBits(got[0], want[0]) {
+			t.Fatalf("run %d: the output differs from a session that packs nothing", i)
+		}
+	}
+	if _, packed := runtime.PackStats(p); packed < 2 || packed > 3 {
+		t.Errorf("%d packings in 3 runs, want 2 or 3 (once per weight)", packed)
+	}
+}

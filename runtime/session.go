@@ -130,6 +130,7 @@ func (s *Session) RunContext(ctx context.Context, seed uint64, inputs ...*tensor
 	if !s.fixed || p.rebound || p.packStore != s.store || p.packGen != s.store.gen.Load() {
 		p.packs.Invalidate()
 	}
+	p.packs.SetLasting(s.fixed)
 	p.rebound, p.packStore = false, s.store
 	defer p.ranOn(s.store)
 	if s.prof != nil {
