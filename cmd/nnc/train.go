@@ -14,7 +14,7 @@ import (
 	"github.com/nnclang/nnc"
 )
 
-func cmdTrain(args []string, stdout, stderr io.Writer) error {
+func cmdTrain(args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("train")
 	var o nnc.TrainOptions
 	fs.StringVar(&o.Model, "model", "", "the model to train (default: the one with a train block)")
@@ -60,7 +60,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer func() { leave(err) }()
 	if given(fs)["seed"] {
 		o.Seed = seed
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,15 +26,18 @@ func addDistFlags(fs *flag.FlagSet, o *nnc.TrainOptions) *distFlags {
 }
 
 // parse checks the flags and, with --distributed, joins the MPI job. It
-// returns the function that leaves it (MPI_Finalize) and the writer of the
+// returns the function that leaves it given the command's error: after an
+// error (unless an interruption, which stops every rank) it aborts the
+// job, naming this rank and the error, so that no rank waits for this one;
+// else MPI_Finalize. It also returns the writer of the
 // final lines: stdout on rank 0, nothing on the others, which are also
 // made quiet.
-func (f *distFlags) parse(fs *flag.FlagSet, stdout io.Writer, quiet *bool) (func(), io.Writer, error) {
+func (f *distFlags) parse(fs *flag.FlagSet, stdout io.Writer, quiet *bool) (func(error), io.Writer, error) {
 	if err := positiveInt(fs, "shards", f.o.Shards); err != nil {
 		return nil, nil, err
 	}
 	if !f.distributed {
-		return func() {}, stdout, nil
+		return func(error) {}, stdout, nil
 	}
 	if f.o.Shards > 0 {
 		return nil, nil, usagef("--shards emulates ranks in one process: it cannot be combined with --distributed")
@@ -46,7 +50,13 @@ func (f *distFlags) parse(fs *flag.FlagSet, stdout io.Writer, quiet *bool) (func
 	if c.Rank() != 0 {
 		stdout, *quiet = io.Discard, true
 	}
-	return func() { c.Close() }, stdout, nil
+	leave := func(err error) {
+		if err != nil && !errors.Is(err, errReported) {
+			c.Abort(err)
+		}
+		c.Close()
+	}
+	return leave, stdout, nil
 }
 
 // report writes, unless quiet, where a data-parallel run's steps spent

@@ -237,3 +237,39 @@ func rankPID(t *testing.T, mpirun, rank int) int {
 	t.Fatalf("no child of mpirun %d has %s", mpirun, want)
 	return 0
 }
+
+// TestDistributedRankFails: a rank that fails before training (its model
+// file is missing) or in a step (a loss that is not finite) ends the job
+// promptly with a message naming a rank and the cause.
+func TestDistributedRankFails(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildMPI(t, dir)
+	model := writeModel(t, dir, "mlp", 2)
+	wrap := filepath.Join(dir, "wrap.sh")
+	script := "#!/bin/sh\nif [ \"$OMPI_COMM_WORLD_RANK\" = 1 ]; then exec " + bin + " train --quiet --distributed " + filepath.Join(dir, "missing.nn") +
+		"; fi\nexec " + bin + " train --quiet --distributed " + model + "\n"
+	if err := os.WriteFile(wrap, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		cmd  *exec.Cmd
+		want []string
+	}{
+		{mpirunCmd(3, wrap), []string{"nnc: rank 1 of 3 failed, aborting the job:", "missing.nn"}},
+		{mpirunCmd(3, bin, "train", "--quiet", "--distributed", "--optimizer", "sgd(lr = 1e30)", model), []string{"failed, aborting the job: epoch 1, step", "the loss is"}},
+	} {
+		start := time.Now()
+		out, err := c.cmd.CombinedOutput()
+		if err == nil {
+			t.Errorf("%v: exit status 0:\n%s", c.cmd.Args, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("%v: the output lacks %q:\n%s", c.cmd.Args, w, out)
+			}
+		}
+		if d := time.Since(start); d > 60*time.Second {
+			t.Errorf("%v: the job took %v to end", c.cmd.Args, d)
+		}
+	}
+}
