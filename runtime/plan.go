@@ -67,6 +67,11 @@ type Plan struct {
 	packStore *Store
 	packGen   uint64
 	rebound   bool
+	// hook is the session's UpdateHook for the run (hooks.go); readyAt
+	// lists, by step index (-1: before the first), the updates whose
+	// value the step computes.
+	hook    UpdateHook
+	readyAt map[int][]int
 }
 
 // Step is one kernel call of a plan.

@@ -23,10 +23,11 @@ type Session struct {
 	stored []*ops.Node // the params and states the outputs and updates use
 	plans  map[string]*Plan
 	last   *Plan
-	key    []byte    // scratch for plan keys
-	num    *numerics // the checks of SetNumerics; nil: none
-	prof   *Profile  // the step times of SetProfile; nil: none
-	fixed  bool      // SetParamsFixed
+	key    []byte     // scratch for plan keys
+	num    *numerics  // the checks of SetNumerics; nil: none
+	prof   *Profile   // the step times of SetProfile; nil: none
+	fixed  bool       // SetParamsFixed
+	hook   UpdateHook // SetUpdateHook (hooks.go); nil: none
 }
 
 // SetParamsFixed says whether the params in the session's store change
@@ -133,6 +134,7 @@ func (s *Session) RunContext(ctx context.Context, seed uint64, inputs ...*tensor
 	p.packs.SetLasting(s.fixed)
 	p.rebound, p.packStore = false, s.store
 	defer p.ranOn(s.store)
+	p.hook = s.hook
 	if s.prof != nil {
 		out, err := p.exec(ctx, done, seed, s.num, s.prof.attach(p))
 		if err == nil {
@@ -262,6 +264,9 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 	if chk != nil {
 		chk.begin(p)
 	}
+	if p.hook != nil {
+		p.fireUpdates(p.hook, -1)
+	}
 	for i := range p.Steps {
 		if i == p.commit { // params may change from here on
 			p.packs.Invalidate()
@@ -291,6 +296,9 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 			if err := chk.after(p, i); err != nil {
 				return nil, err
 			}
+		}
+		if p.hook != nil {
+			p.fireUpdates(p.hook, i)
 		}
 	}
 	if chk != nil {

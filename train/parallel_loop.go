@@ -35,6 +35,7 @@ type parallelStep struct {
 	parts64 [][]float64
 	arrays  map[string]*tensor.Tensor // a shard's rows
 	times   ParallelTimes
+	ov      *overlap // under a Comm: the sums during the backward pass (parallel_overlap.go)
 }
 
 // ParallelTimes is where the steps of data-parallel training spent their
@@ -42,10 +43,11 @@ type parallelStep struct {
 type ParallelTimes struct {
 	Steps int
 	// Shards is the time of the micro graph on the rank's shards (all N
-	// when emulated), Comm of the sums and broadcasts (the collectives
-	// under a Comm, the sums in memory when emulated), Apply of the
-	// updates.
-	Shards, Comm, Apply time.Duration
+	// when emulated), Comm of the sums and broadcasts after it (the
+	// collectives under a Comm, the sums in memory when emulated), Apply
+	// of the updates. Buckets, under a Comm, is the time the gradients'
+	// sums took, overlapping the backward pass or (the part in Comm) not.
+	Shards, Comm, Apply, Buckets time.Duration
 }
 
 // newParallelStep binds the micro and apply graphs of cfg.StepOptions.
@@ -99,7 +101,10 @@ func newParallelStep(cfg *Config, loss int) (*parallelStep, error) {
 		}
 	}
 	d.b32, d.b64 = make([]float32, n32), make([]float64, n64)
-	if p.Comm == nil {
+	if p.Comm != nil {
+		d.ov = newOverlap(p.Comm, so.Micro, cfg.Store, d.b32)
+		d.micro.sess.SetUpdateHook(d.ov.hook)
+	} else {
 		d.parts32, d.parts64 = make([][]float32, d.n), make([][]float64, d.n)
 		for r := range d.n {
 			d.parts32[r], d.parts64[r] = make([]float32, n32), make([]float64, n64)
@@ -169,13 +174,16 @@ func (d *parallelStep) run(ctx context.Context, seed uint64, b *data.Batch) ([]*
 	t0 := time.Now()
 	var t1 time.Time
 	if c := d.p.Comm; c != nil {
+		d.ov.start()
 		if err := d.shard(ctx, seed, b, c.Rank(), d.b32, d.b64); err != nil {
+			d.ov.stop()
 			return nil, err
 		}
 		t1 = time.Now()
-		if err := c.AllreduceF32(d.b32); err != nil {
+		if err := d.ov.wait(); err != nil {
 			return nil, err
 		}
+		d.times.Buckets += d.ov.busy
 		if err := c.AllreduceF64(d.b64); err != nil {
 			return nil, err
 		}
@@ -224,6 +232,9 @@ func (d *parallelStep) shard(ctx context.Context, seed uint64, b *data.Batch, r 
 	clear(f32)
 	clear(f64)
 	if lo == hi {
+		if d.ov != nil {
+			d.ov.allReady()
+		}
 		return nil
 	}
 	for name, t := range b.Arrays {
@@ -250,7 +261,9 @@ func (d *parallelStep) shard(ctx context.Context, seed uint64, b *data.Batch, r 
 	i32, i64 := 0, 2
 	for _, name := range d.accs {
 		t := d.store.Get(name)
-		i32 += copy(f32[i32:], t.F32)
+		if d.ov == nil { // else the hook has copied them
+			i32 += copy(f32[i32:], t.F32)
+		}
 		i64 += copy(f64[i64:], t.F64)
 		t.Zero()
 	}
