@@ -46,8 +46,9 @@ type ParallelTimes struct {
 	// when emulated), Comm of the sums and broadcasts after it (the
 	// collectives under a Comm, the sums in memory when emulated), Apply
 	// of the updates. Buckets, under a Comm, is the time the gradients'
-	// sums took, overlapping the backward pass or (the part in Comm) not.
-	Shards, Comm, Apply, Buckets time.Duration
+	// sums took, Overlapped the part of it before the backward pass ended
+	// (the rest is in Comm).
+	Shards, Comm, Apply, Buckets, Overlapped time.Duration
 }
 
 // newParallelStep binds the micro and apply graphs of cfg.StepOptions.
@@ -67,7 +68,13 @@ func newParallelStep(cfg *Config, loss int) (*parallelStep, error) {
 	}
 	d := &parallelStep{p: p, n: p.Size(), store: cfg.Store, loss: loss, arrays: map[string]*tensor.Tensor{}}
 	var err error
-	if d.micro, err = bindGraph("micro-batch graph", so.Micro, cfg.Store, cfg.Train); err != nil {
+	micro := so.Micro
+	if p.Comm != nil {
+		if micro, err = eagerUpdates(micro); err != nil { // parallel_overlap.go
+			return nil, err
+		}
+	}
+	if d.micro, err = bindGraph("micro-batch graph", micro, cfg.Store, cfg.Train); err != nil {
 		return nil, err
 	}
 	if d.apply, err = bindGraph("apply graph", p.Apply, cfg.Store, cfg.Train); err != nil {
@@ -102,7 +109,7 @@ func newParallelStep(cfg *Config, loss int) (*parallelStep, error) {
 	}
 	d.b32, d.b64 = make([]float32, n32), make([]float64, n64)
 	if p.Comm != nil {
-		d.ov = newOverlap(p.Comm, so.Micro, cfg.Store, d.b32)
+		d.ov = newOverlap(p.Comm, micro, cfg.Store, d.b32)
 		d.micro.sess.SetUpdateHook(d.ov.hook)
 	} else {
 		d.parts32, d.parts64 = make([][]float32, d.n), make([][]float64, d.n)
@@ -180,10 +187,12 @@ func (d *parallelStep) run(ctx context.Context, seed uint64, b *data.Batch) ([]*
 			return nil, err
 		}
 		t1 = time.Now()
-		if err := d.ov.wait(); err != nil {
+		during, err := d.ov.wait(t1)
+		if err != nil {
 			return nil, err
 		}
 		d.times.Buckets += d.ov.busy
+		d.times.Overlapped += during
 		if err := c.AllreduceF64(d.b64); err != nil {
 			return nil, err
 		}

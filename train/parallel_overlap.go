@@ -1,6 +1,8 @@
 package train
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +36,8 @@ type overlap struct {
 	ready   []chan struct{}
 	abort   chan struct{}
 	done    chan error
-	busy    time.Duration // the buckets' sums, this run
+	busy    time.Duration  // the buckets' sums, this run
+	spans   [][2]time.Time // when each bucket's sum began and ended
 }
 
 // newOverlap plans the buckets of the micro graph g's f32 accumulators,
@@ -76,6 +79,9 @@ func (o *overlap) start() {
 		o.ready[k] = make(chan struct{}, 1)
 	}
 	o.abort, o.done, o.busy = make(chan struct{}), make(chan error, 1), 0
+	if o.spans == nil {
+		o.spans = make([][2]time.Time, len(o.buckets))
+	}
 	ready, abort, done := o.ready, o.abort, o.done
 	go func() {
 		for k, r := range o.buckets {
@@ -90,7 +96,8 @@ func (o *overlap) start() {
 				done <- err
 				return
 			}
-			o.busy += time.Since(t)
+			o.spans[k] = [2]time.Time{t, time.Now()}
+			o.busy += o.spans[k][1].Sub(t)
 		}
 		done <- nil
 	}()
@@ -120,9 +127,123 @@ func (o *overlap) allReady() {
 	}
 }
 
-// wait returns when every bucket is summed.
-func (o *overlap) wait() error { return <-o.done }
+// wait returns when every bucket is summed, with the time the sums spent
+// before end, when the backward pass ended.
+func (o *overlap) wait(end time.Time) (time.Duration, error) {
+	if err := <-o.done; err != nil {
+		return 0, err
+	}
+	var during time.Duration
+	for _, s := range o.spans {
+		stop := s[1]
+		if end.Before(stop) {
+			stop = end
+		}
+		if s[0].Before(stop) {
+			during += stop.Sub(s[0])
+		}
+	}
+	return during, nil
+}
 
 // stop ends a failed step: the goroutine leaves at the next bucket (or
 // when the job's abort ends the collective it is in).
 func (o *overlap) stop() { close(o.abort) }
+
+// eagerUpdates returns a copy of the micro graph g whose nodes are in an
+// order that computes the value of each accumulator's update as soon as
+// its operands are there: the runtime runs a graph's nodes in their order,
+// and the accumulators' sums, built after the whole backward pass, would
+// otherwise all come last, leaving nothing for the buckets to overlap.
+// A node moves when every node reading it moves too (it serves only the
+// accumulators); the values computed are the same.
+func eagerUpdates(g *ops.Graph) (*ops.Graph, error) {
+	needed := g.Needed()
+	eager := make([]bool, len(g.Nodes))
+	readers := make([][]int, len(g.Nodes))
+	for _, n := range g.Nodes {
+		if needed[n.ID] {
+			for _, x := range n.In {
+				readers[x.ID] = append(readers[x.ID], n.ID)
+			}
+		}
+	}
+	kept := make([]bool, len(g.Nodes)) // outputs and other updates' values stay in place
+	for _, o := range g.Outputs {
+		kept[o.Node.ID] = true
+	}
+	for _, u := range g.Updates {
+		if strings.HasSuffix(u.Target.Name(), "/accum.grad") {
+			eager[u.Value.ID] = true
+		} else {
+			kept[u.Value.ID] = true
+		}
+	}
+	for i := len(g.Nodes) - 1; i >= 0; i-- {
+		n := g.Nodes[i]
+		if eager[i] || kept[i] || n.Op.Leaf || !needed[i] || len(readers[i]) == 0 {
+			continue
+		}
+		all := true
+		for _, r := range readers[i] {
+			all = all && eager[r]
+		}
+		eager[i] = all
+	}
+	order := make([]*ops.Node, 0, len(g.Nodes))
+	done := make([]bool, len(g.Nodes))
+	var pending []*ops.Node
+	emit := func(n *ops.Node) {
+		order = append(order, n)
+		done[n.ID] = true
+	}
+	value := make([]bool, len(g.Nodes))
+	for _, u := range g.Updates {
+		value[u.Value.ID] = true
+	}
+	ready := func(p *ops.Node) bool {
+		for _, x := range p.In {
+			if !done[x.ID] {
+				return false
+			}
+		}
+		return true
+	}
+	// flush emits the moving nodes whose operands are there, one at a time:
+	// an update's value first, else the first in the graph's order.
+	flush := func() {
+		for {
+			k := -1
+			for i, p := range pending {
+				if ready(p) && (k < 0 || value[p.ID] && !value[pending[k].ID]) {
+					k = i
+				}
+			}
+			if k < 0 {
+				return
+			}
+			emit(pending[k])
+			pending = slices.Delete(pending, k, k+1)
+		}
+	}
+	for _, n := range g.Nodes {
+		if eager[n.ID] {
+			pending = append(pending, n)
+		}
+	}
+	flush()
+	for _, n := range g.Nodes {
+		if !eager[n.ID] {
+			emit(n)
+			flush()
+		}
+	}
+	if len(pending) > 0 {
+		return nil, fmt.Errorf("train: ordering the micro graph: %d nodes left", len(pending))
+	}
+	nb, _, err := replay(g, replayRules{order: order})
+	if err != nil {
+		return nil, err
+	}
+	return nb.G, nil
+}

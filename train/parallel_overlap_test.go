@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nnclang/nnc/dist"
 	"github.com/nnclang/nnc/ops"
@@ -61,7 +62,7 @@ func TestOverlapBuckets(t *testing.T) {
 					o.hook(k, v)
 				}
 			}
-			if err := o.wait(); err != nil {
+			if _, err := o.wait(time.Now()); err != nil {
 				t.Errorf("rank %d: %v", r, err)
 			}
 			outs[r] = buf

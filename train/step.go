@@ -251,6 +251,9 @@ type replayRules struct {
 	// use may give, for any node n with its copy c, the node n's readers
 	// read instead of c.
 	use func(nb *ops.Builder, n, c *ops.Node) (*ops.Node, error)
+	// order, when not nil, is g's nodes in the order to copy them (a
+	// topological order; parallel_overlap.go).
+	order []*ops.Node
 }
 
 // replay copies g's leaves and the nodes its outputs and updates need into
@@ -262,7 +265,11 @@ func replay(g *ops.Graph, r replayRules) (*ops.Builder, []*ops.Node, error) {
 	copies := make([]*ops.Node, len(g.Nodes))
 	reads := make([]*ops.Node, len(g.Nodes))
 	needed := g.Needed()
-	for _, n := range g.Nodes {
+	nodes := g.Nodes
+	if r.order != nil {
+		nodes = r.order
+	}
+	for _, n := range nodes {
 		if !n.Op.Leaf && !needed[n.ID] {
 			continue
 		}

@@ -74,7 +74,7 @@ func (f *distFlags) report(w io.Writer, res *nnc.TrainResult, quiet bool) {
 	fmt.Fprintf(w, "data-parallel, %d %s: %d steps, per step %.3f ms computing the shard(s), %.3f ms summing over the %s after it, %.3f ms updating",
 		n, what, t.Steps, ms(t.Shards), ms(t.Comm), what, ms(t.Apply))
 	if t.Buckets > 0 {
-		fmt.Fprintf(w, "; the gradients' sums took %.3f ms, begun during the backward pass", ms(t.Buckets))
+		fmt.Fprintf(w, "; the gradients' sums took %.3f ms, %.3f ms of it during the backward pass", ms(t.Buckets), ms(t.Overlapped))
 	}
 	fmt.Fprintln(w)
 }
