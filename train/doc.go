@@ -26,4 +26,8 @@
 // offset); Config.Stream replaces the training rows by batches read from
 // disk through a shuffle buffer (data.Stream). Every set is checked against the graphs before the first step:
 // arrays, element types, labels and ids in range, the labels for accuracy.
+// StepOptions.Parallel makes training data-parallel (parallel.go): each
+// batch split into shards by rank, the shards' gradients summed in rank
+// order over a dist.Comm (or emulated in one process), the sums begun
+// during the backward pass (parallel_overlap.go).
 package train
