@@ -64,10 +64,11 @@ def evaluate(model, x, y):
     return correct / len(x), loss / len(x)
 
 
-def train(make, data, seed, epochs, batch=128, lr=1e-3, threads=1, cosine=True):
+def train(make, data, seed, epochs, batch=128, lr=1e-3, threads=1, cosine=True, augment=None):
     """Trains make() with Adam, with a per-step cosine decay of its rate to
-    0 when cosine (else a constant rate); returns the final test accuracy
-    and loss and the epochs' training times."""
+    0 when cosine (else a constant rate), each training batch changed by
+    augment when given; returns the final test accuracy and loss and the
+    epochs' training times."""
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     (xtr, ytr), (xte, yte) = data
@@ -82,7 +83,8 @@ def train(make, data, seed, epochs, batch=128, lr=1e-3, threads=1, cosine=True):
         total = 0.0
         for i in range(0, len(xtr), batch):
             idx = order[i:i + batch]
-            loss = nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
+            xb = xtr[idx] if augment is None else augment(xtr[idx])
+            loss = nn.functional.cross_entropy(model(xb), ytr[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
