@@ -35,8 +35,8 @@ train Both {
 
 // TestFreezeKeysQuery checks that a train block's freeze and init_from
 // keep their canonical form through the formatter and that hovering the
-// name of a frozen sub-model describes the sub-model declared in the
-// model (line 10).
+// name of a frozen sub-model, in freeze's list or as init_from's key,
+// describes the sub-model declared in the model (line 10).
 func TestFreezeKeysQuery(t *testing.T) {
 	out, err := Format("m.nn", []byte(freezeSrc))
 	if err != nil || string(out) != freezeSrc {
@@ -52,6 +52,11 @@ func TestFreezeKeysQuery(t *testing.T) {
 	}
 	if info.Def.Line != 10 || info.Kind != "member" || !strings.HasPrefix(info.Type, "model Half") || !slices.Contains(info.Detail, "16 parameters") {
 		t.Errorf("hover of teacher: %+v, want the member teacher = Half() of line 10 (16 parameters)", info)
+	}
+	// The key of init_from's map: the same sub-model.
+	info, ok = a.Info("/x/m.nn", 19, at(t, freezeSrc, 19, "teacher", 1))
+	if !ok || info.Def.Line != 10 || info.Kind != "member" || !strings.HasPrefix(info.Type, "model Half") {
+		t.Errorf("hover of teacher in init_from: %+v (found: %v), want the member teacher = Half() of line 10", info, ok)
 	}
 }
 

@@ -48,9 +48,26 @@ func (qf *queryFile) index() {
 		qf.ranges = append(qf.ranges, scopeRange{start: t.Pos, ctx: ctx})
 		for _, fd := range t.Fields {
 			qf.walkExpr(fd.Value, ctx, nil)
+			qf.walkMapKeys(fd.Value, ctx)
 		}
 	}
 	sort.SliceStable(qf.ranges, func(x, y int) bool { return posBefore(qf.ranges[x].start, qf.ranges[y].start) })
+}
+
+// walkMapKeys indexes the keys of a train setting's map that name members
+// of the trained model (init_from = {teacher: "t.safetensors"}), so that
+// hovering one describes the sub-model; other keys (the inputs of
+// inputs = {ids: "x"}) stay unindexed.
+func (qf *queryFile) walkMapKeys(e expr, ctx scopeCtx) {
+	m, ok := e.(*MapLit)
+	if !ok || ctx.model == nil {
+		return
+	}
+	for i, k := range m.Keys {
+		if _, member := qf.members[ctx.model][k]; member && i < len(m.KeyPos) {
+			qf.walkExpr(&ident{Pos: m.KeyPos[i], Name: k}, ctx, nil)
+		}
+	}
 }
 
 // posBefore orders positions of one file.
