@@ -1,7 +1,9 @@
 package nnc
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"slices"
 	"sort"
@@ -255,6 +257,9 @@ func (fz *freezing) load(store *runtime.Store, low *lang.Lowered, maxBytes int64
 			return fz.s.errorAt(in.pos, lang.CodeValue, "init_from", "%s: %q: %s", in.path, in.written, fmt.Sprintf(format, a...))
 		}
 		file, err := readParamsFile(in.file, maxBytes)
+		if errors.Is(err, fs.ErrNotExist) {
+			return bad("no such file (relative to the .nn file's folder; `nnc train` of the sub-model's own model writes one with -o)")
+		}
 		if err != nil {
 			return bad("%v", err)
 		}

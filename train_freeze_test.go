@@ -191,7 +191,7 @@ func TestFreezeErrors(t *testing.T) {
 		{`    init_from = {teachr: "teacher.safetensors"}`, nil, true, "25:18", lang.CodeUndefined, "no sub-model or parameter teachr"},
 		{`    init_from = {teacher: 3}`, nil, true, "25:27", lang.CodeArgType, "teacher: want a parameters file in quotes"},
 		{`    init_from = "teacher.safetensors"`, nil, true, "25:17", lang.CodeArgType, "want {sub_model: \"file.safetensors\", ...}"},
-		{`    init_from = {teacher: "none.safetensors"}`, nil, false, "25:27", lang.CodeValue, `teacher: "none.safetensors": `},
+		{`    init_from = {teacher: "none.safetensors"}`, nil, false, "25:27", lang.CodeValue, `teacher: "none.safetensors": no such file`},
 		{`    init_from = {teacher: "teacher.safetensors"}`, map[string]*tensor.Tensor{"l.W": bigW}, false, "25:27", lang.CodeValue, "tensor l.W is f32[64, 12], but the model declares f32[64, 10]"},
 		{`    init_from = {teacher: "teacher.safetensors"}`, map[string]*tensor.Tensor{"l2.W": bigW}, false, "25:27", lang.CodeValue, "the file holds 1 tensor that teacher does not have: l2.W"},
 		{`    init_from = {teacher: "teacher.safetensors"}
