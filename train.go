@@ -134,6 +134,11 @@ type TrainOptions struct {
 	// InitFrom starts from the parameters of this checkpoint or
 	// parameters file, with fresh states and optimizer (fine-tuning).
 	InitFrom string
+	// Freeze replaces the train block's freeze: the sub-models or
+	// parameter paths ("teacher", "encoder.l1") that get no gradient and
+	// no update (docs/language.md, "Frozen sub-models"); an empty, non-nil
+	// list freezes nothing; nil: the block's.
+	Freeze []string
 	// InitFromOptions says how InitFrom's parameters file is read: its
 	// naming (From "torch" reads a PyTorch state_dict, the states such as
 	// batch norm's running statistics included), renames, extras and dtype

@@ -136,10 +136,11 @@ func (p *Program) checkFreezing(s *settings) []*lang.Error {
 // place.
 func (fz *freezing) read(k string, resolve func(string) string) []*lang.Error {
 	s := fz.s
-	v, ok := s.spec.Fields[k]
+	v, ok := s.value(k) // TrainOptions.Freeze replaces the block's freeze
 	if !ok {
 		return nil
 	}
+	_, byOption := s.over[k]
 	var errs []*lang.Error
 	switch k {
 	case "freeze":
@@ -147,13 +148,13 @@ func (fz *freezing) read(k string, resolve func(string) string) []*lang.Error {
 		if !isList {
 			list = []lang.Value{v}
 		}
-		if len(list) == 0 {
+		if len(list) == 0 && !byOption { // an option's empty list freezes nothing
 			return []*lang.Error{s.errorf(lang.CodeValue, k, "want the sub-models or parameters to freeze, such as [teacher], got []")}
 		}
 		for i, e := range list {
-			at := s.spec.ValuePos(k)
+			at := s.setPos(k)
 			if isList {
-				at = s.spec.NestedPos(k, strconv.Itoa(i))
+				at = s.nestedPos(k, strconv.Itoa(i))
 			}
 			str, _ := e.(string)
 			if !subPathRE.MatchString(str) {

@@ -134,6 +134,45 @@ func TestFreezeTrains(t *testing.T) {
 	if slices.Equal(got["teacher.l.W"].F32, want["l.W"].F32) {
 		t.Error("init_from without freeze: the teacher did not train")
 	}
+
+	// TrainOptions.Freeze (nnc train --freeze) freezes it instead of the
+	// block; an empty list undoes the block's freeze.
+	for _, c := range []struct {
+		block  string
+		freeze []string
+		frozen bool
+	}{
+		{"", []string{"teacher"}, true},
+		{"\n    freeze    = [teacher]", []string{}, false},
+	} {
+		p, dir = compileFreeze(t, `    init_from = {teacher: "teacher.safetensors"}`+c.block)
+		want = writeTeacher(t, filepath.Join(dir, "teacher.safetensors"), nil)
+		if _, err := p.Train(TrainOptions{Output: out, Freeze: c.freeze}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = data.LoadSafetensors(out); err != nil {
+			t.Fatal(err)
+		}
+		if same := slices.Equal(got["teacher.l.W"].F32, want["l.W"].F32); same != c.frozen {
+			t.Errorf("block %q, Freeze %q: teacher unchanged %v, want %v", c.block, c.freeze, same, c.frozen)
+		}
+	}
+	p, _ = compileFreeze(t, "")
+	_, err = p.Train(TrainOptions{Freeze: []string{"techer"}})
+	var le *lang.Error
+	if !errors.As(err, &le) && !errorsAsList(err, &le) || le.Pos.File != "TrainOptions.Freeze" || le.Code != lang.CodeUndefined {
+		t.Errorf("Freeze [techer]: %v, want E201 at TrainOptions.Freeze", err)
+	}
+}
+
+// errorsAsList sets *le to the only error of a lang.ErrorList err.
+func errorsAsList(err error, le **lang.Error) bool {
+	var list lang.ErrorList
+	if errors.As(err, &list) && len(list) == 1 {
+		*le = list[0]
+		return true
+	}
+	return false
 }
 
 // TestFreezeStep checks the step graph: no gradient, optimizer state or

@@ -169,6 +169,9 @@ func (p *Program) trainSettings(opts *TrainOptions) (*settings, loopSettings, er
 	if opts.EvalTrain != nil {
 		over["eval_train"] = override{*opts.EvalTrain, "TrainOptions.EvalTrain"}
 	}
+	if opts.Freeze != nil {
+		over["freeze"] = override{stringValues(opts.Freeze), "TrainOptions.Freeze"}
+	}
 	for _, n := range []struct {
 		field, key string
 		v          int

@@ -141,6 +141,7 @@ var optionFlags = map[string]string{
 	"TrainOptions.Metrics":       "--metrics",
 	"EvalOptions.Metrics":        "--metrics",
 	"TrainOptions.EarlyStop":     "--early-stop",
+	"TrainOptions.Freeze":        "--freeze",
 	"TrainOptions.Checkpoint":    "--checkpoint",
 	"TrainOptions.EvalTrain":     "--eval-train",
 	"TrainOptions.ValEvery":      "--val-every",

@@ -18,6 +18,7 @@ import (
 type loopFlags struct {
 	o         *nnc.TrainOptions
 	metrics   string
+	freeze    string
 	evalTrain bool
 	every     int // --progress-every; -1: not given
 	pf        paramFlags
@@ -41,6 +42,7 @@ func addLoopFlags(fs *flag.FlagSet, o *nnc.TrainOptions) *loopFlags {
 	fs.StringVar(&o.Log, "log", "", "write the training log (JSON Lines: losses, metrics, learning rate, gradient norms, update ratios, step time, memory) to this file; nnc plot draws it")
 	fs.StringVar(&o.Preprocess, "preprocess", "", "standardize, minmax or none: the scaling of the block's preprocess setting (of x unless the block names other arrays)")
 	fs.BoolVar(&o.NoAugment, "no-augment", false, "train without the block's augment setting")
+	fs.StringVar(&f.freeze, "freeze", "", "the sub-models or parameter paths to train none of, NAME,...: teacher, encoder.l1; none to freeze nothing (freeze; init_from loads them)")
 	fs.IntVar(&f.every, "progress-every", -1, "off a terminal, print a line every N steps (0: epochs only; default: 10 an epoch for epochs of 100 steps or more)")
 	return f
 }
@@ -73,6 +75,14 @@ func (f *loopFlags) parse(fs *flag.FlagSet) error {
 	}
 	if set["eval-train"] {
 		f.o.EvalTrain = &f.evalTrain
+	}
+	if set["freeze"] {
+		f.o.Freeze = []string{}
+		if v := strings.TrimSpace(f.freeze); v != "none" {
+			for _, part := range strings.Split(v, ",") {
+				f.o.Freeze = append(f.o.Freeze, strings.TrimSpace(part))
+			}
+		}
 	}
 	f.o.EarlyStop = callOf("early_stop", f.o.EarlyStop)
 	f.o.Checkpoint = callOf("checkpoint", f.o.Checkpoint)
