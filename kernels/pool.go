@@ -154,21 +154,16 @@ func MaxPool[T Float](p *Pool, out, x []T) {
 func maxPoolPlanes[T Float](p *Pool, out, x []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
 	if p.tiles2x2() {
+		// The planes are contiguous pairs of rows: f32 runs them all at
+		// once in assembly where it can.
+		if o32, ok := any(out).([]float32); ok &&
+			maxPool2x2F32Rows(o32[c0*ohw:c1*ohw], any(x).([]float32)[c0*hw:c1*hw], (c1-c0)*p.OH, p.OW, p.W) {
+			return
+		}
 		for c := c0; c < c1; c++ {
 			xp, op := x[c*hw:(c+1)*hw], out[c*ohw:(c+1)*ohw]
 			for oh := 0; oh < p.OH; oh++ {
-				r0, r1 := xp[2*oh*p.W:(2*oh+1)*p.W], xp[(2*oh+1)*p.W:(2*oh+2)*p.W]
-				orow := op[oh*p.OW : (oh+1)*p.OW]
-				for ow := range orow {
-					i := 2 * ow
-					m := max(max(r0[i], r0[i+1]), max(r1[i], r1[i+1]))
-					if m == 0 || m != m {
-						// The first maximum decides the sign of a zero
-						// and which NaN.
-						m = xp[argmax2x2(xp, 2*oh*p.W+i, p.W)]
-					}
-					orow[ow] = m
-				}
+				maxPool2x2Row(op[oh*p.OW:(oh+1)*p.OW], xp, 2*oh*p.W, p.W)
 			}
 		}
 		return
@@ -198,6 +193,21 @@ func maxPoolPlanes[T Float](p *Pool, out, x []T, c0, c1 int) {
 				}
 			}
 		}
+	}
+}
+
+// maxPool2x2Row sets orow[j] to the first maximum of the 2×2 window at
+// xp[i+2j] of a plane of width w (a row of a tiling 2×2, stride-2 pooling).
+func maxPool2x2Row[T Float](orow, xp []T, i, w int) {
+	r0, r1 := xp[i:i+w], xp[i+w:i+2*w]
+	for ow := range orow {
+		j := 2 * ow
+		m := max(max(r0[j], r0[j+1]), max(r1[j], r1[j+1]))
+		if m == 0 || m != m {
+			// The first maximum decides the sign of a zero and which NaN.
+			m = xp[argmax2x2(xp, i+j, w)]
+		}
+		orow[ow] = m
 	}
 }
 

@@ -1,0 +1,7 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// maxPool2x2F32Rows: no assembly on this build; the caller pools the rows
+// in Go.
+func maxPool2x2F32Rows(dst, x []float32, rows, n, w int) bool { return false }
