@@ -346,6 +346,13 @@ func (a *Analysis) describeUse(qf *queryFile, u use, info *Info) {
 		info.Detail = details(builtinV(id.Name))
 	case isIdent && u.dim:
 		info.Kind, info.Type = "shape variable", "a dimension bound by the arguments"
+	case isIdent && u.in != nil && isInitializer(id.Name):
+		info.Kind = "initializer"
+		info.Type = "initializer " + id.Name + "(" + strings.Join(initializers[id.Name], ", ") + ")"
+	case u.dim:
+		info.Type = "int: a dimension"
+	default:
+		info.Type = literalType(u.e)
 	}
 	if _, isB := v.(builtinV); isB {
 		info.Kind = "built-in"
@@ -384,6 +391,9 @@ func (a *Analysis) describeDecl(qf *queryFile, d declRef, info *Info) {
 	}
 	if d.kind == "import" {
 		info.Type = "module " + d.name
+	}
+	if d.kind == "loop variable" {
+		info.Type = "int"
 	}
 	if d.value != nil {
 		v, ok := a.obs.vals[d.value]
@@ -642,4 +652,31 @@ func (a *Analysis) shapeVarsAtOne(entry string) map[string]int64 {
 		}
 	}
 	return env
+}
+
+// isInitializer reports whether name is a param initializer (zeros,
+// glorot_uniform, ...).
+func isInitializer(name string) bool {
+	_, ok := initializers[name]
+	return ok
+}
+
+// literalType describes a literal that checking did not evaluate (a
+// model argument's default, a train setting's value): its type and value;
+// "" for other expressions.
+func literalType(e expr) string {
+	switch e := e.(type) {
+	case *intLit:
+		return fmt.Sprintf("int = %d", e.Value)
+	case *floatLit:
+		if e.Text != "" {
+			return "float = " + e.Text
+		}
+		return fmt.Sprintf("float = %g", e.Value)
+	case *boolLit:
+		return fmt.Sprintf("bool = %t", e.Value)
+	case *stringLit:
+		return fmt.Sprintf("string = %q", e.Value)
+	}
+	return ""
 }

@@ -148,11 +148,9 @@ func (qf *queryFile) walkType(t *typeExpr, ctx scopeCtx) {
 	for _, d := range t.Dims {
 		if d.Expr != nil {
 			qf.walkExpr(d.Expr, ctx, nil)
-			if id, ok := d.Expr.(*ident); ok {
-				if u, ok := qf.uses[id.Pos]; ok && u.e == d.Expr {
-					u.dim = true
-					qf.uses[id.Pos] = u
-				}
+			if u, ok := qf.uses[d.Expr.Position()]; ok && u.e == d.Expr {
+				u.dim = true
+				qf.uses[d.Expr.Position()] = u
 			}
 		}
 	}
