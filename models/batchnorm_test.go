@@ -1,0 +1,160 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/nnclang/nnc"
+	"github.com/nnclang/nnc/data"
+)
+
+// bnRunningSrc is torch/bn_running.py's Net with std/nn's BatchNorm; the
+// data and the optimizer lines are filled in per run.
+const bnRunningSrc = `import "std/nn"
+
+model Net(classes: int = 3) {
+    c = nn.Conv2D(1, 4, kernel = 3, pad = 1)
+    n = nn.BatchNorm(4)
+    d = nn.Dense(4, classes)
+
+    fn forward(x: f32[B, 1, 6, 6]) -> f32[B, classes] {
+        h = relu(n(c(x)))
+        return d(reshape(nn.global_avg_pool2d(h), [B, 4]))
+    }
+
+    fn loss(x: f32[B, 1, 6, 6], y: i32[B]) -> f32 {
+        return cross_entropy(forward(x), y)
+    }
+}
+
+train Net {
+    data      = %s
+    optimizer = %s
+    schedule  = %s
+    batch     = 16
+    epochs    = %d
+}
+`
+
+// bnRunningRef is one run of torch/bn_running.json.
+type bnRunningRef struct {
+	RunningMean []float64   `json:"running_mean"`
+	RunningVar  []float64   `json:"running_var"`
+	TestLoss    float64     `json:"test_loss"`
+	TestLogits  [][]float64 `json:"test_logits"`
+	Steps       int         `json:"steps"`
+}
+
+// TestBatchNormRunningStatsTorch trains std/nn's BatchNorm with nnc train
+// from torch/bn_running.py's initial parameters and compares the running
+// mean and variance it leaves, and the test set's loss and logits in
+// evaluation mode, with torch.nn.BatchNorm2d's (torch/bn_running.json):
+// "distinct" is 6 full-batch steps on 16 different images with a
+// validation set measured every epoch (which must not move the
+// statistics); "partial" is 9 steps of 16, 16 and 4 copies of one image
+// (the partial batch's own unbiased variance) with Nesterov momentum,
+// weight decay and a cosine schedule.
+func TestBatchNormRunningStatsTorch(t *testing.T) {
+	b, err := os.ReadFile("torch/bn_running.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs map[string]json.RawMessage
+	if err := json.Unmarshal(b, &refs); err != nil {
+		t.Fatal(err)
+	}
+	runs := []struct {
+		name, data, opt, schedule string
+		epochs                    int
+	}{
+		{"distinct", `npz("distinct.npz", split = indices(train = "idx_train", val = "idx_val", test = "idx_test"))`,
+			"sgd(lr = 0.5, momentum = 0.9)", "constant()", 6},
+		{"partial", `npz("partial.npz", split = indices(train = "idx_train", test = "idx_test"))`,
+			"sgd(lr = 0.5, momentum = 0.9, nesterov = true, weight_decay = 5e-4)", "cosine()", 3},
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			var ref bnRunningRef
+			if err := json.Unmarshal(refs[r.name], &ref); err != nil || len(ref.RunningVar) != 4 {
+				t.Fatalf("torch/bn_running.json: no run %s (%v)", r.name, err)
+			}
+			src := fmt.Sprintf(bnRunningSrc, r.data, r.opt, r.schedule, r.epochs)
+			p, err := nnc.Compile("data/bn_running/net.nn", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "p.safetensors")
+			res, err := p.Train(nnc.TrainOptions{InitFrom: "data/bn_running/init.safetensors", Output: out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Details.History; len(got) != r.epochs {
+				t.Fatalf("%d epochs in the history, want %d", len(got), r.epochs)
+			}
+			got, err := data.LoadSafetensors(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closeTo(t, "n.running_mean", got["n.running_mean"].Float64s(), ref.RunningMean, 1e-5)
+			closeTo(t, "n.running_var", got["n.running_var"].Float64s(), ref.RunningVar, 1e-5)
+			closeTo(t, "test_loss", []float64{res.Metrics["test_loss"]}, []float64{ref.TestLoss}, 1e-5)
+			f, err := p.Func("Net.forward")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.LoadParams(out); err != nil {
+				t.Fatal(err)
+			}
+			logits, err := f.Run(map[string]*nnc.Tensor{"x": bnTestImages(t, r.name+".npz")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []float64
+			for _, row := range ref.TestLogits {
+				want = append(want, row...)
+			}
+			closeTo(t, "test logits", logits[0].Float64s(), want, 1e-5)
+		})
+	}
+}
+
+// bnTestImages reads the test rows (idx_test) of data/bn_running/file's x.
+func bnTestImages(t *testing.T, file string) *nnc.Tensor {
+	t.Helper()
+	a, err := data.LoadNPZ(filepath.Join("data/bn_running", file), "x", "idx_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, idx := a["x"].Float64s(), a["idx_test"].Float64s()
+	const row = 6 * 6
+	var vals []float64
+	for _, i := range idx {
+		k := int(i)
+		if k < 0 || (k+1)*row > len(x) {
+			t.Fatalf("idx_test %d out of range", k)
+		}
+		vals = append(vals, x[k*row:(k+1)*row]...)
+	}
+	tt, err := nnc.TensorOf(nnc.F32, []int{len(idx), 1, 6, 6}, vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tt
+}
+
+// closeTo requires got[i] within tol (absolute and relative) of want[i].
+func closeTo(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if d := math.Abs(got[i] - want[i]); !(d <= tol*(1+math.Abs(want[i]))) {
+			t.Errorf("%s[%d] = %.7g, PyTorch %.7g (difference %.2g)", what, i, got[i], want[i], d)
+		}
+	}
+}
