@@ -391,7 +391,7 @@ func (p *Program) prepareRun(opts *TrainOptions) (*training, error) {
 		return nil, err
 	}
 	req := opts.dataRequest()
-	req.seed = tr.seed
+	req.seed, req.splitSeed = tr.seed, tr.seed
 	tr.entry = s.model + "." + s.str("entry", "loss")
 	if tr.dp, err = s.newDataPrep(opts, tr.seed); err != nil {
 		return nil, err

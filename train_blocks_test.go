@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -293,6 +294,83 @@ func TestPlanetoidSplit(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v; want %q", setting, err, want)
 		}
+	}
+}
+
+// TestPlanetoidRunSeed: planetoid(..., seed = "run") draws the split with
+// the run's seed. Its sets are those of seed = s for the run's seed s;
+// training with TrainOptions.Seed = 2 gives bitwise the metrics of the
+// same run with seed = 2 written in, and another seed other metrics; with
+// several seeds each run draws its own split (the runs of Seeds = 2 from 1
+// are those of seed = 1 and seed = 2); Eval measures the split of the
+// block's seed, so it gives a run's final test metrics back. A seed that
+// is neither a count nor "run" is an error at the split.
+func TestPlanetoidRunSeed(t *testing.T) {
+	const fixed, run = `graph("cora_small.npz", split = planetoid(5, 40, 60, seed = %s))`, `"run"`
+	setting := func(seed string) string { return strings.Replace(fixed, "%s", seed, 1) }
+	masks := func(seed string, runSeed uint64) [3][]float32 {
+		p := graphProgram(t, setting(seed))
+		s, err := p.settings("TrainOptions", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets, err := p.loadSets(s, dataRequest{splitSeed: runSeed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return [3][]float32{sets.train.Arrays[graphMask].F32, sets.val.Arrays[graphMask].F32, sets.test.Arrays[graphMask].F32}
+	}
+	for _, k := range []uint64{0, 1, 7} {
+		got, want := masks(run, k), masks(strconv.FormatUint(k, 10), 99)
+		for i := range got {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("seed = \"run\" with run seed %d: set %d differs from seed = %d's", k, i, k)
+			}
+		}
+	}
+	trainAt := func(seed string, o TrainOptions) map[string]float64 {
+		t.Helper()
+		o.Epochs = 3
+		res, err := graphProgram(t, setting(seed)).Train(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Metrics
+	}
+	two := uint64(2)
+	a, b, c := trainAt(run, TrainOptions{Seed: &two}), trainAt("2", TrainOptions{Seed: &two}), trainAt("0", TrainOptions{Seed: &two})
+	if a["test_accuracy"] != b["test_accuracy"] || a["test_loss"] != b["test_loss"] || a["val_loss"] != b["val_loss"] {
+		t.Errorf("seed = \"run\" at seed 2: %v; seed = 2: %v", a, b)
+	}
+	if a["test_loss"] == c["test_loss"] {
+		t.Errorf("seed = \"run\" at seed 2 and seed = 0 give the same test loss %v", a["test_loss"])
+	}
+	one := uint64(1)
+	p := graphProgram(t, setting(run))
+	res, err := p.Train(TrainOptions{Epochs: 3, Seed: &one, Seeds: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Seeds) != 2 || res.Seeds[1].Metrics["test_loss"] != a["test_loss"] {
+		t.Errorf("Seeds = 2 from 1: %+v; want the second run's test loss %v", res.Seeds, a["test_loss"])
+	}
+	// Eval: a block with seed = 2 measures split 2 again.
+	p = graphProgram(t, setting(run)+"\n    seed      = 2")
+	out := filepath.Join(t.TempDir(), "P.safetensors")
+	tr, err := p.Train(TrainOptions{Epochs: 3, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Eval(EvalOptions{Params: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Metrics["test_loss"] != a["test_loss"] || ev["test_accuracy"] != tr.Metrics["test_accuracy"] || math.Abs(ev["test_loss"]-tr.Metrics["test_loss"]) > 1e-6 {
+		t.Errorf("block seed 2: trained %v, evaluated %v; want the test metrics of seed 2 (test loss %v)", tr.Metrics, ev, a["test_loss"])
+	}
+	_, err = graphProgram(t, setting(`"walk"`)).Train(TrainOptions{Epochs: 1})
+	if want := `g.nn:21:49: train GCN: data: graph: split = planetoid(...): planetoid's seed is a non-negative integer, or "run"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("seed = \"walk\": %v; want %q", err, want)
 	}
 }
 

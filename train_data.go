@@ -70,6 +70,10 @@ type dataRequest struct {
 	whole bool
 	seed  uint64
 	seq   int // text windows' length over the block's (0: the block's)
+	// splitSeed is the run's seed, which planetoid(..., seed = "run")
+	// draws its split with: the training run's seed, or for Eval the
+	// block's seed.
+	splitSeed uint64
 }
 
 // rowCtors are the constructors of rows from one file (or folder), which
@@ -212,7 +216,7 @@ func (p *Program) newLoader(s *settings, call lang.Call, r dataRequest) (*loader
 		kw["seq"] = int64(r.seq)
 		call = lang.Call{Name: call.Name, Args: call.Args, Kwargs: kw}
 	}
-	l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", seed: r.seed}
+	l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", seed: r.seed, splitSeed: r.splitSeed}
 	v, inCall := call.Kwargs["split"]
 	switch {
 	case r.split != (Split{}):

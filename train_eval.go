@@ -118,7 +118,13 @@ func (p *Program) EvalReport(ctx context.Context, opts EvalOptions) (res *EvalRe
 	var fwd, lossG *ops.Graph
 	var store *runtime.Store
 	var tensors map[string]*Tensor
-	pd, err := p.prepareData(s, opts.dataRequest(), entry, opts.Inputs, opts.Labels, opts.Shapes, "EvalOptions.Shapes", func(sets *dataSets) error {
+	req := opts.dataRequest()
+	if seed, err := s.int("seed", 0, 0); err != nil {
+		return nil, err
+	} else {
+		req.splitSeed = uint64(seed) // planetoid(..., seed = "run"): the block's seed
+	}
+	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "EvalOptions.Shapes", func(sets *dataSets) error {
 		if sets.test == nil {
 			return s.noTestSet(opts.Split)
 		}

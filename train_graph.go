@@ -323,7 +323,7 @@ func (l *loader) graphMasks(arrays map[string]*tensor.Tensor, labels *tensor.Ten
 	switch l.form {
 	case "planetoid":
 		var err error
-		if sets, err = planetoid(labels, l.splitCall); err != nil {
+		if sets, err = planetoid(labels, l.splitCall, l.splitSeed); err != nil {
 			return [3]*tensor.Tensor{}, l.errorf(lang.CodeValue, []string{"split"}, "%v", err)
 		}
 	case "fractions":
@@ -370,20 +370,24 @@ func (l *loader) graphMasks(arrays map[string]*tensor.Tensor, labels *tensor.Ten
 // planetoid(per_class, val, test, seed = 0) says: in the order of a seeded
 // permutation of the nodes, the first per_class nodes of each class train,
 // and of the nodes left the next val validate and the next test test (PyG's
-// RandomNodeSplit with num_train_per_class). A class with fewer nodes, or
-// too few nodes left, is an error.
-func planetoid(labels *tensor.Tensor, c lang.Call) ([3][]int, error) {
+// RandomNodeSplit with num_train_per_class). seed = "run" draws with the
+// run's seed, runSeed. A class with fewer nodes, or too few nodes left, is
+// an error.
+func planetoid(labels *tensor.Tensor, c lang.Call, runSeed uint64) ([3][]int, error) {
 	per, nVal, nTest := int(c.Args[0].(int64)), int(c.Args[1].(int64)), int(c.Args[2].(int64))
-	seed := int64(0)
-	if v, ok := c.Kwargs["seed"].(int64); ok {
-		seed = v
+	seed := uint64(0)
+	switch v := c.Kwargs["seed"].(type) {
+	case int64:
+		seed = uint64(v)
+	case string: // "run", checked by checkPlanetoid
+		seed = runSeed
 	}
 	n := labels.Shape[0]
 	taken := map[int32]int{}
 	for _, y := range labels.I32 {
 		taken[y] += 0
 	}
-	perm := data.Permutation(n, uint64(seed), planetoidStream)
+	perm := data.Permutation(n, seed, planetoidStream)
 	var out [3][]int
 	var rest []int
 	for _, i := range perm {

@@ -59,8 +59,9 @@ type loader struct {
 	optionSplit bool
 	// aside holds the index or mask arrays a split names (npz).
 	aside map[string]*tensor.Tensor
-	// seed draws the offsets of text windows.
-	seed uint64
+	// seed draws the offsets of text windows; splitSeed is the seed of
+	// planetoid(..., seed = "run").
+	seed, splitSeed uint64
 }
 
 // errorf makes an error at the argument at path of the data call.

@@ -354,7 +354,8 @@ func checkSplitForm(c dataCtor, v lang.Value) (string, string) {
 	return want, lang.CodeArgType
 }
 
-// checkPlanetoid checks planetoid(per_class, val, test, seed = 0).
+// checkPlanetoid checks planetoid(per_class, val, test, seed = 0), whose
+// seed may be "run": the run's seed (each seed's own with several).
 func checkPlanetoid(x lang.Call) (string, string) {
 	if len(x.Args) != 3 {
 		return "planetoid takes three counts: planetoid(per_class, val, test, seed = 0)", lang.CodeArgs
@@ -371,8 +372,11 @@ func checkPlanetoid(x lang.Call) (string, string) {
 		if k != "seed" {
 			return "planetoid has no argument " + k + " (seed)", lang.CodeArgs
 		}
+		if s, ok := x.Kwargs[k].(string); ok && s == "run" {
+			continue
+		}
 		if n, ok := x.Kwargs[k].(int64); !ok || n < 0 {
-			return "planetoid's seed is a non-negative integer", lang.CodeValue
+			return "planetoid's seed is a non-negative integer, or \"run\" (the run's seed)", lang.CodeValue
 		}
 	}
 	return "", ""
