@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nnclang/nnc"
@@ -42,22 +43,63 @@ train Net {
 
 // bnRunningRef is one run of torch/bn_running.json.
 type bnRunningRef struct {
-	RunningMean []float64   `json:"running_mean"`
-	RunningVar  []float64   `json:"running_var"`
-	TestLoss    float64     `json:"test_loss"`
-	TestLogits  [][]float64 `json:"test_logits"`
-	Steps       int         `json:"steps"`
+	Stats      map[string][]float64 `json:"stats"` // by nnc's state path
+	TestLoss   float64              `json:"test_loss"`
+	TestLogits [][]float64          `json:"test_logits"`
+	Steps      int                  `json:"steps"`
+}
+
+// bnRun is one run of TestBatchNormRunningStatsTorch: the program's
+// source, its initial parameters and the shape of one test image.
+type bnRun struct {
+	name, src, init string
+	entry           string // the forward method the test rows run
+	image           []int
+	epochs          int
+}
+
+// bnRuns are torch/bn_running.py's runs: "distinct" is 6 full-batch steps
+// on 16 different images with a validation set measured every epoch (which
+// must not move the statistics); "partial" is 9 steps of 16, 16 and 4
+// copies of one image (the partial batch's own unbiased variance) with
+// Nesterov momentum, weight decay and a cosine schedule; "resnet" is
+// resnet_small.nn itself, its optimizer and schedule, trained for 4
+// full-batch steps on 64 Fashion-MNIST images (seven batch norms).
+func bnRuns(t *testing.T) []bnRun {
+	t.Helper()
+	small := func(data, opt, schedule string, epochs int) string {
+		return fmt.Sprintf(bnRunningSrc, data, opt, schedule, epochs)
+	}
+	b, err := os.ReadFile("resnet_small.nn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resnet := string(b)
+	for _, r := range [][2]string{
+		{"fashion_mnist()", `npz("resnet.npz", split = indices(train = "idx_train", test = "idx_test"))`},
+		{"    augment   = augment(crop = 2, flip = true)\n", ""},
+		{"batch     = 128", "batch     = 64"},
+		{"epochs    = 8", "epochs    = 4"},
+	} {
+		if !strings.Contains(resnet, r[0]) {
+			t.Fatalf("resnet_small.nn's train block has no %q", r[0])
+		}
+		resnet = strings.Replace(resnet, r[0], r[1], 1)
+	}
+	return []bnRun{
+		{"distinct", small(`npz("distinct.npz", split = indices(train = "idx_train", val = "idx_val", test = "idx_test"))`,
+			"sgd(lr = 0.5, momentum = 0.9)", "constant()", 6), "init.safetensors", "Net.forward", []int{1, 6, 6}, 6},
+		{"partial", small(`npz("partial.npz", split = indices(train = "idx_train", test = "idx_test"))`,
+			"sgd(lr = 0.5, momentum = 0.9, nesterov = true, weight_decay = 5e-4)", "cosine()", 3), "init.safetensors", "Net.forward", []int{1, 6, 6}, 3},
+		{"resnet", resnet, "resnet_init.safetensors", "ResNetSmall.forward", []int{1, 28, 28}, 4},
+	}
 }
 
 // TestBatchNormRunningStatsTorch trains std/nn's BatchNorm with nnc train
-// from torch/bn_running.py's initial parameters and compares the running
-// mean and variance it leaves, and the test set's loss and logits in
-// evaluation mode, with torch.nn.BatchNorm2d's (torch/bn_running.json):
-// "distinct" is 6 full-batch steps on 16 different images with a
-// validation set measured every epoch (which must not move the
-// statistics); "partial" is 9 steps of 16, 16 and 4 copies of one image
-// (the partial batch's own unbiased variance) with Nesterov momentum,
-// weight decay and a cosine schedule.
+// from torch/bn_running.py's initial parameters and requires the running
+// mean and variance of every batch norm, and the test rows' loss and
+// logits in evaluation mode, to be torch.nn.BatchNorm2d's
+// (torch/bn_running.json; the runs are bnRuns').
 func TestBatchNormRunningStatsTorch(t *testing.T) {
 	b, err := os.ReadFile("torch/bn_running.json")
 	if err != nil {
@@ -67,28 +109,18 @@ func TestBatchNormRunningStatsTorch(t *testing.T) {
 	if err := json.Unmarshal(b, &refs); err != nil {
 		t.Fatal(err)
 	}
-	runs := []struct {
-		name, data, opt, schedule string
-		epochs                    int
-	}{
-		{"distinct", `npz("distinct.npz", split = indices(train = "idx_train", val = "idx_val", test = "idx_test"))`,
-			"sgd(lr = 0.5, momentum = 0.9)", "constant()", 6},
-		{"partial", `npz("partial.npz", split = indices(train = "idx_train", test = "idx_test"))`,
-			"sgd(lr = 0.5, momentum = 0.9, nesterov = true, weight_decay = 5e-4)", "cosine()", 3},
-	}
-	for _, r := range runs {
+	for _, r := range bnRuns(t) {
 		t.Run(r.name, func(t *testing.T) {
 			var ref bnRunningRef
-			if err := json.Unmarshal(refs[r.name], &ref); err != nil || len(ref.RunningVar) != 4 {
+			if err := json.Unmarshal(refs[r.name], &ref); err != nil || len(ref.Stats) == 0 {
 				t.Fatalf("torch/bn_running.json: no run %s (%v)", r.name, err)
 			}
-			src := fmt.Sprintf(bnRunningSrc, r.data, r.opt, r.schedule, r.epochs)
-			p, err := nnc.Compile("data/bn_running/net.nn", []byte(src))
+			p, err := nnc.Compile(filepath.Join(bnDir, r.name+".nn"), []byte(r.src))
 			if err != nil {
 				t.Fatal(err)
 			}
 			out := filepath.Join(t.TempDir(), "p.safetensors")
-			res, err := p.Train(nnc.TrainOptions{InitFrom: "data/bn_running/init.safetensors", Output: out})
+			res, err := p.Train(nnc.TrainOptions{InitFrom: filepath.Join(bnDir, r.init), Output: out})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,17 +131,21 @@ func TestBatchNormRunningStatsTorch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			closeTo(t, "n.running_mean", got["n.running_mean"].Float64s(), ref.RunningMean, 1e-5)
-			closeTo(t, "n.running_var", got["n.running_var"].Float64s(), ref.RunningVar, 1e-5)
+			for name, want := range ref.Stats {
+				if got[name] == nil {
+					t.Fatalf("%s is not in the trained parameters", name)
+				}
+				closeTo(t, name, got[name].Float64s(), want, 1e-5)
+			}
 			closeTo(t, "test_loss", []float64{res.Metrics["test_loss"]}, []float64{ref.TestLoss}, 1e-5)
-			f, err := p.Func("Net.forward")
+			f, err := p.Func(r.entry)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := f.LoadParams(out); err != nil {
 				t.Fatal(err)
 			}
-			logits, err := f.Run(map[string]*nnc.Tensor{"x": bnTestImages(t, r.name+".npz")})
+			logits, err := f.Run(map[string]*nnc.Tensor{"x": bnTestImages(t, r.name+".npz", r.image)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,15 +158,22 @@ func TestBatchNormRunningStatsTorch(t *testing.T) {
 	}
 }
 
-// bnTestImages reads the test rows (idx_test) of data/bn_running/file's x.
-func bnTestImages(t *testing.T, file string) *nnc.Tensor {
+// bnDir holds torch/bn_running.py's data and initial parameters.
+const bnDir = "data/bn_running"
+
+// bnTestImages reads the test rows (idx_test) of bnDir/file's x, each of
+// the shape image.
+func bnTestImages(t *testing.T, file string, image []int) *nnc.Tensor {
 	t.Helper()
-	a, err := data.LoadNPZ(filepath.Join("data/bn_running", file), "x", "idx_test")
+	a, err := data.LoadNPZ(filepath.Join(bnDir, file), "x", "idx_test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	x, idx := a["x"].Float64s(), a["idx_test"].Float64s()
-	const row = 6 * 6
+	row := 1
+	for _, d := range image {
+		row *= d
+	}
 	var vals []float64
 	for _, i := range idx {
 		k := int(i)
@@ -139,7 +182,7 @@ func bnTestImages(t *testing.T, file string) *nnc.Tensor {
 		}
 		vals = append(vals, x[k*row:(k+1)*row]...)
 	}
-	tt, err := nnc.TensorOf(nnc.F32, []int{len(idx), 1, 6, 6}, vals)
+	tt, err := nnc.TensorOf(nnc.F32, append([]int{len(idx)}, image...), vals)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,9 @@ import "testing"
 // images at least PyTorch's mean less four spreads: at the same training
 // loss nnc's test accuracy after these 32 steps has been lower than
 // PyTorch's (seeds 0-2: 0.504, 0.498, 0.590 against PyTorch's 0.566-0.630;
-// models/README.md), which is not explained yet.
+// models/README.md). Batch norm's running statistics are not the cause
+// (TestBatchNormRunningStatsTorch: this network's seven running means and
+// variances after nnc train equal PyTorch's from the same start).
 func TestResNetSmallSmall(t *testing.T) {
 	trainImage(t, "resnet_small.nn", "resnet_small", "small", fashionSmall, 4)
 }

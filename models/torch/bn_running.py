@@ -22,6 +22,13 @@ set's mean cross-entropy in evaluation mode, and its logits):
              order; SGD lr 0.5, Nesterov momentum 0.9, weight decay 5e-4,
              a per-step cosine to 0; 3 epochs, 9 steps. The partial batch's
              unbiased variance has its own n / (n - 1).
+  resnet     models/resnet_small.nn's network (seven batch norms after
+             convolutions of stride 1 and 2 and a residual sum) on the
+             first 80 images of data/fashion_small's training set: rows
+             0-63 train in one full batch, 64-79 test; its SGD (lr 0.1,
+             Nesterov momentum 0.9, weight decay 5e-4) with a per-step
+             cosine, 4 epochs of one step; its parameters in
+             data/bn_running/resnet_init.safetensors.
 
 Run from models/torch/ with /usr/bin/python3 (torch 1.13, numpy), one
 thread: it rewrites the data and the JSON deterministically (seeds 0, 1).
@@ -30,6 +37,7 @@ import json
 import math
 import os
 import struct
+import sys
 
 import numpy as np
 import torch
@@ -73,10 +81,32 @@ def nnc_names(m):
             "d.W": m.d.weight.t(), "d.b": m.d.bias}
 
 
-def run(init, x, y, train, test, opt, epochs, batch, cosine):
-    """Trains a copy of init on rows train in order, batch rows a step, and
-    evaluates on rows test."""
-    m = Net()
+def resnet_names(m):
+    """resnet_small.resnet_small()'s parameters under nnc's names."""
+    out = {"stem.K": m[0].weight, "stem.b": m[0].bias, "bn.gamma": m[1].weight, "bn.beta": m[1].bias,
+           "head.W": m[7].weight.t(), "head.b": m[7].bias}
+    for name, b in (("block1", m[3]), ("block2", m[4])):
+        for c in ("conv1", "conv2", "proj"):
+            out[f"{name}.{c}.K"], out[f"{name}.{c}.b"] = getattr(b, c).weight, getattr(b, c).bias
+        for c in ("bn1", "bn2", "bnp"):
+            out[f"{name}.{c}.gamma"], out[f"{name}.{c}.beta"] = getattr(b, c).weight, getattr(b, c).bias
+    return out
+
+
+def resnet_norms(m):
+    """resnet_small's batch norms by nnc's path."""
+    out = {"bn": m[1]}
+    for name, b in (("block1", m[3]), ("block2", m[4])):
+        for c in ("bn1", "bn2", "bnp"):
+            out[f"{name}.{c}"] = getattr(b, c)
+    return out
+
+
+def run(init, x, y, train, test, opt, epochs, batch, cosine, make=Net, norms=lambda m: {"n": m.n}):
+    """Trains a copy of init (made by make) on rows train in order, batch
+    rows a step, and evaluates on rows test; the running statistics of
+    norms(model), by nnc path."""
+    m = make()
     m.load_state_dict(init.state_dict())
     o = opt(m.parameters())
     steps = epochs * math.ceil(len(train) / batch)
@@ -93,7 +123,9 @@ def run(init, x, y, train, test, opt, epochs, batch, cosine):
     m.eval()
     with torch.no_grad():
         logits = m(x[test])
-    return {"running_mean": m.n.running_mean.tolist(), "running_var": m.n.running_var.tolist(),
+    stats = {k + ".running_mean": bn.running_mean.tolist() for k, bn in norms(m).items()}
+    stats.update({k + ".running_var": bn.running_var.tolist() for k, bn in norms(m).items()})
+    return {"stats": stats,
             "test_loss": float(nn.functional.cross_entropy(logits, y[test])),
             "test_logits": logits.tolist(), "steps": steps}
 
@@ -122,6 +154,21 @@ def main():
     results["partial"] = run(init, x, y, tr, te,
                              lambda p: torch.optim.SGD(p, lr=0.5, momentum=0.9, nesterov=True,
                                                        weight_decay=5e-4), 3, 16, True)
+
+    sys.path.insert(0, HERE)
+    import fashion_cnn
+    import resnet_small
+    (xs, ys), _ = fashion_cnn.load(fashion_cnn.SMALL)
+    x, y = xs[:80], ys[:80]
+    tr, te = np.arange(64), np.arange(64, 80)
+    np.savez_compressed(os.path.join(OUT, "resnet.npz"), x=x.numpy(), y=y.numpy().astype(np.int32),
+                        idx_train=tr, idx_test=te)
+    torch.manual_seed(0)
+    net = resnet_small.resnet_small()
+    fashion_cnn.init_like_nnc(net)
+    write_safetensors(os.path.join(OUT, "resnet_init.safetensors"), resnet_names(net))
+    results["resnet"] = run(net, x, y, tr, te, resnet_small.sgd, 4, 64, True,
+                            make=resnet_small.resnet_small, norms=resnet_norms)
     results["torch"] = torch.__version__
     with open(os.path.join(HERE, "bn_running.json"), "w") as f:
         json.dump(results, f, indent=1)
