@@ -42,15 +42,20 @@ type Func struct {
 	store  *runtime.Store
 	seed   uint64
 
-	// mu guards cache.
+	// mu guards cache and tick.
 	mu    sync.Mutex
 	cache map[string]*compiled
+	tick  uint64
+	// plans is SetMaxPlans's bound (func_plans.go); evictions counts the
+	// plans and variants dropped to keep it.
+	plans planLimit
 }
 
 // compiled is one lowering of the entry, outputs named, optimized, with a
 // pool of sessions that run it.
 type compiled struct {
 	ready chan struct{} // closed once low, g and err are set
+	used  uint64        // Func.tick at the last call (guarded by Func.mu)
 	low   *lang.Lowered
 	g     *ops.Graph
 	err   error
@@ -150,13 +155,18 @@ func (f *Func) variant(ctx context.Context, kind string, inputs map[string]*Tens
 		}
 	}
 	f.mu.Lock()
+	f.tick++
 	c := f.cache[key]
 	if c == nil {
-		c = &compiled{ready: make(chan struct{})}
+		if f.perShape {
+			f.evictVariants()
+		}
+		c = &compiled{ready: make(chan struct{}), used: f.tick}
 		f.cache[key] = c
 		f.mu.Unlock()
 		f.build(key, c, env, finish)
 	} else {
+		c.used = f.tick
 		f.mu.Unlock()
 		select {
 		case <-c.ready:
@@ -350,6 +360,7 @@ func (f *Func) exec(ctx context.Context, c *compiled, inputs map[string]*Tensor)
 		return nil, err
 	}
 	s := c.session(f.store)
+	f.plans.apply(s)
 	f.params.RLock()
 	defer f.params.RUnlock()
 	if err := ctx.Err(); err != nil {

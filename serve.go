@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"sort"
+	"strings"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/lang"
@@ -40,6 +43,13 @@ type ServeModel struct {
 	// Run evaluates the entry; its results are in the order of Outputs.
 	// It may change its inputs: a server passes tensors of its own.
 	Run func(ctx context.Context, in map[string]*Tensor) ([]*Tensor, error)
+	// SetMaxPlans, when not nil, bounds the input shapes whose plans Run
+	// keeps (Func.SetMaxPlans; a server calls it with its limit); nil:
+	// Run keeps nothing per shape.
+	SetMaxPlans func(n int) error
+	// PlanEvictions, when not nil, counts the plans Run dropped to stay
+	// within that bound (Func.PlanEvictions).
+	PlanEvictions func() uint64
 }
 
 // ServeOptions configure NewServeModel.
@@ -50,6 +60,11 @@ type ServeOptions struct {
 	// from, or "": when statistics were saved beside it (nnc train with a
 	// preprocess block), inputs are scaled as nnc run scales them.
 	Params string
+	// MaxDims bounds shape variables of the entry's inputs by name
+	// (MaxDims["T"] = 512: a request with T = 513 fails Check, before
+	// anything is compiled for it). Every name must be a shape variable of
+	// the inputs, and every bound at least 1. Nil bounds none.
+	MaxDims map[string]int64
 }
 
 // NewServeModel describes f's entry for an inference server: its inputs
@@ -80,6 +95,9 @@ func NewServeModel(f *Func, o ServeOptions) (m *ServeModel, err error) {
 		m.Outputs = append(m.Outputs, serveSpec(outName(i, len(results)), r))
 	}
 	m.Batched = batchedEntry(ins, results)
+	if err := checkMaxDims(ins, o.MaxDims); err != nil {
+		return nil, err
+	}
 	m.Check = func(in map[string]*Tensor) error {
 		shapes := make([][]int, len(ins))
 		for i, a := range ins {
@@ -89,9 +107,13 @@ func NewServeModel(f *Func, o ServeOptions) (m *ServeModel, err error) {
 			}
 			shapes[i] = t.Shape
 		}
-		_, err := lang.BindShapes(ins, shapes)
-		return err
+		env, err := lang.BindShapes(ins, shapes)
+		if err != nil {
+			return err
+		}
+		return withinDims(env, o.MaxDims)
 	}
+	m.SetMaxPlans, m.PlanEvictions = f.SetMaxPlans, f.PlanEvictions
 	var pre *data.Preprocess
 	if o.Params != "" {
 		pre, err = data.LoadPreprocess(data.PreprocessPath(o.Params))
@@ -117,6 +139,58 @@ func NewServeModel(f *Func, o ServeOptions) (m *ServeModel, err error) {
 		return f.RunContext(ctx, in)
 	}
 	return m, nil
+}
+
+// shapeVars lists the shape variables the inputs' dimensions bind, in
+// order of appearance.
+func shapeVars(ins []lang.Arg) []string {
+	var vars []string
+	seen := map[string]bool{}
+	for _, a := range ins {
+		for _, d := range a.Type.Shape {
+			for _, v := range d.Vars() {
+				if !seen[v] {
+					seen[v] = true
+					vars = append(vars, v)
+				}
+			}
+		}
+	}
+	return vars
+}
+
+// checkMaxDims checks ServeOptions.MaxDims against the inputs' shape
+// variables.
+func checkMaxDims(ins []lang.Arg, dims map[string]int64) error {
+	vars := shapeVars(ins)
+	for name, n := range dims {
+		if !slices.Contains(vars, name) {
+			have := "none"
+			if len(vars) > 0 {
+				have = strings.Join(vars, ", ")
+			}
+			return fmt.Errorf("a bound on %s, which is not a shape variable of the inputs (they have %s)", name, have)
+		}
+		if n < 1 {
+			return fmt.Errorf("the bound on %s is %d: want 1 or more", name, n)
+		}
+	}
+	return nil
+}
+
+// withinDims checks bound shape variables against their bounds.
+func withinDims(env map[string]int64, dims map[string]int64) error {
+	names := make([]string, 0, len(dims))
+	for name := range dims {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if v, ok := env[name]; ok && v > dims[name] {
+			return fmt.Errorf("shape variable %s is %d: this server takes at most %d", name, v, dims[name])
+		}
+	}
+	return nil
 }
 
 // serveSpec describes a tensor type to a server: -1 for a dimension that

@@ -31,6 +31,7 @@ type Plan struct {
 	leaves  []*ops.Node      // leaves bound per run: the graph's inputs, then the params and states it uses
 	nInputs int
 	inShape [][]int // concrete shapes of the inputs, to recognize the plan
+	lastUse uint64  // the session's tick at the plan's last use (SetPlanLimit)
 	patches []patch // operands of steps that are leaves, rebound per run
 	bufOf   []int   // by node ID: buffer index, while planning
 	alias   []bool  // by node ID: the step reuses its operand's buffer as is

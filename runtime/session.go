@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/tensor"
@@ -28,6 +29,59 @@ type Session struct {
 	prof   *Profile   // the step times of SetProfile; nil: none
 	fixed  bool       // SetParamsFixed
 	hook   UpdateHook // SetUpdateHook (hooks.go); nil: none
+	// maxPlans bounds plans (SetPlanLimit; 0: no bound); tick counts
+	// the plans' uses, for least-recently-used eviction; evicted counts
+	// the plans dropped (nil: not counted).
+	maxPlans int
+	tick     uint64
+	evicted  *atomic.Uint64
+}
+
+// SetPlanLimit bounds the plans the session keeps to n input signatures
+// (0: no bound, the default). Building a plan for a new signature when n
+// are kept first drops the least recently used one (its buffers are freed
+// once no result of it is held), adding 1 to evicted, when not nil, per
+// plan dropped; a signature met again after its plan was dropped is
+// planned again. Lowering n drops plans at the next new signature. A
+// negative n is an error.
+func (s *Session) SetPlanLimit(n int, evicted *atomic.Uint64) error {
+	if n < 0 {
+		return fmt.Errorf("runtime: a limit of %d plans: want 0 (no limit) or more", n)
+	}
+	s.maxPlans, s.evicted = n, evicted
+	return nil
+}
+
+// Plans is the number of plans the session keeps.
+func (s *Session) Plans() int { return len(s.plans) }
+
+// use marks p as the session's most recently used plan.
+func (s *Session) use(p *Plan) *Plan {
+	s.tick++
+	p.lastUse = s.tick
+	s.last = p
+	return p
+}
+
+// evict drops least recently used plans until fewer than maxPlans are
+// kept, making room for one more.
+func (s *Session) evict() {
+	for s.maxPlans > 0 && len(s.plans) >= s.maxPlans {
+		var oldest string
+		var old *Plan
+		for k, p := range s.plans {
+			if old == nil || p.lastUse < old.lastUse {
+				oldest, old = k, p
+			}
+		}
+		delete(s.plans, oldest)
+		if s.last == old {
+			s.last = nil
+		}
+		if s.evicted != nil {
+			s.evicted.Add(1)
+		}
+	}
 }
 
 // SetParamsFixed says whether the params in the session's store change
@@ -160,12 +214,11 @@ func (s *Session) Plan(inputs ...*tensor.Tensor) (*Plan, error) {
 		return nil, fmt.Errorf("expected %d inputs (%s), got %d", len(s.inputs), strings.Join(names, ", "), len(inputs))
 	}
 	if p := s.last; p != nil && p.matches(inputs) {
-		return p, nil
+		return s.use(p), nil
 	}
 	if s.makeKey(inputs) {
 		if p, ok := s.plans[string(s.key)]; ok && p.matches(inputs) {
-			s.last = p
-			return p, nil
+			return s.use(p), nil
 		}
 	}
 
@@ -187,10 +240,10 @@ func (s *Session) Plan(inputs ...*tensor.Tensor) (*Plan, error) {
 		return nil, err
 	}
 	if s.makeKey(inputs) {
+		s.evict()
 		s.plans[string(s.key)] = p
 	}
-	s.last = p
-	return p, nil
+	return s.use(p), nil
 }
 
 // makeKey writes the inputs' element types and shapes into s.key; false

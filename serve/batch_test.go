@@ -130,7 +130,7 @@ func parseExposition(t *testing.T, text []byte) map[string]float64 {
 		}
 		out[m[1]+labels] = v
 	}
-	for _, name := range []string{"nnc_requests_total", "nnc_request_duration_seconds", "nnc_batch_size", "nnc_batch_requests", "nnc_inflight_requests"} {
+	for _, name := range []string{"nnc_requests_total", "nnc_request_duration_seconds", "nnc_batch_size", "nnc_batch_requests", "nnc_inflight_requests", "nnc_plan_evictions_total"} {
 		if types[name] == "" {
 			t.Errorf("no family %s", name)
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // metrics are the server's counters, written at /metrics in Prometheus's
-// text exposition format (version 0.0.4). Three families, so nnc writes
+// text exposition format (version 0.0.4). A few families, so nnc writes
 // the format itself rather than linking the Prometheus client library
 // and its dependencies into a compiler's binary (docs/deploy.md).
 type metrics struct {
@@ -21,6 +21,9 @@ type metrics struct {
 	batch    histogram         // rows per model run
 	batchReq histogram         // requests per model run
 	inflight int64
+	// evictions counts the plans the model dropped (Model.PlanEvictions);
+	// nil: 0.
+	evictions func() uint64
 }
 
 type reqKey struct {
@@ -107,6 +110,12 @@ func (m *metrics) write(w io.Writer, model string) error {
 	}
 	b = append(b, "# HELP nnc_inflight_requests Infer requests being answered.\n# TYPE nnc_inflight_requests gauge\n"...)
 	b = fmt.Appendf(b, "nnc_inflight_requests{model=%s} %d\n", quoteLabel(model), m.inflight)
+	var ev uint64
+	if m.evictions != nil {
+		ev = m.evictions()
+	}
+	b = append(b, "# HELP nnc_plan_evictions_total Plans of input shapes dropped to keep at most --max-plans.\n# TYPE nnc_plan_evictions_total counter\n"...)
+	b = fmt.Appendf(b, "nnc_plan_evictions_total{model=%s} %d\n", quoteLabel(model), ev)
 	b = m.latency.append(b, "nnc_request_duration_seconds", "Time to answer an infer request, from its headers read to its answer written.", model)
 	b = m.batch.append(b, "nnc_batch_size", "Rows of the batch axis in one run of the model (requests joined by dynamic batching).", model)
 	b = m.batchReq.append(b, "nnc_batch_requests", "Requests joined into one run of the model.", model)

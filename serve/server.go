@@ -54,6 +54,13 @@ type Options struct {
 	// DrainTimeout bounds a graceful shutdown: requests still running past
 	// it are cancelled (default 30s).
 	DrainTimeout time.Duration
+	// MaxPlans bounds the input shapes the model keeps compiled (default
+	// 64; Model.SetMaxPlans): a request of a new shape past it drops the
+	// least recently used shape's plan, counted in the metrics
+	// (nnc_plan_evictions_total), so that clients sending many shapes
+	// cannot make the server keep unboundedly many plans. Each worker
+	// running a shape holds its own plan of it.
+	MaxPlans int
 }
 
 func (o *Options) defaults() error {
@@ -77,6 +84,9 @@ func (o *Options) defaults() error {
 	if o.MaxPending == 0 {
 		o.MaxPending = max(256<<20, o.MaxBody)
 	}
+	if o.MaxPlans == 0 {
+		o.MaxPlans = 64
+	}
 	set(&o.MaxDelay, 2*time.Millisecond)
 	set(&o.ReadTimeout, 30*time.Second)
 	set(&o.WriteTimeout, 60*time.Second)
@@ -89,6 +99,8 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("%d workers: want 1 to 4096", o.Workers)
 	case o.MaxQueue < 1 || o.MaxQueue > 1<<20:
 		return fmt.Errorf("a queue of %d requests: want 1 to %d", o.MaxQueue, 1<<20)
+	case o.MaxPlans < 1 || o.MaxPlans > 1<<20:
+		return fmt.Errorf("a bound of %d plans: want 1 to %d", o.MaxPlans, 1<<20)
 	case o.MaxBody < 1:
 		return fmt.Errorf("the largest body is %d bytes: want a positive size", o.MaxBody)
 	case o.MaxPending < o.MaxBody:
@@ -127,9 +139,15 @@ func New(m *Model, o Options) (*Server, error) {
 			return nil, fmt.Errorf("serve: %s has element type %v, which the v2 protocol cannot carry", s.Name, s.DType)
 		}
 	}
+	if m.SetMaxPlans != nil {
+		if err := m.SetMaxPlans(o.MaxPlans); err != nil {
+			return nil, fmt.Errorf("serve: %v", err)
+		}
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s := &Server{m: m, o: o, cancel: cancel}
 	s.metrics = newMetrics(o.MaxBatch)
+	s.metrics.evictions = m.PlanEvictions
 	s.b = newBatcher(m, &s.o, runCtx, s.metrics.run)
 	s.routes()
 	return s, nil

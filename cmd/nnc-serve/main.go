@@ -4,7 +4,8 @@
 //	nnc-serve FILE [--params P.safetensors] [--entry M.forward] [--addr :8080]
 //	          [--name NAME] [--max-batch 32] [--max-delay 2ms] [--workers N]
 //	          [--max-body 64MB] [--max-pending 256MB] [--infer-timeout 30s]
-//	          [--drain-timeout 30s]
+//	          [--drain-timeout 30s] [--max-queue N] [--max-plans 64]
+//	          [--max-dim T=512,...] [--max-memory SIZE]
 //
 // "nnc serve ARGS" runs it (see docs/deploy.md, "Serving over HTTP"). It
 // is a program of its own so that the nnc command does not link net/http,
@@ -66,16 +67,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 
 // config is the command line.
 type config struct {
-	file, entry, params, from, addr, maxBody, maxPending, maxMemory string
-	seed                                                            uint64
-	model                                                           nnc.ServeOptions
-	o                                                               serve.Options
+	file, entry, params, from, addr, maxBody, maxPending, maxMemory, maxDim string
+	seed                                                                    uint64
+	model                                                                   nnc.ServeOptions
+	o                                                                       serve.Options
 }
 
-func parseArgs(args []string, stderr io.Writer) (*config, error) {
+// flags defines the command's flags, storing into c.
+func flags(c *config, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var c config
 	fs.StringVar(&c.entry, "entry", "", "the function or method to serve (default: the program's only M.forward)")
 	fs.StringVar(&c.params, "params", "", "the trained parameters (.safetensors); without it, parameters are initialized from --seed")
 	fs.StringVar(&c.from, "from", "", "the naming of the parameters file: torch for a PyTorch state_dict (docs/interop.md)")
@@ -85,13 +86,22 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.o.MaxBatch, "max-batch", 32, "the most rows of the batch axis joined into one run (1: no batching)")
 	fs.DurationVar(&c.o.MaxDelay, "max-delay", 2*time.Millisecond, "how long a request waits for others to join its batch")
 	fs.IntVar(&c.o.Workers, "workers", 0, "runs of the model at once (default: the number of CPUs)")
+	fs.IntVar(&c.o.MaxQueue, "max-queue", 0, "the most requests waiting for a worker; past it new ones wait for room, within --infer-timeout (default: 64 per worker)")
 	fs.StringVar(&c.maxBody, "max-body", "64MB", "the largest request body (B, KB, MB, GB); larger ones get 413")
 	fs.StringVar(&c.maxPending, "max-pending", "256MB", "the most bytes of request bodies held at once; past it requests get 503")
 	fs.DurationVar(&c.o.ReadTimeout, "read-timeout", 30*time.Second, "the longest time to read a request")
 	fs.DurationVar(&c.o.WriteTimeout, "write-timeout", 60*time.Second, "the longest time from reading a request's headers to writing its answer")
 	fs.DurationVar(&c.o.InferTimeout, "infer-timeout", 30*time.Second, "the longest time an infer request waits and runs; past it the answer is 503")
 	fs.DurationVar(&c.o.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long requests in progress may take before they are cancelled")
+	fs.IntVar(&c.o.MaxPlans, "max-plans", 64, "the most input shapes kept compiled; a new shape past it drops the least recently used one's plan")
+	fs.StringVar(&c.maxDim, "max-dim", "", "bounds on the inputs' shape variables, NAME=N,... (e.g. T=512); a request past one gets 400")
 	fs.StringVar(&c.maxMemory, "max-memory", "", "the most memory one plan may take, e.g. 2GB (default: $NNC_MAX_MEMORY, else the memory available)")
+	return fs
+}
+
+func parseArgs(args []string, stderr io.Writer) (*config, error) {
+	var c config
+	fs := flags(&c, stderr)
 	// Flags may come before or after FILE, as for the nnc command.
 	var pos []string
 	for {
@@ -138,11 +148,22 @@ func (c *config) check(given map[string]bool) error {
 	if c.o.MaxPending < c.o.MaxBody {
 		return usagef("--max-pending %s is less than --max-body %s", c.maxPending, c.maxBody)
 	}
+	if c.o.MaxPlans < 1 || c.o.MaxPlans > 1<<20 {
+		return usagef("--max-plans: want 1 to 1048576 shapes, got %d", c.o.MaxPlans)
+	}
+	if c.maxDim != "" || given["max-dim"] {
+		if c.model.MaxDims, err = parseDims(c.maxDim); err != nil {
+			return usagef("--max-dim: %v", err)
+		}
+	}
 	if c.o.MaxBatch < 1 || c.o.MaxBatch > 1<<20 {
 		return usagef("--max-batch: want 1 to 1048576 rows, got %d", c.o.MaxBatch)
 	}
 	if given["workers"] && (c.o.Workers < 1 || c.o.Workers > 4096) {
 		return usagef("--workers: want 1 to 4096, got %d", c.o.Workers)
+	}
+	if given["max-queue"] && (c.o.MaxQueue < 1 || c.o.MaxQueue > 1<<20) {
+		return usagef("--max-queue: want 1 to 1048576 requests, got %d", c.o.MaxQueue)
 	}
 	for _, d := range []struct {
 		name string
@@ -174,6 +195,28 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("bad size %q: want a whole number of bytes from 1 to 1TB, such as 4096, 512KB or 64MB", s)
 	}
 	return n * mult, nil
+}
+
+// parseDims reads --max-dim: NAME=N pairs separated by commas, each name
+// once, each N from 1 to 2^40.
+func parseDims(s string) (map[string]int64, error) {
+	dims := map[string]int64{}
+	for _, part := range strings.Split(s, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("%q: want NAME=N, such as T=512", part)
+		}
+		if _, dup := dims[name]; dup {
+			return nil, fmt.Errorf("%s is bounded twice", name)
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+		if err != nil || n < 1 || n > 1<<40 {
+			return nil, fmt.Errorf("%s=%s: want a whole number from 1 to %d", name, val, int64(1)<<40)
+		}
+		dims[name] = n
+	}
+	return dims, nil
 }
 
 // setMemory applies --max-memory, else $NNC_MAX_MEMORY.

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nnclang/nnc"
 	"github.com/nnclang/nnc/tensor"
@@ -57,6 +60,12 @@ func TestFlags(t *testing.T) {
 		{[]string{"--max-memory", "lots"}, 2, "--max-memory: bad size"},
 		{[]string{"--max-pending", "1MB"}, 2, "--max-pending 1MB is less than --max-body 64MB"},
 		{[]string{"--entry", ""}, 2, "--entry: an empty value"},
+		{[]string{"--max-queue", "0"}, 2, "--max-queue: want 1 to 1048576 requests, got 0"},
+		{[]string{"--max-plans", "0"}, 2, "--max-plans: want 1 to 1048576 shapes, got 0"},
+		{[]string{"--max-dim", "B"}, 2, `--max-dim: "B": want NAME=N`},
+		{[]string{"--max-dim", "B=0"}, 2, "--max-dim: B=0: want a whole number from 1"},
+		{[]string{"--max-dim", "B=2,B=3"}, 2, "--max-dim: B is bounded twice"},
+		{[]string{"--max-dim", "T=4"}, 1, "a bound on T, which is not a shape variable of the inputs (they have B)"},
 		{[]string{"--from", "keras"}, 2, `--from "keras"`},
 		{[]string{"--nope"}, 2, "flag provided but not defined: -nope"},
 		{[]string{"--entry", "nope"}, 1, "nope"},
@@ -146,4 +155,64 @@ func TestServe(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("status %d after the context was cancelled", code)
 	}
+}
+
+// TestFlagsDocumented checks that docs/cli.md (its synopsis and its serve
+// section) and docs/deploy.md name every flag of the server, and that
+// docs/limits.md's table of the server's limits names every limit flag
+// with its default.
+func TestFlagsDocumented(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", "docs", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	cli, deploy, limits := read("cli.md"), read("deploy.md"), read("limits.md")
+	section := func(doc, heading string) string {
+		_, s, ok := strings.Cut(doc, heading)
+		if !ok {
+			t.Fatalf("no %q", heading)
+		}
+		if i := strings.Index(s, "\n## "); i >= 0 {
+			s = s[:i]
+		}
+		return s
+	}
+	synopsis := section(cli, "nnc serve FILE")
+	if i := strings.Index(synopsis, "```"); i >= 0 {
+		synopsis = synopsis[:i]
+	}
+	serveCLI, serveDeploy, serveLimits := section(cli, "\n## serve\n"), section(deploy, "## Serving over HTTP"), section(limits, "## The server's limits")
+	var c config
+	flags(&c, io.Discard).VisitAll(func(f *flag.Flag) {
+		name := "--" + f.Name
+		for _, d := range []struct{ where, text string }{{"cli.md's synopsis", synopsis}, {"cli.md's serve section", serveCLI}, {"deploy.md", serveDeploy}} {
+			if !strings.Contains(d.text, name) {
+				t.Errorf("%s does not name %s", d.where, name)
+			}
+		}
+		limit := strings.HasPrefix(f.Name, "max-") || strings.HasSuffix(f.Name, "-timeout") || f.Name == "workers"
+		if !limit {
+			return
+		}
+		row := ""
+		for _, l := range strings.Split(serveLimits, "\n") {
+			cells := strings.Split(l, "|")
+			if row == "" && len(cells) > 3 && (strings.Contains(cells[2], "`"+name+"`") || strings.Contains(cells[2], "`"+name+" ")) {
+				row = cells[2] // the flags' column
+			}
+		}
+		def := f.DefValue
+		if d, err := time.ParseDuration(def); err == nil && d >= time.Second {
+			def = fmt.Sprintf("%gs", d.Seconds()) // 60s, not 1m0s
+		}
+		switch {
+		case row == "":
+			t.Errorf("limits.md's server table has no row for %s", name)
+		case def != "" && def != "0" && !strings.Contains(row, "("+def):
+			t.Errorf("limits.md's row for %s does not give its default %s: %s", name, def, row)
+		}
+	})
 }
