@@ -29,6 +29,7 @@ type Conv struct {
 	tasks, per int // image batches split into tasks of per batches (see splitTasks)
 	r32        *convRunner[float32]
 	r64        *convRunner[float64]
+	d32        *convDirect // the f32 forward pass when useDirect
 }
 
 // convTargetCols is the number of columns (output positions) a batched
@@ -283,6 +284,13 @@ func col2imShift[T Float](c *Conv, dxg, col []T, ld, off int) {
 // ConvForward computes out [N, CO, OH, OW] = conv(x, k). col (ColLen
 // elements) is not used: Conv keeps its own buffers.
 func ConvForward[T Float](c *Conv, out, x, k, col []T, mm Gemm[T]) {
+	if o32, ok := any(out).([]float32); ok && c.useDirect() {
+		if c.d32 == nil {
+			c.d32 = newConvDirect(c)
+		}
+		c.d32.forward(o32, any(x).([]float32), any(k).([]float32))
+		return
+	}
 	convRun(c, convFwdKind, out, x, k, mm)
 }
 

@@ -1,0 +1,175 @@
+package kernels
+
+// A direct convolution for f32 with stride 1, dilation 1 and one group
+// (the 3×3 "same" convolutions of small ConvNets), on processors with AVX2
+// and FMA. Each image is copied into a zero-padded plane per channel of hp
+// = H+PH+PHE rows of wp = W+max(PW, PWE) elements, input row h at columns
+// [PW, PW+W) of row PH+h: a row's padding after it and the next row's
+// before it share the columns outside [PW, PW+W). An output position q =
+// oh·wp + ow of the padded grid then reads tap (ci, kh, kw) at the fixed
+// offset ci·hp·wp + kh·wp + kw from q, so that the kernel computes a
+// product of the packed weights by shifted views of the padded input, 16
+// positions and 6 output channels at a time, with no column buffer and no
+// packing of the input (sconvKern6x16). The positions ow ≥ OW of the grid
+// are computed and dropped. Every output is one chain of fused
+// multiply-adds over the taps in the order (ci, kh, kw), whatever the
+// threads.
+
+const (
+	convDirectMR = 6  // output channels per tile
+	convDirectNR = 16 // positions per tile
+)
+
+// convDirect holds a direct convolution's layout and buffers.
+type convDirect struct {
+	c          *Conv
+	hp, wp     int   // the padded plane
+	q          int   // positions of the padded grid computed per image (OH·wp rounded up to convDirectNR)
+	panels     int   // panels of convDirectMR output channels
+	offs       []int // per tap (ci, kh, kw): its offset into the padded input
+	xlen       int   // padded input per image, with the slack the last tiles read
+	apack      []float32
+	xpads      [][]float32 // per participant
+	opads      [][]float32 // per participant: [panels·convDirectMR, q]
+	out, x     []float32
+	tasks, per int
+	par        *parFor
+}
+
+// convDirectMinTaps is the fewest taps (input channels × KH × KW) for
+// which the forward pass runs convDirect: with fewer, the tiles' stores and
+// the copies in and out of the padded planes outweigh what it saves (the
+// 1-channel 3×3 convolution of bench/convnet.nn at batch 8: 114 µs direct,
+// 95 µs by im2col and the gemm, load 24; its 32-channel one: 775 against
+// 977 µs).
+const convDirectMinTaps = 32
+
+// useDirect says whether c's f32 forward pass runs convDirect: stride 1,
+// dilation 1, one group, enough taps, not a 1×1 kernel without padding
+// (whose input is its own column buffer), paddings after the axes not
+// negative and, along the rows, one of the two paddings narrower than the
+// kernel (so that OW ≤ wp).
+func (c *Conv) useDirect() bool {
+	pwe := c.padAfter(c.PW, c.W, c.OW, c.KW)
+	plain := c.KH == 1 && c.KW == 1 && c.PH == 0 && c.PW == 0 && c.OH == c.H && c.OW == c.W
+	return convDirectAsm() && c.ck >= convDirectMinTaps && c.G == 1 && c.SH == 1 && c.SW == 1 &&
+		c.DH == 1 && c.DW == 1 && !plain && c.N > 0 && c.PH >= 0 && c.PW >= 0 &&
+		c.padAfter(c.PH, c.H, c.OH, c.KH) >= 0 && pwe >= 0 && min(c.PW, pwe) < c.KW
+}
+
+// padAfter is the padding after an axis of n inputs, lo before, o outputs
+// and k taps at stride 1.
+func (c *Conv) padAfter(lo, n, o, k int) int { return o + k - 1 - n - lo }
+
+// directWidth is the row length wp of convDirect's padded planes.
+func (c *Conv) directWidth() int { return c.W + max(c.PW, c.padAfter(c.PW, c.W, c.OW, c.KW)) }
+
+// convDirectSizes are the elements of convDirect's buffers: the packed
+// weights, and per participant the padded input and the padded output.
+func convDirectSizes(c *Conv) (apack, xpad, opad int64) {
+	hp, wp := int64(c.OH+c.KH-1), int64(c.directWidth())
+	q := (int64(c.OH)*wp + convDirectNR - 1) / convDirectNR * convDirectNR
+	rows := int64((c.CO + convDirectMR - 1) / convDirectMR * convDirectMR)
+	apack = MulBytes(rows, int64(c.ck))
+	xpad = AddBytes(MulBytes(int64(c.C), hp, wp), q, int64(c.KW)) // the last tiles read past the planes
+	opad = MulBytes(rows, q)
+	return apack, xpad, opad
+}
+
+// convDirectBytes is the bytes of convDirect's buffers for c (see
+// ConvScratch), whose dilation may be unknown (0): counted as 1.
+func convDirectBytes(c *Conv) int64 {
+	d := *c
+	d.DH, d.DW = max(d.DH, 1), max(d.DW, 1)
+	if !d.useDirect() {
+		return 0
+	}
+	a, xp, op := convDirectSizes(&d)
+	tasks, _ := splitTasks(c.N, c.CO*c.ck*c.ohw)
+	np := int64(min(gemmParticipants(), tasks))
+	return AddBytes(bufBytes(a, 4), MulBytes(np, AddBytes(bufBytes(xp, 4), bufBytes(op, 4))))
+}
+
+func newConvDirect(c *Conv) *convDirect {
+	d := &convDirect{c: c, hp: c.OH + c.KH - 1, wp: c.directWidth()}
+	d.q = (c.OH*d.wp + convDirectNR - 1) / convDirectNR * convDirectNR
+	d.panels = (c.CO + convDirectMR - 1) / convDirectMR
+	for ci := 0; ci < c.C; ci++ {
+		for kh := 0; kh < c.KH; kh++ {
+			for kw := 0; kw < c.KW; kw++ {
+				d.offs = append(d.offs, ci*d.hp*d.wp+kh*d.wp+kw)
+			}
+		}
+	}
+	a, xl, ol := convDirectSizes(c)
+	d.xlen = int(xl)
+	d.apack = make([]float32, a)
+	d.tasks, d.per = splitTasks(c.N, c.CO*c.ck*c.ohw)
+	d.par = newParFor(d.tasks, d.task)
+	for range min(d.par.participants(), d.tasks) {
+		d.xpads = append(d.xpads, make([]float32, d.xlen)) // the padding stays zero
+		d.opads = append(d.opads, make([]float32, ol))
+	}
+	return d
+}
+
+// packWeights lays k [CO, C, KH, KW] out as panels of convDirectMR
+// channels, tap by tap, with zero rows past CO.
+func (d *convDirect) packWeights(k []float32) {
+	c, mr := d.c, convDirectMR
+	for p := 0; p < d.panels; p++ {
+		dst := d.apack[p*mr*c.ck : (p+1)*mr*c.ck]
+		for r := 0; r < mr; r++ {
+			co := p*mr + r
+			if co >= c.CO {
+				for t := 0; t < c.ck; t++ {
+					dst[t*mr+r] = 0
+				}
+				continue
+			}
+			for t, v := range k[co*c.ck : (co+1)*c.ck] {
+				dst[t*mr+r] = v
+			}
+		}
+	}
+}
+
+// forward computes out [N, CO, OH, OW] = conv(x, k).
+func (d *convDirect) forward(out, x, k []float32) {
+	d.packWeights(k)
+	d.out, d.x = out, x
+	d.par.run()
+	d.out, d.x = nil, nil
+}
+
+func (d *convDirect) task(w, t int) {
+	c := d.c
+	for n := t * d.per; n < min((t+1)*d.per, c.N); n++ {
+		d.image(d.xpads[w], d.opads[w], n)
+	}
+}
+
+// image convolves image n through the participant's buffers xpad and opad.
+func (d *convDirect) image(xpad, opad []float32, n int) {
+	c, mr := d.c, convDirectMR
+	for ci := 0; ci < c.C; ci++ {
+		src := d.x[(n*c.C+ci)*c.hw : (n*c.C+ci+1)*c.hw]
+		base := ci*d.hp*d.wp + c.PH*d.wp + c.PW
+		for h := 0; h < c.H; h++ {
+			copy(xpad[base+h*d.wp:base+h*d.wp+c.W], src[h*c.W:(h+1)*c.W])
+		}
+	}
+	for p := 0; p < d.panels; p++ {
+		a := d.apack[p*mr*c.ck : (p+1)*mr*c.ck]
+		for q := 0; q < d.q; q += convDirectNR {
+			convDirectTile(c.ck, a, xpad[q:], d.offs, opad[p*mr*d.q+q:], d.q)
+		}
+	}
+	for co := 0; co < c.CO; co++ {
+		o := d.out[(n*c.CO+co)*c.ohw : (n*c.CO+co+1)*c.ohw]
+		src := opad[co*d.q:]
+		for oh := 0; oh < c.OH; oh++ {
+			copy(o[oh*c.OW:(oh+1)*c.OW], src[oh*d.wp:oh*d.wp+c.OW])
+		}
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// convDirectAsm reports whether the direct convolution's kernel can run:
+// not on this build, where convolutions take im2col and the gemm.
+func convDirectAsm() bool { return false }
+
+func convDirectTile(k int, a, x []float32, offs []int, c []float32, ldc int) {
+	panic("kernels: no direct convolution kernel on this build")
+}

@@ -1,0 +1,102 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestConvDirect checks the direct f32 convolution against naiveConv in
+// f64 and, output by output, against the chain of fused multiply-adds it
+// documents (f64 fused multiply-adds rounded to f32 after each tap; the
+// product of two f32 is exact in f64, so this is the f32 chain but for
+// double rounding, which these data do not hit): shapes with channel
+// counts around the 6-channel panels, rows narrower and wider than the
+// 16-position tiles, paddings before and after that differ, and 1×1 and
+// 5×3 kernels. The plan runs twice per shape, the padding of its planes
+// reused.
+func TestConvDirect(t *testing.T) {
+	if !convDirectAsm() {
+		t.Skip("no AVX2 and FMA: the direct convolution does not run here")
+	}
+	cases := []struct {
+		x, k   [4]int
+		lo, hi [2]int
+	}{
+		{[4]int{2, 32, 14, 14}, [4]int{64, 32, 3, 3}, [2]int{1, 1}, [2]int{1, 1}},
+		{[4]int{3, 4, 9, 20}, [4]int{7, 4, 3, 3}, [2]int{1, 1}, [2]int{1, 1}},
+		{[4]int{1, 5, 6, 5}, [4]int{13, 5, 3, 3}, [2]int{0, 2}, [2]int{2, 0}},
+		{[4]int{2, 3, 7, 33}, [4]int{5, 3, 5, 3}, [2]int{2, 1}, [2]int{1, 2}},
+		{[4]int{1, 40, 3, 4}, [4]int{6, 40, 1, 1}, [2]int{1, 0}, [2]int{0, 1}},
+		{[4]int{2, 8, 5, 5}, [4]int{1, 8, 3, 3}, [2]int{0, 0}, [2]int{0, 0}},
+	}
+	for i, g := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, uint64(i)))
+			c := NewConvPadded(g.x[:], g.k[:], [2]int{1, 1}, g.lo, g.hi, [2]int{1, 1}, 1)
+			if !c.useDirect() {
+				t.Fatalf("%+v does not take the direct path", g)
+			}
+			x, k := randSlice(rng, numElems(g.x[:])), randSlice(rng, numElems(g.k[:]))
+			x32, k32 := to32(x), to32(k)
+			want := naiveConv(c, x, k)
+			out := make([]float32, len(want))
+			for run := range 2 {
+				for j := range out {
+					out[j] = float32(math.NaN())
+				}
+				ConvForward(c, out, x32, k32, nil, (*Matmul).F32)
+				for j, w := range want {
+					if math.Abs(float64(out[j])-w) > 1e-4*(1+math.Abs(w)) {
+						t.Fatalf("run %d: out[%d] = %g, want %g", run, j, out[j], w)
+					}
+				}
+			}
+			for n := 0; n < c.N; n++ {
+				for co := 0; co < c.CO; co++ {
+					for oh := 0; oh < c.OH; oh++ {
+						for ow := 0; ow < c.OW; ow++ {
+							var acc float32
+							for ci := 0; ci < c.C; ci++ {
+								for kh := 0; kh < c.KH; kh++ {
+									for kw := 0; kw < c.KW; kw++ {
+										ih, iw := oh+kh-c.PH, ow+kw-c.PW
+										var v float32
+										if ih >= 0 && ih < c.H && iw >= 0 && iw < c.W {
+											v = x32[((n*c.C+ci)*c.H+ih)*c.W+iw]
+										}
+										w := k32[((co*c.C+ci)*c.KH+kh)*c.KW+kw]
+										acc = float32(math.FMA(float64(w), float64(v), float64(acc)))
+									}
+								}
+							}
+							got := out[((n*c.CO+co)*c.OH+oh)*c.OW+ow]
+							if math.Float32bits(got) != math.Float32bits(acc) {
+								t.Fatalf("out[%d, %d, %d, %d] = %v, want the chain's %v", n, co, oh, ow, got, acc)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestConvDirectNotTaken checks which convolutions keep im2col and the
+// gemm: strides, dilations, groups, 1×1 kernels without padding (their
+// input is their own column buffer) and too few taps.
+func TestConvDirectNotTaken(t *testing.T) {
+	one := [2]int{1, 1}
+	for _, c := range []*Conv{
+		NewConv([]int{1, 32, 8, 8}, []int{8, 32, 3, 3}, [2]int{2, 2}, one, one, 1),
+		NewConv([]int{1, 32, 8, 8}, []int{8, 32, 3, 3}, one, one, [2]int{2, 2}, 1),
+		NewConv([]int{1, 32, 8, 8}, []int{8, 16, 3, 3}, one, one, one, 2),
+		NewConv([]int{1, 64, 8, 8}, []int{8, 64, 1, 1}, one, [2]int{0, 0}, one, 1),
+		NewConv([]int{1, 3, 8, 8}, []int{8, 3, 3, 3}, one, one, one, 1),
+	} {
+		if c.useDirect() {
+			t.Errorf("%+v takes the direct path", *c)
+		}
+	}
+}
