@@ -175,7 +175,9 @@ func torchSource(n *ops.Node, m map[string]*Tensor) (source, []string) {
 			return source{key: prefix + "weight", transpose: true}, nil
 		}
 		return source{key: prefix + "bias"}, nil
-	case "nn.Conv2D":
+	case "nn.Conv2D", "nn.Conv3D":
+		// torch.nn.Conv2d/Conv3d's weight is [c_out, c_in/groups, k...],
+		// as K is.
 		return source{key: prefix + map[string]string{"K": "weight", "b": "bias"}[leaf]}, nil
 	case "nn.Embedding":
 		return source{key: prefix + "weight"}, nil

@@ -25,15 +25,15 @@ func torchCase(t *testing.T, model, file string, o ParamsOptions) (*Func, error)
 
 // TestTorchWeights loads state_dicts of a PyTorch MLP, CNN (with batch
 // norm running statistics and names renamed out of a Sequential), LSTM
-// and pre-norm transformer layer (MultiheadAttention's stacked in_proj)
-// into their std/nn mirrors and requires PyTorch's outputs, computed by
+// pre-norm transformer layer (MultiheadAttention's stacked in_proj) and
+// two Conv3d layers (strided, padded, grouped) into their std/nn mirrors and requires PyTorch's outputs, computed by
 // make.py, to 1e-5.
 func TestTorchWeights(t *testing.T) {
 	renames := map[string]map[string]string{
 		"cnn":   {"features.0": "conv", "features.1": "bn"},
 		"block": {"self_attn": "block.attn", "linear1": "block.up", "linear2": "block.down", "norm1": "block.ln1", "norm2": "block.ln2"},
 	}
-	for _, c := range []struct{ model, name string }{{"MLP", "mlp"}, {"CNN", "cnn"}, {"LSTM", "lstm"}, {"Block", "block"}} {
+	for _, c := range []struct{ model, name string }{{"MLP", "mlp"}, {"CNN", "cnn"}, {"LSTM", "lstm"}, {"Block", "block"}, {"Conv3D", "conv3d"}} {
 		t.Run(c.name, func(t *testing.T) {
 			f, err := torchCase(t, c.model, c.name+".safetensors", ParamsOptions{Rename: renames[c.name]})
 			if err != nil {

@@ -1,13 +1,15 @@
 """Reference data for params_torch_test.go: PyTorch modules' state_dicts
 saved as safetensors, with inputs and the modules' outputs as .npy.
 
-Run with Debian's python3-torch: /usr/bin/python3 make.py (in this folder).
+Run with Debian's python3-torch: /usr/bin/python3 make.py (in this folder);
+/usr/bin/python3 make.py conv3d makes the Conv3d case alone.
 The safetensors writer is written out here (the format is a little-endian
 u64 header length, a JSON header, then the raw tensors) because Debian has
 no python3-safetensors; it writes each tensor as the state_dict holds it.
 """
 import json
 import struct
+import sys
 
 import numpy as np
 import torch
@@ -69,6 +71,19 @@ class LSTM(nn.Module):
         return self.head(self.rnn(self.embed(ids))[0])
 
 
+class Conv3D(nn.Module):
+    """Two Conv3d layers: kernel (3, 2, 2), stride (1, 2, 1), padding
+    (1, 0, 1), then a grouped 1x1x1 one."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv3d(2, 4, (3, 2, 2), stride=(1, 2, 1), padding=(1, 0, 1))
+        self.c2 = nn.Conv3d(4, 2, 1, groups=2)
+
+    def forward(self, x):
+        return self.c2(torch.relu(self.c1(x)))
+
+
 def fit(m, inp, steps=30):
     """Trains m briefly (Adam, mean squared error towards fixed random
     targets), so that the weights checked are trained ones, not an
@@ -84,7 +99,27 @@ def fit(m, inp, steps=30):
     m.eval()
 
 
+def save_case(name, m, inp):
+    """Trains m briefly and saves its state_dict, inp and m(inp)."""
+    fit(m, inp)
+    with torch.no_grad():
+        out = m(inp)
+    save_safetensors(name + ".safetensors", m.state_dict())
+    np.save(name + "_in.npy", inp.numpy().astype(np.int32 if inp.dtype == torch.int64 else np.float32))
+    np.save(name + "_out.npy", out.numpy())
+
+
+def conv3d():
+    """The Conv3d case, with a seed of its own (added after the others:
+    'make.py conv3d' makes it alone, leaving their files as they are)."""
+    torch.manual_seed(11)
+    save_case("conv3d", Conv3D().eval(), torch.randn(2, 2, 4, 6, 5))
+
+
 def main():
+    if sys.argv[1:] == ["conv3d"]:
+        conv3d()
+        return
     torch.manual_seed(7)
     mlp = MLP().eval()
     x = torch.randn(4, 6)
@@ -110,14 +145,10 @@ def main():
     seq = torch.randn(2, 5, 8)
     cases = {"mlp": (mlp, x), "cnn": (cnn, img), "lstm": (lstm, ids), "block": (block, seq)}
     for name, (m, inp) in cases.items():
-        fit(m, inp)
-        with torch.no_grad():
-            out = m(inp)
-        save_safetensors(name + ".safetensors", m.state_dict())
-        np.save(name + "_in.npy", inp.numpy().astype(np.int32 if inp.dtype == torch.int64 else np.float32))
-        np.save(name + "_out.npy", out.numpy())
+        save_case(name, m, inp)
     # An f64 copy of the MLP's weights: loading it needs an explicit conversion.
     save_safetensors("mlp_f64.safetensors", {k: v.double() for k, v in mlp.state_dict().items()})
+    conv3d()
 
 
 if __name__ == "__main__":
