@@ -56,24 +56,31 @@ func attentionInfer(in []Type, a Attrs) (Type, error) {
 }
 
 // attentionWeights builds P = softmax(q·kᵀ·scale + bias) with ops, and the
-// scale as a node.
-func attentionWeights(b *Builder, n *Node) (p, scale *Node) {
-	q, k := n.In[0], n.In[1]
-	scale = attentionScale(b, n)
+// scale as a node, for attention's operands q, k and mask (nil: none) and
+// attributes a.
+func attentionWeights(b *Builder, q, k, mask *Node, a Attrs) (p, scale *Node) {
+	scale = attentionScale(b, q, a)
 	s := b.Mul(mm(b, q, k, false, true), scale)
-	if len(n.In) == 4 {
-		s = b.Add(s, b.Must(AttentionBias, Attrs{"dtype": q.Type.DType}, n.In[3]))
+	if mask != nil {
+		s = b.Add(s, b.Must(AttentionBias, Attrs{"dtype": q.Type.DType}, mask))
 	}
 	return b.Must(Softmax, Attrs{"axis": -1}, s), scale
 }
 
-func attentionScale(b *Builder, n *Node) *Node {
-	q := n.In[0]
-	if _, ok := n.Attrs["scale"]; ok {
-		return scalar(b, q, n.Attrs.Float("scale", 1))
+func attentionScale(b *Builder, q *Node, a Attrs) *Node {
+	if _, ok := a["scale"]; ok {
+		return scalar(b, q, a.Float("scale", 1))
 	}
 	d := b.Must(Size, Attrs{"axes": []int{-1}, "dtype": q.Type.DType}, q)
 	return b.Div(scalar(b, q, 1), b.Must(Sqrt, nil, d))
+}
+
+// attentionMask is n's mask operand, or nil.
+func attentionMask(n *Node) *Node {
+	if len(n.In) == 4 {
+		return n.In[3]
+	}
+	return nil
 }
 
 // softmaxTangent is P·(t - sum(t·P)) along the last axis: the derivative of
@@ -82,21 +89,41 @@ func softmaxTangent(b *Builder, p, t *Node) *Node {
 	return b.Mul(p, b.Sub(t, sumAxis(b, b.Mul(t, p), -1)))
 }
 
+// attentionVJP is one fused attention_grad when q, k and v have one shape
+// (self-attention: Tq = Tk, d = dv), else attentionGrads' products.
 func attentionVJP(b *Builder, n *Node, g *Node) []*Node {
 	q, k, v := n.In[0], n.In[1], n.In[2]
-	p, scale := attentionWeights(b, n)
-	dv := mm(b, p, g, true, false)
-	ds := b.Mul(softmaxTangent(b, p, mm(b, g, v, false, true)), scale)
-	out := []*Node{mm(b, ds, k, false, false), mm(b, ds, q, true, false), dv}
+	var out []*Node
+	if q.Type.Shape.Equal(k.Type.Shape) && q.Type.Shape.Equal(v.Type.Shape) {
+		in := append([]*Node{q, k, v, g}, n.In[3:]...)
+		gr := b.Must(AttentionGrad, n.Attrs, in...)
+		for i := 0; i < 3; i++ {
+			part := b.Must(Slice, Attrs{"starts": []int{i}, "stops": []int{i + 1}}, gr)
+			out = append(out, reshapeTo(b, part, q.Type.Shape))
+		}
+	} else {
+		dq, dk, dv := attentionGrads(b, q, k, v, g, attentionMask(n), n.Attrs)
+		out = []*Node{dq, dk, dv}
+	}
 	if len(n.In) == 4 {
 		out = append(out, nil)
 	}
 	return out
 }
 
+// attentionGrads builds attention's gradients with respect to q, k and v
+// for the incoming gradient g with ops (matmul, softmax), recomputing the
+// weights.
+func attentionGrads(b *Builder, q, k, v, g, mask *Node, a Attrs) (dq, dk, dv *Node) {
+	p, scale := attentionWeights(b, q, k, mask, a)
+	dv = mm(b, p, g, true, false)
+	ds := b.Mul(softmaxTangent(b, p, mm(b, g, v, false, true)), scale)
+	return mm(b, ds, k, false, false), mm(b, ds, q, true, false), dv
+}
+
 func attentionJVP(b *Builder, n *Node, t []*Node) *Node {
 	q, k, v := n.In[0], n.In[1], n.In[2]
-	p, scale := attentionWeights(b, n)
+	p, scale := attentionWeights(b, q, k, attentionMask(n), n.Attrs)
 	var ts *Node
 	if t[0] != nil {
 		ts = mm(b, t[0], k, false, true)
@@ -123,7 +150,6 @@ func attentionJVP(b *Builder, n *Node, t []*Node) *Node {
 type attentionPlan struct {
 	batch, tq, tk, d, dv int
 	scale                float64
-	qk, pv               *kernels.Matmul
 	mask                 bool
 	moff                 []int // per batch, the mask's offset
 	msq, msk             int   // the mask's strides along Tq and Tk (0 when broadcast)
@@ -139,8 +165,6 @@ func newAttentionPlan(n *Node, in [][]int) *attentionPlan {
 		p.scale = n.Attrs.Float("scale", 1)
 	}
 	p.lens = make([]int, p.tq)
-	p.qk = kernels.NewMatmul([]int{p.tq, p.d}, []int{p.tk, p.d}, false, true)
-	p.pv = kernels.NewMatmul([]int{p.tq, p.tk}, []int{p.tk, p.dv}, false, false)
 	if len(in) == 4 {
 		p.mask = true
 		full := append(append([]int(nil), q[:r-1]...), p.tk)
@@ -195,75 +219,85 @@ func (p *attentionPlan) prefixLens(keep func(i int) bool) bool {
 	return true
 }
 
-// run computes one batch: scores in s, then out = softmax(s)·v. Under a
-// prefix (causal) mask, each row is scaled and normalized over its kept
-// keys only and the masked scores are set to 0 without exp.
-func attentionRun[T kernels.Float](p *attentionPlan, out, q, k, v, s []T, mm kernels.Gemm[T], keep func(i int) bool) {
-	prefix := p.mask && p.prefixLens(keep)
-	sc := T(p.scale)
+// masks reads the mask of a call (through keep) once: under a prefix mask
+// it returns the rows' kept prefixes; under another mask, general is true
+// and the kernel masks each row (maskRow); without a mask, neither.
+func (p *attentionPlan) masks(keep func(i int) bool) (lens []int, general bool) {
+	if !p.mask {
+		return nil, false
+	}
+	if p.prefixLens(keep) {
+		return p.lens, false
+	}
+	return nil, true
+}
+
+// maskRow returns the function that sets the masked scores of query row i
+// of batch *cur to -Inf (kernels.Attention's mask), for a general mask.
+func maskRow[T kernels.Float](p *attentionPlan, keep func(i int) bool, cur *int) func(i int, row []T) {
 	ninf := T(math.Inf(-1))
-	for bi := 0; bi < p.batch; bi++ {
-		mm(p.qk, s, q[bi*p.tq*p.d:(bi+1)*p.tq*p.d], k[bi*p.tk*p.d:(bi+1)*p.tk*p.d])
-		switch {
-		case prefix:
-			for i := 0; i < p.tq; i++ {
-				row, c := s[i*p.tk:(i+1)*p.tk], p.lens[i]
-				kernels.ScaleRow(row[:c], row[:c], sc)
-				kernels.Softmax(row[:c], row[:c], 1, c, 1, false)
-				clear(row[c:])
+	return func(i int, row []T) {
+		base := p.moff[*cur] + i*p.msq
+		for j := range row {
+			if !keep(base + j*p.msk) {
+				row[j] = ninf
 			}
-		case p.mask:
-			for i := 0; i < p.tq; i++ {
-				row := s[i*p.tk : (i+1)*p.tk]
-				for j := range row {
-					row[j] *= sc
-					if !keep(p.moff[bi] + i*p.msq + j*p.msk) {
-						row[j] = ninf
-					}
-				}
-			}
-			kernels.Softmax(s, s, p.tq, p.tk, 1, false)
-		default:
-			kernels.ScaleRow(s, s, sc)
-			kernels.Softmax(s, s, p.tq, p.tk, 1, false)
 		}
-		mm(p.pv, out[bi*p.tq*p.dv:(bi+1)*p.tq*p.dv], s, v[bi*p.tk*p.dv:(bi+1)*p.tk*p.dv])
+	}
+}
+
+// maskKeep returns keep, which reads the mask tensor *m of the current call.
+func maskKeep(m **tensor.Tensor) func(i int) bool {
+	return func(i int) bool {
+		switch t := *m; t.DType {
+		case Bool:
+			return t.Bool[i]
+		case F32:
+			return t.F32[i] != 0
+		default:
+			return t.F64[i] != 0
+		}
+	}
+}
+
+// attentionForward runs the forward of every batch with a.
+func attentionForward[T kernels.Float](p *attentionPlan, a *kernels.Attention[T], keep func(int) bool, mrow func(int, []T), cur *int, out, q, k, v []T) {
+	lens, general := p.masks(keep)
+	mask := mrow
+	if !general {
+		mask = nil
+	}
+	qs, ks, vs, os := p.tq*p.d, p.tk*p.d, p.tk*p.dv, p.tq*p.dv
+	for bi := 0; bi < p.batch; bi++ {
+		*cur = bi
+		a.Forward(out[bi*os:(bi+1)*os], q[bi*qs:(bi+1)*qs], k[bi*ks:(bi+1)*ks], v[bi*vs:(bi+1)*vs], lens, mask)
+	}
+}
+
+// attentionKernelOf prepares attention's forward for element type T.
+func attentionKernelOf[T kernels.Float](p *attentionPlan, get func(*tensor.Tensor) []T) KernelFunc {
+	a := kernels.NewAttention[T](p.tq, p.tk, p.d, p.dv, p.scale, false)
+	var m *tensor.Tensor
+	var cur int
+	keep := maskKeep(&m)
+	mrow := maskRow[T](p, keep, &cur)
+	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		if p.mask {
+			m = in[3]
+		}
+		attentionForward(p, a, keep, mrow, &cur, get(o), get(in[0]), get(in[1]), get(in[2]))
 	}
 }
 
 func attentionKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 	p := newAttentionPlan(n, in)
-	dt := n.Type.DType
-	// keep reads the mask tensor of the current call (set before each run).
-	var m *tensor.Tensor
-	keep := func(i int) bool {
-		switch m.DType {
-		case Bool:
-			return m.Bool[i]
-		case F32:
-			return m.F32[i] != 0
-		}
-		return m.F64[i] != 0
-	}
-	switch dt {
+	switch n.Type.DType {
 	case F32:
-		s := make([]float32, p.tq*p.tk)
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-			if p.mask {
-				m = in[3]
-			}
-			attentionRun(p, o.F32, in[0].F32, in[1].F32, in[2].F32, s, (*kernels.Matmul).F32, keep)
-		}, nil
+		return attentionKernelOf(p, func(t *tensor.Tensor) []float32 { return t.F32 }), nil
 	case F64:
-		s := make([]float64, p.tq*p.tk)
-		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-			if p.mask {
-				m = in[3]
-			}
-			attentionRun(p, o.F64, in[0].F64, in[1].F64, in[2].F64, s, (*kernels.Matmul).F64, keep)
-		}, nil
+		return attentionKernelOf(p, func(t *tensor.Tensor) []float64 { return t.F64 }), nil
 	}
-	return nil, fmt.Errorf("attention: no kernel for %v", dt)
+	return nil, fmt.Errorf("attention: no kernel for %v", n.Type.DType)
 }
 
 // Handles of the ops this file registers.
@@ -339,19 +373,23 @@ func attentionFlops(_ *Node, in [][]int, _ []int) int64 {
 	return satMul(scores, per)
 }
 
-// attentionScratch is the scores of one batch ([Tq, Tk]), the mask's
-// per-batch offsets and the two products of a batch: q·kᵀ and scores·v.
+// attentionScratch is kernels.Attention's buffers (a strip of scores and
+// the tiles' products), the rows' kept prefixes and the mask's per-batch
+// offsets.
 func attentionScratch(n *Node, in [][]int, out []int, f32 bool) int64 {
-	q, k, v := in[0], in[1], in[2]
+	return attentionScratchOf(in[0], in[1], in[2], len(in) == 4, f32, false)
+}
+
+func attentionScratchOf(q, k, v []int, mask, f32, backward bool) int64 {
 	r := len(q)
 	tq, tk, d, dv := q[r-2], k[r-2], q[r-1], v[r-1]
-	b := kernels.HeapBytes(kernels.MulBytes(int64(tq), int64(tk), elemSize(f32)))
-	if len(in) == 4 {
+	b := kernels.AttentionScratch[float64](tq, tk, d, dv, backward)
+	if f32 {
+		b = kernels.AttentionScratch[float32](tq, tk, d, dv, backward)
+	}
+	b = kernels.AddBytes(b, kernels.HeapBytes(kernels.MulBytes(int64(tq), 8)))
+	if mask {
 		b = kernels.AddBytes(b, kernels.HeapBytes(kernels.MulBytes(elems64(q[:r-2]), 8)))
 	}
-	qk, pv := kernels.MatmulScratch[float64], kernels.MatmulScratch[float64]
-	if f32 {
-		qk, pv = kernels.MatmulScratch[float32], kernels.MatmulScratch[float32]
-	}
-	return kernels.AddBytes(b, qk([]int{tq, d}, []int{tk, d}, false, true), pv([]int{tq, tk}, []int{tk, dv}, false, false))
+	return b
 }

@@ -76,6 +76,8 @@ func bookkeeping(n *ops.Node, in [][]int) int64 {
 		b += 2048
 	case name == "attention":
 		b += 4096
+	case name == "attention_grad": // up to 24 gemm plans (kernels.Attention)
+		b += 24 * 2048
 	case strings.HasPrefix(name, "conv"):
 		b += int64(6 * (2048 + 64*(len(in)+gemmPar())))
 		b *= int64(gemmPar())
@@ -180,6 +182,7 @@ func TestScratchMatchesLargeKernels(t *testing.T) {
 		{"conv2d_weight_grad", ops.Attrs{"pad": 1, "shape": ops.ShapeOf(32, 16, 3, 3)}, []ops.Type{f32s(8, 16, 28, 28), f32s(8, 32, 28, 28)}},
 		{"conv1d", ops.Attrs{"pad": 2}, []ops.Type{f32s(16, 8, 300), f32s(24, 8, 5)}},
 		{"attention", nil, []ops.Type{f32s(4, 64, 32), f32s(4, 80, 32), f32s(4, 80, 16), boolT(64, 80)}},
+		{"attention_grad", nil, []ops.Type{f32s(4, 300, 32), f32s(4, 300, 32), f32s(4, 300, 32), f32s(4, 300, 32), boolT(300, 300)}},
 		{"var", ops.Attrs{"axes": []int{1}}, []ops.Type{f64s(300, 20000)}},
 		{"logsumexp", ops.Attrs{"axes": []int{0}}, []ops.Type{f32s(3, 50000)}},
 		{"fused_elementwise", ops.Attrs{"program": "t0=mul(x0,x1); t1=exp(t0); t2=mul(t1,x0); t3=tanh(t2); t4=add(t3,t1); " +

@@ -175,4 +175,19 @@ case("mish", "mish", {},
      [torch.cat([randn(12) * 3, torch.tensor([-40.0, -20.0, -1e-3, 0.0, 1e-3, 20.0, 21.0, 40.0], dtype=D)]).reshape(4, 5)],
      lambda x: F.mish(x))
 
+# Self-attention (q, k and v of one shape: attention's VJP is the fused
+# attention_grad) past one strip of kernels.AttnRows = 64 query rows and one
+# tile of 64 keys: a causal mask over 70 positions, and a mask that is not a
+# prefix (holes; the first key kept in every row). Added after the others.
+causal = torch.tril(torch.ones(70, 70, dtype=torch.bool))
+case("attention_self_causal", "attention", {},
+     [randn(2, 70, 5), randn(2, 70, 5), randn(2, 70, 5), causal], attention)
+holes = torch.rand(67, 67) < 0.7
+holes[:, 0] = True
+case("attention_self_holes", "attention", {},
+     [randn(67, 3), randn(67, 3), randn(67, 3), holes], attention)
+case("attention_self_nomask", "attention", {},
+     [randn(3, 66, 4), randn(3, 66, 4), randn(3, 66, 4)],
+     lambda q, k, v: torch.softmax(q @ k.transpose(-2, -1) / 2, dim=-1) @ v)
+
 print(json.dumps({"torch": torch.__version__, "cases": cases}, indent=None))

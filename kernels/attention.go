@@ -1,0 +1,205 @@
+package kernels
+
+// Attention is scaled dot-product attention for one batch of q [Tq, D],
+// k [Tk, D] and v [Tk, Dv], prepared for fixed sizes: the forward
+// out = softmax(q·kᵀ·scale)·v and its backward (dq, dk, dv for the
+// incoming gradient g [Tq, Dv]), computed in strips of AttnRows query rows
+// without a [Tq, Tk] score matrix: a strip's scores live in a scratch of
+// AttnRows × Tk, filled by products over key tiles of AttnCols keys. Under
+// a prefix mask (row i keeps keys [0, lens[i]), a causal mask) the key
+// tiles past a strip's longest prefix are skipped in every product, and the
+// masked scores are neither exponentiated nor read.
+//
+// A strip's probabilities are the same code in the forward and the
+// backward, which recomputes them rather than storing [Tq, Tk]: the
+// backward is, per strip,
+//
+//	P = softmax(q_s·kᵀ·scale), dP = g_s·vᵀ, dS = P∘(dP - rowsum(P∘dP))·scale,
+//	dq_s = dS·k, dk += dSᵀ·q_s, dv += Pᵀ·g_s.
+//
+// One Attention must not run on two goroutines at once (its scratch and
+// products' packing buffers are its own); it allocates only in
+// NewAttention. Its products run serially for the small tiles, so the
+// results do not depend on the number of threads.
+type Attention[T Float] struct {
+	Tq, Tk, D, Dv int
+	Scale         T
+
+	// The products by strip height (full, last) and key tile width (full,
+	// last): qk = q_s·k_tᵀ, pv = P_t·v_t, gv = g_s·v_tᵀ, dsk = dS_t·k_t,
+	// dsq = dS_tᵀ·q_s, pg = P_tᵀ·g_s.
+	qk, pv, gv, dsk, dsq, pg [2][2]*GemmPlan[T]
+	s, dp                    []T // AttnRows × Tk: a strip's P and dP/dS
+}
+
+// The strip height and key tile width of Attention.
+const (
+	AttnRows = 64
+	AttnCols = 64
+)
+
+// AttentionScratch is the bytes of the buffers NewAttention[T] allocates
+// for the sizes: the strip scratch and the products' packing buffers.
+func AttentionScratch[T Float](tq, tk, d, dv int, backward bool) int64 {
+	var total int64
+	attnShapes(tq, tk, func(_, _, h, w int) {
+		g := []int64{GemmScratch[T](int64(h), int64(w), int64(d)), GemmScratch[T](int64(h), int64(dv), int64(w))}
+		if backward {
+			g = append(g, GemmScratch[T](int64(h), int64(w), int64(dv)), GemmScratch[T](int64(h), int64(d), int64(w)),
+				GemmScratch[T](int64(w), int64(d), int64(h)), GemmScratch[T](int64(w), int64(dv), int64(h)))
+		}
+		total = AddBytes(append(g, total)...)
+	})
+	n := 1
+	if backward {
+		n = 2
+	}
+	return AddBytes(total, MulBytes(int64(n), bufBytes(MulBytes(int64(min(tq, AttnRows)), int64(tk)), sizeOf[T]())))
+}
+
+// attnShapes calls f for each product shape of Attention: strip height
+// variant i (h rows) by key tile variant j (w keys).
+func attnShapes(tq, tk int, f func(i, j, h, w int)) {
+	hs := [2]int{min(tq, AttnRows), tq % AttnRows}
+	ws := [2]int{min(tk, AttnCols), tk % AttnCols}
+	for i, h := range hs {
+		for j, w := range ws {
+			if h == 0 || w == 0 || (i == 1 && h == hs[0]) || (j == 1 && w == ws[0]) {
+				continue
+			}
+			f(i, j, h, w)
+		}
+	}
+}
+
+// NewAttention prepares the forward (and with backward, the backward) of
+// attention for the sizes.
+func NewAttention[T Float](tq, tk, d, dv int, scale float64, backward bool) *Attention[T] {
+	a := &Attention[T]{Tq: tq, Tk: tk, D: d, Dv: dv, Scale: T(scale)}
+	attnShapes(tq, tk, func(i, j, h, w int) {
+		a.qk[i][j] = NewGemmPlan[T](false, true, h, w, d)
+		a.pv[i][j] = NewGemmPlan[T](false, false, h, dv, w)
+		if backward {
+			a.gv[i][j] = NewGemmPlan[T](false, true, h, w, dv)
+			a.dsk[i][j] = NewGemmPlan[T](false, false, h, d, w)
+			a.dsq[i][j] = NewGemmPlan[T](true, false, w, d, h)
+			a.pg[i][j] = NewGemmPlan[T](true, false, w, dv, h)
+		}
+	})
+	a.s = make([]T, min(tq, AttnRows)*tk)
+	if backward {
+		a.dp = make([]T, min(tq, AttnRows)*tk)
+	}
+	return a
+}
+
+// variant picks the plans' index for a strip of h rows or a tile of w
+// columns: 0 for a full one, 1 for the shorter last one.
+func variant(n, full int) int {
+	if n == full {
+		return 0
+	}
+	return 1
+}
+
+// probs writes the probabilities of query rows [i0, i0+h) to a.s (row
+// stride Tk) and returns the number of key columns computed (a multiple of
+// AttnCols, or Tk): columns past a row's kept keys are 0. lens, when not
+// nil, is each row's kept prefix; mask, when not nil (and lens nil), sets
+// the masked scores of row i (its Tk scores) to -Inf.
+func (a *Attention[T]) probs(q, k []T, i0, h int, lens []int, mask func(i int, row []T)) int {
+	tk, d := a.Tk, a.D
+	nk := tk
+	if lens != nil {
+		nk = 0
+		for _, c := range lens[i0 : i0+h] {
+			nk = max(nk, c)
+		}
+	}
+	hv := variant(h, min(a.Tq, AttnRows))
+	cols := 0
+	for j0 := 0; j0 < nk; j0 += AttnCols {
+		w := min(AttnCols, tk-j0)
+		a.qk[hv][variant(w, min(tk, AttnCols))].Run(a.Scale, q[i0*d:], d, k[j0*d:], d, 0, a.s[j0:], tk)
+		cols = j0 + w
+	}
+	for r := 0; r < h; r++ {
+		row := a.s[r*tk : r*tk+cols]
+		c := cols
+		if lens != nil {
+			c = lens[i0+r]
+		} else if mask != nil {
+			mask(i0+r, row)
+		}
+		softmaxRow(row[:c], row[:c], false)
+		clear(row[c:])
+	}
+	return cols
+}
+
+// Forward computes out [Tq, Dv] for one batch (see Attention; lens and mask
+// as for probs).
+func (a *Attention[T]) Forward(out, q, k, v []T, lens []int, mask func(i int, row []T)) {
+	tk, dv := a.Tk, a.Dv
+	if tk == 0 {
+		clear(out[:a.Tq*dv])
+		return
+	}
+	for i0 := 0; i0 < a.Tq; i0 += AttnRows {
+		h := min(AttnRows, a.Tq-i0)
+		hv := variant(h, min(a.Tq, AttnRows))
+		cols := a.probs(q, k, i0, h, lens, mask)
+		for j0 := 0; j0 < cols; j0 += AttnCols {
+			w := min(AttnCols, tk-j0)
+			beta := T(1)
+			if j0 == 0 {
+				beta = 0
+			}
+			a.pv[hv][variant(w, min(tk, AttnCols))].Run(1, a.s[j0:], tk, v[j0*dv:], dv, beta, out[i0*dv:], dv)
+		}
+	}
+}
+
+// Backward computes dq [Tq, D], dk [Tk, D] and dv [Tk, Dv] for one batch
+// and the incoming gradient g [Tq, Dv] (see Attention; lens and mask as for
+// probs). It needs an Attention prepared with backward.
+func (a *Attention[T]) Backward(dq, dk, dv, q, k, v, g []T, lens []int, mask func(i int, row []T)) {
+	tk, d, dvn := a.Tk, a.D, a.Dv
+	clear(dk[:tk*d])
+	clear(dv[:tk*dvn])
+	if tk == 0 {
+		clear(dq[:a.Tq*d])
+		return
+	}
+	for i0 := 0; i0 < a.Tq; i0 += AttnRows {
+		h := min(AttnRows, a.Tq-i0)
+		hv := variant(h, min(a.Tq, AttnRows))
+		cols := a.probs(q, k, i0, h, lens, mask)
+		for j0 := 0; j0 < cols; j0 += AttnCols {
+			w := min(AttnCols, tk-j0)
+			a.gv[hv][variant(w, min(tk, AttnCols))].Run(1, g[i0*dvn:], dvn, v[j0*dvn:], dvn, 0, a.dp[j0:], tk)
+		}
+		for r := 0; r < h; r++ {
+			p, dp := a.s[r*tk:r*tk+cols], a.dp[r*tk:r*tk+cols]
+			var s float64
+			for j, x := range p {
+				s += float64(x) * float64(dp[j])
+			}
+			ds := T(s)
+			for j, x := range p {
+				dp[j] = x * (dp[j] - ds) * a.Scale
+			}
+		}
+		for j0 := 0; j0 < cols; j0 += AttnCols {
+			w := min(AttnCols, tk-j0)
+			wv := variant(w, min(tk, AttnCols))
+			beta := T(1)
+			if j0 == 0 {
+				beta = 0
+			}
+			a.dsk[hv][wv].Run(1, a.dp[j0:], tk, k[j0*d:], d, beta, dq[i0*d:], d)
+			a.dsq[hv][wv].Run(1, a.dp[j0:], tk, q[i0*d:], d, 1, dk[j0*d:], d)
+			a.pg[hv][wv].Run(1, a.s[j0:], tk, g[i0*dvn:], dvn, 1, dv[j0*dvn:], dvn)
+		}
+	}
+}

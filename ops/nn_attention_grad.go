@@ -1,0 +1,222 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/nnclang/nnc/kernels"
+	"github.com/nnclang/nnc/tensor"
+)
+
+// attention_grad(q, k, v, g, mask?; scale) is attention's gradient with
+// respect to q, k and v for the incoming gradient g, stacked: [3, ..., T, d]
+// (dq, dk, dv), for self-attention shapes (q, k and v of one shape, g of
+// attention's result). Its kernel (kernels.Attention's Backward) recomputes
+// the probabilities in strips of query rows and key tiles, skipping the
+// tiles a causal mask hides, and never holds [..., T, T]. attention's VJP
+// uses it. Its own VJP and JVP differentiate attentionGrads, the same
+// gradients written with matmul and softmax (compositeVJP, compositeJVP),
+// so it differentiates again to any order.
+
+// AttentionGrad is the op "attention_grad".
+var AttentionGrad *Op
+
+func attentionGradInfer(in []Type, a Attrs) (Type, error) {
+	if len(in) != 4 && len(in) != 5 {
+		return Type{}, &InferError{"attention_grad", fmt.Sprintf("takes q, k, v, g and an optional mask, got %d operands", len(in))}
+	}
+	fwd := append(append([]Type(nil), in[:3]...), in[4:]...)
+	out, err := attentionInfer(fwd, a)
+	if err != nil {
+		return Type{}, err
+	}
+	q := in[0]
+	if !q.Shape.Equal(in[1].Shape) || !q.Shape.Equal(in[2].Shape) {
+		return Type{}, &InferError{"attention_grad", fmt.Sprintf("q, k and v must have one shape: {0} is %v, {1} is %v, {2} is %v", q, in[1], in[2])}
+	}
+	if !in[3].Equal(out) {
+		return Type{}, &InferError{"attention_grad", fmt.Sprintf("the gradient {3} must be %v, attention's result: got %v", out, in[3])}
+	}
+	return Type{q.DType, append(Shape{DimConst(3)}, q.Shape...)}, nil
+}
+
+// attentionGradComposite builds attention_grad's value at n with ops: the
+// stacked gradients of attentionGrads.
+func attentionGradComposite(b *Builder, n *Node) *Node {
+	var mask *Node
+	if len(n.In) == 5 {
+		mask = n.In[4]
+	}
+	dq, dk, dv := attentionGrads(b, n.In[0], n.In[1], n.In[2], n.In[3], mask, n.Attrs)
+	return b.Must(Stack, Attrs{"axis": 0}, dq, dk, dv)
+}
+
+// compositeNodes lists, in topological order, the nodes of the graph of
+// out that depend on a node of ins (ins excluded), and reports which do.
+func compositeNodes(ins []*Node, out *Node) (order []*Node, dep map[*Node]bool) {
+	dep = map[*Node]bool{}
+	for _, x := range ins {
+		dep[x] = true
+	}
+	seen := map[*Node]bool{}
+	var visit func(n *Node) bool
+	visit = func(n *Node) bool {
+		if seen[n] || dep[n] {
+			return dep[n]
+		}
+		seen[n] = true
+		d := false
+		for _, x := range n.In {
+			if visit(x) {
+				d = true
+			}
+		}
+		if d {
+			dep[n] = true
+			order = append(order, n)
+		}
+		return d
+	}
+	visit(out)
+	return order, dep
+}
+
+// compositeVJP is the VJP of out, built with ops from ins, for the
+// cotangent h: a reverse sweep over out's graph with each op's VJP. It
+// returns one gradient per x of ins (nil when none flows).
+func compositeVJP(b *Builder, ins []*Node, out, h *Node) []*Node {
+	order, dep := compositeNodes(ins, out)
+	ct := map[*Node]*Node{out: h}
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		g := ct[n]
+		if g == nil || n.Op.VJP == nil {
+			continue
+		}
+		for j, c := range n.Op.VJP(b, n, g) {
+			if x := n.In[j]; c != nil && dep[x] && x.Type.DType.IsFloat() {
+				if ct[x] == nil {
+					ct[x] = c
+				} else {
+					ct[x] = b.Add(ct[x], c)
+				}
+			}
+		}
+	}
+	res := make([]*Node, len(ins))
+	for i, x := range ins {
+		res[i] = ct[x]
+	}
+	return res
+}
+
+// compositeJVP is the JVP of out, built with ops from ins, for the tangents
+// t of ins (nil: none): a forward sweep with each op's JVP.
+func compositeJVP(b *Builder, ins []*Node, out *Node, t []*Node, typ Type) *Node {
+	order, _ := compositeNodes(ins, out)
+	tan := map[*Node]*Node{}
+	for i, x := range ins {
+		if t[i] != nil {
+			tan[x] = t[i]
+		}
+	}
+	for _, n := range order {
+		ts := make([]*Node, len(n.In))
+		any := false
+		for j, x := range n.In {
+			ts[j] = tan[x]
+			any = any || ts[j] != nil
+		}
+		if any {
+			tan[n] = n.Op.JVP(b, n, ts)
+		}
+	}
+	return sumTangents(b, typ, tan[out])
+}
+
+// attentionGradRun runs the backward of every batch with a into o [3, ...].
+func attentionGradRun[T kernels.Float](p *attentionPlan, a *kernels.Attention[T], keep func(int) bool, mrow func(int, []T), cur *int, o, q, k, v, g []T) {
+	lens, general := p.masks(keep)
+	mask := mrow
+	if !general {
+		mask = nil
+	}
+	ns, gs := p.tq*p.d, p.tq*p.dv
+	all := p.batch * ns
+	for bi := 0; bi < p.batch; bi++ {
+		*cur = bi
+		x := bi * ns
+		a.Backward(o[x:x+ns], o[all+x:all+x+ns], o[2*all+x:2*all+x+ns], q[x:x+ns], k[x:x+ns], v[x:x+ns], g[bi*gs:(bi+1)*gs], lens, mask)
+	}
+}
+
+// attentionGradKernelOf prepares attention_grad's kernel for element type T.
+func attentionGradKernelOf[T kernels.Float](p *attentionPlan, get func(*tensor.Tensor) []T) KernelFunc {
+	a := kernels.NewAttention[T](p.tq, p.tk, p.d, p.dv, p.scale, true)
+	var m *tensor.Tensor
+	var cur int
+	keep := maskKeep(&m)
+	mrow := maskRow[T](p, keep, &cur)
+	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+		if p.mask {
+			m = in[4]
+		}
+		attentionGradRun(p, a, keep, mrow, &cur, get(o), get(in[0]), get(in[1]), get(in[2]), get(in[3]))
+	}
+}
+
+func init() {
+	Register(&AttentionGrad, &Op{
+		Name: "attention_grad", Arity: -1,
+		Doc: "attention_grad(q, k, v, g, mask?; scale = 1/sqrt(d)): attention's gradients with respect to q, k and v " +
+			"for the incoming gradient g, stacked [3, ..., T, d]; q, k and v of one shape (attention's VJP)",
+		Infer: attentionGradInfer,
+		VJP: func(b *Builder, n *Node, h *Node) []*Node {
+			ins := n.In[:4]
+			out := compositeVJP(b, ins, attentionGradComposite(b, n), h)
+			if len(n.In) == 5 {
+				out = append(out, nil)
+			}
+			return out
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			return compositeJVP(b, n.In[:4], attentionGradComposite(b, n), t[:4], n.Type)
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			p := newAttentionPlan(n, append(append([][]int(nil), in[:3]...), in[4:]...))
+			switch n.Type.DType {
+			case F32:
+				return attentionGradKernelOf(p, func(t *tensor.Tensor) []float32 { return t.F32 }), nil
+			case F64:
+				return attentionGradKernelOf(p, func(t *tensor.Tensor) []float64 { return t.F64 }), nil
+			}
+			return nil, fmt.Errorf("attention_grad: no kernel for %v", n.Type.DType)
+		},
+		Flops: attentionGradFlops,
+		Scratch: func(n *Node, in [][]int, out []int, f32 bool) int64 {
+			return attentionScratchOf(in[0], in[1], in[2], len(in) == 5, f32, true)
+		},
+		Check: []CheckCase{
+			{In: []Type{T(2, 3, 4), T(2, 3, 4), T(2, 3, 4), T(2, 3, 4)}},
+			{In: []Type{T(4, 2), T(4, 2), T(4, 2), T(4, 2)}, Attrs: Attrs{"scale": 0.7}},
+			// A float mask of non-zero values (nothing masked: a random
+			// bool mask of resized cases masks whole rows, which are NaN);
+			// TestAttentionGradMasks checks masked positions.
+			{In: []Type{T(2, 5, 4), T(2, 5, 4), T(2, 5, 4), T(2, 5, 4), T(5, 5)},
+				Domain: []Domain{AnyReal, AnyReal, AnyReal, AnyReal, Unit}},
+		},
+	})
+}
+
+// attentionGradFlops counts, per score, the recomputed probabilities
+// (2·d + 6), dP = g·vᵀ (2·dv), dS (4), dq and dk (2·d each) and dv (2·dv),
+// and one for the mask.
+func attentionGradFlops(_ *Node, in [][]int, _ []int) int64 {
+	q, v := in[0], in[2]
+	r := len(q)
+	scores := satMul(elems(q[:r-1]), int64(in[1][r-2]))
+	per := satAdd(satAdd(satMul(6, int64(q[r-1])), satMul(4, int64(v[r-1]))), 10)
+	if len(in) > 4 {
+		per = satAdd(per, 1)
+	}
+	return satMul(scores, per)
+}
