@@ -76,15 +76,21 @@ func convDirectSizes(c *Conv) (apack, xpad, opad int64) {
 	return apack, xpad, opad
 }
 
-// convDirectBytes is the bytes of convDirect's buffers for c (see
-// ConvScratch), whose dilation may be unknown (0): counted as 1.
-func convDirectBytes(c *Conv) int64 {
-	d := *c
-	d.DH, d.DW = max(d.DH, 1), max(d.DW, 1)
-	if !d.useDirect() {
-		return 0
+// ConvForwardScratch is the bytes of the buffers a Conv that runs only
+// ConvForward allocates on its first run for T: those of the direct
+// convolution when it applies (f32, stride and dilation 1, one group),
+// else ConvScratch's. The arguments are ConvScratch's and the dilation dil.
+func ConvForwardScratch[T Float](x, k []int, stride, pad, dil [2]int, oh, ow int) int64 {
+	if sizeOf[T]() != 4 || k[1] <= 0 || x[1] != k[1] || pad[0] < 0 || pad[1] < 0 {
+		return ConvScratch[T](x, k, stride, pad, oh, ow)
 	}
-	a, xp, op := convDirectSizes(&d)
+	c := &Conv{N: x[0], C: x[1], H: x[2], W: x[3], CO: k[0], KH: k[2], KW: k[3],
+		SH: stride[0], SW: stride[1], PH: pad[0], PW: pad[1], DH: dil[0], DW: dil[1], G: 1, OH: oh, OW: ow}
+	c.layout()
+	if !c.useDirect() {
+		return ConvScratch[T](x, k, stride, pad, oh, ow)
+	}
+	a, xp, op := convDirectSizes(c)
 	tasks, _ := splitTasks(c.N, c.CO*c.ck*c.ohw)
 	np := int64(min(gemmParticipants(), tasks))
 	return AddBytes(bufBytes(a, 4), MulBytes(np, AddBytes(bufBytes(xp, 4), bufBytes(op, 4))))

@@ -152,8 +152,7 @@ func MatmulScratch[T Float](x, w []int, tx, tw bool) int64 {
 // for T: for each participant, its column buffer (unless the convolution
 // reads its input in place), batch outputs, weight product and the packing
 // buffers of its three products (for a full batch of images and for the
-// last, shorter one); the partial weight gradients of its tasks; and for
-// f32, the buffers of the direct forward convolution when it applies. x is
+// last, shorter one); and the partial weight gradients of its tasks. x is
 // the input's shape [N, C, H, W], k the kernel's [CO, C/G, KH, KW], stride
 // and pad NewConv's, and oh, ow the output's spatial size.
 func ConvScratch[T Float](x, k []int, stride, pad [2]int, oh, ow int) int64 {
@@ -178,11 +177,7 @@ func ConvScratch[T Float](x, k []int, stride, pad [2]int, oh, ow int) int64 {
 			GemmScratch[T](int64(c.cog), int64(c.ck), cols)) // dwt: [cog, cols] @ [ck, cols]ᵀ
 	}
 	per = AddBytes(per, bufBytes(buf.col, size), bufBytes(buf.y, size), bufBytes(buf.tmp, size))
-	var direct int64
-	if size == 4 {
-		direct = convDirectBytes(c) // the f32 forward pass's direct convolution
-	}
-	return AddBytes(MulBytes(int64(buf.np), per), bufBytes(buf.parts, size), direct)
+	return AddBytes(MulBytes(int64(buf.np), per), bufBytes(buf.parts, size))
 }
 
 // convBufs are the buffers newConvRunner allocates, in elements: for each

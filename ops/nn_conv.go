@@ -494,6 +494,13 @@ func convScratch(xi, ki, gi, nsp int) ScratchFunc {
 			g = []int{g[0], g[1], 1, g[2]}
 			stride, pad = [2]int{1, stride[0]}, [2]int{0, pad[0]}
 		}
+		if f32 && gi < 0 {
+			dil := convScratchAttr(n.Attrs, "dilation", nsp, 1)
+			if nsp == 1 {
+				dil = [2]int{1, dil[0]}
+			}
+			return kernels.ConvForwardScratch[float32](x, k, stride, pad, dil, g[2], g[3])
+		}
 		if f32 {
 			return kernels.ConvScratch[float32](x, k, stride, pad, g[2], g[3])
 		}
