@@ -285,10 +285,9 @@ func col2imShift[T Float](c *Conv, dxg, col []T, ld, off int) {
 // elements) is not used: Conv keeps its own buffers.
 func ConvForward[T Float](c *Conv, out, x, k, col []T, mm Gemm[T]) {
 	if o32, ok := any(out).([]float32); ok && c.useDirect() {
-		if c.d32 == nil {
-			c.d32 = newConvDirect(c)
-		}
-		c.d32.forward(o32, any(x).([]float32), any(k).([]float32))
+		d := c.directF32()
+		d.packWeights(d.apack, any(k).([]float32))
+		d.forward(o32, any(x).([]float32), d.apack)
 		return
 	}
 	convRun(c, convFwdKind, out, x, k, mm)

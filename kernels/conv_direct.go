@@ -1,5 +1,7 @@
 package kernels
 
+import "unsafe"
+
 // A direct convolution for f32 with stride 1, dilation 1 and one group
 // (the 3×3 "same" convolutions of small ConvNets), on processors with AVX2
 // and FMA. Each image is copied into a zero-padded plane per channel of hp
@@ -28,7 +30,8 @@ type convDirect struct {
 	panels     int   // panels of convDirectMR output channels
 	offs       []int // per tap (ci, kh, kw): its offset into the padded input
 	xlen       int   // padded input per image, with the slack the last tiles read
-	apack      []float32
+	apack      []float32 // the packed kernel, when no PackCache holds it
+	a          []float32 // the packed kernel of the current run
 	xpads      [][]float32 // per participant
 	opads      [][]float32 // per participant: [panels·convDirectMR, q]
 	out, x     []float32
@@ -119,33 +122,63 @@ func newConvDirect(c *Conv) *convDirect {
 	return d
 }
 
-// packWeights lays k [CO, C, KH, KW] out as panels of convDirectMR
-// channels, tap by tap, with zero rows past CO.
-func (d *convDirect) packWeights(k []float32) {
+// packWeights lays k [CO, C, KH, KW] out in dst as panels of
+// convDirectMR channels, tap by tap, with zero rows past CO.
+func (d *convDirect) packWeights(dst, k []float32) {
 	c, mr := d.c, convDirectMR
 	for p := 0; p < d.panels; p++ {
-		dst := d.apack[p*mr*c.ck : (p+1)*mr*c.ck]
+		pan := dst[p*mr*c.ck : (p+1)*mr*c.ck]
+		rows := min(mr, c.CO-p*mr)
 		for r := 0; r < mr; r++ {
-			co := p*mr + r
-			if co >= c.CO {
+			if r >= rows {
 				for t := 0; t < c.ck; t++ {
-					dst[t*mr+r] = 0
+					pan[t*mr+r] = 0
 				}
 				continue
 			}
-			for t, v := range k[co*c.ck : (co+1)*c.ck] {
-				dst[t*mr+r] = v
+			src := k[(p*mr+r)*c.ck : (p*mr+r+1)*c.ck]
+			for t, v := range src {
+				pan[t*mr+r] = v
 			}
 		}
 	}
 }
 
-// forward computes out [N, CO, OH, OW] = conv(x, k).
-func (d *convDirect) forward(out, x, k []float32) {
-	d.packWeights(k)
-	d.out, d.x = out, x
+// forward computes out [N, CO, OH, OW] = conv(x, k) with k packed by
+// packWeights into a.
+func (d *convDirect) forward(out, x, a []float32) {
+	d.out, d.x, d.a = out, x, a
 	d.par.run()
-	d.out, d.x = nil, nil
+	d.out, d.x, d.a = nil, nil, nil
+}
+
+// directF32 returns c's direct convolution, made on first use.
+func (c *Conv) directF32() *convDirect {
+	if c.d32 == nil {
+		c.d32 = newConvDirect(c)
+	}
+	return c.d32
+}
+
+// ConvForwardPacked is ConvForward for f32 with the packed kernel of the
+// direct convolution, when it runs, taken from cache or packed into it (k
+// must not change until the cache is invalidated, as for
+// GemmPlan.RunPacked): an inference plan whose params stay fixed packs its
+// kernels once. With a nil cache it is ConvForward.
+func ConvForwardPacked(c *Conv, cache *PackCache, out, x, k []float32) {
+	if cache == nil || !c.useDirect() {
+		ConvForward(c, out, x, k, nil, (*Matmul).F32)
+		return
+	}
+	d := c.directF32()
+	key := packKey{data: uintptr(unsafe.Pointer(&k[0])), k: c.ck, n: c.CO, kc: convDirectMR, nr: convDirectNR, kern: "conv", size: 4}
+	buf, ok, e := packEntryFor[float32](cache, key, len(d.apack))
+	if !ok {
+		d.packWeights(buf, k)
+		cache.packed++
+		e.gen = cache.gen
+	}
+	d.forward(out, x, buf)
 }
 
 func (d *convDirect) task(w, t int) {
@@ -166,7 +199,7 @@ func (d *convDirect) image(xpad, opad []float32, n int) {
 		}
 	}
 	for p := 0; p < d.panels; p++ {
-		a := d.apack[p*mr*c.ck : (p+1)*mr*c.ck]
+		a := d.a[p*mr*c.ck : (p+1)*mr*c.ck]
 		for q := 0; q < d.q; q += convDirectNR {
 			convDirectTile(c.ck, a, xpad[q:], d.offs, opad[p*mr*d.q+q:], d.q)
 		}

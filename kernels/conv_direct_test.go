@@ -100,3 +100,38 @@ func TestConvDirectNotTaken(t *testing.T) {
 		}
 	}
 }
+
+// TestConvForwardPacked checks that the direct convolution with a
+// PackCache packs its kernel once per generation and gives ConvForward's
+// results bit for bit, before and after the kernel changes (and the cache
+// is invalidated).
+func TestConvForwardPacked(t *testing.T) {
+	if !convDirectAsm() {
+		t.Skip("no AVX2 and FMA: the direct convolution does not run here")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	xs, ks := []int{3, 32, 14, 14}, []int{64, 32, 3, 3}
+	c := NewConv(xs, ks, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1)
+	x, k := to32(randSlice(rng, numElems(xs))), to32(randSlice(rng, numElems(ks)))
+	n := c.N * c.CO * c.OH * c.OW
+	want, got := make([]float32, n), make([]float32, n)
+	cache := &PackCache{}
+	for step := range 3 {
+		if step == 2 {
+			for i := range k {
+				k[i] *= -0.5
+			}
+			cache.Invalidate()
+		}
+		ConvForward(c, want, x, k, nil, (*Matmul).F32)
+		ConvForwardPacked(c, cache, got, x, k)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("step %d: out[%d] = %v, want ConvForward's %v", step, i, got[i], want[i])
+			}
+		}
+		if wantPacked := int64(1 + step/2); cache.Packed() != wantPacked {
+			t.Fatalf("step %d: packed %d times, want %d", step, cache.Packed(), wantPacked)
+		}
+	}
+}

@@ -239,11 +239,22 @@ const (
 	convFwd = iota
 	convIn
 	convWt
+	convFwdPacked // f32 forward by a param kernel
 )
 
 func convKernel[T kernels.Float](c *kernels.Conv, kind int, get func(*tensor.Tensor) []T, mm kernels.Gemm[T]) KernelFunc {
 	col := make([]T, c.ColLen())
 	switch kind {
+	case convFwdPacked:
+		// The kernel is a param, which does not change during a run: its
+		// packed form can be kept in ctx.Packs.
+		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+			var packs *kernels.PackCache
+			if ctx != nil {
+				packs = ctx.Packs
+			}
+			kernels.ConvForwardPacked(c, packs, o.F32, in[0].F32, in[1].F32)
+		}
 	case convFwd:
 		return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 			kernels.ConvForward(c, get(o), get(in[0]), get(in[1]), col, mm)
@@ -266,6 +277,9 @@ func f64s(t *tensor.Tensor) []float64 { return t.F64 }
 func convKernelFor(n *Node, c *kernels.Conv, kind int) (KernelFunc, error) {
 	switch n.Type.DType {
 	case F32:
+		if kind == convFwd && n.In[1].Op == Param {
+			kind = convFwdPacked
+		}
 		return convKernel(c, kind, f32s, (*kernels.Matmul).F32), nil
 	case F64:
 		return convKernel(c, kind, f64s, (*kernels.Matmul).F64), nil
