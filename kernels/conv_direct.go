@@ -25,13 +25,13 @@ const (
 // convDirect holds a direct convolution's layout and buffers.
 type convDirect struct {
 	c          *Conv
-	hp, wp     int   // the padded plane
-	q          int   // positions of the padded grid computed per image (OH·wp rounded up to convDirectNR)
-	panels     int   // panels of convDirectMR output channels
-	offs       []int // per tap (ci, kh, kw): its offset into the padded input
-	xlen       int   // padded input per image, with the slack the last tiles read
-	apack      []float32 // the packed kernel, when no PackCache holds it
-	a          []float32 // the packed kernel of the current run
+	hp, wp     int         // the padded plane
+	q          int         // positions of the padded grid computed per image (OH·wp rounded up to convDirectNR)
+	panels     int         // panels of convDirectMR output channels
+	offs       []int       // per tap (ci, kh, kw): its offset into the padded input
+	xlen       int         // padded input per image, with the slack the last tiles read
+	apack      []float32   // the packed kernel, when no PackCache holds it
+	a          []float32   // the packed kernel of the current run
 	xpads      [][]float32 // per participant
 	opads      [][]float32 // per participant: [panels·convDirectMR, q]
 	out, x     []float32
