@@ -3,8 +3,6 @@ package nnc
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
 
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
@@ -36,9 +34,6 @@ var unfusedPasses = map[string]bool{"update": true, "fuse": true}
 // and shape values shapes, and the function making the graphs the checks
 // run: the same step, from the same builder, with every op its own kernel.
 func (p *Program) trainingSteps(opts *TrainOptions, entry string, o train.Optimizer, fz *freezing, shapes map[string]int64) (*builtStep, func() (train.StepGraphs, error), error) {
-	if v := opts.WarnGradNorm; v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil, nil, &OptionError{Option: "TrainOptions.WarnGradNorm", Value: strconv.FormatFloat(v, 'g', -1, 64), Msg: "want a positive, finite gradient norm (0: no warnings)"}
-	}
 	sb := stepBuild{shapes: shapes, norms: opts.WarnGradNorm > 0, fz: fz}
 	step, err := p.buildStepGraph(entry, o, sb)
 	if err != nil {

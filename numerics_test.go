@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -186,15 +187,21 @@ func TestNumericsPlanted(t *testing.T) {
 
 // TestWarnGradNorm: on diverge.nn the gradient 2·e·x grows 24-fold a
 // step from 2.795 (make_diverge.py); above 1000, steps 3 to 8 of the
-// epoch warn, each naming W and its norm.
+// epoch warn, each naming W and its norm; the same with --remat.
 func TestWarnGradNorm(t *testing.T) {
+	for _, remat := range []bool{false, true} {
+		t.Run(fmt.Sprint("remat=", remat), func(t *testing.T) { warnGradNorm(t, remat) })
+	}
+}
+
+func warnGradNorm(t *testing.T, remat bool) {
 	ref := divergeReference(t)
 	p, err := CompileFile(filepath.Join("testdata", "numerics", "diverge.nn"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var warn bytes.Buffer
-	if _, err := p.Train(TrainOptions{Epochs: 1, WarnGradNorm: 1000, Warnings: &warn}); err != nil {
+	if _, err := p.Train(TrainOptions{Epochs: 1, WarnGradNorm: 1000, Warnings: &warn, Remat: remat, Progress: io.Discard}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(warn.String()), "\n")

@@ -59,10 +59,18 @@ func batchEnv(g *ops.Graph, d *data.Dataset, batch int) (map[string]int64, error
 	return ops.BindShapes(in, vals)
 }
 
-// TrainMemory builds the training step of the model as Train would and
+// errRematNumerics refuses TrainOptions.Remat with CheckNumerics: the
+// checked steps run every op as its own kernel, a graph rematerialization
+// does not rewrite, so the budget would be silently ignored.
+var errRematNumerics = &OptionError{Option: "TrainOptions.Remat", Msg: "CheckNumerics runs every step unfused and without rematerialization, so the rematerialized step would never run: set one of them"}
+
+// TrainMemory builds the training step of the model as Train would (with
+// the gradient norms of opts.WarnGradNorm as outputs when it is set) and
 // reports the peak memory of its plan for one batch, without and with
 // rematerialization to fit opts.MaxMemory (0: the smallest peak found). It
-// trains nothing. The data is loaded and bound as Train binds it: the
+// trains nothing. With opts.CheckNumerics every step runs unfused and
+// without rematerialization, so the peak reported would not be the one
+// that runs: that is an error. The data is loaded and bound as Train binds it: the
 // step is lowered with the sizes the data gives (a text's windows), and a
 // full-batch data set's batch is the whole of its arrays. Its options are
 // checked as Train checks them (a nil or zero Program, or an option no
@@ -75,6 +83,9 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	if err := opts.check(); err != nil {
 		return info, err
 	}
+	if opts.CheckNumerics {
+		return info, &OptionError{Option: "TrainOptions.CheckNumerics", Msg: "every step then runs unfused and without rematerialization, a plan TrainMemory does not measure: leave it off to measure the training step"}
+	}
 	tr, err := p.prepareRun(&opts)
 	if err != nil {
 		return info, err
@@ -82,7 +93,7 @@ func (p *Program) TrainMemory(opts TrainOptions) (info RematInfo, err error) {
 	var step *ops.Graph
 	var loss *ops.Node
 	err = withShapes(opts.Shapes, tr.pd.b.shapes, func(sh map[string]int64) (err error) {
-		step, _, loss, err = p.buildStepShapes(tr.entry, tr.so, tr.fz, sh)
+		step, _, loss, err = p.buildStepShapes(tr.entry, tr.so, tr.fz, sh, opts.WarnGradNorm > 0)
 		return err
 	})
 	if err != nil {

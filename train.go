@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nnclang/nnc/data"
@@ -169,6 +170,10 @@ func (o *TrainOptions) check() error {
 		return fmt.Errorf("TrainOptions.LR is %v: want a positive, finite learning rate (0: the optimizer's)", o.LR)
 	case o.MaxMemory < 0:
 		return fmt.Errorf("TrainOptions.MaxMemory is %d: want a positive number of bytes (0: no budget)", o.MaxMemory)
+	case o.WarnGradNorm < 0 || math.IsNaN(o.WarnGradNorm) || math.IsInf(o.WarnGradNorm, 0):
+		return &OptionError{Option: "TrainOptions.WarnGradNorm", Value: strconv.FormatFloat(o.WarnGradNorm, 'g', -1, 64), Msg: "want a positive, finite gradient norm (0: no warnings)"}
+	case o.Remat && o.CheckNumerics:
+		return errRematNumerics
 	case o.Seq < 0:
 		return fmt.Errorf("TrainOptions.Seq is %d: want a positive window length (0: the train block's)", o.Seq)
 	case o.ValEvery < 0 || o.LogEvery < 0:

@@ -133,9 +133,10 @@ func (p *Program) prepareLoss(entry string, b *ops.Builder, low *lang.Lowered) (
 }
 
 // buildStepShapes builds the step training runs (buildStepGraph with the
-// shape values shapes, fused, no gradient norms), for TrainMemory.
-func (p *Program) buildStepShapes(entry string, o train.Optimizer, fz *freezing, shapes map[string]int64) (step *ops.Graph, low *lang.Lowered, loss *ops.Node, err error) {
-	r, err := p.buildStepGraph(entry, o, stepBuild{shapes: shapes, fz: fz})
+// shape values shapes, fused, with the gradient norms as outputs when
+// norms: TrainOptions.WarnGradNorm), for TrainMemory.
+func (p *Program) buildStepShapes(entry string, o train.Optimizer, fz *freezing, shapes map[string]int64, norms bool) (step *ops.Graph, low *lang.Lowered, loss *ops.Node, err error) {
+	r, err := p.buildStepGraph(entry, o, stepBuild{shapes: shapes, fz: fz, norms: norms})
 	if err != nil {
 		return nil, nil, nil, err
 	}

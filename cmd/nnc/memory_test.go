@@ -97,6 +97,10 @@ func TestTrainMaxMemory(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "--max-memory 100 B: the training step needs at least") {
 		t.Errorf("train --remat --max-memory 1KB: exit %d, stderr %q; want the budget refused", code, errOut)
 	}
+	_, errOut, code = nncCmd(t, "train", m, "--remat", "--check-numerics")
+	if code != 2 || !strings.Contains(errOut, "--remat with --check-numerics: every checked step runs unfused and without rematerialization") {
+		t.Errorf("train --remat --check-numerics: exit %d, stderr %q; want a usage error", code, errOut)
+	}
 	t.Setenv(envMaxMemory, "100B")
 	out, errOut, code := nncCmd(t, "train", m, "--remat")
 	if code != 1 || !strings.Contains(out, "remat: peak ") || !strings.Contains(errOut, "more than the memory limit of 100 B") {

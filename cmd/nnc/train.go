@@ -147,6 +147,9 @@ func trainFlags(fs *flag.FlagSet, o *nnc.TrainOptions) error {
 	if o.Remat {
 		o.MaxMemory = n
 	}
+	if o.Remat && o.CheckNumerics {
+		return usagef("--remat with --check-numerics: every checked step runs unfused and without rematerialization, so --remat would not apply; give one of them")
+	}
 	return nil
 }
 
