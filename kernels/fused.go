@@ -275,10 +275,7 @@ func (fi *fusedInput[T]) gather(x []T, o, l int) {
 			s := fi.off[0] + col
 			copy(d, x[s:s+seg])
 		} else {
-			c := x[fi.off[0]]
-			for i := range d {
-				d[i] = c
-			}
+			fillRow(d, x, fi.off[0]) // a broadcast along the row (a conv's bias)
 		}
 		pos += seg
 		r, col = r+1, 0
