@@ -4,16 +4,16 @@ import "unsafe"
 
 // A direct convolution for f32 with stride 1, dilation 1 and one group
 // (the 3×3 "same" convolutions of small ConvNets), on processors with AVX2
-// and FMA. Each image is copied into a zero-padded plane per channel of hp
-// = H+PH+PHE rows of wp = W+max(PW, PWE) elements, input row h at columns
-// [PW, PW+W) of row PH+h: a row's padding after it and the next row's
-// before it share the columns outside [PW, PW+W). An output position q =
-// oh·wp + ow of the padded grid then reads tap (ci, kh, kw) at the fixed
-// offset ci·hp·wp + kh·wp + kw from q, so that the kernel computes a
-// product of the packed weights by shifted views of the padded input, 16
+// and FMA. Each image is copied, for each input channel ci and kernel
+// column kw, into a plane of hp = H+PH+PHE rows of OW elements that holds
+// at (r, ow) the input element (r-PH, ow+kw-PW), zero outside the input.
+// Output position p = oh·OW + ow then reads tap (ci, kh, kw) at the fixed
+// offset (ci·KW + kw)·hp·OW + kh·OW from p, so that the kernel computes a
+// product of the packed weights by shifted views of these planes, 16
 // positions and 6 output channels at a time, with no column buffer and no
-// packing of the input (sconvKern6x16). The positions ow ≥ OW of the grid
-// are computed and dropped. Every output is one chain of fused
+// packing of the input (sconvKern6x16), writing the output in place (a
+// last, shorter tile and the channels past the last full panel of 6 go
+// through a small buffer). Every output is one chain of fused
 // multiply-adds over the taps in the order (ci, kh, kw), whatever the
 // threads.
 
@@ -25,58 +25,47 @@ const (
 // convDirect holds a direct convolution's layout and buffers.
 type convDirect struct {
 	c          *Conv
-	hp, wp     int         // the padded plane
-	q          int         // positions of the padded grid computed per image (OH·wp rounded up to convDirectNR)
+	hp, plane  int         // the rows and the elements (hp·OW) of a padded plane
 	panels     int         // panels of convDirectMR output channels
-	offs       []int       // per tap (ci, kh, kw): its offset into the padded input
-	xlen       int         // padded input per image, with the slack the last tiles read
+	offs       []int       // per tap (ci, kh, kw): its offset into the padded planes
 	apack      []float32   // the packed kernel, when no PackCache holds it
 	a          []float32   // the packed kernel of the current run
-	xpads      [][]float32 // per participant
-	opads      [][]float32 // per participant: [panels·convDirectMR, q]
+	xpads      [][]float32 // per participant: the padded planes, with the slack the last tiles read
+	tiles      [][]float32 // per participant: one tile, [convDirectMR, convDirectNR]
 	out, x     []float32
 	tasks, per int
 	par        *parFor
 }
 
 // convDirectMinTaps is the fewest taps (input channels × KH × KW) for
-// which the forward pass runs convDirect: with fewer, the tiles' stores and
-// the copies in and out of the padded planes outweigh what it saves (the
-// 1-channel 3×3 convolution of bench/convnet.nn at batch 8: 114 µs direct,
-// 95 µs by im2col and the gemm, load 24; its 32-channel one: 775 against
-// 977 µs).
-const convDirectMinTaps = 32
+// which the forward pass runs convDirect: with fewer, the tiles' stores
+// and the copies into the padded planes may outweigh what it saves
+// (measured at 9, the 1-channel 3×3 convolution of bench/convnet.nn at
+// batch 8: 67 µs direct against 92 µs by im2col and the gemm; its
+// 32-channel one: 747 against 977 µs; load 25).
+const convDirectMinTaps = 9
 
 // useDirect says whether c's f32 forward pass runs convDirect: stride 1,
 // dilation 1, one group, enough taps, not a 1×1 kernel without padding
-// (whose input is its own column buffer), paddings after the axes not
-// negative and, along the rows, one of the two paddings narrower than the
-// kernel (so that OW ≤ wp).
+// (whose input is its own column buffer), and no padding negative.
 func (c *Conv) useDirect() bool {
-	pwe := c.padAfter(c.PW, c.W, c.OW, c.KW)
 	plain := c.KH == 1 && c.KW == 1 && c.PH == 0 && c.PW == 0 && c.OH == c.H && c.OW == c.W
 	return convDirectAsm() && c.ck >= convDirectMinTaps && c.G == 1 && c.SH == 1 && c.SW == 1 &&
 		c.DH == 1 && c.DW == 1 && !plain && c.N > 0 && c.PH >= 0 && c.PW >= 0 &&
-		c.padAfter(c.PH, c.H, c.OH, c.KH) >= 0 && pwe >= 0 && min(c.PW, pwe) < c.KW
+		c.padAfter(c.PH, c.H, c.OH, c.KH) >= 0 && c.padAfter(c.PW, c.W, c.OW, c.KW) >= 0
 }
 
 // padAfter is the padding after an axis of n inputs, lo before, o outputs
 // and k taps at stride 1.
 func (c *Conv) padAfter(lo, n, o, k int) int { return o + k - 1 - n - lo }
 
-// directWidth is the row length wp of convDirect's padded planes.
-func (c *Conv) directWidth() int { return c.W + max(c.PW, c.padAfter(c.PW, c.W, c.OW, c.KW)) }
-
 // convDirectSizes are the elements of convDirect's buffers: the packed
-// weights, and per participant the padded input and the padded output.
-func convDirectSizes(c *Conv) (apack, xpad, opad int64) {
-	hp, wp := int64(c.OH+c.KH-1), int64(c.directWidth())
-	q := (int64(c.OH)*wp + convDirectNR - 1) / convDirectNR * convDirectNR
+// weights, and per participant the padded planes and a tile.
+func convDirectSizes(c *Conv) (apack, xpad, tile int64) {
 	rows := int64((c.CO + convDirectMR - 1) / convDirectMR * convDirectMR)
 	apack = MulBytes(rows, int64(c.ck))
-	xpad = AddBytes(MulBytes(int64(c.C), hp, wp), q, int64(c.KW)) // the last tiles read past the planes
-	opad = MulBytes(rows, q)
-	return apack, xpad, opad
+	xpad = AddBytes(MulBytes(int64(c.C), int64(c.KW), int64(c.OH+c.KH-1), int64(c.OW)), convDirectNR)
+	return apack, xpad, convDirectMR * convDirectNR
 }
 
 // ConvForwardScratch is the bytes of the buffers a Conv that runs only
@@ -100,24 +89,23 @@ func ConvForwardScratch[T Float](x, k []int, stride, pad, dil [2]int, oh, ow int
 }
 
 func newConvDirect(c *Conv) *convDirect {
-	d := &convDirect{c: c, hp: c.OH + c.KH - 1, wp: c.directWidth()}
-	d.q = (c.OH*d.wp + convDirectNR - 1) / convDirectNR * convDirectNR
+	d := &convDirect{c: c, hp: c.OH + c.KH - 1}
+	d.plane = d.hp * c.OW
 	d.panels = (c.CO + convDirectMR - 1) / convDirectMR
 	for ci := 0; ci < c.C; ci++ {
 		for kh := 0; kh < c.KH; kh++ {
 			for kw := 0; kw < c.KW; kw++ {
-				d.offs = append(d.offs, ci*d.hp*d.wp+kh*d.wp+kw)
+				d.offs = append(d.offs, (ci*c.KW+kw)*d.plane+kh*c.OW)
 			}
 		}
 	}
-	a, xl, ol := convDirectSizes(c)
-	d.xlen = int(xl)
+	a, xl, tl := convDirectSizes(c)
 	d.apack = make([]float32, a)
 	d.tasks, d.per = splitTasks(c.N, c.CO*c.ck*c.ohw)
 	d.par = newParFor(d.tasks, d.task)
 	for range min(d.par.participants(), d.tasks) {
-		d.xpads = append(d.xpads, make([]float32, d.xlen)) // the padding stays zero
-		d.opads = append(d.opads, make([]float32, ol))
+		d.xpads = append(d.xpads, make([]float32, xl)) // the padding stays zero
+		d.tiles = append(d.tiles, make([]float32, tl))
 	}
 	return d
 }
@@ -184,31 +172,63 @@ func ConvForwardPacked(c *Conv, cache *PackCache, out, x, k []float32) {
 func (d *convDirect) task(w, t int) {
 	c := d.c
 	for n := t * d.per; n < min((t+1)*d.per, c.N); n++ {
-		d.image(d.xpads[w], d.opads[w], n)
+		d.image(d.xpads[w], d.tiles[w], n)
 	}
 }
 
-// image convolves image n through the participant's buffers xpad and opad.
-func (d *convDirect) image(xpad, opad []float32, n int) {
-	c, mr := d.c, convDirectMR
-	for ci := 0; ci < c.C; ci++ {
-		src := d.x[(n*c.C+ci)*c.hw : (n*c.C+ci+1)*c.hw]
-		base := ci*d.hp*d.wp + c.PH*d.wp + c.PW
-		for h := 0; h < c.H; h++ {
-			copy(xpad[base+h*d.wp:base+h*d.wp+c.W], src[h*c.W:(h+1)*c.W])
-		}
-	}
+// image convolves image n through the participant's padded planes xpad
+// and tile.
+func (d *convDirect) image(xpad, tile []float32, n int) {
+	c, mr, nr := d.c, convDirectMR, convDirectNR
+	d.pad(xpad, n)
+	out := d.out[n*c.CO*c.ohw : (n+1)*c.CO*c.ohw]
+	full := c.ohw / nr * nr
 	for p := 0; p < d.panels; p++ {
 		a := d.a[p*mr*c.ck : (p+1)*mr*c.ck]
-		for q := 0; q < d.q; q += convDirectNR {
-			convDirectTile(c.ck, a, xpad[q:], d.offs, opad[p*mr*d.q+q:], d.q)
+		rows := min(mr, c.CO-p*mr)
+		o := out[p*mr*c.ohw:]
+		for q := 0; q < c.ohw; q += nr {
+			if rows == mr && q < full {
+				convDirectTile(c.ck, a, xpad[q:], d.offs, o[q:], c.ohw)
+				continue
+			}
+			convDirectTile(c.ck, a, xpad[q:], d.offs, tile, nr)
+			l := min(nr, c.ohw-q)
+			for r := 0; r < rows; r++ {
+				copy(o[r*c.ohw+q:r*c.ohw+q+l], tile[r*nr:r*nr+l])
+			}
 		}
 	}
-	for co := 0; co < c.CO; co++ {
-		o := d.out[(n*c.CO+co)*c.ohw : (n*c.CO+co+1)*c.ohw]
-		src := opad[co*d.q:]
-		for oh := 0; oh < c.OH; oh++ {
-			copy(o[oh*c.OW:(oh+1)*c.OW], src[oh*d.wp:oh*d.wp+c.OW])
+}
+
+// pad fills xpad's planes with image n: plane (ci, kw) holds at (r, ow)
+// the element (r-PH, ow+kw-PW) of channel ci. Only the elements inside
+// the input are written (the same ones on every call), so the rest stays
+// zero.
+func (d *convDirect) pad(xpad []float32, n int) {
+	c := d.c
+	for ci := 0; ci < c.C; ci++ {
+		src := d.x[(n*c.C+ci)*c.hw : (n*c.C+ci+1)*c.hw]
+		for kw := 0; kw < c.KW; kw++ {
+			dw := kw - c.PW
+			lo, hi := max(0, -dw), min(c.OW, c.W-dw)
+			if lo >= hi || c.H == 0 {
+				continue
+			}
+			dst := xpad[(ci*c.KW+kw)*d.plane+c.PH*c.OW : (ci*c.KW+kw)*d.plane+(c.PH+c.H)*c.OW]
+			if c.OW != c.W {
+				for h := 0; h < c.H; h++ {
+					copy(dst[h*c.OW+lo:h*c.OW+hi], src[h*c.W+lo+dw:h*c.W+hi+dw])
+				}
+				continue
+			}
+			// Rows as wide as the input: one shifted copy, then zeros in
+			// the columns it wrapped into.
+			copy(dst[lo:(c.H-1)*c.OW+hi], src[lo+dw:(c.H-1)*c.W+hi+dw])
+			for h := 0; h < c.H; h++ {
+				clear(dst[h*c.OW : h*c.OW+lo])
+				clear(dst[h*c.OW+hi : (h+1)*c.OW])
+			}
 		}
 	}
 }

@@ -93,7 +93,7 @@ func TestConvDirectNotTaken(t *testing.T) {
 		NewConv([]int{1, 32, 8, 8}, []int{8, 32, 3, 3}, one, one, [2]int{2, 2}, 1),
 		NewConv([]int{1, 32, 8, 8}, []int{8, 16, 3, 3}, one, one, one, 2),
 		NewConv([]int{1, 64, 8, 8}, []int{8, 64, 1, 1}, one, [2]int{0, 0}, one, 1),
-		NewConv([]int{1, 3, 8, 8}, []int{8, 3, 3, 3}, one, one, one, 1),
+		NewConv([]int{1, 2, 8, 8}, []int{8, 2, 2, 2}, one, one, one, 1),
 	} {
 		if c.useDirect() {
 			t.Errorf("%+v takes the direct path", *c)
