@@ -102,3 +102,28 @@ func lnStats[T Float](xr []T, eps float64) (mu, inv float64) {
 	}
 	return mu, 1 / math.Sqrt(((q0+q1)+(q2+q3))/float64(n)+eps)
 }
+
+// LayerNormParamGrad writes the gradients of layer normalization's gamma
+// and beta for the incoming gradient g, x [rows, d]: dst[:d] = Σ g·x̂ and
+// dst[d:2d] = Σ g over the rows, with x̂ = (x - mean)·inv from lnStats (as
+// LayerNormGrad). acc (2·d float64) holds the sums, added row after row in
+// order and rounded once; it runs on the calling goroutine, so the result
+// does not depend on the number of threads.
+func LayerNormParamGrad[T Float](dst, x, g []T, acc []float64, rows, d int, eps float64) {
+	ag, ab := acc[:d], acc[d:2*d]
+	clear(ag)
+	clear(ab)
+	for r := 0; r < rows; r++ {
+		xr, gr := x[r*d:(r+1)*d], g[r*d:(r+1)*d]
+		mu, inv := lnStats(xr, eps)
+		for i, v := range xr {
+			gv := float64(gr[i])
+			ag[i] += gv * ((float64(v) - mu) * inv)
+			ab[i] += gv
+		}
+	}
+	for i := range d {
+		dst[i] = T(ag[i])
+		dst[d+i] = T(ab[i])
+	}
+}

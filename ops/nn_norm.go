@@ -147,11 +147,11 @@ func (s normSpec) register(doc string, check []CheckCase, builtin *Builtin) {
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			x, gamma := n.In[0], n.In[1]
 			if !s.batch {
-				// dx by the fused row kernel; x̂ by the forward kernel.
+				// dx and the parameters' gradients by fused row kernels.
 				eps := Attrs{"eps": n.Attrs.Float("eps", 1e-5)}
 				dx := b.Must(LayerNormGrad, eps, x, gamma, g)
-				xhat := b.Must(LayerNorm, eps, x, b.Full(gamma.Type, 1), b.Full(gamma.Type, 0))
-				return []*Node{dx, s.sumOthers(b, x, b.Mul(g, xhat)), s.sumOthers(b, x, g)}
+				pg := b.Must(LayerNormParamGrad, eps, x, g)
+				return []*Node{dx, row(b, pg, 0), row(b, pg, 1)}
 			}
 			xhat, inv := s.parts(b, x, n.Attrs.Float("eps", 1e-5))
 			dx := s.normalizeTangent(b, x, xhat, inv, b.Mul(g, s.bcast(b, gamma, x)))

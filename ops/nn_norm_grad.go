@@ -113,3 +113,95 @@ func init() {
 		},
 	})
 }
+
+// layer_norm_param_grad(x [..., D], g [..., D]; eps) is layer_norm's
+// gradients with respect to gamma and beta for the incoming gradient g,
+// stacked [2, D]: Σ g·x̂ and Σ g over every axis but the last, one fused
+// pass per row (kernels.LayerNormParamGrad) instead of recomputing x̂ as a
+// tensor. Its derivatives are written with ops: with respect to x, N(g·h₀)
+// summed per row (N, x̂'s derivative, is self-adjoint); with respect to g,
+// h₀·x̂ + h₁.
+
+// LayerNormParamGrad is the op "layer_norm_param_grad".
+var LayerNormParamGrad *Op
+
+// lnParamParts are x̂ and inv of layer_norm_param_grad's x.
+func lnParamParts(b *Builder, n *Node) (xhat, inv *Node) {
+	return layerNorm.parts(b, n.In[0], n.Attrs.Float("eps", 1e-5))
+}
+
+// row is row i of a [2, D] node, as [D].
+func row(b *Builder, x *Node, i int) *Node {
+	s := b.Must(Slice, Attrs{"starts": []int{i}, "stops": []int{i + 1}}, x)
+	return reshapeTo(b, s, x.Type.Shape[1:])
+}
+
+func init() {
+	Register(&LayerNormParamGrad, &Op{
+		Name: "layer_norm_param_grad", Arity: 2,
+		Doc: "layer_norm_param_grad(x [..., D], g [..., D]; eps = 1e-5): the gradients of layer_norm(x, gamma, beta) " +
+			"with respect to gamma and beta for the incoming gradient g, stacked [2, D] (layer_norm's VJP)",
+		// statistics (4), x̂ (2) and the two sums (3) per element
+		Flops: perIn(5),
+		Infer: func(in []Type, a Attrs) (Type, error) {
+			dt, err := sameFloat("layer_norm_param_grad", in)
+			if err != nil {
+				return Type{}, err
+			}
+			x := in[0]
+			if x.Shape.Rank() < 1 || !in[1].Shape.Equal(x.Shape) {
+				return Type{}, &InferError{"layer_norm_param_grad", fmt.Sprintf("needs x [..., D] and g shaped as x: got %v, %v", x, in[1])}
+			}
+			if e := a.Float("eps", 1e-5); !(e >= 0) {
+				return Type{}, &InferError{"layer_norm_param_grad", fmt.Sprintf("eps is %g, must be non-negative", e)}
+			}
+			return Type{dt, Shape{DimConst(2), x.Shape[x.Shape.Rank()-1]}}, nil
+		},
+		VJP: func(b *Builder, n *Node, h *Node) []*Node {
+			x, g := n.In[0], n.In[1]
+			xhat, inv := lnParamParts(b, n)
+			h0, h1 := row(b, h, 0), row(b, h, 1)
+			dx := layerNorm.normalizeTangent(b, x, xhat, inv, b.Mul(g, h0))
+			return []*Node{dx, b.BroadcastTo(b.Add(b.Mul(xhat, h0), h1), x.Type.Shape)}
+		},
+		JVP: func(b *Builder, n *Node, t []*Node) *Node {
+			x, g := n.In[0], n.In[1]
+			xhat, inv := lnParamParts(b, n)
+			var dg, db []*Node
+			if t[0] != nil {
+				dg = append(dg, layerNorm.sumOthers(b, x, b.Mul(g, layerNorm.normalizeTangent(b, x, xhat, inv, t[0]))))
+			}
+			if t[1] != nil {
+				dg = append(dg, layerNorm.sumOthers(b, x, b.Mul(t[1], xhat)))
+				db = append(db, layerNorm.sumOthers(b, x, t[1]))
+			}
+			d := Type{n.Type.DType, n.Type.Shape[1:]}
+			return b.Must(Stack, Attrs{"axis": 0}, sumTangents(b, d, dg...), sumTangents(b, d, db...))
+		},
+		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			x, eps := in[0], n.Attrs.Float("eps", 1e-5)
+			d := x[len(x)-1]
+			rows := 0
+			if d > 0 {
+				rows = tensor.NumElems(x) / d
+			}
+			acc := make([]float64, 2*d)
+			return floatKernel(n,
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+					kernels.LayerNormParamGrad(o.F32, in[0].F32, in[1].F32, acc, rows, d, eps)
+				},
+				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+					kernels.LayerNormParamGrad(o.F64, in[0].F64, in[1].F64, acc, rows, d, eps)
+				})
+		},
+		Scratch: func(n *Node, in [][]int, out []int, f32 bool) int64 {
+			x := in[0]
+			return kernels.HeapBytes(kernels.MulBytes(2, int64(x[len(x)-1]), 8))
+		},
+		Check: []CheckCase{
+			{In: []Type{T(3, 4), T(3, 4)}},
+			{In: []Type{T(2, 3, 5), T(2, 3, 5)}, Attrs: Attrs{"eps": 0.1}},
+			{In: []Type{T(4), T(4)}},
+		},
+	})
+}
