@@ -9,6 +9,11 @@
 #	bash bench/transformer.sh              # from the repository root
 #	ROUNDS=5 FILTER=d128_h4_T64 bash bench/transformer.sh
 #	KEEP=/tmp/raw bash bench/transformer.sh
+#	BASE=<git revision> bash bench/transformer.sh   # also that revision's benchmarks, a third in each round
+#
+# With BASE, each round runs the revision's benchmarks (built from git
+# archive in a temporary directory) too, and a second table gives its
+# figures against the same PyTorch rounds: before and after in one run.
 #
 # When other jobs load the machine the wall times mostly measure the wait
 # for a core; the CPU-time ratio is then the fairer figure.
@@ -20,16 +25,26 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 go test -c -o "$tmp/bench.test" ./bench/
+if [[ -n ${BASE:-} ]]; then
+	mkdir "$tmp/base"
+	git archive "$BASE" | tar -x -C "$tmp/base"
+	(cd "$tmp/base" && go test -c -o "$tmp/base.test" ./bench/)
+fi
 for round in $(seq "$rounds"); do
 	echo "round $round of $rounds" >&2
+	if [[ -n ${BASE:-} ]]; then
+		(cd bench && "$tmp/base.test" -test.run XXX -test.bench "Transformer(Step|Inference)/.*$filter" \
+			-test.cpu 1 -test.benchtime 1s) | sed "s/^/round=$round /" >>"$tmp/base.txt"
+	fi
 	(cd bench && "$tmp/bench.test" -test.run XXX -test.bench "Transformer(Step|Inference)/.*$filter" \
 		-test.cpu 1 -test.benchtime 1s) | sed "s/^/round=$round /" >>"$tmp/go.txt"
 	(cd bench && /usr/bin/python3 transformer_torch.py 1) | sed "s/^/round=$round /" >>"$tmp/torch.txt"
 done
 if [[ -n ${KEEP:-} ]]; then
-	mkdir -p "$KEEP" && cp "$tmp/go.txt" "$tmp/torch.txt" "$KEEP/"
+	mkdir -p "$KEEP" && cp "$tmp"/*.txt "$KEEP/"
 fi
-/usr/bin/python3 - "$tmp/go.txt" "$tmp/torch.txt" <<'PY'
+table() {
+	/usr/bin/python3 - "$1" "$tmp/torch.txt" <<'PY'
 import re, statistics, sys
 go, torch = {}, {}
 for line in open(sys.argv[1]):
@@ -56,3 +71,10 @@ for work, size in keys:
           f"{fmt([a[0] / b[0] for a, b in zip(g, p)])}× | {fmt([a[1] for a in g])} | "
           f"{fmt([a[1] for a in p])} | {fmt([a[1] / b[1] for a, b in zip(g, p)])}× |")
 PY
+}
+table "$tmp/go.txt"
+if [[ -n ${BASE:-} ]]; then
+	echo
+	echo "BASE $BASE:"
+	table "$tmp/base.txt"
+fi
