@@ -117,6 +117,15 @@ type TrainOptions struct {
 	// without it an epoch's training metrics are the mean of its steps'
 	// losses.
 	EvalTrain *bool
+	// NoFinalTrainEval leaves out the final measurement of the training
+	// set: after the last epoch Train measures the whole training set in
+	// evaluation mode with the final parameters (the final "train_loss",
+	// "train_accuracy", ...), a forward pass over all of it that for a
+	// large or streamed training set takes about as long as an epoch's
+	// forward passes. With it the final metrics have no training values,
+	// unless the last epoch measured them with the parameters kept
+	// (EvalTrain), which then cost nothing more.
+	NoFinalTrainEval bool
 	// ValEvery and LogEvery replace the block's val_every (measure the
 	// validation set every N steps too) and log_every (steps between the
 	// log's step records); 0: the block's.
@@ -215,7 +224,11 @@ type TrainResult struct {
 	// Metrics holds the final measurements: "train_loss", "train_accuracy",
 	// "val_loss", "val_accuracy", "test_loss", "test_accuracy", and those of
 	// the other metrics chosen ("test_f1_macro"). It is empty when training
-	// was cancelled.
+	// was cancelled. The final train_* values measure the whole training
+	// set in evaluation mode with the final parameters (see
+	// train.Result.TrainLoss; none with NoFinalTrainEval), unlike the
+	// per-epoch "train_loss" of Details.History, the mean of the epoch's
+	// step losses in training mode.
 	Metrics map[string]float64
 	// Details has the per-epoch history, the number of steps run, the last
 	// checkpoint written and the test set's confusion matrix.

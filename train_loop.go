@@ -70,6 +70,7 @@ func (r *loopRun) close() error {
 // log, the callbacks and the progress events.
 func (p *Program) loopControls(s *settings, ls loopSettings, o *TrainOptions, f loopFacts, cfg *train.Config) (*loopRun, error) {
 	cfg.Metrics, cfg.SkipTrainEval, cfg.ValEvery = ls.metrics, !ls.evalTrain, ls.valEvery
+	cfg.SkipFinalTrainEval = o.NoFinalTrainEval
 	cfg.LR = optimizerLR(f.opt)
 	if err := s.checkMonitors(ls, f.hasVal); err != nil {
 		return nil, err

@@ -426,9 +426,10 @@ func (l *loop) endEpoch() error {
 }
 
 // finish puts back early stopping's best parameters when asked, then
-// measures the final metrics: the training and validation sets (again
-// unless the last epoch measured them with the parameters kept) and the
-// test set.
+// measures the final metrics: the training set in evaluation mode (again
+// unless the last epoch measured it with the parameters kept; not at all
+// with SkipFinalTrainEval), the validation set (likewise) and the test
+// set.
 func (l *loop) finish() error {
 	cfg := &l.cfg
 	if es := cfg.EarlyStop; es != nil && es.RestoreBest && l.snapshot != nil {
@@ -449,12 +450,15 @@ func (l *loop) finish() error {
 		return nil
 	}
 	var err error
-	if !l.trainFresh {
+	switch {
+	case l.trainFresh:
+		l.res.record("train", l.trainM, &l.res.TrainLoss, &l.res.TrainAccuracy)
+	case !cfg.SkipFinalTrainEval:
 		if l.trainM, err = l.evaluate("evaluating the training set", cfg.Train); err != nil {
 			return err
 		}
+		l.res.record("train", l.trainM, &l.res.TrainLoss, &l.res.TrainAccuracy)
 	}
-	l.res.record("train", l.trainM, &l.res.TrainLoss, &l.res.TrainAccuracy)
 	if cfg.Val != nil {
 		if !l.valFresh {
 			if l.valM, err = l.evaluate("evaluating the validation set", cfg.Val); err != nil {

@@ -197,6 +197,37 @@ func TestSkipTrainEvalPerEpoch(t *testing.T) {
 	}
 }
 
+// TestSkipFinalTrainEval: with SkipFinalTrainEval the training set is
+// not measured after the last epoch (no final train_* metrics) while the
+// test set still is; when the last epoch measured it (SkipTrainEval off),
+// the final training metrics are that measurement, taken without a
+// further pass.
+func TestSkipFinalTrainEval(t *testing.T) {
+	cfg := digitsConfig(t, 2, 3)
+	cfg.SkipTrainEval, cfg.SkipFinalTrainEval = true, true
+	res, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Metrics()
+	if _, ok := m["train_loss"]; ok || res.TrainLoss != 0 || res.TrainAccuracy != 0 {
+		t.Errorf("the training set was measured: %v", m)
+	}
+	if _, ok := m["test_accuracy"]; !ok || res.History[1].Loss == 0 {
+		t.Errorf("no test metrics or epoch loss: %v, %+v", m, res.History)
+	}
+	cfg = digitsConfig(t, 2, 3)
+	cfg.SkipFinalTrainEval = true
+	res, err = Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.History[len(res.History)-1].Train
+	if !last.HasLoss || res.TrainLoss != last.Loss || res.TrainAccuracy != last.Accuracy {
+		t.Errorf("final training metrics %v, %v; the last epoch's evaluation %+v", res.TrainLoss, res.TrainAccuracy, last)
+	}
+}
+
 // TestRunLog: a logged run writes a step record every LogEvery steps and
 // one per epoch. With plain SGD, a step moves each parameter by -lr·g, so
 // the update ratios and the gradients' norms the log reports are checked

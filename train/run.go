@@ -73,8 +73,15 @@ type Config struct {
 	// epoch (train_accuracy and the other training metrics), which costs a
 	// forward pass over it; the epoch's training loss is then the mean of
 	// its steps' losses only. The final training metrics are still
-	// measured.
+	// measured (unless SkipFinalTrainEval).
 	SkipTrainEval bool
+	// SkipFinalTrainEval leaves out the evaluation of the whole training
+	// set after the last epoch (Result.TrainLoss and the other final
+	// training metrics), a forward pass over it that for a large or
+	// streamed training set takes about as long as an epoch's forward
+	// passes: the Result then has no training metrics, unless the last
+	// epoch measured them with the parameters kept (SkipTrainEval off).
+	SkipFinalTrainEval bool
 	// Metrics names the metrics evaluation measures besides the loss (see
 	// Evaluator.SetMetrics); empty: accuracy.
 	Metrics []string
@@ -200,12 +207,17 @@ var ErrStop = errors.New("train: stop")
 
 // EpochStats describe one finished epoch.
 type EpochStats struct {
-	Epoch int     // from 1
-	Loss  float64 // mean training loss of the epoch's steps
+	Epoch int // from 1
+	// Loss is the mean of the epoch's steps' losses, weighted by their
+	// rows: measured in training mode (dropout on) while the parameters
+	// changed from step to step, so it is not the final Result.TrainLoss,
+	// which measures the training set again in evaluation mode with the
+	// final parameters.
+	Loss  float64
 	Train Metrics // evaluation of the training set (zero when skipped)
 	Val   Metrics // evaluation of the validation set (zero without one)
-	// Metrics holds the epoch's measurements by name: "train_loss" (the
-	// mean of the steps' losses), the training set's evaluation
+	// Metrics holds the epoch's measurements by name: "train_loss" (Loss,
+	// the mean of the steps' losses), the training set's evaluation
 	// ("train_accuracy", ...) unless skipped, the validation set's
 	// ("val_loss", "val_accuracy", ...).
 	Metrics map[string]float64
@@ -221,10 +233,18 @@ type EpochStats struct {
 }
 
 // Result holds the final metrics of a run: loss and accuracy on the
-// training set (measured in evaluation mode after the last epoch), the
-// validation set and the test set. It marshals to a JSON object with the
-// measured metrics only: {"test_accuracy": 0.97, "test_loss": 0.11, ...}.
+// training set, the validation set and the test set. It marshals to a JSON
+// object with the measured metrics only: {"test_accuracy": 0.97,
+// "test_loss": 0.11, ...}.
 type Result struct {
+	// TrainLoss and TrainAccuracy ("train_loss", "train_accuracy") are the
+	// whole training set measured once after the last epoch in evaluation
+	// mode (dropout off) with the final parameters: not the history's
+	// per-epoch "train_loss", the mean of an epoch's step losses measured
+	// in training mode while the parameters changed. Without evaluation
+	// graphs (a loss-only entry) TrainLoss is the last epoch's mean step
+	// loss; with Config.SkipFinalTrainEval they are not measured (0, and
+	// absent from the metrics) unless the last epoch measured them.
 	TrainLoss, TrainAccuracy float64
 	ValLoss, ValAccuracy     float64
 	TestLoss, TestAccuracy   float64

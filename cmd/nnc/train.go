@@ -232,7 +232,8 @@ func printConfusion(w io.Writer, c [][]int64) {
 }
 
 // finalLine is train's last line: the test set's metrics, else the
-// validation set's, else the training loss, each saying which set it is.
+// validation set's, else the training set's (measured in evaluation mode
+// after the last epoch), each saying which set it is.
 func finalLine(m map[string]float64) string {
 	for _, set := range []struct{ key, name string }{{"test", "test"}, {"val", "validation"}} {
 		loss, hasLoss := m[set.key+"_loss"]
@@ -244,10 +245,14 @@ func finalLine(m map[string]float64) string {
 			return fmt.Sprintf("%s loss %.4f", set.name, loss)
 		}
 	}
-	if acc, ok := m["train_accuracy"]; ok {
-		return fmt.Sprintf("training accuracy %.4f  training loss %.4f (no validation or test set)", acc, m["train_loss"])
+	loss, ok := m["train_loss"]
+	if !ok {
+		return "no final metrics (no validation or test set, and the training set was not measured: --no-final-train-eval)"
 	}
-	return fmt.Sprintf("training loss %.4f (no validation or test set)", m["train_loss"])
+	if acc, ok := m["train_accuracy"]; ok {
+		return fmt.Sprintf("training accuracy %.4f  training loss %.4f (no validation or test set)", acc, loss)
+	}
+	return fmt.Sprintf("training loss %.4f (no validation or test set)", loss)
 }
 
 // exitProcess ends the process (a variable for tests).

@@ -33,6 +33,7 @@ func addLoopFlags(fs *flag.FlagSet, o *nnc.TrainOptions) *loopFlags {
 	fs.StringVar(&o.EarlyStop, "early-stop", "", "stop when a metric stops improving: 'monitor = \"val_loss\", patience = 3, min_delta = 0, restore_best = true'; none to turn the block's off (early_stop)")
 	fs.StringVar(&o.Checkpoint, "checkpoint", "", "write checkpoints: 'every = \"500 steps\", keep = 3, best = \"val_loss\"' (every = N epochs, or \"N steps\"); none to turn the block's off (checkpoint)")
 	fs.BoolVar(&f.evalTrain, "eval-train", false, "measure the training set's metrics in evaluation mode after every epoch (eval_train); without it an epoch's training loss is the mean of its steps'")
+	fs.BoolVar(&o.NoFinalTrainEval, "no-final-train-eval", false, "skip the final measurement of the whole training set in evaluation mode (a forward pass over it; long for a large or streamed set): the final metrics then have no train_* values unless --eval-train measured them in the last epoch")
 	fs.IntVar(&o.ValEvery, "val-every", 0, "measure the validation set every N steps too (val_every)")
 	fs.IntVar(&o.LogEvery, "log-every", 0, "steps between the log's step records (log_every; default: 20 an epoch, at least 10 steps apart)")
 	fs.StringVar(&o.CheckpointDir, "checkpoint-dir", "", "where checkpoints go (default: the checkpoint setting's dir, else the directory of -o, else checkpoints/ beside the .nn file); a run stopped by SIGINT writes one there")
