@@ -15,10 +15,13 @@ import (
 // (a row with every position masked gives NaNs, as in PyTorch). Attribute
 // "scale" defaults to 1/sqrt(d). q, k and v share their batch dimensions.
 //
-// The kernel is fused (one score matrix per batch, reused); the VJP and JVP
-// recompute the attention weights with matmul and softmax, so they
-// differentiate again. attention_bias turns the mask into the additive
-// 0/-Inf term.
+// The kernel is fused (kernels.Attention: strips of 64 query rows over
+// tiles of 64 keys, the tiles a causal mask hides skipped, no [Tq, Tk]
+// matrix). For self-attention shapes (q, k and v of one shape) the VJP is
+// the fused attention_grad (nn_attention_grad.go), which recomputes the
+// weights per strip; otherwise the VJP, and always the JVP, recompute them
+// with matmul and softmax. Both differentiate again. attention_bias turns
+// the mask into the additive 0/-Inf term.
 
 func attentionInfer(in []Type, a Attrs) (Type, error) {
 	if len(in) != 3 && len(in) != 4 {

@@ -203,6 +203,9 @@ func init() {
 			// TestAttentionGradMasks checks masked positions.
 			{In: []Type{T(2, 5, 4), T(2, 5, 4), T(2, 5, 4), T(2, 5, 4), T(5, 5)},
 				Domain: []Domain{AnyReal, AnyReal, AnyReal, AnyReal, Unit}},
+			// A mask per batch (the kernel's general path, per-batch offsets).
+			{In: []Type{T(2, 5, 4), T(2, 5, 4), T(2, 5, 4), T(2, 5, 4), T(2, 5, 5)},
+				Domain: []Domain{AnyReal, AnyReal, AnyReal, AnyReal, Unit}},
 		},
 	})
 }
