@@ -4,8 +4,8 @@
 # with `nnc export`) and PyTorch (infer_torch.py), each on one thread pinned
 # to one core (taskset -c $CORE, GOMAXPROCS=1, intraOpNumThreads 1,
 # torch.set_num_threads(1)), ROUNDS times (default 3) alternating the three,
-# for the MLP 784-512-512-10 at batch 1, 8 and 128 and bench/convnet.nn at
-# batch 1 and 8. Prints the load average before and after and a Markdown
+# for the MLP 784-512-512-10 at batch 1, 8 and 128 and bench/convnet.nn and
+# models/lenet.nn at batch 1, 8 and 64. Prints the load average before and after and a Markdown
 # table: per side the best and worst wall time per call over the rounds
 # and the CPU time per call of the best round, and the ratios of nnc's CPU
 # time to the others' (below 1: nnc is faster).
@@ -33,6 +33,7 @@ fi
 go build -o "$tmp/nnc" ./cmd/nnc
 "$tmp/nnc" export bench/mlp.nn --entry MLP.forward -o "$tmp/mlp.onnx" >&2
 "$tmp/nnc" export bench/convnet.nn --entry ConvNet.forward -o "$tmp/convnet.onnx" >&2
+"$tmp/nnc" export models/lenet.nn --entry LeNet.forward -o "$tmp/lenet.onnx" >&2
 go test -c -o "$tmp/bench.test" ./bench/
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$rounds"); do
@@ -41,7 +42,8 @@ for round in $(seq "$rounds"); do
 		-test.bench InferLatency -test.benchtime 1s) | sed "s/^/round=$round /" >>"$tmp/go.txt"
 	(cd bench && export NODE_PATH="$PWD/../$ort/node_modules" &&
 		taskset -c "$core" node infer_ort.js mlp "$tmp/mlp.onnx" 784 1 8 128 &&
-		taskset -c "$core" node infer_ort.js convnet "$tmp/convnet.onnx" 1x28x28 1 8) |
+		taskset -c "$core" node infer_ort.js convnet "$tmp/convnet.onnx" 1x28x28 1 8 64 &&
+		taskset -c "$core" node infer_ort.js lenet "$tmp/lenet.onnx" 1x28x28 1 8 64) |
 		sed "s/^/round=$round /" >>"$tmp/ort.txt"
 	(cd bench && taskset -c "$core" /usr/bin/python3 infer_torch.py) | sed "s/^/round=$round /" >>"$tmp/torch.txt"
 done
@@ -75,7 +77,8 @@ def cell(side, key):
 
 print("| workload | nnc wall ms | nnc cpu ms | ORT wall ms | ORT cpu ms | PyTorch wall ms | PyTorch cpu ms | nnc/ORT (cpu) | nnc/PyTorch (cpu) |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-for key in [("mlp", 1), ("mlp", 8), ("mlp", 128), ("convnet", 1), ("convnet", 8)]:
+for key in [("mlp", 1), ("mlp", 8), ("mlp", 128), ("convnet", 1), ("convnet", 8), ("convnet", 64),
+            ("lenet", 1), ("lenet", 8), ("lenet", 64)]:
     cells, cpu = [], {}
     for side in ("nnc", "ort", "torch"):
         c, cpu[side] = cell(side, key)

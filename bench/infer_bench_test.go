@@ -10,15 +10,16 @@ import (
 // The small-batch inference benchmarks of BENCHMARKS.md ("## inference
 // latency"); bench/infer.sh runs them beside ONNX Runtime and PyTorch.
 
-// BenchmarkInferLatency: the MLP's and the ConvNet's forward passes at
-// batch 1 and 8 (and the MLP's at 128), with the params fixed (packed once:
-// runtime.Session.SetParamsFixed) and the process's CPU time per call
-// (cpu-ms/op), which a busy machine inflates less than the wall time.
+// BenchmarkInferLatency: the forward passes of the MLP at batch 1, 8 and
+// 128 and of the ConvNet and models/lenet.nn at batch 1, 8 and 64, with the
+// params fixed (packed once: runtime.Session.SetParamsFixed) and the
+// process's CPU time per call (cpu-ms/op), which a busy machine inflates
+// less than the wall time.
 func BenchmarkInferLatency(b *testing.B) {
-	for _, m := range []Model{MLP, ConvNet} {
-		batches := []int{1, 8}
+	for _, m := range []Model{MLP, ConvNet, LeNet} {
+		batches := []int{1, 8, 64}
 		if m.Name == MLP.Name {
-			batches = append(batches, 128)
+			batches = []int{1, 8, 128}
 		}
 		for _, batch := range batches {
 			b.Run(fmt.Sprintf("%s/batch=%d", m.Name, batch), func(b *testing.B) {

@@ -1,6 +1,7 @@
-"""PyTorch side of bench/infer.sh: inference of bench/mlp.nn's and
-bench/convnet.nn's models at batch 1 and 8 (the MLP also at 128) on one
-thread, under no_grad.
+"""PyTorch side of bench/infer.sh: inference of bench/mlp.nn's model at
+batch 1, 8 and 128 and of bench/convnet.nn's and models/lenet.nn's at batch
+1, 8 and 64, on one thread, under no_grad (lenet's dropout is off in eval
+mode, as in nnc's forward pass).
 
 Prints "torch NAME batch=B median_ms=... best_ms=... cpu_ms=..." per model
 and batch (torch_common.median_ms: median and best of 7 batches of calls
@@ -28,11 +29,20 @@ def convnet():
         torch.nn.Flatten(), torch.nn.Linear(64 * 7 * 7, 10))
 
 
+def lenet():
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(64 * 7 * 7, 128), torch.nn.ReLU(),
+        torch.nn.Dropout(0.25), torch.nn.Linear(128, 10))
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     g = torch.Generator().manual_seed(1)
     for name, make, sample, batches in [("mlp", mlp, (784,), (1, 8, 128)),
-                                        ("convnet", convnet, (1, 28, 28), (1, 8))]:
+                                        ("convnet", convnet, (1, 28, 28), (1, 8, 64)),
+                                        ("lenet", lenet, (1, 28, 28), (1, 8, 64))]:
         torch.manual_seed(0)
         model = make().eval()
         for batch in batches:

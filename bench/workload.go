@@ -43,6 +43,10 @@ var MLP = Model{"mlp.nn", "MLP", []int{784}}
 // conv 3x3 (pad 1) to 64, relu, max pool 2, flatten, linear to 10.
 var ConvNet = Model{"convnet.nn", "ConvNet", []int{1, 28, 28}}
 
+// LeNet is models/lenet.nn: ConvNet's convolutions and pooling, then
+// linear to 128, relu, dropout (none at inference) and linear to 10.
+var LeNet = Model{"../models/lenet.nn", "LeNet", []int{1, 28, 28}}
+
 // Step lowers m's loss (cross entropy) into a training step of the given
 // optimizer ("sgd": plain SGD, lr 0.01; "adam": Adam, lr 1e-3), optimized
 // at level (0 or 1), with random inputs of the given batch drawn from seed.
