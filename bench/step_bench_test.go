@@ -10,7 +10,12 @@ import (
 // them with step.sh, which runs the PyTorch references alongside. Each runs
 // at GOMAXPROCS of the -cpu flag.
 
-func benchRun(b *testing.B, w Workload, err error) {
+// warmSession is the set-up the benchmarks share: it fails on the error
+// of making w, initializes w's parameters from seed 1 into a store of
+// their own, and returns a session of w on it that has run warm times
+// (seeds 0 to warm-1), planned and warmed up.
+func warmSession(b *testing.B, w Workload, err error, warm int) *runtime.Session {
+	b.Helper()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -19,11 +24,16 @@ func benchRun(b *testing.B, w Workload, err error) {
 		b.Fatal(err)
 	}
 	sess := runtime.NewSession(w.Graph, store)
-	for i := 0; i < 3; i++ { // plan and warm up
+	for i := range warm {
 		if _, err := sess.Run(uint64(i), w.Inputs...); err != nil {
 			b.Fatal(err)
 		}
 	}
+	return sess
+}
+
+func benchRun(b *testing.B, w Workload, err error) {
+	sess := warmSession(b, w, err, 3)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {

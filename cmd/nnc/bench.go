@@ -28,11 +28,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	var ins listFlag
 	fs.Var(&ins, "in", "an input, NAME=VALUE (inline JSON or .npy), instead of random values (repeatable)")
 	memoryFlag(fs, memoryHelp)
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}

@@ -30,11 +30,7 @@ func cmdBuild(args []string, stdout, stderr io.Writer) error {
 	dynamic := fs.String("dynamic", "", "NAME=MAX: leave the shape variable NAME (B) symbolic; Predict takes any value from 1 to MAX, planned at its first use")
 	var pf paramFlags
 	pf.define(fs)
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}

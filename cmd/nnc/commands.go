@@ -18,11 +18,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	params := fs.String("params", "", "also report a parameter file (.safetensors): each tensor's zeros and sparsity")
 	memoryFlag(fs, "the memory limit the peaks are compared with, e.g. 2GB (default: $"+envMaxMemory+", else the memory available)")
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -119,11 +115,7 @@ func (ef *entryFlags) define(fs *flag.FlagSet, entryHelp string) {
 
 // load parses the command line, compiles FILE and reads the inputs.
 func (ef *entryFlags) load(fs *flag.FlagSet, args []string, stderr io.Writer) (*nnc.Func, map[string]*nnc.Tensor, error) {
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return nil, nil, err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -289,11 +281,7 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Format, "format", "text", "text or dot")
 	fs.BoolVar(&o.Opt, "opt", false, "print the graph after the optimizer's passes")
 	fs.StringVar(&o.DumpAfter, "dump-after", "", "print the graph after the named pass (dce, fold, simplify, stability, cse, fuse)")
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	fs.Var(shapes, "shapes", "fix shape variables, NAME=N,...: those left out stay symbolic (dim_params) where an input's shape gives them; a loop over T needs T")
 	var pf paramFlags
 	pf.define(fs)
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}

@@ -160,6 +160,16 @@ func known(names map[string]bool) string {
 	return "known: " + strings.Join(list, ", ")
 }
 
+// parseFile parses the command line of a command that takes one FILE
+// (parse, then oneFile): flags may come before or after it.
+func parseFile(fs *flag.FlagSet, args []string, stderr io.Writer) (string, error) {
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return "", err
+	}
+	return oneFile(pos)
+}
+
 // oneFile checks that exactly one positional FILE was given.
 func oneFile(pos []string) (string, error) {
 	if len(pos) != 1 {

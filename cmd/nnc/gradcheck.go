@@ -32,11 +32,7 @@ func cmdGradcheck(args []string, stdout, stderr io.Writer) error {
 	samples := fs.Int("samples", 64, "elements checked per input and parameter (-1: all)")
 	quiet := fs.Bool("quiet", false, "no table on stderr")
 	memoryFlag(fs, memoryHelp)
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}

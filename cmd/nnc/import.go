@@ -17,11 +17,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	external := fs.Bool("external-data", false, "read tensors the model stores in separate files (only files inside the model's directory)")
 	var fixes listFlag
 	fs.Var(&fixes, "fix", "give a graph input a value at import, NAME=VALUE: a .npy file or inline JSON read as i64 (for axes, shapes, pads; repeatable)")
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}

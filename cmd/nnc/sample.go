@@ -30,11 +30,7 @@ func cmdSample(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 0, "the seed of the draws: the same seed gives the same text")
 	window := fs.Int("context", 0, "for a step with a position input t: the positions it may use (default: what its state holds)")
 	asJSON := fs.Bool("json", false, "print the text and the speed as one JSON object")
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}

@@ -39,11 +39,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) (err error) {
 	steps := addStepFlags(fs, &o.StepSettings) // train_step_flags.go
 	loop := addLoopFlags(fs, &o)
 	dp := addDistFlags(fs, &o) // train_dist.go
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -166,11 +162,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	metrics := fs.String("metrics", "", "the metrics to measure besides the loss, NAME,... (accuracy, top5_accuracy, precision, recall, f1, auc, mae, rmse, r2, perplexity, ...; default: the train block's, else accuracy)")
 	fs.BoolVar(&o.AllowNonFinite, "allow-nonfinite", false, "accept NaN and infinite feature values in a data file")
 	memoryFlag(fs, memoryHelp)
-	pos, err := parse(fs, args, stderr)
-	if err != nil {
-		return err
-	}
-	file, err := oneFile(pos)
+	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
 	}
