@@ -6,40 +6,21 @@ import (
 	"github.com/nnclang/nnc"
 )
 
-// TestGCNCora trains gcn.nn (the design's GCN with a sparse adjacency) on
-// full Cora with its train block's settings (Adam 0.01, 200 epochs,
-// Planetoid's split with seed 0, training seed 0) and requires at least
-// 0.75 test accuracy: PyTorch's same model, settings and split
-// (torch/gcn.py, torch/gcn.json) reaches 0.770 ± 0.010 over training
-// seeds 0-9 (min 0.754), and 0.75 is its mean less two standard
-// deviations. Kipf & Welling's 0.815 is on their fixed split, which this
-// split is not (README.md, BENCHMARKS.md).
-// A full run (200 steps over 2,708 nodes, about 10 s of CPU): it runs with
-// NNC_FULL=1, as .ci/run sets; go test ./... trains the sparse GCN briefly
-// on a 240-node subgraph instead (the root's TestSparseGCNMatchesNumPy).
+// TestGCNCora trains gcn.nn as `nnc train gcn.nn --seeds 10` does: ten
+// random Planetoid-style splits of full Cora (split seeds 0-9, each run
+// with the same training seed), the recipe chosen by validation accuracy
+// (torch/gcn.py grid), early stopping on the validation loss with the best
+// epoch's parameters kept. It requires issue 13's target, a mean test
+// accuracy of at least 0.80 over the ten (nnc: 0.8077 ± 0.0152, min
+// 0.778; PyTorch's same recipe on the same splits: torch/gcn.json). Kipf &
+// Welling's 0.815 is on their fixed split, which cora.npz does not hold
+// (README.md, BENCHMARKS.md).
+// About 143 s of CPU (ten runs of up to 500 epochs over 2,708 nodes): it
+// runs with NNC_FULL=1, as .ci/run sets; go test ./... trains the sparse
+// GCN briefly on a 240-node subgraph instead (the root's
+// TestSparseGCNMatchesNumPy, TestPlanetoidRunSeed).
 func TestGCNCora(t *testing.T) {
 	fullRun(t, false)
-	p, err := nnc.CompileFile("gcn.nn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := p.Train(nnc.TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc := res.Metrics["test_accuracy"]
-	t.Logf("test accuracy %.4f, test loss %.4f", acc, res.Metrics["test_loss"])
-	if acc < 0.75 {
-		t.Fatalf("test accuracy %.4f < 0.75", acc)
-	}
-}
-
-// TestGCNCoraSeeds trains gcn.nn over training seeds 0-9 (nnc train gcn.nn
-// --seeds 10) and requires a mean test accuracy of at least 0.76:
-// PyTorch's 0.770 ± 0.010 over the same seeds and split less one standard
-// deviation. About 100 s of CPU: run with NNC_FULL=all.
-func TestGCNCoraSeeds(t *testing.T) {
-	fullRun(t, true)
 	p, err := nnc.CompileFile("gcn.nn")
 	if err != nil {
 		t.Fatal(err)
@@ -48,9 +29,12 @@ func TestGCNCoraSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := res.Spread["test_accuracy"]
-	t.Logf("test accuracy %.4f ± %.4f (min %.4f, max %.4f)", st.Mean, st.Std, st.Min, st.Max)
-	if st.Mean < 0.76 {
-		t.Errorf("mean test accuracy %.4f < 0.76", st.Mean)
+	for _, r := range res.Seeds {
+		t.Logf("split and training seed %d: test accuracy %.4f, validation accuracy %.4f", r.Seed, r.Metrics["test_accuracy"], r.Metrics["val_accuracy"])
+	}
+	st, val := res.Spread["test_accuracy"], res.Spread["val_accuracy"]
+	t.Logf("test accuracy %.4f ± %.4f (min %.4f, max %.4f); validation %.4f ± %.4f", st.Mean, st.Std, st.Min, st.Max, val.Mean, val.Std)
+	if len(res.Seeds) != 10 || st.Mean < 0.80 {
+		t.Errorf("%d runs, mean test accuracy %.4f; want 10 and ≥ 0.80", len(res.Seeds), st.Mean)
 	}
 }
