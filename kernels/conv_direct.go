@@ -225,9 +225,17 @@ func (d *convDirect) pad(xpad []float32, n int) {
 			// Rows as wide as the input: one shifted copy, then zeros in
 			// the columns it wrapped into.
 			copy(dst[lo:(c.H-1)*c.OW+hi], src[lo+dw:(c.H-1)*c.W+hi+dw])
+			if lo == 0 && hi == c.OW {
+				continue
+			}
 			for h := 0; h < c.H; h++ {
-				clear(dst[h*c.OW : h*c.OW+lo])
-				clear(dst[h*c.OW+hi : (h+1)*c.OW])
+				row := dst[h*c.OW : (h+1)*c.OW]
+				for j := range lo {
+					row[j] = 0
+				}
+				for j := hi; j < c.OW; j++ {
+					row[j] = 0
+				}
 			}
 		}
 	}
