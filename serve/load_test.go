@@ -65,14 +65,7 @@ func inferOnce(client *http.Client, url string, x *nnc.Tensor) (int, v2Answer, e
 // answer is bitwise what Func.Run gives for the same request alone, and
 // the metrics show runs of more than one request.
 func TestServeLoad(t *testing.T) {
-	p, err := nnc.Compile("serve.nn", []byte(serveSrc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := p.Func("M.forward")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := compileFunc(t, serveSrc, "M.forward")
 	if err := f.InitParams(7); err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,20 @@ const pairSrc = `fn pairs(x: f32[B, T]) -> f32[B] {
 }
 `
 
+// compileFunc compiles src and prepares its entry.
+func compileFunc(t *testing.T, src, entry string) *nnc.Func {
+	t.Helper()
+	p, err := nnc.Compile("test.nn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := p.Func(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // pairsWant is pairSrc's result for one row, in float64.
 func pairsWant(x []float32) float64 {
 	s := 0.0
@@ -52,14 +66,7 @@ func heapInUse() uint64 {
 // the metrics report.
 func servePairs(t *testing.T, maxPlans int, lengths []int) (growth int64, evictions int) {
 	t.Helper()
-	p, err := nnc.Compile("pairs.nn", []byte(pairSrc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := p.Func("pairs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := compileFunc(t, pairSrc, "pairs")
 	s, err := ForFunc(f, nnc.ServeOptions{}, Options{MaxPlans: maxPlans, Workers: 1, MaxBatch: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -131,14 +138,7 @@ func TestMaxPlans(t *testing.T) {
 // evicted with room for one plan); a name that is not a shape variable is
 // refused when the server is made.
 func TestMaxDims(t *testing.T) {
-	p, err := nnc.Compile("pairs.nn", []byte(pairSrc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := p.Func("pairs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := compileFunc(t, pairSrc, "pairs")
 	if _, err := ForFunc(f, nnc.ServeOptions{MaxDims: map[string]int64{"N": 4}}, Options{}); err == nil || !strings.Contains(err.Error(), "N, which is not a shape variable of the inputs (they have B, T)") {
 		t.Errorf("a bound on N: %v", err)
 	}
