@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
+	"github.com/nnclang/nnc/runtime"
 )
 
 // TestTransformerStepSameForAnyGOMAXPROCS: the transformer step, with 80
@@ -26,26 +27,38 @@ func TestTransformerStepSameForAnyGOMAXPROCS(t *testing.T) {
 		t.Errorf("%d attention, %d attention_grad, %d softmax nodes: want 2, 2 and at most 1 (the loss's)",
 			count[ops.Attention], count[ops.AttentionGrad], count[ops.Softmax])
 	}
-	l1, s1, a1 := lstmSteps(t, w, 1, 4)
-	l2, s2, a2 := lstmSteps(t, w, 2, 4)
-	for i := range l1 {
-		if math.Float32bits(l1[i]) != math.Float32bits(l2[i]) {
-			t.Errorf("step %d: loss %v with GOMAXPROCS 1, %v with 2", i, l1[i], l2[i])
+	type run struct {
+		losses []float32
+		store  *runtime.Store
+		allocs float64
+	}
+	var runs [2]run
+	for i := range runs {
+		r := &runs[i]
+		r.losses, r.store, r.allocs = lstmSteps(t, w, i+1, 4)
+		if r.allocs != 0 {
+			t.Errorf("GOMAXPROCS %d: a steady step allocates %v times, want 0", i+1, r.allocs)
 		}
 	}
-	if !(l1[len(l1)-1] < l1[0]) {
-		t.Errorf("the loss did not fall: %v", l1)
+	if j := firstBitDiff(runs[0].losses, runs[1].losses); j >= 0 {
+		t.Errorf("losses differ at step %d: %v with GOMAXPROCS 1, %v with 2", j, runs[0].losses, runs[1].losses)
 	}
-	for _, name := range s1.Names() {
-		a, b := s1.Get(name).F32, s2.Get(name).F32
-		for j := range a {
-			if math.Float32bits(a[j]) != math.Float32bits(b[j]) {
-				t.Errorf("%s[%d] = %v with GOMAXPROCS 1, %v with 2", name, j, a[j], b[j])
-				break
-			}
+	if l := runs[0].losses; !(l[len(l)-1] < l[0]) {
+		t.Errorf("the loss did not fall: %v", l)
+	}
+	for _, name := range runs[0].store.Names() {
+		if j := firstBitDiff(runs[0].store.Get(name).F32, runs[1].store.Get(name).F32); j >= 0 {
+			t.Errorf("%s differs at %d between GOMAXPROCS 1 and 2", name, j)
 		}
 	}
-	if a1 != 0 || a2 != 0 {
-		t.Errorf("a steady step allocates %v (GOMAXPROCS 1) and %v (2) times, want 0", a1, a2)
+}
+
+// firstBitDiff is the first index where a and b differ bitwise, or -1.
+func firstBitDiff(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
 	}
+	return -1
 }

@@ -120,11 +120,10 @@ func (a *Attention[T]) probs(q, k []T, i0, h int, lens []int, mask func(i int, r
 	}
 	hv := variant(h, min(a.Tq, AttnRows))
 	cols := 0
-	for j0 := 0; j0 < nk; j0 += AttnCols {
-		w := min(AttnCols, tk-j0)
-		a.qk[hv][variant(w, min(tk, AttnCols))].Run(a.Scale, q[i0*d:], d, k[j0*d:], d, 0, a.s[j0:], tk)
-		cols = j0 + w
-	}
+	a.keyTiles(nk, func(j0, wv int, _ T) {
+		a.qk[hv][wv].Run(a.Scale, q[i0*d:], d, k[j0*d:], d, 0, a.s[j0:], tk)
+		cols = min(tk, j0+AttnCols)
+	})
 	for r := 0; r < h; r++ {
 		row := a.s[r*tk : r*tk+cols]
 		c := cols
@@ -139,6 +138,28 @@ func (a *Attention[T]) probs(q, k []T, i0, h int, lens []int, mask func(i int, r
 	return cols
 }
 
+// strips calls f for each strip of query rows: its first row, its height
+// and the plans' index for that height.
+func (a *Attention[T]) strips(f func(i0, h, hv int)) {
+	for i0 := 0; i0 < a.Tq; i0 += AttnRows {
+		h := min(AttnRows, a.Tq-i0)
+		f(i0, h, variant(h, min(a.Tq, AttnRows)))
+	}
+}
+
+// keyTiles calls f for each tile of the first cols keys: its first key, the
+// plans' index for its width, and the beta that sums a product over the
+// tiles (0 for the first, which overwrites).
+func (a *Attention[T]) keyTiles(cols int, f func(j0, wv int, beta T)) {
+	for j0 := 0; j0 < cols; j0 += AttnCols {
+		beta := T(1)
+		if j0 == 0 {
+			beta = 0
+		}
+		f(j0, variant(min(AttnCols, a.Tk-j0), min(a.Tk, AttnCols)), beta)
+	}
+}
+
 // Forward computes out [Tq, Dv] for one batch (see Attention; lens and mask
 // as for probs).
 func (a *Attention[T]) Forward(out, q, k, v []T, lens []int, mask func(i int, row []T)) {
@@ -147,19 +168,12 @@ func (a *Attention[T]) Forward(out, q, k, v []T, lens []int, mask func(i int, ro
 		clear(out[:a.Tq*dv])
 		return
 	}
-	for i0 := 0; i0 < a.Tq; i0 += AttnRows {
-		h := min(AttnRows, a.Tq-i0)
-		hv := variant(h, min(a.Tq, AttnRows))
+	a.strips(func(i0, h, hv int) {
 		cols := a.probs(q, k, i0, h, lens, mask)
-		for j0 := 0; j0 < cols; j0 += AttnCols {
-			w := min(AttnCols, tk-j0)
-			beta := T(1)
-			if j0 == 0 {
-				beta = 0
-			}
-			a.pv[hv][variant(w, min(tk, AttnCols))].Run(1, a.s[j0:], tk, v[j0*dv:], dv, beta, out[i0*dv:], dv)
-		}
-	}
+		a.keyTiles(cols, func(j0, wv int, beta T) {
+			a.pv[hv][wv].Run(1, a.s[j0:], tk, v[j0*dv:], dv, beta, out[i0*dv:], dv)
+		})
+	})
 }
 
 // Backward computes dq [Tq, D], dk [Tk, D] and dv [Tk, Dv] for one batch
@@ -173,14 +187,11 @@ func (a *Attention[T]) Backward(dq, dk, dv, q, k, v, g []T, lens []int, mask fun
 		clear(dq[:a.Tq*d])
 		return
 	}
-	for i0 := 0; i0 < a.Tq; i0 += AttnRows {
-		h := min(AttnRows, a.Tq-i0)
-		hv := variant(h, min(a.Tq, AttnRows))
+	a.strips(func(i0, h, hv int) {
 		cols := a.probs(q, k, i0, h, lens, mask)
-		for j0 := 0; j0 < cols; j0 += AttnCols {
-			w := min(AttnCols, tk-j0)
-			a.gv[hv][variant(w, min(tk, AttnCols))].Run(1, g[i0*dvn:], dvn, v[j0*dvn:], dvn, 0, a.dp[j0:], tk)
-		}
+		a.keyTiles(cols, func(j0, wv int, _ T) {
+			a.gv[hv][wv].Run(1, g[i0*dvn:], dvn, v[j0*dvn:], dvn, 0, a.dp[j0:], tk)
+		})
 		for r := 0; r < h; r++ {
 			p, dp := a.s[r*tk:r*tk+cols], a.dp[r*tk:r*tk+cols]
 			ds := T(dot4(p, dp))
@@ -188,18 +199,12 @@ func (a *Attention[T]) Backward(dq, dk, dv, q, k, v, g []T, lens []int, mask fun
 				dp[j] = x * (dp[j] - ds) * a.Scale
 			}
 		}
-		for j0 := 0; j0 < cols; j0 += AttnCols {
-			w := min(AttnCols, tk-j0)
-			wv := variant(w, min(tk, AttnCols))
-			beta := T(1)
-			if j0 == 0 {
-				beta = 0
-			}
+		a.keyTiles(cols, func(j0, wv int, beta T) {
 			a.dsk[hv][wv].Run(1, a.dp[j0:], tk, k[j0*d:], d, beta, dq[i0*d:], d)
 			a.dsq[hv][wv].Run(1, a.dp[j0:], tk, q[i0*d:], d, 1, dk[j0*d:], d)
 			a.pg[hv][wv].Run(1, a.s[j0:], tk, g[i0*dvn:], dvn, 1, dv[j0*dvn:], dvn)
-		}
-	}
+		})
+	})
 }
 
 // attnSoftmax is softmax of a row in place: the maximum and the sum in four

@@ -263,44 +263,58 @@ func maskKeep(m **tensor.Tensor) func(i int) bool {
 	}
 }
 
-// attentionForward runs the forward of every batch with a.
-func attentionForward[T kernels.Float](p *attentionPlan, a *kernels.Attention[T], keep func(int) bool, mrow func(int, []T), cur *int, out, q, k, v []T) {
-	lens, general := p.masks(keep)
-	mask := mrow
-	if !general {
-		mask = nil
-	}
-	qs, ks, vs, os := p.tq*p.d, p.tk*p.d, p.tk*p.dv, p.tq*p.dv
-	for bi := 0; bi < p.batch; bi++ {
-		*cur = bi
-		a.Forward(out[bi*os:(bi+1)*os], q[bi*qs:(bi+1)*qs], k[bi*ks:(bi+1)*ks], v[bi*vs:(bi+1)*vs], lens, mask)
-	}
-}
-
-// attentionKernelOf prepares attention's forward for element type T.
-func attentionKernelOf[T kernels.Float](p *attentionPlan, get func(*tensor.Tensor) []T) KernelFunc {
-	a := kernels.NewAttention[T](p.tq, p.tk, p.d, p.dv, p.scale, false)
+// attentionKernelOf prepares attention's forward, or with backward
+// attention_grad's kernel (operands q, k, v, g, mask?; the result
+// [3, ..., T, d]), for element type T.
+func attentionKernelOf[T kernels.Float](p *attentionPlan, backward bool, get func(*tensor.Tensor) []T) KernelFunc {
+	a := kernels.NewAttention[T](p.tq, p.tk, p.d, p.dv, p.scale, backward)
 	var m *tensor.Tensor
 	var cur int
 	keep := maskKeep(&m)
 	mrow := maskRow[T](p, keep, &cur)
+	mi := 3
+	if backward {
+		mi = 4
+	}
+	qs, ks, vs, os := p.tq*p.d, p.tk*p.d, p.tk*p.dv, p.tq*p.dv
+	all := p.batch * qs
 	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 		if p.mask {
-			m = in[3]
+			m = in[mi]
 		}
-		attentionForward(p, a, keep, mrow, &cur, get(o), get(in[0]), get(in[1]), get(in[2]))
+		lens, general := p.masks(keep)
+		mask := mrow
+		if !general {
+			mask = nil
+		}
+		out, q, k, v := get(o), get(in[0]), get(in[1]), get(in[2])
+		for bi := 0; bi < p.batch; bi++ {
+			cur = bi
+			qb, kb, vb := q[bi*qs:(bi+1)*qs], k[bi*ks:(bi+1)*ks], v[bi*vs:(bi+1)*vs]
+			if !backward {
+				a.Forward(out[bi*os:(bi+1)*os], qb, kb, vb, lens, mask)
+				continue
+			}
+			x := bi * qs
+			a.Backward(out[x:x+qs], out[all+x:all+x+qs], out[2*all+x:2*all+x+qs], qb, kb, vb, get(in[3])[bi*os:(bi+1)*os], lens, mask)
+		}
 	}
 }
 
-func attentionKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
-	p := newAttentionPlan(n, in)
+// attentionKernelFor prepares attention's (or with backward,
+// attention_grad's) kernel for n's element type.
+func attentionKernelFor(n *Node, p *attentionPlan, backward bool) (KernelFunc, error) {
 	switch n.Type.DType {
 	case F32:
-		return attentionKernelOf(p, func(t *tensor.Tensor) []float32 { return t.F32 }), nil
+		return attentionKernelOf(p, backward, func(t *tensor.Tensor) []float32 { return t.F32 }), nil
 	case F64:
-		return attentionKernelOf(p, func(t *tensor.Tensor) []float64 { return t.F64 }), nil
+		return attentionKernelOf(p, backward, func(t *tensor.Tensor) []float64 { return t.F64 }), nil
 	}
-	return nil, fmt.Errorf("attention: no kernel for %v", n.Type.DType)
+	return nil, fmt.Errorf("%s: no kernel for %v", n.Op.Name, n.Type.DType)
+}
+
+func attentionKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
+	return attentionKernelFor(n, newAttentionPlan(n, in), false)
 }
 
 // Handles of the ops this file registers.

@@ -1,11 +1,6 @@
 package ops
 
-import (
-	"fmt"
-
-	"github.com/nnclang/nnc/kernels"
-	"github.com/nnclang/nnc/tensor"
-)
+import "fmt"
 
 // attention_grad(q, k, v, g, mask?; scale) is attention's gradient with
 // respect to q, k and v for the incoming gradient g, stacked: [3, ..., T, d]
@@ -133,37 +128,6 @@ func compositeJVP(b *Builder, ins []*Node, out *Node, t []*Node, typ Type) *Node
 	return sumTangents(b, typ, tan[out])
 }
 
-// attentionGradRun runs the backward of every batch with a into o [3, ...].
-func attentionGradRun[T kernels.Float](p *attentionPlan, a *kernels.Attention[T], keep func(int) bool, mrow func(int, []T), cur *int, o, q, k, v, g []T) {
-	lens, general := p.masks(keep)
-	mask := mrow
-	if !general {
-		mask = nil
-	}
-	ns, gs := p.tq*p.d, p.tq*p.dv
-	all := p.batch * ns
-	for bi := 0; bi < p.batch; bi++ {
-		*cur = bi
-		x := bi * ns
-		a.Backward(o[x:x+ns], o[all+x:all+x+ns], o[2*all+x:2*all+x+ns], q[x:x+ns], k[x:x+ns], v[x:x+ns], g[bi*gs:(bi+1)*gs], lens, mask)
-	}
-}
-
-// attentionGradKernelOf prepares attention_grad's kernel for element type T.
-func attentionGradKernelOf[T kernels.Float](p *attentionPlan, get func(*tensor.Tensor) []T) KernelFunc {
-	a := kernels.NewAttention[T](p.tq, p.tk, p.d, p.dv, p.scale, true)
-	var m *tensor.Tensor
-	var cur int
-	keep := maskKeep(&m)
-	mrow := maskRow[T](p, keep, &cur)
-	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-		if p.mask {
-			m = in[4]
-		}
-		attentionGradRun(p, a, keep, mrow, &cur, get(o), get(in[0]), get(in[1]), get(in[2]), get(in[3]))
-	}
-}
-
 func init() {
 	Register(&AttentionGrad, &Op{
 		Name: "attention_grad", Arity: -1,
@@ -183,14 +147,9 @@ func init() {
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			p := newAttentionPlan(n, append(append([][]int(nil), in[:3]...), in[4:]...))
-			switch n.Type.DType {
-			case F32:
-				return attentionGradKernelOf(p, func(t *tensor.Tensor) []float32 { return t.F32 }), nil
-			case F64:
-				return attentionGradKernelOf(p, func(t *tensor.Tensor) []float64 { return t.F64 }), nil
-			}
-			return nil, fmt.Errorf("attention_grad: no kernel for %v", n.Type.DType)
+			return attentionKernelFor(n, p, true)
 		},
+
 		Flops: attentionGradFlops,
 		Scratch: func(n *Node, in [][]int, out []int, f32 bool) int64 {
 			return attentionScratchOf(in[0], in[1], in[2], len(in) == 5, f32, true)

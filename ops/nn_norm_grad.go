@@ -92,12 +92,8 @@ func init() {
 			return sumTangents(b, n.Type, terms...)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			x, eps := in[0], n.Attrs.Float("eps", 1e-5)
-			d := x[len(x)-1]
-			rows := 0
-			if d > 0 {
-				rows = tensor.NumElems(x) / d
-			}
+			rows, d := lnRows(in[0])
+			eps := n.Attrs.Float("eps", 1e-5)
 			return floatKernel(n,
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 					kernels.LayerNormGrad(o.F32, in[0].F32, in[1].F32, in[2].F32, rows, d, eps)
@@ -128,6 +124,15 @@ var LayerNormParamGrad *Op
 // lnParamParts are x̂ and inv of layer_norm_param_grad's x.
 func lnParamParts(b *Builder, n *Node) (xhat, inv *Node) {
 	return layerNorm.parts(b, n.In[0], n.Attrs.Float("eps", 1e-5))
+}
+
+// lnRows is the rows and the row length d of x [..., d].
+func lnRows(x []int) (rows, d int) {
+	d = x[len(x)-1]
+	if d > 0 {
+		rows = tensor.NumElems(x) / d
+	}
+	return rows, d
 }
 
 // row is row i of a [2, D] node, as [D].
@@ -179,12 +184,8 @@ func init() {
 			return b.Must(Stack, Attrs{"axis": 0}, sumTangents(b, d, dg...), sumTangents(b, d, db...))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			x, eps := in[0], n.Attrs.Float("eps", 1e-5)
-			d := x[len(x)-1]
-			rows := 0
-			if d > 0 {
-				rows = tensor.NumElems(x) / d
-			}
+			rows, d := lnRows(in[0])
+			eps := n.Attrs.Float("eps", 1e-5)
 			acc := make([]float64, 2*d)
 			return floatKernel(n,
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
