@@ -10,9 +10,10 @@ import (
 )
 
 // TestLSTMStepGraph: the optimized LSTM training step at T = 50 has no
-// full-size unslice (the backward of the scan's slices is one concat), and
-// per step two products (h W_hh forward, g W_hhᵀ backward): W_hh's gradient
-// is one product over all steps, not one per step.
+// full-size unslice (the backward of the scan's slices is one concat), per
+// step two products (h W_hh forward, g W_hhᵀ backward): W_hh's gradient
+// is one product over all steps, not one per step; and per step one
+// lstm_cell and one lstm_cell_grad, no separate sigmoid or tanh.
 func TestLSTMStepGraph(t *testing.T) {
 	s := LSTMSize{In: 8, Hidden: 16, T: 50, Batch: 4}
 	w, err := LSTMStep(s, 1, 1)
@@ -28,6 +29,11 @@ func TestLSTMStepGraph(t *testing.T) {
 	}
 	if mm := count[ops.Matmul] + count[ops.FusedMatmul]; mm > 2*s.T+6 {
 		t.Errorf("%d products for T = %d, want at most 2T + 6", mm, s.T)
+	}
+	// The gate math is one fused kernel per step each way.
+	if count[ops.LSTMCell] != s.T || count[ops.LSTMCellGrad] != s.T || count[ops.Sigmoid]+count[ops.Tanh] != 0 {
+		t.Errorf("%d lstm_cell, %d lstm_cell_grad, %d sigmoid and %d tanh nodes, want %d, %d, 0, 0",
+			count[ops.LSTMCell], count[ops.LSTMCellGrad], count[ops.Sigmoid], count[ops.Tanh], s.T, s.T)
 	}
 	t.Logf("%d nodes, %d products, %d concats, %d unslices", len(w.Graph.Nodes), count[ops.Matmul]+count[ops.FusedMatmul], count[ops.Concat], count[ops.Unslice])
 }
@@ -64,11 +70,12 @@ func lstmSteps(t *testing.T, w Workload, procs, steps int) ([]float32, *runtime.
 }
 
 // TestLSTMStepSameForAnyGOMAXPROCS: the LSTM step (with its joined slot
-// writes and the weight gradient batched over the steps) gives bitwise the
+// writes, the weight gradient batched over the steps and the fused cell,
+// whose 64 rows of 96 units split into parallel tasks) gives bitwise the
 // same losses and parameters with GOMAXPROCS 1 and 2, its loss falls, and a
 // steady step allocates nothing.
 func TestLSTMStepSameForAnyGOMAXPROCS(t *testing.T) {
-	w, err := LSTMStep(LSTMSize{In: 16, Hidden: 64, T: 12, Batch: 16}, 1, 1)
+	w, err := LSTMStep(LSTMSize{In: 16, Hidden: 96, T: 12, Batch: 64}, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

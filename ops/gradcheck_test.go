@@ -52,7 +52,7 @@ func TestGradients(t *testing.T) {
 				rng := rand.New(rand.NewPCG(uint64(len(op.Name)), uint64(ci)))
 				checkCase(t, op, c, rng)
 			})
-			if r, ok := resized(c, rand.New(rand.NewPCG(uint64(ci), 99))); ok {
+			if r, ok := resized(c, rand.New(rand.NewPCG(uint64(ci), 99))); ok && !tiedShapes(op) {
 				t.Run(fmt.Sprintf("%s/%d/%v", op.Name, ci, r.In), func(t *testing.T) {
 					rng := rand.New(rand.NewPCG(uint64(len(op.Name)), uint64(ci)+1000))
 					checkCase(t, op, r, rng)
@@ -61,6 +61,10 @@ func TestGradients(t *testing.T) {
 		}
 	}
 }
+
+// tiedShapes reports whether op's operand sizes are tied by a factor that
+// resizing would break (lstm_cell's gates [B, 4H] for c [B, H]).
+func tiedShapes(op *ops.Op) bool { return op == ops.LSTMCell || op == ops.LSTMCellGrad }
 
 // resized is c with its operand shapes drawn at random: every dimension
 // larger than 1 is replaced by a random size in [2, 5], equal dimensions by
