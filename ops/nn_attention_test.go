@@ -86,3 +86,34 @@ func TestAttentionPrefixMask(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionEmpty: attention over no keys is an empty sum, zeros (as
+// PyTorch's softmax(...) @ v of an empty key axis), and the fused backward
+// of no positions gives an empty result, without a panic.
+func TestAttentionEmpty(t *testing.T) {
+	b := ops.NewBuilder()
+	f := func(s ...int) ops.Type { return ops.Type{DType: ops.F32, Shape: ops.ShapeOf(s...)} }
+	q, k, v := b.Input("q", f(2, 3, 4)), b.Input("k", f(2, 0, 4)), b.Input("v", f(2, 0, 5))
+	y := b.Must(ops.Attention, nil, q, k, v)
+	e := b.Input("e", f(2, 0, 4))
+	g := b.Must(ops.AttentionGrad, nil, e, e, e, e)
+	b.Output("y", y)
+	b.Output("g", g)
+	res, err := ops.Evaluate(b.G, map[string]*tensor.Tensor{
+		"q": tensor.New(ops.F32, 2, 3, 4), "k": tensor.New(ops.F32, 2, 0, 4), "v": tensor.New(ops.F32, 2, 0, 5),
+		"e": tensor.New(ops.F32, 2, 0, 4)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[y]; got.Len() != 30 {
+		t.Fatalf("attention over no keys has %d elements, want 30", got.Len())
+	}
+	for i, x := range res[y].F32 {
+		if x != 0 {
+			t.Fatalf("attention over no keys: element %d is %v, want 0", i, x)
+		}
+	}
+	if n := res[g].Len(); n != 0 {
+		t.Errorf("attention_grad of no positions has %d elements", n)
+	}
+}
