@@ -9,8 +9,8 @@ import "fmt"
 // the probabilities in strips of query rows and key tiles, skipping the
 // tiles a causal mask hides, and never holds [..., T, T]. attention's VJP
 // uses it. Its own VJP and JVP differentiate attentionGrads, the same
-// gradients written with matmul and softmax (compositeVJP, compositeJVP),
-// so it differentiates again to any order.
+// gradients written with matmul and softmax (decompVJP, decompJVP), so it
+// differentiates again to any order.
 
 // AttentionGrad is the op "attention_grad".
 var AttentionGrad *Op
@@ -45,89 +45,6 @@ func attentionGradComposite(b *Builder, n *Node) *Node {
 	return b.Must(Stack, Attrs{"axis": 0}, dq, dk, dv)
 }
 
-// compositeNodes lists, in topological order, the nodes of the graph of
-// out that depend on a node of ins (ins excluded), and reports which do.
-func compositeNodes(ins []*Node, out *Node) (order []*Node, dep map[*Node]bool) {
-	dep = map[*Node]bool{}
-	for _, x := range ins {
-		dep[x] = true
-	}
-	seen := map[*Node]bool{}
-	var visit func(n *Node) bool
-	visit = func(n *Node) bool {
-		if seen[n] || dep[n] {
-			return dep[n]
-		}
-		seen[n] = true
-		d := false
-		for _, x := range n.In {
-			if visit(x) {
-				d = true
-			}
-		}
-		if d {
-			dep[n] = true
-			order = append(order, n)
-		}
-		return d
-	}
-	visit(out)
-	return order, dep
-}
-
-// compositeVJP is the VJP of out, built with ops from ins, for the
-// cotangent h: a reverse sweep over out's graph with each op's VJP. It
-// returns one gradient per x of ins (nil when none flows).
-func compositeVJP(b *Builder, ins []*Node, out, h *Node) []*Node {
-	order, dep := compositeNodes(ins, out)
-	ct := map[*Node]*Node{out: h}
-	for i := len(order) - 1; i >= 0; i-- {
-		n := order[i]
-		g := ct[n]
-		if g == nil || n.Op.VJP == nil {
-			continue
-		}
-		for j, c := range n.Op.VJP(b, n, g) {
-			if x := n.In[j]; c != nil && dep[x] && x.Type.DType.IsFloat() {
-				if ct[x] == nil {
-					ct[x] = c
-				} else {
-					ct[x] = b.Add(ct[x], c)
-				}
-			}
-		}
-	}
-	res := make([]*Node, len(ins))
-	for i, x := range ins {
-		res[i] = ct[x]
-	}
-	return res
-}
-
-// compositeJVP is the JVP of out, built with ops from ins, for the tangents
-// t of ins (nil: none): a forward sweep with each op's JVP.
-func compositeJVP(b *Builder, ins []*Node, out *Node, t []*Node, typ Type) *Node {
-	order, _ := compositeNodes(ins, out)
-	tan := map[*Node]*Node{}
-	for i, x := range ins {
-		if t[i] != nil {
-			tan[x] = t[i]
-		}
-	}
-	for _, n := range order {
-		ts := make([]*Node, len(n.In))
-		any := false
-		for j, x := range n.In {
-			ts[j] = tan[x]
-			any = any || ts[j] != nil
-		}
-		if any {
-			tan[n] = n.Op.JVP(b, n, ts)
-		}
-	}
-	return sumTangents(b, typ, tan[out])
-}
-
 func init() {
 	Register(&AttentionGrad, &Op{
 		Name: "attention_grad", Arity: -1,
@@ -136,14 +53,14 @@ func init() {
 		Infer: attentionGradInfer,
 		VJP: func(b *Builder, n *Node, h *Node) []*Node {
 			ins := n.In[:4]
-			out := compositeVJP(b, ins, attentionGradComposite(b, n), h)
+			out := decompVJP(b, ins, attentionGradComposite(b, n), h)
 			if len(n.In) == 5 {
 				out = append(out, nil)
 			}
 			return out
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return compositeJVP(b, n.In[:4], attentionGradComposite(b, n), t[:4], n.Type)
+			return decompJVP(b, n.In[:4], attentionGradComposite(b, n), t[:4])
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			p := newAttentionPlan(n, append(append([][]int(nil), in[:3]...), in[4:]...))
