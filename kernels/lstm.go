@@ -24,7 +24,7 @@ const lstmWork = 12
 // LSTMCell computes one LSTM step: gates [rows, 4h], c [rows, h]; dst is
 // [7, rows, h]: h', c', σ(i), σ(f), tanh(g), σ(o), tanh(c').
 func LSTMCell[T Float](dst, gates, c []T, rows, h int) {
-	lstmRun(dst, gates, c, nil, rows, h)
+	lstmRun(dst, gates, c, [7][]T{}, rows, h)
 }
 
 // LSTMCellGrad is LSTMCell's backward: from y, LSTMCell's result (only its
@@ -32,12 +32,16 @@ func LSTMCell[T Float](dst, gates, c []T, rows, h int) {
 // gradient g of all seven planes [7, rows, h], dst [rows, 5h] gets the
 // gradient of the gates (columns 0 to 4h) and of c (4h to 5h).
 func LSTMCellGrad[T Float](dst, y, c, g []T, rows, h int) {
-	lstmRun(dst, y, c, g, rows, h)
+	var planes [7][]T
+	for k := range planes {
+		planes[k] = g[k*rows*h : (k+1)*rows*h]
+	}
+	lstmRun(dst, y, c, planes, rows, h)
 }
 
-// lstmRun runs LSTMCell (g nil; a holds the gates) or LSTMCellGrad (a
-// holds y).
-func lstmRun[T Float](dst, a, c, g []T, rows, h int) {
+// lstmRun runs LSTMCell (g all nil; a holds the gates) or LSTMCellGrad (a
+// holds y; g the gradients of the planes, nil for zeros).
+func lstmRun[T Float](dst, a, c []T, g [7][]T, rows, h int) {
 	if rows <= 0 || h <= 0 {
 		return
 	}
@@ -57,7 +61,7 @@ func lstmRun[T Float](dst, a, c, g []T, rows, h int) {
 	} else {
 		r.par.run()
 	}
-	r.dst, r.a, r.c, r.g = nil, nil, nil, nil
+	r.dst, r.a, r.c, r.g = nil, nil, nil, [7][]T{}
 	putRunner(r)
 }
 
@@ -65,7 +69,8 @@ func lstmRun[T Float](dst, a, c, g []T, rows, h int) {
 // [t·per, (t+1)·per) with its own temporaries buf[t·lstmScratch:].
 type lstmRunner[T Float] struct {
 	par          *parFor
-	dst, a, c, g []T
+	dst, a, c    []T
+	g            [7][]T
 	buf          []T
 	v            lstmVec[T]
 	rows, h, per int
@@ -97,20 +102,25 @@ const (
 	lstmScratch = 3*lstmChunk + 1
 )
 
-// rows runs rows [lo, hi) of the forward (g nil) or the backward.
-func (v lstmVec[T]) rows(dst, a, c, g, tmp []T, rows, h, lo, hi int) {
+// rows runs rows [lo, hi) of the forward (g[0] nil) or the backward.
+func (v lstmVec[T]) rows(dst, a, c []T, g [7][]T, tmp []T, rows, h, lo, hi int) {
 	plane := rows * h
 	for r := lo; r < hi; r++ {
 		at := r * h
 		p := func(s []T, k int) []T { return s[k*plane+at : k*plane+at+h] }
 		cp := c[at : at+h]
-		if g != nil {
+		if g[0] != nil {
 			d := dst[r*5*h : (r+1)*5*h]
 			for j := 0; j < h; j += lstmChunk {
 				e := min(j+lstmChunk, h)
 				q := func(s []T, k int) []T { return s[k*plane+at+j : k*plane+at+e] }
-				v.gradChunk(d[j:], h, tmp, q(a, 2), q(a, 3), q(a, 4), q(a, 5), q(a, 6), cp[j:e],
-					[7][]T{q(g, 0), q(g, 1), q(g, 2), q(g, 3), q(g, 4), q(g, 5), q(g, 6)})
+				var gc [7][]T
+				for k, x := range g {
+					if x != nil {
+						gc[k] = x[at+j : at+e]
+					}
+				}
+				v.gradChunk(d[j:], h, tmp, q(a, 2), q(a, 3), q(a, 4), q(a, 5), q(a, 6), cp[j:e], gc)
 			}
 			continue
 		}
@@ -136,7 +146,7 @@ func (v lstmVec[T]) rows(dst, a, c, g, tmp []T, rows, h, lo, hi int) {
 // gradChunk writes columns [j, j+n) of one row of LSTMCellGrad's result: d
 // is the row from column j on (gate k's part at k·h, c's at 4h), tmp the
 // task's temporaries, ai to tc the activations, cp the previous cell and g
-// the gradients of the seven planes, all n long:
+// the gradients of the seven planes (nil: zeros), all n long:
 //
 //	dc' = g1 + (g0·σ(o) + g6)·(1 - tanh²(c'))
 //	di = (dc'·tanh(g) + g2)·σ(i)·(1 - σ(i))
@@ -152,7 +162,9 @@ func (v lstmVec[T]) gradChunk(d []T, h int, tmp, ai, af, ag, ao, tc, cp []T, g [
 	v.mul(t, tc, tc)
 	v.sub(t, one, t) // 1 - tanh²(c')
 	v.mul(u, g[0], ao)
-	v.add(u, u, g[6])
+	if g[6] != nil {
+		v.add(u, u, g[6])
+	}
 	v.mul(u, u, t)
 	v.add(dc2, g[1], u)
 	v.mul(d[4*h:4*h+n], dc2, af)
@@ -160,7 +172,9 @@ func (v lstmVec[T]) gradChunk(d []T, h int, tmp, ai, af, ag, ao, tc, cp []T, g [
 	// (a·b + g[4])·(1 - s²) (tanh)
 	gate := func(out, a, b, gk, s []T, sig bool) {
 		v.mul(u, a, b)
-		v.add(u, u, gk)
+		if gk != nil {
+			v.add(u, u, gk)
+		}
 		if sig {
 			v.sub(t, one, s)
 			v.mul(u, u, s)
@@ -174,4 +188,10 @@ func (v lstmVec[T]) gradChunk(d []T, h int, tmp, ai, af, ag, ao, tc, cp []T, g [
 	gate(d[h:h+n], dc2, cp, g[3], af, true)
 	gate(d[2*h:2*h+n], dc2, ai, g[4], ag, false)
 	gate(d[3*h:3*h+n], g[0], tc, g[5], ao, true)
+}
+
+// LSTMCellGrad2 is LSTMCellGrad for gradients of h' and c' alone, dh and dc
+// [rows, h] (those of the activation planes zero).
+func LSTMCellGrad2[T Float](dst, y, c, dh, dc []T, rows, h int) {
+	lstmRun(dst, y, c, [7][]T{dh, dc}, rows, h)
 }

@@ -68,8 +68,13 @@ func TestLSTMCellKernels(t *testing.T) {
 		// The serial rows give the same bits as the (possibly parallel) call.
 		s32, sg32 := make([]float32, len(fr)), make([]float32, len(gr))
 		v, tmp := newLSTMVec[float32](), make([]float32, lstmScratch)
-		v.rows(s32, to32(gates), to32(c), nil, tmp, rows, h, 0, rows)
-		v.rows(sg32, f32, to32(c), to32(g), tmp, rows, h, 0, rows)
+		v.rows(s32, to32(gates), to32(c), [7][]float32{}, tmp, rows, h, 0, rows)
+		g32p := to32(g)
+		var planes [7][]float32
+		for k := range planes {
+			planes[k] = g32p[k*rows*h : (k+1)*rows*h]
+		}
+		v.rows(sg32, f32, to32(c), planes, tmp, rows, h, 0, rows)
 		for k := range s32 {
 			if math.Float32bits(s32[k]) != math.Float32bits(f32[k]) {
 				t.Fatalf("%dx%d: forward[%d] serial %v, parallel %v", rows, h, k, s32[k], f32[k])
@@ -79,6 +84,25 @@ func TestLSTMCellKernels(t *testing.T) {
 			if math.Float32bits(sg32[k]) != math.Float32bits(g32[k]) {
 				t.Fatalf("%dx%d: grad[%d] serial %v, parallel %v", rows, h, k, sg32[k], g32[k])
 			}
+		}
+	}
+}
+
+// TestLSTMCellGrad2: the gradients of h' and c' alone give the bits of the
+// seven planes' gradient with zeros in planes 2 to 6.
+func TestLSTMCellGrad2(t *testing.T) {
+	rows, h := 5, 300
+	rng := rand.New(rand.NewPCG(3, 4))
+	gates, c, g := to32(randSlice(rng, rows*4*h)), to32(randSlice(rng, rows*h)), to32(randSlice(rng, 7*rows*h))
+	clear(g[2*rows*h:])
+	y := make([]float32, 7*rows*h)
+	LSTMCell(y, gates, c, rows, h)
+	want, got := make([]float32, 5*rows*h), make([]float32, 5*rows*h)
+	LSTMCellGrad(want, y, c, g, rows, h)
+	LSTMCellGrad2(got, y, c, g[:rows*h], g[rows*h:2*rows*h], rows, h)
+	for k := range want {
+		if math.Float32bits(want[k]) != math.Float32bits(got[k]) {
+			t.Fatalf("grad[%d] = %v, want %v", k, got[k], want[k])
 		}
 	}
 }

@@ -52,20 +52,52 @@ func lstmDecomp(b *Builder, gates, c *Node) *Node {
 	return b.Must(Stack, Attrs{"axis": 0}, b.Mul(o, tc), c2, i, f, g, o, tc)
 }
 
-// lstmGradDecomp is lstm_cell_grad(y, c, g) written with other ops.
-func lstmGradDecomp(b *Builder, y, c, g *Node) *Node {
+// lstmGradIn is lstm_cell_grad's gradient operands for the gradient g of
+// lstm_cell's planes: g itself, or, when only h' and c' have gradients (g
+// joins them with zeros: the usual case, a cell read only through hc[0]
+// and hc[1]), those two as [B, H], so that no plane of zeros is written
+// or read.
+func lstmGradIn(b *Builder, c, g *Node) []*Node {
+	plane := func(x *Node) *Node {
+		if x.Op == Reshape && x.In[0].Type.Shape.Equal(c.Type.Shape) {
+			return x.In[0]
+		}
+		return b.Must(Reshape, Attrs{"shape": c.Type.Shape}, x)
+	}
+	isZero := func(x *Node) bool { return x.Op == Full && x.Attrs.Float("value", 1) == 0 }
+	one := Shape{DimConst(1), c.Type.Shape[0], c.Type.Shape[1]}
+	switch {
+	case g.Op == Concat && g.Attrs.Int("axis", 0) == 0 && len(g.In) == 3 &&
+		g.In[0].Type.Shape.Equal(one) && g.In[1].Type.Shape.Equal(one) && isZero(g.In[2]):
+		return []*Node{plane(g.In[0]), plane(g.In[1])}
+	}
+	return []*Node{g}
+}
+
+// lstmGradDecomp is lstm_cell_grad(y, c, g...) written with other ops; g
+// is the seven planes' gradient, or h”s and c”s ([B, H]).
+func lstmGradDecomp(b *Builder, y, c *Node, g []*Node) *Node {
 	pl := func(x *Node, k int) *Node {
 		s := cut(b, x, 0, DimConst(int64(k)), DimConst(1))
 		return b.Must(Reshape, Attrs{"shape": c.Type.Shape}, s)
 	}
+	gp := func(k int) *Node {
+		if len(g) == 1 {
+			return pl(g[0], k)
+		}
+		if k < 2 {
+			return g[k]
+		}
+		return b.Full(c.Type, 0)
+	}
 	one := scalar(b, c, 1)
 	i, f, gt, o, t := pl(y, 2), pl(y, 3), pl(y, 4), pl(y, 5), pl(y, 6)
-	dc2 := b.Add(pl(g, 1), b.Mul(b.Add(b.Mul(pl(g, 0), o), pl(g, 6)), b.Sub(one, b.Mul(t, t))))
+	dc2 := b.Add(gp(1), b.Mul(b.Add(b.Mul(gp(0), o), gp(6)), b.Sub(one, b.Mul(t, t))))
 	dsig := func(d, s *Node) *Node { return b.Mul(b.Mul(d, s), b.Sub(one, s)) }
-	di := dsig(b.Add(b.Mul(dc2, gt), pl(g, 2)), i)
-	df := dsig(b.Add(b.Mul(dc2, c), pl(g, 3)), f)
-	dg := b.Mul(b.Add(b.Mul(dc2, i), pl(g, 4)), b.Sub(one, b.Mul(gt, gt)))
-	do := dsig(b.Add(b.Mul(pl(g, 0), t), pl(g, 5)), o)
+	di := dsig(b.Add(b.Mul(dc2, gt), gp(2)), i)
+	df := dsig(b.Add(b.Mul(dc2, c), gp(3)), f)
+	dg := b.Mul(b.Add(b.Mul(dc2, i), gp(4)), b.Sub(one, b.Mul(gt, gt)))
+	do := dsig(b.Add(b.Mul(gp(0), t), gp(5)), o)
 	return b.Must(Concat, Attrs{"axis": 1}, di, df, dg, do, b.Mul(dc2, f))
 }
 
@@ -123,7 +155,7 @@ func init() {
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			gates, c := n.In[0], n.In[1]
-			r := b.Must(LSTMCellGrad, nil, n, c, g)
+			r := b.Must(LSTMCellGrad, nil, append([]*Node{n, c}, lstmGradIn(b, c, g)...)...)
 			h := c.Type.Shape[1]
 			four := gates.Type.Shape[1]
 			return []*Node{cut(b, r, 1, DimConst(0), four), cut(b, r, 1, four, h)}
@@ -148,10 +180,10 @@ func init() {
 	})
 	setExport(LSTMCell, lstmExport)
 	Register(&LSTMCellGrad, &Op{
-		Name: "lstm_cell_grad", Arity: 3,
-		Doc: "lstm_cell_grad(y [7, B, H], c [B, H], g [7, B, H]): lstm_cell's gradients, one fused kernel, from its result y " +
-			"(the activation planes 2 to 6), the previous cell c and the incoming gradient g of the seven planes: " +
-			"the gates' (columns 0 to 4H) and c's (4H to 5H) ([B, 5H])",
+		Name: "lstm_cell_grad", Arity: -1,
+		Doc: "lstm_cell_grad(y [7, B, H], c [B, H], g [7, B, H]), or (y, c, dh [B, H], dc [B, H]): lstm_cell's gradients, " +
+			"one fused kernel, from its result y (the activation planes 2 to 6), the previous cell c and the incoming " +
+			"gradient of the seven planes, or of h' and c' alone: the gates' (columns 0 to 4H) and c's (4H to 5H) ([B, 5H])",
 		// the chain rule through c' and h' and the four activations
 		Flops: lstmFlops(24),
 		Infer: func(in []Type, _ Attrs) (Type, error) {
@@ -159,30 +191,49 @@ func init() {
 			if err != nil {
 				return Type{}, err
 			}
+			if len(in) < 3 || len(in) > 4 || in[1].Shape.Rank() != 2 {
+				return Type{}, &InferError{"lstm_cell_grad", fmt.Sprintf("needs y [7, B, H], c [B, H] and g [7, B, H] or dh, dc [B, H]: got %d operands", len(in))}
+			}
 			c := in[1].Shape
-			if c.Rank() != 2 || !in[0].Shape.Equal(Shape{DimConst(kernels.LSTMPlanes), c[0], c[1]}) || !in[2].Shape.Equal(in[0].Shape) {
-				return Type{}, &InferError{"lstm_cell_grad", fmt.Sprintf("needs y and g [7, B, H] for c [B, H]: got {0} %v, {1} %v and {2} %v", in[0], in[1], in[2])}
+			ok := in[0].Shape.Equal(Shape{DimConst(kernels.LSTMPlanes), c[0], c[1]})
+			if len(in) == 3 {
+				ok = ok && in[2].Shape.Equal(in[0].Shape)
+			} else {
+				ok = ok && in[2].Shape.Equal(c) && in[3].Shape.Equal(c)
+			}
+			if !ok {
+				return Type{}, &InferError{"lstm_cell_grad", fmt.Sprintf("needs y [7, B, H], c [B, H] and g [7, B, H] or dh, dc [B, H]: got {0} %v, {1} %v and {2} %v", in[0], in[1], in[2])}
 			}
 			return Type{dt, Shape{c[0], DimConst(5).Mul(c[1])}}, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
-			return decompVJP(b, n.In, lstmGradDecomp(b, n.In[0], n.In[1], n.In[2]), g)
+			return decompVJP(b, n.In, lstmGradDecomp(b, n.In[0], n.In[1], n.In[2:]), g)
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
-			return decompJVP(b, n.In, lstmGradDecomp(b, n.In[0], n.In[1], n.In[2]), t)
+			return decompJVP(b, n.In, lstmGradDecomp(b, n.In[0], n.In[1], n.In[2:]), t)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
+			two := len(in) == 4
 			return lstmKernel(n, in,
 				func(o *tensor.Tensor, in []*tensor.Tensor, rows, h int) {
+					if two {
+						kernels.LSTMCellGrad2(o.F32, in[0].F32, in[1].F32, in[2].F32, in[3].F32, rows, h)
+						return
+					}
 					kernels.LSTMCellGrad(o.F32, in[0].F32, in[1].F32, in[2].F32, rows, h)
 				},
 				func(o *tensor.Tensor, in []*tensor.Tensor, rows, h int) {
+					if two {
+						kernels.LSTMCellGrad2(o.F64, in[0].F64, in[1].F64, in[2].F64, in[3].F64, rows, h)
+						return
+					}
 					kernels.LSTMCellGrad(o.F64, in[0].F64, in[1].F64, in[2].F64, rows, h)
 				})
 		},
 		Check: []CheckCase{
 			{In: []Type{T(7, 2, 2), T(2, 2), T(7, 2, 2)}},
 			{In: []Type{T(7, 3, 3), T(3, 3), T(7, 3, 3)}},
+			{In: []Type{T(7, 3, 2), T(3, 2), T(3, 2), T(3, 2)}},
 		},
 	})
 }
