@@ -57,13 +57,13 @@ func TestInfoModels(t *testing.T) {
 		{"digits.nn", 9, "l1", 1, "model Dense at l1", "call: l1(x): f32[B, 128]"},
 		{"digits.nn", 9, "p)", 1, "float = 0.1", ""},
 		{"digits.nn", 14, "*", 1, "f32", ""},
-		{"gcn.nn", 14, "X", 1, "f32[N, 1433]", ""},
-		{"gcn.nn", 14, "W1", 1, "f32[1433, 16]", "22928 values"},
-		{"gcn.nn", 14, "@", 2, "f32[N, 16]", ""},
-		{"gcn.nn", 15, "@", 1, "f32[N, 7]", ""},
-		{"gcn.nn", 19, "logp", 1, "f32[N, 7]", ""},
-		{"gcn.nn", 20, "nll", 1, "f32[N]", ""},
-		{"gcn.nn", 23, "mask", 1, "f32[N]", ""},
+		{"gcn.nn", 30, "X", 1, "f32[N, 1433]", ""},
+		{"gcn.nn", 30, "W1", 1, "f32[1433, 64]", "91712 values"},
+		{"gcn.nn", 30, "@", 2, "f32[N, 64]", ""},
+		{"gcn.nn", 31, "@", 1, "f32[N, 7]", ""},
+		{"gcn.nn", 35, "logp", 1, "f32[N, 7]", ""},
+		{"gcn.nn", 36, "nll", 1, "f32[N]", ""},
+		{"gcn.nn", 39, "mask", 1, "f32[N]", ""},
 	}
 	analyses := map[string]*Analysis{}
 	srcs := map[string]string{}
