@@ -204,7 +204,9 @@ func TestFashionCNNShort(t *testing.T) {
 
 // TestFashionCNNFull runs `nnc train fashion_cnn.nn` as written (8 epochs
 // on all 60,000 images) and requires the issue's 92% on the official test
-// set. A long run (NNC_FULL=all).
+// set. A long run (NNC_FULL=all): 851 s of CPU. The recipe misses the
+// target: the run of models/README.md reached 0.9011 (PyTorch's 0.8952),
+// so this test fails until the recipe changes.
 func TestFashionCNNFull(t *testing.T) {
 	fullRun(t, true)
 	trainFullImage(t, "fashion_cnn.nn", 0.92)
