@@ -29,7 +29,8 @@ func TestResNetSmallShort(t *testing.T) {
 // TestResNetSmallFull runs `nnc train resnet_small.nn` as written (8 epochs
 // on all 60,000 images) and requires 92% on the official test set
 // (fashion_cnn.nn's bar; see models/README.md for the references). A long
-// run (NNC_FULL=all).
+// run (NNC_FULL=all): 1,629 s of CPU. The run of models/README.md reached
+// 0.9121, so this test fails until the recipe changes.
 func TestResNetSmallFull(t *testing.T) {
 	fullRun(t, true)
 	trainFullImage(t, "resnet_small.nn", 0.92)
