@@ -25,88 +25,87 @@ type slotWrite struct {
 }
 
 // asSlot reports whether c is an unslice of constant bounds, step 1, that
-// differs from the whole tensor on exactly one axis.
+// differs from the whole tensor on exactly one axis, whose size is
+// constant. The other axes may be symbolic (a training step's batch axis):
+// the unslice covers them whole.
 func asSlot(c *ops.Node) (slotWrite, bool) {
 	if c.Op != ops.Unslice || len(c.In) != 1 {
 		return slotWrite{}, false
 	}
-	full := c.Type.Shape
-	dims := make([]int, len(full))
-	for j, d := range full {
-		v, ok := d.IsConst()
+	s := slotWrite{axis: -1, part: c.In[0], c: c}
+	for j, d := range c.Type.Shape {
+		whole, lo, hi, ok := slotAxis(c.Attrs, j, d)
 		if !ok {
 			return slotWrite{}, false
 		}
-		dims[j] = int(v)
-	}
-	lo, hi, ok := slotBounds(c.Attrs, dims)
-	if !ok {
-		return slotWrite{}, false
-	}
-	s := slotWrite{axis: -1, part: c.In[0], c: c}
-	for j := range dims {
-		if lo[j] == 0 && hi[j] == dims[j] {
+		if whole {
 			continue
 		}
-		if s.axis >= 0 || lo[j] >= hi[j] {
+		if s.axis >= 0 || lo >= hi {
 			return slotWrite{}, false
 		}
-		s.axis, s.lo, s.hi = j, lo[j], hi[j]
+		s.axis, s.lo, s.hi = j, lo, hi
 	}
 	return s, s.axis >= 0
 }
 
-// slotBounds reads an unslice's bounds per axis, in either of slice's
-// forms; ok is false for steps other than 1 or bounds out of range.
-func slotBounds(a ops.Attrs, dims []int) (lo, hi []int, ok bool) {
-	r := len(dims)
-	lo, hi = make([]int, r), make([]int, r)
+// slotAxis reads an unslice's bounds on axis j of size d, in either of
+// slice's forms: whole when the unslice covers the axis (whatever d is),
+// else [lo, hi) with d constant; ok is false for steps other than 1,
+// bounds out of range, or a part of a symbolic axis.
+func slotAxis(a ops.Attrs, j int, d ops.Dim) (whole bool, lo, hi int, ok bool) {
+	dim, isConst := d.IsConst()
 	if _, has := a["begin"]; has {
 		begin, end := a.Shape("begin"), a.Shape("end")
-		if len(begin) != r || len(end) != r {
-			return nil, nil, false
+		if j >= len(begin) || j >= len(end) {
+			return false, 0, 0, false
 		}
-		for j := range dims {
-			b, bok := begin[j].IsConst()
-			e, eok := end[j].IsConst()
-			if !bok || !eok || b < 0 || e > int64(dims[j]) || b > e {
-				return nil, nil, false
-			}
-			lo[j], hi[j] = int(b), int(e)
+		b, bok := begin[j].IsConst()
+		if bok && b == 0 && end[j] == d {
+			return true, 0, 0, true
 		}
-		return lo, hi, true
+		e, eok := end[j].IsConst()
+		if !isConst || !bok || !eok || b < 0 || e > dim || b > e {
+			return false, 0, 0, false
+		}
+		return b == 0 && e == dim, int(b), int(e), true
 	}
 	starts, _ := a.Ints("starts")
 	stops, _ := a.Ints("stops")
-	if steps, has := a.Ints("steps"); has {
-		for _, s := range steps {
-			if s != 1 && s != ops.SliceNone {
-				return nil, nil, false
-			}
+	steps, _ := a.Ints("steps")
+	start, stop := ops.SliceNone, ops.SliceNone
+	if j < len(starts) {
+		start = starts[j]
+	}
+	if j < len(stops) {
+		stop = stops[j]
+	}
+	if j < len(steps) && steps[j] != 1 && steps[j] != ops.SliceNone {
+		return false, 0, 0, false
+	}
+	if (start == ops.SliceNone || start == 0) && stop == ops.SliceNone {
+		return true, 0, 0, true
+	}
+	if !isConst {
+		return false, 0, 0, false
+	}
+	lo, hi = 0, int(dim)
+	if start != ops.SliceNone {
+		lo = start
+		if lo < 0 {
+			lo += int(dim)
 		}
 	}
-	if len(starts) > r || len(stops) > r {
-		return nil, nil, false
-	}
-	for j, d := range dims {
-		lo[j], hi[j] = 0, d
-		if j < len(starts) && starts[j] != ops.SliceNone {
-			lo[j] = starts[j]
-			if lo[j] < 0 {
-				lo[j] += d
-			}
-		}
-		if j < len(stops) && stops[j] != ops.SliceNone {
-			hi[j] = stops[j]
-			if hi[j] < 0 {
-				hi[j] += d
-			}
-		}
-		if lo[j] < 0 || hi[j] > d || lo[j] > hi[j] {
-			return nil, nil, false
+	if stop != ops.SliceNone {
+		hi = stop
+		if hi < 0 {
+			hi += int(dim)
 		}
 	}
-	return lo, hi, true
+	if lo < 0 || hi > int(dim) || lo > hi {
+		return false, 0, 0, false
+	}
+	return lo == 0 && hi == int(dim), lo, hi, true
 }
 
 // joinSlots is the sum of the held-back contributions ws to a tensor of

@@ -119,3 +119,42 @@ func TestGradSlotsLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestGradSlotsSymbolicAxes: a training step keeps its batch axis
+// symbolic; slices along the constant time axis that cover the batch axis
+// whole (in both of slice's forms) are still joined by one concat, not
+// summed at full size (which made a scan's gradient O(T²)), and the
+// gradient is exp(x) at every element for the batch size given at run
+// time.
+func TestGradSlotsSymbolicAxes(t *testing.T) {
+	const T = 40
+	for _, numpyForm := range []bool{false, true} {
+		b := ops.NewBuilder()
+		x := b.Input("x", ops.Type{DType: ops.F64, Shape: ops.Shape{ops.DimConst(T), ops.DimVar("B")}})
+		var y *ops.Node
+		for i := range T {
+			var s *ops.Node
+			if numpyForm {
+				s = b.Must(ops.Slice, ops.Attrs{"starts": []int{i}, "stops": []int{i + 1}}, x)
+			} else {
+				s = sliceRows(b, x, 0, i, i+1)
+			}
+			y = accumulate(b, y, total(b, must(b, ops.Exp, s)))
+		}
+		gs, err := Grad(b, y, []*ops.Node{x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := reach(gs[0]); c[ops.Add] != 0 || c[ops.Unslice] != 0 || c[ops.Concat] != 1 {
+			t.Errorf("numpy form %v: gradient graph: %d adds, %d unslices, %d concats; want 0, 0, 1", numpyForm, c[ops.Add], c[ops.Unslice], c[ops.Concat])
+		}
+		b.Output("dx", gs[0])
+		xv := randTensor(rand.New(rand.NewPCG(7, 8)), T, 3)
+		out := evalAll(t, b.G, xv)
+		for i, v := range xv.F64 {
+			if got := out[0].F64[i]; !close(got, math.Exp(v), 1e-15) {
+				t.Errorf("numpy form %v: dx[%d] = %v, want exp(x) = %v", numpyForm, i, got, math.Exp(v))
+			}
+		}
+	}
+}
