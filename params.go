@@ -89,8 +89,9 @@ func tensorType(t *Tensor) string {
 	return ops.Type{DType: t.DType, Shape: ops.ShapeOf(t.Shape...)}.String()
 }
 
-// saveParams writes the leaves' values from store to a safetensors file.
-func saveParams(store *runtime.Store, leaves []*ops.Node, file string) error {
+// saveParams writes the leaves' values from store to a safetensors file,
+// with meta in its header (may be nil).
+func saveParams(store *runtime.Store, leaves []*ops.Node, file string, meta map[string]string) error {
 	m := map[string]*Tensor{}
 	for _, n := range leaves {
 		t := store.Get(n.Name())
@@ -99,5 +100,5 @@ func saveParams(store *runtime.Store, leaves []*ops.Node, file string) error {
 		}
 		m[n.Name()] = t
 	}
-	return data.SaveSafetensors(file, m)
+	return data.SaveSafetensorsMeta(file, m, meta)
 }

@@ -466,10 +466,12 @@ func (tr *training) facts(opts *TrainOptions) loopFacts {
 		seed: tr.seed, hasVal: tr.pd.val != nil, lossG: tr.lossG, shapes: tr.shapes, low: tr.low}
 }
 
-// save writes the trained parameters to output, and beside them a text's
-// vocabulary and the preprocessing statistics.
+// save writes the trained parameters to output, with the run's seed in
+// the header (metaSeed: Eval draws a split that depends on it from it),
+// and beside them a text's vocabulary and the preprocessing statistics.
 func (tr *training) save(output string) error {
-	if err := saveParams(tr.saved, append(tr.low.Params, tr.low.States...), output); err != nil {
+	meta := map[string]string{metaSeed: strconv.FormatUint(tr.seed, 10)}
+	if err := saveParams(tr.saved, append(tr.low.Params, tr.low.States...), output, meta); err != nil {
 		return err
 	}
 	if tr.pd.vocab != nil {

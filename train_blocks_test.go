@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nnclang/nnc/data"
 )
 
 // fixture is a file of testdata/train.
@@ -302,8 +304,10 @@ func TestPlanetoidSplit(t *testing.T) {
 // training with TrainOptions.Seed = 2 gives bitwise the metrics of the
 // same run with seed = 2 written in, and another seed other metrics; with
 // several seeds each run draws its own split (the runs of Seeds = 2 from 1
-// are those of seed = 1 and seed = 2); Eval measures the split of the
-// block's seed, so it gives a run's final test metrics back. A seed that
+// are those of seed = 1 and seed = 2); Eval measures the split of
+// EvalOptions.Seed, else of the seed the parameters file records (an
+// error when it records none), so it gives a run's final test metrics
+// back. A seed that
 // is neither a count nor "run" is an error at the split.
 func TestPlanetoidRunSeed(t *testing.T) {
 	const fixed, run = `graph("cora_small.npz", split = planetoid(5, 40, 60, seed = %s))`, `"run"`
@@ -367,6 +371,45 @@ func TestPlanetoidRunSeed(t *testing.T) {
 	}
 	if tr.Metrics["test_loss"] != a["test_loss"] || ev["test_accuracy"] != tr.Metrics["test_accuracy"] || math.Abs(ev["test_loss"]-tr.Metrics["test_loss"]) > 1e-6 {
 		t.Errorf("block seed 2: trained %v, evaluated %v; want the test metrics of seed 2 (test loss %v)", tr.Metrics, ev, a["test_loss"])
+	}
+	// Eval of one of several seeds' files: the seed the file records, not
+	// the block's (0), draws the split; EvalOptions.Seed overrides it; a
+	// file that records none is an error unless Seed gives it.
+	p = graphProgram(t, setting(run))
+	many := filepath.Join(t.TempDir(), "M.safetensors")
+	if _, err := p.Train(TrainOptions{Epochs: 3, Seed: &one, Seeds: 2, Output: many}); err != nil {
+		t.Fatal(err)
+	}
+	seed2 := filepath.Join(filepath.Dir(many), "M.seed2.safetensors")
+	ev, err = p.Eval(EvalOptions{Params: seed2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(ev["test_loss"]-a["test_loss"]) > 1e-6 {
+		t.Errorf("Eval of M.seed2: test loss %v; want seed 2's %v", ev["test_loss"], a["test_loss"])
+	}
+	zero := uint64(0)
+	ev0, err := p.Eval(EvalOptions{Params: seed2, Seed: &zero})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev0["test_loss"] == ev["test_loss"] {
+		t.Errorf("Eval of M.seed2 with Seed 0 measured split 2 again (test loss %v)", ev0["test_loss"])
+	}
+	tensors, err := data.LoadSafetensors(seed2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := filepath.Join(filepath.Dir(many), "bare.safetensors")
+	if err := data.SaveSafetensors(bare, tensors); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Eval(EvalOptions{Params: bare})
+	if want := "the split is drawn with the training run's seed (seed = \"run\"), which " + bare + " does not record"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Eval of a file without a seed: %v; want %q", err, want)
+	}
+	if ev, err = p.Eval(EvalOptions{Params: bare, Seed: &two}); err != nil || math.Abs(ev["test_loss"]-a["test_loss"]) > 1e-6 {
+		t.Errorf("Eval of a file without a seed, Seed 2: %v, %v; want test loss %v", ev, err, a["test_loss"])
 	}
 	_, err = graphProgram(t, setting(`"walk"`)).Train(TrainOptions{Epochs: 1})
 	if want := `g.nn:21:49: train GCN: data: graph: split = planetoid(...): planetoid's seed is a non-negative integer, or "run"`; err == nil || !strings.Contains(err.Error(), want) {

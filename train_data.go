@@ -71,9 +71,13 @@ type dataRequest struct {
 	seed  uint64
 	seq   int // text windows' length over the block's (0: the block's)
 	// splitSeed is the run's seed, which planetoid(..., seed = "run")
-	// draws its split with: the training run's seed, or for Eval the
-	// block's seed.
+	// draws its split with: the training run's seed, or for Eval the one
+	// EvalOptions.Seed gives or the parameters file records.
 	splitSeed uint64
+	// noSplitSeed, when not "", says why splitSeed is unknown (Eval of a
+	// parameters file that records no seed): a split drawn with the run's
+	// seed is then an error rather than another run's split.
+	noSplitSeed string
 }
 
 // rowCtors are the constructors of rows from one file (or folder), which
@@ -216,7 +220,7 @@ func (p *Program) newLoader(s *settings, call lang.Call, r dataRequest) (*loader
 		kw["seq"] = int64(r.seq)
 		call = lang.Call{Name: call.Name, Args: call.Args, Kwargs: kw}
 	}
-	l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", seed: r.seed, splitSeed: r.splitSeed}
+	l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", seed: r.seed, splitSeed: r.splitSeed, noSplitSeed: r.noSplitSeed}
 	v, inCall := call.Kwargs["split"]
 	switch {
 	case r.split != (Split{}):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/nnclang/nnc/data"
 	"github.com/nnclang/nnc/lang"
@@ -40,11 +41,44 @@ type EvalOptions struct {
 	// "f1", "top5_accuracy", "perplexity", ...; docs/language.md); nil:
 	// the train block's metrics, else accuracy.
 	Metrics []string
+	// Seed is the training run's seed, which a split drawn with it
+	// (planetoid(..., seed = "run")) needs; nil: the seed the parameters
+	// file records (nnc train -o writes it), and without one such a split
+	// is an error.
+	Seed *uint64
 	// Progress, when not nil, gets a line saying what the evaluation
 	// measured and what it cost: "measured 270 examples in 0.031s (8710
 	// examples/s, batches of 256)".
 	Progress io.Writer
 }
+
+// splitSeed sets the seed of a split drawn with the run's seed: Seed, else
+// the one the parameters file records, else none (noSplitSeed says why).
+func (o *EvalOptions) splitSeed(req *dataRequest) error {
+	if o.Seed != nil {
+		req.splitSeed = *o.Seed
+		return nil
+	}
+	meta, err := data.SafetensorsMetadata(o.Params)
+	if err != nil {
+		return err
+	}
+	v, ok := meta[metaSeed]
+	if !ok {
+		req.noSplitSeed = fmt.Sprintf("which %s does not record: give the seed it was trained with (EvalOptions.Seed, nnc eval --seed)", o.Params)
+		return nil
+	}
+	seed, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s: the recorded seed %s=%q is not a seed", o.Params, metaSeed, v)
+	}
+	req.splitSeed = seed
+	return nil
+}
+
+// metaSeed is the key of the training run's seed in the header metadata
+// of the parameters nnc train -o writes.
+const metaSeed = "nnc_seed"
 
 // dataRequest is the data set, split and loaders' options Eval loads.
 func (o *EvalOptions) dataRequest() dataRequest {
@@ -119,10 +153,8 @@ func (p *Program) EvalReport(ctx context.Context, opts EvalOptions) (res *EvalRe
 	var store *runtime.Store
 	var tensors map[string]*Tensor
 	req := opts.dataRequest()
-	if seed, err := s.int("seed", 0, 0); err != nil {
+	if err := opts.splitSeed(&req); err != nil {
 		return nil, err
-	} else {
-		req.splitSeed = uint64(seed) // planetoid(..., seed = "run"): the block's seed
 	}
 	pd, err := p.prepareData(s, req, entry, opts.Inputs, opts.Labels, opts.Shapes, "EvalOptions.Shapes", func(sets *dataSets) error {
 		if sets.test == nil {

@@ -323,6 +323,9 @@ func (l *loader) graphMasks(arrays map[string]*tensor.Tensor, labels *tensor.Ten
 	switch l.form {
 	case "planetoid":
 		var err error
+		if s, ok := l.splitCall.Kwargs["seed"].(string); ok && s == "run" && l.noSplitSeed != "" {
+			return [3]*tensor.Tensor{}, l.errorf(lang.CodeValue, []string{"split"}, "the split is drawn with the training run's seed (seed = \"run\"), %s", l.noSplitSeed)
+		}
 		if sets, err = planetoid(labels, l.splitCall, l.splitSeed); err != nil {
 			return [3]*tensor.Tensor{}, l.errorf(lang.CodeValue, []string{"split"}, "%v", err)
 		}

@@ -60,8 +60,9 @@ type loader struct {
 	// aside holds the index or mask arrays a split names (npz).
 	aside map[string]*tensor.Tensor
 	// seed draws the offsets of text windows; splitSeed is the seed of
-	// planetoid(..., seed = "run").
+	// planetoid(..., seed = "run"), unknown when noSplitSeed says why.
 	seed, splitSeed uint64
+	noSplitSeed     string
 }
 
 // errorf makes an error at the argument at path of the data call.

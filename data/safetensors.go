@@ -260,9 +260,49 @@ func EncodeSafetensors(tensors map[string]*tensor.Tensor, metadata map[string]st
 // SaveSafetensors writes the tensors to path as a safetensors file (through a
 // temporary file and a rename). Names are parameter paths such as "l1.W".
 func SaveSafetensors(path string, tensors map[string]*tensor.Tensor) error {
-	b, err := EncodeSafetensors(tensors, nil)
+	return SaveSafetensorsMeta(path, tensors, nil)
+}
+
+// SaveSafetensorsMeta is SaveSafetensors with the header's __metadata__
+// strings (none when metadata is empty).
+func SaveSafetensorsMeta(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
+	b, err := EncodeSafetensors(tensors, metadata)
 	if err != nil {
 		return err
 	}
 	return writeFileAtomic(path, b)
+}
+
+// SafetensorsMetadata reads the __metadata__ strings of a safetensors
+// file's header (nil when it has none) without reading its tensors. The
+// header is bounded (100 MB) and must fit in the file.
+func SafetensorsMetadata(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var n [8]byte
+	if _, err := io.ReadFull(f, n[:]); err != nil {
+		return nil, offErr(path, 0, "safetensors file is shorter than its 8-byte header length")
+	}
+	hlen := binary.LittleEndian.Uint64(n[:])
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if hlen > maxSTHeader || fi.Mode().IsRegular() && hlen > uint64(fi.Size()-8) {
+		return nil, offErr(path, 0, "safetensors header length %d exceeds the file (%d bytes)", hlen, fi.Size())
+	}
+	header := make([]byte, hlen)
+	if _, err := io.ReadFull(f, header); err != nil {
+		return nil, offErr(path, 8, "safetensors header: %v", err)
+	}
+	var h struct {
+		Meta map[string]string `json:"__metadata__"`
+	}
+	if err := json.Unmarshal(header, &h); err != nil {
+		return nil, offErr(path, 8, "safetensors header: %v", err)
+	}
+	return h.Meta, nil
 }

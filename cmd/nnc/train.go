@@ -161,10 +161,14 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	fs.Bool("json", true, "print the metrics as one JSON object (always on)")
 	metrics := fs.String("metrics", "", "the metrics to measure besides the loss, NAME,... (accuracy, top5_accuracy, precision, recall, f1, auc, mae, rmse, r2, perplexity, ...; default: the train block's, else accuracy)")
 	fs.BoolVar(&o.AllowNonFinite, "allow-nonfinite", false, "accept NaN and infinite feature values in a data file")
+	seed := fs.Uint64("seed", 0, "the seed the parameters were trained with, for a split drawn with it (planetoid(..., seed = \"run\")); default: the one the parameters file records")
 	memoryFlag(fs, memoryHelp)
 	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
+	}
+	if given(fs)["seed"] {
+		o.Seed = seed
 	}
 	if err := nonEmpty(fs, "model", "data", "params", "labels"); err != nil {
 		return err
