@@ -170,3 +170,44 @@ func firstDiff(a, b string) string {
 	}
 	return fmt.Sprintf("%d lines and %d", len(la), len(lb))
 }
+
+// TestTrainStepScanLinear: the step nnc train runs for an LSTM over
+// windows of T characters keeps its batch axis symbolic (the last batch
+// may be smaller), and its backward pass is still linear in T: the
+// scan's per-step gradients are joined (at most the last step's unslice
+// is left), not padded to [T, B, 4H] and summed, and the weight gradients
+// of the recurrent product are one product (2T + a few products in all).
+func TestTrainStepScanLinear(t *testing.T) {
+	const T = 40
+	p, err := CompileFile(filepath.Join("testdata", "train", "char_lstm.nn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := TrainOptions{Seq: T}
+	tr, err := p.prepareRun(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.buildTraining(tr, &o); err != nil {
+		t.Fatal(err)
+	}
+	count := map[*ops.Op]int{}
+	symbolic := false
+	for _, n := range tr.step.Nodes {
+		count[n.Op]++
+		if n.Op == ops.Input {
+			if _, ok := n.Type.Shape.Concrete(); !ok {
+				symbolic = true
+			}
+		}
+	}
+	if !symbolic {
+		t.Errorf("the step's inputs all have constant shapes; want the batch axis symbolic, as training runs it")
+	}
+	if count[ops.Unslice] > 2 || count[ops.LSTMCell] != T {
+		t.Errorf("%d unslices and %d lstm_cell nodes; want at most 2 and %d", count[ops.Unslice], count[ops.LSTMCell], T)
+	}
+	if mm := count[ops.Matmul] + count[ops.FusedMatmul]; mm > 2*T+8 {
+		t.Errorf("%d products for T = %d, want at most 2T + 8", mm, T)
+	}
+}

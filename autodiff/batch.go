@@ -12,6 +12,8 @@ import (
 // rows; likewise sum_to(concat(g_t)). Reverse mode holds these
 // contributions back with the slot writes (slots.go) and joins each group
 // of two or more of the same shapes into one product or one reduction.
+// Axis 0 (the rows the concats join: a training step's batch) may be
+// symbolic; the concat's rows are then the symbolic sum.
 
 // batchKind tells how a held-back contribution c joins others: "mm" for a
 // product xᵀ g of matrices (matmul with transpose_x only), "sum" for a
@@ -23,7 +25,7 @@ func batchKind(c *ops.Node) string {
 			return ""
 		}
 		x, g := c.In[0].Type.Shape, c.In[1].Type.Shape
-		if len(x) != 2 || len(g) != 2 || !constShape(x) || !constShape(g) {
+		if len(x) != 2 || len(g) != 2 {
 			return ""
 		}
 		return "mm"
@@ -32,7 +34,7 @@ func batchKind(c *ops.Node) string {
 			return ""
 		}
 		in, out := c.In[0].Type.Shape, c.Type.Shape
-		if len(in) == 0 || !constShape(in) || !constShape(out) {
+		if len(in) == 0 {
 			return ""
 		}
 		if len(out) < len(in) || (len(out) == len(in) && out[0] == ops.DimConst(1) && in[0] != ops.DimConst(1)) {
@@ -40,15 +42,6 @@ func batchKind(c *ops.Node) string {
 		}
 	}
 	return ""
-}
-
-func constShape(s ops.Shape) bool {
-	for _, d := range s {
-		if _, ok := d.IsConst(); !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // batchKey groups contributions that join: same kind, same operand shapes
