@@ -64,7 +64,9 @@ func TestSummaryScratch(t *testing.T) {
 // plan's kernels: for sum(x @ w) with x f64[30, 50] and w f64[50, 70], the
 // packing buffers of the product (30×50 @ 50×70), of x's gradient (g @ wᵀ:
 // 30×70 @ (50×70)ᵀ) and of w's (xᵀ @ g: (30×50)ᵀ @ 30×70), as
-// kernels.MatmulScratch computes them. A limit that holds the values but
+// kernels.MatmulScratch computes them, with the packed operands, which
+// the products borrow from the plan's workspace in turn, counted once (the
+// largest product's, kernels.MatmulWorkspace). A limit that holds the values but
 // not the scratch is refused; one that holds both lets the check run.
 func TestGradCheckScratch(t *testing.T) {
 	p, err := Compile("m.nn", []byte(scratchSrc))
@@ -76,9 +78,18 @@ func TestGradCheckScratch(t *testing.T) {
 		t.Fatal(err)
 	}
 	const m, k, n = 30, 50, 70
-	scratch := kernels.MatmulScratch[float64]([]int{m, k}, []int{k, n}, false, false) +
-		kernels.MatmulScratch[float64]([]int{m, n}, []int{k, n}, false, true) +
-		kernels.MatmulScratch[float64]([]int{m, k}, []int{m, n}, true, false)
+	// Each product's own buffers, and the packed operands of the largest,
+	// which the three borrow in turn from the plan's workspace.
+	var scratch, work int64
+	for _, mm := range []struct {
+		x, w   []int
+		tx, tw bool
+	}{{[]int{m, k}, []int{k, n}, false, false}, {[]int{m, n}, []int{k, n}, false, true}, {[]int{m, k}, []int{m, n}, true, false}} {
+		ws := kernels.MatmulWorkspace[float64](mm.x, mm.w, mm.tx, mm.tw)
+		scratch += kernels.MatmulScratch[float64](mm.x, mm.w, mm.tx, mm.tw) - 8*ws
+		work = max(work, 8*ws)
+	}
+	scratch += work
 	opts := GradCheckOptions{Seed: 1, Shapes: map[string]int{"M": m, "K": k, "N": n}}
 	check := func(limit int64) (*MemoryError, error) {
 		setMemoryLimit(t, limit)

@@ -42,11 +42,15 @@ type GemmPlan[T Float] struct {
 	mtp, ntp     int  // panels per task along M and N
 	mBlk, nBlk   int  // tasks along M and N
 	packA, packB []T
-	tiles        []T // one mr×nr edge tile per participant
-	maxPar       int // participants that tiles has room for
-	serial       bool
-	rowTasks     bool          // tasks span all of N, so each packs its own rows of A
-	sm           *gemmSmall[T] // not nil: a small-M product, run unpacked
+	// ws, when not nil, lends packA and packB for each run (boundA,
+	// boundB: they are its memory; gemm_work.go).
+	ws             *Workspace
+	boundA, boundB bool
+	tiles          []T // one mr×nr edge tile per participant
+	maxPar         int // participants that tiles has room for
+	serial         bool
+	rowTasks       bool          // tasks span all of N, so each packs its own rows of A
+	sm             *gemmSmall[T] // not nil: a small-M product, run unpacked
 	// RunPacked's state: the cache entry last used and its cache, and
 	// whether packB holds op(B) already for this run.
 	shared   *packEntry
@@ -117,12 +121,19 @@ func gemmKernelsFor[T Float]() []gemmKernel[T] {
 }
 
 func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) *GemmPlan[T] {
-	return newGemm(kern, transA, transB, m, n, k, true)
+	return newGemm(kern, transA, transB, m, n, k, true, true)
+}
+
+// NewGemmPlanShared is NewGemmPlan without packing buffers of its own: the
+// plan takes them from the Workspace given with SetWorkspace when it runs
+// (or, without one, allocates them on its first run).
+func NewGemmPlanShared[T Float](transA, transB bool, m, n, k int) *GemmPlan[T] {
+	return newGemm(gemmKernelsFor[T]()[0], transA, transB, m, n, k, true, false)
 }
 
 // newGemm is newGemmWith, with small-M plans (gemm_small.go) only when
-// small is true.
-func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, small bool) *GemmPlan[T] {
+// small is true, and the packing buffers allocated now only when own is.
+func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, small, own bool) *GemmPlan[T] {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels.NewGemmPlan: negative size %d×%d×%d", m, n, k))
 	}
@@ -143,8 +154,9 @@ func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, smal
 	g.mPan = (m + g.mr - 1) / g.mr
 	g.nPan = (n + g.nr - 1) / g.nr
 	// The buffers: gemmScratch counts them, keep the two in step.
-	g.packA = make([]T, g.mPan*g.mr*k) // the padding stays zero
-	g.packB = make([]T, g.nPan*g.nr*k)
+	if own {
+		g.bindPack()
+	}
 
 	par := gemmParticipants()
 	g.maxPar = par
@@ -226,6 +238,7 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	if g.swap {
 		g.a, g.b, g.lda, g.ldb = b, a, ldb, lda
 	}
+	g.bindPack()
 	par := 1
 	if !g.serial {
 		par = min(poolWorkers(), g.maxPar)
@@ -248,6 +261,7 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	g.next.Store(0)
 	poolRun(g, min(par, g.mBlk*g.nBlk), &g.sync)
 	g.a, g.b, g.c = nil, nil, nil
+	g.unbindPack()
 }
 
 // prePanels is the number of panels packed before the blocks of C are

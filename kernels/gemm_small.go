@@ -149,7 +149,7 @@ func (g *GemmPlan[T]) runSmall(alpha T, a []T, lda int, b []T, ldb int, beta T, 
 	sm := g.sm
 	if alpha != 1 { // packing scales op(A) by alpha: leave it to the packed path
 		if sm.big == nil {
-			sm.big = newGemm(g.kern, g.TransA, g.TransB, g.M, g.N, g.K, false)
+			sm.big = newGemm(g.kern, g.TransA, g.TransB, g.M, g.N, g.K, false, true)
 		}
 		sm.big.Run(alpha, a, lda, b, ldb, beta, c, ldc)
 		return

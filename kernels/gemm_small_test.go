@@ -56,8 +56,8 @@ func checkSmallBitwise(t *testing.T, rng *rand.Rand, kern gemmKernel[float32], m
 	a := to32s(randSlice(rng, rows*lda))
 	b := to32s(randSlice(rng, k*ldb))
 	c0 := to32s(randSlice(rng, m*ldc))
-	small := newGemm(kern, ta, false, m, n, k, true)
-	packed := newGemm(kern, ta, false, m, n, k, false)
+	small := newGemm(kern, ta, false, m, n, k, true, true)
+	packed := newGemm(kern, ta, false, m, n, k, false, true)
 	if (small.sm != nil) != (m <= gemmSmallMax) || packed.sm != nil {
 		t.Fatalf("%d×%d×%d: small-M %v, packed plan small-M %v", m, n, k, small.sm != nil, packed.sm != nil)
 	}
@@ -101,7 +101,7 @@ func TestGemmSmallParallel(t *testing.T) {
 			}
 		}
 	}
-	packed := newGemm(gemmKernelsFor[float32]()[0], false, false, m, n, k, false)
+	packed := newGemm(gemmKernelsFor[float32]()[0], false, false, m, n, k, false, true)
 	c := make([]float32, m*n)
 	packed.Run(1, a, k, b, n, 0, c, n)
 	for i := range c {
@@ -124,7 +124,7 @@ func BenchmarkGemmSmallM(b *testing.B) {
 		for _, name := range []string{"small", "packed", "cached"} {
 			m, n, k := s[0], s[1], s[2]
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, name), func(b *testing.B) {
-				g := newGemm(gemmKernelsFor[float32]()[0], false, false, m, n, k, name != "packed")
+				g := newGemm(gemmKernelsFor[float32]()[0], false, false, m, n, k, name != "packed", true)
 				rng := rand.New(rand.NewPCG(1, 2))
 				x, w, c := to32s(randSlice(rng, m*k)), to32s(randSlice(rng, k*n)), make([]float32, m*n)
 				var cache *PackCache // cached: op(B) packed once (a fixed weight)

@@ -120,6 +120,53 @@ func (p *Matmul) PrepareF64() {
 	}
 }
 
+// PrepareShared prepares the product of dtype T (float32 or float64) to
+// take its packing buffers from the Workspace its runs are given (F32In,
+// F32PackedIn and their float64 forms) instead of allocating its own.
+func PrepareShared[T Float](p *Matmul) {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		if p.g32 == nil {
+			p.g32 = NewGemmPlanShared[float32](p.TX, p.TW, p.M, p.N, p.K)
+		}
+	default:
+		if p.g64 == nil {
+			p.g64 = NewGemmPlanShared[float64](p.TX, p.TW, p.M, p.N, p.K)
+		}
+	}
+}
+
+// F32In is F32 with the packing buffers lent by ws (nil: the product's
+// own).
+func (p *Matmul) F32In(ws *Workspace, out, x, w []float32) {
+	p.PrepareF32()
+	p.g32.SetWorkspace(ws)
+	matmulBatches(p, p.g32, out, x, w)
+}
+
+// F64In is F32In for float64.
+func (p *Matmul) F64In(ws *Workspace, out, x, w []float64) {
+	p.PrepareF64()
+	p.g64.SetWorkspace(ws)
+	matmulBatches(p, p.g64, out, x, w)
+}
+
+// F32PackedIn is F32Packed with the packing buffers lent by ws (nil: the
+// product's own).
+func (p *Matmul) F32PackedIn(cache *PackCache, ws *Workspace, out, x, w []float32) {
+	p.PrepareF32()
+	p.g32.SetWorkspace(ws)
+	matmulPacked(p, p.g32, cache, out, x, w)
+}
+
+// F64PackedIn is F32PackedIn for float64.
+func (p *Matmul) F64PackedIn(cache *PackCache, ws *Workspace, out, x, w []float64) {
+	p.PrepareF64()
+	p.g64.SetWorkspace(ws)
+	matmulPacked(p, p.g64, cache, out, x, w)
+}
+
 // F32 computes out = op(x) @ op(w) in float32.
 func (p *Matmul) F32(out, x, w []float32) {
 	p.PrepareF32()

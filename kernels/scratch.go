@@ -107,29 +107,39 @@ func gemmScratch(mr, nr int, m, n, k, size int64) int64 {
 		bufBytes(MulBytes(int64(gemmParticipants()), int64(mr), int64(nr)), size))
 }
 
-// MatmulScratch is the bytes of the buffers NewMatmul(x, w, tx, tw)
-// allocates with the gemm plan for T that its first call (or
-// PrepareF32/PrepareF64) makes: the per-batch operand offsets and the
-// packing buffers.
-func MatmulScratch[T Float](x, w []int, tx, tw bool) int64 {
+// matmulDims reads the gemm of NewMatmul(x, w, tx, tw): op(x) m×k by
+// op(w) k×n, the batch dimensions of x and w, and whether the batches of
+// x fold into one tall product (m then counts their rows).
+func matmulDims(x, w []int, tx, tw bool) (m, n, k int64, bx, bw []int, folded bool) {
 	if len(x) == 1 {
 		x = []int{1, x[0]}
 	}
 	if len(w) == 1 {
 		w = []int{w[0], 1}
 	}
-	m, k := int64(x[len(x)-2]), int64(x[len(x)-1])
+	m, k = int64(x[len(x)-2]), int64(x[len(x)-1])
 	if tx {
 		m, k = k, m
 	}
-	n := int64(w[len(w)-1])
+	n = int64(w[len(w)-1])
 	if tw {
 		n = int64(w[len(w)-2])
 	}
-	bx, bw := x[:len(x)-2], w[:len(w)-2]
+	bx, bw = x[:len(x)-2], w[:len(w)-2]
 	if numElems64(bw) == 1 && !tx {
-		// The batches of x fold into one tall product.
-		return gemmPlanScratch[T](tw, MulBytes(m, numElems64(bx)), n, k)
+		return MulBytes(m, numElems64(bx)), n, k, bx, bw, true
+	}
+	return m, n, k, bx, bw, false
+}
+
+// MatmulScratch is the bytes of the buffers NewMatmul(x, w, tx, tw)
+// allocates with the gemm plan for T that its first call (or
+// PrepareF32/PrepareF64) makes: the per-batch operand offsets and the
+// packing buffers.
+func MatmulScratch[T Float](x, w []int, tx, tw bool) int64 {
+	m, n, k, bx, bw, folded := matmulDims(x, w, tx, tw)
+	if folded {
+		return gemmPlanScratch[T](tw, m, n, k)
 	}
 	r := max(len(bx), len(bw))
 	nb := int64(1)
@@ -146,6 +156,29 @@ func MatmulScratch[T Float](x, w []int, tx, tw bool) int64 {
 	// An offset per batch into each operand.
 	offs := bufBytes(nb, int64(unsafe.Sizeof(int(0))))
 	return AddBytes(offs, offs, gemmPlanScratch[T](tw, m, n, k))
+}
+
+// MatmulWorkspace is the elements of T that a product prepared with
+// PrepareShared borrows from its Workspace while it runs: its packed
+// operands (none for a small-M product, which packs nothing of its own).
+// MatmulScratch counts them too, as bytes.
+func MatmulWorkspace[T Float](x, w []int, tx, tw bool) int64 {
+	m, n, k, _, _, _ := matmulDims(x, w, tx, tw)
+	kern := gemmKernelsFor[T]()[0]
+	if !(len(kern.small) == 0 || tw || m < 1 || m > int64(gemmSmallMax) || n < 1 || k < 1) {
+		return 0 // small-M (gemmPlanScratch)
+	}
+	if m == 0 || n == 0 || k == 0 {
+		return 0
+	}
+	if m > hugeDim || n > hugeDim || k > hugeDim {
+		return math.MaxInt64
+	}
+	mr, nr := int64(kern.mr), int64(kern.nr)
+	if gemmSwap(kern.mr, kern.nr, int(m), int(n)) {
+		m, n = n, m
+	}
+	return AddBytes(MulBytes(int64(blocks(int(m), int(mr))), MulBytes(mr, k)), MulBytes(int64(blocks(int(n), int(nr))), MulBytes(nr, k)))
 }
 
 // ConvScratch is the bytes of the buffers a Conv allocates on its first run

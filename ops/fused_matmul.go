@@ -26,6 +26,9 @@ func init() {
 		Name: "fused_matmul", Arity: -1,
 		Flops:   fusedMatmulFlops,
 		Scratch: fusedMatmulScratch,
+		Workspace: func(n *Node, in [][]int, out []int, f32 bool) int64 {
+			return matmulWorkspace(n, in[:2], out, f32)
+		},
 		Doc: "x @ w followed by an elementwise epilogue program " +
 			"(attributes transpose_x, transpose_w, program, shape, dtype; made by the optimizer)",
 		Infer: func(in []Type, a Attrs) (Type, error) {

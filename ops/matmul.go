@@ -23,11 +23,12 @@ var (
 func init() {
 	Register(&Matmul, &Op{
 		Name: "matmul", Arity: 2,
-		Flops:   matmulFlops,
-		Scratch: matmulScratch,
-		Doc:     "x @ w: matrix product, batched over leading dimensions (NumPy rules); transpose_x, transpose_w",
-		Infer:   matmulInfer,
-		VJP:     matmulVJP,
+		Flops:     matmulFlops,
+		Scratch:   matmulScratch,
+		Workspace: matmulWorkspace,
+		Doc:       "x @ w: matrix product, batched over leading dimensions (NumPy rules); transpose_x, transpose_w",
+		Infer:     matmulInfer,
+		VJP:       matmulVJP,
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			x, w := n.In[0], n.In[1]
 			tx, tw := matmulFlags(n.Attrs)
@@ -43,23 +44,29 @@ func init() {
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			tx, tw := matmulFlags(n.Attrs)
 			p := kernels.NewMatmul(in[0], in[1], tx, tw)
-			// Allocate the packing buffers now: a planned run allocates nothing.
+			// The packing buffers are the plan's workspace's (ctx.Work,
+			// reserved when the plan is allocated, so that a planned run
+			// allocates nothing), lent while the product runs.
 			switch n.Type.DType {
 			case F32:
-				p.PrepareF32()
+				kernels.PrepareShared[float32](p)
 			case F64:
-				p.PrepareF64()
+				kernels.PrepareShared[float64](p)
 			}
 			if n.In[1].Op == Param {
 				// A param does not change during a run: its packed form
 				// can be shared by every product by it (ctx.Packs).
 				return floatKernel(n,
-					func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F32Packed(c.Packs, o.F32, in[0].F32, in[1].F32) },
-					func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F64Packed(c.Packs, o.F64, in[0].F64, in[1].F64) })
+					func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+						p.F32PackedIn(c.Packs, c.Work, o.F32, in[0].F32, in[1].F32)
+					},
+					func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
+						p.F64PackedIn(c.Packs, c.Work, o.F64, in[0].F64, in[1].F64)
+					})
 			}
 			return floatKernel(n,
-				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F32(o.F32, in[0].F32, in[1].F32) },
-				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F64(o.F64, in[0].F64, in[1].F64) })
+				func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F32In(c.Work, o.F32, in[0].F32, in[1].F32) },
+				func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { p.F64In(c.Work, o.F64, in[0].F64, in[1].F64) })
 		},
 		Check: []CheckCase{
 			{In: []Type{T(3, 4), T(4, 5)}},
@@ -250,6 +257,16 @@ func matmulFlops(n *Node, in [][]int, out []int) int64 {
 }
 
 // matmulScratch is the packed panels of the product of operands 0 and 1.
+// matmulWorkspace is the elements of the product's packed operands, which
+// its kernel borrows from ctx.Work.
+func matmulWorkspace(n *Node, in [][]int, _ []int, f32 bool) int64 {
+	tx, tw := matmulFlags(n.Attrs)
+	if f32 {
+		return kernels.MatmulWorkspace[float32](in[0], in[1], tx, tw)
+	}
+	return kernels.MatmulWorkspace[float64](in[0], in[1], tx, tw)
+}
+
 func matmulScratch(n *Node, in [][]int, _ []int, f32 bool) int64 {
 	tx, tw := matmulFlags(n.Attrs)
 	if f32 {

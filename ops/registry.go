@@ -71,6 +71,11 @@ type Op struct {
 	// allocates that grow with the shapes (see ScratchFunc); nil for a
 	// kernel that keeps none.
 	Scratch ScratchFunc
+	// Workspace, when set, is the elements of the node's dtype that its
+	// kernel borrows from ctx.Work while it runs (a part of its Scratch,
+	// which counts them as bytes): the steps of a plan run one at a time,
+	// so a plan holds the largest step's, not every step's.
+	Workspace ScratchFunc
 
 	Builtin *Builtin // the .nn built-in function lowering to this op; nil if none (builtin.go)
 
@@ -101,6 +106,10 @@ type Ctx struct {
 	// it whenever a param may have changed. Nil: every product packs its
 	// operands itself.
 	Packs *kernels.PackCache
+	// Work, when not nil, lends kernels memory that they need only while
+	// they run (a product's packed operands; the op's Workspace says how
+	// much): the kernels run one at a time. Nil: each keeps its own.
+	Work *kernels.Workspace
 }
 
 // Fail records err as the execution's error unless one is recorded already.

@@ -149,6 +149,7 @@ func (p *Plan) allocate() error {
 	if err := p.prepareKernels(); err != nil {
 		return err
 	}
+	p.work.Reserve(int(p.work32), int(p.work64)) // within the limit just checked
 	total := map[tensor.DType]int{}
 	for _, b := range p.Buffers {
 		total[b.DType] = max(total[b.DType], b.Offset+b.Cap)

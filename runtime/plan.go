@@ -62,6 +62,11 @@ type Plan struct {
 	// fixed and unchanged since the last run: SetParamsFixed) and at
 	// commit, after which params may change.
 	packs kernels.PackCache
+	// work lends the kernels the memory they need only while they run
+	// (ctx.Work): work32 and work64 elements, the largest step's, reserved
+	// when the arenas are allocated.
+	work           kernels.Workspace
+	work32, work64 int64
 	// packStore and packGen are the store of the last run and its
 	// generation after it; rebound says that bind found a stored tensor
 	// replaced since.
@@ -156,6 +161,7 @@ func (p *Plan) Shape(n *ops.Node) []int {
 func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	p := &Plan{Graph: g, env: map[string]int64{}}
 	p.ctx.Packs = &p.packs
+	p.ctx.Work = &p.work
 	for k, v := range env {
 		p.env[k] = v
 	}
@@ -229,6 +235,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	}
 
 	// Kernels and their operands.
+	var work32, work64 int64
 	p.Steps = make([]Step, len(sched))
 	for i, n := range sched {
 		st := &p.Steps[i]
@@ -251,11 +258,24 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 			in[k] = p.shapes[x.ID]
 		}
 		b := stepScratch(n, in, p.shapes[n.ID])
-		p.scratch = addBytes(p.scratch, b)
 		if b > p.scratchMax {
 			p.scratchNode, p.scratchMax = n, b
 		}
+		// What the kernel borrows from the workspace counts once, as the
+		// largest step's; the rest is its own.
+		if w := stepWorkspace(n, in, p.shapes[n.ID]); w > 0 {
+			wb := kernels.MulBytes(w, int64(n.Type.DType.Size()))
+			b = max(0, b-wb)
+			if n.Type.DType == tensor.F32 {
+				work32 = max(work32, w)
+			} else {
+				work64 = max(work64, w)
+			}
+		}
+		p.scratch = addBytes(p.scratch, b)
 	}
+	p.work32, p.work64 = work32, work64
+	p.scratch = addBytes(p.scratch, addBytes(kernels.MulBytes(work32, 4), kernels.MulBytes(work64, 8)))
 	p.alias, p.inPlace = nil, nil
 	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
 	p.commit = p.firstStoreWrite()

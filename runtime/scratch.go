@@ -29,3 +29,12 @@ func stepScratch(n *ops.Node, in [][]int, out []int) int64 {
 	}
 	return n.Op.Scratch(n, in, out, n.Type.DType == tensor.F32)
 }
+
+// stepWorkspace is the elements of n's dtype that the kernel of n borrows
+// from the plan's workspace while it runs (a part of stepScratch).
+func stepWorkspace(n *ops.Node, in [][]int, out []int) int64 {
+	if n.Op.Workspace == nil {
+		return 0
+	}
+	return n.Op.Workspace(n, in, out, n.Type.DType == tensor.F32)
+}
