@@ -211,3 +211,29 @@ func TestTrainStepScanLinear(t *testing.T) {
 		t.Errorf("%d products for T = %d, want at most 2T + 8", mm, T)
 	}
 }
+
+// TestBenchTrainIsTheStep: nnc bench --train times the step nnc train
+// runs: for the LSTM fixture over windows of 40 its graph is the training
+// step's, node for node (its batch axis symbolic, T given), not one built
+// for the benchmark's batch size.
+func TestBenchTrainIsTheStep(t *testing.T) {
+	p, err := CompileFile(filepath.Join("testdata", "train", "char_lstm.nn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := TrainOptions{Seq: 40}
+	tr, err := p.prepareRun(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.buildTraining(tr, &o); err != nil {
+		t.Fatal(err)
+	}
+	bg, err := p.benchGraph(BenchOptions{Entry: "CharLM.loss", Train: true, Shapes: map[string]int{"B": 32, "T": 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := graphText(tr.step), graphText(bg.g); a != b {
+		t.Errorf("the benchmark's step is not training's:\n%s", firstDiff(a, b))
+	}
+}
