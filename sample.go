@@ -2,9 +2,12 @@ package nnc
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -27,7 +30,8 @@ type SampleOptions struct {
 	// or a checkpoint of a training (its parameters are used).
 	Params string
 	// VocabFile is the vocabulary (a .vocab.json file); "" reads
-	// VocabPath(Params), the file nnc train writes beside the parameters.
+	// VocabPath(Params), the file nnc train writes beside the parameters,
+	// or without it the vocabulary a checkpoint records.
 	VocabFile string
 	// Prompt is the text the generation continues; "" starts from the
 	// vocabulary's "\n" (or id 0 without one).
@@ -278,13 +282,9 @@ func (p *Program) Sample(ctx context.Context, o SampleOptions) (res *SampleResul
 	if err := loadStepParams(s.f, o.Params); err != nil {
 		return nil, err
 	}
-	vf := o.VocabFile
-	if vf == "" {
-		vf = VocabPath(o.Params)
-	}
-	v, err := data.LoadVocab(vf)
+	v, err := sampleVocab(&o)
 	if err != nil {
-		return nil, fmt.Errorf("the vocabulary: %w (nnc train -o writes it beside the parameters)", err)
+		return nil, err
 	}
 	if v.Len() != s.vocab {
 		return nil, fmt.Errorf("the vocabulary has %d tokens but %s gives %d logits", v.Len(), o.Entry, s.vocab)
@@ -435,4 +435,23 @@ func encodePrompt(v *data.Vocab, prompt string) ([]int32, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// sampleVocab reads the vocabulary: VocabFile, else the file beside the
+// parameters (VocabPath), else the one a checkpoint records in its header.
+func sampleVocab(o *SampleOptions) (*data.Vocab, error) {
+	vf := o.VocabFile
+	if vf == "" {
+		vf = VocabPath(o.Params)
+		if _, err := os.Stat(vf); errors.Is(err, fs.ErrNotExist) {
+			if meta, err := data.SafetensorsMetadata(o.Params); err == nil && meta["vocab"] != "" {
+				return data.ParseVocab([]byte(meta["vocab"]), o.Params)
+			}
+		}
+	}
+	v, err := data.LoadVocab(vf)
+	if err != nil {
+		return nil, fmt.Errorf("the vocabulary: %w (nnc train -o writes it beside the parameters; a checkpoint records it)", err)
+	}
+	return v, nil
 }

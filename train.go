@@ -463,7 +463,7 @@ func (tr *training) facts(opts *TrainOptions) loopFacts {
 		updates = (steps + tr.so.Accumulate - 1) / tr.so.Accumulate // the last group of an epoch may be smaller
 	}
 	return loopFacts{entry: tr.entry, opt: tr.opt, epochs: tr.epochs, batch: tr.batch, stepsPerEpoch: steps, updatesPerEpoch: updates,
-		seed: tr.seed, hasVal: tr.pd.val != nil, lossG: tr.lossG, shapes: tr.shapes, low: tr.low}
+		seed: tr.seed, hasVal: tr.pd.val != nil, lossG: tr.lossG, shapes: tr.shapes, low: tr.low, vocab: tr.pd.vocab}
 }
 
 // save writes the trained parameters to output, with the run's seed in

@@ -50,6 +50,7 @@ type loopFacts struct {
 	shapes          map[string]int64
 	settings        map[string]string // the run's settings, as checkpoints record them
 	low             *lang.Lowered
+	vocab           *data.Vocab // a text's vocabulary, which checkpoints record; nil for none
 }
 
 // loopRun is the part of a run the loop's controls add: the log to close.
@@ -228,6 +229,13 @@ func (p *Program) checkpointControls(s *settings, ls loopSettings, o *TrainOptio
 	if dir != "" {
 		pol := &train.CheckpointPolicy{Rotation: train.Rotation{Dir: dir, Name: s.model},
 			Meta: train.CheckpointMeta{SourceHash: hash, Settings: f.settings, Version: version()}}
+		if f.vocab != nil {
+			b, err := data.EncodeVocab(f.vocab)
+			if err != nil {
+				return err
+			}
+			pol.Meta.Vocab = string(b)
+		}
 		if c != nil {
 			pol.Rotation.Keep, pol.EveryEpochs, pol.EverySteps, pol.Best = c.keep, c.everyEpochs, c.everySteps, c.best
 			if err := os.MkdirAll(dir, 0o755); err != nil {

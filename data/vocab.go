@@ -89,11 +89,17 @@ type vocabFile struct {
 // SaveVocab writes v as a small JSON file ({"level": "char", "tokens":
 // ["\n", " ", ...]}) through a temporary file and a rename.
 func SaveVocab(path string, v *Vocab) error {
-	b, err := json.Marshal(vocabFile{Level: v.Level, Tokens: v.Tokens})
+	b, err := EncodeVocab(v)
 	if err != nil {
 		return err
 	}
 	return writeFileAtomic(path, append(b, '\n'))
+}
+
+// EncodeVocab is the JSON SaveVocab writes (without its final newline),
+// which ParseVocab reads back.
+func EncodeVocab(v *Vocab) ([]byte, error) {
+	return json.Marshal(vocabFile{Level: v.Level, Tokens: v.Tokens})
 }
 
 // LoadVocab reads a vocabulary written by SaveVocab (at most 16 MiB).

@@ -42,6 +42,8 @@ const CheckpointFormat = "nnc-checkpoint-1"
 //	schedule      the schedule's state (ScheduleState's JSON), when any
 //	extra         a JSON object of strings for the loop's own state (the
 //	              best value of a monitored metric, early stopping's count)
+//	vocab         a text model's vocabulary (data.EncodeVocab's JSON), when
+//	              it has one, so that nnc sample can read a checkpoint alone
 //	data_sha256   the SHA-256 of the file's data section (every byte after
 //	              the header), checked on load
 type Checkpoint struct {
@@ -61,6 +63,7 @@ type CheckpointMeta struct {
 	SourceHash string            // hex SHA-256 of the model source
 	Settings   map[string]string // the training settings, by key
 	Version    string            // nnc's version
+	Vocab      string            // a text model's vocabulary as JSON (data.EncodeVocab); "" for none
 }
 
 // SourceHash returns the hex SHA-256 of a model's source, as
@@ -138,6 +141,9 @@ func (c *Checkpoint) metadata() (map[string]string, error) {
 		if m[key], err = jsonString(v); err != nil {
 			return nil, fmt.Errorf("checkpoint: %s: %w", key, err)
 		}
+	}
+	if c.Meta.Vocab != "" {
+		m["vocab"] = c.Meta.Vocab
 	}
 	if c.Schedule != nil {
 		if m["schedule"], err = jsonString(c.Schedule); err != nil {
@@ -267,7 +273,7 @@ func (c *Checkpoint) readMeta(meta map[string]string) error {
 		return fmt.Errorf("seed %q is not a 64-bit unsigned number", meta["seed"])
 	}
 	c.Seed = seed
-	c.Meta = CheckpointMeta{SourceHash: meta["source_sha256"], Version: meta["nnc_version"]}
+	c.Meta = CheckpointMeta{SourceHash: meta["source_sha256"], Version: meta["nnc_version"], Vocab: meta["vocab"]}
 	var rng map[string]string
 	for key, dst := range map[string]*map[string]string{"settings": &c.Meta.Settings, "rng": &rng, "extra": &c.Extra} {
 		if err := json.Unmarshal([]byte(meta[key]), dst); err != nil {

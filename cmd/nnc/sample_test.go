@@ -11,7 +11,8 @@ import (
 
 // TestSampleCLI trains a tiny tiny_gpt.nn briefly on 3,000 characters
 // (nnc train -o, which writes the vocabulary beside the parameters) and
-// samples from it: the text starts with the prompt, holds --length
+// samples from it (and from the run's checkpoint alone, which records the
+// vocabulary): the text starts with the prompt, holds --length
 // characters of the vocabulary after it, the same seed gives the same text
 // (past the window of 16 positions, so through refills of the cache), and
 // --json reports the counts.
@@ -33,7 +34,9 @@ func TestSampleCLI(t *testing.T) {
 	model := "../../models/tiny_gpt.nn"
 	args := []string{"--arg", "vocab=" + strconv.Itoa(len(vocab)), "--arg", "d=16", "--arg", "heads=2", "--arg", "layers=1", "--arg", "ctx=16"}
 	params := filepath.Join(dir, "g.safetensors")
-	train := append([]string{"train", model, "--data", txt, "--seq", "16", "--epochs", "1", "--schedule", "constant()", "-o", params, "--quiet"}, args...)
+	ckdir := filepath.Join(dir, "ck")
+	train := append([]string{"train", model, "--data", txt, "--seq", "16", "--epochs", "1", "--schedule", "constant()", "-o", params, "--quiet",
+		"--checkpoint", "every = 1", "--checkpoint-dir", ckdir}, args...)
 	if _, stderr, code := nncCmd(t, train...); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
@@ -45,6 +48,16 @@ func TestSampleCLI(t *testing.T) {
 	out2, _, _ := nncCmd(t, sample...)
 	if out1 != out2 {
 		t.Errorf("the same seed gave two texts:\n%q\n%q", out1, out2)
+	}
+	// The checkpoint of the epoch's end holds the same parameters and, in
+	// its header, the vocabulary: sampling from it alone gives the text.
+	cks, _ := filepath.Glob(filepath.Join(ckdir, "*.safetensors"))
+	if len(cks) != 1 {
+		t.Fatalf("checkpoints %v, want one", cks)
+	}
+	ckSample := append([]string{"sample", model, "--params", cks[0]}, sample[4:]...)
+	if out, stderr, code := nncCmd(t, ckSample...); code != 0 || out != out1 {
+		t.Errorf("sample from the checkpoint: exit %d, %q, stderr %q; want the text %q", code, out, stderr, out1)
 	}
 	rest, ok := strings.CutPrefix(strings.TrimSuffix(out1, "\n"), "ROMEO:")
 	if !ok || len([]rune(rest)) != 40 {
