@@ -61,7 +61,10 @@ func (o *EvalOptions) splitSeed(req *dataRequest) error {
 	}
 	meta, err := data.SafetensorsMetadata(o.Params)
 	if err != nil {
-		return err
+		// Reading the parameters reports the error where it did before;
+		// a split drawn with the run's seed says it here.
+		req.noSplitSeed = fmt.Sprintf("which %s does not give: %v", o.Params, err)
+		return nil
 	}
 	v, ok := meta[metaSeed]
 	if !ok {
