@@ -19,18 +19,19 @@ import (
 // of torch/char_lstm.py and torch/tiny_gpt.py.
 const smallText = "data/tinyshakespeare_40k.txt"
 
-// TestCharLSTM trains char_lstm.nn (dim 32, hidden 64) on the 40k slice
-// for 3 epochs of windows of 32 (cosine schedule, warmup 10) and requires
-// a validation loss of at most 2.90 nats a character. PyTorch on the same
-// slice, network and settings (torch/char_lstm.py small,
-// torch/char_lstm_small.json) reaches 2.793, 2.830 and 2.788 over seeds
-// 0-2: the threshold is its worst seed plus 0.07. The unigram entropy of
-// the text is about 3.3 nats. It then samples from the trained model.
+// TestCharLSTM trains char_lstm.nn (dim 32, two layers of hidden 64,
+// dropout 0.25) on the 40k slice for 3 epochs of windows of 32 (cosine
+// schedule, warmup 10) and requires a validation loss of at most 3.06
+// nats a character. PyTorch on the same slice, network and settings
+// (torch/char_lstm.py small, torch/char_lstm_small.json) reaches 2.993,
+// 2.972 and 2.981 over seeds 0-2: the threshold is its worst seed plus
+// 0.07. The unigram entropy of the text is about 3.3 nats. It then samples
+// from the trained model.
 func TestCharLSTM(t *testing.T) {
 	args := map[string]any{"vocab": 58, "dim": 32, "hidden": 64}
 	p, params, res := trainSmall(t, "char_lstm.nn", args)
-	if v := res.Metrics["val_loss"]; !(v <= 2.90) {
-		t.Errorf("validation loss %.4f nats/char > 2.90", v)
+	if v := res.Metrics["val_loss"]; !(v <= 3.06) {
+		t.Errorf("validation loss %.4f nats/char > 3.06", v)
 	}
 	checkSample(t, p, params)
 }
@@ -54,18 +55,28 @@ func TestCharLSTMFull(t *testing.T) {
 }
 
 // TestCharLSTMStep checks CharLM.step against CharLM.forward: stepping
-// through a sequence from the zero state gives, at every position, the
-// logits forward gives there (up to 1e-5), with the same random
-// parameters.
+// through a sequence from the zero states of both layers gives, at every
+// position, the logits forward gives there (up to 1e-5; dropout is off
+// outside training), with the same random parameters.
 func TestCharLSTMStep(t *testing.T) {
 	p := compileWith(t, "char_lstm.nn", map[string]any{"vocab": 11, "dim": 8, "hidden": 16})
 	ids := randomIDs(23, 11)
 	hidden := tensor.New(tensor.F32, 1, 16)
-	state := map[string]*nnc.Tensor{"h": hidden, "c": hidden}
+	names := []string{"h1", "c1", "h2", "c2"}
+	state := map[string]*nnc.Tensor{}
+	for _, n := range names {
+		state[n] = hidden
+	}
 	compareSteps(t, p, "CharLM", ids, func(pos int, id int32) map[string]*nnc.Tensor {
-		return map[string]*nnc.Tensor{"ids": {DType: tensor.I32, Shape: []int{1}, I32: []int32{id}}, "h": state["h"], "c": state["c"]}
+		in := map[string]*nnc.Tensor{"ids": {DType: tensor.I32, Shape: []int{1}, I32: []int32{id}}}
+		for _, n := range names {
+			in[n] = state[n]
+		}
+		return in
 	}, func(out []*nnc.Tensor) {
-		state["h"], state["c"] = out[1], out[2]
+		for i, n := range names {
+			state[n] = out[i+1]
+		}
 	})
 }
 

@@ -7,6 +7,10 @@ thread; the data, schedule and loop are char_lstm.py's.
     /usr/bin/python3 torch/tiny_gpt.py full    # the train block's run            -> tiny_gpt.json
     /usr/bin/python3 torch/tiny_gpt.py full 20 # its first 20 steps only (the time a step) -> tiny_gpt_20steps.json
 
+The train block's early_stop (patience 3, the best epoch kept) is not
+reproduced: this loop runs every epoch and reports the last one's
+validation loss.
+
 Run from models/.
 """
 import math
@@ -20,7 +24,7 @@ import char_lstm
 RUNS = {
     "small": dict(file="data/tinyshakespeare_40k.txt", d=32, heads=2, layers=2, ctx=32, seq=32, batch=32, epochs=3,
                   lr=1e-3, weight_decay=0.1, warmup=10, min_lr=1e-4, clip=1.0, seeds=[0, 1, 2]),
-    "full": dict(file="data/tinyshakespeare.txt.gz", d=128, heads=4, layers=4, ctx=128, seq=128, batch=32, epochs=1,
+    "full": dict(file="data/tinyshakespeare.txt.gz", d=128, heads=4, layers=4, ctx=128, seq=128, batch=32, epochs=25,
                  lr=1e-3, weight_decay=0.1, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0]),
 }
 
