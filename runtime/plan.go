@@ -235,7 +235,6 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	}
 
 	// Kernels and their operands.
-	var work32, work64 int64
 	p.Steps = make([]Step, len(sched))
 	for i, n := range sched {
 		st := &p.Steps[i]
@@ -257,25 +256,9 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 			}
 			in[k] = p.shapes[x.ID]
 		}
-		b := stepScratch(n, in, p.shapes[n.ID])
-		if b > p.scratchMax {
-			p.scratchNode, p.scratchMax = n, b
-		}
-		// What the kernel borrows from the workspace counts once, as the
-		// largest step's; the rest is its own.
-		if w := stepWorkspace(n, in, p.shapes[n.ID]); w > 0 {
-			wb := kernels.MulBytes(w, int64(n.Type.DType.Size()))
-			b = max(0, b-wb)
-			if n.Type.DType == tensor.F32 {
-				work32 = max(work32, w)
-			} else {
-				work64 = max(work64, w)
-			}
-		}
-		p.scratch = addBytes(p.scratch, b)
+		p.countScratch(n, in)
 	}
-	p.work32, p.work64 = work32, work64
-	p.scratch = addBytes(p.scratch, addBytes(kernels.MulBytes(work32, 4), kernels.MulBytes(work64, 8)))
+	p.scratch = addBytes(p.scratch, addBytes(kernels.MulBytes(p.work32, 4), kernels.MulBytes(p.work64, 8)))
 	p.alias, p.inPlace = nil, nil
 	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
 	p.commit = p.firstStoreWrite()
@@ -338,4 +321,24 @@ func posPrefix(n *ops.Node) string {
 		return s + ": "
 	}
 	return ""
+}
+
+// countScratch adds the scratch of n's kernel, for operand shapes in, to
+// the plan's: what the kernel owns to p.scratch, what it borrows from the
+// workspace to the workspace's size (the largest step's, counted once
+// when the plan is built).
+func (p *Plan) countScratch(n *ops.Node, in [][]int) {
+	b := stepScratch(n, in, p.shapes[n.ID])
+	if b > p.scratchMax {
+		p.scratchNode, p.scratchMax = n, b
+	}
+	if w := stepWorkspace(n, in, p.shapes[n.ID]); w > 0 {
+		b = max(0, b-kernels.MulBytes(w, int64(n.Type.DType.Size())))
+		if n.Type.DType == tensor.F32 {
+			p.work32 = max(p.work32, w)
+		} else {
+			p.work64 = max(p.work64, w)
+		}
+	}
+	p.scratch = addBytes(p.scratch, b)
 }
