@@ -213,25 +213,19 @@ func (p *Program) benchGraph(opts BenchOptions) (*benchGraphs, error) {
 		}
 		// The step as training builds it: the batch axis (axis 0 of the
 		// inputs) symbolic, the other shape values given only when the
-		// entry needs them to lower (a scan over T), as withShapes does.
-		batch := map[string]bool{}
-		for _, t := range types {
-			if len(t.Shape) > 0 {
-				for _, v := range t.Shape[0].Vars() {
-					batch[v] = true
-				}
-			}
-		}
+		// entry needs them to lower (a scan over T), as training does.
+		batch := leadingVars(types)
 		rest := map[string]int64{}
 		for k, v := range env {
 			if !batch[k] {
 				rest[k] = v
 			}
 		}
-		bs, err := p.buildStepGraph(opts.Entry, so, stepBuild{fz: fz})
-		if lang.NeedsShapes(err) {
-			bs, err = p.buildStepGraph(opts.Entry, so, stepBuild{shapes: rest, fz: fz})
-		}
+		var bs *builtStep
+		err = withShapes(nil, rest, func(sh map[string]int64) (err error) {
+			bs, err = p.buildStepGraph(opts.Entry, so, stepBuild{shapes: sh, fz: fz})
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}

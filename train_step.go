@@ -168,23 +168,41 @@ func withShapes(given map[string]int, fromData map[string]int64, build func(map[
 	return build(shapes)
 }
 
+// leadingVars are the shape variables of the inputs' leading axes: the
+// batch axis, which a training step keeps symbolic (its last batch may be
+// smaller) unless the whole set is one batch.
+func leadingVars(types []ops.Type) map[string]bool {
+	vars := map[string]bool{}
+	for _, t := range types {
+		if len(t.Shape) > 0 {
+			for _, v := range t.Shape[0].Vars() {
+				vars[v] = true
+			}
+		}
+	}
+	return vars
+}
+
 // checkShapes checks the options' shape values against the inputs'
 // variables: each must be a variable of an input that is not the batch
 // axis of rows (whose size the batch setting gives), and agree with the
 // data.
 func (b *binding) checkShapes(option string, given map[string]int) error {
 	vars := map[string]bool{}
-	batch := map[string]bool{}
-	for _, a := range b.inputs {
+	types := make([]ops.Type, len(b.inputs))
+	for i, a := range b.inputs {
+		types[i] = a.Type
 		for j, d := range a.Type.Shape {
-			for _, v := range d.Vars() {
-				if j == 0 && !b.fullBatch {
-					batch[v] = true
-				} else {
+			if j > 0 || b.fullBatch {
+				for _, v := range d.Vars() {
 					vars[v] = true
 				}
 			}
 		}
+	}
+	batch := map[string]bool{}
+	if !b.fullBatch {
+		batch = leadingVars(types)
 	}
 	names := make([]string, 0, len(given))
 	for k := range given {

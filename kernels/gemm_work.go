@@ -110,7 +110,11 @@ func (g *GemmPlan[T]) unbindPack() {
 
 // clearEdge zeroes the last panel of every K block of a packed operand of
 // rows rows in panels of r (pan of them), when the last is partial: the
-// packing writes only its rows, and the kernels read the padding as zeros.
+// packing writes only its rows. Results do not depend on it (an edge tile
+// is computed whole and only its inside written back, so the padding
+// reaches only discarded entries), but the padding lanes then compute on
+// zeros rather than on another product's values, which may be subnormal
+// (microcode assists on some processors).
 func clearEdge[T Float](p []T, rows, r, pan, k, kc int) {
 	if rows%r == 0 {
 		return
