@@ -63,8 +63,11 @@ func TestGradients(t *testing.T) {
 }
 
 // tiedShapes reports whether op's operand sizes are tied by a factor that
-// resizing would break (lstm_cell's gates [B, 4H] for c [B, H]).
-func tiedShapes(op *ops.Op) bool { return op == ops.LSTMCell || op == ops.LSTMCellGrad }
+// resizing would break (lstm_cell's gates [B, 4H] for c [B, H], gru_cell's
+// xw [B, 3H] for h [B, H]).
+func tiedShapes(op *ops.Op) bool {
+	return op == ops.LSTMCell || op == ops.LSTMCellGrad || op == ops.GRUCell || op == ops.GRUCellGrad
+}
 
 // resized is c with its operand shapes drawn at random: every dimension
 // larger than 1 is replaced by a random size in [2, 5], equal dimensions by

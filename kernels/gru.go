@@ -1,0 +1,189 @@
+package kernels
+
+// The fused GRU cell: the elementwise tail of one GRU step after the two
+// products, forward and backward, one kernel each. With xw = x·W_ih + b_ih
+// and hw = h·W_hh + b_hh, both [rows, 3h] in PyTorch's gate order r, z, n:
+//
+//	r = σ(xr + hr),  z = σ(xz + hz),  n = tanh(xn + r·hn),
+//	h' = (1 - z)·n + z·h.
+//
+// The forward writes five planes [5, rows, h]: h', and what the backward
+// reads instead of recomputing it: r, z, n and hn. Rows are independent
+// and split into tasks fixed by the shape (results are bitwise the same
+// for any number of threads). The activations are SigmoidRow's and
+// TanhRow's vector rows and every sum and product is rounded on its own,
+// in the order of the formulas: the forward is bitwise the unfused ops'.
+// The arithmetic runs on lstm.go's vector rows and chunked temporaries.
+
+// GRUPlanes is the number of [rows, h] planes of GRUCell's result.
+const GRUPlanes = 5
+
+// gruWork is the cost of one hidden unit of one row, in parMinWork's units.
+const gruWork = 10
+
+// gruScratch is a task's temporaries: two chunks and the constant 1.
+const gruScratch = 2*lstmChunk + 1
+
+// GRUCell computes one GRU step: xw and hw [rows, 3h], the previous state
+// hp [rows, h]; dst is [5, rows, h]: h', r, z, n, hn.
+func GRUCell[T Float](dst, xw, hw, hp []T, rows, h int) {
+	gruRun(dst, xw, hw, hp, [GRUPlanes][]T{}, rows, h)
+}
+
+// GRUCellGrad is GRUCell's backward: from y, GRUCell's result (planes 1 to
+// 4 are read), the previous state hp and the incoming gradient g of all
+// five planes [5, rows, h], dst [rows, 7h] gets the gradient of xw
+// (columns 0 to 3h), of hw (3h to 6h) and of hp (6h to 7h). The r and z
+// blocks of xw's and hw's gradients are equal.
+func GRUCellGrad[T Float](dst, y, hp, g []T, rows, h int) {
+	var planes [GRUPlanes][]T
+	for k := range planes {
+		planes[k] = g[k*rows*h : (k+1)*rows*h]
+	}
+	gruRun(dst, y, nil, hp, planes, rows, h)
+}
+
+// GRUCellGradH is GRUCellGrad for the gradient dh [rows, h] of h' alone
+// (those of planes 1 to 4 zero).
+func GRUCellGradH[T Float](dst, y, hp, dh []T, rows, h int) {
+	gruRun(dst, y, nil, hp, [GRUPlanes][]T{dh}, rows, h)
+}
+
+// gruRun runs the forward (g all nil; a and b are xw and hw) or the
+// backward (a is y; g the planes' gradients, nil for zeros).
+func gruRun[T Float](dst, a, b, hp []T, g [GRUPlanes][]T, rows, h int) {
+	if rows <= 0 || h <= 0 {
+		return
+	}
+	tasks, per := splitTasks(rows, h*gruWork)
+	r := takeRunner[gruRunner[T]]()
+	if r == nil {
+		r = &gruRunner[T]{}
+		r.par = newParFor(0, r.task)
+	}
+	if need := tasks * gruScratch; len(r.buf) < need {
+		r.buf = make([]T, need)
+	}
+	r.dst, r.a, r.b, r.hp, r.g, r.v = dst, a, b, hp, g, newLSTMVec[T]()
+	r.rows, r.h, r.per, r.par.tasks = rows, h, per, tasks
+	if tasks < 2 {
+		r.task(0, 0)
+	} else {
+		r.par.run()
+	}
+	r.dst, r.a, r.b, r.hp, r.g = nil, nil, nil, nil, [GRUPlanes][]T{}
+	putRunner(r)
+}
+
+// gruRunner is a call of GRUCell or its backward: task t does rows
+// [t·per, (t+1)·per) with the temporaries buf[t·gruScratch:].
+type gruRunner[T Float] struct {
+	par           *parFor
+	dst, a, b, hp []T
+	g             [GRUPlanes][]T
+	buf           []T
+	v             lstmVec[T]
+	rows, h, per  int
+}
+
+func (r *gruRunner[T]) task(_, t int) {
+	tmp := r.buf[t*gruScratch : (t+1)*gruScratch]
+	lo, hi := t*r.per, min((t+1)*r.per, r.rows)
+	if r.g[0] == nil {
+		gruForward(r.v, r.dst, r.a, r.b, r.hp, tmp, r.rows, r.h, lo, hi)
+	} else {
+		gruBackward(r.v, r.dst, r.a, r.hp, r.g, tmp, r.rows, r.h, lo, hi)
+	}
+}
+
+// gruForward runs rows [lo, hi) of GRUCell.
+func gruForward[T Float](v lstmVec[T], dst, xw, hw, hp, tmp []T, rows, h, lo, hi int) {
+	plane := rows * h
+	one := tmp[2*lstmChunk:]
+	one[0] = 1
+	for row := lo; row < hi; row++ {
+		at := row * h
+		p := func(k int) []T { return dst[k*plane+at : k*plane+at+h] }
+		h2, r, z, n, hn := p(0), p(1), p(2), p(3), p(4)
+		x, w := xw[3*at:3*at+3*h], hw[3*at:3*at+3*h]
+		v.add(r, x[:h], w[:h])
+		sigmoidRow(r, r)
+		v.add(z, x[h:2*h], w[h:2*h])
+		sigmoidRow(z, z)
+		copy(hn, w[2*h:])
+		v.mul(n, r, hn)
+		v.add(n, x[2*h:], n)
+		tanhRow(n, n)
+		hr := hp[at : at+h]
+		for j := 0; j < h; j += lstmChunk {
+			e := min(j+lstmChunk, h)
+			t := tmp[:e-j]
+			v.sub(h2[j:e], one, z[j:e])     // 1 - z
+			v.mul(h2[j:e], h2[j:e], n[j:e]) // (1 - z)·n
+			v.mul(t, z[j:e], hr[j:e])       // z·h
+			v.add(h2[j:e], h2[j:e], t)
+		}
+	}
+}
+
+// gruBackward runs rows [lo, hi) of GRUCellGrad: with g0 to g4 the
+// gradients of h', r, z, n and hn (nil: zeros),
+//
+//	dn = g0·(1 - z) + g3,  dxn = dn·(1 - n²),  dhn = dxn·r + g4
+//	dr = (dxn·hn + g1)·r·(1 - r),  dz = (g0·(h - n) + g2)·z·(1 - z)
+//	dh = g0·z
+//
+// and the row of dst is dr, dz, dxn, dr, dz, dhn, dh.
+func gruBackward[T Float](v lstmVec[T], dst, y, hp []T, g [GRUPlanes][]T, tmp []T, rows, h, lo, hi int) {
+	plane := rows * h
+	one := tmp[2*lstmChunk:]
+	one[0] = 1
+	for row := lo; row < hi; row++ {
+		d := dst[row*7*h : (row+1)*7*h]
+		for j := 0; j < h; j += lstmChunk {
+			e := min(j+lstmChunk, h)
+			at, n := row*h+j, e-j
+			q := func(k int) []T { return y[k*plane+at : k*plane+at+n] }
+			r, z, nn, hn := q(1), q(2), q(3), q(4)
+			var gk [GRUPlanes][]T
+			for k, x := range g {
+				if x != nil {
+					gk[k] = x[at : at+n]
+				}
+			}
+			t, u := tmp[:n], tmp[lstmChunk:lstmChunk+n]
+			blk := func(k int) []T { return d[k*h+j : k*h+e] }
+			v.mul(blk(6), gk[0], z) // dh
+			v.sub(t, one, z)
+			v.mul(t, t, gk[0])
+			if gk[3] != nil {
+				v.add(t, t, gk[3]) // dn
+			}
+			v.mul(u, nn, nn)
+			v.sub(u, one, u)
+			v.mul(blk(2), t, u) // dxn
+			dxn := blk(2)
+			v.mul(blk(5), dxn, r)
+			if gk[4] != nil {
+				v.add(blk(5), blk(5), gk[4]) // dhn
+			}
+			v.mul(u, dxn, hn)
+			if gk[1] != nil {
+				v.add(u, u, gk[1])
+			}
+			v.mul(u, u, r)
+			v.sub(t, one, r)
+			v.mul(blk(0), u, t) // dr
+			v.sub(u, hp[at:at+n], nn)
+			v.mul(u, u, gk[0])
+			if gk[2] != nil {
+				v.add(u, u, gk[2])
+			}
+			v.mul(u, u, z)
+			v.sub(t, one, z)
+			v.mul(blk(1), u, t) // dz
+			copy(blk(3), blk(0))
+			copy(blk(4), blk(1))
+		}
+	}
+}
