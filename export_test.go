@@ -307,6 +307,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		{"testdata/torch_weights/models.nn", "LSTM.forward"},
 		{"testdata/torch_weights/models.nn", "Block.forward"},
 		{"testdata/onnx/volumes.nn", "Volumes.forward"},
+		{"testdata/onnx/gru.nn", "Recurrent.forward"},
 	} {
 		p, err := CompileFile(c.file)
 		if err != nil {
