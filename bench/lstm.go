@@ -27,19 +27,28 @@ var LSTMSizes = []LSTMSize{
 	{In: 64, Hidden: 512, T: 128, Batch: 32},
 }
 
-// LSTMModel is bench/lstm.nn's model with samples of shape [T, In].
-func LSTMModel(s LSTMSize) Model {
-	return Model{"lstm.nn", "LSTMNet", []int{s.T, s.In}}
+// LSTMModel is bench/lstm.nn's LSTM model with samples of shape [T, In].
+func LSTMModel(s LSTMSize) Model { return recurrentModel(s, "LSTMNet") }
+
+// recurrentModel is bench/lstm.nn's model name (LSTMNet or GRUNet) with
+// samples of shape [T, In].
+func recurrentModel(s LSTMSize, name string) Model {
+	return Model{"lstm.nn", name, []int{s.T, s.In}}
 }
 
 // LSTMLower lowers bench/lstm.nn's LSTMNet.loss at size s (level-0
 // graph, before any training step is built) into b.
 func LSTMLower(s LSTMSize, b *ops.Builder) (*lang.Lowered, error) {
-	mod, err := load(LSTMModel(s))
+	return recurrentLower(s, "LSTMNet", b)
+}
+
+// recurrentLower lowers bench/lstm.nn's name.loss at size s into b.
+func recurrentLower(s LSTMSize, name string, b *ops.Builder) (*lang.Lowered, error) {
+	mod, err := load(recurrentModel(s, name))
 	if err != nil {
 		return nil, err
 	}
-	return mod.Lower("LSTMNet.loss", lang.LowerOptions{
+	return mod.Lower(name+".loss", lang.LowerOptions{
 		Training:  true,
 		Builder:   b,
 		Shapes:    map[string]int64{"B": int64(s.Batch), "T": int64(s.T)},
@@ -50,8 +59,19 @@ func LSTMLower(s LSTMSize, b *ops.Builder) (*lang.Lowered, error) {
 // LSTMStep is a training step (plain SGD, lr 0.01) of bench/lstm.nn at
 // size s, optimized at level, with random inputs drawn from seed.
 func LSTMStep(s LSTMSize, level int, seed uint64) (Workload, error) {
+	return recurrentStep(s, "LSTMNet", level, seed)
+}
+
+// GRUStep is LSTMStep with bench/lstm.nn's GRUNet (gru_cell in place of
+// lstm_cell).
+func GRUStep(s LSTMSize, level int, seed uint64) (Workload, error) {
+	return recurrentStep(s, "GRUNet", level, seed)
+}
+
+// recurrentStep is the training step of bench/lstm.nn's name at size s.
+func recurrentStep(s LSTMSize, name string, level int, seed uint64) (Workload, error) {
 	b := ops.NewBuilder()
-	low, err := LSTMLower(s, b)
+	low, err := recurrentLower(s, name, b)
 	if err != nil {
 		return Workload{}, err
 	}
@@ -62,6 +82,6 @@ func LSTMStep(s LSTMSize, level int, seed uint64) (Workload, error) {
 	if err != nil {
 		return Workload{}, err
 	}
-	x, y := inputs(LSTMModel(s), s.Batch, seed)
+	x, y := inputs(recurrentModel(s, name), s.Batch, seed)
 	return Workload{g, []*tensor.Tensor{x, y}}, nil
 }

@@ -49,10 +49,23 @@ func BenchmarkLSTMStepSGD(b *testing.B) {
 
 // BenchmarkLSTMSizes: the same step at the sizes of LSTMSizes, named
 // in_hidden_T_batch.
-func BenchmarkLSTMSizes(b *testing.B) {
+func BenchmarkLSTMSizes(b *testing.B) { recurrentSizes(b, LSTMStep) }
+
+// BenchmarkGRUStepSGD: bench/lstm.nn's GRUNet at LSTMBase's size
+// (lstm_torch.py gru is the reference).
+func BenchmarkGRUStepSGD(b *testing.B) {
+	w, err := GRUStep(LSTMBase, 1, 1)
+	lstmRun(b, w, err)
+}
+
+// BenchmarkGRUSizes: the GRU step at the sizes of LSTMSizes.
+func BenchmarkGRUSizes(b *testing.B) { recurrentSizes(b, GRUStep) }
+
+// recurrentSizes runs the step that step builds at each of LSTMSizes.
+func recurrentSizes(b *testing.B, step func(LSTMSize, int, uint64) (Workload, error)) {
 	for _, s := range LSTMSizes {
 		b.Run(fmt.Sprintf("%d_%d_%d_%d", s.In, s.Hidden, s.T, s.Batch), func(b *testing.B) {
-			w, err := LSTMStep(s, 1, 1)
+			w, err := step(s, 1, 1)
 			lstmRun(b, w, err)
 		})
 	}

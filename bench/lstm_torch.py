@@ -1,11 +1,12 @@
-"""PyTorch reference of bench/lstm.nn: a one-layer LSTM (batch_first), a
-dense head on the last step, cross entropy over 10 classes, plain SGD lr
-0.01, f32, one thread.
+"""PyTorch reference of bench/lstm.nn: a one-layer LSTM (batch_first), or
+GRU with "gru" first, a dense head on the last step, cross entropy over 10
+classes, plain SGD lr 0.01, f32, one thread.
 
-    python3 lstm_torch.py IN HIDDEN T BATCH [IN HIDDEN T BATCH ...]
+    python3 lstm_torch.py [lstm|gru] IN HIDDEN T BATCH [IN HIDDEN T BATCH ...]
 
 prints "torch lstm IN_HIDDEN_T_BATCH threads=1 median_ms=... cpu_ms=... cpu_min=...
-cpu_max=..." per size (wall and process CPU time per step) (default 64 128 50 32).
+cpu_max=..." (or "torch gru ...") per size (wall and process CPU time per
+step) (default 64 128 50 32).
 """
 import statistics
 import sys
@@ -40,9 +41,9 @@ def timed(fn, reps=5, min_s=0.3):
 
 
 class Net(torch.nn.Module):
-    def __init__(self, n_in, hidden):
+    def __init__(self, n_in, hidden, cell=torch.nn.LSTM):
         super().__init__()
-        self.rnn = torch.nn.LSTM(n_in, hidden, batch_first=True)
+        self.rnn = cell(n_in, hidden, batch_first=True)
         self.head = torch.nn.Linear(hidden, 10)
 
     def forward(self, x):
@@ -51,7 +52,10 @@ class Net(torch.nn.Module):
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]] or [64, 128, 50, 32]
+    argv = sys.argv[1:]
+    kind = argv.pop(0) if argv[:1] in (["lstm"], ["gru"]) else "lstm"
+    cell = torch.nn.GRU if kind == "gru" else torch.nn.LSTM
+    args = [int(a) for a in argv] or [64, 128, 50, 32]
     torch.set_num_threads(1)
     for k in range(0, len(args), 4):
         n_in, hidden, t, batch = args[k:k + 4]
@@ -59,8 +63,8 @@ if __name__ == "__main__":
         g = torch.Generator().manual_seed(1)
         x = torch.rand(batch, t, n_in, generator=g)
         y = torch.randint(0, 10, (batch,), generator=g)
-        model = Net(n_in, hidden)
+        model = Net(n_in, hidden, cell)
         opt = torch.optim.SGD(model.parameters(), lr=0.01)
         wall, cpu, lo, hi = timed(step_fn(model, x, y, opt))
-        print(f"torch lstm {n_in}_{hidden}_{t}_{batch} threads=1 median_ms={wall:.3f} "
+        print(f"torch {kind} {n_in}_{hidden}_{t}_{batch} threads=1 median_ms={wall:.3f} "
               f"cpu_ms={cpu:.3f} cpu_min={lo:.3f} cpu_max={hi:.3f}", flush=True)
