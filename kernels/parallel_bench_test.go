@@ -24,6 +24,37 @@ func BenchmarkParallelOverheadCold(b *testing.B) {
 	}
 }
 
+// BenchmarkParallelOverheadGap: the same call after 20 µs of serial work,
+// the gap between two parallel kernels of a step with small kernels between
+// them (compare with BenchmarkSerialWork20).
+func BenchmarkParallelOverheadGap(b *testing.B) {
+	var sink [2]int
+	p := newParFor(2, func(w, t int) { sink[t]++ })
+	for b.Loop() {
+		spin(20)
+		p.run()
+	}
+}
+
+// BenchmarkParallelHandoff: 20 µs of serial work, then two tasks of 10 µs
+// each: 40 µs a call on one thread (-cpu 1), 30 µs on two when the second
+// thread takes its task at once; what two threads lose beyond that is the
+// hand-off.
+func BenchmarkParallelHandoff(b *testing.B) {
+	p := newParFor(2, func(w, t int) { spin(10) })
+	for b.Loop() {
+		spin(20)
+		p.run()
+	}
+}
+
+// BenchmarkSerialWork20 is the serial work of BenchmarkParallelOverheadGap.
+func BenchmarkSerialWork20(b *testing.B) {
+	for b.Loop() {
+		spin(20)
+	}
+}
+
 // BenchmarkSerialWork is the serial work of BenchmarkParallelOverheadCold.
 func BenchmarkSerialWork(b *testing.B) {
 	for b.Loop() {
