@@ -15,35 +15,31 @@ func BenchmarkParallelOverhead(b *testing.B) {
 // BenchmarkParallelOverheadCold: the same call after 200 µs of serial work,
 // long enough for the idle pool goroutine to park (compare with
 // BenchmarkSerialWork, the serial work alone).
-func BenchmarkParallelOverheadCold(b *testing.B) {
-	var sink [2]int
-	p := newParFor(2, func(w, t int) { sink[t]++ })
-	for b.Loop() {
-		spin(200)
-		p.run()
-	}
-}
+func BenchmarkParallelOverheadCold(b *testing.B) { afterSerial(b, 200, 0) }
 
 // BenchmarkParallelOverheadGap: the same call after 20 µs of serial work,
 // the gap between two parallel kernels of a step with small kernels between
 // them (compare with BenchmarkSerialWork20).
-func BenchmarkParallelOverheadGap(b *testing.B) {
-	var sink [2]int
-	p := newParFor(2, func(w, t int) { sink[t]++ })
-	for b.Loop() {
-		spin(20)
-		p.run()
-	}
-}
+func BenchmarkParallelOverheadGap(b *testing.B) { afterSerial(b, 20, 0) }
 
 // BenchmarkParallelHandoff: 20 µs of serial work, then two tasks of 10 µs
-// each: 40 µs a call on one thread (-cpu 1), 30 µs on two when the second
-// thread takes its task at once; what two threads lose beyond that is the
-// hand-off.
-func BenchmarkParallelHandoff(b *testing.B) {
-	p := newParFor(2, func(w, t int) { spin(10) })
+// each (spin's microseconds: on the 2026-12 machine spin(20) took 12 µs):
+// on two threads, what a call takes beyond the serial work and one task
+// is the hand-off.
+func BenchmarkParallelHandoff(b *testing.B) { afterSerial(b, 20, 10) }
+
+// afterSerial times spin(serial) followed by one parallel call of two
+// tasks of spin(task) each.
+func afterSerial(b *testing.B, serial, task int) {
+	var sink [2]int
+	p := newParFor(2, func(w, t int) {
+		sink[t]++
+		if task > 0 {
+			spin(task)
+		}
+	})
 	for b.Loop() {
-		spin(20)
+		spin(serial)
 		p.run()
 	}
 }
