@@ -27,7 +27,7 @@ model M(n: int = 4) {
 `
 
 // denseUses are the uses of Dense in std/nn.nn (grep -n "Dense(" lang/std/nn.nn).
-const denseUses = "std/nn.nn:19:10 std/nn.nn:20:10 std/nn.nn:155:10 std/nn.nn:156:10 std/nn.nn:157:10 std/nn.nn:158:10 std/nn.nn:182:12 std/nn.nn:183:12"
+const denseUses = "std/nn.nn:19:10 std/nn.nn:20:10 std/nn.nn:154:10 std/nn.nn:155:10 std/nn.nn:156:10 std/nn.nn:157:10 std/nn.nn:181:12 std/nn.nn:182:12"
 
 // refs writes References' answer as "line:col" (with "*" on the
 // declaration), file names other than r.nn before the position.

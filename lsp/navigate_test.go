@@ -62,7 +62,7 @@ func TestReferencesProtocol(t *testing.T) {
 		{20, 8, true, "forward", "20:7-14 29:29-36"},                            // a method
 		{16, 4, true, "inp", "16:4-7 21:12-15"},                                 // a sub-model
 		{11, 24, true, "W", "7:10-11 11:24-25"},                                 // a param
-		{18, 16, true, "Dense", "18:16-21 nn.nn:7:6-11 nn.nn:18:9-14 nn.nn:19:9-14 nn.nn:154:9-14 nn.nn:155:9-14 nn.nn:156:9-14 nn.nn:157:9-14 nn.nn:181:11-16 nn.nn:182:11-16"},
+		{18, 16, true, "Dense", "18:16-21 nn.nn:7:6-11 nn.nn:18:9-14 nn.nn:19:9-14 nn.nn:153:9-14 nn.nn:154:9-14 nn.nn:155:9-14 nn.nn:156:9-14 nn.nn:180:11-16 nn.nn:181:11-16"},
 		{20, 22, true, "B", ""}, // a shape variable is not declared
 	}
 	for _, k := range cases {
