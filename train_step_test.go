@@ -204,8 +204,16 @@ func TestTrainStepScanLinear(t *testing.T) {
 	if !symbolic {
 		t.Errorf("the step's inputs all have constant shapes; want the batch axis symbolic, as training runs it")
 	}
-	if count[ops.Unslice] > 2 || count[ops.LSTMCell] != T {
-		t.Errorf("%d unslices and %d lstm_cell nodes; want at most 2 and %d", count[ops.Unslice], count[ops.LSTMCell], T)
+	if count[ops.Unslice] > 2 || count[ops.LSTMCell] != T || count[ops.LSTMCellGrad] != T {
+		t.Errorf("%d unslices, %d lstm_cell and %d lstm_cell_grad nodes; want at most 2, %d and %d",
+			count[ops.Unslice], count[ops.LSTMCell], count[ops.LSTMCellGrad], T, T)
+	}
+	// every cell is read through h' and c' alone (the last one through h'
+	// alone): its backward is given those two gradients, no planes of zeros
+	for _, n := range tr.step.Nodes {
+		if n.Op == ops.LSTMCellGrad && len(n.In) != 4 {
+			t.Errorf("lstm_cell_grad given the planes' gradient %v, want those of h' and c' alone", n.In[2].Type)
+		}
 	}
 	if mm := count[ops.Matmul] + count[ops.FusedMatmul]; mm > 2*T+8 {
 		t.Errorf("%d products for T = %d, want at most 2T + 8", mm, T)

@@ -27,72 +27,37 @@ const gruScratch = 2*lstmChunk + 1
 // GRUCell computes one GRU step: xw and hw [rows, 3h], the previous state
 // hp [rows, h]; dst is [5, rows, h]: h', r, z, n, hn.
 func GRUCell[T Float](dst, xw, hw, hp []T, rows, h int) {
-	gruRun(dst, xw, hw, hp, [GRUPlanes][]T{}, rows, h)
+	runCell(gruBody, gruWork, gruScratch, cellCall[T]{dst: dst, a: xw, b: hw, c: hp, rows: rows, h: h})
 }
 
 // GRUCellGrad is GRUCell's backward: from y, GRUCell's result (planes 1 to
 // 4 are read), the previous state hp and the incoming gradient g of all
 // five planes [5, rows, h], dst [rows, 7h] gets the gradient of xw
 // (columns 0 to 3h), of hw (3h to 6h) and of hp (6h to 7h). The r and z
-// blocks of xw's and hw's gradients are equal.
+// blocks of xw's and hw's gradients are equal and written twice: 2h more
+// writes a row, so that both gradients are column ranges of one result
+// that the products behind them read in place.
 func GRUCellGrad[T Float](dst, y, hp, g []T, rows, h int) {
-	var planes [GRUPlanes][]T
-	for k := range planes {
-		planes[k] = g[k*rows*h : (k+1)*rows*h]
+	k := cellCall[T]{dst: dst, a: y, c: hp, rows: rows, h: h}
+	for p := range GRUPlanes {
+		k.g[p] = g[p*rows*h : (p+1)*rows*h]
 	}
-	gruRun(dst, y, nil, hp, planes, rows, h)
+	runCell(gruBody, gruWork, gruScratch, k)
 }
 
 // GRUCellGradH is GRUCellGrad for the gradient dh [rows, h] of h' alone
 // (those of planes 1 to 4 zero).
 func GRUCellGradH[T Float](dst, y, hp, dh []T, rows, h int) {
-	gruRun(dst, y, nil, hp, [GRUPlanes][]T{dh}, rows, h)
+	runCell(gruBody, gruWork, gruScratch, cellCall[T]{dst: dst, a: y, c: hp, g: [cellMaxPlanes][]T{dh}, rows: rows, h: h})
 }
 
-// gruRun runs the forward (g all nil; a and b are xw and hw) or the
-// backward (a is y; g the planes' gradients, nil for zeros).
-func gruRun[T Float](dst, a, b, hp []T, g [GRUPlanes][]T, rows, h int) {
-	if rows <= 0 || h <= 0 {
-		return
-	}
-	tasks, per := splitTasks(rows, h*gruWork)
-	r := takeRunner[gruRunner[T]]()
-	if r == nil {
-		r = &gruRunner[T]{}
-		r.par = newParFor(0, r.task)
-	}
-	if need := tasks * gruScratch; len(r.buf) < need {
-		r.buf = make([]T, need)
-	}
-	r.dst, r.a, r.b, r.hp, r.g, r.v = dst, a, b, hp, g, newLSTMVec[T]()
-	r.rows, r.h, r.per, r.par.tasks = rows, h, per, tasks
-	if tasks < 2 {
-		r.task(0, 0)
+// gruRows runs rows [lo, hi) of the forward (k.g all nil; k.a and k.b are
+// xw and hw) or the backward (k.a is y; k.g the planes' gradients).
+func gruRows[T Float](v lstmVec[T], k *cellCall[T], tmp []T, lo, hi int) {
+	if k.g[0] == nil {
+		gruForward(v, k.dst, k.a, k.b, k.c, tmp, k.rows, k.h, lo, hi)
 	} else {
-		r.par.run()
-	}
-	r.dst, r.a, r.b, r.hp, r.g = nil, nil, nil, nil, [GRUPlanes][]T{}
-	putRunner(r)
-}
-
-// gruRunner is a call of GRUCell or its backward: task t does rows
-// [t·per, (t+1)·per) with the temporaries buf[t·gruScratch:].
-type gruRunner[T Float] struct {
-	par           *parFor
-	dst, a, b, hp []T
-	g             [GRUPlanes][]T
-	buf           []T
-	v             lstmVec[T]
-	rows, h, per  int
-}
-
-func (r *gruRunner[T]) task(_, t int) {
-	tmp := r.buf[t*gruScratch : (t+1)*gruScratch]
-	lo, hi := t*r.per, min((t+1)*r.per, r.rows)
-	if r.g[0] == nil {
-		gruForward(r.v, r.dst, r.a, r.b, r.hp, tmp, r.rows, r.h, lo, hi)
-	} else {
-		gruBackward(r.v, r.dst, r.a, r.hp, r.g, tmp, r.rows, r.h, lo, hi)
+		gruBackward(v, k.dst, k.a, k.c, k.g, tmp, k.rows, k.h, lo, hi)
 	}
 }
 
@@ -134,7 +99,7 @@ func gruForward[T Float](v lstmVec[T], dst, xw, hw, hp, tmp []T, rows, h, lo, hi
 //	dh = g0·z
 //
 // and the row of dst is dr, dz, dxn, dr, dz, dhn, dh.
-func gruBackward[T Float](v lstmVec[T], dst, y, hp []T, g [GRUPlanes][]T, tmp []T, rows, h, lo, hi int) {
+func gruBackward[T Float](v lstmVec[T], dst, y, hp []T, g [cellMaxPlanes][]T, tmp []T, rows, h, lo, hi int) {
 	plane := rows * h
 	one := tmp[2*lstmChunk:]
 	one[0] = 1
@@ -146,7 +111,7 @@ func gruBackward[T Float](v lstmVec[T], dst, y, hp []T, g [GRUPlanes][]T, tmp []
 			q := func(k int) []T { return y[k*plane+at : k*plane+at+n] }
 			r, z, nn, hn := q(1), q(2), q(3), q(4)
 			var gk [GRUPlanes][]T
-			for k, x := range g {
+			for k, x := range g[:GRUPlanes] {
 				if x != nil {
 					gk[k] = x[at : at+n]
 				}

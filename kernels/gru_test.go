@@ -57,8 +57,8 @@ func TestGRUCellKernels(t *testing.T) {
 		s32, sg32 := make([]float32, len(fr)), make([]float32, len(gr))
 		v, tmp := newLSTMVec[float32](), make([]float32, gruScratch)
 		gruForward(v, s32, to32(xw), to32(hw), to32(hp), tmp, rows, h, 0, rows)
-		var planes [GRUPlanes][]float32
-		for k := range planes {
+		var planes [cellMaxPlanes][]float32
+		for k := range GRUPlanes {
 			planes[k] = to32(g[k*rows*h : (k+1)*rows*h])
 		}
 		gruBackward(v, sg32, f32, to32(hp), planes, tmp, rows, h, 0, rows)

@@ -24,7 +24,7 @@ const lstmWork = 12
 // LSTMCell computes one LSTM step: gates [rows, 4h], c [rows, h]; dst is
 // [7, rows, h]: h', c', σ(i), σ(f), tanh(g), σ(o), tanh(c').
 func LSTMCell[T Float](dst, gates, c []T, rows, h int) {
-	lstmRun(dst, gates, c, [7][]T{}, rows, h)
+	runCell(lstmBody, lstmWork, lstmScratch, cellCall[T]{dst: dst, a: gates, c: c, rows: rows, h: h})
 }
 
 // LSTMCellGrad is LSTMCell's backward: from y, LSTMCell's result (only its
@@ -32,53 +32,17 @@ func LSTMCell[T Float](dst, gates, c []T, rows, h int) {
 // gradient g of all seven planes [7, rows, h], dst [rows, 5h] gets the
 // gradient of the gates (columns 0 to 4h) and of c (4h to 5h).
 func LSTMCellGrad[T Float](dst, y, c, g []T, rows, h int) {
-	var planes [7][]T
-	for k := range planes {
-		planes[k] = g[k*rows*h : (k+1)*rows*h]
+	k := cellCall[T]{dst: dst, a: y, c: c, rows: rows, h: h}
+	for p := range LSTMPlanes {
+		k.g[p] = g[p*rows*h : (p+1)*rows*h]
 	}
-	lstmRun(dst, y, c, planes, rows, h)
+	runCell(lstmBody, lstmWork, lstmScratch, k)
 }
 
-// lstmRun runs LSTMCell (g all nil; a holds the gates) or LSTMCellGrad (a
-// holds y; g the gradients of the planes, nil for zeros).
-func lstmRun[T Float](dst, a, c []T, g [7][]T, rows, h int) {
-	if rows <= 0 || h <= 0 {
-		return
-	}
-	tasks, per := splitTasks(rows, h*lstmWork)
-	r := takeRunner[lstmRunner[T]]()
-	if r == nil {
-		r = &lstmRunner[T]{}
-		r.par = newParFor(0, r.task)
-	}
-	if need := tasks * lstmScratch; len(r.buf) < need {
-		r.buf = make([]T, need) // the first calls of a runner with more tasks
-	}
-	r.dst, r.a, r.c, r.g, r.v = dst, a, c, g, newLSTMVec[T]()
-	r.rows, r.h, r.per, r.par.tasks = rows, h, per, tasks
-	if tasks < 2 {
-		r.task(0, 0)
-	} else {
-		r.par.run()
-	}
-	r.dst, r.a, r.c, r.g = nil, nil, nil, [7][]T{}
-	putRunner(r)
-}
-
-// lstmRunner is a call of LSTMCell or LSTMCellGrad: task t does rows
-// [t·per, (t+1)·per) with its own temporaries buf[t·lstmScratch:].
-type lstmRunner[T Float] struct {
-	par          *parFor
-	dst, a, c    []T
-	g            [7][]T
-	buf          []T
-	v            lstmVec[T]
-	rows, h, per int
-}
-
-func (r *lstmRunner[T]) task(_, t int) {
-	tmp := r.buf[t*lstmScratch : (t+1)*lstmScratch]
-	r.v.rows(r.dst, r.a, r.c, r.g, tmp, r.rows, r.h, t*r.per, min((t+1)*r.per, r.rows))
+// lstmRows runs rows [lo, hi) of LSTMCell (k.g all nil; k.a holds the
+// gates) or of its backward (k.a holds y; k.g the planes' gradients).
+func lstmRows[T Float](v lstmVec[T], k *cellCall[T], tmp []T, lo, hi int) {
+	v.rows(k.dst, k.a, k.c, k.g, tmp, k.rows, k.h, lo, hi)
 }
 
 // lstmVec holds the vector rows (the fused programs' tile rows: AVX2 loops
@@ -193,5 +157,5 @@ func (v lstmVec[T]) gradChunk(d []T, h int, tmp, ai, af, ag, ao, tc, cp []T, g [
 // LSTMCellGrad2 is LSTMCellGrad for gradients of h' and c' alone, dh and dc
 // [rows, h] (those of the activation planes zero).
 func LSTMCellGrad2[T Float](dst, y, c, dh, dc []T, rows, h int) {
-	lstmRun(dst, y, c, [7][]T{dh, dc}, rows, h)
+	runCell(lstmBody, lstmWork, lstmScratch, cellCall[T]{dst: dst, a: y, c: c, g: [cellMaxPlanes][]T{dh, dc}, rows: rows, h: h})
 }

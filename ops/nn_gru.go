@@ -56,21 +56,20 @@ func gruDecomp(b *Builder, xw, hw, h *Node) *Node {
 }
 
 // gruGradIn is gru_cell_grad's gradient operand for the gradient g of
-// gru_cell's planes: g itself, or, when only h' has a gradient (g is that
-// plane unsliced into zeros: a cell read only through its plane 0), the
-// gradient of h' [B, H], so that no planes of zeros are written or read.
+// gru_cell's planes: g itself, or, when only h' has a gradient (the cell
+// read through its plane 0 alone, PlaneGrads), the gradient of h' [B, H],
+// so that no planes of zeros are written or read.
 func gruGradIn(b *Builder, h, g *Node) *Node {
-	if g.Op != Unslice || len(g.In) != 1 || g.In[0].Type.Shape.Rank() != 3 || !g.In[0].Type.Shape[1:].Equal(h.Type.Shape) {
+	gs, ok := PlaneGrads(b, g, h.Type.Shape)
+	if !ok || gs[0] == nil {
 		return g
 	}
-	ax, err := resolveSlice("unslice", g.Type, g.Attrs)
-	if err != nil || ax[0].start != DimConst(0) || ax[0].step != 1 || ax[0].count != DimConst(1) {
-		return g
+	for _, x := range gs[1:] {
+		if x != nil {
+			return g
+		}
 	}
-	if x := g.In[0]; x.Op == Reshape && x.In[0].Type.Shape.Equal(h.Type.Shape) {
-		return x.In[0]
-	}
-	return b.Must(Reshape, Attrs{"shape": h.Type.Shape}, g.In[0])
+	return gs[0]
 }
 
 // gruGradDecomp is gru_cell_grad(y, h, g) written with other ops; g is the

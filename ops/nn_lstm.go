@@ -53,25 +53,26 @@ func lstmDecomp(b *Builder, gates, c *Node) *Node {
 }
 
 // lstmGradIn is lstm_cell_grad's gradient operands for the gradient g of
-// lstm_cell's planes: g itself, or, when only h' and c' have gradients (g
-// joins them with zeros: the usual case, a cell read only through hc[0]
-// and hc[1]), those two as [B, H], so that no plane of zeros is written
-// or read.
+// lstm_cell's planes: g itself, or, when only h' and c' have gradients
+// (the cell read through hc[0] and hc[1] alone, PlaneGrads: the usual
+// case), those two as [B, H] (zeros for one that has none), so that no
+// plane of zeros is written or read.
 func lstmGradIn(b *Builder, c, g *Node) []*Node {
-	plane := func(x *Node) *Node {
-		if x.Op == Reshape && x.In[0].Type.Shape.Equal(c.Type.Shape) {
-			return x.In[0]
+	gs, ok := PlaneGrads(b, g, c.Type.Shape)
+	if !ok || gs[0] == nil && gs[1] == nil {
+		return []*Node{g}
+	}
+	for _, x := range gs[2:] {
+		if x != nil {
+			return []*Node{g}
 		}
-		return b.Must(Reshape, Attrs{"shape": c.Type.Shape}, x)
 	}
-	isZero := func(x *Node) bool { return x.Op == Full && x.Attrs.Float("value", 1) == 0 }
-	one := Shape{DimConst(1), c.Type.Shape[0], c.Type.Shape[1]}
-	switch {
-	case g.Op == Concat && g.Attrs.Int("axis", 0) == 0 && len(g.In) == 3 &&
-		g.In[0].Type.Shape.Equal(one) && g.In[1].Type.Shape.Equal(one) && isZero(g.In[2]):
-		return []*Node{plane(g.In[0]), plane(g.In[1])}
+	for k := range 2 {
+		if gs[k] == nil {
+			gs[k] = b.Full(c.Type, 0)
+		}
 	}
-	return []*Node{g}
+	return gs[:2]
 }
 
 // lstmGradDecomp is lstm_cell_grad(y, c, g...) written with other ops; g

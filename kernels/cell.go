@@ -1,0 +1,77 @@
+package kernels
+
+// The fused recurrent cells (lstm.go, gru.go) share one way of running a
+// call: rows are independent and split into tasks fixed by the shape (so
+// results are bitwise the same for any number of threads), each task with
+// its own temporaries, on a pooled runner that steady calls reuse without
+// allocating.
+
+// cellMaxPlanes is the most planes a cell's result has (the LSTM's seven).
+const cellMaxPlanes = LSTMPlanes
+
+// cellCall is one call of a cell's forward or backward: dst the result,
+// a, b and c its operands (which ones a cell uses, and for what, is its
+// own), g the gradients of its result's planes (all nil in a forward; nil
+// for a plane whose gradient is zero in a backward).
+type cellCall[T Float] struct {
+	dst, a, b, c []T
+	g            [cellMaxPlanes][]T
+	rows, h      int
+}
+
+// cellBody selects the rows a cellRunner runs (a value, not a func: a
+// generic function's value would allocate on every call).
+type cellBody int
+
+const (
+	lstmBody cellBody = iota // lstmRows
+	gruBody                  // gruRows
+)
+
+// cellRunner is a pooled runner of cell calls: task t runs its body's rows
+// [t·per, (t+1)·per) with the temporaries buf[t·scratch:].
+type cellRunner[T Float] struct {
+	par          *parFor
+	body         cellBody
+	call         cellCall[T]
+	buf          []T
+	v            lstmVec[T]
+	per, scratch int
+}
+
+// runCell runs body over k's rows: work is the cost of one hidden unit of
+// one row in parMinWork's units, scratch the temporaries a task needs.
+func runCell[T Float](body cellBody, work, scratch int, k cellCall[T]) {
+	if k.rows <= 0 || k.h <= 0 {
+		return
+	}
+	tasks, per := splitTasks(k.rows, k.h*work)
+	r := takeRunner[cellRunner[T]]()
+	if r == nil {
+		r = &cellRunner[T]{}
+		r.par = newParFor(0, r.task)
+	}
+	if need := tasks * scratch; len(r.buf) < need {
+		r.buf = make([]T, need) // the first calls of a runner with more tasks
+	}
+	r.body, r.call, r.v, r.per, r.scratch = body, k, newLSTMVec[T](), per, scratch
+	r.par.tasks = tasks
+	if tasks < 2 {
+		r.task(0, 0)
+	} else {
+		r.par.run()
+	}
+	r.call = cellCall[T]{}
+	putRunner(r)
+}
+
+func (r *cellRunner[T]) task(_, t int) {
+	tmp := r.buf[t*r.scratch : (t+1)*r.scratch]
+	lo, hi := t*r.per, min((t+1)*r.per, r.call.rows)
+	switch r.body {
+	case lstmBody:
+		lstmRows(r.v, &r.call, tmp, lo, hi)
+	case gruBody:
+		gruRows(r.v, &r.call, tmp, lo, hi)
+	}
+}
