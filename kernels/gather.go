@@ -16,9 +16,34 @@ type View struct {
 	idx    []int // scratch for the odometer
 }
 
-// NewView prepares a view; shape and stride have one entry per axis.
+// NewView prepares a view; shape and stride have one entry per axis. The
+// view keeps its own copies, simplified without changing the elements it
+// selects or their order: axes of size 1 are dropped and an axis whose
+// stride is the next one's extent (the next axis's size times its stride)
+// is merged into it, so that a slice of whole rows or planes is one run.
+// Gather and Scatter copy runs of stride 1 whole.
 func NewView(shape []int, base int, stride []int) *View {
-	return &View{Shape: shape, Base: base, Stride: stride, idx: make([]int, len(shape))}
+	v := &View{Base: base}
+	if numElems(shape) == 0 {
+		v.Shape, v.Stride = []int{0}, []int{1} // nothing is read or written
+	} else {
+		for i, n := range shape {
+			if n == 1 {
+				continue
+			}
+			if k := len(v.Shape) - 1; k >= 0 && v.Stride[k] == n*stride[i] {
+				v.Shape[k] *= n
+				v.Stride[k] = stride[i]
+				continue
+			}
+			v.Shape, v.Stride = append(v.Shape, n), append(v.Stride, stride[i])
+		}
+		if len(v.Shape) == 0 {
+			v.Shape, v.Stride = []int{1}, []int{1} // one element
+		}
+	}
+	v.idx = make([]int, len(v.Shape))
+	return v
 }
 
 // Gather writes dst (of the view's shape, row-major) from src through v.
@@ -38,8 +63,12 @@ func Gather[T any](v *View, dst, src []T) {
 	off := v.Base
 	for flat := 0; flat < total; flat += n {
 		d := dst[flat : flat+n]
-		for j, k := 0, off; j < n; j, k = j+1, k+s {
-			d[j] = src[k]
+		if s == 1 {
+			copy(d, src[off:off+n])
+		} else {
+			for j, k := 0, off; j < n; j, k = j+1, k+s {
+				d[j] = src[k]
+			}
 		}
 		off = v.next(idx, off)
 	}
@@ -63,8 +92,12 @@ func Scatter[T any](v *View, dst, src []T) {
 	off := v.Base
 	for flat := 0; flat < total; flat += n {
 		d := src[flat : flat+n]
-		for j, k := 0, off; j < n; j, k = j+1, k+s {
-			dst[k] = d[j]
+		if s == 1 {
+			copy(dst[off:off+n], d)
+		} else {
+			for j, k := 0, off; j < n; j, k = j+1, k+s {
+				dst[k] = d[j]
+			}
 		}
 		off = v.next(idx, off)
 	}

@@ -351,9 +351,7 @@ func reduceRows[T Float](kind int, p *Bcast, dst, src []T, idx, off []int, lo, h
 			d := dst[off[0] : off[0]+n]
 			switch kind {
 			case rowSumTo:
-				for i, v := range s {
-					d[i] += v
-				}
+				binaryRow(ewAdd, d, d, s) // vector code, each element's sum as the loop's
 			case rowMax:
 				for i, v := range s {
 					d[i] = max(d[i], v)
