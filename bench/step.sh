@@ -8,6 +8,7 @@
 #	bash bench/step.sh            # from the repository root
 #	ROUNDS=5 bash bench/step.sh
 #	KEEP=/tmp/raw bash bench/step.sh   # also keep the raw outputs there
+#	THREADS=1 bash bench/step.sh       # one thread only (bench/all.sh)
 #
 # The machine is shared, so the table keeps the best of the rounds, each nnc
 # figure being the mean time per call over at least 1 s of calls and each
@@ -15,14 +16,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
+threads=${THREADS:-1,2}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 go test -c -o "$tmp/bench.test" ./bench/
 for round in $(seq "$rounds"); do
 	echo "round $round of $rounds" >&2
-	(cd bench && "$tmp/bench.test" -test.run XXX -test.bench . -test.cpu 1,2 -test.benchtime 1s) >>"$tmp/go.txt"
-	(cd bench && /usr/bin/python3 mlp_torch.py && /usr/bin/python3 convnet_torch.py) >>"$tmp/torch.txt"
+	(cd bench && "$tmp/bench.test" -test.run XXX -test.bench 'MLP|ConvNet(Step|Inference)' -test.cpu "$threads" -test.benchtime 1s) >>"$tmp/go.txt"
+	(cd bench && /usr/bin/python3 mlp_torch.py ${threads//,/ } && /usr/bin/python3 convnet_torch.py ${threads//,/ }) >>"$tmp/torch.txt"
 done
 if [[ -n ${KEEP:-} ]]; then
 	mkdir -p "$KEEP" && cp "$tmp/go.txt" "$tmp/torch.txt" "$KEEP/"
@@ -43,18 +45,25 @@ for line in open(sys.argv[2]):
     if m:
         key = (m.group(1), m.group(2), int(m.group(3)))
         torch[key] = min(torch.get(key, 1e18), float(m.group(4)))
-print("| workload | nnc 1 thread | PyTorch 1 thread | ratio | nnc 2 threads | PyTorch 2 threads | ratio | nnc best / PyTorch best |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+threads = sorted({k[2] for k in go} & {k[2] for k in torch})
+head = "| workload |" + "".join(f" nnc {t} thread{'s' if t > 1 else ''} | PyTorch {t} thread{'s' if t > 1 else ''} | ratio |" for t in threads)
+if len(threads) > 1:
+    head += " nnc best / PyTorch best |"
+print(head)
+print("|" + " --- |" * (head.count("|") - 1))
 for model, work in [("mlp", "step-sgd"), ("mlp", "step-adam"), ("mlp", "inference"),
                     ("convnet", "step-sgd"), ("convnet", "inference")]:
     cells = []
-    for t in (1, 2):
+    for t in threads:
         g, p = go.get((model, work, t)), torch.get((model, work, t))
         if g is None or p is None:
-            cells.append("| | ")
+            cells.append(" | | |")
             continue
-        cells.append(f"{g:.2f} ms | {p:.2f} ms | {g / p:.2f}×")
-    gb = min(go.get((model, work, t), 1e18) for t in (1, 2))
-    pb = min(torch.get((model, work, t), 1e18) for t in (1, 2))
-    print(f"| {model} {work} | {cells[0]} | {cells[1]} | {gb / pb:.2f}× |")
+        cells.append(f" {g:.2f} ms | {p:.2f} ms | {g / p:.2f}× |")
+    row = f"| {model} {work} |" + "".join(cells)
+    if len(threads) > 1:
+        gb = min(go.get((model, work, t), 1e18) for t in threads)
+        pb = min(torch.get((model, work, t), 1e18) for t in threads)
+        row += f" {gb / pb:.2f}× |"
+    print(row)
 PY
