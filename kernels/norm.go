@@ -17,10 +17,8 @@ func LayerNorm[T Float](out, x, gamma, beta []T, rows, d int, eps float64) {
 func layerNormRows[T Float](out, x, gamma, beta []T, d int, eps float64, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		xr, or := x[r*d:(r+1)*d], out[r*d:(r+1)*d]
-		mu, inv := lnStats(xr, eps) // layernorm.go
-		for i, v := range xr {
-			or[i] = T((float64(v)-mu)*inv*float64(gamma[i]) + float64(beta[i]))
-		}
+		mu, inv := lnStats(xr, eps) // layernorm_rows.go
+		lnForwardRow(or, xr, gamma[:d], beta[:d], mu, inv)
 	}
 }
 

@@ -1,0 +1,19 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// lnAVX2 is false without the assembly: layer normalization's rows run the
+// Go loops of layernorm_rows.go. The functions below only let the package
+// build; they are never called.
+func lnAVX2() bool { return false }
+
+func lnSum16AVX2(*float32, int, *[lnLanes]float64)            { panic("unreachable") }
+func lnSqDev16AVX2(*float32, int, float64, *[lnLanes]float64) { panic("unreachable") }
+func lnGradSums16AVX2(_, _, _ *float32, _ int, _, _ float64, _ *[2 * lnLanes]float64) {
+	panic("unreachable")
+}
+func lnForwardAVX2(_, _, _, _ *float32, _ int, _, _ float64)       { panic("unreachable") }
+func lnGradOutAVX2(_, _, _, _ *float32, _ int, _, _, _, _ float64) { panic("unreachable") }
+func lnParamAccAVX2(_, _ *float64, _, _ *float32, _ int, _, _ float64) {
+	panic("unreachable")
+}
