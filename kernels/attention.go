@@ -194,10 +194,9 @@ func (a *Attention[T]) Backward(dq, dk, dv, q, k, v, g []T, lens []int, mask fun
 		})
 		for r := 0; r < h; r++ {
 			p, dp := a.s[r*tk:r*tk+cols], a.dp[r*tk:r*tk+cols]
-			ds := T(dot4(p, dp))
-			for j, x := range p {
-				dp[j] = x * (dp[j] - ds) * a.Scale
-			}
+			subScalarRow(dp, T(dotLanes(p, dp)))
+			mulRow(dp, p)
+			mulScalarRow(dp, a.Scale)
 		}
 		a.keyTiles(cols, func(j0, wv int, beta T) {
 			a.dsk[hv][wv].Run(1, a.dp[j0:], tk, k[j0*d:], d, beta, dq[i0*d:], d)
@@ -207,67 +206,20 @@ func (a *Attention[T]) Backward(dq, dk, dv, q, k, v, g []T, lens []int, mask fun
 	})
 }
 
-// attnSoftmax is softmax of a row in place: the maximum and the sum in four
-// lanes (the sum in float64), the exponentials by expRow's vector code. A
-// row of -Inf gives NaNs (0/0), a row with a NaN gives NaNs.
+// attnSoftmax is softmax of a row in place: the maximum (maxOfRow), the
+// row less it, the exponentials by expRow's vector code, their sum in
+// float64 lanes (sumLanes) and the scaling, each with AVX2 for f32 rows
+// (rows_vec.go). A row of -Inf gives NaNs (0/0), a row with a NaN gives
+// NaNs.
 func attnSoftmax[T Float](row []T) {
-	n := len(row)
-	if n == 0 {
+	if len(row) == 0 {
 		return
 	}
-	m0, m1, m2, m3 := row[0], row[0], row[0], row[0]
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		m0, m1, m2, m3 = max4(m0, row[i]), max4(m1, row[i+1]), max4(m2, row[i+2]), max4(m3, row[i+3])
-	}
-	for ; i < n; i++ {
-		m0 = max4(m0, row[i])
-	}
-	m := max4(max4(m0, m1), max4(m2, m3))
+	m := maxOfRow(row)
 	if math.IsInf(float64(m), -1) {
 		m = 0
 	}
-	for j := range row {
-		row[j] -= m
-	}
+	subScalarRow(row, m)
 	expRow(row, row)
-	var s0, s1, s2, s3 float64
-	i = 0
-	for ; i+4 <= n; i += 4 {
-		s0 += float64(row[i])
-		s1 += float64(row[i+1])
-		s2 += float64(row[i+2])
-		s3 += float64(row[i+3])
-	}
-	for ; i < n; i++ {
-		s0 += float64(row[i])
-	}
-	ScaleRow(row, row, T(1/((s0+s1)+(s2+s3))))
-}
-
-// max4 is the larger of a and b by comparison (a NaN in b is passed over;
-// it reaches the softmax's sum through exp).
-func max4[T Float](a, b T) T {
-	if b > a {
-		return b
-	}
-	return a
-}
-
-// dot4 is Σ a[j]·b[j] in float64, in four lanes added in a fixed order.
-func dot4[T Float](a, b []T) float64 {
-	n := len(a)
-	b = b[:n]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		s0 += float64(a[i]) * float64(b[i])
-		s1 += float64(a[i+1]) * float64(b[i+1])
-		s2 += float64(a[i+2]) * float64(b[i+2])
-		s3 += float64(a[i+3]) * float64(b[i+3])
-	}
-	for ; i < n; i++ {
-		s0 += float64(a[i]) * float64(b[i])
-	}
-	return (s0 + s1) + (s2 + s3)
+	mulScalarRow(row, T(1/sumLanes(row)))
 }

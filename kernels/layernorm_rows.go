@@ -35,26 +35,12 @@ func lnReduce(acc []float64, tail float64) float64 {
 func lnStats[T Float](xr []T, eps float64) (mu, inv float64) {
 	n := len(xr)
 	m := n &^ (lnLanes - 1)
+	mu = sumLanes(xr) / float64(n)
 	var acc [lnLanes]float64
 	x32, vec := lnVec(xr, m)
 	if vec {
-		lnSum16AVX2(&x32[0], m, &acc)
-	} else {
-		for i := 0; i < m; i += lnLanes {
-			for k := range acc {
-				acc[k] += float64(xr[i+k])
-			}
-		}
-	}
-	var t float64
-	for _, v := range xr[m:] {
-		t += float64(v)
-	}
-	mu = lnReduce(acc[:], t) / float64(n)
-	if vec {
 		lnSqDev16AVX2(&x32[0], m, mu, &acc)
 	} else {
-		acc = [lnLanes]float64{}
 		for i := 0; i < m; i += lnLanes {
 			for k := range acc {
 				c := float64(xr[i+k]) - mu
@@ -62,7 +48,7 @@ func lnStats[T Float](xr []T, eps float64) (mu, inv float64) {
 			}
 		}
 	}
-	t = 0
+	var t float64
 	for _, v := range xr[m:] {
 		c := float64(v) - mu
 		t += float64(c * c)
