@@ -1,7 +1,8 @@
 """PyTorch twin of models/tiny_gpt.nn: the same network (std/nn's
 TransformerBlock: pre-norm, separate q/k/v/o projections, exact GELU),
-initialization, data windows, optimizer, schedule and clipping, on one
-thread; the data, schedule and loop are char_lstm.py's.
+initialization, dropout (p after the attention and after the feed-forward
+branch, as std/nn's TransformerBlock), data windows, optimizer, schedule and
+clipping, on one thread; the data, schedule and loop are char_lstm.py's.
 
     /usr/bin/python3 torch/tiny_gpt.py small   # the 40k slice, the test's settings -> tiny_gpt_small.json
     /usr/bin/python3 torch/tiny_gpt.py full    # the train block's run            -> tiny_gpt.json
@@ -22,9 +23,9 @@ import torch.nn as nn
 import char_lstm
 
 RUNS = {
-    "small": dict(file="data/tinyshakespeare_40k.txt", d=32, heads=2, layers=2, ctx=32, seq=32, batch=32, epochs=3,
+    "small": dict(file="data/tinyshakespeare_40k.txt", d=32, heads=2, layers=2, ctx=32, p=0.0, seq=32, batch=32, epochs=3,
                   lr=1e-3, weight_decay=0.1, warmup=10, min_lr=1e-4, clip=1.0, seeds=[0, 1, 2]),
-    "full": dict(file="data/tinyshakespeare.txt.gz", d=128, heads=4, layers=4, ctx=128, seq=128, batch=32, epochs=25,
+    "full": dict(file="data/tinyshakespeare.txt.gz", d=128, heads=4, layers=4, ctx=128, p=0.0, seq=128, batch=32, epochs=25,
                  lr=1e-3, weight_decay=0.1, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0]),
 }
 
@@ -38,11 +39,12 @@ def dense(n_in, n_out):
 
 
 class Block(nn.Module):
-    """x + attn(ln1(x)), then + down(gelu(up(ln2(x))))."""
+    """x + drop(attn(ln1(x))), then + drop(down(gelu(up(ln2(x)))))."""
 
-    def __init__(self, d, heads):
+    def __init__(self, d, heads, p):
         super().__init__()
         self.heads = heads
+        self.drop = nn.Dropout(p)
         self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
         self.wq, self.wk, self.wv, self.wo = dense(d, d), dense(d, d), dense(d, d), dense(d, d)
         self.up, self.down = dense(d, 4 * d), dense(4 * d, d)
@@ -55,16 +57,16 @@ class Block(nn.Module):
         s = q @ k.transpose(-1, -2) / math.sqrt(d // self.heads)
         s = s.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
         a = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, T, d)
-        x = x + self.wo(a)
-        return x + self.down(nn.functional.gelu(self.up(self.ln2(x))))
+        x = x + self.drop(self.wo(a))
+        return x + self.drop(self.down(nn.functional.gelu(self.up(self.ln2(x)))))
 
 
 class TinyGPT(nn.Module):
-    def __init__(self, vocab, d, heads, layers, ctx):
+    def __init__(self, vocab, d, heads, layers, ctx, p):
         super().__init__()
         self.tok = nn.Embedding(vocab, d)  # normal(0, 1), as nnc's Embedding
         self.pos = nn.Parameter(torch.randn(ctx, d) * 0.02)
-        self.blocks = nn.ModuleList([Block(d, heads) for _ in range(layers)])
+        self.blocks = nn.ModuleList([Block(d, heads, p) for _ in range(layers)])
         self.norm = nn.LayerNorm(d)
         self.head = dense(d, vocab)
 
@@ -79,5 +81,5 @@ char_lstm.RUNS_OF["tiny_gpt"] = RUNS
 
 if __name__ == "__main__":
     char_lstm.main(sys.argv, "tiny_gpt",
-                   lambda V, cfg: TinyGPT(V, cfg["d"], cfg["heads"], cfg["layers"], cfg["ctx"]),
+                   lambda V, cfg: TinyGPT(V, cfg["d"], cfg["heads"], cfg["layers"], cfg["ctx"], cfg["p"]),
                    lambda cfg: (lambda m: torch.optim.AdamW(m.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])))
