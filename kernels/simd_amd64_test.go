@@ -9,7 +9,8 @@ import (
 )
 
 // The AVX-512 routines give bitwise the AVX2 ones' results (the rows mix
-// them: eight-lane blocks, then four).
+// them: eight-lane blocks, then four): exp in f64 and f32, sigmoid, erf and
+// both GELU forms.
 func TestSIMDAVX512MatchesAVX2(t *testing.T) {
 	if !X86.HasAVX512F || !X86.HasAVX2 || !X86.HasFMA {
 		t.Logf("no AVX-512F here: nothing to compare")
@@ -28,11 +29,19 @@ func TestSIMDAVX512MatchesAVX2(t *testing.T) {
 	}
 	y := sample32(rng, 1<<16, -105, 90)
 	y = y[:len(y)&^15]
-	c, d := make([]float32, len(y)), make([]float32, len(y))
 	for _, k := range []struct {
 		name         string
 		avx2, avx512 func(dst, x *float32, n int)
-	}{{"exp", expAVX2F32N, expAVX512F32N}, {"sigmoid", sigmoidAVX2F32N, sigmoidAVX512F32N}} {
+	}{{"exp", expAVX2F32N, expAVX512F32N}, {"sigmoid", sigmoidAVX2F32N, sigmoidAVX512F32N},
+		{"erf", erfAVX2F32, erfAVX512F32}, {"gelu", geluAVX2F32, geluAVX512F32}, {"gelu_tanh", geluTanhAVX2F32, geluTanhAVX512F32}} {
+		if k.name == "erf" {
+			// erf and GELU: the inputs over both branches (a < 1 and not),
+			// the tails, the clamp at a = 10.5, signed zeros and NaN.
+			y = append(sample32(rng, 1<<16, -20, 20)[:1<<16-16],
+				0, float32(math.Copysign(0, -1)), 1, -1, 0.99999994, -1.0000001, 10.5, -10.5,
+				float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-30, -1e-30, 3e38, -3e38, 14.85)
+		}
+		c, d := make([]float32, len(y)), make([]float32, len(y))
 		k.avx2(&c[0], &y[0], len(y))
 		k.avx512(&d[0], &y[0], len(y))
 		for i := range c {

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Writes simd_erf_amd64.s: erf and the two GELU forms for float32 rows,
-computed in float64 lanes with AVX2 and FMA.
+computed in float64 lanes with AVX2 and FMA (four lanes) and with AVX-512F
+(eight lanes: the same operations in the same order on each lane, so
+bitwise the same results; constants broadcast from the first eight bytes
+of the four-lane ones, masks in K registers).
 
     /usr/bin/python3 kernels/simd_erf_gen.py   # from the repository root
 
@@ -215,6 +218,138 @@ gtdone:
 	VZEROUPPER
 	RET
 """)
+def poly_z(reg, arg, prefix, n):
+    lines = [f"VBROADCASTSD K_{prefix}{n - 1}, {reg}"]
+    for i in range(n - 2, -1, -1):
+        lines.append(f"VFMADD213PD.BCST K_{prefix}{i}, {arg}, {reg}")
+    return "; \\\n\t".join(lines)
+
+
+out.append("""
+// The AVX-512F routines: eight lanes, n a multiple of eight. Z registers
+// as the Y ones above; K1 = a < 1, K2 = the sign bit of x, K3 = a < AMAX
+// (or, in geluTanh, the exponent's argument >= ELO).
+
+// EXPDZ: EXPD on eight lanes.
+#define EXPDZ \\
+	VMULPD.BCST K_LOG2E, Z0, Z1; \\
+	VRNDSCALEPD $0, Z1, Z1; \\
+	VFNMADD231PD.BCST K_LN2HI, Z1, Z0; \\
+	VFNMADD231PD.BCST K_LN2LO, Z1, Z0; \\
+	""" + poly_z("Z2", "Z0", "E", 9) + """; \\
+	VADDPD.BCST K_SHIFTER, Z1, Z3; \\
+	VPADDQ.BCST K_BIAS, Z3, Z3; \\
+	VPSLLQ $52, Z3, Z3; \\
+	VMULPD Z3, Z2, Z2
+
+// ERFPARTSZ: ERFPARTS on eight lanes; the masks in K1 (a < 1) and K3.
+#define ERFPARTSZ \\
+	VMULPD Z6, Z6, Z7; \\
+	""" + poly_z("Z8", "Z7", "S", len(small)) + """; \\
+	VMULPD Z6, Z8, Z8; \\
+	VADDPD Z12, Z6, Z9; \\
+	VDIVPD Z9, Z12, Z9; \\
+	""" + poly_z("Z10", "Z9", "L", len(large)) + """; \\
+	VMULPD Z9, Z10, Z10; \\
+	VPXORQ.BCST K_SIGNMASK, Z7, Z0; \\
+	EXPDZ; \\
+	VMULPD Z2, Z10, Z10; \\
+	VCMPPD $6, Z6, Z14, K3; \\
+	VMOVAPD.Z Z10, K3, Z10; \\
+	VCMPPD $1, Z12, Z6, K1
+
+#define PROLOGUEZ \\
+	MOVQ dst+0(FP), DI; \\
+	MOVQ x+8(FP), SI; \\
+	MOVQ n+16(FP), CX; \\
+	VBROADCASTSD K_ONE, Z12; \\
+	VBROADCASTSD K_AMAX, Z14; \\
+	VBROADCASTSD K_HALF, Z15
+
+#define NEXTZ \\
+	VCVTPD2PS Z11, Y11; \\
+	VMOVUPS Y11, (DI); \\
+	ADDQ $32, SI; \\
+	ADDQ $32, DI; \\
+	SUBQ $8, CX
+
+// func erfAVX512F32(dst, x *float32, n int)
+TEXT ·erfAVX512F32(SB), NOSPLIT, $0-24
+	PROLOGUEZ
+erfloop:
+	CMPQ CX, $8
+	JL erfdone
+	VCVTPS2PD (SI), Z5
+	VPANDQ.BCST K_ABSMASK, Z5, Z6
+	VMINPD Z6, Z14, Z6
+	ERFPARTSZ
+	VSUBPD Z10, Z12, Z11
+	VBLENDMPD Z8, Z11, K1, Z11
+	VPANDQ.BCST K_SIGNMASK, Z5, Z7
+	VPORQ Z7, Z11, Z11
+	NEXTZ
+	JMP erfloop
+erfdone:
+	VZEROUPPER
+	RET
+
+// func geluAVX512F32(dst, x *float32, n int)
+TEXT ·geluAVX512F32(SB), NOSPLIT, $0-24
+	PROLOGUEZ
+geluloop:
+	CMPQ CX, $8
+	JL geludone
+	VCVTPS2PD (SI), Z5
+	VPANDQ.BCST K_ABSMASK, Z5, Z6
+	VMULPD.BCST K_INVSQRT2, Z6, Z6
+	VMINPD Z6, Z14, Z6
+	ERFPARTSZ
+	VPANDQ.BCST K_SIGNMASK, Z5, Z7
+	VPORQ Z7, Z8, Z8
+	VFMADD213PD Z15, Z15, Z8
+	VMULPD Z15, Z10, Z10
+	VSUBPD Z10, Z12, Z11
+	VPTESTMQ.BCST K_SIGNMASK, Z5, K2
+	VBLENDMPD Z10, Z11, K2, Z11
+	VBLENDMPD Z8, Z11, K1, Z11
+	VMULPD Z5, Z11, Z11
+	NEXTZ
+	JMP geluloop
+geludone:
+	VZEROUPPER
+	RET
+
+// func geluTanhAVX512F32(dst, x *float32, n int)
+TEXT ·geluTanhAVX512F32(SB), NOSPLIT, $0-24
+	PROLOGUEZ
+	VBROADCASTSD K_ELO, Z13
+gtloop:
+	CMPQ CX, $8
+	JL gtdone
+	VCVTPS2PD (SI), Z5
+	VMULPD Z5, Z5, Z7
+	VBROADCASTSD K_GC, Z8
+	VFMADD231PD.BCST K_GCK, Z7, Z8
+	VMULPD Z5, Z8, Z8
+	VPANDQ.BCST K_ABSMASK, Z8, Z8
+	VMULPD.BCST K_MTWO, Z8, Z8
+	VMAXPD Z8, Z13, Z0
+	EXPDZ
+	VCMPPD $5, Z13, Z8, K3
+	VMOVAPD.Z Z2, K3, Z2
+	VADDPD Z12, Z2, Z10
+	VDIVPD Z10, Z12, Z10
+	VMULPD Z10, Z2, Z11
+	VPTESTMQ.BCST K_SIGNMASK, Z5, K2
+	VBLENDMPD Z11, Z10, K2, Z11
+	VMULPD Z5, Z11, Z11
+	NEXTZ
+	JMP gtloop
+gtdone:
+	VZEROUPPER
+	RET
+""")
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "simd_erf_amd64.s")
 with open(path, "w") as f:
     f.write("\n".join(out))
