@@ -3,7 +3,7 @@ package kernels
 // Transpose is a prepared permutation of axes: out's axis i is in's axis
 // perm[i].
 type Transpose struct {
-	out    []int // output shape
+	out    []int // output shape, size-1 axes dropped and axes contiguous in both merged
 	stride []int // per output axis, the stride of that axis in the input
 	idx    []int // scratch: the index of the current output row
 }
@@ -17,19 +17,34 @@ func NewTranspose(in []int, perm []int) *Transpose {
 		st[i] = acc
 		acc *= in[i]
 	}
-	t := &Transpose{out: make([]int, r), stride: make([]int, r), idx: make([]int, r)}
-	for i, p := range perm {
-		t.out[i] = in[p]
-		t.stride[i] = st[p]
+	t := &Transpose{idx: make([]int, r)}
+	for _, p := range perm {
+		n, s := in[p], st[p]
+		switch k := len(t.out) - 1; {
+		case n == 1:
+			continue // a size-1 axis moves nothing
+		case k >= 0 && t.stride[k] == s*n:
+			// Contiguous with the previous output axis in the input too:
+			// one axis of their joint size.
+			t.out[k] *= n
+			t.stride[k] = s
+			continue
+		}
+		t.out = append(t.out, n)
+		t.stride = append(t.stride, s)
+	}
+	if numElems(in) == 0 {
+		t.out, t.stride = []int{0}, []int{1}
 	}
 	return t
 }
 
-// TransposeRun writes the permutation of src into dst.
+// TransposeRun writes the permutation of src into dst. Runs that are
+// contiguous in src (the permutation keeps the last axes) are copied whole.
 func TransposeRun[T any](t *Transpose, dst, src []T) {
 	r := len(t.out)
 	if r == 0 {
-		copy(dst, src)
+		copy(dst, src[:1])
 		return
 	}
 	n := numElems(t.out)
@@ -42,8 +57,12 @@ func TransposeRun[T any](t *Transpose, dst, src []T) {
 	base := 0
 	for o := 0; o < n; o += row {
 		d := dst[o : o+row]
-		for j, k := 0, base; j < row; j, k = j+1, k+s {
-			d[j] = src[k]
+		if s == 1 {
+			copy(d, src[base:base+row])
+		} else {
+			for j, k := 0, base; j < row; j, k = j+1, k+s {
+				d[j] = src[k]
+			}
 		}
 		// Advance the outer index like an odometer, keeping base in step.
 		for i := r - 2; i >= 0; i-- {

@@ -1,6 +1,9 @@
 package kernels
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 func TestTransposeNaive(t *testing.T) {
 	in, perm := []int{2, 3, 4, 5}, []int{2, 0, 3, 1}
@@ -27,5 +30,54 @@ func TestTransposeNaive(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(10, func() { TransposeRun(tr, dst, src) }); n != 0 {
 		t.Errorf("%g allocations per run", n)
+	}
+}
+
+// TestTransposeRandom compares TransposeRun with the index arithmetic of
+// the definition for 500 random shapes (ranks 0-5, sizes 0-4, many of 1)
+// and permutations, which exercise the merged axes and whole-run copies.
+func TestTransposeRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 500 {
+		r := rng.IntN(6)
+		in := make([]int, r)
+		for i := range in {
+			in[i] = rng.IntN(5)
+			if rng.IntN(3) == 0 {
+				in[i] = 1
+			}
+		}
+		perm := rng.Perm(r)
+		n := numElems(in)
+		src := make([]int, n)
+		for i := range src {
+			src[i] = i + 1
+		}
+		dst := make([]int, n)
+		TransposeRun(NewTranspose(in, perm), dst, src)
+		out := make([]int, r)
+		for i, p := range perm {
+			out[i] = in[p]
+		}
+		idx := make([]int, r)
+		for o := range n {
+			// idx: the output index of element o; the input index has
+			// idx[i] at axis perm[i].
+			k, q := 0, o
+			for i := r - 1; i >= 0; i-- {
+				idx[i] = q % out[i]
+				q /= out[i]
+			}
+			at := make([]int, r)
+			for i, p := range perm {
+				at[p] = idx[i]
+			}
+			for i := range r {
+				k = k*in[i] + at[i]
+			}
+			if dst[o] != src[k] {
+				t.Fatalf("trial %d: in %v perm %v: out[%v] = %d, want %d", trial, in, perm, idx, dst[o], src[k])
+			}
+		}
 	}
 }
