@@ -48,6 +48,23 @@ MLP_SHAPES = [
     ("dh1", 128, 512, 512, False, True),
 ]
 
+# one block of bench/transformer.nn's step at d 128, 16 x 64 tokens; the
+# same list as kernels' gemmTransformerShapes
+TRANSFORMER_SHAPES = [
+    ("x.Wqkv", 1024, 384, 128, False, False),
+    ("a.Wo", 1024, 128, 128, False, False),
+    ("h.Wup", 1024, 512, 128, False, False),
+    ("u.Wdown", 1024, 128, 512, False, False),
+    ("dWqkv", 128, 384, 1024, True, False),
+    ("dWo", 128, 128, 1024, True, False),
+    ("dWup", 128, 512, 1024, True, False),
+    ("dWdown", 512, 128, 1024, True, False),
+    ("dx.qkv", 1024, 128, 384, False, True),
+    ("da.o", 1024, 128, 128, False, True),
+    ("dh.up", 1024, 128, 512, False, True),
+    ("du.down", 1024, 512, 128, False, True),
+]
+
 
 def time_product(a, b, c, seconds, repeat):
     """Best mean wall and thread-CPU seconds of np.matmul(a, b, out=c)."""
@@ -66,17 +83,19 @@ def time_product(a, b, c, seconds, repeat):
     return best, best_cpu
 
 
-def mlp(args):
+def shapes(args, label, table):
+    """Times each product of table; prints per-product and total times."""
     rng = np.random.default_rng(2)
     total = total_cpu = 0.0
-    for name, m, n, k, ta, tb in MLP_SHAPES:
+    for name, m, n, k, ta, tb in table:
         a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
         b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
         c = np.empty((m, n), np.float32)
         wall, cpu = time_product(a.T if ta else a, b.T if tb else b, c, args.seconds, args.repeat)
         total, total_cpu = total + wall, total_cpu + cpu
-        print(f"numpy mlp {name} {m}x{n}x{k} {wall * 1e6:.1f} us wall {cpu * 1e6:.1f} us cpu")
-    print(f"numpy mlp total {total * 1e6:.1f} us wall {total_cpu * 1e6:.1f} us cpu")
+        print(f"numpy {label} {name} {m}x{n}x{k} {wall * 1e6:.1f} us wall {cpu * 1e6:.1f} us cpu "
+              f"{2 * m * n * k / cpu / 1e9:.1f} cpu-GFLOP/s")
+    print(f"numpy {label} total {total * 1e6:.1f} us wall {total_cpu * 1e6:.1f} us cpu")
 
 
 def main():
@@ -85,6 +104,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.5)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--mlp", action="store_true", help="time the MLP step's products instead")
+    ap.add_argument("--transformer", action="store_true", help="time a transformer block's products instead")
     args = ap.parse_args()
 
     np.ones((64, 64), np.float32) @ np.ones((64, 64), np.float32)  # load BLAS
@@ -97,7 +117,10 @@ def main():
         print(f"# numpy {np.__version__}, OpenBLAS {path}: core {core}, threads {threads}, config {config}")
 
     if args.mlp:
-        mlp(args)
+        shapes(args, "mlp", MLP_SHAPES)
+        return
+    if args.transformer:
+        shapes(args, "transformer", TRANSFORMER_SHAPES)
         return
     rng = np.random.default_rng(1)
     for n in (int(s) for s in args.sizes.split(",")):

@@ -111,15 +111,19 @@ func BenchmarkGemmMicrokernel(b *testing.B) {
 	}
 }
 
+// gemmShape is one product of a benchmark set: C[m, n] = op(A)·op(B) with
+// K = k, A stored transposed when ta and B when tb.
+type gemmShape struct {
+	name    string
+	m, n, k int
+	ta, tb  bool
+}
+
 // gemmMLPShapes are the products of a training step of the MLP
 // 784-512-512-10 on batches of 128 (forward, weight gradients with the
 // input transposed, input gradients with the weights transposed);
 // bench/sgemm_numpy.py --mlp times the same.
-var gemmMLPShapes = []struct {
-	name    string
-	m, n, k int
-	ta, tb  bool
-}{
+var gemmMLPShapes = []gemmShape{
 	{"x.W1", 128, 512, 784, false, false},
 	{"h1.W2", 128, 512, 512, false, false},
 	{"h2.W3", 128, 10, 512, false, false},
@@ -130,10 +134,40 @@ var gemmMLPShapes = []struct {
 	{"dh1", 128, 512, 512, false, true},
 }
 
+// gemmTransformerShapes are the dense products of one block of
+// bench/transformer.nn's training step at d 128, 16 sequences of 64 tokens
+// (1,024 rows): the q/k/v projection as one product, the output
+// projection, the feed-forward's up (to 512) and down products, each
+// forward, for its weight's gradient (the input transposed) and for its
+// input's gradient (the weight transposed); bench/sgemm_numpy.py
+// --transformer times the same.
+var gemmTransformerShapes = []gemmShape{
+	{"x.Wqkv", 1024, 384, 128, false, false},
+	{"a.Wo", 1024, 128, 128, false, false},
+	{"h.Wup", 1024, 512, 128, false, false},
+	{"u.Wdown", 1024, 128, 512, false, false},
+	{"dWqkv", 128, 384, 1024, true, false},
+	{"dWo", 128, 128, 1024, true, false},
+	{"dWup", 128, 512, 1024, true, false},
+	{"dWdown", 512, 128, 1024, true, false},
+	{"dx.qkv", 1024, 128, 384, false, true},
+	{"da.o", 1024, 128, 128, false, true},
+	{"dh.up", 1024, 128, 512, false, true},
+	{"du.down", 1024, 512, 128, false, true},
+}
+
 // BenchmarkGemmMLP times the MLP step's products (f32); with GOMAXPROCS=1
 // also by the thread's CPU time.
-func BenchmarkGemmMLP(b *testing.B) {
-	for _, s := range gemmMLPShapes {
+func BenchmarkGemmMLP(b *testing.B) { benchGemmShapes(b, gemmMLPShapes) }
+
+// BenchmarkGemmTransformer times a transformer block's products (f32), as
+// BenchmarkGemmMLP does.
+func BenchmarkGemmTransformer(b *testing.B) { benchGemmShapes(b, gemmTransformerShapes) }
+
+// benchGemmShapes runs one sub-benchmark per shape, reporting GFLOP/s and,
+// with GOMAXPROCS=1, the thread's CPU µs per product.
+func benchGemmShapes(b *testing.B, shapes []gemmShape) {
+	for _, s := range shapes {
 		b.Run(s.name, func(b *testing.B) {
 			g := NewGemmPlan[float32](s.ta, s.tb, s.m, s.n, s.k)
 			x, y, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
@@ -153,6 +187,8 @@ func BenchmarkGemmMLP(b *testing.B) {
 			for b.Loop() {
 				g.Run(1, x, lda, y, ldb, 0, c, s.n)
 			}
+			flop := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+			b.ReportMetric(flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			if cpu1, ok := threadCPUSeconds(); serial && cpuOK && ok && cpu1 > cpu0 {
 				b.ReportMetric((cpu1-cpu0)/float64(b.N)*1e6, "cpu-µs/op")
 			}
