@@ -3,7 +3,15 @@
 #include "textflag.h"
 
 // func sconvKern6x16(k int, a, x *float32, offs *int, c *float32, ldc int)
-TEXT ·sconvKern6x16(SB), NOSPLIT, $0-48
+// MXCSR's flush-to-zero and denormals-are-zero bits are set while it runs
+// (saved at 4(SP), restored before RET), as in the gemm's f32 kernels.
+TEXT ·sconvKern6x16(SB), NOSPLIT, $8-48
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ x+16(FP), DI
@@ -72,4 +80,5 @@ store:
 	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET

@@ -5,7 +5,13 @@
 #include "textflag.h"
 
 // func sgemmKernAVX512(k int, a, b, c *T, ldc int, acc int)
-TEXT ·sgemmKernAVX512(SB), NOSPLIT, $0-48
+TEXT ·sgemmKernAVX512(SB), NOSPLIT, $8-48
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -343,6 +349,7 @@ sgemmKernAVX512_store:
 	VADDPS 64(DX), Z23, Z23
 	VMOVUPS Z23, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmKernAVX512_over:
 	VMOVUPS Z0, 0(DX)
@@ -381,10 +388,17 @@ sgemmKernAVX512_over:
 	VMOVUPS Z22, 0(DX)
 	VMOVUPS Z23, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmKernAVX2(k int, a, b, c *T, ldc int, acc int)
-TEXT ·sgemmKernAVX2(SB), NOSPLIT, $0-48
+TEXT ·sgemmKernAVX2(SB), NOSPLIT, $8-48
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -572,6 +586,7 @@ sgemmKernAVX2_store:
 	VADDPS 32(DX), Y11, Y11
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmKernAVX2_over:
 	VMOVUPS Y0, 0(DX)
@@ -592,6 +607,7 @@ sgemmKernAVX2_over:
 	VMOVUPS Y10, 0(DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func dgemmKernAVX512(k int, a, b, c *T, ldc int, acc int)

@@ -5,7 +5,13 @@
 #include "textflag.h"
 
 // func sgemmSmall1x64(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall1x64(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall1x64(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -63,6 +69,7 @@ sgemmSmall1x64_store:
 	VADDPS 224(DX), Y7, Y7
 	VMOVUPS Y7, 224(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall1x64_over:
 	VMOVUPS Y0, 0(DX)
@@ -74,10 +81,17 @@ sgemmSmall1x64_over:
 	VMOVUPS Y6, 192(DX)
 	VMOVUPS Y7, 224(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall2x32(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall2x32(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall2x32(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -143,6 +157,7 @@ sgemmSmall2x32_store:
 	VADDPS 96(DX), Y7, Y7
 	VMOVUPS Y7, 96(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall2x32_over:
 	VMOVUPS Y0, 0(DX)
@@ -155,10 +170,17 @@ sgemmSmall2x32_over:
 	VMOVUPS Y6, 64(DX)
 	VMOVUPS Y7, 96(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall1x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall1x24(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall1x24(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -196,16 +218,24 @@ sgemmSmall1x24_store:
 	VADDPS 64(DX), Y2, Y2
 	VMOVUPS Y2, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall1x24_over:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
 	VMOVUPS Y2, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall2x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall2x24(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall2x24(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -262,6 +292,7 @@ sgemmSmall2x24_store:
 	VADDPS 64(DX), Y5, Y5
 	VMOVUPS Y5, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall2x24_over:
 	VMOVUPS Y0, 0(DX)
@@ -272,10 +303,17 @@ sgemmSmall2x24_over:
 	VMOVUPS Y4, 32(DX)
 	VMOVUPS Y5, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall3x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall3x24(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall3x24(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -348,6 +386,7 @@ sgemmSmall3x24_store:
 	VADDPS 64(DX), Y8, Y8
 	VMOVUPS Y8, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall3x24_over:
 	VMOVUPS Y0, 0(DX)
@@ -362,10 +401,17 @@ sgemmSmall3x24_over:
 	VMOVUPS Y7, 32(DX)
 	VMOVUPS Y8, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall4x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall4x24(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall4x24(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -454,6 +500,7 @@ sgemmSmall4x24_store:
 	VADDPS 64(DX), Y11, Y11
 	VMOVUPS Y11, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall4x24_over:
 	VMOVUPS Y0, 0(DX)
@@ -472,10 +519,17 @@ sgemmSmall4x24_over:
 	VMOVUPS Y10, 32(DX)
 	VMOVUPS Y11, 64(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall1x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall1x16(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall1x16(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -509,15 +563,23 @@ sgemmSmall1x16_store:
 	VADDPS 32(DX), Y1, Y1
 	VMOVUPS Y1, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall1x16_over:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall2x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall2x16(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall2x16(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -565,6 +627,7 @@ sgemmSmall2x16_store:
 	VADDPS 32(DX), Y3, Y3
 	VMOVUPS Y3, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall2x16_over:
 	VMOVUPS Y0, 0(DX)
@@ -573,10 +636,17 @@ sgemmSmall2x16_over:
 	VMOVUPS Y2, 0(DX)
 	VMOVUPS Y3, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall3x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall3x16(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall3x16(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -636,6 +706,7 @@ sgemmSmall3x16_store:
 	VADDPS 32(DX), Y5, Y5
 	VMOVUPS Y5, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall3x16_over:
 	VMOVUPS Y0, 0(DX)
@@ -647,10 +718,17 @@ sgemmSmall3x16_over:
 	VMOVUPS Y4, 0(DX)
 	VMOVUPS Y5, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmall4x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
-TEXT ·sgemmSmall4x16(SB), NOSPLIT, $0-72
+TEXT ·sgemmSmall4x16(SB), NOSPLIT, $8-72
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -722,6 +800,7 @@ sgemmSmall4x16_store:
 	VADDPS 32(DX), Y7, Y7
 	VMOVUPS Y7, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmall4x16_over:
 	VMOVUPS Y0, 0(DX)
@@ -736,10 +815,17 @@ sgemmSmall4x16_over:
 	VMOVUPS Y6, 0(DX)
 	VMOVUPS Y7, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmallMask1x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)
-TEXT ·sgemmSmallMask1x16(SB), NOSPLIT, $0-80
+TEXT ·sgemmSmallMask1x16(SB), NOSPLIT, $8-80
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -780,15 +866,23 @@ sgemmSmallMask1x16_store:
 	VADDPS Y3, Y1, Y1
 	VMASKMOVPS Y1, Y13, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmallMask1x16_over:
 	VMASKMOVPS Y0, Y12, 0(DX)
 	VMASKMOVPS Y1, Y13, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmallMask2x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)
-TEXT ·sgemmSmallMask2x16(SB), NOSPLIT, $0-80
+TEXT ·sgemmSmallMask2x16(SB), NOSPLIT, $8-80
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -843,6 +937,7 @@ sgemmSmallMask2x16_store:
 	VADDPS Y5, Y3, Y3
 	VMASKMOVPS Y3, Y13, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmallMask2x16_over:
 	VMASKMOVPS Y0, Y12, 0(DX)
@@ -851,10 +946,17 @@ sgemmSmallMask2x16_over:
 	VMASKMOVPS Y2, Y12, 0(DX)
 	VMASKMOVPS Y3, Y13, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmallMask3x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)
-TEXT ·sgemmSmallMask3x16(SB), NOSPLIT, $0-80
+TEXT ·sgemmSmallMask3x16(SB), NOSPLIT, $8-80
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -923,6 +1025,7 @@ sgemmSmallMask3x16_store:
 	VADDPS Y7, Y5, Y5
 	VMASKMOVPS Y5, Y13, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmallMask3x16_over:
 	VMASKMOVPS Y0, Y12, 0(DX)
@@ -934,10 +1037,17 @@ sgemmSmallMask3x16_over:
 	VMASKMOVPS Y4, Y12, 0(DX)
 	VMASKMOVPS Y5, Y13, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 
 // func sgemmSmallMask4x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)
-TEXT ·sgemmSmallMask4x16(SB), NOSPLIT, $0-80
+TEXT ·sgemmSmallMask4x16(SB), NOSPLIT, $8-80
+	STMXCSR 0(SP)
+	MOVL 0(SP), AX
+	MOVL AX, 4(SP)
+	ORL $0x8040, AX
+	MOVL AX, 0(SP)
+	LDMXCSR 0(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -1020,6 +1130,7 @@ sgemmSmallMask4x16_store:
 	VADDPS Y9, Y7, Y7
 	VMASKMOVPS Y7, Y13, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET
 sgemmSmallMask4x16_over:
 	VMASKMOVPS Y0, Y12, 0(DX)
@@ -1034,4 +1145,5 @@ sgemmSmallMask4x16_over:
 	VMASKMOVPS Y6, Y12, 0(DX)
 	VMASKMOVPS Y7, Y13, 32(DX)
 	VZEROUPPER
+	LDMXCSR 4(SP)
 	RET

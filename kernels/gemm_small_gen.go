@@ -12,7 +12,8 @@
 // order, one fused multiply-add per term into a zeroed accumulator, and are
 // then stored into C (row stride ldc) or, when acc is not 0, added to it:
 // bitwise what the packed microkernels of gemm_gen.go compute for the same
-// K block.
+// K block, with MXCSR's flush-to-zero and denormals-are-zero bits set as
+// there.
 package main
 
 import (
@@ -82,10 +83,15 @@ func (k small) emit(w *bytes.Buffer) {
 	label := func(s string) { fmt.Fprintf(w, "%s_%s:\n", n, s) }
 	if k.masked {
 		fmt.Fprintf(w, "\n// func %s(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)\n", n)
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-80\n", n)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $8-80\n", n)
 	} else {
 		fmt.Fprintf(w, "\n// func %s(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)\n", n)
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-72\n", n)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $8-72\n", n)
+	}
+	// MXCSR saved at 4(SP), then flush-to-zero and denormals-are-zero set,
+	// as in gemm_gen.go's f32 kernels; restored before each RET.
+	for _, ins := range []string{"STMXCSR 0(SP)", "MOVL 0(SP), AX", "MOVL AX, 4(SP)", "ORL $0x8040, AX", "MOVL AX, 0(SP)", "LDMXCSR 0(SP)"} {
+		p(ins)
 	}
 	p("MOVQ k+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
@@ -163,6 +169,7 @@ func (k small) emit(w *bytes.Buffer) {
 		}
 	}
 	p("VZEROUPPER")
+	p("LDMXCSR 4(SP)")
 	p("RET")
 	label("over")
 	for r := 0; r < k.rows; r++ {
@@ -178,5 +185,6 @@ func (k small) emit(w *bytes.Buffer) {
 		}
 	}
 	p("VZEROUPPER")
+	p("LDMXCSR 4(SP)")
 	p("RET")
 }
