@@ -2,7 +2,8 @@
 # Every training-step and inference comparison against PyTorch (and ONNX
 # Runtime for small-batch inference) in one command, one thread each side,
 # all pinned to one core: the MLP and ConvNet steps and inference
-# (step.sh), the LSTM and GRU steps at six sizes (lstm.sh), the transformer
+# (step.sh), the LSTM and GRU steps at six sizes (lstm.sh; the LSTM twice,
+# the second time with PyTorch flushing subnormals), the transformer
 # step and inference at five sizes (transformer.sh) and inference latency
 # at batch 1, 8 and 64/128 (infer.sh). Each script alternates nnc and the
 # references ROUNDS times (default 3) and prints its Markdown table; this
@@ -30,6 +31,9 @@ THREADS=1 "${pin[@]}" bash bench/step.sh
 echo
 echo "## LSTM step (lstm.sh)"
 "${pin[@]}" bash bench/lstm.sh
+echo
+echo "## LSTM step, PyTorch flushing subnormals as nnc's products do (FLUSH_DENORMAL=1 lstm.sh)"
+FLUSH_DENORMAL=1 "${pin[@]}" bash bench/lstm.sh
 echo
 echo "## GRU step (CELL=gru lstm.sh)"
 CELL=gru "${pin[@]}" bash bench/lstm.sh

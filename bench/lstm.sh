@@ -12,6 +12,8 @@
 #	CELL=gru bash bench/lstm.sh
 #	taskset -c 0 bash bench/lstm.sh   # both sides on one core: PyTorch
 #	                                  # otherwise keeps a second thread busy
+#	FLUSH_DENORMAL=1 bash bench/lstm.sh  # PyTorch flushing subnormals too, as
+#	                                  # nnc's f32 products do (docs/language.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
@@ -39,7 +41,7 @@ for line in open(sys.argv[1]):
         size = m.group(2) or "64_128_50_32"
         go.setdefault(size, {})[int(m.group(1))] = (float(m.group(3)) / 1e6, float(m.group(4)))
 for line in open(sys.argv[2]):
-    m = re.match(r"round=(\d+) torch " + cell + r" (\w+) threads=1 median_ms=([\d.]+) cpu_ms=([\d.]+)", line)
+    m = re.match(r"round=(\d+) torch " + cell + r" (\w+) threads=1(?: flush=1)? median_ms=([\d.]+) cpu_ms=([\d.]+)", line)
     if m:
         torch.setdefault(m.group(2), {})[int(m.group(1))] = (float(m.group(3)), float(m.group(4)))
 print("| in_hidden_T_batch | nnc wall | PyTorch wall | wall ratio (range) | nnc CPU | PyTorch CPU | CPU ratio (range) |")

@@ -6,8 +6,11 @@ classes, plain SGD lr 0.01, f32, one thread.
 
 prints "torch lstm IN_HIDDEN_T_BATCH threads=1 median_ms=... cpu_ms=... cpu_min=...
 cpu_max=..." (or "torch gru ...") per size (wall and process CPU time per
-step) (default 64 128 50 32).
+step) (default 64 128 50 32). With FLUSH_DENORMAL=1 in the environment it
+calls torch.set_flush_denormal(True) first, as nnc's f32 products flush
+subnormals (docs/language.md); the line then says "flush=1".
 """
+import os
 import statistics
 import sys
 import time
@@ -57,6 +60,9 @@ if __name__ == "__main__":
     cell = torch.nn.GRU if kind == "gru" else torch.nn.LSTM
     args = [int(a) for a in argv] or [64, 128, 50, 32]
     torch.set_num_threads(1)
+    flush = os.environ.get("FLUSH_DENORMAL") == "1"
+    if flush and not torch.set_flush_denormal(True):
+        sys.exit("torch.set_flush_denormal is not supported on this processor")
     for k in range(0, len(args), 4):
         n_in, hidden, t, batch = args[k:k + 4]
         torch.manual_seed(0)
@@ -66,5 +72,5 @@ if __name__ == "__main__":
         model = Net(n_in, hidden, cell)
         opt = torch.optim.SGD(model.parameters(), lr=0.01)
         wall, cpu, lo, hi = timed(step_fn(model, x, y, opt))
-        print(f"torch {kind} {n_in}_{hidden}_{t}_{batch} threads=1 median_ms={wall:.3f} "
+        print(f"torch {kind} {n_in}_{hidden}_{t}_{batch} threads=1{' flush=1' if flush else ''} median_ms={wall:.3f} "
               f"cpu_ms={cpu:.3f} cpu_min={lo:.3f} cpu_max={hi:.3f}", flush=True)
