@@ -54,4 +54,4 @@ def sgd(params):
 
 if __name__ == "__main__":
     fashion_cnn.main("models/resnet_small.nn", resnet_small, sgd,
-                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "resnet_small.json"))
+                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "resnet_small.json"), 8)
