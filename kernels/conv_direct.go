@@ -9,17 +9,19 @@ import "unsafe"
 // at (r, ow) the input element (r-PH, ow+kw-PW), zero outside the input.
 // Output position p = oh·OW + ow then reads tap (ci, kh, kw) at the fixed
 // offset (ci·KW + kw)·hp·OW + kh·OW from p, so that the kernel computes a
-// product of the packed weights by shifted views of these planes, 16
-// positions and 6 output channels at a time, with no column buffer and no
-// packing of the input (sconvKern6x16), writing the output in place (a
-// last, shorter tile and the channels past the last full panel of 6 go
-// through a small buffer). Every output is one chain of fused
+// product of the packed weights by shifted views of these planes, 6 output
+// channels and 16 positions at a time (sconvKern6x16, AVX2) or, with
+// AVX-512, 32 (sconvKern6x32, the last positions of a plane still in tiles
+// of 16), with no column buffer and no packing of the input, writing the
+// output in place (a last, shorter tile and the channels past the last
+// full panel of 6 go through a small buffer). Every output is one chain of fused
 // multiply-adds over the taps in the order (ci, kh, kw), whatever the
 // threads.
 
 const (
-	convDirectMR = 6  // output channels per tile
-	convDirectNR = 16 // positions per tile
+	convDirectMR   = 6  // output channels per tile
+	convDirectNR   = 16 // positions per tile (the narrow kernel's)
+	convDirectWide = 32 // positions per tile of the wide (AVX-512) kernel
 )
 
 // convDirect holds a direct convolution's layout and buffers.
@@ -31,7 +33,7 @@ type convDirect struct {
 	apack      []float32   // the packed kernel, when no PackCache holds it
 	a          []float32   // the packed kernel of the current run
 	xpads      [][]float32 // per participant: the padded planes, with the slack the last tiles read
-	tiles      [][]float32 // per participant: one tile, [convDirectMR, convDirectNR]
+	tiles      [][]float32 // per participant: one tile, [convDirectMR, convDirectWide]
 	out, x     []float32
 	tasks, per int
 	par        *parFor
@@ -65,7 +67,7 @@ func convDirectSizes(c *Conv) (apack, xpad, tile int64) {
 	rows := int64((c.CO + convDirectMR - 1) / convDirectMR * convDirectMR)
 	apack = MulBytes(rows, int64(c.ck))
 	xpad = AddBytes(MulBytes(int64(c.C), int64(c.KW), int64(c.OH+c.KH-1), int64(c.OW)), convDirectNR)
-	return apack, xpad, convDirectMR * convDirectNR
+	return apack, xpad, convDirectMR * convDirectWide
 }
 
 // ConvForwardScratch is the bytes of the buffers a Conv that runs only
@@ -179,23 +181,30 @@ func (d *convDirect) task(w, t int) {
 // image convolves image n through the participant's padded planes xpad
 // and tile.
 func (d *convDirect) image(xpad, tile []float32, n int) {
-	c, mr, nr := d.c, convDirectMR, convDirectNR
+	c, mr := d.c, convDirectMR
 	d.pad(xpad, n)
 	out := d.out[n*c.CO*c.ohw : (n+1)*c.CO*c.ohw]
-	full := c.ohw / nr * nr
+	wide := convDirectWideOK()
 	for p := 0; p < d.panels; p++ {
 		a := d.a[p*mr*c.ck : (p+1)*mr*c.ck]
 		rows := min(mr, c.CO-p*mr)
 		o := out[p*mr*c.ohw:]
-		for q := 0; q < c.ohw; q += nr {
-			if rows == mr && q < full {
-				convDirectTile(c.ck, a, xpad[q:], d.offs, o[q:], c.ohw)
+		for q, w := 0, 0; q < c.ohw; q += w {
+			// Tiles of 32 positions while 32 remain (with AVX-512), then
+			// of 16: a tile past the plane's end reads only the 16
+			// positions of slack the padded planes have.
+			w = convDirectNR
+			if wide && c.ohw-q >= convDirectWide {
+				w = convDirectWide
+			}
+			if rows == mr && q+w <= c.ohw {
+				convDirectTile(w, c.ck, a, xpad[q:], d.offs, o[q:], c.ohw)
 				continue
 			}
-			convDirectTile(c.ck, a, xpad[q:], d.offs, tile, nr)
-			l := min(nr, c.ohw-q)
+			convDirectTile(w, c.ck, a, xpad[q:], d.offs, tile, w)
+			l := min(w, c.ohw-q)
 			for r := 0; r < rows; r++ {
-				copy(o[r*c.ohw+q:r*c.ohw+q+l], tile[r*nr:r*nr+l])
+				copy(o[r*c.ohw+q:r*c.ohw+q+l], tile[r*w:r*w+l])
 			}
 		}
 	}

@@ -17,6 +17,24 @@ func sconvKern6x16(k int, a, x *float32, offs *int, c *float32, ldc int)
 // convDirectAsm reports whether the direct convolution's kernel can run.
 func convDirectAsm() bool { return X86.HasAVX2 && X86.HasFMA }
 
-func convDirectTile(k int, a, x []float32, offs []int, c []float32, ldc int) {
+// sconvKern6x32 (conv_direct_amd64.s, AVX-512F) is sconvKern6x16 for 32
+// columns: the same sum for each element, so bitwise the same results.
+//
+//go:noescape
+func sconvKern6x32(k int, a, x *float32, offs *int, c *float32, ldc int)
+
+// convDirectWideOff turns the AVX-512 kernel off (tests compare the two).
+var convDirectWideOff bool
+
+// convDirectWideOK reports whether tiles of 32 positions run
+// (sconvKern6x32: a processor with AVX-512F).
+func convDirectWideOK() bool { return X86.HasAVX512F && !convDirectWideOff }
+
+// convDirectTile computes one tile of w positions (16 or 32).
+func convDirectTile(w, k int, a, x []float32, offs []int, c []float32, ldc int) {
+	if w == convDirectWide {
+		sconvKern6x32(k, &a[0], &x[0], &offs[0], &c[0], ldc)
+		return
+	}
 	sconvKern6x16(k, &a[0], &x[0], &offs[0], &c[0], ldc)
 }

@@ -6,6 +6,11 @@ package kernels
 // not on this build, where convolutions take im2col and the gemm.
 func convDirectAsm() bool { return false }
 
-func convDirectTile(k int, a, x []float32, offs []int, c []float32, ldc int) {
+// convDirectWideOff: as on amd64 (no effect here).
+var convDirectWideOff bool
+
+func convDirectWideOK() bool { return false }
+
+func convDirectTile(w, k int, a, x []float32, offs []int, c []float32, ldc int) {
 	panic("kernels: no direct convolution kernel on this build")
 }

@@ -13,7 +13,8 @@ import (
 // product of two f32 is exact in f64, so this is the f32 chain but for
 // double rounding, which these data do not hit): shapes with channel
 // counts around the 6-channel panels, rows narrower and wider than the
-// 16-position tiles, paddings before and after that differ, and 1×1 and
+// 16- and 32-position tiles (each shape with and without the 32-wide
+// AVX-512 kernel), paddings before and after that differ, and 1×1 and
 // 5×3 kernels. The plan runs twice per shape, the padding of its planes
 // reused.
 func TestConvDirect(t *testing.T) {
@@ -31,8 +32,16 @@ func TestConvDirect(t *testing.T) {
 		{[4]int{1, 40, 3, 4}, [4]int{6, 40, 1, 1}, [2]int{1, 0}, [2]int{0, 1}},
 		{[4]int{2, 8, 5, 5}, [4]int{1, 8, 3, 3}, [2]int{0, 0}, [2]int{0, 0}},
 	}
-	for i, g := range cases {
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
+	defer func(old bool) { convDirectWideOff = old }(convDirectWideOff)
+	for k, g := range append(cases, cases...) {
+		// Each case twice: with tiles of 32 where AVX-512 runs them, then
+		// with tiles of 16 only.
+		i := k % len(cases)
+		convDirectWideOff = k >= len(cases)
+		if convDirectWideOff && !X86.HasAVX512F {
+			break // no AVX-512: the first pass ran the 16-wide tiles already
+		}
+		t.Run(fmt.Sprintf("%d/wide_off=%v", i, convDirectWideOff), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, uint64(i)))
 			c := NewConvPadded(g.x[:], g.k[:], [2]int{1, 1}, g.lo, g.hi, [2]int{1, 1}, 1)
 			if !c.useDirect() {
