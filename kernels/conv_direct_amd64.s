@@ -1,17 +1,13 @@
 //go:build amd64 && !noasm
 
 #include "textflag.h"
+#include "mxcsr_amd64.h"
 
 // func sconvKern6x16(k int, a, x *float32, offs *int, c *float32, ldc int)
 // MXCSR's flush-to-zero and denormals-are-zero bits are set while it runs
-// (saved at 4(SP), restored before RET), as in the gemm's f32 kernels.
+// (mxcsr_amd64.h), as in the gemm's f32 kernels.
 TEXT ·sconvKern6x16(SB), NOSPLIT, $8-48
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ x+16(FP), DI
@@ -80,20 +76,15 @@ store:
 	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sconvKern6x32(k int, a, x *float32, offs *int, c *float32, ldc int)
 // sconvKern6x16 in AVX-512: 32 columns, two 16-lane registers a row.
 // MXCSR's flush-to-zero and denormals-are-zero bits are set while it runs
-// (saved at 4(SP), restored before RET), as in the gemm's f32 kernels.
+// (mxcsr_amd64.h), as in the gemm's f32 kernels.
 TEXT ·sconvKern6x32(SB), NOSPLIT, $8-48
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ x+16(FP), DI
@@ -162,5 +153,5 @@ store:
 	VMOVUPS Z10, (DX)
 	VMOVUPS Z11, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET

@@ -3,15 +3,11 @@
 //go:build amd64 && !noasm
 
 #include "textflag.h"
+#include "mxcsr_amd64.h"
 
 // func sgemmKernAVX512(k int, a, b, c *T, ldc int, acc int)
 TEXT ·sgemmKernAVX512(SB), NOSPLIT, $8-48
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -349,7 +345,7 @@ sgemmKernAVX512_store:
 	VADDPS 64(DX), Z23, Z23
 	VMOVUPS Z23, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmKernAVX512_over:
 	VMOVUPS Z0, 0(DX)
@@ -388,17 +384,12 @@ sgemmKernAVX512_over:
 	VMOVUPS Z22, 0(DX)
 	VMOVUPS Z23, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmKernAVX2(k int, a, b, c *T, ldc int, acc int)
 TEXT ·sgemmKernAVX2(SB), NOSPLIT, $8-48
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -586,7 +577,7 @@ sgemmKernAVX2_store:
 	VADDPS 32(DX), Y11, Y11
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmKernAVX2_over:
 	VMOVUPS Y0, 0(DX)
@@ -607,7 +598,7 @@ sgemmKernAVX2_over:
 	VMOVUPS Y10, 0(DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func dgemmKernAVX512(k int, a, b, c *T, ldc int, acc int)

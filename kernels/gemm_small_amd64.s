@@ -3,15 +3,11 @@
 //go:build amd64 && !noasm
 
 #include "textflag.h"
+#include "mxcsr_amd64.h"
 
 // func sgemmSmall1x64(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall1x64(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -69,7 +65,7 @@ sgemmSmall1x64_store:
 	VADDPS 224(DX), Y7, Y7
 	VMOVUPS Y7, 224(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall1x64_over:
 	VMOVUPS Y0, 0(DX)
@@ -81,17 +77,12 @@ sgemmSmall1x64_over:
 	VMOVUPS Y6, 192(DX)
 	VMOVUPS Y7, 224(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall2x32(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall2x32(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -157,7 +148,7 @@ sgemmSmall2x32_store:
 	VADDPS 96(DX), Y7, Y7
 	VMOVUPS Y7, 96(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall2x32_over:
 	VMOVUPS Y0, 0(DX)
@@ -170,17 +161,12 @@ sgemmSmall2x32_over:
 	VMOVUPS Y6, 64(DX)
 	VMOVUPS Y7, 96(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall1x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall1x24(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -218,24 +204,19 @@ sgemmSmall1x24_store:
 	VADDPS 64(DX), Y2, Y2
 	VMOVUPS Y2, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall1x24_over:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
 	VMOVUPS Y2, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall2x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall2x24(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -292,7 +273,7 @@ sgemmSmall2x24_store:
 	VADDPS 64(DX), Y5, Y5
 	VMOVUPS Y5, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall2x24_over:
 	VMOVUPS Y0, 0(DX)
@@ -303,17 +284,12 @@ sgemmSmall2x24_over:
 	VMOVUPS Y4, 32(DX)
 	VMOVUPS Y5, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall3x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall3x24(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -386,7 +362,7 @@ sgemmSmall3x24_store:
 	VADDPS 64(DX), Y8, Y8
 	VMOVUPS Y8, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall3x24_over:
 	VMOVUPS Y0, 0(DX)
@@ -401,17 +377,12 @@ sgemmSmall3x24_over:
 	VMOVUPS Y7, 32(DX)
 	VMOVUPS Y8, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall4x24(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall4x24(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -500,7 +471,7 @@ sgemmSmall4x24_store:
 	VADDPS 64(DX), Y11, Y11
 	VMOVUPS Y11, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall4x24_over:
 	VMOVUPS Y0, 0(DX)
@@ -519,17 +490,12 @@ sgemmSmall4x24_over:
 	VMOVUPS Y10, 32(DX)
 	VMOVUPS Y11, 64(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall1x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall1x16(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -563,23 +529,18 @@ sgemmSmall1x16_store:
 	VADDPS 32(DX), Y1, Y1
 	VMOVUPS Y1, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall1x16_over:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall2x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall2x16(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -627,7 +588,7 @@ sgemmSmall2x16_store:
 	VADDPS 32(DX), Y3, Y3
 	VMOVUPS Y3, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall2x16_over:
 	VMOVUPS Y0, 0(DX)
@@ -636,17 +597,12 @@ sgemmSmall2x16_over:
 	VMOVUPS Y2, 0(DX)
 	VMOVUPS Y3, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall3x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall3x16(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -706,7 +662,7 @@ sgemmSmall3x16_store:
 	VADDPS 32(DX), Y5, Y5
 	VMOVUPS Y5, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall3x16_over:
 	VMOVUPS Y0, 0(DX)
@@ -718,17 +674,12 @@ sgemmSmall3x16_over:
 	VMOVUPS Y4, 0(DX)
 	VMOVUPS Y5, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmall4x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int)
 TEXT ·sgemmSmall4x16(SB), NOSPLIT, $8-72
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -800,7 +751,7 @@ sgemmSmall4x16_store:
 	VADDPS 32(DX), Y7, Y7
 	VMOVUPS Y7, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmall4x16_over:
 	VMOVUPS Y0, 0(DX)
@@ -815,17 +766,12 @@ sgemmSmall4x16_over:
 	VMOVUPS Y6, 0(DX)
 	VMOVUPS Y7, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmallMask1x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)
 TEXT ·sgemmSmallMask1x16(SB), NOSPLIT, $8-80
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -866,23 +812,18 @@ sgemmSmallMask1x16_store:
 	VADDPS Y3, Y1, Y1
 	VMASKMOVPS Y1, Y13, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmallMask1x16_over:
 	VMASKMOVPS Y0, Y12, 0(DX)
 	VMASKMOVPS Y1, Y13, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmallMask2x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)
 TEXT ·sgemmSmallMask2x16(SB), NOSPLIT, $8-80
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -937,7 +878,7 @@ sgemmSmallMask2x16_store:
 	VADDPS Y5, Y3, Y3
 	VMASKMOVPS Y3, Y13, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmallMask2x16_over:
 	VMASKMOVPS Y0, Y12, 0(DX)
@@ -946,17 +887,12 @@ sgemmSmallMask2x16_over:
 	VMASKMOVPS Y2, Y12, 0(DX)
 	VMASKMOVPS Y3, Y13, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmallMask3x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)
 TEXT ·sgemmSmallMask3x16(SB), NOSPLIT, $8-80
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -1025,7 +961,7 @@ sgemmSmallMask3x16_store:
 	VADDPS Y7, Y5, Y5
 	VMASKMOVPS Y5, Y13, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmallMask3x16_over:
 	VMASKMOVPS Y0, Y12, 0(DX)
@@ -1037,17 +973,12 @@ sgemmSmallMask3x16_over:
 	VMASKMOVPS Y4, Y12, 0(DX)
 	VMASKMOVPS Y5, Y13, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 
 // func sgemmSmallMask4x16(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, acc int, mask *int32)
 TEXT ·sgemmSmallMask4x16(SB), NOSPLIT, $8-80
-	STMXCSR 0(SP)
-	MOVL 0(SP), AX
-	MOVL AX, 4(SP)
-	ORL $0x8040, AX
-	MOVL AX, 0(SP)
-	LDMXCSR 0(SP)
+	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), BX
@@ -1130,7 +1061,7 @@ sgemmSmallMask4x16_store:
 	VADDPS Y9, Y7, Y7
 	VMASKMOVPS Y7, Y13, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
 sgemmSmallMask4x16_over:
 	VMASKMOVPS Y0, Y12, 0(DX)
@@ -1145,5 +1076,5 @@ sgemmSmallMask4x16_over:
 	VMASKMOVPS Y6, Y12, 0(DX)
 	VMASKMOVPS Y7, Y13, 32(DX)
 	VZEROUPPER
-	LDMXCSR 4(SP)
+	FTZ_LEAVE
 	RET
