@@ -6,6 +6,7 @@ clipping, on one thread; the data, schedule and loop are char_lstm.py's.
 
     /usr/bin/python3 torch/tiny_gpt.py small   # the 40k slice, the test's settings -> tiny_gpt_small.json
     /usr/bin/python3 torch/tiny_gpt.py full    # the train block's run            -> tiny_gpt.json
+    /usr/bin/python3 torch/tiny_gpt.py full_p01 # the same with dropout 0.1     -> tiny_gpt_full_p01.json
     /usr/bin/python3 torch/tiny_gpt.py full 20 # its first 20 steps only (the time a step) -> tiny_gpt_20steps.json
 
 The train block's early_stop (patience 3, the best epoch kept) is not
@@ -28,6 +29,8 @@ RUNS = {
     "full": dict(file="data/tinyshakespeare.txt.gz", d=128, heads=4, layers=4, ctx=128, p=0.0, seq=128, batch=32, epochs=25,
                  lr=1e-3, weight_decay=0.1, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0]),
 }
+# the train block's run with dropout 0.1 (`nnc train tiny_gpt.nn --arg p=0.1`)
+RUNS["full_p01"] = dict(RUNS["full"], p=0.1)
 
 
 def dense(n_in, n_out):
