@@ -7,10 +7,10 @@ import (
 )
 
 // nncSources are the sources a standalone package copies (codegen.Spec's
-// Sources): the ops, kernels and tensor packages (test files are left out
-// when copying), nnc's LICENSE, and go.mod for its go version.
+// Sources): the ops, kernels and tensor packages with the kernels'
+// assembly and its header (test files are left out when copying), nnc's LICENSE, and go.mod for its go version.
 //
-//go:embed ops/*.go kernels/*.go kernels/*.s tensor/*.go LICENSE go.mod
+//go:embed ops/*.go kernels/*.go kernels/*.s kernels/*.h tensor/*.go LICENSE go.mod
 var nncSources embed.FS
 
 // goVersion is the go line of nnc's go.mod ("1.26.0"), which a standalone

@@ -72,7 +72,8 @@ type Spec struct {
 	// go line (nnc's own: "1.26.0").
 	Module, GoVersion string
 	// Sources holds nnc's sources for Standalone: ops/*.go, kernels/*.go,
-	// kernels/*.s, tensor/*.go and LICENSE, as in nnc's repository.
+	// kernels/*.s, kernels/*.h, tensor/*.go and LICENSE, as in nnc's
+	// repository.
 	Sources fs.FS
 	// Dynamic names a shape variable of the inputs (B) left symbolic: the
 	// package plans each value of it lazily, at its first call, and

@@ -39,8 +39,9 @@ func CheckModulePath(p string) error {
 	return nil
 }
 
-// copySources adds to files, under internal/, the non-test Go and
-// assembly files of nnc's ops, kernels and tensor packages read from src,
+// copySources adds to files, under internal/, the non-test Go, assembly
+// and assembly header files of nnc's ops, kernels and tensor packages read
+// from src,
 // their imports of one another rewritten to module+"/internal/...", and
 // nnc's LICENSE; and go.mod. A copied file that imports any other package
 // of nnc is an error (the copy would not build).
@@ -61,7 +62,7 @@ func copySources(files Files, src fs.FS, module, goVersion string) error {
 		for _, e := range entries {
 			name := e.Name()
 			isGo := strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go")
-			if e.IsDir() || !isGo && !strings.HasSuffix(name, ".s") {
+			if e.IsDir() || !isGo && !strings.HasSuffix(name, ".s") && !strings.HasSuffix(name, ".h") {
 				continue
 			}
 			b, err := fs.ReadFile(src, path.Join(dir, name))
