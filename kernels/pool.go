@@ -221,7 +221,12 @@ func maxPoolGradPlanes[T Float](p *Pool, dx, x, g []T, c0, c1 int) {
 	hw, ohw := p.H*p.W, p.OH*p.OW
 	if p.tiles2x2() {
 		// Every element of x is in exactly one window: each window's four
-		// gradients are written at once, without clearing dx first.
+		// gradients are written at once, without clearing dx first (all
+		// the planes at once in assembly where f32 can).
+		if d32, ok := any(dx).([]float32); ok && maxPool2x2GradF32Rows(d32[c0*hw:c1*hw],
+			any(x).([]float32)[c0*hw:c1*hw], any(g).([]float32)[c0*ohw:c1*ohw], (c1-c0)*p.OH, p.OW, p.W) {
+			return
+		}
 		for c := c0; c < c1; c++ {
 			xp, dp, gp := x[c*hw:(c+1)*hw], dx[c*hw:(c+1)*hw], g[c*ohw:(c+1)*ohw]
 			for oh := 0; oh < p.OH; oh++ {
