@@ -127,8 +127,8 @@ func Binary[T any](p *Bcast, dst, a, b []T, idx, off []int, row func(dst, x, y [
 // operand is contiguous across both or repeated across both, and axes of
 // size 1 dropped: a [C, 1, 1] bias over [N, C, H, W] is walked in N·C rows
 // of H·W repeated elements rather than N·C·H rows of W. Rows then span
-// several axes, so it suits elementwise kernels; a reduction walked with it
-// would sum in a different order than with NewBcast.
+// several axes; elementwise kernels and reductions (NewReduceBcast) walk
+// it.
 func newBcastMerged(out []int, in ...[]int) *Bcast {
 	b := NewBcast(out, in...)
 	if b.Same || len(out) == 0 {

@@ -4,9 +4,9 @@ package kernels
 // the values of a fused elementwise program, computed without storing them:
 // the program runs over a tile of whole rows (or a tile of one long row) and
 // the tile is summed at once. The additions happen in the order SumTo's
-// (each row from its first element to its last, from zero; rows into the
-// total one after another), and the mean's scaling is ScaleRow's, so the
-// result is bitwise that of the unfused ops.
+// (each row by rowSum; a sum of every element is one row), and the
+// mean's scaling is ScaleRow's, so the result is bitwise that of the
+// unfused ops.
 type FusedReduce[T Float] struct {
 	F     *Fused[T] // the program; its inputs are set with F.SetInput
 	row   int       // length of a reduced row: the program's last dimension
@@ -17,6 +17,10 @@ type FusedReduce[T Float] struct {
 	buf   []T
 }
 
+// A long row is summed in pieces of FusedTile elements, which rowSum's
+// lanes need to be a multiple of 16.
+var _ = [1]struct{}{}[FusedTile%lnLanes]
+
 // NewFusedReduce prepares the reduction of program prog (see NewFused) of
 // shape shape, over its last axis or, with all, over every axis; with mean
 // the sums are divided by the number of elements they add.
@@ -26,7 +30,10 @@ func NewFusedReduce[T Float](prog []FusedInstr, imms []float64, shape []int, in 
 		return nil, err
 	}
 	r := &FusedReduce[T]{F: f, all: all, mean: mean, row: 1, rows: 1}
-	if len(shape) > 0 {
+	switch {
+	case all:
+		r.row = numElems(shape) // one row, as NewReduceBcast walks it
+	case len(shape) > 0:
 		r.row, r.rows = shape[len(shape)-1], numElems(shape[:len(shape)-1])
 	}
 	outElems := r.rows
@@ -55,10 +62,7 @@ func (r *FusedReduce[T]) Run(out []T) {
 			d := r.buf[:k*row]
 			r.F.Range(d, first*row)
 			for i := range k {
-				var acc T
-				for _, v := range d[i*row : (i+1)*row] {
-					acc += v
-				}
+				acc := rowSum(d[i*row : (i+1)*row])
 				if r.all {
 					total += acc
 				} else {
@@ -68,14 +72,16 @@ func (r *FusedReduce[T]) Run(out []T) {
 		}
 	} else {
 		for rr := range r.rows {
-			var acc T
+			// Pieces of FusedTile elements, a multiple of 16, give
+			// rowSum's lanes.
+			var lanes [lnLanes]float64
+			var rest []T
 			for c := 0; c < row; c += len(r.buf) {
 				d := r.buf[:min(len(r.buf), row-c)]
 				r.F.Range(d, rr*row+c)
-				for _, v := range d {
-					acc += v
-				}
+				rest = addLanes(&lanes, d)
 			}
+			acc := T(endLanes(&lanes, rest))
 			if r.all {
 				total += acc
 			} else {

@@ -6,13 +6,14 @@ package kernels
 // of layernorm_amd64.s (a processor with AVX2, simdOff unset).
 func lnAVX2() bool { return X86.HasAVX2 && !simdOff }
 
-// lnSum16AVX2 sets acc[k] to the float64 sum of x[i] over i ≡ k (mod 16),
+// lnSum16AVX2 adds to acc[k] the float64 sum of x[i] over i ≡ k (mod 16),
 // i < n, in order; n is a multiple of 16.
 //
 //go:noescape
 func lnSum16AVX2(x *float32, n int, acc *[lnLanes]float64)
 
-// lnSqDev16AVX2 sets acc[k] to the sum of (x[i] - mu)² as lnSum16AVX2 does.
+// lnSqDev16AVX2 sets acc[k] to the sum of (x[i] - mu)² over lnSum16AVX2's
+// lanes.
 //
 //go:noescape
 func lnSqDev16AVX2(x *float32, n int, mu float64, acc *[lnLanes]float64)

@@ -366,11 +366,7 @@ func reduceRows[T Float](kind int, p *Bcast, dst, src []T, idx, off []int, lo, h
 		acc := dst[off[0]]
 		switch kind {
 		case rowSumTo:
-			var s0 T
-			for _, v := range s {
-				s0 += v
-			}
-			acc += s0
+			acc += rowSum(s)
 		case rowMax:
 			for _, v := range s {
 				acc = max(acc, v)

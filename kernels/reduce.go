@@ -2,12 +2,21 @@ package kernels
 
 import "math"
 
-// Reductions walk the input with a Bcast prepared as NewBcast(in, keep),
-// where keep is the result's shape with reduced axes kept as size 1: the
-// result is then the "broadcast operand" of the walk, and off[0] is where each
-// input row lands. Large SumTo, ReduceMax and ReduceMin run in tasks of rows
+// Reductions walk the input with a Bcast prepared as NewReduceBcast(in,
+// keep), where keep is the result's shape with reduced axes kept as size 1:
+// the result is then the "broadcast operand" of the walk, and off[0] is
+// where each input row lands. Large SumTo, ReduceMax and ReduceMin run in tasks of rows
 // whose partial results are combined in task order (see parallelReduce).
 // ArgReduce, last, views its input as [outer, n, inner] instead.
+
+// NewReduceBcast prepares the walk of a reduction of shape in to keep (in's
+// shape with the reduced axes of size 1, or a shape that broadcasts to in,
+// as sum_to's target), with adjacent axes merged where both are reduced or
+// both kept: the gradient of a bias over [N, C, H, W] sums N·C rows of H·W
+// elements, not N·C·H rows of W. SumTo sums each row with rowSum, and
+// FusedReduce's rows (the last axis, or every element as one row) are
+// these rows, so the two agree bit for bit.
+func NewReduceBcast(in, keep []int) *Bcast { return newBcastMerged(in, keep) }
 
 // SumTo computes dst = the sum of src over the axes where dst's shape has 1.
 func SumTo[T Float](p *Bcast, dst, src []T, idx, off []int) {
@@ -28,14 +37,15 @@ func SumTo[T Float](p *Bcast, dst, src []T, idx, off []int) {
 				d[i] += v
 			}
 		} else {
-			var acc T
-			for _, v := range s {
-				acc += v
-			}
-			dst[off[0]] += acc
+			dst[off[0]] += rowSum(s)
 		}
 	}
 }
+
+// rowSum is the sum of a reduced row as SumTo and FusedReduce compute it:
+// in float64 over sumLanes's 16 lanes (vector code for f32 where the
+// processor has AVX2, the same bits without), rounded to T once.
+func rowSum[T Float](s []T) T { return T(sumLanes(s)) }
 
 // ReduceMax computes dst = the maximum of src over the axes where dst's shape
 // has 1 (-Inf for an empty reduction; NaN propagates).

@@ -9,20 +9,33 @@ package kernels
 // over the first len &^ 15 elements, in order; the tail is summed in
 // order; lnReduce adds them.
 func sumLanes[T Float](x []T) float64 {
-	n := len(x)
-	m := n &^ (lnLanes - 1)
 	var acc [lnLanes]float64
+	return endLanes(&acc, addLanes(&acc, x))
+}
+
+// addLanes adds the first len(x) &^ 15 elements of x to the lanes of acc
+// (lane k: i ≡ k mod 16, in order) and returns the rest. A row summed in
+// pieces whose lengths, but the last's, are multiples of 16 gets
+// sumLanes's bits: addLanes for each piece, then endLanes.
+func addLanes[T Float](acc *[lnLanes]float64, x []T) []T {
+	m := len(x) &^ (lnLanes - 1)
 	if x32, ok := lnVec(x, m); ok {
-		lnSum16AVX2(&x32[0], m, &acc)
-	} else {
-		for i := 0; i < m; i += lnLanes {
-			for k := range acc {
-				acc[k] += float64(x[i+k])
-			}
+		lnSum16AVX2(&x32[0], m, acc)
+		return x[m:]
+	}
+	for i := 0; i < m; i += lnLanes {
+		for k := range acc {
+			acc[k] += float64(x[i+k])
 		}
 	}
+	return x[m:]
+}
+
+// endLanes returns the lanes' total with the tail (fewer than 16 elements)
+// summed in order, as sumLanes does.
+func endLanes[T Float](acc *[lnLanes]float64, tail []T) float64 {
 	var t float64
-	for _, v := range x[m:] {
+	for _, v := range tail {
 		t += float64(v)
 	}
 	return lnReduce(acc[:], t)

@@ -72,7 +72,7 @@ func init() {
 			return b.SumTo(t[0], n.Type.Shape)
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			p := kernels.NewBcast(in[0], out) // walk the big shape; out is the broadcast operand
+			p := kernels.NewReduceBcast(in[0], out) // walk the big shape; out is the broadcast operand
 			idx, off := p.Scratch(), make([]int, 1)
 			return floatKernel(n,
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { kernels.SumTo(p, o.F32, in[0].F32, idx, off) },

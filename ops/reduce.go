@@ -151,7 +151,7 @@ func init() {
 			return b.Must(Sum, n.Attrs, Tangent(b, t[0], n.In[0]))
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-			p := kernels.NewBcast(in[0], keepShape(n, in[0]))
+			p := kernels.NewReduceBcast(in[0], keepShape(n, in[0]))
 			idx, off := p.Scratch(), make([]int, 1)
 			return floatKernel(n,
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { kernels.SumTo(p, o.F32, in[0].F32, idx, off) },
@@ -174,7 +174,7 @@ func init() {
 		},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			keep := keepShape(n, in[0])
-			p := kernels.NewBcast(in[0], keep)
+			p := kernels.NewReduceBcast(in[0], keep)
 			idx, off := p.Scratch(), make([]int, 1)
 			inv := float64(tensor.NumElems(keep)) / float64(tensor.NumElems(in[0]))
 			return floatKernel(n,
@@ -221,7 +221,7 @@ func init() {
 				return b.Must(Sum, n.Attrs, b.Mul(Tangent(b, t[0], n.In[0]), share(b, n)))
 			},
 			Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
-				p := kernels.NewBcast(in[0], keepShape(n, in[0]))
+				p := kernels.NewReduceBcast(in[0], keepShape(n, in[0]))
 				idx, off := p.Scratch(), make([]int, 1)
 				return floatKernel(n,
 					func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) { r32(p, o.F32, in[0].F32, idx, off) },
@@ -307,7 +307,7 @@ func redKernel(n *Node, in [][]int,
 	f32 func(p *kernels.Bcast, idx, off []int, count, outLen int) func(dst, src []float32),
 	f64 func(p *kernels.Bcast, idx, off []int, count, outLen int) func(dst, src []float64)) (KernelFunc, error) {
 	keep := keepShape(n, in[0])
-	p := kernels.NewBcast(in[0], keep)
+	p := kernels.NewReduceBcast(in[0], keep)
 	idx, off := p.Scratch(), make([]int, 1)
 	outLen := tensor.NumElems(keep)
 	cnt := 0
