@@ -135,6 +135,9 @@ func (p *Program) Bench(opts BenchOptions) (rep *BenchReport, err error) {
 		return nil, err
 	}
 	s := runtime.NewSession(bg.g, store)
+	// As a Func's sessions do: weights packed once while they do not
+	// change (a training step's updates still repack them every step).
+	s.SetParamsFixed(true)
 	plan, err := s.Plan(in...)
 	if err != nil {
 		return nil, err

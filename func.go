@@ -74,7 +74,14 @@ func (c *compiled) session(store *runtime.Store) *runtime.Session {
 		return s
 	}
 	c.mu.Unlock()
-	return runtime.NewSession(c.g, store)
+	s := runtime.NewSession(c.g, store)
+	// A Func's params change only through the store (SetParam, InitParams
+	// and LoadParams, under the write lock) and through runs that update
+	// them; Param and the results hand out copies. So a session keeps the
+	// packed forms of the weights from one call to the next until the
+	// store changes: an inference call does not pack its weights again.
+	s.SetParamsFixed(true)
+	return s
 }
 
 // release returns a session to the pool once its call is done with it.

@@ -24,6 +24,10 @@ func warmSession(b *testing.B, w Workload, err error, warm int) *runtime.Session
 		b.Fatal(err)
 	}
 	sess := runtime.NewSession(w.Graph, store)
+	// As the nnc package's Func runs its entries: the weights' packed
+	// forms are kept while the params do not change (inference packs them
+	// once; a training step, whose updates change them, packs every step).
+	sess.SetParamsFixed(true)
 	for i := range warm {
 		if _, err := sess.Run(uint64(i), w.Inputs...); err != nil {
 			b.Fatal(err)
