@@ -196,7 +196,7 @@ func (a *Attention[T]) Backward(dq, dk, dv, q, k, v, g []T, lens []int, mask fun
 			p, dp := a.s[r*tk:r*tk+cols], a.dp[r*tk:r*tk+cols]
 			subScalarRow(dp, T(dotLanes(p, dp)))
 			mulRow(dp, p)
-			mulScalarRow(dp, a.Scale)
+			ScaleRow(dp, dp, a.Scale)
 		}
 		a.keyTiles(cols, func(j0, wv int, beta T) {
 			a.dsk[hv][wv].Run(1, a.dp[j0:], tk, k[j0*d:], d, beta, dq[i0*d:], d)
@@ -221,5 +221,5 @@ func attnSoftmax[T Float](row []T) {
 	}
 	subScalarRow(row, m)
 	expRow(row, row)
-	mulScalarRow(row, T(1/sumLanes(row)))
+	ScaleRow(row, row, T(1/sumLanes(row)))
 }

@@ -91,17 +91,6 @@ func subScalarRow[T Float](x []T, c T) {
 	}
 }
 
-// mulScalarRow sets x[i] = x[i]·c.
-func mulScalarRow[T Float](x []T, c T) {
-	if x32, ok := any(x).([]float32); ok && len(x) > 0 && vecRows32() {
-		mulScalarRow32(x32, float32(c))
-		return
-	}
-	for i := range x {
-		x[i] *= c
-	}
-}
-
 // mulRow sets dst[i] = x[i]·dst[i].
 func mulRow[T Float](dst, x []T) {
 	if d32, ok := any(dst).([]float32); ok && len(dst) > 0 && vecRows32() {

@@ -9,8 +9,8 @@ func vecRows32() bool { return X86.HasAVX2 && !simdOff }
 // subScalarRow32 sets x[i] = x[i] - c (fused_amd64.s).
 func subScalarRow32(x []float32, c float32) { subVS32(&x[0], &x[0], len(x), c) }
 
-// mulScalarRow32 sets x[i] = x[i]·c.
-func mulScalarRow32(x []float32, c float32) { mulVS32(&x[0], &x[0], len(x), c) }
+// scaleRow32 sets dst[i] = x[i]·c (len(dst) = len(x) > 0).
+func scaleRow32(dst, x []float32, c float32) { mulVS32(&dst[0], &x[0], len(x), c) }
 
 // mulRow32 sets dst[i] = x[i]·dst[i].
 func mulRow32(dst, x []float32) { mulVV32(&dst[0], &x[0], &dst[0], len(dst)) }

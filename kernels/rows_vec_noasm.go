@@ -7,7 +7,7 @@ package kernels
 func vecRows32() bool { return false }
 
 func subScalarRow32([]float32, float32)                   { panic("unreachable") }
-func mulScalarRow32([]float32, float32)                   { panic("unreachable") }
+func scaleRow32(_, _ []float32, _ float32)                { panic("unreachable") }
 func mulRow32(_, _ []float32)                             { panic("unreachable") }
 func maxRow32AVX2(*float32, int) float32                  { panic("unreachable") }
 func dot16AVX2(_, _ *float32, _ int, _ *[lnLanes]float64) { panic("unreachable") }

@@ -34,7 +34,10 @@ func TestRowsVec(t *testing.T) {
 			r := result{sum: sumLanes(a), dot: dotLanes(a, b), max: maxOfRow(a), sub: append([]float32(nil), a...)}
 			subScalarRow(r.sub, 0.3)
 			mulRow(r.sub, b)
-			mulScalarRow(r.sub, 1.7)
+			ScaleRow(r.sub, r.sub, 1.7)
+			scaled := make([]float32, n) // ScaleRow into another row
+			ScaleRow(scaled, r.sub, -0.4)
+			r.sub = append(r.sub, scaled...)
 			return r
 		}
 		v, s := run(false), run(true)
@@ -48,6 +51,9 @@ func TestRowsVec(t *testing.T) {
 			want := float32(float32(b[i]*float32(a[i]-0.3)) * 1.7)
 			if math.Float32bits(v.sub[i]) != math.Float32bits(s.sub[i]) || v.sub[i] != want {
 				t.Fatalf("n %d [%d]: (a - 0.3)·b·1.7: AVX2 %v, Go %v, want %v", n, i, v.sub[i], s.sub[i], want)
+			}
+			if w2 := want * -0.4; math.Float32bits(v.sub[n+i]) != math.Float32bits(s.sub[n+i]) || v.sub[n+i] != w2 {
+				t.Fatalf("n %d [%d]: ScaleRow into another row: AVX2 %v, Go %v, want %v", n, i, v.sub[n+i], s.sub[n+i], w2)
 			}
 		}
 		if math.Abs(v.sum-sum) > 1e-12*(1+math.Abs(sum)) || math.Abs(v.dot-dot) > 1e-12*(1+math.Abs(dot)) || v.max != 9 {

@@ -206,8 +206,13 @@ func signRow[T Float](dst, x []T) {
 	}
 }
 
-// ScaleRow computes dst = x * c.
+// ScaleRow computes dst = x * c (f32 in AVX2 where the processor has it:
+// the same IEEE products, so the same bits).
 func ScaleRow[T Float](dst, x []T, c T) {
+	if d32, ok := any(dst).([]float32); ok && len(x) > 0 && vecRows32() {
+		scaleRow32(d32[:len(x)], any(x).([]float32), float32(c))
+		return
+	}
 	for i, v := range x {
 		dst[i] = v * c
 	}
