@@ -150,5 +150,6 @@ func gruBackward[T Float](v lstmVec[T], dst, y, hp []T, g [cellMaxPlanes][]T, tm
 			copy(blk(3), blk(0))
 			copy(blk(4), blk(1))
 		}
+		flushSubnormals(d) // the gradient vanishing over the steps
 	}
 }

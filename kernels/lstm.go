@@ -86,6 +86,7 @@ func (v lstmVec[T]) rows(dst, a, c []T, g [7][]T, tmp []T, rows, h, lo, hi int) 
 				}
 				v.gradChunk(d[j:], h, tmp, q(a, 2), q(a, 3), q(a, 4), q(a, 5), q(a, 6), cp[j:e], gc)
 			}
+			flushSubnormals(d) // the gradient vanishing over the steps
 			continue
 		}
 		gr := a[r*4*h : (r+1)*4*h]
