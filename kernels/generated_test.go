@@ -21,6 +21,7 @@ func TestGeneratedFilesCurrent(t *testing.T) {
 		{"gemm_gen.go", "gemm_amd64.s"},
 		{"gemm_small_gen.go", "gemm_small_amd64.s"},
 		{"fused_gen.go", "fused_amd64.s"},
+		{"conv_direct_gen.go", "conv_direct_amd64.s"},
 	} {
 		t.Run(g.gen, func(t *testing.T) {
 			tmp := filepath.Join(t.TempDir(), g.file)
