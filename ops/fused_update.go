@@ -277,7 +277,7 @@ func init() {
 		Flops:   sgdFlops,
 		Scratch: updateScratch(3, "lr_operand"),
 		NoGrad:  "optimizer updates run after differentiation",
-		InPlace: []int{1}, // the gradient, read at each index before it is written
+		InPlace: []int{0, 1}, // the parameter and the gradient, read at each index before it is written
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			switch n.Type.DType {
 			case F32:
@@ -296,7 +296,7 @@ func init() {
 		Flops:   adamFlops,
 		Scratch: updateScratch(6, "decay_operand"),
 		NoGrad:  "optimizer updates run after differentiation",
-		InPlace: []int{1},
+		InPlace: []int{0, 1},
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			switch n.Type.DType {
 			case F32:

@@ -7,3 +7,6 @@ func UnsharedPacks(p *Plan) { p.ctx.Packs = nil }
 // PackStats returns how many packed params p's cache holds and how many
 // times they were packed.
 func PackStats(p *Plan) (entries int, packed int64) { return p.packs.Entries(), p.packs.Packed() }
+
+// ParamWrites is the number of updates p's steps write in place.
+func ParamWrites(p *Plan) int { return len(p.writes) }

@@ -174,6 +174,9 @@ func (p *Plan) allocate() error {
 			}
 		}
 	}
+	for i := range p.writes {
+		p.writes[i].own = p.Steps[p.writes[i].step].out
+	}
 	p.allocated = true
 	return nil
 }

@@ -38,6 +38,7 @@ type Plan struct {
 	inPlace []int   // by node ID: the operand whose buffer the step writes over; -1: none
 	outputs []*tensor.Tensor
 	updates []planUpdate
+	writes  []paramWrite // updates whose step may write their param (update_inplace.go)
 	peak    int64
 	naive   int64
 	sched   []*ops.Node // the scheduled nodes, in step order
@@ -233,6 +234,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	if err := p.assignBuffers(sched); err != nil {
 		return nil, err
 	}
+	p.writes = p.findParamWrites(sched)
 
 	// Kernels and their operands.
 	p.Steps = make([]Step, len(sched))
@@ -270,7 +272,8 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 // update whose value is its target) is written in place by a kernel that
 // reads it (a fused optimizer update writes its moments into its state
 // operands; the optimizer makes it the state's only reader), so the first
-// step reading such a leaf is where the store starts to change.
+// step reading such a leaf is where the store starts to change; so is a
+// fused update that writes its param (p.writes).
 func (p *Plan) firstStoreWrite() int {
 	self := map[int]bool{}
 	for _, u := range p.updates {
@@ -278,17 +281,18 @@ func (p *Plan) firstStoreWrite() int {
 			self[u.target] = true
 		}
 	}
-	if len(self) == 0 {
-		return len(p.Steps)
+	first := len(p.Steps)
+	for _, w := range p.writes { // a fused update writing its param
+		first = min(first, w.step)
 	}
-	for i, st := range p.Steps {
+	for i, st := range p.Steps[:first] {
 		for _, x := range st.Node.In {
 			if self[x.ID] {
 				return i
 			}
 		}
 	}
-	return len(p.Steps)
+	return first
 }
 
 // prepareKernels prepares the kernel of every step for the plan's shapes.

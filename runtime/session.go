@@ -320,6 +320,10 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 	if p.hook != nil {
 		p.fireUpdates(p.hook, -1)
 	}
+	// Fused updates write their params in place unless numerics are
+	// checked (every update may yet be skipped) or a hook holds the
+	// values (update_inplace.go).
+	p.writeParams(chk == nil && p.hook == nil)
 	for i := range p.Steps {
 		if i == p.commit { // params may change from here on
 			p.packs.Invalidate()
@@ -363,8 +367,8 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 		}
 	}
 	for _, u := range p.updates {
-		if u.target != u.value {
-			p.values[u.target].CopyFrom(p.values[u.value])
+		if t, v := p.values[u.target], p.values[u.value]; t != v {
+			t.CopyFrom(v)
 		}
 	}
 	return p.outputs, nil
