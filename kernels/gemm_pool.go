@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The worker pool: long-lived goroutines that run parts of a parallel kernel,
@@ -101,12 +102,53 @@ func poolReserve(n int) {
 // call, and the later job for the same id finds it started and is dropped,
 // so each id runs at most once per call either way.
 func poolLoop(jobs <-chan poolJob) {
-	for j := range jobs {
-		if j.s.state[j.id].CompareAndSwap(poolPending, poolStarted) {
+	spin := false // whether the last job was this goroutine's
+	for {
+		j, ok := poolNext(jobs, spin)
+		if !ok {
+			return
+		}
+		spin = j.s.state[j.id].CompareAndSwap(poolPending, poolStarted)
+		if spin {
 			guardedWork(j.r, j.id, j.s)
 			j.s.wg.Done()
 		}
 	}
+}
+
+// poolSpin is how long a helper that has just run a job keeps looking for
+// the next before it parks. Waking a parked goroutine takes the runtime an
+// OS thread's wake-up (72 µs at the median on the 2-vCPU guest of
+// BENCHMARKS.md, session 12: most of a 0.5 ms product), while the parallel
+// kernels of a training step come one after another with gaps of tens of
+// microseconds; so a helper that has worked stays awake that long.
+const poolSpin = 500 * time.Microsecond
+
+// poolNext receives the next job: at once if one is queued; with spin (and
+// more than one P, so that the caller keeps running) by polling the queue
+// for up to poolSpin, yielding the P between polls to any other goroutine
+// that can run; then by parking on the channel.
+func poolNext(jobs <-chan poolJob, spin bool) (poolJob, bool) {
+	select {
+	case j, ok := <-jobs:
+		return j, ok
+	default:
+	}
+	if spin && runtime.GOMAXPROCS(0) > 1 {
+		start := time.Now()
+		for time.Since(start) < poolSpin {
+			for range 64 {
+				select {
+				case j, ok := <-jobs:
+					return j, ok
+				default:
+				}
+			}
+			runtime.Gosched()
+		}
+	}
+	j, ok := <-jobs
+	return j, ok
 }
 
 // poolRun runs r.work(0) on the caller and r.work(id) for the ids in [1, n)
