@@ -11,29 +11,66 @@ import "unsafe"
 // offset (ci·KW + kw)·hp·OW + kh·OW from p, so that the kernel computes a
 // product of the packed weights by shifted views of these planes, 6 output
 // channels and 16 positions at a time (sconvKern6x16, AVX2) or, with
-// AVX-512, 32 (sconvKern6x32, the last positions of a plane still in tiles
-// of 16), with no column buffer and no packing of the input, writing the
-// output in place (a last, shorter tile and the channels past the last
-// full panel of 6 go through a small buffer). Every output is one chain of fused
+// AVX-512, 12 channels and 32 positions (sconvKern12x32; the last
+// positions of a plane in tiles of 16, the channels past the last panel
+// of 12 in panels of 6: sconvKern12x16, sconvKern6x32), with no column
+// buffer and no packing of the input, writing the output in place (a
+// last, shorter tile and a last panel of fewer channels go through a
+// small buffer). Every output is one chain of fused
 // multiply-adds over the taps in the order (ci, kh, kw), whatever the
 // threads.
 
 const (
-	convDirectMR   = 6  // output channels per tile
-	convDirectNR   = 16 // positions per tile (the narrow kernel's)
-	convDirectWide = 32 // positions per tile of the wide (AVX-512) kernel
+	convDirectMR     = 6  // output channels per tile (AVX2)
+	convDirectWideMR = 12 // output channels per tile of the AVX-512 kernels
+	convDirectNR     = 16 // positions per tile (the narrow kernel's)
+	convDirectWide   = 32 // positions per tile of the wide (AVX-512) kernel
 )
+
+// convPanel is a panel of output channels [co, co+mr) whose packed
+// weights start at element at of the packed kernel.
+type convPanel struct{ co, mr, at int }
+
+// convPanels splits co output channels into panels for taps taps per
+// channel: panels of 12 channels where the AVX-512 kernels run (wide; 24
+// accumulators), then panels of 6 for the rest (the last one padded with
+// zero rows), so that at most 5 rows are computed for nothing.
+func convPanels(co, taps int, wide bool) []convPanel {
+	var ps []convPanel
+	at, c := 0, 0
+	if wide {
+		for ; c+convDirectWideMR <= co; c += convDirectWideMR {
+			ps = append(ps, convPanel{c, convDirectWideMR, at})
+			at += convDirectWideMR * taps
+		}
+	}
+	for ; c < co; c += convDirectMR {
+		ps = append(ps, convPanel{c, convDirectMR, at})
+		at += convDirectMR * taps
+	}
+	return ps
+}
+
+// convPackedLen is the elements of the packed kernel for panels ps.
+func convPackedLen(ps []convPanel, taps int) int {
+	if len(ps) == 0 {
+		return 0
+	}
+	l := ps[len(ps)-1]
+	return l.at + l.mr*taps
+}
 
 // convDirect holds a direct convolution's layout and buffers.
 type convDirect struct {
 	c          *Conv
 	hp, plane  int         // the rows and the elements (hp·OW) of a padded plane
-	panels     int         // panels of convDirectMR output channels
+	wide       bool        // the AVX-512 kernels: tiles of 32 positions, panels of 12 channels
+	panels     []convPanel // the output channels' panels (convPanels)
 	offs       []int       // per tap (ci, kh, kw): its offset into the padded planes
 	apack      []float32   // the packed kernel, when no PackCache holds it
 	a          []float32   // the packed kernel of the current run
 	xpads      [][]float32 // per participant: the padded planes, with the slack the last tiles read
-	tiles      [][]float32 // per participant: one tile, [convDirectMR, convDirectWide]
+	tiles      [][]float32 // per participant: one tile, [12, convDirectWide]
 	out, x     []float32
 	tasks, per int
 	par        *parFor
@@ -64,10 +101,17 @@ func (c *Conv) padAfter(lo, n, o, k int) int { return o + k - 1 - n - lo }
 // convDirectSizes are the elements of convDirect's buffers: the packed
 // weights, and per participant the padded planes and a tile.
 func convDirectSizes(c *Conv) (apack, xpad, tile int64) {
+	wide := convDirectWideOK()
+	// convPanels' rows: its panels of 12 hold whole channels, so they
+	// come to CO rounded up to a multiple of 6 either way.
 	rows := int64((c.CO + convDirectMR - 1) / convDirectMR * convDirectMR)
 	apack = MulBytes(rows, int64(c.ck))
 	xpad = AddBytes(MulBytes(int64(c.C), int64(c.KW), int64(c.OH+c.KH-1), int64(c.OW)), convDirectNR)
-	return apack, xpad, convDirectMR * convDirectWide
+	tile = int64(convDirectMR * convDirectWide)
+	if wide {
+		tile = convDirectWideMR * convDirectWide
+	}
+	return apack, xpad, tile
 }
 
 // ConvForwardScratch is the bytes of the buffers a Conv that runs only
@@ -91,9 +135,9 @@ func ConvForwardScratch[T Float](x, k []int, stride, pad, dil [2]int, oh, ow int
 }
 
 func newConvDirect(c *Conv) *convDirect {
-	d := &convDirect{c: c, hp: c.OH + c.KH - 1}
+	d := &convDirect{c: c, hp: c.OH + c.KH - 1, wide: convDirectWideOK()}
 	d.plane = d.hp * c.OW
-	d.panels = (c.CO + convDirectMR - 1) / convDirectMR
+	d.panels = convPanels(c.CO, c.ck, d.wide)
 	for ci := 0; ci < c.C; ci++ {
 		for kh := 0; kh < c.KH; kh++ {
 			for kw := 0; kw < c.KW; kw++ {
@@ -102,6 +146,9 @@ func newConvDirect(c *Conv) *convDirect {
 		}
 	}
 	a, xl, tl := convDirectSizes(c)
+	if int64(convPackedLen(d.panels, c.ck)) != a {
+		panic("kernels: the direct convolution's panels disagree with its sizes")
+	}
 	d.apack = make([]float32, a)
 	d.tasks, d.per = splitTasks(c.N, c.CO*c.ck*c.ohw)
 	d.par = newParFor(d.tasks, d.task)
@@ -112,13 +159,15 @@ func newConvDirect(c *Conv) *convDirect {
 	return d
 }
 
-// packWeights lays k [CO, C, KH, KW] out in dst as panels of
-// convDirectMR channels, tap by tap, with zero rows past CO.
+// packWeights lays k [CO, C, KH, KW] out in dst as d.panels, each tap
+// by tap (the panel's channels' weights of a tap together), with zero
+// rows past CO.
 func (d *convDirect) packWeights(dst, k []float32) {
-	c, mr := d.c, convDirectMR
-	for p := 0; p < d.panels; p++ {
-		pan := dst[p*mr*c.ck : (p+1)*mr*c.ck]
-		rows := min(mr, c.CO-p*mr)
+	c := d.c
+	for _, p := range d.panels {
+		mr := p.mr
+		pan := dst[p.at : p.at+mr*c.ck]
+		rows := min(mr, c.CO-p.co)
 		for r := 0; r < mr; r++ {
 			if r >= rows {
 				for t := 0; t < c.ck; t++ {
@@ -126,7 +175,7 @@ func (d *convDirect) packWeights(dst, k []float32) {
 				}
 				continue
 			}
-			src := k[(p*mr+r)*c.ck : (p*mr+r+1)*c.ck]
+			src := k[(p.co+r)*c.ck : (p.co+r+1)*c.ck]
 			for t, v := range src {
 				pan[t*mr+r] = v
 			}
@@ -161,7 +210,7 @@ func ConvForwardPacked(c *Conv, cache *PackCache, out, x, k []float32) {
 		return
 	}
 	d := c.directF32()
-	key := packKey{data: uintptr(unsafe.Pointer(&k[0])), k: c.ck, n: c.CO, kc: convDirectMR, nr: convDirectNR, kern: "conv", size: 4}
+	key := packKey{data: uintptr(unsafe.Pointer(&k[0])), k: c.ck, n: c.CO, kc: d.panels[0].mr, nr: convDirectNR, kern: "conv", size: 4}
 	buf, ok, e := packEntryFor[float32](cache, key, len(d.apack))
 	if !ok {
 		d.packWeights(buf, k)
@@ -181,14 +230,15 @@ func (d *convDirect) task(w, t int) {
 // image convolves image n through the participant's padded planes xpad
 // and tile.
 func (d *convDirect) image(xpad, tile []float32, n int) {
-	c, mr := d.c, convDirectMR
+	c := d.c
 	d.pad(xpad, n)
 	out := d.out[n*c.CO*c.ohw : (n+1)*c.CO*c.ohw]
-	wide := convDirectWideOK()
-	for p := 0; p < d.panels; p++ {
-		a := d.a[p*mr*c.ck : (p+1)*mr*c.ck]
-		rows := min(mr, c.CO-p*mr)
-		o := out[p*mr*c.ohw:]
+	wide := d.wide
+	for _, p := range d.panels {
+		mr := p.mr
+		a := d.a[p.at : p.at+mr*c.ck]
+		rows := min(mr, c.CO-p.co)
+		o := out[p.co*c.ohw:]
 		for q, w := 0, 0; q < c.ohw; q += w {
 			// Tiles of 32 positions while 32 remain (with AVX-512), then
 			// of 16: a tile past the plane's end reads only the 16
@@ -198,10 +248,10 @@ func (d *convDirect) image(xpad, tile []float32, n int) {
 				w = convDirectWide
 			}
 			if rows == mr && q+w <= c.ohw {
-				convDirectTile(w, c.ck, a, xpad[q:], d.offs, o[q:], c.ohw)
+				convDirectTile(mr, w, c.ck, a, xpad[q:], d.offs, o[q:], c.ohw)
 				continue
 			}
-			convDirectTile(w, c.ck, a, xpad[q:], d.offs, tile, w)
+			convDirectTile(mr, w, c.ck, a, xpad[q:], d.offs, tile, w)
 			l := min(w, c.ohw-q)
 			for r := 0; r < rows; r++ {
 				copy(o[r*c.ohw+q:r*c.ohw+q+l], tile[r*w:r*w+l])

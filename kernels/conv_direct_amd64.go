@@ -23,18 +23,35 @@ func convDirectAsm() bool { return X86.HasAVX2 && X86.HasFMA }
 //go:noescape
 func sconvKern6x32(k int, a, x *float32, offs *int, c *float32, ldc int)
 
-// convDirectWideOff turns the AVX-512 kernel off (tests compare the two).
+// sconvKern12x32 and sconvKern12x16 (AVX-512F) compute tiles of 12
+// output channels (a a panel of 12 channels' weights) by 32 and 16
+// columns: the same sum for each element as sconvKern6x16.
+//
+//go:noescape
+func sconvKern12x32(k int, a, x *float32, offs *int, c *float32, ldc int)
+
+//go:noescape
+func sconvKern12x16(k int, a, x *float32, offs *int, c *float32, ldc int)
+
+// convDirectWideOff turns the AVX-512 kernels off (tests compare them with
+// the AVX2 one).
 var convDirectWideOff bool
 
-// convDirectWideOK reports whether tiles of 32 positions run
-// (sconvKern6x32: a processor with AVX-512F).
+// convDirectWideOK reports whether the AVX-512 kernels run: tiles of 12
+// channels by 32 positions (a processor with AVX-512F).
 func convDirectWideOK() bool { return X86.HasAVX512F && !convDirectWideOff }
 
-// convDirectTile computes one tile of w positions (16 or 32).
-func convDirectTile(w, k int, a, x []float32, offs []int, c []float32, ldc int) {
-	if w == convDirectWide {
+// convDirectTile computes one tile of mr channels (6 or 12) by w positions
+// (16 or 32).
+func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc int) {
+	switch {
+	case mr == convDirectWideMR && w == convDirectWide:
+		sconvKern12x32(k, &a[0], &x[0], &offs[0], &c[0], ldc)
+	case mr == convDirectWideMR:
+		sconvKern12x16(k, &a[0], &x[0], &offs[0], &c[0], ldc)
+	case w == convDirectWide:
 		sconvKern6x32(k, &a[0], &x[0], &offs[0], &c[0], ldc)
-		return
+	default:
+		sconvKern6x16(k, &a[0], &x[0], &offs[0], &c[0], ldc)
 	}
-	sconvKern6x16(k, &a[0], &x[0], &offs[0], &c[0], ldc)
 }

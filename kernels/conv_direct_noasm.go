@@ -11,6 +11,6 @@ var convDirectWideOff bool
 
 func convDirectWideOK() bool { return false }
 
-func convDirectTile(w, k int, a, x []float32, offs []int, c []float32, ldc int) {
+func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc int) {
 	panic("kernels: no direct convolution kernel on this build")
 }
