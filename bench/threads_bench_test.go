@@ -5,9 +5,11 @@ import "testing"
 // BenchmarkThreads: the training steps of BENCHMARKS.md (MLP and ConvNet
 // with SGD, the LSTM with SGD, the transformer with Adam) with the process's
 // CPU time per call (cpu-ms/op) beside the wall time, to compare one thread
-// with two (-cpu 1,2): on a machine shared with other jobs the wall time of
-// two threads depends on what the others leave, and the CPU time shows
-// what the second thread costs.
+// with two: run it with -cpu 1, then with -cpu 2 (in one run with -cpu 1,2
+// Go's testing may make a benchmark's first call for the first count
+// before it sets GOMAXPROCS, and b.Loop measures it all then). On a machine
+// shared with other jobs the wall time of two threads depends on what the
+// others leave, and the CPU time shows what the second thread costs.
 func BenchmarkThreads(b *testing.B) {
 	for _, c := range []struct {
 		name string
