@@ -5,8 +5,9 @@ import "math"
 // Reductions walk the input with a Bcast prepared as NewReduceBcast(in,
 // keep), where keep is the result's shape with reduced axes kept as size 1:
 // the result is then the "broadcast operand" of the walk, and off[0] is
-// where each input row lands. Large SumTo, ReduceMax and ReduceMin run in tasks of rows
-// whose partial results are combined in task order (see parallelReduce).
+// where each input row lands. Large SumTo, ReduceMax and ReduceMin run in
+// tasks of rows whose partial results are combined in task order (see
+// parallelReduce).
 // ArgReduce, last, views its input as [outer, n, inner] instead.
 
 // NewReduceBcast prepares the walk of a reduction of shape in to keep (in's

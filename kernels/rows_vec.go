@@ -3,7 +3,8 @@ package kernels
 // Row helpers with AVX2 paths for f32 rows (rows_vec_amd64.go): sums and
 // dot products in float64 over 16 lanes reduced by lnReduce
 // (layernorm_rows.go), bitwise the same with or without the vector code;
-// the maximum of a row; a row minus or times a scalar.
+// the maximum of a row; a row minus a scalar; a row times another (a row
+// times a scalar is ScaleRow, unary.go).
 
 // sumLanes is the float64 sum of x: lane k sums x[i] for i ≡ k (mod 16)
 // over the first len &^ 15 elements, in order; the tail is summed in
