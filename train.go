@@ -47,6 +47,11 @@ type TrainOptions struct {
 	// Seq is the window length of text(...) data, over the block's seq
 	// (0: the block's).
 	Seq int
+	// TextContext is the context of text(...) data's validation and test
+	// windows, over the block's context = (0: the block's; negative: none,
+	// every position of windows that do not overlap scored); see
+	// docs/data.md, "Sequences".
+	TextContext int
 	// Shapes gives sizes to shape variables of the inputs that are not the
 	// batch axis (T of ids: i32[B, T]); a variable the data gives (text
 	// windows' seq) need not be given.
@@ -205,7 +210,7 @@ func (o *TrainOptions) dataRequest() dataRequest {
 	if o.Seed != nil {
 		r.seed = *o.Seed
 	}
-	r.seq = o.Seq
+	r.seq, r.context = o.Seq, o.TextContext
 	return r
 }
 

@@ -70,6 +70,9 @@ type dataRequest struct {
 	whole bool
 	seed  uint64
 	seq   int // text windows' length over the block's (0: the block's)
+	// context is the text evaluation windows' context over the block's
+	// (0: the block's; negative: none).
+	context int
 	// splitSeed is the run's seed, which planetoid(..., seed = "run")
 	// draws its split with: the training run's seed, or for Eval the one
 	// EvalOptions.Seed gives or the parameters file records.
@@ -110,6 +113,11 @@ func (p *Program) loadSets(s *settings, r dataRequest) (*dataSets, error) {
 	if r.seq > 0 {
 		if c, ok := s.spec.Fields["data"].(lang.Call); !ok || c.Name != "text" {
 			return nil, &OptionError{Option: s.options + ".Seq", Value: fmt.Sprint(r.seq), Msg: "the window length applies to text(...) data"}
+		}
+	}
+	if r.context != 0 {
+		if c, ok := s.spec.Fields["data"].(lang.Call); !ok || c.Name != "text" {
+			return nil, &OptionError{Option: s.options + ".TextContext", Value: fmt.Sprint(r.context), Msg: "the evaluation windows' context applies to text(...) data"}
 		}
 	}
 	if call, ok := s.spec.Fields["data"].(lang.Call); ok && r.src != "" && (rowCtors[call.Name] || call.Name == "text" || call.Name == "graph") {
@@ -209,15 +217,26 @@ func withFile(call lang.Call, c dataCtor, path string) lang.Call {
 // that applies is the request's (fractions only), else the call's split =,
 // else the block's split = [...], else the default.
 func (p *Program) newLoader(s *settings, call lang.Call, r dataRequest) (*loader, error) {
-	if r.seq > 0 {
+	if r.seq > 0 || r.context != 0 {
 		if call.Name != "text" {
-			return nil, &OptionError{Option: s.options + ".Seq", Value: fmt.Sprint(r.seq), Msg: fmt.Sprintf("the window length applies to text data, not %s(...)", call.Name)}
+			if r.seq > 0 {
+				return nil, &OptionError{Option: s.options + ".Seq", Value: fmt.Sprint(r.seq), Msg: fmt.Sprintf("the window length applies to text data, not %s(...)", call.Name)}
+			}
+			return nil, &OptionError{Option: s.options + ".TextContext", Value: fmt.Sprint(r.context), Msg: fmt.Sprintf("the evaluation windows' context applies to text data, not %s(...)", call.Name)}
 		}
 		kw := make(map[string]lang.Value, len(call.Kwargs))
 		for k, v := range call.Kwargs {
 			kw[k] = v
 		}
-		kw["seq"] = int64(r.seq)
+		if r.seq > 0 {
+			kw["seq"] = int64(r.seq)
+		}
+		switch {
+		case r.context > 0:
+			kw["context"] = int64(r.context)
+		case r.context < 0:
+			delete(kw, "context")
+		}
 		call = lang.Call{Name: call.Name, Args: call.Args, Kwargs: kw}
 	}
 	l := &loader{p: p, s: s, c: dataCtors[call.Name], call: call, opts: r.opts, form: "fractions", seed: r.seed, splitSeed: r.splitSeed, noSplitSeed: r.noSplitSeed}

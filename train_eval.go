@@ -41,6 +41,9 @@ type EvalOptions struct {
 	// "f1", "top5_accuracy", "perplexity", ...; docs/language.md); nil:
 	// the train block's metrics, else accuracy.
 	Metrics []string
+	// TextContext is TrainOptions.TextContext: the context of text(...)
+	// data's test windows (0: the block's; negative: none).
+	TextContext int
 	// Seed is the training run's seed, which a split drawn with it
 	// (planetoid(..., seed = "run")) needs; nil: the seed the parameters
 	// file records (nnc train -o writes it), and without one such a split
@@ -85,7 +88,7 @@ const metaSeed = "nnc_seed"
 
 // dataRequest is the data set, split and loaders' options Eval loads.
 func (o *EvalOptions) dataRequest() dataRequest {
-	return dataRequest{src: o.Data, split: o.Split, opts: data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}, whole: o.Data != ""}
+	return dataRequest{src: o.Data, split: o.Split, opts: data.Options{AllowNonFinite: o.AllowNonFinite, MaxBytes: o.MaxDataBytes}, whole: o.Data != "", context: o.TextContext}
 }
 
 // Eval measures trained parameters on a test set and returns "test_loss"

@@ -417,6 +417,9 @@ func (s *settings) runSettings(o *TrainOptions, f loopFacts, ls loopSettings, p 
 	if o.Seq > 0 {
 		out["seq"] = strconv.Itoa(o.Seq)
 	}
+	if o.TextContext != 0 {
+		out["context"] = strconv.Itoa(max(o.TextContext, 0))
+	}
 	if o.NoAugment {
 		out["augment"] = "none"
 	}

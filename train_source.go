@@ -87,7 +87,7 @@ var dataCtors = map[string]dataCtor{
 	"text": {args: []string{"file"}, required: []string{"file", "seq"}, splits: []string{"fractions"},
 		kw: map[string]argSpec{"file": {kind: argPath}, "seq": {kind: argPosInt}, "split": {kind: argSplit},
 			"level": {kind: argChoice, choices: []string{"char", "byte"}}, "vocab": {kind: argPath},
-			"unknown": {kind: argName}},
+			"unknown": {kind: argName}, "context": {kind: argPosInt}},
 		example: `text("tinyshakespeare.txt", seq = 128, split = [0.9, 0.1])`},
 	"graph": {args: []string{"file"}, required: []string{"file"}, splits: []string{"fractions", "planetoid", "masks", "indices"},
 		kw: map[string]argSpec{"file": {kind: argPath}, "features": {kind: argName}, "adjacency": {kind: argName},

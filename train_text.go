@@ -20,10 +20,23 @@ import (
 // drawn for every epoch from the seed; the validation and test windows at
 // offset 0. A file over StreamThreshold, or stream = true, is streamed
 // instead (textStream: the same windows, read from disk every epoch).
+//
+// context = c (0 < c < seq) makes the validation and test windows overlap
+// by c ids (one every seq - c) and scores only their last seq - c
+// positions: the first c targets of each window are textIgnoreLabel (-1), which the
+// loss leaves out (cross_entropy(..., ignore_index = -1)), and the mask
+// "m" (1 where a target is scored) keeps them out of accuracy. Every
+// scored character is then predicted from at least c before it, as
+// char-rnn's evaluation (which carries the state) and the strided
+// evaluation of fixed-context models do.
 func (l *loader) text() (*dataSets, error) {
 	file := l.path("file")
 	filePath := l.argPath("file")
 	seq := int(l.call.Kwargs["seq"].(int64))
+	context := l.posInt("context", 0)
+	if context >= seq {
+		return nil, l.errorf(lang.CodeValue, []string{"context"}, "context = %d must be less than seq = %d: a window scores its last seq - context ids (--context N, TrainOptions.TextContext, sets another)", context, seq)
+	}
 	sp := l.split
 	if sp == (Split{}) {
 		sp = DefaultSplit()
@@ -37,6 +50,9 @@ func (l *loader) text() (*dataSets, error) {
 		o.Vocab = v
 	}
 	if l.streamed(file) {
+		if context > 0 {
+			return nil, l.errorf(lang.CodeValue, []string{"context"}, "%s: context needs the text in memory; it is streamed (stream = false)", file)
+		}
 		return l.textStream(file, sp, o, seq)
 	}
 	txt, err := data.ReadText(file, o)
@@ -62,16 +78,34 @@ func (l *loader) text() (*dataSets, error) {
 		if sp.Val == 0 && i == 0 || sp.Test == 0 && i == 1 {
 			continue
 		}
-		v, err := newWindows(part, seq, 0)
+		var v *data.Dataset
+		if context > 0 {
+			v, err = contextWindows(part, seq, context)
+		} else {
+			var w *windows
+			if w, err = newWindows(part, seq, 0); err == nil {
+				w.fill(0)
+				v = w.d
+			}
+		}
 		if err != nil {
 			return nil, l.errorf(lang.CodeValue, []string{"seq"}, "%s: the %s part: %v", file, []string{"validation", "test"}[i], err)
 		}
-		v.fill(0)
 		if i == 0 {
-			out.val = v.d
+			out.val = v
 		} else {
-			out.test = v.d
+			out.test = v
 		}
+	}
+	if context > 0 {
+		// The training windows score every position.
+		n := out.train.Arrays["x"].Len()
+		m := tensor.New(tensor.I32, out.train.Arrays["x"].Shape...)
+		for i := range n {
+			m.I32[i] = 1
+		}
+		out.train.Arrays["m"] = m
+		out.mask = "m"
 	}
 	for _, d := range []*data.Dataset{out.train, out.val, out.test} {
 		if d != nil {
@@ -121,4 +155,33 @@ func (w *windows) draw(e int) error {
 	r := rand.New(rand.NewPCG(w.seed, uint64(e)))
 	w.fill(r.IntN(w.seq))
 	return nil
+}
+
+// textIgnoreLabel is the target text(..., context = c) gives the positions of
+// a validation or test window that are context only.
+const textIgnoreLabel = -1
+
+// contextWindows cuts ids into windows of seq ids, one every seq - context
+// ("x"), with the next ids as targets ("y") but textIgnoreLabel for each
+// window's first context positions, and the mask of the scored ones ("m").
+func contextWindows(ids []int32, seq, context int) (*data.Dataset, error) {
+	stride := seq - context
+	if len(ids) < seq+1 {
+		return nil, fmt.Errorf("%d ids are too few for a window of seq = %d and its next ids (want at least %d)", len(ids), seq, seq+1)
+	}
+	n := (len(ids)-1-seq)/stride + 1
+	x, y, m := tensor.New(tensor.I32, n, seq), tensor.New(tensor.I32, n, seq), tensor.New(tensor.I32, n, seq)
+	for k := range n {
+		s, row := k*stride, k*seq
+		copy(x.I32[row:row+seq], ids[s:s+seq])
+		copy(y.I32[row:row+seq], ids[s+1:s+1+seq])
+		for j := range seq {
+			if j < context {
+				y.I32[row+j] = textIgnoreLabel
+			} else {
+				m.I32[row+j] = 1
+			}
+		}
+	}
+	return &data.Dataset{Arrays: map[string]*tensor.Tensor{"x": x, "y": y, "m": m}}, nil
 }

@@ -3,10 +3,14 @@ package nnc
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nnclang/nnc/data"
 )
 
 // textProgram writes a model of ids: i32[B, T] and next: i32[B, T] (an
@@ -14,7 +18,13 @@ import (
 // setting beside text, and compiles it.
 func textProgram(t *testing.T, text, block string) *Program {
 	t.Helper()
-	dir := t.TempDir()
+	return textProgramCE(t, t.TempDir(), text, block, "")
+}
+
+// textProgramCE is textProgram in dir with more arguments of the loss's
+// cross_entropy (", ignore_index = -1").
+func textProgramCE(t *testing.T, dir, text, block, ce string) *Program {
+	t.Helper()
 	src := `model LM(vocab: int = 27, d: int = 4) {
     param E: f32[vocab, d] = normal(std = 0.1)
     param W: f32[d, vocab] = glorot_uniform()
@@ -24,7 +34,7 @@ func textProgram(t *testing.T, text, block string) *Program {
     }
 
     fn loss(ids: i32[B, T], next: i32[B, T]) -> f32 {
-        return cross_entropy(reshape(forward(ids), [B * T, vocab]), reshape(next, [B * T]))
+        return cross_entropy(reshape(forward(ids), [B * T, vocab]), reshape(next, [B * T])` + ce + `)
     }
 }
 
@@ -255,5 +265,128 @@ func TestTextUnknown(t *testing.T) {
 	// The validation part starts at character 80 ("abcZ\n" ...): Z is id 5.
 	if x := sets.val.Arrays["x"].I32; x[0] != 1 || x[3] != 5 {
 		t.Errorf("validation ids %v, want a = 1 ... Z = 5", x[:5])
+	}
+}
+
+// TestTextContextWindows: text(..., context = c) cuts the validation part
+// into windows of seq ids one every seq - c, with -1 as the target of each
+// window's first c positions and the mask m selecting the rest; the
+// training windows are unchanged and all scored.
+func TestTextContextWindows(t *testing.T) {
+	text := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 8) // 208 characters
+	p := textProgram(t, text, "    data = text(\"t.txt\", seq = 5, split = [0.5, 0.5], context = 2)\n    inputs = {ids: \"x\", next: \"y\"}")
+	s, err := p.settings("TrainOptions", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := p.loadSets(s, dataRequest{seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 104 training ids: 19 windows as without context, every target scored.
+	if x, m := sets.train.Arrays["x"], sets.train.Arrays["m"]; x.Shape[0] != 19 || m == nil || m.Len() != x.Len() || sets.mask != "m" {
+		t.Fatalf("training windows %v, mask %v (set's mask %q)", x.Shape, m, sets.mask)
+	}
+	for i, v := range sets.train.Arrays["m"].I32 {
+		if v != 1 {
+			t.Fatalf("training mask %d is %d", i, v)
+		}
+	}
+	// 104 validation ids, one window every 3 while s + 5 < 104: 33 windows.
+	vx, vy, vm := sets.val.Arrays["x"], sets.val.Arrays["y"], sets.val.Arrays["m"]
+	if vx.Shape[0] != 33 || vx.Shape[1] != 5 {
+		t.Fatalf("validation windows %v, want [33 5]", vx.Shape)
+	}
+	for k := range 33 {
+		for j := range 5 {
+			i := 5*k + j
+			wantY, wantM := int32((3*k+j+1)%26), int32(1)
+			if j < 2 {
+				wantY, wantM = -1, 0
+			}
+			if vx.I32[i] != int32((3*k+j)%26) || vy.I32[i] != wantY || vm.I32[i] != wantM {
+				t.Fatalf("validation window %d, position %d: x %d y %d m %d; want x %d y %d m %d", k, j, vx.I32[i], vy.I32[i], vm.I32[i], (3*k+j)%26, wantY, wantM)
+			}
+		}
+	}
+	for _, c := range []string{"context = 5", "context = 9"} {
+		p := textProgram(t, text, "    data = text(\"t.txt\", seq = 5, split = [0.5, 0.5], "+c+")\n    inputs = {ids: \"x\", next: \"y\"}")
+		s, err := p.settings("TrainOptions", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.loadSets(s, dataRequest{seed: 7}); err == nil || !strings.Contains(err.Error(), "must be less than seq = 5") {
+			t.Errorf("%s: error %v, want context must be less than seq", c, err)
+		}
+	}
+}
+
+// TestTextContextLoss: with context, the validation loss and accuracy are
+// the mean cross entropy and the share of correct argmaxes over the scored
+// positions only, computed here from the trained parameters by hand.
+func TestTextContextLoss(t *testing.T) {
+	text := strings.Repeat("the quick brown fox jumps over the lazy dog ", 12)
+	dir := t.TempDir()
+	p := textProgramCE(t, dir, text, "    data = text(\"t.txt\", seq = 8, split = [0.5, 0.5], context = 3)\n    inputs = {ids: \"x\", next: \"y\"}\n    labels = \"next\"", ", ignore_index = -1")
+	out := filepath.Join(dir, "lm.safetensors")
+	res, err := p.Train(TrainOptions{Epochs: 3, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without ignore_index the -1 targets are an error before training,
+	// which says what to write.
+	bare := textProgramCE(t, t.TempDir(), text, "    data = text(\"t.txt\", seq = 8, split = [0.5, 0.5], context = 3)\n    inputs = {ids: \"x\", next: \"y\"}", "")
+	if _, err := bare.Train(TrainOptions{Epochs: 1}); err == nil || !strings.Contains(err.Error(), "label -1 out of range [0, 27) (cross_entropy(..., ignore_index = -1)") {
+		t.Errorf("without ignore_index: error %v", err)
+	}
+	ps, err := data.LoadSafetensors(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	E, W := ps["E"], ps["W"]
+	// The vocabulary: the training part's characters in code point order.
+	half := text[:len(text)/2]
+	var chars []rune
+	for _, r := range half {
+		if !slices.Contains(chars, r) {
+			chars = append(chars, r)
+		}
+	}
+	slices.Sort(chars)
+	val := []rune(text[len(text)/2:])
+	id := func(r rune) int { return slices.Index(chars, r) }
+	var sum float64
+	var scored, correct int
+	for s := 0; s+8+1 <= len(val); s += 5 {
+		for j := 3; j < 8; j++ {
+			x, y := id(val[s+j]), id(val[s+j+1])
+			logits := make([]float64, 27)
+			for c := range 27 {
+				for k := range 4 {
+					logits[c] += float64(E.F32[x*4+k]) * float64(W.F32[k*27+c])
+				}
+			}
+			m, best := math.Inf(-1), 0
+			for c, v := range logits {
+				if v > m {
+					m, best = v, c
+				}
+			}
+			var z float64
+			for _, v := range logits {
+				z += math.Exp(v - m)
+			}
+			sum += m + math.Log(z) - logits[y]
+			scored++
+			if best == y {
+				correct++
+			}
+		}
+	}
+	if got, want := res.Metrics["val_loss"], sum/float64(scored); math.Abs(got-want) > 1e-5*want {
+		t.Errorf("val_loss %.7f, want %.7f over %d scored positions", got, want, scored)
+	}
+	if got, want := res.Metrics["val_accuracy"], float64(correct)/float64(scored); math.Abs(got-want) > 1e-9 {
+		t.Errorf("val_accuracy %.7f, want %.7f", got, want)
 	}
 }

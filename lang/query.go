@@ -588,6 +588,8 @@ func builtinSignature(name string) string {
 		s := at.Name
 		if at.Default != nil {
 			s += fmt.Sprintf(" = %v", at.Default)
+		} else if !at.Required && at.Missing == "" {
+			s += "?" // optional, without a default: left out unless given
 		}
 		parts = append(parts, s)
 	}

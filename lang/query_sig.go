@@ -260,6 +260,8 @@ func builtinSig(name string) *Signature {
 		s.names = append(s.names, at.Name)
 		if at.Default != nil {
 			p += fmt.Sprintf(" = %v", at.Default)
+		} else if !at.Required && at.Missing == "" {
+			p += "?" // optional, without a default: left out unless given
 		}
 		parts = append(parts, p)
 	}

@@ -42,7 +42,7 @@ func TestInfoModels(t *testing.T) {
 		{"deep_mlp.nn", 24, "h)", 1, "f32[B, 64]", ""},
 		{"deep_mlp.nn", 26, "head", 1, "model Dense at head", "call: head(h): f32[B, 10]"},
 		{"deep_mlp.nn", 30, "forward", 1, "fn DeepMLP.forward(x: f32[B, 64]) -> f32[B, 10]", "call: forward(x): f32[B, 10]"},
-		{"deep_mlp.nn", 30, "cross_entropy", 1, "built-in cross_entropy(logits, labels, weights?, label_smoothing = 0)", "call: cross_entropy(forward(x), y): f32"},
+		{"deep_mlp.nn", 30, "cross_entropy", 1, "built-in cross_entropy(logits, labels, weights?, label_smoothing = 0, ignore_index?)", "call: cross_entropy(forward(x), y): f32"},
 		// 2·(64·64 + 18·64·64 + 64·10) for the matmuls, 19·64 + 10 bias
 		// adds, 19·64 relus, at B = 1.
 		{"deep_mlp.nn", 21, "forward", 1, "fn forward(x: f32[B, 64]) -> f32[B, 10]", "FLOPs: 159370 at B = 1"},

@@ -84,8 +84,8 @@ func TestSignatureHelp(t *testing.T) {
 	cases := []struct {
 		typed, label, active, doc string
 	}{
-		{"g = cross_entropy(h, ", "cross_entropy(logits, labels, weights?, label_smoothing = 0)", "labels", "entropy"},
-		{"g = cross_entropy(h, y, label_smoothing = ", "cross_entropy(logits, labels, weights?, label_smoothing = 0)", "label_smoothing = 0", "entropy"},
+		{"g = cross_entropy(h, ", "cross_entropy(logits, labels, weights?, label_smoothing = 0, ignore_index?)", "labels", "entropy"},
+		{"g = cross_entropy(h, y, label_smoothing = ", "cross_entropy(logits, labels, weights?, label_smoothing = 0, ignore_index?)", "label_smoothing = 0", "entropy"},
 		{"g = inp(", "inp(x: f32[..., n_in]) -> f32[..., n_out]", "x: f32[..., n_in]", ""},
 		{"g = nn.Dense(width, ", "Dense(n_in: int, n_out: int)", "n_out: int", ""},
 		{"g = Layer(3, 4, ", "Layer(n_in: int, n_out: int)", "", ""},

@@ -97,7 +97,9 @@ func trainSmall(t *testing.T, file string, args map[string]any) (*nnc.Program, s
 	t.Helper()
 	p := compileWith(t, file, args)
 	out := filepath.Join(t.TempDir(), "lm.safetensors")
-	res, err := p.Train(nnc.TrainOptions{Data: smallText, Seq: 32, Epochs: 3,
+	// TextContext -1: whole windows are scored, as the PyTorch runs the
+	// thresholds come from score them.
+	res, err := p.Train(nnc.TrainOptions{Data: smallText, Seq: 32, TextContext: -1, Epochs: 3,
 		Schedule: "cosine(warmup = 10, min_lr = 1e-4)", Output: out})
 	if err != nil {
 		t.Fatal(err)

@@ -62,7 +62,7 @@ func TestBuiltinParameters(t *testing.T) {
 		{Relu, 1, nil},
 		{Sum, 3, []string{"axis", "keepdims"}},
 		{Var, 3, []string{"axis", "keepdims", "ddof"}},
-		{CrossEntropy, 4, []string{"weights", "label_smoothing"}},
+		{CrossEntropy, 4, []string{"weights", "label_smoothing", "ignore_index"}},
 		{AvgPool2D, 4, []string{"k", "stride", "pad", "ceil_mode", "count_include_pad", "dilation"}},
 		{Concat, -1, []string{"axis"}},
 		{OneHot, 3, []string{"dtype"}},

@@ -25,12 +25,16 @@ func init() {
 		Builtin: &Builtin{Operands: []Operand{
 			{Name: "logits"}, {Name: "labels"},
 			{Name: "weights", Optional: true, Like: []int{0}},
-		}, Attrs: []BuiltinAttr{{Name: "label_smoothing", Kind: FloatAttr, Default: 0.0, OmitDefault: true}}},
+		}, Attrs: []BuiltinAttr{
+			{Name: "label_smoothing", Kind: FloatAttr, Default: 0.0, OmitDefault: true},
+			{Name: "ignore_index", Kind: IntAttr, KeywordOnly: true},
+		}},
 		Flops: crossEntropyFlops,
-		Doc: "cross_entropy(logits [N, C], labels int[N], weights? [C]; label_smoothing = 0): PyTorch's " +
+		Doc: "cross_entropy(logits [N, C], labels int[N], weights? [C]; label_smoothing = 0, ignore_index?): PyTorch's " +
 			"cross entropy with reduction mean: the per-row loss (1-ε)·w[y]·nll(y) + ε/C·Σ_c w[c]·nll(c), " +
 			"nll = -log_softmax(logits), summed and divided by Σ w[labels] (N without weights); " +
-			"a label outside [0, C) is an error at run time",
+			"rows whose label is ignore_index (when given) count in neither sum, so that a batch of only such rows is NaN (0/0), as in PyTorch; " +
+			"any other label outside [0, C) is an error at run time",
 		Infer: crossEntropyInfer,
 		VJP:   crossEntropyVJP,
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
@@ -43,6 +47,8 @@ func init() {
 			{In: []Type{T(4, 5), TI(4)}, Attrs: Attrs{"label_smoothing": 0.2}, Domain: []Domain{AnyReal, Labels}},
 			{In: []Type{T(4, 3), TI(4), T(3)}, Domain: []Domain{AnyReal, Labels, Positive}},
 			{In: []Type{T(5, 4), TI(5), T(4)}, Attrs: Attrs{"label_smoothing": 0.3}, Domain: []Domain{AnyReal, Labels, Positive}},
+			{In: []Type{T(8, 3), TI(8)}, Attrs: Attrs{"ignore_index": 1}, Domain: []Domain{AnyReal, Labels}},
+			{In: []Type{T(8, 3), TI(8), T(3)}, Attrs: Attrs{"ignore_index": 2, "label_smoothing": 0.2}, Domain: []Domain{AnyReal, Labels, Positive}},
 		},
 	})
 	Register(&OneHot, &Op{
@@ -69,6 +75,9 @@ func init() {
 			}
 			return Type{dt, append(append(Shape(nil), in[0].Shape...), d)}, nil
 		},
+		// Gradient rules may set "ignore" (an int): a row whose label is
+		// that value is all zeros, whatever n is (cross_entropy's
+		// ignore_index).
 		NoGrad: "its operand is integer labels",
 		JVP:    zeroJVP,
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
@@ -105,17 +114,38 @@ func oneHotDepth(a Attrs) (Dim, error) {
 	return Dim{}, &InferError{"one_hot", "needs the number of classes n"}
 }
 
-// oneHotKernel checks every label against [0, c) (the first one outside is
-// the run's error), then writes the rows.
+// oneHotKernel checks every label against [0, c) (the first one outside,
+// other than an "ignore" label, is the run's error), then writes the rows,
+// zeros for the ignored label's.
 func oneHotKernel[T float32 | float64 | int32 | int64](n *Node, data func(*tensor.Tensor) []T, c int) KernelFunc {
 	hi := int64(c)
+	ig, skip := ignoreLabel(n.Attrs, "ignore")
 	return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 		if in[0].DType == I32 {
-			if checkRange(ctx, n, in[0].I32, in[0].Shape, 0, hi, "label", "labels") {
-				kernels.OneHot(data(o), in[0].I32, c)
+			oneHotRows(ctx, n, data(o), in[0].I32, in[0].Shape, hi, ig, skip)
+		} else {
+			oneHotRows(ctx, n, data(o), in[0].I64, in[0].Shape, hi, ig, skip)
+		}
+	}
+}
+
+func oneHotRows[T float32 | float64 | int32 | int64, L kernels.Label](ctx *Ctx, n *Node, dst []T, labels []L, shape []int, hi, ig int64, skip bool) {
+	if !skip {
+		if checkRange(ctx, n, labels, shape, 0, hi, "label", "labels") {
+			kernels.OneHot(dst, labels, int(hi))
+		}
+		return
+	}
+	if !checkLabelsOrIgnored(ctx, n, labels, shape, hi, ig) {
+		return
+	}
+	kernels.OneHot(dst, labels, int(hi))
+	if ig >= 0 && ig < hi {
+		c := int(hi)
+		for i, l := range labels {
+			if int64(l) == ig {
+				clear(dst[i*c : (i+1)*c])
 			}
-		} else if checkRange(ctx, n, in[0].I64, in[0].Shape, 0, hi, "label", "labels") {
-			kernels.OneHot(data(o), in[0].I64, c)
 		}
 	}
 }
@@ -151,32 +181,49 @@ func crossEntropyInfer(in []Type, a Attrs) (Type, error) {
 //	dL/dw = [Σ_i Y_i·((1-ε)·nll_i - L) + ε/C·Σ_i NLL_i] / W
 func crossEntropyVJP(b *Builder, n *Node, g *Node) []*Node {
 	eps := n.Attrs.Float("label_smoothing", 0)
-	if len(n.In) == 2 && eps == 0 {
+	ig, skip := ignoreLabel(n.Attrs, "ignore_index")
+	if len(n.In) == 2 && eps == 0 && !skip {
 		return []*Node{b.Mul(crossEntropyResidual(b, n), b.Div(g, batchSize(b, n))), nil}
 	}
 	z, labels := n.In[0], n.In[1]
-	oh := b.Must(OneHot, Attrs{"depth": Shape{z.Type.Shape[1]}, "dtype": z.Type.DType}, labels)
+	ohAttrs := Attrs{"depth": Shape{z.Type.Shape[1]}, "dtype": z.Type.DType}
+	if skip {
+		ohAttrs["ignore"] = int(ig)
+	}
+	oh := b.Must(OneHot, ohAttrs, labels) // rows of ignored labels are 0
 	p := b.Must(Softmax, Attrs{"axis": -1}, z)
 	c := b.Must(Size, Attrs{"axes": []int{1}, "dtype": z.Type.DType}, z)
 	ec := b.Div(scalar(b, z, eps), c) // ε/C
 	rows := Attrs{"axes": []int{1}, "keepdims": true}
+	// kept masks a term to the rows that count: m = Σ_c Y is 1 for a kept
+	// row and 0 for an ignored one.
+	var m *Node
+	kept := func(x *Node) *Node { return x }
+	if skip {
+		m = b.Must(Sum, rows, oh) // [N, 1]
+		kept = func(x *Node) *Node { return b.Mul(x, m) }
+	}
 	if len(n.In) == 2 {
-		// w = 1: dL/dz = (P - (1-ε)·Y - ε/C) / N.
-		t := b.Add(b.Mul(scalar(b, z, 1-eps), oh), ec)
-		return []*Node{b.Mul(b.Sub(p, t), b.Div(g, batchSize(b, n))), nil}
+		// w = 1: dL/dz = (P - (1-ε)·Y - ε/C) / N, with N the kept rows
+		// and P and ε/C masked to them.
+		t := b.Add(b.Mul(scalar(b, z, 1-eps), oh), kept(ec))
+		if !skip {
+			return []*Node{b.Mul(b.Sub(p, t), b.Div(g, batchSize(b, n))), nil}
+		}
+		return []*Node{b.Mul(b.Sub(kept(p), t), b.Div(g, b.Must(Sum, nil, m))), nil}
 	}
 	w := n.In[2]
 	wy := b.Must(Sum, rows, b.Mul(oh, w)) // [N, 1]
 	sw := b.Div(g, b.Must(Sum, nil, wy))  // g / W
 	dz := b.Mul(scalar(b, z, 1-eps), b.Mul(wy, b.Sub(p, oh)))
 	if eps != 0 {
-		dz = b.Add(dz, b.Mul(ec, b.Sub(b.Mul(b.Must(Sum, nil, w), p), w)))
+		dz = b.Add(dz, kept(b.Mul(ec, b.Sub(b.Mul(b.Must(Sum, nil, w), p), w))))
 	}
 	nll := neg(b, b.Must(LogSoftmax, Attrs{"axis": -1}, z))
 	nlly := b.Must(Sum, rows, b.Mul(oh, nll)) // [N, 1]
 	per := b.Mul(oh, b.Sub(b.Mul(scalar(b, z, 1-eps), nlly), n))
 	if eps != 0 {
-		per = b.Add(per, b.Mul(ec, nll))
+		per = b.Add(per, kept(b.Mul(ec, nll)))
 	}
 	dw := b.Must(Sum, Attrs{"axes": []int{0}}, per)
 	return []*Node{b.Mul(dz, sw), nil, b.Mul(dw, sw)}
@@ -184,77 +231,92 @@ func crossEntropyVJP(b *Builder, n *Node, g *Node) []*Node {
 
 func crossEntropyKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 	rows, c := in[0][0], in[0][1]
-	eps := n.Attrs.Float("label_smoothing", 0)
-	weighted := len(n.In) == 3
-	plain := !weighted && eps == 0
+	ce := crossEntropyRows{n: n, rows: rows, c: c, eps: n.Attrs.Float("label_smoothing", 0), weighted: len(n.In) == 3}
+	ce.ig, ce.skip = ignoreLabel(n.Attrs, "ignore_index")
 	i32 := n.In[1].Type.DType == I32
-	hi := int64(c)
-	var w32 []float32
-	var w64 []float64
 	switch {
 	case n.Type.DType == F32 && i32:
 		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-			if !checkRange(ctx, n, in[1].I32, in[1].Shape, 0, hi, "label", "labels") {
-				return
-			}
-			if plain {
-				o.F32[0] = kernels.CrossEntropy(in[0].F32, in[1].I32, rows, c)
-				return
-			}
-			if weighted {
-				w32 = in[2].F32
-			}
-			o.F32[0] = crossEntropyFull(in[0].F32, in[1].I32, w32, rows, c, eps)
+			crossEntropyRun(ctx, &ce, o.F32, in[0].F32, in[1].I32, in[1].Shape, weightsOf(in, f32s))
 		}, nil
 	case n.Type.DType == F32:
 		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-			if !checkRange(ctx, n, in[1].I64, in[1].Shape, 0, hi, "label", "labels") {
-				return
-			}
-			if plain {
-				o.F32[0] = kernels.CrossEntropy(in[0].F32, in[1].I64, rows, c)
-				return
-			}
-			if weighted {
-				w32 = in[2].F32
-			}
-			o.F32[0] = crossEntropyFull(in[0].F32, in[1].I64, w32, rows, c, eps)
+			crossEntropyRun(ctx, &ce, o.F32, in[0].F32, in[1].I64, in[1].Shape, weightsOf(in, f32s))
 		}, nil
 	case n.Type.DType == F64 && i32:
 		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-			if !checkRange(ctx, n, in[1].I32, in[1].Shape, 0, hi, "label", "labels") {
-				return
-			}
-			if plain {
-				o.F64[0] = kernels.CrossEntropy(in[0].F64, in[1].I32, rows, c)
-				return
-			}
-			if weighted {
-				w64 = in[2].F64
-			}
-			o.F64[0] = crossEntropyFull(in[0].F64, in[1].I32, w64, rows, c, eps)
+			crossEntropyRun(ctx, &ce, o.F64, in[0].F64, in[1].I32, in[1].Shape, weightsOf(in, f64s))
 		}, nil
 	case n.Type.DType == F64:
 		return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-			if !checkRange(ctx, n, in[1].I64, in[1].Shape, 0, hi, "label", "labels") {
-				return
-			}
-			if plain {
-				o.F64[0] = kernels.CrossEntropy(in[0].F64, in[1].I64, rows, c)
-				return
-			}
-			if weighted {
-				w64 = in[2].F64
-			}
-			o.F64[0] = crossEntropyFull(in[0].F64, in[1].I64, w64, rows, c, eps)
+			crossEntropyRun(ctx, &ce, o.F64, in[0].F64, in[1].I64, in[1].Shape, weightsOf(in, f64s))
 		}, nil
 	}
 	return nil, fmt.Errorf("cross_entropy: no kernel for %v, %v", n.In[0].Type, n.In[1].Type)
 }
 
-// crossEntropyFull is cross entropy with class weights w (nil: all 1) and
-// label smoothing eps, as PyTorch defines them (see crossEntropyVJP).
-func crossEntropyFull[T kernels.Float, L kernels.Label](logits []T, labels []L, w []T, n, c int, eps float64) T {
+// crossEntropyRows is what a cross_entropy kernel knows of its node.
+type crossEntropyRows struct {
+	n        *Node
+	rows, c  int
+	eps      float64
+	weighted bool
+	ig       int64 // the ignored label, when skip
+	skip     bool
+}
+
+// weightsOf is the class weights operand's data, nil without one.
+func weightsOf[T kernels.Float](in []*tensor.Tensor, data func(*tensor.Tensor) []T) []T {
+	if len(in) < 3 {
+		return nil
+	}
+	return data(in[2])
+}
+
+// crossEntropyRun checks the labels (each in [0, C) or the ignored label)
+// and writes the loss to o[0]: the vectorized kernel without weights,
+// smoothing or an ignored label, crossEntropyFull otherwise.
+func crossEntropyRun[T kernels.Float, L kernels.Label](ctx *Ctx, ce *crossEntropyRows, o, logits []T, labels []L, shape []int, w []T) {
+	hi := int64(ce.c)
+	if !ce.skip {
+		if !checkRange(ctx, ce.n, labels, shape, 0, hi, "label", "labels") {
+			return
+		}
+		if !ce.weighted && ce.eps == 0 {
+			o[0] = kernels.CrossEntropy(logits, labels, ce.rows, ce.c)
+			return
+		}
+	} else if !checkLabelsOrIgnored(ctx, ce.n, labels, shape, hi, ce.ig) {
+		return
+	}
+	o[0] = crossEntropyFull(logits, labels, w, ce.rows, ce.c, ce.eps, ce.ig, ce.skip)
+}
+
+// checkLabelsOrIgnored is checkRange over [0, hi) that also accepts ig.
+func checkLabelsOrIgnored[L kernels.Label](ctx *Ctx, n *Node, labels []L, shape []int, hi, ig int64) bool {
+	for i, v := range labels {
+		if l := int64(v); l != ig && (l < 0 || l >= hi) {
+			ctx.Fail(&IndexError{Pos: n.Pos, Op: n.Op.Name, What: "label", Of: "labels", Value: l, Lo: 0, Hi: hi, At: unflatten(i, shape)})
+			return false
+		}
+	}
+	return true
+}
+
+// ignoreLabel returns the int attribute key (cross_entropy's
+// "ignore_index", one_hot's "ignore") and whether it is set.
+func ignoreLabel(a Attrs, key string) (int64, bool) {
+	v, ok := a[key]
+	if !ok {
+		return 0, false
+	}
+	return int64(v.(int)), true
+}
+
+// crossEntropyFull is cross entropy with class weights w (nil: all 1),
+// label smoothing eps and, when skip, rows labelled ig left out, as
+// PyTorch defines them (see crossEntropyVJP).
+func crossEntropyFull[T kernels.Float, L kernels.Label](logits []T, labels []L, w []T, n, c int, eps float64, ig int64, skip bool) T {
 	weight := func(j int) float64 {
 		if w == nil {
 			return 1
@@ -265,6 +327,9 @@ func crossEntropyFull[T kernels.Float, L kernels.Label](logits []T, labels []L, 
 	for i := 0; i < n; i++ {
 		row := logits[i*c : (i+1)*c]
 		l := int64(labels[i])
+		if skip && l == ig {
+			continue
+		}
 		if l < 0 || l >= int64(c) {
 			return T(math.NaN())
 		}

@@ -61,6 +61,10 @@ type indexUse struct {
 	what  string // "label", "id"
 	bound int64  // values must lie in [0, bound)
 	cast  bool   // the input is a float array cast to integers
+	// ignored, when skip, is a value allowed besides [0, bound):
+	// cross_entropy's ignore_index.
+	ignored float64
+	skip    bool
 }
 
 // indexUses finds the inputs of g used as class labels or ids, through
@@ -71,6 +75,7 @@ func indexUses(g *ops.Graph) []indexUse {
 		var idx *ops.Node
 		var bound ops.Dim
 		what := "label"
+		ig, skip := n.Attrs["ignore_index"].(int)
 		switch n.Op {
 		case ops.CrossEntropy:
 			if len(n.In) < 2 || len(n.In[0].Type.Shape) != 2 {
@@ -94,6 +99,7 @@ func indexUses(g *ops.Graph) []indexUse {
 				continue
 			}
 			idx = n.In[0]
+			ig, skip = n.Attrs["ignore"].(int)
 		default:
 			continue
 		}
@@ -102,7 +108,7 @@ func indexUses(g *ops.Graph) []indexUse {
 			continue
 		}
 		if in, cast := traceInput(idx); in != nil {
-			out = append(out, indexUse{input: in.Name(), op: n.Op.Name, what: what, bound: c, cast: cast})
+			out = append(out, indexUse{input: in.Name(), op: n.Op.Name, what: what, bound: c, cast: cast, ignored: float64(ig), skip: skip})
 		}
 	}
 	return out
@@ -156,8 +162,15 @@ func checkIndices(g *ops.Graph, d *data.Dataset) error {
 			if u.cast && v != math.Trunc(v) {
 				return fmt.Errorf("%s: %s %q: %s %v is not an integer", d.Source.Where(row), u.op, u.input, u.what, v)
 			}
+			if u.skip && v == u.ignored {
+				continue
+			}
 			if v < 0 || v >= float64(u.bound) || math.IsNaN(v) {
-				return fmt.Errorf("%s: %s %q: %s %s out of range [0, %d)", d.Source.Where(row), u.op, u.input, u.what, fmtIndex(t, i), u.bound)
+				hint := ""
+				if u.op == "cross_entropy" && v < 0 && !u.skip {
+					hint = fmt.Sprintf(" (cross_entropy(..., ignore_index = %s) leaves such rows out of the loss)", fmtIndex(t, i))
+				}
+				return fmt.Errorf("%s: %s %q: %s %s out of range [0, %d)%s", d.Source.Where(row), u.op, u.input, u.what, fmtIndex(t, i), u.bound, hint)
 			}
 		}
 	}

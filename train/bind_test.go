@@ -141,7 +141,7 @@ func TestHeldOutLabelsCheckedBeforeTraining(t *testing.T) {
 		want  string
 	}{
 		{"test", 11, "10", `the test data: train.csv:13: cross_entropy "y": label 10 out of range [0, 10)`},
-		{"validation", 3, "-1", `the validation data: train.csv:5: cross_entropy "y": label -1 out of range [0, 10)`},
+		{"validation", 3, "-1", `the validation data: train.csv:5: cross_entropy "y": label -1 out of range [0, 10) (cross_entropy(..., ignore_index = -1) leaves such rows out of the loss)`},
 	} {
 		bad := loadLabelCSV(t, 20, tc.row, tc.label)
 		cfg := mlpConfig(t, 8)

@@ -74,6 +74,24 @@ func positiveInt(fs *flag.FlagSet, name string, v int) error {
 	return nil
 }
 
+// contextFlag is --context N for text data's evaluation windows: N > 0
+// scores each window's positions after the first N, 0 every position
+// (TrainOptions.TextContext and EvalOptions.TextContext take 0 as the block's and
+// a negative number as none); a negative N is a usage error.
+func contextFlag(fs *flag.FlagSet, dst *int) {
+	fs.Func("context", "text data: score the validation and test windows' positions after their first N, overlapping the windows by N (0: every position; overrides the data block's context)", func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a number of characters from 0, got %q", s)
+		}
+		*dst = n
+		if n == 0 {
+			*dst = -1
+		}
+		return nil
+	})
+}
+
 // positiveFloat checks a float flag the command line set: positive and
 // finite.
 func positiveFloat(fs *flag.FlagSet, name string, v float64) error {

@@ -35,7 +35,7 @@ func TestSampleCLI(t *testing.T) {
 	args := []string{"--arg", "vocab=" + strconv.Itoa(len(vocab)), "--arg", "d=16", "--arg", "heads=2", "--arg", "layers=1", "--arg", "ctx=16"}
 	params := filepath.Join(dir, "g.safetensors")
 	ckdir := filepath.Join(dir, "ck")
-	train := append([]string{"train", model, "--data", txt, "--seq", "16", "--epochs", "1", "--schedule", "constant()", "-o", params, "--quiet",
+	train := append([]string{"train", model, "--data", txt, "--seq", "16", "--context", "8", "--epochs", "1", "--schedule", "constant()", "-o", params, "--quiet",
 		"--checkpoint", "every = 1", "--checkpoint-dir", ckdir}, args...)
 	if _, stderr, code := nncCmd(t, train...); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)

@@ -152,6 +152,11 @@ train LM {
 		{[]string{"--inputs", "ids=x,next=y", "--shapes", "T=9"}, 1, "--shapes T=9: the data's arrays have T = 8"},
 		{[]string{"--inputs", "ids=x,next=y", "--labels", ""}, 2, "--labels: want a value"},
 		{[]string{"--inputs", "ids=x,next=y", "--labels", "z"}, 1, `--labels z: "z" is neither an input of LM nor an array of the data`},
+		{[]string{"--inputs", "ids=x,next=y", "--context", "-3"}, 2, `want a number of characters from 0, got "-3"`},
+		{[]string{"--inputs", "ids=x,next=y", "--context", "8"}, 1, "context = 8 must be less than seq = 8"},
+		// This loss has no ignore_index: the context-only targets (-1) are an
+		// error before the first step that says what to write.
+		{[]string{"--inputs", "ids=x,next=y", "--context", "3"}, 1, `cross_entropy "next": label -1 out of range [0, 27) (cross_entropy(..., ignore_index = -1) leaves such rows out of the loss)`},
 	} {
 		_, errOut, code := nncCmd(t, append([]string{"train", nn, "--quiet"}, c.args...)...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
@@ -161,6 +166,13 @@ train LM {
 	out, errOut, code = nncCmd(t, "eval", nn, "--params", params, "--inputs", "ids=x,next=y", "--split", "0.8,0.1,0.1")
 	if code != 0 || !strings.Contains(out, "test_loss") {
 		t.Errorf("eval with --inputs: exit %d, %s %s", code, out, errOut)
+	}
+	out0, _, code0 := nncCmd(t, "eval", nn, "--params", params, "--inputs", "ids=x,next=y", "--split", "0.8,0.1,0.1", "--context", "0")
+	if code0 != 0 || out0 != out {
+		t.Errorf("eval --context 0 (the block's windows): exit %d, %s; want %s", code0, out0, out)
+	}
+	if _, errOut, code = nncCmd(t, "eval", nn, "--params", params, "--inputs", "ids=x,next=y", "--split", "0.8,0.1,0.1", "--context", "2"); code != 1 || !strings.Contains(errOut, "label -1 out of range") {
+		t.Errorf("eval --context 2 without ignore_index: exit %d, %s", code, errOut)
 	}
 	if _, errOut, code = nncCmd(t, "eval", nn, "--params", params, "--inputs", "ids=x,next=y"); code != 1 || !strings.Contains(errOut, "lm.nn:15:43: E308: train LM: data: text: the split has no test set") {
 		t.Errorf("eval without a test set: exit %d, %s", code, errOut)

@@ -16,7 +16,9 @@ windows of `seq` characters start at an offset drawn anew each epoch (nnc
 draws it from its own generator, so the offsets differ), validation windows
 at 0; there are (L - seq) // seq of each. The validation loss is the mean
 cross entropy over every position of every validation window, in nats per
-character.
+character; a run whose settings give a context c (the train block's
+text(..., context = c)) also measures val_context: windows of seq one every
+seq - c, each scoring its last seq - c positions.
 """
 import gzip
 import json
@@ -34,7 +36,7 @@ RUNS = {
     "small": dict(file="data/tinyshakespeare_40k.txt", dim=32, hidden=64, p=0.25, seq=32, batch=32, epochs=3,
                   lr=2e-3, warmup=10, min_lr=1e-4, clip=1.0, seeds=[0, 1, 2]),
     "full": dict(file="data/tinyshakespeare.txt.gz", dim=64, hidden=512, p=0.25, seq=128, batch=32, epochs=13,
-                 lr=2e-3, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0]),
+                 lr=2e-3, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0], context=64),
 }
 
 
@@ -101,6 +103,30 @@ def evaluate(model, x, y, batch, vocab):
     return total / n
 
 
+def windowed(model, ids, seq, context, batch=64):
+    """(mean cross entropy, windows, positions scored) over windows of seq
+    one every seq - context, each scoring its positions from context on;
+    context 0: (L - seq) // seq windows one every seq, every position
+    scored. As nnc's text(..., context = c) cuts them."""
+    if context == 0:
+        starts = [k * seq for k in range((len(ids) - seq) // seq)]
+    else:
+        starts = list(range(0, len(ids) - seq, seq - context))
+    was = model.training
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(starts), batch):
+            s = starts[i:i + batch]
+            x = torch.stack([ids[a:a + seq] for a in s])
+            y = torch.stack([ids[a + 1:a + 1 + seq] for a in s])[:, context:]
+            logits = model(x)[:, context:]
+            total += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
+            count += y.numel()
+    model.train(was)
+    return total / count, len(starts), count
+
+
 def train(make_model, make_opt, cfg, seed, max_steps=0, log=print):
     """Trains one seed with cfg's data and schedule; returns the record of the run."""
     ids, vocab, a = read_text(cfg["file"])
@@ -137,7 +163,12 @@ def train(make_model, make_opt, cfg, seed, max_steps=0, log=print):
             step += 1
         train_time = time.time() - t0
         val = evaluate(model, vx, vy, batch, V)
-        epochs.append(dict(epoch=epoch + 1, train_loss=sum(losses) / len(losses), val_loss=val,
+        if cfg.get("context"):
+            val_context = windowed(model, ids[a:], seq, cfg["context"])[0]
+            log(f"seed {seed} epoch {epoch + 1}: val_context {val_context:.4f} (context {cfg['context']})")
+        else:
+            val_context = None
+        epochs.append(dict(epoch=epoch + 1, train_loss=sum(losses) / len(losses), val_loss=val, val_context=val_context,
                            seconds=train_time, seconds_per_step=train_time / len(losses)))
         log(f"seed {seed} epoch {epoch + 1}: train {epochs[-1]['train_loss']:.4f} val {val:.4f} "
             f"({train_time:.1f} s, {1000 * train_time / len(losses):.1f} ms a step)")

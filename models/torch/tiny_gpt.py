@@ -27,7 +27,7 @@ RUNS = {
     "small": dict(file="data/tinyshakespeare_40k.txt", d=32, heads=2, layers=2, ctx=32, p=0.0, seq=32, batch=32, epochs=3,
                   lr=1e-3, weight_decay=0.1, warmup=10, min_lr=1e-4, clip=1.0, seeds=[0, 1, 2]),
     "full": dict(file="data/tinyshakespeare.txt.gz", d=128, heads=4, layers=4, ctx=128, p=0.0, seq=128, batch=32, epochs=25,
-                 lr=1e-3, weight_decay=0.1, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0]),
+                 lr=1e-3, weight_decay=0.1, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0], context=64),
 }
 # the train block's run with dropout 0.1 (`nnc train tiny_gpt.nn --arg p=0.1`)
 RUNS["full_p01"] = dict(RUNS["full"], p=0.1)

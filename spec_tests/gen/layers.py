@@ -351,6 +351,34 @@ fn f(x: f64[2, 3], y: f64[4]) -> f64 {
 }
 """).input("x", x).input("y", y).out(n(val), "f64").grad("x", n(tx.grad), "f64").grad("y", n(ty.grad), "f64")
 
+# cross_entropy with ignore_index (added last, so that the draws above stay).
+logits = grid(r, (5, 3))
+labels = np.array([2, -1, 0, -1, 1])
+tl = t(logits, True)
+val = F.cross_entropy(tl, torch.tensor(labels), ignore_index=-1)
+val.backward()
+case("losses", "cross_entropy_ignore_index", "cross_entropy with ignore_index = -1 leaves the rows labelled -1 out of both the sum and the count (their gradient is 0), as PyTorch.", """
+fn f(logits: f64[5, 3], y: i32[5]) -> f64 {
+    return cross_entropy(logits, y, ignore_index = -1)
+}
+""").input("logits", logits).input("y", labels).out(n(val), "f64").grad("logits", n(tl.grad), "f64")
+
+tl = t(logits, True)
+val = F.cross_entropy(tl, torch.tensor(labels2 := np.array([2, 1, 0, 1, 1])), weight=t(cw), label_smoothing=0.1, ignore_index=1)
+val.backward()
+case("losses", "cross_entropy_ignore_class", "ignore_index may name a class: with weights and label_smoothing, the rows of that class count in neither sum, as PyTorch.", """
+fn f(logits: f64[5, 3], y: i32[5], w: f64[3]) -> f64 {
+    return cross_entropy(logits, y, weights = w, label_smoothing = 0.1, ignore_index = 1)
+}
+""").input("logits", logits).input("y", labels2).input("w", cw).out(n(val), "f64").grad("logits", n(tl.grad), "f64")
+
+c = case("losses", "cross_entropy_ignore_index_range", "With ignore_index = -1, a label outside [0, C) other than -1 is still an error at run time.", """
+fn f(logits: f64[3, 3], y: i32[3]) -> f64 {
+    return cross_entropy(logits, y, ignore_index = -1)
+}
+""").input("logits", grid(r, (3, 3))).input("y", np.array([0, -1, -2]))
+c.error("main.nn:2: cross_entropy ... label -2 out of range [0, 3) at position 2 of the labels")
+
 live = select(cases, PENDING)
 
 if __name__ == "__main__":

@@ -190,4 +190,24 @@ case("attention_self_nomask", "attention", {},
      [randn(3, 66, 4), randn(3, 66, 4), randn(3, 66, 4)],
      lambda q, k, v: torch.softmax(q @ k.transpose(-2, -1) / 2, dim=-1) @ v)
 
+# Cross entropy with ignore_index (added after the others): rows labelled -1
+# (PyTorch's usual "no target here") and, with weights and smoothing, an
+# in-range ignored class; the weights' gradient again from the definition.
+def ce_def_ignore(z, y, w, eps, ig):
+    keep = y != ig
+    return ce_def(z[keep], y[keep], w, eps)
+
+
+z, y = randn(7, 5), torch.tensor([0, -1, 4, -1, 2, 2, -1])
+case("cross_entropy_ignore", "cross_entropy", {"ignore_index": -1},
+     [z, y], lambda z, y: F.cross_entropy(z, y, ignore_index=-1))
+z, y, w = randn(6, 4), torch.tensor([3, 1, 0, 1, 2, 3]), torch.rand(4, dtype=D) + 0.5
+ref = F.cross_entropy(z, y, weight=w, label_smoothing=0.15, ignore_index=1)
+assert torch.allclose(ref, ce_def_ignore(z, y, w, 0.15, 1), rtol=1e-12, atol=0), (ref, ce_def_ignore(z, y, w, 0.15, 1))
+case("cross_entropy_ignore_weights_smoothing", "cross_entropy", {"label_smoothing": 0.15, "ignore_index": 1},
+     [z, y, w], lambda z, y, w: ce_def_ignore(z, y, w, 0.15, 1))
+z, y = randn(5, 3), torch.tensor([2, -100, 0, 1, -100])
+case("cross_entropy_ignore_smoothing", "cross_entropy", {"label_smoothing": 0.3, "ignore_index": -100},
+     [z, y], lambda z, y: F.cross_entropy(z, y, label_smoothing=0.3, ignore_index=-100))
+
 print(json.dumps({"torch": torch.__version__, "cases": cases}, indent=None))
