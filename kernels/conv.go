@@ -287,7 +287,7 @@ func ConvForward[T Float](c *Conv, out, x, k, col []T, mm Gemm[T]) {
 	if o32, ok := any(out).([]float32); ok && c.useDirect() {
 		d := c.directF32()
 		d.packWeights(d.apack, any(k).([]float32))
-		d.forward(o32, any(x).([]float32), d.apack)
+		d.forward(o32, any(x).([]float32), d.apack, ConvEpilogue{})
 		return
 	}
 	convRun(c, convFwdKind, out, x, k, mm)

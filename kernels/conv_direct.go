@@ -74,6 +74,11 @@ type convDirect struct {
 	out, x     []float32
 	tasks, per int
 	par        *parFor
+	// bias holds the current run's bias (ConvEpilogue.Bias) padded with
+	// zeros to the panels' rows, and hasBias and relu say what the tiles
+	// add and apply.
+	bias          []float32
+	hasBias, relu bool
 }
 
 // convDirectMinTaps is the fewest taps (input channels × KH × KW) for
@@ -150,6 +155,7 @@ func newConvDirect(c *Conv) *convDirect {
 		panic("kernels: the direct convolution's panels disagree with its sizes")
 	}
 	d.apack = make([]float32, a)
+	d.bias = make([]float32, a/int64(max(c.ck, 1)))
 	d.tasks, d.per = splitTasks(c.N, c.CO*c.ck*c.ohw)
 	d.par = newParFor(d.tasks, d.task)
 	for range min(d.par.participants(), d.tasks) {
@@ -184,9 +190,13 @@ func (d *convDirect) packWeights(dst, k []float32) {
 }
 
 // forward computes out [N, CO, OH, OW] = conv(x, k) with k packed by
-// packWeights into a.
-func (d *convDirect) forward(out, x, a []float32) {
+// packWeights into a, then ep's bias and relu.
+func (d *convDirect) forward(out, x, a []float32, ep ConvEpilogue) {
 	d.out, d.x, d.a = out, x, a
+	d.hasBias, d.relu = ep.Bias != nil, ep.Relu
+	if d.hasBias {
+		copy(d.bias, ep.Bias[:d.c.CO])
+	}
 	d.par.run()
 	d.out, d.x, d.a = nil, nil, nil
 }
@@ -205,11 +215,38 @@ func (c *Conv) directF32() *convDirect {
 // GemmPlan.RunPacked): an inference plan whose params stay fixed packs its
 // kernels once. With a nil cache it is ConvForward.
 func ConvForwardPacked(c *Conv, cache *PackCache, out, x, k []float32) {
-	if cache == nil || !c.useDirect() {
+	ConvForwardEpilogue(c, cache, out, x, k, ConvEpilogue{})
+}
+
+// ConvEpilogue is what ConvForwardEpilogue applies to a convolution's
+// output: Bias[co] (CO values; nil: none) added to every element of output
+// channel co, then, with Relu, relu (x < 0 becomes 0; NaN and -0 stay), as
+// the add and relu ops compute them.
+type ConvEpilogue struct {
+	Bias []float32
+	Relu bool
+}
+
+// ConvForwardEpilogue is ConvForwardPacked (cache may be nil) followed by
+// ep: where the direct convolution runs, each tile gets the bias and relu
+// before it is stored; otherwise they are a pass over out. Either way the
+// results are bitwise those of the convolution and then the add and relu
+// ops.
+func ConvForwardEpilogue(c *Conv, cache *PackCache, out, x, k []float32, ep ConvEpilogue) {
+	if ep.Bias != nil && len(ep.Bias) != c.CO {
+		panic("kernels: the convolution's bias is not one value per output channel")
+	}
+	if !c.useDirect() {
 		ConvForward(c, out, x, k, nil, (*Matmul).F32)
+		convEpilogueRows(c, out, ep)
 		return
 	}
 	d := c.directF32()
+	if cache == nil {
+		d.packWeights(d.apack, k)
+		d.forward(out, x, d.apack, ep)
+		return
+	}
 	key := packKey{data: uintptr(unsafe.Pointer(&k[0])), k: c.ck, n: c.CO, kc: d.panels[0].mr, nr: convDirectNR, kern: "conv", size: 4}
 	buf, ok, e := packEntryFor[float32](cache, key, len(d.apack))
 	if !ok {
@@ -217,7 +254,29 @@ func ConvForwardPacked(c *Conv, cache *PackCache, out, x, k []float32) {
 		cache.packed++
 		e.gen = cache.gen
 	}
-	d.forward(out, x, buf)
+	d.forward(out, x, buf, ep)
+}
+
+// convEpilogueRows applies ep to out [N, CO, OH·OW] channel by channel.
+func convEpilogueRows(c *Conv, out []float32, ep ConvEpilogue) {
+	if ep.Bias == nil && !ep.Relu {
+		return
+	}
+	hw := c.OH * c.OW
+	for n := 0; n < c.N; n++ {
+		for co := 0; co < c.CO; co++ {
+			row := out[(n*c.CO+co)*hw : (n*c.CO+co+1)*hw]
+			if ep.Bias != nil {
+				b := ep.Bias[co]
+				for i := range row {
+					row[i] += b
+				}
+			}
+			if ep.Relu {
+				ReluRow(row, row)
+			}
+		}
+	}
 }
 
 func (d *convDirect) task(w, t int) {
@@ -239,6 +298,10 @@ func (d *convDirect) image(xpad, tile []float32, n int) {
 		a := d.a[p.at : p.at+mr*c.ck]
 		rows := min(mr, c.CO-p.co)
 		o := out[p.co*c.ohw:]
+		var bias *float32
+		if d.hasBias {
+			bias = &d.bias[p.co]
+		}
 		for q, w := 0, 0; q < c.ohw; q += w {
 			// Tiles of 32 positions while 32 remain (with AVX-512), then
 			// of 16: a tile past the plane's end reads only the 16
@@ -248,10 +311,10 @@ func (d *convDirect) image(xpad, tile []float32, n int) {
 				w = convDirectWide
 			}
 			if rows == mr && q+w <= c.ohw {
-				convDirectTile(mr, w, c.ck, a, xpad[q:], d.offs, o[q:], c.ohw)
+				convDirectTile(mr, w, c.ck, a, xpad[q:], d.offs, o[q:], c.ohw, bias, d.relu)
 				continue
 			}
-			convDirectTile(mr, w, c.ck, a, xpad[q:], d.offs, tile, w)
+			convDirectTile(mr, w, c.ck, a, xpad[q:], d.offs, tile, w, bias, d.relu)
 			l := min(w, c.ohw-q)
 			for r := 0; r < rows; r++ {
 				copy(o[r*c.ohw+q:r*c.ohw+q+l], tile[r*w:r*w+l])

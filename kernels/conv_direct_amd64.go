@@ -9,10 +9,12 @@ package kernels
 //
 // summed in the order of i with fused multiply-adds from zero. a is a
 // panel of six output channels' weights, interleaved by tap; offs holds
-// each tap's element offset into x.
+// each tap's element offset into x. Then, when bias is not nil, row r gets
+// bias[r] added, and when relu is not 0, relu (NaN and -0 kept), as the
+// unfused add and relu ops compute them.
 //
 //go:noescape
-func sconvKern6x16(k int, a, x *float32, offs *int, c *float32, ldc int)
+func sconvKern6x16(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
 
 // convDirectAsm reports whether the direct convolution's kernel can run.
 func convDirectAsm() bool { return X86.HasAVX2 && X86.HasFMA }
@@ -21,17 +23,17 @@ func convDirectAsm() bool { return X86.HasAVX2 && X86.HasFMA }
 // columns: the same sum for each element, so bitwise the same results.
 //
 //go:noescape
-func sconvKern6x32(k int, a, x *float32, offs *int, c *float32, ldc int)
+func sconvKern6x32(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
 
 // sconvKern12x32 and sconvKern12x16 (AVX-512F) compute tiles of 12
 // output channels (a a panel of 12 channels' weights) by 32 and 16
 // columns: the same sum for each element as sconvKern6x16.
 //
 //go:noescape
-func sconvKern12x32(k int, a, x *float32, offs *int, c *float32, ldc int)
+func sconvKern12x32(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
 
 //go:noescape
-func sconvKern12x16(k int, a, x *float32, offs *int, c *float32, ldc int)
+func sconvKern12x16(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
 
 // convDirectWideOff turns the AVX-512 kernels off (tests compare them with
 // the AVX2 one).
@@ -42,16 +44,20 @@ var convDirectWideOff bool
 func convDirectWideOK() bool { return X86.HasAVX512F && !convDirectWideOff }
 
 // convDirectTile computes one tile of mr channels (6 or 12) by w positions
-// (16 or 32).
-func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc int) {
+// (16 or 32), then adds bias (nil: none; else mr values) and applies relu.
+func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc int, bias *float32, relu bool) {
+	r := 0
+	if relu {
+		r = 1
+	}
 	switch {
 	case mr == convDirectWideMR && w == convDirectWide:
-		sconvKern12x32(k, &a[0], &x[0], &offs[0], &c[0], ldc)
+		sconvKern12x32(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
 	case mr == convDirectWideMR:
-		sconvKern12x16(k, &a[0], &x[0], &offs[0], &c[0], ldc)
+		sconvKern12x16(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
 	case w == convDirectWide:
-		sconvKern6x32(k, &a[0], &x[0], &offs[0], &c[0], ldc)
+		sconvKern6x32(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
 	default:
-		sconvKern6x16(k, &a[0], &x[0], &offs[0], &c[0], ldc)
+		sconvKern6x16(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
 	}
 }

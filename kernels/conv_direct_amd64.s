@@ -5,10 +5,10 @@
 #include "textflag.h"
 #include "mxcsr_amd64.h"
 
-// func sconvKern6x16(k int, a, x *float32, offs *int, c *float32, ldc int)
-// MXCSR's flush-to-zero and denormals-are-zero bits are set while it runs
-// (mxcsr_amd64.h), as in the gemm's f32 kernels.
-TEXT ·sconvKern6x16(SB), NOSPLIT, $8-48
+// func sconvKern6x16(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
+// MXCSR's flush-to-zero and denormals-are-zero bits are set while it sums
+// (mxcsr_amd64.h), as in the gemm's f32 kernels; the bias and relu run after.
+TEXT ·sconvKern6x16(SB), NOSPLIT, $8-64
 	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -60,6 +60,48 @@ loop:
 	JNZ  loop
 
 store:
+	FTZ_LEAVE
+	MOVQ bias+48(FP), AX
+	TESTQ AX, AX
+	JE    nobias
+	VBROADCASTSS 0(AX), Y12
+	VADDPS Y12, Y0, Y0
+	VADDPS Y12, Y1, Y1
+	VBROADCASTSS 4(AX), Y12
+	VADDPS Y12, Y2, Y2
+	VADDPS Y12, Y3, Y3
+	VBROADCASTSS 8(AX), Y12
+	VADDPS Y12, Y4, Y4
+	VADDPS Y12, Y5, Y5
+	VBROADCASTSS 12(AX), Y12
+	VADDPS Y12, Y6, Y6
+	VADDPS Y12, Y7, Y7
+	VBROADCASTSS 16(AX), Y12
+	VADDPS Y12, Y8, Y8
+	VADDPS Y12, Y9, Y9
+	VBROADCASTSS 20(AX), Y12
+	VADDPS Y12, Y10, Y10
+	VADDPS Y12, Y11, Y11
+
+nobias:
+	MOVQ relu+56(FP), AX
+	TESTQ AX, AX
+	JE    norelu
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y1, Y12, Y1
+	VMAXPS Y2, Y12, Y2
+	VMAXPS Y3, Y12, Y3
+	VMAXPS Y4, Y12, Y4
+	VMAXPS Y5, Y12, Y5
+	VMAXPS Y6, Y12, Y6
+	VMAXPS Y7, Y12, Y7
+	VMAXPS Y8, Y12, Y8
+	VMAXPS Y9, Y12, Y9
+	VMAXPS Y10, Y12, Y10
+	VMAXPS Y11, Y12, Y11
+
+norelu:
 	VMOVUPS Y0, (DX)
 	VMOVUPS Y1, 32(DX)
 	ADDQ    R8, DX
@@ -78,14 +120,13 @@ store:
 	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
-	FTZ_LEAVE
 	RET
 
-// func sconvKern6x32(k int, a, x *float32, offs *int, c *float32, ldc int)
+// func sconvKern6x32(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
 // sconvKern6x16 in AVX-512: 32 columns, two 16-lane registers a row.
-// MXCSR's flush-to-zero and denormals-are-zero bits are set while it runs
-// (mxcsr_amd64.h), as in the gemm's f32 kernels.
-TEXT ·sconvKern6x32(SB), NOSPLIT, $8-48
+// MXCSR's flush-to-zero and denormals-are-zero bits are set while it sums
+// (mxcsr_amd64.h), as in the gemm's f32 kernels; the bias and relu run after.
+TEXT ·sconvKern6x32(SB), NOSPLIT, $8-64
 	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -137,6 +178,48 @@ loop:
 	JNZ  loop
 
 store:
+	FTZ_LEAVE
+	MOVQ bias+48(FP), AX
+	TESTQ AX, AX
+	JE    nobias
+	VBROADCASTSS 0(AX), Z12
+	VADDPS Z12, Z0, Z0
+	VADDPS Z12, Z1, Z1
+	VBROADCASTSS 4(AX), Z12
+	VADDPS Z12, Z2, Z2
+	VADDPS Z12, Z3, Z3
+	VBROADCASTSS 8(AX), Z12
+	VADDPS Z12, Z4, Z4
+	VADDPS Z12, Z5, Z5
+	VBROADCASTSS 12(AX), Z12
+	VADDPS Z12, Z6, Z6
+	VADDPS Z12, Z7, Z7
+	VBROADCASTSS 16(AX), Z12
+	VADDPS Z12, Z8, Z8
+	VADDPS Z12, Z9, Z9
+	VBROADCASTSS 20(AX), Z12
+	VADDPS Z12, Z10, Z10
+	VADDPS Z12, Z11, Z11
+
+nobias:
+	MOVQ relu+56(FP), AX
+	TESTQ AX, AX
+	JE    norelu
+	VPXORD Z12, Z12, Z12
+	VMAXPS Z0, Z12, Z0
+	VMAXPS Z1, Z12, Z1
+	VMAXPS Z2, Z12, Z2
+	VMAXPS Z3, Z12, Z3
+	VMAXPS Z4, Z12, Z4
+	VMAXPS Z5, Z12, Z5
+	VMAXPS Z6, Z12, Z6
+	VMAXPS Z7, Z12, Z7
+	VMAXPS Z8, Z12, Z8
+	VMAXPS Z9, Z12, Z9
+	VMAXPS Z10, Z12, Z10
+	VMAXPS Z11, Z12, Z11
+
+norelu:
 	VMOVUPS Z0, (DX)
 	VMOVUPS Z1, 64(DX)
 	ADDQ    R8, DX
@@ -155,15 +238,14 @@ store:
 	VMOVUPS Z10, (DX)
 	VMOVUPS Z11, 64(DX)
 	VZEROUPPER
-	FTZ_LEAVE
 	RET
 
-// func sconvKern12x32(k int, a, x *float32, offs *int, c *float32, ldc int)
+// func sconvKern12x32(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
 // 12 output channels by 32 columns in AVX-512 (24 accumulators), the
 // same chain for each element as sconvKern6x16.
-// MXCSR's flush-to-zero and denormals-are-zero bits are set while it runs
-// (mxcsr_amd64.h), as in the gemm's f32 kernels.
-TEXT ·sconvKern12x32(SB), NOSPLIT, $8-48
+// MXCSR's flush-to-zero and denormals-are-zero bits are set while it sums
+// (mxcsr_amd64.h), as in the gemm's f32 kernels; the bias and relu run after.
+TEXT ·sconvKern12x32(SB), NOSPLIT, $8-64
 	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -245,6 +327,78 @@ loop:
 	JNZ  loop
 
 store:
+	FTZ_LEAVE
+	MOVQ bias+48(FP), AX
+	TESTQ AX, AX
+	JE    nobias
+	VBROADCASTSS 0(AX), Z24
+	VADDPS Z24, Z0, Z0
+	VADDPS Z24, Z1, Z1
+	VBROADCASTSS 4(AX), Z24
+	VADDPS Z24, Z2, Z2
+	VADDPS Z24, Z3, Z3
+	VBROADCASTSS 8(AX), Z24
+	VADDPS Z24, Z4, Z4
+	VADDPS Z24, Z5, Z5
+	VBROADCASTSS 12(AX), Z24
+	VADDPS Z24, Z6, Z6
+	VADDPS Z24, Z7, Z7
+	VBROADCASTSS 16(AX), Z24
+	VADDPS Z24, Z8, Z8
+	VADDPS Z24, Z9, Z9
+	VBROADCASTSS 20(AX), Z24
+	VADDPS Z24, Z10, Z10
+	VADDPS Z24, Z11, Z11
+	VBROADCASTSS 24(AX), Z24
+	VADDPS Z24, Z12, Z12
+	VADDPS Z24, Z13, Z13
+	VBROADCASTSS 28(AX), Z24
+	VADDPS Z24, Z14, Z14
+	VADDPS Z24, Z15, Z15
+	VBROADCASTSS 32(AX), Z24
+	VADDPS Z24, Z16, Z16
+	VADDPS Z24, Z17, Z17
+	VBROADCASTSS 36(AX), Z24
+	VADDPS Z24, Z18, Z18
+	VADDPS Z24, Z19, Z19
+	VBROADCASTSS 40(AX), Z24
+	VADDPS Z24, Z20, Z20
+	VADDPS Z24, Z21, Z21
+	VBROADCASTSS 44(AX), Z24
+	VADDPS Z24, Z22, Z22
+	VADDPS Z24, Z23, Z23
+
+nobias:
+	MOVQ relu+56(FP), AX
+	TESTQ AX, AX
+	JE    norelu
+	VPXORD Z24, Z24, Z24
+	VMAXPS Z0, Z24, Z0
+	VMAXPS Z1, Z24, Z1
+	VMAXPS Z2, Z24, Z2
+	VMAXPS Z3, Z24, Z3
+	VMAXPS Z4, Z24, Z4
+	VMAXPS Z5, Z24, Z5
+	VMAXPS Z6, Z24, Z6
+	VMAXPS Z7, Z24, Z7
+	VMAXPS Z8, Z24, Z8
+	VMAXPS Z9, Z24, Z9
+	VMAXPS Z10, Z24, Z10
+	VMAXPS Z11, Z24, Z11
+	VMAXPS Z12, Z24, Z12
+	VMAXPS Z13, Z24, Z13
+	VMAXPS Z14, Z24, Z14
+	VMAXPS Z15, Z24, Z15
+	VMAXPS Z16, Z24, Z16
+	VMAXPS Z17, Z24, Z17
+	VMAXPS Z18, Z24, Z18
+	VMAXPS Z19, Z24, Z19
+	VMAXPS Z20, Z24, Z20
+	VMAXPS Z21, Z24, Z21
+	VMAXPS Z22, Z24, Z22
+	VMAXPS Z23, Z24, Z23
+
+norelu:
 	VMOVUPS Z0, (DX)
 	VMOVUPS Z1, 64(DX)
 	ADDQ    R8, DX
@@ -281,15 +435,14 @@ store:
 	VMOVUPS Z22, (DX)
 	VMOVUPS Z23, 64(DX)
 	VZEROUPPER
-	FTZ_LEAVE
 	RET
 
-// func sconvKern12x16(k int, a, x *float32, offs *int, c *float32, ldc int)
+// func sconvKern12x16(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
 // 12 output channels by 16 columns in AVX-512, one register a row,
 // the same chain for each element as sconvKern6x16.
-// MXCSR's flush-to-zero and denormals-are-zero bits are set while it runs
-// (mxcsr_amd64.h), as in the gemm's f32 kernels.
-TEXT ·sconvKern12x16(SB), NOSPLIT, $8-48
+// MXCSR's flush-to-zero and denormals-are-zero bits are set while it sums
+// (mxcsr_amd64.h), as in the gemm's f32 kernels; the bias and relu run after.
+TEXT ·sconvKern12x16(SB), NOSPLIT, $8-64
 	FTZ_ENTER
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -346,6 +499,54 @@ loop:
 	JNZ  loop
 
 store:
+	FTZ_LEAVE
+	MOVQ bias+48(FP), AX
+	TESTQ AX, AX
+	JE    nobias
+	VBROADCASTSS 0(AX), Z12
+	VADDPS Z12, Z0, Z0
+	VBROADCASTSS 4(AX), Z12
+	VADDPS Z12, Z1, Z1
+	VBROADCASTSS 8(AX), Z12
+	VADDPS Z12, Z2, Z2
+	VBROADCASTSS 12(AX), Z12
+	VADDPS Z12, Z3, Z3
+	VBROADCASTSS 16(AX), Z12
+	VADDPS Z12, Z4, Z4
+	VBROADCASTSS 20(AX), Z12
+	VADDPS Z12, Z5, Z5
+	VBROADCASTSS 24(AX), Z12
+	VADDPS Z12, Z6, Z6
+	VBROADCASTSS 28(AX), Z12
+	VADDPS Z12, Z7, Z7
+	VBROADCASTSS 32(AX), Z12
+	VADDPS Z12, Z8, Z8
+	VBROADCASTSS 36(AX), Z12
+	VADDPS Z12, Z9, Z9
+	VBROADCASTSS 40(AX), Z12
+	VADDPS Z12, Z10, Z10
+	VBROADCASTSS 44(AX), Z12
+	VADDPS Z12, Z11, Z11
+
+nobias:
+	MOVQ relu+56(FP), AX
+	TESTQ AX, AX
+	JE    norelu
+	VPXORD Z12, Z12, Z12
+	VMAXPS Z0, Z12, Z0
+	VMAXPS Z1, Z12, Z1
+	VMAXPS Z2, Z12, Z2
+	VMAXPS Z3, Z12, Z3
+	VMAXPS Z4, Z12, Z4
+	VMAXPS Z5, Z12, Z5
+	VMAXPS Z6, Z12, Z6
+	VMAXPS Z7, Z12, Z7
+	VMAXPS Z8, Z12, Z8
+	VMAXPS Z9, Z12, Z9
+	VMAXPS Z10, Z12, Z10
+	VMAXPS Z11, Z12, Z11
+
+norelu:
 	VMOVUPS Z0, (DX)
 	ADDQ    R8, DX
 	VMOVUPS Z1, (DX)
@@ -370,5 +571,4 @@ store:
 	ADDQ    R8, DX
 	VMOVUPS Z11, (DX)
 	VZEROUPPER
-	FTZ_LEAVE
 	RET

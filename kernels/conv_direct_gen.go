@@ -14,8 +14,12 @@
 // order, then stores the tile into c (row stride ldc). Every kernel
 // computes the same chain for each element, so their results are bitwise
 // the same. MXCSR's
-// flush-to-zero and denormals-are-zero bits are set while a kernel runs
-// (mxcsr_amd64.h), as in the gemm's f32 kernels.
+// flush-to-zero and denormals-are-zero bits are set while the sums run
+// (mxcsr_amd64.h), as in the gemm's f32 kernels. Before the store, with
+// MXCSR restored, a kernel adds bias[r] to row r (when bias is not nil) and
+// then applies relu (when relu is not 0) as max(0, v) with 0 the first
+// operand, which keeps NaN and -0 as ReluRow does: the values the unfused
+// add and relu ops give, bitwise.
 package main
 
 import (
@@ -62,10 +66,10 @@ func kernel(w *bytes.Buffer, k tile) {
 	r := func(i int) string { return fmt.Sprintf("%s%d", k.reg, i) }
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	acc := k.rows * k.vecs // accumulators 0..acc-1, then the loads, then two broadcasts
-	p("\n// func %s(k int, a, x *float32, offs *int, c *float32, ldc int)", k.name)
-	p("// %sMXCSR's flush-to-zero and denormals-are-zero bits are set while it runs", k.note)
-	p("// (mxcsr_amd64.h), as in the gemm's f32 kernels.")
-	p("TEXT ·%s(SB), NOSPLIT, $8-48", k.name)
+	p("\n// func %s(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)", k.name)
+	p("// %sMXCSR's flush-to-zero and denormals-are-zero bits are set while it sums", k.note)
+	p("// (mxcsr_amd64.h), as in the gemm's f32 kernels; the bias and relu run after.")
+	p("TEXT ·%s(SB), NOSPLIT, $8-64", k.name)
 	p("\tFTZ_ENTER")
 	p("\tMOVQ k+0(FP), CX")
 	p("\tMOVQ a+8(FP), SI")
@@ -100,6 +104,26 @@ func kernel(w *bytes.Buffer, k tile) {
 	p("\tDECQ CX")
 	p("\tJNZ  loop")
 	p("\nstore:")
+	p("\tFTZ_LEAVE")
+	t := r(acc) // free once the sums are done
+	p("\tMOVQ bias+48(FP), AX")
+	p("\tTESTQ AX, AX")
+	p("\tJE    nobias")
+	for ch := 0; ch < k.rows; ch++ {
+		p("\tVBROADCASTSS %d(AX), %s", 4*ch, t)
+		for v := 0; v < k.vecs; v++ {
+			p("\tVADDPS %s, %s, %s", t, r(ch*k.vecs+v), r(ch*k.vecs+v))
+		}
+	}
+	p("\nnobias:")
+	p("\tMOVQ relu+56(FP), AX")
+	p("\tTESTQ AX, AX")
+	p("\tJE    norelu")
+	p("\t%s %s, %s, %s", k.zero, t, t, t)
+	for i := 0; i < acc; i++ {
+		p("\tVMAXPS %s, %s, %s", r(i), t, r(i)) // max(0, v): v where v is NaN or -0
+	}
+	p("\nnorelu:")
 	for ch := 0; ch < k.rows; ch++ {
 		if ch > 0 {
 			p("\tADDQ    R8, DX")
@@ -113,6 +137,5 @@ func kernel(w *bytes.Buffer, k tile) {
 		}
 	}
 	p("\tVZEROUPPER")
-	p("\tFTZ_LEAVE")
 	p("\tRET")
 }

@@ -11,6 +11,6 @@ var convDirectWideOff bool
 
 func convDirectWideOK() bool { return false }
 
-func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc int) {
+func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc int, bias *float32, relu bool) {
 	panic("kernels: no direct convolution kernel on this build")
 }

@@ -144,3 +144,65 @@ func TestConvForwardPacked(t *testing.T) {
 		}
 	}
 }
+
+// TestConvForwardEpilogue checks that the bias and relu applied in the
+// direct convolution's tiles give, bit for bit, ConvForward's output with
+// the bias then relu applied by ReluRow-style element rules (v < 0 becomes
+// +0; NaN and -0 stay): channel counts that fill and do not fill the 12-
+// and 6-channel panels, rows that end in a partial tile, with and without
+// the AVX-512 kernels, with a cache and without, bias alone, relu alone and
+// both; biases that make exact zeros and -0, and a NaN in the input. On a
+// machine without the direct path it checks the pass over the output.
+func TestConvForwardEpilogue(t *testing.T) {
+	cases := []struct{ x, k [4]int }{
+		{[4]int{2, 32, 14, 14}, [4]int{64, 32, 3, 3}},
+		{[4]int{1, 1, 28, 28}, [4]int{32, 1, 3, 3}},
+		{[4]int{3, 4, 9, 20}, [4]int{7, 4, 3, 3}},
+		{[4]int{1, 5, 6, 5}, [4]int{13, 5, 3, 3}},
+	}
+	defer func(old bool) { convDirectWideOff = old }(convDirectWideOff)
+	for i, g := range cases {
+		for _, wideOff := range []bool{false, true} {
+			convDirectWideOff = wideOff
+			for _, ep := range []struct{ bias, relu bool }{{true, false}, {false, true}, {true, true}} {
+				rng := rand.New(rand.NewPCG(7, uint64(i)))
+				c := NewConv(g.x[:], g.k[:], [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1)
+				x, k := to32(randSlice(rng, numElems(g.x[:]))), to32(randSlice(rng, numElems(g.k[:])))
+				x[len(x)/2] = float32(math.NaN())
+				n := c.N * c.CO * c.OH * c.OW
+				want, got := make([]float32, n), make([]float32, n)
+				ConvForward(c, want, x, k, nil, (*Matmul).F32)
+				var bias []float32
+				if ep.bias {
+					bias = make([]float32, c.CO)
+					for co := range bias {
+						bias[co] = float32(rng.NormFloat64())
+					}
+					bias[0] = -want[0] // an exact zero: +0 after the add
+				}
+				hw := c.OH * c.OW
+				for j := range want {
+					v := want[j]
+					if bias != nil {
+						v += bias[(j/hw)%c.CO]
+					}
+					if ep.relu && v < 0 {
+						v = 0
+					}
+					want[j] = v
+				}
+				for _, cache := range []*PackCache{nil, {}} {
+					for j := range got {
+						got[j] = -1
+					}
+					ConvForwardEpilogue(c, cache, got, x, k, ConvEpilogue{Bias: bias, Relu: ep.relu})
+					for j := range want {
+						if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+							t.Fatalf("case %d wide_off=%v %+v cache=%v: out[%d] = %v, want %v", i, wideOff, ep, cache != nil, j, got[j], want[j])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -41,6 +41,10 @@ type group struct {
 //     last axis or every axis: the values are summed as they are made;
 //   - fused_matmul, when one of its operands is a matmul read by the group
 //     only, of the root's shape: the group is the matmul's epilogue;
+//   - fused_conv2d, when the group adds a bias per channel to an f32
+//     conv2d that it alone reads, maybe then applying relu (std/nn's
+//     Conv2D and its activation at inference: in a training graph the
+//     gradient reads the convolution too);
 //   - fused_elementwise otherwise, when it has two ops or more.
 func Fuse(g *ops.Graph) (*ops.Graph, error) {
 	f := &fuser{readers: consumers(g), external: make([]bool, len(g.Nodes)), cheapDup: make([]int8, len(g.Nodes))}
@@ -72,6 +76,16 @@ func (f *fuser) rewrite(b *ops.Builder, n *ops.Node, _, m []*ops.Node) *ops.Node
 	gr := f.byRoot[n]
 	if gr == nil {
 		return nil
+	}
+	if cv, bias, relu := f.convBiasOf(gr); cv != nil {
+		attrs := ops.Attrs{}
+		for k, v := range cv.Attrs {
+			attrs[k] = v
+		}
+		if relu {
+			attrs["relu"] = true
+		}
+		return b.Must(ops.FusedConv2D, attrs, m[cv.In[0].ID], m[cv.In[1].ID], m[bias.ID])
 	}
 	if mx := f.epilogueOf(gr); mx != nil {
 		prog, ext := program(gr, mx)
@@ -126,6 +140,31 @@ func (f *fuser) reduce(b *ops.Builder, n *ops.Node, m []*ops.Node) *ops.Node {
 	}
 	attrs["program"] = prog
 	return b.Must(ops.FusedReduce, attrs, mapAll(ext, m)...)
+}
+
+// convBiasOf returns, when gr is add(c, b) or relu(add(c, b)) (either
+// order of the add's operands) with c an f32 conv2d that gr alone reads and
+// b one value per output channel (ops.ChannelBias), c, b and whether gr
+// ends in relu; else nil.
+func (f *fuser) convBiasOf(gr *group) (c, b *ops.Node, relu bool) {
+	add := gr.root
+	switch {
+	case len(gr.members) == 2 && gr.root.Op == ops.Relu && gr.members[0] == gr.root.In[0]:
+		add, relu = gr.members[0], true
+	case len(gr.members) != 1:
+		return nil, nil, false
+	}
+	if add.Op != ops.Add || len(add.In) != 2 || len(gr.dup) > 0 {
+		return nil, nil, false
+	}
+	for i, x := range add.In {
+		bias := add.In[1-i]
+		if x.Op == ops.Conv2D && x.Type.DType == ops.F32 && x.Type.Equal(add.Type) && !f.external[x.ID] &&
+			f.sole[x.ID] == gr && len(f.readers[x.ID]) == 1 && bias != x && ops.ChannelBias(bias.Type.Shape, x.Type.Shape) {
+			return x, bias, relu
+		}
+	}
+	return nil, nil, false
 }
 
 // epilogueOf returns the operand of gr that is a matmul of the root's

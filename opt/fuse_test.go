@@ -244,3 +244,36 @@ func TestFusedSymbolicShapes(t *testing.T) {
 		compare(t, fmt.Sprintf("B=%d", n), want, map[string]*tensor.Tensor{"s": res[0], "m": res[1]}, 0, 0)
 	}
 }
+
+// TestFuseConvBias: relu(conv2d(x, K) + b) with b [C_out, 1, 1] (a param
+// kernel, packed once) and conv2d(x, K2) + b2 with b2 [1, C_out, 1, 1]
+// become fused_conv2d ops, bitwise equal to the unfused ops; a convolution
+// read elsewhere too, an f64 one and one with a bias that is not one value
+// per channel are not fused.
+func TestFuseConvBias(t *testing.T) {
+	f32 := func(d ...int) ops.Type { return ops.Type{DType: ops.F32, Shape: ops.ShapeOf(d...)} }
+	b := ops.NewBuilder()
+	x := b.Input("x", f32(2, 5, 9, 20))
+	k := b.Param("k", f32(13, 5, 3, 3), nil)
+	bias := b.Input("b", f32(13, 1, 1))
+	pad := ops.Attrs{"pad": 1}
+	b.Output("h", b.Must(ops.Relu, nil, b.Must(ops.Add, nil, b.Must(ops.Conv2D, pad, x, k), bias)))
+	k2 := b.Input("k2", f32(6, 5, 3, 3))
+	b.Output("g", b.Must(ops.Add, nil, b.Input("b2", f32(1, 6, 1, 1)), b.Must(ops.Conv2D, nil, x, k2)))
+	shared := b.Must(ops.Conv2D, pad, x, b.Input("k3", f32(13, 5, 3, 3)))
+	b.Output("s", b.Must(ops.Add, nil, shared, bias))
+	b.Output("s2", b.Must(ops.Exp, nil, shared))
+	b.Output("wide", b.Must(ops.Add, nil, b.Must(ops.Conv2D, pad, x, b.Input("k4", f32(13, 5, 3, 3))), b.Input("bw", f32(13, 9, 1))))
+	x64 := b.Input("x64", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(1, 5, 9, 20)})
+	k64 := b.Input("k64", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(13, 5, 3, 3)})
+	b.Output("d", b.Must(ops.Add, nil, b.Must(ops.Conv2D, pad, x64, k64), b.Input("b64", ops.Type{DType: ops.F64, Shape: ops.ShapeOf(13, 1, 1)})))
+	after := mustPass(t, "fuse", b.G)
+	if opCount(after, "fused_conv2d") != 2 {
+		t.Fatalf("want two fused_conv2d:\n%v", after)
+	}
+	if h, g := after.Output("h"), after.Output("g"); h.Op != ops.FusedConv2D || !h.Attrs.Bool("relu", false) || g.Op != ops.FusedConv2D || g.Attrs.Bool("relu", false) {
+		t.Errorf("h is %v %v, g is %v %v", h.Op.Name, h.Attrs, g.Op.Name, g.Attrs)
+	}
+	in := randomInputs(b.G, rand.New(rand.NewPCG(10, 11)), false)
+	compare(t, "conv bias", outputs(t, b.G, in), runSession(t, after, in), 0, 0)
+}
