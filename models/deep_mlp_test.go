@@ -23,7 +23,12 @@ func TestDeepMLPRemat(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("least: %v", least)
-	if least.After > least.Before*4/5 {
+	// Each layer saves one activation for the backward pass, its relu's
+	// output (relu's gradient reads the output, which the next layer's
+	// weight gradient reads anyway): stride 2 keeps every other one and
+	// measured 2.40 MiB -> 2.04 MiB. When the gradient read relu's input
+	// too, each layer saved two, and the same stride reached 1.62 MiB.
+	if least.After > least.Before*9/10 {
 		t.Errorf("remat saves too little: %v", least)
 	}
 	// A budget halfway between is met.

@@ -220,9 +220,12 @@ func init() {
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Relu, name: "relu", builtin: unaryBuiltin(), doc: "max(x, 0), elementwise",
 			r32: kernels.ReluRow[float32], r64: kernels.ReluRow[float64],
+			// relu(x) > 0 exactly where x > 0 (NaN and ±0 compare false
+			// either way): reading the output, the gradient leaves x free
+			// once relu has run, and a matmul or convolution whose bias
+			// and relu follow it keeps them as its epilogue in training too.
 			d: func(b *Builder, n *Node) *Node {
-				x := n.In[0]
-				return b.Must(Greater, nil, x, scalar(b, x, 0))
+				return b.Must(Greater, nil, n, scalar(b, n, 0))
 			},
 			dom: AwayZero, fuse: fusedRelu, inPlace: true},
 		{h: &Sqrt, name: "sqrt", builtin: unaryBuiltin(), doc: "the square root, elementwise",
