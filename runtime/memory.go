@@ -55,6 +55,7 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 	}
 	freed := make([]bool, nn)
 	free := newFreeBuffers(len(sched))
+	ahead := newSizeAhead(sched, p.shapes)
 	release := func(id int, dt tensor.DType) {
 		if !freed[id] {
 			freed[id] = true
@@ -95,7 +96,7 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 			freed[x.ID] = true
 			p.inPlace[n.ID] = k
 		} else {
-			p.bufOf[n.ID] = p.takeBuffer(free, dt, size)
+			p.bufOf[n.ID] = p.takeBuffer(free, dt, size, ahead.max(dt, i+1, last[n.ID]))
 		}
 		for _, x := range n.In {
 			if at[x.ID] >= 0 && last[x.ID] == i {
@@ -184,9 +185,22 @@ func (p *Plan) allocate() error {
 // takeBuffer returns a free buffer of type dt for size elements, or a new
 // one: the free buffer of the smallest capacity holding size elements,
 // else the one of the largest capacity, grown; among buffers of equal
-// capacity, the one freed first.
-func (p *Plan) takeBuffer(free *freeBuffers, dt tensor.DType, size int) int {
-	b, ok := free.take(dt, size)
+// capacity, the one freed first. But when that buffer is more than twice
+// size (and more than tooBigSlack elements over it) and a value of more
+// than twice size is made while this one lives (later, the largest; see
+// sizeAhead), the value gets a new buffer, leaving the large one to the
+// large value: in a deep MLP's backward pass a bias gradient of 64
+// elements took each freed [256, 64] activation, and every layer's
+// gradient then added a buffer.
+func (p *Plan) takeBuffer(free *freeBuffers, dt tensor.DType, size, later int) int {
+	ok := true
+	if c, fits := free.bestFit(dt, size); fits && tooBig(c, size, later) {
+		ok = false
+	}
+	var b int
+	if ok {
+		b, ok = free.take(dt, size)
+	}
 	if !ok {
 		p.Buffers = append(p.Buffers, Buffer{DType: dt, Cap: size})
 		return len(p.Buffers) - 1
@@ -195,6 +209,62 @@ func (p *Plan) takeBuffer(free *freeBuffers, dt tensor.DType, size int) int {
 		p.Buffers[b].Cap = size // buffers are laid out after planning, so they can grow
 	}
 	return b
+}
+
+// tooBigSlack is the elements by which a free buffer may exceed twice the
+// size of the value that takes it.
+const tooBigSlack = 1024
+
+// tooBig says whether a value of size elements leaves a free buffer of
+// capacity c to a value of later elements made while it lives.
+func tooBig(c, size, later int) bool {
+	return c > 2*size && c-size > tooBigSlack && later > 2*size
+}
+
+// sizeAhead answers the largest value of a type made in a range of steps
+// of a schedule: a segment tree of the values' element counts per type.
+type sizeAhead struct {
+	n     int
+	trees map[tensor.DType][]int
+}
+
+func newSizeAhead(sched []*ops.Node, shapes [][]int) *sizeAhead {
+	a := &sizeAhead{n: len(sched), trees: map[tensor.DType][]int{}}
+	for i, n := range sched {
+		t := a.trees[n.Type.DType]
+		if t == nil {
+			t = make([]int, 2*a.n)
+			a.trees[n.Type.DType] = t
+		}
+		t[a.n+i] = tensor.NumElems(shapes[n.ID])
+	}
+	for _, t := range a.trees {
+		for i := a.n - 1; i > 0; i-- {
+			t[i] = max(t[2*i], t[2*i+1])
+		}
+	}
+	return a
+}
+
+// max is the largest value of type dt made at steps lo through hi.
+func (a *sizeAhead) max(dt tensor.DType, lo, hi int) int {
+	t := a.trees[dt]
+	best := 0
+	if t == nil {
+		return 0
+	}
+	hi = min(hi, a.n-1)
+	for l, r := lo+a.n, hi+a.n+1; l < r; l, r = l/2, r/2 {
+		if l&1 == 1 {
+			best = max(best, t[l])
+			l++
+		}
+		if r&1 == 1 {
+			r--
+			best = max(best, t[r])
+		}
+	}
+	return best
 }
 
 // inPlaceOperand returns the operand of n (the step at index i) whose buffer
