@@ -32,9 +32,11 @@ const (
 type convPanel struct{ co, mr, at int }
 
 // convPanels splits co output channels into panels for taps taps per
-// channel: panels of 12 channels where the AVX-512 kernels run (wide; 24
-// accumulators), then panels of 6 for the rest (the last one padded with
-// zero rows), so that at most 5 rows are computed for nothing.
+// channel: where the AVX-512 kernels run (wide), panels of 12 channels (24
+// accumulators) and one last panel of 4, 6, 8 or 12 for the rest, the
+// smallest that holds it (so 32 channels are 12 + 12 + 8 and 64 are 5·12
+// + 4); otherwise panels of 6. A last panel's rows past co are zero rows
+// computed for nothing: at most 3 with AVX-512, 5 without.
 func convPanels(co, taps int, wide bool) []convPanel {
 	var ps []convPanel
 	at, c := 0, 0
@@ -43,6 +45,17 @@ func convPanels(co, taps int, wide bool) []convPanel {
 			ps = append(ps, convPanel{c, convDirectWideMR, at})
 			at += convDirectWideMR * taps
 		}
+		if r := co - c; r > 0 {
+			mr := convDirectWideMR
+			for _, m := range []int{4, 6, 8} {
+				if r <= m {
+					mr = m
+					break
+				}
+			}
+			return append(ps, convPanel{c, mr, at})
+		}
+		return ps
 	}
 	for ; c < co; c += convDirectMR {
 		ps = append(ps, convPanel{c, convDirectMR, at})
@@ -107,9 +120,12 @@ func (c *Conv) padAfter(lo, n, o, k int) int { return o + k - 1 - n - lo }
 // weights, and per participant the padded planes and a tile.
 func convDirectSizes(c *Conv) (apack, xpad, tile int64) {
 	wide := convDirectWideOK()
-	// convPanels' rows: its panels of 12 hold whole channels, so they
-	// come to CO rounded up to a multiple of 6 either way.
-	rows := int64((c.CO + convDirectMR - 1) / convDirectMR * convDirectMR)
+	// convPanels' rows: CO and the zero rows of its last panel.
+	rows := int64(0)
+	if ps := convPanels(c.CO, c.ck, wide); len(ps) > 0 {
+		l := ps[len(ps)-1]
+		rows = int64(l.co + l.mr)
+	}
 	apack = MulBytes(rows, int64(c.ck))
 	xpad = AddBytes(MulBytes(int64(c.C), int64(c.KW), int64(c.OH+c.KH-1), int64(c.OW)), convDirectNR)
 	tile = int64(convDirectMR * convDirectWide)

@@ -35,6 +35,22 @@ func sconvKern12x32(k int, a, x *float32, offs *int, c *float32, ldc int, bias *
 //go:noescape
 func sconvKern12x16(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
 
+// sconvKern8x32, sconvKern8x16, sconvKern4x32 and sconvKern4x16 (AVX-512F)
+// are the tiles of a last panel of 8 or 4 output channels (convPanels):
+// the same sum for each element as sconvKern6x16.
+//
+//go:noescape
+func sconvKern8x32(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
+
+//go:noescape
+func sconvKern8x16(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
+
+//go:noescape
+func sconvKern4x32(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
+
+//go:noescape
+func sconvKern4x16(k int, a, x *float32, offs *int, c *float32, ldc int, bias *float32, relu int)
+
 // convDirectWideOff turns the AVX-512 kernels off (tests compare them with
 // the AVX2 one).
 var convDirectWideOff bool
@@ -43,18 +59,27 @@ var convDirectWideOff bool
 // channels by 32 positions (a processor with AVX-512F).
 func convDirectWideOK() bool { return X86.HasAVX512F && !convDirectWideOff }
 
-// convDirectTile computes one tile of mr channels (6 or 12) by w positions
+// convDirectTile computes one tile of mr channels (12, 8, 6 or 4) by w positions
 // (16 or 32), then adds bias (nil: none; else mr values) and applies relu.
 func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc int, bias *float32, relu bool) {
 	r := 0
 	if relu {
 		r = 1
 	}
+	wide := w == convDirectWide
 	switch {
-	case mr == convDirectWideMR && w == convDirectWide:
+	case mr == convDirectWideMR && wide:
 		sconvKern12x32(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
 	case mr == convDirectWideMR:
 		sconvKern12x16(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
+	case mr == 8 && wide:
+		sconvKern8x32(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
+	case mr == 8:
+		sconvKern8x16(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
+	case mr == 4 && wide:
+		sconvKern4x32(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
+	case mr == 4:
+		sconvKern4x16(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
 	case w == convDirectWide:
 		sconvKern6x32(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
 	default:

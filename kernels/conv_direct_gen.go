@@ -45,6 +45,10 @@ var tiles = []tile{
 	{"sconvKern6x32", "Z", 64, "VPXORD", 6, 2, "sconvKern6x16 in AVX-512: 32 columns, two 16-lane registers a row.\n// "},
 	{"sconvKern12x32", "Z", 64, "VPXORD", 12, 2, "12 output channels by 32 columns in AVX-512 (24 accumulators), the\n// same chain for each element as sconvKern6x16.\n// "},
 	{"sconvKern12x16", "Z", 64, "VPXORD", 12, 1, "12 output channels by 16 columns in AVX-512, one register a row,\n// the same chain for each element as sconvKern6x16.\n// "},
+	{"sconvKern8x32", "Z", 64, "VPXORD", 8, 2, "8 output channels by 32 columns in AVX-512 (a last panel of 7 or 8\n// channels), the same chain for each element as sconvKern6x16.\n// "},
+	{"sconvKern8x16", "Z", 64, "VPXORD", 8, 1, "8 output channels by 16 columns in AVX-512.\n// "},
+	{"sconvKern4x32", "Z", 64, "VPXORD", 4, 2, "4 output channels by 32 columns in AVX-512 (a last panel of at most\n// 4 channels), the same chain for each element as sconvKern6x16.\n// "},
+	{"sconvKern4x16", "Z", 64, "VPXORD", 4, 1, "4 output channels by 16 columns in AVX-512.\n// "},
 }
 
 func main() {
