@@ -11,6 +11,10 @@ PyTorch, on the validation part of the text, three ways:
 
     /usr/bin/python3 torch/lm_eval.py char_lstm char_lstm.safetensors [text] [seq] [context] [dim hidden | d heads layers ctx]
 
+torch/char_lstm_eval.json and torch/tiny_gpt_eval.json are its output for
+the parameters of session 13's runs of the two train blocks (models/README.md,
+"Validation with context").
+
 Run from models/. The parameters are read from nnc's .safetensors (a JSON
 header and little-endian float32 data) and mapped onto the PyTorch twins in
 torch/char_lstm.py and torch/tiny_gpt.py (nnc's Dense weights are
