@@ -28,6 +28,7 @@ const (
 	argColumns                 // a list of columns, each as argColumn
 	argNameList                // a list of non-empty names in quotes
 	argNum                     // a finite number
+	argCount                   // an integer from 0
 )
 
 // argSpec is one argument of a data constructor.
@@ -87,7 +88,7 @@ var dataCtors = map[string]dataCtor{
 	"text": {args: []string{"file"}, required: []string{"file", "seq"}, splits: []string{"fractions"},
 		kw: map[string]argSpec{"file": {kind: argPath}, "seq": {kind: argPosInt}, "split": {kind: argSplit},
 			"level": {kind: argChoice, choices: []string{"char", "byte"}}, "vocab": {kind: argPath},
-			"unknown": {kind: argName}, "context": {kind: argPosInt}},
+			"unknown": {kind: argName}, "context": {kind: argCount}},
 		example: `text("tinyshakespeare.txt", seq = 128, split = [0.9, 0.1])`},
 	"graph": {args: []string{"file"}, required: []string{"file"}, splits: []string{"fractions", "planetoid", "masks", "indices"},
 		kw: map[string]argSpec{"file": {kind: argPath}, "features": {kind: argName}, "adjacency": {kind: argName},
@@ -242,13 +243,17 @@ func checkArg(c dataCtor, spec argSpec, v lang.Value) (string, string) {
 		if !isStr || !slices.Contains(spec.choices, str) {
 			return "want one of " + quoteAll(spec.choices), lang.CodeValue
 		}
-	case argPosInt:
+	case argPosInt, argCount:
+		what, lo := "a positive integer", int64(1)
+		if spec.kind == argCount {
+			what, lo = "an integer from 0", 0
+		}
 		n, ok := v.(int64)
 		if !ok {
-			return "want a positive integer", lang.CodeArgType
+			return "want " + what, lang.CodeArgType
 		}
-		if n < 1 || n > math.MaxInt32 {
-			return "want a positive integer below 2^31", lang.CodeValue
+		if n < lo || n > math.MaxInt32 {
+			return "want " + what + " below 2^31", lang.CodeValue
 		}
 	case argPosNum:
 		f, ok := number(v)

@@ -54,6 +54,20 @@ train LM {
 	return p
 }
 
+// textSets loads the data of p's train block with the given seed.
+func textSets(t *testing.T, p *Program, seed uint64) *dataSets {
+	t.Helper()
+	s, err := p.settings("TrainOptions", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := p.loadSets(s, dataRequest{seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sets
+}
+
 // TestTextWindows: text() numbers the training part's characters in code
 // point order and cuts windows of seq ids with the next ids as targets:
 // over the alphabet repeated, id i is letter i, every target is its input
@@ -63,14 +77,7 @@ train LM {
 func TestTextWindows(t *testing.T) {
 	text := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 8) // 208 characters
 	p := textProgram(t, text, "    data = text(\"t.txt\", seq = 5, split = [0.5, 0.5])\n    inputs = {ids: \"x\", next: \"y\"}")
-	s, err := p.settings("TrainOptions", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sets, err := p.loadSets(s, dataRequest{seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sets := textSets(t, p, 7)
 	if sets.vocab.Len() != 26 || sets.test != nil {
 		t.Fatalf("vocabulary of %d, test set %v; want 26 letters and none", sets.vocab.Len(), sets.test)
 	}
@@ -120,10 +127,7 @@ func TestTextWindows(t *testing.T) {
 	if len(offsets) < 2 {
 		t.Errorf("six epochs drew one offset: %v", offsets)
 	}
-	again, err := p.loadSets(s, dataRequest{seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := textSets(t, p, 7)
 	if err := again.resample(2); err != nil {
 		t.Fatal(err)
 	}
@@ -204,14 +208,7 @@ func TestDesignExamplesTrainOnText(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := compileFixture(t, "char_lstm.nn")
-	s, err := p.settings("TrainOptions", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sets, err := p.loadSets(s, dataRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sets := textSets(t, p, 0)
 	if got := strings.Join(sets.vocab.Tokens, ""); got != vocab {
 		t.Errorf("vocabulary %q, want %q", got, vocab)
 	}
@@ -251,14 +248,7 @@ func TestTextUnknown(t *testing.T) {
 		t.Errorf("an unseen character: %v", err)
 	}
 	p = textProgram(t, text, "    data = text(\"t.txt\", seq = 4, split = [0.8, 0.2], unknown = \"?\")\n    inputs = {ids: \"x\", next: \"y\"}")
-	s, err := p.settings("TrainOptions", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sets, err := p.loadSets(s, dataRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sets := textSets(t, p, 0)
 	if got := strings.Join(sets.vocab.Tokens, ""); got != "\nabcd?" {
 		t.Errorf("vocabulary %q, want %q", got, "\nabcd?")
 	}
@@ -275,14 +265,7 @@ func TestTextUnknown(t *testing.T) {
 func TestTextContextWindows(t *testing.T) {
 	text := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 8) // 208 characters
 	p := textProgram(t, text, "    data = text(\"t.txt\", seq = 5, split = [0.5, 0.5], context = 2)\n    inputs = {ids: \"x\", next: \"y\"}")
-	s, err := p.settings("TrainOptions", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sets, err := p.loadSets(s, dataRequest{seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sets := textSets(t, p, 7)
 	// 104 training ids: 19 windows as without context, every target scored.
 	if x, m := sets.train.Arrays["x"], sets.train.Arrays["m"]; x.Shape[0] != 19 || m == nil || m.Len() != x.Len() || sets.mask != "m" {
 		t.Fatalf("training windows %v, mask %v (set's mask %q)", x.Shape, m, sets.mask)
@@ -318,6 +301,11 @@ func TestTextContextWindows(t *testing.T) {
 		if _, err := p.loadSets(s, dataRequest{seed: 7}); err == nil || !strings.Contains(err.Error(), "must be less than seq = 5") {
 			t.Errorf("%s: error %v, want context must be less than seq", c, err)
 		}
+	}
+	// context = 0 is the default written out: whole windows, no mask.
+	p = textProgram(t, text, "    data = text(\"t.txt\", seq = 5, split = [0.5, 0.5], context = 0)\n    inputs = {ids: \"x\", next: \"y\"}")
+	if sets := textSets(t, p, 7); sets.val.Arrays["x"].Shape[0] != 19 || sets.mask != "" || sets.val.Arrays["m"] != nil {
+		t.Errorf("context = 0: %v validation windows, mask %q", sets.val.Arrays["x"].Shape, sets.mask)
 	}
 }
 

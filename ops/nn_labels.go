@@ -130,17 +130,11 @@ func oneHotKernel[T float32 | float64 | int32 | int64](n *Node, data func(*tenso
 }
 
 func oneHotRows[T float32 | float64 | int32 | int64, L kernels.Label](ctx *Ctx, n *Node, dst []T, labels []L, shape []int, hi, ig int64, skip bool) {
-	if !skip {
-		if checkRange(ctx, n, labels, shape, 0, hi, "label", "labels") {
-			kernels.OneHot(dst, labels, int(hi))
-		}
-		return
-	}
-	if !checkLabelsOrIgnored(ctx, n, labels, shape, hi, ig) {
+	if !checkLabels(ctx, n, labels, shape, hi, ig, skip) {
 		return
 	}
 	kernels.OneHot(dst, labels, int(hi))
-	if ig >= 0 && ig < hi {
+	if skip && ig >= 0 && ig < hi {
 		c := int(hi)
 		for i, l := range labels {
 			if int64(l) == ig {
@@ -277,23 +271,22 @@ func weightsOf[T kernels.Float](in []*tensor.Tensor, data func(*tensor.Tensor) [
 // and writes the loss to o[0]: the vectorized kernel without weights,
 // smoothing or an ignored label, crossEntropyFull otherwise.
 func crossEntropyRun[T kernels.Float, L kernels.Label](ctx *Ctx, ce *crossEntropyRows, o, logits []T, labels []L, shape []int, w []T) {
-	hi := int64(ce.c)
-	if !ce.skip {
-		if !checkRange(ctx, ce.n, labels, shape, 0, hi, "label", "labels") {
-			return
-		}
-		if !ce.weighted && ce.eps == 0 {
-			o[0] = kernels.CrossEntropy(logits, labels, ce.rows, ce.c)
-			return
-		}
-	} else if !checkLabelsOrIgnored(ctx, ce.n, labels, shape, hi, ce.ig) {
+	if !checkLabels(ctx, ce.n, labels, shape, int64(ce.c), ce.ig, ce.skip) {
+		return
+	}
+	if !ce.skip && !ce.weighted && ce.eps == 0 {
+		o[0] = kernels.CrossEntropy(logits, labels, ce.rows, ce.c)
 		return
 	}
 	o[0] = crossEntropyFull(logits, labels, w, ce.rows, ce.c, ce.eps, ce.ig, ce.skip)
 }
 
-// checkLabelsOrIgnored is checkRange over [0, hi) that also accepts ig.
-func checkLabelsOrIgnored[L kernels.Label](ctx *Ctx, n *Node, labels []L, shape []int, hi, ig int64) bool {
+// checkLabels is checkRange of labels over [0, hi) that, when skip, also
+// accepts the ignored label ig.
+func checkLabels[L kernels.Label](ctx *Ctx, n *Node, labels []L, shape []int, hi, ig int64, skip bool) bool {
+	if !skip {
+		return checkRange(ctx, n, labels, shape, 0, hi, "label", "labels")
+	}
 	for i, v := range labels {
 		if l := int64(v); l != ig && (l < 0 || l >= hi) {
 			ctx.Fail(&IndexError{Pos: n.Pos, Op: n.Op.Name, What: "label", Of: "labels", Value: l, Lo: 0, Hi: hi, At: unflatten(i, shape)})
