@@ -10,8 +10,8 @@ import (
 // fused_conv2d is an f32 conv2d followed by a bias per output channel and,
 // with "relu", relu: fused_conv2d(x, K, b) with conv2d's attributes, b of
 // shape [C_out, 1, 1] (or [1, C_out, 1, 1]), the value of
-// relu(conv2d(x, K) + b). The optimizer makes it from an inference graph's
-// convolution whose only reader adds its bias (std/nn's Conv2D) and maybe
+// relu(conv2d(x, K) + b). The optimizer makes it from a convolution
+// (forward, in inference and training graphs) whose only reader adds its bias (std/nn's Conv2D) and maybe
 // applies relu; the direct convolution then adds the bias and applies relu
 // to each tile before storing it (kernels.ConvForwardEpilogue), instead of
 // a pass over the output that broadcasts the bias. The results are bitwise

@@ -43,8 +43,8 @@ type group struct {
 //     only, of the root's shape: the group is the matmul's epilogue;
 //   - fused_conv2d, when the group adds a bias per channel to an f32
 //     conv2d that it alone reads, maybe then applying relu (std/nn's
-//     Conv2D and its activation at inference: in a training graph the
-//     gradient reads the convolution too);
+//     Conv2D and its activation, in inference and training graphs alike:
+//     relu's gradient reads relu's output, not the convolution);
 //   - fused_elementwise otherwise, when it has two ops or more.
 func Fuse(g *ops.Graph) (*ops.Graph, error) {
 	f := &fuser{readers: consumers(g), external: make([]bool, len(g.Nodes)), cheapDup: make([]int8, len(g.Nodes))}
