@@ -286,8 +286,8 @@ func col2imShift[T Float](c *Conv, dxg, col []T, ld, off int) {
 func ConvForward[T Float](c *Conv, out, x, k, col []T, mm Gemm[T]) {
 	if o32, ok := any(out).([]float32); ok && c.useDirect() {
 		d := c.directF32()
-		d.packWeights(d.apack, any(k).([]float32))
-		d.forward(o32, any(x).([]float32), d.apack, ConvEpilogue{})
+		a, aT := d.pack(any(k).([]float32))
+		d.forward(o32, any(x).([]float32), a, aT, ConvEpilogue{})
 		return
 	}
 	convRun(c, convFwdKind, out, x, k, mm)

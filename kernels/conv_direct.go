@@ -16,16 +16,55 @@ import "unsafe"
 // of 12 in panels of 6: sconvKern12x16, sconvKern6x32), with no column
 // buffer and no packing of the input, writing the output in place (a
 // last, shorter tile and a last panel of fewer channels go through a
-// small buffer). Every output is one chain of fused
+// small buffer). With AVX-512, the last positions of a plane past its
+// whole tiles of 16 (ohw mod 16, at most 12) go, where that costs fewer
+// instructions than a tile of 16 in every panel, through the tail kernels
+// (sconvTail4x64 and narrower), which hold 4 positions by up to 64
+// channels with the channels in the lanes and read the weights from a
+// second, tap-major packing (packTail). Every output is one chain of fused
 // multiply-adds over the taps in the order (ci, kh, kw), whatever the
-// threads.
+// threads and the kernel.
 
 const (
 	convDirectMR     = 6  // output channels per tile (AVX2)
 	convDirectWideMR = 12 // output channels per tile of the AVX-512 kernels
 	convDirectNR     = 16 // positions per tile (the narrow kernel's)
 	convDirectWide   = 32 // positions per tile of the wide (AVX-512) kernel
+	convTailPos      = 4  // positions per tail kernel
+	convTailChans    = 64 // output channels per tail kernel, at most
 )
+
+// convTail is the positions at the end of each plane of ohw positions that
+// the tail kernels compute for co output channels in the given panels (0:
+// none; tiles of 16 and 32 take them all). It is ohw mod 16 on the wide
+// (AVX-512) path when the tail kernels take fewer cycles a tap than a tile
+// of 16 positions in every panel, counting each kernel as its
+// accumulators over the two fused multiply-add ports but at least the 4
+// cycles of one multiply-add's latency.
+func convTail(ohw, co int, panels []convPanel, wide bool) int {
+	r := ohw % convDirectNR
+	if !wide || r == 0 {
+		return 0
+	}
+	cycles := func(acc int) int { return max((acc+1)/2, 4) }
+	panel := 0
+	for _, p := range panels {
+		panel += cycles(p.mr)
+	}
+	tail := 0
+	for c0 := 0; c0 < co; c0 += convTailChans {
+		vecs := (min(convTailChans, co-c0) + 15) / 16
+		tail += cycles(convTailPos * vecs)
+	}
+	if tail*((r+convTailPos-1)/convTailPos) >= panel {
+		return 0
+	}
+	return r
+}
+
+// convTailRows is co rounded up to whole vectors of 16 channels: the row
+// length of packTail's layout.
+func convTailRows(co int) int { return (co + 15) &^ 15 }
 
 // convPanel is a panel of output channels [co, co+mr) whose packed
 // weights start at element at of the packed kernel.
@@ -34,9 +73,11 @@ type convPanel struct{ co, mr, at int }
 // convPanels splits co output channels into panels for taps taps per
 // channel: where the AVX-512 kernels run (wide), panels of 12 channels (24
 // accumulators) and one last panel of 4, 6, 8 or 12 for the rest, the
-// smallest that holds it (so 32 channels are 12 + 12 + 8 and 64 are 5·12
-// + 4); otherwise panels of 6. A last panel's rows past co are zero rows
-// computed for nothing: at most 3 with AVX-512, 5 without.
+// smallest that holds it, except that a rest of 1 to 4 channels after at
+// least one panel of 12 makes the last 12 + rest two panels of 8 (so 32
+// channels are 12 + 12 + 8 and 64 are 4·12 + 8 + 8); otherwise panels of
+// 6. A last panel's rows past co are zero rows computed for nothing: at
+// most 3 with AVX-512, 5 without.
 func convPanels(co, taps int, wide bool) []convPanel {
 	var ps []convPanel
 	at, c := 0, 0
@@ -45,7 +86,16 @@ func convPanels(co, taps int, wide bool) []convPanel {
 			ps = append(ps, convPanel{c, convDirectWideMR, at})
 			at += convDirectWideMR * taps
 		}
-		if r := co - c; r > 0 {
+		r := co - c
+		if r > 0 && r <= 4 && len(ps) > 0 {
+			// 12 + r channels as two panels of 8: the same rows as 12 and
+			// a panel of 4, whose kernels keep too few sums in flight.
+			c -= convDirectWideMR
+			at -= convDirectWideMR * taps
+			ps = append(ps[:len(ps)-1], convPanel{c, 8, at})
+			return append(ps, convPanel{c + 8, 8, at + 8*taps})
+		}
+		if r > 0 {
 			mr := convDirectWideMR
 			for _, m := range []int{4, 6, 8} {
 				if r <= m {
@@ -82,6 +132,9 @@ type convDirect struct {
 	offs       []int       // per tap (ci, kh, kw): its offset into the padded planes
 	apack      []float32   // the packed kernel, when no PackCache holds it
 	a          []float32   // the packed kernel of the current run
+	tail       int         // the positions at each plane's end the tail kernels take (convTail)
+	apackT     []float32   // the tail kernels' packing (packTail), when no PackCache holds it
+	aT         []float32   // the tail kernels' packing of the current run
 	xpads      [][]float32 // per participant: the padded planes, with the slack the last tiles read
 	tiles      [][]float32 // per participant: one tile, [12, convDirectWide]
 	out, x     []float32
@@ -92,6 +145,7 @@ type convDirect struct {
 	// add and apply.
 	bias          []float32
 	hasBias, relu bool
+	biasT         []float32 // the bias padded to convTailRows(CO), for the tail kernels
 }
 
 // convDirectMinTaps is the fewest taps (input channels × KH × KW) for
@@ -127,6 +181,10 @@ func convDirectSizes(c *Conv) (apack, xpad, tile int64) {
 		rows = int64(l.co + l.mr)
 	}
 	apack = MulBytes(rows, int64(c.ck))
+	if convTail(c.OH*c.OW, c.CO, convPanels(c.CO, c.ck, wide), wide) > 0 {
+		// packTail's layout and the padded bias.
+		apack = AddBytes(apack, MulBytes(int64(convTailRows(c.CO)), AddBytes(int64(c.ck), 1)))
+	}
 	xpad = AddBytes(MulBytes(int64(c.C), int64(c.KW), int64(c.OH+c.KH-1), int64(c.OW)), convDirectNR)
 	tile = int64(convDirectMR * convDirectWide)
 	if wide {
@@ -167,11 +225,19 @@ func newConvDirect(c *Conv) *convDirect {
 		}
 	}
 	a, xl, tl := convDirectSizes(c)
-	if int64(convPackedLen(d.panels, c.ck)) != a {
+	d.tail = convTail(c.ohw, c.CO, d.panels, d.wide)
+	pl := int64(convPackedLen(d.panels, c.ck))
+	if d.tail > 0 {
+		rt := int64(convTailRows(c.CO))
+		d.apackT = make([]float32, rt*int64(c.ck))
+		d.biasT = make([]float32, rt)
+		pl += rt * int64(c.ck+1)
+	}
+	if pl != a {
 		panic("kernels: the direct convolution's panels disagree with its sizes")
 	}
-	d.apack = make([]float32, a)
-	d.bias = make([]float32, a/int64(max(c.ck, 1)))
+	d.apack = make([]float32, convPackedLen(d.panels, c.ck))
+	d.bias = make([]float32, int64(len(d.apack))/int64(max(c.ck, 1)))
 	d.tasks, d.per = splitTasks(c.N, c.CO*c.ck*c.ohw)
 	d.par = newParFor(d.tasks, d.task)
 	for range min(d.par.participants(), d.tasks) {
@@ -205,16 +271,45 @@ func (d *convDirect) packWeights(dst, k []float32) {
 	}
 }
 
+// packTail lays k [CO, C, KH, KW] out in dst tap by tap, each tap's
+// weights of all output channels together in a row of convTailRows(CO)
+// (zeros past CO): the tail kernels' layout.
+func (d *convDirect) packTail(dst, k []float32) {
+	c := d.c
+	rt := convTailRows(c.CO)
+	for t := 0; t < c.ck; t++ {
+		row := dst[t*rt : (t+1)*rt]
+		for co := range c.CO {
+			row[co] = k[co*c.ck+t]
+		}
+		clear(row[c.CO:])
+	}
+}
+
+// pack packs k for the panels into d.apack and, when the tail kernels
+// run, for them into d.apackT, and returns the two.
+func (d *convDirect) pack(k []float32) (a, aT []float32) {
+	d.packWeights(d.apack, k)
+	if d.tail > 0 {
+		d.packTail(d.apackT, k)
+	}
+	return d.apack, d.apackT
+}
+
 // forward computes out [N, CO, OH, OW] = conv(x, k) with k packed by
-// packWeights into a, then ep's bias and relu.
-func (d *convDirect) forward(out, x, a []float32, ep ConvEpilogue) {
-	d.out, d.x, d.a = out, x, a
+// packWeights into a and, when the tail kernels run, by packTail into aT,
+// then ep's bias and relu.
+func (d *convDirect) forward(out, x, a, aT []float32, ep ConvEpilogue) {
+	d.out, d.x, d.a, d.aT = out, x, a, aT
 	d.hasBias, d.relu = ep.Bias != nil, ep.Relu
 	if d.hasBias {
 		copy(d.bias, ep.Bias[:d.c.CO])
+		if d.tail > 0 {
+			copy(d.biasT, ep.Bias[:d.c.CO])
+		}
 	}
 	d.par.run()
-	d.out, d.x, d.a = nil, nil, nil
+	d.out, d.x, d.a, d.aT = nil, nil, nil, nil
 }
 
 // directF32 returns c's direct convolution, made on first use.
@@ -259,8 +354,8 @@ func ConvForwardEpilogue(c *Conv, cache *PackCache, out, x, k []float32, ep Conv
 	}
 	d := c.directF32()
 	if cache == nil {
-		d.packWeights(d.apack, k)
-		d.forward(out, x, d.apack, ep)
+		a, aT := d.pack(k)
+		d.forward(out, x, a, aT, ep)
 		return
 	}
 	key := packKey{data: uintptr(unsafe.Pointer(&k[0])), k: c.ck, n: c.CO, kc: d.panels[0].mr, nr: convDirectNR, kern: "conv", size: 4}
@@ -270,7 +365,18 @@ func ConvForwardEpilogue(c *Conv, cache *PackCache, out, x, k []float32, ep Conv
 		cache.packed++
 		e.gen = cache.gen
 	}
-	d.forward(out, x, buf, ep)
+	var bufT []float32
+	if d.tail > 0 {
+		key.kern = "conv_tail"
+		// The second layout of the same weights, made and invalidated with
+		// the first: one packing as the cache counts them.
+		bufT, ok, e = packEntryFor[float32](cache, key, len(d.apackT))
+		if !ok {
+			d.packTail(bufT, k)
+			e.gen = cache.gen
+		}
+	}
+	d.forward(out, x, buf, bufT, ep)
 }
 
 // convEpilogueRows applies ep to out [N, CO, OH·OW] channel by channel.
@@ -309,6 +415,7 @@ func (d *convDirect) image(xpad, tile []float32, n int) {
 	d.pad(xpad, n)
 	out := d.out[n*c.CO*c.ohw : (n+1)*c.CO*c.ohw]
 	wide := d.wide
+	qt := c.ohw - d.tail // the positions of the channel panels' tiles
 	for _, p := range d.panels {
 		mr := p.mr
 		a := d.a[p.at : p.at+mr*c.ck]
@@ -318,12 +425,12 @@ func (d *convDirect) image(xpad, tile []float32, n int) {
 		if d.hasBias {
 			bias = &d.bias[p.co]
 		}
-		for q, w := 0, 0; q < c.ohw; q += w {
+		for q, w := 0, 0; q < qt; q += w {
 			// Tiles of 32 positions while 32 remain (with AVX-512), then
 			// of 16: a tile past the plane's end reads only the 16
 			// positions of slack the padded planes have.
 			w = convDirectNR
-			if wide && c.ohw-q >= convDirectWide {
+			if wide && qt-q >= convDirectWide {
 				w = convDirectWide
 			}
 			if rows == mr && q+w <= c.ohw {
@@ -334,6 +441,34 @@ func (d *convDirect) image(xpad, tile []float32, n int) {
 			l := min(w, c.ohw-q)
 			for r := 0; r < rows; r++ {
 				copy(o[r*c.ohw+q:r*c.ohw+q+l], tile[r*w:r*w+l])
+			}
+		}
+	}
+	if d.tail > 0 {
+		d.tailImage(xpad, tile, out, qt)
+	}
+}
+
+// tailImage computes positions [qt, ohw) of every output channel of one
+// image (out) by the tail kernels, 4 positions by up to 64 channels at a
+// time through tile (rows of 64): the last kernel of a plane reads up to 3
+// positions past it, inside the padded planes' slack.
+func (d *convDirect) tailImage(xpad, tile, out []float32, qt int) {
+	c := d.c
+	rt := convTailRows(c.CO)
+	for c0 := 0; c0 < c.CO; c0 += convTailChans {
+		n := min(convTailChans, c.CO-c0)
+		var bias *float32
+		if d.hasBias {
+			bias = &d.biasT[c0]
+		}
+		for q := qt; q < c.ohw; q += convTailPos {
+			convTailTile((n+15)/16, c.ck, d.aT[c0:], rt, xpad[q:], d.offs, tile, bias, d.relu)
+			for p := range min(convTailPos, c.ohw-q) {
+				row := tile[convTailChans*p : convTailChans*p+n]
+				for j, v := range row {
+					out[(c0+j)*c.ohw+q+p] = v
+				}
 			}
 		}
 	}

@@ -86,3 +86,47 @@ func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc i
 		sconvKern6x16(k, &a[0], &x[0], &offs[0], &c[0], ldc, bias, r)
 	}
 }
+
+// sconvTail4x16, sconvTail4x32, sconvTail4x48 and sconvTail4x64
+// (AVX-512F) compute the last positions of a plane, 4 positions by 16, 32,
+// 48 or 64 output channels with the channels in the lanes: for positions
+// p < 4 and channels j,
+//
+//	c[64·p+j] = Σ_{i<k} a[lda·i+j] · x[offs[i]+p]
+//
+// in the order of i with fused multiply-adds from zero, then bias[j] and
+// relu as sconvKern6x16: the same chain for each element as the channel
+// panels' kernels, so bitwise their results.
+//
+//go:noescape
+func sconvTail4x16(k int, a *float32, lda int, x *float32, offs *int, c *float32, bias *float32, relu int)
+
+//go:noescape
+func sconvTail4x32(k int, a *float32, lda int, x *float32, offs *int, c *float32, bias *float32, relu int)
+
+//go:noescape
+func sconvTail4x48(k int, a *float32, lda int, x *float32, offs *int, c *float32, bias *float32, relu int)
+
+//go:noescape
+func sconvTail4x64(k int, a *float32, lda int, x *float32, offs *int, c *float32, bias *float32, relu int)
+
+// convTailTile computes 4 positions by 16·vecs channels (vecs 1 to 4) with
+// the channels in the lanes (sconvTail4x64 and its narrower forms) into c
+// (rows of 64), then adds bias (nil: none; else 16·vecs values) and
+// applies relu.
+func convTailTile(vecs, k int, a []float32, lda int, x []float32, offs []int, c []float32, bias *float32, relu bool) {
+	r := 0
+	if relu {
+		r = 1
+	}
+	switch vecs {
+	case 4:
+		sconvTail4x64(k, &a[0], lda, &x[0], &offs[0], &c[0], bias, r)
+	case 3:
+		sconvTail4x48(k, &a[0], lda, &x[0], &offs[0], &c[0], bias, r)
+	case 2:
+		sconvTail4x32(k, &a[0], lda, &x[0], &offs[0], &c[0], bias, r)
+	default:
+		sconvTail4x16(k, &a[0], lda, &x[0], &offs[0], &c[0], bias, r)
+	}
+}

@@ -60,6 +60,9 @@ func main() {
 	for _, k := range tiles {
 		kernel(&w, k)
 	}
+	for v := 1; v <= 4; v++ {
+		tailKernel(&w, v)
+	}
 	if err := os.WriteFile(*out, w.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -119,15 +122,7 @@ func kernel(w *bytes.Buffer, k tile) {
 			p("\tVADDPS %s, %s, %s", t, r(ch*k.vecs+v), r(ch*k.vecs+v))
 		}
 	}
-	p("\nnobias:")
-	p("\tMOVQ relu+56(FP), AX")
-	p("\tTESTQ AX, AX")
-	p("\tJE    norelu")
-	p("\t%s %s, %s, %s", k.zero, t, t, t)
-	for i := 0; i < acc; i++ {
-		p("\tVMAXPS %s, %s, %s", r(i), t, r(i)) // max(0, v): v where v is NaN or -0
-	}
-	p("\nnorelu:")
+	reluPart(p, k.zero, t, r, acc)
 	for ch := 0; ch < k.rows; ch++ {
 		if ch > 0 {
 			p("\tADDQ    R8, DX")
@@ -142,4 +137,92 @@ func kernel(w *bytes.Buffer, k tile) {
 	}
 	p("\tVZEROUPPER")
 	p("\tRET")
+}
+
+// tailKernel writes sconvTail4x(16·vecs): the last positions of a plane
+// (fewer than a tile's 16) with the output channels in the lanes: 4
+// positions by vecs vectors of 16 channels (4·vecs accumulators). For each
+// of k taps it broadcasts the four positions' elements of the padded
+// planes at x + 4·offs[t], loads the tap's weights of the channels (a,
+// tap-major with row stride lda: packTail) and adds their products, one
+// fused multiply-add per term in tap order from zero: the chain of the
+// channel-panel kernels for every element, so bitwise their results. It
+// stores position p's channels at c + 256·p (rows of 64 floats), after
+// the bias (vecs vectors, when bias is not nil) and relu as kernel does.
+func tailKernel(w *bytes.Buffer, vecs int) {
+	name := fmt.Sprintf("sconvTail4x%d", 16*vecs)
+	r := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	const pos = 4
+	acc := pos * vecs // accumulator p·vecs+v, then vecs weights, then pos broadcasts
+	wt := func(v int) string { return r(acc + v) }
+	bc := func(q int) string { return r(acc + vecs + q) }
+	p("\n// func %s(k int, a *float32, lda int, x *float32, offs *int, c *float32, bias *float32, relu int)", name)
+	p("// 4 positions by %d output channels, the channels in the lanes. MXCSR's", 16*vecs)
+	p("// flush-to-zero and denormals-are-zero bits are set while it sums")
+	p("// (mxcsr_amd64.h); the bias and relu run after.")
+	p("TEXT ·%s(SB), NOSPLIT, $8-64", name)
+	p("\tFTZ_ENTER")
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ a+8(FP), SI")
+	p("\tMOVQ lda+16(FP), R8")
+	p("\tSHLQ $2, R8")
+	p("\tMOVQ x+24(FP), DI")
+	p("\tMOVQ offs+32(FP), R9")
+	p("\tMOVQ c+40(FP), DX")
+	for i := 0; i < acc; i++ {
+		p("\tVPXORD %s, %s, %s", r(i), r(i), r(i))
+	}
+	p("\tTESTQ CX, CX")
+	p("\tJE    store")
+	p("\nloop:")
+	p("\tMOVQ    (R9), R11")
+	for v := 0; v < vecs; v++ {
+		p("\tVMOVUPS %d(SI), %s", 64*v, wt(v))
+	}
+	for q := 0; q < pos; q++ {
+		p("\tVBROADCASTSS %d(DI)(R11*4), %s", 4*q, bc(q))
+		for v := 0; v < vecs; v++ {
+			p("\tVFMADD231PS  %s, %s, %s", bc(q), wt(v), r(q*vecs+v))
+		}
+	}
+	p("\tADDQ R8, SI")
+	p("\tADDQ $8, R9")
+	p("\tDECQ CX")
+	p("\tJNZ  loop")
+	p("\nstore:")
+	p("\tFTZ_LEAVE")
+	p("\tMOVQ bias+48(FP), AX")
+	p("\tTESTQ AX, AX")
+	p("\tJE    nobias")
+	for v := 0; v < vecs; v++ {
+		p("\tVMOVUPS %d(AX), %s", 64*v, wt(v))
+		for q := 0; q < pos; q++ {
+			p("\tVADDPS %s, %s, %s", wt(v), r(q*vecs+v), r(q*vecs+v))
+		}
+	}
+	reluPart(p, "VPXORD", bc(0), r, acc)
+	for q := 0; q < pos; q++ {
+		for v := 0; v < vecs; v++ {
+			p("\tVMOVUPS %s, %d(DX)", r(q*vecs+v), 256*q+64*v)
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// reluPart writes a kernel's end of the bias (label nobias) and its relu
+// of accumulators 0..acc-1 when the relu argument is not 0, as max(0, v)
+// with 0 (register t, zeroed by the instruction zero) the first operand,
+// which keeps NaN and -0 as ReluRow does.
+func reluPart(p func(string, ...any), zero, t string, r func(int) string, acc int) {
+	p("\nnobias:")
+	p("\tMOVQ relu+56(FP), AX")
+	p("\tTESTQ AX, AX")
+	p("\tJE    norelu")
+	p("\t%s %s, %s, %s", zero, t, t, t)
+	for i := 0; i < acc; i++ {
+		p("\tVMAXPS %s, %s, %s", r(i), t, r(i))
+	}
+	p("\nnorelu:")
 }

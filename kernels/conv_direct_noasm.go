@@ -14,3 +14,7 @@ func convDirectWideOK() bool { return false }
 func convDirectTile(mr, w, k int, a, x []float32, offs []int, c []float32, ldc int, bias *float32, relu bool) {
 	panic("kernels: no direct convolution kernel on this build")
 }
+
+func convTailTile(vecs, k int, a []float32, lda int, x []float32, offs []int, c []float32, bias *float32, relu bool) {
+	panic("kernels: no direct convolution kernel on this build")
+}

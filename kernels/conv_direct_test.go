@@ -15,8 +15,10 @@ import (
 // counts around the 6-channel panels, rows narrower and wider than the
 // 16- and 32-position tiles (each shape with and without the 32-wide
 // AVX-512 kernel), paddings before and after that differ, and 1×1 and
-// 5×3 kernels. The plan runs twice per shape, the padding of its planes
-// reused.
+// 5×3 kernels, and planes whose last positions (ohw mod 16) go through
+// the tail kernels (tail: 1 to 4 vectors of channels, channels past 64, 1
+// to 3 groups of 4 positions; with AVX-512 the case says they must). The
+// plan runs twice per shape, the padding of its planes reused.
 func TestConvDirect(t *testing.T) {
 	if !convDirectAsm() {
 		t.Skip("no AVX2 and FMA: the direct convolution does not run here")
@@ -24,13 +26,18 @@ func TestConvDirect(t *testing.T) {
 	cases := []struct {
 		x, k   [4]int
 		lo, hi [2]int
+		tail   bool
 	}{
-		{[4]int{2, 32, 14, 14}, [4]int{64, 32, 3, 3}, [2]int{1, 1}, [2]int{1, 1}},
-		{[4]int{3, 4, 9, 20}, [4]int{7, 4, 3, 3}, [2]int{1, 1}, [2]int{1, 1}},
-		{[4]int{1, 5, 6, 5}, [4]int{13, 5, 3, 3}, [2]int{0, 2}, [2]int{2, 0}},
-		{[4]int{2, 3, 7, 33}, [4]int{5, 3, 5, 3}, [2]int{2, 1}, [2]int{1, 2}},
-		{[4]int{1, 40, 3, 4}, [4]int{6, 40, 1, 1}, [2]int{1, 0}, [2]int{0, 1}},
-		{[4]int{2, 8, 5, 5}, [4]int{1, 8, 3, 3}, [2]int{0, 0}, [2]int{0, 0}},
+		{[4]int{2, 32, 14, 14}, [4]int{64, 32, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, true},
+		{[4]int{3, 4, 9, 20}, [4]int{7, 4, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, false},
+		{[4]int{1, 5, 6, 5}, [4]int{13, 5, 3, 3}, [2]int{0, 2}, [2]int{2, 0}, false},
+		{[4]int{2, 3, 7, 33}, [4]int{5, 3, 5, 3}, [2]int{2, 1}, [2]int{1, 2}, false},
+		{[4]int{1, 40, 3, 4}, [4]int{6, 40, 1, 1}, [2]int{1, 0}, [2]int{0, 1}, false},
+		{[4]int{2, 8, 5, 5}, [4]int{1, 8, 3, 3}, [2]int{0, 0}, [2]int{0, 0}, false},
+		{[4]int{1, 3, 10, 10}, [4]int{32, 3, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, true},
+		{[4]int{2, 4, 6, 6}, [4]int{40, 4, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, true},
+		{[4]int{1, 3, 7, 4}, [4]int{100, 3, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, true},
+		{[4]int{2, 5, 3, 7}, [4]int{24, 5, 3, 3}, [2]int{1, 1}, [2]int{1, 1}, true},
 	}
 	defer func(old bool) { convDirectWideOff = old }(convDirectWideOff)
 	for k, g := range append(cases, cases...) {
@@ -46,6 +53,9 @@ func TestConvDirect(t *testing.T) {
 			c := NewConvPadded(g.x[:], g.k[:], [2]int{1, 1}, g.lo, g.hi, [2]int{1, 1}, 1)
 			if !c.useDirect() {
 				t.Fatalf("%+v does not take the direct path", g)
+			}
+			if tail := c.directF32().tail > 0; tail != (g.tail && convDirectWideOK()) {
+				t.Fatalf("%+v: tail kernels %v, want %v", g, tail, g.tail && convDirectWideOK())
 			}
 			x, k := randSlice(rng, numElems(g.x[:])), randSlice(rng, numElems(g.k[:]))
 			x32, k32 := to32(x), to32(k)
@@ -150,7 +160,7 @@ func TestConvForwardPacked(t *testing.T) {
 // the bias then relu applied by ReluRow-style element rules (v < 0 becomes
 // +0; NaN and -0 stay): channel counts that fill and do not fill the 12-
 // and 6-channel panels, rows that end in a partial tile, with and without
-// the AVX-512 kernels, with a cache and without, bias alone, relu alone and
+// the AVX-512 kernels (and their tail kernels, past 64 channels too), with a cache and without, bias alone, relu alone and
 // both; biases that make exact zeros and -0, and a NaN in the input. On a
 // machine without the direct path it checks the pass over the output.
 func TestConvForwardEpilogue(t *testing.T) {
@@ -159,6 +169,8 @@ func TestConvForwardEpilogue(t *testing.T) {
 		{[4]int{1, 1, 28, 28}, [4]int{32, 1, 3, 3}},
 		{[4]int{3, 4, 9, 20}, [4]int{7, 4, 3, 3}},
 		{[4]int{1, 5, 6, 5}, [4]int{13, 5, 3, 3}},
+		{[4]int{1, 3, 7, 4}, [4]int{100, 3, 3, 3}},
+		{[4]int{2, 5, 3, 7}, [4]int{24, 5, 3, 3}},
 	}
 	defer func(old bool) { convDirectWideOff = old }(convDirectWideOff)
 	for i, g := range cases {
