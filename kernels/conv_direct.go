@@ -496,18 +496,18 @@ func (d *convDirect) pad(xpad []float32, n int) {
 				continue
 			}
 			// Rows as wide as the input: one shifted copy, then zeros in
-			// the columns it wrapped into.
+			// the columns it wrapped into, a column at a time (the wrap
+			// is a column or two; a loop per row costs more than its
+			// stores on small planes).
 			copy(dst[lo:(c.H-1)*c.OW+hi], src[lo+dw:(c.H-1)*c.W+hi+dw])
-			if lo == 0 && hi == c.OW {
-				continue
-			}
-			for h := 0; h < c.H; h++ {
-				row := dst[h*c.OW : (h+1)*c.OW]
-				for j := range lo {
-					row[j] = 0
+			for j := range lo {
+				for i := j; i < len(dst); i += c.OW {
+					dst[i] = 0
 				}
-				for j := hi; j < c.OW; j++ {
-					row[j] = 0
+			}
+			for j := hi; j < c.OW; j++ {
+				for i := j; i < len(dst); i += c.OW {
+					dst[i] = 0
 				}
 			}
 		}
