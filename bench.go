@@ -3,8 +3,10 @@ package nnc
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	goruntime "runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -41,6 +43,10 @@ type BenchOptions struct {
 	Peak bool
 	// Top is the number of source lines the profile lists (0: 10).
 	Top int
+	// CPUProfile, when not nil, receives a Go CPU profile (runtime/pprof's
+	// format, for go tool pprof) of the timed rounds only: the kernels'
+	// functions, below the ops the report's profile names.
+	CPUProfile io.Writer
 }
 
 // BenchReport is what Program.Bench measured. Times are in seconds per
@@ -282,6 +288,29 @@ func (p *Program) inputTypes(entry string) ([]ops.Type, error) {
 	return types, nil
 }
 
+// benchRounds times opts.Rounds rounds of calls calls each and returns
+// the seconds per call of each, under a CPU profile into opts.CPUProfile
+// when it is set.
+func benchRounds(call func(uint64) error, opts BenchOptions, calls int) ([]float64, error) {
+	if opts.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(opts.CPUProfile); err != nil {
+			return nil, fmt.Errorf("nnc: the CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	means := make([]float64, opts.Rounds)
+	for r := range means {
+		t0 := time.Now()
+		for i := range calls {
+			if err := call(uint64(i)); err != nil {
+				return nil, err
+			}
+		}
+		means[r] = time.Since(t0).Seconds() / float64(calls)
+	}
+	return means, nil
+}
+
 // benchTime warms the session up, picks the calls per round and times the
 // rounds, then counts a steady call's allocations.
 func benchTime(s *runtime.Session, in []*tensor.Tensor, opts BenchOptions, rep *BenchReport) error {
@@ -304,15 +333,9 @@ func benchTime(s *runtime.Session, in []*tensor.Tensor, opts BenchOptions, rep *
 	}
 	per := time.Since(start) / time.Duration(calls)
 	rep.Calls = max(1, int(opts.RoundTime/max(per, 1)))
-	means := make([]float64, opts.Rounds)
-	for r := range means {
-		t0 := time.Now()
-		for i := range rep.Calls {
-			if err := call(uint64(i)); err != nil {
-				return err
-			}
-		}
-		means[r] = time.Since(t0).Seconds() / float64(rep.Calls)
+	means, err := benchRounds(call, opts, rep.Calls)
+	if err != nil {
+		return err
 	}
 	rep.Rounds = len(means)
 	slices.Sort(means)

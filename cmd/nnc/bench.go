@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	goruntime "runtime"
@@ -25,6 +26,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	top := fs.Int("top", 10, "source lines the profile lists")
 	seed := fs.Uint64("seed", 0, "seed of the parameters and the random inputs")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the timed rounds to this file (go tool pprof reads it)")
 	var ins listFlag
 	fs.Var(&ins, "in", "an input, NAME=VALUE (inline JSON or .npy), instead of random values (repeatable)")
 	memoryFlag(fs, memoryHelp)
@@ -59,9 +61,18 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *threads > 0 {
 		defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(*threads))
 	}
+	var prof bytes.Buffer
+	if *cpuProfile != "" {
+		opts.CPUProfile = &prof
+	}
 	rep, err := p.Bench(opts)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		if err := nnc.WriteFile(*cpuProfile, prof.Bytes()); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		return writeJSON(stdout, rep)

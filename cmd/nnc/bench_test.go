@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -128,6 +133,37 @@ func TestBenchErrors(t *testing.T) {
 		_, errOut, code := nncCmd(t, c.args...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, %q; want %d, %q", c.args, code, errOut, c.code, c.want)
+		}
+	}
+}
+
+// TestBenchCPUProfile: --cpuprofile writes a gzipped pprof profile of CPU
+// time (its string table names the sample type) and the report still
+// prints.
+func TestBenchCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.pprof")
+	args := append(slices.Clone(benchArgs), "--peak=false", "--cpuprofile", path)
+	args[slices.Index(args, "1ms")] = "50ms"
+	out, errOut, code := nncCmd(t, args...)
+	if code != 0 || !strings.Contains(out, "profile by op") {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	raw, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"cpu", "nanoseconds", "samples"} {
+		if !bytes.Contains(raw, []byte(s)) {
+			t.Errorf("the profile has no %q", s)
 		}
 	}
 }

@@ -67,7 +67,7 @@ Usage:
   nnc export FILE --entry M.forward [--params P] [--shapes T=64] -o MODEL.onnx
                                          the entry's inference graph as an ONNX model (opset 17)
   nnc lsp                                the language server for editors (LSP on stdin/stdout)
-  nnc bench FILE --entry M.fn [--train] [--shapes B=64] [--threads N] [--json]
+  nnc bench FILE --entry M.fn [--train] [--shapes B=64] [--threads N] [--json] [--cpuprofile F]
                                          time per call, GFLOP/s, memory, profile by op and .nn line
   nnc build FILE --entry M.forward [--params P] [--shapes B=1] [--package name] -o DIR
                                          a Go package running the entry's plan, weights embedded
