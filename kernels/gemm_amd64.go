@@ -117,3 +117,54 @@ var smallKernels32 = []smallKernel[float32]{
 	{1, 16, sgemmSmall1x16, sgemmSmallMask1x16}, {2, 16, sgemmSmall2x16, sgemmSmallMask2x16},
 	{3, 16, sgemmSmall3x16, sgemmSmallMask3x16}, {4, 16, sgemmSmall4x16, sgemmSmallMask4x16},
 }
+
+// The grouped small-M kernels of gemm_small_amd64.s (gemm_small_gen.go's
+// group): one row by 16 columns over g K blocks of equal length at once,
+// block b's steps at a[b·as + l·ks] and b[b·bs + l·ldb], each block's
+// fused multiply-add chain in accumulators of its own; then C (acc != 0)
+// plus the blocks' sums in block order is stored, bitwise what
+// sgemmSmall1x16 (or its masked form) run on each block in turn gives.
+
+//go:noescape
+func sgemmSmallG2x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int)
+
+//go:noescape
+func sgemmSmallG3x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int)
+
+//go:noescape
+func sgemmSmallG4x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int)
+
+//go:noescape
+func sgemmSmallG5x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int)
+
+//go:noescape
+func sgemmSmallG6x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int)
+
+//go:noescape
+func sgemmSmallMaskG2x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int, mask *int32)
+
+//go:noescape
+func sgemmSmallMaskG3x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int, mask *int32)
+
+//go:noescape
+func sgemmSmallMaskG4x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int, mask *int32)
+
+//go:noescape
+func sgemmSmallMaskG5x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int, mask *int32)
+
+//go:noescape
+func sgemmSmallMaskG6x16(k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int, mask *int32)
+
+// groupKernels32 are the grouped kernels by the number of blocks (index g:
+// 2 to 6; fn unmasked, mfn masked).
+var groupKernels32 = []groupKernel[float32]{2: {sgemmSmallG2x16, sgemmSmallMaskG2x16},
+	3: {sgemmSmallG3x16, sgemmSmallMaskG3x16}, 4: {sgemmSmallG4x16, sgemmSmallMaskG4x16},
+	5: {sgemmSmallG5x16, sgemmSmallMaskG5x16}, 6: {sgemmSmallG6x16, sgemmSmallMaskG6x16}}
+
+// groupKernels lists the grouped kernels for T (float32 only).
+func groupKernels[T Float]() []groupKernel[T] {
+	if g, ok := any(groupKernels32).([]groupKernel[T]); ok {
+		return g
+	}
+	return nil
+}

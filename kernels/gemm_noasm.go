@@ -16,3 +16,6 @@ func gemmKernels64() []gemmKernel[float64] {
 
 // gemmAsm says that this build has the assembly microkernels.
 const gemmAsm = false
+
+// groupKernels lists the grouped small-M kernels: none in this build.
+func groupKernels[T Float]() []groupKernel[T] { return nil }

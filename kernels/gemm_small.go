@@ -25,6 +25,18 @@ type smallKernel[T Float] struct {
 
 type smallFn[T Float] func(k int, a *T, rs, ks int, b *T, ldb int, c *T, ldc int, acc int)
 
+// groupKernel is a one-row, 16-column kernel over several K blocks of
+// equal length at once (gemm_small_gen.go's group; mfn masked): block b's
+// steps at a[b·as + l·ks] and b[b·bs + l·ldb]. Each block's chain runs in
+// accumulators of its own, so that the chains overlap where one row's
+// 16-column kernel runs one chain at a time, bound by the latency of a
+// fused multiply-add; the sums then go into C in block order, bitwise as
+// the one-block kernels' runs one after another.
+type groupKernel[T Float] struct {
+	fn  func(k int, a *T, ks, as int, b *T, ldb, bs int, c *T, acc int)
+	mfn func(k int, a *T, ks, as int, b *T, ldb, bs int, c *T, acc int, mask *int32)
+}
+
 // gemmSmallMax is the most rows of op(A) a product may have to run
 // unpacked. A variable so that tests can compare with the packed path.
 var gemmSmallMax = 8
@@ -44,6 +56,9 @@ type gemmSmall[T Float] struct {
 	mask   [16]int32       // the columns of the last strip, when fewer than 16
 	pmask  [16]int32       // the same for the packed panels: N%16 columns
 	big    *GemmPlan[T]    // the packed plan, made for a run with alpha != 1
+	// groups, for a product of one row, are the grouped kernels by
+	// blocks (groupKernels; nil: none).
+	groups []groupKernel[T]
 
 	// Per-run state.
 	a, b, c       []T
@@ -108,6 +123,9 @@ func newGemmSmall[T Float](g *GemmPlan[T]) bool {
 	g.kc, g.nkc = gemmKC[T](g.K)
 	g.nPan = blocks(g.N, g.nr)
 	sm.kc = g.kc
+	if g.M == 1 {
+		sm.groups = groupKernels[T]()
+	}
 	g.sm = sm
 	g.serial = g.M*g.N*g.K < gemmSerialMACs || sm.tasks == 1
 	g.maxPar = gemmParticipants()
@@ -198,6 +216,11 @@ func (g *GemmPlan[T]) smallColumns(j0, j1 int) {
 			g.smallEdge(j, rs, ks)
 			return
 		}
+		if w == 16 && sm.groups != nil {
+			g.smallStrip(j, ks, false)
+			j += w
+			continue
+		}
 		for k0 := 0; k0 < g.K; k0 += sm.kc {
 			kl := min(sm.kc, g.K-k0)
 			acc := 1
@@ -232,6 +255,10 @@ func smallEdgeWidth(j0, j1, width int) int {
 // the masked kernels, which touch no other column of B or C.
 func (g *GemmPlan[T]) smallEdge(j0, rs, ks int) {
 	sm := g.sm
+	if sm.groups != nil {
+		g.smallStrip(j0, ks, true)
+		return
+	}
 	a, b, c, ldb, ldc := sm.a, sm.b, sm.c, sm.ldb, sm.ldc
 	for k0 := 0; k0 < g.K; k0 += sm.kc {
 		kl := min(sm.kc, g.K-k0)
@@ -242,5 +269,45 @@ func (g *GemmPlan[T]) smallEdge(j0, rs, ks int) {
 		for _, blk := range sm.narrow {
 			blk.mfn(kl, &a[blk.r0*rs+k0*ks], rs, ks, &b[k0*ldb+j0], ldb, &c[blk.r0*ldc+j0], ldc, acc, &sm.mask[0])
 		}
+	}
+}
+
+// smallStrip computes the 16 columns of C from j0 of a one-row product
+// (masked: its last columns, fewer than 16, with the mask) block by block
+// of K as smallColumns and smallEdge do, up to 6 blocks of equal length at
+// once through the grouped kernels: the same chains and the same additions
+// into C in the same order, so the same bits.
+func (g *GemmPlan[T]) smallStrip(j0, ks int, masked bool) {
+	sm := g.sm
+	a, b, c, ldb := sm.a, sm.b, sm.c, sm.ldb
+	kc, nb := sm.kc, blocks(g.K, sm.kc)
+	equal := nb // the blocks of kc steps: all but a shorter last one
+	if g.K%kc != 0 {
+		equal--
+	}
+	blk := sm.narrow[0]
+	for bi := 0; bi < nb; {
+		k0 := bi * kc
+		acc := 1
+		if bi == 0 && sm.beta == 0 {
+			acc = 0
+		}
+		if n := min(equal-bi, len(sm.groups)-1); n >= 2 {
+			gk := sm.groups[n]
+			if masked {
+				gk.mfn(kc, &a[k0*ks], ks, kc*ks, &b[k0*ldb+j0], ldb, kc*ldb, &c[j0], acc, &sm.mask[0])
+			} else {
+				gk.fn(kc, &a[k0*ks], ks, kc*ks, &b[k0*ldb+j0], ldb, kc*ldb, &c[j0], acc)
+			}
+			bi += n
+			continue
+		}
+		kl := min(kc, g.K-k0)
+		if masked {
+			blk.mfn(kl, &a[k0*ks], 0, ks, &b[k0*ldb+j0], ldb, &c[j0], 0, acc, &sm.mask[0])
+		} else {
+			blk.fn(kl, &a[k0*ks], 0, ks, &b[k0*ldb+j0], ldb, &c[j0], 0, acc)
+		}
+		bi++
 	}
 }

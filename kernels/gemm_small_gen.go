@@ -60,6 +60,11 @@ func main() {
 	for _, k := range kernels {
 		k.emit(&w)
 	}
+	for g := 2; g <= 6; g++ {
+		for _, m := range []bool{false, true} {
+			group{g, m}.emit(&w)
+		}
+	}
 	if err := os.WriteFile(*out, w.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -180,6 +185,121 @@ func (k small) emit(w *bytes.Buffer) {
 		}
 		if r < k.rows-1 {
 			p("ADDQ R8, DX")
+		}
+	}
+	p("VZEROUPPER")
+	p("FTZ_LEAVE")
+	p("RET")
+}
+
+// group is a one-row, 16-column kernel over g K blocks of equal length at
+// once (masked: the last columns of C, as small's): block b's steps are at
+// a + b·as·4 and b + b·bs·4 bytes, each block's sums run into accumulators
+// of their own, so that the g chains, which the one-block kernels would
+// run one after another, overlap; then C (or nothing, when acc is 0) plus
+// the block sums in the order of the blocks is stored: bitwise the result
+// of the one-block kernel run on each block in turn with acc set after the
+// first.
+type group struct {
+	g      int
+	masked bool
+}
+
+func (k group) name() string {
+	if k.masked {
+		return fmt.Sprintf("sgemmSmallMaskG%dx16", k.g)
+	}
+	return fmt.Sprintf("sgemmSmallG%dx16", k.g)
+}
+
+// Registers: CX the steps, SI A (R12 its step, BX its block stride, R9 and
+// R10 three and five of those), DI B (R13 its row stride, R11 its block
+// stride, R8 and AX three and five of those), DX C; Y0… the accumulators
+// (block b's two vectors in Y2b, Y2b+1), Y12 and Y13 the mask, Y14 a
+// vector of B or C, Y15 the broadcast element of A.
+func (k group) emit(w *bytes.Buffer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	n := k.name()
+	label := func(s string) { fmt.Fprintf(w, "%s_%s:\n", n, s) }
+	args := "k int, a *float32, ks, as int, b *float32, ldb, bs int, c *float32, acc int"
+	frame := 72
+	if k.masked {
+		args += ", mask *int32"
+		frame = 80
+	}
+	fmt.Fprintf(w, "\n// func %s(%s)\n", n, args)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $8-%d\n", n, frame)
+	p("FTZ_ENTER")
+	if k.masked {
+		p("MOVQ mask+72(FP), AX")
+		p("VMOVDQU (AX), Y12")
+		p("VMOVDQU 32(AX), Y13")
+	}
+	p("MOVQ k+0(FP), CX")
+	p("MOVQ a+8(FP), SI")
+	p("MOVQ ks+16(FP), R12")
+	p("SHLQ $2, R12")
+	p("MOVQ as+24(FP), BX")
+	p("SHLQ $2, BX")
+	p("LEAQ (BX)(BX*2), R9")
+	p("LEAQ (BX)(BX*4), R10")
+	p("MOVQ b+32(FP), DI")
+	p("MOVQ ldb+40(FP), R13")
+	p("SHLQ $2, R13")
+	p("MOVQ bs+48(FP), R11")
+	p("SHLQ $2, R11")
+	p("LEAQ (R11)(R11*2), R8")
+	p("LEAQ (R11)(R11*4), AX")
+	p("MOVQ c+56(FP), DX")
+	acc := func(b, v int) string { return fmt.Sprintf("Y%d", 2*b+v) }
+	for b := 0; b < k.g; b++ {
+		for v := 0; v < 2; v++ {
+			p("VXORPS %s, %s, %s", acc(b, v), acc(b, v), acc(b, v))
+		}
+	}
+	aAt := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R9*1)", "(SI)(BX*4)", "(SI)(R10*1)"}
+	bAt := []string{"(DI)", "(DI)(R11*1)", "(DI)(R11*2)", "(DI)(R8*1)", "(DI)(R11*4)", "(DI)(AX*1)"}
+	p("TESTQ CX, CX")
+	p("JZ %s_store", n)
+	label("loop")
+	for b := 0; b < k.g; b++ {
+		p("VBROADCASTSS %s, Y15", aAt[b])
+		for v := 0; v < 2; v++ {
+			if k.masked {
+				p("VMASKMOVPS %d%s, Y%d, Y14", 32*v, bAt[b], 12+v)
+				p("VFMADD231PS Y14, Y15, %s", acc(b, v))
+			} else {
+				p("VFMADD231PS %d%s, Y15, %s", 32*v, bAt[b], acc(b, v))
+			}
+		}
+	}
+	p("ADDQ R12, SI")
+	p("ADDQ R13, DI")
+	p("DECQ CX")
+	p("JNZ %s_loop", n)
+	label("store")
+	p("MOVQ acc+64(FP), CX")
+	p("TESTQ CX, CX")
+	p("JZ %s_sum", n)
+	for v := 0; v < 2; v++ { // C + the first block's sums
+		if k.masked {
+			p("VMASKMOVPS %d(DX), Y%d, Y14", 32*v, 12+v)
+			p("VADDPS Y14, %s, %s", acc(0, v), acc(0, v))
+		} else {
+			p("VADDPS %d(DX), %s, %s", 32*v, acc(0, v), acc(0, v))
+		}
+	}
+	label("sum")
+	for b := 1; b < k.g; b++ {
+		for v := 0; v < 2; v++ {
+			p("VADDPS %s, %s, %s", acc(b, v), acc(0, v), acc(0, v))
+		}
+	}
+	for v := 0; v < 2; v++ {
+		if k.masked {
+			p("VMASKMOVPS %s, Y%d, %d(DX)", acc(0, v), 12+v, 32*v)
+		} else {
+			p("VMOVUPS %s, %d(DX)", acc(0, v), 32*v)
 		}
 	}
 	p("VZEROUPPER")

@@ -10,8 +10,10 @@ import (
 
 // TestGemmSmallBitwisePacked: a product of 1 to 8 rows run unpacked gives
 // bitwise the packed path's result, for every transpose of A, with C stored
-// or accumulated, K over one or several K blocks, and N with every kind of
-// column strip (main width, 16 wide, the padded edge); a product that is
+// or accumulated, K over one or several K blocks (up to 13, of equal
+// length or with a shorter last, which one row's 16-column strips run
+// through the grouped kernels), and N with every kind of column strip
+// (main width, 16 wide, the padded edge); a product that is
 // not small-M (9 rows, B transposed) stays packed.
 func TestGemmSmallBitwisePacked(t *testing.T) {
 	kern := gemmKernelsFor[float32]()[0]
@@ -19,10 +21,10 @@ func TestGemmSmallBitwisePacked(t *testing.T) {
 		t.Skip("no small-M kernels in this build")
 	}
 	rng := rand.New(rand.NewPCG(14, 1))
-	ks := []int{1, 7, 256, 300, 784}
+	ks := []int{1, 7, 256, 300, 768, 784, 1280, 1600, 3136}
 	ns := []int{1, 10, 16, 33, 64, 100, 300, 530}
 	if testing.Short() {
-		ks, ns = []int{7, 300}, []int{10, 100, 530}
+		ks, ns = []int{7, 300, 3136}, []int{10, 100, 530}
 	}
 	for m := 1; m <= 9; m++ {
 		for _, k := range ks {
