@@ -23,7 +23,7 @@ import (
 //	clip_value    = 0.5
 //	groups        = [group("*.b", weight_decay = 0), group("norm*", lr = 1e-4)]
 //	accumulate    = 4
-//	ema           = 0.999
+//	ema           = 0.999                 // or ema(decay = 0.999, start = 2000)
 //	noise         = noise(input = 0.1, weight = 0.01, inputs = ["x"])
 //	prune         = prune(sparsity = 0.9, start = 0, end = 1000, every = 100, scope = "layer", params = ["*.W"])
 //	class_weights = "balanced"            // or [1.0, 2.0, 0.5]
@@ -64,6 +64,11 @@ type StepSettings struct {
 	// EMA keeps a moving average of the weights with this decay, used for
 	// evaluation and written as the trained parameters (ema).
 	EMA float64
+	// EMAStart makes the moving average a copy of the weights through
+	// this many updates before it starts averaging (ema's start; 0: the
+	// train block's, else from the first update). It needs EMA or the
+	// block's ema.
+	EMAStart int
 	// Noise adds Gaussian noise to the inputs and weights in training
 	// (noise), replacing the block's noise.
 	Noise *Noise
@@ -92,6 +97,8 @@ func (o *StepSettings) check() error {
 		return bad("Accumulate", o.Accumulate, "want a positive number of batches (0: the train block's)")
 	case !(o.EMA >= 0 && o.EMA < 1):
 		return bad("EMA", o.EMA, "want a decay in (0, 1) (0: the train block's)")
+	case o.EMAStart < 0 || o.EMAStart > train.MaxEMAStart:
+		return bad("EMAStart", o.EMAStart, fmt.Sprintf("want a number of updates from 0 to %d (0: the train block's)", train.MaxEMAStart))
 	case o.Sampler != "" && o.Sampler != "balanced" && o.Sampler != "shuffle":
 		return bad("Sampler", strconv.Quote(o.Sampler), "want \"balanced\" or \"shuffle\" (\"\": the train block's)")
 	}
@@ -152,6 +159,9 @@ func (s *settings) stepKey(k string, so *train.StepOptions, sampler *string) []*
 	}
 	switch k {
 	case "clip_norm", "clip_value", "ema":
+		if c, isCall := v.(lang.Call); isCall && k == "ema" {
+			return s.blockEMA(c, so)
+		}
 		f, ok := number(v)
 		switch {
 		case !ok:
@@ -341,6 +351,37 @@ func (s *settings) blockNoise(v lang.Value, so *train.StepOptions) []*lang.Error
 	return errs
 }
 
+// blockEMA reads ema = ema(decay = 0.999, start = 2000): the decay (needed)
+// and the updates through which the average copies the weights.
+func (s *settings) blockEMA(c lang.Call, so *train.StepOptions) []*lang.Error {
+	if _, err := s.callOf("ema", c, "ema", "a decay such as 0.999 or ema(decay = 0.999, start = 2000)"); err != nil {
+		return []*lang.Error{err}
+	}
+	keys, errs := s.kwargs("ema", nil, c, 0, "decay", "start")
+	if !slices.Contains(keys, "decay") && len(errs) == 0 {
+		errs = append(errs, s.errorf(lang.CodeArgs, "ema", "ema(...) needs decay = d"))
+	}
+	for _, kw := range keys {
+		x, at := c.Kwargs[kw], s.spec.NestedPos("ema", kw)
+		if kw == "decay" {
+			f, ok := number(x)
+			if !ok || !(f > 0 && f < 1) {
+				errs = append(errs, s.errorAt(at, lang.CodeValue, "ema", "decay = %s: want a decay in (0, 1) such as 0.999", showValue(x)))
+				continue
+			}
+			so.EMA = f
+			continue
+		}
+		n, ok := x.(int64)
+		if !ok || n < 0 || n > train.MaxEMAStart {
+			errs = append(errs, s.errorAt(at, lang.CodeValue, "ema", "start = %s: want a number of updates from 0 to %d", showValue(x), train.MaxEMAStart))
+			continue
+		}
+		so.EMAStart = int(n)
+	}
+	return errs
+}
+
 // stringList reads a list of non-empty strings.
 func stringList(v lang.Value) ([]string, bool) {
 	l, ok := v.([]lang.Value)
@@ -456,6 +497,9 @@ func (s *settings) stepOptions(o train.Optimizer, opts *StepSettings) (*train.St
 	}
 	if opts.EMA > 0 {
 		so.EMA = opts.EMA
+	}
+	if opts.EMAStart > 0 {
+		so.EMAStart = opts.EMAStart
 	}
 	if opts.Noise != nil {
 		so.Noise = *opts.Noise

@@ -43,6 +43,9 @@ type StepOptions struct {
 	// EMA, when positive, keeps an exponential moving average of every
 	// parameter with this decay (see EMAState).
 	EMA float64
+	// EMAStart is the updates through which the moving average is a copy
+	// of the weights before it starts averaging (0: from the first).
+	EMAStart int
 	// Noise adds seeded Gaussian noise to inputs and weights in the
 	// forward pass of training (see Noise).
 	Noise Noise
@@ -108,6 +111,12 @@ func (s *StepOptions) Check() error {
 	}
 	if !(s.EMA >= 0 && s.EMA < 1) {
 		errs = append(errs, settingErr("ema", "want a decay in [0, 1), got %v", s.EMA))
+	}
+	switch {
+	case s.EMAStart < 0 || s.EMAStart > MaxEMAStart:
+		errs = append(errs, settingErr("ema", "want a start from 0 to %d updates, got %d", MaxEMAStart, s.EMAStart))
+	case s.EMAStart > 0 && s.EMA == 0:
+		errs = append(errs, settingErr("ema", "a start of %d updates needs a decay", s.EMAStart))
 	}
 	if err := s.Noise.Check(); err != nil {
 		errs = append(errs, err)
@@ -183,7 +192,7 @@ func (s *StepOptions) build(b *ops.Builder, loss *ops.Node, params []*ops.Node) 
 		s.Prune.maskUpdates(b, params)
 	}
 	if s.EMA > 0 {
-		averageUpdates(b, params, s.EMA, s.Prune)
+		averageUpdates(b, params, s.EMA, s.EMAStart, s.Prune)
 	}
 	if b.G.Output("loss") != loss {
 		b.Output("loss", loss)

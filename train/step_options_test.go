@@ -147,6 +147,9 @@ func TestStepOptionsMatchPyTorch(t *testing.T) {
 			}}
 		},
 		"ema_adam": func() *StepOptions { return &StepOptions{Optimizer: NewAdam(0.05), EMA: 0.9} },
+		"ema_start_adam": func() *StepOptions {
+			return &StepOptions{Optimizer: NewAdam(0.05), EMA: 0.9, EMAStart: 3}
+		},
 		"class_weights_balanced": func() *StepOptions {
 			return &StepOptions{Optimizer: &SGD{LR: 0.5}, ClassWeights: balanced, BalancedClasses: true}
 		},
@@ -365,6 +368,13 @@ func TestStepOptionsCheck(t *testing.T) {
 		var se *SettingError
 		if !errors.As(err, &se) || se.Key != key {
 			t.Errorf("%s: error %v", key, err)
+		}
+	}
+	// The moving average's start: not negative, and not without a decay.
+	for _, so := range []*StepOptions{{Optimizer: &SGD{LR: 1}, EMA: 0.9, EMAStart: -1}, {Optimizer: &SGD{LR: 1}, EMAStart: 5}} {
+		var se *SettingError
+		if err := so.Check(); !errors.As(err, &se) || se.Key != "ema" {
+			t.Errorf("EMA %v, EMAStart %d: error %v", so.EMA, so.EMAStart, err)
 		}
 	}
 }

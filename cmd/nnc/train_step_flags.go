@@ -26,6 +26,7 @@ func addStepFlags(fs *flag.FlagSet, o *nnc.StepSettings) *stepFlags {
 	fs.Var(&f.groups, "group", "a parameter group, PATTERN:setting=value,... such as '*.b:weight_decay=0' (repeat for more; replaces the block's groups)")
 	fs.IntVar(&o.Accumulate, "accumulate", 0, "sum the gradients of this many batches into one update (accumulate)")
 	fs.Float64Var(&o.EMA, "ema", 0, "evaluate and write a moving average of the weights with this decay in (0, 1) (ema)")
+	fs.IntVar(&o.EMAStart, "ema-start", 0, "the moving average copies the weights through this many updates, then averages (ema's start)")
 	fs.StringVar(&f.noise, "noise", "", "Gaussian noise in training: input=0.1,weight=0.01[,inputs=x;z] (noise)")
 	fs.StringVar(&f.prune, "prune", "", "gradual magnitude pruning: sparsity=0.9,end=1000[,start=0,every=100,scope=layer|global,params=*.W;*.K] (prune)")
 	fs.StringVar(&o.ClassWeights, "class-weights", "", "balanced, none, or weights 1,2,0.5 of cross entropy's classes (class_weights)")
@@ -41,6 +42,7 @@ func (f *stepFlags) parse(fs *flag.FlagSet) error {
 		positiveFloat(fs, "clip-norm", o.ClipNorm),
 		positiveFloat(fs, "clip-value", o.ClipValue),
 		positiveInt(fs, "accumulate", o.Accumulate),
+		positiveInt(fs, "ema-start", o.EMAStart),
 		nonEmpty(fs, "noise", "prune", "class-weights", "sampler"),
 	} {
 		if err != nil {

@@ -20,7 +20,7 @@ func TestStepFlags(t *testing.T) {
     clip_value = 0.5
     groups = [group("W", weight_decay = 0, lr = 0.01)]
     accumulate = 2
-    ema = 0.9
+    ema = ema(decay = 0.9, start = 4)
     noise = noise(input = 0.01, weight = 0.001)
     class_weights = "balanced"
     sampler = "balanced"
@@ -35,7 +35,7 @@ func TestStepFlags(t *testing.T) {
 	plain := tinyModel(t, "    optimizer = adamw(lr = 0.05, weight_decay = 0.1)\n    epochs = 3\n    batch = 10\n")
 	out2, errOut, code := nncCmd(t, "train", plain, "--json", "--quiet", "-o", p2,
 		"--clip-norm", "1", "--clip-value", "0.5", "--group", "W:weight_decay=0,lr=0.01", "--accumulate", "2",
-		"--ema", "0.9", "--noise", "input=0.01,weight=0.001", "--class-weights", "balanced", "--sampler", "balanced",
+		"--ema", "0.9", "--ema-start", "4", "--noise", "input=0.01,weight=0.001", "--class-weights", "balanced", "--sampler", "balanced",
 		"--prune", "sparsity=0.5,start=1,end=6,every=2")
 	if code != 0 {
 		t.Fatalf("flags: exit %d: %s", code, errOut)
@@ -52,6 +52,7 @@ func TestStepFlags(t *testing.T) {
 		{"--clip-norm", "-1", "--clip-norm must be a positive, finite number"},
 		{"--accumulate", "0", "--accumulate must be a positive integer"},
 		{"--ema", "1", "--ema is a decay in (0, 1)"},
+		{"--ema-start", "0", "--ema-start must be a positive integer"},
 		{"--group", "W", `--group "W": want PATTERN:setting=value`},
 		{"--group", "W:lr=x", `--group "W:lr=x": lr=x: want a number`},
 		{"--noise", "input=0.1,input=0.2", "input is given twice"},

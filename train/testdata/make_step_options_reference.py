@@ -3,7 +3,8 @@
 weights, class weights) for train/step_options_test.go, computed with
 PyTorch (torch.nn.utils.clip_grad_norm_, clip_grad_value_, optimizer
 parameter groups, torch.optim.swa_utils.AveragedModel with
-get_ema_multi_avg_fn's rule, ema.lerp_(p, 1 - decay) after a first copy, written out (torch 1.13 has no get_ema_multi_avg_fn),
+get_ema_multi_avg_fn's rule, ema.lerp_(p, 1 - decay) after a first copy, written out (torch 1.13 has no get_ema_multi_avg_fn;
+with a start S, the copy is made at each of the first S+1 steps, as an AveragedModel first updated after S steps),
 CrossEntropyLoss(weight=...)) and scikit-learn (compute_class_weight).
 Run from this directory:
 
@@ -42,7 +43,7 @@ def forward(p, x):
     return torch.relu(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
 
 
-def run(make_opt, dtype=torch.float64, clip_norm=None, clip_value=None, ema=None, weight=None, groups=None):
+def run(make_opt, dtype=torch.float64, clip_norm=None, clip_value=None, ema=None, weight=None, groups=None, ema_start=0):
     p = {k: torch.tensor(v, dtype=dtype).requires_grad_(True) for k, v in P0.items()}
     if groups is None:
         opt = make_opt([p[k] for k in NAMES])
@@ -69,8 +70,8 @@ def run(make_opt, dtype=torch.float64, clip_norm=None, clip_value=None, ema=None
         opt.step()
         if ema is not None:
             with torch.no_grad():
-                if avg is None:
-                    avg = {k: p[k].detach().clone() for k in NAMES}
+                if avg is None or k <= ema_start:
+                    avg = {n: p[n].detach().clone() for n in NAMES}
                 else:
                     for k in NAMES:
                         avg[k].lerp_(p[k].detach(), 1 - ema)
@@ -103,6 +104,7 @@ runs = {
     "groups_adamw": run(lambda gs: torch.optim.AdamW(gs, lr=0.02, weight_decay=0.5), groups=no_decay_groups),
     "groups_sgd": run(lambda gs: torch.optim.SGD(gs, lr=0.1, momentum=0.9, weight_decay=0.05), groups=sgd_groups),
     "ema_adam": run(lambda ps: torch.optim.Adam(ps, lr=0.05), ema=0.9),
+    "ema_start_adam": run(lambda ps: torch.optim.Adam(ps, lr=0.05), ema=0.9, ema_start=3),
     "class_weights_balanced": run(lambda ps: torch.optim.SGD(ps, lr=0.5), weight=BALANCED),
     "class_weights_list": run(lambda ps: torch.optim.Adam(ps, lr=0.05), weight=[1.0, 2.0, 0.5]),
     "all": run(lambda gs: torch.optim.AdamW(gs, lr=0.02, weight_decay=0.5), clip_norm=0.1, ema=0.8,
