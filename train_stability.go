@@ -62,7 +62,8 @@ type StepSettings struct {
 	// (accumulate).
 	Accumulate int
 	// EMA keeps a moving average of the weights with this decay, used for
-	// evaluation and written as the trained parameters (ema).
+	// evaluation and written as the trained parameters (ema); -1 turns the
+	// train block's ema off.
 	EMA float64
 	// EMAStart makes the moving average a copy of the weights through
 	// this many updates before it starts averaging (ema's start; 0: the
@@ -95,8 +96,8 @@ func (o *StepSettings) check() error {
 		return bad("ClipValue", o.ClipValue, "want a positive, finite value (0: the train block's)")
 	case o.Accumulate < 0:
 		return bad("Accumulate", o.Accumulate, "want a positive number of batches (0: the train block's)")
-	case !(o.EMA >= 0 && o.EMA < 1):
-		return bad("EMA", o.EMA, "want a decay in (0, 1) (0: the train block's)")
+	case !(o.EMA >= 0 && o.EMA < 1) && o.EMA != -1:
+		return bad("EMA", o.EMA, "want a decay in (0, 1) (0: the train block's; -1: none)")
 	case o.EMAStart < 0 || o.EMAStart > train.MaxEMAStart:
 		return bad("EMAStart", o.EMAStart, fmt.Sprintf("want a number of updates from 0 to %d (0: the train block's)", train.MaxEMAStart))
 	case o.Sampler != "" && o.Sampler != "balanced" && o.Sampler != "shuffle":
@@ -495,8 +496,11 @@ func (s *settings) stepOptions(o train.Optimizer, opts *StepSettings) (*train.St
 	if opts.Accumulate > 0 {
 		so.Accumulate = opts.Accumulate
 	}
-	if opts.EMA > 0 {
+	switch {
+	case opts.EMA > 0:
 		so.EMA = opts.EMA
+	case opts.EMA == -1:
+		so.EMA, so.EMAStart = 0, 0
 	}
 	if opts.EMAStart > 0 {
 		so.EMAStart = opts.EMAStart

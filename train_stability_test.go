@@ -207,3 +207,46 @@ func TestDesignExamplesClipNorm(t *testing.T) {
 		t.Errorf("clip_norm = 1e-3 trains as clip_norm = 1: loss %v", losses[0])
 	}
 }
+
+// TestEMAOff: TrainOptions.EMA = -1 turns the block's ema off (with its
+// start): the metrics and parameters of a block without one, bit for bit;
+// an average that starts after the run's last update is a copy of the
+// weights, so its run ends as one without an average too.
+func TestEMAOff(t *testing.T) {
+	const base = "    data = \"d.csv\"\n    optimizer = adam(lr = 0.05)\n    epochs = 2\n    batch = 10\n"
+	run := func(block string, opts TrainOptions) ([]float32, map[string]float64) {
+		t.Helper()
+		p, err := CompileFile(tinyModel(t, base+block))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Output = filepath.Join(t.TempDir(), "w.safetensors")
+		res, err := p.Train(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loadParam(t, opts.Output, "W").F32, res.Metrics
+	}
+	wantW, want := run("", TrainOptions{})
+	for name, c := range map[string]struct {
+		block string
+		opts  TrainOptions
+	}{
+		"off":        {"    ema = ema(decay = 0.9, start = 3)", TrainOptions{StepSettings: StepSettings{EMA: -1}}},
+		"late start": {"    ema = ema(decay = 0.9, start = 1000)", TrainOptions{}},
+	} {
+		w, m := run(c.block, c.opts)
+		if !slices.Equal(w, wantW) {
+			t.Errorf("%s: W = %v, want %v", name, w, wantW)
+		}
+		for k, v := range want {
+			if m[k] != v && !(math.IsNaN(v) && math.IsNaN(m[k])) {
+				t.Errorf("%s: %s = %v, want %v", name, k, m[k], v)
+			}
+		}
+	}
+	// With the average on, the parameters written differ.
+	if w, _ := run("    ema = 0.5", TrainOptions{}); slices.Equal(w, wantW) {
+		t.Error("ema = 0.5 wrote the weights themselves")
+	}
+}

@@ -25,7 +25,7 @@ func addStepFlags(fs *flag.FlagSet, o *nnc.StepSettings) *stepFlags {
 	fs.Float64Var(&o.ClipValue, "clip-value", 0, "clamp every gradient element to ±this (clip_value)")
 	fs.Var(&f.groups, "group", "a parameter group, PATTERN:setting=value,... such as '*.b:weight_decay=0' (repeat for more; replaces the block's groups)")
 	fs.IntVar(&o.Accumulate, "accumulate", 0, "sum the gradients of this many batches into one update (accumulate)")
-	fs.Float64Var(&o.EMA, "ema", 0, "evaluate and write a moving average of the weights with this decay in (0, 1) (ema)")
+	fs.Float64Var(&o.EMA, "ema", 0, "evaluate and write a moving average of the weights with this decay in (0, 1) (ema); 0 turns the block's off")
 	fs.IntVar(&o.EMAStart, "ema-start", 0, "the moving average copies the weights through this many updates, then averages (ema's start)")
 	fs.StringVar(&f.noise, "noise", "", "Gaussian noise in training: input=0.1,weight=0.01[,inputs=x;z] (noise)")
 	fs.StringVar(&f.prune, "prune", "", "gradual magnitude pruning: sparsity=0.9,end=1000[,start=0,every=100,scope=layer|global,params=*.W;*.K] (prune)")
@@ -49,8 +49,11 @@ func (f *stepFlags) parse(fs *flag.FlagSet) error {
 			return err
 		}
 	}
-	if set["ema"] && !(o.EMA > 0 && o.EMA < 1) {
-		return usagef("--ema is a decay in (0, 1), got %v", o.EMA)
+	if set["ema"] && !(o.EMA >= 0 && o.EMA < 1) {
+		return usagef("--ema is a decay in (0, 1), or 0 for none, got %v", o.EMA)
+	}
+	if set["ema"] && o.EMA == 0 {
+		o.EMA = -1 // none, over the block's
 	}
 	if set["sampler"] && o.Sampler != "balanced" && o.Sampler != "shuffle" {
 		return usagef("--sampler is balanced or shuffle, not %q", o.Sampler)

@@ -70,3 +70,22 @@ func TestStepFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestEMAFlagOff: --ema 0 turns the block's moving average off: the
+// parameter file of a block without one, byte for byte.
+func TestEMAFlagOff(t *testing.T) {
+	head := "    optimizer = adam(lr = 0.05)\n    epochs = 2\n    batch = 10\n"
+	dir := t.TempDir()
+	p1, p2 := filepath.Join(dir, "plain.safetensors"), filepath.Join(dir, "off.safetensors")
+	if _, errOut, code := nncCmd(t, "train", tinyModel(t, head), "--quiet", "-o", p1); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if _, errOut, code := nncCmd(t, "train", tinyModel(t, head+"    ema = 0.9\n"), "--quiet", "--ema", "0", "-o", p2); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b1, err1 := os.ReadFile(p1)
+	b2, err2 := os.ReadFile(p2)
+	if err1 != nil || err2 != nil || !bytes.Equal(b1, b2) {
+		t.Errorf("--ema 0 over ema = 0.9 wrote other parameters than no ema (%v, %v)", err1, err2)
+	}
+}
