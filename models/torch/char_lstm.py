@@ -20,6 +20,7 @@ character; a run whose settings give a context c (the train block's
 text(..., context = c)) also measures val_context: windows of seq one every
 seq - c, each scoring its last seq - c positions.
 """
+import copy
 import gzip
 import json
 import math
@@ -135,6 +136,10 @@ def train(make_model, make_opt, cfg, seed, max_steps=0, log=print):
     g = torch.Generator().manual_seed(seed)
     model = make_model(V)
     opt = make_opt(model)
+    # cfg["ema"]: evaluate a moving average of the weights, as nnc's
+    # ema = d: a copy at the first update, then avg.lerp_(p, 1 - d)
+    # (torch.optim.swa_utils.AveragedModel's EMA rule, written out).
+    avg = None
     seq, batch = cfg["seq"], cfg["batch"]
     vx, vy = windows(ids[a:], seq, 0)
     n = (a - seq) // seq
@@ -159,12 +164,20 @@ def train(make_model, make_opt, cfg, seed, max_steps=0, log=print):
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
             opt.step()
+            if cfg.get("ema"):
+                with torch.no_grad():
+                    if avg is None:
+                        avg = copy.deepcopy(model)
+                    else:
+                        for pa, pm in zip(avg.parameters(), model.parameters()):
+                            pa.lerp_(pm, 1 - cfg["ema"])
             losses.append(loss.item())
             step += 1
         train_time = time.time() - t0
-        val = evaluate(model, vx, vy, batch, V)
+        judged = avg if avg is not None else model
+        val = evaluate(judged, vx, vy, batch, V)
         if cfg.get("context"):
-            val_context = windowed(model, ids[a:], seq, cfg["context"])[0]
+            val_context = windowed(judged, ids[a:], seq, cfg["context"])[0]
             log(f"seed {seed} epoch {epoch + 1}: val_context {val_context:.4f} (context {cfg['context']})")
         else:
             val_context = None

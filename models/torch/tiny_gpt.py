@@ -31,6 +31,11 @@ RUNS = {
 }
 # the train block's run with dropout 0.1 (`nnc train tiny_gpt.nn --arg p=0.1`)
 RUNS["full_p01"] = dict(RUNS["full"], p=0.1)
+# six blocks and a moving average of the weights (`nnc train tiny_gpt.nn
+# --arg layers=6 --ema 0.999`, session 14); small_ema checks the average on
+# the 40k slice in seconds
+RUNS["full_l6_ema"] = dict(RUNS["full"], layers=6, ema=0.999)
+RUNS["small_ema"] = dict(RUNS["small"], ema=0.9, seeds=[0])
 
 
 def dense(n_in, n_out):
