@@ -297,13 +297,15 @@ func (p *Program) Sample(ctx context.Context, o SampleOptions) (res *SampleResul
 }
 
 // loadStepParams reads the parameters from a file nnc train -o wrote or
-// from one of its checkpoints (the parameters only).
+// from one of its checkpoints: its parameters, or, for a run with a moving
+// average of the weights (ema), the averages, which its validation read
+// and -o writes.
 func loadStepParams(f *Func, path string) error {
 	ck, err := train.ReadCheckpoint(path, 0)
 	switch {
 	case err == nil:
 		return f.writeParams(func(store *runtime.Store) error {
-			return setParams(store, f.leaves(), ck.Params, path)
+			return setParams(store, f.leaves(), checkpointWeights(ck), path)
 		})
 	case strings.Contains(err.Error(), "not an nnc checkpoint"):
 		return f.LoadParams(path)
@@ -454,4 +456,19 @@ func sampleVocab(o *SampleOptions) (*data.Vocab, error) {
 		return nil, fmt.Errorf("the vocabulary: %w (nnc train -o writes it beside the parameters; a checkpoint records it)", err)
 	}
 	return v, nil
+}
+
+// checkpointWeights is ck's parameters, or, when it holds a moving average
+// of every one of them (train.EMAState), the averages under the
+// parameters' names.
+func checkpointWeights(ck *train.Checkpoint) map[string]*tensor.Tensor {
+	avg := make(map[string]*tensor.Tensor, len(ck.Params))
+	for name := range ck.Params {
+		a, ok := ck.States[train.EMAState(name)]
+		if !ok {
+			return ck.Params
+		}
+		avg[name] = a
+	}
+	return avg
 }
