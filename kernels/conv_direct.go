@@ -141,11 +141,11 @@ type convDirect struct {
 	tasks, per int
 	par        *parFor
 	// bias holds the current run's bias (ConvEpilogue.Bias) padded with
-	// zeros to the panels' rows, and hasBias and relu say what the tiles
-	// add and apply.
+	// zeros to the panels' rows (and, for the tail kernels, to whole
+	// vectors of 16), and hasBias and relu say what the tiles add and
+	// apply.
 	bias          []float32
 	hasBias, relu bool
-	biasT         []float32 // the bias padded to convTailRows(CO), for the tail kernels
 }
 
 // convDirectMinTaps is the fewest taps (input channels × KH × KW) for
@@ -226,18 +226,18 @@ func newConvDirect(c *Conv) *convDirect {
 	}
 	a, xl, tl := convDirectSizes(c)
 	d.tail = convTail(c.ohw, c.CO, d.panels, d.wide)
-	pl := int64(convPackedLen(d.panels, c.ck))
+	d.apack = make([]float32, convPackedLen(d.panels, c.ck))
+	pl, rows := int64(len(d.apack)), len(d.apack)/max(c.ck, 1)
 	if d.tail > 0 {
-		rt := int64(convTailRows(c.CO))
-		d.apackT = make([]float32, rt*int64(c.ck))
-		d.biasT = make([]float32, rt)
-		pl += rt * int64(c.ck+1)
+		rt := convTailRows(c.CO)
+		d.apackT = make([]float32, rt*c.ck)
+		pl += int64(rt) * int64(c.ck+1) // the tail packing and its bias rows
+		rows = max(rows, rt)
 	}
+	d.bias = make([]float32, rows)
 	if pl != a {
 		panic("kernels: the direct convolution's panels disagree with its sizes")
 	}
-	d.apack = make([]float32, convPackedLen(d.panels, c.ck))
-	d.bias = make([]float32, int64(len(d.apack))/int64(max(c.ck, 1)))
 	d.tasks, d.per = splitTasks(c.N, c.CO*c.ck*c.ohw)
 	d.par = newParFor(d.tasks, d.task)
 	for range min(d.par.participants(), d.tasks) {
@@ -304,9 +304,6 @@ func (d *convDirect) forward(out, x, a, aT []float32, ep ConvEpilogue) {
 	d.hasBias, d.relu = ep.Bias != nil, ep.Relu
 	if d.hasBias {
 		copy(d.bias, ep.Bias[:d.c.CO])
-		if d.tail > 0 {
-			copy(d.biasT, ep.Bias[:d.c.CO])
-		}
 	}
 	d.par.run()
 	d.out, d.x, d.a, d.aT = nil, nil, nil, nil
@@ -460,7 +457,7 @@ func (d *convDirect) tailImage(xpad, tile, out []float32, qt int) {
 		n := min(convTailChans, c.CO-c0)
 		var bias *float32
 		if d.hasBias {
-			bias = &d.biasT[c0]
+			bias = &d.bias[c0]
 		}
 		for q := qt; q < c.ohw; q += convTailPos {
 			convTailTile((n+15)/16, c.ck, d.aT[c0:], rt, xpad[q:], d.offs, tile, bias, d.relu)
