@@ -38,6 +38,7 @@ const (
 type poolSync struct {
 	state    []atomic.Int32 // per participant id
 	wg       sync.WaitGroup // the started helpers
+	left     atomic.Int32   // helpers not yet done or cancelled (wg's count, readable)
 	panicked atomic.Pointer[taskPanic]
 }
 
@@ -111,7 +112,7 @@ func poolLoop(jobs <-chan poolJob) {
 		spin = j.s.state[j.id].CompareAndSwap(poolPending, poolStarted)
 		if spin {
 			guardedWork(j.r, j.id, j.s)
-			j.s.wg.Done()
+			j.s.done()
 		}
 	}
 }
@@ -160,6 +161,7 @@ func poolRun(r poolRunner, n int, s *poolSync) {
 		poolReserve(n)
 		// Add before the states are pending: a stale job may start at once.
 		s.wg.Add(n - 1)
+		s.left.Store(int32(n - 1))
 		for id := 1; id < n; id++ {
 			s.state[id].Store(poolPending)
 		}
@@ -170,13 +172,37 @@ func poolRun(r poolRunner, n int, s *poolSync) {
 	guardedWork(r, 0, s)
 	for id := 1; id < n; id++ {
 		if s.state[id].CompareAndSwap(poolPending, poolCancelled) {
-			s.wg.Done()
+			s.done()
 		}
 	}
 	if n > 1 {
-		s.wg.Wait()
+		s.wait()
 	}
 	if tp := s.panicked.Swap(nil); tp != nil {
 		panic(tp.v)
 	}
+}
+
+// done marks one helper finished (or cancelled).
+func (s *poolSync) done() {
+	s.left.Add(-1)
+	s.wg.Done()
+}
+
+// poolWaitSpin is how long the caller of poolRun polls for its started
+// helpers to finish before it parks on the WaitGroup: a parked goroutine
+// is woken by an OS thread's wake-up (tens of microseconds here), while
+// the helpers of a balanced kernel finish within microseconds of the
+// caller.
+const poolWaitSpin = 200 * time.Microsecond
+
+// wait returns once every helper of the current run is done or cancelled:
+// by polling for up to poolWaitSpin, then by parking.
+func (s *poolSync) wait() {
+	if s.left.Load() > 0 {
+		start := time.Now()
+		for s.left.Load() > 0 && time.Since(start) < poolWaitSpin {
+		}
+	}
+	s.wg.Wait()
 }
