@@ -33,13 +33,16 @@ func TestSIMDAVX512MatchesAVX2(t *testing.T) {
 		name         string
 		avx2, avx512 func(dst, x *float32, n int)
 	}{{"exp", expAVX2F32N, expAVX512F32N}, {"sigmoid", sigmoidAVX2F32N, sigmoidAVX512F32N},
-		{"erf", erfAVX2F32, erfAVX512F32}, {"gelu", geluAVX2F32, geluAVX512F32}, {"gelu_tanh", geluTanhAVX2F32, geluTanhAVX512F32}} {
+		{"erf", erfAVX2F32L, erfAVX512F32L}, {"gelu", geluAVX2F32L, geluAVX512F32L}, {"gelu_tanh", geluTanhAVX2F32, geluTanhAVX512F32}} {
 		if k.name == "erf" {
-			// erf and GELU: the inputs over both branches (a < 1 and not),
-			// the tails, the clamp at a = 10.5, signed zeros and NaN.
-			y = append(sample32(rng, 1<<16, -20, 20)[:1<<16-16],
-				0, float32(math.Copysign(0, -1)), 1, -1, 0.99999994, -1.0000001, 10.5, -10.5,
-				float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-30, -1e-30, 3e38, -3e38, 14.85)
+			// erf and GELU: the inputs over both branches (a < 1/2, < 1
+			// and not), the tails, the clamps at a = 10.25 and |x| =
+			// 10.25·√2, signed zeros and NaN.
+			y = append(sample32(rng, 1<<16, -20, 20)[:1<<16-32],
+				0, float32(math.Copysign(0, -1)), 1, -1, 0.99999994, -1.0000001, 10.25, -10.25,
+				float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-30, -1e-30, 3e38, -3e38, 14.85,
+				0.5, -0.5, 0.70710677, -0.70710677, 1.4142135, -1.4142135, 14.495689, -14.495689,
+				-14.2, -13.5, -13, 1e-40, -1e-40, 5.5, -5.5, 0.4999999)
 		}
 		c, d := make([]float32, len(y)), make([]float32, len(y))
 		k.avx2(&c[0], &y[0], len(y))

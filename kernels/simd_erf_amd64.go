@@ -4,52 +4,67 @@ package kernels
 
 import "unsafe"
 
-// Declarations of simd_erf_amd64.s: dst[i] = OP(x[i]) for i < n, n a
-// multiple of four, with AVX2 and FMA; the AVX512 ones take n a multiple of
-// eight and give bitwise the same results.
-
-//go:noescape
-func erfAVX2F32(dst, x *float32, n int)
-
-//go:noescape
-func geluAVX2F32(dst, x *float32, n int)
+// Declarations of simd_erf_amd64.s: dst[i] = gelu(x[i]) (tanh form) for
+// i < n, in float64 lanes, n a multiple of four with AVX2 and FMA, of eight
+// with AVX-512F, bitwise the same results.
 
 //go:noescape
 func geluTanhAVX2F32(dst, x *float32, n int)
 
 //go:noescape
-func erfAVX512F32(dst, x *float32, n int)
-
-//go:noescape
-func geluAVX512F32(dst, x *float32, n int)
-
-//go:noescape
 func geluTanhAVX512F32(dst, x *float32, n int)
 
-// erfGeluCall runs op's routine on n elements (a multiple of four): the
-// AVX-512 one on the first n &^ 7 where the processor has AVX-512F, the
+// Declarations of simd_erf32_amd64.s: erf and the exact GELU in float32
+// lanes, n a multiple of eight (AVX2 and FMA) or of sixteen (AVX-512F),
+// bitwise the same results.
+
+//go:noescape
+func erfAVX2F32L(dst, x *float32, n int)
+
+//go:noescape
+func geluAVX2F32L(dst, x *float32, n int)
+
+//go:noescape
+func erfAVX512F32L(dst, x *float32, n int)
+
+//go:noescape
+func geluAVX512F32L(dst, x *float32, n int)
+
+// erfGeluCall runs op's routine on n elements (a multiple of eight): the
+// AVX-512 one on as many as it takes where the processor has AVX-512F, the
 // AVX2 one on the rest.
 func erfGeluCall(op erfGeluOp, dst, x *float32, n int) {
+	if op != opGeluTanh {
+		erfGelu32Call(op, dst, x, n)
+		return
+	}
 	if m := n &^ 7; m > 0 && X86.HasAVX512F {
-		switch op {
-		case opErf:
-			erfAVX512F32(dst, x, m)
-		case opGelu:
-			geluAVX512F32(dst, x, m)
-		default:
-			geluTanhAVX512F32(dst, x, m)
+		geluTanhAVX512F32(dst, x, m)
+		if m == n {
+			return
+		}
+		dst, x, n = (*float32)(unsafe.Add(unsafe.Pointer(dst), 4*m)), (*float32)(unsafe.Add(unsafe.Pointer(x), 4*m)), n-m
+	}
+	geluTanhAVX2F32(dst, x, n)
+}
+
+// erfGelu32Call runs the float32-lane erf or GELU on n elements (a
+// multiple of eight).
+func erfGelu32Call(op erfGeluOp, dst, x *float32, n int) {
+	if m := n &^ 15; m > 0 && X86.HasAVX512F {
+		if op == opErf {
+			erfAVX512F32L(dst, x, m)
+		} else {
+			geluAVX512F32L(dst, x, m)
 		}
 		if m == n {
 			return
 		}
 		dst, x, n = (*float32)(unsafe.Add(unsafe.Pointer(dst), 4*m)), (*float32)(unsafe.Add(unsafe.Pointer(x), 4*m)), n-m
 	}
-	switch op {
-	case opErf:
-		erfAVX2F32(dst, x, n)
-	case opGelu:
-		geluAVX2F32(dst, x, n)
-	default:
-		geluTanhAVX2F32(dst, x, n)
+	if op == opErf {
+		erfAVX2F32L(dst, x, n)
+	} else {
+		geluAVX2F32L(dst, x, n)
 	}
 }

@@ -4,11 +4,10 @@
 
 #include "textflag.h"
 
-// erf and GELU (exact and tanh forms) for float32 rows, four lanes at a
-// time in float64 with AVX2 and FMA, for n a multiple of four; each lane
-// is rounded to float32 once. See simd_erf_gen.py for the polynomials.
-// Relative errors in float64 before rounding: erf below 7e-11, including
-// exp's (degree-8 Taylor polynomial after reduction by ln2, below 2^-32).
+// GELU's tanh form for float32 rows, four lanes at a time in float64
+// with AVX2 and FMA, for n a multiple of four; each lane is rounded to
+// float32 once. exp is a degree-8 Taylor polynomial after reduction by
+// ln2 (relative error below 2^-32).
 
 // ABSMASK
 DATA erfk<>+0(SB)/8, $0x7fffffffffffffff
@@ -25,262 +24,118 @@ DATA erfk<>+64(SB)/8, $0x3ff0000000000000
 DATA erfk<>+72(SB)/8, $0x3ff0000000000000
 DATA erfk<>+80(SB)/8, $0x3ff0000000000000
 DATA erfk<>+88(SB)/8, $0x3ff0000000000000
-// HALF
-DATA erfk<>+96(SB)/8, $0x3fe0000000000000
-DATA erfk<>+104(SB)/8, $0x3fe0000000000000
-DATA erfk<>+112(SB)/8, $0x3fe0000000000000
-DATA erfk<>+120(SB)/8, $0x3fe0000000000000
-// AMAX
-DATA erfk<>+128(SB)/8, $0x4025000000000000
-DATA erfk<>+136(SB)/8, $0x4025000000000000
-DATA erfk<>+144(SB)/8, $0x4025000000000000
-DATA erfk<>+152(SB)/8, $0x4025000000000000
-// INVSQRT2
-DATA erfk<>+160(SB)/8, $0x3fe6a09e667f3bcd
-DATA erfk<>+168(SB)/8, $0x3fe6a09e667f3bcd
-DATA erfk<>+176(SB)/8, $0x3fe6a09e667f3bcd
-DATA erfk<>+184(SB)/8, $0x3fe6a09e667f3bcd
 // GC
-DATA erfk<>+192(SB)/8, $0x3fe9884533d43651
-DATA erfk<>+200(SB)/8, $0x3fe9884533d43651
-DATA erfk<>+208(SB)/8, $0x3fe9884533d43651
-DATA erfk<>+216(SB)/8, $0x3fe9884533d43651
+DATA erfk<>+96(SB)/8, $0x3fe9884533d43651
+DATA erfk<>+104(SB)/8, $0x3fe9884533d43651
+DATA erfk<>+112(SB)/8, $0x3fe9884533d43651
+DATA erfk<>+120(SB)/8, $0x3fe9884533d43651
 // GCK
-DATA erfk<>+224(SB)/8, $0x3fa2444f2a4d8b4b
-DATA erfk<>+232(SB)/8, $0x3fa2444f2a4d8b4b
-DATA erfk<>+240(SB)/8, $0x3fa2444f2a4d8b4b
-DATA erfk<>+248(SB)/8, $0x3fa2444f2a4d8b4b
+DATA erfk<>+128(SB)/8, $0x3fa2444f2a4d8b4b
+DATA erfk<>+136(SB)/8, $0x3fa2444f2a4d8b4b
+DATA erfk<>+144(SB)/8, $0x3fa2444f2a4d8b4b
+DATA erfk<>+152(SB)/8, $0x3fa2444f2a4d8b4b
 // MTWO
-DATA erfk<>+256(SB)/8, $0xc000000000000000
-DATA erfk<>+264(SB)/8, $0xc000000000000000
-DATA erfk<>+272(SB)/8, $0xc000000000000000
-DATA erfk<>+280(SB)/8, $0xc000000000000000
+DATA erfk<>+160(SB)/8, $0xc000000000000000
+DATA erfk<>+168(SB)/8, $0xc000000000000000
+DATA erfk<>+176(SB)/8, $0xc000000000000000
+DATA erfk<>+184(SB)/8, $0xc000000000000000
 // ELO
-DATA erfk<>+288(SB)/8, $0xc085e00000000000
-DATA erfk<>+296(SB)/8, $0xc085e00000000000
-DATA erfk<>+304(SB)/8, $0xc085e00000000000
-DATA erfk<>+312(SB)/8, $0xc085e00000000000
+DATA erfk<>+192(SB)/8, $0xc085e00000000000
+DATA erfk<>+200(SB)/8, $0xc085e00000000000
+DATA erfk<>+208(SB)/8, $0xc085e00000000000
+DATA erfk<>+216(SB)/8, $0xc085e00000000000
 // LOG2E
-DATA erfk<>+320(SB)/8, $0x3ff71547652b82fe
-DATA erfk<>+328(SB)/8, $0x3ff71547652b82fe
-DATA erfk<>+336(SB)/8, $0x3ff71547652b82fe
-DATA erfk<>+344(SB)/8, $0x3ff71547652b82fe
+DATA erfk<>+224(SB)/8, $0x3ff71547652b82fe
+DATA erfk<>+232(SB)/8, $0x3ff71547652b82fe
+DATA erfk<>+240(SB)/8, $0x3ff71547652b82fe
+DATA erfk<>+248(SB)/8, $0x3ff71547652b82fe
 // LN2HI
-DATA erfk<>+352(SB)/8, $0x3fe62e42fee00000
-DATA erfk<>+360(SB)/8, $0x3fe62e42fee00000
-DATA erfk<>+368(SB)/8, $0x3fe62e42fee00000
-DATA erfk<>+376(SB)/8, $0x3fe62e42fee00000
+DATA erfk<>+256(SB)/8, $0x3fe62e42fee00000
+DATA erfk<>+264(SB)/8, $0x3fe62e42fee00000
+DATA erfk<>+272(SB)/8, $0x3fe62e42fee00000
+DATA erfk<>+280(SB)/8, $0x3fe62e42fee00000
 // LN2LO
-DATA erfk<>+384(SB)/8, $0x3dea39ef35793c76
-DATA erfk<>+392(SB)/8, $0x3dea39ef35793c76
-DATA erfk<>+400(SB)/8, $0x3dea39ef35793c76
-DATA erfk<>+408(SB)/8, $0x3dea39ef35793c76
+DATA erfk<>+288(SB)/8, $0x3dea39ef35793c76
+DATA erfk<>+296(SB)/8, $0x3dea39ef35793c76
+DATA erfk<>+304(SB)/8, $0x3dea39ef35793c76
+DATA erfk<>+312(SB)/8, $0x3dea39ef35793c76
 // SHIFTER
-DATA erfk<>+416(SB)/8, $0x4338000000000000
-DATA erfk<>+424(SB)/8, $0x4338000000000000
-DATA erfk<>+432(SB)/8, $0x4338000000000000
-DATA erfk<>+440(SB)/8, $0x4338000000000000
+DATA erfk<>+320(SB)/8, $0x4338000000000000
+DATA erfk<>+328(SB)/8, $0x4338000000000000
+DATA erfk<>+336(SB)/8, $0x4338000000000000
+DATA erfk<>+344(SB)/8, $0x4338000000000000
 // BIAS
-DATA erfk<>+448(SB)/8, $0x00000000000003ff
-DATA erfk<>+456(SB)/8, $0x00000000000003ff
-DATA erfk<>+464(SB)/8, $0x00000000000003ff
-DATA erfk<>+472(SB)/8, $0x00000000000003ff
-// S0
-DATA erfk<>+480(SB)/8, $0x3ff20dd7504045d6
-DATA erfk<>+488(SB)/8, $0x3ff20dd7504045d6
-DATA erfk<>+496(SB)/8, $0x3ff20dd7504045d6
-DATA erfk<>+504(SB)/8, $0x3ff20dd7504045d6
-// S1
-DATA erfk<>+512(SB)/8, $0xbfd81274665754c3
-DATA erfk<>+520(SB)/8, $0xbfd81274665754c3
-DATA erfk<>+528(SB)/8, $0xbfd81274665754c3
-DATA erfk<>+536(SB)/8, $0xbfd81274665754c3
-// S2
-DATA erfk<>+544(SB)/8, $0x3fbce2f08fec14fd
-DATA erfk<>+552(SB)/8, $0x3fbce2f08fec14fd
-DATA erfk<>+560(SB)/8, $0x3fbce2f08fec14fd
-DATA erfk<>+568(SB)/8, $0x3fbce2f08fec14fd
-// S3
-DATA erfk<>+576(SB)/8, $0xbf9b829c897922e5
-DATA erfk<>+584(SB)/8, $0xbf9b829c897922e5
-DATA erfk<>+592(SB)/8, $0xbf9b829c897922e5
-DATA erfk<>+600(SB)/8, $0xbf9b829c897922e5
-// S4
-DATA erfk<>+608(SB)/8, $0x3f7562a60ddba6e6
-DATA erfk<>+616(SB)/8, $0x3f7562a60ddba6e6
-DATA erfk<>+624(SB)/8, $0x3f7562a60ddba6e6
-DATA erfk<>+632(SB)/8, $0x3f7562a60ddba6e6
-// S5
-DATA erfk<>+640(SB)/8, $0xbf4bccf664d7f763
-DATA erfk<>+648(SB)/8, $0xbf4bccf664d7f763
-DATA erfk<>+656(SB)/8, $0xbf4bccf664d7f763
-DATA erfk<>+664(SB)/8, $0xbf4bccf664d7f763
-// S6
-DATA erfk<>+672(SB)/8, $0x3f1d887505de3ba6
-DATA erfk<>+680(SB)/8, $0x3f1d887505de3ba6
-DATA erfk<>+688(SB)/8, $0x3f1d887505de3ba6
-DATA erfk<>+696(SB)/8, $0x3f1d887505de3ba6
-// S7
-DATA erfk<>+704(SB)/8, $0xbee445f47d33d87b
-DATA erfk<>+712(SB)/8, $0xbee445f47d33d87b
-DATA erfk<>+720(SB)/8, $0xbee445f47d33d87b
-DATA erfk<>+728(SB)/8, $0xbee445f47d33d87b
-// L0
-DATA erfk<>+736(SB)/8, $0x3fe20dd6ad5dc003
-DATA erfk<>+744(SB)/8, $0x3fe20dd6ad5dc003
-DATA erfk<>+752(SB)/8, $0x3fe20dd6ad5dc003
-DATA erfk<>+760(SB)/8, $0x3fe20dd6ad5dc003
-// L1
-DATA erfk<>+768(SB)/8, $0x3fe20e0142478443
-DATA erfk<>+776(SB)/8, $0x3fe20e0142478443
-DATA erfk<>+784(SB)/8, $0x3fe20e0142478443
-DATA erfk<>+792(SB)/8, $0x3fe20e0142478443
-// L2
-DATA erfk<>+800(SB)/8, $0x3fd20424302e5e53
-DATA erfk<>+808(SB)/8, $0x3fd20424302e5e53
-DATA erfk<>+816(SB)/8, $0x3fd20424302e5e53
-DATA erfk<>+824(SB)/8, $0x3fd20424302e5e53
-// L3
-DATA erfk<>+832(SB)/8, $0xbfd1632be8db41f3
-DATA erfk<>+840(SB)/8, $0xbfd1632be8db41f3
-DATA erfk<>+848(SB)/8, $0xbfd1632be8db41f3
-DATA erfk<>+856(SB)/8, $0xbfd1632be8db41f3
-// L4
-DATA erfk<>+864(SB)/8, $0xbfea743ee5061209
-DATA erfk<>+872(SB)/8, $0xbfea743ee5061209
-DATA erfk<>+880(SB)/8, $0xbfea743ee5061209
-DATA erfk<>+888(SB)/8, $0xbfea743ee5061209
-// L5
-DATA erfk<>+896(SB)/8, $0x3feb1d61263127f8
-DATA erfk<>+904(SB)/8, $0x3feb1d61263127f8
-DATA erfk<>+912(SB)/8, $0x3feb1d61263127f8
-DATA erfk<>+920(SB)/8, $0x3feb1d61263127f8
-// L6
-DATA erfk<>+928(SB)/8, $0xc0107ae86302c1e3
-DATA erfk<>+936(SB)/8, $0xc0107ae86302c1e3
-DATA erfk<>+944(SB)/8, $0xc0107ae86302c1e3
-DATA erfk<>+952(SB)/8, $0xc0107ae86302c1e3
-// L7
-DATA erfk<>+960(SB)/8, $0x4039d932536c8985
-DATA erfk<>+968(SB)/8, $0x4039d932536c8985
-DATA erfk<>+976(SB)/8, $0x4039d932536c8985
-DATA erfk<>+984(SB)/8, $0x4039d932536c8985
-// L8
-DATA erfk<>+992(SB)/8, $0xc052027e66f23183
-DATA erfk<>+1000(SB)/8, $0xc052027e66f23183
-DATA erfk<>+1008(SB)/8, $0xc052027e66f23183
-DATA erfk<>+1016(SB)/8, $0xc052027e66f23183
-// L9
-DATA erfk<>+1024(SB)/8, $0x405c5e1e69c681d2
-DATA erfk<>+1032(SB)/8, $0x405c5e1e69c681d2
-DATA erfk<>+1040(SB)/8, $0x405c5e1e69c681d2
-DATA erfk<>+1048(SB)/8, $0x405c5e1e69c681d2
-// L10
-DATA erfk<>+1056(SB)/8, $0xc05aef3d02347a6f
-DATA erfk<>+1064(SB)/8, $0xc05aef3d02347a6f
-DATA erfk<>+1072(SB)/8, $0xc05aef3d02347a6f
-DATA erfk<>+1080(SB)/8, $0xc05aef3d02347a6f
-// L11
-DATA erfk<>+1088(SB)/8, $0x404d2c097d26ad06
-DATA erfk<>+1096(SB)/8, $0x404d2c097d26ad06
-DATA erfk<>+1104(SB)/8, $0x404d2c097d26ad06
-DATA erfk<>+1112(SB)/8, $0x404d2c097d26ad06
-// L12
-DATA erfk<>+1120(SB)/8, $0xc02bf94af79ee837
-DATA erfk<>+1128(SB)/8, $0xc02bf94af79ee837
-DATA erfk<>+1136(SB)/8, $0xc02bf94af79ee837
-DATA erfk<>+1144(SB)/8, $0xc02bf94af79ee837
+DATA erfk<>+352(SB)/8, $0x00000000000003ff
+DATA erfk<>+360(SB)/8, $0x00000000000003ff
+DATA erfk<>+368(SB)/8, $0x00000000000003ff
+DATA erfk<>+376(SB)/8, $0x00000000000003ff
 // E0
-DATA erfk<>+1152(SB)/8, $0x3ff0000000000000
-DATA erfk<>+1160(SB)/8, $0x3ff0000000000000
-DATA erfk<>+1168(SB)/8, $0x3ff0000000000000
-DATA erfk<>+1176(SB)/8, $0x3ff0000000000000
+DATA erfk<>+384(SB)/8, $0x3ff0000000000000
+DATA erfk<>+392(SB)/8, $0x3ff0000000000000
+DATA erfk<>+400(SB)/8, $0x3ff0000000000000
+DATA erfk<>+408(SB)/8, $0x3ff0000000000000
 // E1
-DATA erfk<>+1184(SB)/8, $0x3ff0000000000000
-DATA erfk<>+1192(SB)/8, $0x3ff0000000000000
-DATA erfk<>+1200(SB)/8, $0x3ff0000000000000
-DATA erfk<>+1208(SB)/8, $0x3ff0000000000000
+DATA erfk<>+416(SB)/8, $0x3ff0000000000000
+DATA erfk<>+424(SB)/8, $0x3ff0000000000000
+DATA erfk<>+432(SB)/8, $0x3ff0000000000000
+DATA erfk<>+440(SB)/8, $0x3ff0000000000000
 // E2
-DATA erfk<>+1216(SB)/8, $0x3fe0000000000000
-DATA erfk<>+1224(SB)/8, $0x3fe0000000000000
-DATA erfk<>+1232(SB)/8, $0x3fe0000000000000
-DATA erfk<>+1240(SB)/8, $0x3fe0000000000000
+DATA erfk<>+448(SB)/8, $0x3fe0000000000000
+DATA erfk<>+456(SB)/8, $0x3fe0000000000000
+DATA erfk<>+464(SB)/8, $0x3fe0000000000000
+DATA erfk<>+472(SB)/8, $0x3fe0000000000000
 // E3
-DATA erfk<>+1248(SB)/8, $0x3fc5555555555555
-DATA erfk<>+1256(SB)/8, $0x3fc5555555555555
-DATA erfk<>+1264(SB)/8, $0x3fc5555555555555
-DATA erfk<>+1272(SB)/8, $0x3fc5555555555555
+DATA erfk<>+480(SB)/8, $0x3fc5555555555555
+DATA erfk<>+488(SB)/8, $0x3fc5555555555555
+DATA erfk<>+496(SB)/8, $0x3fc5555555555555
+DATA erfk<>+504(SB)/8, $0x3fc5555555555555
 // E4
-DATA erfk<>+1280(SB)/8, $0x3fa5555555555555
-DATA erfk<>+1288(SB)/8, $0x3fa5555555555555
-DATA erfk<>+1296(SB)/8, $0x3fa5555555555555
-DATA erfk<>+1304(SB)/8, $0x3fa5555555555555
+DATA erfk<>+512(SB)/8, $0x3fa5555555555555
+DATA erfk<>+520(SB)/8, $0x3fa5555555555555
+DATA erfk<>+528(SB)/8, $0x3fa5555555555555
+DATA erfk<>+536(SB)/8, $0x3fa5555555555555
 // E5
-DATA erfk<>+1312(SB)/8, $0x3f81111111111111
-DATA erfk<>+1320(SB)/8, $0x3f81111111111111
-DATA erfk<>+1328(SB)/8, $0x3f81111111111111
-DATA erfk<>+1336(SB)/8, $0x3f81111111111111
+DATA erfk<>+544(SB)/8, $0x3f81111111111111
+DATA erfk<>+552(SB)/8, $0x3f81111111111111
+DATA erfk<>+560(SB)/8, $0x3f81111111111111
+DATA erfk<>+568(SB)/8, $0x3f81111111111111
 // E6
-DATA erfk<>+1344(SB)/8, $0x3f56c16c16c16c17
-DATA erfk<>+1352(SB)/8, $0x3f56c16c16c16c17
-DATA erfk<>+1360(SB)/8, $0x3f56c16c16c16c17
-DATA erfk<>+1368(SB)/8, $0x3f56c16c16c16c17
+DATA erfk<>+576(SB)/8, $0x3f56c16c16c16c17
+DATA erfk<>+584(SB)/8, $0x3f56c16c16c16c17
+DATA erfk<>+592(SB)/8, $0x3f56c16c16c16c17
+DATA erfk<>+600(SB)/8, $0x3f56c16c16c16c17
 // E7
-DATA erfk<>+1376(SB)/8, $0x3f2a01a01a01a01a
-DATA erfk<>+1384(SB)/8, $0x3f2a01a01a01a01a
-DATA erfk<>+1392(SB)/8, $0x3f2a01a01a01a01a
-DATA erfk<>+1400(SB)/8, $0x3f2a01a01a01a01a
+DATA erfk<>+608(SB)/8, $0x3f2a01a01a01a01a
+DATA erfk<>+616(SB)/8, $0x3f2a01a01a01a01a
+DATA erfk<>+624(SB)/8, $0x3f2a01a01a01a01a
+DATA erfk<>+632(SB)/8, $0x3f2a01a01a01a01a
 // E8
-DATA erfk<>+1408(SB)/8, $0x3efa01a01a01a01a
-DATA erfk<>+1416(SB)/8, $0x3efa01a01a01a01a
-DATA erfk<>+1424(SB)/8, $0x3efa01a01a01a01a
-DATA erfk<>+1432(SB)/8, $0x3efa01a01a01a01a
-GLOBL erfk<>(SB), RODATA|NOPTR, $1440
+DATA erfk<>+640(SB)/8, $0x3efa01a01a01a01a
+DATA erfk<>+648(SB)/8, $0x3efa01a01a01a01a
+DATA erfk<>+656(SB)/8, $0x3efa01a01a01a01a
+DATA erfk<>+664(SB)/8, $0x3efa01a01a01a01a
+GLOBL erfk<>(SB), RODATA|NOPTR, $672
 #define K_ABSMASK erfk<>+0(SB)
 #define K_SIGNMASK erfk<>+32(SB)
 #define K_ONE erfk<>+64(SB)
-#define K_HALF erfk<>+96(SB)
-#define K_AMAX erfk<>+128(SB)
-#define K_INVSQRT2 erfk<>+160(SB)
-#define K_GC erfk<>+192(SB)
-#define K_GCK erfk<>+224(SB)
-#define K_MTWO erfk<>+256(SB)
-#define K_ELO erfk<>+288(SB)
-#define K_LOG2E erfk<>+320(SB)
-#define K_LN2HI erfk<>+352(SB)
-#define K_LN2LO erfk<>+384(SB)
-#define K_SHIFTER erfk<>+416(SB)
-#define K_BIAS erfk<>+448(SB)
-#define K_S0 erfk<>+480(SB)
-#define K_S1 erfk<>+512(SB)
-#define K_S2 erfk<>+544(SB)
-#define K_S3 erfk<>+576(SB)
-#define K_S4 erfk<>+608(SB)
-#define K_S5 erfk<>+640(SB)
-#define K_S6 erfk<>+672(SB)
-#define K_S7 erfk<>+704(SB)
-#define K_L0 erfk<>+736(SB)
-#define K_L1 erfk<>+768(SB)
-#define K_L2 erfk<>+800(SB)
-#define K_L3 erfk<>+832(SB)
-#define K_L4 erfk<>+864(SB)
-#define K_L5 erfk<>+896(SB)
-#define K_L6 erfk<>+928(SB)
-#define K_L7 erfk<>+960(SB)
-#define K_L8 erfk<>+992(SB)
-#define K_L9 erfk<>+1024(SB)
-#define K_L10 erfk<>+1056(SB)
-#define K_L11 erfk<>+1088(SB)
-#define K_L12 erfk<>+1120(SB)
-#define K_E0 erfk<>+1152(SB)
-#define K_E1 erfk<>+1184(SB)
-#define K_E2 erfk<>+1216(SB)
-#define K_E3 erfk<>+1248(SB)
-#define K_E4 erfk<>+1280(SB)
-#define K_E5 erfk<>+1312(SB)
-#define K_E6 erfk<>+1344(SB)
-#define K_E7 erfk<>+1376(SB)
-#define K_E8 erfk<>+1408(SB)
+#define K_GC erfk<>+96(SB)
+#define K_GCK erfk<>+128(SB)
+#define K_MTWO erfk<>+160(SB)
+#define K_ELO erfk<>+192(SB)
+#define K_LOG2E erfk<>+224(SB)
+#define K_LN2HI erfk<>+256(SB)
+#define K_LN2LO erfk<>+288(SB)
+#define K_SHIFTER erfk<>+320(SB)
+#define K_BIAS erfk<>+352(SB)
+#define K_E0 erfk<>+384(SB)
+#define K_E1 erfk<>+416(SB)
+#define K_E2 erfk<>+448(SB)
+#define K_E3 erfk<>+480(SB)
+#define K_E4 erfk<>+512(SB)
+#define K_E5 erfk<>+544(SB)
+#define K_E6 erfk<>+576(SB)
+#define K_E7 erfk<>+608(SB)
+#define K_E8 erfk<>+640(SB)
 
 // EXPD: Y2 = exp(Y0) for Y0 in [-745, 0] (clobbers Y0, Y1, Y3): n =
 // round(x log2e), r = x - n ln2 (ln2 in two parts), Taylor degree 8, times 2^n.
@@ -303,50 +158,11 @@ GLOBL erfk<>(SB), RODATA|NOPTR, $1440
 	VPSLLQ $52, Y3, Y3; \
 	VMULPD Y3, Y2, Y2
 
-// ERFPARTS: from Y6 = a = min(|z|, AMAX) (NaN passes), Y8 = a P(a^2) (the
-// small branch), Y10 = erfc(a) by the large branch (0 at a = AMAX), Y13 =
-// the mask a < 1. Clobbers Y0-Y3, Y7, Y9, Y11.
-#define ERFPARTS \
-	VMULPD Y6, Y6, Y7; \
-	VMOVUPD K_S7, Y8; \
-	VFMADD213PD K_S6, Y7, Y8; \
-	VFMADD213PD K_S5, Y7, Y8; \
-	VFMADD213PD K_S4, Y7, Y8; \
-	VFMADD213PD K_S3, Y7, Y8; \
-	VFMADD213PD K_S2, Y7, Y8; \
-	VFMADD213PD K_S1, Y7, Y8; \
-	VFMADD213PD K_S0, Y7, Y8; \
-	VMULPD Y6, Y8, Y8; \
-	VADDPD Y12, Y6, Y9; \
-	VDIVPD Y9, Y12, Y9; \
-	VMOVUPD K_L12, Y10; \
-	VFMADD213PD K_L11, Y9, Y10; \
-	VFMADD213PD K_L10, Y9, Y10; \
-	VFMADD213PD K_L9, Y9, Y10; \
-	VFMADD213PD K_L8, Y9, Y10; \
-	VFMADD213PD K_L7, Y9, Y10; \
-	VFMADD213PD K_L6, Y9, Y10; \
-	VFMADD213PD K_L5, Y9, Y10; \
-	VFMADD213PD K_L4, Y9, Y10; \
-	VFMADD213PD K_L3, Y9, Y10; \
-	VFMADD213PD K_L2, Y9, Y10; \
-	VFMADD213PD K_L1, Y9, Y10; \
-	VFMADD213PD K_L0, Y9, Y10; \
-	VMULPD Y9, Y10, Y10; \
-	VXORPD K_SIGNMASK, Y7, Y0; \
-	EXPD; \
-	VMULPD Y2, Y10, Y10; \
-	VCMPPD $6, Y6, Y14, Y11; \
-	VANDPD Y11, Y10, Y10; \
-	VCMPPD $1, Y12, Y6, Y13
-
 #define PROLOGUE \
 	MOVQ dst+0(FP), DI; \
 	MOVQ x+8(FP), SI; \
 	MOVQ n+16(FP), CX; \
-	VMOVUPD K_ONE, Y12; \
-	VMOVUPD K_AMAX, Y14; \
-	VMOVUPD K_HALF, Y15
+	VMOVUPD K_ONE, Y12
 
 #define NEXT \
 	VCVTPD2PSY Y11, X11; \
@@ -354,55 +170,6 @@ GLOBL erfk<>(SB), RODATA|NOPTR, $1440
 	ADDQ $16, SI; \
 	ADDQ $16, DI; \
 	SUBQ $4, CX
-
-// func erfAVX2F32(dst, x *float32, n int)
-// erf(x) = sign(x) (a < 1 ? a P(a^2) : 1 - erfc(a)).
-TEXT ·erfAVX2F32(SB), NOSPLIT, $0-24
-	PROLOGUE
-erfloop:
-	CMPQ CX, $4
-	JL erfdone
-	VCVTPS2PD (SI), Y5
-	VANDPD K_ABSMASK, Y5, Y6
-	VMINPD Y6, Y14, Y6
-	ERFPARTS
-	VSUBPD Y10, Y12, Y11
-	VBLENDVPD Y13, Y8, Y11, Y11
-	VANDPD K_SIGNMASK, Y5, Y7
-	VORPD Y7, Y11, Y11
-	NEXT
-	JMP erfloop
-erfdone:
-	VZEROUPPER
-	RET
-
-// func geluAVX2F32(dst, x *float32, n int)
-// gelu(x) = x Φ(x), z = x/√2, a = |z|: Φ = 1/2 + sign(z) a P(a^2)/2 for
-// a < 1, else erfc(a)/2 for z < 0 and 1 - erfc(a)/2 for z > 0 (no
-// cancellation in the lower tail).
-TEXT ·geluAVX2F32(SB), NOSPLIT, $0-24
-	PROLOGUE
-geluloop:
-	CMPQ CX, $4
-	JL geludone
-	VCVTPS2PD (SI), Y5
-	VANDPD K_ABSMASK, Y5, Y6
-	VMULPD K_INVSQRT2, Y6, Y6
-	VMINPD Y6, Y14, Y6
-	ERFPARTS
-	VANDPD K_SIGNMASK, Y5, Y7
-	VORPD Y7, Y8, Y8
-	VFMADD213PD Y15, Y15, Y8
-	VMULPD Y15, Y10, Y10
-	VSUBPD Y10, Y12, Y11
-	VBLENDVPD Y5, Y10, Y11, Y11
-	VBLENDVPD Y13, Y8, Y11, Y11
-	VMULPD Y5, Y11, Y11
-	NEXT
-	JMP geluloop
-geludone:
-	VZEROUPPER
-	RET
 
 // func geluTanhAVX2F32(dst, x *float32, n int)
 // 0.5 x (1 + tanh(u)), u = c (x + k x^3), computed as x σ(2u): with
@@ -436,9 +203,9 @@ gtdone:
 	RET
 
 
-// The AVX-512F routines: eight lanes, n a multiple of eight. Z registers
-// as the Y ones above; K1 = a < 1, K2 = the sign bit of x, K3 = a < AMAX
-// (or, in geluTanh, the exponent's argument >= ELO).
+// The AVX-512F routine: eight lanes, n a multiple of eight. Z registers
+// as the Y ones above; K2 = the sign bit of x, K3 = the exponent's
+// argument >= ELO.
 
 // EXPDZ: EXPD on eight lanes.
 #define EXPDZ \
@@ -460,48 +227,11 @@ gtdone:
 	VPSLLQ $52, Z3, Z3; \
 	VMULPD Z3, Z2, Z2
 
-// ERFPARTSZ: ERFPARTS on eight lanes; the masks in K1 (a < 1) and K3.
-#define ERFPARTSZ \
-	VMULPD Z6, Z6, Z7; \
-	VBROADCASTSD K_S7, Z8; \
-	VFMADD213PD.BCST K_S6, Z7, Z8; \
-	VFMADD213PD.BCST K_S5, Z7, Z8; \
-	VFMADD213PD.BCST K_S4, Z7, Z8; \
-	VFMADD213PD.BCST K_S3, Z7, Z8; \
-	VFMADD213PD.BCST K_S2, Z7, Z8; \
-	VFMADD213PD.BCST K_S1, Z7, Z8; \
-	VFMADD213PD.BCST K_S0, Z7, Z8; \
-	VMULPD Z6, Z8, Z8; \
-	VADDPD Z12, Z6, Z9; \
-	VDIVPD Z9, Z12, Z9; \
-	VBROADCASTSD K_L12, Z10; \
-	VFMADD213PD.BCST K_L11, Z9, Z10; \
-	VFMADD213PD.BCST K_L10, Z9, Z10; \
-	VFMADD213PD.BCST K_L9, Z9, Z10; \
-	VFMADD213PD.BCST K_L8, Z9, Z10; \
-	VFMADD213PD.BCST K_L7, Z9, Z10; \
-	VFMADD213PD.BCST K_L6, Z9, Z10; \
-	VFMADD213PD.BCST K_L5, Z9, Z10; \
-	VFMADD213PD.BCST K_L4, Z9, Z10; \
-	VFMADD213PD.BCST K_L3, Z9, Z10; \
-	VFMADD213PD.BCST K_L2, Z9, Z10; \
-	VFMADD213PD.BCST K_L1, Z9, Z10; \
-	VFMADD213PD.BCST K_L0, Z9, Z10; \
-	VMULPD Z9, Z10, Z10; \
-	VPXORQ.BCST K_SIGNMASK, Z7, Z0; \
-	EXPDZ; \
-	VMULPD Z2, Z10, Z10; \
-	VCMPPD $6, Z6, Z14, K3; \
-	VMOVAPD.Z Z10, K3, Z10; \
-	VCMPPD $1, Z12, Z6, K1
-
 #define PROLOGUEZ \
 	MOVQ dst+0(FP), DI; \
 	MOVQ x+8(FP), SI; \
 	MOVQ n+16(FP), CX; \
-	VBROADCASTSD K_ONE, Z12; \
-	VBROADCASTSD K_AMAX, Z14; \
-	VBROADCASTSD K_HALF, Z15
+	VBROADCASTSD K_ONE, Z12
 
 #define NEXTZ \
 	VCVTPD2PS Z11, Y11; \
@@ -509,52 +239,6 @@ gtdone:
 	ADDQ $32, SI; \
 	ADDQ $32, DI; \
 	SUBQ $8, CX
-
-// func erfAVX512F32(dst, x *float32, n int)
-TEXT ·erfAVX512F32(SB), NOSPLIT, $0-24
-	PROLOGUEZ
-erfloop:
-	CMPQ CX, $8
-	JL erfdone
-	VCVTPS2PD (SI), Z5
-	VPANDQ.BCST K_ABSMASK, Z5, Z6
-	VMINPD Z6, Z14, Z6
-	ERFPARTSZ
-	VSUBPD Z10, Z12, Z11
-	VBLENDMPD Z8, Z11, K1, Z11
-	VPANDQ.BCST K_SIGNMASK, Z5, Z7
-	VPORQ Z7, Z11, Z11
-	NEXTZ
-	JMP erfloop
-erfdone:
-	VZEROUPPER
-	RET
-
-// func geluAVX512F32(dst, x *float32, n int)
-TEXT ·geluAVX512F32(SB), NOSPLIT, $0-24
-	PROLOGUEZ
-geluloop:
-	CMPQ CX, $8
-	JL geludone
-	VCVTPS2PD (SI), Z5
-	VPANDQ.BCST K_ABSMASK, Z5, Z6
-	VMULPD.BCST K_INVSQRT2, Z6, Z6
-	VMINPD Z6, Z14, Z6
-	ERFPARTSZ
-	VPANDQ.BCST K_SIGNMASK, Z5, Z7
-	VPORQ Z7, Z8, Z8
-	VFMADD213PD Z15, Z15, Z8
-	VMULPD Z15, Z10, Z10
-	VSUBPD Z10, Z12, Z11
-	VPTESTMQ.BCST K_SIGNMASK, Z5, K2
-	VBLENDMPD Z10, Z11, K2, Z11
-	VBLENDMPD Z8, Z11, K1, Z11
-	VMULPD Z5, Z11, Z11
-	NEXTZ
-	JMP geluloop
-geludone:
-	VZEROUPPER
-	RET
 
 // func geluTanhAVX512F32(dst, x *float32, n int)
 TEXT ·geluTanhAVX512F32(SB), NOSPLIT, $0-24

@@ -17,9 +17,10 @@ func refGeluTanh(f float64) float64 {
 	return f * sigmoid(2*u)
 }
 
-// erfEdges are the branch points (|z| = 1 and 10.5, z = x/√2 for GELU),
-// the points where erf rounds to ±1 and GELU's tails underflow.
-var erfEdges = []float32{1, -1, 10.5, -10.5, math.Sqrt2, -math.Sqrt2, 10.5 * math.Sqrt2, -10.5 * math.Sqrt2,
+// erfEdges are the branch points (|z| = 1/2, 1 and 10.25, z = x/√2 for
+// GELU), the points where erf rounds to ±1 and GELU's tails underflow.
+var erfEdges = []float32{1, -1, 0.5, -0.5, 10.25, -10.25, math.Sqrt2, -math.Sqrt2, math.Sqrt2 / 2, -math.Sqrt2 / 2,
+	10.25 * math.Sqrt2, -10.25 * math.Sqrt2, 10.5 * math.Sqrt2, -10.5 * math.Sqrt2,
 	3.9, -3.9, 4, -4, 5, -5, 14, -14, 20, -20, 1e-30, -1e-30, 1e-40, -1e-40}
 
 // erfSweep is a dense sweep of [-16, 16] in steps of 2^-14 (524,289
@@ -62,6 +63,20 @@ func TestSIMDErfAccuracy(t *testing.T) {
 		t.Logf("%s: %d arguments, worst %v ulp at %v", tc.name, len(xs), worst, at)
 		if worst > tc.bound {
 			t.Errorf("%s: %v ulp at x = %v (%v), the bound is %v", tc.name, worst, at, math.Float32bits(at), tc.bound)
+		}
+		if tc.name == "gelu" && simdMath() {
+			// Above the lower tail the bound is tighter.
+			var up []float32
+			for _, v := range xs {
+				if v >= -0.7 {
+					up = append(up, v)
+				}
+			}
+			worst, at := maxULP32(tc.row, tc.ref, up)
+			t.Logf("gelu, x >= -0.7: worst %v ulp at %v", worst, at)
+			if worst > simdGeluUpperULP32 {
+				t.Errorf("gelu: %v ulp at x = %v >= -0.7, the bound there is %v", worst, at, simdGeluUpperULP32)
+			}
 		}
 	}
 }
