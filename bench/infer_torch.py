@@ -11,6 +11,7 @@ time per call over those calls).
 import time
 
 import torch
+from torch_threads import set_threads
 
 from torch_common import infer_fn, median_ms
 
@@ -38,7 +39,7 @@ def lenet():
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(1)
+    set_threads(1)
     g = torch.Generator().manual_seed(1)
     for name, make, sample, batches in [("mlp", mlp, (784,), (1, 8, 128)),
                                         ("convnet", convnet, (1, 28, 28), (1, 8, 64)),

@@ -16,6 +16,7 @@ import sys
 import time
 
 import torch
+from torch_threads import set_threads
 
 from torch_common import step_fn
 
@@ -59,7 +60,7 @@ if __name__ == "__main__":
     kind = argv.pop(0) if argv[:1] in (["lstm"], ["gru"]) else "lstm"
     cell = torch.nn.GRU if kind == "gru" else torch.nn.LSTM
     args = [int(a) for a in argv] or [64, 128, 50, 32]
-    torch.set_num_threads(1)
+    set_threads(1)
     flush = os.environ.get("FLUSH_DENORMAL") == "1"
     if flush and not torch.set_flush_denormal(True):
         sys.exit("torch.set_flush_denormal is not supported on this processor")

@@ -3,6 +3,7 @@ import statistics
 import time
 
 import torch
+from torch_threads import set_threads
 
 
 def median_ms(fn, warmup=10, reps=7, min_s=0.3):
@@ -48,7 +49,7 @@ def infer_fn(model, x):
 
 def run(name, make_model, x, y, threads):
     for t in threads:
-        torch.set_num_threads(t)
+        set_threads(t)
         torch.manual_seed(0)
         model = make_model()
         for opt_name, make_opt in [("sgd", lambda p: torch.optim.SGD(p, lr=0.01)),

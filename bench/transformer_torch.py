@@ -15,6 +15,7 @@ import sys
 import time
 
 import torch
+from torch_threads import set_threads
 
 SIZES = [(128, 4, 64, 16), (128, 4, 32, 16), (128, 4, 256, 4), (256, 8, 64, 16), (256, 8, 128, 8)]
 
@@ -57,7 +58,7 @@ def timed(fn, warmup=5, reps=7, min_s=0.3):
 
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-    torch.set_num_threads(threads)
+    set_threads(threads)
     for d, h, t, b in SIZES:
         torch.manual_seed(0)
         g = torch.Generator().manual_seed(1)

@@ -41,9 +41,10 @@ import sys
 
 import numpy as np
 import torch
+from threads import set_threads
 from torch import nn
 
-torch.set_num_threads(1)
+set_threads(1)
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "data", "bn_running")
 

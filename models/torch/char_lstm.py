@@ -28,9 +28,10 @@ import sys
 import time
 
 import torch
+from threads import set_threads
 import torch.nn as nn
 
-torch.set_num_threads(1)
+set_threads(1)
 
 # The settings of each run: the model's arguments and the train block's.
 RUNS = {

@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 import torch
+from threads import set_threads
 from torch import nn
 
 from mnist_mlp import SMALL, evaluate, mlp, summary, tensors
@@ -90,7 +91,7 @@ def fit(model, data, seed, epochs, teacher=None, batch=128, lr=1e-3, name="stude
 
 def run(data, seed, teacher_epochs, epochs):
     """One seed: the teacher, the student alone and the distilled student."""
-    torch.set_num_threads(1)
+    set_threads(1)
     torch.manual_seed(seed)
     teacher = mlp()
     t = fit(teacher, data, seed, teacher_epochs, name="teacher")

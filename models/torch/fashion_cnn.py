@@ -31,9 +31,10 @@ import time
 
 import numpy as np
 import torch
+from threads import set_threads
 from torch import nn
 
-torch.set_num_threads(1)
+set_threads(1)
 
 OFFICIAL = os.environ.get("FASHION_MNIST", "/usr/share/datasets/fashion-mnist")
 SMALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "fashion_small")

@@ -40,6 +40,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 import torch
+from threads import set_threads
 import torch.nn.functional as F
 
 M64 = (1 << 64) - 1
@@ -205,7 +206,7 @@ def settings(c):
 
 
 def grid_one(c):
-    torch.set_num_threads(1)
+    set_threads(1)
     s = settings(c)
     A, X, y = load(os.path.join(HERE, "..", "data", "cora.npz"), s["norm"])
     y = torch.tensor(y)
@@ -230,7 +231,7 @@ def grid():
 
 def job(args):
     """One training of main's: (section, norm, split seed, training seed, settings)."""
-    torch.set_num_threads(1)
+    set_threads(1)
     section, norm, split_seed, seed, kw = args
     A, X, y = load(os.path.join(HERE, "..", "data", "cora.npz"), norm)
     y = torch.tensor(y)
@@ -238,7 +239,7 @@ def job(args):
 
 
 def main():
-    torch.set_num_threads(1)
+    set_threads(1)
     if sys.argv[1:] == ["grid"]:
         return grid()
     with open(os.path.join(HERE, "gcn_grid.json")) as f:

@@ -26,12 +26,13 @@ import struct
 import sys
 
 import torch
+from threads import set_threads
 import torch.nn.functional as F
 
 import char_lstm
 import tiny_gpt
 
-torch.set_num_threads(1)
+set_threads(1)
 
 
 def read_safetensors(path):

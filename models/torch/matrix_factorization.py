@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import torch
+from threads import set_threads
 
 K, LAM, LR, BATCH = 16, 1e-3, 1e-2, 1024
 USERS, ITEMS = 2972, 1128
@@ -75,7 +76,7 @@ def train(tr, sets, epochs, seed):
 
 
 def main():
-    torch.set_num_threads(1)
+    set_threads(1)
     epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     tr, va, te = load("train"), load("val"), load("test")

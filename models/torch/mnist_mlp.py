@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 import torch
+from threads import set_threads
 from torch import nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
@@ -69,7 +70,7 @@ def train(make, data, seed, epochs, batch=128, lr=1e-3, threads=1, cosine=True, 
     0 when cosine (else a constant rate), each training batch changed by
     augment when given; returns the final test accuracy and loss and the
     epochs' training times."""
-    torch.set_num_threads(threads)
+    set_threads(threads)
     torch.manual_seed(seed)
     (xtr, ytr), (xte, yte) = data
     model = make()

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import torch
+from threads import set_threads
 
 
 def load(name):
@@ -77,7 +78,7 @@ def run(tr, va, te, seed, epochs, patience=10, batch=32):
 
 
 def main():
-    torch.set_num_threads(1)
+    set_threads(1)
     epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     tr, va, te = load("train"), load("val"), load("test")
     out = {"baselines": {b: {k: rmse(d[b], d["y"]) for k, d in (("train", tr), ("val", va), ("test", te))}

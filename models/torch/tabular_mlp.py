@@ -18,11 +18,12 @@ import time
 
 import numpy as np
 import torch
+from threads import set_threads
 from torch import nn
 
 # One thread: on the loaded 2-core machine two threads made a step 20-50
 # times slower (0.44 ms against 10-25 ms), for a network this small.
-torch.set_num_threads(1)
+set_threads(1)
 
 
 def read(name):
