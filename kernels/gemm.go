@@ -78,6 +78,9 @@ type gemmKernel[T Float] struct {
 	// packRows, when not nil, copies rows of a multiple of four elements
 	// for packing: see packCopy.
 	packRows func(dst, src *T, lds, n, w, ld int, alpha T)
+	// packPanels, when not nil, copies rows into several panels of a
+	// multiple of eight columns: see packBRows.
+	packPanels func(dst, src *T, lds, n, panels, nr, pstride, ld int, alpha T)
 	// small, when not nil, are the small-M kernels (see gemm_small.go).
 	small []smallKernel[T]
 }
@@ -294,6 +297,8 @@ func (g *GemmPlan[T]) packTasks(n int) {
 		switch {
 		case t >= n:
 			return
+		case t < g.nPan && g.kern.packPanels != nil && !g.tb:
+			g.packBRows(t*g.K/g.nPan, (t+1)*g.K/g.nPan)
 		case t < g.nPan:
 			g.packBPanel(t)
 		default:
@@ -367,6 +372,33 @@ func (g *GemmPlan[T]) packBPanel(j int) {
 			continue
 		}
 		packStrided(dst, nr, b[j0*ldb+k0:], ldb, cols, kl, 1, g.kern.packT) // op(B)[l, c] = b[c*ldb + l]
+	}
+}
+
+// packBRows packs steps [l0, l1) of op(B), untransposed, into every
+// panel, a row of B at a time: B is read in order, where packing it a
+// panel at a time reads it in columns of NR, each row a cache line or two
+// a page apart, which the prefetchers do not follow (packing the MLP's
+// 784×512 weight was most of its product's time beyond the microkernel).
+// The same elements go to the same places as packBPanel's.
+func (g *GemmPlan[T]) packBRows(l0, l1 int) {
+	nr, b, ldb := g.nr, g.b, g.ldb
+	full := g.n / nr // panels of nr columns; the last may have fewer
+	for l0 < l1 {
+		k0 := l0 / g.kc * g.kc
+		kl := min(g.kc, g.K-k0)
+		rows := min(l1, k0+kl) - l0
+		dst := g.packB[k0*g.nPan*nr+(l0-k0)*nr:]
+		src := b[l0*ldb:]
+		if full > 0 {
+			_ = src[(rows-1)*ldb+full*nr-1] // what packPanels reads and writes is in range
+			_ = dst[(full-1)*kl*nr+rows*nr-1]
+			g.kern.packPanels(&dst[0], &src[0], ldb, rows, full, nr, kl*nr, nr, 1)
+		}
+		if j0 := full * nr; j0 < g.n {
+			packCopy(dst[full*kl*nr:], nr, src[j0:], ldb, g.n-j0, rows, 1, g.kern.packRows)
+		}
+		l0 += rows
 	}
 }
 

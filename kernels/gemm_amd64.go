@@ -30,17 +30,30 @@ func packT4(dst, src *float32, lds, n, ld int, alpha float32)
 //go:noescape
 func packRows4(dst, src *float32, lds, n, w, ld int, alpha float32)
 
+// packRows8 is packRows4 with AVX, eight columns at a time
+// (gemm_pack_amd64.s).
+//
+//go:noescape
+func packRows8(dst, src *float32, lds, n, w, ld int, alpha float32)
+
+// packPanels8 sets dst[p*pstride+l*ld+c] = alpha*src[l*lds+p*nr+c] for
+// l < n, p < panels and c < nr, a positive multiple of 8, reading src a
+// row at a time (gemm_pack_amd64.s).
+//
+//go:noescape
+func packPanels8(dst, src *float32, lds, n, panels, nr, pstride, ld int, alpha float32)
+
 // gemmKernels32 lists the float32 microkernels this machine can run, the
 // fastest first; the pure-Go one is always last.
 func gemmKernels32() []gemmKernel[float32] {
 	var ks []gemmKernel[float32]
 	if X86.HasAVX512F {
-		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512, packT4, packRows4, smallKernels32})
+		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512, packT4, packRows8, packPanels8, smallKernels32})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
-		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2, packT4, packRows4, smallKernels32})
+		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2, packT4, packRows8, packPanels8, smallKernels32})
 	}
-	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil})
+	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil})
 }
 
 // gemmKernels64 lists the float64 microkernels this machine can run, the
@@ -48,12 +61,12 @@ func gemmKernels32() []gemmKernel[float32] {
 func gemmKernels64() []gemmKernel[float64] {
 	var ks []gemmKernel[float64]
 	if X86.HasAVX512F {
-		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512, nil, nil, nil})
+		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512, nil, nil, nil, nil})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
-		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2, nil, nil, nil})
+		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2, nil, nil, nil, nil})
 	}
-	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil})
+	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil})
 }
 
 // gemmAsm says that this build has the assembly microkernels.

@@ -92,3 +92,99 @@ rcol:
 
 rdone:
 	RET
+
+// func packRows8(dst, src *float32, lds, n, w, ld int, alpha float32)
+//
+// packRows4 with AVX: eight columns at a time, then four (w a positive
+// multiple of 4).
+TEXT ·packRows8(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	SHLQ $2, R8
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JZ   edone
+	MOVQ w+32(FP), R10
+	SHLQ $2, R10
+	MOVQ ld+40(FP), R9
+	SHLQ $2, R9
+	VBROADCASTSS alpha+48(FP), Y7
+
+erow:
+	XORQ AX, AX
+
+ecol:
+	LEAQ 32(AX), DX
+	CMPQ DX, R10
+	JGT  etail
+	VMULPS (SI)(AX*1), Y7, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	MOVQ DX, AX
+	JMP  ecol
+
+etail:
+	CMPQ AX, R10
+	JGE  enext
+	VMULPS (SI)(AX*1), X7, X0
+	VMOVUPS X0, (DI)(AX*1)
+
+enext:
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  erow
+	VZEROUPPER
+
+edone:
+	RET
+
+// func packPanels8(dst, src *float32, lds, n, panels, nr, pstride, ld int, alpha float32)
+//
+// For l < n, p < panels and c < nr (a positive multiple of 8):
+// dst[p*pstride+l*ld+c] = alpha*src[l*lds+p*nr+c]. A row of src is read in
+// order into every panel before the next row, eight columns at a time
+// with AVX.
+TEXT ·packPanels8(SB), NOSPLIT, $0-68
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	SHLQ $2, R8
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JZ   pdone
+	MOVQ panels+32(FP), R11
+	MOVQ nr+40(FP), R10
+	SHLQ $2, R10
+	MOVQ pstride+48(FP), R12
+	SHLQ $2, R12
+	MOVQ ld+56(FP), R9
+	SHLQ $2, R9
+	VBROADCASTSS alpha+64(FP), Y7
+
+prow:
+	MOVQ SI, BX
+	MOVQ DI, R13
+	MOVQ R11, DX
+
+ppanel:
+	XORQ AX, AX
+
+pcol:
+	VMULPS (BX)(AX*1), Y7, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, R10
+	JLT  pcol
+	ADDQ R10, BX
+	ADDQ R12, R13
+	DECQ DX
+	JNZ  ppanel
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  prow
+	VZEROUPPER
+
+pdone:
+	RET
