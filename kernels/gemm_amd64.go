@@ -24,13 +24,8 @@ func dgemmKernAVX2(k int, a, b, c *float64, ldc int, acc int)
 //go:noescape
 func packT4(dst, src *float32, lds, n, ld int, alpha float32)
 
-// packRows4 sets dst[l*ld+j] = alpha*src[l*lds+j] for l < n and j < w, a
-// positive multiple of 4 (gemm_pack_amd64.s).
-//
-//go:noescape
-func packRows4(dst, src *float32, lds, n, w, ld int, alpha float32)
-
-// packRows8 is packRows4 with AVX, eight columns at a time
+// packRows8 sets dst[l*ld+j] = alpha*src[l*lds+j] for l < n and j < w, a
+// positive multiple of 4, eight columns at a time with AVX
 // (gemm_pack_amd64.s).
 //
 //go:noescape

@@ -55,48 +55,11 @@ loop:
 done:
 	RET
 
-// func packRows4(dst, src *float32, lds, n, w, ld int, alpha float32)
-//
-// For l < n and j < w (w a positive multiple of 4):
-// dst[l*ld+j] = alpha*src[l*lds+j].
-TEXT ·packRows4(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ lds+16(FP), R8
-	SHLQ $2, R8
-	MOVQ n+24(FP), CX
-	TESTQ CX, CX
-	JZ   rdone
-	MOVQ w+32(FP), R10
-	SHRQ $2, R10
-	MOVQ ld+40(FP), R9
-	SHLQ $2, R9
-	MOVSS alpha+48(FP), X7
-	SHUFPS $0, X7, X7
-
-rrow:
-	XORQ AX, AX
-	MOVQ R10, DX
-
-rcol:
-	MOVUPS (SI)(AX*1), X0
-	MULPS X7, X0
-	MOVUPS X0, (DI)(AX*1)
-	ADDQ $16, AX
-	DECQ DX
-	JNZ  rcol
-	ADDQ R8, SI
-	ADDQ R9, DI
-	DECQ CX
-	JNZ  rrow
-
-rdone:
-	RET
-
 // func packRows8(dst, src *float32, lds, n, w, ld int, alpha float32)
 //
-// packRows4 with AVX: eight columns at a time, then four (w a positive
-// multiple of 4).
+// For l < n and j < w (w a positive multiple of 4):
+// dst[l*ld+j] = alpha*src[l*lds+j], eight columns at a time with AVX, then
+// four.
 TEXT ·packRows8(SB), NOSPLIT, $0-52
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
