@@ -75,6 +75,9 @@ type gemmKernel[T Float] struct {
 	// packT, when not nil, transposes four rows for packing: see
 	// packStrided.
 	packT func(dst, src *T, lds, n, ld int, alpha T)
+	// packT8, when not nil, transposes eight rows for packing, eight
+	// columns at a time: see packStrided.
+	packT8 func(dst, src *T, lds, n, ld int, alpha T)
 	// packRows, when not nil, copies rows of a multiple of four elements
 	// for packing: see packCopy.
 	packRows func(dst, src *T, lds, n, w, ld int, alpha T)
@@ -356,7 +359,7 @@ func (g *GemmPlan[T]) packAPanel(i, k0 int) {
 		packCopy(dst, mr, a[k0*lda+i0:], lda, rows, kl, alpha, g.kern.packRows)
 		return
 	}
-	packStrided(dst, mr, a[i0*lda+k0:], lda, rows, kl, alpha, g.kern.packT)
+	packStrided(dst, mr, a[i0*lda+k0:], lda, rows, kl, alpha, g.kern.packT, g.kern.packT8)
 }
 
 // packBPanel packs columns [j·nr, j·nr+nr) of op(B), every K block.
@@ -371,7 +374,7 @@ func (g *GemmPlan[T]) packBPanel(j int) {
 			packCopy(dst, nr, b[k0*ldb+j0:], ldb, cols, kl, 1, g.kern.packRows)
 			continue
 		}
-		packStrided(dst, nr, b[j0*ldb+k0:], ldb, cols, kl, 1, g.kern.packT) // op(B)[l, c] = b[c*ldb + l]
+		packStrided(dst, nr, b[j0*ldb+k0:], ldb, cols, kl, 1, g.kern.packT, g.kern.packT8) // op(B)[l, c] = b[c*ldb + l]
 	}
 }
 
@@ -429,13 +432,24 @@ func packCopy[T Float](dst []T, ld int, src []T, lds, w, kl int, alpha T, packRo
 }
 
 // packStrided sets dst[l*ld+r] = alpha*src[r*lds+l] for r < rows and l < kl:
-// it gathers rows of src into columns of dst. With a transposing routine
-// (packT, for four rows at a time) it runs that on groups of four rows and
-// columns, and gatherRows on the rest.
-func packStrided[T Float](dst []T, ld int, src []T, lds, rows, kl int, alpha T, packT func(dst, src *T, lds, n, ld int, alpha T)) {
+// it gathers rows of src into columns of dst. With transposing routines
+// (packT8 for eight rows and eight columns at a time, packT for four and
+// four) it runs those on groups of rows, and gatherRows on the rest.
+func packStrided[T Float](dst []T, ld int, src []T, lds, rows, kl int, alpha T, packT, packT8 func(dst, src *T, lds, n, ld int, alpha T)) {
 	r0, n4 := 0, 0
 	if packT != nil && kl >= 4 && rows >= 4 {
 		n4 = kl &^ 3
+		if n8 := kl &^ 7; packT8 != nil && n8 > 0 {
+			for ; r0+8 <= rows; r0 += 8 {
+				_ = src[(r0+7)*lds+n4-1] // what packT8 and packT read and write is in range
+				_ = dst[(n4-1)*ld+r0+7]
+				packT8(&dst[r0], &src[r0*lds], lds, n8, ld, alpha)
+				if n8 < n4 {
+					packT(&dst[n8*ld+r0], &src[r0*lds+n8], lds, n4-n8, ld, alpha)
+					packT(&dst[n8*ld+r0+4], &src[(r0+4)*lds+n8], lds, n4-n8, ld, alpha)
+				}
+			}
+		}
 		for ; r0+4 <= rows; r0 += 4 {
 			_ = src[(r0+3)*lds+n4-1] // what packT reads and writes is in range
 			_ = dst[(n4-1)*ld+r0+3]

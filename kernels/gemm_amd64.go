@@ -24,6 +24,12 @@ func dgemmKernAVX2(k int, a, b, c *float64, ldc int, acc int)
 //go:noescape
 func packT4(dst, src *float32, lds, n, ld int, alpha float32)
 
+// packT8 sets dst[l*ld+r] = alpha*src[r*lds+l] for r < 8 and l < n, a
+// multiple of 8, with AVX (gemm_pack_amd64.s).
+//
+//go:noescape
+func packT8(dst, src *float32, lds, n, ld int, alpha float32)
+
 // packRows8 sets dst[l*ld+j] = alpha*src[l*lds+j] for l < n and j < w, a
 // positive multiple of 4, eight columns at a time with AVX
 // (gemm_pack_amd64.s).
@@ -43,12 +49,12 @@ func packPanels8(dst, src *float32, lds, n, panels, nr, pstride, ld int, alpha f
 func gemmKernels32() []gemmKernel[float32] {
 	var ks []gemmKernel[float32]
 	if X86.HasAVX512F {
-		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512, packT4, packRows8, packPanels8, smallKernels32})
+		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512, packT4, packT8, packRows8, packPanels8, smallKernels32})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
-		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2, packT4, packRows8, packPanels8, smallKernels32})
+		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2, packT4, packT8, packRows8, packPanels8, smallKernels32})
 	}
-	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil})
+	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil, nil})
 }
 
 // gemmKernels64 lists the float64 microkernels this machine can run, the
@@ -56,12 +62,12 @@ func gemmKernels32() []gemmKernel[float32] {
 func gemmKernels64() []gemmKernel[float64] {
 	var ks []gemmKernel[float64]
 	if X86.HasAVX512F {
-		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512, nil, nil, nil, nil})
+		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512, nil, nil, nil, nil, nil})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
-		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2, nil, nil, nil, nil})
+		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2, nil, nil, nil, nil, nil})
 	}
-	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil})
+	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil, nil})
 }
 
 // gemmAsm says that this build has the assembly microkernels.

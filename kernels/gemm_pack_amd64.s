@@ -151,3 +151,79 @@ pcol:
 
 pdone:
 	RET
+
+// func packT8(dst, src *float32, lds, n, ld int, alpha float32)
+//
+// For r < 8 and l < n (n a multiple of 8): dst[l*ld+r] = alpha*src[r*lds+l].
+// Eight rows of src are read eight columns at a time (AVX), scaled, and
+// transposed in registers: unpack pairs of rows, shuffle pairs of those,
+// then exchange 128-bit halves.
+TEXT ·packT8(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	SHLQ $2, R8
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ   t8done
+	MOVQ ld+32(FP), R9
+	SHLQ $2, R9
+	VBROADCASTSS alpha+40(FP), Y15
+	LEAQ (R8)(R8*2), R10 // 3 rows of src
+	LEAQ (R9)(R9*2), R11 // 3 rows of dst
+	LEAQ (R8)(R8*4), R12 // 5 rows of src
+	LEAQ (R9)(R9*4), R13 // 5 rows of dst
+
+t8loop:
+	MOVQ SI, AX
+	VMULPS (AX), Y15, Y0
+	VMULPS (AX)(R8*1), Y15, Y1
+	VMULPS (AX)(R8*2), Y15, Y2
+	VMULPS (AX)(R10*1), Y15, Y3
+	VMULPS (AX)(R8*4), Y15, Y4
+	VMULPS (AX)(R12*1), Y15, Y5
+	LEAQ (AX)(R10*2), AX // row 6
+	VMULPS (AX), Y15, Y6
+	VMULPS (AX)(R8*1), Y15, Y7
+	VUNPCKLPS Y1, Y0, Y8  // a0 b0 a1 b1 | a4 b4 a5 b5
+	VUNPCKHPS Y1, Y0, Y9  // a2 b2 a3 b3 | a6 b6 a7 b7
+	VUNPCKLPS Y3, Y2, Y10 // c0 d0 c1 d1 | ...
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12 // e0 f0 e1 f1 | ...
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14 // g0 h0 g1 h1 | ...
+	VUNPCKHPS Y7, Y6, Y0
+	VSHUFPS $0x44, Y10, Y8, Y1 // a0 b0 c0 d0 | a4 b4 c4 d4
+	VSHUFPS $0xEE, Y10, Y8, Y2 // a1 b1 c1 d1 | a5 ...
+	VSHUFPS $0x44, Y11, Y9, Y3 // a2 ... | a6 ...
+	VSHUFPS $0xEE, Y11, Y9, Y4 // a3 ... | a7 ...
+	VSHUFPS $0x44, Y14, Y12, Y5 // e0 f0 g0 h0 | e4 ...
+	VSHUFPS $0xEE, Y14, Y12, Y6
+	VSHUFPS $0x44, Y0, Y13, Y7
+	VSHUFPS $0xEE, Y0, Y13, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9 // column 0
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x20, Y8, Y4, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13 // column 4
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y0
+	VPERM2F128 $0x31, Y8, Y4, Y1
+	MOVQ DI, BX
+	VMOVUPS Y9, (BX)
+	VMOVUPS Y10, (BX)(R9*1)
+	VMOVUPS Y11, (BX)(R9*2)
+	VMOVUPS Y12, (BX)(R11*1)
+	VMOVUPS Y13, (BX)(R9*4)
+	VMOVUPS Y14, (BX)(R13*1)
+	LEAQ (BX)(R11*2), BX // column 6
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, (BX)(R9*1)
+	ADDQ $32, SI
+	LEAQ (DI)(R9*8), DI
+	DECQ CX
+	JNZ  t8loop
+	VZEROUPPER
+
+t8done:
+	RET
