@@ -267,37 +267,49 @@ func maskKeep(m **tensor.Tensor) func(i int) bool {
 // attention_grad's kernel (operands q, k, v, g, mask?; the result
 // [3, ..., T, d]), for element type T.
 func attentionKernelOf[T kernels.Float](p *attentionPlan, backward bool, get func(*tensor.Tensor) []T) KernelFunc {
-	a := kernels.NewAttention[T](p.tq, p.tk, p.d, p.dv, p.scale, backward)
 	var m *tensor.Tensor
-	var cur int
 	keep := maskKeep(&m)
-	mrow := maskRow[T](p, keep, &cur)
 	mi := 3
 	if backward {
 		mi = 4
 	}
 	qs, ks, vs, os := p.tq*p.d, p.tk*p.d, p.tk*p.dv, p.tq*p.dv
 	all := p.batch * qs
+	// The call's operands, read by the batch's goroutines.
+	var out, q, k, v, g []T
+	var lens []int
+	var general bool
+	var cur []int                    // per goroutine: the batch its mask rows read
+	var mrows []func(i int, row []T) // per goroutine
+	b := kernels.NewAttentionBatch(p.batch, p.tq, p.tk, p.d, p.dv, p.scale, backward, func(a *kernels.Attention[T], w, bi int) {
+		var mask func(i int, row []T)
+		if general {
+			cur[w] = bi
+			mask = mrows[w]
+		}
+		qb, kb, vb := q[bi*qs:(bi+1)*qs], k[bi*ks:(bi+1)*ks], v[bi*vs:(bi+1)*vs]
+		if !backward {
+			a.Forward(out[bi*os:(bi+1)*os], qb, kb, vb, lens, mask)
+			return
+		}
+		x := bi * qs
+		a.Backward(out[x:x+qs], out[all+x:all+x+qs], out[2*all+x:2*all+x+qs], qb, kb, vb, g[bi*os:(bi+1)*os], lens, mask)
+	})
+	cur = make([]int, b.Participants())
+	for w := range cur {
+		mrows = append(mrows, maskRow[T](p, keep, &cur[w]))
+	}
 	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 		if p.mask {
 			m = in[mi]
 		}
-		lens, general := p.masks(keep)
-		mask := mrow
-		if !general {
-			mask = nil
+		lens, general = p.masks(keep)
+		out, q, k, v = get(o), get(in[0]), get(in[1]), get(in[2])
+		if backward {
+			g = get(in[3])
 		}
-		out, q, k, v := get(o), get(in[0]), get(in[1]), get(in[2])
-		for bi := 0; bi < p.batch; bi++ {
-			cur = bi
-			qb, kb, vb := q[bi*qs:(bi+1)*qs], k[bi*ks:(bi+1)*ks], v[bi*vs:(bi+1)*vs]
-			if !backward {
-				a.Forward(out[bi*os:(bi+1)*os], qb, kb, vb, lens, mask)
-				continue
-			}
-			x := bi * qs
-			a.Backward(out[x:x+qs], out[all+x:all+x+qs], out[2*all+x:2*all+x+qs], qb, kb, vb, get(in[3])[bi*os:(bi+1)*os], lens, mask)
-		}
+		b.Run()
+		out, q, k, v, g = nil, nil, nil, nil, nil
 	}
 }
 
@@ -404,6 +416,8 @@ func attentionScratchOf(q, k, v []int, mask, f32, backward bool) int64 {
 	if f32 {
 		b = kernels.AttentionScratch[float32](tq, tk, d, dv, backward)
 	}
+	// one Attention per goroutine of the batch (kernels.AttentionBatch)
+	b = kernels.MulBytes(int64(kernels.AttentionBatchWorkers(int(elems64(q[:r-2])), tq, tk, d, dv, backward)), b)
 	b = kernels.AddBytes(b, kernels.HeapBytes(kernels.MulBytes(int64(tq), 8)))
 	if mask {
 		b = kernels.AddBytes(b, kernels.HeapBytes(kernels.MulBytes(elems64(q[:r-2]), 8)))

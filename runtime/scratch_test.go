@@ -60,7 +60,7 @@ func measureKernel(t *testing.T, c kernelCase) (allocated, scratch int64, n *ops
 // stepScratch counts: structs, closures, slice headers and index vectors
 // (a few per operand and axis), a fused program's parsed instructions,
 // steps and registers, and the structs of a product's gemm plans (a
-// convolution has six per participant).
+// convolution has six per participant, attention up to 24).
 func bookkeeping(n *ops.Node, in [][]int) int64 {
 	b := int64(8192 + 256*len(in) + 128*len(n.Type.Shape))
 	for _, s := range in {
@@ -74,10 +74,12 @@ func bookkeeping(n *ops.Node, in [][]int) int64 {
 	switch name := n.Op.Name; {
 	case name == "matmul" || name == "fused_matmul":
 		b += 2048
-	case name == "attention":
+	case name == "attention": // per participant (kernels.AttentionBatch)
 		b += 4096
-	case name == "attention_grad": // up to 24 gemm plans (kernels.Attention)
+		b *= int64(gemmPar())
+	case name == "attention_grad": // up to 24 gemm plans (kernels.Attention) per participant
 		b += 24 * 2048
+		b *= int64(gemmPar())
 	case strings.HasPrefix(name, "conv"):
 		b += int64(6 * (2048 + 64*(len(in)+gemmPar())))
 		b *= int64(gemmPar())
