@@ -39,6 +39,9 @@ const (
 	ewAbs
 	ewSquare
 	ewSign
+	ewErf
+	ewGelu
+	ewGeluTanh
 	ewAdd
 	ewSub
 	ewMul
@@ -52,14 +55,15 @@ const (
 
 // ewWork is the cost of one element of each op, in the units of parMinWork
 // (about a nanosecond), in scalar Go (math.Exp and the like: 8 ns for exp,
-// 21 for tanh on this machine, BenchmarkSIMDRows's scalar rows).
+// 21 for tanh on this machine, BenchmarkSIMDRows's scalar rows; erf and
+// GELU about 29, BenchmarkSIMDErf).
 var ewWork = [...]int{
 	ewExp: 8, ewLog: 8, ewLog1p: 8, ewTanh: 20, ewSigmoid: 8, ewPow: 20, ewSqrt: 2, ewDiv: 2,
-	ewEqual: 1,
+	ewErf: 29, ewGelu: 30, ewGeluTanh: 28, ewEqual: 1,
 }
 
 // ewMaxWork is the largest entry of ewWork.
-const ewMaxWork = 20
+const ewMaxWork = 30
 
 // ewCost is the cost of one element of op for T: ewWork, or that of the
 // vector code where simdUnary runs op (BenchmarkSIMDRows, one core: exp 0.25
@@ -83,6 +87,10 @@ func ewCost[T Float](op int) int {
 			}
 		case ewLog:
 			return 2
+		case ewErf, ewGelu, ewGeluTanh: // 0.8-1.2 ns for float32 (BenchmarkSIMDErf)
+			if f32 {
+				return 1
+			}
 		}
 	}
 	return max(ewWork[op], 1)
@@ -275,6 +283,12 @@ func unaryOp[T Float](op int, dst, x []T) {
 		squareRow(dst, x)
 	case ewSign:
 		signRow(dst, x)
+	case ewErf:
+		erfRow(dst, x)
+	case ewGelu:
+		geluRow(dst, x, false)
+	case ewGeluTanh:
+		geluRow(dst, x, true)
 	}
 }
 

@@ -21,7 +21,8 @@ func bitsEqual32(a, b []float32) bool {
 
 // TestParallelElementwise: long rows (split into tasks) give, element by
 // element, the definition of each op (within 4 ulp of float32 for exp and
-// tanh, which have vector routines; exactly for the others), and bitwise
+// tanh, which have vector routines, within their bounds for erf and GELU;
+// exactly for the others), and bitwise
 // the same results with GOMAXPROCS 1 and 2, for full operands and for a
 // repeated scalar.
 func TestParallelElementwise(t *testing.T) {
@@ -49,6 +50,9 @@ func TestParallelElementwise(t *testing.T) {
 		{"sqrt", SqrtRow[float32], f64(math.Sqrt), y, 0},
 		{"relu", ReluRow[float32], func(v float32) float32 { return max(v, 0) }, x, 0},
 		{"square", SquareRow[float32], func(v float32) float32 { return v * v }, x, 0},
+		{"erf", ErfRow[float32], f64(math.Erf), x, 2.0 / (1 << 23)},
+		{"gelu", func(d, x []float32) { GeluRow(d, x, false) }, f64(refGelu), x, 6.0 / (1 << 23)},
+		{"gelu_tanh", func(d, x []float32) { GeluRow(d, x, true) }, f64(refGeluTanh), x, 2.0 / (1 << 23)},
 	}
 	binary := []struct {
 		name string

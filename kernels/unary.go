@@ -241,7 +241,14 @@ func RsqrtRow[T Float](dst, x []T) {
 
 // ErfRow computes dst = erf(x). float32 rows run vector code with AVX2
 // and FMA (simd_erf.go), within simdErfULP32 ulp of the rounded math.Erf.
+// Long rows run in parallel tasks (see parallelEW).
 func ErfRow[T Float](dst, x []T) {
+	if !parallelEW(ewErf, dst, x, nil) {
+		erfRow(dst, x)
+	}
+}
+
+func erfRow[T Float](dst, x []T) {
 	if !simdErfRow(opErf, dst, x) {
 		erfRowGo(dst, x)
 	}
@@ -308,8 +315,19 @@ func EluRow[T Float](dst, x []T, alpha float64) {
 // 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))). float32 rows run vector
 // code with AVX2 and FMA (simd_erf.go), within simdGeluULP32 and
 // simdGeluTanhULP32 ulp of the rounded float64 values, tails included;
-// the Go rows (float64, noasm) evaluate the formulas as written.
+// the Go rows (float64, noasm) evaluate the formulas as written. Long rows
+// run in parallel tasks (see parallelEW).
 func GeluRow[T Float](dst, x []T, tanh bool) {
+	op := ewGelu
+	if tanh {
+		op = ewGeluTanh
+	}
+	if !parallelEW(op, dst, x, nil) {
+		geluRow(dst, x, tanh)
+	}
+}
+
+func geluRow[T Float](dst, x []T, tanh bool) {
 	op := opGelu
 	if tanh {
 		op = opGeluTanh
