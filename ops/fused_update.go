@@ -165,9 +165,9 @@ func (gt *gradTiles[T]) bind(in []*tensor.Tensor, nFixed int, data func(*tensor.
 	}
 }
 
-// at returns the gradient of the elements [o, o+tile) (fewer at the end).
-func (gt *gradTiles[T]) at(o int) []T {
-	l := min(gt.tile, gt.n-o)
+// at returns the gradient of the elements [o, o+tile) (fewer before end).
+func (gt *gradTiles[T]) at(o, end int) []T {
+	l := min(gt.tile, end-o)
 	if gt.f == nil {
 		return gt.g0[o : o+l]
 	}
@@ -198,24 +198,23 @@ func sgdKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tenso
 	if a.Bool("lr_operand", false) {
 		lrAt = 3
 	}
-	ut := kernels.NewUpdateTiles[T]()
+	var c kernels.SGDCoef[T]
+	var dst, p, buf, mask []T
+	w, err := newUpdateWorkers(n, in, out, nFixed, gt, func(gt *gradTiles[T], ut *kernels.UpdateTiles[T], i, e int) {
+		ut.SGD(dst[i:e], p[i:e], gt.at(i, e), buf[i:e], maskPart(mask, i, e), c)
+	})
+	if err != nil {
+		return nil, err
+	}
 	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-		c := coef
+		c = coef
 		if lrAt >= 0 {
 			c.LR = T(scalarAt(in[lrAt]))
 		}
-		dst, p, buf := data(o), data(in[0]), data(in[2])
-		mask := maskOf(in, maskAt, data)
-		gt.bind(in, nFixed, data)
-		for i := 0; i < gt.n; i += gt.tile {
-			g := gt.at(i)
-			e := i + len(g)
-			var mt []T
-			if mask != nil {
-				mt = mask[i:e]
-			}
-			ut.SGD(dst[i:e], p[i:e], g, buf[i:e], mt, c)
-		}
+		dst, p, buf = data(o), data(in[0]), data(in[2])
+		mask = maskOf(in, maskAt, data)
+		w.run(in, nFixed, data)
+		dst, p, buf, mask = nil, nil, nil, nil
 	}, nil
 }
 
@@ -238,26 +237,85 @@ func adamKernel[T kernels.Float](n *Node, in [][]int, out []int, data func(*tens
 	if a.Bool("decay_operand", false) {
 		decayAt = 6
 	}
-	ut := kernels.NewUpdateTiles[T]()
+	var c kernels.AdamCoef[T]
+	var dst, p, m, v, mask []T
+	w, err := newUpdateWorkers(n, in, out, nFixed, gt, func(gt *gradTiles[T], ut *kernels.UpdateTiles[T], i, e int) {
+		ut.Adam(dst[i:e], p[i:e], gt.at(i, e), m[i:e], v[i:e], maskPart(mask, i, e), c)
+	})
+	if err != nil {
+		return nil, err
+	}
 	return func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-		c := coef
+		c = coef
 		c.StepSize, c.BC2Sqrt = T(scalarAt(in[4])), T(scalarAt(in[5]))
 		if decayAt >= 0 {
 			c.Decay = T(scalarAt(in[decayAt]))
 		}
-		dst, p, m, v := data(o), data(in[0]), data(in[2]), data(in[3])
-		mask := maskOf(in, maskAt, data)
-		gt.bind(in, nFixed, data)
-		for i := 0; i < gt.n; i += gt.tile {
-			g := gt.at(i)
-			e := i + len(g)
-			var mt []T
-			if mask != nil {
-				mt = mask[i:e]
-			}
-			ut.Adam(dst[i:e], p[i:e], g, m[i:e], v[i:e], mt, c)
-		}
+		dst, p, m, v = data(o), data(in[0]), data(in[2]), data(in[3])
+		mask = maskOf(in, maskAt, data)
+		w.run(in, nFixed, data)
+		dst, p, m, v, mask = nil, nil, nil, nil, nil
 	}, nil
+}
+
+// updateWorkers runs a fused update's tiles in parallel chunks
+// (kernels.Chunks, chunks of whole FusedTiles, each goroutine with its own
+// gradient program and temporaries), so that every tile is computed as in
+// a serial run: bitwise the same results for any GOMAXPROCS.
+type updateWorkers[T kernels.Float] struct {
+	chunks *kernels.Chunks
+	gts    []*gradTiles[T]
+}
+
+// updateWork is an update's cost per element for kernels.NewChunks: SGD
+// about 1 ns, Adam about 2 (the MLP step's, one core).
+func updateWork(n *Node) int {
+	if n.Op == FusedAdam {
+		return 2
+	}
+	return 1
+}
+
+// newUpdateWorkers prepares the chunks of n's update, gt being the first
+// goroutine's gradient tiles; tile updates the elements [i, e).
+func newUpdateWorkers[T kernels.Float](n *Node, in [][]int, out []int, nFixed int, gt *gradTiles[T],
+	tile func(gt *gradTiles[T], ut *kernels.UpdateTiles[T], i, e int)) (*updateWorkers[T], error) {
+	w := &updateWorkers[T]{gts: []*gradTiles[T]{gt}}
+	var uts []*kernels.UpdateTiles[T]
+	w.chunks = kernels.NewChunks(gt.n, kernels.FusedTile, updateWork(n), func(k, lo, hi int) {
+		gt, ut := w.gts[k], uts[k]
+		for i := lo; i < hi; i += gt.tile {
+			tile(gt, ut, i, min(i+gt.tile, hi))
+		}
+	})
+	for k := range w.chunks.Participants() {
+		if k > 0 {
+			g, err := newGradTiles[T](n, in, out, nFixed)
+			if err != nil {
+				return nil, err
+			}
+			w.gts = append(w.gts, g)
+		}
+		uts = append(uts, kernels.NewUpdateTiles[T]())
+	}
+	return w, nil
+}
+
+// run binds the call's gradient operands to every goroutine's program and
+// runs the chunks.
+func (w *updateWorkers[T]) run(in []*tensor.Tensor, nFixed int, data func(*tensor.Tensor) []T) {
+	for _, gt := range w.gts {
+		gt.bind(in, nFixed, data)
+	}
+	w.chunks.Run()
+}
+
+// maskPart is mask[i:e], or nil without a mask.
+func maskPart[T any](mask []T, i, e int) []T {
+	if mask == nil {
+		return nil
+	}
+	return mask[i:e]
 }
 
 // Handles of the ops this file registers.
@@ -355,12 +413,14 @@ func updateScratch(base int, scalar string) ScratchFunc {
 		if f32 {
 			b = kernels.UpdateTilesScratch[float32]()
 		}
+		// one set per goroutine of the update's chunks (updateWorkers)
+		workers := int64(kernels.ChunksWorkers(tensor.NumElems(out), kernels.FusedTile, updateWork(n)))
 		prog := n.Attrs.Str("grad", "")
 		if prog == "" || len(in) < nFixed {
-			return b
+			return kernels.MulBytes(workers, b)
 		}
 		shapes := append([][]int{in[1]}, in[nFixed:]...)
 		b = kernels.AddBytes(b, kernels.HeapBytes(kernels.MulBytes(kernels.FusedTile, elemSize(f32))))
-		return kernels.AddBytes(b, fusedScratch(prog, shapes, elems64(out), f32))
+		return kernels.MulBytes(workers, kernels.AddBytes(b, fusedScratch(prog, shapes, elems64(out), f32)))
 	}
 }

@@ -74,14 +74,21 @@ func trainSteps(t *testing.T, w bench.Workload, procs, steps int) ([]float32, *r
 // TestStepsSameForAnyGOMAXPROCS: a digits training step (at O0 and O1) and
 // a ConvNet step (bench/convnet.nn, batch 16, whose convolutions and
 // poolings split into tasks) and the MLP step of bench/mlp.nn (batch 128,
-// Adam, with products large enough for parallel gemm) give bitwise the same losses and parameters
-// after several steps with GOMAXPROCS 1 and 2.
+// Adam, with products large enough for parallel gemm and an update split
+// into chunks) and a transformer step (bench/transformer.nn, whose attention
+// runs its (batch, head) sets and GELU its rows in parallel) give bitwise
+// the same losses and parameters after several steps with GOMAXPROCS 1
+// and 2.
 func TestStepsSameForAnyGOMAXPROCS(t *testing.T) {
 	conv, err := bench.Step(bench.ConvNet, "sgd", 1, 16, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mlp, err := bench.Step(bench.MLP, "adam", 1, 128, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := bench.TransformerStep(bench.TransformerSize{D: 64, Heads: 4, T: 32, Batch: 8}, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +101,7 @@ func TestStepsSameForAnyGOMAXPROCS(t *testing.T) {
 		{"digits O1", digitsStep(t, 1), 4},
 		{"convnet O1", conv, 3},
 		{"mlp O1", mlp, 3},
+		{"transformer O1", tr, 3},
 	} {
 		l1, s1 := trainSteps(t, c.w, 1, c.steps)
 		l2, s2 := trainSteps(t, c.w, 2, c.steps)
