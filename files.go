@@ -14,6 +14,13 @@ func WriteFile(path string, data []byte) error {
 	return safefile.WriteBytes(path, data, 0o644)
 }
 
+// CheckOutput returns an error when path could not be written now (as
+// WriteFile would refuse or fail to write it): it exists and is not a
+// regular file, or no file can be created in its directory. It creates and
+// removes an empty temporary file there. Train checks its Output this way
+// before it starts; a program that writes a file after long work can too.
+func CheckOutput(path string) error { return safefile.CheckWritable(path) }
+
 // RemoveTempFiles removes the temporary files of writes still in progress
 // (WriteFile, SaveParams, WriteTensors, the data savers) and returns how many
 // it removed. A SIGINT or SIGTERM handler calls it before exiting so that an

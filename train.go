@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nnclang/nnc/data"
+	"github.com/nnclang/nnc/internal/safefile"
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
@@ -271,6 +272,11 @@ func (p *Program) TrainContext(ctx context.Context, opts TrainOptions) (res *Tra
 	}
 	if err := opts.check(); err != nil {
 		return nil, err
+	}
+	if opts.Output != "" && (opts.Comm == nil || opts.Comm.Rank() == 0) {
+		if err := safefile.CheckWritable(opts.Output); err != nil { // before the training, not after
+			return nil, err
+		}
 	}
 	ctx, cancel := mergeContext(ctx, opts.Context)
 	defer cancel()

@@ -63,6 +63,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	var prof bytes.Buffer
 	if *cpuProfile != "" {
+		if err := nnc.CheckOutput(*cpuProfile); err != nil { // before the timing, not after
+			return err
+		}
 		opts.CPUProfile = &prof
 	}
 	rep, err := p.Bench(opts)

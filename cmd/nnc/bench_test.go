@@ -167,3 +167,19 @@ func TestBenchCPUProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputCheckedFirst: an output nnc cannot write (its directory does
+// not exist) is refused before the work, with exit status 1: nnc bench
+// --cpuprofile before timing (no report printed), nnc train -o before the
+// first epoch.
+func TestOutputCheckedFirst(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no", "such")
+	out, errOut, code := nncCmd(t, append(slices.Clone(benchArgs), "--cpuprofile", filepath.Join(missing, "cpu.pprof"))...)
+	if code != 1 || strings.Contains(out, "time per call") || !strings.Contains(errOut, "does not exist") {
+		t.Errorf("bench: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	out, errOut, code = nncCmd(t, "train", "../../models/digits.nn", "--epochs", "1", "-o", filepath.Join(missing, "p.safetensors"))
+	if code != 1 || strings.Contains(out+errOut, "epoch 1") || !strings.Contains(errOut, "does not exist") {
+		t.Errorf("train: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -102,6 +102,29 @@ func CheckTarget(path string) error {
 	return fmt.Errorf("%s: refusing to write: it is %s, %w", path, kind, ErrNotRegular)
 }
 
+// CheckWritable returns an error when path could not be written now: it
+// exists and is not a regular file (CheckTarget), or no file can be
+// created in its directory (a missing directory, no permission, a full or
+// read-only file system). It creates and removes an empty temporary file
+// there to find out, so that a command can refuse an output before hours
+// of work rather than after.
+func CheckWritable(path string) error {
+	if err := CheckTarget(path); err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".check-*")
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: cannot write it: the directory %s does not exist: %w", path, dir, err)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: cannot write it: %w", path, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
 // WriteFile writes the file path with the bytes write produces, through a
 // temporary file and a rename. perm is the mode of a new file (set exactly,
 // whatever the umask); an existing file keeps its mode. On any error the target is left

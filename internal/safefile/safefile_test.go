@@ -220,3 +220,37 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Errorf("files left behind: %v", l)
 	}
 }
+
+// TestCheckWritable: a new file in an existing directory and an existing
+// regular file pass and leave nothing behind; a missing directory, a
+// directory and a symbolic link as the target are refused.
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := CheckWritable(filepath.Join(dir, "new.bin")); err != nil {
+		t.Errorf("a new file: %v", err)
+	}
+	old := filepath.Join(dir, "old.bin")
+	if err := os.WriteFile(old, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckWritable(old); err != nil {
+		t.Errorf("an existing file: %v", err)
+	}
+	if got := leftovers(t, dir, "old.bin"); len(got) != 0 {
+		t.Errorf("left behind: %v", got)
+	}
+	err := CheckWritable(filepath.Join(dir, "missing", "x.bin"))
+	if err == nil || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("a missing directory: %v", err)
+	}
+	if err := CheckWritable(dir); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("a directory: %v", err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(old, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckWritable(link); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("a symbolic link: %v", err)
+	}
+}
