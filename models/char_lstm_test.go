@@ -42,6 +42,8 @@ func TestCharLSTM(t *testing.T) {
 // characters of context, text(..., context = 64), as char-rnn's carried
 // state measures it: 1.4116 against 1.4112 for the same parameters,
 // models/README.md). Run with NNC_FULL=all (hours on the 2-core machine).
+// The block, with its moving average since session 15, reached 1.4059:
+// the target is not met, and this test fails on it.
 func TestCharLSTMFull(t *testing.T) {
 	fullRun(t, true)
 	p, err := nnc.CompileFile("char_lstm.nn")

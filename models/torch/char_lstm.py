@@ -2,7 +2,8 @@
 data windows, optimizer, schedule and clipping, on one thread.
 
     /usr/bin/python3 torch/char_lstm.py small   # the 40k slice, the test's settings -> char_lstm_small.json
-    /usr/bin/python3 torch/char_lstm.py full    # the train block's run            -> char_lstm.json
+    /usr/bin/python3 torch/char_lstm.py full    # the train block's run without its ema -> char_lstm.json
+    /usr/bin/python3 torch/char_lstm.py full_ema # with ema(decay = 0.998, start = 1715) -> char_lstm_full_ema.json
     /usr/bin/python3 torch/char_lstm.py full 20 # its first 20 steps only (the time a step), validated -> char_lstm_20steps.json
 
 The train block's early_stop (patience 3, the best epoch kept) is not
@@ -40,6 +41,8 @@ RUNS = {
     "full": dict(file="data/tinyshakespeare.txt.gz", dim=64, hidden=512, p=0.25, seq=128, batch=32, epochs=13,
                  lr=2e-3, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0], context=64),
 }
+# The train block since session 15: the same, with its moving average.
+RUNS["full_ema"] = dict(RUNS["full"], ema=0.998, ema_start=1715)
 
 
 def read_text(path):
@@ -139,7 +142,9 @@ def train(make_model, make_opt, cfg, seed, max_steps=0, log=print):
     opt = make_opt(model)
     # cfg["ema"]: evaluate a moving average of the weights, as nnc's
     # ema = d: a copy at the first update, then avg.lerp_(p, 1 - d)
-    # (torch.optim.swa_utils.AveragedModel's EMA rule, written out).
+    # (torch.optim.swa_utils.AveragedModel's EMA rule, written out); with
+    # cfg["ema_start"] = S, as ema(decay = d, start = S): a copy at each of
+    # the first S + 1 updates, then the average.
     avg = None
     seq, batch = cfg["seq"], cfg["batch"]
     vx, vy = windows(ids[a:], seq, 0)
@@ -169,6 +174,9 @@ def train(make_model, make_opt, cfg, seed, max_steps=0, log=print):
                 with torch.no_grad():
                     if avg is None:
                         avg = copy.deepcopy(model)
+                    elif step <= cfg.get("ema_start", 0):
+                        for pa, pm in zip(avg.parameters(), model.parameters()):
+                            pa.copy_(pm)
                     else:
                         for pa, pm in zip(avg.parameters(), model.parameters()):
                             pa.lerp_(pm, 1 - cfg["ema"])
