@@ -5,13 +5,12 @@ package kernels
 // worker pool's goroutines in a fixed partition (parallel.go): each set is
 // computed whole by one goroutine with an Attention of its own (its
 // scratch and products), so the results are bitwise the same for any
-// number of goroutines. When the sets run in parallel the products inside
-// each are made serial, so that the cores are not oversubscribed.
+// number of goroutines (a Chunks of the sets). When the sets run in
+// parallel the products inside each are made serial, so that the cores are
+// not oversubscribed.
 type AttentionBatch[T Float] struct {
 	workers []*Attention[T]
-	par     *parFor // nil: one task, run on the caller
-	n, per  int
-	item    func(a *Attention[T], worker, set int)
+	chunks  *Chunks // the sets, a chunk per task
 }
 
 // NewAttentionBatch prepares n sets of the sizes (as NewAttention). Run
@@ -20,16 +19,13 @@ type AttentionBatch[T Float] struct {
 // Participants()), tells the goroutines apart for any other per-goroutine
 // state item keeps.
 func NewAttentionBatch[T Float](n, tq, tk, d, dv int, scale float64, backward bool, item func(a *Attention[T], worker, set int)) *AttentionBatch[T] {
-	b := &AttentionBatch[T]{n: n, item: item, per: max(n, 1)}
-	tasks := 1
-	if n > 1 {
-		tasks, b.per = splitTasks(n, attnWork(tq, tk, d, dv, backward))
-	}
-	workers := 1
-	if tasks > 1 {
-		b.par = newParFor(tasks, b.task)
-		workers = min(b.par.participants(), tasks)
-	}
+	b := &AttentionBatch[T]{}
+	b.chunks = NewChunks(n, 1, attnWork(tq, tk, d, dv, backward), func(w, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			item(b.workers[w], w, i)
+		}
+	})
+	workers := b.chunks.Participants()
 	for range workers {
 		a := NewAttention[T](tq, tk, d, dv, scale, backward)
 		if workers > 1 {
@@ -52,14 +48,7 @@ func attnWork(tq, tk, d, dv int, backward bool) int {
 // AttentionBatchWorkers is how many Attentions NewAttentionBatch prepares
 // for the sizes (for the scratch they take: AttentionScratch each).
 func AttentionBatchWorkers(n, tq, tk, d, dv int, backward bool) int {
-	if n <= 1 {
-		return 1
-	}
-	tasks, _ := splitTasks(n, attnWork(tq, tk, d, dv, backward))
-	if tasks == 1 {
-		return 1
-	}
-	return min(max(poolWorkers(), gemmParticipants()), tasks)
+	return ChunksWorkers(n, 1, attnWork(tq, tk, d, dv, backward))
 }
 
 // Participants is the number of goroutines (and Attentions) the batch may
@@ -67,23 +56,7 @@ func AttentionBatchWorkers(n, tq, tk, d, dv int, backward bool) int {
 func (b *AttentionBatch[T]) Participants() int { return len(b.workers) }
 
 // Run computes every set.
-func (b *AttentionBatch[T]) Run() {
-	if b.par == nil {
-		for i := range b.n {
-			b.item(b.workers[0], 0, i)
-		}
-		return
-	}
-	b.par.run()
-}
-
-// task runs the sets of task t on worker's Attention.
-func (b *AttentionBatch[T]) task(worker, t int) {
-	a := b.workers[worker]
-	for i := t * b.per; i < min((t+1)*b.per, b.n); i++ {
-		b.item(a, worker, i)
-	}
-}
+func (b *AttentionBatch[T]) Run() { b.chunks.Run() }
 
 // makeSerial makes every product of a run on the calling goroutine alone.
 func (a *Attention[T]) makeSerial() {
