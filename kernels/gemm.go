@@ -86,6 +86,28 @@ type gemmKernel[T Float] struct {
 	packPanels func(dst, src *T, lds, n, panels, nr, pstride, ld int, alpha T)
 	// small, when not nil, are the small-M kernels (see gemm_small.go).
 	small []smallKernel[T]
+	// edge are kernels of fewer rows for the last panel of op(A), fewest
+	// first (nil: none).
+	edge []edgeKernel[T]
+}
+
+// edgeKernel computes the first rows of an mr×nr tile from the same packed
+// panels as its gemmKernel's fn, with fn's contract for those rows and the
+// same chain of multiply-adds for each element, so the same bits.
+type edgeKernel[T Float] struct {
+	rows int
+	fn   func(k int, a, b, c *T, ldc int, acc int)
+}
+
+// edgeFor returns the kernel and its rows for a panel of rows rows: the
+// edge kernel of fewest rows that covers them, else the full kernel.
+func (k *gemmKernel[T]) edgeFor(rows int) (func(k int, a, b, c *T, ldc int, acc int), int) {
+	for _, e := range k.edge {
+		if rows <= e.rows {
+			return e.fn, e.rows
+		}
+	}
+	return k.fn, k.mr
 }
 
 // Blocking for this machine's caches (AMD EPYC: L1d 32 KiB and L2 1 MiB per
@@ -511,16 +533,20 @@ func (g *GemmPlan[T]) computeBlock(bi, bj int, tile []T) {
 			ap := &pa[ip*kl*mr]
 			i0 := ip * mr
 			rows := min(mr, g.m-i0)
+			kfn, kr := fn, mr
+			if rows < mr {
+				kfn, kr = g.kern.edgeFor(rows)
+			}
 			for jp := jp0; jp < jp1; jp++ {
 				bp := &pb[jp*kl*nr]
 				j0 := jp * nr
 				cols := min(nr, g.n-j0)
-				if rows == mr && cols == nr && !g.swap {
-					fn(kl, ap, bp, &c[i0*ldc+j0], ldc, acc)
+				if rows == kr && cols == nr && !g.swap {
+					kfn(kl, ap, bp, &c[i0*ldc+j0], ldc, acc)
 					continue
 				}
-				// An edge tile: compute it whole, write back its inside.
-				fn(kl, ap, bp, &tile[0], nr, 0)
+				// An edge tile: compute its kr rows, write back its inside.
+				kfn(kl, ap, bp, &tile[0], nr, 0)
 				if g.swap { // the tile is of Cᵀ: rows i0… are columns of C
 					for j := range cols {
 						dst := c[(j0+j)*ldc+i0:][:rows]

@@ -18,6 +18,33 @@ func dgemmKernAVX512(k int, a, b, c *float64, ldc int, acc int)
 //go:noescape
 func dgemmKernAVX2(k int, a, b, c *float64, ldc int, acc int)
 
+// The edge kernels: the same contract for the first 4 or 8 rows of a 12-row
+// tile (2 or 4 of a 6-row one), reading the same panels.
+
+//go:noescape
+func sgemmKernAVX512R4(k int, a, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmKernAVX512R8(k int, a, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmKernAVX2R2(k int, a, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmKernAVX2R4(k int, a, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func dgemmKernAVX512R4(k int, a, b, c *float64, ldc int, acc int)
+
+//go:noescape
+func dgemmKernAVX512R8(k int, a, b, c *float64, ldc int, acc int)
+
+//go:noescape
+func dgemmKernAVX2R2(k int, a, b, c *float64, ldc int, acc int)
+
+//go:noescape
+func dgemmKernAVX2R4(k int, a, b, c *float64, ldc int, acc int)
+
 // packT4 sets dst[l*ld+r] = alpha*src[r*lds+l] for r < 4 and l < n, a
 // multiple of 4 (gemm_pack_amd64.s).
 //
@@ -49,12 +76,14 @@ func packPanels8(dst, src *float32, lds, n, panels, nr, pstride, ld int, alpha f
 func gemmKernels32() []gemmKernel[float32] {
 	var ks []gemmKernel[float32]
 	if X86.HasAVX512F {
-		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512, packT4, packT8, packRows8, packPanels8, smallKernels32})
+		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512, packT4, packT8, packRows8, packPanels8, smallKernels32,
+			[]edgeKernel[float32]{{4, sgemmKernAVX512R4}, {8, sgemmKernAVX512R8}}})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
-		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2, packT4, packT8, packRows8, packPanels8, smallKernels32})
+		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2, packT4, packT8, packRows8, packPanels8, smallKernels32,
+			[]edgeKernel[float32]{{2, sgemmKernAVX2R2}, {4, sgemmKernAVX2R4}}})
 	}
-	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil, nil})
+	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil, nil, nil})
 }
 
 // gemmKernels64 lists the float64 microkernels this machine can run, the
@@ -62,12 +91,14 @@ func gemmKernels32() []gemmKernel[float32] {
 func gemmKernels64() []gemmKernel[float64] {
 	var ks []gemmKernel[float64]
 	if X86.HasAVX512F {
-		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512, nil, nil, nil, nil, nil})
+		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512, nil, nil, nil, nil, nil,
+			[]edgeKernel[float64]{{4, dgemmKernAVX512R4}, {8, dgemmKernAVX512R8}}})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
-		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2, nil, nil, nil, nil, nil})
+		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2, nil, nil, nil, nil, nil,
+			[]edgeKernel[float64]{{2, dgemmKernAVX2R2}, {4, dgemmKernAVX2R4}}})
 	}
-	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil, nil})
+	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil, nil, nil})
 }
 
 // gemmAsm says that this build has the assembly microkernels.
