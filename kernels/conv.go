@@ -80,7 +80,7 @@ func (c *Conv) layout() {
 		return
 	}
 	macs := c.cog * c.ck * c.ohw
-	if macs >= gemmSerialMACs {
+	if macs >= convImageMACs {
 		// One image's product is large enough to run on every core.
 		c.direct = c.KH == 1 && c.KW == 1 && c.SH == 1 && c.SW == 1 && c.PH == 0 && c.PW == 0 && c.OH == c.H && c.OW == c.W
 		c.per = c.N

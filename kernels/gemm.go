@@ -118,10 +118,23 @@ const (
 	gemmKCBytes = 1024 // KC·sizeof(T)
 	gemmNT      = 512  // columns of C per task, at most
 	gemmMT      = 192  // rows of C per task, at most
-	// Products of fewer multiply-adds run on the calling goroutine alone:
-	// waking a pool goroutine takes tens of microseconds on this machine, so
-	// that a 128³ product (40 µs on one core) gains nothing from a second.
-	gemmSerialMACs = 160 * 160 * 160
+	// Products of fewer multiply-adds run on the calling goroutine alone.
+	// A pool goroutine that has parked takes tens of microseconds to wake,
+	// but in a training step the helpers are still spinning from the last
+	// parallel kernel (poolSpin) and start within a microsecond or two: an
+	// LSTM's recurrent product of 32×128×512 (2 M multiply-adds, 40 µs on
+	// one core) then runs 1.4 times as fast on two. A 64³ product takes
+	// about 5 µs.
+	gemmSerialMACs = 64 * 64 * 64
+	// gemmSmallSerialMACs is the same bound for products of 8 rows or
+	// fewer (gemm_small.go): inference at small batches, where the pool
+	// has often parked between calls.
+	gemmSmallSerialMACs = 160 * 160 * 160
+	// convImageMACs is the least multiply-adds of one image's product for
+	// a convolution to run its images one after another, each product on
+	// every core, rather than groups of images in parallel, each product
+	// serial (Conv.layout).
+	convImageMACs = 160 * 160 * 160
 )
 
 // Packings of fewer elements run on the calling goroutine alone (at about

@@ -127,7 +127,7 @@ func newGemmSmall[T Float](g *GemmPlan[T]) bool {
 		sm.groups = groupKernels[T]()
 	}
 	g.sm = sm
-	g.serial = g.M*g.N*g.K < gemmSerialMACs || sm.tasks == 1
+	g.serial = g.M*g.N*g.K < gemmSmallSerialMACs || sm.tasks == 1
 	g.maxPar = gemmParticipants()
 	g.sync = newPoolSync(g.maxPar)
 	if !g.serial {
