@@ -1,6 +1,7 @@
 package nnc
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/nnclang/nnc/autodiff"
@@ -21,6 +22,11 @@ type GraphOptions struct {
 	DumpAfter string
 	// Format is "text" (the default) or "dot" (Graphviz).
 	Format string
+	// Shapes give shape variables of the entry's inputs values, which an
+	// entry with a loop over one (a scan over T) needs to lower; the
+	// others stay symbolic. A name that is not one of the inputs' shape
+	// variables is an *OptionError.
+	Shapes map[string]int
 }
 
 // Graph returns the IR of an entry, each node with the .nn position it came
@@ -34,7 +40,11 @@ func (p *Program) Graph(entry string, o GraphOptions) (s string, err error) {
 	if format != "" && format != "text" && format != "dot" {
 		return "", errorf("graph: unknown format %q (want text or dot)", format)
 	}
-	low, err := p.lower(entry, lang.LowerOptions{})
+	env, err := p.graphShapes(entry, o.Shapes)
+	if err != nil {
+		return "", err
+	}
+	low, err := p.lower(entry, lang.LowerOptions{Shapes: env})
 	if err != nil {
 		return "", err
 	}
@@ -78,4 +88,38 @@ func (p *Program) Graph(entry string, o GraphOptions) (s string, err error) {
 		ops.Fprint(&sb, g)
 	}
 	return sb.String(), nil
+}
+
+// graphShapes checks that every name of shapes is a shape variable of the
+// entry's inputs and returns them as LowerOptions.Shapes (nil for none).
+func (p *Program) graphShapes(entry string, shapes map[string]int) (map[string]int64, error) {
+	if len(shapes) == 0 {
+		return nil, nil
+	}
+	types, err := p.inputTypes(entry)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, t := range types {
+		for _, d := range t.Shape {
+			for _, v := range d.Vars() {
+				known[v] = true
+			}
+		}
+	}
+	env := map[string]int64{}
+	var unknown []string
+	for k, v := range shapes {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+		env[k] = int64(v)
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, &OptionError{Option: "GraphOptions.Shapes", Value: strings.Join(unknown, ", "),
+			Msg: "not a shape variable of " + entry + "'s inputs"}
+	}
+	return env, nil
 }

@@ -70,7 +70,7 @@ func (c *builtinCall) scan() value {
 	placeholder := false
 	if !isConst {
 		if !c.i.typesOnly() {
-			return c.errorf(c.e.Pos, CodeNeedShapes, "scan: %s has symbolic length %v along axis 0; scan is unrolled, so lower it with concrete shapes (LowerOptions.Shapes)", c.label(2), n)
+			return c.errorf(c.e.Pos, CodeNeedShapes, "scan: %s has symbolic length %v along axis 0; scan is unrolled, so it needs the value of %v (LowerOptions.Shapes; --shapes on the command line)", c.label(2), n, n)
 		}
 		length, placeholder = 1, true
 	}

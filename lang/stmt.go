@@ -107,7 +107,7 @@ func (i *interp) rangeBounds(f *frame, from, to expr) (int64, int64, bool) {
 	}
 	if ok1 && !ok2 {
 		if d, isInt := b.(intV); isInt {
-			i.errorf(startPos(to), CodeNeedShapes, "range bound %s is the shape variable %v: the loop is unrolled, so lower it with concrete shapes (LowerOptions.Shapes)", exprLabel(to), d.d)
+			i.errorf(startPos(to), CodeNeedShapes, "range bound %s is the shape variable %v: the loop is unrolled, so it needs the value of %v (LowerOptions.Shapes; --shapes on the command line)", exprLabel(to), d.d, d.d)
 			return 0, 0, false
 		}
 	}

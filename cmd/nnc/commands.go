@@ -281,6 +281,8 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Format, "format", "text", "text or dot")
 	fs.BoolVar(&o.Opt, "opt", false, "print the graph after the optimizer's passes")
 	fs.StringVar(&o.DumpAfter, "dump-after", "", "print the graph after the named pass (dce, fold, simplify, stability, cse, fuse)")
+	shapes := shapesFlag{}
+	fs.Var(shapes, "shapes", "values of shape variables of the entry's inputs, e.g. T=50 (needed for a loop over one: a scan over T)")
 	file, err := parseFile(fs, args, stderr)
 	if err != nil {
 		return err
@@ -298,6 +300,7 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	o.Shapes = shapes
 	g, err := p.Graph(*entry, o)
 	if err != nil {
 		return err

@@ -129,6 +129,7 @@ var optionFlags = map[string]string{
 	"EvalOptions.TextContext":  "--context",
 	"GraphOptions.Grad":        "graph --grad",
 	"BenchOptions.Shapes":      "--shapes",
+	"GraphOptions.Shapes":      "--shapes",
 	"BenchOptions.Entry":       "--entry",
 	"BenchOptions.Inputs":      "--in",
 	"BuildOptions.Shapes":      "--shapes",

@@ -206,6 +206,30 @@ func TestGraphGrad(t *testing.T) {
 	}
 }
 
+// TestGraphShapes: an entry that scans over T prints only with T's value,
+// and the graph then holds one recurrent product per step.
+func TestGraphShapes(t *testing.T) {
+	file := writeFile(t, "rnn.nn", "import \"std/nn\"\n\nmodel R() {\n    rnn = nn.LSTM(3, 4)\n\n    fn loss(x: f32[B, T, 3]) -> f32 {\n        return sum(rnn(x))\n    }\n}\n")
+	_, errOut, code := nncCmd(t, "graph", file, "--entry", "R.loss")
+	if code != 1 || !strings.Contains(errOut, "E207") || !strings.Contains(errOut, "--shapes") {
+		t.Errorf("without --shapes: exit %d, stderr %q", code, errOut)
+	}
+	out, errOut, code := nncCmd(t, "graph", file, "--entry", "R.loss", "--shapes", "T=3")
+	if code != 0 {
+		t.Fatalf("--shapes T=3: exit %d: %s", code, errOut)
+	}
+	if n := strings.Count(out, "lstm_cell("); n != 3 {
+		t.Errorf("--shapes T=3: %d lstm_cell nodes, want 3:\n%s", n, out)
+	}
+	if !strings.Contains(out, "f32[B, 4]") {
+		t.Errorf("--shapes T=3: B is not left symbolic:\n%s", out)
+	}
+	_, errOut, code = nncCmd(t, "graph", file, "--entry", "R.loss", "--shapes", "T=3,Q=2")
+	if code != 1 || !strings.Contains(errOut, "--shapes Q: not a shape variable") {
+		t.Errorf("--shapes Q=2: exit %d, stderr %q", code, errOut)
+	}
+}
+
 func TestFmt(t *testing.T) {
 	p := writeFile(t, "u.nn", "fn f(x:f32[3])->f32{return sum(x*2)} // doubled\n")
 	want := "fn f(x: f32[3]) -> f32 { // doubled\n    return sum(x * 2)\n}\n"
