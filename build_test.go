@@ -91,6 +91,8 @@ func buildCases(t *testing.T) []buildCase {
 			}
 		}
 	}
+	// A slice that is a view at the build's B = 1 and a copy at other B.
+	cases = append(cases, buildCase{"testdata/slice_view.nn", "SliceView.forward", "slice_view_dynamic", nil, false, false, true})
 	return cases
 }
 
@@ -132,7 +134,7 @@ func TestBuildModels(t *testing.T) {
 		// sparse matrix with integer inputs, a convolution and an entry
 		// lowered per shape (an LSTM over T); NNC_FULL=1 builds them all.
 		quick := map[string]bool{"digits": true, "digits_external": true, "gcn": true, "lenet": true, "design_char_lstm": true,
-			"lenet_standalone": true, "digits_dynamic": true, "lenet_dynamic": true}
+			"lenet_standalone": true, "digits_dynamic": true, "lenet_dynamic": true, "slice_view_dynamic": true}
 		cases = slices.DeleteFunc(cases, func(c buildCase) bool { return !quick[c.pkg] })
 	}
 	if only := os.Getenv("NNC_BUILD_ONLY"); only != "" {

@@ -123,8 +123,11 @@ type nodeDef struct {
 }
 
 type stepDef struct {
-	Node, Buffer  int
-	Alias         bool
+	Node, Buffer, Offset int
+	Alias                bool
+	// Slice marks an alias step that is a slice: a view for the planned
+	// shapes, which other values of Dynamic may make a copy (dynamic.go).
+	Slice         bool
 	Comment, Args string
 }
 
@@ -366,11 +369,12 @@ func (m *model) collectSteps(p *runtime.Plan, index map[int]int) error {
 			c += " at " + s
 		}
 		if st.Alias {
-			c += ": an alias of its operand's buffer, nothing to run"
+			c += ": a view of its operand's memory, nothing to run"
 		} else {
 			m.Ops++
 		}
-		m.Steps = append(m.Steps, stepDef{Node: index[n.ID], Buffer: st.Buffer, Alias: st.Alias,
+		m.Steps = append(m.Steps, stepDef{Node: index[n.ID], Buffer: st.Buffer, Offset: st.Offset, Alias: st.Alias,
+			Slice:   st.Alias && n.Op == ops.Slice,
 			Comment: strings.ReplaceAll(c, "\n", " "), Args: strings.Join(args, ", ")})
 	}
 	return nil

@@ -86,8 +86,9 @@ func (m *Model) PredictTo({{range .Outputs}}{{.Go}} []{{.GoType}}, {{end}}{{rang
 // instance is planned for one value of the variable, every node's shape
 // evaluated from its symbolic one, and every computed value given a
 // buffer of its own (a reshape the plan ran as an alias is a view of its
-// operand, as in the plan); the kernels are the ops' own, prepared for
-// those shapes.
+// operand, as in the plan, and so is a slice that selects consecutive
+// elements for these shapes too; one that does not is copied by its
+// kernel); the kernels are the ops' own, prepared for those shapes.
 const dynamicRuntime = `
 // newInstance plans the model for {{.Dynamic}} = v: the shapes, one buffer
 // for each computed value, and every step's kernel.
@@ -109,9 +110,16 @@ func (m *Model) newInstance(v int) (*instance, error) {
 	r.ctx.Packs = &r.packs
 	size := map[tensor.DType]int{}
 	off := make([]int, len(stepDefs))
+	view := make([]bool, len(stepDefs)) // a view of its operand for these shapes
 	for i, s := range stepDefs {
-		if !s.alias {
-			d := nodeDefs[s.node]
+		d := nodeDefs[s.node]
+		if s.alias {
+			view[i], off[i] = true, 0
+			if n := m.nodes[s.node]; n.Op == ops.Slice {
+				off[i], view[i] = ops.SliceOffset(n, shapes[d.in[0]], shapes[s.node])
+			}
+		}
+		if !view[i] {
 			off[i] = size[d.dtype]
 			size[d.dtype] += tensor.NumElems(shapes[s.node])
 		}
@@ -134,14 +142,14 @@ func (m *Model) newInstance(v int) (*instance, error) {
 	}
 	for i, s := range stepDefs {
 		d := nodeDefs[s.node]
-		if s.alias {
-			r.v[s.node] = tensor.View(r.v[d.in[0]], 0, shapes[s.node])
+		if view[i] {
+			r.v[s.node] = tensor.View(r.v[d.in[0]], off[i], shapes[s.node])
 		} else {
 			r.v[s.node] = tensor.View(arena[d.dtype], off[i], shapes[s.node])
 		}
 	}
 	for i, s := range stepDefs {
-		if s.alias {
+		if view[i] {
 			continue
 		}
 		d, n := nodeDefs[s.node], m.nodes[s.node]

@@ -167,7 +167,7 @@ func (m *Model) newInstance() (*instance, error) {
 	}
 	for _, s := range stepDefs {
 		b, d := bufDefs[s.buf], nodeDefs[s.node]
-		r.v[s.node] = tensor.View(arena[b.dtype], b.off, d.shape)
+		r.v[s.node] = tensor.View(arena[b.dtype], b.off+s.off, d.shape)
 	}
 	for i, s := range stepDefs {
 		if s.alias {

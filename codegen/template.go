@@ -104,17 +104,18 @@ var nodeDefs = []nodeDef{
 {{- end}}
 }
 
-// stepDef is one step of the plan: the node it computes and the buffer
-// holding the result; an alias step runs nothing (its result is its
-// operand's buffer seen with another shape).
+// stepDef is one step of the plan: the node it computes, the buffer
+// holding the result and where in it the result starts; an alias step runs
+// nothing (its result is a view of its operand's memory: a reshape, or a
+// slice of consecutive elements).
 type stepDef struct {
-	node, buf int
-	alias     bool
+	node, buf, off int
+	alias          bool
 }
 
 var stepDefs = []stepDef{
 {{- range .Steps}}
-	{node: {{.Node}}, buf: {{.Buffer}}, alias: {{.Alias}}},
+	{node: {{.Node}}, buf: {{.Buffer}}, off: {{.Offset}}, alias: {{.Alias}}},
 {{- end}}
 }
 
@@ -155,7 +156,11 @@ func (r *instance) run() error {
 	c := &r.ctx
 	c.Err = nil
 {{- range $i, $s := .Steps}}
-{{- if $s.Alias}}
+{{- if and $s.Alias $s.Slice $.Dynamic}}
+	if k := r.k[{{$i}}]; k != nil { // {{$s.Comment}} (a copy for this {{$.Dynamic}})
+		k(c, r.v[{{$s.Node}}], r.a[{{$i}}])
+	}
+{{- else if $s.Alias}}
 	// step {{$i}}: {{$s.Comment}}
 {{- else}}
 	r.k[{{$i}}](c, r.v[{{$s.Node}}], r.a[{{$i}}]) // {{$s.Comment}}

@@ -515,3 +515,19 @@ func padWidths(t Type, a Attrs) (lo, hi []int, err error) {
 	}
 	return lo, hi, nil
 }
+
+// SliceOffset reports whether the slice n, with the concrete shapes in (its
+// operand's) and out (its result's), selects one run of consecutive
+// elements of its operand, in order, and where that run starts: such a
+// slice (whole rows or planes, x[t] of a [T, B, H] sequence) can be a view
+// of its operand's memory instead of a copy. An empty result is not a run.
+func SliceOffset(n *Node, in, out []int) (int, bool) {
+	if n.Op != Slice || len(n.In) != 1 || tensor.NumElems(out) == 0 {
+		return 0, false
+	}
+	v, err := sliceView(n, n.Attrs, n.In[0].Type.Shape, n.Type.Shape, in, out)
+	if err != nil || len(v.Shape) != 1 || v.Stride[0] != 1 {
+		return 0, false
+	}
+	return v.Base, true
+}

@@ -36,7 +36,7 @@ func randomGraph(r *rand.Rand) *ops.Builder {
 	unary := []string{"neg", "tanh", "sigmoid", "relu", "square", "abs"}
 	binary := []string{"add", "sub", "mul", "maximum"}
 	for len(pool) < 30 {
-		switch r.IntN(10) {
+		switch r.IntN(12) {
 		case 0, 1:
 			apply(unary[r.IntN(len(unary))], nil, pick())
 		case 2, 3:
@@ -58,6 +58,10 @@ func randomGraph(r *rand.Rand) *ops.Builder {
 		case 9: // flatten, often aliasing its operand's buffer
 			n := pick()
 			apply("reshape", ops.Attrs{"shape": ops.Shape{n.Type.Shape.NumElems()}}, n)
+		case 10: // whole rows: a view of its operand at an offset
+			apply("slice", ops.Attrs{"starts": []int{r.IntN(2)}, "stops": []int{2 + r.IntN(2)}}, pick())
+		case 11: // columns of several rows: a copy
+			apply("slice", ops.Attrs{"starts": []int{ops.SliceNone, 1}, "stops": []int{ops.SliceNone, 3}}, pick())
 		}
 	}
 	last := pool[len(pool)-1]

@@ -13,53 +13,38 @@ import (
 // large enough, else the largest free one, grown, else a new one; among
 // buffers of equal capacity, the one freed first); once the step that reads
 // a value last has run, its buffer is free again. A step's result shares a
-// buffer with one of its operands only in two cases: a reshape whose operand
-// dies at it takes over the operand's buffer instead of copying it (an alias
-// step), and a kernel declared safe in place for an operand (ops.Op.InPlace)
-// writes its result over that operand when the operand dies at it and has
-// the result's element type and size (an in-place step), unless a smaller
-// free buffer would hold the result. Otherwise the operands are freed only
-// after the result is placed. Outputs and update values stay live to the
-// end of the run. Buffers are then laid out one after another in one arena
-// per element type, and p.values gets a view of each value.
+// buffer with one of its operands only in two cases. A view (viewGroups: a
+// reshape, or a slice that selects one run of consecutive elements, of a
+// computed value) is its operand's memory seen with another shape, at an
+// offset, with no copy (an alias step); the buffer then lives until the
+// last reader of the operand and of all its views has run. And a kernel
+// declared safe in place for an operand (ops.Op.InPlace) writes its result
+// over that operand when nothing else in the operand's buffer is read
+// afterwards and the operand has the result's element type and size (an
+// in-place step), unless a smaller free buffer would hold the result.
+// Otherwise the operands are freed only after the result is placed. Outputs
+// and update values stay live to the end of the run. Buffers are then laid
+// out one after another in one arena per element type, and p.values gets a
+// view of each value.
 func (p *Plan) assignBuffers(sched []*ops.Node) error {
 	nn := len(p.values)
-	at := make([]int, nn) // step index of scheduled nodes; -1 for others
-	for i := range at {
-		at[i] = -1
-	}
-	last := make([]int, nn) // step index of the last reader
-	for i, n := range sched {
-		at[n.ID], last[n.ID] = i, i
-	}
-	for i, n := range sched {
-		for _, x := range n.In {
-			if at[x.ID] >= 0 {
-				last[x.ID] = i
-			}
-		}
-	}
-	end := len(sched)
-	for _, o := range p.Graph.Outputs {
-		last[o.Node.ID] = end
-	}
-	for _, u := range p.updates {
-		last[u.value] = end
-	}
+	at, last := p.lifetimes(sched)
+	vg := p.viewGroups(sched, at, last)
 
 	p.bufOf = make([]int, nn)
+	p.offset = make([]int, nn)
 	p.alias = make([]bool, nn)
 	p.inPlace = make([]int, nn)
 	for i := range p.inPlace {
 		p.inPlace[i] = -1
 	}
-	freed := make([]bool, nn)
+	freed := make([]bool, nn) // by group root: the buffer is free or taken over
 	free := newFreeBuffers(len(sched))
 	ahead := newSizeAhead(sched, p.shapes)
 	release := func(id int, dt tensor.DType) {
-		if !freed[id] {
-			freed[id] = true
-			b := p.bufOf[id]
+		if r := vg.root[id]; !freed[r] {
+			freed[r] = true
+			b := p.bufOf[r]
 			free.put(dt, p.Buffers[b].Cap, b)
 		}
 	}
@@ -77,33 +62,29 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 		if bytes > p.largestBytes {
 			p.largest, p.largestBytes = n, bytes
 		}
-		if x := n.In; n.Op == ops.Reshape && at[x[0].ID] >= 0 && last[x[0].ID] == i {
-			// The operand dies here: the result takes over its buffer as
-			// it is (a reshape keeps the row-major order), with no copy.
-			p.bufOf[n.ID] = p.bufOf[x[0].ID]
-			freed[x[0].ID] = true // the buffer now belongs to n
+		if r := vg.root[n.ID]; r != n.ID {
+			// A view: the root's buffer, at the root's place plus the
+			// view's offset in it.
+			p.bufOf[n.ID] = p.bufOf[r]
+			p.offset[n.ID] = p.offset[r] + vg.off[n.ID]
 			p.alias[n.ID] = true
-			if last[n.ID] == i {
-				release(n.ID, dt)
-			}
-			continue
-		}
-		if k := p.inPlaceOperand(n, i, at, last, size); k >= 0 && p.inPlaceFits(free, dt, size, p.bufOf[n.In[k].ID]) {
-			// The kernel writes over operand k, which dies here: the
-			// result takes over its buffer.
+		} else if k := p.inPlaceOperand(n, i, at, vg.sole, size); k >= 0 && p.inPlaceFits(free, dt, size, p.bufOf[n.In[k].ID]) {
+			// The kernel writes over operand k, whose buffer holds nothing
+			// read later: the result takes the buffer over.
 			x := n.In[k]
 			p.bufOf[n.ID] = p.bufOf[x.ID]
-			freed[x.ID] = true
+			p.offset[n.ID] = p.offset[x.ID]
+			freed[vg.root[x.ID]] = true
 			p.inPlace[n.ID] = k
 		} else {
-			p.bufOf[n.ID] = p.takeBuffer(free, dt, size, ahead.max(dt, i+1, last[n.ID]))
+			p.bufOf[n.ID] = p.takeBuffer(free, dt, size, ahead.max(dt, i+1, vg.last[n.ID]))
 		}
 		for _, x := range n.In {
-			if at[x.ID] >= 0 && last[x.ID] == i {
+			if at[x.ID] >= 0 && vg.last[vg.root[x.ID]] == i {
 				release(x.ID, x.Type.DType)
 			}
 		}
-		if last[n.ID] == i {
+		if vg.last[vg.root[n.ID]] == i {
 			release(n.ID, dt) // read by nobody
 		}
 	}
@@ -123,6 +104,88 @@ func (p *Plan) assignBuffers(sched []*ops.Node) error {
 	}
 	p.sched = sched
 	return nil
+}
+
+// lifetimes returns, by node ID, the step index of each scheduled node (-1
+// for the others) and the index of the step that reads it last (the end of
+// the schedule for outputs and update values, which live through the run).
+func (p *Plan) lifetimes(sched []*ops.Node) (at, last []int) {
+	nn := len(p.values)
+	at = make([]int, nn)
+	for i := range at {
+		at[i] = -1
+	}
+	last = make([]int, nn)
+	for i, n := range sched {
+		at[n.ID], last[n.ID] = i, i
+	}
+	for i, n := range sched {
+		for _, x := range n.In {
+			if at[x.ID] >= 0 {
+				last[x.ID] = i
+			}
+		}
+	}
+	end := len(sched)
+	for _, o := range p.Graph.Outputs {
+		last[o.Node.ID] = end
+	}
+	for _, u := range p.updates {
+		last[u.value] = end
+	}
+	return at, last
+}
+
+// viewGroups are the values that share a buffer as views: a reshape of a
+// computed value, or a slice of one that selects a single run of its
+// consecutive elements (ops.SliceOffset), is a view of it, and a view of a
+// view is one of the first value, the group's root.
+type viewGroups struct {
+	root []int // by node ID: the group's root (the node itself when not a view)
+	off  []int // by node ID: the view's first element in the root's value
+	// last is, by root, the last step reading any value of the group;
+	// lastN counts the values of the group that step reads (or that
+	// live to the end, when it is the end).
+	last, lastN []int
+}
+
+func (p *Plan) viewGroups(sched []*ops.Node, at, last []int) *viewGroups {
+	nn := len(p.values)
+	g := &viewGroups{root: make([]int, nn), off: make([]int, nn), last: make([]int, nn), lastN: make([]int, nn)}
+	for i := range g.root {
+		g.root[i] = i
+	}
+	for _, n := range sched {
+		if len(n.In) != 1 || at[n.In[0].ID] < 0 || n.In[0].Type.DType != n.Type.DType {
+			continue
+		}
+		x := n.In[0]
+		switch {
+		case n.Op == ops.Reshape:
+			g.root[n.ID], g.off[n.ID] = g.root[x.ID], g.off[x.ID]
+		case n.Op == ops.Slice:
+			if o, ok := ops.SliceOffset(n, p.shapes[x.ID], p.shapes[n.ID]); ok {
+				g.root[n.ID], g.off[n.ID] = g.root[x.ID], g.off[x.ID]+o
+			}
+		}
+	}
+	for _, n := range sched {
+		r := g.root[n.ID]
+		switch l := last[n.ID]; {
+		case l > g.last[r] || g.lastN[r] == 0:
+			g.last[r], g.lastN[r] = l, 1
+		case l == g.last[r]:
+			g.lastN[r]++
+		}
+	}
+	return g
+}
+
+// sole says whether x is the one value of its group read at step i and no
+// value of the group is read after: writing over x there loses nothing.
+func (g *viewGroups) sole(x, i int) bool {
+	r := g.root[x]
+	return g.last[r] == i && g.lastN[r] == 1
 }
 
 // allocate prepares the plan's kernels and makes its arenas, once, and
@@ -161,7 +224,7 @@ func (p *Plan) allocate() error {
 	}
 	for _, n := range p.sched {
 		b := p.Buffers[p.bufOf[n.ID]]
-		p.values[n.ID] = tensor.View(arenas[b.DType], b.Offset, p.shapes[n.ID])
+		p.values[n.ID] = tensor.View(arenas[b.DType], b.Offset+p.offset[n.ID], p.shapes[n.ID])
 	}
 	for i := range p.Steps {
 		st := &p.Steps[i]
@@ -270,10 +333,11 @@ func (a *sizeAhead) max(dt tensor.DType, lo, hi int) int {
 // inPlaceOperand returns the operand of n (the step at index i) whose buffer
 // n's result may take over, or -1: an operand the op declares safe in place,
 // computed by an earlier step (not a leaf, whose tensor belongs to the
-// caller or the store), read last by n (so neither an output nor an update
-// value, which live to the end), still owning its buffer, and of n's
+// caller or the store), the one value of its buffer read at step i with
+// none read later (sole: so neither an output nor an update value, which
+// live to the end, nor a view of the operand read with it), and of n's
 // element type and element count.
-func (p *Plan) inPlaceOperand(n *ops.Node, i int, at, last []int, size int) int {
+func (p *Plan) inPlaceOperand(n *ops.Node, i int, at []int, sole func(x, i int) bool, size int) int {
 	allowed := n.Op.InPlace
 	if len(allowed) == 0 {
 		return -1
@@ -282,7 +346,7 @@ func (p *Plan) inPlaceOperand(n *ops.Node, i int, at, last []int, size int) int 
 		if !slices.Contains(allowed, k) && !slices.Contains(allowed, -1) {
 			continue
 		}
-		if at[x.ID] < 0 || last[x.ID] != i || x.Type.DType != n.Type.DType ||
+		if at[x.ID] < 0 || !sole(x.ID, i) || x.Type.DType != n.Type.DType ||
 			tensor.NumElems(p.shapes[x.ID]) != size {
 			continue
 		}

@@ -37,29 +37,10 @@ var refStats struct {
 // refAssignBuffers is assignBuffers with the reference free lists.
 func (p *Plan) refAssignBuffers(sched []*ops.Node) error {
 	nn := len(p.values)
-	at := make([]int, nn)
-	for i := range at {
-		at[i] = -1
-	}
-	last := make([]int, nn)
-	for i, n := range sched {
-		at[n.ID], last[n.ID] = i, i
-	}
-	for i, n := range sched {
-		for _, x := range n.In {
-			if at[x.ID] >= 0 {
-				last[x.ID] = i
-			}
-		}
-	}
-	end := len(sched)
-	for _, o := range p.Graph.Outputs {
-		last[o.Node.ID] = end
-	}
-	for _, u := range p.updates {
-		last[u.value] = end
-	}
+	at, last := p.lifetimes(sched)
+	vg := p.viewGroups(sched, at, last)
 	p.bufOf = make([]int, nn)
+	p.offset = make([]int, nn)
 	p.alias = make([]bool, nn)
 	p.inPlace = make([]int, nn)
 	for i := range p.inPlace {
@@ -68,9 +49,9 @@ func (p *Plan) refAssignBuffers(sched []*ops.Node) error {
 	freed := make([]bool, nn)
 	free := map[tensor.DType][]int{}
 	release := func(id int, dt tensor.DType) {
-		if !freed[id] {
-			freed[id] = true
-			free[dt] = append(free[dt], p.bufOf[id])
+		if r := vg.root[id]; !freed[r] {
+			freed[r] = true
+			free[dt] = append(free[dt], p.bufOf[r])
 		}
 	}
 	for i, n := range sched {
@@ -81,19 +62,15 @@ func (p *Plan) refAssignBuffers(sched []*ops.Node) error {
 		}
 		size := int(elems)
 		p.naive = addBytes(p.naive, bytes)
-		if x := n.In; n.Op == ops.Reshape && at[x[0].ID] >= 0 && last[x[0].ID] == i {
-			p.bufOf[n.ID] = p.bufOf[x[0].ID]
-			freed[x[0].ID] = true
+		if r := vg.root[n.ID]; r != n.ID {
+			p.bufOf[n.ID] = p.bufOf[r]
+			p.offset[n.ID] = p.offset[r] + vg.off[n.ID]
 			p.alias[n.ID] = true
-			if last[n.ID] == i {
-				release(n.ID, dt)
-			}
-			continue
-		}
-		if k := p.inPlaceOperand(n, i, at, last, size); k >= 0 && p.refInPlaceFits(free, dt, size, p.bufOf[n.In[k].ID]) {
+		} else if k := p.inPlaceOperand(n, i, at, vg.sole, size); k >= 0 && p.refInPlaceFits(free, dt, size, p.bufOf[n.In[k].ID]) {
 			x := n.In[k]
 			p.bufOf[n.ID] = p.bufOf[x.ID]
-			freed[x.ID] = true
+			p.offset[n.ID] = p.offset[x.ID]
+			freed[vg.root[x.ID]] = true
 			p.inPlace[n.ID] = k
 		} else {
 			if k >= 0 {
@@ -102,7 +79,7 @@ func (p *Plan) refAssignBuffers(sched []*ops.Node) error {
 			// The largest value of the type made while this one lives,
 			// by a scan of the steps.
 			later := 0
-			for j := i + 1; j <= min(last[n.ID], len(sched)-1); j++ {
+			for j := i + 1; j <= min(vg.last[n.ID], len(sched)-1); j++ {
 				if m := sched[j]; m.Type.DType == dt {
 					later = max(later, tensor.NumElems(p.shapes[m.ID]))
 				}
@@ -110,11 +87,11 @@ func (p *Plan) refAssignBuffers(sched []*ops.Node) error {
 			p.bufOf[n.ID] = p.refTakeBuffer(free, dt, size, later)
 		}
 		for _, x := range n.In {
-			if at[x.ID] >= 0 && last[x.ID] == i {
+			if at[x.ID] >= 0 && vg.last[vg.root[x.ID]] == i {
 				release(x.ID, x.Type.DType)
 			}
 		}
-		if last[n.ID] == i {
+		if vg.last[vg.root[n.ID]] == i {
 			release(n.ID, dt)
 		}
 	}

@@ -34,7 +34,8 @@ type Plan struct {
 	lastUse uint64  // the session's tick at the plan's last use (SetPlanLimit)
 	patches []patch // operands of steps that are leaves, rebound per run
 	bufOf   []int   // by node ID: buffer index, while planning
-	alias   []bool  // by node ID: the step reuses its operand's buffer as is
+	alias   []bool  // by node ID: the step's result is a view of its operand (viewGroups)
+	offset  []int   // by node ID: the value's first element in its buffer
 	inPlace []int   // by node ID: the operand whose buffer the step writes over; -1: none
 	outputs []*tensor.Tensor
 	updates []planUpdate
@@ -90,10 +91,14 @@ type Step struct {
 	Kernel ops.KernelFunc
 	// Buffer is the index in Plan.Buffers of the region holding the result.
 	Buffer int
-	// Alias marks a step with nothing to run: its result is its operand's
-	// value, in the operand's buffer, seen with another shape (a reshape
-	// whose operand is not read afterwards). Kernel is nil.
+	// Alias marks a step with nothing to run: its result is a view of its
+	// operand's memory, in the operand's buffer at Offset, seen with
+	// another shape (a reshape, or a slice selecting one run of
+	// consecutive elements). Kernel is nil.
 	Alias bool
+	// Offset is where the result starts in its buffer, in elements: 0
+	// except for views into a value and results written in place over one.
+	Offset int
 	// InPlace is the index of the operand whose buffer the kernel writes
 	// its result over (the operand is read by no later step and the op
 	// declares the kernel safe for it, ops.Op.InPlace), or -1.
@@ -243,6 +248,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 		st.Node = n
 		st.Buffer = p.bufOf[n.ID]
 		st.InPlace = p.inPlace[n.ID]
+		st.Offset = p.offset[n.ID]
 		if p.alias[n.ID] {
 			st.Alias = true
 			continue
