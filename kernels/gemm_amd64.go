@@ -45,6 +45,27 @@ func dgemmKernAVX2R2(k int, a, b, c *float64, ldc int, acc int)
 //go:noescape
 func dgemmKernAVX2R4(k int, a, b, c *float64, ldc int, acc int)
 
+// The unpacked kernels: the same tiles from op(A) in place, row r of step l
+// at a[r·lda + l], with the edge kernels' rows (gemm.go's unpackedKernels).
+
+//go:noescape
+func sgemmKernAVX512U(k int, a *float32, lda int, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmKernAVX512UR4(k int, a *float32, lda int, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmKernAVX512UR8(k int, a *float32, lda int, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmKernAVX2U(k int, a *float32, lda int, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmKernAVX2UR2(k int, a *float32, lda int, b, c *float32, ldc int, acc int)
+
+//go:noescape
+func sgemmKernAVX2UR4(k int, a *float32, lda int, b, c *float32, ldc int, acc int)
+
 // packT4 sets dst[l*ld+r] = alpha*src[r*lds+l] for r < 4 and l < n, a
 // multiple of 4 (gemm_pack_amd64.s).
 //
@@ -77,13 +98,15 @@ func gemmKernels32() []gemmKernel[float32] {
 	var ks []gemmKernel[float32]
 	if X86.HasAVX512F {
 		ks = append(ks, gemmKernel[float32]{"avx512", 12, 32, sgemmKernAVX512, packT4, packT8, packRows8, packPanels8, smallKernels32,
-			[]edgeKernel[float32]{{4, sgemmKernAVX512R4}, {8, sgemmKernAVX512R8}}})
+			[]edgeKernel[float32]{{4, sgemmKernAVX512R4}, {8, sgemmKernAVX512R8}},
+			[]unpackedKernel[float32]{{4, sgemmKernAVX512UR4}, {8, sgemmKernAVX512UR8}, {12, sgemmKernAVX512U}}})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
 		ks = append(ks, gemmKernel[float32]{"avx2", 6, 16, sgemmKernAVX2, packT4, packT8, packRows8, packPanels8, smallKernels32,
-			[]edgeKernel[float32]{{2, sgemmKernAVX2R2}, {4, sgemmKernAVX2R4}}})
+			[]edgeKernel[float32]{{2, sgemmKernAVX2R2}, {4, sgemmKernAVX2R4}},
+			[]unpackedKernel[float32]{{2, sgemmKernAVX2UR2}, {4, sgemmKernAVX2UR4}, {6, sgemmKernAVX2U}}})
 	}
-	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil, nil, nil})
+	return append(ks, gemmKernel[float32]{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil, nil, nil, nil})
 }
 
 // gemmKernels64 lists the float64 microkernels this machine can run, the
@@ -92,13 +115,13 @@ func gemmKernels64() []gemmKernel[float64] {
 	var ks []gemmKernel[float64]
 	if X86.HasAVX512F {
 		ks = append(ks, gemmKernel[float64]{"avx512", 12, 16, dgemmKernAVX512, nil, nil, nil, nil, nil,
-			[]edgeKernel[float64]{{4, dgemmKernAVX512R4}, {8, dgemmKernAVX512R8}}})
+			[]edgeKernel[float64]{{4, dgemmKernAVX512R4}, {8, dgemmKernAVX512R8}}, nil})
 	}
 	if X86.HasAVX2 && X86.HasFMA {
 		ks = append(ks, gemmKernel[float64]{"avx2", 6, 8, dgemmKernAVX2, nil, nil, nil, nil, nil,
-			[]edgeKernel[float64]{{2, dgemmKernAVX2R2}, {4, dgemmKernAVX2R4}}})
+			[]edgeKernel[float64]{{2, dgemmKernAVX2R2}, {4, dgemmKernAVX2R4}}, nil})
 	}
-	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil, nil, nil})
+	return append(ks, gemmKernel[float64]{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil, nil, nil, nil})
 }
 
 // gemmAsm says that this build has the assembly microkernels.

@@ -59,3 +59,54 @@ func TestGemmEdgeKernelsSameBits(t *testing.T) {
 		t.Fatal("no product took an edge kernel")
 	}
 }
+
+// TestGemmDirectASameBits: a row-major op(A) with alpha 1 is read in place
+// by the unpacked kernels where one computes a panel's rows (12, 8 and 4 of
+// the 12-row tile); each element must be bitwise what the packed path
+// computes, for every M of up to three panels, a leading dimension wider
+// than K, several K blocks, beta 0 and 1, and a swapped product.
+func TestGemmDirectASameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 10))
+	defer func(v bool) { gemmDirectA = v }(gemmDirectA)
+	direct := 0
+	for _, kern := range gemmKernelsFor[float32]() {
+		if len(kern.unpacked) == 0 {
+			continue
+		}
+		for m := 1; m <= 3*kern.mr; m++ {
+			for _, s := range [][2]int{{2*kern.nr + 5, 300}, {kern.nr, 7}, {3, 40}} {
+				n, k := s[0], s[1]
+				lda := k + 3
+				a := make([]float32, m*lda)
+				b := make([]float32, k*n)
+				c0 := make([]float32, m*n)
+				for _, x := range [][]float32{a, b, c0} {
+					for i := range x {
+						x[i] = float32(rng.NormFloat64())
+					}
+				}
+				for _, beta := range []float32{0, 1} {
+					g := newGemm(kern, false, false, m, n, k, false, true)
+					run := func(on bool) []float32 {
+						gemmDirectA = on
+						c := append([]float32(nil), c0...)
+						g.Run(1, a, lda, b, n, beta, c, n)
+						return c
+					}
+					cd, cp := run(true), run(false)
+					for i := range cd {
+						if math.Float32bits(cd[i]) != math.Float32bits(cp[i]) {
+							t.Fatalf("%s %d×%d×%d beta=%v swap=%v: C[%d] = %g read in place, %g packed", kern.name, m, n, k, beta, g.swap, i, cd[i], cp[i])
+						}
+					}
+					if gemmDirectA = true; !g.swap && kern.unpackedFor(min(m, kern.mr)) != nil {
+						direct++
+					}
+				}
+			}
+		}
+	}
+	if gemmAsm && X86.HasAVX2 && X86.HasFMA && direct == 0 {
+		t.Fatal("no product read op(A) in place")
+	}
+}

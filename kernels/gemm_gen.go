@@ -30,24 +30,27 @@ import (
 
 type kern struct {
 	name string
-	mr   int    // rows of the tile: the packed panels' stride
-	rows int    // rows computed (mr for the full kernel, fewer for an edge one)
-	nrv  int    // vectors per row
-	reg  string // "Z" or "Y"
-	lane int    // elements per vector
-	size int    // bytes per element
-	sfx  string // "PS" or "PD"
-	unr  int    // k steps per loop iteration
+	mr   int // rows of the tile: the packed panels' stride
+	rows int // rows computed (mr for the full kernel, fewer for an edge one)
+	// unpacked kernels (name with U) read op(A) in place, row r of step
+	// l at a[r·lda + l] (lda the argument after a): no packing of A.
+	unpacked bool
+	nrv      int    // vectors per row
+	reg      string // "Z" or "Y"
+	lane     int    // elements per vector
+	size     int    // bytes per element
+	sfx      string // "PS" or "PD"
+	unr      int    // k steps per loop iteration
 }
 
 func main() {
 	out := flag.String("o", "gemm_amd64.s", "output file")
 	flag.Parse()
 	full := []kern{
-		{"sgemmKernAVX512", 12, 12, 2, "Z", 16, 4, "PS", 4},
-		{"sgemmKernAVX2", 6, 6, 2, "Y", 8, 4, "PS", 4},
-		{"dgemmKernAVX512", 12, 12, 2, "Z", 8, 8, "PD", 4},
-		{"dgemmKernAVX2", 6, 6, 2, "Y", 4, 8, "PD", 4},
+		{"sgemmKernAVX512", 12, 12, false, 2, "Z", 16, 4, "PS", 4},
+		{"sgemmKernAVX2", 6, 6, false, 2, "Y", 8, 4, "PS", 4},
+		{"dgemmKernAVX512", 12, 12, false, 2, "Z", 8, 8, "PD", 4},
+		{"dgemmKernAVX2", 6, 6, false, 2, "Y", 4, 8, "PD", 4},
 	}
 	// The edge kernels: a third and two thirds of the tile's rows, so that
 	// an M that is a multiple of four (of two with AVX2) pads nothing.
@@ -58,6 +61,17 @@ func main() {
 			e := k
 			e.name, e.rows = fmt.Sprintf("%sR%d", k.name, r), r
 			ks = append(ks, e)
+		}
+	}
+	// The f32 kernels read a row-major op(A) in place as well.
+	for _, k := range full[:2] {
+		for _, r := range []int{k.mr, k.mr / 3, 2 * k.mr / 3} {
+			u := k
+			u.name, u.rows, u.unpacked = k.name+"U", r, true
+			if r != k.mr {
+				u.name += fmt.Sprintf("R%d", r)
+			}
+			ks = append(ks, u)
 		}
 	}
 	var w bytes.Buffer
@@ -72,6 +86,23 @@ func main() {
 	}
 }
 
+// arow is where row i of step off of an unpacked op(A) is: rows in
+// groups of three from the bases SI, R12, R13 and R14 (row 3g), lda bytes
+// (R11) apart.
+func (k kern) arow(i, off int) string {
+	base := []string{"SI", "R12", "R13", "R14"}[i/3]
+	switch i % 3 {
+	case 1:
+		return fmt.Sprintf("%d(%s)(R11*1)", off*k.size, base)
+	case 2:
+		return fmt.Sprintf("%d(%s)(R11*2)", off*k.size, base)
+	}
+	return fmt.Sprintf("%d(%s)", off*k.size, base)
+}
+
+// abases are the base registers of an unpacked kernel's rows.
+func (k kern) abases() []string { return []string{"SI", "R12", "R13", "R14"}[:(k.rows+2)/3] }
+
 func (k kern) acc(i, v int) string { return fmt.Sprintf("%s%d", k.reg, i*k.nrv+v) }
 func (k kern) breg(v int) string   { return fmt.Sprintf("%s%d", k.reg, k.mr*k.nrv+v) }
 func (k kern) areg(i int) string   { return fmt.Sprintf("%s%d", k.reg, k.mr*k.nrv+k.nrv+i%2) }
@@ -84,13 +115,17 @@ func (k kern) emit(w *bytes.Buffer) {
 		bcast = "VBROADCASTSD"
 	}
 	vec := k.lane * k.size // bytes per vector
-	fmt.Fprintf(w, "\n// func %s(k int, a, b, c *T, ldc int, acc int)\n", k.name)
+	args, argBytes := "k int, a, b, c *T, ldc int, acc int", 48
+	if k.unpacked {
+		args, argBytes = "k int, a *T, lda int, b, c *T, ldc int, acc int", 56
+	}
+	fmt.Fprintf(w, "\n// func %s(%s)\n", k.name, args)
 	ftz := k.size == 4
 	if ftz {
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $8-48\n", k.name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $8-%d\n", k.name, argBytes)
 		ftzEnter(p)
 	} else {
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, argBytes)
 	}
 	ret := func() {
 		p("VZEROUPPER")
@@ -99,12 +134,28 @@ func (k kern) emit(w *bytes.Buffer) {
 		}
 		p("RET")
 	}
+	shift := map[int]int{4: 2, 8: 3}[k.size]
 	p("MOVQ k+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
-	p("MOVQ b+16(FP), DI")
-	p("MOVQ c+24(FP), DX")
-	p("MOVQ ldc+32(FP), R8")
-	p("SHLQ $%d, R8", map[int]int{4: 2, 8: 3}[k.size])
+	if k.unpacked {
+		p("MOVQ lda+16(FP), R11")
+		p("SHLQ $%d, R11", shift)
+		p("MOVQ b+24(FP), DI")
+		p("MOVQ c+32(FP), DX")
+		p("MOVQ ldc+40(FP), R8")
+		// R12, R13, R14: rows 3, 6 and 9.
+		prev := "SI"
+		for _, b := range k.abases()[1:] {
+			p("LEAQ (%s)(R11*2), %s", prev, b)
+			p("ADDQ R11, %s", b)
+			prev = b
+		}
+	} else {
+		p("MOVQ b+16(FP), DI")
+		p("MOVQ c+24(FP), DX")
+		p("MOVQ ldc+32(FP), R8")
+	}
+	p("SHLQ $%d, R8", shift)
 	// Warm the cache lines of the C tile, which are read at the end.
 	p("MOVQ DX, R10")
 	for i := 0; i < k.rows; i++ {
@@ -127,7 +178,11 @@ func (k kern) emit(w *bytes.Buffer) {
 			p("VMOVUP%s %d(DI), %s", k.sfx[1:], off*k.nrv*vec+v*vec, k.breg(v))
 		}
 		for i := 0; i < k.rows; i++ {
-			p("%s %d(SI), %s", bcast, (off*k.mr+i)*k.size, k.areg(i))
+			if k.unpacked {
+				p("%s %s, %s", bcast, k.arow(i, off), k.areg(i))
+			} else {
+				p("%s %d(SI), %s", bcast, (off*k.mr+i)*k.size, k.areg(i))
+			}
 			for v := 0; v < k.nrv; v++ {
 				p("VFMADD231%s %s, %s, %s", k.sfx, k.breg(v), k.areg(i), k.acc(i, v))
 			}
@@ -140,7 +195,7 @@ func (k kern) emit(w *bytes.Buffer) {
 	for u := 0; u < k.unr; u++ {
 		step(u)
 	}
-	p("ADDQ $%d, SI", k.unr*k.mr*k.size)
+	k.advance(p, k.unr)
 	p("ADDQ $%d, DI", k.unr*k.nrv*vec)
 	p("DECQ BX")
 	p("JNZ %s_loop", k.name)
@@ -149,12 +204,12 @@ func (k kern) emit(w *bytes.Buffer) {
 	p("JZ %s_store", k.name)
 	label("one")
 	step(0)
-	p("ADDQ $%d, SI", k.mr*k.size)
+	k.advance(p, 1)
 	p("ADDQ $%d, DI", k.nrv*vec)
 	p("DECQ CX")
 	p("JNZ %s_one", k.name)
 	label("store")
-	p("MOVQ acc+40(FP), R9")
+	p("MOVQ acc+%d(FP), R9", argBytes-8)
 	p("TESTQ R9, R9")
 	p("JZ %s_over", k.name)
 	for i := 0; i < k.rows; i++ {
@@ -177,6 +232,17 @@ func (k kern) emit(w *bytes.Buffer) {
 		}
 	}
 	ret()
+}
+
+// advance moves op(A)'s pointers on by steps steps of k.
+func (k kern) advance(p func(string, ...any), steps int) {
+	if !k.unpacked {
+		p("ADDQ $%d, SI", steps*k.mr*k.size)
+		return
+	}
+	for _, b := range k.abases() {
+		p("ADDQ $%d, %s", steps*k.size, b)
+	}
 }
 
 // ftzEnter and ftzLeave emit mxcsr_amd64.h's macros.

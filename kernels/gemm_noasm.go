@@ -5,13 +5,13 @@ package kernels
 // gemmKernels32 lists the float32 microkernels: only the pure-Go one in this
 // build.
 func gemmKernels32() []gemmKernel[float32] {
-	return []gemmKernel[float32]{{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil, nil, nil}}
+	return []gemmKernel[float32]{{"go", goMR, goNR, gemmKernGo[float32], nil, nil, nil, nil, nil, nil, nil}}
 }
 
 // gemmKernels64 lists the float64 microkernels: only the pure-Go one in this
 // build.
 func gemmKernels64() []gemmKernel[float64] {
-	return []gemmKernel[float64]{{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil, nil, nil}}
+	return []gemmKernel[float64]{{"go", goMR, goNR, gemmKernGo[float64], nil, nil, nil, nil, nil, nil, nil}}
 }
 
 // gemmAsm says that this build has the assembly microkernels.
