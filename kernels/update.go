@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Optimizer updates, one Adam or SGD step over a parameter: adamUpdate and
 // sgdUpdate are the definition, one scalar pass each; UpdateTiles, which
@@ -110,6 +113,7 @@ func sgdUpdate[T Float](dst, p, g, buf, mask []T, c SGDCoef[T]) {
 type UpdateTiles[T Float] struct {
 	t0, t1, t2 []T
 	s          [8]T // scalar operands, as one-element rows
+	c32        [7]float32
 }
 
 // NewUpdateTiles allocates the temporaries.
@@ -128,7 +132,19 @@ func (u *UpdateTiles[T]) sc(i int, v T) []T {
 func (u *UpdateTiles[T]) Adam(dst, p, g, m, v, mask []T, c AdamCoef[T]) {
 	b1, c1, b2, c2 := u.sc(0, c.B1), u.sc(1, c.C1), u.sc(2, c.B2), u.sc(3, c.C2)
 	eps, step, bc2, dec := u.sc(4, c.Eps), u.sc(5, c.StepSize), u.sc(6, c.BC2Sqrt), u.sc(7, c.Decay)
-	for o := 0; o < len(dst); o += FusedTile {
+	start := 0
+	if lanes := adamLanes(); lanes > 0 && sizeOf[T]() == 4 && !c.L2 && !c.Decoupled && mask == nil {
+		// float32 without decay or mask: one vector pass over all but the
+		// last few elements, the same operations in the same order.
+		if start = len(dst) / lanes * lanes; start > 0 {
+			for i, x := range [...]T{c.B1, c.C1, c.B2, c.C2, c.Eps, c.StepSize, c.BC2Sqrt} {
+				u.c32[i] = float32(x)
+			}
+			f := func(s []T) *float32 { return (*float32)(unsafe.Pointer(&s[0])) }
+			adamOnePass(start, f(dst), f(p), f(g), f(m), f(v), &u.c32)
+		}
+	}
+	for o := start; o < len(dst); o += FusedTile {
 		e := min(o+FusedTile, len(dst))
 		l := e - o
 		t0, t1, t2 := u.t0[:l], u.t1[:l], u.t2[:l]
