@@ -59,6 +59,22 @@ var simplifyCases = []ruleCase{
 		r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(6)}, x)
 		return b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 3)}, r)
 	}, "input"},
+	{"concat(reshape(x), ...) along axis 0", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		r1 := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(1, 2, 3)}, x)
+		r2 := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(1, 2, 3)}, b.Must(ops.Neg, nil, x))
+		return b.Must(ops.Concat, ops.Attrs{"axis": 0}, r1, r2, r1)
+	}, "reshape"},
+	{"concat(reshape(x), ...) along axis 0", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		// [2, 3] and [3] as [6, 1] and [3, 1]: the operands' shapes differ
+		// past axis 0, so their concat is not possible: the concat stays.
+		r1 := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(6, 1)}, x)
+		r2 := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(3, 1)}, w)
+		return b.Must(ops.Concat, ops.Attrs{"axis": 0}, r1, r2)
+	}, "concat"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { // along axis 1: stays
+		r1 := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(1, 2, 3)}, x)
+		return b.Must(ops.Concat, ops.Attrs{"axis": 1}, r1, r1)
+	}, "concat"},
 	{"broadcast_to the same shape", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
 		return b.Must(ops.BroadcastTo, ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
 	}, "input"},

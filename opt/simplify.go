@@ -108,6 +108,41 @@ var SimplifyRules = []Rule{
 		}
 		return b.Must(ops.Reshape, n.Attrs, x)
 	}},
+	{"concat(reshape(x), ...) along axis 0", ops.Concat, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		// Joining along the first axis lays the operands' elements one
+		// after another, and a reshape keeps them in order: the concat of
+		// the reshapes' operands, reshaped, is the same elements. An
+		// unrolled scan's gradient joins each step's slice of one value
+		// twice, reshaped and not; the two concats then become one (cse).
+		if ax, err := ops.NormAxis(n.Attrs.Int("axis", 0), n.Type.Shape.Rank()); err != nil || ax != 0 || len(in) < 2 {
+			return nil
+		}
+		xs := make([]*ops.Node, len(in))
+		for i, r := range in {
+			if r.Op != ops.Reshape || r.In[0].Type.Shape.Rank() == 0 {
+				return nil
+			}
+			xs[i] = r.In[0]
+			a, z := xs[i].Type.Shape, xs[0].Type.Shape
+			if len(a) != len(z) {
+				return nil
+			}
+			for j := 1; j < len(a); j++ {
+				if a[j] != z[j] {
+					return nil
+				}
+			}
+		}
+		c, err := b.Apply(ops.Concat, ops.Attrs{"axis": 0}, xs...)
+		if err != nil {
+			return nil
+		}
+		r, err := b.Apply(ops.Reshape, ops.Attrs{"shape": n.Type.Shape}, c)
+		if err != nil || !r.Type.Equal(n.Type) {
+			return nil
+		}
+		return r
+	}},
 	{"broadcast_to the same shape", ops.BroadcastTo, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if in[0].Type.Equal(n.Type) {
 			return in[0]
