@@ -39,13 +39,20 @@ type cellRunner[T Float] struct {
 	per, scratch int
 }
 
+// cellMinWork is the least work a cell call splits: a quarter of
+// parMinWork, since a recurrent cell runs right after its step's product,
+// which left the pool's helpers spinning (0.3 µs to start one, against 9
+// µs parked: BenchmarkParallelOverhead); an LSTM cell of 32 rows of 128
+// units (19 µs on one core) then runs on two.
+const cellMinWork = parMinWork / 4
+
 // runCell runs body over k's rows: work is the cost of one hidden unit of
 // one row in parMinWork's units, scratch the temporaries a task needs.
 func runCell[T Float](body cellBody, work, scratch int, k cellCall[T]) {
 	if k.rows <= 0 || k.h <= 0 {
 		return
 	}
-	tasks, per := splitTasks(k.rows, k.h*work)
+	tasks, per := splitTasksFrom(k.rows, k.h*work, cellMinWork)
 	r := takeRunner[cellRunner[T]]()
 	if r == nil {
 		r = &cellRunner[T]{}

@@ -87,11 +87,15 @@ func (p *parFor) run() {
 // equal size (the last may be shorter), or into one task when the whole is
 // less than parMinWork: it returns the number of tasks and the items per
 // task.
-func splitTasks(n, work int) (tasks, per int) {
-	if n <= 1 || n*work < parMinWork {
+func splitTasks(n, work int) (tasks, per int) { return splitTasksFrom(n, work, parMinWork) }
+
+// splitTasksFrom is splitTasks with least, not parMinWork, the least work
+// worth splitting and the work of a task.
+func splitTasksFrom(n, work, least int) (tasks, per int) {
+	if n <= 1 || n*work < least {
 		return 1, max(n, 1)
 	}
-	tasks = min(n, parMaxTasks, max(2, n*work/parMinWork))
+	tasks = min(n, parMaxTasks, max(2, n*work/least))
 	per = (n + tasks - 1) / tasks
 	return (n + per - 1) / per, per
 }
