@@ -148,52 +148,86 @@ func NewFused[T Float](prog []FusedInstr, imms []float64, out []int, in [][]int)
 			}
 		}
 	}
-	var free [][]T
-	tileOf := make([][]T, nr)
+	plan := planFusedTiles(prog, base, lastUse, scalar)
+	bufs := make([][]T, plan.tiles)
+	for i := range bufs {
+		bufs[i] = make([]T, f.tile)
+	}
 	for i, ins := range prog {
-		st := fusedStep[T]{a: ins.A, b: ins.B, dst: base + i, last: i == len(prog)-1}
+		st := fusedStep[T]{a: ins.A, b: ins.B, dst: base + i, last: i == len(prog)-1, scalar: plan.scalar[base+i]}
 		st.un, st.bin = rowsOf[T](ins)
 		switch {
 		case ins.B < 0 && st.un == nil:
 			return nil, fmt.Errorf("fused program: instruction %d (%s) has no unary row for %T", i, ins.Op, *new(T))
 		case ins.B >= 0 && st.bin == nil:
 			return nil, fmt.Errorf("fused program: instruction %d (%s) has no binary row for %T", i, ins.Op, *new(T))
-		case ins.B < 0:
-			st.scalar = scalar[ins.A]
-		default:
-			st.scalar = scalar[ins.A] && scalar[ins.B]
-		}
-		scalar[st.dst] = st.scalar
-		// Operands that die here give their tiles back first: every row
-		// function writes dst[i] from x[i] and y[i] only, so dst may alias
-		// them.
-		for _, r := range []int{ins.A, ins.B} {
-			if r >= base && lastUse[r] == i && tileOf[r] != nil {
-				free = append(free, tileOf[r])
-				tileOf[r] = nil
-			}
 		}
 		switch {
 		case st.scalar:
 			st.buf = make([]T, 1)
-		case st.last:
-			// written into the output tile
-		case len(free) > 0:
-			st.buf = free[len(free)-1]
-			free = free[:len(free)-1]
-			tileOf[st.dst] = st.buf
-		default:
-			st.buf = make([]T, f.tile)
-			tileOf[st.dst] = st.buf
-		}
-		if lastUse[st.dst] < i && !st.last && tileOf[st.dst] != nil {
-			// never read: free again at once
-			free = append(free, tileOf[st.dst])
-			tileOf[st.dst] = nil
+		case plan.tile[i] >= 0:
+			st.buf = bufs[plan.tile[i]]
 		}
 		f.steps = append(f.steps, st)
 	}
 	return f, nil
+}
+
+// fusedTiles is where a fused program's instructions put their results:
+// scalar says which registers hold one element (by register), tile the
+// temporary tile of each instruction (-1: none, a scalar or the last,
+// which writes the output tile), tiles how many tiles there are.
+type fusedTiles struct {
+	scalar []bool
+	tile   []int
+	tiles  int
+}
+
+// planFusedTiles assigns the temporaries of prog (registers from base on;
+// lastUse[r] the instruction reading register r last; scalar the
+// registers known to hold one element, the inputs' and immediates', which
+// it extends): an instruction's result takes a tile that an operand dying
+// there gave back (every row function writes dst[i] from x[i] and y[i]
+// only, so dst may alias them), else a new one; a result never read is
+// given back at once.
+func planFusedTiles(prog []FusedInstr, base int, lastUse []int, scalar []bool) fusedTiles {
+	p := fusedTiles{scalar: scalar, tile: make([]int, len(prog))}
+	var free []int
+	tileOf := make([]int, len(scalar))
+	for i := range tileOf {
+		tileOf[i] = -1
+	}
+	for i, ins := range prog {
+		dst := base + i
+		if ins.B < 0 {
+			scalar[dst] = scalar[ins.A]
+		} else {
+			scalar[dst] = scalar[ins.A] && scalar[ins.B]
+		}
+		for _, r := range []int{ins.A, ins.B} {
+			if r >= base && lastUse[r] == i && tileOf[r] >= 0 {
+				free = append(free, tileOf[r])
+				tileOf[r] = -1
+			}
+		}
+		p.tile[i] = -1
+		switch {
+		case scalar[dst], i == len(prog)-1:
+		case len(free) > 0:
+			p.tile[i] = free[len(free)-1]
+			free = free[:len(free)-1]
+			tileOf[dst] = p.tile[i]
+		default:
+			p.tile[i] = p.tiles
+			p.tiles++
+			tileOf[dst] = p.tile[i]
+		}
+		if lastUse[dst] < i && tileOf[dst] >= 0 {
+			free = append(free, tileOf[dst])
+			tileOf[dst] = -1
+		}
+	}
+	return p
 }
 
 // Run computes out from the inputs in (each of its input's shape).

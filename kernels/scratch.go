@@ -262,6 +262,41 @@ func FusedScratch[T Float](nInstr, nImms int, elems int64, in []int64) int64 {
 	return AddBytes(MulBytes(tiles, bufBytes(tile, sizeOf[T]())), bufBytes(int64(nImms), sizeOf[T]()))
 }
 
+// FusedProgramScratch is the bytes of the buffers NewFused allocates for
+// prog with nImms immediates over inputs of in elements each and an output
+// of elems: the temporaries' tiles as it reuses them (planFusedTiles), a
+// gather tile for each input that is neither the output's size nor one
+// element, and the immediates. FusedScratch bounds it from the counts
+// alone.
+func FusedProgramScratch[T Float](prog []FusedInstr, nImms int, elems int64, in []int64) int64 {
+	tile := min(int64(FusedTile), max(elems, 1))
+	base := len(in) + nImms
+	nr := base + len(prog)
+	scalar := make([]bool, nr)
+	lastUse := make([]int, nr)
+	gathers := int64(0)
+	for k, n := range in {
+		switch {
+		case n == 1:
+			scalar[k] = true
+		case n != elems:
+			gathers++
+		}
+	}
+	for i := range nImms {
+		scalar[len(in)+i] = true
+	}
+	for i, ins := range prog {
+		for _, r := range []int{ins.A, ins.B} {
+			if r >= 0 && r < nr {
+				lastUse[r] = i
+			}
+		}
+	}
+	plan := planFusedTiles(prog, base, lastUse, scalar)
+	return AddBytes(MulBytes(int64(plan.tiles)+gathers, bufBytes(tile, sizeOf[T]())), bufBytes(int64(nImms), sizeOf[T]()))
+}
+
 // FusedReduceScratch is the bytes of the buffers NewFusedReduce allocates:
 // its program's (FusedScratch with tiles of FusedTile) and a tile of rows.
 func FusedReduceScratch[T Float](nInstr, nImms int, in []int64) int64 {

@@ -117,7 +117,7 @@ func init() {
 			return programFlops(n, len(in), out)
 		},
 		Scratch: func(n *Node, in [][]int, out []int, f32 bool) int64 {
-			return fusedScratch(n.Attrs.Str("program", ""), in, elems64(out), f32)
+			return fusedRunnerScratch(n.Attrs.Str("program", ""), in, out, f32)
 		},
 		Doc: "a tree of elementwise ops run as one kernel over cache-sized tiles " +
 			"(attributes program, shape, dtype; made by the optimizer)",
@@ -135,7 +135,7 @@ func init() {
 			}
 			switch n.Type.DType {
 			case F32:
-				f, err := kernels.NewFused[float32](prog, imms, out, in)
+				f, err := newFusedRunner[float32](prog, imms, out, in)
 				if err != nil {
 					return nil, err
 				}
@@ -143,10 +143,10 @@ func init() {
 					for k, x := range in {
 						f.SetInput(k, x.F32)
 					}
-					f.RunData(o.F32)
+					f.Run(o.F32)
 				}, nil
 			case F64:
-				f, err := kernels.NewFused[float64](prog, imms, out, in)
+				f, err := newFusedRunner[float64](prog, imms, out, in)
 				if err != nil {
 					return nil, err
 				}
@@ -154,7 +154,7 @@ func init() {
 					for k, x := range in {
 						f.SetInput(k, x.F64)
 					}
-					f.RunData(o.F64)
+					f.Run(o.F64)
 				}, nil
 			}
 			return nil, fmt.Errorf("fused_elementwise: no kernel for %v", n.Type.DType)
@@ -186,9 +186,12 @@ func fusedCounts(program string, nIn int) (nInstr, nImms int) {
 // fusedScratch is the tiles and gather buffers of a fused program over
 // operands of shapes in with an output of elems elements.
 func fusedScratch(program string, in [][]int, elems int64, f32 bool) int64 {
-	nInstr, nImms := fusedCounts(program, len(in))
-	if f32 {
-		return kernels.FusedScratch[float32](nInstr, nImms, elems, counts(in))
+	prog, imms, err := ParseFused(program, len(in))
+	if err != nil {
+		return 0
 	}
-	return kernels.FusedScratch[float64](nInstr, nImms, elems, counts(in))
+	if f32 {
+		return kernels.FusedProgramScratch[float32](prog, len(imms), elems, counts(in))
+	}
+	return kernels.FusedProgramScratch[float64](prog, len(imms), elems, counts(in))
 }

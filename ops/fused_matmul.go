@@ -60,7 +60,7 @@ func init() {
 			shapes := append([][]int{out}, in[2:]...)
 			switch n.Type.DType {
 			case F32:
-				f, err := kernels.NewFused[float32](prog, imms, out, shapes)
+				f, err := newFusedRunner[float32](prog, imms, out, shapes)
 				if err != nil {
 					return nil, err
 				}
@@ -70,10 +70,10 @@ func init() {
 					for k, x := range in[2:] {
 						f.SetInput(k+1, x.F32)
 					}
-					f.RunData(o.F32) // in place: each tile is read before it is written
+					f.Run(o.F32) // in place: each tile is read before it is written
 				}, nil
 			case F64:
-				f, err := kernels.NewFused[float64](prog, imms, out, shapes)
+				f, err := newFusedRunner[float64](prog, imms, out, shapes)
 				if err != nil {
 					return nil, err
 				}
@@ -83,7 +83,7 @@ func init() {
 					for k, x := range in[2:] {
 						f.SetInput(k+1, x.F64)
 					}
-					f.RunData(o.F64)
+					f.Run(o.F64)
 				}, nil
 			}
 			return nil, fmt.Errorf("fused_matmul: no kernel for %v", n.Type.DType)
@@ -100,5 +100,5 @@ func fusedMatmulFlops(n *Node, in [][]int, out []int) int64 {
 func fusedMatmulScratch(n *Node, in [][]int, out []int, f32 bool) int64 {
 	shapes := append([][]int{out}, in[2:]...)
 	return kernels.AddBytes(matmulScratch(n, in, out, f32),
-		fusedScratch(n.Attrs.Str("program", ""), shapes, elems64(out), f32))
+		fusedRunnerScratch(n.Attrs.Str("program", ""), shapes, out, f32))
 }
