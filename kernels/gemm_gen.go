@@ -134,28 +134,7 @@ func (k kern) emit(w *bytes.Buffer) {
 		}
 		p("RET")
 	}
-	shift := map[int]int{4: 2, 8: 3}[k.size]
-	p("MOVQ k+0(FP), CX")
-	p("MOVQ a+8(FP), SI")
-	if k.unpacked {
-		p("MOVQ lda+16(FP), R11")
-		p("SHLQ $%d, R11", shift)
-		p("MOVQ b+24(FP), DI")
-		p("MOVQ c+32(FP), DX")
-		p("MOVQ ldc+40(FP), R8")
-		// R12, R13, R14: rows 3, 6 and 9.
-		prev := "SI"
-		for _, b := range k.abases()[1:] {
-			p("LEAQ (%s)(R11*2), %s", prev, b)
-			p("ADDQ R11, %s", b)
-			prev = b
-		}
-	} else {
-		p("MOVQ b+16(FP), DI")
-		p("MOVQ c+24(FP), DX")
-		p("MOVQ ldc+32(FP), R8")
-	}
-	p("SHLQ $%d, R8", shift)
+	k.loadArgs(p)
 	// Warm the cache lines of the C tile, which are read at the end.
 	p("MOVQ DX, R10")
 	for i := 0; i < k.rows; i++ {
@@ -232,6 +211,33 @@ func (k kern) emit(w *bytes.Buffer) {
 		}
 	}
 	ret()
+}
+
+// loadArgs loads the arguments: k into CX, a into SI (and, unpacked, the
+// bases of rows 3, 6 and 9 into R12-R14, lda in bytes into R11), b into DI,
+// c into DX and ldc in bytes into R8.
+func (k kern) loadArgs(p func(string, ...any)) {
+	shift := map[int]int{4: 2, 8: 3}[k.size]
+	p("MOVQ k+0(FP), CX")
+	p("MOVQ a+8(FP), SI")
+	if k.unpacked {
+		p("MOVQ lda+16(FP), R11")
+		p("SHLQ $%d, R11", shift)
+		p("MOVQ b+24(FP), DI")
+		p("MOVQ c+32(FP), DX")
+		p("MOVQ ldc+40(FP), R8")
+		prev := "SI"
+		for _, b := range k.abases()[1:] {
+			p("LEAQ (%s)(R11*2), %s", prev, b)
+			p("ADDQ R11, %s", b)
+			prev = b
+		}
+	} else {
+		p("MOVQ b+16(FP), DI")
+		p("MOVQ c+24(FP), DX")
+		p("MOVQ ldc+32(FP), R8")
+	}
+	p("SHLQ $%d, R8", shift)
 }
 
 // advance moves op(A)'s pointers on by steps steps of k.
