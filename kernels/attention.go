@@ -124,18 +124,62 @@ func (a *Attention[T]) probs(q, k []T, i0, h int, lens []int, mask func(i int, r
 		a.qk[hv][wv].Run(a.Scale, q[i0*d:], d, k[j0*d:], d, 0, a.s[j0:], tk)
 		cols = min(tk, j0+AttnCols)
 	})
+	a.softmaxStrip(h, cols, func(r int) int {
+		if lens != nil {
+			return lens[i0+r]
+		}
+		if mask != nil {
+			mask(i0+r, a.s[r*tk:r*tk+cols])
+		}
+		return cols
+	})
+	return cols
+}
+
+// softmaxStrip turns the first cols scores of each of the h rows of a.s
+// into probabilities: kept(r) masks row r (it may set masked scores to
+// -Inf) and returns its kept prefix, the columns past which become 0. It is
+// attnSoftmax row by row, with the exponentials of the whole strip in one
+// call when its rows are contiguous (cols = Tk): short rows, as small
+// heads have, then pay the vector routine's entry once, not once a row
+// (each element's exponential has the same bits either way).
+func (a *Attention[T]) softmaxStrip(h, cols int, kept func(r int) int) {
+	tk := a.Tk
+	if cols < tk {
+		for r := 0; r < h; r++ {
+			row := a.s[r*tk : r*tk+cols]
+			c := kept(r)
+			attnSoftmax(row[:c])
+			clear(row[c:])
+		}
+		return
+	}
+	var lens [AttnRows]int
 	for r := 0; r < h; r++ {
 		row := a.s[r*tk : r*tk+cols]
-		c := cols
-		if lens != nil {
-			c = lens[i0+r]
-		} else if mask != nil {
-			mask(i0+r, row)
+		c := kept(r)
+		lens[r] = c
+		if c > 0 {
+			subScalarRow(row[:c], rowShift(row[:c]))
 		}
-		attnSoftmax(row[:c])
+	}
+	expRow(a.s[:h*tk], a.s[:h*tk])
+	for r := 0; r < h; r++ {
+		row := a.s[r*tk : r*tk+cols]
+		c := lens[r]
+		ScaleRow(row[:c], row[:c], T(1/sumLanes(row[:c])))
 		clear(row[c:])
 	}
-	return cols
+}
+
+// rowShift is the maximum softmax takes off a row (not empty): its largest
+// element, or 0 when that is -Inf (a row masked whole).
+func rowShift[T Float](row []T) T {
+	m := maxOfRow(row)
+	if math.IsInf(float64(m), -1) {
+		m = 0
+	}
+	return m
 }
 
 // strips calls f for each strip of query rows: its first row, its height
@@ -195,8 +239,14 @@ func (a *Attention[T]) Backward(dq, dk, dv, q, k, v, g []T, lens []int, mask fun
 		for r := 0; r < h; r++ {
 			p, dp := a.s[r*tk:r*tk+cols], a.dp[r*tk:r*tk+cols]
 			subScalarRow(dp, T(dotLanes(p, dp)))
-			mulRow(dp, p)
-			ScaleRow(dp, dp, a.Scale)
+			if cols < tk {
+				mulRow(dp, p)
+				ScaleRow(dp, dp, a.Scale)
+			}
+		}
+		if cols == tk { // the strip's rows are contiguous: one call each
+			mulRow(a.dp[:h*tk], a.s[:h*tk])
+			ScaleRow(a.dp[:h*tk], a.dp[:h*tk], a.Scale)
 		}
 		a.keyTiles(cols, func(j0, wv int, beta T) {
 			a.dsk[hv][wv].Run(1, a.dp[j0:], tk, k[j0*d:], d, beta, dq[i0*d:], d)
@@ -215,11 +265,7 @@ func attnSoftmax[T Float](row []T) {
 	if len(row) == 0 {
 		return
 	}
-	m := maxOfRow(row)
-	if math.IsInf(float64(m), -1) {
-		m = 0
-	}
-	subScalarRow(row, m)
+	subScalarRow(row, rowShift(row))
 	expRow(row, row)
 	ScaleRow(row, row, T(1/sumLanes(row)))
 }

@@ -25,7 +25,7 @@ func cpuBench(b *testing.B, f func()) {
 // backward under a causal mask (go test ./kernels -run '^$' -bench
 // Attention -cpu 1).
 func BenchmarkAttention(b *testing.B) {
-	for _, s := range []struct{ t, d int }{{64, 32}, {256, 32}, {128, 32}} {
+	for _, s := range []struct{ t, d int }{{32, 32}, {64, 32}, {256, 32}, {128, 32}} {
 		rng := rand.New(rand.NewPCG(1, 2))
 		rnd := func(n int) []float32 {
 			v := make([]float32, n)
