@@ -98,13 +98,16 @@ func gruForward[T Float](v lstmVec[T], dst, xw, hw, hp, tmp []T, rows, h, lo, hi
 //	dr = (dxn·hn + g1)·r·(1 - r),  dz = (g0·(h - n) + g2)·z·(1 - z)
 //	dh = g0·z
 //
-// and the row of dst is dr, dz, dxn, dr, dz, dhn, dh.
+// and dst [7·rows, h] is xw's gradient [rows, 3h] (dr, dz, dxn; as [3·rows,
+// h]), then hw's (dr, dz, dhn), then h's [rows, h] (dh): each one run of
+// memory, so the step's consumers read them in place.
 func gruBackward[T Float](v lstmVec[T], dst, y, hp []T, g [cellMaxPlanes][]T, tmp []T, rows, h, lo, hi int) {
 	plane := rows * h
 	one := tmp[2*lstmChunk:]
 	one[0] = 1
 	for row := lo; row < hi; row++ {
-		d := dst[row*7*h : (row+1)*7*h]
+		dx, dw := dst[row*3*h:(row+1)*3*h], dst[3*plane+row*3*h:3*plane+(row+1)*3*h]
+		dh := dst[6*plane+row*h : 6*plane+(row+1)*h]
 		for j := 0; j < h; j += lstmChunk {
 			e := min(j+lstmChunk, h)
 			at, n := row*h+j, e-j
@@ -117,7 +120,15 @@ func gruBackward[T Float](v lstmVec[T], dst, y, hp []T, g [cellMaxPlanes][]T, tm
 				}
 			}
 			t, u := tmp[:n], tmp[lstmChunk:lstmChunk+n]
-			blk := func(k int) []T { return d[k*h+j : k*h+e] }
+			blk := func(k int) []T {
+				switch {
+				case k < 3:
+					return dx[k*h+j : k*h+e]
+				case k < 6:
+					return dw[(k-3)*h+j : (k-3)*h+e]
+				}
+				return dh[j:e]
+			}
 			v.mul(blk(6), gk[0], z) // dh
 			v.sub(t, one, z)
 			v.mul(t, t, gk[0])
@@ -150,6 +161,8 @@ func gruBackward[T Float](v lstmVec[T], dst, y, hp []T, g [cellMaxPlanes][]T, tm
 			copy(blk(3), blk(0))
 			copy(blk(4), blk(1))
 		}
-		flushSubnormals(d) // the gradient vanishing over the steps
+		flushSubnormals(dx) // the gradient vanishing over the steps
+		flushSubnormals(dw)
+		flushSubnormals(dh)
 	}
 }

@@ -9,13 +9,15 @@ import (
 
 // gruRef is the GRU cell and its backward in float64, element by element,
 // from the formulas: fwd is the five planes (h', r, z, n, hn), grad the
-// gradients [rows, 7h] of xw, hw and hp for the gradient g of the planes.
+// gradients of xw [rows, 3h], hw [rows, 3h] and hp [rows, h] one after the
+// other ([7·rows, h]) for the gradient g of the planes.
 func gruRef(xw, hw, hp, g []float64, rows, h int) (fwd, grad []float64) {
 	fwd, grad = make([]float64, 5*rows*h), make([]float64, 7*rows*h)
 	sg := func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
 	pl := rows * h
 	for i := range rows {
-		x, w, d := xw[i*3*h:], hw[i*3*h:], grad[i*7*h:]
+		x, w := xw[i*3*h:], hw[i*3*h:]
+		d := [][]float64{grad[i*3*h:], grad[3*pl+i*3*h:], grad[6*pl+i*h:]}
 		for j := range h {
 			at := i*h + j
 			r, z := sg(x[j]+w[j]), sg(x[h+j]+w[h+j])
@@ -30,7 +32,7 @@ func gruRef(xw, hw, hp, g []float64, rows, h int) (fwd, grad []float64) {
 			dr := (da*hn + gk(1)) * r * (1 - r)
 			dz := (gk(0)*(hp[at]-n) + gk(2)) * z * (1 - z)
 			for k, v := range []float64{dr, dz, da, dr, dz, da*r + gk(4), gk(0) * z} {
-				d[k*h+j] = v
+				d[k/3][k%3*h+j] = v
 			}
 		}
 	}

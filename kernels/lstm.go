@@ -29,8 +29,10 @@ func LSTMCell[T Float](dst, gates, c []T, rows, h int) {
 
 // LSTMCellGrad is LSTMCell's backward: from y, LSTMCell's result (only its
 // activation planes 2 to 6 are read), the previous cell c and the incoming
-// gradient g of all seven planes [7, rows, h], dst [rows, 5h] gets the
-// gradient of the gates (columns 0 to 4h) and of c (4h to 5h).
+// gradient g of all seven planes [7, rows, h], dst [5·rows, h] gets the
+// gradient of the gates, [rows, 4h] (as [4·rows, h]: its first 4·rows·h
+// elements), over that of c, [rows, h]: each is one run of memory, so the
+// step's consumers read them in place.
 func LSTMCellGrad[T Float](dst, y, c, g []T, rows, h int) {
 	k := cellCall[T]{dst: dst, a: y, c: c, rows: rows, h: h}
 	for p := range LSTMPlanes {
@@ -74,7 +76,7 @@ func (v lstmVec[T]) rows(dst, a, c []T, g [7][]T, tmp []T, rows, h, lo, hi int) 
 		p := func(s []T, k int) []T { return s[k*plane+at : k*plane+at+h] }
 		cp := c[at : at+h]
 		if g[0] != nil {
-			d := dst[r*5*h : (r+1)*5*h]
+			d, dc := dst[r*4*h:(r+1)*4*h], dst[4*plane+at:4*plane+at+h]
 			for j := 0; j < h; j += lstmChunk {
 				e := min(j+lstmChunk, h)
 				q := func(s []T, k int) []T { return s[k*plane+at+j : k*plane+at+e] }
@@ -84,9 +86,10 @@ func (v lstmVec[T]) rows(dst, a, c []T, g [7][]T, tmp []T, rows, h, lo, hi int) 
 						gc[k] = x[at+j : at+e]
 					}
 				}
-				v.gradChunk(d[j:], h, tmp, q(a, 2), q(a, 3), q(a, 4), q(a, 5), q(a, 6), cp[j:e], gc)
+				v.gradChunk(d[j:], dc[j:], h, tmp, q(a, 2), q(a, 3), q(a, 4), q(a, 5), q(a, 6), cp[j:e], gc)
 			}
 			flushSubnormals(d) // the gradient vanishing over the steps
+			flushSubnormals(dc)
 			continue
 		}
 		gr := a[r*4*h : (r+1)*4*h]
@@ -109,7 +112,8 @@ func (v lstmVec[T]) rows(dst, a, c []T, g [7][]T, tmp []T, rows, h, lo, hi int) 
 }
 
 // gradChunk writes columns [j, j+n) of one row of LSTMCellGrad's result: d
-// is the row from column j on (gate k's part at k·h, c's at 4h), tmp the
+// is the row of the gates' gradient from column j on (gate k's part at
+// k·h), dc the row of c's from column j on, tmp the
 // task's temporaries, ai to tc the activations, cp the previous cell and g
 // the gradients of the seven planes (nil: zeros), all n long:
 //
@@ -119,7 +123,7 @@ func (v lstmVec[T]) rows(dst, a, c []T, g [7][]T, tmp []T, rows, h, lo, hi int) 
 //	dg = (dc'·σ(i) + g4)·(1 - tanh²(g))
 //	do = (g0·tanh(c') + g5)·σ(o)·(1 - σ(o))
 //	dc = dc'·σ(f)
-func (v lstmVec[T]) gradChunk(d []T, h int, tmp, ai, af, ag, ao, tc, cp []T, g [7][]T) {
+func (v lstmVec[T]) gradChunk(d, dc []T, h int, tmp, ai, af, ag, ao, tc, cp []T, g [7][]T) {
 	n := len(ai)
 	dc2, t, u := tmp[:n], tmp[lstmChunk:lstmChunk+n], tmp[2*lstmChunk:2*lstmChunk+n]
 	one := tmp[3*lstmChunk:]
@@ -132,7 +136,7 @@ func (v lstmVec[T]) gradChunk(d []T, h int, tmp, ai, af, ag, ao, tc, cp []T, g [
 	}
 	v.mul(u, u, t)
 	v.add(dc2, g[1], u)
-	v.mul(d[4*h:4*h+n], dc2, af)
+	v.mul(dc[:n], dc2, af)
 	// gate k's gradient: (a·b + g[k+2])·s·w, w = 1 - s (sigmoid), or
 	// (a·b + g[4])·(1 - s²) (tanh)
 	gate := func(out, a, b, gk, s []T, sig bool) {

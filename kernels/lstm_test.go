@@ -29,12 +29,12 @@ func lstmRef(gates, c, g []float64, rows, h int) (fwd, grad []float64) {
 			// h' = o·tc, c' = f·c + i·gt, planes 2-6 their own gradients
 			dtc := gk(0)*o + gk(6)
 			dc2 := gk(1) + dtc*(1-tc*tc)
-			d := grad[r*5*h:]
+			d := grad[r*4*h:] // the gates' gradient [rows, 4h], then c's [rows, h]
 			d[j] = (dc2*gt + gk(2)) * i * (1 - i)
 			d[h+j] = (dc2*c[at] + gk(3)) * f * (1 - f)
 			d[2*h+j] = (dc2*i + gk(4)) * (1 - gt*gt)
 			d[3*h+j] = (gk(0)*tc + gk(5)) * o * (1 - o)
-			d[4*h+j] = dc2 * f
+			grad[4*pl+at] = dc2 * f
 		}
 	}
 	return fwd, grad

@@ -99,7 +99,11 @@ func gruGradDecomp(b *Builder, y, h, g *Node) *Node {
 	dxn := b.Mul(plus(b.Mul(g0, b.Sub(one, z)), 3), b.Sub(one, b.Mul(n, n)))
 	dr := b.Mul(b.Mul(plus(b.Mul(dxn, hn), 1), r), b.Sub(one, r))
 	dz := b.Mul(b.Mul(plus(b.Mul(g0, b.Sub(h, n)), 2), z), b.Sub(one, z))
-	return b.Must(Concat, Attrs{"axis": 1}, dr, dz, dxn, dr, dz, plus(b.Mul(dxn, r), 4), b.Mul(g0, z))
+	rows := DimConst(3).Mul(h.Type.Shape[0])
+	join := func(x ...*Node) *Node {
+		return b.Must(Reshape, Attrs{"shape": Shape{rows, h.Type.Shape[1]}}, b.Must(Concat, Attrs{"axis": 1}, x...))
+	}
+	return b.Must(Concat, Attrs{"axis": 0}, join(dr, dz, dxn), join(dr, dz, plus(b.Mul(dxn, r), 4)), b.Mul(g0, z))
 }
 
 // gruFlops is k FLOPs per hidden unit (an element of operand i, h).
@@ -130,7 +134,7 @@ func gruExport(e Exporter, n *Node, in []string) (string, error) {
 }
 
 // gruGradType checks gru_cell_grad's y [5, B, H], h [B, H] and g (y's
-// shape or h's) and returns its result's type [B, 7H].
+// shape or h's) and returns its result's type [7B, H].
 func gruGradType(in []Type) (Type, error) {
 	dt, err := sameFloat("gru_cell_grad", in)
 	if err != nil {
@@ -141,7 +145,7 @@ func gruGradType(in []Type) (Type, error) {
 		!in[2].Shape.Equal(in[0].Shape) && !in[2].Shape.Equal(h) {
 		return Type{}, &InferError{"gru_cell_grad", fmt.Sprintf("needs y [5, B, H], h [B, H] and g [5, B, H] or [B, H]: got {0} %v, {1} %v and {2} %v", in[0], in[1], in[2])}
 	}
-	return Type{dt, Shape{h[0], DimConst(7).Mul(h[1])}}, nil
+	return Type{dt, Shape{DimConst(7).Mul(h[0]), h[1]}}, nil
 }
 
 func init() {
@@ -158,9 +162,12 @@ func init() {
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			h := n.In[2]
 			r := b.Must(GRUCellGrad, nil, n, h, gruGradIn(b, h, g))
-			hd := h.Type.Shape[1]
-			three := DimConst(3).Mul(hd)
-			return []*Node{cut(b, r, 1, DimConst(0), three), cut(b, r, 1, three, three), cut(b, r, 1, DimConst(6).Mul(hd), hd)}
+			rows := h.Type.Shape[0]
+			three := DimConst(3).Mul(rows)
+			part := func(k int64, shape Shape) *Node {
+				return b.Must(Reshape, Attrs{"shape": shape}, cut(b, r, 0, DimConst(k).Mul(rows), three))
+			}
+			return []*Node{part(0, n.In[0].Type.Shape), part(3, n.In[1].Type.Shape), cut(b, r, 0, DimConst(6).Mul(rows), rows)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return decompJVP(b, n.In, gruDecomp(b, n.In[0], n.In[1], n.In[2]), t)
@@ -186,7 +193,7 @@ func init() {
 		Name: "gru_cell_grad", Arity: 3,
 		Doc: "gru_cell_grad(y [5, B, H], h [B, H], g [5, B, H] or [B, H]): gru_cell's gradients, one fused kernel, from its " +
 			"result y (planes 1 to 4), the previous state h and the incoming gradient of the five planes, or of h' alone: " +
-			"xw's (columns 0 to 3H), hw's (3H to 6H) and h's (6H to 7H) ([B, 7H])",
+			"xw's [B, 3H] as [3B, H], over hw's alike, over h's [B, H] ([7B, H])",
 		// the chain rule through h', n and the two sigmoids
 		Flops: gruFlops(20, 1),
 		Infer: func(in []Type, _ Attrs) (Type, error) { return gruGradType(in) },

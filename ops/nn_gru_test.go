@@ -20,8 +20,8 @@ func TestGRUCellInfer(t *testing.T) {
 		want ops.Type // zero: an InferError
 	}{
 		{ops.GRUCell, []ops.Type{f32(dB, h3), f32(dB, h3), f32(dB, dH)}, planes},
-		{ops.GRUCellGrad, []ops.Type{planes, f32(dB, dH), planes}, f32(dB, c(7).Mul(dH))},
-		{ops.GRUCellGrad, []ops.Type{planes, f32(dB, dH), f32(dB, dH)}, f32(dB, c(7).Mul(dH))},
+		{ops.GRUCellGrad, []ops.Type{planes, f32(dB, dH), planes}, f32(c(7).Mul(dB), dH)},
+		{ops.GRUCellGrad, []ops.Type{planes, f32(dB, dH), f32(dB, dH)}, f32(c(7).Mul(dB), dH)},
 		{ops.GRUCell, []ops.Type{f32(dB, c(4).Mul(dH)), f32(dB, c(4).Mul(dH)), f32(dB, dH)}, ops.Type{}},
 		{ops.GRUCell, []ops.Type{f32(dB, h3), f32(c(2), h3), f32(dB, dH)}, ops.Type{}},
 		{ops.GRUCell, []ops.Type{f32(dB, h3), f32(dB, h3), f32(dH)}, ops.Type{}},

@@ -15,7 +15,8 @@ import (
 // as seven planes [7, B, H]: h', c', and the activations σ(i), σ(f),
 // tanh(g), σ(o), tanh(c') that the backward reads instead of recomputing
 // them. Its VJP is lstm_cell_grad, one kernel giving the gradients of gates
-// and c together ([B, 5H]) from those planes; both ops' other derivatives go
+// and c together from those planes ([5B, H]: the gates' [B, 4H] as [4B, H]
+// over c's [B, H], so that each is a view); both ops' other derivatives go
 // through their decompositions into slices, sigmoid, tanh, mul and add
 // (decompose.go), so they differentiate to any order.
 
@@ -99,7 +100,14 @@ func lstmGradDecomp(b *Builder, y, c *Node, g []*Node) *Node {
 	df := dsig(b.Add(b.Mul(dc2, c), gp(3)), f)
 	dg := b.Mul(b.Add(b.Mul(dc2, i), gp(4)), b.Sub(one, b.Mul(gt, gt)))
 	do := dsig(b.Add(b.Mul(gp(0), t), gp(5)), o)
-	return b.Must(Concat, Attrs{"axis": 1}, di, df, dg, do, b.Mul(dc2, f))
+	return lstmGradJoin(b, b.Must(Concat, Attrs{"axis": 1}, di, df, dg, do), b.Mul(dc2, f))
+}
+
+// lstmGradJoin is lstm_cell_grad's result from the gates' gradient dg [B,
+// 4H] and c's dc [B, H]: dg as [4B, H] over dc, [5B, H].
+func lstmGradJoin(b *Builder, dg, dc *Node) *Node {
+	rows := DimConst(4).Mul(dc.Type.Shape[0])
+	return b.Must(Concat, Attrs{"axis": 0}, b.Must(Reshape, Attrs{"shape": Shape{rows, dc.Type.Shape[1]}}, dg), dc)
 }
 
 // lstmKernel runs f32 or f64 with the rows and width of c (in[1]).
@@ -157,9 +165,10 @@ func init() {
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			gates, c := n.In[0], n.In[1]
 			r := b.Must(LSTMCellGrad, nil, append([]*Node{n, c}, lstmGradIn(b, c, g)...)...)
-			h := c.Type.Shape[1]
-			four := gates.Type.Shape[1]
-			return []*Node{cut(b, r, 1, DimConst(0), four), cut(b, r, 1, four, h)}
+			rows := c.Type.Shape[0]
+			four := DimConst(4).Mul(rows)
+			dg := b.Must(Reshape, Attrs{"shape": gates.Type.Shape}, cut(b, r, 0, DimConst(0), four))
+			return []*Node{dg, cut(b, r, 0, four, rows)}
 		},
 		JVP: func(b *Builder, n *Node, t []*Node) *Node {
 			return decompJVP(b, n.In, lstmDecomp(b, n.In[0], n.In[1]), t)
@@ -184,7 +193,7 @@ func init() {
 		Name: "lstm_cell_grad", Arity: -1,
 		Doc: "lstm_cell_grad(y [7, B, H], c [B, H], g [7, B, H]), or (y, c, dh [B, H], dc [B, H]): lstm_cell's gradients, " +
 			"one fused kernel, from its result y (the activation planes 2 to 6), the previous cell c and the incoming " +
-			"gradient of the seven planes, or of h' and c' alone: the gates' (columns 0 to 4H) and c's (4H to 5H) ([B, 5H])",
+			"gradient of the seven planes, or of h' and c' alone: the gates' [B, 4H] reshaped to [4B, H] over c's [B, H] ([5B, H])",
 		// the chain rule through c' and h' and the four activations
 		Flops: lstmFlops(24),
 		Infer: func(in []Type, _ Attrs) (Type, error) {
@@ -205,7 +214,7 @@ func init() {
 			if !ok {
 				return Type{}, &InferError{"lstm_cell_grad", fmt.Sprintf("needs y [7, B, H], c [B, H] and g [7, B, H] or dh, dc [B, H]: got {0} %v, {1} %v and {2} %v", in[0], in[1], in[2])}
 			}
-			return Type{dt, Shape{c[0], DimConst(5).Mul(c[1])}}, nil
+			return Type{dt, Shape{DimConst(5).Mul(c[0]), c[1]}}, nil
 		},
 		VJP: func(b *Builder, n *Node, g *Node) []*Node {
 			return decompVJP(b, n.In, lstmGradDecomp(b, n.In[0], n.In[1], n.In[2:]), g)
