@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -55,29 +56,71 @@ func TestTransposeRandom(t *testing.T) {
 		}
 		dst := make([]int, n)
 		TransposeRun(NewTranspose(in, perm), dst, src)
-		out := make([]int, r)
-		for i, p := range perm {
-			out[i] = in[p]
+		if o, want, ok := transposeMismatch(in, perm, src, dst); !ok {
+			t.Fatalf("trial %d: in %v perm %v: out[%d] = %d, want %d", trial, in, perm, o, dst[o], want)
 		}
-		idx := make([]int, r)
-		for o := range n {
-			// idx: the output index of element o; the input index has
-			// idx[i] at axis perm[i].
-			k, q := 0, o
-			for i := r - 1; i >= 0; i-- {
-				idx[i] = q % out[i]
-				q /= out[i]
+	}
+}
+
+// transposeMismatch checks dst against the definition's index arithmetic
+// for the permutation perm of src (shape in): the first wrong element and
+// its expected value, or ok.
+func transposeMismatch(in, perm, src, dst []int) (o, want int, ok bool) {
+	r := len(in)
+	out := make([]int, r)
+	for i, p := range perm {
+		out[i] = in[p]
+	}
+	idx, at := make([]int, r), make([]int, r)
+	for o := range numElems(in) {
+		// idx: the output index of element o; the input index has
+		// idx[i] at axis perm[i].
+		k, q := 0, o
+		for i := r - 1; i >= 0; i-- {
+			idx[i] = q % out[i]
+			q /= out[i]
+		}
+		for i, p := range perm {
+			at[p] = idx[i]
+		}
+		for i := range r {
+			k = k*in[i] + at[i]
+		}
+		if dst[o] != src[k] {
+			return o, src[k], false
+		}
+	}
+	return 0, 0, true
+}
+
+// TestTransposeSplit: transposes large enough to be split among the pool's
+// goroutines (whole runs and strided gathers, rows splitting unevenly)
+// match the definition at GOMAXPROCS 1, 2 and 3 and allocate nothing once
+// warm.
+func TestTransposeSplit(t *testing.T) {
+	for _, c := range []struct{ in, perm []int }{
+		{[]int{64, 50, 128}, []int{1, 0, 2}},
+		{[]int{513, 301}, []int{1, 0}},
+		{[]int{16, 33, 4, 32}, []int{0, 2, 1, 3}},
+		{[]int{7, 9, 11, 13, 5}, []int{4, 2, 0, 3, 1}},
+	} {
+		src := make([]int, numElems(c.in))
+		for i := range src {
+			src[i] = i + 1
+		}
+		tr := NewTranspose(c.in, c.perm)
+		dst := make([]int, len(src))
+		for _, procs := range []int{1, 2, 3} {
+			prev := runtime.GOMAXPROCS(procs)
+			clear(dst)
+			TransposeRun(tr, dst, src)
+			runtime.GOMAXPROCS(prev)
+			if o, want, ok := transposeMismatch(c.in, c.perm, src, dst); !ok {
+				t.Fatalf("in %v perm %v GOMAXPROCS=%d: out[%d] = %d, want %d", c.in, c.perm, procs, o, dst[o], want)
 			}
-			at := make([]int, r)
-			for i, p := range perm {
-				at[p] = idx[i]
-			}
-			for i := range r {
-				k = k*in[i] + at[i]
-			}
-			if dst[o] != src[k] {
-				t.Fatalf("trial %d: in %v perm %v: out[%v] = %d, want %d", trial, in, perm, idx, dst[o], src[k])
-			}
+		}
+		if n := testing.AllocsPerRun(10, func() { TransposeRun(tr, dst, src) }); n != 0 {
+			t.Errorf("in %v perm %v: %g allocations per run", c.in, c.perm, n)
 		}
 	}
 }
