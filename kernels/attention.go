@@ -104,11 +104,13 @@ func variant(n, full int) int {
 	return 1
 }
 
-// probs writes the probabilities of query rows [i0, i0+h) to a.s (row
-// stride Tk) and returns the number of key columns computed (a multiple of
-// AttnCols, or Tk): columns past a row's kept keys are 0. lens, when not
-// nil, is each row's kept prefix; mask, when not nil (and lens nil), sets
-// the masked scores of row i (its Tk scores) to -Inf.
+// probs writes the probabilities of query rows [i0, i0+h) to a.s and
+// returns the number of key columns computed (a multiple of AttnCols, or
+// Tk), which is also the strip's row stride in a.s (and a.dp): the rows are
+// one run of memory however many key tiles a prefix mask skips. Columns
+// past a row's kept keys are 0. lens, when not nil, is each row's kept
+// prefix; mask, when not nil (and lens nil), sets the masked scores of row
+// i (its Tk scores) to -Inf.
 func (a *Attention[T]) probs(q, k []T, i0, h int, lens []int, mask func(i int, row []T)) int {
 	tk, d := a.Tk, a.D
 	nk := tk
@@ -118,54 +120,45 @@ func (a *Attention[T]) probs(q, k []T, i0, h int, lens []int, mask func(i int, r
 			nk = max(nk, c)
 		}
 	}
+	cols := min(tk, (nk+AttnCols-1)/AttnCols*AttnCols)
 	hv := variant(h, min(a.Tq, AttnRows))
-	cols := 0
 	a.keyTiles(nk, func(j0, wv int, _ T) {
-		a.qk[hv][wv].Run(a.Scale, q[i0*d:], d, k[j0*d:], d, 0, a.s[j0:], tk)
-		cols = min(tk, j0+AttnCols)
+		a.qk[hv][wv].Run(a.Scale, q[i0*d:], d, k[j0*d:], d, 0, a.s[j0:], cols)
 	})
 	a.softmaxStrip(h, cols, func(r int) int {
 		if lens != nil {
 			return lens[i0+r]
 		}
 		if mask != nil {
-			mask(i0+r, a.s[r*tk:r*tk+cols])
+			mask(i0+r, a.s[r*cols:(r+1)*cols])
 		}
 		return cols
 	})
 	return cols
 }
 
-// softmaxStrip turns the first cols scores of each of the h rows of a.s
+// softmaxStrip turns the h rows of cols scores in a.s (row stride cols)
 // into probabilities: kept(r) masks row r (it may set masked scores to
-// -Inf) and returns its kept prefix, the columns past which become 0. It is
-// attnSoftmax row by row, with the exponentials of the whole strip in one
-// call when its rows are contiguous (cols = Tk): short rows, as small
-// heads have, then pay the vector routine's entry once, not once a row
-// (each element's exponential has the same bits either way).
+// -Inf) and returns its kept prefix, the columns past which become 0. Each
+// row less its maximum (rowShift), the exponentials by expRow's vector code
+// for the whole strip in one call (short rows, as small heads have, pay its
+// entry once, not once a row; an element's exponential has the same bits
+// wherever it sits), then each row's sum in float64 lanes (sumLanes) and
+// the scaling, with AVX2 for f32 rows (rows_vec.go). A row of -Inf gives
+// NaNs (0/0), a row with a NaN gives NaNs.
 func (a *Attention[T]) softmaxStrip(h, cols int, kept func(r int) int) {
-	tk := a.Tk
-	if cols < tk {
-		for r := 0; r < h; r++ {
-			row := a.s[r*tk : r*tk+cols]
-			c := kept(r)
-			attnSoftmax(row[:c])
-			clear(row[c:])
-		}
-		return
-	}
 	var lens [AttnRows]int
 	for r := 0; r < h; r++ {
-		row := a.s[r*tk : r*tk+cols]
+		row := a.s[r*cols : (r+1)*cols]
 		c := kept(r)
 		lens[r] = c
 		if c > 0 {
 			subScalarRow(row[:c], rowShift(row[:c]))
 		}
 	}
-	expRow(a.s[:h*tk], a.s[:h*tk])
+	expRow(a.s[:h*cols], a.s[:h*cols])
 	for r := 0; r < h; r++ {
-		row := a.s[r*tk : r*tk+cols]
+		row := a.s[r*cols : (r+1)*cols]
 		c := lens[r]
 		ScaleRow(row[:c], row[:c], T(1/sumLanes(row[:c])))
 		clear(row[c:])
@@ -214,8 +207,11 @@ func (a *Attention[T]) Forward(out, q, k, v []T, lens []int, mask func(i int, ro
 	}
 	a.strips(func(i0, h, hv int) {
 		cols := a.probs(q, k, i0, h, lens, mask)
+		if cols == 0 { // no row of the strip keeps a key
+			clear(out[i0*dv : (i0+h)*dv])
+		}
 		a.keyTiles(cols, func(j0, wv int, beta T) {
-			a.pv[hv][wv].Run(1, a.s[j0:], tk, v[j0*dv:], dv, beta, out[i0*dv:], dv)
+			a.pv[hv][wv].Run(1, a.s[j0:], cols, v[j0*dv:], dv, beta, out[i0*dv:], dv)
 		})
 	})
 }
@@ -233,39 +229,23 @@ func (a *Attention[T]) Backward(dq, dk, dv, q, k, v, g []T, lens []int, mask fun
 	}
 	a.strips(func(i0, h, hv int) {
 		cols := a.probs(q, k, i0, h, lens, mask)
+		if cols == 0 { // no row of the strip keeps a key
+			clear(dq[i0*d : (i0+h)*d])
+		}
 		a.keyTiles(cols, func(j0, wv int, _ T) {
-			a.gv[hv][wv].Run(1, g[i0*dvn:], dvn, v[j0*dvn:], dvn, 0, a.dp[j0:], tk)
+			a.gv[hv][wv].Run(1, g[i0*dvn:], dvn, v[j0*dvn:], dvn, 0, a.dp[j0:], cols)
 		})
 		for r := 0; r < h; r++ {
-			p, dp := a.s[r*tk:r*tk+cols], a.dp[r*tk:r*tk+cols]
+			p, dp := a.s[r*cols:(r+1)*cols], a.dp[r*cols:(r+1)*cols]
 			subScalarRow(dp, T(dotLanes(p, dp)))
-			if cols < tk {
-				mulRow(dp, p)
-				ScaleRow(dp, dp, a.Scale)
-			}
 		}
-		if cols == tk { // the strip's rows are contiguous: one call each
-			mulRow(a.dp[:h*tk], a.s[:h*tk])
-			ScaleRow(a.dp[:h*tk], a.dp[:h*tk], a.Scale)
-		}
+		// dS = P∘(dP - δ)·scale, the strip's rows one run: one call each
+		mulRow(a.dp[:h*cols], a.s[:h*cols])
+		ScaleRow(a.dp[:h*cols], a.dp[:h*cols], a.Scale)
 		a.keyTiles(cols, func(j0, wv int, beta T) {
-			a.dsk[hv][wv].Run(1, a.dp[j0:], tk, k[j0*d:], d, beta, dq[i0*d:], d)
-			a.dsq[hv][wv].Run(1, a.dp[j0:], tk, q[i0*d:], d, 1, dk[j0*d:], d)
-			a.pg[hv][wv].Run(1, a.s[j0:], tk, g[i0*dvn:], dvn, 1, dv[j0*dvn:], dvn)
+			a.dsk[hv][wv].Run(1, a.dp[j0:], cols, k[j0*d:], d, beta, dq[i0*d:], d)
+			a.dsq[hv][wv].Run(1, a.dp[j0:], cols, q[i0*d:], d, 1, dk[j0*d:], d)
+			a.pg[hv][wv].Run(1, a.s[j0:], cols, g[i0*dvn:], dvn, 1, dv[j0*dvn:], dvn)
 		})
 	})
-}
-
-// attnSoftmax is softmax of a row in place: the maximum (maxOfRow), the
-// row less it, the exponentials by expRow's vector code, their sum in
-// float64 lanes (sumLanes) and the scaling, each with AVX2 for f32 rows
-// (rows_vec.go). A row of -Inf gives NaNs (0/0), a row with a NaN gives
-// NaNs.
-func attnSoftmax[T Float](row []T) {
-	if len(row) == 0 {
-		return
-	}
-	subScalarRow(row, rowShift(row))
-	expRow(row, row)
-	ScaleRow(row, row, T(1/sumLanes(row)))
 }

@@ -85,6 +85,7 @@ func TestAttentionMatchesDefinition(t *testing.T) {
 		for i := range causal {
 			causal[i] = min(i+1, s.tk)
 		}
+		none := make([]int, s.tq) // no row keeps a key: every output 0
 		odd := func(i, j int) bool { return (i+j)%3 != 1 || j == 0 }
 		cases := []struct {
 			name string
@@ -95,6 +96,7 @@ func TestAttentionMatchesDefinition(t *testing.T) {
 			{"none", nil, nil, func(int, int) bool { return true }},
 			{"causal", causal, nil, func(i, j int) bool { return j < causal[i] }},
 			{"ragged", ragged, nil, func(i, j int) bool { return j < ragged[i] }},
+			{"nothing", none, nil, func(int, int) bool { return false }},
 			{"mask", nil, func(i int, row []float32) {
 				for j := range row {
 					if !odd(i, j) {
@@ -109,6 +111,11 @@ func TestAttentionMatchesDefinition(t *testing.T) {
 				a := NewAttention[float32](s.tq, s.tk, s.d, s.dv, scale, true)
 				out, dq := make([]float32, s.tq*s.dv), make([]float32, s.tq*s.d)
 				dk, dvv := make([]float32, s.tk*s.d), make([]float32, s.tk*s.dv)
+				for _, x := range [][]float32{out, dq, dk, dvv} { // stale values to overwrite
+					for i := range x {
+						x[i] = 7
+					}
+				}
 				a.Forward(out, q, k, v, c.lens, c.mask)
 				a.Backward(dq, dk, dvv, q, k, v, g, c.lens, c.mask)
 				wo, wq, wk, wv := attnReference(s.tq, s.tk, s.d, s.dv, scale, q, k, v, g, c.kept)
