@@ -182,23 +182,16 @@ func (f *Func) buildInputs(shapes map[string]int) (map[string]*Tensor, error) {
 			types[a.Name] = a.Type
 		}
 	}
-	vars := map[string]bool{}
-	for _, t := range types {
-		for _, d := range t.Shape {
-			for _, v := range d.Vars() {
-				vars[v] = true
-			}
-		}
-	}
+	vars := typeVars(slices.Collect(maps.Values(types))...)
 	env := map[string]int64{}
 	var unknown, missing []string
 	for k, v := range shapes {
-		if !vars[k] {
+		if !slices.Contains(vars, k) {
 			unknown = append(unknown, k)
 		}
 		env[k] = int64(v)
 	}
-	for v := range vars {
+	for _, v := range vars {
 		if _, ok := env[v]; !ok {
 			missing = append(missing, v)
 		}
@@ -230,16 +223,12 @@ func (f *Func) buildInputs(shapes map[string]int) (map[string]*Tensor, error) {
 	return in, nil
 }
 
-func varList(vars map[string]bool) string {
+// varList is the names sorted and joined by commas, or "none".
+func varList(vars []string) string {
 	if len(vars) == 0 {
 		return "none"
 	}
-	names := make([]string, 0, len(vars))
-	for v := range vars {
-		names = append(names, v)
-	}
-	slices.Sort(names)
-	return strings.Join(names, ", ")
+	return strings.Join(slices.Sorted(slices.Values(vars)), ", ")
 }
 
 // defaultPackage makes a Go package name of a source file's base name:

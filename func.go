@@ -121,14 +121,7 @@ func (p *Program) Func(entry string) (f *Func, err error) {
 		if f.sig, err = p.signature(entry); err != nil {
 			return nil, err
 		}
-		probe := map[string]int64{}
-		for _, a := range f.sig {
-			for _, d := range a.Type.Shape {
-				for _, v := range d.Vars() {
-					probe[v] = 1
-				}
-			}
-		}
+		probe := withOnes(f.sig, nil)
 		f.perShape = true
 		f.low, err = p.lower(entry, lang.LowerOptions{Shapes: probe})
 	}

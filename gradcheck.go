@@ -275,16 +275,13 @@ func (f *Func) gradcheckLowering(opts GradCheckOptions) (*lang.Lowered, map[stri
 			sig[i] = sb.Input(a.Name, a.Type)
 		}
 	}
-	vars := map[string]bool{}
 	var names []string
+	var types []ops.Type
 	for _, n := range sig {
 		names = append(names, n.Name())
-		for _, d := range n.Type.Shape {
-			for _, v := range d.Vars() {
-				vars[v] = true
-			}
-		}
+		types = append(types, n.Type)
 	}
+	vars := typeVars(types...)
 	for _, name := range slices.Sorted(maps.Keys(opts.Inputs)) {
 		if !slices.Contains(names, name) {
 			return nil, nil, fmt.Errorf("gradcheck: %s has no input %q (inputs: %s)", f.entry, name, strings.Join(names, ", "))
@@ -312,15 +309,15 @@ func (f *Func) gradcheckLowering(opts GradCheckOptions) (*lang.Lowered, map[stri
 	}
 	for _, k := range slices.Sorted(maps.Keys(opts.Shapes)) {
 		v := int64(opts.Shapes[k])
-		if !vars[k] {
-			return nil, nil, fmt.Errorf("gradcheck: GradCheckOptions.Shapes gives %s, which is no shape variable of %s's inputs (%s)", k, f.entry, knownNames(vars))
+		if !slices.Contains(vars, k) {
+			return nil, nil, fmt.Errorf("gradcheck: GradCheckOptions.Shapes gives %s, which is no shape variable of %s's inputs (%s)", k, f.entry, varList(vars))
 		}
 		if have, ok := env[k]; ok && have != v {
 			return nil, nil, fmt.Errorf("gradcheck: GradCheckOptions.Shapes gives %s = %d, but the given inputs have %s = %d", k, v, k, have)
 		}
 		env[k] = v
 	}
-	for v := range vars {
+	for _, v := range vars {
 		if _, ok := env[v]; !ok {
 			env[v] = 3
 		}
@@ -333,14 +330,6 @@ func (f *Func) gradcheckLowering(opts GradCheckOptions) (*lang.Lowered, map[stri
 		return nil, nil, fmt.Errorf("gradcheck %s: %w", f.entry, err)
 	}
 	return low, env, nil
-}
-
-// knownNames lists a set's names, sorted, for a message.
-func knownNames(set map[string]bool) string {
-	if len(set) == 0 {
-		return "there are none"
-	}
-	return strings.Join(slices.Sorted(maps.Keys(set)), ", ")
 }
 
 // gradcheckScalar builds the scalar GradCheck differentiates: the output

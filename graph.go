@@ -1,6 +1,7 @@
 package nnc
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -100,18 +101,11 @@ func (p *Program) graphShapes(entry string, shapes map[string]int) (map[string]i
 	if err != nil {
 		return nil, err
 	}
-	known := map[string]bool{}
-	for _, t := range types {
-		for _, d := range t.Shape {
-			for _, v := range d.Vars() {
-				known[v] = true
-			}
-		}
-	}
+	known := typeVars(types...)
 	env := map[string]int64{}
 	var unknown []string
 	for k, v := range shapes {
-		if !known[k] {
+		if !slices.Contains(known, k) {
 			unknown = append(unknown, k)
 		}
 		env[k] = int64(v)

@@ -150,14 +150,7 @@ func (p *Program) stepSignature(entry string) ([]lang.Arg, []ops.Type, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	one := map[string]int64{}
-	for _, a := range sig {
-		for _, d := range a.Type.Shape {
-			for _, v := range d.Vars() {
-				one[v] = 1
-			}
-		}
-	}
+	one := withOnes(sig, nil)
 	if len(sig) == 0 || len(sig[0].Type.Shape) != 1 || len(one) != len(sig[0].Type.Shape[0].Vars()) {
 		return nil, nil, &OptionError{Option: "SampleOptions.Entry", Value: entry,
 			Msg: "a step method's first input is the token ids, i32[B], and B is its only shape variable"}

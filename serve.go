@@ -143,21 +143,7 @@ func NewServeModel(f *Func, o ServeOptions) (m *ServeModel, err error) {
 
 // shapeVars lists the shape variables the inputs' dimensions bind, in
 // order of appearance.
-func shapeVars(ins []lang.Arg) []string {
-	var vars []string
-	seen := map[string]bool{}
-	for _, a := range ins {
-		for _, d := range a.Type.Shape {
-			for _, v := range d.Vars() {
-				if !seen[v] {
-					seen[v] = true
-					vars = append(vars, v)
-				}
-			}
-		}
-	}
-	return vars
-}
+func shapeVars(ins []lang.Arg) []string { return typeVars(argTypes(ins)...) }
 
 // checkMaxDims checks ServeOptions.MaxDims against the inputs' shape
 // variables.

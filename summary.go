@@ -2,6 +2,7 @@ package nnc
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -134,16 +135,37 @@ func (p *Program) signatureTypes(entry string) ([]lang.Arg, []ops.Type, error) {
 	return p.mod.Signature(entry)
 }
 
+// typeVars lists the shape variables of the types' shapes, each once, in
+// order of appearance.
+func typeVars(types ...ops.Type) []string {
+	var vars []string
+	for _, t := range types {
+		for _, d := range t.Shape {
+			for _, v := range d.Vars() {
+				if !slices.Contains(vars, v) {
+					vars = append(vars, v)
+				}
+			}
+		}
+	}
+	return vars
+}
+
+// argTypes is the types of a signature's arguments.
+func argTypes(sig []lang.Arg) []ops.Type {
+	types := make([]ops.Type, len(sig))
+	for i, a := range sig {
+		types[i] = a.Type
+	}
+	return types
+}
+
 // withOnes returns env plus the value 1 for every other shape variable of
 // the signature sig.
 func withOnes(sig []lang.Arg, env map[string]int64) map[string]int64 {
 	out := map[string]int64{}
-	for _, a := range sig {
-		for _, d := range a.Type.Shape {
-			for _, v := range d.Vars() {
-				out[v] = 1
-			}
-		}
+	for _, v := range typeVars(argTypes(sig)...) {
+		out[v] = 1
 	}
 	for k, v := range env {
 		out[k] = v
