@@ -41,7 +41,8 @@ type BenchOptions struct {
 	// Peak runs a short f32 matrix product probe for the machine's peak
 	// rate, to state the share of it the entry reaches.
 	Peak bool
-	// Top is the number of source lines the profile lists (0: 10).
+	// Top is the number of source lines, and of steps, the profile lists
+	// (0: 10).
 	Top int
 	// CPUProfile, when not nil, receives a Go CPU profile (runtime/pprof's
 	// format, for go tool pprof) of the timed rounds only: the kernels'

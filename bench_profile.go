@@ -30,6 +30,9 @@ type BenchProfile struct {
 	// to 1 over all ops (and over all lines, of which Lines are the top).
 	Ops   []BenchOp   `json:"ops"`
 	Lines []BenchLine `json:"lines"`
+	// Steps are the plan's slowest steps, each one kernel call with its
+	// operands' shapes, as many as Lines.
+	Steps []BenchStep `json:"steps"`
 }
 
 // BenchOp is the time of one op kind.
@@ -141,6 +144,7 @@ func benchProfile(s *runtime.Session, in []*tensor.Tensor, opts BenchOptions, re
 	if len(prof.Lines) > top {
 		prof.Lines = prof.Lines[:top]
 	}
+	prof.Steps = benchSteps(pr, total, runs, top)
 	return nil
 }
 

@@ -93,6 +93,38 @@ func TestBenchDigits(t *testing.T) {
 		if hot := r.Profile.Ops[0].Hottest; hot != "" && !inTop[hot] {
 			t.Errorf("hottest op %s's line %s is not among the lines %v", r.Profile.Ops[0].Op, hot, inTop)
 		}
+		checkBenchSteps(t, r.Profile)
+	}
+}
+
+// checkBenchSteps: with every step listed (Top above their number), the
+// steps fall in time, their shares sum to 1 and each op's steps to the
+// op's time, each call names its op and shapes, and a rate is its FLOPs
+// over its time.
+func checkBenchSteps(t *testing.T, pr BenchProfile) {
+	t.Helper()
+	var share float64
+	byOp := map[string]float64{}
+	for i, s := range pr.Steps {
+		share += s.Share
+		byOp[s.Op] += s.Time
+		if i > 0 && s.Time > pr.Steps[i-1].Time {
+			t.Errorf("step %d (%v) is slower than step %d (%v)", i, s.Time, i-1, pr.Steps[i-1].Time)
+		}
+		if !strings.HasPrefix(s.Call, s.Op+"(") || !strings.Contains(s.Call, ") → [") {
+			t.Errorf("step %d: call %q", i, s.Call)
+		}
+		if s.Flops > 0 && s.Time > 0 && math.Abs(s.GFlops-float64(s.Flops)/s.Time/1e9) > 1e-9*s.GFlops {
+			t.Errorf("step %d: %v GFLOP/s for %d FLOP in %v s", i, s.GFlops, s.Flops, s.Time)
+		}
+	}
+	if math.Abs(share-1) > 1e-9 {
+		t.Errorf("the %d steps' shares sum to %v", len(pr.Steps), share)
+	}
+	for _, o := range pr.Ops {
+		if math.Abs(byOp[o.Op]-o.Time) > 1e-9*o.Time {
+			t.Errorf("op %s: %v s, its steps %v s", o.Op, o.Time, byOp[o.Op])
+		}
 	}
 }
 

@@ -23,7 +23,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 10, "timed rounds")
 	roundTime := fs.Duration("round-time", 100*time.Millisecond, "least time of one round")
 	peak := fs.Bool("peak", true, "probe the machine's f32 matmul rate to state the share of it reached")
-	top := fs.Int("top", 10, "source lines the profile lists")
+	top := fs.Int("top", 10, "source lines, and steps, the profile lists")
 	seed := fs.Uint64("seed", 0, "seed of the parameters and the random inputs")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the timed rounds to this file (go tool pprof reads it)")
@@ -128,6 +128,18 @@ func benchText(file string, r *nnc.BenchReport) string {
 			where, text = fmt.Sprintf("%s:%d", l.File, l.Line), l.Text
 		}
 		fmt.Fprintf(&b, "  %5.1f%%  %10s  %-24s  %s  [%s]\n", 100*l.Share, ms(l.Time), where, text, strings.Join(l.Ops, " "))
+	}
+	fmt.Fprintf(&b, "\nslowest steps (top %d)\n", len(pr.Steps))
+	fmt.Fprintf(&b, "  %6s  %10s  %8s  %-24s  %s\n", "share", "per call", "GFLOP/s", "line", "step")
+	for _, s := range pr.Steps {
+		where, rate := "(no source position)", "-"
+		if s.Line > 0 {
+			where = fmt.Sprintf("%s:%d", s.File, s.Line)
+		}
+		if s.GFlops > 0 {
+			rate = fmt.Sprintf("%.1f", s.GFlops)
+		}
+		fmt.Fprintf(&b, "  %5.1f%%  %10s  %8s  %-24s  %s\n", 100*s.Share, ms(s.Time), rate, where, s.Call)
 	}
 	return b.String()
 }
