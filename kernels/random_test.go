@@ -240,3 +240,35 @@ func TestDropoutThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestDropoutRanges: dropoutRange (the AVX-512 loop where the processor
+// has it, the Go loop for the tail) gives the definition for lengths and
+// offsets that are and are not multiples of the vector's eight lanes, as
+// the parallel tasks' parts are, and with simdOff the same mask.
+func TestDropoutRanges(t *testing.T) {
+	defer func(old bool) { simdOff = old }(simdOff)
+	key := drawKey(5, 6)
+	for _, off := range []bool{false, true} {
+		simdOff = off
+		for _, p := range []float64{0, 0x1p-53, 0.2, 0.5, 0.9} {
+			for _, n := range []int{1, 7, 8, 9, 63, 64, 65, 1000} {
+				for _, start := range []int{0, 3, 8, 13} {
+					got := make([]float32, n)
+					dropoutRange(got, p, key, start)
+					for i := range got {
+						want := float32(1 / (1 - p))
+						if unit(key, uint64(start+i)) < p {
+							want = 0
+						}
+						if math.Float32bits(got[i]) != math.Float32bits(want) {
+							t.Fatalf("simdOff %v, p %v, n %d, offset %d, element %d: %v, want %v", off, p, n, start, i, got[i], want)
+						}
+					}
+				}
+			}
+		}
+	}
+	if !dropoutVec() {
+		t.Log("no AVX-512 here: the Go loop alone was checked")
+	}
+}
