@@ -29,6 +29,10 @@ func TestSplitTasks(t *testing.T) {
 			t.Errorf("n=%d: %d tasks of %d", n, tasks, per)
 		}
 	}
+	// Three tasks' worth on many items: four, which two cores share evenly.
+	if tasks, per := splitTasks(32, 3*parMinWork/32+1); tasks != 4 || per != 8 {
+		t.Errorf("32 items of 3/32 parMinWork: %d tasks of %d, want 4 of 8", tasks, per)
+	}
 }
 
 // naiveMaxPool is the definition: the first maximum of each clipped window
