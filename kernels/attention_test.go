@@ -63,17 +63,11 @@ func attnReference(tq, tk, d, dv int, scale float64, q, k, v, g []float32, kept 
 
 // TestAttentionMatchesDefinition: Attention's forward and backward agree
 // with attnReference, for sizes below, at and across a strip and a key
-// tile (one strip whose rows are contiguous, several whose rows are not),
+// tile (one strip, and several of which a prefix mask skips key tiles),
 // under a prefix mask (causal and ragged), a mask function and none.
 func TestAttentionMatchesDefinition(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	fill := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		return x
-	}
+	fill := func(n int) []float32 { return to32(randSlice(rng, n)) }
 	for _, s := range []struct{ tq, tk, d, dv int }{{5, 5, 3, 4}, {32, 32, 32, 32}, {17, 40, 8, 5}, {70, 70, 16, 24}, {130, 90, 8, 8}} {
 		q, k, v, g := fill(s.tq*s.d), fill(s.tk*s.d), fill(s.tk*s.dv), fill(s.tq*s.dv)
 		ragged := make([]int, s.tq)

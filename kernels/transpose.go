@@ -53,20 +53,16 @@ func TransposeRun[T any](t *Transpose, dst, src []T) {
 	if n == 0 {
 		return
 	}
-	row := t.out[r-1]
-	if rows := n / row; rows > 1 && n*transposeCost(t) >= parMinWork*transposeUnit {
+	rows := n / t.out[r-1]
+	if tasks, per := splitTasks(rows, t.out[r-1]*transposeCost(t)/transposeUnit+1); tasks > 1 {
 		tr := getTransposeRunner[T](r)
-		tasks, per := splitTasks(rows, row*transposeCost(t)/transposeUnit+1)
-		if tasks > 1 {
-			tr.t, tr.dst, tr.src, tr.rows, tr.per, tr.par.tasks = t, dst, src, rows, per, tasks
-			tr.par.run()
-			tr.t, tr.dst, tr.src = nil, nil, nil
-			putRunner(tr)
-			return
-		}
+		tr.t, tr.dst, tr.src, tr.rows, tr.per, tr.par.tasks = t, dst, src, rows, per, tasks
+		tr.par.run()
+		tr.t, tr.dst, tr.src = nil, nil, nil
 		putRunner(tr)
+		return
 	}
-	transposeRows(t, dst, src, t.idx[:r-1], 0, n/row)
+	transposeRows(t, dst, src, t.idx[:r-1], 0, rows)
 }
 
 // transposeUnit and transposeCost: an element gathered from a stride costs
