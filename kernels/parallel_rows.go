@@ -42,6 +42,7 @@ const (
 	ewErf
 	ewGelu
 	ewGeluTanh
+	ewGeluGrad
 	ewAdd
 	ewSub
 	ewMul
@@ -59,11 +60,11 @@ const (
 // GELU about 29, BenchmarkSIMDErf).
 var ewWork = [...]int{
 	ewExp: 8, ewLog: 8, ewLog1p: 8, ewTanh: 20, ewSigmoid: 8, ewPow: 20, ewSqrt: 2, ewDiv: 2,
-	ewErf: 29, ewGelu: 30, ewGeluTanh: 28, ewEqual: 1,
+	ewErf: 29, ewGelu: 30, ewGeluTanh: 28, ewGeluGrad: 36, ewEqual: 1,
 }
 
 // ewMaxWork is the largest entry of ewWork.
-const ewMaxWork = 30
+const ewMaxWork = 36
 
 // ewCost is the cost of one element of op for T: ewWork, or that of the
 // vector code where simdUnary runs op (BenchmarkSIMDRows, one core: exp 0.25
@@ -87,7 +88,7 @@ func ewCost[T Float](op int) int {
 			}
 		case ewLog:
 			return 2
-		case ewErf, ewGelu, ewGeluTanh: // 0.8-1.2 ns for float32 (BenchmarkSIMDErf)
+		case ewErf, ewGelu, ewGeluTanh, ewGeluGrad: // 0.8-1.2 ns for float32 (BenchmarkSIMDErf)
 			if f32 {
 				return 1
 			}
@@ -289,6 +290,8 @@ func unaryOp[T Float](op int, dst, x []T) {
 		geluRow(dst, x, false)
 	case ewGeluTanh:
 		geluRow(dst, x, true)
+	case ewGeluGrad:
+		geluGradRow(dst, x)
 	}
 }
 

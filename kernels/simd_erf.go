@@ -21,12 +21,17 @@ package kernels
 // float64 forms were within 1 ulp everywhere at twice the time per
 // element). GELU's lower tail is computed without the cancellation of
 // 0.5·x·(1 + erf(z)): the Go rows (float64, noasm) use that formula and
-// lose relative accuracy below x ≈ -4.
+// lose relative accuracy below x ≈ -4. GELU's derivative Φ(x) + x·φ(x)
+// (GeluGradRow, from the same erfc and exponential) crosses zero near x =
+// -0.75, so its error is measured in ulp of the larger of its two terms:
+// 3.6 at most from x = -13 up, 4.8 in the lower tail, where the result is
+// subnormal (TestGeluGradAccuracy, same arguments).
 const (
 	simdErfULP32       = 1
 	simdGeluULP32      = 5
 	simdGeluUpperULP32 = 2 // for x >= -0.7
 	simdGeluTanhULP32  = 1
+	simdGeluGradULP32  = 5 // of the larger of Φ(x) and |x·φ(x)|
 )
 
 // erfGeluOp selects a row of simd_erf_amd64.s.
@@ -36,6 +41,7 @@ const (
 	opErf erfGeluOp = iota
 	opGelu
 	opGeluTanh
+	opGeluGrad
 )
 
 // simdErfRow runs op over a float32 row in vector code and reports whether

@@ -14,7 +14,7 @@ func geluTanhAVX2F32(dst, x *float32, n int)
 //go:noescape
 func geluTanhAVX512F32(dst, x *float32, n int)
 
-// Declarations of simd_erf32_amd64.s: erf and the exact GELU in float32
+// Declarations of simd_erf32_amd64.s: erf, the exact GELU and its derivative in float32
 // lanes, n a multiple of eight (AVX2 and FMA) or of sixteen (AVX-512F),
 // bitwise the same results.
 
@@ -25,10 +25,16 @@ func erfAVX2F32L(dst, x *float32, n int)
 func geluAVX2F32L(dst, x *float32, n int)
 
 //go:noescape
+func geluGradAVX2F32L(dst, x *float32, n int)
+
+//go:noescape
 func erfAVX512F32L(dst, x *float32, n int)
 
 //go:noescape
 func geluAVX512F32L(dst, x *float32, n int)
+
+//go:noescape
+func geluGradAVX512F32L(dst, x *float32, n int)
 
 // erfGeluCall runs op's routine on n elements (a multiple of eight): the
 // AVX-512 one on as many as it takes where the processor has AVX-512F, the
@@ -48,13 +54,16 @@ func erfGeluCall(op erfGeluOp, dst, x *float32, n int) {
 	geluTanhAVX2F32(dst, x, n)
 }
 
-// erfGelu32Call runs the float32-lane erf or GELU on n elements (a
-// multiple of eight).
+// erfGelu32Call runs the float32-lane erf, GELU or GELU derivative on n
+// elements (a multiple of eight).
 func erfGelu32Call(op erfGeluOp, dst, x *float32, n int) {
 	if m := n &^ 15; m > 0 && X86.HasAVX512F {
-		if op == opErf {
+		switch op {
+		case opErf:
 			erfAVX512F32L(dst, x, m)
-		} else {
+		case opGeluGrad:
+			geluGradAVX512F32L(dst, x, m)
+		default:
 			geluAVX512F32L(dst, x, m)
 		}
 		if m == n {
@@ -62,9 +71,12 @@ func erfGelu32Call(op erfGeluOp, dst, x *float32, n int) {
 		}
 		dst, x, n = (*float32)(unsafe.Add(unsafe.Pointer(dst), 4*m)), (*float32)(unsafe.Add(unsafe.Pointer(x), 4*m)), n-m
 	}
-	if op == opErf {
+	switch op {
+	case opErf:
 		erfAVX2F32L(dst, x, n)
-	} else {
+	case opGeluGrad:
+		geluGradAVX2F32L(dst, x, n)
+	default:
 		geluAVX2F32L(dst, x, n)
 	}
 }

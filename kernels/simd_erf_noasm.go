@@ -11,6 +11,8 @@ func erfGeluCall(op erfGeluOp, dst, x *float32, n int) {
 	switch op {
 	case opErf:
 		erfRowGo(d, s)
+	case opGeluGrad:
+		geluGradRowGo(d, s)
 	default:
 		geluRowGo(d, s, op == opGeluTanh)
 	}

@@ -352,6 +352,37 @@ func geluRowGo[T Float](dst, x []T, tanh bool) {
 	}
 }
 
+// GeluGradRow computes dst = Φ(x) + x·φ(x), the derivative of the exact
+// GELU x·Φ(x) (φ the standard normal density). float32 rows run vector
+// code with AVX2 and FMA (simd_erf.go), within simdGeluGradULP32 ulp of the
+// larger of the two terms (the sum cancels near x = -0.75, where it
+// crosses zero); the Go rows compute 0.5·erfc(-x/√2) + x·exp(-x²/2)/√(2π)
+// in float64. Long rows run in parallel tasks (see parallelEW).
+func GeluGradRow[T Float](dst, x []T) {
+	if !parallelEW(ewGeluGrad, dst, x, nil) {
+		geluGradRow(dst, x)
+	}
+}
+
+func geluGradRow[T Float](dst, x []T) {
+	if !simdErfRow(opGeluGrad, dst, x) {
+		geluGradRowGo(dst, x)
+	}
+}
+
+func geluGradRowGo[T Float](dst, x []T) {
+	c := 1 / math.Sqrt(2*math.Pi)
+	for i, v := range x {
+		f := float64(v)
+		p := 0.5 * math.Erfc(-f/math.Sqrt2)
+		if math.IsInf(f, 0) {
+			dst[i] = T(p) // x·φ(x) is 0 there, not Inf·0
+			continue
+		}
+		dst[i] = T(p + f*math.Exp(-0.5*f*f)*c)
+	}
+}
+
 // ClipRow computes dst = min(max(x, lo), hi) (NaN stays NaN).
 func ClipRow[T Float](dst, x []T, lo, hi T) {
 	for i, v := range x {

@@ -57,6 +57,8 @@ var (
 	Elu *Op
 	// Gelu is the elementwise op "gelu".
 	Gelu *Op
+	// GeluGrad is the elementwise op "gelu_grad", the exact GELU's derivative.
+	GeluGrad *Op
 	// Clip is the elementwise op "clip".
 	Clip *Op
 )
@@ -328,6 +330,16 @@ func init() {
 			},
 			d:     geluDerivative,
 			cases: append(unaryCases(AnyReal, nil), unaryCases(AnyReal, Attrs{"approximate": "tanh"})...)},
+		{h: &GeluGrad, name: "gelu_grad",
+			doc: "gelu_grad(x): Φ(x) + x*φ(x), the derivative of the exact gelu, in one pass (φ the standard normal density)",
+			r32: kernels.GeluGradRow[float32], r64: kernels.GeluGradRow[float64],
+			d: func(b *Builder, n *Node) *Node { // φ(x)(2 - x²)
+				x := n.In[0]
+				x2 := b.Mul(x, x)
+				pdf := b.Mul(scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, Exp, b.Mul(scalar(b, x, -0.5), x2)))
+				return b.Mul(pdf, b.Sub(scalar(b, x, 2), x2))
+			},
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Clip, name: "clip", builtin: floatsBuiltin("lo", "hi"),
 			doc: "clip(x; lo float64 = -Inf, hi float64 = +Inf): min(max(x, lo), hi); the gradient is 1 where " +
 				"lo <= x <= hi (bounds included, as PyTorch's clamp) and 0 elsewhere",
@@ -356,8 +368,9 @@ func geluCheck(a Attrs) error {
 	return nil
 }
 
-// geluDerivative is Φ(x) + x φ(x) for the exact form, and the derivative of
-// the tanh form for approximate = "tanh".
+// geluDerivative is gelu_grad(x) = Φ(x) + x φ(x) for the exact form, and
+// the derivative of the tanh form, written with ops, for approximate =
+// "tanh".
 func geluDerivative(b *Builder, n *Node) *Node {
 	x := n.In[0]
 	one, half := scalar(b, x, 1), scalar(b, x, 0.5)
@@ -371,9 +384,7 @@ func geluDerivative(b *Builder, n *Node) *Node {
 		du := b.Mul(scalar(b, x, c), b.Add(one, b.Mul(scalar(b, x, 3*k), x2)))
 		return b.Mul(half, b.Add(b.Add(one, t), b.Mul(b.Mul(x, b.Sub(one, b.Mul(t, t))), du)))
 	}
-	phiCDF := b.Mul(half, b.Add(one, un(b, Erf, b.Mul(x, scalar(b, x, 1/math.Sqrt2)))))
-	pdf := b.Mul(scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, Exp, b.Mul(scalar(b, x, -0.5), b.Mul(x, x))))
-	return b.Add(phiCDF, b.Mul(x, pdf))
+	return un(b, GeluGrad, x)
 }
 
 // clipCheck accepts number bounds with lo <= hi.
