@@ -43,6 +43,7 @@ const (
 	ewGelu
 	ewGeluTanh
 	ewGeluGrad
+	ewGeluTanhGrad
 	ewAdd
 	ewSub
 	ewMul
@@ -60,7 +61,7 @@ const (
 // GELU about 29, BenchmarkSIMDErf).
 var ewWork = [...]int{
 	ewExp: 8, ewLog: 8, ewLog1p: 8, ewTanh: 20, ewSigmoid: 8, ewPow: 20, ewSqrt: 2, ewDiv: 2,
-	ewErf: 29, ewGelu: 30, ewGeluTanh: 28, ewGeluGrad: 36, ewEqual: 1,
+	ewErf: 29, ewGelu: 30, ewGeluTanh: 28, ewGeluGrad: 36, ewGeluTanhGrad: 30, ewEqual: 1,
 }
 
 // ewMaxWork is the largest entry of ewWork.
@@ -88,7 +89,7 @@ func ewCost[T Float](op int) int {
 			}
 		case ewLog:
 			return 2
-		case ewErf, ewGelu, ewGeluTanh, ewGeluGrad: // 0.8-1.2 ns for float32 (BenchmarkSIMDErf)
+		case ewErf, ewGelu, ewGeluTanh, ewGeluGrad, ewGeluTanhGrad: // 0.8-1.2 ns for float32 (BenchmarkSIMDErf)
 			if f32 {
 				return 1
 			}
@@ -291,7 +292,9 @@ func unaryOp[T Float](op int, dst, x []T) {
 	case ewGeluTanh:
 		geluRow(dst, x, true)
 	case ewGeluGrad:
-		geluGradRow(dst, x)
+		geluGradRow(dst, x, false)
+	case ewGeluTanhGrad:
+		geluGradRow(dst, x, true)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 
 // The AVX-512 routines give bitwise the AVX2 ones' results (the rows mix
 // them: eight-lane blocks, then four): exp in f64 and f32, sigmoid, erf,
-// both GELU forms and the exact one's derivative.
+// both GELU forms and their derivatives.
 func TestSIMDAVX512MatchesAVX2(t *testing.T) {
 	if !X86.HasAVX512F || !X86.HasAVX2 || !X86.HasFMA {
 		t.Logf("no AVX-512F here: nothing to compare")
@@ -34,7 +34,8 @@ func TestSIMDAVX512MatchesAVX2(t *testing.T) {
 		avx2, avx512 func(dst, x *float32, n int)
 	}{{"exp", expAVX2F32N, expAVX512F32N}, {"sigmoid", sigmoidAVX2F32N, sigmoidAVX512F32N},
 		{"erf", erfAVX2F32L, erfAVX512F32L}, {"gelu", geluAVX2F32L, geluAVX512F32L},
-		{"gelu_grad", geluGradAVX2F32L, geluGradAVX512F32L}, {"gelu_tanh", geluTanhAVX2F32, geluTanhAVX512F32}} {
+		{"gelu_grad", geluGradAVX2F32L, geluGradAVX512F32L}, {"gelu_tanh", geluTanhAVX2F32, geluTanhAVX512F32},
+		{"gelu_tanh_grad", geluTanhGradAVX2F32, geluTanhGradAVX512F32}} {
 		if k.name == "erf" {
 			// erf and GELU: the inputs over both branches (a < 1/2, < 1
 			// and not), the tails, the clamps at a = 10.25 and |x| =

@@ -32,6 +32,8 @@ const (
 	simdGeluUpperULP32 = 2 // for x >= -0.7
 	simdGeluTanhULP32  = 1
 	simdGeluGradULP32  = 5 // of the larger of Φ(x) and |x·φ(x)|
+	// of the larger of σ(2u) and |2x·u'·σ(2u)(1 - σ(2u))| (float64 lanes)
+	simdGeluTanhGradULP32 = 1
 )
 
 // erfGeluOp selects a row of simd_erf_amd64.s.
@@ -42,6 +44,7 @@ const (
 	opGelu
 	opGeluTanh
 	opGeluGrad
+	opGeluTanhGrad
 )
 
 // simdErfRow runs op over a float32 row in vector code and reports whether

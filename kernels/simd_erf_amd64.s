@@ -114,7 +114,12 @@ DATA erfk<>+640(SB)/8, $0x3efa01a01a01a01a
 DATA erfk<>+648(SB)/8, $0x3efa01a01a01a01a
 DATA erfk<>+656(SB)/8, $0x3efa01a01a01a01a
 DATA erfk<>+664(SB)/8, $0x3efa01a01a01a01a
-GLOBL erfk<>(SB), RODATA|NOPTR, $672
+// GCK3
+DATA erfk<>+672(SB)/8, $0x3fbb6676bf7450f1
+DATA erfk<>+680(SB)/8, $0x3fbb6676bf7450f1
+DATA erfk<>+688(SB)/8, $0x3fbb6676bf7450f1
+DATA erfk<>+696(SB)/8, $0x3fbb6676bf7450f1
+GLOBL erfk<>(SB), RODATA|NOPTR, $704
 #define K_ABSMASK erfk<>+0(SB)
 #define K_SIGNMASK erfk<>+32(SB)
 #define K_ONE erfk<>+64(SB)
@@ -136,6 +141,7 @@ GLOBL erfk<>(SB), RODATA|NOPTR, $672
 #define K_E6 erfk<>+576(SB)
 #define K_E7 erfk<>+608(SB)
 #define K_E8 erfk<>+640(SB)
+#define K_GCK3 erfk<>+672(SB)
 
 // EXPD: Y2 = exp(Y0) for Y0 in [-745, 0] (clobbers Y0, Y1, Y3): n =
 // round(x log2e), r = x - n ln2 (ln2 in two parts), Taylor degree 8, times 2^n.
@@ -199,6 +205,45 @@ gtloop:
 	NEXT
 	JMP gtloop
 gtdone:
+	VZEROUPPER
+	RET
+
+// func geluTanhGradAVX2F32(dst, x *float32, n int)
+// The tanh form's derivative (1 + tanh u)/2 + x (1 - tanh² u) u'/2, u' =
+// c (1 + 3k x²), computed as σ + 2 x u' e r² with σ = σ(2u) as above, r =
+// 1/(1+e) and e r² = σ(2u)(1 - σ(2u)); the second term is 0 where e is.
+TEXT ·geluTanhGradAVX2F32(SB), NOSPLIT, $0-24
+	PROLOGUE
+	VMOVUPD K_ELO, Y13
+gtgloop:
+	CMPQ CX, $4
+	JL gtgdone
+	VCVTPS2PD (SI), Y5
+	VMULPD Y5, Y5, Y7
+	VMOVUPD K_GC, Y8
+	VFMADD231PD K_GCK, Y7, Y8
+	VMULPD Y5, Y8, Y8
+	VANDPD K_ABSMASK, Y8, Y8
+	VMULPD K_MTWO, Y8, Y8
+	VMAXPD Y8, Y13, Y0
+	EXPD
+	VCMPPD $5, Y13, Y8, Y9
+	VANDPD Y9, Y2, Y2
+	VADDPD Y12, Y2, Y10
+	VDIVPD Y10, Y12, Y10
+	VMULPD Y10, Y2, Y4
+	VBLENDVPD Y5, Y4, Y10, Y11
+	VMULPD Y10, Y4, Y4
+	VMOVUPD K_GC, Y8
+	VFMADD231PD K_GCK3, Y7, Y8
+	VMULPD Y5, Y8, Y8
+	VMULPD Y4, Y8, Y8
+	VANDPD Y9, Y8, Y8
+	VADDPD Y8, Y8, Y8
+	VADDPD Y8, Y11, Y11
+	NEXT
+	JMP gtgloop
+gtgdone:
 	VZEROUPPER
 	RET
 
@@ -267,5 +312,42 @@ gtloop:
 	NEXTZ
 	JMP gtloop
 gtdone:
+	VZEROUPPER
+	RET
+
+// func geluTanhGradAVX512F32(dst, x *float32, n int)
+TEXT ·geluTanhGradAVX512F32(SB), NOSPLIT, $0-24
+	PROLOGUEZ
+	VBROADCASTSD K_ELO, Z13
+gtgloop:
+	CMPQ CX, $8
+	JL gtgdone
+	VCVTPS2PD (SI), Z5
+	VMULPD Z5, Z5, Z7
+	VBROADCASTSD K_GC, Z8
+	VFMADD231PD.BCST K_GCK, Z7, Z8
+	VMULPD Z5, Z8, Z8
+	VPANDQ.BCST K_ABSMASK, Z8, Z8
+	VMULPD.BCST K_MTWO, Z8, Z8
+	VMAXPD Z8, Z13, Z0
+	EXPDZ
+	VCMPPD $5, Z13, Z8, K3
+	VMOVAPD.Z Z2, K3, Z2
+	VADDPD Z12, Z2, Z10
+	VDIVPD Z10, Z12, Z10
+	VMULPD Z10, Z2, Z4
+	VPTESTMQ.BCST K_SIGNMASK, Z5, K2
+	VBLENDMPD Z4, Z10, K2, Z11
+	VMULPD Z10, Z4, Z4
+	VBROADCASTSD K_GC, Z8
+	VFMADD231PD.BCST K_GCK3, Z7, Z8
+	VMULPD Z5, Z8, Z8
+	VMULPD Z4, Z8, Z8
+	VMOVAPD.Z Z8, K3, Z8
+	VADDPD Z8, Z8, Z8
+	VADDPD Z8, Z11, Z11
+	NEXTZ
+	JMP gtgloop
+gtgdone:
 	VZEROUPPER
 	RET

@@ -23,8 +23,10 @@ func BenchmarkSIMDErf(b *testing.B) {
 		{"erf/go", erfRowGo[float32]},
 		{"gelu/simd", func(d, x []float32) { GeluRow(d, x, false) }},
 		{"gelu/go", func(d, x []float32) { geluRowGo(d, x, false) }},
-		{"gelu_grad/simd", GeluGradRow[float32]},
-		{"gelu_grad/go", geluGradRowGo[float32]},
+		{"gelu_grad/simd", func(d, x []float32) { GeluGradRow(d, x, false) }},
+		{"gelu_grad/go", func(d, x []float32) { geluGradRowGo(d, x, false) }},
+		{"gelu_tanh_grad/simd", func(d, x []float32) { GeluGradRow(d, x, true) }},
+		{"gelu_tanh_grad/go", func(d, x []float32) { geluGradRowGo(d, x, true) }},
 		{"gelu_tanh/simd", func(d, x []float32) { GeluRow(d, x, true) }},
 		{"gelu_tanh/go", func(d, x []float32) { geluRowGo(d, x, true) }},
 	} {

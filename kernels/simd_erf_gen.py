@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes simd_erf_amd64.s: GELU's tanh form for float32 rows, computed
+"""Writes simd_erf_amd64.s: GELU's tanh form and its derivative for float32 rows, computed
 in float64 lanes with AVX2 and FMA (four lanes) and with AVX-512F (eight
 lanes: the same operations in the same order on each lane, so bitwise the
 same results; constants broadcast from the first eight bytes of the
@@ -20,7 +20,7 @@ consts = [
     ("GC", 0.7978845608028654), ("GCK", 0.7978845608028654 * 0.044715), ("MTWO", -2.0), ("ELO", -700.0),
     ("LOG2E", 1.4426950408889634), ("LN2HI", 0x3fe62e42fee00000), ("LN2LO", 0x3dea39ef35793c76),
     ("SHIFTER", 0x4338000000000000), ("BIAS", 0x3ff),
-] + [(f"E{i}", 1.0 / float(mp.factorial(i))) for i in range(9)]
+] + [(f"E{i}", 1.0 / float(mp.factorial(i))) for i in range(9)] + [("GCK3", 3 * 0.7978845608028654 * 0.044715)]
 
 
 def bits(v):
@@ -112,6 +112,45 @@ gtloop:
 gtdone:
 	VZEROUPPER
 	RET
+
+// func geluTanhGradAVX2F32(dst, x *float32, n int)
+// The tanh form's derivative (1 + tanh u)/2 + x (1 - tanh² u) u'/2, u' =
+// c (1 + 3k x²), computed as σ + 2 x u' e r² with σ = σ(2u) as above, r =
+// 1/(1+e) and e r² = σ(2u)(1 - σ(2u)); the second term is 0 where e is.
+TEXT ·geluTanhGradAVX2F32(SB), NOSPLIT, $0-24
+	PROLOGUE
+	VMOVUPD K_ELO, Y13
+gtgloop:
+	CMPQ CX, $4
+	JL gtgdone
+	VCVTPS2PD (SI), Y5
+	VMULPD Y5, Y5, Y7
+	VMOVUPD K_GC, Y8
+	VFMADD231PD K_GCK, Y7, Y8
+	VMULPD Y5, Y8, Y8
+	VANDPD K_ABSMASK, Y8, Y8
+	VMULPD K_MTWO, Y8, Y8
+	VMAXPD Y8, Y13, Y0
+	EXPD
+	VCMPPD $5, Y13, Y8, Y9
+	VANDPD Y9, Y2, Y2
+	VADDPD Y12, Y2, Y10
+	VDIVPD Y10, Y12, Y10
+	VMULPD Y10, Y2, Y4
+	VBLENDVPD Y5, Y4, Y10, Y11
+	VMULPD Y10, Y4, Y4
+	VMOVUPD K_GC, Y8
+	VFMADD231PD K_GCK3, Y7, Y8
+	VMULPD Y5, Y8, Y8
+	VMULPD Y4, Y8, Y8
+	VANDPD Y9, Y8, Y8
+	VADDPD Y8, Y8, Y8
+	VADDPD Y8, Y11, Y11
+	NEXT
+	JMP gtgloop
+gtgdone:
+	VZEROUPPER
+	RET
 """)
 def poly_z(reg, arg, prefix, n):
     lines = [f"VBROADCASTSD K_{prefix}{n - 1}, {reg}"]
@@ -177,6 +216,43 @@ gtloop:
 	NEXTZ
 	JMP gtloop
 gtdone:
+	VZEROUPPER
+	RET
+
+// func geluTanhGradAVX512F32(dst, x *float32, n int)
+TEXT ·geluTanhGradAVX512F32(SB), NOSPLIT, $0-24
+	PROLOGUEZ
+	VBROADCASTSD K_ELO, Z13
+gtgloop:
+	CMPQ CX, $8
+	JL gtgdone
+	VCVTPS2PD (SI), Z5
+	VMULPD Z5, Z5, Z7
+	VBROADCASTSD K_GC, Z8
+	VFMADD231PD.BCST K_GCK, Z7, Z8
+	VMULPD Z5, Z8, Z8
+	VPANDQ.BCST K_ABSMASK, Z8, Z8
+	VMULPD.BCST K_MTWO, Z8, Z8
+	VMAXPD Z8, Z13, Z0
+	EXPDZ
+	VCMPPD $5, Z13, Z8, K3
+	VMOVAPD.Z Z2, K3, Z2
+	VADDPD Z12, Z2, Z10
+	VDIVPD Z10, Z12, Z10
+	VMULPD Z10, Z2, Z4
+	VPTESTMQ.BCST K_SIGNMASK, Z5, K2
+	VBLENDMPD Z4, Z10, K2, Z11
+	VMULPD Z10, Z4, Z4
+	VBROADCASTSD K_GC, Z8
+	VFMADD231PD.BCST K_GCK3, Z7, Z8
+	VMULPD Z5, Z8, Z8
+	VMULPD Z4, Z8, Z8
+	VMOVAPD.Z Z8, K3, Z8
+	VADDPD Z8, Z8, Z8
+	VADDPD Z8, Z11, Z11
+	NEXTZ
+	JMP gtgloop
+gtgdone:
 	VZEROUPPER
 	RET
 """)

@@ -11,8 +11,8 @@ func erfGeluCall(op erfGeluOp, dst, x *float32, n int) {
 	switch op {
 	case opErf:
 		erfRowGo(d, s)
-	case opGeluGrad:
-		geluGradRowGo(d, s)
+	case opGeluGrad, opGeluTanhGrad:
+		geluGradRowGo(d, s, op == opGeluTanhGrad)
 	default:
 		geluRowGo(d, s, op == opGeluTanh)
 	}

@@ -5,15 +5,24 @@ import (
 	"testing"
 )
 
-// refGeluGrad is the derivative of the exact GELU in float64, Φ(x) +
-// x·φ(x), with the larger of its two terms' magnitudes (the scale its
-// rounding error is measured against: the sum cancels near x = -0.75).
-func refGeluGrad(f float64) (v, scale float64) {
-	p := 0.5 * math.Erfc(-f/math.Sqrt2)
-	if math.IsInf(f, 0) {
-		return p, p
+// refGeluGrad is the derivative of GELU in float64 (the exact form, or
+// with tanh the tanh form), with the larger of its two terms' magnitudes:
+// the scale its rounding error is measured against, since the sum crosses
+// zero near x = -0.75.
+func refGeluGrad(f float64, tanh bool) (v, scale float64) {
+	var p, q float64
+	if tanh {
+		s := sigmoid(2 * geluTanhC * (f + geluTanhK*f*f*f))
+		p = s
+		if !math.IsInf(f, 0) {
+			q = 2 * f * geluTanhC * (1 + 3*geluTanhK*f*f) * s * (1 - s)
+		}
+	} else {
+		p = 0.5 * math.Erfc(-f/math.Sqrt2)
+		if !math.IsInf(f, 0) {
+			q = f * math.Exp(-0.5*f*f) / math.Sqrt(2*math.Pi)
+		}
 	}
-	q := f * math.Exp(-0.5*f*f) / math.Sqrt(2*math.Pi)
 	return p + q, max(math.Abs(p), math.Abs(q))
 }
 
@@ -24,28 +33,34 @@ func spacing32(v float64) float64 {
 	return float64(math.Nextafter32(f, float32(math.Inf(1))) - f)
 }
 
-// TestGeluGradAccuracy checks GeluGradRow's stated bound over erfSweep:
+// TestGeluGradAccuracy checks GeluGradRow's stated bounds over erfSweep:
 // the error in units of the last place of the larger term.
 func TestGeluGradAccuracy(t *testing.T) {
 	x := erfSweep()
 	got := make([]float32, len(x))
-	GeluGradRow(got, x)
-	worst, at := 0.0, float32(0)
-	for i, v := range x {
-		want, scale := refGeluGrad(float64(v))
-		if want != want {
-			if got[i] == got[i] {
-				t.Errorf("gelu_grad(%v) = %v, want NaN", v, got[i])
+	for _, tc := range []struct {
+		name  string
+		tanh  bool
+		bound float64
+	}{{"gelu_grad", false, simdGeluGradULP32}, {"gelu_tanh_grad", true, simdGeluTanhGradULP32}} {
+		GeluGradRow(got, x, tc.tanh)
+		worst, at := 0.0, float32(0)
+		for i, v := range x {
+			want, scale := refGeluGrad(float64(v), tc.tanh)
+			if want != want {
+				if got[i] == got[i] {
+					t.Errorf("%s(%v) = %v, want NaN", tc.name, v, got[i])
+				}
+				continue
 			}
-			continue
+			if e := math.Abs(float64(got[i])-want) / spacing32(scale); e > worst {
+				worst, at = e, v
+			}
 		}
-		if e := math.Abs(float64(got[i])-want) / spacing32(scale); e > worst {
-			worst, at = e, v
+		t.Logf("%s: %d arguments, worst %.3f ulp of the larger term at %v", tc.name, len(x), worst, at)
+		if worst > tc.bound {
+			t.Errorf("%s: %.3f ulp at x = %v, the bound is %v", tc.name, worst, at, tc.bound)
 		}
-	}
-	t.Logf("gelu_grad: %d arguments, worst %.3f ulp of the larger term at %v", len(x), worst, at)
-	if worst > simdGeluGradULP32 {
-		t.Errorf("gelu_grad: %.3f ulp at x = %v, the bound is %v", worst, at, simdGeluGradULP32)
 	}
 }
 
@@ -55,31 +70,33 @@ func TestGeluGradSpecial(t *testing.T) {
 	inf := float32(math.Inf(1))
 	x := []float32{0, float32(math.Copysign(0, -1)), inf, -inf, float32(math.NaN()), 30, -30, 1e30, -1e30}
 	want := []float32{0.5, 0.5, 1, 0, 0, 1, 0, 1, 0}
-	got := make([]float32, len(x))
-	GeluGradRow(got, x)
-	for i, w := range want {
-		if i == 4 {
-			if got[i] == got[i] {
-				t.Errorf("gelu_grad(NaN) = %v", got[i])
+	for _, tanh := range []bool{false, true} {
+		got := make([]float32, len(x))
+		GeluGradRow(got, x, tanh)
+		for i, w := range want {
+			if i == 4 {
+				if got[i] == got[i] {
+					t.Errorf("tanh %v: gelu_grad(NaN) = %v", tanh, got[i])
+				}
+				continue
 			}
-			continue
+			if math.Abs(float64(got[i]-w)) > 1e-44 {
+				t.Errorf("tanh %v: gelu_grad(%v) = %v, want %v", tanh, x[i], got[i], w)
+			}
 		}
-		if math.Abs(float64(got[i]-w)) > 1e-44 {
-			t.Errorf("gelu_grad(%v) = %v, want %v", x[i], got[i], w)
+		y := make([]float32, 37)
+		for i := range y {
+			y[i] = float32(i-18) * 0.37
 		}
-	}
-	y := make([]float32, 37)
-	for i := range y {
-		y[i] = float32(i-18) * 0.37
-	}
-	whole := make([]float32, len(y))
-	GeluGradRow(whole, y)
-	for s := range len(y) {
-		part := make([]float32, len(y)-s)
-		GeluGradRow(part, y[s:])
-		for i, v := range part {
-			if math.Float32bits(v) != math.Float32bits(whole[s+i]) {
-				t.Fatalf("x[%d] = %v gives %v from offset %d, %v in the whole row", s+i, y[s+i], v, s, whole[s+i])
+		whole := make([]float32, len(y))
+		GeluGradRow(whole, y, tanh)
+		for s := range len(y) {
+			part := make([]float32, len(y)-s)
+			GeluGradRow(part, y[s:], tanh)
+			for i, v := range part {
+				if math.Float32bits(v) != math.Float32bits(whole[s+i]) {
+					t.Fatalf("tanh %v: x[%d] = %v gives %v from offset %d, %v in the whole row", tanh, s+i, y[s+i], v, s, whole[s+i])
+				}
 			}
 		}
 	}

@@ -310,6 +310,12 @@ func EluRow[T Float](dst, x []T, alpha float64) {
 	}
 }
 
+// The constants of GELU's tanh form: u = geluTanhC·(x + geluTanhK·x³).
+const (
+	geluTanhC = 0.7978845608028654 // sqrt(2/π)
+	geluTanhK = 0.044715
+)
+
 // GeluRow computes dst = x * Φ(x) with Φ the standard normal distribution
 // function, exactly (erf) or, when tanh is set, with the tanh approximation
 // 0.5*x*(1 + tanh(sqrt(2/π)*(x + 0.044715*x³))). float32 rows run vector
@@ -339,10 +345,9 @@ func geluRow[T Float](dst, x []T, tanh bool) {
 
 func geluRowGo[T Float](dst, x []T, tanh bool) {
 	if tanh {
-		c := math.Sqrt(2 / math.Pi)
 		for i, v := range x {
 			f := float64(v)
-			dst[i] = T(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+			dst[i] = T(0.5 * f * (1 + math.Tanh(geluTanhC*(f+geluTanhK*f*f*f))))
 		}
 		return
 	}
@@ -352,25 +357,50 @@ func geluRowGo[T Float](dst, x []T, tanh bool) {
 	}
 }
 
-// GeluGradRow computes dst = Φ(x) + x·φ(x), the derivative of the exact
-// GELU x·Φ(x) (φ the standard normal density). float32 rows run vector
-// code with AVX2 and FMA (simd_erf.go), within simdGeluGradULP32 ulp of the
-// larger of the two terms (the sum cancels near x = -0.75, where it
-// crosses zero); the Go rows compute 0.5·erfc(-x/√2) + x·exp(-x²/2)/√(2π)
-// in float64. Long rows run in parallel tasks (see parallelEW).
-func GeluGradRow[T Float](dst, x []T) {
-	if !parallelEW(ewGeluGrad, dst, x, nil) {
-		geluGradRow(dst, x)
+// GeluGradRow computes the derivative of GeluRow's GELU: dst = Φ(x) +
+// x·φ(x) (φ the standard normal density) for the exact form, and with tanh
+// set dst = σ(2u)·(1 + 2x·u'·(1 - σ(2u))), u = c(x + k x³), u' = c(1 +
+// 3k x²), which is (1 + tanh u)/2 + x(1 - tanh² u)u'/2 without its
+// cancellations. float32 rows run vector code with AVX2 and FMA
+// (simd_erf.go), within simdGeluGradULP32 and simdGeluTanhGradULP32 ulp of
+// the larger of the two terms (each sum crosses zero near x = -0.75); the
+// Go rows compute the formulas in float64 (0.5·erfc(-x/√2) +
+// x·exp(-x²/2)/√(2π) for the exact form). Long rows run in parallel tasks
+// (see parallelEW).
+func GeluGradRow[T Float](dst, x []T, tanh bool) {
+	op := ewGeluGrad
+	if tanh {
+		op = ewGeluTanhGrad
+	}
+	if !parallelEW(op, dst, x, nil) {
+		geluGradRow(dst, x, tanh)
 	}
 }
 
-func geluGradRow[T Float](dst, x []T) {
-	if !simdErfRow(opGeluGrad, dst, x) {
-		geluGradRowGo(dst, x)
+func geluGradRow[T Float](dst, x []T, tanh bool) {
+	op := opGeluGrad
+	if tanh {
+		op = opGeluTanhGrad
+	}
+	if !simdErfRow(op, dst, x) {
+		geluGradRowGo(dst, x, tanh)
 	}
 }
 
-func geluGradRowGo[T Float](dst, x []T) {
+func geluGradRowGo[T Float](dst, x []T, tanh bool) {
+	if tanh {
+		for i, v := range x {
+			f := float64(v)
+			if math.IsInf(f, 0) {
+				dst[i] = T(sigmoid(f)) // the second term is 0 there, not Inf·0
+				continue
+			}
+			s := sigmoid(2 * geluTanhC * (f + geluTanhK*f*f*f))
+			du := geluTanhC * (1 + 3*geluTanhK*f*f)
+			dst[i] = T(s * (1 + 2*f*du*(1-s)))
+		}
+		return
+	}
 	c := 1 / math.Sqrt(2*math.Pi)
 	for i, v := range x {
 		f := float64(v)

@@ -59,6 +59,9 @@ var (
 	Gelu *Op
 	// GeluGrad is the elementwise op "gelu_grad", the exact GELU's derivative.
 	GeluGrad *Op
+	// GeluTanhGrad is the elementwise op "gelu_tanh_grad", the derivative
+	// of GELU's tanh form.
+	GeluTanhGrad *Op
 	// Clip is the elementwise op "clip".
 	Clip *Op
 )
@@ -332,13 +335,21 @@ func init() {
 			cases: append(unaryCases(AnyReal, nil), unaryCases(AnyReal, Attrs{"approximate": "tanh"})...)},
 		{h: &GeluGrad, name: "gelu_grad",
 			doc: "gelu_grad(x): Φ(x) + x*φ(x), the derivative of the exact gelu, in one pass (φ the standard normal density)",
-			r32: kernels.GeluGradRow[float32], r64: kernels.GeluGradRow[float64],
+			r32: func(dst, x []float32) { kernels.GeluGradRow(dst, x, false) },
+			r64: func(dst, x []float64) { kernels.GeluGradRow(dst, x, false) },
 			d: func(b *Builder, n *Node) *Node { // φ(x)(2 - x²)
 				x := n.In[0]
 				x2 := b.Mul(x, x)
 				pdf := b.Mul(scalar(b, x, 1/math.Sqrt(2*math.Pi)), un(b, Exp, b.Mul(scalar(b, x, -0.5), x2)))
 				return b.Mul(pdf, b.Sub(scalar(b, x, 2), x2))
 			},
+			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
+		{h: &GeluTanhGrad, name: "gelu_tanh_grad",
+			doc: "gelu_tanh_grad(x): the derivative of gelu(x, approximate = \"tanh\"), " +
+				"(1 + tanh u)/2 + x(1 - tanh² u)u'/2 with u = sqrt(2/π)(x + 0.044715x³), in one pass",
+			r32: func(dst, x []float32) { kernels.GeluGradRow(dst, x, true) },
+			r64: func(dst, x []float64) { kernels.GeluGradRow(dst, x, true) },
+			d:   geluTanhSecond,
 			dom: AnyReal, fuse: fusedOwnRows, inPlace: true},
 		{h: &Clip, name: "clip", builtin: floatsBuiltin("lo", "hi"),
 			doc: "clip(x; lo float64 = -Inf, hi float64 = +Inf): min(max(x, lo), hi); the gradient is 1 where " +
@@ -368,23 +379,26 @@ func geluCheck(a Attrs) error {
 	return nil
 }
 
-// geluDerivative is gelu_grad(x) = Φ(x) + x φ(x) for the exact form, and
-// the derivative of the tanh form, written with ops, for approximate =
-// "tanh".
+// geluDerivative is gelu_grad(x) = Φ(x) + x φ(x) for the exact form and
+// gelu_tanh_grad(x) for approximate = "tanh".
 func geluDerivative(b *Builder, n *Node) *Node {
-	x := n.In[0]
-	one, half := scalar(b, x, 1), scalar(b, x, 0.5)
 	if n.Attrs.Str("approximate", "") == "tanh" {
-		// u = c(x + k x³), y = x(1 + tanh u)/2:
-		// dy/dx = (1 + t)/2 + x (1 - t²) c (1 + 3k x²) / 2.
-		c, k := math.Sqrt(2/math.Pi), 0.044715
-		x2 := b.Mul(x, x)
-		u := b.Mul(scalar(b, x, c), b.Add(x, b.Mul(scalar(b, x, k), b.Mul(x2, x))))
-		t := un(b, Tanh, u)
-		du := b.Mul(scalar(b, x, c), b.Add(one, b.Mul(scalar(b, x, 3*k), x2)))
-		return b.Mul(half, b.Add(b.Add(one, t), b.Mul(b.Mul(x, b.Sub(one, b.Mul(t, t))), du)))
+		return un(b, GeluTanhGrad, n.In[0])
 	}
-	return un(b, GeluGrad, x)
+	return un(b, GeluGrad, n.In[0])
+}
+
+// geluTanhSecond is gelu_tanh_grad's derivative, written with ops: with u
+// = c(x + k x³), u' = c(1 + 3k x²) and t = tanh u, the first derivative is
+// (1 + t)/2 + x(1 - t²)u'/2 and the second (1 - t²)(u' - x t u'² + 3ck x²).
+func geluTanhSecond(b *Builder, n *Node) *Node {
+	x := n.In[0]
+	c, k := math.Sqrt(2/math.Pi), 0.044715
+	x2 := b.Mul(x, x)
+	t := un(b, Tanh, b.Mul(scalar(b, x, c), b.Add(x, b.Mul(scalar(b, x, k), b.Mul(x2, x)))))
+	du := b.Mul(scalar(b, x, c), b.Add(scalar(b, x, 1), b.Mul(scalar(b, x, 3*k), x2)))
+	in := b.Add(b.Sub(du, b.Mul(b.Mul(x, t), b.Mul(du, du))), b.Mul(scalar(b, x, 3*c*k), x2))
+	return b.Mul(b.Sub(scalar(b, x, 1), b.Mul(t, t)), in)
 }
 
 // clipCheck accepts number bounds with lo <= hi.
