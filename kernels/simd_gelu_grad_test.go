@@ -101,3 +101,19 @@ func TestGeluGradSpecial(t *testing.T) {
 		}
 	}
 }
+
+// TestGeluGradFloat64Extremes: the float64 rows give 1 and 0 (not NaN)
+// for arguments whose cube or square overflows.
+func TestGeluGradFloat64Extremes(t *testing.T) {
+	x := []float64{1e200, -1e200, math.MaxFloat64, -math.MaxFloat64, math.Inf(1), math.Inf(-1)}
+	want := []float64{1, 0, 1, 0, 1, 0}
+	for _, tanh := range []bool{false, true} {
+		got := make([]float64, len(x))
+		GeluGradRow(got, x, tanh)
+		for i, w := range want {
+			if math.Abs(got[i]-w) > 1e-300 {
+				t.Errorf("tanh %v: gelu_grad(%v) = %v, want %v", tanh, x[i], got[i], w)
+			}
+		}
+	}
+}

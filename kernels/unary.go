@@ -391,11 +391,13 @@ func geluGradRowGo[T Float](dst, x []T, tanh bool) {
 	if tanh {
 		for i, v := range x {
 			f := float64(v)
-			if math.IsInf(f, 0) {
-				dst[i] = T(sigmoid(f)) // the second term is 0 there, not Inf·0
+			s := sigmoid(2 * geluTanhC * (f + geluTanhK*f*f*f))
+			if s == 0 || s == 1 {
+				// The second term is below s·(1 - s)·2x·u', 0 here (and
+				// not Inf·0 for huge or infinite x).
+				dst[i] = T(s)
 				continue
 			}
-			s := sigmoid(2 * geluTanhC * (f + geluTanhK*f*f*f))
 			du := geluTanhC * (1 + 3*geluTanhK*f*f)
 			dst[i] = T(s * (1 + 2*f*du*(1-s)))
 		}
