@@ -64,7 +64,7 @@ type ortResult struct {
 // model of models/, the design's examples and the PyTorch mirrors.
 func exportFiles(t *testing.T) []string {
 	var files []string
-	for _, pat := range []string{"models/*.nn", "lang/testdata/examples/*.nn", "testdata/torch_weights/models.nn", "testdata/onnx/volumes.nn"} {
+	for _, pat := range []string{"models/*.nn", "lang/testdata/examples/*.nn", "testdata/torch_weights/models.nn", "testdata/onnx/volumes.nn", "testdata/onnx/gelu_grads.nn"} {
 		m, err := filepath.Glob(pat)
 		if err != nil {
 			t.Fatal(err)

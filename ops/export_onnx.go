@@ -59,6 +59,8 @@ func declareElementwiseExports() {
 		return e.Node("Elu", in, map[string]any{"alpha": float32(n.Attrs.Float("alpha", DefaultEluAlpha))}), nil
 	})
 	setExport(Gelu, geluExport)
+	setExport(GeluGrad, geluGradExport)
+	setExport(GeluTanhGrad, geluTanhGradExport)
 	setExport(Clip, func(e Exporter, n *Node, in []string) (string, error) {
 		dt := n.Type.DType
 		lo, hi := n.Attrs.Float("lo", math.Inf(-1)), n.Attrs.Float("hi", math.Inf(1))
@@ -94,6 +96,35 @@ func binaryExport(opType string) ExportFunc {
 	return func(e Exporter, n *Node, in []string) (string, error) {
 		return e.Node(opType, in, nil), nil
 	}
+}
+
+// geluGradExport writes gelu_grad, Φ(x) + x·φ(x), from Erf and Exp:
+// 0.5·(1 + erf(x/√2)) + x·exp(-x²/2)/√(2π).
+func geluGradExport(e Exporter, n *Node, in []string) (string, error) {
+	dt := n.Type.DType
+	x := in[0]
+	erf := e.Node("Erf", []string{e.Node("Mul", []string{x, e.Scalar(1/math.Sqrt2, dt)}, nil)}, nil)
+	cdf := e.Node("Mul", []string{e.Node("Add", []string{erf, e.Scalar(1, dt)}, nil), e.Scalar(0.5, dt)}, nil)
+	x2 := e.Node("Mul", []string{x, x}, nil)
+	pdf := e.Node("Mul", []string{e.Node("Exp", []string{e.Node("Mul", []string{x2, e.Scalar(-0.5, dt)}, nil)}, nil),
+		e.Scalar(1/math.Sqrt(2*math.Pi), dt)}, nil)
+	return e.Node("Add", []string{cdf, e.Node("Mul", []string{x, pdf}, nil)}, nil), nil
+}
+
+// geluTanhGradExport writes gelu_tanh_grad from Tanh: with t = tanh(c(x +
+// k x³)), 0.5·(1 + t) + 0.5·x·(1 - t²)·c(1 + 3k x²).
+func geluTanhGradExport(e Exporter, n *Node, in []string) (string, error) {
+	dt := n.Type.DType
+	x := in[0]
+	c, k := math.Sqrt(2/math.Pi), 0.044715
+	mul := func(a, b string) string { return e.Node("Mul", []string{a, b}, nil) }
+	add := func(a, b string) string { return e.Node("Add", []string{a, b}, nil) }
+	x2 := mul(x, x)
+	t := e.Node("Tanh", []string{mul(add(x, mul(mul(x2, x), e.Scalar(k, dt))), e.Scalar(c, dt))}, nil)
+	first := mul(add(t, e.Scalar(1, dt)), e.Scalar(0.5, dt))
+	sech2 := e.Node("Sub", []string{e.Scalar(1, dt), mul(t, t)}, nil)
+	du := mul(add(mul(x2, e.Scalar(3*k, dt)), e.Scalar(1, dt)), e.Scalar(0.5*c, dt))
+	return add(first, mul(mul(x, sech2), du)), nil
 }
 
 // geluExport writes gelu from Erf or Tanh (ONNX's own Gelu is opset 20).
