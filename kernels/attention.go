@@ -144,16 +144,22 @@ func (a *Attention[T]) probs(q, k []T, i0, h int, lens []int, mask func(i int, r
 // for the whole strip in one call (short rows, as small heads have, pay its
 // entry once, not once a row; an element's exponential has the same bits
 // wherever it sits), then each row's sum in float64 lanes (sumLanes) and
-// the scaling, with AVX2 for f32 rows (rows_vec.go). A row of -Inf gives
-// NaNs (0/0), a row with a NaN gives NaNs.
+// the scaling, with AVX2 for f32 rows (rows_vec.go; softmaxRows32 calls
+// the vector routines directly). A row of -Inf gives NaNs (0/0), a row
+// with a NaN gives NaNs.
 func (a *Attention[T]) softmaxStrip(h, cols int, kept func(r int) int) {
 	var lens [AttnRows]int
 	for r := 0; r < h; r++ {
-		row := a.s[r*cols : (r+1)*cols]
-		c := kept(r)
-		lens[r] = c
-		if c > 0 {
-			subScalarRow(row[:c], rowShift(row[:c]))
+		lens[r] = kept(r)
+	}
+	if s32, ok := any(a.s).([]float32); ok && vecRows32() {
+		softmaxRows32(s32, h, cols, &lens)
+		return
+	}
+	for r := 0; r < h; r++ {
+		if c := lens[r]; c > 0 {
+			row := a.s[r*cols : r*cols+c]
+			subScalarRow(row, rowShift(row))
 		}
 	}
 	expRow(a.s[:h*cols], a.s[:h*cols])
