@@ -16,8 +16,10 @@ import (
 type BenchStep struct {
 	Op string `json:"op"`
 	// Call is the op with its operands' shapes, its true flags (such as
-	// a product's transpose_x) and its result's shape:
-	// "matmul([512, 128], [384, 128]; transpose_w) → [512, 384]".
+	// a product's transpose_x), the ops a fused kernel runs, and its
+	// result's shape: "matmul([512, 128], [384, 128]; transpose_w) →
+	// [512, 384]", "fused_matmul([16, 64], [64, 128], [128]; with add) →
+	// [16, 128]".
 	Call  string  `json:"call"`
 	File  string  `json:"file,omitempty"`
 	Line  int     `json:"line"` // 0: no source position
@@ -76,7 +78,23 @@ func stepCall(n *ops.Node, in [][]int, out []int) string {
 	if len(flags) > 0 {
 		call += "; " + strings.Join(slices.Sorted(slices.Values(flags)), ", ")
 	}
+	if names := programOps(n.Attrs.Str("program", "")); len(names) > 0 {
+		call += "; with " + strings.Join(names, ", ")
+	}
 	return fmt.Sprintf("%s(%s) → %s", n.Op.Name, call, dimsText(out))
+}
+
+// programOps lists the ops of a fused kernel's program
+// ("t0=gelu_grad(x1); t1=mul(x0,t0)": gelu_grad, mul), in order.
+func programOps(prog string) []string {
+	var names []string
+	for _, instr := range strings.Split(prog, ";") {
+		_, rhs, ok := strings.Cut(instr, "=")
+		if name, _, ok2 := strings.Cut(rhs, "("); ok && ok2 {
+			names = append(names, strings.TrimSpace(name))
+		}
+	}
+	return names
 }
 
 // dimsText is a concrete shape as "[2, 3]" ("[]" for a scalar).

@@ -35,7 +35,7 @@ func TestBenchText(t *testing.T) {
 		last = i
 	}
 	for _, s := range []string{"digits.nn:9  h = dropout(relu(l1(x)), p)", "std/nn.nn:13              return x @ W + b",
-		"(no source position)      optimizer updates", "fused_matmul([16, 64], [64, 128], [128]) → [16, 128]"} {
+		"(no source position)      optimizer updates", "fused_matmul([16, 64], [64, 128], [128]; with add, relu) → [16, 128]"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("line %q missing in\n%s", s, out)
 		}
