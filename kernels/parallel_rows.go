@@ -69,7 +69,7 @@ const ewMaxWork = 36
 
 // ewCost is the cost of one element of op for T: ewWork, or that of the
 // vector code where simdUnary runs op (BenchmarkSIMDRows, one core: exp 0.25
-// ns for float32 and 0.8 for float64, sigmoid 0.34 and 1.4, tanh 1.3 for
+// ns for float32 and 0.8 for float64, sigmoid 0.34 and 1.4, tanh 0.5 for
 // float32, log about 2).
 func ewCost[T Float](op int) int {
 	if simdMath() {
@@ -85,7 +85,7 @@ func ewCost[T Float](op int) int {
 			return 2
 		case ewTanh:
 			if f32 {
-				return 2
+				return 1
 			}
 		case ewLog:
 			return 2

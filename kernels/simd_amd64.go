@@ -31,8 +31,13 @@ func sigmoidAVX512F32N(dst, x *float32, n int)
 //go:noescape
 func sigmoidAVX2F64(dst, x *float64, n int)
 
+// tanhAVX2F32N is tanh in float32 arithmetic on expAVX2F32N's exp.
+//
 //go:noescape
-func tanhAVX2F32(dst, x *float32, n int)
+func tanhAVX2F32N(dst, x *float32, n int)
+
+//go:noescape
+func tanhAVX512F32N(dst, x *float32, n int)
 
 // Natural logarithm, simd_log_amd64.s: n a multiple of four.
 //
@@ -87,7 +92,14 @@ func simdCall32(op simdOp, dst, x *float32, n int) bool {
 		}
 		sigmoidAVX2F32N(dst, x, n)
 	case simdTanh:
-		tanhAVX2F32(dst, x, n)
+		if m := n &^ 15; X86.HasAVX512F && m > 0 {
+			tanhAVX512F32N(dst, x, m)
+			if m == n {
+				break
+			}
+			dst, x, n = ptrAt(dst, m), ptrAt(x, m), n-m
+		}
+		tanhAVX2F32N(dst, x, n)
 	case simdLog:
 		logAVX2F32(dst, x, n)
 	default:

@@ -2,12 +2,10 @@
 
 #include "textflag.h"
 
-// Vectorized exp and sigmoid in float64 and tanh for float32 (AVX2 + FMA),
-// four lanes at a time, for n a multiple of four (simd_amd64.go handles the
-// rest). Every lane is computed in float64 (tanh widens its float32
-// arguments, computes and rounds once): lanes never depend on their
-// neighbours or on where a row starts. float32 exp and sigmoid are in
-// simd_exp32_amd64.s.
+// Vectorized exp and sigmoid in float64 (AVX2 + FMA), four lanes at a
+// time, for n a multiple of four (simd_amd64.go handles the rest): lanes
+// never depend on their neighbours or on where a row starts. float32 exp,
+// sigmoid and tanh are in simd_exp32_amd64.s.
 //
 // exp(x): x is clamped to a range where the result still over- or
 // underflows (NaN passes the clamps), n = round(x/ln2), r = x - n*ln2 with
@@ -81,92 +79,77 @@ DATA simdk<>+384(SB)/8, $0x8000000000000000
 DATA simdk<>+392(SB)/8, $0x8000000000000000
 DATA simdk<>+400(SB)/8, $0x8000000000000000
 DATA simdk<>+408(SB)/8, $0x8000000000000000
-// tanhmax
-DATA simdk<>+416(SB)/8, $0x4034000000000000
-DATA simdk<>+424(SB)/8, $0x4034000000000000
-DATA simdk<>+432(SB)/8, $0x4034000000000000
-DATA simdk<>+440(SB)/8, $0x4034000000000000
-// tanhsmall
-DATA simdk<>+448(SB)/8, $0x3f50000000000000
-DATA simdk<>+456(SB)/8, $0x3f50000000000000
-DATA simdk<>+464(SB)/8, $0x3f50000000000000
-DATA simdk<>+472(SB)/8, $0x3f50000000000000
-// mthird
-DATA simdk<>+480(SB)/8, $0xbfd5555555555555
-DATA simdk<>+488(SB)/8, $0xbfd5555555555555
-DATA simdk<>+496(SB)/8, $0xbfd5555555555555
-DATA simdk<>+504(SB)/8, $0xbfd5555555555555
 // c0
-DATA simdk<>+512(SB)/8, $0x3ff0000000000000
-DATA simdk<>+520(SB)/8, $0x3ff0000000000000
-DATA simdk<>+528(SB)/8, $0x3ff0000000000000
-DATA simdk<>+536(SB)/8, $0x3ff0000000000000
+DATA simdk<>+416(SB)/8, $0x3ff0000000000000
+DATA simdk<>+424(SB)/8, $0x3ff0000000000000
+DATA simdk<>+432(SB)/8, $0x3ff0000000000000
+DATA simdk<>+440(SB)/8, $0x3ff0000000000000
 // c1
-DATA simdk<>+544(SB)/8, $0x3ff0000000000000
-DATA simdk<>+552(SB)/8, $0x3ff0000000000000
-DATA simdk<>+560(SB)/8, $0x3ff0000000000000
-DATA simdk<>+568(SB)/8, $0x3ff0000000000000
+DATA simdk<>+448(SB)/8, $0x3ff0000000000000
+DATA simdk<>+456(SB)/8, $0x3ff0000000000000
+DATA simdk<>+464(SB)/8, $0x3ff0000000000000
+DATA simdk<>+472(SB)/8, $0x3ff0000000000000
 // c2
-DATA simdk<>+576(SB)/8, $0x3fe0000000000000
-DATA simdk<>+584(SB)/8, $0x3fe0000000000000
-DATA simdk<>+592(SB)/8, $0x3fe0000000000000
-DATA simdk<>+600(SB)/8, $0x3fe0000000000000
+DATA simdk<>+480(SB)/8, $0x3fe0000000000000
+DATA simdk<>+488(SB)/8, $0x3fe0000000000000
+DATA simdk<>+496(SB)/8, $0x3fe0000000000000
+DATA simdk<>+504(SB)/8, $0x3fe0000000000000
 // c3
-DATA simdk<>+608(SB)/8, $0x3fc5555555555555
-DATA simdk<>+616(SB)/8, $0x3fc5555555555555
-DATA simdk<>+624(SB)/8, $0x3fc5555555555555
-DATA simdk<>+632(SB)/8, $0x3fc5555555555555
+DATA simdk<>+512(SB)/8, $0x3fc5555555555555
+DATA simdk<>+520(SB)/8, $0x3fc5555555555555
+DATA simdk<>+528(SB)/8, $0x3fc5555555555555
+DATA simdk<>+536(SB)/8, $0x3fc5555555555555
 // c4
-DATA simdk<>+640(SB)/8, $0x3fa5555555555555
-DATA simdk<>+648(SB)/8, $0x3fa5555555555555
-DATA simdk<>+656(SB)/8, $0x3fa5555555555555
-DATA simdk<>+664(SB)/8, $0x3fa5555555555555
+DATA simdk<>+544(SB)/8, $0x3fa5555555555555
+DATA simdk<>+552(SB)/8, $0x3fa5555555555555
+DATA simdk<>+560(SB)/8, $0x3fa5555555555555
+DATA simdk<>+568(SB)/8, $0x3fa5555555555555
 // c5
-DATA simdk<>+672(SB)/8, $0x3f81111111111111
-DATA simdk<>+680(SB)/8, $0x3f81111111111111
-DATA simdk<>+688(SB)/8, $0x3f81111111111111
-DATA simdk<>+696(SB)/8, $0x3f81111111111111
+DATA simdk<>+576(SB)/8, $0x3f81111111111111
+DATA simdk<>+584(SB)/8, $0x3f81111111111111
+DATA simdk<>+592(SB)/8, $0x3f81111111111111
+DATA simdk<>+600(SB)/8, $0x3f81111111111111
 // c6
-DATA simdk<>+704(SB)/8, $0x3f56c16c16c16c17
-DATA simdk<>+712(SB)/8, $0x3f56c16c16c16c17
-DATA simdk<>+720(SB)/8, $0x3f56c16c16c16c17
-DATA simdk<>+728(SB)/8, $0x3f56c16c16c16c17
+DATA simdk<>+608(SB)/8, $0x3f56c16c16c16c17
+DATA simdk<>+616(SB)/8, $0x3f56c16c16c16c17
+DATA simdk<>+624(SB)/8, $0x3f56c16c16c16c17
+DATA simdk<>+632(SB)/8, $0x3f56c16c16c16c17
 // c7
-DATA simdk<>+736(SB)/8, $0x3f2a01a01a01a01a
-DATA simdk<>+744(SB)/8, $0x3f2a01a01a01a01a
-DATA simdk<>+752(SB)/8, $0x3f2a01a01a01a01a
-DATA simdk<>+760(SB)/8, $0x3f2a01a01a01a01a
+DATA simdk<>+640(SB)/8, $0x3f2a01a01a01a01a
+DATA simdk<>+648(SB)/8, $0x3f2a01a01a01a01a
+DATA simdk<>+656(SB)/8, $0x3f2a01a01a01a01a
+DATA simdk<>+664(SB)/8, $0x3f2a01a01a01a01a
 // c8
-DATA simdk<>+768(SB)/8, $0x3efa01a01a01a01a
-DATA simdk<>+776(SB)/8, $0x3efa01a01a01a01a
-DATA simdk<>+784(SB)/8, $0x3efa01a01a01a01a
-DATA simdk<>+792(SB)/8, $0x3efa01a01a01a01a
+DATA simdk<>+672(SB)/8, $0x3efa01a01a01a01a
+DATA simdk<>+680(SB)/8, $0x3efa01a01a01a01a
+DATA simdk<>+688(SB)/8, $0x3efa01a01a01a01a
+DATA simdk<>+696(SB)/8, $0x3efa01a01a01a01a
 // c9
-DATA simdk<>+800(SB)/8, $0x3ec71de3a556c734
-DATA simdk<>+808(SB)/8, $0x3ec71de3a556c734
-DATA simdk<>+816(SB)/8, $0x3ec71de3a556c734
-DATA simdk<>+824(SB)/8, $0x3ec71de3a556c734
+DATA simdk<>+704(SB)/8, $0x3ec71de3a556c734
+DATA simdk<>+712(SB)/8, $0x3ec71de3a556c734
+DATA simdk<>+720(SB)/8, $0x3ec71de3a556c734
+DATA simdk<>+728(SB)/8, $0x3ec71de3a556c734
 // c10
-DATA simdk<>+832(SB)/8, $0x3e927e4fb7789f5c
-DATA simdk<>+840(SB)/8, $0x3e927e4fb7789f5c
-DATA simdk<>+848(SB)/8, $0x3e927e4fb7789f5c
-DATA simdk<>+856(SB)/8, $0x3e927e4fb7789f5c
+DATA simdk<>+736(SB)/8, $0x3e927e4fb7789f5c
+DATA simdk<>+744(SB)/8, $0x3e927e4fb7789f5c
+DATA simdk<>+752(SB)/8, $0x3e927e4fb7789f5c
+DATA simdk<>+760(SB)/8, $0x3e927e4fb7789f5c
 // c11
-DATA simdk<>+864(SB)/8, $0x3e5ae64567f544e4
-DATA simdk<>+872(SB)/8, $0x3e5ae64567f544e4
-DATA simdk<>+880(SB)/8, $0x3e5ae64567f544e4
-DATA simdk<>+888(SB)/8, $0x3e5ae64567f544e4
+DATA simdk<>+768(SB)/8, $0x3e5ae64567f544e4
+DATA simdk<>+776(SB)/8, $0x3e5ae64567f544e4
+DATA simdk<>+784(SB)/8, $0x3e5ae64567f544e4
+DATA simdk<>+792(SB)/8, $0x3e5ae64567f544e4
 // c12
-DATA simdk<>+896(SB)/8, $0x3e21eed8eff8d898
-DATA simdk<>+904(SB)/8, $0x3e21eed8eff8d898
-DATA simdk<>+912(SB)/8, $0x3e21eed8eff8d898
-DATA simdk<>+920(SB)/8, $0x3e21eed8eff8d898
+DATA simdk<>+800(SB)/8, $0x3e21eed8eff8d898
+DATA simdk<>+808(SB)/8, $0x3e21eed8eff8d898
+DATA simdk<>+816(SB)/8, $0x3e21eed8eff8d898
+DATA simdk<>+824(SB)/8, $0x3e21eed8eff8d898
 // c13
-DATA simdk<>+928(SB)/8, $0x3de6124613a86d09
-DATA simdk<>+936(SB)/8, $0x3de6124613a86d09
-DATA simdk<>+944(SB)/8, $0x3de6124613a86d09
-DATA simdk<>+952(SB)/8, $0x3de6124613a86d09
-GLOBL simdk<>(SB), RODATA|NOPTR, $960
+DATA simdk<>+832(SB)/8, $0x3de6124613a86d09
+DATA simdk<>+840(SB)/8, $0x3de6124613a86d09
+DATA simdk<>+848(SB)/8, $0x3de6124613a86d09
+DATA simdk<>+856(SB)/8, $0x3de6124613a86d09
+GLOBL simdk<>(SB), RODATA|NOPTR, $864
 #define K_LOG2E simdk<>+0(SB)
 #define K_LN2HI simdk<>+32(SB)
 #define K_LN2LO simdk<>+64(SB)
@@ -180,23 +163,20 @@ GLOBL simdk<>(SB), RODATA|NOPTR, $960
 #define K_ONE simdk<>+320(SB)
 #define K_ABSMASK simdk<>+352(SB)
 #define K_SIGNMASK simdk<>+384(SB)
-#define K_TANHMAX simdk<>+416(SB)
-#define K_TANHSMALL simdk<>+448(SB)
-#define K_MTHIRD simdk<>+480(SB)
-#define K_C0 simdk<>+512(SB)
-#define K_C1 simdk<>+544(SB)
-#define K_C2 simdk<>+576(SB)
-#define K_C3 simdk<>+608(SB)
-#define K_C4 simdk<>+640(SB)
-#define K_C5 simdk<>+672(SB)
-#define K_C6 simdk<>+704(SB)
-#define K_C7 simdk<>+736(SB)
-#define K_C8 simdk<>+768(SB)
-#define K_C9 simdk<>+800(SB)
-#define K_C10 simdk<>+832(SB)
-#define K_C11 simdk<>+864(SB)
-#define K_C12 simdk<>+896(SB)
-#define K_C13 simdk<>+928(SB)
+#define K_C0 simdk<>+416(SB)
+#define K_C1 simdk<>+448(SB)
+#define K_C2 simdk<>+480(SB)
+#define K_C3 simdk<>+512(SB)
+#define K_C4 simdk<>+544(SB)
+#define K_C5 simdk<>+576(SB)
+#define K_C6 simdk<>+608(SB)
+#define K_C7 simdk<>+640(SB)
+#define K_C8 simdk<>+672(SB)
+#define K_C9 simdk<>+704(SB)
+#define K_C10 simdk<>+736(SB)
+#define K_C11 simdk<>+768(SB)
+#define K_C12 simdk<>+800(SB)
+#define K_C13 simdk<>+832(SB)
 
 // REDUCE: Y0 = x -> Y1 = n, Y0 = r.
 #define REDUCE \
@@ -316,43 +296,6 @@ sig64done:
 	VZEROUPPER
 	RET
 
-// func tanhAVX2F32(dst, x *float32, n int)
-//
-// tanh(x) = sign(x) (e-1)/(e+1) with e = exp(2 min(|x|, 20)), in float64;
-// below |x| = 2^-10, where e-1 would lose bits, a - a^3/3 instead.
-TEXT ·tanhAVX2F32(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	VMOVUPD K_TANHMAX, Y14
-	VMOVUPD K_ONE, Y12
-tanh32loop:
-	CMPQ CX, $4
-	JL tanh32done
-	VCVTPS2PD (SI), Y5
-	VANDPD K_ABSMASK, Y5, Y6
-	VMINPD Y6, Y14, Y0
-	VADDPD Y0, Y0, Y0
-	EXP32
-	VSUBPD Y12, Y2, Y3
-	VADDPD Y12, Y2, Y4
-	VDIVPD Y4, Y3, Y3
-	VMULPD Y6, Y6, Y4
-	VMULPD K_MTHIRD, Y4, Y4
-	VFMADD213PD Y6, Y6, Y4
-	VCMPPD $1, K_TANHSMALL, Y6, Y7
-	VBLENDVPD Y7, Y4, Y3, Y3
-	VANDPD K_SIGNMASK, Y5, Y7
-	VORPD Y7, Y3, Y3
-	VCVTPD2PSY Y3, X3
-	VMOVUPS X3, (DI)
-	ADDQ $16, SI
-	ADDQ $16, DI
-	SUBQ $4, CX
-	JMP tanh32loop
-tanh32done:
-	VZEROUPPER
-	RET
 // func expAVX512F64(dst, x *float64, n int)
 //
 // expAVX2F64 with eight lanes (AVX-512F), n a multiple of eight: the same

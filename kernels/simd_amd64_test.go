@@ -32,7 +32,7 @@ func TestSIMDAVX512MatchesAVX2(t *testing.T) {
 	for _, k := range []struct {
 		name         string
 		avx2, avx512 func(dst, x *float32, n int)
-	}{{"exp", expAVX2F32N, expAVX512F32N}, {"sigmoid", sigmoidAVX2F32N, sigmoidAVX512F32N},
+	}{{"exp", expAVX2F32N, expAVX512F32N}, {"sigmoid", sigmoidAVX2F32N, sigmoidAVX512F32N}, {"tanh", tanhAVX2F32N, tanhAVX512F32N},
 		{"erf", erfAVX2F32L, erfAVX512F32L}, {"gelu", geluAVX2F32L, geluAVX512F32L},
 		{"gelu_grad", geluGradAVX2F32L, geluGradAVX512F32L}, {"gelu_tanh", geluTanhAVX2F32, geluTanhAVX512F32},
 		{"gelu_tanh_grad", geluTanhGradAVX2F32, geluTanhGradAVX512F32}} {

@@ -8,6 +8,11 @@
 // Taylor polynomial of degree 7 (error below 2^-27 on |r| <= ln2/2), times
 // 2^(n>>1) and 2^(n-(n>>1)), so that subnormal results are rounded once and
 // x above the threshold overflows to +Inf.
+//
+// tanh on the same exp: with a = |x|, (1 - e)/(1 + e) for e = exp(-2a)
+// from a = 0.55 up, a + a·s·P(s) for s = a² below (P of degree 5:
+// simd_tanh32_fit.py, which prints the constants tanhb and t0-t5), x's sign
+// put back.
 
 // log2e
 DATA simdk32<>+0(SB)/4, $0x3fb8aa3b
@@ -153,7 +158,70 @@ DATA simdk32<>+496(SB)/4, $0x80000000
 DATA simdk32<>+500(SB)/4, $0x80000000
 DATA simdk32<>+504(SB)/4, $0x80000000
 DATA simdk32<>+508(SB)/4, $0x80000000
-GLOBL simdk32<>(SB), RODATA|NOPTR, $512
+// tanhb
+DATA simdk32<>+512(SB)/4, $0x3f0ccccd
+DATA simdk32<>+516(SB)/4, $0x3f0ccccd
+DATA simdk32<>+520(SB)/4, $0x3f0ccccd
+DATA simdk32<>+524(SB)/4, $0x3f0ccccd
+DATA simdk32<>+528(SB)/4, $0x3f0ccccd
+DATA simdk32<>+532(SB)/4, $0x3f0ccccd
+DATA simdk32<>+536(SB)/4, $0x3f0ccccd
+DATA simdk32<>+540(SB)/4, $0x3f0ccccd
+// t0
+DATA simdk32<>+544(SB)/4, $0xbeaaaaab
+DATA simdk32<>+548(SB)/4, $0xbeaaaaab
+DATA simdk32<>+552(SB)/4, $0xbeaaaaab
+DATA simdk32<>+556(SB)/4, $0xbeaaaaab
+DATA simdk32<>+560(SB)/4, $0xbeaaaaab
+DATA simdk32<>+564(SB)/4, $0xbeaaaaab
+DATA simdk32<>+568(SB)/4, $0xbeaaaaab
+DATA simdk32<>+572(SB)/4, $0xbeaaaaab
+// t1
+DATA simdk32<>+576(SB)/4, $0x3e08887f
+DATA simdk32<>+580(SB)/4, $0x3e08887f
+DATA simdk32<>+584(SB)/4, $0x3e08887f
+DATA simdk32<>+588(SB)/4, $0x3e08887f
+DATA simdk32<>+592(SB)/4, $0x3e08887f
+DATA simdk32<>+596(SB)/4, $0x3e08887f
+DATA simdk32<>+600(SB)/4, $0x3e08887f
+DATA simdk32<>+604(SB)/4, $0x3e08887f
+// t2
+DATA simdk32<>+608(SB)/4, $0xbd5d0964
+DATA simdk32<>+612(SB)/4, $0xbd5d0964
+DATA simdk32<>+616(SB)/4, $0xbd5d0964
+DATA simdk32<>+620(SB)/4, $0xbd5d0964
+DATA simdk32<>+624(SB)/4, $0xbd5d0964
+DATA simdk32<>+628(SB)/4, $0xbd5d0964
+DATA simdk32<>+632(SB)/4, $0xbd5d0964
+DATA simdk32<>+636(SB)/4, $0xbd5d0964
+// t3
+DATA simdk32<>+640(SB)/4, $0x3cb2b593
+DATA simdk32<>+644(SB)/4, $0x3cb2b593
+DATA simdk32<>+648(SB)/4, $0x3cb2b593
+DATA simdk32<>+652(SB)/4, $0x3cb2b593
+DATA simdk32<>+656(SB)/4, $0x3cb2b593
+DATA simdk32<>+660(SB)/4, $0x3cb2b593
+DATA simdk32<>+664(SB)/4, $0x3cb2b593
+DATA simdk32<>+668(SB)/4, $0x3cb2b593
+// t4
+DATA simdk32<>+672(SB)/4, $0xbc0b9adf
+DATA simdk32<>+676(SB)/4, $0xbc0b9adf
+DATA simdk32<>+680(SB)/4, $0xbc0b9adf
+DATA simdk32<>+684(SB)/4, $0xbc0b9adf
+DATA simdk32<>+688(SB)/4, $0xbc0b9adf
+DATA simdk32<>+692(SB)/4, $0xbc0b9adf
+DATA simdk32<>+696(SB)/4, $0xbc0b9adf
+DATA simdk32<>+700(SB)/4, $0xbc0b9adf
+// t5
+DATA simdk32<>+704(SB)/4, $0x3b2591cd
+DATA simdk32<>+708(SB)/4, $0x3b2591cd
+DATA simdk32<>+712(SB)/4, $0x3b2591cd
+DATA simdk32<>+716(SB)/4, $0x3b2591cd
+DATA simdk32<>+720(SB)/4, $0x3b2591cd
+DATA simdk32<>+724(SB)/4, $0x3b2591cd
+DATA simdk32<>+728(SB)/4, $0x3b2591cd
+DATA simdk32<>+732(SB)/4, $0x3b2591cd
+GLOBL simdk32<>(SB), RODATA|NOPTR, $736
 #define F_LOG2E simdk32<>+0(SB)
 #define F_LN2HI simdk32<>+32(SB)
 #define F_LN2LO simdk32<>+64(SB)
@@ -170,6 +238,13 @@ GLOBL simdk32<>(SB), RODATA|NOPTR, $512
 #define F_C7 simdk32<>+416(SB)
 #define F_ONE simdk32<>+448(SB)
 #define F_SIGN simdk32<>+480(SB)
+#define F_TANHB simdk32<>+512(SB)
+#define F_T0 simdk32<>+544(SB)
+#define F_T1 simdk32<>+576(SB)
+#define F_T2 simdk32<>+608(SB)
+#define F_T3 simdk32<>+640(SB)
+#define F_T4 simdk32<>+672(SB)
+#define F_T5 simdk32<>+704(SB)
 
 // EXPF32: Y0 = x -> Y2 = exp(x); clamp bounds in Y14, Y15, the bias in
 // Y13; clobbers Y1, Y3, Y4, Y5.
@@ -333,5 +408,100 @@ zsigloop:
 	SUBQ $16, CX
 	JMP zsigloop
 zsigdone:
+	VZEROUPPER
+	RET
+
+// TANHF32: Y6 = x -> Y8 = tanh(x); Y11 the sign mask, Y12 one, Y13-Y15 as
+// EXPF32; clobbers Y0-Y5, Y7, Y9, Y10.
+#define TANHF32 \
+	VANDNPS Y6, Y11, Y7; \
+	VADDPS Y7, Y7, Y0; \
+	VXORPS Y11, Y0, Y0; \
+	EXPF32; \
+	VSUBPS Y2, Y12, Y8; \
+	VADDPS Y12, Y2, Y9; \
+	VDIVPS Y9, Y8, Y8; \
+	VMULPS Y7, Y7, Y9; \
+	VMOVUPS F_T5, Y10; \
+	VFMADD213PS F_T4, Y9, Y10; \
+	VFMADD213PS F_T3, Y9, Y10; \
+	VFMADD213PS F_T2, Y9, Y10; \
+	VFMADD213PS F_T1, Y9, Y10; \
+	VFMADD213PS F_T0, Y9, Y10; \
+	VMULPS Y9, Y10, Y10; \
+	VFMADD213PS Y7, Y7, Y10; \
+	VCMPPS $1, F_TANHB, Y7, Y9; \
+	VBLENDVPS Y9, Y10, Y8, Y8; \
+	VANDPS Y11, Y6, Y9; \
+	VORPS Y9, Y8, Y8
+
+// func tanhAVX2F32N(dst, x *float32, n int)
+TEXT ·tanhAVX2F32N(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVUPS F_HI, Y14
+	VMOVUPS F_LO, Y15
+	VMOVUPS F_BIAS, Y13
+	VMOVUPS F_ONE, Y12
+	VMOVUPS F_SIGN, Y11
+tanhloop:
+	CMPQ CX, $8
+	JL tanhdone
+	VMOVUPS (SI), Y6
+	TANHF32
+	VMOVUPS Y8, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP tanhloop
+tanhdone:
+	VZEROUPPER
+	RET
+
+// func tanhAVX512F32N(dst, x *float32, n int)
+//
+// tanhAVX2F32N with sixteen lanes (AVX-512F), n a multiple of sixteen,
+// bitwise the same results (TANHB in Z16).
+TEXT ·tanhAVX512F32N(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS F_HI, Z14
+	VBROADCASTSS F_LO, Z15
+	VPBROADCASTD F_BIAS, Z13
+	VBROADCASTSS F_ONE, Z12
+	VPBROADCASTD F_SIGN, Z11
+	VBROADCASTSS F_TANHB, Z16
+ztanhloop:
+	CMPQ CX, $16
+	JL ztanhdone
+	VMOVUPS (SI), Z6
+	VPANDND Z6, Z11, Z7
+	VADDPS Z7, Z7, Z0
+	VPXORD Z11, Z0, Z0
+	EXPF32Z
+	VSUBPS Z2, Z12, Z8
+	VADDPS Z12, Z2, Z9
+	VDIVPS Z9, Z8, Z8
+	VMULPS Z7, Z7, Z9
+	VBROADCASTSS F_T5, Z10
+	VFMADD213PS.BCST F_T4, Z9, Z10
+	VFMADD213PS.BCST F_T3, Z9, Z10
+	VFMADD213PS.BCST F_T2, Z9, Z10
+	VFMADD213PS.BCST F_T1, Z9, Z10
+	VFMADD213PS.BCST F_T0, Z9, Z10
+	VMULPS Z9, Z10, Z10
+	VFMADD213PS Z7, Z7, Z10
+	VCMPPS $1, Z16, Z7, K1
+	VBLENDMPS Z10, Z8, K1, Z8
+	VPANDD Z11, Z6, Z9
+	VPORD Z9, Z8, Z8
+	VMOVUPS Z8, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP ztanhloop
+ztanhdone:
 	VZEROUPPER
 	RET
