@@ -32,35 +32,10 @@ import os
 import mpmath as mp
 import numpy as np
 
+from fit32 import cheb_fit32, polyval
+
 mp.mp.dps = 40
 AMAX = 10.25
-
-
-def cheb_fit(f, lo, hi, deg):
-    n = deg + 1
-    lo, hi = mp.mpf(lo), mp.mpf(hi)
-    xs = [(lo + hi) / 2 + (hi - lo) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
-    a = mp.matrix([[x ** j for j in range(n)] for x in xs])
-    c = mp.lu_solve(a, mp.matrix([f(x) for x in xs]))
-    return [c[j] for j in range(n)]
-
-
-def cheb_fit32(f, lo, hi, deg):
-    """cheb_fit with float32 coefficients: each, from the highest degree
-    down, is rounded and the lower ones fitted again to what is left, which
-    makes up for most of the rounding."""
-    fixed = []
-    for d in range(deg, -1, -1):
-        c = cheb_fit(lambda x: f(x) - sum(v * x ** (deg - i) for i, v in enumerate(fixed)), lo, hi, d)
-        fixed.append(mp.mpf(float(np.float32(float(c[d])))))
-    return list(reversed(fixed))
-
-
-def polyval(c, x):
-    r = mp.mpf(0)
-    for v in reversed(c):
-        r = r * x + mp.mpf(float(np.float32(v)))
-    return r
 
 
 # P(s) = (erf(√s)/√s - 1)/√s... written as erf(a) = a + a·P(a²).

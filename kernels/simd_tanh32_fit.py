@@ -15,33 +15,11 @@ of a + a·s·P(s) on (0, B] in exact arithmetic.
 import mpmath as mp
 import numpy as np
 
+from fit32 import cheb_fit32, polyval
+
 mp.mp.dps = 40
 B = 0.55
 OFFSET = 512  # the first free byte of simdk32<>
-
-
-def cheb_fit(f, lo, hi, deg):
-    n = deg + 1
-    lo, hi = mp.mpf(lo), mp.mpf(hi)
-    xs = [(lo + hi) / 2 + (hi - lo) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
-    a = mp.matrix([[x ** j for j in range(n)] for x in xs])
-    c = mp.lu_solve(a, mp.matrix([f(x) for x in xs]))
-    return [c[j] for j in range(n)]
-
-
-def cheb_fit32(f, lo, hi, deg):
-    fixed = []
-    for d in range(deg, -1, -1):
-        c = cheb_fit(lambda x: f(x) - sum(v * x ** (deg - i) for i, v in enumerate(fixed)), lo, hi, d)
-        fixed.append(mp.mpf(float(np.float32(float(c[d])))))
-    return list(reversed(fixed))
-
-
-def polyval(c, x):
-    r = mp.mpf(0)
-    for v in reversed(c):
-        r = r * x + v
-    return r
 
 
 def p_of(s):
