@@ -19,19 +19,20 @@ import (
 // of torch/char_lstm.py and torch/tiny_gpt.py.
 const smallText = "data/tinyshakespeare_40k.txt"
 
-// TestCharLSTM trains char_lstm.nn (dim 32, two layers of hidden 64,
-// dropout 0.25) on the 40k slice for 3 epochs of windows of 32 (cosine
-// schedule, warmup 10) and requires a validation loss of at most 3.06
+// TestCharLSTM trains char_lstm.nn (dim 32, three layers of hidden 64,
+// dropout 0.25) on the 40k slice for 6 epochs of windows of 32 (cosine
+// schedule, warmup 10) and requires a validation loss of at most 2.95
 // nats a character. PyTorch on the same slice, network and settings
-// (torch/char_lstm.py small, torch/char_lstm_small.json) reaches 2.993,
-// 2.972 and 2.981 over seeds 0-2: the threshold is its worst seed plus
-// 0.07. The unigram entropy of the text is about 3.3 nats. It then samples
-// from the trained model.
+// (torch/char_lstm.py small, torch/char_lstm_small.json) reaches 2.797,
+// 2.818 and 2.879 over seeds 0-2: the threshold is its worst seed plus
+// 0.07. The unigram entropy of the text is about 3.3 nats (3 epochs left
+// the three-layer network at 3.12-3.23 in PyTorch, too near it for a
+// check). It then samples from the trained model.
 func TestCharLSTM(t *testing.T) {
 	args := map[string]any{"vocab": 58, "dim": 32, "hidden": 64}
-	p, params, res := trainSmall(t, "char_lstm.nn", args)
-	if v := res.Metrics["val_loss"]; !(v <= 3.06) {
-		t.Errorf("validation loss %.4f nats/char > 3.06", v)
+	p, params, res := trainSmall(t, "char_lstm.nn", args, 6)
+	if v := res.Metrics["val_loss"]; !(v <= 2.95) {
+		t.Errorf("validation loss %.4f nats/char > 2.95", v)
 	}
 	checkSample(t, p, params)
 }
@@ -42,8 +43,8 @@ func TestCharLSTM(t *testing.T) {
 // characters of context, text(..., context = 64), as char-rnn's carried
 // state measures it: 1.4116 against 1.4112 for the same parameters,
 // models/README.md). Run with NNC_FULL=all (hours on the 2-core machine).
-// The block, with its moving average since session 15, reached 1.4059:
-// the target is not met, and this test fails on it.
+// The two-layer block of sessions 15-17 reached 1.4059 and failed it; the
+// three-layer block since session 18 reached 1.389 (epoch 10 of 13).
 func TestCharLSTMFull(t *testing.T) {
 	fullRun(t, true)
 	p, err := nnc.CompileFile("char_lstm.nn")
@@ -60,19 +61,21 @@ func TestCharLSTMFull(t *testing.T) {
 }
 
 // TestCharLSTMStep checks CharLM.step against CharLM.forward: stepping
-// through a sequence from the zero states of both layers gives, at every
+// through a sequence from the zero states of the three layers gives, at every
 // position, the logits forward gives there (up to 1e-5; dropout is off
 // outside training), with the same random parameters.
 func TestCharLSTMStep(t *testing.T) {
 	p := compileWith(t, "char_lstm.nn", map[string]any{"vocab": 11, "dim": 8, "hidden": 16})
 	ids := randomIDs(23, 11)
 	hidden := tensor.New(tensor.F32, 1, 16)
-	names := []string{"h1", "c1", "h2", "c2"}
+	names := []string{"h1", "c1", "h2", "c2", "h3", "c3"}
 	state := map[string]*nnc.Tensor{}
 	for _, n := range names {
 		state[n] = hidden
 	}
-	compareSteps(t, p, "CharLM", ids, func(pos int, id int32) map[string]*nnc.Tensor {
+	// The initial weights times 4, so that the logits vary after three
+	// layers (as initialized they span 0.06).
+	compareSteps(t, p, "CharLM", 4, ids, func(pos int, id int32) map[string]*nnc.Tensor {
 		in := map[string]*nnc.Tensor{"ids": {DType: tensor.I32, Shape: []int{1}, I32: []int32{id}}}
 		for _, n := range names {
 			in[n] = state[n]
@@ -98,14 +101,14 @@ func compileWith(t *testing.T, file string, args map[string]any) *nnc.Program {
 
 // trainSmall trains a language model briefly on the 40k slice and writes
 // its parameters (and vocabulary) to a temporary folder.
-func trainSmall(t *testing.T, file string, args map[string]any) (*nnc.Program, string, *nnc.TrainResult) {
+func trainSmall(t *testing.T, file string, args map[string]any, epochs int) (*nnc.Program, string, *nnc.TrainResult) {
 	t.Helper()
 	p := compileWith(t, file, args)
 	out := filepath.Join(t.TempDir(), "lm.safetensors")
 	// TextContext -1: whole windows are scored, as the PyTorch runs the
 	// thresholds come from score them; EMA -1: no moving average of the
 	// weights (tiny_gpt.nn's block has one), as they have none.
-	res, err := p.Train(nnc.TrainOptions{Data: smallText, Seq: 32, TextContext: -1, Epochs: 3,
+	res, err := p.Train(nnc.TrainOptions{Data: smallText, Seq: 32, TextContext: -1, Epochs: epochs,
 		Schedule: "cosine(warmup = 10, min_lr = 1e-4)", Output: out, StepSettings: nnc.StepSettings{EMA: -1}})
 	if err != nil {
 		t.Fatal(err)
@@ -126,8 +129,9 @@ func randomIDs(n, v int) []int32 {
 
 // compareSteps runs M.forward on ids as one row and M.step on each id in
 // turn (inputs made by in, the state carried by keep) with the same
-// parameters, and requires equal logits at every position.
-func compareSteps(t *testing.T, p *nnc.Program, model string, ids []int32, in func(int, int32) map[string]*nnc.Tensor, keep func([]*nnc.Tensor)) {
+// parameters (the initial ones times scale), and requires equal logits at
+// every position.
+func compareSteps(t *testing.T, p *nnc.Program, model string, scale float32, ids []int32, in func(int, int32) map[string]*nnc.Tensor, keep func([]*nnc.Tensor)) {
 	t.Helper()
 	fwd, err := p.Func(model + ".forward")
 	if err != nil {
@@ -135,6 +139,16 @@ func compareSteps(t *testing.T, p *nnc.Program, model string, ids []int32, in fu
 	}
 	if err := fwd.InitParams(7); err != nil {
 		t.Fatal(err)
+	}
+	for _, name := range fwd.Params() {
+		v, _ := fwd.Param(name)
+		w := &nnc.Tensor{DType: v.DType, Shape: v.Shape, F32: make([]float32, len(v.F32))}
+		for i, x := range v.F32 {
+			w.F32[i] = x * scale
+		}
+		if err := fwd.SetParam(name, w); err != nil {
+			t.Fatal(err)
+		}
 	}
 	step, err := p.Func(model + ".step")
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 // text grows past it).
 func TestTinyGPT(t *testing.T) {
 	args := map[string]any{"vocab": 58, "d": 32, "heads": 2, "layers": 2, "ctx": 32, "p": 0.0}
-	p, params, res := trainSmall(t, "tiny_gpt.nn", args)
+	p, params, res := trainSmall(t, "tiny_gpt.nn", args, 3)
 	if v := res.Metrics["val_loss"]; !(v <= 3.07) {
 		t.Errorf("validation loss %.4f nats/char > 3.07", v)
 	}
@@ -56,7 +56,7 @@ func TestTinyGPTStep(t *testing.T) {
 	ids := randomIDs(16, 11)
 	empty := tensor.New(tensor.F32, 2, 1, 2, 16, 8)
 	cache := []*nnc.Tensor{empty, empty}
-	compareSteps(t, p, "TinyGPT", ids, func(pos int, id int32) map[string]*nnc.Tensor {
+	compareSteps(t, p, "TinyGPT", 1, ids, func(pos int, id int32) map[string]*nnc.Tensor {
 		return map[string]*nnc.Tensor{
 			"ids": {DType: tensor.I32, Shape: []int{1}, I32: []int32{id}},
 			"t":   {DType: tensor.I32, Shape: []int{}, I32: []int32{int32(pos)}},

@@ -2,8 +2,9 @@
 data windows, optimizer, schedule and clipping, on one thread.
 
     /usr/bin/python3 torch/char_lstm.py small   # the 40k slice, the test's settings -> char_lstm_small.json
-    /usr/bin/python3 torch/char_lstm.py full    # the train block's run without its ema -> char_lstm.json
-    /usr/bin/python3 torch/char_lstm.py full_ema # with ema(decay = 0.998, start = 1715) -> char_lstm_full_ema.json
+    /usr/bin/python3 torch/char_lstm.py full_l3_ema # the train block since session 18 (three layers) -> char_lstm_full_l3_ema.json
+    /usr/bin/python3 torch/char_lstm.py full    # the two-layer block of sessions 13-14 (no ema) -> char_lstm.json
+    /usr/bin/python3 torch/char_lstm.py full_ema # the two-layer block of sessions 15-17 (ema(decay = 0.998, start = 1715)) -> char_lstm_full_ema.json
     /usr/bin/python3 torch/char_lstm.py full 20 # its first 20 steps only (the time a step), validated -> char_lstm_20steps.json
 
 The train block's early_stop (patience 3, the best epoch kept) is not
@@ -36,13 +37,15 @@ set_threads(1)
 
 # The settings of each run: the model's arguments and the train block's.
 RUNS = {
-    "small": dict(file="data/tinyshakespeare_40k.txt", dim=32, hidden=64, p=0.25, seq=32, batch=32, epochs=3,
-                  lr=2e-3, warmup=10, min_lr=1e-4, clip=1.0, seeds=[0, 1, 2]),
+    "small": dict(file="data/tinyshakespeare_40k.txt", dim=32, hidden=64, p=0.25, seq=32, batch=32, epochs=6,
+                  lr=2e-3, warmup=10, min_lr=1e-4, clip=1.0, seeds=[0, 1, 2], layers=3),
     "full": dict(file="data/tinyshakespeare.txt.gz", dim=64, hidden=512, p=0.25, seq=128, batch=32, epochs=13,
-                 lr=2e-3, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0], context=64),
+                 lr=2e-3, warmup=100, min_lr=1e-4, clip=1.0, seeds=[0], context=64, layers=2),
 }
-# The train block since session 15: the same, with its moving average.
+# The train block of sessions 15-17: the same, with its moving average.
 RUNS["full_ema"] = dict(RUNS["full"], ema=0.998, ema_start=1715)
+# The train block since session 18: three layers.
+RUNS["full_l3_ema"] = dict(RUNS["full_ema"], layers=3)
 
 
 def read_text(path):
@@ -73,16 +76,17 @@ def cosine_lr(step, total, lr, warmup, min_lr):
 
 
 class CharLM(nn.Module):
-    """Embedding, two-layer LSTM with dropout p between the layers and
-    before the Dense head; nnc's initializers."""
+    """Embedding, an LSTM of `layers` layers (three in char_lstm.nn since
+    session 18, two before) with dropout p between the layers and before
+    the Dense head; nnc's initializers."""
 
-    def __init__(self, vocab, dim, hidden, p):
+    def __init__(self, vocab, dim, hidden, p, layers=3):
         super().__init__()
         self.embed = nn.Embedding(vocab, dim)  # normal(0, 1), as nnc's Embedding
-        self.rnn = nn.LSTM(dim, hidden, num_layers=2, dropout=p, batch_first=True)
+        self.rnn = nn.LSTM(dim, hidden, num_layers=layers, dropout=p, batch_first=True)
         self.drop = nn.Dropout(p)
         self.head = nn.Linear(hidden, vocab)
-        for layer in range(2):
+        for layer in range(layers):
             nn.init.xavier_uniform_(getattr(self.rnn, f"weight_ih_l{layer}"))
             nn.init.orthogonal_(getattr(self.rnn, f"weight_hh_l{layer}"))
             nn.init.zeros_(getattr(self.rnn, f"bias_ih_l{layer}"))
@@ -219,5 +223,5 @@ RUNS_OF = {"char_lstm": RUNS}
 
 if __name__ == "__main__":
     main(sys.argv, "char_lstm",
-         lambda V, cfg: CharLM(V, cfg["dim"], cfg["hidden"], cfg["p"]),
+         lambda V, cfg: CharLM(V, cfg["dim"], cfg["hidden"], cfg["p"], cfg["layers"]),
          lambda cfg: (lambda m: torch.optim.Adam(m.parameters(), lr=cfg["lr"])))

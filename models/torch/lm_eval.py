@@ -52,9 +52,10 @@ def read_safetensors(path):
 
 
 def load_char_lstm(p, vocab, dim, hidden):
-    m = char_lstm.CharLM(vocab, dim, hidden, 0.0)
+    layers = sum(1 for k in p if k.startswith("rnn") and k.endswith(".W_ih"))  # rnn1, rnn2, ...
+    m = char_lstm.CharLM(vocab, dim, hidden, 0.0, layers)
     sd = {"embed.weight": p["embed.table"], "head.weight": p["head.W"].T, "head.bias": p["head.b"]}
-    for layer, name in enumerate(["rnn1", "rnn2"]):
+    for layer, name in enumerate(f"rnn{i + 1}" for i in range(layers)):
         sd[f"rnn.weight_ih_l{layer}"] = p[f"{name}.W_ih"].T
         sd[f"rnn.weight_hh_l{layer}"] = p[f"{name}.W_hh"].T
         sd[f"rnn.bias_ih_l{layer}"] = p[f"{name}.b_ih"]
