@@ -78,23 +78,10 @@ func stepCall(n *ops.Node, in [][]int, out []int) string {
 	if len(flags) > 0 {
 		call += "; " + strings.Join(slices.Sorted(slices.Values(flags)), ", ")
 	}
-	if names := programOps(n.Attrs.Str("program", "")); len(names) > 0 {
+	if names := ops.FusedMembers(n); len(names) > 0 {
 		call += "; with " + strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s(%s) → %s", n.Op.Name, call, dimsText(out))
-}
-
-// programOps lists the ops of a fused kernel's program
-// ("t0=gelu_grad(x1); t1=mul(x0,t0)": gelu_grad, mul), in order.
-func programOps(prog string) []string {
-	var names []string
-	for _, instr := range strings.Split(prog, ";") {
-		_, rhs, ok := strings.Cut(instr, "=")
-		if name, _, ok2 := strings.Cut(rhs, "("); ok && ok2 {
-			names = append(names, strings.TrimSpace(name))
-		}
-	}
-	return names
 }
 
 // dimsText is a concrete shape as "[2, 3]" ("[]" for a scalar).

@@ -99,8 +99,8 @@ func TestBenchDigits(t *testing.T) {
 
 // checkBenchSteps: with every step listed (Top above their number), the
 // steps fall in time, their shares sum to 1 and each op's steps to the
-// op's time, each call names its op and shapes, and a rate is its FLOPs
-// over its time.
+// op's time, each call names its op and shapes (and a fused program's
+// member ops), and a rate is its FLOPs over its time.
 func checkBenchSteps(t *testing.T, pr BenchProfile) {
 	t.Helper()
 	var share float64
@@ -113,6 +113,10 @@ func checkBenchSteps(t *testing.T, pr BenchProfile) {
 		}
 		if !strings.HasPrefix(s.Call, s.Op+"(") || !strings.Contains(s.Call, ") → [") {
 			t.Errorf("step %d: call %q", i, s.Call)
+		}
+		programmed := s.Op == "fused_elementwise" || s.Op == "fused_reduce" || s.Op == "fused_matmul"
+		if programmed != strings.Contains(s.Call, "; with ") {
+			t.Errorf("step %d: call %q names no member ops, or names some of an unfused op", i, s.Call)
 		}
 		if s.Flops > 0 && s.Time > 0 && math.Abs(s.GFlops-float64(s.Flops)/s.Time/1e9) > 1e-9*s.GFlops {
 			t.Errorf("step %d: %v GFLOP/s for %d FLOP in %v s", i, s.GFlops, s.Flops, s.Time)

@@ -104,6 +104,30 @@ func ParseFused(program string, nIn int) ([]kernels.FusedInstr, []float64, error
 	return prog, imms, nil
 }
 
+// FusedMembers lists the ops of a fused node's program in order
+// (fused_elementwise, fused_reduce and fused_matmul, whose program's x0 is
+// the product: "t0=gelu_grad(x1); t1=mul(x0,t0)" gives gelu_grad, mul), or
+// nil for any other node or a program that does not parse.
+func FusedMembers(n *Node) []string {
+	nIn := len(n.In)
+	switch n.Op {
+	case FusedElementwise, FusedReduce:
+	case FusedMatmul:
+		nIn--
+	default:
+		return nil
+	}
+	prog, _, err := ParseFused(n.Attrs.Str("program", ""), nIn)
+	if err != nil {
+		return nil
+	}
+	names := make([]string, len(prog))
+	for i, in := range prog {
+		names[i] = in.Op
+	}
+	return names
+}
+
 // Handles of the ops this file registers.
 var (
 	// FusedElementwise is the op "fused_elementwise": a tree of elementwise ops run as one kernel over cache-sized tiles
