@@ -17,13 +17,16 @@
 # unpinned "one thread" borrows the other's capacity, and PyTorch keeps a
 # second thread busy despite torch.set_num_threads(1). Run it on a quiet
 # machine (about 25 minutes with ROUNDS=3); two-thread figures come from
-# step.sh and bench/threads_bench_test.go run unpinned.
+# step.sh and bench/threads_bench_test.go run unpinned. PyTorch runs with
+# the settings of torch_env.sh (its best on this processor; TORCH_ENV=keep
+# for the environment as it is), which the first line names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/torch_env.sh 2>/dev/null
 core=${CORE:-0}
 export ROUNDS=${ROUNDS:-3}
 pin=(taskset -c "$core")
-echo "# bench/all.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD), core $core, $ROUNDS rounds"
+echo "# bench/all.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD), core $core, $ROUNDS rounds, $torch_env_note"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "## MLP and ConvNet (step.sh, ms per call, best of the rounds)"

@@ -21,6 +21,7 @@
 # start-up, ONNX Runtime's and PyTorch's include their warm-up calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/torch_env.sh
 rounds=${ROUNDS:-3}
 core=${CORE:-0}
 tmp=$(mktemp -d)

@@ -16,6 +16,7 @@
 #	                                  # nnc's f32 products do (docs/language.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/torch_env.sh
 rounds=${ROUNDS:-3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -15,6 +15,7 @@
 # PyTorch figure the median of 7 batches of at least 0.3 s (after warm-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/torch_env.sh
 rounds=${ROUNDS:-3}
 threads=${THREADS:-1,2}
 tmp=$(mktemp -d)

@@ -19,6 +19,7 @@
 # for a core; the CPU-time ratio is then the fairer figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/torch_env.sh
 rounds=${ROUNDS:-3}
 filter=${FILTER:-.}
 tmp=$(mktemp -d)
