@@ -554,6 +554,5 @@ func (g *GemmPlan[T]) makeSerial() {
 	g.serial = true
 	g.mtp = min(g.mPan, max(1, gemmMT/g.mr))
 	g.ntp = min(g.nPan, max(1, gemmNT/g.nr))
-	g.mBlk, g.nBlk = blocks(g.mPan, g.mtp), blocks(g.nPan, g.ntp)
-	g.rowTasks = g.nBlk == 1
+	g.setBlocks()
 }

@@ -265,21 +265,7 @@ func TestGemmSameForAnyGOMAXPROCS(t *testing.T) {
 		if g.serial || g.mBlk*g.nBlk < 3 {
 			t.Fatalf("%v: %d tasks, serial %v: the test needs the parallel path", s, g.mBlk*g.nBlk, g.serial)
 		}
-		var ref []float32
-		for _, procs := range []int{1, 2, 3, 1} {
-			runtime.GOMAXPROCS(procs)
-			c := make([]float32, m*n)
-			g.Run(1, a, k, b, k, 0, c, n)
-			if ref == nil {
-				ref = c
-				continue
-			}
-			for i := range c {
-				if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
-					t.Fatalf("%v with GOMAXPROCS %d: C[%d] = %g, with 1: %g", s, procs, i, c[i], ref[i])
-				}
-			}
-		}
+		checkSameForAnyProcs(t, fmt.Sprint(s), g, a, k, b, k, m, n)
 	}
 }
 
@@ -317,4 +303,58 @@ func TestGemmKernelChoice(t *testing.T) {
 	if g.Kernel() != want {
 		t.Errorf("kernel %q, want %q (features %+v)", g.Kernel(), want, X86)
 	}
+}
+
+// TestGemmColumnTasks covers the products whose tasks split N and pack
+// their own panels of op(B) (colTasks): op(B) untransposed (packed a row
+// at a time) and transposed, a last panel of fewer columns, op(A)
+// transposed (packed before the tasks) and in place, and every alpha and
+// beta of gemmScales, against the naive product with every microkernel,
+// and bitwise the same for any GOMAXPROCS.
+func TestGemmColumnTasks(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	rng := rand.New(rand.NewPCG(6, 9))
+	i := 0
+	for _, s := range [][3]int{{128, 512, 784}, {100, 700, 300}, {37, 530, 129}, {12, 1000, 64}} {
+		for tr := range 4 {
+			sc := gemmScales[i%len(gemmScales)]
+			i++
+			tc := gemmCase{s[0], s[1], s[2], tr&1 != 0, tr&2 != 0, sc[0], sc[1]}
+			if g := NewGemmPlan[float32](tc.ta, tc.tb, tc.m, tc.n, tc.k); !g.colTasks || g.swap {
+				t.Fatalf("%v: colTasks %v, swap %v: the test needs column tasks", tc, g.colTasks, g.swap)
+			}
+			for _, procs := range []int{1, 2, 3} {
+				runtime.GOMAXPROCS(procs)
+				runGemmCase(t, rng, tc)
+			}
+		}
+	}
+	// Bitwise the same results for any GOMAXPROCS.
+	m, n, k := 100, 700, 300
+	a, b := to32s(randSlice(rng, m*k)), to32s(randSlice(rng, k*n))
+	checkSameForAnyProcs(t, "column tasks", NewGemmPlan[float32](false, false, m, n, k), a, k, b, n, m, n)
+}
+
+// checkSameForAnyProcs runs g's product of a (m×k) by b (k×n, leading
+// dimension ldb; transposed as g's plan says) with GOMAXPROCS 1, 2, 3 and 1
+// again and fails unless every C is bitwise the first, which it returns.
+func checkSameForAnyProcs(t *testing.T, label string, g *GemmPlan[float32], a []float32, lda int, b []float32, ldb, m, n int) []float32 {
+	t.Helper()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var ref []float32
+	for _, procs := range []int{1, 2, 3, 1} {
+		runtime.GOMAXPROCS(procs)
+		c := make([]float32, m*n)
+		g.Run(1, a, lda, b, ldb, 0, c, n)
+		if ref == nil {
+			ref = c
+			continue
+		}
+		for i := range c {
+			if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
+				t.Fatalf("%s with GOMAXPROCS %d: C[%d] = %g, with 1: %g", label, procs, i, c[i], ref[i])
+			}
+		}
+	}
+	return ref
 }
