@@ -39,7 +39,7 @@ func softmaxRows32(s []float32, h, cols int, lens *[AttnRows]int) {
 			var acc [lnLanes]float64
 			m := c &^ (lnLanes - 1)
 			if m > 0 {
-				lnSum16AVX2(&row[0], m, &acc)
+				lnSum16(&row[0], m, &acc)
 			}
 			var t float64
 			for _, v := range row[m:c] {

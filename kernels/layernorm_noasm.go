@@ -7,13 +7,16 @@ package kernels
 // build; they are never called.
 func lnAVX2() bool { return false }
 
-func lnSum16AVX2(*float32, int, *[lnLanes]float64)            { panic("unreachable") }
-func lnSqDev16AVX2(*float32, int, float64, *[lnLanes]float64) { panic("unreachable") }
-func lnGradSums16AVX2(_, _, _ *float32, _ int, _, _ float64, _ *[2 * lnLanes]float64) {
+// lnZMMOff has no effect without the assembly.
+var lnZMMOff bool
+
+func lnSum16(*float32, int, *[lnLanes]float64)            { panic("unreachable") }
+func lnSqDev16(*float32, int, float64, *[lnLanes]float64) { panic("unreachable") }
+func lnGradSums16(_, _, _ *float32, _ int, _, _ float64, _ *[2 * lnLanes]float64) {
 	panic("unreachable")
 }
-func lnForwardAVX2(_, _, _, _ *float32, _ int, _, _ float64)       { panic("unreachable") }
-func lnGradOutAVX2(_, _, _, _ *float32, _ int, _, _, _, _ float64) { panic("unreachable") }
-func lnParamAccAVX2(_, _ *float64, _, _ *float32, _ int, _, _ float64) {
+func lnForwardVec(_, _, _, _ *float32, _ int, _, _ float64)       { panic("unreachable") }
+func lnGradOutVec(_, _, _, _ *float32, _ int, _, _, _, _ float64) { panic("unreachable") }
+func lnParamAccVec(_, _ *float64, _, _ *float32, _ int, _, _ float64) {
 	panic("unreachable")
 }

@@ -39,7 +39,7 @@ func lnStats[T Float](xr []T, eps float64) (mu, inv float64) {
 	var acc [lnLanes]float64
 	x32, vec := lnVec(xr, m)
 	if vec {
-		lnSqDev16AVX2(&x32[0], m, mu, &acc)
+		lnSqDev16(&x32[0], m, mu, &acc)
 	} else {
 		for i := 0; i < m; i += lnLanes {
 			for k := range acc {
@@ -72,7 +72,7 @@ func lnForwardRow[T Float](or, xr, gamma, beta []T, mu, inv float64) {
 	lo := 0
 	if x32, ok := lnVec(xr, n&^3); ok {
 		lo = n &^ 3
-		lnForwardAVX2(&any(or).([]float32)[0], &x32[0], &any(gamma).([]float32)[0], &any(beta).([]float32)[0], lo, mu, inv)
+		lnForwardVec(&any(or).([]float32)[0], &x32[0], &any(gamma).([]float32)[0], &any(beta).([]float32)[0], lo, mu, inv)
 	}
 	for i := lo; i < n; i++ {
 		xh := float64((float64(xr[i]) - mu) * inv)
@@ -87,7 +87,7 @@ func lnGradSums[T Float](xr, gr, gamma []T, mu, inv float64) (sv, sxv float64) {
 	m := n &^ (lnLanes - 1)
 	var acc [2 * lnLanes]float64
 	if x32, ok := lnVec(xr, m); ok {
-		lnGradSums16AVX2(&x32[0], &any(gr).([]float32)[0], &any(gamma).([]float32)[0], m, mu, inv, &acc)
+		lnGradSums16(&x32[0], &any(gr).([]float32)[0], &any(gamma).([]float32)[0], m, mu, inv, &acc)
 	} else {
 		for i := 0; i < m; i += lnLanes {
 			for k := range lnLanes {
@@ -112,7 +112,7 @@ func lnGradRow[T Float](or, xr, gr, gamma []T, mu, inv, mv, mxv float64) {
 	lo := 0
 	if x32, ok := lnVec(xr, n&^3); ok {
 		lo = n &^ 3
-		lnGradOutAVX2(&any(or).([]float32)[0], &x32[0], &any(gr).([]float32)[0], &any(gamma).([]float32)[0], lo, mu, inv, mv, mxv)
+		lnGradOutVec(&any(or).([]float32)[0], &x32[0], &any(gr).([]float32)[0], &any(gamma).([]float32)[0], lo, mu, inv, mv, mxv)
 	}
 	for i := lo; i < n; i++ {
 		xh := float64((float64(xr[i]) - mu) * inv)
@@ -128,7 +128,7 @@ func lnParamRow[T Float](ag, ab []float64, xr, gr []T, mu, inv float64) {
 	lo := 0
 	if x32, ok := lnVec(xr, n&^3); ok {
 		lo = n &^ 3
-		lnParamAccAVX2(&ag[0], &ab[0], &x32[0], &any(gr).([]float32)[0], lo, mu, inv)
+		lnParamAccVec(&ag[0], &ab[0], &x32[0], &any(gr).([]float32)[0], lo, mu, inv)
 	}
 	for i := lo; i < n; i++ {
 		gv := float64(gr[i])

@@ -8,7 +8,8 @@ import (
 
 // TestLayerNormRowsAVX2 runs layer normalization's f32 passes (forward,
 // gradient, parameters' gradients) on rows of every length from 1 to 70
-// and some longer ones, with the AVX2 code and with the Go loops
+// and some longer ones, with the vector code (its AVX-512 forms where the
+// processor has AVX-512F, and its AVX2 forms) and with the Go loops
 // (simdOff), and requires bitwise the same float64 statistics and sums and
 // the same outputs; and checks the forward
 // against a float64 layer norm of the same inputs (within 2 f32 ulps of
@@ -17,7 +18,21 @@ func TestLayerNormRowsAVX2(t *testing.T) {
 	if !X86.HasAVX2 {
 		t.Skip("no AVX2: only the Go loops run")
 	}
-	defer func(old bool) { simdOff = old }(simdOff)
+	defer func(old bool) { simdOff, lnZMMOff = old, false }(simdOff)
+	// The AVX-512 forms where the processor has them, then the AVX2 ones.
+	for _, wide := range []bool{true, false} {
+		if wide && !X86.HasAVX512F {
+			continue
+		}
+		lnZMMOff = !wide
+		checkLayerNormRows(t)
+	}
+}
+
+// checkLayerNormRows is TestLayerNormRowsAVX2 with the vector forms that
+// lnZMMOff selects.
+func checkLayerNormRows(t *testing.T) {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(3, 4))
 	lengths := []int{127, 128, 129, 300, 1024}
 	for n := 1; n <= 70; n++ {

@@ -21,7 +21,7 @@ func sumLanes[T Float](x []T) float64 {
 func addLanes[T Float](acc *[lnLanes]float64, x []T) []T {
 	m := len(x) &^ (lnLanes - 1)
 	if x32, ok := lnVec(x, m); ok {
-		lnSum16AVX2(&x32[0], m, acc)
+		lnSum16(&x32[0], m, acc)
 		return x[m:]
 	}
 	for i := 0; i < m; i += lnLanes {
