@@ -8,5 +8,6 @@
 // inference latency (infer_bench_test.go, against ONNX Runtime and
 // PyTorch: infer_ort.js, infer_torch.py, infer.sh). all.sh runs every one
 // of those comparisons, one thread each side pinned to one core, with one
-// command. The figures are in BENCHMARKS.md.
+// command; each script runs PyTorch with torch_env.sh's settings, its best
+// on the processor. The figures are in BENCHMARKS.md.
 package bench
