@@ -1,10 +1,11 @@
 """PyTorch reference of bench/lstm.nn: a one-layer LSTM (batch_first), or
 GRU with "gru" first, a dense head on the last step, cross entropy over 10
-classes, plain SGD lr 0.01, f32, one thread.
+classes, plain SGD lr 0.01, f32, one thread (THREADS=N in the environment:
+N threads).
 
     python3 lstm_torch.py [lstm|gru] IN HIDDEN T BATCH [IN HIDDEN T BATCH ...]
 
-prints "torch lstm IN_HIDDEN_T_BATCH threads=1 median_ms=... cpu_ms=... cpu_min=...
+prints "torch lstm IN_HIDDEN_T_BATCH threads=N median_ms=... cpu_ms=... cpu_min=...
 cpu_max=..." (or "torch gru ...") per size (wall and process CPU time per
 step) (default 64 128 50 32). With FLUSH_DENORMAL=1 in the environment it
 calls torch.set_flush_denormal(True) first, as nnc's f32 products flush
@@ -60,7 +61,8 @@ if __name__ == "__main__":
     kind = argv.pop(0) if argv[:1] in (["lstm"], ["gru"]) else "lstm"
     cell = torch.nn.GRU if kind == "gru" else torch.nn.LSTM
     args = [int(a) for a in argv] or [64, 128, 50, 32]
-    set_threads(1)
+    threads = int(os.environ.get("THREADS", "1"))
+    set_threads(threads)
     flush = os.environ.get("FLUSH_DENORMAL") == "1"
     if flush and not torch.set_flush_denormal(True):
         sys.exit("torch.set_flush_denormal is not supported on this processor")
@@ -73,5 +75,5 @@ if __name__ == "__main__":
         model = Net(n_in, hidden, cell)
         opt = torch.optim.SGD(model.parameters(), lr=0.01)
         wall, cpu, lo, hi = timed(step_fn(model, x, y, opt))
-        print(f"torch {kind} {n_in}_{hidden}_{t}_{batch} threads=1{' flush=1' if flush else ''} median_ms={wall:.3f} "
+        print(f"torch {kind} {n_in}_{hidden}_{t}_{batch} threads={threads}{' flush=1' if flush else ''} median_ms={wall:.3f} "
               f"cpu_ms={cpu:.3f} cpu_min={lo:.3f} cpu_max={hi:.3f}", flush=True)

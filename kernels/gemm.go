@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"runtime"
-	"sync/atomic"
 )
 
 // GemmPlan is a general matrix product prepared for one shape:
@@ -67,7 +66,6 @@ type GemmPlan[T Float] struct {
 	a, b, c       []T
 	lda, ldb, ldc int
 	phase         int
-	next          atomic.Int64 // the next task of the phase
 	sync          poolSync
 }
 
@@ -233,8 +231,8 @@ func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, smal
 	par := gemmParticipants()
 	g.maxPar = par
 	g.tiles = make([]T, par*g.mr*g.nr)
-	g.sync = newPoolSync(par)
 	g.serial = m*n*k < gemmSerialMACs
+	g.sync = planPoolSync(g.serial, par)
 	g.mtp = min(g.mPan, max(1, gemmMT/g.mr))
 	g.ntp = min(g.nPan, max(1, gemmNT/g.nr))
 	if !g.serial {
@@ -348,21 +346,25 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	}
 	// Pack what the tasks share, then compute. Waiting for the packing is a
 	// round trip through the pool, which costs more than small packings.
-	g.next.Store(0)
+	first := 0
 	if g.bPacked || g.colTasks { // op(B)'s panels are packed already, or by the tasks: only A's are left
-		g.next.Store(int64(g.nPan))
+		first = g.nPan
 	}
 	switch pt := g.prePanels(); {
-	case pt <= int(g.next.Load()): // nothing to pack before the blocks of C
+	case pt <= first: // nothing to pack before the blocks of C
 	case par == 1 || g.prePackSize() < gemmSerialPack:
-		g.packTasks(pt)
+		g.sync.tasks.begin(first, pt, 1)
+		g.packTasks(0)
 	default:
+		np := min(par, pt-first)
+		g.sync.tasks.begin(first, pt, np)
 		g.phase = gemmPhasePack
-		poolRun(g, min(par, pt), &g.sync)
+		poolRun(g, np, &g.sync)
 	}
 	g.phase = gemmPhaseCompute
-	g.next.Store(0)
-	poolRun(g, min(par, g.mBlk*g.nBlk), &g.sync)
+	np := min(par, g.mBlk*g.nBlk)
+	g.sync.tasks.begin(0, g.mBlk*g.nBlk, np)
+	poolRun(g, np, &g.sync)
 	g.a, g.b, g.c = nil, nil, nil
 	g.unbindPack()
 }
@@ -391,13 +393,13 @@ func (g *GemmPlan[T]) prePackSize() int {
 	return n
 }
 
-// packTasks takes panels to pack until none of the n is left: first B's,
-// then (when shared) A's.
-func (g *GemmPlan[T]) packTasks(n int) {
+// packTasks takes panels to pack until none is left: first B's (tasks
+// below nPan), then (when shared) A's.
+func (g *GemmPlan[T]) packTasks(id int) {
 	for {
-		t := int(g.next.Add(1)) - 1
+		t := g.sync.tasks.take(id)
 		switch {
-		case t >= n:
+		case t < 0:
 			return
 		case t < g.nPan && g.kern.packPanels != nil && !g.tb:
 			g.packBRows(t*g.K/g.nPan, (t+1)*g.K/g.nPan)
@@ -426,19 +428,15 @@ const (
 // (packing or blocks of C) until none is left.
 func (g *GemmPlan[T]) work(id int) {
 	if g.sm != nil {
-		g.smallTasks()
+		g.smallTasks(id)
 		return
 	}
 	if g.phase == gemmPhasePack {
-		g.packTasks(g.prePanels())
+		g.packTasks(id)
 		return
 	}
 	tile := g.tiles[id*g.mr*g.nr : (id+1)*g.mr*g.nr]
-	for {
-		t := int(g.next.Add(1)) - 1
-		if t >= g.mBlk*g.nBlk {
-			return
-		}
+	for t := g.sync.tasks.take(id); t >= 0; t = g.sync.tasks.take(id) {
 		g.computeBlock(t/g.nBlk, t%g.nBlk, tile)
 	}
 }

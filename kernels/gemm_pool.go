@@ -9,14 +9,26 @@ import (
 
 // The worker pool: long-lived goroutines that run parts of a parallel kernel,
 // so that a call starts no goroutine and allocates nothing. A kernel splits
-// its work into tasks that it hands out itself (an atomic counter in its
-// prepared plan); the pool only lends it goroutines.
+// its work into tasks that its participants deal among themselves (pool_tasks.go);
+// the pool only lends it goroutines.
+//
+// Each pool goroutine has a mailbox of its own, one cache line that the
+// caller writes a job into and the goroutine polls while it spins. A hand-off
+// then moves that line and little else between the cores: on a guest whose
+// two cores exchange a line in about 450 ns (an AMD EPYC of family 26,
+// BenchmarkCoreRoundTrip), the shared job queue, WaitGroup and task counter
+// that this replaced moved a dozen lines one after another, about 5 µs a
+// parallel call.
+//
+// Participant id k always goes to pool goroutine k-1, so that consecutive
+// kernels give the same goroutine (and, while the OS keeps it there, the same
+// core) the same part of the work.
 //
 // A helper that has not started by the time the caller has finished its own
 // share (every task taken) is cancelled rather than waited for: waking a
 // parked goroutine can take longer than a small kernel, and a caller that is
-// itself a pool worker (nested parallelism) never waits on a job that no
-// free worker may ever pick up.
+// itself a pool worker (nested parallelism), or one that finds a goroutine
+// busy with another caller's kernel, runs the tasks itself.
 
 // poolRunner is a prepared kernel that can run in parallel: work is called
 // once for each participant id in [0, n) that starts, id 0 on the calling
@@ -26,19 +38,12 @@ type poolRunner interface {
 	work(id int)
 }
 
-// Participant states in poolSync.state.
-const (
-	poolPending   = iota // handed to the pool, not started
-	poolStarted          // a worker runs it
-	poolCancelled        // the caller finished first
-)
-
-// poolSync is where a prepared kernel waits for its helpers; it belongs to
-// the kernel's plan and is reused from call to call.
+// poolSync is a prepared kernel's share of the pool, reused from call to
+// call: the dealer of its tasks, the mailboxes it posted to, and a
+// participant's panic.
 type poolSync struct {
-	state    []atomic.Int32 // per participant id
-	wg       sync.WaitGroup // the started helpers
-	left     atomic.Int32   // helpers not yet done or cancelled (wg's count, readable)
+	tasks    taskDealer
+	posted   []*poolWorker // per participant id, during poolRun
 	panicked atomic.Pointer[taskPanic]
 }
 
@@ -61,18 +66,47 @@ func guardedWork(r poolRunner, id int, s *poolSync) {
 }
 
 // newPoolSync makes room for n participants.
-func newPoolSync(n int) poolSync { return poolSync{state: make([]atomic.Int32, n)} }
+func newPoolSync(n int) poolSync {
+	return poolSync{tasks: newTaskDealer(n), posted: make([]*poolWorker, n)}
+}
 
-type poolJob struct {
-	r  poolRunner
-	id int
-	s  *poolSync
+// planPoolSync is newPoolSync for a prepared product: room for one
+// participant when it runs serially, for par otherwise.
+func planPoolSync(serial bool, par int) poolSync {
+	if serial {
+		return newPoolSync(1)
+	}
+	return newPoolSync(par)
+}
+
+// Mailbox states (poolWorker.state).
+const (
+	workerIdle      = iota // free to claim
+	workerClaimed          // a caller is writing its job
+	workerPending          // the job is posted, not started
+	workerStarted          // the goroutine runs it
+	workerDone             // it has finished; the caller makes the mailbox idle
+	workerCancelled        // the caller finished first; the caller makes it idle
+)
+
+// poolWorker is one pool goroutine's mailbox, a cache line of its own
+// (128 bytes, so that the adjacent-line prefetcher does not pair it with
+// another).
+type poolWorker struct {
+	state  atomic.Int32
+	parked atomic.Int32 // 1 while the goroutine sleeps on wake
+	waiter atomic.Int32 // 1 while the caller sleeps on done
+	r      poolRunner
+	id     int
+	s      *poolSync
+	wake   chan struct{} // a token for the parked goroutine
+	done   chan struct{} // a token for the waiting caller
+	_      [64]byte
 }
 
 var workerPool struct {
 	mu      sync.Mutex
-	started atomic.Int32
-	jobs    chan poolJob
+	workers atomic.Pointer[[]*poolWorker]
 }
 
 // poolWorkers returns how many participants a parallel kernel may use now:
@@ -80,76 +114,117 @@ var workerPool struct {
 func poolWorkers() int { return runtime.GOMAXPROCS(0) }
 
 // poolReserve makes sure n-1 pool goroutines exist (the caller is the n-th
-// participant). Only growing the pool allocates; prepared kernels call it
-// when they are planned.
-func poolReserve(n int) {
-	if int(workerPool.started.Load()) >= n-1 {
-		return
+// participant) and returns them. Only growing the pool allocates; prepared
+// kernels call it when they are planned.
+func poolReserve(n int) []*poolWorker {
+	if p := workerPool.workers.Load(); p != nil && len(*p) >= n-1 {
+		return *p
 	}
 	workerPool.mu.Lock()
 	defer workerPool.mu.Unlock()
-	if workerPool.jobs == nil {
-		workerPool.jobs = make(chan poolJob, 256)
+	var ws []*poolWorker
+	if p := workerPool.workers.Load(); p != nil {
+		ws = *p
 	}
-	for int(workerPool.started.Load()) < n-1 {
-		go poolLoop(workerPool.jobs)
-		workerPool.started.Add(1)
+	if len(ws) >= n-1 {
+		return ws
 	}
+	grown := append([]*poolWorker(nil), ws...)
+	for len(grown) < n-1 {
+		w := &poolWorker{wake: make(chan struct{}, 1), done: make(chan struct{}, 1)}
+		go w.loop()
+		grown = append(grown, w)
+	}
+	workerPool.workers.Store(&grown)
+	return grown
 }
 
-// poolLoop runs the jobs that are still pending when it receives them. A
-// job cancelled by its caller may be received during a later call of the
-// same plan, whose state it then finds pending again: it runs it for that
-// call, and the later job for the same id finds it started and is dropped,
-// so each id runs at most once per call either way.
-func poolLoop(jobs <-chan poolJob) {
-	spin := false // whether the last job was this goroutine's
-	for {
-		j, ok := poolNext(jobs, spin)
-		if !ok {
-			return
-		}
-		spin = j.s.state[j.id].CompareAndSwap(poolPending, poolStarted)
-		if spin {
-			guardedWork(j.r, j.id, j.s)
-			j.s.done()
-		}
-	}
-}
-
-// poolSpin is how long a helper that has just run a job keeps looking for
-// the next before it parks. Waking a parked goroutine takes the runtime an
+// poolSpin is how long a helper that has just run a job keeps polling its
+// mailbox before it parks. Waking a parked goroutine takes the runtime an
 // OS thread's wake-up (72 µs at the median on the 2-vCPU guest of
 // BENCHMARKS.md, session 12: most of a 0.5 ms product), while the parallel
 // kernels of a training step come one after another with gaps of tens of
 // microseconds; so a helper that has worked stays awake that long.
 const poolSpin = 500 * time.Microsecond
 
-// poolNext receives the next job: at once if one is queued; with spin (and
-// more than one P, so that the caller keeps running) by polling the queue
-// for up to poolSpin, yielding the P between polls to any other goroutine
-// that can run; then by parking on the channel.
-func poolNext(jobs <-chan poolJob, spin bool) (poolJob, bool) {
-	select {
-	case j, ok := <-jobs:
-		return j, ok
-	default:
-	}
-	if spin && runtime.GOMAXPROCS(0) > 1 {
-		start := time.Now()
-		for time.Since(start) < poolSpin {
-			for range 64 {
+// loop runs the jobs posted to w. After a job it polls the mailbox for up
+// to poolSpin (with more than one P, so that the caller keeps running),
+// yielding the P now and then to any other goroutine that can run; then it
+// parks until a caller posts again.
+func (w *poolWorker) loop() {
+	var last time.Time // when the last job ended
+	for {
+		if w.state.Load() == workerPending && w.state.CompareAndSwap(workerPending, workerStarted) {
+			guardedWork(w.r, w.id, w.s)
+			w.state.Store(workerDone)
+			if w.waiter.Load() == 1 {
 				select {
-				case j, ok := <-jobs:
-					return j, ok
-				default:
+				case w.done <- struct{}{}:
+				default: // a token is there already
 				}
 			}
-			runtime.Gosched()
+			last = time.Now()
+			continue
+		}
+		if !last.IsZero() && runtime.GOMAXPROCS(0) > 1 && time.Since(last) < poolSpin {
+			for i := 0; i < 256 && w.state.Load() != workerPending; i++ {
+			}
+			if w.state.Load() != workerPending {
+				runtime.Gosched()
+			}
+			continue
+		}
+		last = time.Time{}
+		w.parked.Store(1)
+		if w.state.Load() != workerPending {
+			<-w.wake // a token may be stale: the loop looks again
+		}
+		w.parked.Store(0)
+	}
+}
+
+// post claims w and gives it participant id of r; it reports false when w
+// is busy with another kernel.
+func (w *poolWorker) post(r poolRunner, id int, s *poolSync) bool {
+	if !w.state.CompareAndSwap(workerIdle, workerClaimed) {
+		return false
+	}
+	w.r, w.id, w.s = r, id, s
+	w.state.Store(workerPending)
+	if w.parked.Load() == 1 {
+		select {
+		case w.wake <- struct{}{}:
+		default:
 		}
 	}
-	j, ok := <-jobs
-	return j, ok
+	return true
+}
+
+// poolWaitSpin is how long the caller of poolRun polls for a started
+// helper to finish before it parks: a parked goroutine is woken by an OS
+// thread's wake-up (tens of microseconds here), while the helpers of a
+// balanced kernel finish within microseconds of the caller.
+const poolWaitSpin = 200 * time.Microsecond
+
+// finish ends w's job for the caller: cancels it if it has not started,
+// else waits until it is done (polling for up to poolWaitSpin, then
+// parking); then makes the mailbox idle.
+func (w *poolWorker) finish() {
+	if !w.state.CompareAndSwap(workerPending, workerCancelled) && w.state.Load() != workerDone {
+		start := time.Now()
+		for w.state.Load() != workerDone && time.Since(start) < poolWaitSpin {
+		}
+		for w.state.Load() != workerDone {
+			w.waiter.Store(1)
+			if w.state.Load() == workerDone {
+				break
+			}
+			<-w.done // a token may be stale: the loop looks again
+		}
+		w.waiter.Store(0)
+	}
+	w.r, w.s = nil, nil
+	w.state.Store(workerIdle)
 }
 
 // poolRun runs r.work(0) on the caller and r.work(id) for the ids in [1, n)
@@ -158,51 +233,21 @@ func poolNext(jobs <-chan poolJob, spin bool) (poolJob, bool) {
 // not exceed the participants s has room for.
 func poolRun(r poolRunner, n int, s *poolSync) {
 	if n > 1 {
-		poolReserve(n)
-		// Add before the states are pending: a stale job may start at once.
-		s.wg.Add(n - 1)
-		s.left.Store(int32(n - 1))
+		ws := poolReserve(n)
 		for id := 1; id < n; id++ {
-			s.state[id].Store(poolPending)
-		}
-		for id := 1; id < n; id++ {
-			workerPool.jobs <- poolJob{r, id, s}
+			if w := ws[id-1]; w.post(r, id, s) {
+				s.posted[id] = w
+			}
 		}
 	}
 	guardedWork(r, 0, s)
 	for id := 1; id < n; id++ {
-		if s.state[id].CompareAndSwap(poolPending, poolCancelled) {
-			s.done()
+		if w := s.posted[id]; w != nil {
+			s.posted[id] = nil
+			w.finish()
 		}
-	}
-	if n > 1 {
-		s.wait()
 	}
 	if tp := s.panicked.Swap(nil); tp != nil {
 		panic(tp.v)
 	}
-}
-
-// done marks one helper finished (or cancelled).
-func (s *poolSync) done() {
-	s.left.Add(-1)
-	s.wg.Done()
-}
-
-// poolWaitSpin is how long the caller of poolRun polls for its started
-// helpers to finish before it parks on the WaitGroup: a parked goroutine
-// is woken by an OS thread's wake-up (tens of microseconds here), while
-// the helpers of a balanced kernel finish within microseconds of the
-// caller.
-const poolWaitSpin = 200 * time.Microsecond
-
-// wait returns once every helper of the current run is done or cancelled:
-// by polling for up to poolWaitSpin, then by parking.
-func (s *poolSync) wait() {
-	if s.left.Load() > 0 {
-		start := time.Now()
-		for s.left.Load() > 0 && time.Since(start) < poolWaitSpin {
-		}
-	}
-	s.wg.Wait()
 }

@@ -129,7 +129,7 @@ func newGemmSmall[T Float](g *GemmPlan[T]) bool {
 	g.sm = sm
 	g.serial = g.M*g.N*g.K < gemmSmallSerialMACs || sm.tasks == 1
 	g.maxPar = gemmParticipants()
-	g.sync = newPoolSync(g.maxPar)
+	g.sync = planPoolSync(g.serial, g.maxPar)
 	if !g.serial {
 		poolReserve(g.maxPar)
 	}
@@ -182,18 +182,14 @@ func (g *GemmPlan[T]) runSmall(alpha T, a []T, lda int, b []T, ldb int, beta T, 
 	if !g.serial {
 		par = min(poolWorkers(), g.maxPar, sm.tasks)
 	}
-	g.next.Store(0)
+	g.sync.tasks.begin(0, sm.tasks, par)
 	poolRun(g, par, &g.sync)
 	sm.a, sm.b, sm.c = nil, nil, nil
 }
 
 // smallTasks takes column ranges of a small-M product until none is left.
-func (g *GemmPlan[T]) smallTasks() {
-	for {
-		t := int(g.next.Add(1)) - 1
-		if t >= g.sm.tasks {
-			return
-		}
+func (g *GemmPlan[T]) smallTasks(id int) {
+	for t := g.sync.tasks.take(id); t >= 0; t = g.sync.tasks.take(id) {
 		g.smallColumns(t*gemmSmallNT, min((t+1)*gemmSmallNT, g.N))
 	}
 }

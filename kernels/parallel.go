@@ -36,7 +36,6 @@ type parFor struct {
 	fn     func(worker, task int)
 	tasks  int
 	maxPar int // participants the kernel has scratch for
-	next   atomic.Int64
 	sync   poolSync
 }
 
@@ -60,11 +59,7 @@ func (p *parFor) participants() int { return p.maxPar }
 // kernel) ends this participant's share; poolRun panics again with the value
 // on the caller's goroutine once all have finished.
 func (p *parFor) work(id int) {
-	for {
-		t := int(p.next.Add(1) - 1)
-		if t >= p.tasks {
-			return
-		}
+	for t := p.sync.tasks.take(id); t >= 0; t = p.sync.tasks.take(id) {
 		p.fn(id, t)
 	}
 }
@@ -74,7 +69,7 @@ func (p *parFor) run() {
 	par := min(poolWorkers(), p.tasks, p.maxPar)
 	if par > 1 && parBusy.CompareAndSwap(false, true) {
 		defer parBusy.Store(false)
-		p.next.Store(0)
+		p.sync.tasks.begin(0, p.tasks, par)
 		poolRun(p, par, &p.sync)
 		return
 	}

@@ -73,19 +73,24 @@ func bookkeeping(n *ops.Node, in [][]int) int64 {
 	}
 	switch name := n.Op.Name; {
 	case name == "matmul" || name == "fused_matmul":
-		b += 2048
+		b += gemmBook()
 	case name == "attention": // per participant (kernels.AttentionBatch)
 		b += 4096
 		b *= int64(gemmPar())
 	case name == "attention_grad": // up to 24 gemm plans (kernels.Attention) per participant
-		b += 24 * 2048
+		b += 24 * gemmBook()
 		b *= int64(gemmPar())
 	case strings.HasPrefix(name, "conv"):
-		b += int64(6 * (2048 + 64*(len(in)+gemmPar())))
+		b += 6 * (gemmBook() + int64(64*(len(in)+gemmPar())))
 		b *= int64(gemmPar())
 	}
 	return b
 }
+
+// gemmBook is a product plan's bookkeeping: the plan with its edge tiles,
+// and per participant its task dealer's counter (a 128-byte line,
+// kernels/pool_tasks.go) and mailbox pointer.
+func gemmBook() int64 { return int64(2048 + 136*gemmPar()) }
 
 func gemmPar() int { return max(goruntime.GOMAXPROCS(0), goruntime.NumCPU()) }
 
