@@ -152,7 +152,7 @@ const poolSpin = 500 * time.Microsecond
 // yielding the P now and then to any other goroutine that can run; then it
 // parks until a caller posts again.
 func (w *poolWorker) loop() {
-	var last time.Time // when the last job ended
+	var last time.Time // when the last job ended, if the goroutine is to spin
 	for {
 		if w.state.Load() == workerPending && w.state.CompareAndSwap(workerPending, workerStarted) {
 			guardedWork(w.r, w.id, w.s)
@@ -163,10 +163,13 @@ func (w *poolWorker) loop() {
 				default: // a token is there already
 				}
 			}
-			last = time.Now()
+			last = time.Time{}
+			if runtime.GOMAXPROCS(0) > 1 {
+				last = time.Now()
+			}
 			continue
 		}
-		if !last.IsZero() && runtime.GOMAXPROCS(0) > 1 && time.Since(last) < poolSpin {
+		if !last.IsZero() && time.Since(last) < poolSpin {
 			for i := 0; i < 256 && w.state.Load() != workerPending; i++ {
 			}
 			if w.state.Load() != workerPending {
