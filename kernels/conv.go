@@ -552,6 +552,7 @@ func (g *GemmPlan[T]) makeSerial() {
 		return
 	}
 	g.serial = true
+	g.bCopies = min(g.bCopies, 1)
 	g.mtp = min(g.mPan, max(1, gemmMT/g.mr))
 	g.ntp = min(g.nPan, max(1, gemmNT/g.nr))
 	g.setBlocks()

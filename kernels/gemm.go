@@ -49,6 +49,8 @@ type GemmPlan[T Float] struct {
 	maxPar         int // participants that tiles has room for
 	serial         bool
 	rowTasks       bool          // tasks span all of N, so each packs its own rows of A
+	bCopies        int           // packings of op(B) the buffers hold: one per participant (see privateBCopies), or 1
+	privateB       bool          // this run: each participant packs and reads a copy of op(B) of its own
 	colTasks       bool          // tasks span all of M (and not all of N), so each packs its own columns of B
 	sm             *gemmSmall[T] // not nil: a small-M product, run unpacked
 	// RunPacked's state: the cache entry last used and its cache, and
@@ -56,6 +58,7 @@ type GemmPlan[T Float] struct {
 	shared   *packEntry
 	sharedIn *PackCache
 	bPacked  bool
+	bCache   bool // packB is the cache's buffer for this run
 	// directA: this run reads op(A) in place where an unpacked kernel
 	// computes a panel's rows (a row-major op(A), alpha 1: packing would
 	// only copy it).
@@ -240,6 +243,9 @@ func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, smal
 		poolReserve(par)
 	}
 	g.setBlocks()
+	if !own {
+		g.bCopies = g.privateBCopies()
+	}
 	return g
 }
 
@@ -346,8 +352,10 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	}
 	// Pack what the tasks share, then compute. Waiting for the packing is a
 	// round trip through the pool, which costs more than small packings.
+	np := min(par, g.mBlk*g.nBlk)
+	g.privateB = g.bCopies > 1 && !g.bCache && np > 1
 	first := 0
-	if g.bPacked || g.colTasks { // op(B)'s panels are packed already, or by the tasks: only A's are left
+	if g.bPacked || g.colTasks || g.privateB { // op(B)'s panels are packed already, or by the tasks: only A's are left
 		first = g.nPan
 	}
 	switch pt := g.prePanels(); {
@@ -362,7 +370,6 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 		poolRun(g, np, &g.sync)
 	}
 	g.phase = gemmPhaseCompute
-	np := min(par, g.mBlk*g.nBlk)
 	g.sync.tasks.begin(0, g.mBlk*g.nBlk, np)
 	poolRun(g, np, &g.sync)
 	g.a, g.b, g.c = nil, nil, nil
@@ -402,9 +409,9 @@ func (g *GemmPlan[T]) packTasks(id int) {
 		case t < 0:
 			return
 		case t < g.nPan && g.kern.packPanels != nil && !g.tb:
-			g.packBRows(t*g.K/g.nPan, (t+1)*g.K/g.nPan)
+			g.packBRows(g.packB, t*g.K/g.nPan, (t+1)*g.K/g.nPan)
 		case t < g.nPan:
-			g.packBPanel(t)
+			g.packBPanel(g.packB, t)
 		default:
 			for k0 := 0; k0 < g.K; k0 += g.kc {
 				g.packAPanel(t-g.nPan, k0)
@@ -436,8 +443,26 @@ func (g *GemmPlan[T]) work(id int) {
 		return
 	}
 	tile := g.tiles[id*g.mr*g.nr : (id+1)*g.mr*g.nr]
+	pb, own := g.packB, false
 	for t := g.sync.tasks.take(id); t >= 0; t = g.sync.tasks.take(id) {
-		g.computeBlock(t/g.nBlk, t%g.nBlk, tile)
+		if g.privateB && !own { // this participant's own copy of op(B)
+			lb := g.nPan * g.nr * g.K
+			pb, own = g.packB[id*lb:(id+1)*lb], true
+			g.packBAll(pb)
+		}
+		g.computeBlock(t/g.nBlk, t%g.nBlk, tile, pb)
+	}
+}
+
+// packBAll packs all of op(B) into pb: an untransposed op(B) a row at a
+// time (packBRows), else panel by panel.
+func (g *GemmPlan[T]) packBAll(pb []T) {
+	if g.kern.packPanels != nil && !g.tb {
+		g.packBRows(pb, 0, g.K)
+		return
+	}
+	for j := range g.nPan {
+		g.packBPanel(pb, j)
 	}
 }
 
@@ -463,19 +488,19 @@ func (g *GemmPlan[T]) packAPanel(i, k0 int) {
 }
 
 // packBPanel packs columns [j·nr, j·nr+nr) of op(B), every K block.
-func (g *GemmPlan[T]) packBPanel(j int) {
+func (g *GemmPlan[T]) packBPanel(pb []T, j int) {
 	for k0 := 0; k0 < g.K; k0 += g.kc {
-		g.packBPanelK(j, k0)
+		g.packBPanelK(pb, j, k0)
 	}
 }
 
 // packBPanelK packs columns [j·nr, j·nr+nr) of op(B), K block k0.
-func (g *GemmPlan[T]) packBPanelK(j, k0 int) {
+func (g *GemmPlan[T]) packBPanelK(pb []T, j, k0 int) {
 	nr, b, ldb := g.nr, g.b, g.ldb
 	j0 := j * nr
 	cols := min(nr, g.n-j0)
 	kl := min(g.kc, g.K-k0)
-	dst := g.packB[k0*g.nPan*nr+j*kl*nr:][:kl*nr]
+	dst := pb[k0*g.nPan*nr+j*kl*nr:][:kl*nr]
 	if !g.tb {
 		packCopy(dst, nr, b[k0*ldb+j0:], ldb, cols, kl, 1, g.kern.packRows)
 		return
@@ -487,12 +512,12 @@ func (g *GemmPlan[T]) packBPanelK(j, k0 int) {
 // panels, colTasks): an untransposed op(B)'s full panels a row at a time
 // as packBRows does, the others panel by panel. The same elements go to
 // the same places as packBPanel's.
-func (g *GemmPlan[T]) packBBlock(jp0, jp1, k0 int) {
+func (g *GemmPlan[T]) packBBlock(pb []T, jp0, jp1, k0 int) {
 	nr := g.nr
 	if g.kern.packPanels != nil && !g.tb {
 		if full := min(jp1, g.n/nr); full > jp0 {
 			kl := min(g.kc, g.K-k0)
-			dst := g.packB[k0*g.nPan*nr+jp0*kl*nr:]
+			dst := pb[k0*g.nPan*nr+jp0*kl*nr:]
 			src := g.b[k0*g.ldb+jp0*nr:]
 			_ = src[(kl-1)*g.ldb+(full-jp0)*nr-1] // what packPanels reads and writes is in range
 			_ = dst[(full-jp0-1)*kl*nr+kl*nr-1]
@@ -501,7 +526,7 @@ func (g *GemmPlan[T]) packBBlock(jp0, jp1, k0 int) {
 		}
 	}
 	for j := jp0; j < jp1; j++ {
-		g.packBPanelK(j, k0)
+		g.packBPanelK(pb, j, k0)
 	}
 }
 
@@ -511,14 +536,14 @@ func (g *GemmPlan[T]) packBBlock(jp0, jp1, k0 int) {
 // a page apart, which the prefetchers do not follow (packing the MLP's
 // 784×512 weight was most of its product's time beyond the microkernel).
 // The same elements go to the same places as packBPanel's.
-func (g *GemmPlan[T]) packBRows(l0, l1 int) {
+func (g *GemmPlan[T]) packBRows(pb []T, l0, l1 int) {
 	nr, b, ldb := g.nr, g.b, g.ldb
 	full := g.n / nr // panels of nr columns; the last may have fewer
 	for l0 < l1 {
 		k0 := l0 / g.kc * g.kc
 		kl := min(g.kc, g.K-k0)
 		rows := min(l1, k0+kl) - l0
-		dst := g.packB[k0*g.nPan*nr+(l0-k0)*nr:]
+		dst := pb[k0*g.nPan*nr+(l0-k0)*nr:]
 		src := b[l0*ldb:]
 		if full > 0 {
 			_ = src[(rows-1)*ldb+full*nr-1] // what packPanels reads and writes is in range
@@ -610,7 +635,7 @@ func gatherRows[T Float](dst []T, ld int, src []T, lds, r0, r1, kl int, alpha T)
 
 // computeBlock computes the C tiles of panels [bi·mtp, …) of A by panels
 // [bj·ntp, …) of B over all of K.
-func (g *GemmPlan[T]) computeBlock(bi, bj int, tile []T) {
+func (g *GemmPlan[T]) computeBlock(bi, bj int, tile, pb0 []T) {
 	mr, nr, c, ldc, fn := g.mr, g.nr, g.c, g.ldc, g.kern.fn
 	ip0, ip1 := bi*g.mtp, min((bi+1)*g.mtp, g.mPan)
 	jp0, jp1 := bj*g.ntp, min((bj+1)*g.ntp, g.nPan)
@@ -633,10 +658,10 @@ func (g *GemmPlan[T]) computeBlock(bi, bj int, tile []T) {
 			}
 		}
 		if g.colTasks && !g.bPacked { // and here those of B
-			g.packBBlock(jp0, jp1, k0)
+			g.packBBlock(pb0, jp0, jp1, k0)
 		}
 		pa := g.packA[k0*g.mPan*mr:]
-		pb := g.packB[k0*g.nPan*nr:]
+		pb := pb0[k0*g.nPan*nr:]
 		for ip := ip0; ip < ip1; ip++ {
 			ap := &pa[ip*kl*mr]
 			i0 := ip * mr
@@ -717,4 +742,24 @@ func scaleBlock[T Float](c []T, ldc, i0, i1, j0, j1 int, beta T) {
 			row[j] *= beta
 		}
 	}
+}
+
+// gemmPrivateB is the largest packed op(B), in bytes, that each participant
+// of a product split by rows packs for itself (privateBCopies).
+const gemmPrivateB = 1 << 20
+
+// privateBCopies is how many packings of op(B) a plan that takes its
+// buffers from a Workspace makes room for: one per participant when its
+// tasks split M alone (rowTasks) and op(B) packs into at most
+// gemmPrivateB, so that each core packs and reads a copy of its own;
+// otherwise one, shared. A shared copy is written by one core and read by
+// the others, and the next run's packing then rewrites lines the others
+// hold: on the guest of BENCHMARKS.md, session 20, packing a 512 KiB op(B)
+// took 6.3 µs a run on one core and 58 µs when the other core had read the
+// panels (BenchmarkCoreRewrite), more than packing it twice in parallel.
+func (g *GemmPlan[T]) privateBCopies() int {
+	if g.serial || !g.rowTasks || g.maxPar < 2 || MulBytes(MulBytes(int64(g.nPan), int64(g.nr)), MulBytes(int64(g.K), sizeOf[T]())) > gemmPrivateB {
+		return 1
+	}
+	return g.maxPar
 }

@@ -165,11 +165,13 @@ func BenchmarkGemmMLP(b *testing.B) { benchGemmShapes(b, gemmMLPShapes) }
 func BenchmarkGemmTransformer(b *testing.B) { benchGemmShapes(b, gemmTransformerShapes) }
 
 // benchGemmShapes runs one sub-benchmark per shape, reporting GFLOP/s and,
-// with GOMAXPROCS=1, the thread's CPU µs per product.
+// with GOMAXPROCS=1, the thread's CPU µs per product. The plans take their
+// buffers from a Workspace, as a plan's products do (PrepareShared).
 func benchGemmShapes(b *testing.B, shapes []gemmShape) {
 	for _, s := range shapes {
 		b.Run(s.name, func(b *testing.B) {
-			g := NewGemmPlan[float32](s.ta, s.tb, s.m, s.n, s.k)
+			g := NewGemmPlanShared[float32](s.ta, s.tb, s.m, s.n, s.k)
+			g.SetWorkspace(&Workspace{})
 			x, y, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
 			lda, ldb := s.k, s.n
 			if s.ta {

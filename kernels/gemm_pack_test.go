@@ -33,14 +33,14 @@ func TestPackBRowsSameAsPanels(t *testing.T) {
 				g.packB[i] = float32(math.NaN())
 			}
 			for j := range g.nPan {
-				g.packBPanel(j)
+				g.packBPanel(g.packB, j)
 			}
 			want := append([]float32(nil), g.packB...)
 			for i := range g.packB {
 				g.packB[i] = float32(math.NaN())
 			}
 			for c := range s.chunks {
-				g.packBRows(c*s.k/s.chunks, (c+1)*s.k/s.chunks)
+				g.packBRows(g.packB, c*s.k/s.chunks, (c+1)*s.k/s.chunks)
 			}
 			for i, w := range want {
 				if math.Float32bits(g.packB[i]) != math.Float32bits(w) {

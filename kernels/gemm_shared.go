@@ -107,12 +107,12 @@ func (g *GemmPlan[T]) RunPacked(cache *PackCache, alpha T, a []T, lda int, b []T
 	}
 	buf, ok := g.cacheEntry(cache, b, ldb)
 	own := g.packB
-	g.packB, g.bPacked = buf, ok
+	g.packB, g.bPacked, g.bCache = buf, ok, true
 	if !ok {
 		cache.packed++
 	}
 	g.Run(alpha, a, lda, b, ldb, beta, c, ldc)
-	g.packB, g.bPacked = own, false
+	g.packB, g.bPacked, g.bCache = own, false, false
 	g.shared.gen = cache.gen
 }
 
@@ -161,7 +161,7 @@ func (g *GemmPlan[T]) runSmallPacked(cache *PackCache, a []T, lda int, b []T, ld
 		own := g.packB
 		g.packB, g.b, g.ldb = buf, b, ldb
 		for j := range g.nPan {
-			g.packBPanel(j)
+			g.packBPanel(g.packB, j)
 		}
 		g.packB, g.b = own, nil
 		cache.packed++

@@ -57,7 +57,7 @@ func (g *GemmPlan[T]) SetWorkspace(w *Workspace) { g.ws = w }
 // packLens are the elements of the packed op(A) and op(B) of a packed
 // (not small-M) plan.
 func (g *GemmPlan[T]) packLens() (a, b int) {
-	return g.mPan * g.mr * g.K, g.nPan * g.nr * g.K
+	return g.mPan * g.mr * g.K, g.nPan * g.nr * g.K * max(g.bCopies, 1)
 }
 
 // bindPack gives the plan its packing buffers for one run: its own ones
@@ -88,7 +88,10 @@ func (g *GemmPlan[T]) bindPack() {
 	clearEdge(g.packA, g.m, g.mr, g.mPan, g.K, g.kc)
 	if needB {
 		g.packB = buf[la:n:n]
-		clearEdge(g.packB, g.n, g.nr, g.nPan, g.K, g.kc)
+		one := lb / max(g.bCopies, 1)
+		for c := 0; c < lb; c += one {
+			clearEdge(g.packB[c:c+one], g.n, g.nr, g.nPan, g.K, g.kc)
+		}
 		g.boundB = true
 	}
 	g.boundA = true

@@ -1,0 +1,84 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// TestGemmPrivateB: a product split by rows whose plan takes its buffers
+// from a Workspace gives each participant a packed copy of op(B) of its
+// own (privateBCopies). Its results are the naive product's, bitwise the
+// same for any GOMAXPROCS (one participant packs one shared copy) and with
+// a PackCache (whose buffer is shared), and the workspace MatmulWorkspace
+// counts is what the plan takes.
+func TestGemmPrivateB(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	rng := rand.New(rand.NewPCG(20, 12))
+	for _, s := range []struct {
+		m, n, k int
+		ta, tb  bool
+	}{
+		{128, 128, 1024, true, false}, // a weight's gradient
+		{512, 128, 1024, true, false},
+		{300, 100, 64, false, false}, // edge panels of B
+		{200, 70, 90, false, true},
+		{1000, 96, 200, false, false},
+	} {
+		g := NewGemmPlanShared[float32](s.ta, s.tb, s.m, s.n, s.k)
+		if g.bCopies < 2 || !g.rowTasks || g.swap {
+			t.Fatalf("%v: copies %d, rowTasks %v, swap %v: the test needs private copies", s, g.bCopies, g.rowTasks, g.swap)
+		}
+		xs, wsh := []int{s.m, s.k}, []int{s.k, s.n}
+		lda, ldb := s.k, s.n
+		if s.ta {
+			xs, lda = []int{s.k, s.m}, s.m
+		}
+		if s.tb {
+			wsh, ldb = []int{s.n, s.k}, s.k
+		}
+		la, lb := g.packLens()
+		if w := MatmulWorkspace[float32](xs, wsh, s.ta, s.tb); w != int64(la+lb) {
+			t.Fatalf("%v: MatmulWorkspace %d, the plan takes %d", s, w, la+lb)
+		}
+		ws := &Workspace{}
+		ws.Reserve(la+lb, 0)
+		g.SetWorkspace(ws)
+		a, b := to32s(randSlice(rng, s.m*s.k)), to32s(randSlice(rng, s.k*s.n))
+		got := checkSameForAnyProcs(t, "private op(B)", g, a, lda, b, ldb, s.m, s.n)
+		if n32, _ := ws.Len(); n32 != la+lb {
+			t.Fatalf("%v: the workspace grew to %d from %d", s, n32, la+lb)
+		}
+		for i := range s.m {
+			for j := range s.n {
+				var want, mag float64
+				for l := range s.k {
+					ai, bi := i*lda+l, l*ldb+j
+					if s.ta {
+						ai = l*lda + i
+					}
+					if s.tb {
+						bi = j*ldb + l
+					}
+					x, y := float64(a[ai]), float64(b[bi])
+					want += x * y
+					mag += math.Abs(x * y)
+				}
+				if d := math.Abs(float64(got[i*s.n+j]) - want); d > 1e-6*mag+1e-30 {
+					t.Fatalf("%v: C[%d, %d] = %g, want %g", s, i, j, got[i*s.n+j], want)
+				}
+			}
+		}
+		cache := &PackCache{}
+		for run := range 2 { // packs into the cache, then reads it
+			c := make([]float32, s.m*s.n)
+			g.RunPacked(cache, 1, a, lda, b, ldb, 0, c, s.n)
+			for i := range c {
+				if math.Float32bits(c[i]) != math.Float32bits(got[i]) {
+					t.Fatalf("%v: with a PackCache (run %d) C[%d] = %g, without %g", s, run, i, c[i], got[i])
+				}
+			}
+		}
+	}
+}
