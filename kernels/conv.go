@@ -552,7 +552,7 @@ func (g *GemmPlan[T]) makeSerial() {
 		return
 	}
 	g.serial = true
-	g.bCopies = min(g.bCopies, 1)
+	g.aCopies, g.bCopies = min(g.aCopies, 1), min(g.bCopies, 1)
 	g.mtp = min(g.mPan, max(1, gemmMT/g.mr))
 	g.ntp = min(g.nPan, max(1, gemmNT/g.nr))
 	g.setBlocks()

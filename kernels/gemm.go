@@ -49,8 +49,10 @@ type GemmPlan[T Float] struct {
 	maxPar         int // participants that tiles has room for
 	serial         bool
 	rowTasks       bool          // tasks span all of N, so each packs its own rows of A
-	bCopies        int           // packings of op(B) the buffers hold: one per participant (see privateBCopies), or 1
-	privateB       bool          // this run: each participant packs and reads a copy of op(B) of its own
+	aCopies        int           // packings of op(A) the buffers hold: one per participant (see privateCopies), or 1
+	bCopies        int           // the same for op(B)
+	privateA       bool          // this run: each participant packs and reads a copy of op(A) of its own
+	privateB       bool          // and of op(B)
 	colTasks       bool          // tasks span all of M (and not all of N), so each packs its own columns of B
 	sm             *gemmSmall[T] // not nil: a small-M product, run unpacked
 	// RunPacked's state: the cache entry last used and its cache, and
@@ -244,7 +246,7 @@ func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, smal
 	}
 	g.setBlocks()
 	if !own {
-		g.bCopies = g.privateBCopies()
+		g.aCopies, g.bCopies = g.privateCopies()
 	}
 	return g
 }
@@ -354,11 +356,16 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	// round trip through the pool, which costs more than small packings.
 	np := min(par, g.mBlk*g.nBlk)
 	g.privateB = g.bCopies > 1 && !g.bCache && np > 1
+	g.privateA = g.aCopies > 1 && !g.directA && np > 1
 	first := 0
 	if g.bPacked || g.colTasks || g.privateB { // op(B)'s panels are packed already, or by the tasks: only A's are left
 		first = g.nPan
 	}
-	switch pt := g.prePanels(); {
+	pt := g.prePanels()
+	if g.privateA { // and A's by the tasks too
+		pt = first
+	}
+	switch {
 	case pt <= first: // nothing to pack before the blocks of C
 	case par == 1 || g.prePackSize() < gemmSerialPack:
 		g.sync.tasks.begin(first, pt, 1)
@@ -414,7 +421,7 @@ func (g *GemmPlan[T]) packTasks(id int) {
 			g.packBPanel(g.packB, t)
 		default:
 			for k0 := 0; k0 < g.K; k0 += g.kc {
-				g.packAPanel(t-g.nPan, k0)
+				g.packAPanel(g.packA, t-g.nPan, k0)
 			}
 		}
 	}
@@ -443,14 +450,24 @@ func (g *GemmPlan[T]) work(id int) {
 		return
 	}
 	tile := g.tiles[id*g.mr*g.nr : (id+1)*g.mr*g.nr]
-	pb, own := g.packB, false
+	pa, pb, own := g.packA, g.packB, false
 	for t := g.sync.tasks.take(id); t >= 0; t = g.sync.tasks.take(id) {
-		if g.privateB && !own { // this participant's own copy of op(B)
+		if !own && g.privateB { // this participant's own copy of op(B)
 			lb := g.nPan * g.nr * g.K
-			pb, own = g.packB[id*lb:(id+1)*lb], true
+			pb = g.packB[id*lb : (id+1)*lb]
 			g.packBAll(pb)
 		}
-		g.computeBlock(t/g.nBlk, t%g.nBlk, tile, pb)
+		if !own && g.privateA { // of op(A)
+			la := g.mPan * g.mr * g.K
+			pa = g.packA[id*la : (id+1)*la]
+			for k0 := 0; k0 < g.K; k0 += g.kc {
+				for i := range g.mPan {
+					g.packAPanel(pa, i, k0)
+				}
+			}
+		}
+		own = true
+		g.computeBlock(t/g.nBlk, t%g.nBlk, tile, pa, pb)
 	}
 }
 
@@ -471,7 +488,7 @@ func (g *GemmPlan[T]) packBAll(pb []T) {
 // at l·mr+r); B's panels likewise with nr.
 
 // packAPanel packs rows [i·mr, i·mr+mr) of alpha·op(A), K block k0.
-func (g *GemmPlan[T]) packAPanel(i, k0 int) {
+func (g *GemmPlan[T]) packAPanel(pa []T, i, k0 int) {
 	mr, alpha, a, lda := g.mr, g.alpha, g.a, g.lda
 	i0 := i * mr
 	rows := min(mr, g.m-i0)
@@ -479,7 +496,7 @@ func (g *GemmPlan[T]) packAPanel(i, k0 int) {
 		return // computeBlock reads these rows in place
 	}
 	kl := min(g.kc, g.K-k0)
-	dst := g.packA[k0*g.mPan*mr+i*kl*mr:][:kl*mr]
+	dst := pa[k0*g.mPan*mr+i*kl*mr:][:kl*mr]
 	if g.ta { // op(A)[r, l] = a[l*lda + r]: rows of a are steps
 		packCopy(dst, mr, a[k0*lda+i0:], lda, rows, kl, alpha, g.kern.packRows)
 		return
@@ -635,7 +652,7 @@ func gatherRows[T Float](dst []T, ld int, src []T, lds, r0, r1, kl int, alpha T)
 
 // computeBlock computes the C tiles of panels [bi·mtp, …) of A by panels
 // [bj·ntp, …) of B over all of K.
-func (g *GemmPlan[T]) computeBlock(bi, bj int, tile, pb0 []T) {
+func (g *GemmPlan[T]) computeBlock(bi, bj int, tile, pa0, pb0 []T) {
 	mr, nr, c, ldc, fn := g.mr, g.nr, g.c, g.ldc, g.kern.fn
 	ip0, ip1 := bi*g.mtp, min((bi+1)*g.mtp, g.mPan)
 	jp0, jp1 := bj*g.ntp, min((bj+1)*g.ntp, g.nPan)
@@ -654,13 +671,13 @@ func (g *GemmPlan[T]) computeBlock(bi, bj int, tile, pb0 []T) {
 		}
 		if g.rowTasks { // this task's panels of A are its own to pack
 			for ip := ip0; ip < ip1; ip++ {
-				g.packAPanel(ip, k0)
+				g.packAPanel(pa0, ip, k0)
 			}
 		}
 		if g.colTasks && !g.bPacked { // and here those of B
 			g.packBBlock(pb0, jp0, jp1, k0)
 		}
-		pa := g.packA[k0*g.mPan*mr:]
+		pa := pa0[k0*g.mPan*mr:]
 		pb := pb0[k0*g.nPan*nr:]
 		for ip := ip0; ip < ip1; ip++ {
 			ap := &pa[ip*kl*mr]
@@ -748,18 +765,29 @@ func scaleBlock[T Float](c []T, ldc, i0, i1, j0, j1 int, beta T) {
 // of a product split by rows packs for itself (privateBCopies).
 const gemmPrivateB = 1 << 20
 
-// privateBCopies is how many packings of op(B) a plan that takes its
-// buffers from a Workspace makes room for: one per participant when its
-// tasks split M alone (rowTasks) and op(B) packs into at most
-// gemmPrivateB, so that each core packs and reads a copy of its own;
-// otherwise one, shared. A shared copy is written by one core and read by
-// the others, and the next run's packing then rewrites lines the others
-// hold: on the guest of BENCHMARKS.md, session 20, packing a 512 KiB op(B)
-// took 6.3 µs a run on one core and 58 µs when the other core had read the
-// panels (BenchmarkCoreRewrite), more than packing it twice in parallel.
-func (g *GemmPlan[T]) privateBCopies() int {
-	if g.serial || !g.rowTasks || g.maxPar < 2 || MulBytes(MulBytes(int64(g.nPan), int64(g.nr)), MulBytes(int64(g.K), sizeOf[T]())) > gemmPrivateB {
-		return 1
+// privateCopies is how many packings of op(A) and of op(B) a plan that
+// takes its buffers from a Workspace makes room for. Every task reads all
+// of op(B) when the tasks split M alone (rowTasks), all of op(A) when they
+// split N alone (colTasks; unless op(A) is read in place, which a
+// transposed op(A) never is); such an operand, when it packs into at most
+// gemmPrivateB, gets one packing per participant, so that each core packs
+// and reads a copy of its own. A shared copy is written by one core and
+// read by the others, and the next run's packing then rewrites lines the
+// others hold: on the guest of BENCHMARKS.md, session 20, packing a 512
+// KiB op(B) took 6.3 µs a run on one core and 58 µs when the other core
+// had read the panels (BenchmarkCoreRewrite), more than packing it twice
+// in parallel.
+func (g *GemmPlan[T]) privateCopies() (a, b int) {
+	a, b = 1, 1
+	if g.serial || g.maxPar < 2 {
+		return a, b
 	}
-	return g.maxPar
+	size := sizeOf[T]()
+	if g.rowTasks && MulBytes(MulBytes(int64(g.nPan), int64(g.nr)), MulBytes(int64(g.K), size)) <= gemmPrivateB {
+		b = g.maxPar
+	}
+	if g.colTasks && g.ta && MulBytes(MulBytes(int64(g.mPan), int64(g.mr)), MulBytes(int64(g.K), size)) <= gemmPrivateB {
+		a = g.maxPar
+	}
+	return a, b
 }

@@ -7,13 +7,14 @@ import (
 	"testing"
 )
 
-// TestGemmPrivateB: a product split by rows whose plan takes its buffers
-// from a Workspace gives each participant a packed copy of op(B) of its
-// own (privateBCopies). Its results are the naive product's, bitwise the
-// same for any GOMAXPROCS (one participant packs one shared copy) and with
-// a PackCache (whose buffer is shared), and the workspace MatmulWorkspace
-// counts is what the plan takes.
-func TestGemmPrivateB(t *testing.T) {
+// TestGemmPrivateCopies: a product split by rows whose plan takes its
+// buffers from a Workspace gives each participant a packed copy of op(B) of
+// its own, one split by columns a copy of a transposed op(A)
+// (privateCopies). Its results are the naive product's, bitwise the same
+// for any GOMAXPROCS (one participant packs one shared copy) and with a
+// PackCache (whose buffer of op(B) is shared), and the workspace
+// MatmulWorkspace counts is what the plan takes.
+func TestGemmPrivateCopies(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 	rng := rand.New(rand.NewPCG(20, 12))
 	for _, s := range []struct {
@@ -25,10 +26,13 @@ func TestGemmPrivateB(t *testing.T) {
 		{300, 100, 64, false, false}, // edge panels of B
 		{200, 70, 90, false, true},
 		{1000, 96, 200, false, false},
+		{128, 384, 1024, true, false}, // column tasks, op(A) transposed
+		{100, 700, 300, true, true},
+		{37, 530, 129, true, false},
 	} {
 		g := NewGemmPlanShared[float32](s.ta, s.tb, s.m, s.n, s.k)
-		if g.bCopies < 2 || !g.rowTasks || g.swap {
-			t.Fatalf("%v: copies %d, rowTasks %v, swap %v: the test needs private copies", s, g.bCopies, g.rowTasks, g.swap)
+		if g.aCopies < 2 && g.bCopies < 2 || g.swap {
+			t.Fatalf("%v: copies %d and %d, swap %v: the test needs private copies", s, g.aCopies, g.bCopies, g.swap)
 		}
 		xs, wsh := []int{s.m, s.k}, []int{s.k, s.n}
 		lda, ldb := s.k, s.n
@@ -46,7 +50,7 @@ func TestGemmPrivateB(t *testing.T) {
 		ws.Reserve(la+lb, 0)
 		g.SetWorkspace(ws)
 		a, b := to32s(randSlice(rng, s.m*s.k)), to32s(randSlice(rng, s.k*s.n))
-		got := checkSameForAnyProcs(t, "private op(B)", g, a, lda, b, ldb, s.m, s.n)
+		got := checkSameForAnyProcs(t, "private copies", g, a, lda, b, ldb, s.m, s.n)
 		if n32, _ := ws.Len(); n32 != la+lb {
 			t.Fatalf("%v: the workspace grew to %d from %d", s, n32, la+lb)
 		}

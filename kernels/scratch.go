@@ -138,7 +138,7 @@ func matmulDims(x, w []int, tx, tw bool) (m, n, k int64, bx, bw []int, folded bo
 // packing buffers.
 func MatmulScratch[T Float](x, w []int, tx, tw bool) int64 {
 	m, n, k, bx, bw, folded := matmulDims(x, w, tx, tw)
-	extra := MulBytes(sharedBExtra[T](tx, tw, m, n, k), sizeOf[T]())
+	extra := MulBytes(sharedExtra[T](tx, tw, m, n, k), sizeOf[T]())
 	if folded {
 		return AddBytes(gemmPlanScratch[T](tw, m, n, k), extra)
 	}
@@ -180,23 +180,23 @@ func MatmulWorkspace[T Float](x, w []int, tx, tw bool) int64 {
 		m, n = n, m
 	}
 	packed := AddBytes(MulBytes(int64(blocks(int(m), int(mr))), MulBytes(mr, k)), MulBytes(int64(blocks(int(n), int(nr))), MulBytes(nr, k)))
-	return AddBytes(packed, sharedBExtra[T](tx, tw, m, n, k))
+	return AddBytes(packed, sharedExtra[T](tx, tw, m, n, k))
 }
 
-// sharedBExtra is the elements of the packings of op(B) beyond the first
-// that a plan NewGemmPlanShared makes for op(A) m×k by op(B) k×n holds
-// (privateBCopies): found by making the plan, when an operand is small
-// enough for them.
-func sharedBExtra[T Float](tx, tw bool, m, n, k int64) int64 {
+// sharedExtra is the elements of the packings of op(A) and op(B) beyond
+// the first that a plan NewGemmPlanShared makes for op(A) m×k by op(B) k×n
+// holds (privateCopies): found by making the plan, when an operand is
+// small enough for them.
+func sharedExtra[T Float](tx, tw bool, m, n, k int64) int64 {
 	limit := int64(gemmPrivateB) / sizeOf[T]()
 	if m < 1 || n < 1 || k < 1 || min(MulBytes(n, k), MulBytes(m, k)) > limit || MulBytes(m, MulBytes(n, k)) > 1<<60 {
 		return 0
 	}
 	g := newGemm(gemmKernelsFor[T]()[0], tx, tw, int(m), int(n), int(k), true, false)
-	if g.sm != nil || g.bCopies <= 1 {
+	if g.sm != nil {
 		return 0
 	}
-	return int64(g.bCopies-1) * int64(g.nPan*g.nr*g.K)
+	return int64(max(g.aCopies, 1)-1)*int64(g.mPan*g.mr*g.K) + int64(max(g.bCopies, 1)-1)*int64(g.nPan*g.nr*g.K)
 }
 
 // ConvScratch is the bytes of the buffers a Conv allocates on its first run
