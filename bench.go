@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nnclang/nnc/internal/cputime"
 	"github.com/nnclang/nnc/lang"
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/runtime"
@@ -63,6 +64,12 @@ type BenchReport struct {
 	// Time is the time per call: the min, median and 90th percentile of
 	// the rounds' means.
 	Time BenchTime `json:"time"`
+	// CPU is the process's CPU time (user and system) per call over the
+	// timed rounds, every thread's together (0 where the system does not
+	// report it): with more than one thread, what the call costs the
+	// machine beside what it takes (pool threads waiting for the next
+	// parallel kernel spin, and count).
+	CPU float64 `json:"cpu_s_per_call,omitempty"`
 	// Flops is the FLOP count of one call (as nnc check counts it);
 	// GFlops the rate at the median time.
 	Flops          int64    `json:"flops"`
@@ -290,26 +297,32 @@ func (p *Program) inputTypes(entry string) ([]ops.Type, error) {
 }
 
 // benchRounds times opts.Rounds rounds of calls calls each and returns
-// the seconds per call of each, under a CPU profile into opts.CPUProfile
-// when it is set.
-func benchRounds(call func(uint64) error, opts BenchOptions, calls int) ([]float64, error) {
+// the seconds per call of each and the process's CPU seconds per call over
+// them all (0 where it is not known), under a CPU profile into
+// opts.CPUProfile when it is set.
+func benchRounds(call func(uint64) error, opts BenchOptions, calls int) ([]float64, float64, error) {
 	if opts.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(opts.CPUProfile); err != nil {
-			return nil, fmt.Errorf("nnc: the CPU profile: %w", err)
+			return nil, 0, fmt.Errorf("nnc: the CPU profile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
 	}
 	means := make([]float64, opts.Rounds)
+	cpu0 := cputime.Used()
 	for r := range means {
 		t0 := time.Now()
 		for i := range calls {
 			if err := call(uint64(i)); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
 		means[r] = time.Since(t0).Seconds() / float64(calls)
 	}
-	return means, nil
+	cpu := 0.0
+	if cputime.Supported {
+		cpu = (cputime.Used() - cpu0).Seconds() / float64(len(means)*calls)
+	}
+	return means, cpu, nil
 }
 
 // benchTime warms the session up, picks the calls per round and times the
@@ -334,10 +347,11 @@ func benchTime(s *runtime.Session, in []*tensor.Tensor, opts BenchOptions, rep *
 	}
 	per := time.Since(start) / time.Duration(calls)
 	rep.Calls = max(1, int(opts.RoundTime/max(per, 1)))
-	means, err := benchRounds(call, opts, rep.Calls)
+	means, cpu, err := benchRounds(call, opts, rep.Calls)
 	if err != nil {
 		return err
 	}
+	rep.CPU = cpu
 	rep.Rounds = len(means)
 	slices.Sort(means)
 	rep.Time = BenchTime{Min: means[0], Median: quantile(means, 0.5), P90: quantile(means, 0.9)}

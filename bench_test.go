@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nnclang/nnc/internal/cputime"
 	"github.com/nnclang/nnc/lang"
 )
 
@@ -59,6 +60,12 @@ func TestBenchDigits(t *testing.T) {
 					t.Errorf("flops %d, nnc check counts %d", r.Flops, e.Flops)
 				}
 			}
+		}
+		// The CPU time of the timed rounds: some, and no more than every
+		// thread busy through the slowest round (half again for the
+		// rounds' spread around their mean).
+		if cputime.Supported && !(r.CPU > 0 && r.CPU <= 1.5*float64(r.Threads)*r.Time.P90) {
+			t.Errorf("train %v: cpu %v s a call on %d threads, p90 time %v s", train, r.CPU, r.Threads, r.Time.P90)
 		}
 		if r.Flops <= 0 || r.GFlops <= 0 || r.PeakBytes <= 0 || r.Allocs >= 1 {
 			t.Errorf("train %v: flops %d, %v GFLOP/s, peak %d, %v allocs", train, r.Flops, r.GFlops, r.PeakBytes, r.Allocs)

@@ -101,6 +101,9 @@ func benchText(file string, r *nnc.BenchReport) string {
 	}
 	fmt.Fprintf(&b, "time per call  min %s  median %s  p90 %s  (%d rounds of %d calls)\n",
 		ms(r.Time.Min), ms(r.Time.Median), ms(r.Time.P90), r.Rounds, r.Calls)
+	if r.CPU > 0 && r.Time.Median > 0 {
+		fmt.Fprintf(&b, "cpu time       %s per call (all threads), %.2f× the median time\n", ms(r.CPU), r.CPU/r.Time.Median)
+	}
 	fmt.Fprintf(&b, "compute        %s per call, %.2f GFLOP/s at the median", flopsText(r.Flops), r.GFlops)
 	if r.PeakGFlops > 0 {
 		fmt.Fprintf(&b, ", %.1f%% of %.0f GFLOP/s (%s)", 100*r.PeakShare, r.PeakGFlops, r.PeakProbe)
