@@ -29,10 +29,11 @@ func TestGemmPrivateCopies(t *testing.T) {
 		{128, 384, 1024, true, false}, // column tasks, op(A) transposed
 		{100, 700, 300, true, true},
 		{37, 530, 129, true, false},
+		{1000, 8, 200, false, false}, // computed transposed: op(A) of the swapped product transposed
 	} {
 		g := NewGemmPlanShared[float32](s.ta, s.tb, s.m, s.n, s.k)
-		if g.aCopies < 2 && g.bCopies < 2 || g.swap {
-			t.Fatalf("%v: copies %d and %d, swap %v: the test needs private copies", s, g.aCopies, g.bCopies, g.swap)
+		if g.aCopies < 2 && g.bCopies < 2 {
+			t.Fatalf("%v: copies %d and %d: the test needs private copies", s, g.aCopies, g.bCopies)
 		}
 		xs, wsh := []int{s.m, s.k}, []int{s.k, s.n}
 		lda, ldb := s.k, s.n

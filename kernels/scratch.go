@@ -175,12 +175,13 @@ func MatmulWorkspace[T Float](x, w []int, tx, tw bool) int64 {
 	if m > hugeDim || n > hugeDim || k > hugeDim {
 		return math.MaxInt64
 	}
+	extra := sharedExtra[T](tx, tw, m, n, k) // of the sizes as given: the plan swaps them itself
 	mr, nr := int64(kern.mr), int64(kern.nr)
 	if gemmSwap(kern.mr, kern.nr, int(m), int(n)) {
 		m, n = n, m
 	}
 	packed := AddBytes(MulBytes(int64(blocks(int(m), int(mr))), MulBytes(mr, k)), MulBytes(int64(blocks(int(n), int(nr))), MulBytes(nr, k)))
-	return AddBytes(packed, sharedExtra[T](tx, tw, m, n, k))
+	return AddBytes(packed, extra)
 }
 
 // sharedExtra is the elements of the packings of op(A) and op(B) beyond
