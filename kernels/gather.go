@@ -46,32 +46,14 @@ func NewView(shape []int, base int, stride []int) *View {
 	return v
 }
 
-// Gather writes dst (of the view's shape, row-major) from src through v.
+// Gather writes dst (of the view's shape, row-major) from src through v; a
+// large one in tasks (walkRun).
 func Gather[T any](v *View, dst, src []T) {
-	r := len(v.Shape)
-	if r == 0 {
+	if len(v.Shape) == 0 {
 		dst[0] = src[v.Base]
 		return
 	}
-	total := numElems(v.Shape)
-	if total == 0 {
-		return
-	}
-	n, s := v.Shape[r-1], v.Stride[r-1]
-	idx := v.idx[:r-1]
-	clear(idx)
-	off := v.Base
-	for flat := 0; flat < total; flat += n {
-		d := dst[flat : flat+n]
-		if s == 1 {
-			copy(d, src[off:off+n])
-		} else {
-			for j, k := 0, off; j < n; j, k = j+1, k+s {
-				d[j] = src[k]
-			}
-		}
-		off = v.next(idx, off)
-	}
+	walkRun(v.Shape, v.Stride, v.Base, dst, src, v.idx)
 }
 
 // Scatter writes src (of the view's shape, row-major) into dst through v;
@@ -127,16 +109,26 @@ func Fill[T any](dst []T, c T) {
 
 // Concat joins srcs along an axis: every operand is viewed as [outer, rows_k]
 // where rows_k is its size along the axis times the size of the axes after
-// it, and dst as [outer, Σ rows_k].
+// it, and dst as [outer, Σ rows_k]. A large one is split by outer rows
+// among the pool's goroutines (as walkRun).
 func Concat[T any](dst []T, srcs [][]T, rows []int, outer int) {
-	o := 0
-	for i := 0; i < outer; i++ {
-		for k, s := range srcs {
-			n := rows[k]
-			copy(dst[o:o+n], s[i*n:(i+1)*n])
-			o += n
-		}
+	width := 0
+	for _, n := range rows {
+		width += n
 	}
+	if tasks, per := splitTasksFrom(outer, width/walkUnit+len(rows), dataMinWork); tasks > 1 {
+		c := takeRunner[concatRunner[T]]()
+		if c == nil {
+			c = &concatRunner[T]{}
+			c.par = newParFor(0, c.task)
+		}
+		c.dst, c.srcs, c.rows, c.width, c.per, c.outer, c.par.tasks = dst, srcs, rows, width, per, outer, tasks
+		c.par.run()
+		c.dst, c.srcs, c.rows = nil, nil, nil
+		putRunner(c)
+		return
+	}
+	concatRows(dst, srcs, rows, width, 0, outer)
 }
 
 // Take gathers along the middle axis of src, viewed as [outer, n, inner]:

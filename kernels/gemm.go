@@ -38,7 +38,7 @@ type GemmPlan[T Float] struct {
 	mr, nr, kc   int  // tile and K block
 	nkc          int  // number of K blocks
 	mPan, nPan   int  // panels of op(A) and op(B)
-	mtp, ntp     int  // panels per task along M and N
+	mtp, ntp     int  // panels per task along M and N, at most (blockSpan)
 	mBlk, nBlk   int  // tasks along M and N
 	packA, packB []T
 	// ws, when not nil, lends packA and packB for each run (boundA,
@@ -280,14 +280,42 @@ func (g *GemmPlan[T]) splitTasks(par int) {
 }
 
 // setBlocks sets the task counts along M and N from the panels per task,
-// and which operand the tasks pack for themselves.
+// and which operand the tasks pack for themselves. A parallel product's
+// count of tasks is made a multiple of its participants where the panels
+// allow (more tasks along the axis already split), so that the dealer's
+// equal runs of tasks are equal work too: an MLP's 784×512 weight gradient
+// was nine tasks of 8, 8, ... and 2 panels, dealt as 32 panels to one
+// core and 34 to the other, or 48 and 38 for a 1024-row product.
 func (g *GemmPlan[T]) setBlocks() {
 	g.mBlk, g.nBlk = blocks(g.mPan, g.mtp), blocks(g.nPan, g.ntp)
+	if par := g.maxPar; !g.serial && par > 1 {
+		if g.nBlk == 1 || g.mBlk > 1 {
+			g.mBlk = roundTasks(g.mBlk, g.nBlk, par, g.mPan)
+		} else {
+			g.nBlk = roundTasks(g.nBlk, 1, par, g.nPan)
+		}
+	}
 	g.rowTasks = g.nBlk == 1
 	g.colTasks = g.mBlk == 1 && g.nBlk > 1
 }
 
 func blocks(n, per int) int { return (n + per - 1) / per }
+
+// roundTasks is the least count of tasks c ≥ blk along an axis of pan
+// panels (at most pan) for which c·other is a multiple of par, or blk when
+// there is none.
+func roundTasks(blk, other, par, pan int) int {
+	for c := blk; c <= pan; c++ {
+		if c*other%par == 0 {
+			return c
+		}
+	}
+	return blk
+}
+
+// blockSpan is the panels [lo, hi) of block b of blk blocks over pan
+// panels: the blocks differ by a panel at most.
+func blockSpan(b, blk, pan int) (lo, hi int) { return b * pan / blk, (b + 1) * pan / blk }
 
 // gemmSwap says whether an m×n product with mr×nr tiles is computed as its
 // transpose: a narrow C (n much less than the tile's NR columns) wastes
@@ -650,12 +678,12 @@ func gatherRows[T Float](dst []T, ld int, src []T, lds, r0, r1, kl int, alpha T)
 	}
 }
 
-// computeBlock computes the C tiles of panels [bi·mtp, …) of A by panels
-// [bj·ntp, …) of B over all of K.
+// computeBlock computes the C tiles of block bi of A's panels by block bj
+// of B's (blockSpan) over all of K.
 func (g *GemmPlan[T]) computeBlock(bi, bj int, tile, pa0, pb0 []T) {
 	mr, nr, c, ldc, fn := g.mr, g.nr, g.c, g.ldc, g.kern.fn
-	ip0, ip1 := bi*g.mtp, min((bi+1)*g.mtp, g.mPan)
-	jp0, jp1 := bj*g.ntp, min((bj+1)*g.ntp, g.nPan)
+	ip0, ip1 := blockSpan(bi, g.mBlk, g.mPan)
+	jp0, jp1 := blockSpan(bj, g.nBlk, g.nPan)
 	if g.beta != 0 && g.beta != 1 {
 		i0, i1, j0, j1 := ip0*mr, min(ip1*mr, g.m), jp0*nr, min(jp1*nr, g.n)
 		if g.swap {

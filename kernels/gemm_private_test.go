@@ -87,3 +87,41 @@ func TestGemmPrivateCopies(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmBalancedRuns: the dealer gives each participant an equal run of a
+// parallel product's tasks, and the tasks' blocks are sized so that the
+// runs are equal work too, to a panel per task: a 1024-row product was six
+// tasks of 16, ..., 16 and 6 panels, 48 panels to one core and 38 to the
+// other.
+func TestGemmBalancedRuns(t *testing.T) {
+	for _, procs := range []int{2, 3} {
+		prev := runtime.GOMAXPROCS(procs)
+		for _, s := range [][3]int{{1024, 512, 128}, {1024, 128, 512}, {512, 128, 1024}, {784, 512, 128}, {128, 512, 1024}, {300, 100, 64}, {32, 512, 128}} {
+			g := NewGemmPlan[float32](false, false, s[0], s[1], s[2])
+			if g.serial || g.sm != nil {
+				continue
+			}
+			tasks := g.mBlk * g.nBlk
+			par := min(g.maxPar, tasks)
+			lo, hi := math.MaxInt, 0
+			for j := range par {
+				w := 0
+				for t := tasks * j / par; t < tasks*(j+1)/par; t++ {
+					i0, i1 := blockSpan(t/g.nBlk, g.mBlk, g.mPan)
+					j0, j1 := blockSpan(t%g.nBlk, g.nBlk, g.nPan)
+					w += (i1 - i0) * (j1 - j0)
+				}
+				lo, hi = min(lo, w), max(hi, w)
+			}
+			// Blocks differ by a panel along each axis at most.
+			if slack := (tasks + par - 1) / par * (g.mtp + g.ntp + 1); hi-lo > slack {
+				t.Errorf("GOMAXPROCS=%d %v: %d tasks (%d×%d) for %d participants: runs of %d to %d tiles, more than %d apart",
+					procs, s, tasks, g.mBlk, g.nBlk, par, lo, hi, slack)
+			}
+			if procs == 2 && tasks%par != 0 {
+				t.Errorf("%v: %d tasks for %d participants", s, tasks, par)
+			}
+		}
+		runtime.GOMAXPROCS(prev)
+	}
+}
