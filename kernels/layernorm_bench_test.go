@@ -16,7 +16,7 @@ func BenchmarkLayerNorm(b *testing.B) {
 		rng := rand.New(rand.NewPCG(1, uint64(d)))
 		x, g, out := to32(randSlice(rng, rows*d)), to32(randSlice(rng, rows*d)), make([]float32, rows*d)
 		gamma, beta := to32(randSlice(rng, d)), to32(randSlice(rng, d))
-		dst, acc := make([]float32, 2*d), make([]float64, 2*d)
+		dst, acc := make([]float32, 2*d), make([]float64, LayerNormParamGradAcc(rows, d))
 		b.Run(fmt.Sprintf("forward/d=%d", d), func(b *testing.B) {
 			for b.Loop() {
 				LayerNorm(out, x, gamma, beta, rows, d, 1e-5)

@@ -76,15 +76,7 @@ func checkLayerNormRows(t *testing.T) {
 		}
 		for r := range rows {
 			xr := x[r*d : (r+1)*d]
-			var mu, q float64
-			for _, v := range xr {
-				mu += float64(v)
-			}
-			mu /= float64(d)
-			for _, v := range xr {
-				q += (float64(v) - mu) * (float64(v) - mu)
-			}
-			inv := 1 / math.Sqrt(q/float64(d)+eps)
+			mu, inv := statsF64(xr, eps)
 			for i, v := range xr {
 				want := (float64(v)-mu)*inv*float64(gamma[i]) + float64(beta[i])
 				got := float64(vo[r*d+i])
@@ -94,4 +86,19 @@ func checkLayerNormRows(t *testing.T) {
 			}
 		}
 	}
+}
+
+// statsF64 is a row's mean and 1/sqrt(biased variance + eps), in float64
+// with two passes: the definition the kernels' statistics are checked
+// against.
+func statsF64(xr []float32, eps float64) (mu, inv float64) {
+	var q float64
+	for _, v := range xr {
+		mu += float64(v)
+	}
+	mu /= float64(len(xr))
+	for _, v := range xr {
+		q += (float64(v) - mu) * (float64(v) - mu)
+	}
+	return mu, 1 / math.Sqrt(q/float64(len(xr))+eps)
 }

@@ -186,7 +186,7 @@ func init() {
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			rows, d := lnRows(in[0])
 			eps := n.Attrs.Float("eps", 1e-5)
-			acc := make([]float64, 2*d)
+			acc := make([]float64, kernels.LayerNormParamGradAcc(rows, d))
 			return floatKernel(n,
 				func(_ *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 					kernels.LayerNormParamGrad(o.F32, in[0].F32, in[1].F32, acc, rows, d, eps)
@@ -196,8 +196,8 @@ func init() {
 				})
 		},
 		Scratch: func(n *Node, in [][]int, out []int, f32 bool) int64 {
-			x := in[0]
-			return kernels.HeapBytes(kernels.MulBytes(2, int64(x[len(x)-1]), 8))
+			rows, d := lnRows(in[0])
+			return kernels.HeapBytes(kernels.MulBytes(int64(kernels.LayerNormParamGradAcc(rows, d)), 8))
 		},
 		Check: []CheckCase{
 			{In: []Type{T(3, 4), T(3, 4)}},
