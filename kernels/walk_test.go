@@ -111,3 +111,28 @@ func naiveView(shape, stride []int, base int, src []int) []int {
 	}
 	return out
 }
+
+// TestOuterFirst: transposes that keep the batch axis first and slices of
+// whole rows split from dataMinWork; a transpose of the two outer axes (an
+// LSTM's [B, T, n] to [T, B, n]) does not.
+func TestOuterFirst(t *testing.T) {
+	for _, c := range []struct {
+		in, perm []int
+		want     bool
+	}{
+		{[]int{16, 64, 4, 32}, []int{0, 2, 1, 3}, true},
+		{[]int{16, 4, 64, 32}, []int{0, 2, 1, 3}, true},
+		{[]int{32, 50, 64}, []int{1, 0, 2}, false},
+		{[]int{50, 32, 128}, []int{1, 0, 2}, false},
+		{[]int{513, 301}, []int{1, 0}, false},
+	} {
+		tr := NewTranspose(c.in, c.perm)
+		if got := outerFirst(tr.out, tr.stride); got != c.want {
+			t.Errorf("transpose %v by %v (as %v, strides %v): outerFirst %v, want %v", c.in, c.perm, tr.out, tr.stride, got, c.want)
+		}
+	}
+	v := NewView([]int{1024, 128}, 128, []int{384, 1})
+	if !outerFirst(v.Shape, v.Stride) {
+		t.Errorf("a slice of whole rows: not outerFirst")
+	}
+}
