@@ -11,18 +11,22 @@ import "testing"
 // shared with other jobs the wall time of two threads depends on what the
 // others leave, and the CPU time shows what the second thread costs.
 func BenchmarkThreads(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		make func() (Workload, error)
-	}{
-		{"MLPStepSGD", func() (Workload, error) { return Step(MLP, "sgd", 1, 128, 1) }},
-		{"ConvNetStepSGD", func() (Workload, error) { return Step(ConvNet, "sgd", 1, 64, 1) }},
-		{"LSTMStepSGD", func() (Workload, error) { return LSTMStep(LSTMBase, 1, 1) }},
-		{"TransformerStepAdam", func() (Workload, error) { return TransformerStep(TransformerBase, 1, 1) }},
-	} {
+	for _, c := range threadWorkloads {
 		b.Run(c.name, func(b *testing.B) {
 			w, err := c.make()
 			lstmRun(b, w, err)
 		})
 	}
+}
+
+// threadWorkloads are the training steps BenchmarkThreads and
+// BenchmarkThreadsPaired time.
+var threadWorkloads = []struct {
+	name string
+	make func() (Workload, error)
+}{
+	{"MLPStepSGD", func() (Workload, error) { return Step(MLP, "sgd", 1, 128, 1) }},
+	{"ConvNetStepSGD", func() (Workload, error) { return Step(ConvNet, "sgd", 1, 64, 1) }},
+	{"LSTMStepSGD", func() (Workload, error) { return LSTMStep(LSTMBase, 1, 1) }},
+	{"TransformerStepAdam", func() (Workload, error) { return TransformerStep(TransformerBase, 1, 1) }},
 }
