@@ -54,6 +54,9 @@ type GemmPlan[T Float] struct {
 	privateA       bool          // this run: each participant packs and reads a copy of op(A) of its own
 	privateB       bool          // and of op(B)
 	colTasks       bool          // tasks span all of M (and not all of N), so each packs its own columns of B
+	kSplit         bool          // tasks split K in two and N (gemm_ksplit.go)
+	kPartLen       int           // the elements of the partial result of a plan that splits K
+	kReduce        int           // this run's tasks adding the partial result
 	sm             *gemmSmall[T] // not nil: a small-M product, run unpacked
 	// RunPacked's state: the cache entry last used and its cache, and
 	// whether packB holds op(B) already for this run.
@@ -201,7 +204,11 @@ func newGemmWith[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int) 
 
 // NewGemmPlanShared is NewGemmPlan without packing buffers of its own: the
 // plan takes them from the Workspace given with SetWorkspace when it runs
-// (or, without one, allocates them on its first run).
+// (or, without one, allocates them on its first run). Its tasks may also
+// keep private copies of a packed operand and, for a small result of long
+// operands, split K (gemm_ksplit.go), which sums in another order than
+// NewGemmPlan's plan: the results may differ from it in the last bits,
+// never with the number of threads.
 func NewGemmPlanShared[T Float](transA, transB bool, m, n, k int) *GemmPlan[T] {
 	return newGemm(gemmKernelsFor[T]()[0], transA, transB, m, n, k, true, false)
 }
@@ -246,6 +253,9 @@ func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, smal
 	}
 	g.setBlocks()
 	if !own {
+		if g.kSplitFits() {
+			g.setKSplit()
+		}
 		g.aCopies, g.bCopies = g.privateCopies()
 	}
 	return g
@@ -385,6 +395,13 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	np := min(par, g.mBlk*g.nBlk)
 	g.privateB = g.bCopies > 1 && !g.bCache && np > 1
 	g.privateA = g.aCopies > 1 && !g.directA && np > 1
+	if g.kSplit { // the tasks pack what they use (gemm_ksplit.go)
+		g.privateA = g.aCopies > 1 && par > 1
+		g.runKSplit(par)
+		g.a, g.b, g.c = nil, nil, nil
+		g.unbindPack()
+		return
+	}
 	first := 0
 	if g.bPacked || g.colTasks || g.privateB { // op(B)'s panels are packed already, or by the tasks: only A's are left
 		first = g.nPan
@@ -464,6 +481,7 @@ func checkMatrix(name string, n, rows, cols, ld int) {
 const (
 	gemmPhasePack = iota
 	gemmPhaseCompute
+	gemmPhaseReduce // a plan that splits K adds its partial result
 )
 
 // work is one participant of a run: it takes tasks of the current phase
@@ -473,8 +491,15 @@ func (g *GemmPlan[T]) work(id int) {
 		g.smallTasks(id)
 		return
 	}
-	if g.phase == gemmPhasePack {
+	switch {
+	case g.phase == gemmPhasePack:
 		g.packTasks(id)
+		return
+	case g.phase == gemmPhaseReduce:
+		g.kReduceTasks(id)
+		return
+	case g.kSplit:
+		g.kTasks(id)
 		return
 	}
 	tile := g.tiles[id*g.mr*g.nr : (id+1)*g.mr*g.nr]
@@ -678,117 +703,6 @@ func gatherRows[T Float](dst []T, ld int, src []T, lds, r0, r1, kl int, alpha T)
 	}
 }
 
-// computeBlock computes the C tiles of block bi of A's panels by block bj
-// of B's (blockSpan) over all of K.
-func (g *GemmPlan[T]) computeBlock(bi, bj int, tile, pa0, pb0 []T) {
-	mr, nr, c, ldc, fn := g.mr, g.nr, g.c, g.ldc, g.kern.fn
-	ip0, ip1 := blockSpan(bi, g.mBlk, g.mPan)
-	jp0, jp1 := blockSpan(bj, g.nBlk, g.nPan)
-	if g.beta != 0 && g.beta != 1 {
-		i0, i1, j0, j1 := ip0*mr, min(ip1*mr, g.m), jp0*nr, min(jp1*nr, g.n)
-		if g.swap {
-			i0, i1, j0, j1 = j0, j1, i0, i1
-		}
-		scaleBlock(c, ldc, i0, i1, j0, j1, g.beta)
-	}
-	for k0 := 0; k0 < g.K; k0 += g.kc {
-		kl := min(g.kc, g.K-k0)
-		acc := 1
-		if k0 == 0 && g.beta == 0 {
-			acc = 0
-		}
-		if g.rowTasks { // this task's panels of A are its own to pack
-			for ip := ip0; ip < ip1; ip++ {
-				g.packAPanel(pa0, ip, k0)
-			}
-		}
-		if g.colTasks && !g.bPacked { // and here those of B
-			g.packBBlock(pb0, jp0, jp1, k0)
-		}
-		pa := pa0[k0*g.mPan*mr:]
-		pb := pb0[k0*g.nPan*nr:]
-		for ip := ip0; ip < ip1; ip++ {
-			ap := &pa[ip*kl*mr]
-			i0 := ip * mr
-			rows := min(mr, g.m-i0)
-			kfn, kr := fn, mr
-			if rows < mr {
-				kfn, kr = g.kern.edgeFor(rows)
-			}
-			var ufn func(k int, a *T, lda int, b, c *T, ldc int, acc int)
-			if g.directA {
-				if ufn = g.kern.unpackedFor(rows); ufn != nil {
-					ap, kr = &g.a[i0*g.lda+k0], rows
-				}
-			}
-			for jp := jp0; jp < jp1; jp++ {
-				bp := &pb[jp*kl*nr]
-				j0 := jp * nr
-				cols := min(nr, g.n-j0)
-				if rows == kr && cols == nr && !g.swap {
-					if ufn != nil {
-						ufn(kl, ap, g.lda, bp, &c[i0*ldc+j0], ldc, acc)
-					} else {
-						kfn(kl, ap, bp, &c[i0*ldc+j0], ldc, acc)
-					}
-					continue
-				}
-				// An edge tile: compute its kr rows, write back its inside.
-				if ufn != nil {
-					ufn(kl, ap, g.lda, bp, &tile[0], nr, 0)
-				} else {
-					kfn(kl, ap, bp, &tile[0], nr, 0)
-				}
-				if g.swap { // the tile is of Cᵀ: rows i0… are columns of C
-					for j := range cols {
-						dst := c[(j0+j)*ldc+i0:][:rows]
-						src := tile[j:]
-						if acc == 0 {
-							for r := range dst {
-								dst[r] = src[r*nr]
-							}
-						} else {
-							for r := range dst {
-								dst[r] += src[r*nr]
-							}
-						}
-					}
-					continue
-				}
-				for r := range rows {
-					dst := c[(i0+r)*ldc+j0:][:cols]
-					src := tile[r*nr:][:cols]
-					if acc == 0 {
-						copy(dst, src)
-					} else {
-						for j, v := range src {
-							dst[j] += v
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// scaleBlock multiplies rows [i0, i1) and columns [j0, j1) of c by beta
-// (stores zeros when beta is 0, whatever c held).
-func scaleBlock[T Float](c []T, ldc, i0, i1, j0, j1 int, beta T) {
-	if beta == 1 {
-		return
-	}
-	for i := i0; i < i1; i++ {
-		row := c[i*ldc+j0 : i*ldc+j1]
-		if beta == 0 {
-			clear(row)
-			continue
-		}
-		for j := range row {
-			row[j] *= beta
-		}
-	}
-}
-
 // gemmPrivateB is the largest packed op(B), in bytes, that each participant
 // of a product split by rows packs for itself (privateBCopies).
 const gemmPrivateB = 1 << 20
@@ -808,6 +722,12 @@ const gemmPrivateB = 1 << 20
 func (g *GemmPlan[T]) privateCopies() (a, b int) {
 	a, b = 1, 1
 	if g.serial || g.maxPar < 2 {
+		return a, b
+	}
+	if g.kSplit { // a copy of op(A) each when the columns split too (kSplitFits)
+		if g.nBlk > 1 {
+			a = g.maxPar
+		}
 		return a, b
 	}
 	size := sizeOf[T]()

@@ -57,7 +57,7 @@ func (g *GemmPlan[T]) SetWorkspace(w *Workspace) { g.ws = w }
 // packLens are the elements of the packed op(A) and op(B) of a packed
 // (not small-M) plan.
 func (g *GemmPlan[T]) packLens() (a, b int) {
-	return g.mPan * g.mr * g.K * max(g.aCopies, 1), g.nPan * g.nr * g.K * max(g.bCopies, 1)
+	return g.mPan*g.mr*g.K*max(g.aCopies, 1) + g.kPartLen, g.nPan * g.nr * g.K * max(g.bCopies, 1)
 }
 
 // bindPack gives the plan its packing buffers for one run: its own ones
@@ -85,8 +85,8 @@ func (g *GemmPlan[T]) bindPack() {
 	}
 	buf := workspaceBuf[T](g.ws, n)
 	g.packA = buf[:la:la]
-	oneA := la / max(g.aCopies, 1)
-	for c := 0; c < la; c += oneA {
+	oneA := (la - g.kPartLen) / max(g.aCopies, 1)
+	for c := 0; c < la-g.kPartLen; c += oneA {
 		clearEdge(g.packA[c:c+oneA], g.m, g.mr, g.mPan, g.K, g.kc)
 	}
 	if needB {

@@ -8,10 +8,11 @@ import (
 
 // TestGemmWorkspace: products that take their packed panels from one
 // Workspace, run in turn, give bitwise the results of plans with buffers
-// of their own, whatever the workspace held before (NaNs at first, then
-// the other products' panels), also with op(B) from a PackCache; they
-// keep none of its memory after a run, and it holds the largest product's
-// panels.
+// of their own (of a shared plan with a workspace of its own for a product
+// that splits K, which plans with their own buffers do not), whatever the
+// workspace held before (NaNs at first, then the other products' panels),
+// also with op(B) from a PackCache; they keep none of its memory after a
+// run, and it holds the largest product's panels.
 func TestGemmWorkspace(t *testing.T) {
 	type shape struct {
 		ta, tb  bool
@@ -35,7 +36,7 @@ func TestGemmWorkspace(t *testing.T) {
 		ws.f32[i] = float32(math.NaN())
 	}
 	var cache PackCache
-	var most int
+	var most, splits int
 	for round := range 2 {
 		for i, s := range shapes {
 			a, b := rnd(s.m*s.k), rnd(s.k*s.n)
@@ -47,9 +48,14 @@ func TestGemmWorkspace(t *testing.T) {
 				ldb = s.k
 			}
 			own := NewGemmPlan[float32](s.ta, s.tb, s.m, s.n, s.k)
+			shared := NewGemmPlanShared[float32](s.ta, s.tb, s.m, s.n, s.k)
+			if shared.kSplit {
+				own = NewGemmPlanShared[float32](s.ta, s.tb, s.m, s.n, s.k)
+				own.SetWorkspace(&Workspace{})
+				splits++
+			}
 			want := make([]float32, s.m*s.n)
 			own.Run(1, a, lda, b, ldb, 0, want, s.n)
-			shared := NewGemmPlanShared[float32](s.ta, s.tb, s.m, s.n, s.k)
 			if shared.packA != nil || shared.packB != nil {
 				t.Fatalf("%v: a shared plan has packing buffers of its own", s)
 			}
@@ -74,6 +80,9 @@ func TestGemmWorkspace(t *testing.T) {
 				most = max(most, la+lb)
 			}
 		}
+	}
+	if splits == 0 {
+		t.Errorf("no product split K")
 	}
 	if n, _ := ws.Len(); n != max(most, 1<<16) {
 		t.Errorf("the workspace holds %d elements; want the largest product's %d (or the %d it started with)", n, most, 1<<16)

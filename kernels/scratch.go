@@ -197,7 +197,7 @@ func sharedExtra[T Float](tx, tw bool, m, n, k int64) int64 {
 	if g.sm != nil {
 		return 0
 	}
-	return int64(max(g.aCopies, 1)-1)*int64(g.mPan*g.mr*g.K) + int64(max(g.bCopies, 1)-1)*int64(g.nPan*g.nr*g.K)
+	return int64(max(g.aCopies, 1)-1)*int64(g.mPan*g.mr*g.K) + int64(max(g.bCopies, 1)-1)*int64(g.nPan*g.nr*g.K) + int64(g.kPartLen)
 }
 
 // ConvScratch is the bytes of the buffers a Conv allocates on its first run
