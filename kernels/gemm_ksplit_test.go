@@ -102,3 +102,45 @@ func TestGemmKSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmKSplit64: a float64 product splits K too (its K blocks are half
+// as long) and gives the naive product, bitwise the same for any
+// GOMAXPROCS.
+func TestGemmKSplit64(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	const m, n, k = 96, 200, 700
+	g := NewGemmPlanShared[float64](true, false, m, n, k)
+	if !g.kSplit {
+		t.Fatalf("%d×%d×%d float64: K not split", m, n, k)
+	}
+	rng := rand.New(rand.NewPCG(3, 9))
+	a, b := randSlice(rng, k*m), randSlice(rng, k*n)
+	var ref []float64
+	for _, procs := range []int{1, 2, 3, 1} {
+		runtime.GOMAXPROCS(procs)
+		c := make([]float64, m*n)
+		g.Run(1, a, m, b, n, 0, c, n)
+		if ref == nil {
+			ref = c
+			continue
+		}
+		for i := range c {
+			if math.Float64bits(c[i]) != math.Float64bits(ref[i]) {
+				t.Fatalf("GOMAXPROCS %d: C[%d] = %g, with 1: %g", procs, i, c[i], ref[i])
+			}
+		}
+	}
+	for i := range m {
+		for j := range n {
+			var want, mag float64
+			for l := range k {
+				x := a[l*m+i] * b[l*n+j]
+				want += x
+				mag += math.Abs(x)
+			}
+			if d := math.Abs(ref[i*n+j] - want); d > 1e-13*mag {
+				t.Fatalf("C[%d, %d] = %g, want %g", i, j, ref[i*n+j], want)
+			}
+		}
+	}
+}
