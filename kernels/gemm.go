@@ -392,16 +392,16 @@ func (g *GemmPlan[T]) Run(alpha T, a []T, lda int, b []T, ldb int, beta T, c []T
 	}
 	// Pack what the tasks share, then compute. Waiting for the packing is a
 	// round trip through the pool, which costs more than small packings.
-	np := min(par, g.mBlk*g.nBlk)
-	g.privateB = g.bCopies > 1 && !g.bCache && np > 1
-	g.privateA = g.aCopies > 1 && !g.directA && np > 1
 	if g.kSplit { // the tasks pack what they use (gemm_ksplit.go)
-		g.privateA = g.aCopies > 1 && par > 1
+		g.privateA, g.privateB = g.aCopies > 1 && par > 1, false
 		g.runKSplit(par)
 		g.a, g.b, g.c = nil, nil, nil
 		g.unbindPack()
 		return
 	}
+	np := min(par, g.mBlk*g.nBlk)
+	g.privateB = g.bCopies > 1 && !g.bCache && np > 1
+	g.privateA = g.aCopies > 1 && !g.directA && np > 1
 	first := 0
 	if g.bPacked || g.colTasks || g.privateB { // op(B)'s panels are packed already, or by the tasks: only A's are left
 		first = g.nPan

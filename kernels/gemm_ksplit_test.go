@@ -115,21 +115,7 @@ func TestGemmKSplit64(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 9))
 	a, b := randSlice(rng, k*m), randSlice(rng, k*n)
-	var ref []float64
-	for _, procs := range []int{1, 2, 3, 1} {
-		runtime.GOMAXPROCS(procs)
-		c := make([]float64, m*n)
-		g.Run(1, a, m, b, n, 0, c, n)
-		if ref == nil {
-			ref = c
-			continue
-		}
-		for i := range c {
-			if math.Float64bits(c[i]) != math.Float64bits(ref[i]) {
-				t.Fatalf("GOMAXPROCS %d: C[%d] = %g, with 1: %g", procs, i, c[i], ref[i])
-			}
-		}
-	}
+	ref := checkSameForAnyProcs(t, "float64, K split", g, a, m, b, n, m, n)
 	for i := range m {
 		for j := range n {
 			var want, mag float64

@@ -338,20 +338,20 @@ func TestGemmColumnTasks(t *testing.T) {
 // checkSameForAnyProcs runs g's product of a (m×k) by b (k×n, leading
 // dimension ldb; transposed as g's plan says) with GOMAXPROCS 1, 2, 3 and 1
 // again and fails unless every C is bitwise the first, which it returns.
-func checkSameForAnyProcs(t *testing.T, label string, g *GemmPlan[float32], a []float32, lda int, b []float32, ldb, m, n int) []float32 {
+func checkSameForAnyProcs[T Float](t *testing.T, label string, g *GemmPlan[T], a []T, lda int, b []T, ldb, m, n int) []T {
 	t.Helper()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	var ref []float32
+	var ref []T
 	for _, procs := range []int{1, 2, 3, 1} {
 		runtime.GOMAXPROCS(procs)
-		c := make([]float32, m*n)
+		c := make([]T, m*n)
 		g.Run(1, a, lda, b, ldb, 0, c, n)
 		if ref == nil {
 			ref = c
 			continue
 		}
 		for i := range c {
-			if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
+			if math.Float64bits(float64(c[i])) != math.Float64bits(float64(ref[i])) { // exact: a float32 widens to distinct bits
 				t.Fatalf("%s with GOMAXPROCS %d: C[%d] = %g, with 1: %g", label, procs, i, c[i], ref[i])
 			}
 		}
