@@ -82,3 +82,75 @@ func (r *cellRunner[T]) task(_, t int) {
 		gruRows(r.v, &r.call, tmp, lo, hi)
 	}
 }
+
+// CellKind names one of the fused cell kernels, for CellPart.
+type CellKind int
+
+// The cell kernels, with their operands in CellPart.Run's order.
+const (
+	CellLSTM      CellKind = iota // LSTMCell: gates, c
+	CellLSTMGrad                  // LSTMCellGrad: y, c, g
+	CellLSTMGrad2                 // LSTMCellGrad2: y, c, dh, dc
+	CellGRU                       // GRUCell: xw, hw, hp
+	CellGRUGrad                   // GRUCellGrad: y, hp, g
+	CellGRUGradH                  // GRUCellGradH: y, hp, dh
+)
+
+// cellCallOf is the call of kind's kernel with the operands x in its
+// function's order, for rows rows of h units.
+func cellCallOf[T Float](kind CellKind, dst []T, rows, h int, x ...[]T) cellCall[T] {
+	k := cellCall[T]{dst: dst, rows: rows, h: h}
+	planes := func(g []T, n int) {
+		for p := range n {
+			k.g[p] = g[p*rows*h : (p+1)*rows*h]
+		}
+	}
+	switch kind {
+	case CellLSTM:
+		k.a, k.c = x[0], x[1]
+	case CellLSTMGrad:
+		k.a, k.c = x[0], x[1]
+		planes(x[2], LSTMPlanes)
+	case CellLSTMGrad2:
+		k.a, k.c, k.g[0], k.g[1] = x[0], x[1], x[2], x[3]
+	case CellGRU:
+		k.a, k.b, k.c = x[0], x[1], x[2]
+	case CellGRUGrad:
+		k.a, k.c = x[0], x[1]
+		planes(x[2], GRUPlanes)
+	case CellGRUGradH:
+		k.a, k.c, k.g[0] = x[0], x[1], x[2]
+	default:
+		panic("kernels: unknown cell kind")
+	}
+	return k
+}
+
+// CellPart runs ranges of rows of the cell kernels on the calling
+// goroutine, for a caller that splits the rows itself (the runtime's row
+// regions); each goroutine running ranges at once needs its own. A row's
+// result is the same whichever range computes it.
+type CellPart[T Float] struct {
+	v   lstmVec[T]
+	tmp []T
+}
+
+// NewCellPart returns a CellPart with its temporaries.
+func NewCellPart[T Float]() *CellPart[T] {
+	return &CellPart[T]{v: newLSTMVec[T](), tmp: make([]T, max(lstmScratch, gruScratch))}
+}
+
+// Run computes rows [lo, hi) of kind's kernel for rows rows of h units,
+// with the operands x in the order of its function (LSTMCell's gates and c,
+// and so on: CellKind).
+func (p *CellPart[T]) Run(kind CellKind, dst []T, rows, h, lo, hi int, x ...[]T) {
+	if lo < 0 || hi > rows || lo > hi {
+		panic("kernels.CellPart.Run: rows out of range")
+	}
+	k := cellCallOf(kind, dst, rows, h, x...)
+	if kind <= CellLSTMGrad2 {
+		lstmRows(p.v, &k, p.tmp, lo, hi)
+	} else {
+		gruRows(p.v, &k, p.tmp, lo, hi)
+	}
+}

@@ -216,6 +216,16 @@ func NewGemmPlanShared[T Float](transA, transB bool, m, n, k int) *GemmPlan[T] {
 // newGemm is newGemmWith, with small-M plans (gemm_small.go) only when
 // small is true, and the packing buffers allocated now only when own is.
 func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, small, own bool) *GemmPlan[T] {
+	return newGemmOpt(kern, transA, transB, m, n, k, gemmOpts{small: small, own: own})
+}
+
+// gemmOpts are newGemmOpt's choices: small-M plans allowed (small),
+// packing buffers allocated now (own), and a plan for a range of rows of a
+// RowProduct (rows): serial, never computed transposed, never splitting K.
+type gemmOpts struct{ small, own, rows bool }
+
+func newGemmOpt[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, o gemmOpts) *GemmPlan[T] {
+	small, own := o.small && !o.rows, o.own
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels.NewGemmPlan: negative size %d×%d×%d", m, n, k))
 	}
@@ -227,7 +237,7 @@ func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, smal
 	if small && newGemmSmall(g) {
 		return g
 	}
-	if gemmSwap(g.mr, g.nr, m, n) {
+	if !o.rows && gemmSwap(g.mr, g.nr, m, n) {
 		g.swap = true
 		g.m, g.n, g.ta, g.tb = n, m, !transB, !transA
 	}
@@ -241,9 +251,12 @@ func newGemm[T Float](kern gemmKernel[T], transA, transB bool, m, n, k int, smal
 	}
 
 	par := gemmParticipants()
+	if o.rows {
+		par = 1
+	}
 	g.maxPar = par
 	g.tiles = make([]T, par*g.mr*g.nr)
-	g.serial = m*n*k < gemmSerialMACs
+	g.serial = o.rows || m*n*k < gemmSerialMACs
 	g.sync = planPoolSync(g.serial, par)
 	g.mtp = min(g.mPan, max(1, gemmMT/g.mr))
 	g.ntp = min(g.nPan, max(1, gemmNT/g.nr))

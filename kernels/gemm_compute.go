@@ -46,6 +46,9 @@ func (g *GemmPlan[T]) computeRange(r gemmRange[T], tile, pa0, pb0 []T) {
 		}
 		if r.packA { // this task's panels of A are its own to pack
 			for ip := ip0; ip < ip1; ip++ {
+				if g.directA && g.kern.unpackedFor(min(mr, g.m-ip*mr)) != nil {
+					continue // read in place below
+				}
 				g.packAPanel(pa0, ip, k0)
 			}
 		}

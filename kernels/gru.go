@@ -27,28 +27,24 @@ const gruScratch = 2*lstmChunk + 1
 // GRUCell computes one GRU step: xw and hw [rows, 3h], the previous state
 // hp [rows, h]; dst is [5, rows, h]: h', r, z, n, hn.
 func GRUCell[T Float](dst, xw, hw, hp []T, rows, h int) {
-	runCell(gruBody, gruWork, gruScratch, cellCall[T]{dst: dst, a: xw, b: hw, c: hp, rows: rows, h: h})
+	runCell(gruBody, gruWork, gruScratch, cellCallOf(CellGRU, dst, rows, h, xw, hw, hp))
 }
 
 // GRUCellGrad is GRUCell's backward: from y, GRUCell's result (planes 1 to
 // 4 are read), the previous state hp and the incoming gradient g of all
-// five planes [5, rows, h], dst [rows, 7h] gets the gradient of xw
-// (columns 0 to 3h), of hw (3h to 6h) and of hp (6h to 7h). The r and z
+// five planes [5, rows, h], dst [7·rows, h] gets the gradient of xw
+// ([rows, 3h]), then of hw (alike), then of hp ([rows, h]). The r and z
 // blocks of xw's and hw's gradients are equal and written twice: 2h more
-// writes a row, so that both gradients are column ranges of one result
-// that the products behind them read in place.
+// writes a row, so that each gradient is one run of the result that the
+// product behind it reads in place.
 func GRUCellGrad[T Float](dst, y, hp, g []T, rows, h int) {
-	k := cellCall[T]{dst: dst, a: y, c: hp, rows: rows, h: h}
-	for p := range GRUPlanes {
-		k.g[p] = g[p*rows*h : (p+1)*rows*h]
-	}
-	runCell(gruBody, gruWork, gruScratch, k)
+	runCell(gruBody, gruWork, gruScratch, cellCallOf(CellGRUGrad, dst, rows, h, y, hp, g))
 }
 
 // GRUCellGradH is GRUCellGrad for the gradient dh [rows, h] of h' alone
 // (those of planes 1 to 4 zero).
 func GRUCellGradH[T Float](dst, y, hp, dh []T, rows, h int) {
-	runCell(gruBody, gruWork, gruScratch, cellCall[T]{dst: dst, a: y, c: hp, g: [cellMaxPlanes][]T{dh}, rows: rows, h: h})
+	runCell(gruBody, gruWork, gruScratch, cellCallOf(CellGRUGradH, dst, rows, h, y, hp, dh))
 }
 
 // gruRows runs rows [lo, hi) of the forward (k.g all nil; k.a and k.b are

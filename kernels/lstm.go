@@ -24,7 +24,7 @@ const lstmWork = 12
 // LSTMCell computes one LSTM step: gates [rows, 4h], c [rows, h]; dst is
 // [7, rows, h]: h', c', σ(i), σ(f), tanh(g), σ(o), tanh(c').
 func LSTMCell[T Float](dst, gates, c []T, rows, h int) {
-	runCell(lstmBody, lstmWork, lstmScratch, cellCall[T]{dst: dst, a: gates, c: c, rows: rows, h: h})
+	runCell(lstmBody, lstmWork, lstmScratch, cellCallOf(CellLSTM, dst, rows, h, gates, c))
 }
 
 // LSTMCellGrad is LSTMCell's backward: from y, LSTMCell's result (only its
@@ -34,11 +34,7 @@ func LSTMCell[T Float](dst, gates, c []T, rows, h int) {
 // elements), over that of c, [rows, h]: each is one run of memory, so the
 // step's consumers read them in place.
 func LSTMCellGrad[T Float](dst, y, c, g []T, rows, h int) {
-	k := cellCall[T]{dst: dst, a: y, c: c, rows: rows, h: h}
-	for p := range LSTMPlanes {
-		k.g[p] = g[p*rows*h : (p+1)*rows*h]
-	}
-	runCell(lstmBody, lstmWork, lstmScratch, k)
+	runCell(lstmBody, lstmWork, lstmScratch, cellCallOf(CellLSTMGrad, dst, rows, h, y, c, g))
 }
 
 // lstmRows runs rows [lo, hi) of LSTMCell (k.g all nil; k.a holds the
@@ -162,5 +158,5 @@ func (v lstmVec[T]) gradChunk(d, dc []T, h int, tmp, ai, af, ag, ao, tc, cp []T,
 // LSTMCellGrad2 is LSTMCellGrad for gradients of h' and c' alone, dh and dc
 // [rows, h] (those of the activation planes zero).
 func LSTMCellGrad2[T Float](dst, y, c, dh, dc []T, rows, h int) {
-	runCell(lstmBody, lstmWork, lstmScratch, cellCall[T]{dst: dst, a: y, c: c, g: [cellMaxPlanes][]T{dh, dc}, rows: rows, h: h})
+	runCell(lstmBody, lstmWork, lstmScratch, cellCallOf(CellLSTMGrad2, dst, rows, h, y, c, dh, dc))
 }

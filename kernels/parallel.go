@@ -99,3 +99,24 @@ func splitTasksFrom(n, work, least int) (tasks, per int) {
 	per = (n + tasks - 1) / tasks
 	return (n + per - 1) / per, per
 }
+
+// Tasks runs independent tasks on the worker pool for a caller outside
+// this package that splits its work itself (the runtime's row regions):
+// each task must compute the same results whichever goroutine runs it and
+// whatever runs beside it. Run allocates nothing. A Tasks must not be run
+// by two goroutines at once.
+type Tasks struct{ p *parFor }
+
+// NewTasks prepares fn(task) as tasks to run; fn is given each task once
+// per Run.
+func NewTasks(fn func(task int)) *Tasks {
+	return &Tasks{p: newParFor(1, func(_, t int) { fn(t) })}
+}
+
+// Run runs tasks 0 to n-1 and returns when all are done: on up to
+// GOMAXPROCS goroutines when the pool is free, else one after another on
+// the caller. A task's panic is raised again on the caller.
+func (t *Tasks) Run(n int) {
+	t.p.tasks = n
+	t.p.run()
+}
