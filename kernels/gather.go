@@ -110,25 +110,46 @@ func Fill[T any](dst []T, c T) {
 // Concat joins srcs along an axis: every operand is viewed as [outer, rows_k]
 // where rows_k is its size along the axis times the size of the axes after
 // it, and dst as [outer, Σ rows_k]. A large one is split by outer rows
-// among the pool's goroutines (as walkRun).
+// among the pool's goroutines (as walkRun); one of a single outer row (a
+// join along the first axis) by parts of every operand instead, task k
+// copying the k-th part of each: a recurrence's per-step results, whose
+// rows each core computed in a row region (runtime/rows.go), are then
+// copied by the core that wrote them.
 func Concat[T any](dst []T, srcs [][]T, rows []int, outer int) {
 	width := 0
 	for _, n := range rows {
 		width += n
 	}
-	if tasks, per := splitTasksFrom(outer, width/walkUnit+len(rows), dataMinWork); tasks > 1 {
-		c := takeRunner[concatRunner[T]]()
-		if c == nil {
-			c = &concatRunner[T]{}
-			c.par = newParFor(0, c.task)
-		}
-		c.dst, c.srcs, c.rows, c.width, c.per, c.outer, c.par.tasks = dst, srcs, rows, width, per, outer, tasks
-		c.par.run()
-		c.dst, c.srcs, c.rows = nil, nil, nil
-		putRunner(c)
+	tasks, per, inner := concatTasks(width, len(rows), outer)
+	if tasks < 2 {
+		concatRows(dst, srcs, rows, width, 0, outer)
 		return
 	}
-	concatRows(dst, srcs, rows, width, 0, outer)
+	c := takeRunner[concatRunner[T]]()
+	if c == nil {
+		c = &concatRunner[T]{}
+		c.par = newParFor(0, c.task)
+	}
+	c.dst, c.srcs, c.rows, c.width, c.per, c.outer, c.par.tasks = dst, srcs, rows, width, per, outer, tasks
+	c.parts = 0
+	if inner {
+		c.parts = tasks
+	}
+	c.par.run()
+	c.dst, c.srcs, c.rows = nil, nil, nil
+	putRunner(c)
+}
+
+// concatTasks is the tasks of a Concat of n operands of width elements in
+// all per outer row, and the outer rows per task, or whether the tasks
+// split every operand instead (inner).
+func concatTasks(width, n, outer int) (tasks, per int, inner bool) {
+	if outer == 1 && n > 1 {
+		tasks, _ = splitTasksFrom(width, 1, dataMinWork*walkUnit)
+		return tasks, 1, true
+	}
+	tasks, per = splitTasksFrom(outer, width/walkUnit+n, dataMinWork)
+	return tasks, per, false
 }
 
 // Take gathers along the middle axis of src, viewed as [outer, n, inner]:

@@ -298,10 +298,21 @@ func unaryOp[T Float](op int, dst, x []T) {
 	}
 }
 
+// reduceMinBytes is the least input whose reduction's tasks run in
+// parallel (smaller ones run their tasks one after another on the caller,
+// summing the same partials in the same order, so the bits do not change):
+// one core reads a reduction's input about as fast as two up to there (an AMD EPYC
+// of family 26, 2 vCPUs, sum of [rows, 512] float32 rows that both cores
+// had just written, serial ÷ parallel: 0.9 at 1 and 4 MiB, 1.0 at 16, 1.2 to
+// 1.4 at 64; in the training steps of bench's BenchmarkThreads at two
+// threads, running every reduction serially made the steps 0.96 (ConvNet,
+// transformer) to 1.0 (MLP, LSTM) times as long).
+const reduceMinBytes = 16 << 20
+
 // parallelReduce runs SumTo (kind rowSumTo), ReduceMax or ReduceMin in
 // tasks of input rows when that pays and the partial results stay small
-// (a quarter of the input at most); false when the caller must run it
-// serially.
+// (a quarter of the input at most), in parallel from reduceMinBytes;
+// false when the caller must run it serially.
 func parallelReduce[T Float](kind int, p *Bcast, dst, src []T) bool {
 	if len(src) < parMinWork {
 		return false
@@ -325,7 +336,13 @@ func parallelReduce[T Float](kind int, p *Bcast, dst, src []T) bool {
 	}
 	r.kind, r.bc, r.dst, r.a = kind, p, dst, src
 	tasks = r.par.tasks
-	r.par.run()
+	if MulBytes(int64(len(src)), sizeOf[T]()) < reduceMinBytes {
+		for t := range tasks {
+			r.task(0, t)
+		}
+	} else {
+		r.par.run()
+	}
 	// Combine the partials in task order.
 	copy(dst, r.parts[:m])
 	for t := 1; t < tasks; t++ {

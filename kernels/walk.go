@@ -150,6 +150,7 @@ type concatRunner[T any] struct {
 	rows       []int
 	width, per int
 	outer      int
+	parts      int // not 0: the tasks copy parts of every operand (a single outer row)
 }
 
 // concatRows copies the operands' outer rows [lo, hi) into dst, whose rows
@@ -166,5 +167,22 @@ func concatRows[T any](dst []T, srcs [][]T, rows []int, width, lo, hi int) {
 }
 
 func (c *concatRunner[T]) task(_, k int) {
-	concatRows(c.dst, c.srcs, c.rows, c.width, k*c.per, min((k+1)*c.per, c.outer))
+	if c.parts == 0 {
+		concatRows(c.dst, c.srcs, c.rows, c.width, k*c.per, min((k+1)*c.per, c.outer))
+		return
+	}
+	// part k of each operand: whole 64-byte lines where the operand allows
+	part := func(n, k int) int {
+		if k >= c.parts {
+			return n
+		}
+		return k * n / c.parts &^ 15
+	}
+	o := 0
+	for s, src := range c.srcs {
+		n := c.rows[s]
+		lo, hi := part(n, k), part(n, k+1)
+		copy(c.dst[o+lo:o+hi], src[lo:hi])
+		o += n
+	}
 }

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -52,6 +53,8 @@ func TestGatherConcatSplit(t *testing.T) {
 		{[]int{128, 128, 128}, 1024},
 		{[]int{1, 700}, 999},
 		{[]int{5000}, 37},
+		{slices.Repeat([]int{16384}, 50), 1}, // an LSTM's gradients of the gates, joined over the steps
+		{[]int{3, 100000, 17, 40000, 9}, 1},
 	} {
 		srcs := make([][]int, len(c.rows))
 		var want []int
@@ -65,7 +68,7 @@ func TestGatherConcatSplit(t *testing.T) {
 		for _, n := range c.rows {
 			width += n
 		}
-		if tasks, _ := splitTasksFrom(c.outer, width/walkUnit+len(c.rows), dataMinWork); tasks < 2 {
+		if tasks, _, _ := concatTasks(width, len(c.rows), c.outer); tasks < 2 {
 			t.Fatalf("concat %v × %d: not split", c.rows, c.outer)
 		}
 		for i := range c.outer {
