@@ -45,6 +45,7 @@ func init() {
 			return fusedInfer("fused_matmul", append([]Type{mt}, in[2:]...), a)
 		},
 		NoGrad: "fusion runs after differentiation",
+		Rows:   matmulRows,
 		Kernel: func(n *Node, in [][]int, out []int) (KernelFunc, error) {
 			prog, imms, err := ParseFused(n.Attrs.Str("program", ""), len(in)-1)
 			if err != nil {

@@ -26,6 +26,7 @@ func init() {
 		Flops:     matmulFlops,
 		Scratch:   matmulScratch,
 		Workspace: matmulWorkspace,
+		Rows:      matmulRows,
 		Doc:       "x @ w: matrix product, batched over leading dimensions (NumPy rules); transpose_x, transpose_w",
 		Infer:     matmulInfer,
 		VJP:       matmulVJP,

@@ -182,6 +182,10 @@ func init() {
 					kernels.GRUCell(o.F64, in[0].F64, in[1].F64, in[2].F64, rows, h3/3)
 				})
 		},
+		Rows: func(n *Node, in [][]int, _ []int) *RowSplit {
+			rows, h := in[2][0], in[2][1]
+			return cellRows(n, kernels.CellGRU, rows, h, planeRows(kernels.GRUPlanes, rows, h), rowsOf(in[0]), rowsOf(in[1]), rowsOf(in[2]))
+		},
 		Check: []CheckCase{
 			{In: []Type{T(2, 6), T(2, 6), T(2, 2)}},
 			{In: []Type{T(3, 9), T(3, 9), T(3, 3)}},
@@ -220,6 +224,16 @@ func init() {
 						kernels.GRUCellGradH(o.F64, in[0].F64, in[1].F64, in[2].F64, rows, h)
 					}
 				})
+		},
+		Rows: func(n *Node, in [][]int, _ []int) *RowSplit {
+			rows, h := in[1][0], in[1][1]
+			// xw's gradient [rows, 3h], then hw's, then h's [rows, h]
+			out := RowMap{{0, 3 * h, 3 * h}, {3 * rows * h, 3 * h, 3 * h}, {6 * rows * h, h, h}}
+			y := planeRows(kernels.GRUPlanes, rows, h)
+			if len(in[2]) == 3 {
+				return cellRows(n, kernels.CellGRUGrad, rows, h, out, y, rowsOf(in[1]), y)
+			}
+			return cellRows(n, kernels.CellGRUGradH, rows, h, out, y, rowsOf(in[1]), rowsOf(in[2]))
 		},
 		Check: []CheckCase{
 			{In: []Type{T(5, 2, 2), T(2, 2), T(5, 2, 2)}},

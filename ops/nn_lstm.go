@@ -182,6 +182,10 @@ func init() {
 					kernels.LSTMCell(o.F64, in[0].F64, in[1].F64, rows, h)
 				})
 		},
+		Rows: func(n *Node, in [][]int, _ []int) *RowSplit {
+			rows, h := in[1][0], in[1][1]
+			return cellRows(n, kernels.CellLSTM, rows, h, planeRows(kernels.LSTMPlanes, rows, h), rowsOf(in[0]), rowsOf(in[1]))
+		},
 		Check: []CheckCase{
 			{In: []Type{T(2, 8), T(2, 2)}},
 			{In: []Type{T(3, 12), T(3, 3)}},
@@ -239,6 +243,16 @@ func init() {
 					}
 					kernels.LSTMCellGrad(o.F64, in[0].F64, in[1].F64, in[2].F64, rows, h)
 				})
+		},
+		Rows: func(n *Node, in [][]int, _ []int) *RowSplit {
+			rows, h := in[1][0], in[1][1]
+			// the gates' gradient [rows, 4h], then c's [rows, h]
+			out := RowMap{{0, 4 * h, 4 * h}, {4 * rows * h, h, h}}
+			y := planeRows(kernels.LSTMPlanes, rows, h)
+			if len(in) == 4 {
+				return cellRows(n, kernels.CellLSTMGrad2, rows, h, out, y, rowsOf(in[1]), rowsOf(in[2]), rowsOf(in[3]))
+			}
+			return cellRows(n, kernels.CellLSTMGrad, rows, h, out, y, rowsOf(in[1]), y)
 		},
 		Check: []CheckCase{
 			{In: []Type{T(7, 2, 2), T(2, 2), T(7, 2, 2)}},

@@ -36,6 +36,10 @@ type Op struct {
 	// result's; n gives the attributes and element types.
 	Kernel func(n *Node, in [][]int, out []int) (KernelFunc, error)
 
+	// Rows, when set, prepares the node to run by ranges of rows as well
+	// (see RowSplit), or returns nil when its shapes do not allow it.
+	Rows func(n *Node, in [][]int, out []int) *RowSplit
+
 	// NoGrad, when not empty, says why the op has no gradient (its output is
 	// an integer, a constant, or a random draw); such ops are skipped by the
 	// gradient checker. Every other op must give Check cases.
