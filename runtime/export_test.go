@@ -10,3 +10,7 @@ func PackStats(p *Plan) (entries int, packed int64) { return p.packs.Entries(), 
 
 // ParamWrites is the number of updates p's steps write in place.
 func ParamWrites(p *Plan) int { return len(p.writes) }
+
+// SetRegionsOff makes plans run their row regions' steps one at a time,
+// each with its own kernel (on) or as regions again (off).
+func SetRegionsOff(on bool) { regionsOff = on }

@@ -97,6 +97,19 @@ type numerics struct {
 // watches reports whether step st needs looking at after it has run.
 func (c *numerics) watches(st *Step) bool { return c.check || st.Node == c.guard }
 
+// watchesAny reports whether c (nil: no checks) watches any of steps.
+func (c *numerics) watchesAny(steps []Step) bool {
+	if c == nil {
+		return false
+	}
+	for i := range steps {
+		if c.watches(&steps[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // begin looks at the leaves the plan binds (Check).
 func (c *numerics) begin(p *Plan) {
 	if !c.check {

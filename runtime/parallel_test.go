@@ -53,21 +53,7 @@ func digitsStep(t *testing.T, level int) bench.Workload {
 // trainSteps runs steps training steps of w with GOMAXPROCS procs from the
 // same initial parameters and returns the losses and the final store.
 func trainSteps(t *testing.T, w bench.Workload, procs, steps int) ([]float32, *runtime.Store) {
-	old := goruntime.GOMAXPROCS(procs)
-	defer goruntime.GOMAXPROCS(old)
-	store := runtime.NewStore()
-	if err := runtime.InitParams(store, w.Graph, 1); err != nil {
-		t.Fatal(err)
-	}
-	sess := runtime.NewSession(w.Graph, store)
-	var losses []float32
-	for i := 0; i < steps; i++ {
-		out, err := sess.Run(uint64(i), w.Inputs...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		losses = append(losses, out[0].F32[0])
-	}
+	losses, store, _ := trainStepsWith(t, w, procs, steps, false)
 	return losses, store
 }
 

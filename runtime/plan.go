@@ -80,6 +80,10 @@ type Plan struct {
 	// value the step computes.
 	hook    UpdateHook
 	readyAt map[int][]int
+	// regions are the plan's row regions (rows.go); regionOf gives, by
+	// step, the index of the region holding it, or -1 (nil: none).
+	regions  []*region
+	regionOf []int32
 }
 
 // Step is one kernel call of a plan.
@@ -270,6 +274,7 @@ func NewPlan(g *ops.Graph, env map[string]int64) (*Plan, error) {
 	p.alias, p.inPlace = nil, nil
 	p.outputs = make([]*tensor.Tensor, len(g.Outputs))
 	p.commit = p.firstStoreWrite()
+	p.findRegions()
 	return p, nil
 }
 

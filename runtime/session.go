@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/nnclang/nnc/ops"
 	"github.com/nnclang/nnc/tensor"
@@ -306,10 +307,11 @@ func (p *Plan) bind(store *Store, inputs []*tensor.Tensor) error {
 	return nil
 }
 
-// exec runs the steps in order, then applies the updates. It looks
-// whether done (ctx.Done(), nil for a context that is never cancelled) is
-// closed, without waiting, before every step up to the first that writes
-// the store in place, that one included. chk, when not nil, looks at the
+// exec runs the steps in order (a row region's as one parallel call:
+// rows.go), then applies the updates. It looks whether done (ctx.Done(),
+// nil for a context that is never cancelled) is closed, without waiting,
+// before every step or region up to the first step that writes the store
+// in place, that one included. chk, when not nil, looks at the
 // values as SetNumerics says. timing, when not nil, receives each step's
 // time in nanoseconds (SetProfile).
 func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk *numerics, timing []int64) ([]*tensor.Tensor, error) {
@@ -324,7 +326,7 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 	// checked (every update may yet be skipped) or a hook holds the
 	// values (update_inplace.go).
 	p.writeParams(chk == nil && p.hook == nil)
-	for i := range p.Steps {
+	for i := 0; i < len(p.Steps); i++ {
 		if i == p.commit { // params may change from here on
 			p.packs.Invalidate()
 		}
@@ -335,10 +337,28 @@ func (p *Plan) exec(ctx context.Context, done <-chan struct{}, seed uint64, chk 
 			default:
 			}
 		}
+		// A row region runs as a whole unless a step's value in it is
+		// looked at (rows.go); the updates it computes are ready after it.
+		if rg := p.regionAt(i); rg != nil && !chk.watchesAny(p.Steps[rg.first:rg.end]) {
+			p.runRegion(rg, timing)
+			for ; p.hook != nil && i < rg.end; i++ {
+				p.fireUpdates(p.hook, i)
+			}
+			i = rg.end - 1
+			continue
+		}
 		if st := &p.Steps[i]; !st.Alias {
-			if timing == nil {
+			s, rg := p.stepRows(i)
+			switch {
+			case s != nil:
+				t0 := time.Since(profEpoch)
+				p.runRowStep(rg, s, i)
+				if timing != nil {
+					timing[i] += int64(time.Since(profEpoch) - t0)
+				}
+			case timing == nil:
 				st.Kernel(&p.ctx, st.out, st.args)
-			} else {
+			default:
 				timing[i] += p.runTimed(st)
 			}
 			if p.ctx.Err != nil {
