@@ -81,6 +81,14 @@ var simplifyCases = []ruleCase{
 	{"sum_to the same shape", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
 		return b.Must(ops.SumTo, ops.Attrs{"shape": ops.ShapeOf(2, 3)}, x)
 	}, "input"},
+	{"sum_to(reshape(x)) over leading axes", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 1, 1, 3)}, x)
+		return b.Must(ops.SumTo, ops.Attrs{"shape": ops.ShapeOf(1, 3)}, r)
+	}, "sum_to"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { // one leading axis: stays
+		r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(6, 1)}, x)
+		return b.Must(ops.SumTo, ops.Attrs{"shape": ops.ShapeOf(1)}, r)
+	}, "sum_to"},
 	{"cast to the same dtype", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
 		return b.Must(ops.Cast, ops.Attrs{"dtype": ops.F64}, x)
 	}, "input"},

@@ -155,6 +155,29 @@ var SimplifyRules = []Rule{
 		}
 		return nil
 	}},
+	{"sum_to(reshape(x)) over leading axes", ops.SumTo, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
+		// Summing away the leading axes of a reshape whose last axes are
+		// the result's: the same rows summed in the same order as with
+		// those leading axes merged into one (the kernels merge them
+		// anyway). The gradients of an LSTM's two biases sum the same
+		// gradient of its gates as [T, B, 4H] and as [T·B, 4H]; the two
+		// sums then become one (cse).
+		r := in[0]
+		s, to := r.Type.Shape, n.Type.Shape
+		k := len(s) - len(to)
+		if r.Op != ops.Reshape || k < 2 || !s[k:].Equal(to) {
+			return nil
+		}
+		lead := s[0]
+		for _, d := range s[1:k] {
+			lead = lead.Mul(d)
+		}
+		x, err := b.Apply(ops.Reshape, ops.Attrs{"shape": append(ops.Shape{lead}, to...)}, r.In[0])
+		if err != nil {
+			return nil
+		}
+		return b.Must(ops.SumTo, n.Attrs, x)
+	}},
 	{"cast to the same dtype", ops.Cast, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if in[0].Type.Equal(n.Type) {
 			return in[0]
