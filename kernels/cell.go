@@ -135,9 +135,12 @@ type CellPart[T Float] struct {
 	tmp []T
 }
 
+// CellPartScratch is the elements of a CellPart's temporaries.
+const CellPartScratch = max(lstmScratch, gruScratch)
+
 // NewCellPart returns a CellPart with its temporaries.
 func NewCellPart[T Float]() *CellPart[T] {
-	return &CellPart[T]{v: newLSTMVec[T](), tmp: make([]T, max(lstmScratch, gruScratch))}
+	return &CellPart[T]{v: newLSTMVec[T](), tmp: make([]T, CellPartScratch)}
 }
 
 // Run computes rows [lo, hi) of kind's kernel for rows rows of h units,

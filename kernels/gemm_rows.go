@@ -82,6 +82,12 @@ func RowPartWorkspace[T Float](rows, k int) int {
 	return (rows + mr - 1) / mr * mr * k
 }
 
+// RowPartBytes is the memory a RowPart of T keeps: its plan's edge tile.
+func RowPartBytes[T Float]() int64 {
+	k := gemmKernelsFor[T]()[0]
+	return MulBytes(int64(k.mr*k.nr), sizeOf[T]())
+}
+
 // RowPart computes ranges of rows of a RowProduct on the goroutine that
 // calls Run. Each goroutine running ranges at once needs its own.
 type RowPart[T Float] struct {

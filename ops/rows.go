@@ -46,6 +46,9 @@ type RowSplit struct {
 	// Part returns a RowFunc with state of its own: one for each goroutine
 	// that runs ranges at once.
 	Part func() RowFunc
+	// PartBytes bounds the memory a RowFunc of Part keeps (its
+	// temporaries; the plan counts it with its scratch).
+	PartBytes int64
 }
 
 // rowsOf is the RowMap of a value whose first axis is the rows.
@@ -83,7 +86,8 @@ func cellRows(n *Node, kind kernels.CellKind, rows, h int, out RowMap, in ...Row
 	}
 	return &RowSplit{Rows: rows, Out: out, In: in, Part: floatRows(n,
 		cellPart(kind, rows, h, func(t *tensor.Tensor) []float32 { return t.F32 }),
-		cellPart(kind, rows, h, func(t *tensor.Tensor) []float64 { return t.F64 }))}
+		cellPart(kind, rows, h, func(t *tensor.Tensor) []float64 { return t.F64 })),
+		PartBytes: kernels.MulBytes(kernels.CellPartScratch, int64(n.Type.DType.Size()))}
 }
 
 // cellPart makes cellRows' RowFuncs for element type T, get the data of a

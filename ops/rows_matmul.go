@@ -43,24 +43,33 @@ func matmulRows(n *Node, in [][]int, out []int) *RowSplit {
 	}
 	var prog []kernels.FusedInstr
 	var imms []float64
+	shapes := append([][]int{out}, in[2:]...)
+	var epilogue int64 // the bytes of the epilogue's tiles
 	if n.Op == FusedMatmul {
 		var err error
-		if prog, imms, err = ParseFused(n.Attrs.Str("program", ""), len(in)-1); err != nil {
+		text := n.Attrs.Str("program", "")
+		if prog, imms, err = ParseFused(text, len(in)-1); err != nil {
 			return nil
 		}
+		epilogue = fusedScratch(text, shapes, elems64(out), n.Type.DType == F32)
 	}
-	shapes := append([][]int{out}, in[2:]...)
 	ldb := cols
 	if tw {
 		ldb = k
 	}
+	var s *RowSplit
 	switch n.Type.DType {
 	case F32:
-		return productRows(m, k, cols, ldb, tw, maps, prog, imms, shapes, func(t *tensor.Tensor) []float32 { return t.F32 })
+		s = productRows(m, k, cols, ldb, tw, maps, prog, imms, shapes, func(t *tensor.Tensor) []float32 { return t.F32 })
+		s.PartBytes = kernels.RowPartBytes[float32]()
 	case F64:
-		return productRows(m, k, cols, ldb, tw, maps, prog, imms, shapes, func(t *tensor.Tensor) []float64 { return t.F64 })
+		s = productRows(m, k, cols, ldb, tw, maps, prog, imms, shapes, func(t *tensor.Tensor) []float64 { return t.F64 })
+		s.PartBytes = kernels.RowPartBytes[float64]()
+	default:
+		return nil
 	}
-	return nil
+	s.PartBytes = kernels.AddBytes(s.PartBytes, epilogue)
+	return s
 }
 
 // productRows is matmulRows for element type T, get the data of a tensor.

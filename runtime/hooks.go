@@ -3,11 +3,12 @@ package runtime
 import "github.com/nnclang/nnc/tensor"
 
 // UpdateHook is called by a run as soon as the value of the graph's i-th
-// update (Graph.Updates[i]) is computed: v is that value, valid and
-// unchanged until the run ends; the update itself is applied at the end of
-// the run as always. The hook runs on the run's goroutine between two
-// kernel steps (a value that is a leaf, or that no step computes, before
-// the first step); it must not run the session.
+// update (Graph.Updates[i]) is computed (computed in a row region: once the
+// region is done, rows.go): v is that value, valid and unchanged until the
+// run ends; the update itself is applied at the end of the run as always.
+// The hook runs on the run's goroutine between two kernel steps (a value
+// that is a leaf, or that no step computes, before the first step); it
+// must not run the session.
 type UpdateHook func(i int, v *tensor.Tensor)
 
 // SetUpdateHook makes the session's later runs call f for every update

@@ -31,8 +31,9 @@ import (
 //
 // A row's result does not depend on which range computes it (RowSplit), so
 // results are bitwise the same for any number of parts. A run that checks
-// numerics or calls an update hook runs a region's steps one at a time,
-// each over all its rows, through the same RowFuncs.
+// the numerics of a step of a region runs that region's steps one at a
+// time, each over all its rows, through the same RowFuncs; an UpdateHook
+// is called for the updates a region computes once the region is done.
 
 // regionMinSteps is the least number of kernel steps a region has: it pays
 // where many small steps would each hand off between the cores (two a time
@@ -124,11 +125,13 @@ func (p *Plan) findRegions() {
 func (p *Plan) addRegion(splits []*ops.RowSplit, first, end int) {
 	rg := &region{first: first, end: end, rows: splits[first].Rows, splits: splits[first:end]}
 	kernelSteps := 0
+	var partBytes int64 // what a part's RowFuncs keep
 	for k, s := range rg.splits {
 		if s == nil {
 			continue
 		}
 		kernelSteps++
+		partBytes = addBytes(partBytes, s.PartBytes)
 		if p.Steps[first+k].Node.Type.DType == tensor.F64 {
 			rg.work64 = max(rg.work64, s.Workspace)
 		} else {
@@ -148,8 +151,11 @@ func (p *Plan) addRegion(splits []*ops.RowSplit, first, end int) {
 		p.regionOf[i] = int32(len(p.regions))
 	}
 	p.regions = append(p.regions, rg)
+	// Each part's workspace and what its RowFuncs keep count with the
+	// plan's scratch, for as many parts as this machine may run.
 	parts := int64(maxParts(rg.rows, max(runtime.GOMAXPROCS(0), runtime.NumCPU())))
-	p.scratch = addBytes(p.scratch, kernels.MulBytes(parts, addBytes(kernels.MulBytes(int64(rg.work32), 4), kernels.MulBytes(int64(rg.work64), 8))))
+	ws := addBytes(kernels.MulBytes(int64(rg.work32), 4), kernels.MulBytes(int64(rg.work64), 8))
+	p.scratch = addBytes(p.scratch, kernels.MulBytes(parts, addBytes(ws, partBytes)))
 }
 
 // maxRowAccesses bounds the accesses rowConflict looks at for one region
