@@ -158,3 +158,47 @@ func TestCellPartSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestRowProductRanges64: the float64 RowProduct, split into 1, 2 and 3
+// ranges, is bitwise the same for every split and matches the naive
+// product.
+func TestRowProductRanges64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	m, n, k := 29, 70, 300
+	a, b := make([]float64, m*k), make([]float64, n*k)
+	for i := range a {
+		a[i] = rng.NormFloat64()
+	}
+	for i := range b {
+		b[i] = rng.NormFloat64()
+	}
+	var first []float64
+	for _, parts := range []int{1, 2, 3} {
+		p := NewRowProduct[float64](true, m, n, k) // B transposed: [n, k]
+		p.Pack(&PackCache{}, b, k)
+		c := make([]float64, m*n)
+		var ws Workspace
+		for q := range parts {
+			p.Part().Run(&ws, a, k, c, n, q*m/parts, (q+1)*m/parts)
+		}
+		for i := range m {
+			for j := range n {
+				var want float64
+				for l := range k {
+					want += a[i*k+l] * b[j*k+l]
+				}
+				if d := math.Abs(c[i*n+j] - want); d > 1e-12*float64(k) {
+					t.Fatalf("parts %d: c[%d,%d] = %v, want %v", parts, i, j, c[i*n+j], want)
+				}
+			}
+		}
+		if first == nil {
+			first = c
+		}
+		for i := range c {
+			if math.Float64bits(c[i]) != math.Float64bits(first[i]) {
+				t.Fatalf("parts %d: c[%d] = %v, but %v with one range", parts, i, c[i], first[i])
+			}
+		}
+	}
+}
