@@ -181,6 +181,34 @@ func TestFuseMatmulEpilogue(t *testing.T) {
 	}
 }
 
+// TestFuseParamUpdateNoEpilogue: plain SGD's new weight w - lr·(xᵀ·d)
+// reads the weight, so it is a fused_elementwise beside its gradient's
+// matmul (which the runtime can write into the weight in place), not that
+// matmul's epilogue; an update value that does not read its param (v's)
+// still is one. Both give the unfused values bitwise.
+func TestFuseParamUpdateNoEpilogue(t *testing.T) {
+	b := ops.NewBuilder()
+	x, d, d2 := b.Input("x", f64(37, 30)), b.Input("d", f64(37, 20)), b.Input("d2", f64(37, 20))
+	w, v := b.Param("w", f64(30, 20), nil), b.Param("v", f64(30, 20), nil)
+	g := b.Must(ops.Matmul, ops.Attrs{"transpose_x": true}, x, d)
+	b.Update(w, b.Must(ops.Sub, nil, w, b.Must(ops.Mul, nil, b.Scalar(ops.F64, 0.01), g)))
+	g2 := b.Must(ops.Matmul, ops.Attrs{"transpose_x": true}, x, d2)
+	b.Update(v, b.Must(ops.Mul, nil, b.Scalar(ops.F64, 0.5), b.Must(ops.Neg, nil, g2)))
+	b.Output("loss", b.Must(ops.Sum, nil, d))
+	after := mustPass(t, "fuse", b.G)
+	for _, u := range after.Updates {
+		want := map[string]*ops.Op{"w": ops.FusedElementwise, "v": ops.FusedMatmul}[u.Target.Name()]
+		if u.Value.Op != want {
+			t.Errorf("update of %s is %s, want %s:\n%v", u.Target.Name(), u.Value.Op.Name, want.Name, after)
+		}
+	}
+	if u := after.Updates[0]; u.Value.Op == ops.FusedElementwise && (u.Value.In[0] != u.Target && u.Value.In[1] != u.Target) {
+		t.Errorf("w's new value does not read w: %v", u.Value.In)
+	}
+	in := randomInputs(b.G, rand.New(rand.NewPCG(5, 6)), false)
+	compare(t, "param update", outputs(t, b.G, in), runSession(t, after, in), 0, 0)
+}
+
 // TestFuseDuplicatesCheapOps: layer norm's d = x - mean feeds the variance
 // and the normalization; both recompute it, so it is never stored, and the
 // result is bitwise the unfused one. An expensive shared op (exp) is stored.
