@@ -531,3 +531,37 @@ func SliceOffset(n *Node, in, out []int) (int, bool) {
 	}
 	return v.Base, true
 }
+
+// SliceAxis is one axis of a slice resolved against the sliced shape:
+// Count elements from Start, Step apart.
+type SliceAxis struct {
+	Start Dim
+	Step  int
+	Count Dim
+}
+
+// SliceAxes resolves the attributes of a slice node (against its operand's
+// shape) or of an unslice node (against its "shape"), one SliceAxis per
+// axis of the full shape; false for another op or attributes that do not
+// resolve. A symbolic dimension's bounds are taken as in range, as the
+// ops' own type rules take them.
+func SliceAxes(n *Node) ([]SliceAxis, bool) {
+	var full Type
+	switch {
+	case n.Op == Slice && len(n.In) == 1:
+		full = n.In[0].Type
+	case n.Op == Unslice && len(n.In) == 1:
+		full = Type{n.Type.DType, n.Attrs.Shape("shape")}
+	default:
+		return nil, false
+	}
+	ax, err := resolveSlice(n.Op.Name, full, n.Attrs)
+	if err != nil {
+		return nil, false
+	}
+	out := make([]SliceAxis, len(ax))
+	for i, a := range ax {
+		out[i] = SliceAxis{a.start, a.step, a.count}
+	}
+	return out, true
+}

@@ -89,6 +89,61 @@ var simplifyCases = []ruleCase{
 		r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(6, 1)}, x)
 		return b.Must(ops.SumTo, ops.Attrs{"shape": ops.ShapeOf(1)}, r)
 	}, "sum_to"},
+	{"transpose(stack(xs)) that moves the new axis only", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		s := b.Must(ops.Stack, nil, x, b.Must(ops.Neg, nil, x), b.Must(ops.Exp, nil, x)) // [3, 2, 3]
+		return b.Must(ops.Transpose, ops.Attrs{"perm": []int{1, 0, 2}}, s)
+	}, "stack"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { // the other axes swap: stays
+		s := b.Must(ops.Stack, nil, x, b.Must(ops.Neg, nil, x))
+		return b.Must(ops.Transpose, ops.Attrs{"perm": []int{0, 2, 1}}, s)
+	}, "transpose"},
+	{"slice(stack(xs)) of one operand", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		s := b.Must(ops.Stack, ops.Attrs{"axis": 1}, x, b.Must(ops.Neg, nil, x)) // [2, 2, 3]
+		return b.Must(ops.Slice, ops.Attrs{"starts": []int{ops.SliceNone, -1}, "stops": []int{ops.SliceNone, ops.SliceNone}}, s)
+	}, "reshape"},
+	{"slice(stack(xs)) of one operand", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		// An unrolled scan's hs[:, -1]: the stack along time, made batch
+		// first, then the last step.
+		s := b.Must(ops.Stack, nil, b.Must(ops.Exp, nil, x), x, b.Must(ops.Neg, nil, x)) // [3, 2, 3]
+		t := b.Must(ops.Transpose, ops.Attrs{"perm": []int{1, 0, 2}}, s)
+		return b.Must(ops.Slice, ops.Attrs{"starts": []int{ops.SliceNone, -1}, "stops": []int{ops.SliceNone, ops.SliceNone}}, t)
+	}, "reshape"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { // two operands: stays
+		s := b.Must(ops.Stack, nil, x, b.Must(ops.Neg, nil, x), b.Must(ops.Exp, nil, x))
+		return b.Must(ops.Slice, ops.Attrs{"starts": []int{1}}, s)
+	}, "slice"},
+	{"transpose(unslice(g))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		u := b.Must(ops.Unslice, ops.Attrs{"shape": ops.ShapeOf(5, 3), "starts": []int{1}, "stops": []int{-2}}, x)
+		return b.Must(ops.Transpose, nil, u)
+	}, "unslice"},
+	{"transpose(unslice(g))", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		u := b.Must(ops.Unslice, ops.Attrs{"shape": ops.ShapeOf(2, 7), "begin": ops.ShapeOf(0, 2), "end": ops.ShapeOf(2, 5)}, x)
+		return b.Must(ops.Transpose, nil, u)
+	}, "unslice"},
+	{"slice(unslice(g)) of g's part or of zeros", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		u := b.Must(ops.Unslice, ops.Attrs{"shape": ops.ShapeOf(4, 3), "starts": []int{1}, "stops": []int{3}}, x)
+		return b.Must(ops.Slice, ops.Attrs{"starts": []int{-3}, "stops": []int{3}}, u)
+	}, "input"},
+	{"slice(unslice(g)) of g's part or of zeros", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		u := b.Must(ops.Unslice, ops.Attrs{"shape": ops.ShapeOf(4, 3), "starts": []int{1}, "stops": []int{3}}, x)
+		return b.Must(ops.Slice, ops.Attrs{"starts": []int{3}}, u)
+	}, "full"},
+	{"slice(unslice(g)) of g's part or of zeros", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		// An unrolled scan's backward pass: the gradient of hs[:, -1],
+		// made time first, sliced at each step.
+		u := b.Must(ops.Unslice, ops.Attrs{"shape": ops.ShapeOf(2, 4, 3), "starts": []int{ops.SliceNone, -1}}, b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 1, 3)}, x))
+		t := b.Must(ops.Transpose, ops.Attrs{"perm": []int{1, 0, 2}}, u)
+		return b.Must(ops.Slice, ops.Attrs{"starts": []int{3}}, t) // the last step's: g's
+	}, "transpose"},
+	{"slice(unslice(g)) of g's part or of zeros", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		u := b.Must(ops.Unslice, ops.Attrs{"shape": ops.ShapeOf(2, 4, 3), "starts": []int{ops.SliceNone, -1}}, b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 1, 3)}, x))
+		t := b.Must(ops.Transpose, ops.Attrs{"perm": []int{1, 0, 2}}, u)
+		return b.Must(ops.Slice, ops.Attrs{"starts": []int{1}, "stops": []int{2}}, t) // another step's: zeros
+	}, "full"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { // a part of g and zeros: stays
+		u := b.Must(ops.Unslice, ops.Attrs{"shape": ops.ShapeOf(4, 3), "starts": []int{1}, "stops": []int{3}}, x)
+		return b.Must(ops.Slice, ops.Attrs{"starts": []int{2}}, u)
+	}, "slice"},
 	{"cast to the same dtype", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
 		return b.Must(ops.Cast, ops.Attrs{"dtype": ops.F64}, x)
 	}, "input"},
