@@ -144,6 +144,18 @@ var simplifyCases = []ruleCase{
 		u := b.Must(ops.Unslice, ops.Attrs{"shape": ops.ShapeOf(4, 3), "starts": []int{1}, "stops": []int{3}}, x)
 		return b.Must(ops.Slice, ops.Attrs{"starts": []int{2}}, u)
 	}, "slice"},
+	{"transpose(reshape(slice(x))) of a part of the last axis", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return headPart(b, b.Input("qkv", f64(2, 3, 12)), 4)
+	}, "reshape"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { // a part that straddles two: stays
+		return headPart(b, b.Input("qkv", f64(2, 3, 12)), 2)
+	}, "transpose"},
+	{"concat(reshape(transpose(reshape(slice(g))))) of every part", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
+		return joinHeads(b, b.Input("g", f64(3, 2, 2, 3, 2)), 0, 1, 2)
+	}, "reshape"},
+	{"", func(b *ops.Builder, x, w *ops.Node) *ops.Node { // parts out of order: stays
+		return joinHeads(b, b.Input("g", f64(3, 2, 2, 3, 2)), 1, 0, 2)
+	}, "concat"},
 	{"cast to the same dtype", func(b *ops.Builder, x, w *ops.Node) *ops.Node {
 		return b.Must(ops.Cast, ops.Attrs{"dtype": ops.F64}, x)
 	}, "input"},
@@ -252,4 +264,42 @@ func TestStabilityRules(t *testing.T) {
 	if y := outputs(t, after, in)["y"].F64[0]; y != 1e-20 {
 		t.Errorf("log(1 + 1e-20) = %v after the pass, want 1e-20", y)
 	}
+}
+
+// headPart is multi-head attention's split of x [B, T, 12] at columns
+// [c0, c0+4) into 2 heads of 2, head-major: [B, 2, T, 2].
+func headPart(b *ops.Builder, x *ops.Node, c0 int) *ops.Node {
+	s := b.Must(ops.Slice, ops.Attrs{"starts": []int{ops.SliceNone, ops.SliceNone, c0}, "stops": []int{ops.SliceNone, ops.SliceNone, c0 + 4}}, x)
+	r := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 3, 2, 2)}, s)
+	return b.Must(ops.Transpose, ops.Attrs{"perm": []int{0, 2, 1, 3}}, r)
+}
+
+// joinHeads is multi-head attention's join of the gradients g [P, B, H,
+// T, D] (P = 3, B 2, H 2, T 3, D 2) back to [B, T, P·H·D], taking the
+// parts in the order given.
+func joinHeads(b *ops.Builder, g *ops.Node, order ...int) *ops.Node {
+	var parts []*ops.Node
+	for _, i := range order {
+		s := b.Must(ops.Slice, ops.Attrs{"starts": []int{i}, "stops": []int{i + 1}}, g)
+		e := b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 2, 3, 2)}, s)
+		t := b.Must(ops.Transpose, ops.Attrs{"perm": []int{0, 2, 1, 3}}, e)
+		parts = append(parts, b.Must(ops.Reshape, ops.Attrs{"shape": ops.ShapeOf(2, 3, 4)}, t))
+	}
+	return b.Must(ops.Concat, ops.Attrs{"axis": -1}, parts...)
+}
+
+// TestHeadSplitOneTranspose: q, k and v split from one projection share
+// one transpose after simplify and cse; each is a slice of it (a view).
+func TestHeadSplitOneTranspose(t *testing.T) {
+	b := ops.NewBuilder()
+	x := b.Input("qkv", f64(2, 3, 12))
+	for i, name := range []string{"q", "k", "v"} {
+		b.Output(name, headPart(b, x, 4*i))
+	}
+	after := mustPass(t, "cse", mustPass(t, "simplify", b.G))
+	if n := opCount(after, "transpose"); n != 1 {
+		t.Errorf("%d transposes, want 1:\n%v", n, after)
+	}
+	in := randomInputs(b.G, rand.New(rand.NewPCG(1, 2)), true)
+	compare(t, "heads", outputs(t, b.G, in), outputs(t, after, in), 0, 0)
 }

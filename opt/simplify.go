@@ -21,7 +21,7 @@ type Rule struct {
 // only x + (-0) is. The one exception is sum_to to its operand's own shape,
 // whose kernel sums into a zeroed buffer and so turns -0 into +0; dropping it
 // keeps the -0.
-var SimplifyRules = append([]Rule{
+var SimplifyRules = append(append([]Rule{
 	{"x+(-0)", ops.Add, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		if isValue(in[1], negZero) {
 			return keep(b, n, in[0])
@@ -187,7 +187,7 @@ var SimplifyRules = append([]Rule{
 	{"stop_gradient after differentiation", ops.StopGradient, func(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		return in[0]
 	}},
-}, joinRules...)
+}, joinRules...), headRules...)
 
 var negZero = math.Copysign(0, -1)
 
