@@ -303,3 +303,19 @@ func TestHeadSplitOneTranspose(t *testing.T) {
 	in := randomInputs(b.G, rand.New(rand.NewPCG(1, 2)), true)
 	compare(t, "heads", outputs(t, b.G, in), outputs(t, after, in), 0, 0)
 }
+
+// TestSliceUnsliceSymbolicStays: on an axis of symbolic size the bounds of
+// a slice and an unslice are resolved as if in range, which the kernels
+// check when the plan is built; so a slice of an unslice that does not
+// take such an axis whole is left to them.
+func TestSliceUnsliceSymbolicStays(t *testing.T) {
+	b := ops.NewBuilder()
+	g := b.Input("g", f64(1, 3))
+	full := ops.Shape{ops.DimVar("T"), ops.DimConst(3)}
+	u := b.Must(ops.Unslice, ops.Attrs{"shape": full, "starts": []int{-1}}, g)
+	b.Output("y", b.Must(ops.Slice, ops.Attrs{"starts": []int{-1}}, u))
+	after := mustPass(t, "simplify", b.G)
+	if op := after.Output("y").Op.Name; op != "slice" {
+		t.Errorf("y is computed by %s, want slice:\n%v", op, after)
+	}
+}

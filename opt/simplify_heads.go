@@ -80,7 +80,7 @@ func lastAxisPart(ax []ops.SliceAxis, xs ops.Shape) (c0, w int64, ok bool) {
 		return 0, 0, false
 	}
 	for i, a := range ax[:R-1] {
-		if st, sok := a.Start.IsConst(); !sok || st != 0 || a.Step != 1 || a.Count != xs[i] {
+		if !whole(a, xs[i]) {
 			return 0, 0, false
 		}
 	}
@@ -173,7 +173,7 @@ func partOf(m *ops.Node, q, i int) (*ops.Node, []int, bool) {
 		return nil, nil, false
 	}
 	for j, a := range ax[1:] {
-		if st, ok := a.Start.IsConst(); !ok || st != 0 || a.Step != 1 || a.Count != gs[j+1] {
+		if !whole(a, gs[j+1]) {
 			return nil, nil, false
 		}
 	}

@@ -63,7 +63,7 @@ func sliceStack(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		switch {
 		case i == a && sok && cok && count == 1 && start >= 0 && start < int64(len(s.In)):
 			k = int(start)
-		case i != a && sok && start == 0 && x.Step == 1 && x.Count == s.Type.Shape[i]:
+		case i != a && whole(x, s.Type.Shape[i]):
 		default:
 			return nil
 		}
@@ -126,8 +126,18 @@ func sliceUnslice(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 	}
 	sa, sok := ops.SliceAxes(n)
 	ua, uok := ops.SliceAxes(u)
-	if !sok || !uok || len(sa) != len(ua) {
+	full := u.Type.Shape
+	if !sok || !uok || len(sa) != len(ua) || len(sa) != full.Rank() {
 		return nil
+	}
+	for i, d := range full {
+		// Bounds on a symbolic axis are resolved as if in range; the
+		// kernels check that when the plan is built. Rewriting would drop
+		// the check, so only constant axes, or axes both take whole, are
+		// compared.
+		if _, ok := d.IsConst(); !ok && !(whole(sa[i], d) && whole(ua[i], d)) {
+			return nil
+		}
 	}
 	same := true
 	for i := range sa {
@@ -144,6 +154,12 @@ func sliceUnslice(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 		return u.In[0]
 	}
 	return nil
+}
+
+// whole says whether x takes all of an axis of size d, in order.
+func whole(x ops.SliceAxis, d ops.Dim) bool {
+	st, ok := x.Start.IsConst()
+	return ok && st == 0 && x.Step == 1 && x.Count == d
 }
 
 // oneStep is x with step 1 when it takes one element or none (the step
