@@ -43,7 +43,7 @@ func transposePart(b *ops.Builder, n *ops.Node, in []*ops.Node) *ops.Node {
 	if !ok || !cok || w <= 0 || c%w != 0 || c0%w != 0 {
 		return nil
 	}
-	if prod, ok := constProduct(rs[R-1:]); !ok || prod != w {
+	if rs[R-1:].NumElems() != ops.DimConst(w) {
 		return nil
 	}
 	shape5 := append(append(append(ops.Shape{}, xs[:R-1]...), ops.DimConst(c/w)), rs[R-1:]...)
@@ -88,19 +88,6 @@ func lastAxisPart(ax []ops.SliceAxis, xs ops.Shape) (c0, w int64, ok bool) {
 	c0, sok := last.Start.IsConst()
 	w, wok := last.Count.IsConst()
 	return c0, w, sok && wok && last.Step == 1
-}
-
-// constProduct is the product of dims, all constant.
-func constProduct(dims ops.Shape) (int64, bool) {
-	p := int64(1)
-	for _, d := range dims {
-		v, ok := d.IsConst()
-		if !ok {
-			return 0, false
-		}
-		p *= v
-	}
-	return p, true
 }
 
 // concatParts: the join along the last axis of parts g[0], g[1], ... of a
@@ -162,7 +149,7 @@ func partOf(m *ops.Node, q, i int) (*ops.Node, []int, bool) {
 	if ts.Rank() <= q || !ms[:q].Equal(ts[:q]) || gs.Rank() != ts.Rank()+1 || !e.Type.Shape.Equal(gs[1:]) {
 		return nil, nil, false
 	}
-	if a, b := constProduct(ts[q:]); !b || ms[q] != ops.DimConst(a) {
+	if ms[q] != ts[q:].NumElems() {
 		return nil, nil, false
 	}
 	ax, ok := ops.SliceAxes(s)
