@@ -505,6 +505,12 @@ func promote(b *ops.Builder, g *ops.Graph) ([]*ops.Node, error) {
 					x.DType = ops.F64
 					a = x
 				}
+			case *ops.Body:
+				pb, err := promoteBody(x)
+				if err != nil {
+					return nil, fmt.Errorf("%s: promoting %s to f64: %v", v.Pos, v.Op.Name, err)
+				}
+				a = pb
 			}
 			attrs[k] = a
 		}
@@ -519,4 +525,21 @@ func promote(b *ops.Builder, g *ops.Graph) ([]*ops.Node, error) {
 		m[v.ID] = n
 	}
 	return m, nil
+}
+
+// promoteBody is a loop's body with every f32 made f64.
+func promoteBody(body *ops.Body) (*ops.Body, error) {
+	b := ops.NewBuilder()
+	m, err := promote(b, body.G)
+	if err != nil {
+		return nil, err
+	}
+	ins := make([]*ops.Node, len(body.Ins))
+	for k, x := range body.Ins {
+		ins[k] = m[x.ID]
+	}
+	for _, o := range body.G.Outputs {
+		b.Output(o.Name, m[o.Node.ID])
+	}
+	return ops.NewBody(b.G, ins, body.Carries, body.Seqs)
 }

@@ -12,6 +12,9 @@ import (
 // T steps of In features, Hidden units, Batch sequences.
 type LSTMSize struct {
 	In, Hidden, T, Batch int
+	// Unroll is the longest scan unrolled (lang.LowerOptions.ScanUnroll;
+	// 0: lang's default, past which the scan runs as a loop of the plan).
+	Unroll int
 }
 
 // LSTMBase is the recurrent step of BENCHMARKS.md: 64→128, batch 32, 50 steps.
@@ -49,10 +52,11 @@ func recurrentLower(s LSTMSize, name string, b *ops.Builder) (*lang.Lowered, err
 		return nil, err
 	}
 	return mod.Lower(name+".loss", lang.LowerOptions{
-		Training:  true,
-		Builder:   b,
-		Shapes:    map[string]int64{"B": int64(s.Batch), "T": int64(s.T)},
-		ModelArgs: map[string]any{"n_in": s.In, "hidden": s.Hidden},
+		Training:   true,
+		Builder:    b,
+		Shapes:     map[string]int64{"B": int64(s.Batch), "T": int64(s.T)},
+		ModelArgs:  map[string]any{"n_in": s.In, "hidden": s.Hidden},
+		ScanUnroll: s.Unroll,
 	})
 }
 

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -234,7 +235,8 @@ func TestBuiltinValues(t *testing.T) {
 }
 
 // TestSymbolicLoops: loops and scans over a shape variable check at Load,
-// give types to Signature, and need the variable's value to be lowered.
+// give types to Signature, and lower as a loop of the plan or, when the
+// loop's result could not be cut, need the variables' values.
 func TestSymbolicLoops(t *testing.T) {
 	src := "fn step(c: f32[2], x: f32[2]) -> (f32[2], f32[2]) { return c + x, c }\nfn f(xs: f32[T, 2]) -> f32[T, 2] {\n    last, ys = scan(step, xs[0], xs)\n    return ys\n}\n"
 	m, err := Load("s.nn", []byte(src))
@@ -245,13 +247,25 @@ func TestSymbolicLoops(t *testing.T) {
 	if err != nil || ins[0].Type.String() != "f32[T, 2]" || outs[0].String() != "f32[T, 2]" {
 		t.Errorf("Signature: %v %v %v", ins, outs, err)
 	}
-	_, err = m.Lower("f", LowerOptions{})
-	if err == nil || !strings.Contains(err.Error(), "symbolic length T") || err.(ErrorList)[0].Code != CodeNeedShapes {
-		t.Errorf("Lower without shapes: %v", err)
+	// Without T's value the scan runs as a loop of the plan.
+	outs3, shapes3, _, _ := evalWith(t, src, "f", LowerOptions{}, map[string]in{"xs": {ops.F32, []int{3, 2}, []float64{1, 2, 3, 4, 5, 6}}})
+	if fmt.Sprint(outs3[0], shapes3[0]) != "[1 2 2 4 5 8] [3 2]" {
+		t.Errorf("the scan as a loop over T = 3: %v %v, want [1 2 2 4 5 8] [3 2]", outs3[0], shapes3[0])
 	}
 	l, err := m.Lower("f", LowerOptions{Shapes: map[string]int64{"T": 4}})
 	if err != nil || l.Outputs[0].Type.String() != "f32[4, 2]" {
 		t.Errorf("Lower with T = 4: %v", err)
+	}
+	// With two shape variables the loop's result could not be cut, so the
+	// scan is unrolled and needs their values.
+	two := "fn step(c: f32[N], x: f32[N]) -> (f32[N], f32[N]) { return c + x, c }\nfn f(xs: f32[T, N]) -> f32[T, N] {\n    last, ys = scan(step, xs[0], xs)\n    return ys\n}\n"
+	m2, err := Load("s2.nn", []byte(two))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m2.Lower("f", LowerOptions{})
+	if err == nil || !strings.Contains(err.Error(), "symbolic length T") || err.(ErrorList)[0].Code != CodeNeedShapes {
+		t.Errorf("Lower without shapes: %v", err)
 	}
 }
 
@@ -365,10 +379,6 @@ func TestBindShapes(t *testing.T) {
 	m, err := Load("b.nn", []byte("fn step(c: f32[2], x: f32[2]) -> (f32[2], f32[2]) { return c + x, c }\nfn f(xs: f32[T, 2], y: f32[T + 1]) -> f32[T, 2] {\n    last, ys = scan(step, xs[0], xs)\n    return ys\n}\n"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	_, err = m.Lower("f", LowerOptions{})
-	if !NeedsShapes(err) {
-		t.Fatalf("Lower without shapes: %v", err)
 	}
 	ins, _, err := m.Signature("f")
 	if err != nil {

@@ -23,7 +23,9 @@ type interp struct {
 	// and scans of symbolic length run once, as when checking.
 	types  bool
 	shapes map[string]int64 // LowerOptions.Shapes
-	calls  []ops.Pos        // the positions of the calls being inlined
+	// scanUnroll is LowerOptions.ScanUnroll.
+	scanUnroll int
+	calls      []ops.Pos // the positions of the calls being inlined
 	// activeCustom are the functions whose gradient blocks are being
 	// checked (customgrad.go).
 	activeCustom map[*fnDecl]bool

@@ -28,6 +28,9 @@ type LowerOptions struct {
 	// them needs the variable's value here; the session lowers once per
 	// concrete input signature for such entries.
 	Shapes map[string]int64
+	// ScanUnroll is the longest scan unrolled into the graph (0: 256);
+	// longer scans run as loops of the plan (see scan in docs/language.md).
+	ScanUnroll int
 }
 
 // Lowered is an entry inlined into a graph.
@@ -271,7 +274,7 @@ func (m *Module) lower(entry string, opts LowerOptions, types bool) (l *Lowered,
 	if b == nil {
 		b = ops.NewBuilder()
 	}
-	i := &interp{b: b, training: opts.Training, pos: fn.Pos, types: types, shapes: opts.Shapes, budget: m.budget}
+	i := &interp{b: b, training: opts.Training, pos: fn.Pos, types: types, shapes: opts.Shapes, budget: m.budget, scanUnroll: opts.ScanUnroll}
 	l = &Lowered{B: b}
 	var inst *instance
 	if md != nil {

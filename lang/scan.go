@@ -12,11 +12,14 @@ import (
 // the carry may be a tensor or a tuple of tensors; xs a tensor or a tuple
 // of tensors sharing their length; y_t a tensor or a tuple of tensors.
 //
-// The loop is unrolled, so its length must be known when the graph is
-// built: a constant, or a shape variable given a value at Lower
-// (LowerOptions.Shapes). While checking (Load, Signature), a symbolic
-// length runs the step once to check types and stands ys in as y_0
-// broadcast to the length.
+// A scan of up to scanUnroll steps is unrolled; a longer one, or one of
+// symbolic length, runs as a loop of the plan when its carries, sequences
+// and results are float tensors of one element type and its step updates
+// no state (scan_loop.go). Otherwise it is unrolled, so its length must be
+// known when the graph is built: a constant, or a shape variable given a
+// value at Lower (LowerOptions.Shapes). While checking (Load, Signature), a
+// symbolic length runs the step once to check types and stands ys in as
+// y_0 broadcast to the length.
 
 // seqOf splits xs into its per-step slices.
 func (c *builtinCall) seqLen(xs []*ops.Node) (ops.Dim, bool) {
@@ -67,6 +70,15 @@ func (c *builtinCall) scan() value {
 		return bad
 	}
 	length, isConst := n.IsConst()
+	limit := int64(c.i.scanUnroll)
+	if limit <= 0 {
+		limit = scanUnroll
+	}
+	if !c.i.typesOnly() && (!isConst || length > limit) {
+		if v, handled := c.scanLoop(step, c.args[1], xs, xsTuple); handled {
+			return v
+		}
+	}
 	placeholder := false
 	if !isConst {
 		if !c.i.typesOnly() {

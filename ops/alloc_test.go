@@ -17,6 +17,9 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 		}
 		for _, c := range op.Check {
 			for _, dt := range []ops.DType{ops.F32, ops.F64} {
+				if op == ops.Loop && dt != c.In[0].DType {
+					continue // the loop's body fixes its element type
+				}
 				b := ops.NewBuilder()
 				var in []*ops.Node
 				var vals []*tensor.Tensor

@@ -6,7 +6,9 @@ import (
 	"github.com/nnclang/nnc/tensor"
 )
 
-// Evaluate is the reference interpreter: it runs every node of g in order,
+// Evaluate is the reference interpreter: it runs every node of g in order
+// (but a loop body's placeholders and the nodes that read them, which a
+// front end leaves behind, see ExtractBody),
 // allocating a fresh tensor for each, with the op's kernel. inputs holds a
 // tensor for every leaf (input, param, state), keyed by its name; shape
 // variables are bound by unifying the leaves' types with those tensors. A nil
@@ -39,8 +41,17 @@ func Evaluate(g *Graph, inputs map[string]*tensor.Tensor, ctx *Ctx) (map[*Node]*
 	}
 	var ins []*tensor.Tensor
 	var shapes [][]int
+	dead := make([]bool, len(g.Nodes)) // placeholders of loop bodies and what reads them
 	for _, n := range g.Nodes {
 		if n.Op.Leaf {
+			continue
+		}
+		if dead[n.ID] = n.Op == LoopArg; !dead[n.ID] {
+			for _, x := range n.In {
+				dead[n.ID] = dead[n.ID] || dead[x.ID]
+			}
+		}
+		if dead[n.ID] {
 			continue
 		}
 		shape, err := n.Type.Shape.Eval(env)

@@ -64,9 +64,9 @@ func TestGradients(t *testing.T) {
 
 // tiedShapes reports whether op's operand sizes are tied by a factor that
 // resizing would break (lstm_cell's gates [B, 4H] for c [B, H], gru_cell's
-// xw [B, 3H] for h [B, H]).
+// xw [B, 3H] for h [B, H]; a loop's operands, whose types its body fixes).
 func tiedShapes(op *ops.Op) bool {
-	return op == ops.LSTMCell || op == ops.LSTMCellGrad || op == ops.GRUCell || op == ops.GRUCellGrad
+	return op == ops.LSTMCell || op == ops.LSTMCellGrad || op == ops.GRUCell || op == ops.GRUCellGrad || op == ops.Loop
 }
 
 // resized is c with its operand shapes drawn at random: every dimension

@@ -105,6 +105,9 @@ func TestScratchBoundsKernelAllocations(t *testing.T) {
 		}
 		for _, c := range op.Check {
 			for _, dt := range []ops.DType{ops.F32, ops.F64} {
+				if op == ops.Loop && dt != c.In[0].DType {
+					continue // the loop's body fixes its element type
+				}
 				kc := kernelCase{op: op.Name, attrs: c.Attrs}
 				for _, ty := range c.In {
 					if ty.DType.IsFloat() {
