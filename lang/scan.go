@@ -49,35 +49,18 @@ func (c *builtinCall) scan() value {
 	default:
 		return c.errorf(c.argPos(0), CodeArgType, "scan: step must be a function or a method, got %s", kindOf(step))
 	}
-	var xs []*ops.Node
 	_, xsTuple := c.args[2].(tupleV)
-	switch x := c.args[2].(type) {
-	case tensorV:
-		xs = []*ops.Node{x.n}
-	case tupleV:
-		for _, it := range x {
-			t, ok := it.(tensorV)
-			if !ok {
-				return c.errorf(c.argPos(2), CodeArgType, "scan: xs must be a tensor or a tuple of tensors, got %s in it", kindOf(it))
-			}
-			xs = append(xs, t.n)
-		}
-	default:
-		return c.errorf(c.argPos(2), CodeArgType, "scan: xs must be a tensor or a tuple of tensors, got %s", kindOf(c.args[2]))
+	xs, ok := c.scanSeqs()
+	if !ok {
+		return bad
 	}
 	n, ok := c.seqLen(xs)
 	if !ok {
 		return bad
 	}
 	length, isConst := n.IsConst()
-	limit := int64(c.i.scanUnroll)
-	if limit <= 0 {
-		limit = scanUnroll
-	}
-	if !c.i.typesOnly() && (!isConst || length > limit) {
-		if v, handled := c.scanLoop(step, c.args[1], xs, xsTuple); handled {
-			return v
-		}
+	if v, handled := c.scanAsLoop(n, xs, xsTuple); handled {
+		return v
 	}
 	placeholder := false
 	if !isConst {
@@ -167,6 +150,28 @@ func (c *builtinCall) scan() value {
 		yout = stacked
 	}
 	return tupleV{carry, yout}
+}
+
+// scanSeqs is scan's xs as a list of tensors.
+func (c *builtinCall) scanSeqs() ([]*ops.Node, bool) {
+	var xs []*ops.Node
+	switch x := c.args[2].(type) {
+	case tensorV:
+		xs = []*ops.Node{x.n}
+	case tupleV:
+		for _, it := range x {
+			t, ok := it.(tensorV)
+			if !ok {
+				c.errorf(c.argPos(2), CodeArgType, "scan: xs must be a tensor or a tuple of tensors, got %s in it", kindOf(it))
+				return nil, false
+			}
+			xs = append(xs, t.n)
+		}
+	default:
+		c.errorf(c.argPos(2), CodeArgType, "scan: xs must be a tensor or a tuple of tensors, got %s", kindOf(c.args[2]))
+		return nil, false
+	}
+	return xs, true
 }
 
 // stepSlice is x[t] along axis 0.

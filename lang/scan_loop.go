@@ -51,6 +51,20 @@ func rebuild(like value, ns []*ops.Node) value {
 	return walk(like)
 }
 
+// scanAsLoop lowers the scan as a loop when its length n is past the
+// unrolling limit or symbolic, and it can (see scanLoop).
+func (c *builtinCall) scanAsLoop(n ops.Dim, xs []*ops.Node, xsTuple bool) (value, bool) {
+	length, isConst := n.IsConst()
+	limit := int64(c.i.scanUnroll)
+	if limit <= 0 {
+		limit = scanUnroll
+	}
+	if c.i.typesOnly() || (isConst && length <= limit) {
+		return nil, false
+	}
+	return c.scanLoop(c.args[0], c.args[1], xs, xsTuple)
+}
+
 // scanLoop lowers scan(step, carry, xs) as a loop. handled is false, with
 // nothing reported and nothing left in the graph that a plan would run,
 // when the scan cannot run as one (a carry, sequence or result that is not
