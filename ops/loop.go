@@ -132,16 +132,7 @@ func LoopSteps(n *Node) Dim {
 // LoopOutputs cuts a loop node's flat result into its parts (LoopParts):
 // final carries, stacked y's, histories.
 func LoopOutputs(b *Builder, n *Node) []*Node {
-	parts := LoopParts(LoopBody(n), LoopSteps(n), n.Attrs.Bool("save", false))
-	out := make([]*Node, len(parts))
-	off := DimConst(0)
-	for k, t := range parts {
-		size := t.Shape.NumElems()
-		piece := b.Must(Slice, Attrs{"begin": Shape{off}, "end": Shape{off.Add(size)}}, n)
-		out[k] = b.Must(Reshape, Attrs{"shape": t.Shape}, piece)
-		off = off.Add(size)
-	}
-	return out
+	return cutFlat(b, n, LoopParts(LoopBody(n), LoopSteps(n), n.Attrs.Bool("save", false)))
 }
 
 // LoopCuttable reports whether the slices LoopOutputs cuts from a loop
