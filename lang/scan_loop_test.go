@@ -146,3 +146,70 @@ func TestScanLoopFlat(t *testing.T) {
 		t.Errorf("graph sizes %v for T = 500, 5000, 200000; want one size", sizes)
 	}
 }
+
+// TestScanLoopDropout: a dropout in a step run as a loop draws a new mask
+// at every step, and the gradient's recomputation of each step draws the
+// same mask: with xs all ones, d sum(ys) / d xs is ys itself.
+func TestScanLoopDropout(t *testing.T) {
+	src := "fn step(c: f64[16], x: f64[16]) -> (f64[16], f64[16]) {\n    d = dropout(x, 0.5)\n    return c + d, d\n}\n" +
+		"fn f(xs: f64[T, 16]) -> f64 {\n    c, ys = scan(step, xs[0] * 0.0, xs)\n    return sum(ys) + sum(c) * 0.0\n}\n" +
+		"fn g(xs: f64[T, 16]) -> f64[T, 16] {\n    c, ys = scan(step, xs[0] * 0.0, xs)\n    return ys\n}\n"
+	m, err := Load("drop.nn", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const T = 300
+	opts := LowerOptions{Training: true, Shapes: map[string]int64{"T": T}}
+	ones := tensor.New(tensor.F64, T, 16)
+	for i := range ones.Len() {
+		ones.Set(i, 1)
+	}
+	lf, err := m.Lower("f", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := autodiff.Grad(lf.B, lf.Outputs[0], lf.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if countOp(&ops.Graph{Nodes: lf.B.G.Nodes, Outputs: []ops.Output{{Name: "g", Node: grads[0]}}}, ops.Loop) < 2 {
+		t.Fatal("the scan and its gradient are not loops")
+	}
+	res, err := ops.Evaluate(lf.B.G, map[string]*tensor.Tensor{"xs": ones}, &ops.Ctx{Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := m.Lower("g", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resY, err := ops.Evaluate(lg.B.G, map[string]*tensor.Tensor{"xs": ones}, &ops.Ctx{Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ys, dx := resY[lg.Outputs[0]].Float64s(), res[grads[0]].Float64s()
+	rows := map[string]bool{}
+	kept := 0
+	for r := range T {
+		rows[fmt.Sprint(ys[r*16:(r+1)*16])] = true
+		for _, v := range ys[r*16 : (r+1)*16] {
+			if v != 0 && v != 2 {
+				t.Fatalf("ys holds %v, want 0 or 2", v)
+			}
+			if v == 2 {
+				kept++
+			}
+		}
+	}
+	if len(rows) < T-5 {
+		t.Errorf("%d distinct masks in %d steps", len(rows), T)
+	}
+	if frac := float64(kept) / (T * 16); frac < 0.45 || frac > 0.55 {
+		t.Errorf("kept %.3f of the values, want about 0.5", frac)
+	}
+	for i := range ys {
+		if dx[i] != ys[i] {
+			t.Fatalf("d sum(ys) / d xs[%d] = %v, but ys[%d] = %v: the gradient's masks differ", i, dx[i], i, ys[i])
+		}
+	}
+}

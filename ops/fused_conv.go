@@ -60,7 +60,7 @@ func init() {
 				return nil, err
 			}
 			relu := n.Attrs.Bool("relu", false)
-			packed := n.In[1].Op == Param
+			packed := Invariant(n.In[1])
 			return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 				var packs *kernels.PackCache
 				if ctx != nil && packed {

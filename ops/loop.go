@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 )
 
@@ -96,6 +97,13 @@ func (b *Body) Captures() int { return len(b.Ins) - b.Carries - b.Seqs }
 
 // Ys is the number of per-step results.
 func (b *Body) Ys() int { return len(b.G.Outputs) - b.Carries }
+
+// Invariant reports whether n's value cannot change while a plan (or a
+// loop) runs, so that kernels may keep derived forms of it in ctx.Packs: a
+// param, or a loop body's capture (an input named "capture.N").
+func Invariant(n *Node) bool {
+	return n.Op == Param || n.Op == Input && strings.HasPrefix(n.Name(), "capture.")
+}
 
 // LoopBody is a loop node's body.
 func LoopBody(n *Node) *Body {

@@ -26,7 +26,8 @@ func (b *Builder) NewLoopArg(t Type) *Node {
 }
 
 // ExtractBody makes a body of the nodes of b's graph from ID from on that
-// depend on args (placeholders made by NewLoopArg after from), with outs
+// depend on args (placeholders made by NewLoopArg after from) or on nodes
+// made from no operands (constants, random draws), with outs
 // (the new carries, then the y's) as its outputs. It returns the body and
 // its captures: the nodes outside it that it reads, in graph order, which
 // become its last operands after args.
@@ -41,6 +42,9 @@ func (b *Builder) ExtractBody(from int, args, outs []*Node, carries, seqs int) (
 		dep[a.ID-from] = true
 	}
 	for _, n := range nodes[from:] {
+		// A node the step made from nothing (a constant, a random draw)
+		// belongs to the body: a draw must draw afresh at every step.
+		dep[n.ID-from] = dep[n.ID-from] || len(n.In) == 0 && !n.Op.Leaf
 		for _, x := range n.In {
 			if isDep(x) {
 				dep[n.ID-from] = true
@@ -80,7 +84,7 @@ func (b *Builder) ExtractBody(from int, args, outs []*Node, carries, seqs int) (
 		m[a] = bb.args(a.Type)[0]
 	}
 	for _, c := range caps {
-		m[c] = bb.args(c.Type)[0]
+		m[c] = bb.captures(c.Type)[0]
 	}
 	for _, n := range nodes[from:] {
 		if !inBody[n] || n.Op == LoopArg {

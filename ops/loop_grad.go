@@ -69,6 +69,17 @@ func (bb *bodyBuilder) args(ts ...Type) []*Node {
 	return out
 }
 
+// captures declares one capture per type: an operand every step reads
+// whole, which does not change during the loop (Invariant).
+func (bb *bodyBuilder) captures(ts ...Type) []*Node {
+	out := make([]*Node, len(ts))
+	for k, t := range ts {
+		out[k] = bb.b.Input(fmt.Sprintf("capture.%d", len(bb.ins)), t)
+		bb.ins = append(bb.ins, out[k])
+	}
+	return out
+}
+
 // finish names outs as the body's outputs and wraps it.
 func (bb *bodyBuilder) finish(outs []*Node, carries, seqs int) *Body {
 	for k, o := range outs {
@@ -146,7 +157,7 @@ func loopVJP(b *Builder, n *Node, g *Node) []*Node {
 	x := bb.args(stepTypes(seqs)...)
 	dy := bb.args(stepTypes(gYs)...)
 	dh := bb.args(stepTypes(gHist)...)
-	w := bb.args(typesOf(caps)...)
+	w := bb.captures(typesOf(caps)...)
 	ins := cat(c, x, w)
 	outs := Inline(bb.b, body, ins)
 	grads, err := bodyVJP(bb.b, outs, ins, cat(dc, dy))
@@ -196,8 +207,8 @@ func loopJVP(b *Builder, n *Node, t []*Node) *Node {
 	dc := bb.args(typesOf(carries)...)
 	x := bb.args(stepTypes(seqs)...)
 	dx := bb.args(stepTypes(seqs)...)
-	w := bb.args(typesOf(caps)...)
-	dw := bb.args(typesOf(caps)...)
+	w := bb.captures(typesOf(caps)...)
+	dw := bb.captures(typesOf(caps)...)
 	ins := cat(c, x, w)
 	outs := Inline(bb.b, body, ins)
 	tans, err := bodyJVP(bb.b, outs, ins, cat(dc, dx, dw))
@@ -232,7 +243,7 @@ func loopChecks() []CheckCase {
 	f64 := func(s ...int) Type { return Type{tensor.F64, ShapeOf(s...)} }
 	h := bb.args(f64(2, 3))[0]
 	x := bb.args(f64(3))[0]
-	w := bb.args(f64(2, 3))[0]
+	w := bb.captures(f64(2, 3))[0]
 	z := bb.b.Add(bb.b.Mul(h, w), x)
 	h2 := bb.b.Div(z, bb.b.Add(bb.b.Scalar(tensor.F64, 1), bb.b.Mul(z, z)))
 	body := bb.finish([]*Node{h2, bb.b.Mul(h2, x)}, 1, 1)

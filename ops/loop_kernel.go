@@ -148,40 +148,19 @@ func loopKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 		bufs[x.ID] = st.out
 		prog = append(prog, st)
 	}
-	// The layout of the flat result (LoopParts).
 	outs := body.G.Outputs
 	size := func(x *Node) int { return tensor.NumElems(shapes[x.ID]) }
-	var carryOff, yOff, histOff []int
-	off := 0
-	for k := 0; k < carries; k++ {
-		carryOff = append(carryOff, off)
-		off += size(body.Ins[k])
+	carryOff, yOff, histOff, total := loopLayout(body, size, steps, save)
+	if total != tensor.NumElems(out) {
+		return nil, fmt.Errorf("loop: the parts hold %d elements, the result %d", total, tensor.NumElems(out))
 	}
-	for _, o := range outs[carries:] {
-		yOff = append(yOff, off)
-		off += steps * size(o.Node)
-	}
-	if save {
-		for k := 0; k < carries; k++ {
-			histOff = append(histOff, off)
-			off += steps * size(body.Ins[k])
-		}
-	}
-	if off != tensor.NumElems(out) {
-		return nil, fmt.Errorf("loop: the parts hold %d elements, the result %d", off, tensor.NumElems(out))
-	}
-	// A carry that comes out as an operand of the body (a carry passed
-	// through, or carries swapped) is staged, so that the copies into the
-	// carries do not read what an earlier copy wrote.
-	stage := make([]*tensor.Tensor, carries)
-	for k := 0; k < carries; k++ {
-		if o := outs[k].Node; o.Op.Leaf {
-			stage[k] = tensor.New(o.Type.DType, shapes[o.ID]...)
-		}
-	}
+	stage, swap := carryMoves(body, shapes)
+	// Products by a capture keep its packed form for the whole loop.
+	var packs kernels.PackCache
 	var bctx Ctx
 	return func(ctx *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
-		bctx = Ctx{Work: ctx.Work}
+		packs.Invalidate()
+		bctx = Ctx{Work: ctx.Work, Packs: &packs}
 		for k := 0; k < carries; k++ {
 			copyElems(bufs[body.Ins[k].ID], 0, in[k], 0, size(body.Ins[k]))
 		}
@@ -218,17 +197,64 @@ func loopKernel(n *Node, in [][]int, out []int) (KernelFunc, error) {
 				}
 			}
 			for k := 0; k < carries; k++ {
-				src := stage[k]
-				if src == nil {
-					src = bufs[outs[k].Node.ID]
+				c, src := bufs[body.Ins[k].ID], bufs[outs[k].Node.ID]
+				switch {
+				case swap[k]:
+					c.F32, c.F64, src.F32, src.F64 = src.F32, src.F64, c.F32, c.F64
+				case stage[k] != nil:
+					copyElems(c, 0, stage[k], 0, c.Len())
+				default:
+					copyElems(c, 0, src, 0, c.Len())
 				}
-				copyElems(bufs[body.Ins[k].ID], 0, src, 0, size(body.Ins[k]))
 			}
 		}
 		for k := 0; k < carries; k++ {
 			copyElems(o, carryOff[k], bufs[body.Ins[k].ID], 0, size(body.Ins[k]))
 		}
 	}, nil
+}
+
+// loopLayout is the offsets of the parts of a loop's flat result
+// (LoopParts) and its length.
+func loopLayout(body *Body, size func(*Node) int, steps int, save bool) (carryOff, yOff, histOff []int, off int) {
+	for k := 0; k < body.Carries; k++ {
+		carryOff = append(carryOff, off)
+		off += size(body.Ins[k])
+	}
+	for _, o := range body.G.Outputs[body.Carries:] {
+		yOff = append(yOff, off)
+		off += steps * size(o.Node)
+	}
+	if save {
+		for k := 0; k < body.Carries; k++ {
+			histOff = append(histOff, off)
+			off += steps * size(body.Ins[k])
+		}
+	}
+	return carryOff, yOff, histOff, off
+}
+
+// carryMoves says how each carry takes its new value after a step. One
+// that is a body node of its own, the new value of no other carry, trades
+// buffers with the carry (swap) instead of being copied into it. One that
+// is an operand of the body (a carry passed through, or carries swapped)
+// is staged, so that the copies into the carries do not read what an
+// earlier copy wrote.
+func carryMoves(body *Body, shapes [][]int) (stage []*tensor.Tensor, swap []bool) {
+	outs := body.G.Outputs[:body.Carries]
+	stage = make([]*tensor.Tensor, len(outs))
+	swap = make([]bool, len(outs))
+	uses := map[*Node]int{}
+	for _, o := range outs {
+		uses[o.Node]++
+	}
+	for k, o := range outs {
+		if o.Node.Op.Leaf {
+			stage[k] = tensor.New(o.Node.Type.DType, shapes[o.Node.ID]...)
+		}
+		swap[k] = !o.Node.Op.Leaf && uses[o.Node] == 1
+	}
+	return stage, swap
 }
 
 // stepSeed mixes an execution's seed with a loop's step index (splitmix64's

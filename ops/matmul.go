@@ -54,9 +54,10 @@ func init() {
 			case F64:
 				kernels.PrepareShared[float64](p)
 			}
-			if n.In[1].Op == Param {
-				// A param does not change during a run: its packed form
-				// can be shared by every product by it (ctx.Packs).
+			if Invariant(n.In[1]) {
+				// A param does not change during a run (nor a loop's
+				// capture during the loop): its packed form can be shared
+				// by every product by it (ctx.Packs).
 				return floatKernel(n,
 					func(c *Ctx, o *tensor.Tensor, in []*tensor.Tensor) {
 						p.F32PackedIn(c.Packs, c.Work, o.F32, in[0].F32, in[1].F32)

@@ -277,7 +277,7 @@ func f64s(t *tensor.Tensor) []float64 { return t.F64 }
 func convKernelFor(n *Node, c *kernels.Conv, kind int) (KernelFunc, error) {
 	switch n.Type.DType {
 	case F32:
-		if kind == convFwd && n.In[1].Op == Param {
+		if kind == convFwd && Invariant(n.In[1]) {
 			kind = convFwdPacked
 		}
 		return convKernel(c, kind, f32s, (*kernels.Matmul).F32), nil

@@ -46,6 +46,8 @@ var Passes = []Pass{
 		Doc: "each SGD-with-momentum or Adam parameter update becomes one fused_sgd or fused_adam kernel that computes its gradient's elementwise tail and writes its state in place (before fuse takes the update's ops)"},
 	{Name: "fuse", Run: Fuse, After: []string{"dce", "update", "fold", "simplify", "stability", "cse"},
 		Doc: "trees of elementwise ops become one fused_elementwise kernel"},
+	{Name: "loops", Run: Loops, After: []string{"fuse"},
+		Doc: "the pass list runs on every loop's body (a scan run as a loop of the plan)"},
 }
 
 // Lookup returns the pass named name.
