@@ -2,6 +2,7 @@ package opt
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/nnclang/nnc/ops"
 )
@@ -12,6 +13,9 @@ import (
 // shared by several loop nodes is optimized once; loops inside a body are
 // reached by the pass list run on it.
 func Loops(g *ops.Graph) (*ops.Graph, error) {
+	if !slices.ContainsFunc(g.Nodes, func(n *ops.Node) bool { return n.Op == ops.Loop }) {
+		return g, nil // nothing to do: no copy of a graph without loops
+	}
 	done := map[*ops.Body]*ops.Body{}
 	var failed error
 	out, err := rebuild(g, func(b *ops.Builder, n *ops.Node, in, m []*ops.Node) *ops.Node {
