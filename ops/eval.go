@@ -41,17 +41,9 @@ func Evaluate(g *Graph, inputs map[string]*tensor.Tensor, ctx *Ctx) (map[*Node]*
 	}
 	var ins []*tensor.Tensor
 	var shapes [][]int
-	dead := make([]bool, len(g.Nodes)) // placeholders of loop bodies and what reads them
+	dead := Leftovers(g)
 	for _, n := range g.Nodes {
-		if n.Op.Leaf {
-			continue
-		}
-		if dead[n.ID] = n.Op == LoopArg; !dead[n.ID] {
-			for _, x := range n.In {
-				dead[n.ID] = dead[n.ID] || dead[x.ID]
-			}
-		}
-		if dead[n.ID] {
+		if n.Op.Leaf || dead[n.ID] {
 			continue
 		}
 		shape, err := n.Type.Shape.Eval(env)

@@ -12,7 +12,11 @@ func FprintDot(w io.Writer, g *Graph) {
 	fmt.Fprintln(w, "digraph nnc {")
 	fmt.Fprintln(w, "  rankdir=TB;")
 	fmt.Fprintln(w, "  node [shape=box, fontname=\"monospace\", fontsize=10];")
+	dead := Leftovers(g)
 	for _, n := range g.Nodes {
+		if dead[n.ID] {
+			continue // what building loop bodies left behind
+		}
 		label := n.Op.Name
 		if name := n.Name(); name != "" {
 			label += " " + name

@@ -111,6 +111,20 @@ func (b *Builder) ExtractBody(from int, args, outs []*Node, carries, seqs int) (
 	return body, caps, nil
 }
 
+// Leftovers marks, by node ID, the placeholders that building loop bodies
+// left in g and the nodes that read them: nothing a plan runs, which the
+// reference interpreter skips and the printers leave out.
+func Leftovers(g *Graph) []bool {
+	dead := make([]bool, len(g.Nodes))
+	for _, n := range g.Nodes {
+		dead[n.ID] = n.Op == LoopArg
+		for _, x := range n.In {
+			dead[n.ID] = dead[n.ID] || dead[x.ID]
+		}
+	}
+	return dead
+}
+
 func init() {
 	Register(&LoopArg, &Op{
 		Name:   "loop_arg",

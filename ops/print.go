@@ -21,9 +21,25 @@ func (g *Graph) String() string {
 //	%5 = sum(%4) {axes=[1], keepdims=false} f32[B]
 //	output loss = %9
 //	update l1.W <- %12
+//
+// A loop's body follows its node, indented and marked with "|"; what
+// building the bodies left in the graph (Leftovers) is left out.
 func Fprint(w io.Writer, g *Graph) {
+	dead := Leftovers(g)
 	for _, n := range g.Nodes {
+		if dead[n.ID] {
+			continue
+		}
 		fmt.Fprintln(w, formatNode(n))
+		if body := LoopBody(n); body != nil {
+			var sb strings.Builder
+			fmt.Fprintf(&sb, "%s: %d carries, %d sequences, %d captures; outputs: the new carries, then the per-step results\n",
+				body, body.Carries, body.Seqs, body.Captures())
+			Fprint(&sb, body.G)
+			for _, line := range strings.Split(strings.TrimSuffix(sb.String(), "\n"), "\n") {
+				fmt.Fprintln(w, "    | "+line)
+			}
+		}
 	}
 	for _, o := range g.Outputs {
 		fmt.Fprintf(w, "output %s = %v\n", o.Name, o.Node)

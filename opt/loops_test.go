@@ -3,6 +3,7 @@ package opt
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/nnclang/nnc/ops"
@@ -45,7 +46,8 @@ func loopGraph(t *testing.T) (*ops.Graph, map[string]*tensor.Tensor) {
 }
 
 // TestLoopsFusesBodies: the loops pass fuses a loop body's elementwise ops
-// and keeps the loop's results.
+// and keeps the loop's results; the printed graph shows the body under its
+// loop and not the placeholders its building left behind.
 func TestLoopsFusesBodies(t *testing.T) {
 	g, vals := loopGraph(t)
 	after := mustPass(t, "loops", g)
@@ -69,6 +71,11 @@ func TestLoopsFusesBodies(t *testing.T) {
 	}
 	if fused == 0 {
 		t.Errorf("the optimized body has no fused_elementwise:\n%v", ops.LoopBody(loops[0]).G)
+	}
+	text := g.String()
+	if strings.Contains(text, "loop_arg") || !strings.Contains(text, "    | %0 = input \"a0\" f64[2, 3]") ||
+		!strings.Contains(text, "1 carries, 1 sequences, 1 captures") {
+		t.Errorf("the printed graph:\n%s", text)
 	}
 	want, err := ops.Evaluate(g, vals, nil)
 	if err != nil {
