@@ -93,30 +93,11 @@ func (c *builtinCall) scan() value {
 		if isBad(out) {
 			return bad
 		}
-		pair, ok := out.(tupleV)
-		if !ok || len(pair) != 2 {
-			return c.errorf(c.argPos(0), CodeReturn, "scan: %s must return (carry, y), got %s", c.label(0), describeValue(out))
+		next, y, isTuple, ok := c.stepResult(out, carry)
+		if !ok {
+			return bad
 		}
-		if !sameTypes(carry, pair[0]) {
-			return c.errorf(c.argPos(0), CodeReturn, "scan: %s returns a carry of type %s; the carry it was given is %s", c.label(0), describeValue(pair[0]), describeValue(carry))
-		}
-		carry = pair[0]
-		var y []*ops.Node
-		switch yv := pair[1].(type) {
-		case tensorV:
-			y = []*ops.Node{yv.n}
-		case tupleV:
-			yTuple = true
-			for _, it := range yv {
-				tv, ok := it.(tensorV)
-				if !ok {
-					return c.errorf(c.argPos(0), CodeReturn, "scan: %s must return tensors as y, got %s", c.label(0), describeValue(pair[1]))
-				}
-				y = append(y, tv.n)
-			}
-		default:
-			return c.errorf(c.argPos(0), CodeReturn, "scan: %s must return tensors as y, got %s", c.label(0), describeValue(pair[1]))
-		}
+		carry, yTuple = next, yTuple || isTuple
 		if ys == nil {
 			ys = make([][]*ops.Node, len(y))
 		}
@@ -150,6 +131,37 @@ func (c *builtinCall) scan() value {
 		yout = stacked
 	}
 	return tupleV{carry, yout}
+}
+
+// stepResult checks the step's result out, (carry, y) with the carry of
+// the type it was given, and returns the new carry and y's tensors; ok is
+// false, with the error reported, for anything else.
+func (c *builtinCall) stepResult(out, carry value) (next value, ys []*ops.Node, yTuple, ok bool) {
+	pair, ok := out.(tupleV)
+	if !ok || len(pair) != 2 {
+		c.errorf(c.argPos(0), CodeReturn, "scan: %s must return (carry, y), got %s", c.label(0), describeValue(out))
+		return nil, nil, false, false
+	}
+	if !sameTypes(carry, pair[0]) {
+		c.errorf(c.argPos(0), CodeReturn, "scan: %s returns a carry of type %s; the carry it was given is %s", c.label(0), describeValue(pair[0]), describeValue(carry))
+		return nil, nil, false, false
+	}
+	switch yv := pair[1].(type) {
+	case tensorV:
+		return pair[0], []*ops.Node{yv.n}, false, true
+	case tupleV:
+		for _, it := range yv {
+			tv, ok := it.(tensorV)
+			if !ok {
+				c.errorf(c.argPos(0), CodeReturn, "scan: %s must return tensors as y, got %s", c.label(0), describeValue(pair[1]))
+				return nil, nil, false, false
+			}
+			ys = append(ys, tv.n)
+		}
+		return pair[0], ys, true, true
+	}
+	c.errorf(c.argPos(0), CodeReturn, "scan: %s must return tensors as y, got %s", c.label(0), describeValue(pair[1]))
+	return nil, nil, false, false
 }
 
 // scanSeqs is scan's xs as a list of tensors.

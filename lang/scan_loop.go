@@ -106,30 +106,11 @@ func (c *builtinCall) scanLoop(step, carry value, xs []*ops.Node, xsTuple bool) 
 	if isBad(out) {
 		return bad, true
 	}
-	pair, ok := out.(tupleV)
-	if !ok || len(pair) != 2 {
-		return c.errorf(c.argPos(0), CodeReturn, "scan: %s must return (carry, y), got %s", c.label(0), describeValue(out)), true
+	nextV, ys, yTuple, ok := c.stepResult(out, carry)
+	if !ok {
+		return bad, true
 	}
-	if !sameTypes(carry, pair[0]) {
-		return c.errorf(c.argPos(0), CodeReturn, "scan: %s returns a carry of type %s; the carry it was given is %s", c.label(0), describeValue(pair[0]), describeValue(carry)), true
-	}
-	next, _ := flatTensors(pair[0])
-	var ys []*ops.Node
-	_, yTuple := pair[1].(tupleV)
-	switch yv := pair[1].(type) {
-	case tensorV:
-		ys = []*ops.Node{yv.n}
-	case tupleV:
-		for _, it := range yv {
-			tv, ok := it.(tensorV)
-			if !ok {
-				return c.errorf(c.argPos(0), CodeReturn, "scan: %s must return tensors as y, got %s", c.label(0), describeValue(pair[1])), true
-			}
-			ys = append(ys, tv.n)
-		}
-	default:
-		return c.errorf(c.argPos(0), CodeReturn, "scan: %s must return tensors as y, got %s", c.label(0), describeValue(pair[1])), true
-	}
+	next, _ := flatTensors(nextV)
 	if len(c.i.errs) != errs {
 		return bad, true
 	}
