@@ -127,12 +127,12 @@ func (c *builtinCall) scanLoop(step, carry value, xs []*ops.Node, xsTuple bool) 
 		return c.errorf(c.e.Pos, CodeValue, "scan: %v", err), true
 	}
 	operands := append(append(append([]*ops.Node(nil), cs...), xs...), caps...)
+	if !ops.LoopCuttable(body, operands) {
+		return nil, false
+	}
 	flat, ok := node(c.i.apply(c.e.Pos, ops.Loop, ops.Attrs{"body": body, "save": c.i.training}, nil, operands...))
 	if !ok {
 		return bad, true
-	}
-	if !ops.LoopCuttable(flat) {
-		return nil, false // left unread
 	}
 	old = b.SetPos(c.e.Pos)
 	parts := ops.LoopOutputs(b, flat)

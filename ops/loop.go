@@ -143,15 +143,15 @@ func LoopOutputs(b *Builder, n *Node) []*Node {
 	return cutFlat(b, n, LoopParts(LoopBody(n), LoopSteps(n), n.Attrs.Bool("save", false)))
 }
 
-// LoopCuttable reports whether the slices LoopOutputs cuts from a loop
-// node's flat result, and from the flat results of the loops that
-// differentiate it, can find their bounds from its length when they run:
-// when the loop's types have at most one shape variable, which that length
-// binds (linearly: a symbolic batch with a constant sequence length, or the
-// reverse).
-func LoopCuttable(n *Node) bool {
+// LoopCuttable reports whether the slices LoopOutputs cuts from the flat
+// result of a loop over body with these operands, and from the flat
+// results of the loops that differentiate it, can find their bounds from
+// its length when they run: when the operands' types have at most one
+// shape variable, which that length binds (linearly: a symbolic batch with
+// a constant sequence length, or the reverse).
+func LoopCuttable(body *Body, operands []*Node) bool {
 	vars := map[string]bool{}
-	for _, x := range n.In {
+	for _, x := range operands {
 		for _, d := range x.Type.Shape {
 			for _, v := range d.Vars() {
 				vars[v] = true
@@ -161,11 +161,8 @@ func LoopCuttable(n *Node) bool {
 	if len(vars) > 1 {
 		return false
 	}
-	parts := LoopParts(LoopBody(n), LoopSteps(n), true)
-	total := DimConst(0)
-	for _, t := range parts {
-		total = total.Add(t.Shape.NumElems())
-	}
+	parts := LoopParts(body, operands[body.Carries].Type.Shape[0], true)
+	total := partsSize(parts)
 	off := DimConst(0)
 	for _, t := range parts {
 		size := t.Shape.NumElems()
@@ -204,11 +201,16 @@ func loopInfer(in []Type, a Attrs) (Type, error) {
 			return Type{}, &InferError{"loop", fmt.Sprintf("operand {%d} is %v; the body takes %v", k, t, want)}
 		}
 	}
+	return Type{body.Ins[0].Type.DType, Shape{partsSize(LoopParts(body, steps, a.Bool("save", false)))}}, nil
+}
+
+// partsSize is the elements of a flat result holding parts.
+func partsSize(parts []Type) Dim {
 	total := DimConst(0)
-	for _, p := range LoopParts(body, steps, a.Bool("save", false)) {
+	for _, p := range parts {
 		total = total.Add(p.Shape.NumElems())
 	}
-	return Type{body.Ins[0].Type.DType, Shape{total}}, nil
+	return total
 }
 
 func init() {

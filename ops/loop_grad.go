@@ -60,21 +60,17 @@ func newBodyBuilder(pos Pos) *bodyBuilder {
 }
 
 // args declares one operand per type.
-func (bb *bodyBuilder) args(ts ...Type) []*Node {
-	out := make([]*Node, len(ts))
-	for k, t := range ts {
-		out[k] = bb.b.Input(fmt.Sprintf("a%d", len(bb.ins)), t)
-		bb.ins = append(bb.ins, out[k])
-	}
-	return out
-}
+func (bb *bodyBuilder) args(ts ...Type) []*Node { return bb.declare("a", ts) }
 
 // captures declares one capture per type: an operand every step reads
 // whole, which does not change during the loop (Invariant).
-func (bb *bodyBuilder) captures(ts ...Type) []*Node {
+func (bb *bodyBuilder) captures(ts ...Type) []*Node { return bb.declare("capture.", ts) }
+
+// declare adds an operand per type, named prefix and its position.
+func (bb *bodyBuilder) declare(prefix string, ts []Type) []*Node {
 	out := make([]*Node, len(ts))
 	for k, t := range ts {
-		out[k] = bb.b.Input(fmt.Sprintf("capture.%d", len(bb.ins)), t)
+		out[k] = bb.b.Input(fmt.Sprintf("%s%d", prefix, len(bb.ins)), t)
 		bb.ins = append(bb.ins, out[k])
 	}
 	return out

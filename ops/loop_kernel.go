@@ -69,7 +69,11 @@ func loopFlops(n *Node, in [][]int, out []int) int64 {
 	return kernels.MulBytes(f, int64(steps))
 }
 
-// loopScratch is the body's buffers and its kernels' own scratch.
+// loopScratch is the body's buffers and its kernels' own scratch. The
+// sequences' and captures' operands, views of the loop's operands, are
+// counted too: an upper bound that also covers the packed forms of
+// captures the loop keeps (a product's packed op(B) holds about as many
+// elements as the operand).
 func loopScratch(n *Node, in [][]int, out []int, f32 bool) int64 {
 	_, shapes, _, err := loopEnv(n, in)
 	if err != nil {
